@@ -1,0 +1,33 @@
+package dev.caravel.billing;
+
+import java.util.Objects;
+
+/** An activity was refused; nothing of it was recorded. {@link #reason()} says why. */
+public final class ActivityRejectedException extends InvalidInputException {
+  /** Why an activity was refused. */
+  public enum Reason {
+    /** The plan id is not in the catalogue. */
+    UNKNOWN_PLAN,
+    /** {@code update/activate/deactivate} for a relay that was never created. */
+    UNKNOWN_RELAY,
+    /** {@code create_relay} for a relay that already exists. */
+    RELAY_EXISTS,
+    /** The activity is dated before the tenant's latest recorded activity. */
+    OUT_OF_ORDER,
+    /** The activity is dated inside a period that has already been renewed. */
+    PERIOD_ALREADY_BILLED,
+    /** An activity with this id was recorded already, with different content. */
+    CONFLICTING_ID
+  }
+
+  private final Reason reason;
+
+  public ActivityRejectedException(Reason reason, String message) {
+    super(message);
+    this.reason = Objects.requireNonNull(reason, "reason");
+  }
+
+  public Reason reason() {
+    return reason;
+  }
+}

@@ -1,0 +1,12 @@
+package dev.caravel.billing;
+
+/** Fiat to Lightning at the current price. Implementations must be thread-safe. */
+public interface ExchangeRates {
+
+  /**
+   * Millisatoshis worth {@code minorUnits} of {@code currency} now, rounded up to a whole msat.
+   *
+   * @throws ExchangeRateException when no trustworthy price is available
+   */
+  long toMsats(long minorUnits, String currency);
+}

@@ -1,0 +1,129 @@
+package dev.caravel.billing;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The ledger's storage. Many engine instances may share one repository at once, so every
+ * method that changes state is <b>atomic</b> (all of it happens or none of it does) and
+ * <b>idempotent or guarded</b> as its javadoc says: running it twice, or on two instances at
+ * the same moment, never yields a second item, a second renewal, a second invoice for the same
+ * items, or a second payment. A storage failure throws {@link StorageException} and leaves
+ * nothing half-written.
+ *
+ * <p>Batch methods exist so an implementation can do a page of tenants in a few statements;
+ * each entry of a batch is still all-or-nothing on its own.
+ *
+ * <p>Every implementation must pass the contract kit in billing-core's test-jar
+ * ({@code dev.caravel.billing.testkit.RepositoryContract}).
+ */
+public interface Repository {
+
+  // ---- tenants ----
+
+  /** Creates or replaces the tenant's payment details. Billing state (anchor, marks) is untouched. */
+  void saveTenant(Tenant tenant);
+
+  Optional<Tenant> findTenant(String pubkey);
+
+  /** Up to {@code limit} tenant pubkeys greater than {@code after} (null: from the start), ascending. */
+  List<String> tenantPage(String after, int limit);
+
+  // ---- activity ----
+
+  /**
+   * Appends one activity, atomically with respect to every other write for its tenant: creates
+   * the tenant if unknown, sets its anchor if unset (S1), and records the relay it creates.
+   * Returns {@code false} (and changes nothing) when an identical activity with this id exists.
+   *
+   * @throws ActivityRejectedException nothing recorded, because: {@code CONFLICTING_ID} (same
+   *     id, other content); {@code OUT_OF_ORDER} (earlier than the tenant's latest activity);
+   *     {@code PERIOD_ALREADY_BILLED} (earlier than the start of the tenant's last renewed
+   *     period); {@code RELAY_EXISTS} (create of a relay the tenant has); {@code UNKNOWN_RELAY}
+   *     (any other type for a relay the tenant never created).
+   */
+  boolean appendActivity(Activity activity);
+
+  /** One ledger per tenant asked for that exists, in the order asked; unknown tenants are skipped. */
+  List<TenantLedger> ledgers(List<String> tenants);
+
+  // ---- reconciliation, renewal, claim ----
+
+  /**
+   * Records each reconciliation atomically: its item (if any) inserted and its activity marked
+   * billed together. An activity already billed is skipped, so an activity never yields two
+   * items. Returns how many were applied.
+   */
+  int recordReconciliations(List<Reconciliation> reconciliations);
+
+  /**
+   * Applies each renewal atomically, in list order, and only if the tenant's last renewed
+   * period is then {@code period - 1}: its items inserted and the mark moved to {@code period}.
+   * A period is therefore renewed at most once. Returns how many were applied.
+   */
+  int applyRenewals(List<Renewal> renewals);
+
+  /**
+   * For each claim, atomically: locks the tenant's unclaimed items and, if their sum is above
+   * zero, creates the invoice (due for its first payment round at {@code createdAt}) and puts
+   * every one of them on it. An item is never on two invoices. Returns the invoices created.
+   */
+  List<Invoice> claim(List<Claim> claims);
+
+  // ---- reading the ledger ----
+
+  Optional<Invoice> findInvoice(String invoiceId);
+
+  List<Invoice> invoices(String tenant);
+
+  /** Every item of the tenant, claimed or not, oldest first. */
+  List<InvoiceItem> items(String tenant);
+
+  List<InvoiceItem> invoiceItems(String invoiceId);
+
+  List<InvoiceItem> unclaimedItems(String tenant);
+
+  Optional<CollectionState> collectionState(String invoiceId);
+
+  // ---- collecting payment ----
+
+  /**
+   * Leases an unpaid invoice for one payment round, unless another live lease holds it. If the
+   * last round was finished, this starts round {@code rounds + 1}; if it was left open (outcome
+   * unknown, or its holder crashed), the lease resumes that same round. Empty when paid, unknown
+   * or leased by someone else.
+   */
+  Optional<PaymentLease> acquireLease(String invoiceId, String owner, Instant now, Duration ttl);
+
+  /** Closes the lease's round and schedules the next (empty: none). False if the lease was lost. */
+  boolean finishRound(PaymentLease lease, Optional<Instant> nextAttemptAt);
+
+  /** Gives the lease up leaving its round open, due again at {@code nextAttemptAt}. False if lost. */
+  boolean releaseLease(PaymentLease lease, Instant nextAttemptAt);
+
+  /**
+   * Marks the invoice paid, once: true only for the call that made the transition. A paid
+   * invoice is never scheduled or leased again.
+   */
+  boolean markPaid(String invoiceId, Payment payment);
+
+  /** Unpaid invoices whose next round is due at {@code now} and that no live lease holds. */
+  List<String> dueInvoices(Instant now, int limit);
+
+  // ---- BOLT11 (S10) ----
+
+  /** The invoice's current BOLT11 request. */
+  Optional<Bolt11Request> findBolt11(String invoiceId);
+
+  /**
+   * Installs {@code fresh} as the invoice's request if the current one is still {@code
+   * expectedCurrent} (by bolt11 string; empty: none yet). Returns whichever request is current
+   * afterwards, so two racing callers agree on one.
+   */
+  Bolt11Request replaceBolt11(Bolt11Request fresh, Optional<String> expectedCurrent);
+
+  /** Marks the invoice's request {@code bolt11} settled at {@code at}, if it is not already. */
+  void markBolt11Settled(String invoiceId, String bolt11, Instant at);
+}
