@@ -49,7 +49,9 @@ public final class PlanCatalogue {
   Plan require(String id) {
     Plan plan = plans.get(id);
     if (plan == null) {
-      throw new IllegalStateException("plan " + id + " is not in the catalogue");
+      // An activity was validated against the catalogue when recorded; a plan that vanished since
+      // cannot be priced, and guessing would bill the wrong amount.
+      throw new BillingException("plan \"" + id + "\" is used in the ledger but is no longer in the catalogue");
     }
     return plan;
   }

@@ -5,13 +5,19 @@ import java.util.List;
 
 /**
  * The renewal of one tenant for period {@code period} (S6): applied only if the tenant's last
- * renewed period is {@code period - 1}, together with moving that mark to {@code period}.
+ * renewed period is {@code period - 1} and the tenant still has exactly {@code logSize}
+ * activities (the log it was computed from: an activity appended meanwhile could fall before
+ * the period start, so the engine must compute again), together with moving the mark to
+ * {@code period}.
  */
-public record Renewal(String tenant, int period, Instant periodStart, List<InvoiceItem> items) {
+public record Renewal(String tenant, int period, Instant periodStart, int logSize, List<InvoiceItem> items) {
   public Renewal {
     Checks.pubkey(tenant, "tenant");
     Checks.instant(periodStart, "period start");
     items = List.copyOf(items);
+    if (logSize < 0) {
+      throw new InvalidInputException("logSize must not be negative");
+    }
     if (period < 1) {
       throw new InvalidInputException("renewals start at period 1, got " + period);
     }

@@ -60,8 +60,9 @@ public interface Repository {
 
   /**
    * Applies each renewal atomically, in list order, and only if the tenant's last renewed
-   * period is then {@code period - 1}: its items inserted and the mark moved to {@code period}.
-   * A period is therefore renewed at most once. Returns how many were applied.
+   * period is then {@code period - 1} and its activity count is still {@code logSize}: its items
+   * inserted and the mark moved to {@code period}. A period is therefore renewed at most once,
+   * and never from a stale log. Returns how many were applied.
    */
   int applyRenewals(List<Renewal> renewals);
 

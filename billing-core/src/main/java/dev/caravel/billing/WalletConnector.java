@@ -8,4 +8,12 @@ public interface WalletConnector {
 
   /** @throws InvalidInputException when the URI is malformed (without echoing it) */
   LightningWallet connect(String uri);
+
+  /**
+   * Checks the URI's form without connecting, so a bad one is refused when it is saved rather
+   * than when payment is due.
+   *
+   * @throws InvalidInputException when the URI is malformed (without echoing it)
+   */
+  default void validate(String uri) {}
 }

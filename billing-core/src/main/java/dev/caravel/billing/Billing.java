@@ -1,0 +1,547 @@
+package dev.caravel.billing;
+
+import java.lang.System.Logger.Level;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+/**
+ * The billing engine. Record what tenants do with {@link #record}; the engine keeps the ledger
+ * (S1–S8), makes invoices ({@link #generateInvoice}), collects them (S9–S11) and, once {@link
+ * #start started}, polls every tenant on a schedule (S12). Several instances may run against one
+ * {@link Repository} at once. Thread-safe.
+ *
+ * <pre>{@code
+ * Billing billing = Billing.builder()
+ *     .repository(new InMemoryRepository())
+ *     .catalogue(PlanCatalogue.of(new Plan("basic", "Basic", 500)))
+ *     .messenger((pubkey, text) -> System.out.println(text))
+ *     .appUrl("https://relays.example")
+ *     .build();
+ * billing.record(Activity.create("evt-1", tenant, "relay-1", "basic", Instant.parse("2025-01-31T10:00:00Z")));
+ * billing.generateInvoice(tenant).ifPresent(invoice -> billing.collect(invoice.id()));
+ * }</pre>
+ */
+public final class Billing implements AutoCloseable {
+  private static final System.Logger LOG = System.getLogger(Billing.class.getName());
+
+  private final Settings settings;
+  private final Repository repository;
+  private final Ledger ledger;
+  private final PaymentCascade cascade;
+  private final Object pollLock = new Object();
+  private ScheduledExecutorService poller;
+
+  private Billing(Settings settings) {
+    this.settings = settings;
+    this.repository = settings.repository();
+    this.ledger = new Ledger(settings.catalogue());
+    this.cascade = new PaymentCascade(settings);
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  public PlanCatalogue catalogue() {
+    return settings.catalogue();
+  }
+
+  public Repository repository() {
+    return repository;
+  }
+
+  // ---- tenants ----
+
+  /**
+   * Saves how a tenant pays: an NWC URI (sealed with the {@link SecretCipher} before it is
+   * stored; null for none) and a Stripe customer id (null for none).
+   */
+  public void saveTenant(String pubkey, String nwcUri, String stripeCustomerId) {
+    Checks.pubkey(pubkey, "tenant pubkey");
+    String sealed = null;
+    if (nwcUri != null) {
+      if (settings.cipher() == null) {
+        throw new IllegalStateException("storing an NWC URI needs a SecretCipher on the builder");
+      }
+      if (settings.walletConnector() != null) {
+        settings.walletConnector().validate(nwcUri);
+      }
+      sealed = settings.cipher().seal(nwcUri);
+    }
+    repository.saveTenant(new Tenant(pubkey, Optional.ofNullable(sealed), Optional.ofNullable(stripeCustomerId)));
+  }
+
+  // ---- activity and the ledger ----
+
+  /**
+   * Records one activity and reconciles its tenant at once. Idempotent on the activity's id:
+   * recording the same activity again returns false and changes nothing.
+   *
+   * @throws ActivityRejectedException when the activity is refused (unknown plan or relay, a
+   *     second create, out of order, inside a period already billed); nothing was recorded
+   */
+  public boolean record(Activity activity) {
+    Checks.notNull(activity, "activity");
+    activity.plan().ifPresent(plan -> {
+      if (settings.catalogue().find(plan).isEmpty()) {
+        throw new ActivityRejectedException(ActivityRejectedException.Reason.UNKNOWN_PLAN,
+            "plan \"" + plan + "\" is not in the catalogue " + settings.catalogue().plans().stream().map(Plan::id).toList());
+      }
+    });
+    boolean appended = repository.appendActivity(activity);
+    try {
+      reconcile(activity.tenant());
+    } catch (StorageException e) {
+      // The activity is safely recorded; the next reconciliation or poll bills it.
+      LOG.log(Level.WARNING, "recorded activity {0} but could not reconcile yet: {1}", activity.id(), e.getMessage());
+    }
+    return appended;
+  }
+
+  /** Turns the tenant's unbilled activity into items (S5). Safe to call any time, from anywhere. */
+  public void reconcile(String tenant) {
+    reconcile(List.of(Checks.pubkey(tenant, "tenant")));
+  }
+
+  /** Reconciles every tenant, a page at a time: what the host calls when it may have missed events. */
+  public void reconcileAll() {
+    forEachPage(this::reconcile);
+  }
+
+  private void reconcile(List<String> tenants) {
+    List<Reconciliation> work = new ArrayList<>();
+    for (TenantLedger l : repository.ledgers(tenants)) {
+      work.addAll(ledger.reconcile(l));
+    }
+    if (!work.isEmpty()) {
+      repository.recordReconciliations(work);
+    }
+  }
+
+  /**
+   * S7: reconciles, renews every period due (catching up missed ones), then claims all of the
+   * tenant's unclaimed items onto one invoice if they sum above zero. Empty when nothing is owed.
+   * No payment is attempted; see {@link #collect}.
+   */
+  public Optional<Invoice> generateInvoice(String tenant) {
+    List<Invoice> made = generate(List.of(Checks.pubkey(tenant, "tenant")), settings.now());
+    return made.isEmpty() ? Optional.empty() : Optional.of(made.get(0));
+  }
+
+  private List<Invoice> generate(List<String> tenants, Instant now) {
+    reconcile(tenants);
+    renew(tenants, now);
+    List<Claim> claims = new ArrayList<>();
+    for (TenantLedger l : repository.ledgers(tenants)) {
+      if (l.anchor().isEmpty() || now.isBefore(l.anchor().get())) {
+        continue;
+      }
+      Period period = new BillingPeriods(l.anchor().get()).periodAt(now);
+      claims.add(new Claim(l.tenant(), settings.newInvoiceId(), period.start(), period.end(),
+          settings.catalogue().currency(), now));
+    }
+    List<Invoice> created = claims.isEmpty() ? List.of() : repository.claim(claims);
+    created.forEach(invoice -> settings.notify(listener -> listener.invoiceCreated(invoice)));
+    return created;
+  }
+
+  /**
+   * S6 for a page of tenants. A renewal refused because the log moved under it (an activity
+   * appended meanwhile) is computed again from a fresh read, a bounded number of times.
+   */
+  private void renew(List<String> tenants, Instant now) {
+    List<String> pending = tenants;
+    for (int attempt = 0; attempt < 5 && !pending.isEmpty(); attempt++) {
+      List<Renewal> due = new ArrayList<>();
+      for (TenantLedger l : repository.ledgers(pending)) {
+        due.addAll(ledger.renewalsDue(l, now));
+      }
+      if (due.isEmpty()) {
+        return;
+      }
+      int applied = repository.applyRenewals(due);
+      if (applied == due.size()) {
+        return;
+      }
+      pending = due.stream().map(Renewal::tenant).distinct().toList();
+    }
+  }
+
+  // ---- payment ----
+
+  /**
+   * Runs one payment round of the invoice (S9): Lightning via the tenant's NWC wallet, then
+   * the saved card, then a DM with a payment link. Never pays an invoice twice; a round another
+   * instance is running, or an invoice already paid, is {@link PaymentResult.Skipped skipped}.
+   */
+  public PaymentResult collect(String invoiceId) {
+    return cascade.collect(Checks.id(invoiceId, "invoice id"));
+  }
+
+  /** Collects every invoice whose next round is due (S11), up to a page at a time. */
+  public List<PaymentResult> collectDue() {
+    List<PaymentResult> results = new ArrayList<>();
+    Instant now = settings.now();
+    for (String invoiceId : repository.dueInvoices(now, settings.pageSize())) {
+      results.add(collectSafely(invoiceId));
+    }
+    return results;
+  }
+
+  /**
+   * The invoice's BOLT11 request to present to the tenant (S10): made once, reused while
+   * settled or unexpired, replaced once expired unpaid. If it has settled meanwhile (paid out of
+   * band), the invoice is marked paid before it is returned.
+   */
+  public Bolt11Request bolt11(String invoiceId) {
+    Invoice invoice = repository.findInvoice(Checks.id(invoiceId, "invoice id"))
+        .orElseThrow(() -> new InvalidInputException("no invoice " + invoiceId));
+    Bolt11Request request = cascade.ensureBolt11(invoice, settings.now());
+    if (!invoice.isPaid() && cascade.settledOnServiceWallet(request)) {
+      cascade.paidOutOfBand(invoice, request);
+      return repository.findBolt11(invoiceId).orElse(request);
+    }
+    return request;
+  }
+
+  /**
+   * Records a payment the host learned of itself (a Stripe webhook for a pending charge, a
+   * payment page, support). True if this call marked the invoice paid; false if it already was.
+   */
+  public boolean settle(String invoiceId, PaymentMethod method, String reference) {
+    Invoice invoice = repository.findInvoice(Checks.id(invoiceId, "invoice id"))
+        .orElseThrow(() -> new InvalidInputException("no invoice " + invoiceId));
+    Payment payment = new Payment(method, reference, settings.now());
+    boolean mine = repository.markPaid(invoiceId, payment);
+    if (mine) {
+      settings.notify(l -> l.paymentSucceeded(invoice, payment));
+    }
+    return mine;
+  }
+
+  // ---- the poll (S12) ----
+
+  /**
+   * One poll cycle, by hand: for every tenant, generate its invoice and, if one results, collect
+   * it; then collect every invoice due for a retry. A failure for one tenant is logged and does
+   * not stop the others.
+   */
+  public CycleReport runCycle() {
+    Instant now = settings.now();
+    int[] tenants = {0};
+    List<Invoice> created = new ArrayList<>();
+    List<PaymentResult> results = new ArrayList<>();
+    int[] failures = {0};
+    forEachPage(page -> {
+      tenants[0] += page.size();
+      List<Invoice> made;
+      try {
+        made = generate(page, now);
+      } catch (RuntimeException e) {
+        failures[0]++;
+        LOG.log(Level.ERROR, "billing a page of " + page.size() + " tenants failed; the next cycle retries", e);
+        return;
+      }
+      created.addAll(made);
+      for (Invoice invoice : made) {
+        results.add(collectSafely(invoice.id()));
+      }
+    });
+    try {
+      List<PaymentResult> due;
+      do {
+        due = collectDue();
+        results.addAll(due);
+      } while (due.size() >= settings.pageSize());
+    } catch (RuntimeException e) {
+      failures[0]++;
+      LOG.log(Level.ERROR, "collecting due invoices failed; the next cycle retries", e);
+    }
+    return new CycleReport(tenants[0], created, results, failures[0]);
+  }
+
+  private PaymentResult collectSafely(String invoiceId) {
+    try {
+      return collect(invoiceId);
+    } catch (RuntimeException e) {
+      LOG.log(Level.ERROR, "collecting invoice " + invoiceId + " failed; it is retried later", e);
+      return new PaymentResult.Unknown(invoiceId, PaymentCascade.safeMessage(e),
+          settings.now().plus(settings.unknownRetryDelay()));
+    }
+  }
+
+  private void forEachPage(Consumer<List<String>> action) {
+    String after = null;
+    while (true) {
+      List<String> page = repository.tenantPage(after, settings.pageSize());
+      if (page.isEmpty()) {
+        return;
+      }
+      action.accept(page);
+      after = page.get(page.size() - 1);
+    }
+  }
+
+  /** Starts polling every {@code pollInterval} on a daemon thread (a cycle runs at once). */
+  public void start() {
+    synchronized (pollLock) {
+      if (poller != null) {
+        return;
+      }
+      poller = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "caravel-billing-poll");
+        t.setDaemon(true);
+        return t;
+      });
+      poller.scheduleWithFixedDelay(() -> {
+        try {
+          runCycle();
+        } catch (Throwable e) {
+          LOG.log(Level.ERROR, "billing poll cycle failed", e);
+        }
+      }, 0, settings.pollInterval().toMillis(), TimeUnit.MILLISECONDS);
+    }
+  }
+
+  /** Stops polling, letting a cycle under way finish (up to 30 seconds). */
+  @Override
+  public void close() {
+    ScheduledExecutorService stopping;
+    synchronized (pollLock) {
+      stopping = poller;
+      poller = null;
+    }
+    if (stopping != null) {
+      stopping.shutdown();
+      try {
+        stopping.awaitTermination(30, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  /** What one {@link #runCycle} did. */
+  public record CycleReport(int tenantsVisited, List<Invoice> invoicesCreated, List<PaymentResult> payments, int failures) {
+    public CycleReport {
+      invoicesCreated = List.copyOf(invoicesCreated);
+      payments = List.copyOf(payments);
+    }
+  }
+
+  /** The engine's wiring, read by its parts. */
+  record Settings(
+      Repository repository,
+      PlanCatalogue catalogue,
+      Clock clock,
+      PaymentGateway paymentGateway,
+      LightningWallet serviceWallet,
+      WalletConnector walletConnector,
+      Messenger messenger,
+      ExchangeRates exchangeRates,
+      SecretCipher cipher,
+      String appUrl,
+      List<Duration> retrySchedule,
+      Duration unknownRetryDelay,
+      Duration leaseTtl,
+      Duration pollInterval,
+      int pageSize,
+      String instanceId,
+      Supplier<String> invoiceIds,
+      BillingListener listener) {
+
+    Instant now() {
+      return clock.instant().truncatedTo(ChronoUnit.SECONDS);
+    }
+
+    String newInvoiceId() {
+      return invoiceIds.get();
+    }
+
+    void notify(Consumer<BillingListener> event) {
+      try {
+        event.accept(listener);
+      } catch (RuntimeException e) {
+        LOG.log(Level.WARNING, "a BillingListener threw; ignored", e);
+      }
+    }
+  }
+
+  /** Builds a {@link Billing}. Only the repository, the catalogue and the app URL are required. */
+  public static final class Builder {
+    private Repository repository;
+    private PlanCatalogue catalogue;
+    private Clock clock = Clock.systemUTC();
+    private PaymentGateway paymentGateway;
+    private LightningWallet serviceWallet;
+    private WalletConnector walletConnector;
+    private Messenger messenger;
+    private ExchangeRates exchangeRates;
+    private SecretCipher cipher;
+    private String appUrl;
+    private List<Duration> retrySchedule = List.of(Duration.ofDays(1), Duration.ofDays(3), Duration.ofDays(7));
+    private Duration unknownRetryDelay = Duration.ofMinutes(10);
+    private Duration leaseTtl = Duration.ofMinutes(5);
+    private Duration pollInterval = Duration.ofHours(1);
+    private int pageSize = 500;
+    private String instanceId = UUID.randomUUID().toString();
+    private Supplier<String> invoiceIds = () -> UUID.randomUUID().toString();
+    private BillingListener listener = BillingListener.NONE;
+
+    private Builder() {}
+
+    public Builder repository(Repository repository) {
+      this.repository = repository;
+      return this;
+    }
+
+    public Builder catalogue(PlanCatalogue catalogue) {
+      this.catalogue = catalogue;
+      return this;
+    }
+
+    /** Every "now" comes from this clock, truncated to whole seconds. Default: the system UTC clock. */
+    public Builder clock(Clock clock) {
+      this.clock = clock;
+      return this;
+    }
+
+    /** The saved-card rail (Stripe). Optional. */
+    public Builder paymentGateway(PaymentGateway gateway) {
+      this.paymentGateway = gateway;
+      return this;
+    }
+
+    /** The service's own wallet: it makes the invoices tenants pay and says when they settle. */
+    public Builder serviceWallet(LightningWallet wallet) {
+      this.serviceWallet = wallet;
+      return this;
+    }
+
+    /** Opens tenants' wallets from their NWC URIs. */
+    public Builder walletConnector(WalletConnector connector) {
+      this.walletConnector = connector;
+      return this;
+    }
+
+    public Builder messenger(Messenger messenger) {
+      this.messenger = messenger;
+      return this;
+    }
+
+    public Builder exchangeRates(ExchangeRates rates) {
+      this.exchangeRates = rates;
+      return this;
+    }
+
+    /** Seals tenants' NWC URIs at rest; required to store one. */
+    public Builder cipher(SecretCipher cipher) {
+      this.cipher = cipher;
+      return this;
+    }
+
+    /** The host's base URL; the DM links to {@code {appUrl}/account?invoice={id}}. */
+    public Builder appUrl(String appUrl) {
+      this.appUrl = appUrl;
+      return this;
+    }
+
+    /** Delays after the first attempt at which unpaid invoices are tried again (S11). Default 1, 3, 7 days. */
+    public Builder retrySchedule(List<Duration> delays) {
+      this.retrySchedule = List.copyOf(delays);
+      return this;
+    }
+
+    /** How soon a round whose outcome was unknown is resumed. Default 10 minutes. */
+    public Builder unknownRetryDelay(Duration delay) {
+      this.unknownRetryDelay = delay;
+      return this;
+    }
+
+    /** How long a payment round may hold an invoice before another instance may take over. Default 5 minutes. */
+    public Builder leaseTtl(Duration ttl) {
+      this.leaseTtl = ttl;
+      return this;
+    }
+
+    public Builder pollInterval(Duration interval) {
+      this.pollInterval = interval;
+      return this;
+    }
+
+    /** Tenants (and due invoices) handled per batch. Default 500. */
+    public Builder pageSize(int pageSize) {
+      this.pageSize = pageSize;
+      return this;
+    }
+
+    /** Names this instance in payment leases (default: random). */
+    public Builder instanceId(String instanceId) {
+      this.instanceId = instanceId;
+      return this;
+    }
+
+    /** Where new invoice ids come from (default: random UUIDs). */
+    public Builder invoiceIds(Supplier<String> ids) {
+      this.invoiceIds = ids;
+      return this;
+    }
+
+    public Builder listener(BillingListener listener) {
+      this.listener = listener;
+      return this;
+    }
+
+    public Billing build() {
+      Checks.notNull(repository, "repository");
+      Checks.notNull(catalogue, "catalogue");
+      Checks.notNull(clock, "clock");
+      Checks.text(appUrl, "appUrl");
+      if (appUrl.endsWith("/")) {
+        appUrl = appUrl.substring(0, appUrl.length() - 1);
+      }
+      Checks.notNull(retrySchedule, "retry schedule");
+      for (Duration d : retrySchedule) {
+        if (d == null || d.isNegative() || d.isZero()) {
+          throw new InvalidInputException("retry delays must be positive");
+        }
+      }
+      positive(unknownRetryDelay, "unknownRetryDelay");
+      positive(leaseTtl, "leaseTtl");
+      positive(pollInterval, "pollInterval");
+      if (pageSize < 1) {
+        throw new InvalidInputException("pageSize must be positive");
+      }
+      Checks.text(instanceId, "instanceId");
+      Objects.requireNonNull(invoiceIds, "invoiceIds");
+      if ((serviceWallet == null) != (walletConnector == null) || (serviceWallet != null && exchangeRates == null)) {
+        throw new InvalidInputException(
+            "Lightning needs all three of serviceWallet, walletConnector and exchangeRates, or none of them");
+      }
+      if (walletConnector != null && cipher == null) {
+        throw new InvalidInputException("Lightning needs a cipher to open tenants' sealed NWC URIs");
+      }
+      return new Billing(new Settings(repository, catalogue, clock, paymentGateway, serviceWallet, walletConnector,
+          messenger, exchangeRates, cipher, appUrl, retrySchedule, unknownRetryDelay, leaseTtl, pollInterval, pageSize,
+          instanceId, invoiceIds, listener == null ? BillingListener.NONE : listener));
+    }
+
+    private static void positive(Duration d, String what) {
+      if (d == null || d.isNegative() || d.isZero()) {
+        throw new InvalidInputException(what + " must be positive");
+      }
+    }
+  }
+}

@@ -1,0 +1,395 @@
+package dev.caravel.billing;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
+
+/**
+ * A thread-safe {@link Repository} in memory: the reference for the contract, for tests and for
+ * single-process hosts that keep nothing. One lock guards everything, which makes every method
+ * trivially atomic; it is not built for many millions of rows.
+ */
+public final class InMemoryRepository implements Repository {
+
+  private static final class TenantRow {
+    Tenant profile;
+    Instant anchor;
+    int renewedThrough;
+    Instant renewedThroughStart;
+    Instant lastAt;
+    final List<Activity> activities = new ArrayList<>();
+    final Map<String, Activity> activitiesById = new HashMap<>();
+    final Set<String> billed = new HashSet<>();
+    final Set<String> relays = new HashSet<>();
+    final List<String> itemIds = new ArrayList<>();
+    final List<String> invoiceIds = new ArrayList<>();
+
+    TenantRow(String pubkey) {
+      profile = Tenant.of(pubkey);
+    }
+  }
+
+  private static final class InvoiceRow {
+    Invoice invoice;
+    final List<String> itemIds = new ArrayList<>();
+    int rounds;
+    boolean roundOpen;
+    Instant firstAttemptAt;
+    Instant nextAttemptAt;
+    String leaseToken;
+    Instant leaseUntil;
+
+    InvoiceRow(Invoice invoice) {
+      this.invoice = invoice;
+    }
+
+    boolean leasedAt(Instant now) {
+      return leaseToken != null && leaseUntil.isAfter(now);
+    }
+  }
+
+  private final Object lock = new Object();
+  private final TreeMap<String, TenantRow> tenants = new TreeMap<>();
+  private final Map<String, InvoiceItem> items = new LinkedHashMap<>();
+  private final Map<String, InvoiceRow> invoices = new LinkedHashMap<>();
+  private final Map<String, Bolt11Request> bolt11s = new HashMap<>();
+
+  @Override
+  public void saveTenant(Tenant tenant) {
+    Checks.notNull(tenant, "tenant");
+    synchronized (lock) {
+      tenants.computeIfAbsent(tenant.pubkey(), TenantRow::new).profile = tenant;
+    }
+  }
+
+  @Override
+  public Optional<Tenant> findTenant(String pubkey) {
+    synchronized (lock) {
+      TenantRow row = tenants.get(pubkey);
+      return row == null ? Optional.empty() : Optional.of(row.profile);
+    }
+  }
+
+  @Override
+  public List<String> tenantPage(String after, int limit) {
+    if (limit < 1) {
+      throw new InvalidInputException("limit must be positive");
+    }
+    synchronized (lock) {
+      Map<String, TenantRow> tail = after == null ? tenants : tenants.tailMap(after, false);
+      return tail.keySet().stream().limit(limit).toList();
+    }
+  }
+
+  @Override
+  public boolean appendActivity(Activity activity) {
+    Checks.notNull(activity, "activity");
+    synchronized (lock) {
+      TenantRow row = tenants.get(activity.tenant());
+      if (row != null) {
+        Activity existing = row.activitiesById.get(activity.id());
+        if (existing != null) {
+          if (existing.equals(activity)) {
+            return false;
+          }
+          throw new ActivityRejectedException(ActivityRejectedException.Reason.CONFLICTING_ID,
+              "activity " + activity.id() + " was recorded already with different content");
+        }
+        if (row.lastAt != null && activity.at().isBefore(row.lastAt)) {
+          throw new ActivityRejectedException(ActivityRejectedException.Reason.OUT_OF_ORDER,
+              "activity " + activity.id() + " at " + activity.at() + " is before the tenant's latest activity at " + row.lastAt);
+        }
+        if (row.renewedThroughStart != null && activity.at().isBefore(row.renewedThroughStart)) {
+          throw new ActivityRejectedException(ActivityRejectedException.Reason.PERIOD_ALREADY_BILLED,
+              "activity " + activity.id() + " at " + activity.at() + " falls before " + row.renewedThroughStart
+                  + ", the start of a period already renewed");
+        }
+      }
+      boolean relayExists = row != null && row.relays.contains(activity.relay());
+      if (activity.type() == ActivityType.CREATE_RELAY && relayExists) {
+        throw new ActivityRejectedException(ActivityRejectedException.Reason.RELAY_EXISTS,
+            "relay " + activity.relay() + " already exists");
+      }
+      if (activity.type() != ActivityType.CREATE_RELAY && !relayExists) {
+        throw new ActivityRejectedException(ActivityRejectedException.Reason.UNKNOWN_RELAY,
+            "relay " + activity.relay() + " was never created");
+      }
+      if (row == null) {
+        row = new TenantRow(activity.tenant());
+        tenants.put(activity.tenant(), row);
+      }
+      if (row.anchor == null) {
+        row.anchor = activity.at();
+      }
+      row.lastAt = activity.at();
+      row.activities.add(activity);
+      row.activitiesById.put(activity.id(), activity);
+      row.relays.add(activity.relay());
+      return true;
+    }
+  }
+
+  @Override
+  public List<TenantLedger> ledgers(List<String> pubkeys) {
+    synchronized (lock) {
+      List<TenantLedger> out = new ArrayList<>();
+      for (String pubkey : pubkeys) {
+        TenantRow row = tenants.get(pubkey);
+        if (row != null) {
+          out.add(new TenantLedger(pubkey, Optional.ofNullable(row.anchor), row.renewedThrough,
+              row.activities, row.billed));
+        }
+      }
+      return out;
+    }
+  }
+
+  @Override
+  public int recordReconciliations(List<Reconciliation> reconciliations) {
+    synchronized (lock) {
+      int applied = 0;
+      for (Reconciliation r : reconciliations) {
+        TenantRow row = tenants.get(r.tenant());
+        if (row == null || !row.activitiesById.containsKey(r.activityId())) {
+          throw new InvalidInputException("no activity " + r.activityId() + " for tenant " + r.tenant());
+        }
+        if (!row.billed.add(r.activityId())) {
+          continue;
+        }
+        r.item().ifPresent(item -> insertItem(row, item));
+        applied++;
+      }
+      return applied;
+    }
+  }
+
+  private void insertItem(TenantRow row, InvoiceItem item) {
+    if (items.putIfAbsent(item.id(), item) == null) {
+      row.itemIds.add(item.id());
+    }
+  }
+
+  @Override
+  public int applyRenewals(List<Renewal> renewals) {
+    synchronized (lock) {
+      int applied = 0;
+      for (Renewal renewal : renewals) {
+        TenantRow row = tenants.get(renewal.tenant());
+        if (row == null || row.renewedThrough != renewal.period() - 1 || row.activities.size() != renewal.logSize()) {
+          continue;
+        }
+        renewal.items().forEach(item -> insertItem(row, item));
+        row.renewedThrough = renewal.period();
+        row.renewedThroughStart = renewal.periodStart();
+        applied++;
+      }
+      return applied;
+    }
+  }
+
+  @Override
+  public List<Invoice> claim(List<Claim> claims) {
+    synchronized (lock) {
+      List<Invoice> created = new ArrayList<>();
+      for (Claim claim : claims) {
+        TenantRow row = tenants.get(claim.tenant());
+        if (row == null || invoices.containsKey(claim.invoiceId())) {
+          continue;
+        }
+        List<String> unclaimed = row.itemIds.stream().filter(id -> items.get(id).invoiceId().isEmpty()).toList();
+        long total = 0;
+        for (String id : unclaimed) {
+          total = Math.addExact(total, items.get(id).amount());
+        }
+        if (total <= 0) {
+          continue;
+        }
+        Invoice invoice = new Invoice(claim.invoiceId(), claim.tenant(), claim.periodStart(), claim.periodEnd(), total,
+            claim.currency(), claim.createdAt(), Optional.empty());
+        InvoiceRow invoiceRow = new InvoiceRow(invoice);
+        invoiceRow.nextAttemptAt = claim.createdAt();
+        for (String id : unclaimed) {
+          items.put(id, items.get(id).onInvoice(invoice.id()));
+          invoiceRow.itemIds.add(id);
+        }
+        invoices.put(invoice.id(), invoiceRow);
+        row.invoiceIds.add(invoice.id());
+        created.add(invoice);
+      }
+      return created;
+    }
+  }
+
+  @Override
+  public Optional<Invoice> findInvoice(String invoiceId) {
+    synchronized (lock) {
+      InvoiceRow row = invoices.get(invoiceId);
+      return row == null ? Optional.empty() : Optional.of(row.invoice);
+    }
+  }
+
+  @Override
+  public List<Invoice> invoices(String tenant) {
+    synchronized (lock) {
+      TenantRow row = tenants.get(tenant);
+      return row == null ? List.of() : row.invoiceIds.stream().map(id -> invoices.get(id).invoice).toList();
+    }
+  }
+
+  @Override
+  public List<InvoiceItem> items(String tenant) {
+    synchronized (lock) {
+      TenantRow row = tenants.get(tenant);
+      return row == null ? List.of() : row.itemIds.stream().map(items::get).toList();
+    }
+  }
+
+  @Override
+  public List<InvoiceItem> invoiceItems(String invoiceId) {
+    synchronized (lock) {
+      InvoiceRow row = invoices.get(invoiceId);
+      return row == null ? List.of() : row.itemIds.stream().map(items::get).toList();
+    }
+  }
+
+  @Override
+  public List<InvoiceItem> unclaimedItems(String tenant) {
+    return items(tenant).stream().filter(i -> i.invoiceId().isEmpty()).toList();
+  }
+
+  @Override
+  public Optional<CollectionState> collectionState(String invoiceId) {
+    synchronized (lock) {
+      InvoiceRow row = invoices.get(invoiceId);
+      return row == null ? Optional.empty()
+          : Optional.of(new CollectionState(row.rounds, row.roundOpen, Optional.ofNullable(row.firstAttemptAt),
+              Optional.ofNullable(row.nextAttemptAt)));
+    }
+  }
+
+  @Override
+  public Optional<PaymentLease> acquireLease(String invoiceId, String owner, Instant now, Duration ttl) {
+    Checks.text(owner, "lease owner");
+    synchronized (lock) {
+      InvoiceRow row = invoices.get(invoiceId);
+      if (row == null || row.invoice.isPaid() || row.leasedAt(now)) {
+        return Optional.empty();
+      }
+      if (!row.roundOpen) {
+        row.rounds++;
+        row.roundOpen = true;
+      }
+      if (row.firstAttemptAt == null) {
+        row.firstAttemptAt = now;
+      }
+      row.leaseToken = owner + "/" + UUID.randomUUID();
+      row.leaseUntil = now.plus(ttl);
+      return Optional.of(new PaymentLease(invoiceId, row.leaseToken, row.rounds, row.firstAttemptAt, row.leaseUntil));
+    }
+  }
+
+  @Override
+  public boolean finishRound(PaymentLease lease, Optional<Instant> nextAttemptAt) {
+    synchronized (lock) {
+      InvoiceRow row = heldBy(lease);
+      if (row == null) {
+        return false;
+      }
+      row.roundOpen = false;
+      row.leaseToken = null;
+      row.leaseUntil = null;
+      row.nextAttemptAt = row.invoice.isPaid() ? null : nextAttemptAt.orElse(null);
+      return true;
+    }
+  }
+
+  @Override
+  public boolean releaseLease(PaymentLease lease, Instant nextAttemptAt) {
+    synchronized (lock) {
+      InvoiceRow row = heldBy(lease);
+      if (row == null) {
+        return false;
+      }
+      row.leaseToken = null;
+      row.leaseUntil = null;
+      row.nextAttemptAt = row.invoice.isPaid() ? null : nextAttemptAt;
+      return true;
+    }
+  }
+
+  private InvoiceRow heldBy(PaymentLease lease) {
+    InvoiceRow row = invoices.get(lease.invoiceId());
+    return row != null && lease.token().equals(row.leaseToken) ? row : null;
+  }
+
+  @Override
+  public boolean markPaid(String invoiceId, Payment payment) {
+    Checks.notNull(payment, "payment");
+    synchronized (lock) {
+      InvoiceRow row = invoices.get(invoiceId);
+      if (row == null || row.invoice.isPaid()) {
+        return false;
+      }
+      Invoice i = row.invoice;
+      row.invoice = new Invoice(i.id(), i.tenant(), i.periodStart(), i.periodEnd(), i.total(), i.currency(),
+          i.createdAt(), Optional.of(payment));
+      row.nextAttemptAt = null;
+      return true;
+    }
+  }
+
+  @Override
+  public List<String> dueInvoices(Instant now, int limit) {
+    synchronized (lock) {
+      return invoices.values().stream()
+          .filter(r -> !r.invoice.isPaid() && r.nextAttemptAt != null && !r.nextAttemptAt.isAfter(now) && !r.leasedAt(now))
+          .sorted(java.util.Comparator.comparing((InvoiceRow r) -> r.nextAttemptAt).thenComparing(r -> r.invoice.id()))
+          .limit(limit)
+          .map(r -> r.invoice.id())
+          .toList();
+    }
+  }
+
+  @Override
+  public Optional<Bolt11Request> findBolt11(String invoiceId) {
+    synchronized (lock) {
+      return Optional.ofNullable(bolt11s.get(invoiceId));
+    }
+  }
+
+  @Override
+  public Bolt11Request replaceBolt11(Bolt11Request fresh, Optional<String> expectedCurrent) {
+    Checks.notNull(fresh, "bolt11 request");
+    synchronized (lock) {
+      if (!invoices.containsKey(fresh.invoiceId())) {
+        throw new InvalidInputException("no invoice " + fresh.invoiceId());
+      }
+      Bolt11Request current = bolt11s.get(fresh.invoiceId());
+      Optional<String> actual = Optional.ofNullable(current).map(Bolt11Request::bolt11);
+      if (current != null && !actual.equals(expectedCurrent)) {
+        return current;
+      }
+      bolt11s.put(fresh.invoiceId(), fresh);
+      return fresh;
+    }
+  }
+
+  @Override
+  public void markBolt11Settled(String invoiceId, String bolt11, Instant at) {
+    synchronized (lock) {
+      Bolt11Request current = bolt11s.get(invoiceId);
+      if (current != null && current.bolt11().equals(bolt11) && !current.isSettled()) {
+        bolt11s.put(invoiceId, current.settled(at));
+      }
+    }
+  }
+}

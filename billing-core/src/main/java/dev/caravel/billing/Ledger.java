@@ -1,0 +1,110 @@
+package dev.caravel.billing;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * The pure billing rules: which item an activity yields (S5) and which renewals a period owes
+ * (S6). Everything here is a function of the activity log and the catalogue, nothing else, which
+ * is what makes the ledger the same however and whenever billing runs (S8).
+ */
+final class Ledger {
+  private final PlanCatalogue catalogue;
+
+  Ledger(PlanCatalogue catalogue) {
+    this.catalogue = catalogue;
+  }
+
+  /**
+   * Reconciles every activity of {@code ledger} not yet billed, in log order. Each activity is
+   * compared with its relay's state just before it, with the plans as of that moment.
+   */
+  List<Reconciliation> reconcile(TenantLedger ledger) {
+    List<Reconciliation> out = new ArrayList<>();
+    if (ledger.anchor().isEmpty()) {
+      return out;
+    }
+    BillingPeriods periods = new BillingPeriods(ledger.anchor().get());
+    Map<String, RelayState> states = new HashMap<>();
+    for (Activity activity : ledger.activities()) {
+      RelayState before = states.getOrDefault(activity.relay(), RelayState.NONE);
+      RelayState after = before.apply(activity);
+      states.put(activity.relay(), after);
+      if (!ledger.billedActivityIds().contains(activity.id())) {
+        out.add(new Reconciliation(ledger.tenant(), activity.id(), itemFor(activity, before, after, periods)));
+      }
+    }
+    return out;
+  }
+
+  /** S5: items come from state transitions, priced with the plan as of the activity. */
+  Optional<InvoiceItem> itemFor(Activity activity, RelayState before, RelayState after, BillingPeriods periods) {
+    Period period = periods.periodAt(activity.at());
+    if (!before.active() && after.active()) {
+      Plan plan = catalogue.require(after.plan().orElseThrow());
+      long amount = Proration.prorate(plan.amount(), period, activity.at());
+      String what = activity.type() == ActivityType.CREATE_RELAY ? "New relay created" : "Relay reactivated";
+      return item(activity, plan, amount, what);
+    }
+    if (before.active() && !after.active()) {
+      Plan plan = catalogue.require(before.plan().orElseThrow());
+      long amount = -Proration.prorate(plan.amount(), period, activity.at());
+      return item(activity, plan, amount, "Relay deactivated (prorated credit)");
+    }
+    if (before.active() && after.active() && !before.plan().equals(after.plan())) {
+      Plan from = catalogue.require(before.plan().orElseThrow());
+      Plan to = catalogue.require(after.plan().orElseThrow());
+      long amount = Proration.prorate(to.amount(), period, activity.at())
+          - Proration.prorate(from.amount(), period, activity.at());
+      return item(activity, to, amount, "Plan changed from " + from.name() + " to " + to.name());
+    }
+    return Optional.empty();
+  }
+
+  private static Optional<InvoiceItem> item(Activity activity, Plan plan, long amount, String description) {
+    return amount == 0 ? Optional.empty() : Optional.of(InvoiceItem.forActivity(activity, plan.id(), amount, description));
+  }
+
+  /**
+   * S6: one renewal per period start {@code P_k ≤ now} after the last renewed one, each charging
+   * every relay active as of {@code P_k} (activities strictly before it) on a paid plan its full
+   * price. Missed periods are caught up one by one.
+   */
+  List<Renewal> renewalsDue(TenantLedger ledger, Instant now) {
+    List<Renewal> out = new ArrayList<>();
+    if (ledger.anchor().isEmpty() || now.isBefore(ledger.anchor().get())) {
+      return out;
+    }
+    BillingPeriods periods = new BillingPeriods(ledger.anchor().get());
+    int current = periods.indexAt(now);
+    List<Activity> log = ledger.activities();
+    // Sorted by relay id so the items of a renewal come out in a stable order.
+    Map<String, RelayState> states = new TreeMap<>();
+    int next = 0;
+    for (int k = ledger.renewedThrough() + 1; k <= current; k++) {
+      Instant start = periods.start(k);
+      while (next < log.size() && log.get(next).at().isBefore(start)) {
+        Activity a = log.get(next++);
+        states.put(a.relay(), states.getOrDefault(a.relay(), RelayState.NONE).apply(a));
+      }
+      List<InvoiceItem> items = new ArrayList<>();
+      for (Map.Entry<String, RelayState> e : states.entrySet()) {
+        RelayState state = e.getValue();
+        if (!state.active()) {
+          continue;
+        }
+        Plan plan = catalogue.require(state.plan().orElseThrow());
+        if (plan.amount() > 0) {
+          items.add(InvoiceItem.forRenewal(ledger.tenant(), e.getKey(), plan.id(), plan.amount(), k, start));
+        }
+      }
+      out.add(new Renewal(ledger.tenant(), k, start, log.size(), items));
+    }
+    return out;
+  }
+}

@@ -1,0 +1,263 @@
+package dev.caravel.billing;
+
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * One payment round of one invoice (S9), run under the invoice's lease: Lightning through the
+ * tenant's NWC wallet, then the saved card, then a DM. The lease and the round number are what
+ * make it safe: two instances never run one invoice at once, and a round whose outcome is
+ * unknown is resumed with the same card idempotency key.
+ */
+final class PaymentCascade {
+  private static final System.Logger LOG = System.getLogger(PaymentCascade.class.getName());
+  static final Duration BOLT11_EXPIRY = Duration.ofHours(1);
+  static final String BOLT11_DESCRIPTION = "Relay subscription payment";
+
+  private final Billing.Settings settings;
+  private final Repository repository;
+
+  PaymentCascade(Billing.Settings settings) {
+    this.settings = settings;
+    this.repository = settings.repository();
+  }
+
+  PaymentResult collect(String invoiceId) {
+    Instant now = settings.now();
+    Optional<PaymentLease> acquired = repository.acquireLease(invoiceId, settings.instanceId(), now, settings.leaseTtl());
+    if (acquired.isEmpty()) {
+      Optional<Invoice> invoice = repository.findInvoice(invoiceId);
+      PaymentResult.Skipped.Reason reason = invoice.isEmpty() ? PaymentResult.Skipped.Reason.NO_SUCH_INVOICE
+          : invoice.get().isPaid() ? PaymentResult.Skipped.Reason.ALREADY_PAID : PaymentResult.Skipped.Reason.IN_PROGRESS;
+      return new PaymentResult.Skipped(invoiceId, reason);
+    }
+    PaymentLease lease = acquired.get();
+    try {
+      return runRound(lease, now);
+    } catch (RuntimeException e) {
+      // A bug or a storage failure mid-round: leave the round open, so whatever a rail may
+      // have done is resumed with the same keys rather than repeated with new ones.
+      repository.releaseLease(lease, now.plus(settings.unknownRetryDelay()));
+      throw e;
+    }
+  }
+
+  private PaymentResult runRound(PaymentLease lease, Instant now) {
+    Invoice invoice = repository.findInvoice(lease.invoiceId()).orElseThrow();
+    Tenant tenant = repository.findTenant(invoice.tenant()).orElseThrow();
+
+    // Catch a payment made out of band before asking anyone to pay again (S10).
+    Optional<Bolt11Request> existing = repository.findBolt11(invoice.id());
+    if (existing.isPresent() && settings.serviceWallet() != null && settledOnServiceWallet(existing.get())) {
+      return paid(lease, invoice, PaymentMethod.OOB, existing.get().bolt11(), now);
+    }
+
+    DirectMessages.Failure failure = null;
+    if (tenant.sealedNwcUri().isPresent() && settings.walletConnector() != null && settings.serviceWallet() != null) {
+      RailResult nwc = payWithNwc(invoice, tenant, lease, now);
+      if (nwc.result != null) {
+        return nwc.result;
+      }
+      failure = new DirectMessages.Failure("nwc", nwc.error);
+      settings.notify(l -> l.paymentFailed(invoice, "nwc", nwc.error));
+    }
+    if (tenant.stripeCustomerId().isPresent() && settings.paymentGateway() != null) {
+      RailResult card = payWithCard(invoice, tenant.stripeCustomerId().get(), lease, now);
+      if (card.result != null) {
+        return card.result;
+      }
+      if (card.error != null) {
+        failure = new DirectMessages.Failure("stripe", card.error);
+        settings.notify(l -> l.paymentFailed(invoice, "stripe", card.error));
+      }
+    }
+    return askByMessage(invoice, failure, lease, now);
+  }
+
+  /** A rail either ends the round ({@code result}) or fails with {@code error} and the cascade goes on. */
+  private record RailResult(PaymentResult result, String error) {
+    static RailResult failed(String error) {
+      return new RailResult(null, error);
+    }
+  }
+
+  private RailResult payWithNwc(Invoice invoice, Tenant tenant, PaymentLease lease, Instant now) {
+    Bolt11Request bolt11;
+    try {
+      bolt11 = ensureBolt11(invoice, now);
+    } catch (RuntimeException e) {
+      return RailResult.failed("could not make a Lightning invoice: " + safeMessage(e));
+    }
+    boolean freshThisRound = !bolt11.createdAt().isBefore(now);
+    PayOutcome outcome;
+    try (LightningWallet wallet = settings.walletConnector().connect(settings.cipher().open(tenant.sealedNwcUri().get()))) {
+      outcome = wallet.payInvoice(bolt11.bolt11());
+    } catch (RuntimeException e) {
+      outcome = new PayOutcome.Failed("OTHER", safeMessage(e));
+    }
+    if (outcome instanceof PayOutcome.Paid) {
+      repository.markBolt11Settled(invoice.id(), bolt11.bolt11(), now);
+      return new RailResult(paid(lease, invoice, PaymentMethod.NWC, bolt11.bolt11(), now), null);
+    }
+    // The pay request failed or went unanswered, but the invoice may have been paid anyway.
+    if (settledOnServiceWallet(bolt11)) {
+      return new RailResult(paid(lease, invoice, PaymentMethod.OOB, bolt11.bolt11(), now), null);
+    }
+    if (outcome instanceof PayOutcome.Unknown unknown && freshThisRound) {
+      // The payment may still be in flight: charging the card now could take the money twice.
+      // Wait and look again; a later round finds the BOLT11 settled, or (reused, still silent)
+      // counts it as failed, so this waits at most once per BOLT11.
+      Instant next = now.plus(settings.unknownRetryDelay());
+      repository.releaseLease(lease, next);
+      return new RailResult(new PaymentResult.Unknown(invoice.id(), "wallet did not answer: " + unknown.message(), next), null);
+    }
+    String error = outcome instanceof PayOutcome.Failed f ? f.message() : ((PayOutcome.Unknown) outcome).message();
+    return RailResult.failed(error);
+  }
+
+  private RailResult payWithCard(Invoice invoice, String customer, PaymentLease lease, Instant now) {
+    PaymentGateway gateway = settings.paymentGateway();
+    Optional<String> method;
+    try {
+      method = gateway.savedPaymentMethod(customer);
+    } catch (RuntimeException e) {
+      return RailResult.failed("could not read the saved card: " + safeMessage(e));
+    }
+    if (method.isEmpty()) {
+      return new RailResult(null, null);
+    }
+    ChargeOutcome outcome;
+    try {
+      outcome = gateway.charge(new ChargeRequest(customer, method.get(), invoice.total(), invoice.currency(), invoice.id(),
+          idempotencyKey(invoice.id(), lease.round())));
+    } catch (RuntimeException e) {
+      // A gateway that throws after sending leaves the charge's fate unknown: resume, same key.
+      outcome = new ChargeOutcome.Unknown(safeMessage(e));
+    }
+    if (outcome instanceof ChargeOutcome.Paid p) {
+      return new RailResult(paid(lease, invoice, PaymentMethod.STRIPE, p.reference(), now), null);
+    }
+    if (outcome instanceof ChargeOutcome.Pending p) {
+      repository.finishRound(lease, Optional.empty());
+      settings.notify(l -> l.paymentPending(invoice, p.reference()));
+      return new RailResult(new PaymentResult.Pending(invoice.id(), p.reference()), null);
+    }
+    if (outcome instanceof ChargeOutcome.Declined d) {
+      return RailResult.failed(d.message());
+    }
+    if (outcome instanceof ChargeOutcome.NeedsCustomer n) {
+      return RailResult.failed(n.message());
+    }
+    ChargeOutcome.Unknown u = (ChargeOutcome.Unknown) outcome;
+    Instant next = now.plus(settings.unknownRetryDelay());
+    repository.releaseLease(lease, next);
+    return new RailResult(new PaymentResult.Unknown(invoice.id(), u.message(), next), null);
+  }
+
+  /** The key for a round's card charge: the same for a resumed round, new for the next. */
+  static String idempotencyKey(String invoiceId, int round) {
+    return "caravel-" + invoiceId + "-round-" + round;
+  }
+
+  private PaymentResult askByMessage(Invoice invoice, DirectMessages.Failure failure, PaymentLease lease, Instant now) {
+    String text = DirectMessages.manualPayment(settings.appUrl(), invoice.id(), failure);
+    boolean messaged = false;
+    if (settings.messenger() != null) {
+      try {
+        settings.messenger().send(invoice.tenant(), text);
+        messaged = true;
+        settings.notify(l -> l.directMessageSent(invoice, text));
+      } catch (RuntimeException e) {
+        LOG.log(Level.WARNING, "could not DM tenant {0} about invoice {1}: {2}", invoice.tenant(), invoice.id(), safeMessage(e));
+        settings.notify(l -> l.directMessageFailed(invoice, safeMessage(e)));
+      }
+    }
+    Optional<Instant> next = nextRound(lease);
+    repository.finishRound(lease, next);
+    return new PaymentResult.NotPaid(invoice.id(), Optional.ofNullable(failure).map(DirectMessages.Failure::error),
+        messaged, next);
+  }
+
+  /** S11: round r (1-based) is followed by the first attempt plus the r-th delay, while there is one. */
+  private Optional<Instant> nextRound(PaymentLease lease) {
+    List<Duration> schedule = settings.retrySchedule();
+    int r = lease.round();
+    return r <= schedule.size() ? Optional.of(lease.firstAttemptAt().plus(schedule.get(r - 1))) : Optional.empty();
+  }
+
+  private PaymentResult paid(PaymentLease lease, Invoice invoice, PaymentMethod method, String reference, Instant now) {
+    Payment payment = new Payment(method, reference, now);
+    boolean mine = repository.markPaid(invoice.id(), payment);
+    repository.finishRound(lease, Optional.empty());
+    if (!mine) {
+      Payment first = repository.findInvoice(invoice.id()).flatMap(Invoice::payment).orElse(payment);
+      LOG.log(Level.WARNING, "invoice {0} was already paid by {1} ({2}); this {3} payment ({4}) needs a refund",
+          invoice.id(), first.method().wireName(), first.reference(), method.wireName(), reference);
+      return new PaymentResult.Paid(invoice.id(), first);
+    }
+    if (method == PaymentMethod.OOB || method == PaymentMethod.NWC) {
+      repository.markBolt11Settled(invoice.id(), reference, now);
+    }
+    settings.notify(l -> l.paymentSucceeded(invoice, payment));
+    return new PaymentResult.Paid(invoice.id(), payment);
+  }
+
+  // ---- BOLT11 (S10) ----
+
+  /**
+   * The invoice's Lightning request: the current one while settled or unexpired, otherwise a
+   * fresh one for the total at the current rate, expiring in an hour. Racing callers agree on one.
+   */
+  Bolt11Request ensureBolt11(Invoice invoice, Instant now) {
+    Optional<Bolt11Request> current = repository.findBolt11(invoice.id());
+    if (current.isPresent() && current.get().isUsableAt(now)) {
+      return current.get();
+    }
+    if (settings.serviceWallet() == null || settings.exchangeRates() == null) {
+      throw new IllegalStateException("Lightning needs a service wallet and exchange rates on the builder");
+    }
+    long msats = settings.exchangeRates().toMsats(invoice.total(), invoice.currency());
+    if (msats <= 0) {
+      throw new ExchangeRateException("exchange rates gave " + msats + " msats for " + invoice.total() + " " + invoice.currency());
+    }
+    LightningInvoice made = settings.serviceWallet().makeInvoice(msats, BOLT11_DESCRIPTION, BOLT11_EXPIRY);
+    Bolt11Request fresh = new Bolt11Request(invoice.id(), made.bolt11(), made.paymentHash(), msats, now,
+        now.plus(BOLT11_EXPIRY), Optional.empty());
+    return repository.replaceBolt11(fresh, current.map(Bolt11Request::bolt11));
+  }
+
+  /** Whether {@code bolt11} settled on the service wallet; marks it so. A wallet that cannot say: no. */
+  boolean settledOnServiceWallet(Bolt11Request bolt11) {
+    if (bolt11.isSettled()) {
+      return true;
+    }
+    try {
+      if (settings.serviceWallet().isSettled(bolt11.bolt11())) {
+        repository.markBolt11Settled(bolt11.invoiceId(), bolt11.bolt11(), settings.now());
+        return true;
+      }
+    } catch (RuntimeException e) {
+      LOG.log(Level.WARNING, "could not look up the Lightning invoice of {0}: {1}", bolt11.invoiceId(), safeMessage(e));
+    }
+    return false;
+  }
+
+  PaymentResult paidOutOfBand(Invoice invoice, Bolt11Request bolt11) {
+    Instant now = settings.now();
+    Payment payment = new Payment(PaymentMethod.OOB, bolt11.bolt11(), now);
+    if (repository.markPaid(invoice.id(), payment)) {
+      settings.notify(l -> l.paymentSucceeded(invoice, payment));
+      return new PaymentResult.Paid(invoice.id(), payment);
+    }
+    return new PaymentResult.Skipped(invoice.id(), PaymentResult.Skipped.Reason.ALREADY_PAID);
+  }
+
+  /** An exception's message for logs and DMs: its class when it has none. Secrets never reach here. */
+  static String safeMessage(Throwable e) {
+    String m = e.getMessage();
+    return m == null || m.isBlank() ? e.getClass().getSimpleName() : m;
+  }
+}

@@ -1,0 +1,32 @@
+package dev.caravel.billing;
+
+import java.math.BigInteger;
+import java.time.Instant;
+
+/** Exact proration (S3): {@code round_half_up(price × (end − t) / (end − start))}, in whole seconds. */
+public final class Proration {
+  private Proration() {}
+
+  /** What is left of {@code price} for the rest of {@code period} from {@code t}. */
+  public static long prorate(long price, Period period, Instant t) {
+    Checks.nonNegative(price, "price");
+    if (!period.contains(t)) {
+      throw new InvalidInputException("instant " + t + " is outside period " + period);
+    }
+    long remaining = period.end().getEpochSecond() - t.getEpochSecond();
+    return roundHalfUp(price, remaining, period.seconds());
+  }
+
+  /** {@code round_half_up(a × b / d)} for non-negative a, b and positive d, exactly. */
+  static long roundHalfUp(long a, long b, long d) {
+    try {
+      long product = Math.multiplyExact(a, b);
+      // floor((2ab + d) / 2d) is round-half-up of ab/d for non-negative values.
+      return Math.addExact(Math.multiplyExact(product, 2), d) / Math.multiplyExact(d, 2);
+    } catch (ArithmeticException overflow) {
+      BigInteger two = BigInteger.TWO;
+      BigInteger n = BigInteger.valueOf(a).multiply(BigInteger.valueOf(b)).multiply(two).add(BigInteger.valueOf(d));
+      return n.divide(BigInteger.valueOf(d).multiply(two)).longValueExact();
+    }
+  }
+}
