@@ -1,0 +1,168 @@
+package dev.caravel.billing;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** In-process rails for engine tests: a service wallet, tenant wallets, a card gateway, a messenger. */
+final class FakeRails {
+  private FakeRails() {}
+
+  /** The service's wallet: makes invoices, knows which settled. */
+  static final class ServiceWallet implements LightningWallet {
+    final Set<String> settled = Collections.synchronizedSet(new HashSet<>());
+    final List<String> made = Collections.synchronizedList(new ArrayList<>());
+    final AtomicInteger counter = new AtomicInteger();
+    volatile boolean failLookups;
+
+    @Override
+    public LightningInvoice makeInvoice(long msats, String description, Duration expiry) {
+      String bolt11 = "lnbc" + msats + "n1fake" + counter.incrementAndGet();
+      made.add(bolt11);
+      return new LightningInvoice(bolt11, "hash-" + bolt11, msats, Instant.EPOCH.plus(expiry));
+    }
+
+    @Override
+    public PayOutcome payInvoice(String bolt11) {
+      throw new UnsupportedOperationException("the service wallet does not pay in these tests");
+    }
+
+    @Override
+    public boolean isSettled(String bolt11) {
+      if (failLookups) {
+        throw new WalletException("INTERNAL", "lookup failed");
+      }
+      return settled.contains(bolt11);
+    }
+  }
+
+  /** What a tenant's wallet does when asked to pay. */
+  enum TenantWalletBehaviour { PAYS, FAILS, FAILS_BUT_PAID, SILENT, SILENT_BUT_PAID }
+
+  /** Opens tenant wallets; each pays into {@code service} according to its URI's behaviour. */
+  static final class Connector implements WalletConnector {
+    final ServiceWallet service;
+    final Map<String, TenantWalletBehaviour> behaviours = new HashMap<>();
+    final List<String> payAttempts = Collections.synchronizedList(new ArrayList<>());
+
+    Connector(ServiceWallet service) {
+      this.service = service;
+    }
+
+    String uri(String name, TenantWalletBehaviour behaviour) {
+      String uri = "nostr+walletconnect://" + name + "?secret=s3cr3t";
+      behaviours.put(uri, behaviour);
+      return uri;
+    }
+
+    @Override
+    public LightningWallet connect(String uri) {
+      TenantWalletBehaviour behaviour = behaviours.get(uri);
+      if (behaviour == null) {
+        throw new InvalidInputException("malformed NWC URI");
+      }
+      return new LightningWallet() {
+        @Override
+        public LightningInvoice makeInvoice(long msats, String description, Duration expiry) {
+          throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public PayOutcome payInvoice(String bolt11) {
+          payAttempts.add(bolt11);
+          switch (behaviour) {
+            case PAYS:
+              service.settled.add(bolt11);
+              return new PayOutcome.Paid("preimage");
+            case FAILS:
+              return new PayOutcome.Failed("INSUFFICIENT_BALANCE", "insufficient balance:\n  need 12,000 sats");
+            case FAILS_BUT_PAID:
+              service.settled.add(bolt11);
+              return new PayOutcome.Failed("INTERNAL", "connection reset");
+            case SILENT_BUT_PAID:
+              service.settled.add(bolt11);
+              return new PayOutcome.Unknown("timed out after 30s");
+            default:
+              return new PayOutcome.Unknown("timed out after 30s");
+          }
+        }
+
+        @Override
+        public boolean isSettled(String bolt11) {
+          throw new UnsupportedOperationException();
+        }
+      };
+    }
+
+    @Override
+    public void validate(String uri) {
+      if (!behaviours.containsKey(uri)) {
+        throw new InvalidInputException("malformed NWC URI");
+      }
+    }
+  }
+
+  /** 1 cent = 1,000 msats, so amounts are easy to read. */
+  static final ExchangeRates RATES = (minor, currency) -> minor * 1000;
+
+  /** A card gateway that keeps Stripe's idempotency promise and counts real charges. */
+  static final class Gateway implements PaymentGateway {
+    final Map<String, String> savedMethods = new HashMap<>();
+    final Deque<ChargeOutcome> script = new ArrayDeque<>();
+    final Map<String, ChargeOutcome> byKey = new HashMap<>();
+    final List<ChargeRequest> requests = Collections.synchronizedList(new ArrayList<>());
+    final AtomicInteger charges = new AtomicInteger();
+    /** Outcome the client sees for a key the first time, though the charge went through. */
+    ChargeOutcome lieOnce;
+
+    @Override
+    public Optional<String> savedPaymentMethod(String customerId) {
+      return Optional.ofNullable(savedMethods.get(customerId));
+    }
+
+    @Override
+    public synchronized ChargeOutcome charge(ChargeRequest request) {
+      requests.add(request);
+      ChargeOutcome replay = byKey.get(request.idempotencyKey());
+      if (replay != null) {
+        return replay;
+      }
+      ChargeOutcome outcome = script.isEmpty() ? new ChargeOutcome.Paid("pi_" + (charges.get() + 1)) : script.poll();
+      if (outcome instanceof ChargeOutcome.Paid) {
+        charges.incrementAndGet();
+      }
+      byKey.put(request.idempotencyKey(), outcome);
+      if (lieOnce != null) {
+        ChargeOutcome lie = lieOnce;
+        lieOnce = null;
+        return lie;
+      }
+      return outcome;
+    }
+  }
+
+  static final class Messages implements Messenger {
+    record Sent(String to, String text) {}
+
+    final List<Sent> sent = Collections.synchronizedList(new ArrayList<>());
+    volatile boolean fail;
+
+    @Override
+    public void send(String recipientPubkey, String text) {
+      if (fail) {
+        throw new MessengerException("no relay accepted the message");
+      }
+      sent.add(new Sent(recipientPubkey, text));
+    }
+  }
+}

@@ -1,0 +1,35 @@
+package dev.caravel.billing;
+
+import java.time.Instant;
+
+/** Plans and tenants shared by the core tests. */
+final class Fixtures {
+  static final Plan FREE = new Plan("free", "Free", 0);
+  static final Plan BASIC = new Plan("basic", "Basic", 500);
+  static final Plan PRO = new Plan("pro", "Pro", 2000);
+  static final Plan ODD = new Plan("odd", "Odd", 999);
+  static final PlanCatalogue CATALOGUE = PlanCatalogue.of(FREE, BASIC, PRO, ODD);
+
+  static final String ALICE = tenant(1);
+  static final String BOB = tenant(2);
+
+  private Fixtures() {}
+
+  /** A valid pubkey for tenant number {@code n}. */
+  static String tenant(int n) {
+    return String.format("%064x", n);
+  }
+
+  static Instant at(String iso) {
+    return Instant.parse(iso);
+  }
+
+  static Billing.Builder engine(Repository repository, MutableClock clock) {
+    return Billing.builder()
+        .repository(repository)
+        .catalogue(CATALOGUE)
+        .clock(clock)
+        .appUrl("https://relays.example")
+        .instanceId("test");
+  }
+}
