@@ -62,6 +62,8 @@ public final class InMemoryRepository implements Repository {
   private final Map<String, InvoiceItem> items = new LinkedHashMap<>();
   private final Map<String, InvoiceRow> invoices = new LinkedHashMap<>();
   private final Map<String, Bolt11Request> bolt11s = new HashMap<>();
+  /** Activity ids are unique across tenants: an item's id is derived from its activity's alone. */
+  private final Map<String, Activity> activitiesById = new HashMap<>();
 
   @Override
   public void saveTenant(Tenant tenant) {
@@ -94,16 +96,16 @@ public final class InMemoryRepository implements Repository {
   public boolean appendActivity(Activity activity) {
     Checks.notNull(activity, "activity");
     synchronized (lock) {
+      Activity existing = activitiesById.get(activity.id());
+      if (existing != null) {
+        if (existing.equals(activity)) {
+          return false;
+        }
+        throw new ActivityRejectedException(ActivityRejectedException.Reason.CONFLICTING_ID,
+            "activity " + activity.id() + " was recorded already with different content");
+      }
       TenantRow row = tenants.get(activity.tenant());
       if (row != null) {
-        Activity existing = row.activitiesById.get(activity.id());
-        if (existing != null) {
-          if (existing.equals(activity)) {
-            return false;
-          }
-          throw new ActivityRejectedException(ActivityRejectedException.Reason.CONFLICTING_ID,
-              "activity " + activity.id() + " was recorded already with different content");
-        }
         if (row.lastAt != null && activity.at().isBefore(row.lastAt)) {
           throw new ActivityRejectedException(ActivityRejectedException.Reason.OUT_OF_ORDER,
               "activity " + activity.id() + " at " + activity.at() + " is before the tenant's latest activity at " + row.lastAt);
@@ -133,6 +135,7 @@ public final class InMemoryRepository implements Repository {
       row.lastAt = activity.at();
       row.activities.add(activity);
       row.activitiesById.put(activity.id(), activity);
+      activitiesById.put(activity.id(), activity);
       row.relays.add(activity.relay());
       return true;
     }
@@ -249,7 +252,7 @@ public final class InMemoryRepository implements Repository {
   public List<InvoiceItem> items(String tenant) {
     synchronized (lock) {
       TenantRow row = tenants.get(tenant);
-      return row == null ? List.of() : row.itemIds.stream().map(items::get).toList();
+      return row == null ? List.of() : oldestFirst(row.itemIds);
     }
   }
 
@@ -257,8 +260,13 @@ public final class InMemoryRepository implements Repository {
   public List<InvoiceItem> invoiceItems(String invoiceId) {
     synchronized (lock) {
       InvoiceRow row = invoices.get(invoiceId);
-      return row == null ? List.of() : row.itemIds.stream().map(items::get).toList();
+      return row == null ? List.of() : oldestFirst(row.itemIds);
     }
+  }
+
+  /** By time; items of the same instant keep the order they were written in (a stable sort). */
+  private List<InvoiceItem> oldestFirst(List<String> ids) {
+    return ids.stream().map(items::get).sorted(java.util.Comparator.comparing(InvoiceItem::at)).toList();
   }
 
   @Override

@@ -37,9 +37,10 @@ public interface Repository {
    * Appends one activity, atomically with respect to every other write for its tenant: creates
    * the tenant if unknown, sets its anchor if unset (S1), and records the relay it creates.
    * Returns {@code false} (and changes nothing) when an identical activity with this id exists.
+   * Activity ids are unique across all tenants (items are keyed by them).
    *
    * @throws ActivityRejectedException nothing recorded, because: {@code CONFLICTING_ID} (same
-   *     id, other content); {@code OUT_OF_ORDER} (earlier than the tenant's latest activity);
+   *     id, other content or another tenant); {@code OUT_OF_ORDER} (earlier than the tenant's latest activity);
    *     {@code PERIOD_ALREADY_BILLED} (earlier than the start of the tenant's last renewed
    *     period); {@code RELAY_EXISTS} (create of a relay the tenant has); {@code UNKNOWN_RELAY}
    *     (any other type for a relay the tenant never created).
@@ -79,11 +80,13 @@ public interface Repository {
 
   List<Invoice> invoices(String tenant);
 
-  /** Every item of the tenant, claimed or not, oldest first. */
+  /** Every item of the tenant, claimed or not, oldest first (by time, then in the order written). */
   List<InvoiceItem> items(String tenant);
 
+  /** The invoice's items, oldest first (by time, then in the order written). */
   List<InvoiceItem> invoiceItems(String invoiceId);
 
+  /** The tenant's items on no invoice yet, oldest first. */
   List<InvoiceItem> unclaimedItems(String tenant);
 
   Optional<CollectionState> collectionState(String invoiceId);

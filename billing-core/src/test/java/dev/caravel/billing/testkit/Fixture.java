@@ -1,0 +1,106 @@
+package dev.caravel.billing.testkit;
+
+import dev.caravel.billing.Activity;
+import dev.caravel.billing.Bolt11Request;
+import dev.caravel.billing.Claim;
+import dev.caravel.billing.InvoiceItem;
+import dev.caravel.billing.Payment;
+import dev.caravel.billing.PaymentMethod;
+import dev.caravel.billing.Reconciliation;
+import dev.caravel.billing.Renewal;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Valid values for repository tests: pubkeys, activities with fresh ids, the items, renewals and
+ * claims the engine would hand a repository. Amounts are given, not computed: the contract is
+ * about storage, not about proration.
+ */
+public final class Fixture {
+  /** A fixed start of time (a 31st, to keep month ends interesting). */
+  public static final Instant T0 = Instant.parse("2026-01-31T10:00:00Z");
+  public static final String PLAN = "basic";
+
+  private final AtomicLong ids = new AtomicLong();
+  private final String prefix;
+
+  public Fixture() {
+    this("act");
+  }
+
+  /** A fixture whose activity ids start with {@code prefix}, so two fixtures never collide. */
+  public Fixture(String prefix) {
+    this.prefix = prefix;
+  }
+
+  /** A valid tenant pubkey (64 lowercase hex characters), distinct for each {@code n}. */
+  public static String pubkey(long n) {
+    return String.format("%064x", n);
+  }
+
+  public static Instant seconds(long s) {
+    return T0.plusSeconds(s);
+  }
+
+  public static Instant days(long d) {
+    return T0.plus(Duration.ofDays(d));
+  }
+
+  public String nextId() {
+    return prefix + "-" + ids.incrementAndGet();
+  }
+
+  public Activity create(String tenant, String relay, Instant at) {
+    return Activity.create(nextId(), tenant, relay, PLAN, at);
+  }
+
+  public Activity update(String tenant, String relay, String plan, Instant at) {
+    return Activity.update(nextId(), tenant, relay, plan, at);
+  }
+
+  public Activity activate(String tenant, String relay, Instant at) {
+    return Activity.activate(nextId(), tenant, relay, at);
+  }
+
+  public Activity deactivate(String tenant, String relay, Instant at) {
+    return Activity.deactivate(nextId(), tenant, relay, at);
+  }
+
+  /** The item {@code activity} yields: a charge when {@code amount > 0}, a credit below. */
+  public static InvoiceItem item(Activity activity, long amount) {
+    return InvoiceItem.forActivity(activity, activity.plan().orElse(PLAN), amount,
+        amount > 0 ? "New relay created" : "Relay deactivated (prorated credit)");
+  }
+
+  /** Reconciles {@code activity} into an item of {@code amount}, or into no item when zero. */
+  public static Reconciliation reconciled(Activity activity, long amount) {
+    return new Reconciliation(activity.tenant(), activity.id(),
+        amount == 0 ? Optional.empty() : Optional.of(item(activity, amount)));
+  }
+
+  /** Renews each of {@code relays} for {@code period} at {@code amount} each. */
+  public static Renewal renewal(String tenant, int period, Instant start, int logSize, long amount, String... relays) {
+    List<InvoiceItem> items = new ArrayList<>();
+    for (String relay : relays) {
+      items.add(InvoiceItem.forRenewal(tenant, relay, PLAN, amount, period, start));
+    }
+    return new Renewal(tenant, period, start, logSize, items);
+  }
+
+  public static Claim claim(String tenant, String invoiceId, Instant now) {
+    return new Claim(tenant, invoiceId, now, now.plus(Duration.ofDays(30)), "usd", now);
+  }
+
+  public static Bolt11Request bolt11(String invoiceId, String bolt11, Instant createdAt) {
+    return new Bolt11Request(invoiceId, bolt11, "hash-" + bolt11, 21_000, createdAt, createdAt.plusSeconds(3600),
+        Optional.empty());
+  }
+
+  public static Payment payment(String reference, Instant at) {
+    return new Payment(PaymentMethod.STRIPE, reference, at);
+  }
+}

@@ -1,0 +1,1039 @@
+package dev.caravel.billing.testkit;
+
+import static dev.caravel.billing.testkit.Fixture.T0;
+import static dev.caravel.billing.testkit.Fixture.bolt11;
+import static dev.caravel.billing.testkit.Fixture.claim;
+import static dev.caravel.billing.testkit.Fixture.days;
+import static dev.caravel.billing.testkit.Fixture.payment;
+import static dev.caravel.billing.testkit.Fixture.pubkey;
+import static dev.caravel.billing.testkit.Fixture.reconciled;
+import static dev.caravel.billing.testkit.Fixture.renewal;
+import static dev.caravel.billing.testkit.Fixture.seconds;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.caravel.billing.Activity;
+import dev.caravel.billing.ActivityRejectedException;
+import dev.caravel.billing.ActivityRejectedException.Reason;
+import dev.caravel.billing.Bolt11Request;
+import dev.caravel.billing.CollectionState;
+import dev.caravel.billing.InvalidInputException;
+import dev.caravel.billing.Invoice;
+import dev.caravel.billing.InvoiceItem;
+import dev.caravel.billing.Payment;
+import dev.caravel.billing.PaymentLease;
+import dev.caravel.billing.Reconciliation;
+import dev.caravel.billing.Renewal;
+import dev.caravel.billing.Repository;
+import dev.caravel.billing.Tenant;
+import dev.caravel.billing.TenantLedger;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * What every {@link Repository} must do, as tests. An implementation's test extends this class
+ * and says how to make a fresh, empty repository; every duty in {@link Repository}'s javadoc is
+ * pinned down here, including the concurrent ones: {@value #THREADS} threads racing on one tenant
+ * must see exactly-once outcomes.
+ */
+public abstract class RepositoryContract {
+  protected static final int THREADS = 16;
+  private static final Duration TTL = Duration.ofMinutes(5);
+
+  protected final Fixture fx = new Fixture();
+  protected final String alice = pubkey(0xa11ce);
+  protected final String bob = pubkey(0xb0b);
+  protected Repository repo;
+
+  /** A fresh, empty repository; called before every test. */
+  protected abstract Repository newRepository();
+
+  /** Releases what {@link #newRepository()} made (a pool, a database); called after every test. */
+  protected void closeRepository(Repository repository) {}
+
+  @BeforeEach
+  void openRepository() {
+    repo = newRepository();
+  }
+
+  @AfterEach
+  void releaseRepository() {
+    closeRepository(repo);
+  }
+
+  // ---- helpers ----
+
+  private Activity append(Activity activity) {
+    assertThat(repo.appendActivity(activity)).as("append " + activity.id()).isTrue();
+    return activity;
+  }
+
+  private TenantLedger ledger(String tenant) {
+    List<TenantLedger> ledgers = repo.ledgers(List.of(tenant));
+    assertThat(ledgers).hasSize(1);
+    return ledgers.get(0);
+  }
+
+  private void assertRejected(Activity activity, Reason reason) {
+    assertThatThrownBy(() -> repo.appendActivity(activity))
+        .isInstanceOfSatisfying(ActivityRejectedException.class, e -> assertThat(e.reason()).isEqualTo(reason));
+  }
+
+  /** A relay created at {@code at} and reconciled into a charge of {@code amount}. */
+  private Activity charged(String tenant, String relay, Instant at, long amount) {
+    Activity a = append(fx.create(tenant, relay, at));
+    assertThat(repo.recordReconciliations(List.of(reconciled(a, amount)))).isEqualTo(1);
+    return a;
+  }
+
+  /** An unpaid invoice of {@code amount} for a new relay of {@code tenant}, created at {@code at}. */
+  private Invoice invoice(String tenant, String invoiceId, long amount, Instant at) {
+    charged(tenant, "relay-" + invoiceId, at, amount);
+    List<Invoice> created = repo.claim(List.of(claim(tenant, invoiceId, at)));
+    assertThat(created).hasSize(1);
+    return created.get(0);
+  }
+
+  private static long sum(List<InvoiceItem> items) {
+    return items.stream().mapToLong(InvoiceItem::amount).sum();
+  }
+
+  // ---- tenants ----
+
+  @Test
+  void savedTenantIsFoundAndReplaced() {
+    assertThat(repo.findTenant(alice)).isEmpty();
+    Tenant saved = Tenant.of(alice).withSealedNwcUri("sealed:abc").withStripeCustomer("cus_1");
+    repo.saveTenant(saved);
+    assertThat(repo.findTenant(alice)).contains(saved);
+
+    Tenant replaced = Tenant.of(alice).withStripeCustomer("cus_2");
+    repo.saveTenant(replaced);
+    assertThat(repo.findTenant(alice)).contains(replaced);
+    assertThat(repo.tenantPage(null, 10)).containsExactly(alice);
+  }
+
+  @Test
+  void savingATenantLeavesItsBillingStateAlone() {
+    Activity a = append(fx.create(alice, "r1", T0));
+    repo.applyRenewals(List.of(renewal(alice, 1, days(31), 1, 500, "r1")));
+    TenantLedger before = ledger(alice);
+
+    repo.saveTenant(Tenant.of(alice).withSealedNwcUri("sealed:xyz"));
+
+    assertThat(ledger(alice)).isEqualTo(before);
+    assertThat(before.anchor()).contains(T0);
+    assertThat(before.renewedThrough()).isEqualTo(1);
+    assertThat(before.activities()).containsExactly(a);
+  }
+
+  @Test
+  void appendingForAnUnknownTenantCreatesIt() {
+    append(fx.create(alice, "r1", T0));
+    assertThat(repo.findTenant(alice)).contains(Tenant.of(alice));
+    assertThat(repo.tenantPage(null, 10)).containsExactly(alice);
+  }
+
+  @Test
+  void tenantPagesWalkEveryTenantInAscendingOrder() {
+    List<String> all = new ArrayList<>();
+    for (int i = 0; i < 25; i++) {
+      String tenant = pubkey(1000 + (i * 7919L) % 97);
+      all.add(tenant);
+      if (i % 2 == 0) {
+        repo.saveTenant(Tenant.of(tenant));
+      } else {
+        append(fx.create(tenant, "r", T0));
+      }
+    }
+    Collections.sort(all);
+
+    List<String> walked = new ArrayList<>();
+    List<Integer> sizes = new ArrayList<>();
+    String after = null;
+    while (true) {
+      List<String> page = repo.tenantPage(after, 10);
+      if (page.isEmpty()) {
+        break;
+      }
+      sizes.add(page.size());
+      walked.addAll(page);
+      after = page.get(page.size() - 1);
+    }
+    assertThat(walked).isEqualTo(all);
+    assertThat(sizes).containsExactly(10, 10, 5);
+    assertThat(repo.tenantPage(all.get(24), 10)).isEmpty();
+    assertThat(repo.tenantPage(all.get(3), 2)).containsExactly(all.get(4), all.get(5));
+  }
+
+  // ---- appending activity ----
+
+  @Test
+  void appendIsIdempotentOnTheActivityId() {
+    Activity a = append(fx.create(alice, "r1", T0));
+    TenantLedger before = ledger(alice);
+
+    assertThat(repo.appendActivity(a)).isFalse();
+    assertThat(repo.appendActivity(new Activity(a.id(), a.tenant(), a.type(), a.relay(), a.plan(), a.at()))).isFalse();
+
+    assertThat(ledger(alice)).isEqualTo(before);
+    assertThat(before.activities()).containsExactly(a);
+  }
+
+  @Test
+  void identicalAppendIsAcceptedEvenWhenItWouldNowBeOutOfOrder() {
+    Activity first = append(fx.create(alice, "r1", T0));
+    append(fx.deactivate(alice, "r1", seconds(60)));
+    assertThat(repo.appendActivity(first)).isFalse();
+    assertThat(ledger(alice).activities()).hasSize(2);
+  }
+
+  @Test
+  void sameIdWithOtherContentIsAConflict() {
+    Activity a = append(fx.create(alice, "r1", T0));
+    TenantLedger before = ledger(alice);
+
+    assertRejected(Activity.create(a.id(), alice, "r2", "basic", T0), Reason.CONFLICTING_ID);
+    assertRejected(Activity.create(a.id(), alice, "r1", "pro", T0), Reason.CONFLICTING_ID);
+    assertRejected(Activity.create(a.id(), alice, "r1", "basic", seconds(1)), Reason.CONFLICTING_ID);
+    assertRejected(Activity.update(a.id(), alice, "r1", "basic", T0), Reason.CONFLICTING_ID);
+
+    assertThat(ledger(alice)).isEqualTo(before);
+  }
+
+  @Test
+  void anActivityIdIsTheHostsAndUniqueAcrossTenants() {
+    // Its item's id is derived from the activity id alone ("act:<id>"), so two tenants can't share one.
+    Activity a = append(fx.create(alice, "r1", T0));
+    assertThatThrownBy(() -> repo.appendActivity(Activity.create(a.id(), bob, "r1", "basic", T0)))
+        .as("activity id %s reused by another tenant must be CONFLICTING_ID", a.id())
+        .isInstanceOfSatisfying(ActivityRejectedException.class,
+            e -> assertThat(e.reason()).isEqualTo(Reason.CONFLICTING_ID));
+    assertThat(repo.findTenant(bob)).isEmpty();
+    assertThat(repo.ledgers(List.of(bob))).isEmpty();
+  }
+
+  @Test
+  void activityBeforeTheLatestIsOutOfOrder() {
+    append(fx.create(alice, "r1", seconds(100)));
+    TenantLedger before = ledger(alice);
+
+    assertRejected(fx.create(alice, "r2", seconds(99)), Reason.OUT_OF_ORDER);
+    assertRejected(fx.deactivate(alice, "r1", seconds(0)), Reason.OUT_OF_ORDER);
+    assertThat(ledger(alice)).isEqualTo(before);
+
+    append(fx.create(alice, "r2", seconds(100)));
+    append(fx.deactivate(alice, "r1", seconds(101)));
+    assertThat(ledger(alice).activities()).hasSize(3);
+  }
+
+  @Test
+  void outOfOrderIsPerTenant() {
+    append(fx.create(alice, "r1", seconds(100)));
+    append(fx.create(bob, "r1", seconds(5)));
+    assertThat(ledger(bob).anchor()).contains(seconds(5));
+  }
+
+  @Test
+  void activityInsideARenewedPeriodIsRejected() {
+    Activity a = append(fx.create(alice, "r1", T0));
+    Instant p1 = Instant.parse("2026-02-28T10:00:00Z");
+    assertThat(repo.applyRenewals(List.of(renewal(alice, 1, p1, 1, 500, "r1")))).isEqualTo(1);
+    TenantLedger before = ledger(alice);
+
+    assertRejected(fx.deactivate(alice, "r1", p1.minusSeconds(1)), Reason.PERIOD_ALREADY_BILLED);
+    assertRejected(fx.create(alice, "r2", seconds(1)), Reason.PERIOD_ALREADY_BILLED);
+    assertThat(ledger(alice)).isEqualTo(before);
+
+    Activity atStart = append(fx.deactivate(alice, "r1", p1));
+    assertThat(ledger(alice).activities()).containsExactly(a, atStart);
+  }
+
+  @Test
+  void creatingARelayTwiceIsRejected() {
+    append(fx.create(alice, "r1", T0));
+    append(fx.deactivate(alice, "r1", seconds(1)));
+    TenantLedger before = ledger(alice);
+
+    assertRejected(fx.create(alice, "r1", seconds(2)), Reason.RELAY_EXISTS);
+    assertThat(ledger(alice)).isEqualTo(before);
+  }
+
+  @Test
+  void relaysBelongToTheirTenant() {
+    append(fx.create(alice, "r1", T0));
+    append(fx.create(bob, "r1", T0));
+    append(fx.create(bob, "r2", T0));
+    assertRejected(fx.activate(alice, "r2", seconds(1)), Reason.UNKNOWN_RELAY);
+  }
+
+  @Test
+  void everyOtherTypeNeedsACreatedRelay() {
+    append(fx.create(alice, "r1", T0));
+    TenantLedger before = ledger(alice);
+
+    assertRejected(fx.update(alice, "nope", "pro", seconds(1)), Reason.UNKNOWN_RELAY);
+    assertRejected(fx.update(alice, "nope", null, seconds(1)), Reason.UNKNOWN_RELAY);
+    assertRejected(fx.activate(alice, "nope", seconds(1)), Reason.UNKNOWN_RELAY);
+    assertRejected(fx.deactivate(alice, "nope", seconds(1)), Reason.UNKNOWN_RELAY);
+    assertThat(ledger(alice)).isEqualTo(before);
+
+    append(fx.update(alice, "r1", "pro", seconds(1)));
+    append(fx.deactivate(alice, "r1", seconds(2)));
+    append(fx.activate(alice, "r1", seconds(3)));
+  }
+
+  @Test
+  void aRejectedFirstActivityLeavesNoTenantBehind() {
+    assertRejected(fx.deactivate(alice, "r1", T0), Reason.UNKNOWN_RELAY);
+    assertThat(repo.findTenant(alice)).isEmpty();
+    assertThat(repo.tenantPage(null, 10)).isEmpty();
+    assertThat(repo.ledgers(List.of(alice))).isEmpty();
+
+    // and the tenant's anchor comes from its first *recorded* activity
+    append(fx.create(alice, "r1", seconds(50)));
+    assertThat(ledger(alice).anchor()).contains(seconds(50));
+  }
+
+  @Test
+  void aRejectedCreateRecordsNoRelay() {
+    append(fx.create(alice, "r1", seconds(10)));
+    assertRejected(fx.create(alice, "r2", seconds(5)), Reason.OUT_OF_ORDER);
+    assertRejected(fx.deactivate(alice, "r2", seconds(11)), Reason.UNKNOWN_RELAY);
+    append(fx.create(alice, "r2", seconds(11)));
+  }
+
+  @Test
+  void aRejectedActivityIdStaysFree() {
+    append(fx.create(alice, "r1", seconds(10)));
+    Activity late = Activity.create("reused", alice, "r2", "basic", seconds(5));
+    assertRejected(late, Reason.OUT_OF_ORDER);
+    assertThat(repo.appendActivity(Activity.create("reused", alice, "r2", "basic", seconds(10)))).isTrue();
+  }
+
+  @Test
+  void theAnchorIsTheFirstActivityAndNeverMoves() {
+    append(fx.create(alice, "r1", seconds(30)));
+    assertThat(ledger(alice).anchor()).contains(seconds(30));
+    append(fx.create(alice, "r2", days(5)));
+    append(fx.deactivate(alice, "r1", days(40)));
+    repo.applyRenewals(List.of(renewal(alice, 1, days(31), 3, 100, "r2")));
+    assertThat(ledger(alice).anchor()).contains(seconds(30));
+
+    repo.saveTenant(Tenant.of(bob));
+    assertThat(ledger(bob).anchor()).isEmpty();
+    assertThat(ledger(bob).activities()).isEmpty();
+    append(fx.create(bob, "r1", days(3)));
+    assertThat(ledger(bob).anchor()).contains(days(3));
+  }
+
+  @Test
+  void activitiesAreOrderedByTimeThenAppendOrder() {
+    Activity a = append(fx.create(alice, "r1", T0));
+    Activity b = append(fx.create(alice, "r2", T0));
+    Activity c = append(fx.update(alice, "r1", "pro", T0));
+    Activity d = append(fx.deactivate(alice, "r2", T0));
+    Activity e = append(fx.activate(alice, "r2", seconds(1)));
+    Activity f = append(fx.deactivate(alice, "r1", seconds(1)));
+    // ids that sort the other way round must not reorder anything
+    Activity g = append(Activity.update("0-first-by-name", alice, "r1", null, seconds(1)));
+
+    assertThat(ledger(alice).activities()).containsExactly(a, b, c, d, e, f, g);
+  }
+
+  @Test
+  void ledgersComeInTheOrderAskedAndSkipUnknownTenants() {
+    append(fx.create(alice, "r1", T0));
+    append(fx.create(bob, "r1", seconds(5)));
+    String nobody = pubkey(0xdead);
+
+    List<TenantLedger> ledgers = repo.ledgers(List.of(bob, nobody, alice));
+    assertThat(ledgers).extracting(TenantLedger::tenant).containsExactly(bob, alice);
+    assertThat(ledgers.get(0).anchor()).contains(seconds(5));
+    assertThat(ledgers.get(0).renewedThrough()).isZero();
+    assertThat(ledgers.get(0).billedActivityIds()).isEmpty();
+    assertThat(repo.ledgers(List.of())).isEmpty();
+  }
+
+  // ---- reconciliation ----
+
+  @Test
+  void reconcilingInsertsTheItemAndMarksTheActivityBilled() {
+    Activity a = append(fx.create(alice, "r1", T0));
+    Activity b = append(fx.update(alice, "r1", null, seconds(1)));
+
+    assertThat(repo.recordReconciliations(List.of(reconciled(a, 1000), reconciled(b, 0)))).isEqualTo(2);
+
+    assertThat(ledger(alice).billedActivityIds()).containsExactlyInAnyOrder(a.id(), b.id());
+    assertThat(repo.items(alice)).containsExactly(Fixture.item(a, 1000));
+    assertThat(repo.unclaimedItems(alice)).containsExactly(Fixture.item(a, 1000));
+    assertThat(repo.items(alice).get(0).id()).isEqualTo("act:" + a.id());
+  }
+
+  @Test
+  void anActivityIsReconciledOnce() {
+    Activity a = append(fx.create(alice, "r1", T0));
+    Activity b = append(fx.deactivate(alice, "r1", seconds(10)));
+
+    assertThat(repo.recordReconciliations(List.of(reconciled(a, 1000)))).isEqualTo(1);
+    assertThat(repo.recordReconciliations(List.of(reconciled(a, 1000)))).isZero();
+    // a second reconciliation that disagrees changes nothing either
+    assertThat(repo.recordReconciliations(List.of(reconciled(a, 7), reconciled(b, -400), reconciled(b, -400))))
+        .isEqualTo(1);
+
+    assertThat(repo.items(alice)).extracting(InvoiceItem::amount).containsExactly(1000L, -400L);
+  }
+
+  @Test
+  void aBilledActivityWithoutAnItemStaysBilled() {
+    Activity a = append(fx.create(alice, "r1", T0));
+    assertThat(repo.recordReconciliations(List.of(reconciled(a, 0)))).isEqualTo(1);
+    assertThat(repo.recordReconciliations(List.of(reconciled(a, 500)))).isZero();
+    assertThat(repo.items(alice)).isEmpty();
+  }
+
+  @Test
+  void reconcilingAnotherTenantsActivityIsRefused() {
+    Activity a = append(fx.create(alice, "r1", T0));
+    append(fx.create(bob, "r1", T0));
+    Reconciliation wrong = new Reconciliation(bob, a.id(), Optional.empty());
+    assertThatThrownBy(() -> repo.recordReconciliations(List.of(wrong))).isInstanceOf(InvalidInputException.class);
+    assertThat(ledger(alice).billedActivityIds()).isEmpty();
+    assertThat(ledger(bob).billedActivityIds()).isEmpty();
+  }
+
+  @Test
+  void reconciliationsOfManyTenantsGoInOneBatch() {
+    List<Reconciliation> batch = new ArrayList<>();
+    for (int t = 0; t < 30; t++) {
+      String tenant = pubkey(5000 + t);
+      for (int r = 0; r < 4; r++) {
+        batch.add(reconciled(append(fx.create(tenant, "r" + r, seconds(r))), 100 + r));
+      }
+    }
+    Collections.shuffle(batch, new Random(7));
+    assertThat(repo.recordReconciliations(batch)).isEqualTo(120);
+    for (int t = 0; t < 30; t++) {
+      assertThat(sum(repo.items(pubkey(5000 + t)))).isEqualTo(406);
+    }
+  }
+
+  // ---- renewals ----
+
+  @Test
+  void aRenewalInsertsItsItemsAndMovesTheMark() {
+    append(fx.create(alice, "r1", T0));
+    append(fx.create(alice, "r2", T0));
+    Renewal r1 = renewal(alice, 1, days(28), 2, 500, "r1", "r2");
+
+    assertThat(repo.applyRenewals(List.of(r1))).isEqualTo(1);
+
+    assertThat(ledger(alice).renewedThrough()).isEqualTo(1);
+    assertThat(repo.items(alice)).containsExactlyElementsOf(r1.items());
+    assertThat(repo.items(alice)).extracting(InvoiceItem::id)
+        .containsExactly("ren:" + alice + ":1:r1", "ren:" + alice + ":1:r2");
+  }
+
+  @Test
+  void aPeriodIsRenewedOnce() {
+    append(fx.create(alice, "r1", T0));
+    Renewal r1 = renewal(alice, 1, days(28), 1, 500, "r1");
+    assertThat(repo.applyRenewals(List.of(r1))).isEqualTo(1);
+    assertThat(repo.applyRenewals(List.of(r1))).isZero();
+    assertThat(repo.applyRenewals(List.of(renewal(alice, 1, days(28), 1, 999, "r1")))).isZero();
+    assertThat(repo.items(alice)).extracting(InvoiceItem::amount).containsExactly(500L);
+    assertThat(ledger(alice).renewedThrough()).isEqualTo(1);
+  }
+
+  @Test
+  void renewalsApplyOnlyInPeriodOrder() {
+    append(fx.create(alice, "r1", T0));
+    Renewal r1 = renewal(alice, 1, days(28), 1, 500, "r1");
+    Renewal r2 = renewal(alice, 2, days(59), 1, 500, "r1");
+    Renewal r3 = renewal(alice, 3, days(89), 1, 500, "r1");
+
+    assertThat(repo.applyRenewals(List.of(r2))).isZero();
+    assertThat(ledger(alice).renewedThrough()).isZero();
+    // list order counts: r2 before r1 is skipped, r1 then applies, r3 then does not
+    assertThat(repo.applyRenewals(List.of(r2, r1, r3))).isEqualTo(1);
+    assertThat(ledger(alice).renewedThrough()).isEqualTo(1);
+    assertThat(repo.applyRenewals(List.of(r2, r3))).isEqualTo(2);
+    assertThat(ledger(alice).renewedThrough()).isEqualTo(3);
+    assertThat(repo.items(alice)).extracting(i -> i.renewalPeriod().getAsInt()).containsExactly(1, 2, 3);
+  }
+
+  @Test
+  void aRenewalFromAStaleLogIsNotApplied() {
+    append(fx.create(alice, "r1", T0));
+    Renewal stale = renewal(alice, 1, days(28), 1, 500, "r1");
+    append(fx.deactivate(alice, "r1", days(3)));
+
+    assertThat(repo.applyRenewals(List.of(stale))).isZero();
+    assertThat(ledger(alice).renewedThrough()).isZero();
+    assertThat(repo.applyRenewals(List.of(renewal(alice, 1, days(28), 2, 500)))).isEqualTo(1);
+  }
+
+  @Test
+  void aRenewalWithoutItemsStillMovesTheMark() {
+    append(fx.create(alice, "r1", T0));
+    assertThat(repo.applyRenewals(List.of(renewal(alice, 1, days(28), 1, 500)))).isEqualTo(1);
+    assertThat(ledger(alice).renewedThrough()).isEqualTo(1);
+    assertThat(repo.items(alice)).isEmpty();
+    assertRejected(fx.deactivate(alice, "r1", days(27)), Reason.PERIOD_ALREADY_BILLED);
+  }
+
+  @Test
+  void renewalsOfUnknownTenantsAreSkipped() {
+    append(fx.create(alice, "r1", T0));
+    assertThat(repo.applyRenewals(List.of(renewal(bob, 1, days(28), 0, 500, "r1"),
+        renewal(alice, 1, days(28), 1, 500, "r1")))).isEqualTo(1);
+    assertThat(repo.findTenant(bob)).isEmpty();
+  }
+
+  // ---- claims ----
+
+  @Test
+  void nothingOwedMakesNoInvoice() {
+    assertThat(repo.claim(List.of(claim(alice, "inv-0", T0)))).isEmpty();
+    append(fx.create(alice, "r1", T0));
+    assertThat(repo.claim(List.of(claim(alice, "inv-1", T0)))).isEmpty();
+    assertThat(repo.invoices(alice)).isEmpty();
+    assertThat(repo.findInvoice("inv-1")).isEmpty();
+  }
+
+  @Test
+  void aClaimPutsEveryUnclaimedItemOnOneInvoice() {
+    Activity a = charged(alice, "r1", T0, 1000);
+    Activity b = append(fx.create(alice, "r2", seconds(60)));
+    repo.recordReconciliations(List.of(reconciled(b, 250)));
+    Instant now = seconds(120);
+
+    List<Invoice> created = repo.claim(List.of(claim(alice, "inv-1", now)));
+
+    Invoice expected = new Invoice("inv-1", alice, now, now.plus(Duration.ofDays(30)), 1250, "usd", now,
+        Optional.empty());
+    assertThat(created).containsExactly(expected);
+    assertThat(repo.findInvoice("inv-1")).contains(expected);
+    assertThat(repo.invoices(alice)).containsExactly(expected);
+    assertThat(repo.invoiceItems("inv-1"))
+        .containsExactly(Fixture.item(a, 1000).onInvoice("inv-1"), Fixture.item(b, 250).onInvoice("inv-1"));
+    assertThat(repo.items(alice)).allSatisfy(i -> assertThat(i.invoiceId()).contains("inv-1"));
+    assertThat(repo.unclaimedItems(alice)).isEmpty();
+    assertThat(repo.collectionState("inv-1"))
+        .contains(new CollectionState(0, false, Optional.empty(), Optional.of(now)));
+    assertThat(repo.dueInvoices(now, 10)).containsExactly("inv-1");
+    assertThat(repo.dueInvoices(now.minusSeconds(1), 10)).isEmpty();
+  }
+
+  @Test
+  void aClaimedItemIsNeverClaimedAgain() {
+    charged(alice, "r1", T0, 1000);
+    assertThat(repo.claim(List.of(claim(alice, "inv-1", seconds(1))))).hasSize(1);
+    assertThat(repo.claim(List.of(claim(alice, "inv-2", seconds(2))))).isEmpty();
+
+    charged(alice, "r2", seconds(3), 300);
+    assertThat(repo.claim(List.of(claim(alice, "inv-3", seconds(4)))))
+        .extracting(Invoice::total).containsExactly(300L);
+    assertThat(repo.invoiceItems("inv-1")).extracting(InvoiceItem::amount).containsExactly(1000L);
+    assertThat(repo.invoiceItems("inv-3")).extracting(InvoiceItem::amount).containsExactly(300L);
+    assertThat(repo.invoices(alice)).extracting(Invoice::id).containsExactly("inv-1", "inv-3");
+  }
+
+  @Test
+  void aNetCreditStaysUnclaimedAndCarriesToTheNextInvoice() {
+    Activity a = append(fx.create(alice, "r1", T0));
+    Activity b = append(fx.deactivate(alice, "r1", seconds(10)));
+    repo.recordReconciliations(List.of(reconciled(a, 0), reconciled(b, -300)));
+    assertThat(repo.claim(List.of(claim(alice, "inv-1", seconds(20))))).isEmpty();
+    assertThat(repo.unclaimedItems(alice)).extracting(InvoiceItem::amount).containsExactly(-300L);
+
+    charged(alice, "r2", seconds(30), 1000);
+    List<Invoice> created = repo.claim(List.of(claim(alice, "inv-2", seconds(40))));
+    assertThat(created).extracting(Invoice::total).containsExactly(700L);
+    assertThat(repo.invoiceItems("inv-2")).extracting(InvoiceItem::amount).containsExactly(-300L, 1000L);
+  }
+
+  @Test
+  void aZeroSumMakesNoInvoice() {
+    Activity a = append(fx.create(alice, "r1", T0));
+    Activity b = append(fx.deactivate(alice, "r1", seconds(10)));
+    repo.recordReconciliations(List.of(reconciled(a, 500), reconciled(b, -500)));
+    assertThat(repo.claim(List.of(claim(alice, "inv-1", seconds(20))))).isEmpty();
+    assertThat(repo.unclaimedItems(alice)).hasSize(2);
+  }
+
+  @Test
+  void claimsForManyTenantsGoInOneBatch() {
+    charged(alice, "r1", T0, 1000);
+    charged(bob, "r1", T0, 200);
+    String carol = pubkey(0xca201);
+    append(fx.create(carol, "r1", T0));
+
+    List<Invoice> created = repo.claim(List.of(claim(bob, "inv-b", seconds(5)), claim(carol, "inv-c", seconds(5)),
+        claim(alice, "inv-a", seconds(5)), claim(alice, "inv-a2", seconds(5))));
+
+    assertThat(created).extracting(Invoice::id).containsExactly("inv-b", "inv-a");
+    assertThat(created).extracting(Invoice::total).containsExactly(200L, 1000L);
+    assertThat(repo.invoices(alice)).extracting(Invoice::id).containsExactly("inv-a");
+  }
+
+  @Test
+  void aClaimReusingAnInvoiceIdIsSkipped() {
+    invoice(alice, "inv-1", 1000, T0);
+    charged(bob, "r1", T0, 200);
+    assertThat(repo.claim(List.of(claim(bob, "inv-1", seconds(5))))).isEmpty();
+    assertThat(repo.unclaimedItems(bob)).hasSize(1);
+    assertThat(repo.findInvoice("inv-1")).map(Invoice::tenant).contains(alice);
+  }
+
+  @Test
+  void renewalItemsAreClaimedLikeAnyOther() {
+    charged(alice, "r1", T0, 1000);
+    repo.claim(List.of(claim(alice, "inv-1", seconds(1))));
+    repo.applyRenewals(List.of(renewal(alice, 1, days(28), 1, 1500, "r1")));
+    assertThat(repo.claim(List.of(claim(alice, "inv-2", days(28))))).extracting(Invoice::total)
+        .containsExactly(1500L);
+    assertThat(repo.items(alice)).extracting(InvoiceItem::invoiceId)
+        .containsExactly(Optional.of("inv-1"), Optional.of("inv-2"));
+  }
+
+  // ---- leases ----
+
+  @Test
+  void aLeaseStartsTheFirstRound() {
+    invoice(alice, "inv-1", 1000, T0);
+    Instant now = seconds(10);
+
+    PaymentLease lease = repo.acquireLease("inv-1", "node-a", now, TTL).orElseThrow();
+
+    assertThat(lease.invoiceId()).isEqualTo("inv-1");
+    assertThat(lease.round()).isEqualTo(1);
+    assertThat(lease.firstAttemptAt()).isEqualTo(now);
+    assertThat(lease.until()).isEqualTo(now.plus(TTL));
+    assertThat(repo.collectionState("inv-1"))
+        .contains(new CollectionState(1, true, Optional.of(now), Optional.of(T0)));
+  }
+
+  @Test
+  void aLiveLeaseIsExclusiveAndAnExpiredOneResumesItsRound() {
+    invoice(alice, "inv-1", 1000, T0);
+    PaymentLease first = repo.acquireLease("inv-1", "node-a", seconds(10), TTL).orElseThrow();
+
+    assertThat(repo.acquireLease("inv-1", "node-b", seconds(11), TTL)).isEmpty();
+    assertThat(repo.acquireLease("inv-1", "node-a", seconds(11), TTL)).isEmpty();
+    assertThat(repo.acquireLease("inv-1", "node-b", first.until().minusSeconds(1), TTL)).isEmpty();
+
+    // its holder vanished: at `until` the lease is no longer live, and the open round resumes
+    PaymentLease second = repo.acquireLease("inv-1", "node-b", first.until(), TTL).orElseThrow();
+    assertThat(second.round()).isEqualTo(1);
+    assertThat(second.firstAttemptAt()).isEqualTo(seconds(10));
+    assertThat(second.token()).isNotEqualTo(first.token());
+
+    // the lost lease can no longer end anything
+    assertThat(repo.finishRound(first, Optional.of(days(1)))).isFalse();
+    assertThat(repo.releaseLease(first, days(1))).isFalse();
+    assertThat(repo.collectionState("inv-1")).map(CollectionState::roundOpen).contains(true);
+    assertThat(repo.finishRound(second, Optional.of(days(1)))).isTrue();
+  }
+
+  @Test
+  void finishingARoundSchedulesTheNextAndTheNextLeaseStartsANewRound() {
+    invoice(alice, "inv-1", 1000, T0);
+    PaymentLease lease = repo.acquireLease("inv-1", "node-a", seconds(10), TTL).orElseThrow();
+
+    assertThat(repo.finishRound(lease, Optional.of(days(1)))).isTrue();
+    assertThat(repo.finishRound(lease, Optional.of(days(2)))).isFalse();
+    assertThat(repo.collectionState("inv-1"))
+        .contains(new CollectionState(1, false, Optional.of(seconds(10)), Optional.of(days(1))));
+
+    PaymentLease round2 = repo.acquireLease("inv-1", "node-b", days(1), TTL).orElseThrow();
+    assertThat(round2.round()).isEqualTo(2);
+    assertThat(round2.firstAttemptAt()).isEqualTo(seconds(10));
+    assertThat(repo.finishRound(round2, Optional.empty())).isTrue();
+    assertThat(repo.collectionState("inv-1"))
+        .contains(new CollectionState(2, false, Optional.of(seconds(10)), Optional.empty()));
+    assertThat(repo.dueInvoices(days(365), 10)).isEmpty();
+  }
+
+  @Test
+  void releasingALeaseLeavesItsRoundOpen() {
+    invoice(alice, "inv-1", 1000, T0);
+    PaymentLease lease = repo.acquireLease("inv-1", "node-a", seconds(10), TTL).orElseThrow();
+
+    assertThat(repo.releaseLease(lease, seconds(600))).isTrue();
+    assertThat(repo.releaseLease(lease, seconds(900))).isFalse();
+    assertThat(repo.collectionState("inv-1"))
+        .contains(new CollectionState(1, true, Optional.of(seconds(10)), Optional.of(seconds(600))));
+    assertThat(repo.dueInvoices(seconds(599), 10)).isEmpty();
+    assertThat(repo.dueInvoices(seconds(600), 10)).containsExactly("inv-1");
+
+    PaymentLease resumed = repo.acquireLease("inv-1", "node-b", seconds(600), TTL).orElseThrow();
+    assertThat(resumed.round()).isEqualTo(1);
+    assertThat(resumed.token()).isNotEqualTo(lease.token());
+  }
+
+  @Test
+  void noLeaseOnAnUnknownOrPaidInvoice() {
+    assertThat(repo.acquireLease("nope", "node-a", T0, TTL)).isEmpty();
+    invoice(alice, "inv-1", 1000, T0);
+    assertThat(repo.markPaid("inv-1", payment("ch_1", seconds(5)))).isTrue();
+    assertThat(repo.acquireLease("inv-1", "node-a", seconds(6), TTL)).isEmpty();
+  }
+
+  // ---- payment ----
+
+  @Test
+  void anInvoiceIsPaidOnce() {
+    Invoice invoice = invoice(alice, "inv-1", 1000, T0);
+    Payment first = payment("ch_1", seconds(5));
+
+    assertThat(repo.markPaid("inv-1", first)).isTrue();
+    assertThat(repo.markPaid("inv-1", payment("ch_2", seconds(6)))).isFalse();
+    assertThat(repo.markPaid("inv-1", first)).isFalse();
+
+    Invoice paid = repo.findInvoice("inv-1").orElseThrow();
+    assertThat(paid.payment()).contains(first);
+    assertThat(paid.isPaid()).isTrue();
+    assertThat(paid.total()).isEqualTo(invoice.total());
+    assertThat(repo.invoices(alice)).containsExactly(paid);
+    assertThat(repo.collectionState("inv-1")).map(CollectionState::nextAttemptAt).contains(Optional.empty());
+    assertThat(repo.dueInvoices(days(365), 10)).isEmpty();
+    assertThat(repo.markPaid("nope", first)).isFalse();
+  }
+
+  @Test
+  void aPaidInvoiceIsNeverScheduledAgain() {
+    invoice(alice, "inv-1", 1000, T0);
+    invoice(bob, "inv-2", 1000, T0);
+    PaymentLease l1 = repo.acquireLease("inv-1", "node-a", seconds(10), TTL).orElseThrow();
+    PaymentLease l2 = repo.acquireLease("inv-2", "node-a", seconds(10), TTL).orElseThrow();
+    repo.markPaid("inv-1", payment("ch_1", seconds(11)));
+    repo.markPaid("inv-2", payment("ch_2", seconds(11)));
+
+    // the holders end their rounds as usual; whatever they ask, nothing is due again
+    repo.finishRound(l1, Optional.of(days(1)));
+    repo.releaseLease(l2, days(1));
+
+    assertThat(repo.dueInvoices(days(365), 10)).isEmpty();
+    assertThat(repo.collectionState("inv-1")).map(CollectionState::nextAttemptAt).contains(Optional.empty());
+    assertThat(repo.collectionState("inv-2")).map(CollectionState::nextAttemptAt).contains(Optional.empty());
+    assertThat(repo.acquireLease("inv-2", "node-b", days(2), TTL)).isEmpty();
+  }
+
+  // ---- due invoices ----
+
+  @Test
+  void dueInvoicesAreUnpaidUnleasedAndOrderedByTheirNextAttempt() {
+    invoice(alice, "inv-a", 100, seconds(3));
+    invoice(bob, "inv-b", 100, seconds(1));
+    String carol = pubkey(0xca201);
+    invoice(carol, "inv-c", 100, seconds(2));
+
+    assertThat(repo.dueInvoices(seconds(0), 10)).isEmpty();
+    assertThat(repo.dueInvoices(seconds(2), 10)).containsExactly("inv-b", "inv-c");
+    assertThat(repo.dueInvoices(seconds(3), 10)).containsExactly("inv-b", "inv-c", "inv-a");
+    assertThat(repo.dueInvoices(seconds(3), 2)).containsExactly("inv-b", "inv-c");
+
+    PaymentLease lease = repo.acquireLease("inv-b", "node-a", seconds(10), Duration.ofSeconds(60)).orElseThrow();
+    assertThat(repo.dueInvoices(seconds(10), 10)).containsExactly("inv-c", "inv-a");
+    assertThat(repo.dueInvoices(seconds(70), 10)).containsExactly("inv-b", "inv-c", "inv-a");
+
+    repo.releaseLease(lease, seconds(0));
+    assertThat(repo.dueInvoices(seconds(3), 10)).containsExactly("inv-b", "inv-c", "inv-a");
+    PaymentLease c = repo.acquireLease("inv-c", "node-a", seconds(10), TTL).orElseThrow();
+    repo.finishRound(c, Optional.of(days(3)));
+    repo.markPaid("inv-a", payment("ch", seconds(11)));
+    assertThat(repo.dueInvoices(days(2), 10)).containsExactly("inv-b");
+    assertThat(repo.dueInvoices(days(3), 10)).containsExactly("inv-b", "inv-c");
+  }
+
+  // ---- BOLT11 ----
+
+  @Test
+  void bolt11IsReplacedByCompareAndSet() {
+    invoice(alice, "inv-1", 1000, T0);
+    assertThat(repo.findBolt11("inv-1")).isEmpty();
+
+    Bolt11Request first = bolt11("inv-1", "lnbc1first", seconds(1));
+    assertThat(repo.replaceBolt11(first, Optional.empty())).isEqualTo(first);
+    assertThat(repo.findBolt11("inv-1")).contains(first);
+
+    // a caller that saw no request loses to the one installed meanwhile
+    Bolt11Request loser = bolt11("inv-1", "lnbc1loser", seconds(2));
+    assertThat(repo.replaceBolt11(loser, Optional.empty())).isEqualTo(first);
+    assertThat(repo.replaceBolt11(loser, Optional.of("lnbc1stale"))).isEqualTo(first);
+
+    Bolt11Request second = bolt11("inv-1", "lnbc1second", seconds(3600));
+    assertThat(repo.replaceBolt11(second, Optional.of("lnbc1first"))).isEqualTo(second);
+    assertThat(repo.findBolt11("inv-1")).contains(second);
+    assertThat(repo.replaceBolt11(loser, Optional.of("lnbc1first"))).isEqualTo(second);
+  }
+
+  @Test
+  void settlingMarksTheCurrentRequestOnce() {
+    invoice(alice, "inv-1", 1000, T0);
+    Bolt11Request first = repo.replaceBolt11(bolt11("inv-1", "lnbc1first", seconds(1)), Optional.empty());
+
+    repo.markBolt11Settled("inv-1", "lnbc1other", seconds(5));
+    assertThat(repo.findBolt11("inv-1")).contains(first);
+
+    repo.markBolt11Settled("inv-1", "lnbc1first", seconds(10));
+    repo.markBolt11Settled("inv-1", "lnbc1first", seconds(20));
+    assertThat(repo.findBolt11("inv-1")).contains(first.settled(seconds(10)));
+    assertThat(repo.findBolt11("inv-1").orElseThrow().isSettled()).isTrue();
+  }
+
+  @Test
+  void eachInvoiceHasItsOwnBolt11() {
+    invoice(alice, "inv-1", 1000, T0);
+    invoice(bob, "inv-2", 1000, T0);
+    Bolt11Request one = repo.replaceBolt11(bolt11("inv-1", "lnbc1one", seconds(1)), Optional.empty());
+    Bolt11Request two = repo.replaceBolt11(bolt11("inv-2", "lnbc1two", seconds(1)), Optional.empty());
+    assertThat(repo.findBolt11("inv-1")).contains(one);
+    assertThat(repo.findBolt11("inv-2")).contains(two);
+  }
+
+  @Test
+  void bolt11ForAnUnknownInvoiceIsRefused() {
+    assertThatThrownBy(() -> repo.replaceBolt11(bolt11("nope", "lnbc1x", T0), Optional.empty()))
+        .isInstanceOf(InvalidInputException.class);
+  }
+
+  // ---- concurrency: many threads on one tenant, exactly-once outcomes ----
+
+  @Test
+  @Timeout(180)
+  void racingIdenticalAppendsRecordOne() {
+    Activity a = fx.create(alice, "r1", T0);
+    List<Boolean> results = Race.all(THREADS, i -> repo.appendActivity(a));
+    assertThat(results.stream().filter(b -> b).count()).isEqualTo(1);
+    assertThat(ledger(alice).activities()).containsExactly(a);
+    assertThat(repo.tenantPage(null, 10)).containsExactly(alice);
+  }
+
+  @Test
+  @Timeout(180)
+  void racingAppendsToANewTenantAreAllRecorded() {
+    List<Activity> activities = IntStream.range(0, THREADS).mapToObj(i -> fx.create(alice, "r" + i, T0)).toList();
+    Race.all(THREADS, i -> repo.appendActivity(activities.get(i)));
+    TenantLedger ledger = ledger(alice);
+    assertThat(ledger.activities()).containsExactlyInAnyOrderElementsOf(activities);
+    assertThat(ledger.anchor()).contains(T0);
+    assertThat(repo.tenantPage(null, 10)).containsExactly(alice);
+  }
+
+  @Test
+  @Timeout(180)
+  void racingConflictingAppendsRecordOne() {
+    List<Race.Outcome<Boolean>> outcomes = Race.run(THREADS,
+        i -> repo.appendActivity(Activity.create("same-id", alice, "r" + i, "basic", T0)));
+    assertThat(outcomes.stream().filter(o -> !o.failed()).toList())
+        .singleElement().satisfies(o -> assertThat(o.value()).isTrue());
+    assertThat(outcomes.stream().filter(Race.Outcome::failed).map(o -> ((ActivityRejectedException) o.error()).reason()))
+        .hasSize(THREADS - 1).containsOnly(Reason.CONFLICTING_ID);
+    assertThat(ledger(alice).activities()).hasSize(1);
+  }
+
+  @Test
+  @Timeout(180)
+  void racingCreatesOfOneRelayRecordOne() {
+    List<Race.Outcome<Boolean>> outcomes = Race.run(THREADS, i -> repo.appendActivity(fx.create(alice, "r1", T0)));
+    assertThat(outcomes.stream().filter(o -> !o.failed()).count()).isEqualTo(1);
+    assertThat(outcomes.stream().filter(Race.Outcome::failed).map(o -> ((ActivityRejectedException) o.error()).reason()))
+        .containsOnly(Reason.RELAY_EXISTS);
+    assertThat(ledger(alice).activities()).hasSize(1);
+  }
+
+  @Test
+  @Timeout(180)
+  void racingReconciliationsBillEachActivityOnce() {
+    List<Reconciliation> all = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      all.add(reconciled(append(fx.create(alice, "r" + i, seconds(i))), 100 + i));
+    }
+    List<Integer> applied = Race.all(THREADS, i -> {
+      List<Reconciliation> mine = new ArrayList<>(all);
+      Collections.shuffle(mine, new Random(i));
+      return repo.recordReconciliations(mine.subList(0, 10 + i % 11));
+    });
+    int rest = repo.recordReconciliations(all);
+
+    assertThat(applied.stream().mapToInt(Integer::intValue).sum() + rest).isEqualTo(20);
+    assertThat(repo.items(alice)).hasSize(20);
+    assertThat(sum(repo.items(alice))).isEqualTo(20 * 100 + 190);
+    assertThat(ledger(alice).billedActivityIds()).hasSize(20);
+  }
+
+  @Test
+  @Timeout(180)
+  void racingRenewalsRenewEachPeriodOnce() {
+    append(fx.create(alice, "r1", T0));
+    append(fx.create(alice, "r2", T0));
+    List<Renewal> periods = List.of(renewal(alice, 1, days(28), 2, 500, "r1", "r2"),
+        renewal(alice, 2, days(59), 2, 500, "r1", "r2"), renewal(alice, 3, days(89), 2, 500, "r1", "r2"));
+
+    List<Integer> applied = Race.all(THREADS, i -> i % 2 == 0
+        ? repo.applyRenewals(periods)
+        : repo.applyRenewals(List.of(periods.get(i % 3))));
+
+    // every even contender applies whatever is missing, in order: each period exactly once overall
+    assertThat(applied.stream().mapToInt(Integer::intValue).sum()).isEqualTo(3);
+    assertThat(repo.applyRenewals(periods)).isZero();
+    assertThat(ledger(alice).renewedThrough()).isEqualTo(3);
+    assertThat(repo.items(alice)).hasSize(6);
+    assertThat(repo.items(alice).stream().map(InvoiceItem::id).distinct()).hasSize(6);
+  }
+
+  @Test
+  @Timeout(180)
+  void racingRenewalsOfOnePeriodApplyOnce() {
+    append(fx.create(alice, "r1", T0));
+    Renewal r1 = renewal(alice, 1, days(28), 1, 500, "r1");
+    List<Integer> applied = Race.all(THREADS, i -> repo.applyRenewals(List.of(r1)));
+    assertThat(applied.stream().mapToInt(Integer::intValue).sum()).isEqualTo(1);
+    assertThat(repo.items(alice)).hasSize(1);
+  }
+
+  @Test
+  @Timeout(180)
+  void racingClaimsMakeOneInvoice() {
+    for (int i = 0; i < 5; i++) {
+      charged(alice, "r" + i, seconds(i), 100);
+    }
+    List<List<Invoice>> created = Race.all(THREADS, i -> repo.claim(List.of(claim(alice, "inv-" + i, seconds(10)))));
+    List<Invoice> invoices = created.stream().flatMap(List::stream).toList();
+    assertThat(invoices).singleElement().satisfies(inv -> assertThat(inv.total()).isEqualTo(500));
+    assertThat(repo.invoices(alice)).containsExactlyElementsOf(invoices);
+    assertThat(repo.invoiceItems(invoices.get(0).id())).hasSize(5);
+  }
+
+  @Test
+  @Timeout(180)
+  void racingClaimsOverManyTenantsInAnyOrderMakeOneInvoiceEach() {
+    List<String> tenants = IntStream.range(0, 12).mapToObj(t -> pubkey(7000 + t)).toList();
+    for (String tenant : tenants) {
+      charged(tenant, "r1", T0, 100);
+    }
+    List<List<Invoice>> created = Race.all(THREADS, i -> {
+      List<String> order = new ArrayList<>(tenants);
+      Collections.shuffle(order, new Random(i));
+      return repo.claim(order.stream().map(t -> claim(t, "inv-" + i + "-" + t.substring(60), seconds(10))).toList());
+    });
+    List<Invoice> invoices = created.stream().flatMap(List::stream).toList();
+    assertThat(invoices).hasSize(tenants.size());
+    assertThat(invoices.stream().map(Invoice::tenant).collect(Collectors.toSet()))
+        .containsExactlyInAnyOrderElementsOf(tenants);
+  }
+
+  @Test
+  @Timeout(180)
+  void claimsRacingWithReconciliationNeverPutAnItemOnTwoInvoices() {
+    List<Activity> activities = new ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      activities.add(append(fx.create(alice, "r" + i, seconds(i))));
+    }
+    Race.all(THREADS, i -> {
+      if (i % 2 == 0) {
+        for (int k = i / 2; k < activities.size(); k += THREADS / 2) {
+          repo.recordReconciliations(List.of(reconciled(activities.get(k), 10 + k)));
+        }
+      } else {
+        for (int k = 0; k < 5; k++) {
+          repo.claim(List.of(claim(alice, "inv-" + i + "-" + k, seconds(100))));
+        }
+      }
+      return null;
+    });
+    repo.claim(List.of(claim(alice, "inv-last", seconds(100))));
+
+    List<InvoiceItem> items = repo.items(alice);
+    assertThat(items).hasSize(40).allSatisfy(item -> assertThat(item.invoiceId()).isPresent());
+    long invoiced = 0;
+    int onInvoices = 0;
+    for (Invoice invoice : repo.invoices(alice)) {
+      List<InvoiceItem> lines = repo.invoiceItems(invoice.id());
+      assertThat(sum(lines)).isEqualTo(invoice.total());
+      invoiced += invoice.total();
+      onInvoices += lines.size();
+    }
+    assertThat(onInvoices).isEqualTo(40);
+    assertThat(invoiced).isEqualTo(sum(items));
+  }
+
+  @Test
+  @Timeout(180)
+  void racingLeasesGrantOne() {
+    invoice(alice, "inv-1", 1000, T0);
+    List<Optional<PaymentLease>> leases = Race.all(THREADS,
+        i -> repo.acquireLease("inv-1", "node-" + i, seconds(10), TTL));
+    assertThat(leases.stream().filter(Optional::isPresent).count()).isEqualTo(1);
+    assertThat(repo.collectionState("inv-1")).map(CollectionState::rounds).contains(1);
+  }
+
+  @Test
+  @Timeout(180)
+  void racingPaymentsMarkPaidOnce() {
+    invoice(alice, "inv-1", 1000, T0);
+    List<Boolean> results = Race.all(THREADS, i -> repo.markPaid("inv-1", payment("ch_" + i, seconds(10))));
+    assertThat(results.stream().filter(b -> b).count()).isEqualTo(1);
+    int winner = results.indexOf(true);
+    assertThat(repo.findInvoice("inv-1").orElseThrow().payment()).contains(payment("ch_" + winner, seconds(10)));
+  }
+
+  @Test
+  @Timeout(180)
+  void racingBolt11InstallsAgreeOnOne() {
+    invoice(alice, "inv-1", 1000, T0);
+    List<Bolt11Request> results = Race.all(THREADS,
+        i -> repo.replaceBolt11(bolt11("inv-1", "lnbc1n" + i, seconds(1)), Optional.empty()));
+    Bolt11Request current = repo.findBolt11("inv-1").orElseThrow();
+    assertThat(results).containsOnly(current);
+
+    List<Bolt11Request> replaced = Race.all(THREADS,
+        i -> repo.replaceBolt11(bolt11("inv-1", "lnbc1m" + i, seconds(3700)), Optional.of(current.bolt11())));
+    Bolt11Request next = repo.findBolt11("inv-1").orElseThrow();
+    assertThat(next).isNotEqualTo(current);
+    assertThat(replaced).containsOnly(next);
+  }
+
+  @Test
+  @Timeout(180)
+  void aWholeCycleRacedByManyInstancesHappensOnce() {
+    // Each contender does what an engine instance does for one tenant: append, reconcile, renew,
+    // claim, then collect. Every step must happen exactly once, whoever wins each race.
+    Activity created = fx.create(alice, "r1", T0);
+    Activity changed = fx.update(alice, "r1", "pro", seconds(100));
+    Race.all(THREADS, i -> {
+      repo.appendActivity(created);
+      repo.appendActivity(changed);
+      repo.recordReconciliations(List.of(reconciled(created, 1000), reconciled(changed, 250)));
+      repo.applyRenewals(List.of(renewal(alice, 1, days(28), 2, 1500, "r1")));
+      repo.claim(List.of(claim(alice, "inv-" + i, days(28))));
+      for (Invoice invoice : repo.invoices(alice)) {
+        repo.acquireLease(invoice.id(), "node-" + i, days(28), TTL).ifPresent(lease -> {
+          repo.markPaid(invoice.id(), payment("ch-" + i, days(28)));
+          repo.finishRound(lease, Optional.empty());
+        });
+      }
+      return null;
+    });
+
+    assertThat(ledger(alice).activities()).containsExactly(created, changed);
+    assertThat(repo.items(alice)).extracting(InvoiceItem::amount).containsExactly(1000L, 250L, 1500L);
+    List<Invoice> invoices = repo.invoices(alice);
+    assertThat(invoices).extracting(Invoice::total).containsExactly(2750L);
+    assertThat(invoices.get(0).isPaid()).isTrue();
+    assertThat(repo.collectionState(invoices.get(0).id())).map(CollectionState::rounds).contains(1);
+  }
+}
