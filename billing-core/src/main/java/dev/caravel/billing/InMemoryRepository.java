@@ -62,6 +62,7 @@ public final class InMemoryRepository implements Repository {
   private final Map<String, InvoiceItem> items = new LinkedHashMap<>();
   private final Map<String, InvoiceRow> invoices = new LinkedHashMap<>();
   private final Map<String, Bolt11Request> bolt11s = new HashMap<>();
+  private final Map<String, CardCharge> cardCharges = new HashMap<>();
   /** Activity ids are unique across tenants: an item's id is derived from its activity's alone. */
   private final Map<String, Activity> activitiesById = new HashMap<>();
 
@@ -352,6 +353,24 @@ public final class InMemoryRepository implements Repository {
           i.createdAt(), Optional.of(payment));
       row.nextAttemptAt = null;
       return true;
+    }
+  }
+
+  @Override
+  public CardCharge noteCardCharge(CardCharge charge) {
+    Checks.notNull(charge, "card charge");
+    synchronized (lock) {
+      if (!invoices.containsKey(charge.invoiceId())) {
+        throw new InvalidInputException("no invoice " + charge.invoiceId());
+      }
+      return cardCharges.computeIfAbsent(charge.invoiceId() + "#" + charge.round(), k -> charge);
+    }
+  }
+
+  @Override
+  public Optional<CardCharge> findCardCharge(String invoiceId, int round) {
+    synchronized (lock) {
+      return Optional.ofNullable(cardCharges.get(invoiceId + "#" + round));
     }
   }
 

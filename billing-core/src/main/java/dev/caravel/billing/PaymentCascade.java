@@ -16,6 +16,8 @@ final class PaymentCascade {
   private static final System.Logger LOG = System.getLogger(PaymentCascade.class.getName());
   static final Duration BOLT11_EXPIRY = Duration.ofHours(1);
   static final String BOLT11_DESCRIPTION = "Relay subscription payment";
+  /** How long a resumed round may resend a card charge: Stripe keeps idempotency keys for 24 hours. */
+  static final Duration IDEMPOTENCY_WINDOW = Duration.ofHours(23);
 
   private final Billing.Settings settings;
   private final Repository repository;
@@ -120,19 +122,35 @@ final class PaymentCascade {
 
   private RailResult payWithCard(Invoice invoice, String customer, PaymentLease lease, Instant now) {
     PaymentGateway gateway = settings.paymentGateway();
-    Optional<String> method;
-    try {
-      method = gateway.savedPaymentMethod(customer);
-    } catch (RuntimeException e) {
-      return RailResult.failed("could not read the saved card: " + safeMessage(e));
-    }
-    if (method.isEmpty()) {
-      return new RailResult(null, null);
+    Optional<CardCharge> sent = repository.findCardCharge(invoice.id(), lease.round());
+    CardCharge charge;
+    if (sent.isPresent()) {
+      charge = sent.get();
+      if (!now.isBefore(charge.sentAt().plus(IDEMPOTENCY_WINDOW))) {
+        // The gateway forgets idempotency keys after a day; sending again could charge twice.
+        String error = "the card charge sent at " + charge.sentAt() + " has had no definite outcome for a day; "
+            + "collection of this invoice is stopped until someone checks the gateway";
+        LOG.log(Level.ERROR, "invoice {0}: {1}", invoice.id(), error);
+        repository.finishRound(lease, Optional.empty());
+        settings.notify(l -> l.paymentFailed(invoice, "stripe", error));
+        return new RailResult(new PaymentResult.NotPaid(invoice.id(), Optional.of(error), false, Optional.empty()), null);
+      }
+    } else {
+      Optional<String> method;
+      try {
+        method = gateway.savedPaymentMethod(customer);
+      } catch (RuntimeException e) {
+        return RailResult.failed("could not read the saved card: " + safeMessage(e));
+      }
+      if (method.isEmpty()) {
+        return new RailResult(null, null);
+      }
+      charge = repository.noteCardCharge(new CardCharge(invoice.id(), lease.round(), method.get(), now));
     }
     ChargeOutcome outcome;
     try {
-      outcome = gateway.charge(new ChargeRequest(customer, method.get(), invoice.total(), invoice.currency(), invoice.id(),
-          idempotencyKey(invoice.id(), lease.round())));
+      outcome = gateway.charge(new ChargeRequest(customer, charge.paymentMethodId(), invoice.total(), invoice.currency(),
+          invoice.id(), idempotencyKey(invoice.id(), lease.round())));
     } catch (RuntimeException e) {
       // A gateway that throws after sending leaves the charge's fate unknown: resume, same key.
       outcome = new ChargeOutcome.Unknown(safeMessage(e));

@@ -113,6 +113,16 @@ public interface Repository {
    */
   boolean markPaid(String invoiceId, Payment payment);
 
+  /**
+   * Notes the card a round is about to charge, unless one is noted for that round already:
+   * returns whichever is noted afterwards (insert-if-absent), so a resumed round charges the
+   * same card as before even if the customer's default changed meanwhile.
+   */
+  CardCharge noteCardCharge(CardCharge charge);
+
+  /** The card noted for the invoice's round, if any. */
+  Optional<CardCharge> findCardCharge(String invoiceId, int round);
+
   /** Unpaid invoices whose next round is due at {@code now} and that no live lease holds. */
   List<String> dueInvoices(Instant now, int limit);
 

@@ -33,6 +33,8 @@ class DelegatingRepository implements Repository {
   @Override public boolean finishRound(PaymentLease lease, Optional<Instant> next) { return d.finishRound(lease, next); }
   @Override public boolean releaseLease(PaymentLease lease, Instant next) { return d.releaseLease(lease, next); }
   @Override public boolean markPaid(String id, Payment payment) { return d.markPaid(id, payment); }
+  @Override public CardCharge noteCardCharge(CardCharge charge) { return d.noteCardCharge(charge); }
+  @Override public Optional<CardCharge> findCardCharge(String id, int round) { return d.findCardCharge(id, round); }
   @Override public List<String> dueInvoices(Instant now, int limit) { return d.dueInvoices(now, limit); }
   @Override public Optional<Bolt11Request> findBolt11(String id) { return d.findBolt11(id); }
   @Override public Bolt11Request replaceBolt11(Bolt11Request fresh, Optional<String> expected) {

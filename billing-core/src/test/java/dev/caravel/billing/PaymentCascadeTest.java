@@ -329,4 +329,45 @@ class PaymentCascadeTest {
     assertThat(gateway.requests.get(0).idempotencyKey()).isEqualTo("caravel-" + id + "-round-" + crashed.round());
     assertThat(repository.finishRound(crashed, Optional.empty())).isFalse();
   }
+
+  /** Found by the Stripe adapter's tests: a card changed between a timeout and its resume. */
+  @Test
+  void aResumedRoundChargesTheSameCardEvenIfTheDefaultChanged() {
+    String id = invoiceFor(null, "cus_1");
+    gateway.savedMethods.put("cus_1", "pm_old");
+    gateway.lieOnce = new ChargeOutcome.Unknown("read timed out");
+    assertThat(billing.collect(id)).isInstanceOf(PaymentResult.Unknown.class);
+    gateway.savedMethods.put("cus_1", "pm_new");
+    clock.advance(Duration.ofMinutes(10));
+    assertThat(billing.collect(id)).isInstanceOf(PaymentResult.Paid.class);
+    assertThat(gateway.requests).extracting(ChargeRequest::paymentMethodId).containsExactly("pm_old", "pm_old");
+    assertThat(gateway.charges).hasValue(1);
+  }
+
+  @Test
+  void aCardChargeUnknownForADayIsNeverSentAgain() {
+    String id = invoiceFor(null, "cus_1");
+    gateway.savedMethods.put("cus_1", "pm_1");
+    gateway.script.add(new ChargeOutcome.Unknown("HTTP 500"));
+    for (int i = 0; i < 200; i++) {
+      gateway.script.add(new ChargeOutcome.Unknown("HTTP 500"));
+    }
+    // The fake replays by key, so every resume answers Unknown; keep resuming for a day.
+    for (int minutes = 0; minutes < 23 * 60; minutes += 10) {
+      billing.runCycle();
+      clock.advance(Duration.ofMinutes(10));
+    }
+    int sent = gateway.requests.size();
+    PaymentResult last = billing.collect(id);
+    assertThat(last).isInstanceOfSatisfying(PaymentResult.NotPaid.class, r -> {
+      assertThat(r.messaged()).isFalse();
+      assertThat(r.nextAttempt()).isEmpty();
+      assertThat(r.lastError().orElseThrow()).contains("no definite outcome for a day");
+    });
+    clock.advance(Duration.ofDays(10));
+    billing.runCycle();
+    assertThat(gateway.requests).hasSize(sent);
+    assertThat(gateway.requests).extracting(ChargeRequest::idempotencyKey).containsOnly("caravel-" + id + "-round-1");
+    assertThat(messages.sent).isEmpty();
+  }
 }

@@ -1,0 +1,208 @@
+package dev.caravel.billing.stripe;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.caravel.billing.Activity;
+import dev.caravel.billing.Billing;
+import dev.caravel.billing.InMemoryRepository;
+import dev.caravel.billing.Invoice;
+import dev.caravel.billing.PaymentMethod;
+import dev.caravel.billing.PaymentResult;
+import dev.caravel.billing.Plan;
+import dev.caravel.billing.PlanCatalogue;
+import java.net.http.HttpClient;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The engine ({@link Billing}) collecting through {@link StripeGateway} against the fake. */
+class StripeBillingEndToEndTest {
+  static final String TENANT = "ab".repeat(32);
+  static final Instant T0 = Instant.parse("2026-01-31T10:00:00Z");
+
+  static FakeStripe stripe;
+  static HttpClient client;
+
+  final MutableClock clock = new MutableClock(T0);
+  final InMemoryRepository repository = new InMemoryRepository();
+  final List<String> dms = new CopyOnWriteArrayList<>();
+  Billing billing;
+
+  @BeforeAll
+  static void startFake() {
+    stripe = FakeStripe.start();
+    client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(2)).build();
+  }
+
+  @AfterAll
+  static void stopFake() {
+    stripe.close();
+  }
+
+  @BeforeEach
+  void setUp() {
+    stripe.reset();
+    stripe.customer("cus_Default", "pm_Default");
+    StripeGateway gateway = StripeGateway.builder()
+        .apiKey(FakeStripe.API_KEY)
+        .baseUri(stripe.uri())
+        .httpClient(client)
+        .requestTimeout(Duration.ofMillis(300))
+        .sleeper(d -> {})
+        .build();
+    billing = Billing.builder()
+        .repository(repository)
+        .catalogue(PlanCatalogue.of(new Plan("basic", "Basic", 500)))
+        .clock(clock)
+        .paymentGateway(gateway)
+        .messenger((pubkey, text) -> dms.add(text))
+        .appUrl("https://relays.example")
+        .build();
+    billing.saveTenant(TENANT, null, "cus_Default");
+    billing.record(Activity.create("evt-1", TENANT, "relay-1", "basic", T0));
+  }
+
+  @Test
+  void aTimeoutAfterStripeChargedEndsInOnePaidInvoiceAndOneCharge() {
+    Invoice invoice = billing.generateInvoice(TENANT).orElseThrow();
+    assertThat(invoice.total()).isEqualTo(500);
+    CountDownLatch release = new CountDownLatch(1);
+    stripe.nextCharges(new FakeStripe.HoldAfterCharge(release));
+
+    PaymentResult first = billing.collect(invoice.id());
+    release.countDown();
+
+    assertThat(first).isInstanceOf(PaymentResult.Unknown.class);
+    assertThat(stripe.charges()).as("Stripe charged although the client timed out").isEqualTo(1);
+    assertThat(repository.findInvoice(invoice.id()).orElseThrow().isPaid()).isFalse();
+
+    clock.advance(Duration.ofMinutes(10));
+    List<PaymentResult> resumed = billing.collectDue();
+
+    assertThat(resumed).singleElement().isInstanceOfSatisfying(PaymentResult.Paid.class, paid -> {
+      assertThat(paid.payment().method()).isEqualTo(PaymentMethod.STRIPE);
+      assertThat(paid.payment().reference()).isEqualTo(stripe.intents().get(0));
+    });
+    assertThat(stripe.charges()).isEqualTo(1);
+    assertThat(stripe.intentsCreated()).isEqualTo(1);
+    assertThat(stripe.replays()).isEqualTo(1);
+    assertThat(stripe.chargeRequests()).extracting(s -> s.header("Idempotency-Key")).hasSize(2).containsOnly(
+        stripe.chargeRequests().get(0).header("Idempotency-Key"));
+    assertThat(stripe.chargeRequests().get(0).params()).containsEntry("metadata[invoice_id]", invoice.id());
+    assertThat(repository.invoices(TENANT)).singleElement().satisfies(i -> {
+      assertThat(i.id()).isEqualTo(invoice.id());
+      assertThat(i.isPaid()).isTrue();
+    });
+    assertThat(dms).isEmpty();
+
+    // Later cycles find nothing to charge.
+    clock.advance(Duration.ofDays(8));
+    billing.runCycle();
+    assertThat(stripe.charges()).isEqualTo(1);
+  }
+
+  @Test
+  void aCardChangedBetweenATimeoutAndTheResumeNeverChargesTwice() {
+    Invoice invoice = billing.generateInvoice(TENANT).orElseThrow();
+    CountDownLatch release = new CountDownLatch(1);
+    stripe.nextCharges(new FakeStripe.HoldAfterCharge(release));
+    assertThat(billing.collect(invoice.id())).isInstanceOf(PaymentResult.Unknown.class);
+    release.countDown();
+
+    // The tenant saves a new default card while the round's outcome is unknown.
+    stripe.customer("cus_Default", "pm_NewCard", "pm_Default");
+    clock.advance(Duration.ofMinutes(10));
+    List<PaymentResult> resumed = billing.collectDue();
+
+    // The resumed round sends the very same request (the card it noted before sending, not the
+    // new default), so Stripe replays the first answer: paid once, on the first card.
+    assertThat(resumed).singleElement().isInstanceOf(PaymentResult.Paid.class);
+    assertThat(stripe.chargeRequests()).extracting(r -> r.params().get("payment_method")).containsExactly("pm_Default", "pm_Default");
+    assertThat(stripe.chargeRequests()).extracting(r -> r.header("Idempotency-Key")).containsOnly(
+        "caravel-" + invoice.id() + "-round-1");
+    assertThat(stripe.charges()).isEqualTo(1);
+    assertThat(dms).isEmpty();
+  }
+
+  @Test
+  void aDeclineFallsThroughToADirectMessageAndTheNextRoundUsesANewKey() {
+    Invoice invoice = billing.generateInvoice(TENANT).orElseThrow();
+    stripe.nextCharges(new FakeStripe.Decline("insufficient_funds", "Your card has insufficient funds."));
+
+    PaymentResult first = billing.collect(invoice.id());
+
+    assertThat(first).isInstanceOfSatisfying(PaymentResult.NotPaid.class,
+        notPaid -> assertThat(notPaid.lastError()).contains("Your card has insufficient funds."));
+    assertThat(dms).singleElement().asString().contains("insufficient funds").contains(invoice.id());
+
+    clock.advance(Duration.ofDays(1));
+    List<PaymentResult> retried = billing.collectDue();
+
+    assertThat(retried).singleElement().isInstanceOf(PaymentResult.Paid.class);
+    List<String> keys = stripe.chargeRequests().stream().map(s -> s.header("Idempotency-Key")).toList();
+    assertThat(keys).hasSize(2).doesNotHaveDuplicates();
+    assertThat(stripe.charges()).isEqualTo(1);
+  }
+
+  @Test
+  void aProcessingChargeIsSettledFromTheWebhook() {
+    Invoice invoice = billing.generateInvoice(TENANT).orElseThrow();
+    stripe.nextCharges(new FakeStripe.Processing());
+
+    PaymentResult pending = billing.collect(invoice.id());
+    assertThat(pending).isInstanceOf(PaymentResult.Pending.class);
+    String intent = ((PaymentResult.Pending) pending).reference();
+
+    // Later Stripe posts payment_intent.succeeded; the host verifies it and settles the invoice.
+    String secret = "whsec_e2e";
+    long t = clock.instant().getEpochSecond();
+    String payload = """
+        {"id":"evt_1","object":"event","type":"payment_intent.succeeded","livemode":false,
+         "data":{"object":{"id":"%s","object":"payment_intent","amount":500,"currency":"usd",
+           "status":"succeeded","metadata":{"invoice_id":"%s"}}}}""".formatted(intent, invoice.id());
+    StripeWebhookVerifier webhooks = StripeWebhookVerifier.of(secret, Duration.ofMinutes(5), clock);
+    StripeEvent event = webhooks.verify(payload, StripeWebhookVerifierTest.header(secret, t, payload));
+
+    StripeEvent.PaymentIntentEvent paid = (StripeEvent.PaymentIntentEvent) event;
+    assertThat(paid.status()).isEqualTo(StripeEvent.IntentStatus.SUCCEEDED);
+    assertThat(billing.settle(paid.invoiceId().orElseThrow(), PaymentMethod.STRIPE, paid.intentId())).isTrue();
+    assertThat(repository.findInvoice(invoice.id()).orElseThrow().payment().orElseThrow().reference()).isEqualTo(intent);
+  }
+
+  /** A clock the test moves by hand. */
+  static final class MutableClock extends Clock {
+    private volatile Instant now;
+
+    MutableClock(Instant start) {
+      this.now = start;
+    }
+
+    void advance(Duration d) {
+      now = now.plus(d);
+    }
+
+    @Override
+    public Instant instant() {
+      return now;
+    }
+
+    @Override
+    public ZoneId getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(ZoneId zone) {
+      return this;
+    }
+  }
+}
