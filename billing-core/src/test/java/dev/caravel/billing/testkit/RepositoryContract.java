@@ -1036,4 +1036,38 @@ public abstract class RepositoryContract {
     assertThat(invoices.get(0).isPaid()).isTrue();
     assertThat(repo.collectionState(invoices.get(0).id())).map(CollectionState::rounds).contains(1);
   }
+
+  // ---- card charges of a round ----
+
+  @Test
+  void aRoundsCardIsNotedOnceAndFoundAgain() {
+    invoice(alice, "inv-1", 1000, T0);
+    dev.caravel.billing.CardCharge first = new dev.caravel.billing.CardCharge("inv-1", 1, "pm_old", seconds(10));
+    assertThat(repo.findCardCharge("inv-1", 1)).isEmpty();
+    assertThat(repo.noteCardCharge(first)).isEqualTo(first);
+    // A resumed round asking again with the customer's new default gets the card it sent first.
+    assertThat(repo.noteCardCharge(new dev.caravel.billing.CardCharge("inv-1", 1, "pm_new", seconds(20)))).isEqualTo(first);
+    assertThat(repo.findCardCharge("inv-1", 1)).contains(first);
+    dev.caravel.billing.CardCharge next = new dev.caravel.billing.CardCharge("inv-1", 2, "pm_new", seconds(30));
+    assertThat(repo.noteCardCharge(next)).isEqualTo(next);
+    assertThat(repo.findCardCharge("inv-1", 2)).contains(next);
+    assertThat(repo.findCardCharge("inv-2", 1)).isEmpty();
+  }
+
+  @Test
+  void aCardChargeForAnUnknownInvoiceIsRefused() {
+    assertThatThrownBy(() -> repo.noteCardCharge(new dev.caravel.billing.CardCharge("nope", 1, "pm_1", seconds(1))))
+        .isInstanceOf(dev.caravel.billing.BillingException.class);
+    assertThat(repo.findCardCharge("nope", 1)).isEmpty();
+  }
+
+  @Test
+  @Timeout(180)
+  void racingCardNotesAgreeOnOne() {
+    invoice(alice, "inv-1", 1000, T0);
+    List<dev.caravel.billing.CardCharge> results = Race.all(THREADS,
+        i -> repo.noteCardCharge(new dev.caravel.billing.CardCharge("inv-1", 1, "pm_" + i, seconds(10))));
+    assertThat(results.stream().distinct()).hasSize(1);
+    assertThat(repo.findCardCharge("inv-1", 1)).contains(results.get(0));
+  }
 }
