@@ -103,6 +103,29 @@ class LedgerPropertiesTest {
     return ledger(repository, log);
   }
 
+  /** {@code n} engine instances over one repository, as with one shared database. */
+  private static List<Billing> engines(Repository repository, MutableClock clock, int n) {
+    List<Billing> billings = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      billings.add(Fixtures.engine(repository, clock).instanceId("engine-" + i).build());
+    }
+    return billings;
+  }
+
+  /** Each engine runs billing cycles back to back on the pool until {@code running} turns false. */
+  private static List<Future<?>> cycleWhile(List<Billing> billings, java.util.concurrent.atomic.AtomicBoolean running) {
+    List<Future<?>> racers = new ArrayList<>();
+    for (Billing b : billings) {
+      racers.add(POOL.submit(() -> {
+        while (running.get()) {
+          b.runCycle();
+        }
+        return null;
+      }));
+    }
+    return racers;
+  }
+
   /**
    * One thread records the log in order while several engine instances (one repository, as
    * with one database) bill concurrently, then all of them race on the final cycle.
@@ -111,20 +134,9 @@ class LedgerPropertiesTest {
     InMemoryRepository repository = new InMemoryRepository();
     MutableClock clock = new MutableClock(log.get(0).at());
     int engines = 4;
-    List<Billing> billings = new ArrayList<>();
-    for (int i = 0; i < engines; i++) {
-      billings.add(Fixtures.engine(repository, clock).instanceId("engine-" + i).build());
-    }
+    List<Billing> billings = engines(repository, clock, engines);
     java.util.concurrent.atomic.AtomicBoolean writing = new java.util.concurrent.atomic.AtomicBoolean(true);
-    List<Future<?>> racers = new ArrayList<>();
-    for (Billing b : billings) {
-      racers.add(POOL.submit(() -> {
-        while (writing.get()) {
-          b.runCycle();
-        }
-        return null;
-      }));
-    }
+    List<Future<?>> racers = cycleWhile(billings, writing);
     try {
       for (Activity a : log) {
         clock.set(a.at());
@@ -292,20 +304,9 @@ class LedgerPropertiesTest {
     List<Activity> log = RandomLogs.generate(seed, 1, 2, length);
     InMemoryRepository repository = new InMemoryRepository();
     MutableClock clock = new MutableClock(log.get(0).at());
-    List<Billing> billings = new ArrayList<>();
-    for (int i = 0; i < 3; i++) {
-      billings.add(Fixtures.engine(repository, clock).instanceId("engine-" + i).build());
-    }
+    List<Billing> billings = engines(repository, clock, 3);
     java.util.concurrent.atomic.AtomicBoolean writing = new java.util.concurrent.atomic.AtomicBoolean(true);
-    List<Future<?>> racers = new ArrayList<>();
-    for (Billing b : billings) {
-      racers.add(POOL.submit(() -> {
-        while (writing.get()) {
-          b.runCycle();
-        }
-        return null;
-      }));
-    }
+    List<Future<?>> racers = cycleWhile(billings, writing);
     List<Activity> accepted = new ArrayList<>();
     try {
       for (Activity a : log) {
