@@ -160,12 +160,16 @@ public final class InMemoryRepository implements Repository {
   @Override
   public int recordReconciliations(List<Reconciliation> reconciliations) {
     synchronized (lock) {
-      int applied = 0;
+      // Check the whole batch first: a bad entry refuses all of it, as a rolled-back transaction would.
       for (Reconciliation r : reconciliations) {
         TenantRow row = tenants.get(r.tenant());
         if (row == null || !row.activitiesById.containsKey(r.activityId())) {
           throw new InvalidInputException("no activity " + r.activityId() + " for tenant " + r.tenant());
         }
+      }
+      int applied = 0;
+      for (Reconciliation r : reconciliations) {
+        TenantRow row = tenants.get(r.tenant());
         if (!row.billed.add(r.activityId())) {
           continue;
         }
