@@ -1,0 +1,144 @@
+package dev.caravel.billing.jdbc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.caravel.billing.Activity;
+import dev.caravel.billing.Billing;
+import dev.caravel.billing.Invoice;
+import dev.caravel.billing.PaymentMethod;
+import dev.caravel.billing.StorageException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Billing on a database whose connections, statements and commits fail at random: whatever
+ * fails is simply run again, and the ledger in the end is exactly the one a run without a single
+ * fault produces. No invoice is ever charged twice on the way.
+ */
+abstract class FaultsContract {
+  private static final int TENANTS = 300;
+  private static final double FAULT_RATE = 0.03;
+
+  /** A DataSource onto a fresh, empty database (no pool). */
+  abstract DataSource newDatabase();
+
+  abstract void closeDatabases();
+
+  @Test
+  @Timeout(300)
+  void billingThroughRandomFaultsEndsWithTheFaultFreeLedger() {
+    Scenario scenario = new Scenario(7, TENANTS, 10);
+    try {
+      LedgerSnapshot expected;
+      long started = System.nanoTime();
+      try (HikariDataSource clean = pool(newDatabase())) {
+        JdbcRepository.migrate(clean);
+        run(scenario, new JdbcRepository(clean), new Rails());
+        expected = LedgerSnapshot.of(new JdbcRepository(clean));
+      }
+      long cleanMillis = (System.nanoTime() - started) / 1_000_000;
+
+      FaultyDataSource faulty = new FaultyDataSource(newDatabase(), 11, 0);
+      JdbcRepository.migrate(faulty);
+      Rails rails = new Rails();
+      started = System.nanoTime();
+      try (HikariDataSource pool = pool(faulty)) {
+        faulty.rate(FAULT_RATE);
+        run(scenario, new JdbcRepository(pool), rails);
+        faulty.rate(0);
+        LedgerSnapshot actual = LedgerSnapshot.of(new JdbcRepository(pool));
+
+        assertThat(faulty.injected.get()).as("faults injected").isGreaterThan(100);
+        assertThat(actual.firstDifference(expected)).isEmpty();
+        assertThat(actual).isEqualTo(expected);
+        System.out.printf("%s: %d faults injected; %d items, %d invoices totalling %d, as without faults "
+            + "(%d ms without faults, %d ms with)%n", getClass().getSimpleName(), faulty.injected.get(),
+            actual.itemCount(), actual.invoiceCount(), actual.invoicedTotal(), cleanMillis,
+            (System.nanoTime() - started) / 1_000_000);
+
+        // Money moved exactly once per paying invoice, through every retry.
+        JdbcRepository repo = new JdbcRepository(pool);
+        for (int t = 0; t < scenario.tenants.size(); t++) {
+          boolean pays = String.valueOf(Rails.customerFor(t)).startsWith("ok");
+          for (Invoice invoice : repo.invoices(scenario.tenants.get(t))) {
+            AtomicInteger taken = rails.moneyTaken.get(invoice.id());
+            assertThat(taken == null ? 0 : taken.get()).as("charges of %s", invoice.id()).isEqualTo(pays ? 1 : 0);
+            assertThat(invoice.payment().map(p -> p.method()))
+                .isEqualTo(pays ? Optional.of(PaymentMethod.STRIPE) : Optional.empty());
+          }
+        }
+      }
+    } finally {
+      closeDatabases();
+    }
+  }
+
+  /** The pool sits above the faults, as it would above a driver: it sees and evicts broken connections. */
+  private static HikariDataSource pool(DataSource database) {
+    HikariConfig config = new HikariConfig();
+    config.setDataSource(database);
+    config.setMaximumPoolSize(2);
+    config.setMinimumIdle(0);
+    config.setInitializationFailTimeout(-1);
+    return new HikariDataSource(config);
+  }
+
+  /**
+   * The host's loop: record what happened, run the cycle; whatever throws a StorageException is
+   * run again, as a host would on its next poll; and due invoices are collected every ten
+   * minutes for two hours after each cycle. A run without faults does exactly the same calls.
+   */
+  private static void run(Scenario scenario, JdbcRepository repository, Rails rails) {
+    MutableClock clock = new MutableClock(Scenario.START);
+    Billing engine = Scenario.engine(repository, clock, rails, "solo");
+    for (int t = 0; t < scenario.tenants.size(); t++) {
+      int index = t;
+      untilDone(() -> {
+        engine.saveTenant(scenario.tenants.get(index), null, Rails.customerFor(index));
+        return true;
+      });
+    }
+    Instant previous = null;
+    for (Instant step : scenario.steps) {
+      clock.set(step);
+      for (String tenant : scenario.tenants) {
+        for (Activity a : scenario.between(tenant, previous, step)) {
+          untilDone(() -> engine.record(a));
+        }
+      }
+      untilDone(() -> engine.runCycle().failures() == 0 ? true : null);
+      // A round cut short by a fault is due again ten minutes later (the engine's default), and
+      // a host polls again well within the day the card rail remembers idempotency keys for.
+      for (int retry = 1; retry <= 12; retry++) {
+        clock.set(step.plus(Duration.ofMinutes(10L * retry)));
+        untilDone(() -> {
+          engine.collectDue();
+          return true;
+        });
+      }
+      previous = step;
+    }
+  }
+
+  private static <T> T untilDone(Supplier<T> action) {
+    for (int attempt = 0; attempt < 200; attempt++) {
+      try {
+        T result = action.get();
+        if (result != null) {
+          return result;
+        }
+      } catch (StorageException retried) {
+        // nothing was half-written: run it again
+      }
+    }
+    throw new AssertionError("still failing after 200 attempts");
+  }
+}

@@ -1,0 +1,170 @@
+package dev.caravel.billing.jdbc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.caravel.billing.Activity;
+import dev.caravel.billing.Billing;
+import dev.caravel.billing.CollectionState;
+import dev.caravel.billing.InMemoryRepository;
+import dev.caravel.billing.Invoice;
+import dev.caravel.billing.PaymentMethod;
+import dev.caravel.billing.Repository;
+import dev.caravel.billing.testkit.Race;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Many engine instances, each with its own connection pool, bill the same tenants on one
+ * database at once; an audit then finds every invariant of DESIGN.md "Concurrency and failure"
+ * held, and a ledger equal to one engine replaying the same log alone.
+ */
+abstract class ManyInstancesContract {
+  static final int ENGINES = 8;
+
+  /** A fresh database (schema) for this test. */
+  abstract void openDatabase();
+
+  /** A new connection pool of {@code size} onto that database: one per engine instance. */
+  abstract DataSource newPool(int size);
+
+  abstract void closeDatabase();
+
+  abstract int tenants();
+
+  @Test
+  @Timeout(300)
+  void eightEnginesAtOnceBillExactlyLikeOneEngineAlone() throws Exception {
+    Scenario scenario = new Scenario(42, tenants(), 12);
+    openDatabase();
+    List<DataSource> pools = new ArrayList<>();
+    try {
+      MutableClock clock = new MutableClock(Scenario.START);
+      Rails rails = new Rails();
+      List<Billing> engines = new ArrayList<>();
+      DataSource first = newPool(2);
+      JdbcRepository.migrate(first);
+      pools.add(first);
+      for (int e = 0; e < ENGINES; e++) {
+        DataSource pool = e == 0 ? first : newPool(2);
+        if (e > 0) {
+          pools.add(pool);
+        }
+        engines.add(Scenario.engine(new JdbcRepository(pool), clock, rails, "engine-" + e));
+      }
+      for (int t = 0; t < scenario.tenants.size(); t++) {
+        engines.get(t % ENGINES).saveTenant(scenario.tenants.get(t), null, Rails.customerFor(t));
+      }
+
+      AtomicInteger failures = new AtomicInteger();
+      Instant previous = null;
+      for (Instant step : scenario.steps) {
+        clock.set(step);
+        Instant from = previous;
+        // the host records what happened since the last step, through every instance at once ...
+        Race.all(ENGINES, e -> {
+          for (int t = e; t < scenario.tenants.size(); t += ENGINES) {
+            for (Activity a : scenario.between(scenario.tenants.get(t), from, step)) {
+              engines.get(e).record(a);
+            }
+          }
+          return null;
+        });
+        // ... then every instance runs a billing cycle over every tenant, all at the same moment
+        Race.all(ENGINES, e -> failures.addAndGet(engines.get(e).runCycle().failures()));
+        previous = step;
+      }
+      assertThat(failures).as("cycles that failed").hasValue(0);
+
+      Repository shared = new JdbcRepository(first);
+      LedgerSnapshot actual = LedgerSnapshot.of(shared);
+      LedgerSnapshot expected = replayAlone(scenario);
+      audit(first, shared, scenario, rails, actual);
+      assertThat(actual.firstDifference(expected)).isEmpty();
+      assertThat(actual.invoiceCount()).isGreaterThan(tenants());
+      System.out.printf("%s: %d engines, %d tenants, %d activities, %d items, %d invoices totalling %d, %d DMs%n",
+          getClass().getSimpleName(), ENGINES, tenants(), scenario.activityCount(), actual.itemCount(),
+          actual.invoiceCount(), actual.invoicedTotal(),
+          rails.directMessages.values().stream().mapToInt(AtomicInteger::get).sum());
+    } finally {
+      for (DataSource pool : pools) {
+        if (pool instanceof AutoCloseable closeable) {
+          closeable.close();
+        }
+      }
+      closeDatabase();
+    }
+  }
+
+  /** The same log, the same instants, one engine on the reference repository. */
+  private static LedgerSnapshot replayAlone(Scenario scenario) {
+    InMemoryRepository repo = new InMemoryRepository();
+    MutableClock clock = new MutableClock(Scenario.START);
+    Billing engine = Scenario.engine(repo, clock, new Rails(), "alone");
+    for (int t = 0; t < scenario.tenants.size(); t++) {
+      engine.saveTenant(scenario.tenants.get(t), null, Rails.customerFor(t));
+    }
+    Instant previous = null;
+    for (Instant step : scenario.steps) {
+      clock.set(step);
+      for (String tenant : scenario.tenants) {
+        for (Activity a : scenario.between(tenant, previous, step)) {
+          engine.record(a);
+        }
+      }
+      assertThat(engine.runCycle().failures()).isZero();
+      previous = step;
+    }
+    return LedgerSnapshot.of(repo);
+  }
+
+  private static void audit(DataSource db, Repository repo, Scenario scenario, Rails rails, LedgerSnapshot ledger)
+      throws SQLException {
+    // Straight from the tables, not through the repository that wrote them.
+    assertThat(rows(db, "SELECT activity_id FROM billing_item WHERE activity_id IS NOT NULL "
+        + "GROUP BY activity_id HAVING COUNT(*) > 1")).as("activities billed twice").isZero();
+    assertThat(rows(db, "SELECT tenant FROM billing_item WHERE renewal_period IS NOT NULL "
+        + "GROUP BY tenant, relay, renewal_period HAVING COUNT(*) > 1")).as("periods renewed twice").isZero();
+    assertThat(rows(db, "SELECT i.id FROM billing_invoice i JOIN billing_item t ON t.invoice_id = i.id "
+        + "GROUP BY i.id, i.total HAVING SUM(t.amount) <> i.total")).as("invoices whose items do not add up").isZero();
+    assertThat(rows(db, "SELECT id FROM billing_activity WHERE NOT billed")).as("activities never billed").isZero();
+    assertThat(rows(db, "SELECT id FROM billing_activity")).isEqualTo(scenario.activityCount());
+
+    // Money: each invoice of a paying tenant paid exactly once, nobody else's ever.
+    for (int t = 0; t < scenario.tenants.size(); t++) {
+      boolean pays = String.valueOf(Rails.customerFor(t)).startsWith("ok");
+      for (Invoice invoice : repo.invoices(scenario.tenants.get(t))) {
+        AtomicInteger taken = rails.moneyTaken.get(invoice.id());
+        assertThat(taken == null ? 0 : taken.get()).as("charges of invoice %s", invoice.id()).isEqualTo(pays ? 1 : 0);
+        assertThat(invoice.payment().map(p -> p.method())).isEqualTo(pays ? Optional.of(PaymentMethod.STRIPE)
+            : Optional.empty());
+        // a round that ends in a DM sends exactly one
+        CollectionState state = repo.collectionState(invoice.id()).orElseThrow();
+        AtomicInteger dms = rails.directMessages.get(invoice.id());
+        assertThat(dms == null ? 0 : dms.get()).as("DMs for invoice %s", invoice.id())
+            .isEqualTo(pays ? 0 : state.rounds());
+        assertThat(state.roundOpen()).isFalse();
+      }
+    }
+    assertThat(ledger.itemCount()).isPositive();
+  }
+
+  private static int rows(DataSource db, String sql) throws SQLException {
+    try (Connection c = db.getConnection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+      int n = 0;
+      while (rs.next()) {
+        n++;
+      }
+      return n;
+    }
+  }
+}
