@@ -1,0 +1,321 @@
+package dev.caravel.billing.nostr;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A pool of Nostr relay connections over {@code java.net.http.WebSocket}. Thread-safe.
+ *
+ * <p>Connections open lazily (or on {@link #connect()}). While a connection has work (live
+ * subscriptions or events waiting for their {@code OK}) it reconnects with exponential backoff,
+ * then sends the subscriptions again and re-sends the waiting events; an idle connection that
+ * drops stays down until the next publish or subscribe. Incoming messages above {@link Builder#maxMessageChars} are dropped,
+ * events failing verification are dropped, and each connection bounds its outgoing queue and
+ * the publishes awaiting an answer.
+ */
+public final class RelayClient implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(RelayClient.class);
+
+  record Settings(
+      Duration publishTimeout,
+      Duration connectTimeout,
+      int maxMessageChars,
+      int maxQueuedMessages,
+      Duration backoffInitial,
+      Duration backoffMax,
+      Duration pingInterval,
+      BiConsumer<URI, String> noticeHandler,
+      HttpClient httpClient) {}
+
+  private final List<URI> relays;
+  private final Settings settings;
+  private final ScheduledExecutorService scheduler;
+  private final ConcurrentHashMap<URI, RelayConnection> connections = new ConcurrentHashMap<>();
+  private final AtomicLong subscriptionCounter = new AtomicLong();
+  private volatile boolean closed;
+
+  private RelayClient(List<URI> relays, Settings settings) {
+    this.relays = List.copyOf(relays);
+    this.settings = settings;
+    ScheduledThreadPoolExecutor executor =
+        new ScheduledThreadPoolExecutor(
+            1,
+            r -> {
+              Thread t = new Thread(r, "nostr-relay-client");
+              t.setDaemon(true);
+              return t;
+            });
+    executor.setRemoveOnCancelPolicy(true);
+    this.scheduler = executor;
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** The configured relays: the default target of publish and subscribe. */
+  public List<URI> relays() {
+    return relays;
+  }
+
+  /** Starts connecting to every configured relay; returns at once. */
+  public void connect() {
+    relays.forEach(r -> connection(r).start());
+  }
+
+  /** True while the WebSocket to {@code relay} is open. */
+  public boolean isConnected(URI relay) {
+    RelayConnection c = connections.get(normalize(relay));
+    return c != null && c.isOpen();
+  }
+
+  /** Publishes to the configured relays. */
+  public CompletableFuture<List<PublishResult>> publish(Event event) {
+    return publish(event, relays);
+  }
+
+  /**
+   * Publishes to {@code targets} (connecting to any not yet in the pool). The future completes
+   * with one result per relay, at the latest after the publish timeout; it never fails.
+   *
+   * @throws IllegalStateException after {@link #close()}
+   */
+  public CompletableFuture<List<PublishResult>> publish(Event event, Collection<URI> targets) {
+    Objects.requireNonNull(event, "event");
+    List<URI> uris = distinct(targets);
+    List<CompletableFuture<PublishResult>> futures = new ArrayList<>(uris.size());
+    for (URI uri : uris) {
+      futures.add(connection(uri).publish(event));
+    }
+    return CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new))
+        .thenApply(v -> futures.stream().map(CompletableFuture::join).toList());
+  }
+
+  /** Subscribes on the configured relays. */
+  public Subscription subscribe(List<Filter> filters, SubscriptionListener listener) {
+    return subscribe(filters, relays, listener);
+  }
+
+  /** Subscribes on {@code targets}; close the returned subscription to end it. */
+  public Subscription subscribe(
+      List<Filter> filters, Collection<URI> targets, SubscriptionListener listener) {
+    if (filters == null || filters.isEmpty()) {
+      throw new NostrFormatException("a subscription needs at least one filter");
+    }
+    Objects.requireNonNull(listener, "listener");
+    List<URI> uris = distinct(targets);
+    Subscription sub =
+        new Subscription(
+            "caravel-" + subscriptionCounter.incrementAndGet(), filters, uris, listener, this);
+    for (URI uri : uris) {
+      connection(uri).subscribe(sub);
+    }
+    return sub;
+  }
+
+  void unsubscribe(Subscription sub) {
+    for (URI uri : sub.relays()) {
+      RelayConnection c = connections.get(uri);
+      if (c != null) {
+        c.unsubscribe(sub.id());
+      }
+    }
+  }
+
+  /** Closes every connection; pending publishes complete as failed. Idempotent. */
+  @Override
+  public void close() {
+    closed = true;
+    connections.values().forEach(RelayConnection::close);
+    scheduler.shutdownNow();
+  }
+
+  Settings settings() {
+    return settings;
+  }
+
+  ScheduledExecutorService scheduler() {
+    return scheduler;
+  }
+
+  void notice(URI relay, String message) {
+    log.info("NOTICE from {}: {}", relay, message);
+    try {
+      settings.noticeHandler().accept(relay, message);
+    } catch (RuntimeException e) {
+      log.warn("notice handler failed", e);
+    }
+  }
+
+  private RelayConnection connection(URI uri) {
+    if (closed) {
+      throw new IllegalStateException("relay client is closed");
+    }
+    URI key = normalize(uri);
+    return connections.computeIfAbsent(key, u -> new RelayConnection(u, this));
+  }
+
+  private static List<URI> distinct(Collection<URI> targets) {
+    if (targets == null || targets.isEmpty()) {
+      throw new NostrFormatException("no relays to talk to");
+    }
+    LinkedHashSet<URI> set = new LinkedHashSet<>();
+    targets.forEach(u -> set.add(normalize(u)));
+    return List.copyOf(set);
+  }
+
+  /** A ws:// or wss:// URI with a lower-case scheme and host and no trailing slash. */
+  static URI normalize(URI uri) {
+    Objects.requireNonNull(uri, "relay");
+    String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+    if (!scheme.equals("ws") && !scheme.equals("wss")) {
+      throw new NostrFormatException("relay URL must be ws:// or wss://: " + uri);
+    }
+    if (uri.getHost() == null) {
+      throw new NostrFormatException("relay URL has no host: " + uri);
+    }
+    String path = uri.getRawPath() == null ? "" : uri.getRawPath();
+    if (path.endsWith("/")) {
+      path = path.substring(0, path.length() - 1);
+    }
+    String port = uri.getPort() < 0 ? "" : ":" + uri.getPort();
+    String query = uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery();
+    return URI.create(
+        scheme + "://" + uri.getHost().toLowerCase(Locale.ROOT) + port + path + query);
+  }
+
+  /** Parses a relay URL, e.g. from a kind 10050 list; an error when it is not ws/wss. */
+  public static URI relayUri(String url) {
+    try {
+      return normalize(new URI(url));
+    } catch (java.net.URISyntaxException | NullPointerException e) {
+      throw new NostrFormatException("not a relay URL");
+    }
+  }
+
+  /** Configures a {@link RelayClient}. */
+  public static final class Builder {
+    private final List<URI> relays = new ArrayList<>();
+    private Duration publishTimeout = Duration.ofSeconds(10);
+    private Duration connectTimeout = Duration.ofSeconds(10);
+    private int maxMessageChars = 1 << 20;
+    private int maxQueuedMessages = 1_000;
+    private Duration backoffInitial = Duration.ofMillis(250);
+    private Duration backoffMax = Duration.ofSeconds(30);
+    private Duration pingInterval = Duration.ofSeconds(30);
+    private BiConsumer<URI, String> noticeHandler = (relay, message) -> {};
+    private HttpClient httpClient;
+
+    private Builder() {}
+
+    public Builder relay(String url) {
+      relays.add(relayUri(url));
+      return this;
+    }
+
+    public Builder relays(Collection<String> urls) {
+      urls.forEach(this::relay);
+      return this;
+    }
+
+    /** How long a publish waits for a relay's {@code OK} (including connecting). Default 10 s. */
+    public Builder publishTimeout(Duration value) {
+      publishTimeout = positive(value, "publishTimeout");
+      return this;
+    }
+
+    /** WebSocket handshake timeout. Default 10 s. */
+    public Builder connectTimeout(Duration value) {
+      connectTimeout = positive(value, "connectTimeout");
+      return this;
+    }
+
+    /** Larger incoming messages are dropped unread. Default 1 Mi characters. */
+    public Builder maxMessageChars(int value) {
+      if (value < 1024) {
+        throw new IllegalArgumentException("maxMessageChars must be at least 1024");
+      }
+      maxMessageChars = value;
+      return this;
+    }
+
+    /** Per relay: bound on outgoing messages queued and on publishes awaiting OK. Default 1000. */
+    public Builder maxQueuedMessages(int value) {
+      if (value < 1) {
+        throw new IllegalArgumentException("maxQueuedMessages must be positive");
+      }
+      maxQueuedMessages = value;
+      return this;
+    }
+
+    /** Reconnect delays double from {@code initial} up to {@code max}, with jitter. */
+    public Builder reconnectBackoff(Duration initial, Duration max) {
+      backoffInitial = positive(initial, "initial backoff");
+      backoffMax = positive(max, "max backoff");
+      if (max.compareTo(initial) < 0) {
+        throw new IllegalArgumentException("max backoff is below the initial backoff");
+      }
+      return this;
+    }
+
+    /**
+     * An open connection is pinged this often; one that has not answered the previous ping is
+     * treated as lost (a relay can vanish without closing TCP). Default 30 s.
+     */
+    public Builder pingInterval(Duration value) {
+      pingInterval = positive(value, "pingInterval");
+      return this;
+    }
+
+    public Builder onNotice(BiConsumer<URI, String> handler) {
+      noticeHandler = Objects.requireNonNull(handler, "handler");
+      return this;
+    }
+
+    public Builder httpClient(HttpClient client) {
+      httpClient = Objects.requireNonNull(client, "client");
+      return this;
+    }
+
+    public RelayClient build() {
+      HttpClient http =
+          httpClient != null
+              ? httpClient
+              : HttpClient.newBuilder().connectTimeout(connectTimeout).build();
+      return new RelayClient(
+          relays,
+          new Settings(
+              publishTimeout,
+              connectTimeout,
+              maxMessageChars,
+              maxQueuedMessages,
+              backoffInitial,
+              backoffMax,
+              pingInterval,
+              noticeHandler,
+              http));
+    }
+
+    private static Duration positive(Duration d, String what) {
+      if (d == null || d.isNegative() || d.isZero()) {
+        throw new IllegalArgumentException(what + " must be positive");
+      }
+      return d;
+    }
+  }
+}
