@@ -1,5 +1,7 @@
 package dev.caravel.billing;
 
+import dev.caravel.billing.testkit.MutableClock;
+
 import java.time.Instant;
 
 /** Plans and tenants shared by the core tests. */

@@ -1,5 +1,7 @@
 package dev.caravel.billing;
 
+import dev.caravel.billing.testkit.MutableClock;
+
 import static dev.caravel.billing.Fixtures.ALICE;
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,5 +1,7 @@
 package dev.caravel.billing.jdbc;
 
+import dev.caravel.billing.testkit.MutableClock;
+
 import dev.caravel.billing.Activity;
 import dev.caravel.billing.Billing;
 import dev.caravel.billing.Plan;

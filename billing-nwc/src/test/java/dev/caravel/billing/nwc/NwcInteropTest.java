@@ -1,5 +1,7 @@
 package dev.caravel.billing.nwc;
 
+import dev.caravel.billing.testkit.MutableClock;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;

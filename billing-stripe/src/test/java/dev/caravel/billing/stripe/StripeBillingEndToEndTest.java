@@ -1,5 +1,7 @@
 package dev.caravel.billing.stripe;
 
+import dev.caravel.billing.testkit.MutableClock;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.caravel.billing.Activity;
@@ -11,11 +13,8 @@ import dev.caravel.billing.PaymentResult;
 import dev.caravel.billing.Plan;
 import dev.caravel.billing.PlanCatalogue;
 import java.net.http.HttpClient;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -176,33 +175,5 @@ class StripeBillingEndToEndTest {
     assertThat(paid.status()).isEqualTo(StripeEvent.IntentStatus.SUCCEEDED);
     assertThat(billing.settle(paid.invoiceId().orElseThrow(), PaymentMethod.STRIPE, paid.intentId())).isTrue();
     assertThat(repository.findInvoice(invoice.id()).orElseThrow().payment().orElseThrow().reference()).isEqualTo(intent);
-  }
-
-  /** A clock the test moves by hand. */
-  static final class MutableClock extends Clock {
-    private volatile Instant now;
-
-    MutableClock(Instant start) {
-      this.now = start;
-    }
-
-    void advance(Duration d) {
-      now = now.plus(d);
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
   }
 }

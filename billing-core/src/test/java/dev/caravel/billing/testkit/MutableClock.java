@@ -1,4 +1,4 @@
-package dev.caravel.billing;
+package dev.caravel.billing.testkit;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -6,27 +6,27 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 
-/** A clock the test drives. */
-final class MutableClock extends Clock {
+/** A UTC clock the test moves by hand, for driving {@code Billing} through time. Thread-safe. */
+public final class MutableClock extends Clock {
   private volatile Instant now;
 
-  MutableClock(Instant start) {
+  public MutableClock(Instant start) {
     this.now = start;
   }
 
-  static MutableClock at(String iso) {
+  public static MutableClock at(String iso) {
     return new MutableClock(Instant.parse(iso));
   }
 
-  void set(Instant t) {
+  public void set(Instant t) {
     now = t;
   }
 
-  void set(String iso) {
+  public void set(String iso) {
     now = Instant.parse(iso);
   }
 
-  void advance(Duration d) {
+  public void advance(Duration d) {
     now = now.plus(d);
   }
 
