@@ -121,8 +121,12 @@ public final class Billing implements AutoCloseable {
   }
 
   private void reconcile(List<String> tenants) {
+    reconcileLedgers(repository.ledgers(tenants));
+  }
+
+  private void reconcileLedgers(List<TenantLedger> ledgers) {
     List<Reconciliation> work = new ArrayList<>();
-    for (TenantLedger l : repository.ledgers(tenants)) {
+    for (TenantLedger l : ledgers) {
       work.addAll(ledger.reconcile(l));
     }
     if (!work.isEmpty()) {
@@ -140,11 +144,17 @@ public final class Billing implements AutoCloseable {
     return made.isEmpty() ? Optional.empty() : Optional.of(made.get(0));
   }
 
+  /**
+   * One read of the page's ledgers serves all three steps: renewals don't depend on what was
+   * reconciled, a renewal computed from a log that moved since is refused by the repository
+   * and read again, and anchors never move.
+   */
   private List<Invoice> generate(List<String> tenants, Instant now) {
-    reconcile(tenants);
-    renew(tenants, now);
+    List<TenantLedger> ledgers = repository.ledgers(tenants);
+    reconcileLedgers(ledgers);
+    renew(ledgers, now);
     List<Claim> claims = new ArrayList<>();
-    for (TenantLedger l : repository.ledgers(tenants)) {
+    for (TenantLedger l : ledgers) {
       if (l.anchor().isEmpty() || now.isBefore(l.anchor().get())) {
         continue;
       }
@@ -161,11 +171,11 @@ public final class Billing implements AutoCloseable {
    * S6 for a page of tenants. A renewal refused because the log moved under it (an activity
    * appended meanwhile) is computed again from a fresh read, a bounded number of times.
    */
-  private void renew(List<String> tenants, Instant now) {
-    List<String> pending = tenants;
-    for (int attempt = 0; attempt < 5 && !pending.isEmpty(); attempt++) {
+  private void renew(List<TenantLedger> ledgers, Instant now) {
+    List<TenantLedger> current = ledgers;
+    for (int attempt = 0; attempt < 5 && !current.isEmpty(); attempt++) {
       List<Renewal> due = new ArrayList<>();
-      for (TenantLedger l : repository.ledgers(pending)) {
+      for (TenantLedger l : current) {
         due.addAll(ledger.renewalsDue(l, now));
       }
       if (due.isEmpty()) {
@@ -175,7 +185,7 @@ public final class Billing implements AutoCloseable {
       if (applied == due.size()) {
         return;
       }
-      pending = due.stream().map(Renewal::tenant).distinct().toList();
+      current = repository.ledgers(due.stream().map(Renewal::tenant).distinct().toList());
     }
   }
 
