@@ -156,13 +156,7 @@ public final class JdbcRepository implements Repository {
           ps.setString(i++, after);
         }
         ps.setInt(i, limit);
-        List<String> out = new ArrayList<>();
-        try (ResultSet rs = ps.executeQuery()) {
-          while (rs.next()) {
-            out.add(rs.getString(1));
-          }
-        }
-        return out;
+        return firstColumn(ps);
       }
     });
   }
@@ -469,11 +463,7 @@ public final class JdbcRepository implements Repository {
       for (List<String> chunk : chunks(claims.stream().map(Claim::invoiceId).distinct().toList())) {
         try (PreparedStatement ps = c.prepareStatement("SELECT id FROM billing_invoice WHERE id = ANY (?)")) {
           ps.setArray(1, textArray(c, d, chunk));
-          try (ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-              taken.add(rs.getString(1));
-            }
-          }
+          taken.addAll(firstColumn(ps));
         }
       }
       List<Invoice> created = new ArrayList<>();
@@ -771,13 +761,7 @@ public final class JdbcRepository implements Repository {
         setInstant(ps, 1, now);
         setInstant(ps, 2, now);
         ps.setInt(3, limit);
-        List<String> out = new ArrayList<>();
-        try (ResultSet rs = ps.executeQuery()) {
-          while (rs.next()) {
-            out.add(rs.getString(1));
-          }
-        }
-        return out;
+        return firstColumn(ps);
       }
     });
   }
@@ -981,6 +965,17 @@ public final class JdbcRepository implements Repository {
 
   private static Array textArray(Connection c, Dialect d, List<String> values) throws SQLException {
     return c.createArrayOf(d.textArrayType, values.toArray());
+  }
+
+  /** The first column of every row the statement returns, as strings. */
+  private static List<String> firstColumn(PreparedStatement ps) throws SQLException {
+    List<String> out = new ArrayList<>();
+    try (ResultSet rs = ps.executeQuery()) {
+      while (rs.next()) {
+        out.add(rs.getString(1));
+      }
+    }
+    return out;
   }
 
   private static void setInstant(PreparedStatement ps, int index, Instant value) throws SQLException {
