@@ -156,4 +156,16 @@ class LedgerRulesTest {
     run("2025-01-01T00:00:00Z", ActivityType.CREATE_RELAY, "r1", "free");
     assertThat(billing.generateInvoice(ALICE)).isEmpty();
   }
+
+  /** S12: activity recorded while billing missed the events is reconciled by reconcileAll. */
+  @Test
+  void missedEventsAreReconciledForEveryTenant() {
+    repository.appendActivity(Activity.create("m1", ALICE, "r1", "basic", Instant.parse("2025-01-01T00:00:00Z")));
+    repository.appendActivity(Activity.create("m2", Fixtures.BOB, "r1", "pro", Instant.parse("2025-01-01T00:00:00Z")));
+    assertThat(repository.items(ALICE)).isEmpty();
+    billing.reconcileAll();
+    assertThat(repository.items(ALICE)).extracting(InvoiceItem::amount).containsExactly(500L);
+    assertThat(repository.items(Fixtures.BOB)).extracting(InvoiceItem::amount).containsExactly(2000L);
+    assertThat(repository.unclaimedItems(ALICE)).hasSize(1); // reconciling makes no invoice
+  }
 }

@@ -372,4 +372,22 @@ class PaymentCascadeTest {
     assertThat(gateway.requests).extracting(ChargeRequest::idempotencyKey).containsOnly("caravel-" + id + "-round-1");
     assertThat(messages.sent).isEmpty();
   }
+
+  /** DESIGN, bad input: an exchange rate of zero is refused, and the cascade moves on. */
+  @Test
+  void anExchangeRateOfZeroIsRefusedAndTheCardIsTried() {
+    Billing zeroRate = Fixtures.engine(repository, clock)
+        .serviceWallet(serviceWallet).walletConnector(connector).exchangeRates((minor, currency) -> 0)
+        .cipher(cipher).paymentGateway(gateway).messenger(messages).build();
+    zeroRate.saveTenant(ALICE, connector.uri("alice", TenantWalletBehaviour.PAYS), "cus_1");
+    zeroRate.record(Activity.create("a1", ALICE, "r1", "basic", clock.instant()));
+    String id = zeroRate.generateInvoice(ALICE).orElseThrow().id();
+    gateway.savedMethods.put("cus_1", "pm_1");
+
+    assertThat(zeroRate.collect(id)).isInstanceOf(PaymentResult.Paid.class);
+    assertThat(paymentOf(id).method()).isEqualTo(PaymentMethod.STRIPE);
+    assertThat(repository.findBolt11(id)).isEmpty(); // no Lightning invoice for zero msats
+    assertThat(serviceWallet.made).isEmpty();
+    assertThat(connector.payAttempts).isEmpty();
+  }
 }
