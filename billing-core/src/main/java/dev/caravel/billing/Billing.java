@@ -159,10 +159,9 @@ public final class Billing implements AutoCloseable {
         continue;
       }
       Period period = new BillingPeriods(l.anchor().get()).periodAt(now);
-      claims.add(new Claim(l.tenant(), settings.newInvoiceId(), period.start(), period.end(),
-          settings.catalogue().currency(), now));
+      claims.add(new Claim(l.tenant(), period.start(), period.end(), settings.catalogue().currency(), now));
     }
-    List<Invoice> created = claims.isEmpty() ? List.of() : repository.claim(claims);
+    List<Invoice> created = claims.isEmpty() ? List.of() : repository.claim(claims, claim -> settings.newInvoiceId());
     created.forEach(invoice -> settings.notify(listener -> listener.invoiceCreated(invoice)));
     return created;
   }
@@ -503,7 +502,10 @@ public final class Billing implements AutoCloseable {
       return this;
     }
 
-    /** Where new invoice ids come from (default: random UUIDs). */
+    /**
+     * Where new invoice ids come from (default: random UUIDs). Drawn only when an invoice is
+     * made, in order, so a counter gives gapless numbers on one instance.
+     */
     public Builder invoiceIds(Supplier<String> ids) {
       this.invoiceIds = ids;
       return this;

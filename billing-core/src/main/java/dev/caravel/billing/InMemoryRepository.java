@@ -12,6 +12,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.function.Function;
 
 /**
  * A thread-safe {@link Repository} in memory: the reference for the contract, for tests and for
@@ -205,12 +206,16 @@ public final class InMemoryRepository implements Repository {
   }
 
   @Override
-  public List<Invoice> claim(List<Claim> claims) {
+  public List<Invoice> claim(List<Claim> claims, Function<Claim, String> invoiceIdFor) {
+    Checks.notNull(invoiceIdFor, "invoiceIdFor");
     synchronized (lock) {
+      // Plan the whole batch first, so a bad id refuses all of it, as a rolled-back transaction would.
+      Map<String, List<String>> claimedItems = new LinkedHashMap<>();
       List<Invoice> created = new ArrayList<>();
+      Set<String> tenantsClaimed = new HashSet<>();
       for (Claim claim : claims) {
         TenantRow row = tenants.get(claim.tenant());
-        if (row == null || invoices.containsKey(claim.invoiceId())) {
+        if (row == null || !tenantsClaimed.add(claim.tenant())) {
           continue;
         }
         List<String> unclaimed = row.itemIds.stream().filter(id -> items.get(id).invoiceId().isEmpty()).toList();
@@ -221,17 +226,23 @@ public final class InMemoryRepository implements Repository {
         if (total <= 0) {
           continue;
         }
-        Invoice invoice = new Invoice(claim.invoiceId(), claim.tenant(), claim.periodStart(), claim.periodEnd(), total,
-            claim.currency(), claim.createdAt(), Optional.empty());
+        String invoiceId = Checks.id(invoiceIdFor.apply(claim), "invoice id");
+        if (invoices.containsKey(invoiceId) || claimedItems.containsKey(invoiceId)) {
+          throw new InvalidInputException("invoice id " + invoiceId + " is taken");
+        }
+        claimedItems.put(invoiceId, unclaimed);
+        created.add(new Invoice(invoiceId, claim.tenant(), claim.periodStart(), claim.periodEnd(), total,
+            claim.currency(), claim.createdAt(), Optional.empty()));
+      }
+      for (Invoice invoice : created) {
         InvoiceRow invoiceRow = new InvoiceRow(invoice);
-        invoiceRow.nextAttemptAt = claim.createdAt();
-        for (String id : unclaimed) {
+        invoiceRow.nextAttemptAt = invoice.createdAt();
+        for (String id : claimedItems.get(invoice.id())) {
           items.put(id, items.get(id).onInvoice(invoice.id()));
           invoiceRow.itemIds.add(id);
         }
         invoices.put(invoice.id(), invoiceRow);
-        row.invoiceIds.add(invoice.id());
-        created.add(invoice);
+        tenants.get(invoice.tenant()).invoiceIds.add(invoice.id());
       }
       return created;
     }

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * The ledger's storage. Many engine instances may share one repository at once, so every
@@ -71,8 +72,14 @@ public interface Repository {
    * For each claim, atomically: locks the tenant's unclaimed items and, if their sum is above
    * zero, creates the invoice (due for its first payment round at {@code createdAt}) and puts
    * every one of them on it. An item is never on two invoices. Returns the invoices created.
+   *
+   * <p>{@code invoiceIdFor} names each invoice made: it is called once per invoice made, in the
+   * order of the claims, and never for a claim that makes none, so a counter yields numbers
+   * without gaps (a transaction the database aborts and runs again draws again). An id that
+   * already names an invoice is a bug in the caller: {@link InvalidInputException}, nothing
+   * claimed.
    */
-  List<Invoice> claim(List<Claim> claims);
+  List<Invoice> claim(List<Claim> claims, Function<Claim, String> invoiceIdFor);
 
   // ---- reading the ledger ----
 

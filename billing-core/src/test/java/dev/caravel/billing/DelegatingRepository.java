@@ -20,7 +20,9 @@ class DelegatingRepository implements Repository {
   @Override public List<TenantLedger> ledgers(List<String> tenants) { return d.ledgers(tenants); }
   @Override public int recordReconciliations(List<Reconciliation> r) { return d.recordReconciliations(r); }
   @Override public int applyRenewals(List<Renewal> renewals) { return d.applyRenewals(renewals); }
-  @Override public List<Invoice> claim(List<Claim> claims) { return d.claim(claims); }
+  @Override public List<Invoice> claim(List<Claim> claims, java.util.function.Function<Claim, String> ids) {
+    return d.claim(claims, ids);
+  }
   @Override public Optional<Invoice> findInvoice(String id) { return d.findInvoice(id); }
   @Override public List<Invoice> invoices(String tenant) { return d.invoices(tenant); }
   @Override public List<InvoiceItem> items(String tenant) { return d.items(tenant); }

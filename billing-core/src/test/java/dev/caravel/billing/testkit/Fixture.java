@@ -91,8 +91,11 @@ public final class Fixture {
     return new Renewal(tenant, period, start, logSize, items);
   }
 
-  public static Claim claim(String tenant, String invoiceId, Instant now) {
-    return new Claim(tenant, invoiceId, now, now.plus(Duration.ofDays(30)), "usd", now);
+  /** A claim, and the id its invoice should get if one is made. */
+  public record Claiming(Claim claim, String invoiceId) {}
+
+  public static Claiming claim(String tenant, String invoiceId, Instant now) {
+    return new Claiming(new Claim(tenant, now, now.plus(Duration.ofDays(30)), "usd", now), invoiceId);
   }
 
   public static Bolt11Request bolt11(String invoiceId, String bolt11, Instant createdAt) {

@@ -100,9 +100,24 @@ public abstract class RepositoryContract {
   /** An unpaid invoice of {@code amount} for a new relay of {@code tenant}, created at {@code at}. */
   private Invoice invoice(String tenant, String invoiceId, long amount, Instant at) {
     charged(tenant, "relay-" + invoiceId, at, amount);
-    List<Invoice> created = repo.claim(List.of(claim(tenant, invoiceId, at)));
+    List<Invoice> created = claimAll(List.of(claim(tenant, invoiceId, at)));
     assertThat(created).hasSize(1);
     return created.get(0);
+  }
+
+  /** Claims each one, naming its invoice (if one is made) with the id it carries. */
+  private List<Invoice> claimAll(List<Fixture.Claiming> claimings) {
+    java.util.Map<dev.caravel.billing.Claim, String> ids = new java.util.IdentityHashMap<>();
+    claimings.forEach(c -> ids.put(c.claim(), c.invoiceId()));
+    List<String> drawn = Collections.synchronizedList(new ArrayList<>());
+    List<Invoice> created = repo.claim(claimings.stream().map(Fixture.Claiming::claim).toList(), claim -> {
+      String id = ids.get(claim);
+      drawn.add(id);
+      return id;
+    });
+    // Ids are drawn for the invoices made and for nothing else.
+    assertThat(created).extracting(Invoice::id).containsExactlyElementsOf(drawn);
+    return created;
   }
 
   private static long sum(List<InvoiceItem> items) {
@@ -505,9 +520,9 @@ public abstract class RepositoryContract {
 
   @Test
   void nothingOwedMakesNoInvoice() {
-    assertThat(repo.claim(List.of(claim(alice, "inv-0", T0)))).isEmpty();
+    assertThat(claimAll(List.of(claim(alice, "inv-0", T0)))).isEmpty();
     append(fx.create(alice, "r1", T0));
-    assertThat(repo.claim(List.of(claim(alice, "inv-1", T0)))).isEmpty();
+    assertThat(claimAll(List.of(claim(alice, "inv-1", T0)))).isEmpty();
     assertThat(repo.invoices(alice)).isEmpty();
     assertThat(repo.findInvoice("inv-1")).isEmpty();
   }
@@ -519,7 +534,7 @@ public abstract class RepositoryContract {
     repo.recordReconciliations(List.of(reconciled(b, 250)));
     Instant now = seconds(120);
 
-    List<Invoice> created = repo.claim(List.of(claim(alice, "inv-1", now)));
+    List<Invoice> created = claimAll(List.of(claim(alice, "inv-1", now)));
 
     Invoice expected = new Invoice("inv-1", alice, now, now.plus(Duration.ofDays(30)), 1250, "usd", now,
         Optional.empty());
@@ -539,11 +554,11 @@ public abstract class RepositoryContract {
   @Test
   void aClaimedItemIsNeverClaimedAgain() {
     charged(alice, "r1", T0, 1000);
-    assertThat(repo.claim(List.of(claim(alice, "inv-1", seconds(1))))).hasSize(1);
-    assertThat(repo.claim(List.of(claim(alice, "inv-2", seconds(2))))).isEmpty();
+    assertThat(claimAll(List.of(claim(alice, "inv-1", seconds(1))))).hasSize(1);
+    assertThat(claimAll(List.of(claim(alice, "inv-2", seconds(2))))).isEmpty();
 
     charged(alice, "r2", seconds(3), 300);
-    assertThat(repo.claim(List.of(claim(alice, "inv-3", seconds(4)))))
+    assertThat(claimAll(List.of(claim(alice, "inv-3", seconds(4)))))
         .extracting(Invoice::total).containsExactly(300L);
     assertThat(repo.invoiceItems("inv-1")).extracting(InvoiceItem::amount).containsExactly(1000L);
     assertThat(repo.invoiceItems("inv-3")).extracting(InvoiceItem::amount).containsExactly(300L);
@@ -555,11 +570,11 @@ public abstract class RepositoryContract {
     Activity a = append(fx.create(alice, "r1", T0));
     Activity b = append(fx.deactivate(alice, "r1", seconds(10)));
     repo.recordReconciliations(List.of(reconciled(a, 0), reconciled(b, -300)));
-    assertThat(repo.claim(List.of(claim(alice, "inv-1", seconds(20))))).isEmpty();
+    assertThat(claimAll(List.of(claim(alice, "inv-1", seconds(20))))).isEmpty();
     assertThat(repo.unclaimedItems(alice)).extracting(InvoiceItem::amount).containsExactly(-300L);
 
     charged(alice, "r2", seconds(30), 1000);
-    List<Invoice> created = repo.claim(List.of(claim(alice, "inv-2", seconds(40))));
+    List<Invoice> created = claimAll(List.of(claim(alice, "inv-2", seconds(40))));
     assertThat(created).extracting(Invoice::total).containsExactly(700L);
     assertThat(repo.invoiceItems("inv-2")).extracting(InvoiceItem::amount).containsExactly(-300L, 1000L);
   }
@@ -569,7 +584,7 @@ public abstract class RepositoryContract {
     Activity a = append(fx.create(alice, "r1", T0));
     Activity b = append(fx.deactivate(alice, "r1", seconds(10)));
     repo.recordReconciliations(List.of(reconciled(a, 500), reconciled(b, -500)));
-    assertThat(repo.claim(List.of(claim(alice, "inv-1", seconds(20))))).isEmpty();
+    assertThat(claimAll(List.of(claim(alice, "inv-1", seconds(20))))).isEmpty();
     assertThat(repo.unclaimedItems(alice)).hasSize(2);
   }
 
@@ -580,7 +595,7 @@ public abstract class RepositoryContract {
     String carol = pubkey(0xca201);
     append(fx.create(carol, "r1", T0));
 
-    List<Invoice> created = repo.claim(List.of(claim(bob, "inv-b", seconds(5)), claim(carol, "inv-c", seconds(5)),
+    List<Invoice> created = claimAll(List.of(claim(bob, "inv-b", seconds(5)), claim(carol, "inv-c", seconds(5)),
         claim(alice, "inv-a", seconds(5)), claim(alice, "inv-a2", seconds(5))));
 
     assertThat(created).extracting(Invoice::id).containsExactly("inv-b", "inv-a");
@@ -589,20 +604,40 @@ public abstract class RepositoryContract {
   }
 
   @Test
-  void aClaimReusingAnInvoiceIdIsSkipped() {
+  void aClaimReusingAnInvoiceIdIsRefusedWhole() {
+    String carol = pubkey(0xca201);
     invoice(alice, "inv-1", 1000, T0);
     charged(bob, "r1", T0, 200);
-    assertThat(repo.claim(List.of(claim(bob, "inv-1", seconds(5))))).isEmpty();
+    charged(carol, "r1", T0, 300);
+    assertThatThrownBy(() -> repo.claim(List.of(claim(carol, "x", seconds(5)).claim(), claim(bob, "x", seconds(5)).claim()),
+            c -> c.tenant().equals(carol) ? "inv-c" : "inv-1"))
+        .isInstanceOf(InvalidInputException.class);
     assertThat(repo.unclaimedItems(bob)).hasSize(1);
+    assertThat(repo.unclaimedItems(carol)).hasSize(1);
+    assertThat(repo.findInvoice("inv-c")).isEmpty();
     assertThat(repo.findInvoice("inv-1")).map(Invoice::tenant).contains(alice);
+  }
+
+  @Test
+  void noIdIsDrawnForAClaimThatMakesNoInvoice() {
+    String carol = pubkey(0xca201);
+    charged(bob, "r1", T0, 200);
+    List<String> drawn = new ArrayList<>();
+    List<Invoice> made = repo.claim(List.of(claim(alice, "a", T0).claim(), claim(bob, "b", T0).claim(),
+        claim(carol, "c", T0).claim()), c -> {
+          drawn.add(c.tenant());
+          return "inv-" + drawn.size();
+        });
+    assertThat(drawn).containsExactly(bob);
+    assertThat(made).extracting(Invoice::id).containsExactly("inv-1");
   }
 
   @Test
   void renewalItemsAreClaimedLikeAnyOther() {
     charged(alice, "r1", T0, 1000);
-    repo.claim(List.of(claim(alice, "inv-1", seconds(1))));
+    claimAll(List.of(claim(alice, "inv-1", seconds(1))));
     repo.applyRenewals(List.of(renewal(alice, 1, days(28), 1, 1500, "r1")));
-    assertThat(repo.claim(List.of(claim(alice, "inv-2", days(28))))).extracting(Invoice::total)
+    assertThat(claimAll(List.of(claim(alice, "inv-2", days(28))))).extracting(Invoice::total)
         .containsExactly(1500L);
     assertThat(repo.items(alice)).extracting(InvoiceItem::invoiceId)
         .containsExactly(Optional.of("inv-1"), Optional.of("inv-2"));
@@ -911,7 +946,7 @@ public abstract class RepositoryContract {
     for (int i = 0; i < 5; i++) {
       charged(alice, "r" + i, seconds(i), 100);
     }
-    List<List<Invoice>> created = Race.all(THREADS, i -> repo.claim(List.of(claim(alice, "inv-" + i, seconds(10)))));
+    List<List<Invoice>> created = Race.all(THREADS, i -> claimAll(List.of(claim(alice, "inv-" + i, seconds(10)))));
     List<Invoice> invoices = created.stream().flatMap(List::stream).toList();
     assertThat(invoices).singleElement().satisfies(inv -> assertThat(inv.total()).isEqualTo(500));
     assertThat(repo.invoices(alice)).containsExactlyElementsOf(invoices);
@@ -928,7 +963,7 @@ public abstract class RepositoryContract {
     List<List<Invoice>> created = Race.all(THREADS, i -> {
       List<String> order = new ArrayList<>(tenants);
       Collections.shuffle(order, new Random(i));
-      return repo.claim(order.stream().map(t -> claim(t, "inv-" + i + "-" + t.substring(60), seconds(10))).toList());
+      return claimAll(order.stream().map(t -> claim(t, "inv-" + i + "-" + t.substring(60), seconds(10))).toList());
     });
     List<Invoice> invoices = created.stream().flatMap(List::stream).toList();
     assertThat(invoices).hasSize(tenants.size());
@@ -950,12 +985,12 @@ public abstract class RepositoryContract {
         }
       } else {
         for (int k = 0; k < 5; k++) {
-          repo.claim(List.of(claim(alice, "inv-" + i + "-" + k, seconds(100))));
+          claimAll(List.of(claim(alice, "inv-" + i + "-" + k, seconds(100))));
         }
       }
       return null;
     });
-    repo.claim(List.of(claim(alice, "inv-last", seconds(100))));
+    claimAll(List.of(claim(alice, "inv-last", seconds(100))));
 
     List<InvoiceItem> items = repo.items(alice);
     assertThat(items).hasSize(40).allSatisfy(item -> assertThat(item.invoiceId()).isPresent());
@@ -1019,7 +1054,7 @@ public abstract class RepositoryContract {
       repo.appendActivity(changed);
       repo.recordReconciliations(List.of(reconciled(created, 1000), reconciled(changed, 250)));
       repo.applyRenewals(List.of(renewal(alice, 1, days(28), 2, 1500, "r1")));
-      repo.claim(List.of(claim(alice, "inv-" + i, days(28))));
+      claimAll(List.of(claim(alice, "inv-" + i, days(28))));
       for (Invoice invoice : repo.invoices(alice)) {
         repo.acquireLease(invoice.id(), "node-" + i, days(28), TTL).ifPresent(lease -> {
           repo.markPaid(invoice.id(), payment("ch-" + i, days(28)));

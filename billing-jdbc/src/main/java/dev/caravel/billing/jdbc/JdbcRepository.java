@@ -43,6 +43,7 @@ import java.util.OptionalInt;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
+import java.util.function.Function;
 import javax.sql.DataSource;
 
 /**
@@ -437,8 +438,9 @@ public final class JdbcRepository implements Repository {
   }
 
   @Override
-  public List<Invoice> claim(List<Claim> claims) {
+  public List<Invoice> claim(List<Claim> claims, Function<Claim, String> invoiceIdFor) {
     Objects.requireNonNull(claims, "claims");
+    Objects.requireNonNull(invoiceIdFor, "invoiceIdFor");
     if (claims.isEmpty()) {
       return List.of();
     }
@@ -459,17 +461,12 @@ public final class JdbcRepository implements Repository {
           }
         }
       }
-      Set<String> taken = new HashSet<>();
-      for (List<String> chunk : chunks(claims.stream().map(Claim::invoiceId).distinct().toList())) {
-        try (PreparedStatement ps = c.prepareStatement("SELECT id FROM billing_invoice WHERE id = ANY (?)")) {
-          ps.setArray(1, textArray(c, d, chunk));
-          taken.addAll(firstColumn(ps));
-        }
-      }
+      // Ids are drawn only for the invoices made, in claim order (Repository#claim).
       List<Invoice> created = new ArrayList<>();
+      Set<String> drawn = new HashSet<>();
       for (Claim claim : claims) {
         BigDecimal sum = unclaimed.remove(claim.tenant());
-        if (sum == null || sum.signum() <= 0 || !taken.add(claim.invoiceId())) {
+        if (sum == null || sum.signum() <= 0) {
           continue;
         }
         long total;
@@ -478,11 +475,24 @@ public final class JdbcRepository implements Repository {
         } catch (ArithmeticException e) {
           throw new InvalidInputException("tenant " + claim.tenant() + " owes more than a long holds");
         }
-        created.add(new Invoice(claim.invoiceId(), claim.tenant(), claim.periodStart(), claim.periodEnd(), total,
+        String invoiceId = invoiceIdFor.apply(claim);
+        if (invoiceId == null || invoiceId.isBlank() || !drawn.add(invoiceId)) {
+          throw new InvalidInputException("invoice id " + invoiceId + " is blank or given twice");
+        }
+        created.add(new Invoice(invoiceId, claim.tenant(), claim.periodStart(), claim.periodEnd(), total,
             claim.currency(), claim.createdAt(), Optional.empty()));
       }
       if (created.isEmpty()) {
         return List.<Invoice>of();
+      }
+      for (List<String> chunk : chunks(List.copyOf(drawn))) {
+        try (PreparedStatement ps = c.prepareStatement("SELECT id FROM billing_invoice WHERE id = ANY (?)")) {
+          ps.setArray(1, textArray(c, d, chunk));
+          List<String> taken = firstColumn(ps);
+          if (!taken.isEmpty()) {
+            throw new InvalidInputException("invoice id " + taken.get(0) + " is taken");
+          }
+        }
       }
       if (d == Dialect.POSTGRESQL) {
         claimInPostgres(c, created, created.stream().mapToInt(i -> unclaimedCount.get(i.tenant())).sum());

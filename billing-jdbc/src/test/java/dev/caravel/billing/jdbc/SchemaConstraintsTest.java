@@ -81,7 +81,7 @@ class SchemaConstraintsTest {
       Activity created = Activity.create("evt-1", ALICE, "r1", "basic", T0);
       repo.appendActivity(created);
       repo.recordReconciliations(List.of(reconciled(created, 500)));
-      repo.claim(List.of(claim(ALICE, "inv-1", T0)));
+      repo.claim(List.of(claim(ALICE, "inv-1", T0).claim()), c -> "inv-1");
       String now = "TIMESTAMP WITH TIME ZONE '2026-02-01 00:00:00+00'";
       execute(db, "INSERT INTO billing_payment (invoice_id, method, reference, paid_at) VALUES ('inv-1', 'manual', 'a', "
           + now + ")");
@@ -129,7 +129,7 @@ class SchemaConstraintsTest {
         Activity created = Activity.create("evt-" + invoice, ALICE, "relay-" + invoice, "basic", T0);
         repo.appendActivity(created);
         repo.recordReconciliations(List.of(reconciled(created, 500)));
-        repo.claim(List.of(claim(ALICE, invoice, T0)));
+        repo.claim(List.of(claim(ALICE, invoice, T0).claim()), c -> invoice);
       }
       try (Connection other = db.getConnection(); Statement s = other.createStatement()) {
         other.setAutoCommit(false);

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.caravel.billing.ActivityRejectedException;
 import dev.caravel.billing.Billing;
-import dev.caravel.billing.BillingListener;
 import dev.caravel.billing.InvalidInputException;
 import dev.caravel.billing.Invoice;
 import dev.caravel.billing.InvoiceItem;
@@ -47,12 +46,6 @@ final class Replay {
         .appUrl("https://replay.invalid")
         .instanceId("replay")
         .invoiceIds(invoiceIds)
-        .listener(new BillingListener() {
-          @Override
-          public void invoiceCreated(Invoice invoice) {
-            invoiceIds.used(invoice.id());
-          }
-        })
         .build()) {
       for (ReplayInput.Entry entry : entries) {
         clock.set(entry.at());

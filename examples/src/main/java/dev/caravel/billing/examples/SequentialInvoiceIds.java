@@ -3,15 +3,12 @@ package dev.caravel.billing.examples;
 import java.util.function.Supplier;
 
 /**
- * Invoice ids {@code prefix1}, {@code prefix2}, ... without gaps. The engine takes an id for
- * every tenant it tries to claim, before it knows whether an invoice results (nothing owed: no
- * invoice, and the id is dropped). So this hands out the next number until an invoice is seen to
- * use it ({@link #used}). Correct when at most one claim is made per generate call: one tenant at
- * a time ({@code generateInvoice}, or {@code runCycle} with a page size of 1).
+ * Invoice ids {@code prefix1}, {@code prefix2}, ...: the engine draws an id only when it makes
+ * an invoice, so a counter numbers them without gaps.
  */
 final class SequentialInvoiceIds implements Supplier<String> {
   private final String format;
-  private long used;
+  private long next;
 
   /** @param format a {@link String#format} pattern for the number, e.g. {@code "inv-%d"} */
   SequentialInvoiceIds(String format) {
@@ -20,13 +17,6 @@ final class SequentialInvoiceIds implements Supplier<String> {
 
   @Override
   public synchronized String get() {
-    return String.format(format, used + 1);
-  }
-
-  /** An invoice was created with {@code id}: the next one gets the next number. */
-  synchronized void used(String id) {
-    if (id.equals(String.format(format, used + 1))) {
-      used++;
-    }
+    return String.format(format, ++next);
   }
 }
