@@ -191,12 +191,29 @@ public final class Billing implements AutoCloseable {
   // ---- payment ----
 
   /**
-   * Runs one payment round of the invoice (S9): Lightning via the tenant's NWC wallet, then
-   * the saved card, then a DM with a payment link. Never pays an invoice twice; a round another
-   * instance is running, or an invoice already paid, is {@link PaymentResult.Skipped skipped}.
+   * Runs the invoice's payment round if one is due (S9): Lightning via the tenant's NWC wallet,
+   * then the saved card, then a DM with a payment link. Never pays an invoice twice, and never
+   * starts a round early: an invoice that is not due ({@code NOT_DUE}), held for a pending
+   * charge ({@code PAYMENT_PENDING}), being collected elsewhere, or paid is {@link
+   * PaymentResult.Skipped skipped} with the reason. To retry early by hand, see {@link #retryNow}.
    */
   public PaymentResult collect(String invoiceId) {
     return cascade.collect(Checks.id(invoiceId, "invoice id"));
+  }
+
+  /**
+   * A manual retry ("the tenant fixed their card, try now"): makes the invoice due at once and
+   * runs a round. Refused, as a {@link PaymentResult.Skipped} with its reason, while a charge is
+   * pending ({@code PAYMENT_PENDING}) or a rail's outcome is unknown ({@code OUTCOME_UNKNOWN}):
+   * a new round then could take the money twice. Also skipped when paid or being collected.
+   */
+  public PaymentResult retryNow(String invoiceId) {
+    Checks.id(invoiceId, "invoice id");
+    Instant now = settings.now();
+    if (!repository.scheduleNow(invoiceId, now)) {
+      return new PaymentResult.Skipped(invoiceId, cascade.whyNot(invoiceId, now));
+    }
+    return cascade.collect(invoiceId);
   }
 
   /** Collects every invoice whose next round is due (S11), up to a page at a time. */
@@ -236,6 +253,9 @@ public final class Billing implements AutoCloseable {
     boolean mine = repository.markPaid(invoiceId, payment);
     if (mine) {
       settings.notify(l -> l.paymentSucceeded(invoice, payment));
+    } else {
+      repository.findInvoice(invoiceId).flatMap(Invoice::payment)
+          .ifPresent(first -> PaymentCascade.warnIfSecondPayment(invoiceId, first, payment));
     }
     return mine;
   }
@@ -264,6 +284,8 @@ public final class Billing implements AutoCloseable {
         return;
       }
       created.addAll(made);
+      // Another instance may have collected these meanwhile: collect() starts a round only if
+      // the repository, under the invoice's lock, still finds it due.
       for (Invoice invoice : made) {
         results.add(collectSafely(invoice.id()));
       }

@@ -48,6 +48,7 @@ public final class InMemoryRepository implements Repository {
     Instant nextAttemptAt;
     String leaseToken;
     Instant leaseUntil;
+    CollectionHold hold;
 
     InvoiceRow(Invoice invoice) {
       this.invoice = invoice;
@@ -55,6 +56,10 @@ public final class InMemoryRepository implements Repository {
 
     boolean leasedAt(Instant now) {
       return leaseToken != null && leaseUntil.isAfter(now);
+    }
+
+    boolean dueAt(Instant now) {
+      return !invoice.isPaid() && nextAttemptAt != null && !nextAttemptAt.isAfter(now) && !leasedAt(now);
     }
   }
 
@@ -296,7 +301,7 @@ public final class InMemoryRepository implements Repository {
       InvoiceRow row = invoices.get(invoiceId);
       return row == null ? Optional.empty()
           : Optional.of(new CollectionState(row.rounds, row.roundOpen, Optional.ofNullable(row.firstAttemptAt),
-              Optional.ofNullable(row.nextAttemptAt)));
+              Optional.ofNullable(row.nextAttemptAt), Optional.ofNullable(row.leaseUntil), Optional.ofNullable(row.hold)));
     }
   }
 
@@ -305,7 +310,7 @@ public final class InMemoryRepository implements Repository {
     Checks.text(owner, "lease owner");
     synchronized (lock) {
       InvoiceRow row = invoices.get(invoiceId);
-      if (row == null || row.invoice.isPaid() || row.leasedAt(now)) {
+      if (row == null || !row.dueAt(now)) {
         return Optional.empty();
       }
       if (!row.roundOpen) {
@@ -317,12 +322,15 @@ public final class InMemoryRepository implements Repository {
       }
       row.leaseToken = owner + "/" + UUID.randomUUID();
       row.leaseUntil = now.plus(ttl);
+      // Should the holder die, the open round is due again when its lease runs out.
+      row.nextAttemptAt = row.leaseUntil;
       return Optional.of(new PaymentLease(invoiceId, row.leaseToken, row.rounds, row.firstAttemptAt, row.leaseUntil));
     }
   }
 
   @Override
   public boolean finishRound(PaymentLease lease, Optional<Instant> nextAttemptAt) {
+    Checks.notNull(nextAttemptAt, "nextAttemptAt");
     synchronized (lock) {
       InvoiceRow row = heldBy(lease);
       if (row == null) {
@@ -332,6 +340,36 @@ public final class InMemoryRepository implements Repository {
       row.leaseToken = null;
       row.leaseUntil = null;
       row.nextAttemptAt = row.invoice.isPaid() ? null : nextAttemptAt.orElse(null);
+      return true;
+    }
+  }
+
+  @Override
+  public boolean holdRound(PaymentLease lease, CollectionHold hold) {
+    Checks.notNull(hold, "hold");
+    synchronized (lock) {
+      InvoiceRow row = heldBy(lease);
+      if (row == null) {
+        return false;
+      }
+      row.roundOpen = false;
+      row.leaseToken = null;
+      row.leaseUntil = null;
+      row.nextAttemptAt = null;
+      row.hold = row.invoice.isPaid() ? null : hold;
+      return true;
+    }
+  }
+
+  @Override
+  public boolean scheduleNow(String invoiceId, Instant now) {
+    Checks.notNull(now, "now");
+    synchronized (lock) {
+      InvoiceRow row = invoices.get(invoiceId);
+      if (row == null || row.invoice.isPaid() || row.leasedAt(now) || row.roundOpen || row.hold != null) {
+        return false;
+      }
+      row.nextAttemptAt = now;
       return true;
     }
   }
@@ -367,6 +405,7 @@ public final class InMemoryRepository implements Repository {
       row.invoice = new Invoice(i.id(), i.tenant(), i.periodStart(), i.periodEnd(), i.total(), i.currency(),
           i.createdAt(), Optional.of(payment));
       row.nextAttemptAt = null;
+      row.hold = null;
       return true;
     }
   }
@@ -393,7 +432,7 @@ public final class InMemoryRepository implements Repository {
   public List<String> dueInvoices(Instant now, int limit) {
     synchronized (lock) {
       return invoices.values().stream()
-          .filter(r -> !r.invoice.isPaid() && r.nextAttemptAt != null && !r.nextAttemptAt.isAfter(now) && !r.leasedAt(now))
+          .filter(r -> r.dueAt(now))
           .sorted(java.util.Comparator.comparing((InvoiceRow r) -> r.nextAttemptAt).thenComparing(r -> r.invoice.id()))
           .limit(limit)
           .map(r -> r.invoice.id())

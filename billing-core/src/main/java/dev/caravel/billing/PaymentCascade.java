@@ -31,10 +31,7 @@ final class PaymentCascade {
     Instant now = settings.now();
     Optional<PaymentLease> acquired = repository.acquireLease(invoiceId, settings.instanceId(), now, settings.leaseTtl());
     if (acquired.isEmpty()) {
-      Optional<Invoice> invoice = repository.findInvoice(invoiceId);
-      PaymentResult.Skipped.Reason reason = invoice.isEmpty() ? PaymentResult.Skipped.Reason.NO_SUCH_INVOICE
-          : invoice.get().isPaid() ? PaymentResult.Skipped.Reason.ALREADY_PAID : PaymentResult.Skipped.Reason.IN_PROGRESS;
-      return new PaymentResult.Skipped(invoiceId, reason);
+      return new PaymentResult.Skipped(invoiceId, whyNot(invoiceId, now));
     }
     PaymentLease lease = acquired.get();
     try {
@@ -45,6 +42,29 @@ final class PaymentCascade {
       repository.releaseLease(lease, now.plus(settings.unknownRetryDelay()));
       throw e;
     }
+  }
+
+  /** Why no round could start at {@code now}: read after the refusal, so only for the answer. */
+  PaymentResult.Skipped.Reason whyNot(String invoiceId, Instant now) {
+    Optional<Invoice> invoice = repository.findInvoice(invoiceId);
+    if (invoice.isEmpty()) {
+      return PaymentResult.Skipped.Reason.NO_SUCH_INVOICE;
+    }
+    if (invoice.get().isPaid()) {
+      return PaymentResult.Skipped.Reason.ALREADY_PAID;
+    }
+    CollectionState state = repository.collectionState(invoiceId).orElseThrow();
+    if (state.leasedAt(now)) {
+      return PaymentResult.Skipped.Reason.IN_PROGRESS;
+    }
+    if (state.hold().isPresent()) {
+      return state.hold().get().reason() == CollectionHold.Reason.PAYMENT_PENDING
+          ? PaymentResult.Skipped.Reason.PAYMENT_PENDING : PaymentResult.Skipped.Reason.OUTCOME_UNKNOWN;
+    }
+    if (state.roundOpen()) {
+      return PaymentResult.Skipped.Reason.OUTCOME_UNKNOWN;
+    }
+    return PaymentResult.Skipped.Reason.NOT_DUE;
   }
 
   private PaymentResult runRound(PaymentLease lease, Instant now) {
@@ -131,7 +151,7 @@ final class PaymentCascade {
         String error = "the card charge sent at " + charge.sentAt() + " has had no definite outcome for a day; "
             + "collection of this invoice is stopped until someone checks the gateway";
         LOG.log(Level.ERROR, "invoice {0}: {1}", invoice.id(), error);
-        repository.finishRound(lease, Optional.empty());
+        repository.holdRound(lease, new CollectionHold(CollectionHold.Reason.OUTCOME_UNKNOWN, error));
         settings.notify(l -> l.paymentFailed(invoice, "stripe", error));
         return new RailResult(new PaymentResult.NotPaid(invoice.id(), Optional.of(error), false, Optional.empty()), null);
       }
@@ -159,7 +179,8 @@ final class PaymentCascade {
       return new RailResult(paid(lease, invoice, PaymentMethod.STRIPE, p.reference(), now), null);
     }
     if (outcome instanceof ChargeOutcome.Pending p) {
-      repository.finishRound(lease, Optional.empty());
+      // Money is moving: only the rail's answer (a webhook) may end this hold, never a new round.
+      repository.holdRound(lease, new CollectionHold(CollectionHold.Reason.PAYMENT_PENDING, p.reference()));
       settings.notify(l -> l.paymentPending(invoice, p.reference()));
       return new RailResult(new PaymentResult.Pending(invoice.id(), p.reference()), null);
     }
@@ -212,8 +233,7 @@ final class PaymentCascade {
     repository.finishRound(lease, Optional.empty());
     if (!mine) {
       Payment first = repository.findInvoice(invoice.id()).flatMap(Invoice::payment).orElse(payment);
-      LOG.log(Level.WARNING, "invoice {0} was already paid by {1} ({2}); this {3} payment ({4}) needs a refund",
-          invoice.id(), first.method().wireName(), first.reference(), method.wireName(), reference);
+      warnIfSecondPayment(invoice.id(), first, payment);
       return new PaymentResult.Paid(invoice.id(), first);
     }
     if (method == PaymentMethod.OOB || method == PaymentMethod.NWC) {
@@ -221,6 +241,19 @@ final class PaymentCascade {
     }
     settings.notify(l -> l.paymentSucceeded(invoice, payment));
     return new PaymentResult.Paid(invoice.id(), payment);
+  }
+
+  /**
+   * A payment that found its invoice paid already. The same charge seen twice (one
+   * PaymentIntent replayed to two instances, one BOLT11 noticed twice) is one payment; only a
+   * different reference means the tenant paid twice and is owed a refund.
+   */
+  static void warnIfSecondPayment(String invoiceId, Payment first, Payment late) {
+    if (first.reference().equals(late.reference())) {
+      return;
+    }
+    LOG.log(Level.WARNING, "invoice {0} was already paid by {1} ({2}); this {3} payment ({4}) needs a refund",
+        invoiceId, first.method().wireName(), first.reference(), late.method().wireName(), late.reference());
   }
 
   // ---- BOLT11 (S10) ----
@@ -247,8 +280,16 @@ final class PaymentCascade {
       throw new ExchangeRateException("exchange rates gave " + msats + " msats for " + invoice.total() + " " + invoice.currency());
     }
     LightningInvoice made = settings.serviceWallet().makeInvoice(msats, BOLT11_DESCRIPTION, BOLT11_EXPIRY);
-    Bolt11Request fresh = new Bolt11Request(invoice.id(), made.bolt11(), made.paymentHash(), msats, now,
-        now.plus(BOLT11_EXPIRY), Optional.empty());
+    // Store what the wallet made, not what was asked: wallets round up to whole sats and cap
+    // expiry, and reusing a request past its real expiry would send the tenant a dead invoice.
+    if (made.msats() < msats) {
+      throw new WalletException("BAD_INVOICE", "the service wallet invoiced " + made.msats() + " msats for " + msats + " asked");
+    }
+    if (!made.expiresAt().isAfter(now)) {
+      throw new WalletException("BAD_INVOICE", "the service wallet made an invoice that expired at " + made.expiresAt());
+    }
+    Bolt11Request fresh = new Bolt11Request(invoice.id(), made.bolt11(), made.paymentHash(), made.msats(), now,
+        made.expiresAt(), Optional.empty());
     return repository.replaceBolt11(fresh, current.map(Bolt11Request::bolt11));
   }
 

@@ -19,9 +19,10 @@ public sealed interface PaymentResult {
       implements PaymentResult {}
 
   /**
-   * The card payment was accepted but is not final (Stripe's {@code processing}). Nothing more
-   * is tried; the host settles it from the rail's webhook with {@link Billing#settle}, or calls
-   * {@link Billing#collect} again if it failed.
+   * The card payment was accepted but is not final (Stripe's {@code processing}). The invoice is
+   * held: no round starts, by poll, {@link Billing#collect} or {@link Billing#retryNow}, while the
+   * money may be moving. The rail's webhook ends the hold: {@link Billing#settle} when it
+   * succeeded.
    */
   record Pending(String invoiceId, String reference) implements PaymentResult {}
 
@@ -37,7 +38,13 @@ public sealed interface PaymentResult {
       ALREADY_PAID,
       /** Another instance holds the invoice's payment lease right now. */
       IN_PROGRESS,
-      NO_SUCH_INVOICE
+      NO_SUCH_INVOICE,
+      /** The invoice's next round is not due yet (S11). */
+      NOT_DUE,
+      /** A card charge was accepted and is not final: its webhook settles the invoice or reopens it. */
+      PAYMENT_PENDING,
+      /** A rail may have taken the money and has not said: the open round is resumed, never repeated. */
+      OUTCOME_UNKNOWN
     }
   }
 }

@@ -101,22 +101,40 @@ public interface Repository {
   // ---- collecting payment ----
 
   /**
-   * Leases an unpaid invoice for one payment round, unless another live lease holds it. If the
-   * last round was finished, this starts round {@code rounds + 1}; if it was left open (outcome
-   * unknown, or its holder crashed), the lease resumes that same round. Empty when paid, unknown
-   * or leased by someone else.
+   * Leases an invoice for one payment round, under the invoice's row lock, if and only if it is
+   * <b>due</b>: unpaid, its next attempt at or before {@code now}, and no live lease on it. This
+   * one rule guards every path into a round, so a round never starts early, and never while a
+   * charge is pending (a hold leaves no next attempt). If the last round was finished, the lease
+   * starts round {@code rounds + 1}; if it was left open (outcome unknown, or its holder
+   * crashed), the lease resumes that same round. While the lease lives the invoice's next
+   * attempt is the lease's end, so a round whose holder dies is due again exactly when its lease
+   * runs out. Empty when not due.
    */
   Optional<PaymentLease> acquireLease(String invoiceId, String owner, Instant now, Duration ttl);
 
   /** Closes the lease's round and schedules the next (empty: none). False if the lease was lost. */
   boolean finishRound(PaymentLease lease, Optional<Instant> nextAttemptAt);
 
+  /**
+   * Closes the lease's round with no next attempt, holding the invoice for the rail's answer
+   * ({@link CollectionHold}): no round starts, by poll or by hand, until the hold is released or
+   * the invoice is paid. False if the lease was lost.
+   */
+  boolean holdRound(PaymentLease lease, CollectionHold hold);
+
   /** Gives the lease up leaving its round open, due again at {@code nextAttemptAt}. False if lost. */
   boolean releaseLease(PaymentLease lease, Instant nextAttemptAt);
 
   /**
+   * A manual retry ("the tenant fixed their card, try now"): makes the invoice due at {@code
+   * now}, under its row lock, only if it is unpaid, unleased, its last round closed and no hold
+   * on it. Never while money may be moving. True if it is due now.
+   */
+  boolean scheduleNow(String invoiceId, Instant now);
+
+  /**
    * Marks the invoice paid, once: true only for the call that made the transition. A paid
-   * invoice is never scheduled or leased again.
+   * invoice is never scheduled or leased again, and any hold on it ends.
    */
   boolean markPaid(String invoiceId, Payment payment);
 

@@ -24,12 +24,26 @@ final class FakeRails {
     final List<String> made = Collections.synchronizedList(new ArrayList<>());
     final AtomicInteger counter = new AtomicInteger();
     volatile boolean failLookups;
+    /** Like many real wallets: invoices in whole sats (rounded up) and caps the expiry. */
+    volatile boolean wholeSats;
+    volatile Duration expiryCap;
+    private final java.time.Clock clock;
+
+    ServiceWallet() {
+      this(java.time.Clock.systemUTC());
+    }
+
+    ServiceWallet(java.time.Clock clock) {
+      this.clock = clock;
+    }
 
     @Override
     public LightningInvoice makeInvoice(long msats, String description, Duration expiry) {
-      String bolt11 = "lnbc" + msats + "n1fake" + counter.incrementAndGet();
+      long invoiced = wholeSats ? (msats + 999) / 1000 * 1000 : msats;
+      Duration lives = expiryCap != null && expiryCap.compareTo(expiry) < 0 ? expiryCap : expiry;
+      String bolt11 = "lnbc" + invoiced + "n1fake" + counter.incrementAndGet();
       made.add(bolt11);
-      return new LightningInvoice(bolt11, "hash-" + bolt11, msats, Instant.EPOCH.plus(expiry));
+      return new LightningInvoice(bolt11, "hash-" + bolt11, invoiced, clock.instant().plus(lives));
     }
 
     @Override

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 class PaymentCascadeTest {
   private final InMemoryRepository repository = new InMemoryRepository();
   private final MutableClock clock = MutableClock.at("2025-01-01T00:00:00Z");
-  private final FakeRails.ServiceWallet serviceWallet = new FakeRails.ServiceWallet();
+  private final FakeRails.ServiceWallet serviceWallet = new FakeRails.ServiceWallet(clock);
   private final FakeRails.Connector connector = new FakeRails.Connector(serviceWallet);
   private final FakeRails.Gateway gateway = new FakeRails.Gateway();
   private final FakeRails.Messages messages = new FakeRails.Messages();

@@ -16,6 +16,7 @@ import dev.caravel.billing.Activity;
 import dev.caravel.billing.ActivityRejectedException;
 import dev.caravel.billing.ActivityRejectedException.Reason;
 import dev.caravel.billing.Bolt11Request;
+import dev.caravel.billing.CollectionHold;
 import dev.caravel.billing.CollectionState;
 import dev.caravel.billing.InvalidInputException;
 import dev.caravel.billing.Invoice;
@@ -546,7 +547,7 @@ public abstract class RepositoryContract {
     assertThat(repo.items(alice)).allSatisfy(i -> assertThat(i.invoiceId()).contains("inv-1"));
     assertThat(repo.unclaimedItems(alice)).isEmpty();
     assertThat(repo.collectionState("inv-1"))
-        .contains(new CollectionState(0, false, Optional.empty(), Optional.of(now)));
+        .contains(new CollectionState(0, false, Optional.empty(), Optional.of(now), Optional.empty(), Optional.empty()));
     assertThat(repo.dueInvoices(now, 10)).containsExactly("inv-1");
     assertThat(repo.dueInvoices(now.minusSeconds(1), 10)).isEmpty();
   }
@@ -657,7 +658,8 @@ public abstract class RepositoryContract {
     assertThat(lease.firstAttemptAt()).isEqualTo(now);
     assertThat(lease.until()).isEqualTo(now.plus(TTL));
     assertThat(repo.collectionState("inv-1"))
-        .contains(new CollectionState(1, true, Optional.of(now), Optional.of(T0)));
+        .contains(new CollectionState(1, true, Optional.of(now), Optional.of(now.plus(TTL)), Optional.of(now.plus(TTL)),
+            Optional.empty()));
   }
 
   @Test
@@ -690,14 +692,16 @@ public abstract class RepositoryContract {
     assertThat(repo.finishRound(lease, Optional.of(days(1)))).isTrue();
     assertThat(repo.finishRound(lease, Optional.of(days(2)))).isFalse();
     assertThat(repo.collectionState("inv-1"))
-        .contains(new CollectionState(1, false, Optional.of(seconds(10)), Optional.of(days(1))));
+        .contains(new CollectionState(1, false, Optional.of(seconds(10)), Optional.of(days(1)), Optional.empty(),
+            Optional.empty()));
 
     PaymentLease round2 = repo.acquireLease("inv-1", "node-b", days(1), TTL).orElseThrow();
     assertThat(round2.round()).isEqualTo(2);
     assertThat(round2.firstAttemptAt()).isEqualTo(seconds(10));
     assertThat(repo.finishRound(round2, Optional.empty())).isTrue();
     assertThat(repo.collectionState("inv-1"))
-        .contains(new CollectionState(2, false, Optional.of(seconds(10)), Optional.empty()));
+        .contains(new CollectionState(2, false, Optional.of(seconds(10)), Optional.empty(), Optional.empty(),
+            Optional.empty()));
     assertThat(repo.dueInvoices(days(365), 10)).isEmpty();
   }
 
@@ -709,7 +713,8 @@ public abstract class RepositoryContract {
     assertThat(repo.releaseLease(lease, seconds(600))).isTrue();
     assertThat(repo.releaseLease(lease, seconds(900))).isFalse();
     assertThat(repo.collectionState("inv-1"))
-        .contains(new CollectionState(1, true, Optional.of(seconds(10)), Optional.of(seconds(600))));
+        .contains(new CollectionState(1, true, Optional.of(seconds(10)), Optional.of(seconds(600)), Optional.empty(),
+            Optional.empty()));
     assertThat(repo.dueInvoices(seconds(599), 10)).isEmpty();
     assertThat(repo.dueInvoices(seconds(600), 10)).containsExactly("inv-1");
 
@@ -724,6 +729,82 @@ public abstract class RepositoryContract {
     invoice(alice, "inv-1", 1000, T0);
     assertThat(repo.markPaid("inv-1", payment("ch_1", seconds(5)))).isTrue();
     assertThat(repo.acquireLease("inv-1", "node-a", seconds(6), TTL)).isEmpty();
+  }
+
+  // ---- the one rule into a round (no round before it is due) ----
+
+  @Test
+  void noRoundStartsBeforeTheNextAttempt() {
+    invoice(alice, "inv-1", 1000, T0);
+    assertThat(repo.acquireLease("inv-1", "node-a", T0.minusSeconds(1), TTL)).as("before it was due").isEmpty();
+    PaymentLease round1 = repo.acquireLease("inv-1", "node-a", seconds(10), TTL).orElseThrow();
+    assertThat(repo.finishRound(round1, Optional.of(days(1)))).isTrue();
+
+    // the instance that made the invoice reaches it in its list at the same instant: nothing
+    assertThat(repo.acquireLease("inv-1", "node-b", seconds(10), TTL)).isEmpty();
+    assertThat(repo.acquireLease("inv-1", "node-b", days(1).minusSeconds(1), TTL)).isEmpty();
+    assertThat(repo.acquireLease("inv-1", "node-b", days(1), TTL)).map(PaymentLease::round).contains(2);
+  }
+
+  @Test
+  void aHeldRoundStartsNoOtherUntilPaid() {
+    invoice(alice, "inv-1", 1000, T0);
+    PaymentLease round1 = repo.acquireLease("inv-1", "node-a", seconds(10), TTL).orElseThrow();
+    CollectionHold pending = new CollectionHold(CollectionHold.Reason.PAYMENT_PENDING, "pi_1");
+
+    assertThat(repo.holdRound(round1, pending)).isTrue();
+    assertThat(repo.holdRound(round1, pending)).as("a lost lease holds nothing").isFalse();
+
+    assertThat(repo.acquireLease("inv-1", "node-b", seconds(10), TTL)).isEmpty();
+    assertThat(repo.acquireLease("inv-1", "node-b", days(365), TTL)).isEmpty();
+    assertThat(repo.dueInvoices(days(365), 10)).isEmpty();
+    assertThat(repo.scheduleNow("inv-1", days(2))).as("no manual retry while money may be moving").isFalse();
+    assertThat(repo.collectionState("inv-1")).contains(new CollectionState(1, false, Optional.of(seconds(10)),
+        Optional.empty(), Optional.empty(), Optional.of(pending)));
+
+    assertThat(repo.markPaid("inv-1", payment("pi_1", days(1)))).isTrue();
+    assertThat(repo.collectionState("inv-1")).map(CollectionState::hold).contains(Optional.empty());
+  }
+
+  @Test
+  void anOrphanedRoundIsDueWhenItsLeaseEnds() {
+    invoice(alice, "inv-1", 1000, T0);
+    PaymentLease round1 = repo.acquireLease("inv-1", "node-a", seconds(10), TTL).orElseThrow();
+    // node-a dies holding the lease: the round is due again at the lease's end, not earlier, not later
+    assertThat(repo.collectionState("inv-1")).map(CollectionState::nextAttemptAt).contains(Optional.of(round1.until()));
+    assertThat(repo.dueInvoices(round1.until().minusSeconds(1), 10)).isEmpty();
+    assertThat(repo.dueInvoices(round1.until(), 10)).containsExactly("inv-1");
+    assertThat(repo.acquireLease("inv-1", "node-b", round1.until(), TTL)).map(PaymentLease::round).contains(1);
+  }
+
+  @Test
+  void aManualRetryNeedsAClosedRoundAndNoHold() {
+    invoice(alice, "inv-1", 1000, T0);
+    PaymentLease round1 = repo.acquireLease("inv-1", "node-a", seconds(10), TTL).orElseThrow();
+    assertThat(repo.scheduleNow("inv-1", seconds(11))).as("while leased").isFalse();
+    repo.releaseLease(round1, seconds(600));
+    assertThat(repo.scheduleNow("inv-1", seconds(12))).as("while its round is open, outcome unknown").isFalse();
+
+    PaymentLease resumed = repo.acquireLease("inv-1", "node-a", seconds(600), TTL).orElseThrow();
+    repo.finishRound(resumed, Optional.of(days(1)));
+    assertThat(repo.scheduleNow("inv-1", seconds(700))).isTrue();
+    assertThat(repo.collectionState("inv-1")).map(CollectionState::nextAttemptAt).contains(Optional.of(seconds(700)));
+    assertThat(repo.acquireLease("inv-1", "node-b", seconds(700), TTL)).map(PaymentLease::round).contains(2);
+
+    assertThat(repo.scheduleNow("nope", seconds(700))).isFalse();
+    invoice(bob, "inv-2", 1000, T0);
+    repo.markPaid("inv-2", payment("ch_2", seconds(5)));
+    assertThat(repo.scheduleNow("inv-2", seconds(700))).isFalse();
+    assertThat(repo.dueInvoices(days(365), 10)).doesNotContain("inv-2");
+  }
+
+  @Test
+  void racingInstancesStartOneRoundAfterAPendingOne() throws Exception {
+    invoice(alice, "inv-1", 1000, T0);
+    PaymentLease round1 = repo.acquireLease("inv-1", "node-a", seconds(10), TTL).orElseThrow();
+    repo.holdRound(round1, new CollectionHold(CollectionHold.Reason.PAYMENT_PENDING, "pi_1"));
+    List<Optional<PaymentLease>> leases = Race.all(8, i -> repo.acquireLease("inv-1", "node-" + i, seconds(10), TTL));
+    assertThat(leases).allSatisfy(l -> assertThat(l).isEmpty());
   }
 
   // ---- payment ----
@@ -782,7 +863,9 @@ public abstract class RepositoryContract {
 
     PaymentLease lease = repo.acquireLease("inv-b", "node-a", seconds(10), Duration.ofSeconds(60)).orElseThrow();
     assertThat(repo.dueInvoices(seconds(10), 10)).containsExactly("inv-c", "inv-a");
-    assertThat(repo.dueInvoices(seconds(70), 10)).containsExactly("inv-b", "inv-c", "inv-a");
+    // its holder gone, the open round is due at the lease's end, and so ordered after the others
+    assertThat(repo.dueInvoices(seconds(69), 10)).containsExactly("inv-c", "inv-a");
+    assertThat(repo.dueInvoices(seconds(70), 10)).containsExactly("inv-c", "inv-a", "inv-b");
 
     repo.releaseLease(lease, seconds(0));
     assertThat(repo.dueInvoices(seconds(3), 10)).containsExactly("inv-b", "inv-c", "inv-a");

@@ -7,6 +7,7 @@ import dev.caravel.billing.ActivityType;
 import dev.caravel.billing.Bolt11Request;
 import dev.caravel.billing.CardCharge;
 import dev.caravel.billing.Claim;
+import dev.caravel.billing.CollectionHold;
 import dev.caravel.billing.CollectionState;
 import dev.caravel.billing.InvalidInputException;
 import dev.caravel.billing.Invoice;
@@ -590,14 +591,18 @@ public final class JdbcRepository implements Repository {
   @Override
   public Optional<CollectionState> collectionState(String invoiceId) {
     return read("reading collection state", (c, d) -> {
-      try (PreparedStatement ps = c.prepareStatement("SELECT rounds, round_open, first_attempt_at, next_attempt_at "
-          + "FROM billing_invoice WHERE id = ?")) {
+      try (PreparedStatement ps = c.prepareStatement("SELECT rounds, round_open, first_attempt_at, next_attempt_at, "
+          + "lease_until, hold_reason, hold_detail FROM billing_invoice WHERE id = ?")) {
         ps.setString(1, invoiceId);
         try (ResultSet rs = ps.executeQuery()) {
-          return rs.next()
-              ? Optional.of(new CollectionState(rs.getInt(1), rs.getBoolean(2), Optional.ofNullable(instant(rs, 3)),
-                  Optional.ofNullable(instant(rs, 4))))
-              : Optional.<CollectionState>empty();
+          if (!rs.next()) {
+            return Optional.<CollectionState>empty();
+          }
+          String hold = rs.getString(6);
+          return Optional.of(new CollectionState(rs.getInt(1), rs.getBoolean(2), Optional.ofNullable(instant(rs, 3)),
+              Optional.ofNullable(instant(rs, 4)), Optional.ofNullable(instant(rs, 5)),
+              hold == null ? Optional.empty()
+                  : Optional.of(new CollectionHold(CollectionHold.Reason.valueOf(hold), rs.getString(7)))));
         }
       }
     });
@@ -616,15 +621,18 @@ public final class JdbcRepository implements Repository {
       int rounds;
       boolean open;
       Instant first;
-      try (PreparedStatement ps = c.prepareStatement("SELECT paid, rounds, round_open, first_attempt_at, lease_until "
-          + "FROM billing_invoice WHERE id = ? FOR UPDATE")) {
+      // The row lock makes the due check and the lease one step: no other instance can start
+      // a round between them. This is the only way into a round.
+      try (PreparedStatement ps = c.prepareStatement("SELECT paid, rounds, round_open, first_attempt_at, lease_until, "
+          + "next_attempt_at FROM billing_invoice WHERE id = ? FOR UPDATE")) {
         ps.setString(1, invoiceId);
         try (ResultSet rs = ps.executeQuery()) {
           if (!rs.next() || rs.getBoolean(1)) {
             return Optional.<PaymentLease>empty();
           }
           Instant until = instant(rs, 5);
-          if (until != null && until.isAfter(now)) {
+          Instant next = instant(rs, 6);
+          if ((until != null && until.isAfter(now)) || next == null || next.isAfter(now)) {
             return Optional.<PaymentLease>empty();
           }
           rounds = rs.getInt(2);
@@ -637,13 +645,15 @@ public final class JdbcRepository implements Repository {
       Instant firstAttempt = first == null ? now : first;
       PaymentLease lease = new PaymentLease(invoiceId, owner + "/" + UUID.randomUUID(), round, firstAttempt,
           now.plus(ttl));
+      // Should the holder die, the open round is due again when its lease runs out.
       try (PreparedStatement ps = c.prepareStatement("UPDATE billing_invoice SET rounds = ?, round_open = TRUE, "
-          + "first_attempt_at = ?, lease_token = ?, lease_until = ? WHERE id = ?")) {
+          + "first_attempt_at = ?, lease_token = ?, lease_until = ?, next_attempt_at = ? WHERE id = ?")) {
         ps.setInt(1, round);
         setInstant(ps, 2, firstAttempt);
         ps.setString(3, lease.token());
         setInstant(ps, 4, lease.until());
-        ps.setString(5, invoiceId);
+        setInstant(ps, 5, lease.until());
+        ps.setString(6, invoiceId);
         ps.executeUpdate();
       }
       return Optional.of(lease);
@@ -655,6 +665,41 @@ public final class JdbcRepository implements Repository {
     Objects.requireNonNull(lease, "lease");
     Objects.requireNonNull(nextAttemptAt, "nextAttemptAt");
     return endLease(lease, nextAttemptAt.orElse(null), true);
+  }
+
+  @Override
+  public boolean holdRound(PaymentLease lease, CollectionHold hold) {
+    Objects.requireNonNull(lease, "lease");
+    Objects.requireNonNull(hold, "hold");
+    return write("holding invoice " + lease.invoiceId(), (c, d) -> {
+      try (PreparedStatement ps = c.prepareStatement("UPDATE billing_invoice SET round_open = FALSE, "
+          + "lease_token = NULL, lease_until = NULL, next_attempt_at = NULL, "
+          + "hold_reason = CASE WHEN paid THEN NULL ELSE ? END, hold_detail = CASE WHEN paid THEN NULL ELSE ? END "
+          + "WHERE id = ? AND lease_token = ?")) {
+        ps.setString(1, hold.reason().name());
+        ps.setString(2, hold.detail());
+        ps.setString(3, lease.invoiceId());
+        ps.setString(4, lease.token());
+        return ps.executeUpdate() == 1;
+      }
+    });
+  }
+
+  @Override
+  public boolean scheduleNow(String invoiceId, Instant now) {
+    Objects.requireNonNull(invoiceId, "invoiceId");
+    Objects.requireNonNull(now, "now");
+    return write("scheduling invoice " + invoiceId, (c, d) -> {
+      // One guarded statement: the row lock it takes orders it against acquireLease.
+      try (PreparedStatement ps = c.prepareStatement("UPDATE billing_invoice SET next_attempt_at = ? "
+          + "WHERE id = ? AND NOT paid AND NOT round_open AND hold_reason IS NULL "
+          + "AND (lease_until IS NULL OR lease_until <= ?)")) {
+        setInstant(ps, 1, now);
+        ps.setString(2, invoiceId);
+        setInstant(ps, 3, now);
+        return ps.executeUpdate() == 1;
+      }
+    });
   }
 
   @Override
@@ -693,7 +738,8 @@ public final class JdbcRepository implements Repository {
         }
       }
       try (PreparedStatement ps = c.prepareStatement(
-          "UPDATE billing_invoice SET paid = TRUE, next_attempt_at = NULL WHERE id = ?")) {
+          "UPDATE billing_invoice SET paid = TRUE, next_attempt_at = NULL, hold_reason = NULL, hold_detail = NULL "
+              + "WHERE id = ?")) {
         ps.setString(1, invoiceId);
         ps.executeUpdate();
       }
