@@ -1,5 +1,6 @@
 package dev.caravel.billing;
 
+import dev.caravel.billing.internal.Checks;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
@@ -15,7 +16,7 @@ import javax.crypto.spec.SecretKeySpec;
  * a random 12-byte nonce and the ciphertext with its 16-byte tag. The version prefix is bound
  * into the tag as associated data, so a value cannot be moved to another format unnoticed.
  */
-public final class AesGcmSecretCipher implements SecretCipher {
+final class AesGcmSecretCipher implements SecretCipher {
   private static final String PREFIX = "v1:";
   private static final int NONCE_BYTES = 12;
   private static final int TAG_BITS = 128;
@@ -24,7 +25,7 @@ public final class AesGcmSecretCipher implements SecretCipher {
   private final SecureRandom random = new SecureRandom();
 
   /** @param key 32 bytes; copied */
-  public AesGcmSecretCipher(byte[] key) {
+  AesGcmSecretCipher(byte[] key) {
     if (key == null || key.length != 32) {
       throw new InvalidInputException("an AES-256 key is 32 bytes");
     }
@@ -32,7 +33,7 @@ public final class AesGcmSecretCipher implements SecretCipher {
   }
 
   /** A key from its base64 form (standard or url-safe), e.g. an environment variable. */
-  public static AesGcmSecretCipher fromBase64(String key) {
+  static AesGcmSecretCipher fromBase64(String key) {
     if (key == null) {
       throw new InvalidInputException("the cipher key is missing");
     }

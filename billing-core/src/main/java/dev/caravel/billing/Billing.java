@@ -1,5 +1,13 @@
 package dev.caravel.billing;
 
+import dev.caravel.billing.LightningWallet.WalletConnector;
+import dev.caravel.billing.internal.Checks;
+import dev.caravel.billing.spi.Claim;
+import dev.caravel.billing.spi.Reconciliation;
+import dev.caravel.billing.spi.Renewal;
+import dev.caravel.billing.spi.Tenant;
+import dev.caravel.billing.spi.TenantLedger;
+import dev.caravel.billing.spi.Repository;
 import java.lang.System.Logger.Level;
 import java.time.Clock;
 import java.time.Duration;
@@ -58,8 +66,34 @@ public final class Billing implements AutoCloseable {
     return settings.catalogue();
   }
 
-  public Repository repository() {
-    return repository;
+  // ---- reading the ledger ----
+
+  /** The invoice, paid or not. */
+  public Optional<Invoice> invoice(String invoiceId) {
+    return repository.findInvoice(Checks.id(invoiceId, "invoice id"));
+  }
+
+  /** The tenant's invoices, oldest first. */
+  public List<Invoice> invoices(String tenant) {
+    return repository.invoices(Checks.pubkey(tenant, "tenant"));
+  }
+
+  /** What an invoice is made of, oldest first. Empty for an unknown invoice. */
+  public List<InvoiceItem> invoiceItems(String invoiceId) {
+    return repository.invoiceItems(Checks.id(invoiceId, "invoice id"));
+  }
+
+  /**
+   * The sum of the tenant's items on no invoice yet, in minor units: what the next invoice
+   * starts from. Negative when credits carry over (S7). Items are written by reconciliation and
+   * renewal; call {@link #reconcile} first for a figure that includes activity just recorded.
+   */
+  public long unbilledBalance(String tenant) {
+    long sum = 0;
+    for (InvoiceItem item : repository.unclaimedItems(Checks.pubkey(tenant, "tenant"))) {
+      sum = Math.addExact(sum, item.amount());
+    }
+    return sum;
   }
 
   // ---- tenants ----

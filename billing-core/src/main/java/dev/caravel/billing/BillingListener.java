@@ -9,8 +9,8 @@ public interface BillingListener {
 
   default void paymentSucceeded(Invoice invoice, Payment payment) {}
 
-  /** A rail failed; the cascade goes on. {@code rail} is {@code nwc} or {@code stripe}. */
-  default void paymentFailed(Invoice invoice, String rail, String error) {}
+  /** A rail failed; the cascade goes on. {@code rail} is {@link Rail#NWC} or {@link Rail#STRIPE}. */
+  default void paymentFailed(Invoice invoice, Rail rail, String error) {}
 
   default void paymentPending(Invoice invoice, String reference) {}
 

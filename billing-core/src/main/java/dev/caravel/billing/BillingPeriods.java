@@ -1,5 +1,6 @@
 package dev.caravel.billing;
 
+import dev.caravel.billing.internal.Checks;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;

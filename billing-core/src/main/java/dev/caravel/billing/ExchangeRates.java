@@ -6,7 +6,7 @@ public interface ExchangeRates {
   /**
    * Millisatoshis worth {@code minorUnits} of {@code currency} now, rounded up to a whole msat.
    *
-   * @throws ExchangeRateException when no trustworthy price is available
+   * @throws RailException when no trustworthy price is available
    */
   long toMsats(long minorUnits, String currency);
 }

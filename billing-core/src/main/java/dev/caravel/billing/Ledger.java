@@ -1,5 +1,8 @@
 package dev.caravel.billing;
 
+import dev.caravel.billing.spi.Reconciliation;
+import dev.caravel.billing.spi.Renewal;
+import dev.caravel.billing.spi.TenantLedger;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;

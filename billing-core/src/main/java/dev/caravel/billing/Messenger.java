@@ -6,7 +6,7 @@ public interface Messenger {
   /**
    * Returns once at least one destination accepted the message.
    *
-   * @throws MessengerException when none did
+   * @throws RailException when none did
    */
   void send(String recipientPubkey, String text);
 }

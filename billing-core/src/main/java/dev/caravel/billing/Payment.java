@@ -1,5 +1,6 @@
 package dev.caravel.billing;
 
+import dev.caravel.billing.internal.Checks;
 import java.time.Instant;
 
 /** The one payment an invoice received: how, a reference on that rail, and when. */

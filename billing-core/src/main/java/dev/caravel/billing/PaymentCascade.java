@@ -1,5 +1,15 @@
 package dev.caravel.billing;
 
+import dev.caravel.billing.LightningWallet.LightningInvoice;
+import dev.caravel.billing.LightningWallet.PayOutcome;
+import dev.caravel.billing.PaymentGateway.ChargeOutcome;
+import dev.caravel.billing.PaymentGateway.ChargeRequest;
+import dev.caravel.billing.spi.CardCharge;
+import dev.caravel.billing.spi.CollectionHold;
+import dev.caravel.billing.spi.CollectionState;
+import dev.caravel.billing.spi.Tenant;
+import dev.caravel.billing.spi.PaymentLease;
+import dev.caravel.billing.spi.Repository;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.time.Instant;
@@ -84,7 +94,7 @@ final class PaymentCascade {
         return nwc.result;
       }
       failure = new DirectMessages.Failure("nwc", nwc.error);
-      settings.notify(l -> l.paymentFailed(invoice, "nwc", nwc.error));
+      settings.notify(l -> l.paymentFailed(invoice, Rail.NWC, nwc.error));
     }
     if (tenant.stripeCustomerId().isPresent() && settings.paymentGateway() != null) {
       RailResult card = payWithCard(invoice, tenant.stripeCustomerId().get(), lease, now);
@@ -93,7 +103,7 @@ final class PaymentCascade {
       }
       if (card.error != null) {
         failure = new DirectMessages.Failure("stripe", card.error);
-        settings.notify(l -> l.paymentFailed(invoice, "stripe", card.error));
+        settings.notify(l -> l.paymentFailed(invoice, Rail.STRIPE, card.error));
       }
     }
     return askByMessage(invoice, failure, lease, now);
@@ -152,7 +162,7 @@ final class PaymentCascade {
             + "collection of this invoice is stopped until someone checks the gateway";
         LOG.log(Level.ERROR, "invoice {0}: {1}", invoice.id(), error);
         repository.holdRound(lease, new CollectionHold(CollectionHold.Reason.OUTCOME_UNKNOWN, error));
-        settings.notify(l -> l.paymentFailed(invoice, "stripe", error));
+        settings.notify(l -> l.paymentFailed(invoice, Rail.STRIPE, error));
         return new RailResult(new PaymentResult.NotPaid(invoice.id(), Optional.of(error), false, Optional.empty()), null);
       }
     } else {
@@ -277,16 +287,16 @@ final class PaymentCascade {
     }
     long msats = settings.exchangeRates().toMsats(invoice.total(), invoice.currency());
     if (msats <= 0) {
-      throw new ExchangeRateException("exchange rates gave " + msats + " msats for " + invoice.total() + " " + invoice.currency());
+      throw new RailException(Rail.NWC, RailException.EXCHANGE_RATE, "exchange rates gave " + msats + " msats for " + invoice.total() + " " + invoice.currency());
     }
     LightningInvoice made = settings.serviceWallet().makeInvoice(msats, BOLT11_DESCRIPTION, BOLT11_EXPIRY);
     // Store what the wallet made, not what was asked: wallets round up to whole sats and cap
     // expiry, and reusing a request past its real expiry would send the tenant a dead invoice.
     if (made.msats() < msats) {
-      throw new WalletException("BAD_INVOICE", "the service wallet invoiced " + made.msats() + " msats for " + msats + " asked");
+      throw new RailException(Rail.NWC, "BAD_INVOICE", "the service wallet invoiced " + made.msats() + " msats for " + msats + " asked");
     }
     if (!made.expiresAt().isAfter(now)) {
-      throw new WalletException("BAD_INVOICE", "the service wallet made an invoice that expired at " + made.expiresAt());
+      throw new RailException(Rail.NWC, "BAD_INVOICE", "the service wallet made an invoice that expired at " + made.expiresAt());
     }
     Bolt11Request fresh = new Bolt11Request(invoice.id(), made.bolt11(), made.paymentHash(), made.msats(), now,
         made.expiresAt(), Optional.empty());

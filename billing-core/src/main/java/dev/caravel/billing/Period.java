@@ -17,6 +17,16 @@ public record Period(int index, Instant start, Instant end) {
     return !t.isBefore(start) && t.isBefore(end);
   }
 
+  /**
+   * S3: what is left of {@code price} for the rest of this period from {@code t}, exactly:
+   * {@code round_half_up(price × (end − t) / (end − start))} in whole seconds.
+   *
+   * @throws InvalidInputException when {@code t} is outside the period or the price is negative
+   */
+  public long prorate(long price, Instant t) {
+    return Proration.prorate(price, this, t);
+  }
+
   public long seconds() {
     return end.getEpochSecond() - start.getEpochSecond();
   }

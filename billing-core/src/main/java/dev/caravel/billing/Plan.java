@@ -1,5 +1,7 @@
 package dev.caravel.billing;
 
+import dev.caravel.billing.internal.Checks;
+
 /**
  * A monthly plan: {@code amount} is the price of one whole period in the catalogue's currency,
  * in minor units (cents). A plan of amount zero is free and bills nothing.

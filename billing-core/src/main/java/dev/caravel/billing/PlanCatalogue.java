@@ -1,5 +1,6 @@
 package dev.caravel.billing;
 
+import dev.caravel.billing.internal.Checks;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -1,14 +1,15 @@
 package dev.caravel.billing;
 
+import dev.caravel.billing.internal.Checks;
 import java.math.BigInteger;
 import java.time.Instant;
 
 /** Exact proration (S3): {@code round_half_up(price × (end − t) / (end − start))}, in whole seconds. */
-public final class Proration {
+final class Proration {
   private Proration() {}
 
   /** What is left of {@code price} for the rest of {@code period} from {@code t}. */
-  public static long prorate(long price, Period period, Instant t) {
+  static long prorate(long price, Period period, Instant t) {
     Checks.nonNegative(price, "price");
     if (!period.contains(t)) {
       throw new InvalidInputException("instant " + t + " is outside period " + period);

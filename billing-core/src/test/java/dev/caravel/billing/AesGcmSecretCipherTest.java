@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 
 class AesGcmSecretCipherTest {
   private final byte[] key = new byte[32];
-  private final AesGcmSecretCipher cipher = new AesGcmSecretCipher(key);
+  private final SecretCipher cipher = SecretCipher.aesGcm(key);
 
   @Test
   void sealsAndOpens() {
@@ -27,7 +27,7 @@ class AesGcmSecretCipherTest {
     assertThatThrownBy(() -> cipher.open(tampered)).isInstanceOf(InvalidInputException.class).hasMessageContaining("authentication");
     byte[] other = new byte[32];
     other[0] = 1;
-    assertThatThrownBy(() -> new AesGcmSecretCipher(other).open(sealed)).isInstanceOf(InvalidInputException.class);
+    assertThatThrownBy(() -> SecretCipher.aesGcm(other).open(sealed)).isInstanceOf(InvalidInputException.class);
     assertThatThrownBy(() -> cipher.open("plain")).isInstanceOf(InvalidInputException.class).hasMessageContaining("v1:");
     assertThatThrownBy(() -> cipher.open("v1:!!")).isInstanceOf(InvalidInputException.class);
     assertThatThrownBy(() -> cipher.open("v1:AAAA")).isInstanceOf(InvalidInputException.class).hasMessageContaining("short");
@@ -35,14 +35,14 @@ class AesGcmSecretCipherTest {
 
   @Test
   void keysAreCheckedAndNeverShown() {
-    assertThatThrownBy(() -> new AesGcmSecretCipher(new byte[16])).isInstanceOf(InvalidInputException.class);
-    assertThatThrownBy(() -> AesGcmSecretCipher.fromBase64("not base64!")).isInstanceOf(InvalidInputException.class)
+    assertThatThrownBy(() -> SecretCipher.aesGcm(new byte[16])).isInstanceOf(InvalidInputException.class);
+    assertThatThrownBy(() -> SecretCipher.aesGcm("not base64!")).isInstanceOf(InvalidInputException.class)
         .hasMessageNotContaining("not base64!");
     byte[] k = new byte[32];
     k[5] = 42;
     String b64 = Base64.getEncoder().encodeToString(k);
-    AesGcmSecretCipher fromEnv = AesGcmSecretCipher.fromBase64(b64);
-    assertThat(fromEnv.open(new AesGcmSecretCipher(k).seal("x"))).isEqualTo("x");
+    SecretCipher fromEnv = SecretCipher.aesGcm(b64);
+    assertThat(fromEnv.open(SecretCipher.aesGcm(k).seal("x"))).isEqualTo("x");
     assertThat(fromEnv.toString()).doesNotContain(b64).contains("redacted");
   }
 }

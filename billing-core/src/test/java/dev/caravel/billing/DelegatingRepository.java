@@ -1,5 +1,15 @@
 package dev.caravel.billing;
 
+import dev.caravel.billing.spi.CardCharge;
+import dev.caravel.billing.spi.Claim;
+import dev.caravel.billing.spi.CollectionHold;
+import dev.caravel.billing.spi.CollectionState;
+import dev.caravel.billing.spi.PaymentLease;
+import dev.caravel.billing.spi.Reconciliation;
+import dev.caravel.billing.spi.Renewal;
+import dev.caravel.billing.spi.Repository;
+import dev.caravel.billing.spi.Tenant;
+import dev.caravel.billing.spi.TenantLedger;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;

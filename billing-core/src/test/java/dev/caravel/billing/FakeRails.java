@@ -1,5 +1,10 @@
 package dev.caravel.billing;
 
+import dev.caravel.billing.PaymentGateway.ChargeOutcome;
+import dev.caravel.billing.PaymentGateway.ChargeRequest;
+import dev.caravel.billing.LightningWallet.LightningInvoice;
+import dev.caravel.billing.LightningWallet.PayOutcome;
+import dev.caravel.billing.LightningWallet.WalletConnector;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -54,7 +59,7 @@ final class FakeRails {
     @Override
     public boolean isSettled(String bolt11) {
       if (failLookups) {
-        throw new WalletException("INTERNAL", "lookup failed");
+        throw new RailException(Rail.NWC, "INTERNAL", "lookup failed");
       }
       return settled.contains(bolt11);
     }
@@ -174,7 +179,7 @@ final class FakeRails {
     @Override
     public void send(String recipientPubkey, String text) {
       if (fail) {
-        throw new MessengerException("no relay accepted the message");
+        throw new RailException(Rail.DM, RailException.UNDELIVERED, "no relay accepted the message");
       }
       sent.add(new Sent(recipientPubkey, text));
     }

@@ -1,5 +1,10 @@
 package dev.caravel.billing;
 
+import dev.caravel.billing.PaymentGateway.ChargeOutcome;
+import dev.caravel.billing.PaymentGateway.ChargeRequest;
+import dev.caravel.billing.spi.Claim;
+import dev.caravel.billing.spi.InMemoryRepository;
+import dev.caravel.billing.spi.Repository;
 import static dev.caravel.billing.Fixtures.ALICE;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -186,7 +191,7 @@ class OneRoundAtATimeTest {
     wallet.wholeSats = true;
     wallet.expiryCap = Duration.ofMinutes(10);
     FakeRails.Connector connector = new FakeRails.Connector(wallet);
-    AesGcmSecretCipher cipher = new AesGcmSecretCipher(new byte[32]);
+    SecretCipher cipher = SecretCipher.aesGcm(new byte[32]);
     Billing billing = Fixtures.engine(shared, clock).serviceWallet(wallet).walletConnector(connector)
         .exchangeRates((minor, currency) -> minor * 1000 + 1) // 500 cents -> 500,001 msats: not whole sats
         .cipher(cipher).build();

@@ -1,5 +1,12 @@
 package dev.caravel.billing;
 
+import dev.caravel.billing.spi.CollectionState;
+import dev.caravel.billing.spi.PaymentLease;
+import dev.caravel.billing.spi.Tenant;
+import dev.caravel.billing.PaymentGateway.ChargeOutcome;
+import dev.caravel.billing.PaymentGateway.ChargeRequest;
+import dev.caravel.billing.spi.InMemoryRepository;
+import dev.caravel.billing.spi.Repository;
 import dev.caravel.billing.testkit.MutableClock;
 
 import static dev.caravel.billing.Fixtures.ALICE;
@@ -26,7 +33,7 @@ class PaymentCascadeTest {
   private final FakeRails.Connector connector = new FakeRails.Connector(serviceWallet);
   private final FakeRails.Gateway gateway = new FakeRails.Gateway();
   private final FakeRails.Messages messages = new FakeRails.Messages();
-  private final AesGcmSecretCipher cipher = new AesGcmSecretCipher(new byte[32]);
+  private final SecretCipher cipher = SecretCipher.aesGcm(new byte[32]);
   private final List<String> events = new ArrayList<>();
 
   private Billing billing(Repository repo, String instance) {
@@ -45,8 +52,8 @@ class PaymentCascadeTest {
           }
 
           @Override
-          public void paymentFailed(Invoice invoice, String rail, String error) {
-            events.add("failed:" + rail);
+          public void paymentFailed(Invoice invoice, Rail rail, String error) {
+            events.add("failed:" + rail.wireName());
           }
 
           @Override

@@ -1,5 +1,6 @@
 package dev.caravel.billing;
 
+import dev.caravel.billing.spi.InMemoryRepository;
 import dev.caravel.billing.testkit.MutableClock;
 
 import static org.assertj.core.api.Assertions.assertThat;

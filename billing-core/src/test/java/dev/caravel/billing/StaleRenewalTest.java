@@ -1,5 +1,8 @@
 package dev.caravel.billing;
 
+import dev.caravel.billing.spi.InMemoryRepository;
+import dev.caravel.billing.spi.Renewal;
+import dev.caravel.billing.spi.Repository;
 import dev.caravel.billing.testkit.MutableClock;
 
 import static dev.caravel.billing.Fixtures.ALICE;

@@ -1,6 +1,6 @@
 package dev.caravel.billing.jdbc;
 
-import dev.caravel.billing.Repository;
+import dev.caravel.billing.spi.Repository;
 import dev.caravel.billing.testkit.RepositoryContract;
 import org.h2.jdbcx.JdbcDataSource;
 

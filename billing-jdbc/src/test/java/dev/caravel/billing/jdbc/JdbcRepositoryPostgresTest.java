@@ -1,7 +1,7 @@
 package dev.caravel.billing.jdbc;
 
 import com.zaxxer.hikari.HikariDataSource;
-import dev.caravel.billing.Repository;
+import dev.caravel.billing.spi.Repository;
 import dev.caravel.billing.testkit.RepositoryContract;
 
 class JdbcRepositoryPostgresTest extends RepositoryContract {

@@ -6,11 +6,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.caravel.billing.Activity;
 import dev.caravel.billing.Billing;
-import dev.caravel.billing.CollectionState;
-import dev.caravel.billing.InMemoryRepository;
+import dev.caravel.billing.spi.CollectionState;
+import dev.caravel.billing.spi.InMemoryRepository;
 import dev.caravel.billing.Invoice;
 import dev.caravel.billing.PaymentMethod;
-import dev.caravel.billing.Repository;
+import dev.caravel.billing.spi.Repository;
 import dev.caravel.billing.testkit.Race;
 import java.sql.Connection;
 import java.sql.ResultSet;

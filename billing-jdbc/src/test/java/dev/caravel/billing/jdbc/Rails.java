@@ -2,8 +2,8 @@ package dev.caravel.billing.jdbc;
 
 import dev.caravel.billing.Billing;
 import dev.caravel.billing.BillingListener;
-import dev.caravel.billing.ChargeOutcome;
-import dev.caravel.billing.ChargeRequest;
+import dev.caravel.billing.PaymentGateway.ChargeOutcome;
+import dev.caravel.billing.PaymentGateway.ChargeRequest;
 import dev.caravel.billing.Invoice;
 import dev.caravel.billing.Messenger;
 import dev.caravel.billing.PaymentGateway;

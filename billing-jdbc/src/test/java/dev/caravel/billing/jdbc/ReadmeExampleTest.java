@@ -32,7 +32,7 @@ class ReadmeExampleTest {
     Invoice invoice = billing.generateInvoice(tenant).orElseThrow();
 
     assertThat(invoice.total()).isEqualTo(500); // a whole period: the relay was created at its start
-    assertThat(billing.repository().invoiceItems(invoice.id())).hasSize(1);
+    assertThat(billing.invoiceItems(invoice.id())).hasSize(1);
     Databases.shutdownH2(dataSource);
   }
 }

@@ -2,10 +2,10 @@ package dev.caravel.billing.jdbc;
 
 import com.zaxxer.hikari.HikariDataSource;
 import dev.caravel.billing.Activity;
-import dev.caravel.billing.Claim;
+import dev.caravel.billing.spi.Claim;
 import dev.caravel.billing.InvoiceItem;
-import dev.caravel.billing.Renewal;
-import dev.caravel.billing.TenantLedger;
+import dev.caravel.billing.spi.Renewal;
+import dev.caravel.billing.spi.TenantLedger;
 import dev.caravel.billing.testkit.Fixture;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;

@@ -6,7 +6,7 @@ import dev.caravel.billing.Activity;
 import dev.caravel.billing.Billing;
 import dev.caravel.billing.Plan;
 import dev.caravel.billing.PlanCatalogue;
-import dev.caravel.billing.Repository;
+import dev.caravel.billing.spi.Repository;
 import dev.caravel.billing.testkit.Fixture;
 import java.time.Duration;
 import java.time.Instant;

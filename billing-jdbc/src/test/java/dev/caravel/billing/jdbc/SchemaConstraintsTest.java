@@ -11,7 +11,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.caravel.billing.Activity;
 import dev.caravel.billing.InvoiceItem;
-import dev.caravel.billing.Renewal;
+import dev.caravel.billing.spi.Renewal;
 import dev.caravel.billing.StorageException;
 import java.sql.Connection;
 import java.sql.SQLException;

@@ -1,8 +1,9 @@
 package dev.caravel.billing.nostr;
 
+import dev.caravel.billing.Rail;
 import dev.caravel.billing.InvalidInputException;
 import dev.caravel.billing.Messenger;
-import dev.caravel.billing.MessengerException;
+import dev.caravel.billing.RailException;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
@@ -33,7 +34,7 @@ import org.slf4j.LoggerFactory;
  * <p>NIP-04 (legacy, by option): one kind 4 event to the configured relays.
  *
  * <p>{@link #send} returns when at least one relay accepted the recipient's copy and throws
- * {@link MessengerException} with every relay's reason otherwise.
+ * {@link RailException} with every relay's reason otherwise.
  */
 public final class NostrMessenger implements Messenger {
   private static final Logger log = LoggerFactory.getLogger(NostrMessenger.class);
@@ -80,7 +81,7 @@ public final class NostrMessenger implements Messenger {
     List<PublishResult> results =
         mode == Mode.NIP17 ? sendNip17(recipient, text) : sendNip04(recipient, text);
     if (results.stream().noneMatch(PublishResult::accepted)) {
-      throw new MessengerException(
+      throw new RailException(Rail.DM, RailException.UNDELIVERED, 
           "no relay accepted the message to "
               + recipient
               + ": "
@@ -95,14 +96,14 @@ public final class NostrMessenger implements Messenger {
     List<URI> inbox = lists.getOrDefault(recipient, List.of());
     if (inbox.isEmpty()) {
       if (!fallbackToConfiguredRelays) {
-        throw new MessengerException(
+        throw new RailException(Rail.DM, RailException.UNDELIVERED, 
             "recipient " + recipient + " publishes no kind 10050 DM relay list on "
                 + client.relays() + " and the fallback to configured relays is off");
       }
       inbox = client.relays();
     }
     if (inbox.isEmpty()) {
-      throw new MessengerException("no relays configured to send a message to " + recipient);
+      throw new RailException(Rail.DM, RailException.UNDELIVERED, "no relays configured to send a message to " + recipient);
     }
     // The sender's copy goes to the sender's own DM relays, else to the configured ones.
     List<URI> own = lists.getOrDefault(sender.publicKeyHex(), client.relays());
@@ -121,7 +122,7 @@ public final class NostrMessenger implements Messenger {
 
   private List<PublishResult> sendNip04(String recipient, String text) {
     if (client.relays().isEmpty()) {
-      throw new MessengerException("no relays configured to send a message to " + recipient);
+      throw new RailException(Rail.DM, RailException.UNDELIVERED, "no relays configured to send a message to " + recipient);
     }
     Event dm =
         Event.sign(
@@ -178,7 +179,7 @@ public final class NostrMessenger implements Messenger {
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new MessengerException("interrupted while looking up DM relays", e);
+      throw new RailException(Rail.DM, RailException.UNDELIVERED, "interrupted while looking up DM relays", e);
     } finally {
       lookup.close();
     }

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.caravel.billing.MessengerException;
+import dev.caravel.billing.RailException;
 import java.net.Socket;
 import java.net.URI;
 import java.time.Duration;
@@ -191,19 +191,19 @@ class RelayClientTest {
       String recipient = NostrKeys.generate().publicKeyHex();
       NostrMessenger strict = NostrMessenger.builder(NostrKeys.generate(), client).build();
       assertThatThrownBy(() -> strict.send(recipient, "pay me"))
-          .isInstanceOf(MessengerException.class)
+          .isInstanceOf(RailException.class)
           .hasMessageContaining("no kind 10050");
 
       NostrMessenger lenient = NostrMessenger.builder(NostrKeys.generate(), client)
           .fallbackToConfiguredRelays(true).build();
       assertThatThrownBy(() -> lenient.send(recipient, "pay me"))
-          .isInstanceOf(MessengerException.class)
+          .isInstanceOf(RailException.class)
           .hasMessageContaining(relay.url() + ": rejected (blocked: not on the allow list)");
 
       NostrMessenger legacy = NostrMessenger.builder(NostrKeys.generate(), client)
           .mode(NostrMessenger.Mode.NIP04).build();
       assertThatThrownBy(() -> legacy.send(recipient, "pay me"))
-          .isInstanceOf(MessengerException.class)
+          .isInstanceOf(RailException.class)
           .hasMessageContaining("blocked: not on the allow list");
     }
   }

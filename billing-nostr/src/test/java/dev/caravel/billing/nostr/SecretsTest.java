@@ -80,7 +80,7 @@ class SecretsTest {
       NostrMessenger messenger = NostrMessenger.builder(sender, client)
           .fallbackToConfiguredRelays(true).lookupTimeout(Duration.ofSeconds(2)).build();
       Throwable failure = catchThrowable(() -> messenger.send(recipient.publicKeyHex(), "secret plan"));
-      assertThat(failure).isInstanceOf(dev.caravel.billing.MessengerException.class);
+      assertThat(failure).isInstanceOf(dev.caravel.billing.RailException.class);
       Nip17.GiftWraps w = Nip17.wrap(sender, recipient.publicKeyHex(), "x", Instant.now());
       client.publish(w.forRecipient()).join();
       String text = describe(failure);

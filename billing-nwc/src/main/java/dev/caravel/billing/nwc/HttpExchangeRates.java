@@ -1,11 +1,12 @@
 package dev.caravel.billing.nwc;
 
+import dev.caravel.billing.Rail;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
-import dev.caravel.billing.ExchangeRateException;
+import dev.caravel.billing.RailException;
 import dev.caravel.billing.ExchangeRates;
 import dev.caravel.billing.InvalidInputException;
 import java.math.BigDecimal;
@@ -46,7 +47,7 @@ import org.slf4j.LoggerFactory;
  * ({@link #coinGecko()}), Coinbase's spot price ({@link #coinbase()}), and Kraken's ticker
  * ({@link #kraken()}); {@link #builder(Format, String)} points any of the three formats at
  * another endpoint (a proxy, a test server). A price is refused, and {@link #toMsats} throws
- * {@link ExchangeRateException}, when the answer is not a 200 with the expected JSON, when the
+ * {@link RailException}, when the answer is not a 200 with the expected JSON, when the
  * price is zero or negative, or when it lies outside the plausible bounds (by default 1 to
  * 10<sup>12</sup> major units per BTC, configurable per currency). A stale price is never used:
  * when the cache has expired and the fetch fails, there is no price.
@@ -168,7 +169,7 @@ public final class HttpExchangeRates implements ExchangeRates {
    * The BTC price in major units of {@code currency}: from the cache while it is younger than the
    * TTL, fetched otherwise.
    *
-   * @throws ExchangeRateException when no trustworthy price can be had
+   * @throws RailException when no trustworthy price can be had
    */
   public BigDecimal price(String currency) {
     String code = currency(currency).getCurrencyCode();
@@ -202,7 +203,7 @@ public final class HttpExchangeRates implements ExchangeRates {
       throw new InvalidInputException("unsupported number of fraction digits: " + fractionDigits);
     }
     if (price == null || price.signum() <= 0) {
-      throw new ExchangeRateException("price must be positive");
+      throw new RailException(Rail.NWC, RailException.EXCHANGE_RATE, "price must be positive");
     }
     BigDecimal msats =
         BigDecimal.valueOf(minorUnits)
@@ -263,19 +264,19 @@ public final class HttpExchangeRates implements ExchangeRates {
       response = pending.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
       pending.cancel(true);
-      throw new ExchangeRateException("no answer from " + source + " within " + timeout);
+      throw new RailException(Rail.NWC, RailException.EXCHANGE_RATE, "no answer from " + source + " within " + timeout);
     } catch (InterruptedException e) {
       pending.cancel(true);
       Thread.currentThread().interrupt();
-      throw new ExchangeRateException("interrupted while asking " + source);
+      throw new RailException(Rail.NWC, RailException.EXCHANGE_RATE, "interrupted while asking " + source);
     } catch (ExecutionException e) {
       Throwable cause = e.getCause() == null ? e : e.getCause();
       String kind = cause instanceof java.net.http.HttpTimeoutException ? "timed out" : "failed";
-      throw new ExchangeRateException(
+      throw new RailException(Rail.NWC, RailException.EXCHANGE_RATE, 
           "request to " + source + " " + kind + " (" + cause.getClass().getSimpleName() + ")");
     }
     if (response.statusCode() != 200) {
-      throw new ExchangeRateException(source + " answered HTTP " + response.statusCode());
+      throw new RailException(Rail.NWC, RailException.EXCHANGE_RATE, source + " answered HTTP " + response.statusCode());
     }
     BigDecimal price = parse(format, response.body(), code, source);
     check(price, code, source);
@@ -284,11 +285,11 @@ public final class HttpExchangeRates implements ExchangeRates {
 
   private void check(BigDecimal price, String code, String source) {
     if (price.signum() <= 0) {
-      throw new ExchangeRateException(source + " gave a non-positive BTC price: " + price.toPlainString());
+      throw new RailException(Rail.NWC, RailException.EXCHANGE_RATE, source + " gave a non-positive BTC price: " + price.toPlainString());
     }
     Bounds b = bounds.getOrDefault(code, new Bounds(DEFAULT_MIN_PRICE, DEFAULT_MAX_PRICE));
     if (price.compareTo(b.min()) < 0 || price.compareTo(b.max()) > 0) {
-      throw new ExchangeRateException(
+      throw new RailException(Rail.NWC, RailException.EXCHANGE_RATE, 
           source
               + " gave an implausible BTC price of "
               + abbreviate(price)
@@ -302,18 +303,18 @@ public final class HttpExchangeRates implements ExchangeRates {
     }
   }
 
-  /** Reads the price out of a body; every surprise is an {@link ExchangeRateException}. */
+  /** Reads the price out of a body; every surprise is an {@link RailException}. */
   static BigDecimal parse(Format format, byte[] body, String code, String source) {
     JsonNode root;
     try {
       root = JSON.readTree(body);
     } catch (JsonProcessingException e) {
-      throw new ExchangeRateException(source + " did not answer with JSON");
+      throw new RailException(Rail.NWC, RailException.EXCHANGE_RATE, source + " did not answer with JSON");
     } catch (java.io.IOException e) {
-      throw new ExchangeRateException(source + " answer could not be read");
+      throw new RailException(Rail.NWC, RailException.EXCHANGE_RATE, source + " answer could not be read");
     }
     if (root == null || !root.isObject()) {
-      throw new ExchangeRateException(source + " did not answer with a JSON object");
+      throw new RailException(Rail.NWC, RailException.EXCHANGE_RATE, source + " did not answer with a JSON object");
     }
     JsonNode value =
         switch (format) {
@@ -323,18 +324,18 @@ public final class HttpExchangeRates implements ExchangeRates {
             String base = data.path("base").asText("BTC");
             String quoted = data.path("currency").asText(code);
             if (!base.equalsIgnoreCase("BTC") || !quoted.equalsIgnoreCase(code)) {
-              throw new ExchangeRateException(source + " answered for another pair");
+              throw new RailException(Rail.NWC, RailException.EXCHANGE_RATE, source + " answered for another pair");
             }
             yield data.path("amount");
           }
           case KRAKEN -> {
             JsonNode errors = root.path("error");
             if (errors.isArray() && !errors.isEmpty()) {
-              throw new ExchangeRateException(source + " answered with an error");
+              throw new RailException(Rail.NWC, RailException.EXCHANGE_RATE, source + " answered with an error");
             }
             JsonNode result = root.path("result");
             if (!result.isObject() || result.size() != 1) {
-              throw new ExchangeRateException(source + " answered with no single ticker");
+              throw new RailException(Rail.NWC, RailException.EXCHANGE_RATE, source + " answered with no single ticker");
             }
             Iterator<JsonNode> tickers = result.elements();
             yield tickers.next().path("c").path(0);
@@ -350,15 +351,15 @@ public final class HttpExchangeRates implements ExchangeRates {
     if (value.isTextual()) {
       String text = value.asText().strip();
       if (text.length() > 64) {
-        throw new ExchangeRateException(source + " sent a price that is not a number");
+        throw new RailException(Rail.NWC, RailException.EXCHANGE_RATE, source + " sent a price that is not a number");
       }
       try {
         return new BigDecimal(text);
       } catch (NumberFormatException e) {
-        throw new ExchangeRateException(source + " sent a price that is not a number");
+        throw new RailException(Rail.NWC, RailException.EXCHANGE_RATE, source + " sent a price that is not a number");
       }
     }
-    throw new ExchangeRateException(source + " answer has no BTC price where expected");
+    throw new RailException(Rail.NWC, RailException.EXCHANGE_RATE, source + " answer has no BTC price where expected");
   }
 
   private URI uriFor(String code) {

@@ -1,6 +1,7 @@
 package dev.caravel.billing.nwc;
 
-import dev.caravel.billing.WalletException;
+import dev.caravel.billing.Rail;
+import dev.caravel.billing.RailException;
 import java.util.Locale;
 
 /**
@@ -9,7 +10,7 @@ import java.util.Locale;
  * {@link #code()} is the code as a string; for a code this library does not know, it is the
  * wallet's own string and {@link #error()} is {@link Code#UNRECOGNIZED}.
  */
-public final class NwcException extends WalletException {
+public final class NwcException extends RailException {
 
   /** NIP-47 error codes, then what can go wrong on this side. */
   public enum Code {
@@ -66,7 +67,7 @@ public final class NwcException extends WalletException {
   private final Code error;
 
   NwcException(Code error, String code, String message) {
-    super(code, message);
+    super(Rail.NWC, code, message);
     this.error = error;
   }
 

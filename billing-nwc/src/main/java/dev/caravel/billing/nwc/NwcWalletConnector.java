@@ -1,7 +1,7 @@
 package dev.caravel.billing.nwc;
 
 import dev.caravel.billing.InvalidInputException;
-import dev.caravel.billing.WalletConnector;
+import dev.caravel.billing.LightningWallet.WalletConnector;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

@@ -7,7 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import dev.caravel.billing.ExchangeRateException;
+import dev.caravel.billing.RailException;
 import dev.caravel.billing.InvalidInputException;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -159,7 +159,7 @@ class HttpExchangeRatesTest {
     statuses.put("/api/v3/simple/price?ids=bitcoin&vs_currencies=usd", 503);
     clock.advance(Duration.ofMinutes(6));
     assertThatThrownBy(() -> rates.toMsats(100, "usd"))
-        .isInstanceOf(ExchangeRateException.class)
+        .isInstanceOf(RailException.class)
         .hasMessageContaining("HTTP 503");
   }
 
@@ -178,7 +178,7 @@ class HttpExchangeRatesTest {
       "<html>rate limited</html>"})
   void badBodiesAreRefused(String body) {
     coinGeckoSays("usd", body);
-    assertThatThrownBy(() -> coinGecko().toMsats(100, "usd")).isInstanceOf(ExchangeRateException.class);
+    assertThatThrownBy(() -> coinGecko().toMsats(100, "usd")).isInstanceOf(RailException.class);
   }
 
   @ParameterizedTest
@@ -186,7 +186,7 @@ class HttpExchangeRatesTest {
   void zeroNegativeAndAbsurdPricesAreRefused(String price) {
     coinGeckoSays("usd", "{\"bitcoin\":{\"usd\":" + price + "}}");
     assertThatThrownBy(() -> coinGecko().toMsats(100, "usd"))
-        .isInstanceOf(ExchangeRateException.class)
+        .isInstanceOf(RailException.class)
         .hasMessageMatching(".*(non-positive|implausible).*");
   }
 
@@ -207,10 +207,10 @@ class HttpExchangeRatesTest {
     bodies.put("/0/public/Ticker?pair=XBTUSD", "{\"error\":[\"EQuery:Unknown asset pair\"]}");
     assertThatThrownBy(() -> HttpExchangeRates.builder(HttpExchangeRates.Format.COINBASE,
             base() + "/v2/prices/BTC-{CURRENCY}/spot").build().toMsats(1, "usd"))
-        .isInstanceOf(ExchangeRateException.class).hasMessageContaining("another pair");
+        .isInstanceOf(RailException.class).hasMessageContaining("another pair");
     assertThatThrownBy(() -> HttpExchangeRates.builder(HttpExchangeRates.Format.KRAKEN,
             base() + "/0/public/Ticker?pair=XBT{CURRENCY}").build().toMsats(1, "usd"))
-        .isInstanceOf(ExchangeRateException.class).hasMessageContaining("error");
+        .isInstanceOf(RailException.class).hasMessageContaining("error");
   }
 
   @Test
@@ -221,7 +221,7 @@ class HttpExchangeRatesTest {
         .build();
     long start = System.nanoTime();
     assertThatThrownBy(() -> rates.toMsats(100, "usd"))
-        .isInstanceOf(ExchangeRateException.class)
+        .isInstanceOf(RailException.class)
         .hasMessageMatching(".*(no answer|timed out).*");
     assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
   }
@@ -229,7 +229,7 @@ class HttpExchangeRatesTest {
   @Test
   void anOversizedAnswerIsRefused() {
     coinGeckoSays("usd", "{\"bitcoin\":{\"usd\":97000},\"pad\":\"" + "x".repeat(HttpExchangeRates.MAX_BODY_BYTES) + "\"}");
-    assertThatThrownBy(() -> coinGecko().toMsats(100, "usd")).isInstanceOf(ExchangeRateException.class);
+    assertThatThrownBy(() -> coinGecko().toMsats(100, "usd")).isInstanceOf(RailException.class);
   }
 
   @Test
@@ -241,7 +241,7 @@ class HttpExchangeRatesTest {
         .header("x-api-key", key)
         .build();
     assertThatThrownBy(() -> rates.toMsats(100, "usd"))
-        .isInstanceOf(ExchangeRateException.class)
+        .isInstanceOf(RailException.class)
         .satisfies(e -> assertThat(e.getMessage()).doesNotContain(key));
     assertThat(lastHeaders).containsEntry("x-api-key", key);
     assertThat(rates.toString()).doesNotContain(key);

@@ -3,8 +3,8 @@ package dev.caravel.billing.nwc;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.caravel.billing.LightningInvoice;
-import dev.caravel.billing.PayOutcome;
+import dev.caravel.billing.LightningWallet.LightningInvoice;
+import dev.caravel.billing.LightningWallet.PayOutcome;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;

@@ -3,7 +3,7 @@ package dev.caravel.billing.nwc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
-import dev.caravel.billing.PayOutcome;
+import dev.caravel.billing.LightningWallet.PayOutcome;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;

@@ -1,7 +1,7 @@
 package dev.caravel.billing.stripe;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.caravel.billing.ChargeOutcome;
+import dev.caravel.billing.PaymentGateway.ChargeOutcome;
 import java.util.Optional;
 
 /**

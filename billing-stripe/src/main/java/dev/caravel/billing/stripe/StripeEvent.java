@@ -1,6 +1,6 @@
 package dev.caravel.billing.stripe;
 
-import dev.caravel.billing.ChargeOutcome;
+import dev.caravel.billing.PaymentGateway.ChargeOutcome;
 import java.util.Objects;
 import java.util.Optional;
 

@@ -1,8 +1,8 @@
 package dev.caravel.billing.stripe;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.caravel.billing.ChargeOutcome;
-import dev.caravel.billing.ChargeRequest;
+import dev.caravel.billing.PaymentGateway.ChargeOutcome;
+import dev.caravel.billing.PaymentGateway.ChargeRequest;
 import dev.caravel.billing.InvalidInputException;
 import dev.caravel.billing.PaymentGateway;
 import java.io.IOException;

@@ -3,7 +3,7 @@ package dev.caravel.billing.stripe;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.caravel.billing.ChargeOutcome;
+import dev.caravel.billing.PaymentGateway.ChargeOutcome;
 import org.junit.jupiter.api.Test;
 
 /** The mapping corners the fake does not reach. */

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.caravel.billing.Activity;
 import dev.caravel.billing.Billing;
-import dev.caravel.billing.InMemoryRepository;
+import dev.caravel.billing.spi.InMemoryRepository;
 import dev.caravel.billing.Invoice;
 import dev.caravel.billing.PaymentMethod;
 import dev.caravel.billing.PaymentResult;

@@ -3,8 +3,8 @@ package dev.caravel.billing.stripe;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.caravel.billing.ChargeOutcome;
-import dev.caravel.billing.ChargeRequest;
+import dev.caravel.billing.PaymentGateway.ChargeOutcome;
+import dev.caravel.billing.PaymentGateway.ChargeRequest;
 import dev.caravel.billing.InvalidInputException;
 import java.net.ServerSocket;
 import java.net.URI;

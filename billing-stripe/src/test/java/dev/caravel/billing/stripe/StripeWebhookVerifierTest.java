@@ -3,7 +3,7 @@ package dev.caravel.billing.stripe;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.caravel.billing.ChargeOutcome;
+import dev.caravel.billing.PaymentGateway.ChargeOutcome;
 import dev.caravel.billing.InvalidInputException;
 import java.io.IOException;
 import java.io.InputStream;

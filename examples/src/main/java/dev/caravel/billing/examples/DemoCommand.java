@@ -1,17 +1,18 @@
 package dev.caravel.billing.examples;
 
 import dev.caravel.billing.Activity;
-import dev.caravel.billing.AesGcmSecretCipher;
+import dev.caravel.billing.SecretCipher;
 import dev.caravel.billing.Billing;
 import dev.caravel.billing.BillingListener;
 import dev.caravel.billing.Invoice;
+import dev.caravel.billing.Rail;
 import dev.caravel.billing.InvoiceItem;
 import dev.caravel.billing.Payment;
 import dev.caravel.billing.PaymentMethod;
 import dev.caravel.billing.PaymentResult;
 import dev.caravel.billing.Plan;
 import dev.caravel.billing.PlanCatalogue;
-import dev.caravel.billing.Repository;
+import dev.caravel.billing.spi.Repository;
 import java.io.PrintStream;
 import java.security.SecureRandom;
 import java.time.Instant;
@@ -125,7 +126,7 @@ final class DemoCommand {
             .serviceWallet(rails.serviceWallet)
             .walletConnector(rails.connector)
             .exchangeRates(rails.rates)
-            .cipher(new AesGcmSecretCipher(key))
+            .cipher(SecretCipher.aesGcm(key))
             .paymentGateway(rails.card)
             .messenger(rails.messenger)
             .appUrl("https://relays.example")
@@ -296,8 +297,8 @@ final class DemoCommand {
       }
 
       @Override
-      public void paymentFailed(Invoice invoice, String rail, String error) {
-        narrator.say("=> " + rail + " failed for " + invoice.id() + ": " + error);
+      public void paymentFailed(Invoice invoice, Rail rail, String error) {
+        narrator.say("=> " + rail.wireName() + " failed for " + invoice.id() + ": " + error);
       }
     }
 

@@ -1,15 +1,15 @@
 package dev.caravel.billing.examples;
 
-import dev.caravel.billing.ChargeOutcome;
-import dev.caravel.billing.ChargeRequest;
+import dev.caravel.billing.PaymentGateway.ChargeOutcome;
+import dev.caravel.billing.PaymentGateway.ChargeRequest;
 import dev.caravel.billing.ExchangeRates;
 import dev.caravel.billing.InvalidInputException;
-import dev.caravel.billing.LightningInvoice;
+import dev.caravel.billing.LightningWallet.LightningInvoice;
 import dev.caravel.billing.LightningWallet;
 import dev.caravel.billing.Messenger;
-import dev.caravel.billing.PayOutcome;
+import dev.caravel.billing.LightningWallet.PayOutcome;
 import dev.caravel.billing.PaymentGateway;
-import dev.caravel.billing.WalletConnector;
+import dev.caravel.billing.LightningWallet.WalletConnector;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -229,7 +229,8 @@ final class DemoRails {
     @Override
     public long toMsats(long minorUnits, String currency) {
       if (!currency.equals("usd")) {
-        throw new dev.caravel.billing.ExchangeRateException("the demo rate knows only usd");
+        throw new dev.caravel.billing.RailException(dev.caravel.billing.Rail.NWC, dev.caravel.billing.RailException.EXCHANGE_RATE,
+            "the demo rate knows only usd");
       }
       return Math.multiplyExact(minorUnits, MSATS_PER_CENT);
     }

@@ -3,8 +3,8 @@ package dev.caravel.billing.examples;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.caravel.billing.LightningInvoice;
-import dev.caravel.billing.WalletException;
+import dev.caravel.billing.LightningWallet.LightningInvoice;
+import dev.caravel.billing.RailException;
 import dev.caravel.billing.nwc.NwcException;
 import dev.caravel.billing.nwc.NwcUri;
 import dev.caravel.billing.nwc.NwcWallet;
@@ -148,8 +148,8 @@ final class NwcCheckCommand {
     line.put("error", Main.describe(e));
     if (e instanceof NwcException nwc) {
       line.put("code", nwc.error().name());
-    } else if (e instanceof WalletException) {
-      line.put("code", ((WalletException) e).code());
+    } else if (e instanceof RailException) {
+      line.put("code", ((RailException) e).code());
     } else {
       line.put("code", e.getClass().getSimpleName().replaceAll("Exception$", "").toUpperCase(Locale.ROOT));
     }

@@ -2,15 +2,15 @@ package dev.caravel.billing.examples;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import dev.caravel.billing.AesGcmSecretCipher;
+import dev.caravel.billing.SecretCipher;
 import dev.caravel.billing.Billing;
 import dev.caravel.billing.BillingListener;
 import dev.caravel.billing.ExchangeRates;
 import dev.caravel.billing.InvalidInputException;
 import dev.caravel.billing.Invoice;
+import dev.caravel.billing.Rail;
 import dev.caravel.billing.Payment;
 import dev.caravel.billing.PlanCatalogue;
-import dev.caravel.billing.SecretCipher;
 import dev.caravel.billing.jdbc.JdbcRepository;
 import dev.caravel.billing.nostr.NostrKeys;
 import dev.caravel.billing.nostr.NostrMessenger;
@@ -163,7 +163,7 @@ public final class ProductionWiring implements AutoCloseable {
       String key = env.get("BILLING_CIPHER_KEY");
       if (key != null && !key.isBlank()) {
         try {
-          cipher = AesGcmSecretCipher.fromBase64(key);
+          cipher = SecretCipher.aesGcm(key);
         } catch (InvalidInputException e) {
           throw new ConfigurationException("BILLING_CIPHER_KEY must be the base64 of 32 random bytes "
               + "(openssl rand -base64 32)", e);
@@ -377,8 +377,8 @@ public final class ProductionWiring implements AutoCloseable {
     }
 
     @Override
-    public void paymentFailed(Invoice invoice, String rail, String error) {
-      LOG.log(Level.WARNING, "invoice {0}: {1} failed: {2}", invoice.id(), rail, error);
+    public void paymentFailed(Invoice invoice, Rail rail, String error) {
+      LOG.log(Level.WARNING, "invoice {0}: {1} failed: {2}", invoice.id(), rail.wireName(), error);
     }
 
     @Override

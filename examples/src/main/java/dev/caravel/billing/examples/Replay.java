@@ -9,7 +9,7 @@ import dev.caravel.billing.InvalidInputException;
 import dev.caravel.billing.Invoice;
 import dev.caravel.billing.InvoiceItem;
 import dev.caravel.billing.PlanCatalogue;
-import dev.caravel.billing.Repository;
+import dev.caravel.billing.spi.Repository;
 import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -2,7 +2,7 @@ package dev.caravel.billing.examples;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import dev.caravel.billing.InMemoryRepository;
+import dev.caravel.billing.spi.InMemoryRepository;
 import dev.caravel.billing.PlanCatalogue;
 import dev.caravel.billing.jdbc.JdbcRepository;
 import java.io.PrintStream;

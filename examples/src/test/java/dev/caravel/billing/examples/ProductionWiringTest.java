@@ -45,7 +45,7 @@ class ProductionWiringTest {
       billing.record(Activity.create("evt-1", TENANT, "r1", "basic", Instant.now().minusSeconds(60).truncatedTo(java.time.temporal.ChronoUnit.SECONDS)));
       Optional<Invoice> invoice = billing.generateInvoice(TENANT);
       assertThat(invoice).get().extracting(Invoice::total).isEqualTo(500L);
-      assertThat(billing.repository().invoices(TENANT)).hasSize(1);
+      assertThat(billing.invoices(TENANT)).hasSize(1);
     }
   }
 

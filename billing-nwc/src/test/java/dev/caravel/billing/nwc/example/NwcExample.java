@@ -1,7 +1,7 @@
 package dev.caravel.billing.nwc.example;
 
-import dev.caravel.billing.LightningInvoice;
-import dev.caravel.billing.PayOutcome;
+import dev.caravel.billing.LightningWallet.LightningInvoice;
+import dev.caravel.billing.LightningWallet.PayOutcome;
 import dev.caravel.billing.nwc.HttpExchangeRates;
 import dev.caravel.billing.nwc.NwcUri;
 import dev.caravel.billing.nwc.NwcWallet;

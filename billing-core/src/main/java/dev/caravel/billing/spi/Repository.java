@@ -1,5 +1,10 @@
-package dev.caravel.billing;
+package dev.caravel.billing.spi;
 
+import dev.caravel.billing.Activity;
+import dev.caravel.billing.Bolt11Request;
+import dev.caravel.billing.Invoice;
+import dev.caravel.billing.InvoiceItem;
+import dev.caravel.billing.Payment;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;

@@ -1,5 +1,8 @@
-package dev.caravel.billing;
+package dev.caravel.billing.spi;
 
+import dev.caravel.billing.InvalidInputException;
+import dev.caravel.billing.InvoiceItem;
+import dev.caravel.billing.internal.Checks;
 import java.util.Optional;
 
 /** The outcome of reconciling one activity (S5): the item it yields, if any, and its billed mark. */

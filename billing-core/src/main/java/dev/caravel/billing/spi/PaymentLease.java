@@ -1,5 +1,7 @@
-package dev.caravel.billing;
+package dev.caravel.billing.spi;
 
+import dev.caravel.billing.InvalidInputException;
+import dev.caravel.billing.internal.Checks;
 import java.time.Instant;
 
 /**

@@ -2,12 +2,12 @@ package dev.caravel.billing.testkit;
 
 import dev.caravel.billing.Activity;
 import dev.caravel.billing.Bolt11Request;
-import dev.caravel.billing.Claim;
+import dev.caravel.billing.spi.Claim;
 import dev.caravel.billing.InvoiceItem;
 import dev.caravel.billing.Payment;
 import dev.caravel.billing.PaymentMethod;
-import dev.caravel.billing.Reconciliation;
-import dev.caravel.billing.Renewal;
+import dev.caravel.billing.spi.Reconciliation;
+import dev.caravel.billing.spi.Renewal;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

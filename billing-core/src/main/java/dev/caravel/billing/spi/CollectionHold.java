@@ -1,4 +1,6 @@
-package dev.caravel.billing;
+package dev.caravel.billing.spi;
+
+import dev.caravel.billing.internal.Checks;
 
 /**
  * Why an unpaid invoice has no next round scheduled although its dunning is not over: money may

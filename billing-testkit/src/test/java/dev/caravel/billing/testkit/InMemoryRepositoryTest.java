@@ -1,6 +1,7 @@
-package dev.caravel.billing;
+package dev.caravel.billing.testkit;
 
-import dev.caravel.billing.testkit.RepositoryContract;
+import dev.caravel.billing.spi.InMemoryRepository;
+import dev.caravel.billing.spi.Repository;
 
 class InMemoryRepositoryTest extends RepositoryContract {
   @Override

@@ -1,23 +1,24 @@
-package dev.caravel.billing;
+package dev.caravel.billing.internal;
 
+import dev.caravel.billing.InvalidInputException;
 import java.time.Instant;
 import java.util.regex.Pattern;
 
 /** Argument checks shared by the values; each failure is an {@link InvalidInputException}. */
-final class Checks {
+public final class Checks {
   private static final Pattern PUBKEY = Pattern.compile("[0-9a-f]{64}");
-  static final int MAX_ID_LENGTH = 128;
+  public static final int MAX_ID_LENGTH = 128;
 
   private Checks() {}
 
-  static String pubkey(String value, String what) {
+  public static String pubkey(String value, String what) {
     if (value == null || !PUBKEY.matcher(value).matches()) {
       throw new InvalidInputException(what + " must be 64 lowercase hex characters, got " + quote(value));
     }
     return value;
   }
 
-  static String id(String value, String what) {
+  public static String id(String value, String what) {
     if (value == null || value.isBlank()) {
       throw new InvalidInputException(what + " must not be blank");
     }
@@ -32,14 +33,14 @@ final class Checks {
     return value;
   }
 
-  static String text(String value, String what) {
+  public static String text(String value, String what) {
     if (value == null || value.isBlank()) {
       throw new InvalidInputException(what + " must not be blank");
     }
     return value;
   }
 
-  static <T> T notNull(T value, String what) {
+  public static <T> T notNull(T value, String what) {
     if (value == null) {
       throw new InvalidInputException(what + " must not be null");
     }
@@ -47,7 +48,7 @@ final class Checks {
   }
 
   /** Time in this library is whole seconds (DESIGN: "a UTC instant with whole seconds"). */
-  static Instant instant(Instant value, String what) {
+  public static Instant instant(Instant value, String what) {
     notNull(value, what);
     if (value.getNano() != 0) {
       throw new InvalidInputException(what + " must be whole seconds, got " + value);
@@ -55,7 +56,7 @@ final class Checks {
     return value;
   }
 
-  static long nonNegative(long value, String what) {
+  public static long nonNegative(long value, String what) {
     if (value < 0) {
       throw new InvalidInputException(what + " must not be negative, got " + value);
     }

@@ -1,5 +1,8 @@
-package dev.caravel.billing;
+package dev.caravel.billing.spi;
 
+import dev.caravel.billing.Activity;
+import dev.caravel.billing.InvalidInputException;
+import dev.caravel.billing.internal.Checks;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;

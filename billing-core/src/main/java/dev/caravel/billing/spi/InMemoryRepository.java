@@ -1,5 +1,14 @@
-package dev.caravel.billing;
+package dev.caravel.billing.spi;
 
+import dev.caravel.billing.Payment;
+import dev.caravel.billing.Activity;
+import dev.caravel.billing.ActivityRejectedException;
+import dev.caravel.billing.ActivityType;
+import dev.caravel.billing.Bolt11Request;
+import dev.caravel.billing.InvalidInputException;
+import dev.caravel.billing.Invoice;
+import dev.caravel.billing.InvoiceItem;
+import dev.caravel.billing.internal.Checks;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -1,5 +1,6 @@
-package dev.caravel.billing;
+package dev.caravel.billing.spi;
 
+import dev.caravel.billing.internal.Checks;
 import java.time.Instant;
 import java.util.Optional;
 

@@ -16,18 +16,18 @@ import dev.caravel.billing.Activity;
 import dev.caravel.billing.ActivityRejectedException;
 import dev.caravel.billing.ActivityRejectedException.Reason;
 import dev.caravel.billing.Bolt11Request;
-import dev.caravel.billing.CollectionHold;
-import dev.caravel.billing.CollectionState;
+import dev.caravel.billing.spi.CollectionHold;
+import dev.caravel.billing.spi.CollectionState;
 import dev.caravel.billing.InvalidInputException;
 import dev.caravel.billing.Invoice;
 import dev.caravel.billing.InvoiceItem;
 import dev.caravel.billing.Payment;
-import dev.caravel.billing.PaymentLease;
-import dev.caravel.billing.Reconciliation;
-import dev.caravel.billing.Renewal;
-import dev.caravel.billing.Repository;
-import dev.caravel.billing.Tenant;
-import dev.caravel.billing.TenantLedger;
+import dev.caravel.billing.spi.PaymentLease;
+import dev.caravel.billing.spi.Reconciliation;
+import dev.caravel.billing.spi.Renewal;
+import dev.caravel.billing.spi.Repository;
+import dev.caravel.billing.spi.Tenant;
+import dev.caravel.billing.spi.TenantLedger;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -108,7 +108,7 @@ public abstract class RepositoryContract {
 
   /** Claims each one, naming its invoice (if one is made) with the id it carries. */
   private List<Invoice> claimAll(List<Fixture.Claiming> claimings) {
-    java.util.Map<dev.caravel.billing.Claim, String> ids = new java.util.IdentityHashMap<>();
+    java.util.Map<dev.caravel.billing.spi.Claim, String> ids = new java.util.IdentityHashMap<>();
     claimings.forEach(c -> ids.put(c.claim(), c.invoiceId()));
     List<String> drawn = Collections.synchronizedList(new ArrayList<>());
     List<Invoice> created = repo.claim(claimings.stream().map(Fixture.Claiming::claim).toList(), claim -> {
@@ -1160,13 +1160,13 @@ public abstract class RepositoryContract {
   @Test
   void aRoundsCardIsNotedOnceAndFoundAgain() {
     invoice(alice, "inv-1", 1000, T0);
-    dev.caravel.billing.CardCharge first = new dev.caravel.billing.CardCharge("inv-1", 1, "pm_old", seconds(10));
+    dev.caravel.billing.spi.CardCharge first = new dev.caravel.billing.spi.CardCharge("inv-1", 1, "pm_old", seconds(10));
     assertThat(repo.findCardCharge("inv-1", 1)).isEmpty();
     assertThat(repo.noteCardCharge(first)).isEqualTo(first);
     // A resumed round asking again with the customer's new default gets the card it sent first.
-    assertThat(repo.noteCardCharge(new dev.caravel.billing.CardCharge("inv-1", 1, "pm_new", seconds(20)))).isEqualTo(first);
+    assertThat(repo.noteCardCharge(new dev.caravel.billing.spi.CardCharge("inv-1", 1, "pm_new", seconds(20)))).isEqualTo(first);
     assertThat(repo.findCardCharge("inv-1", 1)).contains(first);
-    dev.caravel.billing.CardCharge next = new dev.caravel.billing.CardCharge("inv-1", 2, "pm_new", seconds(30));
+    dev.caravel.billing.spi.CardCharge next = new dev.caravel.billing.spi.CardCharge("inv-1", 2, "pm_new", seconds(30));
     assertThat(repo.noteCardCharge(next)).isEqualTo(next);
     assertThat(repo.findCardCharge("inv-1", 2)).contains(next);
     assertThat(repo.findCardCharge("inv-2", 1)).isEmpty();
@@ -1174,7 +1174,7 @@ public abstract class RepositoryContract {
 
   @Test
   void aCardChargeForAnUnknownInvoiceIsRefused() {
-    assertThatThrownBy(() -> repo.noteCardCharge(new dev.caravel.billing.CardCharge("nope", 1, "pm_1", seconds(1))))
+    assertThatThrownBy(() -> repo.noteCardCharge(new dev.caravel.billing.spi.CardCharge("nope", 1, "pm_1", seconds(1))))
         .isInstanceOf(dev.caravel.billing.BillingException.class);
     assertThat(repo.findCardCharge("nope", 1)).isEmpty();
   }
@@ -1183,8 +1183,8 @@ public abstract class RepositoryContract {
   @Timeout(180)
   void racingCardNotesAgreeOnOne() {
     invoice(alice, "inv-1", 1000, T0);
-    List<dev.caravel.billing.CardCharge> results = Race.all(THREADS,
-        i -> repo.noteCardCharge(new dev.caravel.billing.CardCharge("inv-1", 1, "pm_" + i, seconds(10))));
+    List<dev.caravel.billing.spi.CardCharge> results = Race.all(THREADS,
+        i -> repo.noteCardCharge(new dev.caravel.billing.spi.CardCharge("inv-1", 1, "pm_" + i, seconds(10))));
     assertThat(results.stream().distinct()).hasSize(1);
     assertThat(repo.findCardCharge("inv-1", 1)).contains(results.get(0));
   }
