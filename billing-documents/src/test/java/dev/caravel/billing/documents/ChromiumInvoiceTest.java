@@ -24,7 +24,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -46,8 +46,8 @@ class ChromiumInvoiceTest {
   private static final Path CHROMIUM = Path.of(System.getProperty("documents.chromium", "/usr/bin/chromium"));
   private static final Path OUT = Path.of(System.getProperty("documents.out.dir", "target/browser")).toAbsolutePath();
 
-  @BeforeAll
-  static void browserAvailable() {
+  @BeforeEach
+  void browserAvailable() { // per test, so that a skip is reported as three skipped tests
     String missing = null;
     if (!Files.isRegularFile(NODE_DIR.resolve("node_modules/playwright-core/package.json"))) {
       missing = "playwright-core is not installed in " + NODE_DIR + " (node/npm missing, or npm ci not run)";
