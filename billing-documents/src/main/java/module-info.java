@@ -5,9 +5,8 @@
  * formats minor units by the currency's own exponent and symbol.
  */
 module dev.caravel.billing.documents {
-  // billing-core has no module descriptor yet, so it is an automatic module named after its jar
-  // (billing-core-<version>.jar). When core gets its module-info, this is the line to change.
-  requires transitive billing.core;
+
+  requires transitive dev.caravel.billing;
   requires com.google.zxing;
 
   exports dev.caravel.billing.documents;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.caravel.billing.Activity;
 import dev.caravel.billing.Billing;
-import dev.caravel.billing.InMemoryRepository;
+import dev.caravel.billing.spi.InMemoryRepository;
 import dev.caravel.billing.Invoice;
 import dev.caravel.billing.Messenger;
 import dev.caravel.billing.PaymentMethod;
@@ -33,11 +33,10 @@ class ReadmeSnippetTest {
   void theSnippetRuns() throws IOException {
     // README-BEGIN
     Clock clock = Clock.fixed(Instant.parse("2025-02-28T10:00:00Z"), ZoneOffset.UTC);
-    var repository = new InMemoryRepository();
-    var messages = new ArrayList<String>();
+        var messages = new ArrayList<String>();
     Messenger messenger = (pubkey, text) -> messages.add(text); // NostrMessenger in production
     Billing billing = Billing.builder()
-        .repository(repository)
+        .repository(new InMemoryRepository())
         .catalogue(PlanCatalogue.of(new Plan("basic", "Basic", 500)))
         .clock(clock)
         .messenger(messenger)
@@ -53,13 +52,13 @@ class ReadmeSnippetTest {
         .clock(clock)                     // decides whether a BOLT11 has expired
         .build();
     // With Lightning set up, pass billing.bolt11(invoice.id()) as a third argument: the QR code.
-    InvoiceDocument document = InvoiceDocument.of(invoice, repository.invoiceItems(invoice.id()));
+    InvoiceDocument document = InvoiceDocument.of(invoice, billing.invoiceItems(invoice.id()));
     Path page = Files.writeString(Files.createTempFile("invoice-", ".html"), renderer.html(document));
     String text = renderer.text(document);
     assert text.contains("Amount due: $10.00");
 
     billing.settle(invoice.id(), PaymentMethod.MANUAL, "cash-42");
-    Invoice paid = repository.findInvoice(invoice.id()).orElseThrow();
+    Invoice paid = billing.invoice(invoice.id()).orElseThrow();
     messenger.send(paid.tenant(), renderer.receipt(paid));
     assert messages.get(0).startsWith("Caravel Relays: received $10.00 for invoice ");
     // README-END

@@ -1,5 +1,6 @@
 package dev.caravel.billing.examples;
 
+import dev.caravel.billing.Rail;
 import dev.caravel.billing.PaymentGateway.ChargeOutcome;
 import dev.caravel.billing.PaymentGateway.ChargeRequest;
 import dev.caravel.billing.ExchangeRates;
