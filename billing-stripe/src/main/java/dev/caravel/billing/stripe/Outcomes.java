@@ -2,18 +2,47 @@ package dev.caravel.billing.stripe;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.caravel.billing.PaymentGateway.ChargeOutcome;
+import java.util.Map;
 import java.util.Optional;
 
 /**
  * Turns what Stripe said about a PaymentIntent into the engine's {@link ChargeOutcome}. Shared
- * by the charge call and the webhook events, so both tell the engine the same thing.
+ * by the charge call, reconciliation and the webhook events, so all tell the engine the same thing.
+ *
+ * <p>The message of a {@code Declined} or {@code NeedsCustomer} reaches the tenant (the engine
+ * puts it in the DM), so it is a short customer-facing text chosen here from the decline code,
+ * never Stripe's {@code message}, which is written for developers and may name API details.
  */
 final class Outcomes {
   static final String AUTHENTICATION_REQUIRED = "authentication_required";
+  static final String NEEDS_AUTHENTICATION = "Your bank asks you to confirm this payment.";
+  static final String DECLINED = "Your card was declined.";
+
+  // Decline and error codes whose customer-facing text says more than "declined". Codes that
+  // hint at fraud checks (lost_card, stolen_card, fraudulent, ...) deliberately get the plain text.
+  private static final Map<String, String> CUSTOMER_TEXT = Map.ofEntries(
+      Map.entry("insufficient_funds", "Your card has insufficient funds."),
+      Map.entry("expired_card", "Your card has expired."),
+      Map.entry("incorrect_cvc", "Your card's security code is incorrect."),
+      Map.entry("invalid_cvc", "Your card's security code is incorrect."),
+      Map.entry("incorrect_number", "Your card number is incorrect."),
+      Map.entry("invalid_expiry_month", "Your card's expiration date is incorrect."),
+      Map.entry("invalid_expiry_year", "Your card's expiration date is incorrect."),
+      Map.entry("card_velocity_exceeded", "Your card has reached its spending limit."),
+      Map.entry("withdrawal_count_limit_exceeded", "Your card has reached its spending limit."),
+      Map.entry("processing_error", "Your card could not be processed. We will try again."),
+      Map.entry("currency_not_supported", "Your card does not support this currency."),
+      Map.entry("card_not_supported", "Your card does not support this kind of payment."),
+      Map.entry(AUTHENTICATION_REQUIRED, NEEDS_AUTHENTICATION));
 
   private Outcomes() {}
 
-  /** From a PaymentIntent object (a 2xx charge answer, or a webhook event's data.object). */
+  /** The short text a tenant may see for this decline code (or error code). */
+  static String customerText(Optional<String> declineCode, Optional<String> code) {
+    return declineCode.map(CUSTOMER_TEXT::get).or(() -> code.map(CUSTOMER_TEXT::get)).orElse(DECLINED);
+  }
+
+  /** From a PaymentIntent object (a 2xx charge answer, a retrieved intent, or a webhook event's data.object). */
   static ChargeOutcome fromIntent(JsonNode intent) {
     Optional<String> id = Json.text(intent, "id");
     Optional<String> status = Json.text(intent, "status");
@@ -23,7 +52,6 @@ final class Outcomes {
     JsonNode lastError = intent.get("last_payment_error");
     Optional<String> code = Json.text(lastError, "code");
     Optional<String> declineCode = Json.text(lastError, "decline_code");
-    Optional<String> message = Json.text(lastError, "message");
     switch (status.get()) {
       case "succeeded":
         return new ChargeOutcome.Paid(id.get());
@@ -32,17 +60,15 @@ final class Outcomes {
       case "requires_capture":
         return new ChargeOutcome.Pending(id.get());
       case "requires_action":
-        return new ChargeOutcome.NeedsCustomer(id.get(), message.orElse("the customer must authenticate this payment"));
+        return new ChargeOutcome.NeedsCustomer(id.get(), NEEDS_AUTHENTICATION);
       case "requires_payment_method":
         // After a failed off-session attempt the intent falls back here; the last error says why.
         if (isAuthentication(code, declineCode)) {
-          return new ChargeOutcome.NeedsCustomer(id.get(), message.orElse("the customer must authenticate this payment"));
+          return new ChargeOutcome.NeedsCustomer(id.get(), NEEDS_AUTHENTICATION);
         }
-        return new ChargeOutcome.Declined(declineCode.or(() -> code).orElse("payment_failed"),
-            message.orElse("the payment method was declined"));
+        return new ChargeOutcome.Declined(declineCode.or(() -> code).orElse("payment_failed"), customerText(declineCode, code));
       case "canceled":
-        return new ChargeOutcome.Declined("canceled",
-            "the payment was canceled" + Json.text(intent, "cancellation_reason").map(r -> " (" + r + ")").orElse(""));
+        return new ChargeOutcome.Declined("canceled", "The payment was canceled.");
       default:
         return new ChargeOutcome.Unknown("unexpected PaymentIntent status " + status.get() + " for " + id.get());
     }
@@ -51,12 +77,12 @@ final class Outcomes {
   /** From a {@code card_error} body (HTTP 402): a decline, or a card that needs its owner. */
   static ChargeOutcome fromCardError(StripeError error) {
     Optional<String> intentStatus = error.paymentIntent().flatMap(pi -> Json.text(pi, "status"));
-    String message = error.message().orElse("the card was declined");
     if (isAuthentication(error.code(), error.declineCode()) || intentStatus.filter("requires_action"::equals).isPresent()) {
       String reference = error.paymentIntent().flatMap(pi -> Json.text(pi, "id")).or(error::charge).orElse("none");
-      return new ChargeOutcome.NeedsCustomer(reference, message);
+      return new ChargeOutcome.NeedsCustomer(reference, NEEDS_AUTHENTICATION);
     }
-    return new ChargeOutcome.Declined(error.declineCode().or(error::code).orElse("card_error"), message);
+    return new ChargeOutcome.Declined(error.declineCode().or(error::code).orElse("card_error"),
+        customerText(error.declineCode(), error.code()));
   }
 
   private static boolean isAuthentication(Optional<String> code, Optional<String> declineCode) {

@@ -4,12 +4,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.util.Optional;
 
 /**
- * Stripe's error body: {@code {"error": {"type", "code", "decline_code", "message",
+ * Stripe's error body: {@code {"error": {"type", "code", "decline_code", "message", "param",
  * "payment_intent": {...}, "charge"}}}. Only {@code type} is always there.
  */
 record StripeError(
     String type, Optional<String> code, Optional<String> declineCode, Optional<String> message,
-    Optional<JsonNode> paymentIntent, Optional<String> charge) {
+    Optional<JsonNode> paymentIntent, Optional<String> charge, Optional<String> param) {
 
   /** Empty when the body is not JSON or not an error object (a proxy's HTML page, say). */
   static Optional<StripeError> parse(String body) {
@@ -25,7 +25,8 @@ record StripeError(
           Json.text(error, "decline_code"),
           Json.text(error, "message"),
           intent != null && intent.isObject() ? Optional.of(intent) : Optional.empty(),
-          Json.text(error, "charge")));
+          Json.text(error, "charge"),
+          Json.text(error, "param")));
     });
   }
 

@@ -13,6 +13,13 @@ public sealed interface StripeEvent {
   /** Stripe's event type, e.g. {@code payment_intent.succeeded}. */
   String type();
 
+  /**
+   * The API version Stripe rendered the event's object with (the endpoint's version), e.g.
+   * {@code 2024-06-20}; empty if the event does not say. A handler should refuse to act on a
+   * version whose shape it does not read (compare with {@link StripeGateway#API_VERSION}).
+   */
+  Optional<String> apiVersion();
+
   /** What a {@code payment_intent.*} event says happened to a PaymentIntent. */
   enum IntentStatus {
     SUCCEEDED("payment_intent.succeeded"),
@@ -48,11 +55,13 @@ public sealed interface StripeEvent {
    * would have answered for the intent in this state, for settling a {@code Pending} charge.
    */
   record PaymentIntentEvent(
-      String eventId, String type, IntentStatus status, String intentId, Optional<String> invoiceId,
-      long amount, String currency, boolean livemode, ChargeOutcome outcome) implements StripeEvent {
+      String eventId, String type, Optional<String> apiVersion, IntentStatus status, String intentId, Optional<String> invoiceId,
+      Optional<String> round, long amount, String currency, boolean livemode, ChargeOutcome outcome) implements StripeEvent {
     public PaymentIntentEvent {
       Objects.requireNonNull(eventId, "eventId");
       Objects.requireNonNull(type, "type");
+      Objects.requireNonNull(apiVersion, "apiVersion");
+      Objects.requireNonNull(round, "round");
       Objects.requireNonNull(status, "status");
       Objects.requireNonNull(intentId, "intentId");
       Objects.requireNonNull(invoiceId, "invoiceId");
@@ -61,11 +70,57 @@ public sealed interface StripeEvent {
     }
   }
 
+  /**
+   * {@code charge.refunded}: a charge was refunded, wholly or in part. {@code amountRefunded} is
+   * the charge's total refunded so far (ledger minor units), not this refund's amount.
+   */
+  record ChargeRefunded(
+      String eventId, Optional<String> apiVersion, String chargeId, Optional<String> intentId, Optional<String> invoiceId,
+      long amount, long amountRefunded, String currency, boolean livemode) implements StripeEvent {
+    public ChargeRefunded {
+      Objects.requireNonNull(eventId, "eventId");
+      Objects.requireNonNull(apiVersion, "apiVersion");
+      Objects.requireNonNull(chargeId, "chargeId");
+      Objects.requireNonNull(intentId, "intentId");
+      Objects.requireNonNull(invoiceId, "invoiceId");
+      Objects.requireNonNull(currency, "currency");
+    }
+
+    @Override
+    public String type() {
+      return "charge.refunded";
+    }
+  }
+
+  /**
+   * {@code charge.dispute.created}: the cardholder disputed a charge. {@code amount} (ledger minor
+   * units) is what is disputed; {@code reason} is Stripe's ({@code fraudulent}, ...).
+   */
+  record DisputeCreated(
+      String eventId, Optional<String> apiVersion, String disputeId, String chargeId, Optional<String> intentId,
+      long amount, String currency, String reason, boolean livemode) implements StripeEvent {
+    public DisputeCreated {
+      Objects.requireNonNull(eventId, "eventId");
+      Objects.requireNonNull(apiVersion, "apiVersion");
+      Objects.requireNonNull(disputeId, "disputeId");
+      Objects.requireNonNull(chargeId, "chargeId");
+      Objects.requireNonNull(intentId, "intentId");
+      Objects.requireNonNull(currency, "currency");
+      Objects.requireNonNull(reason, "reason");
+    }
+
+    @Override
+    public String type() {
+      return "charge.dispute.created";
+    }
+  }
+
   /** Any other event: verified, but nothing the billing engine acts on. */
-  record Other(String eventId, String type) implements StripeEvent {
+  record Other(String eventId, String type, Optional<String> apiVersion) implements StripeEvent {
     public Other {
       Objects.requireNonNull(eventId, "eventId");
       Objects.requireNonNull(type, "type");
+      Objects.requireNonNull(apiVersion, "apiVersion");
     }
   }
 }

@@ -2,14 +2,19 @@ package dev.caravel.billing.stripe;
 
 import dev.caravel.billing.BillingException;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 /**
  * Stripe answered something the gateway cannot turn into a value: a read call that could not
  * reach Stripe (after retries), was refused, or got an unreadable body; or, through the
- * subclasses, a rejected API key or a reused idempotency key. Carries Stripe's error {@code type} and {@code code} and the {@code Request-Id} for
+ * subclasses, a rejected API key, a refused request, or a reused idempotency key. Carries the
+ * {@link #kind()}, Stripe's error {@code type} and {@code code} and the {@code Request-Id} for
  * support; never the API key.
  */
 public class StripeException extends BillingException {
+  private static final Pattern SECRETISH = Pattern.compile("\\b(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9*]+|\\*{4,}[A-Za-z0-9]*");
+
+  private final StripeErrorKind kind;
   private final int httpStatus;
   private final String type;
   private final String code;
@@ -17,6 +22,7 @@ public class StripeException extends BillingException {
 
   StripeException(String message, int httpStatus, String type, String code, String requestId) {
     super(message);
+    this.kind = StripeErrorKind.classify(httpStatus, type);
     this.httpStatus = httpStatus;
     this.type = type;
     this.code = code;
@@ -25,10 +31,16 @@ public class StripeException extends BillingException {
 
   StripeException(String message, Throwable cause) {
     super(message, cause);
+    this.kind = StripeErrorKind.CONNECTION;
     this.httpStatus = 0;
     this.type = null;
     this.code = null;
     this.requestId = null;
+  }
+
+  /** The classification (as stripe-java's exception classes), and so whose fault it is. */
+  public StripeErrorKind kind() {
+    return kind;
   }
 
   /** The HTTP status Stripe answered, or 0 when no answer was read. */
@@ -49,5 +61,10 @@ public class StripeException extends BillingException {
   /** Stripe's {@code Request-Id} header, to quote to Stripe support. */
   public Optional<String> requestId() {
     return Optional.ofNullable(requestId);
+  }
+
+  /** Stripe's developer message with anything key-like (even masked) taken out. */
+  static String scrub(String developerMessage) {
+    return developerMessage == null ? null : SECRETISH.matcher(developerMessage).replaceAll("<redacted>");
   }
 }

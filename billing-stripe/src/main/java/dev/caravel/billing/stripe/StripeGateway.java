@@ -5,18 +5,18 @@ import dev.caravel.billing.PaymentGateway.ChargeOutcome;
 import dev.caravel.billing.PaymentGateway.ChargeRequest;
 import dev.caravel.billing.InvalidInputException;
 import dev.caravel.billing.PaymentGateway;
-import java.io.IOException;
+import dev.caravel.billing.Plan;
+import dev.caravel.billing.PlanCatalogue;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,16 +39,21 @@ public final class StripeGateway implements PaymentGateway {
   public static final URI DEFAULT_BASE_URI = URI.create("https://api.stripe.com/");
 
   // Stripe's largest amount for most currencies is eight digits of minor units.
-  static final long MAX_AMOUNT = 99_999_999L;
+  static final long MAX_AMOUNT = StripeCurrency.MAX_AMOUNT;
+  static final int LIST_LIMIT = 100;
+  static final int MAX_LIST_PAGES = 20;
+  private static final Pattern ROUND_KEY = Pattern.compile("-round-([1-9][0-9]{0,8})$");
   // Stripe ids (cus_..., pm_..., card_...) are word characters; the check also keeps ids from
   // changing the request path.
   private static final Pattern STRIPE_ID = Pattern.compile("[A-Za-z0-9_]{1,255}");
-  private static final Pattern CURRENCY = Pattern.compile("[A-Za-z]{3}");
   private static final Pattern VISIBLE_ASCII = Pattern.compile("[\\x21-\\x7e]+");
+
+  static final Duration NETWORK_BACKOFF_MIN = Duration.ofMillis(500);
+  static final Duration NETWORK_BACKOFF_MAX = Duration.ofSeconds(5);
 
   private static final Logger log = LoggerFactory.getLogger(StripeGateway.class);
 
-  /** Waits between throttled retries; tests pass one that records instead of sleeping. */
+  /** Waits between retries; tests pass one that records instead of sleeping. */
   @FunctionalInterface
   public interface Sleeper {
     void sleep(Duration duration) throws InterruptedException;
@@ -66,9 +71,59 @@ public final class StripeGateway implements PaymentGateway {
     return new Builder();
   }
 
+  // ---- catalogue and currency rules ----
+
   /**
-   * The customer's {@code invoice_settings.default_payment_method}, else their newest card;
-   * empty if they have neither, or if Stripe does not know the customer (deleted or missing).
+   * Checks, when a Stripe gateway meets a catalogue, that Stripe can charge in its currency:
+   * an ISO 4217 code with a minor unit. Returns Stripe's lowercase code. The per-amount rules
+   * (ISK ×100, three-decimal amounts ending in 0, whole units for MGA, Stripe's minimum) are
+   * checked by {@link #checkCatalogue} for the plan prices and before each charge.
+   *
+   * @throws InvalidInputException the currency cannot be charged through Stripe
+   */
+  public static String checkCatalogueCurrency(String currency) {
+    return StripeCurrency.code(currency);
+  }
+
+  /**
+   * {@link #checkCatalogueCurrency} for the catalogue's currency, and every positive plan price
+   * against the per-amount rules (a price Stripe could never charge on its own is a setup error).
+   * Prorated amounts are checked at charge time: in a three-decimal currency a proration can end
+   * in a digit other than 0, which Stripe refuses; the charge then throws rather than round.
+   *
+   * @throws InvalidInputException naming the plan and the rule it breaks
+   */
+  public static void checkCatalogue(PlanCatalogue catalogue) {
+    Objects.requireNonNull(catalogue, "catalogue");
+    String code = checkCatalogueCurrency(catalogue.currency());
+    for (Plan plan : catalogue.plans()) {
+      if (plan.amount() > 0) {
+        try {
+          StripeCurrency.toStripe(plan.amount(), code);
+        } catch (InvalidInputException e) {
+          throw new InvalidInputException("plan " + plan.id() + ": " + e.getMessage());
+        }
+      }
+    }
+  }
+
+  /**
+   * A ledger amount (ISO 4217 minor units) as Stripe's {@code amount}: ×100 for ISK, ÷100 for
+   * MGA, unchanged otherwise; checked against Stripe's rules for the currency.
+   *
+   * @throws InvalidInputException the amount cannot be charged through Stripe as it is
+   */
+  public static long toStripeAmount(long ledgerAmount, String currency) {
+    return StripeCurrency.toStripe(ledgerAmount, currency);
+  }
+
+  // ---- saved card ----
+
+  /**
+   * The card to charge, in this order: the customer's {@code invoice_settings.default_payment_method};
+   * else their {@code default_source} when it is a card ({@code card_...} or {@code src_...},
+   * which PaymentIntents accept as a payment method); else their newest card. Empty if they have
+   * none, or if Stripe does not know the customer (deleted or missing).
    *
    * @throws StripeConfigurationException Stripe refused the API key
    * @throws StripeException Stripe could not be read (after retries) or answered nonsense
@@ -84,23 +139,28 @@ public final class StripeGateway implements PaymentGateway {
     if (preferred.isPresent()) {
       return preferred;
     }
+    Optional<String> source = Json.id(customer.get(), "default_source").filter(id -> id.startsWith("card_") || id.startsWith("src_"));
+    if (source.isPresent()) {
+      return source;
+    }
     Optional<JsonNode> cards = read("/v1/customers/" + customerId + "/payment_methods?type=card&limit=1",
         "payment methods of " + customerId);
     return cards.map(list -> list.path("data")).filter(JsonNode::isArray)
         .flatMap(data -> data.size() == 0 ? Optional.empty() : Json.text(data.get(0), "id"));
   }
 
+  // ---- charge ----
+
   /**
-   * Creates and confirms an off-session PaymentIntent. Never throws for a charge whose fate is
-   * unknown (a timeout, a 5xx, an unreadable answer): that is {@link ChargeOutcome.Unknown}, and
-   * retrying with the same request is safe.
+   * Creates and confirms an off-session PaymentIntent. Transient failures (connection failures,
+   * 409 {@code idempotency_key_in_use}, 5xx, 429) are retried inside the call under the same
+   * key; only when retries are used up is the answer {@link ChargeOutcome.Unknown}, and resuming
+   * with the same request is safe. See the README's outcome table.
    *
-   * <p>A request Stripe refuses as invalid ({@code amount_too_small}, {@code resource_missing},
-   * ...) is {@link ChargeOutcome.Declined} with Stripe's error code: nothing was charged and this
-   * card cannot be charged as asked.
-   *
-   * @throws InvalidInputException the request cannot be sent to Stripe as it is
-   * @throws StripeConfigurationException Stripe refused the API key
+   * @throws InvalidInputException the request cannot be sent to Stripe as it is (a currency rule,
+   *     a malformed id or key); nothing was sent
+   * @throws StripeRequestException Stripe refused the request as invalid: our fault, nothing charged
+   * @throws StripeConfigurationException Stripe refused the API key (401) or a permission (403)
    * @throws StripeIdempotencyException the key was used before with other parameters; the
    *     first request under it may have charged
    */
@@ -108,91 +168,308 @@ public final class StripeGateway implements PaymentGateway {
   public ChargeOutcome charge(ChargeRequest request) {
     Objects.requireNonNull(request, "request");
     Map<String, String> form = chargeForm(request);
-    String key = request.idempotencyKey();
-    if (!VISIBLE_ASCII.matcher(key).matches() || key.length() > 255) {
-      throw new InvalidInputException("idempotency key must be 1 to 255 visible ASCII characters");
-    }
+    String key = idempotencyKey(request.idempotencyKey());
     String invoice = request.invoiceId();
     StripeHttp.Response response;
     try {
       response = http.post("/v1/payment_intents", form, key);
-    } catch (HttpTimeoutException e) {
-      log.warn("charge for invoice {} timed out; outcome unknown", invoice);
-      return new ChargeOutcome.Unknown("no answer from Stripe in time; the charge may have gone through");
-    } catch (IOException e) {
-      log.warn("charge for invoice {} failed in transport ({}); outcome unknown", invoice, e.getClass().getSimpleName());
-      return new ChargeOutcome.Unknown("connection to Stripe failed (" + e.getClass().getSimpleName()
-          + "); the charge may have gone through");
+    } catch (StripeHttp.TransportException e) {
+      log.warn("charge for invoice {} got no answer ({}); outcome unknown", invoice, e.getMessage());
+      return new ChargeOutcome.Unknown(e.timedOut()
+          ? "no answer from Stripe in time (" + e.getMessage() + "); the charge may have gone through"
+          : "connection to Stripe failed (" + e.getMessage() + "); the charge may have gone through");
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return new ChargeOutcome.Unknown("interrupted while charging; the charge may have gone through");
     }
-    ChargeOutcome outcome = chargeOutcome(response);
+    ChargeOutcome outcome = chargeOutcome(response, invoice);
     log.info("charge for invoice {}: {}{}", invoice, outcome.getClass().getSimpleName(), response.replayed() ? " (replayed)" : "");
     return outcome;
+  }
+
+  /** The round number in the engine's key {@code caravel-{invoice}-round-{n}}, if it has that shape. */
+  static Optional<Integer> roundOf(String idempotencyKey) {
+    Matcher m = ROUND_KEY.matcher(idempotencyKey);
+    return m.find() ? Optional.of(Integer.parseInt(m.group(1))) : Optional.empty();
   }
 
   private static Map<String, String> chargeForm(ChargeRequest request) {
     stripeId(request.customerId(), "customer id");
     stripeId(request.paymentMethodId(), "payment method id");
-    if (!CURRENCY.matcher(request.currency()).matches()) {
-      throw new InvalidInputException("currency must be a three-letter ISO code, got \"" + request.currency() + "\"");
-    }
-    if (request.amount() > MAX_AMOUNT) {
-      throw new InvalidInputException("amount " + request.amount() + " exceeds Stripe's maximum of " + MAX_AMOUNT + " minor units");
-    }
-    if (request.invoiceId().length() > 500) {
-      throw new InvalidInputException("invoice id must be at most 500 characters (a Stripe metadata value)");
-    }
+    long amount = StripeCurrency.toStripe(request.amount(), request.currency());
+    metadataValue(request.invoiceId(), "invoice id");
     // Insertion order fixes the body's bytes: a retry sends exactly the same parameters.
     Map<String, String> form = new LinkedHashMap<>();
-    form.put("amount", Long.toString(request.amount()));
-    form.put("currency", request.currency().toLowerCase(Locale.ROOT));
+    form.put("amount", Long.toString(amount));
+    form.put("currency", StripeCurrency.code(request.currency()));
     form.put("customer", request.customerId());
     form.put("payment_method", request.paymentMethodId());
     form.put("off_session", "true");
     form.put("confirm", "true");
-    // Without these, API versions since 2023-08-16 may ask for a return_url for redirect methods.
+    // Since API 2023-08-16 automatic payment methods are the default, and confirming one that
+    // allows redirects needs a return_url: an off-session charge has none, so no redirects.
     form.put("automatic_payment_methods[enabled]", "true");
     form.put("automatic_payment_methods[allow_redirects]", "never");
     form.put("metadata[invoice_id]", request.invoiceId());
+    // The round lets findCharge tell this round's intent from another's.
+    roundOf(request.idempotencyKey()).ifPresent(round -> form.put("metadata[round]", Integer.toString(round)));
     return form;
   }
 
-  private ChargeOutcome chargeOutcome(StripeHttp.Response response) {
-    String rid = response.requestId().map(id -> " (request " + id + ")").orElse("");
+  private ChargeOutcome chargeOutcome(StripeHttp.Response response, String invoice) {
+    String rid = requestIdNote(response);
     if (response.ok()) {
       return Json.parse(response.body()).map(Outcomes::fromIntent).orElseGet(() -> new ChargeOutcome.Unknown(
           "Stripe answered HTTP " + response.status() + " with an unreadable body" + rid + "; the charge may have gone through"));
     }
+    Optional<StripeError> error = StripeError.parse(response.body());
+    StripeErrorKind kind = StripeErrorKind.classify(response.status(), error.map(StripeError::type).orElse(null));
+    if (error.isEmpty() || kind.isTransient()) {
+      // 5xx, 409, 429 after the in-call retries, or a body that is not Stripe's: we cannot know.
+      return new ChargeOutcome.Unknown("Stripe answered HTTP " + response.status()
+          + error.map(e -> " " + e.label()).orElse("") + " after " + attempts(response) + rid
+          + "; the charge may have gone through");
+    }
+    StripeError e = error.get();
+    switch (kind) {
+      case AUTHENTICATION:
+      case PERMISSION:
+        throw configurationError(response);
+      case CARD:
+        return Outcomes.fromCardError(e);
+      case IDEMPOTENCY:
+        // Not a decline: the first request under this key may have charged. Throwing keeps the
+        // engine's round open (it treats a throw as Unknown), so no new key can charge again.
+        throw new StripeIdempotencyException("Stripe refused the idempotency key: it was first used with other parameters, and a key works only with the same parameters" + rid,
+            response.status(), e.type(), e.code().orElse(null), response.requestId().orElse(null));
+      default:
+        // invalid_request_error: our request, data or account, never the tenant's card. Stripe
+        // ran nothing and saved nothing for the key. Not a Declined: see StripeRequestException.
+        log.error("Stripe refused the charge for invoice {} as invalid: HTTP {} {}{}{}", invoice, response.status(), e.label(),
+            e.param().map(p -> " (param " + p + ")").orElse(""), rid);
+        throw requestError("Stripe refused the charge for invoice " + invoice + " as invalid", response, e);
+    }
+  }
+
+  // ---- reconciliation ----
+
+  /**
+   * Finds a payment round's charge: by its PaymentIntent id when it is known, else by listing the
+   * customer's PaymentIntents (newest first, every page) and matching {@code metadata[invoice_id]}
+   * and {@code metadata[round]}. An intent for the invoice that carries no round (made before the
+   * gateway set one) matches any round, so a charge is never missed; when several match, the most
+   * advanced wins (succeeded, processing, requires_action, then failed or canceled).
+   *
+   * <p>{@link ChargeLookup.Absent} is a definite answer: every page was read and no intent is the
+   * round's, so the round's charge never executed and resending it with its same key is safe.
+   *
+   * @throws StripeException Stripe could not be read (after retries), or the intent named by id
+   *     belongs to another invoice
+   */
+  public ChargeLookup findCharge(String customerId, String invoiceId, int round, Optional<String> intentId) {
+    stripeId(customerId, "customer id");
+    metadataValue(invoiceId, "invoice id");
+    if (round < 1) {
+      throw new InvalidInputException("rounds start at 1, got " + round);
+    }
+    Objects.requireNonNull(intentId, "intentId");
+    if (intentId.isPresent()) {
+      stripeId(intentId.get(), "PaymentIntent id");
+      Optional<JsonNode> intent = read("/v1/payment_intents/" + intentId.get(), "PaymentIntent " + intentId.get());
+      if (intent.isEmpty()) {
+        return new ChargeLookup.Absent();
+      }
+      Optional<String> owner = Json.text(intent.get().path("metadata"), "invoice_id");
+      if (owner.isPresent() && !owner.get().equals(invoiceId)) {
+        throw new StripeException("PaymentIntent " + intentId.get() + " belongs to invoice " + owner.get() + ", not " + invoiceId,
+            200, null, null, null);
+      }
+      return found(intent.get());
+    }
+    JsonNode best = null;
+    String startingAfter = null;
+    for (int page = 0; ; page++) {
+      if (page >= MAX_LIST_PAGES) {
+        throw new StripeException("customer " + customerId + " has more than " + (MAX_LIST_PAGES * LIST_LIMIT)
+            + " PaymentIntents; look the round up by its PaymentIntent id", 200, null, null, null);
+      }
+      String query = "/v1/payment_intents?customer=" + customerId + "&limit=" + LIST_LIMIT
+          + (startingAfter == null ? "" : "&starting_after=" + startingAfter);
+      JsonNode list = read(query, "PaymentIntents of " + customerId)
+          .orElseThrow(() -> new StripeException("Stripe does not know customer " + customerId, 404, "invalid_request_error",
+              "resource_missing", null));
+      JsonNode data = list.path("data");
+      if (!data.isArray()) {
+        throw new StripeException("Stripe's PaymentIntent list has no data array", 200, null, null, null);
+      }
+      for (JsonNode intent : data) {
+        JsonNode metadata = intent.path("metadata");
+        if (!Json.text(metadata, "invoice_id").filter(invoiceId::equals).isPresent()) {
+          continue;
+        }
+        Optional<String> itsRound = Json.text(metadata, "round");
+        if (itsRound.isPresent() && !itsRound.get().equals(Integer.toString(round))) {
+          continue;
+        }
+        if (best == null || rank(intent) < rank(best)) {
+          best = intent;
+        }
+      }
+      if (!list.path("has_more").asBoolean(false) || data.size() == 0) {
+        break;
+      }
+      startingAfter = Json.text(data.get(data.size() - 1), "id")
+          .orElseThrow(() -> new StripeException("Stripe's PaymentIntent list holds an intent without an id", 200, null, null, null));
+      stripeId(startingAfter, "PaymentIntent id");
+    }
+    return best == null ? new ChargeLookup.Absent() : found(best);
+  }
+
+  private static int rank(JsonNode intent) {
+    return IntentState.of(Json.text(intent, "status").orElse("requires_payment_method")).ordinal();
+  }
+
+  private static ChargeLookup.Found found(JsonNode intent) {
+    String id = Json.text(intent, "id").orElseThrow(() -> new StripeException("a PaymentIntent without an id", 200, null, null, null));
+    String status = Json.text(intent, "status").orElseThrow(() -> new StripeException("PaymentIntent " + id + " has no status", 200, null, null, null));
+    String currency = Json.text(intent, "currency").orElse("");
+    long amount = intent.path("amount").asLong(0);
+    long ledgerAmount = currency.isEmpty() ? amount : StripeCurrency.toLedger(amount, currency);
+    return new ChargeLookup.Found(id, IntentState.of(status), ledgerAmount, currency, Outcomes.fromIntent(intent));
+  }
+
+  /**
+   * Cancels a PaymentIntent (for instance one left {@code requires_action} when its invoice is
+   * paid by another rail), so a late authentication cannot charge a second time. Idempotent:
+   * an intent already canceled answers {@link CancelOutcome.Canceled} with {@code already}; one
+   * that succeeded (or is otherwise past canceling) answers {@link CancelOutcome.NotCancelable}.
+   *
+   * @throws StripeException Stripe could not be reached or refused the call (a missing intent, a
+   *     rejected key); call again later
+   */
+  public CancelOutcome cancelIntent(String intentId) {
+    stripeId(intentId, "PaymentIntent id");
+    Map<String, String> form = new LinkedHashMap<>();
+    form.put("cancellation_reason", "duplicate");
+    StripeHttp.Response response = write("/v1/payment_intents/" + intentId + "/cancel", form, "caravel-cancel-" + intentId,
+        "cancel PaymentIntent " + intentId);
+    if (response.ok()) {
+      JsonNode intent = Json.parse(response.body())
+          .orElseThrow(() -> new StripeException("Stripe answered the cancel of " + intentId + " with a body that is not JSON",
+              response.status(), null, null, response.requestId().orElse(null)));
+      IntentState state = IntentState.of(Json.text(intent, "status").orElse("canceled"));
+      return state == IntentState.CANCELED ? new CancelOutcome.Canceled(intentId, false) : new CancelOutcome.NotCancelable(intentId, state);
+    }
+    StripeError e = failure(response, "cancel PaymentIntent " + intentId);
+    if (e.code().filter("payment_intent_unexpected_state"::equals).isPresent()) {
+      Optional<String> status = e.paymentIntent().flatMap(pi -> Json.text(pi, "status"));
+      if (status.isEmpty()) {
+        status = read("/v1/payment_intents/" + intentId, "PaymentIntent " + intentId).flatMap(pi -> Json.text(pi, "status"));
+      }
+      IntentState state = IntentState.of(status.orElseThrow(() -> requestError("cannot cancel PaymentIntent " + intentId, response, e)));
+      return state == IntentState.CANCELED ? new CancelOutcome.Canceled(intentId, true) : new CancelOutcome.NotCancelable(intentId, state);
+    }
+    throw requestError("Stripe refused to cancel PaymentIntent " + intentId, response, e);
+  }
+
+  /**
+   * Refunds {@code amount} (ledger minor units, converted as for a charge) of a succeeded
+   * PaymentIntent, under {@code idempotencyKey}: the same key never refunds twice, so derive it
+   * from the ledger's refund (e.g. {@code caravel-refund-{invoice}-{n}}).
+   *
+   * @throws StripeRequestException Stripe refused (more than is left, an intent that did not succeed, ...)
+   * @throws StripeConfigurationException Stripe refused the API key or the permission
+   */
+  public RefundOutcome refund(String intentId, long amount, String currency, String idempotencyKey) {
+    stripeId(intentId, "PaymentIntent id");
+    String key = idempotencyKey(idempotencyKey);
+    Map<String, String> form = new LinkedHashMap<>();
+    form.put("payment_intent", intentId);
+    form.put("amount", Long.toString(StripeCurrency.toStripe(amount, currency, false)));
+    form.put("reason", "requested_by_customer");
+    StripeHttp.Response response;
+    try {
+      response = http.post("/v1/refunds", form, key);
+    } catch (StripeHttp.TransportException e) {
+      return new RefundOutcome.Unknown("no answer from Stripe for the refund of " + intentId + " (" + e.getMessage() + ")");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return new RefundOutcome.Unknown("interrupted while refunding " + intentId);
+    }
+    if (response.ok()) {
+      JsonNode refund = Json.parse(response.body()).orElse(null);
+      Optional<String> id = Json.text(refund, "id");
+      if (id.isEmpty()) {
+        return new RefundOutcome.Unknown("Stripe answered the refund of " + intentId + " with an unreadable body" + requestIdNote(response));
+      }
+      long refunded = refund.path("amount").asLong(0);
+      String cur = Json.text(refund, "currency").orElse(currency);
+      return new RefundOutcome.Refunded(id.get(), StripeCurrency.toLedger(refunded, cur), Json.text(refund, "status").orElse("pending"));
+    }
+    Optional<StripeError> error = StripeError.parse(response.body());
+    StripeErrorKind kind = StripeErrorKind.classify(response.status(), error.map(StripeError::type).orElse(null));
+    if (error.isEmpty() || kind.isTransient()) {
+      return new RefundOutcome.Unknown("Stripe answered HTTP " + response.status() + error.map(e -> " " + e.label()).orElse("")
+          + " to the refund of " + intentId + " after " + attempts(response) + requestIdNote(response));
+    }
+    StripeError e = error.get();
+    if (e.code().filter("charge_already_refunded"::equals).isPresent()) {
+      return new RefundOutcome.AlreadyRefunded(intentId);
+    }
+    if (kind == StripeErrorKind.AUTHENTICATION || kind == StripeErrorKind.PERMISSION) {
+      throw configurationError(response);
+    }
+    if (kind == StripeErrorKind.IDEMPOTENCY) {
+      throw new StripeIdempotencyException("Stripe refused refund key reuse with different parameters" + requestIdNote(response),
+          response.status(), e.type(), e.code().orElse(null), response.requestId().orElse(null));
+    }
+    throw requestError("Stripe refused the refund of " + intentId, response, e);
+  }
+
+  // ---- HTTP helpers ----
+
+  /** A POST whose transport failure or transient answer is an exception (operator calls). */
+  private StripeHttp.Response write(String path, Map<String, String> form, String key, String what) {
+    StripeHttp.Response response;
+    try {
+      response = http.post(path, form, key);
+    } catch (StripeHttp.TransportException e) {
+      throw new StripeException("could not " + what + " (" + e.getMessage() + "); call again later", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new StripeException("interrupted while trying to " + what, e);
+    }
     if (response.status() == 401 || response.status() == 403) {
       throw configurationError(response);
     }
+    return response;
+  }
+
+  /** The error of a failed write; throws for answers that are not a Stripe error or are transient. */
+  private static StripeError failure(StripeHttp.Response response, String what) {
     Optional<StripeError> error = StripeError.parse(response.body());
-    if (response.status() == 429) {
-      return new ChargeOutcome.Unknown("Stripe is throttling requests (HTTP 429)" + rid + "; retry later");
+    StripeErrorKind kind = StripeErrorKind.classify(response.status(), error.map(StripeError::type).orElse(null));
+    if (error.isEmpty() || kind.isTransient()) {
+      throw new StripeException("could not " + what + ": HTTP " + response.status() + error.map(e -> " " + e.label()).orElse("")
+          + " after " + attempts(response) + requestIdNote(response) + "; call again later", response.status(),
+          error.map(StripeError::type).orElse(null), error.flatMap(StripeError::code).orElse(null), response.requestId().orElse(null));
     }
-    // 5xx, 409 (the same key is in flight), or a body that is not Stripe's: we cannot know.
-    if (response.status() >= 500 || response.status() == 409 || error.isEmpty()) {
-      return new ChargeOutcome.Unknown("Stripe answered HTTP " + response.status()
-          + error.map(e -> " " + e.label() + e.message().map(m -> ": " + m).orElse("")).orElse("")
-          + rid + "; the charge may have gone through");
-    }
-    StripeError e = error.get();
-    if ("card_error".equals(e.type())) {
-      return Outcomes.fromCardError(e);
-    }
-    if ("idempotency_error".equals(e.type())) {
-      // Not a decline: the first request under this key may have charged. Throwing keeps the
-      // engine's round open (it treats a throw as Unknown), so no new key can charge again.
-      throw new StripeIdempotencyException("Stripe refused idempotency key reuse with different parameters" + rid
-          + ": " + e.message().orElse("(no message)"), response.status(), e.type(), e.code().orElse(null),
-          response.requestId().orElse(null));
-    }
-    // Any other 4xx (amount_too_small, resource_missing, ...): Stripe validated and refused, and
-    // saves no result for the key, so nothing was charged. The card rail failed for this round.
-    log.warn("Stripe refused the charge: HTTP {} {}{}", response.status(), e.label(), rid);
-    return new ChargeOutcome.Declined(e.code().orElse(e.type()), e.message().orElse("Stripe refused the charge (" + e.label() + ")"));
+    return error.get();
+  }
+
+  private static StripeRequestException requestError(String what, StripeHttp.Response response, StripeError e) {
+    String developer = e.message().map(StripeException::scrub).map(m -> ": " + m).orElse("");
+    return new StripeRequestException(what + " (HTTP " + response.status() + " " + e.label()
+        + e.param().map(p -> ", param " + p).orElse("") + ")" + developer + requestIdNote(response),
+        response.status(), e.type(), e.code().orElse(null), e.param().orElse(null), response.requestId().orElse(null));
+  }
+
+  private static String attempts(StripeHttp.Response response) {
+    return response.attempts() + (response.attempts() == 1 ? " attempt" : " attempts");
+  }
+
+  private static String requestIdNote(StripeHttp.Response response) {
+    return response.requestId().map(id -> " (request " + id + ")").orElse("");
   }
 
   /** A GET that must succeed: the JSON object, or empty on 404 (Stripe does not know it). */
@@ -200,24 +477,24 @@ public final class StripeGateway implements PaymentGateway {
     StripeHttp.Response response;
     try {
       response = http.get(pathAndQuery);
-    } catch (IOException e) {
-      throw new StripeException("could not read " + what + " from Stripe (" + e.getClass().getSimpleName() + ")", e);
+    } catch (StripeHttp.TransportException e) {
+      throw new StripeException("could not read " + what + " from Stripe (" + e.getMessage() + ")", e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new StripeException("interrupted while reading " + what + " from Stripe", e);
     }
-    String rid = response.requestId().map(id -> " (request " + id + ")").orElse("");
+    String rid = requestIdNote(response);
     if (response.status() == 401 || response.status() == 403) {
       throw configurationError(response);
     }
     Optional<StripeError> error = response.ok() ? Optional.empty() : StripeError.parse(response.body());
     if (response.status() == 404 && error.isPresent()) {
-      log.warn("Stripe does not know {}{}: treating as no saved payment method", what, rid);
+      log.warn("Stripe does not know {}{}", what, rid);
       return Optional.empty();
     }
     if (!response.ok()) {
       throw new StripeException("could not read " + what + ": HTTP " + response.status()
-          + error.map(e -> " " + e.label() + e.message().map(m -> ": " + m).orElse("")).orElse("") + rid,
+          + error.map(e -> " " + e.label() + e.message().map(m -> ": " + StripeException.scrub(m)).orElse("")).orElse("") + rid,
           response.status(), error.map(StripeError::type).orElse(null), error.flatMap(StripeError::code).orElse(null),
           response.requestId().orElse(null));
     }
@@ -234,9 +511,22 @@ public final class StripeGateway implements PaymentGateway {
     Optional<StripeError> error = StripeError.parse(response.body());
     String why = response.status() == 401 ? "Stripe refused the API key (HTTP 401): check that it is a valid secret key for this account"
         : "the API key lacks a permission this call needs (HTTP 403): use a secret key or grant the restricted key access";
-    return new StripeConfigurationException(why + response.requestId().map(id -> " (request " + id + ")").orElse(""),
+    return new StripeConfigurationException(why + requestIdNote(response),
         response.status(), error.map(StripeError::type).orElse(null), error.flatMap(StripeError::code).orElse(null),
         response.requestId().orElse(null));
+  }
+
+  private static String idempotencyKey(String key) {
+    if (key == null || !VISIBLE_ASCII.matcher(key).matches() || key.length() > 255) {
+      throw new InvalidInputException("idempotency key must be 1 to 255 visible ASCII characters");
+    }
+    return key;
+  }
+
+  private static void metadataValue(String value, String what) {
+    if (value == null || value.isEmpty() || value.length() > 500) {
+      throw new InvalidInputException(what + " must be 1 to 500 characters (a Stripe metadata value)");
+    }
   }
 
   private static void stripeId(String value, String what) {
@@ -260,6 +550,7 @@ public final class StripeGateway implements PaymentGateway {
     private HttpClient httpClient;
     private Sleeper sleeper = d -> TimeUnit.NANOSECONDS.sleep(d.toNanos());
     private int maxRateLimitRetries = 3;
+    private int maxNetworkRetries = 2;
     private Duration initialBackoff = Duration.ofMillis(500);
     private Duration maxBackoff = Duration.ofSeconds(8);
 
@@ -310,7 +601,7 @@ public final class StripeGateway implements PaymentGateway {
       return this;
     }
 
-    /** How to wait between throttled retries (default: sleep the thread). */
+    /** How to wait between retries (default: sleep the thread). */
     public Builder sleeper(Sleeper sleeper) {
       this.sleeper = Objects.requireNonNull(sleeper, "sleeper");
       return this;
@@ -322,6 +613,19 @@ public final class StripeGateway implements PaymentGateway {
         throw new InvalidInputException("max rate-limit retries must be 0 to 10, got " + retries);
       }
       this.maxRateLimitRetries = retries;
+      return this;
+    }
+
+    /**
+     * Retries inside a call, under the same idempotency key, after a connection failure, a 409
+     * ({@code idempotency_key_in_use}) or a 5xx, unless Stripe says {@code Stripe-Should-Retry:
+     * false} (default 2, as stripe-java; 0 disables). Each waits 0.5–5 s with jitter.
+     */
+    public Builder maxNetworkRetries(int retries) {
+      if (retries < 0 || retries > 5) {
+        throw new InvalidInputException("max network retries must be 0 to 5, got " + retries);
+      }
+      this.maxNetworkRetries = retries;
       return this;
     }
 
@@ -350,8 +654,10 @@ public final class StripeGateway implements PaymentGateway {
       String path = baseUri.getRawPath() == null ? "" : baseUri.getRawPath();
       URI base = path.endsWith("/") ? baseUri : URI.create(baseUri.toString() + "/");
       // java.util.Random is thread-safe, and jitter needs no better randomness.
-      Backoff backoff = new Backoff(maxRateLimitRetries, initialBackoff, maxBackoff, new Random());
-      return new StripeGateway(new StripeHttp(client, base, apiKey, API_VERSION, requestTimeout, backoff, sleeper), base);
+      Random random = new Random();
+      Backoff rateLimit = new Backoff(maxRateLimitRetries, initialBackoff, maxBackoff, random);
+      Backoff network = new Backoff(maxNetworkRetries, NETWORK_BACKOFF_MIN, NETWORK_BACKOFF_MAX, random);
+      return new StripeGateway(new StripeHttp(client, base, apiKey, API_VERSION, requestTimeout, rateLimit, network, sleeper), base);
     }
 
     @Override

@@ -3,8 +3,10 @@ package dev.caravel.billing.stripe;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
@@ -14,19 +16,60 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One place that talks HTTP to Stripe: the auth, version and idempotency headers, and the
- * retry loop. Throttling (429) is retried for every call, since a throttled request was never
- * executed; a GET is also retried on 5xx and transport errors, since reading twice is harmless.
- * A POST's 5xx or transport error goes back to the caller, which decides (a charge answers
- * Unknown and the engine retries later with the same idempotency key).
+ * in-call retries, which follow stripe-java's rules. Every POST carries an Idempotency-Key and
+ * every retry resends the very same request under it, so a retry can never charge twice:
+ *
+ * <ul>
+ *   <li>{@code Stripe-Should-Retry: true} → retry; {@code false} → do not (Stripe says it would
+ *       be a no-op, e.g. a saved 500 that would only be replayed);
+ *   <li>otherwise a 409 ({@code idempotency_key_in_use}) or a 5xx → retry;
+ *   <li>a connection failure (refused, reset, closed, connect timeout) → retry;
+ *   <li>a request timeout → retry for a GET; a POST gives up (its time budget is spent and it may
+ *       still be executing; the engine resumes it with the same key);
+ *   <li>a 429 (rate limit, {@code lock_timeout}) → retry on the rate-limit budget, honouring
+ *       {@code Retry-After}.
+ * </ul>
+ *
+ * Network retries wait 0.5–5 s with jitter (stripe-java's backoff), at most
+ * {@code maxNetworkRetries} times; the caller sees the last answer, or the last transport error.
  */
 final class StripeHttp {
   private static final Logger log = LoggerFactory.getLogger(StripeHttp.class);
   private static final String USER_AGENT = "caravel-billing-stripe/0.1";
 
-  /** What Stripe answered. {@code replayed}: Stripe served a saved idempotent response. */
-  record Response(int status, String body, Optional<String> requestId, boolean replayed, Optional<Duration> retryAfter) {
+  /**
+   * What Stripe answered. {@code replayed}: Stripe served a saved idempotent response.
+   * {@code attempts}: how many times the request was sent.
+   */
+  record Response(int status, String body, Optional<String> requestId, boolean replayed, Optional<Duration> retryAfter,
+      Optional<Boolean> shouldRetry, int attempts) {
     boolean ok() {
       return status >= 200 && status < 300;
+    }
+  }
+
+  /** The request never got an answer, after {@code attempts} tries. */
+  static final class TransportException extends IOException {
+    private final int attempts;
+    private final boolean timedOut;
+
+    TransportException(IOException cause, int attempts) {
+      super(cause.getClass().getSimpleName() + " after " + attempts + (attempts == 1 ? " attempt" : " attempts"), cause);
+      this.attempts = attempts;
+      this.timedOut = cause instanceof HttpTimeoutException && !(cause instanceof HttpConnectTimeoutException);
+    }
+
+    int attempts() {
+      return attempts;
+    }
+
+    /** The request was sent and not answered in time (it may be executing). */
+    boolean timedOut() {
+      return timedOut;
+    }
+
+    String causeName() {
+      return getCause().getClass().getSimpleName();
     }
   }
 
@@ -35,25 +78,27 @@ final class StripeHttp {
   private final String apiKey;
   private final String apiVersion;
   private final Duration requestTimeout;
-  private final Backoff backoff;
+  private final Backoff rateLimit;
+  private final Backoff network;
   private final StripeGateway.Sleeper sleeper;
 
   StripeHttp(HttpClient client, URI baseUri, String apiKey, String apiVersion, Duration requestTimeout,
-      Backoff backoff, StripeGateway.Sleeper sleeper) {
+      Backoff rateLimit, Backoff network, StripeGateway.Sleeper sleeper) {
     this.client = client;
     this.baseUri = baseUri;
     this.apiKey = apiKey;
     this.apiVersion = apiVersion;
     this.requestTimeout = requestTimeout;
-    this.backoff = backoff;
+    this.rateLimit = rateLimit;
+    this.network = network;
     this.sleeper = sleeper;
   }
 
-  Response get(String pathAndQuery) throws IOException, InterruptedException {
+  Response get(String pathAndQuery) throws TransportException, InterruptedException {
     return send(request(pathAndQuery).GET().build(), true);
   }
 
-  Response post(String path, Map<String, String> form, String idempotencyKey) throws IOException, InterruptedException {
+  Response post(String path, Map<String, String> form, String idempotencyKey) throws TransportException, InterruptedException {
     HttpRequest request = request(path)
         .header("Content-Type", "application/x-www-form-urlencoded")
         .header("Idempotency-Key", idempotencyKey)
@@ -72,9 +117,11 @@ final class StripeHttp {
         .header("User-Agent", USER_AGENT);
   }
 
-  private Response send(HttpRequest request, boolean idempotentRead) throws IOException, InterruptedException {
+  private Response send(HttpRequest request, boolean read) throws TransportException, InterruptedException {
     String what = request.method() + " " + request.uri().getPath();
-    for (int retry = 0; ; retry++) {
+    int rateLimitRetries = 0;
+    int networkRetries = 0;
+    for (int attempt = 1; ; attempt++) {
       Response response;
       try {
         HttpResponse<String> raw = client.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
@@ -83,32 +130,51 @@ final class StripeHttp {
             raw.body(),
             raw.headers().firstValue("Request-Id"),
             raw.headers().firstValue("Idempotent-Replayed").map("true"::equalsIgnoreCase).orElse(false),
-            raw.headers().firstValue("Retry-After").flatMap(StripeHttp::seconds));
+            raw.headers().firstValue("Retry-After").flatMap(StripeHttp::seconds),
+            raw.headers().firstValue("Stripe-Should-Retry").map(String::trim).filter(v -> v.equals("true") || v.equals("false"))
+                .map(Boolean::valueOf),
+            attempt);
       } catch (IOException e) {
-        Optional<Duration> wait = idempotentRead ? backoff.delay(retry, Optional.empty()) : Optional.empty();
+        boolean requestTimeout = e instanceof HttpTimeoutException && !(e instanceof HttpConnectTimeoutException);
+        Optional<Duration> wait = requestTimeout && !read ? Optional.empty() : network.networkDelay(networkRetries++);
         if (wait.isEmpty()) {
-          throw e;
+          throw new TransportException(e, attempt);
         }
         log.warn("{} failed ({}), retrying in {} ms", what, e.getClass().getSimpleName(), wait.get().toMillis());
         sleeper.sleep(wait.get());
         continue;
       }
-      boolean retryable = response.status() == 429 || (idempotentRead && response.status() >= 500);
-      if (!retryable) {
-        log.debug("{} -> {} (request {}{})", what, response.status(), response.requestId().orElse("-"),
-            response.replayed() ? ", replayed" : "");
+      Optional<Duration> wait = retryWait(response, rateLimitRetries, networkRetries);
+      if (wait.isEmpty()) {
+        if (!response.ok() && attempt > 1) {
+          log.warn("{} -> {} after {} attempts (request {})", what, response.status(), attempt, response.requestId().orElse("-"));
+        } else {
+          log.debug("{} -> {} (request {}{})", what, response.status(), response.requestId().orElse("-"),
+              response.replayed() ? ", replayed" : "");
+        }
         return response;
       }
-      Optional<Duration> wait = backoff.delay(retry, response.status() == 429 ? response.retryAfter() : Optional.empty());
-      if (wait.isEmpty()) {
-        log.warn("{} -> {} after {} retries, giving up (request {})", what, response.status(), retry,
-            response.requestId().orElse("-"));
-        return response;
+      if (response.status() == 429) {
+        rateLimitRetries++;
+      } else {
+        networkRetries++;
       }
       log.info("{} -> {}, retrying in {} ms (request {})", what, response.status(), wait.get().toMillis(),
           response.requestId().orElse("-"));
       sleeper.sleep(wait.get());
     }
+  }
+
+  /** How long to wait before sending again, or empty to hand this answer to the caller. */
+  private Optional<Duration> retryWait(Response response, int rateLimitRetries, int networkRetries) {
+    if (response.ok() || response.shouldRetry().filter(r -> !r).isPresent()) {
+      return Optional.empty();
+    }
+    if (response.status() == 429) {
+      return rateLimit.delay(rateLimitRetries, response.retryAfter());
+    }
+    boolean retry = response.shouldRetry().orElse(response.status() == 409 || response.status() >= 500);
+    return retry ? network.networkDelay(networkRetries) : Optional.empty();
   }
 
   // Retry-After in delta-seconds; an HTTP-date or junk falls back to our own backoff.

@@ -83,10 +83,16 @@ public final class StripeWebhookVerifier {
     if (!matched) {
       throw new StripeWebhookException("no v1 signature in Stripe-Signature matches the payload");
     }
-    long skew = Math.abs(clock.instant().getEpochSecond() - header.seconds());
-    if (skew > tolerance.getSeconds()) {
-      throw new StripeWebhookException("webhook timestamp is " + skew + " s away from now, beyond the tolerance of "
-          + tolerance.getSeconds() + " s");
+    // The past is bounded against replays (as stripe-java does). A timestamp ahead of our clock
+    // is clock skew between Stripe and this host, accepted within the same tolerance.
+    long age = clock.instant().getEpochSecond() - header.seconds();
+    if (age > tolerance.getSeconds()) {
+      throw new StripeWebhookException("webhook timestamp is " + age + " s old, beyond the tolerance of "
+          + tolerance.getSeconds() + " s (a replay, or a delivery held too long)");
+    }
+    if (-age > tolerance.getSeconds()) {
+      throw new StripeWebhookException("webhook timestamp is " + (-age) + " s ahead of this host's clock, beyond the tolerance of "
+          + tolerance.getSeconds() + " s (is the host's clock right?)");
     }
     return parseEvent(new String(payload, StandardCharsets.UTF_8));
   }
@@ -106,25 +112,60 @@ public final class StripeWebhookVerifier {
     JsonNode event = Json.parse(body).orElseThrow(() -> new StripeWebhookException("webhook body is not a JSON object"));
     String id = Json.text(event, "id").orElseThrow(() -> new StripeWebhookException("webhook event has no id"));
     String type = Json.text(event, "type").orElseThrow(() -> new StripeWebhookException("webhook event " + id + " has no type"));
+    Optional<String> apiVersion = Json.text(event, "api_version");
+    boolean livemode = event.path("livemode").asBoolean(false);
+    JsonNode object = event.path("data").path("object");
+    if (type.equals("charge.refunded")) {
+      String chargeId = objectId(object, "charge", id, type);
+      String currency = Json.text(object, "currency").orElse("");
+      return new StripeEvent.ChargeRefunded(id, apiVersion, chargeId, Json.id(object, "payment_intent"),
+          Json.text(object.path("metadata"), "invoice_id"), ledger(amount(object, "amount", id), currency),
+          ledger(amount(object, "amount_refunded", id), currency), currency, livemode);
+    }
+    if (type.equals("charge.dispute.created")) {
+      String disputeId = objectId(object, "dispute", id, type);
+      String currency = Json.text(object, "currency").orElse("");
+      String chargeId = Json.id(object, "charge").orElseThrow(() -> new StripeWebhookException("event " + id + ": dispute names no charge"));
+      return new StripeEvent.DisputeCreated(id, apiVersion, disputeId, chargeId, Json.id(object, "payment_intent"),
+          ledger(amount(object, "amount", id), currency), currency, Json.text(object, "reason").orElse("general"), livemode);
+    }
     Optional<StripeEvent.IntentStatus> status = StripeEvent.IntentStatus.ofEventType(type);
     if (status.isEmpty()) {
-      return new StripeEvent.Other(id, type);
+      return new StripeEvent.Other(id, type, apiVersion);
     }
-    JsonNode intent = event.path("data").path("object");
-    String intentId = Json.text(intent, "id")
-        .filter(x -> "payment_intent".equals(Json.text(intent, "object").orElse("payment_intent")))
-        .orElseThrow(() -> new StripeWebhookException("event " + id + " (" + type + ") carries no PaymentIntent"));
-    JsonNode amount = intent.get("amount");
-    if (amount == null || !amount.canConvertToLong()) {
-      throw new StripeWebhookException("event " + id + ": PaymentIntent " + intentId + " has no integer amount");
-    }
+    String intentId = objectId(object, "payment_intent", id, type);
+    String currency = Json.text(object, "currency").orElse("");
     return new StripeEvent.PaymentIntentEvent(
-        id, type, status.get(), intentId,
-        Json.text(intent.path("metadata"), "invoice_id"),
-        amount.asLong(),
-        Json.text(intent, "currency").orElse(""),
-        event.path("livemode").asBoolean(false),
-        Outcomes.fromIntent(intent));
+        id, type, apiVersion, status.get(), intentId,
+        Json.text(object.path("metadata"), "invoice_id"),
+        Json.text(object.path("metadata"), "round"),
+        ledger(amount(object, "amount", id), currency),
+        currency,
+        livemode,
+        Outcomes.fromIntent(object));
+  }
+
+  private static String objectId(JsonNode object, String kind, String eventId, String type) {
+    return Json.text(object, "id")
+        .filter(x -> kind.equals(Json.text(object, "object").orElse(kind)))
+        .orElseThrow(() -> new StripeWebhookException("event " + eventId + " (" + type + ") carries no " + kind));
+  }
+
+  private static long amount(JsonNode object, String field, String eventId) {
+    JsonNode amount = object.get(field);
+    if (amount == null || !amount.canConvertToLong()) {
+      throw new StripeWebhookException("event " + eventId + ": " + field + " is not an integer");
+    }
+    return amount.asLong();
+  }
+
+  // Stripe's units back to the ledger's (ISK ÷100, MGA ×100); an unknown currency is left as sent.
+  private static long ledger(long stripeAmount, String currency) {
+    try {
+      return StripeCurrency.toLedger(stripeAmount, currency);
+    } catch (InvalidInputException e) {
+      return stripeAmount;
+    }
   }
 
   @Override

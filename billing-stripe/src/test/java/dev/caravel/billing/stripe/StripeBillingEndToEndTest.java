@@ -176,4 +176,33 @@ class StripeBillingEndToEndTest {
     assertThat(billing.settle(paid.invoiceId().orElseThrow(), PaymentMethod.STRIPE, paid.intentId())).isTrue();
     assertThat(repository.findInvoice(invoice.id()).orElseThrow().payment().orElseThrow().reference()).isEqualTo(intent);
   }
+
+  @Test
+  void ourFaultsNeverReachTheTenantsDmAndSpendNoDunningStep() {
+    Invoice invoice = billing.generateInvoice(TENANT).orElseThrow();
+    stripe.nextCharges(new FakeStripe.Forbidden());
+    assertThat(billing.collect(invoice.id())).isInstanceOf(PaymentResult.Unknown.class);
+
+    clock.advance(Duration.ofMinutes(10));
+    stripe.nextCharges(new FakeStripe.Fails(400, "invalid_request_error", "parameter_unknown",
+        "Received unknown parameter: payment_method_configuration (see https://stripe.com/docs/api/payment_intents/create)"));
+    assertThat(billing.collectDue()).singleElement().isInstanceOf(PaymentResult.Unknown.class);
+
+    assertThat(dms).as("no Declined, so no DM blaming the card").isEmpty();
+    // Fixed on our side, the same round (same key) goes through.
+    clock.advance(Duration.ofMinutes(10));
+    assertThat(billing.collectDue()).singleElement().isInstanceOf(PaymentResult.Paid.class);
+    assertThat(stripe.chargeRequests()).extracting(r -> r.header("Idempotency-Key")).containsOnly("caravel-" + invoice.id() + "-round-1");
+    assertThat(stripe.charges()).isEqualTo(1);
+  }
+
+  @Test
+  void transientErrorsAreRetriedInsideTheCallNotTenMinutesLater() {
+    Invoice invoice = billing.generateInvoice(TENANT).orElseThrow();
+    stripe.nextCharges(new FakeStripe.ServerError(true), new FakeStripe.KeyInUse());
+
+    assertThat(billing.collect(invoice.id())).isInstanceOf(PaymentResult.Paid.class);
+    assertThat(stripe.chargeRequests()).hasSize(3);
+    assertThat(stripe.charges()).isEqualTo(1);
+  }
 }

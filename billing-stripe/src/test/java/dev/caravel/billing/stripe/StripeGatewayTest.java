@@ -81,6 +81,19 @@ class StripeGatewayTest {
     }
 
     @Test
+    void prefersTheDefaultPaymentMethodThenTheDefaultSourceThenTheNewestCard() {
+      stripe.customerWithSource("cus_All", "pm_Default", "card_Source", "pm_Newest", "pm_Older")
+          .customerWithSource("cus_Source", null, "card_Source", "pm_Newest", "pm_Older")
+          .customerWithSource("cus_BankSource", null, "ba_Bank", "pm_Newest");
+      assertThat(gateway().savedPaymentMethod("cus_All")).contains("pm_Default");
+      assertThat(gateway().savedPaymentMethod("cus_Source")).contains("card_Source");
+      assertThat(gateway().savedPaymentMethod("cus_BankSource")).as("a bank account is not a card").contains("pm_Newest");
+      // The default source is a card the strict fake lets us charge.
+      assertThat(gateway().charge(new ChargeRequest("cus_Source", "card_Source", 2_500, "usd", "inv_1", "k1")))
+          .isInstanceOf(ChargeOutcome.Paid.class);
+    }
+
+    @Test
     void isEmptyWithoutAnyMethod() {
       assertThat(gateway().savedPaymentMethod("cus_Nothing")).isEmpty();
     }
@@ -209,23 +222,21 @@ class StripeGatewayTest {
       assertThat(outcome).isInstanceOf(ChargeOutcome.NeedsCustomer.class);
       ChargeOutcome.NeedsCustomer needs = (ChargeOutcome.NeedsCustomer) outcome;
       assertThat(needs.reference()).startsWith("pi_");
-      assertThat(needs.message()).contains("requires authentication");
+      assertThat(needs.message()).isEqualTo(Outcomes.NEEDS_AUTHENTICATION);
       assertThat(stripe.charges()).isZero();
     }
 
     @Test
-    void a500ThenSuccessWithTheSameKeyChargesOnce() {
+    void a500IsRetriedInsideTheCallUnderTheSameKeyAndChargesOnce() {
       stripe.nextCharges(new FakeStripe.ServerError());
-      StripeGateway gateway = gateway();
 
-      ChargeOutcome first = gateway.charge(request("inv_42-round-1"));
-      assertThat(first).isInstanceOf(ChargeOutcome.Unknown.class);
-      assertThat(((ChargeOutcome.Unknown) first).message()).contains("500").contains("req_");
+      assertThat(gateway().charge(request("inv_42-round-1"))).isInstanceOf(ChargeOutcome.Paid.class);
 
-      assertThat(gateway.charge(request("inv_42-round-1"))).isInstanceOf(ChargeOutcome.Paid.class);
       assertThat(stripe.charges()).isEqualTo(1);
       assertThat(stripe.chargeRequests()).extracting(s -> s.header("Idempotency-Key"))
           .containsExactly("inv_42-round-1", "inv_42-round-1");
+      assertThat(stripe.chargeRequests().get(1).params()).isEqualTo(stripe.chargeRequests().get(0).params());
+      assertThat(slept).singleElement().satisfies(d -> assertThat(d).isBetween(Duration.ofMillis(500), Duration.ofSeconds(5)));
     }
 
     @Test
@@ -295,11 +306,21 @@ class StripeGatewayTest {
     }
 
     @Test
-    void aKeyStillInFlightIsUnknown() {
+    void aKeyStillInFlightIsRetriedInsideTheCall() {
       stripe.nextCharges(new FakeStripe.KeyInUse());
+      assertThat(gateway().charge(request("k1"))).isInstanceOf(ChargeOutcome.Paid.class);
+      assertThat(stripe.chargeRequests()).hasSize(2);
+      assertThat(slept).hasSize(1);
+    }
+
+    @Test
+    void aKeyInFlightThroughEveryRetryIsUnknown() {
+      stripe.nextCharges(new FakeStripe.KeyInUse(), new FakeStripe.KeyInUse(), new FakeStripe.KeyInUse());
       ChargeOutcome outcome = gateway().charge(request("k1"));
       assertThat(outcome).isInstanceOf(ChargeOutcome.Unknown.class);
-      assertThat(((ChargeOutcome.Unknown) outcome).message()).contains("409").contains("idempotency_key_in_use");
+      assertThat(((ChargeOutcome.Unknown) outcome).message()).contains("409").contains("idempotency_key_in_use").contains("3 attempts");
+      assertThat(slept).hasSize(2);
+      assertThat(stripe.intentsCreated()).isZero();
     }
 
     @Test
@@ -316,13 +337,23 @@ class StripeGatewayTest {
     }
 
     @Test
-    void aDroppedConnectionIsUnknown() {
+    void aDroppedConnectionIsRetriedInsideTheCallAndReplaysTheCharge() {
       stripe.nextCharges(new FakeStripe.DropConnection());
-      StripeGateway gateway = gateway();
 
-      assertThat(gateway.charge(request("k1"))).isInstanceOf(ChargeOutcome.Unknown.class);
-      assertThat(gateway.charge(request("k1"))).isInstanceOf(ChargeOutcome.Paid.class);
+      assertThat(gateway().charge(request("k1"))).isInstanceOf(ChargeOutcome.Paid.class);
+
       assertThat(stripe.charges()).isEqualTo(1);
+      assertThat(stripe.replays()).as("Stripe had charged; the retry got the saved answer").isEqualTo(1);
+      assertThat(slept).hasSize(1);
+    }
+
+    @Test
+    void aDroppedConnectionOnEveryAttemptIsUnknown() {
+      stripe.nextCharges(new FakeStripe.DropConnection(), new FakeStripe.DropConnection(), new FakeStripe.DropConnection());
+      ChargeOutcome outcome = gateway().charge(request("k1"));
+      assertThat(outcome).isInstanceOf(ChargeOutcome.Unknown.class);
+      assertThat(((ChargeOutcome.Unknown) outcome).message()).contains("3 attempts");
+      assertThat(stripe.charges()).as("the first attempt charged; the replays did not charge again").isEqualTo(1);
     }
 
     @Test
@@ -334,6 +365,7 @@ class StripeGatewayTest {
       StripeGateway nowhere = gatewayBuilder().baseUri(URI.create("http://127.0.0.1:" + port)).build();
 
       assertThat(nowhere.charge(request("k1"))).isInstanceOf(ChargeOutcome.Unknown.class);
+      assertThat(slept).as("connection refused is retried, bounded").hasSize(2);
       assertThatThrownBy(() -> nowhere.savedPaymentMethod("cus_Default")).isInstanceOf(StripeException.class)
           .hasMessageContaining("could not read");
     }
@@ -357,13 +389,40 @@ class StripeGatewayTest {
     }
 
     @Test
-    void aRequestStripeRefusesIsDeclinedWithItsCodeAndChargesNothing() {
+    void aRequestStripeRefusesAsInvalidIsOurFaultNeverADecline() {
       ChargeRequest stranger = new ChargeRequest("cus_Default", "pm_SomeoneElses", 2_500, "usd", "inv_42", "k1");
-      ChargeRequest tiny = new ChargeRequest("cus_Default", "pm_Default", 49, "usd", "inv_43", "k2");
 
-      assertThat(gateway().charge(stranger)).isEqualTo(new ChargeOutcome.Declined("resource_missing", "No such PaymentMethod: 'pm_SomeoneElses'"));
-      assertThat(gateway().charge(tiny)).isEqualTo(new ChargeOutcome.Declined("amount_too_small", "Amount must be at least $0.50 usd"));
+      assertThatThrownBy(() -> gateway().charge(stranger))
+          .isInstanceOfSatisfying(StripeRequestException.class, e -> {
+            assertThat(e.kind()).isEqualTo(StripeErrorKind.INVALID_REQUEST);
+            assertThat(e.kind().isOperatorFault()).isTrue();
+            assertThat(e.code()).contains("resource_missing");
+            assertThat(e.param()).contains("payment_method");
+            assertThat(e.httpStatus()).isEqualTo(400);
+            assertThat(e.getMessage()).contains("inv_42").contains("invalid_request_error/resource_missing");
+          });
       assertThat(stripe.intentsCreated()).isZero();
+      assertThat(stripe.chargeRequests()).as("a 400 is not retried").hasSize(1);
+    }
+
+    @Test
+    void everyInvalidRequestIsThrownNotDeclined() {
+      stripe.nextCharges(new FakeStripe.Fails(400, "invalid_request_error", "parameter_unknown",
+          "Received unknown parameter: payment_method_configuration. Did you mean payment_method_configuration_details?"));
+      assertThatThrownBy(() -> gateway().charge(request("k1"))).isInstanceOf(StripeRequestException.class)
+          .hasMessageContaining("parameter_unknown");
+      stripe.nextCharges(new FakeStripe.Fails(404, "invalid_request_error", "resource_missing", "No such customer: 'cus_Default'"));
+      assertThatThrownBy(() -> gateway().charge(request("k2"))).isInstanceOf(StripeRequestException.class);
+    }
+
+    @Test
+    void aPaymentMethodIsChargedAsTheRoundSaysWithTheRoundInMetadata() {
+      gateway().charge(new ChargeRequest("cus_Default", "pm_Default", 2_500, "usd", "inv_42", "caravel-inv_42-round-3"));
+      assertThat(stripe.chargeRequests().get(0).params()).containsEntry("metadata[round]", "3")
+          .containsEntry("metadata[invoice_id]", "inv_42")
+          .containsEntry("automatic_payment_methods[allow_redirects]", "never");
+      assertThat(StripeGateway.roundOf("caravel-inv-7-round-12")).contains(12);
+      assertThat(StripeGateway.roundOf("k1")).isEmpty();
     }
 
     @Test
@@ -402,6 +461,7 @@ class StripeGatewayTest {
             .isInstanceOf(StripeConfigurationException.class)
             .satisfies(e -> {
               assertThat(((StripeException) e).httpStatus()).isEqualTo(401);
+              assertThat(((StripeException) e).kind()).isEqualTo(StripeErrorKind.AUTHENTICATION);
               assertThat(e.getMessage()).contains("401").doesNotContain(WRONG_KEY).doesNotContain("9876")
                   .doesNotContain("sk_test").doesNotContain(FakeStripe.API_KEY);
               assertThat(e.toString()).doesNotContain(WRONG_KEY).doesNotContain("9876");
@@ -416,6 +476,7 @@ class StripeGatewayTest {
       assertThatThrownBy(() -> gateway().charge(request("k1")))
           .isInstanceOf(StripeConfigurationException.class)
           .hasMessageContaining("403")
+          .satisfies(e -> assertThat(((StripeException) e).kind()).isEqualTo(StripeErrorKind.PERMISSION))
           .satisfies(e -> assertThat(e.getMessage()).doesNotContain("rk_test"));
     }
 

@@ -43,9 +43,9 @@ class StripeWebhookVerifierTest {
 
   static String intentEvent(String type, String status, String lastPaymentError) {
     return """
-        {"id":"evt_1Fake","object":"event","type":"%s","livemode":false,"created":1700000000,
+        {"id":"evt_1Fake","object":"event","type":"%s","livemode":false,"created":1700000000,"api_version":"2024-06-20",
          "data":{"object":{"id":"pi_3Fake9","object":"payment_intent","amount":2500,"currency":"usd",
-           "status":"%s","metadata":{"invoice_id":"inv_42"},"last_payment_error":%s}}}"""
+           "status":"%s","metadata":{"invoice_id":"inv_42","round":"2"},"last_payment_error":%s}}}"""
         .formatted(type, status, lastPaymentError);
   }
 
@@ -60,8 +60,8 @@ class StripeWebhookVerifierTest {
     StripeEvent event = verifier.verify(payload, header(SECRET, NOW, payload));
 
     assertThat(event).isEqualTo(new StripeEvent.PaymentIntentEvent("evt_1Fake", "payment_intent.succeeded",
-        StripeEvent.IntentStatus.SUCCEEDED, "pi_3Fake9", Optional.of("inv_42"), 2500, "usd", false,
-        new ChargeOutcome.Paid("pi_3Fake9")));
+        Optional.of("2024-06-20"), StripeEvent.IntentStatus.SUCCEEDED, "pi_3Fake9", Optional.of("inv_42"), Optional.of("2"),
+        2500, "usd", false, new ChargeOutcome.Paid("pi_3Fake9")));
   }
 
   @Test
@@ -102,6 +102,20 @@ class StripeWebhookVerifierTest {
     assertThatThrownBy(() -> verifier.verify(payload, "t=" + (NOW - 1) + ",v1=" + sig)).isInstanceOf(StripeWebhookException.class);
     assertThatThrownBy(() -> verifier.verify(payload, "t=" + NOW + ",v1=" + flipped)).isInstanceOf(StripeWebhookException.class);
     assertThatThrownBy(() -> verifier.verify(payload, header("whsec_other", NOW, payload))).isInstanceOf(StripeWebhookException.class);
+  }
+
+  @Test
+  void acceptsAnEventStampedAheadOfTheHostsClockWithinTheTolerance() {
+    String payload = succeeded();
+    // Stripe's clock runs a little ahead of this host's: skew, not a replay.
+    assertThat(verifier.verify(payload, header(SECRET, NOW + 1, payload))).isInstanceOf(StripeEvent.PaymentIntentEvent.class);
+    assertThat(verifier.verify(payload, header(SECRET, NOW + 120, payload))).isInstanceOf(StripeEvent.PaymentIntentEvent.class);
+    assertThat(verifier.verify(payload, header(SECRET, NOW + 300, payload))).isInstanceOf(StripeEvent.PaymentIntentEvent.class);
+    assertThatThrownBy(() -> verifier.verify(payload, header(SECRET, NOW + 301, payload)))
+        .isInstanceOf(StripeWebhookException.class).hasMessageContaining("ahead of this host's clock");
+    // The past stays bounded.
+    assertThatThrownBy(() -> verifier.verify(payload, header(SECRET, NOW - 301, payload)))
+        .isInstanceOf(StripeWebhookException.class).hasMessageContaining("old");
   }
 
   @Test
@@ -158,7 +172,7 @@ class StripeWebhookVerifierTest {
     assertThat(outcomeOf(intentEvent("payment_intent.payment_failed", "requires_payment_method", declined)))
         .isEqualTo(new ChargeOutcome.Declined("insufficient_funds", "Your card has insufficient funds."));
     assertThat(outcomeOf(intentEvent("payment_intent.payment_failed", "requires_payment_method", auth)))
-        .isEqualTo(new ChargeOutcome.NeedsCustomer("pi_3Fake9", "This transaction requires authentication."));
+        .isEqualTo(new ChargeOutcome.NeedsCustomer("pi_3Fake9", Outcomes.NEEDS_AUTHENTICATION));
     assertThat(outcomeOf(intentEvent("payment_intent.processing", "processing", "null")))
         .isEqualTo(new ChargeOutcome.Pending("pi_3Fake9"));
     assertThat(outcomeOf(intentEvent("payment_intent.requires_action", "requires_action", "null")))
@@ -173,9 +187,46 @@ class StripeWebhookVerifierTest {
   @Test
   void otherEventsAreVerifiedButLeftAlone() {
     String payload = "{\"id\":\"evt_2\",\"object\":\"event\",\"type\":\"customer.updated\",\"data\":{\"object\":{\"id\":\"cus_1\"}}}";
-    assertThat(verify(payload)).isEqualTo(new StripeEvent.Other("evt_2", "customer.updated"));
+    assertThat(verify(payload)).isEqualTo(new StripeEvent.Other("evt_2", "customer.updated", Optional.empty()));
     String created = intentEvent("payment_intent.created", "requires_payment_method", "null");
-    assertThat(verify(created)).isEqualTo(new StripeEvent.Other("evt_1Fake", "payment_intent.created"));
+    assertThat(verify(created)).isEqualTo(new StripeEvent.Other("evt_1Fake", "payment_intent.created", Optional.of("2024-06-20")));
+  }
+
+  @Test
+  void readsTheFiveEventsTheEngineActsOnWithTheirIdAndApiVersion() {
+    String declined = "{\"type\":\"card_error\",\"code\":\"card_declined\",\"decline_code\":\"generic_decline\",\"message\":\"Your card was declined.\"}";
+    StripeEvent.PaymentIntentEvent ok = (StripeEvent.PaymentIntentEvent) verify(succeeded());
+    StripeEvent.PaymentIntentEvent failed = (StripeEvent.PaymentIntentEvent) verify(
+        intentEvent("payment_intent.payment_failed", "requires_payment_method", declined));
+    StripeEvent.PaymentIntentEvent canceled = (StripeEvent.PaymentIntentEvent) verify(
+        intentEvent("payment_intent.canceled", "canceled", "null"));
+    assertThat(ok.status()).isEqualTo(StripeEvent.IntentStatus.SUCCEEDED);
+    assertThat(failed.status()).isEqualTo(StripeEvent.IntentStatus.PAYMENT_FAILED);
+    assertThat(failed.outcome()).isEqualTo(new ChargeOutcome.Declined("generic_decline", "Your card was declined."));
+    assertThat(canceled.status()).isEqualTo(StripeEvent.IntentStatus.CANCELED);
+    for (StripeEvent.PaymentIntentEvent e : new StripeEvent.PaymentIntentEvent[] {ok, failed, canceled}) {
+      assertThat(e.eventId()).isEqualTo("evt_1Fake");
+      assertThat(e.apiVersion()).contains("2024-06-20");
+      assertThat(e.invoiceId()).contains("inv_42");
+      assertThat(e.round()).contains("2");
+    }
+
+    String refunded = """
+        {"id":"evt_R1","object":"event","type":"charge.refunded","api_version":"2024-06-20","livemode":true,
+         "data":{"object":{"id":"ch_3Fake1","object":"charge","amount":2500,"amount_refunded":1000,"currency":"usd",
+           "payment_intent":"pi_3Fake9","metadata":{"invoice_id":"inv_42"}}}}""";
+    assertThat(verify(refunded)).isEqualTo(new StripeEvent.ChargeRefunded("evt_R1", Optional.of("2024-06-20"), "ch_3Fake1",
+        Optional.of("pi_3Fake9"), Optional.of("inv_42"), 2500, 1000, "usd", true));
+
+    String dispute = """
+        {"id":"evt_D1","object":"event","type":"charge.dispute.created","api_version":"2024-06-20","livemode":false,
+         "data":{"object":{"id":"dp_1Fake","object":"dispute","amount":250000,"currency":"isk","charge":"ch_3Fake1",
+           "payment_intent":"pi_3Fake9","reason":"fraudulent","status":"needs_response"}}}""";
+    StripeEvent.DisputeCreated d = (StripeEvent.DisputeCreated) verify(dispute);
+    assertThat(d).isEqualTo(new StripeEvent.DisputeCreated("evt_D1", Optional.of("2024-06-20"), "dp_1Fake", "ch_3Fake1",
+        Optional.of("pi_3Fake9"), 2500, "isk", "fraudulent", false));
+    assertThat(d.type()).isEqualTo("charge.dispute.created");
+    assertThat(d.amount()).as("ISK comes back from Stripe's x100 to whole kronur").isEqualTo(2500);
   }
 
   @Test
