@@ -444,7 +444,13 @@ public final class Billing implements AutoCloseable {
     }
   }
 
-  /** Builds a {@link Billing}. Only the repository, the catalogue and the app URL are required. */
+  /**
+   * Builds a {@link Billing}. Only the repository, the catalogue and the app URL are required.
+   * Each setter checks its argument when called ({@link NullPointerException} for a null,
+   * {@link IllegalArgumentException} for a value out of range); {@link #build} checks how the
+   * settings fit together ({@link IllegalStateException}). These are programming mistakes, so
+   * they are the JDK's exceptions, not the library's.
+   */
   public static final class Builder {
     private Repository repository;
     private PlanCatalogue catalogue;
@@ -467,93 +473,147 @@ public final class Billing implements AutoCloseable {
 
     private Builder() {}
 
+    /** Where the ledger is kept. Required. @throws NullPointerException if null */
     public Builder repository(Repository repository) {
-      this.repository = repository;
+      this.repository = Objects.requireNonNull(repository, "repository");
       return this;
     }
 
+    /** The plans and their currency. Required. @throws NullPointerException if null */
     public Builder catalogue(PlanCatalogue catalogue) {
-      this.catalogue = catalogue;
+      this.catalogue = Objects.requireNonNull(catalogue, "catalogue");
       return this;
     }
 
-    /** Every "now" comes from this clock, truncated to whole seconds. Default: the system UTC clock. */
+    /**
+     * Every "now" comes from this clock, truncated to whole seconds. Default: the system UTC clock.
+     *
+     * @throws NullPointerException if null
+     */
     public Builder clock(Clock clock) {
-      this.clock = clock;
+      this.clock = Objects.requireNonNull(clock, "clock");
       return this;
     }
 
-    /** The saved-card rail (Stripe). Optional. */
+    /** The saved-card rail (Stripe). Optional. @throws NullPointerException if null */
     public Builder paymentGateway(PaymentGateway gateway) {
-      this.paymentGateway = gateway;
+      this.paymentGateway = Objects.requireNonNull(gateway, "paymentGateway");
       return this;
     }
 
-    /** The service's own wallet: it makes the invoices tenants pay and says when they settle. */
+    /**
+     * The service's own wallet: it makes the invoices tenants pay and says when they settle.
+     * Lightning needs it with {@link #walletConnector}, {@link #exchangeRates} and {@link #cipher}.
+     *
+     * @throws NullPointerException if null
+     */
     public Builder serviceWallet(LightningWallet wallet) {
-      this.serviceWallet = wallet;
+      this.serviceWallet = Objects.requireNonNull(wallet, "serviceWallet");
       return this;
     }
 
-    /** Opens tenants' wallets from their NWC URIs. */
+    /** Opens tenants' wallets from their NWC URIs. @throws NullPointerException if null */
     public Builder walletConnector(WalletConnector connector) {
-      this.walletConnector = connector;
+      this.walletConnector = Objects.requireNonNull(connector, "walletConnector");
       return this;
     }
 
+    /** Sends the DM asking a tenant to pay by hand. Optional. @throws NullPointerException if null */
     public Builder messenger(Messenger messenger) {
-      this.messenger = messenger;
+      this.messenger = Objects.requireNonNull(messenger, "messenger");
       return this;
     }
 
+    /** Fiat to msats for Lightning invoices. @throws NullPointerException if null */
     public Builder exchangeRates(ExchangeRates rates) {
-      this.exchangeRates = rates;
+      this.exchangeRates = Objects.requireNonNull(rates, "exchangeRates");
       return this;
     }
 
-    /** Seals tenants' NWC URIs at rest; required to store one. */
+    /** Seals tenants' NWC URIs at rest; required to store one. @throws NullPointerException if null */
     public Builder cipher(SecretCipher cipher) {
-      this.cipher = cipher;
+      this.cipher = Objects.requireNonNull(cipher, "cipher");
       return this;
     }
 
-    /** The host's base URL; the DM links to {@code {appUrl}/account?invoice={id}}. */
+    /**
+     * The host's base URL; the DM links to {@code {appUrl}/account?invoice={id}}. Required.
+     *
+     * @throws NullPointerException if null
+     * @throws IllegalArgumentException if blank or not an absolute http(s) URL
+     */
     public Builder appUrl(String appUrl) {
-      this.appUrl = appUrl;
+      Objects.requireNonNull(appUrl, "appUrl");
+      String trimmed = appUrl.strip();
+      if (!(trimmed.startsWith("https://") || trimmed.startsWith("http://")) || trimmed.endsWith("://")) {
+        throw new IllegalArgumentException("appUrl must be an absolute http(s) URL, got \"" + appUrl + "\"");
+      }
+      this.appUrl = trimmed.endsWith("/") ? trimmed.substring(0, trimmed.length() - 1) : trimmed;
       return this;
     }
 
-    /** Delays after the first attempt at which unpaid invoices are tried again (S11). Default 1, 3, 7 days. */
+    /**
+     * Delays after the first attempt at which unpaid invoices are tried again (S11). Default 1,
+     * 3, 7 days; empty: a single round.
+     *
+     * @throws NullPointerException if the list or a delay is null
+     * @throws IllegalArgumentException if a delay is not positive or the delays do not increase
+     */
     public Builder retrySchedule(List<Duration> delays) {
-      this.retrySchedule = List.copyOf(delays);
+      List<Duration> copy = List.copyOf(delays);
+      for (int i = 0; i < copy.size(); i++) {
+        positive(copy.get(i), "retry delay");
+        if (i > 0 && copy.get(i).compareTo(copy.get(i - 1)) <= 0) {
+          throw new IllegalArgumentException("retry delays must increase, got " + copy);
+        }
+      }
+      this.retrySchedule = copy;
       return this;
     }
 
-    /** How soon a round whose outcome was unknown is resumed. Default 10 minutes. */
+    /** How soon a round whose outcome was unknown is resumed. Default 10 minutes. @throws IllegalArgumentException if not positive */
     public Builder unknownRetryDelay(Duration delay) {
-      this.unknownRetryDelay = delay;
+      this.unknownRetryDelay = positive(delay, "unknownRetryDelay");
       return this;
     }
 
-    /** How long a payment round may hold an invoice before another instance may take over. Default 5 minutes. */
+    /**
+     * How long a payment round may hold an invoice before another instance may take over.
+     * Default 5 minutes; it must outlast the slowest rail call.
+     *
+     * @throws IllegalArgumentException if not positive
+     */
     public Builder leaseTtl(Duration ttl) {
-      this.leaseTtl = ttl;
+      this.leaseTtl = positive(ttl, "leaseTtl");
       return this;
     }
 
+    /** How often {@link #start started} polling runs a cycle. Default 1 hour. @throws IllegalArgumentException if not positive */
     public Builder pollInterval(Duration interval) {
-      this.pollInterval = interval;
+      this.pollInterval = positive(interval, "pollInterval");
       return this;
     }
 
-    /** Tenants (and due invoices) handled per batch. Default 500. */
+    /** Tenants (and due invoices) handled per batch. Default 500. @throws IllegalArgumentException if below 1 */
     public Builder pageSize(int pageSize) {
+      if (pageSize < 1) {
+        throw new IllegalArgumentException("pageSize must be at least 1, got " + pageSize);
+      }
       this.pageSize = pageSize;
       return this;
     }
 
-    /** Names this instance in payment leases (default: random). */
+    /**
+     * Names this instance in payment leases (default: random).
+     *
+     * @throws NullPointerException if null
+     * @throws IllegalArgumentException if blank
+     */
     public Builder instanceId(String instanceId) {
+      Objects.requireNonNull(instanceId, "instanceId");
+      if (instanceId.isBlank()) {
+        throw new IllegalArgumentException("instanceId must not be blank");
+      }
       this.instanceId = instanceId;
       return this;
     }
@@ -561,55 +621,53 @@ public final class Billing implements AutoCloseable {
     /**
      * Where new invoice ids come from (default: random UUIDs). Drawn only when an invoice is
      * made, in order, so a counter gives gapless numbers on one instance.
+     *
+     * @throws NullPointerException if null
      */
     public Builder invoiceIds(Supplier<String> ids) {
-      this.invoiceIds = ids;
+      this.invoiceIds = Objects.requireNonNull(ids, "invoiceIds");
       return this;
     }
 
+    /** Observes what the engine does (default: nothing). @throws NullPointerException if null */
     public Builder listener(BillingListener listener) {
-      this.listener = listener;
+      this.listener = Objects.requireNonNull(listener, "listener");
       return this;
     }
 
+    /**
+     * The engine.
+     *
+     * @throws IllegalStateException if the repository, the catalogue or the app URL is missing,
+     *     or Lightning is set up only in part (it needs serviceWallet, walletConnector,
+     *     exchangeRates and cipher together)
+     */
     public Billing build() {
-      Checks.notNull(repository, "repository");
-      Checks.notNull(catalogue, "catalogue");
-      Checks.notNull(clock, "clock");
-      Checks.text(appUrl, "appUrl");
-      if (appUrl.endsWith("/")) {
-        appUrl = appUrl.substring(0, appUrl.length() - 1);
-      }
-      Checks.notNull(retrySchedule, "retry schedule");
-      for (Duration d : retrySchedule) {
-        if (d == null || d.isNegative() || d.isZero()) {
-          throw new InvalidInputException("retry delays must be positive");
-        }
-      }
-      positive(unknownRetryDelay, "unknownRetryDelay");
-      positive(leaseTtl, "leaseTtl");
-      positive(pollInterval, "pollInterval");
-      if (pageSize < 1) {
-        throw new InvalidInputException("pageSize must be positive");
-      }
-      Checks.text(instanceId, "instanceId");
-      Objects.requireNonNull(invoiceIds, "invoiceIds");
-      if ((serviceWallet == null) != (walletConnector == null) || (serviceWallet != null && exchangeRates == null)) {
-        throw new InvalidInputException(
-            "Lightning needs all three of serviceWallet, walletConnector and exchangeRates, or none of them");
-      }
-      if (walletConnector != null && cipher == null) {
-        throw new InvalidInputException("Lightning needs a cipher to open tenants' sealed NWC URIs");
-      }
+      require(repository != null, "a repository is required");
+      require(catalogue != null, "a catalogue is required");
+      require(appUrl != null, "an appUrl is required");
+      boolean anyLightning = serviceWallet != null || walletConnector != null || exchangeRates != null;
+      boolean allLightning = serviceWallet != null && walletConnector != null && exchangeRates != null;
+      require(!anyLightning || allLightning,
+          "Lightning needs all three of serviceWallet, walletConnector and exchangeRates, or none of them");
+      require(walletConnector == null || cipher != null, "Lightning needs a cipher to open tenants' sealed NWC URIs");
       return new Billing(new Settings(repository, catalogue, clock, paymentGateway, serviceWallet, walletConnector,
           messenger, exchangeRates, cipher, appUrl, retrySchedule, unknownRetryDelay, leaseTtl, pollInterval, pageSize,
-          instanceId, invoiceIds, listener == null ? BillingListener.NONE : listener));
+          instanceId, invoiceIds, listener));
     }
 
-    private static void positive(Duration d, String what) {
-      if (d == null || d.isNegative() || d.isZero()) {
-        throw new InvalidInputException(what + " must be positive");
+    private static void require(boolean condition, String message) {
+      if (!condition) {
+        throw new IllegalStateException(message);
       }
+    }
+
+    private static Duration positive(Duration d, String what) {
+      Objects.requireNonNull(d, what);
+      if (d.isNegative() || d.isZero()) {
+        throw new IllegalArgumentException(what + " must be positive, got " + d);
+      }
+      return d;
     }
   }
 }

@@ -1,5 +1,6 @@
 package dev.caravel.billing;
 
+import java.util.List;
 import dev.caravel.billing.spi.InMemoryRepository;
 import dev.caravel.billing.testkit.MutableClock;
 
@@ -87,8 +88,16 @@ class RecordingTest {
   @Test
   void theBuilderRefusesAnIncompleteSetup() {
     assertThatThrownBy(() -> Billing.builder().catalogue(Fixtures.CATALOGUE).appUrl("https://x").build())
-        .isInstanceOf(InvalidInputException.class).hasMessageContaining("repository");
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("repository");
     assertThatThrownBy(() -> Fixtures.engine(repository, clock).serviceWallet(new FakeRails.ServiceWallet()).build())
-        .isInstanceOf(InvalidInputException.class).hasMessageContaining("Lightning needs");
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("Lightning needs");
+    // a setter refuses a bad argument when it is called, not at build()
+    assertThatThrownBy(() -> Billing.builder().repository(null)).isInstanceOf(NullPointerException.class)
+        .hasMessageContaining("repository");
+    assertThatThrownBy(() -> Billing.builder().pageSize(0)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> Billing.builder().leaseTtl(java.time.Duration.ZERO)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> Billing.builder().appUrl("relays.example")).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> Billing.builder().retrySchedule(List.of(java.time.Duration.ofDays(3), java.time.Duration.ofDays(1))))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("increase");
   }
 }
