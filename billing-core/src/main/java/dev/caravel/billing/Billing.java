@@ -48,7 +48,13 @@ public final class Billing implements AutoCloseable {
   private final Repository repository;
   private final Ledger ledger;
   private final PaymentCascade cascade;
+  /**
+   * Guards {@link #poller}: {@link #start} and {@link #close} may race from the host's threads,
+   * and must agree on at most one poller. Billing itself is not locked: the repository
+   * coordinates every write, across threads and instances alike.
+   */
   private final Object pollLock = new Object();
+  /** The scheduled poll while started; null while stopped. Guarded by {@link #pollLock}. */
   private ScheduledExecutorService poller;
 
   private Billing(Settings settings) {

@@ -380,7 +380,7 @@ class PaymentCascadeTest {
     assertThat(messages.sent).isEmpty();
   }
 
-  /** DESIGN, bad input: an exchange rate of zero is refused, and the cascade moves on. */
+  /** Bad input (the README's rules): an exchange rate of zero is refused, and the cascade moves on. */
   @Test
   void anExchangeRateOfZeroIsRefusedAndTheCardIsTried() {
     Billing zeroRate = Fixtures.engine(repository, clock)

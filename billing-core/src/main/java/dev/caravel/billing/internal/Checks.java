@@ -47,7 +47,7 @@ public final class Checks {
     return value;
   }
 
-  /** Time in this library is whole seconds (DESIGN: "a UTC instant with whole seconds"). */
+  /** Time in this library is whole seconds (the README's rules: "a UTC instant in whole seconds"). */
   public static Instant instant(Instant value, String what) {
     notNull(value, what);
     if (value.getNano() != 0) {

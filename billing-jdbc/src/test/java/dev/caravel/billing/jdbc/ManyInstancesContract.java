@@ -29,7 +29,7 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * Many engine instances, each with its own connection pool, bill the same tenants on one
- * database at once; an audit then finds every invariant of DESIGN.md "Concurrency and failure"
+ * database at once; an audit then finds every invariant of the root README's "Concurrency and failure"
  * held, and a ledger equal to one engine replaying the same log alone.
  */
 abstract class ManyInstancesContract {

@@ -41,7 +41,7 @@ class ReplayCommandTest {
     assertThat(r.out()).isEqualTo(Files.readString(EXPECTED, StandardCharsets.UTF_8));
   }
 
-  /** The golden file's figures, worked out by hand from the rules (DESIGN S2, S3, S5, S6, S7). */
+  /** The golden file's figures, worked out by hand from the rules (the README's rules S2, S3, S5, S6, S7). */
   @Test
   void theGoldenOutputIsWhatTheRulesSay() throws IOException {
     List<String> lines = Files.readAllLines(EXPECTED, StandardCharsets.UTF_8);
