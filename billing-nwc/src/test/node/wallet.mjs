@@ -38,6 +38,7 @@
 //       "rateLimit": N            answer the next N requests RATE_LIMITED, then normally
 //       "wholeSats": true         make_invoice invoices whole sats only (truncating msats)
 //       "maxExpiry": S            make_invoice caps the expiry at S seconds
+//       "notify": false           no payment_received notification when an invoice settles
 //   {"cmd":"release"}             answer every held request
 //   {"cmd":"invoice","conn":"service","msats":N,"description":".."}  make an invoice directly
 //                                 ("store":false: a valid BOLT11 the ledger does not know)
@@ -129,7 +130,7 @@ function settle(entry) {
   entry.state = 'settled';
   entry.settled_at = now();
   balances[entry.owner] = (balances[entry.owner] ?? 0) + entry.amount;
-  if (entry.owner === 'service') notify(connections.service, entry).catch((e) => process.stderr.write(`notify failed: ${e}\n`));
+  if (entry.owner === 'service' && mode.notify !== false) notify(connections.service, entry).catch((e) => process.stderr.write(`notify failed: ${e}\n`));
 }
 
 // NIP-47 payment_received, both kinds, as NWCWalletService 7.0.0 has no notification sender.
