@@ -252,6 +252,25 @@ final class NodeSupport {
       }
     }
 
+    /** Waits until {@code count} lines match (the relay prints after it has answered). */
+    void awaitCount(java.util.function.Predicate<JsonNode> match, int count, Duration timeout, String what) {
+      long deadline = System.nanoTime() + timeout.toNanos();
+      synchronized (lines) {
+        while (lines.stream().filter(match).count() < count) {
+          long left = deadline - System.nanoTime();
+          if (left <= 0) {
+            throw new AssertionError("relay printed fewer than " + count + " lines with " + what);
+          }
+          try {
+            TimeUnit.NANOSECONDS.timedWait(lines, left);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted");
+          }
+        }
+      }
+    }
+
     /** The lines so far that match. */
     List<JsonNode> lines(java.util.function.Predicate<JsonNode> match) {
       synchronized (lines) {

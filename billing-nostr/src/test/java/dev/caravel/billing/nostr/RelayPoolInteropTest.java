@@ -24,6 +24,8 @@ import org.junit.jupiter.api.Test;
  */
 class RelayPoolInteropTest {
   private static final Duration WAIT = Duration.ofSeconds(20);
+  private static final java.util.function.Predicate<JsonNode> GIFT_WRAP =
+      l -> "published".equals(l.path("event").asText()) && l.path("kind").asInt() == 1059;
   private static NodeSupport.Peer node;
 
   @BeforeAll
@@ -146,7 +148,8 @@ class RelayPoolInteropTest {
       assertThat(readOnly.lines(l -> l.path("kind").asInt() == 1059)).isEmpty();
       assertThat(outbox.lines(l -> l.path("kind").asInt() == 1059)).isEmpty();
       // Only the sender's own copy went to the configured relay.
-      assertThat(configured.lines(l -> l.path("kind").asInt() == 1059)).hasSize(1);
+      configured.awaitCount(GIFT_WRAP, 1, WAIT, "the sender's copy");
+      assertThat(configured.lines(GIFT_WRAP)).hasSize(1);
     }
   }
 
@@ -196,8 +199,7 @@ class RelayPoolInteropTest {
 
       // A closed idle connection comes back for the next message.
       NostrMessenger.builder(NostrKeys.generate(), client).build().send(tenant.publicKeyHex(), "again");
-      assertThat(inbox.lines(l -> "published".equals(l.path("event").asText()) && l.path("kind").asInt() == 1059))
-          .hasSize(2);
+      inbox.awaitCount(GIFT_WRAP, 2, WAIT, "the second gift wrap");
     }
   }
 
@@ -219,6 +221,8 @@ class RelayPoolInteropTest {
           .hasMessageContaining("too large")
           .hasMessageContaining("at most 8000");
       messenger.send(tenant.publicKeyHex(), "x".repeat(2000)); // fits
+      small.awaitCount(GIFT_WRAP, 1, WAIT, "the gift wrap that fits");
+      configured.awaitCount(GIFT_WRAP, 1, WAIT, "its sender's copy");
 
       // No NIP-11 limit stated: 64 KiB.
       assertThatThrownBy(() -> messenger.send(other.publicKeyHex(), "y".repeat(60_000)))
