@@ -134,6 +134,7 @@ final class NwcSession implements AutoCloseable {
     AtomicReference<Event> newest = new AtomicReference<>();
     CompletableFuture<Void> allEose = new CompletableFuture<>();
     Set<URI> eose = new HashSet<>();
+    Map<URI, String> closedWhy = new ConcurrentHashMap<>();
     Filter filter =
         Filter.builder().kinds(Nip47.INFO_KIND).authors(walletPubkey).limit(1).build();
     SubscriptionListener listener =
@@ -161,6 +162,7 @@ final class NwcSession implements AutoCloseable {
 
           @Override
           public void onClosed(URI relay, String reason) {
+            closedWhy.put(relay, Nip47.safe(reason));
             onEose(relay);
           }
         };
@@ -190,6 +192,12 @@ final class NwcSession implements AutoCloseable {
     }
     Event event = newest.get();
     if (event == null) {
+      if (closedWhy.size() == relayUris.size()) {
+        // Not one relay would serve the read: refused by the pool (address, cap) or by the relay.
+        throw new NwcException(
+            NwcException.Code.NOT_DELIVERED,
+            "could not read wallet " + walletPubkey + "'s info event: " + closedWhy.values());
+      }
       if (allEose.isDone()) {
         throw new NwcException(
             NwcException.Code.NO_INFO,

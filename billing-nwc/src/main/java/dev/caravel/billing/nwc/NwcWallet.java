@@ -47,7 +47,8 @@ import org.slf4j.LoggerFactory;
  *       reply: the payment may have gone through. A payment request is never sent twice.
  *   <li>{@link #isSettled}: settled when {@code state} is {@code settled} or {@code settled_at} is
  *       set; a preimage, when present, must hash to the payment hash; a missing preimage does not
- *       mean unpaid.
+ *       mean unpaid. A {@code payment_received} notification (kinds 23196/23197, used when the
+ *       wallet's info offers them) already seen for the invoice answers without a round trip.
  * </ul>
  *
  * Errors are {@link NwcException}s with a typed {@link NwcException.Code}. Thread-safe. The
