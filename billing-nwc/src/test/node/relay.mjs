@@ -1,6 +1,15 @@
 // A real Nostr relay (@nostr-relay/core + @nostr-relay/validator) on 127.0.0.1, in memory.
 //
-//   node relay.mjs [--port N]
+//   node relay.mjs [--port N] [--auth] [--max-subs N]
+//
+// A thin gate in front of the relay adds what some public relays do and the core does not:
+//   --auth        NIP-42: sends ["AUTH", challenge] on connect, and answers EVENT with OK false
+//                 "auth-required:" and REQ with CLOSED "auth-required:" until the connection has
+//                 sent a valid kind 22242 event (signature, challenge, relay tag, fresh).
+//   --max-subs N  at most N open subscriptions per connection (a common default is 20); a REQ
+//                 beyond is CLOSED "error: too many subscriptions".
+// Prints {"event":"connections","open":N} when a connection opens or closes,
+// {"event":"auth","pubkey":..} per accepted AUTH, {"event":"capped"} per refused REQ.
 //
 // Prints one JSON line {"event":"listening","port":N,"url":"ws://127.0.0.1:N"} when ready
 // (port 0, the default, picks a free port). Reads JSON commands, one a line, on stdin:
@@ -16,6 +25,8 @@ import { createInterface } from 'node:readline';
 import { NostrRelay } from '@nostr-relay/core';
 import { Validator } from '@nostr-relay/validator';
 import { EventRepository, EventType, EventUtils } from '@nostr-relay/common';
+import { verifyEvent } from 'nostr-tools';
+import { randomBytes } from 'node:crypto';
 
 function arg(name, fallback) {
   const i = process.argv.indexOf(name);
@@ -61,14 +72,69 @@ const relay = new NostrRelay(new MemoryRepository());
 const validator = new Validator();
 const subscriptions = new Map(); // ws -> Map(subId -> true)
 let leak = false;
+const demandAuth = process.argv.includes('--auth');
+const maxSubs = Number(arg('--max-subs', '0'));
+
+// The gate: true when it answered the message itself (the relay never sees it).
+function gate(ws, state, raw) {
+  let message;
+  try {
+    message = JSON.parse(raw);
+  } catch {
+    return false;
+  }
+  if (!Array.isArray(message)) return false;
+  const [type, body] = message;
+  if (type === 'AUTH' && demandAuth) {
+    const event = body ?? {};
+    const tag = (name) => (event.tags ?? []).find((t) => t[0] === name)?.[1];
+    let why = '';
+    if (!verifyEvent(event)) why = 'invalid: bad signature';
+    else if (event.kind !== 22242) why = 'invalid: not kind 22242';
+    else if (tag('challenge') !== state.challenge) why = 'invalid: wrong challenge';
+    else if (!tag('relay')) why = 'invalid: no relay tag';
+    else if (Math.abs(event.created_at - Date.now() / 1000) > 600) why = 'invalid: stale';
+    if (!why) {
+      state.authed.add(event.pubkey);
+      say({ event: 'auth', pubkey: event.pubkey });
+    }
+    ws.send(JSON.stringify(['OK', event.id ?? '', !why, why]));
+    return true;
+  }
+  if (demandAuth && state.authed.size === 0) {
+    if (type === 'EVENT') {
+      ws.send(JSON.stringify(['OK', body?.id ?? '', false, 'auth-required: authenticate first']));
+      return true;
+    }
+    if (type === 'REQ') {
+      ws.send(JSON.stringify(['CLOSED', body, 'auth-required: authenticate first']));
+      return true;
+    }
+  }
+  if (type === 'REQ' && maxSubs > 0) {
+    if (!state.subs.has(body) && state.subs.size >= maxSubs) {
+      say({ event: 'capped' });
+      ws.send(JSON.stringify(['CLOSED', body, `error: too many subscriptions (at most ${maxSubs})`]));
+      return true;
+    }
+    state.subs.add(body);
+  } else if (type === 'CLOSE') {
+    state.subs.delete(body);
+  }
+  return false;
+}
 
 const wss = new WebSocketServer({ host: '127.0.0.1', port: Number(arg('--port', '0')) });
 
 wss.on('connection', (ws) => {
+  const state = { challenge: randomBytes(16).toString('hex'), authed: new Set(), subs: new Set() };
   relay.handleConnection(ws, '127.0.0.1');
   subscriptions.set(ws, new Set());
+  say({ event: 'connections', open: wss.clients.size });
+  if (demandAuth) ws.send(JSON.stringify(['AUTH', state.challenge]));
   ws.on('message', async (data) => {
     try {
+      if (gate(ws, state, data.toString())) return;
       const message = await validator.validateIncomingMessage(data);
       if (message[0] === 'REQ') {
         subscriptions.get(ws)?.add(message[1]);
@@ -97,6 +163,7 @@ wss.on('connection', (ws) => {
   ws.on('close', () => {
     subscriptions.delete(ws);
     relay.handleDisconnect(ws);
+    say({ event: 'connections', open: wss.clients.size });
   });
   ws.on('error', () => {});
 });

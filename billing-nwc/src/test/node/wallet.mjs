@@ -1,14 +1,22 @@
 // A real NIP-47 wallet service: @getalby/sdk 7.0.0's NWCWalletService, answering from an
 // in-memory fake ledger (real BOLT11 strings, real sha256 payment hashes and preimages).
 //
-//   node wallet.mjs --relay ws://127.0.0.1:PORT
+//   node wallet.mjs --relay ws://127.0.0.1:PORT [--auth]
 //
-// Three connections, each with its own wallet key and client secret:
+// --auth: the relay demands NIP-42 AUTH; every connection of this script authenticates (as its
+// wallet key) before it publishes or subscribes, and the readiness probe by Alby's NWCClient
+// (which does not authenticate) is skipped.
+//
+// Four connections, each with its own wallet key and client secret:
 //   service  the service's own wallet (nip44_v2 + nip04, as NWCWalletService advertises)
 //   tenant   a tenant's wallet that pays (same encryption; starts with 50,000,000 msats)
 //   legacy   a NIP-04-only wallet: its info event says `encryption: nip04`, and it ignores any
 //            request that is not NIP-04 (so a client that used NIP-44 with it times out);
 //            it has 50,000,000 msats too, and does not offer get_balance
+//   restricted  a restricted connection as wallets hand out for invoicing: only make_invoice
+//            and lookup_invoice (no get_info: NWCWalletService answers it NOT_IMPLEMENTED)
+// The service connection's info offers `payment_received` notifications: when one of its
+// invoices is settled, a kind 23197 (NIP-44) and a kind 23196 (NIP-04) notification go out.
 // When all three answer a probe from Alby's own NWCClient, prints one JSON line:
 //   {"event":"ready","uris":{"service":"nostr+walletconnect://...",...},"wallets":{name:pubkey}}
 // Then prints {"event":"request","conn":..,"method":..} for each request the
@@ -27,6 +35,10 @@
 //       "lookup": "no_preimage" | "wrong_preimage" | "state_only" | "settled_at_only"
 //                                 how a settled invoice is described by lookup_invoice
 //       "pay": "no_preimage" | "wrong_preimage"   how a successful payment is reported
+//       "rateLimit": N            answer the next N requests RATE_LIMITED, then normally
+//       "wholeSats": true         make_invoice invoices whole sats only (truncating msats)
+//       "maxExpiry": S            make_invoice caps the expiry at S seconds
+//       "notify": false           no payment_received notification when an invoice settles
 //   {"cmd":"release"}             answer every held request
 //   {"cmd":"invoice","conn":"service","msats":N,"description":".."}  make an invoice directly
 //                                 ("store":false: a valid BOLT11 the ledger does not know)
@@ -47,8 +59,12 @@ function arg(name, fallback) {
 }
 const say = (obj) => process.stdout.write(JSON.stringify(obj) + '\n');
 // The SDK logs to the console; keep stdout for the protocol above.
+let subscribedCount = 0; // NWCWalletService logs "subscribed to relays" once its REQ is out
 for (const level of ['log', 'info', 'warn', 'error', 'debug']) {
-  console[level] = (...args) => process.stderr.write(`[${level}] ${args.map(String).join(' ')}\n`);
+  console[level] = (...args) => {
+    if (args[0] === 'subscribed to relays') subscribedCount++;
+    process.stderr.write(`[${level}] ${args.map(String).join(' ')}\n`);
+  };
 }
 
 // NWCWalletService answers on a relay connection that may be closed by then (the relay
@@ -60,6 +76,7 @@ process.on('unhandledRejection', (error) => {
 });
 
 const relayUrl = arg('--relay');
+const withAuth = process.argv.includes('--auth');
 if (!relayUrl) {
   process.stderr.write('usage: node wallet.mjs --relay ws://127.0.0.1:PORT\n');
   process.exit(2);
@@ -70,10 +87,12 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 // ---- the fake ledger ---------------------------------------------------------------------
 
 const ledger = new Map(); // payment_hash -> entry
-const balances = { service: 0, tenant: 50_000_000, legacy: 50_000_000 };
+const balances = { service: 0, tenant: 50_000_000, legacy: 50_000_000, restricted: 0 };
 
 function createInvoice(owner, { amount, description = '', expiry }) {
-  const expirySeconds = expiry ?? 3600;
+  let expirySeconds = expiry ?? 3600;
+  if (mode.maxExpiry) expirySeconds = Math.min(expirySeconds, mode.maxExpiry);
+  if (mode.wholeSats) amount = Math.floor(amount / 1000) * 1000;
   const created = now();
   const { bolt11, preimage, paymentHash } = makeBolt11({ msats: amount, description, expirySeconds, timestamp: created });
   const entry = {
@@ -111,6 +130,19 @@ function settle(entry) {
   entry.state = 'settled';
   entry.settled_at = now();
   balances[entry.owner] = (balances[entry.owner] ?? 0) + entry.amount;
+  if (entry.owner === 'service' && mode.notify !== false) notify(connections.service, entry).catch((e) => process.stderr.write(`notify failed: ${e}\n`));
+}
+
+// NIP-47 payment_received, both kinds, as NWCWalletService 7.0.0 has no notification sender.
+async function notify(conn, entry) {
+  const plaintext = JSON.stringify({ notification_type: 'payment_received', notification: describe(entry) });
+  const secret = hexToBytes(conn.walletSecret);
+  const tags = [['p', conn.clientPubkey]];
+  const nip44Event = finalizeEvent({ kind: 23197, created_at: now(), tags, content: nip44.encrypt(plaintext, nip44.getConversationKey(secret, conn.clientPubkey)) }, secret);
+  const nip04Event = finalizeEvent({ kind: 23196, created_at: now(), tags, content: await nip04.encrypt(conn.walletSecret, conn.clientPubkey, plaintext) }, secret);
+  await services[conn.name].relay.publish(nip44Event);
+  await services[conn.name].relay.publish(nip04Event);
+  say({ event: 'notified', payment_hash: entry.payment_hash });
 }
 
 // ---- behaviour switches ------------------------------------------------------------------
@@ -122,6 +154,10 @@ const fail = (code, message) => ({ result: undefined, error: { code, message } }
 async function answer(conn, method, compute) {
   say({ event: 'request', conn, method });
   const m = mode;
+  if (m.rateLimit > 0) {
+    m.rateLimit--;
+    return fail('RATE_LIMITED', 'slow down');
+  }
   if (m.silent) return new Promise(() => {});
   if (m.hold) await new Promise((resolve) => held.push(resolve));
   if (m.forge) await sleep(300);
@@ -162,13 +198,21 @@ function handlerFor(conn) {
       return { result: describe(entry, mode.lookup), error: undefined };
     }),
   };
+  if (conn === 'restricted') {
+    delete handler.getInfo;
+    delete handler.payInvoice;
+    return handler;
+  }
   if (conn !== 'legacy') {
     handler.getBalance = () => answer(conn, 'get_balance', () => ({ result: { balance: balances[conn] }, error: undefined }));
   }
   return handler;
 }
 
-const methodsOf = (conn) => ['get_info', 'make_invoice', 'pay_invoice', 'lookup_invoice', ...(conn === 'legacy' ? [] : ['get_balance'])];
+const methodsOf = (conn) => conn === 'restricted'
+  ? ['make_invoice', 'lookup_invoice']
+  : ['get_info', 'make_invoice', 'pay_invoice', 'lookup_invoice', ...(conn === 'legacy' ? [] : ['get_balance'])];
+
 
 // ---- the services ------------------------------------------------------------------------
 
@@ -180,7 +224,7 @@ class Nip04OnlyWalletService extends NWCWalletService {
 }
 
 const connections = {};
-for (const name of ['service', 'tenant', 'legacy']) {
+for (const name of ['service', 'tenant', 'legacy', 'restricted']) {
   const walletSecret = bytesToHex(generateSecretKey());
   const clientSecret = bytesToHex(generateSecretKey());
   const walletPubkey = getPublicKey(hexToBytes(walletSecret));
@@ -198,7 +242,21 @@ const services = {
   service: new NWCWalletService({ relayUrl }),
   tenant: new NWCWalletService({ relayUrl }),
   legacy: new Nip04OnlyWalletService({ relayUrl }),
+  restricted: new NWCWalletService({ relayUrl }),
 };
+
+// Under --auth, wait for the relay's challenge and authenticate before anything else.
+async function authenticate(relay, secretBytes) {
+  if (!relay.connected) await relay.connect();
+  for (let i = 0; i < 250 && !relay.challenge; i++) await sleep(20);
+  if (!relay.challenge) throw new Error('the relay sent no AUTH challenge');
+  await relay.auth((template) => finalizeEvent(template, secretBytes));
+}
+if (withAuth) {
+  for (const conn of Object.values(connections)) {
+    await authenticate(services[conn.name].relay, hexToBytes(conn.walletSecret));
+  }
+}
 
 async function publishInfo(conn) {
   const service = services[conn.name];
@@ -210,7 +268,8 @@ async function publishInfo(conn) {
     await service._checkConnected();
     await service.relay.publish(event);
   } else {
-    await service.publishWalletServiceInfoEvent(conn.walletSecret, methodsOf(conn.name), []);
+    await service.publishWalletServiceInfoEvent(conn.walletSecret, methodsOf(conn.name),
+      conn.name === 'service' ? ['payment_received'] : []);
   }
 }
 
@@ -269,6 +328,7 @@ async function startSpy() {
     try {
       spy = new Relay(relayUrl);
       await spy.connect();
+      if (withAuth) await authenticate(spy, generateSecretKey());
       spy.subscribe([{ kinds: [23194] }], {
         onevent: async (request) => {
           const conn = byWallet.get(request.tags.find((t) => t[0] === 'p')?.[1]);
@@ -297,11 +357,21 @@ startSpy();
 
 // ---- readiness: Alby's own client must get an answer from each connection --------------------
 
-for (const conn of Object.values(connections)) {
+// Under --auth Alby's NWCClient cannot probe (it does not authenticate): wait for every
+// service to have sent its subscription instead.
+for (let i = 0; withAuth && i < 500 && subscribedCount < Object.keys(services).length; i++) await sleep(20);
+for (const conn of withAuth ? [] : Object.values(connections)) {
   for (let attempt = 1; ; attempt++) {
     const client = new NWCClient({ nostrWalletConnectUrl: conn.uri });
     try {
-      await client.getInfo();
+      if (conn.name === 'restricted') {
+        // No get_info here: any answer from the wallet proves it is subscribed.
+        await client.lookupInvoice({ payment_hash: '00'.repeat(32) }).catch((e) => {
+          if (e?.code !== 'NOT_FOUND') throw e;
+        });
+      } else {
+        await client.getInfo();
+      }
       break;
     } catch (error) {
       if (attempt >= 20) throw error;

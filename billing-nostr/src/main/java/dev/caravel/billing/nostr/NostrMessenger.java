@@ -25,9 +25,13 @@ import org.slf4j.LoggerFactory;
 /**
  * {@link Messenger} over Nostr direct messages.
  *
- * <p>NIP-17 (default): the message goes to the relays in the recipient's kind 10050 list, looked
- * up on the client's configured relays; with {@link Builder#fallbackToConfiguredRelays} it goes
- * to the configured relays when the recipient has no list. A second copy, wrapped for the
+ * <p>NIP-17 (default): the message goes only to the relays in the recipient's kind 10050 list,
+ * looked up on the client's configured relays and the {@link Builder#indexerRelays}, and then on
+ * the write relays of the recipient's NIP-65 kind 10002 list (found lists are cached for
+ * {@link Builder#relayListTtl}); with {@link Builder#fallbackToConfiguredRelays} it goes to the
+ * configured relays when the recipient has no list. A gift wrap larger than an inbox relay's
+ * NIP-11 limits (64 KiB when the relay states none) is refused before anything is sent. The
+ * messenger authenticates (NIP-42) as the sender wherever a relay asks. A second copy, wrapped for the
  * sender, goes to the sender's own kind 10050 relays (else the configured relays) so the host's
  * inbox keeps the conversation.
  *
@@ -52,6 +56,7 @@ public final class NostrMessenger implements Messenger {
   private final boolean fallbackToConfiguredRelays;
   private final Duration lookupTimeout;
   private final Clock clock;
+  private final InboxRelays inboxes;
 
   private NostrMessenger(Builder b) {
     this.sender = b.sender;
@@ -60,6 +65,8 @@ public final class NostrMessenger implements Messenger {
     this.fallbackToConfiguredRelays = b.fallback;
     this.lookupTimeout = b.lookupTimeout;
     this.clock = b.clock;
+    this.inboxes =
+        new InboxRelays(client, sender, b.indexers, b.lookupTimeout, b.relayListTtl, b.clock);
   }
 
   /** {@code client} provides the configured relays; the messenger does not close it. */
@@ -98,7 +105,8 @@ public final class NostrMessenger implements Messenger {
       if (!fallbackToConfiguredRelays) {
         throw new RailException(Rail.DM, RailException.UNDELIVERED, 
             "recipient " + recipient + " publishes no kind 10050 DM relay list on "
-                + client.relays() + " and the fallback to configured relays is off");
+                + client.relays() + ", the indexer relays or its kind 10002 write relays,"
+                + " and the fallback to configured relays is off");
       }
       inbox = client.relays();
     }
@@ -108,11 +116,25 @@ public final class NostrMessenger implements Messenger {
     // The sender's copy goes to the sender's own DM relays, else to the configured ones.
     List<URI> own = lists.getOrDefault(sender.publicKeyHex(), client.relays());
     Nip17.GiftWraps wraps = Nip17.wrap(sender, recipient, text, clock.instant());
-    CompletableFuture<List<PublishResult>> toRecipient = client.publish(wraps.forRecipient(), inbox);
+    List<String> tooLarge = new ArrayList<>();
+    for (URI relay : inbox) {
+      String why = client.info(relay).tooLarge(wraps.forRecipient());
+      if (why != null) {
+        tooLarge.add(relay + ": " + why);
+      }
+    }
+    if (!tooLarge.isEmpty()) {
+      throw new RailException(Rail.DM, RailException.UNDELIVERED, 
+          "the message to " + recipient + " is too large for its DM relays, so nothing was sent: "
+              + String.join("; ", tooLarge));
+    }
+    own = own.stream().filter(r -> client.info(r).tooLarge(wraps.forSender()) == null).toList();
+    CompletableFuture<List<PublishResult>> toRecipient =
+        client.publish(wraps.forRecipient(), inbox, sender);
     CompletableFuture<List<PublishResult>> toSelf =
         own.isEmpty()
             ? CompletableFuture.completedFuture(List.of())
-            : client.publish(wraps.forSender(), own);
+            : client.publish(wraps.forSender(), own, sender);
     List<PublishResult> results = toRecipient.join();
     if (toSelf.join().stream().noneMatch(PublishResult::accepted)) {
       log.warn("no relay kept the sender's copy of a DM to {}", recipient);
@@ -128,79 +150,17 @@ public final class NostrMessenger implements Messenger {
         Event.sign(
             sender, 4, List.of(List.of("p", recipient)), Nip04.encrypt(sender, recipient, text),
             clock.instant());
-    return client.publish(dm).join();
+    return client.publish(dm, client.relays(), sender).join();
   }
 
-  /**
-   * The relays of each author's newest kind 10050 list, looked up on the configured relays in
-   * one subscription; authors without a (usable) list are absent from the map.
-   */
+  /** The relays of each author's newest kind 10050 list; authors without one are absent. */
   Map<String, List<URI>> relayLists(List<String> authors) {
-    if (client.relays().isEmpty()) {
-      return Map.of();
-    }
-    Map<String, Event> newest = new ConcurrentHashMap<>();
-    Set<URI> done = ConcurrentHashMap.newKeySet();
-    CountDownLatch allDone = new CountDownLatch(1);
-    int expected = client.relays().size();
-    SubscriptionListener listener =
-        new SubscriptionListener() {
-          @Override
-          public void onEvent(Event event, URI relay) {
-            newest.merge(event.pubkey(), event, (a, b) -> b.createdAt() > a.createdAt() ? b : a);
-          }
-
-          @Override
-          public void onEose(URI relay) {
-            finished(relay);
-          }
-
-          @Override
-          public void onClosed(URI relay, String reason) {
-            finished(relay);
-          }
-
-          private void finished(URI relay) {
-            if (done.add(relay) && done.size() >= expected) {
-              allDone.countDown();
-            }
-          }
-        };
-    // One filter per author: "limit" counts across a filter's authors.
-    List<Filter> filters =
-        authors.stream()
-            .distinct()
-            .map(a -> Filter.builder().authors(a).kinds(Nip17.KIND_DM_RELAYS).limit(1).build())
-            .toList();
-    Subscription lookup = client.subscribe(filters, listener);
     try {
-      if (!allDone.await(lookupTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
-        log.debug("kind 10050 lookup timed out; using what arrived");
-      }
+      return inboxes.lookup(authors);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new RailException(Rail.DM, RailException.UNDELIVERED, "interrupted while looking up DM relays", e);
-    } finally {
-      lookup.close();
     }
-    Map<String, List<URI>> lists = new HashMap<>();
-    newest.forEach(
-        (author, list) -> {
-          LinkedHashSet<URI> relays = new LinkedHashSet<>();
-          for (List<String> tag : list.tags()) {
-            if (tag.size() >= 2 && tag.get(0).equals("relay") && relays.size() < MAX_INBOX_RELAYS) {
-              try {
-                relays.add(RelayClient.relayUri(tag.get(1)));
-              } catch (NostrFormatException e) {
-                log.debug("skipping a bad relay URL in {}'s kind 10050 list", author);
-              }
-            }
-          }
-          if (!relays.isEmpty()) {
-            lists.put(author, new ArrayList<>(relays));
-          }
-        });
-    return lists;
   }
 
   @Override
@@ -216,6 +176,8 @@ public final class NostrMessenger implements Messenger {
     private boolean fallback;
     private Duration lookupTimeout = Duration.ofSeconds(5);
     private Clock clock = Clock.systemUTC();
+    private final List<URI> indexers = new ArrayList<>();
+    private Duration relayListTtl = Duration.ofMinutes(10);
 
     private Builder(NostrKeys sender, RelayClient client) {
       this.sender = Objects.requireNonNull(sender, "sender");
@@ -239,6 +201,27 @@ public final class NostrMessenger implements Messenger {
         throw new IllegalArgumentException("lookupTimeout must be positive");
       }
       lookupTimeout = value;
+      return this;
+    }
+
+    /**
+     * Relays that index kind 10050/10002 lists (e.g. {@code wss://purplepag.es}), searched with
+     * the configured relays. They are not configured relays of the pool: its address rules
+     * apply to them. Default none.
+     */
+    public Builder indexerRelays(java.util.Collection<String> urls) {
+      Objects.requireNonNull(urls, "urls");
+      List<URI> parsed = urls.stream().map(RelayClient::relayUri).toList();
+      indexers.addAll(parsed);
+      return this;
+    }
+
+    /** How long a recipient's DM relay list found is reused. Default 10 min. */
+    public Builder relayListTtl(Duration value) {
+      if (value == null || value.isNegative() || value.isZero()) {
+        throw new IllegalArgumentException("relayListTtl must be positive");
+      }
+      relayListTtl = value;
       return this;
     }
 

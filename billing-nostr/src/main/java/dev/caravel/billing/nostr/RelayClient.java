@@ -9,6 +9,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
@@ -27,6 +28,19 @@ import org.slf4j.LoggerFactory;
  * drops stays down until the next publish or subscribe. Incoming messages above {@link Builder#maxMessageChars} are dropped,
  * events failing verification are dropped, and each connection bounds its outgoing queue and
  * the publishes awaiting an answer.
+ *
+ * <p>It is meant to be <b>the one pool</b> of a host: the messenger and every NWC session share
+ * it, so there is one connection per relay URL. A connection with nothing to do (no
+ * subscription, no publish awaiting OK) is closed after {@link Builder#idleTimeout}; at most
+ * {@link Builder#maxConnections} are open at once. Relays the host did not configure (or list
+ * with {@link Builder#trustedRelay}) — those from tenants' relay lists and NWC URIs — are not
+ * dialled when they resolve to loopback, link-local or private addresses, unless allowed with
+ * {@link Builder#allowLoopback} / {@link Builder#allowPrivateAddresses}.
+ *
+ * <p>NIP-42: publishes and subscriptions made with an auth key authenticate as that key when
+ * the relay asks ({@code AUTH} challenge, or an {@code auth-required:} answer, after which the
+ * event or subscription is sent once more). {@code restricted:} answers are
+ * {@link PublishResult.Restricted}.
  */
 public final class RelayClient implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(RelayClient.class);
@@ -40,12 +54,17 @@ public final class RelayClient implements AutoCloseable {
       Duration backoffMax,
       Duration pingInterval,
       BiConsumer<URI, String> noticeHandler,
-      HttpClient httpClient) {}
+      HttpClient httpClient,
+      Duration idleTimeout,
+      int maxConnections,
+      AddressPolicy addresses,
+      Set<URI> trusted) {}
 
   private final List<URI> relays;
   private final Settings settings;
   private final ScheduledExecutorService scheduler;
   private final ConcurrentHashMap<URI, RelayConnection> connections = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<URI, CachedInfo> infos = new ConcurrentHashMap<>();
   private final AtomicLong subscriptionCounter = new AtomicLong();
   private volatile boolean closed;
 
@@ -62,7 +81,14 @@ public final class RelayClient implements AutoCloseable {
             });
     executor.setRemoveOnCancelPolicy(true);
     this.scheduler = executor;
+    long idle = settings.idleTimeout().toMillis();
+    long every = Math.max(50, Math.min(idle / 4, 5_000));
+    scheduler.scheduleWithFixedDelay(this::closeIdle, every, every, java.util.concurrent.TimeUnit.MILLISECONDS);
   }
+
+  private record CachedInfo(RelayInfo info, long fetchedNanos) {}
+
+  private static final long INFO_TTL_NANOS = Duration.ofHours(1).toNanos();
 
   public static Builder builder() {
     return new Builder();
@@ -96,11 +122,24 @@ public final class RelayClient implements AutoCloseable {
    * @throws IllegalStateException after {@link #close()}
    */
   public CompletableFuture<List<PublishResult>> publish(Event event, Collection<URI> targets) {
+    return publish(event, targets, null);
+  }
+
+  /**
+   * Publishes to {@code targets}, authenticating (NIP-42) as {@code authAs} where a relay asks.
+   * A relay the pool refuses to dial (see the class comment) is a {@link PublishResult.Failed}.
+   */
+  public CompletableFuture<List<PublishResult>> publish(
+      Event event, Collection<URI> targets, NostrKeys authAs) {
     Objects.requireNonNull(event, "event");
     List<URI> uris = distinct(targets);
     List<CompletableFuture<PublishResult>> futures = new ArrayList<>(uris.size());
     for (URI uri : uris) {
-      futures.add(connection(uri).publish(event));
+      String refused = admit(uri);
+      futures.add(
+          refused != null
+              ? CompletableFuture.completedFuture(new PublishResult.Failed(uri, refused))
+              : connection(uri).publish(event, authAs));
     }
     return CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new))
         .thenApply(v -> futures.stream().map(CompletableFuture::join).toList());
@@ -114,6 +153,18 @@ public final class RelayClient implements AutoCloseable {
   /** Subscribes on {@code targets}; close the returned subscription to end it. */
   public Subscription subscribe(
       List<Filter> filters, Collection<URI> targets, SubscriptionListener listener) {
+    return subscribe(filters, targets, listener, null);
+  }
+
+  /**
+   * Subscribes on {@code targets}, authenticating (NIP-42) as {@code authAs} where a relay asks.
+   * A relay the pool refuses to dial gets {@link SubscriptionListener#onClosed} at once.
+   */
+  public Subscription subscribe(
+      List<Filter> filters,
+      Collection<URI> targets,
+      SubscriptionListener listener,
+      NostrKeys authAs) {
     if (filters == null || filters.isEmpty()) {
       throw new NostrFormatException("a subscription needs at least one filter");
     }
@@ -121,9 +172,15 @@ public final class RelayClient implements AutoCloseable {
     List<URI> uris = distinct(targets);
     Subscription sub =
         new Subscription(
-            "caravel-" + subscriptionCounter.incrementAndGet(), filters, uris, listener, this);
+            "caravel-" + subscriptionCounter.incrementAndGet(), filters, uris, listener, this, authAs);
     for (URI uri : uris) {
-      connection(uri).subscribe(sub);
+      String refused = admit(uri);
+      if (refused != null) {
+        log.info("not subscribing on {}: {}", uri, refused);
+        sub.closedByRelay(uri, refused);
+      } else {
+        connection(uri).subscribe(sub);
+      }
     }
     return sub;
   }
@@ -147,6 +204,73 @@ public final class RelayClient implements AutoCloseable {
 
   Settings settings() {
     return settings;
+  }
+
+  /** How many connections are open or opening (for tests and the cap). */
+  int openConnections() {
+    return (int) connections.values().stream().filter(RelayConnection::isActive).count();
+  }
+
+  /**
+   * Null when {@code uri} may be used now, else why not: an untrusted relay on a refused
+   * address, or the connection cap reached with no idle connection to close for it.
+   */
+  String admit(URI uri) {
+    if (closed) {
+      throw new IllegalStateException("relay client is closed");
+    }
+    URI key = normalize(uri);
+    if (!relays.contains(key) && !settings.trusted().contains(key)) {
+      String refusal = settings.addresses().refusal(key);
+      if (refusal != null) {
+        return refusal;
+      }
+    }
+    RelayConnection existing = connections.get(key);
+    if (existing != null && existing.isActive()) {
+      return null;
+    }
+    synchronized (connections) {
+      if (openConnections() < settings.maxConnections()) {
+        return null;
+      }
+      // Make room by closing the connection idle the longest, if any has nothing to do.
+      RelayConnection idlest = null;
+      for (RelayConnection c : connections.values()) {
+        if (c.isActive() && !c.hasWork()
+            && (idlest == null || c.idleSinceNanos() < idlest.idleSinceNanos())) {
+          idlest = c;
+        }
+      }
+      if (idlest != null && idlest.closeIfIdle(0)) {
+        return null;
+      }
+    }
+    return "refused by the relay pool: " + settings.maxConnections() + " connections are open and busy";
+  }
+
+  /** The relay's NIP-11 size limits (cached for an hour; 64 KiB when it states none). */
+  RelayInfo info(URI relay) {
+    URI key = normalize(relay);
+    CachedInfo cached = infos.get(key);
+    if (cached != null && System.nanoTime() - cached.fetchedNanos() < INFO_TTL_NANOS) {
+      return cached.info();
+    }
+    RelayInfo info =
+        admit(key) == null
+            ? RelayInfo.fetch(settings.httpClient(), key, settings.connectTimeout())
+            : RelayInfo.UNKNOWN;
+    infos.put(key, new CachedInfo(info, System.nanoTime()));
+    return info;
+  }
+
+  private void closeIdle() {
+    long idle = settings.idleTimeout().toNanos();
+    try {
+      connections.values().forEach(c -> c.closeIfIdle(idle));
+    } catch (RuntimeException e) {
+      log.warn("closing idle relay connections failed", e);
+    }
   }
 
   ScheduledExecutorService scheduler() {
@@ -220,8 +344,49 @@ public final class RelayClient implements AutoCloseable {
     private Duration pingInterval = Duration.ofSeconds(30);
     private BiConsumer<URI, String> noticeHandler = (relay, message) -> {};
     private HttpClient httpClient;
+    private Duration idleTimeout = Duration.ofMinutes(5);
+    private int maxConnections = 256;
+    private boolean allowLoopback;
+    private boolean allowPrivate;
+    private final Set<URI> trusted = new java.util.HashSet<>();
 
     private Builder() {}
+
+    /**
+     * A relay the host trusts without making it a default target (e.g. the service wallet's NWC
+     * relay on a private network): the address rules do not apply to it.
+     */
+    public Builder trustedRelay(String url) {
+      trusted.add(relayUri(url));
+      return this;
+    }
+
+    /** A connection with nothing to do is closed after this long. Default 5 min. */
+    public Builder idleTimeout(Duration value) {
+      idleTimeout = positive(value, "idleTimeout");
+      return this;
+    }
+
+    /** At most this many connections open at once. Default 256. */
+    public Builder maxConnections(int value) {
+      if (value < 1) {
+        throw new IllegalArgumentException("maxConnections must be positive");
+      }
+      maxConnections = value;
+      return this;
+    }
+
+    /** Dial untrusted relays that resolve to loopback addresses (tests). Default false. */
+    public Builder allowLoopback(boolean value) {
+      allowLoopback = value;
+      return this;
+    }
+
+    /** Dial untrusted relays on link-local or private addresses. Default false. */
+    public Builder allowPrivateAddresses(boolean value) {
+      allowPrivate = value;
+      return this;
+    }
 
     public Builder relay(String url) {
       relays.add(relayUri(url));
@@ -308,7 +473,11 @@ public final class RelayClient implements AutoCloseable {
               backoffMax,
               pingInterval,
               noticeHandler,
-              http));
+              http,
+              idleTimeout,
+              maxConnections,
+              new AddressPolicy(allowLoopback, allowPrivate),
+              Set.copyOf(trusted)));
     }
 
     private static Duration positive(Duration d, String what) {

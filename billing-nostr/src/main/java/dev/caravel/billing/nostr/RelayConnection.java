@@ -4,15 +4,20 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.net.URI;
 import java.net.http.WebSocket;
 import java.util.ArrayDeque;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,6 +26,11 @@ import org.slf4j.LoggerFactory;
  * publishes to restore after a reconnect, and a bounded send queue (WebSocket allows one
  * outstanding send at a time). All state is guarded by {@code this}; listener callbacks run
  * outside the lock.
+ *
+ * <p>NIP-42: every key that publishes or subscribes through this connection with an auth key
+ * is authenticated when the relay sends {@code ["AUTH", challenge]} (and again after each new
+ * challenge). An {@code auth-required:} answer to an event ({@code OK}) or a subscription
+ * ({@code CLOSED}) is answered by authenticating that key, then sending once more.
  */
 final class RelayConnection implements WebSocket.Listener {
   private static final Logger log = LoggerFactory.getLogger(RelayConnection.class);
@@ -32,7 +42,11 @@ final class RelayConnection implements WebSocket.Listener {
     CLOSED
   }
 
-  private record Pending(Event event, String message, CompletableFuture<PublishResult> result) {}
+  private record Pending(
+      Event event, String message, CompletableFuture<PublishResult> result, NostrKeys auth) {}
+
+  /** The NIP-42 event kind. */
+  static final int AUTH_KIND = 22242;
 
   private final URI uri;
   private final RelayClient client;
@@ -50,6 +64,15 @@ final class RelayConnection implements WebSocket.Listener {
   private ScheduledFuture<?> heartbeat;
   private boolean awaitingPong;
   private long pingSentNanos;
+  private long lastBusyNanos = System.nanoTime();
+
+  // NIP-42 state; keys outlive a connection, the rest is per connection (reset on open).
+  private final Map<String, NostrKeys> authKeys = new LinkedHashMap<>();
+  private String challenge;
+  private final Map<String, String> authEvents = new HashMap<>(); // AUTH event id -> pubkey
+  private final Set<String> authenticated = new HashSet<>();
+  private final Map<String, List<Consumer<Boolean>>> afterAuth = new HashMap<>();
+  private final Set<String> authRetried = new HashSet<>();
 
   // Touched only by the WebSocket's listener callbacks, which the JDK serializes.
   private final StringBuilder incoming = new StringBuilder();
@@ -69,6 +92,49 @@ final class RelayConnection implements WebSocket.Listener {
 
   synchronized boolean isOpen() {
     return state == State.OPEN;
+  }
+
+  /** Open or on its way there: counts against the pool's connection cap. */
+  synchronized boolean isActive() {
+    return state == State.OPEN || state == State.CONNECTING || hasReconnectScheduled;
+  }
+
+  synchronized boolean hasWork() {
+    return !subscriptions.isEmpty() || !pending.isEmpty();
+  }
+
+  synchronized long idleSinceNanos() {
+    return lastBusyNanos;
+  }
+
+  /**
+   * Closes the socket when nothing has used it for {@code idleNanos} (no subscription, no
+   * publish awaiting OK). The connection stays usable: the next publish or subscribe reopens it.
+   */
+  boolean closeIfIdle(long idleNanos) {
+    WebSocket ws;
+    synchronized (this) {
+      if (!isActive() || hasWork() || System.nanoTime() - lastBusyNanos < idleNanos) {
+        return false;
+      }
+      ws = socket;
+      dropSocket("idle");
+      authKeys.clear();
+    }
+    log.debug("closed idle connection to {}", uri);
+    if (ws != null) {
+      ws.sendClose(WebSocket.NORMAL_CLOSURE, "idle").whenComplete((r, e) -> ws.abort());
+    }
+    return true;
+  }
+
+  private void dropSocket(String why) {
+    stopHeartbeat();
+    socket = null;
+    lastError = why;
+    state = State.IDLE;
+    outbox.clear();
+    sending = false;
   }
 
   private void connectNow() {
@@ -160,6 +226,11 @@ final class RelayConnection implements WebSocket.Listener {
       lastError = "connected";
       outbox.clear();
       sending = false;
+      challenge = null;
+      authEvents.clear();
+      authenticated.clear();
+      afterAuth.clear();
+      authRetried.clear();
       // Restore what the relay forgot: live subscriptions, then unanswered publishes.
       subscriptions.values().forEach(s -> enqueue(s.reqMessage()));
       pending.values().forEach(p -> enqueue(p.message()));
@@ -293,13 +364,8 @@ final class RelayConnection implements WebSocket.Listener {
       return;
     }
     log.info("lost connection to {}: {}", uri, why);
-    stopHeartbeat();
     webSocket.abort();
-    socket = null;
-    lastError = why;
-    state = State.IDLE;
-    outbox.clear();
-    sending = false;
+    dropSocket(why);
     scheduleReconnect();
   }
 
@@ -323,9 +389,10 @@ final class RelayConnection implements WebSocket.Listener {
 
   // --- publishing ---
 
-  CompletableFuture<PublishResult> publish(Event event) {
+  CompletableFuture<PublishResult> publish(Event event, NostrKeys auth) {
     CompletableFuture<PublishResult> result;
     synchronized (this) {
+      lastBusyNanos = System.nanoTime();
       if (state == State.CLOSED) {
         return CompletableFuture.completedFuture(
             new PublishResult.Failed(uri, "relay client closed"));
@@ -341,7 +408,8 @@ final class RelayConnection implements WebSocket.Listener {
       String message =
           Json.write(Json.MAPPER.createArrayNode().add("EVENT").add(event.toJsonNode()));
       result = new CompletableFuture<>();
-      pending.put(event.id(), new Pending(event, message, result));
+      register(auth);
+      pending.put(event.id(), new Pending(event, message, result, auth));
       if (state == State.OPEN && !enqueue(message)) {
         pending.remove(event.id());
         return CompletableFuture.completedFuture(
@@ -377,6 +445,7 @@ final class RelayConnection implements WebSocket.Listener {
     Pending p;
     synchronized (this) {
       p = pending.remove(eventId);
+      lastBusyNanos = System.nanoTime();
     }
     if (p != null) {
       p.result().complete(outcome);
@@ -390,6 +459,8 @@ final class RelayConnection implements WebSocket.Listener {
       if (state == State.CLOSED) {
         return;
       }
+      lastBusyNanos = System.nanoTime();
+      register(sub.authKey());
       subscriptions.put(sub.id(), sub);
       if (state == State.OPEN && !enqueue(sub.reqMessage())) {
         log.warn("send queue to {} is full; subscription {} waits for the next reconnect", uri,
@@ -400,6 +471,7 @@ final class RelayConnection implements WebSocket.Listener {
   }
 
   synchronized void unsubscribe(String id) {
+    lastBusyNanos = System.nanoTime();
     if (subscriptions.remove(id) != null && state == State.OPEN) {
       enqueue(Json.write(Json.MAPPER.createArrayNode().add("CLOSE").add(id)));
     }
@@ -479,12 +551,10 @@ final class RelayConnection implements WebSocket.Listener {
       case "CLOSED" -> {
         Subscription s = subscription(msg, 1);
         if (s != null) {
-          synchronized (this) {
-            subscriptions.remove(s.id());
-          }
-          s.closedByRelay(uri, textAt(msg, 2, ""));
+          onClosed(s, textAt(msg, 2, ""));
         }
       }
+      case "AUTH" -> onChallenge(textAt(msg, 1, ""));
       case "NOTICE" -> client.notice(uri, textAt(msg, 1, ""));
       default -> log.debug("ignored a {} message from {}", msg.get(0).textValue(), uri);
     }
@@ -514,12 +584,163 @@ final class RelayConnection implements WebSocket.Listener {
       log.debug("dropped a malformed OK from {}", uri);
       return;
     }
+    String id = msg.get(1).textValue();
+    boolean ok = msg.get(2).booleanValue();
     String reason = textAt(msg, 3, "");
+    if (onAuthOk(id, ok, reason)) {
+      return;
+    }
+    if (!ok && reason.startsWith("auth-required:") && retryAfterAuth(id, reason)) {
+      return;
+    }
     finish(
-        msg.get(1).textValue(),
-        msg.get(2).booleanValue()
+        id,
+        ok
             ? new PublishResult.Accepted(uri, reason)
-            : new PublishResult.Rejected(uri, reason));
+            : reason.startsWith("restricted:")
+                ? new PublishResult.Restricted(uri, reason)
+                : new PublishResult.Rejected(uri, reason));
+  }
+
+  // --- NIP-42 ---
+
+  /** Remembers a key to authenticate as; authenticates at once when a challenge is known. */
+  private void register(NostrKeys keys) {
+    if (keys == null) {
+      return;
+    }
+    if (authKeys.putIfAbsent(keys.publicKeyHex(), keys) == null
+        && challenge != null
+        && state == State.OPEN) {
+      sendAuth(keys);
+    }
+  }
+
+  /** Sends {@code ["AUTH", kind 22242]} for {@code keys}; the caller holds the lock. */
+  private void sendAuth(NostrKeys keys) {
+    Event auth =
+        Event.sign(
+            keys,
+            AUTH_KIND,
+            List.of(List.of("relay", uri.toString()), List.of("challenge", challenge)),
+            "",
+            Instant.now());
+    authEvents.put(auth.id(), keys.publicKeyHex());
+    log.debug("authenticating to {} as {}", uri, keys.publicKeyHex());
+    enqueue(Json.write(Json.MAPPER.createArrayNode().add("AUTH").add(auth.toJsonNode())));
+  }
+
+  private synchronized void onChallenge(String value) {
+    if (value.isEmpty() || value.length() > 1024) {
+      log.debug("ignored an unusable AUTH challenge from {}", uri);
+      return;
+    }
+    challenge = value;
+    authEvents.clear();
+    authenticated.clear();
+    authKeys.values().forEach(this::sendAuth);
+  }
+
+  /** True when {@code id} was one of our AUTH events; runs what waited for it. */
+  private boolean onAuthOk(String id, boolean ok, String reason) {
+    String pubkey;
+    List<Consumer<Boolean>> waiting;
+    synchronized (this) {
+      pubkey = authEvents.remove(id);
+      if (pubkey == null) {
+        return false;
+      }
+      if (ok) {
+        authenticated.add(pubkey);
+      }
+      waiting = afterAuth.remove(pubkey);
+    }
+    if (ok) {
+      log.debug("authenticated to {} as {}", uri, pubkey);
+    } else {
+      log.info("{} refused our AUTH as {}: {}", uri, pubkey, reason);
+    }
+    if (waiting != null) {
+      waiting.forEach(action -> action.accept(ok));
+    }
+    return true;
+  }
+
+  /** Runs {@code action} once {@code keys} is authenticated (true) or refused (false). */
+  private void whenAuthenticated(NostrKeys keys, Consumer<Boolean> action) {
+    String pubkey = keys.publicKeyHex();
+    synchronized (this) {
+      if (!authenticated.contains(pubkey)) {
+        afterAuth.computeIfAbsent(pubkey, k -> new ArrayList<>()).add(action);
+        authKeys.putIfAbsent(pubkey, keys);
+        if (challenge != null && state == State.OPEN && !authEvents.containsValue(pubkey)) {
+          sendAuth(keys);
+        }
+        return; // without a challenge yet, the relay's AUTH message triggers it
+      }
+    }
+    action.accept(true);
+  }
+
+  /** {@code auth-required:} on a publish: authenticate, then send it once more. */
+  private boolean retryAfterAuth(String eventId, String reason) {
+    NostrKeys keys;
+    synchronized (this) {
+      Pending p = pending.get(eventId);
+      if (p == null || p.auth() == null || !authRetried.add(eventId)) {
+        return false;
+      }
+      keys = p.auth();
+    }
+    log.debug("{} wants AUTH for event {}: authenticating, then sending it again", uri, eventId);
+    whenAuthenticated(
+        keys,
+        ok -> {
+          if (!ok) {
+            finish(eventId, new PublishResult.Rejected(uri, reason));
+            return;
+          }
+          synchronized (this) {
+            Pending p = pending.get(eventId);
+            if (p != null && state == State.OPEN) {
+              enqueue(p.message());
+            }
+          }
+        });
+    return true;
+  }
+
+  /** A CLOSED subscription: after {@code auth-required:}, authenticate and subscribe again once. */
+  private void onClosed(Subscription s, String reason) {
+    NostrKeys keys = s.authKey();
+    boolean retry;
+    synchronized (this) {
+      retry = keys != null && reason.startsWith("auth-required:") && authRetried.add("REQ " + s.id());
+      if (!retry) {
+        subscriptions.remove(s.id());
+      }
+    }
+    if (!retry) {
+      s.closedByRelay(uri, reason);
+      return;
+    }
+    log.debug("{} wants AUTH for subscription {}: authenticating, then subscribing again", uri, s.id());
+    whenAuthenticated(
+        keys,
+        ok -> {
+          boolean again;
+          synchronized (this) {
+            again = ok && subscriptions.get(s.id()) == s && state == State.OPEN;
+            if (again) {
+              enqueue(s.reqMessage());
+            } else {
+              subscriptions.remove(s.id(), s);
+            }
+          }
+          if (!again) {
+            s.closedByRelay(uri, reason);
+          }
+        });
   }
 
   private synchronized Subscription subscription(JsonNode msg, int index) {

@@ -17,6 +17,7 @@ public final class Subscription implements AutoCloseable {
   private final List<URI> relays;
   private final SubscriptionListener listener;
   private final RelayClient client;
+  private final NostrKeys authKey;
   // Event ids already delivered, so an event stored on several relays arrives once.
   private final Map<String, Boolean> seen =
       new LinkedHashMap<>(16, 0.75f, false) {
@@ -31,8 +32,10 @@ public final class Subscription implements AutoCloseable {
       List<Filter> filters,
       List<URI> relays,
       SubscriptionListener listener,
-      RelayClient client) {
+      RelayClient client,
+      NostrKeys authKey) {
     this.id = id;
+    this.authKey = authKey;
     this.filters = List.copyOf(filters);
     this.relays = List.copyOf(relays);
     this.listener = listener;
@@ -55,6 +58,11 @@ public final class Subscription implements AutoCloseable {
   @Override
   public void close() {
     client.unsubscribe(this);
+  }
+
+  /** The key this subscription authenticates as (NIP-42), or null. */
+  NostrKeys authKey() {
+    return authKey;
   }
 
   String reqMessage() {

@@ -193,12 +193,19 @@ final class NodeSupport {
     }
   }
 
-  /** @nostr-relay/core on 127.0.0.1 (see relay.mjs); can be stopped and started on one port. */
+  /**
+   * @nostr-relay/core on 127.0.0.1 (see relay.mjs), optionally behind its gate (--auth,
+   * --max-subs N, --nip11 JSON); can be stopped and started on one port. Keeps every line the
+   * relay prints, so a test can wait for one (connections, auth, published).
+   */
   static final class Relay implements AutoCloseable {
+    private final List<String> flags;
     private Process process;
     private int port;
+    private final List<JsonNode> lines = new java.util.ArrayList<>();
 
-    Relay() throws IOException {
+    Relay(String... flags) throws IOException {
+      this.flags = List.of(flags);
       start(0);
     }
 
@@ -221,20 +228,97 @@ final class NodeSupport {
       start(port);
     }
 
-    private void start(int wanted) throws IOException {
-      process = NodeSupport.start("relay.mjs", List.of(Integer.toString(wanted)));
-      BufferedReader out =
-          new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-      CompletableFuture<String> first = CompletableFuture.supplyAsync(() -> {
-        try {
-          return out.readLine();
-        } catch (IOException e) {
-          return null;
+    /** The first line (since the relay started) matching {@code match}, within {@code timeout}. */
+    JsonNode await(java.util.function.Predicate<JsonNode> match, Duration timeout, String what) {
+      long deadline = System.nanoTime() + timeout.toNanos();
+      synchronized (lines) {
+        while (true) {
+          for (JsonNode line : lines) {
+            if (match.test(line)) {
+              return line;
+            }
+          }
+          long left = deadline - System.nanoTime();
+          if (left <= 0) {
+            throw new AssertionError("relay printed no line with " + what + " within " + timeout);
+          }
+          try {
+            TimeUnit.NANOSECONDS.timedWait(lines, left);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted");
+          }
         }
-      });
-      String line;
+      }
+    }
+
+    /** Waits until {@code count} lines match (the relay prints after it has answered). */
+    void awaitCount(java.util.function.Predicate<JsonNode> match, int count, Duration timeout, String what) {
+      long deadline = System.nanoTime() + timeout.toNanos();
+      synchronized (lines) {
+        while (lines.stream().filter(match).count() < count) {
+          long left = deadline - System.nanoTime();
+          if (left <= 0) {
+            throw new AssertionError("relay printed fewer than " + count + " lines with " + what);
+          }
+          try {
+            TimeUnit.NANOSECONDS.timedWait(lines, left);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted");
+          }
+        }
+      }
+    }
+
+    /** The lines so far that match. */
+    List<JsonNode> lines(java.util.function.Predicate<JsonNode> match) {
+      synchronized (lines) {
+        return lines.stream().filter(match).toList();
+      }
+    }
+
+    /** The relay's count of open connections, from its latest "connections" line (0 if none). */
+    int openConnections() {
+      List<JsonNode> counts = lines(l -> "connections".equals(l.path("event").asText()));
+      return counts.isEmpty() ? 0 : counts.get(counts.size() - 1).path("open").asInt();
+    }
+
+    private void start(int wanted) throws IOException {
+      List<String> args = new java.util.ArrayList<>(List.of(Integer.toString(wanted)));
+      args.addAll(flags);
+      process = NodeSupport.start("relay.mjs", args);
+      synchronized (lines) {
+        lines.clear();
+      }
+      Process mine = process;
+      CompletableFuture<Integer> listening = new CompletableFuture<>();
+      Thread reader =
+          new Thread(
+              () -> {
+                try (BufferedReader out =
+                    new BufferedReader(
+                        new InputStreamReader(mine.getInputStream(), StandardCharsets.UTF_8))) {
+                  for (String line = out.readLine(); line != null; line = out.readLine()) {
+                    JsonNode node = Json.MAPPER.readTree(line);
+                    if (node.has("port")) {
+                      listening.complete(node.get("port").asInt());
+                    }
+                    synchronized (lines) {
+                      lines.add(node);
+                      lines.notifyAll();
+                    }
+                  }
+                } catch (IOException ignored) {
+                  // the relay ended
+                }
+                listening.completeExceptionally(new IOException("relay exited before listening"));
+              },
+              "node-relay-reader");
+      reader.setDaemon(true);
+      reader.start();
       try {
-        line = first.get(30, TimeUnit.SECONDS);
+        port = listening.get(30, TimeUnit.SECONDS);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new IOException("interrupted waiting for the relay", e);
@@ -242,11 +326,6 @@ final class NodeSupport {
         NodeSupport.stop(process);
         throw new IOException("relay did not start", e);
       }
-      if (line == null) {
-        NodeSupport.stop(process);
-        throw new IOException("relay exited before listening");
-      }
-      port = Json.MAPPER.readTree(line).get("port").asInt();
     }
 
     @Override

@@ -45,6 +45,76 @@ class RelayClientTest {
   }
 
   @Test
+  void restrictedIsItsOwnOutcome() throws Exception {
+    try (FakeRelay relay = new FakeRelay(true, m -> okFor(m, false, "restricted: not on the allow list"));
+        RelayClient client = client(relay).build()) {
+      List<PublishResult> r = await(client.publish(
+          Event.sign(NostrKeys.generate(), 1, List.of(), "hi", Instant.now()), client.relays(), NostrKeys.generate()));
+      assertThat(r).singleElement().isEqualTo(
+          new PublishResult.Restricted(URI.create(relay.url()), "restricted: not on the allow list"));
+      assertThat(r.get(0).describe()).contains("restricted (restricted: not on the allow list)");
+      assertThat(relay.received.stream().filter(m -> m.startsWith("[\"EVENT\"")).count()).isEqualTo(1);
+    }
+  }
+
+  /**
+   * A relay that wants AUTH only once it has seen the event (challenge sent then): the client
+   * authenticates with a valid kind 22242 event, waits for its OK, sends the event once more,
+   * and takes a second auth-required: as final.
+   */
+  @Test
+  void authRequiredIsAnsweredByAuthenticatingAndRetryingOnce() throws Exception {
+    NostrKeys keys = NostrKeys.generate();
+    List<JsonNode> auths = new java.util.concurrent.CopyOnWriteArrayList<>();
+    try (FakeRelay relay = new FakeRelay(true, m -> {
+          JsonNode msg = Json.parse(m, "m");
+          if (msg.get(0).asText().equals("AUTH")) {
+            auths.add(msg.get(1));
+            return List.of("[\"OK\",\"" + msg.get(1).get("id").asText() + "\",true,\"\"]");
+          }
+          List<String> out = new java.util.ArrayList<>(List.of("[\"AUTH\",\"chal-1\"]"));
+          out.addAll(okFor(m, false, "auth-required: who are you"));
+          return out;
+        });
+        RelayClient client = client(relay).build()) {
+      List<PublishResult> r = await(client.publish(
+          Event.sign(NostrKeys.generate(), 1, List.of(), "hi", Instant.now()), client.relays(), keys));
+      assertThat(r).singleElement().isInstanceOfSatisfying(PublishResult.Rejected.class,
+          x -> assertThat(x.reason()).startsWith("auth-required:"));
+      assertThat(relay.received.stream().filter(m -> m.startsWith("[\"EVENT\"")).count())
+          .as("sent, then once more after AUTH").isEqualTo(2);
+      assertThat(auths).isNotEmpty();
+      Event auth = Event.fromJsonNode(auths.get(0));
+      assertThat(auth.verify()).isTrue();
+      assertThat(auth.kind()).isEqualTo(22242);
+      assertThat(auth.pubkey()).isEqualTo(keys.publicKeyHex());
+      assertThat(auth.tagValue("challenge")).contains("chal-1");
+      assertThat(auth.tagValue("relay")).contains(relay.url());
+    }
+  }
+
+  @Test
+  void aFullPoolRefusesANewRelayUntilAConnectionIsIdle() throws Exception {
+    try (FakeRelay busy = new FakeRelay(true, m -> List.of());
+        FakeRelay other = new FakeRelay(true, m -> okFor(m, true, ""));
+        RelayClient client = client(busy).maxConnections(1).allowLoopback(true).build()) {
+      // The busy relay never answers: its publish keeps the only connection busy.
+      CompletableFuture<List<PublishResult>> waiting =
+          client.publish(Event.sign(NostrKeys.generate(), 1, List.of(), "a", Instant.now()));
+      List<PublishResult> refused = await(client.publish(
+          Event.sign(NostrKeys.generate(), 1, List.of(), "b", Instant.now()), List.of(URI.create(other.url()))));
+      assertThat(refused).singleElement().isInstanceOfSatisfying(PublishResult.Failed.class,
+          f -> assertThat(f.reason()).contains("refused by the relay pool: 1 connections are open and busy"));
+      assertThat(other.connections).isEmpty();
+      await(waiting); // times out: the connection has nothing to do any more
+      List<PublishResult> accepted = await(client.publish(
+          Event.sign(NostrKeys.generate(), 1, List.of(), "c", Instant.now()), List.of(URI.create(other.url()))));
+      assertThat(accepted).singleElement().isInstanceOf(PublishResult.Accepted.class);
+      assertThat(client.openConnections()).isEqualTo(1);
+    }
+  }
+
+  @Test
   void publishReportsAcceptedAndRejected() throws Exception {
     try (FakeRelay relay = new FakeRelay(true, m -> okFor(m, !m.contains("spam"), m.contains("spam") ? "blocked: spam" : ""));
         RelayClient client = client(relay).build()) {

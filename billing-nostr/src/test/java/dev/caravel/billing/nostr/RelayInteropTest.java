@@ -52,7 +52,8 @@ class RelayInteropTest {
         .relays(List.of(urls))
         .publishTimeout(Duration.ofSeconds(10))
         .connectTimeout(Duration.ofSeconds(2))
-        .reconnectBackoff(Duration.ofMillis(100), Duration.ofSeconds(1));
+        .reconnectBackoff(Duration.ofMillis(100), Duration.ofSeconds(1))
+        .allowLoopback(true); // the tenants' inbox relays here are on 127.0.0.1 too
   }
 
   /** Collects what a subscription receives. */

@@ -27,6 +27,9 @@ final class Nip47 {
   static final int INFO_KIND = 13194;
   static final int REQUEST_KIND = 23194;
   static final int RESPONSE_KIND = 23195;
+  /** NIP-47 notifications: 23196 encrypted with NIP-04 (legacy), 23197 with NIP-44 v2. */
+  static final int NOTIFICATION_KIND_NIP04 = 23196;
+  static final int NOTIFICATION_KIND = 23197;
 
   static final ObjectMapper JSON =
       JsonMapper.builder()
@@ -220,6 +223,32 @@ final class Nip47 {
   }
 
   /** Wallet-supplied text shortened and stripped of control characters before it is kept. */
+  /**
+   * The payment hash a decrypted {@code payment_received} notification names, or null when it
+   * is another notification, or its preimage (when present) does not hash to the payment hash.
+   */
+  static String paymentReceived(String plaintext) {
+    JsonNode root;
+    try {
+      root = JSON.readTree(plaintext);
+    } catch (JsonProcessingException e) {
+      return null;
+    }
+    if (!"payment_received".equals(root.path("notification_type").asText(""))) {
+      return null;
+    }
+    JsonNode n = root.path("notification");
+    String hash = n.path("payment_hash").asText("").toLowerCase(java.util.Locale.ROOT);
+    if (!hash.matches("[0-9a-f]{64}")) {
+      return null;
+    }
+    String preimage = n.path("preimage").asText("");
+    if (!preimage.isEmpty() && !hash.equals(paymentHashOf(preimage))) {
+      return null;
+    }
+    return hash;
+  }
+
   static String safe(String s) {
     if (s == null) {
       return "";

@@ -30,8 +30,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One NWC connection: the client key from the URI, a {@link RelayClient} on the URI's relays,
- * the wallet's info (read once), and request/response round trips. Thread-safe.
+ * One NWC connection: the client key from the URI, the URI's relays on a {@link RelayClient}
+ * pool (shared with other sessions and the messenger, or its own), the wallet's info (read
+ * once), and request/response round trips. Thread-safe.
+ *
+ * <p>One response subscription per session ({@code kinds [23195], authors [wallet]}, plus the
+ * wallet's {@code payment_received} notifications when its info offers them) carries every
+ * reply; each is routed to its request by its {@code e} tag. The pool resubscribes it after a
+ * reconnect. Every request and subscription authenticates (NIP-42) as the session's key where a
+ * relay asks. A {@code RATE_LIMITED} answer is retried, as a new event, with backoff, within
+ * the request's own deadline.
  */
 final class NwcSession implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(NwcSession.class);
@@ -48,26 +56,52 @@ final class NwcSession implements AutoCloseable {
   private final NostrKeys keys;
   private final ConversationKey conversation;
   private final NwcWallet.Options options;
+  private static final Duration RATE_LIMIT_BACKOFF = Duration.ofMillis(250);
+  private static final Duration RATE_LIMIT_BACKOFF_MAX = Duration.ofSeconds(5);
+
   private final RelayClient relays;
+  private final boolean ownsPool;
+  private final java.util.function.Consumer<String> onPaymentReceived;
+  private final Map<String, Exchange> inFlight = new ConcurrentHashMap<>();
+  private final Set<String> notifiedPaid = ConcurrentHashMap.newKeySet();
+  private Subscription responses;
   private volatile Nip47.WalletInfo info;
   private volatile boolean closed;
 
+  /** A session on its own pool, dialling the URI's relays as configured (trusted) ones. */
   NwcSession(NwcUri uri, NwcWallet.Options options) {
+    this(uri, options, ownPool(uri, options), true, hash -> {});
+  }
+
+  /** A session on {@code pool}; {@code ownsPool}: close it with the session. */
+  NwcSession(
+      NwcUri uri,
+      NwcWallet.Options options,
+      RelayClient pool,
+      boolean ownsPool,
+      java.util.function.Consumer<String> onPaymentReceived) {
     this.walletPubkey = uri.walletPubkey();
     this.relayUris = uri.relays();
     this.keys = NostrKeys.fromSecretHex(uri.secret());
     this.conversation = Nip44.conversationKey(keys, walletPubkey);
     this.options = options;
-    this.relays =
+    this.relays = pool;
+    this.ownsPool = ownsPool;
+    this.onPaymentReceived = onPaymentReceived;
+  }
+
+  static RelayClient ownPool(NwcUri uri, NwcWallet.Options options) {
+    RelayClient pool =
         RelayClient.builder()
-            .relays(relayUris.stream().map(URI::toString).toList())
+            .relays(uri.relays().stream().map(URI::toString).toList())
             .publishTimeout(options.replyTimeout())
             .connectTimeout(options.connectTimeout())
             .reconnectBackoff(
                 min(Duration.ofMillis(100), options.reconnectBackoffMax()),
                 options.reconnectBackoffMax())
             .build();
-    relays.connect();
+    pool.connect();
+    return pool;
   }
 
   String walletPubkey() {
@@ -100,6 +134,7 @@ final class NwcSession implements AutoCloseable {
     AtomicReference<Event> newest = new AtomicReference<>();
     CompletableFuture<Void> allEose = new CompletableFuture<>();
     Set<URI> eose = new HashSet<>();
+    Map<URI, String> closedWhy = new ConcurrentHashMap<>();
     Filter filter =
         Filter.builder().kinds(Nip47.INFO_KIND).authors(walletPubkey).limit(1).build();
     SubscriptionListener listener =
@@ -119,7 +154,7 @@ final class NwcSession implements AutoCloseable {
           public void onEose(URI relay) {
             synchronized (eose) {
               eose.add(relay);
-              if (eose.size() >= relays.relays().size()) {
+              if (eose.size() >= relayUris.size()) {
                 allEose.complete(null);
               }
             }
@@ -127,10 +162,11 @@ final class NwcSession implements AutoCloseable {
 
           @Override
           public void onClosed(URI relay, String reason) {
+            closedWhy.put(relay, Nip47.safe(reason));
             onEose(relay);
           }
         };
-    try (Subscription sub = relays.subscribe(List.of(filter), listener)) {
+    try (Subscription sub = relays.subscribe(List.of(filter), relayUris, listener, keys)) {
       // Wait until every relay has said what it stores (EOSE), or until time is up; once one
       // relay has delivered the event, the others get a short grace, not the whole timeout.
       long deadline = System.nanoTime() + options.infoTimeout().toNanos();
@@ -156,6 +192,12 @@ final class NwcSession implements AutoCloseable {
     }
     Event event = newest.get();
     if (event == null) {
+      if (closedWhy.size() == relayUris.size()) {
+        // Not one relay would serve the read: refused by the pool (address, cap) or by the relay.
+        throw new NwcException(
+            NwcException.Code.NOT_DELIVERED,
+            "could not read wallet " + walletPubkey + "'s info event: " + closedWhy.values());
+      }
       if (allEose.isDone()) {
         throw new NwcException(
             NwcException.Code.NO_INFO,
@@ -174,7 +216,8 @@ final class NwcSession implements AutoCloseable {
   /**
    * Sends {@code method} and waits for the wallet's answer. {@code retryable} requests (all but
    * payments) are sent again, as new events, after a relay reconnects, since a request or reply
-   * in flight while the relay was down is lost; a payment is never sent twice by this client.
+   * in flight while the relay was down is lost; a payment is never sent twice by this client,
+   * except after {@code RATE_LIMITED}, which says the wallet did not act on it.
    */
   Reply call(String method, ObjectNode params, boolean retryable) {
     if (closed) {
@@ -185,28 +228,126 @@ final class NwcSession implements AutoCloseable {
       return new Reply.Err(
           NwcException.Code.NOT_IMPLEMENTED.name(), "the wallet does not offer " + method, true);
     }
-    try (Exchange exchange =
-        new Exchange(method, Nip47.requestJson(method, params), walletInfo.preferred())) {
-      exchange.send(relays.relays());
-      return exchange.await(retryable);
+    ensureResponses(walletInfo);
+    long deadline = System.nanoTime() + options.replyTimeout().toNanos();
+    Duration backoff = RATE_LIMIT_BACKOFF;
+    while (true) {
+      Reply reply;
+      try (Exchange exchange =
+          new Exchange(method, Nip47.requestJson(method, params), walletInfo.preferred(), deadline)) {
+        exchange.send(relayUris);
+        reply = exchange.await(retryable);
+      }
+      if (!(reply instanceof Reply.Err err)
+          || err.local()
+          || NwcException.Code.ofWallet(err.code()) != NwcException.Code.RATE_LIMITED) {
+        return reply;
+      }
+      long left = deadline - System.nanoTime();
+      if (left <= backoff.toNanos()) {
+        log.debug("NWC {}: rate limited, and the deadline leaves no room to retry", method);
+        return reply;
+      }
+      log.debug("NWC {}: rate limited by wallet {}; retrying in {} ms", method, walletPubkey, backoff.toMillis());
+      try {
+        TimeUnit.NANOSECONDS.sleep(backoff.toNanos());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return reply;
+      }
+      backoff = min(backoff.multipliedBy(2), RATE_LIMIT_BACKOFF_MAX);
+    }
+  }
+
+  /** Whether a {@code payment_received} notification has named {@code paymentHash}. */
+  boolean notifiedPaid(String paymentHash) {
+    return notifiedPaid.contains(paymentHash.toLowerCase(java.util.Locale.ROOT));
+  }
+
+  /** Opens the session's one response subscription, if not yet open. */
+  private synchronized void ensureResponses(Nip47.WalletInfo walletInfo) {
+    if (responses != null || closed) {
+      return;
+    }
+    long since = options.clock().instant().getEpochSecond() - EXPIRATION_SLACK.toSeconds();
+    List<Filter> filters = new java.util.ArrayList<>();
+    filters.add(
+        Filter.builder().kinds(Nip47.RESPONSE_KIND).authors(walletPubkey).since(since).build());
+    if (walletInfo.notifications().contains("payment_received")) {
+      filters.add(
+          Filter.builder()
+              .kinds(Nip47.NOTIFICATION_KIND_NIP04, Nip47.NOTIFICATION_KIND)
+              .authors(walletPubkey)
+              .tag("p", keys.publicKeyHex())
+              .since(since)
+              .build());
+    }
+    responses = relays.subscribe(filters, relayUris, new Router(), keys);
+  }
+
+  /** Routes each reply on the session's subscription to its request by the {@code e} tag. */
+  private final class Router implements SubscriptionListener {
+    @Override
+    public void onEvent(Event event, URI relay) {
+      if (event.kind() == Nip47.NOTIFICATION_KIND || event.kind() == Nip47.NOTIFICATION_KIND_NIP04) {
+        onNotification(event);
+        return;
+      }
+      for (List<String> tag : event.tags()) {
+        if (tag.size() >= 2 && tag.get(0).equals("e")) {
+          Exchange exchange = inFlight.get(tag.get(1));
+          if (exchange != null) {
+            exchange.onEvent(event, relay);
+            return;
+          }
+        }
+      }
+      log.debug("ignoring event {} from {}: no request of this session is waiting for it", event.id(), relay);
+    }
+
+    @Override
+    public void onClosed(URI relay, String reason) {
+      log.warn("relay {} closed the NWC response subscription: {}", relay, Nip47.safe(reason));
+    }
+  }
+
+  private void onNotification(Event event) {
+    if (!event.pubkey().equals(walletPubkey) || !event.verify()) {
+      return;
+    }
+    Nip47.Encryption encryption =
+        event.kind() == Nip47.NOTIFICATION_KIND ? Nip47.Encryption.NIP44_V2 : Nip47.Encryption.NIP04;
+    String hash;
+    try {
+      hash = Nip47.paymentReceived(encryption.decrypt(keys, conversation, walletPubkey, event.content()));
+    } catch (RuntimeException e) {
+      log.debug("ignoring an unreadable notification {} from wallet {}", event.id(), walletPubkey);
+      return;
+    }
+    if (hash != null && notifiedPaid.add(hash)) {
+      log.debug("wallet {} notified payment_received for {}", walletPubkey, hash);
+      try {
+        onPaymentReceived.accept(hash);
+      } catch (RuntimeException e) {
+        log.warn("the payment_received handler failed", e);
+      }
     }
   }
 
   /** One request: its events (the first, and any sent again), their subscriptions, the answer. */
-  private final class Exchange implements SubscriptionListener, AutoCloseable {
+  private final class Exchange implements AutoCloseable {
     private final String method;
     private final String plaintext;
     private final Nip47.Encryption encryption;
     private final CompletableFuture<Reply> answer = new CompletableFuture<>();
     private final Set<String> requestIds = ConcurrentHashMap.newKeySet();
-    private final List<Subscription> subscriptions = new CopyOnWriteArrayList<>();
     private final long deadline;
 
-    Exchange(String method, String plaintext, Nip47.Encryption encryption) {
+    Exchange(String method, String plaintext, Nip47.Encryption encryption, long deadline) {
       this.method = method;
       this.plaintext = plaintext;
       this.encryption = encryption;
-      this.deadline = System.nanoTime() + options.replyTimeout().toNanos();
+      this.deadline = deadline;
     }
 
     /** Signs a new request event, subscribes to its replies, then publishes it to {@code to}. */
@@ -224,22 +365,16 @@ final class NwcSession implements AutoCloseable {
               encryption.encrypt(keys, conversation, walletPubkey, plaintext),
               now);
       requestIds.add(request.id());
-      Filter filter =
-          Filter.builder()
-              .kinds(Nip47.RESPONSE_KIND)
-              .authors(walletPubkey)
-              .tag("e", request.id())
-              .build();
+      // Routed before it is published, so a fast reply cannot slip past.
+      inFlight.put(request.id(), this);
       log.debug("NWC {} request {} to wallet {} ({})", method, request.id(), walletPubkey, encryption.tag);
-      // Subscribe first, so a fast reply cannot slip past.
-      subscriptions.add(relays.subscribe(List.of(filter), to, this));
-      relays.publish(request, to).thenAccept(this::onPublished);
+      relays.publish(request, to, keys).thenAccept(this::onPublished);
     }
 
     private void onPublished(List<PublishResult> results) {
       if (requestIds.size() == 1
           && !results.isEmpty()
-          && results.stream().allMatch(r -> r instanceof PublishResult.Rejected)) {
+          && results.stream().allMatch(r -> !(r instanceof PublishResult.Accepted) && !isTimeout(r))) {
         answer.complete(
             new Reply.NotDelivered(
                 "every relay refused the "
@@ -277,8 +412,7 @@ final class NwcSession implements AutoCloseable {
     }
 
     /** Believes only the wallet's signed answer to one of this exchange's requests. */
-    @Override
-    public void onEvent(Event event, URI relay) {
+    void onEvent(Event event, URI relay) {
       if (!Nip47.isResponseTo(event, walletPubkey, keys.publicKeyHex(), requestIds)) {
         log.warn(
             "ignoring event {} (kind {}, by {}) from {}: not the wallet's reply to {} request {}",
@@ -293,12 +427,6 @@ final class NwcSession implements AutoCloseable {
       Reply reply = Nip47.parseReply(text, method);
       log.debug("NWC {} request {}: wallet replied {}", method, requestIds, reply.getClass().getSimpleName());
       answer.complete(reply);
-    }
-
-    @Override
-    public void onClosed(URI relay, String reason) {
-      log.warn("relay {} closed a reply subscription for the {} request: {}", relay, method,
-          Nip47.safe(reason));
     }
 
     private String decrypt(String payload) {
@@ -318,8 +446,13 @@ final class NwcSession implements AutoCloseable {
 
     @Override
     public void close() {
-      subscriptions.forEach(Subscription::close);
+      requestIds.forEach(inFlight::remove);
     }
+  }
+
+  /** A publish that may still reach the relay (it was not refused outright). */
+  private static boolean isTimeout(PublishResult r) {
+    return r instanceof PublishResult.Failed f && f.reason().startsWith("no OK within");
   }
 
   /**
@@ -335,7 +468,7 @@ final class NwcSession implements AutoCloseable {
 
     void tick(Exchange exchange) {
       long now = System.nanoTime();
-      for (URI relay : relays.relays()) {
+      for (URI relay : relayUris) {
         if (!relays.isConnected(relay)) {
           down.add(relay);
           continue;
@@ -359,7 +492,17 @@ final class NwcSession implements AutoCloseable {
   public void close() {
     if (!closed) {
       closed = true;
-      relays.close();
+      Subscription sub;
+      synchronized (this) {
+        sub = responses;
+        responses = null;
+      }
+      if (sub != null) {
+        sub.close();
+      }
+      if (ownsPool) {
+        relays.close();
+      }
       log.debug("closed NWC session with wallet {}", walletPubkey);
     }
   }

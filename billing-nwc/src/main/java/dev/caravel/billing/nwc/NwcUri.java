@@ -23,6 +23,12 @@ import java.util.regex.Pattern;
  * in any error message. A malformed URI is an {@link InvalidInputException} that says what is
  * wrong without echoing any part of the input (a misplaced secret could sit anywhere in it).
  * Two values are equal when they name the same wallet, relays and secret.
+ *
+ * <p>As lenient as Alby's SDK where NIP-47 allows it: the scheme may be written without
+ * {@code //} ({@code nostr+walletconnect:<pubkey>?...}), a {@code +} in a value is a plus (values
+ * are percent-decoded, not form-decoded), and a malformed optional {@code lud16} is ignored.
+ * Strict about keys: the wallet public key must be a point on secp256k1 and the secret a valid
+ * private key, checked here rather than at connect time.
  */
 public final class NwcUri {
   /** Longer URIs are refused unread. */
@@ -33,7 +39,9 @@ public final class NwcUri {
       Pattern.compile("[a-z0-9._+\\-]{1,128}@[a-z0-9.\\-]{1,253}", Pattern.CASE_INSENSITIVE);
   private static final BigInteger SECP256K1_N =
       new BigInteger("fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141", 16);
-  private static final String[] SCHEMES = {"nostr+walletconnect://", "nostrwalletconnect://"};
+  private static final String[] SCHEMES = {
+    "nostr+walletconnect://", "nostrwalletconnect://", "nostr+walletconnect:", "nostrwalletconnect:"
+  };
 
   private final String walletPubkey;
   private final List<URI> relays;
@@ -81,6 +89,11 @@ public final class NwcUri {
     if (!HEX64.matcher(pubkey).matches()) {
       throw invalid("the wallet public key must be 64 hex characters");
     }
+    try {
+      dev.caravel.billing.nostr.Nip19.publicKeyHex(pubkey);
+    } catch (RuntimeException e) {
+      throw invalid("the wallet public key is not a point on secp256k1");
+    }
     String query = rest.substring(q + 1);
     int hash = query.indexOf('#');
     if (hash >= 0) {
@@ -106,10 +119,8 @@ public final class NwcUri {
           secret = secret(value);
         }
         case "lud16" -> {
-          if (!value.isEmpty()) {
-            if (!LUD16.matcher(value).matches()) {
-              throw invalid("lud16 is not a lightning address (name@domain)");
-            }
+          // Optional and informative only: a malformed one is ignored, as Alby's SDK does.
+          if (!value.isEmpty() && LUD16.matcher(value).matches()) {
             lud16 = value.toLowerCase(Locale.ROOT);
           }
         }
@@ -223,7 +234,8 @@ public final class NwcUri {
 
   private static String decode(String raw, String what) {
     try {
-      return URLDecoder.decode(raw, StandardCharsets.UTF_8);
+      // Percent-decoding only: '+' stays a plus (form decoding would make it a space).
+      return URLDecoder.decode(raw.replace("+", "%2B"), StandardCharsets.UTF_8);
     } catch (IllegalArgumentException e) {
       throw invalid(what + " is not valid percent-encoding");
     }

@@ -30,9 +30,15 @@ import org.slf4j.LoggerFactory;
  * the wallet's key that names the request in an {@code e} tag (and, if it has a {@code p} tag,
  * this client). Everything else is ignored and logged.
  *
+ * <p>Configure with {@link #builder(NwcUri)}; {@link Builder#relayPool} puts the wallet on the
+ * host's shared relay pool (one connection per relay URL for the messenger and every wallet).
+ *
  * <ul>
- *   <li>{@link #makeInvoice}: the invoice must be a BOLT11 for exactly the amount asked, whose
- *       payment hash is the one the wallet reports.
+ *   <li>{@link #makeInvoice}: the amount asked is rounded <b>up</b> to whole sats (many wallets
+ *       invoice only in sats): {@code ceil(msats / 1000) × 1000}. The invoice must be a BOLT11
+ *       for at least the msats asked and at most that rounded amount, whose payment hash is the
+ *       one the wallet reports; the returned {@link LightningInvoice} carries the BOLT11's own
+ *       msats and expiry.
  *   <li>{@link #payInvoice}: {@code Paid} only with a preimage whose sha256 is the invoice's
  *       payment hash; {@code Failed} for an error the wallet is sure of (PAYMENT_FAILED,
  *       INSUFFICIENT_BALANCE, QUOTA_EXCEEDED, RESTRICTED, UNAUTHORIZED, RATE_LIMITED,
@@ -41,7 +47,8 @@ import org.slf4j.LoggerFactory;
  *       reply: the payment may have gone through. A payment request is never sent twice.
  *   <li>{@link #isSettled}: settled when {@code state} is {@code settled} or {@code settled_at} is
  *       set; a preimage, when present, must hash to the payment hash; a missing preimage does not
- *       mean unpaid.
+ *       mean unpaid. A {@code payment_received} notification (kinds 23196/23197, used when the
+ *       wallet's info offers them) already seen for the invoice answers without a round trip.
  * </ul>
  *
  * Errors are {@link NwcException}s with a typed {@link NwcException.Code}. Thread-safe. The
@@ -74,13 +81,13 @@ public final class NwcWallet implements LightningWallet {
    * @param reconnectBackoffMax the longest pause between reconnect attempts (default 30 s)
    * @param clock dates requests and their expiration (default the system UTC clock)
    */
-  public record Options(
+  record Options(
       Duration replyTimeout,
       Duration infoTimeout,
       Duration connectTimeout,
       Duration reconnectBackoffMax,
       Clock clock) {
-    public Options {
+    Options {
       positive(replyTimeout, "replyTimeout");
       positive(infoTimeout, "infoTimeout");
       positive(connectTimeout, "connectTimeout");
@@ -88,7 +95,7 @@ public final class NwcWallet implements LightningWallet {
       Objects.requireNonNull(clock, "clock");
     }
 
-    public static Options defaults() {
+    static Options defaults() {
       return new Options(
           Duration.ofSeconds(30),
           Duration.ofSeconds(10),
@@ -97,23 +104,23 @@ public final class NwcWallet implements LightningWallet {
           Clock.systemUTC());
     }
 
-    public Options withReplyTimeout(Duration value) {
+    Options withReplyTimeout(Duration value) {
       return new Options(value, infoTimeout, connectTimeout, reconnectBackoffMax, clock);
     }
 
-    public Options withInfoTimeout(Duration value) {
+    Options withInfoTimeout(Duration value) {
       return new Options(replyTimeout, value, connectTimeout, reconnectBackoffMax, clock);
     }
 
-    public Options withConnectTimeout(Duration value) {
+    Options withConnectTimeout(Duration value) {
       return new Options(replyTimeout, infoTimeout, value, reconnectBackoffMax, clock);
     }
 
-    public Options withReconnectBackoffMax(Duration value) {
+    Options withReconnectBackoffMax(Duration value) {
       return new Options(replyTimeout, infoTimeout, connectTimeout, value, clock);
     }
 
-    public Options withClock(Clock value) {
+    Options withClock(Clock value) {
       return new Options(replyTimeout, infoTimeout, connectTimeout, reconnectBackoffMax, value);
     }
 
@@ -155,16 +162,24 @@ public final class NwcWallet implements LightningWallet {
     this.sessions = sessions;
   }
 
-  /** Opens a wallet on its own connection; {@link #close()} closes it. */
+  /** Opens a wallet with the defaults, on its own connection; {@link #close()} closes it. */
   public static NwcWallet connect(NwcUri uri) {
-    return connect(uri, Options.defaults());
+    return builder(uri).build();
+  }
+
+  /** Configures a wallet for {@code uri}. */
+  public static Builder builder(NwcUri uri) {
+    return new Builder(uri);
   }
 
   /** Opens a wallet on its own connection; {@link #close()} closes it. */
-  public static NwcWallet connect(NwcUri uri, Options options) {
+  static NwcWallet connect(NwcUri uri, Options options) {
     Objects.requireNonNull(uri, "uri");
     Objects.requireNonNull(options, "options");
-    NwcSession session = new NwcSession(uri, options);
+    return of(new NwcSession(uri, options));
+  }
+
+  private static NwcWallet of(NwcSession session) {
     return new NwcWallet(
         new SessionSource() {
           @Override
@@ -198,8 +213,9 @@ public final class NwcWallet implements LightningWallet {
       throw new InvalidInputException("expiry must be positive");
     }
     long expirySeconds = Math.max(1, expiry.toSeconds() + (expiry.toNanosPart() > 0 ? 1 : 0));
+    long asked = wholeSats(msats);
     ObjectNode params = Nip47.JSON.createObjectNode();
-    params.put("amount", msats);
+    params.put("amount", asked);
     params.put("description", desc);
     params.put("expiry", expirySeconds);
     JsonNode result = resultOf(call("make_invoice", params, true), "make_invoice");
@@ -218,26 +234,26 @@ public final class NwcWallet implements LightningWallet {
     if (!reportedHash.isEmpty() && !reportedHash.equalsIgnoreCase(decoded.paymentHash())) {
       throw bad("make_invoice", "the wallet's payment_hash is not the invoice's");
     }
-    if (decoded.msats().isEmpty() || decoded.msats().get() != msats) {
+    if (decoded.msats().isEmpty() || decoded.msats().get() < msats || decoded.msats().get() > asked) {
       throw bad(
           "make_invoice",
           "the wallet made an invoice for "
               + decoded.msats().map(m -> m + " msats").orElse("no amount")
               + ", not "
-              + msats);
+              + (asked == msats ? Long.toString(msats) : "between " + msats + " and " + asked));
     }
-    JsonNode amount = result.get("amount");
-    if (amount != null && amount.isIntegralNumber() && amount.longValue() != msats) {
-      throw bad("make_invoice", "the wallet reports an amount of " + amount + ", not " + msats);
-    }
+    long invoiced = decoded.msats().get();
+    // The BOLT11 is what a payer sees: its own amount and expiry are the invoice's.
     long expiresAt = decoded.expiresAt();
-    JsonNode reported = result.get("expires_at");
-    if (reported != null && reported.isIntegralNumber() && reported.longValue() > 0) {
-      expiresAt = Math.min(expiresAt, reported.longValue());
-    }
-    log.debug("wallet {} made invoice {} for {} msats", sessions.walletPubkey(),
-        decoded.paymentHash(), msats);
-    return new LightningInvoice(bolt11, decoded.paymentHash(), msats, Instant.ofEpochSecond(expiresAt));
+    log.debug("wallet {} made invoice {} for {} msats (asked {}), expiring at {}", sessions.walletPubkey(),
+        decoded.paymentHash(), invoiced, msats, expiresAt);
+    return new LightningInvoice(bolt11, decoded.paymentHash(), invoiced, Instant.ofEpochSecond(expiresAt));
+  }
+
+  /** {@code msats} rounded up to whole sats: the amount {@link #makeInvoice} asks for. */
+  static long wholeSats(long msats) {
+    long sats = msats / 1000 + (msats % 1000 == 0 ? 0 : 1);
+    return Math.multiplyExact(sats, 1000L);
   }
 
   @Override
@@ -291,6 +307,10 @@ public final class NwcWallet implements LightningWallet {
   @Override
   public boolean isSettled(String bolt11) {
     Bolt11 decoded = Bolt11.decode(bolt11);
+    if (sessions.use(session -> session.notifiedPaid(decoded.paymentHash()))) {
+      log.debug("invoice {} settled, as the wallet's payment_received notification said", decoded.paymentHash());
+      return true;
+    }
     ObjectNode params = Nip47.JSON.createObjectNode();
     params.put("payment_hash", decoded.paymentHash());
     params.put("invoice", Bolt11.normalize(bolt11));
@@ -323,10 +343,17 @@ public final class NwcWallet implements LightningWallet {
     return state.equals("settled") || settledAt;
   }
 
-  /** The wallet's {@code get_info}. */
+  /**
+   * The wallet's {@code get_info}; for a connection that does not offer {@code get_info} (a
+   * restricted one), what its kind 13194 info event says (alias, network and node empty).
+   */
   public Info getInfo() {
     return sessions.use(
         session -> {
+          Nip47.WalletInfo event = session.info();
+          if (!event.methods().contains("get_info")) {
+            return new Info("", "", "", List.copyOf(event.methods()), event.preferred().tag);
+          }
           Reply reply = session.call("get_info", Nip47.JSON.createObjectNode(), true);
           JsonNode result = resultOf(reply, "get_info");
           List<String> methods = new ArrayList<>();
@@ -399,5 +426,82 @@ public final class NwcWallet implements LightningWallet {
 
   private static NwcException bad(String method, String why) {
     return new NwcException(NwcException.Code.BAD_RESPONSE, method + ": " + why);
+  }
+
+  /**
+   * Configures an {@link NwcWallet}. Setters check their argument at once; {@link #build()}
+   * opens nothing until the first request.
+   */
+  public static final class Builder {
+    private final NwcUri uri;
+    private Options options = Options.defaults();
+    private dev.caravel.billing.nostr.RelayClient pool;
+    private java.util.function.Consumer<String> onPaymentReceived = hash -> {};
+
+    private Builder(NwcUri uri) {
+      this.uri = Objects.requireNonNull(uri, "uri");
+    }
+
+    /** How long a request waits for the wallet's reply, retries included. Default 30 s. */
+    public Builder replyTimeout(Duration value) {
+      options = options.withReplyTimeout(positive(value, "replyTimeout"));
+      return this;
+    }
+
+    /** How long reading the wallet's info event may take. Default 10 s. */
+    public Builder infoTimeout(Duration value) {
+      options = options.withInfoTimeout(positive(value, "infoTimeout"));
+      return this;
+    }
+
+    /** WebSocket handshake timeout of the wallet's own pool. Default 10 s. */
+    public Builder connectTimeout(Duration value) {
+      options = options.withConnectTimeout(positive(value, "connectTimeout"));
+      return this;
+    }
+
+    /** The longest pause between reconnects of the wallet's own pool. Default 30 s. */
+    public Builder reconnectBackoffMax(Duration value) {
+      options = options.withReconnectBackoffMax(positive(value, "reconnectBackoffMax"));
+      return this;
+    }
+
+    /** Dates requests and their expiration. Default the system UTC clock. */
+    public Builder clock(Clock value) {
+      options = options.withClock(Objects.requireNonNull(value, "clock"));
+      return this;
+    }
+
+    /**
+     * The host's shared relay pool; the wallet neither closes it nor treats the URI's relays as
+     * configured ones (the pool's address rules apply unless its builder trusts them). Without
+     * one, the wallet has its own pool on the URI's relays, closed with the wallet.
+     */
+    public Builder relayPool(dev.caravel.billing.nostr.RelayClient value) {
+      pool = Objects.requireNonNull(value, "pool");
+      return this;
+    }
+
+    /** Called with the payment hash of each {@code payment_received} notification. */
+    public Builder onPaymentReceived(java.util.function.Consumer<String> handler) {
+      onPaymentReceived = Objects.requireNonNull(handler, "handler");
+      return this;
+    }
+
+    public NwcWallet build() {
+      return pool == null
+          ? of(new NwcSession(uri, options, NwcSession.ownPool(uri, options), true, onPaymentReceived))
+          : of(new NwcSession(uri, options, pool, false, onPaymentReceived));
+    }
+
+    private static Duration positive(Duration d, String what) {
+      if (d == null) {
+        throw new NullPointerException(what);
+      }
+      if (d.isNegative() || d.isZero()) {
+        throw new IllegalArgumentException(what + " must be positive");
+      }
+      return d;
+    }
   }
 }

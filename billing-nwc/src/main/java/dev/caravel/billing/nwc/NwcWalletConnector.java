@@ -2,6 +2,7 @@ package dev.caravel.billing.nwc;
 
 import dev.caravel.billing.InvalidInputException;
 import dev.caravel.billing.LightningWallet.WalletConnector;
+import dev.caravel.billing.nostr.RelayClient;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -16,10 +17,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Opens tenants' wallets from their NWC URIs: one {@link NwcWallet} per URI, whose relay
- * connection is opened on first use, shared by every caller, and closed once it has been idle
- * (no request in flight) for the idle timeout; the next request opens it again. {@link #close()}
- * closes every connection. Thread-safe.
+ * Opens tenants' wallets from their NWC URIs: one {@link NwcWallet} per URI, whose session is
+ * opened on first use, shared by every caller, and closed once it has been idle (no request in
+ * flight) for the idle timeout; the next request opens it again. Every session runs on one
+ * relay pool ({@link Builder#relayPool}, or the connector's own), so tenants whose wallets share
+ * a relay share one connection, and a tenant's relay on a loopback or private address is
+ * refused unless the pool allows it. {@link #close()} closes every session (and the
+ * connector's own pool). Thread-safe.
  */
 public final class NwcWalletConnector implements WalletConnector, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(NwcWalletConnector.class);
@@ -30,20 +34,34 @@ public final class NwcWalletConnector implements WalletConnector, AutoCloseable 
   private final ConcurrentHashMap<NwcUri, Entry> entries = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<NwcUri, NwcWallet> wallets = new ConcurrentHashMap<>();
   private final ScheduledExecutorService reaper;
+  private final RelayClient pool;
+  private final boolean ownsPool;
   private volatile boolean closed;
 
-  /** Default options; connections close after 5 idle minutes. */
+  /** Default options and its own relay pool; sessions close after 5 idle minutes. */
   public NwcWalletConnector() {
-    this(NwcWallet.Options.defaults(), Duration.ofMinutes(5));
+    this(NwcWallet.Options.defaults(), Duration.ofMinutes(5), null, Clock.systemUTC(), true);
   }
 
-  public NwcWalletConnector(NwcWallet.Options options, Duration idleTimeout) {
-    this(options, idleTimeout, Clock.systemUTC(), true);
+  public static Builder builder() {
+    return new Builder();
   }
 
   /** For tests: a driven clock, and no background reaper (call {@link #closeIdle()}). */
-  NwcWalletConnector(NwcWallet.Options options, Duration idleTimeout, Clock clock, boolean reap) {
+  NwcWalletConnector(
+      NwcWallet.Options options, Duration idleTimeout, RelayClient pool, Clock clock, boolean reap) {
     this.options = Objects.requireNonNull(options, "options");
+    this.ownsPool = pool == null;
+    this.pool =
+        pool != null
+            ? pool
+            : RelayClient.builder()
+                .publishTimeout(options.replyTimeout())
+                .connectTimeout(options.connectTimeout())
+                .reconnectBackoff(
+                    Duration.ofMillis(Math.min(100, options.reconnectBackoffMax().toMillis())),
+                    options.reconnectBackoffMax())
+                .build();
     if (idleTimeout == null || idleTimeout.isNegative() || idleTimeout.isZero()) {
       throw new InvalidInputException("idleTimeout must be positive");
     }
@@ -113,6 +131,9 @@ public final class NwcWalletConnector implements WalletConnector, AutoCloseable 
     }
     entries.clear();
     wallets.clear();
+    if (ownsPool) {
+      pool.close();
+    }
   }
 
   @Override
@@ -187,7 +208,7 @@ public final class NwcWalletConnector implements WalletConnector, AutoCloseable 
         return null;
       }
       if (session == null || session.isClosed()) {
-        session = new NwcSession(uri, options);
+        session = new NwcSession(uri, options, pool, false, hash -> {});
         log.debug("opened NWC connection to wallet {}", uri.walletPubkey());
       }
       inFlight++;
@@ -220,6 +241,65 @@ public final class NwcWalletConnector implements WalletConnector, AutoCloseable 
         session.close();
         session = null;
       }
+    }
+  }
+
+  /** Configures an {@link NwcWalletConnector}; setters check their argument at once. */
+  public static final class Builder {
+    private NwcWallet.Options options = NwcWallet.Options.defaults();
+    private Duration idleTimeout = Duration.ofMinutes(5);
+    private RelayClient pool;
+
+    private Builder() {}
+
+    /** The host's shared relay pool (not closed by the connector). Default: its own. */
+    public Builder relayPool(RelayClient value) {
+      pool = Objects.requireNonNull(value, "pool");
+      return this;
+    }
+
+    /** A wallet's session closes after this long without a request. Default 5 min. */
+    public Builder idleTimeout(Duration value) {
+      idleTimeout = positive(value, "idleTimeout");
+      return this;
+    }
+
+    /** How long a request waits for the wallet's reply, retries included. Default 30 s. */
+    public Builder replyTimeout(Duration value) {
+      options = options.withReplyTimeout(positive(value, "replyTimeout"));
+      return this;
+    }
+
+    /** How long reading a wallet's info event may take. Default 10 s. */
+    public Builder infoTimeout(Duration value) {
+      options = options.withInfoTimeout(positive(value, "infoTimeout"));
+      return this;
+    }
+
+    /** WebSocket handshake timeout of the connector's own pool. Default 10 s. */
+    public Builder connectTimeout(Duration value) {
+      options = options.withConnectTimeout(positive(value, "connectTimeout"));
+      return this;
+    }
+
+    /** Dates requests and their expiration. Default the system UTC clock. */
+    public Builder clock(Clock value) {
+      options = options.withClock(Objects.requireNonNull(value, "clock"));
+      return this;
+    }
+
+    public NwcWalletConnector build() {
+      return new NwcWalletConnector(options, idleTimeout, pool, Clock.systemUTC(), true);
+    }
+
+    private static Duration positive(Duration d, String what) {
+      if (d == null) {
+        throw new NullPointerException(what);
+      }
+      if (d.isNegative() || d.isZero()) {
+        throw new IllegalArgumentException(what + " must be positive");
+      }
+      return d;
     }
   }
 }

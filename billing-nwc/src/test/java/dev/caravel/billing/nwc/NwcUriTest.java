@@ -80,7 +80,8 @@ class NwcUriTest {
       "nostr+walletconnect://" + WALLET + "?relay=wss://r.example&secret=" + "f".repeat(64),
       "nostr+walletconnect://" + WALLET + "?relay=wss://r.example&secret=" + WALLET,
       "nostr+walletconnect://" + WALLET + "?relay=wss%ZZr.example&secret=" + SECRET,
-      "nostr+walletconnect://" + WALLET + "?relay=wss://r.example&secret=" + SECRET + "&lud16=not-an-address",
+      // x = 5 has no point on secp256k1: refused at parse, not at connect time.
+      "nostr+walletconnect://" + "0".repeat(63) + "5?relay=wss://r.example&secret=" + SECRET,
       "nostr+walletconnect://abc?relay=wss://r.example&secret=" + SECRET,
       "nostr+walletconnect://" + SECRET + "0?relay=wss://r.example&secret=" + SECRET);
   }
@@ -95,6 +96,18 @@ class NwcUriTest {
       // Nothing of the input comes back, not even the (public) wallet key or a relay.
       assertThat(e.getMessage()).doesNotContain(WALLET).doesNotContain("r.example");
     }
+  }
+
+  @Test
+  void isAsLenientAsAlbysSdkWhereTheSpecAllows() {
+    // No "//" after the scheme, a '+' that stays a plus, a malformed optional lud16 ignored.
+    NwcUri uri = NwcUri.parse("nostr+walletconnect:" + WALLET
+        + "?relay=wss://r.example/a+b&secret=" + SECRET + "&lud16=not-an-address");
+    assertThat(uri.walletPubkey()).isEqualTo(WALLET);
+    assertThat(uri.relays()).containsExactly(URI.create("wss://r.example/a+b"));
+    assertThat(uri.lud16()).isEmpty();
+    assertThat(NwcUri.parse("nostrwalletconnect:" + WALLET + "?relay=wss://r.example&secret=" + SECRET
+        + "&lud16=tips+caravel@getalby.com").lud16()).contains("tips+caravel@getalby.com");
   }
 
   @Test

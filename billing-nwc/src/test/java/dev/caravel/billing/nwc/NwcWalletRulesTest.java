@@ -101,4 +101,21 @@ class NwcWalletRulesTest {
     assertThat(NwcException.Code.ofWallet(null)).isEqualTo(NwcException.Code.UNRECOGNIZED);
     assertThat(NwcException.Code.ofWallet("??")).isEqualTo(NwcException.Code.UNRECOGNIZED);
   }
+
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.CsvSource({"1, 1000", "999, 1000", "1000, 1000", "1001, 2000",
+      "21500, 22000", "21000, 21000", "9223372036854775000, 9223372036854775000"})
+  void invoiceAmountsRoundUpToWholeSats(long msats, long asked) {
+    assertThat(NwcWallet.wholeSats(msats)).isEqualTo(asked);
+  }
+
+  @Test
+  void aPaymentReceivedNotificationNamesItsPaymentHash() {
+    String ok = "{\"notification_type\":\"payment_received\",\"notification\":{\"payment_hash\":\"" + HASH
+        + "\",\"preimage\":\"" + PREIMAGE + "\"}}";
+    assertThat(Nip47.paymentReceived(ok)).isEqualTo(HASH);
+    assertThat(Nip47.paymentReceived(ok.replace(PREIMAGE, "11".repeat(32)))).as("wrong preimage").isNull();
+    assertThat(Nip47.paymentReceived(ok.replace("payment_received", "payment_sent"))).isNull();
+    assertThat(Nip47.paymentReceived("not json")).isNull();
+  }
 }

@@ -35,7 +35,9 @@ class SecretsNeverLeakTest {
         .withReconnectBackoffMax(Duration.ofMillis(200));
     List<String> shown = new ArrayList<>();
 
-    try (NwcWalletConnector connector = new NwcWalletConnector(quick, Duration.ofMinutes(1))) {
+    try (dev.caravel.billing.nostr.RelayClient pool = NwcInteropTest.loopbackPool();
+        NwcWalletConnector connector =
+            new NwcWalletConnector(quick, Duration.ofMinutes(1), pool, java.time.Clock.systemUTC(), true)) {
       NwcWallet wallet = connector.connect(uri);
       shown.add(wallet.toString());
       shown.add(connector.toString());

@@ -8,17 +8,27 @@ import java.util.function.Predicate;
 final class TestRelay implements AutoCloseable {
   private NodePeer peer;
   private int port;
+  private final String[] flags;
 
-  private TestRelay() {}
+  private TestRelay(String... flags) {
+    this.flags = flags;
+  }
 
   static TestRelay start() {
-    TestRelay relay = new TestRelay();
+    return start(new String[0]);
+  }
+
+  /** With the gate's flags: {@code --auth}, {@code --max-subs N}. */
+  static TestRelay start(String... flags) {
+    TestRelay relay = new TestRelay(flags);
     relay.launch(0);
     return relay;
   }
 
   private void launch(int wanted) {
-    peer = NodePeer.start("relay.mjs", "--port", Integer.toString(wanted));
+    java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("--port", Integer.toString(wanted)));
+    args.addAll(java.util.List.of(flags));
+    peer = NodePeer.start("relay.mjs", args.toArray(String[]::new));
     JsonNode listening =
         peer.await(l -> "listening".equals(l.path("event").asText()), Duration.ofSeconds(20), "listening");
     port = listening.path("port").asInt();

@@ -14,13 +14,15 @@ final class TestWalletService implements AutoCloseable {
     this.ready = ready;
   }
 
-  static TestWalletService start(TestRelay relay) {
-    NodePeer peer = NodePeer.start("wallet.mjs", "--relay", relay.url());
+  static TestWalletService start(TestRelay relay, String... flags) {
+    java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("--relay", relay.url()));
+    args.addAll(java.util.List.of(flags));
+    NodePeer peer = NodePeer.start("wallet.mjs", args.toArray(String[]::new));
     JsonNode ready = peer.await(l -> "ready".equals(l.path("event").asText()), Duration.ofSeconds(60), "ready");
     return new TestWalletService(peer, ready);
   }
 
-  /** The NWC URI (with its secret) of connection {@code name}: service, tenant or legacy. */
+  /** The NWC URI (with its secret) of connection {@code name}: service, tenant, legacy or restricted. */
   String uri(String name) {
     return ready.path("uris").path(name).asText();
   }

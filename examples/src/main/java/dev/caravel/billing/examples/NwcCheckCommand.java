@@ -17,21 +17,30 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** {@code billing nwc-check URI}: can this Nostr Wallet Connect wallet make and look up an invoice? */
+/**
+ * {@code billing nwc-check URI}: what can this Nostr Wallet Connect connection serve — the
+ * service's wallet (make and look up invoices) or a tenant's (pay them)?
+ */
 final class NwcCheckCommand {
   static final String HELP = """
       Usage: billing nwc-check [--timeout SECONDS] URI
 
-      Connects to a Nostr Wallet Connect (NIP-47) wallet, as the billing engine does for the
-      service wallet, and checks it step by step, printing one JSON line per step on stdout:
+      Connects to a Nostr Wallet Connect (NIP-47) wallet, as the billing engine does, and checks
+      it step by step, printing one JSON line per step on stdout:
 
         {"step":"info","wallet":"<pubkey>","relays":["wss://..."],"alias":"...","network":"...",
-         "methods":["make_invoice","lookup_invoice",...],"encryption":"nip44_v2"}
+         "methods":["make_invoice","lookup_invoice",...],"encryption":"nip44_v2",
+         "info_from":"get_info"}
+        {"step":"serves","service_wallet":true,"tenant_wallet":false}
         {"step":"make_invoice","msats":1000,"bolt11":"lnbc...","payment_hash":"...",
          "expires_at":"2025-01-31T11:00:00Z"}
         {"step":"lookup_invoice","payment_hash":"...","settled":false}
 
-      and exits 0. On failure it prints the step that failed and the error, and exits 1:
+      and exits 0. A connection without get_info (a restricted one) is described from its
+      kind 13194 info event ("info_from":"info_event", alias and network empty). A service
+      wallet needs make_invoice and lookup_invoice (then the invoice steps run); a tenant wallet
+      needs pay_invoice (nothing is paid by this check). On failure, or when the connection can
+      serve neither, it prints the step and the error, and exits 1:
 
         {"step":"info","error":"...","code":"TIMEOUT"}
 
@@ -70,14 +79,14 @@ final class NwcCheckCommand {
       fail(out, redact, "uri", e);
       return Main.FAILED;
     }
-    NwcWallet.Options options = NwcWallet.Options.defaults()
-        .withConnectTimeout(timeout)
-        .withInfoTimeout(timeout)
-        .withReplyTimeout(timeout);
     String step = "connect";
     NwcWallet wallet = null;
     try {
-      wallet = NwcWallet.connect(parsed, options);
+      wallet = NwcWallet.builder(parsed)
+          .connectTimeout(timeout)
+          .infoTimeout(timeout)
+          .replyTimeout(timeout)
+          .build();
 
       step = "info";
       NwcWallet.Info info = wallet.getInfo();
@@ -92,7 +101,27 @@ final class NwcCheckCommand {
       ArrayNode methods = line.putArray("methods");
       info.methods().forEach(methods::add);
       line.put("encryption", info.encryption());
+      line.put("info_from", info.methods().contains("get_info") ? "get_info" : "info_event");
       print(out, redact, line);
+
+      step = "serves";
+      boolean service = info.methods().containsAll(List.of("make_invoice", "lookup_invoice"));
+      boolean tenant = info.methods().contains("pay_invoice");
+      if (!service && !tenant) {
+        line = json(step);
+        line.put("error", "the connection offers neither make_invoice and lookup_invoice (a service "
+            + "wallet) nor pay_invoice (a tenant wallet)");
+        line.put("code", "NOT_IMPLEMENTED");
+        print(out, redact, line);
+        return Main.FAILED;
+      }
+      line = json(step);
+      line.put("service_wallet", service);
+      line.put("tenant_wallet", tenant);
+      print(out, redact, line);
+      if (!service) {
+        return Main.OK;
+      }
 
       step = "make_invoice";
       LightningInvoice invoice = wallet.makeInvoice(CHECK_MSATS, "Caravel Billing nwc-check", Duration.ofMinutes(10));

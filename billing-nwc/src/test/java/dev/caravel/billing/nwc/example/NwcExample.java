@@ -6,15 +6,21 @@ import dev.caravel.billing.nwc.HttpExchangeRates;
 import dev.caravel.billing.nwc.NwcUri;
 import dev.caravel.billing.nwc.NwcWallet;
 import dev.caravel.billing.nwc.NwcWalletConnector;
+import dev.caravel.billing.nostr.RelayClient;
 import java.time.Duration;
 
 public class NwcExample {
   public static void main(String[] args) {
     HttpExchangeRates rates = HttpExchangeRates.coinGecko().ttl(Duration.ofMinutes(5)).build();
-    // The service's own wallet makes and looks up invoices; tenants' wallets pay them. The
-    // connector keeps one shared connection per URI and closes it after 5 idle minutes.
-    try (NwcWallet service = NwcWallet.connect(NwcUri.parse(System.getenv("SERVICE_NWC_URI")));
-        NwcWalletConnector tenants = new NwcWalletConnector()) {
+    // The service's own wallet makes and looks up invoices; tenants' wallets pay them. One
+    // relay pool serves the messenger and every wallet: one connection per relay URL, closed
+    // after 5 idle minutes; the connector closes a tenant's session after 5 idle minutes.
+    try (RelayClient pool = RelayClient.builder().idleTimeout(Duration.ofMinutes(5)).build();
+        NwcWallet service = NwcWallet.builder(NwcUri.parse(System.getenv("SERVICE_NWC_URI")))
+            .relayPool(pool)
+            .replyTimeout(Duration.ofSeconds(30))
+            .build();
+        NwcWalletConnector tenants = NwcWalletConnector.builder().relayPool(pool).build()) {
       long msats = rates.toMsats(1999, "usd"); // $19.99
       LightningInvoice invoice = service.makeInvoice(msats, "Caravel invoice 42", Duration.ofHours(1));
 
