@@ -52,21 +52,31 @@ final class RelayConnection implements WebSocket.Listener {
   private final RelayClient client;
   private final RelayClient.Settings settings;
 
+  // Everything from here to the listener-only fields is guarded by `this`.
+  /** Where the socket is in its life; moves only forward within one socket, to CLOSED at the end. */
   private State state = State.IDLE;
+  /** The open socket, or null while connecting or after losing it. */
   private WebSocket socket;
+  /** Consecutive failed connects: the reconnect backoff's exponent; reset when a socket opens. */
   private int attempts;
   private String lastError = "not connected yet";
+  /** Publishes sent and not yet answered by OK, by event id: resent after a reconnect. */
   private final Map<String, Pending> pending = new LinkedHashMap<>();
+  /** Live subscriptions by id: re-sent after a reconnect. */
   private final Map<String, Subscription> subscriptions = new LinkedHashMap<>();
+  /** Frames waiting for the socket; WebSocket allows one outstanding send at a time. */
   private final ArrayDeque<String> outbox = new ArrayDeque<>();
+  /** Whether a send is outstanding on the socket (the outbox drains when it completes). */
   private boolean sending;
   private boolean hasReconnectScheduled;
   private ScheduledFuture<?> heartbeat;
   private boolean awaitingPong;
   private long pingSentNanos;
+  /** When the connection last had work: the pool closes it once idle past its timeout. */
   private long lastBusyNanos = System.nanoTime();
 
-  // NIP-42 state; keys outlive a connection, the rest is per connection (reset on open).
+  // NIP-42 state, guarded by `this`; keys outlive a connection, the rest is per connection
+  // (reset on open).
   private final Map<String, NostrKeys> authKeys = new LinkedHashMap<>();
   private String challenge;
   private final Map<String, String> authEvents = new HashMap<>(); // AUTH event id -> pubkey
