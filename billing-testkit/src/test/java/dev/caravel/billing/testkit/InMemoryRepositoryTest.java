@@ -3,6 +3,7 @@ package dev.caravel.billing.testkit;
 import dev.caravel.billing.spi.InMemoryRepository;
 import dev.caravel.billing.spi.Repository;
 
+/** The README's snippet: the contract kit on the reference repository. */
 class InMemoryRepositoryTest extends RepositoryContract {
   @Override
   protected Repository newRepository() {

@@ -171,6 +171,18 @@ public final class ProductionWiring implements AutoCloseable {
         builder.cipher(cipher);
       }
 
+      // One relay pool for every Nostr conversation: the DMs and each NWC session share its
+      // connections (one per relay URL), its idle closing and its refusal of private addresses.
+      List<String> relays = env.get("NOSTR_RELAYS") == null ? List.of()
+          : Arrays.stream(env.get("NOSTR_RELAYS").split(",")).map(String::strip).filter(s -> !s.isEmpty()).toList();
+      RelayClient pool;
+      try {
+        pool = RelayClient.builder().relays(relays).build();
+      } catch (InvalidInputException | IllegalArgumentException e) {
+        throw new ConfigurationException("NOSTR_RELAYS must be comma-separated ws:// or wss:// URLs: " + e.getMessage(), e);
+      }
+      resources.push(pool);
+
       // Lightning: the service wallet makes and checks invoices; the connector opens each
       // tenant's wallet from its (sealed) NWC URI; the rate turns cents into msats.
       String serviceUri = env.get("BILLING_SERVICE_NWC_URI");
@@ -185,9 +197,9 @@ public final class ProductionWiring implements AutoCloseable {
           // NwcUri's message never echoes the URI, which carries a secret.
           throw new ConfigurationException("BILLING_SERVICE_NWC_URI is not a valid NWC URI: " + e.getMessage(), e);
         }
-        NwcWallet serviceWallet = NwcWallet.connect(uri);
+        NwcWallet serviceWallet = NwcWallet.builder(uri).relayPool(pool).build();
         resources.push(serviceWallet);
-        NwcWalletConnector connector = new NwcWalletConnector();
+        NwcWalletConnector connector = NwcWalletConnector.builder().relayPool(pool).build();
         resources.push(connector);
         builder.serviceWallet(serviceWallet).walletConnector(connector).exchangeRates(exchangeRates(env));
       }
@@ -212,17 +224,11 @@ public final class ProductionWiring implements AutoCloseable {
         } catch (InvalidInputException e) {
           throw new ConfigurationException("NOSTR_SECRET_KEY must be an nsec1... or 64 hex characters", e);
         }
-        List<String> relays = Arrays.stream(required(env, "NOSTR_RELAYS").split(","))
-            .map(String::strip).filter(s -> !s.isEmpty()).toList();
-        RelayClient client;
-        try {
-          client = RelayClient.builder().relays(relays).build();
-        } catch (InvalidInputException e) {
-          throw new ConfigurationException("NOSTR_RELAYS must be comma-separated ws:// or wss:// URLs: " + e.getMessage(), e);
+        if (relays.isEmpty()) {
+          throw new ConfigurationException("NOSTR_RELAYS is required");
         }
-        resources.push(client);
-        client.connect();
-        builder.messenger(NostrMessenger.builder(keys, client).fallbackToConfiguredRelays(true).build());
+        pool.connect();
+        builder.messenger(NostrMessenger.builder(keys, pool).fallbackToConfiguredRelays(true).build());
       }
 
       Billing billing = builder.build();
