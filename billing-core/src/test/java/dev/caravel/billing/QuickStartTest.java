@@ -9,6 +9,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import org.junit.jupiter.api.Test;
 
+// spotless:off: the README shows this code as it is written here
 /** The README's quick start, line for line, with its asserts made real. */
 class QuickStartTest {
   @Test
@@ -36,3 +37,4 @@ class QuickStartTest {
     assertThat(messages.get(0)).contains("https://relays.example/account?invoice=" + invoice.id());
   }
 }
+// spotless:on

@@ -31,6 +31,7 @@ class ReadmeSnippetTest {
 
   @Test
   void theSnippetRuns() throws IOException {
+    // spotless:off (the README shows these lines as they are here)
     // README-BEGIN
     Clock clock = Clock.fixed(Instant.parse("2025-02-28T10:00:00Z"), ZoneOffset.UTC);
         var messages = new ArrayList<String>();
@@ -62,6 +63,7 @@ class ReadmeSnippetTest {
     messenger.send(paid.tenant(), renderer.receipt(paid));
     assert messages.get(0).startsWith("Caravel Relays: received $10.00 for invoice ");
     // README-END
+    // spotless:on
 
     assertThat(text).contains("Amount due: $10.00").contains(renderer.paymentLink(invoice.id()));
     assertThat(Files.readString(page)).contains("<td class=\"amount\" id=\"total\">$10.00</td>");

@@ -12,6 +12,7 @@ import java.time.temporal.ChronoUnit;
 import org.h2.jdbcx.JdbcDataSource;
 import org.junit.jupiter.api.Test;
 
+// spotless:off: the README shows this code as it is written here
 /** The README's snippet, line for line. If this fails, the README is wrong. */
 class ReadmeExampleTest {
   @Test
@@ -36,3 +37,4 @@ class ReadmeExampleTest {
     Databases.shutdownH2(dataSource);
   }
 }
+// spotless:on
