@@ -47,26 +47,4 @@ enum Dialect {
     }
     throw new StorageException("unsupported database \"" + product + "\": billing-jdbc supports PostgreSQL and H2");
   }
-
-  /**
-   * True when the failed transaction was certainly rolled back by the database and running it
-   * again may succeed: a serialization failure, a deadlock, a lock wait that timed out, or a
-   * unique key taken by a concurrent transaction (the rerun reads that row and decides again).
-   */
-  static boolean isRetryable(SQLException failure) {
-    for (Throwable t = failure; t != null; t = t.getCause()) {
-      if (t instanceof SQLException e) {
-        String state = e.getSQLState();
-        if ("40001".equals(state) || "40P01".equals(state) || "23505".equals(state)) {
-          return true;
-        }
-        // H2: LOCK_TIMEOUT_1 (HYT00 / 50200), CONCURRENT_UPDATE_1 (90131), DEADLOCK_1 (40001).
-        int code = e.getErrorCode();
-        if ("HYT00".equals(state) && code == 50200 || code == 90131) {
-          return true;
-        }
-      }
-    }
-    return false;
-  }
 }

@@ -61,10 +61,8 @@ import javax.sql.DataSource;
  * to resolve a conflict (deadlock, serialization failure, lock timeout) are run again here.
  */
 public final class JdbcRepository implements Repository {
-  private static final System.Logger LOG = System.getLogger(JdbcRepository.class.getName());
   /** Keys bound per {@code = ANY(?)} array: large pages are split in chunks of this size. */
   private static final int CHUNK = 1000;
-  private static final int ATTEMPTS = 6;
 
   private static final String ITEM_COLUMNS =
       "id, tenant, relay, plan, amount, description, at, activity_id, renewal_period, invoice_id";
@@ -96,12 +94,11 @@ public final class JdbcRepository implements Repository {
   private static final String BOLT11_COLUMNS =
       "invoice_id, bolt11, payment_hash, msats, created_at, expires_at, settled_at";
 
-  private final DataSource dataSource;
-  private volatile Dialect dialect;
+  private final Transactions transactions;
 
   /** A repository on {@code dataSource}, whose schema must be migrated already. */
   public JdbcRepository(DataSource dataSource) {
-    this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+    this.transactions = new Transactions(Objects.requireNonNull(dataSource, "dataSource"));
   }
 
   /**
@@ -117,7 +114,7 @@ public final class JdbcRepository implements Repository {
   @Override
   public void saveTenant(Tenant tenant) {
     Objects.requireNonNull(tenant, "tenant");
-    write("saving tenant", (c, d) -> {
+    transactions.write("saving tenant", (c, d) -> {
       try (PreparedStatement ps = c.prepareStatement(d.saveTenantSql)) {
         ps.setString(1, tenant.pubkey());
         ps.setString(2, tenant.sealedNwcUri().orElse(null));
@@ -130,7 +127,7 @@ public final class JdbcRepository implements Repository {
 
   @Override
   public Optional<Tenant> findTenant(String pubkey) {
-    return read("reading tenant", (c, d) -> {
+    return transactions.read("reading tenant", (c, d) -> {
       try (PreparedStatement ps = c.prepareStatement(
           "SELECT sealed_nwc_uri, stripe_customer_id FROM billing_tenant WHERE pubkey = ?")) {
         ps.setString(1, pubkey);
@@ -148,7 +145,7 @@ public final class JdbcRepository implements Repository {
     if (limit < 1) {
       throw new InvalidInputException("limit must be positive");
     }
-    return read("listing tenants", (c, d) -> {
+    return transactions.read("listing tenants", (c, d) -> {
       String sql = after == null
           ? "SELECT pubkey FROM billing_tenant ORDER BY pubkey LIMIT ?"
           : "SELECT pubkey FROM billing_tenant WHERE pubkey > ? ORDER BY pubkey LIMIT ?";
@@ -168,7 +165,7 @@ public final class JdbcRepository implements Repository {
   @Override
   public boolean appendActivity(Activity activity) {
     Objects.requireNonNull(activity, "activity");
-    return write("appending activity " + activity.id(), (c, d) -> {
+    return transactions.write("appending activity " + activity.id(), (c, d) -> {
       TenantMarks tenant = lockTenant(c, activity.tenant());
       if (tenant == null) {
         // A concurrent first append for this tenant makes this insert fail on the key; the
@@ -268,7 +265,7 @@ public final class JdbcRepository implements Repository {
     if (tenants.isEmpty()) {
       return List.of();
     }
-    Map<String, TenantLedger> found = read("reading ledgers", (c, d) -> {
+    Map<String, TenantLedger> found = transactions.read("reading ledgers", (c, d) -> {
       Map<String, TenantLedger> out = new HashMap<>();
       // One statement per chunk reads each tenant and its whole log from one snapshot.
       String sql = "SELECT t.pubkey, t.anchor, t.renewed_through, a.id, a.type, a.relay, a.plan, a.at, a.billed "
@@ -330,7 +327,7 @@ public final class JdbcRepository implements Repository {
     if (reconciliations.isEmpty()) {
       return 0;
     }
-    return write("recording reconciliations", (c, d) -> {
+    return transactions.write("recording reconciliations", (c, d) -> {
       lockTenants(c, d, distinctTenants(reconciliations.stream().map(Reconciliation::tenant).toList()));
       Map<String, String> ownerOf = new HashMap<>();
       Set<String> billed = new HashSet<>();
@@ -380,7 +377,7 @@ public final class JdbcRepository implements Repository {
     if (renewals.isEmpty()) {
       return 0;
     }
-    return write("applying renewals", (c, d) -> {
+    return transactions.write("applying renewals", (c, d) -> {
       // The lock and the marks come from one statement: FOR UPDATE returns the latest committed row.
       Map<String, int[]> marks = new HashMap<>(); // tenant -> {renewed_through, activity_count}
       for (List<String> chunk : chunks(distinctTenants(renewals.stream().map(Renewal::tenant).toList()))) {
@@ -445,7 +442,7 @@ public final class JdbcRepository implements Repository {
     if (claims.isEmpty()) {
       return List.of();
     }
-    return write("claiming items", (c, d) -> {
+    return transactions.write("claiming items", (c, d) -> {
       List<String> tenants = distinctTenants(claims.stream().map(Claim::tenant).toList());
       lockTenants(c, d, tenants);
       Map<String, BigDecimal> unclaimed = new HashMap<>();
@@ -556,7 +553,7 @@ public final class JdbcRepository implements Repository {
 
   @Override
   public Optional<Invoice> findInvoice(String invoiceId) {
-    return read("reading invoice", (c, d) -> {
+    return transactions.read("reading invoice", (c, d) -> {
       List<Invoice> found = queryInvoices(c, "SELECT " + INVOICE_COLUMNS + INVOICE_FROM + " WHERE i.id = ?", invoiceId);
       return found.isEmpty() ? Optional.<Invoice>empty() : Optional.of(found.get(0));
     });
@@ -564,33 +561,33 @@ public final class JdbcRepository implements Repository {
 
   @Override
   public List<Invoice> invoices(String tenant) {
-    return read("reading invoices", (c, d) -> queryInvoices(c,
+    return transactions.read("reading invoices", (c, d) -> queryInvoices(c,
         "SELECT " + INVOICE_COLUMNS + INVOICE_FROM + " WHERE i.tenant = ? ORDER BY i.seq", tenant));
   }
 
   @Override
   public List<InvoiceItem> items(String tenant) {
-    return read("reading items", (c, d) -> queryItems(c,
+    return transactions.read("reading items", (c, d) -> queryItems(c,
         "SELECT " + ITEM_COLUMNS + " FROM billing_item WHERE tenant = ? ORDER BY at, seq", tenant));
   }
 
   @Override
   public List<InvoiceItem> invoiceItems(String invoiceId) {
-    return read("reading invoice items", (c, d) -> queryItems(c,
+    return transactions.read("reading invoice items", (c, d) -> queryItems(c,
         "SELECT " + ITEM_COLUMNS + " FROM billing_item WHERE tenant = (SELECT tenant FROM billing_invoice WHERE id = ?) "
             + "AND invoice_id = ? ORDER BY at, seq", invoiceId, invoiceId));
   }
 
   @Override
   public List<InvoiceItem> unclaimedItems(String tenant) {
-    return read("reading unclaimed items", (c, d) -> queryItems(c,
+    return transactions.read("reading unclaimed items", (c, d) -> queryItems(c,
         "SELECT " + ITEM_COLUMNS + " FROM billing_item WHERE tenant = ? AND invoice_id IS NULL ORDER BY at, seq",
         tenant));
   }
 
   @Override
   public Optional<CollectionState> collectionState(String invoiceId) {
-    return read("reading collection state", (c, d) -> {
+    return transactions.read("reading collection state", (c, d) -> {
       try (PreparedStatement ps = c.prepareStatement("SELECT rounds, round_open, first_attempt_at, next_attempt_at, "
           + "lease_until, hold_reason, hold_detail FROM billing_invoice WHERE id = ?")) {
         ps.setString(1, invoiceId);
@@ -617,7 +614,7 @@ public final class JdbcRepository implements Repository {
     }
     Objects.requireNonNull(now, "now");
     Objects.requireNonNull(ttl, "ttl");
-    return write("leasing invoice " + invoiceId, (c, d) -> {
+    return transactions.write("leasing invoice " + invoiceId, (c, d) -> {
       int rounds;
       boolean open;
       Instant first;
@@ -671,7 +668,7 @@ public final class JdbcRepository implements Repository {
   public boolean holdRound(PaymentLease lease, CollectionHold hold) {
     Objects.requireNonNull(lease, "lease");
     Objects.requireNonNull(hold, "hold");
-    return write("holding invoice " + lease.invoiceId(), (c, d) -> {
+    return transactions.write("holding invoice " + lease.invoiceId(), (c, d) -> {
       try (PreparedStatement ps = c.prepareStatement("UPDATE billing_invoice SET round_open = FALSE, "
           + "lease_token = NULL, lease_until = NULL, next_attempt_at = NULL, "
           + "hold_reason = CASE WHEN paid THEN NULL ELSE ? END, hold_detail = CASE WHEN paid THEN NULL ELSE ? END "
@@ -689,7 +686,7 @@ public final class JdbcRepository implements Repository {
   public boolean scheduleNow(String invoiceId, Instant now) {
     Objects.requireNonNull(invoiceId, "invoiceId");
     Objects.requireNonNull(now, "now");
-    return write("scheduling invoice " + invoiceId, (c, d) -> {
+    return transactions.write("scheduling invoice " + invoiceId, (c, d) -> {
       // One guarded statement: the row lock it takes orders it against acquireLease.
       try (PreparedStatement ps = c.prepareStatement("UPDATE billing_invoice SET next_attempt_at = ? "
           + "WHERE id = ? AND NOT paid AND NOT round_open AND hold_reason IS NULL "
@@ -711,7 +708,7 @@ public final class JdbcRepository implements Repository {
 
   /** Clears the lease if the token still holds it; a paid invoice gets no next attempt. */
   private boolean endLease(PaymentLease lease, Instant next, boolean closeRound) {
-    return write("ending lease on " + lease.invoiceId(), (c, d) -> {
+    return transactions.write("ending lease on " + lease.invoiceId(), (c, d) -> {
       try (PreparedStatement ps = c.prepareStatement("UPDATE billing_invoice SET "
           + (closeRound ? "round_open = FALSE, " : "")
           + "lease_token = NULL, lease_until = NULL, "
@@ -728,7 +725,7 @@ public final class JdbcRepository implements Repository {
   @Override
   public boolean markPaid(String invoiceId, Payment payment) {
     Objects.requireNonNull(payment, "payment");
-    return write("marking invoice " + invoiceId + " paid", (c, d) -> {
+    return transactions.write("marking invoice " + invoiceId + " paid", (c, d) -> {
       try (PreparedStatement ps = c.prepareStatement("SELECT paid FROM billing_invoice WHERE id = ? FOR UPDATE")) {
         ps.setString(1, invoiceId);
         try (ResultSet rs = ps.executeQuery()) {
@@ -759,7 +756,7 @@ public final class JdbcRepository implements Repository {
   @Override
   public CardCharge noteCardCharge(CardCharge charge) {
     Objects.requireNonNull(charge, "charge");
-    return write("noting the card charge of " + charge.invoiceId(), (c, d) -> {
+    return transactions.write("noting the card charge of " + charge.invoiceId(), (c, d) -> {
       // The invoice row lock serializes racing notes; the primary key backs it up.
       try (PreparedStatement ps = c.prepareStatement("SELECT id FROM billing_invoice WHERE id = ? FOR UPDATE")) {
         ps.setString(1, charge.invoiceId());
@@ -787,7 +784,7 @@ public final class JdbcRepository implements Repository {
 
   @Override
   public Optional<CardCharge> findCardCharge(String invoiceId, int round) {
-    return read("reading the card charge of " + invoiceId, (c, d) -> cardCharge(c, invoiceId, round));
+    return transactions.read("reading the card charge of " + invoiceId, (c, d) -> cardCharge(c, invoiceId, round));
   }
 
   private static Optional<CardCharge> cardCharge(Connection c, String invoiceId, int round) throws SQLException {
@@ -809,7 +806,7 @@ public final class JdbcRepository implements Repository {
     if (limit < 1) {
       return List.of();
     }
-    return read("listing due invoices", (c, d) -> {
+    return transactions.read("listing due invoices", (c, d) -> {
       // SKIP LOCKED: an invoice another instance is leasing right now is not handed out again.
       try (PreparedStatement ps = c.prepareStatement("SELECT id FROM billing_invoice WHERE NOT paid "
           + "AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ?) "
@@ -826,14 +823,14 @@ public final class JdbcRepository implements Repository {
 
   @Override
   public Optional<Bolt11Request> findBolt11(String invoiceId) {
-    return read("reading BOLT11", (c, d) -> liveBolt11(c, invoiceId));
+    return transactions.read("reading BOLT11", (c, d) -> liveBolt11(c, invoiceId));
   }
 
   @Override
   public Bolt11Request replaceBolt11(Bolt11Request fresh, Optional<String> expectedCurrent) {
     Objects.requireNonNull(fresh, "fresh");
     Objects.requireNonNull(expectedCurrent, "expectedCurrent");
-    return write("replacing BOLT11 of " + fresh.invoiceId(), (c, d) -> {
+    return transactions.write("replacing BOLT11 of " + fresh.invoiceId(), (c, d) -> {
       try (PreparedStatement ps = c.prepareStatement("SELECT id FROM billing_invoice WHERE id = ? FOR UPDATE")) {
         ps.setString(1, fresh.invoiceId());
         try (ResultSet rs = ps.executeQuery()) {
@@ -872,7 +869,7 @@ public final class JdbcRepository implements Repository {
   @Override
   public void markBolt11Settled(String invoiceId, String bolt11, Instant at) {
     Objects.requireNonNull(at, "at");
-    write("settling BOLT11 of " + invoiceId, (c, d) -> {
+    transactions.write("settling BOLT11 of " + invoiceId, (c, d) -> {
       try (PreparedStatement ps = c.prepareStatement("UPDATE billing_bolt11 SET settled_at = ? "
           + "WHERE live_invoice_id = ? AND bolt11 = ? AND settled_at IS NULL")) {
         setInstant(ps, 1, at);
@@ -1045,94 +1042,5 @@ public final class JdbcRepository implements Repository {
   private static Instant instant(ResultSet rs, int column) throws SQLException {
     OffsetDateTime value = rs.getObject(column, OffsetDateTime.class);
     return value == null ? null : value.toInstant();
-  }
-
-  // ---- transactions ----
-
-  @FunctionalInterface
-  private interface Work<T> {
-    T run(Connection connection, Dialect dialect) throws SQLException;
-  }
-
-  private <T> T read(String what, Work<T> work) {
-    return run(what, work, false);
-  }
-
-  private <T> T write(String what, Work<T> work) {
-    return run(what, work, true);
-  }
-
-  /**
-   * Runs {@code work} on a connection of its own, in one transaction when {@code transactional}.
-   * Anything thrown rolls it back first; conflicts the database resolved by aborting are retried.
-   */
-  private <T> T run(String what, Work<T> work, boolean transactional) {
-    for (int attempt = 1; ; attempt++) {
-      Connection c = null;
-      try {
-        c = dataSource.getConnection();
-        Dialect d = dialect(c);
-        if (!transactional) {
-          T result = work.run(c, d);
-          if (!c.getAutoCommit()) {
-            c.rollback(); // a pool handing out non-autocommit connections: end the read, free its locks
-          }
-          return result;
-        }
-        c.setAutoCommit(false);
-        try {
-          T result = work.run(c, d);
-          c.commit();
-          return result;
-        } catch (SQLException | RuntimeException e) {
-          rollbackQuietly(c, e);
-          throw e;
-        }
-      } catch (SQLException e) {
-        if (attempt < ATTEMPTS && Dialect.isRetryable(e)) {
-          LOG.log(System.Logger.Level.DEBUG, () -> what + ": conflict (" + e.getSQLState() + "), running again");
-          continue;
-        }
-        throw new StorageException(what + " failed: " + e.getMessage(), e);
-      } finally {
-        closeQuietly(c, transactional);
-      }
-    }
-  }
-
-  private Dialect dialect(Connection c) throws SQLException {
-    Dialect d = dialect;
-    if (d == null) {
-      d = Dialect.of(c);
-      dialect = d;
-    }
-    return d;
-  }
-
-  private static void rollbackQuietly(Connection c, Exception cause) {
-    try {
-      c.rollback();
-    } catch (SQLException | RuntimeException e) {
-      cause.addSuppressed(e);
-    }
-  }
-
-  /** A failure to close after commit must not turn a done write into a reported failure. */
-  private static void closeQuietly(Connection c, boolean restoreAutoCommit) {
-    if (c == null) {
-      return;
-    }
-    try {
-      if (restoreAutoCommit) {
-        c.setAutoCommit(true);
-      }
-    } catch (SQLException | RuntimeException ignored) {
-      // the connection is being discarded anyway
-    }
-    try {
-      c.close();
-    } catch (SQLException | RuntimeException e) {
-      LOG.log(System.Logger.Level.DEBUG, "closing a connection failed", e);
-    }
   }
 }
