@@ -1,5 +1,13 @@
 package dev.caravel.billing.jdbc;
 
+import static dev.caravel.billing.jdbc.Rows.BOLT11_COLUMNS;
+import static dev.caravel.billing.jdbc.Rows.COLLECTION_STATE_COLUMNS;
+import static dev.caravel.billing.jdbc.Rows.INVOICE_COLUMNS;
+import static dev.caravel.billing.jdbc.Rows.INVOICE_FROM;
+import static dev.caravel.billing.jdbc.Rows.ITEM_COLUMNS;
+import static dev.caravel.billing.jdbc.Rows.instant;
+import static dev.caravel.billing.jdbc.Rows.setInstant;
+
 import dev.caravel.billing.Activity;
 import dev.caravel.billing.ActivityRejectedException;
 import dev.caravel.billing.ActivityRejectedException.Reason;
@@ -14,7 +22,6 @@ import dev.caravel.billing.Invoice;
 import dev.caravel.billing.InvoiceItem;
 import dev.caravel.billing.Payment;
 import dev.caravel.billing.spi.PaymentLease;
-import dev.caravel.billing.PaymentMethod;
 import dev.caravel.billing.spi.Reconciliation;
 import dev.caravel.billing.spi.Renewal;
 import dev.caravel.billing.spi.Repository;
@@ -30,8 +37,6 @@ import java.sql.SQLException;
 import java.sql.Types;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -40,7 +45,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.OptionalInt;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
@@ -64,8 +68,6 @@ public final class JdbcRepository implements Repository {
   /** Keys bound per {@code = ANY(?)} array: large pages are split in chunks of this size. */
   private static final int CHUNK = 1000;
 
-  private static final String ITEM_COLUMNS =
-      "id, tenant, relay, plan, amount, description, at, activity_id, renewal_period, invoice_id";
   private static final String INSERT_ITEM = "INSERT INTO billing_item "
       + "(id, tenant, relay, plan, amount, description, at, activity_id, renewal_period) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
   /** Rows per statement when PostgreSQL takes a whole batch as arrays. */
@@ -88,11 +90,6 @@ public final class JdbcRepository implements Repository {
       + "SET renewed_through = v.period, renewed_period_start = to_timestamp(v.start) "
       + "FROM unnest(?::varchar[], ?::int4[], ?::int8[], ?::int4[]) AS v(pubkey, period, start, before) "
       + "WHERE t.pubkey = v.pubkey AND t.renewed_through = v.before";
-  private static final String INVOICE_COLUMNS = "i.id, i.tenant, i.period_start, i.period_end, i.total, i.currency, "
-      + "i.created_at, p.method, p.reference, p.paid_at";
-  private static final String INVOICE_FROM = " FROM billing_invoice i LEFT JOIN billing_payment p ON p.invoice_id = i.id";
-  private static final String BOLT11_COLUMNS =
-      "invoice_id, bolt11, payment_hash, msats, created_at, expires_at, settled_at";
 
   private final Transactions transactions;
 
@@ -132,9 +129,7 @@ public final class JdbcRepository implements Repository {
           "SELECT sealed_nwc_uri, stripe_customer_id FROM billing_tenant WHERE pubkey = ?")) {
         ps.setString(1, pubkey);
         try (ResultSet rs = ps.executeQuery()) {
-          return rs.next()
-              ? Optional.of(new Tenant(pubkey, Optional.ofNullable(rs.getString(1)), Optional.ofNullable(rs.getString(2))))
-              : Optional.<Tenant>empty();
+          return rs.next() ? Optional.of(Rows.tenant(rs, pubkey)) : Optional.<Tenant>empty();
         }
       }
     });
@@ -155,7 +150,7 @@ public final class JdbcRepository implements Repository {
           ps.setString(i++, after);
         }
         ps.setInt(i, limit);
-        return firstColumn(ps);
+        return Rows.firstColumn(ps);
       }
     });
   }
@@ -250,11 +245,7 @@ public final class JdbcRepository implements Repository {
         "SELECT tenant, type, relay, plan, at FROM billing_activity WHERE id = ?")) {
       ps.setString(1, id);
       try (ResultSet rs = ps.executeQuery()) {
-        if (!rs.next()) {
-          return Optional.empty();
-        }
-        return Optional.of(new Activity(id, rs.getString(1), ActivityType.fromWireName(rs.getString(2)),
-            rs.getString(3), Optional.ofNullable(rs.getString(4)), instant(rs, 5)));
+        return rs.next() ? Optional.of(Rows.activity(rs, id, rs.getString(1), 2)) : Optional.<Activity>empty();
       }
     }
   }
@@ -275,35 +266,7 @@ public final class JdbcRepository implements Repository {
         try (PreparedStatement ps = c.prepareStatement(sql)) {
           ps.setArray(1, textArray(c, d, chunk));
           try (ResultSet rs = ps.executeQuery()) {
-            String current = null;
-            Instant anchor = null;
-            int renewed = 0;
-            List<Activity> activities = new ArrayList<>();
-            Set<String> billed = new HashSet<>();
-            while (rs.next()) {
-              String pubkey = rs.getString(1);
-              if (!pubkey.equals(current)) {
-                if (current != null) {
-                  out.put(current, new TenantLedger(current, Optional.ofNullable(anchor), renewed, activities, billed));
-                }
-                current = pubkey;
-                anchor = instant(rs, 2);
-                renewed = rs.getInt(3);
-                activities = new ArrayList<>();
-                billed = new HashSet<>();
-              }
-              String id = rs.getString(4);
-              if (id != null) {
-                activities.add(new Activity(id, pubkey, ActivityType.fromWireName(rs.getString(5)), rs.getString(6),
-                    Optional.ofNullable(rs.getString(7)), instant(rs, 8)));
-                if (rs.getBoolean(9)) {
-                  billed.add(id);
-                }
-              }
-            }
-            if (current != null) {
-              out.put(current, new TenantLedger(current, Optional.ofNullable(anchor), renewed, activities, billed));
-            }
+            Rows.ledgers(rs, out);
           }
         }
       }
@@ -486,7 +449,7 @@ public final class JdbcRepository implements Repository {
       for (List<String> chunk : chunks(List.copyOf(drawn))) {
         try (PreparedStatement ps = c.prepareStatement("SELECT id FROM billing_invoice WHERE id = ANY (?)")) {
           ps.setArray(1, textArray(c, d, chunk));
-          List<String> taken = firstColumn(ps);
+          List<String> taken = Rows.firstColumn(ps);
           if (!taken.isEmpty()) {
             throw new InvalidInputException("invoice id " + taken.get(0) + " is taken");
           }
@@ -588,18 +551,11 @@ public final class JdbcRepository implements Repository {
   @Override
   public Optional<CollectionState> collectionState(String invoiceId) {
     return transactions.read("reading collection state", (c, d) -> {
-      try (PreparedStatement ps = c.prepareStatement("SELECT rounds, round_open, first_attempt_at, next_attempt_at, "
-          + "lease_until, hold_reason, hold_detail FROM billing_invoice WHERE id = ?")) {
+      try (PreparedStatement ps = c.prepareStatement(
+          "SELECT " + COLLECTION_STATE_COLUMNS + " FROM billing_invoice WHERE id = ?")) {
         ps.setString(1, invoiceId);
         try (ResultSet rs = ps.executeQuery()) {
-          if (!rs.next()) {
-            return Optional.<CollectionState>empty();
-          }
-          String hold = rs.getString(6);
-          return Optional.of(new CollectionState(rs.getInt(1), rs.getBoolean(2), Optional.ofNullable(instant(rs, 3)),
-              Optional.ofNullable(instant(rs, 4)), Optional.ofNullable(instant(rs, 5)),
-              hold == null ? Optional.empty()
-                  : Optional.of(new CollectionHold(CollectionHold.Reason.valueOf(hold), rs.getString(7)))));
+          return rs.next() ? Optional.of(Rows.collectionState(rs)) : Optional.<CollectionState>empty();
         }
       }
     });
@@ -793,9 +749,7 @@ public final class JdbcRepository implements Repository {
       ps.setString(1, invoiceId);
       ps.setInt(2, round);
       try (ResultSet rs = ps.executeQuery()) {
-        return rs.next()
-            ? Optional.of(new CardCharge(invoiceId, round, rs.getString(1), instant(rs, 2)))
-            : Optional.<CardCharge>empty();
+        return rs.next() ? Optional.of(Rows.cardCharge(rs, invoiceId, round)) : Optional.<CardCharge>empty();
       }
     }
   }
@@ -814,7 +768,7 @@ public final class JdbcRepository implements Repository {
         setInstant(ps, 1, now);
         setInstant(ps, 2, now);
         ps.setInt(3, limit);
-        return firstColumn(ps);
+        return Rows.firstColumn(ps);
       }
     });
   }
@@ -886,11 +840,7 @@ public final class JdbcRepository implements Repository {
         "SELECT " + BOLT11_COLUMNS + " FROM billing_bolt11 WHERE live_invoice_id = ?")) {
       ps.setString(1, invoiceId);
       try (ResultSet rs = ps.executeQuery()) {
-        if (!rs.next()) {
-          return Optional.empty();
-        }
-        return Optional.of(new Bolt11Request(rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4),
-            instant(rs, 5), instant(rs, 6), Optional.ofNullable(instant(rs, 7))));
+        return rs.next() ? Optional.of(Rows.bolt11(rs)) : Optional.<Bolt11Request>empty();
       }
     }
   }
@@ -966,11 +916,7 @@ public final class JdbcRepository implements Repository {
       List<Invoice> out = new ArrayList<>();
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
-          String method = rs.getString(8);
-          Optional<Payment> payment = method == null ? Optional.empty()
-              : Optional.of(new Payment(PaymentMethod.fromWireName(method), rs.getString(9), instant(rs, 10)));
-          out.add(new Invoice(rs.getString(1), rs.getString(2), instant(rs, 3), instant(rs, 4), rs.getLong(5),
-              rs.getString(6), instant(rs, 7), payment));
+          out.add(Rows.invoice(rs));
         }
       }
       return out;
@@ -985,11 +931,7 @@ public final class JdbcRepository implements Repository {
       List<InvoiceItem> out = new ArrayList<>();
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
-          int period = rs.getInt(9);
-          OptionalInt renewal = rs.wasNull() ? OptionalInt.empty() : OptionalInt.of(period);
-          out.add(new InvoiceItem(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getLong(5),
-              rs.getString(6), instant(rs, 7), Optional.ofNullable(rs.getString(8)), renewal,
-              Optional.ofNullable(rs.getString(10))));
+          out.add(Rows.item(rs));
         }
       }
       return out;
@@ -1018,29 +960,5 @@ public final class JdbcRepository implements Repository {
 
   private static Array textArray(Connection c, Dialect d, List<String> values) throws SQLException {
     return c.createArrayOf(d.textArrayType, values.toArray());
-  }
-
-  /** The first column of every row the statement returns, as strings. */
-  private static List<String> firstColumn(PreparedStatement ps) throws SQLException {
-    List<String> out = new ArrayList<>();
-    try (ResultSet rs = ps.executeQuery()) {
-      while (rs.next()) {
-        out.add(rs.getString(1));
-      }
-    }
-    return out;
-  }
-
-  private static void setInstant(PreparedStatement ps, int index, Instant value) throws SQLException {
-    if (value == null) {
-      ps.setNull(index, Types.TIMESTAMP_WITH_TIMEZONE);
-    } else {
-      ps.setObject(index, OffsetDateTime.ofInstant(value, ZoneOffset.UTC));
-    }
-  }
-
-  private static Instant instant(ResultSet rs, int column) throws SQLException {
-    OffsetDateTime value = rs.getObject(column, OffsetDateTime.class);
-    return value == null ? null : value.toInstant();
   }
 }
