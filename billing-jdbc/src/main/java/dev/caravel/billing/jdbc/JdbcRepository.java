@@ -29,12 +29,10 @@ import dev.caravel.billing.StorageException;
 import dev.caravel.billing.spi.Tenant;
 import dev.caravel.billing.spi.TenantLedger;
 import java.math.BigDecimal;
-import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Types;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -65,32 +63,6 @@ import javax.sql.DataSource;
  * to resolve a conflict (deadlock, serialization failure, lock timeout) are run again here.
  */
 public final class JdbcRepository implements Repository {
-  /** Keys bound per {@code = ANY(?)} array: large pages are split in chunks of this size. */
-  private static final int CHUNK = 1000;
-
-  private static final String INSERT_ITEM = "INSERT INTO billing_item "
-      + "(id, tenant, relay, plan, amount, description, at, activity_id, renewal_period) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
-  /** Rows per statement when PostgreSQL takes a whole batch as arrays. */
-  private static final int ARRAY_CHUNK = 5000;
-  private static final String PG_INSERT_ITEMS = "INSERT INTO billing_item "
-      + "(id, tenant, relay, plan, amount, description, at, activity_id, renewal_period) "
-      + "SELECT id, tenant, relay, plan, amount, description, to_timestamp(at), activity_id, renewal_period "
-      + "FROM unnest(?::varchar[], ?::varchar[], ?::varchar[], ?::varchar[], ?::int8[], ?::varchar[], ?::int8[], "
-      + "?::varchar[], ?::int4[]) WITH ORDINALITY "
-      + "AS v(id, tenant, relay, plan, amount, description, at, activity_id, renewal_period, n) ORDER BY n";
-  private static final String PG_INSERT_INVOICES = "INSERT INTO billing_invoice "
-      + "(id, tenant, period_start, period_end, total, currency, created_at, next_attempt_at) "
-      + "SELECT id, tenant, to_timestamp(ps), to_timestamp(pe), total, currency, to_timestamp(ca), to_timestamp(ca) "
-      + "FROM unnest(?::varchar[], ?::varchar[], ?::int8[], ?::int8[], ?::int8[], ?::varchar[], ?::int8[]) "
-      + "WITH ORDINALITY AS v(id, tenant, ps, pe, total, currency, ca, n) ORDER BY n";
-  private static final String PG_CLAIM_ITEMS = "UPDATE billing_item i SET invoice_id = v.invoice "
-      + "FROM unnest(?::varchar[], ?::varchar[]) AS v(tenant, invoice) "
-      + "WHERE i.tenant = v.tenant AND i.invoice_id IS NULL";
-  private static final String PG_MOVE_RENEWAL_MARKS = "UPDATE billing_tenant t "
-      + "SET renewed_through = v.period, renewed_period_start = to_timestamp(v.start) "
-      + "FROM unnest(?::varchar[], ?::int4[], ?::int8[], ?::int4[]) AS v(pubkey, period, start, before) "
-      + "WHERE t.pubkey = v.pubkey AND t.renewed_through = v.before";
-
   private final Transactions transactions;
 
   /** A repository on {@code dataSource}, whose schema must be migrated already. */
@@ -262,9 +234,9 @@ public final class JdbcRepository implements Repository {
       String sql = "SELECT t.pubkey, t.anchor, t.renewed_through, a.id, a.type, a.relay, a.plan, a.at, a.billed "
           + "FROM billing_tenant t LEFT JOIN billing_activity a ON a.tenant = t.pubkey "
           + "WHERE t.pubkey = ANY (?) ORDER BY t.pubkey, a.at, a.seq";
-      for (List<String> chunk : chunks(new ArrayList<>(new TreeSet<>(tenants)))) {
+      for (List<String> chunk : Dialect.chunks(new ArrayList<>(new TreeSet<>(tenants)))) {
         try (PreparedStatement ps = c.prepareStatement(sql)) {
-          ps.setArray(1, textArray(c, d, chunk));
+          ps.setArray(1, d.textArray(c, chunk));
           try (ResultSet rs = ps.executeQuery()) {
             Rows.ledgers(rs, out);
           }
@@ -295,10 +267,10 @@ public final class JdbcRepository implements Repository {
       Map<String, String> ownerOf = new HashMap<>();
       Set<String> billed = new HashSet<>();
       List<String> ids = reconciliations.stream().map(Reconciliation::activityId).distinct().toList();
-      for (List<String> chunk : chunks(ids)) {
+      for (List<String> chunk : Dialect.chunks(ids)) {
         try (PreparedStatement ps = c.prepareStatement(
             "SELECT id, tenant, billed FROM billing_activity WHERE id = ANY (?)")) {
-          ps.setArray(1, textArray(c, d, chunk));
+          ps.setArray(1, d.textArray(c, chunk));
           try (ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
               ownerOf.put(rs.getString(1), rs.getString(2));
@@ -320,10 +292,10 @@ public final class JdbcRepository implements Repository {
           r.item().ifPresent(items::add);
         }
       }
-      for (List<String> chunk : chunks(toMark)) {
+      for (List<String> chunk : Dialect.chunks(toMark)) {
         try (PreparedStatement ps = c.prepareStatement(
             "UPDATE billing_activity SET billed = TRUE WHERE id = ANY (?) AND billed = FALSE")) {
-          ps.setArray(1, textArray(c, d, chunk));
+          ps.setArray(1, d.textArray(c, chunk));
           if (ps.executeUpdate() != chunk.size()) {
             throw new SQLException("activities changed under the tenant lock", "40001");
           }
@@ -343,10 +315,10 @@ public final class JdbcRepository implements Repository {
     return transactions.write("applying renewals", (c, d) -> {
       // The lock and the marks come from one statement: FOR UPDATE returns the latest committed row.
       Map<String, int[]> marks = new HashMap<>(); // tenant -> {renewed_through, activity_count}
-      for (List<String> chunk : chunks(distinctTenants(renewals.stream().map(Renewal::tenant).toList()))) {
+      for (List<String> chunk : Dialect.chunks(distinctTenants(renewals.stream().map(Renewal::tenant).toList()))) {
         try (PreparedStatement ps = c.prepareStatement("SELECT pubkey, renewed_through, activity_count "
             + "FROM billing_tenant WHERE pubkey = ANY (?) ORDER BY pubkey FOR UPDATE")) {
-          ps.setArray(1, textArray(c, d, chunk));
+          ps.setArray(1, d.textArray(c, chunk));
           try (ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
               marks.put(rs.getString(1), new int[] {rs.getInt(2), rs.getInt(3)});
@@ -370,29 +342,8 @@ public final class JdbcRepository implements Repository {
         applied++;
       }
       insertItems(c, d, items);
-      if (!last.isEmpty() && d == Dialect.POSTGRESQL) {
-        List<Renewal> moved = new ArrayList<>(last.values());
-        try (PreparedStatement ps = c.prepareStatement(PG_MOVE_RENEWAL_MARKS)) {
-          ps.setArray(1, c.createArrayOf("varchar", moved.stream().map(Renewal::tenant).toArray()));
-          ps.setArray(2, c.createArrayOf("int4", moved.stream().map(Renewal::period).toArray()));
-          ps.setArray(3, c.createArrayOf("int8", moved.stream().map(r -> r.periodStart().getEpochSecond()).toArray()));
-          ps.setArray(4, c.createArrayOf("int4", moved.stream().map(r -> before.get(r.tenant())).toArray()));
-          if (ps.executeUpdate() != moved.size()) {
-            throw new SQLException("a renewal mark moved under its lock", "40001");
-          }
-        }
-      } else if (!last.isEmpty()) {
-        try (PreparedStatement ps = c.prepareStatement("UPDATE billing_tenant SET renewed_through = ?, "
-            + "renewed_period_start = ? WHERE pubkey = ? AND renewed_through = ?")) {
-          for (Renewal r : last.values()) {
-            ps.setInt(1, r.period());
-            setInstant(ps, 2, r.periodStart());
-            ps.setString(3, r.tenant());
-            ps.setInt(4, before.get(r.tenant()));
-            ps.addBatch();
-          }
-          expectEachUpdatedOnce(ps.executeBatch());
-        }
+      if (!last.isEmpty()) {
+        d.moveRenewalMarks(c, new ArrayList<>(last.values()), before);
       }
       return applied;
     });
@@ -410,10 +361,10 @@ public final class JdbcRepository implements Repository {
       lockTenants(c, d, tenants);
       Map<String, BigDecimal> unclaimed = new HashMap<>();
       Map<String, Integer> unclaimedCount = new HashMap<>();
-      for (List<String> chunk : chunks(tenants)) {
+      for (List<String> chunk : Dialect.chunks(tenants)) {
         try (PreparedStatement ps = c.prepareStatement("SELECT tenant, SUM(amount), COUNT(*) FROM billing_item "
             + "WHERE tenant = ANY (?) AND invoice_id IS NULL GROUP BY tenant")) {
-          ps.setArray(1, textArray(c, d, chunk));
+          ps.setArray(1, d.textArray(c, chunk));
           try (ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
               unclaimed.put(rs.getString(1), rs.getBigDecimal(2));
@@ -446,70 +397,18 @@ public final class JdbcRepository implements Repository {
       if (created.isEmpty()) {
         return List.<Invoice>of();
       }
-      for (List<String> chunk : chunks(List.copyOf(drawn))) {
+      for (List<String> chunk : Dialect.chunks(List.copyOf(drawn))) {
         try (PreparedStatement ps = c.prepareStatement("SELECT id FROM billing_invoice WHERE id = ANY (?)")) {
-          ps.setArray(1, textArray(c, d, chunk));
+          ps.setArray(1, d.textArray(c, chunk));
           List<String> taken = Rows.firstColumn(ps);
           if (!taken.isEmpty()) {
             throw new InvalidInputException("invoice id " + taken.get(0) + " is taken");
           }
         }
       }
-      if (d == Dialect.POSTGRESQL) {
-        claimInPostgres(c, created, created.stream().mapToInt(i -> unclaimedCount.get(i.tenant())).sum());
-        return List.copyOf(created);
-      }
-      try (PreparedStatement ps = c.prepareStatement("INSERT INTO billing_invoice (id, tenant, period_start, "
-          + "period_end, total, currency, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
-        for (Invoice invoice : created) {
-          ps.setString(1, invoice.id());
-          ps.setString(2, invoice.tenant());
-          setInstant(ps, 3, invoice.periodStart());
-          setInstant(ps, 4, invoice.periodEnd());
-          ps.setLong(5, invoice.total());
-          ps.setString(6, invoice.currency());
-          setInstant(ps, 7, invoice.createdAt());
-          setInstant(ps, 8, invoice.createdAt());
-          ps.addBatch();
-        }
-        ps.executeBatch();
-      }
-      try (PreparedStatement ps = c.prepareStatement(
-          "UPDATE billing_item SET invoice_id = ? WHERE tenant = ? AND invoice_id IS NULL")) {
-        for (Invoice invoice : created) {
-          ps.setString(1, invoice.id());
-          ps.setString(2, invoice.tenant());
-          ps.addBatch();
-        }
-        for (int count : ps.executeBatch()) {
-          if (count == 0) {
-            throw new SQLException("unclaimed items vanished under the tenant lock", "40001");
-          }
-        }
-      }
+      d.insertInvoicesClaimingItems(c, created, created.stream().mapToInt(i -> unclaimedCount.get(i.tenant())).sum());
       return List.copyOf(created);
     });
-  }
-
-  /** The invoices inserted and their items moved onto them in two statements, whatever their number. */
-  private static void claimInPostgres(Connection c, List<Invoice> created, int expectedItems) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement(PG_INSERT_INVOICES)) {
-      ps.setArray(1, c.createArrayOf("varchar", created.stream().map(Invoice::id).toArray()));
-      ps.setArray(2, c.createArrayOf("varchar", created.stream().map(Invoice::tenant).toArray()));
-      ps.setArray(3, c.createArrayOf("int8", created.stream().map(i -> i.periodStart().getEpochSecond()).toArray()));
-      ps.setArray(4, c.createArrayOf("int8", created.stream().map(i -> i.periodEnd().getEpochSecond()).toArray()));
-      ps.setArray(5, c.createArrayOf("int8", created.stream().map(Invoice::total).toArray()));
-      ps.setArray(6, c.createArrayOf("varchar", created.stream().map(Invoice::currency).toArray()));
-      ps.setArray(7, c.createArrayOf("int8", created.stream().map(i -> i.createdAt().getEpochSecond()).toArray()));
-      ps.executeUpdate();
-    }
-    try (PreparedStatement ps = c.prepareStatement(PG_CLAIM_ITEMS)) {
-      ps.setArray(1, c.createArrayOf("varchar", created.stream().map(Invoice::tenant).toArray()));
-      ps.setArray(2, c.createArrayOf("varchar", created.stream().map(Invoice::id).toArray()));
-      if (ps.executeUpdate() != expectedItems) {
-        throw new SQLException("unclaimed items changed under the tenant lock", "40001");
-      }
-    }
   }
 
   // ---- reading the ledger ----
@@ -849,64 +748,18 @@ public final class JdbcRepository implements Repository {
 
   /** Locks the tenants' rows in ascending key order, so that two batches never deadlock. */
   private static void lockTenants(Connection c, Dialect d, List<String> sortedTenants) throws SQLException {
-    for (List<String> chunk : chunks(sortedTenants)) {
+    for (List<String> chunk : Dialect.chunks(sortedTenants)) {
       try (PreparedStatement ps = c.prepareStatement(
           "SELECT pubkey FROM billing_tenant WHERE pubkey = ANY (?) ORDER BY pubkey FOR UPDATE")) {
-        ps.setArray(1, textArray(c, d, chunk));
+        ps.setArray(1, d.textArray(c, chunk));
         ps.executeQuery().close();
       }
     }
   }
 
   private static void insertItems(Connection c, Dialect d, List<InvoiceItem> items) throws SQLException {
-    if (items.isEmpty()) {
-      return;
-    }
-    if (d == Dialect.POSTGRESQL) {
-      // One statement per chunk, whatever the driver's batch settings: arrays unnested server-side.
-      try (PreparedStatement ps = c.prepareStatement(PG_INSERT_ITEMS)) {
-        for (int from = 0; from < items.size(); from += ARRAY_CHUNK) {
-          List<InvoiceItem> chunk = items.subList(from, Math.min(items.size(), from + ARRAY_CHUNK));
-          ps.setArray(1, c.createArrayOf("varchar", chunk.stream().map(InvoiceItem::id).toArray()));
-          ps.setArray(2, c.createArrayOf("varchar", chunk.stream().map(InvoiceItem::tenant).toArray()));
-          ps.setArray(3, c.createArrayOf("varchar", chunk.stream().map(InvoiceItem::relay).toArray()));
-          ps.setArray(4, c.createArrayOf("varchar", chunk.stream().map(InvoiceItem::plan).toArray()));
-          ps.setArray(5, c.createArrayOf("int8", chunk.stream().map(InvoiceItem::amount).toArray()));
-          ps.setArray(6, c.createArrayOf("varchar", chunk.stream().map(InvoiceItem::description).toArray()));
-          ps.setArray(7, c.createArrayOf("int8", chunk.stream().map(i -> i.at().getEpochSecond()).toArray()));
-          ps.setArray(8, c.createArrayOf("varchar", chunk.stream().map(i -> i.activityId().orElse(null)).toArray()));
-          ps.setArray(9, c.createArrayOf("int4", chunk.stream()
-              .map(i -> i.renewalPeriod().isPresent() ? (Object) i.renewalPeriod().getAsInt() : null).toArray()));
-          ps.executeUpdate();
-        }
-      }
-      return;
-    }
-    try (PreparedStatement ps = c.prepareStatement(INSERT_ITEM)) {
-      int pending = 0;
-      for (InvoiceItem item : items) {
-        ps.setString(1, item.id());
-        ps.setString(2, item.tenant());
-        ps.setString(3, item.relay());
-        ps.setString(4, item.plan());
-        ps.setLong(5, item.amount());
-        ps.setString(6, item.description());
-        setInstant(ps, 7, item.at());
-        ps.setString(8, item.activityId().orElse(null));
-        if (item.renewalPeriod().isPresent()) {
-          ps.setInt(9, item.renewalPeriod().getAsInt());
-        } else {
-          ps.setNull(9, Types.INTEGER);
-        }
-        ps.addBatch();
-        if (++pending == CHUNK) {
-          ps.executeBatch();
-          pending = 0;
-        }
-      }
-      if (pending > 0) {
-        ps.executeBatch();
-      }
+    if (!items.isEmpty()) {
+      d.insertItems(c, items);
     }
   }
 
@@ -938,27 +791,7 @@ public final class JdbcRepository implements Repository {
     }
   }
 
-  private static void expectEachUpdatedOnce(int[] counts) throws SQLException {
-    for (int count : counts) {
-      if (count != 1 && count != java.sql.Statement.SUCCESS_NO_INFO) {
-        throw new SQLException("a guarded row changed under its lock", "40001");
-      }
-    }
-  }
-
   private static List<String> distinctTenants(List<String> tenants) {
     return new ArrayList<>(new TreeSet<>(tenants));
-  }
-
-  private static List<List<String>> chunks(List<String> keys) {
-    List<List<String>> out = new ArrayList<>();
-    for (int i = 0; i < keys.size(); i += CHUNK) {
-      out.add(keys.subList(i, Math.min(keys.size(), i + CHUNK)));
-    }
-    return out;
-  }
-
-  private static Array textArray(Connection c, Dialect d, List<String> values) throws SQLException {
-    return c.createArrayOf(d.textArrayType, values.toArray());
   }
 }
