@@ -20,8 +20,8 @@ import java.util.Map;
 /**
  * The statements that differ between the databases we support; everything else is shared SQL.
  * PostgreSQL takes a whole batch as arrays unnested server-side, one statement per chunk whatever
- * the driver's batch settings; H2 gets the same rows as a JDBC batch. Every method runs inside
- * the caller's transaction, under the tenant locks the caller took.
+ * the driver's batch settings; H2 gets the same rows as a JDBC batch. The batch writes run in the
+ * caller's transaction, under the tenant locks it took, and rely on those locks for their checks.
  */
 enum Dialect {
   POSTGRESQL(
