@@ -1,11 +1,28 @@
 package dev.caravel.billing.jdbc;
 
-import dev.caravel.billing.StorageException;
-import java.sql.Connection;
-import java.sql.SQLException;
-import java.util.Locale;
+import static dev.caravel.billing.jdbc.Rows.setInstant;
 
-/** The few statements that differ between the databases we support; everything else is shared SQL. */
+import dev.caravel.billing.Invoice;
+import dev.caravel.billing.InvoiceItem;
+import dev.caravel.billing.StorageException;
+import dev.caravel.billing.spi.Renewal;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Types;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The statements that differ between the databases we support; everything else is shared SQL.
+ * PostgreSQL takes a whole batch as arrays unnested server-side, one statement per chunk whatever
+ * the driver's batch settings; H2 gets the same rows as a JDBC batch. The batch writes run in the
+ * caller's transaction, under the tenant locks it took, and rely on those locks for their checks.
+ */
 enum Dialect {
   POSTGRESQL(
       "postgresql",
@@ -13,17 +30,183 @@ enum Dialect {
       "TIMESTAMPTZ",
       "INSERT INTO billing_tenant (pubkey, sealed_nwc_uri, stripe_customer_id) VALUES (?, ?, ?) "
           + "ON CONFLICT (pubkey) DO UPDATE SET sealed_nwc_uri = EXCLUDED.sealed_nwc_uri, "
-          + "stripe_customer_id = EXCLUDED.stripe_customer_id"),
+          + "stripe_customer_id = EXCLUDED.stripe_customer_id") {
+
+    /** Rows per statement when PostgreSQL takes a whole batch as arrays. */
+    private static final int ARRAY_CHUNK = 5000;
+    private static final String INSERT_ITEMS = "INSERT INTO billing_item "
+        + "(id, tenant, relay, plan, amount, description, at, activity_id, renewal_period) "
+        + "SELECT id, tenant, relay, plan, amount, description, to_timestamp(at), activity_id, renewal_period "
+        + "FROM unnest(?::varchar[], ?::varchar[], ?::varchar[], ?::varchar[], ?::int8[], ?::varchar[], ?::int8[], "
+        + "?::varchar[], ?::int4[]) WITH ORDINALITY "
+        + "AS v(id, tenant, relay, plan, amount, description, at, activity_id, renewal_period, n) ORDER BY n";
+    private static final String INSERT_INVOICES = "INSERT INTO billing_invoice "
+        + "(id, tenant, period_start, period_end, total, currency, created_at, next_attempt_at) "
+        + "SELECT id, tenant, to_timestamp(ps), to_timestamp(pe), total, currency, to_timestamp(ca), to_timestamp(ca) "
+        + "FROM unnest(?::varchar[], ?::varchar[], ?::int8[], ?::int8[], ?::int8[], ?::varchar[], ?::int8[]) "
+        + "WITH ORDINALITY AS v(id, tenant, ps, pe, total, currency, ca, n) ORDER BY n";
+    private static final String CLAIM_ITEMS = "UPDATE billing_item i SET invoice_id = v.invoice "
+        + "FROM unnest(?::varchar[], ?::varchar[]) AS v(tenant, invoice) "
+        + "WHERE i.tenant = v.tenant AND i.invoice_id IS NULL";
+    private static final String MOVE_RENEWAL_MARKS = "UPDATE billing_tenant t "
+        + "SET renewed_through = v.period, renewed_period_start = to_timestamp(v.start) "
+        + "FROM unnest(?::varchar[], ?::int4[], ?::int8[], ?::int4[]) AS v(pubkey, period, start, before) "
+        + "WHERE t.pubkey = v.pubkey AND t.renewed_through = v.before";
+
+    @Override
+    void insertItems(Connection c, List<InvoiceItem> items) throws SQLException {
+      try (PreparedStatement ps = c.prepareStatement(INSERT_ITEMS)) {
+        for (int from = 0; from < items.size(); from += ARRAY_CHUNK) {
+          List<InvoiceItem> chunk = items.subList(from, Math.min(items.size(), from + ARRAY_CHUNK));
+          ps.setArray(1, c.createArrayOf("varchar", chunk.stream().map(InvoiceItem::id).toArray()));
+          ps.setArray(2, c.createArrayOf("varchar", chunk.stream().map(InvoiceItem::tenant).toArray()));
+          ps.setArray(3, c.createArrayOf("varchar", chunk.stream().map(InvoiceItem::relay).toArray()));
+          ps.setArray(4, c.createArrayOf("varchar", chunk.stream().map(InvoiceItem::plan).toArray()));
+          ps.setArray(5, c.createArrayOf("int8", chunk.stream().map(InvoiceItem::amount).toArray()));
+          ps.setArray(6, c.createArrayOf("varchar", chunk.stream().map(InvoiceItem::description).toArray()));
+          ps.setArray(7, c.createArrayOf("int8", chunk.stream().map(i -> i.at().getEpochSecond()).toArray()));
+          ps.setArray(8, c.createArrayOf("varchar", chunk.stream().map(i -> i.activityId().orElse(null)).toArray()));
+          ps.setArray(9, c.createArrayOf("int4", chunk.stream()
+              .map(i -> i.renewalPeriod().isPresent() ? (Object) i.renewalPeriod().getAsInt() : null).toArray()));
+          ps.executeUpdate();
+        }
+      }
+    }
+
+    @Override
+    void insertInvoicesClaimingItems(Connection c, List<Invoice> created, int unclaimedItems) throws SQLException {
+      try (PreparedStatement ps = c.prepareStatement(INSERT_INVOICES)) {
+        ps.setArray(1, c.createArrayOf("varchar", created.stream().map(Invoice::id).toArray()));
+        ps.setArray(2, c.createArrayOf("varchar", created.stream().map(Invoice::tenant).toArray()));
+        ps.setArray(3, c.createArrayOf("int8", created.stream().map(i -> i.periodStart().getEpochSecond()).toArray()));
+        ps.setArray(4, c.createArrayOf("int8", created.stream().map(i -> i.periodEnd().getEpochSecond()).toArray()));
+        ps.setArray(5, c.createArrayOf("int8", created.stream().map(Invoice::total).toArray()));
+        ps.setArray(6, c.createArrayOf("varchar", created.stream().map(Invoice::currency).toArray()));
+        ps.setArray(7, c.createArrayOf("int8", created.stream().map(i -> i.createdAt().getEpochSecond()).toArray()));
+        ps.executeUpdate();
+      }
+      try (PreparedStatement ps = c.prepareStatement(CLAIM_ITEMS)) {
+        ps.setArray(1, c.createArrayOf("varchar", created.stream().map(Invoice::tenant).toArray()));
+        ps.setArray(2, c.createArrayOf("varchar", created.stream().map(Invoice::id).toArray()));
+        if (ps.executeUpdate() != unclaimedItems) {
+          throw new SQLException("unclaimed items changed under the tenant lock", "40001");
+        }
+      }
+    }
+
+    @Override
+    void moveRenewalMarks(Connection c, List<Renewal> moved, Map<String, Integer> before) throws SQLException {
+      try (PreparedStatement ps = c.prepareStatement(MOVE_RENEWAL_MARKS)) {
+        ps.setArray(1, c.createArrayOf("varchar", moved.stream().map(Renewal::tenant).toArray()));
+        ps.setArray(2, c.createArrayOf("int4", moved.stream().map(Renewal::period).toArray()));
+        ps.setArray(3, c.createArrayOf("int8", moved.stream().map(r -> r.periodStart().getEpochSecond()).toArray()));
+        ps.setArray(4, c.createArrayOf("int4", moved.stream().map(r -> before.get(r.tenant())).toArray()));
+        if (ps.executeUpdate() != moved.size()) {
+          throw new SQLException("a renewal mark moved under its lock", "40001");
+        }
+      }
+    }
+  },
+
   H2(
       "h2",
       "VARCHAR",
       "TIMESTAMP WITH TIME ZONE",
-      "MERGE INTO billing_tenant (pubkey, sealed_nwc_uri, stripe_customer_id) KEY (pubkey) VALUES (?, ?, ?)");
+      "MERGE INTO billing_tenant (pubkey, sealed_nwc_uri, stripe_customer_id) KEY (pubkey) VALUES (?, ?, ?)") {
+
+    /** Rows sent per executeBatch. */
+    private static final int BATCH = 1000;
+    private static final String INSERT_ITEM = "INSERT INTO billing_item "
+        + "(id, tenant, relay, plan, amount, description, at, activity_id, renewal_period) "
+        + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+
+    @Override
+    void insertItems(Connection c, List<InvoiceItem> items) throws SQLException {
+      try (PreparedStatement ps = c.prepareStatement(INSERT_ITEM)) {
+        int pending = 0;
+        for (InvoiceItem item : items) {
+          ps.setString(1, item.id());
+          ps.setString(2, item.tenant());
+          ps.setString(3, item.relay());
+          ps.setString(4, item.plan());
+          ps.setLong(5, item.amount());
+          ps.setString(6, item.description());
+          setInstant(ps, 7, item.at());
+          ps.setString(8, item.activityId().orElse(null));
+          if (item.renewalPeriod().isPresent()) {
+            ps.setInt(9, item.renewalPeriod().getAsInt());
+          } else {
+            ps.setNull(9, Types.INTEGER);
+          }
+          ps.addBatch();
+          if (++pending == BATCH) {
+            ps.executeBatch();
+            pending = 0;
+          }
+        }
+        if (pending > 0) {
+          ps.executeBatch();
+        }
+      }
+    }
+
+    @Override
+    void insertInvoicesClaimingItems(Connection c, List<Invoice> created, int unclaimedItems) throws SQLException {
+      try (PreparedStatement ps = c.prepareStatement("INSERT INTO billing_invoice (id, tenant, period_start, "
+          + "period_end, total, currency, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
+        for (Invoice invoice : created) {
+          ps.setString(1, invoice.id());
+          ps.setString(2, invoice.tenant());
+          setInstant(ps, 3, invoice.periodStart());
+          setInstant(ps, 4, invoice.periodEnd());
+          ps.setLong(5, invoice.total());
+          ps.setString(6, invoice.currency());
+          setInstant(ps, 7, invoice.createdAt());
+          setInstant(ps, 8, invoice.createdAt());
+          ps.addBatch();
+        }
+        ps.executeBatch();
+      }
+      // Each invoice takes its tenant's unclaimed items; a tenant left with none was changed meanwhile.
+      try (PreparedStatement ps = c.prepareStatement(
+          "UPDATE billing_item SET invoice_id = ? WHERE tenant = ? AND invoice_id IS NULL")) {
+        for (Invoice invoice : created) {
+          ps.setString(1, invoice.id());
+          ps.setString(2, invoice.tenant());
+          ps.addBatch();
+        }
+        for (int count : ps.executeBatch()) {
+          if (count == 0) {
+            throw new SQLException("unclaimed items vanished under the tenant lock", "40001");
+          }
+        }
+      }
+    }
+
+    @Override
+    void moveRenewalMarks(Connection c, List<Renewal> moved, Map<String, Integer> before) throws SQLException {
+      try (PreparedStatement ps = c.prepareStatement("UPDATE billing_tenant SET renewed_through = ?, "
+          + "renewed_period_start = ? WHERE pubkey = ? AND renewed_through = ?")) {
+        for (Renewal r : moved) {
+          ps.setInt(1, r.period());
+          setInstant(ps, 2, r.periodStart());
+          ps.setString(3, r.tenant());
+          ps.setInt(4, before.get(r.tenant()));
+          ps.addBatch();
+        }
+        for (int count : ps.executeBatch()) {
+          if (count != 1 && count != Statement.SUCCESS_NO_INFO) {
+            throw new SQLException("a guarded row changed under its lock", "40001");
+          }
+        }
+      }
+    }
+  };
 
   /** Folder under {@code db/migration/} holding this dialect's versioned scripts. */
   final String migrationFolder;
   /** Element type name for {@link Connection#createArrayOf}, bound to {@code = ANY(?)}. */
-  final String textArrayType;
+  private final String textArrayType;
   /** The type a bound instant is cast to where the driver cannot infer it (inside CASE). */
   final String timestampType;
   /** Creates a tenant or replaces its payment details, leaving its billing state alone. */
@@ -48,25 +231,38 @@ enum Dialect {
     throw new StorageException("unsupported database \"" + product + "\": billing-jdbc supports PostgreSQL and H2");
   }
 
-  /**
-   * True when the failed transaction was certainly rolled back by the database and running it
-   * again may succeed: a serialization failure, a deadlock, a lock wait that timed out, or a
-   * unique key taken by a concurrent transaction (the rerun reads that row and decides again).
-   */
-  static boolean isRetryable(SQLException failure) {
-    for (Throwable t = failure; t != null; t = t.getCause()) {
-      if (t instanceof SQLException e) {
-        String state = e.getSQLState();
-        if ("40001".equals(state) || "40P01".equals(state) || "23505".equals(state)) {
-          return true;
-        }
-        // H2: LOCK_TIMEOUT_1 (HYT00 / 50200), CONCURRENT_UPDATE_1 (90131), DEADLOCK_1 (40001).
-        int code = e.getErrorCode();
-        if ("HYT00".equals(state) && code == 50200 || code == 90131) {
-          return true;
-        }
-      }
+  /** Keys bound per {@code = ANY(?)} array: large pages are split in chunks of this size. */
+  private static final int CHUNK = 1000;
+
+  /** {@code keys} in chunks small enough to bind each as one {@link #textArray}. */
+  static List<List<String>> chunks(List<String> keys) {
+    List<List<String>> out = new ArrayList<>();
+    for (int i = 0; i < keys.size(); i += CHUNK) {
+      out.add(keys.subList(i, Math.min(keys.size(), i + CHUNK)));
     }
-    return false;
+    return out;
   }
+
+  /** {@code values} as an array parameter, for {@code = ANY (?)}. */
+  Array textArray(Connection c, List<String> values) throws SQLException {
+    return c.createArrayOf(textArrayType, values.toArray());
+  }
+
+  /** Inserts the items, in order; {@code items} is not empty. */
+  abstract void insertItems(Connection c, List<InvoiceItem> items) throws SQLException;
+
+  /**
+   * Inserts the invoices just drawn, each due for collection at its creation, and moves each
+   * tenant's unclaimed items onto its invoice; {@code unclaimedItems} is how many items the
+   * caller counted under the tenant locks. Fails as a conflict if the items changed meanwhile.
+   */
+  abstract void insertInvoicesClaimingItems(Connection c, List<Invoice> created, int unclaimedItems)
+      throws SQLException;
+
+  /**
+   * Moves each tenant's renewal mark to its renewal's period, only where the mark is still the
+   * one in {@code before} (tenant to mark read under the lock); fails as a conflict otherwise.
+   */
+  abstract void moveRenewalMarks(Connection c, List<Renewal> moved, Map<String, Integer> before)
+      throws SQLException;
 }

@@ -1,37 +1,35 @@
 package dev.caravel.billing.jdbc;
 
+import static dev.caravel.billing.jdbc.Rows.instant;
+import static dev.caravel.billing.jdbc.Rows.setInstant;
+
 import dev.caravel.billing.Activity;
 import dev.caravel.billing.ActivityRejectedException;
 import dev.caravel.billing.ActivityRejectedException.Reason;
 import dev.caravel.billing.ActivityType;
 import dev.caravel.billing.Bolt11Request;
-import dev.caravel.billing.spi.CardCharge;
-import dev.caravel.billing.spi.Claim;
-import dev.caravel.billing.spi.CollectionHold;
-import dev.caravel.billing.spi.CollectionState;
 import dev.caravel.billing.InvalidInputException;
 import dev.caravel.billing.Invoice;
 import dev.caravel.billing.InvoiceItem;
 import dev.caravel.billing.Payment;
+import dev.caravel.billing.StorageException;
+import dev.caravel.billing.spi.CardCharge;
+import dev.caravel.billing.spi.Claim;
+import dev.caravel.billing.spi.CollectionHold;
+import dev.caravel.billing.spi.CollectionState;
 import dev.caravel.billing.spi.PaymentLease;
-import dev.caravel.billing.PaymentMethod;
 import dev.caravel.billing.spi.Reconciliation;
 import dev.caravel.billing.spi.Renewal;
 import dev.caravel.billing.spi.Repository;
-import dev.caravel.billing.StorageException;
 import dev.caravel.billing.spi.Tenant;
 import dev.caravel.billing.spi.TenantLedger;
 import java.math.BigDecimal;
-import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Types;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -40,10 +38,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.OptionalInt;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.UUID;
 import java.util.function.Function;
 import javax.sql.DataSource;
 
@@ -59,49 +55,21 @@ import javax.sql.DataSource;
  * db/migration/h2} (Flyway) or from {@link #migrate(DataSource)}. A failure surfaces as {@link
  * StorageException} after the transaction was rolled back; transactions the database aborted
  * to resolve a conflict (deadlock, serialization failure, lock timeout) are run again here.
+ *
+ * <p>This class holds the tenant-locked writes; {@link LedgerReads} the lock-free reads, {@link
+ * CollectionStatements} the invoice-locked writes (leases, payment, BOLT11), {@link Transactions}
+ * runs them all, {@link Dialect} holds the SQL that differs per database, {@link Rows} maps rows.
  */
 public final class JdbcRepository implements Repository {
-  private static final System.Logger LOG = System.getLogger(JdbcRepository.class.getName());
-  /** Keys bound per {@code = ANY(?)} array: large pages are split in chunks of this size. */
-  private static final int CHUNK = 1000;
-  private static final int ATTEMPTS = 6;
-
-  private static final String ITEM_COLUMNS =
-      "id, tenant, relay, plan, amount, description, at, activity_id, renewal_period, invoice_id";
-  private static final String INSERT_ITEM = "INSERT INTO billing_item "
-      + "(id, tenant, relay, plan, amount, description, at, activity_id, renewal_period) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
-  /** Rows per statement when PostgreSQL takes a whole batch as arrays. */
-  private static final int ARRAY_CHUNK = 5000;
-  private static final String PG_INSERT_ITEMS = "INSERT INTO billing_item "
-      + "(id, tenant, relay, plan, amount, description, at, activity_id, renewal_period) "
-      + "SELECT id, tenant, relay, plan, amount, description, to_timestamp(at), activity_id, renewal_period "
-      + "FROM unnest(?::varchar[], ?::varchar[], ?::varchar[], ?::varchar[], ?::int8[], ?::varchar[], ?::int8[], "
-      + "?::varchar[], ?::int4[]) WITH ORDINALITY "
-      + "AS v(id, tenant, relay, plan, amount, description, at, activity_id, renewal_period, n) ORDER BY n";
-  private static final String PG_INSERT_INVOICES = "INSERT INTO billing_invoice "
-      + "(id, tenant, period_start, period_end, total, currency, created_at, next_attempt_at) "
-      + "SELECT id, tenant, to_timestamp(ps), to_timestamp(pe), total, currency, to_timestamp(ca), to_timestamp(ca) "
-      + "FROM unnest(?::varchar[], ?::varchar[], ?::int8[], ?::int8[], ?::int8[], ?::varchar[], ?::int8[]) "
-      + "WITH ORDINALITY AS v(id, tenant, ps, pe, total, currency, ca, n) ORDER BY n";
-  private static final String PG_CLAIM_ITEMS = "UPDATE billing_item i SET invoice_id = v.invoice "
-      + "FROM unnest(?::varchar[], ?::varchar[]) AS v(tenant, invoice) "
-      + "WHERE i.tenant = v.tenant AND i.invoice_id IS NULL";
-  private static final String PG_MOVE_RENEWAL_MARKS = "UPDATE billing_tenant t "
-      + "SET renewed_through = v.period, renewed_period_start = to_timestamp(v.start) "
-      + "FROM unnest(?::varchar[], ?::int4[], ?::int8[], ?::int4[]) AS v(pubkey, period, start, before) "
-      + "WHERE t.pubkey = v.pubkey AND t.renewed_through = v.before";
-  private static final String INVOICE_COLUMNS = "i.id, i.tenant, i.period_start, i.period_end, i.total, i.currency, "
-      + "i.created_at, p.method, p.reference, p.paid_at";
-  private static final String INVOICE_FROM = " FROM billing_invoice i LEFT JOIN billing_payment p ON p.invoice_id = i.id";
-  private static final String BOLT11_COLUMNS =
-      "invoice_id, bolt11, payment_hash, msats, created_at, expires_at, settled_at";
-
-  private final DataSource dataSource;
-  private volatile Dialect dialect;
+  private final Transactions transactions;
+  private final LedgerReads reads;
+  private final CollectionStatements collection;
 
   /** A repository on {@code dataSource}, whose schema must be migrated already. */
   public JdbcRepository(DataSource dataSource) {
-    this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+    this.transactions = new Transactions(Objects.requireNonNull(dataSource, "dataSource"));
+    this.reads = new LedgerReads(transactions);
+    this.collection = new CollectionStatements(transactions);
   }
 
   /**
@@ -117,7 +85,7 @@ public final class JdbcRepository implements Repository {
   @Override
   public void saveTenant(Tenant tenant) {
     Objects.requireNonNull(tenant, "tenant");
-    write("saving tenant", (c, d) -> {
+    transactions.write("saving tenant", (c, d) -> {
       try (PreparedStatement ps = c.prepareStatement(d.saveTenantSql)) {
         ps.setString(1, tenant.pubkey());
         ps.setString(2, tenant.sealedNwcUri().orElse(null));
@@ -128,47 +96,13 @@ public final class JdbcRepository implements Repository {
     });
   }
 
-  @Override
-  public Optional<Tenant> findTenant(String pubkey) {
-    return read("reading tenant", (c, d) -> {
-      try (PreparedStatement ps = c.prepareStatement(
-          "SELECT sealed_nwc_uri, stripe_customer_id FROM billing_tenant WHERE pubkey = ?")) {
-        ps.setString(1, pubkey);
-        try (ResultSet rs = ps.executeQuery()) {
-          return rs.next()
-              ? Optional.of(new Tenant(pubkey, Optional.ofNullable(rs.getString(1)), Optional.ofNullable(rs.getString(2))))
-              : Optional.<Tenant>empty();
-        }
-      }
-    });
-  }
-
-  @Override
-  public List<String> tenantPage(String after, int limit) {
-    if (limit < 1) {
-      throw new InvalidInputException("limit must be positive");
-    }
-    return read("listing tenants", (c, d) -> {
-      String sql = after == null
-          ? "SELECT pubkey FROM billing_tenant ORDER BY pubkey LIMIT ?"
-          : "SELECT pubkey FROM billing_tenant WHERE pubkey > ? ORDER BY pubkey LIMIT ?";
-      try (PreparedStatement ps = c.prepareStatement(sql)) {
-        int i = 1;
-        if (after != null) {
-          ps.setString(i++, after);
-        }
-        ps.setInt(i, limit);
-        return firstColumn(ps);
-      }
-    });
-  }
-
   // ---- activity ----
 
   @Override
   public boolean appendActivity(Activity activity) {
     Objects.requireNonNull(activity, "activity");
-    return write("appending activity " + activity.id(), (c, d) -> {
+    return transactions.write("appending activity " + activity.id(), (c, d) -> {
+      // The tenant row lock orders appends to one tenant: the order and relay checks below hold.
       TenantMarks tenant = lockTenant(c, activity.tenant());
       if (tenant == null) {
         // A concurrent first append for this tenant makes this insert fail on the key; the
@@ -253,73 +187,9 @@ public final class JdbcRepository implements Repository {
         "SELECT tenant, type, relay, plan, at FROM billing_activity WHERE id = ?")) {
       ps.setString(1, id);
       try (ResultSet rs = ps.executeQuery()) {
-        if (!rs.next()) {
-          return Optional.empty();
-        }
-        return Optional.of(new Activity(id, rs.getString(1), ActivityType.fromWireName(rs.getString(2)),
-            rs.getString(3), Optional.ofNullable(rs.getString(4)), instant(rs, 5)));
+        return rs.next() ? Optional.of(Rows.activity(rs, id, rs.getString(1), 2)) : Optional.<Activity>empty();
       }
     }
-  }
-
-  @Override
-  public List<TenantLedger> ledgers(List<String> tenants) {
-    Objects.requireNonNull(tenants, "tenants");
-    if (tenants.isEmpty()) {
-      return List.of();
-    }
-    Map<String, TenantLedger> found = read("reading ledgers", (c, d) -> {
-      Map<String, TenantLedger> out = new HashMap<>();
-      // One statement per chunk reads each tenant and its whole log from one snapshot.
-      String sql = "SELECT t.pubkey, t.anchor, t.renewed_through, a.id, a.type, a.relay, a.plan, a.at, a.billed "
-          + "FROM billing_tenant t LEFT JOIN billing_activity a ON a.tenant = t.pubkey "
-          + "WHERE t.pubkey = ANY (?) ORDER BY t.pubkey, a.at, a.seq";
-      for (List<String> chunk : chunks(new ArrayList<>(new TreeSet<>(tenants)))) {
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-          ps.setArray(1, textArray(c, d, chunk));
-          try (ResultSet rs = ps.executeQuery()) {
-            String current = null;
-            Instant anchor = null;
-            int renewed = 0;
-            List<Activity> activities = new ArrayList<>();
-            Set<String> billed = new HashSet<>();
-            while (rs.next()) {
-              String pubkey = rs.getString(1);
-              if (!pubkey.equals(current)) {
-                if (current != null) {
-                  out.put(current, new TenantLedger(current, Optional.ofNullable(anchor), renewed, activities, billed));
-                }
-                current = pubkey;
-                anchor = instant(rs, 2);
-                renewed = rs.getInt(3);
-                activities = new ArrayList<>();
-                billed = new HashSet<>();
-              }
-              String id = rs.getString(4);
-              if (id != null) {
-                activities.add(new Activity(id, pubkey, ActivityType.fromWireName(rs.getString(5)), rs.getString(6),
-                    Optional.ofNullable(rs.getString(7)), instant(rs, 8)));
-                if (rs.getBoolean(9)) {
-                  billed.add(id);
-                }
-              }
-            }
-            if (current != null) {
-              out.put(current, new TenantLedger(current, Optional.ofNullable(anchor), renewed, activities, billed));
-            }
-          }
-        }
-      }
-      return out;
-    });
-    List<TenantLedger> ordered = new ArrayList<>();
-    for (String tenant : tenants) {
-      TenantLedger ledger = found.get(tenant);
-      if (ledger != null) {
-        ordered.add(ledger);
-      }
-    }
-    return ordered;
   }
 
   // ---- reconciliation, renewal, claim ----
@@ -330,15 +200,16 @@ public final class JdbcRepository implements Repository {
     if (reconciliations.isEmpty()) {
       return 0;
     }
-    return write("recording reconciliations", (c, d) -> {
+    return transactions.write("recording reconciliations", (c, d) -> {
+      // Under the tenant locks no other write can bill these activities before this one commits.
       lockTenants(c, d, distinctTenants(reconciliations.stream().map(Reconciliation::tenant).toList()));
       Map<String, String> ownerOf = new HashMap<>();
       Set<String> billed = new HashSet<>();
       List<String> ids = reconciliations.stream().map(Reconciliation::activityId).distinct().toList();
-      for (List<String> chunk : chunks(ids)) {
+      for (List<String> chunk : Dialect.chunks(ids)) {
         try (PreparedStatement ps = c.prepareStatement(
             "SELECT id, tenant, billed FROM billing_activity WHERE id = ANY (?)")) {
-          ps.setArray(1, textArray(c, d, chunk));
+          ps.setArray(1, d.textArray(c, chunk));
           try (ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
               ownerOf.put(rs.getString(1), rs.getString(2));
@@ -360,10 +231,10 @@ public final class JdbcRepository implements Repository {
           r.item().ifPresent(items::add);
         }
       }
-      for (List<String> chunk : chunks(toMark)) {
+      for (List<String> chunk : Dialect.chunks(toMark)) {
         try (PreparedStatement ps = c.prepareStatement(
             "UPDATE billing_activity SET billed = TRUE WHERE id = ANY (?) AND billed = FALSE")) {
-          ps.setArray(1, textArray(c, d, chunk));
+          ps.setArray(1, d.textArray(c, chunk));
           if (ps.executeUpdate() != chunk.size()) {
             throw new SQLException("activities changed under the tenant lock", "40001");
           }
@@ -380,13 +251,13 @@ public final class JdbcRepository implements Repository {
     if (renewals.isEmpty()) {
       return 0;
     }
-    return write("applying renewals", (c, d) -> {
+    return transactions.write("applying renewals", (c, d) -> {
       // The lock and the marks come from one statement: FOR UPDATE returns the latest committed row.
       Map<String, int[]> marks = new HashMap<>(); // tenant -> {renewed_through, activity_count}
-      for (List<String> chunk : chunks(distinctTenants(renewals.stream().map(Renewal::tenant).toList()))) {
+      for (List<String> chunk : Dialect.chunks(distinctTenants(renewals.stream().map(Renewal::tenant).toList()))) {
         try (PreparedStatement ps = c.prepareStatement("SELECT pubkey, renewed_through, activity_count "
             + "FROM billing_tenant WHERE pubkey = ANY (?) ORDER BY pubkey FOR UPDATE")) {
-          ps.setArray(1, textArray(c, d, chunk));
+          ps.setArray(1, d.textArray(c, chunk));
           try (ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
               marks.put(rs.getString(1), new int[] {rs.getInt(2), rs.getInt(3)});
@@ -410,29 +281,8 @@ public final class JdbcRepository implements Repository {
         applied++;
       }
       insertItems(c, d, items);
-      if (!last.isEmpty() && d == Dialect.POSTGRESQL) {
-        List<Renewal> moved = new ArrayList<>(last.values());
-        try (PreparedStatement ps = c.prepareStatement(PG_MOVE_RENEWAL_MARKS)) {
-          ps.setArray(1, c.createArrayOf("varchar", moved.stream().map(Renewal::tenant).toArray()));
-          ps.setArray(2, c.createArrayOf("int4", moved.stream().map(Renewal::period).toArray()));
-          ps.setArray(3, c.createArrayOf("int8", moved.stream().map(r -> r.periodStart().getEpochSecond()).toArray()));
-          ps.setArray(4, c.createArrayOf("int4", moved.stream().map(r -> before.get(r.tenant())).toArray()));
-          if (ps.executeUpdate() != moved.size()) {
-            throw new SQLException("a renewal mark moved under its lock", "40001");
-          }
-        }
-      } else if (!last.isEmpty()) {
-        try (PreparedStatement ps = c.prepareStatement("UPDATE billing_tenant SET renewed_through = ?, "
-            + "renewed_period_start = ? WHERE pubkey = ? AND renewed_through = ?")) {
-          for (Renewal r : last.values()) {
-            ps.setInt(1, r.period());
-            setInstant(ps, 2, r.periodStart());
-            ps.setString(3, r.tenant());
-            ps.setInt(4, before.get(r.tenant()));
-            ps.addBatch();
-          }
-          expectEachUpdatedOnce(ps.executeBatch());
-        }
+      if (!last.isEmpty()) {
+        d.moveRenewalMarks(c, new ArrayList<>(last.values()), before);
       }
       return applied;
     });
@@ -445,15 +295,16 @@ public final class JdbcRepository implements Repository {
     if (claims.isEmpty()) {
       return List.of();
     }
-    return write("claiming items", (c, d) -> {
+    return transactions.write("claiming items", (c, d) -> {
       List<String> tenants = distinctTenants(claims.stream().map(Claim::tenant).toList());
+      // Under the tenant locks no item is added or claimed for them until this one commits.
       lockTenants(c, d, tenants);
       Map<String, BigDecimal> unclaimed = new HashMap<>();
       Map<String, Integer> unclaimedCount = new HashMap<>();
-      for (List<String> chunk : chunks(tenants)) {
+      for (List<String> chunk : Dialect.chunks(tenants)) {
         try (PreparedStatement ps = c.prepareStatement("SELECT tenant, SUM(amount), COUNT(*) FROM billing_item "
             + "WHERE tenant = ANY (?) AND invoice_id IS NULL GROUP BY tenant")) {
-          ps.setArray(1, textArray(c, d, chunk));
+          ps.setArray(1, d.textArray(c, chunk));
           try (ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
               unclaimed.put(rs.getString(1), rs.getBigDecimal(2));
@@ -486,653 +337,149 @@ public final class JdbcRepository implements Repository {
       if (created.isEmpty()) {
         return List.<Invoice>of();
       }
-      for (List<String> chunk : chunks(List.copyOf(drawn))) {
+      for (List<String> chunk : Dialect.chunks(List.copyOf(drawn))) {
         try (PreparedStatement ps = c.prepareStatement("SELECT id FROM billing_invoice WHERE id = ANY (?)")) {
-          ps.setArray(1, textArray(c, d, chunk));
-          List<String> taken = firstColumn(ps);
+          ps.setArray(1, d.textArray(c, chunk));
+          List<String> taken = Rows.firstColumn(ps);
           if (!taken.isEmpty()) {
             throw new InvalidInputException("invoice id " + taken.get(0) + " is taken");
           }
         }
       }
-      if (d == Dialect.POSTGRESQL) {
-        claimInPostgres(c, created, created.stream().mapToInt(i -> unclaimedCount.get(i.tenant())).sum());
-        return List.copyOf(created);
-      }
-      try (PreparedStatement ps = c.prepareStatement("INSERT INTO billing_invoice (id, tenant, period_start, "
-          + "period_end, total, currency, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
-        for (Invoice invoice : created) {
-          ps.setString(1, invoice.id());
-          ps.setString(2, invoice.tenant());
-          setInstant(ps, 3, invoice.periodStart());
-          setInstant(ps, 4, invoice.periodEnd());
-          ps.setLong(5, invoice.total());
-          ps.setString(6, invoice.currency());
-          setInstant(ps, 7, invoice.createdAt());
-          setInstant(ps, 8, invoice.createdAt());
-          ps.addBatch();
-        }
-        ps.executeBatch();
-      }
-      try (PreparedStatement ps = c.prepareStatement(
-          "UPDATE billing_item SET invoice_id = ? WHERE tenant = ? AND invoice_id IS NULL")) {
-        for (Invoice invoice : created) {
-          ps.setString(1, invoice.id());
-          ps.setString(2, invoice.tenant());
-          ps.addBatch();
-        }
-        for (int count : ps.executeBatch()) {
-          if (count == 0) {
-            throw new SQLException("unclaimed items vanished under the tenant lock", "40001");
-          }
-        }
-      }
+      d.insertInvoicesClaimingItems(c, created, created.stream().mapToInt(i -> unclaimedCount.get(i.tenant())).sum());
       return List.copyOf(created);
     });
   }
 
-  /** The invoices inserted and their items moved onto them in two statements, whatever their number. */
-  private static void claimInPostgres(Connection c, List<Invoice> created, int expectedItems) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement(PG_INSERT_INVOICES)) {
-      ps.setArray(1, c.createArrayOf("varchar", created.stream().map(Invoice::id).toArray()));
-      ps.setArray(2, c.createArrayOf("varchar", created.stream().map(Invoice::tenant).toArray()));
-      ps.setArray(3, c.createArrayOf("int8", created.stream().map(i -> i.periodStart().getEpochSecond()).toArray()));
-      ps.setArray(4, c.createArrayOf("int8", created.stream().map(i -> i.periodEnd().getEpochSecond()).toArray()));
-      ps.setArray(5, c.createArrayOf("int8", created.stream().map(Invoice::total).toArray()));
-      ps.setArray(6, c.createArrayOf("varchar", created.stream().map(Invoice::currency).toArray()));
-      ps.setArray(7, c.createArrayOf("int8", created.stream().map(i -> i.createdAt().getEpochSecond()).toArray()));
-      ps.executeUpdate();
-    }
-    try (PreparedStatement ps = c.prepareStatement(PG_CLAIM_ITEMS)) {
-      ps.setArray(1, c.createArrayOf("varchar", created.stream().map(Invoice::tenant).toArray()));
-      ps.setArray(2, c.createArrayOf("varchar", created.stream().map(Invoice::id).toArray()));
-      if (ps.executeUpdate() != expectedItems) {
-        throw new SQLException("unclaimed items changed under the tenant lock", "40001");
-      }
-    }
+  // ---- reads, lock-free, in LedgerReads ----
+
+  @Override
+  public Optional<Tenant> findTenant(String pubkey) {
+    return reads.findTenant(pubkey);
   }
 
-  // ---- reading the ledger ----
+  @Override
+  public List<String> tenantPage(String after, int limit) {
+    return reads.tenantPage(after, limit);
+  }
+
+  @Override
+  public List<TenantLedger> ledgers(List<String> tenants) {
+    return reads.ledgers(tenants);
+  }
 
   @Override
   public Optional<Invoice> findInvoice(String invoiceId) {
-    return read("reading invoice", (c, d) -> {
-      List<Invoice> found = queryInvoices(c, "SELECT " + INVOICE_COLUMNS + INVOICE_FROM + " WHERE i.id = ?", invoiceId);
-      return found.isEmpty() ? Optional.<Invoice>empty() : Optional.of(found.get(0));
-    });
+    return reads.findInvoice(invoiceId);
   }
 
   @Override
   public List<Invoice> invoices(String tenant) {
-    return read("reading invoices", (c, d) -> queryInvoices(c,
-        "SELECT " + INVOICE_COLUMNS + INVOICE_FROM + " WHERE i.tenant = ? ORDER BY i.seq", tenant));
+    return reads.invoices(tenant);
   }
 
   @Override
   public List<InvoiceItem> items(String tenant) {
-    return read("reading items", (c, d) -> queryItems(c,
-        "SELECT " + ITEM_COLUMNS + " FROM billing_item WHERE tenant = ? ORDER BY at, seq", tenant));
+    return reads.items(tenant);
   }
 
   @Override
   public List<InvoiceItem> invoiceItems(String invoiceId) {
-    return read("reading invoice items", (c, d) -> queryItems(c,
-        "SELECT " + ITEM_COLUMNS + " FROM billing_item WHERE tenant = (SELECT tenant FROM billing_invoice WHERE id = ?) "
-            + "AND invoice_id = ? ORDER BY at, seq", invoiceId, invoiceId));
+    return reads.invoiceItems(invoiceId);
   }
 
   @Override
   public List<InvoiceItem> unclaimedItems(String tenant) {
-    return read("reading unclaimed items", (c, d) -> queryItems(c,
-        "SELECT " + ITEM_COLUMNS + " FROM billing_item WHERE tenant = ? AND invoice_id IS NULL ORDER BY at, seq",
-        tenant));
+    return reads.unclaimedItems(tenant);
   }
+
+  // ---- collecting payment: one invoice row at a time, in CollectionStatements ----
 
   @Override
   public Optional<CollectionState> collectionState(String invoiceId) {
-    return read("reading collection state", (c, d) -> {
-      try (PreparedStatement ps = c.prepareStatement("SELECT rounds, round_open, first_attempt_at, next_attempt_at, "
-          + "lease_until, hold_reason, hold_detail FROM billing_invoice WHERE id = ?")) {
-        ps.setString(1, invoiceId);
-        try (ResultSet rs = ps.executeQuery()) {
-          if (!rs.next()) {
-            return Optional.<CollectionState>empty();
-          }
-          String hold = rs.getString(6);
-          return Optional.of(new CollectionState(rs.getInt(1), rs.getBoolean(2), Optional.ofNullable(instant(rs, 3)),
-              Optional.ofNullable(instant(rs, 4)), Optional.ofNullable(instant(rs, 5)),
-              hold == null ? Optional.empty()
-                  : Optional.of(new CollectionHold(CollectionHold.Reason.valueOf(hold), rs.getString(7)))));
-        }
-      }
-    });
+    return collection.collectionState(invoiceId);
   }
-
-  // ---- collecting payment ----
 
   @Override
   public Optional<PaymentLease> acquireLease(String invoiceId, String owner, Instant now, Duration ttl) {
-    if (owner == null || owner.isBlank()) {
-      throw new InvalidInputException("lease owner must not be blank");
-    }
-    Objects.requireNonNull(now, "now");
-    Objects.requireNonNull(ttl, "ttl");
-    return write("leasing invoice " + invoiceId, (c, d) -> {
-      int rounds;
-      boolean open;
-      Instant first;
-      // The row lock makes the due check and the lease one step: no other instance can start
-      // a round between them. This is the only way into a round.
-      try (PreparedStatement ps = c.prepareStatement("SELECT paid, rounds, round_open, first_attempt_at, lease_until, "
-          + "next_attempt_at FROM billing_invoice WHERE id = ? FOR UPDATE")) {
-        ps.setString(1, invoiceId);
-        try (ResultSet rs = ps.executeQuery()) {
-          if (!rs.next() || rs.getBoolean(1)) {
-            return Optional.<PaymentLease>empty();
-          }
-          Instant until = instant(rs, 5);
-          Instant next = instant(rs, 6);
-          if ((until != null && until.isAfter(now)) || next == null || next.isAfter(now)) {
-            return Optional.<PaymentLease>empty();
-          }
-          rounds = rs.getInt(2);
-          open = rs.getBoolean(3);
-          first = instant(rs, 4);
-        }
-      }
-      // A finished round starts the next; an open one (outcome unknown, holder gone) resumes.
-      int round = open ? rounds : rounds + 1;
-      Instant firstAttempt = first == null ? now : first;
-      PaymentLease lease = new PaymentLease(invoiceId, owner + "/" + UUID.randomUUID(), round, firstAttempt,
-          now.plus(ttl));
-      // Should the holder die, the open round is due again when its lease runs out.
-      try (PreparedStatement ps = c.prepareStatement("UPDATE billing_invoice SET rounds = ?, round_open = TRUE, "
-          + "first_attempt_at = ?, lease_token = ?, lease_until = ?, next_attempt_at = ? WHERE id = ?")) {
-        ps.setInt(1, round);
-        setInstant(ps, 2, firstAttempt);
-        ps.setString(3, lease.token());
-        setInstant(ps, 4, lease.until());
-        setInstant(ps, 5, lease.until());
-        ps.setString(6, invoiceId);
-        ps.executeUpdate();
-      }
-      return Optional.of(lease);
-    });
+    return collection.acquireLease(invoiceId, owner, now, ttl);
   }
 
   @Override
   public boolean finishRound(PaymentLease lease, Optional<Instant> nextAttemptAt) {
-    Objects.requireNonNull(lease, "lease");
-    Objects.requireNonNull(nextAttemptAt, "nextAttemptAt");
-    return endLease(lease, nextAttemptAt.orElse(null), true);
+    return collection.finishRound(lease, nextAttemptAt);
   }
 
   @Override
   public boolean holdRound(PaymentLease lease, CollectionHold hold) {
-    Objects.requireNonNull(lease, "lease");
-    Objects.requireNonNull(hold, "hold");
-    return write("holding invoice " + lease.invoiceId(), (c, d) -> {
-      try (PreparedStatement ps = c.prepareStatement("UPDATE billing_invoice SET round_open = FALSE, "
-          + "lease_token = NULL, lease_until = NULL, next_attempt_at = NULL, "
-          + "hold_reason = CASE WHEN paid THEN NULL ELSE ? END, hold_detail = CASE WHEN paid THEN NULL ELSE ? END "
-          + "WHERE id = ? AND lease_token = ?")) {
-        ps.setString(1, hold.reason().name());
-        ps.setString(2, hold.detail());
-        ps.setString(3, lease.invoiceId());
-        ps.setString(4, lease.token());
-        return ps.executeUpdate() == 1;
-      }
-    });
+    return collection.holdRound(lease, hold);
   }
 
   @Override
   public boolean scheduleNow(String invoiceId, Instant now) {
-    Objects.requireNonNull(invoiceId, "invoiceId");
-    Objects.requireNonNull(now, "now");
-    return write("scheduling invoice " + invoiceId, (c, d) -> {
-      // One guarded statement: the row lock it takes orders it against acquireLease.
-      try (PreparedStatement ps = c.prepareStatement("UPDATE billing_invoice SET next_attempt_at = ? "
-          + "WHERE id = ? AND NOT paid AND NOT round_open AND hold_reason IS NULL "
-          + "AND (lease_until IS NULL OR lease_until <= ?)")) {
-        setInstant(ps, 1, now);
-        ps.setString(2, invoiceId);
-        setInstant(ps, 3, now);
-        return ps.executeUpdate() == 1;
-      }
-    });
+    return collection.scheduleNow(invoiceId, now);
   }
 
   @Override
   public boolean releaseLease(PaymentLease lease, Instant nextAttemptAt) {
-    Objects.requireNonNull(lease, "lease");
-    Objects.requireNonNull(nextAttemptAt, "nextAttemptAt");
-    return endLease(lease, nextAttemptAt, false);
-  }
-
-  /** Clears the lease if the token still holds it; a paid invoice gets no next attempt. */
-  private boolean endLease(PaymentLease lease, Instant next, boolean closeRound) {
-    return write("ending lease on " + lease.invoiceId(), (c, d) -> {
-      try (PreparedStatement ps = c.prepareStatement("UPDATE billing_invoice SET "
-          + (closeRound ? "round_open = FALSE, " : "")
-          + "lease_token = NULL, lease_until = NULL, "
-          + "next_attempt_at = CASE WHEN paid THEN NULL ELSE CAST(? AS " + d.timestampType + ") END "
-          + "WHERE id = ? AND lease_token = ?")) {
-        setInstant(ps, 1, next);
-        ps.setString(2, lease.invoiceId());
-        ps.setString(3, lease.token());
-        return ps.executeUpdate() == 1;
-      }
-    });
+    return collection.releaseLease(lease, nextAttemptAt);
   }
 
   @Override
   public boolean markPaid(String invoiceId, Payment payment) {
-    Objects.requireNonNull(payment, "payment");
-    return write("marking invoice " + invoiceId + " paid", (c, d) -> {
-      try (PreparedStatement ps = c.prepareStatement("SELECT paid FROM billing_invoice WHERE id = ? FOR UPDATE")) {
-        ps.setString(1, invoiceId);
-        try (ResultSet rs = ps.executeQuery()) {
-          if (!rs.next() || rs.getBoolean(1)) {
-            return false;
-          }
-        }
-      }
-      try (PreparedStatement ps = c.prepareStatement(
-          "UPDATE billing_invoice SET paid = TRUE, next_attempt_at = NULL, hold_reason = NULL, hold_detail = NULL "
-              + "WHERE id = ?")) {
-        ps.setString(1, invoiceId);
-        ps.executeUpdate();
-      }
-      // The payment table's primary key admits one row: the transition happens once.
-      try (PreparedStatement ps = c.prepareStatement(
-          "INSERT INTO billing_payment (invoice_id, method, reference, paid_at) VALUES (?, ?, ?, ?)")) {
-        ps.setString(1, invoiceId);
-        ps.setString(2, payment.method().wireName());
-        ps.setString(3, payment.reference());
-        setInstant(ps, 4, payment.paidAt());
-        ps.executeUpdate();
-      }
-      return true;
-    });
+    return collection.markPaid(invoiceId, payment);
   }
 
   @Override
   public CardCharge noteCardCharge(CardCharge charge) {
-    Objects.requireNonNull(charge, "charge");
-    return write("noting the card charge of " + charge.invoiceId(), (c, d) -> {
-      // The invoice row lock serializes racing notes; the primary key backs it up.
-      try (PreparedStatement ps = c.prepareStatement("SELECT id FROM billing_invoice WHERE id = ? FOR UPDATE")) {
-        ps.setString(1, charge.invoiceId());
-        try (ResultSet rs = ps.executeQuery()) {
-          if (!rs.next()) {
-            throw new InvalidInputException("no invoice " + charge.invoiceId());
-          }
-        }
-      }
-      Optional<CardCharge> noted = cardCharge(c, charge.invoiceId(), charge.round());
-      if (noted.isPresent()) {
-        return noted.get();
-      }
-      try (PreparedStatement ps = c.prepareStatement("INSERT INTO billing_card_charge "
-          + "(invoice_id, round, payment_method_id, sent_at) VALUES (?, ?, ?, ?)")) {
-        ps.setString(1, charge.invoiceId());
-        ps.setInt(2, charge.round());
-        ps.setString(3, charge.paymentMethodId());
-        setInstant(ps, 4, charge.sentAt());
-        ps.executeUpdate();
-      }
-      return charge;
-    });
+    return collection.noteCardCharge(charge);
   }
 
   @Override
   public Optional<CardCharge> findCardCharge(String invoiceId, int round) {
-    return read("reading the card charge of " + invoiceId, (c, d) -> cardCharge(c, invoiceId, round));
-  }
-
-  private static Optional<CardCharge> cardCharge(Connection c, String invoiceId, int round) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement("SELECT payment_method_id, sent_at FROM billing_card_charge "
-        + "WHERE invoice_id = ? AND round = ?")) {
-      ps.setString(1, invoiceId);
-      ps.setInt(2, round);
-      try (ResultSet rs = ps.executeQuery()) {
-        return rs.next()
-            ? Optional.of(new CardCharge(invoiceId, round, rs.getString(1), instant(rs, 2)))
-            : Optional.<CardCharge>empty();
-      }
-    }
+    return collection.findCardCharge(invoiceId, round);
   }
 
   @Override
   public List<String> dueInvoices(Instant now, int limit) {
-    Objects.requireNonNull(now, "now");
-    if (limit < 1) {
-      return List.of();
-    }
-    return read("listing due invoices", (c, d) -> {
-      // SKIP LOCKED: an invoice another instance is leasing right now is not handed out again.
-      try (PreparedStatement ps = c.prepareStatement("SELECT id FROM billing_invoice WHERE NOT paid "
-          + "AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ?) "
-          + "ORDER BY next_attempt_at, id LIMIT ? FOR UPDATE SKIP LOCKED")) {
-        setInstant(ps, 1, now);
-        setInstant(ps, 2, now);
-        ps.setInt(3, limit);
-        return firstColumn(ps);
-      }
-    });
+    return collection.dueInvoices(now, limit);
   }
-
-  // ---- BOLT11 ----
 
   @Override
   public Optional<Bolt11Request> findBolt11(String invoiceId) {
-    return read("reading BOLT11", (c, d) -> liveBolt11(c, invoiceId));
+    return collection.findBolt11(invoiceId);
   }
 
   @Override
   public Bolt11Request replaceBolt11(Bolt11Request fresh, Optional<String> expectedCurrent) {
-    Objects.requireNonNull(fresh, "fresh");
-    Objects.requireNonNull(expectedCurrent, "expectedCurrent");
-    return write("replacing BOLT11 of " + fresh.invoiceId(), (c, d) -> {
-      try (PreparedStatement ps = c.prepareStatement("SELECT id FROM billing_invoice WHERE id = ? FOR UPDATE")) {
-        ps.setString(1, fresh.invoiceId());
-        try (ResultSet rs = ps.executeQuery()) {
-          if (!rs.next()) {
-            throw new InvalidInputException("no invoice " + fresh.invoiceId());
-          }
-        }
-      }
-      Optional<Bolt11Request> current = liveBolt11(c, fresh.invoiceId());
-      if (current.isPresent()) {
-        if (!Optional.of(current.get().bolt11()).equals(expectedCurrent)) {
-          return current.get();
-        }
-        try (PreparedStatement ps = c.prepareStatement(
-            "UPDATE billing_bolt11 SET live_invoice_id = NULL WHERE live_invoice_id = ?")) {
-          ps.setString(1, fresh.invoiceId());
-          ps.executeUpdate();
-        }
-      }
-      try (PreparedStatement ps = c.prepareStatement("INSERT INTO billing_bolt11 (live_invoice_id, "
-          + BOLT11_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
-        ps.setString(1, fresh.invoiceId());
-        ps.setString(2, fresh.invoiceId());
-        ps.setString(3, fresh.bolt11());
-        ps.setString(4, fresh.paymentHash());
-        ps.setLong(5, fresh.msats());
-        setInstant(ps, 6, fresh.createdAt());
-        setInstant(ps, 7, fresh.expiresAt());
-        setInstant(ps, 8, fresh.settledAt().orElse(null));
-        ps.executeUpdate();
-      }
-      return fresh;
-    });
+    return collection.replaceBolt11(fresh, expectedCurrent);
   }
 
   @Override
   public void markBolt11Settled(String invoiceId, String bolt11, Instant at) {
-    Objects.requireNonNull(at, "at");
-    write("settling BOLT11 of " + invoiceId, (c, d) -> {
-      try (PreparedStatement ps = c.prepareStatement("UPDATE billing_bolt11 SET settled_at = ? "
-          + "WHERE live_invoice_id = ? AND bolt11 = ? AND settled_at IS NULL")) {
-        setInstant(ps, 1, at);
-        ps.setString(2, invoiceId);
-        ps.setString(3, bolt11);
-        ps.executeUpdate();
-      }
-      return null;
-    });
-  }
-
-  private static Optional<Bolt11Request> liveBolt11(Connection c, String invoiceId) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement(
-        "SELECT " + BOLT11_COLUMNS + " FROM billing_bolt11 WHERE live_invoice_id = ?")) {
-      ps.setString(1, invoiceId);
-      try (ResultSet rs = ps.executeQuery()) {
-        if (!rs.next()) {
-          return Optional.empty();
-        }
-        return Optional.of(new Bolt11Request(rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4),
-            instant(rs, 5), instant(rs, 6), Optional.ofNullable(instant(rs, 7))));
-      }
-    }
+    collection.markBolt11Settled(invoiceId, bolt11, at);
   }
 
   // ---- statements shared by the methods above ----
 
   /** Locks the tenants' rows in ascending key order, so that two batches never deadlock. */
   private static void lockTenants(Connection c, Dialect d, List<String> sortedTenants) throws SQLException {
-    for (List<String> chunk : chunks(sortedTenants)) {
+    for (List<String> chunk : Dialect.chunks(sortedTenants)) {
       try (PreparedStatement ps = c.prepareStatement(
           "SELECT pubkey FROM billing_tenant WHERE pubkey = ANY (?) ORDER BY pubkey FOR UPDATE")) {
-        ps.setArray(1, textArray(c, d, chunk));
+        ps.setArray(1, d.textArray(c, chunk));
         ps.executeQuery().close();
       }
     }
   }
 
   private static void insertItems(Connection c, Dialect d, List<InvoiceItem> items) throws SQLException {
-    if (items.isEmpty()) {
-      return;
-    }
-    if (d == Dialect.POSTGRESQL) {
-      // One statement per chunk, whatever the driver's batch settings: arrays unnested server-side.
-      try (PreparedStatement ps = c.prepareStatement(PG_INSERT_ITEMS)) {
-        for (int from = 0; from < items.size(); from += ARRAY_CHUNK) {
-          List<InvoiceItem> chunk = items.subList(from, Math.min(items.size(), from + ARRAY_CHUNK));
-          ps.setArray(1, c.createArrayOf("varchar", chunk.stream().map(InvoiceItem::id).toArray()));
-          ps.setArray(2, c.createArrayOf("varchar", chunk.stream().map(InvoiceItem::tenant).toArray()));
-          ps.setArray(3, c.createArrayOf("varchar", chunk.stream().map(InvoiceItem::relay).toArray()));
-          ps.setArray(4, c.createArrayOf("varchar", chunk.stream().map(InvoiceItem::plan).toArray()));
-          ps.setArray(5, c.createArrayOf("int8", chunk.stream().map(InvoiceItem::amount).toArray()));
-          ps.setArray(6, c.createArrayOf("varchar", chunk.stream().map(InvoiceItem::description).toArray()));
-          ps.setArray(7, c.createArrayOf("int8", chunk.stream().map(i -> i.at().getEpochSecond()).toArray()));
-          ps.setArray(8, c.createArrayOf("varchar", chunk.stream().map(i -> i.activityId().orElse(null)).toArray()));
-          ps.setArray(9, c.createArrayOf("int4", chunk.stream()
-              .map(i -> i.renewalPeriod().isPresent() ? (Object) i.renewalPeriod().getAsInt() : null).toArray()));
-          ps.executeUpdate();
-        }
-      }
-      return;
-    }
-    try (PreparedStatement ps = c.prepareStatement(INSERT_ITEM)) {
-      int pending = 0;
-      for (InvoiceItem item : items) {
-        ps.setString(1, item.id());
-        ps.setString(2, item.tenant());
-        ps.setString(3, item.relay());
-        ps.setString(4, item.plan());
-        ps.setLong(5, item.amount());
-        ps.setString(6, item.description());
-        setInstant(ps, 7, item.at());
-        ps.setString(8, item.activityId().orElse(null));
-        if (item.renewalPeriod().isPresent()) {
-          ps.setInt(9, item.renewalPeriod().getAsInt());
-        } else {
-          ps.setNull(9, Types.INTEGER);
-        }
-        ps.addBatch();
-        if (++pending == CHUNK) {
-          ps.executeBatch();
-          pending = 0;
-        }
-      }
-      if (pending > 0) {
-        ps.executeBatch();
-      }
-    }
-  }
-
-  private static List<Invoice> queryInvoices(Connection c, String sql, String key) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement(sql)) {
-      ps.setString(1, key);
-      List<Invoice> out = new ArrayList<>();
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          String method = rs.getString(8);
-          Optional<Payment> payment = method == null ? Optional.empty()
-              : Optional.of(new Payment(PaymentMethod.fromWireName(method), rs.getString(9), instant(rs, 10)));
-          out.add(new Invoice(rs.getString(1), rs.getString(2), instant(rs, 3), instant(rs, 4), rs.getLong(5),
-              rs.getString(6), instant(rs, 7), payment));
-        }
-      }
-      return out;
-    }
-  }
-
-  private static List<InvoiceItem> queryItems(Connection c, String sql, String... keys) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement(sql)) {
-      for (int i = 0; i < keys.length; i++) {
-        ps.setString(i + 1, keys[i]);
-      }
-      List<InvoiceItem> out = new ArrayList<>();
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          int period = rs.getInt(9);
-          OptionalInt renewal = rs.wasNull() ? OptionalInt.empty() : OptionalInt.of(period);
-          out.add(new InvoiceItem(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getLong(5),
-              rs.getString(6), instant(rs, 7), Optional.ofNullable(rs.getString(8)), renewal,
-              Optional.ofNullable(rs.getString(10))));
-        }
-      }
-      return out;
-    }
-  }
-
-  private static void expectEachUpdatedOnce(int[] counts) throws SQLException {
-    for (int count : counts) {
-      if (count != 1 && count != java.sql.Statement.SUCCESS_NO_INFO) {
-        throw new SQLException("a guarded row changed under its lock", "40001");
-      }
+    if (!items.isEmpty()) {
+      d.insertItems(c, items);
     }
   }
 
   private static List<String> distinctTenants(List<String> tenants) {
     return new ArrayList<>(new TreeSet<>(tenants));
-  }
-
-  private static List<List<String>> chunks(List<String> keys) {
-    List<List<String>> out = new ArrayList<>();
-    for (int i = 0; i < keys.size(); i += CHUNK) {
-      out.add(keys.subList(i, Math.min(keys.size(), i + CHUNK)));
-    }
-    return out;
-  }
-
-  private static Array textArray(Connection c, Dialect d, List<String> values) throws SQLException {
-    return c.createArrayOf(d.textArrayType, values.toArray());
-  }
-
-  /** The first column of every row the statement returns, as strings. */
-  private static List<String> firstColumn(PreparedStatement ps) throws SQLException {
-    List<String> out = new ArrayList<>();
-    try (ResultSet rs = ps.executeQuery()) {
-      while (rs.next()) {
-        out.add(rs.getString(1));
-      }
-    }
-    return out;
-  }
-
-  private static void setInstant(PreparedStatement ps, int index, Instant value) throws SQLException {
-    if (value == null) {
-      ps.setNull(index, Types.TIMESTAMP_WITH_TIMEZONE);
-    } else {
-      ps.setObject(index, OffsetDateTime.ofInstant(value, ZoneOffset.UTC));
-    }
-  }
-
-  private static Instant instant(ResultSet rs, int column) throws SQLException {
-    OffsetDateTime value = rs.getObject(column, OffsetDateTime.class);
-    return value == null ? null : value.toInstant();
-  }
-
-  // ---- transactions ----
-
-  @FunctionalInterface
-  private interface Work<T> {
-    T run(Connection connection, Dialect dialect) throws SQLException;
-  }
-
-  private <T> T read(String what, Work<T> work) {
-    return run(what, work, false);
-  }
-
-  private <T> T write(String what, Work<T> work) {
-    return run(what, work, true);
-  }
-
-  /**
-   * Runs {@code work} on a connection of its own, in one transaction when {@code transactional}.
-   * Anything thrown rolls it back first; conflicts the database resolved by aborting are retried.
-   */
-  private <T> T run(String what, Work<T> work, boolean transactional) {
-    for (int attempt = 1; ; attempt++) {
-      Connection c = null;
-      try {
-        c = dataSource.getConnection();
-        Dialect d = dialect(c);
-        if (!transactional) {
-          T result = work.run(c, d);
-          if (!c.getAutoCommit()) {
-            c.rollback(); // a pool handing out non-autocommit connections: end the read, free its locks
-          }
-          return result;
-        }
-        c.setAutoCommit(false);
-        try {
-          T result = work.run(c, d);
-          c.commit();
-          return result;
-        } catch (SQLException | RuntimeException e) {
-          rollbackQuietly(c, e);
-          throw e;
-        }
-      } catch (SQLException e) {
-        if (attempt < ATTEMPTS && Dialect.isRetryable(e)) {
-          LOG.log(System.Logger.Level.DEBUG, () -> what + ": conflict (" + e.getSQLState() + "), running again");
-          continue;
-        }
-        throw new StorageException(what + " failed: " + e.getMessage(), e);
-      } finally {
-        closeQuietly(c, transactional);
-      }
-    }
-  }
-
-  private Dialect dialect(Connection c) throws SQLException {
-    Dialect d = dialect;
-    if (d == null) {
-      d = Dialect.of(c);
-      dialect = d;
-    }
-    return d;
-  }
-
-  private static void rollbackQuietly(Connection c, Exception cause) {
-    try {
-      c.rollback();
-    } catch (SQLException | RuntimeException e) {
-      cause.addSuppressed(e);
-    }
-  }
-
-  /** A failure to close after commit must not turn a done write into a reported failure. */
-  private static void closeQuietly(Connection c, boolean restoreAutoCommit) {
-    if (c == null) {
-      return;
-    }
-    try {
-      if (restoreAutoCommit) {
-        c.setAutoCommit(true);
-      }
-    } catch (SQLException | RuntimeException ignored) {
-      // the connection is being discarded anyway
-    }
-    try {
-      c.close();
-    } catch (SQLException | RuntimeException e) {
-      LOG.log(System.Logger.Level.DEBUG, "closing a connection failed", e);
-    }
   }
 }
