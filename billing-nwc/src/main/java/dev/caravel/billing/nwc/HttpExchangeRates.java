@@ -130,27 +130,13 @@ public final class HttpExchangeRates implements ExchangeRates {
     this.bounds = Map.copyOf(b.bounds);
   }
 
-  /** CoinGecko's {@code simple/price}: {@value #COINGECKO_URL}. */
-  public static Builder coinGecko() {
-    return builder(Format.COINGECKO, COINGECKO_URL);
-  }
-
-  /** Coinbase's spot price: {@value #COINBASE_URL}. */
-  public static Builder coinbase() {
-    return builder(Format.COINBASE, COINBASE_URL);
-  }
-
-  /** Kraken's ticker: {@value #KRAKEN_URL}. */
-  public static Builder kraken() {
-    return builder(Format.KRAKEN, KRAKEN_URL);
-  }
-
   /**
-   * Any endpoint answering in {@code format}. In {@code urlTemplate}, {@code {currency}} becomes
-   * the lower-case ISO code and {@code {CURRENCY}} the upper-case one.
+   * Configures a source of prices; CoinGecko's {@code simple/price} unless one of {@link
+   * Builder#coinGecko}, {@link Builder#coinbase}, {@link Builder#kraken} or {@link Builder#source}
+   * says otherwise.
    */
-  public static Builder builder(Format format, String urlTemplate) {
-    return new Builder(format, urlTemplate);
+  public static Builder builder() {
+    return new Builder();
   }
 
   @Override
@@ -445,8 +431,8 @@ public final class HttpExchangeRates implements ExchangeRates {
 
   /** Configures an {@link HttpExchangeRates}. */
   public static final class Builder {
-    private final Format format;
-    private final String urlTemplate;
+    private Format format = Format.COINGECKO;
+    private String urlTemplate = COINGECKO_URL;
     private Duration ttl = Duration.ofMinutes(5);
     private Duration timeout = Duration.ofSeconds(5);
     private Clock clock = Clock.systemUTC();
@@ -454,9 +440,34 @@ public final class HttpExchangeRates implements ExchangeRates {
     private final Map<String, String> headers = new LinkedHashMap<>();
     private final Map<String, Bounds> bounds = new HashMap<>();
 
-    private Builder(Format format, String urlTemplate) {
-      this.format = Objects.requireNonNull(format, "format");
-      if (urlTemplate == null || urlTemplate.isBlank()) {
+    private Builder() {}
+
+    /** CoinGecko's {@code simple/price}: {@value #COINGECKO_URL} (the default). */
+    public Builder coinGecko() {
+      return source(Format.COINGECKO, COINGECKO_URL);
+    }
+
+    /** Coinbase's spot price: {@value #COINBASE_URL}. */
+    public Builder coinbase() {
+      return source(Format.COINBASE, COINBASE_URL);
+    }
+
+    /** Kraken's ticker: {@value #KRAKEN_URL}. */
+    public Builder kraken() {
+      return source(Format.KRAKEN, KRAKEN_URL);
+    }
+
+    /**
+     * Any endpoint answering in {@code format}. In {@code urlTemplate}, {@code {currency}} becomes
+     * the lower-case ISO code and {@code {CURRENCY}} the upper-case one.
+     *
+     * @throws NullPointerException if either is null
+     * @throws InvalidInputException if the URL is blank, malformed, or not http(s)
+     */
+    public Builder source(Format format, String urlTemplate) {
+      Objects.requireNonNull(format, "format");
+      Objects.requireNonNull(urlTemplate, "urlTemplate");
+      if (urlTemplate.isBlank()) {
         throw new InvalidInputException("the price URL must not be blank");
       }
       String probe = urlTemplate.replace("{currency}", "usd").replace("{CURRENCY}", "USD");
@@ -469,7 +480,9 @@ public final class HttpExchangeRates implements ExchangeRates {
       if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme())) {
         throw new InvalidInputException("the price URL must be http:// or https://");
       }
+      this.format = format;
       this.urlTemplate = urlTemplate;
+      return this;
     }
 
     /** How long a fetched price is used. Default 5 minutes. */

@@ -84,7 +84,7 @@ class HttpExchangeRatesTest {
   }
 
   private HttpExchangeRates coinGecko() {
-    return HttpExchangeRates.builder(
+    return HttpExchangeRates.builder().source(
             HttpExchangeRates.Format.COINGECKO,
             base() + "/api/v3/simple/price?ids=bitcoin&vs_currencies={currency}")
         .clock(clock)
@@ -124,9 +124,9 @@ class HttpExchangeRatesTest {
     bodies.put("/v2/prices/BTC-EUR/spot", "{\"data\":{\"amount\":\"90000.00\",\"base\":\"BTC\",\"currency\":\"EUR\"}}");
     bodies.put("/0/public/Ticker?pair=XBTEUR",
         "{\"error\":[],\"result\":{\"XXBTZEUR\":{\"a\":[\"90001.0\",\"1\",\"1.0\"],\"c\":[\"90000.00000\",\"0.01\"]}}}");
-    HttpExchangeRates coinbase = HttpExchangeRates.builder(
+    HttpExchangeRates coinbase = HttpExchangeRates.builder().source(
         HttpExchangeRates.Format.COINBASE, base() + "/v2/prices/BTC-{CURRENCY}/spot").clock(clock).build();
-    HttpExchangeRates kraken = HttpExchangeRates.builder(
+    HttpExchangeRates kraken = HttpExchangeRates.builder().source(
         HttpExchangeRates.Format.KRAKEN, base() + "/0/public/Ticker?pair=XBT{CURRENCY}").clock(clock).build();
     // 9 EUR at 90,000 EUR/BTC = 1e-4 BTC = 10,000,000 msats, exactly.
     assertThat(coinbase.toMsats(900, "EUR")).isEqualTo(10_000_000L);
@@ -193,7 +193,7 @@ class HttpExchangeRatesTest {
   @Test
   void perCurrencyBoundsTightenThePlausibleRange() {
     coinGeckoSays("usd", "{\"bitcoin\":{\"usd\":500}}");
-    HttpExchangeRates rates = HttpExchangeRates.builder(
+    HttpExchangeRates rates = HttpExchangeRates.builder().source(
             HttpExchangeRates.Format.COINGECKO,
             base() + "/api/v3/simple/price?ids=bitcoin&vs_currencies={currency}")
         .priceBounds("USD", new BigDecimal("1000"), new BigDecimal("10000000"))
@@ -205,17 +205,17 @@ class HttpExchangeRatesTest {
   void theOtherPairOrAKrakenErrorIsRefused() {
     bodies.put("/v2/prices/BTC-USD/spot", "{\"data\":{\"amount\":\"90000.00\",\"base\":\"BTC\",\"currency\":\"EUR\"}}");
     bodies.put("/0/public/Ticker?pair=XBTUSD", "{\"error\":[\"EQuery:Unknown asset pair\"]}");
-    assertThatThrownBy(() -> HttpExchangeRates.builder(HttpExchangeRates.Format.COINBASE,
+    assertThatThrownBy(() -> HttpExchangeRates.builder().source(HttpExchangeRates.Format.COINBASE,
             base() + "/v2/prices/BTC-{CURRENCY}/spot").build().toMsats(1, "usd"))
         .isInstanceOf(RailException.class).hasMessageContaining("another pair");
-    assertThatThrownBy(() -> HttpExchangeRates.builder(HttpExchangeRates.Format.KRAKEN,
+    assertThatThrownBy(() -> HttpExchangeRates.builder().source(HttpExchangeRates.Format.KRAKEN,
             base() + "/0/public/Ticker?pair=XBT{CURRENCY}").build().toMsats(1, "usd"))
         .isInstanceOf(RailException.class).hasMessageContaining("error");
   }
 
   @Test
   void aSlowAnswerTimesOut() {
-    HttpExchangeRates rates = HttpExchangeRates.builder(
+    HttpExchangeRates rates = HttpExchangeRates.builder().source(
             HttpExchangeRates.Format.COINGECKO, base() + "/slow?c={currency}")
         .timeout(Duration.ofMillis(500))
         .build();
@@ -236,7 +236,7 @@ class HttpExchangeRatesTest {
   void anApiKeyIsSentButNeverShown() {
     String key = "cg-secret-key-123";
     bodies.put("/p?c=usd&x_cg_demo_api_key=" + key, "{\"bitcoin\":{\"usd\":0}}");
-    HttpExchangeRates rates = HttpExchangeRates.builder(
+    HttpExchangeRates rates = HttpExchangeRates.builder().source(
             HttpExchangeRates.Format.COINGECKO, base() + "/p?c={currency}&x_cg_demo_api_key=" + key)
         .header("x-api-key", key)
         .build();
@@ -255,7 +255,7 @@ class HttpExchangeRatesTest {
     assertThatThrownBy(() -> rates.toMsats(1, "XAU")).isInstanceOf(InvalidInputException.class);
     assertThatThrownBy(() -> rates.toMsats(1, " ")).isInstanceOf(InvalidInputException.class);
     assertThat(hits).hasValue(0);
-    assertThatThrownBy(() -> HttpExchangeRates.builder(HttpExchangeRates.Format.KRAKEN, "ftp://x/{currency}"))
+    assertThatThrownBy(() -> HttpExchangeRates.builder().source(HttpExchangeRates.Format.KRAKEN, "ftp://x/{currency}"))
         .isInstanceOf(InvalidInputException.class);
   }
 
@@ -269,8 +269,8 @@ class HttpExchangeRatesTest {
 
   @Test
   void thePublicSourcesAreDocumentedTemplates() {
-    assertThat(HttpExchangeRates.coinGecko().build().toString()).contains("api.coingecko.com");
-    assertThat(HttpExchangeRates.coinbase().build().toString()).contains("api.coinbase.com");
-    assertThat(HttpExchangeRates.kraken().build().toString()).contains("api.kraken.com");
+    assertThat(HttpExchangeRates.builder().coinGecko().build().toString()).contains("api.coingecko.com");
+    assertThat(HttpExchangeRates.builder().coinbase().build().toString()).contains("api.coinbase.com");
+    assertThat(HttpExchangeRates.builder().kraken().build().toString()).contains("api.kraken.com");
   }
 }

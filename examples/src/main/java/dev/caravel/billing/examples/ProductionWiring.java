@@ -175,13 +175,13 @@ public final class ProductionWiring implements AutoCloseable {
       // connections (one per relay URL), its idle closing and its refusal of private addresses.
       List<String> relays = env.get("NOSTR_RELAYS") == null ? List.of()
           : Arrays.stream(env.get("NOSTR_RELAYS").split(",")).map(String::strip).filter(s -> !s.isEmpty()).toList();
-      RelayClient pool;
+      RelayClient relayPool;
       try {
-        pool = RelayClient.builder().relays(relays).build();
+        relayPool = RelayClient.builder().relays(relays).build();
       } catch (InvalidInputException | IllegalArgumentException e) {
         throw new ConfigurationException("NOSTR_RELAYS must be comma-separated ws:// or wss:// URLs: " + e.getMessage(), e);
       }
-      resources.push(pool);
+      resources.push(relayPool);
 
       // Lightning: the service wallet makes and checks invoices; the connector opens each
       // tenant's wallet from its (sealed) NWC URI; the rate turns cents into msats.
@@ -197,9 +197,9 @@ public final class ProductionWiring implements AutoCloseable {
           // NwcUri's message never echoes the URI, which carries a secret.
           throw new ConfigurationException("BILLING_SERVICE_NWC_URI is not a valid NWC URI: " + e.getMessage(), e);
         }
-        NwcWallet serviceWallet = NwcWallet.builder(uri).relayPool(pool).build();
+        NwcWallet serviceWallet = NwcWallet.builder(uri).relayPool(relayPool).build();
         resources.push(serviceWallet);
-        NwcWalletConnector connector = NwcWalletConnector.builder().relayPool(pool).build();
+        NwcWalletConnector connector = NwcWalletConnector.builder().relayPool(relayPool).build();
         resources.push(connector);
         builder.serviceWallet(serviceWallet).walletConnector(connector).exchangeRates(exchangeRates(env));
       }
@@ -227,8 +227,8 @@ public final class ProductionWiring implements AutoCloseable {
         if (relays.isEmpty()) {
           throw new ConfigurationException("NOSTR_RELAYS is required");
         }
-        pool.connect();
-        builder.messenger(NostrMessenger.builder(keys, pool).fallbackToConfiguredRelays(true).build());
+        relayPool.connect();
+        builder.messenger(NostrMessenger.builder(keys, relayPool).fallbackToConfiguredRelays(true).build());
       }
 
       Billing billing = builder.build();
@@ -350,9 +350,9 @@ public final class ProductionWiring implements AutoCloseable {
   private static ExchangeRates exchangeRates(Map<String, String> env) {
     String source = optional(env, "BILLING_EXCHANGE_RATES").orElse("coinbase").toLowerCase(Locale.ROOT);
     return switch (source) {
-      case "coinbase" -> HttpExchangeRates.coinbase().build();
-      case "coingecko" -> HttpExchangeRates.coinGecko().build();
-      case "kraken" -> HttpExchangeRates.kraken().build();
+      case "coinbase" -> HttpExchangeRates.builder().coinbase().build();
+      case "coingecko" -> HttpExchangeRates.builder().coinGecko().build();
+      case "kraken" -> HttpExchangeRates.builder().kraken().build();
       default -> throw new ConfigurationException(
           "BILLING_EXCHANGE_RATES must be coinbase, coingecko or kraken, got \"" + source + "\"");
     };

@@ -11,7 +11,7 @@ import java.time.Duration;
 
 public class NwcExample {
   public static void main(String[] args) {
-    HttpExchangeRates rates = HttpExchangeRates.coinGecko().ttl(Duration.ofMinutes(5)).build();
+    HttpExchangeRates rates = HttpExchangeRates.builder().coinGecko().ttl(Duration.ofMinutes(5)).build();
     // The service's own wallet makes and looks up invoices; tenants' wallets pay them. One
     // relay pool serves the messenger and every wallet: one connection per relay URL, closed
     // after 5 idle minutes; the connector closes a tenant's session after 5 idle minutes.
