@@ -1135,4 +1135,25 @@ public final class JdbcRepository implements Repository {
       LOG.log(System.Logger.Level.DEBUG, "closing a connection failed", e);
     }
   }
+
+  // ---- added for issue 13 (kept at the end so the file's split merges cleanly) ----
+
+  @Override
+  public boolean releaseHold(String invoiceId, CollectionHold hold, Optional<Instant> nextAttemptAt) {
+    Objects.requireNonNull(invoiceId, "invoiceId");
+    Objects.requireNonNull(hold, "hold");
+    Objects.requireNonNull(nextAttemptAt, "nextAttemptAt");
+    return write("releasing the hold on invoice " + invoiceId, (c, d) -> {
+      // One guarded statement: its row lock orders it against acquireLease and markPaid.
+      try (PreparedStatement ps = c.prepareStatement("UPDATE billing_invoice SET hold_reason = NULL, hold_detail = NULL, "
+          + "next_attempt_at = CAST(? AS " + d.timestampType + ") "
+          + "WHERE id = ? AND NOT paid AND lease_token IS NULL AND hold_reason = ? AND hold_detail = ?")) {
+        setInstant(ps, 1, nextAttemptAt.orElse(null));
+        ps.setString(2, invoiceId);
+        ps.setString(3, hold.reason().name());
+        ps.setString(4, hold.detail());
+        return ps.executeUpdate() == 1;
+      }
+    });
+  }
 }
