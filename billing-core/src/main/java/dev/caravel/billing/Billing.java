@@ -3,6 +3,8 @@ package dev.caravel.billing;
 import dev.caravel.billing.LightningWallet.WalletConnector;
 import dev.caravel.billing.internal.Checks;
 import dev.caravel.billing.spi.Claim;
+import dev.caravel.billing.spi.CollectionHold;
+import dev.caravel.billing.spi.CollectionState;
 import dev.caravel.billing.spi.Reconciliation;
 import dev.caravel.billing.spi.Renewal;
 import dev.caravel.billing.spi.Tenant;
@@ -293,11 +295,108 @@ public final class Billing implements AutoCloseable {
     boolean mine = repository.markPaid(invoiceId, payment);
     if (mine) {
       settings.notify(l -> l.paymentSucceeded(invoice, payment));
+      // Paid by another rail (or a webhook): a card charge left waiting for the customer must not
+      // take the money a second time.
+      cascade.cancelOpenCharges(invoice, reference, 0);
     } else {
       repository.findInvoice(invoiceId).flatMap(Invoice::payment)
           .ifPresent(first -> PaymentCascade.warnIfSecondPayment(invoiceId, first, payment));
     }
     return mine;
+  }
+
+  /**
+   * The rail's late "no" for a pending charge (Stripe's {@code payment_intent.payment_failed} or
+   * {@code payment_intent.canceled}): ends the {@code PAYMENT_PENDING} hold for charge {@code
+   * reference}, and the round ends as a decline would have: one DM with {@code message} (a short
+   * customer-facing text) and the payment link, and the next round per the retry schedule (now,
+   * if its time has passed; none once the schedule is used up). True if this call ended the
+   * hold; false (nothing done) if the invoice is paid, unknown to the hold, or held for another
+   * charge, so a webhook delivered twice, or to two instances, acts once.
+   */
+  public boolean chargeFailed(String invoiceId, String reference, String message) {
+    Invoice invoice = repository.findInvoice(Checks.id(invoiceId, "invoice id"))
+        .orElseThrow(() -> new InvalidInputException("no invoice " + invoiceId));
+    Checks.text(reference, "reference");
+    Checks.text(message, "message");
+    Instant now = settings.now();
+    CollectionState state = repository.collectionState(invoiceId).orElseThrow();
+    if (state.firstAttemptAt().isEmpty()) {
+      return false;
+    }
+    Optional<Instant> next = cascade.nextRound(state.rounds(), state.firstAttemptAt().get())
+        .map(at -> at.isBefore(now) ? now : at);
+    if (!repository.releaseHold(invoiceId, new CollectionHold(CollectionHold.Reason.PAYMENT_PENDING, reference), next)) {
+      return false;
+    }
+    settings.notify(l -> l.paymentFailed(invoice, Rail.STRIPE, message));
+    cascade.askToPay(invoice, new DirectMessages.Failure("stripe", message));
+    return true;
+  }
+
+  /**
+   * Ends a {@code OUTCOME_UNKNOWN} hold (needs attention, S18) once a person has checked the
+   * gateway and found that the held round's charge did not go through: the next round is due at
+   * once, under a new key. Looks at the gateway first and refuses (false) if it now says the
+   * money moved (the invoice is then settled) or may still move; false too if not so held.
+   */
+  public boolean reopen(String invoiceId) {
+    Invoice invoice = repository.findInvoice(Checks.id(invoiceId, "invoice id"))
+        .orElseThrow(() -> new InvalidInputException("no invoice " + invoiceId));
+    CollectionState state = repository.collectionState(invoiceId).orElseThrow();
+    Optional<CollectionHold> hold = state.hold().filter(h -> h.reason() == CollectionHold.Reason.OUTCOME_UNKNOWN);
+    if (hold.isEmpty() || invoice.isPaid()) {
+      return false;
+    }
+    Optional<String> customer = repository.findTenant(invoice.tenant()).flatMap(Tenant::stripeCustomerId);
+    if (customer.isPresent() && settings.paymentGateway() != null) {
+      PaymentGateway.ChargeLookup found;
+      try {
+        found = settings.paymentGateway().findCharge(customer.get(), invoiceId, state.rounds(), Optional.empty());
+      } catch (RuntimeException e) {
+        found = new PaymentGateway.ChargeLookup.Unavailable(PaymentCascade.safeMessage(e));
+      }
+      if (found instanceof PaymentGateway.ChargeLookup.Found f) {
+        if (f.state() == PaymentGateway.ChargeState.SUCCEEDED) {
+          settle(invoiceId, PaymentMethod.STRIPE, f.reference());
+          return false;
+        }
+        if (f.state() == PaymentGateway.ChargeState.PROCESSING || f.state() == PaymentGateway.ChargeState.REQUIRES_ACTION) {
+          return false;
+        }
+      }
+    }
+    return repository.releaseHold(invoiceId, hold.get(), Optional.of(settings.now()));
+  }
+
+  /**
+   * The rail refunded (part of) a payment of this invoice (Stripe's {@code charge.refunded}):
+   * tells the listener ({@link BillingListener#paymentRefunded}). {@code amountRefunded} is the
+   * total refunded so far, in ledger minor units. The ledger records refunds in a later version.
+   */
+  public void chargeRefunded(String invoiceId, String reference, long amountRefunded) {
+    Invoice invoice = repository.findInvoice(Checks.id(invoiceId, "invoice id"))
+        .orElseThrow(() -> new InvalidInputException("no invoice " + invoiceId));
+    Checks.text(reference, "reference");
+    if (amountRefunded < 0) {
+      throw new InvalidInputException("a refunded amount cannot be negative, got " + amountRefunded);
+    }
+    LOG.log(Level.WARNING, "invoice {0}: charge {1} refunded {2} so far", invoiceId, reference, amountRefunded);
+    settings.notify(l -> l.paymentRefunded(invoice, reference, amountRefunded));
+  }
+
+  /**
+   * The cardholder disputed charge {@code reference} (Stripe's {@code charge.dispute.created}):
+   * logged and told to the listener ({@link BillingListener#paymentDisputed}), with the invoice if
+   * known. The ledger is unchanged: the invoice stays paid until the dispute is decided.
+   */
+  public void chargeDisputed(Optional<String> invoiceId, String reference, String disputeId, long amount, String reason) {
+    Checks.notNull(invoiceId, "invoiceId");
+    Checks.text(reference, "reference");
+    Checks.text(disputeId, "disputeId");
+    Optional<Invoice> invoice = invoiceId.flatMap(repository::findInvoice);
+    LOG.log(Level.WARNING, "charge {0} disputed ({1}, {2}): {3}", reference, disputeId, reason, amount);
+    settings.notify(l -> l.paymentDisputed(invoice, reference, disputeId, amount, reason));
   }
 
   // ---- the poll (S12) ----
@@ -426,6 +525,7 @@ public final class Billing implements AutoCloseable {
       String appUrl,
       List<Duration> retrySchedule,
       Duration unknownRetryDelay,
+      Duration faultRetryDelay,
       Duration leaseTtl,
       Duration pollInterval,
       int pageSize,
@@ -470,6 +570,7 @@ public final class Billing implements AutoCloseable {
     private String appUrl;
     private List<Duration> retrySchedule = List.of(Duration.ofDays(1), Duration.ofDays(3), Duration.ofDays(7));
     private Duration unknownRetryDelay = Duration.ofMinutes(10);
+    private Duration faultRetryDelay = Duration.ofHours(1);
     private Duration leaseTtl = Duration.ofMinutes(5);
     private Duration pollInterval = Duration.ofHours(1);
     private int pageSize = 500;
@@ -584,6 +685,17 @@ public final class Billing implements AutoCloseable {
     }
 
     /**
+     * How soon a round is resumed after the card gateway refused our own request or key ({@link
+     * PaymentGateway.ChargeOutcome.Failed}): someone has to fix the setup. Default 1 hour.
+     *
+     * @throws IllegalArgumentException if not positive
+     */
+    public Builder faultRetryDelay(Duration delay) {
+      this.faultRetryDelay = positive(delay, "faultRetryDelay");
+      return this;
+    }
+
+    /**
      * How long a payment round may hold an invoice before another instance may take over.
      * Default 5 minutes; it must outlast the slowest rail call.
      *
@@ -657,8 +769,12 @@ public final class Billing implements AutoCloseable {
       require(!anyLightning || allLightning,
           "Lightning needs all three of serviceWallet, walletConnector and exchangeRates, or none of them");
       require(walletConnector == null || cipher != null, "Lightning needs a cipher to open tenants' sealed NWC URIs");
+      if (paymentGateway != null) {
+        // A currency or price the gateway can never charge is a setup error: fail at start, not per invoice.
+        paymentGateway.checkCurrency(catalogue);
+      }
       return new Billing(new Settings(repository, catalogue, clock, paymentGateway, serviceWallet, walletConnector,
-          messenger, exchangeRates, cipher, appUrl, retrySchedule, unknownRetryDelay, leaseTtl, pollInterval, pageSize,
+          messenger, exchangeRates, cipher, appUrl, retrySchedule, unknownRetryDelay, faultRetryDelay, leaseTtl, pollInterval, pageSize,
           instanceId, invoiceIds, listener));
     }
 

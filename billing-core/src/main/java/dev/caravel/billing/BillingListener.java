@@ -1,5 +1,7 @@
 package dev.caravel.billing;
 
+import java.util.Optional;
+
 /**
  * Observes what the engine does. Called on the engine's thread after the ledger is written;
  * an exception thrown here is logged and ignored, never undoes billing.
@@ -18,6 +20,25 @@ public interface BillingListener {
 
   /** The DM asking for payment could not be delivered. */
   default void directMessageFailed(Invoice invoice, String error) {}
+
+  /**
+   * Something only the operator can fix, or a state a person must look at (S18): a gateway that
+   * refused our own request or key (the round is retried later, the tenant is not told), or an
+   * invoice held because a charge's outcome could not be learned ({@code OUTCOME_UNKNOWN}).
+   */
+  default void needsAttention(Invoice invoice, Rail rail, String reason) {}
+
+  /**
+   * The rail refunded (part of) a payment of the invoice: {@code amountRefunded} is the total
+   * refunded so far on {@code reference}, in ledger minor units. The ledger itself is unchanged.
+   */
+  default void paymentRefunded(Invoice invoice, String reference, long amountRefunded) {}
+
+  /**
+   * The cardholder disputed the charge {@code reference} ({@code invoice} empty when the rail did
+   * not say which invoice it paid): {@code amount} in ledger minor units, {@code reason} the rail's.
+   */
+  default void paymentDisputed(Optional<Invoice> invoice, String reference, String disputeId, long amount, String reason) {}
 
   BillingListener NONE = new BillingListener() {};
 }

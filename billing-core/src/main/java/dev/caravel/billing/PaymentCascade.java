@@ -2,7 +2,10 @@ package dev.caravel.billing;
 
 import dev.caravel.billing.LightningWallet.LightningInvoice;
 import dev.caravel.billing.LightningWallet.PayOutcome;
+import dev.caravel.billing.PaymentGateway.CancelOutcome;
+import dev.caravel.billing.PaymentGateway.ChargeLookup;
 import dev.caravel.billing.PaymentGateway.ChargeOutcome;
+import dev.caravel.billing.PaymentGateway.ChargeState;
 import dev.caravel.billing.PaymentGateway.ChargeRequest;
 import dev.caravel.billing.spi.CardCharge;
 import dev.caravel.billing.spi.CollectionHold;
@@ -155,16 +158,28 @@ final class PaymentCascade {
     Optional<CardCharge> sent = repository.findCardCharge(invoice.id(), lease.round());
     CardCharge charge;
     if (sent.isPresent()) {
+      // This round's charge was sent before and its answer never recorded: look before resending.
       charge = sent.get();
-      if (!now.isBefore(charge.sentAt().plus(IDEMPOTENCY_WINDOW))) {
-        // The gateway forgets idempotency keys after a day; sending again could charge twice.
-        String error = "the card charge sent at " + charge.sentAt() + " has had no definite outcome for a day; "
-            + "collection of this invoice is stopped until someone checks the gateway";
+      ChargeLookup found = lookUp(customer, invoice.id(), lease.round(), Optional.empty());
+      if (found instanceof ChargeLookup.Found f && !(f.outcome() instanceof ChargeOutcome.Unknown)) {
+        LOG.log(Level.INFO, "invoice {0} round {1}: the gateway has {2} in state {3}", invoice.id(), lease.round(),
+            f.reference(), f.state());
+        return afterCharge(invoice, lease, now, f.outcome());
+      }
+      boolean pastWindow = !now.isBefore(charge.sentAt().plus(IDEMPOTENCY_WINDOW));
+      if (pastWindow && !(found instanceof ChargeLookup.Absent)) {
+        // The gateway forgets idempotency keys after a day and cannot tell us what happened:
+        // sending again could charge twice. A person must look (S18).
+        String why = found instanceof ChargeLookup.Unavailable u ? u.reason() : ((ChargeLookup.Found) found).outcome().toString();
+        String error = "the card charge sent at " + charge.sentAt() + " has had no definite outcome for a day and the "
+            + "gateway could not say what became of it (" + why + "); collection of this invoice is held until someone checks";
         LOG.log(Level.ERROR, "invoice {0}: {1}", invoice.id(), error);
         repository.holdRound(lease, new CollectionHold(CollectionHold.Reason.OUTCOME_UNKNOWN, error));
-        settings.notify(l -> l.paymentFailed(invoice, Rail.STRIPE, error));
+        settings.notify(l -> l.needsAttention(invoice, Rail.STRIPE, error));
         return new RailResult(new PaymentResult.NotPaid(invoice.id(), Optional.of(error), false, Optional.empty()), null);
       }
+      // Absent: the charge never executed, so the same request under the same key charges at most
+      // once. Unavailable inside the window: the gateway still holds the key and replays its answer.
     } else {
       Optional<String> method;
       try {
@@ -185,6 +200,11 @@ final class PaymentCascade {
       // A gateway that throws after sending leaves the charge's fate unknown: resume, same key.
       outcome = new ChargeOutcome.Unknown(safeMessage(e));
     }
+    return afterCharge(invoice, lease, now, outcome);
+  }
+
+  /** What a round does with a charge's outcome, whether the charge just answered or was looked up. */
+  private RailResult afterCharge(Invoice invoice, PaymentLease lease, Instant now, ChargeOutcome outcome) {
     if (outcome instanceof ChargeOutcome.Paid p) {
       return new RailResult(paid(lease, invoice, PaymentMethod.STRIPE, p.reference(), now), null);
     }
@@ -200,10 +220,69 @@ final class PaymentCascade {
     if (outcome instanceof ChargeOutcome.NeedsCustomer n) {
       return RailResult.failed(n.message());
     }
+    if (outcome instanceof ChargeOutcome.Failed f) {
+      // Our request, key or account: not the tenant's card. No DM, no dunning step; the operator
+      // is told and the open round is resumed later with the same key.
+      String error = "the card gateway refused our request (" + f.kind() + "): " + f.message();
+      LOG.log(Level.ERROR, "invoice {0}: {1}", invoice.id(), error);
+      Instant next = now.plus(settings.faultRetryDelay());
+      repository.releaseLease(lease, next);
+      settings.notify(l -> l.needsAttention(invoice, Rail.STRIPE, error));
+      return new RailResult(new PaymentResult.Deferred(invoice.id(), Rail.STRIPE, error, next), null);
+    }
     ChargeOutcome.Unknown u = (ChargeOutcome.Unknown) outcome;
     Instant next = now.plus(settings.unknownRetryDelay());
     repository.releaseLease(lease, next);
     return new RailResult(new PaymentResult.Unknown(invoice.id(), u.message(), next), null);
+  }
+
+  /** The gateway's answer for a round's charge; a gateway that throws could not say. */
+  private ChargeLookup lookUp(String customer, String invoiceId, int round, Optional<String> reference) {
+    try {
+      return settings.paymentGateway().findCharge(customer, invoiceId, round, reference);
+    } catch (RuntimeException e) {
+      return new ChargeLookup.Unavailable(safeMessage(e));
+    }
+  }
+
+  /**
+   * Cancels the invoice's card charges still waiting for the customer ({@code requires_action}),
+   * once the invoice is paid some other way, so a late authentication cannot take the money a
+   * second time. Best effort: what cannot be canceled is reported to the operator.
+   */
+  void cancelOpenCharges(Invoice invoice, String paidBy, int skipRound) {
+    PaymentGateway gateway = settings.paymentGateway();
+    if (gateway == null) {
+      return;
+    }
+    try {
+      Optional<String> customer = repository.findTenant(invoice.tenant()).flatMap(Tenant::stripeCustomerId);
+      int rounds = repository.collectionState(invoice.id()).map(CollectionState::rounds).orElse(0);
+      for (int r = 1; r <= rounds && customer.isPresent(); r++) {
+        if (r == skipRound || repository.findCardCharge(invoice.id(), r).isEmpty()) {
+          continue;
+        }
+        ChargeLookup found = lookUp(customer.get(), invoice.id(), r, Optional.empty());
+        if (!(found instanceof ChargeLookup.Found f) || f.reference().equals(paidBy)) {
+          continue;
+        }
+        if (f.state() == ChargeState.REQUIRES_ACTION) {
+          CancelOutcome canceled = gateway.cancelCharge(f.reference());
+          if (!(canceled instanceof CancelOutcome.Canceled)) {
+            String error = "invoice is paid, but its open card charge " + f.reference() + " could not be canceled: " + canceled;
+            LOG.log(Level.WARNING, "invoice {0}: {1}", invoice.id(), error);
+            settings.notify(l -> l.needsAttention(invoice, Rail.STRIPE, error));
+          }
+        } else if (f.state() == ChargeState.SUCCEEDED || f.state() == ChargeState.PROCESSING) {
+          String error = "invoice is paid by " + paidBy + ", but card charge " + f.reference() + " is " + f.state()
+              + ": it needs a refund";
+          LOG.log(Level.WARNING, "invoice {0}: {1}", invoice.id(), error);
+          settings.notify(l -> l.needsAttention(invoice, Rail.STRIPE, error));
+        }
+      }
+    } catch (RuntimeException e) {
+      LOG.log(Level.WARNING, "invoice {0} is paid; could not check its open card charges: {1}", invoice.id(), safeMessage(e));
+    }
   }
 
   /** The key for a round's card charge: the same for a resumed round, new for the next. */
@@ -212,6 +291,15 @@ final class PaymentCascade {
   }
 
   private PaymentResult askByMessage(Invoice invoice, DirectMessages.Failure failure, PaymentLease lease, Instant now) {
+    boolean messaged = askToPay(invoice, failure);
+    Optional<Instant> next = nextRound(lease);
+    repository.finishRound(lease, next);
+    return new PaymentResult.NotPaid(invoice.id(), Optional.ofNullable(failure).map(DirectMessages.Failure::error),
+        messaged, next);
+  }
+
+  /** DMs the tenant the link to pay by hand, with the last error; true if it was delivered. */
+  boolean askToPay(Invoice invoice, DirectMessages.Failure failure) {
     String text = DirectMessages.manualPayment(settings.appUrl(), invoice.id(), failure);
     boolean messaged = false;
     if (settings.messenger() != null) {
@@ -224,17 +312,17 @@ final class PaymentCascade {
         settings.notify(l -> l.directMessageFailed(invoice, safeMessage(e)));
       }
     }
-    Optional<Instant> next = nextRound(lease);
-    repository.finishRound(lease, next);
-    return new PaymentResult.NotPaid(invoice.id(), Optional.ofNullable(failure).map(DirectMessages.Failure::error),
-        messaged, next);
+    return messaged;
   }
 
   /** S11: round r (1-based) is followed by the first attempt plus the r-th delay, while there is one. */
   private Optional<Instant> nextRound(PaymentLease lease) {
+    return nextRound(lease.round(), lease.firstAttemptAt());
+  }
+
+  Optional<Instant> nextRound(int round, Instant firstAttemptAt) {
     List<Duration> schedule = settings.retrySchedule();
-    int r = lease.round();
-    return r <= schedule.size() ? Optional.of(lease.firstAttemptAt().plus(schedule.get(r - 1))) : Optional.empty();
+    return round <= schedule.size() ? Optional.of(firstAttemptAt.plus(schedule.get(round - 1))) : Optional.empty();
   }
 
   private PaymentResult paid(PaymentLease lease, Invoice invoice, PaymentMethod method, String reference, Instant now) {
@@ -250,6 +338,8 @@ final class PaymentCascade {
       repository.markBolt11Settled(invoice.id(), reference, now);
     }
     settings.notify(l -> l.paymentSucceeded(invoice, payment));
+    // A card charge of an earlier round may still wait for the customer: close it.
+    cancelOpenCharges(invoice, reference, method == PaymentMethod.STRIPE ? lease.round() : 0);
     return new PaymentResult.Paid(invoice.id(), payment);
   }
 
@@ -324,6 +414,7 @@ final class PaymentCascade {
     Payment payment = new Payment(PaymentMethod.OOB, bolt11.bolt11(), now);
     if (repository.markPaid(invoice.id(), payment)) {
       settings.notify(l -> l.paymentSucceeded(invoice, payment));
+      cancelOpenCharges(invoice, payment.reference(), 0);
       return new PaymentResult.Paid(invoice.id(), payment);
     }
     return new PaymentResult.Skipped(invoice.id(), PaymentResult.Skipped.Reason.ALREADY_PAID);

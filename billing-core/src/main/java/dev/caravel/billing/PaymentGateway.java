@@ -1,6 +1,7 @@
 package dev.caravel.billing;
 
 import dev.caravel.billing.internal.Checks;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -8,8 +9,13 @@ import java.util.Optional;
  *
  * <p>{@link #charge} must honour {@link ChargeRequest#idempotencyKey()}: the same key sent
  * twice charges at most once, and the second call answers what the first did. A charge whose
- * fate is unknown returns {@link ChargeOutcome.Unknown}, never throws; exceptions are for bad
- * setup (a rejected API key) and bugs.
+ * fate is unknown returns {@link ChargeOutcome.Unknown}, never throws; a charge refused because
+ * of our own request or setup returns {@link ChargeOutcome.Failed}. Exceptions are for bugs.
+ *
+ * <p>Reconciliation ({@link #findCharge}, {@link #cancelCharge}, {@link #refund}) lets the engine
+ * look before it resends a round whose outcome is unknown, and close intents left open. The
+ * defaults say the gateway cannot look; an engine with such a gateway holds an unknown round past
+ * the idempotency window for a person to check (S18).
  */
 public interface PaymentGateway {
 
@@ -17,6 +23,36 @@ public interface PaymentGateway {
   Optional<String> savedPaymentMethod(String customerId);
 
   ChargeOutcome charge(ChargeRequest request);
+
+  /**
+   * Finds a payment round's charge: by {@code reference} (the rail's id for it) when it is known,
+   * else by the invoice id and round the charge was sent with. {@link ChargeLookup.Absent} must be
+   * definite (the round's charge never executed); when the gateway cannot tell, {@link
+   * ChargeLookup.Unavailable}. Never throws for a gateway that did not answer.
+   */
+  default ChargeLookup findCharge(String customerId, String invoiceId, int round, Optional<String> reference) {
+    return new ChargeLookup.Unavailable("this gateway cannot look charges up");
+  }
+
+  /** Cancels a charge still open (waiting for the customer), so it can no longer take money. */
+  default CancelOutcome cancelCharge(String reference) {
+    return new CancelOutcome.Unavailable("this gateway cannot cancel charges");
+  }
+
+  /**
+   * Refunds {@code amount} (ledger minor units) of a succeeded charge; the same {@code
+   * idempotencyKey} never refunds twice.
+   */
+  default RefundOutcome refund(String reference, long amount, String currency, String idempotencyKey) {
+    return new RefundOutcome.Unknown("this gateway cannot refund");
+  }
+
+  /**
+   * Called by {@code Billing.builder().build()} when the gateway meets the catalogue: throws
+   * {@link InvalidInputException} if the gateway cannot charge in the catalogue's currency or
+   * one of its prices. The default accepts everything.
+   */
+  default void checkCurrency(PlanCatalogue catalogue) {}
 
   /**
    * An off-session card charge. The {@code idempotencyKey} is derived from the invoice and the
@@ -36,7 +72,7 @@ public interface PaymentGateway {
     }
   }
 
-  /** What became of a card charge. Expected results are values; only bugs and bad setup throw. */
+  /** What became of a card charge. Expected results are values; only bugs throw. */
   sealed interface ChargeOutcome {
 
     /** The money moved. {@code reference} is the rail's id for it (a PaymentIntent id). */
@@ -45,7 +81,7 @@ public interface PaymentGateway {
     /** Accepted but not final yet (Stripe's {@code processing}); the host settles it later. */
     record Pending(String reference) implements ChargeOutcome {}
 
-    /** Refused by the card's bank: {@code code} is the decline code when given. */
+    /** Refused by the card's bank: {@code code} is the decline code when given. {@code message} may reach the tenant. */
     record Declined(String code, String message) implements ChargeOutcome {}
 
     /** The customer must act (authenticate, 3-D Secure) before the charge can go through. */
@@ -53,5 +89,112 @@ public interface PaymentGateway {
 
     /** The request may or may not have charged (a timeout, a 5xx): retry with the same key. */
     record Unknown(String message) implements ChargeOutcome {}
+
+    /**
+     * Refused because of <b>our</b> request, key or account (an invalid request, a rejected or
+     * restricted API key): nothing was charged. Never shown to the tenant and never a dunning
+     * step; the operator is told and the round is retried later with the same key. {@code kind}
+     * names the fault (e.g. {@code INVALID_REQUEST}, {@code AUTHENTICATION}, {@code PERMISSION}).
+     */
+    record Failed(String kind, String message) implements ChargeOutcome {
+      public Failed {
+        Checks.text(kind, "kind");
+        Checks.text(message, "message");
+      }
+    }
+  }
+
+  /** Where a charge stands, as reconciliation needs to know it. */
+  enum ChargeState {
+    /** The money moved. */
+    SUCCEEDED,
+    /** Accepted, not final: wait for the rail's answer. */
+    PROCESSING,
+    /** The customer must authenticate; cancel it if the invoice gets paid another way. */
+    REQUIRES_ACTION,
+    /** The attempt failed: nothing was charged. */
+    FAILED,
+    /** Canceled: nothing was charged. */
+    CANCELED
+  }
+
+  /** What {@link #findCharge} found. */
+  sealed interface ChargeLookup {
+
+    /**
+     * The round's charge. {@code amount} in ledger minor units; {@code outcome} is what {@link
+     * #charge} would have answered for it, so the engine treats both alike.
+     */
+    record Found(String reference, ChargeState state, long amount, String currency, ChargeOutcome outcome)
+        implements ChargeLookup {
+      public Found {
+        Objects.requireNonNull(reference, "reference");
+        Objects.requireNonNull(state, "state");
+        Objects.requireNonNull(currency, "currency");
+        Objects.requireNonNull(outcome, "outcome");
+      }
+    }
+
+    /** The round's charge never executed: resending it under its same key cannot charge twice. */
+    record Absent() implements ChargeLookup {}
+
+    /** The gateway could not say (unreachable, no permission, cannot look): nothing is known. */
+    record Unavailable(String reason) implements ChargeLookup {
+      public Unavailable {
+        Objects.requireNonNull(reason, "reason");
+      }
+    }
+  }
+
+  /** What {@link #cancelCharge} achieved. */
+  sealed interface CancelOutcome {
+
+    /** The charge is canceled (by this call, or {@code already} before it): it can no longer take money. */
+    record Canceled(String reference, boolean already) implements CancelOutcome {
+      public Canceled {
+        Objects.requireNonNull(reference, "reference");
+      }
+    }
+
+    /** Too late: the charge is in {@code state} (SUCCEEDED: refund it instead). */
+    record NotCancelable(String reference, ChargeState state) implements CancelOutcome {
+      public NotCancelable {
+        Objects.requireNonNull(reference, "reference");
+        Objects.requireNonNull(state, "state");
+      }
+    }
+
+    /** No definite answer: nothing is known; ask again later. */
+    record Unavailable(String reason) implements CancelOutcome {
+      public Unavailable {
+        Objects.requireNonNull(reason, "reason");
+      }
+    }
+  }
+
+  /** What {@link #refund} achieved. */
+  sealed interface RefundOutcome {
+
+    /** The rail made the refund: {@code amount} in ledger minor units; {@code status} is the rail's. */
+    record Refunded(String refundId, long amount, String status) implements RefundOutcome {
+      public Refunded {
+        Objects.requireNonNull(refundId, "refundId");
+        Objects.requireNonNull(status, "status");
+      }
+    }
+
+    /** Nothing is left to refund on the charge. */
+    record AlreadyRefunded(String reference) implements RefundOutcome {
+      public AlreadyRefunded {
+        Objects.requireNonNull(reference, "reference");
+      }
+    }
+
+    /** No definite answer: call again with the same idempotency key. */
+    record Unknown(String message) implements RefundOutcome {
+      public Unknown {
+        Objects.requireNonNull(message, "message");
+      }
+    }
   }
 }

@@ -32,6 +32,14 @@ public sealed interface PaymentResult {
    */
   record Unknown(String invoiceId, String message, Instant nextAttempt) implements PaymentResult {}
 
+  /**
+   * The fault is <b>ours</b> (the gateway refused our request, key or account): nothing was
+   * charged, the tenant was not messaged and no dunning step was used. The operator was told
+   * ({@link BillingListener#needsAttention}); the round stays open and is resumed at {@code
+   * nextAttempt} with the same idempotency key.
+   */
+  record Deferred(String invoiceId, Rail rail, String error, Instant nextAttempt) implements PaymentResult {}
+
   /** Nothing was attempted. */
   record Skipped(String invoiceId, Reason reason) implements PaymentResult {
     public enum Reason {

@@ -45,6 +45,7 @@ class DelegatingRepository implements Repository {
   @Override public boolean finishRound(PaymentLease lease, Optional<Instant> next) { return d.finishRound(lease, next); }
   @Override public boolean holdRound(PaymentLease lease, CollectionHold hold) { return d.holdRound(lease, hold); }
   @Override public boolean releaseLease(PaymentLease lease, Instant next) { return d.releaseLease(lease, next); }
+  @Override public boolean releaseHold(String id, CollectionHold hold, Optional<Instant> next) { return d.releaseHold(id, hold, next); }
   @Override public boolean scheduleNow(String id, Instant now) { return d.scheduleNow(id, now); }
   @Override public boolean markPaid(String id, Payment payment) { return d.markPaid(id, payment); }
   @Override public CardCharge noteCardCharge(CardCharge charge) { return d.noteCardCharge(charge); }

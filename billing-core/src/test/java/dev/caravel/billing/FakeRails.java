@@ -1,6 +1,9 @@
 package dev.caravel.billing;
 
+import dev.caravel.billing.PaymentGateway.CancelOutcome;
+import dev.caravel.billing.PaymentGateway.ChargeLookup;
 import dev.caravel.billing.PaymentGateway.ChargeOutcome;
+import dev.caravel.billing.PaymentGateway.ChargeState;
 import dev.caravel.billing.PaymentGateway.ChargeRequest;
 import dev.caravel.billing.LightningWallet.LightningInvoice;
 import dev.caravel.billing.LightningWallet.PayOutcome;
@@ -143,6 +146,13 @@ final class FakeRails {
     final AtomicInteger charges = new AtomicInteger();
     /** Outcome the client sees for a key the first time, though the charge went through. */
     ChargeOutcome lieOnce;
+    /** Answer Unknown once without the request reaching the gateway (it is then Absent on lookup). */
+    boolean dropOnce;
+    /** Whether findCharge answers; off by default, like a gateway that cannot look. */
+    volatile boolean canLook;
+    final List<String> lookups = Collections.synchronizedList(new ArrayList<>());
+    final List<String> cancels = Collections.synchronizedList(new ArrayList<>());
+    final List<PlanCatalogue> checked = Collections.synchronizedList(new ArrayList<>());
 
     @Override
     public Optional<String> savedPaymentMethod(String customerId) {
@@ -152,6 +162,10 @@ final class FakeRails {
     @Override
     public synchronized ChargeOutcome charge(ChargeRequest request) {
       requests.add(request);
+      if (dropOnce) {
+        dropOnce = false;
+        return new ChargeOutcome.Unknown("connection reset before the request was sent");
+      }
       ChargeOutcome replay = byKey.get(request.idempotencyKey());
       if (replay != null) {
         return replay;
@@ -160,6 +174,9 @@ final class FakeRails {
       if (outcome instanceof ChargeOutcome.Paid) {
         charges.incrementAndGet();
       }
+      if (outcome instanceof ChargeOutcome.Failed) {
+        return outcome; // refused before it ran: nothing saved under the key, as Stripe does
+      }
       byKey.put(request.idempotencyKey(), outcome);
       if (lieOnce != null) {
         ChargeOutcome lie = lieOnce;
@@ -167,6 +184,71 @@ final class FakeRails {
         return lie;
       }
       return outcome;
+    }
+
+    @Override
+    public synchronized ChargeLookup findCharge(String customerId, String invoiceId, int round, Optional<String> reference) {
+      String key = PaymentCascade.idempotencyKey(invoiceId, round);
+      lookups.add(key);
+      if (!canLook) {
+        return new ChargeLookup.Unavailable("the gateway is unreachable");
+      }
+      ChargeOutcome outcome = byKey.get(key);
+      if (outcome == null || outcome instanceof ChargeOutcome.Unknown) {
+        return outcome == null ? new ChargeLookup.Absent() : new ChargeLookup.Unavailable("HTTP 500");
+      }
+      return new ChargeLookup.Found(referenceOf(outcome, key), stateOf(outcome), 0, "usd", outcome);
+    }
+
+    @Override
+    public synchronized CancelOutcome cancelCharge(String reference) {
+      cancels.add(reference);
+      for (Map.Entry<String, ChargeOutcome> e : byKey.entrySet()) {
+        if (e.getValue() instanceof ChargeOutcome.NeedsCustomer n && n.reference().equals(reference)) {
+          e.setValue(new ChargeOutcome.Declined("canceled", "The payment was canceled."));
+          return new CancelOutcome.Canceled(reference, false);
+        }
+      }
+      return new CancelOutcome.Unavailable("no such open charge " + reference);
+    }
+
+    @Override
+    public void checkCurrency(PlanCatalogue catalogue) {
+      checked.add(catalogue);
+      if (catalogue.currency().equalsIgnoreCase("xau")) {
+        throw new InvalidInputException("cannot charge in xau");
+      }
+    }
+
+    /** The rail's answer for a key changes later (a webhook's event): processing, then failed. */
+    synchronized void becomes(String key, ChargeOutcome outcome) {
+      byKey.put(key, outcome);
+    }
+
+    private static String referenceOf(ChargeOutcome outcome, String key) {
+      if (outcome instanceof ChargeOutcome.Paid p) {
+        return p.reference();
+      }
+      if (outcome instanceof ChargeOutcome.Pending p) {
+        return p.reference();
+      }
+      if (outcome instanceof ChargeOutcome.NeedsCustomer n) {
+        return n.reference();
+      }
+      return "pi_" + key;
+    }
+
+    private static ChargeState stateOf(ChargeOutcome outcome) {
+      if (outcome instanceof ChargeOutcome.Paid) {
+        return ChargeState.SUCCEEDED;
+      }
+      if (outcome instanceof ChargeOutcome.Pending) {
+        return ChargeState.PROCESSING;
+      }
+      if (outcome instanceof ChargeOutcome.NeedsCustomer) {
+        return ChargeState.REQUIRES_ACTION;
+      }
+      return outcome instanceof ChargeOutcome.Declined d && d.code().equals("canceled") ? ChargeState.CANCELED : ChargeState.FAILED;
     }
   }
 

@@ -384,6 +384,21 @@ public final class InMemoryRepository implements Repository {
   }
 
   @Override
+  public boolean releaseHold(String invoiceId, CollectionHold hold, Optional<Instant> nextAttemptAt) {
+    Checks.notNull(hold, "hold");
+    Checks.notNull(nextAttemptAt, "nextAttemptAt");
+    synchronized (lock) {
+      InvoiceRow row = invoices.get(invoiceId);
+      if (row == null || row.invoice.isPaid() || row.leaseToken != null || !hold.equals(row.hold)) {
+        return false;
+      }
+      row.hold = null;
+      row.nextAttemptAt = nextAttemptAt.orElse(null);
+      return true;
+    }
+  }
+
+  @Override
   public boolean releaseLease(PaymentLease lease, Instant nextAttemptAt) {
     synchronized (lock) {
       InvoiceRow row = heldBy(lease);

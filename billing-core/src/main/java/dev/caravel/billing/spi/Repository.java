@@ -127,6 +127,15 @@ public interface Repository {
    */
   boolean holdRound(PaymentLease lease, CollectionHold hold);
 
+  /**
+   * Ends the invoice's hold, under its row lock, only if the invoice is unpaid, unleased and held
+   * by exactly {@code hold} (same reason and detail), and schedules its next round at {@code
+   * nextAttemptAt} (empty: none, its dunning is over). The rail's late answer (a failure webhook
+   * for the pending charge), or an operator who checked the gateway, ends a hold this way. True
+   * only for the call that ended it, so a webhook delivered twice acts once.
+   */
+  boolean releaseHold(String invoiceId, CollectionHold hold, Optional<Instant> nextAttemptAt);
+
   /** Gives the lease up leaving its round open, due again at {@code nextAttemptAt}. False if lost. */
   boolean releaseLease(PaymentLease lease, Instant nextAttemptAt);
 

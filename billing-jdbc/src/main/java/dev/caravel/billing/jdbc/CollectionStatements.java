@@ -137,6 +137,25 @@ final class CollectionStatements {
     });
   }
 
+  boolean releaseHold(String invoiceId, CollectionHold hold, Optional<Instant> nextAttemptAt) {
+    Objects.requireNonNull(invoiceId, "invoiceId");
+    Objects.requireNonNull(hold, "hold");
+    Objects.requireNonNull(nextAttemptAt, "nextAttemptAt");
+    return transactions.write("releasing the hold on invoice " + invoiceId, (c, d) -> {
+      // One guarded statement: its row lock orders it against acquireLease and markPaid, and
+      // only the hold named ends, once.
+      try (PreparedStatement ps = c.prepareStatement("UPDATE billing_invoice SET hold_reason = NULL, "
+          + "hold_detail = NULL, next_attempt_at = CAST(? AS " + d.timestampType + ") "
+          + "WHERE id = ? AND NOT paid AND lease_token IS NULL AND hold_reason = ? AND hold_detail = ?")) {
+        setInstant(ps, 1, nextAttemptAt.orElse(null));
+        ps.setString(2, invoiceId);
+        ps.setString(3, hold.reason().name());
+        ps.setString(4, hold.detail());
+        return ps.executeUpdate() == 1;
+      }
+    });
+  }
+
   boolean releaseLease(PaymentLease lease, Instant nextAttemptAt) {
     Objects.requireNonNull(lease, "lease");
     Objects.requireNonNull(nextAttemptAt, "nextAttemptAt");

@@ -333,6 +333,11 @@ public final class JdbcRepository implements Repository {
   }
 
   @Override
+  public boolean releaseHold(String invoiceId, CollectionHold hold, Optional<Instant> nextAttemptAt) {
+    return collection.releaseHold(invoiceId, hold, nextAttemptAt);
+  }
+
+  @Override
   public boolean releaseLease(PaymentLease lease, Instant nextAttemptAt) {
     return collection.releaseLease(lease, nextAttemptAt);
   }

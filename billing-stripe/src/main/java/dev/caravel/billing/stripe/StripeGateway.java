@@ -1,7 +1,11 @@
 package dev.caravel.billing.stripe;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.caravel.billing.PaymentGateway.CancelOutcome;
+import dev.caravel.billing.PaymentGateway.ChargeLookup;
 import dev.caravel.billing.PaymentGateway.ChargeOutcome;
+import dev.caravel.billing.PaymentGateway.ChargeState;
+import dev.caravel.billing.PaymentGateway.RefundOutcome;
 import dev.caravel.billing.PaymentGateway.ChargeRequest;
 import dev.caravel.billing.InvalidInputException;
 import dev.caravel.billing.PaymentGateway;
@@ -107,6 +111,12 @@ public final class StripeGateway implements PaymentGateway {
     }
   }
 
+  /** The port's check when the engine is built: {@link #checkCatalogue}. */
+  @Override
+  public void checkCurrency(PlanCatalogue catalogue) {
+    checkCatalogue(catalogue);
+  }
+
   /**
    * A ledger amount (ISO 4217 minor units) as Stripe's {@code amount}: ×100 for ISK, ÷100 for
    * MGA, unchanged otherwise; checked against Stripe's rules for the currency.
@@ -159,8 +169,10 @@ public final class StripeGateway implements PaymentGateway {
    *
    * @throws InvalidInputException the request cannot be sent to Stripe as it is (a currency rule,
    *     a malformed id or key); nothing was sent
-   * @throws StripeRequestException Stripe refused the request as invalid: our fault, nothing charged
-   * @throws StripeConfigurationException Stripe refused the API key (401) or a permission (403)
+   * <p>Our own faults are {@link ChargeOutcome.Failed} (kind {@code INVALID_REQUEST}, {@code
+   * AUTHENTICATION} or {@code PERMISSION}), never a decline: Stripe ran and saved nothing, and the
+   * engine tells the operator, not the tenant.
+   *
    * @throws StripeIdempotencyException the key was used before with other parameters; the
    *     first request under it may have charged
    */
@@ -233,8 +245,11 @@ public final class StripeGateway implements PaymentGateway {
     StripeError e = error.get();
     switch (kind) {
       case AUTHENTICATION:
-      case PERMISSION:
-        throw configurationError(response);
+      case PERMISSION: {
+        StripeConfigurationException config = configurationError(response);
+        log.error("Stripe refused the charge for invoice {}: {}", invoice, config.getMessage());
+        return new ChargeOutcome.Failed(kind.name(), config.getMessage());
+      }
       case CARD:
         return Outcomes.fromCardError(e);
       case IDEMPOTENCY:
@@ -247,7 +262,8 @@ public final class StripeGateway implements PaymentGateway {
         // ran nothing and saved nothing for the key. Not a Declined: see StripeRequestException.
         log.error("Stripe refused the charge for invoice {} as invalid: HTTP {} {}{}{}", invoice, response.status(), e.label(),
             e.param().map(p -> " (param " + p + ")").orElse(""), rid);
-        throw requestError("Stripe refused the charge for invoice " + invoice + " as invalid", response, e);
+        return new ChargeOutcome.Failed(kind.name(),
+            requestError("Stripe refused the charge for invoice " + invoice + " as invalid", response, e).getMessage());
     }
   }
 
@@ -263,10 +279,21 @@ public final class StripeGateway implements PaymentGateway {
    * <p>{@link ChargeLookup.Absent} is a definite answer: every page was read and no intent is the
    * round's, so the round's charge never executed and resending it with its same key is safe.
    *
-   * @throws StripeException Stripe could not be read (after retries), or the intent named by id
-   *     belongs to another invoice
+   * <p>When Stripe cannot be read (after retries), refuses the key, or the intent named by id
+   * belongs to another invoice, the answer is {@link ChargeLookup.Unavailable}: never a guess.
    */
+  @Override
   public ChargeLookup findCharge(String customerId, String invoiceId, int round, Optional<String> intentId) {
+    try {
+      return lookUp(customerId, invoiceId, round, intentId);
+    } catch (StripeException e) {
+      // Unreachable, a refused key, or an answer we cannot trust: the engine must not guess.
+      log.warn("could not look up round {} of invoice {}: {}", round, invoiceId, e.getMessage());
+      return new ChargeLookup.Unavailable(e.getMessage());
+    }
+  }
+
+  private ChargeLookup lookUp(String customerId, String invoiceId, int round, Optional<String> intentId) {
     stripeId(customerId, "customer id");
     metadataValue(invoiceId, "invoice id");
     if (round < 1) {
@@ -325,8 +352,28 @@ public final class StripeGateway implements PaymentGateway {
     return best == null ? new ChargeLookup.Absent() : found(best);
   }
 
+  /** Where a PaymentIntent in {@code status} stands. */
+  static ChargeState stateOf(String status) {
+    switch (status) {
+      case "succeeded":
+        return ChargeState.SUCCEEDED;
+      case "processing":
+      case "requires_capture":
+        return ChargeState.PROCESSING;
+      case "requires_action":
+        return ChargeState.REQUIRES_ACTION;
+      case "canceled":
+        return ChargeState.CANCELED;
+      case "requires_payment_method":
+      case "requires_confirmation":
+        return ChargeState.FAILED;
+      default:
+        throw new StripeException("unexpected PaymentIntent status \"" + status + "\"", 200, null, null, null);
+    }
+  }
+
   private static int rank(JsonNode intent) {
-    return IntentState.of(Json.text(intent, "status").orElse("requires_payment_method")).ordinal();
+    return stateOf(Json.text(intent, "status").orElse("requires_payment_method")).ordinal();
   }
 
   private static ChargeLookup.Found found(JsonNode intent) {
@@ -335,7 +382,7 @@ public final class StripeGateway implements PaymentGateway {
     String currency = Json.text(intent, "currency").orElse("");
     long amount = intent.path("amount").asLong(0);
     long ledgerAmount = currency.isEmpty() ? amount : StripeCurrency.toLedger(amount, currency);
-    return new ChargeLookup.Found(id, IntentState.of(status), ledgerAmount, currency, Outcomes.fromIntent(intent));
+    return new ChargeLookup.Found(id, stateOf(status), ledgerAmount, currency, Outcomes.fromIntent(intent));
   }
 
   /**
@@ -344,11 +391,21 @@ public final class StripeGateway implements PaymentGateway {
    * an intent already canceled answers {@link CancelOutcome.Canceled} with {@code already}; one
    * that succeeded (or is otherwise past canceling) answers {@link CancelOutcome.NotCancelable}.
    *
-   * @throws StripeException Stripe could not be reached or refused the call (a missing intent, a
-   *     rejected key); call again later
+   * <p>When Stripe cannot be reached or refuses the call (a missing intent, a rejected key): {@link
+   * CancelOutcome.Unavailable}; call again later.
    */
-  public CancelOutcome cancelIntent(String intentId) {
+  @Override
+  public CancelOutcome cancelCharge(String intentId) {
     stripeId(intentId, "PaymentIntent id");
+    try {
+      return cancel(intentId);
+    } catch (StripeException e) {
+      log.warn("could not cancel PaymentIntent {}: {}", intentId, e.getMessage());
+      return new CancelOutcome.Unavailable(e.getMessage());
+    }
+  }
+
+  private CancelOutcome cancel(String intentId) {
     Map<String, String> form = new LinkedHashMap<>();
     form.put("cancellation_reason", "duplicate");
     StripeHttp.Response response = write("/v1/payment_intents/" + intentId + "/cancel", form, "caravel-cancel-" + intentId,
@@ -357,8 +414,8 @@ public final class StripeGateway implements PaymentGateway {
       JsonNode intent = Json.parse(response.body())
           .orElseThrow(() -> new StripeException("Stripe answered the cancel of " + intentId + " with a body that is not JSON",
               response.status(), null, null, response.requestId().orElse(null)));
-      IntentState state = IntentState.of(Json.text(intent, "status").orElse("canceled"));
-      return state == IntentState.CANCELED ? new CancelOutcome.Canceled(intentId, false) : new CancelOutcome.NotCancelable(intentId, state);
+      ChargeState state = stateOf(Json.text(intent, "status").orElse("canceled"));
+      return state == ChargeState.CANCELED ? new CancelOutcome.Canceled(intentId, false) : new CancelOutcome.NotCancelable(intentId, state);
     }
     StripeError e = failure(response, "cancel PaymentIntent " + intentId);
     if (e.code().filter("payment_intent_unexpected_state"::equals).isPresent()) {
@@ -366,8 +423,8 @@ public final class StripeGateway implements PaymentGateway {
       if (status.isEmpty()) {
         status = read("/v1/payment_intents/" + intentId, "PaymentIntent " + intentId).flatMap(pi -> Json.text(pi, "status"));
       }
-      IntentState state = IntentState.of(status.orElseThrow(() -> requestError("cannot cancel PaymentIntent " + intentId, response, e)));
-      return state == IntentState.CANCELED ? new CancelOutcome.Canceled(intentId, true) : new CancelOutcome.NotCancelable(intentId, state);
+      ChargeState state = stateOf(status.orElseThrow(() -> requestError("cannot cancel PaymentIntent " + intentId, response, e)));
+      return state == ChargeState.CANCELED ? new CancelOutcome.Canceled(intentId, true) : new CancelOutcome.NotCancelable(intentId, state);
     }
     throw requestError("Stripe refused to cancel PaymentIntent " + intentId, response, e);
   }
@@ -380,6 +437,7 @@ public final class StripeGateway implements PaymentGateway {
    * @throws StripeRequestException Stripe refused (more than is left, an intent that did not succeed, ...)
    * @throws StripeConfigurationException Stripe refused the API key or the permission
    */
+  @Override
   public RefundOutcome refund(String intentId, long amount, String currency, String idempotencyKey) {
     stripeId(intentId, "PaymentIntent id");
     String key = idempotencyKey(idempotencyKey);

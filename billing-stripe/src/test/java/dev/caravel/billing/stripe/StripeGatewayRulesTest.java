@@ -3,7 +3,11 @@ package dev.caravel.billing.stripe;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.caravel.billing.PaymentGateway.CancelOutcome;
+import dev.caravel.billing.PaymentGateway.ChargeLookup;
 import dev.caravel.billing.PaymentGateway.ChargeOutcome;
+import dev.caravel.billing.PaymentGateway.ChargeState;
+import dev.caravel.billing.PaymentGateway.RefundOutcome;
 import dev.caravel.billing.PaymentGateway.ChargeRequest;
 import dev.caravel.billing.InvalidInputException;
 import dev.caravel.billing.Plan;
@@ -178,9 +182,9 @@ class StripeGatewayRulesTest {
       ChargeLookup found = gateway.findCharge("cus_Default", "inv_1", 2, Optional.empty());
 
       assertThat(found).isInstanceOfSatisfying(ChargeLookup.Found.class, f -> {
-        assertThat(f.intentId()).isEqualTo(stripe.intents().get(0));
-        assertThat(f.state()).isEqualTo(IntentState.SUCCEEDED);
-        assertThat(f.outcome()).isEqualTo(new ChargeOutcome.Paid(f.intentId()));
+        assertThat(f.reference()).isEqualTo(stripe.intents().get(0));
+        assertThat(f.state()).isEqualTo(ChargeState.SUCCEEDED);
+        assertThat(f.outcome()).isEqualTo(new ChargeOutcome.Paid(f.reference()));
         assertThat(f.amount()).isEqualTo(2_500);
       });
       assertThat(gateway.findCharge("cus_Default", "inv_1", 3, Optional.empty())).as("another round").isEqualTo(new ChargeLookup.Absent());
@@ -198,10 +202,10 @@ class StripeGatewayRulesTest {
 
       ChargeLookup found = gateway.findCharge("cus_Default", "inv_1", 1, Optional.of(id));
 
-      assertThat(found).isInstanceOfSatisfying(ChargeLookup.Found.class, f -> assertThat(f.state()).isEqualTo(IntentState.FAILED));
+      assertThat(found).isInstanceOfSatisfying(ChargeLookup.Found.class, f -> assertThat(f.state()).isEqualTo(ChargeState.FAILED));
       assertThat(gateway.findCharge("cus_Default", "inv_1", 1, Optional.of("pi_Missing"))).isEqualTo(new ChargeLookup.Absent());
-      assertThatThrownBy(() -> gateway.findCharge("cus_Default", "inv_2", 1, Optional.of(id))).isInstanceOf(StripeException.class)
-          .hasMessageContaining("belongs to invoice inv_1");
+      assertThat(gateway.findCharge("cus_Default", "inv_2", 1, Optional.of(id))).isInstanceOfSatisfying(ChargeLookup.Unavailable.class,
+          u -> assertThat(u.reason()).contains("belongs to invoice inv_1"));
     }
 
     @Test
@@ -215,8 +219,8 @@ class StripeGatewayRulesTest {
       ChargeLookup found = gateway().findCharge("cus_Default", "inv_1", 1, Optional.empty());
 
       assertThat(found).isInstanceOfSatisfying(ChargeLookup.Found.class, f -> {
-        assertThat(f.intentId()).as("an intent without a round matches; succeeded beats canceled").isEqualTo(legacy);
-        assertThat(f.state()).isEqualTo(IntentState.SUCCEEDED);
+        assertThat(f.reference()).as("an intent without a round matches; succeeded beats canceled").isEqualTo(legacy);
+        assertThat(f.state()).isEqualTo(ChargeState.SUCCEEDED);
       });
       assertThat(stripe.requests()).filteredOn(r -> r.path().equals("/v1/payment_intents")).hasSize(3);
     }
@@ -227,15 +231,15 @@ class StripeGatewayRulesTest {
       StripeGateway gateway = gateway();
       String id = ((ChargeOutcome.NeedsCustomer) gateway.charge(charge(2_500, "usd", "inv_1", 1))).reference();
 
-      assertThat(gateway.cancelIntent(id)).isEqualTo(new CancelOutcome.Canceled(id, false));
+      assertThat(gateway.cancelCharge(id)).isEqualTo(new CancelOutcome.Canceled(id, false));
       assertThat(stripe.intent(id).orElseThrow().path("status").asText()).isEqualTo("canceled");
-      assertThat(gateway.cancelIntent(id)).as("replayed under its key").isEqualTo(new CancelOutcome.Canceled(id, false));
+      assertThat(gateway.cancelCharge(id)).as("replayed under its key").isEqualTo(new CancelOutcome.Canceled(id, false));
 
       String other = stripe.addIntent("cus_Default", 100, "usd", "canceled", Map.of());
-      assertThat(gateway.cancelIntent(other)).isEqualTo(new CancelOutcome.Canceled(other, true));
+      assertThat(gateway.cancelCharge(other)).isEqualTo(new CancelOutcome.Canceled(other, true));
       String paid = stripe.addIntent("cus_Default", 100, "usd", "succeeded", Map.of());
-      assertThat(gateway.cancelIntent(paid)).isEqualTo(new CancelOutcome.NotCancelable(paid, IntentState.SUCCEEDED));
-      assertThatThrownBy(() -> gateway.cancelIntent("pi_Missing")).isInstanceOf(StripeRequestException.class);
+      assertThat(gateway.cancelCharge(paid)).isEqualTo(new CancelOutcome.NotCancelable(paid, ChargeState.SUCCEEDED));
+      assertThat(gateway.cancelCharge("pi_Missing")).isInstanceOf(CancelOutcome.Unavailable.class);
     }
 
     @Test

@@ -392,27 +392,25 @@ class StripeGatewayTest {
     void aRequestStripeRefusesAsInvalidIsOurFaultNeverADecline() {
       ChargeRequest stranger = new ChargeRequest("cus_Default", "pm_SomeoneElses", 2_500, "usd", "inv_42", "k1");
 
-      assertThatThrownBy(() -> gateway().charge(stranger))
-          .isInstanceOfSatisfying(StripeRequestException.class, e -> {
-            assertThat(e.kind()).isEqualTo(StripeErrorKind.INVALID_REQUEST);
-            assertThat(e.kind().isOperatorFault()).isTrue();
-            assertThat(e.code()).contains("resource_missing");
-            assertThat(e.param()).contains("payment_method");
-            assertThat(e.httpStatus()).isEqualTo(400);
-            assertThat(e.getMessage()).contains("inv_42").contains("invalid_request_error/resource_missing");
+      assertThat(gateway().charge(stranger))
+          .isInstanceOfSatisfying(ChargeOutcome.Failed.class, f -> {
+            assertThat(f.kind()).isEqualTo(StripeErrorKind.INVALID_REQUEST.name());
+            assertThat(f.message()).contains("inv_42").contains("invalid_request_error/resource_missing")
+                .contains("param payment_method").contains("HTTP 400");
           });
       assertThat(stripe.intentsCreated()).isZero();
       assertThat(stripe.chargeRequests()).as("a 400 is not retried").hasSize(1);
     }
 
     @Test
-    void everyInvalidRequestIsThrownNotDeclined() {
+    void everyInvalidRequestIsOurFaultNotADecline() {
       stripe.nextCharges(new FakeStripe.Fails(400, "invalid_request_error", "parameter_unknown",
           "Received unknown parameter: payment_method_configuration. Did you mean payment_method_configuration_details?"));
-      assertThatThrownBy(() -> gateway().charge(request("k1"))).isInstanceOf(StripeRequestException.class)
-          .hasMessageContaining("parameter_unknown");
+      assertThat(gateway().charge(request("k1"))).isInstanceOfSatisfying(ChargeOutcome.Failed.class,
+          f -> assertThat(f.message()).contains("parameter_unknown"));
       stripe.nextCharges(new FakeStripe.Fails(404, "invalid_request_error", "resource_missing", "No such customer: 'cus_Default'"));
-      assertThatThrownBy(() -> gateway().charge(request("k2"))).isInstanceOf(StripeRequestException.class);
+      assertThat(gateway().charge(request("k2"))).isInstanceOfSatisfying(ChargeOutcome.Failed.class,
+          f -> assertThat(f.kind()).isEqualTo("INVALID_REQUEST"));
     }
 
     @Test
@@ -456,7 +454,12 @@ class StripeGatewayTest {
     void a401IsAConfigurationErrorWithoutTheKey() {
       StripeGateway wrong = gatewayBuilder().apiKey(WRONG_KEY).build();
 
-      for (Runnable call : List.<Runnable>of(() -> wrong.charge(request("k1")), () -> wrong.savedPaymentMethod("cus_Default"))) {
+      assertThat(wrong.charge(request("k1"))).isInstanceOfSatisfying(ChargeOutcome.Failed.class, f -> {
+        assertThat(f.kind()).isEqualTo("AUTHENTICATION");
+        assertThat(f.message()).contains("401").doesNotContain(WRONG_KEY).doesNotContain("9876").doesNotContain("sk_test")
+            .doesNotContain(FakeStripe.API_KEY);
+      });
+      for (Runnable call : List.<Runnable>of(() -> wrong.savedPaymentMethod("cus_Default"))) {
         assertThatThrownBy(call::run)
             .isInstanceOf(StripeConfigurationException.class)
             .satisfies(e -> {
@@ -473,11 +476,10 @@ class StripeGatewayTest {
     @Test
     void a403IsAConfigurationError() {
       stripe.nextCharges(new FakeStripe.Forbidden());
-      assertThatThrownBy(() -> gateway().charge(request("k1")))
-          .isInstanceOf(StripeConfigurationException.class)
-          .hasMessageContaining("403")
-          .satisfies(e -> assertThat(((StripeException) e).kind()).isEqualTo(StripeErrorKind.PERMISSION))
-          .satisfies(e -> assertThat(e.getMessage()).doesNotContain("rk_test"));
+      assertThat(gateway().charge(request("k1"))).isInstanceOfSatisfying(ChargeOutcome.Failed.class, f -> {
+        assertThat(f.kind()).isEqualTo(StripeErrorKind.PERMISSION.name());
+        assertThat(f.message()).contains("403").doesNotContain("rk_test");
+      });
     }
 
     @Test
@@ -491,7 +493,7 @@ class StripeGatewayTest {
       }
       stripe.nextReads(new FakeStripe.ServerError());
       right.savedPaymentMethod("cus_CardsOnly");
-      assertThatThrownBy(() -> wrong.charge(request("k9"))).isInstanceOf(StripeConfigurationException.class);
+      assertThat(wrong.charge(request("k9"))).isInstanceOf(ChargeOutcome.Failed.class);
 
       List<String> lines = CapturedLogs.lines();
       assertThat(lines).anySatisfy(l -> assertThat(l).contains("StripeGateway"))

@@ -767,6 +767,47 @@ public abstract class RepositoryContract {
   }
 
   @Test
+  void onlyTheHoldItNamesIsReleasedAndOnlyOnce() {
+    invoice(alice, "inv-1", 1000, T0);
+    PaymentLease round1 = repo.acquireLease("inv-1", "node-a", seconds(10), TTL).orElseThrow();
+    CollectionHold pending = new CollectionHold(CollectionHold.Reason.PAYMENT_PENDING, "pi_1");
+    repo.holdRound(round1, pending);
+
+    assertThat(repo.releaseHold("inv-1", new CollectionHold(CollectionHold.Reason.PAYMENT_PENDING, "pi_other"), Optional.of(days(1))))
+        .as("another intent's failure").isFalse();
+    assertThat(repo.releaseHold("inv-1", new CollectionHold(CollectionHold.Reason.OUTCOME_UNKNOWN, "pi_1"), Optional.of(days(1))))
+        .as("another reason").isFalse();
+    assertThat(repo.releaseHold("nope", pending, Optional.of(days(1)))).isFalse();
+
+    // the failure webhook, delivered to two instances at once, reopens collection once
+    List<Boolean> released = Race.all(4, i -> repo.releaseHold("inv-1", pending, Optional.of(days(1))));
+    assertThat(released).containsOnlyOnce(true);
+    assertThat(repo.collectionState("inv-1")).contains(new CollectionState(1, false, Optional.of(seconds(10)),
+        Optional.of(days(1)), Optional.empty(), Optional.empty()));
+    assertThat(repo.acquireLease("inv-1", "node-b", days(1).minusSeconds(1), TTL)).isEmpty();
+    assertThat(repo.acquireLease("inv-1", "node-b", days(1), TTL)).map(PaymentLease::round).contains(2);
+  }
+
+  @Test
+  void aReleasedHoldMayEndDunningAndAPaidInvoiceKeepsNone() {
+    invoice(alice, "inv-1", 1000, T0);
+    PaymentLease round1 = repo.acquireLease("inv-1", "node-a", seconds(10), TTL).orElseThrow();
+    CollectionHold unknown = new CollectionHold(CollectionHold.Reason.OUTCOME_UNKNOWN, "sent at T0");
+    repo.holdRound(round1, unknown);
+    assertThat(repo.releaseHold("inv-1", unknown, Optional.empty())).isTrue();
+    assertThat(repo.collectionState("inv-1")).map(CollectionState::nextAttemptAt).contains(Optional.empty());
+    assertThat(repo.dueInvoices(days(365), 10)).isEmpty();
+
+    invoice(bob, "inv-2", 1000, T0);
+    PaymentLease other = repo.acquireLease("inv-2", "node-a", seconds(10), TTL).orElseThrow();
+    CollectionHold pending = new CollectionHold(CollectionHold.Reason.PAYMENT_PENDING, "pi_2");
+    repo.holdRound(other, pending);
+    repo.markPaid("inv-2", payment("pi_2", seconds(20)));
+    assertThat(repo.releaseHold("inv-2", pending, Optional.of(days(1)))).as("paid: nothing held, nothing scheduled").isFalse();
+    assertThat(repo.collectionState("inv-2")).map(CollectionState::nextAttemptAt).contains(Optional.empty());
+  }
+
+  @Test
   void anOrphanedRoundIsDueWhenItsLeaseEnds() {
     invoice(alice, "inv-1", 1000, T0);
     PaymentLease round1 = repo.acquireLease("inv-1", "node-a", seconds(10), TTL).orElseThrow();
