@@ -5,11 +5,12 @@ import java.time.Instant;
 import java.util.Optional;
 
 /**
- * One thing a tenant did to one of its relays, at {@code at}. {@code plan} is required for
- * {@code create_relay}, optional for {@code update_relay} (an update may change other things)
- * and absent otherwise. The id is the host's (its event id), so recording is idempotent.
+ * One thing a tenant did to one of its relays, at {@code at}. {@code plan} is required for {@code
+ * create_relay}, optional for {@code update_relay} (an update may change other things) and absent
+ * otherwise. The id is the host's (its event id), so recording is idempotent.
  */
-public record Activity(String id, String tenant, ActivityType type, String relay, Optional<String> plan, Instant at) {
+public record Activity(
+    String id, String tenant, ActivityType type, String relay, Optional<String> plan, Instant at) {
   public Activity {
     Checks.id(id, "activity id");
     Checks.pubkey(tenant, "tenant");
@@ -21,17 +22,21 @@ public record Activity(String id, String tenant, ActivityType type, String relay
     if (type == ActivityType.CREATE_RELAY && plan.isEmpty()) {
       throw new InvalidInputException("create_relay needs a plan");
     }
-    if ((type == ActivityType.ACTIVATE_RELAY || type == ActivityType.DEACTIVATE_RELAY) && plan.isPresent()) {
+    if ((type == ActivityType.ACTIVATE_RELAY || type == ActivityType.DEACTIVATE_RELAY)
+        && plan.isPresent()) {
       throw new InvalidInputException(type.wireName() + " takes no plan");
     }
   }
 
   public static Activity create(String id, String tenant, String relay, String plan, Instant at) {
-    return new Activity(id, tenant, ActivityType.CREATE_RELAY, relay, Optional.ofNullable(plan), at);
+    return new Activity(
+        id, tenant, ActivityType.CREATE_RELAY, relay, Optional.ofNullable(plan), at);
   }
 
-  public static Activity update(String id, String tenant, String relay, String planOrNull, Instant at) {
-    return new Activity(id, tenant, ActivityType.UPDATE_RELAY, relay, Optional.ofNullable(planOrNull), at);
+  public static Activity update(
+      String id, String tenant, String relay, String planOrNull, Instant at) {
+    return new Activity(
+        id, tenant, ActivityType.UPDATE_RELAY, relay, Optional.ofNullable(planOrNull), at);
   }
 
   public static Activity activate(String id, String tenant, String relay, Instant at) {

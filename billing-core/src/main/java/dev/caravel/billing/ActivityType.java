@@ -21,6 +21,8 @@ public enum ActivityType {
       }
     }
     throw new InvalidInputException(
-        "unknown activity type \"" + name + "\"; expected create_relay, update_relay, activate_relay or deactivate_relay");
+        "unknown activity type \""
+            + name
+            + "\"; expected create_relay, update_relay, activate_relay or deactivate_relay");
   }
 }

@@ -12,9 +12,9 @@ import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * AES-256-GCM on the JDK's own provider. A sealed value is {@code v1:} followed by base64url of
- * a random 12-byte nonce and the ciphertext with its 16-byte tag. The version prefix is bound
- * into the tag as associated data, so a value cannot be moved to another format unnoticed.
+ * AES-256-GCM on the JDK's own provider. A sealed value is {@code v1:} followed by base64url of a
+ * random 12-byte nonce and the ciphertext with its 16-byte tag. The version prefix is bound into
+ * the tag as associated data, so a value cannot be moved to another format unnoticed.
  */
 final class AesGcmSecretCipher implements SecretCipher {
   private static final String PREFIX = "v1:";
@@ -24,7 +24,9 @@ final class AesGcmSecretCipher implements SecretCipher {
   private final SecretKeySpec key;
   private final SecureRandom random = new SecureRandom();
 
-  /** @param key 32 bytes; copied */
+  /**
+   * @param key 32 bytes; copied
+   */
   AesGcmSecretCipher(byte[] key) {
     if (key == null || key.length != 32) {
       throw new InvalidInputException("an AES-256 key is 32 bytes");
@@ -88,7 +90,8 @@ final class AesGcmSecretCipher implements SecretCipher {
       byte[] plain = cipher.doFinal(all, NONCE_BYTES, all.length - NONCE_BYTES);
       return new String(plain, StandardCharsets.UTF_8);
     } catch (javax.crypto.AEADBadTagException e) {
-      throw new InvalidInputException("a sealed secret failed authentication (wrong key or tampered)");
+      throw new InvalidInputException(
+          "a sealed secret failed authentication (wrong key or tampered)");
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("AES-GCM is unavailable in this JDK", e);
     }

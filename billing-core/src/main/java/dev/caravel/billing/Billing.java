@@ -7,9 +7,9 @@ import dev.caravel.billing.spi.CollectionHold;
 import dev.caravel.billing.spi.CollectionState;
 import dev.caravel.billing.spi.Reconciliation;
 import dev.caravel.billing.spi.Renewal;
+import dev.caravel.billing.spi.Repository;
 import dev.caravel.billing.spi.Tenant;
 import dev.caravel.billing.spi.TenantLedger;
-import dev.caravel.billing.spi.Repository;
 import java.lang.System.Logger.Level;
 import java.time.Clock;
 import java.time.Duration;
@@ -50,12 +50,14 @@ public final class Billing implements AutoCloseable {
   private final Repository repository;
   private final Ledger ledger;
   private final PaymentCascade cascade;
+
   /**
-   * Guards {@link #poller}: {@link #start} and {@link #close} may race from the host's threads,
-   * and must agree on at most one poller. Billing itself is not locked: the repository
-   * coordinates every write, across threads and instances alike.
+   * Guards {@link #poller}: {@link #start} and {@link #close} may race from the host's threads, and
+   * must agree on at most one poller. Billing itself is not locked: the repository coordinates
+   * every write, across threads and instances alike.
    */
   private final Object pollLock = new Object();
+
   /** The scheduled poll while started; null while stopped. Guarded by {@link #pollLock}. */
   private ScheduledExecutorService poller;
 
@@ -92,9 +94,9 @@ public final class Billing implements AutoCloseable {
   }
 
   /**
-   * The sum of the tenant's items on no invoice yet, in minor units: what the next invoice
-   * starts from. Negative when credits carry over (S7). Items are written by reconciliation and
-   * renewal; call {@link #reconcile} first for a figure that includes activity just recorded.
+   * The sum of the tenant's items on no invoice yet, in minor units: what the next invoice starts
+   * from. Negative when credits carry over (S7). Items are written by reconciliation and renewal;
+   * call {@link #reconcile} first for a figure that includes activity just recorded.
    */
   public long unbilledBalance(String tenant) {
     long sum = 0;
@@ -107,8 +109,8 @@ public final class Billing implements AutoCloseable {
   // ---- tenants ----
 
   /**
-   * Saves how a tenant pays: an NWC URI (sealed with the {@link SecretCipher} before it is
-   * stored; null for none) and a Stripe customer id (null for none).
+   * Saves how a tenant pays: an NWC URI (sealed with the {@link SecretCipher} before it is stored;
+   * null for none) and a Stripe customer id (null for none).
    */
   public void saveTenant(String pubkey, String nwcUri, String stripeCustomerId) {
     Checks.pubkey(pubkey, "tenant pubkey");
@@ -122,7 +124,8 @@ public final class Billing implements AutoCloseable {
       }
       sealed = settings.cipher().seal(nwcUri);
     }
-    repository.saveTenant(new Tenant(pubkey, Optional.ofNullable(sealed), Optional.ofNullable(stripeCustomerId)));
+    repository.saveTenant(
+        new Tenant(pubkey, Optional.ofNullable(sealed), Optional.ofNullable(stripeCustomerId)));
   }
 
   // ---- activity and the ledger ----
@@ -131,23 +134,34 @@ public final class Billing implements AutoCloseable {
    * Records one activity and reconciles its tenant at once. Idempotent on the activity's id:
    * recording the same activity again returns false and changes nothing.
    *
-   * @throws ActivityRejectedException when the activity is refused (unknown plan or relay, a
-   *     second create, out of order, inside a period already billed); nothing was recorded
+   * @throws ActivityRejectedException when the activity is refused (unknown plan or relay, a second
+   *     create, out of order, inside a period already billed); nothing was recorded
    */
   public boolean record(Activity activity) {
     Checks.notNull(activity, "activity");
-    activity.plan().ifPresent(plan -> {
-      if (settings.catalogue().find(plan).isEmpty()) {
-        throw new ActivityRejectedException(ActivityRejectedException.Reason.UNKNOWN_PLAN,
-            "plan \"" + plan + "\" is not in the catalogue " + settings.catalogue().plans().stream().map(Plan::id).toList());
-      }
-    });
+    activity
+        .plan()
+        .ifPresent(
+            plan -> {
+              if (settings.catalogue().find(plan).isEmpty()) {
+                throw new ActivityRejectedException(
+                    ActivityRejectedException.Reason.UNKNOWN_PLAN,
+                    "plan \""
+                        + plan
+                        + "\" is not in the catalogue "
+                        + settings.catalogue().plans().stream().map(Plan::id).toList());
+              }
+            });
     boolean appended = repository.appendActivity(activity);
     try {
       reconcile(activity.tenant());
     } catch (StorageException e) {
       // The activity is safely recorded; the next reconciliation or poll bills it.
-      LOG.log(Level.WARNING, "recorded activity {0} but could not reconcile yet: {1}", activity.id(), e.getMessage());
+      LOG.log(
+          Level.WARNING,
+          "recorded activity {0} but could not reconcile yet: {1}",
+          activity.id(),
+          e.getMessage());
     }
     return appended;
   }
@@ -157,7 +171,9 @@ public final class Billing implements AutoCloseable {
     reconcile(List.of(Checks.pubkey(tenant, "tenant")));
   }
 
-  /** Reconciles every tenant, a page at a time: what the host calls when it may have missed events. */
+  /**
+   * Reconciles every tenant, a page at a time: what the host calls when it may have missed events.
+   */
   public void reconcileAll() {
     forEachPage(this::reconcile);
   }
@@ -188,8 +204,8 @@ public final class Billing implements AutoCloseable {
 
   /**
    * One read of the page's ledgers serves all three steps: renewals don't depend on what was
-   * reconciled, a renewal computed from a log that moved since is refused by the repository
-   * and read again, and anchors never move.
+   * reconciled, a renewal computed from a log that moved since is refused by the repository and
+   * read again, and anchors never move.
    */
   private List<Invoice> generate(List<String> tenants, Instant now) {
     List<TenantLedger> ledgers = repository.ledgers(tenants);
@@ -201,9 +217,12 @@ public final class Billing implements AutoCloseable {
         continue;
       }
       Period period = new BillingPeriods(l.anchor().get()).periodAt(now);
-      claims.add(new Claim(l.tenant(), period.start(), period.end(), settings.catalogue().currency(), now));
+      claims.add(
+          new Claim(
+              l.tenant(), period.start(), period.end(), settings.catalogue().currency(), now));
     }
-    List<Invoice> created = claims.isEmpty() ? List.of() : repository.claim(claims, claim -> settings.newInvoiceId());
+    List<Invoice> created =
+        claims.isEmpty() ? List.of() : repository.claim(claims, claim -> settings.newInvoiceId());
     created.forEach(invoice -> settings.notify(listener -> listener.invoiceCreated(invoice)));
     return created;
   }
@@ -235,19 +254,19 @@ public final class Billing implements AutoCloseable {
   /**
    * Runs the invoice's payment round if one is due (S9): Lightning via the tenant's NWC wallet,
    * then the saved card, then a DM with a payment link. Never pays an invoice twice, and never
-   * starts a round early: an invoice that is not due ({@code NOT_DUE}), held for a pending
-   * charge ({@code PAYMENT_PENDING}), being collected elsewhere, or paid is {@link
-   * PaymentResult.Skipped skipped} with the reason. To retry early by hand, see {@link #retryNow}.
+   * starts a round early: an invoice that is not due ({@code NOT_DUE}), held for a pending charge
+   * ({@code PAYMENT_PENDING}), being collected elsewhere, or paid is {@link PaymentResult.Skipped
+   * skipped} with the reason. To retry early by hand, see {@link #retryNow}.
    */
   public PaymentResult collect(String invoiceId) {
     return cascade.collect(Checks.id(invoiceId, "invoice id"));
   }
 
   /**
-   * A manual retry ("the tenant fixed their card, try now"): makes the invoice due at once and
-   * runs a round. Refused, as a {@link PaymentResult.Skipped} with its reason, while a charge is
-   * pending ({@code PAYMENT_PENDING}) or a rail's outcome is unknown ({@code OUTCOME_UNKNOWN}):
-   * a new round then could take the money twice. Also skipped when paid or being collected.
+   * A manual retry ("the tenant fixed their card, try now"): makes the invoice due at once and runs
+   * a round. Refused, as a {@link PaymentResult.Skipped} with its reason, while a charge is pending
+   * ({@code PAYMENT_PENDING}) or a rail's outcome is unknown ({@code OUTCOME_UNKNOWN}): a new round
+   * then could take the money twice. Also skipped when paid or being collected.
    */
   public PaymentResult retryNow(String invoiceId) {
     Checks.id(invoiceId, "invoice id");
@@ -269,13 +288,15 @@ public final class Billing implements AutoCloseable {
   }
 
   /**
-   * The invoice's BOLT11 request to present to the tenant (S10): made once, reused while
-   * settled or unexpired, replaced once expired unpaid. If it has settled meanwhile (paid out of
-   * band), the invoice is marked paid before it is returned.
+   * The invoice's BOLT11 request to present to the tenant (S10): made once, reused while settled or
+   * unexpired, replaced once expired unpaid. If it has settled meanwhile (paid out of band), the
+   * invoice is marked paid before it is returned.
    */
   public Bolt11Request bolt11(String invoiceId) {
-    Invoice invoice = repository.findInvoice(Checks.id(invoiceId, "invoice id"))
-        .orElseThrow(() -> new InvalidInputException("no invoice " + invoiceId));
+    Invoice invoice =
+        repository
+            .findInvoice(Checks.id(invoiceId, "invoice id"))
+            .orElseThrow(() -> new InvalidInputException("no invoice " + invoiceId));
     Bolt11Request request = cascade.ensureBolt11(invoice, settings.now());
     if (!invoice.isPaid() && cascade.settledOnServiceWallet(request)) {
       cascade.paidOutOfBand(invoice, request);
@@ -285,12 +306,14 @@ public final class Billing implements AutoCloseable {
   }
 
   /**
-   * Records a payment the host learned of itself (a Stripe webhook for a pending charge, a
-   * payment page, support). True if this call marked the invoice paid; false if it already was.
+   * Records a payment the host learned of itself (a Stripe webhook for a pending charge, a payment
+   * page, support). True if this call marked the invoice paid; false if it already was.
    */
   public boolean settle(String invoiceId, PaymentMethod method, String reference) {
-    Invoice invoice = repository.findInvoice(Checks.id(invoiceId, "invoice id"))
-        .orElseThrow(() -> new InvalidInputException("no invoice " + invoiceId));
+    Invoice invoice =
+        repository
+            .findInvoice(Checks.id(invoiceId, "invoice id"))
+            .orElseThrow(() -> new InvalidInputException("no invoice " + invoiceId));
     Payment payment = new Payment(method, reference, settings.now());
     boolean mine = repository.markPaid(invoiceId, payment);
     if (mine) {
@@ -299,7 +322,9 @@ public final class Billing implements AutoCloseable {
       // take the money a second time.
       cascade.cancelOpenCharges(invoice, reference, 0);
     } else {
-      repository.findInvoice(invoiceId).flatMap(Invoice::payment)
+      repository
+          .findInvoice(invoiceId)
+          .flatMap(Invoice::payment)
           .ifPresent(first -> PaymentCascade.warnIfSecondPayment(invoiceId, first, payment));
     }
     return mine;
@@ -309,14 +334,16 @@ public final class Billing implements AutoCloseable {
    * The rail's late "no" for a pending charge (Stripe's {@code payment_intent.payment_failed} or
    * {@code payment_intent.canceled}): ends the {@code PAYMENT_PENDING} hold for charge {@code
    * reference}, and the round ends as a decline would have: one DM with {@code message} (a short
-   * customer-facing text) and the payment link, and the next round per the retry schedule (now,
-   * if its time has passed; none once the schedule is used up). True if this call ended the
-   * hold; false (nothing done) if the invoice is paid, unknown to the hold, or held for another
-   * charge, so a webhook delivered twice, or to two instances, acts once.
+   * customer-facing text) and the payment link, and the next round per the retry schedule (now, if
+   * its time has passed; none once the schedule is used up). True if this call ended the hold;
+   * false (nothing done) if the invoice is paid, unknown to the hold, or held for another charge,
+   * so a webhook delivered twice, or to two instances, acts once.
    */
   public boolean chargeFailed(String invoiceId, String reference, String message) {
-    Invoice invoice = repository.findInvoice(Checks.id(invoiceId, "invoice id"))
-        .orElseThrow(() -> new InvalidInputException("no invoice " + invoiceId));
+    Invoice invoice =
+        repository
+            .findInvoice(Checks.id(invoiceId, "invoice id"))
+            .orElseThrow(() -> new InvalidInputException("no invoice " + invoiceId));
     Checks.text(reference, "reference");
     Checks.text(message, "message");
     Instant now = settings.now();
@@ -324,9 +351,12 @@ public final class Billing implements AutoCloseable {
     if (state.firstAttemptAt().isEmpty()) {
       return false;
     }
-    Optional<Instant> next = cascade.nextRound(state.rounds(), state.firstAttemptAt().get())
-        .map(at -> at.isBefore(now) ? now : at);
-    if (!repository.releaseHold(invoiceId, new CollectionHold(CollectionHold.Reason.PAYMENT_PENDING, reference), next)) {
+    Optional<Instant> next =
+        cascade
+            .nextRound(state.rounds(), state.firstAttemptAt().get())
+            .map(at -> at.isBefore(now) ? now : at);
+    if (!repository.releaseHold(
+        invoiceId, new CollectionHold(CollectionHold.Reason.PAYMENT_PENDING, reference), next)) {
       return false;
     }
     settings.notify(l -> l.paymentFailed(invoice, Rail.STRIPE, message));
@@ -337,22 +367,29 @@ public final class Billing implements AutoCloseable {
   /**
    * Ends a {@code OUTCOME_UNKNOWN} hold (needs attention, S18) once a person has checked the
    * gateway and found that the held round's charge did not go through: the next round is due at
-   * once, under a new key. Looks at the gateway first and refuses (false) if it now says the
-   * money moved (the invoice is then settled) or may still move; false too if not so held.
+   * once, under a new key. Looks at the gateway first and refuses (false) if it now says the money
+   * moved (the invoice is then settled) or may still move; false too if not so held.
    */
   public boolean reopen(String invoiceId) {
-    Invoice invoice = repository.findInvoice(Checks.id(invoiceId, "invoice id"))
-        .orElseThrow(() -> new InvalidInputException("no invoice " + invoiceId));
+    Invoice invoice =
+        repository
+            .findInvoice(Checks.id(invoiceId, "invoice id"))
+            .orElseThrow(() -> new InvalidInputException("no invoice " + invoiceId));
     CollectionState state = repository.collectionState(invoiceId).orElseThrow();
-    Optional<CollectionHold> hold = state.hold().filter(h -> h.reason() == CollectionHold.Reason.OUTCOME_UNKNOWN);
+    Optional<CollectionHold> hold =
+        state.hold().filter(h -> h.reason() == CollectionHold.Reason.OUTCOME_UNKNOWN);
     if (hold.isEmpty() || invoice.isPaid()) {
       return false;
     }
-    Optional<String> customer = repository.findTenant(invoice.tenant()).flatMap(Tenant::stripeCustomerId);
+    Optional<String> customer =
+        repository.findTenant(invoice.tenant()).flatMap(Tenant::stripeCustomerId);
     if (customer.isPresent() && settings.paymentGateway() != null) {
       PaymentGateway.ChargeLookup found;
       try {
-        found = settings.paymentGateway().findCharge(customer.get(), invoiceId, state.rounds(), Optional.empty());
+        found =
+            settings
+                .paymentGateway()
+                .findCharge(customer.get(), invoiceId, state.rounds(), Optional.empty());
       } catch (RuntimeException e) {
         found = new PaymentGateway.ChargeLookup.Unavailable(PaymentCascade.safeMessage(e));
       }
@@ -361,7 +398,8 @@ public final class Billing implements AutoCloseable {
           settle(invoiceId, PaymentMethod.STRIPE, f.reference());
           return false;
         }
-        if (f.state() == PaymentGateway.ChargeState.PROCESSING || f.state() == PaymentGateway.ChargeState.REQUIRES_ACTION) {
+        if (f.state() == PaymentGateway.ChargeState.PROCESSING
+            || f.state() == PaymentGateway.ChargeState.REQUIRES_ACTION) {
           return false;
         }
       }
@@ -370,18 +408,26 @@ public final class Billing implements AutoCloseable {
   }
 
   /**
-   * The rail refunded (part of) a payment of this invoice (Stripe's {@code charge.refunded}):
-   * tells the listener ({@link BillingListener#paymentRefunded}). {@code amountRefunded} is the
-   * total refunded so far, in ledger minor units. The ledger records refunds in a later version.
+   * The rail refunded (part of) a payment of this invoice (Stripe's {@code charge.refunded}): tells
+   * the listener ({@link BillingListener#paymentRefunded}). {@code amountRefunded} is the total
+   * refunded so far, in ledger minor units. The ledger records refunds in a later version.
    */
   public void chargeRefunded(String invoiceId, String reference, long amountRefunded) {
-    Invoice invoice = repository.findInvoice(Checks.id(invoiceId, "invoice id"))
-        .orElseThrow(() -> new InvalidInputException("no invoice " + invoiceId));
+    Invoice invoice =
+        repository
+            .findInvoice(Checks.id(invoiceId, "invoice id"))
+            .orElseThrow(() -> new InvalidInputException("no invoice " + invoiceId));
     Checks.text(reference, "reference");
     if (amountRefunded < 0) {
-      throw new InvalidInputException("a refunded amount cannot be negative, got " + amountRefunded);
+      throw new InvalidInputException(
+          "a refunded amount cannot be negative, got " + amountRefunded);
     }
-    LOG.log(Level.WARNING, "invoice {0}: charge {1} refunded {2} so far", invoiceId, reference, amountRefunded);
+    LOG.log(
+        Level.WARNING,
+        "invoice {0}: charge {1} refunded {2} so far",
+        invoiceId,
+        reference,
+        amountRefunded);
     settings.notify(l -> l.paymentRefunded(invoice, reference, amountRefunded));
   }
 
@@ -390,12 +436,14 @@ public final class Billing implements AutoCloseable {
    * logged and told to the listener ({@link BillingListener#paymentDisputed}), with the invoice if
    * known. The ledger is unchanged: the invoice stays paid until the dispute is decided.
    */
-  public void chargeDisputed(Optional<String> invoiceId, String reference, String disputeId, long amount, String reason) {
+  public void chargeDisputed(
+      Optional<String> invoiceId, String reference, String disputeId, long amount, String reason) {
     Checks.notNull(invoiceId, "invoiceId");
     Checks.text(reference, "reference");
     Checks.text(disputeId, "disputeId");
     Optional<Invoice> invoice = invoiceId.flatMap(repository::findInvoice);
-    LOG.log(Level.WARNING, "charge {0} disputed ({1}, {2}): {3}", reference, disputeId, reason, amount);
+    LOG.log(
+        Level.WARNING, "charge {0} disputed ({1}, {2}): {3}", reference, disputeId, reason, amount);
     settings.notify(l -> l.paymentDisputed(invoice, reference, disputeId, amount, reason));
   }
 
@@ -403,8 +451,8 @@ public final class Billing implements AutoCloseable {
 
   /**
    * One poll cycle, by hand: for every tenant, generate its invoice and, if one results, collect
-   * it; then collect every invoice due for a retry. A failure for one tenant is logged and does
-   * not stop the others.
+   * it; then collect every invoice due for a retry. A failure for one tenant is logged and does not
+   * stop the others.
    */
   public CycleReport runCycle() {
     Instant now = settings.now();
@@ -412,23 +460,27 @@ public final class Billing implements AutoCloseable {
     List<Invoice> created = new ArrayList<>();
     List<PaymentResult> results = new ArrayList<>();
     int[] failures = {0};
-    forEachPage(page -> {
-      tenants[0] += page.size();
-      List<Invoice> made;
-      try {
-        made = generate(page, now);
-      } catch (RuntimeException e) {
-        failures[0]++;
-        LOG.log(Level.ERROR, "billing a page of " + page.size() + " tenants failed; the next cycle retries", e);
-        return;
-      }
-      created.addAll(made);
-      // Another instance may have collected these meanwhile: collect() starts a round only if
-      // the repository, under the invoice's lock, still finds it due.
-      for (Invoice invoice : made) {
-        results.add(collectSafely(invoice.id()));
-      }
-    });
+    forEachPage(
+        page -> {
+          tenants[0] += page.size();
+          List<Invoice> made;
+          try {
+            made = generate(page, now);
+          } catch (RuntimeException e) {
+            failures[0]++;
+            LOG.log(
+                Level.ERROR,
+                "billing a page of " + page.size() + " tenants failed; the next cycle retries",
+                e);
+            return;
+          }
+          created.addAll(made);
+          // Another instance may have collected these meanwhile: collect() starts a round only if
+          // the repository, under the invoice's lock, still finds it due.
+          for (Invoice invoice : made) {
+            results.add(collectSafely(invoice.id()));
+          }
+        });
     try {
       List<PaymentResult> due;
       do {
@@ -447,7 +499,9 @@ public final class Billing implements AutoCloseable {
       return collect(invoiceId);
     } catch (RuntimeException e) {
       LOG.log(Level.ERROR, "collecting invoice " + invoiceId + " failed; it is retried later", e);
-      return new PaymentResult.Unknown(invoiceId, PaymentCascade.safeMessage(e),
+      return new PaymentResult.Unknown(
+          invoiceId,
+          PaymentCascade.safeMessage(e),
           settings.now().plus(settings.unknownRetryDelay()));
     }
   }
@@ -470,18 +524,24 @@ public final class Billing implements AutoCloseable {
       if (poller != null) {
         return;
       }
-      poller = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "caravel-billing-poll");
-        t.setDaemon(true);
-        return t;
-      });
-      poller.scheduleWithFixedDelay(() -> {
-        try {
-          runCycle();
-        } catch (Throwable e) {
-          LOG.log(Level.ERROR, "billing poll cycle failed", e);
-        }
-      }, 0, settings.pollInterval().toMillis(), TimeUnit.MILLISECONDS);
+      poller =
+          Executors.newSingleThreadScheduledExecutor(
+              r -> {
+                Thread t = new Thread(r, "caravel-billing-poll");
+                t.setDaemon(true);
+                return t;
+              });
+      poller.scheduleWithFixedDelay(
+          () -> {
+            try {
+              runCycle();
+            } catch (Throwable e) {
+              LOG.log(Level.ERROR, "billing poll cycle failed", e);
+            }
+          },
+          0,
+          settings.pollInterval().toMillis(),
+          TimeUnit.MILLISECONDS);
     }
   }
 
@@ -504,7 +564,11 @@ public final class Billing implements AutoCloseable {
   }
 
   /** What one {@link #runCycle} did. */
-  public record CycleReport(int tenantsVisited, List<Invoice> invoicesCreated, List<PaymentResult> payments, int failures) {
+  public record CycleReport(
+      int tenantsVisited,
+      List<Invoice> invoicesCreated,
+      List<PaymentResult> payments,
+      int failures) {
     public CycleReport {
       invoicesCreated = List.copyOf(invoicesCreated);
       payments = List.copyOf(payments);
@@ -551,11 +615,11 @@ public final class Billing implements AutoCloseable {
   }
 
   /**
-   * Builds a {@link Billing}. Only the repository, the catalogue and the app URL are required.
-   * Each setter checks its argument when called ({@link NullPointerException} for a null,
-   * {@link IllegalArgumentException} for a value out of range); {@link #build} checks how the
-   * settings fit together ({@link IllegalStateException}). These are programming mistakes, so
-   * they are the JDK's exceptions, not the library's.
+   * Builds a {@link Billing}. Only the repository, the catalogue and the app URL are required. Each
+   * setter checks its argument when called ({@link NullPointerException} for a null, {@link
+   * IllegalArgumentException} for a value out of range); {@link #build} checks how the settings fit
+   * together ({@link IllegalStateException}). These are programming mistakes, so they are the JDK's
+   * exceptions, not the library's.
    */
   public static final class Builder {
     private Repository repository;
@@ -568,7 +632,8 @@ public final class Billing implements AutoCloseable {
     private ExchangeRates exchangeRates;
     private SecretCipher cipher;
     private String appUrl;
-    private List<Duration> retrySchedule = List.of(Duration.ofDays(1), Duration.ofDays(3), Duration.ofDays(7));
+    private List<Duration> retrySchedule =
+        List.of(Duration.ofDays(1), Duration.ofDays(3), Duration.ofDays(7));
     private Duration unknownRetryDelay = Duration.ofMinutes(10);
     private Duration faultRetryDelay = Duration.ofHours(1);
     private Duration leaseTtl = Duration.ofMinutes(5);
@@ -625,7 +690,9 @@ public final class Billing implements AutoCloseable {
       return this;
     }
 
-    /** Sends the DM asking a tenant to pay by hand. Optional. @throws NullPointerException if null */
+    /**
+     * Sends the DM asking a tenant to pay by hand. Optional. @throws NullPointerException if null
+     */
     public Builder messenger(Messenger messenger) {
       this.messenger = Objects.requireNonNull(messenger, "messenger");
       return this;
@@ -637,7 +704,9 @@ public final class Billing implements AutoCloseable {
       return this;
     }
 
-    /** Seals tenants' NWC URIs at rest; required to store one. @throws NullPointerException if null */
+    /**
+     * Seals tenants' NWC URIs at rest; required to store one. @throws NullPointerException if null
+     */
     public Builder cipher(SecretCipher cipher) {
       this.cipher = Objects.requireNonNull(cipher, "cipher");
       return this;
@@ -652,16 +721,18 @@ public final class Billing implements AutoCloseable {
     public Builder appUrl(String appUrl) {
       Objects.requireNonNull(appUrl, "appUrl");
       String trimmed = appUrl.strip();
-      if (!(trimmed.startsWith("https://") || trimmed.startsWith("http://")) || trimmed.endsWith("://")) {
-        throw new IllegalArgumentException("appUrl must be an absolute http(s) URL, got \"" + appUrl + "\"");
+      if (!(trimmed.startsWith("https://") || trimmed.startsWith("http://"))
+          || trimmed.endsWith("://")) {
+        throw new IllegalArgumentException(
+            "appUrl must be an absolute http(s) URL, got \"" + appUrl + "\"");
       }
       this.appUrl = trimmed.endsWith("/") ? trimmed.substring(0, trimmed.length() - 1) : trimmed;
       return this;
     }
 
     /**
-     * Delays after the first attempt at which unpaid invoices are tried again (S11). Default 1,
-     * 3, 7 days; empty: a single round.
+     * Delays after the first attempt at which unpaid invoices are tried again (S11). Default 1, 3,
+     * 7 days; empty: a single round.
      *
      * @throws NullPointerException if the list or a delay is null
      * @throws IllegalArgumentException if a delay is not positive or the delays do not increase
@@ -678,7 +749,10 @@ public final class Billing implements AutoCloseable {
       return this;
     }
 
-    /** How soon a round whose outcome was unknown is resumed. Default 10 minutes. @throws IllegalArgumentException if not positive */
+    /**
+     * How soon a round whose outcome was unknown is resumed. Default 10 minutes. @throws
+     * IllegalArgumentException if not positive
+     */
     public Builder unknownRetryDelay(Duration delay) {
       this.unknownRetryDelay = positive(delay, "unknownRetryDelay");
       return this;
@@ -696,8 +770,8 @@ public final class Billing implements AutoCloseable {
     }
 
     /**
-     * How long a payment round may hold an invoice before another instance may take over.
-     * Default 5 minutes; it must outlast the slowest rail call.
+     * How long a payment round may hold an invoice before another instance may take over. Default 5
+     * minutes; it must outlast the slowest rail call.
      *
      * @throws IllegalArgumentException if not positive
      */
@@ -706,13 +780,19 @@ public final class Billing implements AutoCloseable {
       return this;
     }
 
-    /** How often {@link #start started} polling runs a cycle. Default 1 hour. @throws IllegalArgumentException if not positive */
+    /**
+     * How often {@link #start started} polling runs a cycle. Default 1 hour. @throws
+     * IllegalArgumentException if not positive
+     */
     public Builder pollInterval(Duration interval) {
       this.pollInterval = positive(interval, "pollInterval");
       return this;
     }
 
-    /** Tenants (and due invoices) handled per batch. Default 500. @throws IllegalArgumentException if below 1 */
+    /**
+     * Tenants (and due invoices) handled per batch. Default 500. @throws IllegalArgumentException
+     * if below 1
+     */
     public Builder pageSize(int pageSize) {
       if (pageSize < 1) {
         throw new IllegalArgumentException("pageSize must be at least 1, got " + pageSize);
@@ -737,8 +817,8 @@ public final class Billing implements AutoCloseable {
     }
 
     /**
-     * Where new invoice ids come from (default: random UUIDs). Drawn only when an invoice is
-     * made, in order, so a counter gives gapless numbers on one instance.
+     * Where new invoice ids come from (default: random UUIDs). Drawn only when an invoice is made,
+     * in order, so a counter gives gapless numbers on one instance.
      *
      * @throws NullPointerException if null
      */
@@ -756,26 +836,50 @@ public final class Billing implements AutoCloseable {
     /**
      * The engine.
      *
-     * @throws IllegalStateException if the repository, the catalogue or the app URL is missing,
-     *     or Lightning is set up only in part (it needs serviceWallet, walletConnector,
-     *     exchangeRates and cipher together)
+     * @throws IllegalStateException if the repository, the catalogue or the app URL is missing, or
+     *     Lightning is set up only in part (it needs serviceWallet, walletConnector, exchangeRates
+     *     and cipher together)
      */
     public Billing build() {
       require(repository != null, "a repository is required");
       require(catalogue != null, "a catalogue is required");
       require(appUrl != null, "an appUrl is required");
-      boolean anyLightning = serviceWallet != null || walletConnector != null || exchangeRates != null;
-      boolean allLightning = serviceWallet != null && walletConnector != null && exchangeRates != null;
-      require(!anyLightning || allLightning,
+      boolean anyLightning =
+          serviceWallet != null || walletConnector != null || exchangeRates != null;
+      boolean allLightning =
+          serviceWallet != null && walletConnector != null && exchangeRates != null;
+      require(
+          !anyLightning || allLightning,
           "Lightning needs all three of serviceWallet, walletConnector and exchangeRates, or none of them");
-      require(walletConnector == null || cipher != null, "Lightning needs a cipher to open tenants' sealed NWC URIs");
+      require(
+          walletConnector == null || cipher != null,
+          "Lightning needs a cipher to open tenants' sealed NWC URIs");
       if (paymentGateway != null) {
-        // A currency or price the gateway can never charge is a setup error: fail at start, not per invoice.
+        // A currency or price the gateway can never charge is a setup error: fail at start, not per
+        // invoice.
         paymentGateway.checkCurrency(catalogue);
       }
-      return new Billing(new Settings(repository, catalogue, clock, paymentGateway, serviceWallet, walletConnector,
-          messenger, exchangeRates, cipher, appUrl, retrySchedule, unknownRetryDelay, faultRetryDelay, leaseTtl, pollInterval, pageSize,
-          instanceId, invoiceIds, listener));
+      return new Billing(
+          new Settings(
+              repository,
+              catalogue,
+              clock,
+              paymentGateway,
+              serviceWallet,
+              walletConnector,
+              messenger,
+              exchangeRates,
+              cipher,
+              appUrl,
+              retrySchedule,
+              unknownRetryDelay,
+              faultRetryDelay,
+              leaseTtl,
+              pollInterval,
+              pageSize,
+              instanceId,
+              invoiceIds,
+              listener));
     }
 
     private static void require(boolean condition, String message) {

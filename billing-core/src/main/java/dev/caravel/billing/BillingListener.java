@@ -3,15 +3,17 @@ package dev.caravel.billing;
 import java.util.Optional;
 
 /**
- * Observes what the engine does. Called on the engine's thread after the ledger is written;
- * an exception thrown here is logged and ignored, never undoes billing.
+ * Observes what the engine does. Called on the engine's thread after the ledger is written; an
+ * exception thrown here is logged and ignored, never undoes billing.
  */
 public interface BillingListener {
   default void invoiceCreated(Invoice invoice) {}
 
   default void paymentSucceeded(Invoice invoice, Payment payment) {}
 
-  /** A rail failed; the cascade goes on. {@code rail} is {@link Rail#NWC} or {@link Rail#STRIPE}. */
+  /**
+   * A rail failed; the cascade goes on. {@code rail} is {@link Rail#NWC} or {@link Rail#STRIPE}.
+   */
   default void paymentFailed(Invoice invoice, Rail rail, String error) {}
 
   default void paymentPending(Invoice invoice, String reference) {}
@@ -36,9 +38,11 @@ public interface BillingListener {
 
   /**
    * The cardholder disputed the charge {@code reference} ({@code invoice} empty when the rail did
-   * not say which invoice it paid): {@code amount} in ledger minor units, {@code reason} the rail's.
+   * not say which invoice it paid): {@code amount} in ledger minor units, {@code reason} the
+   * rail's.
    */
-  default void paymentDisputed(Optional<Invoice> invoice, String reference, String disputeId, long amount, String reason) {}
+  default void paymentDisputed(
+      Optional<Invoice> invoice, String reference, String disputeId, long amount, String reason) {}
 
   BillingListener NONE = new BillingListener() {};
 }

@@ -5,8 +5,8 @@ import java.time.Instant;
 import java.util.Optional;
 
 /**
- * The Lightning payment request made on the service wallet for one invoice (S10): made once
- * for the invoice's total, reused while settled or unexpired, replaced when it expires unpaid.
+ * The Lightning payment request made on the service wallet for one invoice (S10): made once for the
+ * invoice's total, reused while settled or unexpired, replaced when it expires unpaid.
  */
 public record Bolt11Request(
     String invoiceId,
@@ -25,7 +25,8 @@ public record Bolt11Request(
     Checks.instant(expiresAt, "expires at");
     Checks.notNull(settledAt, "settledAt");
     if (msats <= 0) {
-      throw new InvalidInputException("a BOLT11 request must be for a positive amount, got " + msats + " msats");
+      throw new InvalidInputException(
+          "a BOLT11 request must be for a positive amount, got " + msats + " msats");
     }
   }
 
@@ -39,6 +40,7 @@ public record Bolt11Request(
   }
 
   public Bolt11Request settled(Instant at) {
-    return new Bolt11Request(invoiceId, bolt11, paymentHash, msats, createdAt, expiresAt, Optional.of(at));
+    return new Bolt11Request(
+        invoiceId, bolt11, paymentHash, msats, createdAt, expiresAt, Optional.of(at));
   }
 }

@@ -22,11 +22,14 @@ final class DirectMessages {
     if (summary.isEmpty()) {
       return base;
     }
-    String prefix = failure.rail().equals("nwc") ? "NWC auto-payment failed:" : "Card payment failed:";
+    String prefix =
+        failure.rail().equals("nwc") ? "NWC auto-payment failed:" : "Card payment failed:";
     return base + "\n\n" + prefix + " " + summary;
   }
 
-  /** Whitespace folded to single spaces, cut to 240 characters with "..." (code points, not chars). */
+  /**
+   * Whitespace folded to single spaces, cut to 240 characters with "..." (code points, not chars).
+   */
   static String summarize(String error) {
     if (error == null) {
       return "";

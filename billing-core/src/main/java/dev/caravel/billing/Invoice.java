@@ -6,8 +6,8 @@ import java.util.Optional;
 
 /**
  * A claim on a tenant's unclaimed items (S7): its total is their sum and always positive. The
- * period is the billing period holding the moment the invoice was made. {@code payment} is
- * present once paid; an invoice is paid at most once.
+ * period is the billing period holding the moment the invoice was made. {@code payment} is present
+ * once paid; an invoice is paid at most once.
  */
 public record Invoice(
     String id,

@@ -6,10 +6,10 @@ import java.util.Optional;
 import java.util.OptionalInt;
 
 /**
- * One line of the ledger: a charge (positive) or credit (negative) in minor units. An item
- * comes either from one activity ({@code activityId}) or from renewing one relay for period
- * {@code renewalPeriod}; exactly one is present. Its id is derived from that source, so the
- * same source can never yield two items. {@code invoiceId} is empty while unclaimed.
+ * One line of the ledger: a charge (positive) or credit (negative) in minor units. An item comes
+ * either from one activity ({@code activityId}) or from renewing one relay for period {@code
+ * renewalPeriod}; exactly one is present. Its id is derived from that source, so the same source
+ * can never yield two items. {@code invoiceId} is empty while unclaimed.
  */
 public record InvoiceItem(
     String id,
@@ -42,19 +42,48 @@ public record InvoiceItem(
   }
 
   /** The item for one activity; its id is {@code act:<activity id>}. */
-  public static InvoiceItem forActivity(Activity activity, String plan, long amount, String description) {
-    return new InvoiceItem("act:" + activity.id(), activity.tenant(), activity.relay(), plan, amount, description,
-        activity.at(), Optional.of(activity.id()), OptionalInt.empty(), Optional.empty());
+  public static InvoiceItem forActivity(
+      Activity activity, String plan, long amount, String description) {
+    return new InvoiceItem(
+        "act:" + activity.id(),
+        activity.tenant(),
+        activity.relay(),
+        plan,
+        amount,
+        description,
+        activity.at(),
+        Optional.of(activity.id()),
+        OptionalInt.empty(),
+        Optional.empty());
   }
 
   /** The renewal of one relay for period {@code k}; its id is {@code ren:<tenant>:<k>:<relay>}. */
-  public static InvoiceItem forRenewal(String tenant, String relay, String plan, long amount, int period, Instant start) {
-    return new InvoiceItem("ren:" + tenant + ":" + period + ":" + relay, tenant, relay, plan, amount,
-        "Subscription renewal", start, Optional.empty(), OptionalInt.of(period), Optional.empty());
+  public static InvoiceItem forRenewal(
+      String tenant, String relay, String plan, long amount, int period, Instant start) {
+    return new InvoiceItem(
+        "ren:" + tenant + ":" + period + ":" + relay,
+        tenant,
+        relay,
+        plan,
+        amount,
+        "Subscription renewal",
+        start,
+        Optional.empty(),
+        OptionalInt.of(period),
+        Optional.empty());
   }
 
   public InvoiceItem onInvoice(String invoice) {
-    return new InvoiceItem(id, tenant, relay, plan, amount, description, at, activityId, renewalPeriod,
+    return new InvoiceItem(
+        id,
+        tenant,
+        relay,
+        plan,
+        amount,
+        description,
+        at,
+        activityId,
+        renewalPeriod,
         Optional.of(invoice));
   }
 }

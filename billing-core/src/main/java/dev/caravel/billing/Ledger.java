@@ -12,9 +12,9 @@ import java.util.Optional;
 import java.util.TreeMap;
 
 /**
- * The pure billing rules: which item an activity yields (S5) and which renewals a period owes
- * (S6). Everything here is a function of the activity log and the catalogue, nothing else, which
- * is what makes the ledger the same however and whenever billing runs (S8).
+ * The pure billing rules: which item an activity yields (S5) and which renewals a period owes (S6).
+ * Everything here is a function of the activity log and the catalogue, nothing else, which is what
+ * makes the ledger the same however and whenever billing runs (S8).
  */
 final class Ledger {
   private final PlanCatalogue catalogue;
@@ -39,19 +39,23 @@ final class Ledger {
       RelayState after = before.apply(activity);
       states.put(activity.relay(), after);
       if (!ledger.billedActivityIds().contains(activity.id())) {
-        out.add(new Reconciliation(ledger.tenant(), activity.id(), itemFor(activity, before, after, periods)));
+        out.add(
+            new Reconciliation(
+                ledger.tenant(), activity.id(), itemFor(activity, before, after, periods)));
       }
     }
     return out;
   }
 
   /** S5: items come from state transitions, priced with the plan as of the activity. */
-  Optional<InvoiceItem> itemFor(Activity activity, RelayState before, RelayState after, BillingPeriods periods) {
+  Optional<InvoiceItem> itemFor(
+      Activity activity, RelayState before, RelayState after, BillingPeriods periods) {
     Period period = periods.periodAt(activity.at());
     if (!before.active() && after.active()) {
       Plan plan = catalogue.require(after.plan().orElseThrow());
       long amount = Proration.prorate(plan.amount(), period, activity.at());
-      String what = activity.type() == ActivityType.CREATE_RELAY ? "New relay created" : "Relay reactivated";
+      String what =
+          activity.type() == ActivityType.CREATE_RELAY ? "New relay created" : "Relay reactivated";
       return item(activity, plan, amount, what);
     }
     if (before.active() && !after.active()) {
@@ -62,15 +66,19 @@ final class Ledger {
     if (before.active() && after.active() && !before.plan().equals(after.plan())) {
       Plan from = catalogue.require(before.plan().orElseThrow());
       Plan to = catalogue.require(after.plan().orElseThrow());
-      long amount = Proration.prorate(to.amount(), period, activity.at())
-          - Proration.prorate(from.amount(), period, activity.at());
+      long amount =
+          Proration.prorate(to.amount(), period, activity.at())
+              - Proration.prorate(from.amount(), period, activity.at());
       return item(activity, to, amount, "Plan changed from " + from.name() + " to " + to.name());
     }
     return Optional.empty();
   }
 
-  private static Optional<InvoiceItem> item(Activity activity, Plan plan, long amount, String description) {
-    return amount == 0 ? Optional.empty() : Optional.of(InvoiceItem.forActivity(activity, plan.id(), amount, description));
+  private static Optional<InvoiceItem> item(
+      Activity activity, Plan plan, long amount, String description) {
+    return amount == 0
+        ? Optional.empty()
+        : Optional.of(InvoiceItem.forActivity(activity, plan.id(), amount, description));
   }
 
   /**
@@ -103,7 +111,9 @@ final class Ledger {
         }
         Plan plan = catalogue.require(state.plan().orElseThrow());
         if (plan.amount() > 0) {
-          items.add(InvoiceItem.forRenewal(ledger.tenant(), e.getKey(), plan.id(), plan.amount(), k, start));
+          items.add(
+              InvoiceItem.forRenewal(
+                  ledger.tenant(), e.getKey(), plan.id(), plan.amount(), k, start));
         }
       }
       out.add(new Renewal(ledger.tenant(), k, start, log.size(), items));

@@ -44,7 +44,10 @@ public interface LightningWallet extends AutoCloseable {
     /** Paid; the preimage proves it (checked against the payment hash by the wallet adapter). */
     record Paid(String preimage) implements PayOutcome {}
 
-    /** The wallet refused or failed for certain: {@code code} is its error code (e.g. INSUFFICIENT_BALANCE). */
+    /**
+     * The wallet refused or failed for certain: {@code code} is its error code (e.g.
+     * INSUFFICIENT_BALANCE).
+     */
     record Failed(String code, String message) implements PayOutcome {}
 
     /** No answer in time or the connection dropped: the payment may still go through. */
@@ -57,7 +60,9 @@ public interface LightningWallet extends AutoCloseable {
    */
   interface WalletConnector {
 
-    /** @throws InvalidInputException when the URI is malformed (without echoing it) */
+    /**
+     * @throws InvalidInputException when the URI is malformed (without echoing it)
+     */
     LightningWallet connect(String uri);
 
     /**

@@ -5,14 +5,14 @@ import dev.caravel.billing.LightningWallet.PayOutcome;
 import dev.caravel.billing.PaymentGateway.CancelOutcome;
 import dev.caravel.billing.PaymentGateway.ChargeLookup;
 import dev.caravel.billing.PaymentGateway.ChargeOutcome;
-import dev.caravel.billing.PaymentGateway.ChargeState;
 import dev.caravel.billing.PaymentGateway.ChargeRequest;
+import dev.caravel.billing.PaymentGateway.ChargeState;
 import dev.caravel.billing.spi.CardCharge;
 import dev.caravel.billing.spi.CollectionHold;
 import dev.caravel.billing.spi.CollectionState;
-import dev.caravel.billing.spi.Tenant;
 import dev.caravel.billing.spi.PaymentLease;
 import dev.caravel.billing.spi.Repository;
+import dev.caravel.billing.spi.Tenant;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.time.Instant;
@@ -21,15 +21,18 @@ import java.util.Optional;
 
 /**
  * One payment round of one invoice (S9), run under the invoice's lease: Lightning through the
- * tenant's NWC wallet, then the saved card, then a DM. The lease and the round number are what
- * make it safe: two instances never run one invoice at once, and a round whose outcome is
- * unknown is resumed with the same card idempotency key.
+ * tenant's NWC wallet, then the saved card, then a DM. The lease and the round number are what make
+ * it safe: two instances never run one invoice at once, and a round whose outcome is unknown is
+ * resumed with the same card idempotency key.
  */
 final class PaymentCascade {
   private static final System.Logger LOG = System.getLogger(PaymentCascade.class.getName());
   static final Duration BOLT11_EXPIRY = Duration.ofHours(1);
   static final String BOLT11_DESCRIPTION = "Relay subscription payment";
-  /** How long a resumed round may resend a card charge: Stripe keeps idempotency keys for 24 hours. */
+
+  /**
+   * How long a resumed round may resend a card charge: Stripe keeps idempotency keys for 24 hours.
+   */
   static final Duration IDEMPOTENCY_WINDOW = Duration.ofHours(23);
 
   private final Billing.Settings settings;
@@ -42,7 +45,8 @@ final class PaymentCascade {
 
   PaymentResult collect(String invoiceId) {
     Instant now = settings.now();
-    Optional<PaymentLease> acquired = repository.acquireLease(invoiceId, settings.instanceId(), now, settings.leaseTtl());
+    Optional<PaymentLease> acquired =
+        repository.acquireLease(invoiceId, settings.instanceId(), now, settings.leaseTtl());
     if (acquired.isEmpty()) {
       return new PaymentResult.Skipped(invoiceId, whyNot(invoiceId, now));
     }
@@ -72,7 +76,8 @@ final class PaymentCascade {
     }
     if (state.hold().isPresent()) {
       return state.hold().get().reason() == CollectionHold.Reason.PAYMENT_PENDING
-          ? PaymentResult.Skipped.Reason.PAYMENT_PENDING : PaymentResult.Skipped.Reason.OUTCOME_UNKNOWN;
+          ? PaymentResult.Skipped.Reason.PAYMENT_PENDING
+          : PaymentResult.Skipped.Reason.OUTCOME_UNKNOWN;
     }
     if (state.roundOpen()) {
       return PaymentResult.Skipped.Reason.OUTCOME_UNKNOWN;
@@ -86,12 +91,16 @@ final class PaymentCascade {
 
     // Catch a payment made out of band before asking anyone to pay again (S10).
     Optional<Bolt11Request> existing = repository.findBolt11(invoice.id());
-    if (existing.isPresent() && settings.serviceWallet() != null && settledOnServiceWallet(existing.get())) {
+    if (existing.isPresent()
+        && settings.serviceWallet() != null
+        && settledOnServiceWallet(existing.get())) {
       return paid(lease, invoice, PaymentMethod.OOB, existing.get().bolt11(), now);
     }
 
     DirectMessages.Failure failure = null;
-    if (tenant.sealedNwcUri().isPresent() && settings.walletConnector() != null && settings.serviceWallet() != null) {
+    if (tenant.sealedNwcUri().isPresent()
+        && settings.walletConnector() != null
+        && settings.serviceWallet() != null) {
       RailResult nwc = payWithNwc(invoice, tenant, lease, now);
       if (nwc.result != null) {
         return nwc.result;
@@ -112,7 +121,10 @@ final class PaymentCascade {
     return askByMessage(invoice, failure, lease, now);
   }
 
-  /** A rail either ends the round ({@code result}) or fails with {@code error} and the cascade goes on. */
+  /**
+   * A rail either ends the round ({@code result}) or fails with {@code error} and the cascade goes
+   * on.
+   */
   private record RailResult(PaymentResult result, String error) {
     static RailResult failed(String error) {
       return new RailResult(null, error);
@@ -128,7 +140,8 @@ final class PaymentCascade {
     }
     boolean freshThisRound = !bolt11.createdAt().isBefore(now);
     PayOutcome outcome;
-    try (LightningWallet wallet = settings.walletConnector().connect(settings.cipher().open(tenant.sealedNwcUri().get()))) {
+    try (LightningWallet wallet =
+        settings.walletConnector().connect(settings.cipher().open(tenant.sealedNwcUri().get()))) {
       outcome = wallet.payInvoice(bolt11.bolt11());
     } catch (RuntimeException e) {
       outcome = new PayOutcome.Failed("OTHER", safeMessage(e));
@@ -147,13 +160,20 @@ final class PaymentCascade {
       // counts it as failed, so this waits at most once per BOLT11.
       Instant next = now.plus(settings.unknownRetryDelay());
       repository.releaseLease(lease, next);
-      return new RailResult(new PaymentResult.Unknown(invoice.id(), "wallet did not answer: " + unknown.message(), next), null);
+      return new RailResult(
+          new PaymentResult.Unknown(
+              invoice.id(), "wallet did not answer: " + unknown.message(), next),
+          null);
     }
-    String error = outcome instanceof PayOutcome.Failed f ? f.message() : ((PayOutcome.Unknown) outcome).message();
+    String error =
+        outcome instanceof PayOutcome.Failed f
+            ? f.message()
+            : ((PayOutcome.Unknown) outcome).message();
     return RailResult.failed(error);
   }
 
-  private RailResult payWithCard(Invoice invoice, String customer, PaymentLease lease, Instant now) {
+  private RailResult payWithCard(
+      Invoice invoice, String customer, PaymentLease lease, Instant now) {
     PaymentGateway gateway = settings.paymentGateway();
     Optional<CardCharge> sent = repository.findCardCharge(invoice.id(), lease.round());
     CardCharge charge;
@@ -161,25 +181,43 @@ final class PaymentCascade {
       // This round's charge was sent before and its answer never recorded: look before resending.
       charge = sent.get();
       ChargeLookup found = lookUp(customer, invoice.id(), lease.round(), Optional.empty());
-      if (found instanceof ChargeLookup.Found f && !(f.outcome() instanceof ChargeOutcome.Unknown)) {
-        LOG.log(Level.INFO, "invoice {0} round {1}: the gateway has {2} in state {3}", invoice.id(), lease.round(),
-            f.reference(), f.state());
+      if (found instanceof ChargeLookup.Found f
+          && !(f.outcome() instanceof ChargeOutcome.Unknown)) {
+        LOG.log(
+            Level.INFO,
+            "invoice {0} round {1}: the gateway has {2} in state {3}",
+            invoice.id(),
+            lease.round(),
+            f.reference(),
+            f.state());
         return afterCharge(invoice, lease, now, f.outcome());
       }
       boolean pastWindow = !now.isBefore(charge.sentAt().plus(IDEMPOTENCY_WINDOW));
       if (pastWindow && !(found instanceof ChargeLookup.Absent)) {
         // The gateway forgets idempotency keys after a day and cannot tell us what happened:
         // sending again could charge twice. A person must look (S18).
-        String why = found instanceof ChargeLookup.Unavailable u ? u.reason() : ((ChargeLookup.Found) found).outcome().toString();
-        String error = "the card charge sent at " + charge.sentAt() + " has had no definite outcome for a day and the "
-            + "gateway could not say what became of it (" + why + "); collection of this invoice is held until someone checks";
+        String why =
+            found instanceof ChargeLookup.Unavailable u
+                ? u.reason()
+                : ((ChargeLookup.Found) found).outcome().toString();
+        String error =
+            "the card charge sent at "
+                + charge.sentAt()
+                + " has had no definite outcome for a day and the "
+                + "gateway could not say what became of it ("
+                + why
+                + "); collection of this invoice is held until someone checks";
         LOG.log(Level.ERROR, "invoice {0}: {1}", invoice.id(), error);
-        repository.holdRound(lease, new CollectionHold(CollectionHold.Reason.OUTCOME_UNKNOWN, error));
+        repository.holdRound(
+            lease, new CollectionHold(CollectionHold.Reason.OUTCOME_UNKNOWN, error));
         settings.notify(l -> l.needsAttention(invoice, Rail.STRIPE, error));
-        return new RailResult(new PaymentResult.NotPaid(invoice.id(), Optional.of(error), false, Optional.empty()), null);
+        return new RailResult(
+            new PaymentResult.NotPaid(invoice.id(), Optional.of(error), false, Optional.empty()),
+            null);
       }
       // Absent: the charge never executed, so the same request under the same key charges at most
-      // once. Unavailable inside the window: the gateway still holds the key and replays its answer.
+      // once. Unavailable inside the window: the gateway still holds the key and replays its
+      // answer.
     } else {
       Optional<String> method;
       try {
@@ -190,12 +228,20 @@ final class PaymentCascade {
       if (method.isEmpty()) {
         return new RailResult(null, null);
       }
-      charge = repository.noteCardCharge(new CardCharge(invoice.id(), lease.round(), method.get(), now));
+      charge =
+          repository.noteCardCharge(new CardCharge(invoice.id(), lease.round(), method.get(), now));
     }
     ChargeOutcome outcome;
     try {
-      outcome = gateway.charge(new ChargeRequest(customer, charge.paymentMethodId(), invoice.total(), invoice.currency(),
-          invoice.id(), idempotencyKey(invoice.id(), lease.round())));
+      outcome =
+          gateway.charge(
+              new ChargeRequest(
+                  customer,
+                  charge.paymentMethodId(),
+                  invoice.total(),
+                  invoice.currency(),
+                  invoice.id(),
+                  idempotencyKey(invoice.id(), lease.round())));
     } catch (RuntimeException e) {
       // A gateway that throws after sending leaves the charge's fate unknown: resume, same key.
       outcome = new ChargeOutcome.Unknown(safeMessage(e));
@@ -203,14 +249,18 @@ final class PaymentCascade {
     return afterCharge(invoice, lease, now, outcome);
   }
 
-  /** What a round does with a charge's outcome, whether the charge just answered or was looked up. */
-  private RailResult afterCharge(Invoice invoice, PaymentLease lease, Instant now, ChargeOutcome outcome) {
+  /**
+   * What a round does with a charge's outcome, whether the charge just answered or was looked up.
+   */
+  private RailResult afterCharge(
+      Invoice invoice, PaymentLease lease, Instant now, ChargeOutcome outcome) {
     if (outcome instanceof ChargeOutcome.Paid p) {
       return new RailResult(paid(lease, invoice, PaymentMethod.STRIPE, p.reference(), now), null);
     }
     if (outcome instanceof ChargeOutcome.Pending p) {
       // Money is moving: only the rail's answer (a webhook) may end this hold, never a new round.
-      repository.holdRound(lease, new CollectionHold(CollectionHold.Reason.PAYMENT_PENDING, p.reference()));
+      repository.holdRound(
+          lease, new CollectionHold(CollectionHold.Reason.PAYMENT_PENDING, p.reference()));
       settings.notify(l -> l.paymentPending(invoice, p.reference()));
       return new RailResult(new PaymentResult.Pending(invoice.id(), p.reference()), null);
     }
@@ -228,7 +278,8 @@ final class PaymentCascade {
       Instant next = now.plus(settings.faultRetryDelay());
       repository.releaseLease(lease, next);
       settings.notify(l -> l.needsAttention(invoice, Rail.STRIPE, error));
-      return new RailResult(new PaymentResult.Deferred(invoice.id(), Rail.STRIPE, error, next), null);
+      return new RailResult(
+          new PaymentResult.Deferred(invoice.id(), Rail.STRIPE, error, next), null);
     }
     ChargeOutcome.Unknown u = (ChargeOutcome.Unknown) outcome;
     Instant next = now.plus(settings.unknownRetryDelay());
@@ -237,7 +288,8 @@ final class PaymentCascade {
   }
 
   /** The gateway's answer for a round's charge; a gateway that throws could not say. */
-  private ChargeLookup lookUp(String customer, String invoiceId, int round, Optional<String> reference) {
+  private ChargeLookup lookUp(
+      String customer, String invoiceId, int round, Optional<String> reference) {
     try {
       return settings.paymentGateway().findCharge(customer, invoiceId, round, reference);
     } catch (RuntimeException e) {
@@ -256,7 +308,8 @@ final class PaymentCascade {
       return;
     }
     try {
-      Optional<String> customer = repository.findTenant(invoice.tenant()).flatMap(Tenant::stripeCustomerId);
+      Optional<String> customer =
+          repository.findTenant(invoice.tenant()).flatMap(Tenant::stripeCustomerId);
       int rounds = repository.collectionState(invoice.id()).map(CollectionState::rounds).orElse(0);
       for (int r = 1; r <= rounds && customer.isPresent(); r++) {
         if (r == skipRound || repository.findCardCharge(invoice.id(), r).isEmpty()) {
@@ -269,19 +322,33 @@ final class PaymentCascade {
         if (f.state() == ChargeState.REQUIRES_ACTION) {
           CancelOutcome canceled = gateway.cancelCharge(f.reference());
           if (!(canceled instanceof CancelOutcome.Canceled)) {
-            String error = "invoice is paid, but its open card charge " + f.reference() + " could not be canceled: " + canceled;
+            String error =
+                "invoice is paid, but its open card charge "
+                    + f.reference()
+                    + " could not be canceled: "
+                    + canceled;
             LOG.log(Level.WARNING, "invoice {0}: {1}", invoice.id(), error);
             settings.notify(l -> l.needsAttention(invoice, Rail.STRIPE, error));
           }
         } else if (f.state() == ChargeState.SUCCEEDED || f.state() == ChargeState.PROCESSING) {
-          String error = "invoice is paid by " + paidBy + ", but card charge " + f.reference() + " is " + f.state()
-              + ": it needs a refund";
+          String error =
+              "invoice is paid by "
+                  + paidBy
+                  + ", but card charge "
+                  + f.reference()
+                  + " is "
+                  + f.state()
+                  + ": it needs a refund";
           LOG.log(Level.WARNING, "invoice {0}: {1}", invoice.id(), error);
           settings.notify(l -> l.needsAttention(invoice, Rail.STRIPE, error));
         }
       }
     } catch (RuntimeException e) {
-      LOG.log(Level.WARNING, "invoice {0} is paid; could not check its open card charges: {1}", invoice.id(), safeMessage(e));
+      LOG.log(
+          Level.WARNING,
+          "invoice {0} is paid; could not check its open card charges: {1}",
+          invoice.id(),
+          safeMessage(e));
     }
   }
 
@@ -290,12 +357,16 @@ final class PaymentCascade {
     return "caravel-" + invoiceId + "-round-" + round;
   }
 
-  private PaymentResult askByMessage(Invoice invoice, DirectMessages.Failure failure, PaymentLease lease, Instant now) {
+  private PaymentResult askByMessage(
+      Invoice invoice, DirectMessages.Failure failure, PaymentLease lease, Instant now) {
     boolean messaged = askToPay(invoice, failure);
     Optional<Instant> next = nextRound(lease);
     repository.finishRound(lease, next);
-    return new PaymentResult.NotPaid(invoice.id(), Optional.ofNullable(failure).map(DirectMessages.Failure::error),
-        messaged, next);
+    return new PaymentResult.NotPaid(
+        invoice.id(),
+        Optional.ofNullable(failure).map(DirectMessages.Failure::error),
+        messaged,
+        next);
   }
 
   /** DMs the tenant the link to pay by hand, with the last error; true if it was delivered. */
@@ -308,29 +379,41 @@ final class PaymentCascade {
         messaged = true;
         settings.notify(l -> l.directMessageSent(invoice, text));
       } catch (RuntimeException e) {
-        LOG.log(Level.WARNING, "could not DM tenant {0} about invoice {1}: {2}", invoice.tenant(), invoice.id(), safeMessage(e));
+        LOG.log(
+            Level.WARNING,
+            "could not DM tenant {0} about invoice {1}: {2}",
+            invoice.tenant(),
+            invoice.id(),
+            safeMessage(e));
         settings.notify(l -> l.directMessageFailed(invoice, safeMessage(e)));
       }
     }
     return messaged;
   }
 
-  /** S11: round r (1-based) is followed by the first attempt plus the r-th delay, while there is one. */
+  /**
+   * S11: round r (1-based) is followed by the first attempt plus the r-th delay, while there is
+   * one.
+   */
   private Optional<Instant> nextRound(PaymentLease lease) {
     return nextRound(lease.round(), lease.firstAttemptAt());
   }
 
   Optional<Instant> nextRound(int round, Instant firstAttemptAt) {
     List<Duration> schedule = settings.retrySchedule();
-    return round <= schedule.size() ? Optional.of(firstAttemptAt.plus(schedule.get(round - 1))) : Optional.empty();
+    return round <= schedule.size()
+        ? Optional.of(firstAttemptAt.plus(schedule.get(round - 1)))
+        : Optional.empty();
   }
 
-  private PaymentResult paid(PaymentLease lease, Invoice invoice, PaymentMethod method, String reference, Instant now) {
+  private PaymentResult paid(
+      PaymentLease lease, Invoice invoice, PaymentMethod method, String reference, Instant now) {
     Payment payment = new Payment(method, reference, now);
     boolean mine = repository.markPaid(invoice.id(), payment);
     repository.finishRound(lease, Optional.empty());
     if (!mine) {
-      Payment first = repository.findInvoice(invoice.id()).flatMap(Invoice::payment).orElse(payment);
+      Payment first =
+          repository.findInvoice(invoice.id()).flatMap(Invoice::payment).orElse(payment);
       warnIfSecondPayment(invoice.id(), first, payment);
       return new PaymentResult.Paid(invoice.id(), first);
     }
@@ -344,23 +427,29 @@ final class PaymentCascade {
   }
 
   /**
-   * A payment that found its invoice paid already. The same charge seen twice (one
-   * PaymentIntent replayed to two instances, one BOLT11 noticed twice) is one payment; only a
-   * different reference means the tenant paid twice and is owed a refund.
+   * A payment that found its invoice paid already. The same charge seen twice (one PaymentIntent
+   * replayed to two instances, one BOLT11 noticed twice) is one payment; only a different reference
+   * means the tenant paid twice and is owed a refund.
    */
   static void warnIfSecondPayment(String invoiceId, Payment first, Payment late) {
     if (first.reference().equals(late.reference())) {
       return;
     }
-    LOG.log(Level.WARNING, "invoice {0} was already paid by {1} ({2}); this {3} payment ({4}) needs a refund",
-        invoiceId, first.method().wireName(), first.reference(), late.method().wireName(), late.reference());
+    LOG.log(
+        Level.WARNING,
+        "invoice {0} was already paid by {1} ({2}); this {3} payment ({4}) needs a refund",
+        invoiceId,
+        first.method().wireName(),
+        first.reference(),
+        late.method().wireName(),
+        late.reference());
   }
 
   // ---- BOLT11 (S10) ----
 
   /**
-   * The invoice's Lightning request: the current one while settled or unexpired, otherwise a
-   * fresh one for the total at the current rate, expiring in an hour. Racing callers agree on one.
+   * The invoice's Lightning request: the current one while settled or unexpired, otherwise a fresh
+   * one for the total at the current rate, expiring in an hour. Racing callers agree on one.
    */
   Bolt11Request ensureBolt11(Invoice invoice, Instant now) {
     Optional<Bolt11Request> current = repository.findBolt11(invoice.id());
@@ -369,31 +458,59 @@ final class PaymentCascade {
     }
     // Expired by our records, but it may have been paid before it expired: replacing it would
     // hide that payment.
-    if (current.isPresent() && settings.serviceWallet() != null && settledOnServiceWallet(current.get())) {
+    if (current.isPresent()
+        && settings.serviceWallet() != null
+        && settledOnServiceWallet(current.get())) {
       return repository.findBolt11(invoice.id()).orElseThrow();
     }
     if (settings.serviceWallet() == null || settings.exchangeRates() == null) {
-      throw new IllegalStateException("Lightning needs a service wallet and exchange rates on the builder");
+      throw new IllegalStateException(
+          "Lightning needs a service wallet and exchange rates on the builder");
     }
     long msats = settings.exchangeRates().toMsats(invoice.total(), invoice.currency());
     if (msats <= 0) {
-      throw new RailException(Rail.NWC, RailException.EXCHANGE_RATE, "exchange rates gave " + msats + " msats for " + invoice.total() + " " + invoice.currency());
+      throw new RailException(
+          Rail.NWC,
+          RailException.EXCHANGE_RATE,
+          "exchange rates gave "
+              + msats
+              + " msats for "
+              + invoice.total()
+              + " "
+              + invoice.currency());
     }
-    LightningInvoice made = settings.serviceWallet().makeInvoice(msats, BOLT11_DESCRIPTION, BOLT11_EXPIRY);
+    LightningInvoice made =
+        settings.serviceWallet().makeInvoice(msats, BOLT11_DESCRIPTION, BOLT11_EXPIRY);
     // Store what the wallet made, not what was asked: wallets round up to whole sats and cap
     // expiry, and reusing a request past its real expiry would send the tenant a dead invoice.
     if (made.msats() < msats) {
-      throw new RailException(Rail.NWC, "BAD_INVOICE", "the service wallet invoiced " + made.msats() + " msats for " + msats + " asked");
+      throw new RailException(
+          Rail.NWC,
+          "BAD_INVOICE",
+          "the service wallet invoiced " + made.msats() + " msats for " + msats + " asked");
     }
     if (!made.expiresAt().isAfter(now)) {
-      throw new RailException(Rail.NWC, "BAD_INVOICE", "the service wallet made an invoice that expired at " + made.expiresAt());
+      throw new RailException(
+          Rail.NWC,
+          "BAD_INVOICE",
+          "the service wallet made an invoice that expired at " + made.expiresAt());
     }
-    Bolt11Request fresh = new Bolt11Request(invoice.id(), made.bolt11(), made.paymentHash(), made.msats(), now,
-        made.expiresAt(), Optional.empty());
+    Bolt11Request fresh =
+        new Bolt11Request(
+            invoice.id(),
+            made.bolt11(),
+            made.paymentHash(),
+            made.msats(),
+            now,
+            made.expiresAt(),
+            Optional.empty());
     return repository.replaceBolt11(fresh, current.map(Bolt11Request::bolt11));
   }
 
-  /** Whether {@code bolt11} settled on the service wallet; marks it so. A wallet that cannot say: no. */
+  /**
+   * Whether {@code bolt11} settled on the service wallet; marks it so. A wallet that cannot say:
+   * no.
+   */
   boolean settledOnServiceWallet(Bolt11Request bolt11) {
     if (bolt11.isSettled()) {
       return true;
@@ -404,7 +521,11 @@ final class PaymentCascade {
         return true;
       }
     } catch (RuntimeException e) {
-      LOG.log(Level.WARNING, "could not look up the Lightning invoice of {0}: {1}", bolt11.invoiceId(), safeMessage(e));
+      LOG.log(
+          Level.WARNING,
+          "could not look up the Lightning invoice of {0}: {1}",
+          bolt11.invoiceId(),
+          safeMessage(e));
     }
     return false;
   }
@@ -420,7 +541,9 @@ final class PaymentCascade {
     return new PaymentResult.Skipped(invoice.id(), PaymentResult.Skipped.Reason.ALREADY_PAID);
   }
 
-  /** An exception's message for logs and DMs: its class when it has none. Secrets never reach here. */
+  /**
+   * An exception's message for logs and DMs: its class when it has none. Secrets never reach here.
+   */
   static String safeMessage(Throwable e) {
     String m = e.getMessage();
     return m == null || m.isBlank() ? e.getClass().getSimpleName() : m;

@@ -7,10 +7,10 @@ import java.util.Optional;
 /**
  * The saved-card rail. Implementations must be thread-safe.
  *
- * <p>{@link #charge} must honour {@link ChargeRequest#idempotencyKey()}: the same key sent
- * twice charges at most once, and the second call answers what the first did. A charge whose
- * fate is unknown returns {@link ChargeOutcome.Unknown}, never throws; a charge refused because
- * of our own request or setup returns {@link ChargeOutcome.Failed}. Exceptions are for bugs.
+ * <p>{@link #charge} must honour {@link ChargeRequest#idempotencyKey()}: the same key sent twice
+ * charges at most once, and the second call answers what the first did. A charge whose fate is
+ * unknown returns {@link ChargeOutcome.Unknown}, never throws; a charge refused because of our own
+ * request or setup returns {@link ChargeOutcome.Failed}. Exceptions are for bugs.
  *
  * <p>Reconciliation ({@link #findCharge}, {@link #cancelCharge}, {@link #refund}) lets the engine
  * look before it resends a round whose outcome is unknown, and close intents left open. The
@@ -30,7 +30,8 @@ public interface PaymentGateway {
    * definite (the round's charge never executed); when the gateway cannot tell, {@link
    * ChargeLookup.Unavailable}. Never throws for a gateway that did not answer.
    */
-  default ChargeLookup findCharge(String customerId, String invoiceId, int round, Optional<String> reference) {
+  default ChargeLookup findCharge(
+      String customerId, String invoiceId, int round, Optional<String> reference) {
     return new ChargeLookup.Unavailable("this gateway cannot look charges up");
   }
 
@@ -43,14 +44,15 @@ public interface PaymentGateway {
    * Refunds {@code amount} (ledger minor units) of a succeeded charge; the same {@code
    * idempotencyKey} never refunds twice.
    */
-  default RefundOutcome refund(String reference, long amount, String currency, String idempotencyKey) {
+  default RefundOutcome refund(
+      String reference, long amount, String currency, String idempotencyKey) {
     return new RefundOutcome.Unknown("this gateway cannot refund");
   }
 
   /**
-   * Called by {@code Billing.builder().build()} when the gateway meets the catalogue: throws
-   * {@link InvalidInputException} if the gateway cannot charge in the catalogue's currency or
-   * one of its prices. The default accepts everything.
+   * Called by {@code Billing.builder().build()} when the gateway meets the catalogue: throws {@link
+   * InvalidInputException} if the gateway cannot charge in the catalogue's currency or one of its
+   * prices. The default accepts everything.
    */
   default void checkCurrency(PlanCatalogue catalogue) {}
 
@@ -59,7 +61,12 @@ public interface PaymentGateway {
    * payment round, so sending the same request again can never charge twice.
    */
   record ChargeRequest(
-      String customerId, String paymentMethodId, long amount, String currency, String invoiceId, String idempotencyKey) {
+      String customerId,
+      String paymentMethodId,
+      long amount,
+      String currency,
+      String invoiceId,
+      String idempotencyKey) {
     public ChargeRequest {
       Checks.id(customerId, "customer id");
       Checks.id(paymentMethodId, "payment method id");
@@ -81,7 +88,10 @@ public interface PaymentGateway {
     /** Accepted but not final yet (Stripe's {@code processing}); the host settles it later. */
     record Pending(String reference) implements ChargeOutcome {}
 
-    /** Refused by the card's bank: {@code code} is the decline code when given. {@code message} may reach the tenant. */
+    /**
+     * Refused by the card's bank: {@code code} is the decline code when given. {@code message} may
+     * reach the tenant.
+     */
     record Declined(String code, String message) implements ChargeOutcome {}
 
     /** The customer must act (authenticate, 3-D Secure) before the charge can go through. */
@@ -92,9 +102,9 @@ public interface PaymentGateway {
 
     /**
      * Refused because of <b>our</b> request, key or account (an invalid request, a rejected or
-     * restricted API key): nothing was charged. Never shown to the tenant and never a dunning
-     * step; the operator is told and the round is retried later with the same key. {@code kind}
-     * names the fault (e.g. {@code INVALID_REQUEST}, {@code AUTHENTICATION}, {@code PERMISSION}).
+     * restricted API key): nothing was charged. Never shown to the tenant and never a dunning step;
+     * the operator is told and the round is retried later with the same key. {@code kind} names the
+     * fault (e.g. {@code INVALID_REQUEST}, {@code AUTHENTICATION}, {@code PERMISSION}).
      */
     record Failed(String kind, String message) implements ChargeOutcome {
       public Failed {
@@ -125,7 +135,8 @@ public interface PaymentGateway {
      * The round's charge. {@code amount} in ledger minor units; {@code outcome} is what {@link
      * #charge} would have answered for it, so the engine treats both alike.
      */
-    record Found(String reference, ChargeState state, long amount, String currency, ChargeOutcome outcome)
+    record Found(
+        String reference, ChargeState state, long amount, String currency, ChargeOutcome outcome)
         implements ChargeLookup {
       public Found {
         Objects.requireNonNull(reference, "reference");
@@ -149,7 +160,10 @@ public interface PaymentGateway {
   /** What {@link #cancelCharge} achieved. */
   sealed interface CancelOutcome {
 
-    /** The charge is canceled (by this call, or {@code already} before it): it can no longer take money. */
+    /**
+     * The charge is canceled (by this call, or {@code already} before it): it can no longer take
+     * money.
+     */
     record Canceled(String reference, boolean already) implements CancelOutcome {
       public Canceled {
         Objects.requireNonNull(reference, "reference");
@@ -175,7 +189,9 @@ public interface PaymentGateway {
   /** What {@link #refund} achieved. */
   sealed interface RefundOutcome {
 
-    /** The rail made the refund: {@code amount} in ledger minor units; {@code status} is the rail's. */
+    /**
+     * The rail made the refund: {@code amount} in ledger minor units; {@code status} is the rail's.
+     */
     record Refunded(String refundId, long amount, String status) implements RefundOutcome {
       public Refunded {
         Objects.requireNonNull(refundId, "refundId");

@@ -12,10 +12,11 @@ public sealed interface PaymentResult {
   record Paid(String invoiceId, Payment payment) implements PaymentResult {}
 
   /**
-   * Every rail failed or none was set up: the tenant was sent a DM asking to pay by hand
-   * ({@code messaged} false if even that failed). {@code nextAttempt} is the next round (S11).
+   * Every rail failed or none was set up: the tenant was sent a DM asking to pay by hand ({@code
+   * messaged} false if even that failed). {@code nextAttempt} is the next round (S11).
    */
-  record NotPaid(String invoiceId, Optional<String> lastError, boolean messaged, Optional<Instant> nextAttempt)
+  record NotPaid(
+      String invoiceId, Optional<String> lastError, boolean messaged, Optional<Instant> nextAttempt)
       implements PaymentResult {}
 
   /**
@@ -27,8 +28,8 @@ public sealed interface PaymentResult {
   record Pending(String invoiceId, String reference) implements PaymentResult {}
 
   /**
-   * A rail may or may not have taken the money (a timeout). The round stays open and is resumed
-   * at {@code nextAttempt} with the same idempotency key, so it can never charge twice.
+   * A rail may or may not have taken the money (a timeout). The round stays open and is resumed at
+   * {@code nextAttempt} with the same idempotency key, so it can never charge twice.
    */
   record Unknown(String invoiceId, String message, Instant nextAttempt) implements PaymentResult {}
 
@@ -38,7 +39,8 @@ public sealed interface PaymentResult {
    * ({@link BillingListener#needsAttention}); the round stays open and is resumed at {@code
    * nextAttempt} with the same idempotency key.
    */
-  record Deferred(String invoiceId, Rail rail, String error, Instant nextAttempt) implements PaymentResult {}
+  record Deferred(String invoiceId, Rail rail, String error, Instant nextAttempt)
+      implements PaymentResult {}
 
   /** Nothing was attempted. */
   record Skipped(String invoiceId, Reason reason) implements PaymentResult {
@@ -49,9 +51,14 @@ public sealed interface PaymentResult {
       NO_SUCH_INVOICE,
       /** The invoice's next round is not due yet (S11). */
       NOT_DUE,
-      /** A card charge was accepted and is not final: its webhook settles the invoice or reopens it. */
+      /**
+       * A card charge was accepted and is not final: its webhook settles the invoice or reopens it.
+       */
       PAYMENT_PENDING,
-      /** A rail may have taken the money and has not said: the open round is resumed, never repeated. */
+      /**
+       * A rail may have taken the money and has not said: the open round is resumed, never
+       * repeated.
+       */
       OUTCOME_UNKNOWN
     }
   }

@@ -18,8 +18,8 @@ public record Period(int index, Instant start, Instant end) {
   }
 
   /**
-   * S3: what is left of {@code price} for the rest of this period from {@code t}, exactly:
-   * {@code round_half_up(price × (end − t) / (end − start))} in whole seconds.
+   * S3: what is left of {@code price} for the rest of this period from {@code t}, exactly: {@code
+   * round_half_up(price × (end − t) / (end − start))} in whole seconds.
    *
    * @throws InvalidInputException when {@code t} is outside the period or the price is negative
    */

@@ -3,8 +3,8 @@ package dev.caravel.billing;
 import dev.caravel.billing.internal.Checks;
 
 /**
- * A monthly plan: {@code amount} is the price of one whole period in the catalogue's currency,
- * in minor units (cents). A plan of amount zero is free and bills nothing.
+ * A monthly plan: {@code amount} is the price of one whole period in the catalogue's currency, in
+ * minor units (cents). A plan of amount zero is free and bills nothing.
  */
 public record Plan(String id, String name, long amount) {
   public Plan {

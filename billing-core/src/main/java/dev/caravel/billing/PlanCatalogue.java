@@ -18,14 +18,16 @@ public final class PlanCatalogue {
 
   private PlanCatalogue(String currency, Collection<Plan> plans) {
     if (currency == null || !CURRENCY.matcher(currency).matches()) {
-      throw new InvalidInputException("currency must be three lowercase letters (ISO 4217), got " + currency);
+      throw new InvalidInputException(
+          "currency must be three lowercase letters (ISO 4217), got " + currency);
     }
     this.currency = currency;
     Map<String, Plan> byId = new LinkedHashMap<>();
     for (Plan plan : Checks.notNull(plans, "plans")) {
       Checks.notNull(plan, "plan");
       if (byId.putIfAbsent(plan.id(), plan) != null) {
-        throw new InvalidInputException("plan id \"" + plan.id() + "\" appears twice in the catalogue");
+        throw new InvalidInputException(
+            "plan id \"" + plan.id() + "\" appears twice in the catalogue");
       }
     }
     this.plans = Map.copyOf(byId);
@@ -52,7 +54,8 @@ public final class PlanCatalogue {
     if (plan == null) {
       // An activity was validated against the catalogue when recorded; a plan that vanished since
       // cannot be priced, and guessing would bill the wrong amount.
-      throw new BillingException("plan \"" + id + "\" is used in the ledger but is no longer in the catalogue");
+      throw new BillingException(
+          "plan \"" + id + "\" is used in the ledger but is no longer in the catalogue");
     }
     return plan;
   }

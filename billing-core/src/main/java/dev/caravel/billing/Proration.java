@@ -4,7 +4,9 @@ import dev.caravel.billing.internal.Checks;
 import java.math.BigInteger;
 import java.time.Instant;
 
-/** Exact proration (S3): {@code round_half_up(price × (end − t) / (end − start))}, in whole seconds. */
+/**
+ * Exact proration (S3): {@code round_half_up(price × (end − t) / (end − start))}, in whole seconds.
+ */
 final class Proration {
   private Proration() {}
 
@@ -26,7 +28,11 @@ final class Proration {
       return Math.addExact(Math.multiplyExact(product, 2), d) / Math.multiplyExact(d, 2);
     } catch (ArithmeticException overflow) {
       BigInteger two = BigInteger.TWO;
-      BigInteger n = BigInteger.valueOf(a).multiply(BigInteger.valueOf(b)).multiply(two).add(BigInteger.valueOf(d));
+      BigInteger n =
+          BigInteger.valueOf(a)
+              .multiply(BigInteger.valueOf(b))
+              .multiply(two)
+              .add(BigInteger.valueOf(d));
       return n.divide(BigInteger.valueOf(d).multiply(two)).longValueExact();
     }
   }

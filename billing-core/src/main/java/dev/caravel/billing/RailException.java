@@ -10,6 +10,7 @@ package dev.caravel.billing;
 public class RailException extends BillingException {
   /** The code of an exchange-rate failure. */
   public static final String EXCHANGE_RATE = "EXCHANGE_RATE";
+
   /** The code of a message no destination accepted. */
   public static final String UNDELIVERED = "UNDELIVERED";
 

@@ -13,7 +13,8 @@ record RelayState(boolean exists, boolean active, Optional<String> plan) {
   RelayState apply(Activity activity) {
     return switch (activity.type()) {
       case CREATE_RELAY -> new RelayState(true, true, activity.plan());
-      case UPDATE_RELAY -> activity.plan().isPresent() ? new RelayState(exists, active, activity.plan()) : this;
+      case UPDATE_RELAY ->
+          activity.plan().isPresent() ? new RelayState(exists, active, activity.plan()) : this;
       case ACTIVATE_RELAY -> new RelayState(exists, true, plan);
       case DEACTIVATE_RELAY -> new RelayState(exists, false, plan);
     };

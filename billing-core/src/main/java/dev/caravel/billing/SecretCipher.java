@@ -10,8 +10,8 @@ public interface SecretCipher {
   String open(String sealed);
 
   /**
-   * AES-256-GCM on the JDK's own crypto, with a random nonce per seal; sealed values are
-   * versioned ({@code v1:}) so the key or scheme can change later.
+   * AES-256-GCM on the JDK's own crypto, with a random nonce per seal; sealed values are versioned
+   * ({@code v1:}) so the key or scheme can change later.
    *
    * @param key 32 bytes, kept secret by the host (copied)
    * @throws InvalidInputException when the key is not 32 bytes

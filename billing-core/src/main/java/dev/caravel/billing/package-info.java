@@ -22,9 +22,9 @@
  *       update with a plan → that plan; activate → active; deactivate → inactive.
  *   <dt>S5 Items from transitions
  *   <dd>Each activity compares the relay's state just before and just after it, with the plans as
- *       of that moment: inactive → active charges the rest of the period, active → inactive
- *       credits it, a plan change while active charges the difference; anything else bills
- *       nothing. Every activity is billed exactly once.
+ *       of that moment: inactive → active charges the rest of the period, active → inactive credits
+ *       it, a plan change while active charges the difference; anything else bills nothing. Every
+ *       activity is billed exactly once.
  *   <dt>S6 Renewals
  *   <dd>At each period start after the first, every relay active then on a paid plan is charged its
  *       full price; missed periods are caught up one by one; a period is renewed once, however
@@ -37,7 +37,8 @@
  *   <dt>S9 Payment cascade
  *   <dd>Lightning through the tenant's NWC wallet (then asking the service wallet whether it
  *       settled anyway), then the saved card (off-session, an idempotency key per invoice and
- *       round), then a DM with the payment link and the last error. An invoice is paid at most once.
+ *       round), then a DM with the payment link and the last error. An invoice is paid at most
+ *       once.
  *   <dt>S10 BOLT11
  *   <dd>An invoice's Lightning request is made once, as the service wallet makes it, reused while
  *       settled or unexpired, and replaced once it expires unpaid.

@@ -23,20 +23,32 @@ class AesGcmSecretCipherTest {
   void tamperingAndWrongKeysAreRefused() {
     String sealed = cipher.seal("secret");
     char last = sealed.charAt(sealed.length() - 2);
-    String tampered = sealed.substring(0, sealed.length() - 2) + (last == 'A' ? 'B' : 'A') + sealed.charAt(sealed.length() - 1);
-    assertThatThrownBy(() -> cipher.open(tampered)).isInstanceOf(InvalidInputException.class).hasMessageContaining("authentication");
+    String tampered =
+        sealed.substring(0, sealed.length() - 2)
+            + (last == 'A' ? 'B' : 'A')
+            + sealed.charAt(sealed.length() - 1);
+    assertThatThrownBy(() -> cipher.open(tampered))
+        .isInstanceOf(InvalidInputException.class)
+        .hasMessageContaining("authentication");
     byte[] other = new byte[32];
     other[0] = 1;
-    assertThatThrownBy(() -> SecretCipher.aesGcm(other).open(sealed)).isInstanceOf(InvalidInputException.class);
-    assertThatThrownBy(() -> cipher.open("plain")).isInstanceOf(InvalidInputException.class).hasMessageContaining("v1:");
+    assertThatThrownBy(() -> SecretCipher.aesGcm(other).open(sealed))
+        .isInstanceOf(InvalidInputException.class);
+    assertThatThrownBy(() -> cipher.open("plain"))
+        .isInstanceOf(InvalidInputException.class)
+        .hasMessageContaining("v1:");
     assertThatThrownBy(() -> cipher.open("v1:!!")).isInstanceOf(InvalidInputException.class);
-    assertThatThrownBy(() -> cipher.open("v1:AAAA")).isInstanceOf(InvalidInputException.class).hasMessageContaining("short");
+    assertThatThrownBy(() -> cipher.open("v1:AAAA"))
+        .isInstanceOf(InvalidInputException.class)
+        .hasMessageContaining("short");
   }
 
   @Test
   void keysAreCheckedAndNeverShown() {
-    assertThatThrownBy(() -> SecretCipher.aesGcm(new byte[16])).isInstanceOf(InvalidInputException.class);
-    assertThatThrownBy(() -> SecretCipher.aesGcm("not base64!")).isInstanceOf(InvalidInputException.class)
+    assertThatThrownBy(() -> SecretCipher.aesGcm(new byte[16]))
+        .isInstanceOf(InvalidInputException.class);
+    assertThatThrownBy(() -> SecretCipher.aesGcm("not base64!"))
+        .isInstanceOf(InvalidInputException.class)
         .hasMessageNotContaining("not base64!");
     byte[] k = new byte[32];
     k[5] = 42;

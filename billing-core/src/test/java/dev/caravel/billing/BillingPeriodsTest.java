@@ -63,7 +63,8 @@ class BillingPeriodsTest {
   }
 
   @Property(tries = 1000)
-  void periodsTileTheTimeline(@ForAll("anchors") Instant anchor, @ForAll @IntRange(min = 0, max = 1200) int k) {
+  void periodsTileTheTimeline(
+      @ForAll("anchors") Instant anchor, @ForAll @IntRange(min = 0, max = 1200) int k) {
     BillingPeriods periods = new BillingPeriods(anchor);
     Period p = periods.period(k);
     assertThat(p.start()).isBefore(p.end());
@@ -71,13 +72,15 @@ class BillingPeriodsTest {
     // Computed from the anchor: the day is the anchor's, clamped to the month.
     LocalDateTime a = LocalDateTime.ofInstant(anchor, ZoneOffset.UTC);
     LocalDateTime s = LocalDateTime.ofInstant(p.start(), ZoneOffset.UTC);
-    assertThat(s.getDayOfMonth()).isEqualTo(Math.min(a.getDayOfMonth(), s.toLocalDate().lengthOfMonth()));
+    assertThat(s.getDayOfMonth())
+        .isEqualTo(Math.min(a.getDayOfMonth(), s.toLocalDate().lengthOfMonth()));
     assertThat(s.toLocalTime()).isEqualTo(a.toLocalTime());
   }
 
   @Property(tries = 1000)
   void directLookupAgreesWithSteppingMonthByMonth(
-      @ForAll("anchors") Instant anchor, @ForAll @LongRange(min = 0, max = 6L * 366 * 86400) long offset) {
+      @ForAll("anchors") Instant anchor,
+      @ForAll @LongRange(min = 0, max = 6L * 366 * 86400) long offset) {
     BillingPeriods periods = new BillingPeriods(anchor);
     Instant t = anchor.plusSeconds(offset);
     int stepped = 0;
@@ -89,7 +92,8 @@ class BillingPeriodsTest {
   }
 
   @Property(tries = 1000)
-  void boundariesBelongToThePeriodTheyStart(@ForAll("anchors") Instant anchor, @ForAll @IntRange(min = 0, max = 600) int k) {
+  void boundariesBelongToThePeriodTheyStart(
+      @ForAll("anchors") Instant anchor, @ForAll @IntRange(min = 0, max = 600) int k) {
     BillingPeriods periods = new BillingPeriods(anchor);
     assertThat(periods.indexAt(periods.start(k))).isEqualTo(k);
     assertThat(periods.indexAt(periods.start(k + 1).minusSeconds(1))).isEqualTo(k);
@@ -100,16 +104,24 @@ class BillingPeriodsTest {
   Arbitrary<Instant> anchors() {
     Arbitrary<Integer> year = Arbitraries.integers().between(1999, 2099);
     Arbitrary<Integer> month = Arbitraries.integers().between(1, 12);
-    Arbitrary<Integer> day = Arbitraries.frequencyOf(
-        net.jqwik.api.Tuple.of(3, Arbitraries.integers().between(28, 31)),
-        net.jqwik.api.Tuple.of(1, Arbitraries.integers().between(1, 27)));
+    Arbitrary<Integer> day =
+        Arbitraries.frequencyOf(
+            net.jqwik.api.Tuple.of(3, Arbitraries.integers().between(28, 31)),
+            net.jqwik.api.Tuple.of(1, Arbitraries.integers().between(1, 27)));
     Arbitrary<Integer> second = Arbitraries.integers().between(0, 86399);
-    Arbitrary<Instant> general = net.jqwik.api.Combinators.combine(year, month, day, second).as((y, m, d, s) -> {
-      int lastDay = java.time.YearMonth.of(y, m).lengthOfMonth();
-      return LocalDateTime.of(y, m, Math.min(d, lastDay), 0, 0).plusSeconds(s).toInstant(ZoneOffset.UTC);
-    });
-    Arbitrary<Instant> leapDay = Arbitraries.of(2000, 2004, 2024, 2028, 2096)
-        .map(y -> LocalDateTime.of(y, 2, 29, 12, 0).toInstant(ZoneOffset.UTC));
-    return Arbitraries.frequencyOf(net.jqwik.api.Tuple.of(9, general), net.jqwik.api.Tuple.of(1, leapDay));
+    Arbitrary<Instant> general =
+        net.jqwik.api.Combinators.combine(year, month, day, second)
+            .as(
+                (y, m, d, s) -> {
+                  int lastDay = java.time.YearMonth.of(y, m).lengthOfMonth();
+                  return LocalDateTime.of(y, m, Math.min(d, lastDay), 0, 0)
+                      .plusSeconds(s)
+                      .toInstant(ZoneOffset.UTC);
+                });
+    Arbitrary<Instant> leapDay =
+        Arbitraries.of(2000, 2004, 2024, 2028, 2096)
+            .map(y -> LocalDateTime.of(y, 2, 29, 12, 0).toInstant(ZoneOffset.UTC));
+    return Arbitraries.frequencyOf(
+        net.jqwik.api.Tuple.of(9, general), net.jqwik.api.Tuple.of(1, leapDay));
   }
 }

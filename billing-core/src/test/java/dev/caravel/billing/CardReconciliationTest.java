@@ -39,31 +39,47 @@ class CardReconciliationTest {
   }
 
   private Billing engine(Repository repo, String instance) {
-    return Fixtures.engine(repo, clock).instanceId(instance)
-        .serviceWallet(serviceWallet).walletConnector(connector).exchangeRates(FakeRails.RATES)
+    return Fixtures.engine(repo, clock)
+        .instanceId(instance)
+        .serviceWallet(serviceWallet)
+        .walletConnector(connector)
+        .exchangeRates(FakeRails.RATES)
         .cipher(SecretCipher.aesGcm(new byte[32]))
-        .paymentGateway(gateway).messenger(messages)
-        .listener(new BillingListener() {
-          @Override
-          public void needsAttention(Invoice invoice, Rail rail, String reason) {
-            attention.add(reason);
-          }
+        .paymentGateway(gateway)
+        .messenger(messages)
+        .listener(
+            new BillingListener() {
+              @Override
+              public void needsAttention(Invoice invoice, Rail rail, String reason) {
+                attention.add(reason);
+              }
 
-          @Override
-          public void paymentFailed(Invoice invoice, Rail rail, String error) {
-            events.add("failed:" + error);
-          }
+              @Override
+              public void paymentFailed(Invoice invoice, Rail rail, String error) {
+                events.add("failed:" + error);
+              }
 
-          @Override
-          public void paymentRefunded(Invoice invoice, String reference, long amountRefunded) {
-            events.add("refunded:" + reference + ":" + amountRefunded);
-          }
+              @Override
+              public void paymentRefunded(Invoice invoice, String reference, long amountRefunded) {
+                events.add("refunded:" + reference + ":" + amountRefunded);
+              }
 
-          @Override
-          public void paymentDisputed(Optional<Invoice> invoice, String reference, String disputeId, long amount, String reason) {
-            events.add("disputed:" + invoice.map(Invoice::id).orElse("?") + ":" + reference + ":" + reason);
-          }
-        })
+              @Override
+              public void paymentDisputed(
+                  Optional<Invoice> invoice,
+                  String reference,
+                  String disputeId,
+                  long amount,
+                  String reason) {
+                events.add(
+                    "disputed:"
+                        + invoice.map(Invoice::id).orElse("?")
+                        + ":"
+                        + reference
+                        + ":"
+                        + reason);
+              }
+            })
         .build();
   }
 
@@ -86,12 +102,14 @@ class CardReconciliationTest {
   @Test
   void unknownThenFoundSucceededIsPaidWithoutSendingAgain() {
     String id = invoice(null);
-    gateway.lieOnce = new ChargeOutcome.Unknown("read timed out"); // Stripe charged; we did not hear
+    gateway.lieOnce =
+        new ChargeOutcome.Unknown("read timed out"); // Stripe charged; we did not hear
     assertThat(billing.collect(id)).isInstanceOf(PaymentResult.Unknown.class);
 
     clock.advance(Duration.ofMinutes(10));
-    assertThat(billing.collect(id)).isInstanceOfSatisfying(PaymentResult.Paid.class,
-        p -> assertThat(p.payment().reference()).isEqualTo("pi_1"));
+    assertThat(billing.collect(id))
+        .isInstanceOfSatisfying(
+            PaymentResult.Paid.class, p -> assertThat(p.payment().reference()).isEqualTo("pi_1"));
     assertThat(gateway.lookups).containsExactly(key(id, 1));
     assertThat(gateway.requests).as("looked, did not resend").hasSize(1);
     assertThat(gateway.charges).hasValue(1);
@@ -105,7 +123,9 @@ class CardReconciliationTest {
 
     clock.advance(Duration.ofMinutes(10));
     assertThat(billing.collect(id)).isInstanceOf(PaymentResult.Paid.class);
-    assertThat(gateway.requests).extracting(ChargeRequest::idempotencyKey).containsExactly(key(id, 1), key(id, 1));
+    assertThat(gateway.requests)
+        .extracting(ChargeRequest::idempotencyKey)
+        .containsExactly(key(id, 1), key(id, 1));
     assertThat(gateway.charges).hasValue(1);
   }
 
@@ -127,7 +147,9 @@ class CardReconciliationTest {
     billing.collect(id);
     clock.advance(Duration.ofHours(30));
     assertThat(billing.collect(id)).isInstanceOf(PaymentResult.Paid.class);
-    assertThat(gateway.requests).extracting(ChargeRequest::idempotencyKey).containsExactly(key(id, 1), key(id, 1));
+    assertThat(gateway.requests)
+        .extracting(ChargeRequest::idempotencyKey)
+        .containsExactly(key(id, 1), key(id, 1));
     assertThat(gateway.charges).hasValue(1);
   }
 
@@ -135,18 +157,27 @@ class CardReconciliationTest {
   void afterTheWindowALookedUpDeclineEndsTheRoundNormally() {
     String id = invoice(null);
     gateway.lieOnce = new ChargeOutcome.Unknown("read timed out");
-    gateway.script.add(new ChargeOutcome.Declined("insufficient_funds", "Your card has insufficient funds."));
+    gateway.script.add(
+        new ChargeOutcome.Declined("insufficient_funds", "Your card has insufficient funds."));
     billing.collect(id);
     clock.advance(Duration.ofHours(30));
-    assertThat(billing.collect(id)).isInstanceOfSatisfying(PaymentResult.NotPaid.class, r -> {
-      assertThat(r.messaged()).isTrue();
-      // the next round is the schedule's (first attempt + 1 day): passed already, so due at once
-      assertThat(r.nextAttempt()).contains(Instant.parse("2025-01-02T00:00:00Z"));
-    });
-    assertThat(messages.sent).singleElement().satisfies(m -> assertThat(m.text()).contains("insufficient funds"));
+    assertThat(billing.collect(id))
+        .isInstanceOfSatisfying(
+            PaymentResult.NotPaid.class,
+            r -> {
+              assertThat(r.messaged()).isTrue();
+              // the next round is the schedule's (first attempt + 1 day): passed already, so due at
+              // once
+              assertThat(r.nextAttempt()).contains(Instant.parse("2025-01-02T00:00:00Z"));
+            });
+    assertThat(messages.sent)
+        .singleElement()
+        .satisfies(m -> assertThat(m.text()).contains("insufficient funds"));
     assertThat(gateway.requests).hasSize(1);
     assertThat(billing.collectDue()).singleElement().isInstanceOf(PaymentResult.Paid.class);
-    assertThat(gateway.requests).extracting(ChargeRequest::idempotencyKey).containsExactly(key(id, 1), key(id, 2));
+    assertThat(gateway.requests)
+        .extracting(ChargeRequest::idempotencyKey)
+        .containsExactly(key(id, 1), key(id, 2));
   }
 
   @Test
@@ -156,13 +187,23 @@ class CardReconciliationTest {
     gateway.canLook = false;
     billing.collect(id);
     clock.advance(Duration.ofHours(30));
-    assertThat(billing.collect(id)).isInstanceOfSatisfying(PaymentResult.NotPaid.class, r -> {
-      assertThat(r.nextAttempt()).isEmpty();
-      assertThat(r.messaged()).isFalse();
-    });
-    assertThat(state(id).hold()).map(CollectionHold::reason).contains(CollectionHold.Reason.OUTCOME_UNKNOWN);
-    assertThat(attention).singleElement().asString().contains("could not say").contains("the gateway is unreachable");
-    assertThat(billing.retryNow(id)).isEqualTo(new PaymentResult.Skipped(id, PaymentResult.Skipped.Reason.OUTCOME_UNKNOWN));
+    assertThat(billing.collect(id))
+        .isInstanceOfSatisfying(
+            PaymentResult.NotPaid.class,
+            r -> {
+              assertThat(r.nextAttempt()).isEmpty();
+              assertThat(r.messaged()).isFalse();
+            });
+    assertThat(state(id).hold())
+        .map(CollectionHold::reason)
+        .contains(CollectionHold.Reason.OUTCOME_UNKNOWN);
+    assertThat(attention)
+        .singleElement()
+        .asString()
+        .contains("could not say")
+        .contains("the gateway is unreachable");
+    assertThat(billing.retryNow(id))
+        .isEqualTo(new PaymentResult.Skipped(id, PaymentResult.Skipped.Reason.OUTCOME_UNKNOWN));
     assertThat(gateway.requests).as("never resent blind past the window").hasSize(1);
 
     // someone checks: the gateway answers again, nothing was charged, so a new round may run
@@ -170,7 +211,9 @@ class CardReconciliationTest {
     assertThat(billing.reopen(id)).isTrue();
     assertThat(billing.reopen(id)).as("once").isFalse();
     assertThat(billing.collect(id)).isInstanceOf(PaymentResult.Paid.class);
-    assertThat(gateway.requests).extracting(ChargeRequest::idempotencyKey).containsExactly(key(id, 1), key(id, 2));
+    assertThat(gateway.requests)
+        .extracting(ChargeRequest::idempotencyKey)
+        .containsExactly(key(id, 1), key(id, 2));
   }
 
   @Test
@@ -183,7 +226,9 @@ class CardReconciliationTest {
     billing.collect(id);
     gateway.canLook = true;
     assertThat(billing.reopen(id)).isFalse();
-    assertThat(repository.findInvoice(id).orElseThrow().payment()).map(Payment::reference).contains("pi_1");
+    assertThat(repository.findInvoice(id).orElseThrow().payment())
+        .map(Payment::reference)
+        .contains("pi_1");
     assertThat(gateway.charges).hasValue(1);
   }
 
@@ -196,20 +241,32 @@ class CardReconciliationTest {
     assertThat(billing.collect(id)).isEqualTo(new PaymentResult.Pending(id, "pi_p"));
 
     clock.advance(Duration.ofHours(2));
-    gateway.becomes(key(id, 1), new ChargeOutcome.Declined("insufficient_funds", "Your card has insufficient funds."));
-    assertThat(billing.chargeFailed(id, "pi_other", "Your card was declined.")).as("another intent").isFalse();
+    gateway.becomes(
+        key(id, 1),
+        new ChargeOutcome.Declined("insufficient_funds", "Your card has insufficient funds."));
+    assertThat(billing.chargeFailed(id, "pi_other", "Your card was declined."))
+        .as("another intent")
+        .isFalse();
     assertThat(billing.chargeFailed(id, "pi_p", "Your card has insufficient funds.")).isTrue();
-    assertThat(billing.chargeFailed(id, "pi_p", "Your card has insufficient funds.")).as("redelivered").isFalse();
+    assertThat(billing.chargeFailed(id, "pi_p", "Your card has insufficient funds."))
+        .as("redelivered")
+        .isFalse();
 
-    assertThat(messages.sent).as("one DM for the round").singleElement()
-        .satisfies(m -> assertThat(m.text()).contains("insufficient funds").contains("invoice=" + id));
+    assertThat(messages.sent)
+        .as("one DM for the round")
+        .singleElement()
+        .satisfies(
+            m -> assertThat(m.text()).contains("insufficient funds").contains("invoice=" + id));
     assertThat(state(id).hold()).isEmpty();
     assertThat(state(id).nextAttemptAt()).contains(Instant.parse("2025-01-02T00:00:00Z"));
-    assertThat(billing.collect(id)).isEqualTo(new PaymentResult.Skipped(id, PaymentResult.Skipped.Reason.NOT_DUE));
+    assertThat(billing.collect(id))
+        .isEqualTo(new PaymentResult.Skipped(id, PaymentResult.Skipped.Reason.NOT_DUE));
 
     clock.set(Instant.parse("2025-01-02T00:00:00Z"));
     assertThat(billing.collect(id)).isInstanceOf(PaymentResult.Paid.class);
-    assertThat(gateway.requests).extracting(ChargeRequest::idempotencyKey).containsExactly(key(id, 1), key(id, 2));
+    assertThat(gateway.requests)
+        .extracting(ChargeRequest::idempotencyKey)
+        .containsExactly(key(id, 1), key(id, 2));
   }
 
   @Test
@@ -218,7 +275,8 @@ class CardReconciliationTest {
     gateway.script.add(new ChargeOutcome.Pending("pi_p"));
     billing.collect(id);
     clock.advance(Duration.ofDays(2));
-    gateway.becomes(key(id, 1), new ChargeOutcome.Declined("card_declined", "Your card was declined."));
+    gateway.becomes(
+        key(id, 1), new ChargeOutcome.Declined("card_declined", "Your card was declined."));
     assertThat(billing.chargeFailed(id, "pi_p", "Your card was declined.")).isTrue();
     assertThat(state(id).nextAttemptAt()).contains(clock.instant());
     assertThat(billing.collectDue()).singleElement().isInstanceOf(PaymentResult.Paid.class);
@@ -229,11 +287,15 @@ class CardReconciliationTest {
   @Test
   void aConfigurationErrorIsNeverDmedAndUsesNoDunningStep() {
     String id = invoice(null);
-    gateway.script.add(new ChargeOutcome.Failed("AUTHENTICATION", "Stripe refused the API key (HTTP 401)"));
-    assertThat(billing.collect(id)).isInstanceOfSatisfying(PaymentResult.Deferred.class, d -> {
-      assertThat(d.rail()).isEqualTo(Rail.STRIPE);
-      assertThat(d.nextAttempt()).isEqualTo(clock.instant().plus(Duration.ofHours(1)));
-    });
+    gateway.script.add(
+        new ChargeOutcome.Failed("AUTHENTICATION", "Stripe refused the API key (HTTP 401)"));
+    assertThat(billing.collect(id))
+        .isInstanceOfSatisfying(
+            PaymentResult.Deferred.class,
+            d -> {
+              assertThat(d.rail()).isEqualTo(Rail.STRIPE);
+              assertThat(d.nextAttempt()).isEqualTo(clock.instant().plus(Duration.ofHours(1)));
+            });
     assertThat(messages.sent).isEmpty();
     assertThat(events).as("not a tenant-facing failure").isEmpty();
     assertThat(attention).singleElement().asString().contains("AUTHENTICATION").contains("API key");
@@ -243,7 +305,9 @@ class CardReconciliationTest {
     clock.advance(Duration.ofMinutes(1)); // the operator fixed the key
     assertThat(billing.collect(id)).isInstanceOf(PaymentResult.Paid.class);
     assertThat(state(id).rounds()).as("still the first dunning round").isEqualTo(1);
-    assertThat(gateway.requests).extracting(ChargeRequest::idempotencyKey).containsExactly(key(id, 1), key(id, 1));
+    assertThat(gateway.requests)
+        .extracting(ChargeRequest::idempotencyKey)
+        .containsExactly(key(id, 1), key(id, 1));
     assertThat(messages.sent).isEmpty();
   }
 
@@ -253,20 +317,24 @@ class CardReconciliationTest {
   void anIntentWaitingForTheCustomerIsCanceledWhenLightningPays() {
     String uri = connector.uri("alice", TenantWalletBehaviour.FAILS);
     String id = invoice(uri);
-    gateway.script.add(new ChargeOutcome.NeedsCustomer("pi_auth", "Your bank asks you to confirm this payment."));
+    gateway.script.add(
+        new ChargeOutcome.NeedsCustomer("pi_auth", "Your bank asks you to confirm this payment."));
     assertThat(billing.collect(id)).isInstanceOf(PaymentResult.NotPaid.class);
 
     clock.advance(Duration.ofDays(1));
     connector.behaviours.put(uri, TenantWalletBehaviour.PAYS);
-    assertThat(billing.collect(id)).isInstanceOfSatisfying(PaymentResult.Paid.class,
-        p -> assertThat(p.payment().method()).isEqualTo(PaymentMethod.NWC));
+    assertThat(billing.collect(id))
+        .isInstanceOfSatisfying(
+            PaymentResult.Paid.class,
+            p -> assertThat(p.payment().method()).isEqualTo(PaymentMethod.NWC));
     assertThat(gateway.cancels).containsExactly("pi_auth");
   }
 
   @Test
   void anIntentWaitingForTheCustomerIsCanceledWhenSettledByHand() {
     String id = invoice(null);
-    gateway.script.add(new ChargeOutcome.NeedsCustomer("pi_auth", "Your bank asks you to confirm this payment."));
+    gateway.script.add(
+        new ChargeOutcome.NeedsCustomer("pi_auth", "Your bank asks you to confirm this payment."));
     billing.collect(id);
     assertThat(billing.settle(id, PaymentMethod.MANUAL, "bank-transfer-7")).isTrue();
     assertThat(gateway.cancels).containsExactly("pi_auth");
@@ -287,9 +355,16 @@ class CardReconciliationTest {
   @Test
   void theGatewayChecksTheCatalogueWhenTheEngineIsBuilt() {
     assertThat(gateway.checked).containsExactly(Fixtures.CATALOGUE);
-    assertThatThrownBy(() -> Billing.builder().repository(new InMemoryRepository()).appUrl("https://x.example")
-        .catalogue(PlanCatalogue.of("xau", List.of(Fixtures.BASIC))).paymentGateway(gateway).build())
-        .isInstanceOf(InvalidInputException.class).hasMessageContaining("xau");
+    assertThatThrownBy(
+            () ->
+                Billing.builder()
+                    .repository(new InMemoryRepository())
+                    .appUrl("https://x.example")
+                    .catalogue(PlanCatalogue.of("xau", List.of(Fixtures.BASIC)))
+                    .paymentGateway(gateway)
+                    .build())
+        .isInstanceOf(InvalidInputException.class)
+        .hasMessageContaining("xau");
   }
 
   @Test
@@ -299,8 +374,12 @@ class CardReconciliationTest {
     billing.chargeRefunded(id, "pi_1", 200);
     billing.chargeDisputed(Optional.of(id), "pi_1", "dp_1", 500, "fraudulent");
     billing.chargeDisputed(Optional.empty(), "pi_9", "dp_2", 500, "general");
-    assertThat(events).containsExactly("refunded:pi_1:200", "disputed:" + id + ":pi_1:fraudulent", "disputed:?:pi_9:general");
-    assertThat(repository.findInvoice(id).orElseThrow().isPaid()).as("the ledger is unchanged").isTrue();
+    assertThat(events)
+        .containsExactly(
+            "refunded:pi_1:200", "disputed:" + id + ":pi_1:fraudulent", "disputed:?:pi_9:general");
+    assertThat(repository.findInvoice(id).orElseThrow().isPaid())
+        .as("the ledger is unchanged")
+        .isTrue();
   }
 
   // ---- a crash between the gateway's charge and the ledger's write ----
@@ -308,28 +387,34 @@ class CardReconciliationTest {
   @Test
   void aCrashAfterTheChargeIsResumedByAnotherInstanceAsOnePayment() {
     String id = invoice(null);
-    Repository crashing = new DelegatingRepository(repository) {
-      @Override
-      public boolean markPaid(String invoiceId, Payment payment) {
-        throw new IllegalStateException("kill -9");
-      }
+    Repository crashing =
+        new DelegatingRepository(repository) {
+          @Override
+          public boolean markPaid(String invoiceId, Payment payment) {
+            throw new IllegalStateException("kill -9");
+          }
 
-      @Override
-      public boolean releaseLease(PaymentLease lease, Instant next) {
-        throw new IllegalStateException("kill -9"); // a dead process releases nothing
-      }
-    };
+          @Override
+          public boolean releaseLease(PaymentLease lease, Instant next) {
+            throw new IllegalStateException("kill -9"); // a dead process releases nothing
+          }
+        };
     Billing dying = engine(crashing, "a");
     assertThatThrownBy(() -> dying.collect(id)).hasMessage("kill -9");
     assertThat(gateway.charges).hasValue(1);
 
     Billing other = engine(repository, "b");
-    assertThat(other.collect(id)).as("the lease still lives").isInstanceOf(PaymentResult.Skipped.class);
+    assertThat(other.collect(id))
+        .as("the lease still lives")
+        .isInstanceOf(PaymentResult.Skipped.class);
     clock.advance(Duration.ofMinutes(5));
-    assertThat(other.collect(id)).isInstanceOfSatisfying(PaymentResult.Paid.class,
-        p -> assertThat(p.payment().reference()).isEqualTo("pi_1"));
+    assertThat(other.collect(id))
+        .isInstanceOfSatisfying(
+            PaymentResult.Paid.class, p -> assertThat(p.payment().reference()).isEqualTo("pi_1"));
     assertThat(gateway.requests).as("found, not resent").hasSize(1);
     assertThat(gateway.charges).hasValue(1);
-    assertThat(repository.invoices(ALICE)).singleElement().satisfies(i -> assertThat(i.isPaid()).isTrue());
+    assertThat(repository.invoices(ALICE))
+        .singleElement()
+        .satisfies(i -> assertThat(i.isPaid()).isTrue());
   }
 }

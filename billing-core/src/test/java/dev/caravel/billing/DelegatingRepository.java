@@ -23,37 +23,138 @@ class DelegatingRepository implements Repository {
     this.d = delegate;
   }
 
-  @Override public void saveTenant(Tenant tenant) { d.saveTenant(tenant); }
-  @Override public Optional<Tenant> findTenant(String pubkey) { return d.findTenant(pubkey); }
-  @Override public List<String> tenantPage(String after, int limit) { return d.tenantPage(after, limit); }
-  @Override public boolean appendActivity(Activity activity) { return d.appendActivity(activity); }
-  @Override public List<TenantLedger> ledgers(List<String> tenants) { return d.ledgers(tenants); }
-  @Override public int recordReconciliations(List<Reconciliation> r) { return d.recordReconciliations(r); }
-  @Override public int applyRenewals(List<Renewal> renewals) { return d.applyRenewals(renewals); }
-  @Override public List<Invoice> claim(List<Claim> claims, java.util.function.Function<Claim, String> ids) {
+  @Override
+  public void saveTenant(Tenant tenant) {
+    d.saveTenant(tenant);
+  }
+
+  @Override
+  public Optional<Tenant> findTenant(String pubkey) {
+    return d.findTenant(pubkey);
+  }
+
+  @Override
+  public List<String> tenantPage(String after, int limit) {
+    return d.tenantPage(after, limit);
+  }
+
+  @Override
+  public boolean appendActivity(Activity activity) {
+    return d.appendActivity(activity);
+  }
+
+  @Override
+  public List<TenantLedger> ledgers(List<String> tenants) {
+    return d.ledgers(tenants);
+  }
+
+  @Override
+  public int recordReconciliations(List<Reconciliation> r) {
+    return d.recordReconciliations(r);
+  }
+
+  @Override
+  public int applyRenewals(List<Renewal> renewals) {
+    return d.applyRenewals(renewals);
+  }
+
+  @Override
+  public List<Invoice> claim(List<Claim> claims, java.util.function.Function<Claim, String> ids) {
     return d.claim(claims, ids);
   }
-  @Override public Optional<Invoice> findInvoice(String id) { return d.findInvoice(id); }
-  @Override public List<Invoice> invoices(String tenant) { return d.invoices(tenant); }
-  @Override public List<InvoiceItem> items(String tenant) { return d.items(tenant); }
-  @Override public List<InvoiceItem> invoiceItems(String id) { return d.invoiceItems(id); }
-  @Override public List<InvoiceItem> unclaimedItems(String tenant) { return d.unclaimedItems(tenant); }
-  @Override public Optional<CollectionState> collectionState(String id) { return d.collectionState(id); }
-  @Override public Optional<PaymentLease> acquireLease(String id, String owner, Instant now, Duration ttl) {
+
+  @Override
+  public Optional<Invoice> findInvoice(String id) {
+    return d.findInvoice(id);
+  }
+
+  @Override
+  public List<Invoice> invoices(String tenant) {
+    return d.invoices(tenant);
+  }
+
+  @Override
+  public List<InvoiceItem> items(String tenant) {
+    return d.items(tenant);
+  }
+
+  @Override
+  public List<InvoiceItem> invoiceItems(String id) {
+    return d.invoiceItems(id);
+  }
+
+  @Override
+  public List<InvoiceItem> unclaimedItems(String tenant) {
+    return d.unclaimedItems(tenant);
+  }
+
+  @Override
+  public Optional<CollectionState> collectionState(String id) {
+    return d.collectionState(id);
+  }
+
+  @Override
+  public Optional<PaymentLease> acquireLease(String id, String owner, Instant now, Duration ttl) {
     return d.acquireLease(id, owner, now, ttl);
   }
-  @Override public boolean finishRound(PaymentLease lease, Optional<Instant> next) { return d.finishRound(lease, next); }
-  @Override public boolean holdRound(PaymentLease lease, CollectionHold hold) { return d.holdRound(lease, hold); }
-  @Override public boolean releaseLease(PaymentLease lease, Instant next) { return d.releaseLease(lease, next); }
-  @Override public boolean releaseHold(String id, CollectionHold hold, Optional<Instant> next) { return d.releaseHold(id, hold, next); }
-  @Override public boolean scheduleNow(String id, Instant now) { return d.scheduleNow(id, now); }
-  @Override public boolean markPaid(String id, Payment payment) { return d.markPaid(id, payment); }
-  @Override public CardCharge noteCardCharge(CardCharge charge) { return d.noteCardCharge(charge); }
-  @Override public Optional<CardCharge> findCardCharge(String id, int round) { return d.findCardCharge(id, round); }
-  @Override public List<String> dueInvoices(Instant now, int limit) { return d.dueInvoices(now, limit); }
-  @Override public Optional<Bolt11Request> findBolt11(String id) { return d.findBolt11(id); }
-  @Override public Bolt11Request replaceBolt11(Bolt11Request fresh, Optional<String> expected) {
+
+  @Override
+  public boolean finishRound(PaymentLease lease, Optional<Instant> next) {
+    return d.finishRound(lease, next);
+  }
+
+  @Override
+  public boolean holdRound(PaymentLease lease, CollectionHold hold) {
+    return d.holdRound(lease, hold);
+  }
+
+  @Override
+  public boolean releaseLease(PaymentLease lease, Instant next) {
+    return d.releaseLease(lease, next);
+  }
+
+  @Override
+  public boolean releaseHold(String id, CollectionHold hold, Optional<Instant> next) {
+    return d.releaseHold(id, hold, next);
+  }
+
+  @Override
+  public boolean scheduleNow(String id, Instant now) {
+    return d.scheduleNow(id, now);
+  }
+
+  @Override
+  public boolean markPaid(String id, Payment payment) {
+    return d.markPaid(id, payment);
+  }
+
+  @Override
+  public CardCharge noteCardCharge(CardCharge charge) {
+    return d.noteCardCharge(charge);
+  }
+
+  @Override
+  public Optional<CardCharge> findCardCharge(String id, int round) {
+    return d.findCardCharge(id, round);
+  }
+
+  @Override
+  public List<String> dueInvoices(Instant now, int limit) {
+    return d.dueInvoices(now, limit);
+  }
+
+  @Override
+  public Optional<Bolt11Request> findBolt11(String id) {
+    return d.findBolt11(id);
+  }
+
+  @Override
+  public Bolt11Request replaceBolt11(Bolt11Request fresh, Optional<String> expected) {
     return d.replaceBolt11(fresh, expected);
   }
-  @Override public void markBolt11Settled(String id, String bolt11, Instant at) { d.markBolt11Settled(id, bolt11, at); }
+
+  @Override
+  public void markBolt11Settled(String id, String bolt11, Instant at) {
+    d.markBolt11Settled(id, bolt11, at);
+  }
 }

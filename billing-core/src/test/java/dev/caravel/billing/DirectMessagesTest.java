@@ -23,7 +23,9 @@ class DirectMessagesTest {
 
   @Test
   void aBlankErrorAddsNoLine() {
-    String text = DirectMessages.manualPayment("https://x", "inv", new DirectMessages.Failure("nwc", "  "));
-    assertThat(text).isEqualTo(DirectMessages.MANUAL_PAYMENT_DM + "\n\nhttps://x/account?invoice=inv");
+    String text =
+        DirectMessages.manualPayment("https://x", "inv", new DirectMessages.Failure("nwc", "  "));
+    assertThat(text)
+        .isEqualTo(DirectMessages.MANUAL_PAYMENT_DM + "\n\nhttps://x/account?invoice=inv");
   }
 }

@@ -1,15 +1,14 @@
 package dev.caravel.billing;
 
-import dev.caravel.billing.PaymentGateway.CancelOutcome;
-import dev.caravel.billing.PaymentGateway.ChargeLookup;
-import dev.caravel.billing.PaymentGateway.ChargeOutcome;
-import dev.caravel.billing.PaymentGateway.ChargeState;
-import dev.caravel.billing.PaymentGateway.ChargeRequest;
 import dev.caravel.billing.LightningWallet.LightningInvoice;
 import dev.caravel.billing.LightningWallet.PayOutcome;
 import dev.caravel.billing.LightningWallet.WalletConnector;
+import dev.caravel.billing.PaymentGateway.CancelOutcome;
+import dev.caravel.billing.PaymentGateway.ChargeLookup;
+import dev.caravel.billing.PaymentGateway.ChargeOutcome;
+import dev.caravel.billing.PaymentGateway.ChargeRequest;
+import dev.caravel.billing.PaymentGateway.ChargeState;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -22,7 +21,9 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** In-process rails for engine tests: a service wallet, tenant wallets, a card gateway, a messenger. */
+/**
+ * In-process rails for engine tests: a service wallet, tenant wallets, a card gateway, a messenger.
+ */
 final class FakeRails {
   private FakeRails() {}
 
@@ -32,8 +33,10 @@ final class FakeRails {
     final List<String> made = Collections.synchronizedList(new ArrayList<>());
     final AtomicInteger counter = new AtomicInteger();
     volatile boolean failLookups;
+
     /** Like many real wallets: invoices in whole sats (rounded up) and caps the expiry. */
     volatile boolean wholeSats;
+
     volatile Duration expiryCap;
     private final java.time.Clock clock;
 
@@ -69,7 +72,13 @@ final class FakeRails {
   }
 
   /** What a tenant's wallet does when asked to pay. */
-  enum TenantWalletBehaviour { PAYS, FAILS, FAILS_BUT_PAID, SILENT, SILENT_BUT_PAID }
+  enum TenantWalletBehaviour {
+    PAYS,
+    FAILS,
+    FAILS_BUT_PAID,
+    SILENT,
+    SILENT_BUT_PAID
+  }
 
   /** Opens tenant wallets; each pays into {@code service} according to its URI's behaviour. */
   static final class Connector implements WalletConnector {
@@ -107,7 +116,8 @@ final class FakeRails {
               service.settled.add(bolt11);
               return new PayOutcome.Paid("preimage");
             case FAILS:
-              return new PayOutcome.Failed("INSUFFICIENT_BALANCE", "insufficient balance:\n  need 12,000 sats");
+              return new PayOutcome.Failed(
+                  "INSUFFICIENT_BALANCE", "insufficient balance:\n  need 12,000 sats");
             case FAILS_BUT_PAID:
               service.settled.add(bolt11);
               return new PayOutcome.Failed("INTERNAL", "connection reset");
@@ -144,12 +154,18 @@ final class FakeRails {
     final Map<String, ChargeOutcome> byKey = new HashMap<>();
     final List<ChargeRequest> requests = Collections.synchronizedList(new ArrayList<>());
     final AtomicInteger charges = new AtomicInteger();
+
     /** Outcome the client sees for a key the first time, though the charge went through. */
     ChargeOutcome lieOnce;
-    /** Answer Unknown once without the request reaching the gateway (it is then Absent on lookup). */
+
+    /**
+     * Answer Unknown once without the request reaching the gateway (it is then Absent on lookup).
+     */
     boolean dropOnce;
+
     /** Whether findCharge answers; off by default, like a gateway that cannot look. */
     volatile boolean canLook;
+
     final List<String> lookups = Collections.synchronizedList(new ArrayList<>());
     final List<String> cancels = Collections.synchronizedList(new ArrayList<>());
     final List<PlanCatalogue> checked = Collections.synchronizedList(new ArrayList<>());
@@ -170,7 +186,8 @@ final class FakeRails {
       if (replay != null) {
         return replay;
       }
-      ChargeOutcome outcome = script.isEmpty() ? new ChargeOutcome.Paid("pi_" + (charges.get() + 1)) : script.poll();
+      ChargeOutcome outcome =
+          script.isEmpty() ? new ChargeOutcome.Paid("pi_" + (charges.get() + 1)) : script.poll();
       if (outcome instanceof ChargeOutcome.Paid) {
         charges.incrementAndGet();
       }
@@ -187,7 +204,8 @@ final class FakeRails {
     }
 
     @Override
-    public synchronized ChargeLookup findCharge(String customerId, String invoiceId, int round, Optional<String> reference) {
+    public synchronized ChargeLookup findCharge(
+        String customerId, String invoiceId, int round, Optional<String> reference) {
       String key = PaymentCascade.idempotencyKey(invoiceId, round);
       lookups.add(key);
       if (!canLook) {
@@ -195,7 +213,9 @@ final class FakeRails {
       }
       ChargeOutcome outcome = byKey.get(key);
       if (outcome == null || outcome instanceof ChargeOutcome.Unknown) {
-        return outcome == null ? new ChargeLookup.Absent() : new ChargeLookup.Unavailable("HTTP 500");
+        return outcome == null
+            ? new ChargeLookup.Absent()
+            : new ChargeLookup.Unavailable("HTTP 500");
       }
       return new ChargeLookup.Found(referenceOf(outcome, key), stateOf(outcome), 0, "usd", outcome);
     }
@@ -204,7 +224,8 @@ final class FakeRails {
     public synchronized CancelOutcome cancelCharge(String reference) {
       cancels.add(reference);
       for (Map.Entry<String, ChargeOutcome> e : byKey.entrySet()) {
-        if (e.getValue() instanceof ChargeOutcome.NeedsCustomer n && n.reference().equals(reference)) {
+        if (e.getValue() instanceof ChargeOutcome.NeedsCustomer n
+            && n.reference().equals(reference)) {
           e.setValue(new ChargeOutcome.Declined("canceled", "The payment was canceled."));
           return new CancelOutcome.Canceled(reference, false);
         }
@@ -248,7 +269,9 @@ final class FakeRails {
       if (outcome instanceof ChargeOutcome.NeedsCustomer) {
         return ChargeState.REQUIRES_ACTION;
       }
-      return outcome instanceof ChargeOutcome.Declined d && d.code().equals("canceled") ? ChargeState.CANCELED : ChargeState.FAILED;
+      return outcome instanceof ChargeOutcome.Declined d && d.code().equals("canceled")
+          ? ChargeState.CANCELED
+          : ChargeState.FAILED;
     }
   }
 
@@ -261,7 +284,8 @@ final class FakeRails {
     @Override
     public void send(String recipientPubkey, String text) {
       if (fail) {
-        throw new RailException(Rail.DM, RailException.UNDELIVERED, "no relay accepted the message");
+        throw new RailException(
+            Rail.DM, RailException.UNDELIVERED, "no relay accepted the message");
       }
       sent.add(new Sent(recipientPubkey, text));
     }

@@ -2,7 +2,6 @@ package dev.caravel.billing;
 
 import dev.caravel.billing.spi.Repository;
 import dev.caravel.billing.testkit.MutableClock;
-
 import java.time.Instant;
 
 /** Plans and tenants shared by the core tests. */

@@ -1,12 +1,11 @@
 package dev.caravel.billing;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.caravel.billing.spi.InMemoryRepository;
 import dev.caravel.billing.spi.Repository;
 import dev.caravel.billing.spi.TenantLedger;
 import dev.caravel.billing.testkit.MutableClock;
-
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
@@ -35,14 +34,23 @@ class LedgerPropertiesTest {
   }
 
   /** What identifies an item for comparing ledgers: everything but the invoice it landed on. */
-  record Line(String id, String tenant, String relay, String plan, long amount, String description, Instant at) {
+  record Line(
+      String id,
+      String tenant,
+      String relay,
+      String plan,
+      long amount,
+      String description,
+      Instant at) {
     static Line of(InvoiceItem i) {
       return new Line(i.id(), i.tenant(), i.relay(), i.plan(), i.amount(), i.description(), i.at());
     }
   }
 
   private static Map<Line, Long> ledger(Repository repository, List<Activity> log) {
-    return log.stream().map(Activity::tenant).distinct()
+    return log.stream()
+        .map(Activity::tenant)
+        .distinct()
         .flatMap(t -> repository.items(t).stream())
         .map(Line::of)
         .collect(Collectors.groupingBy(l -> l, Collectors.counting()));
@@ -118,29 +126,34 @@ class LedgerPropertiesTest {
   }
 
   /** Each engine runs billing cycles back to back on the pool until {@code running} turns false. */
-  private static List<Future<?>> cycleWhile(List<Billing> billings, java.util.concurrent.atomic.AtomicBoolean running) {
+  private static List<Future<?>> cycleWhile(
+      List<Billing> billings, java.util.concurrent.atomic.AtomicBoolean running) {
     List<Future<?>> racers = new ArrayList<>();
     for (Billing b : billings) {
-      racers.add(POOL.submit(() -> {
-        while (running.get()) {
-          b.runCycle();
-        }
-        return null;
-      }));
+      racers.add(
+          POOL.submit(
+              () -> {
+                while (running.get()) {
+                  b.runCycle();
+                }
+                return null;
+              }));
     }
     return racers;
   }
 
   /**
-   * One thread records the log in order while several engine instances (one repository, as
-   * with one database) bill concurrently, then all of them race on the final cycle.
+   * One thread records the log in order while several engine instances (one repository, as with one
+   * database) bill concurrently, then all of them race on the final cycle.
    */
-  private static Map<Line, Long> manyThreadsRacing(List<Activity> log, Instant end) throws Exception {
+  private static Map<Line, Long> manyThreadsRacing(List<Activity> log, Instant end)
+      throws Exception {
     InMemoryRepository repository = new InMemoryRepository();
     MutableClock clock = new MutableClock(log.get(0).at());
     int engines = 4;
     List<Billing> billings = engines(repository, clock, engines);
-    java.util.concurrent.atomic.AtomicBoolean writing = new java.util.concurrent.atomic.AtomicBoolean(true);
+    java.util.concurrent.atomic.AtomicBoolean writing =
+        new java.util.concurrent.atomic.AtomicBoolean(true);
     List<Future<?>> racers = cycleWhile(billings, writing);
     try {
       for (Activity a : log) {
@@ -157,10 +170,12 @@ class LedgerPropertiesTest {
     CyclicBarrier start = new CyclicBarrier(engines);
     List<Future<?>> finals = new ArrayList<>();
     for (Billing b : billings) {
-      finals.add(POOL.submit(() -> {
-        start.await(10, TimeUnit.SECONDS);
-        return b.runCycle();
-      }));
+      finals.add(
+          POOL.submit(
+              () -> {
+                start.await(10, TimeUnit.SECONDS);
+                return b.runCycle();
+              }));
     }
     for (Future<?> f : finals) {
       f.get(30, TimeUnit.SECONDS);
@@ -169,26 +184,35 @@ class LedgerPropertiesTest {
     return ledger(repository, log);
   }
 
-  /** Every activity billed, every invoice positive and equal to its items, no item on two invoices. */
+  /**
+   * Every activity billed, every invoice positive and equal to its items, no item on two invoices.
+   */
   private static void checkInvariants(Repository repository, List<Activity> log) {
     for (String tenant : log.stream().map(Activity::tenant).distinct().toList()) {
       TenantLedger l = repository.ledgers(List.of(tenant)).get(0);
       assertThat(l.billedActivityIds()).hasSize(l.activities().size());
       for (Invoice invoice : repository.invoices(tenant)) {
         assertThat(invoice.total()).isPositive();
-        assertThat(repository.invoiceItems(invoice.id()).stream().mapToLong(InvoiceItem::amount).sum())
+        assertThat(
+                repository.invoiceItems(invoice.id()).stream().mapToLong(InvoiceItem::amount).sum())
             .isEqualTo(invoice.total());
       }
       List<InvoiceItem> items = repository.items(tenant);
       assertThat(items.stream().map(InvoiceItem::id).distinct().count()).isEqualTo(items.size());
-      long claimed = items.stream().filter(i -> i.invoiceId().isPresent()).mapToLong(InvoiceItem::amount).sum();
+      long claimed =
+          items.stream()
+              .filter(i -> i.invoiceId().isPresent())
+              .mapToLong(InvoiceItem::amount)
+              .sum();
       long invoiced = repository.invoices(tenant).stream().mapToLong(Invoice::total).sum();
       assertThat(claimed).isEqualTo(invoiced);
     }
   }
 
   @Property(tries = 1000)
-  void sameItemsHoweverAndWheneverBillingRuns(@ForAll long seed, @ForAll @IntRange(min = 1, max = 30) int length,
+  void sameItemsHoweverAndWheneverBillingRuns(
+      @ForAll long seed,
+      @ForAll @IntRange(min = 1, max = 30) int length,
       @ForAll @IntRange(min = 0, max = 200 * 86_400) int tail) {
     List<Activity> log = RandomLogs.generate(seed, 3, 3, length);
     Instant end = end(log, tail);
@@ -198,21 +222,26 @@ class LedgerPropertiesTest {
   }
 
   @Property(tries = 1000)
-  void sameItemsWhenManyInstancesRace(@ForAll long seed, @ForAll @IntRange(min = 1, max = 20) int length,
-      @ForAll @IntRange(min = 0, max = 100 * 86_400) int tail) throws Exception {
+  void sameItemsWhenManyInstancesRace(
+      @ForAll long seed,
+      @ForAll @IntRange(min = 1, max = 20) int length,
+      @ForAll @IntRange(min = 0, max = 100 * 86_400) int tail)
+      throws Exception {
     List<Activity> log = RandomLogs.generate(seed, 2, 2, length);
     Instant end = end(log, tail);
     assertThat(manyThreadsRacing(log, end)).isEqualTo(onceAtTheEnd(log, end));
   }
 
   /**
-   * Conservation: for any single-relay history, the total billed equals an independent model.
-   * The model walks each period as time slices of constant state and charges, per slice, what
-   * the relay's remaining value was at its start minus at its end; it shares no code with the
-   * engine's transition rules.
+   * Conservation: for any single-relay history, the total billed equals an independent model. The
+   * model walks each period as time slices of constant state and charges, per slice, what the
+   * relay's remaining value was at its start minus at its end; it shares no code with the engine's
+   * transition rules.
    */
   @Property(tries = 1000)
-  void totalBilledEqualsAnIndependentModel(@ForAll long seed, @ForAll @IntRange(min = 1, max = 25) int length,
+  void totalBilledEqualsAnIndependentModel(
+      @ForAll long seed,
+      @ForAll @IntRange(min = 1, max = 25) int length,
       @ForAll @IntRange(min = 0, max = 120 * 86_400) int tail) {
     List<Activity> log = RandomLogs.generate(seed, 1, 1, length);
     Instant end = end(log, tail);
@@ -220,13 +249,15 @@ class LedgerPropertiesTest {
     Billing billing = Fixtures.engine(repository, new MutableClock(end)).build();
     log.forEach(repository::appendActivity);
     billing.runCycle();
-    long billed = repository.items(Fixtures.tenant(1)).stream().mapToLong(InvoiceItem::amount).sum();
+    long billed =
+        repository.items(Fixtures.tenant(1)).stream().mapToLong(InvoiceItem::amount).sum();
     assertThat(billed).isEqualTo(Model.total(log, end));
   }
 
   /** Skipping billing for m periods yields m renewals per active paid relay. */
   @Property(tries = 1000)
-  void catchUpRenewsEveryMissedPeriod(@ForAll long seed, @ForAll @IntRange(min = 0, max = 30) int m) {
+  void catchUpRenewsEveryMissedPeriod(
+      @ForAll long seed, @ForAll @IntRange(min = 0, max = 30) int m) {
     Random random = new Random(seed);
     List<Activity> log = RandomLogs.generate(seed, 1, 1, 1); // one create at a random anchor
     Activity create = log.get(0);
@@ -237,7 +268,10 @@ class LedgerPropertiesTest {
     Billing billing = Fixtures.engine(repository, new MutableClock(now)).build();
     repository.appendActivity(create);
     billing.runCycle();
-    long renewals = repository.items(create.tenant()).stream().filter(i -> i.renewalPeriod().isPresent()).count();
+    long renewals =
+        repository.items(create.tenant()).stream()
+            .filter(i -> i.renewalPeriod().isPresent())
+            .count();
     boolean paid = Fixtures.CATALOGUE.find(create.plan().orElseThrow()).orElseThrow().amount() > 0;
     assertThat(renewals).isEqualTo(paid ? m : 0);
   }
@@ -264,7 +298,8 @@ class LedgerPropertiesTest {
         }
         Instant sliceStart = start;
         while (true) {
-          Instant sliceEnd = i < log.size() && log.get(i).at().isBefore(stop) ? log.get(i).at() : stop;
+          Instant sliceEnd =
+              i < log.size() && log.get(i).at().isBefore(stop) ? log.get(i).at() : stop;
           if (active) {
             total += value(plan, sliceStart, start, stop) - value(plan, sliceEnd, start, stop);
           }
@@ -290,27 +325,32 @@ class LedgerPropertiesTest {
     /** The relay's remaining value at t: its price times the share of the period left, half up. */
     private static long value(String plan, Instant t, Instant start, Instant stop) {
       long price = Fixtures.CATALOGUE.find(plan).orElseThrow().amount();
-      java.math.BigDecimal left = java.math.BigDecimal.valueOf(price * (stop.getEpochSecond() - t.getEpochSecond()));
-      return left.divide(java.math.BigDecimal.valueOf(stop.getEpochSecond() - start.getEpochSecond()), 0,
-          java.math.RoundingMode.HALF_UP).longValueExact();
+      java.math.BigDecimal left =
+          java.math.BigDecimal.valueOf(price * (stop.getEpochSecond() - t.getEpochSecond()));
+      return left.divide(
+              java.math.BigDecimal.valueOf(stop.getEpochSecond() - start.getEpochSecond()),
+              0,
+              java.math.RoundingMode.HALF_UP)
+          .longValueExact();
     }
   }
 
   /**
-   * Activities reported late (the clock runs ahead of their timestamps) while instances bill:
-   * a renewal must never be applied from a log that an activity before its period start joined
-   * after it was read. An activity refused because its period was already billed is dropped, as
-   * a host would see it refused; the racing ledger must equal billing the accepted log alone.
+   * Activities reported late (the clock runs ahead of their timestamps) while instances bill: a
+   * renewal must never be applied from a log that an activity before its period start joined after
+   * it was read. An activity refused because its period was already billed is dropped, as a host
+   * would see it refused; the racing ledger must equal billing the accepted log alone.
    */
   @Property(tries = 1000)
-  void lateActivitiesNeverSlipPastARenewal(@ForAll long seed, @ForAll @IntRange(min = 1, max = 20) int length)
-      throws Exception {
+  void lateActivitiesNeverSlipPastARenewal(
+      @ForAll long seed, @ForAll @IntRange(min = 1, max = 20) int length) throws Exception {
     Random random = new Random(seed);
     List<Activity> log = RandomLogs.generate(seed, 1, 2, length);
     InMemoryRepository repository = new InMemoryRepository();
     MutableClock clock = new MutableClock(log.get(0).at());
     List<Billing> billings = engines(repository, clock, 3);
-    java.util.concurrent.atomic.AtomicBoolean writing = new java.util.concurrent.atomic.AtomicBoolean(true);
+    java.util.concurrent.atomic.AtomicBoolean writing =
+        new java.util.concurrent.atomic.AtomicBoolean(true);
     List<Future<?>> racers = cycleWhile(billings, writing);
     List<Activity> accepted = new ArrayList<>();
     try {
@@ -320,8 +360,10 @@ class LedgerPropertiesTest {
           repository.appendActivity(a);
           accepted.add(a);
         } catch (ActivityRejectedException e) {
-          assertThat(e.reason()).isIn(ActivityRejectedException.Reason.PERIOD_ALREADY_BILLED,
-              ActivityRejectedException.Reason.UNKNOWN_RELAY);
+          assertThat(e.reason())
+              .isIn(
+                  ActivityRejectedException.Reason.PERIOD_ALREADY_BILLED,
+                  ActivityRejectedException.Reason.UNKNOWN_RELAY);
         }
       }
     } finally {

@@ -1,13 +1,13 @@
 package dev.caravel.billing;
 
+import static dev.caravel.billing.Fixtures.ALICE;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.caravel.billing.PaymentGateway.ChargeOutcome;
 import dev.caravel.billing.PaymentGateway.ChargeRequest;
 import dev.caravel.billing.spi.Claim;
 import dev.caravel.billing.spi.InMemoryRepository;
 import dev.caravel.billing.spi.Repository;
-import static dev.caravel.billing.Fixtures.ALICE;
-import static org.assertj.core.api.Assertions.assertThat;
-
 import dev.caravel.billing.testkit.MutableClock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -21,9 +21,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Issue 10: a payment round starts only when its invoice is due. Found by a crash test with
- * several engines on one database: the instance that created an invoice charged it again after
- * another instance's round had closed {@code processing}.
+ * Issue 10: a payment round starts only when its invoice is due. Found by a crash test with several
+ * engines on one database: the instance that created an invoice charged it again after another
+ * instance's round had closed {@code processing}.
  */
 class OneRoundAtATimeTest {
   private final InMemoryRepository shared = new InMemoryRepository();
@@ -32,20 +32,21 @@ class OneRoundAtATimeTest {
   private final FakeRails.Messages messages = new FakeRails.Messages();
   private final List<String> refundWarnings = new ArrayList<>();
   private final Logger cascadeLog = Logger.getLogger(PaymentCascade.class.getName());
-  private final Handler warnings = new Handler() {
-    @Override
-    public void publish(LogRecord record) {
-      if (record.getMessage().contains("needs a refund")) {
-        refundWarnings.add(record.getMessage());
-      }
-    }
+  private final Handler warnings =
+      new Handler() {
+        @Override
+        public void publish(LogRecord record) {
+          if (record.getMessage().contains("needs a refund")) {
+            refundWarnings.add(record.getMessage());
+          }
+        }
 
-    @Override
-    public void flush() {}
+        @Override
+        public void flush() {}
 
-    @Override
-    public void close() {}
-  };
+        @Override
+        public void close() {}
+      };
 
   {
     cascadeLog.addHandler(warnings);
@@ -57,7 +58,11 @@ class OneRoundAtATimeTest {
   }
 
   private Billing engine(Repository repository, String instance) {
-    return Fixtures.engine(repository, clock).instanceId(instance).paymentGateway(gateway).messenger(messages).build();
+    return Fixtures.engine(repository, clock)
+        .instanceId(instance)
+        .paymentGateway(gateway)
+        .messenger(messages)
+        .build();
   }
 
   private void tenantWithCard(Billing billing) {
@@ -66,20 +71,24 @@ class OneRoundAtATimeTest {
     billing.record(Activity.create("a1", ALICE, "r1", "basic", clock.instant()));
   }
 
-  /** The defect as the crash test saw it, made deterministic: B collects between A's claim and A's collect. */
+  /**
+   * The defect as the crash test saw it, made deterministic: B collects between A's claim and A's
+   * collect.
+   */
   @Test
   void theCreatingInstanceDoesNotChargeAgainAfterAnotherInstancesPendingRound() {
     Billing b = engine(shared, "b");
     List<PaymentResult> bSaw = new ArrayList<>();
-    Repository aView = new DelegatingRepository(shared) {
-      @Override
-      public List<Invoice> claim(List<Claim> claims, Function<Claim, String> ids) {
-        List<Invoice> made = super.claim(claims, ids);
-        clock.advance(Duration.ofSeconds(60));
-        bSaw.addAll(b.collectDue()); // the fresh invoice is due at once, and B is quicker
-        return made;
-      }
-    };
+    Repository aView =
+        new DelegatingRepository(shared) {
+          @Override
+          public List<Invoice> claim(List<Claim> claims, Function<Claim, String> ids) {
+            List<Invoice> made = super.claim(claims, ids);
+            clock.advance(Duration.ofSeconds(60));
+            bSaw.addAll(b.collectDue()); // the fresh invoice is due at once, and B is quicker
+            return made;
+          }
+        };
     Billing a = engine(aView, "a");
     tenantWithCard(a);
     gateway.script.add(new ChargeOutcome.Pending("pi_processing"));
@@ -88,7 +97,8 @@ class OneRoundAtATimeTest {
 
     assertThat(bSaw).singleElement().isInstanceOf(PaymentResult.Pending.class);
     String id = report.invoicesCreated().get(0).id();
-    assertThat(report.payments()).contains(new PaymentResult.Skipped(id, PaymentResult.Skipped.Reason.PAYMENT_PENDING));
+    assertThat(report.payments())
+        .contains(new PaymentResult.Skipped(id, PaymentResult.Skipped.Reason.PAYMENT_PENDING));
     assertThat(gateway.requests).hasSize(1);
 
     // neither the poll on either instance, nor collect, nor a manual retry charges again
@@ -97,8 +107,10 @@ class OneRoundAtATimeTest {
       a.runCycle();
       b.runCycle();
     }
-    assertThat(a.collect(id)).isEqualTo(new PaymentResult.Skipped(id, PaymentResult.Skipped.Reason.PAYMENT_PENDING));
-    assertThat(b.retryNow(id)).isEqualTo(new PaymentResult.Skipped(id, PaymentResult.Skipped.Reason.PAYMENT_PENDING));
+    assertThat(a.collect(id))
+        .isEqualTo(new PaymentResult.Skipped(id, PaymentResult.Skipped.Reason.PAYMENT_PENDING));
+    assertThat(b.retryNow(id))
+        .isEqualTo(new PaymentResult.Skipped(id, PaymentResult.Skipped.Reason.PAYMENT_PENDING));
     assertThat(gateway.requests).hasSize(1);
     assertThat(messages.sent).isEmpty();
 
@@ -118,7 +130,8 @@ class OneRoundAtATimeTest {
     String id = a.generateInvoice(ALICE).orElseThrow().id();
 
     assertThat(b.collect(id)).isEqualTo(new PaymentResult.Pending(id, "pi_processing"));
-    assertThat(a.collect(id)).isEqualTo(new PaymentResult.Skipped(id, PaymentResult.Skipped.Reason.PAYMENT_PENDING));
+    assertThat(a.collect(id))
+        .isEqualTo(new PaymentResult.Skipped(id, PaymentResult.Skipped.Reason.PAYMENT_PENDING));
     assertThat(gateway.requests).hasSize(1);
   }
 
@@ -130,17 +143,22 @@ class OneRoundAtATimeTest {
     gateway.script.add(new ChargeOutcome.Declined("card_declined", "Your card was declined."));
     String id = a.generateInvoice(ALICE).orElseThrow().id();
 
-    assertThat(b.collect(id)).isInstanceOfSatisfying(PaymentResult.NotPaid.class,
-        r -> assertThat(r.nextAttempt()).contains(clock.instant().plus(Duration.ofDays(1))));
-    assertThat(a.collect(id)).isEqualTo(new PaymentResult.Skipped(id, PaymentResult.Skipped.Reason.NOT_DUE));
+    assertThat(b.collect(id))
+        .isInstanceOfSatisfying(
+            PaymentResult.NotPaid.class,
+            r -> assertThat(r.nextAttempt()).contains(clock.instant().plus(Duration.ofDays(1))));
+    assertThat(a.collect(id))
+        .isEqualTo(new PaymentResult.Skipped(id, PaymentResult.Skipped.Reason.NOT_DUE));
     a.runCycle();
     assertThat(gateway.requests).hasSize(1);
     assertThat(messages.sent).as("one DM for the one round").hasSize(1);
 
     clock.advance(Duration.ofDays(1));
     assertThat(a.collect(id)).isInstanceOf(PaymentResult.Paid.class);
-    assertThat(gateway.requests).extracting(ChargeRequest::idempotencyKey)
-        .containsExactly(PaymentCascade.idempotencyKey(id, 1), PaymentCascade.idempotencyKey(id, 2));
+    assertThat(gateway.requests)
+        .extracting(ChargeRequest::idempotencyKey)
+        .containsExactly(
+            PaymentCascade.idempotencyKey(id, 1), PaymentCascade.idempotencyKey(id, 2));
   }
 
   @Test
@@ -153,8 +171,10 @@ class OneRoundAtATimeTest {
 
     clock.advance(Duration.ofHours(2)); // the tenant fixed their card
     assertThat(a.retryNow(id)).isInstanceOf(PaymentResult.Paid.class);
-    assertThat(a.retryNow(id)).isEqualTo(new PaymentResult.Skipped(id, PaymentResult.Skipped.Reason.ALREADY_PAID));
-    assertThat(a.retryNow("nope")).isEqualTo(new PaymentResult.Skipped("nope", PaymentResult.Skipped.Reason.NO_SUCH_INVOICE));
+    assertThat(a.retryNow(id))
+        .isEqualTo(new PaymentResult.Skipped(id, PaymentResult.Skipped.Reason.ALREADY_PAID));
+    assertThat(a.retryNow("nope"))
+        .isEqualTo(new PaymentResult.Skipped("nope", PaymentResult.Skipped.Reason.NO_SUCH_INVOICE));
     assertThat(gateway.charges).hasValue(1);
   }
 
@@ -162,17 +182,22 @@ class OneRoundAtATimeTest {
   void aManualRetryIsRefusedWhileACardOutcomeIsUnknown() {
     Billing a = engine(shared, "a");
     tenantWithCard(a);
-    gateway.lieOnce = new ChargeOutcome.Unknown("read timed out"); // Stripe took the money; we did not hear
+    gateway.lieOnce =
+        new ChargeOutcome.Unknown("read timed out"); // Stripe took the money; we did not hear
     String id = a.generateInvoice(ALICE).orElseThrow().id();
     assertThat(a.collect(id)).isInstanceOf(PaymentResult.Unknown.class);
 
-    assertThat(a.retryNow(id)).isEqualTo(new PaymentResult.Skipped(id, PaymentResult.Skipped.Reason.OUTCOME_UNKNOWN));
-    assertThat(a.collect(id)).isEqualTo(new PaymentResult.Skipped(id, PaymentResult.Skipped.Reason.OUTCOME_UNKNOWN));
+    assertThat(a.retryNow(id))
+        .isEqualTo(new PaymentResult.Skipped(id, PaymentResult.Skipped.Reason.OUTCOME_UNKNOWN));
+    assertThat(a.collect(id))
+        .isEqualTo(new PaymentResult.Skipped(id, PaymentResult.Skipped.Reason.OUTCOME_UNKNOWN));
     clock.advance(Duration.ofMinutes(10));
     // resumed under the same key: Stripe answers the first charge, nothing more is taken
     assertThat(a.collect(id)).isInstanceOf(PaymentResult.Paid.class);
     assertThat(gateway.charges).hasValue(1);
-    assertThat(gateway.requests).extracting(ChargeRequest::idempotencyKey).containsOnly(PaymentCascade.idempotencyKey(id, 1));
+    assertThat(gateway.requests)
+        .extracting(ChargeRequest::idempotencyKey)
+        .containsOnly(PaymentCascade.idempotencyKey(id, 1));
   }
 
   @Test
@@ -192,9 +217,14 @@ class OneRoundAtATimeTest {
     wallet.expiryCap = Duration.ofMinutes(10);
     FakeRails.Connector connector = new FakeRails.Connector(wallet);
     SecretCipher cipher = SecretCipher.aesGcm(new byte[32]);
-    Billing billing = Fixtures.engine(shared, clock).serviceWallet(wallet).walletConnector(connector)
-        .exchangeRates((minor, currency) -> minor * 1000 + 1) // 500 cents -> 500,001 msats: not whole sats
-        .cipher(cipher).build();
+    Billing billing =
+        Fixtures.engine(shared, clock)
+            .serviceWallet(wallet)
+            .walletConnector(connector)
+            .exchangeRates(
+                (minor, currency) -> minor * 1000 + 1) // 500 cents -> 500,001 msats: not whole sats
+            .cipher(cipher)
+            .build();
     billing.record(Activity.create("a1", ALICE, "r1", "basic", clock.instant()));
     String id = billing.generateInvoice(ALICE).orElseThrow().id();
 
@@ -203,7 +233,8 @@ class OneRoundAtATimeTest {
     assertThat(first.expiresAt()).isEqualTo(clock.instant().plus(Duration.ofMinutes(10)));
     clock.advance(Duration.ofMinutes(9));
     assertThat(billing.bolt11(id)).isEqualTo(first);
-    clock.advance(Duration.ofMinutes(1)); // expired by the wallet's own clock, though not an hour old
+    clock.advance(
+        Duration.ofMinutes(1)); // expired by the wallet's own clock, though not an hour old
     assertThat(billing.bolt11(id).bolt11()).isNotEqualTo(first.bolt11());
     assertThat(shared.findInvoice(id).map(Invoice::payment)).contains(Optional.empty());
   }

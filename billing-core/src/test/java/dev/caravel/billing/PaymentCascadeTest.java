@@ -1,18 +1,17 @@
 package dev.caravel.billing;
 
-import dev.caravel.billing.spi.CollectionState;
-import dev.caravel.billing.spi.PaymentLease;
-import dev.caravel.billing.spi.Tenant;
-import dev.caravel.billing.PaymentGateway.ChargeOutcome;
-import dev.caravel.billing.PaymentGateway.ChargeRequest;
-import dev.caravel.billing.spi.InMemoryRepository;
-import dev.caravel.billing.spi.Repository;
-import dev.caravel.billing.testkit.MutableClock;
-
 import static dev.caravel.billing.Fixtures.ALICE;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.caravel.billing.FakeRails.TenantWalletBehaviour;
+import dev.caravel.billing.PaymentGateway.ChargeOutcome;
+import dev.caravel.billing.PaymentGateway.ChargeRequest;
+import dev.caravel.billing.spi.CollectionState;
+import dev.caravel.billing.spi.InMemoryRepository;
+import dev.caravel.billing.spi.PaymentLease;
+import dev.caravel.billing.spi.Repository;
+import dev.caravel.billing.spi.Tenant;
+import dev.caravel.billing.testkit.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -45,22 +44,23 @@ class PaymentCascadeTest {
         .cipher(cipher)
         .paymentGateway(gateway)
         .messenger(messages)
-        .listener(new BillingListener() {
-          @Override
-          public void paymentSucceeded(Invoice invoice, Payment payment) {
-            events.add("paid:" + payment.method().wireName());
-          }
+        .listener(
+            new BillingListener() {
+              @Override
+              public void paymentSucceeded(Invoice invoice, Payment payment) {
+                events.add("paid:" + payment.method().wireName());
+              }
 
-          @Override
-          public void paymentFailed(Invoice invoice, Rail rail, String error) {
-            events.add("failed:" + rail.wireName());
-          }
+              @Override
+              public void paymentFailed(Invoice invoice, Rail rail, String error) {
+                events.add("failed:" + rail.wireName());
+              }
 
-          @Override
-          public void directMessageSent(Invoice invoice, String text) {
-            events.add("dm");
-          }
-        })
+              @Override
+              public void directMessageSent(Invoice invoice, String text) {
+                events.add("dm");
+              }
+            })
         .build();
   }
 
@@ -120,18 +120,32 @@ class PaymentCascadeTest {
   void cardDeclinedThenADmWithTheSummarizedError() {
     String id = invoiceFor(null, "cus_1");
     gateway.savedMethods.put("cus_1", "pm_1");
-    gateway.script.add(new ChargeOutcome.Declined("insufficient_funds", "Your card has\n\n  insufficient funds. " + "x".repeat(300)));
+    gateway.script.add(
+        new ChargeOutcome.Declined(
+            "insufficient_funds", "Your card has\n\n  insufficient funds. " + "x".repeat(300)));
     PaymentResult result = billing.collect(id);
-    assertThat(result).isInstanceOfSatisfying(PaymentResult.NotPaid.class, r -> {
-      assertThat(r.messaged()).isTrue();
-      assertThat(r.nextAttempt()).contains(Instant.parse("2025-01-02T00:00:00Z"));
-    });
+    assertThat(result)
+        .isInstanceOfSatisfying(
+            PaymentResult.NotPaid.class,
+            r -> {
+              assertThat(r.messaged()).isTrue();
+              assertThat(r.nextAttempt()).contains(Instant.parse("2025-01-02T00:00:00Z"));
+            });
     assertThat(messages.sent).hasSize(1);
     String text = messages.sent.get(0).text();
     assertThat(messages.sent.get(0).to()).isEqualTo(ALICE);
-    assertThat(text).startsWith(DirectMessages.MANUAL_PAYMENT_DM + "\n\nhttps://relays.example/account?invoice=" + id + "\n\n");
-    String summary = text.substring(text.indexOf("Card payment failed: ") + "Card payment failed: ".length());
-    assertThat(summary).startsWith("Your card has insufficient funds. xxx").endsWith("...").hasSize(240);
+    assertThat(text)
+        .startsWith(
+            DirectMessages.MANUAL_PAYMENT_DM
+                + "\n\nhttps://relays.example/account?invoice="
+                + id
+                + "\n\n");
+    String summary =
+        text.substring(text.indexOf("Card payment failed: ") + "Card payment failed: ".length());
+    assertThat(summary)
+        .startsWith("Your card has insufficient funds. xxx")
+        .endsWith("...")
+        .hasSize(240);
     assertThat(repository.findInvoice(id).orElseThrow().isPaid()).isFalse();
   }
 
@@ -139,15 +153,18 @@ class PaymentCascadeTest {
   void nwcErrorIsSummarizedWhenNoCardIsSaved() {
     String id = invoiceFor(connector.uri("alice", TenantWalletBehaviour.FAILS), null);
     billing.collect(id);
-    assertThat(messages.sent.get(0).text()).endsWith("\n\nNWC auto-payment failed: insufficient balance: need 12,000 sats");
+    assertThat(messages.sent.get(0).text())
+        .endsWith("\n\nNWC auto-payment failed: insufficient balance: need 12,000 sats");
   }
 
   @Test
   void nothingConfiguredMeansADmWithoutAnError() {
     String id = invoiceFor(null, null);
     assertThat(billing.collect(id)).isInstanceOf(PaymentResult.NotPaid.class);
-    assertThat(messages.sent).extracting(FakeRails.Messages.Sent::text)
-        .containsExactly(DirectMessages.MANUAL_PAYMENT_DM + "\n\nhttps://relays.example/account?invoice=" + id);
+    assertThat(messages.sent)
+        .extracting(FakeRails.Messages.Sent::text)
+        .containsExactly(
+            DirectMessages.MANUAL_PAYMENT_DM + "\n\nhttps://relays.example/account?invoice=" + id);
   }
 
   @Test
@@ -155,7 +172,8 @@ class PaymentCascadeTest {
     String id = invoiceFor(null, "cus_1");
     gateway.savedMethods.put("cus_1", "pm_1");
     assertThat(billing.collect(id)).isInstanceOf(PaymentResult.Paid.class);
-    assertThat(billing.collect(id)).isEqualTo(new PaymentResult.Skipped(id, PaymentResult.Skipped.Reason.ALREADY_PAID));
+    assertThat(billing.collect(id))
+        .isEqualTo(new PaymentResult.Skipped(id, PaymentResult.Skipped.Reason.ALREADY_PAID));
     clock.advance(Duration.ofDays(30));
     billing.runCycle();
     assertThat(gateway.charges).hasValue(1);
@@ -174,10 +192,12 @@ class PaymentCascadeTest {
       List<Future<PaymentResult>> results = new ArrayList<>();
       for (int i = 0; i < n; i++) {
         Billing instance = billing(repository, "instance-" + i);
-        results.add(pool.submit(() -> {
-          start.await(10, TimeUnit.SECONDS);
-          return instance.collect(id);
-        }));
+        results.add(
+            pool.submit(
+                () -> {
+                  start.await(10, TimeUnit.SECONDS);
+                  return instance.collect(id);
+                }));
       }
       long paid = 0;
       for (Future<PaymentResult> f : results) {
@@ -201,17 +221,22 @@ class PaymentCascadeTest {
     gateway.lieOnce = new ChargeOutcome.Unknown("read timed out");
     PaymentResult first = billing.collect(id);
     assertThat(first).isInstanceOf(PaymentResult.Unknown.class);
-    assertThat(messages.sent).isEmpty(); // never ask to pay by hand while a charge may have happened
+    assertThat(messages.sent)
+        .isEmpty(); // never ask to pay by hand while a charge may have happened
     assertThat(repository.collectionState(id).orElseThrow().roundOpen()).isTrue();
 
     clock.advance(Duration.ofMinutes(10));
     billing.runCycle();
     assertThat(paymentOf(id).method()).isEqualTo(PaymentMethod.STRIPE);
-    assertThat(gateway.requests).extracting(ChargeRequest::idempotencyKey).containsOnly("caravel-" + id + "-round-1");
+    assertThat(gateway.requests)
+        .extracting(ChargeRequest::idempotencyKey)
+        .containsOnly("caravel-" + id + "-round-1");
     assertThat(gateway.charges).hasValue(1);
   }
 
-  /** Seed bug 7, second half (S11): unpaid invoices are retried 1, 3 and 7 days on, one DM a round. */
+  /**
+   * Seed bug 7, second half (S11): unpaid invoices are retried 1, 3 and 7 days on, one DM a round.
+   */
   @Test
   void seedBug7_unpaidInvoicesAreRetriedOnTheSchedule() {
     String id = invoiceFor(null, "cus_1");
@@ -231,13 +256,23 @@ class PaymentCascadeTest {
         rounds.add(clock.instant());
       }
     }
-    assertThat(rounds).containsExactly(first, first.plus(Duration.ofDays(1)), first.plus(Duration.ofDays(3)),
-        first.plus(Duration.ofDays(7)));
+    assertThat(rounds)
+        .containsExactly(
+            first,
+            first.plus(Duration.ofDays(1)),
+            first.plus(Duration.ofDays(3)),
+            first.plus(Duration.ofDays(7)));
     assertThat(messages.sent).hasSize(4);
-    assertThat(gateway.requests).extracting(ChargeRequest::idempotencyKey).containsExactly(
-        "caravel-" + id + "-round-1", "caravel-" + id + "-round-2", "caravel-" + id + "-round-3", "caravel-" + id + "-round-4");
+    assertThat(gateway.requests)
+        .extracting(ChargeRequest::idempotencyKey)
+        .containsExactly(
+            "caravel-" + id + "-round-1",
+            "caravel-" + id + "-round-2",
+            "caravel-" + id + "-round-3",
+            "caravel-" + id + "-round-4");
     CollectionState state = repository.collectionState(id).orElseThrow();
-    assertThat(state.nextAttemptAt()).isEmpty(); // the schedule is spent; the invoice waits for the tenant
+    assertThat(state.nextAttemptAt())
+        .isEmpty(); // the schedule is spent; the invoice waits for the tenant
     assertThat(repository.findInvoice(id).orElseThrow().isPaid()).isFalse();
   }
 
@@ -277,7 +312,9 @@ class PaymentCascadeTest {
     clock.advance(Duration.ofMinutes(10));
     billing.runCycle(); // same BOLT11, still silent: counted as failed, the card pays
     assertThat(paymentOf(id).method()).isEqualTo(PaymentMethod.STRIPE);
-    assertThat(connector.payAttempts).hasSize(2).containsOnly(repository.findBolt11(id).orElseThrow().bolt11());
+    assertThat(connector.payAttempts)
+        .hasSize(2)
+        .containsOnly(repository.findBolt11(id).orElseThrow().bolt11());
   }
 
   @Test
@@ -307,8 +344,9 @@ class PaymentCascadeTest {
   void aFailingMessengerIsReportedAndTheRoundStillEnds() {
     String id = invoiceFor(null, null);
     messages.fail = true;
-    assertThat(billing.collect(id)).isInstanceOfSatisfying(PaymentResult.NotPaid.class,
-        r -> assertThat(r.messaged()).isFalse());
+    assertThat(billing.collect(id))
+        .isInstanceOfSatisfying(
+            PaymentResult.NotPaid.class, r -> assertThat(r.messaged()).isFalse());
     assertThat(repository.collectionState(id).orElseThrow().roundOpen()).isFalse();
   }
 
@@ -320,7 +358,8 @@ class PaymentCascadeTest {
     assertThat(stored.sealedNwcUri().orElseThrow()).doesNotContain("s3cr3t").startsWith("v1:");
     assertThat(cipher.open(stored.sealedNwcUri().orElseThrow())).isEqualTo(uri);
     assertThat(stored.toString()).doesNotContain(stored.sealedNwcUri().get());
-    org.assertj.core.api.Assertions.assertThatThrownBy(() -> billing.saveTenant(ALICE, "nostr+walletconnect://bad?secret=hush", null))
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> billing.saveTenant(ALICE, "nostr+walletconnect://bad?secret=hush", null))
         .isInstanceOf(InvalidInputException.class)
         .hasMessageNotContaining("hush");
     assertThat(repository.findTenant(ALICE)).contains(stored);
@@ -331,11 +370,14 @@ class PaymentCascadeTest {
     String id = invoiceFor(null, "cus_1");
     gateway.savedMethods.put("cus_1", "pm_1");
     // An instance takes the lease and dies before finishing.
-    PaymentLease crashed = repository.acquireLease(id, "dead", clock.instant(), Duration.ofMinutes(5)).orElseThrow();
-    assertThat(billing.collect(id)).isEqualTo(new PaymentResult.Skipped(id, PaymentResult.Skipped.Reason.IN_PROGRESS));
+    PaymentLease crashed =
+        repository.acquireLease(id, "dead", clock.instant(), Duration.ofMinutes(5)).orElseThrow();
+    assertThat(billing.collect(id))
+        .isEqualTo(new PaymentResult.Skipped(id, PaymentResult.Skipped.Reason.IN_PROGRESS));
     clock.advance(Duration.ofMinutes(6));
     assertThat(billing.collect(id)).isInstanceOf(PaymentResult.Paid.class);
-    assertThat(gateway.requests.get(0).idempotencyKey()).isEqualTo("caravel-" + id + "-round-" + crashed.round());
+    assertThat(gateway.requests.get(0).idempotencyKey())
+        .isEqualTo("caravel-" + id + "-round-" + crashed.round());
     assertThat(repository.finishRound(crashed, Optional.empty())).isFalse();
   }
 
@@ -349,7 +391,9 @@ class PaymentCascadeTest {
     gateway.savedMethods.put("cus_1", "pm_new");
     clock.advance(Duration.ofMinutes(10));
     assertThat(billing.collect(id)).isInstanceOf(PaymentResult.Paid.class);
-    assertThat(gateway.requests).extracting(ChargeRequest::paymentMethodId).containsExactly("pm_old", "pm_old");
+    assertThat(gateway.requests)
+        .extracting(ChargeRequest::paymentMethodId)
+        .containsExactly("pm_old", "pm_old");
     assertThat(gateway.charges).hasValue(1);
   }
 
@@ -368,24 +412,37 @@ class PaymentCascadeTest {
     }
     int sent = gateway.requests.size();
     PaymentResult last = billing.collect(id);
-    assertThat(last).isInstanceOfSatisfying(PaymentResult.NotPaid.class, r -> {
-      assertThat(r.messaged()).isFalse();
-      assertThat(r.nextAttempt()).isEmpty();
-      assertThat(r.lastError().orElseThrow()).contains("no definite outcome for a day");
-    });
+    assertThat(last)
+        .isInstanceOfSatisfying(
+            PaymentResult.NotPaid.class,
+            r -> {
+              assertThat(r.messaged()).isFalse();
+              assertThat(r.nextAttempt()).isEmpty();
+              assertThat(r.lastError().orElseThrow()).contains("no definite outcome for a day");
+            });
     clock.advance(Duration.ofDays(10));
     billing.runCycle();
     assertThat(gateway.requests).hasSize(sent);
-    assertThat(gateway.requests).extracting(ChargeRequest::idempotencyKey).containsOnly("caravel-" + id + "-round-1");
+    assertThat(gateway.requests)
+        .extracting(ChargeRequest::idempotencyKey)
+        .containsOnly("caravel-" + id + "-round-1");
     assertThat(messages.sent).isEmpty();
   }
 
-  /** Bad input (the README's rules): an exchange rate of zero is refused, and the cascade moves on. */
+  /**
+   * Bad input (the README's rules): an exchange rate of zero is refused, and the cascade moves on.
+   */
   @Test
   void anExchangeRateOfZeroIsRefusedAndTheCardIsTried() {
-    Billing zeroRate = Fixtures.engine(repository, clock)
-        .serviceWallet(serviceWallet).walletConnector(connector).exchangeRates((minor, currency) -> 0)
-        .cipher(cipher).paymentGateway(gateway).messenger(messages).build();
+    Billing zeroRate =
+        Fixtures.engine(repository, clock)
+            .serviceWallet(serviceWallet)
+            .walletConnector(connector)
+            .exchangeRates((minor, currency) -> 0)
+            .cipher(cipher)
+            .paymentGateway(gateway)
+            .messenger(messages)
+            .build();
     zeroRate.saveTenant(ALICE, connector.uri("alice", TenantWalletBehaviour.PAYS), "cus_1");
     zeroRate.record(Activity.create("a1", ALICE, "r1", "basic", clock.instant()));
     String id = zeroRate.generateInvoice(ALICE).orElseThrow().id();

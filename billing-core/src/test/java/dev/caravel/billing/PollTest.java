@@ -1,11 +1,10 @@
 package dev.caravel.billing;
 
-import dev.caravel.billing.spi.InMemoryRepository;
-import dev.caravel.billing.testkit.MutableClock;
-
 import static dev.caravel.billing.Fixtures.ALICE;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.caravel.billing.spi.InMemoryRepository;
+import dev.caravel.billing.testkit.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.CountDownLatch;
@@ -20,17 +19,20 @@ class PollTest {
     MutableClock clock = MutableClock.at("2025-01-01T00:00:00Z");
     CountDownLatch messaged = new CountDownLatch(1);
     FakeRails.Messages messages = new FakeRails.Messages();
-    Billing billing = Fixtures.engine(repository, clock)
-        .messenger(messages)
-        .pollInterval(Duration.ofMillis(20))
-        .listener(new BillingListener() {
-          @Override
-          public void directMessageSent(Invoice invoice, String text) {
-            messaged.countDown();
-          }
-        })
-        .build();
-    repository.appendActivity(Activity.create("a1", ALICE, "r1", "basic", Instant.parse("2025-01-01T00:00:00Z")));
+    Billing billing =
+        Fixtures.engine(repository, clock)
+            .messenger(messages)
+            .pollInterval(Duration.ofMillis(20))
+            .listener(
+                new BillingListener() {
+                  @Override
+                  public void directMessageSent(Invoice invoice, String text) {
+                    messaged.countDown();
+                  }
+                })
+            .build();
+    repository.appendActivity(
+        Activity.create("a1", ALICE, "r1", "basic", Instant.parse("2025-01-01T00:00:00Z")));
     billing.start();
     billing.start(); // idempotent
     assertThat(messaged.await(10, TimeUnit.SECONDS)).isTrue();
@@ -51,7 +53,8 @@ class PollTest {
   void runCycleByHandReportsWhatItDid() {
     InMemoryRepository repository = new InMemoryRepository();
     MutableClock clock = MutableClock.at("2025-01-01T00:00:00Z");
-    Billing billing = Fixtures.engine(repository, clock).messenger(new FakeRails.Messages()).build();
+    Billing billing =
+        Fixtures.engine(repository, clock).messenger(new FakeRails.Messages()).build();
     billing.record(Activity.create("a1", ALICE, "r1", "basic", clock.instant()));
     billing.record(Activity.create("b1", Fixtures.BOB, "r1", "free", clock.instant()));
     Billing.CycleReport report = billing.runCycle();

@@ -1,10 +1,9 @@
 package dev.caravel.billing;
 
-import dev.caravel.billing.spi.InMemoryRepository;
-import dev.caravel.billing.testkit.MutableClock;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.caravel.billing.spi.InMemoryRepository;
+import dev.caravel.billing.testkit.MutableClock;
 import java.time.Instant;
 import java.util.ArrayList;
 import org.junit.jupiter.api.Test;

@@ -10,9 +10,9 @@ import java.util.Map;
 import java.util.Random;
 
 /**
- * Valid random activity logs: a few tenants and relays, anchors weighted to month ends, gaps
- * from zero (same instant) to seven weeks, every activity type including the ones that must
- * bill nothing (a second activate, a plan change while inactive, an update without a plan).
+ * Valid random activity logs: a few tenants and relays, anchors weighted to month ends, gaps from
+ * zero (same instant) to seven weeks, every activity type including the ones that must bill nothing
+ * (a second activate, a plan change while inactive, an update without a plan).
  */
 final class RandomLogs {
   private static final String[] PLANS = {"free", "basic", "pro", "odd"};
@@ -25,8 +25,10 @@ final class RandomLogs {
     int month = 1 + random.nextInt(12);
     int year = 2023 + random.nextInt(3);
     day = Math.min(day, java.time.YearMonth.of(year, month).lengthOfMonth());
-    Instant t = LocalDateTime.of(year, month, day, random.nextInt(24), random.nextInt(60), random.nextInt(60))
-        .toInstant(ZoneOffset.UTC);
+    Instant t =
+        LocalDateTime.of(
+                year, month, day, random.nextInt(24), random.nextInt(60), random.nextInt(60))
+            .toInstant(ZoneOffset.UTC);
     Map<String, Map<String, Boolean>> relays = new HashMap<>(); // tenant -> relay -> active
     List<Activity> log = new ArrayList<>();
     for (int i = 0; i < length; i++) {
@@ -45,8 +47,14 @@ final class RandomLogs {
       }
       String relay = "r" + random.nextInt(own.size());
       switch (random.nextInt(4)) {
-        case 0 -> log.add(Activity.update(id, tenant, relay,
-            random.nextInt(5) == 0 ? null : PLANS[random.nextInt(PLANS.length)], t));
+        case 0 ->
+            log.add(
+                Activity.update(
+                    id,
+                    tenant,
+                    relay,
+                    random.nextInt(5) == 0 ? null : PLANS[random.nextInt(PLANS.length)],
+                    t));
         case 1 -> {
           own.put(relay, true);
           log.add(Activity.activate(id, tenant, relay, t));

@@ -1,12 +1,11 @@
 package dev.caravel.billing;
 
-import dev.caravel.billing.spi.InMemoryRepository;
-import dev.caravel.billing.testkit.MutableClock;
-
 import static dev.caravel.billing.Fixtures.ALICE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
+import dev.caravel.billing.spi.InMemoryRepository;
+import dev.caravel.billing.testkit.MutableClock;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
 
@@ -16,13 +15,15 @@ class ReadmeExampleTest {
   void anchorOnJan31ThroughALeapFebruary() {
     InMemoryRepository repository = new InMemoryRepository();
     MutableClock clock = MutableClock.at("2024-01-31T10:00:00Z");
-    Billing billing = Billing.builder()
-        .repository(repository)
-        .catalogue(PlanCatalogue.of(new Plan("basic", "Basic", 500), new Plan("pro", "Pro", 2000)))
-        .clock(clock)
-        .appUrl("https://relays.example")
-        .invoiceIds(counter())
-        .build();
+    Billing billing =
+        Billing.builder()
+            .repository(repository)
+            .catalogue(
+                PlanCatalogue.of(new Plan("basic", "Basic", 500), new Plan("pro", "Pro", 2000)))
+            .clock(clock)
+            .appUrl("https://relays.example")
+            .invoiceIds(counter())
+            .build();
 
     clock.set("2024-01-31T10:00:00Z");
     billing.record(Activity.create("1", ALICE, "r1", "basic", clock.instant()));
@@ -50,7 +51,10 @@ class ReadmeExampleTest {
         .extracting(InvoiceItem::at, InvoiceItem::description, InvoiceItem::amount)
         .containsExactly(
             tuple(Instant.parse("2024-02-29T10:00:00Z"), "Subscription renewal", 2000L),
-            tuple(Instant.parse("2024-03-10T10:00:00Z"), "Relay deactivated (prorated credit)", -1355L),
+            tuple(
+                Instant.parse("2024-03-10T10:00:00Z"),
+                "Relay deactivated (prorated credit)",
+                -1355L),
             tuple(Instant.parse("2024-03-20T10:00:00Z"), "Relay reactivated", 710L),
             tuple(Instant.parse("2024-03-31T10:00:00Z"), "Subscription renewal", 2000L),
             tuple(Instant.parse("2024-04-30T10:00:00Z"), "Subscription renewal", 2000L));

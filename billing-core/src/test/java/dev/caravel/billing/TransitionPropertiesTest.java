@@ -1,11 +1,10 @@
 package dev.caravel.billing;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.caravel.billing.spi.InMemoryRepository;
 import dev.caravel.billing.spi.Repository;
 import dev.caravel.billing.testkit.MutableClock;
-
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.time.Instant;
 import java.util.List;
 import net.jqwik.api.Arbitraries;
@@ -38,44 +37,59 @@ class TransitionPropertiesTest {
   }
 
   @Property
-  void aChargeAndACreditAtTheSameInstantNetToZero(@ForAll("plans") String plan, @ForAll("instants") Instant at) {
-    InMemoryRepository r = run(at, Activity.create("c", T, "r1", plan, at), Activity.deactivate("d", T, "r1", at));
+  void aChargeAndACreditAtTheSameInstantNetToZero(
+      @ForAll("plans") String plan, @ForAll("instants") Instant at) {
+    InMemoryRepository r =
+        run(at, Activity.create("c", T, "r1", plan, at), Activity.deactivate("d", T, "r1", at));
     assertThat(total(r)).isZero();
   }
 
   @Property
-  void createThenChangeAtTheSameInstantEqualsCreatingOnTheNewPlan(@ForAll("plans") String a, @ForAll("plans") String b,
-      @ForAll("instants") Instant at) {
-    long viaChange = total(run(at, Activity.create("c", T, "r1", a, at), Activity.update("u", T, "r1", b, at)));
+  void createThenChangeAtTheSameInstantEqualsCreatingOnTheNewPlan(
+      @ForAll("plans") String a, @ForAll("plans") String b, @ForAll("instants") Instant at) {
+    long viaChange =
+        total(run(at, Activity.create("c", T, "r1", a, at), Activity.update("u", T, "r1", b, at)));
     long direct = total(run(at, Activity.create("c", T, "r1", b, at)));
     assertThat(viaChange).isEqualTo(direct);
   }
 
   @Property
-  void repeatsAndChangesWhileInactiveMakeNoItem(@ForAll("plans") String a, @ForAll("plans") String b,
-      @ForAll("instants") Instant at, @ForAll @LongRange(min = 0, max = 5 * 86_400) long gap) {
+  void repeatsAndChangesWhileInactiveMakeNoItem(
+      @ForAll("plans") String a,
+      @ForAll("plans") String b,
+      @ForAll("instants") Instant at,
+      @ForAll @LongRange(min = 0, max = 5 * 86_400) long gap) {
     Instant later = at.plusSeconds(gap);
-    InMemoryRepository r = run(at,
-        Activity.create("c", T, "r1", a, at),
-        Activity.activate("a2", T, "r1", at),                // already active
-        Activity.deactivate("d1", T, "r1", later),
-        Activity.deactivate("d2", T, "r1", later),           // already inactive
-        Activity.update("u", T, "r1", b, later),             // plan change while inactive
-        Activity.update("n", T, "r1", null, later));          // no plan at all
+    InMemoryRepository r =
+        run(
+            at,
+            Activity.create("c", T, "r1", a, at),
+            Activity.activate("a2", T, "r1", at), // already active
+            Activity.deactivate("d1", T, "r1", later),
+            Activity.deactivate("d2", T, "r1", later), // already inactive
+            Activity.update("u", T, "r1", b, later), // plan change while inactive
+            Activity.update("n", T, "r1", null, later)); // no plan at all
     List<String> itemized = r.items(T).stream().map(i -> i.activityId().orElse("renewal")).toList();
     assertThat(itemized).doesNotContain("a2", "d2", "u", "n");
   }
 
   @Property
-  void aPlanChangeChargesExactlyTheDifferenceOfWhatIsLeft(@ForAll("plans") String a, @ForAll("plans") String b,
-      @ForAll("instants") Instant at) {
-    InMemoryRepository r = run(at, Activity.create("c", T, "r1", a, ANCHOR.isAfter(at) ? ANCHOR : at),
-        Activity.update("u", T, "r1", b, at));
+  void aPlanChangeChargesExactlyTheDifferenceOfWhatIsLeft(
+      @ForAll("plans") String a, @ForAll("plans") String b, @ForAll("instants") Instant at) {
+    InMemoryRepository r =
+        run(
+            at,
+            Activity.create("c", T, "r1", a, ANCHOR.isAfter(at) ? ANCHOR : at),
+            Activity.update("u", T, "r1", b, at));
     Period p = new BillingPeriods(ANCHOR).periodAt(at);
-    long expected = Proration.prorate(Fixtures.CATALOGUE.find(b).orElseThrow().amount(), p, at)
-        - Proration.prorate(Fixtures.CATALOGUE.find(a).orElseThrow().amount(), p, at);
-    long change = r.items(T).stream().filter(i -> i.activityId().equals(java.util.Optional.of("u")))
-        .mapToLong(InvoiceItem::amount).sum();
+    long expected =
+        Proration.prorate(Fixtures.CATALOGUE.find(b).orElseThrow().amount(), p, at)
+            - Proration.prorate(Fixtures.CATALOGUE.find(a).orElseThrow().amount(), p, at);
+    long change =
+        r.items(T).stream()
+            .filter(i -> i.activityId().equals(java.util.Optional.of("u")))
+            .mapToLong(InvoiceItem::amount)
+            .sum();
     assertThat(change).isEqualTo(expected);
   }
 

@@ -13,7 +13,8 @@ public final class Checks {
 
   public static String pubkey(String value, String what) {
     if (value == null || !PUBKEY.matcher(value).matches()) {
-      throw new InvalidInputException(what + " must be 64 lowercase hex characters, got " + quote(value));
+      throw new InvalidInputException(
+          what + " must be 64 lowercase hex characters, got " + quote(value));
     }
     return value;
   }
@@ -47,7 +48,9 @@ public final class Checks {
     return value;
   }
 
-  /** Time in this library is whole seconds (the README's rules: "a UTC instant in whole seconds"). */
+  /**
+   * Time in this library is whole seconds (the README's rules: "a UTC instant in whole seconds").
+   */
   public static Instant instant(Instant value, String what) {
     notNull(value, what);
     if (value.getNano() != 0) {

@@ -5,8 +5,8 @@ import dev.caravel.billing.internal.Checks;
 import java.time.Instant;
 
 /**
- * The card a payment round charged (or tried to), noted before the charge was sent: a resumed
- * round must send the very same request, card included, for its idempotency key to protect it.
+ * The card a payment round charged (or tried to), noted before the charge was sent: a resumed round
+ * must send the very same request, card included, for its idempotency key to protect it.
  */
 public record CardCharge(String invoiceId, int round, String paymentMethodId, Instant sentAt) {
   public CardCharge {

@@ -1,6 +1,5 @@
 package dev.caravel.billing.spi;
 
-import dev.caravel.billing.Payment;
 import dev.caravel.billing.Activity;
 import dev.caravel.billing.ActivityRejectedException;
 import dev.caravel.billing.ActivityType;
@@ -8,6 +7,7 @@ import dev.caravel.billing.Bolt11Request;
 import dev.caravel.billing.InvalidInputException;
 import dev.caravel.billing.Invoice;
 import dev.caravel.billing.InvoiceItem;
+import dev.caravel.billing.Payment;
 import dev.caravel.billing.internal.Checks;
 import java.time.Duration;
 import java.time.Instant;
@@ -68,7 +68,10 @@ public final class InMemoryRepository implements Repository {
     }
 
     boolean dueAt(Instant now) {
-      return !invoice.isPaid() && nextAttemptAt != null && !nextAttemptAt.isAfter(now) && !leasedAt(now);
+      return !invoice.isPaid()
+          && nextAttemptAt != null
+          && !nextAttemptAt.isAfter(now)
+          && !leasedAt(now);
     }
   }
 
@@ -78,6 +81,7 @@ public final class InMemoryRepository implements Repository {
   private final Map<String, InvoiceRow> invoices = new LinkedHashMap<>();
   private final Map<String, Bolt11Request> bolt11s = new HashMap<>();
   private final Map<String, CardCharge> cardCharges = new HashMap<>();
+
   /** Activity ids are unique across tenants: an item's id is derived from its activity's alone. */
   private final Map<String, Activity> activitiesById = new HashMap<>();
 
@@ -117,28 +121,43 @@ public final class InMemoryRepository implements Repository {
         if (existing.equals(activity)) {
           return false;
         }
-        throw new ActivityRejectedException(ActivityRejectedException.Reason.CONFLICTING_ID,
+        throw new ActivityRejectedException(
+            ActivityRejectedException.Reason.CONFLICTING_ID,
             "activity " + activity.id() + " was recorded already with different content");
       }
       TenantRow row = tenants.get(activity.tenant());
       if (row != null) {
         if (row.lastAt != null && activity.at().isBefore(row.lastAt)) {
-          throw new ActivityRejectedException(ActivityRejectedException.Reason.OUT_OF_ORDER,
-              "activity " + activity.id() + " at " + activity.at() + " is before the tenant's latest activity at " + row.lastAt);
+          throw new ActivityRejectedException(
+              ActivityRejectedException.Reason.OUT_OF_ORDER,
+              "activity "
+                  + activity.id()
+                  + " at "
+                  + activity.at()
+                  + " is before the tenant's latest activity at "
+                  + row.lastAt);
         }
         if (row.renewedThroughStart != null && activity.at().isBefore(row.renewedThroughStart)) {
-          throw new ActivityRejectedException(ActivityRejectedException.Reason.PERIOD_ALREADY_BILLED,
-              "activity " + activity.id() + " at " + activity.at() + " falls before " + row.renewedThroughStart
+          throw new ActivityRejectedException(
+              ActivityRejectedException.Reason.PERIOD_ALREADY_BILLED,
+              "activity "
+                  + activity.id()
+                  + " at "
+                  + activity.at()
+                  + " falls before "
+                  + row.renewedThroughStart
                   + ", the start of a period already renewed");
         }
       }
       boolean relayExists = row != null && row.relays.contains(activity.relay());
       if (activity.type() == ActivityType.CREATE_RELAY && relayExists) {
-        throw new ActivityRejectedException(ActivityRejectedException.Reason.RELAY_EXISTS,
+        throw new ActivityRejectedException(
+            ActivityRejectedException.Reason.RELAY_EXISTS,
             "relay " + activity.relay() + " already exists");
       }
       if (activity.type() != ActivityType.CREATE_RELAY && !relayExists) {
-        throw new ActivityRejectedException(ActivityRejectedException.Reason.UNKNOWN_RELAY,
+        throw new ActivityRejectedException(
+            ActivityRejectedException.Reason.UNKNOWN_RELAY,
             "relay " + activity.relay() + " was never created");
       }
       if (row == null) {
@@ -164,8 +183,13 @@ public final class InMemoryRepository implements Repository {
       for (String pubkey : pubkeys) {
         TenantRow row = tenants.get(pubkey);
         if (row != null) {
-          out.add(new TenantLedger(pubkey, Optional.ofNullable(row.anchor), row.renewedThrough,
-              row.activities, row.billed));
+          out.add(
+              new TenantLedger(
+                  pubkey,
+                  Optional.ofNullable(row.anchor),
+                  row.renewedThrough,
+                  row.activities,
+                  row.billed));
         }
       }
       return out;
@@ -175,11 +199,13 @@ public final class InMemoryRepository implements Repository {
   @Override
   public int recordReconciliations(List<Reconciliation> reconciliations) {
     synchronized (lock) {
-      // Check the whole batch first: a bad entry refuses all of it, as a rolled-back transaction would.
+      // Check the whole batch first: a bad entry refuses all of it, as a rolled-back transaction
+      // would.
       for (Reconciliation r : reconciliations) {
         TenantRow row = tenants.get(r.tenant());
         if (row == null || !row.activitiesById.containsKey(r.activityId())) {
-          throw new InvalidInputException("no activity " + r.activityId() + " for tenant " + r.tenant());
+          throw new InvalidInputException(
+              "no activity " + r.activityId() + " for tenant " + r.tenant());
         }
       }
       int applied = 0;
@@ -207,7 +233,9 @@ public final class InMemoryRepository implements Repository {
       int applied = 0;
       for (Renewal renewal : renewals) {
         TenantRow row = tenants.get(renewal.tenant());
-        if (row == null || row.renewedThrough != renewal.period() - 1 || row.activities.size() != renewal.logSize()) {
+        if (row == null
+            || row.renewedThrough != renewal.period() - 1
+            || row.activities.size() != renewal.logSize()) {
           continue;
         }
         renewal.items().forEach(item -> insertItem(row, item));
@@ -223,7 +251,8 @@ public final class InMemoryRepository implements Repository {
   public List<Invoice> claim(List<Claim> claims, Function<Claim, String> invoiceIdFor) {
     Checks.notNull(invoiceIdFor, "invoiceIdFor");
     synchronized (lock) {
-      // Plan the whole batch first, so a bad id refuses all of it, as a rolled-back transaction would.
+      // Plan the whole batch first, so a bad id refuses all of it, as a rolled-back transaction
+      // would.
       Map<String, List<String>> claimedItems = new LinkedHashMap<>();
       List<Invoice> created = new ArrayList<>();
       Set<String> tenantsClaimed = new HashSet<>();
@@ -232,7 +261,8 @@ public final class InMemoryRepository implements Repository {
         if (row == null || !tenantsClaimed.add(claim.tenant())) {
           continue;
         }
-        List<String> unclaimed = row.itemIds.stream().filter(id -> items.get(id).invoiceId().isEmpty()).toList();
+        List<String> unclaimed =
+            row.itemIds.stream().filter(id -> items.get(id).invoiceId().isEmpty()).toList();
         long total = 0;
         for (String id : unclaimed) {
           total = Math.addExact(total, items.get(id).amount());
@@ -245,8 +275,16 @@ public final class InMemoryRepository implements Repository {
           throw new InvalidInputException("invoice id " + invoiceId + " is taken");
         }
         claimedItems.put(invoiceId, unclaimed);
-        created.add(new Invoice(invoiceId, claim.tenant(), claim.periodStart(), claim.periodEnd(), total,
-            claim.currency(), claim.createdAt(), Optional.empty()));
+        created.add(
+            new Invoice(
+                invoiceId,
+                claim.tenant(),
+                claim.periodStart(),
+                claim.periodEnd(),
+                total,
+                claim.currency(),
+                claim.createdAt(),
+                Optional.empty()));
       }
       for (Invoice invoice : created) {
         InvoiceRow invoiceRow = new InvoiceRow(invoice);
@@ -274,7 +312,9 @@ public final class InMemoryRepository implements Repository {
   public List<Invoice> invoices(String tenant) {
     synchronized (lock) {
       TenantRow row = tenants.get(tenant);
-      return row == null ? List.of() : row.invoiceIds.stream().map(id -> invoices.get(id).invoice).toList();
+      return row == null
+          ? List.of()
+          : row.invoiceIds.stream().map(id -> invoices.get(id).invoice).toList();
     }
   }
 
@@ -296,7 +336,10 @@ public final class InMemoryRepository implements Repository {
 
   /** By time; items of the same instant keep the order they were written in (a stable sort). */
   private List<InvoiceItem> oldestFirst(List<String> ids) {
-    return ids.stream().map(items::get).sorted(java.util.Comparator.comparing(InvoiceItem::at)).toList();
+    return ids.stream()
+        .map(items::get)
+        .sorted(java.util.Comparator.comparing(InvoiceItem::at))
+        .toList();
   }
 
   @Override
@@ -308,14 +351,22 @@ public final class InMemoryRepository implements Repository {
   public Optional<CollectionState> collectionState(String invoiceId) {
     synchronized (lock) {
       InvoiceRow row = invoices.get(invoiceId);
-      return row == null ? Optional.empty()
-          : Optional.of(new CollectionState(row.rounds, row.roundOpen, Optional.ofNullable(row.firstAttemptAt),
-              Optional.ofNullable(row.nextAttemptAt), Optional.ofNullable(row.leaseUntil), Optional.ofNullable(row.hold)));
+      return row == null
+          ? Optional.empty()
+          : Optional.of(
+              new CollectionState(
+                  row.rounds,
+                  row.roundOpen,
+                  Optional.ofNullable(row.firstAttemptAt),
+                  Optional.ofNullable(row.nextAttemptAt),
+                  Optional.ofNullable(row.leaseUntil),
+                  Optional.ofNullable(row.hold)));
     }
   }
 
   @Override
-  public Optional<PaymentLease> acquireLease(String invoiceId, String owner, Instant now, Duration ttl) {
+  public Optional<PaymentLease> acquireLease(
+      String invoiceId, String owner, Instant now, Duration ttl) {
     Checks.text(owner, "lease owner");
     synchronized (lock) {
       InvoiceRow row = invoices.get(invoiceId);
@@ -333,7 +384,9 @@ public final class InMemoryRepository implements Repository {
       row.leaseUntil = now.plus(ttl);
       // Should the holder die, the open round is due again when its lease runs out.
       row.nextAttemptAt = row.leaseUntil;
-      return Optional.of(new PaymentLease(invoiceId, row.leaseToken, row.rounds, row.firstAttemptAt, row.leaseUntil));
+      return Optional.of(
+          new PaymentLease(
+              invoiceId, row.leaseToken, row.rounds, row.firstAttemptAt, row.leaseUntil));
     }
   }
 
@@ -375,7 +428,11 @@ public final class InMemoryRepository implements Repository {
     Checks.notNull(now, "now");
     synchronized (lock) {
       InvoiceRow row = invoices.get(invoiceId);
-      if (row == null || row.invoice.isPaid() || row.leasedAt(now) || row.roundOpen || row.hold != null) {
+      if (row == null
+          || row.invoice.isPaid()
+          || row.leasedAt(now)
+          || row.roundOpen
+          || row.hold != null) {
         return false;
       }
       row.nextAttemptAt = now;
@@ -384,7 +441,8 @@ public final class InMemoryRepository implements Repository {
   }
 
   @Override
-  public boolean releaseHold(String invoiceId, CollectionHold hold, Optional<Instant> nextAttemptAt) {
+  public boolean releaseHold(
+      String invoiceId, CollectionHold hold, Optional<Instant> nextAttemptAt) {
     Checks.notNull(hold, "hold");
     Checks.notNull(nextAttemptAt, "nextAttemptAt");
     synchronized (lock) {
@@ -426,8 +484,16 @@ public final class InMemoryRepository implements Repository {
         return false;
       }
       Invoice i = row.invoice;
-      row.invoice = new Invoice(i.id(), i.tenant(), i.periodStart(), i.periodEnd(), i.total(), i.currency(),
-          i.createdAt(), Optional.of(payment));
+      row.invoice =
+          new Invoice(
+              i.id(),
+              i.tenant(),
+              i.periodStart(),
+              i.periodEnd(),
+              i.total(),
+              i.currency(),
+              i.createdAt(),
+              Optional.of(payment));
       row.nextAttemptAt = null;
       row.hold = null;
       return true;
@@ -457,7 +523,9 @@ public final class InMemoryRepository implements Repository {
     synchronized (lock) {
       return invoices.values().stream()
           .filter(r -> r.dueAt(now))
-          .sorted(java.util.Comparator.comparing((InvoiceRow r) -> r.nextAttemptAt).thenComparing(r -> r.invoice.id()))
+          .sorted(
+              java.util.Comparator.comparing((InvoiceRow r) -> r.nextAttemptAt)
+                  .thenComparing(r -> r.invoice.id()))
           .limit(limit)
           .map(r -> r.invoice.id())
           .toList();

@@ -6,10 +6,11 @@ import java.time.Instant;
 
 /**
  * The right, until {@code until}, to run payment round {@code round} of one invoice. Only the
- * holder of the token may finish or release it. A round whose outcome was unknown stays open,
- * so the next lease gets the same round number, and with it the same idempotency key.
+ * holder of the token may finish or release it. A round whose outcome was unknown stays open, so
+ * the next lease gets the same round number, and with it the same idempotency key.
  */
-public record PaymentLease(String invoiceId, String token, int round, Instant firstAttemptAt, Instant until) {
+public record PaymentLease(
+    String invoiceId, String token, int round, Instant firstAttemptAt, Instant until) {
   public PaymentLease {
     Checks.id(invoiceId, "invoice id");
     Checks.text(token, "lease token");

@@ -8,12 +8,12 @@ import java.util.List;
 
 /**
  * The renewal of one tenant for period {@code period} (S6): applied only if the tenant's last
- * renewed period is {@code period - 1} and the tenant still has exactly {@code logSize}
- * activities (the log it was computed from: an activity appended meanwhile could fall before
- * the period start, so the engine must compute again), together with moving the mark to
- * {@code period}.
+ * renewed period is {@code period - 1} and the tenant still has exactly {@code logSize} activities
+ * (the log it was computed from: an activity appended meanwhile could fall before the period start,
+ * so the engine must compute again), together with moving the mark to {@code period}.
  */
-public record Renewal(String tenant, int period, Instant periodStart, int logSize, List<InvoiceItem> items) {
+public record Renewal(
+    String tenant, int period, Instant periodStart, int logSize, List<InvoiceItem> items) {
   public Renewal {
     Checks.pubkey(tenant, "tenant");
     Checks.instant(periodStart, "period start");
@@ -26,7 +26,8 @@ public record Renewal(String tenant, int period, Instant periodStart, int logSiz
     }
     for (InvoiceItem item : items) {
       if (!item.tenant().equals(tenant) || item.renewalPeriod().orElse(-1) != period) {
-        throw new InvalidInputException("a renewal's items must be its own tenant's renewals for period " + period);
+        throw new InvalidInputException(
+            "a renewal's items must be its own tenant's renewals for period " + period);
       }
     }
   }

@@ -12,77 +12,82 @@ import java.util.Optional;
 import java.util.function.Function;
 
 /**
- * The ledger's storage. Many engine instances may share one repository at once, so every
- * method that changes state is <b>atomic</b> (all of it happens or none of it does) and
- * <b>idempotent or guarded</b> as its javadoc says: running it twice, or on two instances at
- * the same moment, never yields a second item, a second renewal, a second invoice for the same
- * items, or a second payment. A storage failure throws {@link StorageException} and leaves
- * nothing half-written.
+ * The ledger's storage. Many engine instances may share one repository at once, so every method
+ * that changes state is <b>atomic</b> (all of it happens or none of it does) and <b>idempotent or
+ * guarded</b> as its javadoc says: running it twice, or on two instances at the same moment, never
+ * yields a second item, a second renewal, a second invoice for the same items, or a second payment.
+ * A storage failure throws {@link StorageException} and leaves nothing half-written.
  *
- * <p>Batch methods exist so an implementation can do a page of tenants in a few statements;
- * each entry of a batch is still all-or-nothing on its own.
+ * <p>Batch methods exist so an implementation can do a page of tenants in a few statements; each
+ * entry of a batch is still all-or-nothing on its own.
  *
- * <p>Every implementation must pass the contract kit in billing-core's test-jar
- * ({@code dev.caravel.billing.testkit.RepositoryContract}).
+ * <p>Every implementation must pass the contract kit in billing-core's test-jar ({@code
+ * dev.caravel.billing.testkit.RepositoryContract}).
  */
 public interface Repository {
 
   // ---- tenants ----
 
-  /** Creates or replaces the tenant's payment details. Billing state (anchor, marks) is untouched. */
+  /**
+   * Creates or replaces the tenant's payment details. Billing state (anchor, marks) is untouched.
+   */
   void saveTenant(Tenant tenant);
 
   Optional<Tenant> findTenant(String pubkey);
 
-  /** Up to {@code limit} tenant pubkeys greater than {@code after} (null: from the start), ascending. */
+  /**
+   * Up to {@code limit} tenant pubkeys greater than {@code after} (null: from the start),
+   * ascending.
+   */
   List<String> tenantPage(String after, int limit);
 
   // ---- activity ----
 
   /**
-   * Appends one activity, atomically with respect to every other write for its tenant: creates
-   * the tenant if unknown, sets its anchor if unset (S1), and records the relay it creates.
-   * Returns {@code false} (and changes nothing) when an identical activity with this id exists.
-   * Activity ids are unique across all tenants (items are keyed by them).
+   * Appends one activity, atomically with respect to every other write for its tenant: creates the
+   * tenant if unknown, sets its anchor if unset (S1), and records the relay it creates. Returns
+   * {@code false} (and changes nothing) when an identical activity with this id exists. Activity
+   * ids are unique across all tenants (items are keyed by them).
    *
-   * @throws ActivityRejectedException nothing recorded, because: {@code CONFLICTING_ID} (same
-   *     id, other content or another tenant); {@code OUT_OF_ORDER} (earlier than the tenant's latest activity);
-   *     {@code PERIOD_ALREADY_BILLED} (earlier than the start of the tenant's last renewed
-   *     period); {@code RELAY_EXISTS} (create of a relay the tenant has); {@code UNKNOWN_RELAY}
-   *     (any other type for a relay the tenant never created).
+   * @throws ActivityRejectedException nothing recorded, because: {@code CONFLICTING_ID} (same id,
+   *     other content or another tenant); {@code OUT_OF_ORDER} (earlier than the tenant's latest
+   *     activity); {@code PERIOD_ALREADY_BILLED} (earlier than the start of the tenant's last
+   *     renewed period); {@code RELAY_EXISTS} (create of a relay the tenant has); {@code
+   *     UNKNOWN_RELAY} (any other type for a relay the tenant never created).
    */
   boolean appendActivity(Activity activity);
 
-  /** One ledger per tenant asked for that exists, in the order asked; unknown tenants are skipped. */
+  /**
+   * One ledger per tenant asked for that exists, in the order asked; unknown tenants are skipped.
+   */
   List<TenantLedger> ledgers(List<String> tenants);
 
   // ---- reconciliation, renewal, claim ----
 
   /**
    * Records each reconciliation atomically: its item (if any) inserted and its activity marked
-   * billed together. An activity already billed is skipped, so an activity never yields two
-   * items. Returns how many were applied.
+   * billed together. An activity already billed is skipped, so an activity never yields two items.
+   * Returns how many were applied.
    */
   int recordReconciliations(List<Reconciliation> reconciliations);
 
   /**
-   * Applies each renewal atomically, in list order, and only if the tenant's last renewed
-   * period is then {@code period - 1} and its activity count is still {@code logSize}: its items
-   * inserted and the mark moved to {@code period}. A period is therefore renewed at most once,
-   * and never from a stale log. Returns how many were applied.
+   * Applies each renewal atomically, in list order, and only if the tenant's last renewed period is
+   * then {@code period - 1} and its activity count is still {@code logSize}: its items inserted and
+   * the mark moved to {@code period}. A period is therefore renewed at most once, and never from a
+   * stale log. Returns how many were applied.
    */
   int applyRenewals(List<Renewal> renewals);
 
   /**
-   * For each claim, atomically: locks the tenant's unclaimed items and, if their sum is above
-   * zero, creates the invoice (due for its first payment round at {@code createdAt}) and puts
-   * every one of them on it. An item is never on two invoices. Returns the invoices created.
+   * For each claim, atomically: locks the tenant's unclaimed items and, if their sum is above zero,
+   * creates the invoice (due for its first payment round at {@code createdAt}) and puts every one
+   * of them on it. An item is never on two invoices. Returns the invoices created.
    *
    * <p>{@code invoiceIdFor} names each invoice made: it is called once per invoice made, in the
-   * order of the claims, and never for a claim that makes none, so a counter yields numbers
-   * without gaps (a transaction the database aborts and runs again draws again). An id that
-   * already names an invoice is a bug in the caller: {@link InvalidInputException}, nothing
-   * claimed.
+   * order of the claims, and never for a claim that makes none, so a counter yields numbers without
+   * gaps (a transaction the database aborts and runs again draws again). An id that already names
+   * an invoice is a bug in the caller: {@link InvalidInputException}, nothing claimed.
    */
   List<Invoice> claim(List<Claim> claims, Function<Claim, String> invoiceIdFor);
 
@@ -92,7 +97,9 @@ public interface Repository {
 
   List<Invoice> invoices(String tenant);
 
-  /** Every item of the tenant, claimed or not, oldest first (by time, then in the order written). */
+  /**
+   * Every item of the tenant, claimed or not, oldest first (by time, then in the order written).
+   */
   List<InvoiceItem> items(String tenant);
 
   /** The invoice's items, oldest first (by time, then in the order written). */
@@ -110,10 +117,10 @@ public interface Repository {
    * <b>due</b>: unpaid, its next attempt at or before {@code now}, and no live lease on it. This
    * one rule guards every path into a round, so a round never starts early, and never while a
    * charge is pending (a hold leaves no next attempt). If the last round was finished, the lease
-   * starts round {@code rounds + 1}; if it was left open (outcome unknown, or its holder
-   * crashed), the lease resumes that same round. While the lease lives the invoice's next
-   * attempt is the lease's end, so a round whose holder dies is due again exactly when its lease
-   * runs out. Empty when not due.
+   * starts round {@code rounds + 1}; if it was left open (outcome unknown, or its holder crashed),
+   * the lease resumes that same round. While the lease lives the invoice's next attempt is the
+   * lease's end, so a round whose holder dies is due again exactly when its lease runs out. Empty
+   * when not due.
    */
   Optional<PaymentLease> acquireLease(String invoiceId, String owner, Instant now, Duration ttl);
 
@@ -136,26 +143,28 @@ public interface Repository {
    */
   boolean releaseHold(String invoiceId, CollectionHold hold, Optional<Instant> nextAttemptAt);
 
-  /** Gives the lease up leaving its round open, due again at {@code nextAttemptAt}. False if lost. */
+  /**
+   * Gives the lease up leaving its round open, due again at {@code nextAttemptAt}. False if lost.
+   */
   boolean releaseLease(PaymentLease lease, Instant nextAttemptAt);
 
   /**
-   * A manual retry ("the tenant fixed their card, try now"): makes the invoice due at {@code
-   * now}, under its row lock, only if it is unpaid, unleased, its last round closed and no hold
-   * on it. Never while money may be moving. True if it is due now.
+   * A manual retry ("the tenant fixed their card, try now"): makes the invoice due at {@code now},
+   * under its row lock, only if it is unpaid, unleased, its last round closed and no hold on it.
+   * Never while money may be moving. True if it is due now.
    */
   boolean scheduleNow(String invoiceId, Instant now);
 
   /**
-   * Marks the invoice paid, once: true only for the call that made the transition. A paid
-   * invoice is never scheduled or leased again, and any hold on it ends.
+   * Marks the invoice paid, once: true only for the call that made the transition. A paid invoice
+   * is never scheduled or leased again, and any hold on it ends.
    */
   boolean markPaid(String invoiceId, Payment payment);
 
   /**
-   * Notes the card a round is about to charge, unless one is noted for that round already:
-   * returns whichever is noted afterwards (insert-if-absent), so a resumed round charges the
-   * same card as before even if the customer's default changed meanwhile.
+   * Notes the card a round is about to charge, unless one is noted for that round already: returns
+   * whichever is noted afterwards (insert-if-absent), so a resumed round charges the same card as
+   * before even if the customer's default changed meanwhile.
    */
   CardCharge noteCardCharge(CardCharge charge);
 

@@ -4,11 +4,11 @@ import dev.caravel.billing.internal.Checks;
 import java.util.Optional;
 
 /**
- * A tenant (identified by its Nostr pubkey, hex) and how it pays: an NWC URI, sealed at rest
- * by the {@link SecretCipher}, and/or a Stripe customer id. {@code toString()} never shows the
- * sealed URI.
+ * A tenant (identified by its Nostr pubkey, hex) and how it pays: an NWC URI, sealed at rest by the
+ * {@link SecretCipher}, and/or a Stripe customer id. {@code toString()} never shows the sealed URI.
  */
-public record Tenant(String pubkey, Optional<String> sealedNwcUri, Optional<String> stripeCustomerId) {
+public record Tenant(
+    String pubkey, Optional<String> sealedNwcUri, Optional<String> stripeCustomerId) {
   public Tenant {
     Checks.pubkey(pubkey, "tenant pubkey");
     Checks.notNull(sealedNwcUri, "sealedNwcUri");
@@ -31,7 +31,12 @@ public record Tenant(String pubkey, Optional<String> sealedNwcUri, Optional<Stri
 
   @Override
   public String toString() {
-    return "Tenant[pubkey=" + pubkey + ", nwc=" + (sealedNwcUri.isPresent() ? "<sealed>" : "none")
-        + ", stripeCustomer=" + stripeCustomerId.orElse("none") + "]";
+    return "Tenant[pubkey="
+        + pubkey
+        + ", nwc="
+        + (sealedNwcUri.isPresent() ? "<sealed>" : "none")
+        + ", stripeCustomer="
+        + stripeCustomerId.orElse("none")
+        + "]";
   }
 }

@@ -10,8 +10,8 @@ import java.util.Set;
 
 /**
  * What the engine reads of one tenant to reconcile and renew: its anchor (S1), the last period
- * renewed ({@code 0} when none; period 0 is never a renewal), every activity oldest-first (by
- * time, then by the order recorded), and which of them are billed.
+ * renewed ({@code 0} when none; period 0 is never a renewal), every activity oldest-first (by time,
+ * then by the order recorded), and which of them are billed.
  */
 public record TenantLedger(
     String tenant,

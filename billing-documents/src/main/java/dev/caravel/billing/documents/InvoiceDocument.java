@@ -9,19 +9,20 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * What one invoice document shows: the invoice, the items claimed onto it, and, while it is
- * unpaid, the BOLT11 request made for it (S10), if any.
+ * What one invoice document shows: the invoice, the items claimed onto it, and, while it is unpaid,
+ * the BOLT11 request made for it (S10), if any.
  *
  * <p>It refuses a document whose lines would not add up: the items must be the tenant's, on this
  * invoice (or not yet marked with any), and sum exactly to the invoice's total; the BOLT11 must be
- * for this invoice. Items are kept oldest first (then by id), so a document reads the same
- * whatever order the repository returned them in.
+ * for this invoice. Items are kept oldest first (then by id), so a document reads the same whatever
+ * order the repository returned them in.
  *
  * @param invoice the invoice
  * @param items its items: charges (positive) and credits (negative)
  * @param bolt11 the Lightning request for it, shown as a QR code while the invoice is unpaid
  */
-public record InvoiceDocument(Invoice invoice, List<InvoiceItem> items, Optional<Bolt11Request> bolt11) {
+public record InvoiceDocument(
+    Invoice invoice, List<InvoiceItem> items, Optional<Bolt11Request> bolt11) {
 
   private static final Comparator<InvoiceItem> ORDER =
       Comparator.comparing(InvoiceItem::at).thenComparing(InvoiceItem::id);
@@ -45,19 +46,27 @@ public record InvoiceDocument(Invoice invoice, List<InvoiceItem> items, Optional
         throw new IllegalArgumentException("item " + item.id() + " is another tenant's");
       }
       if (item.invoiceId().isPresent() && !item.invoiceId().get().equals(invoice.id())) {
-        throw new IllegalArgumentException("item " + item.id() + " is on invoice " + item.invoiceId().get());
+        throw new IllegalArgumentException(
+            "item " + item.id() + " is on invoice " + item.invoiceId().get());
       }
       sum = Math.addExact(sum, item.amount());
     }
     if (sum != invoice.total()) {
       throw new IllegalArgumentException(
-          "the items of invoice " + invoice.id() + " sum to " + sum + ", not to its total " + invoice.total());
+          "the items of invoice "
+              + invoice.id()
+              + " sum to "
+              + sum
+              + ", not to its total "
+              + invoice.total());
     }
-    bolt11.ifPresent(b -> {
-      if (!b.invoiceId().equals(invoice.id())) {
-        throw new IllegalArgumentException("the BOLT11 request is for invoice " + b.invoiceId());
-      }
-    });
+    bolt11.ifPresent(
+        b -> {
+          if (!b.invoiceId().equals(invoice.id())) {
+            throw new IllegalArgumentException(
+                "the BOLT11 request is for invoice " + b.invoiceId());
+          }
+        });
   }
 
   /** A document without a Lightning request (a paid invoice, or one not offered over Lightning). */
@@ -67,16 +76,23 @@ public record InvoiceDocument(Invoice invoice, List<InvoiceItem> items, Optional
 
   /** A document offering {@code bolt11} as a QR code while the invoice is unpaid. */
   public static InvoiceDocument of(Invoice invoice, List<InvoiceItem> items, Bolt11Request bolt11) {
-    return new InvoiceDocument(invoice, items, Optional.of(Objects.requireNonNull(bolt11, "bolt11")));
+    return new InvoiceDocument(
+        invoice, items, Optional.of(Objects.requireNonNull(bolt11, "bolt11")));
   }
 
   /** The sum of the positive items. */
   public long charges() {
-    return items.stream().mapToLong(InvoiceItem::amount).filter(a -> a > 0).reduce(0, Math::addExact);
+    return items.stream()
+        .mapToLong(InvoiceItem::amount)
+        .filter(a -> a > 0)
+        .reduce(0, Math::addExact);
   }
 
   /** The sum of the negative items (zero or less). */
   public long credits() {
-    return items.stream().mapToLong(InvoiceItem::amount).filter(a -> a < 0).reduce(0, Math::addExact);
+    return items.stream()
+        .mapToLong(InvoiceItem::amount)
+        .filter(a -> a < 0)
+        .reduce(0, Math::addExact);
   }
 }

@@ -26,16 +26,16 @@ import java.util.Optional;
  * Renders an {@link InvoiceDocument} as a self-contained HTML page, as plain text, and, once the
  * invoice is paid, as a short receipt message for the host's {@code Messenger}.
  *
- * <p>The HTML page needs nothing from the network: its CSS is inline, the QR code is an inline
- * SVG, and its Content-Security-Policy forbids scripts and every fetch. Both versions show the
- * invoice id, the period, every item with its date and description (credits marked as such), the
- * charges, credits and total, whether it is paid (when, how) or due, the payment link
- * {@code {appUrl}/account?invoice={id}}, and, while it is unpaid and the request is still payable,
- * the BOLT11 (as a QR code in the HTML). Every piece of ledger text is escaped in the HTML and
- * folded to one line in the text, so a description cannot inject markup or forge a line.
+ * <p>The HTML page needs nothing from the network: its CSS is inline, the QR code is an inline SVG,
+ * and its Content-Security-Policy forbids scripts and every fetch. Both versions show the invoice
+ * id, the period, every item with its date and description (credits marked as such), the charges,
+ * credits and total, whether it is paid (when, how) or due, the payment link {@code
+ * {appUrl}/account?invoice={id}}, and, while it is unpaid and the request is still payable, the
+ * BOLT11 (as a QR code in the HTML). Every piece of ledger text is escaped in the HTML and folded
+ * to one line in the text, so a description cannot inject markup or forge a line.
  *
- * <p>Labels are English; the locale gives the currency symbol and number separators (see
- * {@link MoneyFormat}), the zone the dates. Instances are immutable and thread-safe.
+ * <p>Labels are English; the locale gives the currency symbol and number separators (see {@link
+ * MoneyFormat}), the zone the dates. Instances are immutable and thread-safe.
  */
 public final class InvoiceRenderer {
   /** Width of the plain-text invoice, in columns. */
@@ -59,14 +59,19 @@ public final class InvoiceRenderer {
     this.formats = Map.copyOf(b.formats);
     this.date = DateTimeFormatter.ofPattern("uuuu-MM-dd", Locale.ROOT).withZone(zone);
     String zoneName = zone.normalized().equals(ZoneOffset.UTC) ? "UTC" : zone.getId();
-    this.dateTime = DateTimeFormatter.ofPattern("uuuu-MM-dd HH:mm '" + zoneName + "'", Locale.ROOT).withZone(zone);
+    this.dateTime =
+        DateTimeFormatter.ofPattern("uuuu-MM-dd HH:mm '" + zoneName + "'", Locale.ROOT)
+            .withZone(zone);
   }
 
   public static Builder builder() {
     return new Builder();
   }
 
-  /** {@code {appUrl}/account?invoice={id}}, the id URL-encoded (ids of letters, digits, {@code -_.} stay as they are). */
+  /**
+   * {@code {appUrl}/account?invoice={id}}, the id URL-encoded (ids of letters, digits, {@code -_.}
+   * stay as they are).
+   */
   public String paymentLink(String invoiceId) {
     Objects.requireNonNull(invoiceId, "invoiceId");
     return appUrl + "/account?invoice=" + URLEncoder.encode(invoiceId, StandardCharsets.UTF_8);
@@ -90,54 +95,100 @@ public final class InvoiceRenderer {
     StringBuilder h = new StringBuilder(16_384);
     h.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
         .append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
-        .append("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">\n")
-        .append("<title>Invoice ").append(id).append(" · ").append(seller).append("</title>\n")
-        .append("<style>").append(CSS).append("</style>\n</head>\n<body>\n")
+        .append(
+            "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">\n")
+        .append("<title>Invoice ")
+        .append(id)
+        .append(" · ")
+        .append(seller)
+        .append("</title>\n")
+        .append("<style>")
+        .append(CSS)
+        .append("</style>\n</head>\n<body>\n")
         .append("<main class=\"invoice\" id=\"invoice\">\n")
-        .append("<header><h1>Invoice <span id=\"invoice-id\">").append(id).append("</span></h1>")
-        .append("<p class=\"seller\" id=\"seller\">").append(seller).append("</p></header>\n")
+        .append("<header><h1>Invoice <span id=\"invoice-id\">")
+        .append(id)
+        .append("</span></h1>")
+        .append("<p class=\"seller\" id=\"seller\">")
+        .append(seller)
+        .append("</p></header>\n")
         .append("<dl class=\"meta\">\n")
-        .append("<dt>Invoice</dt><dd>").append(id).append("</dd>\n")
-        .append("<dt>Billed to</dt><dd class=\"mono\">").append(Html.escape(inv.tenant())).append("</dd>\n")
-        .append("<dt>Period</dt><dd id=\"period\">").append(period(inv)).append("</dd>\n")
-        .append("<dt>Issued</dt><dd>").append(date.format(inv.createdAt())).append("</dd>\n")
-        .append("<dt>Status</dt><dd id=\"status\" class=\"status ").append(inv.isPaid() ? "paid\">Paid" : "due\">Due")
+        .append("<dt>Invoice</dt><dd>")
+        .append(id)
+        .append("</dd>\n")
+        .append("<dt>Billed to</dt><dd class=\"mono\">")
+        .append(Html.escape(inv.tenant()))
+        .append("</dd>\n")
+        .append("<dt>Period</dt><dd id=\"period\">")
+        .append(period(inv))
+        .append("</dd>\n")
+        .append("<dt>Issued</dt><dd>")
+        .append(date.format(inv.createdAt()))
+        .append("</dd>\n")
+        .append("<dt>Status</dt><dd id=\"status\" class=\"status ")
+        .append(inv.isPaid() ? "paid\">Paid" : "due\">Due")
         .append("</dd>\n</dl>\n");
 
     h.append("<table class=\"items\" id=\"items\">\n<thead><tr><th>Date</th><th>Description</th>")
         .append("<th class=\"amount\">Amount</th></tr></thead>\n<tbody>\n");
     for (InvoiceItem item : doc.items()) {
       boolean credit = item.amount() < 0;
-      h.append("<tr class=\"item").append(credit ? " credit" : "").append("\">")
-          .append("<td class=\"date\">").append(date.format(item.at())).append("</td>")
-          .append("<td><bdi class=\"description\">").append(Html.escape(item.description())).append("</bdi>")
+      h.append("<tr class=\"item")
+          .append(credit ? " credit" : "")
+          .append("\">")
+          .append("<td class=\"date\">")
+          .append(date.format(item.at()))
+          .append("</td>")
+          .append("<td><bdi class=\"description\">")
+          .append(Html.escape(item.description()))
+          .append("</bdi>")
           .append(credit ? " <span class=\"tag\">Credit</span>" : "")
-          .append("<div class=\"detail\">Relay <bdi>").append(Html.escape(item.relay())).append("</bdi> · plan <bdi>")
-          .append(Html.escape(item.plan())).append("</bdi></div></td>")
-          .append("<td class=\"amount\">").append(Html.escape(money.format(item.amount()))).append("</td></tr>\n");
+          .append("<div class=\"detail\">Relay <bdi>")
+          .append(Html.escape(item.relay()))
+          .append("</bdi> · plan <bdi>")
+          .append(Html.escape(item.plan()))
+          .append("</bdi></div></td>")
+          .append("<td class=\"amount\">")
+          .append(Html.escape(money.format(item.amount())))
+          .append("</td></tr>\n");
     }
     h.append("</tbody>\n<tfoot>\n")
-        .append("<tr><th colspan=\"2\">Charges</th><td class=\"amount\">").append(Html.escape(money.format(doc.charges())))
+        .append("<tr><th colspan=\"2\">Charges</th><td class=\"amount\">")
+        .append(Html.escape(money.format(doc.charges())))
         .append("</td></tr>\n");
     if (doc.credits() != 0) {
       h.append("<tr class=\"credit\"><th colspan=\"2\">Credits</th><td class=\"amount\">")
-          .append(Html.escape(money.format(doc.credits()))).append("</td></tr>\n");
+          .append(Html.escape(money.format(doc.credits())))
+          .append("</td></tr>\n");
     }
     h.append("<tr class=\"total\"><th colspan=\"2\">Total</th><td class=\"amount\" id=\"total\">")
-        .append(Html.escape(money.format(inv.total()))).append("</td></tr>\n</tfoot>\n</table>\n");
+        .append(Html.escape(money.format(inv.total())))
+        .append("</td></tr>\n</tfoot>\n</table>\n");
 
     if (inv.isPaid()) {
       Payment p = inv.payment().orElseThrow();
       h.append("<section class=\"payment paid\" id=\"payment\">\n<p>Paid <strong>")
-          .append(Html.escape(money.format(inv.total()))).append("</strong> on ")
-          .append(dateTime.format(p.paidAt())).append(" by ").append(Html.escape(methodLabel(p.method())))
-          .append(".</p>\n<p class=\"detail\">Reference <span class=\"mono\">").append(Html.escape(p.reference()))
-          .append("</span></p>\n<p>View it in your account: <a id=\"payment-link\" href=\"").append(link).append("\">")
-          .append(link).append("</a></p>\n</section>\n");
+          .append(Html.escape(money.format(inv.total())))
+          .append("</strong> on ")
+          .append(dateTime.format(p.paidAt()))
+          .append(" by ")
+          .append(Html.escape(methodLabel(p.method())))
+          .append(".</p>\n<p class=\"detail\">Reference <span class=\"mono\">")
+          .append(Html.escape(p.reference()))
+          .append("</span></p>\n<p>View it in your account: <a id=\"payment-link\" href=\"")
+          .append(link)
+          .append("\">")
+          .append(link)
+          .append("</a></p>\n</section>\n");
     } else {
-      h.append("<section class=\"payment due\" id=\"payment\">\n<p>Amount due: <strong id=\"amount-due\">")
-          .append(Html.escape(money.format(inv.total()))).append("</strong></p>\n")
-          .append("<p>Pay online: <a id=\"payment-link\" href=\"").append(link).append("\">").append(link)
+      h.append(
+              "<section class=\"payment due\" id=\"payment\">\n<p>Amount due: <strong id=\"amount-due\">")
+          .append(Html.escape(money.format(inv.total())))
+          .append("</strong></p>\n")
+          .append("<p>Pay online: <a id=\"payment-link\" href=\"")
+          .append(link)
+          .append("\">")
+          .append(link)
           .append("</a></p>\n");
       switch (lightning(doc)) {
         case PAYABLE -> {
@@ -145,15 +196,24 @@ public final class InvoiceRenderer {
           String bolt11 = Html.escape(b.bolt11());
           h.append("<figure class=\"bolt11\">\n<div id=\"qr\" class=\"qr\">")
               .append(Qr.svg(Qr.content(b.bolt11()), "Lightning invoice QR code"))
-              .append("</div>\n<figcaption>Or pay with a Lightning wallet: scan the code, or copy the request")
-              .append(" (expires ").append(dateTime.format(b.expiresAt())).append(").")
-              .append("<code id=\"bolt11\">").append(bolt11).append("</code></figcaption>\n</figure>\n");
+              .append(
+                  "</div>\n<figcaption>Or pay with a Lightning wallet: scan the code, or copy the request")
+              .append(" (expires ")
+              .append(dateTime.format(b.expiresAt()))
+              .append(").")
+              .append("<code id=\"bolt11\">")
+              .append(bolt11)
+              .append("</code></figcaption>\n</figure>\n");
         }
-        case EXPIRED -> h.append("<p class=\"detail\" id=\"lightning-note\">The Lightning request for this invoice")
-            .append(" has expired; the payment link gives a new one.</p>\n");
-        case SETTLED -> h.append("<p class=\"detail\" id=\"lightning-note\">A Lightning payment for this invoice")
-            .append(" has been received and is being recorded.</p>\n");
-        case NONE -> { }
+        case EXPIRED ->
+            h.append(
+                    "<p class=\"detail\" id=\"lightning-note\">The Lightning request for this invoice")
+                .append(" has expired; the payment link gives a new one.</p>\n");
+        case SETTLED ->
+            h.append(
+                    "<p class=\"detail\" id=\"lightning-note\">A Lightning payment for this invoice")
+                .append(" has been received and is being recorded.</p>\n");
+        case NONE -> {}
       }
       h.append("</section>\n");
     }
@@ -161,28 +221,30 @@ public final class InvoiceRenderer {
     return h.toString();
   }
 
-  private static final String CSS = String.join("",
-      "*{box-sizing:border-box}",
-      "body{margin:0;padding:24px;background:#f4f4f5;color:#18181b;font:15px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif}",
-      ".invoice{max-width:760px;margin:0 auto;background:#fff;padding:32px;border-radius:8px;box-shadow:0 1px 3px rgba(0,0,0,.12)}",
-      "header{display:flex;justify-content:space-between;align-items:baseline;flex-wrap:wrap;gap:8px}",
-      "h1{margin:0;font-size:24px}.seller{margin:0;font-weight:600}",
-      ".meta{display:grid;grid-template-columns:max-content 1fr;gap:4px 16px;margin:20px 0}",
-      ".meta dt{color:#52525b}.meta dd{margin:0;overflow-wrap:anywhere}",
-      ".mono,code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:13px}",
-      ".status.paid{color:#15803d;font-weight:600}.status.due{color:#b45309;font-weight:600}",
-      "table{width:100%;border-collapse:collapse;margin:8px 0 20px}",
-      "th,td{padding:8px 6px;text-align:left;vertical-align:top;border-bottom:1px solid #e4e4e7}",
-      "td.date{white-space:nowrap}.amount{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}",
-      ".description{overflow-wrap:anywhere}.detail{color:#71717a;font-size:13px}",
-      ".credit .amount{color:#15803d}.tag{font-size:12px;padding:1px 6px;border-radius:4px;background:#dcfce7;color:#166534}",
-      "tfoot th{text-align:right;font-weight:500}tfoot .total th,tfoot .total td{font-size:18px;font-weight:700;border-bottom:0}",
-      ".payment{padding:16px;border-radius:6px}.payment.due{background:#fffbeb}.payment.paid{background:#f0fdf4}",
-      ".payment p{margin:4px 0}a{color:#1d4ed8;overflow-wrap:anywhere}",
-      ".bolt11{margin:16px 0 0}.qr{display:inline-block;background:#fff;line-height:0}",
-      ".qr svg{display:block}figcaption{margin-top:8px}",
-      "figcaption code{display:block;margin-top:6px;padding:8px;background:#fff;border:1px solid #e4e4e7;word-break:break-all}",
-      "footer{margin-top:24px;color:#71717a;font-size:13px}");
+  private static final String CSS =
+      String.join(
+          "",
+          "*{box-sizing:border-box}",
+          "body{margin:0;padding:24px;background:#f4f4f5;color:#18181b;font:15px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif}",
+          ".invoice{max-width:760px;margin:0 auto;background:#fff;padding:32px;border-radius:8px;box-shadow:0 1px 3px rgba(0,0,0,.12)}",
+          "header{display:flex;justify-content:space-between;align-items:baseline;flex-wrap:wrap;gap:8px}",
+          "h1{margin:0;font-size:24px}.seller{margin:0;font-weight:600}",
+          ".meta{display:grid;grid-template-columns:max-content 1fr;gap:4px 16px;margin:20px 0}",
+          ".meta dt{color:#52525b}.meta dd{margin:0;overflow-wrap:anywhere}",
+          ".mono,code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:13px}",
+          ".status.paid{color:#15803d;font-weight:600}.status.due{color:#b45309;font-weight:600}",
+          "table{width:100%;border-collapse:collapse;margin:8px 0 20px}",
+          "th,td{padding:8px 6px;text-align:left;vertical-align:top;border-bottom:1px solid #e4e4e7}",
+          "td.date{white-space:nowrap}.amount{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}",
+          ".description{overflow-wrap:anywhere}.detail{color:#71717a;font-size:13px}",
+          ".credit .amount{color:#15803d}.tag{font-size:12px;padding:1px 6px;border-radius:4px;background:#dcfce7;color:#166534}",
+          "tfoot th{text-align:right;font-weight:500}tfoot .total th,tfoot .total td{font-size:18px;font-weight:700;border-bottom:0}",
+          ".payment{padding:16px;border-radius:6px}.payment.due{background:#fffbeb}.payment.paid{background:#f0fdf4}",
+          ".payment p{margin:4px 0}a{color:#1d4ed8;overflow-wrap:anywhere}",
+          ".bolt11{margin:16px 0 0}.qr{display:inline-block;background:#fff;line-height:0}",
+          ".qr svg{display:block}figcaption{margin-top:8px}",
+          "figcaption code{display:block;margin-top:6px;padding:8px;background:#fff;border:1px solid #e4e4e7;word-break:break-all}",
+          "footer{margin-top:24px;color:#71717a;font-size:13px}");
 
   // ---------------------------------------------------------------- text
 
@@ -215,34 +277,57 @@ public final class InvoiceRenderer {
     }
     int descWidth = TEXT_WIDTH - 10 - 2 - 2 - amountWidth;
     String rule = "-".repeat(10) + "  " + "-".repeat(descWidth) + "  " + "-".repeat(amountWidth);
-    out.add(Texts.padRight("Date", 12) + Texts.padRight("Description", descWidth + 2) + Texts.padLeft("Amount", amountWidth));
+    out.add(
+        Texts.padRight("Date", 12)
+            + Texts.padRight("Description", descWidth + 2)
+            + Texts.padLeft("Amount", amountWidth));
     out.add(rule);
     String indent = " ".repeat(12);
     for (InvoiceItem item : doc.items()) {
       String label = Texts.clean(item.description()) + (item.amount() < 0 ? " [credit]" : "");
       List<String> lines = Texts.wrap(label, descWidth);
-      out.add(date.format(item.at()) + "  " + Texts.padRight(lines.get(0), descWidth) + "  "
-          + Texts.padLeft(money.format(item.amount()), amountWidth));
+      out.add(
+          date.format(item.at())
+              + "  "
+              + Texts.padRight(lines.get(0), descWidth)
+              + "  "
+              + Texts.padLeft(money.format(item.amount()), amountWidth));
       for (String more : lines.subList(1, lines.size())) {
         out.add(indent + more);
       }
-      for (String detail : Texts.wrap("relay " + item.relay() + ", plan " + item.plan(), descWidth)) {
+      for (String detail :
+          Texts.wrap("relay " + item.relay() + ", plan " + item.plan(), descWidth)) {
         out.add(indent + detail);
       }
     }
     out.add(rule);
     int labelWidth = TEXT_WIDTH - 2 - amountWidth;
-    out.add(Texts.padLeft("Charges", labelWidth) + "  " + Texts.padLeft(money.format(doc.charges()), amountWidth));
+    out.add(
+        Texts.padLeft("Charges", labelWidth)
+            + "  "
+            + Texts.padLeft(money.format(doc.charges()), amountWidth));
     if (doc.credits() != 0) {
-      out.add(Texts.padLeft("Credits", labelWidth) + "  " + Texts.padLeft(money.format(doc.credits()), amountWidth));
+      out.add(
+          Texts.padLeft("Credits", labelWidth)
+              + "  "
+              + Texts.padLeft(money.format(doc.credits()), amountWidth));
     }
-    out.add(Texts.padLeft("Total", labelWidth) + "  " + Texts.padLeft(money.format(inv.total()), amountWidth));
+    out.add(
+        Texts.padLeft("Total", labelWidth)
+            + "  "
+            + Texts.padLeft(money.format(inv.total()), amountWidth));
     out.add("");
 
     if (inv.isPaid()) {
       Payment p = inv.payment().orElseThrow();
-      out.add("Paid " + money.format(inv.total()) + " on " + dateTime.format(p.paidAt()) + " by "
-          + methodLabel(p.method()) + ".");
+      out.add(
+          "Paid "
+              + money.format(inv.total())
+              + " on "
+              + dateTime.format(p.paidAt())
+              + " by "
+              + methodLabel(p.method())
+              + ".");
       out.add("Reference: " + Texts.clean(p.reference()));
       out.add("View it in your account:");
       out.add(paymentLink(inv.id()));
@@ -254,12 +339,17 @@ public final class InvoiceRenderer {
         case PAYABLE -> {
           Bolt11Request b = doc.bolt11().orElseThrow();
           out.add("");
-          out.add("Or pay with a Lightning wallet (expires " + dateTime.format(b.expiresAt()) + "):");
+          out.add(
+              "Or pay with a Lightning wallet (expires " + dateTime.format(b.expiresAt()) + "):");
           out.add(Texts.clean(b.bolt11()));
         }
-        case EXPIRED -> out.add("The Lightning request for this invoice has expired; the payment link gives a new one.");
-        case SETTLED -> out.add("A Lightning payment for this invoice has been received and is being recorded.");
-        case NONE -> { }
+        case EXPIRED ->
+            out.add(
+                "The Lightning request for this invoice has expired; the payment link gives a new one.");
+        case SETTLED ->
+            out.add(
+                "A Lightning payment for this invoice has been received and is being recorded.");
+        case NONE -> {}
       }
     }
     return String.join("\n", out) + "\n";
@@ -268,19 +358,33 @@ public final class InvoiceRenderer {
   // ---------------------------------------------------------------- receipt
 
   /**
-   * A short plain receipt for a paid invoice, for the host to send with
-   * {@code messenger.send(invoice.tenant(), renderer.receipt(invoice))}: two lines, the second the
-   * link to the invoice.
+   * A short plain receipt for a paid invoice, for the host to send with {@code
+   * messenger.send(invoice.tenant(), renderer.receipt(invoice))}: two lines, the second the link to
+   * the invoice.
    *
    * @throws IllegalArgumentException if the invoice is not paid
    */
   public String receipt(Invoice invoice) {
     Objects.requireNonNull(invoice, "invoice");
-    Payment p = invoice.payment()
-        .orElseThrow(() -> new IllegalArgumentException("invoice " + invoice.id() + " is not paid: no receipt"));
-    return Texts.clean(sellerName) + ": received " + moneyFormat(invoice.currency()).format(invoice.total())
-        + " for invoice " + Texts.clean(invoice.id()) + " (" + period(invoice) + "), paid on "
-        + date.format(p.paidAt()) + " by " + methodLabel(p.method()) + ". Thank you!\n"
+    Payment p =
+        invoice
+            .payment()
+            .orElseThrow(
+                () ->
+                    new IllegalArgumentException(
+                        "invoice " + invoice.id() + " is not paid: no receipt"));
+    return Texts.clean(sellerName)
+        + ": received "
+        + moneyFormat(invoice.currency()).format(invoice.total())
+        + " for invoice "
+        + Texts.clean(invoice.id())
+        + " ("
+        + period(invoice)
+        + "), paid on "
+        + date.format(p.paidAt())
+        + " by "
+        + methodLabel(p.method())
+        + ". Thank you!\n"
         + paymentLink(invoice.id());
   }
 
@@ -300,7 +404,12 @@ public final class InvoiceRenderer {
     };
   }
 
-  private enum Lightning { NONE, PAYABLE, EXPIRED, SETTLED }
+  private enum Lightning {
+    NONE,
+    PAYABLE,
+    EXPIRED,
+    SETTLED
+  }
 
   /** Whether an unpaid document shows its BOLT11: only while it can still be paid (S10). */
   private Lightning lightning(InvoiceDocument doc) {
@@ -314,7 +423,9 @@ public final class InvoiceRenderer {
     return b.get().isUsableAt(Instant.now(clock)) ? Lightning.PAYABLE : Lightning.EXPIRED;
   }
 
-  /** Options for an {@link InvoiceRenderer}; {@link #sellerName} and {@link #appUrl} are required. */
+  /**
+   * Options for an {@link InvoiceRenderer}; {@link #sellerName} and {@link #appUrl} are required.
+   */
   public static final class Builder {
     private String sellerName;
     private String appUrl;
@@ -341,8 +452,8 @@ public final class InvoiceRenderer {
     }
 
     /**
-     * The host's base URL, as given to {@code Billing.builder().appUrl}: the payment link is
-     * {@code {appUrl}/account?invoice={id}}. A trailing {@code /} is dropped.
+     * The host's base URL, as given to {@code Billing.builder().appUrl}: the payment link is {@code
+     * {appUrl}/account?invoice={id}}. A trailing {@code /} is dropped.
      *
      * @throws NullPointerException if null
      * @throws IllegalArgumentException unless an absolute http or https URL with a host, and no
@@ -358,16 +469,20 @@ public final class InvoiceRenderer {
       }
       String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
       if (!(scheme.equals("https") || scheme.equals("http")) || uri.getHost() == null) {
-        throw new IllegalArgumentException("appUrl must be an absolute http(s) URL, got \"" + appUrl + "\"");
+        throw new IllegalArgumentException(
+            "appUrl must be an absolute http(s) URL, got \"" + appUrl + "\"");
       }
       if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
-        throw new IllegalArgumentException("appUrl must have no query or fragment, got \"" + appUrl + "\"");
+        throw new IllegalArgumentException(
+            "appUrl must have no query or fragment, got \"" + appUrl + "\"");
       }
       this.appUrl = appUrl.endsWith("/") ? appUrl.substring(0, appUrl.length() - 1) : appUrl;
       return this;
     }
 
-    /** Currency symbols and number separators; {@link Locale#US} by default. Labels stay English. */
+    /**
+     * Currency symbols and number separators; {@link Locale#US} by default. Labels stay English.
+     */
     public Builder locale(Locale locale) {
       this.locale = Objects.requireNonNull(locale, "locale");
       return this;
@@ -392,7 +507,9 @@ public final class InvoiceRenderer {
       return this;
     }
 
-    /** @throws IllegalStateException if the seller name or the app URL is missing */
+    /**
+     * @throws IllegalStateException if the seller name or the app URL is missing
+     */
     public InvoiceRenderer build() {
       if (sellerName == null) {
         throw new IllegalStateException("sellerName is required");

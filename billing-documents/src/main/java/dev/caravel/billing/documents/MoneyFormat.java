@@ -13,9 +13,9 @@ import java.util.Objects;
  *
  * <p>The exponent is ISO 4217's minor unit as {@link Currency#getDefaultFractionDigits()} gives it;
  * the symbol is {@link Currency#getSymbol(Locale)}, and the locale also gives the decimal and
- * grouping separators. A symbol that ends in a letter (a bare code such as {@code KWD}) is
- * followed by a space. The digits come from the integer's decimal string, never through
- * floating point, so every {@code long} formats exactly, {@link Long#MIN_VALUE} included.
+ * grouping separators. A symbol that ends in a letter (a bare code such as {@code KWD}) is followed
+ * by a space. The digits come from the integer's decimal string, never through floating point, so
+ * every {@code long} formats exactly, {@link Long#MIN_VALUE} included.
  *
  * <p>Instances are immutable and thread-safe.
  */
@@ -55,12 +55,14 @@ public final class MoneyFormat {
       iso = Currency.getInstance(currency.toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(
-          "\"" + currency + "\" is not an ISO 4217 currency code; use MoneyFormat.custom for it", e);
+          "\"" + currency + "\" is not an ISO 4217 currency code; use MoneyFormat.custom for it",
+          e);
     }
     int digits = iso.getDefaultFractionDigits();
     if (digits < 0) {
       throw new IllegalArgumentException(
-          iso.getCurrencyCode() + " has no minor unit; use MoneyFormat.custom with the exponent the ledger uses");
+          iso.getCurrencyCode()
+              + " has no minor unit; use MoneyFormat.custom with the exponent the ledger uses");
     }
     return new MoneyFormat(iso.getCurrencyCode(), digits, iso.getSymbol(locale), locale);
   }
@@ -135,6 +137,12 @@ public final class MoneyFormat {
 
   @Override
   public String toString() {
-    return "MoneyFormat[" + currencyCode + ", exponent " + exponent + ", symbol \"" + symbol + "\"]";
+    return "MoneyFormat["
+        + currencyCode
+        + ", exponent "
+        + exponent
+        + ", symbol \""
+        + symbol
+        + "\"]";
   }
 }

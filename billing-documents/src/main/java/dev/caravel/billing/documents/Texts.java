@@ -18,7 +18,10 @@ final class Texts {
     for (int i = 0; i < text.length(); ) {
       int cp = text.codePointAt(i);
       i += Character.charCount(cp);
-      if (Character.isISOControl(cp) || Character.isWhitespace(cp) || Character.isSpaceChar(cp) || isBidiControl(cp)) {
+      if (Character.isISOControl(cp)
+          || Character.isWhitespace(cp)
+          || Character.isSpaceChar(cp)
+          || isBidiControl(cp)) {
         space = true;
         continue;
       }
@@ -32,7 +35,10 @@ final class Texts {
   }
 
   private static boolean isBidiControl(int cp) {
-    return cp == 0x061C || cp == 0x200E || cp == 0x200F || (cp >= 0x202A && cp <= 0x202E)
+    return cp == 0x061C
+        || cp == 0x200E
+        || cp == 0x200F
+        || (cp >= 0x202A && cp <= 0x202E)
         || (cp >= 0x2066 && cp <= 0x2069);
   }
 
@@ -49,7 +55,10 @@ final class Texts {
     return " ".repeat(Math.max(0, width - width(s))) + s;
   }
 
-  /** Cleaned text wrapped at spaces into lines of at most {@code width} code points (long words are cut). */
+  /**
+   * Cleaned text wrapped at spaces into lines of at most {@code width} code points (long words are
+   * cut).
+   */
   static List<String> wrap(String text, int width) {
     List<String> lines = new ArrayList<>();
     StringBuilder line = new StringBuilder();

@@ -1,2 +1,5 @@
-/** Invoice documents: a self-contained HTML invoice with the BOLT11 as a QR code, its plain-text twin, a receipt message, and money formatted by the currency's exponent. */
+/**
+ * Invoice documents: a self-contained HTML invoice with the BOLT11 as a QR code, its plain-text
+ * twin, a receipt message, and money formatted by the currency's exponent.
+ */
 package dev.caravel.billing.documents;

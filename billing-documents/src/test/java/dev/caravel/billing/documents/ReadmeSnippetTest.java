@@ -4,12 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.caravel.billing.Activity;
 import dev.caravel.billing.Billing;
-import dev.caravel.billing.spi.InMemoryRepository;
 import dev.caravel.billing.Invoice;
 import dev.caravel.billing.Messenger;
 import dev.caravel.billing.PaymentMethod;
 import dev.caravel.billing.Plan;
 import dev.caravel.billing.PlanCatalogue;
+import dev.caravel.billing.spi.InMemoryRepository;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,13 +21,14 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * Runs the README's snippet: the code between the markers below is the README's ```java block,
- * line for line (indentation aside), and {@link #theReadmeShowsExactlyThisCode} keeps them so.
- * Surefire runs with assertions enabled, so the snippet's {@code assert}s are real.
+ * Runs the README's snippet: the code between the markers below is the README's ```java block, line
+ * for line (indentation aside), and {@link #theReadmeShowsExactlyThisCode} keeps them so. Surefire
+ * runs with assertions enabled, so the snippet's {@code assert}s are real.
  */
 class ReadmeSnippetTest {
   private static final Path README = Path.of("README.md");
-  private static final Path SELF = Path.of("src/test/java/dev/caravel/billing/documents/ReadmeSnippetTest.java");
+  private static final Path SELF =
+      Path.of("src/test/java/dev/caravel/billing/documents/ReadmeSnippetTest.java");
 
   @Test
   void theSnippetRuns() throws IOException {
@@ -68,8 +69,11 @@ class ReadmeSnippetTest {
     assertThat(text).contains("Amount due: $10.00").contains(renderer.paymentLink(invoice.id()));
     assertThat(Files.readString(page)).contains("<td class=\"amount\" id=\"total\">$10.00</td>");
     assertThat(messages).hasSize(1);
-    assertThat(messages.get(0)).endsWith("paid on 2025-02-28 by manual payment. Thank you!\n"
-        + "https://relays.example/account?invoice=" + invoice.id());
+    assertThat(messages.get(0))
+        .endsWith(
+            "paid on 2025-02-28 by manual payment. Thank you!\n"
+                + "https://relays.example/account?invoice="
+                + invoice.id());
     Files.delete(page);
   }
 

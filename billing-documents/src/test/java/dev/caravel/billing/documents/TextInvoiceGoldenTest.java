@@ -31,10 +31,15 @@ class TextInvoiceGoldenTest {
   @Test
   void everyLineFitsTheWidthButTheValuesToCopyWhole() {
     String link = Fixtures.renderer().paymentLink(Fixtures.INVOICE_ID);
-    for (String text : new String[] {Fixtures.renderer().text(Fixtures.paid()), Fixtures.renderer().text(Fixtures.due()),
-        Fixtures.renderer().text(HtmlInvoiceTest.hostileDocument())}) {
+    for (String text :
+        new String[] {
+          Fixtures.renderer().text(Fixtures.paid()),
+          Fixtures.renderer().text(Fixtures.due()),
+          Fixtures.renderer().text(HtmlInvoiceTest.hostileDocument())
+        }) {
       assertThat(text.lines().filter(l -> !l.equals(Fixtures.BOLT11) && !l.equals(link)))
-          .allSatisfy(line -> assertThat(line.length()).isLessThanOrEqualTo(InvoiceRenderer.TEXT_WIDTH));
+          .allSatisfy(
+              line -> assertThat(line.length()).isLessThanOrEqualTo(InvoiceRenderer.TEXT_WIDTH));
       assertThat(text).endsWith("\n").doesNotContain("\r").doesNotContain("\t");
     }
   }
@@ -58,7 +63,8 @@ class TextInvoiceGoldenTest {
       Path out = Path.of("target/golden-actual", name);
       Files.createDirectories(out.getParent());
       Files.writeString(out, actual, StandardCharsets.UTF_8);
-      assertThat(actual).as("text invoice differs from golden/%s (actual in %s)", name, out.toAbsolutePath())
+      assertThat(actual)
+          .as("text invoice differs from golden/%s (actual in %s)", name, out.toAbsolutePath())
           .isEqualTo(expected);
     }
   }

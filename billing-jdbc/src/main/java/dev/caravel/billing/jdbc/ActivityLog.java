@@ -15,9 +15,9 @@ import java.time.Instant;
 import java.util.Optional;
 
 /**
- * Appending to a tenant's activity log, inside the caller's transaction: the checks that make
- * an activity acceptable (its id, its order, the periods already billed, its relay) and the rows
- * it writes. The tenant's row lock, taken first, serializes appends to one tenant.
+ * Appending to a tenant's activity log, inside the caller's transaction: the checks that make an
+ * activity acceptable (its id, its order, the periods already billed, its relay) and the rows it
+ * writes. The tenant's row lock, taken first, serializes appends to one tenant.
  */
 final class ActivityLog {
   private ActivityLog() {}
@@ -29,7 +29,8 @@ final class ActivityLog {
     if (tenant == null) {
       // A concurrent first append for this tenant makes this insert fail on the key; the
       // transaction is then run again and finds (and locks) the row.
-      try (PreparedStatement ps = c.prepareStatement("INSERT INTO billing_tenant (pubkey) VALUES (?)")) {
+      try (PreparedStatement ps =
+          c.prepareStatement("INSERT INTO billing_tenant (pubkey) VALUES (?)")) {
         ps.setString(1, activity.tenant());
         ps.executeUpdate();
       }
@@ -40,19 +41,34 @@ final class ActivityLog {
       if (existing.get().equals(activity)) {
         return false;
       }
-      throw new ActivityRejectedException(Reason.CONFLICTING_ID,
+      throw new ActivityRejectedException(
+          Reason.CONFLICTING_ID,
           "activity " + activity.id() + " was recorded already with different content");
     }
     if (tenant.lastAt != null && activity.at().isBefore(tenant.lastAt)) {
-      throw new ActivityRejectedException(Reason.OUT_OF_ORDER, "activity " + activity.id() + " at "
-          + activity.at() + " is before the tenant's latest activity at " + tenant.lastAt);
+      throw new ActivityRejectedException(
+          Reason.OUT_OF_ORDER,
+          "activity "
+              + activity.id()
+              + " at "
+              + activity.at()
+              + " is before the tenant's latest activity at "
+              + tenant.lastAt);
     }
     if (tenant.renewedStart != null && activity.at().isBefore(tenant.renewedStart)) {
-      throw new ActivityRejectedException(Reason.PERIOD_ALREADY_BILLED, "activity " + activity.id() + " at "
-          + activity.at() + " falls before " + tenant.renewedStart + ", the start of a period already renewed");
+      throw new ActivityRejectedException(
+          Reason.PERIOD_ALREADY_BILLED,
+          "activity "
+              + activity.id()
+              + " at "
+              + activity.at()
+              + " falls before "
+              + tenant.renewedStart
+              + ", the start of a period already renewed");
     }
     boolean relayExists;
-    try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM billing_relay WHERE tenant = ? AND relay = ?")) {
+    try (PreparedStatement ps =
+        c.prepareStatement("SELECT 1 FROM billing_relay WHERE tenant = ? AND relay = ?")) {
       ps.setString(1, activity.tenant());
       ps.setString(2, activity.relay());
       try (ResultSet rs = ps.executeQuery()) {
@@ -61,18 +77,22 @@ final class ActivityLog {
     }
     if (activity.type() == ActivityType.CREATE_RELAY) {
       if (relayExists) {
-        throw new ActivityRejectedException(Reason.RELAY_EXISTS, "relay " + activity.relay() + " already exists");
+        throw new ActivityRejectedException(
+            Reason.RELAY_EXISTS, "relay " + activity.relay() + " already exists");
       }
-      try (PreparedStatement ps = c.prepareStatement("INSERT INTO billing_relay (tenant, relay) VALUES (?, ?)")) {
+      try (PreparedStatement ps =
+          c.prepareStatement("INSERT INTO billing_relay (tenant, relay) VALUES (?, ?)")) {
         ps.setString(1, activity.tenant());
         ps.setString(2, activity.relay());
         ps.executeUpdate();
       }
     } else if (!relayExists) {
-      throw new ActivityRejectedException(Reason.UNKNOWN_RELAY, "relay " + activity.relay() + " was never created");
+      throw new ActivityRejectedException(
+          Reason.UNKNOWN_RELAY, "relay " + activity.relay() + " was never created");
     }
-    try (PreparedStatement ps = c.prepareStatement(
-        "INSERT INTO billing_activity (id, tenant, type, relay, plan, at) VALUES (?, ?, ?, ?, ?, ?)")) {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "INSERT INTO billing_activity (id, tenant, type, relay, plan, at) VALUES (?, ?, ?, ?, ?, ?)")) {
       ps.setString(1, activity.id());
       ps.setString(2, activity.tenant());
       ps.setString(3, activity.type().wireName());
@@ -81,8 +101,10 @@ final class ActivityLog {
       setInstant(ps, 6, activity.at());
       ps.executeUpdate();
     }
-    try (PreparedStatement ps = c.prepareStatement("UPDATE billing_tenant SET anchor = COALESCE(anchor, ?), "
-        + "last_activity_at = ?, activity_count = activity_count + 1 WHERE pubkey = ?")) {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "UPDATE billing_tenant SET anchor = COALESCE(anchor, ?), "
+                + "last_activity_at = ?, activity_count = activity_count + 1 WHERE pubkey = ?")) {
       setInstant(ps, 1, activity.at());
       setInstant(ps, 2, activity.at());
       ps.setString(3, activity.tenant());
@@ -94,8 +116,9 @@ final class ActivityLog {
   private record TenantMarks(Instant lastAt, Instant renewedStart) {}
 
   private static TenantMarks lockTenant(Connection c, String pubkey) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement(
-        "SELECT last_activity_at, renewed_period_start FROM billing_tenant WHERE pubkey = ? FOR UPDATE")) {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT last_activity_at, renewed_period_start FROM billing_tenant WHERE pubkey = ? FOR UPDATE")) {
       ps.setString(1, pubkey);
       try (ResultSet rs = ps.executeQuery()) {
         return rs.next() ? new TenantMarks(instant(rs, 1), instant(rs, 2)) : null;
@@ -104,11 +127,14 @@ final class ActivityLog {
   }
 
   private static Optional<Activity> findActivity(Connection c, String id) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement(
-        "SELECT tenant, type, relay, plan, at FROM billing_activity WHERE id = ?")) {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT tenant, type, relay, plan, at FROM billing_activity WHERE id = ?")) {
       ps.setString(1, id);
       try (ResultSet rs = ps.executeQuery()) {
-        return rs.next() ? Optional.of(Rows.activity(rs, id, rs.getString(1), 2)) : Optional.<Activity>empty();
+        return rs.next()
+            ? Optional.of(Rows.activity(rs, id, rs.getString(1), 2))
+            : Optional.<Activity>empty();
       }
     }
   }

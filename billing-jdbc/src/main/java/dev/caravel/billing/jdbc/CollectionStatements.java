@@ -37,15 +37,20 @@ final class CollectionStatements {
   }
 
   Optional<CollectionState> collectionState(String invoiceId) {
-    return transactions.read("reading collection state", (c, d) -> {
-      try (PreparedStatement ps = c.prepareStatement(
-          "SELECT " + COLLECTION_STATE_COLUMNS + " FROM billing_invoice WHERE id = ?")) {
-        ps.setString(1, invoiceId);
-        try (ResultSet rs = ps.executeQuery()) {
-          return rs.next() ? Optional.of(Rows.collectionState(rs)) : Optional.<CollectionState>empty();
-        }
-      }
-    });
+    return transactions.read(
+        "reading collection state",
+        (c, d) -> {
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "SELECT " + COLLECTION_STATE_COLUMNS + " FROM billing_invoice WHERE id = ?")) {
+            ps.setString(1, invoiceId);
+            try (ResultSet rs = ps.executeQuery()) {
+              return rs.next()
+                  ? Optional.of(Rows.collectionState(rs))
+                  : Optional.<CollectionState>empty();
+            }
+          }
+        });
   }
 
   Optional<PaymentLease> acquireLease(String invoiceId, String owner, Instant now, Duration ttl) {
@@ -54,47 +59,54 @@ final class CollectionStatements {
     }
     Objects.requireNonNull(now, "now");
     Objects.requireNonNull(ttl, "ttl");
-    return transactions.write("leasing invoice " + invoiceId, (c, d) -> {
-      int rounds;
-      boolean open;
-      Instant first;
-      // The row lock makes the due check and the lease one step: no other instance can start
-      // a round between them. This is the only way into a round.
-      try (PreparedStatement ps = c.prepareStatement("SELECT paid, rounds, round_open, first_attempt_at, lease_until, "
-          + "next_attempt_at FROM billing_invoice WHERE id = ? FOR UPDATE")) {
-        ps.setString(1, invoiceId);
-        try (ResultSet rs = ps.executeQuery()) {
-          if (!rs.next() || rs.getBoolean(1)) {
-            return Optional.<PaymentLease>empty();
+    return transactions.write(
+        "leasing invoice " + invoiceId,
+        (c, d) -> {
+          int rounds;
+          boolean open;
+          Instant first;
+          // The row lock makes the due check and the lease one step: no other instance can start
+          // a round between them. This is the only way into a round.
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "SELECT paid, rounds, round_open, first_attempt_at, lease_until, "
+                      + "next_attempt_at FROM billing_invoice WHERE id = ? FOR UPDATE")) {
+            ps.setString(1, invoiceId);
+            try (ResultSet rs = ps.executeQuery()) {
+              if (!rs.next() || rs.getBoolean(1)) {
+                return Optional.<PaymentLease>empty();
+              }
+              Instant until = instant(rs, 5);
+              Instant next = instant(rs, 6);
+              if ((until != null && until.isAfter(now)) || next == null || next.isAfter(now)) {
+                return Optional.<PaymentLease>empty();
+              }
+              rounds = rs.getInt(2);
+              open = rs.getBoolean(3);
+              first = instant(rs, 4);
+            }
           }
-          Instant until = instant(rs, 5);
-          Instant next = instant(rs, 6);
-          if ((until != null && until.isAfter(now)) || next == null || next.isAfter(now)) {
-            return Optional.<PaymentLease>empty();
+          // A finished round starts the next; an open one (outcome unknown, holder gone) resumes.
+          int round = open ? rounds : rounds + 1;
+          Instant firstAttempt = first == null ? now : first;
+          PaymentLease lease =
+              new PaymentLease(
+                  invoiceId, owner + "/" + UUID.randomUUID(), round, firstAttempt, now.plus(ttl));
+          // Should the holder die, the open round is due again when its lease runs out.
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "UPDATE billing_invoice SET rounds = ?, round_open = TRUE, "
+                      + "first_attempt_at = ?, lease_token = ?, lease_until = ?, next_attempt_at = ? WHERE id = ?")) {
+            ps.setInt(1, round);
+            setInstant(ps, 2, firstAttempt);
+            ps.setString(3, lease.token());
+            setInstant(ps, 4, lease.until());
+            setInstant(ps, 5, lease.until());
+            ps.setString(6, invoiceId);
+            ps.executeUpdate();
           }
-          rounds = rs.getInt(2);
-          open = rs.getBoolean(3);
-          first = instant(rs, 4);
-        }
-      }
-      // A finished round starts the next; an open one (outcome unknown, holder gone) resumes.
-      int round = open ? rounds : rounds + 1;
-      Instant firstAttempt = first == null ? now : first;
-      PaymentLease lease = new PaymentLease(invoiceId, owner + "/" + UUID.randomUUID(), round, firstAttempt,
-          now.plus(ttl));
-      // Should the holder die, the open round is due again when its lease runs out.
-      try (PreparedStatement ps = c.prepareStatement("UPDATE billing_invoice SET rounds = ?, round_open = TRUE, "
-          + "first_attempt_at = ?, lease_token = ?, lease_until = ?, next_attempt_at = ? WHERE id = ?")) {
-        ps.setInt(1, round);
-        setInstant(ps, 2, firstAttempt);
-        ps.setString(3, lease.token());
-        setInstant(ps, 4, lease.until());
-        setInstant(ps, 5, lease.until());
-        ps.setString(6, invoiceId);
-        ps.executeUpdate();
-      }
-      return Optional.of(lease);
-    });
+          return Optional.of(lease);
+        });
   }
 
   boolean finishRound(PaymentLease lease, Optional<Instant> nextAttemptAt) {
@@ -106,54 +118,68 @@ final class CollectionStatements {
   boolean holdRound(PaymentLease lease, CollectionHold hold) {
     Objects.requireNonNull(lease, "lease");
     Objects.requireNonNull(hold, "hold");
-    return transactions.write("holding invoice " + lease.invoiceId(), (c, d) -> {
-      // Guarded by the lease token: only the lease's holder can put the invoice on hold.
-      try (PreparedStatement ps = c.prepareStatement("UPDATE billing_invoice SET round_open = FALSE, "
-          + "lease_token = NULL, lease_until = NULL, next_attempt_at = NULL, "
-          + "hold_reason = CASE WHEN paid THEN NULL ELSE ? END, hold_detail = CASE WHEN paid THEN NULL ELSE ? END "
-          + "WHERE id = ? AND lease_token = ?")) {
-        ps.setString(1, hold.reason().name());
-        ps.setString(2, hold.detail());
-        ps.setString(3, lease.invoiceId());
-        ps.setString(4, lease.token());
-        return ps.executeUpdate() == 1;
-      }
-    });
+    return transactions.write(
+        "holding invoice " + lease.invoiceId(),
+        (c, d) -> {
+          // Guarded by the lease token: only the lease's holder can put the invoice on hold.
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "UPDATE billing_invoice SET round_open = FALSE, "
+                      + "lease_token = NULL, lease_until = NULL, next_attempt_at = NULL, "
+                      + "hold_reason = CASE WHEN paid THEN NULL ELSE ? END, hold_detail = CASE WHEN paid THEN NULL ELSE ? END "
+                      + "WHERE id = ? AND lease_token = ?")) {
+            ps.setString(1, hold.reason().name());
+            ps.setString(2, hold.detail());
+            ps.setString(3, lease.invoiceId());
+            ps.setString(4, lease.token());
+            return ps.executeUpdate() == 1;
+          }
+        });
   }
 
   boolean scheduleNow(String invoiceId, Instant now) {
     Objects.requireNonNull(invoiceId, "invoiceId");
     Objects.requireNonNull(now, "now");
-    return transactions.write("scheduling invoice " + invoiceId, (c, d) -> {
-      // One guarded statement: the row lock it takes orders it against acquireLease.
-      try (PreparedStatement ps = c.prepareStatement("UPDATE billing_invoice SET next_attempt_at = ? "
-          + "WHERE id = ? AND NOT paid AND NOT round_open AND hold_reason IS NULL "
-          + "AND (lease_until IS NULL OR lease_until <= ?)")) {
-        setInstant(ps, 1, now);
-        ps.setString(2, invoiceId);
-        setInstant(ps, 3, now);
-        return ps.executeUpdate() == 1;
-      }
-    });
+    return transactions.write(
+        "scheduling invoice " + invoiceId,
+        (c, d) -> {
+          // One guarded statement: the row lock it takes orders it against acquireLease.
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "UPDATE billing_invoice SET next_attempt_at = ? "
+                      + "WHERE id = ? AND NOT paid AND NOT round_open AND hold_reason IS NULL "
+                      + "AND (lease_until IS NULL OR lease_until <= ?)")) {
+            setInstant(ps, 1, now);
+            ps.setString(2, invoiceId);
+            setInstant(ps, 3, now);
+            return ps.executeUpdate() == 1;
+          }
+        });
   }
 
   boolean releaseHold(String invoiceId, CollectionHold hold, Optional<Instant> nextAttemptAt) {
     Objects.requireNonNull(invoiceId, "invoiceId");
     Objects.requireNonNull(hold, "hold");
     Objects.requireNonNull(nextAttemptAt, "nextAttemptAt");
-    return transactions.write("releasing the hold on invoice " + invoiceId, (c, d) -> {
-      // One guarded statement: its row lock orders it against acquireLease and markPaid, and
-      // only the hold named ends, once.
-      try (PreparedStatement ps = c.prepareStatement("UPDATE billing_invoice SET hold_reason = NULL, "
-          + "hold_detail = NULL, next_attempt_at = CAST(? AS " + d.timestampType + ") "
-          + "WHERE id = ? AND NOT paid AND lease_token IS NULL AND hold_reason = ? AND hold_detail = ?")) {
-        setInstant(ps, 1, nextAttemptAt.orElse(null));
-        ps.setString(2, invoiceId);
-        ps.setString(3, hold.reason().name());
-        ps.setString(4, hold.detail());
-        return ps.executeUpdate() == 1;
-      }
-    });
+    return transactions.write(
+        "releasing the hold on invoice " + invoiceId,
+        (c, d) -> {
+          // One guarded statement: its row lock orders it against acquireLease and markPaid, and
+          // only the hold named ends, once.
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "UPDATE billing_invoice SET hold_reason = NULL, "
+                      + "hold_detail = NULL, next_attempt_at = CAST(? AS "
+                      + d.timestampType
+                      + ") "
+                      + "WHERE id = ? AND NOT paid AND lease_token IS NULL AND hold_reason = ? AND hold_detail = ?")) {
+            setInstant(ps, 1, nextAttemptAt.orElse(null));
+            ps.setString(2, invoiceId);
+            ps.setString(3, hold.reason().name());
+            ps.setString(4, hold.detail());
+            return ps.executeUpdate() == 1;
+          }
+        });
   }
 
   boolean releaseLease(PaymentLease lease, Instant nextAttemptAt) {
@@ -164,83 +190,104 @@ final class CollectionStatements {
 
   /** Clears the lease if the token still holds it; a paid invoice gets no next attempt. */
   private boolean endLease(PaymentLease lease, Instant next, boolean closeRound) {
-    return transactions.write("ending lease on " + lease.invoiceId(), (c, d) -> {
-      try (PreparedStatement ps = c.prepareStatement("UPDATE billing_invoice SET "
-          + (closeRound ? "round_open = FALSE, " : "")
-          + "lease_token = NULL, lease_until = NULL, "
-          + "next_attempt_at = CASE WHEN paid THEN NULL ELSE CAST(? AS " + d.timestampType + ") END "
-          + "WHERE id = ? AND lease_token = ?")) {
-        setInstant(ps, 1, next);
-        ps.setString(2, lease.invoiceId());
-        ps.setString(3, lease.token());
-        return ps.executeUpdate() == 1;
-      }
-    });
+    return transactions.write(
+        "ending lease on " + lease.invoiceId(),
+        (c, d) -> {
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "UPDATE billing_invoice SET "
+                      + (closeRound ? "round_open = FALSE, " : "")
+                      + "lease_token = NULL, lease_until = NULL, "
+                      + "next_attempt_at = CASE WHEN paid THEN NULL ELSE CAST(? AS "
+                      + d.timestampType
+                      + ") END "
+                      + "WHERE id = ? AND lease_token = ?")) {
+            setInstant(ps, 1, next);
+            ps.setString(2, lease.invoiceId());
+            ps.setString(3, lease.token());
+            return ps.executeUpdate() == 1;
+          }
+        });
   }
 
   boolean markPaid(String invoiceId, Payment payment) {
     Objects.requireNonNull(payment, "payment");
-    return transactions.write("marking invoice " + invoiceId + " paid", (c, d) -> {
-      // The invoice row lock orders racing payments: the second one finds it paid.
-      try (PreparedStatement ps = c.prepareStatement("SELECT paid FROM billing_invoice WHERE id = ? FOR UPDATE")) {
-        ps.setString(1, invoiceId);
-        try (ResultSet rs = ps.executeQuery()) {
-          if (!rs.next() || rs.getBoolean(1)) {
-            return false;
+    return transactions.write(
+        "marking invoice " + invoiceId + " paid",
+        (c, d) -> {
+          // The invoice row lock orders racing payments: the second one finds it paid.
+          try (PreparedStatement ps =
+              c.prepareStatement("SELECT paid FROM billing_invoice WHERE id = ? FOR UPDATE")) {
+            ps.setString(1, invoiceId);
+            try (ResultSet rs = ps.executeQuery()) {
+              if (!rs.next() || rs.getBoolean(1)) {
+                return false;
+              }
+            }
           }
-        }
-      }
-      try (PreparedStatement ps = c.prepareStatement(
-          "UPDATE billing_invoice SET paid = TRUE, next_attempt_at = NULL, hold_reason = NULL, hold_detail = NULL "
-              + "WHERE id = ?")) {
-        ps.setString(1, invoiceId);
-        ps.executeUpdate();
-      }
-      // The payment table's primary key admits one row: the transition happens once.
-      try (PreparedStatement ps = c.prepareStatement(
-          "INSERT INTO billing_payment (invoice_id, method, reference, paid_at) VALUES (?, ?, ?, ?)")) {
-        ps.setString(1, invoiceId);
-        ps.setString(2, payment.method().wireName());
-        ps.setString(3, payment.reference());
-        setInstant(ps, 4, payment.paidAt());
-        ps.executeUpdate();
-      }
-      return true;
-    });
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "UPDATE billing_invoice SET paid = TRUE, next_attempt_at = NULL, hold_reason = NULL, hold_detail = NULL "
+                      + "WHERE id = ?")) {
+            ps.setString(1, invoiceId);
+            ps.executeUpdate();
+          }
+          // The payment table's primary key admits one row: the transition happens once.
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "INSERT INTO billing_payment (invoice_id, method, reference, paid_at) VALUES (?, ?, ?, ?)")) {
+            ps.setString(1, invoiceId);
+            ps.setString(2, payment.method().wireName());
+            ps.setString(3, payment.reference());
+            setInstant(ps, 4, payment.paidAt());
+            ps.executeUpdate();
+          }
+          return true;
+        });
   }
 
   CardCharge noteCardCharge(CardCharge charge) {
     Objects.requireNonNull(charge, "charge");
-    return transactions.write("noting the card charge of " + charge.invoiceId(), (c, d) -> {
-      // The invoice row lock serializes racing notes; the primary key backs it up.
-      lockInvoice(c, charge.invoiceId());
-      Optional<CardCharge> noted = cardCharge(c, charge.invoiceId(), charge.round());
-      if (noted.isPresent()) {
-        return noted.get();
-      }
-      try (PreparedStatement ps = c.prepareStatement("INSERT INTO billing_card_charge "
-          + "(invoice_id, round, payment_method_id, sent_at) VALUES (?, ?, ?, ?)")) {
-        ps.setString(1, charge.invoiceId());
-        ps.setInt(2, charge.round());
-        ps.setString(3, charge.paymentMethodId());
-        setInstant(ps, 4, charge.sentAt());
-        ps.executeUpdate();
-      }
-      return charge;
-    });
+    return transactions.write(
+        "noting the card charge of " + charge.invoiceId(),
+        (c, d) -> {
+          // The invoice row lock serializes racing notes; the primary key backs it up.
+          lockInvoice(c, charge.invoiceId());
+          Optional<CardCharge> noted = cardCharge(c, charge.invoiceId(), charge.round());
+          if (noted.isPresent()) {
+            return noted.get();
+          }
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "INSERT INTO billing_card_charge "
+                      + "(invoice_id, round, payment_method_id, sent_at) VALUES (?, ?, ?, ?)")) {
+            ps.setString(1, charge.invoiceId());
+            ps.setInt(2, charge.round());
+            ps.setString(3, charge.paymentMethodId());
+            setInstant(ps, 4, charge.sentAt());
+            ps.executeUpdate();
+          }
+          return charge;
+        });
   }
 
   Optional<CardCharge> findCardCharge(String invoiceId, int round) {
-    return transactions.read("reading the card charge of " + invoiceId, (c, d) -> cardCharge(c, invoiceId, round));
+    return transactions.read(
+        "reading the card charge of " + invoiceId, (c, d) -> cardCharge(c, invoiceId, round));
   }
 
-  private static Optional<CardCharge> cardCharge(Connection c, String invoiceId, int round) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement("SELECT payment_method_id, sent_at FROM billing_card_charge "
-        + "WHERE invoice_id = ? AND round = ?")) {
+  private static Optional<CardCharge> cardCharge(Connection c, String invoiceId, int round)
+      throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT payment_method_id, sent_at FROM billing_card_charge "
+                + "WHERE invoice_id = ? AND round = ?")) {
       ps.setString(1, invoiceId);
       ps.setInt(2, round);
       try (ResultSet rs = ps.executeQuery()) {
-        return rs.next() ? Optional.of(Rows.cardCharge(rs, invoiceId, round)) : Optional.<CardCharge>empty();
+        return rs.next()
+            ? Optional.of(Rows.cardCharge(rs, invoiceId, round))
+            : Optional.<CardCharge>empty();
       }
     }
   }
@@ -250,17 +297,21 @@ final class CollectionStatements {
     if (limit < 1) {
       return List.of();
     }
-    return transactions.read("listing due invoices", (c, d) -> {
-      // SKIP LOCKED: an invoice another instance is leasing right now is not handed out again.
-      try (PreparedStatement ps = c.prepareStatement("SELECT id FROM billing_invoice WHERE NOT paid "
-          + "AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ?) "
-          + "ORDER BY next_attempt_at, id LIMIT ? FOR UPDATE SKIP LOCKED")) {
-        setInstant(ps, 1, now);
-        setInstant(ps, 2, now);
-        ps.setInt(3, limit);
-        return Rows.firstColumn(ps);
-      }
-    });
+    return transactions.read(
+        "listing due invoices",
+        (c, d) -> {
+          // SKIP LOCKED: an invoice another instance is leasing right now is not handed out again.
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "SELECT id FROM billing_invoice WHERE NOT paid "
+                      + "AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ?) "
+                      + "ORDER BY next_attempt_at, id LIMIT ? FOR UPDATE SKIP LOCKED")) {
+            setInstant(ps, 1, now);
+            setInstant(ps, 2, now);
+            ps.setInt(3, limit);
+            return Rows.firstColumn(ps);
+          }
+        });
   }
 
   // ---- BOLT11 ----
@@ -272,53 +323,65 @@ final class CollectionStatements {
   Bolt11Request replaceBolt11(Bolt11Request fresh, Optional<String> expectedCurrent) {
     Objects.requireNonNull(fresh, "fresh");
     Objects.requireNonNull(expectedCurrent, "expectedCurrent");
-    return transactions.write("replacing BOLT11 of " + fresh.invoiceId(), (c, d) -> {
-      // The invoice row lock makes the compare and the swap of its live request one step.
-      lockInvoice(c, fresh.invoiceId());
-      Optional<Bolt11Request> current = liveBolt11(c, fresh.invoiceId());
-      if (current.isPresent()) {
-        if (!Optional.of(current.get().bolt11()).equals(expectedCurrent)) {
-          return current.get();
-        }
-        try (PreparedStatement ps = c.prepareStatement(
-            "UPDATE billing_bolt11 SET live_invoice_id = NULL WHERE live_invoice_id = ?")) {
-          ps.setString(1, fresh.invoiceId());
-          ps.executeUpdate();
-        }
-      }
-      try (PreparedStatement ps = c.prepareStatement("INSERT INTO billing_bolt11 (live_invoice_id, "
-          + BOLT11_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
-        ps.setString(1, fresh.invoiceId());
-        ps.setString(2, fresh.invoiceId());
-        ps.setString(3, fresh.bolt11());
-        ps.setString(4, fresh.paymentHash());
-        ps.setLong(5, fresh.msats());
-        setInstant(ps, 6, fresh.createdAt());
-        setInstant(ps, 7, fresh.expiresAt());
-        setInstant(ps, 8, fresh.settledAt().orElse(null));
-        ps.executeUpdate();
-      }
-      return fresh;
-    });
+    return transactions.write(
+        "replacing BOLT11 of " + fresh.invoiceId(),
+        (c, d) -> {
+          // The invoice row lock makes the compare and the swap of its live request one step.
+          lockInvoice(c, fresh.invoiceId());
+          Optional<Bolt11Request> current = liveBolt11(c, fresh.invoiceId());
+          if (current.isPresent()) {
+            if (!Optional.of(current.get().bolt11()).equals(expectedCurrent)) {
+              return current.get();
+            }
+            try (PreparedStatement ps =
+                c.prepareStatement(
+                    "UPDATE billing_bolt11 SET live_invoice_id = NULL WHERE live_invoice_id = ?")) {
+              ps.setString(1, fresh.invoiceId());
+              ps.executeUpdate();
+            }
+          }
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "INSERT INTO billing_bolt11 (live_invoice_id, "
+                      + BOLT11_COLUMNS
+                      + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
+            ps.setString(1, fresh.invoiceId());
+            ps.setString(2, fresh.invoiceId());
+            ps.setString(3, fresh.bolt11());
+            ps.setString(4, fresh.paymentHash());
+            ps.setLong(5, fresh.msats());
+            setInstant(ps, 6, fresh.createdAt());
+            setInstant(ps, 7, fresh.expiresAt());
+            setInstant(ps, 8, fresh.settledAt().orElse(null));
+            ps.executeUpdate();
+          }
+          return fresh;
+        });
   }
 
   void markBolt11Settled(String invoiceId, String bolt11, Instant at) {
     Objects.requireNonNull(at, "at");
-    transactions.write("settling BOLT11 of " + invoiceId, (c, d) -> {
-      try (PreparedStatement ps = c.prepareStatement("UPDATE billing_bolt11 SET settled_at = ? "
-          + "WHERE live_invoice_id = ? AND bolt11 = ? AND settled_at IS NULL")) {
-        setInstant(ps, 1, at);
-        ps.setString(2, invoiceId);
-        ps.setString(3, bolt11);
-        ps.executeUpdate();
-      }
-      return null;
-    });
+    transactions.write(
+        "settling BOLT11 of " + invoiceId,
+        (c, d) -> {
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "UPDATE billing_bolt11 SET settled_at = ? "
+                      + "WHERE live_invoice_id = ? AND bolt11 = ? AND settled_at IS NULL")) {
+            setInstant(ps, 1, at);
+            ps.setString(2, invoiceId);
+            ps.setString(3, bolt11);
+            ps.executeUpdate();
+          }
+          return null;
+        });
   }
 
-  private static Optional<Bolt11Request> liveBolt11(Connection c, String invoiceId) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement(
-        "SELECT " + BOLT11_COLUMNS + " FROM billing_bolt11 WHERE live_invoice_id = ?")) {
+  private static Optional<Bolt11Request> liveBolt11(Connection c, String invoiceId)
+      throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT " + BOLT11_COLUMNS + " FROM billing_bolt11 WHERE live_invoice_id = ?")) {
       ps.setString(1, invoiceId);
       try (ResultSet rs = ps.executeQuery()) {
         return rs.next() ? Optional.of(Rows.bolt11(rs)) : Optional.<Bolt11Request>empty();
@@ -328,7 +391,8 @@ final class CollectionStatements {
 
   /** Locks the invoice's row until the transaction ends; refuses an unknown invoice. */
   private static void lockInvoice(Connection c, String invoiceId) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement("SELECT id FROM billing_invoice WHERE id = ? FOR UPDATE")) {
+    try (PreparedStatement ps =
+        c.prepareStatement("SELECT id FROM billing_invoice WHERE id = ? FOR UPDATE")) {
       ps.setString(1, invoiceId);
       try (ResultSet rs = ps.executeQuery()) {
         if (!rs.next()) {

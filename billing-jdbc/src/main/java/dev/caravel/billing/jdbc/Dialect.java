@@ -34,24 +34,29 @@ enum Dialect {
 
     /** Rows per statement when PostgreSQL takes a whole batch as arrays. */
     private static final int ARRAY_CHUNK = 5000;
-    private static final String INSERT_ITEMS = "INSERT INTO billing_item "
-        + "(id, tenant, relay, plan, amount, description, at, activity_id, renewal_period) "
-        + "SELECT id, tenant, relay, plan, amount, description, to_timestamp(at), activity_id, renewal_period "
-        + "FROM unnest(?::varchar[], ?::varchar[], ?::varchar[], ?::varchar[], ?::int8[], ?::varchar[], ?::int8[], "
-        + "?::varchar[], ?::int4[]) WITH ORDINALITY "
-        + "AS v(id, tenant, relay, plan, amount, description, at, activity_id, renewal_period, n) ORDER BY n";
-    private static final String INSERT_INVOICES = "INSERT INTO billing_invoice "
-        + "(id, tenant, period_start, period_end, total, currency, created_at, next_attempt_at) "
-        + "SELECT id, tenant, to_timestamp(ps), to_timestamp(pe), total, currency, to_timestamp(ca), to_timestamp(ca) "
-        + "FROM unnest(?::varchar[], ?::varchar[], ?::int8[], ?::int8[], ?::int8[], ?::varchar[], ?::int8[]) "
-        + "WITH ORDINALITY AS v(id, tenant, ps, pe, total, currency, ca, n) ORDER BY n";
-    private static final String CLAIM_ITEMS = "UPDATE billing_item i SET invoice_id = v.invoice "
-        + "FROM unnest(?::varchar[], ?::varchar[]) AS v(tenant, invoice) "
-        + "WHERE i.tenant = v.tenant AND i.invoice_id IS NULL";
-    private static final String MOVE_RENEWAL_MARKS = "UPDATE billing_tenant t "
-        + "SET renewed_through = v.period, renewed_period_start = to_timestamp(v.start) "
-        + "FROM unnest(?::varchar[], ?::int4[], ?::int8[], ?::int4[]) AS v(pubkey, period, start, before) "
-        + "WHERE t.pubkey = v.pubkey AND t.renewed_through = v.before";
+
+    private static final String INSERT_ITEMS =
+        "INSERT INTO billing_item "
+            + "(id, tenant, relay, plan, amount, description, at, activity_id, renewal_period) "
+            + "SELECT id, tenant, relay, plan, amount, description, to_timestamp(at), activity_id, renewal_period "
+            + "FROM unnest(?::varchar[], ?::varchar[], ?::varchar[], ?::varchar[], ?::int8[], ?::varchar[], ?::int8[], "
+            + "?::varchar[], ?::int4[]) WITH ORDINALITY "
+            + "AS v(id, tenant, relay, plan, amount, description, at, activity_id, renewal_period, n) ORDER BY n";
+    private static final String INSERT_INVOICES =
+        "INSERT INTO billing_invoice "
+            + "(id, tenant, period_start, period_end, total, currency, created_at, next_attempt_at) "
+            + "SELECT id, tenant, to_timestamp(ps), to_timestamp(pe), total, currency, to_timestamp(ca), to_timestamp(ca) "
+            + "FROM unnest(?::varchar[], ?::varchar[], ?::int8[], ?::int8[], ?::int8[], ?::varchar[], ?::int8[]) "
+            + "WITH ORDINALITY AS v(id, tenant, ps, pe, total, currency, ca, n) ORDER BY n";
+    private static final String CLAIM_ITEMS =
+        "UPDATE billing_item i SET invoice_id = v.invoice "
+            + "FROM unnest(?::varchar[], ?::varchar[]) AS v(tenant, invoice) "
+            + "WHERE i.tenant = v.tenant AND i.invoice_id IS NULL";
+    private static final String MOVE_RENEWAL_MARKS =
+        "UPDATE billing_tenant t "
+            + "SET renewed_through = v.period, renewed_period_start = to_timestamp(v.start) "
+            + "FROM unnest(?::varchar[], ?::int4[], ?::int8[], ?::int4[]) AS v(pubkey, period, start, before) "
+            + "WHERE t.pubkey = v.pubkey AND t.renewed_through = v.before";
 
     @Override
     void insertItems(Connection c, List<InvoiceItem> items) throws SQLException {
@@ -59,30 +64,61 @@ enum Dialect {
         for (int from = 0; from < items.size(); from += ARRAY_CHUNK) {
           List<InvoiceItem> chunk = items.subList(from, Math.min(items.size(), from + ARRAY_CHUNK));
           ps.setArray(1, c.createArrayOf("varchar", chunk.stream().map(InvoiceItem::id).toArray()));
-          ps.setArray(2, c.createArrayOf("varchar", chunk.stream().map(InvoiceItem::tenant).toArray()));
-          ps.setArray(3, c.createArrayOf("varchar", chunk.stream().map(InvoiceItem::relay).toArray()));
-          ps.setArray(4, c.createArrayOf("varchar", chunk.stream().map(InvoiceItem::plan).toArray()));
-          ps.setArray(5, c.createArrayOf("int8", chunk.stream().map(InvoiceItem::amount).toArray()));
-          ps.setArray(6, c.createArrayOf("varchar", chunk.stream().map(InvoiceItem::description).toArray()));
-          ps.setArray(7, c.createArrayOf("int8", chunk.stream().map(i -> i.at().getEpochSecond()).toArray()));
-          ps.setArray(8, c.createArrayOf("varchar", chunk.stream().map(i -> i.activityId().orElse(null)).toArray()));
-          ps.setArray(9, c.createArrayOf("int4", chunk.stream()
-              .map(i -> i.renewalPeriod().isPresent() ? (Object) i.renewalPeriod().getAsInt() : null).toArray()));
+          ps.setArray(
+              2, c.createArrayOf("varchar", chunk.stream().map(InvoiceItem::tenant).toArray()));
+          ps.setArray(
+              3, c.createArrayOf("varchar", chunk.stream().map(InvoiceItem::relay).toArray()));
+          ps.setArray(
+              4, c.createArrayOf("varchar", chunk.stream().map(InvoiceItem::plan).toArray()));
+          ps.setArray(
+              5, c.createArrayOf("int8", chunk.stream().map(InvoiceItem::amount).toArray()));
+          ps.setArray(
+              6,
+              c.createArrayOf("varchar", chunk.stream().map(InvoiceItem::description).toArray()));
+          ps.setArray(
+              7,
+              c.createArrayOf("int8", chunk.stream().map(i -> i.at().getEpochSecond()).toArray()));
+          ps.setArray(
+              8,
+              c.createArrayOf(
+                  "varchar", chunk.stream().map(i -> i.activityId().orElse(null)).toArray()));
+          ps.setArray(
+              9,
+              c.createArrayOf(
+                  "int4",
+                  chunk.stream()
+                      .map(
+                          i ->
+                              i.renewalPeriod().isPresent()
+                                  ? (Object) i.renewalPeriod().getAsInt()
+                                  : null)
+                      .toArray()));
           ps.executeUpdate();
         }
       }
     }
 
     @Override
-    void insertInvoicesClaimingItems(Connection c, List<Invoice> created, int unclaimedItems) throws SQLException {
+    void insertInvoicesClaimingItems(Connection c, List<Invoice> created, int unclaimedItems)
+        throws SQLException {
       try (PreparedStatement ps = c.prepareStatement(INSERT_INVOICES)) {
         ps.setArray(1, c.createArrayOf("varchar", created.stream().map(Invoice::id).toArray()));
         ps.setArray(2, c.createArrayOf("varchar", created.stream().map(Invoice::tenant).toArray()));
-        ps.setArray(3, c.createArrayOf("int8", created.stream().map(i -> i.periodStart().getEpochSecond()).toArray()));
-        ps.setArray(4, c.createArrayOf("int8", created.stream().map(i -> i.periodEnd().getEpochSecond()).toArray()));
+        ps.setArray(
+            3,
+            c.createArrayOf(
+                "int8", created.stream().map(i -> i.periodStart().getEpochSecond()).toArray()));
+        ps.setArray(
+            4,
+            c.createArrayOf(
+                "int8", created.stream().map(i -> i.periodEnd().getEpochSecond()).toArray()));
         ps.setArray(5, c.createArrayOf("int8", created.stream().map(Invoice::total).toArray()));
-        ps.setArray(6, c.createArrayOf("varchar", created.stream().map(Invoice::currency).toArray()));
-        ps.setArray(7, c.createArrayOf("int8", created.stream().map(i -> i.createdAt().getEpochSecond()).toArray()));
+        ps.setArray(
+            6, c.createArrayOf("varchar", created.stream().map(Invoice::currency).toArray()));
+        ps.setArray(
+            7,
+            c.createArrayOf(
+                "int8", created.stream().map(i -> i.createdAt().getEpochSecond()).toArray()));
         ps.executeUpdate();
       }
       try (PreparedStatement ps = c.prepareStatement(CLAIM_ITEMS)) {
@@ -95,12 +131,17 @@ enum Dialect {
     }
 
     @Override
-    void moveRenewalMarks(Connection c, List<Renewal> moved, Map<String, Integer> before) throws SQLException {
+    void moveRenewalMarks(Connection c, List<Renewal> moved, Map<String, Integer> before)
+        throws SQLException {
       try (PreparedStatement ps = c.prepareStatement(MOVE_RENEWAL_MARKS)) {
         ps.setArray(1, c.createArrayOf("varchar", moved.stream().map(Renewal::tenant).toArray()));
         ps.setArray(2, c.createArrayOf("int4", moved.stream().map(Renewal::period).toArray()));
-        ps.setArray(3, c.createArrayOf("int8", moved.stream().map(r -> r.periodStart().getEpochSecond()).toArray()));
-        ps.setArray(4, c.createArrayOf("int4", moved.stream().map(r -> before.get(r.tenant())).toArray()));
+        ps.setArray(
+            3,
+            c.createArrayOf(
+                "int8", moved.stream().map(r -> r.periodStart().getEpochSecond()).toArray()));
+        ps.setArray(
+            4, c.createArrayOf("int4", moved.stream().map(r -> before.get(r.tenant())).toArray()));
         if (ps.executeUpdate() != moved.size()) {
           throw new SQLException("a renewal mark moved under its lock", "40001");
         }
@@ -116,9 +157,11 @@ enum Dialect {
 
     /** Rows sent per executeBatch. */
     private static final int BATCH = 1000;
-    private static final String INSERT_ITEM = "INSERT INTO billing_item "
-        + "(id, tenant, relay, plan, amount, description, at, activity_id, renewal_period) "
-        + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+
+    private static final String INSERT_ITEM =
+        "INSERT INTO billing_item "
+            + "(id, tenant, relay, plan, amount, description, at, activity_id, renewal_period) "
+            + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
     @Override
     void insertItems(Connection c, List<InvoiceItem> items) throws SQLException {
@@ -151,9 +194,12 @@ enum Dialect {
     }
 
     @Override
-    void insertInvoicesClaimingItems(Connection c, List<Invoice> created, int unclaimedItems) throws SQLException {
-      try (PreparedStatement ps = c.prepareStatement("INSERT INTO billing_invoice (id, tenant, period_start, "
-          + "period_end, total, currency, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
+    void insertInvoicesClaimingItems(Connection c, List<Invoice> created, int unclaimedItems)
+        throws SQLException {
+      try (PreparedStatement ps =
+          c.prepareStatement(
+              "INSERT INTO billing_invoice (id, tenant, period_start, "
+                  + "period_end, total, currency, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
         for (Invoice invoice : created) {
           ps.setString(1, invoice.id());
           ps.setString(2, invoice.tenant());
@@ -167,9 +213,11 @@ enum Dialect {
         }
         ps.executeBatch();
       }
-      // Each invoice takes its tenant's unclaimed items; a tenant left with none was changed meanwhile.
-      try (PreparedStatement ps = c.prepareStatement(
-          "UPDATE billing_item SET invoice_id = ? WHERE tenant = ? AND invoice_id IS NULL")) {
+      // Each invoice takes its tenant's unclaimed items; a tenant left with none was changed
+      // meanwhile.
+      try (PreparedStatement ps =
+          c.prepareStatement(
+              "UPDATE billing_item SET invoice_id = ? WHERE tenant = ? AND invoice_id IS NULL")) {
         for (Invoice invoice : created) {
           ps.setString(1, invoice.id());
           ps.setString(2, invoice.tenant());
@@ -184,9 +232,12 @@ enum Dialect {
     }
 
     @Override
-    void moveRenewalMarks(Connection c, List<Renewal> moved, Map<String, Integer> before) throws SQLException {
-      try (PreparedStatement ps = c.prepareStatement("UPDATE billing_tenant SET renewed_through = ?, "
-          + "renewed_period_start = ? WHERE pubkey = ? AND renewed_through = ?")) {
+    void moveRenewalMarks(Connection c, List<Renewal> moved, Map<String, Integer> before)
+        throws SQLException {
+      try (PreparedStatement ps =
+          c.prepareStatement(
+              "UPDATE billing_tenant SET renewed_through = ?, "
+                  + "renewed_period_start = ? WHERE pubkey = ? AND renewed_through = ?")) {
         for (Renewal r : moved) {
           ps.setInt(1, r.period());
           setInstant(ps, 2, r.periodStart());
@@ -205,14 +256,18 @@ enum Dialect {
 
   /** Folder under {@code db/migration/} holding this dialect's versioned scripts. */
   final String migrationFolder;
+
   /** Element type name for {@link Connection#createArrayOf}, bound to {@code = ANY(?)}. */
   private final String textArrayType;
+
   /** The type a bound instant is cast to where the driver cannot infer it (inside CASE). */
   final String timestampType;
+
   /** Creates a tenant or replaces its payment details, leaving its billing state alone. */
   final String saveTenantSql;
 
-  Dialect(String migrationFolder, String textArrayType, String timestampType, String saveTenantSql) {
+  Dialect(
+      String migrationFolder, String textArrayType, String timestampType, String saveTenantSql) {
     this.migrationFolder = migrationFolder;
     this.textArrayType = textArrayType;
     this.timestampType = timestampType;
@@ -228,7 +283,8 @@ enum Dialect {
     if (name.equals("h2")) {
       return H2;
     }
-    throw new StorageException("unsupported database \"" + product + "\": billing-jdbc supports PostgreSQL and H2");
+    throw new StorageException(
+        "unsupported database \"" + product + "\": billing-jdbc supports PostgreSQL and H2");
   }
 
   /** Keys bound per {@code = ANY(?)} array: large pages are split in chunks of this size. */
@@ -253,15 +309,15 @@ enum Dialect {
 
   /**
    * Inserts the invoices just drawn, each due for collection at its creation, and moves each
-   * tenant's unclaimed items onto its invoice; {@code unclaimedItems} is how many items the
-   * caller counted under the tenant locks. Fails as a conflict if the items changed meanwhile.
+   * tenant's unclaimed items onto its invoice; {@code unclaimedItems} is how many items the caller
+   * counted under the tenant locks. Fails as a conflict if the items changed meanwhile.
    */
   abstract void insertInvoicesClaimingItems(Connection c, List<Invoice> created, int unclaimedItems)
       throws SQLException;
 
   /**
-   * Moves each tenant's renewal mark to its renewal's period, only where the mark is still the
-   * one in {@code before} (tenant to mark read under the lock); fails as a conflict otherwise.
+   * Moves each tenant's renewal mark to its renewal's period, only where the mark is still the one
+   * in {@code before} (tenant to mark read under the lock); fails as a conflict otherwise.
    */
   abstract void moveRenewalMarks(Connection c, List<Renewal> moved, Map<String, Integer> before)
       throws SQLException;

@@ -1,12 +1,6 @@
 package dev.caravel.billing.jdbc;
 
-import static dev.caravel.billing.jdbc.Rows.instant;
-import static dev.caravel.billing.jdbc.Rows.setInstant;
-
 import dev.caravel.billing.Activity;
-import dev.caravel.billing.ActivityRejectedException;
-import dev.caravel.billing.ActivityRejectedException.Reason;
-import dev.caravel.billing.ActivityType;
 import dev.caravel.billing.Bolt11Request;
 import dev.caravel.billing.InvalidInputException;
 import dev.caravel.billing.Invoice;
@@ -44,17 +38,17 @@ import java.util.function.Function;
 import javax.sql.DataSource;
 
 /**
- * The billing ledger in PostgreSQL (production) or H2 (embedded), over any {@link DataSource}.
- * Many instances may share one database: every write runs in one transaction that first locks
- * the tenant rows (or the invoice row) it touches, in a fixed order, so writes to one tenant
- * are serialized by the database and writes to different tenants run side by side; the schema's
- * constraints back every invariant up. Batch methods cost a handful of statements per page of
- * tenants, whatever the number of activities, relays or items in it.
+ * The billing ledger in PostgreSQL (production) or H2 (embedded), over any {@link DataSource}. Many
+ * instances may share one database: every write runs in one transaction that first locks the tenant
+ * rows (or the invoice row) it touches, in a fixed order, so writes to one tenant are serialized by
+ * the database and writes to different tenants run side by side; the schema's constraints back
+ * every invariant up. Batch methods cost a handful of statements per page of tenants, whatever the
+ * number of activities, relays or items in it.
  *
  * <p>The schema comes from the versioned scripts in {@code db/migration/postgresql} or {@code
  * db/migration/h2} (Flyway) or from {@link #migrate(DataSource)}. A failure surfaces as {@link
- * StorageException} after the transaction was rolled back; transactions the database aborted
- * to resolve a conflict (deadlock, serialization failure, lock timeout) are run again here.
+ * StorageException} after the transaction was rolled back; transactions the database aborted to
+ * resolve a conflict (deadlock, serialization failure, lock timeout) are run again here.
  *
  * <p>This class holds the tenant-locked writes; {@link LedgerReads} the lock-free reads, {@link
  * CollectionStatements} the invoice-locked writes (leases, payment, BOLT11), {@link Transactions}
@@ -73,8 +67,8 @@ public final class JdbcRepository implements Repository {
   }
 
   /**
-   * Creates or upgrades the billing schema for hosts that do not run Flyway. Idempotent, and
-   * safe when several instances start at once.
+   * Creates or upgrades the billing schema for hosts that do not run Flyway. Idempotent, and safe
+   * when several instances start at once.
    */
   public static void migrate(DataSource dataSource) {
     Migrations.migrate(Objects.requireNonNull(dataSource, "dataSource"));
@@ -85,15 +79,17 @@ public final class JdbcRepository implements Repository {
   @Override
   public void saveTenant(Tenant tenant) {
     Objects.requireNonNull(tenant, "tenant");
-    transactions.write("saving tenant", (c, d) -> {
-      try (PreparedStatement ps = c.prepareStatement(d.saveTenantSql)) {
-        ps.setString(1, tenant.pubkey());
-        ps.setString(2, tenant.sealedNwcUri().orElse(null));
-        ps.setString(3, tenant.stripeCustomerId().orElse(null));
-        ps.executeUpdate();
-      }
-      return null;
-    });
+    transactions.write(
+        "saving tenant",
+        (c, d) -> {
+          try (PreparedStatement ps = c.prepareStatement(d.saveTenantSql)) {
+            ps.setString(1, tenant.pubkey());
+            ps.setString(2, tenant.sealedNwcUri().orElse(null));
+            ps.setString(3, tenant.stripeCustomerId().orElse(null));
+            ps.executeUpdate();
+          }
+          return null;
+        });
   }
 
   // ---- activity ----
@@ -101,7 +97,8 @@ public final class JdbcRepository implements Repository {
   @Override
   public boolean appendActivity(Activity activity) {
     Objects.requireNonNull(activity, "activity");
-    return transactions.write("appending activity " + activity.id(), (c, d) -> ActivityLog.append(c, activity));
+    return transactions.write(
+        "appending activity " + activity.id(), (c, d) -> ActivityLog.append(c, activity));
   }
 
   // ---- reconciliation, renewal, claim ----
@@ -112,49 +109,57 @@ public final class JdbcRepository implements Repository {
     if (reconciliations.isEmpty()) {
       return 0;
     }
-    return transactions.write("recording reconciliations", (c, d) -> {
-      // Under the tenant locks no other write can bill these activities before this one commits.
-      lockTenants(c, d, distinctTenants(reconciliations.stream().map(Reconciliation::tenant).toList()));
-      Map<String, String> ownerOf = new HashMap<>();
-      Set<String> billed = new HashSet<>();
-      List<String> ids = reconciliations.stream().map(Reconciliation::activityId).distinct().toList();
-      for (List<String> chunk : Dialect.chunks(ids)) {
-        try (PreparedStatement ps = c.prepareStatement(
-            "SELECT id, tenant, billed FROM billing_activity WHERE id = ANY (?)")) {
-          ps.setArray(1, d.textArray(c, chunk));
-          try (ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-              ownerOf.put(rs.getString(1), rs.getString(2));
-              if (rs.getBoolean(3)) {
-                billed.add(rs.getString(1));
+    return transactions.write(
+        "recording reconciliations",
+        (c, d) -> {
+          // Under the tenant locks no other write can bill these activities before this one
+          // commits.
+          lockTenants(
+              c, d, distinctTenants(reconciliations.stream().map(Reconciliation::tenant).toList()));
+          Map<String, String> ownerOf = new HashMap<>();
+          Set<String> billed = new HashSet<>();
+          List<String> ids =
+              reconciliations.stream().map(Reconciliation::activityId).distinct().toList();
+          for (List<String> chunk : Dialect.chunks(ids)) {
+            try (PreparedStatement ps =
+                c.prepareStatement(
+                    "SELECT id, tenant, billed FROM billing_activity WHERE id = ANY (?)")) {
+              ps.setArray(1, d.textArray(c, chunk));
+              try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                  ownerOf.put(rs.getString(1), rs.getString(2));
+                  if (rs.getBoolean(3)) {
+                    billed.add(rs.getString(1));
+                  }
+                }
               }
             }
           }
-        }
-      }
-      List<String> toMark = new ArrayList<>();
-      List<InvoiceItem> items = new ArrayList<>();
-      for (Reconciliation r : reconciliations) {
-        if (!r.tenant().equals(ownerOf.get(r.activityId()))) {
-          throw new InvalidInputException("no activity " + r.activityId() + " for tenant " + r.tenant());
-        }
-        if (billed.add(r.activityId())) {
-          toMark.add(r.activityId());
-          r.item().ifPresent(items::add);
-        }
-      }
-      for (List<String> chunk : Dialect.chunks(toMark)) {
-        try (PreparedStatement ps = c.prepareStatement(
-            "UPDATE billing_activity SET billed = TRUE WHERE id = ANY (?) AND billed = FALSE")) {
-          ps.setArray(1, d.textArray(c, chunk));
-          if (ps.executeUpdate() != chunk.size()) {
-            throw new SQLException("activities changed under the tenant lock", "40001");
+          List<String> toMark = new ArrayList<>();
+          List<InvoiceItem> items = new ArrayList<>();
+          for (Reconciliation r : reconciliations) {
+            if (!r.tenant().equals(ownerOf.get(r.activityId()))) {
+              throw new InvalidInputException(
+                  "no activity " + r.activityId() + " for tenant " + r.tenant());
+            }
+            if (billed.add(r.activityId())) {
+              toMark.add(r.activityId());
+              r.item().ifPresent(items::add);
+            }
           }
-        }
-      }
-      insertItems(c, d, items);
-      return toMark.size();
-    });
+          for (List<String> chunk : Dialect.chunks(toMark)) {
+            try (PreparedStatement ps =
+                c.prepareStatement(
+                    "UPDATE billing_activity SET billed = TRUE WHERE id = ANY (?) AND billed = FALSE")) {
+              ps.setArray(1, d.textArray(c, chunk));
+              if (ps.executeUpdate() != chunk.size()) {
+                throw new SQLException("activities changed under the tenant lock", "40001");
+              }
+            }
+          }
+          insertItems(c, d, items);
+          return toMark.size();
+        });
   }
 
   @Override
@@ -163,41 +168,47 @@ public final class JdbcRepository implements Repository {
     if (renewals.isEmpty()) {
       return 0;
     }
-    return transactions.write("applying renewals", (c, d) -> {
-      // The lock and the marks come from one statement: FOR UPDATE returns the latest committed row.
-      Map<String, int[]> marks = new HashMap<>(); // tenant -> {renewed_through, activity_count}
-      for (List<String> chunk : Dialect.chunks(distinctTenants(renewals.stream().map(Renewal::tenant).toList()))) {
-        try (PreparedStatement ps = c.prepareStatement("SELECT pubkey, renewed_through, activity_count "
-            + "FROM billing_tenant WHERE pubkey = ANY (?) ORDER BY pubkey FOR UPDATE")) {
-          ps.setArray(1, d.textArray(c, chunk));
-          try (ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-              marks.put(rs.getString(1), new int[] {rs.getInt(2), rs.getInt(3)});
+    return transactions.write(
+        "applying renewals",
+        (c, d) -> {
+          // The lock and the marks come from one statement: FOR UPDATE returns the latest committed
+          // row.
+          Map<String, int[]> marks = new HashMap<>(); // tenant -> {renewed_through, activity_count}
+          for (List<String> chunk :
+              Dialect.chunks(distinctTenants(renewals.stream().map(Renewal::tenant).toList()))) {
+            try (PreparedStatement ps =
+                c.prepareStatement(
+                    "SELECT pubkey, renewed_through, activity_count "
+                        + "FROM billing_tenant WHERE pubkey = ANY (?) ORDER BY pubkey FOR UPDATE")) {
+              ps.setArray(1, d.textArray(c, chunk));
+              try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                  marks.put(rs.getString(1), new int[] {rs.getInt(2), rs.getInt(3)});
+                }
+              }
             }
           }
-        }
-      }
-      Map<String, Integer> before = new HashMap<>();
-      Map<String, Renewal> last = new LinkedHashMap<>();
-      List<InvoiceItem> items = new ArrayList<>();
-      int applied = 0;
-      for (Renewal r : renewals) {
-        int[] mark = marks.get(r.tenant());
-        if (mark == null || mark[0] != r.period() - 1 || mark[1] != r.logSize()) {
-          continue;
-        }
-        before.putIfAbsent(r.tenant(), mark[0]);
-        mark[0] = r.period();
-        last.put(r.tenant(), r);
-        items.addAll(r.items());
-        applied++;
-      }
-      insertItems(c, d, items);
-      if (!last.isEmpty()) {
-        d.moveRenewalMarks(c, new ArrayList<>(last.values()), before);
-      }
-      return applied;
-    });
+          Map<String, Integer> before = new HashMap<>();
+          Map<String, Renewal> last = new LinkedHashMap<>();
+          List<InvoiceItem> items = new ArrayList<>();
+          int applied = 0;
+          for (Renewal r : renewals) {
+            int[] mark = marks.get(r.tenant());
+            if (mark == null || mark[0] != r.period() - 1 || mark[1] != r.logSize()) {
+              continue;
+            }
+            before.putIfAbsent(r.tenant(), mark[0]);
+            mark[0] = r.period();
+            last.put(r.tenant(), r);
+            items.addAll(r.items());
+            applied++;
+          }
+          insertItems(c, d, items);
+          if (!last.isEmpty()) {
+            d.moveRenewalMarks(c, new ArrayList<>(last.values()), before);
+          }
+          return applied;
+        });
   }
 
   @Override
@@ -207,60 +218,76 @@ public final class JdbcRepository implements Repository {
     if (claims.isEmpty()) {
       return List.of();
     }
-    return transactions.write("claiming items", (c, d) -> {
-      List<String> tenants = distinctTenants(claims.stream().map(Claim::tenant).toList());
-      // Under the tenant locks no item is added or claimed for them until this one commits.
-      lockTenants(c, d, tenants);
-      Map<String, BigDecimal> unclaimed = new HashMap<>();
-      Map<String, Integer> unclaimedCount = new HashMap<>();
-      for (List<String> chunk : Dialect.chunks(tenants)) {
-        try (PreparedStatement ps = c.prepareStatement("SELECT tenant, SUM(amount), COUNT(*) FROM billing_item "
-            + "WHERE tenant = ANY (?) AND invoice_id IS NULL GROUP BY tenant")) {
-          ps.setArray(1, d.textArray(c, chunk));
-          try (ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-              unclaimed.put(rs.getString(1), rs.getBigDecimal(2));
-              unclaimedCount.put(rs.getString(1), rs.getInt(3));
+    return transactions.write(
+        "claiming items",
+        (c, d) -> {
+          List<String> tenants = distinctTenants(claims.stream().map(Claim::tenant).toList());
+          // Under the tenant locks no item is added or claimed for them until this one commits.
+          lockTenants(c, d, tenants);
+          Map<String, BigDecimal> unclaimed = new HashMap<>();
+          Map<String, Integer> unclaimedCount = new HashMap<>();
+          for (List<String> chunk : Dialect.chunks(tenants)) {
+            try (PreparedStatement ps =
+                c.prepareStatement(
+                    "SELECT tenant, SUM(amount), COUNT(*) FROM billing_item "
+                        + "WHERE tenant = ANY (?) AND invoice_id IS NULL GROUP BY tenant")) {
+              ps.setArray(1, d.textArray(c, chunk));
+              try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                  unclaimed.put(rs.getString(1), rs.getBigDecimal(2));
+                  unclaimedCount.put(rs.getString(1), rs.getInt(3));
+                }
+              }
             }
           }
-        }
-      }
-      // Ids are drawn only for the invoices made, in claim order (Repository#claim).
-      List<Invoice> created = new ArrayList<>();
-      Set<String> drawn = new HashSet<>();
-      for (Claim claim : claims) {
-        BigDecimal sum = unclaimed.remove(claim.tenant());
-        if (sum == null || sum.signum() <= 0) {
-          continue;
-        }
-        long total;
-        try {
-          total = sum.longValueExact();
-        } catch (ArithmeticException e) {
-          throw new InvalidInputException("tenant " + claim.tenant() + " owes more than a long holds");
-        }
-        String invoiceId = invoiceIdFor.apply(claim);
-        if (invoiceId == null || invoiceId.isBlank() || !drawn.add(invoiceId)) {
-          throw new InvalidInputException("invoice id " + invoiceId + " is blank or given twice");
-        }
-        created.add(new Invoice(invoiceId, claim.tenant(), claim.periodStart(), claim.periodEnd(), total,
-            claim.currency(), claim.createdAt(), Optional.empty()));
-      }
-      if (created.isEmpty()) {
-        return List.<Invoice>of();
-      }
-      for (List<String> chunk : Dialect.chunks(List.copyOf(drawn))) {
-        try (PreparedStatement ps = c.prepareStatement("SELECT id FROM billing_invoice WHERE id = ANY (?)")) {
-          ps.setArray(1, d.textArray(c, chunk));
-          List<String> taken = Rows.firstColumn(ps);
-          if (!taken.isEmpty()) {
-            throw new InvalidInputException("invoice id " + taken.get(0) + " is taken");
+          // Ids are drawn only for the invoices made, in claim order (Repository#claim).
+          List<Invoice> created = new ArrayList<>();
+          Set<String> drawn = new HashSet<>();
+          for (Claim claim : claims) {
+            BigDecimal sum = unclaimed.remove(claim.tenant());
+            if (sum == null || sum.signum() <= 0) {
+              continue;
+            }
+            long total;
+            try {
+              total = sum.longValueExact();
+            } catch (ArithmeticException e) {
+              throw new InvalidInputException(
+                  "tenant " + claim.tenant() + " owes more than a long holds");
+            }
+            String invoiceId = invoiceIdFor.apply(claim);
+            if (invoiceId == null || invoiceId.isBlank() || !drawn.add(invoiceId)) {
+              throw new InvalidInputException(
+                  "invoice id " + invoiceId + " is blank or given twice");
+            }
+            created.add(
+                new Invoice(
+                    invoiceId,
+                    claim.tenant(),
+                    claim.periodStart(),
+                    claim.periodEnd(),
+                    total,
+                    claim.currency(),
+                    claim.createdAt(),
+                    Optional.empty()));
           }
-        }
-      }
-      d.insertInvoicesClaimingItems(c, created, created.stream().mapToInt(i -> unclaimedCount.get(i.tenant())).sum());
-      return List.copyOf(created);
-    });
+          if (created.isEmpty()) {
+            return List.<Invoice>of();
+          }
+          for (List<String> chunk : Dialect.chunks(List.copyOf(drawn))) {
+            try (PreparedStatement ps =
+                c.prepareStatement("SELECT id FROM billing_invoice WHERE id = ANY (?)")) {
+              ps.setArray(1, d.textArray(c, chunk));
+              List<String> taken = Rows.firstColumn(ps);
+              if (!taken.isEmpty()) {
+                throw new InvalidInputException("invoice id " + taken.get(0) + " is taken");
+              }
+            }
+          }
+          d.insertInvoicesClaimingItems(
+              c, created, created.stream().mapToInt(i -> unclaimedCount.get(i.tenant())).sum());
+          return List.copyOf(created);
+        });
   }
 
   // ---- reads, lock-free, in LedgerReads ----
@@ -313,7 +340,8 @@ public final class JdbcRepository implements Repository {
   }
 
   @Override
-  public Optional<PaymentLease> acquireLease(String invoiceId, String owner, Instant now, Duration ttl) {
+  public Optional<PaymentLease> acquireLease(
+      String invoiceId, String owner, Instant now, Duration ttl) {
     return collection.acquireLease(invoiceId, owner, now, ttl);
   }
 
@@ -333,7 +361,8 @@ public final class JdbcRepository implements Repository {
   }
 
   @Override
-  public boolean releaseHold(String invoiceId, CollectionHold hold, Optional<Instant> nextAttemptAt) {
+  public boolean releaseHold(
+      String invoiceId, CollectionHold hold, Optional<Instant> nextAttemptAt) {
     return collection.releaseHold(invoiceId, hold, nextAttemptAt);
   }
 
@@ -380,17 +409,20 @@ public final class JdbcRepository implements Repository {
   // ---- statements shared by the methods above ----
 
   /** Locks the tenants' rows in ascending key order, so that two batches never deadlock. */
-  private static void lockTenants(Connection c, Dialect d, List<String> sortedTenants) throws SQLException {
+  private static void lockTenants(Connection c, Dialect d, List<String> sortedTenants)
+      throws SQLException {
     for (List<String> chunk : Dialect.chunks(sortedTenants)) {
-      try (PreparedStatement ps = c.prepareStatement(
-          "SELECT pubkey FROM billing_tenant WHERE pubkey = ANY (?) ORDER BY pubkey FOR UPDATE")) {
+      try (PreparedStatement ps =
+          c.prepareStatement(
+              "SELECT pubkey FROM billing_tenant WHERE pubkey = ANY (?) ORDER BY pubkey FOR UPDATE")) {
         ps.setArray(1, d.textArray(c, chunk));
         ps.executeQuery().close();
       }
     }
   }
 
-  private static void insertItems(Connection c, Dialect d, List<InvoiceItem> items) throws SQLException {
+  private static void insertItems(Connection c, Dialect d, List<InvoiceItem> items)
+      throws SQLException {
     if (!items.isEmpty()) {
       d.insertItems(c, items);
     }

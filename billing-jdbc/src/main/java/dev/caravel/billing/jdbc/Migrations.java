@@ -59,8 +59,9 @@ final class Migrations {
         lock.executeQuery().close();
       }
       try (Statement s = c.createStatement()) {
-        s.execute("CREATE TABLE IF NOT EXISTS billing_schema_version (version INTEGER PRIMARY KEY, "
-            + "description VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())");
+        s.execute(
+            "CREATE TABLE IF NOT EXISTS billing_schema_version (version INTEGER PRIMARY KEY, "
+                + "description VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())");
       }
       applyPending(c, Dialect.POSTGRESQL);
       c.commit();
@@ -84,8 +85,9 @@ final class Migrations {
     synchronized (Migrations.class) {
       c.setAutoCommit(true);
       try (Statement s = c.createStatement()) {
-        s.execute("CREATE TABLE IF NOT EXISTS billing_schema_version (version INTEGER PRIMARY KEY, "
-            + "description VARCHAR NOT NULL, applied_at TIMESTAMP WITH TIME ZONE DEFAULT CURRENT_TIMESTAMP NOT NULL)");
+        s.execute(
+            "CREATE TABLE IF NOT EXISTS billing_schema_version (version INTEGER PRIMARY KEY, "
+                + "description VARCHAR NOT NULL, applied_at TIMESTAMP WITH TIME ZONE DEFAULT CURRENT_TIMESTAMP NOT NULL)");
       }
       applyPending(c, Dialect.H2);
     }
@@ -93,14 +95,16 @@ final class Migrations {
 
   private static void applyPending(Connection c, Dialect dialect) throws SQLException {
     Set<Integer> applied = new HashSet<>();
-    try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT version FROM billing_schema_version")) {
+    try (Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT version FROM billing_schema_version")) {
       while (rs.next()) {
         applied.add(rs.getInt(1));
       }
     }
-    String record = dialect == Dialect.H2
-        ? "MERGE INTO billing_schema_version (version, description) KEY (version) VALUES (?, ?)"
-        : "INSERT INTO billing_schema_version (version, description) VALUES (?, ?)";
+    String record =
+        dialect == Dialect.H2
+            ? "MERGE INTO billing_schema_version (version, description) KEY (version) VALUES (?, ?)"
+            : "INSERT INTO billing_schema_version (version, description) VALUES (?, ?)";
     for (Migration m : ALL) {
       if (applied.contains(m.version())) {
         continue;

@@ -36,44 +36,84 @@ final class Rows {
 
   static final String ITEM_COLUMNS =
       "id, tenant, relay, plan, amount, description, at, activity_id, renewal_period, invoice_id";
-  static final String INVOICE_COLUMNS = "i.id, i.tenant, i.period_start, i.period_end, i.total, i.currency, "
-      + "i.created_at, p.method, p.reference, p.paid_at";
-  /** From the invoice and its payment, if any: the table names {@link #INVOICE_COLUMNS} refers to. */
-  static final String INVOICE_FROM = " FROM billing_invoice i LEFT JOIN billing_payment p ON p.invoice_id = i.id";
-  static final String BOLT11_COLUMNS = "invoice_id, bolt11, payment_hash, msats, created_at, expires_at, settled_at";
+  static final String INVOICE_COLUMNS =
+      "i.id, i.tenant, i.period_start, i.period_end, i.total, i.currency, "
+          + "i.created_at, p.method, p.reference, p.paid_at";
+
+  /**
+   * From the invoice and its payment, if any: the table names {@link #INVOICE_COLUMNS} refers to.
+   */
+  static final String INVOICE_FROM =
+      " FROM billing_invoice i LEFT JOIN billing_payment p ON p.invoice_id = i.id";
+
+  static final String BOLT11_COLUMNS =
+      "invoice_id, bolt11, payment_hash, msats, created_at, expires_at, settled_at";
   static final String COLLECTION_STATE_COLUMNS =
       "rounds, round_open, first_attempt_at, next_attempt_at, lease_until, hold_reason, hold_detail";
 
   static Invoice invoice(ResultSet rs) throws SQLException {
     String method = rs.getString(8);
-    Optional<Payment> payment = method == null ? Optional.empty()
-        : Optional.of(new Payment(PaymentMethod.fromWireName(method), rs.getString(9), instant(rs, 10)));
-    return new Invoice(rs.getString(1), rs.getString(2), instant(rs, 3), instant(rs, 4), rs.getLong(5),
-        rs.getString(6), instant(rs, 7), payment);
+    Optional<Payment> payment =
+        method == null
+            ? Optional.empty()
+            : Optional.of(
+                new Payment(PaymentMethod.fromWireName(method), rs.getString(9), instant(rs, 10)));
+    return new Invoice(
+        rs.getString(1),
+        rs.getString(2),
+        instant(rs, 3),
+        instant(rs, 4),
+        rs.getLong(5),
+        rs.getString(6),
+        instant(rs, 7),
+        payment);
   }
 
   static InvoiceItem item(ResultSet rs) throws SQLException {
     int period = rs.getInt(9);
     OptionalInt renewal = rs.wasNull() ? OptionalInt.empty() : OptionalInt.of(period);
-    return new InvoiceItem(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getLong(5),
-        rs.getString(6), instant(rs, 7), Optional.ofNullable(rs.getString(8)), renewal,
+    return new InvoiceItem(
+        rs.getString(1),
+        rs.getString(2),
+        rs.getString(3),
+        rs.getString(4),
+        rs.getLong(5),
+        rs.getString(6),
+        instant(rs, 7),
+        Optional.ofNullable(rs.getString(8)),
+        renewal,
         Optional.ofNullable(rs.getString(10)));
   }
 
-  /** The activity whose type, relay, plan and at are the four columns from {@code typeColumn} on. */
-  static Activity activity(ResultSet rs, String id, String tenant, int typeColumn) throws SQLException {
-    return new Activity(id, tenant, ActivityType.fromWireName(rs.getString(typeColumn)), rs.getString(typeColumn + 1),
-        Optional.ofNullable(rs.getString(typeColumn + 2)), instant(rs, typeColumn + 3));
+  /**
+   * The activity whose type, relay, plan and at are the four columns from {@code typeColumn} on.
+   */
+  static Activity activity(ResultSet rs, String id, String tenant, int typeColumn)
+      throws SQLException {
+    return new Activity(
+        id,
+        tenant,
+        ActivityType.fromWireName(rs.getString(typeColumn)),
+        rs.getString(typeColumn + 1),
+        Optional.ofNullable(rs.getString(typeColumn + 2)),
+        instant(rs, typeColumn + 3));
   }
 
   /** The tenant from its columns {@code sealed_nwc_uri, stripe_customer_id}. */
   static Tenant tenant(ResultSet rs, String pubkey) throws SQLException {
-    return new Tenant(pubkey, Optional.ofNullable(rs.getString(1)), Optional.ofNullable(rs.getString(2)));
+    return new Tenant(
+        pubkey, Optional.ofNullable(rs.getString(1)), Optional.ofNullable(rs.getString(2)));
   }
 
   static Bolt11Request bolt11(ResultSet rs) throws SQLException {
-    return new Bolt11Request(rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4),
-        instant(rs, 5), instant(rs, 6), Optional.ofNullable(instant(rs, 7)));
+    return new Bolt11Request(
+        rs.getString(1),
+        rs.getString(2),
+        rs.getString(3),
+        rs.getLong(4),
+        instant(rs, 5),
+        instant(rs, 6),
+        Optional.ofNullable(instant(rs, 7)));
   }
 
   /** The charge from its columns {@code payment_method_id, sent_at}. */
@@ -83,10 +123,16 @@ final class Rows {
 
   static CollectionState collectionState(ResultSet rs) throws SQLException {
     String hold = rs.getString(6);
-    return new CollectionState(rs.getInt(1), rs.getBoolean(2), Optional.ofNullable(instant(rs, 3)),
-        Optional.ofNullable(instant(rs, 4)), Optional.ofNullable(instant(rs, 5)),
-        hold == null ? Optional.empty()
-            : Optional.of(new CollectionHold(CollectionHold.Reason.valueOf(hold), rs.getString(7))));
+    return new CollectionState(
+        rs.getInt(1),
+        rs.getBoolean(2),
+        Optional.ofNullable(instant(rs, 3)),
+        Optional.ofNullable(instant(rs, 4)),
+        Optional.ofNullable(instant(rs, 5)),
+        hold == null
+            ? Optional.empty()
+            : Optional.of(
+                new CollectionHold(CollectionHold.Reason.valueOf(hold), rs.getString(7))));
   }
 
   /**
@@ -104,7 +150,9 @@ final class Rows {
       String pubkey = rs.getString(1);
       if (!pubkey.equals(current)) {
         if (current != null) {
-          into.put(current, new TenantLedger(current, Optional.ofNullable(anchor), renewed, activities, billed));
+          into.put(
+              current,
+              new TenantLedger(current, Optional.ofNullable(anchor), renewed, activities, billed));
         }
         current = pubkey;
         anchor = instant(rs, 2);
@@ -121,7 +169,9 @@ final class Rows {
       }
     }
     if (current != null) {
-      into.put(current, new TenantLedger(current, Optional.ofNullable(anchor), renewed, activities, billed));
+      into.put(
+          current,
+          new TenantLedger(current, Optional.ofNullable(anchor), renewed, activities, billed));
     }
   }
 

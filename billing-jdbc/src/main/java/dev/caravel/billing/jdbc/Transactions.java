@@ -19,14 +19,21 @@ final class Transactions {
   private static final System.Logger LOG = System.getLogger(JdbcRepository.class.getName());
   private static final int ATTEMPTS = 6;
 
-  /** A unit of work on one connection; it may run several times, so it must not keep state between runs. */
+  /**
+   * A unit of work on one connection; it may run several times, so it must not keep state between
+   * runs.
+   */
   @FunctionalInterface
   interface Work<T> {
     T run(Connection connection, Dialect dialect) throws SQLException;
   }
 
   private final DataSource dataSource;
-  /** Read from the first connection's metadata; every thread that races to set it sets the same value. */
+
+  /**
+   * Read from the first connection's metadata; every thread that races to set it sets the same
+   * value.
+   */
   private volatile Dialect dialect;
 
   Transactions(DataSource dataSource) {
@@ -56,7 +63,8 @@ final class Transactions {
         if (!transactional) {
           T result = work.run(c, d);
           if (!c.getAutoCommit()) {
-            c.rollback(); // a pool handing out non-autocommit connections: end the read, free its locks
+            c.rollback(); // a pool handing out non-autocommit connections: end the read, free
+            // its locks
           }
           return result;
         }
@@ -71,7 +79,9 @@ final class Transactions {
         }
       } catch (SQLException e) {
         if (attempt < ATTEMPTS && isRetryable(e)) {
-          LOG.log(System.Logger.Level.DEBUG, () -> what + ": conflict (" + e.getSQLState() + "), running again");
+          LOG.log(
+              System.Logger.Level.DEBUG,
+              () -> what + ": conflict (" + e.getSQLState() + "), running again");
           continue;
         }
         throw new StorageException(what + " failed: " + e.getMessage(), e);
@@ -91,9 +101,9 @@ final class Transactions {
   }
 
   /**
-   * True when the failed transaction was certainly rolled back by the database and running it
-   * again may succeed: a serialization failure, a deadlock, a lock wait that timed out, or a
-   * unique key taken by a concurrent transaction (the rerun reads that row and decides again).
+   * True when the failed transaction was certainly rolled back by the database and running it again
+   * may succeed: a serialization failure, a deadlock, a lock wait that timed out, or a unique key
+   * taken by a concurrent transaction (the rerun reads that row and decides again).
    */
   private static boolean isRetryable(SQLException failure) {
     for (Throwable t = failure; t != null; t = t.getCause()) {

@@ -1,7 +1,5 @@
 package dev.caravel.billing.jdbc;
 
-import dev.caravel.billing.testkit.MutableClock;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.zaxxer.hikari.HikariConfig;
@@ -11,6 +9,7 @@ import dev.caravel.billing.Billing;
 import dev.caravel.billing.Invoice;
 import dev.caravel.billing.PaymentMethod;
 import dev.caravel.billing.StorageException;
+import dev.caravel.billing.testkit.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -23,9 +22,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Billing on a database whose connections, statements and commits fail at random: whatever
- * fails is simply run again, and the ledger in the end is exactly the one a run without a single
- * fault produces. No invoice is ever charged twice on the way.
+ * Billing on a database whose connections, statements and commits fail at random: whatever fails is
+ * simply run again, and the ledger in the end is exactly the one a run without a single fault
+ * produces. No invoice is ever charged twice on the way.
  */
 abstract class FaultsContract {
   private static final int TENANTS = 300;
@@ -65,9 +64,15 @@ abstract class FaultsContract {
         assertThat(faulty.injected.get()).as("faults injected").isGreaterThan(100);
         assertThat(actual.firstDifference(expected)).isEmpty();
         assertThat(actual).isEqualTo(expected);
-        System.out.printf("%s: %d faults injected; %d items, %d invoices totalling %d, as without faults "
-            + "(%d ms without faults, %d ms with)%n", getClass().getSimpleName(), faulty.injected.get(),
-            actual.itemCount(), actual.invoiceCount(), actual.invoicedTotal(), cleanMillis,
+        System.out.printf(
+            "%s: %d faults injected; %d items, %d invoices totalling %d, as without faults "
+                + "(%d ms without faults, %d ms with)%n",
+            getClass().getSimpleName(),
+            faulty.injected.get(),
+            actual.itemCount(),
+            actual.invoiceCount(),
+            actual.invoicedTotal(),
+            cleanMillis,
             (System.nanoTime() - started) / 1_000_000);
 
         // Money moved exactly once per paying invoice, through every retry.
@@ -76,7 +81,9 @@ abstract class FaultsContract {
           boolean pays = Rails.pays(Rails.customerFor(t));
           for (Invoice invoice : repo.invoices(scenario.tenants.get(t))) {
             AtomicInteger taken = rails.moneyTaken.get(invoice.id());
-            assertThat(taken == null ? 0 : taken.get()).as("charges of %s", invoice.id()).isEqualTo(pays ? 1 : 0);
+            assertThat(taken == null ? 0 : taken.get())
+                .as("charges of %s", invoice.id())
+                .isEqualTo(pays ? 1 : 0);
             assertThat(invoice.payment().map(p -> p.method()))
                 .isEqualTo(pays ? Optional.of(PaymentMethod.STRIPE) : Optional.empty());
           }
@@ -87,7 +94,10 @@ abstract class FaultsContract {
     }
   }
 
-  /** The pool sits above the faults, as it would above a driver: it sees and evicts broken connections. */
+  /**
+   * The pool sits above the faults, as it would above a driver: it sees and evicts broken
+   * connections.
+   */
   private static HikariDataSource pool(DataSource database) {
     HikariConfig config = new HikariConfig();
     config.setDataSource(database);
@@ -98,18 +108,20 @@ abstract class FaultsContract {
   }
 
   /**
-   * The host's loop: record what happened, run the cycle; whatever throws a StorageException is
-   * run again, as a host would on its next poll; and due invoices are collected every ten
-   * minutes for two hours after each cycle. A run without faults does exactly the same calls.
+   * The host's loop: record what happened, run the cycle; whatever throws a StorageException is run
+   * again, as a host would on its next poll; and due invoices are collected every ten minutes for
+   * two hours after each cycle. A run without faults does exactly the same calls.
    */
-  private static void run(Scenario scenario, JdbcRepository repository, Rails rails, MutableClock clock) {
+  private static void run(
+      Scenario scenario, JdbcRepository repository, Rails rails, MutableClock clock) {
     Billing engine = Scenario.engine(repository, clock, rails, "solo");
     for (int t = 0; t < scenario.tenants.size(); t++) {
       int index = t;
-      untilDone(() -> {
-        engine.saveTenant(scenario.tenants.get(index), null, Rails.customerFor(index));
-        return true;
-      });
+      untilDone(
+          () -> {
+            engine.saveTenant(scenario.tenants.get(index), null, Rails.customerFor(index));
+            return true;
+          });
     }
     Instant previous = null;
     for (Instant step : scenario.steps) {
@@ -124,16 +136,18 @@ abstract class FaultsContract {
       // a host polls again well within the day the card rail remembers idempotency keys for.
       for (int retry = 1; retry <= 12; retry++) {
         clock.set(step.plus(Duration.ofMinutes(10L * retry)));
-        untilDone(() -> {
-          engine.collectDue();
-          return true;
-        });
+        untilDone(
+            () -> {
+              engine.collectDue();
+              return true;
+            });
       }
       // Stripe's success webhooks for charges still processing, once the rounds are over
-      untilDone(() -> {
-        rails.deliverWebhooks(List.of(engine), new Random(7));
-        return true;
-      });
+      untilDone(
+          () -> {
+            rails.deliverWebhooks(List.of(engine), new Random(7));
+            return true;
+          });
       previous = step;
     }
   }

@@ -18,15 +18,21 @@ import java.util.logging.Logger;
 import javax.sql.DataSource;
 
 /**
- * Wraps a DataSource so that, at random, connecting, a statement or a commit fails the way
- * they do in production: an error before the statement ran, an error after it ran (its effect
- * is in the transaction, the client never hears), a dropped connection (the server rolls back),
- * or a commit that went through but whose answer was lost. Put it under the pool, as a driver's
- * DataSource would be, so the pool sees and evicts broken connections.
+ * Wraps a DataSource so that, at random, connecting, a statement or a commit fails the way they do
+ * in production: an error before the statement ran, an error after it ran (its effect is in the
+ * transaction, the client never hears), a dropped connection (the server rolls back), or a commit
+ * that went through but whose answer was lost. Put it under the pool, as a driver's DataSource
+ * would be, so the pool sees and evicts broken connections.
  */
 final class FaultyDataSource implements DataSource {
   private static final Set<String> EXECUTES =
-      Set.of("execute", "executeQuery", "executeUpdate", "executeBatch", "executeLargeUpdate", "executeLargeBatch");
+      Set.of(
+          "execute",
+          "executeQuery",
+          "executeUpdate",
+          "executeBatch",
+          "executeLargeUpdate",
+          "executeLargeBatch");
 
   private final DataSource delegate;
   private final Random random;
@@ -75,7 +81,9 @@ final class FaultyDataSource implements DataSource {
 
   private Connection wrap(Connection real) {
     ConnectionHandler handler = new ConnectionHandler(real);
-    return (Connection) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {Connection.class}, handler);
+    return (Connection)
+        Proxy.newProxyInstance(
+            getClass().getClassLoader(), new Class<?>[] {Connection.class}, handler);
   }
 
   private final class ConnectionHandler implements InvocationHandler {
@@ -86,7 +94,9 @@ final class FaultyDataSource implements DataSource {
       this.real = real;
     }
 
-    /** The network is gone: the server rolls back whatever was open, the client only sees errors. */
+    /**
+     * The network is gone: the server rolls back whatever was open, the client only sees errors.
+     */
     SQLException drop(String what) {
       dropped = true;
       try {
@@ -121,9 +131,13 @@ final class FaultyDataSource implements DataSource {
       }
       Object result = call(real, method, args);
       if (result instanceof Statement statement) {
-        Class<?> type = result instanceof CallableStatement ? CallableStatement.class
-            : result instanceof PreparedStatement ? PreparedStatement.class : Statement.class;
-        return Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {type},
+        Class<?> type =
+            result instanceof CallableStatement
+                ? CallableStatement.class
+                : result instanceof PreparedStatement ? PreparedStatement.class : Statement.class;
+        return Proxy.newProxyInstance(
+            getClass().getClassLoader(),
+            new Class<?>[] {type},
             new StatementHandler(statement, this));
       }
       return result;

@@ -37,6 +37,7 @@ class FlywayTest {
     JdbcRepository repo = new JdbcRepository(db);
     Activity created = Activity.create("evt-1", Fixture.pubkey(1), "relay-1", "basic", Fixture.T0);
     assertThat(repo.appendActivity(created)).isTrue();
-    assertThat(repo.ledgers(java.util.List.of(Fixture.pubkey(1))).get(0).activities()).containsExactly(created);
+    assertThat(repo.ledgers(java.util.List.of(Fixture.pubkey(1))).get(0).activities())
+        .containsExactly(created);
   }
 }

@@ -17,18 +17,28 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * Everything a ledger says, read through the {@link Repository} port, in a form two ledgers
- * can be compared by: invoice ids (random per engine) are replaced by the invoice's creation
- * time, which is unique per tenant.
+ * Everything a ledger says, read through the {@link Repository} port, in a form two ledgers can be
+ * compared by: invoice ids (random per engine) are replaced by the invoice's creation time, which
+ * is unique per tenant.
  */
 record LedgerSnapshot(Map<String, TenantState> tenants) {
 
-  record TenantState(Optional<Instant> anchor, int renewedThrough, List<String> activityIds, Set<String> billed,
-      List<ItemRow> items, List<InvoiceRow> invoices) {}
+  record TenantState(
+      Optional<Instant> anchor,
+      int renewedThrough,
+      List<String> activityIds,
+      Set<String> billed,
+      List<ItemRow> items,
+      List<InvoiceRow> invoices) {}
 
   record ItemRow(String id, long amount, Optional<Instant> invoicedAt) {}
 
-  record InvoiceRow(Instant createdAt, Instant periodStart, Instant periodEnd, long total, Optional<PaymentMethod> paidBy) {}
+  record InvoiceRow(
+      Instant createdAt,
+      Instant periodStart,
+      Instant periodEnd,
+      long total,
+      Optional<PaymentMethod> paidBy) {}
 
   static LedgerSnapshot of(Repository repo) {
     Map<String, TenantState> out = new TreeMap<>();
@@ -43,8 +53,13 @@ record LedgerSnapshot(Map<String, TenantState> tenants) {
         List<InvoiceRow> invoices = new ArrayList<>();
         for (Invoice invoice : repo.invoices(ledger.tenant())) {
           createdAt.put(invoice.id(), invoice.createdAt());
-          invoices.add(new InvoiceRow(invoice.createdAt(), invoice.periodStart(), invoice.periodEnd(), invoice.total(),
-              invoice.payment().map(p -> p.method())));
+          invoices.add(
+              new InvoiceRow(
+                  invoice.createdAt(),
+                  invoice.periodStart(),
+                  invoice.periodEnd(),
+                  invoice.total(),
+                  invoice.payment().map(p -> p.method())));
         }
         invoices.sort(Comparator.comparing(InvoiceRow::createdAt));
         List<ItemRow> items = new ArrayList<>();
@@ -52,8 +67,15 @@ record LedgerSnapshot(Map<String, TenantState> tenants) {
           items.add(new ItemRow(item.id(), item.amount(), item.invoiceId().map(createdAt::get)));
         }
         items.sort(Comparator.comparing(ItemRow::id));
-        out.put(ledger.tenant(), new TenantState(ledger.anchor(), ledger.renewedThrough(),
-            ledger.activities().stream().map(Activity::id).toList(), ledger.billedActivityIds(), items, invoices));
+        out.put(
+            ledger.tenant(),
+            new TenantState(
+                ledger.anchor(),
+                ledger.renewedThrough(),
+                ledger.activities().stream().map(Activity::id).toList(),
+                ledger.billedActivityIds(),
+                items,
+                invoices));
       }
       after = page.get(page.size() - 1);
     }
@@ -62,13 +84,15 @@ record LedgerSnapshot(Map<String, TenantState> tenants) {
   /** The first tenant whose state differs, for a readable failure; empty when equal. */
   Optional<String> firstDifference(LedgerSnapshot expected) {
     if (!tenants.keySet().equals(expected.tenants.keySet())) {
-      return Optional.of("tenants differ: " + tenants.size() + " vs expected " + expected.tenants.size());
+      return Optional.of(
+          "tenants differ: " + tenants.size() + " vs expected " + expected.tenants.size());
     }
     for (String tenant : tenants.keySet()) {
       TenantState mine = tenants.get(tenant);
       TenantState theirs = expected.tenants.get(tenant);
       if (!mine.equals(theirs)) {
-        return Optional.of("tenant " + tenant + "\n  got:      " + mine + "\n  expected: " + theirs);
+        return Optional.of(
+            "tenant " + tenant + "\n  got:      " + mine + "\n  expected: " + theirs);
       }
     }
     return Optional.empty();
@@ -83,6 +107,9 @@ record LedgerSnapshot(Map<String, TenantState> tenants) {
   }
 
   long invoicedTotal() {
-    return tenants.values().stream().flatMap(t -> t.invoices().stream()).mapToLong(InvoiceRow::total).sum();
+    return tenants.values().stream()
+        .flatMap(t -> t.invoices().stream())
+        .mapToLong(InvoiceRow::total)
+        .sum();
   }
 }

@@ -1,16 +1,15 @@
 package dev.caravel.billing.jdbc;
 
-import dev.caravel.billing.testkit.MutableClock;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.caravel.billing.Activity;
 import dev.caravel.billing.Billing;
-import dev.caravel.billing.spi.CollectionState;
-import dev.caravel.billing.spi.InMemoryRepository;
 import dev.caravel.billing.Invoice;
 import dev.caravel.billing.PaymentMethod;
+import dev.caravel.billing.spi.CollectionState;
+import dev.caravel.billing.spi.InMemoryRepository;
 import dev.caravel.billing.spi.Repository;
+import dev.caravel.billing.testkit.MutableClock;
 import dev.caravel.billing.testkit.Race;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -28,16 +27,21 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Many engine instances, each with its own connection pool, bill the same tenants on one
- * database at once; an audit then finds every invariant of the root README's "Concurrency and failure"
- * held, and a ledger equal to one engine replaying the same log alone.
+ * Many engine instances, each with its own connection pool, bill the same tenants on one database
+ * at once; an audit then finds every invariant of the root README's "Concurrency and failure" held,
+ * and a ledger equal to one engine replaying the same log alone.
  */
 abstract class ManyInstancesContract {
   static final int ENGINES = 8;
-  /** Past the engine's default unknown-outcome delay (10 minutes): resumed rounds run in the test. */
+
+  /**
+   * Past the engine's default unknown-outcome delay (10 minutes): resumed rounds run in the test.
+   */
   static final Duration RESUME_AFTER = Duration.ofMinutes(15);
+
   /** The engine's default retry schedule (S11). */
-  static final List<Duration> SCHEDULE = List.of(Duration.ofDays(1), Duration.ofDays(3), Duration.ofDays(7));
+  static final List<Duration> SCHEDULE =
+      List.of(Duration.ofDays(1), Duration.ofDays(3), Duration.ofDays(7));
 
   /** A fresh database (schema) for this test. */
   abstract void openDatabase();
@@ -80,14 +84,16 @@ abstract class ManyInstancesContract {
         clock.set(step);
         Instant from = previous;
         // the host records what happened since the last step, through every instance at once ...
-        Race.all(ENGINES, e -> {
-          for (int t = e; t < scenario.tenants.size(); t += ENGINES) {
-            for (Activity a : scenario.between(scenario.tenants.get(t), from, step)) {
-              engines.get(e).record(a);
-            }
-          }
-          return null;
-        });
+        Race.all(
+            ENGINES,
+            e -> {
+              for (int t = e; t < scenario.tenants.size(); t += ENGINES) {
+                for (Activity a : scenario.between(scenario.tenants.get(t), from, step)) {
+                  engines.get(e).record(a);
+                }
+              }
+              return null;
+            });
         // ... then every instance runs a billing cycle over every tenant, all at the same moment,
         // and again a quarter of an hour later, when rounds whose outcome was unknown resume
         Race.all(ENGINES, e -> failures.addAndGet(engines.get(e).runCycle().failures()));
@@ -104,9 +110,15 @@ abstract class ManyInstancesContract {
       audit(first, shared, scenario, rails, actual);
       assertThat(actual.firstDifference(expected)).isEmpty();
       assertThat(actual.invoiceCount()).isGreaterThan(tenants());
-      System.out.printf("%s: %d engines, %d tenants, %d activities, %d items, %d invoices totalling %d, %d DMs%n",
-          getClass().getSimpleName(), ENGINES, tenants(), scenario.activityCount(), actual.itemCount(),
-          actual.invoiceCount(), actual.invoicedTotal(),
+      System.out.printf(
+          "%s: %d engines, %d tenants, %d activities, %d items, %d invoices totalling %d, %d DMs%n",
+          getClass().getSimpleName(),
+          ENGINES,
+          tenants(),
+          scenario.activityCount(),
+          actual.itemCount(),
+          actual.invoiceCount(),
+          actual.invoicedTotal(),
           rails.directMessages.values().stream().mapToInt(AtomicInteger::get).sum());
     } finally {
       for (DataSource pool : pools) {
@@ -144,37 +156,68 @@ abstract class ManyInstancesContract {
     return LedgerSnapshot.of(repo);
   }
 
-  private static void audit(DataSource db, Repository repo, Scenario scenario, Rails rails, LedgerSnapshot ledger)
+  private static void audit(
+      DataSource db, Repository repo, Scenario scenario, Rails rails, LedgerSnapshot ledger)
       throws SQLException {
     // Straight from the tables, not through the repository that wrote them.
-    assertThat(rows(db, "SELECT activity_id FROM billing_item WHERE activity_id IS NOT NULL "
-        + "GROUP BY activity_id HAVING COUNT(*) > 1")).as("activities billed twice").isZero();
-    assertThat(rows(db, "SELECT tenant FROM billing_item WHERE renewal_period IS NOT NULL "
-        + "GROUP BY tenant, relay, renewal_period HAVING COUNT(*) > 1")).as("periods renewed twice").isZero();
-    assertThat(rows(db, "SELECT i.id FROM billing_invoice i JOIN billing_item t ON t.invoice_id = i.id "
-        + "GROUP BY i.id, i.total HAVING SUM(t.amount) <> i.total")).as("invoices whose items do not add up").isZero();
-    assertThat(rows(db, "SELECT id FROM billing_activity WHERE NOT billed")).as("activities never billed").isZero();
+    assertThat(
+            rows(
+                db,
+                "SELECT activity_id FROM billing_item WHERE activity_id IS NOT NULL "
+                    + "GROUP BY activity_id HAVING COUNT(*) > 1"))
+        .as("activities billed twice")
+        .isZero();
+    assertThat(
+            rows(
+                db,
+                "SELECT tenant FROM billing_item WHERE renewal_period IS NOT NULL "
+                    + "GROUP BY tenant, relay, renewal_period HAVING COUNT(*) > 1"))
+        .as("periods renewed twice")
+        .isZero();
+    assertThat(
+            rows(
+                db,
+                "SELECT i.id FROM billing_invoice i JOIN billing_item t ON t.invoice_id = i.id "
+                    + "GROUP BY i.id, i.total HAVING SUM(t.amount) <> i.total"))
+        .as("invoices whose items do not add up")
+        .isZero();
+    assertThat(rows(db, "SELECT id FROM billing_activity WHERE NOT billed"))
+        .as("activities never billed")
+        .isZero();
     assertThat(rows(db, "SELECT id FROM billing_activity")).isEqualTo(scenario.activityCount());
 
-    // Collection never left a round hanging: an open round always has a live lease or a next attempt.
-    assertThat(rows(db, "SELECT id FROM billing_invoice WHERE round_open AND next_attempt_at IS NULL"))
-        .as("open rounds nobody will resume").isZero();
-    assertThat(rows(db, "SELECT id FROM billing_invoice WHERE NOT paid AND next_attempt_at IS NULL "
-        + "AND hold_reason IS NULL AND rounds <= " + SCHEDULE.size())).as("unpaid invoices with nothing scheduled").isZero();
+    // Collection never left a round hanging: an open round always has a live lease or a next
+    // attempt.
+    assertThat(
+            rows(db, "SELECT id FROM billing_invoice WHERE round_open AND next_attempt_at IS NULL"))
+        .as("open rounds nobody will resume")
+        .isZero();
+    assertThat(
+            rows(
+                db,
+                "SELECT id FROM billing_invoice WHERE NOT paid AND next_attempt_at IS NULL "
+                    + "AND hold_reason IS NULL AND rounds <= "
+                    + SCHEDULE.size()))
+        .as("unpaid invoices with nothing scheduled")
+        .isZero();
 
-    // Money: each invoice of a paying tenant charged exactly once at the gateway, nobody else's ever.
+    // Money: each invoice of a paying tenant charged exactly once at the gateway, nobody else's
+    // ever.
     for (int t = 0; t < scenario.tenants.size(); t++) {
       boolean pays = Rails.pays(Rails.customerFor(t));
       boolean hasCard = Rails.customerFor(t) != null;
       for (Invoice invoice : repo.invoices(scenario.tenants.get(t))) {
         AtomicInteger taken = rails.moneyTaken.get(invoice.id());
-        assertThat(taken == null ? 0 : taken.get()).as("charges of invoice %s", invoice.id()).isEqualTo(pays ? 1 : 0);
-        assertThat(invoice.payment().map(p -> p.method())).isEqualTo(pays ? Optional.of(PaymentMethod.STRIPE)
-            : Optional.empty());
+        assertThat(taken == null ? 0 : taken.get())
+            .as("charges of invoice %s", invoice.id())
+            .isEqualTo(pays ? 1 : 0);
+        assertThat(invoice.payment().map(p -> p.method()))
+            .isEqualTo(pays ? Optional.of(PaymentMethod.STRIPE) : Optional.empty());
         // a round that ends in a DM sends exactly one
         CollectionState state = repo.collectionState(invoice.id()).orElseThrow();
         AtomicInteger dms = rails.directMessages.get(invoice.id());
-        assertThat(dms == null ? 0 : dms.get()).as("DMs for invoice %s", invoice.id())
+        assertThat(dms == null ? 0 : dms.get())
+            .as("DMs for invoice %s", invoice.id())
             .isEqualTo(pays ? 0 : state.rounds());
         assertThat(state.roundOpen()).isFalse();
 
@@ -188,10 +231,14 @@ abstract class ManyInstancesContract {
         } else {
           roundStarts.addAll(rails.directMessageTimes.getOrDefault(invoice.id(), List.of()));
         }
-        assertThat(roundStarts).as("rounds of invoice %s", invoice.id()).hasSize(state.rounds()).doesNotContainNull();
+        assertThat(roundStarts)
+            .as("rounds of invoice %s", invoice.id())
+            .hasSize(state.rounds())
+            .doesNotContainNull();
         assertThat(roundStarts.get(0)).isAfterOrEqualTo(invoice.createdAt());
         for (int r = 2; r <= roundStarts.size(); r++) {
-          assertThat(roundStarts.get(r - 1)).as("round %d of invoice %s", r, invoice.id())
+          assertThat(roundStarts.get(r - 1))
+              .as("round %d of invoice %s", r, invoice.id())
               .isAfterOrEqualTo(first.plus(SCHEDULE.get(r - 2)));
         }
       }
@@ -200,7 +247,9 @@ abstract class ManyInstancesContract {
   }
 
   private static int rows(DataSource db, String sql) throws SQLException {
-    try (Connection c = db.getConnection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+    try (Connection c = db.getConnection();
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery(sql)) {
       int n = 0;
       while (rs.next()) {
         n++;

@@ -2,11 +2,11 @@ package dev.caravel.billing.jdbc;
 
 import dev.caravel.billing.Billing;
 import dev.caravel.billing.BillingListener;
-import dev.caravel.billing.PaymentGateway.ChargeOutcome;
-import dev.caravel.billing.PaymentGateway.ChargeRequest;
 import dev.caravel.billing.Invoice;
 import dev.caravel.billing.Messenger;
 import dev.caravel.billing.PaymentGateway;
+import dev.caravel.billing.PaymentGateway.ChargeOutcome;
+import dev.caravel.billing.PaymentGateway.ChargeRequest;
 import dev.caravel.billing.PaymentMethod;
 import java.time.Clock;
 import java.time.Instant;
@@ -22,10 +22,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A card rail and a messenger that remember everything sent through them, shared by all engine
- * instances so the audit can count: money taken per invoice, DMs per invoice, when each round
- * was first sent. Idempotency keys are honoured like Stripe: a key's first request decides, and
- * later ones with that key get the same answer. What a tenant's card does depends on its
- * customer id, so one engine alone and eight at once see the same outcomes:
+ * instances so the audit can count: money taken per invoice, DMs per invoice, when each round was
+ * first sent. Idempotency keys are honoured like Stripe: a key's first request decides, and later
+ * ones with that key get the same answer. What a tenant's card does depends on its customer id, so
+ * one engine alone and eight at once see the same outcomes:
  *
  * <ul>
  *   <li>{@code ok_}: paid;
@@ -33,8 +33,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>{@code slow_}: {@code processing}, then a {@code payment_intent.succeeded} webhook that
  *       reaches two instances;
  *   <li>{@code unk_}: charged, but the answer is lost (Unknown) the first time a key is sent;
- *   <li>{@code lost_}: the request times out before reaching the gateway (Unknown, nothing
- *       taken) the first time a key is sent.
+ *   <li>{@code lost_}: the request times out before reaching the gateway (Unknown, nothing taken)
+ *       the first time a key is sent.
  * </ul>
  */
 final class Rails implements PaymentGateway, Messenger, BillingListener {
@@ -43,10 +43,13 @@ final class Rails implements PaymentGateway, Messenger, BillingListener {
   private final Set<String> answeredOnce = ConcurrentHashMap.newKeySet();
   final Map<String, AtomicInteger> moneyTaken = new ConcurrentHashMap<>();
   final Map<String, AtomicInteger> directMessages = new ConcurrentHashMap<>();
+
   /** invoice id → when each of its DMs was sent, in order. */
   final Map<String, List<Instant>> directMessageTimes = new ConcurrentHashMap<>();
+
   /** idempotency key → when a request with it was first seen. */
   final Map<String, Instant> firstSent = new ConcurrentHashMap<>();
+
   /** Processing charges whose success webhook is still to be delivered: invoice id → intent. */
   private final Map<String, String> webhooksDue = new ConcurrentHashMap<>();
 
@@ -82,17 +85,22 @@ final class Rails implements PaymentGateway, Messenger, BillingListener {
     if (customer.startsWith("lost_") && answeredOnce.add(key)) {
       return new ChargeOutcome.Unknown("connect timed out");
     }
-    ChargeOutcome outcome = byKey.computeIfAbsent(key, k -> {
-      if (customer.startsWith("no_")) {
-        return new ChargeOutcome.Declined("card_declined", "Your card was declined.");
-      }
-      moneyTaken.computeIfAbsent(request.invoiceId(), id -> new AtomicInteger()).incrementAndGet();
-      if (customer.startsWith("slow_")) {
-        webhooksDue.put(request.invoiceId(), "pi_" + k);
-        return new ChargeOutcome.Pending("pi_" + k);
-      }
-      return new ChargeOutcome.Paid("pi_" + k);
-    });
+    ChargeOutcome outcome =
+        byKey.computeIfAbsent(
+            key,
+            k -> {
+              if (customer.startsWith("no_")) {
+                return new ChargeOutcome.Declined("card_declined", "Your card was declined.");
+              }
+              moneyTaken
+                  .computeIfAbsent(request.invoiceId(), id -> new AtomicInteger())
+                  .incrementAndGet();
+              if (customer.startsWith("slow_")) {
+                webhooksDue.put(request.invoiceId(), "pi_" + k);
+                return new ChargeOutcome.Pending("pi_" + k);
+              }
+              return new ChargeOutcome.Paid("pi_" + k);
+            });
     if (customer.startsWith("unk_") && answeredOnce.add(key)) {
       return new ChargeOutcome.Unknown("read timed out");
     }
@@ -106,7 +114,9 @@ final class Rails implements PaymentGateway, Messenger, BillingListener {
   void deliverWebhooks(List<Billing> engines, Random random) {
     for (Map.Entry<String, String> due : new ArrayList<>(webhooksDue.entrySet())) {
       for (int copy = 0; copy < Math.min(2, engines.size()); copy++) {
-        engines.get(random.nextInt(engines.size())).settle(due.getKey(), PaymentMethod.STRIPE, due.getValue());
+        engines
+            .get(random.nextInt(engines.size()))
+            .settle(due.getKey(), PaymentMethod.STRIPE, due.getValue());
       }
       webhooksDue.remove(due.getKey());
     }
@@ -120,6 +130,8 @@ final class Rails implements PaymentGateway, Messenger, BillingListener {
   @Override
   public void directMessageSent(Invoice invoice, String text) {
     directMessages.computeIfAbsent(invoice.id(), id -> new AtomicInteger()).incrementAndGet();
-    directMessageTimes.computeIfAbsent(invoice.id(), id -> new CopyOnWriteArrayList<>()).add(clock.instant());
+    directMessageTimes
+        .computeIfAbsent(invoice.id(), id -> new CopyOnWriteArrayList<>())
+        .add(clock.instant());
   }
 }

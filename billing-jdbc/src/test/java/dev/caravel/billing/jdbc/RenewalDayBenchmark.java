@@ -2,8 +2,8 @@ package dev.caravel.billing.jdbc;
 
 import com.zaxxer.hikari.HikariDataSource;
 import dev.caravel.billing.Activity;
-import dev.caravel.billing.spi.Claim;
 import dev.caravel.billing.InvoiceItem;
+import dev.caravel.billing.spi.Claim;
 import dev.caravel.billing.spi.Renewal;
 import dev.caravel.billing.spi.TenantLedger;
 import dev.caravel.billing.testkit.Fixture;
@@ -22,13 +22,13 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * A full renewal day on embedded PostgreSQL: every tenant has three relays on a paid plan, and
- * its first period ends today. Timed twice over identical single-connection pools:
+ * A full renewal day on embedded PostgreSQL: every tenant has three relays on a paid plan, and its
+ * first period ends today. Timed twice over identical single-connection pools:
  *
  * <ol>
- *   <li>JdbcRepository doing what the engine's cycle does with it, a page of 500 tenants at a
- *       time: read the ledgers (for reconciliation, renewal and the claim), apply the renewals,
- *       claim the items onto invoices;
+ *   <li>JdbcRepository doing what the engine's cycle does with it, a page of 500 tenants at a time:
+ *       read the ledgers (for reconciliation, renewal and the claim), apply the renewals, claim the
+ *       items onto invoices;
  *   <li>plain PostgreSQL: the same item and invoice rows inserted with batched statements.
  * </ol>
  *
@@ -48,7 +48,10 @@ public final class RenewalDayBenchmark {
 
   public static void main(String[] args) throws Exception {
     int tenants = Integer.getInteger("tenants", 100_000);
-    System.out.printf(Locale.ROOT, "renewal day: %,d tenants x %d paid relays on embedded PostgreSQL%n", tenants,
+    System.out.printf(
+        Locale.ROOT,
+        "renewal day: %,d tenants x %d paid relays on embedded PostgreSQL%n",
+        tenants,
         RELAYS);
     Databases.postgres();
 
@@ -61,7 +64,8 @@ public final class RenewalDayBenchmark {
       long t = System.nanoTime();
       load(repoPool, tenants, true);
       load(basePool, tenants, false);
-      System.out.printf(Locale.ROOT, "setup (bulk load, untimed): %.1f s%n", (System.nanoTime() - t) / 1e9);
+      System.out.printf(
+          Locale.ROOT, "setup (bulk load, untimed): %.1f s%n", (System.nanoTime() - t) / 1e9);
 
       warmUp();
       resetPeakHeap();
@@ -74,11 +78,23 @@ public final class RenewalDayBenchmark {
       long rows = (long) tenants * RELAYS + tenants;
       double repoSeconds = repoNanos / 1e9;
       double baseSeconds = baseNanos / 1e9;
-      System.out.printf(Locale.ROOT, "JdbcRepository: %8.2f s  %,10.0f rows/s  peak heap %,d MiB%n", repoSeconds,
-          rows / repoSeconds, repoHeap >> 20);
-      System.out.printf(Locale.ROOT, "batched INSERT: %8.2f s  %,10.0f rows/s  peak heap %,d MiB%n", baseSeconds,
-          rows / baseSeconds, baseHeap >> 20);
-      System.out.printf(Locale.ROOT, "rows: %,d renewal items + %,d invoices%n", (long) tenants * RELAYS, tenants);
+      System.out.printf(
+          Locale.ROOT,
+          "JdbcRepository: %8.2f s  %,10.0f rows/s  peak heap %,d MiB%n",
+          repoSeconds,
+          rows / repoSeconds,
+          repoHeap >> 20);
+      System.out.printf(
+          Locale.ROOT,
+          "batched INSERT: %8.2f s  %,10.0f rows/s  peak heap %,d MiB%n",
+          baseSeconds,
+          rows / baseSeconds,
+          baseHeap >> 20);
+      System.out.printf(
+          Locale.ROOT,
+          "rows: %,d renewal items + %,d invoices%n",
+          (long) tenants * RELAYS,
+          tenants);
       System.out.printf(Locale.ROOT, "ratio=%.2f%n", repoSeconds / baseSeconds);
     } finally {
       Databases.dropPostgresSchema(repoSchema);
@@ -87,7 +103,9 @@ public final class RenewalDayBenchmark {
     System.exit(0);
   }
 
-  /** Both paths once on a small day of their own, so neither pays for class loading and JIT alone. */
+  /**
+   * Both paths once on a small day of their own, so neither pays for class loading and JIT alone.
+   */
   private static void warmUp() throws SQLException {
     int tenants = 2_000;
     String a = Databases.newPostgresSchema();
@@ -130,7 +148,8 @@ public final class RenewalDayBenchmark {
       long t2 = System.nanoTime();
       List<Claim> claims = new ArrayList<>();
       for (TenantLedger ledger : ledgers) {
-        claims.add(new Claim(ledger.tenant(), RENEWAL, RENEWAL.plus(Duration.ofDays(31)), "usd", NOW));
+        claims.add(
+            new Claim(ledger.tenant(), RENEWAL, RENEWAL.plus(Duration.ofDays(31)), "usd", NOW));
       }
       long t3 = System.nanoTime();
       invoices += repo.claim(claims, claim -> "inv-" + claim.tenant().substring(48)).size();
@@ -141,12 +160,16 @@ public final class RenewalDayBenchmark {
     }
     long elapsed = System.nanoTime() - started;
     if (tenants > 2_000) {
-      System.out.printf(Locale.ROOT, "  JdbcRepository: reading ledgers %.2f s, renewing %.2f s, claiming %.2f s%n",
-          phase[0] / 1e9, phase[1] / 1e9, phase[2] / 1e9);
+      System.out.printf(
+          Locale.ROOT,
+          "  JdbcRepository: reading ledgers %.2f s, renewing %.2f s, claiming %.2f s%n",
+          phase[0] / 1e9,
+          phase[1] / 1e9,
+          phase[2] / 1e9);
     }
     if (renewals != tenants || invoices != tenants) {
-      throw new IllegalStateException("expected " + tenants + " renewals and invoices, got " + renewals + " and "
-          + invoices);
+      throw new IllegalStateException(
+          "expected " + tenants + " renewals and invoices, got " + renewals + " and " + invoices);
     }
     return elapsed;
   }
@@ -155,20 +178,28 @@ public final class RenewalDayBenchmark {
   private static Renewal renewal(TenantLedger ledger) {
     List<InvoiceItem> items = new ArrayList<>();
     for (Activity a : ledger.activities()) {
-      items.add(InvoiceItem.forRenewal(ledger.tenant(), a.relay(), a.plan().orElseThrow(), PRICE, 1, RENEWAL));
+      items.add(
+          InvoiceItem.forRenewal(
+              ledger.tenant(), a.relay(), a.plan().orElseThrow(), PRICE, 1, RENEWAL));
     }
     return new Renewal(ledger.tenant(), 1, RENEWAL, ledger.activities().size(), items);
   }
 
-  /** The same rows, written as fast as PostgreSQL takes them: batched inserts, a commit per page. */
+  /**
+   * The same rows, written as fast as PostgreSQL takes them: batched inserts, a commit per page.
+   */
   private static long timeBaseline(HikariDataSource pool, int tenants) throws SQLException {
     long started = System.nanoTime();
     try (Connection c = pool.getConnection()) {
       c.setAutoCommit(false);
-      try (PreparedStatement invoice = c.prepareStatement("INSERT INTO billing_invoice (id, tenant, period_start, "
-          + "period_end, total, currency, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
-          PreparedStatement item = c.prepareStatement("INSERT INTO billing_item (id, tenant, relay, plan, amount, "
-              + "description, at, renewal_period, invoice_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+      try (PreparedStatement invoice =
+              c.prepareStatement(
+                  "INSERT INTO billing_invoice (id, tenant, period_start, "
+                      + "period_end, total, currency, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+          PreparedStatement item =
+              c.prepareStatement(
+                  "INSERT INTO billing_item (id, tenant, relay, plan, amount, "
+                      + "description, at, renewal_period, invoice_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
         for (int from = 0; from < tenants; from += PAGE) {
           for (int t = from; t < Math.min(tenants, from + PAGE); t++) {
             String tenant = tenant(t);
@@ -183,7 +214,8 @@ public final class RenewalDayBenchmark {
             invoice.setObject(8, utc(NOW));
             invoice.addBatch();
             for (int r = 0; r < RELAYS; r++) {
-              InvoiceItem renewal = InvoiceItem.forRenewal(tenant, "relay-" + r, "basic", PRICE, 1, RENEWAL);
+              InvoiceItem renewal =
+                  InvoiceItem.forRenewal(tenant, "relay-" + r, "basic", PRICE, 1, RENEWAL);
               item.setString(1, renewal.id());
               item.setString(2, tenant);
               item.setString(3, renewal.relay());
@@ -206,14 +238,20 @@ public final class RenewalDayBenchmark {
   }
 
   /** Tenants, their relays and their (billed) creation activities, loaded in bulk. */
-  private static void load(HikariDataSource pool, int tenants, boolean withLog) throws SQLException {
+  private static void load(HikariDataSource pool, int tenants, boolean withLog)
+      throws SQLException {
     try (Connection c = pool.getConnection()) {
       c.setAutoCommit(false);
-      try (PreparedStatement tenant = c.prepareStatement("INSERT INTO billing_tenant (pubkey, anchor, "
-          + "last_activity_at, activity_count) VALUES (?, ?, ?, ?)");
-          PreparedStatement relay = c.prepareStatement("INSERT INTO billing_relay (tenant, relay) VALUES (?, ?)");
-          PreparedStatement activity = c.prepareStatement("INSERT INTO billing_activity "
-              + "(id, tenant, type, relay, plan, at, billed) VALUES (?, ?, 'create_relay', ?, 'basic', ?, TRUE)")) {
+      try (PreparedStatement tenant =
+              c.prepareStatement(
+                  "INSERT INTO billing_tenant (pubkey, anchor, "
+                      + "last_activity_at, activity_count) VALUES (?, ?, ?, ?)");
+          PreparedStatement relay =
+              c.prepareStatement("INSERT INTO billing_relay (tenant, relay) VALUES (?, ?)");
+          PreparedStatement activity =
+              c.prepareStatement(
+                  "INSERT INTO billing_activity "
+                      + "(id, tenant, type, relay, plan, at, billed) VALUES (?, ?, 'create_relay', ?, 'basic', ?, TRUE)")) {
         for (int t = 0; t < tenants; t++) {
           String pubkey = tenant(t);
           tenant.setString(1, pubkey);

@@ -1,13 +1,12 @@
 package dev.caravel.billing.jdbc;
 
-import dev.caravel.billing.testkit.MutableClock;
-
 import dev.caravel.billing.Activity;
 import dev.caravel.billing.Billing;
 import dev.caravel.billing.Plan;
 import dev.caravel.billing.PlanCatalogue;
 import dev.caravel.billing.spi.Repository;
 import dev.caravel.billing.testkit.Fixture;
+import dev.caravel.billing.testkit.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -17,19 +16,24 @@ import java.util.Map;
 import java.util.Random;
 
 /**
- * A random but reproducible activity log for many tenants, and the instants at which billing
- * runs over it: weekly cycles for a few months, so that every tenant gets prorated charges and
- * credits, plan changes, catch-up renewals, invoices and payment rounds.
+ * A random but reproducible activity log for many tenants, and the instants at which billing runs
+ * over it: weekly cycles for a few months, so that every tenant gets prorated charges and credits,
+ * plan changes, catch-up renewals, invoices and payment rounds.
  */
 final class Scenario {
   static final Instant START = Instant.parse("2026-01-01T00:00:00Z");
   static final PlanCatalogue CATALOGUE =
-      PlanCatalogue.of(new Plan("free", "Free", 0), new Plan("basic", "Basic", 500), new Plan("pro", "Pro", 1500));
+      PlanCatalogue.of(
+          new Plan("free", "Free", 0),
+          new Plan("basic", "Basic", 500),
+          new Plan("pro", "Pro", 1500));
   private static final String[] PLANS = {"free", "basic", "pro", "basic", "pro"};
 
   final List<String> tenants = new ArrayList<>();
+
   /** Each tenant's activities, oldest first. */
   final Map<String, List<Activity>> log = new HashMap<>();
+
   /** When billing runs; activity dated up to a step is recorded before that step's cycles. */
   final List<Instant> steps = new ArrayList<>();
 
@@ -61,20 +65,28 @@ final class Scenario {
       } else {
         String relay = "relay-" + random.nextInt(active.size());
         switch (random.nextInt(3)) {
-          case 0 -> out.add(Activity.update(id, tenant, relay, PLANS[random.nextInt(PLANS.length)], at));
+          case 0 ->
+              out.add(Activity.update(id, tenant, relay, PLANS[random.nextInt(PLANS.length)], at));
           case 1 -> {
             boolean isActive = active.get(relay);
-            out.add(isActive ? Activity.deactivate(id, tenant, relay, at) : Activity.activate(id, tenant, relay, at));
+            out.add(
+                isActive
+                    ? Activity.deactivate(id, tenant, relay, at)
+                    : Activity.activate(id, tenant, relay, at));
             active.put(relay, !isActive);
           }
-          default -> out.add(Activity.deactivate(id, tenant, relay, at)); // a second one must not credit again
+          default ->
+              out.add(
+                  Activity.deactivate(id, tenant, relay, at)); // a second one must not credit again
         }
         if (out.get(out.size() - 1).type() == dev.caravel.billing.ActivityType.DEACTIVATE_RELAY) {
           active.put(relay, false);
         }
       }
       // mostly days apart, sometimes the same second
-      at = at.plusSeconds(random.nextInt(5) == 0 ? 0 : 1 + random.nextInt((int) Math.max(1, span / 3)));
+      at =
+          at.plusSeconds(
+              random.nextInt(5) == 0 ? 0 : 1 + random.nextInt((int) Math.max(1, span / 3)));
     }
     return out;
   }

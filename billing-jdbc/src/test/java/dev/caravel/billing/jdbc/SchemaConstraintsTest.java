@@ -11,8 +11,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.caravel.billing.Activity;
 import dev.caravel.billing.InvoiceItem;
-import dev.caravel.billing.spi.Renewal;
 import dev.caravel.billing.StorageException;
+import dev.caravel.billing.spi.Renewal;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -58,93 +58,164 @@ class SchemaConstraintsTest {
   @ParameterizedTest
   @MethodSource("databases")
   void aRefusedWriteIsAStorageErrorAndLeavesNothing(String database) {
-    onDatabase(database, db -> {
-      JdbcRepository repo = new JdbcRepository(db);
-      repo.appendActivity(Activity.create("evt-1", ALICE, "r1", "basic", T0));
-      InvoiceItem item = InvoiceItem.forRenewal(ALICE, "r1", "basic", 500, 1, days(31));
-      // the same relay twice in one renewal: the second item breaks the primary key
-      Renewal broken = new Renewal(ALICE, 1, days(31), 1, List.of(item, item));
+    onDatabase(
+        database,
+        db -> {
+          JdbcRepository repo = new JdbcRepository(db);
+          repo.appendActivity(Activity.create("evt-1", ALICE, "r1", "basic", T0));
+          InvoiceItem item = InvoiceItem.forRenewal(ALICE, "r1", "basic", 500, 1, days(31));
+          // the same relay twice in one renewal: the second item breaks the primary key
+          Renewal broken = new Renewal(ALICE, 1, days(31), 1, List.of(item, item));
 
-      assertThatThrownBy(() -> repo.applyRenewals(List.of(broken))).isInstanceOf(StorageException.class);
+          assertThatThrownBy(() -> repo.applyRenewals(List.of(broken)))
+              .isInstanceOf(StorageException.class);
 
-      assertThat(repo.ledgers(List.of(ALICE)).get(0).renewedThrough()).isZero();
-      assertThat(repo.items(ALICE)).isEmpty();
-      assertThat(repo.applyRenewals(List.of(new Renewal(ALICE, 1, days(31), 1, List.of(item))))).isEqualTo(1);
-    });
+          assertThat(repo.ledgers(List.of(ALICE)).get(0).renewedThrough()).isZero();
+          assertThat(repo.items(ALICE)).isEmpty();
+          assertThat(repo.applyRenewals(List.of(new Renewal(ALICE, 1, days(31), 1, List.of(item)))))
+              .isEqualTo(1);
+        });
   }
 
   @ParameterizedTest
   @MethodSource("databases")
   void theSchemaCarriesTheInvariants(String database) {
-    onDatabase(database, db -> {
-      JdbcRepository repo = new JdbcRepository(db);
-      Activity created = Activity.create("evt-1", ALICE, "r1", "basic", T0);
-      repo.appendActivity(created);
-      repo.recordReconciliations(List.of(reconciled(created, 500)));
-      repo.claim(List.of(claim(ALICE, "inv-1", T0).claim()), c -> "inv-1");
-      String now = "TIMESTAMP WITH TIME ZONE '2026-02-01 00:00:00+00'";
-      execute(db, "INSERT INTO billing_payment (invoice_id, method, reference, paid_at) VALUES ('inv-1', 'manual', 'a', "
-          + now + ")");
+    onDatabase(
+        database,
+        db -> {
+          JdbcRepository repo = new JdbcRepository(db);
+          Activity created = Activity.create("evt-1", ALICE, "r1", "basic", T0);
+          repo.appendActivity(created);
+          repo.recordReconciliations(List.of(reconciled(created, 500)));
+          repo.claim(List.of(claim(ALICE, "inv-1", T0).claim()), c -> "inv-1");
+          String now = "TIMESTAMP WITH TIME ZONE '2026-02-01 00:00:00+00'";
+          execute(
+              db,
+              "INSERT INTO billing_payment (invoice_id, method, reference, paid_at) VALUES ('inv-1', 'manual', 'a', "
+                  + now
+                  + ")");
 
-      refused(db, "a second payment of one invoice",
-          "INSERT INTO billing_payment (invoice_id, method, reference, paid_at) VALUES ('inv-1', 'manual', 'b', "
-              + now + ")");
-      refused(db, "a second item for one activity",
-          "INSERT INTO billing_item (id, tenant, relay, plan, amount, description, at, activity_id) VALUES "
-              + "('other', '" + ALICE + "', 'r1', 'basic', 1, 'x', " + now + ", 'evt-1')");
-      execute(db, "INSERT INTO billing_item (id, tenant, relay, plan, amount, description, at, renewal_period) VALUES "
-          + "('ren-a', '" + ALICE + "', 'r1', 'basic', 1, 'x', " + now + ", 1)");
-      refused(db, "a second renewal of one relay for one period",
-          "INSERT INTO billing_item (id, tenant, relay, plan, amount, description, at, renewal_period) VALUES "
-              + "('ren-b', '" + ALICE + "', 'r1', 'basic', 1, 'x', " + now + ", 1)");
-      refused(db, "an item from both an activity and a renewal",
-          "INSERT INTO billing_item (id, tenant, relay, plan, amount, description, at, activity_id, renewal_period) "
-              + "VALUES ('both', '" + ALICE + "', 'r1', 'basic', 1, 'x', " + now + ", 'evt-1', 2)");
-      refused(db, "an item of amount zero",
-          "INSERT INTO billing_item (id, tenant, relay, plan, amount, description, at, renewal_period) VALUES "
-              + "('zero', '" + ALICE + "', 'r1', 'basic', 0, 'x', " + now + ", 3)");
-      refused(db, "an invoice of total zero",
-          "INSERT INTO billing_invoice (id, tenant, period_start, period_end, total, currency, created_at) VALUES "
-              + "('inv-0', '" + ALICE + "', " + now + ", " + now.replace("02-01", "03-01") + ", 0, 'usd', " + now + ")");
-      refused(db, "an activity for a relay never created",
-          "INSERT INTO billing_activity (id, tenant, type, relay, at) VALUES ('evt-9', '" + ALICE
-              + "', 'activate_relay', 'nope', " + now + ")");
-      execute(db, "UPDATE billing_invoice SET paid = TRUE, next_attempt_at = NULL WHERE id = 'inv-1'");
-      refused(db, "a paid invoice scheduled again",
-          "UPDATE billing_invoice SET next_attempt_at = " + now + " WHERE id = 'inv-1'");
-      String bolt11 = "INSERT INTO billing_bolt11 (invoice_id, live_invoice_id, bolt11, payment_hash, msats, "
-          + "created_at, expires_at) VALUES ('inv-1', 'inv-1', '%s', 'h', 1000, " + now + ", " + now + ")";
-      execute(db, String.format(bolt11, "lnbc1a"));
-      refused(db, "a second live BOLT11 for one invoice", String.format(bolt11, "lnbc1b"));
-    });
+          refused(
+              db,
+              "a second payment of one invoice",
+              "INSERT INTO billing_payment (invoice_id, method, reference, paid_at) VALUES ('inv-1', 'manual', 'b', "
+                  + now
+                  + ")");
+          refused(
+              db,
+              "a second item for one activity",
+              "INSERT INTO billing_item (id, tenant, relay, plan, amount, description, at, activity_id) VALUES "
+                  + "('other', '"
+                  + ALICE
+                  + "', 'r1', 'basic', 1, 'x', "
+                  + now
+                  + ", 'evt-1')");
+          execute(
+              db,
+              "INSERT INTO billing_item (id, tenant, relay, plan, amount, description, at, renewal_period) VALUES "
+                  + "('ren-a', '"
+                  + ALICE
+                  + "', 'r1', 'basic', 1, 'x', "
+                  + now
+                  + ", 1)");
+          refused(
+              db,
+              "a second renewal of one relay for one period",
+              "INSERT INTO billing_item (id, tenant, relay, plan, amount, description, at, renewal_period) VALUES "
+                  + "('ren-b', '"
+                  + ALICE
+                  + "', 'r1', 'basic', 1, 'x', "
+                  + now
+                  + ", 1)");
+          refused(
+              db,
+              "an item from both an activity and a renewal",
+              "INSERT INTO billing_item (id, tenant, relay, plan, amount, description, at, activity_id, renewal_period) "
+                  + "VALUES ('both', '"
+                  + ALICE
+                  + "', 'r1', 'basic', 1, 'x', "
+                  + now
+                  + ", 'evt-1', 2)");
+          refused(
+              db,
+              "an item of amount zero",
+              "INSERT INTO billing_item (id, tenant, relay, plan, amount, description, at, renewal_period) VALUES "
+                  + "('zero', '"
+                  + ALICE
+                  + "', 'r1', 'basic', 0, 'x', "
+                  + now
+                  + ", 3)");
+          refused(
+              db,
+              "an invoice of total zero",
+              "INSERT INTO billing_invoice (id, tenant, period_start, period_end, total, currency, created_at) VALUES "
+                  + "('inv-0', '"
+                  + ALICE
+                  + "', "
+                  + now
+                  + ", "
+                  + now.replace("02-01", "03-01")
+                  + ", 0, 'usd', "
+                  + now
+                  + ")");
+          refused(
+              db,
+              "an activity for a relay never created",
+              "INSERT INTO billing_activity (id, tenant, type, relay, at) VALUES ('evt-9', '"
+                  + ALICE
+                  + "', 'activate_relay', 'nope', "
+                  + now
+                  + ")");
+          execute(
+              db,
+              "UPDATE billing_invoice SET paid = TRUE, next_attempt_at = NULL WHERE id = 'inv-1'");
+          refused(
+              db,
+              "a paid invoice scheduled again",
+              "UPDATE billing_invoice SET next_attempt_at = " + now + " WHERE id = 'inv-1'");
+          String bolt11 =
+              "INSERT INTO billing_bolt11 (invoice_id, live_invoice_id, bolt11, payment_hash, msats, "
+                  + "created_at, expires_at) VALUES ('inv-1', 'inv-1', '%s', 'h', 1000, "
+                  + now
+                  + ", "
+                  + now
+                  + ")";
+          execute(db, String.format(bolt11, "lnbc1a"));
+          refused(db, "a second live BOLT11 for one invoice", String.format(bolt11, "lnbc1b"));
+        });
   }
 
   @ParameterizedTest
   @MethodSource("databases")
   @Timeout(60)
   void dueInvoicesSkipsAnInvoiceAnotherInstanceHoldsWithoutWaiting(String database) {
-    onDatabase(database, db -> {
-      JdbcRepository repo = new JdbcRepository(db);
-      for (String invoice : List.of("inv-1", "inv-2")) {
-        Activity created = Activity.create("evt-" + invoice, ALICE, "relay-" + invoice, "basic", T0);
-        repo.appendActivity(created);
-        repo.recordReconciliations(List.of(reconciled(created, 500)));
-        repo.claim(List.of(claim(ALICE, invoice, T0).claim()), c -> invoice);
-      }
-      try (Connection other = db.getConnection(); Statement s = other.createStatement()) {
-        other.setAutoCommit(false);
-        s.executeQuery("SELECT id FROM billing_invoice WHERE id = 'inv-1' FOR UPDATE").close();
-        assertThat(repo.dueInvoices(days(1), 10)).containsExactly("inv-2");
-        other.rollback();
-      } catch (SQLException e) {
-        throw new AssertionError(e);
-      }
-      assertThat(repo.dueInvoices(days(1), 10)).containsExactly("inv-1", "inv-2");
-    });
+    onDatabase(
+        database,
+        db -> {
+          JdbcRepository repo = new JdbcRepository(db);
+          for (String invoice : List.of("inv-1", "inv-2")) {
+            Activity created =
+                Activity.create("evt-" + invoice, ALICE, "relay-" + invoice, "basic", T0);
+            repo.appendActivity(created);
+            repo.recordReconciliations(List.of(reconciled(created, 500)));
+            repo.claim(List.of(claim(ALICE, invoice, T0).claim()), c -> invoice);
+          }
+          try (Connection other = db.getConnection();
+              Statement s = other.createStatement()) {
+            other.setAutoCommit(false);
+            s.executeQuery("SELECT id FROM billing_invoice WHERE id = 'inv-1' FOR UPDATE").close();
+            assertThat(repo.dueInvoices(days(1), 10)).containsExactly("inv-2");
+            other.rollback();
+          } catch (SQLException e) {
+            throw new AssertionError(e);
+          }
+          assertThat(repo.dueInvoices(days(1), 10)).containsExactly("inv-1", "inv-2");
+        });
   }
 
   private static void execute(DataSource db, String sql) {
-    try (Connection c = db.getConnection(); Statement s = c.createStatement()) {
+    try (Connection c = db.getConnection();
+        Statement s = c.createStatement()) {
       s.execute(sql);
     } catch (SQLException e) {
       throw new AssertionError(sql, e);
@@ -152,11 +223,16 @@ class SchemaConstraintsTest {
   }
 
   private static void refused(DataSource db, String what, String sql) {
-    assertThatThrownBy(() -> {
-      try (Connection c = db.getConnection(); Statement s = c.createStatement()) {
-        s.execute(sql);
-      }
-    }).as(what).isInstanceOfSatisfying(SQLException.class,
-        e -> assertThat(e.getSQLState()).as(what + ": " + e.getMessage()).startsWith("23"));
+    assertThatThrownBy(
+            () -> {
+              try (Connection c = db.getConnection();
+                  Statement s = c.createStatement()) {
+                s.execute(sql);
+              }
+            })
+        .as(what)
+        .isInstanceOfSatisfying(
+            SQLException.class,
+            e -> assertThat(e.getSQLState()).as(what + ": " + e.getMessage()).startsWith("23"));
   }
 }

@@ -7,10 +7,10 @@ import java.net.URI;
 import java.net.UnknownHostException;
 
 /**
- * Which relay hosts the pool may dial for URLs it did not get from the host application (a
- * tenant's kind 10050/10002 lists, a tenant's NWC URI): not loopback, link-local, private
- * (RFC 1918, fc00::/7, 100.64.0.0/10), unspecified or multicast addresses, unless allowed.
- * The host is resolved and every address it resolves to must pass.
+ * Which relay hosts the pool may dial for URLs it did not get from the host application (a tenant's
+ * kind 10050/10002 lists, a tenant's NWC URI): not loopback, link-local, private (RFC 1918,
+ * fc00::/7, 100.64.0.0/10), unspecified or multicast addresses, unless allowed. The host is
+ * resolved and every address it resolves to must pass.
  */
 record AddressPolicy(boolean allowLoopback, boolean allowPrivate) {
 
@@ -35,8 +35,13 @@ record AddressPolicy(boolean allowLoopback, boolean allowPrivate) {
       }
       boolean allowed = kind.equals("loopback") ? allowLoopback : allowPrivate;
       if (!allowed) {
-        return "refused by the relay pool: " + host + " resolves to a " + kind + " address ("
-            + a.getHostAddress() + "); the host application has not allowed such relays";
+        return "refused by the relay pool: "
+            + host
+            + " resolves to a "
+            + kind
+            + " address ("
+            + a.getHostAddress()
+            + "); the host application has not allowed such relays";
       }
     }
     return null;

@@ -4,8 +4,8 @@ import java.security.MessageDigest;
 import java.util.Arrays;
 
 /**
- * A NIP-44 conversation key: the same for both sides of a conversation, so it may be cached
- * per peer. Secret material: never printed.
+ * A NIP-44 conversation key: the same for both sides of a conversation, so it may be cached per
+ * peer. Secret material: never printed.
  */
 public final class ConversationKey {
   private final byte[] key;

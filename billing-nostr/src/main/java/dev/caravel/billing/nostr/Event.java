@@ -10,8 +10,8 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * A signed NIP-01 event. Records built through {@link #sign} or {@link #fromJson} are
- * well-formed; {@link #verify()} checks the id and the signature.
+ * A signed NIP-01 event. Records built through {@link #sign} or {@link #fromJson} are well-formed;
+ * {@link #verify()} checks the id and the signature.
  *
  * @param id 32-byte sha256 of the canonical serialization, lower-case hex
  * @param pubkey author's x-only public key, lower-case hex
@@ -196,13 +196,14 @@ public record Event(
   }
 
   /**
-   * Unpaired surrogates cannot travel as UTF-8, so an event holding one could never be sent
-   * (or verified) as signed: refuse it.
+   * Unpaired surrogates cannot travel as UTF-8, so an event holding one could never be sent (or
+   * verified) as signed: refuse it.
    */
   static void requireWellFormed(String s, String field) {
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
-      if (Character.isHighSurrogate(c) && i + 1 < s.length()
+      if (Character.isHighSurrogate(c)
+          && i + 1 < s.length()
           && Character.isLowSurrogate(s.charAt(i + 1))) {
         i++;
       } else if (Character.isSurrogate(c)) {

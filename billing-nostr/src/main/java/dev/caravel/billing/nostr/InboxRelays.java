@@ -17,9 +17,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Where a pubkey receives DMs (NIP-17 kind 10050), found as NIP-17 and NIP-65 say: on the
- * pool's configured relays and the indexer relays, and, failing that, on the relays the
- * pubkey's kind 10002 list names for writing. Found lists are cached for a TTL.
+ * Where a pubkey receives DMs (NIP-17 kind 10050), found as NIP-17 and NIP-65 say: on the pool's
+ * configured relays and the indexer relays, and, failing that, on the relays the pubkey's kind
+ * 10002 list names for writing. Found lists are cached for a TTL.
  */
 final class InboxRelays {
   private static final Logger log = LoggerFactory.getLogger(InboxRelays.class);
@@ -37,7 +37,12 @@ final class InboxRelays {
   private final Map<String, Cached> cache = new ConcurrentHashMap<>();
 
   InboxRelays(
-      RelayClient client, NostrKeys authAs, List<URI> indexers, Duration timeout, Duration ttl, Clock clock) {
+      RelayClient client,
+      NostrKeys authAs,
+      List<URI> indexers,
+      Duration timeout,
+      Duration ttl,
+      Clock clock) {
     this.client = client;
     this.authAs = authAs;
     this.indexers = List.copyOf(indexers);

@@ -12,8 +12,8 @@ import javax.crypto.spec.IvParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * NIP-04 legacy direct-message encryption: AES-256-CBC keyed by the unhashed ECDH x, payload
- * {@code base64(ciphertext)?iv=base64(iv)}. Unauthenticated; use NIP-44 where the peer can.
+ * NIP-04 legacy direct-message encryption: AES-256-CBC keyed by the unhashed ECDH x, payload {@code
+ * base64(ciphertext)?iv=base64(iv)}. Unauthenticated; use NIP-44 where the peer can.
  */
 public final class Nip04 {
   private static final SecureRandom RANDOM = new SecureRandom();
@@ -28,7 +28,8 @@ public final class Nip04 {
     RANDOM.nextBytes(iv);
     byte[] key = sender.sharedX(recipientPublicKeyHex);
     try {
-      byte[] ct = cipher(Cipher.ENCRYPT_MODE, key, iv).doFinal(plaintext.getBytes(StandardCharsets.UTF_8));
+      byte[] ct =
+          cipher(Cipher.ENCRYPT_MODE, key, iv).doFinal(plaintext.getBytes(StandardCharsets.UTF_8));
       Base64.Encoder b64 = Base64.getEncoder();
       return b64.encodeToString(ct) + "?iv=" + b64.encodeToString(iv);
     } catch (GeneralSecurityException e) {

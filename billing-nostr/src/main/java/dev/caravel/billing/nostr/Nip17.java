@@ -7,10 +7,10 @@ import java.time.Instant;
 import java.util.List;
 
 /**
- * NIP-17 private direct messages on NIP-59 gift wraps: a kind 14 rumor (unsigned), sealed in a
- * kind 13 event signed by the sender, wrapped in a kind 1059 event signed by a one-off key.
- * Seal and wrap timestamps are randomized up to two days into the past so relays cannot
- * correlate them with the rumor's real time.
+ * NIP-17 private direct messages on NIP-59 gift wraps: a kind 14 rumor (unsigned), sealed in a kind
+ * 13 event signed by the sender, wrapped in a kind 1059 event signed by a one-off key. Seal and
+ * wrap timestamps are randomized up to two days into the past so relays cannot correlate them with
+ * the rumor's real time.
  */
 public final class Nip17 {
   public static final int KIND_CHAT = 14;
@@ -32,12 +32,13 @@ public final class Nip17 {
     ObjectNode rumor =
         rumor(sender.publicKeyHex(), KIND_CHAT, List.of(List.of("p", recipient)), text, now);
     return new GiftWraps(
-        giftWrap(rumor, sender, recipient, now), giftWrap(rumor, sender, sender.publicKeyHex(), now));
+        giftWrap(rumor, sender, recipient, now),
+        giftWrap(rumor, sender, sender.publicKeyHex(), now));
   }
 
   /**
-   * Opens a kind 1059 gift wrap addressed to {@code recipient}. Every check that nostr-tools
-   * makes is made here, and the rumor's id must match its content.
+   * Opens a kind 1059 gift wrap addressed to {@code recipient}. Every check that nostr-tools makes
+   * is made here, and the rumor's id must match its content.
    *
    * @throws NostrFormatException for a wrap that is not for us, malformed, or forged
    */
@@ -48,7 +49,9 @@ public final class Nip17 {
     if (!wrap.verify()) {
       throw new NostrFormatException("gift wrap id or signature does not check out");
     }
-    Event seal = Event.fromJsonNode(Json.parse(Nip44.decrypt(recipient, wrap.pubkey(), wrap.content()), "seal"));
+    Event seal =
+        Event.fromJsonNode(
+            Json.parse(Nip44.decrypt(recipient, wrap.pubkey(), wrap.content()), "seal"));
     if (seal.kind() != KIND_SEAL) {
       throw new NostrFormatException("not a seal: kind " + seal.kind());
     }

@@ -12,8 +12,8 @@ public final class Nip19 {
   }
 
   /**
-   * Reads a public key given as {@code npub1...} or 64 hex characters and returns it as
-   * lower-case hex, after checking it is a point on the curve.
+   * Reads a public key given as {@code npub1...} or 64 hex characters and returns it as lower-case
+   * hex, after checking it is a point on the curve.
    */
   public static String publicKeyHex(String npubOrHex) {
     byte[] key;

@@ -15,9 +15,9 @@ import org.bouncycastle.crypto.generators.HKDFBytesGenerator;
 import org.bouncycastle.crypto.params.HKDFParameters;
 
 /**
- * NIP-44 version 2 encrypted payloads: secp256k1 ECDH, HKDF-SHA256, padding, ChaCha20,
- * HMAC-SHA256, base64. Plaintexts of 65,536 bytes and more use the extended length prefix
- * (two zero bytes, then a big-endian u32), as current NIP-44 and nostr-tools do.
+ * NIP-44 version 2 encrypted payloads: secp256k1 ECDH, HKDF-SHA256, padding, ChaCha20, HMAC-SHA256,
+ * base64. Plaintexts of 65,536 bytes and more use the extended length prefix (two zero bytes, then
+ * a big-endian u32), as current NIP-44 and nostr-tools do.
  */
 public final class Nip44 {
   static final int VERSION = 2;
@@ -57,12 +57,18 @@ public final class Nip44 {
     return encrypt(plaintext, key, nonce);
   }
 
-  /** Shorthand: conversation key from the two parties, then {@link #encrypt(String, ConversationKey)}. */
+  /**
+   * Shorthand: conversation key from the two parties, then {@link #encrypt(String,
+   * ConversationKey)}.
+   */
   public static String encrypt(NostrKeys sender, String recipientPublicKeyHex, String plaintext) {
     return encrypt(plaintext, conversationKey(sender, recipientPublicKeyHex));
   }
 
-  /** Shorthand: conversation key from the two parties, then {@link #decrypt(String, ConversationKey)}. */
+  /**
+   * Shorthand: conversation key from the two parties, then {@link #decrypt(String,
+   * ConversationKey)}.
+   */
   public static String decrypt(NostrKeys recipient, String senderPublicKeyHex, String payload) {
     return decrypt(payload, conversationKey(recipient, senderPublicKeyHex));
   }
@@ -83,7 +89,10 @@ public final class Nip44 {
     return Base64.getEncoder().encodeToString(out);
   }
 
-  /** Decrypts a payload; every failure (version, base64, MAC, padding) is a {@link DecryptionException}. */
+  /**
+   * Decrypts a payload; every failure (version, base64, MAC, padding) is a {@link
+   * DecryptionException}.
+   */
   public static String decrypt(String payload, ConversationKey key) {
     if (payload == null) {
       throw new DecryptionException("payload is missing");

@@ -5,9 +5,9 @@ import java.security.SecureRandom;
 import java.util.Arrays;
 
 /**
- * A Nostr key pair: a secp256k1 secret and its x-only public key. Immutable and thread-safe.
- * The secret never appears in {@link #toString()}; read it only through {@link #secretKeyHex()}
- * or {@link #nsec()}, which exist to let a host store a generated key.
+ * A Nostr key pair: a secp256k1 secret and its x-only public key. Immutable and thread-safe. The
+ * secret never appears in {@link #toString()}; read it only through {@link #secretKeyHex()} or
+ * {@link #nsec()}, which exist to let a host store a generated key.
  */
 public final class NostrKeys {
   private static final SecureRandom RANDOM = new SecureRandom();

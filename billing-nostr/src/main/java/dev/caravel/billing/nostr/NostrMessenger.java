@@ -1,23 +1,17 @@
 package dev.caravel.billing.nostr;
 
-import dev.caravel.billing.Rail;
 import dev.caravel.billing.InvalidInputException;
 import dev.caravel.billing.Messenger;
+import dev.caravel.billing.Rail;
 import dev.caravel.billing.RailException;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,18 +21,18 @@ import org.slf4j.LoggerFactory;
  *
  * <p>NIP-17 (default): the message goes only to the relays in the recipient's kind 10050 list,
  * looked up on the client's configured relays and the {@link Builder#indexerRelays}, and then on
- * the write relays of the recipient's NIP-65 kind 10002 list (found lists are cached for
- * {@link Builder#relayListTtl}); with {@link Builder#fallbackToConfiguredRelays} it goes to the
- * configured relays when the recipient has no list. A gift wrap larger than an inbox relay's
- * NIP-11 limits (64 KiB when the relay states none) is refused before anything is sent. The
- * messenger authenticates (NIP-42) as the sender wherever a relay asks. A second copy, wrapped for the
- * sender, goes to the sender's own kind 10050 relays (else the configured relays) so the host's
- * inbox keeps the conversation.
+ * the write relays of the recipient's NIP-65 kind 10002 list (found lists are cached for {@link
+ * Builder#relayListTtl}); with {@link Builder#fallbackToConfiguredRelays} it goes to the configured
+ * relays when the recipient has no list. A gift wrap larger than an inbox relay's NIP-11 limits (64
+ * KiB when the relay states none) is refused before anything is sent. The messenger authenticates
+ * (NIP-42) as the sender wherever a relay asks. A second copy, wrapped for the sender, goes to the
+ * sender's own kind 10050 relays (else the configured relays) so the host's inbox keeps the
+ * conversation.
  *
  * <p>NIP-04 (legacy, by option): one kind 4 event to the configured relays.
  *
- * <p>{@link #send} returns when at least one relay accepted the recipient's copy and throws
- * {@link RailException} with every relay's reason otherwise.
+ * <p>{@link #send} returns when at least one relay accepted the recipient's copy and throws {@link
+ * RailException} with every relay's reason otherwise.
  */
 public final class NostrMessenger implements Messenger {
   private static final Logger log = LoggerFactory.getLogger(NostrMessenger.class);
@@ -88,13 +82,17 @@ public final class NostrMessenger implements Messenger {
     List<PublishResult> results =
         mode == Mode.NIP17 ? sendNip17(recipient, text) : sendNip04(recipient, text);
     if (results.stream().noneMatch(PublishResult::accepted)) {
-      throw new RailException(Rail.DM, RailException.UNDELIVERED, 
+      throw new RailException(
+          Rail.DM,
+          RailException.UNDELIVERED,
           "no relay accepted the message to "
               + recipient
               + ": "
               + results.stream().map(PublishResult::describe).collect(Collectors.joining("; ")));
     }
-    log.debug("message to {} accepted by {}", recipient,
+    log.debug(
+        "message to {} accepted by {}",
+        recipient,
         results.stream().filter(PublishResult::accepted).map(PublishResult::relay).toList());
   }
 
@@ -103,15 +101,23 @@ public final class NostrMessenger implements Messenger {
     List<URI> inbox = lists.getOrDefault(recipient, List.of());
     if (inbox.isEmpty()) {
       if (!fallbackToConfiguredRelays) {
-        throw new RailException(Rail.DM, RailException.UNDELIVERED, 
-            "recipient " + recipient + " publishes no kind 10050 DM relay list on "
-                + client.relays() + ", the indexer relays or its kind 10002 write relays,"
+        throw new RailException(
+            Rail.DM,
+            RailException.UNDELIVERED,
+            "recipient "
+                + recipient
+                + " publishes no kind 10050 DM relay list on "
+                + client.relays()
+                + ", the indexer relays or its kind 10002 write relays,"
                 + " and the fallback to configured relays is off");
       }
       inbox = client.relays();
     }
     if (inbox.isEmpty()) {
-      throw new RailException(Rail.DM, RailException.UNDELIVERED, "no relays configured to send a message to " + recipient);
+      throw new RailException(
+          Rail.DM,
+          RailException.UNDELIVERED,
+          "no relays configured to send a message to " + recipient);
     }
     // The sender's copy goes to the sender's own DM relays, else to the configured ones.
     List<URI> own = lists.getOrDefault(sender.publicKeyHex(), client.relays());
@@ -124,8 +130,12 @@ public final class NostrMessenger implements Messenger {
       }
     }
     if (!tooLarge.isEmpty()) {
-      throw new RailException(Rail.DM, RailException.UNDELIVERED, 
-          "the message to " + recipient + " is too large for its DM relays, so nothing was sent: "
+      throw new RailException(
+          Rail.DM,
+          RailException.UNDELIVERED,
+          "the message to "
+              + recipient
+              + " is too large for its DM relays, so nothing was sent: "
               + String.join("; ", tooLarge));
     }
     own = own.stream().filter(r -> client.info(r).tooLarge(wraps.forSender()) == null).toList();
@@ -144,11 +154,17 @@ public final class NostrMessenger implements Messenger {
 
   private List<PublishResult> sendNip04(String recipient, String text) {
     if (client.relays().isEmpty()) {
-      throw new RailException(Rail.DM, RailException.UNDELIVERED, "no relays configured to send a message to " + recipient);
+      throw new RailException(
+          Rail.DM,
+          RailException.UNDELIVERED,
+          "no relays configured to send a message to " + recipient);
     }
     Event dm =
         Event.sign(
-            sender, 4, List.of(List.of("p", recipient)), Nip04.encrypt(sender, recipient, text),
+            sender,
+            4,
+            List.of(List.of("p", recipient)),
+            Nip04.encrypt(sender, recipient, text),
             clock.instant());
     return client.publish(dm, client.relays(), sender).join();
   }
@@ -159,7 +175,8 @@ public final class NostrMessenger implements Messenger {
       return inboxes.lookup(authors);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new RailException(Rail.DM, RailException.UNDELIVERED, "interrupted while looking up DM relays", e);
+      throw new RailException(
+          Rail.DM, RailException.UNDELIVERED, "interrupted while looking up DM relays", e);
     }
   }
 
@@ -205,9 +222,9 @@ public final class NostrMessenger implements Messenger {
     }
 
     /**
-     * Relays that index kind 10050/10002 lists (e.g. {@code wss://purplepag.es}), searched with
-     * the configured relays. They are not configured relays of the pool: its address rules
-     * apply to them. Default none.
+     * Relays that index kind 10050/10002 lists (e.g. {@code wss://purplepag.es}), searched with the
+     * configured relays. They are not configured relays of the pool: its address rules apply to
+     * them. Default none.
      */
     public Builder indexerRelays(java.util.Collection<String> urls) {
       Objects.requireNonNull(urls, "urls");

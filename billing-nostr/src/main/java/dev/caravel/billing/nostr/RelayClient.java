@@ -24,23 +24,23 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Connections open lazily (or on {@link #connect()}). While a connection has work (live
  * subscriptions or events waiting for their {@code OK}) it reconnects with exponential backoff,
- * then sends the subscriptions again and re-sends the waiting events; an idle connection that
- * drops stays down until the next publish or subscribe. Incoming messages above {@link Builder#maxMessageChars} are dropped,
- * events failing verification are dropped, and each connection bounds its outgoing queue and
- * the publishes awaiting an answer.
+ * then sends the subscriptions again and re-sends the waiting events; an idle connection that drops
+ * stays down until the next publish or subscribe. Incoming messages above {@link
+ * Builder#maxMessageChars} are dropped, events failing verification are dropped, and each
+ * connection bounds its outgoing queue and the publishes awaiting an answer.
  *
- * <p>It is meant to be <b>the one pool</b> of a host: the messenger and every NWC session share
- * it, so there is one connection per relay URL. A connection with nothing to do (no
- * subscription, no publish awaiting OK) is closed after {@link Builder#idleTimeout}; at most
- * {@link Builder#maxConnections} are open at once. Relays the host did not configure (or list
- * with {@link Builder#trustedRelay}) — those from tenants' relay lists and NWC URIs — are not
- * dialled when they resolve to loopback, link-local or private addresses, unless allowed with
- * {@link Builder#allowLoopback} / {@link Builder#allowPrivateAddresses}.
+ * <p>It is meant to be <b>the one pool</b> of a host: the messenger and every NWC session share it,
+ * so there is one connection per relay URL. A connection with nothing to do (no subscription, no
+ * publish awaiting OK) is closed after {@link Builder#idleTimeout}; at most {@link
+ * Builder#maxConnections} are open at once. Relays the host did not configure (or list with {@link
+ * Builder#trustedRelay}) — those from tenants' relay lists and NWC URIs — are not dialled when they
+ * resolve to loopback, link-local or private addresses, unless allowed with {@link
+ * Builder#allowLoopback} / {@link Builder#allowPrivateAddresses}.
  *
- * <p>NIP-42: publishes and subscriptions made with an auth key authenticate as that key when
- * the relay asks ({@code AUTH} challenge, or an {@code auth-required:} answer, after which the
- * event or subscription is sent once more). {@code restricted:} answers are
- * {@link PublishResult.Restricted}.
+ * <p>NIP-42: publishes and subscriptions made with an auth key authenticate as that key when the
+ * relay asks ({@code AUTH} challenge, or an {@code auth-required:} answer, after which the event or
+ * subscription is sent once more). {@code restricted:} answers are {@link
+ * PublishResult.Restricted}.
  */
 public final class RelayClient implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(RelayClient.class);
@@ -83,7 +83,8 @@ public final class RelayClient implements AutoCloseable {
     this.scheduler = executor;
     long idle = settings.idleTimeout().toMillis();
     long every = Math.max(50, Math.min(idle / 4, 5_000));
-    scheduler.scheduleWithFixedDelay(this::closeIdle, every, every, java.util.concurrent.TimeUnit.MILLISECONDS);
+    scheduler.scheduleWithFixedDelay(
+        this::closeIdle, every, every, java.util.concurrent.TimeUnit.MILLISECONDS);
   }
 
   private record CachedInfo(RelayInfo info, long fetchedNanos) {}
@@ -116,8 +117,8 @@ public final class RelayClient implements AutoCloseable {
   }
 
   /**
-   * Publishes to {@code targets} (connecting to any not yet in the pool). The future completes
-   * with one result per relay, at the latest after the publish timeout; it never fails.
+   * Publishes to {@code targets} (connecting to any not yet in the pool). The future completes with
+   * one result per relay, at the latest after the publish timeout; it never fails.
    *
    * @throws IllegalStateException after {@link #close()}
    */
@@ -126,8 +127,8 @@ public final class RelayClient implements AutoCloseable {
   }
 
   /**
-   * Publishes to {@code targets}, authenticating (NIP-42) as {@code authAs} where a relay asks.
-   * A relay the pool refuses to dial (see the class comment) is a {@link PublishResult.Failed}.
+   * Publishes to {@code targets}, authenticating (NIP-42) as {@code authAs} where a relay asks. A
+   * relay the pool refuses to dial (see the class comment) is a {@link PublishResult.Failed}.
    */
   public CompletableFuture<List<PublishResult>> publish(
       Event event, Collection<URI> targets, NostrKeys authAs) {
@@ -157,8 +158,8 @@ public final class RelayClient implements AutoCloseable {
   }
 
   /**
-   * Subscribes on {@code targets}, authenticating (NIP-42) as {@code authAs} where a relay asks.
-   * A relay the pool refuses to dial gets {@link SubscriptionListener#onClosed} at once.
+   * Subscribes on {@code targets}, authenticating (NIP-42) as {@code authAs} where a relay asks. A
+   * relay the pool refuses to dial gets {@link SubscriptionListener#onClosed} at once.
    */
   public Subscription subscribe(
       List<Filter> filters,
@@ -172,7 +173,12 @@ public final class RelayClient implements AutoCloseable {
     List<URI> uris = distinct(targets);
     Subscription sub =
         new Subscription(
-            "caravel-" + subscriptionCounter.incrementAndGet(), filters, uris, listener, this, authAs);
+            "caravel-" + subscriptionCounter.incrementAndGet(),
+            filters,
+            uris,
+            listener,
+            this,
+            authAs);
     for (URI uri : uris) {
       String refused = admit(uri);
       if (refused != null) {
@@ -212,8 +218,8 @@ public final class RelayClient implements AutoCloseable {
   }
 
   /**
-   * Null when {@code uri} may be used now, else why not: an untrusted relay on a refused
-   * address, or the connection cap reached with no idle connection to close for it.
+   * Null when {@code uri} may be used now, else why not: an untrusted relay on a refused address,
+   * or the connection cap reached with no idle connection to close for it.
    */
   String admit(URI uri) {
     if (closed) {
@@ -237,7 +243,8 @@ public final class RelayClient implements AutoCloseable {
       // Make room by closing the connection idle the longest, if any has nothing to do.
       RelayConnection idlest = null;
       for (RelayConnection c : connections.values()) {
-        if (c.isActive() && !c.hasWork()
+        if (c.isActive()
+            && !c.hasWork()
             && (idlest == null || c.idleSinceNanos() < idlest.idleSinceNanos())) {
           idlest = c;
         }
@@ -246,7 +253,9 @@ public final class RelayClient implements AutoCloseable {
         return null;
       }
     }
-    return "refused by the relay pool: " + settings.maxConnections() + " connections are open and busy";
+    return "refused by the relay pool: "
+        + settings.maxConnections()
+        + " connections are open and busy";
   }
 
   /** The relay's NIP-11 size limits (cached for an hour; 64 KiB when it states none). */

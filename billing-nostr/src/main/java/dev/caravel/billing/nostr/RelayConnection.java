@@ -3,8 +3,8 @@ package dev.caravel.billing.nostr;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.net.URI;
 import java.net.http.WebSocket;
-import java.util.ArrayDeque;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -22,15 +22,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One relay: a WebSocket that reconnects with backoff, the subscriptions and unanswered
- * publishes to restore after a reconnect, and a bounded send queue (WebSocket allows one
- * outstanding send at a time). All state is guarded by {@code this}; listener callbacks run
- * outside the lock.
+ * One relay: a WebSocket that reconnects with backoff, the subscriptions and unanswered publishes
+ * to restore after a reconnect, and a bounded send queue (WebSocket allows one outstanding send at
+ * a time). All state is guarded by {@code this}; listener callbacks run outside the lock.
  *
- * <p>NIP-42: every key that publishes or subscribes through this connection with an auth key
- * is authenticated when the relay sends {@code ["AUTH", challenge]} (and again after each new
- * challenge). An {@code auth-required:} answer to an event ({@code OK}) or a subscription
- * ({@code CLOSED}) is answered by authenticating that key, then sending once more.
+ * <p>NIP-42: every key that publishes or subscribes through this connection with an auth key is
+ * authenticated when the relay sends {@code ["AUTH", challenge]} (and again after each new
+ * challenge). An {@code auth-required:} answer to an event ({@code OK}) or a subscription ({@code
+ * CLOSED}) is answered by authenticating that key, then sending once more.
  */
 final class RelayConnection implements WebSocket.Listener {
   private static final Logger log = LoggerFactory.getLogger(RelayConnection.class);
@@ -53,25 +52,36 @@ final class RelayConnection implements WebSocket.Listener {
   private final RelayClient.Settings settings;
 
   // Everything from here to the listener-only fields is guarded by `this`.
-  /** Where the socket is in its life; moves only forward within one socket, to CLOSED at the end. */
+  /**
+   * Where the socket is in its life; moves only forward within one socket, to CLOSED at the end.
+   */
   private State state = State.IDLE;
+
   /** The open socket, or null while connecting or after losing it. */
   private WebSocket socket;
+
   /** Consecutive failed connects: the reconnect backoff's exponent; reset when a socket opens. */
   private int attempts;
+
   private String lastError = "not connected yet";
+
   /** Publishes sent and not yet answered by OK, by event id: resent after a reconnect. */
   private final Map<String, Pending> pending = new LinkedHashMap<>();
+
   /** Live subscriptions by id: re-sent after a reconnect. */
   private final Map<String, Subscription> subscriptions = new LinkedHashMap<>();
+
   /** Frames waiting for the socket; WebSocket allows one outstanding send at a time. */
   private final ArrayDeque<String> outbox = new ArrayDeque<>();
+
   /** Whether a send is outstanding on the socket (the outbox drains when it completes). */
   private boolean sending;
+
   private boolean hasReconnectScheduled;
   private ScheduledFuture<?> heartbeat;
   private boolean awaitingPong;
   private long pingSentNanos;
+
   /** When the connection last had work: the pool closes it once idle past its timeout. */
   private long lastBusyNanos = System.nanoTime();
 
@@ -118,8 +128,8 @@ final class RelayConnection implements WebSocket.Listener {
   }
 
   /**
-   * Closes the socket when nothing has used it for {@code idleNanos} (no subscription, no
-   * publish awaiting OK). The connection stays usable: the next publish or subscribe reopens it.
+   * Closes the socket when nothing has used it for {@code idleNanos} (no subscription, no publish
+   * awaiting OK). The connection stays usable: the next publish or subscribe reopens it.
    */
   boolean closeIfIdle(long idleNanos) {
     WebSocket ws;
@@ -173,8 +183,10 @@ final class RelayConnection implements WebSocket.Listener {
       return;
     }
     Throwable cause = error.getCause() != null ? error.getCause() : error;
-    lastError = "connect failed: " + cause.getClass().getSimpleName()
-        + (cause.getMessage() == null ? "" : " " + cause.getMessage());
+    lastError =
+        "connect failed: "
+            + cause.getClass().getSimpleName()
+            + (cause.getMessage() == null ? "" : " " + cause.getMessage());
     log.debug("{}: {}", uri, lastError);
     state = State.IDLE;
     scheduleReconnect();
@@ -227,8 +239,11 @@ final class RelayConnection implements WebSocket.Listener {
       awaitingPong = false;
       long ping = settings.pingInterval().toMillis();
       try {
-        heartbeat = client.scheduler().scheduleWithFixedDelay(
-            () -> heartbeat(webSocket), ping, ping, TimeUnit.MILLISECONDS);
+        heartbeat =
+            client
+                .scheduler()
+                .scheduleWithFixedDelay(
+                    () -> heartbeat(webSocket), ping, ping, TimeUnit.MILLISECONDS);
       } catch (java.util.concurrent.RejectedExecutionException e) {
         // the client is closing
       }
@@ -265,8 +280,8 @@ final class RelayConnection implements WebSocket.Listener {
     }
     if (last) {
       if (oversized) {
-        log.warn("dropped a message from {} longer than {} characters", uri,
-            settings.maxMessageChars());
+        log.warn(
+            "dropped a message from {} longer than {} characters", uri, settings.maxMessageChars());
         oversized = false;
       } else {
         String message = incoming.toString();
@@ -283,8 +298,7 @@ final class RelayConnection implements WebSocket.Listener {
   }
 
   @Override
-  public CompletionStage<?> onBinary(
-      WebSocket webSocket, java.nio.ByteBuffer data, boolean last) {
+  public CompletionStage<?> onBinary(WebSocket webSocket, java.nio.ByteBuffer data, boolean last) {
     if (last) {
       log.debug("ignored a binary message from {}", uri);
     }
@@ -304,8 +318,8 @@ final class RelayConnection implements WebSocket.Listener {
   }
 
   /**
-   * Liveness: a peer can vanish without closing TCP, and the JDK does not always report an EOF
-   * that races with a send. So the connection is pinged every ping interval and right after each
+   * Liveness: a peer can vanish without closing TCP, and the JDK does not always report an EOF that
+   * races with a send. So the connection is pinged every ping interval and right after each
    * publish; a ping unanswered for {@link #pongTimeoutNanos()} drops the connection, and the
    * reconnect re-sends what still waits for an answer.
    */
@@ -356,7 +370,8 @@ final class RelayConnection implements WebSocket.Listener {
 
   @Override
   public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
-    lost(webSocket, "closed by relay (" + statusCode + (reason.isEmpty() ? "" : " " + reason) + ")");
+    lost(
+        webSocket, "closed by relay (" + statusCode + (reason.isEmpty() ? "" : " " + reason) + ")");
     return null;
   }
 
@@ -383,8 +398,9 @@ final class RelayConnection implements WebSocket.Listener {
   private void probe(WebSocket webSocket) {
     ping(webSocket);
     try {
-      client.scheduler().schedule(
-          () -> checkLiveness(webSocket), pongTimeoutNanos(), TimeUnit.NANOSECONDS);
+      client
+          .scheduler()
+          .schedule(() -> checkLiveness(webSocket), pongTimeoutNanos(), TimeUnit.NANOSECONDS);
     } catch (java.util.concurrent.RejectedExecutionException e) {
       // the client is closing
     }
@@ -422,8 +438,7 @@ final class RelayConnection implements WebSocket.Listener {
       pending.put(event.id(), new Pending(event, message, result, auth));
       if (state == State.OPEN && !enqueue(message)) {
         pending.remove(event.id());
-        return CompletableFuture.completedFuture(
-            new PublishResult.Failed(uri, "send queue full"));
+        return CompletableFuture.completedFuture(new PublishResult.Failed(uri, "send queue full"));
       }
       start(); // an idle connection (dropped while it had no work) comes back for this
       if (state == State.OPEN) {
@@ -432,7 +447,9 @@ final class RelayConnection implements WebSocket.Listener {
     }
     long timeout = settings.publishTimeout().toMillis();
     try {
-      client.scheduler().schedule(() -> timeOut(event.id(), result), timeout, TimeUnit.MILLISECONDS);
+      client
+          .scheduler()
+          .schedule(() -> timeOut(event.id(), result), timeout, TimeUnit.MILLISECONDS);
     } catch (java.util.concurrent.RejectedExecutionException e) {
       finish(event.id(), new PublishResult.Failed(uri, "relay client closed"));
     }
@@ -445,8 +462,11 @@ final class RelayConnection implements WebSocket.Listener {
       if (pending.get(eventId) == null || pending.get(eventId).result() != result) {
         return;
       }
-      why = "no OK within " + settings.publishTimeout().toMillis() + " ms"
-          + (state == State.OPEN ? "" : " (" + lastError + ")");
+      why =
+          "no OK within "
+              + settings.publishTimeout().toMillis()
+              + " ms"
+              + (state == State.OPEN ? "" : " (" + lastError + ")");
     }
     finish(eventId, new PublishResult.Failed(uri, why));
   }
@@ -473,7 +493,9 @@ final class RelayConnection implements WebSocket.Listener {
       register(sub.authKey());
       subscriptions.put(sub.id(), sub);
       if (state == State.OPEN && !enqueue(sub.reqMessage())) {
-        log.warn("send queue to {} is full; subscription {} waits for the next reconnect", uri,
+        log.warn(
+            "send queue to {} is full; subscription {} waits for the next reconnect",
+            uri,
             sub.id());
       }
       start();
@@ -517,22 +539,21 @@ final class RelayConnection implements WebSocket.Listener {
       pump();
       return;
     }
-    sent
-        .whenComplete(
-            (r, error) -> {
-              synchronized (this) {
-                if (ws != socket) {
-                  return;
-                }
-                if (error != null) {
-                  // onError/onClose follows and triggers the reconnect.
-                  sending = false;
-                  log.debug("send to {} failed: {}", uri, error.toString());
-                  return;
-                }
-                pump();
-              }
-            });
+    sent.whenComplete(
+        (r, error) -> {
+          synchronized (this) {
+            if (ws != socket) {
+              return;
+            }
+            if (error != null) {
+              // onError/onClose follows and triggers the reconnect.
+              sending = false;
+              log.debug("send to {} failed: {}", uri, error.toString());
+              return;
+            }
+            pump();
+          }
+        });
   }
 
   // --- incoming relay messages ---
@@ -725,7 +746,8 @@ final class RelayConnection implements WebSocket.Listener {
     NostrKeys keys = s.authKey();
     boolean retry;
     synchronized (this) {
-      retry = keys != null && reason.startsWith("auth-required:") && authRetried.add("REQ " + s.id());
+      retry =
+          keys != null && reason.startsWith("auth-required:") && authRetried.add("REQ " + s.id());
       if (!retry) {
         subscriptions.remove(s.id());
       }
@@ -734,7 +756,8 @@ final class RelayConnection implements WebSocket.Listener {
       s.closedByRelay(uri, reason);
       return;
     }
-    log.debug("{} wants AUTH for subscription {}: authenticating, then subscribing again", uri, s.id());
+    log.debug(
+        "{} wants AUTH for subscription {}: authenticating, then subscribing again", uri, s.id());
     whenAuthenticated(
         keys,
         ok -> {

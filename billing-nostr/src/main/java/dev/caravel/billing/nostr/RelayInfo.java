@@ -18,19 +18,24 @@ import java.time.Duration;
 record RelayInfo(int maxMessageLength, int maxContentLength) {
   /** 64 KiB: what the pool assumes when a relay states no limit. */
   static final int DEFAULT_MAX_MESSAGE = 64 * 1024;
+
   static final RelayInfo UNKNOWN = new RelayInfo(DEFAULT_MAX_MESSAGE, 0);
   private static final int MAX_DOCUMENT_BYTES = 64 * 1024;
 
   /** Fetches {@code relay}'s NIP-11 document over http(s); {@link #UNKNOWN} when it has none. */
   static RelayInfo fetch(HttpClient http, URI relay, Duration timeout) {
     URI document =
-        URI.create((relay.getScheme().equals("wss") ? "https" : "http") + relay.toString().substring(relay.getScheme().length()));
+        URI.create(
+            (relay.getScheme().equals("wss") ? "https" : "http")
+                + relay.toString().substring(relay.getScheme().length()));
     try {
       HttpResponse<InputStream> response =
           http.send(
               HttpRequest.newBuilder(document)
                   .timeout(timeout)
-                  .version(HttpClient.Version.HTTP_1_1) // no h2c upgrade: relays route Upgrade to WebSocket
+                  .version(
+                      HttpClient.Version
+                          .HTTP_1_1) // no h2c upgrade: relays route Upgrade to WebSocket
                   .header("Accept", "application/nostr+json")
                   .GET()
                   .build(),
@@ -43,7 +48,8 @@ record RelayInfo(int maxMessageLength, int maxContentLength) {
         if (bytes.length > MAX_DOCUMENT_BYTES) {
           return UNKNOWN;
         }
-        return parse(Json.parse(new String(bytes, java.nio.charset.StandardCharsets.UTF_8), "NIP-11"));
+        return parse(
+            Json.parse(new String(bytes, java.nio.charset.StandardCharsets.UTF_8), "NIP-11"));
       }
     } catch (java.io.IOException | RuntimeException e) {
       return UNKNOWN;
@@ -61,18 +67,26 @@ record RelayInfo(int maxMessageLength, int maxContentLength) {
   }
 
   private static int positive(JsonNode n, int fallback) {
-    return n.isIntegralNumber() && n.canConvertToInt() && n.intValue() > 0 ? n.intValue() : fallback;
+    return n.isIntegralNumber() && n.canConvertToInt() && n.intValue() > 0
+        ? n.intValue()
+        : fallback;
   }
 
   /** Null when {@code event} fits, else why not. */
   String tooLarge(Event event) {
-    int message = Json.write(Json.MAPPER.createArrayNode().add("EVENT").add(event.toJsonNode())).length();
+    int message =
+        Json.write(Json.MAPPER.createArrayNode().add("EVENT").add(event.toJsonNode())).length();
     if (message > maxMessageLength) {
-      return "the message would be " + message + " characters; the relay takes at most " + maxMessageLength;
+      return "the message would be "
+          + message
+          + " characters; the relay takes at most "
+          + maxMessageLength;
     }
     if (maxContentLength > 0 && event.content().length() > maxContentLength) {
-      return "the event content would be " + event.content().length()
-          + " characters; the relay takes at most " + maxContentLength;
+      return "the event content would be "
+          + event.content().length()
+          + " characters; the relay takes at most "
+          + maxContentLength;
     }
     return null;
   }

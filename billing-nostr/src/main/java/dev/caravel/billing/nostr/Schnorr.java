@@ -48,8 +48,8 @@ public final class Schnorr {
   }
 
   /**
-   * Signs with a secret scalar whose public point is {@code publicX} (x-only). {@code d} is the
-   * raw secret; the even-y adjustment happens here, as in the BIP's reference code.
+   * Signs with a secret scalar whose public point is {@code publicX} (x-only). {@code d} is the raw
+   * secret; the even-y adjustment happens here, as in the BIP's reference code.
    */
   static byte[] sign(byte[] message, BigInteger secret, byte[] aux) {
     ECPoint p = Secp256k1.mulG(secret);

@@ -73,8 +73,11 @@ public final class Subscription implements AutoCloseable {
 
   void deliver(Event event, URI relay) {
     if (filters.stream().noneMatch(f -> f.matches(event))) {
-      log.debug("dropping event {} from {}: it matches none of subscription {}'s filters",
-          event.id(), relay, id);
+      log.debug(
+          "dropping event {} from {}: it matches none of subscription {}'s filters",
+          event.id(),
+          relay,
+          id);
       return;
     }
     synchronized (seen) {

@@ -3,8 +3,8 @@ package dev.caravel.billing.nostr;
 import java.net.URI;
 
 /**
- * Receives a subscription's traffic. Called from the relay client's I/O threads, one relay
- * message at a time per relay: keep handlers short and thread-safe.
+ * Receives a subscription's traffic. Called from the relay client's I/O threads, one relay message
+ * at a time per relay: keep handlers short and thread-safe.
  */
 public interface SubscriptionListener {
   /** A verified event that matched; each event id is delivered once per subscription. */

@@ -47,7 +47,9 @@ class AddressPolicyTest {
     if (kind == null) {
       assertThat(refusal).isNull();
     } else {
-      assertThat(refusal).startsWith("refused by the relay pool: ").contains("a " + kind + " address");
+      assertThat(refusal)
+          .startsWith("refused by the relay pool: ")
+          .contains("a " + kind + " address");
     }
   }
 }

@@ -18,7 +18,15 @@ class BadInputTest {
   private static final NostrKeys BOB = NostrKeys.generate();
 
   @ParameterizedTest
-  @ValueSource(strings = {"", "abc", "zz", "0g", "٣٣", "00112233445566778899aabbccddeeff00112233445566778899aabbccddeef"})
+  @ValueSource(
+      strings = {
+        "",
+        "abc",
+        "zz",
+        "0g",
+        "٣٣",
+        "00112233445566778899aabbccddeeff00112233445566778899aabbccddeef"
+      })
   void badHexKeys(String hex) {
     assertThatThrownBy(() -> NostrKeys.fromSecretHex(hex)).isInstanceOf(NostrFormatException.class);
     assertThatThrownBy(() -> Nip19.publicKeyHex(hex)).isInstanceOf(NostrFormatException.class);
@@ -27,19 +35,24 @@ class BadInputTest {
   @Test
   void secretKeysOutOfRange() {
     assertThatThrownBy(() -> NostrKeys.fromSecretHex("00".repeat(32)))
-        .isInstanceOf(InvalidInputException.class).hasMessage("secret key is out of range");
+        .isInstanceOf(InvalidInputException.class)
+        .hasMessage("secret key is out of range");
     String n = Secp256k1.N.toString(16);
     assertThatThrownBy(() -> NostrKeys.fromSecretHex(n)).isInstanceOf(NostrFormatException.class);
-    assertThatThrownBy(() -> NostrKeys.fromSecretHex(null)).isInstanceOf(NostrFormatException.class);
-    assertThat(NostrKeys.fromSecretHex(Secp256k1.N.subtract(java.math.BigInteger.ONE).toString(16))
-        .publicKeyHex()).hasSize(64);
+    assertThatThrownBy(() -> NostrKeys.fromSecretHex(null))
+        .isInstanceOf(NostrFormatException.class);
+    assertThat(
+            NostrKeys.fromSecretHex(Secp256k1.N.subtract(java.math.BigInteger.ONE).toString(16))
+                .publicKeyHex())
+        .hasSize(64);
   }
 
   @Test
   void publicKeysOffTheCurve() {
     // x = 5 has no square root on secp256k1 (x^3 + 7 = 132 is a non-residue mod p).
     assertThatThrownBy(() -> Nip19.publicKeyHex("00".repeat(31) + "05"))
-        .isInstanceOf(NostrFormatException.class).hasMessageContaining("not on the curve");
+        .isInstanceOf(NostrFormatException.class)
+        .hasMessageContaining("not on the curve");
     assertThatThrownBy(() -> Nip19.publicKeyHex("ff".repeat(32)))
         .isInstanceOf(NostrFormatException.class);
     assertThatThrownBy(() -> Nip44.encrypt(ALICE, "ff".repeat(32), "x"))
@@ -52,13 +65,16 @@ class BadInputTest {
     String nsec = ALICE.nsec();
     char last = npub.charAt(npub.length() - 1);
     String badChecksum = npub.substring(0, npub.length() - 1) + (last == 'q' ? 'p' : 'q');
-    assertThatThrownBy(() -> Nip19.publicKeyHex(badChecksum)).isInstanceOf(NostrFormatException.class)
+    assertThatThrownBy(() -> Nip19.publicKeyHex(badChecksum))
+        .isInstanceOf(NostrFormatException.class)
         .hasMessageContaining("checksum");
     String mixed = "npub1" + npub.substring(5, 10).toUpperCase() + npub.substring(10);
     assertThatThrownBy(() -> Nip19.publicKeyHex(mixed)).isInstanceOf(NostrFormatException.class);
-    assertThatThrownBy(() -> Nip19.publicKeyHex("npub1bio")).isInstanceOf(NostrFormatException.class);
+    assertThatThrownBy(() -> Nip19.publicKeyHex("npub1bio"))
+        .isInstanceOf(NostrFormatException.class);
     assertThatThrownBy(() -> Nip19.publicKeyHex(nsec)).isInstanceOf(NostrFormatException.class);
-    assertThatThrownBy(() -> NostrKeys.fromNsec(npub)).isInstanceOf(NostrFormatException.class)
+    assertThatThrownBy(() -> NostrKeys.fromNsec(npub))
+        .isInstanceOf(NostrFormatException.class)
         .hasMessage("not an nsec key");
     assertThatThrownBy(() -> NostrKeys.fromNsec("nsec1" + "q".repeat(5000)))
         .isInstanceOf(NostrFormatException.class);
@@ -68,22 +84,24 @@ class BadInputTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {
-    "",
-    "not json",
-    "[]",
-    "42",
-    "{\"id\":1}",
-    "{",
-    "{\"id\":\"a\",\"id\":\"b\"}",
-  })
+  @ValueSource(
+      strings = {
+        "",
+        "not json",
+        "[]",
+        "42",
+        "{\"id\":1}",
+        "{",
+        "{\"id\":\"a\",\"id\":\"b\"}",
+      })
   void malformedEventJson(String json) {
     assertThatThrownBy(() -> Event.fromJson(json)).isInstanceOf(NostrFormatException.class);
   }
 
   @Test
   void wrongEventFieldTypes() {
-    var good = Event.sign(ALICE, 1, List.of(List.of("t", "x")), "hello", Instant.now()).toJsonNode();
+    var good =
+        Event.sign(ALICE, 1, List.of(List.of("t", "x")), "hello", Instant.now()).toJsonNode();
     assertThat(Event.fromJsonNode(good).verify()).isTrue();
     List<java.util.function.Consumer<com.fasterxml.jackson.databind.node.ObjectNode>> breakers =
         List.of(
@@ -118,15 +136,20 @@ class BadInputTest {
   void tamperedEventsDoNotVerify() {
     Event e = Event.sign(ALICE, 1, List.of(), "hello", Instant.now());
     assertThat(e.verify()).isTrue();
-    Event otherContent = new Event(e.id(), e.pubkey(), e.createdAt(), e.kind(), e.tags(), "bye", e.sig());
-    Event otherAuthor = new Event(e.id(), BOB.publicKeyHex(), e.createdAt(), e.kind(), e.tags(), e.content(), e.sig());
+    Event otherContent =
+        new Event(e.id(), e.pubkey(), e.createdAt(), e.kind(), e.tags(), "bye", e.sig());
+    Event otherAuthor =
+        new Event(
+            e.id(), BOB.publicKeyHex(), e.createdAt(), e.kind(), e.tags(), e.content(), e.sig());
     String flipped = (e.sig().charAt(0) == '0' ? "1" : "0") + e.sig().substring(1);
-    Event badSig = new Event(e.id(), e.pubkey(), e.createdAt(), e.kind(), e.tags(), e.content(), flipped);
+    Event badSig =
+        new Event(e.id(), e.pubkey(), e.createdAt(), e.kind(), e.tags(), e.content(), flipped);
     assertThat(otherContent.verify()).isFalse();
     assertThat(otherAuthor.verify()).isFalse();
     assertThat(badSig.verify()).isFalse();
     assertThatThrownBy(() -> Event.fromJsonVerified(badSig.toJson()))
-        .isInstanceOf(NostrFormatException.class).hasMessageContaining("does not check out");
+        .isInstanceOf(NostrFormatException.class)
+        .hasMessageContaining("does not check out");
     assertThat(Schnorr.verify(new byte[32], new byte[31], new byte[64])).isFalse();
     assertThat(Schnorr.verify(new byte[32], ALICE.publicKeyBytes(), new byte[63])).isFalse();
     assertThat(Schnorr.verify(null, ALICE.publicKeyBytes(), new byte[64])).isFalse();
@@ -141,23 +164,28 @@ class BadInputTest {
     byte[] macFlipped = raw.clone();
     macFlipped[raw.length - 1] ^= 1;
     assertThatThrownBy(() -> Nip44.decrypt(Base64.getEncoder().encodeToString(macFlipped), key))
-        .isInstanceOf(DecryptionException.class).hasMessage("invalid MAC");
+        .isInstanceOf(DecryptionException.class)
+        .hasMessage("invalid MAC");
     byte[] ctFlipped = raw.clone();
     ctFlipped[40] ^= 1;
     assertThatThrownBy(() -> Nip44.decrypt(Base64.getEncoder().encodeToString(ctFlipped), key))
-        .isInstanceOf(DecryptionException.class).hasMessage("invalid MAC");
+        .isInstanceOf(DecryptionException.class)
+        .hasMessage("invalid MAC");
     ConversationKey wrong = Nip44.conversationKey(ALICE, NostrKeys.generate().publicKeyHex());
     assertThatThrownBy(() -> Nip44.decrypt(payload, wrong))
-        .isInstanceOf(DecryptionException.class).hasMessage("invalid MAC");
+        .isInstanceOf(DecryptionException.class)
+        .hasMessage("invalid MAC");
     assertThatThrownBy(() -> Nip44.decrypt(payload.substring(0, 100), key))
         .isInstanceOf(DecryptionException.class);
     assertThatThrownBy(() -> Nip44.decrypt("!" + payload.substring(1), key))
-        .isInstanceOf(DecryptionException.class).hasMessage("invalid base64");
+        .isInstanceOf(DecryptionException.class)
+        .hasMessage("invalid base64");
     assertThatThrownBy(() -> Nip44.decrypt(null, key)).isInstanceOf(DecryptionException.class);
 
     // Padding: a well-MACed ciphertext whose length prefix lies.
     assertThatThrownBy(() -> Nip44.unpad(new byte[] {0, 5, 'a', 'b'}))
-        .isInstanceOf(DecryptionException.class).hasMessage("invalid padding");
+        .isInstanceOf(DecryptionException.class)
+        .hasMessage("invalid padding");
     assertThatThrownBy(() -> Nip44.unpad(new byte[34])).isInstanceOf(DecryptionException.class);
     byte[] shortExtended = new byte[6 + 65536];
     shortExtended[5] = 10; // extended prefix with a length below 65536
@@ -165,7 +193,8 @@ class BadInputTest {
     byte[] badUtf8 = new byte[34];
     badUtf8[1] = 1;
     badUtf8[2] = (byte) 0xff;
-    assertThatThrownBy(() -> Nip44.unpad(badUtf8)).isInstanceOf(DecryptionException.class)
+    assertThatThrownBy(() -> Nip44.unpad(badUtf8))
+        .isInstanceOf(DecryptionException.class)
         .hasMessage("plaintext is not UTF-8");
   }
 
@@ -173,11 +202,19 @@ class BadInputTest {
   void nip04BadPayloads() {
     String payload = Nip04.encrypt(ALICE, BOB.publicKeyHex(), "hello");
     assertThat(Nip04.decrypt(BOB, ALICE.publicKeyHex(), payload)).isEqualTo("hello");
-    for (String bad : new String[] {
-        "", "abc", payload.replace("?iv=", "?xx="), payload + "?iv=AAAA", "!!!?iv=AAAAAAAAAAAAAAAAAAAAAA==",
-        payload.substring(0, payload.indexOf('?')) + "?iv=AAAA", "AAAA?iv=AAAAAAAAAAAAAAAAAAAAAA=="}) {
+    for (String bad :
+        new String[] {
+          "",
+          "abc",
+          payload.replace("?iv=", "?xx="),
+          payload + "?iv=AAAA",
+          "!!!?iv=AAAAAAAAAAAAAAAAAAAAAA==",
+          payload.substring(0, payload.indexOf('?')) + "?iv=AAAA",
+          "AAAA?iv=AAAAAAAAAAAAAAAAAAAAAA=="
+        }) {
       assertThatThrownBy(() -> Nip04.decrypt(BOB, ALICE.publicKeyHex(), bad))
-          .as(bad).isInstanceOf(DecryptionException.class);
+          .as(bad)
+          .isInstanceOf(DecryptionException.class);
     }
     // A wrong key either fails the padding/UTF-8 check or yields garbage; never the plaintext.
     NostrKeys eve = NostrKeys.generate();
@@ -199,26 +236,42 @@ class BadInputTest {
 
     // Mallory seals a rumor that claims to be from Alice.
     NostrKeys mallory = NostrKeys.generate();
-    var rumor = Nip17.rumor(ALICE.publicKeyHex(), 14, List.of(List.of("p", BOB.publicKeyHex())),
-        "send the money to mallory", Instant.now());
+    var rumor =
+        Nip17.rumor(
+            ALICE.publicKeyHex(),
+            14,
+            List.of(List.of("p", BOB.publicKeyHex())),
+            "send the money to mallory",
+            Instant.now());
     Event forged = Nip17.giftWrap(rumor, mallory, BOB.publicKeyHex(), Instant.now());
     assertThatThrownBy(() -> Nip17.unwrap(forged, BOB))
-        .isInstanceOf(NostrFormatException.class).hasMessageContaining("rumor author differs");
+        .isInstanceOf(NostrFormatException.class)
+        .hasMessageContaining("rumor author differs");
 
     // A rumor whose id does not match its content.
-    var badId = Nip17.rumor(ALICE.publicKeyHex(), 14, List.of(), "x", Instant.now()).put("content", "y");
-    assertThatThrownBy(() -> Nip17.unwrap(Nip17.giftWrap(badId, ALICE, BOB.publicKeyHex(), Instant.now()), BOB))
-        .isInstanceOf(NostrFormatException.class).hasMessageContaining("rumor id");
+    var badId =
+        Nip17.rumor(ALICE.publicKeyHex(), 14, List.of(), "x", Instant.now()).put("content", "y");
+    assertThatThrownBy(
+            () ->
+                Nip17.unwrap(Nip17.giftWrap(badId, ALICE, BOB.publicKeyHex(), Instant.now()), BOB))
+        .isInstanceOf(NostrFormatException.class)
+        .hasMessageContaining("rumor id");
   }
 
   @Test
   void badFiltersAndRelayUrls() {
-    assertThatThrownBy(() -> Filter.builder().tag("pp", "x").build()).isInstanceOf(NostrFormatException.class);
-    assertThatThrownBy(() -> Filter.builder().limit(-1).build()).isInstanceOf(NostrFormatException.class);
-    assertThatThrownBy(() -> RelayClient.relayUri("https://relay.example")).isInstanceOf(NostrFormatException.class);
-    assertThatThrownBy(() -> RelayClient.relayUri("ws://")).isInstanceOf(NostrFormatException.class);
-    assertThatThrownBy(() -> RelayClient.relayUri("not a url")).isInstanceOf(NostrFormatException.class);
-    assertThat(RelayClient.relayUri("WSS://Relay.Example.com/").toString()).isEqualTo("wss://relay.example.com");
+    assertThatThrownBy(() -> Filter.builder().tag("pp", "x").build())
+        .isInstanceOf(NostrFormatException.class);
+    assertThatThrownBy(() -> Filter.builder().limit(-1).build())
+        .isInstanceOf(NostrFormatException.class);
+    assertThatThrownBy(() -> RelayClient.relayUri("https://relay.example"))
+        .isInstanceOf(NostrFormatException.class);
+    assertThatThrownBy(() -> RelayClient.relayUri("ws://"))
+        .isInstanceOf(NostrFormatException.class);
+    assertThatThrownBy(() -> RelayClient.relayUri("not a url"))
+        .isInstanceOf(NostrFormatException.class);
+    assertThat(RelayClient.relayUri("WSS://Relay.Example.com/").toString())
+        .isEqualTo("wss://relay.example.com");
     try (RelayClient client = RelayClient.builder().build()) {
       assertThatThrownBy(() -> client.subscribe(List.of(), (e, r) -> {}))
           .isInstanceOf(NostrFormatException.class);
@@ -228,20 +281,28 @@ class BadInputTest {
   @Test
   void canonicalSerializationEscapesLikeJsonStringify() {
     String content = "a\"b\\c\nd\re\tf\bg\fh\u0000i\u001fj\u007fk/l\u2028m😀n";
-    byte[] canonical = Event.canonical("ab".repeat(32), 1, 1, List.of(List.of("t", "\u0001")), content);
-    assertThat(new String(canonical, StandardCharsets.UTF_8)).isEqualTo(
-        "[0,\"" + "ab".repeat(32) + "\",1,1,[[\"t\",\"\\u0001\"]],"
-            + "\"a\\\"b\\\\c\\nd\\re\\tf\\bg\\fh\\u0000i\\u001fj\u007fk/l\u2028m😀n\"]");
+    byte[] canonical =
+        Event.canonical("ab".repeat(32), 1, 1, List.of(List.of("t", "\u0001")), content);
+    assertThat(new String(canonical, StandardCharsets.UTF_8))
+        .isEqualTo(
+            "[0,\""
+                + "ab".repeat(32)
+                + "\",1,1,[[\"t\",\"\\u0001\"]],"
+                + "\"a\\\"b\\\\c\\nd\\re\\tf\\bg\\fh\\u0000i\\u001fj\u007fk/l\u2028m😀n\"]");
   }
 
   @Test
   void unpairedSurrogatesAreRefused() {
     assertThatThrownBy(() -> Event.sign(ALICE, 1, List.of(), "a\ud800b", Instant.now()))
-        .isInstanceOf(NostrFormatException.class).hasMessageContaining("unpaired surrogate");
-    assertThatThrownBy(() -> Event.sign(ALICE, 1, List.of(List.of("t", "\udc00")), "x", Instant.now()))
+        .isInstanceOf(NostrFormatException.class)
+        .hasMessageContaining("unpaired surrogate");
+    assertThatThrownBy(
+            () -> Event.sign(ALICE, 1, List.of(List.of("t", "\udc00")), "x", Instant.now()))
         .isInstanceOf(NostrFormatException.class);
-    var json = Event.sign(ALICE, 1, List.of(), "x", Instant.now()).toJsonNode().put("content", "\ud83d");
-    assertThatThrownBy(() -> Event.fromJson(json.toString())).isInstanceOf(NostrFormatException.class);
+    var json =
+        Event.sign(ALICE, 1, List.of(), "x", Instant.now()).toJsonNode().put("content", "\ud83d");
+    assertThatThrownBy(() -> Event.fromJson(json.toString()))
+        .isInstanceOf(NostrFormatException.class);
     assertThat(Event.sign(ALICE, 1, List.of(), "ok 😀", Instant.now()).verify()).isTrue();
   }
 }

@@ -45,7 +45,9 @@ class CryptoInteropTest {
       ObjectNode a = NodeSupport.Peer.args().put("secret", keys.secretKeyHex());
       assertThat(node.call("pubkey", a).asText()).isEqualTo(keys.publicKeyHex());
       assertThat(node.call("nsec", a).asText()).isEqualTo(keys.nsec());
-      assertThat(node.call("npub", NodeSupport.Peer.args().put("pubkey", keys.publicKeyHex())).asText())
+      assertThat(
+              node.call("npub", NodeSupport.Peer.args().put("pubkey", keys.publicKeyHex()))
+                  .asText())
           .isEqualTo(keys.npub());
       assertThat(NostrKeys.fromNsec(keys.nsec())).isEqualTo(keys);
       assertThat(Nip19.publicKeyHex(keys.npub())).isEqualTo(keys.publicKeyHex());
@@ -65,12 +67,14 @@ class CryptoInteropTest {
               Instant.now().minusSeconds(RandomText.nextInt(100000)));
       assertThat(event.verify()).isTrue();
       JsonNode verdict =
-          node.call("verify", NodeSupport.Peer.args().set("event", Json.parse(event.toJson(), "e")));
+          node.call(
+              "verify", NodeSupport.Peer.args().set("event", Json.parse(event.toJson(), "e")));
       assertThat(verdict.asBoolean()).as("nostr-tools verifies %s", event).isTrue();
 
       // A tampered copy must fail on both sides.
       ObjectNode tampered = event.toJsonNode().put("content", event.content() + "!");
-      assertThat(node.call("verify", NodeSupport.Peer.args().set("event", tampered)).asBoolean()).isFalse();
+      assertThat(node.call("verify", NodeSupport.Peer.args().set("event", tampered)).asBoolean())
+          .isFalse();
       assertThat(Event.fromJsonNode(tampered).verify()).isFalse();
     }
   }
@@ -79,18 +83,26 @@ class CryptoInteropTest {
   void javaVerifiesWhatNostrToolsSigns() {
     for (int i = 0; i < ROUNDS; i++) {
       JsonNode pair = node.call("generate", NodeSupport.Peer.args());
-      ObjectNode request = NodeSupport.Peer.args()
-          .put("secret", pair.get("secret").asText())
-          .put("kind", RandomText.nextInt(40000))
-          .put("content", RandomText.any())
-          .put("created_at", Instant.now().getEpochSecond());
+      ObjectNode request =
+          NodeSupport.Peer.args()
+              .put("secret", pair.get("secret").asText())
+              .put("kind", RandomText.nextInt(40000))
+              .put("content", RandomText.any())
+              .put("created_at", Instant.now().getEpochSecond());
       request.set("tags", Event.tagsNode(randomTags()));
       JsonNode signed = node.call("sign", request);
       Event event = Event.fromJsonVerified(Json.write(signed));
       assertThat(event.pubkey()).isEqualTo(pair.get("pubkey").asText());
       // Re-serializing gives back the same id: the canonical form matches JSON.stringify.
-      assertThat(Hex.encode(Event.idBytes(event.pubkey(), event.createdAt(), event.kind(),
-          event.tags(), event.content()))).isEqualTo(signed.get("id").asText());
+      assertThat(
+              Hex.encode(
+                  Event.idBytes(
+                      event.pubkey(),
+                      event.createdAt(),
+                      event.kind(),
+                      event.tags(),
+                      event.content())))
+          .isEqualTo(signed.get("id").asText());
     }
   }
 
@@ -112,13 +124,24 @@ class CryptoInteropTest {
       String text = RandomText.any();
 
       String fromJava = encrypt.apply(java, nodePub, text);
-      assertThat(node.call(scheme + "Decrypt", NodeSupport.Peer.args()
-              .put("secret", nodeSecret).put("pubkey", java.publicKeyHex()).put("payload", fromJava))
-          .asText()).isEqualTo(text);
+      assertThat(
+              node.call(
+                      scheme + "Decrypt",
+                      NodeSupport.Peer.args()
+                          .put("secret", nodeSecret)
+                          .put("pubkey", java.publicKeyHex())
+                          .put("payload", fromJava))
+                  .asText())
+          .isEqualTo(text);
 
-      String fromNode = node.call(scheme + "Encrypt", NodeSupport.Peer.args()
-              .put("secret", nodeSecret).put("pubkey", java.publicKeyHex()).put("plaintext", text))
-          .asText();
+      String fromNode =
+          node.call(
+                  scheme + "Encrypt",
+                  NodeSupport.Peer.args()
+                      .put("secret", nodeSecret)
+                      .put("pubkey", java.publicKeyHex())
+                      .put("plaintext", text))
+              .asText();
       assertThat(decrypt.apply(java, nodePub, fromNode)).isEqualTo(text);
     }
   }
@@ -141,13 +164,26 @@ class CryptoInteropTest {
       int headBytes = head.getBytes(StandardCharsets.UTF_8).length;
       String text = head + "y".repeat(length - headBytes);
       String fromJava = Nip44.encrypt(java, nodePub, text);
-      assertThat(node.call("nip44Decrypt", NodeSupport.Peer.args()
-              .put("secret", nodeSecret).put("pubkey", java.publicKeyHex()).put("payload", fromJava))
-          .asText()).as("nostr-tools decrypts %d bytes", length).isEqualTo(text);
-      String fromNode = node.call("nip44Encrypt", NodeSupport.Peer.args()
-              .put("secret", nodeSecret).put("pubkey", java.publicKeyHex()).put("plaintext", text))
-          .asText();
-      assertThat(fromNode.length()).as("same payload size for %d bytes", length)
+      assertThat(
+              node.call(
+                      "nip44Decrypt",
+                      NodeSupport.Peer.args()
+                          .put("secret", nodeSecret)
+                          .put("pubkey", java.publicKeyHex())
+                          .put("payload", fromJava))
+                  .asText())
+          .as("nostr-tools decrypts %d bytes", length)
+          .isEqualTo(text);
+      String fromNode =
+          node.call(
+                  "nip44Encrypt",
+                  NodeSupport.Peer.args()
+                      .put("secret", nodeSecret)
+                      .put("pubkey", java.publicKeyHex())
+                      .put("plaintext", text))
+              .asText();
+      assertThat(fromNode.length())
+          .as("same payload size for %d bytes", length)
           .isEqualTo(fromJava.length());
       assertThat(Nip44.decrypt(java, nodePub, fromNode)).isEqualTo(text);
     }
@@ -164,10 +200,13 @@ class CryptoInteropTest {
       NostrKeys java = NostrKeys.generate();
       JsonNode pair = node.call("generate", NodeSupport.Peer.args());
       String text = RandomText.any();
-      JsonNode wraps = node.call("nip17Wrap", NodeSupport.Peer.args()
-          .put("secret", pair.get("secret").asText())
-          .put("recipient", java.publicKeyHex())
-          .put("message", text));
+      JsonNode wraps =
+          node.call(
+              "nip17Wrap",
+              NodeSupport.Peer.args()
+                  .put("secret", pair.get("secret").asText())
+                  .put("recipient", java.publicKeyHex())
+                  .put("message", text));
       // wrapManyEvents: [copy for the sender, copy for the recipient]
       Event forRecipient = Event.fromJsonVerified(Json.write(wraps.get(1)));
       assertThat(forRecipient.kind()).isEqualTo(1059);
@@ -190,14 +229,22 @@ class CryptoInteropTest {
       Instant now = Instant.now();
       Nip17.GiftWraps wraps = Nip17.wrap(java, nodePub, text, now);
 
-      JsonNode rumor = node.call("nip17Unwrap", NodeSupport.Peer.args()
-          .put("secret", nodeSecret).set("wrap", wraps.forRecipient().toJsonNode()));
+      JsonNode rumor =
+          node.call(
+              "nip17Unwrap",
+              NodeSupport.Peer.args()
+                  .put("secret", nodeSecret)
+                  .set("wrap", wraps.forRecipient().toJsonNode()));
       assertThat(rumor.get("content").asText()).isEqualTo(text);
       assertThat(rumor.get("pubkey").asText()).isEqualTo(java.publicKeyHex());
       assertThat(rumor.get("kind").asInt()).isEqualTo(14);
       assertThat(rumor.get("created_at").asLong()).isEqualTo(now.getEpochSecond());
-      assertThat(node.call("verify", NodeSupport.Peer.args().set("event", wraps.forRecipient().toJsonNode()))
-          .asBoolean()).isTrue();
+      assertThat(
+              node.call(
+                      "verify",
+                      NodeSupport.Peer.args().set("event", wraps.forRecipient().toJsonNode()))
+                  .asBoolean())
+          .isTrue();
 
       // The sender's own copy opens with the sender's key, on both sides.
       assertThat(Nip17.unwrap(wraps.forSender(), java).content()).isEqualTo(text);

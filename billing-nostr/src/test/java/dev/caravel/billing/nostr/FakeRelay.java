@@ -18,9 +18,9 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.function.Function;
 
 /**
- * A tiny WebSocket server on 127.0.0.1 that plays a misbehaving relay: it answers each client
- * text message with whatever {@code script} returns (raw strings, sent as they are), or, when
- * {@code handshake} is false, accepts TCP connections and never answers at all.
+ * A tiny WebSocket server on 127.0.0.1 that plays a misbehaving relay: it answers each client text
+ * message with whatever {@code script} returns (raw strings, sent as they are), or, when {@code
+ * handshake} is false, accepts TCP connections and never answers at all.
  */
 final class FakeRelay implements AutoCloseable {
   private final ServerSocket server;
@@ -29,8 +29,10 @@ final class FakeRelay implements AutoCloseable {
   private final List<Socket> clients = new CopyOnWriteArrayList<>();
   private final List<OutputStream> outputs = new CopyOnWriteArrayList<>();
   final BlockingQueue<String> received = new LinkedBlockingQueue<>();
+
   /** One entry per accepted TCP connection. */
   final BlockingQueue<Socket> connections = new LinkedBlockingQueue<>();
+
   /** When false, pings go unanswered, like a relay that vanished without closing TCP. */
   volatile boolean answerPings = true;
 
@@ -88,11 +90,19 @@ final class FakeRelay implements AutoCloseable {
           key = line.substring(line.indexOf(':') + 1).trim();
         }
       }
-      String accept = Base64.getEncoder().encodeToString(
-          MessageDigest.getInstance("SHA-1").digest(
-              (key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").getBytes(StandardCharsets.US_ASCII)));
-      out.write(("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-          + "Sec-WebSocket-Accept: " + accept + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      String accept =
+          Base64.getEncoder()
+              .encodeToString(
+                  MessageDigest.getInstance("SHA-1")
+                      .digest(
+                          (key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")
+                              .getBytes(StandardCharsets.US_ASCII)));
+      out.write(
+          ("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                  + "Sec-WebSocket-Accept: "
+                  + accept
+                  + "\r\n\r\n")
+              .getBytes(StandardCharsets.US_ASCII));
       out.flush();
       outputs.add(out);
       while (true) {

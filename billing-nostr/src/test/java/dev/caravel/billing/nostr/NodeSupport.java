@@ -24,8 +24,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Assumptions;
 
 /**
- * Starts the Node peers in src/test/node. Without node or the installed node_modules the
- * interop tests are skipped, except under CI=true where they fail: CI must run them.
+ * Starts the Node peers in src/test/node. Without node or the installed node_modules the interop
+ * tests are skipped, except under CI=true where they fail: CI must run them.
  */
 final class NodeSupport {
   private NodeSupport() {}
@@ -138,7 +138,9 @@ final class NodeSupport {
                 } catch (IOException ignored) {
                   // process ended
                 }
-                waiting.values().forEach(f -> f.completeExceptionally(new IOException("peer exited")));
+                waiting
+                    .values()
+                    .forEach(f -> f.completeExceptionally(new IOException("peer exited")));
               },
               "node-peer-reader");
       reader.setDaemon(true);
@@ -194,9 +196,9 @@ final class NodeSupport {
   }
 
   /**
-   * @nostr-relay/core on 127.0.0.1 (see relay.mjs), optionally behind its gate (--auth,
-   * --max-subs N, --nip11 JSON); can be stopped and started on one port. Keeps every line the
-   * relay prints, so a test can wait for one (connections, auth, published).
+   * @nostr-relay/core on 127.0.0.1 (see relay.mjs), optionally behind its gate (--auth, --max-subs
+   *     N, --nip11 JSON); can be stopped and started on one port. Keeps every line the relay
+   *     prints, so a test can wait for one (connections, auth, published).
    */
   static final class Relay implements AutoCloseable {
     private final List<String> flags;
@@ -253,7 +255,8 @@ final class NodeSupport {
     }
 
     /** Waits until {@code count} lines match (the relay prints after it has answered). */
-    void awaitCount(java.util.function.Predicate<JsonNode> match, int count, Duration timeout, String what) {
+    void awaitCount(
+        java.util.function.Predicate<JsonNode> match, int count, Duration timeout, String what) {
       long deadline = System.nanoTime() + timeout.toNanos();
       synchronized (lines) {
         while (lines.stream().filter(match).count() < count) {

@@ -9,8 +9,8 @@ import java.util.Map;
 import java.util.function.Supplier;
 
 /**
- * Operations per second for sign, verify and NIP-44 encrypt/decrypt, in Java and in nostr-tools
- * on the same machine in the same run, with the Java/nostr-tools ratio. Not a unit test.
+ * Operations per second for sign, verify and NIP-44 encrypt/decrypt, in Java and in nostr-tools on
+ * the same machine in the same run, with the Java/nostr-tools ratio. Not a unit test.
  *
  * <pre>
  * ./mvnw -B -pl billing-nostr test-compile exec:java            # 2 s per operation
@@ -39,21 +39,31 @@ public final class NostrBenchmark {
 
     JsonNode node = null;
     try (NodeSupport.Peer peer = new NodeSupport.Peer()) {
-      node = peer.call("bench", NodeSupport.Peer.args().put("millis", millis),
-          Duration.ofMillis(millis * 8 + 30_000));
+      node =
+          peer.call(
+              "bench",
+              NodeSupport.Peer.args().put("millis", millis),
+              Duration.ofMillis(millis * 8 + 30_000));
     } catch (Exception e) {
-      System.out.println("nostr-tools not available (" + e.getMessage()
-          + "); run `npm ci` in " + NodeSupport.nodeDir());
+      System.out.println(
+          "nostr-tools not available ("
+              + e.getMessage()
+              + "); run `npm ci` in "
+              + NodeSupport.nodeDir());
     }
 
-    System.out.printf("%nNostr operations per second (%d ms each, 200-byte message, event = NIP-01 sign incl. id)%n", millis);
+    System.out.printf(
+        "%nNostr operations per second (%d ms each, 200-byte message, event = NIP-01 sign incl. id)%n",
+        millis);
     System.out.printf("%-14s %14s %14s %10s%n", "operation", "Java", "nostr-tools", "Java/JS");
     for (Map.Entry<String, Double> e : java.entrySet()) {
       double js = node == null ? Double.NaN : node.get(e.getKey()).asDouble();
-      System.out.printf("%-14s %14.0f %14.0f %10.2f%n", e.getKey(), e.getValue(), js, e.getValue() / js);
+      System.out.printf(
+          "%-14s %14.0f %14.0f %10.2f%n", e.getKey(), e.getValue(), js, e.getValue() / js);
     }
-    System.out.printf("(Java %s, %s; node peer in %s)%n", System.getProperty("java.version"),
-        System.getProperty("os.arch"), NodeSupport.nodeDir());
+    System.out.printf(
+        "(Java %s, %s; node peer in %s)%n",
+        System.getProperty("java.version"), System.getProperty("os.arch"), NodeSupport.nodeDir());
   }
 
   private static double rate(long millis, Supplier<?> op) {

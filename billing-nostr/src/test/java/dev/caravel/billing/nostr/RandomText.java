@@ -6,8 +6,33 @@ import java.security.SecureRandom;
 final class RandomText {
   private static final SecureRandom RANDOM = new SecureRandom();
   private static final String[] PIECES = {
-    "a", "Z", "0", " ", "\"", "\\", "/", "\n", "\r", "\t", "\b", "\f", "\u0001", "\u001f", "\u007f",
-    "é", "ß", "\u2028", "日本", "€", "😀", "🧾", "<script>", "&amp;", "{}", "[]", "null"
+    "a",
+    "Z",
+    "0",
+    " ",
+    "\"",
+    "\\",
+    "/",
+    "\n",
+    "\r",
+    "\t",
+    "\b",
+    "\f",
+    "\u0001",
+    "\u001f",
+    "\u007f",
+    "é",
+    "ß",
+    "\u2028",
+    "日本",
+    "€",
+    "😀",
+    "🧾",
+    "<script>",
+    "&amp;",
+    "{}",
+    "[]",
+    "null"
   };
 
   private RandomText() {}

@@ -46,43 +46,63 @@ class RelayClientTest {
 
   @Test
   void restrictedIsItsOwnOutcome() throws Exception {
-    try (FakeRelay relay = new FakeRelay(true, m -> okFor(m, false, "restricted: not on the allow list"));
+    try (FakeRelay relay =
+            new FakeRelay(true, m -> okFor(m, false, "restricted: not on the allow list"));
         RelayClient client = client(relay).build()) {
-      List<PublishResult> r = await(client.publish(
-          Event.sign(NostrKeys.generate(), 1, List.of(), "hi", Instant.now()), client.relays(), NostrKeys.generate()));
-      assertThat(r).singleElement().isEqualTo(
-          new PublishResult.Restricted(URI.create(relay.url()), "restricted: not on the allow list"));
+      List<PublishResult> r =
+          await(
+              client.publish(
+                  Event.sign(NostrKeys.generate(), 1, List.of(), "hi", Instant.now()),
+                  client.relays(),
+                  NostrKeys.generate()));
+      assertThat(r)
+          .singleElement()
+          .isEqualTo(
+              new PublishResult.Restricted(
+                  URI.create(relay.url()), "restricted: not on the allow list"));
       assertThat(r.get(0).describe()).contains("restricted (restricted: not on the allow list)");
-      assertThat(relay.received.stream().filter(m -> m.startsWith("[\"EVENT\"")).count()).isEqualTo(1);
+      assertThat(relay.received.stream().filter(m -> m.startsWith("[\"EVENT\"")).count())
+          .isEqualTo(1);
     }
   }
 
   /**
    * A relay that wants AUTH only once it has seen the event (challenge sent then): the client
-   * authenticates with a valid kind 22242 event, waits for its OK, sends the event once more,
-   * and takes a second auth-required: as final.
+   * authenticates with a valid kind 22242 event, waits for its OK, sends the event once more, and
+   * takes a second auth-required: as final.
    */
   @Test
   void authRequiredIsAnsweredByAuthenticatingAndRetryingOnce() throws Exception {
     NostrKeys keys = NostrKeys.generate();
     List<JsonNode> auths = new java.util.concurrent.CopyOnWriteArrayList<>();
-    try (FakeRelay relay = new FakeRelay(true, m -> {
-          JsonNode msg = Json.parse(m, "m");
-          if (msg.get(0).asText().equals("AUTH")) {
-            auths.add(msg.get(1));
-            return List.of("[\"OK\",\"" + msg.get(1).get("id").asText() + "\",true,\"\"]");
-          }
-          List<String> out = new java.util.ArrayList<>(List.of("[\"AUTH\",\"chal-1\"]"));
-          out.addAll(okFor(m, false, "auth-required: who are you"));
-          return out;
-        });
+    try (FakeRelay relay =
+            new FakeRelay(
+                true,
+                m -> {
+                  JsonNode msg = Json.parse(m, "m");
+                  if (msg.get(0).asText().equals("AUTH")) {
+                    auths.add(msg.get(1));
+                    return List.of("[\"OK\",\"" + msg.get(1).get("id").asText() + "\",true,\"\"]");
+                  }
+                  List<String> out = new java.util.ArrayList<>(List.of("[\"AUTH\",\"chal-1\"]"));
+                  out.addAll(okFor(m, false, "auth-required: who are you"));
+                  return out;
+                });
         RelayClient client = client(relay).build()) {
-      List<PublishResult> r = await(client.publish(
-          Event.sign(NostrKeys.generate(), 1, List.of(), "hi", Instant.now()), client.relays(), keys));
-      assertThat(r).singleElement().isInstanceOfSatisfying(PublishResult.Rejected.class,
-          x -> assertThat(x.reason()).startsWith("auth-required:"));
+      List<PublishResult> r =
+          await(
+              client.publish(
+                  Event.sign(NostrKeys.generate(), 1, List.of(), "hi", Instant.now()),
+                  client.relays(),
+                  keys));
+      assertThat(r)
+          .singleElement()
+          .isInstanceOfSatisfying(
+              PublishResult.Rejected.class,
+              x -> assertThat(x.reason()).startsWith("auth-required:"));
       assertThat(relay.received.stream().filter(m -> m.startsWith("[\"EVENT\"")).count())
-          .as("sent, then once more after AUTH").isEqualTo(2);
+          .as("sent, then once more after AUTH")
+          .isEqualTo(2);
       assertThat(auths).isNotEmpty();
       Event auth = Event.fromJsonNode(auths.get(0));
       assertThat(auth.verify()).isTrue();
@@ -101,14 +121,25 @@ class RelayClientTest {
       // The busy relay never answers: its publish keeps the only connection busy.
       CompletableFuture<List<PublishResult>> waiting =
           client.publish(Event.sign(NostrKeys.generate(), 1, List.of(), "a", Instant.now()));
-      List<PublishResult> refused = await(client.publish(
-          Event.sign(NostrKeys.generate(), 1, List.of(), "b", Instant.now()), List.of(URI.create(other.url()))));
-      assertThat(refused).singleElement().isInstanceOfSatisfying(PublishResult.Failed.class,
-          f -> assertThat(f.reason()).contains("refused by the relay pool: 1 connections are open and busy"));
+      List<PublishResult> refused =
+          await(
+              client.publish(
+                  Event.sign(NostrKeys.generate(), 1, List.of(), "b", Instant.now()),
+                  List.of(URI.create(other.url()))));
+      assertThat(refused)
+          .singleElement()
+          .isInstanceOfSatisfying(
+              PublishResult.Failed.class,
+              f ->
+                  assertThat(f.reason())
+                      .contains("refused by the relay pool: 1 connections are open and busy"));
       assertThat(other.connections).isEmpty();
       await(waiting); // times out: the connection has nothing to do any more
-      List<PublishResult> accepted = await(client.publish(
-          Event.sign(NostrKeys.generate(), 1, List.of(), "c", Instant.now()), List.of(URI.create(other.url()))));
+      List<PublishResult> accepted =
+          await(
+              client.publish(
+                  Event.sign(NostrKeys.generate(), 1, List.of(), "c", Instant.now()),
+                  List.of(URI.create(other.url()))));
       assertThat(accepted).singleElement().isInstanceOf(PublishResult.Accepted.class);
       assertThat(client.openConnections()).isEqualTo(1);
     }
@@ -116,14 +147,20 @@ class RelayClientTest {
 
   @Test
   void publishReportsAcceptedAndRejected() throws Exception {
-    try (FakeRelay relay = new FakeRelay(true, m -> okFor(m, !m.contains("spam"), m.contains("spam") ? "blocked: spam" : ""));
+    try (FakeRelay relay =
+            new FakeRelay(
+                true,
+                m -> okFor(m, !m.contains("spam"), m.contains("spam") ? "blocked: spam" : ""));
         RelayClient client = client(relay).build()) {
       NostrKeys keys = NostrKeys.generate();
-      List<PublishResult> ok = await(client.publish(Event.sign(keys, 1, List.of(), "hi", Instant.now())));
+      List<PublishResult> ok =
+          await(client.publish(Event.sign(keys, 1, List.of(), "hi", Instant.now())));
       assertThat(ok).singleElement().isInstanceOf(PublishResult.Accepted.class);
-      List<PublishResult> no = await(client.publish(Event.sign(keys, 1, List.of(), "spam", Instant.now())));
-      assertThat(no).singleElement().isEqualTo(
-          new PublishResult.Rejected(URI.create(relay.url()), "blocked: spam"));
+      List<PublishResult> no =
+          await(client.publish(Event.sign(keys, 1, List.of(), "spam", Instant.now())));
+      assertThat(no)
+          .singleElement()
+          .isEqualTo(new PublishResult.Rejected(URI.create(relay.url()), "blocked: spam"));
       assertThat(no.get(0).describe()).contains("rejected (blocked: spam)");
     }
   }
@@ -237,8 +274,10 @@ class RelayClientTest {
       var second = client.publish(Event.sign(keys, 1, List.of(), "2", Instant.now()));
       List<PublishResult> third =
           await(client.publish(Event.sign(keys, 1, List.of(), "3", Instant.now())));
-      assertThat(third).singleElement().isEqualTo(
-          new PublishResult.Failed(URI.create(relay.url()), "too many publishes awaiting OK"));
+      assertThat(third)
+          .singleElement()
+          .isEqualTo(
+              new PublishResult.Failed(URI.create(relay.url()), "too many publishes awaiting OK"));
       client.close();
       assertThat(await(first).get(0)).isInstanceOf(PublishResult.Failed.class);
       assertThat(await(second).get(0)).isInstanceOf(PublishResult.Failed.class);
@@ -249,14 +288,17 @@ class RelayClientTest {
 
   @Test
   void messengerFailsWithEveryRelaysReason() throws Exception {
-    try (FakeRelay relay = new FakeRelay(true, m -> {
-          JsonNode msg = Json.parse(m, "m");
-          return switch (msg.get(0).asText()) {
-            case "REQ" -> List.of("[\"EOSE\",\"" + msg.get(1).asText() + "\"]");
-            case "EVENT" -> okFor(m, false, "blocked: not on the allow list");
-            default -> List.of();
-          };
-        });
+    try (FakeRelay relay =
+            new FakeRelay(
+                true,
+                m -> {
+                  JsonNode msg = Json.parse(m, "m");
+                  return switch (msg.get(0).asText()) {
+                    case "REQ" -> List.of("[\"EOSE\",\"" + msg.get(1).asText() + "\"]");
+                    case "EVENT" -> okFor(m, false, "blocked: not on the allow list");
+                    default -> List.of();
+                  };
+                });
         RelayClient client = client(relay).build()) {
       String recipient = NostrKeys.generate().publicKeyHex();
       NostrMessenger strict = NostrMessenger.builder(NostrKeys.generate(), client).build();
@@ -264,14 +306,18 @@ class RelayClientTest {
           .isInstanceOf(RailException.class)
           .hasMessageContaining("no kind 10050");
 
-      NostrMessenger lenient = NostrMessenger.builder(NostrKeys.generate(), client)
-          .fallbackToConfiguredRelays(true).build();
+      NostrMessenger lenient =
+          NostrMessenger.builder(NostrKeys.generate(), client)
+              .fallbackToConfiguredRelays(true)
+              .build();
       assertThatThrownBy(() -> lenient.send(recipient, "pay me"))
           .isInstanceOf(RailException.class)
           .hasMessageContaining(relay.url() + ": rejected (blocked: not on the allow list)");
 
-      NostrMessenger legacy = NostrMessenger.builder(NostrKeys.generate(), client)
-          .mode(NostrMessenger.Mode.NIP04).build();
+      NostrMessenger legacy =
+          NostrMessenger.builder(NostrKeys.generate(), client)
+              .mode(NostrMessenger.Mode.NIP04)
+              .build();
       assertThatThrownBy(() -> legacy.send(recipient, "pay me"))
           .isInstanceOf(RailException.class)
           .hasMessageContaining("blocked: not on the allow list");
@@ -295,22 +341,28 @@ class RelayClientTest {
 
   @Test
   void aRelayThatStopsAnsweringPingsIsDroppedAndReconnected() throws Exception {
-    try (FakeRelay relay = new FakeRelay(true, m -> {
-          JsonNode msg = Json.parse(m, "m");
-          return msg.get(0).asText().equals("REQ")
-              ? List.of("[\"EOSE\",\"" + msg.get(1).asText() + "\"]") : List.of();
-        });
+    try (FakeRelay relay =
+            new FakeRelay(
+                true,
+                m -> {
+                  JsonNode msg = Json.parse(m, "m");
+                  return msg.get(0).asText().equals("REQ")
+                      ? List.of("[\"EOSE\",\"" + msg.get(1).asText() + "\"]")
+                      : List.of();
+                });
         RelayClient client = client(relay).pingInterval(Duration.ofMillis(500)).build()) {
       BlockingQueue<URI> eose = new LinkedBlockingQueue<>();
-      client.subscribe(List.of(Filter.builder().kinds(1).build()), new SubscriptionListener() {
-        @Override
-        public void onEvent(Event event, URI r) {}
+      client.subscribe(
+          List.of(Filter.builder().kinds(1).build()),
+          new SubscriptionListener() {
+            @Override
+            public void onEvent(Event event, URI r) {}
 
-        @Override
-        public void onEose(URI r) {
-          eose.add(r);
-        }
-      });
+            @Override
+            public void onEose(URI r) {
+              eose.add(r);
+            }
+          });
       assertThat(relay.connections.poll(20, TimeUnit.SECONDS)).isNotNull();
       assertThat(eose.poll(20, TimeUnit.SECONDS)).isNotNull();
       // Pings answered: the first connection stays (no second one within two intervals).
@@ -326,13 +378,21 @@ class RelayClientTest {
   void closingASubscriptionSendsClose() throws Exception {
     try (FakeRelay relay = new FakeRelay(true, m -> List.of());
         RelayClient client = client(relay).build()) {
-      Subscription sub = client.subscribe(
-          List.of(Filter.builder().kinds(1).tag("p", "ab".repeat(32)).since(10).limit(5).build()),
-          (e, r) -> {});
+      Subscription sub =
+          client.subscribe(
+              List.of(
+                  Filter.builder().kinds(1).tag("p", "ab".repeat(32)).since(10).limit(5).build()),
+              (e, r) -> {});
       String req = relay.received.poll(20, TimeUnit.SECONDS);
-      assertThat(Json.parse(req, "req")).isEqualTo(Json.parse(
-          "[\"REQ\",\"" + sub.id() + "\",{\"kinds\":[1],\"#p\":[\"" + "ab".repeat(32)
-              + "\"],\"since\":10,\"limit\":5}]", "expected"));
+      assertThat(Json.parse(req, "req"))
+          .isEqualTo(
+              Json.parse(
+                  "[\"REQ\",\""
+                      + sub.id()
+                      + "\",{\"kinds\":[1],\"#p\":[\""
+                      + "ab".repeat(32)
+                      + "\"],\"since\":10,\"limit\":5}]",
+                  "expected"));
       sub.close();
       assertThat(relay.received.poll(20, TimeUnit.SECONDS))
           .isEqualTo("[\"CLOSE\",\"" + sub.id() + "\"]");
@@ -340,9 +400,9 @@ class RelayClientTest {
   }
 
   /**
-   * The relay drops the connection without a close frame, repeatedly. Whether the client sees
-   * the EOF first (idle, reconnect on demand) or publishes into the dead socket first (the JDK
-   * may then never report the EOF; the post-publish ping probe notices), the publish succeeds.
+   * The relay drops the connection without a close frame, repeatedly. Whether the client sees the
+   * EOF first (idle, reconnect on demand) or publishes into the dead socket first (the JDK may then
+   * never report the EOF; the post-publish ping probe notices), the publish succeeds.
    */
   @Test
   void aDroppedConnectionComesBackForTheNextPublish() throws Exception {
@@ -363,21 +423,30 @@ class RelayClientTest {
 
   @Test
   void severalRelaysOneAnswerEachAndOneAcceptanceIsEnough() throws Exception {
-    java.util.function.Function<String, List<String>> eoseThen = m -> {
-      JsonNode msg = Json.parse(m, "m");
-      return msg.get(0).asText().equals("REQ")
-          ? List.of("[\"EOSE\",\"" + msg.get(1).asText() + "\"]") : List.of();
-    };
-    try (FakeRelay rejecting = new FakeRelay(true, m -> m.startsWith("[\"EVENT\"")
-            ? okFor(m, false, "blocked: paid relay") : eoseThen.apply(m));
-        FakeRelay accepting = new FakeRelay(true, m -> m.startsWith("[\"EVENT\"")
-            ? okFor(m, true, "") : eoseThen.apply(m));
+    java.util.function.Function<String, List<String>> eoseThen =
+        m -> {
+          JsonNode msg = Json.parse(m, "m");
+          return msg.get(0).asText().equals("REQ")
+              ? List.of("[\"EOSE\",\"" + msg.get(1).asText() + "\"]")
+              : List.of();
+        };
+    try (FakeRelay rejecting =
+            new FakeRelay(
+                true,
+                m ->
+                    m.startsWith("[\"EVENT\"")
+                        ? okFor(m, false, "blocked: paid relay")
+                        : eoseThen.apply(m));
+        FakeRelay accepting =
+            new FakeRelay(
+                true, m -> m.startsWith("[\"EVENT\"") ? okFor(m, true, "") : eoseThen.apply(m));
         FakeRelay silent = FakeRelay.silentHandshake();
-        RelayClient client = RelayClient.builder()
-            .relays(List.of(rejecting.url(), accepting.url(), silent.url()))
-            .publishTimeout(Duration.ofSeconds(1))
-            .connectTimeout(Duration.ofMillis(500))
-            .build()) {
+        RelayClient client =
+            RelayClient.builder()
+                .relays(List.of(rejecting.url(), accepting.url(), silent.url()))
+                .publishTimeout(Duration.ofSeconds(1))
+                .connectTimeout(Duration.ofMillis(500))
+                .build()) {
       List<PublishResult> results =
           await(client.publish(Event.sign(NostrKeys.generate(), 1, List.of(), "x", Instant.now())));
       assertThat(results).hasSize(3);
@@ -385,8 +454,11 @@ class RelayClientTest {
       assertThat(results.get(1)).isInstanceOf(PublishResult.Accepted.class);
       assertThat(results.get(2)).isInstanceOf(PublishResult.Failed.class);
 
-      NostrMessenger messenger = NostrMessenger.builder(NostrKeys.generate(), client)
-          .fallbackToConfiguredRelays(true).lookupTimeout(Duration.ofMillis(500)).build();
+      NostrMessenger messenger =
+          NostrMessenger.builder(NostrKeys.generate(), client)
+              .fallbackToConfiguredRelays(true)
+              .lookupTimeout(Duration.ofMillis(500))
+              .build();
       messenger.send(NostrKeys.generate().npub(), "one relay is enough");
     }
   }

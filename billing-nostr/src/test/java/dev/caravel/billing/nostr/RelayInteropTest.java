@@ -78,10 +78,14 @@ class RelayInteropTest {
     }
   }
 
-  private static Event nodeSigned(String secret, int kind, List<List<String>> tags, String content) {
-    var args = NodeSupport.Peer.args()
-        .put("secret", secret).put("kind", kind).put("content", content)
-        .put("created_at", Instant.now().getEpochSecond());
+  private static Event nodeSigned(
+      String secret, int kind, List<List<String>> tags, String content) {
+    var args =
+        NodeSupport.Peer.args()
+            .put("secret", secret)
+            .put("kind", kind)
+            .put("content", content)
+            .put("created_at", Instant.now().getEpochSecond());
     args.set("tags", Event.tagsNode(tags));
     return Event.fromJsonVerified(Json.write(node.call("sign", args)));
   }
@@ -93,25 +97,39 @@ class RelayInteropTest {
     try (RelayClient client = client(relay.url()).build()) {
       Event stored = nodeSigned(secret, 1, List.of(), "stored " + RandomText.any());
       assertThat(client.publish(stored).get(WAIT_SECONDS, TimeUnit.SECONDS))
-          .singleElement().matches(PublishResult::accepted, "accepted");
+          .singleElement()
+          .matches(PublishResult::accepted, "accepted");
 
       Inbox inbox = new Inbox();
-      Subscription sub = client.subscribe(
-          List.of(Filter.builder().authors(author.get("pubkey").asText()).kinds(1).build()), inbox);
+      Subscription sub =
+          client.subscribe(
+              List.of(Filter.builder().authors(author.get("pubkey").asText()).kinds(1).build()),
+              inbox);
       assertThat(inbox.next()).isEqualTo(stored);
-      assertThat(inbox.eose.poll(WAIT_SECONDS, TimeUnit.SECONDS)).isEqualTo(URI.create(relay.url()));
+      assertThat(inbox.eose.poll(WAIT_SECONDS, TimeUnit.SECONDS))
+          .isEqualTo(URI.create(relay.url()));
 
       Event live = nodeSigned(secret, 1, List.of(), "live " + RandomText.any());
       assertThat(client.publish(live).get(WAIT_SECONDS, TimeUnit.SECONDS))
-          .singleElement().matches(PublishResult::accepted, "accepted");
+          .singleElement()
+          .matches(PublishResult::accepted, "accepted");
       assertThat(inbox.next()).isEqualTo(live);
 
-      // A Java-signed event the relay (which verifies with noble) accepts, and a forged one it refuses.
+      // A Java-signed event the relay (which verifies with noble) accepts, and a forged one it
+      // refuses.
       Event javaSigned = Event.sign(NostrKeys.generate(), 1, List.of(), "from java", Instant.now());
-      assertThat(client.publish(javaSigned).get(WAIT_SECONDS, TimeUnit.SECONDS).get(0).accepted()).isTrue();
+      assertThat(client.publish(javaSigned).get(WAIT_SECONDS, TimeUnit.SECONDS).get(0).accepted())
+          .isTrue();
       Event other = Event.sign(NostrKeys.generate(), 1, List.of(), "forged", Instant.now());
-      Event forged = new Event(other.id(), other.pubkey(), other.createdAt(), other.kind(),
-          other.tags(), other.content(), live.sig());
+      Event forged =
+          new Event(
+              other.id(),
+              other.pubkey(),
+              other.createdAt(),
+              other.kind(),
+              other.tags(),
+              other.content(),
+              live.sig());
       PublishResult refused = client.publish(forged).get(WAIT_SECONDS, TimeUnit.SECONDS).get(0);
       assertThat(refused).isInstanceOf(PublishResult.Rejected.class);
       assertThat(((PublishResult.Rejected) refused).reason()).startsWith("invalid:");
@@ -127,7 +145,8 @@ class RelayInteropTest {
       client.subscribe(List.of(Filter.builder().authors(author.publicKeyHex()).build()), inbox);
       assertThat(inbox.eose.poll(WAIT_SECONDS, TimeUnit.SECONDS)).isNotNull();
       Event before = Event.sign(author, 1, List.of(), "before", Instant.now());
-      assertThat(client.publish(before).get(WAIT_SECONDS, TimeUnit.SECONDS).get(0).accepted()).isTrue();
+      assertThat(client.publish(before).get(WAIT_SECONDS, TimeUnit.SECONDS).get(0).accepted())
+          .isTrue();
       assertThat(inbox.next()).isEqualTo(before);
 
       relay.restart(); // same port, empty store: only a resubscription can deliver what follows
@@ -135,7 +154,9 @@ class RelayInteropTest {
       // Published while the client is still reconnecting: held until the connection is back.
       Event after = Event.sign(author, 1, List.of(), "after " + RandomText.any(), Instant.now());
       List<PublishResult> results = client.publish(after).get(WAIT_SECONDS, TimeUnit.SECONDS);
-      assertThat(results).singleElement().matches(PublishResult::accepted, "accepted after restart");
+      assertThat(results)
+          .singleElement()
+          .matches(PublishResult::accepted, "accepted after restart");
       assertThat(inbox.next()).isEqualTo(after);
       assertThat(client.isConnected(URI.create(relay.url()))).isTrue();
     }
@@ -153,9 +174,10 @@ class RelayInteropTest {
       JsonNode recipient = node.call("generate", NodeSupport.Peer.args());
       String recipientPub = recipient.get("pubkey").asText();
       String recipientSecret = recipient.get("secret").asText();
-      Event relayList = nodeSigned(recipientSecret, 10050,
-          List.of(List.of("relay", inboxRelay.url())), "");
-      assertThat(client.publish(relayList).get(WAIT_SECONDS, TimeUnit.SECONDS).get(0).accepted()).isTrue();
+      Event relayList =
+          nodeSigned(recipientSecret, 10050, List.of(List.of("relay", inboxRelay.url())), "");
+      assertThat(client.publish(relayList).get(WAIT_SECONDS, TimeUnit.SECONDS).get(0).accepted())
+          .isTrue();
 
       NostrKeys sender = NostrKeys.generate();
       NostrMessenger messenger = NostrMessenger.builder(sender, client).build();
@@ -166,33 +188,49 @@ class RelayInteropTest {
       Inbox atInbox = new Inbox();
       client.subscribe(List.of(toRecipient), List.of(URI.create(inboxRelay.url())), atInbox);
       Event wrap = atInbox.next();
-      JsonNode rumor = node.call("nip17Unwrap",
-          NodeSupport.Peer.args().put("secret", recipientSecret).set("wrap", wrap.toJsonNode()));
+      JsonNode rumor =
+          node.call(
+              "nip17Unwrap",
+              NodeSupport.Peer.args()
+                  .put("secret", recipientSecret)
+                  .set("wrap", wrap.toJsonNode()));
       assertThat(rumor.get("content").asText()).isEqualTo(text);
       assertThat(rumor.get("pubkey").asText()).isEqualTo(sender.publicKeyHex());
       assertThat(rumor.get("kind").asInt()).isEqualTo(14);
       assertThat(wrap.pubkey()).isNotEqualTo(sender.publicKeyHex());
-      assertThat(wrap.createdAt()).isBetween(
-          Instant.now().getEpochSecond() - Nip17.TWO_DAYS_SECONDS - 5, Instant.now().getEpochSecond());
+      assertThat(wrap.createdAt())
+          .isBetween(
+              Instant.now().getEpochSecond() - Nip17.TWO_DAYS_SECONDS - 5,
+              Instant.now().getEpochSecond());
 
       Inbox atConfigured = new Inbox();
-      client.subscribe(List.of(toRecipient, Filter.builder().kinds(1059).tag("p", sender.publicKeyHex()).build()),
+      client.subscribe(
+          List.of(
+              toRecipient, Filter.builder().kinds(1059).tag("p", sender.publicKeyHex()).build()),
           atConfigured);
       assertThat(atConfigured.eose.poll(WAIT_SECONDS, TimeUnit.SECONDS)).isNotNull();
-      assertThat(atConfigured.events).as("only the sender's copy on the configured relay").hasSize(1);
+      assertThat(atConfigured.events)
+          .as("only the sender's copy on the configured relay")
+          .hasSize(1);
       Event own = atConfigured.events.poll();
       assertThat(own.tagValue("p")).contains(sender.publicKeyHex());
       assertThat(Nip17.unwrap(own, sender).content()).isEqualTo(text);
 
       // And a reply from nostr-tools, carried by the relay, opens in Java.
-      JsonNode replyWraps = node.call("nip17Wrap", NodeSupport.Peer.args()
-          .put("secret", recipientSecret).put("recipient", sender.publicKeyHex())
-          .put("message", "paid, thanks"));
+      JsonNode replyWraps =
+          node.call(
+              "nip17Wrap",
+              NodeSupport.Peer.args()
+                  .put("secret", recipientSecret)
+                  .put("recipient", sender.publicKeyHex())
+                  .put("message", "paid, thanks"));
       Event reply = Event.fromJsonVerified(Json.write(replyWraps.get(1)));
-      assertThat(client.publish(reply).get(WAIT_SECONDS, TimeUnit.SECONDS).get(0).accepted()).isTrue();
+      assertThat(client.publish(reply).get(WAIT_SECONDS, TimeUnit.SECONDS).get(0).accepted())
+          .isTrue();
       Inbox senderInbox = new Inbox();
-      client.subscribe(List.of(Filter.builder().kinds(1059).tag("p", sender.publicKeyHex())
-          .since(0).build()), senderInbox);
+      client.subscribe(
+          List.of(Filter.builder().kinds(1059).tag("p", sender.publicKeyHex()).since(0).build()),
+          senderInbox);
       boolean found = false;
       for (int i = 0; i < 2 && !found; i++) {
         DirectMessage dm = Nip17.unwrap(senderInbox.next(), sender);
@@ -209,27 +247,40 @@ class RelayInteropTest {
       String recipientPub = recipient.get("pubkey").asText();
       NostrKeys sender = NostrKeys.generate();
 
-      NostrMessenger withFallback = NostrMessenger.builder(sender, client)
-          .fallbackToConfiguredRelays(true).lookupTimeout(Duration.ofSeconds(5)).build();
+      NostrMessenger withFallback =
+          NostrMessenger.builder(sender, client)
+              .fallbackToConfiguredRelays(true)
+              .lookupTimeout(Duration.ofSeconds(5))
+              .build();
       withFallback.send(recipientPub, "via fallback");
       Inbox inbox = new Inbox();
       client.subscribe(List.of(Filter.builder().kinds(1059).tag("p", recipientPub).build()), inbox);
-      JsonNode rumor = node.call("nip17Unwrap", NodeSupport.Peer.args()
-          .put("secret", recipient.get("secret").asText()).set("wrap", inbox.next().toJsonNode()));
+      JsonNode rumor =
+          node.call(
+              "nip17Unwrap",
+              NodeSupport.Peer.args()
+                  .put("secret", recipient.get("secret").asText())
+                  .set("wrap", inbox.next().toJsonNode()));
       assertThat(rumor.get("content").asText()).isEqualTo("via fallback");
 
-      NostrMessenger legacy = NostrMessenger.builder(sender, client)
-          .mode(NostrMessenger.Mode.NIP04).build();
+      NostrMessenger legacy =
+          NostrMessenger.builder(sender, client).mode(NostrMessenger.Mode.NIP04).build();
       String text = "legacy " + RandomText.any();
       legacy.send(recipientPub, text);
       Inbox dms = new Inbox();
-      client.subscribe(List.of(Filter.builder().kinds(4).authors(sender.publicKeyHex()).build()), dms);
+      client.subscribe(
+          List.of(Filter.builder().kinds(4).authors(sender.publicKeyHex()).build()), dms);
       Event dm = dms.next();
       assertThat(dm.tagValue("p")).contains(recipientPub);
-      assertThat(node.call("nip04Decrypt", NodeSupport.Peer.args()
-              .put("secret", recipient.get("secret").asText())
-              .put("pubkey", sender.publicKeyHex())
-              .put("payload", dm.content())).asText()).isEqualTo(text);
+      assertThat(
+              node.call(
+                      "nip04Decrypt",
+                      NodeSupport.Peer.args()
+                          .put("secret", recipient.get("secret").asText())
+                          .put("pubkey", sender.publicKeyHex())
+                          .put("payload", dm.content()))
+                  .asText())
+          .isEqualTo(text);
     }
   }
 
@@ -238,14 +289,23 @@ class RelayInteropTest {
     try (NodeSupport.Relay own = new NodeSupport.Relay();
         RelayClient client = client(relay.url()).build()) {
       NostrKeys sender = NostrKeys.generate();
-      assertThat(client.publish(Nip17.relayList(sender, List.of(own.url()), Instant.now()))
-          .get(WAIT_SECONDS, TimeUnit.SECONDS).get(0).accepted()).isTrue();
+      assertThat(
+              client
+                  .publish(Nip17.relayList(sender, List.of(own.url()), Instant.now()))
+                  .get(WAIT_SECONDS, TimeUnit.SECONDS)
+                  .get(0)
+                  .accepted())
+          .isTrue();
       String recipient = node.call("generate", NodeSupport.Peer.args()).get("pubkey").asText();
-      NostrMessenger.builder(sender, client).fallbackToConfiguredRelays(true).build()
+      NostrMessenger.builder(sender, client)
+          .fallbackToConfiguredRelays(true)
+          .build()
           .send(recipient, "copy test");
       Inbox atOwn = new Inbox();
-      client.subscribe(List.of(Filter.builder().kinds(1059).tag("p", sender.publicKeyHex()).build()),
-          List.of(URI.create(own.url())), atOwn);
+      client.subscribe(
+          List.of(Filter.builder().kinds(1059).tag("p", sender.publicKeyHex()).build()),
+          List.of(URI.create(own.url())),
+          atOwn);
       assertThat(Nip17.unwrap(atOwn.next(), sender).content()).isEqualTo("copy test");
     }
   }
@@ -261,11 +321,15 @@ class RelayInteropTest {
       List<Thread> workers = new java.util.ArrayList<>();
       for (int t = 0; t < threads; t++) {
         int base = t * perThread;
-        Thread w = new Thread(() -> {
-          for (int i = 0; i < perThread; i++) {
-            all.add(client.publish(Event.sign(author, 1, List.of(), "n" + (base + i), Instant.now())));
-          }
-        });
+        Thread w =
+            new Thread(
+                () -> {
+                  for (int i = 0; i < perThread; i++) {
+                    all.add(
+                        client.publish(
+                            Event.sign(author, 1, List.of(), "n" + (base + i), Instant.now())));
+                  }
+                });
         workers.add(w);
         w.start();
       }
@@ -274,7 +338,8 @@ class RelayInteropTest {
       }
       assertThat(all).hasSize(threads * perThread);
       for (var f : all) {
-        assertThat(f.get(WAIT_SECONDS, TimeUnit.SECONDS)).singleElement()
+        assertThat(f.get(WAIT_SECONDS, TimeUnit.SECONDS))
+            .singleElement()
             .matches(PublishResult::accepted, "accepted");
       }
       Inbox inbox = new Inbox();
@@ -288,33 +353,37 @@ class RelayInteropTest {
   @Test
   void readmeSnippetRuns() throws Exception {
     NostrKeys keys = NostrKeys.parse(NostrKeys.generate().nsec());
-    String tenant = Nip19.npub(node.call("generate", NodeSupport.Peer.args()).get("pubkey").asText());
+    String tenant =
+        Nip19.npub(node.call("generate", NodeSupport.Peer.args()).get("pubkey").asText());
     List<String> printed = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
-    try (RelayClient relays = RelayClient.builder()
-            .relay(relay.url())
-            .publishTimeout(Duration.ofSeconds(10))
-            .build()) {
+    try (RelayClient relays =
+        RelayClient.builder().relay(relay.url()).publishTimeout(Duration.ofSeconds(10)).build()) {
       Event note = Event.sign(keys, 1, List.of(), "hello", Instant.now());
       for (PublishResult r : relays.publish(note).join()) {
         printed.add(r.describe());
       }
 
-      Subscription inbox = relays.subscribe(
-          List.of(Filter.builder().kinds(Nip17.KIND_GIFT_WRAP).tag("p", keys.publicKeyHex()).build()),
-          (event, r) -> printed.add(Nip17.unwrap(event, keys).content()));
+      Subscription inbox =
+          relays.subscribe(
+              List.of(
+                  Filter.builder()
+                      .kinds(Nip17.KIND_GIFT_WRAP)
+                      .tag("p", keys.publicKeyHex())
+                      .build()),
+              (event, r) -> printed.add(Nip17.unwrap(event, keys).content()));
 
       ConversationKey ck = Nip44.conversationKey(keys, Nip19.publicKeyHex(tenant));
       String payload = Nip44.encrypt("secret", ck);
 
-      dev.caravel.billing.Messenger messenger = NostrMessenger.builder(keys, relays)
-          .fallbackToConfiguredRelays(true)
-          .build();
+      dev.caravel.billing.Messenger messenger =
+          NostrMessenger.builder(keys, relays).fallbackToConfiguredRelays(true).build();
       messenger.send(tenant, "Your invoice is due: https://example.com/account?invoice=42");
 
       assertThat(Nip44.decrypt(payload, ck)).isEqualTo("secret");
       // The sender's own copy lands in our inbox subscription.
       Inbox done = new Inbox();
-      relays.subscribe(List.of(Filter.builder().kinds(1059).tag("p", keys.publicKeyHex()).build()), done);
+      relays.subscribe(
+          List.of(Filter.builder().kinds(1059).tag("p", keys.publicKeyHex()).build()), done);
       assertThat(done.next()).isNotNull();
       inbox.close();
     }

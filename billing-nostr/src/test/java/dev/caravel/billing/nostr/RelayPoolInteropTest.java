@@ -19,8 +19,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The relay pool against real relays (@nostr-relay/core, behind relay.mjs's thin gate where the
- * core lacks a behaviour): NIP-42 AUTH, DM routing by kind 10050 and NIP-65 kind 10002, the
- * address rules, idle closing counted on the relay's side, and NIP-11 size limits.
+ * core lacks a behaviour): NIP-42 AUTH, DM routing by kind 10050 and NIP-65 kind 10002, the address
+ * rules, idle closing counted on the relay's side, and NIP-11 size limits.
  */
 class RelayPoolInteropTest {
   private static final Duration WAIT = Duration.ofSeconds(20);
@@ -56,7 +56,8 @@ class RelayPoolInteropTest {
   }
 
   private static NostrKeys recipient() {
-    return NostrKeys.fromSecretHex(node.call("generate", NodeSupport.Peer.args()).get("secret").asText());
+    return NostrKeys.fromSecretHex(
+        node.call("generate", NodeSupport.Peer.args()).get("secret").asText());
   }
 
   private static void publish(RelayClient client, Event event, String relay, NostrKeys auth)
@@ -97,8 +98,10 @@ class RelayPoolInteropTest {
       client.subscribe(List.of(Filter.builder().kinds(1).build()), anonymous);
       assertThat(anonymous.closed.poll(20, TimeUnit.SECONDS)).startsWith("auth-required:");
       PublishResult anon =
-          client.publish(Event.sign(NostrKeys.generate(), 1, List.of(), "hi", Instant.now()))
-              .get(20, TimeUnit.SECONDS).get(0);
+          client
+              .publish(Event.sign(NostrKeys.generate(), 1, List.of(), "hi", Instant.now()))
+              .get(20, TimeUnit.SECONDS)
+              .get(0);
       assertThat(anon).isInstanceOf(PublishResult.Rejected.class);
       assertThat(((PublishResult.Rejected) anon).reason()).startsWith("auth-required:");
 
@@ -108,18 +111,28 @@ class RelayPoolInteropTest {
       NostrKeys service = NostrKeys.generate();
       String text = "Invoice due: " + RandomText.any();
       NostrMessenger.builder(service, client).build().send(tenant.npub(), text);
-      inbox.await(l -> "auth".equals(l.path("event").asText())
-          && service.publicKeyHex().equals(l.path("pubkey").asText()), WAIT, "the service's AUTH");
+      inbox.await(
+          l ->
+              "auth".equals(l.path("event").asText())
+                  && service.publicKeyHex().equals(l.path("pubkey").asText()),
+          WAIT,
+          "the service's AUTH");
 
       // The tenant reads its inbox, authenticating as itself; nostr-tools opens the wrap.
       Inbox reader = new Inbox();
       client.subscribe(
           List.of(Filter.builder().kinds(1059).tag("p", tenant.publicKeyHex()).build()),
-          List.of(URI.create(inbox.url())), reader, tenant);
+          List.of(URI.create(inbox.url())),
+          reader,
+          tenant);
       Event wrap = reader.events.poll(20, TimeUnit.SECONDS);
       assertThat(wrap).as("the DM on the AUTH-only inbox").isNotNull();
-      JsonNode rumor = node.call("nip17Unwrap", NodeSupport.Peer.args()
-          .put("secret", tenant.secretKeyHex()).set("wrap", wrap.toJsonNode()));
+      JsonNode rumor =
+          node.call(
+              "nip17Unwrap",
+              NodeSupport.Peer.args()
+                  .put("secret", tenant.secretKeyHex())
+                  .set("wrap", wrap.toJsonNode()));
       assertThat(rumor.get("content").asText()).isEqualTo(text);
     }
   }
@@ -133,18 +146,28 @@ class RelayPoolInteropTest {
         RelayClient client = pool(configured.url()).allowLoopback(true).build()) {
       NostrKeys tenant = recipient();
       // kind 10002 on the configured relay: one write relay (holding the 10050), one read relay.
-      Event nip65 = Event.sign(tenant, 10002,
-          List.of(List.of("r", outbox.url(), "write"), List.of("r", readOnly.url(), "read")), "",
-          Instant.now());
+      Event nip65 =
+          Event.sign(
+              tenant,
+              10002,
+              List.of(List.of("r", outbox.url(), "write"), List.of("r", readOnly.url(), "read")),
+              "",
+              Instant.now());
       publish(client, nip65, configured.url(), null);
       publish(client, dmList(tenant, inbox.url()), outbox.url(), null);
-      publish(client, dmList(tenant, readOnly.url()), readOnly.url(), null); // a decoy: not a write relay
+      publish(
+          client,
+          dmList(tenant, readOnly.url()),
+          readOnly.url(),
+          null); // a decoy: not a write relay
 
       NostrKeys service = NostrKeys.generate();
       NostrMessenger.builder(service, client).build().send(tenant.publicKeyHex(), "found you");
 
-      inbox.await(l -> "published".equals(l.path("event").asText()) && l.path("kind").asInt() == 1059,
-          WAIT, "the gift wrap on the inbox relay");
+      inbox.await(
+          l -> "published".equals(l.path("event").asText()) && l.path("kind").asInt() == 1059,
+          WAIT,
+          "the gift wrap on the inbox relay");
       assertThat(readOnly.lines(l -> l.path("kind").asInt() == 1059)).isEmpty();
       assertThat(outbox.lines(l -> l.path("kind").asInt() == 1059)).isEmpty();
       // Only the sender's own copy went to the configured relay.
@@ -160,10 +183,17 @@ class RelayPoolInteropTest {
         RelayClient strict = pool(configured.url()).build();
         RelayClient loopbackOnly = pool(configured.url()).allowLoopback(true).build()) {
       NostrKeys tenant = recipient();
-      publish(strict, dmList(tenant, "ws://10.20.30.40:7777", "ws://192.168.1.1", "ws://[fd00::1]:80"),
-          configured.url(), null);
+      publish(
+          strict,
+          dmList(tenant, "ws://10.20.30.40:7777", "ws://192.168.1.1", "ws://[fd00::1]:80"),
+          configured.url(),
+          null);
       NostrKeys service = NostrKeys.generate();
-      assertThatThrownBy(() -> NostrMessenger.builder(service, loopbackOnly).build().send(tenant.publicKeyHex(), "x"))
+      assertThatThrownBy(
+              () ->
+                  NostrMessenger.builder(service, loopbackOnly)
+                      .build()
+                      .send(tenant.publicKeyHex(), "x"))
           .isInstanceOf(RailException.class)
           .hasMessageContaining("10.20.30.40 resolves to a private address")
           .hasMessageContaining("192.168.1.1 resolves to a private address")
@@ -172,7 +202,8 @@ class RelayPoolInteropTest {
       // Loopback is refused too unless the host allows it; the tenant's relay is never dialled.
       NostrKeys other = recipient();
       publish(strict, dmList(other, tenantRelay.url()), configured.url(), null);
-      assertThatThrownBy(() -> NostrMessenger.builder(service, strict).build().send(other.publicKeyHex(), "x"))
+      assertThatThrownBy(
+              () -> NostrMessenger.builder(service, strict).build().send(other.publicKeyHex(), "x"))
           .isInstanceOf(RailException.class)
           .hasMessageContaining("127.0.0.1 resolves to a loopback address");
       assertThat(tenantRelay.lines(l -> "connections".equals(l.path("event").asText()))).isEmpty();
@@ -184,21 +215,34 @@ class RelayPoolInteropTest {
     try (NodeSupport.Relay configured = new NodeSupport.Relay();
         NodeSupport.Relay inbox = new NodeSupport.Relay();
         RelayClient client =
-            pool(configured.url()).allowLoopback(true).idleTimeout(Duration.ofMillis(400)).build()) {
+            pool(configured.url())
+                .allowLoopback(true)
+                .idleTimeout(Duration.ofMillis(400))
+                .build()) {
       NostrKeys tenant = recipient();
       publish(client, dmList(tenant, inbox.url()), configured.url(), null);
-      NostrMessenger.builder(NostrKeys.generate(), client).build().send(tenant.publicKeyHex(), "hello");
-      inbox.await(l -> "connections".equals(l.path("event").asText()) && l.path("open").asInt() == 1,
-          WAIT, "the pool's connection");
+      NostrMessenger.builder(NostrKeys.generate(), client)
+          .build()
+          .send(tenant.publicKeyHex(), "hello");
+      inbox.await(
+          l -> "connections".equals(l.path("event").asText()) && l.path("open").asInt() == 1,
+          WAIT,
+          "the pool's connection");
       // Nothing more to do: both relays see the pool hang up after the idle timeout.
-      inbox.await(l -> "connections".equals(l.path("event").asText()) && l.path("open").asInt() == 0,
-          WAIT, "the idle connection closed");
-      configured.await(l -> "connections".equals(l.path("event").asText()) && l.path("open").asInt() == 0,
-          WAIT, "the idle connection closed");
+      inbox.await(
+          l -> "connections".equals(l.path("event").asText()) && l.path("open").asInt() == 0,
+          WAIT,
+          "the idle connection closed");
+      configured.await(
+          l -> "connections".equals(l.path("event").asText()) && l.path("open").asInt() == 0,
+          WAIT,
+          "the idle connection closed");
       assertThat(client.openConnections()).isZero();
 
       // A closed idle connection comes back for the next message.
-      NostrMessenger.builder(NostrKeys.generate(), client).build().send(tenant.publicKeyHex(), "again");
+      NostrMessenger.builder(NostrKeys.generate(), client)
+          .build()
+          .send(tenant.publicKeyHex(), "again");
       inbox.awaitCount(GIFT_WRAP, 2, WAIT, "the second gift wrap");
     }
   }

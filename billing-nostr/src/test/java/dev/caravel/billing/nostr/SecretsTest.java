@@ -47,12 +47,20 @@ class SecretsTest {
     errors.add(catchThrowable(() -> NostrKeys.fromSecretHex(hex + "0")));
     errors.add(catchThrowable(() -> NostrKeys.fromSecretHex(hex.substring(0, 63) + "g")));
     errors.add(catchThrowable(() -> NostrKeys.fromNsec(keys.nsec() + "q")));
-    errors.add(catchThrowable(() -> NostrKeys.fromNsec(keys.nsec().substring(0, 60) + "b" + keys.nsec().substring(61))));
+    errors.add(
+        catchThrowable(
+            () ->
+                NostrKeys.fromNsec(
+                    keys.nsec().substring(0, 60) + "b" + keys.nsec().substring(61))));
     errors.add(catchThrowable(() -> NostrKeys.parse("nsec1" + hex)));
     errors.add(catchThrowable(() -> Event.fromJson("{\"secret\":\"" + hex + "\"")));
     errors.add(catchThrowable(() -> Event.fromJson("{\"id\":\"" + hex + "x\"}")));
-    errors.add(catchThrowable(() -> Nip44.decrypt(keys, NostrKeys.generate().publicKeyHex(), hex + hex + hex)));
-    errors.add(catchThrowable(() -> Nip04.decrypt(keys, NostrKeys.generate().publicKeyHex(), hex + "?iv=" + hex)));
+    errors.add(
+        catchThrowable(
+            () -> Nip44.decrypt(keys, NostrKeys.generate().publicKeyHex(), hex + hex + hex)));
+    errors.add(
+        catchThrowable(
+            () -> Nip04.decrypt(keys, NostrKeys.generate().publicKeyHex(), hex + "?iv=" + hex)));
     for (Throwable t : errors) {
       assertThat(t).isInstanceOf(NostrFormatException.class);
       String text = describe(t);
@@ -67,19 +75,34 @@ class SecretsTest {
   void logsDoNotCarrySecrets() throws Exception {
     NostrKeys sender = NostrKeys.generate();
     NostrKeys recipient = NostrKeys.generate();
-    try (FakeRelay relay = new FakeRelay(true, m -> {
-          JsonNode msg = Json.parse(m, "m");
-          return switch (msg.get(0).asText()) {
-            case "REQ" -> List.of("[\"EOSE\",\"" + msg.get(1).asText() + "\"]", "garbage " + sender.secretKeyHex().substring(0, 4));
-            case "EVENT" -> List.of("[\"OK\",\"" + msg.get(1).get("id").asText() + "\",false,\"blocked\"]");
-            default -> List.of();
-          };
-        });
-        RelayClient client = RelayClient.builder().relay(relay.url())
-            .publishTimeout(Duration.ofSeconds(2)).build()) {
-      NostrMessenger messenger = NostrMessenger.builder(sender, client)
-          .fallbackToConfiguredRelays(true).lookupTimeout(Duration.ofSeconds(2)).build();
-      Throwable failure = catchThrowable(() -> messenger.send(recipient.publicKeyHex(), "secret plan"));
+    try (FakeRelay relay =
+            new FakeRelay(
+                true,
+                m -> {
+                  JsonNode msg = Json.parse(m, "m");
+                  return switch (msg.get(0).asText()) {
+                    case "REQ" ->
+                        List.of(
+                            "[\"EOSE\",\"" + msg.get(1).asText() + "\"]",
+                            "garbage " + sender.secretKeyHex().substring(0, 4));
+                    case "EVENT" ->
+                        List.of(
+                            "[\"OK\",\"" + msg.get(1).get("id").asText() + "\",false,\"blocked\"]");
+                    default -> List.of();
+                  };
+                });
+        RelayClient client =
+            RelayClient.builder()
+                .relay(relay.url())
+                .publishTimeout(Duration.ofSeconds(2))
+                .build()) {
+      NostrMessenger messenger =
+          NostrMessenger.builder(sender, client)
+              .fallbackToConfiguredRelays(true)
+              .lookupTimeout(Duration.ofSeconds(2))
+              .build();
+      Throwable failure =
+          catchThrowable(() -> messenger.send(recipient.publicKeyHex(), "secret plan"));
       assertThat(failure).isInstanceOf(dev.caravel.billing.RailException.class);
       Nip17.GiftWraps w = Nip17.wrap(sender, recipient.publicKeyHex(), "x", Instant.now());
       client.publish(w.forRecipient()).join();
@@ -88,7 +111,8 @@ class SecretsTest {
         assertThat(text).doesNotContain(secret);
       }
     }
-    Path logFile = Path.of(System.getProperty("org.slf4j.simpleLogger.logFile", "target/test-log.txt"));
+    Path logFile =
+        Path.of(System.getProperty("org.slf4j.simpleLogger.logFile", "target/test-log.txt"));
     String log = Files.readString(logFile, StandardCharsets.UTF_8);
     assertThat(log).as("the flow above logged").contains("no relay kept the sender's copy");
     for (NostrKeys keys : List.of(sender, recipient)) {

@@ -66,9 +66,7 @@ class VectorsTest {
                     () ->
                         assertThat(
                                 Hex.encode(
-                                    Nip44.conversationKey(
-                                            hex(c, "sec1"), hex(c, "pub2"))
-                                        .bytes()))
+                                    Nip44.conversationKey(hex(c, "sec1"), hex(c, "pub2")).bytes()))
                             .isEqualTo(c.get("conversation_key").asText())));
   }
 
@@ -83,7 +81,8 @@ class VectorsTest {
                     "message keys " + k.get("nonce").asText().substring(0, 8),
                     () -> {
                       Nip44.MessageKeys keys = Nip44.messageKeys(ck, hex(k, "nonce"));
-                      assertThat(Hex.encode(keys.chachaKey())).isEqualTo(k.get("chacha_key").asText());
+                      assertThat(Hex.encode(keys.chachaKey()))
+                          .isEqualTo(k.get("chacha_key").asText());
                       assertThat(Hex.encode(keys.chachaNonce()))
                           .isEqualTo(k.get("chacha_nonce").asText());
                       assertThat(Hex.encode(keys.hmacKey())).isEqualTo(k.get("hmac_key").asText());
@@ -112,7 +111,8 @@ class VectorsTest {
                       byte[] pub1 = NostrKeys.fromSecretBytes(sec1).publicKeyBytes();
                       byte[] pub2 = NostrKeys.fromSecretBytes(sec2).publicKeyBytes();
                       ConversationKey ck = Nip44.conversationKey(sec1, pub2);
-                      assertThat(Hex.encode(ck.bytes())).isEqualTo(c.get("conversation_key").asText());
+                      assertThat(Hex.encode(ck.bytes()))
+                          .isEqualTo(c.get("conversation_key").asText());
                       assertThat(Nip44.conversationKey(sec2, pub1)).isEqualTo(ck);
                       String plaintext = c.get("plaintext").asText();
                       String payload = Nip44.encrypt(plaintext, ck, hex(c, "nonce"));
@@ -127,11 +127,15 @@ class VectorsTest {
         .map(
             c ->
                 dynamicTest(
-                    "long message " + c.get("repeat").asInt() + " x " + abbreviate(c.get("pattern").asText()),
+                    "long message "
+                        + c.get("repeat").asInt()
+                        + " x "
+                        + abbreviate(c.get("pattern").asText()),
                     () -> {
                       ConversationKey ck = new ConversationKey(hex(c, "conversation_key"));
                       String plaintext = c.get("pattern").asText().repeat(c.get("repeat").asInt());
-                      assertThat(sha256Hex(plaintext)).isEqualTo(c.get("plaintext_sha256").asText());
+                      assertThat(sha256Hex(plaintext))
+                          .isEqualTo(c.get("plaintext_sha256").asText());
                       String payload = Nip44.encrypt(plaintext, ck, hex(c, "nonce"));
                       assertThat(sha256Hex(payload)).isEqualTo(c.get("payload_sha256").asText());
                       assertThat(Nip44.decrypt(payload, ck)).isEqualTo(plaintext);
@@ -169,13 +173,14 @@ class VectorsTest {
 
   /**
    * The vector file lists 0, 65536, 100000 and 10000000 as invalid plaintext lengths. Current
-   * NIP-44 (and nostr-tools) accept 65,536 bytes and more with the extended prefix, so only 0
-   * stays invalid; the large ones must round-trip with the 6-byte prefix.
+   * NIP-44 (and nostr-tools) accept 65,536 bytes and more with the extended prefix, so only 0 stays
+   * invalid; the large ones must round-trip with the 6-byte prefix.
    */
   @Test
   void nip44PlaintextLengths() {
     JsonNode lengths = nip44().at("/v2/invalid/encrypt_msg_lengths");
-    ConversationKey ck = Nip44.conversationKey(NostrKeys.generate(), NostrKeys.generate().publicKeyHex());
+    ConversationKey ck =
+        Nip44.conversationKey(NostrKeys.generate(), NostrKeys.generate().publicKeyHex());
     for (JsonNode l : lengths) {
       int len = l.asInt();
       if (len == 0) {

@@ -114,7 +114,9 @@ record Bolt11(String paymentHash, Optional<Long> msats, long timestamp, long exp
     }
     char last = amount.charAt(amount.length() - 1);
     String number = Character.isDigit(last) ? amount : amount.substring(0, amount.length() - 1);
-    if (number.isEmpty() || number.length() > 18 || !number.chars().allMatch(Character::isDigit)
+    if (number.isEmpty()
+        || number.length() > 18
+        || !number.chars().allMatch(Character::isDigit)
         || (number.length() > 1 && number.charAt(0) == '0')) {
       throw bad("its amount is malformed");
     }

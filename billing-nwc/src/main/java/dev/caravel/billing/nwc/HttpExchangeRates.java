@@ -1,14 +1,14 @@
 package dev.caravel.billing.nwc;
 
-import dev.caravel.billing.Rail;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
-import dev.caravel.billing.RailException;
 import dev.caravel.billing.ExchangeRates;
 import dev.caravel.billing.InvalidInputException;
+import dev.caravel.billing.Rail;
+import dev.caravel.billing.RailException;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.net.URI;
@@ -40,17 +40,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@link ExchangeRates} from a BTC spot price fetched over HTTP ({@code java.net.http}), cached
- * per currency for a time-to-live.
+ * {@link ExchangeRates} from a BTC spot price fetched over HTTP ({@code java.net.http}), cached per
+ * currency for a time-to-live.
  *
  * <p>Two public sources are built in (see the module README): CoinGecko's {@code simple/price}
- * ({@link #coinGecko()}), Coinbase's spot price ({@link #coinbase()}), and Kraken's ticker
- * ({@link #kraken()}); {@link #builder(Format, String)} points any of the three formats at
- * another endpoint (a proxy, a test server). A price is refused, and {@link #toMsats} throws
- * {@link RailException}, when the answer is not a 200 with the expected JSON, when the
- * price is zero or negative, or when it lies outside the plausible bounds (by default 1 to
- * 10<sup>12</sup> major units per BTC, configurable per currency). A stale price is never used:
- * when the cache has expired and the fetch fails, there is no price.
+ * ({@link #coinGecko()}), Coinbase's spot price ({@link #coinbase()}), and Kraken's ticker ({@link
+ * #kraken()}); {@link #builder(Format, String)} points any of the three formats at another endpoint
+ * (a proxy, a test server). A price is refused, and {@link #toMsats} throws {@link RailException},
+ * when the answer is not a 200 with the expected JSON, when the price is zero or negative, or when
+ * it lies outside the plausible bounds (by default 1 to 10<sup>12</sup> major units per BTC,
+ * configurable per currency). A stale price is never used: when the cache has expired and the fetch
+ * fails, there is no price.
  *
  * <h2>The fiat-to-msats rule</h2>
  *
@@ -60,10 +60,10 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>  msats = ceil( m · 10^(11−f) / P )</pre>
  *
- * computed exactly: {@code P} is the decimal the source sent (never a {@code double}), and
- * {@link BigDecimal#divide(BigDecimal, int, RoundingMode)} rounds the true quotient up to a whole
- * msat, so the payer never pays less than the fiat amount. Example: 1999 cents at 97 000.50 USD
- * per BTC is ceil(1999 · 10^9 / 97000.50) = ceil(20 608 141.19...) = 20 608 142 msats.
+ * computed exactly: {@code P} is the decimal the source sent (never a {@code double}), and {@link
+ * BigDecimal#divide(BigDecimal, int, RoundingMode)} rounds the true quotient up to a whole msat, so
+ * the payer never pays less than the fiat amount. Example: 1999 cents at 97 000.50 USD per BTC is
+ * ceil(1999 · 10^9 / 97000.50) = ceil(20 608 141.19...) = 20 608 142 msats.
  */
 public final class HttpExchangeRates implements ExchangeRates {
   private static final Logger log = LoggerFactory.getLogger(HttpExchangeRates.class);
@@ -83,10 +83,12 @@ public final class HttpExchangeRates implements ExchangeRates {
       "https://api.coingecko.com/api/v3/simple/price?ids=bitcoin&vs_currencies={currency}";
 
   /** Coinbase's public spot price. */
-  public static final String COINBASE_URL = "https://api.coinbase.com/v2/prices/BTC-{CURRENCY}/spot";
+  public static final String COINBASE_URL =
+      "https://api.coinbase.com/v2/prices/BTC-{CURRENCY}/spot";
 
   /** Kraken's public ticker (Kraken calls bitcoin XBT). */
-  public static final String KRAKEN_URL = "https://api.kraken.com/0/public/Ticker?pair=XBT{CURRENCY}";
+  public static final String KRAKEN_URL =
+      "https://api.kraken.com/0/public/Ticker?pair=XBT{CURRENCY}";
 
   static final int MAX_BODY_BYTES = 64 * 1024;
   static final BigDecimal DEFAULT_MIN_PRICE = BigDecimal.ONE;
@@ -198,7 +200,8 @@ public final class HttpExchangeRates implements ExchangeRates {
     try {
       return msats.longValueExact();
     } catch (ArithmeticException e) {
-      throw new InvalidInputException("amount of " + minorUnits + " minor units is too large in msats");
+      throw new InvalidInputException(
+          "amount of " + minorUnits + " minor units is too large in msats");
     }
   }
 
@@ -250,19 +253,26 @@ public final class HttpExchangeRates implements ExchangeRates {
       response = pending.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
       pending.cancel(true);
-      throw new RailException(Rail.NWC, RailException.EXCHANGE_RATE, "no answer from " + source + " within " + timeout);
+      throw new RailException(
+          Rail.NWC, RailException.EXCHANGE_RATE, "no answer from " + source + " within " + timeout);
     } catch (InterruptedException e) {
       pending.cancel(true);
       Thread.currentThread().interrupt();
-      throw new RailException(Rail.NWC, RailException.EXCHANGE_RATE, "interrupted while asking " + source);
+      throw new RailException(
+          Rail.NWC, RailException.EXCHANGE_RATE, "interrupted while asking " + source);
     } catch (ExecutionException e) {
       Throwable cause = e.getCause() == null ? e : e.getCause();
       String kind = cause instanceof java.net.http.HttpTimeoutException ? "timed out" : "failed";
-      throw new RailException(Rail.NWC, RailException.EXCHANGE_RATE, 
+      throw new RailException(
+          Rail.NWC,
+          RailException.EXCHANGE_RATE,
           "request to " + source + " " + kind + " (" + cause.getClass().getSimpleName() + ")");
     }
     if (response.statusCode() != 200) {
-      throw new RailException(Rail.NWC, RailException.EXCHANGE_RATE, source + " answered HTTP " + response.statusCode());
+      throw new RailException(
+          Rail.NWC,
+          RailException.EXCHANGE_RATE,
+          source + " answered HTTP " + response.statusCode());
     }
     BigDecimal price = parse(format, response.body(), code, source);
     check(price, code, source);
@@ -271,11 +281,16 @@ public final class HttpExchangeRates implements ExchangeRates {
 
   private void check(BigDecimal price, String code, String source) {
     if (price.signum() <= 0) {
-      throw new RailException(Rail.NWC, RailException.EXCHANGE_RATE, source + " gave a non-positive BTC price: " + price.toPlainString());
+      throw new RailException(
+          Rail.NWC,
+          RailException.EXCHANGE_RATE,
+          source + " gave a non-positive BTC price: " + price.toPlainString());
     }
     Bounds b = bounds.getOrDefault(code, new Bounds(DEFAULT_MIN_PRICE, DEFAULT_MAX_PRICE));
     if (price.compareTo(b.min()) < 0 || price.compareTo(b.max()) > 0) {
-      throw new RailException(Rail.NWC, RailException.EXCHANGE_RATE, 
+      throw new RailException(
+          Rail.NWC,
+          RailException.EXCHANGE_RATE,
           source
               + " gave an implausible BTC price of "
               + abbreviate(price)
@@ -295,12 +310,15 @@ public final class HttpExchangeRates implements ExchangeRates {
     try {
       root = JSON.readTree(body);
     } catch (JsonProcessingException e) {
-      throw new RailException(Rail.NWC, RailException.EXCHANGE_RATE, source + " did not answer with JSON");
+      throw new RailException(
+          Rail.NWC, RailException.EXCHANGE_RATE, source + " did not answer with JSON");
     } catch (java.io.IOException e) {
-      throw new RailException(Rail.NWC, RailException.EXCHANGE_RATE, source + " answer could not be read");
+      throw new RailException(
+          Rail.NWC, RailException.EXCHANGE_RATE, source + " answer could not be read");
     }
     if (root == null || !root.isObject()) {
-      throw new RailException(Rail.NWC, RailException.EXCHANGE_RATE, source + " did not answer with a JSON object");
+      throw new RailException(
+          Rail.NWC, RailException.EXCHANGE_RATE, source + " did not answer with a JSON object");
     }
     JsonNode value =
         switch (format) {
@@ -310,18 +328,23 @@ public final class HttpExchangeRates implements ExchangeRates {
             String base = data.path("base").asText("BTC");
             String quoted = data.path("currency").asText(code);
             if (!base.equalsIgnoreCase("BTC") || !quoted.equalsIgnoreCase(code)) {
-              throw new RailException(Rail.NWC, RailException.EXCHANGE_RATE, source + " answered for another pair");
+              throw new RailException(
+                  Rail.NWC, RailException.EXCHANGE_RATE, source + " answered for another pair");
             }
             yield data.path("amount");
           }
           case KRAKEN -> {
             JsonNode errors = root.path("error");
             if (errors.isArray() && !errors.isEmpty()) {
-              throw new RailException(Rail.NWC, RailException.EXCHANGE_RATE, source + " answered with an error");
+              throw new RailException(
+                  Rail.NWC, RailException.EXCHANGE_RATE, source + " answered with an error");
             }
             JsonNode result = root.path("result");
             if (!result.isObject() || result.size() != 1) {
-              throw new RailException(Rail.NWC, RailException.EXCHANGE_RATE, source + " answered with no single ticker");
+              throw new RailException(
+                  Rail.NWC,
+                  RailException.EXCHANGE_RATE,
+                  source + " answered with no single ticker");
             }
             Iterator<JsonNode> tickers = result.elements();
             yield tickers.next().path("c").path(0);
@@ -337,15 +360,18 @@ public final class HttpExchangeRates implements ExchangeRates {
     if (value.isTextual()) {
       String text = value.asText().strip();
       if (text.length() > 64) {
-        throw new RailException(Rail.NWC, RailException.EXCHANGE_RATE, source + " sent a price that is not a number");
+        throw new RailException(
+            Rail.NWC, RailException.EXCHANGE_RATE, source + " sent a price that is not a number");
       }
       try {
         return new BigDecimal(text);
       } catch (NumberFormatException e) {
-        throw new RailException(Rail.NWC, RailException.EXCHANGE_RATE, source + " sent a price that is not a number");
+        throw new RailException(
+            Rail.NWC, RailException.EXCHANGE_RATE, source + " sent a price that is not a number");
       }
     }
-    throw new RailException(Rail.NWC, RailException.EXCHANGE_RATE, source + " answer has no BTC price where expected");
+    throw new RailException(
+        Rail.NWC, RailException.EXCHANGE_RATE, source + " answer has no BTC price where expected");
   }
 
   private URI uriFor(String code) {
@@ -364,7 +390,11 @@ public final class HttpExchangeRates implements ExchangeRates {
   private static String hostOf(String url) {
     try {
       URI u = URI.create(url.replace("{currency}", "x").replace("{CURRENCY}", "X"));
-      return u.getScheme() + "://" + u.getHost() + (u.getPort() < 0 ? "" : ":" + u.getPort()) + u.getPath();
+      return u.getScheme()
+          + "://"
+          + u.getHost()
+          + (u.getPort() < 0 ? "" : ":" + u.getPort())
+          + u.getPath();
     } catch (IllegalArgumentException e) {
       return "the price source";
     }
@@ -404,7 +434,8 @@ public final class HttpExchangeRates implements ExchangeRates {
         size += b.remaining();
         if (size > limit) {
           subscription.cancel();
-          result.completeExceptionally(new java.io.IOException("answer larger than " + limit + " bytes"));
+          result.completeExceptionally(
+              new java.io.IOException("answer larger than " + limit + " bytes"));
           return;
         }
         parts.add(b);

@@ -27,8 +27,10 @@ final class Nip47 {
   static final int INFO_KIND = 13194;
   static final int REQUEST_KIND = 23194;
   static final int RESPONSE_KIND = 23195;
+
   /** NIP-47 notifications: 23196 encrypted with NIP-04 (legacy), 23197 with NIP-44 v2. */
   static final int NOTIFICATION_KIND_NIP04 = 23196;
+
   static final int NOTIFICATION_KIND = 23197;
 
   static final ObjectMapper JSON =
@@ -62,10 +64,13 @@ final class Nip47 {
     }
 
     String encrypt(NostrKeys keys, ConversationKey conversation, String walletPubkey, String text) {
-      return this == NIP44_V2 ? Nip44.encrypt(text, conversation) : Nip04.encrypt(keys, walletPubkey, text);
+      return this == NIP44_V2
+          ? Nip44.encrypt(text, conversation)
+          : Nip04.encrypt(keys, walletPubkey, text);
     }
 
-    String decrypt(NostrKeys keys, ConversationKey conversation, String walletPubkey, String payload) {
+    String decrypt(
+        NostrKeys keys, ConversationKey conversation, String walletPubkey, String payload) {
       return this == NIP44_V2
           ? Nip44.decrypt(payload, conversation)
           : Nip04.decrypt(keys, walletPubkey, payload);
@@ -142,11 +147,12 @@ final class Nip47 {
 
   /**
    * Whether {@code event} may be the wallet's answer to request {@code requestId}: a kind 23195
-   * event, signed by the wallet's key (the signature is checked here again), that names the
-   * request in an {@code e} tag and, if it has a {@code p} tag, names this client. Anything else
-   * (another author, another request, another kind, a bad signature) is not believed.
+   * event, signed by the wallet's key (the signature is checked here again), that names the request
+   * in an {@code e} tag and, if it has a {@code p} tag, names this client. Anything else (another
+   * author, another request, another kind, a bad signature) is not believed.
    */
-  static boolean isResponseTo(Event event, String walletPubkey, String clientPubkey, String requestId) {
+  static boolean isResponseTo(
+      Event event, String walletPubkey, String clientPubkey, String requestId) {
     return isResponseTo(event, walletPubkey, clientPubkey, Set.of(requestId));
   }
 
@@ -224,8 +230,8 @@ final class Nip47 {
 
   /** Wallet-supplied text shortened and stripped of control characters before it is kept. */
   /**
-   * The payment hash a decrypted {@code payment_received} notification names, or null when it
-   * is another notification, or its preimage (when present) does not hash to the payment hash.
+   * The payment hash a decrypted {@code payment_received} notification names, or null when it is
+   * another notification, or its preimage (when present) does not hash to the payment hash.
    */
   static String paymentReceived(String plaintext) {
     JsonNode root;

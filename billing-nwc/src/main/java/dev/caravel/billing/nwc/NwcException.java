@@ -5,10 +5,10 @@ import dev.caravel.billing.RailException;
 import java.util.Locale;
 
 /**
- * The wallet could not do what was asked, typed: {@link #error()} is one of the NIP-47 error
- * codes the wallet sent, or one of the client-side outcomes ({@link Code#TIMEOUT}, ...).
- * {@link #code()} is the code as a string; for a code this library does not know, it is the
- * wallet's own string and {@link #error()} is {@link Code#UNRECOGNIZED}.
+ * The wallet could not do what was asked, typed: {@link #error()} is one of the NIP-47 error codes
+ * the wallet sent, or one of the client-side outcomes ({@link Code#TIMEOUT}, ...). {@link #code()}
+ * is the code as a string; for a code this library does not know, it is the wallet's own string and
+ * {@link #error()} is {@link Code#UNRECOGNIZED}.
  */
 public final class NwcException extends RailException {
 

@@ -21,7 +21,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -30,24 +29,28 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One NWC connection: the client key from the URI, the URI's relays on a {@link RelayClient}
- * pool (shared with other sessions and the messenger, or its own), the wallet's info (read
- * once), and request/response round trips. Thread-safe.
+ * One NWC connection: the client key from the URI, the URI's relays on a {@link RelayClient} pool
+ * (shared with other sessions and the messenger, or its own), the wallet's info (read once), and
+ * request/response round trips. Thread-safe.
  *
  * <p>One response subscription per session ({@code kinds [23195], authors [wallet]}, plus the
- * wallet's {@code payment_received} notifications when its info offers them) carries every
- * reply; each is routed to its request by its {@code e} tag. The pool resubscribes it after a
- * reconnect. Every request and subscription authenticates (NIP-42) as the session's key where a
- * relay asks. A {@code RATE_LIMITED} answer is retried, as a new event, with backoff, within
- * the request's own deadline.
+ * wallet's {@code payment_received} notifications when its info offers them) carries every reply;
+ * each is routed to its request by its {@code e} tag. The pool resubscribes it after a reconnect.
+ * Every request and subscription authenticates (NIP-42) as the session's key where a relay asks. A
+ * {@code RATE_LIMITED} answer is retried, as a new event, with backoff, within the request's own
+ * deadline.
  */
 final class NwcSession implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(NwcSession.class);
+
   /** Added to the reply timeout for the request's {@code expiration} tag (clock skew). */
   static final Duration EXPIRATION_SLACK = Duration.ofSeconds(30);
+
   private static final Duration POLL = Duration.ofMillis(100);
+
   /** How long other relays may still answer once one has delivered the info event. */
   private static final Duration INFO_GRACE = Duration.ofMillis(500);
+
   private static final int RESENDS_AFTER_RECONNECT = 5;
   private static final Duration RESEND_SPACING = Duration.ofSeconds(1);
 
@@ -135,8 +138,7 @@ final class NwcSession implements AutoCloseable {
     CompletableFuture<Void> allEose = new CompletableFuture<>();
     Set<URI> eose = new HashSet<>();
     Map<URI, String> closedWhy = new ConcurrentHashMap<>();
-    Filter filter =
-        Filter.builder().kinds(Nip47.INFO_KIND).authors(walletPubkey).limit(1).build();
+    Filter filter = Filter.builder().kinds(Nip47.INFO_KIND).authors(walletPubkey).limit(1).build();
     SubscriptionListener listener =
         new SubscriptionListener() {
           @Override
@@ -144,10 +146,12 @@ final class NwcSession implements AutoCloseable {
             if (event.kind() != Nip47.INFO_KIND
                 || !event.pubkey().equals(walletPubkey)
                 || !event.verify()) {
-              log.debug("ignoring event {} while reading wallet info: not the wallet's info", event.id());
+              log.debug(
+                  "ignoring event {} while reading wallet info: not the wallet's info", event.id());
               return;
             }
-            newest.accumulateAndGet(event, (a, b) -> a == null || b.createdAt() > a.createdAt() ? b : a);
+            newest.accumulateAndGet(
+                event, (a, b) -> a == null || b.createdAt() > a.createdAt() ? b : a);
           }
 
           @Override
@@ -188,7 +192,8 @@ final class NwcSession implements AutoCloseable {
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new NwcException(NwcException.Code.TIMEOUT, "interrupted while reading the wallet's info");
+      throw new NwcException(
+          NwcException.Code.TIMEOUT, "interrupted while reading the wallet's info");
     }
     Event event = newest.get();
     if (event == null) {
@@ -209,15 +214,18 @@ final class NwcSession implements AutoCloseable {
     }
     Nip47.WalletInfo parsed = Nip47.WalletInfo.parse(event);
     log.debug(
-        "wallet {} offers {} with encryption {}", walletPubkey, parsed.methods(), parsed.encryptions());
+        "wallet {} offers {} with encryption {}",
+        walletPubkey,
+        parsed.methods(),
+        parsed.encryptions());
     return parsed;
   }
 
   /**
    * Sends {@code method} and waits for the wallet's answer. {@code retryable} requests (all but
-   * payments) are sent again, as new events, after a relay reconnects, since a request or reply
-   * in flight while the relay was down is lost; a payment is never sent twice by this client,
-   * except after {@code RATE_LIMITED}, which says the wallet did not act on it.
+   * payments) are sent again, as new events, after a relay reconnects, since a request or reply in
+   * flight while the relay was down is lost; a payment is never sent twice by this client, except
+   * after {@code RATE_LIMITED}, which says the wallet did not act on it.
    */
   Reply call(String method, ObjectNode params, boolean retryable) {
     if (closed) {
@@ -234,7 +242,8 @@ final class NwcSession implements AutoCloseable {
     while (true) {
       Reply reply;
       try (Exchange exchange =
-          new Exchange(method, Nip47.requestJson(method, params), walletInfo.preferred(), deadline)) {
+          new Exchange(
+              method, Nip47.requestJson(method, params), walletInfo.preferred(), deadline)) {
         exchange.send(relayUris);
         reply = exchange.await(retryable);
       }
@@ -248,7 +257,11 @@ final class NwcSession implements AutoCloseable {
         log.debug("NWC {}: rate limited, and the deadline leaves no room to retry", method);
         return reply;
       }
-      log.debug("NWC {}: rate limited by wallet {}; retrying in {} ms", method, walletPubkey, backoff.toMillis());
+      log.debug(
+          "NWC {}: rate limited by wallet {}; retrying in {} ms",
+          method,
+          walletPubkey,
+          backoff.toMillis());
       try {
         TimeUnit.NANOSECONDS.sleep(backoff.toNanos());
       } catch (InterruptedException e) {
@@ -289,7 +302,8 @@ final class NwcSession implements AutoCloseable {
   private final class Router implements SubscriptionListener {
     @Override
     public void onEvent(Event event, URI relay) {
-      if (event.kind() == Nip47.NOTIFICATION_KIND || event.kind() == Nip47.NOTIFICATION_KIND_NIP04) {
+      if (event.kind() == Nip47.NOTIFICATION_KIND
+          || event.kind() == Nip47.NOTIFICATION_KIND_NIP04) {
         onNotification(event);
         return;
       }
@@ -302,7 +316,10 @@ final class NwcSession implements AutoCloseable {
           }
         }
       }
-      log.debug("ignoring event {} from {}: no request of this session is waiting for it", event.id(), relay);
+      log.debug(
+          "ignoring event {} from {}: no request of this session is waiting for it",
+          event.id(),
+          relay);
     }
 
     @Override
@@ -316,10 +333,14 @@ final class NwcSession implements AutoCloseable {
       return;
     }
     Nip47.Encryption encryption =
-        event.kind() == Nip47.NOTIFICATION_KIND ? Nip47.Encryption.NIP44_V2 : Nip47.Encryption.NIP04;
+        event.kind() == Nip47.NOTIFICATION_KIND
+            ? Nip47.Encryption.NIP44_V2
+            : Nip47.Encryption.NIP04;
     String hash;
     try {
-      hash = Nip47.paymentReceived(encryption.decrypt(keys, conversation, walletPubkey, event.content()));
+      hash =
+          Nip47.paymentReceived(
+              encryption.decrypt(keys, conversation, walletPubkey, event.content()));
     } catch (RuntimeException e) {
       log.debug("ignoring an unreadable notification {} from wallet {}", event.id(), walletPubkey);
       return;
@@ -367,14 +388,20 @@ final class NwcSession implements AutoCloseable {
       requestIds.add(request.id());
       // Routed before it is published, so a fast reply cannot slip past.
       inFlight.put(request.id(), this);
-      log.debug("NWC {} request {} to wallet {} ({})", method, request.id(), walletPubkey, encryption.tag);
+      log.debug(
+          "NWC {} request {} to wallet {} ({})",
+          method,
+          request.id(),
+          walletPubkey,
+          encryption.tag);
       relays.publish(request, to, keys).thenAccept(this::onPublished);
     }
 
     private void onPublished(List<PublishResult> results) {
       if (requestIds.size() == 1
           && !results.isEmpty()
-          && results.stream().allMatch(r -> !(r instanceof PublishResult.Accepted) && !isTimeout(r))) {
+          && results.stream()
+              .allMatch(r -> !(r instanceof PublishResult.Accepted) && !isTimeout(r))) {
         answer.complete(
             new Reply.NotDelivered(
                 "every relay refused the "
@@ -382,7 +409,9 @@ final class NwcSession implements AutoCloseable {
                     + " request: "
                     + results.stream().map(PublishResult::describe).toList()));
       } else if (results.stream().noneMatch(PublishResult::accepted)) {
-        log.debug("no relay confirmed the {} request yet: {}", method,
+        log.debug(
+            "no relay confirmed the {} request yet: {}",
+            method,
             results.stream().map(PublishResult::describe).toList());
       }
     }
@@ -392,7 +421,8 @@ final class NwcSession implements AutoCloseable {
       while (true) {
         long left = deadline - System.nanoTime();
         if (left <= 0) {
-          log.debug("NWC {} request {}: no reply within {}", method, requestIds, options.replyTimeout());
+          log.debug(
+              "NWC {} request {}: no reply within {}", method, requestIds, options.replyTimeout());
           return new Reply.NoReply(
               "no reply from the wallet within " + options.replyTimeout() + " (" + method + ")");
         }
@@ -416,7 +446,12 @@ final class NwcSession implements AutoCloseable {
       if (!Nip47.isResponseTo(event, walletPubkey, keys.publicKeyHex(), requestIds)) {
         log.warn(
             "ignoring event {} (kind {}, by {}) from {}: not the wallet's reply to {} request {}",
-            event.id(), event.kind(), event.pubkey(), relay, method, requestIds);
+            event.id(),
+            event.kind(),
+            event.pubkey(),
+            relay,
+            method,
+            requestIds);
         return;
       }
       String text = decrypt(event.content());
@@ -425,7 +460,11 @@ final class NwcSession implements AutoCloseable {
         return;
       }
       Reply reply = Nip47.parseReply(text, method);
-      log.debug("NWC {} request {}: wallet replied {}", method, requestIds, reply.getClass().getSimpleName());
+      log.debug(
+          "NWC {} request {}: wallet replied {}",
+          method,
+          requestIds,
+          reply.getClass().getSimpleName());
       answer.complete(reply);
     }
 
@@ -438,7 +477,11 @@ final class NwcSession implements AutoCloseable {
         try {
           return e.decrypt(keys, conversation, walletPubkey, payload);
         } catch (RuntimeException ex) {
-          log.debug("a reply to the {} request is not {}: {}", method, e.tag, ex.getClass().getSimpleName());
+          log.debug(
+              "a reply to the {} request is not {}: {}",
+              method,
+              e.tag,
+              ex.getClass().getSimpleName());
         }
       }
       return null;
@@ -457,9 +500,9 @@ final class NwcSession implements AutoCloseable {
 
   /**
    * After a relay comes back, a request that may not have reached the wallet (or whose reply was
-   * lost) is sent there again a few times, a second apart, each time as a new event (relays
-   * drop an event id they have seen): the wallet service may take a moment to subscribe again.
-   * Only for requests that are safe to repeat.
+   * lost) is sent there again a few times, a second apart, each time as a new event (relays drop an
+   * event id they have seen): the wallet service may take a moment to subscribe again. Only for
+   * requests that are safe to repeat.
    */
   private final class Resends {
     private final Set<URI> down = new HashSet<>();

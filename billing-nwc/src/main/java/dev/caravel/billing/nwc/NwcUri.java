@@ -16,19 +16,19 @@ import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
- * A Nostr Wallet Connect (NIP-47) connection URI:
- * {@code nostr+walletconnect://<wallet pubkey>?relay=<url>[&relay=<url>...]&secret=<hex>[&lud16=<address>]}.
+ * A Nostr Wallet Connect (NIP-47) connection URI: {@code nostr+walletconnect://<wallet
+ * pubkey>?relay=<url>[&relay=<url>...]&secret=<hex>[&lud16=<address>]}.
  *
- * <p>The {@code secret} is the client's private key: it never appears in {@link #toString()} or
- * in any error message. A malformed URI is an {@link InvalidInputException} that says what is
- * wrong without echoing any part of the input (a misplaced secret could sit anywhere in it).
- * Two values are equal when they name the same wallet, relays and secret.
+ * <p>The {@code secret} is the client's private key: it never appears in {@link #toString()} or in
+ * any error message. A malformed URI is an {@link InvalidInputException} that says what is wrong
+ * without echoing any part of the input (a misplaced secret could sit anywhere in it). Two values
+ * are equal when they name the same wallet, relays and secret.
  *
- * <p>As lenient as Alby's SDK where NIP-47 allows it: the scheme may be written without
- * {@code //} ({@code nostr+walletconnect:<pubkey>?...}), a {@code +} in a value is a plus (values
- * are percent-decoded, not form-decoded), and a malformed optional {@code lud16} is ignored.
- * Strict about keys: the wallet public key must be a point on secp256k1 and the secret a valid
- * private key, checked here rather than at connect time.
+ * <p>As lenient as Alby's SDK where NIP-47 allows it: the scheme may be written without {@code //}
+ * ({@code nostr+walletconnect:<pubkey>?...}), a {@code +} in a value is a plus (values are
+ * percent-decoded, not form-decoded), and a malformed optional {@code lud16} is ignored. Strict
+ * about keys: the wallet public key must be a point on secp256k1 and the secret a valid private
+ * key, checked here rather than at connect time.
  */
 public final class NwcUri {
   /** Longer URIs are refused unread. */
@@ -109,7 +109,8 @@ public final class NwcUri {
       }
       int eq = pair.indexOf('=');
       String name = decode(eq < 0 ? pair : pair.substring(0, eq), "a parameter name");
-      String value = eq < 0 ? "" : decode(pair.substring(eq + 1), "the " + safeName(name) + " parameter");
+      String value =
+          eq < 0 ? "" : decode(pair.substring(eq + 1), "the " + safeName(name) + " parameter");
       switch (name) {
         case "relay" -> relays.add(relay(value));
         case "secret" -> {
@@ -218,7 +219,8 @@ public final class NwcUri {
     }
     String port = uri.getPort() < 0 ? "" : ":" + uri.getPort();
     String query = uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery();
-    return URI.create(scheme + "://" + uri.getHost().toLowerCase(Locale.ROOT) + port + path + query);
+    return URI.create(
+        scheme + "://" + uri.getHost().toLowerCase(Locale.ROOT) + port + path + query);
   }
 
   private static String secret(String value) {

@@ -3,8 +3,8 @@ package dev.caravel.billing.nwc;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.caravel.billing.InvalidInputException;
-import dev.caravel.billing.LightningWallet.LightningInvoice;
 import dev.caravel.billing.LightningWallet;
+import dev.caravel.billing.LightningWallet.LightningInvoice;
 import dev.caravel.billing.LightningWallet.PayOutcome;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -23,39 +23,40 @@ import org.slf4j.LoggerFactory;
 /**
  * A {@link LightningWallet} over Nostr Wallet Connect (NIP-47).
  *
- * <p>Reads the wallet's info event (kind 13194) once per connection for its methods and
- * encryption (NIP-44 v2 when offered, NIP-04 otherwise). Every request is a kind 23194 event
- * tagged {@code p}, {@code encryption} and {@code expiration}; the reply subscription is opened
- * before the request is published, and the only event believed is a kind 23195 event signed by
- * the wallet's key that names the request in an {@code e} tag (and, if it has a {@code p} tag,
- * this client). Everything else is ignored and logged.
+ * <p>Reads the wallet's info event (kind 13194) once per connection for its methods and encryption
+ * (NIP-44 v2 when offered, NIP-04 otherwise). Every request is a kind 23194 event tagged {@code p},
+ * {@code encryption} and {@code expiration}; the reply subscription is opened before the request is
+ * published, and the only event believed is a kind 23195 event signed by the wallet's key that
+ * names the request in an {@code e} tag (and, if it has a {@code p} tag, this client). Everything
+ * else is ignored and logged.
  *
  * <p>Configure with {@link #builder(NwcUri)}; {@link Builder#relayPool} puts the wallet on the
  * host's shared relay pool (one connection per relay URL for the messenger and every wallet).
  *
  * <ul>
  *   <li>{@link #makeInvoice}: the amount asked is rounded <b>up</b> to whole sats (many wallets
- *       invoice only in sats): {@code ceil(msats / 1000) × 1000}. The invoice must be a BOLT11
- *       for at least the msats asked and at most that rounded amount, whose payment hash is the
- *       one the wallet reports; the returned {@link LightningInvoice} carries the BOLT11's own
- *       msats and expiry.
+ *       invoice only in sats): {@code ceil(msats / 1000) × 1000}. The invoice must be a BOLT11 for
+ *       at least the msats asked and at most that rounded amount, whose payment hash is the one the
+ *       wallet reports; the returned {@link LightningInvoice} carries the BOLT11's own msats and
+ *       expiry.
  *   <li>{@link #payInvoice}: {@code Paid} only with a preimage whose sha256 is the invoice's
  *       payment hash; {@code Failed} for an error the wallet is sure of (PAYMENT_FAILED,
  *       INSUFFICIENT_BALANCE, QUOTA_EXCEEDED, RESTRICTED, UNAUTHORIZED, RATE_LIMITED,
- *       NOT_IMPLEMENTED, ...) or a request that never left; {@code Unknown} for silence, a
- *       timeout, an INTERNAL/OTHER/unknown error, a missing or wrong preimage, or an unreadable
- *       reply: the payment may have gone through. A payment request is never sent twice.
+ *       NOT_IMPLEMENTED, ...) or a request that never left; {@code Unknown} for silence, a timeout,
+ *       an INTERNAL/OTHER/unknown error, a missing or wrong preimage, or an unreadable reply: the
+ *       payment may have gone through. A payment request is never sent twice.
  *   <li>{@link #isSettled}: settled when {@code state} is {@code settled} or {@code settled_at} is
  *       set; a preimage, when present, must hash to the payment hash; a missing preimage does not
  *       mean unpaid. A {@code payment_received} notification (kinds 23196/23197, used when the
  *       wallet's info offers them) already seen for the invoice answers without a round trip.
  * </ul>
  *
- * Errors are {@link NwcException}s with a typed {@link NwcException.Code}. Thread-safe. The
- * client secret never appears in logs, messages or {@link #toString()}.
+ * Errors are {@link NwcException}s with a typed {@link NwcException.Code}. Thread-safe. The client
+ * secret never appears in logs, messages or {@link #toString()}.
  */
 public final class NwcWallet implements LightningWallet {
   private static final Logger log = LoggerFactory.getLogger(NwcWallet.class);
+
   /** BOLT11 caps a description at 639 bytes. */
   static final int MAX_DESCRIPTION_BYTES = 639;
 
@@ -234,7 +235,9 @@ public final class NwcWallet implements LightningWallet {
     if (!reportedHash.isEmpty() && !reportedHash.equalsIgnoreCase(decoded.paymentHash())) {
       throw bad("make_invoice", "the wallet's payment_hash is not the invoice's");
     }
-    if (decoded.msats().isEmpty() || decoded.msats().get() < msats || decoded.msats().get() > asked) {
+    if (decoded.msats().isEmpty()
+        || decoded.msats().get() < msats
+        || decoded.msats().get() > asked) {
       throw bad(
           "make_invoice",
           "the wallet made an invoice for "
@@ -245,9 +248,15 @@ public final class NwcWallet implements LightningWallet {
     long invoiced = decoded.msats().get();
     // The BOLT11 is what a payer sees: its own amount and expiry are the invoice's.
     long expiresAt = decoded.expiresAt();
-    log.debug("wallet {} made invoice {} for {} msats (asked {}), expiring at {}", sessions.walletPubkey(),
-        decoded.paymentHash(), invoiced, msats, expiresAt);
-    return new LightningInvoice(bolt11, decoded.paymentHash(), invoiced, Instant.ofEpochSecond(expiresAt));
+    log.debug(
+        "wallet {} made invoice {} for {} msats (asked {}), expiring at {}",
+        sessions.walletPubkey(),
+        decoded.paymentHash(),
+        invoiced,
+        msats,
+        expiresAt);
+    return new LightningInvoice(
+        bolt11, decoded.paymentHash(), invoiced, Instant.ofEpochSecond(expiresAt));
   }
 
   /** {@code msats} rounded up to whole sats: the amount {@link #makeInvoice} asks for. */
@@ -260,7 +269,8 @@ public final class NwcWallet implements LightningWallet {
   public PayOutcome payInvoice(String bolt11) {
     Bolt11 decoded = Bolt11.decode(bolt11);
     if (decoded.msats().isEmpty()) {
-      throw new InvalidInputException("the invoice has no amount; this wallet pays only invoices with one");
+      throw new InvalidInputException(
+          "the invoice has no amount; this wallet pays only invoices with one");
     }
     ObjectNode params = Nip47.JSON.createObjectNode();
     params.put("invoice", Bolt11.normalize(bolt11));
@@ -272,7 +282,10 @@ public final class NwcWallet implements LightningWallet {
       return new PayOutcome.Failed(e.code(), "payment not attempted: " + e.getMessage());
     }
     PayOutcome outcome = payOutcome(reply, decoded.paymentHash());
-    log.debug("wallet {} pay_invoice {}: {}", sessions.walletPubkey(), decoded.paymentHash(),
+    log.debug(
+        "wallet {} pay_invoice {}: {}",
+        sessions.walletPubkey(),
+        decoded.paymentHash(),
         outcome.getClass().getSimpleName());
     return outcome;
   }
@@ -294,7 +307,8 @@ public final class NwcWallet implements LightningWallet {
       if (err.local() || CERTAIN_PAY_FAILURES.contains(code)) {
         return new PayOutcome.Failed(err.code(), message);
       }
-      return new PayOutcome.Unknown("the wallet answered " + message + "; the payment may have gone through");
+      return new PayOutcome.Unknown(
+          "the wallet answered " + message + "; the payment may have gone through");
     } else if (reply instanceof Reply.NoReply none) {
       return new PayOutcome.Unknown(none.why());
     } else if (reply instanceof Reply.NotDelivered nd) {
@@ -308,7 +322,9 @@ public final class NwcWallet implements LightningWallet {
   public boolean isSettled(String bolt11) {
     Bolt11 decoded = Bolt11.decode(bolt11);
     if (sessions.use(session -> session.notifiedPaid(decoded.paymentHash()))) {
-      log.debug("invoice {} settled, as the wallet's payment_received notification said", decoded.paymentHash());
+      log.debug(
+          "invoice {} settled, as the wallet's payment_received notification said",
+          decoded.paymentHash());
       return true;
     }
     ObjectNode params = Nip47.JSON.createObjectNode();
@@ -321,18 +337,21 @@ public final class NwcWallet implements LightningWallet {
   /**
    * The settlement rule over a {@code lookup_invoice} result.
    *
-   * @throws NwcException BAD_RESPONSE when the result describes another invoice, carries a
-   *     preimage that does not hash to the payment hash, or contradicts itself
+   * @throws NwcException BAD_RESPONSE when the result describes another invoice, carries a preimage
+   *     that does not hash to the payment hash, or contradicts itself
    */
   static boolean settled(JsonNode tx, String paymentHash) {
     String hash = tx.path("payment_hash").asText("");
     if (!hash.isEmpty() && !hash.equalsIgnoreCase(paymentHash)) {
       throw bad("lookup_invoice", "the wallet described another invoice");
     }
-    String state = tx.path("state").isTextual() ? tx.path("state").asText().toLowerCase(Locale.ROOT) : "";
+    String state =
+        tx.path("state").isTextual() ? tx.path("state").asText().toLowerCase(Locale.ROOT) : "";
     JsonNode settledAtNode = tx.get("settled_at");
     boolean settledAt =
-        settledAtNode != null && settledAtNode.isNumber() && settledAtNode.decimalValue().signum() > 0;
+        settledAtNode != null
+            && settledAtNode.isNumber()
+            && settledAtNode.decimalValue().signum() > 0;
     String preimage = tx.path("preimage").isTextual() ? tx.path("preimage").asText() : "";
     if (!preimage.isEmpty() && !paymentHash.equals(Nip47.paymentHashOf(preimage))) {
       throw bad("lookup_invoice", "the wallet's preimage does not hash to the payment hash");
@@ -373,9 +392,13 @@ public final class NwcWallet implements LightningWallet {
 
   /** The wallet's balance in msats ({@code get_balance}). */
   public long getBalanceMsats() {
-    JsonNode result = resultOf(call("get_balance", Nip47.JSON.createObjectNode(), true), "get_balance");
+    JsonNode result =
+        resultOf(call("get_balance", Nip47.JSON.createObjectNode(), true), "get_balance");
     JsonNode balance = result.get("balance");
-    if (balance == null || !balance.isIntegralNumber() || !balance.canConvertToLong() || balance.longValue() < 0) {
+    if (balance == null
+        || !balance.isIntegralNumber()
+        || !balance.canConvertToLong()
+        || balance.longValue() < 0) {
       throw bad("get_balance", "the wallet's balance is not a non-negative whole number of msats");
     }
     return balance.longValue();
@@ -410,7 +433,9 @@ public final class NwcWallet implements LightningWallet {
     } else if (reply instanceof Reply.Err err) {
       NwcException.Code code =
           err.local() ? NwcException.Code.NOT_IMPLEMENTED : NwcException.Code.ofWallet(err.code());
-      return throwing(new NwcException(code, err.code(), method + " failed: " + err.code() + ": " + err.message()));
+      return throwing(
+          new NwcException(
+              code, err.code(), method + " failed: " + err.code() + ": " + err.message()));
     } else if (reply instanceof Reply.NoReply none) {
       return throwing(new NwcException(NwcException.Code.TIMEOUT, none.why()));
     } else if (reply instanceof Reply.NotDelivered nd) {
@@ -429,8 +454,8 @@ public final class NwcWallet implements LightningWallet {
   }
 
   /**
-   * Configures an {@link NwcWallet}. Setters check their argument at once; {@link #build()}
-   * opens nothing until the first request.
+   * Configures an {@link NwcWallet}. Setters check their argument at once; {@link #build()} opens
+   * nothing until the first request.
    */
   public static final class Builder {
     private final NwcUri uri;
@@ -474,8 +499,8 @@ public final class NwcWallet implements LightningWallet {
 
     /**
      * The host's shared relay pool; the wallet neither closes it nor treats the URI's relays as
-     * configured ones (the pool's address rules apply unless its builder trusts them). Without
-     * one, the wallet has its own pool on the URI's relays, closed with the wallet.
+     * configured ones (the pool's address rules apply unless its builder trusts them). Without one,
+     * the wallet has its own pool on the URI's relays, closed with the wallet.
      */
     public Builder relayPool(dev.caravel.billing.nostr.RelayClient value) {
       pool = Objects.requireNonNull(value, "pool");
@@ -490,7 +515,9 @@ public final class NwcWallet implements LightningWallet {
 
     public NwcWallet build() {
       return pool == null
-          ? of(new NwcSession(uri, options, NwcSession.ownPool(uri, options), true, onPaymentReceived))
+          ? of(
+              new NwcSession(
+                  uri, options, NwcSession.ownPool(uri, options), true, onPaymentReceived))
           : of(new NwcSession(uri, options, pool, false, onPaymentReceived));
     }
 

@@ -19,11 +19,11 @@ import org.slf4j.LoggerFactory;
 /**
  * Opens tenants' wallets from their NWC URIs: one {@link NwcWallet} per URI, whose session is
  * opened on first use, shared by every caller, and closed once it has been idle (no request in
- * flight) for the idle timeout; the next request opens it again. Every session runs on one
- * relay pool ({@link Builder#relayPool}, or the connector's own), so tenants whose wallets share
- * a relay share one connection, and a tenant's relay on a loopback or private address is
- * refused unless the pool allows it. {@link #close()} closes every session (and the
- * connector's own pool). Thread-safe.
+ * flight) for the idle timeout; the next request opens it again. Every session runs on one relay
+ * pool ({@link Builder#relayPool}, or the connector's own), so tenants whose wallets share a relay
+ * share one connection, and a tenant's relay on a loopback or private address is refused unless the
+ * pool allows it. {@link #close()} closes every session (and the connector's own pool).
+ * Thread-safe.
  */
 public final class NwcWalletConnector implements WalletConnector, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(NwcWalletConnector.class);
@@ -49,7 +49,11 @@ public final class NwcWalletConnector implements WalletConnector, AutoCloseable 
 
   /** For tests: a driven clock, and no background reaper (call {@link #closeIdle()}). */
   NwcWalletConnector(
-      NwcWallet.Options options, Duration idleTimeout, RelayClient pool, Clock clock, boolean reap) {
+      NwcWallet.Options options,
+      Duration idleTimeout,
+      RelayClient pool,
+      Clock clock,
+      boolean reap) {
     this.options = Objects.requireNonNull(options, "options");
     this.ownsPool = pool == null;
     this.pool =
@@ -83,8 +87,8 @@ public final class NwcWalletConnector implements WalletConnector, AutoCloseable 
   }
 
   /**
-   * The wallet for {@code uri}: the same instance for the same URI while its connection is kept
-   * (a wallet handed out earlier keeps working after an idle close, on the shared connection).
+   * The wallet for {@code uri}: the same instance for the same URI while its connection is kept (a
+   * wallet handed out earlier keeps working after an idle close, on the shared connection).
    *
    * @throws InvalidInputException when the URI is malformed (the message does not echo it)
    */

@@ -8,7 +8,9 @@ sealed interface Reply {
   /** The wallet answered with a result. */
   record Ok(JsonNode result) implements Reply {}
 
-  /** The wallet answered with an error code (or this client refused before sending: {@code local}). */
+  /**
+   * The wallet answered with an error code (or this client refused before sending: {@code local}).
+   */
   record Err(String code, String message, boolean local) implements Reply {
     Err(String code, String message) {
       this(code, message, false);

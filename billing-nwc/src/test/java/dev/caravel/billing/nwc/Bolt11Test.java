@@ -24,7 +24,8 @@ class Bolt11Test {
   @Test
   void decodesTheSpecExample() {
     Bolt11 b = Bolt11.decode(COFFEE);
-    assertThat(b.paymentHash()).isEqualTo("0001020304050607080900010203040506070809000102030405060708090102");
+    assertThat(b.paymentHash())
+        .isEqualTo("0001020304050607080900010203040506070809000102030405060708090102");
     assertThat(b.msats()).contains(250_000_000L);
     assertThat(b.timestamp()).isEqualTo(1496314658L);
     assertThat(b.expirySeconds()).isEqualTo(60);
@@ -52,11 +53,21 @@ class Bolt11Test {
 
   @Test
   void refusesWhatIsNotABolt11() {
-    String flipped = COFFEE.substring(0, 40) + (COFFEE.charAt(40) == 'q' ? 'p' : 'q') + COFFEE.substring(41);
-    for (String bad : new String[] {
-        "", "lnbc", "not an invoice", flipped, COFFEE.replace("lnbc2500u", "xxbc2500u"),
-        "lnbc2500u1" + "q".repeat(50), COFFEE.substring(0, 10) + COFFEE.substring(10).toUpperCase()}) {
-      assertThatThrownBy(() -> Bolt11.decode(bad)).as(bad).isInstanceOf(InvalidInputException.class);
+    String flipped =
+        COFFEE.substring(0, 40) + (COFFEE.charAt(40) == 'q' ? 'p' : 'q') + COFFEE.substring(41);
+    for (String bad :
+        new String[] {
+          "",
+          "lnbc",
+          "not an invoice",
+          flipped,
+          COFFEE.replace("lnbc2500u", "xxbc2500u"),
+          "lnbc2500u1" + "q".repeat(50),
+          COFFEE.substring(0, 10) + COFFEE.substring(10).toUpperCase()
+        }) {
+      assertThatThrownBy(() -> Bolt11.decode(bad))
+          .as(bad)
+          .isInstanceOf(InvalidInputException.class);
     }
   }
 

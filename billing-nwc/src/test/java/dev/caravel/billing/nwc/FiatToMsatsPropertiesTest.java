@@ -35,7 +35,8 @@ class FiatToMsatsPropertiesTest {
     if (expected.bitLength() >= 63) {
       return;
     }
-    assertThat(HttpExchangeRates.msats(minorUnits, fractionDigits, price)).isEqualTo(expected.longValueExact());
+    assertThat(HttpExchangeRates.msats(minorUnits, fractionDigits, price))
+        .isEqualTo(expected.longValueExact());
   }
 
   /** Never less than the fiat amount: the msats, converted back, cover the minor units. */

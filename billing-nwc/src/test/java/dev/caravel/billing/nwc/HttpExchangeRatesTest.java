@@ -1,14 +1,13 @@
 package dev.caravel.billing.nwc;
 
-import dev.caravel.billing.testkit.MutableClock;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import dev.caravel.billing.RailException;
 import dev.caravel.billing.InvalidInputException;
+import dev.caravel.billing.RailException;
+import dev.caravel.billing.testkit.MutableClock;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.math.BigDecimal;
@@ -41,11 +40,13 @@ class HttpExchangeRatesTest {
   void startServer() throws IOException {
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     server.createContext("/", this::handle);
-    server.setExecutor(java.util.concurrent.Executors.newCachedThreadPool(r -> {
-      Thread t = new Thread(r, "rates-test-server");
-      t.setDaemon(true);
-      return t;
-    }));
+    server.setExecutor(
+        java.util.concurrent.Executors.newCachedThreadPool(
+            r -> {
+              Thread t = new Thread(r, "rates-test-server");
+              t.setDaemon(true);
+              return t;
+            }));
     server.start();
   }
 
@@ -57,8 +58,11 @@ class HttpExchangeRatesTest {
 
   private void handle(HttpExchange exchange) throws IOException {
     hits.incrementAndGet();
-    String key = exchange.getRequestURI().getPath()
-        + (exchange.getRequestURI().getQuery() == null ? "" : "?" + exchange.getRequestURI().getQuery());
+    String key =
+        exchange.getRequestURI().getPath()
+            + (exchange.getRequestURI().getQuery() == null
+                ? ""
+                : "?" + exchange.getRequestURI().getQuery());
     String apiKey = exchange.getRequestHeaders().getFirst("x-api-key");
     if (apiKey != null) {
       lastHeaders.put("x-api-key", apiKey);
@@ -84,7 +88,8 @@ class HttpExchangeRatesTest {
   }
 
   private HttpExchangeRates coinGecko() {
-    return HttpExchangeRates.builder().source(
+    return HttpExchangeRates.builder()
+        .source(
             HttpExchangeRates.Format.COINGECKO,
             base() + "/api/v3/simple/price?ids=bitcoin&vs_currencies={currency}")
         .clock(clock)
@@ -121,13 +126,22 @@ class HttpExchangeRatesTest {
 
   @Test
   void coinbaseAndKrakenFormats() {
-    bodies.put("/v2/prices/BTC-EUR/spot", "{\"data\":{\"amount\":\"90000.00\",\"base\":\"BTC\",\"currency\":\"EUR\"}}");
-    bodies.put("/0/public/Ticker?pair=XBTEUR",
+    bodies.put(
+        "/v2/prices/BTC-EUR/spot",
+        "{\"data\":{\"amount\":\"90000.00\",\"base\":\"BTC\",\"currency\":\"EUR\"}}");
+    bodies.put(
+        "/0/public/Ticker?pair=XBTEUR",
         "{\"error\":[],\"result\":{\"XXBTZEUR\":{\"a\":[\"90001.0\",\"1\",\"1.0\"],\"c\":[\"90000.00000\",\"0.01\"]}}}");
-    HttpExchangeRates coinbase = HttpExchangeRates.builder().source(
-        HttpExchangeRates.Format.COINBASE, base() + "/v2/prices/BTC-{CURRENCY}/spot").clock(clock).build();
-    HttpExchangeRates kraken = HttpExchangeRates.builder().source(
-        HttpExchangeRates.Format.KRAKEN, base() + "/0/public/Ticker?pair=XBT{CURRENCY}").clock(clock).build();
+    HttpExchangeRates coinbase =
+        HttpExchangeRates.builder()
+            .source(HttpExchangeRates.Format.COINBASE, base() + "/v2/prices/BTC-{CURRENCY}/spot")
+            .clock(clock)
+            .build();
+    HttpExchangeRates kraken =
+        HttpExchangeRates.builder()
+            .source(HttpExchangeRates.Format.KRAKEN, base() + "/0/public/Ticker?pair=XBT{CURRENCY}")
+            .clock(clock)
+            .build();
     // 9 EUR at 90,000 EUR/BTC = 1e-4 BTC = 10,000,000 msats, exactly.
     assertThat(coinbase.toMsats(900, "EUR")).isEqualTo(10_000_000L);
     assertThat(kraken.toMsats(900, "EUR")).isEqualTo(10_000_000L);
@@ -164,18 +178,20 @@ class HttpExchangeRatesTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {
-      "not json",
-      "",
-      "[]",
-      "{}",
-      "{\"bitcoin\":{}}",
-      "{\"bitcoin\":{\"usd\":null}}",
-      "{\"bitcoin\":{\"usd\":\"NaN\"}}",
-      "{\"bitcoin\":{\"usd\":\"Infinity\"}}",
-      "{\"bitcoin\":{\"usd\":true}}",
-      "{\"bitcoin\":{\"usd\":[97000]}}",
-      "<html>rate limited</html>"})
+  @ValueSource(
+      strings = {
+        "not json",
+        "",
+        "[]",
+        "{}",
+        "{\"bitcoin\":{}}",
+        "{\"bitcoin\":{\"usd\":null}}",
+        "{\"bitcoin\":{\"usd\":\"NaN\"}}",
+        "{\"bitcoin\":{\"usd\":\"Infinity\"}}",
+        "{\"bitcoin\":{\"usd\":true}}",
+        "{\"bitcoin\":{\"usd\":[97000]}}",
+        "<html>rate limited</html>"
+      })
   void badBodiesAreRefused(String body) {
     coinGeckoSays("usd", body);
     assertThatThrownBy(() -> coinGecko().toMsats(100, "usd")).isInstanceOf(RailException.class);
@@ -193,32 +209,51 @@ class HttpExchangeRatesTest {
   @Test
   void perCurrencyBoundsTightenThePlausibleRange() {
     coinGeckoSays("usd", "{\"bitcoin\":{\"usd\":500}}");
-    HttpExchangeRates rates = HttpExchangeRates.builder().source(
-            HttpExchangeRates.Format.COINGECKO,
-            base() + "/api/v3/simple/price?ids=bitcoin&vs_currencies={currency}")
-        .priceBounds("USD", new BigDecimal("1000"), new BigDecimal("10000000"))
-        .build();
+    HttpExchangeRates rates =
+        HttpExchangeRates.builder()
+            .source(
+                HttpExchangeRates.Format.COINGECKO,
+                base() + "/api/v3/simple/price?ids=bitcoin&vs_currencies={currency}")
+            .priceBounds("USD", new BigDecimal("1000"), new BigDecimal("10000000"))
+            .build();
     assertThatThrownBy(() -> rates.toMsats(100, "usd")).hasMessageContaining("implausible");
   }
 
   @Test
   void theOtherPairOrAKrakenErrorIsRefused() {
-    bodies.put("/v2/prices/BTC-USD/spot", "{\"data\":{\"amount\":\"90000.00\",\"base\":\"BTC\",\"currency\":\"EUR\"}}");
+    bodies.put(
+        "/v2/prices/BTC-USD/spot",
+        "{\"data\":{\"amount\":\"90000.00\",\"base\":\"BTC\",\"currency\":\"EUR\"}}");
     bodies.put("/0/public/Ticker?pair=XBTUSD", "{\"error\":[\"EQuery:Unknown asset pair\"]}");
-    assertThatThrownBy(() -> HttpExchangeRates.builder().source(HttpExchangeRates.Format.COINBASE,
-            base() + "/v2/prices/BTC-{CURRENCY}/spot").build().toMsats(1, "usd"))
-        .isInstanceOf(RailException.class).hasMessageContaining("another pair");
-    assertThatThrownBy(() -> HttpExchangeRates.builder().source(HttpExchangeRates.Format.KRAKEN,
-            base() + "/0/public/Ticker?pair=XBT{CURRENCY}").build().toMsats(1, "usd"))
-        .isInstanceOf(RailException.class).hasMessageContaining("error");
+    assertThatThrownBy(
+            () ->
+                HttpExchangeRates.builder()
+                    .source(
+                        HttpExchangeRates.Format.COINBASE,
+                        base() + "/v2/prices/BTC-{CURRENCY}/spot")
+                    .build()
+                    .toMsats(1, "usd"))
+        .isInstanceOf(RailException.class)
+        .hasMessageContaining("another pair");
+    assertThatThrownBy(
+            () ->
+                HttpExchangeRates.builder()
+                    .source(
+                        HttpExchangeRates.Format.KRAKEN,
+                        base() + "/0/public/Ticker?pair=XBT{CURRENCY}")
+                    .build()
+                    .toMsats(1, "usd"))
+        .isInstanceOf(RailException.class)
+        .hasMessageContaining("error");
   }
 
   @Test
   void aSlowAnswerTimesOut() {
-    HttpExchangeRates rates = HttpExchangeRates.builder().source(
-            HttpExchangeRates.Format.COINGECKO, base() + "/slow?c={currency}")
-        .timeout(Duration.ofMillis(500))
-        .build();
+    HttpExchangeRates rates =
+        HttpExchangeRates.builder()
+            .source(HttpExchangeRates.Format.COINGECKO, base() + "/slow?c={currency}")
+            .timeout(Duration.ofMillis(500))
+            .build();
     long start = System.nanoTime();
     assertThatThrownBy(() -> rates.toMsats(100, "usd"))
         .isInstanceOf(RailException.class)
@@ -228,7 +263,11 @@ class HttpExchangeRatesTest {
 
   @Test
   void anOversizedAnswerIsRefused() {
-    coinGeckoSays("usd", "{\"bitcoin\":{\"usd\":97000},\"pad\":\"" + "x".repeat(HttpExchangeRates.MAX_BODY_BYTES) + "\"}");
+    coinGeckoSays(
+        "usd",
+        "{\"bitcoin\":{\"usd\":97000},\"pad\":\""
+            + "x".repeat(HttpExchangeRates.MAX_BODY_BYTES)
+            + "\"}");
     assertThatThrownBy(() -> coinGecko().toMsats(100, "usd")).isInstanceOf(RailException.class);
   }
 
@@ -236,10 +275,13 @@ class HttpExchangeRatesTest {
   void anApiKeyIsSentButNeverShown() {
     String key = "cg-secret-key-123";
     bodies.put("/p?c=usd&x_cg_demo_api_key=" + key, "{\"bitcoin\":{\"usd\":0}}");
-    HttpExchangeRates rates = HttpExchangeRates.builder().source(
-            HttpExchangeRates.Format.COINGECKO, base() + "/p?c={currency}&x_cg_demo_api_key=" + key)
-        .header("x-api-key", key)
-        .build();
+    HttpExchangeRates rates =
+        HttpExchangeRates.builder()
+            .source(
+                HttpExchangeRates.Format.COINGECKO,
+                base() + "/p?c={currency}&x_cg_demo_api_key=" + key)
+            .header("x-api-key", key)
+            .build();
     assertThatThrownBy(() -> rates.toMsats(100, "usd"))
         .isInstanceOf(RailException.class)
         .satisfies(e -> assertThat(e.getMessage()).doesNotContain(key));
@@ -255,7 +297,10 @@ class HttpExchangeRatesTest {
     assertThatThrownBy(() -> rates.toMsats(1, "XAU")).isInstanceOf(InvalidInputException.class);
     assertThatThrownBy(() -> rates.toMsats(1, " ")).isInstanceOf(InvalidInputException.class);
     assertThat(hits).hasValue(0);
-    assertThatThrownBy(() -> HttpExchangeRates.builder().source(HttpExchangeRates.Format.KRAKEN, "ftp://x/{currency}"))
+    assertThatThrownBy(
+            () ->
+                HttpExchangeRates.builder()
+                    .source(HttpExchangeRates.Format.KRAKEN, "ftp://x/{currency}"))
         .isInstanceOf(InvalidInputException.class);
   }
 
@@ -269,8 +314,10 @@ class HttpExchangeRatesTest {
 
   @Test
   void thePublicSourcesAreDocumentedTemplates() {
-    assertThat(HttpExchangeRates.builder().coinGecko().build().toString()).contains("api.coingecko.com");
-    assertThat(HttpExchangeRates.builder().coinbase().build().toString()).contains("api.coinbase.com");
+    assertThat(HttpExchangeRates.builder().coinGecko().build().toString())
+        .contains("api.coingecko.com");
+    assertThat(HttpExchangeRates.builder().coinbase().build().toString())
+        .contains("api.coinbase.com");
     assertThat(HttpExchangeRates.builder().kraken().build().toString()).contains("api.kraken.com");
   }
 }

@@ -24,11 +24,16 @@ class Nip47Test {
 
   @Test
   void infoEventWithBothEncryptionsPrefersNip44() {
-    Nip47.WalletInfo info = Nip47.WalletInfo.parse(info(
-        List.of(List.of("encryption", "nip04 nip44_v2"), List.of("notifications", "payment_received")),
-        "pay_invoice get_balance make_invoice lookup_invoice get_info"));
-    assertThat(info.methods()).containsExactly(
-        "pay_invoice", "get_balance", "make_invoice", "lookup_invoice", "get_info");
+    Nip47.WalletInfo info =
+        Nip47.WalletInfo.parse(
+            info(
+                List.of(
+                    List.of("encryption", "nip04 nip44_v2"),
+                    List.of("notifications", "payment_received")),
+                "pay_invoice get_balance make_invoice lookup_invoice get_info"));
+    assertThat(info.methods())
+        .containsExactly(
+            "pay_invoice", "get_balance", "make_invoice", "lookup_invoice", "get_info");
     assertThat(info.notifications()).containsExactly("payment_received");
     assertThat(info.preferred()).isEqualTo(Nip47.Encryption.NIP44_V2);
   }
@@ -39,15 +44,18 @@ class Nip47Test {
     assertThat(info.methods()).containsExactly("pay_invoice", "get_balance");
     assertThat(info.encryptions()).containsExactly("nip04");
     assertThat(info.preferred()).isEqualTo(Nip47.Encryption.NIP04);
-    assertThat(Nip47.WalletInfo.parse(info(List.of(List.of("encryption", "nip04")), "x")).preferred())
+    assertThat(
+            Nip47.WalletInfo.parse(info(List.of(List.of("encryption", "nip04")), "x")).preferred())
         .isEqualTo(Nip47.Encryption.NIP04);
   }
 
   @Test
   void infoEventWithOnlyUnknownEncryptionsIsAnError() {
-    Nip47.WalletInfo info = Nip47.WalletInfo.parse(info(List.of(List.of("encryption", "nip99")), "pay_invoice"));
+    Nip47.WalletInfo info =
+        Nip47.WalletInfo.parse(info(List.of(List.of("encryption", "nip99")), "pay_invoice"));
     assertThatThrownBy(info::preferred)
-        .isInstanceOfSatisfying(NwcException.class,
+        .isInstanceOfSatisfying(
+            NwcException.class,
             e -> assertThat(e.error()).isEqualTo(NwcException.Code.UNSUPPORTED_ENCRYPTION));
   }
 
@@ -60,57 +68,112 @@ class Nip47Test {
     String wallet = WALLET.publicKeyHex();
     String client = CLIENT.publicKeyHex();
     // Alby's NWCWalletService sends no p tag: still a reply.
-    assertThat(Nip47.isResponseTo(reply(WALLET, 23195, List.of(List.of("e", REQUEST))), wallet, client, REQUEST)).isTrue();
-    assertThat(Nip47.isResponseTo(
-        reply(WALLET, 23195, List.of(List.of("e", REQUEST), List.of("p", client))), wallet, client, REQUEST)).isTrue();
+    assertThat(
+            Nip47.isResponseTo(
+                reply(WALLET, 23195, List.of(List.of("e", REQUEST))), wallet, client, REQUEST))
+        .isTrue();
+    assertThat(
+            Nip47.isResponseTo(
+                reply(WALLET, 23195, List.of(List.of("e", REQUEST), List.of("p", client))),
+                wallet,
+                client,
+                REQUEST))
+        .isTrue();
 
     // Another author, even naming our request and us.
-    assertThat(Nip47.isResponseTo(
-        reply(OTHER, 23195, List.of(List.of("e", REQUEST), List.of("p", client))), wallet, client, REQUEST)).isFalse();
+    assertThat(
+            Nip47.isResponseTo(
+                reply(OTHER, 23195, List.of(List.of("e", REQUEST), List.of("p", client))),
+                wallet,
+                client,
+                REQUEST))
+        .isFalse();
     // Another request.
-    assertThat(Nip47.isResponseTo(
-        reply(WALLET, 23195, List.of(List.of("e", "cd".repeat(32)))), wallet, client, REQUEST)).isFalse();
+    assertThat(
+            Nip47.isResponseTo(
+                reply(WALLET, 23195, List.of(List.of("e", "cd".repeat(32)))),
+                wallet,
+                client,
+                REQUEST))
+        .isFalse();
     // No e tag at all.
-    assertThat(Nip47.isResponseTo(reply(WALLET, 23195, List.of()), wallet, client, REQUEST)).isFalse();
+    assertThat(Nip47.isResponseTo(reply(WALLET, 23195, List.of()), wallet, client, REQUEST))
+        .isFalse();
     // Another kind (a notification naming the request).
-    assertThat(Nip47.isResponseTo(reply(WALLET, 23196, List.of(List.of("e", REQUEST))), wallet, client, REQUEST)).isFalse();
+    assertThat(
+            Nip47.isResponseTo(
+                reply(WALLET, 23196, List.of(List.of("e", REQUEST))), wallet, client, REQUEST))
+        .isFalse();
     // For another client.
-    assertThat(Nip47.isResponseTo(
-        reply(WALLET, 23195, List.of(List.of("e", REQUEST), List.of("p", OTHER.publicKeyHex()))),
-        wallet, client, REQUEST)).isFalse();
+    assertThat(
+            Nip47.isResponseTo(
+                reply(
+                    WALLET,
+                    23195,
+                    List.of(List.of("e", REQUEST), List.of("p", OTHER.publicKeyHex()))),
+                wallet,
+                client,
+                REQUEST))
+        .isFalse();
   }
 
   @Test
   void aReplyWithABrokenSignatureIsNotBelieved() {
     Event good = reply(WALLET, 23195, List.of(List.of("e", REQUEST)));
-    Event forged = new Event(good.id(), good.pubkey(), good.createdAt(), good.kind(), good.tags(),
-        "other content", good.sig());
-    assertThat(Nip47.isResponseTo(forged, WALLET.publicKeyHex(), CLIENT.publicKeyHex(), REQUEST)).isFalse();
+    Event forged =
+        new Event(
+            good.id(),
+            good.pubkey(),
+            good.createdAt(),
+            good.kind(),
+            good.tags(),
+            "other content",
+            good.sig());
+    assertThat(Nip47.isResponseTo(forged, WALLET.publicKeyHex(), CLIENT.publicKeyHex(), REQUEST))
+        .isFalse();
     String badSig = (good.sig().charAt(0) == 'a' ? "b" : "a") + good.sig().substring(1);
-    Event resigned = new Event(good.id(), good.pubkey(), good.createdAt(), good.kind(), good.tags(),
-        good.content(), badSig);
-    assertThat(Nip47.isResponseTo(resigned, WALLET.publicKeyHex(), CLIENT.publicKeyHex(), REQUEST)).isFalse();
+    Event resigned =
+        new Event(
+            good.id(),
+            good.pubkey(),
+            good.createdAt(),
+            good.kind(),
+            good.tags(),
+            good.content(),
+            badSig);
+    assertThat(Nip47.isResponseTo(resigned, WALLET.publicKeyHex(), CLIENT.publicKeyHex(), REQUEST))
+        .isFalse();
   }
 
   @Test
   void repliesAreReadStrictly() {
-    assertThat(Nip47.parseReply("{\"result_type\":\"get_balance\",\"result\":{\"balance\":5}}", "get_balance"))
-        .isInstanceOfSatisfying(Reply.Ok.class, ok -> assertThat(ok.result().path("balance").asLong()).isEqualTo(5));
-    assertThat(Nip47.parseReply(
-        "{\"result_type\":\"pay_invoice\",\"error\":{\"code\":\"QUOTA_EXCEEDED\",\"message\":\"budget\"}}",
-        "pay_invoice"))
+    assertThat(
+            Nip47.parseReply(
+                "{\"result_type\":\"get_balance\",\"result\":{\"balance\":5}}", "get_balance"))
+        .isInstanceOfSatisfying(
+            Reply.Ok.class, ok -> assertThat(ok.result().path("balance").asLong()).isEqualTo(5));
+    assertThat(
+            Nip47.parseReply(
+                "{\"result_type\":\"pay_invoice\",\"error\":{\"code\":\"QUOTA_EXCEEDED\",\"message\":\"budget\"}}",
+                "pay_invoice"))
         .isEqualTo(new Reply.Err("QUOTA_EXCEEDED", "budget"));
-    assertThat(Nip47.parseReply("{\"result_type\":\"pay_invoice\",\"error\":{\"message\":\"?\"}}", "pay_invoice"))
+    assertThat(
+            Nip47.parseReply(
+                "{\"result_type\":\"pay_invoice\",\"error\":{\"message\":\"?\"}}", "pay_invoice"))
         .isEqualTo(new Reply.Err("OTHER", "?"));
     assertThat(Nip47.parseReply("{\"result_type\":\"get_info\",\"result\":{}}", "get_balance"))
         .isInstanceOf(Reply.Malformed.class);
     assertThat(Nip47.parseReply("not json", "get_balance")).isInstanceOf(Reply.Malformed.class);
     assertThat(Nip47.parseReply("[1]", "get_balance")).isInstanceOf(Reply.Malformed.class);
-    assertThat(Nip47.parseReply("{\"result_type\":\"get_balance\"}", "get_balance")).isInstanceOf(Reply.Malformed.class);
+    assertThat(Nip47.parseReply("{\"result_type\":\"get_balance\"}", "get_balance"))
+        .isInstanceOf(Reply.Malformed.class);
     assertThat(Nip47.parseReply("{\"result_type\":\"get_balance\",\"error\":\"x\"}", "get_balance"))
         .isInstanceOf(Reply.Malformed.class);
     // A null error with a result is a success, as NIP-47 writes it.
-    assertThat(Nip47.parseReply("{\"result_type\":\"get_balance\",\"error\":null,\"result\":{\"balance\":1}}", "get_balance"))
+    assertThat(
+            Nip47.parseReply(
+                "{\"result_type\":\"get_balance\",\"error\":null,\"result\":{\"balance\":1}}",
+                "get_balance"))
         .isInstanceOf(Reply.Ok.class);
   }
 
@@ -120,7 +183,8 @@ class Nip47Test {
     ConversationKey theirs = Nip44.conversationKey(WALLET, CLIENT.publicKeyHex());
     for (Nip47.Encryption e : Nip47.Encryption.values()) {
       String sealed = e.encrypt(CLIENT, mine, WALLET.publicKeyHex(), "{\"method\":\"get_info\"}");
-      assertThat(e.decrypt(WALLET, theirs, CLIENT.publicKeyHex(), sealed)).isEqualTo("{\"method\":\"get_info\"}");
+      assertThat(e.decrypt(WALLET, theirs, CLIENT.publicKeyHex(), sealed))
+          .isEqualTo("{\"method\":\"get_info\"}");
       assertThat(Nip47.Encryption.ofTag(e.tag)).isEqualTo(e);
     }
   }

@@ -57,8 +57,10 @@ final class NodePeer implements AutoCloseable {
     if ("true".equalsIgnoreCase(System.getenv("CI"))) {
       fail("NWC interop tests cannot run on CI: " + missing);
     }
-    String message = "NWC interop tests skipped: " + missing
-        + " (install Node.js 20+ and run `npm ci` in billing-nwc/src/test/node; with CI=true they fail instead)";
+    String message =
+        "NWC interop tests skipped: "
+            + missing
+            + " (install Node.js 20+ and run `npm ci` in billing-nwc/src/test/node; with CI=true they fail instead)";
     System.err.println("[billing-nwc] " + message);
     Assumptions.abort(message);
   }
@@ -82,7 +84,8 @@ final class NodePeer implements AutoCloseable {
     }
     try {
       Process p = new ProcessBuilder("node", "--version").redirectErrorStream(true).start();
-      String version = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+      String version =
+          new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
       if (!p.waitFor(20, TimeUnit.SECONDS) || p.exitValue() != 0) {
         return "`node --version` failed";
       }
@@ -110,8 +113,7 @@ final class NodePeer implements AutoCloseable {
               .start();
       NodePeer peer = new NodePeer(name, process);
       Writer log = Files.newBufferedWriter(logDir.resolve(name + ".out"), StandardCharsets.UTF_8);
-      Thread reader =
-          new Thread(() -> peer.pump(log), "node-" + name);
+      Thread reader = new Thread(() -> peer.pump(log), "node-" + name);
       reader.setDaemon(true);
       reader.start();
       return peer;
@@ -122,7 +124,8 @@ final class NodePeer implements AutoCloseable {
 
   private void pump(Writer log) {
     try (BufferedReader out =
-            new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+            new BufferedReader(
+                new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
         log) {
       String line;
       while ((line = out.readLine()) != null) {
@@ -168,7 +171,12 @@ final class NodePeer implements AutoCloseable {
       long left = deadline - System.nanoTime();
       if (left <= 0 || ended) {
         throw new AssertionError(
-            name + ": no line with " + what + " within " + timeout + (ended ? " (process ended)" : ""));
+            name
+                + ": no line with "
+                + what
+                + " within "
+                + timeout
+                + (ended ? " (process ended)" : ""));
       }
       try {
         TimeUnit.NANOSECONDS.timedWait(this, left);

@@ -31,10 +31,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 /**
- * NWC against relays and wallets set up as public ones are: @getalby/sdk 7.0.0's
- * NWCWalletService over @nostr-relay/core, with relay.mjs's gate capping subscriptions at 20
- * (and, in one test, demanding NIP-42 AUTH) and wallet.mjs's switches for whole-sat invoices,
- * capped expiry, RATE_LIMITED, a restricted connection and payment_received notifications.
+ * NWC against relays and wallets set up as public ones are: @getalby/sdk 7.0.0's NWCWalletService
+ * over @nostr-relay/core, with relay.mjs's gate capping subscriptions at 20 (and, in one test,
+ * demanding NIP-42 AUTH) and wallet.mjs's switches for whole-sat invoices, capped expiry,
+ * RATE_LIMITED, a restricted connection and payment_received notifications.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class NwcInTheWildTest {
@@ -75,14 +75,16 @@ class NwcInTheWildTest {
   }
 
   @Test
-  void fiftyConcurrentRequestsThroughARelayCappingSubscriptionsAtTwentyAreAllAnswered() throws Exception {
+  void fiftyConcurrentRequestsThroughARelayCappingSubscriptionsAtTwentyAreAllAnswered()
+      throws Exception {
     NwcWallet service = on(pool, "service");
     ExecutorService threads = Executors.newFixedThreadPool(50);
     try {
       List<Future<LightningInvoice>> invoices = new ArrayList<>();
       for (int i = 0; i < 50; i++) {
         long msats = 1_000L * (i + 1);
-        invoices.add(threads.submit(() -> service.makeInvoice(msats, "renewal", Duration.ofHours(1))));
+        invoices.add(
+            threads.submit(() -> service.makeInvoice(msats, "renewal", Duration.ofHours(1))));
       }
       for (int i = 0; i < 50; i++) {
         assertThat(invoices.get(i).get(60, TimeUnit.SECONDS).msats()).isEqualTo(1_000L * (i + 1));
@@ -100,10 +102,14 @@ class NwcInTheWildTest {
     NwcWallet service = on(pool, "service");
     LightningInvoice invoice = service.makeInvoice(21_500, "sub-sat amount", Duration.ofHours(1));
     // Asked 21.5 sats: rounded up to 22 sats, which the whole-sat wallet can invoice.
-    assertThat(invoice.msats()).isEqualTo(22_000).isEqualTo(Bolt11.decode(invoice.bolt11()).msats().orElseThrow());
+    assertThat(invoice.msats())
+        .isEqualTo(22_000)
+        .isEqualTo(Bolt11.decode(invoice.bolt11()).msats().orElseThrow());
     // The wallet capped the expiry at 10 minutes: the invoice says so, not the hour asked.
-    assertThat(invoice.expiresAt()).isEqualTo(Instant.ofEpochSecond(Bolt11.decode(invoice.bolt11()).expiresAt()));
-    assertThat(invoice.expiresAt()).isBetween(Instant.now().plusSeconds(590), Instant.now().plusSeconds(610));
+    assertThat(invoice.expiresAt())
+        .isEqualTo(Instant.ofEpochSecond(Bolt11.decode(invoice.bolt11()).expiresAt()));
+    assertThat(invoice.expiresAt())
+        .isBetween(Instant.now().plusSeconds(590), Instant.now().plusSeconds(610));
     assertThat(on(pool, "tenant").payInvoice(invoice.bolt11())).isInstanceOf(PayOutcome.Paid.class);
     assertThat(service.isSettled(invoice.bolt11())).isTrue();
   }
@@ -112,10 +118,18 @@ class NwcInTheWildTest {
   void rateLimitedThenSuccessIsRetriedWithinTheDeadline() {
     NwcWallet service = on(pool, "service");
     wallet.mode(TestWalletService.modeOf().put("rateLimit", 2));
-    LightningInvoice invoice = service.makeInvoice(5_000, "after two refusals", Duration.ofHours(1));
+    LightningInvoice invoice =
+        service.makeInvoice(5_000, "after two refusals", Duration.ofHours(1));
     assertThat(invoice.msats()).isEqualTo(5_000);
-    assertThat(wallet.peer().lines(l -> "request".equals(l.path("event").asText())
-        && "make_invoice".equals(l.path("method").asText())).size()).isGreaterThanOrEqualTo(3);
+    assertThat(
+            wallet
+                .peer()
+                .lines(
+                    l ->
+                        "request".equals(l.path("event").asText())
+                            && "make_invoice".equals(l.path("method").asText()))
+                .size())
+        .isGreaterThanOrEqualTo(3);
 
     // A payment refused as RATE_LIMITED was not made: it is sent again and succeeds.
     wallet.mode(TestWalletService.modeOf().put("rateLimit", 1));
@@ -132,16 +146,21 @@ class NwcInTheWildTest {
     LightningInvoice invoice = restricted.makeInvoice(2_000, "restricted", Duration.ofMinutes(10));
     assertThat(restricted.isSettled(invoice.bolt11())).isFalse();
     assertThat(restricted.payInvoice(invoice.bolt11()))
-        .isInstanceOfSatisfying(PayOutcome.Failed.class, f -> assertThat(f.code()).isEqualTo("NOT_IMPLEMENTED"));
+        .isInstanceOfSatisfying(
+            PayOutcome.Failed.class, f -> assertThat(f.code()).isEqualTo("NOT_IMPLEMENTED"));
   }
 
   @Test
   void aPaymentReceivedNotificationSettlesWithoutALookup() throws Exception {
     BlockingQueue<String> received = new LinkedBlockingQueue<>();
-    try (NwcWallet service = NwcWallet.builder(NwcUri.parse(wallet.uri("service")))
-        .relayPool(pool).onPaymentReceived(received::add).build()) {
+    try (NwcWallet service =
+        NwcWallet.builder(NwcUri.parse(wallet.uri("service")))
+            .relayPool(pool)
+            .onPaymentReceived(received::add)
+            .build()) {
       LightningInvoice invoice = service.makeInvoice(3_000, "notify me", Duration.ofHours(1));
-      assertThat(on(pool, "tenant").payInvoice(invoice.bolt11())).isInstanceOf(PayOutcome.Paid.class);
+      assertThat(on(pool, "tenant").payInvoice(invoice.bolt11()))
+          .isInstanceOf(PayOutcome.Paid.class);
       assertThat(received.poll(20, TimeUnit.SECONDS)).isEqualTo(invoice.paymentHash());
       int lookups = lookups();
       assertThat(service.isSettled(invoice.bolt11())).isTrue();
@@ -150,26 +169,45 @@ class NwcInTheWildTest {
   }
 
   private int lookups() {
-    return wallet.peer().lines(l -> "request".equals(l.path("event").asText())
-        && "lookup_invoice".equals(l.path("method").asText())).size();
+    return wallet
+        .peer()
+        .lines(
+            l ->
+                "request".equals(l.path("event").asText())
+                    && "lookup_invoice".equals(l.path("method").asText()))
+        .size();
   }
 
   @Test
   void aTenantWalletOnAPrivateOrLoopbackAddressIsRefused() {
     String secret = wallet.secret("tenant");
-    String onPrivate = "nostr+walletconnect://" + wallet.walletPubkey("tenant")
-        + "?relay=ws://10.11.12.13:7777&secret=" + secret;
+    String onPrivate =
+        "nostr+walletconnect://"
+            + wallet.walletPubkey("tenant")
+            + "?relay=ws://10.11.12.13:7777&secret="
+            + secret;
     try (RelayClient strict = RelayClient.builder().build();
-        NwcWalletConnector tenants = NwcWalletConnector.builder().relayPool(strict)
-            .replyTimeout(Duration.ofSeconds(5)).infoTimeout(Duration.ofSeconds(5)).build()) {
-      assertThatThrownBy(() -> tenants.connect(onPrivate).makeInvoice(1_000, "x", Duration.ofMinutes(1)))
-          .isInstanceOfSatisfying(NwcException.class,
+        NwcWalletConnector tenants =
+            NwcWalletConnector.builder()
+                .relayPool(strict)
+                .replyTimeout(Duration.ofSeconds(5))
+                .infoTimeout(Duration.ofSeconds(5))
+                .build()) {
+      assertThatThrownBy(
+              () -> tenants.connect(onPrivate).makeInvoice(1_000, "x", Duration.ofMinutes(1)))
+          .isInstanceOfSatisfying(
+              NwcException.class,
               e -> assertThat(e.error()).isEqualTo(NwcException.Code.NOT_DELIVERED))
           .hasMessageContaining("10.11.12.13 resolves to a private address")
           .hasMessageNotContaining(secret);
       PayOutcome pay = tenants.connect(wallet.uri("tenant")).payInvoice(Bolt11Test.COFFEE);
-      assertThat(pay).isInstanceOfSatisfying(PayOutcome.Failed.class, f -> assertThat(f.message())
-          .contains("127.0.0.1 resolves to a loopback address").doesNotContain(secret));
+      assertThat(pay)
+          .isInstanceOfSatisfying(
+              PayOutcome.Failed.class,
+              f ->
+                  assertThat(f.message())
+                      .contains("127.0.0.1 resolves to a loopback address")
+                      .doesNotContain(secret));
       assertThat(strict.isConnected(URI.create(relay.url()))).isFalse();
     }
   }
@@ -178,33 +216,57 @@ class NwcInTheWildTest {
   void aRelayDemandingAuthCarriesNwcAndDmTrafficOnOnePool() throws Exception {
     try (TestRelay authRelay = TestRelay.start("--auth");
         TestWalletService authWallet = TestWalletService.start(authRelay, "--auth");
-        RelayClient shared = RelayClient.builder().relay(authRelay.url()).allowLoopback(true).build()) {
-      NwcWallet service = NwcWallet.builder(NwcUri.parse(authWallet.uri("service"))).relayPool(shared).build();
-      NwcWallet tenant = NwcWallet.builder(NwcUri.parse(authWallet.uri("tenant"))).relayPool(shared).build();
+        RelayClient shared =
+            RelayClient.builder().relay(authRelay.url()).allowLoopback(true).build()) {
+      NwcWallet service =
+          NwcWallet.builder(NwcUri.parse(authWallet.uri("service"))).relayPool(shared).build();
+      NwcWallet tenant =
+          NwcWallet.builder(NwcUri.parse(authWallet.uri("tenant"))).relayPool(shared).build();
       LightningInvoice invoice = service.makeInvoice(7_000, "behind AUTH", Duration.ofHours(1));
       assertThat(tenant.payInvoice(invoice.bolt11())).isInstanceOf(PayOutcome.Paid.class);
       assertThat(service.isSettled(invoice.bolt11())).isTrue();
       for (String conn : List.of("service", "tenant")) {
         String client = NostrKeys.fromSecretHex(authWallet.secret(conn)).publicKeyHex();
-        authRelay.peer().await(l -> "auth".equals(l.path("event").asText())
-            && client.equals(l.path("pubkey").asText()), Duration.ofSeconds(5), "AUTH as " + conn);
+        authRelay
+            .peer()
+            .await(
+                l ->
+                    "auth".equals(l.path("event").asText())
+                        && client.equals(l.path("pubkey").asText()),
+                Duration.ofSeconds(5),
+                "AUTH as " + conn);
       }
 
       // The messenger on the same pool: a DM to a tenant whose inbox is this relay.
       NostrKeys host = NostrKeys.generate();
       NostrKeys recipient = NostrKeys.generate();
-      assertThat(shared.publish(Nip17.relayList(recipient, List.of(authRelay.url()), Instant.now()),
-          shared.relays(), recipient).get(20, TimeUnit.SECONDS)).allMatch(r -> r.accepted());
-      NostrMessenger.builder(host, shared).build().send(recipient.publicKeyHex(), "your invoice is paid");
+      assertThat(
+              shared
+                  .publish(
+                      Nip17.relayList(recipient, List.of(authRelay.url()), Instant.now()),
+                      shared.relays(),
+                      recipient)
+                  .get(20, TimeUnit.SECONDS))
+          .allMatch(r -> r.accepted());
+      NostrMessenger.builder(host, shared)
+          .build()
+          .send(recipient.publicKeyHex(), "your invoice is paid");
       BlockingQueue<Event> inbox = new LinkedBlockingQueue<>();
-      try (Subscription sub = shared.subscribe(
-          List.of(Filter.builder().kinds(Nip17.KIND_GIFT_WRAP).tag("p", recipient.publicKeyHex()).build()),
-          shared.relays(), new SubscriptionListener() {
-            @Override
-            public void onEvent(Event event, URI from) {
-              inbox.add(event);
-            }
-          }, recipient)) {
+      try (Subscription sub =
+          shared.subscribe(
+              List.of(
+                  Filter.builder()
+                      .kinds(Nip17.KIND_GIFT_WRAP)
+                      .tag("p", recipient.publicKeyHex())
+                      .build()),
+              shared.relays(),
+              new SubscriptionListener() {
+                @Override
+                public void onEvent(Event event, URI from) {
+                  inbox.add(event);
+                }
+              },
+              recipient)) {
         Event wrap = inbox.poll(20, TimeUnit.SECONDS);
         assertThat(wrap).isNotNull();
         assertThat(Nip17.unwrap(wrap, recipient).content()).isEqualTo("your invoice is paid");

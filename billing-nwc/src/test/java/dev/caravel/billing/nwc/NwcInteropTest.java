@@ -1,7 +1,5 @@
 package dev.caravel.billing.nwc;
 
-import dev.caravel.billing.testkit.MutableClock;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
@@ -12,6 +10,7 @@ import dev.caravel.billing.InvalidInputException;
 import dev.caravel.billing.LightningWallet.LightningInvoice;
 import dev.caravel.billing.LightningWallet.PayOutcome;
 import dev.caravel.billing.nostr.RelayClient;
+import dev.caravel.billing.testkit.MutableClock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -29,6 +28,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * NwcWallet against the real wallet service of @getalby/sdk 7.0.0 (NWCWalletService) over a real
+ *
  * @nostr-relay/core relay, both on 127.0.0.1 and started here.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -75,7 +75,8 @@ class NwcInteropTest {
     }
     if (wallet != null) {
       // No secret in any message, toString or log line this class produced.
-      Set<String> secrets = Set.of(wallet.secret("service"), wallet.secret("tenant"), wallet.secret("legacy"));
+      Set<String> secrets =
+          Set.of(wallet.secret("service"), wallet.secret("tenant"), wallet.secret("legacy"));
       Path log = Path.of("target/nwc-test.log");
       String logged = Files.exists(log) ? Files.readString(log) : "";
       for (String secret : secrets) {
@@ -83,7 +84,8 @@ class NwcInteropTest {
         for (Throwable t : thrown) {
           assertThat(String.valueOf(t.getMessage())).doesNotContain(secret);
         }
-        assertThat(service.toString() + tenant + NwcUri.parse(wallet.uri("service"))).doesNotContain(secret);
+        assertThat(service.toString() + tenant + NwcUri.parse(wallet.uri("service")))
+            .doesNotContain(secret);
       }
       wallet.close();
     }
@@ -102,23 +104,27 @@ class NwcInteropTest {
   @Test
   void invoiceIsMadeLookedUpPaidAndSettled() {
     long before = tenant.getBalanceMsats();
-    LightningInvoice invoice = service.makeInvoice(21_000, "Caravel invoice #1", Duration.ofHours(1));
+    LightningInvoice invoice =
+        service.makeInvoice(21_000, "Caravel invoice #1", Duration.ofHours(1));
 
     assertThat(invoice.msats()).isEqualTo(21_000);
     assertThat(Bolt11.decode(invoice.bolt11()).paymentHash()).isEqualTo(invoice.paymentHash());
-    assertThat(invoice.expiresAt()).isBetween(Instant.now().plusSeconds(3500), Instant.now().plusSeconds(3700));
+    assertThat(invoice.expiresAt())
+        .isBetween(Instant.now().plusSeconds(3500), Instant.now().plusSeconds(3700));
     assertThat(service.isSettled(invoice.bolt11())).isFalse();
 
     PayOutcome paid = tenant.payInvoice(invoice.bolt11());
     assertThat(paid).isInstanceOf(PayOutcome.Paid.class);
-    assertThat(Nip47.paymentHashOf(((PayOutcome.Paid) paid).preimage())).isEqualTo(invoice.paymentHash());
+    assertThat(Nip47.paymentHashOf(((PayOutcome.Paid) paid).preimage()))
+        .isEqualTo(invoice.paymentHash());
     assertThat(service.isSettled(invoice.bolt11())).isTrue();
     assertThat(tenant.getBalanceMsats()).isEqualTo(before - 21_000);
 
     // Paying again: the wallet refuses, for certain.
     PayOutcome again = tenant.payInvoice(invoice.bolt11());
-    assertThat(again).isInstanceOfSatisfying(
-        PayOutcome.Failed.class, f -> assertThat(f.code()).isEqualTo("PAYMENT_FAILED"));
+    assertThat(again)
+        .isInstanceOfSatisfying(
+            PayOutcome.Failed.class, f -> assertThat(f.code()).isEqualTo("PAYMENT_FAILED"));
   }
 
   @Test
@@ -127,13 +133,25 @@ class NwcInteropTest {
     long now = Instant.now().getEpochSecond();
     service.getBalanceMsats();
     JsonNode seen =
-        wallet.peer().await(mark, l -> "seen".equals(l.path("event").asText())
-            && "service".equals(l.path("conn").asText()), Duration.ofSeconds(5), "seen request");
+        wallet
+            .peer()
+            .await(
+                mark,
+                l ->
+                    "seen".equals(l.path("event").asText())
+                        && "service".equals(l.path("conn").asText()),
+                Duration.ofSeconds(5),
+                "seen request");
     List<List<String>> tags = new ArrayList<>();
     seen.path("tags").forEach(t -> tags.add(List.of(t.path(0).asText(), t.path(1).asText())));
-    assertThat(tags).contains(List.of("encryption", "nip44_v2"), List.of("p", wallet.walletPubkey("service")));
-    long expiration = tags.stream().filter(t -> t.get(0).equals("expiration"))
-        .mapToLong(t -> Long.parseLong(t.get(1))).findFirst().orElseThrow();
+    assertThat(tags)
+        .contains(List.of("encryption", "nip44_v2"), List.of("p", wallet.walletPubkey("service")));
+    long expiration =
+        tags.stream()
+            .filter(t -> t.get(0).equals("expiration"))
+            .mapToLong(t -> Long.parseLong(t.get(1)))
+            .findFirst()
+            .orElseThrow();
     assertThat(expiration).isBetween(now + 10, now + 60);
   }
 
@@ -143,28 +161,44 @@ class NwcInteropTest {
     assertThat(info.alias()).isEqualTo("fake-service");
     assertThat(info.network()).isEqualTo("regtest");
     assertThat(info.encryption()).isEqualTo("nip44_v2");
-    assertThat(info.methods()).contains("make_invoice", "pay_invoice", "lookup_invoice", "get_balance");
+    assertThat(info.methods())
+        .contains("make_invoice", "pay_invoice", "lookup_invoice", "get_balance");
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {
-      "RATE_LIMITED", "NOT_IMPLEMENTED", "INSUFFICIENT_BALANCE", "QUOTA_EXCEEDED", "RESTRICTED",
-      "UNAUTHORIZED", "INTERNAL", "OTHER", "PAYMENT_FAILED", "NOT_FOUND", "UNSUPPORTED_ENCRYPTION",
-      "SOMETHING_NEW"})
+  @ValueSource(
+      strings = {
+        "RATE_LIMITED",
+        "NOT_IMPLEMENTED",
+        "INSUFFICIENT_BALANCE",
+        "QUOTA_EXCEEDED",
+        "RESTRICTED",
+        "UNAUTHORIZED",
+        "INTERNAL",
+        "OTHER",
+        "PAYMENT_FAILED",
+        "NOT_FOUND",
+        "UNSUPPORTED_ENCRYPTION",
+        "SOMETHING_NEW"
+      })
   void everyErrorCodeIsTyped(String code) {
     String unpaid = wallet.invoice("service", 5_000).path("bolt11").asText();
     ObjectNode mode = TestWalletService.modeOf();
     mode.putObject("error").put("code", code).put("message", "wallet says " + code);
     wallet.mode(mode);
 
-    NwcException made = catchThrowableOfType(NwcException.class, () -> service.makeInvoice(1_000, "x", Duration.ofMinutes(10)));
+    NwcException made =
+        catchThrowableOfType(
+            NwcException.class, () -> service.makeInvoice(1_000, "x", Duration.ofMinutes(10)));
     NwcException looked = catchThrowableOfType(NwcException.class, () -> service.isSettled(unpaid));
     PayOutcome paid = tenant.payInvoice(unpaid);
     thrown.add(made);
     thrown.add(looked);
 
     NwcException.Code expected =
-        code.equals("SOMETHING_NEW") ? NwcException.Code.UNRECOGNIZED : NwcException.Code.valueOf(code);
+        code.equals("SOMETHING_NEW")
+            ? NwcException.Code.UNRECOGNIZED
+            : NwcException.Code.valueOf(code);
     for (NwcException e : List.of(made, looked)) {
       assertThat(e.error()).isEqualTo(expected);
       assertThat(e.code()).isEqualTo(code);
@@ -173,11 +207,13 @@ class NwcInteropTest {
     }
     if (Set.of("INTERNAL", "OTHER", "SOMETHING_NEW").contains(code)) {
       // Not a certain failure: the payment may have gone through.
-      assertThat(paid).isInstanceOfSatisfying(
-          PayOutcome.Unknown.class, u -> assertThat(u.message()).contains(code));
+      assertThat(paid)
+          .isInstanceOfSatisfying(
+              PayOutcome.Unknown.class, u -> assertThat(u.message()).contains(code));
     } else {
-      assertThat(paid).isInstanceOfSatisfying(
-          PayOutcome.Failed.class, f -> assertThat(f.code()).isEqualTo(code));
+      assertThat(paid)
+          .isInstanceOfSatisfying(
+              PayOutcome.Failed.class, f -> assertThat(f.code()).isEqualTo(code));
     }
   }
 
@@ -185,11 +221,13 @@ class NwcInteropTest {
   void theLedgersOwnErrorsComeThrough() {
     // More than the tenant has: INSUFFICIENT_BALANCE from the wallet's own logic.
     String big = wallet.invoice("service", 60_000_000).path("bolt11").asText();
-    assertThat(tenant.payInvoice(big)).isInstanceOfSatisfying(
-        PayOutcome.Failed.class, f -> assertThat(f.code()).isEqualTo("INSUFFICIENT_BALANCE"));
+    assertThat(tenant.payInvoice(big))
+        .isInstanceOfSatisfying(
+            PayOutcome.Failed.class, f -> assertThat(f.code()).isEqualTo("INSUFFICIENT_BALANCE"));
     // An invoice the wallet never made: NOT_FOUND.
     String foreign = wallet.foreignInvoice(1_000).path("bolt11").asText();
-    NwcException notFound = catchThrowableOfType(NwcException.class, () -> service.isSettled(foreign));
+    NwcException notFound =
+        catchThrowableOfType(NwcException.class, () -> service.isSettled(foreign));
     assertThat(notFound.error()).isEqualTo(NwcException.Code.NOT_FOUND);
     thrown.add(notFound);
   }
@@ -204,10 +242,13 @@ class NwcInteropTest {
       ObjectNode silent = TestWalletService.modeOf().put("silent", true);
       wallet.mode(silent);
 
-      NwcException made = catchThrowableOfType(NwcException.class, () -> impatient.makeInvoice(1_000, "x", Duration.ofMinutes(10)));
+      NwcException made =
+          catchThrowableOfType(
+              NwcException.class, () -> impatient.makeInvoice(1_000, "x", Duration.ofMinutes(10)));
       assertThat(made.isTimeout()).isTrue();
       assertThat(made.error()).isEqualTo(NwcException.Code.TIMEOUT);
-      NwcException looked = catchThrowableOfType(NwcException.class, () -> impatient.isSettled(unpaid));
+      NwcException looked =
+          catchThrowableOfType(NwcException.class, () -> impatient.isSettled(unpaid));
       assertThat(looked.isTimeout()).isTrue();
       assertThat(impatientTenant.payInvoice(unpaid)).isInstanceOf(PayOutcome.Unknown.class);
       thrown.add(made);
@@ -246,10 +287,17 @@ class NwcInteropTest {
       assertThat(tenant.payInvoice(invoice.bolt11())).isInstanceOf(PayOutcome.Paid.class);
       assertThat(legacy.isSettled(invoice.bolt11())).isTrue();
 
-      List<JsonNode> seen = wallet.peer().lines(l -> "seen".equals(l.path("event").asText())
-          && "legacy".equals(l.path("conn").asText()));
-      assertThat(seen.subList(1, seen.size())).isNotEmpty().allSatisfy(s ->
-          assertThat(s.path("tags").toString()).contains("[\"encryption\",\"nip04\"]"));
+      List<JsonNode> seen =
+          wallet
+              .peer()
+              .lines(
+                  l ->
+                      "seen".equals(l.path("event").asText())
+                          && "legacy".equals(l.path("conn").asText()));
+      assertThat(seen.subList(1, seen.size()))
+          .isNotEmpty()
+          .allSatisfy(
+              s -> assertThat(s.path("tags").toString()).contains("[\"encryption\",\"nip04\"]"));
       assertThat(mark).isPositive();
 
       // get_balance is not in its info event: refused here, not sent.
@@ -271,7 +319,8 @@ class NwcInteropTest {
       assertThat(service.isSettled(invoice.bolt11())).as(variant).isTrue();
     }
     wallet.mode(TestWalletService.modeOf().put("lookup", "wrong_preimage"));
-    NwcException wrong = catchThrowableOfType(NwcException.class, () -> service.isSettled(invoice.bolt11()));
+    NwcException wrong =
+        catchThrowableOfType(NwcException.class, () -> service.isSettled(invoice.bolt11()));
     assertThat(wrong.error()).isEqualTo(NwcException.Code.BAD_RESPONSE);
     thrown.add(wrong);
   }
@@ -302,7 +351,10 @@ class NwcInteropTest {
         new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
       deadPort = socket.getLocalPort();
     }
-    String uri = wallet.uri("service").replace("?relay=", "?relay=ws%3A%2F%2F127.0.0.1%3A" + deadPort + "&relay=");
+    String uri =
+        wallet
+            .uri("service")
+            .replace("?relay=", "?relay=ws%3A%2F%2F127.0.0.1%3A" + deadPort + "&relay=");
     assertThat(NwcUri.parse(uri).relays()).hasSize(2);
     try (NwcWallet twoRelays = NwcWallet.connect(NwcUri.parse(uri), OPTIONS)) {
       long start = System.nanoTime();
@@ -341,7 +393,10 @@ class NwcInteropTest {
       assertThat(a.isSettled(invoice.bolt11())).isTrue();
       assertThat(connector.openConnections()).isEqualTo(1);
 
-      InvalidInputException bad = catchThrowableOfType(InvalidInputException.class, () -> connector.connect(wallet.uri("service").replace("relay=", "relay=http")));
+      InvalidInputException bad =
+          catchThrowableOfType(
+              InvalidInputException.class,
+              () -> connector.connect(wallet.uri("service").replace("relay=", "relay=http")));
       assertThat(bad.getMessage()).doesNotContain(wallet.secret("service"));
       thrown.add(bad);
     }

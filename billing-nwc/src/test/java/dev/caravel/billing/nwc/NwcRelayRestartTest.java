@@ -13,8 +13,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The relay dies and comes back (same port, nothing stored) while a request is in flight. Each
- * test has its own relay and wallet service, since a restart wipes the wallets' info events.
+ * The relay dies and comes back (same port, nothing stored) while a request is in flight. Each test
+ * has its own relay and wallet service, since a restart wipes the wallets' info events.
  */
 class NwcRelayRestartTest {
   private TestRelay relay;
@@ -55,7 +55,8 @@ class NwcRelayRestartTest {
     wallet.mode(TestWalletService.modeOf().put("hold", true));
     int walletMark = wallet.peer().mark();
 
-    CompletableFuture<Boolean> settled = CompletableFuture.supplyAsync(() -> service.isSettled(invoice.bolt11()));
+    CompletableFuture<Boolean> settled =
+        CompletableFuture.supplyAsync(() -> service.isSettled(invoice.bolt11()));
     wallet.awaitRequest(walletMark, "service", "lookup_invoice");
 
     restartRelayAndAwaitEveryoneBack();
@@ -69,7 +70,8 @@ class NwcRelayRestartTest {
     LightningInvoice invoice = service.makeInvoice(4_000, "down", Duration.ofMinutes(5));
     relay.kill();
 
-    CompletableFuture<Boolean> settled = CompletableFuture.supplyAsync(() -> service.isSettled(invoice.bolt11()));
+    CompletableFuture<Boolean> settled =
+        CompletableFuture.supplyAsync(() -> service.isSettled(invoice.bolt11()));
     relay.restart();
 
     assertThat(settled.get(10, TimeUnit.SECONDS)).isFalse();
@@ -81,15 +83,22 @@ class NwcRelayRestartTest {
     wallet.mode(TestWalletService.modeOf().put("hold", true));
     int walletMark = wallet.peer().mark();
 
-    CompletableFuture<PayOutcome> paid = CompletableFuture.supplyAsync(() -> tenant.payInvoice(bolt11));
+    CompletableFuture<PayOutcome> paid =
+        CompletableFuture.supplyAsync(() -> tenant.payInvoice(bolt11));
     wallet.awaitRequest(walletMark, "tenant", "pay_invoice");
 
     restartRelayAndAwaitEveryoneBack();
     wallet.release();
 
     assertThat(paid.get(10, TimeUnit.SECONDS)).isInstanceOf(PayOutcome.Paid.class);
-    assertThat(wallet.peer().lines(l -> "request".equals(l.path("event").asText())
-        && "pay_invoice".equals(l.path("method").asText()))).hasSize(1);
+    assertThat(
+            wallet
+                .peer()
+                .lines(
+                    l ->
+                        "request".equals(l.path("event").asText())
+                            && "pay_invoice".equals(l.path("method").asText())))
+        .hasSize(1);
   }
 
   @Test
@@ -104,7 +113,8 @@ class NwcRelayRestartTest {
       wallet.mode(TestWalletService.modeOf().put("hold", true));
       int walletMark = wallet.peer().mark();
 
-      CompletableFuture<PayOutcome> paid = CompletableFuture.supplyAsync(() -> impatient.payInvoice(bolt11));
+      CompletableFuture<PayOutcome> paid =
+          CompletableFuture.supplyAsync(() -> impatient.payInvoice(bolt11));
       wallet.awaitRequest(walletMark, "tenant", "pay_invoice");
       relay.kill();
       wallet.release(); // the wallet pays, but its reply has nowhere to go
@@ -126,14 +136,17 @@ class NwcRelayRestartTest {
     // The wallet service subscribes again (NWCWalletService retries every second) ...
     awaitWalletServiceBack(0);
     // ... and so does this client's reply subscription.
-    relay.awaitReq(0, f -> f.path("kinds").toString().equals("[23195]"), "the client's reply subscription");
+    relay.awaitReq(
+        0, f -> f.path("kinds").toString().equals("[23195]"), "the client's reply subscription");
   }
 
   private void awaitWalletServiceBack(int mark) {
     String walletKey = wallet.walletPubkey("service");
     String tenantKey = wallet.walletPubkey("tenant");
     for (String key : new String[] {walletKey, tenantKey}) {
-      JsonNode req = relay.awaitReq(mark, f -> f.path("#p").toString().contains(key), "wallet service for " + key);
+      JsonNode req =
+          relay.awaitReq(
+              mark, f -> f.path("#p").toString().contains(key), "wallet service for " + key);
       assertThat(req).isNotNull();
     }
   }

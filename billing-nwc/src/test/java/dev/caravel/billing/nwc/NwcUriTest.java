@@ -26,10 +26,14 @@ class NwcUriTest {
 
   @Test
   void parsesSeveralRelaysLud16AndUpperCaseHex() {
-    NwcUri uri = NwcUri.parse(
-        "nostr+walletconnect://" + WALLET.toUpperCase() + "/?relay=wss://a.example.com/v1"
-            + "&relay=wss%3A%2F%2Fb.example.com&relay=wss://a.example.com/v1/&secret=" + SECRET.toUpperCase()
-            + "&lud16=Alice%40getalby.com&name=My+Wallet");
+    NwcUri uri =
+        NwcUri.parse(
+            "nostr+walletconnect://"
+                + WALLET.toUpperCase()
+                + "/?relay=wss://a.example.com/v1"
+                + "&relay=wss%3A%2F%2Fb.example.com&relay=wss://a.example.com/v1/&secret="
+                + SECRET.toUpperCase()
+                + "&lud16=Alice%40getalby.com&name=My+Wallet");
     assertThat(uri.walletPubkey()).isEqualTo(WALLET);
     assertThat(uri.relays())
         .containsExactly(URI.create("wss://a.example.com/v1"), URI.create("wss://b.example.com"));
@@ -48,7 +52,8 @@ class NwcUriTest {
   void theConnectorValidatesWithoutConnecting() {
     try (NwcWalletConnector connector = new NwcWalletConnector()) {
       connector.validate(GOOD);
-      org.assertj.core.api.Assertions.assertThatThrownBy(() -> connector.validate(GOOD.replace("secret=", "sekret=")))
+      org.assertj.core.api.Assertions.assertThatThrownBy(
+              () -> connector.validate(GOOD.replace("secret=", "sekret=")))
           .isInstanceOf(dev.caravel.billing.InvalidInputException.class)
           .hasMessageNotContaining(SECRET);
       assertThat(connector.openConnections()).isZero();
@@ -63,33 +68,47 @@ class NwcUriTest {
 
   static java.util.stream.Stream<String> malformed() {
     return java.util.stream.Stream.of(
-      "",
-      "   ",
-      "https://" + WALLET + "?relay=wss://r.example&secret=" + SECRET,
-      "nostr+walletconnect://" + WALLET,
-      "nostr+walletconnect://" + WALLET + "?secret=" + SECRET,
-      "nostr+walletconnect://" + WALLET + "?relay=wss://r.example",
-      "nostr+walletconnect://" + WALLET + "?relay=http://r.example&secret=" + SECRET,
-      "nostr+walletconnect://" + WALLET + "?relay=wss://&secret=" + SECRET,
-      "nostr+walletconnect://" + WALLET + "?relay=wss://u:p@r.example&secret=" + SECRET,
-      "nostr+walletconnect://" + WALLET + "?relay=wss://r.example/" + SECRET + "&secret=" + SECRET,
-      "nostr+walletconnect://" + WALLET + "?relay=wss://r.example&secret=" + SECRET + "&secret=" + SECRET,
-      "nostr+walletconnect://" + WALLET + "?relay=wss://r.example&secret=" + SECRET + "0",
-      "nostr+walletconnect://" + WALLET + "?relay=wss://r.example&secret=zz" + SECRET.substring(2),
-      "nostr+walletconnect://" + WALLET + "?relay=wss://r.example&secret=" + "0".repeat(64),
-      "nostr+walletconnect://" + WALLET + "?relay=wss://r.example&secret=" + "f".repeat(64),
-      "nostr+walletconnect://" + WALLET + "?relay=wss://r.example&secret=" + WALLET,
-      "nostr+walletconnect://" + WALLET + "?relay=wss%ZZr.example&secret=" + SECRET,
-      // x = 5 has no point on secp256k1: refused at parse, not at connect time.
-      "nostr+walletconnect://" + "0".repeat(63) + "5?relay=wss://r.example&secret=" + SECRET,
-      "nostr+walletconnect://abc?relay=wss://r.example&secret=" + SECRET,
-      "nostr+walletconnect://" + SECRET + "0?relay=wss://r.example&secret=" + SECRET);
+        "",
+        "   ",
+        "https://" + WALLET + "?relay=wss://r.example&secret=" + SECRET,
+        "nostr+walletconnect://" + WALLET,
+        "nostr+walletconnect://" + WALLET + "?secret=" + SECRET,
+        "nostr+walletconnect://" + WALLET + "?relay=wss://r.example",
+        "nostr+walletconnect://" + WALLET + "?relay=http://r.example&secret=" + SECRET,
+        "nostr+walletconnect://" + WALLET + "?relay=wss://&secret=" + SECRET,
+        "nostr+walletconnect://" + WALLET + "?relay=wss://u:p@r.example&secret=" + SECRET,
+        "nostr+walletconnect://"
+            + WALLET
+            + "?relay=wss://r.example/"
+            + SECRET
+            + "&secret="
+            + SECRET,
+        "nostr+walletconnect://"
+            + WALLET
+            + "?relay=wss://r.example&secret="
+            + SECRET
+            + "&secret="
+            + SECRET,
+        "nostr+walletconnect://" + WALLET + "?relay=wss://r.example&secret=" + SECRET + "0",
+        "nostr+walletconnect://"
+            + WALLET
+            + "?relay=wss://r.example&secret=zz"
+            + SECRET.substring(2),
+        "nostr+walletconnect://" + WALLET + "?relay=wss://r.example&secret=" + "0".repeat(64),
+        "nostr+walletconnect://" + WALLET + "?relay=wss://r.example&secret=" + "f".repeat(64),
+        "nostr+walletconnect://" + WALLET + "?relay=wss://r.example&secret=" + WALLET,
+        "nostr+walletconnect://" + WALLET + "?relay=wss%ZZr.example&secret=" + SECRET,
+        // x = 5 has no point on secp256k1: refused at parse, not at connect time.
+        "nostr+walletconnect://" + "0".repeat(63) + "5?relay=wss://r.example&secret=" + SECRET,
+        "nostr+walletconnect://abc?relay=wss://r.example&secret=" + SECRET,
+        "nostr+walletconnect://" + SECRET + "0?relay=wss://r.example&secret=" + SECRET);
   }
 
   @ParameterizedTest
   @org.junit.jupiter.params.provider.MethodSource("malformed")
   void malformedUrisAreRefusedWithoutEchoingThem(String uri) {
-    InvalidInputException e = catchThrowableOfType(InvalidInputException.class, () -> NwcUri.parse(uri));
+    InvalidInputException e =
+        catchThrowableOfType(InvalidInputException.class, () -> NwcUri.parse(uri));
     assertThat(e).isNotNull();
     assertThat(e.getMessage()).startsWith("malformed NWC URI: ").doesNotContain(SECRET);
     if (!uri.isBlank()) {
@@ -101,13 +120,25 @@ class NwcUriTest {
   @Test
   void isAsLenientAsAlbysSdkWhereTheSpecAllows() {
     // No "//" after the scheme, a '+' that stays a plus, a malformed optional lud16 ignored.
-    NwcUri uri = NwcUri.parse("nostr+walletconnect:" + WALLET
-        + "?relay=wss://r.example/a+b&secret=" + SECRET + "&lud16=not-an-address");
+    NwcUri uri =
+        NwcUri.parse(
+            "nostr+walletconnect:"
+                + WALLET
+                + "?relay=wss://r.example/a+b&secret="
+                + SECRET
+                + "&lud16=not-an-address");
     assertThat(uri.walletPubkey()).isEqualTo(WALLET);
     assertThat(uri.relays()).containsExactly(URI.create("wss://r.example/a+b"));
     assertThat(uri.lud16()).isEmpty();
-    assertThat(NwcUri.parse("nostrwalletconnect:" + WALLET + "?relay=wss://r.example&secret=" + SECRET
-        + "&lud16=tips+caravel@getalby.com").lud16()).contains("tips+caravel@getalby.com");
+    assertThat(
+            NwcUri.parse(
+                    "nostrwalletconnect:"
+                        + WALLET
+                        + "?relay=wss://r.example&secret="
+                        + SECRET
+                        + "&lud16=tips+caravel@getalby.com")
+                .lud16())
+        .contains("tips+caravel@getalby.com");
   }
 
   @Test

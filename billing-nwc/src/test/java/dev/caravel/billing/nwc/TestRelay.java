@@ -26,11 +26,13 @@ final class TestRelay implements AutoCloseable {
   }
 
   private void launch(int wanted) {
-    java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("--port", Integer.toString(wanted)));
+    java.util.List<String> args =
+        new java.util.ArrayList<>(java.util.List.of("--port", Integer.toString(wanted)));
     args.addAll(java.util.List.of(flags));
     peer = NodePeer.start("relay.mjs", args.toArray(String[]::new));
     JsonNode listening =
-        peer.await(l -> "listening".equals(l.path("event").asText()), Duration.ofSeconds(20), "listening");
+        peer.await(
+            l -> "listening".equals(l.path("event").asText()), Duration.ofSeconds(20), "listening");
     port = listening.path("port").asInt();
   }
 

@@ -15,14 +15,19 @@ final class TestWalletService implements AutoCloseable {
   }
 
   static TestWalletService start(TestRelay relay, String... flags) {
-    java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("--relay", relay.url()));
+    java.util.List<String> args =
+        new java.util.ArrayList<>(java.util.List.of("--relay", relay.url()));
     args.addAll(java.util.List.of(flags));
     NodePeer peer = NodePeer.start("wallet.mjs", args.toArray(String[]::new));
-    JsonNode ready = peer.await(l -> "ready".equals(l.path("event").asText()), Duration.ofSeconds(60), "ready");
+    JsonNode ready =
+        peer.await(l -> "ready".equals(l.path("event").asText()), Duration.ofSeconds(60), "ready");
     return new TestWalletService(peer, ready);
   }
 
-  /** The NWC URI (with its secret) of connection {@code name}: service, tenant, legacy or restricted. */
+  /**
+   * The NWC URI (with its secret) of connection {@code name}: service, tenant, legacy or
+   * restricted.
+   */
   String uri(String name) {
     return ready.path("uris").path(name).asText();
   }
@@ -61,7 +66,8 @@ final class TestWalletService implements AutoCloseable {
 
   /** An invoice made straight in the ledger by {@code conn}: {bolt11, payment_hash}. */
   JsonNode invoice(String conn, long msats) {
-    return peer.command(NodePeer.cmd("invoice").put("conn", conn).put("msats", msats).put("description", "test"));
+    return peer.command(
+        NodePeer.cmd("invoice").put("conn", conn).put("msats", msats).put("description", "test"));
   }
 
   /** A valid BOLT11 the ledger does not know. */
@@ -81,9 +87,10 @@ final class TestWalletService implements AutoCloseable {
   JsonNode awaitRequest(int mark, String conn, String method) {
     return peer.await(
         mark,
-        l -> "request".equals(l.path("event").asText())
-            && conn.equals(l.path("conn").asText())
-            && method.equals(l.path("method").asText()),
+        l ->
+            "request".equals(l.path("event").asText())
+                && conn.equals(l.path("conn").asText())
+                && method.equals(l.path("method").asText()),
         Duration.ofSeconds(20),
         method + " on " + conn);
   }

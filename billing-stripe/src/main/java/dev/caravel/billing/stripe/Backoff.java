@@ -6,15 +6,15 @@ import java.util.random.RandomGenerator;
 
 /**
  * How long to wait before retrying: for a throttled (429) request, Stripe's {@code Retry-After}
- * when it sends one, else exponential backoff with equal jitter ({@link #delay}); for a
- * connection failure, 409 or 5xx, stripe-java's network backoff ({@link #networkDelay}). Jitter
- * keeps many instances from retrying in lockstep.
+ * when it sends one, else exponential backoff with equal jitter ({@link #delay}); for a connection
+ * failure, 409 or 5xx, stripe-java's network backoff ({@link #networkDelay}). Jitter keeps many
+ * instances from retrying in lockstep.
  */
 record Backoff(int maxRetries, Duration initial, Duration max, RandomGenerator random) {
 
   /**
-   * The wait before retry number {@code retry} (0-based), or empty to give up: no retries left,
-   * or the server asked for a longer pause than we are willing to block a billing thread for.
+   * The wait before retry number {@code retry} (0-based), or empty to give up: no retries left, or
+   * the server asked for a longer pause than we are willing to block a billing thread for.
    */
   Optional<Duration> delay(int retry, Optional<Duration> retryAfter) {
     if (retry >= maxRetries) {

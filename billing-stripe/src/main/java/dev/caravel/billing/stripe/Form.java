@@ -5,7 +5,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.StringJoiner;
 
-/** Stripe's request bodies are {@code application/x-www-form-urlencoded}; nested keys use brackets. */
+/**
+ * Stripe's request bodies are {@code application/x-www-form-urlencoded}; nested keys use brackets.
+ */
 final class Form {
   private Form() {}
 
@@ -13,7 +15,10 @@ final class Form {
   static String encode(Map<String, String> fields) {
     StringJoiner out = new StringJoiner("&");
     for (Map.Entry<String, String> e : fields.entrySet()) {
-      out.add(URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8) + "=" + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8));
+      out.add(
+          URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8)
+              + "="
+              + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8));
     }
     return out.toString();
   }

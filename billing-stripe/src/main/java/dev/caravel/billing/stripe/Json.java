@@ -27,7 +27,9 @@ final class Json {
 
   static Optional<String> text(JsonNode node, String field) {
     JsonNode value = node == null ? null : node.get(field);
-    return value != null && value.isTextual() && !value.asText().isBlank() ? Optional.of(value.asText()) : Optional.empty();
+    return value != null && value.isTextual() && !value.asText().isBlank()
+        ? Optional.of(value.asText())
+        : Optional.empty();
   }
 
   /** An id field that may be a bare id or, when expanded, an object with an {@code id}. */

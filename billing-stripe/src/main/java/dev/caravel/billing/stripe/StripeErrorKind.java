@@ -1,8 +1,8 @@
 package dev.caravel.billing.stripe;
 
 /**
- * What kind of failure a Stripe answer is, classified as stripe-java classifies it (by HTTP
- * status, then the error's {@code type}), and whose fault it is.
+ * What kind of failure a Stripe answer is, classified as stripe-java classifies it (by HTTP status,
+ * then the error's {@code type}), and whose fault it is.
  *
  * <table>
  *   <caption>Classification</caption>
@@ -27,9 +27,14 @@ public enum StripeErrorKind {
   API,
   CONNECTION;
 
-  /** Stripe refused because of our request, key or account: the operator must act, not the tenant. */
+  /**
+   * Stripe refused because of our request, key or account: the operator must act, not the tenant.
+   */
   public boolean isOperatorFault() {
-    return this == INVALID_REQUEST || this == AUTHENTICATION || this == PERMISSION || this == IDEMPOTENCY;
+    return this == INVALID_REQUEST
+        || this == AUTHENTICATION
+        || this == PERMISSION
+        || this == IDEMPOTENCY;
   }
 
   /** Nothing is wrong with the request; asking again later (same idempotency key) may succeed. */

@@ -14,9 +14,9 @@ public sealed interface StripeEvent {
   String type();
 
   /**
-   * The API version Stripe rendered the event's object with (the endpoint's version), e.g.
-   * {@code 2024-06-20}; empty if the event does not say. A handler should refuse to act on a
-   * version whose shape it does not read (compare with {@link StripeGateway#API_VERSION}).
+   * The API version Stripe rendered the event's object with (the endpoint's version), e.g. {@code
+   * 2024-06-20}; empty if the event does not say. A handler should refuse to act on a version whose
+   * shape it does not read (compare with {@link StripeGateway#API_VERSION}).
    */
   Optional<String> apiVersion();
 
@@ -50,13 +50,23 @@ public sealed interface StripeEvent {
   }
 
   /**
-   * A PaymentIntent changed. {@code invoiceId} is the {@code metadata[invoice_id]} the gateway
-   * set when charging (empty for intents made elsewhere). {@code outcome} is what the gateway
-   * would have answered for the intent in this state, for settling a {@code Pending} charge.
+   * A PaymentIntent changed. {@code invoiceId} is the {@code metadata[invoice_id]} the gateway set
+   * when charging (empty for intents made elsewhere). {@code outcome} is what the gateway would
+   * have answered for the intent in this state, for settling a {@code Pending} charge.
    */
   record PaymentIntentEvent(
-      String eventId, String type, Optional<String> apiVersion, IntentStatus status, String intentId, Optional<String> invoiceId,
-      Optional<String> round, long amount, String currency, boolean livemode, ChargeOutcome outcome) implements StripeEvent {
+      String eventId,
+      String type,
+      Optional<String> apiVersion,
+      IntentStatus status,
+      String intentId,
+      Optional<String> invoiceId,
+      Optional<String> round,
+      long amount,
+      String currency,
+      boolean livemode,
+      ChargeOutcome outcome)
+      implements StripeEvent {
     public PaymentIntentEvent {
       Objects.requireNonNull(eventId, "eventId");
       Objects.requireNonNull(type, "type");
@@ -75,8 +85,16 @@ public sealed interface StripeEvent {
    * the charge's total refunded so far (ledger minor units), not this refund's amount.
    */
   record ChargeRefunded(
-      String eventId, Optional<String> apiVersion, String chargeId, Optional<String> intentId, Optional<String> invoiceId,
-      long amount, long amountRefunded, String currency, boolean livemode) implements StripeEvent {
+      String eventId,
+      Optional<String> apiVersion,
+      String chargeId,
+      Optional<String> intentId,
+      Optional<String> invoiceId,
+      long amount,
+      long amountRefunded,
+      String currency,
+      boolean livemode)
+      implements StripeEvent {
     public ChargeRefunded {
       Objects.requireNonNull(eventId, "eventId");
       Objects.requireNonNull(apiVersion, "apiVersion");
@@ -97,8 +115,16 @@ public sealed interface StripeEvent {
    * units) is what is disputed; {@code reason} is Stripe's ({@code fraudulent}, ...).
    */
   record DisputeCreated(
-      String eventId, Optional<String> apiVersion, String disputeId, String chargeId, Optional<String> intentId,
-      long amount, String currency, String reason, boolean livemode) implements StripeEvent {
+      String eventId,
+      Optional<String> apiVersion,
+      String disputeId,
+      String chargeId,
+      Optional<String> intentId,
+      long amount,
+      String currency,
+      String reason,
+      boolean livemode)
+      implements StripeEvent {
     public DisputeCreated {
       Objects.requireNonNull(eventId, "eventId");
       Objects.requireNonNull(apiVersion, "apiVersion");

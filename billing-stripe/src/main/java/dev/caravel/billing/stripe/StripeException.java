@@ -5,14 +5,15 @@ import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
- * Stripe answered something the gateway cannot turn into a value: a read call that could not
- * reach Stripe (after retries), was refused, or got an unreadable body; or, through the
- * subclasses, a rejected API key, a refused request, or a reused idempotency key. Carries the
- * {@link #kind()}, Stripe's error {@code type} and {@code code} and the {@code Request-Id} for
- * support; never the API key.
+ * Stripe answered something the gateway cannot turn into a value: a read call that could not reach
+ * Stripe (after retries), was refused, or got an unreadable body; or, through the subclasses, a
+ * rejected API key, a refused request, or a reused idempotency key. Carries the {@link #kind()},
+ * Stripe's error {@code type} and {@code code} and the {@code Request-Id} for support; never the
+ * API key.
  */
 public class StripeException extends BillingException {
-  private static final Pattern SECRETISH = Pattern.compile("\\b(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9*]+|\\*{4,}[A-Za-z0-9]*");
+  private static final Pattern SECRETISH =
+      Pattern.compile("\\b(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9*]+|\\*{4,}[A-Za-z0-9]*");
 
   private final StripeErrorKind kind;
   private final int httpStatus;
@@ -65,6 +66,8 @@ public class StripeException extends BillingException {
 
   /** Stripe's developer message with anything key-like (even masked) taken out. */
   static String scrub(String developerMessage) {
-    return developerMessage == null ? null : SECRETISH.matcher(developerMessage).replaceAll("<redacted>");
+    return developerMessage == null
+        ? null
+        : SECRETISH.matcher(developerMessage).replaceAll("<redacted>");
   }
 }

@@ -1,14 +1,14 @@
 package dev.caravel.billing.stripe;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.caravel.billing.InvalidInputException;
+import dev.caravel.billing.PaymentGateway;
 import dev.caravel.billing.PaymentGateway.CancelOutcome;
 import dev.caravel.billing.PaymentGateway.ChargeLookup;
 import dev.caravel.billing.PaymentGateway.ChargeOutcome;
+import dev.caravel.billing.PaymentGateway.ChargeRequest;
 import dev.caravel.billing.PaymentGateway.ChargeState;
 import dev.caravel.billing.PaymentGateway.RefundOutcome;
-import dev.caravel.billing.PaymentGateway.ChargeRequest;
-import dev.caravel.billing.InvalidInputException;
-import dev.caravel.billing.PaymentGateway;
 import dev.caravel.billing.Plan;
 import dev.caravel.billing.PlanCatalogue;
 import java.net.URI;
@@ -26,9 +26,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The saved-card rail over Stripe's REST API: finds a customer's saved payment method and
- * charges it off-session with a PaymentIntent, under the caller's idempotency key, so a retry
- * after a timeout replays Stripe's saved answer instead of charging again. Thread-safe.
+ * The saved-card rail over Stripe's REST API: finds a customer's saved payment method and charges
+ * it off-session with a PaymentIntent, under the caller's idempotency key, so a retry after a
+ * timeout replays Stripe's saved answer instead of charging again. Thread-safe.
  *
  * <pre>{@code
  * PaymentGateway cards = StripeGateway.builder().apiKey(System.getenv("STRIPE_SECRET_KEY")).build();
@@ -39,6 +39,7 @@ import org.slf4j.LoggerFactory;
 public final class StripeGateway implements PaymentGateway {
   /** The Stripe API version every request pins in the {@code Stripe-Version} header. */
   public static final String API_VERSION = "2024-06-20";
+
   /** Stripe's default endpoint. */
   public static final URI DEFAULT_BASE_URI = URI.create("https://api.stripe.com/");
 
@@ -78,10 +79,10 @@ public final class StripeGateway implements PaymentGateway {
   // ---- catalogue and currency rules ----
 
   /**
-   * Checks, when a Stripe gateway meets a catalogue, that Stripe can charge in its currency:
-   * an ISO 4217 code with a minor unit. Returns Stripe's lowercase code. The per-amount rules
-   * (ISK ×100, three-decimal amounts ending in 0, whole units for MGA, Stripe's minimum) are
-   * checked by {@link #checkCatalogue} for the plan prices and before each charge.
+   * Checks, when a Stripe gateway meets a catalogue, that Stripe can charge in its currency: an ISO
+   * 4217 code with a minor unit. Returns Stripe's lowercase code. The per-amount rules (ISK ×100,
+   * three-decimal amounts ending in 0, whole units for MGA, Stripe's minimum) are checked by {@link
+   * #checkCatalogue} for the plan prices and before each charge.
    *
    * @throws InvalidInputException the currency cannot be charged through Stripe
    */
@@ -92,8 +93,8 @@ public final class StripeGateway implements PaymentGateway {
   /**
    * {@link #checkCatalogueCurrency} for the catalogue's currency, and every positive plan price
    * against the per-amount rules (a price Stripe could never charge on its own is a setup error).
-   * Prorated amounts are checked at charge time: in a three-decimal currency a proration can end
-   * in a digit other than 0, which Stripe refuses; the charge then throws rather than round.
+   * Prorated amounts are checked at charge time: in a three-decimal currency a proration can end in
+   * a digit other than 0, which Stripe refuses; the charge then throws rather than round.
    *
    * @throws InvalidInputException naming the plan and the rule it breaks
    */
@@ -118,8 +119,8 @@ public final class StripeGateway implements PaymentGateway {
   }
 
   /**
-   * A ledger amount (ISO 4217 minor units) as Stripe's {@code amount}: ×100 for ISK, ÷100 for
-   * MGA, unchanged otherwise; checked against Stripe's rules for the currency.
+   * A ledger amount (ISO 4217 minor units) as Stripe's {@code amount}: ×100 for ISK, ÷100 for MGA,
+   * unchanged otherwise; checked against Stripe's rules for the currency.
    *
    * @throws InvalidInputException the amount cannot be charged through Stripe as it is
    */
@@ -130,10 +131,11 @@ public final class StripeGateway implements PaymentGateway {
   // ---- saved card ----
 
   /**
-   * The card to charge, in this order: the customer's {@code invoice_settings.default_payment_method};
-   * else their {@code default_source} when it is a card ({@code card_...} or {@code src_...},
-   * which PaymentIntents accept as a payment method); else their newest card. Empty if they have
-   * none, or if Stripe does not know the customer (deleted or missing).
+   * The card to charge, in this order: the customer's {@code
+   * invoice_settings.default_payment_method}; else their {@code default_source} when it is a card
+   * ({@code card_...} or {@code src_...}, which PaymentIntents accept as a payment method); else
+   * their newest card. Empty if they have none, or if Stripe does not know the customer (deleted or
+   * missing).
    *
    * @throws StripeConfigurationException Stripe refused the API key
    * @throws StripeException Stripe could not be read (after retries) or answered nonsense
@@ -145,36 +147,42 @@ public final class StripeGateway implements PaymentGateway {
     if (customer.isEmpty() || customer.get().path("deleted").asBoolean(false)) {
       return Optional.empty();
     }
-    Optional<String> preferred = Json.id(customer.get().path("invoice_settings"), "default_payment_method");
+    Optional<String> preferred =
+        Json.id(customer.get().path("invoice_settings"), "default_payment_method");
     if (preferred.isPresent()) {
       return preferred;
     }
-    Optional<String> source = Json.id(customer.get(), "default_source").filter(id -> id.startsWith("card_") || id.startsWith("src_"));
+    Optional<String> source =
+        Json.id(customer.get(), "default_source")
+            .filter(id -> id.startsWith("card_") || id.startsWith("src_"));
     if (source.isPresent()) {
       return source;
     }
-    Optional<JsonNode> cards = read("/v1/customers/" + customerId + "/payment_methods?type=card&limit=1",
-        "payment methods of " + customerId);
-    return cards.map(list -> list.path("data")).filter(JsonNode::isArray)
+    Optional<JsonNode> cards =
+        read(
+            "/v1/customers/" + customerId + "/payment_methods?type=card&limit=1",
+            "payment methods of " + customerId);
+    return cards
+        .map(list -> list.path("data"))
+        .filter(JsonNode::isArray)
         .flatMap(data -> data.size() == 0 ? Optional.empty() : Json.text(data.get(0), "id"));
   }
 
   // ---- charge ----
 
   /**
-   * Creates and confirms an off-session PaymentIntent. Transient failures (connection failures,
-   * 409 {@code idempotency_key_in_use}, 5xx, 429) are retried inside the call under the same
-   * key; only when retries are used up is the answer {@link ChargeOutcome.Unknown}, and resuming
-   * with the same request is safe. See the README's outcome table.
+   * Creates and confirms an off-session PaymentIntent. Transient failures (connection failures, 409
+   * {@code idempotency_key_in_use}, 5xx, 429) are retried inside the call under the same key; only
+   * when retries are used up is the answer {@link ChargeOutcome.Unknown}, and resuming with the
+   * same request is safe. See the README's outcome table.
    *
-   * @throws InvalidInputException the request cannot be sent to Stripe as it is (a currency rule,
-   *     a malformed id or key); nothing was sent
-   * <p>Our own faults are {@link ChargeOutcome.Failed} (kind {@code INVALID_REQUEST}, {@code
-   * AUTHENTICATION} or {@code PERMISSION}), never a decline: Stripe ran and saved nothing, and the
-   * engine tells the operator, not the tenant.
-   *
-   * @throws StripeIdempotencyException the key was used before with other parameters; the
-   *     first request under it may have charged
+   * @throws InvalidInputException the request cannot be sent to Stripe as it is (a currency rule, a
+   *     malformed id or key); nothing was sent
+   *     <p>Our own faults are {@link ChargeOutcome.Failed} (kind {@code INVALID_REQUEST}, {@code
+   *     AUTHENTICATION} or {@code PERMISSION}), never a decline: Stripe ran and saved nothing, and
+   *     the engine tells the operator, not the tenant.
+   * @throws StripeIdempotencyException the key was used before with other parameters; the first
+   *     request under it may have charged
    */
   @Override
   public ChargeOutcome charge(ChargeRequest request) {
@@ -186,20 +194,33 @@ public final class StripeGateway implements PaymentGateway {
     try {
       response = http.post("/v1/payment_intents", form, key);
     } catch (StripeHttp.TransportException e) {
-      log.warn("charge for invoice {} got no answer ({}); outcome unknown", invoice, e.getMessage());
-      return new ChargeOutcome.Unknown(e.timedOut()
-          ? "no answer from Stripe in time (" + e.getMessage() + "); the charge may have gone through"
-          : "connection to Stripe failed (" + e.getMessage() + "); the charge may have gone through");
+      log.warn(
+          "charge for invoice {} got no answer ({}); outcome unknown", invoice, e.getMessage());
+      return new ChargeOutcome.Unknown(
+          e.timedOut()
+              ? "no answer from Stripe in time ("
+                  + e.getMessage()
+                  + "); the charge may have gone through"
+              : "connection to Stripe failed ("
+                  + e.getMessage()
+                  + "); the charge may have gone through");
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      return new ChargeOutcome.Unknown("interrupted while charging; the charge may have gone through");
+      return new ChargeOutcome.Unknown(
+          "interrupted while charging; the charge may have gone through");
     }
     ChargeOutcome outcome = chargeOutcome(response, invoice);
-    log.info("charge for invoice {}: {}{}", invoice, outcome.getClass().getSimpleName(), response.replayed() ? " (replayed)" : "");
+    log.info(
+        "charge for invoice {}: {}{}",
+        invoice,
+        outcome.getClass().getSimpleName(),
+        response.replayed() ? " (replayed)" : "");
     return outcome;
   }
 
-  /** The round number in the engine's key {@code caravel-{invoice}-round-{n}}, if it has that shape. */
+  /**
+   * The round number in the engine's key {@code caravel-{invoice}-round-{n}}, if it has that shape.
+   */
   static Optional<Integer> roundOf(String idempotencyKey) {
     Matcher m = ROUND_KEY.matcher(idempotencyKey);
     return m.find() ? Optional.of(Integer.parseInt(m.group(1))) : Optional.empty();
@@ -224,46 +245,75 @@ public final class StripeGateway implements PaymentGateway {
     form.put("automatic_payment_methods[allow_redirects]", "never");
     form.put("metadata[invoice_id]", request.invoiceId());
     // The round lets findCharge tell this round's intent from another's.
-    roundOf(request.idempotencyKey()).ifPresent(round -> form.put("metadata[round]", Integer.toString(round)));
+    roundOf(request.idempotencyKey())
+        .ifPresent(round -> form.put("metadata[round]", Integer.toString(round)));
     return form;
   }
 
   private ChargeOutcome chargeOutcome(StripeHttp.Response response, String invoice) {
     String rid = requestIdNote(response);
     if (response.ok()) {
-      return Json.parse(response.body()).map(Outcomes::fromIntent).orElseGet(() -> new ChargeOutcome.Unknown(
-          "Stripe answered HTTP " + response.status() + " with an unreadable body" + rid + "; the charge may have gone through"));
+      return Json.parse(response.body())
+          .map(Outcomes::fromIntent)
+          .orElseGet(
+              () ->
+                  new ChargeOutcome.Unknown(
+                      "Stripe answered HTTP "
+                          + response.status()
+                          + " with an unreadable body"
+                          + rid
+                          + "; the charge may have gone through"));
     }
     Optional<StripeError> error = StripeError.parse(response.body());
-    StripeErrorKind kind = StripeErrorKind.classify(response.status(), error.map(StripeError::type).orElse(null));
+    StripeErrorKind kind =
+        StripeErrorKind.classify(response.status(), error.map(StripeError::type).orElse(null));
     if (error.isEmpty() || kind.isTransient()) {
       // 5xx, 409, 429 after the in-call retries, or a body that is not Stripe's: we cannot know.
-      return new ChargeOutcome.Unknown("Stripe answered HTTP " + response.status()
-          + error.map(e -> " " + e.label()).orElse("") + " after " + attempts(response) + rid
-          + "; the charge may have gone through");
+      return new ChargeOutcome.Unknown(
+          "Stripe answered HTTP "
+              + response.status()
+              + error.map(e -> " " + e.label()).orElse("")
+              + " after "
+              + attempts(response)
+              + rid
+              + "; the charge may have gone through");
     }
     StripeError e = error.get();
     switch (kind) {
       case AUTHENTICATION:
-      case PERMISSION: {
-        StripeConfigurationException config = configurationError(response);
-        log.error("Stripe refused the charge for invoice {}: {}", invoice, config.getMessage());
-        return new ChargeOutcome.Failed(kind.name(), config.getMessage());
-      }
+      case PERMISSION:
+        {
+          StripeConfigurationException config = configurationError(response);
+          log.error("Stripe refused the charge for invoice {}: {}", invoice, config.getMessage());
+          return new ChargeOutcome.Failed(kind.name(), config.getMessage());
+        }
       case CARD:
         return Outcomes.fromCardError(e);
       case IDEMPOTENCY:
         // Not a decline: the first request under this key may have charged. Throwing keeps the
         // engine's round open (it treats a throw as Unknown), so no new key can charge again.
-        throw new StripeIdempotencyException("Stripe refused the idempotency key: it was first used with other parameters, and a key works only with the same parameters" + rid,
-            response.status(), e.type(), e.code().orElse(null), response.requestId().orElse(null));
+        throw new StripeIdempotencyException(
+            "Stripe refused the idempotency key: it was first used with other parameters, and a key works only with the same parameters"
+                + rid,
+            response.status(),
+            e.type(),
+            e.code().orElse(null),
+            response.requestId().orElse(null));
       default:
         // invalid_request_error: our request, data or account, never the tenant's card. Stripe
         // ran nothing and saved nothing for the key. Not a Declined: see StripeRequestException.
-        log.error("Stripe refused the charge for invoice {} as invalid: HTTP {} {}{}{}", invoice, response.status(), e.label(),
-            e.param().map(p -> " (param " + p + ")").orElse(""), rid);
-        return new ChargeOutcome.Failed(kind.name(),
-            requestError("Stripe refused the charge for invoice " + invoice + " as invalid", response, e).getMessage());
+        log.error(
+            "Stripe refused the charge for invoice {} as invalid: HTTP {} {}{}{}",
+            invoice,
+            response.status(),
+            e.label(),
+            e.param().map(p -> " (param " + p + ")").orElse(""),
+            rid);
+        return new ChargeOutcome.Failed(
+            kind.name(),
+            requestError(
+                    "Stripe refused the charge for invoice " + invoice + " as invalid", response, e)
+                .getMessage());
     }
   }
 
@@ -283,7 +333,8 @@ public final class StripeGateway implements PaymentGateway {
    * belongs to another invoice, the answer is {@link ChargeLookup.Unavailable}: never a guess.
    */
   @Override
-  public ChargeLookup findCharge(String customerId, String invoiceId, int round, Optional<String> intentId) {
+  public ChargeLookup findCharge(
+      String customerId, String invoiceId, int round, Optional<String> intentId) {
     try {
       return lookUp(customerId, invoiceId, round, intentId);
     } catch (StripeException e) {
@@ -293,7 +344,8 @@ public final class StripeGateway implements PaymentGateway {
     }
   }
 
-  private ChargeLookup lookUp(String customerId, String invoiceId, int round, Optional<String> intentId) {
+  private ChargeLookup lookUp(
+      String customerId, String invoiceId, int round, Optional<String> intentId) {
     stripeId(customerId, "customer id");
     metadataValue(invoiceId, "invoice id");
     if (round < 1) {
@@ -302,14 +354,24 @@ public final class StripeGateway implements PaymentGateway {
     Objects.requireNonNull(intentId, "intentId");
     if (intentId.isPresent()) {
       stripeId(intentId.get(), "PaymentIntent id");
-      Optional<JsonNode> intent = read("/v1/payment_intents/" + intentId.get(), "PaymentIntent " + intentId.get());
+      Optional<JsonNode> intent =
+          read("/v1/payment_intents/" + intentId.get(), "PaymentIntent " + intentId.get());
       if (intent.isEmpty()) {
         return new ChargeLookup.Absent();
       }
       Optional<String> owner = Json.text(intent.get().path("metadata"), "invoice_id");
       if (owner.isPresent() && !owner.get().equals(invoiceId)) {
-        throw new StripeException("PaymentIntent " + intentId.get() + " belongs to invoice " + owner.get() + ", not " + invoiceId,
-            200, null, null, null);
+        throw new StripeException(
+            "PaymentIntent "
+                + intentId.get()
+                + " belongs to invoice "
+                + owner.get()
+                + ", not "
+                + invoiceId,
+            200,
+            null,
+            null,
+            null);
       }
       return found(intent.get());
     }
@@ -317,17 +379,37 @@ public final class StripeGateway implements PaymentGateway {
     String startingAfter = null;
     for (int page = 0; ; page++) {
       if (page >= MAX_LIST_PAGES) {
-        throw new StripeException("customer " + customerId + " has more than " + (MAX_LIST_PAGES * LIST_LIMIT)
-            + " PaymentIntents; look the round up by its PaymentIntent id", 200, null, null, null);
+        throw new StripeException(
+            "customer "
+                + customerId
+                + " has more than "
+                + (MAX_LIST_PAGES * LIST_LIMIT)
+                + " PaymentIntents; look the round up by its PaymentIntent id",
+            200,
+            null,
+            null,
+            null);
       }
-      String query = "/v1/payment_intents?customer=" + customerId + "&limit=" + LIST_LIMIT
-          + (startingAfter == null ? "" : "&starting_after=" + startingAfter);
-      JsonNode list = read(query, "PaymentIntents of " + customerId)
-          .orElseThrow(() -> new StripeException("Stripe does not know customer " + customerId, 404, "invalid_request_error",
-              "resource_missing", null));
+      String query =
+          "/v1/payment_intents?customer="
+              + customerId
+              + "&limit="
+              + LIST_LIMIT
+              + (startingAfter == null ? "" : "&starting_after=" + startingAfter);
+      JsonNode list =
+          read(query, "PaymentIntents of " + customerId)
+              .orElseThrow(
+                  () ->
+                      new StripeException(
+                          "Stripe does not know customer " + customerId,
+                          404,
+                          "invalid_request_error",
+                          "resource_missing",
+                          null));
       JsonNode data = list.path("data");
       if (!data.isArray()) {
-        throw new StripeException("Stripe's PaymentIntent list has no data array", 200, null, null, null);
+        throw new StripeException(
+            "Stripe's PaymentIntent list has no data array", 200, null, null, null);
       }
       for (JsonNode intent : data) {
         JsonNode metadata = intent.path("metadata");
@@ -345,8 +427,16 @@ public final class StripeGateway implements PaymentGateway {
       if (!list.path("has_more").asBoolean(false) || data.size() == 0) {
         break;
       }
-      startingAfter = Json.text(data.get(data.size() - 1), "id")
-          .orElseThrow(() -> new StripeException("Stripe's PaymentIntent list holds an intent without an id", 200, null, null, null));
+      startingAfter =
+          Json.text(data.get(data.size() - 1), "id")
+              .orElseThrow(
+                  () ->
+                      new StripeException(
+                          "Stripe's PaymentIntent list holds an intent without an id",
+                          200,
+                          null,
+                          null,
+                          null));
       stripeId(startingAfter, "PaymentIntent id");
     }
     return best == null ? new ChargeLookup.Absent() : found(best);
@@ -368,7 +458,8 @@ public final class StripeGateway implements PaymentGateway {
       case "requires_confirmation":
         return ChargeState.FAILED;
       default:
-        throw new StripeException("unexpected PaymentIntent status \"" + status + "\"", 200, null, null, null);
+        throw new StripeException(
+            "unexpected PaymentIntent status \"" + status + "\"", 200, null, null, null);
     }
   }
 
@@ -377,19 +468,28 @@ public final class StripeGateway implements PaymentGateway {
   }
 
   private static ChargeLookup.Found found(JsonNode intent) {
-    String id = Json.text(intent, "id").orElseThrow(() -> new StripeException("a PaymentIntent without an id", 200, null, null, null));
-    String status = Json.text(intent, "status").orElseThrow(() -> new StripeException("PaymentIntent " + id + " has no status", 200, null, null, null));
+    String id =
+        Json.text(intent, "id")
+            .orElseThrow(
+                () -> new StripeException("a PaymentIntent without an id", 200, null, null, null));
+    String status =
+        Json.text(intent, "status")
+            .orElseThrow(
+                () ->
+                    new StripeException(
+                        "PaymentIntent " + id + " has no status", 200, null, null, null));
     String currency = Json.text(intent, "currency").orElse("");
     long amount = intent.path("amount").asLong(0);
     long ledgerAmount = currency.isEmpty() ? amount : StripeCurrency.toLedger(amount, currency);
-    return new ChargeLookup.Found(id, stateOf(status), ledgerAmount, currency, Outcomes.fromIntent(intent));
+    return new ChargeLookup.Found(
+        id, stateOf(status), ledgerAmount, currency, Outcomes.fromIntent(intent));
   }
 
   /**
-   * Cancels a PaymentIntent (for instance one left {@code requires_action} when its invoice is
-   * paid by another rail), so a late authentication cannot charge a second time. Idempotent:
-   * an intent already canceled answers {@link CancelOutcome.Canceled} with {@code already}; one
-   * that succeeded (or is otherwise past canceling) answers {@link CancelOutcome.NotCancelable}.
+   * Cancels a PaymentIntent (for instance one left {@code requires_action} when its invoice is paid
+   * by another rail), so a late authentication cannot charge a second time. Idempotent: an intent
+   * already canceled answers {@link CancelOutcome.Canceled} with {@code already}; one that
+   * succeeded (or is otherwise past canceling) answers {@link CancelOutcome.NotCancelable}.
    *
    * <p>When Stripe cannot be reached or refuses the call (a missing intent, a rejected key): {@link
    * CancelOutcome.Unavailable}; call again later.
@@ -408,23 +508,45 @@ public final class StripeGateway implements PaymentGateway {
   private CancelOutcome cancel(String intentId) {
     Map<String, String> form = new LinkedHashMap<>();
     form.put("cancellation_reason", "duplicate");
-    StripeHttp.Response response = write("/v1/payment_intents/" + intentId + "/cancel", form, "caravel-cancel-" + intentId,
-        "cancel PaymentIntent " + intentId);
+    StripeHttp.Response response =
+        write(
+            "/v1/payment_intents/" + intentId + "/cancel",
+            form,
+            "caravel-cancel-" + intentId,
+            "cancel PaymentIntent " + intentId);
     if (response.ok()) {
-      JsonNode intent = Json.parse(response.body())
-          .orElseThrow(() -> new StripeException("Stripe answered the cancel of " + intentId + " with a body that is not JSON",
-              response.status(), null, null, response.requestId().orElse(null)));
+      JsonNode intent =
+          Json.parse(response.body())
+              .orElseThrow(
+                  () ->
+                      new StripeException(
+                          "Stripe answered the cancel of "
+                              + intentId
+                              + " with a body that is not JSON",
+                          response.status(),
+                          null,
+                          null,
+                          response.requestId().orElse(null)));
       ChargeState state = stateOf(Json.text(intent, "status").orElse("canceled"));
-      return state == ChargeState.CANCELED ? new CancelOutcome.Canceled(intentId, false) : new CancelOutcome.NotCancelable(intentId, state);
+      return state == ChargeState.CANCELED
+          ? new CancelOutcome.Canceled(intentId, false)
+          : new CancelOutcome.NotCancelable(intentId, state);
     }
     StripeError e = failure(response, "cancel PaymentIntent " + intentId);
     if (e.code().filter("payment_intent_unexpected_state"::equals).isPresent()) {
       Optional<String> status = e.paymentIntent().flatMap(pi -> Json.text(pi, "status"));
       if (status.isEmpty()) {
-        status = read("/v1/payment_intents/" + intentId, "PaymentIntent " + intentId).flatMap(pi -> Json.text(pi, "status"));
+        status =
+            read("/v1/payment_intents/" + intentId, "PaymentIntent " + intentId)
+                .flatMap(pi -> Json.text(pi, "status"));
       }
-      ChargeState state = stateOf(status.orElseThrow(() -> requestError("cannot cancel PaymentIntent " + intentId, response, e)));
-      return state == ChargeState.CANCELED ? new CancelOutcome.Canceled(intentId, true) : new CancelOutcome.NotCancelable(intentId, state);
+      ChargeState state =
+          stateOf(
+              status.orElseThrow(
+                  () -> requestError("cannot cancel PaymentIntent " + intentId, response, e)));
+      return state == ChargeState.CANCELED
+          ? new CancelOutcome.Canceled(intentId, true)
+          : new CancelOutcome.NotCancelable(intentId, state);
     }
     throw requestError("Stripe refused to cancel PaymentIntent " + intentId, response, e);
   }
@@ -434,11 +556,13 @@ public final class StripeGateway implements PaymentGateway {
    * PaymentIntent, under {@code idempotencyKey}: the same key never refunds twice, so derive it
    * from the ledger's refund (e.g. {@code caravel-refund-{invoice}-{n}}).
    *
-   * @throws StripeRequestException Stripe refused (more than is left, an intent that did not succeed, ...)
+   * @throws StripeRequestException Stripe refused (more than is left, an intent that did not
+   *     succeed, ...)
    * @throws StripeConfigurationException Stripe refused the API key or the permission
    */
   @Override
-  public RefundOutcome refund(String intentId, long amount, String currency, String idempotencyKey) {
+  public RefundOutcome refund(
+      String intentId, long amount, String currency, String idempotencyKey) {
     stripeId(intentId, "PaymentIntent id");
     String key = idempotencyKey(idempotencyKey);
     Map<String, String> form = new LinkedHashMap<>();
@@ -449,7 +573,8 @@ public final class StripeGateway implements PaymentGateway {
     try {
       response = http.post("/v1/refunds", form, key);
     } catch (StripeHttp.TransportException e) {
-      return new RefundOutcome.Unknown("no answer from Stripe for the refund of " + intentId + " (" + e.getMessage() + ")");
+      return new RefundOutcome.Unknown(
+          "no answer from Stripe for the refund of " + intentId + " (" + e.getMessage() + ")");
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return new RefundOutcome.Unknown("interrupted while refunding " + intentId);
@@ -458,17 +583,32 @@ public final class StripeGateway implements PaymentGateway {
       JsonNode refund = Json.parse(response.body()).orElse(null);
       Optional<String> id = Json.text(refund, "id");
       if (id.isEmpty()) {
-        return new RefundOutcome.Unknown("Stripe answered the refund of " + intentId + " with an unreadable body" + requestIdNote(response));
+        return new RefundOutcome.Unknown(
+            "Stripe answered the refund of "
+                + intentId
+                + " with an unreadable body"
+                + requestIdNote(response));
       }
       long refunded = refund.path("amount").asLong(0);
       String cur = Json.text(refund, "currency").orElse(currency);
-      return new RefundOutcome.Refunded(id.get(), StripeCurrency.toLedger(refunded, cur), Json.text(refund, "status").orElse("pending"));
+      return new RefundOutcome.Refunded(
+          id.get(),
+          StripeCurrency.toLedger(refunded, cur),
+          Json.text(refund, "status").orElse("pending"));
     }
     Optional<StripeError> error = StripeError.parse(response.body());
-    StripeErrorKind kind = StripeErrorKind.classify(response.status(), error.map(StripeError::type).orElse(null));
+    StripeErrorKind kind =
+        StripeErrorKind.classify(response.status(), error.map(StripeError::type).orElse(null));
     if (error.isEmpty() || kind.isTransient()) {
-      return new RefundOutcome.Unknown("Stripe answered HTTP " + response.status() + error.map(e -> " " + e.label()).orElse("")
-          + " to the refund of " + intentId + " after " + attempts(response) + requestIdNote(response));
+      return new RefundOutcome.Unknown(
+          "Stripe answered HTTP "
+              + response.status()
+              + error.map(e -> " " + e.label()).orElse("")
+              + " to the refund of "
+              + intentId
+              + " after "
+              + attempts(response)
+              + requestIdNote(response));
     }
     StripeError e = error.get();
     if (e.code().filter("charge_already_refunded"::equals).isPresent()) {
@@ -478,8 +618,12 @@ public final class StripeGateway implements PaymentGateway {
       throw configurationError(response);
     }
     if (kind == StripeErrorKind.IDEMPOTENCY) {
-      throw new StripeIdempotencyException("Stripe refused refund key reuse with different parameters" + requestIdNote(response),
-          response.status(), e.type(), e.code().orElse(null), response.requestId().orElse(null));
+      throw new StripeIdempotencyException(
+          "Stripe refused refund key reuse with different parameters" + requestIdNote(response),
+          response.status(),
+          e.type(),
+          e.code().orElse(null),
+          response.requestId().orElse(null));
     }
     throw requestError("Stripe refused the refund of " + intentId, response, e);
   }
@@ -487,12 +631,14 @@ public final class StripeGateway implements PaymentGateway {
   // ---- HTTP helpers ----
 
   /** A POST whose transport failure or transient answer is an exception (operator calls). */
-  private StripeHttp.Response write(String path, Map<String, String> form, String key, String what) {
+  private StripeHttp.Response write(
+      String path, Map<String, String> form, String key, String what) {
     StripeHttp.Response response;
     try {
       response = http.post(path, form, key);
     } catch (StripeHttp.TransportException e) {
-      throw new StripeException("could not " + what + " (" + e.getMessage() + "); call again later", e);
+      throw new StripeException(
+          "could not " + what + " (" + e.getMessage() + "); call again later", e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new StripeException("interrupted while trying to " + what, e);
@@ -503,23 +649,50 @@ public final class StripeGateway implements PaymentGateway {
     return response;
   }
 
-  /** The error of a failed write; throws for answers that are not a Stripe error or are transient. */
+  /**
+   * The error of a failed write; throws for answers that are not a Stripe error or are transient.
+   */
   private static StripeError failure(StripeHttp.Response response, String what) {
     Optional<StripeError> error = StripeError.parse(response.body());
-    StripeErrorKind kind = StripeErrorKind.classify(response.status(), error.map(StripeError::type).orElse(null));
+    StripeErrorKind kind =
+        StripeErrorKind.classify(response.status(), error.map(StripeError::type).orElse(null));
     if (error.isEmpty() || kind.isTransient()) {
-      throw new StripeException("could not " + what + ": HTTP " + response.status() + error.map(e -> " " + e.label()).orElse("")
-          + " after " + attempts(response) + requestIdNote(response) + "; call again later", response.status(),
-          error.map(StripeError::type).orElse(null), error.flatMap(StripeError::code).orElse(null), response.requestId().orElse(null));
+      throw new StripeException(
+          "could not "
+              + what
+              + ": HTTP "
+              + response.status()
+              + error.map(e -> " " + e.label()).orElse("")
+              + " after "
+              + attempts(response)
+              + requestIdNote(response)
+              + "; call again later",
+          response.status(),
+          error.map(StripeError::type).orElse(null),
+          error.flatMap(StripeError::code).orElse(null),
+          response.requestId().orElse(null));
     }
     return error.get();
   }
 
-  private static StripeRequestException requestError(String what, StripeHttp.Response response, StripeError e) {
+  private static StripeRequestException requestError(
+      String what, StripeHttp.Response response, StripeError e) {
     String developer = e.message().map(StripeException::scrub).map(m -> ": " + m).orElse("");
-    return new StripeRequestException(what + " (HTTP " + response.status() + " " + e.label()
-        + e.param().map(p -> ", param " + p).orElse("") + ")" + developer + requestIdNote(response),
-        response.status(), e.type(), e.code().orElse(null), e.param().orElse(null), response.requestId().orElse(null));
+    return new StripeRequestException(
+        what
+            + " (HTTP "
+            + response.status()
+            + " "
+            + e.label()
+            + e.param().map(p -> ", param " + p).orElse("")
+            + ")"
+            + developer
+            + requestIdNote(response),
+        response.status(),
+        e.type(),
+        e.code().orElse(null),
+        e.param().orElse(null),
+        response.requestId().orElse(null));
   }
 
   private static String attempts(StripeHttp.Response response) {
@@ -536,7 +709,8 @@ public final class StripeGateway implements PaymentGateway {
     try {
       response = http.get(pathAndQuery);
     } catch (StripeHttp.TransportException e) {
-      throw new StripeException("could not read " + what + " from Stripe (" + e.getMessage() + ")", e);
+      throw new StripeException(
+          "could not read " + what + " from Stripe (" + e.getMessage() + ")", e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new StripeException("interrupted while reading " + what + " from Stripe", e);
@@ -545,21 +719,39 @@ public final class StripeGateway implements PaymentGateway {
     if (response.status() == 401 || response.status() == 403) {
       throw configurationError(response);
     }
-    Optional<StripeError> error = response.ok() ? Optional.empty() : StripeError.parse(response.body());
+    Optional<StripeError> error =
+        response.ok() ? Optional.empty() : StripeError.parse(response.body());
     if (response.status() == 404 && error.isPresent()) {
       log.warn("Stripe does not know {}{}", what, rid);
       return Optional.empty();
     }
     if (!response.ok()) {
-      throw new StripeException("could not read " + what + ": HTTP " + response.status()
-          + error.map(e -> " " + e.label() + e.message().map(m -> ": " + StripeException.scrub(m)).orElse("")).orElse("") + rid,
-          response.status(), error.map(StripeError::type).orElse(null), error.flatMap(StripeError::code).orElse(null),
+      throw new StripeException(
+          "could not read "
+              + what
+              + ": HTTP "
+              + response.status()
+              + error
+                  .map(
+                      e ->
+                          " "
+                              + e.label()
+                              + e.message().map(m -> ": " + StripeException.scrub(m)).orElse(""))
+                  .orElse("")
+              + rid,
+          response.status(),
+          error.map(StripeError::type).orElse(null),
+          error.flatMap(StripeError::code).orElse(null),
           response.requestId().orElse(null));
     }
     Optional<JsonNode> body = Json.parse(response.body());
     if (body.isEmpty()) {
-      throw new StripeException("Stripe answered " + what + " with a body that is not a JSON object" + rid,
-          response.status(), null, null, response.requestId().orElse(null));
+      throw new StripeException(
+          "Stripe answered " + what + " with a body that is not a JSON object" + rid,
+          response.status(),
+          null,
+          null,
+          response.requestId().orElse(null));
     }
     return body;
   }
@@ -567,10 +759,15 @@ public final class StripeGateway implements PaymentGateway {
   // Stripe's own 401 message echoes a masked key; keep none of it.
   private static StripeConfigurationException configurationError(StripeHttp.Response response) {
     Optional<StripeError> error = StripeError.parse(response.body());
-    String why = response.status() == 401 ? "Stripe refused the API key (HTTP 401): check that it is a valid secret key for this account"
-        : "the API key lacks a permission this call needs (HTTP 403): use a secret key or grant the restricted key access";
-    return new StripeConfigurationException(why + requestIdNote(response),
-        response.status(), error.map(StripeError::type).orElse(null), error.flatMap(StripeError::code).orElse(null),
+    String why =
+        response.status() == 401
+            ? "Stripe refused the API key (HTTP 401): check that it is a valid secret key for this account"
+            : "the API key lacks a permission this call needs (HTTP 403): use a secret key or grant the restricted key access";
+    return new StripeConfigurationException(
+        why + requestIdNote(response),
+        response.status(),
+        error.map(StripeError::type).orElse(null),
+        error.flatMap(StripeError::code).orElse(null),
         response.requestId().orElse(null));
   }
 
@@ -583,20 +780,29 @@ public final class StripeGateway implements PaymentGateway {
 
   private static void metadataValue(String value, String what) {
     if (value == null || value.isEmpty() || value.length() > 500) {
-      throw new InvalidInputException(what + " must be 1 to 500 characters (a Stripe metadata value)");
+      throw new InvalidInputException(
+          what + " must be 1 to 500 characters (a Stripe metadata value)");
     }
   }
 
   private static void stripeId(String value, String what) {
     if (value == null || !STRIPE_ID.matcher(value).matches()) {
-      throw new InvalidInputException(what + " must be a Stripe id (letters, digits, underscores), got "
-          + (value == null ? "null" : "\"" + (value.length() > 40 ? value.substring(0, 40) + "..." : value) + "\""));
+      throw new InvalidInputException(
+          what
+              + " must be a Stripe id (letters, digits, underscores), got "
+              + (value == null
+                  ? "null"
+                  : "\"" + (value.length() > 40 ? value.substring(0, 40) + "..." : value) + "\""));
     }
   }
 
   @Override
   public String toString() {
-    return "StripeGateway[baseUri=" + baseUri + ", apiVersion=" + API_VERSION + ", apiKey=<redacted>]";
+    return "StripeGateway[baseUri="
+        + baseUri
+        + ", apiVersion="
+        + API_VERSION
+        + ", apiKey=<redacted>]";
   }
 
   /** Configures a {@link StripeGateway}. Only {@link #apiKey} is required. */
@@ -620,7 +826,8 @@ public final class StripeGateway implements PaymentGateway {
         throw new InvalidInputException("Stripe API key must not be blank");
       }
       if (!VISIBLE_ASCII.matcher(apiKey).matches()) {
-        throw new InvalidInputException("Stripe API key must be visible ASCII without spaces (is it pasted with a newline?)");
+        throw new InvalidInputException(
+            "Stripe API key must be visible ASCII without spaces (is it pasted with a newline?)");
       }
       this.apiKey = apiKey;
       return this;
@@ -634,14 +841,19 @@ public final class StripeGateway implements PaymentGateway {
         throw new InvalidInputException("Stripe base URI must not carry user info or a query");
       }
       String scheme = baseUri.getScheme();
-      if (!baseUri.isAbsolute() || baseUri.getHost() == null || !("https".equals(scheme) || "http".equals(scheme))) {
-        throw new InvalidInputException("Stripe base URI must be an absolute http(s) URI, got " + baseUri);
+      if (!baseUri.isAbsolute()
+          || baseUri.getHost() == null
+          || !("https".equals(scheme) || "http".equals(scheme))) {
+        throw new InvalidInputException(
+            "Stripe base URI must be an absolute http(s) URI, got " + baseUri);
       }
       this.baseUri = baseUri;
       return this;
     }
 
-    /** Time allowed to open a connection (default 10 s). Ignored when {@link #httpClient} is given. */
+    /**
+     * Time allowed to open a connection (default 10 s). Ignored when {@link #httpClient} is given.
+     */
     public Builder connectTimeout(Duration timeout) {
       this.connectTimeout = positive(timeout, "connect timeout");
       return this;
@@ -688,8 +900,8 @@ public final class StripeGateway implements PaymentGateway {
     }
 
     /**
-     * The first backoff step (default 500 ms, doubling) and the longest single wait (default
-     * 8 s). A {@code Retry-After} longer than {@code max} ends the retries at once.
+     * The first backoff step (default 500 ms, doubling) and the longest single wait (default 8 s).
+     * A {@code Retry-After} longer than {@code max} ends the retries at once.
      */
     public Builder backoff(Duration initial, Duration max) {
       positive(initial, "initial backoff");
@@ -706,21 +918,34 @@ public final class StripeGateway implements PaymentGateway {
       if (apiKey == null) {
         throw new InvalidInputException("Stripe API key is required");
       }
-      HttpClient client = httpClient != null ? httpClient
-          : HttpClient.newBuilder().connectTimeout(connectTimeout).version(HttpClient.Version.HTTP_1_1).build();
+      HttpClient client =
+          httpClient != null
+              ? httpClient
+              : HttpClient.newBuilder()
+                  .connectTimeout(connectTimeout)
+                  .version(HttpClient.Version.HTTP_1_1)
+                  .build();
       // A trailing slash lets a path prefix (a proxy's /stripe/) survive resolving "v1/...".
       String path = baseUri.getRawPath() == null ? "" : baseUri.getRawPath();
       URI base = path.endsWith("/") ? baseUri : URI.create(baseUri.toString() + "/");
       // java.util.Random is thread-safe, and jitter needs no better randomness.
       Random random = new Random();
       Backoff rateLimit = new Backoff(maxRateLimitRetries, initialBackoff, maxBackoff, random);
-      Backoff network = new Backoff(maxNetworkRetries, NETWORK_BACKOFF_MIN, NETWORK_BACKOFF_MAX, random);
-      return new StripeGateway(new StripeHttp(client, base, apiKey, API_VERSION, requestTimeout, rateLimit, network, sleeper), base);
+      Backoff network =
+          new Backoff(maxNetworkRetries, NETWORK_BACKOFF_MIN, NETWORK_BACKOFF_MAX, random);
+      return new StripeGateway(
+          new StripeHttp(
+              client, base, apiKey, API_VERSION, requestTimeout, rateLimit, network, sleeper),
+          base);
     }
 
     @Override
     public String toString() {
-      return "StripeGateway.Builder[baseUri=" + baseUri + ", apiKey=" + (apiKey == null ? "unset" : "<redacted>") + "]";
+      return "StripeGateway.Builder[baseUri="
+          + baseUri
+          + ", apiKey="
+          + (apiKey == null ? "unset" : "<redacted>")
+          + "]";
     }
 
     private static Duration positive(Duration d, String what) {

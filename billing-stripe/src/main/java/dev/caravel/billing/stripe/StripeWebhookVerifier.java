@@ -16,10 +16,10 @@ import javax.crypto.spec.SecretKeySpec;
 
 /**
  * Verifies a Stripe webhook delivery and reads its event. Stripe signs {@code "<t>.<raw body>"}
- * with HMAC-SHA256 under the endpoint's signing secret ({@code whsec_...}) and sends
- * {@code Stripe-Signature: t=<unix seconds>,v1=<hex>[,v1=<hex>...]} (several {@code v1} while a
- * secret is being rolled). Pass the raw body exactly as received: re-serialised JSON will not
- * match. Thread-safe; the secret never appears in {@link #toString()} or in messages.
+ * with HMAC-SHA256 under the endpoint's signing secret ({@code whsec_...}) and sends {@code
+ * Stripe-Signature: t=<unix seconds>,v1=<hex>[,v1=<hex>...]} (several {@code v1} while a secret is
+ * being rolled). Pass the raw body exactly as received: re-serialised JSON will not match.
+ * Thread-safe; the secret never appears in {@link #toString()} or in messages.
  *
  * <pre>{@code
  * StripeWebhookVerifier webhooks = StripeWebhookVerifier.of(System.getenv("STRIPE_WEBHOOK_SECRET"));
@@ -29,6 +29,7 @@ import javax.crypto.spec.SecretKeySpec;
 public final class StripeWebhookVerifier {
   /** Stripe's recommended replay window. */
   public static final Duration DEFAULT_TOLERANCE = Duration.ofMinutes(5);
+
   private static final String HMAC = "HmacSHA256";
   private static final int MAX_HEADER_LENGTH = 8192;
 
@@ -68,8 +69,8 @@ public final class StripeWebhookVerifier {
   /**
    * Checks the signature, then the timestamp, then reads the event.
    *
-   * @throws StripeWebhookException the delivery is not proven to come from Stripe, is stale, or
-   *     its body is not an event
+   * @throws StripeWebhookException the delivery is not proven to come from Stripe, is stale, or its
+   *     body is not an event
    */
   public StripeEvent verify(byte[] payload, String signatureHeader) {
     Objects.requireNonNull(payload, "payload");
@@ -87,12 +88,20 @@ public final class StripeWebhookVerifier {
     // is clock skew between Stripe and this host, accepted within the same tolerance.
     long age = clock.instant().getEpochSecond() - header.seconds();
     if (age > tolerance.getSeconds()) {
-      throw new StripeWebhookException("webhook timestamp is " + age + " s old, beyond the tolerance of "
-          + tolerance.getSeconds() + " s (a replay, or a delivery held too long)");
+      throw new StripeWebhookException(
+          "webhook timestamp is "
+              + age
+              + " s old, beyond the tolerance of "
+              + tolerance.getSeconds()
+              + " s (a replay, or a delivery held too long)");
     }
     if (-age > tolerance.getSeconds()) {
-      throw new StripeWebhookException("webhook timestamp is " + (-age) + " s ahead of this host's clock, beyond the tolerance of "
-          + tolerance.getSeconds() + " s (is the host's clock right?)");
+      throw new StripeWebhookException(
+          "webhook timestamp is "
+              + (-age)
+              + " s ahead of this host's clock, beyond the tolerance of "
+              + tolerance.getSeconds()
+              + " s (is the host's clock right?)");
     }
     return parseEvent(new String(payload, StandardCharsets.UTF_8));
   }
@@ -109,25 +118,49 @@ public final class StripeWebhookVerifier {
   }
 
   static StripeEvent parseEvent(String body) {
-    JsonNode event = Json.parse(body).orElseThrow(() -> new StripeWebhookException("webhook body is not a JSON object"));
-    String id = Json.text(event, "id").orElseThrow(() -> new StripeWebhookException("webhook event has no id"));
-    String type = Json.text(event, "type").orElseThrow(() -> new StripeWebhookException("webhook event " + id + " has no type"));
+    JsonNode event =
+        Json.parse(body)
+            .orElseThrow(() -> new StripeWebhookException("webhook body is not a JSON object"));
+    String id =
+        Json.text(event, "id")
+            .orElseThrow(() -> new StripeWebhookException("webhook event has no id"));
+    String type =
+        Json.text(event, "type")
+            .orElseThrow(() -> new StripeWebhookException("webhook event " + id + " has no type"));
     Optional<String> apiVersion = Json.text(event, "api_version");
     boolean livemode = event.path("livemode").asBoolean(false);
     JsonNode object = event.path("data").path("object");
     if (type.equals("charge.refunded")) {
       String chargeId = objectId(object, "charge", id, type);
       String currency = Json.text(object, "currency").orElse("");
-      return new StripeEvent.ChargeRefunded(id, apiVersion, chargeId, Json.id(object, "payment_intent"),
-          Json.text(object.path("metadata"), "invoice_id"), ledger(amount(object, "amount", id), currency),
-          ledger(amount(object, "amount_refunded", id), currency), currency, livemode);
+      return new StripeEvent.ChargeRefunded(
+          id,
+          apiVersion,
+          chargeId,
+          Json.id(object, "payment_intent"),
+          Json.text(object.path("metadata"), "invoice_id"),
+          ledger(amount(object, "amount", id), currency),
+          ledger(amount(object, "amount_refunded", id), currency),
+          currency,
+          livemode);
     }
     if (type.equals("charge.dispute.created")) {
       String disputeId = objectId(object, "dispute", id, type);
       String currency = Json.text(object, "currency").orElse("");
-      String chargeId = Json.id(object, "charge").orElseThrow(() -> new StripeWebhookException("event " + id + ": dispute names no charge"));
-      return new StripeEvent.DisputeCreated(id, apiVersion, disputeId, chargeId, Json.id(object, "payment_intent"),
-          ledger(amount(object, "amount", id), currency), currency, Json.text(object, "reason").orElse("general"), livemode);
+      String chargeId =
+          Json.id(object, "charge")
+              .orElseThrow(
+                  () -> new StripeWebhookException("event " + id + ": dispute names no charge"));
+      return new StripeEvent.DisputeCreated(
+          id,
+          apiVersion,
+          disputeId,
+          chargeId,
+          Json.id(object, "payment_intent"),
+          ledger(amount(object, "amount", id), currency),
+          currency,
+          Json.text(object, "reason").orElse("general"),
+          livemode);
     }
     Optional<StripeEvent.IntentStatus> status = StripeEvent.IntentStatus.ofEventType(type);
     if (status.isEmpty()) {
@@ -136,7 +169,11 @@ public final class StripeWebhookVerifier {
     String intentId = objectId(object, "payment_intent", id, type);
     String currency = Json.text(object, "currency").orElse("");
     return new StripeEvent.PaymentIntentEvent(
-        id, type, apiVersion, status.get(), intentId,
+        id,
+        type,
+        apiVersion,
+        status.get(),
+        intentId,
         Json.text(object.path("metadata"), "invoice_id"),
         Json.text(object.path("metadata"), "round"),
         ledger(amount(object, "amount", id), currency),
@@ -148,7 +185,10 @@ public final class StripeWebhookVerifier {
   private static String objectId(JsonNode object, String kind, String eventId, String type) {
     return Json.text(object, "id")
         .filter(x -> kind.equals(Json.text(object, "object").orElse(kind)))
-        .orElseThrow(() -> new StripeWebhookException("event " + eventId + " (" + type + ") carries no " + kind));
+        .orElseThrow(
+            () ->
+                new StripeWebhookException(
+                    "event " + eventId + " (" + type + ") carries no " + kind));
   }
 
   private static long amount(JsonNode object, String field, String eventId) {

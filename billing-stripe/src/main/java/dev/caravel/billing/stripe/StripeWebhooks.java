@@ -13,15 +13,15 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Turns verified Stripe webhook deliveries into engine calls, so the ledger follows Stripe both
- * ways: {@code payment_intent.succeeded} settles; {@code payment_intent.payment_failed} and
- * {@code .canceled} end the invoice's pending hold and schedule its next round ({@link
- * Billing#chargeFailed}); {@code charge.refunded} and {@code charge.dispute.created} are
- * reported ({@link Billing#chargeRefunded}, {@link Billing#chargeDisputed}). Thread-safe.
+ * ways: {@code payment_intent.succeeded} settles; {@code payment_intent.payment_failed} and {@code
+ * .canceled} end the invoice's pending hold and schedule its next round ({@link
+ * Billing#chargeFailed}); {@code charge.refunded} and {@code charge.dispute.created} are reported
+ * ({@link Billing#chargeRefunded}, {@link Billing#chargeDisputed}). Thread-safe.
  *
  * <p>Idempotent on the event id within this instance (a bounded in-memory set). Across instances
- * and restarts, redelivery is still safe because every engine call it makes is idempotent:
- * {@code settle} pays once, {@code chargeFailed} ends a hold once; only the listener's refund
- * and dispute reports may repeat for an event delivered to two instances.
+ * and restarts, redelivery is still safe because every engine call it makes is idempotent: {@code
+ * settle} pays once, {@code chargeFailed} ends a hold once; only the listener's refund and dispute
+ * reports may repeat for an event delivered to two instances.
  *
  * <pre>{@code
  * StripeWebhooks webhooks = StripeWebhooks.builder().billing(billing)
@@ -39,7 +39,9 @@ public final class StripeWebhooks {
     APPLIED,
     /** This event id was handled before by this instance: nothing done. */
     DUPLICATE,
-    /** Verified, but nothing the engine acts on (another type, or an intent made outside billing). */
+    /**
+     * Verified, but nothing the engine acts on (another type, or an intent made outside billing).
+     */
     IGNORED
   }
 
@@ -53,12 +55,14 @@ public final class StripeWebhooks {
     this.verifier = b.verifier;
     this.apiVersion = b.apiVersion;
     int capacity = b.remember;
-    this.seen = Collections.synchronizedMap(new LinkedHashMap<>(16, 0.75f, false) {
-      @Override
-      protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
-        return size() > capacity;
-      }
-    });
+    this.seen =
+        Collections.synchronizedMap(
+            new LinkedHashMap<>(16, 0.75f, false) {
+              @Override
+              protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+                return size() > capacity;
+              }
+            });
   }
 
   public static Builder builder() {
@@ -85,9 +89,15 @@ public final class StripeWebhooks {
   public Handled apply(StripeEvent event) {
     Objects.requireNonNull(event, "event");
     if (event.apiVersion().isPresent() && !event.apiVersion().get().equals(apiVersion)) {
-      throw new StripeWebhookException("event " + event.eventId() + " is rendered in Stripe API version "
-          + event.apiVersion().get() + ", but this library reads " + apiVersion
-          + ": set the webhook endpoint's API version to " + apiVersion);
+      throw new StripeWebhookException(
+          "event "
+              + event.eventId()
+              + " is rendered in Stripe API version "
+              + event.apiVersion().get()
+              + ", but this library reads "
+              + apiVersion
+              + ": set the webhook endpoint's API version to "
+              + apiVersion);
     }
     if (seen.containsKey(event.eventId())) {
       return Handled.DUPLICATE;
@@ -122,12 +132,18 @@ public final class StripeWebhooks {
       if (r.invoiceId().isEmpty() || billing.invoice(r.invoiceId().get()).isEmpty()) {
         return Handled.IGNORED;
       }
-      billing.chargeRefunded(r.invoiceId().get(), r.intentId().orElse(r.chargeId()), r.amountRefunded());
+      billing.chargeRefunded(
+          r.invoiceId().get(), r.intentId().orElse(r.chargeId()), r.amountRefunded());
       return Handled.APPLIED;
     }
     if (event instanceof StripeEvent.DisputeCreated d) {
       // A dispute names the charge, not the invoice; the host finds it by the reference.
-      billing.chargeDisputed(Optional.empty(), d.intentId().orElse(d.chargeId()), d.disputeId(), d.amount(), d.reason());
+      billing.chargeDisputed(
+          Optional.empty(),
+          d.intentId().orElse(d.chargeId()),
+          d.disputeId(),
+          d.amount(),
+          d.reason());
       return Handled.APPLIED;
     }
     return Handled.IGNORED;

@@ -11,10 +11,12 @@ import net.jqwik.api.constraints.IntRange;
 import net.jqwik.api.constraints.LongRange;
 
 class BackoffTest {
-  final Backoff backoff = new Backoff(5, Duration.ofMillis(500), Duration.ofSeconds(8), new Random(7));
+  final Backoff backoff =
+      new Backoff(5, Duration.ofMillis(500), Duration.ofSeconds(8), new Random(7));
 
   @Property
-  void eachStepIsJitteredWithinItsBoundsAndCapped(@ForAll @IntRange(min = 0, max = 4) int retry, @ForAll long seed) {
+  void eachStepIsJitteredWithinItsBoundsAndCapped(
+      @ForAll @IntRange(min = 0, max = 4) int retry, @ForAll long seed) {
     Backoff b = new Backoff(5, Duration.ofMillis(500), Duration.ofSeconds(8), new Random(seed));
     long step = Math.min(500L << retry, 8_000);
 

@@ -63,9 +63,15 @@ public final class CapturedLogs implements SLF4JServiceProvider {
     }
 
     @Override
-    protected void handleNormalizedLoggingCall(Level level, Marker marker, String pattern, Object[] args, Throwable thrown) {
-      String line = level + " " + name + ": " + MessageFormatter.basicArrayFormat(pattern, args)
-          + (thrown == null ? "" : " " + thrown);
+    protected void handleNormalizedLoggingCall(
+        Level level, Marker marker, String pattern, Object[] args, Throwable thrown) {
+      String line =
+          level
+              + " "
+              + name
+              + ": "
+              + MessageFormatter.basicArrayFormat(pattern, args)
+              + (thrown == null ? "" : " " + thrown);
       LINES.add(line);
     }
 

@@ -23,7 +23,11 @@ class FakeStripeTest {
   @BeforeAll
   static void startFake() {
     stripe = FakeStripe.start();
-    client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(2)).build();
+    client =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(2))
+            .build();
   }
 
   @AfterAll
@@ -52,10 +56,11 @@ class FakeStripeTest {
   }
 
   static Answer post(String path, Map<String, String> form, String key) throws Exception {
-    HttpRequest.Builder b = HttpRequest.newBuilder(stripe.uri().resolve(path))
-        .header("Authorization", "Bearer " + FakeStripe.API_KEY)
-        .header("Content-Type", "application/x-www-form-urlencoded")
-        .POST(HttpRequest.BodyPublishers.ofString(Form.encode(form)));
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(stripe.uri().resolve(path))
+            .header("Authorization", "Bearer " + FakeStripe.API_KEY)
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .POST(HttpRequest.BodyPublishers.ofString(Form.encode(form)));
     if (key != null) {
       b.header("Idempotency-Key", key);
     }
@@ -64,17 +69,27 @@ class FakeStripeTest {
   }
 
   static Answer get(String pathAndQuery) throws Exception {
-    HttpRequest req = HttpRequest.newBuilder(stripe.uri().resolve(pathAndQuery))
-        .header("Authorization", "Bearer " + FakeStripe.API_KEY).GET().build();
+    HttpRequest req =
+        HttpRequest.newBuilder(stripe.uri().resolve(pathAndQuery))
+            .header("Authorization", "Bearer " + FakeStripe.API_KEY)
+            .GET()
+            .build();
     HttpResponse<String> r = client.send(req, HttpResponse.BodyHandlers.ofString());
     return new Answer(r.statusCode(), Json.parse(r.body()).orElseThrow(), r);
   }
 
   /** Exactly the form the gateway sends for a charge, captured from the wire. */
   static Map<String, String> gatewayChargeForm() {
-    StripeGateway gateway = StripeGateway.builder().apiKey(FakeStripe.API_KEY).baseUri(stripe.uri()).httpClient(client)
-        .sleeper(d -> {}).build();
-    gateway.charge(new ChargeRequest("cus_Default", "pm_Default", 2_500, "usd", "inv_42", "caravel-inv_42-round-1"));
+    StripeGateway gateway =
+        StripeGateway.builder()
+            .apiKey(FakeStripe.API_KEY)
+            .baseUri(stripe.uri())
+            .httpClient(client)
+            .sleeper(d -> {})
+            .build();
+    gateway.charge(
+        new ChargeRequest(
+            "cus_Default", "pm_Default", 2_500, "usd", "inv_42", "caravel-inv_42-round-1"));
     Map<String, String> form = new LinkedHashMap<>(stripe.chargeRequests().get(0).params());
     stripe.reset();
     stripe.customer("cus_Default", "pm_Default");
@@ -84,9 +99,16 @@ class FakeStripeTest {
   @Test
   void theExcerptIsStripesSpecWithItsVersion() {
     assertThat(FakeStripe.SCHEMA.specVersion()).isEqualTo("2023-08-16");
-    for (String endpoint : new String[] {"POST /v1/payment_intents", "GET /v1/payment_intents", "GET /v1/payment_intents/{intent}",
-        "POST /v1/payment_intents/{intent}/cancel", "POST /v1/refunds", "GET /v1/customers/{customer}",
-        "GET /v1/customers/{customer}/payment_methods"}) {
+    for (String endpoint :
+        new String[] {
+          "POST /v1/payment_intents",
+          "GET /v1/payment_intents",
+          "GET /v1/payment_intents/{intent}",
+          "POST /v1/payment_intents/{intent}/cancel",
+          "POST /v1/refunds",
+          "GET /v1/customers/{customer}",
+          "GET /v1/customers/{customer}/payment_methods"
+        }) {
       assertThat(FakeStripe.SCHEMA.knows(endpoint)).as(endpoint).isTrue();
     }
   }
@@ -109,10 +131,12 @@ class FakeStripeTest {
     assertThat(refused.status()).isEqualTo(400);
     assertThat(refused.errorType()).isEqualTo("invalid_request_error");
     assertThat(refused.body().path("error").path("param").asText()).isEqualTo("return_url");
-    assertThat(refused.body().path("error").path("message").asText()).contains("you must provide a `return_url`");
+    assertThat(refused.body().path("error").path("message").asText())
+        .contains("you must provide a `return_url`");
     assertThat(stripe.intentsCreated()).isZero();
 
-    // Nor does dropping automatic_payment_methods altogether help: it is the default since 2023-08-16.
+    // Nor does dropping automatic_payment_methods altogether help: it is the default since
+    // 2023-08-16.
     form.remove("automatic_payment_methods[enabled]");
     assertThat(post("/v1/payment_intents", form, "k2").status()).isEqualTo(400);
     // A return_url satisfies the rule.
@@ -127,17 +151,26 @@ class FakeStripeTest {
     Answer top = post("/v1/payment_intents", form, "k1");
     assertThat(top.status()).isEqualTo(400);
     assertThat(top.errorCode()).isEqualTo("parameter_unknown");
-    assertThat(top.body().path("error").path("message").asText()).isEqualTo("Received unknown parameter: invoice");
+    assertThat(top.body().path("error").path("message").asText())
+        .isEqualTo("Received unknown parameter: invoice");
 
     form.remove("invoice");
     form.put("automatic_payment_methods[redirects]", "never");
     Answer nested = post("/v1/payment_intents", form, "k2");
     assertThat(nested.errorCode()).isEqualTo("parameter_unknown");
-    assertThat(nested.body().path("error").path("param").asText()).isEqualTo("automatic_payment_methods[redirects]");
+    assertThat(nested.body().path("error").path("param").asText())
+        .isEqualTo("automatic_payment_methods[redirects]");
 
-    assertThat(get("/v1/payment_intents?customer=cus_Default&invoice=inv_42").errorCode()).isEqualTo("parameter_unknown");
-    assertThat(post("/v1/refunds", Map.of("payment_intent", "pi_x", "invoice", "inv_42"), "k3").errorCode()).isEqualTo("parameter_unknown");
-    assertThat(post("/v1/payment_intents/pi_x/cancel", Map.of("reason", "abandoned"), "k4").errorCode()).isEqualTo("parameter_unknown");
+    assertThat(get("/v1/payment_intents?customer=cus_Default&invoice=inv_42").errorCode())
+        .isEqualTo("parameter_unknown");
+    assertThat(
+            post("/v1/refunds", Map.of("payment_intent", "pi_x", "invoice", "inv_42"), "k3")
+                .errorCode())
+        .isEqualTo("parameter_unknown");
+    assertThat(
+            post("/v1/payment_intents/pi_x/cancel", Map.of("reason", "abandoned"), "k4")
+                .errorCode())
+        .isEqualTo("parameter_unknown");
     assertThat(stripe.intentsCreated()).isZero();
   }
 
@@ -145,7 +178,8 @@ class FakeStripeTest {
   void typesEnumsAndRequiredParametersAreChecked() throws Exception {
     Map<String, String> form = gatewayChargeForm();
     form.put("amount", "25.00");
-    assertThat(post("/v1/payment_intents", form, "k1").errorCode()).isEqualTo("parameter_invalid_integer");
+    assertThat(post("/v1/payment_intents", form, "k1").errorCode())
+        .isEqualTo("parameter_invalid_integer");
     form.put("amount", "2500");
     form.put("automatic_payment_methods[allow_redirects]", "sometimes");
     assertThat(post("/v1/payment_intents", form, "k2").status()).isEqualTo(400);
@@ -220,6 +254,8 @@ class FakeStripeTest {
     form.put("payment_method", "pm_NotTheirs");
     assertThat(post("/v1/payment_intents", form, "k1").errorCode()).isEqualTo("resource_missing");
     form.put("payment_method", "pm_Default");
-    assertThat(post("/v1/payment_intents", form, "k1").status()).as("same key, now valid, is executed").isEqualTo(200);
+    assertThat(post("/v1/payment_intents", form, "k1").status())
+        .as("same key, now valid, is executed")
+        .isEqualTo(200);
   }
 }

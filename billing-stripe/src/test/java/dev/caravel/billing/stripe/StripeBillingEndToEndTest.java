@@ -1,17 +1,16 @@
 package dev.caravel.billing.stripe;
 
-import dev.caravel.billing.testkit.MutableClock;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.caravel.billing.Activity;
 import dev.caravel.billing.Billing;
-import dev.caravel.billing.spi.InMemoryRepository;
 import dev.caravel.billing.Invoice;
 import dev.caravel.billing.PaymentMethod;
 import dev.caravel.billing.PaymentResult;
 import dev.caravel.billing.Plan;
 import dev.caravel.billing.PlanCatalogue;
+import dev.caravel.billing.spi.InMemoryRepository;
+import dev.caravel.billing.testkit.MutableClock;
 import java.net.http.HttpClient;
 import java.time.Duration;
 import java.time.Instant;
@@ -39,7 +38,11 @@ class StripeBillingEndToEndTest {
   @BeforeAll
   static void startFake() {
     stripe = FakeStripe.start();
-    client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(2)).build();
+    client =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(2))
+            .build();
   }
 
   @AfterAll
@@ -51,21 +54,23 @@ class StripeBillingEndToEndTest {
   void setUp() {
     stripe.reset();
     stripe.customer("cus_Default", "pm_Default");
-    StripeGateway gateway = StripeGateway.builder()
-        .apiKey(FakeStripe.API_KEY)
-        .baseUri(stripe.uri())
-        .httpClient(client)
-        .requestTimeout(Duration.ofMillis(300))
-        .sleeper(d -> {})
-        .build();
-    billing = Billing.builder()
-        .repository(repository)
-        .catalogue(PlanCatalogue.of(new Plan("basic", "Basic", 500)))
-        .clock(clock)
-        .paymentGateway(gateway)
-        .messenger((pubkey, text) -> dms.add(text))
-        .appUrl("https://relays.example")
-        .build();
+    StripeGateway gateway =
+        StripeGateway.builder()
+            .apiKey(FakeStripe.API_KEY)
+            .baseUri(stripe.uri())
+            .httpClient(client)
+            .requestTimeout(Duration.ofMillis(300))
+            .sleeper(d -> {})
+            .build();
+    billing =
+        Billing.builder()
+            .repository(repository)
+            .catalogue(PlanCatalogue.of(new Plan("basic", "Basic", 500)))
+            .clock(clock)
+            .paymentGateway(gateway)
+            .messenger((pubkey, text) -> dms.add(text))
+            .appUrl("https://relays.example")
+            .build();
     billing.saveTenant(TENANT, null, "cus_Default");
     billing.record(Activity.create("evt-1", TENANT, "relay-1", "basic", T0));
   }
@@ -87,21 +92,33 @@ class StripeBillingEndToEndTest {
     clock.advance(Duration.ofMinutes(10));
     List<PaymentResult> resumed = billing.collectDue();
 
-    assertThat(resumed).singleElement().isInstanceOfSatisfying(PaymentResult.Paid.class, paid -> {
-      assertThat(paid.payment().method()).isEqualTo(PaymentMethod.STRIPE);
-      assertThat(paid.payment().reference()).isEqualTo(stripe.intents().get(0));
-    });
+    assertThat(resumed)
+        .singleElement()
+        .isInstanceOfSatisfying(
+            PaymentResult.Paid.class,
+            paid -> {
+              assertThat(paid.payment().method()).isEqualTo(PaymentMethod.STRIPE);
+              assertThat(paid.payment().reference()).isEqualTo(stripe.intents().get(0));
+            });
     assertThat(stripe.charges()).isEqualTo(1);
     assertThat(stripe.intentsCreated()).isEqualTo(1);
     // The resumed round looked the charge up (found succeeded) instead of sending it again.
     assertThat(stripe.chargeRequests()).hasSize(1);
-    assertThat(stripe.requests()).anySatisfy(r -> assertThat(r.path()).isEqualTo("/v1/payment_intents").satisfies(
-        p -> assertThat(r.method()).isEqualTo("GET")));
-    assertThat(stripe.chargeRequests().get(0).params()).containsEntry("metadata[invoice_id]", invoice.id());
-    assertThat(repository.invoices(TENANT)).singleElement().satisfies(i -> {
-      assertThat(i.id()).isEqualTo(invoice.id());
-      assertThat(i.isPaid()).isTrue();
-    });
+    assertThat(stripe.requests())
+        .anySatisfy(
+            r ->
+                assertThat(r.path())
+                    .isEqualTo("/v1/payment_intents")
+                    .satisfies(p -> assertThat(r.method()).isEqualTo("GET")));
+    assertThat(stripe.chargeRequests().get(0).params())
+        .containsEntry("metadata[invoice_id]", invoice.id());
+    assertThat(repository.invoices(TENANT))
+        .singleElement()
+        .satisfies(
+            i -> {
+              assertThat(i.id()).isEqualTo(invoice.id());
+              assertThat(i.isPaid()).isTrue();
+            });
     assertThat(dms).isEmpty();
 
     // Later cycles find nothing to charge.
@@ -126,9 +143,12 @@ class StripeBillingEndToEndTest {
     // The resumed round looks first and finds the first charge: paid once, on the first card,
     // and no request with the new default card is ever sent.
     assertThat(resumed).singleElement().isInstanceOf(PaymentResult.Paid.class);
-    assertThat(stripe.chargeRequests()).extracting(r -> r.params().get("payment_method")).containsExactly("pm_Default");
-    assertThat(stripe.chargeRequests()).extracting(r -> r.header("Idempotency-Key")).containsOnly(
-        "caravel-" + invoice.id() + "-round-1");
+    assertThat(stripe.chargeRequests())
+        .extracting(r -> r.params().get("payment_method"))
+        .containsExactly("pm_Default");
+    assertThat(stripe.chargeRequests())
+        .extracting(r -> r.header("Idempotency-Key"))
+        .containsOnly("caravel-" + invoice.id() + "-round-1");
     assertThat(stripe.charges()).isEqualTo(1);
     assertThat(dms).isEmpty();
   }
@@ -136,19 +156,28 @@ class StripeBillingEndToEndTest {
   @Test
   void aDeclineFallsThroughToADirectMessageAndTheNextRoundUsesANewKey() {
     Invoice invoice = billing.generateInvoice(TENANT).orElseThrow();
-    stripe.nextCharges(new FakeStripe.Decline("insufficient_funds", "Your card has insufficient funds."));
+    stripe.nextCharges(
+        new FakeStripe.Decline("insufficient_funds", "Your card has insufficient funds."));
 
     PaymentResult first = billing.collect(invoice.id());
 
-    assertThat(first).isInstanceOfSatisfying(PaymentResult.NotPaid.class,
-        notPaid -> assertThat(notPaid.lastError()).contains("Your card has insufficient funds."));
-    assertThat(dms).singleElement().asString().contains("insufficient funds").contains(invoice.id());
+    assertThat(first)
+        .isInstanceOfSatisfying(
+            PaymentResult.NotPaid.class,
+            notPaid ->
+                assertThat(notPaid.lastError()).contains("Your card has insufficient funds."));
+    assertThat(dms)
+        .singleElement()
+        .asString()
+        .contains("insufficient funds")
+        .contains(invoice.id());
 
     clock.advance(Duration.ofDays(1));
     List<PaymentResult> retried = billing.collectDue();
 
     assertThat(retried).singleElement().isInstanceOf(PaymentResult.Paid.class);
-    List<String> keys = stripe.chargeRequests().stream().map(s -> s.header("Idempotency-Key")).toList();
+    List<String> keys =
+        stripe.chargeRequests().stream().map(s -> s.header("Idempotency-Key")).toList();
     assertThat(keys).hasSize(2).doesNotHaveDuplicates();
     assertThat(stripe.charges()).isEqualTo(1);
   }
@@ -165,17 +194,24 @@ class StripeBillingEndToEndTest {
     // Later Stripe posts payment_intent.succeeded; the host verifies it and settles the invoice.
     String secret = "whsec_e2e";
     long t = clock.instant().getEpochSecond();
-    String payload = """
+    String payload =
+        """
         {"id":"evt_1","object":"event","type":"payment_intent.succeeded","livemode":false,
          "data":{"object":{"id":"%s","object":"payment_intent","amount":500,"currency":"usd",
-           "status":"succeeded","metadata":{"invoice_id":"%s"}}}}""".formatted(intent, invoice.id());
+           "status":"succeeded","metadata":{"invoice_id":"%s"}}}}"""
+            .formatted(intent, invoice.id());
     StripeWebhookVerifier webhooks = StripeWebhookVerifier.of(secret, Duration.ofMinutes(5), clock);
-    StripeEvent event = webhooks.verify(payload, StripeWebhookVerifierTest.header(secret, t, payload));
+    StripeEvent event =
+        webhooks.verify(payload, StripeWebhookVerifierTest.header(secret, t, payload));
 
     StripeEvent.PaymentIntentEvent paid = (StripeEvent.PaymentIntentEvent) event;
     assertThat(paid.status()).isEqualTo(StripeEvent.IntentStatus.SUCCEEDED);
-    assertThat(billing.settle(paid.invoiceId().orElseThrow(), PaymentMethod.STRIPE, paid.intentId())).isTrue();
-    assertThat(repository.findInvoice(invoice.id()).orElseThrow().payment().orElseThrow().reference()).isEqualTo(intent);
+    assertThat(
+            billing.settle(paid.invoiceId().orElseThrow(), PaymentMethod.STRIPE, paid.intentId()))
+        .isTrue();
+    assertThat(
+            repository.findInvoice(invoice.id()).orElseThrow().payment().orElseThrow().reference())
+        .isEqualTo(intent);
   }
 
   @Test
@@ -185,15 +221,21 @@ class StripeBillingEndToEndTest {
     assertThat(billing.collect(invoice.id())).isInstanceOf(PaymentResult.Deferred.class);
 
     clock.advance(Duration.ofHours(1));
-    stripe.nextCharges(new FakeStripe.Fails(400, "invalid_request_error", "parameter_unknown",
-        "Received unknown parameter: payment_method_configuration (see https://stripe.com/docs/api/payment_intents/create)"));
+    stripe.nextCharges(
+        new FakeStripe.Fails(
+            400,
+            "invalid_request_error",
+            "parameter_unknown",
+            "Received unknown parameter: payment_method_configuration (see https://stripe.com/docs/api/payment_intents/create)"));
     assertThat(billing.collectDue()).singleElement().isInstanceOf(PaymentResult.Deferred.class);
 
     assertThat(dms).as("no Declined, so no DM blaming the card").isEmpty();
     // Fixed on our side, the same round (same key) goes through.
     clock.advance(Duration.ofHours(1));
     assertThat(billing.collectDue()).singleElement().isInstanceOf(PaymentResult.Paid.class);
-    assertThat(stripe.chargeRequests()).extracting(r -> r.header("Idempotency-Key")).containsOnly("caravel-" + invoice.id() + "-round-1");
+    assertThat(stripe.chargeRequests())
+        .extracting(r -> r.header("Idempotency-Key"))
+        .containsOnly("caravel-" + invoice.id() + "-round-1");
     assertThat(stripe.charges()).isEqualTo(1);
   }
 

@@ -3,13 +3,13 @@ package dev.caravel.billing.stripe;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.caravel.billing.InvalidInputException;
 import dev.caravel.billing.PaymentGateway.CancelOutcome;
 import dev.caravel.billing.PaymentGateway.ChargeLookup;
 import dev.caravel.billing.PaymentGateway.ChargeOutcome;
+import dev.caravel.billing.PaymentGateway.ChargeRequest;
 import dev.caravel.billing.PaymentGateway.ChargeState;
 import dev.caravel.billing.PaymentGateway.RefundOutcome;
-import dev.caravel.billing.PaymentGateway.ChargeRequest;
-import dev.caravel.billing.InvalidInputException;
 import dev.caravel.billing.Plan;
 import dev.caravel.billing.PlanCatalogue;
 import java.net.http.HttpClient;
@@ -35,7 +35,11 @@ class StripeGatewayRulesTest {
   @BeforeAll
   static void startFake() {
     stripe = FakeStripe.start();
-    client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(2)).build();
+    client =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(2))
+            .build();
   }
 
   @AfterAll
@@ -50,12 +54,23 @@ class StripeGatewayRulesTest {
   }
 
   StripeGateway gateway() {
-    return StripeGateway.builder().apiKey(FakeStripe.API_KEY).baseUri(stripe.uri()).httpClient(client)
-        .requestTimeout(Duration.ofSeconds(5)).sleeper(slept::add).build();
+    return StripeGateway.builder()
+        .apiKey(FakeStripe.API_KEY)
+        .baseUri(stripe.uri())
+        .httpClient(client)
+        .requestTimeout(Duration.ofSeconds(5))
+        .sleeper(slept::add)
+        .build();
   }
 
   static ChargeRequest charge(long amount, String currency, String invoice, int round) {
-    return new ChargeRequest("cus_Default", "pm_Default", amount, currency, invoice, "caravel-" + invoice + "-round-" + round);
+    return new ChargeRequest(
+        "cus_Default",
+        "pm_Default",
+        amount,
+        currency,
+        invoice,
+        "caravel-" + invoice + "-round-" + round);
   }
 
   @Nested
@@ -72,7 +87,8 @@ class StripeGatewayRulesTest {
     @Test
     void stripeShouldRetryTrueIsHonouredEvenForA4xx() {
       stripe.nextCharges(new FakeStripe.LockTimeout());
-      assertThat(gateway().charge(charge(2_500, "usd", "inv_1", 1))).isInstanceOf(ChargeOutcome.Paid.class);
+      assertThat(gateway().charge(charge(2_500, "usd", "inv_1", 1)))
+          .isInstanceOf(ChargeOutcome.Paid.class);
       assertThat(stripe.chargeRequests()).hasSize(2);
     }
 
@@ -94,23 +110,41 @@ class StripeGatewayRulesTest {
 
     @Test
     void retriesAreBoundedAndTheCallerSeesUnknownOnlyThen() {
-      stripe.nextCharges(new FakeStripe.ServerError(true), new FakeStripe.ServerError(true), new FakeStripe.ServerError(true),
+      stripe.nextCharges(
+          new FakeStripe.ServerError(true),
+          new FakeStripe.ServerError(true),
+          new FakeStripe.ServerError(true),
           new FakeStripe.ServerError(true));
-      StripeGateway gateway = StripeGateway.builder().apiKey(FakeStripe.API_KEY).baseUri(stripe.uri()).httpClient(client)
-          .maxNetworkRetries(3).sleeper(slept::add).build();
+      StripeGateway gateway =
+          StripeGateway.builder()
+              .apiKey(FakeStripe.API_KEY)
+              .baseUri(stripe.uri())
+              .httpClient(client)
+              .maxNetworkRetries(3)
+              .sleeper(slept::add)
+              .build();
       ChargeOutcome outcome = gateway.charge(charge(2_500, "usd", "inv_1", 1));
       assertThat(outcome).isInstanceOf(ChargeOutcome.Unknown.class);
       assertThat(((ChargeOutcome.Unknown) outcome).message()).contains("4 attempts");
-      assertThat(slept).hasSize(3).allSatisfy(d -> assertThat(d).isBetween(Duration.ofMillis(500), Duration.ofSeconds(5)));
-      assertThatThrownBy(() -> StripeGateway.builder().maxNetworkRetries(6)).isInstanceOf(InvalidInputException.class);
+      assertThat(slept)
+          .hasSize(3)
+          .allSatisfy(d -> assertThat(d).isBetween(Duration.ofMillis(500), Duration.ofSeconds(5)));
+      assertThatThrownBy(() -> StripeGateway.builder().maxNetworkRetries(6))
+          .isInstanceOf(InvalidInputException.class);
     }
 
     @Test
     void networkBackoffStaysWithinHalfASecondAndFiveSeconds() {
-      Backoff b = new Backoff(10, StripeGateway.NETWORK_BACKOFF_MIN, StripeGateway.NETWORK_BACKOFF_MAX, new Random(7));
+      Backoff b =
+          new Backoff(
+              10,
+              StripeGateway.NETWORK_BACKOFF_MIN,
+              StripeGateway.NETWORK_BACKOFF_MAX,
+              new Random(7));
       for (int i = 0; i < 10; i++) {
         for (int n = 0; n < 50; n++) {
-          assertThat(b.networkDelay(i).orElseThrow()).isBetween(Duration.ofMillis(500), Duration.ofSeconds(5));
+          assertThat(b.networkDelay(i).orElseThrow())
+              .isBetween(Duration.ofMillis(500), Duration.ofSeconds(5));
         }
       }
       assertThat(b.networkDelay(10)).isEmpty();
@@ -122,17 +156,22 @@ class StripeGatewayRulesTest {
   class Currencies {
     @Test
     void iskIsSentTimesAHundred() {
-      assertThat(gateway().charge(charge(2_500, "ISK", "inv_1", 1))).isInstanceOf(ChargeOutcome.Paid.class);
-      assertThat(stripe.chargeRequests().get(0).params()).containsEntry("amount", "250000").containsEntry("currency", "isk");
+      assertThat(gateway().charge(charge(2_500, "ISK", "inv_1", 1)))
+          .isInstanceOf(ChargeOutcome.Paid.class);
+      assertThat(stripe.chargeRequests().get(0).params())
+          .containsEntry("amount", "250000")
+          .containsEntry("currency", "isk");
       assertThat(StripeGateway.toStripeAmount(7, "isk")).isEqualTo(700);
     }
 
     @Test
     void threeDecimalAmountsMustEndInZero() {
-      assertThat(gateway().charge(charge(5_250, "kwd", "inv_1", 1))).isInstanceOf(ChargeOutcome.Paid.class);
+      assertThat(gateway().charge(charge(5_250, "kwd", "inv_1", 1)))
+          .isInstanceOf(ChargeOutcome.Paid.class);
       assertThat(stripe.chargeRequests().get(0).params()).containsEntry("amount", "5250");
       for (String c : new String[] {"bhd", "jod", "kwd", "omr", "tnd"}) {
-        assertThatThrownBy(() -> gateway().charge(charge(5_255, c, "inv_2", 1))).isInstanceOf(InvalidInputException.class)
+        assertThatThrownBy(() -> gateway().charge(charge(5_255, c, "inv_2", 1)))
+            .isInstanceOf(InvalidInputException.class)
             .hasMessageContaining("must end in 0");
       }
       assertThat(stripe.chargeRequests()).hasSize(1);
@@ -141,33 +180,54 @@ class StripeGatewayRulesTest {
     @Test
     void zeroDecimalCurrenciesAreWholeUnits() {
       assertThat(StripeGateway.toStripeAmount(500, "jpy")).isEqualTo(500);
-      assertThat(StripeGateway.toStripeAmount(12_300, "mga")).as("ISO gives MGA two decimals; Stripe none").isEqualTo(123);
-      assertThatThrownBy(() -> StripeGateway.toStripeAmount(12_345, "mga")).isInstanceOf(InvalidInputException.class)
+      assertThat(StripeGateway.toStripeAmount(12_300, "mga"))
+          .as("ISO gives MGA two decimals; Stripe none")
+          .isEqualTo(123);
+      assertThatThrownBy(() -> StripeGateway.toStripeAmount(12_345, "mga"))
+          .isInstanceOf(InvalidInputException.class)
           .hasMessageContaining("multiple of 100");
     }
 
     @Test
     void chargesBelowStripesMinimumAreRefusedBeforeSending() {
-      assertThatThrownBy(() -> gateway().charge(charge(49, "usd", "inv_1", 1))).isInstanceOf(InvalidInputException.class)
+      assertThatThrownBy(() -> gateway().charge(charge(49, "usd", "inv_1", 1)))
+          .isInstanceOf(InvalidInputException.class)
           .hasMessageContaining("minimum charge of 50");
-      assertThatThrownBy(() -> gateway().charge(charge(29, "gbp", "inv_1", 1))).hasMessageContaining("minimum charge of 30");
-      assertThatThrownBy(() -> gateway().charge(charge(49, "jpy", "inv_1", 1))).hasMessageContaining("minimum");
-      assertThat(gateway().charge(charge(50, "usd", "inv_1", 1))).isInstanceOf(ChargeOutcome.Paid.class);
-      assertThatThrownBy(() -> StripeGateway.toStripeAmount(100_000_000, "usd")).hasMessageContaining("maximum");
+      assertThatThrownBy(() -> gateway().charge(charge(29, "gbp", "inv_1", 1)))
+          .hasMessageContaining("minimum charge of 30");
+      assertThatThrownBy(() -> gateway().charge(charge(49, "jpy", "inv_1", 1)))
+          .hasMessageContaining("minimum");
+      assertThat(gateway().charge(charge(50, "usd", "inv_1", 1)))
+          .isInstanceOf(ChargeOutcome.Paid.class);
+      assertThatThrownBy(() -> StripeGateway.toStripeAmount(100_000_000, "usd"))
+          .hasMessageContaining("maximum");
       assertThat(stripe.chargeRequests()).hasSize(1);
     }
 
     @Test
     void aCatalogueIsCheckedWhenItMeetsTheGateway() {
       assertThat(StripeGateway.checkCatalogueCurrency("USD")).isEqualTo("usd");
-      assertThatThrownBy(() -> StripeGateway.checkCatalogueCurrency("XYZ")).isInstanceOf(InvalidInputException.class)
+      assertThatThrownBy(() -> StripeGateway.checkCatalogueCurrency("XYZ"))
+          .isInstanceOf(InvalidInputException.class)
           .hasMessageContaining("not an ISO 4217");
-      assertThatThrownBy(() -> StripeGateway.checkCatalogueCurrency("XAU")).isInstanceOf(InvalidInputException.class);
-      StripeGateway.checkCatalogue(PlanCatalogue.of("kwd", List.of(new Plan("basic", "Basic", 5_000), new Plan("free", "Free", 0))));
-      assertThatThrownBy(() -> StripeGateway.checkCatalogue(PlanCatalogue.of("kwd", List.of(new Plan("odd", "Odd", 5_005)))))
-          .isInstanceOf(InvalidInputException.class).hasMessageContaining("plan odd").hasMessageContaining("end in 0");
-      assertThatThrownBy(() -> StripeGateway.checkCatalogue(PlanCatalogue.of("usd", List.of(new Plan("tiny", "Tiny", 10)))))
-          .hasMessageContaining("plan tiny").hasMessageContaining("minimum");
+      assertThatThrownBy(() -> StripeGateway.checkCatalogueCurrency("XAU"))
+          .isInstanceOf(InvalidInputException.class);
+      StripeGateway.checkCatalogue(
+          PlanCatalogue.of(
+              "kwd", List.of(new Plan("basic", "Basic", 5_000), new Plan("free", "Free", 0))));
+      assertThatThrownBy(
+              () ->
+                  StripeGateway.checkCatalogue(
+                      PlanCatalogue.of("kwd", List.of(new Plan("odd", "Odd", 5_005)))))
+          .isInstanceOf(InvalidInputException.class)
+          .hasMessageContaining("plan odd")
+          .hasMessageContaining("end in 0");
+      assertThatThrownBy(
+              () ->
+                  StripeGateway.checkCatalogue(
+                      PlanCatalogue.of("usd", List.of(new Plan("tiny", "Tiny", 10)))))
+          .hasMessageContaining("plan tiny")
+          .hasMessageContaining("minimum");
     }
   }
 
@@ -177,96 +237,144 @@ class StripeGatewayRulesTest {
     void anUnknownChargeIsFoundSucceededByListing() {
       stripe.nextCharges(new FakeStripe.SavedServerError());
       StripeGateway gateway = gateway();
-      assertThat(gateway.charge(charge(2_500, "usd", "inv_1", 2))).isInstanceOf(ChargeOutcome.Unknown.class);
+      assertThat(gateway.charge(charge(2_500, "usd", "inv_1", 2)))
+          .isInstanceOf(ChargeOutcome.Unknown.class);
 
       ChargeLookup found = gateway.findCharge("cus_Default", "inv_1", 2, Optional.empty());
 
-      assertThat(found).isInstanceOfSatisfying(ChargeLookup.Found.class, f -> {
-        assertThat(f.reference()).isEqualTo(stripe.intents().get(0));
-        assertThat(f.state()).isEqualTo(ChargeState.SUCCEEDED);
-        assertThat(f.outcome()).isEqualTo(new ChargeOutcome.Paid(f.reference()));
-        assertThat(f.amount()).isEqualTo(2_500);
-      });
-      assertThat(gateway.findCharge("cus_Default", "inv_1", 3, Optional.empty())).as("another round").isEqualTo(new ChargeLookup.Absent());
-      assertThat(gateway.findCharge("cus_Default", "inv_9", 2, Optional.empty())).as("another invoice").isEqualTo(new ChargeLookup.Absent());
-      assertThat(stripe.requests()).filteredOn(r -> r.path().equals("/v1/payment_intents") && r.method().equals("GET"))
-          .allSatisfy(r -> assertThat(FakeStripe.parseForm(r.query())).containsEntry("customer", "cus_Default"));
+      assertThat(found)
+          .isInstanceOfSatisfying(
+              ChargeLookup.Found.class,
+              f -> {
+                assertThat(f.reference()).isEqualTo(stripe.intents().get(0));
+                assertThat(f.state()).isEqualTo(ChargeState.SUCCEEDED);
+                assertThat(f.outcome()).isEqualTo(new ChargeOutcome.Paid(f.reference()));
+                assertThat(f.amount()).isEqualTo(2_500);
+              });
+      assertThat(gateway.findCharge("cus_Default", "inv_1", 3, Optional.empty()))
+          .as("another round")
+          .isEqualTo(new ChargeLookup.Absent());
+      assertThat(gateway.findCharge("cus_Default", "inv_9", 2, Optional.empty()))
+          .as("another invoice")
+          .isEqualTo(new ChargeLookup.Absent());
+      assertThat(stripe.requests())
+          .filteredOn(r -> r.path().equals("/v1/payment_intents") && r.method().equals("GET"))
+          .allSatisfy(
+              r ->
+                  assertThat(FakeStripe.parseForm(r.query()))
+                      .containsEntry("customer", "cus_Default"));
     }
 
     @Test
     void byIntentIdWhenKnown() {
       stripe.nextCharges(new FakeStripe.Processing());
       StripeGateway gateway = gateway();
-      String id = ((ChargeOutcome.Pending) gateway.charge(charge(2_500, "usd", "inv_1", 1))).reference();
+      String id =
+          ((ChargeOutcome.Pending) gateway.charge(charge(2_500, "usd", "inv_1", 1))).reference();
       stripe.setIntentStatus(id, "requires_payment_method");
 
       ChargeLookup found = gateway.findCharge("cus_Default", "inv_1", 1, Optional.of(id));
 
-      assertThat(found).isInstanceOfSatisfying(ChargeLookup.Found.class, f -> assertThat(f.state()).isEqualTo(ChargeState.FAILED));
-      assertThat(gateway.findCharge("cus_Default", "inv_1", 1, Optional.of("pi_Missing"))).isEqualTo(new ChargeLookup.Absent());
-      assertThat(gateway.findCharge("cus_Default", "inv_2", 1, Optional.of(id))).isInstanceOfSatisfying(ChargeLookup.Unavailable.class,
-          u -> assertThat(u.reason()).contains("belongs to invoice inv_1"));
+      assertThat(found)
+          .isInstanceOfSatisfying(
+              ChargeLookup.Found.class, f -> assertThat(f.state()).isEqualTo(ChargeState.FAILED));
+      assertThat(gateway.findCharge("cus_Default", "inv_1", 1, Optional.of("pi_Missing")))
+          .isEqualTo(new ChargeLookup.Absent());
+      assertThat(gateway.findCharge("cus_Default", "inv_2", 1, Optional.of(id)))
+          .isInstanceOfSatisfying(
+              ChargeLookup.Unavailable.class,
+              u -> assertThat(u.reason()).contains("belongs to invoice inv_1"));
     }
 
     @Test
     void listingReadsEveryPageAndPrefersTheMostAdvancedIntent() {
-      String legacy = stripe.addIntent("cus_Default", 2_500, "usd", "succeeded", Map.of("invoice_id", "inv_1"));
+      String legacy =
+          stripe.addIntent("cus_Default", 2_500, "usd", "succeeded", Map.of("invoice_id", "inv_1"));
       for (int i = 0; i < 230; i++) {
-        stripe.addIntent("cus_Default", 2_500, "usd", "requires_payment_method", Map.of("invoice_id", "inv_other", "round", "1"));
+        stripe.addIntent(
+            "cus_Default",
+            2_500,
+            "usd",
+            "requires_payment_method",
+            Map.of("invoice_id", "inv_other", "round", "1"));
       }
-      stripe.addIntent("cus_Default", 2_500, "usd", "canceled", Map.of("invoice_id", "inv_1", "round", "1"));
+      stripe.addIntent(
+          "cus_Default", 2_500, "usd", "canceled", Map.of("invoice_id", "inv_1", "round", "1"));
 
       ChargeLookup found = gateway().findCharge("cus_Default", "inv_1", 1, Optional.empty());
 
-      assertThat(found).isInstanceOfSatisfying(ChargeLookup.Found.class, f -> {
-        assertThat(f.reference()).as("an intent without a round matches; succeeded beats canceled").isEqualTo(legacy);
-        assertThat(f.state()).isEqualTo(ChargeState.SUCCEEDED);
-      });
-      assertThat(stripe.requests()).filteredOn(r -> r.path().equals("/v1/payment_intents")).hasSize(3);
+      assertThat(found)
+          .isInstanceOfSatisfying(
+              ChargeLookup.Found.class,
+              f -> {
+                assertThat(f.reference())
+                    .as("an intent without a round matches; succeeded beats canceled")
+                    .isEqualTo(legacy);
+                assertThat(f.state()).isEqualTo(ChargeState.SUCCEEDED);
+              });
+      assertThat(stripe.requests())
+          .filteredOn(r -> r.path().equals("/v1/payment_intents"))
+          .hasSize(3);
     }
 
     @Test
     void cancelIsIdempotentAndToleratesAnAlreadyCanceledIntent() {
       stripe.nextCharges(new FakeStripe.RequiresAction());
       StripeGateway gateway = gateway();
-      String id = ((ChargeOutcome.NeedsCustomer) gateway.charge(charge(2_500, "usd", "inv_1", 1))).reference();
+      String id =
+          ((ChargeOutcome.NeedsCustomer) gateway.charge(charge(2_500, "usd", "inv_1", 1)))
+              .reference();
 
       assertThat(gateway.cancelCharge(id)).isEqualTo(new CancelOutcome.Canceled(id, false));
       assertThat(stripe.intent(id).orElseThrow().path("status").asText()).isEqualTo("canceled");
-      assertThat(gateway.cancelCharge(id)).as("replayed under its key").isEqualTo(new CancelOutcome.Canceled(id, false));
+      assertThat(gateway.cancelCharge(id))
+          .as("replayed under its key")
+          .isEqualTo(new CancelOutcome.Canceled(id, false));
 
       String other = stripe.addIntent("cus_Default", 100, "usd", "canceled", Map.of());
       assertThat(gateway.cancelCharge(other)).isEqualTo(new CancelOutcome.Canceled(other, true));
       String paid = stripe.addIntent("cus_Default", 100, "usd", "succeeded", Map.of());
-      assertThat(gateway.cancelCharge(paid)).isEqualTo(new CancelOutcome.NotCancelable(paid, ChargeState.SUCCEEDED));
+      assertThat(gateway.cancelCharge(paid))
+          .isEqualTo(new CancelOutcome.NotCancelable(paid, ChargeState.SUCCEEDED));
       assertThat(gateway.cancelCharge("pi_Missing")).isInstanceOf(CancelOutcome.Unavailable.class);
     }
 
     @Test
     void refundUnderAKeyRefundsOnce() {
       StripeGateway gateway = gateway();
-      String id = ((ChargeOutcome.Paid) gateway.charge(charge(2_500, "ISK", "inv_1", 1))).reference();
+      String id =
+          ((ChargeOutcome.Paid) gateway.charge(charge(2_500, "ISK", "inv_1", 1))).reference();
 
       RefundOutcome first = gateway.refund(id, 1_000, "isk", "caravel-refund-inv_1-1");
       RefundOutcome again = gateway.refund(id, 1_000, "isk", "caravel-refund-inv_1-1");
 
-      assertThat(first).isInstanceOfSatisfying(RefundOutcome.Refunded.class, r -> {
-        assertThat(r.amount()).isEqualTo(1_000);
-        assertThat(r.status()).isEqualTo("succeeded");
-      });
+      assertThat(first)
+          .isInstanceOfSatisfying(
+              RefundOutcome.Refunded.class,
+              r -> {
+                assertThat(r.amount()).isEqualTo(1_000);
+                assertThat(r.status()).isEqualTo("succeeded");
+              });
       assertThat(again).isEqualTo(first);
-      assertThat(stripe.refunds()).singleElement().satisfies(r -> assertThat(r.path("amount").asLong()).isEqualTo(100_000));
-      assertThat(gateway.refund(id, 1_500, "isk", "caravel-refund-inv_1-2")).isInstanceOf(RefundOutcome.Refunded.class);
-      assertThat(gateway.refund(id, 1, "isk", "caravel-refund-inv_1-3")).isEqualTo(new RefundOutcome.AlreadyRefunded(id));
-      assertThatThrownBy(() -> gateway.refund("pi_Missing", 100, "isk", "caravel-refund-x")).isInstanceOf(StripeRequestException.class);
+      assertThat(stripe.refunds())
+          .singleElement()
+          .satisfies(r -> assertThat(r.path("amount").asLong()).isEqualTo(100_000));
+      assertThat(gateway.refund(id, 1_500, "isk", "caravel-refund-inv_1-2"))
+          .isInstanceOf(RefundOutcome.Refunded.class);
+      assertThat(gateway.refund(id, 1, "isk", "caravel-refund-inv_1-3"))
+          .isEqualTo(new RefundOutcome.AlreadyRefunded(id));
+      assertThatThrownBy(() -> gateway.refund("pi_Missing", 100, "isk", "caravel-refund-x"))
+          .isInstanceOf(StripeRequestException.class);
     }
 
     @Test
     void aRefundWithoutAnAnswerIsUnknown() {
       StripeGateway gateway = gateway();
-      String id = ((ChargeOutcome.Paid) gateway.charge(charge(2_500, "usd", "inv_1", 1))).reference();
+      String id =
+          ((ChargeOutcome.Paid) gateway.charge(charge(2_500, "usd", "inv_1", 1))).reference();
       stripe.nextWrites(new FakeStripe.SavedServerError());
-      assertThat(gateway.refund(id, 500, "usd", "caravel-refund-inv_1-1")).isInstanceOf(RefundOutcome.Unknown.class);
+      assertThat(gateway.refund(id, 500, "usd", "caravel-refund-inv_1-1"))
+          .isInstanceOf(RefundOutcome.Unknown.class);
     }
   }
 }

@@ -3,9 +3,9 @@ package dev.caravel.billing.stripe;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.caravel.billing.InvalidInputException;
 import dev.caravel.billing.PaymentGateway.ChargeOutcome;
 import dev.caravel.billing.PaymentGateway.ChargeRequest;
-import dev.caravel.billing.InvalidInputException;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -30,7 +30,11 @@ class StripeGatewayTest {
   @BeforeAll
   static void startFake() {
     stripe = FakeStripe.start();
-    client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(2)).build();
+    client =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(2))
+            .build();
   }
 
   @AfterAll
@@ -41,7 +45,8 @@ class StripeGatewayTest {
   @BeforeEach
   void freshAccount() {
     stripe.reset();
-    stripe.customer("cus_Default", "pm_Default", "pm_CardA")
+    stripe
+        .customer("cus_Default", "pm_Default", "pm_CardA")
         .customer("cus_CardsOnly", null, "pm_Newest", "pm_Older")
         .customer("cus_Nothing", null)
         .deletedCustomer("cus_Deleted");
@@ -82,14 +87,20 @@ class StripeGatewayTest {
 
     @Test
     void prefersTheDefaultPaymentMethodThenTheDefaultSourceThenTheNewestCard() {
-      stripe.customerWithSource("cus_All", "pm_Default", "card_Source", "pm_Newest", "pm_Older")
+      stripe
+          .customerWithSource("cus_All", "pm_Default", "card_Source", "pm_Newest", "pm_Older")
           .customerWithSource("cus_Source", null, "card_Source", "pm_Newest", "pm_Older")
           .customerWithSource("cus_BankSource", null, "ba_Bank", "pm_Newest");
       assertThat(gateway().savedPaymentMethod("cus_All")).contains("pm_Default");
       assertThat(gateway().savedPaymentMethod("cus_Source")).contains("card_Source");
-      assertThat(gateway().savedPaymentMethod("cus_BankSource")).as("a bank account is not a card").contains("pm_Newest");
+      assertThat(gateway().savedPaymentMethod("cus_BankSource"))
+          .as("a bank account is not a card")
+          .contains("pm_Newest");
       // The default source is a card the strict fake lets us charge.
-      assertThat(gateway().charge(new ChargeRequest("cus_Source", "card_Source", 2_500, "usd", "inv_1", "k1")))
+      assertThat(
+              gateway()
+                  .charge(
+                      new ChargeRequest("cus_Source", "card_Source", 2_500, "usd", "inv_1", "k1")))
           .isInstanceOf(ChargeOutcome.Paid.class);
     }
 
@@ -133,7 +144,10 @@ class StripeGatewayTest {
 
     @Test
     void aReadThatStaysThrottledIsATypedError() {
-      stripe.nextReads(new FakeStripe.RateLimited(-1), new FakeStripe.RateLimited(-1), new FakeStripe.RateLimited(-1),
+      stripe.nextReads(
+          new FakeStripe.RateLimited(-1),
+          new FakeStripe.RateLimited(-1),
+          new FakeStripe.RateLimited(-1),
           new FakeStripe.RateLimited(-1));
       assertThatThrownBy(() -> gateway().savedPaymentMethod("cus_Default"))
           .isInstanceOf(StripeException.class)
@@ -143,8 +157,10 @@ class StripeGatewayTest {
 
     @Test
     void rejectsIdsThatAreNotStripeIds() {
-      for (String bad : new String[] {null, "", "cus_1/../../v1/charges", "cus 1", "cus_1?expand=x"}) {
-        assertThatThrownBy(() -> gateway().savedPaymentMethod(bad)).isInstanceOf(InvalidInputException.class)
+      for (String bad :
+          new String[] {null, "", "cus_1/../../v1/charges", "cus 1", "cus_1?expand=x"}) {
+        assertThatThrownBy(() -> gateway().savedPaymentMethod(bad))
+            .isInstanceOf(InvalidInputException.class)
             .hasMessageContaining("customer id");
       }
       assertThat(stripe.requests()).isEmpty();
@@ -161,7 +177,8 @@ class StripeGatewayTest {
       String intentId = ((ChargeOutcome.Paid) outcome).reference();
       assertThat(intentId).startsWith("pi_");
       assertThat(stripe.charges()).isEqualTo(1);
-      assertThat(stripe.intent(intentId).orElseThrow().path("metadata").path("invoice_id").asText()).isEqualTo("inv_42");
+      assertThat(stripe.intent(intentId).orElseThrow().path("metadata").path("invoice_id").asText())
+          .isEqualTo("inv_42");
     }
 
     @Test
@@ -174,14 +191,16 @@ class StripeGatewayTest {
       assertThat(post.header("Authorization")).isEqualTo("Bearer " + FakeStripe.API_KEY);
       assertThat(post.header("Stripe-Version")).isEqualTo(StripeGateway.API_VERSION);
       assertThat(post.header("Idempotency-Key")).isEqualTo("inv_42-round-1");
-      assertThat(post.params()).containsAllEntriesOf(Map.of(
-          "amount", "2500",
-          "currency", "usd",
-          "customer", "cus_Default",
-          "payment_method", "pm_Default",
-          "off_session", "true",
-          "confirm", "true",
-          "metadata[invoice_id]", "inv_42"));
+      assertThat(post.params())
+          .containsAllEntriesOf(
+              Map.of(
+                  "amount", "2500",
+                  "currency", "usd",
+                  "customer", "cus_Default",
+                  "payment_method", "pm_Default",
+                  "off_session", "true",
+                  "confirm", "true",
+                  "metadata[invoice_id]", "inv_42"));
     }
 
     @Test
@@ -192,10 +211,13 @@ class StripeGatewayTest {
 
     @Test
     void declineCarriesTheDeclineCode() {
-      stripe.nextCharges(new FakeStripe.Decline("insufficient_funds", "Your card has insufficient funds."));
+      stripe.nextCharges(
+          new FakeStripe.Decline("insufficient_funds", "Your card has insufficient funds."));
 
       assertThat(gateway().charge(request("k1")))
-          .isEqualTo(new ChargeOutcome.Declined("insufficient_funds", "Your card has insufficient funds."));
+          .isEqualTo(
+              new ChargeOutcome.Declined(
+                  "insufficient_funds", "Your card has insufficient funds."));
       assertThat(stripe.charges()).isZero();
     }
 
@@ -207,7 +229,8 @@ class StripeGatewayTest {
       ChargeOutcome first = gateway.charge(request("k1"));
       ChargeOutcome again = gateway.charge(request("k1"));
 
-      assertThat(first).isEqualTo(new ChargeOutcome.Declined("generic_decline", "Your card was declined."));
+      assertThat(first)
+          .isEqualTo(new ChargeOutcome.Declined("generic_decline", "Your card was declined."));
       assertThat(again).isEqualTo(first);
       assertThat(stripe.replays()).isEqualTo(1);
       assertThat(stripe.intentsCreated()).isEqualTo(1);
@@ -230,13 +253,18 @@ class StripeGatewayTest {
     void a500IsRetriedInsideTheCallUnderTheSameKeyAndChargesOnce() {
       stripe.nextCharges(new FakeStripe.ServerError());
 
-      assertThat(gateway().charge(request("inv_42-round-1"))).isInstanceOf(ChargeOutcome.Paid.class);
+      assertThat(gateway().charge(request("inv_42-round-1")))
+          .isInstanceOf(ChargeOutcome.Paid.class);
 
       assertThat(stripe.charges()).isEqualTo(1);
-      assertThat(stripe.chargeRequests()).extracting(s -> s.header("Idempotency-Key"))
+      assertThat(stripe.chargeRequests())
+          .extracting(s -> s.header("Idempotency-Key"))
           .containsExactly("inv_42-round-1", "inv_42-round-1");
-      assertThat(stripe.chargeRequests().get(1).params()).isEqualTo(stripe.chargeRequests().get(0).params());
-      assertThat(slept).singleElement().satisfies(d -> assertThat(d).isBetween(Duration.ofMillis(500), Duration.ofSeconds(5)));
+      assertThat(stripe.chargeRequests().get(1).params())
+          .isEqualTo(stripe.chargeRequests().get(0).params());
+      assertThat(slept)
+          .singleElement()
+          .satisfies(d -> assertThat(d).isBetween(Duration.ofMillis(500), Duration.ofSeconds(5)));
     }
 
     @Test
@@ -263,7 +291,10 @@ class StripeGatewayTest {
 
     @Test
     void stillThrottledAfterTheLastRetryIsUnknown() {
-      stripe.nextCharges(new FakeStripe.RateLimited(-1), new FakeStripe.RateLimited(-1), new FakeStripe.RateLimited(-1));
+      stripe.nextCharges(
+          new FakeStripe.RateLimited(-1),
+          new FakeStripe.RateLimited(-1),
+          new FakeStripe.RateLimited(-1));
 
       ChargeOutcome outcome = gatewayBuilder().maxRateLimitRetries(2).build().charge(request("k1"));
 
@@ -315,10 +346,14 @@ class StripeGatewayTest {
 
     @Test
     void aKeyInFlightThroughEveryRetryIsUnknown() {
-      stripe.nextCharges(new FakeStripe.KeyInUse(), new FakeStripe.KeyInUse(), new FakeStripe.KeyInUse());
+      stripe.nextCharges(
+          new FakeStripe.KeyInUse(), new FakeStripe.KeyInUse(), new FakeStripe.KeyInUse());
       ChargeOutcome outcome = gateway().charge(request("k1"));
       assertThat(outcome).isInstanceOf(ChargeOutcome.Unknown.class);
-      assertThat(((ChargeOutcome.Unknown) outcome).message()).contains("409").contains("idempotency_key_in_use").contains("3 attempts");
+      assertThat(((ChargeOutcome.Unknown) outcome).message())
+          .contains("409")
+          .contains("idempotency_key_in_use")
+          .contains("3 attempts");
       assertThat(slept).hasSize(2);
       assertThat(stripe.intentsCreated()).isZero();
     }
@@ -343,17 +378,24 @@ class StripeGatewayTest {
       assertThat(gateway().charge(request("k1"))).isInstanceOf(ChargeOutcome.Paid.class);
 
       assertThat(stripe.charges()).isEqualTo(1);
-      assertThat(stripe.replays()).as("Stripe had charged; the retry got the saved answer").isEqualTo(1);
+      assertThat(stripe.replays())
+          .as("Stripe had charged; the retry got the saved answer")
+          .isEqualTo(1);
       assertThat(slept).hasSize(1);
     }
 
     @Test
     void aDroppedConnectionOnEveryAttemptIsUnknown() {
-      stripe.nextCharges(new FakeStripe.DropConnection(), new FakeStripe.DropConnection(), new FakeStripe.DropConnection());
+      stripe.nextCharges(
+          new FakeStripe.DropConnection(),
+          new FakeStripe.DropConnection(),
+          new FakeStripe.DropConnection());
       ChargeOutcome outcome = gateway().charge(request("k1"));
       assertThat(outcome).isInstanceOf(ChargeOutcome.Unknown.class);
       assertThat(((ChargeOutcome.Unknown) outcome).message()).contains("3 attempts");
-      assertThat(stripe.charges()).as("the first attempt charged; the replays did not charge again").isEqualTo(1);
+      assertThat(stripe.charges())
+          .as("the first attempt charged; the replays did not charge again")
+          .isEqualTo(1);
     }
 
     @Test
@@ -362,11 +404,13 @@ class StripeGatewayTest {
       try (ServerSocket probe = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
         port = probe.getLocalPort();
       }
-      StripeGateway nowhere = gatewayBuilder().baseUri(URI.create("http://127.0.0.1:" + port)).build();
+      StripeGateway nowhere =
+          gatewayBuilder().baseUri(URI.create("http://127.0.0.1:" + port)).build();
 
       assertThat(nowhere.charge(request("k1"))).isInstanceOf(ChargeOutcome.Unknown.class);
       assertThat(slept).as("connection refused is retried, bounded").hasSize(2);
-      assertThatThrownBy(() -> nowhere.savedPaymentMethod("cus_Default")).isInstanceOf(StripeException.class)
+      assertThatThrownBy(() -> nowhere.savedPaymentMethod("cus_Default"))
+          .isInstanceOf(StripeException.class)
           .hasMessageContaining("could not read");
     }
 
@@ -375,48 +419,69 @@ class StripeGatewayTest {
       StripeGateway gateway = gateway();
       gateway.charge(request("inv_42-round-1"));
 
-      ChargeRequest otherAmount = new ChargeRequest("cus_Default", "pm_Default", 9_999, "usd", "inv_42", "inv_42-round-1");
+      ChargeRequest otherAmount =
+          new ChargeRequest("cus_Default", "pm_Default", 9_999, "usd", "inv_42", "inv_42-round-1");
 
       assertThatThrownBy(() -> gateway.charge(otherAmount))
           .isInstanceOf(StripeIdempotencyException.class)
           .hasMessageContaining("same parameters")
-          .satisfies(e -> {
-            StripeException se = (StripeException) e;
-            assertThat(se.httpStatus()).isEqualTo(400);
-            assertThat(se.type()).contains("idempotency_error");
-          });
+          .satisfies(
+              e -> {
+                StripeException se = (StripeException) e;
+                assertThat(se.httpStatus()).isEqualTo(400);
+                assertThat(se.type()).contains("idempotency_error");
+              });
       assertThat(stripe.charges()).isEqualTo(1);
     }
 
     @Test
     void aRequestStripeRefusesAsInvalidIsOurFaultNeverADecline() {
-      ChargeRequest stranger = new ChargeRequest("cus_Default", "pm_SomeoneElses", 2_500, "usd", "inv_42", "k1");
+      ChargeRequest stranger =
+          new ChargeRequest("cus_Default", "pm_SomeoneElses", 2_500, "usd", "inv_42", "k1");
 
       assertThat(gateway().charge(stranger))
-          .isInstanceOfSatisfying(ChargeOutcome.Failed.class, f -> {
-            assertThat(f.kind()).isEqualTo(StripeErrorKind.INVALID_REQUEST.name());
-            assertThat(f.message()).contains("inv_42").contains("invalid_request_error/resource_missing")
-                .contains("param payment_method").contains("HTTP 400");
-          });
+          .isInstanceOfSatisfying(
+              ChargeOutcome.Failed.class,
+              f -> {
+                assertThat(f.kind()).isEqualTo(StripeErrorKind.INVALID_REQUEST.name());
+                assertThat(f.message())
+                    .contains("inv_42")
+                    .contains("invalid_request_error/resource_missing")
+                    .contains("param payment_method")
+                    .contains("HTTP 400");
+              });
       assertThat(stripe.intentsCreated()).isZero();
       assertThat(stripe.chargeRequests()).as("a 400 is not retried").hasSize(1);
     }
 
     @Test
     void everyInvalidRequestIsOurFaultNotADecline() {
-      stripe.nextCharges(new FakeStripe.Fails(400, "invalid_request_error", "parameter_unknown",
-          "Received unknown parameter: payment_method_configuration. Did you mean payment_method_configuration_details?"));
-      assertThat(gateway().charge(request("k1"))).isInstanceOfSatisfying(ChargeOutcome.Failed.class,
-          f -> assertThat(f.message()).contains("parameter_unknown"));
-      stripe.nextCharges(new FakeStripe.Fails(404, "invalid_request_error", "resource_missing", "No such customer: 'cus_Default'"));
-      assertThat(gateway().charge(request("k2"))).isInstanceOfSatisfying(ChargeOutcome.Failed.class,
-          f -> assertThat(f.kind()).isEqualTo("INVALID_REQUEST"));
+      stripe.nextCharges(
+          new FakeStripe.Fails(
+              400,
+              "invalid_request_error",
+              "parameter_unknown",
+              "Received unknown parameter: payment_method_configuration. Did you mean payment_method_configuration_details?"));
+      assertThat(gateway().charge(request("k1")))
+          .isInstanceOfSatisfying(
+              ChargeOutcome.Failed.class,
+              f -> assertThat(f.message()).contains("parameter_unknown"));
+      stripe.nextCharges(
+          new FakeStripe.Fails(
+              404, "invalid_request_error", "resource_missing", "No such customer: 'cus_Default'"));
+      assertThat(gateway().charge(request("k2")))
+          .isInstanceOfSatisfying(
+              ChargeOutcome.Failed.class, f -> assertThat(f.kind()).isEqualTo("INVALID_REQUEST"));
     }
 
     @Test
     void aPaymentMethodIsChargedAsTheRoundSaysWithTheRoundInMetadata() {
-      gateway().charge(new ChargeRequest("cus_Default", "pm_Default", 2_500, "usd", "inv_42", "caravel-inv_42-round-3"));
-      assertThat(stripe.chargeRequests().get(0).params()).containsEntry("metadata[round]", "3")
+      gateway()
+          .charge(
+              new ChargeRequest(
+                  "cus_Default", "pm_Default", 2_500, "usd", "inv_42", "caravel-inv_42-round-3"));
+      assertThat(stripe.chargeRequests().get(0).params())
+          .containsEntry("metadata[round]", "3")
           .containsEntry("metadata[invoice_id]", "inv_42")
           .containsEntry("automatic_payment_methods[allow_redirects]", "never");
       assertThat(StripeGateway.roundOf("caravel-inv-7-round-12")).contains(12);
@@ -426,16 +491,37 @@ class StripeGatewayTest {
     @Test
     void validatesBeforeSending() {
       StripeGateway gateway = gateway();
-      assertThatThrownBy(() -> gateway.charge(new ChargeRequest("cus_Default", "pm_Default", 100_000_000, "usd", "inv", "k")))
-          .isInstanceOf(InvalidInputException.class).hasMessageContaining("maximum");
-      assertThatThrownBy(() -> gateway.charge(new ChargeRequest("cus_Default", "pm_Default", 100, "dollars", "inv", "k")))
-          .isInstanceOf(InvalidInputException.class).hasMessageContaining("currency");
-      assertThatThrownBy(() -> gateway.charge(new ChargeRequest("cus/../x", "pm_Default", 100, "usd", "inv", "k")))
-          .isInstanceOf(InvalidInputException.class).hasMessageContaining("customer id");
-      assertThatThrownBy(() -> gateway.charge(new ChargeRequest("cus_Default", "pm Default", 100, "usd", "inv", "k")))
-          .isInstanceOf(InvalidInputException.class).hasMessageContaining("payment method id");
-      assertThatThrownBy(() -> gateway.charge(new ChargeRequest("cus_Default", "pm_Default", 100, "usd", "inv", "clé 1")))
-          .isInstanceOf(InvalidInputException.class).hasMessageContaining("idempotency key");
+      assertThatThrownBy(
+              () ->
+                  gateway.charge(
+                      new ChargeRequest(
+                          "cus_Default", "pm_Default", 100_000_000, "usd", "inv", "k")))
+          .isInstanceOf(InvalidInputException.class)
+          .hasMessageContaining("maximum");
+      assertThatThrownBy(
+              () ->
+                  gateway.charge(
+                      new ChargeRequest("cus_Default", "pm_Default", 100, "dollars", "inv", "k")))
+          .isInstanceOf(InvalidInputException.class)
+          .hasMessageContaining("currency");
+      assertThatThrownBy(
+              () ->
+                  gateway.charge(
+                      new ChargeRequest("cus/../x", "pm_Default", 100, "usd", "inv", "k")))
+          .isInstanceOf(InvalidInputException.class)
+          .hasMessageContaining("customer id");
+      assertThatThrownBy(
+              () ->
+                  gateway.charge(
+                      new ChargeRequest("cus_Default", "pm Default", 100, "usd", "inv", "k")))
+          .isInstanceOf(InvalidInputException.class)
+          .hasMessageContaining("payment method id");
+      assertThatThrownBy(
+              () ->
+                  gateway.charge(
+                      new ChargeRequest("cus_Default", "pm_Default", 100, "usd", "inv", "clé 1")))
+          .isInstanceOf(InvalidInputException.class)
+          .hasMessageContaining("idempotency key");
       assertThat(stripe.requests()).isEmpty();
     }
 
@@ -454,21 +540,34 @@ class StripeGatewayTest {
     void a401IsAConfigurationErrorWithoutTheKey() {
       StripeGateway wrong = gatewayBuilder().apiKey(WRONG_KEY).build();
 
-      assertThat(wrong.charge(request("k1"))).isInstanceOfSatisfying(ChargeOutcome.Failed.class, f -> {
-        assertThat(f.kind()).isEqualTo("AUTHENTICATION");
-        assertThat(f.message()).contains("401").doesNotContain(WRONG_KEY).doesNotContain("9876").doesNotContain("sk_test")
-            .doesNotContain(FakeStripe.API_KEY);
-      });
+      assertThat(wrong.charge(request("k1")))
+          .isInstanceOfSatisfying(
+              ChargeOutcome.Failed.class,
+              f -> {
+                assertThat(f.kind()).isEqualTo("AUTHENTICATION");
+                assertThat(f.message())
+                    .contains("401")
+                    .doesNotContain(WRONG_KEY)
+                    .doesNotContain("9876")
+                    .doesNotContain("sk_test")
+                    .doesNotContain(FakeStripe.API_KEY);
+              });
       for (Runnable call : List.<Runnable>of(() -> wrong.savedPaymentMethod("cus_Default"))) {
         assertThatThrownBy(call::run)
             .isInstanceOf(StripeConfigurationException.class)
-            .satisfies(e -> {
-              assertThat(((StripeException) e).httpStatus()).isEqualTo(401);
-              assertThat(((StripeException) e).kind()).isEqualTo(StripeErrorKind.AUTHENTICATION);
-              assertThat(e.getMessage()).contains("401").doesNotContain(WRONG_KEY).doesNotContain("9876")
-                  .doesNotContain("sk_test").doesNotContain(FakeStripe.API_KEY);
-              assertThat(e.toString()).doesNotContain(WRONG_KEY).doesNotContain("9876");
-            });
+            .satisfies(
+                e -> {
+                  assertThat(((StripeException) e).httpStatus()).isEqualTo(401);
+                  assertThat(((StripeException) e).kind())
+                      .isEqualTo(StripeErrorKind.AUTHENTICATION);
+                  assertThat(e.getMessage())
+                      .contains("401")
+                      .doesNotContain(WRONG_KEY)
+                      .doesNotContain("9876")
+                      .doesNotContain("sk_test")
+                      .doesNotContain(FakeStripe.API_KEY);
+                  assertThat(e.toString()).doesNotContain(WRONG_KEY).doesNotContain("9876");
+                });
       }
       assertThat(stripe.intentsCreated()).isZero();
     }
@@ -476,18 +575,24 @@ class StripeGatewayTest {
     @Test
     void a403IsAConfigurationError() {
       stripe.nextCharges(new FakeStripe.Forbidden());
-      assertThat(gateway().charge(request("k1"))).isInstanceOfSatisfying(ChargeOutcome.Failed.class, f -> {
-        assertThat(f.kind()).isEqualTo(StripeErrorKind.PERMISSION.name());
-        assertThat(f.message()).contains("403").doesNotContain("rk_test");
-      });
+      assertThat(gateway().charge(request("k1")))
+          .isInstanceOfSatisfying(
+              ChargeOutcome.Failed.class,
+              f -> {
+                assertThat(f.kind()).isEqualTo(StripeErrorKind.PERMISSION.name());
+                assertThat(f.message()).contains("403").doesNotContain("rk_test");
+              });
     }
 
     @Test
     void theKeyIsNeverLogged() {
       StripeGateway right = gateway();
       StripeGateway wrong = gatewayBuilder().apiKey(WRONG_KEY).build();
-      stripe.nextCharges(new FakeStripe.ServerError(), new FakeStripe.RateLimited(-1),
-          new FakeStripe.Decline("generic_decline", "Your card was declined."), new FakeStripe.DropConnection());
+      stripe.nextCharges(
+          new FakeStripe.ServerError(),
+          new FakeStripe.RateLimited(-1),
+          new FakeStripe.Decline("generic_decline", "Your card was declined."),
+          new FakeStripe.DropConnection());
       for (int i = 0; i < 4; i++) {
         right.charge(request("k" + i));
       }
@@ -496,27 +601,37 @@ class StripeGatewayTest {
       assertThat(wrong.charge(request("k9"))).isInstanceOf(ChargeOutcome.Failed.class);
 
       List<String> lines = CapturedLogs.lines();
-      assertThat(lines).anySatisfy(l -> assertThat(l).contains("StripeGateway"))
+      assertThat(lines)
+          .anySatisfy(l -> assertThat(l).contains("StripeGateway"))
           .anySatisfy(l -> assertThat(l).contains("StripeHttp").contains("retrying"));
-      assertThat(lines).noneSatisfy(l -> assertThat(l).containsAnyOf(FakeStripe.API_KEY, WRONG_KEY, "Bearer", "sk_test"));
+      assertThat(lines)
+          .noneSatisfy(
+              l -> assertThat(l).containsAnyOf(FakeStripe.API_KEY, WRONG_KEY, "Bearer", "sk_test"));
     }
 
     @Test
     void theKeyIsNeverInToString() {
       StripeGateway.Builder builder = gatewayBuilder();
       assertThat(builder.toString()).doesNotContain(FakeStripe.API_KEY).contains("redacted");
-      assertThat(builder.build().toString()).doesNotContain(FakeStripe.API_KEY).doesNotContain("sk_test").contains("redacted");
+      assertThat(builder.build().toString())
+          .doesNotContain(FakeStripe.API_KEY)
+          .doesNotContain("sk_test")
+          .contains("redacted");
     }
 
     @Test
     void badKeysAreRefusedWithoutEchoingThem() {
-      assertThatThrownBy(() -> StripeGateway.builder().apiKey(" ")).isInstanceOf(InvalidInputException.class);
+      assertThatThrownBy(() -> StripeGateway.builder().apiKey(" "))
+          .isInstanceOf(InvalidInputException.class);
       assertThatThrownBy(() -> StripeGateway.builder().apiKey("sk_test_abc\n"))
           .isInstanceOf(InvalidInputException.class)
           .satisfies(e -> assertThat(e.getMessage()).doesNotContain("sk_test_abc"));
-      assertThatThrownBy(() -> StripeGateway.builder().build()).isInstanceOf(InvalidInputException.class)
+      assertThatThrownBy(() -> StripeGateway.builder().build())
+          .isInstanceOf(InvalidInputException.class)
           .hasMessageContaining("API key is required");
-      assertThatThrownBy(() -> StripeGateway.builder().baseUri(URI.create("https://sk_live_x:@api.stripe.com")))
+      assertThatThrownBy(
+              () ->
+                  StripeGateway.builder().baseUri(URI.create("https://sk_live_x:@api.stripe.com")))
           .isInstanceOf(InvalidInputException.class)
           .satisfies(e -> assertThat(e.getMessage()).doesNotContain("sk_live_x"));
     }
@@ -524,8 +639,13 @@ class StripeGatewayTest {
 
   @Test
   void aDefaultBuiltGatewayWorks() {
-    StripeGateway gateway = StripeGateway.builder().apiKey(FakeStripe.API_KEY).baseUri(stripe.uri())
-        .connectTimeout(Duration.ofSeconds(2)).requestTimeout(Duration.ofSeconds(5)).build();
+    StripeGateway gateway =
+        StripeGateway.builder()
+            .apiKey(FakeStripe.API_KEY)
+            .baseUri(stripe.uri())
+            .connectTimeout(Duration.ofSeconds(2))
+            .requestTimeout(Duration.ofSeconds(5))
+            .build();
     assertThat(gateway.charge(request("k1"))).isInstanceOf(ChargeOutcome.Paid.class);
   }
 }

@@ -45,7 +45,11 @@ class StripeReconciliationEndToEndTest {
   @BeforeAll
   static void startFake() {
     stripe = FakeStripe.start();
-    client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(2)).build();
+    client =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(2))
+            .build();
   }
 
   @AfterAll
@@ -57,19 +61,32 @@ class StripeReconciliationEndToEndTest {
   void setUp() {
     stripe.reset();
     stripe.customer("cus_Default", "pm_Default");
-    gateway = StripeGateway.builder().apiKey(FakeStripe.API_KEY).baseUri(stripe.uri()).httpClient(client)
-        .requestTimeout(Duration.ofMillis(300)).sleeper(d -> {}).build();
+    gateway =
+        StripeGateway.builder()
+            .apiKey(FakeStripe.API_KEY)
+            .baseUri(stripe.uri())
+            .httpClient(client)
+            .requestTimeout(Duration.ofMillis(300))
+            .sleeper(d -> {})
+            .build();
   }
 
   private Billing engine(Repository repo, String instance, PlanCatalogue catalogue) {
-    return Billing.builder().repository(repo).catalogue(catalogue).clock(clock).instanceId(instance)
-        .paymentGateway(gateway).messenger((pubkey, text) -> dms.add(text)).appUrl("https://relays.example")
-        .listener(new BillingListener() {
-          @Override
-          public void needsAttention(Invoice invoice, Rail rail, String reason) {
-            attention.add(reason);
-          }
-        })
+    return Billing.builder()
+        .repository(repo)
+        .catalogue(catalogue)
+        .clock(clock)
+        .instanceId(instance)
+        .paymentGateway(gateway)
+        .messenger((pubkey, text) -> dms.add(text))
+        .appUrl("https://relays.example")
+        .listener(
+            new BillingListener() {
+              @Override
+              public void needsAttention(Invoice invoice, Rail rail, String reason) {
+                attention.add(reason);
+              }
+            })
         .build();
   }
 
@@ -87,7 +104,13 @@ class StripeReconciliationEndToEndTest {
     return StripeWebhookVerifierTest.header(SECRET, clock.instant().getEpochSecond(), payload);
   }
 
-  private static String intentEvent(String eventId, String type, String apiVersion, String intentId, String invoiceId, String status) {
+  private static String intentEvent(
+      String eventId,
+      String type,
+      String apiVersion,
+      String intentId,
+      String invoiceId,
+      String status) {
     return """
         {"id":"%s","object":"event","type":"%s","livemode":false,"created":1700000000,"api_version":"%s",
          "data":{"object":{"id":"%s","object":"payment_intent","amount":500,"currency":"usd","status":"%s",
@@ -107,23 +130,43 @@ class StripeReconciliationEndToEndTest {
     String intent = ((PaymentResult.Pending) first).reference();
 
     stripe.setIntentStatus(intent, "requires_payment_method");
-    StripeWebhooks webhooks = StripeWebhooks.builder().billing(billing)
-        .verifier(StripeWebhookVerifier.of(SECRET, Duration.ofMinutes(5), clock)).build();
-    String failed = intentEvent("evt_failed", "payment_intent.payment_failed", StripeGateway.API_VERSION, intent, id,
-        "requires_payment_method");
+    StripeWebhooks webhooks =
+        StripeWebhooks.builder()
+            .billing(billing)
+            .verifier(StripeWebhookVerifier.of(SECRET, Duration.ofMinutes(5), clock))
+            .build();
+    String failed =
+        intentEvent(
+            "evt_failed",
+            "payment_intent.payment_failed",
+            StripeGateway.API_VERSION,
+            intent,
+            id,
+            "requires_payment_method");
     assertThat(webhooks.handle(failed, signed(failed))).isEqualTo(StripeWebhooks.Handled.APPLIED);
     assertThat(webhooks.handle(failed, signed(failed))).isEqualTo(StripeWebhooks.Handled.DUPLICATE);
     // another instance's helper gets the same delivery: the engine call is idempotent
-    StripeWebhooks other = StripeWebhooks.builder().billing(engine(repository, "b"))
-        .verifier(StripeWebhookVerifier.of(SECRET, Duration.ofMinutes(5), clock)).build();
+    StripeWebhooks other =
+        StripeWebhooks.builder()
+            .billing(engine(repository, "b"))
+            .verifier(StripeWebhookVerifier.of(SECRET, Duration.ofMinutes(5), clock))
+            .build();
     assertThat(other.handle(failed, signed(failed))).isEqualTo(StripeWebhooks.Handled.APPLIED);
 
-    assertThat(dms).singleElement().satisfies(dm -> assertThat(dm).contains("Your card has insufficient funds.")
-        .doesNotContain("Developer text").doesNotContain("pm_Default"));
-    assertThat(billing.collect(id)).isEqualTo(new PaymentResult.Skipped(id, PaymentResult.Skipped.Reason.NOT_DUE));
+    assertThat(dms)
+        .singleElement()
+        .satisfies(
+            dm ->
+                assertThat(dm)
+                    .contains("Your card has insufficient funds.")
+                    .doesNotContain("Developer text")
+                    .doesNotContain("pm_Default"));
+    assertThat(billing.collect(id))
+        .isEqualTo(new PaymentResult.Skipped(id, PaymentResult.Skipped.Reason.NOT_DUE));
     clock.advance(Duration.ofDays(1));
     assertThat(billing.collectDue()).singleElement().isInstanceOf(PaymentResult.Paid.class);
-    assertThat(stripe.chargeRequests()).extracting(r -> r.header("Idempotency-Key"))
+    assertThat(stripe.chargeRequests())
+        .extracting(r -> r.header("Idempotency-Key"))
         .containsExactly("caravel-" + id + "-round-1", "caravel-" + id + "-round-2");
   }
 
@@ -133,17 +176,31 @@ class StripeReconciliationEndToEndTest {
     String id = invoice(billing, "basic");
     stripe.nextCharges(new FakeStripe.Processing());
     String intent = ((PaymentResult.Pending) billing.collect(id)).reference();
-    StripeWebhooks webhooks = StripeWebhooks.builder().billing(billing)
-        .verifier(StripeWebhookVerifier.of(SECRET, Duration.ofMinutes(5), clock)).build();
+    StripeWebhooks webhooks =
+        StripeWebhooks.builder()
+            .billing(billing)
+            .verifier(StripeWebhookVerifier.of(SECRET, Duration.ofMinutes(5), clock))
+            .build();
 
-    String old = intentEvent("evt_old", "payment_intent.succeeded", "2020-08-27", intent, id, "succeeded");
-    assertThatThrownBy(() -> webhooks.handle(old, signed(old))).isInstanceOf(StripeWebhookException.class)
-        .hasMessageContaining("2020-08-27").hasMessageContaining(StripeGateway.API_VERSION);
+    String old =
+        intentEvent("evt_old", "payment_intent.succeeded", "2020-08-27", intent, id, "succeeded");
+    assertThatThrownBy(() -> webhooks.handle(old, signed(old)))
+        .isInstanceOf(StripeWebhookException.class)
+        .hasMessageContaining("2020-08-27")
+        .hasMessageContaining(StripeGateway.API_VERSION);
     assertThat(repository.findInvoice(id).orElseThrow().isPaid()).isFalse();
 
-    String ok = intentEvent("evt_ok", "payment_intent.succeeded", StripeGateway.API_VERSION, intent, id, "succeeded");
+    String ok =
+        intentEvent(
+            "evt_ok",
+            "payment_intent.succeeded",
+            StripeGateway.API_VERSION,
+            intent,
+            id,
+            "succeeded");
     assertThat(webhooks.handle(ok, signed(ok))).isEqualTo(StripeWebhooks.Handled.APPLIED);
-    assertThat(repository.findInvoice(id).orElseThrow().payment().orElseThrow().reference()).isEqualTo(intent);
+    assertThat(repository.findInvoice(id).orElseThrow().payment().orElseThrow().reference())
+        .isEqualTo(intent);
   }
 
   @Test
@@ -176,19 +233,32 @@ class StripeReconciliationEndToEndTest {
 
   @Test
   void iskAndKwdAmountsAreSentInStripesUnits() {
-    Billing isk = engine(repository, "a", PlanCatalogue.of("isk", List.of(new Plan("basic", "Basic", 1_500))));
+    Billing isk =
+        engine(
+            repository, "a", PlanCatalogue.of("isk", List.of(new Plan("basic", "Basic", 1_500))));
     String id = invoice(isk, "basic");
     assertThat(isk.collect(id)).isInstanceOf(PaymentResult.Paid.class);
-    assertThat(stripe.chargeRequests().get(0).params()).containsEntry("amount", "150000").containsEntry("currency", "isk");
+    assertThat(stripe.chargeRequests().get(0).params())
+        .containsEntry("amount", "150000")
+        .containsEntry("currency", "isk");
 
     InMemoryRepository other = new InMemoryRepository();
-    Billing kwd = engine(other, "b", PlanCatalogue.of("kwd", List.of(new Plan("basic", "Basic", 5_000))));
+    Billing kwd =
+        engine(other, "b", PlanCatalogue.of("kwd", List.of(new Plan("basic", "Basic", 5_000))));
     String kid = invoice(kwd, "basic");
     assertThat(kwd.collect(kid)).isInstanceOf(PaymentResult.Paid.class);
-    assertThat(stripe.chargeRequests().get(1).params()).containsEntry("amount", "5000").containsEntry("currency", "kwd");
+    assertThat(stripe.chargeRequests().get(1).params())
+        .containsEntry("amount", "5000")
+        .containsEntry("currency", "kwd");
 
-    assertThatThrownBy(() -> engine(new InMemoryRepository(), "c", PlanCatalogue.of("kwd", List.of(new Plan("odd", "Odd", 5_005)))))
-        .as("a price Stripe cannot charge is refused when the engine is built").hasMessageContaining("odd");
+    assertThatThrownBy(
+            () ->
+                engine(
+                    new InMemoryRepository(),
+                    "c",
+                    PlanCatalogue.of("kwd", List.of(new Plan("odd", "Odd", 5_005)))))
+        .as("a price Stripe cannot charge is refused when the engine is built")
+        .hasMessageContaining("odd");
   }
 
   @Test
@@ -197,23 +267,32 @@ class StripeReconciliationEndToEndTest {
     String id = invoice(billing, "basic");
     stripe.nextCharges(new FakeStripe.ServerError(null), new FakeStripe.KeyInUse(null));
     assertThat(billing.collect(id)).isInstanceOf(PaymentResult.Paid.class);
-    assertThat(stripe.chargeRequests()).hasSize(3).extracting(r -> r.header("Idempotency-Key")).containsOnly("caravel-" + id + "-round-1");
+    assertThat(stripe.chargeRequests())
+        .hasSize(3)
+        .extracting(r -> r.header("Idempotency-Key"))
+        .containsOnly("caravel-" + id + "-round-1");
     assertThat(stripe.charges()).isEqualTo(1);
   }
 
   @Test
   void aCrashBetweenStripesChargeAndTheLedgerIsResumedByAnotherInstance() {
-    Repository dying = (Repository) Proxy.newProxyInstance(Repository.class.getClassLoader(), new Class<?>[] {Repository.class},
-        (proxy, method, args) -> {
-          if (method.getName().equals("markPaid") || method.getName().equals("releaseLease")) {
-            throw new IllegalStateException("kill -9"); // the process dies before the ledger's write
-          }
-          try {
-            return method.invoke(repository, args);
-          } catch (InvocationTargetException e) {
-            throw e.getCause();
-          }
-        });
+    Repository dying =
+        (Repository)
+            Proxy.newProxyInstance(
+                Repository.class.getClassLoader(),
+                new Class<?>[] {Repository.class},
+                (proxy, method, args) -> {
+                  if (method.getName().equals("markPaid")
+                      || method.getName().equals("releaseLease")) {
+                    throw new IllegalStateException(
+                        "kill -9"); // the process dies before the ledger's write
+                  }
+                  try {
+                    return method.invoke(repository, args);
+                  } catch (InvocationTargetException e) {
+                    throw e.getCause();
+                  }
+                });
     Billing a = engine(dying, "a");
     String id = invoice(a, "basic");
     assertThatThrownBy(() -> a.collect(id)).hasMessage("kill -9");
@@ -221,10 +300,15 @@ class StripeReconciliationEndToEndTest {
 
     Billing b = engine(repository, "b");
     clock.advance(Duration.ofMinutes(5)); // a's lease runs out
-    assertThat(b.collectDue()).singleElement().isInstanceOfSatisfying(PaymentResult.Paid.class,
-        p -> assertThat(p.payment().reference()).isEqualTo(stripe.intents().get(0)));
+    assertThat(b.collectDue())
+        .singleElement()
+        .isInstanceOfSatisfying(
+            PaymentResult.Paid.class,
+            p -> assertThat(p.payment().reference()).isEqualTo(stripe.intents().get(0)));
     assertThat(stripe.charges()).isEqualTo(1);
     assertThat(stripe.chargeRequests()).as("looked up, not resent").hasSize(1);
-    assertThat(repository.invoices(TENANT)).singleElement().satisfies(i -> assertThat(i.isPaid()).isTrue());
+    assertThat(repository.invoices(TENANT))
+        .singleElement()
+        .satisfies(i -> assertThat(i.isPaid()).isTrue());
   }
 }

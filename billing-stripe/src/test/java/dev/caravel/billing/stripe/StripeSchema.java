@@ -15,13 +15,15 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Validates form-encoded Stripe parameters against the request schemas in
- * {@code stripe/openapi-excerpt.json} (cut from Stripe's published OpenAPI spec), the way
- * Stripe's API does before it runs an endpoint: unknown parameters, missing required ones, and
- * values of the wrong type are refused with Stripe's error codes.
+ * Validates form-encoded Stripe parameters against the request schemas in {@code
+ * stripe/openapi-excerpt.json} (cut from Stripe's published OpenAPI spec), the way Stripe's API
+ * does before it runs an endpoint: unknown parameters, missing required ones, and values of the
+ * wrong type are refused with Stripe's error codes.
  */
 final class StripeSchema {
-  /** A refused parameter: Stripe's {@code code} (may be null), {@code message} and {@code param}. */
+  /**
+   * A refused parameter: Stripe's {@code code} (may be null), {@code message} and {@code param}.
+   */
   record Violation(String code, String message, String param) {}
 
   private static final Pattern KEY = Pattern.compile("([^\\[\\]]+)((?:\\[[^\\[\\]]*\\])*)");
@@ -38,7 +40,8 @@ final class StripeSchema {
   static StripeSchema load() {
     try (InputStream in = StripeSchema.class.getResourceAsStream("/stripe/openapi-excerpt.json")) {
       if (in == null) {
-        throw new IllegalStateException("stripe/openapi-excerpt.json is missing from the test resources");
+        throw new IllegalStateException(
+            "stripe/openapi-excerpt.json is missing from the test resources");
       }
       return new StripeSchema(new ObjectMapper().readTree(in));
     } catch (IOException e) {
@@ -99,7 +102,8 @@ final class StripeSchema {
   private JsonNode operation(String endpoint) {
     JsonNode op = endpoints.get(endpoint);
     if (op == null) {
-      throw new IllegalStateException("the OpenAPI excerpt has no " + endpoint + "; add it before the gateway calls it");
+      throw new IllegalStateException(
+          "the OpenAPI excerpt has no " + endpoint + "; add it before the gateway calls it");
     }
     return op;
   }
@@ -125,76 +129,97 @@ final class StripeSchema {
     }
     String type = schema.path("type").asText("");
     switch (type) {
-      case "object": {
-        if (!(value instanceof Map)) {
-          return Optional.of(new Violation("parameter_invalid_empty", "Invalid object", param));
-        }
-        Map<String, Object> map = (Map<String, Object>) value;
-        JsonNode props = schema.path("properties");
-        JsonNode additional = schema.get("additionalProperties");
-        for (String k : map.keySet()) {
-          if (!props.has(k) && (additional == null || !additional.isObject())) {
-            return Optional.of(unknown(join(param, k)));
+      case "object":
+        {
+          if (!(value instanceof Map)) {
+            return Optional.of(new Violation("parameter_invalid_empty", "Invalid object", param));
           }
-        }
-        for (JsonNode r : schema.path("required")) {
-          if (!map.containsKey(r.asText())) {
-            return Optional.of(new Violation("parameter_missing", "Missing required param: " + join(param, r.asText()) + ".",
-                join(param, r.asText())));
+          Map<String, Object> map = (Map<String, Object>) value;
+          JsonNode props = schema.path("properties");
+          JsonNode additional = schema.get("additionalProperties");
+          for (String k : map.keySet()) {
+            if (!props.has(k) && (additional == null || !additional.isObject())) {
+              return Optional.of(unknown(join(param, k)));
+            }
           }
-        }
-        for (Map.Entry<String, Object> e : map.entrySet()) {
-          JsonNode sub = props.has(e.getKey()) ? props.get(e.getKey()) : additional;
-          Optional<Violation> v = validate(sub, e.getValue(), join(param, e.getKey()));
-          if (v.isPresent()) {
-            return v;
+          for (JsonNode r : schema.path("required")) {
+            if (!map.containsKey(r.asText())) {
+              return Optional.of(
+                  new Violation(
+                      "parameter_missing",
+                      "Missing required param: " + join(param, r.asText()) + ".",
+                      join(param, r.asText())));
+            }
           }
-        }
-        return Optional.empty();
-      }
-      case "array": {
-        List<Object> items;
-        if (value instanceof List) {
-          items = (List<Object>) value;
-        } else if (value instanceof Map<?, ?> m && m.keySet().stream().allMatch(k -> ((String) k).matches("[0-9]+"))) {
-          items = new ArrayList<>(m.values());
-        } else {
-          return Optional.of(new Violation(null, "Invalid array", param));
-        }
-        for (Object item : items) {
-          Optional<Violation> v = validate(schema.path("items"), item, param + "[]");
-          if (v.isPresent()) {
-            return v;
+          for (Map.Entry<String, Object> e : map.entrySet()) {
+            JsonNode sub = props.has(e.getKey()) ? props.get(e.getKey()) : additional;
+            Optional<Violation> v = validate(sub, e.getValue(), join(param, e.getKey()));
+            if (v.isPresent()) {
+              return v;
+            }
           }
+          return Optional.empty();
         }
-        return Optional.empty();
-      }
-      case "string": {
-        if (!(value instanceof String s)) {
-          return Optional.of(new Violation(null, "Invalid string: {...}", param));
-        }
-        if (schema.has("enum")) {
-          boolean ok = false;
-          for (JsonNode e : schema.get("enum")) {
-            ok |= e.asText().equals(s);
+      case "array":
+        {
+          List<Object> items;
+          if (value instanceof List) {
+            items = (List<Object>) value;
+          } else if (value instanceof Map<?, ?> m
+              && m.keySet().stream().allMatch(k -> ((String) k).matches("[0-9]+"))) {
+            items = new ArrayList<>(m.values());
+          } else {
+            return Optional.of(new Violation(null, "Invalid array", param));
           }
-          if (!ok) {
-            return Optional.of(new Violation(null, "Invalid " + param + ": must be one of " + schema.get("enum"), param));
+          for (Object item : items) {
+            Optional<Violation> v = validate(schema.path("items"), item, param + "[]");
+            if (v.isPresent()) {
+              return v;
+            }
           }
+          return Optional.empty();
         }
-        if (schema.has("maxLength") && s.length() > schema.get("maxLength").asInt()) {
-          return Optional.of(new Violation(null, "Invalid string: " + param + " is too long (max " + schema.get("maxLength") + ")", param));
+      case "string":
+        {
+          if (!(value instanceof String s)) {
+            return Optional.of(new Violation(null, "Invalid string: {...}", param));
+          }
+          if (schema.has("enum")) {
+            boolean ok = false;
+            for (JsonNode e : schema.get("enum")) {
+              ok |= e.asText().equals(s);
+            }
+            if (!ok) {
+              return Optional.of(
+                  new Violation(
+                      null, "Invalid " + param + ": must be one of " + schema.get("enum"), param));
+            }
+          }
+          if (schema.has("maxLength") && s.length() > schema.get("maxLength").asInt()) {
+            return Optional.of(
+                new Violation(
+                    null,
+                    "Invalid string: "
+                        + param
+                        + " is too long (max "
+                        + schema.get("maxLength")
+                        + ")",
+                    param));
+          }
+          return Optional.empty();
         }
-        return Optional.empty();
-      }
       case "integer":
-        return value instanceof String s && s.matches("-?[0-9]{1,18}") ? Optional.empty()
-            : Optional.of(new Violation("parameter_invalid_integer", "Invalid integer: " + value, param));
+        return value instanceof String s && s.matches("-?[0-9]{1,18}")
+            ? Optional.empty()
+            : Optional.of(
+                new Violation("parameter_invalid_integer", "Invalid integer: " + value, param));
       case "number":
-        return value instanceof String s && s.matches("-?[0-9]+(\\.[0-9]+)?") ? Optional.empty()
+        return value instanceof String s && s.matches("-?[0-9]+(\\.[0-9]+)?")
+            ? Optional.empty()
             : Optional.of(new Violation(null, "Invalid decimal: " + value, param));
       case "boolean":
-        return value instanceof String s && (s.equals("true") || s.equals("false")) ? Optional.empty()
+        return value instanceof String s && (s.equals("true") || s.equals("false"))
+            ? Optional.empty()
             : Optional.of(new Violation(null, "Invalid boolean: " + value, param));
       default:
         return Optional.empty();
@@ -229,7 +254,8 @@ final class StripeSchema {
             throw new IllegalArgumentException("Invalid array parameter: " + e.getKey());
           }
           if (!last) {
-            throw new IllegalArgumentException("Nested arrays are not supported here: " + e.getKey());
+            throw new IllegalArgumentException(
+                "Nested arrays are not supported here: " + e.getKey());
           }
           ((List<Object>) node).add(e.getValue());
           break;
@@ -242,7 +268,8 @@ final class StripeSchema {
           map.put(k, e.getValue());
         } else {
           boolean nextIsList = path.get(i + 1).isEmpty();
-          node = map.computeIfAbsent(k, x -> nextIsList ? new ArrayList<>() : new LinkedHashMap<>());
+          node =
+              map.computeIfAbsent(k, x -> nextIsList ? new ArrayList<>() : new LinkedHashMap<>());
         }
       }
     }

@@ -2,10 +2,10 @@ package dev.caravel.billing.testkit;
 
 import dev.caravel.billing.Activity;
 import dev.caravel.billing.Bolt11Request;
-import dev.caravel.billing.spi.Claim;
 import dev.caravel.billing.InvoiceItem;
 import dev.caravel.billing.Payment;
 import dev.caravel.billing.PaymentMethod;
+import dev.caravel.billing.spi.Claim;
 import dev.caravel.billing.spi.Reconciliation;
 import dev.caravel.billing.spi.Renewal;
 import java.time.Duration;
@@ -17,12 +17,13 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Valid values for repository tests: pubkeys, activities with fresh ids, the items, renewals and
- * claims the engine would hand a repository. Amounts are given, not computed: the contract is
- * about storage, not about proration.
+ * claims the engine would hand a repository. Amounts are given, not computed: the contract is about
+ * storage, not about proration.
  */
 public final class Fixture {
   /** A fixed start of time (a 31st, to keep month ends interesting). */
   public static final Instant T0 = Instant.parse("2026-01-31T10:00:00Z");
+
   public static final String PLAN = "basic";
 
   private final AtomicLong ids = new AtomicLong();
@@ -72,18 +73,24 @@ public final class Fixture {
 
   /** The item {@code activity} yields: a charge when {@code amount > 0}, a credit below. */
   public static InvoiceItem item(Activity activity, long amount) {
-    return InvoiceItem.forActivity(activity, activity.plan().orElse(PLAN), amount,
+    return InvoiceItem.forActivity(
+        activity,
+        activity.plan().orElse(PLAN),
+        amount,
         amount > 0 ? "New relay created" : "Relay deactivated (prorated credit)");
   }
 
   /** Reconciles {@code activity} into an item of {@code amount}, or into no item when zero. */
   public static Reconciliation reconciled(Activity activity, long amount) {
-    return new Reconciliation(activity.tenant(), activity.id(),
+    return new Reconciliation(
+        activity.tenant(),
+        activity.id(),
         amount == 0 ? Optional.empty() : Optional.of(item(activity, amount)));
   }
 
   /** Renews each of {@code relays} for {@code period} at {@code amount} each. */
-  public static Renewal renewal(String tenant, int period, Instant start, int logSize, long amount, String... relays) {
+  public static Renewal renewal(
+      String tenant, int period, Instant start, int logSize, long amount, String... relays) {
     List<InvoiceItem> items = new ArrayList<>();
     for (String relay : relays) {
       items.add(InvoiceItem.forRenewal(tenant, relay, PLAN, amount, period, start));
@@ -95,11 +102,18 @@ public final class Fixture {
   public record Claiming(Claim claim, String invoiceId) {}
 
   public static Claiming claim(String tenant, String invoiceId, Instant now) {
-    return new Claiming(new Claim(tenant, now, now.plus(Duration.ofDays(30)), "usd", now), invoiceId);
+    return new Claiming(
+        new Claim(tenant, now, now.plus(Duration.ofDays(30)), "usd", now), invoiceId);
   }
 
   public static Bolt11Request bolt11(String invoiceId, String bolt11, Instant createdAt) {
-    return new Bolt11Request(invoiceId, bolt11, "hash-" + bolt11, 21_000, createdAt, createdAt.plusSeconds(3600),
+    return new Bolt11Request(
+        invoiceId,
+        bolt11,
+        "hash-" + bolt11,
+        21_000,
+        createdAt,
+        createdAt.plusSeconds(3600),
         Optional.empty());
   }
 

@@ -35,15 +35,17 @@ public final class Race {
       List<Future<Outcome<T>>> futures = new ArrayList<>();
       for (int i = 0; i < threads; i++) {
         int index = i;
-        futures.add(pool.submit(() -> {
-          ready.countDown();
-          go.await();
-          try {
-            return new Outcome<>(task.apply(index), null);
-          } catch (RuntimeException | Error e) {
-            return new Outcome<T>(null, e);
-          }
-        }));
+        futures.add(
+            pool.submit(
+                () -> {
+                  ready.countDown();
+                  go.await();
+                  try {
+                    return new Outcome<>(task.apply(index), null);
+                  } catch (RuntimeException | Error e) {
+                    return new Outcome<T>(null, e);
+                  }
+                }));
       }
       if (!ready.await(DEADLINE_SECONDS, TimeUnit.SECONDS)) {
         throw new AssertionError("contenders did not start within " + DEADLINE_SECONDS + " s");
@@ -56,7 +58,8 @@ public final class Race {
       }
       return outcomes;
     } catch (TimeoutException e) {
-      throw new AssertionError("a contender did not finish within " + DEADLINE_SECONDS + " s (deadlock?)", e);
+      throw new AssertionError(
+          "a contender did not finish within " + DEADLINE_SECONDS + " s (deadlock?)", e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new AssertionError("interrupted", e);

@@ -16,12 +16,12 @@ import dev.caravel.billing.Activity;
 import dev.caravel.billing.ActivityRejectedException;
 import dev.caravel.billing.ActivityRejectedException.Reason;
 import dev.caravel.billing.Bolt11Request;
-import dev.caravel.billing.spi.CollectionHold;
-import dev.caravel.billing.spi.CollectionState;
 import dev.caravel.billing.InvalidInputException;
 import dev.caravel.billing.Invoice;
 import dev.caravel.billing.InvoiceItem;
 import dev.caravel.billing.Payment;
+import dev.caravel.billing.spi.CollectionHold;
+import dev.caravel.billing.spi.CollectionState;
 import dev.caravel.billing.spi.PaymentLease;
 import dev.caravel.billing.spi.Reconciliation;
 import dev.caravel.billing.spi.Renewal;
@@ -43,10 +43,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * What every {@link Repository} must do, as tests. An implementation's test extends this class
- * and says how to make a fresh, empty repository; every duty in {@link Repository}'s javadoc is
- * pinned down here, including the concurrent ones: {@value #THREADS} threads racing on one tenant
- * must see exactly-once outcomes.
+ * What every {@link Repository} must do, as tests. An implementation's test extends this class and
+ * says how to make a fresh, empty repository; every duty in {@link Repository}'s javadoc is pinned
+ * down here, including the concurrent ones: {@value #THREADS} threads racing on one tenant must see
+ * exactly-once outcomes.
  */
 public abstract class RepositoryContract {
   protected static final int THREADS = 16;
@@ -88,7 +88,8 @@ public abstract class RepositoryContract {
 
   private void assertRejected(Activity activity, Reason reason) {
     assertThatThrownBy(() -> repo.appendActivity(activity))
-        .isInstanceOfSatisfying(ActivityRejectedException.class, e -> assertThat(e.reason()).isEqualTo(reason));
+        .isInstanceOfSatisfying(
+            ActivityRejectedException.class, e -> assertThat(e.reason()).isEqualTo(reason));
   }
 
   /** A relay created at {@code at} and reconciled into a charge of {@code amount}. */
@@ -98,7 +99,9 @@ public abstract class RepositoryContract {
     return a;
   }
 
-  /** An unpaid invoice of {@code amount} for a new relay of {@code tenant}, created at {@code at}. */
+  /**
+   * An unpaid invoice of {@code amount} for a new relay of {@code tenant}, created at {@code at}.
+   */
   private Invoice invoice(String tenant, String invoiceId, long amount, Instant at) {
     charged(tenant, "relay-" + invoiceId, at, amount);
     List<Invoice> created = claimAll(List.of(claim(tenant, invoiceId, at)));
@@ -111,11 +114,14 @@ public abstract class RepositoryContract {
     java.util.Map<dev.caravel.billing.spi.Claim, String> ids = new java.util.IdentityHashMap<>();
     claimings.forEach(c -> ids.put(c.claim(), c.invoiceId()));
     List<String> drawn = Collections.synchronizedList(new ArrayList<>());
-    List<Invoice> created = repo.claim(claimings.stream().map(Fixture.Claiming::claim).toList(), claim -> {
-      String id = ids.get(claim);
-      drawn.add(id);
-      return id;
-    });
+    List<Invoice> created =
+        repo.claim(
+            claimings.stream().map(Fixture.Claiming::claim).toList(),
+            claim -> {
+              String id = ids.get(claim);
+              drawn.add(id);
+              return id;
+            });
     // Ids are drawn for the invoices made and for nothing else.
     assertThat(created).extracting(Invoice::id).containsExactlyElementsOf(drawn);
     return created;
@@ -201,7 +207,10 @@ public abstract class RepositoryContract {
     TenantLedger before = ledger(alice);
 
     assertThat(repo.appendActivity(a)).isFalse();
-    assertThat(repo.appendActivity(new Activity(a.id(), a.tenant(), a.type(), a.relay(), a.plan(), a.at()))).isFalse();
+    assertThat(
+            repo.appendActivity(
+                new Activity(a.id(), a.tenant(), a.type(), a.relay(), a.plan(), a.at())))
+        .isFalse();
 
     assertThat(ledger(alice)).isEqualTo(before);
     assertThat(before.activities()).containsExactly(a);
@@ -222,7 +231,8 @@ public abstract class RepositoryContract {
 
     assertRejected(Activity.create(a.id(), alice, "r2", "basic", T0), Reason.CONFLICTING_ID);
     assertRejected(Activity.create(a.id(), alice, "r1", "pro", T0), Reason.CONFLICTING_ID);
-    assertRejected(Activity.create(a.id(), alice, "r1", "basic", seconds(1)), Reason.CONFLICTING_ID);
+    assertRejected(
+        Activity.create(a.id(), alice, "r1", "basic", seconds(1)), Reason.CONFLICTING_ID);
     assertRejected(Activity.update(a.id(), alice, "r1", "basic", T0), Reason.CONFLICTING_ID);
 
     assertThat(ledger(alice)).isEqualTo(before);
@@ -230,11 +240,13 @@ public abstract class RepositoryContract {
 
   @Test
   void anActivityIdIsTheHostsAndUniqueAcrossTenants() {
-    // Its item's id is derived from the activity id alone ("act:<id>"), so two tenants can't share one.
+    // Its item's id is derived from the activity id alone ("act:<id>"), so two tenants can't share
+    // one.
     Activity a = append(fx.create(alice, "r1", T0));
     assertThatThrownBy(() -> repo.appendActivity(Activity.create(a.id(), bob, "r1", "basic", T0)))
         .as("activity id %s reused by another tenant must be CONFLICTING_ID", a.id())
-        .isInstanceOfSatisfying(ActivityRejectedException.class,
+        .isInstanceOfSatisfying(
+            ActivityRejectedException.class,
             e -> assertThat(e.reason()).isEqualTo(Reason.CONFLICTING_ID));
     assertThat(repo.findTenant(bob)).isEmpty();
     assertThat(repo.ledgers(List.of(bob))).isEmpty();
@@ -335,7 +347,8 @@ public abstract class RepositoryContract {
     append(fx.create(alice, "r1", seconds(10)));
     Activity late = Activity.create("reused", alice, "r2", "basic", seconds(5));
     assertRejected(late, Reason.OUT_OF_ORDER);
-    assertThat(repo.appendActivity(Activity.create("reused", alice, "r2", "basic", seconds(10)))).isTrue();
+    assertThat(repo.appendActivity(Activity.create("reused", alice, "r2", "basic", seconds(10))))
+        .isTrue();
   }
 
   @Test
@@ -389,7 +402,8 @@ public abstract class RepositoryContract {
     Activity a = append(fx.create(alice, "r1", T0));
     Activity b = append(fx.update(alice, "r1", null, seconds(1)));
 
-    assertThat(repo.recordReconciliations(List.of(reconciled(a, 1000), reconciled(b, 0)))).isEqualTo(2);
+    assertThat(repo.recordReconciliations(List.of(reconciled(a, 1000), reconciled(b, 0))))
+        .isEqualTo(2);
 
     assertThat(ledger(alice).billedActivityIds()).containsExactlyInAnyOrder(a.id(), b.id());
     assertThat(repo.items(alice)).containsExactly(Fixture.item(a, 1000));
@@ -405,7 +419,9 @@ public abstract class RepositoryContract {
     assertThat(repo.recordReconciliations(List.of(reconciled(a, 1000)))).isEqualTo(1);
     assertThat(repo.recordReconciliations(List.of(reconciled(a, 1000)))).isZero();
     // a second reconciliation that disagrees changes nothing either
-    assertThat(repo.recordReconciliations(List.of(reconciled(a, 7), reconciled(b, -400), reconciled(b, -400))))
+    assertThat(
+            repo.recordReconciliations(
+                List.of(reconciled(a, 7), reconciled(b, -400), reconciled(b, -400))))
         .isEqualTo(1);
 
     assertThat(repo.items(alice)).extracting(InvoiceItem::amount).containsExactly(1000L, -400L);
@@ -424,7 +440,8 @@ public abstract class RepositoryContract {
     Activity a = append(fx.create(alice, "r1", T0));
     append(fx.create(bob, "r1", T0));
     Reconciliation wrong = new Reconciliation(bob, a.id(), Optional.empty());
-    assertThatThrownBy(() -> repo.recordReconciliations(List.of(wrong))).isInstanceOf(InvalidInputException.class);
+    assertThatThrownBy(() -> repo.recordReconciliations(List.of(wrong)))
+        .isInstanceOf(InvalidInputException.class);
     assertThat(ledger(alice).billedActivityIds()).isEmpty();
     assertThat(ledger(bob).billedActivityIds()).isEmpty();
   }
@@ -457,7 +474,8 @@ public abstract class RepositoryContract {
 
     assertThat(ledger(alice).renewedThrough()).isEqualTo(1);
     assertThat(repo.items(alice)).containsExactlyElementsOf(r1.items());
-    assertThat(repo.items(alice)).extracting(InvoiceItem::id)
+    assertThat(repo.items(alice))
+        .extracting(InvoiceItem::id)
         .containsExactly("ren:" + alice + ":1:r1", "ren:" + alice + ":1:r2");
   }
 
@@ -486,7 +504,9 @@ public abstract class RepositoryContract {
     assertThat(ledger(alice).renewedThrough()).isEqualTo(1);
     assertThat(repo.applyRenewals(List.of(r2, r3))).isEqualTo(2);
     assertThat(ledger(alice).renewedThrough()).isEqualTo(3);
-    assertThat(repo.items(alice)).extracting(i -> i.renewalPeriod().getAsInt()).containsExactly(1, 2, 3);
+    assertThat(repo.items(alice))
+        .extracting(i -> i.renewalPeriod().getAsInt())
+        .containsExactly(1, 2, 3);
   }
 
   @Test
@@ -512,8 +532,12 @@ public abstract class RepositoryContract {
   @Test
   void renewalsOfUnknownTenantsAreSkipped() {
     append(fx.create(alice, "r1", T0));
-    assertThat(repo.applyRenewals(List.of(renewal(bob, 1, days(28), 0, 500, "r1"),
-        renewal(alice, 1, days(28), 1, 500, "r1")))).isEqualTo(1);
+    assertThat(
+            repo.applyRenewals(
+                List.of(
+                    renewal(bob, 1, days(28), 0, 500, "r1"),
+                    renewal(alice, 1, days(28), 1, 500, "r1"))))
+        .isEqualTo(1);
     assertThat(repo.findTenant(bob)).isEmpty();
   }
 
@@ -537,17 +561,21 @@ public abstract class RepositoryContract {
 
     List<Invoice> created = claimAll(List.of(claim(alice, "inv-1", now)));
 
-    Invoice expected = new Invoice("inv-1", alice, now, now.plus(Duration.ofDays(30)), 1250, "usd", now,
-        Optional.empty());
+    Invoice expected =
+        new Invoice(
+            "inv-1", alice, now, now.plus(Duration.ofDays(30)), 1250, "usd", now, Optional.empty());
     assertThat(created).containsExactly(expected);
     assertThat(repo.findInvoice("inv-1")).contains(expected);
     assertThat(repo.invoices(alice)).containsExactly(expected);
     assertThat(repo.invoiceItems("inv-1"))
-        .containsExactly(Fixture.item(a, 1000).onInvoice("inv-1"), Fixture.item(b, 250).onInvoice("inv-1"));
+        .containsExactly(
+            Fixture.item(a, 1000).onInvoice("inv-1"), Fixture.item(b, 250).onInvoice("inv-1"));
     assertThat(repo.items(alice)).allSatisfy(i -> assertThat(i.invoiceId()).contains("inv-1"));
     assertThat(repo.unclaimedItems(alice)).isEmpty();
     assertThat(repo.collectionState("inv-1"))
-        .contains(new CollectionState(0, false, Optional.empty(), Optional.of(now), Optional.empty(), Optional.empty()));
+        .contains(
+            new CollectionState(
+                0, false, Optional.empty(), Optional.of(now), Optional.empty(), Optional.empty()));
     assertThat(repo.dueInvoices(now, 10)).containsExactly("inv-1");
     assertThat(repo.dueInvoices(now.minusSeconds(1), 10)).isEmpty();
   }
@@ -560,7 +588,8 @@ public abstract class RepositoryContract {
 
     charged(alice, "r2", seconds(3), 300);
     assertThat(claimAll(List.of(claim(alice, "inv-3", seconds(4)))))
-        .extracting(Invoice::total).containsExactly(300L);
+        .extracting(Invoice::total)
+        .containsExactly(300L);
     assertThat(repo.invoiceItems("inv-1")).extracting(InvoiceItem::amount).containsExactly(1000L);
     assertThat(repo.invoiceItems("inv-3")).extracting(InvoiceItem::amount).containsExactly(300L);
     assertThat(repo.invoices(alice)).extracting(Invoice::id).containsExactly("inv-1", "inv-3");
@@ -577,7 +606,9 @@ public abstract class RepositoryContract {
     charged(alice, "r2", seconds(30), 1000);
     List<Invoice> created = claimAll(List.of(claim(alice, "inv-2", seconds(40))));
     assertThat(created).extracting(Invoice::total).containsExactly(700L);
-    assertThat(repo.invoiceItems("inv-2")).extracting(InvoiceItem::amount).containsExactly(-300L, 1000L);
+    assertThat(repo.invoiceItems("inv-2"))
+        .extracting(InvoiceItem::amount)
+        .containsExactly(-300L, 1000L);
   }
 
   @Test
@@ -596,8 +627,13 @@ public abstract class RepositoryContract {
     String carol = pubkey(0xca201);
     append(fx.create(carol, "r1", T0));
 
-    List<Invoice> created = claimAll(List.of(claim(bob, "inv-b", seconds(5)), claim(carol, "inv-c", seconds(5)),
-        claim(alice, "inv-a", seconds(5)), claim(alice, "inv-a2", seconds(5))));
+    List<Invoice> created =
+        claimAll(
+            List.of(
+                claim(bob, "inv-b", seconds(5)),
+                claim(carol, "inv-c", seconds(5)),
+                claim(alice, "inv-a", seconds(5)),
+                claim(alice, "inv-a2", seconds(5))));
 
     assertThat(created).extracting(Invoice::id).containsExactly("inv-b", "inv-a");
     assertThat(created).extracting(Invoice::total).containsExactly(200L, 1000L);
@@ -610,8 +646,12 @@ public abstract class RepositoryContract {
     invoice(alice, "inv-1", 1000, T0);
     charged(bob, "r1", T0, 200);
     charged(carol, "r1", T0, 300);
-    assertThatThrownBy(() -> repo.claim(List.of(claim(carol, "x", seconds(5)).claim(), claim(bob, "x", seconds(5)).claim()),
-            c -> c.tenant().equals(carol) ? "inv-c" : "inv-1"))
+    assertThatThrownBy(
+            () ->
+                repo.claim(
+                    List.of(
+                        claim(carol, "x", seconds(5)).claim(), claim(bob, "x", seconds(5)).claim()),
+                    c -> c.tenant().equals(carol) ? "inv-c" : "inv-1"))
         .isInstanceOf(InvalidInputException.class);
     assertThat(repo.unclaimedItems(bob)).hasSize(1);
     assertThat(repo.unclaimedItems(carol)).hasSize(1);
@@ -624,11 +664,16 @@ public abstract class RepositoryContract {
     String carol = pubkey(0xca201);
     charged(bob, "r1", T0, 200);
     List<String> drawn = new ArrayList<>();
-    List<Invoice> made = repo.claim(List.of(claim(alice, "a", T0).claim(), claim(bob, "b", T0).claim(),
-        claim(carol, "c", T0).claim()), c -> {
-          drawn.add(c.tenant());
-          return "inv-" + drawn.size();
-        });
+    List<Invoice> made =
+        repo.claim(
+            List.of(
+                claim(alice, "a", T0).claim(),
+                claim(bob, "b", T0).claim(),
+                claim(carol, "c", T0).claim()),
+            c -> {
+              drawn.add(c.tenant());
+              return "inv-" + drawn.size();
+            });
     assertThat(drawn).containsExactly(bob);
     assertThat(made).extracting(Invoice::id).containsExactly("inv-1");
   }
@@ -638,9 +683,11 @@ public abstract class RepositoryContract {
     charged(alice, "r1", T0, 1000);
     claimAll(List.of(claim(alice, "inv-1", seconds(1))));
     repo.applyRenewals(List.of(renewal(alice, 1, days(28), 1, 1500, "r1")));
-    assertThat(claimAll(List.of(claim(alice, "inv-2", days(28))))).extracting(Invoice::total)
+    assertThat(claimAll(List.of(claim(alice, "inv-2", days(28)))))
+        .extracting(Invoice::total)
         .containsExactly(1500L);
-    assertThat(repo.items(alice)).extracting(InvoiceItem::invoiceId)
+    assertThat(repo.items(alice))
+        .extracting(InvoiceItem::invoiceId)
         .containsExactly(Optional.of("inv-1"), Optional.of("inv-2"));
   }
 
@@ -658,8 +705,14 @@ public abstract class RepositoryContract {
     assertThat(lease.firstAttemptAt()).isEqualTo(now);
     assertThat(lease.until()).isEqualTo(now.plus(TTL));
     assertThat(repo.collectionState("inv-1"))
-        .contains(new CollectionState(1, true, Optional.of(now), Optional.of(now.plus(TTL)), Optional.of(now.plus(TTL)),
-            Optional.empty()));
+        .contains(
+            new CollectionState(
+                1,
+                true,
+                Optional.of(now),
+                Optional.of(now.plus(TTL)),
+                Optional.of(now.plus(TTL)),
+                Optional.empty()));
   }
 
   @Test
@@ -692,16 +745,28 @@ public abstract class RepositoryContract {
     assertThat(repo.finishRound(lease, Optional.of(days(1)))).isTrue();
     assertThat(repo.finishRound(lease, Optional.of(days(2)))).isFalse();
     assertThat(repo.collectionState("inv-1"))
-        .contains(new CollectionState(1, false, Optional.of(seconds(10)), Optional.of(days(1)), Optional.empty(),
-            Optional.empty()));
+        .contains(
+            new CollectionState(
+                1,
+                false,
+                Optional.of(seconds(10)),
+                Optional.of(days(1)),
+                Optional.empty(),
+                Optional.empty()));
 
     PaymentLease round2 = repo.acquireLease("inv-1", "node-b", days(1), TTL).orElseThrow();
     assertThat(round2.round()).isEqualTo(2);
     assertThat(round2.firstAttemptAt()).isEqualTo(seconds(10));
     assertThat(repo.finishRound(round2, Optional.empty())).isTrue();
     assertThat(repo.collectionState("inv-1"))
-        .contains(new CollectionState(2, false, Optional.of(seconds(10)), Optional.empty(), Optional.empty(),
-            Optional.empty()));
+        .contains(
+            new CollectionState(
+                2,
+                false,
+                Optional.of(seconds(10)),
+                Optional.empty(),
+                Optional.empty(),
+                Optional.empty()));
     assertThat(repo.dueInvoices(days(365), 10)).isEmpty();
   }
 
@@ -713,8 +778,14 @@ public abstract class RepositoryContract {
     assertThat(repo.releaseLease(lease, seconds(600))).isTrue();
     assertThat(repo.releaseLease(lease, seconds(900))).isFalse();
     assertThat(repo.collectionState("inv-1"))
-        .contains(new CollectionState(1, true, Optional.of(seconds(10)), Optional.of(seconds(600)), Optional.empty(),
-            Optional.empty()));
+        .contains(
+            new CollectionState(
+                1,
+                true,
+                Optional.of(seconds(10)),
+                Optional.of(seconds(600)),
+                Optional.empty(),
+                Optional.empty()));
     assertThat(repo.dueInvoices(seconds(599), 10)).isEmpty();
     assertThat(repo.dueInvoices(seconds(600), 10)).containsExactly("inv-1");
 
@@ -736,14 +807,18 @@ public abstract class RepositoryContract {
   @Test
   void noRoundStartsBeforeTheNextAttempt() {
     invoice(alice, "inv-1", 1000, T0);
-    assertThat(repo.acquireLease("inv-1", "node-a", T0.minusSeconds(1), TTL)).as("before it was due").isEmpty();
+    assertThat(repo.acquireLease("inv-1", "node-a", T0.minusSeconds(1), TTL))
+        .as("before it was due")
+        .isEmpty();
     PaymentLease round1 = repo.acquireLease("inv-1", "node-a", seconds(10), TTL).orElseThrow();
     assertThat(repo.finishRound(round1, Optional.of(days(1)))).isTrue();
 
     // the instance that made the invoice reaches it in its list at the same instant: nothing
     assertThat(repo.acquireLease("inv-1", "node-b", seconds(10), TTL)).isEmpty();
     assertThat(repo.acquireLease("inv-1", "node-b", days(1).minusSeconds(1), TTL)).isEmpty();
-    assertThat(repo.acquireLease("inv-1", "node-b", days(1), TTL)).map(PaymentLease::round).contains(2);
+    assertThat(repo.acquireLease("inv-1", "node-b", days(1), TTL))
+        .map(PaymentLease::round)
+        .contains(2);
   }
 
   @Test
@@ -758,9 +833,18 @@ public abstract class RepositoryContract {
     assertThat(repo.acquireLease("inv-1", "node-b", seconds(10), TTL)).isEmpty();
     assertThat(repo.acquireLease("inv-1", "node-b", days(365), TTL)).isEmpty();
     assertThat(repo.dueInvoices(days(365), 10)).isEmpty();
-    assertThat(repo.scheduleNow("inv-1", days(2))).as("no manual retry while money may be moving").isFalse();
-    assertThat(repo.collectionState("inv-1")).contains(new CollectionState(1, false, Optional.of(seconds(10)),
-        Optional.empty(), Optional.empty(), Optional.of(pending)));
+    assertThat(repo.scheduleNow("inv-1", days(2)))
+        .as("no manual retry while money may be moving")
+        .isFalse();
+    assertThat(repo.collectionState("inv-1"))
+        .contains(
+            new CollectionState(
+                1,
+                false,
+                Optional.of(seconds(10)),
+                Optional.empty(),
+                Optional.empty(),
+                Optional.of(pending)));
 
     assertThat(repo.markPaid("inv-1", payment("pi_1", days(1)))).isTrue();
     assertThat(repo.collectionState("inv-1")).map(CollectionState::hold).contains(Optional.empty());
@@ -773,29 +857,52 @@ public abstract class RepositoryContract {
     CollectionHold pending = new CollectionHold(CollectionHold.Reason.PAYMENT_PENDING, "pi_1");
     repo.holdRound(round1, pending);
 
-    assertThat(repo.releaseHold("inv-1", new CollectionHold(CollectionHold.Reason.PAYMENT_PENDING, "pi_other"), Optional.of(days(1))))
-        .as("another intent's failure").isFalse();
-    assertThat(repo.releaseHold("inv-1", new CollectionHold(CollectionHold.Reason.OUTCOME_UNKNOWN, "pi_1"), Optional.of(days(1))))
-        .as("another reason").isFalse();
+    assertThat(
+            repo.releaseHold(
+                "inv-1",
+                new CollectionHold(CollectionHold.Reason.PAYMENT_PENDING, "pi_other"),
+                Optional.of(days(1))))
+        .as("another intent's failure")
+        .isFalse();
+    assertThat(
+            repo.releaseHold(
+                "inv-1",
+                new CollectionHold(CollectionHold.Reason.OUTCOME_UNKNOWN, "pi_1"),
+                Optional.of(days(1))))
+        .as("another reason")
+        .isFalse();
     assertThat(repo.releaseHold("nope", pending, Optional.of(days(1)))).isFalse();
 
     // the failure webhook, delivered to two instances at once, reopens collection once
-    List<Boolean> released = Race.all(4, i -> repo.releaseHold("inv-1", pending, Optional.of(days(1))));
+    List<Boolean> released =
+        Race.all(4, i -> repo.releaseHold("inv-1", pending, Optional.of(days(1))));
     assertThat(released).containsOnlyOnce(true);
-    assertThat(repo.collectionState("inv-1")).contains(new CollectionState(1, false, Optional.of(seconds(10)),
-        Optional.of(days(1)), Optional.empty(), Optional.empty()));
+    assertThat(repo.collectionState("inv-1"))
+        .contains(
+            new CollectionState(
+                1,
+                false,
+                Optional.of(seconds(10)),
+                Optional.of(days(1)),
+                Optional.empty(),
+                Optional.empty()));
     assertThat(repo.acquireLease("inv-1", "node-b", days(1).minusSeconds(1), TTL)).isEmpty();
-    assertThat(repo.acquireLease("inv-1", "node-b", days(1), TTL)).map(PaymentLease::round).contains(2);
+    assertThat(repo.acquireLease("inv-1", "node-b", days(1), TTL))
+        .map(PaymentLease::round)
+        .contains(2);
   }
 
   @Test
   void aReleasedHoldMayEndDunningAndAPaidInvoiceKeepsNone() {
     invoice(alice, "inv-1", 1000, T0);
     PaymentLease round1 = repo.acquireLease("inv-1", "node-a", seconds(10), TTL).orElseThrow();
-    CollectionHold unknown = new CollectionHold(CollectionHold.Reason.OUTCOME_UNKNOWN, "sent at T0");
+    CollectionHold unknown =
+        new CollectionHold(CollectionHold.Reason.OUTCOME_UNKNOWN, "sent at T0");
     repo.holdRound(round1, unknown);
     assertThat(repo.releaseHold("inv-1", unknown, Optional.empty())).isTrue();
-    assertThat(repo.collectionState("inv-1")).map(CollectionState::nextAttemptAt).contains(Optional.empty());
+    assertThat(repo.collectionState("inv-1"))
+        .map(CollectionState::nextAttemptAt)
+        .contains(Optional.empty());
     assertThat(repo.dueInvoices(days(365), 10)).isEmpty();
 
     invoice(bob, "inv-2", 1000, T0);
@@ -803,19 +910,28 @@ public abstract class RepositoryContract {
     CollectionHold pending = new CollectionHold(CollectionHold.Reason.PAYMENT_PENDING, "pi_2");
     repo.holdRound(other, pending);
     repo.markPaid("inv-2", payment("pi_2", seconds(20)));
-    assertThat(repo.releaseHold("inv-2", pending, Optional.of(days(1)))).as("paid: nothing held, nothing scheduled").isFalse();
-    assertThat(repo.collectionState("inv-2")).map(CollectionState::nextAttemptAt).contains(Optional.empty());
+    assertThat(repo.releaseHold("inv-2", pending, Optional.of(days(1))))
+        .as("paid: nothing held, nothing scheduled")
+        .isFalse();
+    assertThat(repo.collectionState("inv-2"))
+        .map(CollectionState::nextAttemptAt)
+        .contains(Optional.empty());
   }
 
   @Test
   void anOrphanedRoundIsDueWhenItsLeaseEnds() {
     invoice(alice, "inv-1", 1000, T0);
     PaymentLease round1 = repo.acquireLease("inv-1", "node-a", seconds(10), TTL).orElseThrow();
-    // node-a dies holding the lease: the round is due again at the lease's end, not earlier, not later
-    assertThat(repo.collectionState("inv-1")).map(CollectionState::nextAttemptAt).contains(Optional.of(round1.until()));
+    // node-a dies holding the lease: the round is due again at the lease's end, not earlier, not
+    // later
+    assertThat(repo.collectionState("inv-1"))
+        .map(CollectionState::nextAttemptAt)
+        .contains(Optional.of(round1.until()));
     assertThat(repo.dueInvoices(round1.until().minusSeconds(1), 10)).isEmpty();
     assertThat(repo.dueInvoices(round1.until(), 10)).containsExactly("inv-1");
-    assertThat(repo.acquireLease("inv-1", "node-b", round1.until(), TTL)).map(PaymentLease::round).contains(1);
+    assertThat(repo.acquireLease("inv-1", "node-b", round1.until(), TTL))
+        .map(PaymentLease::round)
+        .contains(1);
   }
 
   @Test
@@ -824,13 +940,19 @@ public abstract class RepositoryContract {
     PaymentLease round1 = repo.acquireLease("inv-1", "node-a", seconds(10), TTL).orElseThrow();
     assertThat(repo.scheduleNow("inv-1", seconds(11))).as("while leased").isFalse();
     repo.releaseLease(round1, seconds(600));
-    assertThat(repo.scheduleNow("inv-1", seconds(12))).as("while its round is open, outcome unknown").isFalse();
+    assertThat(repo.scheduleNow("inv-1", seconds(12)))
+        .as("while its round is open, outcome unknown")
+        .isFalse();
 
     PaymentLease resumed = repo.acquireLease("inv-1", "node-a", seconds(600), TTL).orElseThrow();
     repo.finishRound(resumed, Optional.of(days(1)));
     assertThat(repo.scheduleNow("inv-1", seconds(700))).isTrue();
-    assertThat(repo.collectionState("inv-1")).map(CollectionState::nextAttemptAt).contains(Optional.of(seconds(700)));
-    assertThat(repo.acquireLease("inv-1", "node-b", seconds(700), TTL)).map(PaymentLease::round).contains(2);
+    assertThat(repo.collectionState("inv-1"))
+        .map(CollectionState::nextAttemptAt)
+        .contains(Optional.of(seconds(700)));
+    assertThat(repo.acquireLease("inv-1", "node-b", seconds(700), TTL))
+        .map(PaymentLease::round)
+        .contains(2);
 
     assertThat(repo.scheduleNow("nope", seconds(700))).isFalse();
     invoice(bob, "inv-2", 1000, T0);
@@ -844,7 +966,8 @@ public abstract class RepositoryContract {
     invoice(alice, "inv-1", 1000, T0);
     PaymentLease round1 = repo.acquireLease("inv-1", "node-a", seconds(10), TTL).orElseThrow();
     repo.holdRound(round1, new CollectionHold(CollectionHold.Reason.PAYMENT_PENDING, "pi_1"));
-    List<Optional<PaymentLease>> leases = Race.all(8, i -> repo.acquireLease("inv-1", "node-" + i, seconds(10), TTL));
+    List<Optional<PaymentLease>> leases =
+        Race.all(8, i -> repo.acquireLease("inv-1", "node-" + i, seconds(10), TTL));
     assertThat(leases).allSatisfy(l -> assertThat(l).isEmpty());
   }
 
@@ -864,7 +987,9 @@ public abstract class RepositoryContract {
     assertThat(paid.isPaid()).isTrue();
     assertThat(paid.total()).isEqualTo(invoice.total());
     assertThat(repo.invoices(alice)).containsExactly(paid);
-    assertThat(repo.collectionState("inv-1")).map(CollectionState::nextAttemptAt).contains(Optional.empty());
+    assertThat(repo.collectionState("inv-1"))
+        .map(CollectionState::nextAttemptAt)
+        .contains(Optional.empty());
     assertThat(repo.dueInvoices(days(365), 10)).isEmpty();
     assertThat(repo.markPaid("nope", first)).isFalse();
   }
@@ -883,8 +1008,12 @@ public abstract class RepositoryContract {
     repo.releaseLease(l2, days(1));
 
     assertThat(repo.dueInvoices(days(365), 10)).isEmpty();
-    assertThat(repo.collectionState("inv-1")).map(CollectionState::nextAttemptAt).contains(Optional.empty());
-    assertThat(repo.collectionState("inv-2")).map(CollectionState::nextAttemptAt).contains(Optional.empty());
+    assertThat(repo.collectionState("inv-1"))
+        .map(CollectionState::nextAttemptAt)
+        .contains(Optional.empty());
+    assertThat(repo.collectionState("inv-2"))
+        .map(CollectionState::nextAttemptAt)
+        .contains(Optional.empty());
     assertThat(repo.acquireLease("inv-2", "node-b", days(2), TTL)).isEmpty();
   }
 
@@ -902,7 +1031,8 @@ public abstract class RepositoryContract {
     assertThat(repo.dueInvoices(seconds(3), 10)).containsExactly("inv-b", "inv-c", "inv-a");
     assertThat(repo.dueInvoices(seconds(3), 2)).containsExactly("inv-b", "inv-c");
 
-    PaymentLease lease = repo.acquireLease("inv-b", "node-a", seconds(10), Duration.ofSeconds(60)).orElseThrow();
+    PaymentLease lease =
+        repo.acquireLease("inv-b", "node-a", seconds(10), Duration.ofSeconds(60)).orElseThrow();
     assertThat(repo.dueInvoices(seconds(10), 10)).containsExactly("inv-c", "inv-a");
     // its holder gone, the open round is due at the lease's end, and so ordered after the others
     assertThat(repo.dueInvoices(seconds(69), 10)).containsExactly("inv-c", "inv-a");
@@ -942,7 +1072,8 @@ public abstract class RepositoryContract {
   @Test
   void settlingMarksTheCurrentRequestOnce() {
     invoice(alice, "inv-1", 1000, T0);
-    Bolt11Request first = repo.replaceBolt11(bolt11("inv-1", "lnbc1first", seconds(1)), Optional.empty());
+    Bolt11Request first =
+        repo.replaceBolt11(bolt11("inv-1", "lnbc1first", seconds(1)), Optional.empty());
 
     repo.markBolt11Settled("inv-1", "lnbc1other", seconds(5));
     assertThat(repo.findBolt11("inv-1")).contains(first);
@@ -957,8 +1088,10 @@ public abstract class RepositoryContract {
   void eachInvoiceHasItsOwnBolt11() {
     invoice(alice, "inv-1", 1000, T0);
     invoice(bob, "inv-2", 1000, T0);
-    Bolt11Request one = repo.replaceBolt11(bolt11("inv-1", "lnbc1one", seconds(1)), Optional.empty());
-    Bolt11Request two = repo.replaceBolt11(bolt11("inv-2", "lnbc1two", seconds(1)), Optional.empty());
+    Bolt11Request one =
+        repo.replaceBolt11(bolt11("inv-1", "lnbc1one", seconds(1)), Optional.empty());
+    Bolt11Request two =
+        repo.replaceBolt11(bolt11("inv-2", "lnbc1two", seconds(1)), Optional.empty());
     assertThat(repo.findBolt11("inv-1")).contains(one);
     assertThat(repo.findBolt11("inv-2")).contains(two);
   }
@@ -984,7 +1117,8 @@ public abstract class RepositoryContract {
   @Test
   @Timeout(180)
   void racingAppendsToANewTenantAreAllRecorded() {
-    List<Activity> activities = IntStream.range(0, THREADS).mapToObj(i -> fx.create(alice, "r" + i, T0)).toList();
+    List<Activity> activities =
+        IntStream.range(0, THREADS).mapToObj(i -> fx.create(alice, "r" + i, T0)).toList();
     Race.all(THREADS, i -> repo.appendActivity(activities.get(i)));
     TenantLedger ledger = ledger(alice);
     assertThat(ledger.activities()).containsExactlyInAnyOrderElementsOf(activities);
@@ -995,21 +1129,32 @@ public abstract class RepositoryContract {
   @Test
   @Timeout(180)
   void racingConflictingAppendsRecordOne() {
-    List<Race.Outcome<Boolean>> outcomes = Race.run(THREADS,
-        i -> repo.appendActivity(Activity.create("same-id", alice, "r" + i, "basic", T0)));
+    List<Race.Outcome<Boolean>> outcomes =
+        Race.run(
+            THREADS,
+            i -> repo.appendActivity(Activity.create("same-id", alice, "r" + i, "basic", T0)));
     assertThat(outcomes.stream().filter(o -> !o.failed()).toList())
-        .singleElement().satisfies(o -> assertThat(o.value()).isTrue());
-    assertThat(outcomes.stream().filter(Race.Outcome::failed).map(o -> ((ActivityRejectedException) o.error()).reason()))
-        .hasSize(THREADS - 1).containsOnly(Reason.CONFLICTING_ID);
+        .singleElement()
+        .satisfies(o -> assertThat(o.value()).isTrue());
+    assertThat(
+            outcomes.stream()
+                .filter(Race.Outcome::failed)
+                .map(o -> ((ActivityRejectedException) o.error()).reason()))
+        .hasSize(THREADS - 1)
+        .containsOnly(Reason.CONFLICTING_ID);
     assertThat(ledger(alice).activities()).hasSize(1);
   }
 
   @Test
   @Timeout(180)
   void racingCreatesOfOneRelayRecordOne() {
-    List<Race.Outcome<Boolean>> outcomes = Race.run(THREADS, i -> repo.appendActivity(fx.create(alice, "r1", T0)));
+    List<Race.Outcome<Boolean>> outcomes =
+        Race.run(THREADS, i -> repo.appendActivity(fx.create(alice, "r1", T0)));
     assertThat(outcomes.stream().filter(o -> !o.failed()).count()).isEqualTo(1);
-    assertThat(outcomes.stream().filter(Race.Outcome::failed).map(o -> ((ActivityRejectedException) o.error()).reason()))
+    assertThat(
+            outcomes.stream()
+                .filter(Race.Outcome::failed)
+                .map(o -> ((ActivityRejectedException) o.error()).reason()))
         .containsOnly(Reason.RELAY_EXISTS);
     assertThat(ledger(alice).activities()).hasSize(1);
   }
@@ -1021,11 +1166,14 @@ public abstract class RepositoryContract {
     for (int i = 0; i < 20; i++) {
       all.add(reconciled(append(fx.create(alice, "r" + i, seconds(i))), 100 + i));
     }
-    List<Integer> applied = Race.all(THREADS, i -> {
-      List<Reconciliation> mine = new ArrayList<>(all);
-      Collections.shuffle(mine, new Random(i));
-      return repo.recordReconciliations(mine.subList(0, 10 + i % 11));
-    });
+    List<Integer> applied =
+        Race.all(
+            THREADS,
+            i -> {
+              List<Reconciliation> mine = new ArrayList<>(all);
+              Collections.shuffle(mine, new Random(i));
+              return repo.recordReconciliations(mine.subList(0, 10 + i % 11));
+            });
     int rest = repo.recordReconciliations(all);
 
     assertThat(applied.stream().mapToInt(Integer::intValue).sum() + rest).isEqualTo(20);
@@ -1039,12 +1187,19 @@ public abstract class RepositoryContract {
   void racingRenewalsRenewEachPeriodOnce() {
     append(fx.create(alice, "r1", T0));
     append(fx.create(alice, "r2", T0));
-    List<Renewal> periods = List.of(renewal(alice, 1, days(28), 2, 500, "r1", "r2"),
-        renewal(alice, 2, days(59), 2, 500, "r1", "r2"), renewal(alice, 3, days(89), 2, 500, "r1", "r2"));
+    List<Renewal> periods =
+        List.of(
+            renewal(alice, 1, days(28), 2, 500, "r1", "r2"),
+            renewal(alice, 2, days(59), 2, 500, "r1", "r2"),
+            renewal(alice, 3, days(89), 2, 500, "r1", "r2"));
 
-    List<Integer> applied = Race.all(THREADS, i -> i % 2 == 0
-        ? repo.applyRenewals(periods)
-        : repo.applyRenewals(List.of(periods.get(i % 3))));
+    List<Integer> applied =
+        Race.all(
+            THREADS,
+            i ->
+                i % 2 == 0
+                    ? repo.applyRenewals(periods)
+                    : repo.applyRenewals(List.of(periods.get(i % 3))));
 
     // every even contender applies whatever is missing, in order: each period exactly once overall
     assertThat(applied.stream().mapToInt(Integer::intValue).sum()).isEqualTo(3);
@@ -1070,7 +1225,8 @@ public abstract class RepositoryContract {
     for (int i = 0; i < 5; i++) {
       charged(alice, "r" + i, seconds(i), 100);
     }
-    List<List<Invoice>> created = Race.all(THREADS, i -> claimAll(List.of(claim(alice, "inv-" + i, seconds(10)))));
+    List<List<Invoice>> created =
+        Race.all(THREADS, i -> claimAll(List.of(claim(alice, "inv-" + i, seconds(10)))));
     List<Invoice> invoices = created.stream().flatMap(List::stream).toList();
     assertThat(invoices).singleElement().satisfies(inv -> assertThat(inv.total()).isEqualTo(500));
     assertThat(repo.invoices(alice)).containsExactlyElementsOf(invoices);
@@ -1084,11 +1240,17 @@ public abstract class RepositoryContract {
     for (String tenant : tenants) {
       charged(tenant, "r1", T0, 100);
     }
-    List<List<Invoice>> created = Race.all(THREADS, i -> {
-      List<String> order = new ArrayList<>(tenants);
-      Collections.shuffle(order, new Random(i));
-      return claimAll(order.stream().map(t -> claim(t, "inv-" + i + "-" + t.substring(60), seconds(10))).toList());
-    });
+    List<List<Invoice>> created =
+        Race.all(
+            THREADS,
+            i -> {
+              List<String> order = new ArrayList<>(tenants);
+              Collections.shuffle(order, new Random(i));
+              return claimAll(
+                  order.stream()
+                      .map(t -> claim(t, "inv-" + i + "-" + t.substring(60), seconds(10)))
+                      .toList());
+            });
     List<Invoice> invoices = created.stream().flatMap(List::stream).toList();
     assertThat(invoices).hasSize(tenants.size());
     assertThat(invoices.stream().map(Invoice::tenant).collect(Collectors.toSet()))
@@ -1102,18 +1264,20 @@ public abstract class RepositoryContract {
     for (int i = 0; i < 40; i++) {
       activities.add(append(fx.create(alice, "r" + i, seconds(i))));
     }
-    Race.all(THREADS, i -> {
-      if (i % 2 == 0) {
-        for (int k = i / 2; k < activities.size(); k += THREADS / 2) {
-          repo.recordReconciliations(List.of(reconciled(activities.get(k), 10 + k)));
-        }
-      } else {
-        for (int k = 0; k < 5; k++) {
-          claimAll(List.of(claim(alice, "inv-" + i + "-" + k, seconds(100))));
-        }
-      }
-      return null;
-    });
+    Race.all(
+        THREADS,
+        i -> {
+          if (i % 2 == 0) {
+            for (int k = i / 2; k < activities.size(); k += THREADS / 2) {
+              repo.recordReconciliations(List.of(reconciled(activities.get(k), 10 + k)));
+            }
+          } else {
+            for (int k = 0; k < 5; k++) {
+              claimAll(List.of(claim(alice, "inv-" + i + "-" + k, seconds(100))));
+            }
+          }
+          return null;
+        });
     claimAll(List.of(claim(alice, "inv-last", seconds(100))));
 
     List<InvoiceItem> items = repo.items(alice);
@@ -1134,8 +1298,8 @@ public abstract class RepositoryContract {
   @Timeout(180)
   void racingLeasesGrantOne() {
     invoice(alice, "inv-1", 1000, T0);
-    List<Optional<PaymentLease>> leases = Race.all(THREADS,
-        i -> repo.acquireLease("inv-1", "node-" + i, seconds(10), TTL));
+    List<Optional<PaymentLease>> leases =
+        Race.all(THREADS, i -> repo.acquireLease("inv-1", "node-" + i, seconds(10), TTL));
     assertThat(leases.stream().filter(Optional::isPresent).count()).isEqualTo(1);
     assertThat(repo.collectionState("inv-1")).map(CollectionState::rounds).contains(1);
   }
@@ -1144,23 +1308,31 @@ public abstract class RepositoryContract {
   @Timeout(180)
   void racingPaymentsMarkPaidOnce() {
     invoice(alice, "inv-1", 1000, T0);
-    List<Boolean> results = Race.all(THREADS, i -> repo.markPaid("inv-1", payment("ch_" + i, seconds(10))));
+    List<Boolean> results =
+        Race.all(THREADS, i -> repo.markPaid("inv-1", payment("ch_" + i, seconds(10))));
     assertThat(results.stream().filter(b -> b).count()).isEqualTo(1);
     int winner = results.indexOf(true);
-    assertThat(repo.findInvoice("inv-1").orElseThrow().payment()).contains(payment("ch_" + winner, seconds(10)));
+    assertThat(repo.findInvoice("inv-1").orElseThrow().payment())
+        .contains(payment("ch_" + winner, seconds(10)));
   }
 
   @Test
   @Timeout(180)
   void racingBolt11InstallsAgreeOnOne() {
     invoice(alice, "inv-1", 1000, T0);
-    List<Bolt11Request> results = Race.all(THREADS,
-        i -> repo.replaceBolt11(bolt11("inv-1", "lnbc1n" + i, seconds(1)), Optional.empty()));
+    List<Bolt11Request> results =
+        Race.all(
+            THREADS,
+            i -> repo.replaceBolt11(bolt11("inv-1", "lnbc1n" + i, seconds(1)), Optional.empty()));
     Bolt11Request current = repo.findBolt11("inv-1").orElseThrow();
     assertThat(results).containsOnly(current);
 
-    List<Bolt11Request> replaced = Race.all(THREADS,
-        i -> repo.replaceBolt11(bolt11("inv-1", "lnbc1m" + i, seconds(3700)), Optional.of(current.bolt11())));
+    List<Bolt11Request> replaced =
+        Race.all(
+            THREADS,
+            i ->
+                repo.replaceBolt11(
+                    bolt11("inv-1", "lnbc1m" + i, seconds(3700)), Optional.of(current.bolt11())));
     Bolt11Request next = repo.findBolt11("inv-1").orElseThrow();
     assertThat(next).isNotEqualTo(current);
     assertThat(replaced).containsOnly(next);
@@ -1173,23 +1345,29 @@ public abstract class RepositoryContract {
     // claim, then collect. Every step must happen exactly once, whoever wins each race.
     Activity created = fx.create(alice, "r1", T0);
     Activity changed = fx.update(alice, "r1", "pro", seconds(100));
-    Race.all(THREADS, i -> {
-      repo.appendActivity(created);
-      repo.appendActivity(changed);
-      repo.recordReconciliations(List.of(reconciled(created, 1000), reconciled(changed, 250)));
-      repo.applyRenewals(List.of(renewal(alice, 1, days(28), 2, 1500, "r1")));
-      claimAll(List.of(claim(alice, "inv-" + i, days(28))));
-      for (Invoice invoice : repo.invoices(alice)) {
-        repo.acquireLease(invoice.id(), "node-" + i, days(28), TTL).ifPresent(lease -> {
-          repo.markPaid(invoice.id(), payment("ch-" + i, days(28)));
-          repo.finishRound(lease, Optional.empty());
+    Race.all(
+        THREADS,
+        i -> {
+          repo.appendActivity(created);
+          repo.appendActivity(changed);
+          repo.recordReconciliations(List.of(reconciled(created, 1000), reconciled(changed, 250)));
+          repo.applyRenewals(List.of(renewal(alice, 1, days(28), 2, 1500, "r1")));
+          claimAll(List.of(claim(alice, "inv-" + i, days(28))));
+          for (Invoice invoice : repo.invoices(alice)) {
+            repo.acquireLease(invoice.id(), "node-" + i, days(28), TTL)
+                .ifPresent(
+                    lease -> {
+                      repo.markPaid(invoice.id(), payment("ch-" + i, days(28)));
+                      repo.finishRound(lease, Optional.empty());
+                    });
+          }
+          return null;
         });
-      }
-      return null;
-    });
 
     assertThat(ledger(alice).activities()).containsExactly(created, changed);
-    assertThat(repo.items(alice)).extracting(InvoiceItem::amount).containsExactly(1000L, 250L, 1500L);
+    assertThat(repo.items(alice))
+        .extracting(InvoiceItem::amount)
+        .containsExactly(1000L, 250L, 1500L);
     List<Invoice> invoices = repo.invoices(alice);
     assertThat(invoices).extracting(Invoice::total).containsExactly(2750L);
     assertThat(invoices.get(0).isPaid()).isTrue();
@@ -1201,13 +1379,18 @@ public abstract class RepositoryContract {
   @Test
   void aRoundsCardIsNotedOnceAndFoundAgain() {
     invoice(alice, "inv-1", 1000, T0);
-    dev.caravel.billing.spi.CardCharge first = new dev.caravel.billing.spi.CardCharge("inv-1", 1, "pm_old", seconds(10));
+    dev.caravel.billing.spi.CardCharge first =
+        new dev.caravel.billing.spi.CardCharge("inv-1", 1, "pm_old", seconds(10));
     assertThat(repo.findCardCharge("inv-1", 1)).isEmpty();
     assertThat(repo.noteCardCharge(first)).isEqualTo(first);
     // A resumed round asking again with the customer's new default gets the card it sent first.
-    assertThat(repo.noteCardCharge(new dev.caravel.billing.spi.CardCharge("inv-1", 1, "pm_new", seconds(20)))).isEqualTo(first);
+    assertThat(
+            repo.noteCardCharge(
+                new dev.caravel.billing.spi.CardCharge("inv-1", 1, "pm_new", seconds(20))))
+        .isEqualTo(first);
     assertThat(repo.findCardCharge("inv-1", 1)).contains(first);
-    dev.caravel.billing.spi.CardCharge next = new dev.caravel.billing.spi.CardCharge("inv-1", 2, "pm_new", seconds(30));
+    dev.caravel.billing.spi.CardCharge next =
+        new dev.caravel.billing.spi.CardCharge("inv-1", 2, "pm_new", seconds(30));
     assertThat(repo.noteCardCharge(next)).isEqualTo(next);
     assertThat(repo.findCardCharge("inv-1", 2)).contains(next);
     assertThat(repo.findCardCharge("inv-2", 1)).isEmpty();
@@ -1215,7 +1398,10 @@ public abstract class RepositoryContract {
 
   @Test
   void aCardChargeForAnUnknownInvoiceIsRefused() {
-    assertThatThrownBy(() -> repo.noteCardCharge(new dev.caravel.billing.spi.CardCharge("nope", 1, "pm_1", seconds(1))))
+    assertThatThrownBy(
+            () ->
+                repo.noteCardCharge(
+                    new dev.caravel.billing.spi.CardCharge("nope", 1, "pm_1", seconds(1))))
         .isInstanceOf(dev.caravel.billing.BillingException.class);
     assertThat(repo.findCardCharge("nope", 1)).isEmpty();
   }
@@ -1224,8 +1410,12 @@ public abstract class RepositoryContract {
   @Timeout(180)
   void racingCardNotesAgreeOnOne() {
     invoice(alice, "inv-1", 1000, T0);
-    List<dev.caravel.billing.spi.CardCharge> results = Race.all(THREADS,
-        i -> repo.noteCardCharge(new dev.caravel.billing.spi.CardCharge("inv-1", 1, "pm_" + i, seconds(10))));
+    List<dev.caravel.billing.spi.CardCharge> results =
+        Race.all(
+            THREADS,
+            i ->
+                repo.noteCardCharge(
+                    new dev.caravel.billing.spi.CardCharge("inv-1", 1, "pm_" + i, seconds(10))));
     assertThat(results.stream().distinct()).hasSize(1);
     assertThat(repo.findCardCharge("inv-1", 1)).contains(results.get(0));
   }

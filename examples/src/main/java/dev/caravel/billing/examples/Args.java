@@ -8,8 +8,8 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * A command's arguments: {@code --name value} or {@code --name=value} for the options it
- * declares, {@code -h}/{@code --help}, {@code --} to end options, and positional arguments.
+ * A command's arguments: {@code --name value} or {@code --name=value} for the options it declares,
+ * {@code -h}/{@code --help}, {@code --} to end options, and positional arguments.
  */
 final class Args {
   private final Map<String, String> options;
@@ -22,7 +22,9 @@ final class Args {
     this.help = help;
   }
 
-  /** @param valued the options that take a value, without their dashes (e.g. {@code plans}) */
+  /**
+   * @param valued the options that take a value, without their dashes (e.g. {@code plans})
+   */
   static Args parse(List<String> args, Set<String> valued) {
     Map<String, String> options = new LinkedHashMap<>();
     List<String> positional = new ArrayList<>();

@@ -1,17 +1,17 @@
 package dev.caravel.billing.examples;
 
 import dev.caravel.billing.Activity;
-import dev.caravel.billing.SecretCipher;
 import dev.caravel.billing.Billing;
 import dev.caravel.billing.BillingListener;
 import dev.caravel.billing.Invoice;
-import dev.caravel.billing.Rail;
 import dev.caravel.billing.InvoiceItem;
 import dev.caravel.billing.Payment;
 import dev.caravel.billing.PaymentMethod;
 import dev.caravel.billing.PaymentResult;
 import dev.caravel.billing.Plan;
 import dev.caravel.billing.PlanCatalogue;
+import dev.caravel.billing.Rail;
+import dev.caravel.billing.SecretCipher;
 import dev.caravel.billing.spi.Repository;
 import java.io.PrintStream;
 import java.security.SecureRandom;
@@ -29,12 +29,13 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * {@code billing demo}: three tenants over four months of 2024 on a driven clock, through the
- * real engine and {@code JdbcRepository} on an embedded in-memory H2 database, paying through
- * demo rails ({@link DemoRails}). Deterministic: the same output on every run.
+ * {@code billing demo}: three tenants over four months of 2024 on a driven clock, through the real
+ * engine and {@code JdbcRepository} on an embedded in-memory H2 database, paying through demo rails
+ * ({@link DemoRails}). Deterministic: the same output on every run.
  */
 final class DemoCommand {
-  static final String HELP = """
+  static final String HELP =
+      """
       Usage: billing demo
 
       Runs the real billing engine, with JdbcRepository on an embedded in-memory H2 database, on
@@ -70,7 +71,8 @@ final class DemoCommand {
   static final LocalDate OUTAGE_LAST = LocalDate.of(2024, 5, 9);
   static final LocalTime POLL_TIME = LocalTime.NOON;
 
-  private static final DateTimeFormatter MINUTES = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm").withZone(ZoneOffset.UTC);
+  private static final DateTimeFormatter MINUTES =
+      DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm").withZone(ZoneOffset.UTC);
 
   private DemoCommand() {}
 
@@ -81,7 +83,8 @@ final class DemoCommand {
       return Main.OK;
     }
     if (!args.positional().isEmpty()) {
-      throw new Args.UsageException("demo takes no arguments, got \"" + args.positional().get(0) + "\"");
+      throw new Args.UsageException(
+          "demo takes no arguments, got \"" + args.positional().get(0) + "\"");
     }
     new Demo(out).run();
     out.flush();
@@ -93,7 +96,8 @@ final class DemoCommand {
 
   private static final class Demo {
     private final PrintStream out;
-    private final DrivenClock clock = new DrivenClock(FIRST_DAY.atStartOfDay().toInstant(ZoneOffset.UTC));
+    private final DrivenClock clock =
+        new DrivenClock(FIRST_DAY.atStartOfDay().toInstant(ZoneOffset.UTC));
     private final Narrator narrator;
     private final Map<String, String> names = new LinkedHashMap<>();
     private final DemoRails rails;
@@ -119,21 +123,22 @@ final class DemoCommand {
         repository = h2.repository();
         byte[] key = new byte[32];
         new SecureRandom().nextBytes(key);
-        billing = Billing.builder()
-            .repository(repository)
-            .catalogue(PlanCatalogue.of(BASIC, PRO))
-            .clock(clock)
-            .serviceWallet(rails.serviceWallet)
-            .walletConnector(rails.connector)
-            .exchangeRates(rails.rates)
-            .cipher(SecretCipher.aesGcm(key))
-            .paymentGateway(rails.card)
-            .messenger(rails.messenger)
-            .appUrl("https://relays.example")
-            .instanceId("demo")
-            .invoiceIds(invoiceIds)
-            .listener(new Listener())
-            .build();
+        billing =
+            Billing.builder()
+                .repository(repository)
+                .catalogue(PlanCatalogue.of(BASIC, PRO))
+                .clock(clock)
+                .serviceWallet(rails.serviceWallet)
+                .walletConnector(rails.connector)
+                .exchangeRates(rails.rates)
+                .cipher(SecretCipher.aesGcm(key))
+                .paymentGateway(rails.card)
+                .messenger(rails.messenger)
+                .appUrl("https://relays.example")
+                .instanceId("demo")
+                .invoiceIds(invoiceIds)
+                .listener(new Listener())
+                .build();
         try {
           introduce();
           script();
@@ -150,49 +155,92 @@ final class DemoCommand {
     }
 
     private void introduce() {
-      narrator.plain("Caravel Billing demo: three tenants, four months (2024-01-31 .. 2024-05-31), on a driven clock.");
-      narrator.plain("Storage: JdbcRepository on an embedded in-memory H2 database (schema migrated at start).");
-      narrator.plain("Plans: Basic " + Money.format(BASIC.amount(), "usd") + "/month, Pro " + Money.format(PRO.amount(), "usd")
-          + "/month. Demo exchange rate: 1 cent = " + Money.msats(DemoRails.MSATS_PER_CENT) + ".");
-      narrator.plain("The poll runs daily at 12:00 UTC (hourly in production); quiet days are not shown.");
-      narrator.plain("Billing is down from " + OUTAGE_FIRST + " to " + OUTAGE_LAST + ": no poll runs in April.");
+      narrator.plain(
+          "Caravel Billing demo: three tenants, four months (2024-01-31 .. 2024-05-31), on a driven clock.");
+      narrator.plain(
+          "Storage: JdbcRepository on an embedded in-memory H2 database (schema migrated at start).");
+      narrator.plain(
+          "Plans: Basic "
+              + Money.format(BASIC.amount(), "usd")
+              + "/month, Pro "
+              + Money.format(PRO.amount(), "usd")
+              + "/month. Demo exchange rate: 1 cent = "
+              + Money.msats(DemoRails.MSATS_PER_CENT)
+              + ".");
+      narrator.plain(
+          "The poll runs daily at 12:00 UTC (hourly in production); quiet days are not shown.");
+      narrator.plain(
+          "Billing is down from "
+              + OUTAGE_FIRST
+              + " to "
+              + OUTAGE_LAST
+              + ": no poll runs in April.");
       narrator.plain("");
       narrator.plain("Tenants (Nostr pubkeys shortened):");
       billing.saveTenant(ALICE, rails.openWallet("alice", 100_000_000), null);
-      narrator.plain("  alice  " + ALICE.substring(0, 12) + "...  demo wallet (NWC) holding " + Money.msats(rails.balance("alice")));
+      narrator.plain(
+          "  alice  "
+              + ALICE.substring(0, 12)
+              + "...  demo wallet (NWC) holding "
+              + Money.msats(rails.balance("alice")));
       billing.saveTenant(BOB, null, "cus_demo_bob");
-      narrator.plain("  bob    " + BOB.substring(0, 12) + "...  demo card (Stripe-like), customer cus_demo_bob");
+      narrator.plain(
+          "  bob    "
+              + BOB.substring(0, 12)
+              + "...  demo card (Stripe-like), customer cus_demo_bob");
       billing.saveTenant(CAROL, rails.openWallet("carol", 0), null);
-      narrator.plain("  carol  " + CAROL.substring(0, 12) + "...  demo wallet (NWC), empty; no card");
+      narrator.plain(
+          "  carol  " + CAROL.substring(0, 12) + "...  demo wallet (NWC), empty; no card");
     }
 
     private void script() {
       at("2024-01-31T10:00:00Z", () -> create(ALICE, "alice-main", BASIC));
       at("2024-02-05T10:00:00Z", () -> create(BOB, "bob-relay", PRO));
       at("2024-02-14T10:00:00Z", () -> create(CAROL, "carol-relay", BASIC));
-      at("2024-02-15T10:00:00Z", () -> {
-        narrator.say("alice: update_relay alice-main to Pro (upgrade in the middle of her 29-day leap-February period)");
-        record(Activity.update(nextId(), ALICE, "alice-main", PRO.id(), clock.instant()));
-      });
-      at("2024-02-16T09:00:00Z", () -> {
-        rails.topUp("carol", 25_000_000);
-        narrator.say("carol tops up her demo wallet: balance now " + Money.msats(rails.balance("carol")));
-      });
-      at("2024-03-01T10:00:00Z", () -> {
-        narrator.say("bob: deactivate_relay bob-relay (4 of the 29 days of his period left)");
-        record(Activity.deactivate(nextId(), BOB, "bob-relay", clock.instant()));
-      });
-      at("2024-03-20T10:00:00Z", () -> {
-        narrator.say("bob: activate_relay bob-relay (16 of the 31 days of his period left)");
-        record(Activity.activate(nextId(), BOB, "bob-relay", clock.instant()));
-      });
-      at("2024-03-21T12:00:00Z", () -> narrator.say("billing goes down: no poll runs until 2024-05-10 (activity is still recorded)"));
+      at(
+          "2024-02-15T10:00:00Z",
+          () -> {
+            narrator.say(
+                "alice: update_relay alice-main to Pro (upgrade in the middle of her 29-day leap-February period)");
+            record(Activity.update(nextId(), ALICE, "alice-main", PRO.id(), clock.instant()));
+          });
+      at(
+          "2024-02-16T09:00:00Z",
+          () -> {
+            rails.topUp("carol", 25_000_000);
+            narrator.say(
+                "carol tops up her demo wallet: balance now "
+                    + Money.msats(rails.balance("carol")));
+          });
+      at(
+          "2024-03-01T10:00:00Z",
+          () -> {
+            narrator.say("bob: deactivate_relay bob-relay (4 of the 29 days of his period left)");
+            record(Activity.deactivate(nextId(), BOB, "bob-relay", clock.instant()));
+          });
+      at(
+          "2024-03-20T10:00:00Z",
+          () -> {
+            narrator.say("bob: activate_relay bob-relay (16 of the 31 days of his period left)");
+            record(Activity.activate(nextId(), BOB, "bob-relay", clock.instant()));
+          });
+      at(
+          "2024-03-21T12:00:00Z",
+          () ->
+              narrator.say(
+                  "billing goes down: no poll runs until 2024-05-10 (activity is still recorded)"));
       at("2024-04-10T10:00:00Z", () -> create(ALICE, "alice-backup", BASIC));
-      at("2024-05-10T09:00:00Z", () -> {
-        rails.card.declineNext();
-        narrator.say("(script) bob's bank will decline the next demo card charge");
-      });
-      at("2024-05-10T11:59:00Z", () -> narrator.say("billing is back: this poll catches up every period missed, one by one"));
+      at(
+          "2024-05-10T09:00:00Z",
+          () -> {
+            rails.card.declineNext();
+            narrator.say("(script) bob's bank will decline the next demo card charge");
+          });
+      at(
+          "2024-05-10T11:59:00Z",
+          () ->
+              narrator.say(
+                  "billing is back: this poll catches up every period missed, one by one"));
     }
 
     private void at(String instant, Runnable action) {
@@ -206,8 +254,15 @@ final class DemoCommand {
     }
 
     private void create(String tenant, String relay, Plan plan) {
-      narrator.say(name(tenant) + ": create_relay " + relay + " on " + plan.name() + " ("
-          + Money.format(plan.amount(), "usd") + "/month)");
+      narrator.say(
+          name(tenant)
+              + ": create_relay "
+              + relay
+              + " on "
+              + plan.name()
+              + " ("
+              + Money.format(plan.amount(), "usd")
+              + "/month)");
       record(Activity.create(nextId(), tenant, relay, plan.id(), clock.instant()));
     }
 
@@ -217,7 +272,10 @@ final class DemoCommand {
       activeToday.add(activity.tenant());
     }
 
-    /** Day by day: the day's steps before noon, then the poll (unless billing is down), then the rest. */
+    /**
+     * Day by day: the day's steps before noon, then the poll (unless billing is down), then the
+     * rest.
+     */
     private void play() {
       steps.sort((a, b) -> a.at().compareTo(b.at()));
       int next = 0;
@@ -246,11 +304,22 @@ final class DemoCommand {
       Billing.CycleReport report = billing.runCycle();
       for (PaymentResult result : report.payments()) {
         if (result instanceof PaymentResult.NotPaid notPaid) {
-          narrator.say("=> " + notPaid.invoiceId() + " is unpaid"
-              + notPaid.nextAttempt().map(t -> "; next attempt " + MINUTES.format(t)).orElse("; no attempts left"));
+          narrator.say(
+              "=> "
+                  + notPaid.invoiceId()
+                  + " is unpaid"
+                  + notPaid
+                      .nextAttempt()
+                      .map(t -> "; next attempt " + MINUTES.format(t))
+                      .orElse("; no attempts left"));
         } else if (result instanceof PaymentResult.Unknown unknown) {
-          narrator.say("=> " + unknown.invoiceId() + ": outcome unknown (" + unknown.message() + "); resumed "
-              + MINUTES.format(unknown.nextAttempt()));
+          narrator.say(
+              "=> "
+                  + unknown.invoiceId()
+                  + ": outcome unknown ("
+                  + unknown.message()
+                  + "); resumed "
+                  + MINUTES.format(unknown.nextAttempt()));
         }
       }
       for (String tenant : activeToday) {
@@ -259,8 +328,11 @@ final class DemoCommand {
         }
         long unclaimed = unclaimed(tenant);
         if (unclaimed != 0) {
-          narrator.say(name(tenant) + ": no invoice today; " + Money.format(unclaimed, "usd")
-              + " not yet invoiced carries to the next invoice");
+          narrator.say(
+              name(tenant)
+                  + ": no invoice today; "
+                  + Money.format(unclaimed, "usd")
+                  + " not yet invoiced carries to the next invoice");
         }
       }
     }
@@ -278,22 +350,46 @@ final class DemoCommand {
       @Override
       public void invoiceCreated(Invoice invoice) {
         invoicedToday.add(invoice.tenant());
-        narrator.say("invoice " + invoice.id() + " for " + name(invoice.tenant()) + ", period "
-            + MINUTES.format(invoice.periodStart()) + " to " + MINUTES.format(invoice.periodEnd()) + " UTC");
+        narrator.say(
+            "invoice "
+                + invoice.id()
+                + " for "
+                + name(invoice.tenant())
+                + ", period "
+                + MINUTES.format(invoice.periodStart())
+                + " to "
+                + MINUTES.format(invoice.periodEnd())
+                + " UTC");
         TextTable table = TextTable.of("date", "relay", "plan", "item", ">amount");
         for (InvoiceItem item : repository.invoiceItems(invoice.id())) {
-          table.row(MINUTES.format(item.at()), item.relay(), item.plan(), item.description(),
+          table.row(
+              MINUTES.format(item.at()),
+              item.relay(),
+              item.plan(),
+              item.description(),
               Money.format(item.amount(), invoice.currency()));
         }
-        table.footer("", "", "", "total " + invoice.currency().toUpperCase(java.util.Locale.ROOT),
+        table.footer(
+            "",
+            "",
+            "",
+            "total " + invoice.currency().toUpperCase(java.util.Locale.ROOT),
             Money.format(invoice.total(), invoice.currency()));
         table.render().forEach(narrator::more);
       }
 
       @Override
       public void paymentSucceeded(Invoice invoice, Payment payment) {
-        narrator.say("=> " + invoice.id() + " PAID " + Money.format(invoice.total(), invoice.currency()) + " by "
-            + payment.method().wireName() + " (" + rail(payment.method()) + ")");
+        narrator.say(
+            "=> "
+                + invoice.id()
+                + " PAID "
+                + Money.format(invoice.total(), invoice.currency())
+                + " by "
+                + payment.method().wireName()
+                + " ("
+                + rail(payment.method())
+                + ")");
       }
 
       @Override
@@ -314,8 +410,10 @@ final class DemoCommand {
     /** The ledger, read back from the database. */
     private void summarize() {
       narrator.plain("");
-      narrator.plain("Ledger at " + MINUTES.format(clock.instant()) + " UTC, read back from the H2 database:");
-      TextTable table = TextTable.of("tenant", ">invoices", ">invoiced", ">paid", ">unpaid", ">not yet invoiced");
+      narrator.plain(
+          "Ledger at " + MINUTES.format(clock.instant()) + " UTC, read back from the H2 database:");
+      TextTable table =
+          TextTable.of("tenant", ">invoices", ">invoiced", ">paid", ">unpaid", ">not yet invoiced");
       long[] totals = new long[5];
       Map<PaymentMethod, long[]> byMethod = new EnumMap<>(PaymentMethod.class);
       for (Map.Entry<String, String> tenant : names.entrySet()) {
@@ -336,24 +434,51 @@ final class DemoCommand {
         for (int i = 0; i < row.length; i++) {
           totals[i] += row[i];
         }
-        table.row(tenant.getValue(), Long.toString(row[0]), Money.format(row[1], "usd"), Money.format(row[2], "usd"),
-            Money.format(row[3], "usd"), Money.format(row[4], "usd"));
+        table.row(
+            tenant.getValue(),
+            Long.toString(row[0]),
+            Money.format(row[1], "usd"),
+            Money.format(row[2], "usd"),
+            Money.format(row[3], "usd"),
+            Money.format(row[4], "usd"));
       }
-      table.footer("all", Long.toString(totals[0]), Money.format(totals[1], "usd"), Money.format(totals[2], "usd"),
-          Money.format(totals[3], "usd"), Money.format(totals[4], "usd"));
+      table.footer(
+          "all",
+          Long.toString(totals[0]),
+          Money.format(totals[1], "usd"),
+          Money.format(totals[2], "usd"),
+          Money.format(totals[3], "usd"),
+          Money.format(totals[4], "usd"));
       table.render().forEach(line -> narrator.plain("  " + line));
       StringBuilder rails = new StringBuilder("  Paid by: ");
       String sep = "";
       for (Map.Entry<PaymentMethod, long[]> e : byMethod.entrySet()) {
-        rails.append(sep).append(e.getKey().wireName()).append(" (").append(rail(e.getKey())).append(") ")
-            .append(e.getValue()[0]).append(" invoices, ").append(Money.format(e.getValue()[1], "usd"));
+        rails
+            .append(sep)
+            .append(e.getKey().wireName())
+            .append(" (")
+            .append(rail(e.getKey()))
+            .append(") ")
+            .append(e.getValue()[0])
+            .append(" invoices, ")
+            .append(Money.format(e.getValue()[1], "usd"));
         sep = "; ";
       }
       narrator.plain(rails.toString());
-      narrator.plain("  Activities recorded: " + activityCount + "; items on the ledger: " + itemCount()
-          + "; demo DMs printed: " + this.rails.messenger.sent() + ".");
-      narrator.plain("  Demo wallets left: alice " + Money.msats(this.rails.balance("alice")) + ", carol "
-          + Money.msats(this.rails.balance("carol")) + ".");
+      narrator.plain(
+          "  Activities recorded: "
+              + activityCount
+              + "; items on the ledger: "
+              + itemCount()
+              + "; demo DMs printed: "
+              + this.rails.messenger.sent()
+              + ".");
+      narrator.plain(
+          "  Demo wallets left: alice "
+              + Money.msats(this.rails.balance("alice"))
+              + ", carol "
+              + Money.msats(this.rails.balance("carol"))
+              + ".");
     }
 
     private int itemCount() {

@@ -1,24 +1,23 @@
 package dev.caravel.billing.examples;
 
-import dev.caravel.billing.Rail;
-import dev.caravel.billing.PaymentGateway.ChargeOutcome;
-import dev.caravel.billing.PaymentGateway.ChargeRequest;
 import dev.caravel.billing.ExchangeRates;
 import dev.caravel.billing.InvalidInputException;
-import dev.caravel.billing.LightningWallet.LightningInvoice;
 import dev.caravel.billing.LightningWallet;
-import dev.caravel.billing.Messenger;
+import dev.caravel.billing.LightningWallet.LightningInvoice;
 import dev.caravel.billing.LightningWallet.PayOutcome;
-import dev.caravel.billing.PaymentGateway;
 import dev.caravel.billing.LightningWallet.WalletConnector;
+import dev.caravel.billing.Messenger;
+import dev.caravel.billing.PaymentGateway;
+import dev.caravel.billing.PaymentGateway.ChargeOutcome;
+import dev.caravel.billing.PaymentGateway.ChargeRequest;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HexFormat;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -28,12 +27,13 @@ import java.util.function.Function;
  * The demo's payment rails, named as such wherever they speak: a demo Lightning network (the
  * service's wallet and the tenants' wallets, opened from {@code demo+walletconnect://} URIs), a
  * demo card processor, a demo exchange rate and a messenger that prints the DMs. They move no
- * money; they behave like the real rails where it matters to the engine (invoices expire, an
- * empty wallet fails, a card charge honours its idempotency key).
+ * money; they behave like the real rails where it matters to the engine (invoices expire, an empty
+ * wallet fails, a card charge honours its idempotency key).
  */
 final class DemoRails {
   /** The demo's exchange rate: a cent buys 10,000 msats (bitcoin at $100,000). */
   static final long MSATS_PER_CENT = 10_000;
+
   static final String URI_PREFIX = "demo+walletconnect://";
 
   private final Narrator narrator;
@@ -48,7 +48,9 @@ final class DemoRails {
 
   private final Map<String, TenantWallet> tenantWallets = new LinkedHashMap<>();
 
-  /** @param nameOf a tenant's display name from its pubkey */
+  /**
+   * @param nameOf a tenant's display name from its pubkey
+   */
   DemoRails(Narrator narrator, Clock clock, Function<String, String> nameOf) {
     this.narrator = narrator;
     this.clock = clock;
@@ -76,12 +78,20 @@ final class DemoRails {
     private int counter;
 
     @Override
-    public synchronized LightningInvoice makeInvoice(long msats, String description, Duration expiry) {
+    public synchronized LightningInvoice makeInvoice(
+        long msats, String description, Duration expiry) {
       String bolt11 = "lnbcdemo" + (++counter);
-      LightningInvoice invoice = new LightningInvoice(bolt11, sha256Hex(bolt11), msats, clock.instant().plus(expiry));
+      LightningInvoice invoice =
+          new LightningInvoice(bolt11, sha256Hex(bolt11), msats, clock.instant().plus(expiry));
       made.put(bolt11, invoice);
-      narrator.say("demo wallet (service): new Lightning invoice " + bolt11 + " for " + Money.msats(msats)
-          + ", expires in " + expiry.toMinutes() + " min");
+      narrator.say(
+          "demo wallet (service): new Lightning invoice "
+              + bolt11
+              + " for "
+              + Money.msats(msats)
+              + ", expires in "
+              + expiry.toMinutes()
+              + " min");
       return invoice;
     }
 
@@ -140,15 +150,23 @@ final class DemoRails {
       long msats = serviceWallet.msats(bolt11);
       String refusal = serviceWallet.receive(bolt11, balance);
       if (refusal != null) {
-        String message = refusal.equals("INSUFFICIENT_BALANCE")
-            ? "demo wallet balance " + Money.msats(balance) + " is below " + Money.msats(msats)
-            : "demo wallet: " + refusal.toLowerCase(java.util.Locale.ROOT).replace('_', ' ');
+        String message =
+            refusal.equals("INSUFFICIENT_BALANCE")
+                ? "demo wallet balance " + Money.msats(balance) + " is below " + Money.msats(msats)
+                : "demo wallet: " + refusal.toLowerCase(java.util.Locale.ROOT).replace('_', ' ');
         narrator.say("demo wallet (" + owner + "): cannot pay " + bolt11 + ": " + refusal);
         return new PayOutcome.Failed(refusal, message);
       }
       balance -= msats;
-      narrator.say("demo wallet (" + owner + "): paid " + bolt11 + ", " + Money.msats(msats) + "; balance now "
-          + Money.msats(balance));
+      narrator.say(
+          "demo wallet ("
+              + owner
+              + "): paid "
+              + bolt11
+              + ", "
+              + Money.msats(msats)
+              + "; balance now "
+              + Money.msats(balance));
       return new PayOutcome.Paid(sha256Hex("preimage:" + bolt11));
     }
 
@@ -212,13 +230,26 @@ final class DemoRails {
       String who = "demo card (" + request.customerId() + ", visa ending 4242)";
       if (declinesToCome > 0) {
         declinesToCome--;
-        outcome = new ChargeOutcome.Declined("insufficient_funds", "Your card has insufficient funds. (demo decline)");
-        narrator.say(who + ": charge of " + Money.format(request.amount(), request.currency()) + " for "
-            + request.invoiceId() + " DECLINED (insufficient_funds)");
+        outcome =
+            new ChargeOutcome.Declined(
+                "insufficient_funds", "Your card has insufficient funds. (demo decline)");
+        narrator.say(
+            who
+                + ": charge of "
+                + Money.format(request.amount(), request.currency())
+                + " for "
+                + request.invoiceId()
+                + " DECLINED (insufficient_funds)");
       } else {
         outcome = new ChargeOutcome.Paid("pi_demo_" + (++counter));
-        narrator.say(who + ": charged " + Money.format(request.amount(), request.currency()) + " for "
-            + request.invoiceId() + ", pi_demo_" + counter);
+        narrator.say(
+            who
+                + ": charged "
+                + Money.format(request.amount(), request.currency())
+                + " for "
+                + request.invoiceId()
+                + ", pi_demo_"
+                + counter);
       }
       byIdempotencyKey.put(request.idempotencyKey(), outcome);
       return outcome;
@@ -230,7 +261,9 @@ final class DemoRails {
     @Override
     public long toMsats(long minorUnits, String currency) {
       if (!currency.equals("usd")) {
-        throw new dev.caravel.billing.RailException(dev.caravel.billing.Rail.NWC, dev.caravel.billing.RailException.EXCHANGE_RATE,
+        throw new dev.caravel.billing.RailException(
+            dev.caravel.billing.Rail.NWC,
+            dev.caravel.billing.RailException.EXCHANGE_RATE,
             "the demo rate knows only usd");
       }
       return Math.multiplyExact(minorUnits, MSATS_PER_CENT);
@@ -257,7 +290,9 @@ final class DemoRails {
 
   static String sha256Hex(String text) {
     try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+      return HexFormat.of()
+          .formatHex(
+              MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }

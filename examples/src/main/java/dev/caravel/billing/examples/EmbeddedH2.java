@@ -21,7 +21,8 @@ final class EmbeddedH2 implements AutoCloseable {
     try {
       keeper = dataSource.getConnection();
     } catch (SQLException e) {
-      throw new IllegalStateException("could not open the embedded H2 database: " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "could not open the embedded H2 database: " + e.getMessage(), e);
     }
     JdbcRepository.migrate(dataSource);
   }

@@ -10,8 +10,8 @@ import java.util.List;
 /**
  * The {@code billing} command: {@code java -jar examples/target/billing.jar <command> [options]}.
  *
- * <p>Exit codes: 0 success; 1 a runtime failure (a wallet that did not answer, a database
- * error); 2 bad input (a usage mistake, or a bad file or line for {@code replay}).
+ * <p>Exit codes: 0 success; 1 a runtime failure (a wallet that did not answer, a database error); 2
+ * bad input (a usage mistake, or a bad file or line for {@code replay}).
  *
  * <p>{@link #run} is the whole command, in-process: tests call it with their own streams.
  */
@@ -20,7 +20,8 @@ public final class Main {
   static final int FAILED = 1;
   static final int BAD_INPUT = 2;
 
-  static final String HELP = """
+  static final String HELP =
+      """
       Usage: billing <command> [options]
 
       Caravel Billing: embeddable billing for services that host Nostr relays on monthly plans.
@@ -48,8 +49,10 @@ public final class Main {
       System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
     }
     // JSON Lines are UTF-8 whatever the platform's default encoding.
-    PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), false, StandardCharsets.UTF_8);
-    PrintStream err = new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8);
+    PrintStream out =
+        new PrintStream(new FileOutputStream(FileDescriptor.out), false, StandardCharsets.UTF_8);
+    PrintStream err =
+        new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8);
     int code = run(args, out, err);
     out.flush();
     err.flush();

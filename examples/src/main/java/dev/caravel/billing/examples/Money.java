@@ -7,7 +7,10 @@ import java.util.Locale;
 final class Money {
   private Money() {}
 
-  /** {@code 150000, "usd"} → {@code $1,500.00}; {@code -207, "usd"} → {@code -$2.07}; other currencies as {@code 12.34 EUR}. */
+  /**
+   * {@code 150000, "usd"} → {@code $1,500.00}; {@code -207, "usd"} → {@code -$2.07}; other
+   * currencies as {@code 12.34 EUR}.
+   */
   static String format(long minorUnits, String currency) {
     String code = currency.toUpperCase(Locale.ROOT);
     int digits = fractionDigits(code);
@@ -34,7 +37,9 @@ final class Money {
 
   /** {@code 5000000} → {@code 5,000,000 msats}. */
   static String msats(long msats) {
-    return (msats < 0 ? "-" : "") + group(Long.toUnsignedString(msats < 0 ? -msats : msats)) + " msats";
+    return (msats < 0 ? "-" : "")
+        + group(Long.toUnsignedString(msats < 0 ? -msats : msats))
+        + " msats";
   }
 
   /** Digits grouped by thousands with commas. */

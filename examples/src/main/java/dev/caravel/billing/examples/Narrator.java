@@ -14,7 +14,8 @@ import java.util.Locale;
  * on days something happens) and with its time of day when that changes.
  */
 final class Narrator {
-  private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm").withZone(ZoneOffset.UTC);
+  private static final DateTimeFormatter TIME =
+      DateTimeFormatter.ofPattern("HH:mm").withZone(ZoneOffset.UTC);
   static final String INDENT = "         ";
 
   private final PrintStream out;

@@ -22,7 +22,8 @@ import java.util.regex.Pattern;
  * service's wallet (make and look up invoices) or a tenant's (pay them)?
  */
 final class NwcCheckCommand {
-  static final String HELP = """
+  static final String HELP =
+      """
       Usage: billing nwc-check [--timeout SECONDS] URI
 
       Connects to a Nostr Wallet Connect (NIP-47) wallet, as the billing engine does, and checks
@@ -54,7 +55,8 @@ final class NwcCheckCommand {
       """;
 
   static final long CHECK_MSATS = 1_000;
-  private static final Pattern SECRET = Pattern.compile("[?&]secret=([^&#\\s]+)", Pattern.CASE_INSENSITIVE);
+  private static final Pattern SECRET =
+      Pattern.compile("[?&]secret=([^&#\\s]+)", Pattern.CASE_INSENSITIVE);
 
   private NwcCheckCommand() {}
 
@@ -65,8 +67,10 @@ final class NwcCheckCommand {
       return Main.OK;
     }
     if (args.positional().size() != 1) {
-      throw new Args.UsageException(args.positional().isEmpty() ? "the wallet's URI is required"
-          : "nwc-check takes one URI (quote it: it contains '&')");
+      throw new Args.UsageException(
+          args.positional().isEmpty()
+              ? "the wallet's URI is required"
+              : "nwc-check takes one URI (quote it: it contains '&')");
     }
     Duration timeout = timeout(args.option("timeout").orElse("20"));
     String uri = args.positional().get(0);
@@ -82,11 +86,12 @@ final class NwcCheckCommand {
     String step = "connect";
     NwcWallet wallet = null;
     try {
-      wallet = NwcWallet.builder(parsed)
-          .connectTimeout(timeout)
-          .infoTimeout(timeout)
-          .replyTimeout(timeout)
-          .build();
+      wallet =
+          NwcWallet.builder(parsed)
+              .connectTimeout(timeout)
+              .infoTimeout(timeout)
+              .replyTimeout(timeout)
+              .build();
 
       step = "info";
       NwcWallet.Info info = wallet.getInfo();
@@ -109,8 +114,10 @@ final class NwcCheckCommand {
       boolean tenant = info.methods().contains("pay_invoice");
       if (!service && !tenant) {
         line = json(step);
-        line.put("error", "the connection offers neither make_invoice and lookup_invoice (a service "
-            + "wallet) nor pay_invoice (a tenant wallet)");
+        line.put(
+            "error",
+            "the connection offers neither make_invoice and lookup_invoice (a service "
+                + "wallet) nor pay_invoice (a tenant wallet)");
         line.put("code", "NOT_IMPLEMENTED");
         print(out, redact, line);
         return Main.FAILED;
@@ -124,7 +131,8 @@ final class NwcCheckCommand {
       }
 
       step = "make_invoice";
-      LightningInvoice invoice = wallet.makeInvoice(CHECK_MSATS, "Caravel Billing nwc-check", Duration.ofMinutes(10));
+      LightningInvoice invoice =
+          wallet.makeInvoice(CHECK_MSATS, "Caravel Billing nwc-check", Duration.ofMinutes(10));
       line = json("make_invoice");
       line.put("msats", invoice.msats());
       line.put("bolt11", invoice.bolt11());
@@ -158,7 +166,8 @@ final class NwcCheckCommand {
     try {
       seconds = Long.parseLong(text);
     } catch (NumberFormatException e) {
-      throw new Args.UsageException("--timeout must be a whole number of seconds, got \"" + text + "\"");
+      throw new Args.UsageException(
+          "--timeout must be a whole number of seconds, got \"" + text + "\"");
     }
     if (seconds < 1 || seconds > 600) {
       throw new Args.UsageException("--timeout must be between 1 and 600 seconds, got " + seconds);
@@ -180,14 +189,18 @@ final class NwcCheckCommand {
     } else if (e instanceof RailException) {
       line.put("code", ((RailException) e).code());
     } else {
-      line.put("code", e.getClass().getSimpleName().replaceAll("Exception$", "").toUpperCase(Locale.ROOT));
+      line.put(
+          "code",
+          e.getClass().getSimpleName().replaceAll("Exception$", "").toUpperCase(Locale.ROOT));
     }
     print(out, redact, line);
   }
 
   private static void print(PrintStream out, Redactor redact, ObjectNode line) {
     try {
-      out.print(redact.apply(ReplayInput.JSON.writeValueAsString(line)) + "\n"); // JSON Lines: \n everywhere
+      out.print(
+          redact.apply(ReplayInput.JSON.writeValueAsString(line))
+              + "\n"); // JSON Lines: \n everywhere
     } catch (JsonProcessingException e) {
       throw new IllegalStateException(e);
     }
@@ -210,7 +223,8 @@ final class NwcCheckCommand {
       if (secret == null) {
         return text;
       }
-      return text.replace(secret, "<redacted>").replace(secret.toLowerCase(Locale.ROOT), "<redacted>");
+      return text.replace(secret, "<redacted>")
+          .replace(secret.toLowerCase(Locale.ROOT), "<redacted>");
     }
   }
 }

@@ -2,15 +2,15 @@ package dev.caravel.billing.examples;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import dev.caravel.billing.SecretCipher;
 import dev.caravel.billing.Billing;
 import dev.caravel.billing.BillingListener;
 import dev.caravel.billing.ExchangeRates;
 import dev.caravel.billing.InvalidInputException;
 import dev.caravel.billing.Invoice;
-import dev.caravel.billing.Rail;
 import dev.caravel.billing.Payment;
 import dev.caravel.billing.PlanCatalogue;
+import dev.caravel.billing.Rail;
+import dev.caravel.billing.SecretCipher;
 import dev.caravel.billing.jdbc.JdbcRepository;
 import dev.caravel.billing.nostr.NostrKeys;
 import dev.caravel.billing.nostr.NostrMessenger;
@@ -39,10 +39,10 @@ import java.util.concurrent.CountDownLatch;
 /**
  * Caravel Billing wired for real, the way a host application does it: the ledger in PostgreSQL
  * through a HikariCP pool (schema migrated at start), the saved-card rail on Stripe, Lightning
- * through Nostr Wallet Connect (the service's own wallet, a connector that opens tenants'
- * wallets, and an HTTP exchange rate), payment-request DMs over Nostr, and the hourly poll
- * started. Everything comes from environment variables, so the same build runs in every
- * environment and no secret sits in code or config files.
+ * through Nostr Wallet Connect (the service's own wallet, a connector that opens tenants' wallets,
+ * and an HTTP exchange rate), payment-request DMs over Nostr, and the hourly poll started.
+ * Everything comes from environment variables, so the same build runs in every environment and no
+ * secret sits in code or config files.
  *
  * <h2>Environment variables</h2>
  *
@@ -78,9 +78,9 @@ import java.util.concurrent.CountDownLatch;
  * </table>
  *
  * <p>A missing or malformed variable fails at start with a {@link ConfigurationException} naming
- * the variable; values of secret variables are never echoed. Rails left unconfigured are simply
- * not used: an invoice then goes straight to the next rail, and with none at all it waits
- * unpaid (the host can still {@link Billing#settle settle} it).
+ * the variable; values of secret variables are never echoed. Rails left unconfigured are simply not
+ * used: an invoice then goes straight to the next rail, and with none at all it waits unpaid (the
+ * host can still {@link Billing#settle settle} it).
  *
  * <h2>In a host application</h2>
  *
@@ -98,13 +98,14 @@ import java.util.concurrent.CountDownLatch;
  * }</pre>
  *
  * <p>Or run it on its own: {@code java -cp examples/target/billing.jar
- * dev.caravel.billing.examples.ProductionWiring} polls until stopped. Run as many instances as
- * you like against one database: it is the only coordinator.
+ * dev.caravel.billing.examples.ProductionWiring} polls until stopped. Run as many instances as you
+ * like against one database: it is the only coordinator.
  */
 public final class ProductionWiring implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(ProductionWiring.class.getName());
 
   private final Billing billing;
+
   /** Everything to close, newest first. */
   private final Deque<AutoCloseable> resources;
 
@@ -126,11 +127,12 @@ public final class ProductionWiring implements AutoCloseable {
   public static ProductionWiring from(Map<String, String> env) {
     Deque<AutoCloseable> resources = new ArrayDeque<>();
     try {
-      Billing.Builder builder = Billing.builder()
-          .appUrl(required(env, "BILLING_APP_URL"))
-          .catalogue(plans(required(env, "BILLING_PLANS_FILE")))
-          .pollInterval(duration(env, "BILLING_POLL_INTERVAL", Duration.ofHours(1)))
-          .listener(new LoggingListener());
+      Billing.Builder builder =
+          Billing.builder()
+              .appUrl(required(env, "BILLING_APP_URL"))
+              .catalogue(plans(required(env, "BILLING_PLANS_FILE")))
+              .pollInterval(duration(env, "BILLING_POLL_INTERVAL", Duration.ofHours(1)))
+              .listener(new LoggingListener());
       optional(env, "BILLING_INSTANCE_ID").ifPresent(builder::instanceId);
 
       // The ledger: PostgreSQL through a HikariCP pool, migrated before first use (safe when
@@ -140,7 +142,8 @@ public final class ProductionWiring implements AutoCloseable {
         DriverManager.getDriver(url);
       } catch (SQLException e) {
         // Not echoed: a JDBC URL may carry a password.
-        throw new ConfigurationException("BILLING_DATABASE_URL: no JDBC driver takes it; expected jdbc:postgresql://...");
+        throw new ConfigurationException(
+            "BILLING_DATABASE_URL: no JDBC driver takes it; expected jdbc:postgresql://...");
       }
       HikariConfig pool = new HikariConfig();
       pool.setPoolName("caravel-billing");
@@ -152,7 +155,8 @@ public final class ProductionWiring implements AutoCloseable {
       try {
         dataSource = new HikariDataSource(pool);
       } catch (RuntimeException e) {
-        throw new ConfigurationException("BILLING_DATABASE_URL: cannot connect: " + Main.describe(e), e);
+        throw new ConfigurationException(
+            "BILLING_DATABASE_URL: cannot connect: " + Main.describe(e), e);
       }
       resources.push(dataSource);
       JdbcRepository.migrate(dataSource);
@@ -165,21 +169,29 @@ public final class ProductionWiring implements AutoCloseable {
         try {
           cipher = SecretCipher.aesGcm(key);
         } catch (InvalidInputException e) {
-          throw new ConfigurationException("BILLING_CIPHER_KEY must be the base64 of 32 random bytes "
-              + "(openssl rand -base64 32)", e);
+          throw new ConfigurationException(
+              "BILLING_CIPHER_KEY must be the base64 of 32 random bytes "
+                  + "(openssl rand -base64 32)",
+              e);
         }
         builder.cipher(cipher);
       }
 
       // One relay pool for every Nostr conversation: the DMs and each NWC session share its
       // connections (one per relay URL), its idle closing and its refusal of private addresses.
-      List<String> relays = env.get("NOSTR_RELAYS") == null ? List.of()
-          : Arrays.stream(env.get("NOSTR_RELAYS").split(",")).map(String::strip).filter(s -> !s.isEmpty()).toList();
+      List<String> relays =
+          env.get("NOSTR_RELAYS") == null
+              ? List.of()
+              : Arrays.stream(env.get("NOSTR_RELAYS").split(","))
+                  .map(String::strip)
+                  .filter(s -> !s.isEmpty())
+                  .toList();
       RelayClient relayPool;
       try {
         relayPool = RelayClient.builder().relays(relays).build();
       } catch (InvalidInputException | IllegalArgumentException e) {
-        throw new ConfigurationException("NOSTR_RELAYS must be comma-separated ws:// or wss:// URLs: " + e.getMessage(), e);
+        throw new ConfigurationException(
+            "NOSTR_RELAYS must be comma-separated ws:// or wss:// URLs: " + e.getMessage(), e);
       }
       resources.push(relayPool);
 
@@ -188,20 +200,25 @@ public final class ProductionWiring implements AutoCloseable {
       String serviceUri = env.get("BILLING_SERVICE_NWC_URI");
       if (serviceUri != null && !serviceUri.isBlank()) {
         if (cipher == null) {
-          throw new ConfigurationException("BILLING_SERVICE_NWC_URI needs BILLING_CIPHER_KEY, to seal tenants' NWC URIs");
+          throw new ConfigurationException(
+              "BILLING_SERVICE_NWC_URI needs BILLING_CIPHER_KEY, to seal tenants' NWC URIs");
         }
         NwcUri uri;
         try {
           uri = NwcUri.parse(serviceUri);
         } catch (InvalidInputException e) {
           // NwcUri's message never echoes the URI, which carries a secret.
-          throw new ConfigurationException("BILLING_SERVICE_NWC_URI is not a valid NWC URI: " + e.getMessage(), e);
+          throw new ConfigurationException(
+              "BILLING_SERVICE_NWC_URI is not a valid NWC URI: " + e.getMessage(), e);
         }
         NwcWallet serviceWallet = NwcWallet.builder(uri).relayPool(relayPool).build();
         resources.push(serviceWallet);
         NwcWalletConnector connector = NwcWalletConnector.builder().relayPool(relayPool).build();
         resources.push(connector);
-        builder.serviceWallet(serviceWallet).walletConnector(connector).exchangeRates(exchangeRates(env));
+        builder
+            .serviceWallet(serviceWallet)
+            .walletConnector(connector)
+            .exchangeRates(exchangeRates(env));
       }
 
       // The saved-card rail.
@@ -222,13 +239,15 @@ public final class ProductionWiring implements AutoCloseable {
         try {
           keys = NostrKeys.parse(nostrKey.strip());
         } catch (InvalidInputException e) {
-          throw new ConfigurationException("NOSTR_SECRET_KEY must be an nsec1... or 64 hex characters", e);
+          throw new ConfigurationException(
+              "NOSTR_SECRET_KEY must be an nsec1... or 64 hex characters", e);
         }
         if (relays.isEmpty()) {
           throw new ConfigurationException("NOSTR_RELAYS is required");
         }
         relayPool.connect();
-        builder.messenger(NostrMessenger.builder(keys, relayPool).fallbackToConfiguredRelays(true).build());
+        builder.messenger(
+            NostrMessenger.builder(keys, relayPool).fallbackToConfiguredRelays(true).build());
       }
 
       Billing billing = builder.build();
@@ -265,7 +284,11 @@ public final class ProductionWiring implements AutoCloseable {
       try {
         resource.close();
       } catch (Exception e) {
-        LOG.log(Level.WARNING, "closing {0} failed: {1}", resource.getClass().getSimpleName(), Main.describe(e));
+        LOG.log(
+            Level.WARNING,
+            "closing {0} failed: {1}",
+            resource.getClass().getSimpleName(),
+            Main.describe(e));
       }
     }
   }
@@ -281,10 +304,14 @@ public final class ProductionWiring implements AutoCloseable {
       return;
     }
     CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      wiring.close();
-      stopped.countDown();
-    }, "caravel-billing-shutdown"));
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  wiring.close();
+                  stopped.countDown();
+                },
+                "caravel-billing-shutdown"));
     wiring.start();
     System.err.println("billing: polling; stop with Ctrl-C or SIGTERM");
     stopped.await();
@@ -317,7 +344,8 @@ public final class ProductionWiring implements AutoCloseable {
       }
       return n;
     } catch (NumberFormatException e) {
-      throw new ConfigurationException(name + " must be a positive whole number, got \"" + value + "\"");
+      throw new ConfigurationException(
+          name + " must be a positive whole number, got \"" + value + "\"");
     }
   }
 
@@ -333,7 +361,8 @@ public final class ProductionWiring implements AutoCloseable {
       }
       return d;
     } catch (DateTimeParseException e) {
-      throw new ConfigurationException(name + " must be an ISO-8601 duration like PT1H or PT15M, got \"" + value + "\"");
+      throw new ConfigurationException(
+          name + " must be an ISO-8601 duration like PT1H or PT15M, got \"" + value + "\"");
     }
   }
 
@@ -348,13 +377,17 @@ public final class ProductionWiring implements AutoCloseable {
   }
 
   private static ExchangeRates exchangeRates(Map<String, String> env) {
-    String source = optional(env, "BILLING_EXCHANGE_RATES").orElse("coinbase").toLowerCase(Locale.ROOT);
+    String source =
+        optional(env, "BILLING_EXCHANGE_RATES").orElse("coinbase").toLowerCase(Locale.ROOT);
     return switch (source) {
       case "coinbase" -> HttpExchangeRates.builder().coinbase().build();
       case "coingecko" -> HttpExchangeRates.builder().coinGecko().build();
       case "kraken" -> HttpExchangeRates.builder().kraken().build();
-      default -> throw new ConfigurationException(
-          "BILLING_EXCHANGE_RATES must be coinbase, coingecko or kraken, got \"" + source + "\"");
+      default ->
+          throw new ConfigurationException(
+              "BILLING_EXCHANGE_RATES must be coinbase, coingecko or kraken, got \""
+                  + source
+                  + "\"");
     };
   }
 
@@ -373,13 +406,22 @@ public final class ProductionWiring implements AutoCloseable {
   private static final class LoggingListener implements BillingListener {
     @Override
     public void invoiceCreated(Invoice invoice) {
-      LOG.log(Level.INFO, "invoice {0} for {1}: {2}", invoice.id(), invoice.tenant(),
+      LOG.log(
+          Level.INFO,
+          "invoice {0} for {1}: {2}",
+          invoice.id(),
+          invoice.tenant(),
           Money.format(invoice.total(), invoice.currency()));
     }
 
     @Override
     public void paymentSucceeded(Invoice invoice, Payment payment) {
-      LOG.log(Level.INFO, "invoice {0} paid by {1} ({2})", invoice.id(), payment.method().wireName(), payment.reference());
+      LOG.log(
+          Level.INFO,
+          "invoice {0} paid by {1} ({2})",
+          invoice.id(),
+          payment.method().wireName(),
+          payment.reference());
     }
 
     @Override
@@ -389,12 +431,20 @@ public final class ProductionWiring implements AutoCloseable {
 
     @Override
     public void paymentPending(Invoice invoice, String reference) {
-      LOG.log(Level.INFO, "invoice {0}: card payment {1} pending; settle it from Stripe's webhook", invoice.id(), reference);
+      LOG.log(
+          Level.INFO,
+          "invoice {0}: card payment {1} pending; settle it from Stripe's webhook",
+          invoice.id(),
+          reference);
     }
 
     @Override
     public void directMessageFailed(Invoice invoice, String error) {
-      LOG.log(Level.WARNING, "invoice {0}: the payment DM could not be delivered: {1}", invoice.id(), error);
+      LOG.log(
+          Level.WARNING,
+          "invoice {0}: the payment DM could not be delivered: {1}",
+          invoice.id(),
+          error);
     }
   }
 }

@@ -19,11 +19,11 @@ import java.util.Locale;
 import java.util.Set;
 
 /**
- * Runs a checked log through the real engine on one repository and returns the JSON Lines it
- * bills. The clock is set to each line's {@code at} before the line is handled; an activity is
- * recorded (and so reconciled) at once; a {@code bill} line generates an invoice for every tenant
- * seen so far, in order of first appearance, without collecting payment. Invoice ids are {@code
- * inv-1}, {@code inv-2}, ... so the output is the same on every run.
+ * Runs a checked log through the real engine on one repository and returns the JSON Lines it bills.
+ * The clock is set to each line's {@code at} before the line is handled; an activity is recorded
+ * (and so reconciled) at once; a {@code bill} line generates an invoice for every tenant seen so
+ * far, in order of first appearance, without collecting payment. Invoice ids are {@code inv-1},
+ * {@code inv-2}, ... so the output is the same on every run.
  */
 final class Replay {
   private Replay() {}
@@ -32,36 +32,51 @@ final class Replay {
    * @throws BadInputException an activity the engine refused (unknown relay or plan, a relay
    *     created twice, ...), naming its line in {@code eventsFile}
    */
-  static List<String> run(Repository repository, PlanCatalogue catalogue, List<ReplayInput.Entry> entries,
-      String eventsFile) throws BadInputException {
+  static List<String> run(
+      Repository repository,
+      PlanCatalogue catalogue,
+      List<ReplayInput.Entry> entries,
+      String eventsFile)
+      throws BadInputException {
     Instant start = entries.isEmpty() ? Instant.EPOCH : entries.get(0).at();
     DrivenClock clock = new DrivenClock(start);
     SequentialInvoiceIds invoiceIds = new SequentialInvoiceIds("inv-%d");
     List<String> out = new ArrayList<>();
     Set<String> tenants = new LinkedHashSet<>();
-    try (Billing billing = Billing.builder()
-        .repository(repository)
-        .catalogue(catalogue)
-        .clock(clock)
-        .appUrl("https://replay.invalid")
-        .instanceId("replay")
-        .invoiceIds(invoiceIds)
-        .build()) {
+    try (Billing billing =
+        Billing.builder()
+            .repository(repository)
+            .catalogue(catalogue)
+            .clock(clock)
+            .appUrl("https://replay.invalid")
+            .instanceId("replay")
+            .invoiceIds(invoiceIds)
+            .build()) {
       for (ReplayInput.Entry entry : entries) {
         clock.set(entry.at());
         if (entry instanceof ReplayInput.ActivityEntry a) {
           try {
             billing.record(a.activity());
           } catch (ActivityRejectedException e) {
-            throw new BadInputException(eventsFile, a.line(),
-                "the engine refused this activity (" + e.reason().name().toLowerCase(Locale.ROOT) + "): " + e.getMessage());
+            throw new BadInputException(
+                eventsFile,
+                a.line(),
+                "the engine refused this activity ("
+                    + e.reason().name().toLowerCase(Locale.ROOT)
+                    + "): "
+                    + e.getMessage());
           } catch (InvalidInputException e) {
-            throw new BadInputException(eventsFile, a.line(), "the engine refused this activity: " + e.getMessage());
+            throw new BadInputException(
+                eventsFile, a.line(), "the engine refused this activity: " + e.getMessage());
           }
           tenants.add(a.activity().tenant());
         } else {
           for (String tenant : tenants) {
-            billing.generateInvoice(tenant).ifPresent(invoice -> out.add(invoiceLine(invoice, repository.invoiceItems(invoice.id()))));
+            billing
+                .generateInvoice(tenant)
+                .ifPresent(
+                    invoice ->
+                        out.add(invoiceLine(invoice, repository.invoiceItems(invoice.id()))));
           }
         }
       }
@@ -79,7 +94,10 @@ final class Replay {
     return out;
   }
 
-  /** {@code {"invoice", "tenant", "period_start", "period_end", "total", "items": [{"relay", "amount", "description"}]}}. */
+  /**
+   * {@code {"invoice", "tenant", "period_start", "period_end", "total", "items": [{"relay",
+   * "amount", "description"}]}}.
+   */
   static String invoiceLine(Invoice invoice, List<InvoiceItem> items) {
     ObjectNode line = ReplayInput.JSON.createObjectNode();
     line.put("invoice", invoice.id());

@@ -2,9 +2,9 @@ package dev.caravel.billing.examples;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import dev.caravel.billing.spi.InMemoryRepository;
 import dev.caravel.billing.PlanCatalogue;
 import dev.caravel.billing.jdbc.JdbcRepository;
+import dev.caravel.billing.spi.InMemoryRepository;
 import java.io.PrintStream;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
@@ -15,7 +15,8 @@ import java.util.Set;
 
 /** {@code billing replay --plans FILE --events FILE [--jdbc URL]}. */
 final class ReplayCommand {
-  static final String HELP = """
+  static final String HELP =
+      """
       Usage: billing replay --plans FILE --events FILE [--jdbc URL]
 
       Runs the real billing engine on an activity log and prints what it bills, as JSON Lines
@@ -97,14 +98,18 @@ final class ReplayCommand {
 
     List<String> billed;
     try {
-      billed = jdbcUrl == null ? onEmbeddedH2(catalogue, entries, eventsFile) : onDatabase(jdbcUrl, catalogue, entries, eventsFile);
+      billed =
+          jdbcUrl == null
+              ? onEmbeddedH2(catalogue, entries, eventsFile)
+              : onDatabase(jdbcUrl, catalogue, entries, eventsFile);
     } catch (BadInputException e) {
       err.println("billing replay: " + e.getMessage());
       return Main.BAD_INPUT;
     }
     if (!billed.equals(expected)) {
-      err.println("billing replay: internal error: the database billed differently from the in-memory check;"
-          + " please report this with the input files");
+      err.println(
+          "billing replay: internal error: the database billed differently from the in-memory check;"
+              + " please report this with the input files");
       return Main.FAILED;
     }
     billed.forEach(line -> out.print(line + "\n")); // JSON Lines: \n on every platform
@@ -120,21 +125,26 @@ final class ReplayCommand {
     }
   }
 
-  private static List<String> onEmbeddedH2(PlanCatalogue catalogue, List<ReplayInput.Entry> entries, String eventsFile)
+  private static List<String> onEmbeddedH2(
+      PlanCatalogue catalogue, List<ReplayInput.Entry> entries, String eventsFile)
       throws BadInputException {
     try (EmbeddedH2 h2 = new EmbeddedH2("replay")) {
       return Replay.run(h2.repository(), catalogue, entries, eventsFile);
     }
   }
 
-  private static List<String> onDatabase(String url, PlanCatalogue catalogue, List<ReplayInput.Entry> entries,
-      String eventsFile) throws BadInputException {
+  private static List<String> onDatabase(
+      String url, PlanCatalogue catalogue, List<ReplayInput.Entry> entries, String eventsFile)
+      throws BadInputException {
     try {
       DriverManager.getDriver(url);
     } catch (SQLException e) {
       // The URL is not echoed: it may carry a password.
-      throw new BadInputException("--jdbc", 0, "no JDBC driver takes that URL; this tool ships H2 (jdbc:h2:...) "
-          + "and PostgreSQL (jdbc:postgresql://...)");
+      throw new BadInputException(
+          "--jdbc",
+          0,
+          "no JDBC driver takes that URL; this tool ships H2 (jdbc:h2:...) "
+              + "and PostgreSQL (jdbc:postgresql://...)");
     }
     HikariConfig config = new HikariConfig();
     config.setJdbcUrl(url);
@@ -145,8 +155,11 @@ final class ReplayCommand {
       JdbcRepository.migrate(dataSource);
       JdbcRepository repository = new JdbcRepository(dataSource);
       if (!repository.tenantPage(null, 1).isEmpty()) {
-        throw new BadInputException("--jdbc", 0, "the database already holds billing data; replay needs one with none,"
-            + " so that what it prints is this log's billing alone");
+        throw new BadInputException(
+            "--jdbc",
+            0,
+            "the database already holds billing data; replay needs one with none,"
+                + " so that what it prints is this log's billing alone");
       }
       return Replay.run(repository, catalogue, entries, eventsFile);
     }

@@ -43,16 +43,21 @@ final class ReplayInput {
   private static final Pattern TENANT = Pattern.compile("[0-9a-f]{64}");
   private static final Pattern CURRENCY = Pattern.compile("[A-Za-z]{3}");
   private static final Set<String> PLAN_FIELDS = Set.of("id", "name", "amount", "currency");
-  private static final Set<String> ACTIVITY_FIELDS = Set.of("at", "tenant", "type", "relay", "plan");
+  private static final Set<String> ACTIVITY_FIELDS =
+      Set.of("at", "tenant", "type", "relay", "plan");
   private static final Set<String> BILL_FIELDS = Set.of("at", "type");
-  private static final String TYPES = "create_relay, update_relay, activate_relay, deactivate_relay or bill";
+  private static final String TYPES =
+      "create_relay, update_relay, activate_relay, deactivate_relay or bill";
 
-  static final ObjectMapper JSON = JsonMapper.builder()
-      .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
-      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-      .build();
+  static final ObjectMapper JSON =
+      JsonMapper.builder()
+          .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+          .build();
+
   /** Reads one value in the middle of a stream (the plans array), so no trailing-token check. */
-  private static final ObjectReader ELEMENT = JSON.reader().without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+  private static final ObjectReader ELEMENT =
+      JSON.reader().without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
   /** One line of the events file. */
   sealed interface Entry {
@@ -90,11 +95,15 @@ final class ReplayInput {
     try (JsonParser parser = JSON.createParser(bytes)) {
       JsonToken token = parser.nextToken();
       if (token == null) {
-        throw new BadInputException(shownAs, 1, "the file is empty; expected a JSON array of plans");
+        throw new BadInputException(
+            shownAs, 1, "the file is empty; expected a JSON array of plans");
       }
       if (token != JsonToken.START_ARRAY) {
-        throw new BadInputException(shownAs, line(parser), "expected a JSON array of plans, like "
-            + "[{\"id\": \"basic\", \"name\": \"Basic\", \"amount\": 500}]");
+        throw new BadInputException(
+            shownAs,
+            line(parser),
+            "expected a JSON array of plans, like "
+                + "[{\"id\": \"basic\", \"name\": \"Basic\", \"amount\": 500}]");
       }
       while ((token = parser.nextToken()) != JsonToken.END_ARRAY) {
         int line = line(parser);
@@ -102,7 +111,8 @@ final class ReplayInput {
           throw new BadInputException(shownAs, line, "the array of plans is not closed");
         }
         if (token != JsonToken.START_OBJECT) {
-          throw new BadInputException(shownAs, line, "each plan must be a JSON object, found " + describe(token));
+          throw new BadInputException(
+              shownAs, line, "each plan must be a JSON object, found " + describe(token));
         }
         JsonNode node = ELEMENT.readTree(parser);
         onlyFields(node, PLAN_FIELDS, shownAs, line);
@@ -113,7 +123,10 @@ final class ReplayInput {
         if (node.has("currency")) {
           String c = string(node, "currency", true, shownAs, line);
           if (!CURRENCY.matcher(c).matches()) {
-            throw new BadInputException(shownAs, line, "\"currency\" must be a three-letter ISO 4217 code like usd, got \"" + c + "\"");
+            throw new BadInputException(
+                shownAs,
+                line,
+                "\"currency\" must be a three-letter ISO 4217 code like usd, got \"" + c + "\"");
           }
           planCurrency = c.toLowerCase(Locale.ROOT);
         }
@@ -121,12 +134,23 @@ final class ReplayInput {
           currency = planCurrency;
           currencyLine = line;
         } else if (!currency.equals(planCurrency)) {
-          throw new BadInputException(shownAs, line, "plan \"" + id + "\" is priced in " + planCurrency
-              + " but the plan on line " + currencyLine + " in " + currency + "; one catalogue has one currency");
+          throw new BadInputException(
+              shownAs,
+              line,
+              "plan \""
+                  + id
+                  + "\" is priced in "
+                  + planCurrency
+                  + " but the plan on line "
+                  + currencyLine
+                  + " in "
+                  + currency
+                  + "; one catalogue has one currency");
         }
         Integer previous = lineOfPlan.putIfAbsent(id, line);
         if (previous != null) {
-          throw new BadInputException(shownAs, line, "plan id \"" + id + "\" is already defined on line " + previous);
+          throw new BadInputException(
+              shownAs, line, "plan id \"" + id + "\" is already defined on line " + previous);
         }
         try {
           plans.add(new Plan(id, name, amount));
@@ -135,7 +159,8 @@ final class ReplayInput {
         }
       }
       if (parser.nextToken() != null) {
-        throw new BadInputException(shownAs, line(parser), "unexpected content after the array of plans");
+        throw new BadInputException(
+            shownAs, line(parser), "unexpected content after the array of plans");
       }
     } catch (JsonProcessingException e) {
       int line = e.getLocation() == null ? 0 : e.getLocation().getLineNr();
@@ -152,8 +177,8 @@ final class ReplayInput {
   // ---- events ----
 
   /**
-   * The events file: JSON Lines, {@code at} never decreasing. Blank lines are skipped. Checks
-   * every line's form; whether the engine accepts each activity is the replay's dry run.
+   * The events file: JSON Lines, {@code at} never decreasing. Blank lines are skipped. Checks every
+   * line's form; whether the engine accepts each activity is the replay's dry run.
    */
   static List<Entry> readEvents(Path path, String shownAs) throws BadInputException {
     List<Entry> entries = new ArrayList<>();
@@ -167,9 +192,11 @@ final class ReplayInput {
       throw new BadInputException(shownAs, 0, "cannot read: " + ioMessage(e));
     }
     // Decoded a line at a time, so text that is not UTF-8 is reported on its own line.
-    CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
-        .onMalformedInput(CodingErrorAction.REPORT)
-        .onUnmappableCharacter(CodingErrorAction.REPORT);
+    CharsetDecoder utf8 =
+        StandardCharsets.UTF_8
+            .newDecoder()
+            .onMalformedInput(CodingErrorAction.REPORT)
+            .onUnmappableCharacter(CodingErrorAction.REPORT);
     int start = 0;
     while (start < bytes.length) {
       int end = start;
@@ -195,8 +222,16 @@ final class ReplayInput {
       }
       Entry entry = parseLine(text, shownAs, number);
       if (previous != null && entry.at().isBefore(previous)) {
-        throw new BadInputException(shownAs, number, "\"at\" " + entry.at() + " is before " + previous
-            + " on line " + previousLine + "; events must be in order, \"at\" never decreasing");
+        throw new BadInputException(
+            shownAs,
+            number,
+            "\"at\" "
+                + entry.at()
+                + " is before "
+                + previous
+                + " on line "
+                + previousLine
+                + "; events must be in order, \"at\" never decreasing");
       }
       previous = entry.at();
       previousLine = number;
@@ -210,12 +245,16 @@ final class ReplayInput {
     try {
       node = JSON.readTree(text);
     } catch (JsonProcessingException e) {
-      String column = e.getLocation() == null ? "" : " (column " + e.getLocation().getColumnNr() + ")";
+      String column =
+          e.getLocation() == null ? "" : " (column " + e.getLocation().getColumnNr() + ")";
       throw new BadInputException(file, line, "not valid JSON" + column + ": " + jacksonMessage(e));
     }
     if (node == null || !node.isObject()) {
-      throw new BadInputException(file, line, "each line must be a JSON object, like "
-          + "{\"at\": \"2025-01-31T10:00:00Z\", \"type\": \"bill\"}");
+      throw new BadInputException(
+          file,
+          line,
+          "each line must be a JSON object, like "
+              + "{\"at\": \"2025-01-31T10:00:00Z\", \"type\": \"bill\"}");
     }
     String typeName = string(node, "type", true, file, line);
     Instant at = instant(node, file, line);
@@ -227,20 +266,26 @@ final class ReplayInput {
     try {
       type = ActivityType.fromWireName(typeName);
     } catch (InvalidInputException e) {
-      throw new BadInputException(file, line, "unknown \"type\" \"" + typeName + "\"; expected " + TYPES);
+      throw new BadInputException(
+          file, line, "unknown \"type\" \"" + typeName + "\"; expected " + TYPES);
     }
     onlyFields(node, ACTIVITY_FIELDS, file, line);
     String tenant = string(node, "tenant", true, file, line);
     if (!TENANT.matcher(tenant).matches()) {
-      throw new BadInputException(file, line, "\"tenant\" must be a Nostr public key: 64 lowercase hex characters, got \""
-          + abbreviate(tenant) + "\"");
+      throw new BadInputException(
+          file,
+          line,
+          "\"tenant\" must be a Nostr public key: 64 lowercase hex characters, got \""
+              + abbreviate(tenant)
+              + "\"");
     }
     String relay = string(node, "relay", true, file, line);
     Optional<String> plan = Optional.ofNullable(string(node, "plan", false, file, line));
     if (type == ActivityType.CREATE_RELAY && plan.isEmpty()) {
       throw new BadInputException(file, line, "create_relay needs a \"plan\"");
     }
-    if ((type == ActivityType.ACTIVATE_RELAY || type == ActivityType.DEACTIVATE_RELAY) && plan.isPresent()) {
+    if ((type == ActivityType.ACTIVATE_RELAY || type == ActivityType.DEACTIVATE_RELAY)
+        && plan.isPresent()) {
       throw new BadInputException(file, line, typeName + " takes no \"plan\"");
     }
     try {
@@ -253,14 +298,22 @@ final class ReplayInput {
 
   // ---- fields ----
 
-  private static void onlyFields(JsonNode node, Set<String> allowed, String file, int line) throws BadInputException {
+  private static void onlyFields(JsonNode node, Set<String> allowed, String file, int line)
+      throws BadInputException {
     for (Iterator<String> names = node.fieldNames(); names.hasNext(); ) {
       String name = names.next();
       if (!allowed.contains(name)) {
-        throw new BadInputException(file, line, "unknown field \"" + name + "\"" + (allowed == BILL_FIELDS
-            ? "; a bill line has only \"at\" and \"type\"" : allowed == PLAN_FIELDS
-            ? "; a plan has \"id\", \"name\", \"amount\" and optionally \"currency\""
-            : "; an activity has \"at\", \"tenant\", \"type\", \"relay\" and \"plan\""));
+        throw new BadInputException(
+            file,
+            line,
+            "unknown field \""
+                + name
+                + "\""
+                + (allowed == BILL_FIELDS
+                    ? "; a bill line has only \"at\" and \"type\""
+                    : allowed == PLAN_FIELDS
+                        ? "; a plan has \"id\", \"name\", \"amount\" and optionally \"currency\""
+                        : "; an activity has \"at\", \"tenant\", \"type\", \"relay\" and \"plan\""));
       }
     }
   }
@@ -276,7 +329,13 @@ final class ReplayInput {
       return null;
     }
     if (!value.isTextual()) {
-      throw new BadInputException(file, line, "\"" + field + "\" must be a string, got " + value.getNodeType().name().toLowerCase(Locale.ROOT));
+      throw new BadInputException(
+          file,
+          line,
+          "\""
+              + field
+              + "\" must be a string, got "
+              + value.getNodeType().name().toLowerCase(Locale.ROOT));
     }
     String text = value.textValue();
     if (text.isBlank()) {
@@ -291,8 +350,12 @@ final class ReplayInput {
     try {
       at = Instant.parse(text);
     } catch (DateTimeParseException e) {
-      throw new BadInputException(file, line, "\"at\" must be a UTC instant like 2025-01-31T10:00:00Z, got \""
-          + abbreviate(text) + "\"");
+      throw new BadInputException(
+          file,
+          line,
+          "\"at\" must be a UTC instant like 2025-01-31T10:00:00Z, got \""
+              + abbreviate(text)
+              + "\"");
     }
     if (at.getNano() != 0) {
       throw new BadInputException(file, line, "\"at\" must be whole seconds, got " + text);
@@ -306,8 +369,11 @@ final class ReplayInput {
       throw new BadInputException(file, line, "missing \"amount\"");
     }
     if (!value.isIntegralNumber() || !value.canConvertToLong()) {
-      throw new BadInputException(file, line, "\"amount\" must be a whole number of minor units (cents), like 500, got "
-          + abbreviate(value.toString()));
+      throw new BadInputException(
+          file,
+          line,
+          "\"amount\" must be a whole number of minor units (cents), like 500, got "
+              + abbreviate(value.toString()));
     }
     long amount = value.longValue();
     if (amount < 0) {
@@ -336,7 +402,8 @@ final class ReplayInput {
     if (e instanceof com.fasterxml.jackson.core.io.JsonEOFException) {
       return "the text ends in the middle of a value (is a bracket or brace not closed?)";
     }
-    String message = e.getOriginalMessage() == null ? e.getClass().getSimpleName() : e.getOriginalMessage();
+    String message =
+        e.getOriginalMessage() == null ? e.getClass().getSimpleName() : e.getOriginalMessage();
     message = message.replaceAll("\\s*\\(start marker at \\[Source:[^\\]]*\\][^)]*\\)", "");
     int newline = message.indexOf('\n');
     return newline < 0 ? message : message.substring(0, newline);

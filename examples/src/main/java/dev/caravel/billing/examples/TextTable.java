@@ -15,7 +15,10 @@ final class TextTable {
     this.rightAligned = rightAligned;
   }
 
-  /** Headers; a header starting with {@code >} makes its column right-aligned (the {@code >} is dropped). */
+  /**
+   * Headers; a header starting with {@code >} makes its column right-aligned (the {@code >} is
+   * dropped).
+   */
   static TextTable of(String... headers) {
     List<String> names = new ArrayList<>();
     List<Boolean> right = new ArrayList<>();
@@ -39,7 +42,8 @@ final class TextTable {
 
   private List<String> check(String... cells) {
     if (cells.length != headers.size()) {
-      throw new IllegalArgumentException("a row has " + headers.size() + " cells, got " + cells.length);
+      throw new IllegalArgumentException(
+          "a row has " + headers.size() + " cells, got " + cells.length);
     }
     return List.of(cells);
   }

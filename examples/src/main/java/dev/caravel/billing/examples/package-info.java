@@ -1,2 +1,4 @@
-/** The runnable side: the {@code billing} command (demo, replay, nwc-check) and a production wiring. */
+/**
+ * The runnable side: the {@code billing} command (demo, replay, nwc-check) and a production wiring.
+ */
 package dev.caravel.billing.examples;

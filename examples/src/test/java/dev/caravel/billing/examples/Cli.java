@@ -18,6 +18,7 @@ final class Cli {
         PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
       exit = Main.run(args, o, e);
     }
-    return new Result(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    return new Result(
+        exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
   }
 }

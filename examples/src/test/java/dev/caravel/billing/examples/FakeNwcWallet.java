@@ -5,8 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.caravel.billing.nostr.Event;
-import dev.caravel.billing.nostr.NostrKeys;
 import dev.caravel.billing.nostr.Nip44;
+import dev.caravel.billing.nostr.NostrKeys;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -28,11 +28,11 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * A Nostr relay and an NWC (NIP-47) wallet service in one, on 127.0.0.1, in plain Java: just
- * enough of both for {@code nwc-check}'s success path. The relay speaks WebSocket (handshake and
- * frames by hand) and NIP-01 ({@code REQ}, {@code EVENT}, {@code CLOSE}); the wallet publishes
- * its info event (NIP-44 v2), answers {@code get_info}, {@code make_invoice} (a well-formed
- * BOLT11, unsigned: nothing checks the node signature) and {@code lookup_invoice}.
+ * A Nostr relay and an NWC (NIP-47) wallet service in one, on 127.0.0.1, in plain Java: just enough
+ * of both for {@code nwc-check}'s success path. The relay speaks WebSocket (handshake and frames by
+ * hand) and NIP-01 ({@code REQ}, {@code EVENT}, {@code CLOSE}); the wallet publishes its info event
+ * (NIP-44 v2), answers {@code get_info}, {@code make_invoice} (a well-formed BOLT11, unsigned:
+ * nothing checks the node signature) and {@code lookup_invoice}.
  */
 final class FakeNwcWallet implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -47,8 +47,13 @@ final class FakeNwcWallet implements AutoCloseable {
 
   FakeNwcWallet() throws IOException {
     server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-    info = Event.sign(wallet, 13194, List.of(List.of("encryption", "nip44_v2")),
-        "get_info make_invoice lookup_invoice", Instant.now());
+    info =
+        Event.sign(
+            wallet,
+            13194,
+            List.of(List.of("encryption", "nip44_v2")),
+            "get_info make_invoice lookup_invoice",
+            Instant.now());
     Thread acceptor = new Thread(this::accept, "fake-nwc-relay");
     acceptor.setDaemon(true);
     acceptor.start();
@@ -56,8 +61,12 @@ final class FakeNwcWallet implements AutoCloseable {
 
   /** The connection URI a tenant or operator would be given. */
   String uri() {
-    return "nostr+walletconnect://" + wallet.publicKeyHex() + "?relay=ws://127.0.0.1:" + server.getLocalPort()
-        + "&secret=" + client.secretKeyHex();
+    return "nostr+walletconnect://"
+        + wallet.publicKeyHex()
+        + "?relay=ws://127.0.0.1:"
+        + server.getLocalPort()
+        + "&secret="
+        + client.secretKeyHex();
   }
 
   // ---- the relay ----
@@ -167,7 +176,10 @@ final class FakeNwcWallet implements AutoCloseable {
       case "make_invoice" -> {
         long msats = params.path("amount").asLong();
         long expiry = params.path("expiry").asLong(3600);
-        byte[] hash = sha256(("invoice " + now + " " + msats + " " + invoicesByHash.size()).getBytes(StandardCharsets.UTF_8));
+        byte[] hash =
+            sha256(
+                ("invoice " + now + " " + msats + " " + invoicesByHash.size())
+                    .getBytes(StandardCharsets.UTF_8));
         String bolt11 = bolt11(msats, hash, now, expiry);
         String paymentHash = HexFormat.of().formatHex(hash);
         invoicesByHash.put(paymentHash, bolt11);
@@ -190,11 +202,18 @@ final class FakeNwcWallet implements AutoCloseable {
         reply.putObject("error").put("code", "NOT_IMPLEMENTED").put("message", method);
       }
     }
-    return Event.sign(wallet, 23195, List.of(List.of("e", request.id()), List.of("p", request.pubkey())),
-        Nip44.encrypt(wallet, request.pubkey(), JSON.writeValueAsString(reply)), Instant.now());
+    return Event.sign(
+        wallet,
+        23195,
+        List.of(List.of("e", request.id()), List.of("p", request.pubkey())),
+        Nip44.encrypt(wallet, request.pubkey(), JSON.writeValueAsString(reply)),
+        Instant.now());
   }
 
-  /** A BOLT11 for {@code msats} (a multiple of 100), with a payment hash and expiry; the signature is zeros. */
+  /**
+   * A BOLT11 for {@code msats} (a multiple of 100), with a payment hash and expiry; the signature
+   * is zeros.
+   */
   static String bolt11(long msats, byte[] paymentHash, long timestamp, long expiry) {
     String hrp = "lnbcrt" + (msats / 100) + "n";
     List<Integer> words = new ArrayList<>();
@@ -304,13 +323,22 @@ final class FakeNwcWallet implements AutoCloseable {
     }
     String accept;
     try {
-      accept = Base64.getEncoder().encodeToString(MessageDigest.getInstance("SHA-1")
-          .digest((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").getBytes(StandardCharsets.US_ASCII)));
+      accept =
+          Base64.getEncoder()
+              .encodeToString(
+                  MessageDigest.getInstance("SHA-1")
+                      .digest(
+                          (key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")
+                              .getBytes(StandardCharsets.US_ASCII)));
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
-    out.write(("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-        + "Sec-WebSocket-Accept: " + accept + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+    out.write(
+        ("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                + "Sec-WebSocket-Accept: "
+                + accept
+                + "\r\n\r\n")
+            .getBytes(StandardCharsets.US_ASCII));
     out.flush();
   }
 

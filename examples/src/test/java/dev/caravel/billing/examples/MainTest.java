@@ -14,8 +14,13 @@ class MainTest {
     Cli.Result r = Cli.run(flag);
     assertThat(r.exit()).isZero();
     assertThat(r.err()).isEmpty();
-    assertThat(r.out()).startsWith("Usage: billing <command> [options]")
-        .contains("demo", "replay", "nwc-check", "Exit codes: 0 success, 1 runtime failure, 2 bad input or usage.");
+    assertThat(r.out())
+        .startsWith("Usage: billing <command> [options]")
+        .contains(
+            "demo",
+            "replay",
+            "nwc-check",
+            "Exit codes: 0 success, 1 runtime failure, 2 bad input or usage.");
   }
 
   @Test
@@ -39,8 +44,14 @@ class MainTest {
     for (Cli.Result r : new Cli.Result[] {Cli.run("demo", "--help"), Cli.run("help", "demo")}) {
       assertThat(r.exit()).isZero();
       assertThat(r.err()).isEmpty();
-      assertThat(r.out()).startsWith("Usage: billing demo\n")
-          .contains("embedded in-memory H2", "leap February", "demo wallet", "demo card", "ledger summary");
+      assertThat(r.out())
+          .startsWith("Usage: billing demo\n")
+          .contains(
+              "embedded in-memory H2",
+              "leap February",
+              "demo wallet",
+              "demo card",
+              "ledger summary");
     }
   }
 
@@ -49,7 +60,8 @@ class MainTest {
     Cli.Result r = Cli.run("replay", "--help");
     assertThat(r.exit()).isZero();
     assertThat(r.err()).isEmpty();
-    assertThat(r.out()).startsWith("Usage: billing replay --plans FILE --events FILE [--jdbc URL]\n")
+    assertThat(r.out())
+        .startsWith("Usage: billing replay --plans FILE --events FILE [--jdbc URL]\n")
         .contains("{\"id\": \"basic\", \"name\": \"Basic\", \"amount\": 500}")
         .contains("\"type\": \"bill\"")
         .contains("{\"tenant\": \"<64 hex>\", \"outstanding\": 0}")
@@ -61,8 +73,13 @@ class MainTest {
     Cli.Result r = Cli.run("nwc-check", "-h");
     assertThat(r.exit()).isZero();
     assertThat(r.err()).isEmpty();
-    assertThat(r.out()).startsWith("Usage: billing nwc-check [--timeout SECONDS] URI\n")
-        .contains("\"step\":\"info\"", "\"step\":\"make_invoice\"", "\"step\":\"lookup_invoice\"", "never printed");
+    assertThat(r.out())
+        .startsWith("Usage: billing nwc-check [--timeout SECONDS] URI\n")
+        .contains(
+            "\"step\":\"info\"",
+            "\"step\":\"make_invoice\"",
+            "\"step\":\"lookup_invoice\"",
+            "never printed");
   }
 
   @Test

@@ -25,10 +25,11 @@ class PostgresTest {
 
   @BeforeAll
   static void start() throws Exception {
-    postgres = EmbeddedPostgres.builder()
-        .setServerConfig("fsync", "off")
-        .setServerConfig("synchronous_commit", "off")
-        .start();
+    postgres =
+        EmbeddedPostgres.builder()
+            .setServerConfig("fsync", "off")
+            .setServerConfig("synchronous_commit", "off")
+            .start();
   }
 
   @AfterAll
@@ -40,7 +41,8 @@ class PostgresTest {
 
   /** A JDBC URL whose default schema is a new, empty one. */
   private static String freshSchema(String name) throws Exception {
-    try (Connection c = postgres.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
+    try (Connection c = postgres.getPostgresDatabase().getConnection();
+        Statement s = c.createStatement()) {
       s.execute("CREATE SCHEMA " + name);
     }
     return postgres.getJdbcUrl("postgres", "postgres") + "&currentSchema=" + name;
@@ -49,15 +51,27 @@ class PostgresTest {
   @Test
   void replayIntoPostgresqlBillsTheGoldenOutputAndKeepsIt() throws Exception {
     String url = freshSchema("replay");
-    Cli.Result r = Cli.run("replay", "--plans", ReplayCommandTest.PLANS.toString(), "--events",
-        ReplayCommandTest.EVENTS.toString(), "--jdbc", url);
+    Cli.Result r =
+        Cli.run(
+            "replay",
+            "--plans",
+            ReplayCommandTest.PLANS.toString(),
+            "--events",
+            ReplayCommandTest.EVENTS.toString(),
+            "--jdbc",
+            url);
     assertThat(r.err()).isEmpty();
     assertThat(r.exit()).isZero();
-    assertThat(r.out()).isEqualTo(Files.readString(ReplayCommandTest.EXPECTED, StandardCharsets.UTF_8));
-    try (Connection c = postgres.getPostgresDatabase().getConnection(); Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery("SELECT string_agg(id || '=' || total, ',' ORDER BY id) FROM replay.billing_invoice")) {
+    assertThat(r.out())
+        .isEqualTo(Files.readString(ReplayCommandTest.EXPECTED, StandardCharsets.UTF_8));
+    try (Connection c = postgres.getPostgresDatabase().getConnection();
+        Statement s = c.createStatement();
+        ResultSet rs =
+            s.executeQuery(
+                "SELECT string_agg(id || '=' || total, ',' ORDER BY id) FROM replay.billing_invoice")) {
       rs.next();
-      assertThat(rs.getString(1)).isEqualTo("inv-1=500,inv-2=1500,inv-3=2000,inv-4=3917,inv-5=1766");
+      assertThat(rs.getString(1))
+          .isEqualTo("inv-1=500,inv-2=1500,inv-3=2000,inv-4=3917,inv-5=1766");
     }
   }
 
@@ -72,7 +86,10 @@ class PostgresTest {
       Billing billing = wiring.billing();
       Instant created = Instant.now().minus(1, ChronoUnit.HOURS).truncatedTo(ChronoUnit.SECONDS);
       billing.record(Activity.create("evt-1", ReplayCommandTest.T1, "r1", "pro", created));
-      assertThat(billing.generateInvoice(ReplayCommandTest.T1)).get().extracting(Invoice::total).isEqualTo(1500L);
+      assertThat(billing.generateInvoice(ReplayCommandTest.T1))
+          .get()
+          .extracting(Invoice::total)
+          .isEqualTo(1500L);
       wiring.start();
     }
   }
