@@ -214,7 +214,8 @@ public final class NostrMessenger implements Messenger {
 
     /** How long to wait for the recipient's kind 10050 list. Default 5 s. */
     public Builder lookupTimeout(Duration value) {
-      if (value == null || value.isNegative() || value.isZero()) {
+      Objects.requireNonNull(value, "lookupTimeout");
+      if (value.isNegative() || value.isZero()) {
         throw new IllegalArgumentException("lookupTimeout must be positive");
       }
       lookupTimeout = value;
@@ -235,7 +236,8 @@ public final class NostrMessenger implements Messenger {
 
     /** How long a recipient's DM relay list found is reused. Default 10 min. */
     public Builder relayListTtl(Duration value) {
-      if (value == null || value.isNegative() || value.isZero()) {
+      Objects.requireNonNull(value, "relayListTtl");
+      if (value.isNegative() || value.isZero()) {
         throw new IllegalArgumentException("relayListTtl must be positive");
       }
       relayListTtl = value;

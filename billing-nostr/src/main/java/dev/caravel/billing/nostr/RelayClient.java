@@ -490,7 +490,8 @@ public final class RelayClient implements AutoCloseable {
     }
 
     private static Duration positive(Duration d, String what) {
-      if (d == null || d.isNegative() || d.isZero()) {
+      Objects.requireNonNull(d, what);
+      if (d.isNegative() || d.isZero()) {
         throw new IllegalArgumentException(what + " must be positive");
       }
       return d;

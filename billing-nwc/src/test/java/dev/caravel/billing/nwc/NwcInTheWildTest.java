@@ -3,8 +3,16 @@ package dev.caravel.billing.nwc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.caravel.billing.Activity;
+import dev.caravel.billing.Billing;
+import dev.caravel.billing.Bolt11Request;
 import dev.caravel.billing.LightningWallet.LightningInvoice;
 import dev.caravel.billing.LightningWallet.PayOutcome;
+import dev.caravel.billing.PaymentMethod;
+import dev.caravel.billing.PaymentResult;
+import dev.caravel.billing.Plan;
+import dev.caravel.billing.PlanCatalogue;
+import dev.caravel.billing.SecretCipher;
 import dev.caravel.billing.nostr.Event;
 import dev.caravel.billing.nostr.Filter;
 import dev.caravel.billing.nostr.Nip17;
@@ -13,6 +21,7 @@ import dev.caravel.billing.nostr.NostrMessenger;
 import dev.caravel.billing.nostr.RelayClient;
 import dev.caravel.billing.nostr.Subscription;
 import dev.caravel.billing.nostr.SubscriptionListener;
+import dev.caravel.billing.spi.InMemoryRepository;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
@@ -112,6 +121,51 @@ class NwcInTheWildTest {
         .isBetween(Instant.now().plusSeconds(590), Instant.now().plusSeconds(610));
     assertThat(on(pool, "tenant").payInvoice(invoice.bolt11())).isInstanceOf(PayOutcome.Paid.class);
     assertThat(service.isSettled(invoice.bolt11())).isTrue();
+  }
+
+  /** Issue 12 through the engine: a whole-sat, expiry-capping wallet invoices and is paid. */
+  @Test
+  void aWholeSatWalletIsPaidThroughTheEngineEndToEnd() {
+    wallet.mode(TestWalletService.modeOf().put("wholeSats", true).put("maxExpiry", 600));
+    InMemoryRepository repository = new InMemoryRepository();
+    try (NwcWallet service = on(pool, "service");
+        NwcWalletConnector tenants = NwcWalletConnector.builder().relayPool(pool).build()) {
+      Billing billing =
+          Billing.builder()
+              .repository(repository)
+              .catalogue(PlanCatalogue.of(new Plan("basic", "Basic", 500)))
+              .serviceWallet(service)
+              .walletConnector(tenants)
+              .exchangeRates((cents, currency) -> cents * 43 + 7) // never a whole sat
+              .cipher(SecretCipher.aesGcm(new byte[32]))
+              .appUrl("https://relays.example")
+              .build();
+      String tenant = "b".repeat(64);
+      billing.saveTenant(tenant, wallet.uri("tenant"), null);
+      billing.record(
+          Activity.create(
+              "e1",
+              tenant,
+              "r1",
+              "basic",
+              Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).minusSeconds(5)));
+      String invoiceId = billing.generateInvoice(tenant).orElseThrow().id();
+
+      assertThat(billing.collect(invoiceId)).isInstanceOf(PaymentResult.Paid.class);
+
+      assertThat(billing.invoice(invoiceId).orElseThrow().payment().orElseThrow().method())
+          .isEqualTo(PaymentMethod.NWC);
+      Bolt11Request stored = billing.bolt11(invoiceId);
+      long asked = 500L * 43 + 7;
+      // What the engine stored is what the BOLT11 says: whole sats, at least what was asked,
+      // and the wallet's own (capped) expiry rather than the hour asked for.
+      assertThat(stored.msats())
+          .isEqualTo((asked + 999) / 1000 * 1000)
+          .isEqualTo(Bolt11.decode(stored.bolt11()).msats().orElseThrow());
+      assertThat(stored.expiresAt())
+          .isEqualTo(Instant.ofEpochSecond(Bolt11.decode(stored.bolt11()).expiresAt()));
+      assertThat(stored.isSettled()).isTrue();
+    }
   }
 
   @Test
