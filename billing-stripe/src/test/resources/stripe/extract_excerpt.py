@@ -1,5 +1,6 @@
+# Usage: python3 extract_excerpt.py SPEC3_YAML OUT_JSON  (see README.md beside this file)
 import yaml, json, sys
-spec = yaml.safe_load(open('/tmp/spec3.yaml'))
+spec = yaml.safe_load(open(sys.argv[1]))
 want = [("post","/v1/payment_intents"),("get","/v1/payment_intents/{intent}"),("get","/v1/payment_intents"),
         ("post","/v1/payment_intents/{intent}/cancel"),("post","/v1/refunds"),("get","/v1/customers/{customer}"),
         ("get","/v1/customers/{customer}/payment_methods")]
@@ -35,4 +36,4 @@ s = json.dumps(out, indent=1, sort_keys=True)
 print(len(s))
 import re
 print(sorted(set(re.findall(r'"\$ref": "([^"]+)"', s))))
-open('/tmp/excerpt.json','w').write(s)
+open(sys.argv[2],'w').write(s)
