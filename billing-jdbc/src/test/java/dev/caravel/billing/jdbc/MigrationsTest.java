@@ -3,6 +3,10 @@ package dev.caravel.billing.jdbc;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.zaxxer.hikari.HikariDataSource;
+import dev.caravel.billing.Activity;
+import dev.caravel.billing.spi.CollectionHold;
+import dev.caravel.billing.spi.PaymentLease;
+import dev.caravel.billing.testkit.Fixture;
 import dev.caravel.billing.testkit.Race;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -64,6 +68,70 @@ class MigrationsTest {
       for (Migrations.Migration m : Migrations.ALL) {
         assertThat(Migrations.statements(Migrations.script(dialect, m))).isNotEmpty();
       }
+    }
+  }
+
+  /** V2 (collection holds) upgrades a V1 database that holds a ledger, and keeps it. */
+  @Test
+  @Timeout(120)
+  void aVersionOneLedgerUpgradesInPlaceOnPostgres() throws SQLException {
+    String schema = Databases.newPostgresSchema();
+    try (HikariDataSource pool = Databases.postgresPool(schema, 2)) {
+      upgradesInPlace(pool, Dialect.POSTGRESQL);
+    } finally {
+      Databases.dropPostgresSchema(schema);
+    }
+  }
+
+  @Test
+  void aVersionOneLedgerUpgradesInPlaceOnH2() throws SQLException {
+    DataSource h2 = Databases.newH2();
+    upgradesInPlace(h2, Dialect.H2);
+    Databases.shutdownH2(h2);
+  }
+
+  private static void upgradesInPlace(DataSource db, Dialect dialect) throws SQLException {
+    // A database as 0.1 left it: V1 alone, recorded as applied.
+    try (Connection c = db.getConnection();
+        Statement s = c.createStatement()) {
+      for (String sql : Migrations.statements(Migrations.script(dialect, Migrations.ALL.get(0)))) {
+        s.execute(sql);
+      }
+      s.execute(
+          "CREATE TABLE billing_schema_version (version INTEGER PRIMARY KEY, "
+              + "description VARCHAR NOT NULL, applied_at TIMESTAMP WITH TIME ZONE)");
+      s.execute(
+          "INSERT INTO billing_schema_version (version, description) VALUES (1, 'billing_schema')");
+    }
+    // ... holding a ledger written through the V1 columns: an activity, its item, an invoice
+    // whose first round ran and left a next attempt.
+    JdbcRepository old = new JdbcRepository(db);
+    Fixture fx = new Fixture("up");
+    String alice = Fixture.pubkey(0xa11ce);
+    Activity created = fx.create(alice, "r1", Fixture.T0);
+    old.appendActivity(created);
+    old.recordReconciliations(List.of(Fixture.reconciled(created, 500)));
+    Fixture.Claiming claiming = Fixture.claim(alice, "inv-1", Fixture.seconds(60));
+    assertThat(old.claim(List.of(claiming.claim()), c -> claiming.invoiceId())).hasSize(1);
+
+    JdbcRepository.migrate(db);
+
+    JdbcRepository upgraded = new JdbcRepository(db);
+    assertThat(upgraded.findInvoice("inv-1").orElseThrow().total()).isEqualTo(500);
+    assertThat(upgraded.invoiceItems("inv-1")).hasSize(1);
+    assertThat(upgraded.collectionState("inv-1").orElseThrow().hold()).isEmpty();
+    PaymentLease lease =
+        upgraded
+            .acquireLease("inv-1", "node", Fixture.seconds(60), java.time.Duration.ofMinutes(5))
+            .orElseThrow();
+    CollectionHold pending = new CollectionHold(CollectionHold.Reason.PAYMENT_PENDING, "pi_1");
+    assertThat(upgraded.holdRound(lease, pending)).isTrue();
+    assertThat(upgraded.collectionState("inv-1").orElseThrow().hold()).contains(pending);
+    try (Connection c = db.getConnection();
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT MAX(version) FROM billing_schema_version")) {
+      assertThat(rs.next()).isTrue();
+      assertThat(rs.getInt(1)).isEqualTo(Migrations.ALL.get(Migrations.ALL.size() - 1).version());
     }
   }
 
