@@ -135,9 +135,17 @@ class NwcRelayRestartTest {
     relay.restart();
     // The wallet service subscribes again (NWCWalletService retries every second) ...
     awaitWalletServiceBack(0);
-    // ... and so does this client's reply subscription.
-    relay.awaitReq(
-        0, f -> f.path("kinds").toString().equals("[23195]"), "the client's reply subscription");
+    // ... and so does each session's reply subscription (one per wallet; both must be back, or a
+    // reply released now could reach a relay nobody listens on yet).
+    for (String key :
+        new String[] {wallet.walletPubkey("service"), wallet.walletPubkey("tenant")}) {
+      relay.awaitReq(
+          0,
+          f ->
+              f.path("kinds").toString().equals("[23195]")
+                  && f.path("authors").toString().contains(key),
+          "the reply subscription for " + key);
+    }
   }
 
   private void awaitWalletServiceBack(int mark) {
