@@ -5,8 +5,10 @@ import dev.caravel.billing.BillingListener;
 import dev.caravel.billing.Invoice;
 import dev.caravel.billing.Messenger;
 import dev.caravel.billing.PaymentGateway;
+import dev.caravel.billing.PaymentGateway.ChargeLookup;
 import dev.caravel.billing.PaymentGateway.ChargeOutcome;
 import dev.caravel.billing.PaymentGateway.ChargeRequest;
+import dev.caravel.billing.PaymentGateway.ChargeState;
 import dev.caravel.billing.PaymentMethod;
 import java.time.Clock;
 import java.time.Instant;
@@ -64,6 +66,7 @@ final class Rails implements PaymentGateway, Messenger, BillingListener {
       case 2 -> "slow_" + tenantIndex;
       case 3 -> "unk_" + tenantIndex;
       case 4 -> "lost_" + tenantIndex;
+      case 6 -> "bad_" + tenantIndex;
       default -> "ok_" + tenantIndex;
     };
   }
@@ -85,6 +88,10 @@ final class Rails implements PaymentGateway, Messenger, BillingListener {
     if (customer.startsWith("lost_") && answeredOnce.add(key)) {
       return new ChargeOutcome.Unknown("connect timed out");
     }
+    if (customer.startsWith("bad_") && answeredOnce.add(key)) {
+      return new ChargeOutcome.Failed(
+          "INVALID_REQUEST", "No such parameter: automatic_payment_methods");
+    }
     ChargeOutcome outcome =
         byKey.computeIfAbsent(
             key,
@@ -105,6 +112,29 @@ final class Rails implements PaymentGateway, Messenger, BillingListener {
       return new ChargeOutcome.Unknown("read timed out");
     }
     return outcome;
+  }
+
+  /** The round's charge as the gateway has it: what its key answered, or definitely none. */
+  @Override
+  public ChargeLookup findCharge(
+      String customerId, String invoiceId, int round, Optional<String> reference) {
+    ChargeOutcome outcome = byKey.get("caravel-" + invoiceId + "-round-" + round);
+    if (outcome == null) {
+      return new ChargeLookup.Absent();
+    }
+    String ref = "pi_caravel-" + invoiceId + "-round-" + round;
+    if (outcome instanceof ChargeOutcome.Paid) {
+      return new ChargeLookup.Found(ref, ChargeState.SUCCEEDED, 0, "usd", outcome);
+    }
+    if (outcome instanceof ChargeOutcome.Pending) {
+      return webhooksDue.containsKey(invoiceId)
+          ? new ChargeLookup.Found(ref, ChargeState.PROCESSING, 0, "usd", outcome)
+          : new ChargeLookup.Found(
+              ref, ChargeState.SUCCEEDED, 0, "usd", new ChargeOutcome.Paid(ref));
+    }
+    ChargeOutcome seen = outcome;
+    ChargeState state = ChargeState.FAILED;
+    return new ChargeLookup.Found(ref, state, 0, "usd", seen);
   }
 
   /**
