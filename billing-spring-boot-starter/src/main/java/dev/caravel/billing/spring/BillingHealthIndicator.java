@@ -1,0 +1,41 @@
+package dev.caravel.billing.spring;
+
+import java.util.Objects;
+import org.springframework.boot.actuate.health.AbstractHealthIndicator;
+import org.springframework.boot.actuate.health.Health;
+
+/**
+ * The poll's health: {@code DOWN} when the last cycle threw or reported failures, or the backlog
+ * cannot be counted; {@code UNKNOWN} before the first cycle; {@code UP} otherwise. Details: the
+ * last cycle's time, duration and failures, failures and cycles so far, the last error, and the due
+ * and overdue invoices (counted on each call, up to {@code caravel.billing.health.backlog-limit}).
+ */
+public class BillingHealthIndicator extends AbstractHealthIndicator {
+  private final BillingStatus status;
+
+  public BillingHealthIndicator(BillingStatus status) {
+    super("Caravel Billing health check failed");
+    this.status = Objects.requireNonNull(status, "status");
+  }
+
+  @Override
+  protected void doHealthCheck(Health.Builder builder) {
+    BillingStatus.Backlog backlog = status.refreshBacklog();
+    if (status.lastCycleAt().isEmpty()) {
+      builder.unknown().withDetail("lastCycle", "none yet");
+    } else if (status.lastCycleFailures() > 0) {
+      builder.down();
+    } else {
+      builder.up();
+    }
+    status.lastCycleAt().ifPresent(t -> builder.withDetail("lastCycle", t.toString()));
+    status.lastCycleDuration().ifPresent(d -> builder.withDetail("lastCycleMillis", d.toMillis()));
+    builder
+        .withDetail("lastCycleFailures", status.lastCycleFailures())
+        .withDetail("failures", status.failures())
+        .withDetail("cycles", status.cycles())
+        .withDetail("dueInvoices", backlog.due())
+        .withDetail("overdueInvoices", backlog.overdue());
+    status.lastError().ifPresent(e -> builder.withDetail("lastError", e));
+  }
+}

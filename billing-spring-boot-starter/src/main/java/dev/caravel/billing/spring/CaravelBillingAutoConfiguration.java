@@ -1,0 +1,366 @@
+package dev.caravel.billing.spring;
+
+import dev.caravel.billing.Billing;
+import dev.caravel.billing.BillingListener;
+import dev.caravel.billing.ExchangeRates;
+import dev.caravel.billing.LightningWallet;
+import dev.caravel.billing.LightningWallet.WalletConnector;
+import dev.caravel.billing.Messenger;
+import dev.caravel.billing.PaymentGateway;
+import dev.caravel.billing.Plan;
+import dev.caravel.billing.PlanCatalogue;
+import dev.caravel.billing.SecretCipher;
+import dev.caravel.billing.jdbc.JdbcRepository;
+import dev.caravel.billing.nostr.NostrKeys;
+import dev.caravel.billing.nostr.NostrMessenger;
+import dev.caravel.billing.nostr.RelayClient;
+import dev.caravel.billing.nwc.HttpExchangeRates;
+import dev.caravel.billing.nwc.NwcUri;
+import dev.caravel.billing.nwc.NwcWallet;
+import dev.caravel.billing.nwc.NwcWalletConnector;
+import dev.caravel.billing.spi.Repository;
+import dev.caravel.billing.stripe.StripeGateway;
+import dev.caravel.billing.stripe.StripeWebhookVerifier;
+import dev.caravel.billing.stripe.StripeWebhooks;
+import java.time.Clock;
+import java.util.List;
+import java.util.function.Supplier;
+import javax.sql.DataSource;
+import org.flywaydb.core.Flyway;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.AnyNestedCondition;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnSingleCandidate;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
+import org.springframework.boot.autoconfigure.flyway.FlywayAutoConfiguration;
+import org.springframework.boot.autoconfigure.jdbc.DataSourceAutoConfiguration;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.sql.init.dependency.DependsOnDatabaseInitialization;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Conditional;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.util.StringUtils;
+
+/**
+ * Caravel Billing from {@code caravel.billing.*}: the ledger on the application's DataSource, the
+ * rails whose keys are set, the engine, and its poll as part of the application's lifecycle. Every
+ * bean is {@link ConditionalOnMissingBean}: declare your own to replace any piece.
+ */
+@AutoConfiguration(after = {DataSourceAutoConfiguration.class, FlywayAutoConfiguration.class})
+@ConditionalOnClass(Billing.class)
+@ConditionalOnProperty(
+    prefix = "caravel.billing",
+    name = "enabled",
+    havingValue = "true",
+    matchIfMissing = true)
+@EnableConfigurationProperties(CaravelBillingProperties.class)
+public class CaravelBillingAutoConfiguration {
+  /** The service wallet's bean name (a host's tenant wallets are not beans). */
+  public static final String SERVICE_WALLET = "caravelServiceWallet";
+
+  @Bean
+  @ConditionalOnMissingBean(name = "caravelBillingClock")
+  Clock caravelBillingClock() {
+    return Clock.systemUTC();
+  }
+
+  @Bean
+  @ConditionalOnMissingBean
+  PlanCatalogue caravelBillingCatalogue(CaravelBillingProperties properties) {
+    List<CaravelBillingProperties.PlanProperties> plans = properties.getPlans();
+    if (plans.isEmpty()) {
+      throw new IllegalStateException(
+          "caravel.billing.plans is empty: give at least one plan (id, name, price), "
+              + "or declare a PlanCatalogue bean");
+    }
+    return PlanCatalogue.of(
+        properties.getCurrency(),
+        plans.stream().map(p -> new Plan(p.getId(), p.getName(), p.getPrice())).toList());
+  }
+
+  @Bean
+  @ConditionalOnMissingBean
+  @ConditionalOnProperty(prefix = "caravel.billing", name = "cipher-key")
+  SecretCipher caravelBillingCipher(CaravelBillingProperties properties) {
+    return SecretCipher.aesGcm(properties.getCipherKey().strip());
+  }
+
+  // ---- the ledger ----
+
+  /** The schema: Flyway's when Flyway is configured, else the built-in migrator. */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnSingleCandidate(DataSource.class)
+  static class Schema {
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(Flyway.class)
+    @ConditionalOnBean(Flyway.class)
+    @ConditionalOnProperty(
+        prefix = "caravel.billing.jdbc",
+        name = "migration",
+        havingValue = "auto",
+        matchIfMissing = true)
+    static class ByFlyway {
+      @Bean
+      @ConditionalOnMissingBean
+      BillingSchema caravelBillingSchema() {
+        // Flyway's own initializer runs classpath:db/migration/{vendor}; the repository below
+        // waits for it (@DependsOnDatabaseInitialization).
+        return new BillingSchema(BillingSchema.FLYWAY);
+      }
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    BillingSchema caravelBillingSchema(DataSource dataSource, CaravelBillingProperties properties) {
+      if (properties.getJdbc().getMigration() == CaravelBillingProperties.Migration.NONE) {
+        return new BillingSchema(BillingSchema.NONE);
+      }
+      JdbcRepository.migrate(dataSource);
+      return new BillingSchema(BillingSchema.BUILT_IN);
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    @DependsOnDatabaseInitialization
+    Repository caravelBillingRepository(DataSource dataSource, BillingSchema schema) {
+      return new JdbcRepository(dataSource);
+    }
+  }
+
+  // ---- the Nostr relay pool, shared by the DMs and every NWC session ----
+
+  @Bean
+  @ConditionalOnMissingBean
+  @Conditional(RelayPoolNeeded.class)
+  RelayClient caravelRelayPool(CaravelBillingProperties properties) {
+    return RelayClient.builder().relays(properties.getNostr().getRelays()).build();
+  }
+
+  /** DMs or Lightning: either needs the relay pool. */
+  static class RelayPoolNeeded extends AnyNestedCondition {
+    RelayPoolNeeded() {
+      super(ConfigurationPhase.REGISTER_BEAN);
+    }
+
+    @ConditionalOnProperty(prefix = "caravel.billing.nostr", name = "secret-key")
+    static class Dms {}
+
+    @ConditionalOnProperty(prefix = "caravel.billing.nwc", name = "service-uri")
+    static class Lightning {}
+  }
+
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnProperty(prefix = "caravel.billing.nostr", name = "secret-key")
+  static class Nostr {
+    @Bean
+    @ConditionalOnMissingBean
+    Messenger caravelMessenger(CaravelBillingProperties properties, RelayClient relayPool) {
+      if (properties.getNostr().getRelays().isEmpty()) {
+        throw new IllegalStateException(
+            "caravel.billing.nostr.relays is required with caravel.billing.nostr.secret-key");
+      }
+      NostrKeys keys = NostrKeys.parse(properties.getNostr().getSecretKey().strip());
+      relayPool.connect();
+      return NostrMessenger.builder(keys, relayPool).fallbackToConfiguredRelays(true).build();
+    }
+  }
+
+  // ---- Lightning ----
+
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnProperty(prefix = "caravel.billing.nwc", name = "service-uri")
+  static class Lightning {
+    @Bean(name = SERVICE_WALLET)
+    @ConditionalOnMissingBean(name = SERVICE_WALLET)
+    LightningWallet caravelServiceWallet(
+        CaravelBillingProperties properties, RelayClient relayPool) {
+      NwcUri uri = NwcUri.parse(properties.getNwc().getServiceUri().strip());
+      return NwcWallet.builder(uri).relayPool(relayPool).build();
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    WalletConnector caravelWalletConnector(RelayClient relayPool) {
+      return NwcWalletConnector.builder().relayPool(relayPool).build();
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    ExchangeRates caravelExchangeRates(CaravelBillingProperties properties) {
+      return switch (properties.getExchangeRates().getSource()) {
+        case COINBASE -> HttpExchangeRates.builder().coinbase().build();
+        case COINGECKO -> HttpExchangeRates.builder().coinGecko().build();
+        case KRAKEN -> HttpExchangeRates.builder().kraken().build();
+      };
+    }
+  }
+
+  // ---- cards ----
+
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnProperty(prefix = "caravel.billing.stripe", name = "secret-key")
+  static class Cards {
+    @Bean
+    @ConditionalOnMissingBean
+    PaymentGateway caravelPaymentGateway(CaravelBillingProperties properties) {
+      return StripeGateway.builder().apiKey(properties.getStripe().getSecretKey().strip()).build();
+    }
+  }
+
+  // ---- the engine ----
+
+  @Bean
+  @ConditionalOnMissingBean
+  Billing caravelBilling(
+      CaravelBillingProperties properties,
+      ObjectProvider<Repository> repository,
+      PlanCatalogue catalogue,
+      @Qualifier("caravelBillingClock") Clock clock,
+      ObjectProvider<PaymentGateway> gateway,
+      @Qualifier(SERVICE_WALLET) ObjectProvider<LightningWallet> serviceWallet,
+      ObjectProvider<WalletConnector> connector,
+      ObjectProvider<ExchangeRates> rates,
+      ObjectProvider<Messenger> messenger,
+      ObjectProvider<SecretCipher> cipher,
+      ObjectProvider<BillingListener> listeners,
+      ObjectProvider<BillingMetricsHolder> metrics) {
+    Repository ledger = repository.getIfAvailable(CaravelBillingAutoConfiguration::noRepository);
+    if (!StringUtils.hasText(properties.getAppUrl())) {
+      throw new IllegalStateException(
+          "caravel.billing.app-url is required: payment DMs link to {app-url}/account?invoice={id}");
+    }
+    BillingMetricsHolder timing = metrics.getIfAvailable(BillingMetricsHolder::none);
+    Billing.Builder builder =
+        Billing.builder()
+            .repository(ledger)
+            .catalogue(catalogue)
+            .clock(clock)
+            .appUrl(properties.getAppUrl().strip())
+            .retrySchedule(properties.getRetrySchedule())
+            .pollInterval(properties.getPoll().getInterval())
+            .listener(new CompositeBillingListener(listeners.orderedStream().toList()));
+    if (StringUtils.hasText(properties.getInstanceId())) {
+      builder.instanceId(properties.getInstanceId().strip());
+    }
+    gateway.ifAvailable(g -> builder.paymentGateway(timing.gateway(g)));
+    serviceWallet.ifAvailable(builder::serviceWallet);
+    connector.ifAvailable(c -> builder.walletConnector(timing.connector(c)));
+    rates.ifAvailable(builder::exchangeRates);
+    messenger.ifAvailable(m -> builder.messenger(timing.messenger(m)));
+    cipher.ifAvailable(builder::cipher);
+    return builder.build();
+  }
+
+  @Bean
+  @ConditionalOnMissingBean
+  BillingStatus caravelBillingStatus(
+      CaravelBillingProperties properties,
+      ObjectProvider<Repository> repository,
+      @Qualifier("caravelBillingClock") Clock clock) {
+    return new BillingStatus(
+        repository.getIfAvailable(CaravelBillingAutoConfiguration::noRepository),
+        clock,
+        properties.getHealth().getOverdueAfter(),
+        properties.getHealth().getBacklogLimit());
+  }
+
+  @Bean
+  @ConditionalOnMissingBean
+  @ConditionalOnProperty(
+      prefix = "caravel.billing.poll",
+      name = "enabled",
+      havingValue = "true",
+      matchIfMissing = true)
+  BillingPoll caravelBillingPoll(
+      CaravelBillingProperties properties,
+      Billing billing,
+      BillingStatus status,
+      @Qualifier("caravelBillingClock") Clock clock,
+      ObjectProvider<BillingMetricsHolder> metrics) {
+    BillingMetricsHolder timing = metrics.getIfAvailable(BillingMetricsHolder::none);
+    return new BillingPoll(
+        billing, properties.getPoll().getInterval(), status, timing::cycle, clock);
+  }
+
+  // ---- the Stripe webhook endpoint ----
+
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnProperty(prefix = "caravel.billing.stripe", name = "webhook-secret")
+  static class Webhooks {
+    @Bean
+    @ConditionalOnMissingBean
+    StripeWebhooks caravelStripeWebhooks(
+        CaravelBillingProperties properties,
+        Billing billing,
+        @Qualifier("caravelBillingClock") Clock clock) {
+      return StripeWebhooks.builder()
+          .billing(billing)
+          .verifier(
+              StripeWebhookVerifier.of(
+                  properties.getStripe().getWebhookSecret().strip(),
+                  properties.getStripe().getWebhookTolerance(),
+                  clock))
+          .build();
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
+    @ConditionalOnClass(name = "org.springframework.web.bind.annotation.RestController")
+    static class Endpoint {
+      @Bean
+      @ConditionalOnMissingBean
+      StripeWebhookController caravelStripeWebhookController(StripeWebhooks webhooks) {
+        return new StripeWebhookController(webhooks);
+      }
+    }
+  }
+
+  /**
+   * The metrics when billing-micrometer and a MeterRegistry are present; otherwise nothing is
+   * wrapped. Keeps Micrometer's classes out of the signatures above, so the starter runs without
+   * it.
+   */
+  public interface BillingMetricsHolder {
+    PaymentGateway gateway(PaymentGateway g);
+
+    WalletConnector connector(WalletConnector c);
+
+    Messenger messenger(Messenger m);
+
+    Supplier<Billing.CycleReport> cycle(Supplier<Billing.CycleReport> c);
+
+    static BillingMetricsHolder none() {
+      return new BillingMetricsHolder() {
+        @Override
+        public PaymentGateway gateway(PaymentGateway g) {
+          return g;
+        }
+
+        @Override
+        public WalletConnector connector(WalletConnector c) {
+          return c;
+        }
+
+        @Override
+        public Messenger messenger(Messenger m) {
+          return m;
+        }
+
+        @Override
+        public Supplier<Billing.CycleReport> cycle(Supplier<Billing.CycleReport> c) {
+          return c;
+        }
+      };
+    }
+  }
+
+  private static Repository noRepository() {
+    throw new IllegalStateException(
+        "Caravel Billing needs a DataSource (spring.datasource.*) or a Repository bean");
+  }
+}

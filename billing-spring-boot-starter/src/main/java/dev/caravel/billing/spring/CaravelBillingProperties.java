@@ -1,0 +1,356 @@
+package dev.caravel.billing.spring;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+/**
+ * Caravel Billing's settings, under {@code caravel.billing}. Every rail is off until its key is
+ * set: Stripe by {@code stripe.secret-key}, Lightning by {@code nwc.service-uri}, DMs by {@code
+ * nostr.secret-key}.
+ */
+@ConfigurationProperties(prefix = "caravel.billing")
+public class CaravelBillingProperties {
+  /** Whether to configure Caravel Billing at all. */
+  private boolean enabled = true;
+
+  /** The host's base URL; payment DMs link to {@code {app-url}/account?invoice={id}}. Required. */
+  private String appUrl;
+
+  /** The catalogue's one currency (ISO 4217, lower case). */
+  private String currency = "usd";
+
+  /** The plans tenants subscribe to: id, name and monthly price in minor units. */
+  private List<PlanProperties> plans = new ArrayList<>();
+
+  /**
+   * Base64 of 32 random bytes ({@code openssl rand -base64 32}) sealing tenants' NWC URIs at rest.
+   * Required with Lightning. Keep it stable: a new key cannot open URIs sealed with the old one.
+   */
+  private String cipherKey;
+
+  /** Names this instance in payment leases; random when unset. */
+  private String instanceId;
+
+  /** Delays after an invoice's first attempt at which unpaid invoices are tried again. */
+  private List<Duration> retrySchedule =
+      new ArrayList<>(List.of(Duration.ofDays(1), Duration.ofDays(3), Duration.ofDays(7)));
+
+  private final Poll poll = new Poll();
+  private final Jdbc jdbc = new Jdbc();
+  private final Stripe stripe = new Stripe();
+  private final Nwc nwc = new Nwc();
+  private final ExchangeRates exchangeRates = new ExchangeRates();
+  private final Nostr nostr = new Nostr();
+  private final Health health = new Health();
+
+  public boolean isEnabled() {
+    return enabled;
+  }
+
+  public void setEnabled(boolean enabled) {
+    this.enabled = enabled;
+  }
+
+  public String getAppUrl() {
+    return appUrl;
+  }
+
+  public void setAppUrl(String appUrl) {
+    this.appUrl = appUrl;
+  }
+
+  public String getCurrency() {
+    return currency;
+  }
+
+  public void setCurrency(String currency) {
+    this.currency = currency;
+  }
+
+  public List<PlanProperties> getPlans() {
+    return plans;
+  }
+
+  public void setPlans(List<PlanProperties> plans) {
+    this.plans = plans;
+  }
+
+  public String getCipherKey() {
+    return cipherKey;
+  }
+
+  public void setCipherKey(String cipherKey) {
+    this.cipherKey = cipherKey;
+  }
+
+  public String getInstanceId() {
+    return instanceId;
+  }
+
+  public void setInstanceId(String instanceId) {
+    this.instanceId = instanceId;
+  }
+
+  public List<Duration> getRetrySchedule() {
+    return retrySchedule;
+  }
+
+  public void setRetrySchedule(List<Duration> retrySchedule) {
+    this.retrySchedule = retrySchedule;
+  }
+
+  public Poll getPoll() {
+    return poll;
+  }
+
+  public Jdbc getJdbc() {
+    return jdbc;
+  }
+
+  public Stripe getStripe() {
+    return stripe;
+  }
+
+  public Nwc getNwc() {
+    return nwc;
+  }
+
+  public ExchangeRates getExchangeRates() {
+    return exchangeRates;
+  }
+
+  public Nostr getNostr() {
+    return nostr;
+  }
+
+  public Health getHealth() {
+    return health;
+  }
+
+  /** One plan of the catalogue. */
+  public static class PlanProperties {
+    /** The plan's id, as activities name it. */
+    private String id;
+
+    /** The plan's display name, as invoices show it. */
+    private String name;
+
+    /** The monthly price in the currency's minor units (cents). */
+    private long price;
+
+    public String getId() {
+      return id;
+    }
+
+    public void setId(String id) {
+      this.id = id;
+    }
+
+    public String getName() {
+      return name;
+    }
+
+    public void setName(String name) {
+      this.name = name;
+    }
+
+    public long getPrice() {
+      return price;
+    }
+
+    public void setPrice(long price) {
+      this.price = price;
+    }
+  }
+
+  /** The poll (S12), started and stopped with the application. */
+  public static class Poll {
+    /** Whether to run billing cycles on a schedule while the application runs. */
+    private boolean enabled = true;
+
+    /** Time between the end of one cycle and the start of the next. */
+    private Duration interval = Duration.ofHours(1);
+
+    public boolean isEnabled() {
+      return enabled;
+    }
+
+    public void setEnabled(boolean enabled) {
+      this.enabled = enabled;
+    }
+
+    public Duration getInterval() {
+      return interval;
+    }
+
+    public void setInterval(Duration interval) {
+      this.interval = interval;
+    }
+  }
+
+  /** The ledger's schema on the application's DataSource. */
+  public static class Jdbc {
+    /**
+     * How the schema is created or upgraded: {@code auto} (Flyway's when a Flyway bean exists,
+     * whose {@code spring.flyway.locations} must then include {@code
+     * classpath:db/migration/{vendor}}; else the built-in migrator), {@code built-in} or {@code
+     * none}.
+     */
+    private Migration migration = Migration.AUTO;
+
+    public Migration getMigration() {
+      return migration;
+    }
+
+    public void setMigration(Migration migration) {
+      this.migration = migration;
+    }
+  }
+
+  /** How the schema is migrated. */
+  public enum Migration {
+    /** Flyway when a Flyway bean exists, otherwise the built-in migrator. */
+    AUTO,
+    /** Always {@code JdbcRepository.migrate}. */
+    BUILT_IN,
+    /** Never: the host migrates. */
+    NONE
+  }
+
+  /** The saved-card rail and its webhook. */
+  public static class Stripe {
+    /** Stripe's secret or restricted key ({@code sk_...} or {@code rk_...}); turns cards on. */
+    private String secretKey;
+
+    /** The webhook endpoint's signing secret ({@code whsec_...}); turns the endpoint on. */
+    private String webhookSecret;
+
+    /** Where Stripe posts events. */
+    private String webhookPath = "/caravel/stripe/webhook";
+
+    /** How old (or how far ahead) a signature's timestamp may be. */
+    private Duration webhookTolerance = Duration.ofMinutes(5);
+
+    public String getSecretKey() {
+      return secretKey;
+    }
+
+    public void setSecretKey(String secretKey) {
+      this.secretKey = secretKey;
+    }
+
+    public String getWebhookSecret() {
+      return webhookSecret;
+    }
+
+    public void setWebhookSecret(String webhookSecret) {
+      this.webhookSecret = webhookSecret;
+    }
+
+    public String getWebhookPath() {
+      return webhookPath;
+    }
+
+    public void setWebhookPath(String webhookPath) {
+      this.webhookPath = webhookPath;
+    }
+
+    public Duration getWebhookTolerance() {
+      return webhookTolerance;
+    }
+
+    public void setWebhookTolerance(Duration webhookTolerance) {
+      this.webhookTolerance = webhookTolerance;
+    }
+  }
+
+  /** Lightning through Nostr Wallet Connect. */
+  public static class Nwc {
+    /**
+     * The service wallet's {@code nostr+walletconnect://} URI (make_invoice and lookup_invoice);
+     * turns Lightning on. Needs {@code caravel.billing.cipher-key}.
+     */
+    private String serviceUri;
+
+    public String getServiceUri() {
+      return serviceUri;
+    }
+
+    public void setServiceUri(String serviceUri) {
+      this.serviceUri = serviceUri;
+    }
+  }
+
+  /** Where fiat prices in bitcoin come from, with Lightning. */
+  public static class ExchangeRates {
+    /** The public price source. */
+    private Source source = Source.COINBASE;
+
+    public Source getSource() {
+      return source;
+    }
+
+    public void setSource(Source source) {
+      this.source = source;
+    }
+  }
+
+  /** A public price source. */
+  public enum Source {
+    COINBASE,
+    COINGECKO,
+    KRAKEN
+  }
+
+  /** Payment DMs over Nostr. */
+  public static class Nostr {
+    /** The service's Nostr key ({@code nsec1...} or 64 hex); turns the DMs on. */
+    private String secretKey;
+
+    /** The {@code wss://} relays the pool trusts and publishes DMs through. */
+    private List<String> relays = new ArrayList<>();
+
+    public String getSecretKey() {
+      return secretKey;
+    }
+
+    public void setSecretKey(String secretKey) {
+      this.secretKey = secretKey;
+    }
+
+    public List<String> getRelays() {
+      return relays;
+    }
+
+    public void setRelays(List<String> relays) {
+      this.relays = relays;
+    }
+  }
+
+  /** The health indicator and the backlog gauges. */
+  public static class Health {
+    /** A due invoice first tried longer ago than this counts as overdue. */
+    private Duration overdueAfter = Duration.ofDays(7);
+
+    /** The most due invoices counted (the count stops there). */
+    private int backlogLimit = 10_000;
+
+    public Duration getOverdueAfter() {
+      return overdueAfter;
+    }
+
+    public void setOverdueAfter(Duration overdueAfter) {
+      this.overdueAfter = overdueAfter;
+    }
+
+    public int getBacklogLimit() {
+      return backlogLimit;
+    }
+
+    public void setBacklogLimit(int backlogLimit) {
+      this.backlogLimit = backlogLimit;
+    }
+  }
+}

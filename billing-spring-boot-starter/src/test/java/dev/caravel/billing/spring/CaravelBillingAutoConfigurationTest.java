@@ -1,0 +1,409 @@
+package dev.caravel.billing.spring;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.caravel.billing.Activity;
+import dev.caravel.billing.Billing;
+import dev.caravel.billing.ExchangeRates;
+import dev.caravel.billing.LightningWallet.WalletConnector;
+import dev.caravel.billing.Messenger;
+import dev.caravel.billing.PaymentGateway;
+import dev.caravel.billing.Plan;
+import dev.caravel.billing.PlanCatalogue;
+import dev.caravel.billing.jdbc.JdbcRepository;
+import dev.caravel.billing.micrometer.BillingMetrics;
+import dev.caravel.billing.nostr.NostrKeys;
+import dev.caravel.billing.nostr.NostrMessenger;
+import dev.caravel.billing.nostr.RelayClient;
+import dev.caravel.billing.nwc.NwcWallet;
+import dev.caravel.billing.spi.InMemoryRepository;
+import dev.caravel.billing.spi.Repository;
+import dev.caravel.billing.stripe.StripeGateway;
+import dev.caravel.billing.stripe.StripeWebhooks;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Base64;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.sql.DataSource;
+import org.flywaydb.core.Flyway;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.actuate.health.HealthIndicator;
+import org.springframework.boot.actuate.health.Status;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.autoconfigure.flyway.FlywayAutoConfiguration;
+import org.springframework.boot.autoconfigure.jdbc.DataSourceAutoConfiguration;
+import org.springframework.boot.test.context.FilteredClassLoader;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+class CaravelBillingAutoConfigurationTest {
+  private static final AtomicInteger DATABASES = new AtomicInteger();
+  private static final String CIPHER_KEY = Base64.getEncoder().encodeToString(new byte[32]);
+  private static final String TENANT = "a".repeat(64);
+
+  private final ApplicationContextRunner runner =
+      new ApplicationContextRunner()
+          .withConfiguration(
+              AutoConfigurations.of(
+                  DataSourceAutoConfiguration.class,
+                  FlywayAutoConfiguration.class,
+                  CaravelBillingAutoConfiguration.class,
+                  CaravelBillingMetricsAutoConfiguration.class,
+                  CaravelBillingHealthAutoConfiguration.class))
+          .withPropertyValues(
+              "spring.datasource.url=jdbc:h2:mem:starter"
+                  + DATABASES.incrementAndGet()
+                  + ";DB_CLOSE_DELAY=-1",
+              "spring.flyway.enabled=false",
+              "caravel.billing.app-url=https://relays.example",
+              "caravel.billing.plans[0].id=basic",
+              "caravel.billing.plans[0].name=Basic",
+              "caravel.billing.plans[0].price=500",
+              "caravel.billing.poll.enabled=false");
+
+  private ApplicationContextRunner fresh() {
+    // each context its own in-memory database
+    return runner.withPropertyValues(
+        "spring.datasource.url=jdbc:h2:mem:starter"
+            + DATABASES.incrementAndGet()
+            + ";DB_CLOSE_DELAY=-1");
+  }
+
+  @Test
+  void theDataSourceBecomesAMigratedJdbcLedgerAndTheEngineBillsOnIt() {
+    fresh()
+        .run(
+            context -> {
+              assertThat(context).hasNotFailed();
+              assertThat(context.getBean(Repository.class)).isInstanceOf(JdbcRepository.class);
+              assertThat(context.getBean(BillingSchema.class).migratedBy())
+                  .isEqualTo(BillingSchema.BUILT_IN);
+              assertThat(context.getBean(PlanCatalogue.class).find("basic").orElseThrow().amount())
+                  .isEqualTo(500);
+              Billing billing = context.getBean(Billing.class);
+              billing.record(
+                  Activity.create(
+                      "evt-1",
+                      TENANT,
+                      "relay-1",
+                      "basic",
+                      Instant.now().truncatedTo(ChronoUnit.SECONDS)));
+              assertThat(billing.generateInvoice(TENANT).orElseThrow().total()).isEqualTo(500);
+              // No rail key set: no rail.
+              assertThat(context).doesNotHaveBean(PaymentGateway.class);
+              assertThat(context).doesNotHaveBean(NwcWallet.class);
+              assertThat(context).doesNotHaveBean(Messenger.class);
+              assertThat(context).doesNotHaveBean(RelayClient.class);
+              assertThat(context).doesNotHaveBean(StripeWebhooks.class);
+            });
+  }
+
+  @Test
+  void flywayConfiguredRunsTheVendorScriptsAndTheBuiltInMigratorStaysOut() {
+    fresh()
+        .withPropertyValues(
+            "spring.flyway.enabled=true", "spring.flyway.locations=classpath:db/migration/{vendor}")
+        .run(
+            context -> {
+              assertThat(context).hasNotFailed().hasSingleBean(Flyway.class);
+              assertThat(context.getBean(BillingSchema.class).migratedBy())
+                  .isEqualTo(BillingSchema.FLYWAY);
+              DataSource ds = context.getBean(DataSource.class);
+              assertThat(tableExists(ds, "flyway_schema_history")).isTrue();
+              assertThat(tableExists(ds, "billing_invoice")).isTrue();
+              assertThat(tableExists(ds, "billing_schema_version")).isFalse();
+            });
+  }
+
+  @Test
+  void withoutFlywayOnTheClassPathTheBuiltInMigratorRuns() {
+    fresh()
+        .withPropertyValues("spring.flyway.enabled=true")
+        .withClassLoader(new FilteredClassLoader(Flyway.class))
+        .run(
+            context -> {
+              assertThat(context).hasNotFailed().doesNotHaveBean("flyway");
+              assertThat(context.getBean(BillingSchema.class).migratedBy())
+                  .isEqualTo(BillingSchema.BUILT_IN);
+              DataSource ds = context.getBean(DataSource.class);
+              assertThat(tableExists(ds, "billing_schema_version")).isTrue();
+              assertThat(tableExists(ds, "billing_invoice")).isTrue();
+            });
+  }
+
+  @Test
+  void stripeIsOnWithItsSecretKeyAndTheWebhookWithItsSigningSecret() {
+    fresh()
+        .withPropertyValues(
+            "caravel.billing.stripe.secret-key=sk_test_123",
+            "caravel.billing.stripe.webhook-secret=whsec_test")
+        .run(
+            context -> {
+              assertThat(context).hasNotFailed();
+              assertThat(context.getBean(PaymentGateway.class)).isInstanceOf(StripeGateway.class);
+              assertThat(context).hasSingleBean(StripeWebhooks.class);
+            });
+  }
+
+  @Test
+  void lightningIsOnWithTheServiceWalletUri() {
+    String uri =
+        "nostr+walletconnect://"
+            + NostrKeys.parse("0".repeat(63) + "2").publicKeyHex()
+            + "?relay=ws%3A%2F%2F127.0.0.1%3A9&secret="
+            + "0".repeat(63)
+            + "3";
+    fresh()
+        .withPropertyValues(
+            "caravel.billing.nwc.service-uri=" + uri,
+            "caravel.billing.cipher-key=" + CIPHER_KEY,
+            "caravel.billing.exchange-rates.source=kraken")
+        .run(
+            context -> {
+              assertThat(context).hasNotFailed();
+              assertThat(context.getBean(CaravelBillingAutoConfiguration.SERVICE_WALLET))
+                  .isInstanceOf(NwcWallet.class);
+              assertThat(context).hasSingleBean(WalletConnector.class);
+              assertThat(context).hasSingleBean(ExchangeRates.class);
+              assertThat(context).hasSingleBean(RelayClient.class);
+              assertThat(context).doesNotHaveBean(Messenger.class);
+            });
+  }
+
+  @Test
+  void lightningWithoutACipherKeyFailsAtStart() {
+    String uri =
+        "nostr+walletconnect://"
+            + NostrKeys.parse("0".repeat(63) + "2").publicKeyHex()
+            + "?relay=ws%3A%2F%2F127.0.0.1%3A9&secret="
+            + "0".repeat(63)
+            + "3";
+    fresh()
+        .withPropertyValues("caravel.billing.nwc.service-uri=" + uri)
+        .run(
+            context ->
+                assertThat(context)
+                    .hasFailed()
+                    .getFailure()
+                    .rootCause()
+                    .hasMessageContaining("cipher"));
+  }
+
+  @Test
+  void dmsAreOnWithTheNostrKeyAndRelays() {
+    fresh()
+        .withPropertyValues(
+            "caravel.billing.nostr.secret-key=" + "0".repeat(63) + "1",
+            "caravel.billing.nostr.relays=ws://127.0.0.1:9")
+        .run(
+            context -> {
+              assertThat(context).hasNotFailed();
+              assertThat(context.getBean(Messenger.class)).isInstanceOf(NostrMessenger.class);
+              assertThat(context).hasSingleBean(RelayClient.class);
+              assertThat(context).doesNotHaveBean(WalletConnector.class);
+            });
+  }
+
+  @Test
+  void dmsWithoutRelaysFailAtStartNamingTheProperty() {
+    fresh()
+        .withPropertyValues("caravel.billing.nostr.secret-key=" + "0".repeat(63) + "1")
+        .run(
+            context ->
+                assertThat(context)
+                    .hasFailed()
+                    .getFailure()
+                    .rootCause()
+                    .hasMessageContaining("caravel.billing.nostr.relays"));
+  }
+
+  @Test
+  void aHostReplacesAnyPiece() {
+    fresh()
+        .withPropertyValues("caravel.billing.stripe.secret-key=sk_test_123")
+        .withUserConfiguration(HostPieces.class)
+        .run(
+            context -> {
+              assertThat(context).hasNotFailed();
+              assertThat(context.getBean(Repository.class)).isSameAs(HostPieces.REPOSITORY);
+              assertThat(context.getBean(PaymentGateway.class)).isSameAs(HostPieces.GATEWAY);
+              assertThat(context.getBean(PlanCatalogue.class).find("pro")).isPresent();
+              // The engine is built on the host's pieces: it bills on the host's repository.
+              Billing billing = context.getBean(Billing.class);
+              billing.record(
+                  Activity.create(
+                      "evt-1",
+                      TENANT,
+                      "relay-1",
+                      "pro",
+                      Instant.now().truncatedTo(ChronoUnit.SECONDS)));
+              assertThat(HostPieces.REPOSITORY.invoices(TENANT)).isEmpty();
+              billing.generateInvoice(TENANT);
+              assertThat(HostPieces.REPOSITORY.invoices(TENANT)).hasSize(1);
+            });
+    fresh()
+        .withUserConfiguration(HostBilling.class)
+        .run(context -> assertThat(context.getBean(Billing.class)).isSameAs(HostBilling.BILLING));
+  }
+
+  @Test
+  void metricsWhenAMeterRegistryExists() {
+    fresh()
+        .withUserConfiguration(Registry.class)
+        .run(
+            context -> {
+              assertThat(context).hasSingleBean(BillingMetrics.class);
+              Billing billing = context.getBean(Billing.class);
+              billing.record(
+                  Activity.create(
+                      "evt-1",
+                      TENANT,
+                      "relay-1",
+                      "basic",
+                      Instant.now().truncatedTo(ChronoUnit.SECONDS)));
+              billing.generateInvoice(TENANT);
+              MeterRegistry registry = context.getBean(MeterRegistry.class);
+              assertThat(registry.get(BillingMetrics.INVOICES_CREATED).counter().count())
+                  .isEqualTo(1);
+            });
+    fresh().run(context -> assertThat(context).doesNotHaveBean(BillingMetrics.class));
+  }
+
+  @Test
+  void thePollFollowsTheApplicationAndFeedsTheHealthIndicator() {
+    fresh()
+        .withPropertyValues("caravel.billing.poll.enabled=true")
+        .withUserConfiguration(Registry.class)
+        .run(
+            context -> {
+              BillingPoll poll = context.getBean(BillingPoll.class);
+              assertThat(poll.isRunning()).isTrue();
+              HealthIndicator health = context.getBean(BillingHealthIndicator.class);
+              // A cycle run by hand, so the test does not wait for the scheduled one.
+              poll.runCycle();
+              var report = health.health();
+              assertThat(report.getStatus()).isEqualTo(Status.UP);
+              assertThat(report.getDetails())
+                  .containsEntry("lastCycleFailures", 0)
+                  .containsEntry("dueInvoices", 0)
+                  .containsKey("lastCycle");
+              MeterRegistry registry = context.getBean(MeterRegistry.class);
+              assertThat(registry.get(BillingMetrics.CYCLES).tag("outcome", "ok").timer().count())
+                  .isPositive();
+              context.close();
+              assertThat(poll.isRunning()).isFalse();
+            });
+  }
+
+  @Test
+  void withoutActuatorNoHealthIndicator() {
+    fresh()
+        .withClassLoader(new FilteredClassLoader(HealthIndicator.class))
+        .run(
+            context -> {
+              assertThat(context).hasNotFailed();
+              assertThat(context).doesNotHaveBean(BillingHealthIndicator.class);
+            });
+  }
+
+  @Test
+  void offWhenDisabled() {
+    fresh()
+        .withPropertyValues("caravel.billing.enabled=false")
+        .run(context -> assertThat(context).doesNotHaveBean(Billing.class));
+  }
+
+  @Test
+  void configurationMetadataIsGeneratedForIdes() throws Exception {
+    try (var in =
+        getClass()
+            .getClassLoader()
+            .getResourceAsStream("META-INF/spring-configuration-metadata.json")) {
+      assertThat(in).isNotNull();
+      String json = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      assertThat(json)
+          .contains(
+              "\"caravel.billing.stripe.webhook-path\"",
+              "\"caravel.billing.nwc.service-uri\"",
+              "\"caravel.billing.nostr.relays\"",
+              "\"caravel.billing.plans\"",
+              "\"defaultValue\": \"\\/caravel\\/stripe\\/webhook\"");
+    }
+  }
+
+  private static boolean tableExists(DataSource ds, String table) throws SQLException {
+    try (Connection c = ds.getConnection();
+        ResultSet rs =
+            c.getMetaData().getTables(null, null, table.toUpperCase(), new String[] {"TABLE"})) {
+      if (rs.next()) {
+        return true;
+      }
+    }
+    try (Connection c = ds.getConnection();
+        ResultSet rs = c.getMetaData().getTables(null, null, table, new String[] {"TABLE"})) {
+      return rs.next();
+    }
+  }
+
+  @Configuration(proxyBeanMethods = false)
+  static class HostPieces {
+    static final InMemoryRepository REPOSITORY = new InMemoryRepository();
+    static final PaymentGateway GATEWAY =
+        new PaymentGateway() {
+          @Override
+          public Optional<String> savedPaymentMethod(String customerId) {
+            return Optional.empty();
+          }
+
+          @Override
+          public ChargeOutcome charge(ChargeRequest request) {
+            return new ChargeOutcome.Declined("test", "declined");
+          }
+        };
+
+    @Bean
+    Repository hostRepository() {
+      return REPOSITORY;
+    }
+
+    @Bean
+    PaymentGateway hostGateway() {
+      return GATEWAY;
+    }
+
+    @Bean
+    PlanCatalogue hostCatalogue() {
+      return PlanCatalogue.of(new Plan("pro", "Pro", 2000));
+    }
+  }
+
+  @Configuration(proxyBeanMethods = false)
+  static class HostBilling {
+    static final Billing BILLING =
+        Billing.builder()
+            .repository(new InMemoryRepository())
+            .catalogue(PlanCatalogue.of(new Plan("basic", "Basic", 500)))
+            .appUrl("https://host.example")
+            .build();
+
+    @Bean
+    Billing hostBilling() {
+      return BILLING;
+    }
+  }
+
+  @Configuration(proxyBeanMethods = false)
+  static class Registry {
+    @Bean
+    MeterRegistry registry() {
+      return new SimpleMeterRegistry();
+    }
+  }
+}
