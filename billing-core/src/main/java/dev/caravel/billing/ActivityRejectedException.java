@@ -6,8 +6,10 @@ import java.util.Objects;
 public final class ActivityRejectedException extends InvalidInputException {
   /** Why an activity was refused. */
   public enum Reason {
-    /** The plan id is not in the catalogue. */
+    /** The plan id is not in the catalogue, or has no price yet at the activity's instant. */
     UNKNOWN_PLAN,
+    /** The plan is retired as of the activity's instant: it bills its relays, none may join. */
+    PLAN_RETIRED,
     /** {@code update/activate/deactivate} for a relay that was never created. */
     UNKNOWN_RELAY,
     /** {@code create_relay} for a relay that already exists. */

@@ -48,7 +48,6 @@ public final class Billing implements AutoCloseable {
 
   private final Settings settings;
   private final Repository repository;
-  private final Ledger ledger;
   private final PaymentCascade cascade;
 
   /**
@@ -64,7 +63,6 @@ public final class Billing implements AutoCloseable {
   private Billing(Settings settings) {
     this.settings = settings;
     this.repository = settings.repository();
-    this.ledger = new Ledger(settings.catalogue());
     this.cascade = new PaymentCascade(settings);
   }
 
@@ -72,8 +70,114 @@ public final class Billing implements AutoCloseable {
     return new Builder();
   }
 
+  /**
+   * The catalogue as stored with the ledger (S15): the one every instance prices by, with every
+   * plan's price history. The builder's catalogue only seeded it.
+   */
   public PlanCatalogue catalogue() {
-    return settings.catalogue();
+    return storedCatalogue();
+  }
+
+  private PlanCatalogue storedCatalogue() {
+    return repository
+        .catalogue()
+        .orElseThrow(() -> new StorageException("the repository holds no catalogue"));
+  }
+
+  /**
+   * The rules priced by the stored catalogue, read now: call it after reading the ledgers it is
+   * for, so that any version an activity or renewal in them depends on is seen ({@link
+   * Repository#addPlanVersion} refuses versions dated at or before anything billed).
+   */
+  private Ledger rules() {
+    return new Ledger(storedCatalogue());
+  }
+
+  // ---- the catalogue's history (S15) ----
+
+  /**
+   * Changes a plan's price from {@code effective} on, for every instance sharing the repository.
+   * Relays already on the plan keep their price if the builder's {@link
+   * Builder#grandfatherByDefault} says so; see {@link #changePrice(String, long, Instant,
+   * boolean)}.
+   */
+  public boolean changePrice(String planId, long amount, Instant effective) {
+    return changePrice(planId, amount, effective, settings.grandfather());
+  }
+
+  /**
+   * Changes a plan's price from {@code effective} on: prorated items for activity at or after it,
+   * and renewals of periods starting at or after it, are priced {@code amount}. With {@code
+   * grandfathered}, only relays joining the plan from {@code effective} on pay the new price; a
+   * relay already on it keeps the price it had until its plan changes. Idempotent: the same change
+   * again returns false and changes nothing.
+   *
+   * <p>Only the future can be repriced, so that the items stay a function of the activity log, the
+   * catalogue history and the instants billing ran (S8): {@code effective} must be strictly after
+   * now, and strictly after every activity recorded and every period start renewed, of any tenant.
+   *
+   * @throws PlanCatalogue.ChangeRejectedException the change was refused ({@link
+   *     PlanCatalogue.ChangeRejectedException#reason() reason()} says why); nothing was stored
+   * @throws InvalidInputException a negative amount or an instant with a fraction of a second
+   */
+  public boolean changePrice(String planId, long amount, Instant effective, boolean grandfathered) {
+    Checks.id(planId, "plan id");
+    Checks.nonNegative(amount, "plan amount");
+    Checks.instant(effective, "effective instant");
+    PlanCatalogue.Version current = versionAt(planId, effective);
+    // A retired plan keeps billing its relays, so repricing them stays possible.
+    return addVersion(
+        new PlanCatalogue.Version(
+            planId, current.name(), amount, effective, current.retired(), grandfathered));
+  }
+
+  /**
+   * Retires a plan from {@code effective} on: no activity at or after it may choose the plan
+   * ({@link ActivityRejectedException.Reason#PLAN_RETIRED}), while the relays already on it keep
+   * being billed at the price they have. Same rules and idempotence as {@link #changePrice}.
+   */
+  public boolean retirePlan(String planId, Instant effective) {
+    Checks.id(planId, "plan id");
+    Checks.instant(effective, "effective instant");
+    PlanCatalogue.Version current = versionAt(planId, effective);
+    if (current.retired() && !current.effective().equals(effective)) {
+      throw new PlanCatalogue.ChangeRejectedException(
+          PlanCatalogue.ChangeRejectedException.Reason.RETIRED,
+          "plan \"" + planId + "\" is retired since " + current.effective());
+    }
+    // Grandfathered, so the retirement reprices nobody.
+    return addVersion(
+        new PlanCatalogue.Version(planId, current.name(), current.amount(), effective, true, true));
+  }
+
+  /** The stored version in effect at {@code effective} (or the plan's first, if none is yet). */
+  private PlanCatalogue.Version versionAt(String planId, Instant effective) {
+    PlanCatalogue stored = storedCatalogue();
+    List<PlanCatalogue.Version> history = stored.history(planId);
+    if (history.isEmpty()) {
+      throw new PlanCatalogue.ChangeRejectedException(
+          PlanCatalogue.ChangeRejectedException.Reason.UNKNOWN_PLAN,
+          "plan \"" + planId + "\" is not in the catalogue");
+    }
+    return stored.versionAt(planId, effective).orElse(history.get(0));
+  }
+
+  /** Stores a version unless stored already; only the future may change (see changePrice). */
+  private boolean addVersion(PlanCatalogue.Version version) {
+    if (storedCatalogue().history(version.plan()).contains(version)) {
+      return false;
+    }
+    Instant now = settings.now();
+    if (!version.effective().isAfter(now)) {
+      throw new PlanCatalogue.ChangeRejectedException(
+          PlanCatalogue.ChangeRejectedException.Reason.NOT_IN_FUTURE,
+          "a catalogue change must take effect after now ("
+              + now
+              + "), got "
+              + version.effective()
+              + ": items before it may be billed already");
+    }
+    return repository.addPlanVersion(version);
   }
 
   // ---- reading the ledger ----
@@ -135,23 +239,11 @@ public final class Billing implements AutoCloseable {
    * recording the same activity again returns false and changes nothing.
    *
    * @throws ActivityRejectedException when the activity is refused (unknown plan or relay, a second
-   *     create, out of order, inside a period already billed); nothing was recorded
+   *     create, out of order, inside a period already billed, a retired plan); nothing was recorded
    */
   public boolean record(Activity activity) {
     Checks.notNull(activity, "activity");
-    activity
-        .plan()
-        .ifPresent(
-            plan -> {
-              if (settings.catalogue().find(plan).isEmpty()) {
-                throw new ActivityRejectedException(
-                    ActivityRejectedException.Reason.UNKNOWN_PLAN,
-                    "plan \""
-                        + plan
-                        + "\" is not in the catalogue "
-                        + settings.catalogue().plans().stream().map(Plan::id).toList());
-              }
-            });
+    activity.plan().ifPresent(plan -> checkChoosable(plan, activity.at()));
     boolean appended = repository.appendActivity(activity);
     try {
       reconcile(activity.tenant());
@@ -164,6 +256,42 @@ public final class Billing implements AutoCloseable {
           e.getMessage());
     }
     return appended;
+  }
+
+  /** A plan new activity may choose at {@code at}: priced then (S15) and not retired. */
+  private void checkChoosable(String plan, Instant at) {
+    PlanCatalogue stored = storedCatalogue();
+    Optional<PlanCatalogue.Version> version = stored.versionAt(plan, at);
+    if (version.isEmpty()) {
+      throw new ActivityRejectedException(
+          ActivityRejectedException.Reason.UNKNOWN_PLAN,
+          "plan \""
+              + plan
+              + "\" is not in the catalogue at "
+              + at
+              + " "
+              + stored.plans().stream().map(Plan::id).toList());
+    }
+    if (version.get().retired()) {
+      throw new ActivityRejectedException(
+          ActivityRejectedException.Reason.PLAN_RETIRED,
+          "plan \""
+              + plan
+              + "\" is retired since "
+              + retiredSince(stored, plan, at)
+              + ": it keeps billing the relays on it, but new activity can't choose it");
+    }
+  }
+
+  private static Instant retiredSince(PlanCatalogue catalogue, String plan, Instant at) {
+    Instant since = null;
+    for (PlanCatalogue.Version v : catalogue.history(plan)) {
+      if (v.effective().isAfter(at)) {
+        break;
+      }
+      since = v.retired() ? (since == null ? v.effective() : since) : null;
+    }
+    return since;
   }
 
   /** Turns the tenant's unbilled activity into items (S5). Safe to call any time, from anywhere. */
@@ -184,8 +312,9 @@ public final class Billing implements AutoCloseable {
 
   private void reconcileLedgers(List<TenantLedger> ledgers) {
     List<Reconciliation> work = new ArrayList<>();
+    Ledger rules = ledgers.isEmpty() ? null : rules();
     for (TenantLedger l : ledgers) {
-      work.addAll(ledger.reconcile(l));
+      work.addAll(rules.reconcile(l));
     }
     if (!work.isEmpty()) {
       repository.recordReconciliations(work);
@@ -235,8 +364,9 @@ public final class Billing implements AutoCloseable {
     List<TenantLedger> current = ledgers;
     for (int attempt = 0; attempt < 5 && !current.isEmpty(); attempt++) {
       List<Renewal> due = new ArrayList<>();
+      Ledger rules = rules();
       for (TenantLedger l : current) {
-        due.addAll(ledger.renewalsDue(l, now));
+        due.addAll(rules.renewalsDue(l, now));
       }
       if (due.isEmpty()) {
         return;
@@ -593,6 +723,7 @@ public final class Billing implements AutoCloseable {
       Duration leaseTtl,
       Duration pollInterval,
       int pageSize,
+      boolean grandfather,
       String instanceId,
       Supplier<String> invoiceIds,
       BillingListener listener) {
@@ -639,6 +770,7 @@ public final class Billing implements AutoCloseable {
     private Duration leaseTtl = Duration.ofMinutes(5);
     private Duration pollInterval = Duration.ofHours(1);
     private int pageSize = 500;
+    private boolean grandfather;
     private String instanceId = UUID.randomUUID().toString();
     private Supplier<String> invoiceIds = () -> UUID.randomUUID().toString();
     private BillingListener listener = BillingListener.NONE;
@@ -802,6 +934,17 @@ public final class Billing implements AutoCloseable {
     }
 
     /**
+     * Whether {@link Billing#changePrice(String, long, Instant)} grandfathers the relays already on
+     * the plan (they keep the price they had until their plan changes). Default false: a price
+     * change applies to every relay on the plan from its effective instant. The choice is stored
+     * with each change, so instances set differently still agree on the ledger.
+     */
+    public Builder grandfatherByDefault(boolean grandfather) {
+      this.grandfather = grandfather;
+      return this;
+    }
+
+    /**
      * Names this instance in payment leases (default: random).
      *
      * @throws NullPointerException if null
@@ -854,6 +997,7 @@ public final class Billing implements AutoCloseable {
       require(
           walletConnector == null || cipher != null,
           "Lightning needs a cipher to open tenants' sealed NWC URIs");
+      seed(repository, catalogue);
       if (paymentGateway != null) {
         // A currency or price the gateway can never charge is a setup error: fail at start, not per
         // invoice.
@@ -877,9 +1021,42 @@ public final class Billing implements AutoCloseable {
               leaseTtl,
               pollInterval,
               pageSize,
+              grandfather,
               instanceId,
               invoiceIds,
               listener));
+    }
+
+    /**
+     * Seeds the stored catalogue with the configured one (S15) and refuses to start on a seed that
+     * disagrees with what is stored: the stored history wins, so instances started with different
+     * catalogues never silently price the same ledger two ways. A seed agrees when it has the
+     * stored currency and each of its plans' versions begin the stored history of that plan (a
+     * stored history may go on with changes made by {@link Billing#changePrice}); plans stored but
+     * missing from the seed stay.
+     */
+    private static void seed(Repository repository, PlanCatalogue seed) {
+      PlanCatalogue stored = repository.seedCatalogue(seed);
+      require(
+          stored.currency().equals(seed.currency()),
+          "the stored catalogue is in "
+              + stored.currency()
+              + ", the configured one in "
+              + seed.currency()
+              + "; a catalogue has one currency");
+      for (Plan plan : seed.plans()) {
+        List<PlanCatalogue.Version> mine = seed.history(plan.id());
+        List<PlanCatalogue.Version> theirs = stored.history(plan.id());
+        require(
+            theirs.size() >= mine.size() && theirs.subList(0, mine.size()).equals(mine),
+            "the configured price history of plan \""
+                + plan.id()
+                + "\" "
+                + mine
+                + " disagrees with the stored one "
+                + theirs
+                + "; change prices with Billing.changePrice, not by editing the catalogue");
+      }
     }
 
     private static void require(boolean condition, String message) {

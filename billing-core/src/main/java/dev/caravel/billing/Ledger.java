@@ -12,15 +12,23 @@ import java.util.Optional;
 import java.util.TreeMap;
 
 /**
- * The pure billing rules: which item an activity yields (S5) and which renewals a period owes (S6).
- * Everything here is a function of the activity log and the catalogue, nothing else, which is what
- * makes the ledger the same however and whenever billing runs (S8).
+ * The pure billing rules: which item an activity yields (S5) and which renewals a period owes (S6),
+ * each priced by the catalogue's history (S15). Everything here is a function of the activity log
+ * and the catalogue history, nothing else, which is what makes the ledger the same however and
+ * whenever billing runs (S8).
  */
 final class Ledger {
   private final PlanCatalogue catalogue;
 
   Ledger(PlanCatalogue catalogue) {
     this.catalogue = catalogue;
+  }
+
+  /** The plan a relay is on, as priced for it at {@code at}: the version's name, its own price. */
+  private Plan priced(RelayState state, Instant at) {
+    String id = state.plan().orElseThrow();
+    PlanCatalogue.Version version = catalogue.require(id, at);
+    return new Plan(id, version.name(), catalogue.priceFor(id, state.planSince(), at));
   }
 
   /**
@@ -52,20 +60,20 @@ final class Ledger {
       Activity activity, RelayState before, RelayState after, BillingPeriods periods) {
     Period period = periods.periodAt(activity.at());
     if (!before.active() && after.active()) {
-      Plan plan = catalogue.require(after.plan().orElseThrow());
+      Plan plan = priced(after, activity.at());
       long amount = Proration.prorate(plan.amount(), period, activity.at());
       String what =
           activity.type() == ActivityType.CREATE_RELAY ? "New relay created" : "Relay reactivated";
       return item(activity, plan, amount, what);
     }
     if (before.active() && !after.active()) {
-      Plan plan = catalogue.require(before.plan().orElseThrow());
+      Plan plan = priced(before, activity.at());
       long amount = -Proration.prorate(plan.amount(), period, activity.at());
       return item(activity, plan, amount, "Relay deactivated (prorated credit)");
     }
     if (before.active() && after.active() && !before.plan().equals(after.plan())) {
-      Plan from = catalogue.require(before.plan().orElseThrow());
-      Plan to = catalogue.require(after.plan().orElseThrow());
+      Plan from = priced(before, activity.at());
+      Plan to = priced(after, activity.at());
       long amount =
           Proration.prorate(to.amount(), period, activity.at())
               - Proration.prorate(from.amount(), period, activity.at());
@@ -109,7 +117,7 @@ final class Ledger {
         if (!state.active()) {
           continue;
         }
-        Plan plan = catalogue.require(state.plan().orElseThrow());
+        Plan plan = priced(state, start);
         if (plan.amount() > 0) {
           items.add(
               InvoiceItem.forRenewal(

@@ -1,71 +1,243 @@
 package dev.caravel.billing;
 
 import dev.caravel.billing.internal.Checks;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
-/** The plans a service sells, all priced in one currency (ISO 4217, lowercase; default usd). */
+/**
+ * The plans a service sells, all priced in one currency (ISO 4217, lowercase; default usd), with
+ * their price history (S15): each plan is a list of {@link Version versions}, each effective from
+ * an instant on. {@link #of(Plan...)} makes a catalogue whose plans each have one version, in
+ * effect since {@link #ORIGIN}.
+ *
+ * <p>An item is priced by the version in effect at the instant it is for (the activity for a
+ * prorated item, the period start for a renewal), except that a relay keeps the price it had since
+ * it joined its plan across a {@link Version#grandfathered() grandfathered} change, until its plan
+ * changes. A {@link Version#retired() retired} plan can't be chosen by new activity but keeps
+ * billing the relays on it.
+ */
 public final class PlanCatalogue {
   private static final Pattern CURRENCY = Pattern.compile("[a-z]{3}");
 
-  private final String currency;
-  private final Map<String, Plan> plans;
+  /** When the versions of a catalogue made from plain {@link Plan}s take effect: 1970-01-01. */
+  public static final Instant ORIGIN = Instant.EPOCH;
 
-  private PlanCatalogue(String currency, Collection<Plan> plans) {
+  /**
+   * One version of a plan: from {@code effective} on (until the plan's next version), the plan is
+   * named {@code name} and costs {@code amount} a period. {@code retired}: no new activity may
+   * choose the plan. {@code grandfathered}: relays on the plan before this version keep the price
+   * they had (the amount applies to relays joining the plan from {@code effective} on).
+   */
+  public record Version(
+      String plan,
+      String name,
+      long amount,
+      Instant effective,
+      boolean retired,
+      boolean grandfathered) {
+    public Version {
+      Checks.id(plan, "plan id");
+      Checks.text(name, "plan name");
+      Checks.nonNegative(amount, "plan amount");
+      Checks.instant(effective, "effective instant");
+    }
+
+    /** The plan as this version prices it. */
+    public Plan asPlan() {
+      return new Plan(plan, name, amount);
+    }
+  }
+
+  /** A price change or retirement was refused; nothing was stored. {@link #reason()} says why. */
+  public static final class ChangeRejectedException extends InvalidInputException {
+    /** Why a change to the catalogue was refused. */
+    public enum Reason {
+      /** The plan has no version in the stored catalogue. */
+      UNKNOWN_PLAN,
+      /** The change is not dated strictly after now: only the future can be repriced. */
+      NOT_IN_FUTURE,
+      /**
+       * The change is dated at or before an activity already recorded, or the start of a period
+       * already renewed, of some tenant: items priced by the old version exist already.
+       */
+      ALREADY_BILLED,
+      /** The plan has a different version at that same instant. */
+      CONFLICTING_CHANGE,
+      /** The plan is retired as of that instant already. */
+      RETIRED
+    }
+
+    private final Reason reason;
+
+    public ChangeRejectedException(Reason reason, String message) {
+      super(message);
+      this.reason = Objects.requireNonNull(reason, "reason");
+    }
+
+    public Reason reason() {
+      return reason;
+    }
+  }
+
+  private final String currency;
+
+  /** Each plan's versions, oldest first; plans in the order first given. */
+  private final Map<String, List<Version>> history;
+
+  private PlanCatalogue(String currency, Map<String, List<Version>> history) {
     if (currency == null || !CURRENCY.matcher(currency).matches()) {
       throw new InvalidInputException(
           "currency must be three lowercase letters (ISO 4217), got " + currency);
     }
     this.currency = currency;
-    Map<String, Plan> byId = new LinkedHashMap<>();
-    for (Plan plan : Checks.notNull(plans, "plans")) {
-      Checks.notNull(plan, "plan");
-      if (byId.putIfAbsent(plan.id(), plan) != null) {
-        throw new InvalidInputException(
-            "plan id \"" + plan.id() + "\" appears twice in the catalogue");
-      }
-    }
-    this.plans = Map.copyOf(byId);
+    this.history = history;
   }
 
   public static PlanCatalogue of(Plan... plans) {
-    return new PlanCatalogue("usd", List.of(plans));
+    return of("usd", List.of(plans));
   }
 
   public static PlanCatalogue of(String currency, Collection<Plan> plans) {
-    return new PlanCatalogue(currency == null ? null : currency.toLowerCase(Locale.ROOT), plans);
+    List<Version> versions = new ArrayList<>();
+    Map<String, Plan> seen = new LinkedHashMap<>();
+    for (Plan plan : Checks.notNull(plans, "plans")) {
+      Checks.notNull(plan, "plan");
+      if (seen.putIfAbsent(plan.id(), plan) != null) {
+        throw new InvalidInputException(
+            "plan id \"" + plan.id() + "\" appears twice in the catalogue");
+      }
+      versions.add(new Version(plan.id(), plan.name(), plan.amount(), ORIGIN, false, false));
+    }
+    return withHistory(currency, versions);
+  }
+
+  /**
+   * A catalogue from plans' price histories, in any order. Two versions of one plan at the same
+   * instant are refused.
+   */
+  public static PlanCatalogue withHistory(String currency, Collection<Version> versions) {
+    String code = currency == null ? null : currency.toLowerCase(Locale.ROOT);
+    Map<String, List<Version>> byPlan = new LinkedHashMap<>();
+    for (Version v : Checks.notNull(versions, "versions")) {
+      Checks.notNull(v, "version");
+      byPlan.computeIfAbsent(v.plan(), p -> new ArrayList<>()).add(v);
+    }
+    Map<String, List<Version>> sorted = new LinkedHashMap<>();
+    for (Map.Entry<String, List<Version>> e : byPlan.entrySet()) {
+      List<Version> list = new ArrayList<>(e.getValue());
+      list.sort(Comparator.comparing(Version::effective));
+      for (int i = 1; i < list.size(); i++) {
+        if (list.get(i).effective().equals(list.get(i - 1).effective())) {
+          throw new InvalidInputException(
+              "plan \""
+                  + e.getKey()
+                  + "\" has two versions effective at "
+                  + list.get(i).effective());
+        }
+      }
+      sorted.put(e.getKey(), List.copyOf(list));
+    }
+    return new PlanCatalogue(code, sorted);
   }
 
   public String currency() {
     return currency;
   }
 
+  /** The plan as its latest version has it (retired or not); empty for an unknown id. */
   public Optional<Plan> find(String id) {
-    return Optional.ofNullable(id == null ? null : plans.get(id));
+    List<Version> versions = id == null ? null : history.get(id);
+    return versions == null
+        ? Optional.empty()
+        : Optional.of(versions.get(versions.size() - 1).asPlan());
   }
 
-  Plan require(String id) {
-    Plan plan = plans.get(id);
-    if (plan == null) {
-      // An activity was validated against the catalogue when recorded; a plan that vanished since
-      // cannot be priced, and guessing would bill the wrong amount.
-      throw new BillingException(
-          "plan \"" + id + "\" is used in the ledger but is no longer in the catalogue");
-    }
-    return plan;
-  }
-
+  /** Every plan as its latest version has it, retired ones included. */
   public Collection<Plan> plans() {
-    return plans.values();
+    return history.values().stream().map(v -> v.get(v.size() - 1).asPlan()).toList();
+  }
+
+  /** Every version of every plan: each plan's oldest first, plans in the order first given. */
+  public List<Version> versions() {
+    return history.values().stream().flatMap(List::stream).toList();
+  }
+
+  /** The plan's versions, oldest first; empty for an unknown plan. */
+  public List<Version> history(String plan) {
+    return history.getOrDefault(plan, List.of());
+  }
+
+  /** The plan's version in effect at {@code at}: its latest one effective at or before it. */
+  public Optional<Version> versionAt(String plan, Instant at) {
+    Version found = null;
+    for (Version v : history(plan)) {
+      if (v.effective().isAfter(at)) {
+        break;
+      }
+      found = v;
+    }
+    return Optional.ofNullable(found);
+  }
+
+  /** A catalogue with one more version (replacing none: its instant must be free). */
+  PlanCatalogue with(Version version) {
+    List<Version> all = new ArrayList<>(versions());
+    all.add(version);
+    return withHistory(currency, all);
+  }
+
+  Version require(String id, Instant at) {
+    return versionAt(id, at)
+        .orElseThrow(
+            () ->
+                // An activity was validated against the catalogue when recorded; a plan with no
+                // price at this instant cannot be priced, and guessing would bill the wrong amount.
+                new BillingException(
+                    "plan \"" + id + "\" is used in the ledger but has no price at " + at));
+  }
+
+  /**
+   * What a relay on {@code plan} since {@code joined} pays a period at {@code at} (S15): the amount
+   * of the version in effect when it joined, moved by every later version up to {@code at} that is
+   * not grandfathered.
+   */
+  long priceFor(String plan, Instant joined, Instant at) {
+    Version first = versionAt(plan, joined).orElseGet(() -> require(plan, at));
+    long price = first.amount();
+    for (Version v : history(plan)) {
+      if (v.effective().isAfter(at)) {
+        break;
+      }
+      if (v.effective().isAfter(first.effective()) && !v.grandfathered()) {
+        price = v.amount();
+      }
+    }
+    return price;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof PlanCatalogue other
+        && currency.equals(other.currency)
+        && history.equals(other.history);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(currency, history);
   }
 
   @Override
   public String toString() {
-    return "PlanCatalogue[" + currency + ", " + plans.keySet() + "]";
+    return "PlanCatalogue[" + currency + ", " + history.keySet() + "]";
   }
 }

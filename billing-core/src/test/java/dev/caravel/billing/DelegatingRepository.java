@@ -157,4 +157,19 @@ class DelegatingRepository implements Repository {
   public void markBolt11Settled(String id, String bolt11, Instant at) {
     d.markBolt11Settled(id, bolt11, at);
   }
+
+  @Override
+  public Optional<PlanCatalogue> catalogue() {
+    return d.catalogue();
+  }
+
+  @Override
+  public PlanCatalogue seedCatalogue(PlanCatalogue seed) {
+    return d.seedCatalogue(seed);
+  }
+
+  @Override
+  public boolean addPlanVersion(PlanCatalogue.Version version) {
+    return d.addPlanVersion(version);
+  }
 }

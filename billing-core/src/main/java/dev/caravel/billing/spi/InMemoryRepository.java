@@ -8,6 +8,8 @@ import dev.caravel.billing.InvalidInputException;
 import dev.caravel.billing.Invoice;
 import dev.caravel.billing.InvoiceItem;
 import dev.caravel.billing.Payment;
+import dev.caravel.billing.PlanCatalogue;
+import dev.caravel.billing.PlanCatalogue.ChangeRejectedException;
 import dev.caravel.billing.internal.Checks;
 import java.time.Duration;
 import java.time.Instant;
@@ -81,6 +83,9 @@ public final class InMemoryRepository implements Repository {
   private final Map<String, InvoiceRow> invoices = new LinkedHashMap<>();
   private final Map<String, Bolt11Request> bolt11s = new HashMap<>();
   private final Map<String, CardCharge> cardCharges = new HashMap<>();
+
+  /** The stored catalogue history (S15); null until seeded. */
+  private PlanCatalogue catalogue;
 
   /** Activity ids are unique across tenants: an item's id is derived from its activity's alone. */
   private final Map<String, Activity> activitiesById = new HashMap<>();
@@ -563,6 +568,82 @@ public final class InMemoryRepository implements Repository {
       if (current != null && current.bolt11().equals(bolt11) && !current.isSettled()) {
         bolt11s.put(invoiceId, current.settled(at));
       }
+    }
+  }
+
+  // ---- the catalogue's history (S15) ----
+
+  @Override
+  public Optional<PlanCatalogue> catalogue() {
+    synchronized (lock) {
+      return Optional.ofNullable(catalogue);
+    }
+  }
+
+  @Override
+  public PlanCatalogue seedCatalogue(PlanCatalogue seed) {
+    Checks.notNull(seed, "seed");
+    synchronized (lock) {
+      if (catalogue == null) {
+        catalogue = PlanCatalogue.withHistory(seed.currency(), List.of());
+      }
+      if (catalogue.currency().equals(seed.currency())) {
+        List<PlanCatalogue.Version> all = new ArrayList<>(catalogue.versions());
+        for (PlanCatalogue.Version v : seed.versions()) {
+          if (catalogue.history(v.plan()).isEmpty()) {
+            all.add(v);
+          }
+        }
+        catalogue = PlanCatalogue.withHistory(catalogue.currency(), all);
+      }
+      return catalogue;
+    }
+  }
+
+  @Override
+  public boolean addPlanVersion(PlanCatalogue.Version version) {
+    Checks.notNull(version, "version");
+    synchronized (lock) {
+      List<PlanCatalogue.Version> history =
+          catalogue == null ? List.of() : catalogue.history(version.plan());
+      if (history.isEmpty()) {
+        throw new ChangeRejectedException(
+            ChangeRejectedException.Reason.UNKNOWN_PLAN,
+            "plan \"" + version.plan() + "\" is not in the stored catalogue");
+      }
+      for (PlanCatalogue.Version v : history) {
+        if (v.effective().equals(version.effective())) {
+          if (v.equals(version)) {
+            return false;
+          }
+          throw new ChangeRejectedException(
+              ChangeRejectedException.Reason.CONFLICTING_CHANGE,
+              "plan \""
+                  + version.plan()
+                  + "\" has another version effective at "
+                  + version.effective());
+        }
+      }
+      for (TenantRow row : tenants.values()) {
+        Instant latest = row.lastAt;
+        if (row.renewedThroughStart != null
+            && (latest == null || row.renewedThroughStart.isAfter(latest))) {
+          latest = row.renewedThroughStart;
+        }
+        if (latest != null && !latest.isBefore(version.effective())) {
+          throw new ChangeRejectedException(
+              ChangeRejectedException.Reason.ALREADY_BILLED,
+              "a change effective at "
+                  + version.effective()
+                  + " would reprice the ledger as billed through "
+                  + latest
+                  + "; date it later");
+        }
+      }
+      List<PlanCatalogue.Version> all = new ArrayList<>(catalogue.versions());
+      all.add(version);
+      catalogue = PlanCatalogue.withHistory(catalogue.currency(), all);
+      return true;
     }
   }
 }

@@ -5,6 +5,7 @@ import dev.caravel.billing.Bolt11Request;
 import dev.caravel.billing.Invoice;
 import dev.caravel.billing.InvoiceItem;
 import dev.caravel.billing.Payment;
+import dev.caravel.billing.PlanCatalogue;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -188,4 +189,35 @@ public interface Repository {
 
   /** Marks the invoice's request {@code bolt11} settled at {@code at}, if it is not already. */
   void markBolt11Settled(String invoiceId, String bolt11, Instant at);
+
+  // ---- the catalogue's history (S15) ----
+
+  /**
+   * The stored catalogue: its currency and every plan's versions. Empty before {@link
+   * #seedCatalogue} first ran. The engine reads it after the ledgers it prices, so a version that
+   * an activity or renewal depends on is always seen (see {@link #addPlanVersion}).
+   */
+  Optional<PlanCatalogue> catalogue();
+
+  /**
+   * Seeds the stored catalogue from the one a host configured, atomically and idempotently: if none
+   * is stored, stores the seed's currency; then, only if the stored currency is the seed's, stores
+   * every version of each seed plan that has <b>no</b> version stored yet (a plan already stored is
+   * never touched: its history is only ever extended by {@link #addPlanVersion}). Returns the
+   * stored catalogue afterwards, for the caller to compare with its seed.
+   */
+  PlanCatalogue seedCatalogue(PlanCatalogue seed);
+
+  /**
+   * Adds one version to a stored plan's history, atomically with the checks, serialized with every
+   * other catalogue write. Returns {@code false} (nothing changed) when the very same version is
+   * stored already, so a change made twice, or by two instances, is one change.
+   *
+   * @throws PlanCatalogue.ChangeRejectedException nothing stored, because: {@code UNKNOWN_PLAN} (no
+   *     version of the plan is stored); {@code CONFLICTING_CHANGE} (another version of the plan at
+   *     that instant); {@code ALREADY_BILLED} (some tenant has an activity at or after {@code
+   *     effective}, or has renewed a period starting at or after it: items priced by the old
+   *     version may exist).
+   */
+  boolean addPlanVersion(PlanCatalogue.Version version);
 }

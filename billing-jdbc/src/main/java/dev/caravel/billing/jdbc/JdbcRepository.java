@@ -6,6 +6,7 @@ import dev.caravel.billing.InvalidInputException;
 import dev.caravel.billing.Invoice;
 import dev.caravel.billing.InvoiceItem;
 import dev.caravel.billing.Payment;
+import dev.caravel.billing.PlanCatalogue;
 import dev.caravel.billing.StorageException;
 import dev.caravel.billing.spi.CardCharge;
 import dev.caravel.billing.spi.Claim;
@@ -51,19 +52,22 @@ import javax.sql.DataSource;
  * resolve a conflict (deadlock, serialization failure, lock timeout) are run again here.
  *
  * <p>This class holds the tenant-locked writes; {@link LedgerReads} the lock-free reads, {@link
- * CollectionStatements} the invoice-locked writes (leases, payment, BOLT11), {@link Transactions}
- * runs them all, {@link Dialect} holds the SQL that differs per database, {@link Rows} maps rows.
+ * CollectionStatements} the invoice-locked writes (leases, payment, BOLT11), {@link
+ * CatalogueStatements} the catalogue's history, {@link Transactions} runs them all, {@link Dialect}
+ * holds the SQL that differs per database, {@link Rows} maps rows.
  */
 public final class JdbcRepository implements Repository {
   private final Transactions transactions;
   private final LedgerReads reads;
   private final CollectionStatements collection;
+  private final CatalogueStatements catalogue;
 
   /** A repository on {@code dataSource}, whose schema must be migrated already. */
   public JdbcRepository(DataSource dataSource) {
     this.transactions = new Transactions(Objects.requireNonNull(dataSource, "dataSource"));
     this.reads = new LedgerReads(transactions);
     this.collection = new CollectionStatements(transactions);
+    this.catalogue = new CatalogueStatements(transactions);
   }
 
   /**
@@ -409,6 +413,23 @@ public final class JdbcRepository implements Repository {
   // ---- statements shared by the methods above ----
 
   /** Locks the tenants' rows in ascending key order, so that two batches never deadlock. */
+  // ---- the catalogue's history (S15) ----
+
+  @Override
+  public Optional<PlanCatalogue> catalogue() {
+    return catalogue.catalogue();
+  }
+
+  @Override
+  public PlanCatalogue seedCatalogue(PlanCatalogue seed) {
+    return catalogue.seed(Objects.requireNonNull(seed, "seed"));
+  }
+
+  @Override
+  public boolean addPlanVersion(PlanCatalogue.Version version) {
+    return catalogue.add(Objects.requireNonNull(version, "version"));
+  }
+
   private static void lockTenants(Connection c, Dialect d, List<String> sortedTenants)
       throws SQLException {
     for (List<String> chunk : Dialect.chunks(sortedTenants)) {

@@ -23,7 +23,10 @@ import javax.sql.DataSource;
 final class Migrations {
   /** Every script, oldest first. A new script is a new file here and a new entry in this list. */
   static final List<Migration> ALL =
-      List.of(new Migration(1, "billing_schema"), new Migration(2, "collection_hold"));
+      List.of(
+          new Migration(1, "billing_schema"),
+          new Migration(2, "collection_hold"),
+          new Migration(3, "catalogue_history"));
 
   /** Arbitrary but fixed: the PostgreSQL advisory lock that serializes concurrent migrations. */
   private static final long LOCK_KEY = 0x63617261_76656c31L;

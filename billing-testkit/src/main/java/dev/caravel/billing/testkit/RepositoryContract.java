@@ -20,6 +20,10 @@ import dev.caravel.billing.InvalidInputException;
 import dev.caravel.billing.Invoice;
 import dev.caravel.billing.InvoiceItem;
 import dev.caravel.billing.Payment;
+import dev.caravel.billing.Plan;
+import dev.caravel.billing.PlanCatalogue;
+import dev.caravel.billing.PlanCatalogue.ChangeRejectedException;
+import dev.caravel.billing.PlanCatalogue.Version;
 import dev.caravel.billing.spi.CollectionHold;
 import dev.caravel.billing.spi.CollectionState;
 import dev.caravel.billing.spi.PaymentLease;
@@ -1418,5 +1422,153 @@ public abstract class RepositoryContract {
                     new dev.caravel.billing.spi.CardCharge("inv-1", 1, "pm_" + i, seconds(10))));
     assertThat(results.stream().distinct()).hasSize(1);
     assertThat(repo.findCardCharge("inv-1", 1)).contains(results.get(0));
+  }
+
+  // ---- the catalogue's history (S15) ----
+
+  private static final PlanCatalogue SEED =
+      PlanCatalogue.of(new Plan("basic", "Basic", 500), new Plan("pro", "Pro", 2000));
+
+  private static Version price(String plan, long amount, Instant effective) {
+    return new Version(plan, plan.equals("pro") ? "Pro" : "Basic", amount, effective, false, false);
+  }
+
+  @Test
+  void anUnseededRepositoryHoldsNoCatalogue() {
+    assertThat(repo.catalogue()).isEmpty();
+  }
+
+  @Test
+  void seedingStoresTheSeedOnceAndIsIdempotent() {
+    assertThat(repo.seedCatalogue(SEED)).isEqualTo(SEED);
+    assertThat(repo.seedCatalogue(SEED)).isEqualTo(SEED);
+    assertThat(repo.catalogue()).contains(SEED);
+  }
+
+  @Test
+  void seedingNeverTouchesAStoredPlanButAddsNewOnes() {
+    repo.seedCatalogue(SEED);
+    PlanCatalogue other =
+        PlanCatalogue.of(new Plan("basic", "Basic", 999), new Plan("team", "Team", 5000));
+    PlanCatalogue stored = repo.seedCatalogue(other);
+    assertThat(stored.history("basic")).containsExactlyElementsOf(SEED.history("basic"));
+    assertThat(stored.history("pro")).containsExactlyElementsOf(SEED.history("pro"));
+    assertThat(stored.history("team")).containsExactlyElementsOf(other.history("team"));
+  }
+
+  @Test
+  void aSeedInAnotherCurrencyStoresNothing() {
+    repo.seedCatalogue(SEED);
+    PlanCatalogue eur = PlanCatalogue.of("eur", List.of(new Plan("team", "Team", 5000)));
+    PlanCatalogue stored = repo.seedCatalogue(eur);
+    assertThat(stored).isEqualTo(SEED);
+  }
+
+  @Test
+  void aSeededPriceHistoryIsKeptWhole() {
+    PlanCatalogue seed =
+        PlanCatalogue.withHistory(
+            "usd", List.of(price("basic", 700, days(40)), price("basic", 500, T0)));
+    assertThat(repo.seedCatalogue(seed).history("basic"))
+        .containsExactly(price("basic", 500, T0), price("basic", 700, days(40)));
+  }
+
+  @Test
+  void aPlanVersionIsAddedOnceAndReadBackByEveryone() {
+    repo.seedCatalogue(SEED);
+    Version change = new Version("basic", "Basic", 700, days(10), false, true);
+    assertThat(repo.addPlanVersion(change)).isTrue();
+    assertThat(repo.addPlanVersion(change)).isFalse();
+    assertThat(repo.catalogue().orElseThrow().history("basic"))
+        .containsExactly(SEED.history("basic").get(0), change);
+    assertThat(repo.catalogue().orElseThrow().versionAt("basic", days(10))).contains(change);
+  }
+
+  @Test
+  void aVersionForAnUnknownPlanIsRefused() {
+    repo.seedCatalogue(SEED);
+    assertThatThrownBy(() -> repo.addPlanVersion(price("gold", 700, days(10))))
+        .isInstanceOfSatisfying(
+            ChangeRejectedException.class,
+            e -> assertThat(e.reason()).isEqualTo(ChangeRejectedException.Reason.UNKNOWN_PLAN));
+  }
+
+  @Test
+  void anotherVersionAtTheSameInstantIsRefused() {
+    repo.seedCatalogue(SEED);
+    repo.addPlanVersion(price("basic", 700, days(10)));
+    assertThatThrownBy(() -> repo.addPlanVersion(price("basic", 800, days(10))))
+        .isInstanceOfSatisfying(
+            ChangeRejectedException.class,
+            e ->
+                assertThat(e.reason())
+                    .isEqualTo(ChangeRejectedException.Reason.CONFLICTING_CHANGE));
+    assertThat(repo.catalogue().orElseThrow().versionAt("basic", days(10)).orElseThrow().amount())
+        .isEqualTo(700);
+  }
+
+  @Test
+  void aVersionAtOrBeforeARecordedActivityIsRefused() {
+    repo.seedCatalogue(SEED);
+    append(fx.create(alice, "r1", days(5)));
+    for (Instant at : List.of(days(5), days(4))) {
+      assertThatThrownBy(() -> repo.addPlanVersion(price("basic", 700, at)))
+          .isInstanceOfSatisfying(
+              ChangeRejectedException.class,
+              e -> assertThat(e.reason()).isEqualTo(ChangeRejectedException.Reason.ALREADY_BILLED));
+    }
+    assertThat(repo.addPlanVersion(price("basic", 700, days(5).plusSeconds(1)))).isTrue();
+  }
+
+  @Test
+  void aVersionAtOrBeforeARenewedPeriodStartIsRefused() {
+    repo.seedCatalogue(SEED);
+    Activity a = append(fx.create(alice, "r1", T0));
+    Instant p1 = Instant.parse("2026-02-28T10:00:00Z");
+    assertThat(repo.applyRenewals(List.of(renewal(alice, 1, p1, 1, 500, "r1")))).isEqualTo(1);
+    assertThatThrownBy(() -> repo.addPlanVersion(price("pro", 2500, p1)))
+        .isInstanceOfSatisfying(
+            ChangeRejectedException.class,
+            e -> assertThat(e.reason()).isEqualTo(ChangeRejectedException.Reason.ALREADY_BILLED));
+    assertThat(repo.addPlanVersion(price("pro", 2500, p1.plusSeconds(1)))).isTrue();
+    assertThat(a).isNotNull();
+  }
+
+  @Test
+  @Timeout(60)
+  void instancesChangingPricesAtOnceAgreeOnOneHistory() {
+    repo.seedCatalogue(SEED);
+    // Half the contenders make the same change, the others one change each: every identical
+    // change is stored once, and every instance reads the same history afterwards.
+    List<Boolean> added =
+        Race.all(
+            THREADS,
+            i ->
+                repo.addPlanVersion(
+                    i % 2 == 0
+                        ? price("basic", 700, days(10))
+                        : price("pro", 2000 + i, days(10 + i))));
+    assertThat(added.stream().filter(b -> b).count()).isEqualTo(1 + THREADS / 2);
+    List<PlanCatalogue> seen = Race.all(4, i -> repo.catalogue().orElseThrow());
+    assertThat(seen).allSatisfy(c -> assertThat(c).isEqualTo(seen.get(0)));
+    assertThat(seen.get(0).history("basic")).hasSize(2);
+    assertThat(seen.get(0).history("pro")).hasSize(1 + THREADS / 2);
+  }
+
+  @Test
+  @Timeout(60)
+  void instancesSeedingAtOnceStoreOneHistory() {
+    List<PlanCatalogue> stored =
+        Race.all(
+            THREADS,
+            i ->
+                repo.seedCatalogue(
+                    PlanCatalogue.of(
+                        new Plan("basic", "Basic", 500), new Plan("p" + (i % 2), "P", 100 + i))));
+    PlanCatalogue last = repo.catalogue().orElseThrow();
+    assertThat(last.history("basic")).hasSize(1);
+    assertThat(last.history("p0")).hasSize(1);
+    assertThat(last.history("p1")).hasSize(1);
+    assertThat(stored).allSatisfy(c -> assertThat(c.history("basic")).hasSize(1));
   }
 }

@@ -70,6 +70,13 @@ final class Replay {
                 eventsFile, a.line(), "the engine refused this activity: " + e.getMessage());
           }
           tenants.add(a.activity().tenant());
+        } else if (entry instanceof ReplayInput.PriceEntry p) {
+          try {
+            billing.changePrice(p.plan(), p.amount(), p.effective());
+          } catch (InvalidInputException e) {
+            throw new BadInputException(
+                eventsFile, p.line(), "the engine refused this price change: " + e.getMessage());
+          }
         } else {
           for (String tenant : tenants) {
             billing

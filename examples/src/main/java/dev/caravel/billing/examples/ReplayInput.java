@@ -42,12 +42,16 @@ final class ReplayInput {
   static final String DEFAULT_CURRENCY = "usd";
   private static final Pattern TENANT = Pattern.compile("[0-9a-f]{64}");
   private static final Pattern CURRENCY = Pattern.compile("[A-Za-z]{3}");
-  private static final Set<String> PLAN_FIELDS = Set.of("id", "name", "amount", "currency");
+  private static final Set<String> PLAN_FIELDS =
+      Set.of("id", "name", "amount", "currency", "history");
+  private static final Set<String> HISTORY_FIELDS = Set.of("effective", "amount");
+  private static final Set<String> PRICE_FIELDS =
+      Set.of("at", "type", "plan", "amount", "effective");
   private static final Set<String> ACTIVITY_FIELDS =
       Set.of("at", "tenant", "type", "relay", "plan");
   private static final Set<String> BILL_FIELDS = Set.of("at", "type");
   private static final String TYPES =
-      "create_relay, update_relay, activate_relay, deactivate_relay or bill";
+      "create_relay, update_relay, activate_relay, deactivate_relay, price or bill";
 
   static final ObjectMapper JSON =
       JsonMapper.builder()
@@ -75,6 +79,10 @@ final class ReplayInput {
 
   record BillEntry(int line, Instant at) implements Entry {}
 
+  /** A price change made at {@code at}, effective from {@code effective} (S15). */
+  record PriceEntry(int line, Instant at, String plan, long amount, Instant effective)
+      implements Entry {}
+
   private ReplayInput() {}
 
   // ---- plans ----
@@ -82,6 +90,7 @@ final class ReplayInput {
   /** The plans file: a JSON array of {@code {"id", "name", "amount"[, "currency"]}}. */
   static PlanCatalogue readPlans(Path path, String shownAs) throws BadInputException {
     List<Plan> plans = new ArrayList<>();
+    List<PlanCatalogue.Version> versions = new ArrayList<>();
     Map<String, Integer> lineOfPlan = new LinkedHashMap<>();
     String currency = null;
     int currencyLine = 0;
@@ -154,6 +163,30 @@ final class ReplayInput {
         }
         try {
           plans.add(new Plan(id, name, amount));
+          versions.add(
+              new PlanCatalogue.Version(id, name, amount, PlanCatalogue.ORIGIN, false, false));
+          JsonNode history = node.get("history");
+          if (history != null && !history.isArray()) {
+            throw new BadInputException(
+                shownAs,
+                line,
+                "\"history\" must be an array like [{\"effective\": \"2025-02-15T00:00:00Z\","
+                    + " \"amount\": 700}]");
+          }
+          for (JsonNode change : history == null ? List.<JsonNode>of() : history) {
+            if (!change.isObject()) {
+              throw new BadInputException(shownAs, line, "each \"history\" entry is an object");
+            }
+            onlyFields(change, HISTORY_FIELDS, shownAs, line);
+            versions.add(
+                new PlanCatalogue.Version(
+                    id,
+                    name,
+                    amount(change, shownAs, line),
+                    instant(change, "effective", shownAs, line),
+                    false,
+                    false));
+          }
         } catch (InvalidInputException e) {
           throw new BadInputException(shownAs, line, e.getMessage());
         }
@@ -171,7 +204,11 @@ final class ReplayInput {
     if (plans.isEmpty()) {
       throw new BadInputException(shownAs, 1, "the file lists no plans");
     }
-    return PlanCatalogue.of(currency, plans);
+    try {
+      return PlanCatalogue.withHistory(currency, versions);
+    } catch (InvalidInputException e) {
+      throw new BadInputException(shownAs, 1, e.getMessage());
+    }
   }
 
   // ---- events ----
@@ -262,6 +299,15 @@ final class ReplayInput {
       onlyFields(node, BILL_FIELDS, file, line);
       return new BillEntry(line, at);
     }
+    if (typeName.equals("price")) {
+      onlyFields(node, PRICE_FIELDS, file, line);
+      return new PriceEntry(
+          line,
+          at,
+          string(node, "plan", true, file, line),
+          amount(node, file, line),
+          instant(node, "effective", file, line));
+    }
     ActivityType type;
     try {
       type = ActivityType.fromWireName(typeName);
@@ -313,7 +359,13 @@ final class ReplayInput {
                     ? "; a bill line has only \"at\" and \"type\""
                     : allowed == PLAN_FIELDS
                         ? "; a plan has \"id\", \"name\", \"amount\" and optionally \"currency\""
-                        : "; an activity has \"at\", \"tenant\", \"type\", \"relay\" and \"plan\""));
+                            + " and \"history\""
+                        : allowed == HISTORY_FIELDS
+                            ? "; a history entry has \"effective\" and \"amount\""
+                            : allowed == PRICE_FIELDS
+                                ? "; a price line has \"at\", \"type\", \"plan\", \"amount\""
+                                    + " and \"effective\""
+                                : "; an activity has \"at\", \"tenant\", \"type\", \"relay\" and \"plan\""));
       }
     }
   }
@@ -345,7 +397,12 @@ final class ReplayInput {
   }
 
   private static Instant instant(JsonNode node, String file, int line) throws BadInputException {
-    String text = string(node, "at", true, file, line);
+    return instant(node, "at", file, line);
+  }
+
+  private static Instant instant(JsonNode node, String field, String file, int line)
+      throws BadInputException {
+    String text = string(node, field, true, file, line);
     Instant at;
     try {
       at = Instant.parse(text);
@@ -353,12 +410,15 @@ final class ReplayInput {
       throw new BadInputException(
           file,
           line,
-          "\"at\" must be a UTC instant like 2025-01-31T10:00:00Z, got \""
+          "\""
+              + field
+              + "\" must be a UTC instant like 2025-01-31T10:00:00Z, got \""
               + abbreviate(text)
               + "\"");
     }
     if (at.getNano() != 0) {
-      throw new BadInputException(file, line, "\"at\" must be whole seconds, got " + text);
+      throw new BadInputException(
+          file, line, "\"" + field + "\" must be whole seconds, got " + text);
     }
     return at;
   }

@@ -1,0 +1,189 @@
+package dev.caravel.billing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.caravel.billing.PlanCatalogue.ChangeRejectedException;
+import dev.caravel.billing.spi.InMemoryRepository;
+import dev.caravel.billing.spi.Repository;
+import dev.caravel.billing.testkit.MutableClock;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The versioned catalogue (S15), by example. Basic at 500, Pro at 2000; the anchor is Feb 1 2025,
+ * so period 0 is Feb 1 → Mar 1 (28 days) and period 1 is Mar 1 → Apr 1.
+ */
+class CatalogueExamplesTest {
+  private static final PlanCatalogue SEED =
+      PlanCatalogue.of(new Plan("basic", "Basic", 500), new Plan("pro", "Pro", 2000));
+  private static final String T = Fixtures.ALICE;
+
+  private final Repository repository = new InMemoryRepository();
+  private final MutableClock clock = new MutableClock(at("2025-02-01T00:00:00Z"));
+  private final Billing billing = engine(repository, clock).build();
+
+  private static Billing.Builder engine(Repository repository, MutableClock clock) {
+    return Fixtures.engine(repository, clock).catalogue(SEED);
+  }
+
+  private static Instant at(String iso) {
+    return Instant.parse(iso);
+  }
+
+  private void recordAt(String iso, Activity activity) {
+    clock.set(at(iso));
+    billing.record(activity);
+  }
+
+  private long item(String id) {
+    return repository.items(T).stream()
+        .filter(i -> i.id().equals(id))
+        .mapToLong(InvoiceItem::amount)
+        .sum();
+  }
+
+  /** r1 on Feb 1 and r2 on Feb 8 on Basic; a change to 700 from Feb 15 is made on Feb 8. */
+  private void twoRelaysThenAChange(boolean grandfathered) {
+    recordAt(
+        "2025-02-01T00:00:00Z",
+        Activity.create("a1", T, "r1", "basic", at("2025-02-01T00:00:00Z")));
+    recordAt(
+        "2025-02-08T00:00:00Z",
+        Activity.create("a2", T, "r2", "basic", at("2025-02-08T00:00:00Z")));
+    assertThat(billing.changePrice("basic", 700, at("2025-02-15T00:00:00Z"), grandfathered))
+        .isTrue();
+    recordAt(
+        "2025-02-22T00:00:00Z",
+        Activity.create("a3", T, "r3", "basic", at("2025-02-22T00:00:00Z")));
+    recordAt(
+        "2025-02-22T00:00:00Z", Activity.deactivate("a4", T, "r1", at("2025-02-22T00:00:00Z")));
+  }
+
+  @Test
+  void aPriceChangeMidPeriodProratesByTheOldPriceBeforeItAndTheNewOneAfter() {
+    twoRelaysThenAChange(false);
+    assertThat(item("act:a1")).isEqualTo(500); // the whole period at the old price
+    assertThat(item("act:a2")).isEqualTo(375); // 21 of 28 days at 500
+    assertThat(item("act:a3")).isEqualTo(175); // 7 of 28 days at 700
+    assertThat(item("act:a4")).isEqualTo(-175); // r1's remaining 7 days, valued at 700
+  }
+
+  @Test
+  void aRenewalAfterTheChangeIsAtTheNewPrice() {
+    twoRelaysThenAChange(false);
+    clock.set(at("2025-03-01T00:00:00Z"));
+    Invoice invoice = billing.generateInvoice(T).orElseThrow();
+    assertThat(item("ren:" + T + ":1:r2")).isEqualTo(700);
+    assertThat(item("ren:" + T + ":1:r3")).isEqualTo(700);
+    assertThat(invoice.total()).isEqualTo(500 + 375 + 175 - 175 + 700 + 700);
+  }
+
+  @Test
+  void aGrandfatheredRelayKeepsItsPriceUntilItsPlanChanges() {
+    twoRelaysThenAChange(true);
+    assertThat(item("act:a3")).isEqualTo(175); // joined after the change: the new price
+    assertThat(item("act:a4")).isEqualTo(-125); // r1 kept 500: 7 of 28 days at 500
+    clock.set(at("2025-03-01T00:00:00Z"));
+    billing.generateInvoice(T);
+    assertThat(item("ren:" + T + ":1:r2")).isEqualTo(500); // grandfathered
+    assertThat(item("ren:" + T + ":1:r3")).isEqualTo(700);
+    // r2 moves to Pro and back: it rejoins Basic at today's price.
+    recordAt(
+        "2025-03-10T00:00:00Z", Activity.update("a5", T, "r2", "pro", at("2025-03-10T00:00:00Z")));
+    recordAt(
+        "2025-03-20T00:00:00Z",
+        Activity.update("a6", T, "r2", "basic", at("2025-03-20T00:00:00Z")));
+    clock.set(at("2025-04-01T00:00:00Z"));
+    billing.generateInvoice(T);
+    assertThat(item("ren:" + T + ":2:r2")).isEqualTo(700);
+  }
+
+  @Test
+  void theBuilderCanGrandfatherEveryChangeByDefault() {
+    Repository shared = new InMemoryRepository();
+    Billing b = engine(shared, clock).grandfatherByDefault(true).build();
+    b.record(Activity.create("a1", T, "r1", "basic", clock.instant()));
+    b.changePrice("basic", 700, at("2025-02-15T00:00:00Z"));
+    assertThat(b.catalogue().versionAt("basic", at("2025-02-15T00:00:00Z")).orElseThrow())
+        .satisfies(v -> assertThat(v.grandfathered()).isTrue());
+  }
+
+  @Test
+  void aRetiredPlanRefusesNewRelaysButKeepsBillingItsOwn() {
+    recordAt(
+        "2025-02-01T00:00:00Z",
+        Activity.create("a1", T, "r1", "basic", at("2025-02-01T00:00:00Z")));
+    assertThat(billing.retirePlan("basic", at("2025-02-15T00:00:00Z"))).isTrue();
+    assertThat(billing.retirePlan("basic", at("2025-02-15T00:00:00Z"))).isFalse();
+    clock.set(at("2025-02-20T00:00:00Z"));
+    assertThatThrownBy(
+            () -> billing.record(Activity.create("a2", T, "r2", "basic", clock.instant())))
+        .isInstanceOfSatisfying(
+            ActivityRejectedException.class,
+            e -> {
+              assertThat(e.reason()).isEqualTo(ActivityRejectedException.Reason.PLAN_RETIRED);
+              assertThat(e.getMessage()).contains("retired since 2025-02-15T00:00:00Z");
+            });
+    // Leaving and re-entering activity on the plan it is on is not choosing it.
+    recordAt(
+        "2025-02-21T00:00:00Z", Activity.deactivate("a3", T, "r1", at("2025-02-21T00:00:00Z")));
+    recordAt("2025-02-22T00:00:00Z", Activity.activate("a4", T, "r1", at("2025-02-22T00:00:00Z")));
+    clock.set(at("2025-03-01T00:00:00Z"));
+    billing.generateInvoice(T).orElseThrow();
+    assertThat(item("ren:" + T + ":1:r1")).isEqualTo(500);
+    assertThat(billing.catalogue().find("basic").orElseThrow().amount()).isEqualTo(500);
+  }
+
+  @Test
+  void twoInstancesAgreeAfterAPriceChange() {
+    Billing other = engine(repository, clock).instanceId("other").build();
+    billing.record(Activity.create("a1", T, "r1", "basic", clock.instant()));
+    billing.changePrice("basic", 700, at("2025-02-15T00:00:00Z"));
+    // The other instance, started before the change with the same seed, prices by it...
+    assertThat(other.catalogue()).isEqualTo(billing.catalogue());
+    clock.set(at("2025-03-01T00:00:00Z"));
+    assertThat(other.generateInvoice(T).orElseThrow().total()).isEqualTo(500 + 700);
+    // ...and an instance started later with the original seed agrees too.
+    Billing late = engine(repository, clock).instanceId("late").build();
+    assertThat(late.catalogue().history("basic")).hasSize(2);
+    // The same change made again, from any instance, is one change.
+    clock.set(at("2025-02-01T00:00:00Z"));
+    assertThat(other.changePrice("basic", 700, at("2025-02-15T00:00:00Z"))).isFalse();
+  }
+
+  @Test
+  void anInstanceStartedWithADisagreeingSeedRefusesToStart() {
+    PlanCatalogue edited =
+        PlanCatalogue.of(new Plan("basic", "Basic", 700), new Plan("pro", "Pro", 2000));
+    assertThatThrownBy(() -> engine(repository, clock).catalogue(edited).build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("basic")
+        .hasMessageContaining("changePrice");
+    PlanCatalogue euros = PlanCatalogue.of("eur", List.of(new Plan("basic", "Basic", 500)));
+    assertThatThrownBy(() -> engine(repository, clock).catalogue(euros).build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("one currency");
+  }
+
+  @Test
+  void aChangeThatWouldRepriceWhatIsBilledIsRefused() {
+    billing.record(Activity.create("a1", T, "r1", "basic", clock.instant()));
+    assertThatThrownBy(() -> billing.changePrice("basic", 700, clock.instant()))
+        .isInstanceOfSatisfying(
+            ChangeRejectedException.class,
+            e -> assertThat(e.reason()).isEqualTo(ChangeRejectedException.Reason.NOT_IN_FUTURE));
+    // An activity recorded ahead of time is billed already: a change before it is refused.
+    billing.record(Activity.deactivate("a2", T, "r1", at("2025-02-20T00:00:00Z")));
+    assertThatThrownBy(() -> billing.changePrice("basic", 700, at("2025-02-15T00:00:00Z")))
+        .isInstanceOfSatisfying(
+            ChangeRejectedException.class,
+            e -> assertThat(e.reason()).isEqualTo(ChangeRejectedException.Reason.ALREADY_BILLED));
+    assertThatThrownBy(() -> billing.changePrice("gold", 700, at("2025-02-25T00:00:00Z")))
+        .isInstanceOfSatisfying(
+            ChangeRejectedException.class,
+            e -> assertThat(e.reason()).isEqualTo(ChangeRejectedException.Reason.UNKNOWN_PLAN));
+    assertThat(billing.catalogue()).isEqualTo(SEED);
+  }
+}

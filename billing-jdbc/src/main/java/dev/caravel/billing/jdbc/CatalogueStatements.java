@@ -1,0 +1,167 @@
+package dev.caravel.billing.jdbc;
+
+import dev.caravel.billing.PlanCatalogue;
+import dev.caravel.billing.PlanCatalogue.ChangeRejectedException;
+import dev.caravel.billing.PlanCatalogue.Version;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The catalogue's history (S15, schema V3). Every write first locks the one {@code
+ * billing_catalogue} row, so catalogue writes are serialized across instances; reads take no lock.
+ */
+final class CatalogueStatements {
+  private static final String VERSIONS =
+      "SELECT plan, name, amount, effective_at, retired, grandfathered FROM billing_plan_version"
+          + " ORDER BY plan, effective_at";
+
+  private final Transactions transactions;
+
+  CatalogueStatements(Transactions transactions) {
+    this.transactions = transactions;
+  }
+
+  Optional<PlanCatalogue> catalogue() {
+    return transactions.read("reading the catalogue", (c, d) -> read(c));
+  }
+
+  PlanCatalogue seed(PlanCatalogue seed) {
+    return transactions.write(
+        "seeding the catalogue",
+        (c, d) -> {
+          String currency = lock(c);
+          if (currency == null) {
+            try (PreparedStatement ps =
+                c.prepareStatement("UPDATE billing_catalogue SET currency = ? WHERE id = 1")) {
+              ps.setString(1, seed.currency());
+              ps.executeUpdate();
+            }
+            currency = seed.currency();
+          }
+          if (currency.equals(seed.currency())) {
+            PlanCatalogue stored = read(c).orElseThrow();
+            for (Version v : seed.versions()) {
+              if (stored.history(v.plan()).isEmpty()) {
+                insert(c, v);
+              }
+            }
+          }
+          return read(c).orElseThrow();
+        });
+  }
+
+  boolean add(Version version) {
+    return transactions.write(
+        "adding a version of plan " + version.plan(),
+        (c, d) -> {
+          lock(c);
+          List<Version> history = read(c).map(s -> s.history(version.plan())).orElse(List.of());
+          if (history.isEmpty()) {
+            throw new ChangeRejectedException(
+                ChangeRejectedException.Reason.UNKNOWN_PLAN,
+                "plan \"" + version.plan() + "\" is not in the stored catalogue");
+          }
+          for (Version v : history) {
+            if (v.effective().equals(version.effective())) {
+              if (v.equals(version)) {
+                return false;
+              }
+              throw new ChangeRejectedException(
+                  ChangeRejectedException.Reason.CONFLICTING_CHANGE,
+                  "plan \""
+                      + version.plan()
+                      + "\" has another version effective at "
+                      + version.effective());
+            }
+          }
+          Instant billedThrough = billedThrough(c);
+          if (billedThrough != null && !billedThrough.isBefore(version.effective())) {
+            throw new ChangeRejectedException(
+                ChangeRejectedException.Reason.ALREADY_BILLED,
+                "a change effective at "
+                    + version.effective()
+                    + " would reprice the ledger as billed through "
+                    + billedThrough
+                    + "; date it later");
+          }
+          insert(c, version);
+          return true;
+        });
+  }
+
+  /** The latest activity or renewed period start of any tenant; null when there is none. */
+  private static Instant billedThrough(Connection c) throws SQLException {
+    try (PreparedStatement ps =
+            c.prepareStatement(
+                "SELECT max(last_activity_at), max(renewed_period_start) FROM billing_tenant");
+        ResultSet rs = ps.executeQuery()) {
+      rs.next();
+      Instant activity = Rows.instant(rs, 1);
+      Instant renewed = Rows.instant(rs, 2);
+      if (activity == null) {
+        return renewed;
+      }
+      return renewed == null || activity.isAfter(renewed) ? activity : renewed;
+    }
+  }
+
+  /** Locks the catalogue row; its currency, null before seeding. */
+  private static String lock(Connection c) throws SQLException {
+    try (PreparedStatement ps =
+            c.prepareStatement("SELECT currency FROM billing_catalogue WHERE id = 1 FOR UPDATE");
+        ResultSet rs = ps.executeQuery()) {
+      if (!rs.next()) {
+        throw new SQLException("billing_catalogue has no row: is the schema at V3?");
+      }
+      return rs.getString(1);
+    }
+  }
+
+  private static void insert(Connection c, Version v) throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "INSERT INTO billing_plan_version (plan, name, amount, effective_at, retired,"
+                + " grandfathered) VALUES (?, ?, ?, ?, ?, ?)")) {
+      ps.setString(1, v.plan());
+      ps.setString(2, v.name());
+      ps.setLong(3, v.amount());
+      Rows.setInstant(ps, 4, v.effective());
+      ps.setBoolean(5, v.retired());
+      ps.setBoolean(6, v.grandfathered());
+      ps.executeUpdate();
+    }
+  }
+
+  private static Optional<PlanCatalogue> read(Connection c) throws SQLException {
+    String currency;
+    try (PreparedStatement ps =
+            c.prepareStatement("SELECT currency FROM billing_catalogue WHERE id = 1");
+        ResultSet rs = ps.executeQuery()) {
+      currency = rs.next() ? rs.getString(1) : null;
+    }
+    if (currency == null) {
+      return Optional.empty();
+    }
+    List<Version> versions = new ArrayList<>();
+    try (PreparedStatement ps = c.prepareStatement(VERSIONS);
+        ResultSet rs = ps.executeQuery()) {
+      while (rs.next()) {
+        versions.add(
+            new Version(
+                rs.getString(1),
+                rs.getString(2),
+                rs.getLong(3),
+                Rows.instant(rs, 4),
+                rs.getBoolean(5),
+                rs.getBoolean(6)));
+      }
+    }
+    return Optional.of(PlanCatalogue.withHistory(currency, versions));
+  }
+}
