@@ -17,7 +17,8 @@ import java.util.function.Function;
  * that changes state is <b>atomic</b> (all of it happens or none of it does) and <b>idempotent or
  * guarded</b> as its javadoc says: running it twice, or on two instances at the same moment, never
  * yields a second item, a second renewal, a second invoice for the same items, or a second payment.
- * A storage failure throws {@link StorageException} and leaves nothing half-written.
+ * A storage failure throws {@link dev.caravel.billing.StorageException} and leaves nothing
+ * half-written.
  *
  * <p>Batch methods exist so an implementation can do a page of tenants in a few statements; each
  * entry of a batch is still all-or-nothing on its own.
@@ -50,11 +51,11 @@ public interface Repository {
    * {@code false} (and changes nothing) when an identical activity with this id exists. Activity
    * ids are unique across all tenants (items are keyed by them).
    *
-   * @throws ActivityRejectedException nothing recorded, because: {@code CONFLICTING_ID} (same id,
-   *     other content or another tenant); {@code OUT_OF_ORDER} (earlier than the tenant's latest
-   *     activity); {@code PERIOD_ALREADY_BILLED} (earlier than the start of the tenant's last
-   *     renewed period); {@code RELAY_EXISTS} (create of a relay the tenant has); {@code
-   *     UNKNOWN_RELAY} (any other type for a relay the tenant never created).
+   * @throws dev.caravel.billing.ActivityRejectedException nothing recorded, because: {@code
+   *     CONFLICTING_ID} (same id, other content or another tenant); {@code OUT_OF_ORDER} (earlier
+   *     than the tenant's latest activity); {@code PERIOD_ALREADY_BILLED} (earlier than the start
+   *     of the tenant's last renewed period); {@code RELAY_EXISTS} (create of a relay the tenant
+   *     has); {@code UNKNOWN_RELAY} (any other type for a relay the tenant never created).
    */
   boolean appendActivity(Activity activity);
 
@@ -88,7 +89,8 @@ public interface Repository {
    * <p>{@code invoiceIdFor} names each invoice made: it is called once per invoice made, in the
    * order of the claims, and never for a claim that makes none, so a counter yields numbers without
    * gaps (a transaction the database aborts and runs again draws again). An id that already names
-   * an invoice is a bug in the caller: {@link InvalidInputException}, nothing claimed.
+   * an invoice is a bug in the caller: {@link dev.caravel.billing.InvalidInputException}, nothing
+   * claimed.
    */
   List<Invoice> claim(List<Claim> claims, Function<Claim, String> invoiceIdFor);
 

@@ -5,7 +5,8 @@ import java.util.Optional;
 
 /**
  * A tenant (identified by its Nostr pubkey, hex) and how it pays: an NWC URI, sealed at rest by the
- * {@link SecretCipher}, and/or a Stripe customer id. {@code toString()} never shows the sealed URI.
+ * {@link dev.caravel.billing.SecretCipher}, and/or a Stripe customer id. {@code toString()} never
+ * shows the sealed URI.
  */
 public record Tenant(
     String pubkey, Optional<String> sealedNwcUri, Optional<String> stripeCustomerId) {

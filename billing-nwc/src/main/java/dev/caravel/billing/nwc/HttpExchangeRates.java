@@ -43,14 +43,15 @@ import org.slf4j.LoggerFactory;
  * {@link ExchangeRates} from a BTC spot price fetched over HTTP ({@code java.net.http}), cached per
  * currency for a time-to-live.
  *
- * <p>Two public sources are built in (see the module README): CoinGecko's {@code simple/price}
- * ({@link #coinGecko()}), Coinbase's spot price ({@link #coinbase()}), and Kraken's ticker ({@link
- * #kraken()}); {@link #builder(Format, String)} points any of the three formats at another endpoint
- * (a proxy, a test server). A price is refused, and {@link #toMsats} throws {@link RailException},
- * when the answer is not a 200 with the expected JSON, when the price is zero or negative, or when
- * it lies outside the plausible bounds (by default 1 to 10<sup>12</sup> major units per BTC,
- * configurable per currency). A stale price is never used: when the cache has expired and the fetch
- * fails, there is no price.
+ * <p>Three public sources are built in (see the module README), chosen on the {@link #builder()}:
+ * CoinGecko's {@code simple/price} ({@link Builder#coinGecko()}, the default), Coinbase's spot
+ * price ({@link Builder#coinbase()}), and Kraken's ticker ({@link Builder#kraken()}); {@link
+ * Builder#source(Format, String)} points any of the three formats at another endpoint (a proxy, a
+ * test server). A price is refused, and {@link #toMsats} throws {@link RailException}, when the
+ * answer is not a 200 with the expected JSON, when the price is zero or negative, or when it lies
+ * outside the plausible bounds (by default 1 to 10<sup>12</sup> major units per BTC, configurable
+ * per currency). A stale price is never used: when the cache has expired and the fetch fails, there
+ * is no price.
  *
  * <h2>The fiat-to-msats rule</h2>
  *
