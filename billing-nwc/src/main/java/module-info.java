@@ -2,8 +2,8 @@
 module dev.caravel.billing.nwc {
   requires transitive dev.caravel.billing;
   requires transitive dev.caravel.billing.nostr;
-  requires java.net.http;
-  requires com.fasterxml.jackson.databind;
+  requires transitive java.net.http;
+  requires transitive com.fasterxml.jackson.databind;
   requires org.slf4j;
 
   exports dev.caravel.billing.nwc;

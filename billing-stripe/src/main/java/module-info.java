@@ -1,8 +1,8 @@
 /** The saved-card rail for Caravel Billing over Stripe's REST API, and its webhook verifier. */
 module dev.caravel.billing.stripe {
   requires transitive dev.caravel.billing;
-  requires java.net.http;
-  requires com.fasterxml.jackson.databind;
+  requires transitive java.net.http;
+  requires transitive com.fasterxml.jackson.databind;
   requires org.slf4j;
 
   exports dev.caravel.billing.stripe;
