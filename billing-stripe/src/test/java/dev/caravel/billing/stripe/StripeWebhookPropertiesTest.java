@@ -48,6 +48,9 @@ class StripeWebhookPropertiesTest {
   void aSignedEventRoundTripsAnyInvoiceId(
       @ForAll @NotBlank @StringLength(max = 64) String invoiceId,
       @ForAll @IntRange(min = 1, max = 99_999_999) int amount) {
+    // jqwik's @NotBlank admits Unicode spaces that String.isBlank counts as blank; the verifier
+    // rightly reads a blank invoice id as none.
+    Assume.that(!invoiceId.isBlank());
     String payload = event(invoiceId, amount);
 
     StripeEvent event =
