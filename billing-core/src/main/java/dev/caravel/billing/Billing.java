@@ -177,6 +177,12 @@ public final class Billing implements AutoCloseable {
               + version.effective()
               + ": items before it may be billed already");
     }
+    if (settings.paymentGateway() != null) {
+      // A price the card rail could never charge is refused now, not at the first renewal.
+      settings
+          .paymentGateway()
+          .checkCurrency(PlanCatalogue.withHistory(storedCatalogue().currency(), List.of(version)));
+    }
     return repository.addPlanVersion(version);
   }
 
@@ -997,11 +1003,11 @@ public final class Billing implements AutoCloseable {
       require(
           walletConnector == null || cipher != null,
           "Lightning needs a cipher to open tenants' sealed NWC URIs");
-      seed(repository, catalogue);
+      PlanCatalogue stored = seed(repository, catalogue);
       if (paymentGateway != null) {
         // A currency or price the gateway can never charge is a setup error: fail at start, not per
-        // invoice.
-        paymentGateway.checkCurrency(catalogue);
+        // invoice. The stored history counts, prices changed since the seed included.
+        paymentGateway.checkCurrency(stored);
       }
       return new Billing(
           new Settings(
@@ -1035,7 +1041,7 @@ public final class Billing implements AutoCloseable {
      * stored history may go on with changes made by {@link Billing#changePrice}); plans stored but
      * missing from the seed stay.
      */
-    private static void seed(Repository repository, PlanCatalogue seed) {
+    private static PlanCatalogue seed(Repository repository, PlanCatalogue seed) {
       PlanCatalogue stored = repository.seedCatalogue(seed);
       require(
           stored.currency().equals(seed.currency()),
@@ -1057,6 +1063,7 @@ public final class Billing implements AutoCloseable {
                 + theirs
                 + "; change prices with Billing.changePrice, not by editing the catalogue");
       }
+      return stored;
     }
 
     private static void require(boolean condition, String message) {

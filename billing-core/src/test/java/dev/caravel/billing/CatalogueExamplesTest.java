@@ -186,4 +186,48 @@ class CatalogueExamplesTest {
             e -> assertThat(e.reason()).isEqualTo(ChangeRejectedException.Reason.UNKNOWN_PLAN));
     assertThat(billing.catalogue()).isEqualTo(SEED);
   }
+
+  /** A card rail that cannot charge less than 50: Stripe's minimum in USD. */
+  private static final PaymentGateway MINIMUM_50 =
+      new PaymentGateway() {
+        @Override
+        public java.util.Optional<String> savedPaymentMethod(String customerId) {
+          return java.util.Optional.empty();
+        }
+
+        @Override
+        public ChargeOutcome charge(ChargeRequest request) {
+          throw new AssertionError("not charged in this test");
+        }
+
+        @Override
+        public void checkCurrency(PlanCatalogue catalogue) {
+          for (PlanCatalogue.Version v : catalogue.versions()) {
+            if (v.amount() > 0 && v.amount() < 50) {
+              throw new InvalidInputException("plan " + v.plan() + ": below the minimum");
+            }
+          }
+        }
+      };
+
+  @Test
+  void aPriceTheCardRailCannotChargeIsRefusedAndNothingIsStored() {
+    Billing withCards = engine(repository, clock).paymentGateway(MINIMUM_50).build();
+    assertThatThrownBy(() -> withCards.changePrice("basic", 20, at("2025-02-15T00:00:00Z")))
+        .isInstanceOf(InvalidInputException.class)
+        .hasMessageContaining("plan basic");
+    assertThat(billing.catalogue()).isEqualTo(SEED);
+    assertThat(withCards.changePrice("basic", 700, at("2025-02-15T00:00:00Z"))).isTrue();
+  }
+
+  @Test
+  void anEngineIsCheckedAgainstTheStoredHistoryNotOnlyItsSeed() {
+    // Stored before any card rail was configured: a price the rail cannot charge, still in effect
+    // for the period before the next change.
+    assertThat(billing.changePrice("basic", 20, at("2025-02-15T00:00:00Z"))).isTrue();
+    assertThat(billing.changePrice("basic", 700, at("2025-03-15T00:00:00Z"))).isTrue();
+    assertThatThrownBy(() -> engine(repository, clock).paymentGateway(MINIMUM_50).build())
+        .isInstanceOf(InvalidInputException.class)
+        .hasMessageContaining("plan basic");
+  }
 }

@@ -9,7 +9,6 @@ import dev.caravel.billing.PaymentGateway.ChargeOutcome;
 import dev.caravel.billing.PaymentGateway.ChargeRequest;
 import dev.caravel.billing.PaymentGateway.ChargeState;
 import dev.caravel.billing.PaymentGateway.RefundOutcome;
-import dev.caravel.billing.Plan;
 import dev.caravel.billing.PlanCatalogue;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -91,22 +90,31 @@ public final class StripeGateway implements PaymentGateway {
   }
 
   /**
-   * {@link #checkCatalogueCurrency} for the catalogue's currency, and every positive plan price
-   * against the per-amount rules (a price Stripe could never charge on its own is a setup error).
-   * Prorated amounts are checked at charge time: in a three-decimal currency a proration can end in
-   * a digit other than 0, which Stripe refuses; the charge then throws rather than round.
+   * {@link #checkCatalogueCurrency} for the catalogue's currency, and every positive price in each
+   * plan's history against the per-amount rules (a price Stripe could never charge on its own is a
+   * setup error). Prorated amounts are checked at charge time: in a three-decimal currency a
+   * proration can end in a digit other than 0, which Stripe refuses; the charge then throws rather
+   * than round.
    *
    * @throws InvalidInputException naming the plan and the rule it breaks
    */
   public static void checkCatalogue(PlanCatalogue catalogue) {
     Objects.requireNonNull(catalogue, "catalogue");
     String code = checkCatalogueCurrency(catalogue.currency());
-    for (Plan plan : catalogue.plans()) {
-      if (plan.amount() > 0) {
+    // Every version, not only the latest: a relay on an older price (grandfathered, or renewing a
+    // period before a change) is still charged it.
+    for (PlanCatalogue.Version version : catalogue.versions()) {
+      if (version.amount() > 0) {
         try {
-          StripeCurrency.toStripe(plan.amount(), code);
+          StripeCurrency.toStripe(version.amount(), code);
         } catch (InvalidInputException e) {
-          throw new InvalidInputException("plan " + plan.id() + ": " + e.getMessage());
+          throw new InvalidInputException(
+              "plan "
+                  + version.plan()
+                  + " (price effective "
+                  + version.effective()
+                  + "): "
+                  + e.getMessage());
         }
       }
     }

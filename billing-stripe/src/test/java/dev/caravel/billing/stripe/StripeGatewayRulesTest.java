@@ -228,6 +228,24 @@ class StripeGatewayRulesTest {
                       PlanCatalogue.of("usd", List.of(new Plan("tiny", "Tiny", 10)))))
           .hasMessageContaining("plan tiny")
           .hasMessageContaining("minimum");
+      // An older price still bills the periods before a change, and grandfathered relays.
+      PlanCatalogue history =
+          PlanCatalogue.withHistory(
+              "usd",
+              List.of(
+                  new PlanCatalogue.Version(
+                      "basic", "Basic", 10, PlanCatalogue.ORIGIN, false, false),
+                  new PlanCatalogue.Version(
+                      "basic",
+                      "Basic",
+                      500,
+                      java.time.Instant.parse("2025-03-01T00:00:00Z"),
+                      false,
+                      true)));
+      assertThatThrownBy(() -> StripeGateway.checkCatalogue(history))
+          .isInstanceOf(InvalidInputException.class)
+          .hasMessageContaining("plan basic (price effective 1970-01-01T00:00:00Z)")
+          .hasMessageContaining("minimum");
     }
   }
 
