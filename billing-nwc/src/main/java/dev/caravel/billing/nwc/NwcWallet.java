@@ -125,10 +125,15 @@ public final class NwcWallet implements LightningWallet {
       return new Options(replyTimeout, infoTimeout, connectTimeout, reconnectBackoffMax, value);
     }
 
-    private static void positive(Duration d, String what) {
-      if (d == null || d.isNegative() || d.isZero()) {
-        throw new InvalidInputException(what + " must be positive");
+    /** A builder's check of a duration argument, shared by every NWC builder. */
+    static Duration positive(Duration d, String what) {
+      if (d == null) {
+        throw new NullPointerException(what);
       }
+      if (d.isNegative() || d.isZero()) {
+        throw new IllegalArgumentException(what + " must be positive");
+      }
+      return d;
     }
   }
 
@@ -469,25 +474,25 @@ public final class NwcWallet implements LightningWallet {
 
     /** How long a request waits for the wallet's reply, retries included. Default 30 s. */
     public Builder replyTimeout(Duration value) {
-      options = options.withReplyTimeout(positive(value, "replyTimeout"));
+      options = options.withReplyTimeout(Options.positive(value, "replyTimeout"));
       return this;
     }
 
     /** How long reading the wallet's info event may take. Default 10 s. */
     public Builder infoTimeout(Duration value) {
-      options = options.withInfoTimeout(positive(value, "infoTimeout"));
+      options = options.withInfoTimeout(Options.positive(value, "infoTimeout"));
       return this;
     }
 
     /** WebSocket handshake timeout of the wallet's own pool. Default 10 s. */
     public Builder connectTimeout(Duration value) {
-      options = options.withConnectTimeout(positive(value, "connectTimeout"));
+      options = options.withConnectTimeout(Options.positive(value, "connectTimeout"));
       return this;
     }
 
     /** The longest pause between reconnects of the wallet's own pool. Default 30 s. */
     public Builder reconnectBackoffMax(Duration value) {
-      options = options.withReconnectBackoffMax(positive(value, "reconnectBackoffMax"));
+      options = options.withReconnectBackoffMax(Options.positive(value, "reconnectBackoffMax"));
       return this;
     }
 
@@ -519,16 +524,6 @@ public final class NwcWallet implements LightningWallet {
               new NwcSession(
                   uri, options, NwcSession.ownPool(uri, options), true, onPaymentReceived))
           : of(new NwcSession(uri, options, pool, false, onPaymentReceived));
-    }
-
-    private static Duration positive(Duration d, String what) {
-      if (d == null) {
-        throw new NullPointerException(what);
-      }
-      if (d.isNegative() || d.isZero()) {
-        throw new IllegalArgumentException(what + " must be positive");
-      }
-      return d;
     }
   }
 }

@@ -264,25 +264,25 @@ public final class NwcWalletConnector implements WalletConnector, AutoCloseable 
 
     /** A wallet's session closes after this long without a request. Default 5 min. */
     public Builder idleTimeout(Duration value) {
-      idleTimeout = positive(value, "idleTimeout");
+      idleTimeout = NwcWallet.Options.positive(value, "idleTimeout");
       return this;
     }
 
     /** How long a request waits for the wallet's reply, retries included. Default 30 s. */
     public Builder replyTimeout(Duration value) {
-      options = options.withReplyTimeout(positive(value, "replyTimeout"));
+      options = options.withReplyTimeout(NwcWallet.Options.positive(value, "replyTimeout"));
       return this;
     }
 
     /** How long reading a wallet's info event may take. Default 10 s. */
     public Builder infoTimeout(Duration value) {
-      options = options.withInfoTimeout(positive(value, "infoTimeout"));
+      options = options.withInfoTimeout(NwcWallet.Options.positive(value, "infoTimeout"));
       return this;
     }
 
     /** WebSocket handshake timeout of the connector's own pool. Default 10 s. */
     public Builder connectTimeout(Duration value) {
-      options = options.withConnectTimeout(positive(value, "connectTimeout"));
+      options = options.withConnectTimeout(NwcWallet.Options.positive(value, "connectTimeout"));
       return this;
     }
 
@@ -294,16 +294,6 @@ public final class NwcWalletConnector implements WalletConnector, AutoCloseable 
 
     public NwcWalletConnector build() {
       return new NwcWalletConnector(options, idleTimeout, pool, Clock.systemUTC(), true);
-    }
-
-    private static Duration positive(Duration d, String what) {
-      if (d == null) {
-        throw new NullPointerException(what);
-      }
-      if (d.isNegative() || d.isZero()) {
-        throw new IllegalArgumentException(what + " must be positive");
-      }
-      return d;
     }
   }
 }
