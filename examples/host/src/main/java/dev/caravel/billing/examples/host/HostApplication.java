@@ -6,7 +6,7 @@ import org.springframework.boot.autoconfigure.SpringBootApplication;
 /**
  * The example host: Caravel Billing embedded through billing-spring-boot-starter, on in-memory H2
  * with demo rails, serving the tenant's invoice page at the DM's link {@code
- * {appUrl}/account?invoice={id}}. See examples-host/README.md.
+ * {appUrl}/account?invoice={id}}. See examples/host/README.md.
  */
 @SpringBootApplication
 public class HostApplication {
