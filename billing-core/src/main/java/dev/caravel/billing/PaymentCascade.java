@@ -140,6 +140,7 @@ final class PaymentCascade {
     }
     boolean freshThisRound = !bolt11.createdAt().isBefore(now);
     PayOutcome outcome;
+    settings.collection().pace(Rail.NWC);
     try (LightningWallet wallet =
         settings.walletConnector().connect(settings.cipher().open(tenant.sealedNwcUri().get()))) {
       outcome = wallet.payInvoice(bolt11.bolt11());
@@ -220,6 +221,7 @@ final class PaymentCascade {
       // answer.
     } else {
       Optional<String> method;
+      settings.collection().pace(Rail.STRIPE);
       try {
         method = gateway.savedPaymentMethod(customer);
       } catch (RuntimeException e) {
@@ -232,6 +234,7 @@ final class PaymentCascade {
           repository.noteCardCharge(new CardCharge(invoice.id(), lease.round(), method.get(), now));
     }
     ChargeOutcome outcome;
+    settings.collection().pace(Rail.STRIPE);
     try {
       outcome =
           gateway.charge(
@@ -290,6 +293,7 @@ final class PaymentCascade {
   /** The gateway's answer for a round's charge; a gateway that throws could not say. */
   private ChargeLookup lookUp(
       String customer, String invoiceId, int round, Optional<String> reference) {
+    settings.collection().pace(Rail.STRIPE);
     try {
       return settings.paymentGateway().findCharge(customer, invoiceId, round, reference);
     } catch (RuntimeException e) {
@@ -320,6 +324,7 @@ final class PaymentCascade {
           continue;
         }
         if (f.state() == ChargeState.REQUIRES_ACTION) {
+          settings.collection().pace(Rail.STRIPE);
           CancelOutcome canceled = gateway.cancelCharge(f.reference());
           if (!(canceled instanceof CancelOutcome.Canceled)) {
             String error =
@@ -374,6 +379,7 @@ final class PaymentCascade {
     String text = DirectMessages.manualPayment(settings.appUrl(), invoice.id(), failure);
     boolean messaged = false;
     if (settings.messenger() != null) {
+      settings.collection().pace(Rail.DM);
       try {
         settings.messenger().send(invoice.tenant(), text);
         messaged = true;
@@ -479,6 +485,7 @@ final class PaymentCascade {
               + " "
               + invoice.currency());
     }
+    settings.collection().pace(Rail.NWC);
     LightningInvoice made =
         settings.serviceWallet().makeInvoice(msats, BOLT11_DESCRIPTION, BOLT11_EXPIRY);
     // Store what the wallet made, not what was asked: wallets round up to whole sats and cap
@@ -515,6 +522,7 @@ final class PaymentCascade {
     if (bolt11.isSettled()) {
       return true;
     }
+    settings.collection().pace(Rail.NWC);
     try {
       if (settings.serviceWallet().isSettled(bolt11.bolt11())) {
         repository.markBolt11Settled(bolt11.invoiceId(), bolt11.bolt11(), settings.now());
