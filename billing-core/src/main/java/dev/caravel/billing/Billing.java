@@ -1031,9 +1031,10 @@ public final class Billing implements AutoCloseable {
      * Back-pressure: at most {@code max} of the invoices collected at once may be ones whose round
      * starts on {@code rail} (NWC for a tenant with a wallet, else STRIPE for one with a card, else
      * DM), so a slow rail holds only its share of the {@link #collectionConcurrency} slots and the
-     * others go on. The rest of that rail's invoices wait, unleased, for a slot of their lane.
-     * Default: three quarters of the concurrency (at least 1); a value above the concurrency acts
-     * as the concurrency.
+     * others go on. The rest of that rail's invoices wait, unleased, for a slot of their lane; a
+     * lane goes over its cap only when no other invoice of the pass waits for a slot. Default:
+     * three quarters of the concurrency (at least 1); a value above the concurrency acts as the
+     * concurrency.
      *
      * @throws NullPointerException if the rail is null
      * @throws IllegalArgumentException if {@code max} is below 1

@@ -29,9 +29,9 @@ import java.util.function.Function;
  *       hand back what they did through a queue.
  *   <li><b>Lanes (back-pressure)</b>: an invoice's lane is the first rail its round will call (NWC
  *       for a tenant with a wallet, else the card, else the DM). A lane holds at most its cap of
- *       the batch's slots, so a slow wallet's invoices wait in their lane, unleased, while the
- *       other lanes go on. A lease is taken only when a round starts, so its TTL covers the rail
- *       calls (and the rate limit), not the wait in the lane.
+ *       the batch's slots while other invoices of the batch wait, so a slow wallet's invoices wait
+ *       in their lane, unleased, while the other lanes go on. A lease is taken only when a round
+ *       starts, so its TTL covers the rail calls (and the rate limit), not the wait in the lane.
  * </ol>
  *
  * A caller that is interrupted stops starting rounds and returns what ran; the rest are due and
@@ -108,7 +108,7 @@ final class Collector implements AutoCloseable {
     while (true) {
       // Start what fits: invoices whose lane has room first, then find the lane of new ones.
       while (!interrupted && inFlight < concurrency) {
-        Rail lane = laneWithRoom(waiting, running);
+        Rail lane = laneWithRoom(waiting, running, classified == n);
         if (lane != null) {
           int i = waiting.get(lane).poll();
           running.merge(lane, 1, Integer::sum);
@@ -153,13 +153,24 @@ final class Collector implements AutoCloseable {
     return out;
   }
 
-  private Rail laneWithRoom(Map<Rail, ArrayDeque<Integer>> waiting, Map<Rail, Integer> running) {
+  /**
+   * The lane whose next invoice may start: one under its cap; or, once every invoice of the batch
+   * has its lane and no lane under its cap has any waiting, any lane with invoices waiting, since a
+   * slot left idle then would hold back nobody.
+   */
+  private Rail laneWithRoom(
+      Map<Rail, ArrayDeque<Integer>> waiting, Map<Rail, Integer> running, boolean allKnown) {
+    Rail overflow = null;
     for (Rail rail : Rail.values()) {
-      if (!waiting.get(rail).isEmpty() && running.get(rail) < laneCaps.get(rail)) {
+      if (waiting.get(rail).isEmpty()) {
+        continue;
+      }
+      if (running.get(rail) < laneCaps.get(rail)) {
         return rail;
       }
+      overflow = overflow == null ? rail : overflow;
     }
-    return null;
+    return allKnown ? overflow : null;
   }
 
   /** The first rail the invoice's round will call, as the cascade decides it (S9). */
