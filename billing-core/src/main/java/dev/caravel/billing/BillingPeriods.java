@@ -1,24 +1,45 @@
 package dev.caravel.billing;
 
 import dev.caravel.billing.internal.Checks;
+import java.time.DateTimeException;
 import java.time.Instant;
-import java.time.LocalDateTime;
-import java.time.ZoneOffset;
-import java.time.temporal.ChronoUnit;
 
 /**
  * The monthly periods of one anchor (S1, S2). Period {@code k} is {@code [A + k months, A + (k+1)
  * months)}, each boundary computed from the anchor itself, never chained from the previous
  * boundary, with the day clamped to the month's last day: an anchor on Jan 31 starts periods on Jan
  * 31, Feb 28 (29), Mar 31, Apr 30. So the end of period k is always the start of k + 1.
+ *
+ * <p>The calendar is computed here in exact integer arithmetic on epoch days (the proleptic
+ * Gregorian calendar of {@code java.time}, H. Hinnant's civil-date algorithms), so a lookup costs a
+ * few multiplications and no objects beyond the answer; it gives exactly what {@code
+ * LocalDateTime.plusMonths} gives (a property test compares the two).
  */
 public final class BillingPeriods {
+  private static final long SECONDS_PER_DAY = 86_400;
+
+  /** LocalDateTime's year range: beyond it, the same DateTimeException as java.time gives. */
+  private static final long MIN_YEAR = -999_999_999;
+
+  private static final long MAX_YEAR = 999_999_999;
+
   private final Instant anchor;
-  private final LocalDateTime anchorUtc;
+
+  /** The anchor's month as a count of months from year 0 ({@code year * 12 + month - 1}). */
+  private final long anchorMonth;
+
+  private final int anchorDay;
+  private final long anchorSecondOfDay;
 
   public BillingPeriods(Instant anchor) {
     this.anchor = Checks.instant(anchor, "anchor");
-    this.anchorUtc = LocalDateTime.ofInstant(anchor, ZoneOffset.UTC);
+    long seconds = anchor.getEpochSecond();
+    long day = Math.floorDiv(seconds, SECONDS_PER_DAY);
+    this.anchorSecondOfDay = seconds - day * SECONDS_PER_DAY;
+    long civil = civilFromDays(day);
+    checkYear(civil >> 9);
+    this.anchorMonth = monthsOf(civil);
+    this.anchorDay = (int) (civil & 31);
   }
 
   public Instant anchor() {
@@ -26,14 +47,24 @@ public final class BillingPeriods {
   }
 
   /**
-   * The start of period {@code k}: the anchor plus k months, day clamped (LocalDateTime#plusMonths
-   * clamps).
+   * The start of period {@code k}: the anchor plus k months, day clamped (as
+   * LocalDateTime#plusMonths clamps).
    */
   public Instant start(int k) {
     if (k < 0) {
       throw new InvalidInputException("period index must not be negative, got " + k);
     }
-    return anchorUtc.plusMonths(k).toInstant(ZoneOffset.UTC);
+    return Instant.ofEpochSecond(startSecond(k));
+  }
+
+  /** {@link #start} as epoch seconds. */
+  long startSecond(int k) {
+    long month = anchorMonth + k;
+    long year = Math.floorDiv(month, 12);
+    int monthOfYear = (int) (month - year * 12) + 1;
+    checkYear(year);
+    int day = Math.min(anchorDay, lengthOfMonth(year, monthOfYear));
+    return daysFromCivil(year, monthOfYear, day) * SECONDS_PER_DAY + anchorSecondOfDay;
   }
 
   public Period period(int k) {
@@ -49,19 +80,70 @@ public final class BillingPeriods {
     if (t.isBefore(anchor)) {
       throw new InvalidInputException("instant " + t + " is before the billing anchor " + anchor);
     }
-    LocalDateTime at = LocalDateTime.ofInstant(t, ZoneOffset.UTC);
-    long months =
-        ChronoUnit.MONTHS.between(
-            anchorUtc.withDayOfMonth(1).toLocalDate(), at.withDayOfMonth(1).toLocalDate());
+    long seconds = t.getEpochSecond();
+    long months = monthsOf(civilFromDays(Math.floorDiv(seconds, SECONDS_PER_DAY))) - anchorMonth;
     if (months > Integer.MAX_VALUE - 1) {
       throw new InvalidInputException("instant " + t + " is too far from the anchor");
     }
     int k = (int) months;
-    return start(k).isAfter(t) ? k - 1 : k;
+    // Starts are whole seconds, so comparing seconds is comparing instants.
+    return startSecond(k) > seconds ? k - 1 : k;
   }
 
   public Period periodAt(Instant t) {
     return period(indexAt(t));
+  }
+
+  // ---- the proleptic Gregorian calendar, in integers ----
+
+  private static void checkYear(long year) {
+    if (year > MAX_YEAR || year < MIN_YEAR) {
+      throw new DateTimeException(
+          "Invalid value for Year (valid values -999999999 - 999999999): " + year);
+    }
+  }
+
+  /**
+   * The civil date of an epoch day, packed as {@code (year * 16 + month) * 32 + day}: one long, so
+   * the lookup allocates nothing. From H. Hinnant, "chrono-Compatible Low-Level Date Algorithms".
+   */
+  static long civilFromDays(long epochDay) {
+    long z = epochDay + 719_468;
+    long era = Math.floorDiv(z, 146_097);
+    long doe = z - era * 146_097; // [0, 146096]
+    long yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365; // [0, 399]
+    long doy = doe - (365 * yoe + yoe / 4 - yoe / 100); // [0, 365], from March 1
+    long mp = (5 * doy + 2) / 153; // [0, 11], March = 0
+    long day = doy - (153 * mp + 2) / 5 + 1; // [1, 31]
+    long month = mp < 10 ? mp + 3 : mp - 9; // [1, 12]
+    long year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+    return (year * 16 + month) * 32 + day;
+  }
+
+  /** Months from year 0 of a packed civil date. */
+  private static long monthsOf(long civil) {
+    long yearMonth = civil >> 5; // floor: years may be negative
+    long year = yearMonth >> 4;
+    return year * 12 + (yearMonth & 15) - 1;
+  }
+
+  /** The epoch day of a civil date (the inverse of {@link #civilFromDays}). */
+  static long daysFromCivil(long year, int month, int day) {
+    long y = month <= 2 ? year - 1 : year;
+    long era = Math.floorDiv(y, 400);
+    long yoe = y - era * 400; // [0, 399]
+    long mp = month > 2 ? month - 3 : month + 9; // [0, 11]
+    long doy = (153 * mp + 2) / 5 + day - 1; // [0, 365]
+    long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy; // [0, 146096]
+    return era * 146_097 + doe - 719_468;
+  }
+
+  static int lengthOfMonth(long year, int month) {
+    if (month == 2) {
+      boolean leap = (year & 3) == 0 && (year % 100 != 0 || year % 400 == 0);
+      return leap ? 29 : 28;
+    }
+    return month == 4 || month == 6 || month == 9 || month == 11 ? 30 : 31;
   }
 
   @Override
