@@ -589,13 +589,44 @@ public final class Billing implements AutoCloseable {
   /**
    * One poll cycle, by hand: for every tenant, generate its invoice and, if one results, collect
    * it; then collect every invoice due for a retry. A failure for one tenant is logged and does not
-   * stop the others.
+   * stop the others. The report holds every invoice made and every result, so its size grows with
+   * the day's invoices; {@link #countCycle} does the same in bounded memory.
    */
   public CycleReport runCycle() {
-    Instant now = settings.now();
-    int[] tenants = {0};
     List<Invoice> created = new ArrayList<>();
     List<PaymentResult> results = new ArrayList<>();
+    int[] counts = cycle(created::add, results::add);
+    return new CycleReport(counts[0], created, results, counts[1]);
+  }
+
+  /**
+   * The same cycle as {@link #runCycle}, keeping only counts: its memory is a page of tenants and
+   * their invoices, however many tenants there are. What the {@link #start started} poll runs.
+   */
+  public CycleCounts countCycle() {
+    int[] made = {0};
+    int[] paid = {0};
+    int[] results = {0};
+    int[] counts =
+        cycle(
+            invoice -> made[0]++,
+            result -> {
+              results[0]++;
+              if (result instanceof PaymentResult.Paid) {
+                paid[0]++;
+              }
+            });
+    return new CycleCounts(counts[0], made[0], results[0], paid[0], counts[1]);
+  }
+
+  /** What one {@link #countCycle} did. */
+  public record CycleCounts(
+      int tenantsVisited, int invoicesCreated, int payments, int paid, int failures) {}
+
+  /** A cycle, page by page, handing on what it makes; returns {tenants visited, failures}. */
+  private int[] cycle(Consumer<Invoice> created, Consumer<PaymentResult> results) {
+    Instant now = settings.now();
+    int[] tenants = {0};
     int[] failures = {0};
     forEachPage(
         page -> {
@@ -611,31 +642,31 @@ public final class Billing implements AutoCloseable {
                 e);
             return;
           }
-          created.addAll(made);
+          made.forEach(created);
           // Another instance may have collected these meanwhile: collect() starts a round only if
           // the repository, under the invoice's lock, still finds it due.
           List<String> ids = new ArrayList<>(made.size());
           for (Invoice invoice : made) {
             ids.add(invoice.id());
           }
-          results.addAll(collector.collectAll(ids));
+          collector.collectAll(ids).forEach(results);
         });
     try {
       List<PaymentResult> due;
       do {
         due = collectDue();
-        results.addAll(due);
+        due.forEach(results);
       } while (due.size() >= settings.pageSize());
     } catch (RuntimeException e) {
       failures[0]++;
       LOG.log(Level.ERROR, "collecting due invoices failed; the next cycle retries", e);
     }
-    return new CycleReport(tenants[0], created, results, failures[0]);
+    return new int[] {tenants[0], failures[0]};
   }
 
-  private PaymentResult collectSafely(String invoiceId) {
+  private PaymentResult collectSafely(String invoiceId, PaymentCascade.Known known) {
     try {
-      return collect(invoiceId);
+      return cascade.collect(invoiceId, known);
     } catch (RuntimeException e) {
       LOG.log(Level.ERROR, "collecting invoice " + invoiceId + " failed; it is retried later", e);
       return new PaymentResult.Unknown(
@@ -673,7 +704,7 @@ public final class Billing implements AutoCloseable {
       poller.scheduleWithFixedDelay(
           () -> {
             try {
-              runCycle();
+              countCycle();
             } catch (Throwable e) {
               LOG.log(Level.ERROR, "billing poll cycle failed", e);
             }

@@ -14,7 +14,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Function;
+import java.util.function.BiFunction;
 
 /**
  * Collects a batch of invoices several at a time (S17). The concurrency of collection lives here
@@ -40,14 +40,15 @@ import java.util.function.Function;
 final class Collector implements AutoCloseable {
   private final Billing.Settings settings;
   private final Repository repository;
-  private final Function<String, PaymentResult> round;
+  private final BiFunction<String, PaymentCascade.Known, PaymentResult> round;
   private final int concurrency;
   private final Map<Rail, Integer> laneCaps;
 
   /** Null when collecting one invoice at a time: rounds then run in the caller's thread. */
   private final ThreadPoolExecutor workers;
 
-  Collector(Billing.Settings settings, Function<String, PaymentResult> round) {
+  Collector(
+      Billing.Settings settings, BiFunction<String, PaymentCascade.Known, PaymentResult> round) {
     this.settings = settings;
     this.repository = settings.repository();
     this.round = round;
@@ -74,8 +75,14 @@ final class Collector implements AutoCloseable {
     }
   }
 
-  /** One worker's answer to the dispatcher: a lane found, or a round's result. */
-  private record Done(int index, Rail lane, PaymentResult result) {}
+  /**
+   * One worker's answer to the dispatcher: a lane found (with what was read to find it), or a
+   * round's result.
+   */
+  private record Done(int index, Rail lane, PaymentCascade.Known known, PaymentResult result) {}
+
+  /** An invoice's lane and what was read to find it (null if it could not be read). */
+  private record Lane(Rail rail, PaymentCascade.Known known) {}
 
   /**
    * Runs a round for each invoice, at most {@code collectionConcurrency} at once and at most a
@@ -90,11 +97,12 @@ final class Collector implements AutoCloseable {
         if (Thread.currentThread().isInterrupted()) {
           break;
         }
-        results.add(round.apply(id));
+        results.add(round.apply(id, null));
       }
       return results;
     }
     PaymentResult[] results = new PaymentResult[n];
+    PaymentCascade.Known[] known = new PaymentCascade.Known[n];
     BlockingQueue<Done> done = new LinkedBlockingQueue<>();
     Map<Rail, ArrayDeque<Integer>> waiting = new EnumMap<>(Rail.class);
     Map<Rail, Integer> running = new EnumMap<>(Rail.class);
@@ -113,11 +121,12 @@ final class Collector implements AutoCloseable {
           int i = waiting.get(lane).poll();
           running.merge(lane, 1, Integer::sum);
           inFlight++;
-          submit(done, i, invoiceIds.get(i), lane);
+          submit(done, i, invoiceIds.get(i), lane, known[i]);
+          known[i] = null;
         } else if (classified < n) {
           int i = classified++;
           inFlight++;
-          submit(done, i, invoiceIds.get(i), null);
+          submit(done, i, invoiceIds.get(i), null, null);
         } else {
           break;
         }
@@ -135,6 +144,7 @@ final class Collector implements AutoCloseable {
       }
       inFlight--;
       if (d.result() == null) {
+        known[d.index()] = d.known();
         waiting.get(d.lane()).add(d.index());
       } else {
         running.merge(d.lane(), -1, Integer::sum);
@@ -174,25 +184,26 @@ final class Collector implements AutoCloseable {
   }
 
   /** The first rail the invoice's round will call, as the cascade decides it (S9). */
-  private Rail laneOf(String invoiceId) {
+  private Lane laneOf(String invoiceId) {
     try {
-      Optional<Tenant> tenant =
-          repository.findInvoice(invoiceId).flatMap(i -> repository.findTenant(i.tenant()));
+      Optional<Invoice> invoice = repository.findInvoice(invoiceId);
+      Optional<Tenant> tenant = invoice.flatMap(i -> repository.findTenant(i.tenant()));
       if (tenant.isEmpty()) {
-        return Rail.DM;
+        return new Lane(Rail.DM, null);
       }
+      PaymentCascade.Known known = new PaymentCascade.Known(invoice.get(), tenant.get());
       if (tenant.get().sealedNwcUri().isPresent()
           && settings.walletConnector() != null
           && settings.serviceWallet() != null) {
-        return Rail.NWC;
+        return new Lane(Rail.NWC, known);
       }
       if (tenant.get().stripeCustomerId().isPresent() && settings.paymentGateway() != null) {
-        return Rail.STRIPE;
+        return new Lane(Rail.STRIPE, known);
       }
-      return Rail.DM;
+      return new Lane(Rail.DM, known);
     } catch (RuntimeException e) {
       // The round reads the same rows and reports the failure; any lane will do.
-      return Rail.DM;
+      return new Lane(Rail.DM, null);
     }
   }
 
@@ -201,19 +212,25 @@ final class Collector implements AutoCloseable {
    * The dispatcher hears back whatever happens, even an Error, so it never waits forever. Once
    * closed, runs it here.
    */
-  private void submit(BlockingQueue<Done> done, int i, String id, Rail lane) {
+  private void submit(
+      BlockingQueue<Done> done, int i, String id, Rail lane, PaymentCascade.Known known) {
     Runnable task =
         () -> {
           Done answer = null;
           try {
-            answer =
-                lane == null ? new Done(i, laneOf(id), null) : new Done(i, lane, round.apply(id));
+            if (lane == null) {
+              Lane found = laneOf(id);
+              answer = new Done(i, found.rail(), found.known(), null);
+            } else {
+              answer = new Done(i, lane, null, round.apply(id, known));
+            }
           } finally {
             if (answer == null) {
               answer =
                   new Done(
                       i,
                       lane == null ? Rail.DM : lane,
+                      null,
                       lane == null
                           ? null
                           : new PaymentResult.Unknown(

@@ -44,6 +44,18 @@ final class PaymentCascade {
   }
 
   PaymentResult collect(String invoiceId) {
+    return collect(invoiceId, null);
+  }
+
+  /**
+   * The invoice and its tenant as read just before the lease, by whoever chose the round's lane
+   * ({@link Collector}): the round need not read them again. The lease still decides whether the
+   * round runs, and an invoice's amount and tenant never change.
+   */
+  record Known(Invoice invoice, Tenant tenant) {}
+
+  /** A round, with the invoice and tenant already read ({@code known}; null: read them here). */
+  PaymentResult collect(String invoiceId, Known known) {
     Instant now = settings.now();
     Optional<PaymentLease> acquired =
         repository.acquireLease(invoiceId, settings.instanceId(), now, settings.leaseTtl());
@@ -52,7 +64,7 @@ final class PaymentCascade {
     }
     PaymentLease lease = acquired.get();
     try {
-      return runRound(lease, now);
+      return runRound(lease, now, known);
     } catch (RuntimeException e) {
       // A bug or a storage failure mid-round: leave the round open, so whatever a rail may
       // have done is resumed with the same keys rather than repeated with new ones.
@@ -85,15 +97,17 @@ final class PaymentCascade {
     return PaymentResult.Skipped.Reason.NOT_DUE;
   }
 
-  private PaymentResult runRound(PaymentLease lease, Instant now) {
-    Invoice invoice = repository.findInvoice(lease.invoiceId()).orElseThrow();
-    Tenant tenant = repository.findTenant(invoice.tenant()).orElseThrow();
+  private PaymentResult runRound(PaymentLease lease, Instant now, Known known) {
+    Invoice invoice =
+        known != null ? known.invoice() : repository.findInvoice(lease.invoiceId()).orElseThrow();
+    Tenant tenant =
+        known != null ? known.tenant() : repository.findTenant(invoice.tenant()).orElseThrow();
 
-    // Catch a payment made out of band before asking anyone to pay again (S10).
-    Optional<Bolt11Request> existing = repository.findBolt11(invoice.id());
-    if (existing.isPresent()
-        && settings.serviceWallet() != null
-        && settledOnServiceWallet(existing.get())) {
+    // Catch a payment made out of band before asking anyone to pay again (S10). Without a service
+    // wallet there is no Lightning request to look at.
+    Optional<Bolt11Request> existing =
+        settings.serviceWallet() == null ? Optional.empty() : repository.findBolt11(invoice.id());
+    if (existing.isPresent() && settledOnServiceWallet(existing.get())) {
       return paid(lease, invoice, PaymentMethod.OOB, existing.get().bolt11(), now);
     }
 
@@ -427,8 +441,11 @@ final class PaymentCascade {
       repository.markBolt11Settled(invoice.id(), reference, now);
     }
     settings.notify(l -> l.paymentSucceeded(invoice, payment));
-    // A card charge of an earlier round may still wait for the customer: close it.
-    cancelOpenCharges(invoice, reference, method == PaymentMethod.STRIPE ? lease.round() : 0);
+    // A card charge of an earlier round may still wait for the customer: close it. Paid by the card
+    // of round 1, there is no other charge.
+    if (method != PaymentMethod.STRIPE || lease.round() > 1) {
+      cancelOpenCharges(invoice, reference, method == PaymentMethod.STRIPE ? lease.round() : 0);
+    }
     return new PaymentResult.Paid(invoice.id(), payment);
   }
 
