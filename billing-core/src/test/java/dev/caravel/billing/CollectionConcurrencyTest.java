@@ -347,6 +347,25 @@ class CollectionConcurrencyTest {
   }
 
   @Test
+  void countCycleBillsAndCollectsLikeRunCycleKeepingOnlyCounts() {
+    GatedGateway gateway = new GatedGateway();
+    gateway.gated = false;
+    Billing billing = engine(gateway, 4).build();
+    for (int t = 1; t <= 6; t++) {
+      String tenant = Fixtures.tenant(t);
+      billing.saveTenant(tenant, null, t <= 5 ? "cus_" + t : null);
+      billing.record(Activity.create("evt-" + t, tenant, "relay", "basic", clock.instant()));
+    }
+    clock.advance(Duration.ofDays(31)); // everyone's first renewal
+
+    Billing.CycleCounts counts = billing.countCycle();
+
+    assertThat(counts).isEqualTo(new Billing.CycleCounts(6, 6, 6, 5, 0));
+    assertThat(gateway.charged).hasSize(5);
+    billing.close();
+  }
+
+  @Test
   void theBuilderChecksTheCollectionSettings() {
     Billing.Builder builder = engine(new GatedGateway(), 16);
     assertThatThrownBy(() -> builder.collectionConcurrency(0))
