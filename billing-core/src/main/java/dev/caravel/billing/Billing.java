@@ -16,7 +16,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
@@ -50,6 +52,9 @@ public final class Billing implements AutoCloseable {
   private final Repository repository;
   private final PaymentCascade cascade;
 
+  /** Runs batches of rounds on worker threads (S17); see {@link Collector} for the threads. */
+  private final Collector collector;
+
   /**
    * Guards {@link #poller}: {@link #start} and {@link #close} may race from the host's threads, and
    * must agree on at most one poller. Billing itself is not locked: the repository coordinates
@@ -64,6 +69,7 @@ public final class Billing implements AutoCloseable {
     this.settings = settings;
     this.repository = settings.repository();
     this.cascade = new PaymentCascade(settings);
+    this.collector = new Collector(settings, this::collectSafely);
   }
 
   public static Builder builder() {
@@ -413,14 +419,14 @@ public final class Billing implements AutoCloseable {
     return cascade.collect(invoiceId);
   }
 
-  /** Collects every invoice whose next round is due (S11), up to a page at a time. */
+  /**
+   * Collects every invoice whose next round is due (S11), up to a page at a time, several at once
+   * ({@link Builder#collectionConcurrency}); returns when all of them are done, their results in
+   * the order the repository listed them.
+   */
   public List<PaymentResult> collectDue() {
-    List<PaymentResult> results = new ArrayList<>();
     Instant now = settings.now();
-    for (String invoiceId : repository.dueInvoices(now, settings.pageSize())) {
-      results.add(collectSafely(invoiceId));
-    }
-    return results;
+    return collector.collectAll(repository.dueInvoices(now, settings.pageSize()));
   }
 
   /**
@@ -521,6 +527,7 @@ public final class Billing implements AutoCloseable {
         repository.findTenant(invoice.tenant()).flatMap(Tenant::stripeCustomerId);
     if (customer.isPresent() && settings.paymentGateway() != null) {
       PaymentGateway.ChargeLookup found;
+      settings.collection().pace(Rail.STRIPE);
       try {
         found =
             settings
@@ -588,13 +595,44 @@ public final class Billing implements AutoCloseable {
   /**
    * One poll cycle, by hand: for every tenant, generate its invoice and, if one results, collect
    * it; then collect every invoice due for a retry. A failure for one tenant is logged and does not
-   * stop the others.
+   * stop the others. The report holds every invoice made and every result, so its size grows with
+   * the day's invoices; {@link #countCycle} does the same in bounded memory.
    */
   public CycleReport runCycle() {
-    Instant now = settings.now();
-    int[] tenants = {0};
     List<Invoice> created = new ArrayList<>();
     List<PaymentResult> results = new ArrayList<>();
+    int[] counts = cycle(created::add, results::add);
+    return new CycleReport(counts[0], created, results, counts[1]);
+  }
+
+  /**
+   * The same cycle as {@link #runCycle}, keeping only counts: its memory is a page of tenants and
+   * their invoices, however many tenants there are. What the {@link #start started} poll runs.
+   */
+  public CycleCounts countCycle() {
+    int[] made = {0};
+    int[] paid = {0};
+    int[] results = {0};
+    int[] counts =
+        cycle(
+            invoice -> made[0]++,
+            result -> {
+              results[0]++;
+              if (result instanceof PaymentResult.Paid) {
+                paid[0]++;
+              }
+            });
+    return new CycleCounts(counts[0], made[0], results[0], paid[0], counts[1]);
+  }
+
+  /** What one {@link #countCycle} did. */
+  public record CycleCounts(
+      int tenantsVisited, int invoicesCreated, int payments, int paid, int failures) {}
+
+  /** A cycle, page by page, handing on what it makes; returns {tenants visited, failures}. */
+  private int[] cycle(Consumer<Invoice> created, Consumer<PaymentResult> results) {
+    Instant now = settings.now();
+    int[] tenants = {0};
     int[] failures = {0};
     forEachPage(
         page -> {
@@ -610,29 +648,31 @@ public final class Billing implements AutoCloseable {
                 e);
             return;
           }
-          created.addAll(made);
+          made.forEach(created);
           // Another instance may have collected these meanwhile: collect() starts a round only if
           // the repository, under the invoice's lock, still finds it due.
+          List<String> ids = new ArrayList<>(made.size());
           for (Invoice invoice : made) {
-            results.add(collectSafely(invoice.id()));
+            ids.add(invoice.id());
           }
+          collector.collectAll(ids).forEach(results);
         });
     try {
       List<PaymentResult> due;
       do {
         due = collectDue();
-        results.addAll(due);
+        due.forEach(results);
       } while (due.size() >= settings.pageSize());
     } catch (RuntimeException e) {
       failures[0]++;
       LOG.log(Level.ERROR, "collecting due invoices failed; the next cycle retries", e);
     }
-    return new CycleReport(tenants[0], created, results, failures[0]);
+    return new int[] {tenants[0], failures[0]};
   }
 
-  private PaymentResult collectSafely(String invoiceId) {
+  private PaymentResult collectSafely(String invoiceId, PaymentCascade.Known known) {
     try {
-      return collect(invoiceId);
+      return cascade.collect(invoiceId, known);
     } catch (RuntimeException e) {
       LOG.log(Level.ERROR, "collecting invoice " + invoiceId + " failed; it is retried later", e);
       return new PaymentResult.Unknown(
@@ -670,7 +710,7 @@ public final class Billing implements AutoCloseable {
       poller.scheduleWithFixedDelay(
           () -> {
             try {
-              runCycle();
+              countCycle();
             } catch (Throwable e) {
               LOG.log(Level.ERROR, "billing poll cycle failed", e);
             }
@@ -681,7 +721,12 @@ public final class Billing implements AutoCloseable {
     }
   }
 
-  /** Stops polling, letting a cycle under way finish (up to 30 seconds). */
+  /**
+   * Stops polling, letting a cycle under way finish (up to 30 seconds), then stops the collection
+   * workers, letting the rounds under way finish (up to 30 seconds more; a round still waiting for
+   * a rate limit then gives up before its rail call and is resumed later). No thread of the engine
+   * is left running. The engine stays usable: collecting afterwards runs in the caller's thread.
+   */
   @Override
   public void close() {
     ScheduledExecutorService stopping;
@@ -697,6 +742,12 @@ public final class Billing implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
     }
+    collector.close();
+  }
+
+  /** Whether collection worker threads are alive (they end when idle): for tests. */
+  boolean collectionWorkersAlive() {
+    return collector.workersAlive();
   }
 
   /** What one {@link #runCycle} did. */
@@ -732,7 +783,8 @@ public final class Billing implements AutoCloseable {
       boolean grandfather,
       String instanceId,
       Supplier<String> invoiceIds,
-      BillingListener listener) {
+      BillingListener listener,
+      CollectionSettings collection) {
 
     Instant now() {
       return clock.instant().truncatedTo(ChronoUnit.SECONDS);
@@ -759,6 +811,9 @@ public final class Billing implements AutoCloseable {
    * exceptions, not the library's.
    */
   public static final class Builder {
+    /** The most rail calls one round makes on one rail (a saved card: look it up, charge it). */
+    private static final int CALLS_PER_ROUND = 4;
+
     private Repository repository;
     private PlanCatalogue catalogue;
     private Clock clock = Clock.systemUTC();
@@ -780,6 +835,10 @@ public final class Billing implements AutoCloseable {
     private String instanceId = UUID.randomUUID().toString();
     private Supplier<String> invoiceIds = () -> UUID.randomUUID().toString();
     private BillingListener listener = BillingListener.NONE;
+    private int collectionConcurrency = 16;
+    private final Map<Rail, Integer> laneCaps = new EnumMap<>(Rail.class);
+    private final Map<Rail, Integer> rateLimits = new EnumMap<>(Rail.class);
+    private RateLimiter.Pacer pacer = RateLimiter.Pacer.SYSTEM;
 
     private Builder() {}
 
@@ -976,9 +1035,80 @@ public final class Billing implements AutoCloseable {
       return this;
     }
 
-    /** Observes what the engine does (default: nothing). @throws NullPointerException if null */
+    /**
+     * Observes what the engine does (default: nothing). Collection runs several rounds at once
+     * ({@link #collectionConcurrency}), so the listener may be called from the engine's worker
+     * threads, several at a time: it must be thread-safe, and quick, since a round waits for it.
+     *
+     * @throws NullPointerException if null
+     */
     public Builder listener(BillingListener listener) {
       this.listener = Objects.requireNonNull(listener, "listener");
+      return this;
+    }
+
+    /**
+     * How many invoices are collected at once (S17), each round under its own lease on a worker
+     * thread of the engine. Default 16; 1 runs every round in the calling thread, one after
+     * another. Rounds mostly wait on rails (a card charge, a Lightning payment), so more than the
+     * CPU count pays; with a repository on a connection pool, size the pool for these rounds too.
+     *
+     * @throws IllegalArgumentException if below 1
+     */
+    public Builder collectionConcurrency(int concurrency) {
+      if (concurrency < 1) {
+        throw new IllegalArgumentException(
+            "collectionConcurrency must be at least 1, got " + concurrency);
+      }
+      this.collectionConcurrency = concurrency;
+      return this;
+    }
+
+    /**
+     * Back-pressure: at most {@code max} of the invoices collected at once may be ones whose round
+     * starts on {@code rail} (NWC for a tenant with a wallet, else STRIPE for one with a card, else
+     * DM), so a slow rail holds only its share of the {@link #collectionConcurrency} slots and the
+     * others go on. The rest of that rail's invoices wait, unleased, for a slot of their lane; a
+     * lane goes over its cap only when no other invoice of the pass waits for a slot. Default:
+     * three quarters of the concurrency (at least 1); a value above the concurrency acts as the
+     * concurrency.
+     *
+     * @throws NullPointerException if the rail is null
+     * @throws IllegalArgumentException if {@code max} is below 1
+     */
+    public Builder railConcurrency(Rail rail, int max) {
+      Objects.requireNonNull(rail, "rail");
+      if (max < 1) {
+        throw new IllegalArgumentException(
+            "railConcurrency for " + rail + " must be at least 1, got " + max);
+      }
+      laneCaps.put(rail, max);
+      return this;
+    }
+
+    /**
+     * At most {@code permitsPerSecond} calls a second to {@code rail} from this engine, across all
+     * the invoices it collects at once (Stripe's limit is per account): every gateway call for
+     * STRIPE, every wallet call for NWC, every message for DM. Calls are spaced evenly; a round
+     * waits for its turn under its lease. Default: no limit. Several instances sharing an account
+     * should split its limit between them.
+     *
+     * @throws NullPointerException if the rail is null
+     * @throws IllegalArgumentException if {@code permitsPerSecond} is below 1
+     */
+    public Builder rateLimit(Rail rail, int permitsPerSecond) {
+      Objects.requireNonNull(rail, "rail");
+      if (permitsPerSecond < 1) {
+        throw new IllegalArgumentException(
+            "rateLimit for " + rail + " must be at least 1 per second, got " + permitsPerSecond);
+      }
+      rateLimits.put(rail, permitsPerSecond);
+      return this;
+    }
+
+    /** The time source of rate limits; tests drive it. */
+    Builder pacer(RateLimiter.Pacer pacer) {
+      this.pacer = Objects.requireNonNull(pacer, "pacer");
       return this;
     }
 
@@ -1003,6 +1133,7 @@ public final class Billing implements AutoCloseable {
       require(
           walletConnector == null || cipher != null,
           "Lightning needs a cipher to open tenants' sealed NWC URIs");
+      CollectionSettings collection = collectionSettings();
       PlanCatalogue stored = seed(repository, catalogue);
       if (paymentGateway != null) {
         // A currency or price the gateway can never charge is a setup error: fail at start, not per
@@ -1030,7 +1161,42 @@ public final class Billing implements AutoCloseable {
               grandfather,
               instanceId,
               invoiceIds,
-              listener));
+              listener,
+              collection));
+    }
+
+    /**
+     * A round waits for a rate limit under its lease: every round collected at once may queue on
+     * one limiter a few calls each, and all of that must fit well inside the lease, or another
+     * instance could start the same round meanwhile.
+     */
+    private CollectionSettings collectionSettings() {
+      Map<Rail, Integer> caps = new EnumMap<>(Rail.class);
+      Map<Rail, RateLimiter> limits = new EnumMap<>(Rail.class);
+      for (Rail rail : Rail.values()) {
+        int fallback = Math.max(1, collectionConcurrency - collectionConcurrency / 4);
+        caps.put(rail, Math.min(collectionConcurrency, laneCaps.getOrDefault(rail, fallback)));
+        Integer rate = rateLimits.get(rail);
+        if (rate != null) {
+          long worstWaitSeconds =
+              ((long) collectionConcurrency * CALLS_PER_ROUND + rate - 1) / rate;
+          require(
+              leaseTtl.getSeconds() >= 2 * worstWaitSeconds,
+              "leaseTtl "
+                  + leaseTtl
+                  + " is too short for a rate limit of "
+                  + rate
+                  + "/s on "
+                  + rail
+                  + " with collectionConcurrency "
+                  + collectionConcurrency
+                  + ": rounds may wait up to "
+                  + worstWaitSeconds
+                  + " s for it under their lease; the lease must be at least twice that");
+          limits.put(rail, new RateLimiter(rate, pacer));
+        }
+      }
+      return new CollectionSettings(collectionConcurrency, caps, limits);
     }
 
     /**

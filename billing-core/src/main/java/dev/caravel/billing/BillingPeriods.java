@@ -1,24 +1,73 @@
 package dev.caravel.billing;
 
 import dev.caravel.billing.internal.Checks;
+import java.time.DateTimeException;
 import java.time.Instant;
-import java.time.LocalDateTime;
-import java.time.ZoneOffset;
-import java.time.temporal.ChronoUnit;
 
 /**
  * The monthly periods of one anchor (S1, S2). Period {@code k} is {@code [A + k months, A + (k+1)
  * months)}, each boundary computed from the anchor itself, never chained from the previous
  * boundary, with the day clamped to the month's last day: an anchor on Jan 31 starts periods on Jan
  * 31, Feb 28 (29), Mar 31, Apr 30. So the end of period k is always the start of k + 1.
+ *
+ * <p>The calendar is computed here in exact integer arithmetic on epoch days (the proleptic
+ * Gregorian calendar of {@code java.time}, H. Hinnant's civil-date algorithms), so a lookup costs a
+ * few multiplications and no objects beyond the answer; it gives exactly what {@code
+ * LocalDateTime.plusMonths} gives (a property test compares the two).
  */
 public final class BillingPeriods {
+  private static final long SECONDS_PER_DAY = 86_400;
+
+  /** LocalDateTime's year range: beyond it, the same DateTimeException as java.time gives. */
+  private static final long MIN_YEAR = -999_999_999;
+
+  private static final long MAX_YEAR = 999_999_999;
+
+  /**
+   * The Gregorian calendar's mean month: 146,097 days per 400 years of 4,800 months. Period k
+   * starts within a few days of {@code anchor + k} mean months (months are 28 to 31 days, the
+   * clamped day moves a start at most 3 days), so dividing by it lands on k or a neighbour.
+   */
+  private static final long MEAN_MONTH_SECONDS = 146_097L * SECONDS_PER_DAY / 4_800;
+
+  /**
+   * Months 1600-01 to 2399-12, each's first day (epoch days) and length: the usual starts cost two
+   * array reads instead of the calendar's divisions. Computed by the same arithmetic as the rest.
+   */
+  private static final long TABLE_FIRST_MONTH = 1600L * 12;
+
+  private static final int TABLE_MONTHS = 800 * 12;
+  private static final int[] MONTH_FIRST_DAY = new int[TABLE_MONTHS];
+  private static final byte[] MONTH_LENGTH = new byte[TABLE_MONTHS];
+
+  static {
+    for (int i = 0; i < TABLE_MONTHS; i++) {
+      long year = (TABLE_FIRST_MONTH + i) / 12;
+      int month = (int) ((TABLE_FIRST_MONTH + i) % 12) + 1;
+      MONTH_FIRST_DAY[i] = (int) daysFromCivil(year, month, 1);
+      MONTH_LENGTH[i] = (byte) lengthOfMonth(year, month);
+    }
+  }
+
   private final Instant anchor;
-  private final LocalDateTime anchorUtc;
+  private final long anchorSecond;
+
+  /** The anchor's month as a count of months from year 0 ({@code year * 12 + month - 1}). */
+  private final long anchorMonth;
+
+  private final int anchorDay;
+  private final long anchorSecondOfDay;
 
   public BillingPeriods(Instant anchor) {
     this.anchor = Checks.instant(anchor, "anchor");
-    this.anchorUtc = LocalDateTime.ofInstant(anchor, ZoneOffset.UTC);
+    long seconds = anchor.getEpochSecond();
+    this.anchorSecond = seconds;
+    long day = Math.floorDiv(seconds, SECONDS_PER_DAY);
+    this.anchorSecondOfDay = seconds - day * SECONDS_PER_DAY;
+    long civil = civilFromDays(day);
+    checkYear(civil >> 9);
+    this.anchorMonth = monthsOf(civil);
+    this.anchorDay = (int) (civil & 31);
   }
 
   public Instant anchor() {
@@ -26,14 +75,30 @@ public final class BillingPeriods {
   }
 
   /**
-   * The start of period {@code k}: the anchor plus k months, day clamped (LocalDateTime#plusMonths
-   * clamps).
+   * The start of period {@code k}: the anchor plus k months, day clamped (as
+   * LocalDateTime#plusMonths clamps).
    */
   public Instant start(int k) {
     if (k < 0) {
       throw new InvalidInputException("period index must not be negative, got " + k);
     }
-    return anchorUtc.plusMonths(k).toInstant(ZoneOffset.UTC);
+    return Instant.ofEpochSecond(startSecond(k));
+  }
+
+  /** {@link #start} as epoch seconds. */
+  long startSecond(int k) {
+    long month = anchorMonth + k;
+    long row = month - TABLE_FIRST_MONTH;
+    if (row >= 0 && row < TABLE_MONTHS) {
+      int length = MONTH_LENGTH[(int) row];
+      int day = Math.min(anchorDay, length);
+      return (MONTH_FIRST_DAY[(int) row] + (long) (day - 1)) * SECONDS_PER_DAY + anchorSecondOfDay;
+    }
+    long year = Math.floorDiv(month, 12);
+    int monthOfYear = (int) (month - year * 12) + 1;
+    checkYear(year);
+    int day = anchorDay <= 28 ? anchorDay : Math.min(anchorDay, lengthOfMonth(year, monthOfYear));
+    return daysFromCivil(year, monthOfYear, day) * SECONDS_PER_DAY + anchorSecondOfDay;
   }
 
   public Period period(int k) {
@@ -41,27 +106,93 @@ public final class BillingPeriods {
   }
 
   /**
-   * The index of the period holding {@code t}, in O(1): the whole months between the anchor's and
-   * t's calendar months is either k or k + 1, so one comparison settles it.
+   * The index of the period holding {@code t}, in O(1): t's distance from the anchor in mean months
+   * is k or a neighbour, and a comparison with the starts around it settles which.
    */
   public int indexAt(Instant t) {
+    return periodAt(t).index();
+  }
+
+  /** The period holding {@code t}: its start and end are the comparisons that found it. */
+  public Period periodAt(Instant t) {
     Checks.notNull(t, "instant");
     if (t.isBefore(anchor)) {
       throw new InvalidInputException("instant " + t + " is before the billing anchor " + anchor);
     }
-    LocalDateTime at = LocalDateTime.ofInstant(t, ZoneOffset.UTC);
-    long months =
-        ChronoUnit.MONTHS.between(
-            anchorUtc.withDayOfMonth(1).toLocalDate(), at.withDayOfMonth(1).toLocalDate());
-    if (months > Integer.MAX_VALUE - 1) {
+    // Starts are whole seconds, so comparing seconds is comparing instants.
+    long seconds = t.getEpochSecond();
+    long estimate = (seconds - anchorSecond) / MEAN_MONTH_SECONDS;
+    if (estimate > Integer.MAX_VALUE - 2) {
       throw new InvalidInputException("instant " + t + " is too far from the anchor");
     }
-    int k = (int) months;
-    return start(k).isAfter(t) ? k - 1 : k;
+    int k = (int) estimate;
+    long start = startSecond(k);
+    while (start > seconds) { // stops at k = 0 at the latest: period 0 starts at the anchor
+      k--;
+      start = startSecond(k);
+    }
+    long end = startSecond(k + 1);
+    while (end <= seconds) {
+      if (k == Integer.MAX_VALUE - 2) {
+        throw new InvalidInputException("instant " + t + " is too far from the anchor");
+      }
+      k++;
+      start = end;
+      end = startSecond(k + 1);
+    }
+    return new Period(k, Instant.ofEpochSecond(start), Instant.ofEpochSecond(end));
   }
 
-  public Period periodAt(Instant t) {
-    return period(indexAt(t));
+  // ---- the proleptic Gregorian calendar, in integers ----
+
+  private static void checkYear(long year) {
+    if (year > MAX_YEAR || year < MIN_YEAR) {
+      throw new DateTimeException(
+          "Invalid value for Year (valid values -999999999 - 999999999): " + year);
+    }
+  }
+
+  /**
+   * The civil date of an epoch day, packed as {@code (year * 16 + month) * 32 + day}: one long, so
+   * the lookup allocates nothing. From H. Hinnant, "chrono-Compatible Low-Level Date Algorithms".
+   */
+  static long civilFromDays(long epochDay) {
+    long z = epochDay + 719_468;
+    long era = Math.floorDiv(z, 146_097);
+    long doe = z - era * 146_097; // [0, 146096]
+    long yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365; // [0, 399]
+    long doy = doe - (365 * yoe + yoe / 4 - yoe / 100); // [0, 365], from March 1
+    long mp = (5 * doy + 2) / 153; // [0, 11], March = 0
+    long day = doy - (153 * mp + 2) / 5 + 1; // [1, 31]
+    long month = mp < 10 ? mp + 3 : mp - 9; // [1, 12]
+    long year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+    return (year * 16 + month) * 32 + day;
+  }
+
+  /** Months from year 0 of a packed civil date. */
+  private static long monthsOf(long civil) {
+    long yearMonth = civil >> 5; // floor: years may be negative
+    long year = yearMonth >> 4;
+    return year * 12 + (yearMonth & 15) - 1;
+  }
+
+  /** The epoch day of a civil date (the inverse of {@link #civilFromDays}). */
+  static long daysFromCivil(long year, int month, int day) {
+    long y = month <= 2 ? year - 1 : year;
+    long era = Math.floorDiv(y, 400);
+    long yoe = y - era * 400; // [0, 399]
+    long mp = month > 2 ? month - 3 : month + 9; // [0, 11]
+    long doy = (153 * mp + 2) / 5 + day - 1; // [0, 365]
+    long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy; // [0, 146096]
+    return era * 146_097 + doe - 719_468;
+  }
+
+  static int lengthOfMonth(long year, int month) {
+    if (month == 2) {
+      boolean leap = (year & 3) == 0 && (year % 100 != 0 || year % 400 == 0);
+      return leap ? 29 : 28;
+    }
+    return month == 4 || month == 6 || month == 9 || month == 11 ? 30 : 31;
   }
 
   @Override

@@ -44,6 +44,18 @@ final class PaymentCascade {
   }
 
   PaymentResult collect(String invoiceId) {
+    return collect(invoiceId, null);
+  }
+
+  /**
+   * The invoice and its tenant as read just before the lease, by whoever chose the round's lane
+   * ({@link Collector}): the round need not read them again. The lease still decides whether the
+   * round runs, and an invoice's amount and tenant never change.
+   */
+  record Known(Invoice invoice, Tenant tenant) {}
+
+  /** A round, with the invoice and tenant already read ({@code known}; null: read them here). */
+  PaymentResult collect(String invoiceId, Known known) {
     Instant now = settings.now();
     Optional<PaymentLease> acquired =
         repository.acquireLease(invoiceId, settings.instanceId(), now, settings.leaseTtl());
@@ -52,7 +64,7 @@ final class PaymentCascade {
     }
     PaymentLease lease = acquired.get();
     try {
-      return runRound(lease, now);
+      return runRound(lease, now, known);
     } catch (RuntimeException e) {
       // A bug or a storage failure mid-round: leave the round open, so whatever a rail may
       // have done is resumed with the same keys rather than repeated with new ones.
@@ -85,15 +97,17 @@ final class PaymentCascade {
     return PaymentResult.Skipped.Reason.NOT_DUE;
   }
 
-  private PaymentResult runRound(PaymentLease lease, Instant now) {
-    Invoice invoice = repository.findInvoice(lease.invoiceId()).orElseThrow();
-    Tenant tenant = repository.findTenant(invoice.tenant()).orElseThrow();
+  private PaymentResult runRound(PaymentLease lease, Instant now, Known known) {
+    Invoice invoice =
+        known != null ? known.invoice() : repository.findInvoice(lease.invoiceId()).orElseThrow();
+    Tenant tenant =
+        known != null ? known.tenant() : repository.findTenant(invoice.tenant()).orElseThrow();
 
-    // Catch a payment made out of band before asking anyone to pay again (S10).
-    Optional<Bolt11Request> existing = repository.findBolt11(invoice.id());
-    if (existing.isPresent()
-        && settings.serviceWallet() != null
-        && settledOnServiceWallet(existing.get())) {
+    // Catch a payment made out of band before asking anyone to pay again (S10). Without a service
+    // wallet there is no Lightning request to look at.
+    Optional<Bolt11Request> existing =
+        settings.serviceWallet() == null ? Optional.empty() : repository.findBolt11(invoice.id());
+    if (existing.isPresent() && settledOnServiceWallet(existing.get())) {
       return paid(lease, invoice, PaymentMethod.OOB, existing.get().bolt11(), now);
     }
 
@@ -140,6 +154,7 @@ final class PaymentCascade {
     }
     boolean freshThisRound = !bolt11.createdAt().isBefore(now);
     PayOutcome outcome;
+    settings.collection().pace(Rail.NWC);
     try (LightningWallet wallet =
         settings.walletConnector().connect(settings.cipher().open(tenant.sealedNwcUri().get()))) {
       outcome = wallet.payInvoice(bolt11.bolt11());
@@ -220,6 +235,7 @@ final class PaymentCascade {
       // answer.
     } else {
       Optional<String> method;
+      settings.collection().pace(Rail.STRIPE);
       try {
         method = gateway.savedPaymentMethod(customer);
       } catch (RuntimeException e) {
@@ -232,6 +248,7 @@ final class PaymentCascade {
           repository.noteCardCharge(new CardCharge(invoice.id(), lease.round(), method.get(), now));
     }
     ChargeOutcome outcome;
+    settings.collection().pace(Rail.STRIPE);
     try {
       outcome =
           gateway.charge(
@@ -290,6 +307,7 @@ final class PaymentCascade {
   /** The gateway's answer for a round's charge; a gateway that throws could not say. */
   private ChargeLookup lookUp(
       String customer, String invoiceId, int round, Optional<String> reference) {
+    settings.collection().pace(Rail.STRIPE);
     try {
       return settings.paymentGateway().findCharge(customer, invoiceId, round, reference);
     } catch (RuntimeException e) {
@@ -320,6 +338,7 @@ final class PaymentCascade {
           continue;
         }
         if (f.state() == ChargeState.REQUIRES_ACTION) {
+          settings.collection().pace(Rail.STRIPE);
           CancelOutcome canceled = gateway.cancelCharge(f.reference());
           if (!(canceled instanceof CancelOutcome.Canceled)) {
             String error =
@@ -374,6 +393,7 @@ final class PaymentCascade {
     String text = DirectMessages.manualPayment(settings.appUrl(), invoice.id(), failure);
     boolean messaged = false;
     if (settings.messenger() != null) {
+      settings.collection().pace(Rail.DM);
       try {
         settings.messenger().send(invoice.tenant(), text);
         messaged = true;
@@ -421,8 +441,11 @@ final class PaymentCascade {
       repository.markBolt11Settled(invoice.id(), reference, now);
     }
     settings.notify(l -> l.paymentSucceeded(invoice, payment));
-    // A card charge of an earlier round may still wait for the customer: close it.
-    cancelOpenCharges(invoice, reference, method == PaymentMethod.STRIPE ? lease.round() : 0);
+    // A card charge of an earlier round may still wait for the customer: close it. Paid by the card
+    // of round 1, there is no other charge.
+    if (method != PaymentMethod.STRIPE || lease.round() > 1) {
+      cancelOpenCharges(invoice, reference, method == PaymentMethod.STRIPE ? lease.round() : 0);
+    }
     return new PaymentResult.Paid(invoice.id(), payment);
   }
 
@@ -479,6 +502,7 @@ final class PaymentCascade {
               + " "
               + invoice.currency());
     }
+    settings.collection().pace(Rail.NWC);
     LightningInvoice made =
         settings.serviceWallet().makeInvoice(msats, BOLT11_DESCRIPTION, BOLT11_EXPIRY);
     // Store what the wallet made, not what was asked: wallets round up to whole sats and cap
@@ -515,6 +539,7 @@ final class PaymentCascade {
     if (bolt11.isSettled()) {
       return true;
     }
+    settings.collection().pace(Rail.NWC);
     try {
       if (settings.serviceWallet().isSettled(bolt11.bolt11())) {
         repository.markBolt11Settled(bolt11.invoiceId(), bolt11.bolt11(), settings.now());

@@ -22,6 +22,14 @@ final class Proration {
 
   /** {@code round_half_up(a × b / d)} for non-negative a, b and positive d, exactly. */
   static long roundHalfUp(long a, long b, long d) {
+    if ((a | b) >>> 31 == 0) {
+      // Both below 2^31, so a × b fits in a long; one division gives quotient and remainder, and
+      // the remainder (below d) doubled cannot overflow. Round half up: 2r >= d.
+      long product = a * b;
+      long q = product / d;
+      long r = product - q * d;
+      return r >= d - r ? q + 1 : q;
+    }
     try {
       long product = Math.multiplyExact(a, b);
       // floor((2ab + d) / 2d) is round-half-up of ab/d for non-negative values.

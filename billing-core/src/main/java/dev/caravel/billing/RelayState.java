@@ -19,8 +19,9 @@ record RelayState(boolean exists, boolean active, Optional<String> plan, Instant
           activity.plan().isPresent() && !activity.plan().equals(plan)
               ? new RelayState(exists, active, activity.plan(), activity.at())
               : this;
-      case ACTIVATE_RELAY -> new RelayState(exists, true, plan, planSince);
-      case DEACTIVATE_RELAY -> new RelayState(exists, false, plan, planSince);
+        // Unchanged states are shared, not copied: the fold allocates only on a change.
+      case ACTIVATE_RELAY -> active ? this : new RelayState(exists, true, plan, planSince);
+      case DEACTIVATE_RELAY -> active ? new RelayState(exists, false, plan, planSince) : this;
     };
   }
 }

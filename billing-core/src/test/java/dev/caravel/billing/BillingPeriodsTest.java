@@ -99,6 +99,101 @@ class BillingPeriodsTest {
     assertThat(periods.indexAt(periods.start(k + 1).minusSeconds(1))).isEqualTo(k);
   }
 
+  /**
+   * The lookup as it was before issue 16 made it integer arithmetic: LocalDateTime's plusMonths and
+   * a month count by ChronoUnit. The fast one must answer exactly the same, everywhere.
+   */
+  static final class LocalDateTimeModel {
+    private final LocalDateTime anchorUtc;
+
+    LocalDateTimeModel(Instant anchor) {
+      this.anchorUtc = LocalDateTime.ofInstant(anchor, ZoneOffset.UTC);
+    }
+
+    Instant start(int k) {
+      return anchorUtc.plusMonths(k).toInstant(ZoneOffset.UTC);
+    }
+
+    int indexAt(Instant t) {
+      LocalDateTime at = LocalDateTime.ofInstant(t, ZoneOffset.UTC);
+      int k =
+          (int)
+              java.time.temporal.ChronoUnit.MONTHS.between(
+                  anchorUtc.withDayOfMonth(1).toLocalDate(), at.withDayOfMonth(1).toLocalDate());
+      return start(k).isAfter(t) ? k - 1 : k;
+    }
+  }
+
+  @Property(tries = 3000)
+  void theIntegerLookupAgreesWithTheLocalDateTimeModel(
+      @ForAll("wideAnchors") Instant anchor,
+      @ForAll @IntRange(min = 0, max = 12_000) int k,
+      @ForAll @LongRange(min = 0, max = 40L * 366 * 86400) long offset) {
+    BillingPeriods periods = new BillingPeriods(anchor);
+    LocalDateTimeModel model = new LocalDateTimeModel(anchor);
+    assertThat(periods.start(k)).isEqualTo(model.start(k));
+    assertThat(periods.start(k + 1)).isEqualTo(model.start(k + 1));
+    Instant t = anchor.plusSeconds(offset);
+    assertThat(periods.indexAt(t)).isEqualTo(model.indexAt(t));
+    Instant boundary = model.start(k);
+    assertThat(periods.indexAt(boundary)).isEqualTo(model.indexAt(boundary));
+    assertThat(
+            periods.indexAt(
+                boundary.minusSeconds(1).isBefore(anchor) ? anchor : boundary.minusSeconds(1)))
+        .isEqualTo(
+            model.indexAt(
+                boundary.minusSeconds(1).isBefore(anchor) ? anchor : boundary.minusSeconds(1)));
+  }
+
+  @Test
+  void theIntegerCalendarRoundTripsEveryDayOfFourCenturiesAndMore() {
+    // 1600-03-01 .. 2400-03-01 and the far past and future: both directions agree with java.time.
+    for (long day = java.time.LocalDate.of(1600, 3, 1).toEpochDay();
+        day <= java.time.LocalDate.of(2400, 3, 1).toEpochDay();
+        day++) {
+      checkDay(day);
+    }
+    for (long day : new long[] {-719_468, -719_469, -1, 0, 1, 365_000_000L, -365_000_000L}) {
+      checkDay(day);
+    }
+  }
+
+  private static void checkDay(long day) {
+    java.time.LocalDate date = java.time.LocalDate.ofEpochDay(day);
+    long civil = BillingPeriods.civilFromDays(day);
+    assertThat(civil >> 9).as("year of day %d", day).isEqualTo(date.getYear());
+    assertThat((civil >> 5) & 15).as("month of day %d", day).isEqualTo(date.getMonthValue());
+    assertThat(civil & 31).as("day of day %d", day).isEqualTo(date.getDayOfMonth());
+    assertThat(
+            BillingPeriods.daysFromCivil(
+                date.getYear(), date.getMonthValue(), date.getDayOfMonth()))
+        .isEqualTo(day);
+    assertThat(BillingPeriods.lengthOfMonth(date.getYear(), date.getMonthValue()))
+        .isEqualTo(date.lengthOfMonth());
+  }
+
+  /** Anchors over two millennia, month-ends and leap days (1600, 2000: leap; 1900, 2100: not). */
+  @Provide
+  Arbitrary<Instant> wideAnchors() {
+    Arbitrary<Integer> year =
+        Arbitraries.frequencyOf(
+            net.jqwik.api.Tuple.of(3, Arbitraries.integers().between(1000, 3000)),
+            net.jqwik.api.Tuple.of(1, Arbitraries.of(1600, 1700, 1900, 2000, 2100, 2400)));
+    Arbitrary<Integer> month = Arbitraries.integers().between(1, 12);
+    Arbitrary<Integer> day =
+        Arbitraries.frequencyOf(
+            net.jqwik.api.Tuple.of(3, Arbitraries.integers().between(28, 31)),
+            net.jqwik.api.Tuple.of(1, Arbitraries.integers().between(1, 27)));
+    Arbitrary<Integer> second = Arbitraries.integers().between(0, 86399);
+    return net.jqwik.api.Combinators.combine(year, month, day, second)
+        .as(
+            (y, m, d, s) ->
+                LocalDateTime.of(
+                        y, m, Math.min(d, java.time.YearMonth.of(y, m).lengthOfMonth()), 0, 0)
+                    .plusSeconds(s)
+                    .toInstant(ZoneOffset.UTC));
+  }
+
   /** Anchors weighted to the days where clamping matters: 28–31 and Feb 29. */
   @Provide
   Arbitrary<Instant> anchors() {

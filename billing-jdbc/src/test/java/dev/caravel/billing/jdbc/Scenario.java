@@ -107,8 +107,16 @@ final class Scenario {
   }
 
   /** One engine instance over {@code repository}, paying through {@code rails}. */
+  /** An engine collecting one invoice at a time, as the fault tests count on. */
   static Billing engine(Repository repository, MutableClock clock, Rails rails, String instanceId) {
+    return engine(repository, clock, rails, instanceId, 1);
+  }
+
+  /** An engine collecting up to {@code concurrency} invoices at once, each under its lease. */
+  static Billing engine(
+      Repository repository, MutableClock clock, Rails rails, String instanceId, int concurrency) {
     return Billing.builder()
+        .collectionConcurrency(concurrency)
         .repository(repository)
         .catalogue(CATALOGUE)
         .clock(clock)

@@ -243,6 +243,7 @@ public class CaravelBillingAutoConfiguration {
             .appUrl(properties.getAppUrl().strip())
             .retrySchedule(properties.getRetrySchedule())
             .pollInterval(properties.getPoll().getInterval())
+            .collectionConcurrency(properties.getCollectionConcurrency())
             .listener(new CompositeBillingListener(listeners.orderedStream().toList()));
     if (StringUtils.hasText(properties.getInstanceId())) {
       builder.instanceId(properties.getInstanceId().strip());

@@ -33,6 +33,12 @@ public class CaravelBillingProperties {
   /** Names this instance in payment leases; random when unset. */
   private String instanceId;
 
+  /**
+   * How many invoices this instance collects at once, each under its own lease, on the engine's
+   * worker threads (so BillingListener beans may be called from several threads at once).
+   */
+  private int collectionConcurrency = 16;
+
   /** Delays after an invoice's first attempt at which unpaid invoices are tried again. */
   private List<Duration> retrySchedule =
       new ArrayList<>(List.of(Duration.ofDays(1), Duration.ofDays(3), Duration.ofDays(7)));
@@ -91,6 +97,14 @@ public class CaravelBillingProperties {
 
   public void setInstanceId(String instanceId) {
     this.instanceId = instanceId;
+  }
+
+  public int getCollectionConcurrency() {
+    return collectionConcurrency;
+  }
+
+  public void setCollectionConcurrency(int collectionConcurrency) {
+    this.collectionConcurrency = collectionConcurrency;
   }
 
   public List<Duration> getRetrySchedule() {

@@ -1,0 +1,72 @@
+package dev.caravel.billing.benchmarks;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One embedded PostgreSQL server per benchmark JVM (binaries fetched by Maven, nothing to install),
+ * durability off as in billing-jdbc's tests, and a fresh schema per measured run.
+ */
+public final class Postgres implements AutoCloseable {
+  private static final AtomicInteger NAMES = new AtomicInteger();
+  private final EmbeddedPostgres server;
+
+  public Postgres() {
+    try {
+      server =
+          EmbeddedPostgres.builder()
+              .setServerConfig("fsync", "off")
+              .setServerConfig("synchronous_commit", "off")
+              .setServerConfig("full_page_writes", "off")
+              .setServerConfig("max_connections", "400")
+              .setServerConfig("shared_buffers", "256MB")
+              .start();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot start embedded PostgreSQL", e);
+    }
+  }
+
+  String newSchema() {
+    String schema = "b" + NAMES.incrementAndGet();
+    execute("CREATE SCHEMA " + schema);
+    return schema;
+  }
+
+  void dropSchema(String schema) {
+    execute("DROP SCHEMA " + schema + " CASCADE");
+  }
+
+  HikariDataSource pool(String schema, int size) {
+    HikariConfig config = new HikariConfig();
+    config.setJdbcUrl(
+        server.getJdbcUrl("postgres", "postgres")
+            + "&currentSchema="
+            + schema
+            + "&reWriteBatchedInserts=true");
+    config.setMaximumPoolSize(size);
+    config.setMinimumIdle(0);
+    config.setPoolName("bench-" + schema + "-" + NAMES.incrementAndGet());
+    return new HikariDataSource(config);
+  }
+
+  private void execute(String sql) {
+    try (Connection c = server.getPostgresDatabase().getConnection();
+        Statement s = c.createStatement()) {
+      s.execute(sql);
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Override
+  public void close() throws IOException {
+    server.close();
+  }
+}

@@ -1,0 +1,254 @@
+package dev.caravel.billing.benchmarks;
+
+import com.zaxxer.hikari.HikariDataSource;
+import dev.caravel.billing.Billing;
+import dev.caravel.billing.PaymentResult;
+import dev.caravel.billing.Plan;
+import dev.caravel.billing.PlanCatalogue;
+import dev.caravel.billing.jdbc.JdbcRepository;
+import dev.caravel.billing.spi.Repository;
+import java.time.Clock;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A renewal day through {@link Billing#runCycle()} on embedded PostgreSQL (issue 16): every tenant
+ * has three relays on a paid plan and a saved card, its first period ended an hour ago, and the
+ * card rail answers after {@code -Dlatency} ms (50). Three runs, each on a fresh schema:
+ *
+ * <ol>
+ *   <li>one instance: the ledger part of the cycle (reading ledgers, renewing, claiming; timed by
+ *       {@link TimedRepository}) against PostgreSQL's batched insert of the same rows, and the
+ *       collection part (the rest of the cycle) in invoices per second;
+ *   <li>four instances on one database running the day at once, each with its own pool: invoices
+ *       per second for the whole day, and double charges counted at the fake gateway.
+ * </ol>
+ *
+ * Last line: {@code renewal-day: ledger_ratio=... collect_per_s=... four_instances_per_s=...
+ * double_charges=...}. Sizes: {@code -Dtenants} (100,000), {@code -Dconcurrency} (64 per instance).
+ */
+public final class RenewalDay {
+  private RenewalDay() {}
+
+  /** What one renewal day measured. */
+  public record Figures(
+      int tenants,
+      double ledgerSeconds,
+      double baselineSeconds,
+      double collectSeconds,
+      int paid,
+      double fourSeconds,
+      int fourPaid,
+      long doubleCharges) {
+    public double ledgerRatio() {
+      return ledgerSeconds / baselineSeconds;
+    }
+
+    public double collectPerSecond() {
+      return paid / collectSeconds;
+    }
+
+    public double fourInstancesPerSecond() {
+      return fourPaid / fourSeconds;
+    }
+
+    public String line() {
+      return String.format(
+          Locale.ROOT,
+          "renewal-day: ledger_ratio=%.2f collect_per_s=%.0f four_instances_per_s=%.0f"
+              + " double_charges=%d",
+          ledgerRatio(),
+          collectPerSecond(),
+          fourInstancesPerSecond(),
+          doubleCharges);
+    }
+  }
+
+  public static void main(String[] args) throws Exception {
+    int tenants = Integer.getInteger("tenants", 100_000);
+    int concurrency = Integer.getInteger("concurrency", 64);
+    long latency = Long.getLong("latency", 50);
+    Figures figures;
+    try (Postgres pg = new Postgres()) {
+      System.out.println("warming up on 2,000 tenants (untimed)");
+      run(pg, 2_000, concurrency, latency, false);
+      figures = run(pg, tenants, concurrency, latency, true);
+    }
+    System.out.println(figures.line());
+    System.exit(0);
+  }
+
+  public static Figures run(Postgres pg, int tenants, int concurrency, long latency, boolean print)
+      throws Exception {
+    if (print) {
+      System.out.printf(
+          Locale.ROOT,
+          "renewal day: %,d tenants x %d paid relays, card rail %d ms, %d invoices at once per"
+              + " instance%n",
+          tenants,
+          RenewalDayData.RELAYS,
+          latency,
+          concurrency);
+    }
+    // 1. one instance
+    String one = pg.newSchema();
+    String base = pg.newSchema();
+    double ledger;
+    double collect;
+    int paid;
+    double baseline;
+    try (HikariDataSource pool = pg.pool(one, concurrency + 2);
+        HikariDataSource basePool = pg.pool(base, 1)) {
+      JdbcRepository.migrate(pool);
+      JdbcRepository.migrate(basePool);
+      long t = System.nanoTime();
+      RenewalDayData.load(pool, tenants, true);
+      RenewalDayData.load(basePool, tenants, false);
+      if (print) {
+        System.out.printf(
+            Locale.ROOT, "setup (bulk load, untimed): %.1f s%n", (System.nanoTime() - t) / 1e9);
+      }
+      AtomicLong ledgerNanos = new AtomicLong();
+      FakeCardRail rail = new FakeCardRail(latency);
+      Heap.resetPeak();
+      try (Billing engine =
+          engine(
+              TimedRepository.wrap(new JdbcRepository(pool), ledgerNanos),
+              rail,
+              concurrency,
+              "one")) {
+        long started = System.nanoTime();
+        Billing.CycleReport report = engine.runCycle();
+        double total = (System.nanoTime() - started) / 1e9;
+        paid = count(report.payments());
+        check(tenants, report.invoicesCreated().size(), paid, report.failures());
+        ledger = ledgerNanos.get() / 1e9;
+        collect = total - ledger;
+        if (print) {
+          System.out.printf(
+              Locale.ROOT,
+              "one instance: day %.2f s = ledger %.2f s + collection %.2f s; %,.0f invoices/s over"
+                  + " the whole day; peak heap %,d MiB%n",
+              total,
+              ledger,
+              collect,
+              paid / total,
+              Heap.peak() >> 20);
+        }
+      }
+      baseline = RenewalDayData.batchedInsert(basePool, tenants) / 1e9;
+      if (print) {
+        long rows = (long) tenants * RenewalDayData.RELAYS + tenants;
+        System.out.printf(
+            Locale.ROOT,
+            "ledger part: %.2f s (%,.0f rows/s); batched INSERT of the same %,d rows: %.2f s"
+                + " (%,.0f rows/s)%n",
+            ledger,
+            rows / ledger,
+            rows,
+            baseline,
+            rows / baseline);
+      }
+    } finally {
+      pg.dropSchema(one);
+      pg.dropSchema(base);
+    }
+
+    // 2. four instances, one database
+    String shared = pg.newSchema();
+    List<HikariDataSource> pools = new ArrayList<>();
+    List<Billing> engines = new ArrayList<>();
+    double four;
+    FakeCardRail rail = new FakeCardRail(latency);
+    try {
+      for (int e = 0; e < 4; e++) {
+        pools.add(pg.pool(shared, concurrency + 2));
+      }
+      JdbcRepository.migrate(pools.get(0));
+      RenewalDayData.load(pools.get(0), tenants, true);
+      for (int e = 0; e < 4; e++) {
+        engines.add(engine(new JdbcRepository(pools.get(e)), rail, concurrency, "four-" + e));
+      }
+      ExecutorService hosts = Executors.newFixedThreadPool(4);
+      long started = System.nanoTime();
+      List<Future<Billing.CycleReport>> cycles = new ArrayList<>();
+      for (Billing engine : engines) {
+        cycles.add(hosts.submit(engine::runCycle));
+      }
+      int failures = 0;
+      for (Future<Billing.CycleReport> cycle : cycles) {
+        failures += cycle.get().failures();
+      }
+      four = (System.nanoTime() - started) / 1e9;
+      hosts.shutdown();
+      check(tenants, tenants, rail.invoicesCharged(), failures);
+      if (print) {
+        System.out.printf(
+            Locale.ROOT,
+            "four instances: day %.2f s, %,d invoices charged, %,.0f invoices/s, %d double"
+                + " charges%n",
+            four,
+            rail.invoicesCharged(),
+            rail.invoicesCharged() / four,
+            rail.doubleCharges());
+      }
+    } finally {
+      engines.forEach(Billing::close);
+      pools.forEach(HikariDataSource::close);
+      pg.dropSchema(shared);
+    }
+    return new Figures(
+        tenants,
+        ledger,
+        baseline,
+        collect,
+        paid,
+        four,
+        rail.invoicesCharged(),
+        rail.doubleCharges());
+  }
+
+  static Billing engine(
+      Repository repository, FakeCardRail rail, int concurrency, String instanceId) {
+    return Billing.builder()
+        .repository(repository)
+        .catalogue(PlanCatalogue.of(new Plan("basic", "Basic", RenewalDayData.PRICE)))
+        .clock(Clock.fixed(RenewalDayData.NOW, ZoneOffset.UTC))
+        .paymentGateway(rail)
+        .appUrl("https://relays.example")
+        .instanceId(instanceId)
+        .collectionConcurrency(concurrency)
+        .build();
+  }
+
+  private static int count(List<PaymentResult> results) {
+    int paid = 0;
+    for (PaymentResult r : results) {
+      if (r instanceof PaymentResult.Paid) {
+        paid++;
+      }
+    }
+    return paid;
+  }
+
+  private static void check(int tenants, int invoices, int paid, int failures) {
+    if (invoices != tenants || paid != tenants || failures != 0) {
+      throw new IllegalStateException(
+          "expected "
+              + tenants
+              + " invoices, all paid, no failure; got "
+              + invoices
+              + " invoices, "
+              + paid
+              + " paid, "
+              + failures
+              + " failures");
+    }
+  }
+}

@@ -1,0 +1,46 @@
+package dev.caravel.billing.benchmarks;
+
+import dev.caravel.billing.spi.Repository;
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Measures the ledger part of {@code Billing.runCycle()} from outside the engine: a cycle takes a
+ * page of tenants ({@code tenantPage}), bills it (reads the ledgers, reconciles, renews) and ends
+ * with {@code claim}; only then does it collect the page's invoices. So the ledger part is the sum,
+ * over pages, of the time from asking for a page to its claim's return (plus the last, empty, page
+ * request). A dynamic proxy, so it follows the Repository interface as it grows.
+ */
+final class TimedRepository {
+  private TimedRepository() {}
+
+  /** {@code repository}, timed; {@code ledgerNanos} accumulates the ledger part. */
+  static Repository wrap(Repository repository, AtomicLong ledgerNanos) {
+    long[] pageStarted = {0};
+    InvocationHandler handler =
+        (proxy, method, args) -> {
+          long t0 = System.nanoTime();
+          String name = method.getName();
+          if (name.equals("tenantPage")) {
+            pageStarted[0] = t0;
+          }
+          Object result;
+          try {
+            result = method.invoke(repository, args);
+          } catch (InvocationTargetException e) {
+            throw e.getCause();
+          }
+          if (name.equals("claim")) {
+            ledgerNanos.addAndGet(System.nanoTime() - pageStarted[0]);
+          } else if (name.equals("tenantPage") && ((java.util.List<?>) result).isEmpty()) {
+            ledgerNanos.addAndGet(System.nanoTime() - t0);
+          }
+          return result;
+        };
+    return (Repository)
+        Proxy.newProxyInstance(
+            Repository.class.getClassLoader(), new Class<?>[] {Repository.class}, handler);
+  }
+}

@@ -1,0 +1,59 @@
+package dev.caravel.billing.benchmarks;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The benchmarks at a minimal size, so that the normal build knows they still run and produce sane
+ * figures. Not a measurement: nothing here is timed against a target.
+ */
+class BenchmarksSmokeTest {
+  private static Postgres pg;
+
+  @BeforeAll
+  static void start() {
+    pg = new Postgres();
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    pg.close();
+  }
+
+  @Test
+  void aTinyRenewalDayChargesEveryInvoiceOnceOnOneAndOnFourInstances() throws Exception {
+    RenewalDay.Figures day = RenewalDay.run(pg, 120, 8, 2, false);
+    assertThat(day.paid()).isEqualTo(120);
+    assertThat(day.fourPaid()).isEqualTo(120);
+    assertThat(day.doubleCharges()).isZero();
+    assertThat(day.ledgerRatio()).isPositive().isFinite();
+    assertThat(day.collectPerSecond()).isPositive().isFinite();
+    assertThat(day.fourInstancesPerSecond()).isPositive().isFinite();
+    assertThat(day.line())
+        .startsWith("renewal-day: ledger_ratio=")
+        .contains(" collect_per_s=", " four_instances_per_s=")
+        .endsWith(" double_charges=0");
+  }
+
+  @Test
+  void aTinyLargeDayStreamsThroughCountCycle() throws Exception {
+    LargeRenewalDay.Figures day = LargeRenewalDay.run(pg, 200, 4, 0, false);
+    assertThat(day.invoices()).isEqualTo(200);
+    assertThat(day.paid()).isEqualTo(200);
+    assertThat(day.peakHeap()).isPositive();
+    assertThat(day.line()).startsWith("large-day: tenants=200 invoices=200 ");
+  }
+
+  @Test
+  void theJmhBenchmarksRunAndReportEveryFigure() throws Exception {
+    JmhMain.Figures figures = JmhMain.run(true);
+    assertThat(figures.period()).isPositive();
+    assertThat(figures.proration()).isPositive();
+    assertThat(figures.fold()).isPositive();
+    assertThat(figures.line())
+        .matches("jmh: period_per_s=\\d+ proration_per_s=\\d+ fold_per_s=\\d+");
+  }
+}
