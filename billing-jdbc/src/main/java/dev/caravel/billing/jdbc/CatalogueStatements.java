@@ -31,6 +31,27 @@ final class CatalogueStatements {
     return transactions.read("reading the catalogue", (c, d) -> read(c));
   }
 
+  /** The catalogue's version (V5): one row by its key, bumped by every write below. */
+  long version() {
+    return transactions.read(
+        "reading the catalogue version",
+        (c, d) -> {
+          try (PreparedStatement ps =
+                  c.prepareStatement("SELECT version FROM billing_catalogue WHERE id = 1");
+              ResultSet rs = ps.executeQuery()) {
+            return rs.next() ? rs.getLong(1) : 0L;
+          }
+        });
+  }
+
+  /** Under the catalogue lock: caches keyed by the version read this write's result again. */
+  private static void bump(Connection c) throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement("UPDATE billing_catalogue SET version = version + 1 WHERE id = 1")) {
+      ps.executeUpdate();
+    }
+  }
+
   PlanCatalogue seed(PlanCatalogue seed) {
     return transactions.write(
         "seeding the catalogue",
@@ -52,6 +73,7 @@ final class CatalogueStatements {
               }
             }
           }
+          bump(c);
           return read(c).orElseThrow();
         });
   }
@@ -91,6 +113,7 @@ final class CatalogueStatements {
                     + "; date it later");
           }
           insert(c, version);
+          bump(c);
           return true;
         });
   }
