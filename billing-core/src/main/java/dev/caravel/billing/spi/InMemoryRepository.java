@@ -215,12 +215,21 @@ public final class InMemoryRepository implements Repository {
   // ---- due tracking (S17) ----
 
   /**
-   * Makes the tenant due at once and ends any take of it: every write that leaves work for a poll
-   * (unbilled activity, an item to claim) calls this, under the lock.
+   * Makes the tenant due at once and ends any take of it: every write that adds work from outside a
+   * poll (an activity, a manual adjustment) calls this, under the lock, so the next poll visits the
+   * tenant even if one took it a moment ago.
    */
   private void markDue(TenantRow row) {
     moveDue(row, DUE_NOW);
     row.takenUntil = null;
+  }
+
+  /**
+   * Makes the tenant due at once, keeping any take: for the items a poll's own visit writes
+   * (reconciliation, renewal), which that visit claims next.
+   */
+  private void markDueKeepingTake(TenantRow row) {
+    moveDue(row, DUE_NOW);
   }
 
   private void moveDue(TenantRow row, Instant at) {
@@ -327,7 +336,7 @@ public final class InMemoryRepository implements Repository {
             .ifPresent(
                 item -> {
                   insertItem(row, item);
-                  markDue(row);
+                  markDueKeepingTake(row);
                 });
         applied++;
       }
@@ -354,7 +363,7 @@ public final class InMemoryRepository implements Repository {
         }
         renewal.items().forEach(item -> insertItem(row, item));
         if (!renewal.items().isEmpty()) {
-          markDue(row);
+          markDueKeepingTake(row);
         }
         row.renewedThrough = renewal.period();
         row.renewedThroughStart = renewal.periodStart();

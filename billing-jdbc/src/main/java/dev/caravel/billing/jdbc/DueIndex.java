@@ -36,13 +36,33 @@ final class DueIndex {
 
   /**
    * Makes the tenants due at once and ends any take of them: the one step every write calls that
-   * adds work (activity to reconcile, items to claim).
+   * adds work from outside a poll (an activity, a manual adjustment), so the next poll visits them
+   * even if one took them a moment ago.
    */
   static void markDue(Connection c, Dialect d, List<String> tenants) throws SQLException {
+    update(
+        c, d, tenants, "UPDATE billing_tenant SET " + MARK_DUE_COLUMNS + " WHERE pubkey = ANY (?)");
+  }
+
+  /**
+   * Makes the tenants due at once, keeping any take: for the items a poll's own visit writes
+   * (reconciliation, renewal), which the same visit claims next; ending the take there would let
+   * another instance take the tenant in the middle of the visit.
+   */
+  static void markDueKeepingTake(Connection c, Dialect d, List<String> tenants)
+      throws SQLException {
+    update(
+        c,
+        d,
+        tenants,
+        "UPDATE billing_tenant SET due_at = CAST('1970-01-01 00:00:00+00' AS TIMESTAMP WITH TIME"
+            + " ZONE) WHERE pubkey = ANY (?)");
+  }
+
+  private static void update(Connection c, Dialect d, List<String> tenants, String sql)
+      throws SQLException {
     for (List<String> chunk : Dialect.chunks(new ArrayList<>(new TreeSet<>(tenants)))) {
-      try (PreparedStatement ps =
-          c.prepareStatement(
-              "UPDATE billing_tenant SET " + MARK_DUE_COLUMNS + " WHERE pubkey = ANY (?)")) {
+      try (PreparedStatement ps = c.prepareStatement(sql)) {
         ps.setArray(1, d.textArray(c, chunk));
         ps.executeUpdate();
       }
@@ -99,14 +119,8 @@ final class DueIndex {
         ps.executeBatch();
       }
     }
-    for (List<String> chunk : Dialect.chunks(stillDue)) {
-      try (PreparedStatement ps =
-          c.prepareStatement(
-              "UPDATE billing_tenant SET due_at = CAST('1970-01-01 00:00:00+00' AS TIMESTAMP WITH"
-                  + " TIME ZONE) WHERE pubkey = ANY (?)")) {
-        ps.setArray(1, d.textArray(c, chunk));
-        ps.executeUpdate();
-      }
+    if (!stillDue.isEmpty()) {
+      markDueKeepingTake(c, d, stillDue);
     }
   }
 

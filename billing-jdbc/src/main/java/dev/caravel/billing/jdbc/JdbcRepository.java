@@ -192,7 +192,7 @@ public final class JdbcRepository implements Repository {
             }
           }
           if (!items.isEmpty()) {
-            DueIndex.markDue(c, d, items.stream().map(InvoiceItem::tenant).toList());
+            DueIndex.markDueKeepingTake(c, d, items.stream().map(InvoiceItem::tenant).toList());
           }
           return toMark.size();
         });
@@ -253,7 +253,7 @@ public final class JdbcRepository implements Repository {
             d.moveRenewalMarks(c, new ArrayList<>(last.values()), before, snapshots);
           }
           if (!items.isEmpty()) {
-            DueIndex.markDue(c, d, items.stream().map(InvoiceItem::tenant).toList());
+            DueIndex.markDueKeepingTake(c, d, items.stream().map(InvoiceItem::tenant).toList());
           }
           return applied;
         });
