@@ -630,11 +630,15 @@ public final class Billing implements AutoCloseable {
     List<PaymentResult> results = new ArrayList<>();
     int[] failures = {0};
     // Only tenants with work due (S17), a page at a time, each page taken from the other
-    // instances for a lease's time; a tenant whose page fails stays due for a later cycle.
+    // instances for a lease's time; a tenant whose page fails stays due, and this instance's next
+    // cycle (a host runs it again after a failure) takes it again.
+    String cycle = UUID.randomUUID().toString();
     while (true) {
       List<String> page;
       try {
-        page = repository.takeDueTenants(now, settings.leaseTtl(), settings.pageSize());
+        page =
+            repository.takeDueTenants(
+                settings.instanceId(), cycle, now, settings.leaseTtl(), settings.pageSize());
       } catch (RuntimeException e) {
         failures[0]++;
         LOG.log(Level.ERROR, "finding the tenants due failed; the next cycle retries", e);

@@ -40,8 +40,9 @@ class DelegatingRepository implements Repository {
   }
 
   @Override
-  public List<String> takeDueTenants(Instant now, Duration ttl, int limit) {
-    return d.takeDueTenants(now, ttl, limit);
+  public List<String> takeDueTenants(
+      String instance, String cycle, Instant now, Duration ttl, int limit) {
+    return d.takeDueTenants(instance, cycle, now, ttl, limit);
   }
 
   @Override

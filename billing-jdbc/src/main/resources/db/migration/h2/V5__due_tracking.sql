@@ -5,6 +5,8 @@ ALTER TABLE billing_tenant ADD COLUMN IF NOT EXISTS snapshot_start TIMESTAMP WIT
 ALTER TABLE billing_tenant ADD COLUMN IF NOT EXISTS unbilled_count INTEGER DEFAULT 0 NOT NULL;
 ALTER TABLE billing_tenant ADD COLUMN IF NOT EXISTS due_at TIMESTAMP WITH TIME ZONE;
 ALTER TABLE billing_tenant ADD COLUMN IF NOT EXISTS due_taken_until TIMESTAMP WITH TIME ZONE;
+ALTER TABLE billing_tenant ADD COLUMN IF NOT EXISTS due_taken_by VARCHAR;
+ALTER TABLE billing_tenant ADD COLUMN IF NOT EXISTS due_taken_cycle VARCHAR;
 ALTER TABLE billing_tenant ADD CONSTRAINT IF NOT EXISTS billing_tenant_snapshot CHECK (
   snapshot_period >= 0 AND snapshot_period <= renewed_through
   AND (snapshot_period = 0) = (snapshot_start IS NULL)

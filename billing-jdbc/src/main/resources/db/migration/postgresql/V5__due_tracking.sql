@@ -7,6 +7,8 @@ ALTER TABLE billing_tenant ADD COLUMN snapshot_start TIMESTAMPTZ;
 ALTER TABLE billing_tenant ADD COLUMN unbilled_count INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE billing_tenant ADD COLUMN due_at TIMESTAMPTZ;          -- null: no work scheduled
 ALTER TABLE billing_tenant ADD COLUMN due_taken_until TIMESTAMPTZ; -- a poll's take, a hint only
+ALTER TABLE billing_tenant ADD COLUMN due_taken_by VARCHAR;      -- the instance that took it
+ALTER TABLE billing_tenant ADD COLUMN due_taken_cycle VARCHAR;   -- and in which poll cycle
 ALTER TABLE billing_tenant ADD CONSTRAINT billing_tenant_snapshot CHECK (
   snapshot_period >= 0 AND snapshot_period <= renewed_through
   AND (snapshot_period = 0) = (snapshot_start IS NULL)

@@ -57,6 +57,8 @@ public final class InMemoryRepository implements Repository {
     Instant dueAt;
 
     Instant takenUntil;
+    String takenBy;
+    String takenInCycle;
 
     TenantRow(String pubkey) {
       profile = Tenant.of(pubkey);
@@ -259,7 +261,10 @@ public final class InMemoryRepository implements Repository {
   }
 
   @Override
-  public List<String> takeDueTenants(Instant now, Duration ttl, int limit) {
+  public List<String> takeDueTenants(
+      String instance, String cycle, Instant now, Duration ttl, int limit) {
+    Checks.text(instance, "instance");
+    Checks.text(cycle, "cycle");
     Checks.notNull(now, "now");
     Checks.notNull(ttl, "ttl");
     if (limit < 1) {
@@ -272,10 +277,13 @@ public final class InMemoryRepository implements Repository {
           break;
         }
         TenantRow row = tenants.get(key.pubkey());
-        if (row.takenUntil != null && row.takenUntil.isAfter(now)) {
+        boolean live = row.takenUntil != null && row.takenUntil.isAfter(now);
+        if (live && !(instance.equals(row.takenBy) && !cycle.equals(row.takenInCycle))) {
           continue;
         }
         row.takenUntil = now.plus(ttl);
+        row.takenBy = instance;
+        row.takenInCycle = cycle;
         taken.add(key.pubkey());
       }
       return taken;

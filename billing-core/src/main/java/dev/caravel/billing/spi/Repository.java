@@ -48,17 +48,22 @@ public interface Repository {
 
   /**
    * Takes up to {@code limit} tenants with work due at {@code now}, each until {@code now + ttl},
-   * so that instances polling at once share the work instead of each doing all of it. A tenant is
-   * due when it has unbilled activity or items that may need claiming (every write that adds either
-   * makes it due at once, and ends any take of it), or when the start of the period after its last
-   * renewed one has come. A {@link #claim} of the tenant moves its next due instant to the claim's
-   * period end, if that is the start of the period after the last renewed one and no activity is
-   * unbilled; otherwise the tenant stays due. A tenant taken by a live take is not taken again, so
-   * two callers at once never both get it. Taking is only a hint: the engine's other guards keep
-   * the ledger right if a take lapses and two instances do a tenant at once. Costs what is due, not
-   * what was ever recorded: a poll with nothing due reads no tenant's log.
+   * for {@code instance}'s poll cycle {@code cycle}, so that instances polling at once share the
+   * work instead of each doing all of it. A tenant is due when it has unbilled activity or items
+   * that may need claiming (every write that adds either makes it due at once; an append also ends
+   * any take of it), or when the start of the period after its last renewed one has come. A {@link
+   * #claim} of the tenant moves its next due instant to the claim's period end, if that is the
+   * start of the period after the last renewed one and no activity is unbilled; otherwise the
+   * tenant stays due.
+   *
+   * <p>A tenant under a live take of another instance, or of this same cycle, is not taken, so two
+   * callers at once never both get it and a cycle ends; one under a live take of an earlier cycle
+   * of the same instance is taken again, so a cycle run again after a failure (a page that failed,
+   * a take whose answer was lost) redoes what the failed one left. Taking is only a hint: the
+   * engine's other guards keep the ledger right if two instances do a tenant at once. Costs what is
+   * due, not what was ever recorded: a poll with nothing due reads no tenant's log.
    */
-  List<String> takeDueTenants(Instant now, Duration ttl, int limit);
+  List<String> takeDueTenants(String instance, String cycle, Instant now, Duration ttl, int limit);
 
   // ---- activity ----
 

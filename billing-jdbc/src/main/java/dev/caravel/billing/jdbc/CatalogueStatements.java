@@ -57,6 +57,7 @@ final class CatalogueStatements {
         "seeding the catalogue",
         (c, d) -> {
           String currency = lock(c);
+          boolean changed = currency == null;
           if (currency == null) {
             try (PreparedStatement ps =
                 c.prepareStatement("UPDATE billing_catalogue SET currency = ? WHERE id = 1")) {
@@ -70,10 +71,13 @@ final class CatalogueStatements {
             for (Version v : seed.versions()) {
               if (stored.history(v.plan()).isEmpty()) {
                 insert(c, v);
+                changed = true;
               }
             }
           }
-          bump(c);
+          if (changed) {
+            bump(c);
+          }
           return read(c).orElseThrow();
         });
   }

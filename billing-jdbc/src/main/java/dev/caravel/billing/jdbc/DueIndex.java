@@ -125,29 +125,37 @@ final class DueIndex {
   }
 
   /**
-   * Takes up to {@code limit} due tenants no live take holds, until {@code now + ttl}. Rows another
-   * transaction holds locked (a tenant being written, or taken by another instance this instant)
-   * are skipped, not waited for: they are done by whoever holds them, or by a later poll.
+   * Takes up to {@code limit} due tenants for {@code instance}'s {@code cycle}, until {@code now +
+   * ttl}: those no live take holds, or only one of an earlier cycle of the same instance. Rows
+   * another transaction holds locked (a tenant being written, or taken by another instance this
+   * instant) are skipped, not waited for: they are done by whoever holds them, or by a later poll.
    */
-  static List<String> take(Connection c, Dialect d, Instant now, Duration ttl, int limit)
+  static List<String> take(
+      Connection c, Dialect d, String instance, String cycle, Instant now, Duration ttl, int limit)
       throws SQLException {
     List<String> taken;
     try (PreparedStatement ps =
         c.prepareStatement(
             "SELECT pubkey FROM billing_tenant WHERE due_at <= ? "
-                + "AND (due_taken_until IS NULL OR due_taken_until <= ?) "
+                + "AND (due_taken_until IS NULL OR due_taken_until <= ? "
+                + "OR (due_taken_by = ? AND due_taken_cycle <> ?)) "
                 + "ORDER BY due_at, pubkey LIMIT ? FOR UPDATE SKIP LOCKED")) {
       setInstant(ps, 1, now);
       setInstant(ps, 2, now);
-      ps.setInt(3, limit);
+      ps.setString(3, instance);
+      ps.setString(4, cycle);
+      ps.setInt(5, limit);
       taken = Rows.firstColumn(ps);
     }
     for (List<String> chunk : Dialect.chunks(taken)) {
       try (PreparedStatement ps =
           c.prepareStatement(
-              "UPDATE billing_tenant SET due_taken_until = ? WHERE pubkey = ANY (?)")) {
+              "UPDATE billing_tenant SET due_taken_until = ?, due_taken_by = ?, due_taken_cycle = ? "
+                  + "WHERE pubkey = ANY (?)")) {
         setInstant(ps, 1, now.plus(ttl));
-        ps.setArray(2, d.textArray(c, chunk));
+        ps.setString(2, instance);
+        ps.setString(3, cycle);
+        ps.setArray(4, d.textArray(c, chunk));
         ps.executeUpdate();
       }
     }

@@ -109,13 +109,17 @@ public final class JdbcRepository implements Repository {
   // ---- due tracking (S17), in DueIndex ----
 
   @Override
-  public List<String> takeDueTenants(Instant now, Duration ttl, int limit) {
+  public List<String> takeDueTenants(
+      String instance, String cycle, Instant now, Duration ttl, int limit) {
+    Objects.requireNonNull(instance, "instance");
+    Objects.requireNonNull(cycle, "cycle");
     Objects.requireNonNull(now, "now");
     Objects.requireNonNull(ttl, "ttl");
     if (limit < 1) {
       throw new InvalidInputException("limit must be positive");
     }
-    return transactions.write("taking due tenants", (c, d) -> DueIndex.take(c, d, now, ttl, limit));
+    return transactions.write(
+        "taking due tenants", (c, d) -> DueIndex.take(c, d, instance, cycle, now, ttl, limit));
   }
 
   // ---- reconciliation, renewal, claim ----

@@ -115,7 +115,9 @@ class MigrationsTest {
 
     JdbcRepository upgraded = new JdbcRepository(db);
     // V5's backfill: the tenant is due once, nothing unbilled; its whole log is read.
-    assertThat(upgraded.takeDueTenants(Fixture.seconds(60), java.time.Duration.ofMinutes(5), 10))
+    assertThat(
+            upgraded.takeDueTenants(
+                "node", "cycle", Fixture.seconds(60), java.time.Duration.ofMinutes(5), 10))
         .containsExactly(alice);
     assertThat(upgraded.ledgers(List.of(alice)).get(0).activities()).containsExactly(created);
     Fixture.Claiming claiming = Fixture.claim(alice, "inv-1", Fixture.seconds(60));

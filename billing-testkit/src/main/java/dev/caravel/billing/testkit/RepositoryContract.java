@@ -1577,7 +1577,7 @@ public abstract class RepositoryContract {
   // ---- due tracking and snapshots (S17) ----
 
   private List<String> takeDue(Instant now) {
-    return repo.takeDueTenants(now, TTL, 100);
+    return repo.takeDueTenants("node-a", "cycle-1", now, TTL, 100);
   }
 
   private static Renewal withSnapshot(Renewal r, List<RelaySnapshot> snapshot) {
@@ -1603,6 +1603,16 @@ public abstract class RepositoryContract {
     assertThat(takeDue(T0)).as("taken").isEmpty();
     assertThat(takeDue(T0.plus(TTL).minusSeconds(1))).as("still taken").isEmpty();
     assertThat(takeDue(T0.plus(TTL))).as("lapsed").containsExactly(alice);
+  }
+
+  @Test
+  void aLaterCycleOfTheSameInstanceTakesItsTenantsAgain() {
+    // A cycle whose page failed, or whose take's answer was lost, is run again by its host.
+    append(fx.create(alice, "r1", T0));
+    assertThat(takeDue(T0)).containsExactly(alice);
+    assertThat(repo.takeDueTenants("node-b", "cycle-9", T0, TTL, 10)).as("another's").isEmpty();
+    assertThat(repo.takeDueTenants("node-a", "cycle-2", T0, TTL, 10)).containsExactly(alice);
+    assertThat(repo.takeDueTenants("node-a", "cycle-2", T0, TTL, 10)).as("same cycle").isEmpty();
   }
 
   @Test
@@ -1663,8 +1673,8 @@ public abstract class RepositoryContract {
     for (int i = 1; i <= 5; i++) {
       append(fx.create(pubkey(i), "r1", T0));
     }
-    assertThat(repo.takeDueTenants(T0, TTL, 2)).hasSize(2);
-    assertThat(repo.takeDueTenants(T0, TTL, 10)).hasSize(3);
+    assertThat(repo.takeDueTenants("node-a", "cycle-1", T0, TTL, 2)).hasSize(2);
+    assertThat(repo.takeDueTenants("node-a", "cycle-1", T0, TTL, 10)).hasSize(3);
     assertThat(takeDue(T0)).isEmpty();
   }
 
@@ -1676,7 +1686,8 @@ public abstract class RepositoryContract {
       all.add(pubkey(i));
       append(fx.create(pubkey(i), "r1", T0));
     }
-    List<List<String>> taken = Race.all(THREADS, i -> repo.takeDueTenants(T0, TTL, 3));
+    List<List<String>> taken =
+        Race.all(THREADS, i -> repo.takeDueTenants("node-" + i, "cycle", T0, TTL, 3));
     List<String> flat = new ArrayList<>();
     taken.forEach(flat::addAll);
     // a taker may skip rows another one holds, so what is left is taken afterwards
