@@ -19,10 +19,10 @@ import java.util.function.Supplier;
  * {@code Billing.record()} throughput by the size of a tenant's history (S17: a record costs the
  * new activity, not the log): one tenant with 10, 100, 1,000 and 10,000 activities recorded before
  * (100 a month at most, the engine's poll running each month, as a host's would), then {@code
- * -Drecords=} (default 500) more recorded and timed in a fresh period, each reconciled at once as
- * record() does; best of three runs per size. On InMemoryRepository and on embedded PostgreSQL
- * ({@code -Drepository=memory}, {@code postgres} or {@code both}, the default). Building the
- * history is not timed.
+ * -Drecords=} (default 500; {@code -Dsizes=} to choose the sizes) more recorded and timed in a
+ * fresh period, each reconciled at once as record() does; best of three runs per size. On
+ * InMemoryRepository and on embedded PostgreSQL ({@code -Drepository=memory}, {@code postgres} or
+ * {@code both}, the default). Building the history is not timed.
  *
  * <p>Not a test: {@code ./mvnw -B -pl billing-jdbc test-compile exec:exec
  * -Dbenchmark=RecordBenchmark}. Last line: {@code record: ratio=...}, the fastest size's throughput
@@ -33,13 +33,17 @@ public final class RecordBenchmark {
       PlanCatalogue.of(new Plan("basic", "Basic", 500), new Plan("pro", "Pro", 2000));
   private static final Instant T0 = Instant.parse("2020-01-31T10:00:00Z");
   private static final int PER_MONTH = 100;
-  private static final int[] SIZES = {10, 100, 1_000, 10_000};
 
   private RecordBenchmark() {}
 
   public static void main(String[] args) throws Exception {
     int records = Integer.getInteger("records", 500);
     String which = System.getProperty("repository", "both");
+    // -Dsizes=10,1000 for a quicker run; the default is the range
+    int[] sizes =
+        java.util.Arrays.stream(System.getProperty("sizes", "10,100,1000,10000").split(","))
+            .mapToInt(Integer::parseInt)
+            .toArray();
     double best = 0;
     double worst = Double.MAX_VALUE;
     List<String> kinds = which.equals("both") ? List.of("memory", "postgres") : List.of(which);
@@ -49,7 +53,7 @@ public final class RecordBenchmark {
       for (int run = 0; run < 3; run++) {
         measure(kind, 1_000, records);
       }
-      for (int size : SIZES) {
+      for (int size : sizes) {
         // best of three, so that a collection or a compilation does not decide a size alone
         double perSecond = 0;
         for (int run = 0; run < 3; run++) {
@@ -117,6 +121,10 @@ public final class RecordBenchmark {
       batch.add(Activity.update("a" + id[0]++, tenant, "r1", i % 2 == 0 ? "pro" : "basic", at));
     }
     clock.set(month.plusSeconds(records + 1));
+    int tail = repository.ledgers(List.of(tenant)).get(0).activities().size();
+    if (tail > PER_MONTH) {
+      throw new IllegalStateException("the snapshot did not keep up: a tail of " + tail);
+    }
     long started = System.nanoTime();
     for (Activity a : batch) {
       billing.record(a);
