@@ -21,10 +21,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -65,6 +67,14 @@ public final class Billing implements AutoCloseable {
   /** The scheduled poll while started; null while stopped. Guarded by {@link #pollLock}. */
   private ScheduledExecutorService poller;
 
+  /**
+   * The stored catalogue as last read, with the repository's catalogue version it was read at: read
+   * again only when that version moved, instead of once per page and per record().
+   */
+  private final AtomicReference<CachedCatalogue> cachedCatalogue = new AtomicReference<>();
+
+  private record CachedCatalogue(long version, PlanCatalogue catalogue, Ledger rules) {}
+
   private Billing(Settings settings) {
     this.settings = settings;
     this.repository = settings.repository();
@@ -85,9 +95,32 @@ public final class Billing implements AutoCloseable {
   }
 
   private PlanCatalogue storedCatalogue() {
-    return repository
-        .catalogue()
-        .orElseThrow(() -> new StorageException("the repository holds no catalogue"));
+    return cached().catalogue();
+  }
+
+  /**
+   * The stored catalogue, from the cache while the repository's catalogue version has not moved.
+   * The version is read now, like the catalogue would be, so a caller reading it after the ledgers
+   * sees every version an activity or renewal in them depends on (S15). Should the catalogue change
+   * between the two reads, the cache holds a newer catalogue under an older version, and the next
+   * call reads it again: harmless.
+   */
+  private CachedCatalogue cached() {
+    OptionalLong version = repository.catalogueVersion();
+    CachedCatalogue current = cachedCatalogue.get();
+    if (version.isPresent() && current != null && current.version() == version.getAsLong()) {
+      return current;
+    }
+    PlanCatalogue read =
+        repository
+            .catalogue()
+            .orElseThrow(() -> new StorageException("the repository holds no catalogue"));
+    CachedCatalogue fresh =
+        new CachedCatalogue(version.orElse(Long.MIN_VALUE), read, new Ledger(read));
+    if (version.isPresent()) {
+      cachedCatalogue.set(fresh);
+    }
+    return fresh;
   }
 
   /**
@@ -96,7 +129,7 @@ public final class Billing implements AutoCloseable {
    * Repository#addPlanVersion} refuses versions dated at or before anything billed).
    */
   private Ledger rules() {
-    return new Ledger(storedCatalogue());
+    return cached().rules();
   }
 
   // ---- the catalogue's history (S15) ----
@@ -375,6 +408,11 @@ public final class Billing implements AutoCloseable {
   private void renew(List<TenantLedger> ledgers, Instant now) {
     List<TenantLedger> current = ledgers;
     for (int attempt = 0; attempt < 5 && !current.isEmpty(); attempt++) {
+      if (attempt > 0) {
+        // The activity that moved the log is billed before renewing over it, so the renewal's
+        // snapshot (S17) can advance past it.
+        reconcileLedgers(current);
+      }
       List<Renewal> due = new ArrayList<>();
       Ledger rules = rules();
       for (TenantLedger l : current) {
@@ -593,10 +631,12 @@ public final class Billing implements AutoCloseable {
   // ---- the poll (S12) ----
 
   /**
-   * One poll cycle, by hand: for every tenant, generate its invoice and, if one results, collect
-   * it; then collect every invoice due for a retry. A failure for one tenant is logged and does not
-   * stop the others. The report holds every invoice made and every result, so its size grows with
-   * the day's invoices; {@link #countCycle} does the same in bounded memory.
+   * One poll cycle, by hand: for every tenant with work due (unbilled activity, items to claim, a
+   * period to renew), generate its invoice and, if one results, collect it; then collect every
+   * invoice due for a retry. A poll with nothing due reads no tenant's log (S17). A failure for one
+   * tenant is logged and does not stop the others. The report holds every invoice made and every
+   * result, so its size grows with the day's invoices; {@link #countCycle} does the same in bounded
+   * memory.
    */
   public CycleReport runCycle() {
     List<Invoice> created = new ArrayList<>();
@@ -634,29 +674,45 @@ public final class Billing implements AutoCloseable {
     Instant now = settings.now();
     int[] tenants = {0};
     int[] failures = {0};
-    forEachPage(
-        page -> {
-          tenants[0] += page.size();
-          List<Invoice> made;
-          try {
-            made = generate(page, now);
-          } catch (RuntimeException e) {
-            failures[0]++;
-            LOG.log(
-                Level.ERROR,
-                "billing a page of " + page.size() + " tenants failed; the next cycle retries",
-                e);
-            return;
-          }
-          made.forEach(created);
-          // Another instance may have collected these meanwhile: collect() starts a round only if
-          // the repository, under the invoice's lock, still finds it due.
-          List<String> ids = new ArrayList<>(made.size());
-          for (Invoice invoice : made) {
-            ids.add(invoice.id());
-          }
-          collector.collectAll(ids).forEach(results);
-        });
+    // Only tenants with work due (S17), a page at a time, each page taken from the other
+    // instances for a lease's time; a tenant whose page fails stays due, and this instance's next
+    // cycle (a host runs it again after a failure) takes it again.
+    String cycle = UUID.randomUUID().toString();
+    while (true) {
+      List<String> page;
+      try {
+        page =
+            repository.takeDueTenants(
+                settings.instanceId(), cycle, now, settings.leaseTtl(), settings.pageSize());
+      } catch (RuntimeException e) {
+        failures[0]++;
+        LOG.log(Level.ERROR, "finding the tenants due failed; the next cycle retries", e);
+        break;
+      }
+      if (page.isEmpty()) {
+        break;
+      }
+      tenants[0] += page.size();
+      List<Invoice> made;
+      try {
+        made = generate(page, now);
+      } catch (RuntimeException e) {
+        failures[0]++;
+        LOG.log(
+            Level.ERROR,
+            "billing a page of " + page.size() + " tenants failed; the next cycle retries",
+            e);
+        continue;
+      }
+      made.forEach(created);
+      // Another instance may have collected these meanwhile: collect() starts a round only if
+      // the repository, under the invoice's lock, still finds it due.
+      List<String> ids = new ArrayList<>(made.size());
+      for (Invoice invoice : made) {
+        ids.add(invoice.id());
+      }
+      collector.collectAll(ids).forEach(results);
+    }
     try {
       List<PaymentResult> due;
       do {

@@ -1,6 +1,7 @@
 package dev.caravel.billing;
 
 import dev.caravel.billing.spi.Reconciliation;
+import dev.caravel.billing.spi.RelaySnapshot;
 import dev.caravel.billing.spi.Renewal;
 import dev.caravel.billing.spi.TenantLedger;
 import java.time.Instant;
@@ -41,7 +42,7 @@ final class Ledger {
       return out;
     }
     BillingPeriods periods = new BillingPeriods(ledger.anchor().get());
-    Map<String, RelayState> states = new HashMap<>();
+    Map<String, RelayState> states = new HashMap<>(snapshotStates(ledger));
     for (Activity activity : ledger.activities()) {
       RelayState before = states.getOrDefault(activity.relay(), RelayState.NONE);
       RelayState after = before.apply(activity);
@@ -103,7 +104,7 @@ final class Ledger {
     int current = periods.indexAt(now);
     List<Activity> log = ledger.activities();
     // Sorted by relay id so the items of a renewal come out in a stable order.
-    Map<String, RelayState> states = new TreeMap<>();
+    Map<String, RelayState> states = new TreeMap<>(snapshotStates(ledger));
     int next = 0;
     for (int k = ledger.renewedThrough() + 1; k <= current; k++) {
       Instant start = periods.start(k);
@@ -124,7 +125,37 @@ final class Ledger {
                   ledger.tenant(), e.getKey(), plan.id(), plan.amount(), k, start));
         }
       }
-      out.add(new Renewal(ledger.tenant(), k, start, log.size(), items));
+      out.add(
+          new Renewal(
+              ledger.tenant(),
+              k,
+              start,
+              ledger.activityCount(),
+              items,
+              Optional.of(snapshotOf(states))));
+    }
+    return out;
+  }
+
+  /** The relay states the ledger's snapshot holds (S17): the fold of the log before its point. */
+  static Map<String, RelayState> snapshotStates(TenantLedger ledger) {
+    Map<String, RelayState> states = new HashMap<>();
+    for (RelaySnapshot r : ledger.snapshot()) {
+      states.put(r.relay(), new RelayState(true, r.active(), r.plan(), r.planSince().orElse(null)));
+    }
+    return states;
+  }
+
+  /** States as a snapshot to store, sorted by relay. */
+  static List<RelaySnapshot> snapshotOf(Map<String, RelayState> states) {
+    List<RelaySnapshot> out = new ArrayList<>();
+    for (Map.Entry<String, RelayState> e : new TreeMap<>(states).entrySet()) {
+      RelayState s = e.getValue();
+      if (s.exists()) {
+        out.add(
+            new RelaySnapshot(
+                e.getKey(), s.active(), s.plan(), Optional.ofNullable(s.planSince())));
+      }
     }
     return out;
   }

@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /** Forwards every call; tests override the one they want to interfere with. */
 class DelegatingRepository implements Repository {
@@ -36,6 +37,17 @@ class DelegatingRepository implements Repository {
   @Override
   public List<String> tenantPage(String after, int limit) {
     return d.tenantPage(after, limit);
+  }
+
+  @Override
+  public List<String> takeDueTenants(
+      String instance, String cycle, Instant now, Duration ttl, int limit) {
+    return d.takeDueTenants(instance, cycle, now, ttl, limit);
+  }
+
+  @Override
+  public OptionalLong catalogueVersion() {
+    return d.catalogueVersion();
   }
 
   @Override

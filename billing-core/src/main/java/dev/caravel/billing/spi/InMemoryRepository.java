@@ -20,8 +20,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.UUID;
 import java.util.function.Function;
 
@@ -44,6 +46,19 @@ public final class InMemoryRepository implements Repository {
     final Set<String> relays = new HashSet<>();
     final List<String> itemIds = new ArrayList<>();
     final List<String> invoiceIds = new ArrayList<>();
+
+    /** The renewed period the snapshot is as of (0: none), and where the log's tail begins. */
+    int snapshotPeriod;
+
+    int snapshotIndex;
+    List<RelaySnapshot> snapshot = List.of();
+
+    /** The next instant of work (null: none), and until when a poll has taken the tenant. */
+    Instant dueAt;
+
+    Instant takenUntil;
+    String takenBy;
+    String takenInCycle;
 
     TenantRow(String pubkey) {
       profile = Tenant.of(pubkey);
@@ -86,6 +101,23 @@ public final class InMemoryRepository implements Repository {
 
   /** The stored catalogue history (S15); null until seeded. */
   private PlanCatalogue catalogue;
+
+  /** Tenants by their next instant of work, so that taking the due ones costs what is due. */
+  private final TreeSet<DueKey> dueIndex = new TreeSet<>();
+
+  private record DueKey(Instant at, String pubkey) implements Comparable<DueKey> {
+    @Override
+    public int compareTo(DueKey o) {
+      int byTime = at.compareTo(o.at);
+      return byTime != 0 ? byTime : pubkey.compareTo(o.pubkey);
+    }
+  }
+
+  /** "Due now": earlier than any instant a poll runs at. */
+  private static final Instant DUE_NOW = Instant.EPOCH;
+
+  /** Bumped by every catalogue write, for {@link #catalogueVersion}. */
+  private long catalogueVersion;
 
   /** Activity ids are unique across tenants: an item's id is derived from its activity's alone. */
   private final Map<String, Activity> activitiesById = new HashMap<>();
@@ -177,7 +209,84 @@ public final class InMemoryRepository implements Repository {
       row.activitiesById.put(activity.id(), activity);
       activitiesById.put(activity.id(), activity);
       row.relays.add(activity.relay());
+      markDue(row);
       return true;
+    }
+  }
+
+  // ---- due tracking (S17) ----
+
+  /**
+   * Makes the tenant due at once and ends any take of it: every write that adds work from outside a
+   * poll (an activity, a manual adjustment) calls this, under the lock, so the next poll visits the
+   * tenant even if one took it a moment ago.
+   */
+  private void markDue(TenantRow row) {
+    moveDue(row, DUE_NOW);
+    row.takenUntil = null;
+  }
+
+  /**
+   * Makes the tenant due at once, keeping any take: for the items a poll's own visit writes
+   * (reconciliation, renewal), which that visit claims next.
+   */
+  private void markDueKeepingTake(TenantRow row) {
+    moveDue(row, DUE_NOW);
+  }
+
+  private void moveDue(TenantRow row, Instant at) {
+    if (row.dueAt != null) {
+      dueIndex.remove(new DueKey(row.dueAt, row.profile.pubkey()));
+    }
+    row.dueAt = at;
+    if (at != null) {
+      dueIndex.add(new DueKey(at, row.profile.pubkey()));
+    }
+  }
+
+  /**
+   * After a claim of the tenant: its next work is the claim's period end if that follows its last
+   * renewed period and nothing is left unbilled; otherwise it stays due (keeping its take, so that
+   * the poll that took it does not spin on it).
+   */
+  private void refreshDueAfterClaim(TenantRow row, Claim claim) {
+    Instant markStart = row.renewedThrough > 0 ? row.renewedThroughStart : row.anchor;
+    boolean allBilled = row.billed.size() == row.activities.size();
+    if (allBilled && claim.periodStart().equals(markStart)) {
+      moveDue(row, claim.periodEnd());
+      row.takenUntil = null;
+    } else {
+      moveDue(row, DUE_NOW);
+    }
+  }
+
+  @Override
+  public List<String> takeDueTenants(
+      String instance, String cycle, Instant now, Duration ttl, int limit) {
+    Checks.text(instance, "instance");
+    Checks.text(cycle, "cycle");
+    Checks.notNull(now, "now");
+    Checks.notNull(ttl, "ttl");
+    if (limit < 1) {
+      throw new InvalidInputException("limit must be positive");
+    }
+    synchronized (lock) {
+      List<String> taken = new ArrayList<>();
+      for (DueKey key : dueIndex) {
+        if (key.at().isAfter(now) || taken.size() == limit) {
+          break;
+        }
+        TenantRow row = tenants.get(key.pubkey());
+        boolean live = row.takenUntil != null && row.takenUntil.isAfter(now);
+        if (live && !(instance.equals(row.takenBy) && !cycle.equals(row.takenInCycle))) {
+          continue;
+        }
+        row.takenUntil = now.plus(ttl);
+        row.takenBy = instance;
+        row.takenInCycle = cycle;
+        taken.add(key.pubkey());
+      }
+      return taken;
     }
   }
 
@@ -188,13 +297,25 @@ public final class InMemoryRepository implements Repository {
       for (String pubkey : pubkeys) {
         TenantRow row = tenants.get(pubkey);
         if (row != null) {
+          // Only the tail after the snapshot point: a read costs the activity since the last
+          // renewal, not the whole history.
+          List<Activity> tail = row.activities.subList(row.snapshotIndex, row.activities.size());
+          Set<String> billed = new HashSet<>();
+          for (Activity a : tail) {
+            if (row.billed.contains(a.id())) {
+              billed.add(a.id());
+            }
+          }
           out.add(
               new TenantLedger(
                   pubkey,
                   Optional.ofNullable(row.anchor),
                   row.renewedThrough,
-                  row.activities,
-                  row.billed));
+                  row.snapshotPeriod,
+                  row.snapshot,
+                  row.activities.size(),
+                  tail,
+                  billed));
         }
       }
       return out;
@@ -219,7 +340,12 @@ public final class InMemoryRepository implements Repository {
         if (!row.billed.add(r.activityId())) {
           continue;
         }
-        r.item().ifPresent(item -> insertItem(row, item));
+        r.item()
+            .ifPresent(
+                item -> {
+                  insertItem(row, item);
+                  markDueKeepingTake(row);
+                });
         applied++;
       }
       return applied;
@@ -244,8 +370,23 @@ public final class InMemoryRepository implements Repository {
           continue;
         }
         renewal.items().forEach(item -> insertItem(row, item));
+        if (!renewal.items().isEmpty()) {
+          markDueKeepingTake(row);
+        }
         row.renewedThrough = renewal.period();
         row.renewedThroughStart = renewal.periodStart();
+        // The snapshot advances only over a fully billed log: an activity before its point would
+        // otherwise never be reconciled.
+        if (renewal.snapshot().isPresent() && row.billed.size() == row.activities.size()) {
+          int index = row.snapshotIndex;
+          while (index < row.activities.size()
+              && row.activities.get(index).at().isBefore(renewal.periodStart())) {
+            index++;
+          }
+          row.snapshotIndex = index;
+          row.snapshotPeriod = renewal.period();
+          row.snapshot = renewal.snapshot().get();
+        }
         applied++;
       }
       return applied;
@@ -261,11 +402,13 @@ public final class InMemoryRepository implements Repository {
       Map<String, List<String>> claimedItems = new LinkedHashMap<>();
       List<Invoice> created = new ArrayList<>();
       Set<String> tenantsClaimed = new HashSet<>();
+      Map<TenantRow, Claim> dueAfter = new LinkedHashMap<>();
       for (Claim claim : claims) {
         TenantRow row = tenants.get(claim.tenant());
         if (row == null || !tenantsClaimed.add(claim.tenant())) {
           continue;
         }
+        dueAfter.put(row, claim);
         List<String> unclaimed =
             row.itemIds.stream().filter(id -> items.get(id).invoiceId().isEmpty()).toList();
         long total = 0;
@@ -301,6 +444,7 @@ public final class InMemoryRepository implements Repository {
         invoices.put(invoice.id(), invoiceRow);
         tenants.get(invoice.tenant()).invoiceIds.add(invoice.id());
       }
+      dueAfter.forEach(this::refreshDueAfterClaim);
       return created;
     }
   }
@@ -581,6 +725,13 @@ public final class InMemoryRepository implements Repository {
   }
 
   @Override
+  public OptionalLong catalogueVersion() {
+    synchronized (lock) {
+      return OptionalLong.of(catalogueVersion);
+    }
+  }
+
+  @Override
   public PlanCatalogue seedCatalogue(PlanCatalogue seed) {
     Checks.notNull(seed, "seed");
     synchronized (lock) {
@@ -596,6 +747,7 @@ public final class InMemoryRepository implements Repository {
         }
         catalogue = PlanCatalogue.withHistory(catalogue.currency(), all);
       }
+      catalogueVersion++;
       return catalogue;
     }
   }
@@ -643,6 +795,7 @@ public final class InMemoryRepository implements Repository {
       List<PlanCatalogue.Version> all = new ArrayList<>(catalogue.versions());
       all.add(version);
       catalogue = PlanCatalogue.withHistory(catalogue.currency(), all);
+      catalogueVersion++;
       return true;
     }
   }

@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.function.Function;
 
 /**
@@ -43,6 +44,27 @@ public interface Repository {
    */
   List<String> tenantPage(String after, int limit);
 
+  // ---- due tracking (S17) ----
+
+  /**
+   * Takes up to {@code limit} tenants with work due at {@code now}, each until {@code now + ttl},
+   * for {@code instance}'s poll cycle {@code cycle}, so that instances polling at once share the
+   * work instead of each doing all of it. A tenant is due when it has unbilled activity or items
+   * that may need claiming (every write that adds either makes it due at once; an append also ends
+   * any take of it), or when the start of the period after its last renewed one has come. A {@link
+   * #claim} of the tenant moves its next due instant to the claim's period end, if that is the
+   * start of the period after the last renewed one and no activity is unbilled; otherwise the
+   * tenant stays due.
+   *
+   * <p>A tenant under a live take of another instance, or of this same cycle, is not taken, so two
+   * callers at once never both get it and a cycle ends; one under a live take of an earlier cycle
+   * of the same instance is taken again, so a cycle run again after a failure (a page that failed,
+   * a take whose answer was lost) redoes what the failed one left. Taking is only a hint: the
+   * engine's other guards keep the ledger right if two instances do a tenant at once. Costs what is
+   * due, not what was ever recorded: a poll with nothing due reads no tenant's log.
+   */
+  List<String> takeDueTenants(String instance, String cycle, Instant now, Duration ttl, int limit);
+
   // ---- activity ----
 
   /**
@@ -61,6 +83,8 @@ public interface Repository {
 
   /**
    * One ledger per tenant asked for that exists, in the order asked; unknown tenants are skipped.
+   * Each is read from one consistent view: the tenant's snapshot and the activities at or after its
+   * point (never the whole history once a period with a snapshot was renewed).
    */
   List<TenantLedger> ledgers(List<String> tenants);
 
@@ -77,7 +101,8 @@ public interface Repository {
    * Applies each renewal atomically, in list order, and only if the tenant's last renewed period is
    * then {@code period - 1} and its activity count is still {@code logSize}: its items inserted and
    * the mark moved to {@code period}. A period is therefore renewed at most once, and never from a
-   * stale log. Returns how many were applied.
+   * stale log. A renewal's snapshot becomes the tenant's, in the same transaction, when every
+   * activity of the tenant is billed then (see {@link Renewal}). Returns how many were applied.
    */
   int applyRenewals(List<Renewal> renewals);
 
@@ -200,6 +225,15 @@ public interface Repository {
    * an activity or renewal depends on is always seen (see {@link #addPlanVersion}).
    */
   Optional<PlanCatalogue> catalogue();
+
+  /**
+   * A number that changes whenever the stored catalogue does, cheap to read, so the engine may keep
+   * the catalogue and read it again only when this moved (read, like the catalogue, after the
+   * ledgers it prices). Empty: not tracked, read the catalogue each time.
+   */
+  default OptionalLong catalogueVersion() {
+    return OptionalLong.empty();
+  }
 
   /**
    * Seeds the stored catalogue from the one a host configured, atomically and idempotently: if none

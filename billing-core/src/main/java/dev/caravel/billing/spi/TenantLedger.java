@@ -10,23 +10,66 @@ import java.util.Set;
 
 /**
  * What the engine reads of one tenant to reconcile and renew: its anchor (S1), the last period
- * renewed ({@code 0} when none; period 0 is never a renewal), every activity oldest-first (by time,
- * then by the order recorded), and which of them are billed.
+ * renewed ({@code 0} when none; period 0 is never a renewal), a snapshot of its relays' states as
+ * of the start of period {@code snapshotPeriod} ({@code 0}: none, the log read whole), the
+ * activities at or after that start oldest-first (by time, then by the order recorded: the log's
+ * tail), which of them are billed, and how many activities the whole log holds (what a {@link
+ * Renewal} is guarded by).
+ *
+ * <p>Snapshot plus tail fold to exactly the states the whole log folds to (S8): every activity
+ * before the snapshot point is billed, and none can be appended there (it would fall inside a
+ * renewed period).
  */
 public record TenantLedger(
     String tenant,
     Optional<Instant> anchor,
     int renewedThrough,
+    int snapshotPeriod,
+    List<RelaySnapshot> snapshot,
+    int activityCount,
     List<Activity> activities,
     Set<String> billedActivityIds) {
 
   public TenantLedger {
     Checks.pubkey(tenant, "tenant");
     Checks.notNull(anchor, "anchor");
+    snapshot = List.copyOf(snapshot);
     activities = List.copyOf(activities);
     billedActivityIds = Set.copyOf(billedActivityIds);
     if (renewedThrough < 0) {
       throw new InvalidInputException("renewedThrough must not be negative");
     }
+    if (snapshotPeriod < 0 || snapshotPeriod > renewedThrough) {
+      throw new InvalidInputException(
+          "the snapshot is of a renewed period, got "
+              + snapshotPeriod
+              + " with "
+              + renewedThrough
+              + " renewed");
+    }
+    if (snapshotPeriod == 0 && !snapshot.isEmpty()) {
+      throw new InvalidInputException("no snapshot point, yet relay states");
+    }
+    if (activityCount < activities.size()) {
+      throw new InvalidInputException("the log is shorter than its tail");
+    }
+  }
+
+  /** A ledger read whole: no snapshot, every activity. */
+  public TenantLedger(
+      String tenant,
+      Optional<Instant> anchor,
+      int renewedThrough,
+      List<Activity> activities,
+      Set<String> billedActivityIds) {
+    this(
+        tenant,
+        anchor,
+        renewedThrough,
+        0,
+        List.of(),
+        activities.size(),
+        activities,
+        billedActivityIds);
   }
 }

@@ -104,7 +104,11 @@ final class ActivityLog {
     try (PreparedStatement ps =
         c.prepareStatement(
             "UPDATE billing_tenant SET anchor = COALESCE(anchor, ?), "
-                + "last_activity_at = ?, activity_count = activity_count + 1 WHERE pubkey = ?")) {
+                + "last_activity_at = ?, activity_count = activity_count + 1, "
+                + "unbilled_count = unbilled_count + 1, "
+                // DueIndex.markDue, in the statement that updates the row anyway
+                + DueIndex.MARK_DUE_COLUMNS
+                + " WHERE pubkey = ?")) {
       setInstant(ps, 1, activity.at());
       setInstant(ps, 2, activity.at());
       ps.setString(3, activity.tenant());

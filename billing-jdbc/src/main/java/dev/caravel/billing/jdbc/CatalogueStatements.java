@@ -31,11 +31,33 @@ final class CatalogueStatements {
     return transactions.read("reading the catalogue", (c, d) -> read(c));
   }
 
+  /** The catalogue's version (V5): one row by its key, bumped by every write below. */
+  long version() {
+    return transactions.read(
+        "reading the catalogue version",
+        (c, d) -> {
+          try (PreparedStatement ps =
+                  c.prepareStatement("SELECT version FROM billing_catalogue WHERE id = 1");
+              ResultSet rs = ps.executeQuery()) {
+            return rs.next() ? rs.getLong(1) : 0L;
+          }
+        });
+  }
+
+  /** Under the catalogue lock: caches keyed by the version read this write's result again. */
+  private static void bump(Connection c) throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement("UPDATE billing_catalogue SET version = version + 1 WHERE id = 1")) {
+      ps.executeUpdate();
+    }
+  }
+
   PlanCatalogue seed(PlanCatalogue seed) {
     return transactions.write(
         "seeding the catalogue",
         (c, d) -> {
           String currency = lock(c);
+          boolean changed = currency == null;
           if (currency == null) {
             try (PreparedStatement ps =
                 c.prepareStatement("UPDATE billing_catalogue SET currency = ? WHERE id = 1")) {
@@ -49,8 +71,12 @@ final class CatalogueStatements {
             for (Version v : seed.versions()) {
               if (stored.history(v.plan()).isEmpty()) {
                 insert(c, v);
+                changed = true;
               }
             }
+          }
+          if (changed) {
+            bump(c);
           }
           return read(c).orElseThrow();
         });
@@ -91,6 +117,7 @@ final class CatalogueStatements {
                     + "; date it later");
           }
           insert(c, version);
+          bump(c);
           return true;
         });
   }

@@ -5,6 +5,7 @@ import static dev.caravel.billing.jdbc.Rows.setInstant;
 import dev.caravel.billing.Invoice;
 import dev.caravel.billing.InvoiceItem;
 import dev.caravel.billing.StorageException;
+import dev.caravel.billing.spi.RelaySnapshot;
 import dev.caravel.billing.spi.Renewal;
 import java.sql.Array;
 import java.sql.Connection;
@@ -130,6 +131,44 @@ enum Dialect {
       }
     }
 
+    private static final String MOVE_SNAPSHOTS =
+        "UPDATE billing_tenant t SET snapshot_period = v.period, snapshot_start = to_timestamp(v.start) "
+            + "FROM unnest(?::varchar[], ?::int4[], ?::int8[]) AS v(pubkey, period, start) "
+            + "WHERE t.pubkey = v.pubkey";
+    private static final String WRITE_RELAY_SNAPSHOTS =
+        "UPDATE billing_relay r SET snap_period = v.period, snap_active = v.active, "
+            + "snap_plan = v.plan, snap_plan_since = to_timestamp(v.since) "
+            + "FROM unnest(?::varchar[], ?::varchar[], ?::int4[], ?::bool[], ?::varchar[], ?::int8[]) "
+            + "AS v(tenant, relay, period, active, plan, since) "
+            + "WHERE r.tenant = v.tenant AND r.relay = v.relay";
+
+    @Override
+    void writeSnapshots(Connection c, List<Renewal> renewals) throws SQLException {
+      try (PreparedStatement ps = c.prepareStatement(MOVE_SNAPSHOTS)) {
+        ps.setArray(
+            1, c.createArrayOf("varchar", renewals.stream().map(Renewal::tenant).toArray()));
+        ps.setArray(2, c.createArrayOf("int4", renewals.stream().map(Renewal::period).toArray()));
+        ps.setArray(
+            3,
+            c.createArrayOf(
+                "int8", renewals.stream().map(r -> r.periodStart().getEpochSecond()).toArray()));
+        ps.executeUpdate();
+      }
+      List<Object[]> rows = relayRows(renewals);
+      try (PreparedStatement ps = c.prepareStatement(WRITE_RELAY_SNAPSHOTS)) {
+        for (int from = 0; from < rows.size(); from += ARRAY_CHUNK) {
+          List<Object[]> chunk = rows.subList(from, Math.min(rows.size(), from + ARRAY_CHUNK));
+          String[] types = {"varchar", "varchar", "int4", "bool", "varchar", "int8"};
+          for (int col = 0; col < types.length; col++) {
+            int k = col;
+            ps.setArray(
+                col + 1, c.createArrayOf(types[col], chunk.stream().map(r -> r[k]).toArray()));
+          }
+          ps.executeUpdate();
+        }
+      }
+    }
+
     @Override
     void moveRenewalMarks(Connection c, List<Renewal> moved, Map<String, Integer> before)
         throws SQLException {
@@ -232,6 +271,43 @@ enum Dialect {
     }
 
     @Override
+    void writeSnapshots(Connection c, List<Renewal> renewals) throws SQLException {
+      try (PreparedStatement ps =
+          c.prepareStatement(
+              "UPDATE billing_tenant SET snapshot_period = ?, snapshot_start = ? WHERE pubkey = ?")) {
+        for (Renewal r : renewals) {
+          ps.setInt(1, r.period());
+          setInstant(ps, 2, r.periodStart());
+          ps.setString(3, r.tenant());
+          ps.addBatch();
+        }
+        ps.executeBatch();
+      }
+      try (PreparedStatement ps =
+          c.prepareStatement(
+              "UPDATE billing_relay SET snap_period = ?, snap_active = ?, snap_plan = ?, "
+                  + "snap_plan_since = ? WHERE tenant = ? AND relay = ?")) {
+        int pending = 0;
+        for (Object[] row : relayRows(renewals)) {
+          ps.setInt(1, (Integer) row[2]);
+          ps.setBoolean(2, (Boolean) row[3]);
+          ps.setString(3, (String) row[4]);
+          setInstant(ps, 4, row[5] == null ? null : java.time.Instant.ofEpochSecond((Long) row[5]));
+          ps.setString(5, (String) row[0]);
+          ps.setString(6, (String) row[1]);
+          ps.addBatch();
+          if (++pending == BATCH) {
+            ps.executeBatch();
+            pending = 0;
+          }
+        }
+        if (pending > 0) {
+          ps.executeBatch();
+        }
+      }
+    }
+
+    @Override
     void moveRenewalMarks(Connection c, List<Renewal> moved, Map<String, Integer> before)
         throws SQLException {
       try (PreparedStatement ps =
@@ -317,8 +393,41 @@ enum Dialect {
 
   /**
    * Moves each tenant's renewal mark to its renewal's period, only where the mark is still the one
-   * in {@code before} (tenant to mark read under the lock); fails as a conflict otherwise.
+   * in {@code before} (tenant to mark read under the lock); fails as a conflict otherwise. Then
+   * makes each of {@code snapshots} (renewals with a snapshot, among {@code moved}) its tenant's
+   * snapshot (S17).
    */
+  void moveRenewalMarks(
+      Connection c, List<Renewal> moved, Map<String, Integer> before, List<Renewal> snapshots)
+      throws SQLException {
+    moveRenewalMarks(c, moved, before);
+    if (!snapshots.isEmpty()) {
+      writeSnapshots(c, snapshots);
+    }
+  }
+
   abstract void moveRenewalMarks(Connection c, List<Renewal> moved, Map<String, Integer> before)
       throws SQLException;
+
+  /** Stores each renewal's snapshot as its tenant's: the point on the tenant, states on relays. */
+  abstract void writeSnapshots(Connection c, List<Renewal> renewals) throws SQLException;
+
+  /** {tenant, relay, period, active, plan, plan since (epoch seconds)} per snapshot relay. */
+  static List<Object[]> relayRows(List<Renewal> renewals) {
+    List<Object[]> rows = new ArrayList<>();
+    for (Renewal r : renewals) {
+      for (RelaySnapshot relay : r.snapshot().orElseThrow()) {
+        rows.add(
+            new Object[] {
+              r.tenant(),
+              relay.relay(),
+              r.period(),
+              relay.active(),
+              relay.plan().orElse(null),
+              relay.planSince().map(java.time.Instant::getEpochSecond).orElse(null)
+            });
+      }
+    }
+    return rows;
+  }
 }

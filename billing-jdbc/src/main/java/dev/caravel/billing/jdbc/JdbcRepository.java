@@ -33,6 +33,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Function;
@@ -105,6 +106,22 @@ public final class JdbcRepository implements Repository {
         "appending activity " + activity.id(), (c, d) -> ActivityLog.append(c, activity));
   }
 
+  // ---- due tracking (S17), in DueIndex ----
+
+  @Override
+  public List<String> takeDueTenants(
+      String instance, String cycle, Instant now, Duration ttl, int limit) {
+    Objects.requireNonNull(instance, "instance");
+    Objects.requireNonNull(cycle, "cycle");
+    Objects.requireNonNull(now, "now");
+    Objects.requireNonNull(ttl, "ttl");
+    if (limit < 1) {
+      throw new InvalidInputException("limit must be positive");
+    }
+    return transactions.write(
+        "taking due tenants", (c, d) -> DueIndex.take(c, d, instance, cycle, now, ttl, limit));
+  }
+
   // ---- reconciliation, renewal, claim ----
 
   @Override
@@ -162,6 +179,25 @@ public final class JdbcRepository implements Repository {
             }
           }
           insertItems(c, d, items);
+          Map<String, Integer> marked = new HashMap<>();
+          for (String id : toMark) {
+            marked.merge(ownerOf.get(id), 1, Integer::sum);
+          }
+          if (!marked.isEmpty()) {
+            try (PreparedStatement ps =
+                c.prepareStatement(
+                    "UPDATE billing_tenant SET unbilled_count = unbilled_count - ? WHERE pubkey = ?")) {
+              for (Map.Entry<String, Integer> e : marked.entrySet()) {
+                ps.setInt(1, e.getValue());
+                ps.setString(2, e.getKey());
+                ps.addBatch();
+              }
+              ps.executeBatch();
+            }
+          }
+          if (!items.isEmpty()) {
+            DueIndex.markDueKeepingTake(c, d, items.stream().map(InvoiceItem::tenant).toList());
+          }
           return toMark.size();
         });
   }
@@ -177,17 +213,18 @@ public final class JdbcRepository implements Repository {
         (c, d) -> {
           // The lock and the marks come from one statement: FOR UPDATE returns the latest committed
           // row.
-          Map<String, int[]> marks = new HashMap<>(); // tenant -> {renewed_through, activity_count}
+          // tenant -> {renewed_through, activity_count, unbilled_count}
+          Map<String, int[]> marks = new HashMap<>();
           for (List<String> chunk :
               Dialect.chunks(distinctTenants(renewals.stream().map(Renewal::tenant).toList()))) {
             try (PreparedStatement ps =
                 c.prepareStatement(
-                    "SELECT pubkey, renewed_through, activity_count "
+                    "SELECT pubkey, renewed_through, activity_count, unbilled_count "
                         + "FROM billing_tenant WHERE pubkey = ANY (?) ORDER BY pubkey FOR UPDATE")) {
               ps.setArray(1, d.textArray(c, chunk));
               try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                  marks.put(rs.getString(1), new int[] {rs.getInt(2), rs.getInt(3)});
+                  marks.put(rs.getString(1), new int[] {rs.getInt(2), rs.getInt(3), rs.getInt(4)});
                 }
               }
             }
@@ -209,7 +246,18 @@ public final class JdbcRepository implements Repository {
           }
           insertItems(c, d, items);
           if (!last.isEmpty()) {
-            d.moveRenewalMarks(c, new ArrayList<>(last.values()), before);
+            // The snapshot advances only over a fully billed log (an activity before its point
+            // would never be reconciled), to the last renewal applied.
+            List<Renewal> snapshots = new ArrayList<>();
+            for (Renewal r : last.values()) {
+              if (r.snapshot().isPresent() && marks.get(r.tenant())[2] == 0) {
+                snapshots.add(r);
+              }
+            }
+            d.moveRenewalMarks(c, new ArrayList<>(last.values()), before, snapshots);
+          }
+          if (!items.isEmpty()) {
+            DueIndex.markDueKeepingTake(c, d, items.stream().map(InvoiceItem::tenant).toList());
           }
           return applied;
         });
@@ -228,6 +276,7 @@ public final class JdbcRepository implements Repository {
           List<String> tenants = distinctTenants(claims.stream().map(Claim::tenant).toList());
           // Under the tenant locks no item is added or claimed for them until this one commits.
           lockTenants(c, d, tenants);
+          DueIndex.afterClaim(c, d, claims);
           Map<String, BigDecimal> unclaimed = new HashMap<>();
           Map<String, Integer> unclaimedCount = new HashMap<>();
           for (List<String> chunk : Dialect.chunks(tenants)) {
@@ -418,6 +467,11 @@ public final class JdbcRepository implements Repository {
   @Override
   public Optional<PlanCatalogue> catalogue() {
     return catalogue.catalogue();
+  }
+
+  @Override
+  public OptionalLong catalogueVersion() {
+    return OptionalLong.of(catalogue.version());
   }
 
   @Override

@@ -7,6 +7,8 @@ import static dev.caravel.billing.jdbc.Rows.ITEM_COLUMNS;
 import dev.caravel.billing.InvalidInputException;
 import dev.caravel.billing.Invoice;
 import dev.caravel.billing.InvoiceItem;
+import dev.caravel.billing.StorageException;
+import dev.caravel.billing.spi.RelaySnapshot;
 import dev.caravel.billing.spi.Tenant;
 import dev.caravel.billing.spi.TenantLedger;
 import java.sql.Connection;
@@ -69,31 +71,34 @@ final class LedgerReads {
         });
   }
 
+  /** Rereads of a page whose snapshots moved between its two statements, before giving up. */
+  private static final int SNAPSHOT_ATTEMPTS = 5;
+
   List<TenantLedger> ledgers(List<String> tenants) {
     Objects.requireNonNull(tenants, "tenants");
     if (tenants.isEmpty()) {
       return List.of();
     }
-    Map<String, TenantLedger> found =
-        transactions.read(
-            "reading ledgers",
-            (c, d) -> {
-              Map<String, TenantLedger> out = new HashMap<>();
-              // One statement per chunk reads each tenant and its whole log from one snapshot.
-              String sql =
-                  "SELECT t.pubkey, t.anchor, t.renewed_through, a.id, a.type, a.relay, a.plan, a.at, a.billed "
-                      + "FROM billing_tenant t LEFT JOIN billing_activity a ON a.tenant = t.pubkey "
-                      + "WHERE t.pubkey = ANY (?) ORDER BY t.pubkey, a.at, a.seq";
-              for (List<String> chunk : Dialect.chunks(new ArrayList<>(new TreeSet<>(tenants)))) {
-                try (PreparedStatement ps = c.prepareStatement(sql)) {
-                  ps.setArray(1, d.textArray(c, chunk));
-                  try (ResultSet rs = ps.executeQuery()) {
-                    Rows.ledgers(rs, out);
-                  }
-                }
-              }
-              return out;
-            });
+    Map<String, TenantLedger> found = new HashMap<>();
+    List<String> wanted = new ArrayList<>(new TreeSet<>(tenants));
+    for (int attempt = 1; !wanted.isEmpty(); attempt++) {
+      if (attempt > SNAPSHOT_ATTEMPTS) {
+        throw new StorageException(
+            "reading ledgers failed: snapshots kept moving under the read of " + wanted.size());
+      }
+      List<String> page = wanted;
+      Map<String, TenantLedger> read =
+          transactions.read("reading ledgers", (c, d) -> read(c, d, page));
+      wanted = new ArrayList<>();
+      for (String tenant : page) {
+        TenantLedger ledger = read.get(tenant);
+        if (ledger == MOVED) {
+          wanted.add(tenant);
+        } else if (ledger != null) {
+          found.put(tenant, ledger);
+        }
+      }
+    }
     List<TenantLedger> ordered = new ArrayList<>();
     for (String tenant : tenants) {
       TenantLedger ledger = found.get(tenant);
@@ -102,6 +107,103 @@ final class LedgerReads {
       }
     }
     return ordered;
+  }
+
+  /** Marks a tenant whose snapshot moved between the two statements of a read: read it again. */
+  private static final TenantLedger MOVED =
+      new TenantLedger("0".repeat(64), Optional.empty(), 0, List.of(), java.util.Set.of());
+
+  /**
+   * Each tenant with its log's tail (the activities at or after its snapshot point, found through
+   * the {@code (tenant, at, seq)} index), then its snapshot's relays. The two statements may see
+   * two states of the database: a renewal committed between them shows as relays of another
+   * snapshot period than the tenant's, and that tenant is marked {@link #MOVED}.
+   */
+  private static Map<String, TenantLedger> read(Connection c, Dialect d, List<String> sorted)
+      throws SQLException {
+    Map<String, TenantLedger> out = new HashMap<>();
+    String sql =
+        "SELECT t.pubkey, t.anchor, t.renewed_through, t.snapshot_period, t.activity_count, "
+            + "a.id, a.type, a.relay, a.plan, a.at, a.billed "
+            + "FROM billing_tenant t LEFT JOIN billing_activity a ON a.tenant = t.pubkey "
+            + "AND a.at >= COALESCE(t.snapshot_start, t.anchor) "
+            + "WHERE t.pubkey = ANY (?) ORDER BY t.pubkey, a.at, a.seq";
+    for (List<String> chunk : Dialect.chunks(sorted)) {
+      try (PreparedStatement ps = c.prepareStatement(sql)) {
+        ps.setArray(1, d.textArray(c, chunk));
+        try (ResultSet rs = ps.executeQuery()) {
+          Rows.ledgers(rs, out);
+        }
+      }
+    }
+    List<String> withSnapshot =
+        out.values().stream()
+            .filter(l -> l.snapshotPeriod() > 0)
+            .map(TenantLedger::tenant)
+            .sorted()
+            .toList();
+    Map<String, List<RelaySnapshot>> relays = new HashMap<>();
+    java.util.Set<String> moved = new java.util.HashSet<>();
+    for (List<String> chunk : Dialect.chunks(withSnapshot)) {
+      try (PreparedStatement ps =
+          c.prepareStatement(
+              "SELECT tenant, relay, snap_period, snap_active, snap_plan, snap_plan_since "
+                  + "FROM billing_relay WHERE tenant = ANY (?) AND snap_period IS NOT NULL "
+                  + "ORDER BY tenant, relay")) {
+        ps.setArray(1, d.textArray(c, chunk));
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            String tenant = rs.getString(1);
+            if (rs.getInt(3) != out.get(tenant).snapshotPeriod()) {
+              moved.add(tenant);
+            }
+            relays
+                .computeIfAbsent(tenant, k -> new ArrayList<>())
+                .add(
+                    new RelaySnapshot(
+                        rs.getString(2),
+                        rs.getBoolean(4),
+                        Optional.ofNullable(rs.getString(5)),
+                        Optional.ofNullable(Rows.instant(rs, 6))));
+          }
+        }
+      }
+    }
+    // A tenant whose first snapshot landed after the first statement shows relays while its
+    // ledger says none.
+    for (List<String> chunk :
+        Dialect.chunks(
+            out.values().stream()
+                .filter(l -> l.snapshotPeriod() == 0 && l.renewedThrough() > 0)
+                .map(TenantLedger::tenant)
+                .sorted()
+                .toList())) {
+      try (PreparedStatement ps =
+          c.prepareStatement(
+              "SELECT DISTINCT tenant FROM billing_relay "
+                  + "WHERE tenant = ANY (?) AND snap_period IS NOT NULL")) {
+        ps.setArray(1, d.textArray(c, chunk));
+        moved.addAll(Rows.firstColumn(ps));
+      }
+    }
+    for (Map.Entry<String, List<RelaySnapshot>> e : relays.entrySet()) {
+      TenantLedger l = out.get(e.getKey());
+      out.put(
+          e.getKey(),
+          new TenantLedger(
+              l.tenant(),
+              l.anchor(),
+              l.renewedThrough(),
+              l.snapshotPeriod(),
+              e.getValue(),
+              l.activityCount(),
+              l.activities(),
+              l.billedActivityIds()));
+    }
+    for (String tenant : moved) {
+      out.put(tenant, MOVED);
+    }
+    return out;
   }
 
   Optional<Invoice> findInvoice(String invoiceId) {

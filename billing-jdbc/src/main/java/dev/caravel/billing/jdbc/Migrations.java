@@ -26,7 +26,9 @@ final class Migrations {
       List.of(
           new Migration(1, "billing_schema"),
           new Migration(2, "collection_hold"),
-          new Migration(3, "catalogue_history"));
+          new Migration(3, "catalogue_history"),
+          // V4 is issue 14's; V5 depends on none of its tables.
+          new Migration(5, "due_tracking"));
 
   /** Arbitrary but fixed: the PostgreSQL advisory lock that serializes concurrent migrations. */
   private static final long LOCK_KEY = 0x63617261_76656c31L;

@@ -136,14 +136,17 @@ final class Rows {
   }
 
   /**
-   * Folds rows of {@code pubkey, anchor, renewed_through, id, type, relay, plan, at, billed},
-   * ordered by tenant and then log order, into one ledger per tenant; a tenant without activity
-   * comes as one row whose activity columns are null.
+   * Folds rows of {@code pubkey, anchor, renewed_through, snapshot_period, activity_count, id,
+   * type, relay, plan, at, billed}, ordered by tenant and then log order, into one ledger per
+   * tenant, its snapshot's relays not yet filled in; a tenant without activity in its tail comes as
+   * one row whose activity columns are null.
    */
   static void ledgers(ResultSet rs, Map<String, TenantLedger> into) throws SQLException {
     String current = null;
     Instant anchor = null;
     int renewed = 0;
+    int snapshotPeriod = 0;
+    int count = 0;
     List<Activity> activities = new ArrayList<>();
     Set<String> billed = new HashSet<>();
     while (rs.next()) {
@@ -152,18 +155,28 @@ final class Rows {
         if (current != null) {
           into.put(
               current,
-              new TenantLedger(current, Optional.ofNullable(anchor), renewed, activities, billed));
+              new TenantLedger(
+                  current,
+                  Optional.ofNullable(anchor),
+                  renewed,
+                  snapshotPeriod,
+                  List.of(),
+                  count,
+                  activities,
+                  billed));
         }
         current = pubkey;
         anchor = instant(rs, 2);
         renewed = rs.getInt(3);
+        snapshotPeriod = rs.getInt(4);
+        count = rs.getInt(5);
         activities = new ArrayList<>();
         billed = new HashSet<>();
       }
-      String id = rs.getString(4);
+      String id = rs.getString(6);
       if (id != null) {
-        activities.add(activity(rs, id, pubkey, 5));
-        if (rs.getBoolean(9)) {
+        activities.add(activity(rs, id, pubkey, 7));
+        if (rs.getBoolean(11)) {
           billed.add(id);
         }
       }
@@ -171,7 +184,15 @@ final class Rows {
     if (current != null) {
       into.put(
           current,
-          new TenantLedger(current, Optional.ofNullable(anchor), renewed, activities, billed));
+          new TenantLedger(
+              current,
+              Optional.ofNullable(anchor),
+              renewed,
+              snapshotPeriod,
+              List.of(),
+              count,
+              activities,
+              billed));
     }
   }
 

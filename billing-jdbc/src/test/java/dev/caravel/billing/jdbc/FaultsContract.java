@@ -114,7 +114,8 @@ abstract class FaultsContract {
    */
   private static void run(
       Scenario scenario, JdbcRepository repository, Rails rails, MutableClock clock) {
-    Billing engine = Scenario.engine(repository, clock, rails, "solo");
+    // Building seeds the stored catalogue: a write, which may fail like any other.
+    Billing engine = untilDone(() -> Scenario.engine(repository, clock, rails, "solo"));
     for (int t = 0; t < scenario.tenants.size(); t++) {
       int index = t;
       untilDone(

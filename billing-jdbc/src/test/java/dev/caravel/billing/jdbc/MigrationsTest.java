@@ -103,20 +103,25 @@ class MigrationsTest {
       s.execute(
           "INSERT INTO billing_schema_version (version, description) VALUES (1, 'billing_schema')");
     }
-    // ... holding a ledger written through the V1 columns: an activity, its item, an invoice
-    // whose first round ran and left a next attempt.
-    JdbcRepository old = new JdbcRepository(db);
+    // ... holding a ledger written through the V1 columns: an activity and its item, billed.
     Fixture fx = new Fixture("up");
     String alice = Fixture.pubkey(0xa11ce);
     Activity created = fx.create(alice, "r1", Fixture.T0);
-    old.appendActivity(created);
-    old.recordReconciliations(List.of(Fixture.reconciled(created, 500)));
-    Fixture.Claiming claiming = Fixture.claim(alice, "inv-1", Fixture.seconds(60));
-    assertThat(old.claim(List.of(claiming.claim()), c -> claiming.invoiceId())).hasSize(1);
+    try (Connection c = db.getConnection()) {
+      OldLedger.createdAndBilled(c, created, 500);
+    }
 
     JdbcRepository.migrate(db);
 
     JdbcRepository upgraded = new JdbcRepository(db);
+    // V5's backfill: the tenant is due once, nothing unbilled; its whole log is read.
+    assertThat(
+            upgraded.takeDueTenants(
+                "node", "cycle", Fixture.seconds(60), java.time.Duration.ofMinutes(5), 10))
+        .containsExactly(alice);
+    assertThat(upgraded.ledgers(List.of(alice)).get(0).activities()).containsExactly(created);
+    Fixture.Claiming claiming = Fixture.claim(alice, "inv-1", Fixture.seconds(60));
+    assertThat(upgraded.claim(List.of(claiming.claim()), c -> claiming.invoiceId())).hasSize(1);
     assertThat(upgraded.findInvoice("inv-1").orElseThrow().total()).isEqualTo(500);
     assertThat(upgraded.invoiceItems("inv-1")).hasSize(1);
     assertThat(upgraded.collectionState("inv-1").orElseThrow().hold()).isEmpty();

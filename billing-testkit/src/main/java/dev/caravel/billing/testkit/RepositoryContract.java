@@ -28,6 +28,7 @@ import dev.caravel.billing.spi.CollectionHold;
 import dev.caravel.billing.spi.CollectionState;
 import dev.caravel.billing.spi.PaymentLease;
 import dev.caravel.billing.spi.Reconciliation;
+import dev.caravel.billing.spi.RelaySnapshot;
 import dev.caravel.billing.spi.Renewal;
 import dev.caravel.billing.spi.Repository;
 import dev.caravel.billing.spi.Tenant;
@@ -38,6 +39,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Random;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
@@ -1570,5 +1572,233 @@ public abstract class RepositoryContract {
     assertThat(last.history("p0")).hasSize(1);
     assertThat(last.history("p1")).hasSize(1);
     assertThat(stored).allSatisfy(c -> assertThat(c.history("basic")).hasSize(1));
+  }
+
+  // ---- due tracking and snapshots (S17) ----
+
+  private List<String> takeDue(Instant now) {
+    return repo.takeDueTenants("node-a", "cycle-1", now, TTL, 100);
+  }
+
+  private static Renewal withSnapshot(Renewal r, List<RelaySnapshot> snapshot) {
+    return new Renewal(
+        r.tenant(), r.period(), r.periodStart(), r.logSize(), r.items(), Optional.of(snapshot));
+  }
+
+  private static RelaySnapshot activeOnPlan(String relay, Instant since) {
+    return new RelaySnapshot(relay, true, Optional.of(Fixture.PLAN), Optional.of(since));
+  }
+
+  @Test
+  void aRepositoryWithNoActivityHasNobodyDue() {
+    assertThat(takeDue(days(400))).isEmpty();
+    repo.saveTenant(Tenant.of(alice)); // payment details are no work
+    assertThat(takeDue(days(400))).isEmpty();
+  }
+
+  @Test
+  void anAppendMakesItsTenantDueAndATakeHoldsItUntilItLapses() {
+    append(fx.create(alice, "r1", T0));
+    assertThat(takeDue(T0)).containsExactly(alice);
+    assertThat(takeDue(T0)).as("taken").isEmpty();
+    assertThat(takeDue(T0.plus(TTL).minusSeconds(1))).as("still taken").isEmpty();
+    assertThat(takeDue(T0.plus(TTL))).as("lapsed").containsExactly(alice);
+  }
+
+  @Test
+  void aLaterCycleOfTheSameInstanceTakesItsTenantsAgain() {
+    // A cycle whose page failed, or whose take's answer was lost, is run again by its host.
+    append(fx.create(alice, "r1", T0));
+    assertThat(takeDue(T0)).containsExactly(alice);
+    assertThat(repo.takeDueTenants("node-b", "cycle-9", T0, TTL, 10)).as("another's").isEmpty();
+    assertThat(repo.takeDueTenants("node-a", "cycle-2", T0, TTL, 10)).containsExactly(alice);
+    assertThat(repo.takeDueTenants("node-a", "cycle-2", T0, TTL, 10)).as("same cycle").isEmpty();
+  }
+
+  @Test
+  void anAppendEndsATakeOfItsTenant() {
+    append(fx.create(alice, "r1", T0));
+    assertThat(takeDue(T0)).containsExactly(alice);
+    append(fx.update(alice, "r1", "pro", seconds(10)));
+    assertThat(takeDue(seconds(10))).containsExactly(alice);
+  }
+
+  @Test
+  void aClaimMovesTheTenantToTheEndOfTheClaimedPeriod() {
+    charged(alice, "r1", T0, 500);
+    charged(bob, "r1", T0, 500);
+    assertThat(takeDue(T0)).containsExactlyInAnyOrder(alice, bob);
+    // Fixture claims are for [now, now + 30 days); alice's period 0 starts at its anchor, T0.
+    claimAll(List.of(claim(alice, "inv-1", T0)));
+    assertThat(takeDue(days(30).minusSeconds(1))).as("bob's take lapsed").containsExactly(bob);
+    assertThat(takeDue(days(30))).containsExactly(alice);
+  }
+
+  @Test
+  void aClaimWithNothingOwedStillFilesTheNextDueInstant() {
+    Activity a = append(fx.create(alice, "r1", T0));
+    repo.recordReconciliations(List.of(reconciled(a, 0)));
+    assertThat(claimAll(List.of(claim(alice, "inv-1", T0)))).isEmpty();
+    assertThat(takeDue(days(29))).isEmpty();
+    assertThat(takeDue(days(30))).containsExactly(alice);
+  }
+
+  @Test
+  void aClaimLeavesATenantWithUnbilledActivityDue() {
+    charged(alice, "r1", T0, 500);
+    append(fx.create(alice, "r2", seconds(5)));
+    claimAll(List.of(claim(alice, "inv-1", T0)));
+    assertThat(takeDue(seconds(5))).containsExactly(alice);
+  }
+
+  @Test
+  void aClaimBehindOnItsRenewalsLeavesTheTenantDue() {
+    charged(alice, "r1", T0, 500);
+    // The claim is for a period that does not follow the last renewed one: renewals are missing.
+    claimAll(List.of(claim(alice, "inv-1", days(40))));
+    assertThat(takeDue(days(40))).containsExactly(alice);
+  }
+
+  @Test
+  void itemsWrittenAfterAClaimMakeTheTenantDueAgain() {
+    charged(alice, "r1", T0, 500);
+    claimAll(List.of(claim(alice, "inv-1", T0)));
+    assertThat(takeDue(days(28))).isEmpty();
+    assertThat(repo.applyRenewals(List.of(renewal(alice, 1, days(28), 1, 500, "r1")))).isEqualTo(1);
+    assertThat(takeDue(days(28))).containsExactly(alice);
+  }
+
+  @Test
+  void aTakeIsBoundedAndOrderedByDueInstant() {
+    for (int i = 1; i <= 5; i++) {
+      append(fx.create(pubkey(i), "r1", T0));
+    }
+    assertThat(repo.takeDueTenants("node-a", "cycle-1", T0, TTL, 2)).hasSize(2);
+    assertThat(repo.takeDueTenants("node-a", "cycle-1", T0, TTL, 10)).hasSize(3);
+    assertThat(takeDue(T0)).isEmpty();
+  }
+
+  @Test
+  @Timeout(180)
+  void racingTakesNeverHandOutATenantTwice() {
+    List<String> all = new ArrayList<>();
+    for (int i = 1; i <= 40; i++) {
+      all.add(pubkey(i));
+      append(fx.create(pubkey(i), "r1", T0));
+    }
+    List<List<String>> taken =
+        Race.all(THREADS, i -> repo.takeDueTenants("node-" + i, "cycle", T0, TTL, 3));
+    List<String> flat = new ArrayList<>();
+    taken.forEach(flat::addAll);
+    // a taker may skip rows another one holds, so what is left is taken afterwards
+    flat.addAll(takeDue(T0));
+    assertThat(flat).doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(all);
+  }
+
+  @Test
+  void aRenewalWithASnapshotLeavesOnlyTheTailToRead() {
+    charged(alice, "r1", T0, 500);
+    RelaySnapshot r1 = activeOnPlan("r1", T0);
+    assertThat(
+            repo.applyRenewals(
+                List.of(withSnapshot(renewal(alice, 1, days(28), 1, 500, "r1"), List.of(r1)))))
+        .isEqualTo(1);
+    TenantLedger ledger = ledger(alice);
+    assertThat(ledger.renewedThrough()).isEqualTo(1);
+    assertThat(ledger.snapshotPeriod()).isEqualTo(1);
+    assertThat(ledger.snapshot()).containsExactly(r1);
+    assertThat(ledger.activities()).isEmpty();
+    assertThat(ledger.billedActivityIds()).isEmpty();
+    assertThat(ledger.activityCount()).isEqualTo(1);
+    // An activity at the snapshot point itself is after it: folds start strictly before a start.
+    Activity atPoint = append(fx.update(alice, "r1", "pro", days(28)));
+    Activity later = append(fx.create(alice, "r2", days(29)));
+    ledger = ledger(alice);
+    assertThat(ledger.activities()).containsExactly(atPoint, later);
+    assertThat(ledger.activityCount()).isEqualTo(3);
+    assertThat(ledger.snapshot()).containsExactly(r1);
+    // A renewal guarded by the whole log's size, not the tail's.
+    assertThat(repo.applyRenewals(List.of(renewal(alice, 2, days(59), 2, 500, "r1")))).isZero();
+    assertThat(repo.applyRenewals(List.of(renewal(alice, 2, days(59), 3, 500, "r1")))).isEqualTo(1);
+    assertThat(ledger(alice).snapshotPeriod()).as("no snapshot given: it stays").isEqualTo(1);
+  }
+
+  @Test
+  void aSnapshotNeverAdvancesOverUnbilledActivity() {
+    Activity created = append(fx.create(alice, "r1", T0));
+    assertThat(
+            repo.applyRenewals(
+                List.of(
+                    withSnapshot(
+                        renewal(alice, 1, days(28), 1, 500, "r1"),
+                        List.of(activeOnPlan("r1", T0))))))
+        .isEqualTo(1);
+    TenantLedger ledger = ledger(alice);
+    assertThat(ledger.renewedThrough()).isEqualTo(1);
+    assertThat(ledger.snapshotPeriod()).isZero();
+    assertThat(ledger.activities()).containsExactly(created);
+  }
+
+  @Test
+  void catchingUpSeveralPeriodsKeepsTheLastSnapshot() {
+    charged(alice, "r1", T0, 500);
+    Activity off = append(fx.deactivate(alice, "r1", days(10)));
+    repo.recordReconciliations(List.of(reconciled(off, -300)));
+    RelaySnapshot inactive =
+        new RelaySnapshot("r1", false, Optional.of(Fixture.PLAN), Optional.of(T0));
+    assertThat(
+            repo.applyRenewals(
+                List.of(
+                    withSnapshot(renewal(alice, 1, days(28), 2, 0), List.of(inactive)),
+                    withSnapshot(renewal(alice, 2, days(59), 2, 0), List.of(inactive)))))
+        .isEqualTo(2);
+    TenantLedger ledger = ledger(alice);
+    assertThat(ledger.snapshotPeriod()).isEqualTo(2);
+    assertThat(ledger.snapshot()).containsExactly(inactive);
+    assertThat(ledger.activities()).isEmpty();
+  }
+
+  @Test
+  @Timeout(180)
+  void readsRacingASnapshotSeeOneConsistentLedger() {
+    charged(alice, "r1", T0, 500);
+    charged(alice, "r2", T0, 500);
+    Renewal renewal =
+        withSnapshot(
+            renewal(alice, 1, days(28), 2, 500, "r1", "r2"),
+            List.of(activeOnPlan("r1", T0), activeOnPlan("r2", T0)));
+    List<Boolean> consistent =
+        Race.all(
+            THREADS,
+            i -> {
+              if (i == 0) {
+                repo.applyRenewals(List.of(renewal));
+                return true;
+              }
+              boolean ok = true;
+              for (int n = 0; n < 20; n++) {
+                TenantLedger l = ledger(alice);
+                ok &=
+                    l.snapshotPeriod() == 0
+                        ? l.snapshot().isEmpty() && l.activities().size() == 2
+                        : l.snapshot().size() == 2 && l.activities().isEmpty();
+              }
+              return ok;
+            });
+    assertThat(consistent).containsOnly(true);
+    assertThat(ledger(alice).snapshotPeriod()).isEqualTo(1);
+  }
+
+  @Test
+  void theCatalogueVersionMovesWithEveryCatalogueWrite() {
+    OptionalLong before = repo.catalogueVersion();
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        before.isPresent(), "this repository does not track a catalogue version");
+    repo.seedCatalogue(SEED);
+    OptionalLong seeded = repo.catalogueVersion();
+    assertThat(seeded).isNotEqualTo(before);
+    assertThat(repo.addPlanVersion(new Version("basic", "Basic", 700, days(10), false, true)))
+        .isTrue();
+    assertThat(repo.catalogueVersion()).isNotEqualTo(seeded);
   }
 }
