@@ -137,6 +137,9 @@ final class DemoCommand {
                 .appUrl("https://relays.example")
                 .instanceId("demo")
                 .invoiceIds(invoiceIds)
+                // The demo tells what happens as a story, in order: one invoice at a time, each on
+                // the caller's thread (a host would keep the default and collect several at once).
+                .collectionConcurrency(1)
                 .listener(new Listener())
                 .build();
         try {
