@@ -121,7 +121,7 @@ public abstract class RepositoryContract {
     List<Invoice> created =
         repo.claim(
             claimings.stream().map(Fixture.Claiming::claim).toList(),
-            claim -> {
+            (number, claim) -> {
               String id = ids.get(claim);
               drawn.add(id);
               return id;
@@ -655,7 +655,7 @@ public abstract class RepositoryContract {
                 repo.claim(
                     List.of(
                         claim(carol, "x", seconds(5)).claim(), claim(bob, "x", seconds(5)).claim()),
-                    c -> c.tenant().equals(carol) ? "inv-c" : "inv-1"))
+                    (n, c) -> c.tenant().equals(carol) ? "inv-c" : "inv-1"))
         .isInstanceOf(InvalidInputException.class);
     assertThat(repo.unclaimedItems(bob)).hasSize(1);
     assertThat(repo.unclaimedItems(carol)).hasSize(1);
@@ -674,7 +674,7 @@ public abstract class RepositoryContract {
                 claim(alice, "a", T0).claim(),
                 claim(bob, "b", T0).claim(),
                 claim(carol, "c", T0).claim()),
-            c -> {
+            (n, c) -> {
               drawn.add(c.tenant());
               return "inv-" + drawn.size();
             });
@@ -831,8 +831,8 @@ public abstract class RepositoryContract {
     PaymentLease round1 = repo.acquireLease("inv-1", "node-a", seconds(10), TTL).orElseThrow();
     CollectionHold pending = new CollectionHold(CollectionHold.Reason.PAYMENT_PENDING, "pi_1");
 
-    assertThat(repo.holdRound(round1, pending)).isTrue();
-    assertThat(repo.holdRound(round1, pending)).as("a lost lease holds nothing").isFalse();
+    assertThat(repo.holdRound(round1, pending, T0)).isTrue();
+    assertThat(repo.holdRound(round1, pending, T0)).as("a lost lease holds nothing").isFalse();
 
     assertThat(repo.acquireLease("inv-1", "node-b", seconds(10), TTL)).isEmpty();
     assertThat(repo.acquireLease("inv-1", "node-b", days(365), TTL)).isEmpty();
@@ -859,7 +859,7 @@ public abstract class RepositoryContract {
     invoice(alice, "inv-1", 1000, T0);
     PaymentLease round1 = repo.acquireLease("inv-1", "node-a", seconds(10), TTL).orElseThrow();
     CollectionHold pending = new CollectionHold(CollectionHold.Reason.PAYMENT_PENDING, "pi_1");
-    repo.holdRound(round1, pending);
+    repo.holdRound(round1, pending, T0);
 
     assertThat(
             repo.releaseHold(
@@ -902,7 +902,7 @@ public abstract class RepositoryContract {
     PaymentLease round1 = repo.acquireLease("inv-1", "node-a", seconds(10), TTL).orElseThrow();
     CollectionHold unknown =
         new CollectionHold(CollectionHold.Reason.OUTCOME_UNKNOWN, "sent at T0");
-    repo.holdRound(round1, unknown);
+    repo.holdRound(round1, unknown, T0);
     assertThat(repo.releaseHold("inv-1", unknown, Optional.empty())).isTrue();
     assertThat(repo.collectionState("inv-1"))
         .map(CollectionState::nextAttemptAt)
@@ -912,7 +912,7 @@ public abstract class RepositoryContract {
     invoice(bob, "inv-2", 1000, T0);
     PaymentLease other = repo.acquireLease("inv-2", "node-a", seconds(10), TTL).orElseThrow();
     CollectionHold pending = new CollectionHold(CollectionHold.Reason.PAYMENT_PENDING, "pi_2");
-    repo.holdRound(other, pending);
+    repo.holdRound(other, pending, T0);
     repo.markPaid("inv-2", payment("pi_2", seconds(20)));
     assertThat(repo.releaseHold("inv-2", pending, Optional.of(days(1))))
         .as("paid: nothing held, nothing scheduled")
@@ -969,7 +969,7 @@ public abstract class RepositoryContract {
   void racingInstancesStartOneRoundAfterAPendingOne() throws Exception {
     invoice(alice, "inv-1", 1000, T0);
     PaymentLease round1 = repo.acquireLease("inv-1", "node-a", seconds(10), TTL).orElseThrow();
-    repo.holdRound(round1, new CollectionHold(CollectionHold.Reason.PAYMENT_PENDING, "pi_1"));
+    repo.holdRound(round1, new CollectionHold(CollectionHold.Reason.PAYMENT_PENDING, "pi_1"), T0);
     List<Optional<PaymentLease>> leases =
         Race.all(8, i -> repo.acquireLease("inv-1", "node-" + i, seconds(10), TTL));
     assertThat(leases).allSatisfy(l -> assertThat(l).isEmpty());
