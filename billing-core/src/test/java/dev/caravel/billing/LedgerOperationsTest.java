@@ -275,6 +275,51 @@ class LedgerOperationsTest {
   }
 
   @Test
+  void aRefundMadeOnTheRailIsRecordedOnceFromItsWebhook() {
+    Billing billing = engineWithCard();
+    billing.saveTenant(ALICE, null, "cus_1");
+    gateway.savedMethods.put("cus_1", "pm_1");
+    Invoice invoice = invoiceFor(billing, ALICE, "r1");
+    String reference = ((PaymentResult.Paid) billing.collect(invoice.id())).payment().reference();
+    billing.chargeRefunded(invoice.id(), reference, 150);
+    billing.chargeRefunded(invoice.id(), reference, 150); // delivered twice
+    billing.chargeRefunded(invoice.id(), reference, 250); // refunded more later
+    assertThat(billing.refunds(invoice.id()))
+        .extracting(Payment.Refund::amount)
+        .containsExactly(150L, 100L);
+    assertThat(billing.balance(invoice.id()).net()).isEqualTo(250);
+  }
+
+  @Test
+  void aStandingChangeWhoseRefreshFailedIsToldByTheNextPoll() {
+    boolean[] failOnce = {true};
+    Billing billing =
+        Fixtures.engine(
+                new DelegatingRepository(repository) {
+                  @Override
+                  public Optional<Event> refreshStanding(
+                      String tenant,
+                      java.time.Instant now,
+                      dev.caravel.billing.spi.StandingRule rule) {
+                    if (failOnce[0]) {
+                      failOnce[0] = false;
+                      throw new StorageException("the database went away");
+                    }
+                    return super.refreshStanding(tenant, now, rule);
+                  }
+                },
+                clock)
+            .listener(listener)
+            .build();
+    Invoice invoice = invoiceFor(billing, ALICE, "r1");
+    billing.collect(invoice.id()); // the round fails, and so does the refresh after it
+    assertThat(heard).isEmpty();
+    clock.advance(Duration.ofMinutes(10));
+    billing.runCycle();
+    assertThat(heard).containsExactly("standing GOOD->PAST_DUE");
+  }
+
+  @Test
   void theFeedPagesInIdOrder() {
     Billing billing = engine();
     for (int i = 0; i < 5; i++) {

@@ -321,6 +321,17 @@ public final class InMemoryRepository implements Repository {
     }
   }
 
+  /**
+   * A change that may move the tenant's standing makes its check due by {@code at}: if the engine's
+   * refresh right after the change fails, the poll judges the tenant.
+   */
+  private void checkStandingBy(InvoiceRow row, Instant at) {
+    TenantRow tenant = tenants.get(row.invoice.tenant());
+    if (tenant.standingCheckAt == null || tenant.standingCheckAt.isAfter(at)) {
+      tenant.standingCheckAt = at;
+    }
+  }
+
   private BillingListener.Event append(BillingListener.Event event) {
     BillingListener.Event stored = event.withId(events.size() + 1L);
     events.add(stored);
@@ -372,6 +383,7 @@ public final class InMemoryRepository implements Repository {
       row.nextAttemptAt = null;
       row.leaseToken = null;
       row.leaseUntil = null;
+      checkStandingBy(row, closure.at());
       append(BillingListener.Event.closed(row.invoice));
       return true;
     }
@@ -606,6 +618,7 @@ public final class InMemoryRepository implements Repository {
       row.leaseToken = null;
       row.leaseUntil = null;
       row.nextAttemptAt = row.invoice.isPaid() ? null : nextAttemptAt.orElse(null);
+      checkStandingBy(row, lease.until());
       return true;
     }
   }
@@ -624,6 +637,7 @@ public final class InMemoryRepository implements Repository {
       row.leaseUntil = null;
       row.nextAttemptAt = null;
       row.hold = row.invoice.isPaid() ? null : hold;
+      checkStandingBy(row, now);
       if (row.hold != null) {
         append(BillingListener.Event.held(row.invoice, hold, now));
       }
@@ -705,6 +719,7 @@ public final class InMemoryRepository implements Repository {
       row.invoice = row.invoice.paidBy(payment);
       row.nextAttemptAt = null;
       row.hold = null;
+      checkStandingBy(row, payment.paidAt());
       append(BillingListener.Event.paid(row.invoice, payment));
       return true;
     }

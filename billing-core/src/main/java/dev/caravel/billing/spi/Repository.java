@@ -154,7 +154,11 @@ public interface Repository {
 
   /**
    * Up to {@code limit} tenants whose stored recheck instant is at or before {@code now}, so the
-   * poll visits only tenants whose standing time may have changed.
+   * poll visits only tenants whose standing may have changed. Besides the verdict's recheck
+   * instant, every write that may move a tenant's standing (a round finished or held, a payment, a
+   * closure) makes its check due by that write's instant ({@code lease.until()} for a finished
+   * round), in the same transaction: if the engine's refresh right after it fails, the poll still
+   * judges the tenant.
    */
   List<String> standingChecksDue(Instant now, int limit);
 

@@ -140,6 +140,7 @@ final class CollectionStatements {
             }
           }
           Invoice invoice = invoice(c, lease.invoiceId());
+          checkStandingBy(c, lease.invoiceId(), now);
           if (!invoice.isPaid()) {
             EventFeed.append(c, Event.held(invoice, hold, now));
           }
@@ -216,9 +217,33 @@ final class CollectionStatements {
             setInstant(ps, 1, next);
             ps.setString(2, lease.invoiceId());
             ps.setString(3, lease.token());
-            return ps.executeUpdate() == 1;
+            if (ps.executeUpdate() != 1) {
+              return false;
+            }
           }
+          if (closeRound) {
+            checkStandingBy(c, lease.invoiceId(), lease.until());
+          }
+          return true;
         });
+  }
+
+  /**
+   * A change that may move the standing of the invoice's tenant makes its standing check due by
+   * {@code at}, in the change's own transaction: the engine judges the tenant right after the
+   * change, and if that fails (a crash, a fault), the poll does, so no transition is missed.
+   */
+  static void checkStandingBy(Connection c, String invoiceId, Instant at) throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "UPDATE billing_tenant SET standing_check_at = ? "
+                + "WHERE pubkey = (SELECT tenant FROM billing_invoice WHERE id = ?) "
+                + "AND (standing_check_at IS NULL OR standing_check_at > ?)")) {
+      setInstant(ps, 1, at);
+      ps.setString(2, invoiceId);
+      setInstant(ps, 3, at);
+      ps.executeUpdate();
+    }
   }
 
   boolean markPaid(String invoiceId, Payment payment) {
@@ -258,6 +283,7 @@ final class CollectionStatements {
             setInstant(ps, 4, payment.paidAt());
             ps.executeUpdate();
           }
+          checkStandingBy(c, invoiceId, payment.paidAt());
           EventFeed.append(c, Event.paid(invoice(c, invoiceId), payment));
           return true;
         });

@@ -119,6 +119,7 @@ final class LedgerOperations {
               return false;
             }
           }
+          CollectionStatements.checkStandingBy(c, invoiceId, closure.at());
           EventFeed.append(c, Event.closed(CollectionStatements.invoice(c, invoiceId)));
           return true;
         });

@@ -1977,6 +1977,22 @@ public abstract class RepositoryContract {
   }
 
   @Test
+  void aChangeThatMayMoveTheStandingMakesItsCheckDue() {
+    invoice(alice, "inv-1", 1000, T0);
+    repo.refreshStanding(alice, seconds(1), ANY_ROUND);
+    PaymentLease round = repo.acquireLease("inv-1", "a", seconds(2), TTL).orElseThrow();
+    repo.finishRound(round, Optional.of(days(1)));
+    assertThat(repo.standingChecksDue(round.until(), 10)).containsExactly(alice);
+    repo.refreshStanding(alice, seconds(3), ANY_ROUND);
+    assertThat(repo.standingChecksDue(seconds(5), 10)).isEmpty();
+    repo.markPaid("inv-1", payment("pi_1", seconds(5)));
+    assertThat(repo.standingChecksDue(seconds(5), 10)).containsExactly(alice);
+    invoice(bob, "inv-2", 1000, T0);
+    repo.closeInvoice("inv-2", voided(seconds(7)));
+    assertThat(repo.standingChecksDue(seconds(7), 10)).contains(bob);
+  }
+
+  @Test
   @Timeout(60)
   void racingRefreshesReportAChangeOnce() {
     invoice(alice, "inv-1", 1000, T0);
