@@ -192,9 +192,9 @@ abstract class FaultsContract {
                     + " "
                     + e.amount()
                     + " "
-                    + e.reference().orElse("-")
+                    + named(e.reference().orElse("-"), nameOf)
                     + " "
-                    + e.detail())
+                    + named(e.detail(), nameOf))
         .sorted()
         .toList();
   }
@@ -240,6 +240,13 @@ abstract class FaultsContract {
         .as("invoice numbers: no gap, no repeat, whatever failed")
         .containsExactlyElementsOf(
             java.util.stream.IntStream.rangeClosed(1, invoices).boxed().toList());
+  }
+
+  /** {@code text} with every invoice id in it (a card reference names its invoice) named. */
+  private static String named(String text, java.util.Map<String, String> nameOf) {
+    return java.util.regex.Pattern.compile("INV-[0-9]{6}")
+        .matcher(text)
+        .replaceAll(m -> nameOf.getOrDefault(m.group(), m.group()));
   }
 
   private static <T> T untilDone(Supplier<T> action) {
