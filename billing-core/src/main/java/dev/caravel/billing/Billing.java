@@ -28,7 +28,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
-import java.util.function.Supplier;
+import java.util.function.LongFunction;
 
 /**
  * The billing engine. Record what tenants do with {@link #record}; the engine keeps the ledger
@@ -396,7 +396,9 @@ public final class Billing implements AutoCloseable {
               l.tenant(), period.start(), period.end(), settings.catalogue().currency(), now));
     }
     List<Invoice> created =
-        claims.isEmpty() ? List.of() : repository.claim(claims, claim -> settings.newInvoiceId());
+        claims.isEmpty()
+            ? List.of()
+            : repository.claim(claims, (number, claim) -> settings.invoiceId(number));
     created.forEach(invoice -> settings.notify(listener -> listener.invoiceCreated(invoice)));
     return created;
   }
@@ -439,7 +441,11 @@ public final class Billing implements AutoCloseable {
    * skipped} with the reason. To retry early by hand, see {@link #retryNow}.
    */
   public PaymentResult collect(String invoiceId) {
-    return cascade.collect(Checks.id(invoiceId, "invoice id"));
+    PaymentResult result = cascade.collect(Checks.id(invoiceId, "invoice id"));
+    if (!(result instanceof PaymentResult.Skipped)) {
+      refreshStandingOf(invoiceId);
+    }
+    return result;
   }
 
   /**
@@ -454,7 +460,7 @@ public final class Billing implements AutoCloseable {
     if (!repository.scheduleNow(invoiceId, now)) {
       return new PaymentResult.Skipped(invoiceId, cascade.whyNot(invoiceId, now));
     }
-    return cascade.collect(invoiceId);
+    return collect(invoiceId);
   }
 
   /**
@@ -477,9 +483,14 @@ public final class Billing implements AutoCloseable {
         repository
             .findInvoice(Checks.id(invoiceId, "invoice id"))
             .orElseThrow(() -> new InvalidInputException("no invoice " + invoiceId));
+    if (invoice.isClosed()) {
+      throw new InvalidInputException(
+          "invoice " + invoiceId + " is " + invoice.status() + ": it is not to be paid");
+    }
     Bolt11Request request = cascade.ensureBolt11(invoice, settings.now());
     if (!invoice.isPaid() && cascade.settledOnServiceWallet(request)) {
       cascade.paidOutOfBand(invoice, request);
+      refreshStanding(invoice.tenant());
       return repository.findBolt11(invoiceId).orElse(request);
     }
     return request;
@@ -487,7 +498,10 @@ public final class Billing implements AutoCloseable {
 
   /**
    * Records a payment the host learned of itself (a Stripe webhook for a pending charge, a payment
-   * page, support). True if this call marked the invoice paid; false if it already was.
+   * page, support). True if this call marked the invoice paid; false if it already was, or is
+   * closed. A payment with another reference than the invoice's own is a second payment: the
+   * listener's {@link BillingListener#refundNeeded} and a {@code REFUND_NEEDED} event tell the host
+   * to give it back. The same reference again is the same payment, and nothing is reported.
    */
   public boolean settle(String invoiceId, PaymentMethod method, String reference) {
     Invoice invoice =
@@ -501,11 +515,9 @@ public final class Billing implements AutoCloseable {
       // Paid by another rail (or a webhook): a card charge left waiting for the customer must not
       // take the money a second time.
       cascade.cancelOpenCharges(invoice, reference, 0);
+      refreshStanding(invoice.tenant());
     } else {
-      repository
-          .findInvoice(invoiceId)
-          .flatMap(Invoice::payment)
-          .ifPresent(first -> PaymentCascade.warnIfSecondPayment(invoiceId, first, payment));
+      cascade.secondPayment(invoiceId, payment);
     }
     return mine;
   }
@@ -541,6 +553,7 @@ public final class Billing implements AutoCloseable {
     }
     settings.notify(l -> l.paymentFailed(invoice, Rail.STRIPE, message));
     cascade.askToPay(invoice, new DirectMessages.Failure("stripe", message));
+    refreshStanding(invoice.tenant());
     return true;
   }
 
@@ -585,13 +598,20 @@ public final class Billing implements AutoCloseable {
         }
       }
     }
-    return repository.releaseHold(invoiceId, hold.get(), Optional.of(settings.now()));
+    boolean reopened = repository.releaseHold(invoiceId, hold.get(), Optional.of(settings.now()));
+    if (reopened) {
+      refreshStanding(invoice.tenant());
+    }
+    return reopened;
   }
 
   /**
    * The rail refunded (part of) a payment of this invoice (Stripe's {@code charge.refunded}): tells
    * the listener ({@link BillingListener#paymentRefunded}). {@code amountRefunded} is the total
-   * refunded so far, in ledger minor units. The ledger records refunds in a later version.
+   * refunded so far, in ledger minor units. A refund made on the rail itself (the gateway's
+   * dashboard), beyond the card refunds the ledger holds for the invoice, is recorded as a done
+   * card refund keyed {@code rail:<reference>:<amountRefunded>}, so a webhook delivered twice
+   * records it once.
    */
   public void chargeRefunded(String invoiceId, String reference, long amountRefunded) {
     Invoice invoice =
@@ -609,7 +629,49 @@ public final class Billing implements AutoCloseable {
         invoiceId,
         reference,
         amountRefunded);
+    recordRailRefund(invoice, reference, amountRefunded);
     settings.notify(l -> l.paymentRefunded(invoice, reference, amountRefunded));
+  }
+
+  private void recordRailRefund(Invoice invoice, String reference, long amountRefunded) {
+    if (!invoice.isPaid() || !invoice.payment().get().reference().equals(reference)) {
+      return;
+    }
+    long known = 0;
+    for (Payment.Refund r : repository.refunds(invoice.id())) {
+      if (r.via() == Payment.Refund.Via.CARD) {
+        known += r.amount();
+      }
+    }
+    long extra = Math.min(amountRefunded, invoice.total()) - known;
+    if (extra <= 0) {
+      return;
+    }
+    String key = "rail:" + reference + ":" + amountRefunded;
+    if (key.length() > Checks.MAX_ID_LENGTH) {
+      key = "rail:" + Integer.toHexString(key.hashCode()) + ":" + amountRefunded;
+    }
+    try {
+      Payment.Refund recorded =
+          repository.recordRefund(
+              new Payment.Refund(
+                  key,
+                  invoice.id(),
+                  invoice.tenant(),
+                  extra,
+                  "refunded on the rail",
+                  Payment.Refund.Via.CARD,
+                  Payment.Refund.Status.DONE,
+                  Optional.of(reference),
+                  settings.now()));
+      settings.notify(l -> l.refundRecorded(invoice, recorded));
+    } catch (InvalidInputException e) {
+      LOG.log(
+          Level.WARNING,
+          "invoice {0}: could not record the rail''s refund: {1}",
+          invoice.id(),
+          e.getMessage());
+    }
   }
 
   /**
@@ -628,15 +690,463 @@ public final class Billing implements AutoCloseable {
     settings.notify(l -> l.paymentDisputed(invoice, reference, disputeId, amount, reason));
   }
 
+  // ---- standing (S13) ----
+
+  /**
+   * A tenant's standing, from its open invoices and their dunning rounds (S13). The library never
+   * suspends relays: the host does, on {@link BillingListener#standingChanged} or a {@code
+   * STANDING_CHANGED} event.
+   */
+  public enum Standing {
+    /** Nothing overdue. */
+    GOOD,
+    /** An open invoice has failed a payment round (by default: its first). */
+    PAST_DUE,
+    /** An open invoice is unpaid well after its first attempt (by default: 14 days). */
+    SUSPENDED
+  }
+
+  /**
+   * The tenant's standing now: a pure function of its invoices, their payments and rounds, and the
+   * clock. The stored standing, and with it the event, follows at the next payment round or poll.
+   * GOOD for an unknown tenant.
+   */
+  public Standing standing(String tenant) {
+    Checks.pubkey(tenant, "tenant");
+    List<CollectionState> open = new ArrayList<>();
+    for (Invoice invoice : repository.invoices(tenant)) {
+      if (invoice.isOpen()) {
+        repository.collectionState(invoice.id()).ifPresent(open::add);
+      }
+    }
+    return settings.standingRule().judge(open, settings.now()).standing();
+  }
+
+  private void refreshStandingOf(String invoiceId) {
+    repository.findInvoice(invoiceId).ifPresent(i -> refreshStanding(i.tenant()));
+  }
+
+  /** Judges and stores the tenant's standing; a change is an event. Never fails the caller. */
+  private void refreshStanding(String tenant) {
+    try {
+      repository
+          .refreshStanding(tenant, settings.now(), settings.standingRule())
+          .ifPresent(
+              e ->
+                  settings.notify(
+                      l ->
+                          l.standingChanged(
+                              tenant,
+                              Standing.valueOf(e.reference().orElseThrow()),
+                              Standing.valueOf(e.detail()))));
+    } catch (RuntimeException e) {
+      // The tenant's recheck instant is unchanged, so the poll judges it again.
+      LOG.log(
+          Level.WARNING,
+          "could not refresh the standing of {0}: {1}",
+          tenant,
+          PaymentCascade.safeMessage(e));
+    }
+  }
+
+  /**
+   * Judges again every tenant whose standing may have changed by time alone (its stored recheck
+   * instant has come), a page at a time: the cost is the tenants due, not the ledger's size.
+   */
+  private int refreshDueStandings(Instant now) {
+    java.util.Set<String> seen = new java.util.HashSet<>();
+    while (true) {
+      List<String> due = repository.standingChecksDue(now, settings.pageSize());
+      boolean progress = false;
+      for (String tenant : due) {
+        if (seen.add(tenant)) {
+          refreshStanding(tenant);
+          progress = true;
+        }
+      }
+      // A tenant whose refresh failed keeps its instant and comes back: don't spin on it.
+      if (due.size() < settings.pageSize() || !progress) {
+        return seen.size();
+      }
+    }
+  }
+
+  // ---- adjustments (S14) ----
+
+  /**
+   * A key given again with other content: what an idempotent operation (an adjustment, a refund)
+   * can't treat as a retry. Nothing was recorded.
+   */
+  public static final class ConflictingKeyException extends InvalidInputException {
+    public ConflictingKeyException(String message) {
+      super(message);
+    }
+  }
+
+  /**
+   * Credits the tenant {@code amount} (positive, minor units) with a reason (support: "a month
+   * free"), as a negative item on its next invoice with {@code reason} as its description. Like
+   * every credit, it is claimed only with items that sum above zero: a credit bigger than what is
+   * owed carries over (S7). Idempotent on {@code key}: true if recorded now, false if this very
+   * credit was recorded already.
+   *
+   * @throws ConflictingKeyException the key was used for another adjustment
+   * @throws InvalidInputException an unknown tenant, an amount not above zero, a blank reason or
+   *     key
+   */
+  public boolean credit(String tenant, long amount, String reason, String key) {
+    return adjust(tenant, amount, reason, key, -1);
+  }
+
+  /**
+   * Charges the tenant {@code amount} (positive, minor units) once, as an item on its next invoice
+   * with {@code reason} as its description. Same rules as {@link #credit}.
+   */
+  public boolean charge(String tenant, long amount, String reason, String key) {
+    return adjust(tenant, amount, reason, key, 1);
+  }
+
+  private boolean adjust(String tenant, long amount, String reason, String key, int sign) {
+    Checks.pubkey(tenant, "tenant");
+    Checks.text(reason, "reason");
+    Checks.id(key, "key");
+    if (amount <= 0) {
+      throw new InvalidInputException("an adjustment amount must be positive, got " + amount);
+    }
+    InvoiceItem item =
+        InvoiceItem.forAdjustment(tenant, sign * amount, reason.strip(), key, settings.now());
+    boolean recorded = repository.recordAdjustment(item);
+    if (recorded) {
+      settings.notify(l -> l.adjustmentRecorded(item));
+    }
+    return recorded;
+  }
+
+  // ---- voids and write-offs (S14) ----
+
+  /** What {@link #voidInvoice} or {@link #writeOff} did. */
+  public sealed interface CloseResult {
+    /** This call closed the invoice. */
+    record Closed(Invoice invoice) implements CloseResult {}
+
+    /** Closed the same way before: nothing changed. */
+    record AlreadyClosed(Invoice invoice) implements CloseResult {}
+
+    /** Not closed, because of {@code reason}. */
+    record Refused(String invoiceId, Reason reason) implements CloseResult {}
+
+    enum Reason {
+      NO_SUCH_INVOICE,
+      /** Paid: refund it instead. */
+      PAID,
+      /** Closed the other way (voided vs written off). */
+      CLOSED_OTHERWISE,
+      /**
+       * A payment round is running, its outcome is unknown, or a charge is pending: money may be
+       * moving. Wait for the round, the rail's answer ({@link Billing#chargeFailed}, {@link
+       * Billing#settle}) or {@link Billing#reopen}, then close it.
+       */
+      MONEY_MAY_BE_MOVING
+    }
+  }
+
+  /**
+   * Voids an unpaid invoice that should not have been issued: it is never collected again (no
+   * round, no lease, no BOLT11), keeps {@code reason}, and its items stay on it, so they are never
+   * billed again. Refused, never forced, while money may be moving for it ({@link
+   * CloseResult.Reason#MONEY_MAY_BE_MOVING}): cancelling a round in flight could lose a charge that
+   * went through. Card charges of earlier rounds still waiting for the customer are canceled. A
+   * payment that arrives anyway (a BOLT11 paid late) is not taken: it is reported as needing a
+   * refund.
+   */
+  public CloseResult voidInvoice(String invoiceId, String reason) {
+    return close(invoiceId, Invoice.Status.VOID, reason);
+  }
+
+  /**
+   * Writes an unpaid invoice off as uncollectible: owed, but given up on. Same rules as {@link
+   * #voidInvoice}.
+   */
+  public CloseResult writeOff(String invoiceId, String reason) {
+    return close(invoiceId, Invoice.Status.UNCOLLECTIBLE, reason);
+  }
+
+  private CloseResult close(String invoiceId, Invoice.Status status, String reason) {
+    Checks.id(invoiceId, "invoice id");
+    Checks.text(reason, "reason");
+    Invoice.Closure closure = new Invoice.Closure(status, reason.strip(), settings.now());
+    if (repository.closeInvoice(invoiceId, closure)) {
+      Invoice closed = repository.findInvoice(invoiceId).orElseThrow();
+      settings.notify(l -> l.invoiceClosed(closed));
+      cascade.cancelOpenCharges(closed, status.name().toLowerCase(java.util.Locale.ROOT), 0);
+      refreshStanding(closed.tenant());
+      return new CloseResult.Closed(closed);
+    }
+    Optional<Invoice> found = repository.findInvoice(invoiceId);
+    if (found.isEmpty()) {
+      return new CloseResult.Refused(invoiceId, CloseResult.Reason.NO_SUCH_INVOICE);
+    }
+    Invoice invoice = found.get();
+    if (invoice.isPaid()) {
+      return new CloseResult.Refused(invoiceId, CloseResult.Reason.PAID);
+    }
+    if (invoice.isClosed()) {
+      return invoice.status() == status
+          ? new CloseResult.AlreadyClosed(invoice)
+          : new CloseResult.Refused(invoiceId, CloseResult.Reason.CLOSED_OTHERWISE);
+    }
+    return new CloseResult.Refused(invoiceId, CloseResult.Reason.MONEY_MAY_BE_MOVING);
+  }
+
+  // ---- refunds (S14) ----
+
+  /** What {@link #refund} did. */
+  public sealed interface RefundResult {
+    /**
+     * Recorded: refunded by the rail or as a credit ({@code DONE}), or owed and to be paid by hand
+     * ({@code OWED}, see {@link Billing#refundPaid}).
+     */
+    record Recorded(Payment.Refund refund) implements RefundResult {}
+
+    /**
+     * Sent to the gateway without a definite answer (or the gateway says the charge has nothing
+     * left to refund): the amount is reserved; call again with the same key.
+     */
+    record Pending(Payment.Refund refund, String message) implements RefundResult {}
+
+    record Refused(String invoiceId, Reason reason, String message) implements RefundResult {}
+
+    enum Reason {
+      NO_SUCH_INVOICE,
+      NOT_PAID,
+      /** More than what the payment has left unrefunded. */
+      EXCEEDS_PAYMENT,
+      /** A card refund of a payment that was not made by card, or with no gateway to make it. */
+      NOT_A_CARD_PAYMENT
+    }
+  }
+
+  /**
+   * Refunds {@code amount} of a paid invoice: through the gateway for a card payment, otherwise as
+   * the builder's {@link Builder#nonCardRefunds} says (by default owed, paid by hand). See {@link
+   * #refund(String, long, String, String, Payment.Refund.Via)}.
+   */
+  public RefundResult refund(String invoiceId, long amount, String reason, String key) {
+    Invoice invoice = repository.findInvoice(Checks.id(invoiceId, "invoice id")).orElse(null);
+    Payment.Refund.Via via =
+        invoice != null
+                && invoice.payment().map(p -> p.method() == PaymentMethod.STRIPE).orElse(false)
+            ? Payment.Refund.Via.CARD
+            : settings.nonCardRefunds();
+    return refund(invoiceId, amount, reason, key, via);
+  }
+
+  /**
+   * Refunds {@code amount} (minor units, at most what the payment has left unrefunded) of a paid
+   * invoice, idempotently on {@code key}: the same request again returns what the first did, and a
+   * card refund left pending is sent again under the same gateway idempotency key, so it is never
+   * made twice. {@code via}: {@code CARD} through {@link PaymentGateway#refund} (card payments
+   * only); {@code BY_HAND} recorded as owed, the host pays it and calls {@link #refundPaid}; {@code
+   * CREDIT} as a credit item on the tenant's next invoice.
+   *
+   * @throws ConflictingKeyException the key was used for another refund
+   */
+  public RefundResult refund(
+      String invoiceId, long amount, String reason, String key, Payment.Refund.Via via) {
+    Checks.id(invoiceId, "invoice id");
+    Checks.text(reason, "reason");
+    Checks.id(key, "key");
+    Checks.notNull(via, "via");
+    if (amount <= 0) {
+      throw new InvalidInputException("a refund amount must be positive, got " + amount);
+    }
+    Optional<Invoice> found = repository.findInvoice(invoiceId);
+    if (found.isEmpty()) {
+      return new RefundResult.Refused(
+          invoiceId, RefundResult.Reason.NO_SUCH_INVOICE, "no invoice " + invoiceId);
+    }
+    Invoice invoice = found.get();
+    if (!invoice.isPaid()) {
+      return new RefundResult.Refused(
+          invoiceId, RefundResult.Reason.NOT_PAID, "invoice " + invoiceId + " is not paid");
+    }
+    Payment payment = invoice.payment().get();
+    Payment.Refund asked =
+        new Payment.Refund(
+            key,
+            invoiceId,
+            invoice.tenant(),
+            amount,
+            reason.strip(),
+            via,
+            switch (via) {
+              case CARD -> Payment.Refund.Status.PENDING;
+              case BY_HAND -> Payment.Refund.Status.OWED;
+              case CREDIT -> Payment.Refund.Status.DONE;
+            },
+            Optional.empty(),
+            settings.now());
+    Optional<Payment.Refund> existing = repository.findRefund(key);
+    if (existing.isEmpty()) {
+      if (via == Payment.Refund.Via.CARD
+          && (payment.method() != PaymentMethod.STRIPE || settings.paymentGateway() == null)) {
+        return new RefundResult.Refused(
+            invoiceId,
+            RefundResult.Reason.NOT_A_CARD_PAYMENT,
+            "invoice "
+                + invoiceId
+                + " was paid by "
+                + payment.method().wireName()
+                + (settings.paymentGateway() == null ? " and there is no gateway" : "")
+                + ": refund it BY_HAND or as a CREDIT");
+      }
+      long left = invoice.total();
+      for (Payment.Refund r : repository.refunds(invoiceId)) {
+        left -= r.amount();
+      }
+      if (amount > left) {
+        return new RefundResult.Refused(
+            invoiceId,
+            RefundResult.Reason.EXCEEDS_PAYMENT,
+            "invoice " + invoiceId + " has " + left + " left to refund, not " + amount);
+      }
+    }
+    Payment.Refund recorded;
+    if (existing.isPresent()) {
+      recorded = existing.get();
+    } else {
+      try {
+        recorded = repository.recordRefund(asked);
+      } catch (ConflictingKeyException e) {
+        throw e;
+      } catch (InvalidInputException e) {
+        // Another refund took what was left meanwhile: the repository's guard, under the lock.
+        return new RefundResult.Refused(
+            invoiceId, RefundResult.Reason.EXCEEDS_PAYMENT, e.getMessage());
+      }
+    }
+    if (!recorded.sameRequest(asked)) {
+      throw new ConflictingKeyException(
+          "refund key " + key + " was used already for another refund (" + recorded + ")");
+    }
+    if (existing.isEmpty() && recorded.status() != Payment.Refund.Status.PENDING) {
+      Payment.Refund made = recorded;
+      settings.notify(l -> l.refundRecorded(invoice, made));
+    }
+    if (recorded.status() != Payment.Refund.Status.PENDING) {
+      return new RefundResult.Recorded(recorded);
+    }
+    return sendCardRefund(invoice, payment, recorded);
+  }
+
+  /** Sends (or sends again, same key) a pending card refund; done once the gateway made it. */
+  private RefundResult sendCardRefund(Invoice invoice, Payment payment, Payment.Refund refund) {
+    PaymentGateway.RefundOutcome outcome;
+    try {
+      outcome =
+          settings
+              .paymentGateway()
+              .refund(
+                  payment.reference(),
+                  refund.amount(),
+                  invoice.currency(),
+                  "caravel-refund-" + refund.key());
+    } catch (RuntimeException e) {
+      outcome = new PaymentGateway.RefundOutcome.Unknown(PaymentCascade.safeMessage(e));
+    }
+    if (outcome instanceof PaymentGateway.RefundOutcome.Refunded r) {
+      Instant now = settings.now();
+      repository.completeRefund(refund.key(), r.refundId(), now);
+      Payment.Refund done = repository.findRefund(refund.key()).orElseThrow();
+      settings.notify(l -> l.refundRecorded(invoice, done));
+      return new RefundResult.Recorded(done);
+    }
+    String message =
+        outcome instanceof PaymentGateway.RefundOutcome.AlreadyRefunded a
+            ? "the gateway says charge " + a.reference() + " has nothing left to refund; check it"
+            : ((PaymentGateway.RefundOutcome.Unknown) outcome).message();
+    LOG.log(
+        Level.WARNING,
+        "refund {0} of invoice {1} pending: {2}",
+        refund.key(),
+        invoice.id(),
+        message);
+    return new RefundResult.Pending(refund, message);
+  }
+
+  /**
+   * The host paid an owed ({@code BY_HAND}) refund: records it done with the host's {@code
+   * reference}. True if this call did; false if unknown, not owed, or done already.
+   */
+  public boolean refundPaid(String key, String reference) {
+    Checks.id(key, "key");
+    Checks.text(reference, "reference");
+    Optional<Payment.Refund> owed =
+        repository.findRefund(key).filter(r -> r.status() == Payment.Refund.Status.OWED);
+    if (owed.isEmpty() || !repository.completeRefund(key, reference, settings.now())) {
+      return false;
+    }
+    Payment.Refund done = repository.findRefund(key).orElseThrow();
+    repository
+        .findInvoice(done.invoiceId())
+        .ifPresent(i -> settings.notify(l -> l.refundRecorded(i, done)));
+    return true;
+  }
+
+  /** Every refund recorded against the invoice, in the order recorded. */
+  public List<Payment.Refund> refunds(String invoiceId) {
+    return repository.refunds(Checks.id(invoiceId, "invoice id"));
+  }
+
+  /**
+   * What the invoice comes to: billed, paid, refunded (every refund recorded, money or credit,
+   * pending ones included) and net.
+   *
+   * @throws InvalidInputException no such invoice
+   */
+  public Invoice.Balance balance(String invoiceId) {
+    Invoice invoice =
+        repository
+            .findInvoice(Checks.id(invoiceId, "invoice id"))
+            .orElseThrow(() -> new InvalidInputException("no invoice " + invoiceId));
+    long paid = invoice.isPaid() ? invoice.total() : 0;
+    long refunded = 0;
+    for (Payment.Refund r : repository.refunds(invoiceId)) {
+      refunded = Math.addExact(refunded, r.amount());
+    }
+    return new Invoice.Balance(invoiceId, invoice.total(), paid, refunded, paid - refunded);
+  }
+
+  // ---- the durable event feed (S16) ----
+
+  /**
+   * Up to {@code limit} events of the durable feed after {@code afterId} (0: from the start),
+   * oldest first. Every change the listener reports is written to the feed in the same transaction
+   * as the change: a host that stores the last id it handled, and resumes after it, sees every
+   * event at least once, across crashes and instances.
+   *
+   * @throws IllegalArgumentException afterId below 0, or limit not in 1..10000
+   */
+  public List<BillingListener.Event> events(long afterId, int limit) {
+    if (afterId < 0) {
+      throw new IllegalArgumentException("afterId must not be negative, got " + afterId);
+    }
+    if (limit < 1 || limit > 10_000) {
+      throw new IllegalArgumentException("limit must be 1 to 10000, got " + limit);
+    }
+    return repository.events(afterId, limit);
+  }
+
   // ---- the poll (S12) ----
 
   /**
    * One poll cycle, by hand: for every tenant with work due (unbilled activity, items to claim, a
    * period to renew), generate its invoice and, if one results, collect it; then collect every
-   * invoice due for a retry. A poll with nothing due reads no tenant's log (S17). A failure for one
-   * tenant is logged and does not stop the others. The report holds every invoice made and every
-   * result, so its size grows with the day's invoices; {@link #countCycle} does the same in bounded
-   * memory.
+   * invoice due for a retry; then judge again the standing of the tenants whose standing may have
+   * changed by time alone (S13). A poll with nothing due reads no tenant's log (S17). A failure for
+   * one tenant is logged and does not stop the others. The report holds every invoice made and
+   * every result, so its size grows with the day's invoices; {@link #countCycle} does the same in
+   * bounded memory.
    */
   public CycleReport runCycle() {
     List<Invoice> created = new ArrayList<>();
@@ -722,6 +1232,13 @@ public final class Billing implements AutoCloseable {
     } catch (RuntimeException e) {
       failures[0]++;
       LOG.log(Level.ERROR, "collecting due invoices failed; the next cycle retries", e);
+    }
+    try {
+      // Standing that changes by time alone (S13): only the tenants whose recheck has come.
+      refreshDueStandings(now);
+    } catch (RuntimeException e) {
+      failures[0]++;
+      LOG.log(Level.ERROR, "checking standings failed; the next cycle retries", e);
     }
     return new int[] {tenants[0], failures[0]};
   }
@@ -838,7 +1355,9 @@ public final class Billing implements AutoCloseable {
       int pageSize,
       boolean grandfather,
       String instanceId,
-      Supplier<String> invoiceIds,
+      LongFunction<String> invoiceNumbers,
+      StandingPolicy standingRule,
+      Payment.Refund.Via nonCardRefunds,
       BillingListener listener,
       CollectionSettings collection) {
 
@@ -846,8 +1365,8 @@ public final class Billing implements AutoCloseable {
       return clock.instant().truncatedTo(ChronoUnit.SECONDS);
     }
 
-    String newInvoiceId() {
-      return invoiceIds.get();
+    String invoiceId(long number) {
+      return invoiceNumbers.apply(number);
     }
 
     void notify(Consumer<BillingListener> event) {
@@ -889,7 +1408,10 @@ public final class Billing implements AutoCloseable {
     private int pageSize = 500;
     private boolean grandfather;
     private String instanceId = UUID.randomUUID().toString();
-    private Supplier<String> invoiceIds = () -> UUID.randomUUID().toString();
+    private LongFunction<String> invoiceNumbers = Builder::defaultInvoiceNumber;
+    private int pastDueAfterFailedRounds = 1;
+    private Duration suspendAfter = Duration.ofDays(14);
+    private Payment.Refund.Via nonCardRefunds = Payment.Refund.Via.BY_HAND;
     private BillingListener listener = BillingListener.NONE;
     private int collectionConcurrency = 16;
     private final Map<Rail, Integer> laneCaps = new EnumMap<>(Rail.class);
@@ -1081,13 +1603,62 @@ public final class Billing implements AutoCloseable {
     }
 
     /**
-     * Where new invoice ids come from (default: random UUIDs). Drawn only when an invoice is made,
-     * in order, so a counter gives gapless numbers on one instance.
+     * How an invoice number becomes the invoice's id (default {@code INV-000123}: {@code INV-} and
+     * at least six digits). The numbers are drawn by the repository in the claim's transaction: 1,
+     * 2, 3, ... with no gap and no repeat across every instance. All instances must use the same
+     * format; invoices made before numbering (0.2 and earlier) keep their ids.
      *
      * @throws NullPointerException if null
      */
-    public Builder invoiceIds(Supplier<String> ids) {
-      this.invoiceIds = Objects.requireNonNull(ids, "invoiceIds");
+    public Builder invoiceNumbers(LongFunction<String> format) {
+      this.invoiceNumbers = Objects.requireNonNull(format, "invoiceNumbers");
+      return this;
+    }
+
+    static String defaultInvoiceNumber(long number) {
+      return String.format(java.util.Locale.ROOT, "INV-%06d", number);
+    }
+
+    /**
+     * How many failed payment rounds of an open invoice make its tenant {@link Standing#PAST_DUE}
+     * (default 1: the first).
+     *
+     * @throws IllegalArgumentException if below 1
+     */
+    public Builder pastDueAfterFailedRounds(int rounds) {
+      if (rounds < 1) {
+        throw new IllegalArgumentException(
+            "pastDueAfterFailedRounds must be at least 1, got " + rounds);
+      }
+      this.pastDueAfterFailedRounds = rounds;
+      return this;
+    }
+
+    /**
+     * How long after an open invoice's first payment attempt its tenant is {@link
+     * Standing#SUSPENDED} (default 14 days).
+     *
+     * @throws IllegalArgumentException if not positive
+     */
+    public Builder suspendAfter(Duration delay) {
+      this.suspendAfter = positive(delay, "suspendAfter");
+      return this;
+    }
+
+    /**
+     * How {@link Billing#refund(String, long, String, String)} refunds a payment not made by card
+     * (Lightning, manual): {@code BY_HAND} (default: owed, the host pays it) or {@code CREDIT} (a
+     * credit on the next invoice).
+     *
+     * @throws NullPointerException if null
+     * @throws IllegalArgumentException if {@code CARD}
+     */
+    public Builder nonCardRefunds(Payment.Refund.Via via) {
+      Objects.requireNonNull(via, "nonCardRefunds");
+      if (via == Payment.Refund.Via.CARD) {
+        throw new IllegalArgumentException("a payment not made by card can't be refunded by card");
+      }
+      this.nonCardRefunds = via;
       return this;
     }
 
@@ -1216,7 +1787,9 @@ public final class Billing implements AutoCloseable {
               pageSize,
               grandfather,
               instanceId,
-              invoiceIds,
+              invoiceNumbers,
+              new StandingPolicy(pastDueAfterFailedRounds, suspendAfter),
+              nonCardRefunds,
               listener,
               collection));
     }

@@ -7,7 +7,12 @@ import java.util.Optional;
 /**
  * A claim on a tenant's unclaimed items (S7): its total is their sum and always positive. The
  * period is the billing period holding the moment the invoice was made. {@code payment} is present
- * once paid; an invoice is paid at most once.
+ * once paid; an invoice is paid at most once. {@code closure} is present once it was voided or
+ * written off (S14): then it is never collected, and its items are never billed again. An invoice
+ * is paid or closed, never both.
+ *
+ * <p>Invoice ids are numbers drawn by the repository in the claim's transaction (gapless across
+ * instances), formatted as the builder says ({@code INV-000123} by default).
  */
 public record Invoice(
     String id,
@@ -17,7 +22,38 @@ public record Invoice(
     long total,
     String currency,
     Instant createdAt,
-    Optional<Payment> payment) {
+    Optional<Payment> payment,
+    Optional<Closure> closure) {
+
+  /** Where an invoice stands: open (to collect), paid, voided or written off. */
+  public enum Status {
+    OPEN,
+    PAID,
+    VOID,
+    UNCOLLECTIBLE
+  }
+
+  /**
+   * Why an unpaid invoice will never be collected: voided ({@link Status#VOID}: it should not have
+   * been issued) or written off ({@link Status#UNCOLLECTIBLE}: it was owed but won't be paid).
+   */
+  public record Closure(Status status, String reason, Instant at) {
+    public Closure {
+      Checks.notNull(status, "closure status");
+      if (status != Status.VOID && status != Status.UNCOLLECTIBLE) {
+        throw new InvalidInputException("an invoice is closed as VOID or UNCOLLECTIBLE");
+      }
+      Checks.text(reason, "closure reason");
+      Checks.instant(at, "closed at");
+    }
+  }
+
+  /**
+   * What one invoice comes to, in minor units: {@code billed} (its total), {@code paid} (the total
+   * once paid, else 0), {@code refunded} (every refund recorded against it, money or credit) and
+   * {@code net} = paid − refunded.
+   */
+  public record Balance(String invoiceId, long billed, long paid, long refunded, long net) {}
 
   public Invoice {
     Checks.id(id, "invoice id");
@@ -27,15 +63,66 @@ public record Invoice(
     Checks.instant(createdAt, "created at");
     Checks.text(currency, "currency");
     Checks.notNull(payment, "payment");
+    Checks.notNull(closure, "closure");
     if (!periodStart.isBefore(periodEnd)) {
       throw new InvalidInputException("period start must be before period end");
     }
     if (total <= 0) {
       throw new InvalidInputException("an invoice total must be positive, got " + total);
     }
+    if (payment.isPresent() && closure.isPresent()) {
+      throw new InvalidInputException("an invoice is paid or closed, never both");
+    }
+  }
+
+  /** An invoice not closed. */
+  public Invoice(
+      String id,
+      String tenant,
+      Instant periodStart,
+      Instant periodEnd,
+      long total,
+      String currency,
+      Instant createdAt,
+      Optional<Payment> payment) {
+    this(id, tenant, periodStart, periodEnd, total, currency, createdAt, payment, Optional.empty());
   }
 
   public boolean isPaid() {
     return payment.isPresent();
+  }
+
+  /** Voided or written off: never collected again. */
+  public boolean isClosed() {
+    return closure.isPresent();
+  }
+
+  /** Neither paid nor closed: still to collect. */
+  public boolean isOpen() {
+    return payment.isEmpty() && closure.isEmpty();
+  }
+
+  public Status status() {
+    return payment.isPresent() ? Status.PAID : closure.map(Closure::status).orElse(Status.OPEN);
+  }
+
+  /** This invoice, paid by {@code payment}. */
+  public Invoice paidBy(Payment payment) {
+    return new Invoice(
+        id, tenant, periodStart, periodEnd, total, currency, createdAt, Optional.of(payment));
+  }
+
+  /** This invoice, closed by {@code closure}. */
+  public Invoice closedBy(Closure closure) {
+    return new Invoice(
+        id,
+        tenant,
+        periodStart,
+        periodEnd,
+        total,
+        currency,
+        createdAt,
+        Optional.empty(),
+        Optional.of(closure));
   }
 }

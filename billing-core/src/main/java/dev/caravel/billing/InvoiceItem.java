@@ -7,9 +7,11 @@ import java.util.OptionalInt;
 
 /**
  * One line of the ledger: a charge (positive) or credit (negative) in minor units. An item comes
- * either from one activity ({@code activityId}) or from renewing one relay for period {@code
- * renewalPeriod}; exactly one is present. Its id is derived from that source, so the same source
- * can never yield two items. {@code invoiceId} is empty while unclaimed.
+ * from one activity ({@code activityId}), from renewing one relay for period {@code renewalPeriod},
+ * or from a hand adjustment ({@code adjustmentKey}: {@link Billing#credit} and {@link
+ * Billing#charge}, whose reason is the description); exactly one is present. Its id is derived from
+ * that source, so the same source can never yield two items. {@code invoiceId} is empty while
+ * unclaimed.
  */
 public record InvoiceItem(
     String id,
@@ -21,7 +23,11 @@ public record InvoiceItem(
     Instant at,
     Optional<String> activityId,
     OptionalInt renewalPeriod,
-    Optional<String> invoiceId) {
+    Optional<String> invoiceId,
+    Optional<String> adjustmentKey) {
+
+  /** The relay and plan an adjustment is booked under: it belongs to no relay. */
+  public static final String ADJUSTMENT = "adjustment";
 
   public InvoiceItem {
     Checks.text(id, "item id");
@@ -33,12 +39,100 @@ public record InvoiceItem(
     Checks.notNull(activityId, "activityId");
     Checks.notNull(renewalPeriod, "renewalPeriod");
     Checks.notNull(invoiceId, "invoiceId");
-    if (activityId.isPresent() == renewalPeriod.isPresent()) {
-      throw new InvalidInputException("an item comes from exactly one of an activity or a renewal");
+    Checks.notNull(adjustmentKey, "adjustmentKey");
+    int sources =
+        (activityId.isPresent() ? 1 : 0)
+            + (renewalPeriod.isPresent() ? 1 : 0)
+            + (adjustmentKey.isPresent() ? 1 : 0);
+    if (sources != 1) {
+      throw new InvalidInputException(
+          "an item comes from exactly one of an activity, a renewal or an adjustment");
     }
     if (amount == 0) {
       throw new InvalidInputException("an item of amount zero is not an item");
     }
+  }
+
+  /** An item from an activity or a renewal (no adjustment key). */
+  public InvoiceItem(
+      String id,
+      String tenant,
+      String relay,
+      String plan,
+      long amount,
+      String description,
+      Instant at,
+      Optional<String> activityId,
+      OptionalInt renewalPeriod,
+      Optional<String> invoiceId) {
+    this(
+        id,
+        tenant,
+        relay,
+        plan,
+        amount,
+        description,
+        at,
+        activityId,
+        renewalPeriod,
+        invoiceId,
+        Optional.empty());
+  }
+
+  /**
+   * A hand adjustment: a charge ({@code amount > 0}) or a credit ({@code amount < 0}) with its
+   * reason; its id is {@code adj:<key>}.
+   */
+  public static InvoiceItem forAdjustment(
+      String tenant, long amount, String reason, String key, Instant at) {
+    Checks.id(key, "adjustment key");
+    return new InvoiceItem(
+        "adj:" + key,
+        tenant,
+        ADJUSTMENT,
+        ADJUSTMENT,
+        amount,
+        reason,
+        at,
+        Optional.empty(),
+        OptionalInt.empty(),
+        Optional.empty(),
+        Optional.of(key));
+  }
+
+  /**
+   * The credit a refund made as a credit gives the tenant: id {@code refund:<key>}, unclaimed, on
+   * the next invoice.
+   */
+  public static InvoiceItem forRefundCredit(Payment.Refund refund) {
+    return new InvoiceItem(
+        "refund:" + refund.key(),
+        refund.tenant(),
+        ADJUSTMENT,
+        ADJUSTMENT,
+        -refund.amount(),
+        "Refund of invoice " + refund.invoiceId() + ": " + refund.reason(),
+        refund.at(),
+        Optional.empty(),
+        OptionalInt.empty(),
+        Optional.empty(),
+        Optional.of("refund:" + refund.key()));
+  }
+
+  /**
+   * Whether {@code other} is the same adjustment request (tenant, amount, reason, key), whenever it
+   * was made and whether claimed since: what an idempotent retry must repeat.
+   */
+  public boolean sameAdjustment(InvoiceItem other) {
+    return adjustmentKey.isPresent()
+        && adjustmentKey.equals(other.adjustmentKey)
+        && tenant.equals(other.tenant)
+        && amount == other.amount
+        && description.equals(other.description);
+  }
+
+  public boolean isAdjustment() {
+    return adjustmentKey.isPresent();
   }
 
   /** The item for one activity; its id is {@code act:<activity id>}. */
@@ -84,6 +178,7 @@ public record InvoiceItem(
         at,
         activityId,
         renewalPeriod,
-        Optional.of(invoice));
+        Optional.of(invoice),
+        adjustmentKey);
   }
 }

@@ -224,7 +224,7 @@ final class PaymentCascade {
                 + "); collection of this invoice is held until someone checks";
         LOG.log(Level.ERROR, "invoice {0}: {1}", invoice.id(), error);
         repository.holdRound(
-            lease, new CollectionHold(CollectionHold.Reason.OUTCOME_UNKNOWN, error));
+            lease, new CollectionHold(CollectionHold.Reason.OUTCOME_UNKNOWN, error), now);
         settings.notify(l -> l.needsAttention(invoice, Rail.STRIPE, error));
         return new RailResult(
             new PaymentResult.NotPaid(invoice.id(), Optional.of(error), false, Optional.empty()),
@@ -277,7 +277,7 @@ final class PaymentCascade {
     if (outcome instanceof ChargeOutcome.Pending p) {
       // Money is moving: only the rail's answer (a webhook) may end this hold, never a new round.
       repository.holdRound(
-          lease, new CollectionHold(CollectionHold.Reason.PAYMENT_PENDING, p.reference()));
+          lease, new CollectionHold(CollectionHold.Reason.PAYMENT_PENDING, p.reference()), now);
       settings.notify(l -> l.paymentPending(invoice, p.reference()));
       return new RailResult(new PaymentResult.Pending(invoice.id(), p.reference()), null);
     }
@@ -434,7 +434,7 @@ final class PaymentCascade {
     if (!mine) {
       Payment first =
           repository.findInvoice(invoice.id()).flatMap(Invoice::payment).orElse(payment);
-      warnIfSecondPayment(invoice.id(), first, payment);
+      secondPayment(invoice.id(), payment);
       return new PaymentResult.Paid(invoice.id(), first);
     }
     if (method == PaymentMethod.OOB || method == PaymentMethod.NWC) {
@@ -450,22 +450,32 @@ final class PaymentCascade {
   }
 
   /**
-   * A payment that found its invoice paid already. The same charge seen twice (one PaymentIntent
-   * replayed to two instances, one BOLT11 noticed twice) is one payment; only a different reference
-   * means the tenant paid twice and is owed a refund.
+   * A payment that found its invoice paid (or closed) already. The same charge seen twice (one
+   * PaymentIntent replayed to two instances, one BOLT11 noticed twice) is one payment: same
+   * reference, nothing to report. Only a different reference means the tenant paid twice and is
+   * owed a refund; the repository recorded it with a {@code REFUND_NEEDED} event in markPaid.
    */
-  static void warnIfSecondPayment(String invoiceId, Payment first, Payment late) {
-    if (first.reference().equals(late.reference())) {
+  void secondPayment(String invoiceId, Payment late) {
+    Optional<Invoice> invoice = repository.findInvoice(invoiceId);
+    if (invoice.isEmpty() || invoice.get().isOpen() || !isSecondPayment(invoice.get(), late)) {
       return;
     }
+    Invoice i = invoice.get();
     LOG.log(
         Level.WARNING,
-        "invoice {0} was already paid by {1} ({2}); this {3} payment ({4}) needs a refund",
+        "invoice {0} was already {1}; this {2} payment ({3}) needs a refund",
         invoiceId,
-        first.method().wireName(),
-        first.reference(),
+        i.payment()
+            .map(p -> "paid by " + p.method().wireName() + " (" + p.reference() + ")")
+            .orElse("closed (" + i.status() + ")"),
         late.method().wireName(),
         late.reference());
+    settings.notify(l -> l.refundNeeded(i, late));
+  }
+
+  /** Whether {@code late} is another payment than the one {@code invoice} was paid with. */
+  static boolean isSecondPayment(Invoice invoice, Payment late) {
+    return invoice.payment().map(p -> !p.reference().equals(late.reference())).orElse(true);
   }
 
   // ---- BOLT11 (S10) ----

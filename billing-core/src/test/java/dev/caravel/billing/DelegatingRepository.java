@@ -71,8 +71,54 @@ class DelegatingRepository implements Repository {
   }
 
   @Override
-  public List<Invoice> claim(List<Claim> claims, java.util.function.Function<Claim, String> ids) {
+  public List<Invoice> claim(List<Claim> claims, dev.caravel.billing.spi.InvoiceNumbering ids) {
     return d.claim(claims, ids);
+  }
+
+  @Override
+  public boolean recordAdjustment(InvoiceItem adjustment) {
+    return d.recordAdjustment(adjustment);
+  }
+
+  @Override
+  public boolean closeInvoice(String invoiceId, Invoice.Closure closure) {
+    return d.closeInvoice(invoiceId, closure);
+  }
+
+  @Override
+  public List<Payment.Refund> refunds(String invoiceId) {
+    return d.refunds(invoiceId);
+  }
+
+  @Override
+  public Optional<Payment.Refund> findRefund(String key) {
+    return d.findRefund(key);
+  }
+
+  @Override
+  public Payment.Refund recordRefund(Payment.Refund refund) {
+    return d.recordRefund(refund);
+  }
+
+  @Override
+  public boolean completeRefund(String key, String reference, Instant at) {
+    return d.completeRefund(key, reference, at);
+  }
+
+  @Override
+  public Optional<BillingListener.Event> refreshStanding(
+      String tenant, Instant now, dev.caravel.billing.spi.StandingRule rule) {
+    return d.refreshStanding(tenant, now, rule);
+  }
+
+  @Override
+  public List<String> standingChecksDue(Instant now, int limit) {
+    return d.standingChecksDue(now, limit);
+  }
+
+  @Override
+  public List<BillingListener.Event> events(long afterId, int limit) {
+    return d.events(afterId, limit);
   }
 
   @Override
@@ -116,8 +162,8 @@ class DelegatingRepository implements Repository {
   }
 
   @Override
-  public boolean holdRound(PaymentLease lease, CollectionHold hold) {
-    return d.holdRound(lease, hold);
+  public boolean holdRound(PaymentLease lease, CollectionHold hold, Instant now) {
+    return d.holdRound(lease, hold, now);
   }
 
   @Override

@@ -8,6 +8,7 @@ import dev.caravel.billing.PaymentGateway.ChargeLookup;
 import dev.caravel.billing.PaymentGateway.ChargeOutcome;
 import dev.caravel.billing.PaymentGateway.ChargeRequest;
 import dev.caravel.billing.PaymentGateway.ChargeState;
+import dev.caravel.billing.PaymentGateway.RefundOutcome;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -148,7 +149,7 @@ final class FakeRails {
   static final ExchangeRates RATES = (minor, currency) -> minor * 1000;
 
   /** A card gateway that keeps Stripe's idempotency promise and counts real charges. */
-  static final class Gateway implements PaymentGateway {
+  static class Gateway implements PaymentGateway {
     final Map<String, String> savedMethods = new HashMap<>();
     final Deque<ChargeOutcome> script = new ArrayDeque<>();
     final Map<String, ChargeOutcome> byKey = new HashMap<>();
@@ -272,6 +273,29 @@ final class FakeRails {
       return outcome instanceof ChargeOutcome.Declined d && d.code().equals("canceled")
           ? ChargeState.CANCELED
           : ChargeState.FAILED;
+    }
+  }
+
+  /** The fake gateway, refunding too: idempotent on the key, and able to time out once. */
+  static class GatewayWithRefunds extends Gateway {
+    final Map<String, RefundOutcome> refunds = new HashMap<>();
+    long refunded;
+    boolean refundTimesOutOnce;
+
+    @Override
+    public synchronized RefundOutcome refund(
+        String reference, long amount, String currency, String idempotencyKey) {
+      RefundOutcome done = refunds.get(idempotencyKey);
+      if (done == null) {
+        done = new RefundOutcome.Refunded("re_" + (refunds.size() + 1), amount, "succeeded");
+        refunds.put(idempotencyKey, done);
+        refunded += amount;
+      }
+      if (refundTimesOutOnce) {
+        refundTimesOutOnce = false;
+        return new RefundOutcome.Unknown("read timed out");
+      }
+      return done;
     }
   }
 

@@ -13,7 +13,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.function.Function;
 import java.util.logging.Handler;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
@@ -82,7 +81,8 @@ class OneRoundAtATimeTest {
     Repository aView =
         new DelegatingRepository(shared) {
           @Override
-          public List<Invoice> claim(List<Claim> claims, Function<Claim, String> ids) {
+          public List<Invoice> claim(
+              List<Claim> claims, dev.caravel.billing.spi.InvoiceNumbering ids) {
             List<Invoice> made = super.claim(claims, ids);
             clock.advance(Duration.ofSeconds(60));
             bSaw.addAll(b.collectDue()); // the fresh invoice is due at once, and B is quicker

@@ -22,7 +22,7 @@ class ReadmeExampleTest {
                 PlanCatalogue.of(new Plan("basic", "Basic", 500), new Plan("pro", "Pro", 2000)))
             .clock(clock)
             .appUrl("https://relays.example")
-            .invoiceIds(counter())
+            .invoiceNumbers(n -> "inv-" + n)
             .build();
 
     clock.set("2024-01-31T10:00:00Z");
@@ -61,10 +61,5 @@ class ReadmeExampleTest {
     assertThat(second.total()).isEqualTo(5355);
     assertThat(second.periodStart()).isEqualTo("2024-04-30T10:00:00Z");
     assertThat(second.periodEnd()).isEqualTo("2024-05-31T10:00:00Z");
-  }
-
-  private static java.util.function.Supplier<String> counter() {
-    java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
-    return () -> "inv-" + n.incrementAndGet();
   }
 }

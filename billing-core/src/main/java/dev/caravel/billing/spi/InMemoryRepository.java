@@ -3,6 +3,8 @@ package dev.caravel.billing.spi;
 import dev.caravel.billing.Activity;
 import dev.caravel.billing.ActivityRejectedException;
 import dev.caravel.billing.ActivityType;
+import dev.caravel.billing.Billing;
+import dev.caravel.billing.BillingListener;
 import dev.caravel.billing.Bolt11Request;
 import dev.caravel.billing.InvalidInputException;
 import dev.caravel.billing.Invoice;
@@ -25,7 +27,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.UUID;
-import java.util.function.Function;
 
 /**
  * A thread-safe {@link Repository} in memory: the reference for the contract, for tests and for
@@ -46,6 +47,8 @@ public final class InMemoryRepository implements Repository {
     final Set<String> relays = new HashSet<>();
     final List<String> itemIds = new ArrayList<>();
     final List<String> invoiceIds = new ArrayList<>();
+    Billing.Standing standing = Billing.Standing.GOOD;
+    Instant standingCheckAt;
 
     /** The renewed period the snapshot is as of (0: none), and where the log's tail begins. */
     int snapshotPeriod;
@@ -85,7 +88,7 @@ public final class InMemoryRepository implements Repository {
     }
 
     boolean dueAt(Instant now) {
-      return !invoice.isPaid()
+      return invoice.isOpen()
           && nextAttemptAt != null
           && !nextAttemptAt.isAfter(now)
           && !leasedAt(now);
@@ -98,6 +101,16 @@ public final class InMemoryRepository implements Repository {
   private final Map<String, InvoiceRow> invoices = new LinkedHashMap<>();
   private final Map<String, Bolt11Request> bolt11s = new HashMap<>();
   private final Map<String, CardCharge> cardCharges = new HashMap<>();
+  private final Map<String, Payment.Refund> refunds = new LinkedHashMap<>();
+
+  /** Second payments recorded, as {@code invoice#reference}: each is reported once. */
+  private final Set<String> extraPayments = new HashSet<>();
+
+  /** The durable feed: ids are positions + 1, appended under the one lock, so in commit order. */
+  private final List<BillingListener.Event> events = new ArrayList<>();
+
+  /** The last invoice number drawn. */
+  private long invoiceNumber;
 
   /** The stored catalogue history (S15); null until seeded. */
   private PlanCatalogue catalogue;
@@ -394,15 +407,16 @@ public final class InMemoryRepository implements Repository {
   }
 
   @Override
-  public List<Invoice> claim(List<Claim> claims, Function<Claim, String> invoiceIdFor) {
-    Checks.notNull(invoiceIdFor, "invoiceIdFor");
+  public List<Invoice> claim(List<Claim> claims, InvoiceNumbering numbering) {
+    Checks.notNull(numbering, "numbering");
     synchronized (lock) {
-      // Plan the whole batch first, so a bad id refuses all of it, as a rolled-back transaction
-      // would.
+      // Plan the whole batch first, so a bad id refuses all of it (and gives its numbers back), as
+      // a rolled-back transaction would.
       Map<String, List<String>> claimedItems = new LinkedHashMap<>();
       List<Invoice> created = new ArrayList<>();
       Set<String> tenantsClaimed = new HashSet<>();
       Map<TenantRow, Claim> dueAfter = new LinkedHashMap<>();
+      long number = invoiceNumber;
       for (Claim claim : claims) {
         TenantRow row = tenants.get(claim.tenant());
         if (row == null || !tenantsClaimed.add(claim.tenant())) {
@@ -418,7 +432,7 @@ public final class InMemoryRepository implements Repository {
         if (total <= 0) {
           continue;
         }
-        String invoiceId = Checks.id(invoiceIdFor.apply(claim), "invoice id");
+        String invoiceId = Checks.id(numbering.id(++number, claim), "invoice id");
         if (invoices.containsKey(invoiceId) || claimedItems.containsKey(invoiceId)) {
           throw new InvalidInputException("invoice id " + invoiceId + " is taken");
         }
@@ -434,6 +448,7 @@ public final class InMemoryRepository implements Repository {
                 claim.createdAt(),
                 Optional.empty()));
       }
+      invoiceNumber = number;
       for (Invoice invoice : created) {
         InvoiceRow invoiceRow = new InvoiceRow(invoice);
         invoiceRow.nextAttemptAt = invoice.createdAt();
@@ -443,9 +458,207 @@ public final class InMemoryRepository implements Repository {
         }
         invoices.put(invoice.id(), invoiceRow);
         tenants.get(invoice.tenant()).invoiceIds.add(invoice.id());
+        append(BillingListener.Event.invoiceCreated(invoice));
       }
       dueAfter.forEach(this::refreshDueAfterClaim);
       return created;
+    }
+  }
+
+  /**
+   * A change that may move the tenant's standing makes its check due by {@code at}: if the engine's
+   * refresh right after the change fails, the poll judges the tenant.
+   */
+  private void checkStandingBy(InvoiceRow row, Instant at) {
+    TenantRow tenant = tenants.get(row.invoice.tenant());
+    if (tenant.standingCheckAt == null || tenant.standingCheckAt.isAfter(at)) {
+      tenant.standingCheckAt = at;
+    }
+  }
+
+  private BillingListener.Event append(BillingListener.Event event) {
+    BillingListener.Event stored = event.withId(events.size() + 1L);
+    events.add(stored);
+    return stored;
+  }
+
+  // ---- adjustments, closing, refunds (S14) ----
+
+  @Override
+  public boolean recordAdjustment(InvoiceItem adjustment) {
+    Checks.notNull(adjustment, "adjustment");
+    if (!adjustment.isAdjustment() || adjustment.invoiceId().isPresent()) {
+      throw new InvalidInputException("not an unclaimed adjustment: " + adjustment.id());
+    }
+    synchronized (lock) {
+      InvoiceItem existing = items.get(adjustment.id());
+      if (existing != null) {
+        if (existing.sameAdjustment(adjustment)) {
+          return false;
+        }
+        throw new Billing.ConflictingKeyException(
+            "adjustment key "
+                + adjustment.adjustmentKey().get()
+                + " was used already for another adjustment");
+      }
+      TenantRow row = tenants.get(adjustment.tenant());
+      if (row == null) {
+        throw new InvalidInputException("no tenant " + adjustment.tenant());
+      }
+      insertItem(row, adjustment);
+      markDue(row); // the next poll claims it (S17)
+      append(BillingListener.Event.adjusted(adjustment));
+      return true;
+    }
+  }
+
+  @Override
+  public boolean closeInvoice(String invoiceId, Invoice.Closure closure) {
+    Checks.notNull(closure, "closure");
+    synchronized (lock) {
+      InvoiceRow row = invoices.get(invoiceId);
+      if (row == null
+          || !row.invoice.isOpen()
+          || row.leasedAt(closure.at())
+          || row.roundOpen
+          || row.hold != null) {
+        return false;
+      }
+      row.invoice = row.invoice.closedBy(closure);
+      row.nextAttemptAt = null;
+      row.leaseToken = null;
+      row.leaseUntil = null;
+      checkStandingBy(row, closure.at());
+      append(BillingListener.Event.closed(row.invoice));
+      return true;
+    }
+  }
+
+  @Override
+  public List<Payment.Refund> refunds(String invoiceId) {
+    synchronized (lock) {
+      return refunds.values().stream().filter(r -> r.invoiceId().equals(invoiceId)).toList();
+    }
+  }
+
+  @Override
+  public Optional<Payment.Refund> findRefund(String key) {
+    synchronized (lock) {
+      return Optional.ofNullable(refunds.get(key));
+    }
+  }
+
+  @Override
+  public Payment.Refund recordRefund(Payment.Refund refund) {
+    Checks.notNull(refund, "refund");
+    synchronized (lock) {
+      Payment.Refund existing = refunds.get(refund.key());
+      if (existing != null) {
+        return existing;
+      }
+      InvoiceRow row = invoices.get(refund.invoiceId());
+      if (row == null || !row.invoice.isPaid()) {
+        throw new InvalidInputException("invoice " + refund.invoiceId() + " is not paid");
+      }
+      if (!row.invoice.tenant().equals(refund.tenant())) {
+        throw new InvalidInputException("invoice " + refund.invoiceId() + " is another tenant's");
+      }
+      long refunded = 0;
+      for (Payment.Refund r : refunds.values()) {
+        if (r.invoiceId().equals(refund.invoiceId())) {
+          refunded += r.amount();
+        }
+      }
+      if (refunded + refund.amount() > row.invoice.total()) {
+        throw new InvalidInputException(
+            "invoice "
+                + refund.invoiceId()
+                + " has "
+                + (row.invoice.total() - refunded)
+                + " left to refund, not "
+                + refund.amount());
+      }
+      if (refund.via() == Payment.Refund.Via.CREDIT) {
+        TenantRow credited = tenants.get(refund.tenant());
+        insertItem(credited, InvoiceItem.forRefundCredit(refund));
+        markDue(credited); // the next poll claims it (S17)
+      }
+      refunds.put(refund.key(), refund);
+      if (refund.status() != Payment.Refund.Status.PENDING) {
+        append(BillingListener.Event.refund(refund, refund.at()));
+      }
+      return refund;
+    }
+  }
+
+  @Override
+  public boolean completeRefund(String key, String reference, Instant at) {
+    Checks.text(reference, "refund reference");
+    Checks.notNull(at, "at");
+    synchronized (lock) {
+      Payment.Refund r = refunds.get(key);
+      if (r == null || r.status() == Payment.Refund.Status.DONE) {
+        return false;
+      }
+      Payment.Refund done = r.withStatus(Payment.Refund.Status.DONE, Optional.of(reference));
+      refunds.put(key, done);
+      append(BillingListener.Event.refund(done, at));
+      return true;
+    }
+  }
+
+  // ---- standing (S13) ----
+
+  @Override
+  public Optional<BillingListener.Event> refreshStanding(
+      String tenant, Instant now, StandingRule rule) {
+    Checks.notNull(now, "now");
+    Checks.notNull(rule, "rule");
+    synchronized (lock) {
+      TenantRow row = tenants.get(tenant);
+      if (row == null) {
+        return Optional.empty();
+      }
+      List<CollectionState> open = new ArrayList<>();
+      for (String id : row.invoiceIds) {
+        InvoiceRow invoice = invoices.get(id);
+        if (invoice.invoice.isOpen()) {
+          open.add(stateOf(invoice));
+        }
+      }
+      StandingRule.Verdict verdict = rule.judge(open, now);
+      row.standingCheckAt = verdict.recheckAt().orElse(null);
+      Billing.Standing before = row.standing;
+      if (before == verdict.standing()) {
+        return Optional.empty();
+      }
+      row.standing = verdict.standing();
+      return Optional.of(
+          append(BillingListener.Event.standingChanged(tenant, before, verdict.standing(), now)));
+    }
+  }
+
+  @Override
+  public List<String> standingChecksDue(Instant now, int limit) {
+    synchronized (lock) {
+      return tenants.values().stream()
+          .filter(r -> r.standingCheckAt != null && !r.standingCheckAt.isAfter(now))
+          .limit(limit)
+          .map(r -> r.profile.pubkey())
+          .toList();
+    }
+  }
+
+  // ---- the durable event feed (S16) ----
+
+  @Override
+  public List<BillingListener.Event> events(long afterId, int limit) {
+    if (limit < 1) {
+      throw new InvalidInputException("limit must be positive");
+    }
+    synchronized (lock) {
+      int from = (int) Math.min(Math.max(afterId, 0), events.size());
+      return List.copyOf(events.subList(from, Math.min(events.size(), from + limit)));
     }
   }
 
@@ -500,17 +713,18 @@ public final class InMemoryRepository implements Repository {
   public Optional<CollectionState> collectionState(String invoiceId) {
     synchronized (lock) {
       InvoiceRow row = invoices.get(invoiceId);
-      return row == null
-          ? Optional.empty()
-          : Optional.of(
-              new CollectionState(
-                  row.rounds,
-                  row.roundOpen,
-                  Optional.ofNullable(row.firstAttemptAt),
-                  Optional.ofNullable(row.nextAttemptAt),
-                  Optional.ofNullable(row.leaseUntil),
-                  Optional.ofNullable(row.hold)));
+      return row == null ? Optional.empty() : Optional.of(stateOf(row));
     }
+  }
+
+  private static CollectionState stateOf(InvoiceRow row) {
+    return new CollectionState(
+        row.rounds,
+        row.roundOpen,
+        Optional.ofNullable(row.firstAttemptAt),
+        Optional.ofNullable(row.nextAttemptAt),
+        Optional.ofNullable(row.leaseUntil),
+        Optional.ofNullable(row.hold));
   }
 
   @Override
@@ -551,13 +765,15 @@ public final class InMemoryRepository implements Repository {
       row.leaseToken = null;
       row.leaseUntil = null;
       row.nextAttemptAt = row.invoice.isPaid() ? null : nextAttemptAt.orElse(null);
+      checkStandingBy(row, lease.until());
       return true;
     }
   }
 
   @Override
-  public boolean holdRound(PaymentLease lease, CollectionHold hold) {
+  public boolean holdRound(PaymentLease lease, CollectionHold hold, Instant now) {
     Checks.notNull(hold, "hold");
+    Checks.notNull(now, "now");
     synchronized (lock) {
       InvoiceRow row = heldBy(lease);
       if (row == null) {
@@ -568,6 +784,10 @@ public final class InMemoryRepository implements Repository {
       row.leaseUntil = null;
       row.nextAttemptAt = null;
       row.hold = row.invoice.isPaid() ? null : hold;
+      checkStandingBy(row, now);
+      if (row.hold != null) {
+        append(BillingListener.Event.held(row.invoice, hold, now));
+      }
       return true;
     }
   }
@@ -578,7 +798,7 @@ public final class InMemoryRepository implements Repository {
     synchronized (lock) {
       InvoiceRow row = invoices.get(invoiceId);
       if (row == null
-          || row.invoice.isPaid()
+          || !row.invoice.isOpen()
           || row.leasedAt(now)
           || row.roundOpen
           || row.hold != null) {
@@ -596,7 +816,10 @@ public final class InMemoryRepository implements Repository {
     Checks.notNull(nextAttemptAt, "nextAttemptAt");
     synchronized (lock) {
       InvoiceRow row = invoices.get(invoiceId);
-      if (row == null || row.invoice.isPaid() || row.leaseToken != null || !hold.equals(row.hold)) {
+      if (row == null
+          || !row.invoice.isOpen()
+          || row.leaseToken != null
+          || !hold.equals(row.hold)) {
         return false;
       }
       row.hold = null;
@@ -629,22 +852,22 @@ public final class InMemoryRepository implements Repository {
     Checks.notNull(payment, "payment");
     synchronized (lock) {
       InvoiceRow row = invoices.get(invoiceId);
-      if (row == null || row.invoice.isPaid()) {
+      if (row == null) {
         return false;
       }
-      Invoice i = row.invoice;
-      row.invoice =
-          new Invoice(
-              i.id(),
-              i.tenant(),
-              i.periodStart(),
-              i.periodEnd(),
-              i.total(),
-              i.currency(),
-              i.createdAt(),
-              Optional.of(payment));
+      if (!row.invoice.isOpen()) {
+        boolean sameCharge =
+            row.invoice.payment().map(p -> p.reference().equals(payment.reference())).orElse(false);
+        if (!sameCharge && extraPayments.add(invoiceId + "#" + payment.reference())) {
+          append(BillingListener.Event.refundNeeded(row.invoice, payment));
+        }
+        return false;
+      }
+      row.invoice = row.invoice.paidBy(payment);
       row.nextAttemptAt = null;
       row.hold = null;
+      checkStandingBy(row, payment.paidAt());
+      append(BillingListener.Event.paid(row.invoice, payment));
       return true;
     }
   }

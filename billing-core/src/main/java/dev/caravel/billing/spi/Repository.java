@@ -1,6 +1,7 @@
 package dev.caravel.billing.spi;
 
 import dev.caravel.billing.Activity;
+import dev.caravel.billing.BillingListener;
 import dev.caravel.billing.Bolt11Request;
 import dev.caravel.billing.Invoice;
 import dev.caravel.billing.InvoiceItem;
@@ -11,7 +12,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.function.Function;
 
 /**
  * The ledger's storage. Many engine instances may share one repository at once, so every method
@@ -109,15 +109,91 @@ public interface Repository {
   /**
    * For each claim, atomically: locks the tenant's unclaimed items and, if their sum is above zero,
    * creates the invoice (due for its first payment round at {@code createdAt}) and puts every one
-   * of them on it. An item is never on two invoices. Returns the invoices created.
+   * of them on it. An item is never on two invoices. Returns the invoices created, and appends an
+   * {@code INVOICE_CREATED} event for each in the same transaction.
    *
-   * <p>{@code invoiceIdFor} names each invoice made: it is called once per invoice made, in the
-   * order of the claims, and never for a claim that makes none, so a counter yields numbers without
-   * gaps (a transaction the database aborts and runs again draws again). An id that already names
-   * an invoice is a bug in the caller: {@link dev.caravel.billing.InvalidInputException}, nothing
-   * claimed.
+   * <p>Invoice numbers: the repository draws one number per invoice made from its own counter, in
+   * the claim's transaction, in the order of the claims, and never for a claim that makes none; the
+   * first number is 1. Numbers are gapless and never repeat across every instance sharing the
+   * storage: a transaction that rolls back gives its numbers back. {@code numbering} turns a number
+   * into the invoice's id. An id that already names an invoice (a format that collides with ids of
+   * an older version) is {@link dev.caravel.billing.InvalidInputException}, nothing claimed.
    */
-  List<Invoice> claim(List<Claim> claims, Function<Claim, String> invoiceIdFor);
+  List<Invoice> claim(List<Claim> claims, InvoiceNumbering numbering);
+
+  // ---- adjustments, closing, refunds (S14) ----
+
+  /**
+   * Records a hand adjustment ({@link InvoiceItem#forAdjustment}) as an unclaimed item of its
+   * tenant, with a {@code CREDITED} or {@code CHARGED} event, atomically. Idempotent on the key:
+   * the same item again returns false and changes nothing.
+   *
+   * @throws dev.caravel.billing.InvalidInputException nothing recorded: the tenant is unknown, or
+   *     the key was used for another adjustment ({@link
+   *     dev.caravel.billing.Billing.ConflictingKeyException})
+   */
+  boolean recordAdjustment(InvoiceItem adjustment);
+
+  /**
+   * Closes an invoice (void or write-off), under its row lock, only if it is unpaid, not closed,
+   * not leased at {@code closure.at()}, its last round closed and no hold on it: nothing may be
+   * moving money for it. Its next attempt is cleared, so it is never leased again, and its items
+   * stay on it, so they are never claimed again. Appends the closure's event. True only for the
+   * call that closed it.
+   */
+  boolean closeInvoice(String invoiceId, Invoice.Closure closure);
+
+  /** Every refund recorded against the invoice, in the order recorded. */
+  List<Payment.Refund> refunds(String invoiceId);
+
+  Optional<Payment.Refund> findRefund(String key);
+
+  /**
+   * Records a refund, under the invoice's row lock, if the invoice is paid and the refunds recorded
+   * against it plus this one stay within its total. Idempotent on the key: returns the refund
+   * recorded under the key afterwards (this one, or the one there already, whatever its content,
+   * for the caller to compare). A {@code CREDIT} refund also inserts its credit item ({@code
+   * refund:<key>}, unclaimed) in the same transaction. A refund recorded {@code OWED} or {@code
+   * DONE} appends its event.
+   *
+   * @throws dev.caravel.billing.InvalidInputException nothing recorded: no such invoice, it is not
+   *     paid, or the amount is more than what is left to refund
+   */
+  Payment.Refund recordRefund(Payment.Refund refund);
+
+  /**
+   * Moves a {@code PENDING} or {@code OWED} refund to {@code DONE} with its reference, appending
+   * its {@code REFUNDED} event. True only for the call that moved it.
+   */
+  boolean completeRefund(String key, String reference, Instant at);
+
+  // ---- standing (S13) ----
+
+  /**
+   * Under the tenant's lock: reads the collection state of its open invoices, judges them with
+   * {@code rule} at {@code now}, stores the verdict's standing and recheck instant, and, if the
+   * standing differs from the one stored (none stored counts as GOOD), appends a {@code
+   * STANDING_CHANGED} event, returned. Empty when the standing is unchanged or the tenant unknown.
+   */
+  Optional<BillingListener.Event> refreshStanding(String tenant, Instant now, StandingRule rule);
+
+  /**
+   * Up to {@code limit} tenants whose stored recheck instant is at or before {@code now}, so the
+   * poll visits only tenants whose standing may have changed. Besides the verdict's recheck
+   * instant, every write that may move a tenant's standing (a round finished or held, a payment, a
+   * closure) makes its check due by that write's instant ({@code lease.until()} for a finished
+   * round), in the same transaction: if the engine's refresh right after it fails, the poll still
+   * judges the tenant.
+   */
+  List<String> standingChecksDue(Instant now, int limit);
+
+  // ---- the durable event feed (S16) ----
+
+  /**
+   * Up to {@code limit} events with ids above {@code afterId}, ascending. Ids are positive, grow
+   * with commit order, and an id once read is never followed by a smaller one committing later.
+   */
+  List<BillingListener.Event> events(long afterId, int limit);
 
   // ---- reading the ledger ----
 
@@ -158,9 +234,10 @@ public interface Repository {
   /**
    * Closes the lease's round with no next attempt, holding the invoice for the rail's answer
    * ({@link CollectionHold}): no round starts, by poll or by hand, until the hold is released or
-   * the invoice is paid. False if the lease was lost.
+   * the invoice is paid. Appends a {@code PAYMENT_PENDING} or {@code NEEDS_ATTENTION} event at
+   * {@code now}. False if the lease was lost.
    */
-  boolean holdRound(PaymentLease lease, CollectionHold hold);
+  boolean holdRound(PaymentLease lease, CollectionHold hold, Instant now);
 
   /**
    * Ends the invoice's hold, under its row lock, only if the invoice is unpaid, unleased and held
@@ -184,8 +261,15 @@ public interface Repository {
   boolean scheduleNow(String invoiceId, Instant now);
 
   /**
-   * Marks the invoice paid, once: true only for the call that made the transition. A paid invoice
-   * is never scheduled or leased again, and any hold on it ends.
+   * Marks the invoice paid, once: true only for the call that made the transition, which appends a
+   * {@code PAYMENT_SUCCEEDED} event. A paid invoice is never scheduled or leased again, and any
+   * hold on it ends. A closed invoice is never marked paid.
+   *
+   * <p>A payment that finds the invoice paid or closed already returns false. If its reference is
+   * not the one the invoice was paid with, it is a second payment: it is recorded, once per
+   * reference, with a {@code REFUND_NEEDED} event. The same reference again (one charge seen twice:
+   * a PaymentIntent replayed to two instances, one BOLT11 noticed twice) is one payment, and
+   * records nothing.
    */
   boolean markPaid(String invoiceId, Payment payment);
 

@@ -5,8 +5,10 @@ import static dev.caravel.billing.jdbc.Rows.COLLECTION_STATE_COLUMNS;
 import static dev.caravel.billing.jdbc.Rows.instant;
 import static dev.caravel.billing.jdbc.Rows.setInstant;
 
+import dev.caravel.billing.BillingListener.Event;
 import dev.caravel.billing.Bolt11Request;
 import dev.caravel.billing.InvalidInputException;
+import dev.caravel.billing.Invoice;
 import dev.caravel.billing.Payment;
 import dev.caravel.billing.spi.CardCharge;
 import dev.caravel.billing.spi.CollectionHold;
@@ -115,9 +117,10 @@ final class CollectionStatements {
     return endLease(lease, nextAttemptAt.orElse(null), true);
   }
 
-  boolean holdRound(PaymentLease lease, CollectionHold hold) {
+  boolean holdRound(PaymentLease lease, CollectionHold hold, Instant now) {
     Objects.requireNonNull(lease, "lease");
     Objects.requireNonNull(hold, "hold");
+    Objects.requireNonNull(now, "now");
     return transactions.write(
         "holding invoice " + lease.invoiceId(),
         (c, d) -> {
@@ -132,8 +135,16 @@ final class CollectionStatements {
             ps.setString(2, hold.detail());
             ps.setString(3, lease.invoiceId());
             ps.setString(4, lease.token());
-            return ps.executeUpdate() == 1;
+            if (ps.executeUpdate() != 1) {
+              return false;
+            }
           }
+          Invoice invoice = invoice(c, lease.invoiceId());
+          checkStandingBy(c, lease.invoiceId(), now);
+          if (!invoice.isPaid()) {
+            EventFeed.append(c, Event.held(invoice, hold, now));
+          }
+          return true;
         });
   }
 
@@ -147,8 +158,8 @@ final class CollectionStatements {
           try (PreparedStatement ps =
               c.prepareStatement(
                   "UPDATE billing_invoice SET next_attempt_at = ? "
-                      + "WHERE id = ? AND NOT paid AND NOT round_open AND hold_reason IS NULL "
-                      + "AND (lease_until IS NULL OR lease_until <= ?)")) {
+                      + "WHERE id = ? AND NOT paid AND closed_status IS NULL AND NOT round_open "
+                      + "AND hold_reason IS NULL AND (lease_until IS NULL OR lease_until <= ?)")) {
             setInstant(ps, 1, now);
             ps.setString(2, invoiceId);
             setInstant(ps, 3, now);
@@ -172,7 +183,8 @@ final class CollectionStatements {
                       + "hold_detail = NULL, next_attempt_at = CAST(? AS "
                       + d.timestampType
                       + ") "
-                      + "WHERE id = ? AND NOT paid AND lease_token IS NULL AND hold_reason = ? AND hold_detail = ?")) {
+                      + "WHERE id = ? AND NOT paid AND closed_status IS NULL AND lease_token IS NULL "
+                      + "AND hold_reason = ? AND hold_detail = ?")) {
             setInstant(ps, 1, nextAttemptAt.orElse(null));
             ps.setString(2, invoiceId);
             ps.setString(3, hold.reason().name());
@@ -205,9 +217,33 @@ final class CollectionStatements {
             setInstant(ps, 1, next);
             ps.setString(2, lease.invoiceId());
             ps.setString(3, lease.token());
-            return ps.executeUpdate() == 1;
+            if (ps.executeUpdate() != 1) {
+              return false;
+            }
           }
+          if (closeRound) {
+            checkStandingBy(c, lease.invoiceId(), lease.until());
+          }
+          return true;
         });
+  }
+
+  /**
+   * A change that may move the standing of the invoice's tenant makes its standing check due by
+   * {@code at}, in the change's own transaction: the engine judges the tenant right after the
+   * change, and if that fails (a crash, a fault), the poll does, so no transition is missed.
+   */
+  static void checkStandingBy(Connection c, String invoiceId, Instant at) throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "UPDATE billing_tenant SET standing_check_at = ? "
+                + "WHERE pubkey = (SELECT tenant FROM billing_invoice WHERE id = ?) "
+                + "AND (standing_check_at IS NULL OR standing_check_at > ?)")) {
+      setInstant(ps, 1, at);
+      ps.setString(2, invoiceId);
+      setInstant(ps, 3, at);
+      ps.executeUpdate();
+    }
   }
 
   boolean markPaid(String invoiceId, Payment payment) {
@@ -217,10 +253,15 @@ final class CollectionStatements {
         (c, d) -> {
           // The invoice row lock orders racing payments: the second one finds it paid.
           try (PreparedStatement ps =
-              c.prepareStatement("SELECT paid FROM billing_invoice WHERE id = ? FOR UPDATE")) {
+              c.prepareStatement(
+                  "SELECT paid, closed_status FROM billing_invoice WHERE id = ? FOR UPDATE")) {
             ps.setString(1, invoiceId);
             try (ResultSet rs = ps.executeQuery()) {
-              if (!rs.next() || rs.getBoolean(1)) {
+              if (!rs.next()) {
+                return false;
+              }
+              if (rs.getBoolean(1) || rs.getString(2) != null) {
+                secondPayment(c, invoiceId, payment);
                 return false;
               }
             }
@@ -242,8 +283,59 @@ final class CollectionStatements {
             setInstant(ps, 4, payment.paidAt());
             ps.executeUpdate();
           }
+          checkStandingBy(c, invoiceId, payment.paidAt());
+          EventFeed.append(c, Event.paid(invoice(c, invoiceId), payment));
           return true;
         });
+  }
+
+  /**
+   * A payment that found the invoice paid or closed, under its lock: the same reference is the same
+   * charge seen again (nothing); another is recorded once, with its REFUND_NEEDED event.
+   */
+  private static void secondPayment(Connection c, String invoiceId, Payment payment)
+      throws SQLException {
+    Invoice invoice = invoice(c, invoiceId);
+    if (invoice.payment().map(p -> p.reference().equals(payment.reference())).orElse(false)) {
+      return;
+    }
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT 1 FROM billing_extra_payment WHERE invoice_id = ? AND reference = ?")) {
+      ps.setString(1, invoiceId);
+      ps.setString(2, payment.reference());
+      try (ResultSet rs = ps.executeQuery()) {
+        if (rs.next()) {
+          return;
+        }
+      }
+    }
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "INSERT INTO billing_extra_payment (invoice_id, reference, method, paid_at) "
+                + "VALUES (?, ?, ?, ?)")) {
+      ps.setString(1, invoiceId);
+      ps.setString(2, payment.reference());
+      ps.setString(3, payment.method().wireName());
+      setInstant(ps, 4, payment.paidAt());
+      ps.executeUpdate();
+    }
+    EventFeed.append(c, Event.refundNeeded(invoice, payment));
+  }
+
+  /** The invoice as this transaction sees it. */
+  static Invoice invoice(Connection c, String invoiceId) throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT " + Rows.INVOICE_COLUMNS + Rows.INVOICE_FROM + " WHERE i.id = ?")) {
+      ps.setString(1, invoiceId);
+      try (ResultSet rs = ps.executeQuery()) {
+        if (!rs.next()) {
+          throw new SQLException("invoice " + invoiceId + " vanished under its lock", "40001");
+        }
+        return Rows.invoice(rs);
+      }
+    }
   }
 
   CardCharge noteCardCharge(CardCharge charge) {

@@ -1,6 +1,7 @@
 package dev.caravel.billing.jdbc;
 
 import dev.caravel.billing.Activity;
+import dev.caravel.billing.BillingListener.Event;
 import dev.caravel.billing.Bolt11Request;
 import dev.caravel.billing.InvalidInputException;
 import dev.caravel.billing.Invoice;
@@ -12,10 +13,12 @@ import dev.caravel.billing.spi.CardCharge;
 import dev.caravel.billing.spi.Claim;
 import dev.caravel.billing.spi.CollectionHold;
 import dev.caravel.billing.spi.CollectionState;
+import dev.caravel.billing.spi.InvoiceNumbering;
 import dev.caravel.billing.spi.PaymentLease;
 import dev.caravel.billing.spi.Reconciliation;
 import dev.caravel.billing.spi.Renewal;
 import dev.caravel.billing.spi.Repository;
+import dev.caravel.billing.spi.StandingRule;
 import dev.caravel.billing.spi.Tenant;
 import dev.caravel.billing.spi.TenantLedger;
 import java.math.BigDecimal;
@@ -36,7 +39,6 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.function.Function;
 import javax.sql.DataSource;
 
 /**
@@ -62,6 +64,7 @@ public final class JdbcRepository implements Repository {
   private final LedgerReads reads;
   private final CollectionStatements collection;
   private final CatalogueStatements catalogue;
+  private final LedgerOperations operations;
 
   /** A repository on {@code dataSource}, whose schema must be migrated already. */
   public JdbcRepository(DataSource dataSource) {
@@ -69,6 +72,7 @@ public final class JdbcRepository implements Repository {
     this.reads = new LedgerReads(transactions);
     this.collection = new CollectionStatements(transactions);
     this.catalogue = new CatalogueStatements(transactions);
+    this.operations = new LedgerOperations(transactions);
   }
 
   /**
@@ -264,9 +268,9 @@ public final class JdbcRepository implements Repository {
   }
 
   @Override
-  public List<Invoice> claim(List<Claim> claims, Function<Claim, String> invoiceIdFor) {
+  public List<Invoice> claim(List<Claim> claims, InvoiceNumbering numbering) {
     Objects.requireNonNull(claims, "claims");
-    Objects.requireNonNull(invoiceIdFor, "invoiceIdFor");
+    Objects.requireNonNull(numbering, "numbering");
     if (claims.isEmpty()) {
       return List.of();
     }
@@ -293,22 +297,36 @@ public final class JdbcRepository implements Repository {
               }
             }
           }
-          // Ids are drawn only for the invoices made, in claim order (Repository#claim).
-          List<Invoice> created = new ArrayList<>();
-          Set<String> drawn = new HashSet<>();
+          // Numbers are drawn only for the invoices made, in claim order (Repository#claim).
+          List<Claim> making = new ArrayList<>();
+          List<Long> totals = new ArrayList<>();
           for (Claim claim : claims) {
             BigDecimal sum = unclaimed.remove(claim.tenant());
             if (sum == null || sum.signum() <= 0) {
               continue;
             }
-            long total;
             try {
-              total = sum.longValueExact();
+              totals.add(sum.longValueExact());
             } catch (ArithmeticException e) {
               throw new InvalidInputException(
                   "tenant " + claim.tenant() + " owes more than a long holds");
             }
-            String invoiceId = invoiceIdFor.apply(claim);
+            making.add(claim);
+          }
+          if (making.isEmpty()) {
+            return List.<Invoice>of();
+          }
+          // Under the counter row's lock until commit: claims on every instance take turns here,
+          // and a rollback gives the numbers back, so they are gapless (see Counters).
+          long first = Counters.draw(c, Counters.INVOICE_NUMBER, making.size()) - making.size() + 1;
+          List<Invoice> created = new ArrayList<>();
+          List<Long> numbers = new ArrayList<>();
+          Set<String> drawn = new HashSet<>();
+          for (int k = 0; k < making.size(); k++) {
+            Claim claim = making.get(k);
+            long total = totals.get(k);
+            numbers.add(first + k);
+            String invoiceId = numbering.id(first + k, claim);
             if (invoiceId == null || invoiceId.isBlank() || !drawn.add(invoiceId)) {
               throw new InvalidInputException(
                   "invoice id " + invoiceId + " is blank or given twice");
@@ -324,9 +342,6 @@ public final class JdbcRepository implements Repository {
                     claim.createdAt(),
                     Optional.empty()));
           }
-          if (created.isEmpty()) {
-            return List.<Invoice>of();
-          }
           for (List<String> chunk : Dialect.chunks(List.copyOf(drawn))) {
             try (PreparedStatement ps =
                 c.prepareStatement("SELECT id FROM billing_invoice WHERE id = ANY (?)")) {
@@ -339,8 +354,68 @@ public final class JdbcRepository implements Repository {
           }
           d.insertInvoicesClaimingItems(
               c, created, created.stream().mapToInt(i -> unclaimedCount.get(i.tenant())).sum());
+          try (PreparedStatement ps =
+              c.prepareStatement("UPDATE billing_invoice SET invoice_number = ? WHERE id = ?")) {
+            for (int k = 0; k < created.size(); k++) {
+              ps.setLong(1, numbers.get(k));
+              ps.setString(2, created.get(k).id());
+              ps.addBatch();
+            }
+            ps.executeBatch();
+          }
+          EventFeed.append(c, created.stream().map(Event::invoiceCreated).toList());
           return List.copyOf(created);
         });
+  }
+
+  // ---- adjustments, closing, refunds, standing, events: in LedgerOperations ----
+
+  @Override
+  public boolean recordAdjustment(InvoiceItem adjustment) {
+    return operations.recordAdjustment(adjustment);
+  }
+
+  @Override
+  public boolean closeInvoice(String invoiceId, Invoice.Closure closure) {
+    return operations.closeInvoice(invoiceId, closure);
+  }
+
+  @Override
+  public List<Payment.Refund> refunds(String invoiceId) {
+    return operations.refunds(invoiceId);
+  }
+
+  @Override
+  public Optional<Payment.Refund> findRefund(String key) {
+    return operations.findRefund(key);
+  }
+
+  @Override
+  public Payment.Refund recordRefund(Payment.Refund refund) {
+    return operations.recordRefund(refund);
+  }
+
+  @Override
+  public boolean completeRefund(String key, String reference, Instant at) {
+    return operations.completeRefund(key, reference, at);
+  }
+
+  @Override
+  public Optional<Event> refreshStanding(String tenant, Instant now, StandingRule rule) {
+    return operations.refreshStanding(tenant, now, rule);
+  }
+
+  @Override
+  public List<String> standingChecksDue(Instant now, int limit) {
+    return operations.standingChecksDue(now, limit);
+  }
+
+  @Override
+  public List<Event> events(long afterId, int limit) {
+    if (limit < 1) {
+      throw new InvalidInputException("limit must be positive");
+    }
+    return transactions.read("reading events", (c, d) -> EventFeed.read(c, afterId, limit));
   }
 
   // ---- reads, lock-free, in LedgerReads ----
@@ -404,8 +479,8 @@ public final class JdbcRepository implements Repository {
   }
 
   @Override
-  public boolean holdRound(PaymentLease lease, CollectionHold hold) {
-    return collection.holdRound(lease, hold);
+  public boolean holdRound(PaymentLease lease, CollectionHold hold, Instant now) {
+    return collection.holdRound(lease, hold, now);
   }
 
   @Override
@@ -484,8 +559,7 @@ public final class JdbcRepository implements Repository {
     return catalogue.add(Objects.requireNonNull(version, "version"));
   }
 
-  private static void lockTenants(Connection c, Dialect d, List<String> sortedTenants)
-      throws SQLException {
+  static void lockTenants(Connection c, Dialect d, List<String> sortedTenants) throws SQLException {
     for (List<String> chunk : Dialect.chunks(sortedTenants)) {
       try (PreparedStatement ps =
           c.prepareStatement(

@@ -27,7 +27,7 @@ final class Migrations {
           new Migration(1, "billing_schema"),
           new Migration(2, "collection_hold"),
           new Migration(3, "catalogue_history"),
-          // V4 is issue 14's; V5 depends on none of its tables.
+          new Migration(4, "ledger_operations"),
           new Migration(5, "due_tracking"));
 
   /** Arbitrary but fixed: the PostgreSQL advisory lock that serializes concurrent migrations. */
@@ -42,12 +42,20 @@ final class Migrations {
   private Migrations() {}
 
   static void migrate(DataSource dataSource) {
+    migrate(dataSource, Integer.MAX_VALUE);
+  }
+
+  /**
+   * Applies the pending scripts up to version {@code upTo} included: an upgrade test builds an old
+   * schema this way, fills it, and migrates the rest.
+   */
+  static void migrate(DataSource dataSource, int upTo) {
     try (Connection c = dataSource.getConnection()) {
       Dialect dialect = Dialect.of(c);
       if (dialect == Dialect.POSTGRESQL) {
-        migratePostgres(c);
+        migratePostgres(c, upTo);
       } else {
-        migrateH2(c);
+        migrateH2(c, upTo);
       }
     } catch (SQLException e) {
       throw new StorageException("migrating the billing schema failed: " + e.getMessage(), e);
@@ -55,7 +63,7 @@ final class Migrations {
   }
 
   /** PostgreSQL runs DDL in transactions: one transaction, behind an advisory lock, does it all. */
-  private static void migratePostgres(Connection c) throws SQLException {
+  private static void migratePostgres(Connection c, int upTo) throws SQLException {
     boolean autoCommit = c.getAutoCommit();
     c.setAutoCommit(false);
     try {
@@ -68,7 +76,7 @@ final class Migrations {
             "CREATE TABLE IF NOT EXISTS billing_schema_version (version INTEGER PRIMARY KEY, "
                 + "description VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())");
       }
-      applyPending(c, Dialect.POSTGRESQL);
+      applyPending(c, Dialect.POSTGRESQL, upTo);
       c.commit();
     } catch (SQLException | RuntimeException e) {
       try {
@@ -86,7 +94,7 @@ final class Migrations {
    * H2 commits every DDL statement by itself, so there is no transaction to hide behind: its
    * scripts are idempotent (IF NOT EXISTS) and concurrent runs in one JVM are serialized here.
    */
-  private static void migrateH2(Connection c) throws SQLException {
+  private static void migrateH2(Connection c, int upTo) throws SQLException {
     synchronized (Migrations.class) {
       c.setAutoCommit(true);
       try (Statement s = c.createStatement()) {
@@ -94,11 +102,11 @@ final class Migrations {
             "CREATE TABLE IF NOT EXISTS billing_schema_version (version INTEGER PRIMARY KEY, "
                 + "description VARCHAR NOT NULL, applied_at TIMESTAMP WITH TIME ZONE DEFAULT CURRENT_TIMESTAMP NOT NULL)");
       }
-      applyPending(c, Dialect.H2);
+      applyPending(c, Dialect.H2, upTo);
     }
   }
 
-  private static void applyPending(Connection c, Dialect dialect) throws SQLException {
+  private static void applyPending(Connection c, Dialect dialect, int upTo) throws SQLException {
     Set<Integer> applied = new HashSet<>();
     try (Statement s = c.createStatement();
         ResultSet rs = s.executeQuery("SELECT version FROM billing_schema_version")) {
@@ -111,7 +119,7 @@ final class Migrations {
             ? "MERGE INTO billing_schema_version (version, description) KEY (version) VALUES (?, ?)"
             : "INSERT INTO billing_schema_version (version, description) VALUES (?, ?)";
     for (Migration m : ALL) {
-      if (applied.contains(m.version())) {
+      if (applied.contains(m.version()) || m.version() > upTo) {
         continue;
       }
       try (Statement s = c.createStatement()) {

@@ -35,10 +35,12 @@ final class Rows {
   private Rows() {}
 
   static final String ITEM_COLUMNS =
-      "id, tenant, relay, plan, amount, description, at, activity_id, renewal_period, invoice_id";
+      "id, tenant, relay, plan, amount, description, at, activity_id, renewal_period, invoice_id, "
+          + "adjustment_key";
   static final String INVOICE_COLUMNS =
       "i.id, i.tenant, i.period_start, i.period_end, i.total, i.currency, "
-          + "i.created_at, p.method, p.reference, p.paid_at";
+          + "i.created_at, p.method, p.reference, p.paid_at, i.closed_status, i.closed_reason, "
+          + "i.closed_at";
 
   /**
    * From the invoice and its payment, if any: the table names {@link #INVOICE_COLUMNS} refers to.
@@ -58,6 +60,13 @@ final class Rows {
             ? Optional.empty()
             : Optional.of(
                 new Payment(PaymentMethod.fromWireName(method), rs.getString(9), instant(rs, 10)));
+    String closed = rs.getString(11);
+    Optional<Invoice.Closure> closure =
+        closed == null
+            ? Optional.empty()
+            : Optional.of(
+                new Invoice.Closure(
+                    Invoice.Status.valueOf(closed), rs.getString(12), instant(rs, 13)));
     return new Invoice(
         rs.getString(1),
         rs.getString(2),
@@ -66,7 +75,8 @@ final class Rows {
         rs.getLong(5),
         rs.getString(6),
         instant(rs, 7),
-        payment);
+        payment,
+        closure);
   }
 
   static InvoiceItem item(ResultSet rs) throws SQLException {
@@ -82,7 +92,8 @@ final class Rows {
         instant(rs, 7),
         Optional.ofNullable(rs.getString(8)),
         renewal,
-        Optional.ofNullable(rs.getString(10)));
+        Optional.ofNullable(rs.getString(10)),
+        Optional.ofNullable(rs.getString(11)));
   }
 
   /**

@@ -26,7 +26,6 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -142,13 +141,12 @@ class DueTrackingUpgradeTest {
   }
 
   private static Billing engine(Repository repository, MutableClock clock, String ids) {
-    AtomicInteger counter = new AtomicInteger();
     return Billing.builder()
         .repository(repository)
         .catalogue(CATALOGUE)
         .clock(clock)
         .appUrl("https://relays.example")
-        .invoiceIds(() -> ids + "-" + counter.incrementAndGet())
+        .invoiceNumbers(n -> ids + "-" + n)
         .build();
   }
 

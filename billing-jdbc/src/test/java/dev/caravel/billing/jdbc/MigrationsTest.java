@@ -3,15 +3,21 @@ package dev.caravel.billing.jdbc;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.zaxxer.hikari.HikariDataSource;
-import dev.caravel.billing.Activity;
-import dev.caravel.billing.spi.CollectionHold;
-import dev.caravel.billing.spi.PaymentLease;
+import dev.caravel.billing.Billing;
+import dev.caravel.billing.BillingListener;
+import dev.caravel.billing.Invoice;
+import dev.caravel.billing.InvoiceItem;
+import dev.caravel.billing.Payment;
+import dev.caravel.billing.Plan;
+import dev.caravel.billing.PlanCatalogue;
 import dev.caravel.billing.testkit.Fixture;
+import dev.caravel.billing.testkit.MutableClock;
 import dev.caravel.billing.testkit.Race;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import javax.sql.DataSource;
@@ -71,13 +77,17 @@ class MigrationsTest {
     }
   }
 
-  /** V2 (collection holds) upgrades a V1 database that holds a ledger, and keeps it. */
+  /**
+   * A V1 database holding a ledger (0.1's schema, written with 0.1's columns) upgrades to the
+   * latest version in place: the repository reads what was there, and billing goes on from it.
+   * Invoices made before numbering keep their ids; new ones are numbered from 1.
+   */
   @Test
   @Timeout(120)
   void aVersionOneLedgerUpgradesInPlaceOnPostgres() throws SQLException {
     String schema = Databases.newPostgresSchema();
     try (HikariDataSource pool = Databases.postgresPool(schema, 2)) {
-      upgradesInPlace(pool, Dialect.POSTGRESQL);
+      upgradesInPlace(pool);
     } finally {
       Databases.dropPostgresSchema(schema);
     }
@@ -86,57 +96,182 @@ class MigrationsTest {
   @Test
   void aVersionOneLedgerUpgradesInPlaceOnH2() throws SQLException {
     DataSource h2 = Databases.newH2();
-    upgradesInPlace(h2, Dialect.H2);
+    upgradesInPlace(h2);
     Databases.shutdownH2(h2);
   }
 
-  private static void upgradesInPlace(DataSource db, Dialect dialect) throws SQLException {
-    // A database as 0.1 left it: V1 alone, recorded as applied.
+  private static final String ALICE = Fixture.pubkey(0xa11ce);
+  private static final String BOB = Fixture.pubkey(0xb0b);
+
+  private static void upgradesInPlace(DataSource db) throws SQLException {
+    // A database as 0.1 left it: V1 alone.
+    Migrations.migrate(db, 1);
+    assertThat(versions(db)).containsExactly(1);
+    // ... holding a ledger written through V1's columns: alice has a paid invoice and a credit
+    // left unclaimed; bob an unpaid invoice whose first round failed.
+    String t0 = "TIMESTAMP WITH TIME ZONE '2026-01-31 10:00:00+00'";
+    String t1 = "TIMESTAMP WITH TIME ZONE '2026-01-31 10:01:00+00'";
+    String day1 = "TIMESTAMP WITH TIME ZONE '2026-02-01 10:01:00+00'";
+    String day10 = "TIMESTAMP WITH TIME ZONE '2026-02-10 10:00:00+00'";
+    String end = "TIMESTAMP WITH TIME ZONE '2026-02-28 10:00:00+00'";
     try (Connection c = db.getConnection();
         Statement s = c.createStatement()) {
-      for (String sql : Migrations.statements(Migrations.script(dialect, Migrations.ALL.get(0)))) {
-        s.execute(sql);
+      for (String tenant : List.of(ALICE, BOB)) {
+        String last = tenant.equals(ALICE) ? day10 : t0;
+        s.execute(
+            "INSERT INTO billing_tenant (pubkey, anchor, last_activity_at, activity_count) VALUES ('"
+                + tenant
+                + "', "
+                + t0
+                + ", "
+                + last
+                + ", "
+                + (tenant.equals(ALICE) ? 2 : 1)
+                + ")");
+        s.execute("INSERT INTO billing_relay (tenant, relay) VALUES ('" + tenant + "', 'r1')");
+        String act = tenant.equals(ALICE) ? "a-1" : "b-1";
+        s.execute(
+            "INSERT INTO billing_activity (id, tenant, type, relay, plan, at, billed) VALUES ('"
+                + act
+                + "', '"
+                + tenant
+                + "', 'create_relay', 'r1', 'basic', "
+                + t0
+                + ", TRUE)");
+        String invoice = tenant.equals(ALICE) ? "old-paid" : "old-unpaid";
+        s.execute(
+            "INSERT INTO billing_invoice (id, tenant, period_start, period_end, total, currency, "
+                + "created_at, paid, rounds, round_open, first_attempt_at, next_attempt_at) VALUES ('"
+                + invoice
+                + "', '"
+                + tenant
+                + "', "
+                + t0
+                + ", "
+                + end
+                + ", 500, 'usd', "
+                + t1
+                + ", "
+                + (tenant.equals(ALICE)
+                    ? "TRUE, 1, FALSE, " + t1 + ", NULL"
+                    : "FALSE, 1, FALSE, " + t1 + ", " + day1)
+                + ")");
+        s.execute(
+            "INSERT INTO billing_item (id, tenant, relay, plan, amount, description, at, "
+                + "activity_id, invoice_id) VALUES ('act:"
+                + act
+                + "', '"
+                + tenant
+                + "', 'r1', 'basic', 500, 'New relay created', "
+                + t0
+                + ", '"
+                + act
+                + "', '"
+                + invoice
+                + "')");
       }
       s.execute(
-          "CREATE TABLE billing_schema_version (version INTEGER PRIMARY KEY, "
-              + "description VARCHAR NOT NULL, applied_at TIMESTAMP WITH TIME ZONE)");
+          "INSERT INTO billing_payment (invoice_id, method, reference, paid_at) VALUES "
+              + "('old-paid', 'stripe', 'pi_old', "
+              + t1
+              + ")");
       s.execute(
-          "INSERT INTO billing_schema_version (version, description) VALUES (1, 'billing_schema')");
-    }
-    // ... holding a ledger written through the V1 columns: an activity and its item, billed.
-    Fixture fx = new Fixture("up");
-    String alice = Fixture.pubkey(0xa11ce);
-    Activity created = fx.create(alice, "r1", Fixture.T0);
-    try (Connection c = db.getConnection()) {
-      OldLedger.createdAndBilled(c, created, 500);
+          "INSERT INTO billing_activity (id, tenant, type, relay, at, billed) VALUES ('a-2', '"
+              + ALICE
+              + "', 'deactivate_relay', 'r1', "
+              + day10
+              + ", TRUE)");
+      s.execute(
+          "INSERT INTO billing_item (id, tenant, relay, plan, amount, description, at, "
+              + "activity_id) VALUES ('act:a-2', '"
+              + ALICE
+              + "', 'r1', 'basic', -300, 'Relay deactivated (prorated credit)', "
+              + day10
+              + ", 'a-2')");
     }
 
     JdbcRepository.migrate(db);
+    assertThat(versions(db))
+        .containsExactlyElementsOf(
+            Migrations.ALL.stream().map(Migrations.Migration::version).toList());
 
-    JdbcRepository upgraded = new JdbcRepository(db);
-    // V5's backfill: the tenant is due once, nothing unbilled; its whole log is read.
-    assertThat(
-            upgraded.takeDueTenants(
-                "node", "cycle", Fixture.seconds(60), java.time.Duration.ofMinutes(5), 10))
-        .containsExactly(alice);
-    assertThat(upgraded.ledgers(List.of(alice)).get(0).activities()).containsExactly(created);
-    Fixture.Claiming claiming = Fixture.claim(alice, "inv-1", Fixture.seconds(60));
-    assertThat(upgraded.claim(List.of(claiming.claim()), c -> claiming.invoiceId())).hasSize(1);
-    assertThat(upgraded.findInvoice("inv-1").orElseThrow().total()).isEqualTo(500);
-    assertThat(upgraded.invoiceItems("inv-1")).hasSize(1);
-    assertThat(upgraded.collectionState("inv-1").orElseThrow().hold()).isEmpty();
-    PaymentLease lease =
-        upgraded
-            .acquireLease("inv-1", "node", Fixture.seconds(60), java.time.Duration.ofMinutes(5))
-            .orElseThrow();
-    CollectionHold pending = new CollectionHold(CollectionHold.Reason.PAYMENT_PENDING, "pi_1");
-    assertThat(upgraded.holdRound(lease, pending)).isTrue();
-    assertThat(upgraded.collectionState("inv-1").orElseThrow().hold()).contains(pending);
+    // what was there reads as before
+    JdbcRepository repo = new JdbcRepository(db);
+    Invoice paid = repo.findInvoice("old-paid").orElseThrow();
+    assertThat(paid.status()).isEqualTo(Invoice.Status.PAID);
+    assertThat(paid.payment()).map(Payment::reference).contains("pi_old");
+    assertThat(repo.findInvoice("old-unpaid").orElseThrow().status())
+        .isEqualTo(Invoice.Status.OPEN);
+    assertThat(repo.invoiceItems("old-paid")).extracting(InvoiceItem::amount).containsExactly(500L);
+    assertThat(repo.unclaimedItems(ALICE)).extracting(InvoiceItem::id).containsExactly("act:a-2");
+    assertThat(repo.collectionState("old-unpaid").orElseThrow().rounds()).isEqualTo(1);
+    assertThat(repo.events(0, 10)).isEmpty();
+    assertThat(repo.standingChecksDue(Instant.parse("2026-02-02T10:00:00Z"), 10))
+        .as("a tenant with an unpaid invoice is judged at the first poll")
+        .containsExactly(BOB);
+
+    // billing goes on from it
+    MutableClock clock = MutableClock.at("2026-02-02T10:00:00Z");
+    List<String> changes = new ArrayList<>();
+    Billing billing =
+        Billing.builder()
+            .repository(repo)
+            .catalogue(PlanCatalogue.of(new Plan("basic", "Basic", 500)))
+            .clock(clock)
+            .appUrl("https://relays.example")
+            .listener(
+                new BillingListener() {
+                  @Override
+                  public void standingChanged(
+                      String tenant, Billing.Standing from, Billing.Standing to) {
+                    changes.add(tenant.substring(60) + ":" + to);
+                  }
+                })
+            .build();
+    assertThat(billing.standing(BOB)).isEqualTo(Billing.Standing.PAST_DUE);
+    billing.runCycle(); // bob's second round (no rail: a DM) and his standing
+    assertThat(changes).containsExactly("0b0b:PAST_DUE");
+    assertThat(repo.standingChecksDue(clock.instant(), 10)).isEmpty();
+
+    assertThat(billing.charge(ALICE, 1000, "Setup fee", "setup-1")).isTrue();
+    Invoice next = billing.generateInvoice(ALICE).orElseThrow();
+    assertThat(next.id()).isEqualTo("INV-000001");
+    assertThat(next.total()).isEqualTo(700);
+    assertThat(repo.invoiceItems(next.id()))
+        .extracting(InvoiceItem::description)
+        .as("oldest first: the fee (now) before the credit dated at its activity")
+        .containsExactly("Setup fee", "Relay deactivated (prorated credit)");
+
+    assertThat(billing.voidInvoice("old-unpaid", "issued by mistake"))
+        .isInstanceOf(Billing.CloseResult.Closed.class);
+    assertThat(billing.standing(BOB)).isEqualTo(Billing.Standing.GOOD);
+    assertThat(changes).containsExactly("0b0b:PAST_DUE", "0b0b:GOOD");
+
+    assertThat(billing.refund("old-paid", 100, "goodwill", "ref-1", Payment.Refund.Via.BY_HAND))
+        .isInstanceOf(Billing.RefundResult.Recorded.class);
+    assertThat(billing.balance("old-paid"))
+        .isEqualTo(new Invoice.Balance("old-paid", 500, 500, 100, 400));
+    assertThat(billing.events(0, 100))
+        .extracting(BillingListener.Event::type)
+        .containsExactly(
+            BillingListener.Event.Type.STANDING_CHANGED,
+            BillingListener.Event.Type.CHARGED,
+            BillingListener.Event.Type.INVOICE_CREATED,
+            BillingListener.Event.Type.INVOICE_VOIDED,
+            BillingListener.Event.Type.STANDING_CHANGED,
+            BillingListener.Event.Type.REFUND_OWED);
+  }
+
+  private static List<Integer> versions(DataSource db) throws SQLException {
     try (Connection c = db.getConnection();
         Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery("SELECT MAX(version) FROM billing_schema_version")) {
-      assertThat(rs.next()).isTrue();
-      assertThat(rs.getInt(1)).isEqualTo(Migrations.ALL.get(Migrations.ALL.size() - 1).version());
+        ResultSet rs =
+            s.executeQuery("SELECT version FROM billing_schema_version ORDER BY version")) {
+      List<Integer> out = new ArrayList<>();
+      while (rs.next()) {
+        out.add(rs.getInt(1));
+      }
+      return out;
     }
   }
 

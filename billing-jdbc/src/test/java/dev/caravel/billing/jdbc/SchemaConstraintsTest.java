@@ -87,7 +87,7 @@ class SchemaConstraintsTest {
           Activity created = Activity.create("evt-1", ALICE, "r1", "basic", T0);
           repo.appendActivity(created);
           repo.recordReconciliations(List.of(reconciled(created, 500)));
-          repo.claim(List.of(claim(ALICE, "inv-1", T0).claim()), c -> "inv-1");
+          repo.claim(List.of(claim(ALICE, "inv-1", T0).claim()), (n, c) -> "inv-1");
           String now = "TIMESTAMP WITH TIME ZONE '2026-02-01 00:00:00+00'";
           execute(
               db,
@@ -198,7 +198,7 @@ class SchemaConstraintsTest {
                 Activity.create("evt-" + invoice, ALICE, "relay-" + invoice, "basic", T0);
             repo.appendActivity(created);
             repo.recordReconciliations(List.of(reconciled(created, 500)));
-            repo.claim(List.of(claim(ALICE, invoice, T0).claim()), c -> invoice);
+            repo.claim(List.of(claim(ALICE, invoice, T0).claim()), (n, c) -> invoice);
           }
           try (Connection other = db.getConnection();
               Statement s = other.createStatement()) {

@@ -80,6 +80,10 @@ class StripeReconciliationEndToEndTest {
         .paymentGateway(gateway)
         .messenger((pubkey, text) -> dms.add(text))
         .appUrl("https://relays.example")
+        // Each ledger numbers its invoices from 1; two ledgers on one Stripe account need
+        // distinct formats, or their charges' idempotency keys would collide.
+        .invoiceNumbers(
+            n -> "INV-" + catalogue.currency().toUpperCase(java.util.Locale.ROOT) + "-" + n)
         .listener(
             new BillingListener() {
               @Override

@@ -123,7 +123,7 @@ public abstract class RepositoryContract {
     List<Invoice> created =
         repo.claim(
             claimings.stream().map(Fixture.Claiming::claim).toList(),
-            claim -> {
+            (number, claim) -> {
               String id = ids.get(claim);
               drawn.add(id);
               return id;
@@ -657,7 +657,7 @@ public abstract class RepositoryContract {
                 repo.claim(
                     List.of(
                         claim(carol, "x", seconds(5)).claim(), claim(bob, "x", seconds(5)).claim()),
-                    c -> c.tenant().equals(carol) ? "inv-c" : "inv-1"))
+                    (n, c) -> c.tenant().equals(carol) ? "inv-c" : "inv-1"))
         .isInstanceOf(InvalidInputException.class);
     assertThat(repo.unclaimedItems(bob)).hasSize(1);
     assertThat(repo.unclaimedItems(carol)).hasSize(1);
@@ -676,7 +676,7 @@ public abstract class RepositoryContract {
                 claim(alice, "a", T0).claim(),
                 claim(bob, "b", T0).claim(),
                 claim(carol, "c", T0).claim()),
-            c -> {
+            (n, c) -> {
               drawn.add(c.tenant());
               return "inv-" + drawn.size();
             });
@@ -833,8 +833,8 @@ public abstract class RepositoryContract {
     PaymentLease round1 = repo.acquireLease("inv-1", "node-a", seconds(10), TTL).orElseThrow();
     CollectionHold pending = new CollectionHold(CollectionHold.Reason.PAYMENT_PENDING, "pi_1");
 
-    assertThat(repo.holdRound(round1, pending)).isTrue();
-    assertThat(repo.holdRound(round1, pending)).as("a lost lease holds nothing").isFalse();
+    assertThat(repo.holdRound(round1, pending, T0)).isTrue();
+    assertThat(repo.holdRound(round1, pending, T0)).as("a lost lease holds nothing").isFalse();
 
     assertThat(repo.acquireLease("inv-1", "node-b", seconds(10), TTL)).isEmpty();
     assertThat(repo.acquireLease("inv-1", "node-b", days(365), TTL)).isEmpty();
@@ -861,7 +861,7 @@ public abstract class RepositoryContract {
     invoice(alice, "inv-1", 1000, T0);
     PaymentLease round1 = repo.acquireLease("inv-1", "node-a", seconds(10), TTL).orElseThrow();
     CollectionHold pending = new CollectionHold(CollectionHold.Reason.PAYMENT_PENDING, "pi_1");
-    repo.holdRound(round1, pending);
+    repo.holdRound(round1, pending, T0);
 
     assertThat(
             repo.releaseHold(
@@ -904,7 +904,7 @@ public abstract class RepositoryContract {
     PaymentLease round1 = repo.acquireLease("inv-1", "node-a", seconds(10), TTL).orElseThrow();
     CollectionHold unknown =
         new CollectionHold(CollectionHold.Reason.OUTCOME_UNKNOWN, "sent at T0");
-    repo.holdRound(round1, unknown);
+    repo.holdRound(round1, unknown, T0);
     assertThat(repo.releaseHold("inv-1", unknown, Optional.empty())).isTrue();
     assertThat(repo.collectionState("inv-1"))
         .map(CollectionState::nextAttemptAt)
@@ -914,7 +914,7 @@ public abstract class RepositoryContract {
     invoice(bob, "inv-2", 1000, T0);
     PaymentLease other = repo.acquireLease("inv-2", "node-a", seconds(10), TTL).orElseThrow();
     CollectionHold pending = new CollectionHold(CollectionHold.Reason.PAYMENT_PENDING, "pi_2");
-    repo.holdRound(other, pending);
+    repo.holdRound(other, pending, T0);
     repo.markPaid("inv-2", payment("pi_2", seconds(20)));
     assertThat(repo.releaseHold("inv-2", pending, Optional.of(days(1))))
         .as("paid: nothing held, nothing scheduled")
@@ -971,7 +971,7 @@ public abstract class RepositoryContract {
   void racingInstancesStartOneRoundAfterAPendingOne() throws Exception {
     invoice(alice, "inv-1", 1000, T0);
     PaymentLease round1 = repo.acquireLease("inv-1", "node-a", seconds(10), TTL).orElseThrow();
-    repo.holdRound(round1, new CollectionHold(CollectionHold.Reason.PAYMENT_PENDING, "pi_1"));
+    repo.holdRound(round1, new CollectionHold(CollectionHold.Reason.PAYMENT_PENDING, "pi_1"), T0);
     List<Optional<PaymentLease>> leases =
         Race.all(8, i -> repo.acquireLease("inv-1", "node-" + i, seconds(10), TTL));
     assertThat(leases).allSatisfy(l -> assertThat(l).isEmpty());
@@ -1800,5 +1800,436 @@ public abstract class RepositoryContract {
     assertThat(repo.addPlanVersion(new Version("basic", "Basic", 700, days(10), false, true)))
         .isTrue();
     assertThat(repo.catalogueVersion()).isNotEqualTo(seeded);
+  }
+
+  // ---- invoice numbers (issue 14) ----
+
+  private static final dev.caravel.billing.spi.InvoiceNumbering NUMBERED = (n, c) -> "n-" + n;
+
+  private List<Invoice> claimNumbered(String... tenants) {
+    List<dev.caravel.billing.spi.Claim> claims = new ArrayList<>();
+    for (String t : tenants) {
+      claims.add(claim(t, "unused", seconds(100)).claim());
+    }
+    return repo.claim(claims, NUMBERED);
+  }
+
+  @Test
+  void numbersAreDrawnFromOneOnlyForInvoicesMade() {
+    String carol = pubkey(0xca201);
+    charged(alice, "r1", T0, 100);
+    charged(carol, "r1", T0, 300);
+    repo.appendActivity(fx.create(bob, "r1", T0)); // bob exists but owes nothing
+    assertThat(claimNumbered(alice, bob, carol))
+        .extracting(Invoice::id)
+        .containsExactly("n-1", "n-2");
+    charged(bob, "r2", seconds(1), 50);
+    assertThat(claimNumbered(alice, bob)).extracting(Invoice::id).containsExactly("n-3");
+  }
+
+  @Test
+  void aClaimRefusedWholeGivesItsNumbersBack() {
+    invoice(alice, "n-3", 100, T0); // draws number 1, named as the test likes
+    charged(bob, "r1", T0, 200);
+    String carol = pubkey(0xca201);
+    charged(carol, "r1", T0, 300);
+    assertThatThrownBy(() -> claimNumbered(bob, carol)).isInstanceOf(InvalidInputException.class);
+    assertThat(repo.unclaimedItems(bob)).hasSize(1);
+    // 2 and 3 were drawn by the refused claim (3 named an invoice already) and given back
+    assertThat(claimNumbered(bob)).extracting(Invoice::id).containsExactly("n-2");
+  }
+
+  @Test
+  @Timeout(120)
+  void racingClaimsDrawNumbersWithoutGapOrRepeat() {
+    int tenants = THREADS * 2;
+    List<String> owing = new ArrayList<>();
+    for (int i = 0; i < tenants; i++) {
+      String t = pubkey(0x7000 + i);
+      if (i % 4 == 3) {
+        repo.appendActivity(fx.create(t, "r", T0)); // owes nothing: draws no number
+      } else {
+        charged(t, "r", T0, 100 + i);
+        owing.add(t);
+      }
+    }
+    List<List<Invoice>> made =
+        Race.all(
+            tenants,
+            i -> {
+              String t = pubkey(0x7000 + i);
+              // every contender claims its own tenant and its neighbour's: claims collide too
+              return claimNumbered(t, pubkey(0x7000 + (i + 1) % tenants));
+            });
+    List<String> ids = made.stream().flatMap(List::stream).map(Invoice::id).toList();
+    assertThat(ids).doesNotHaveDuplicates().hasSize(owing.size());
+    assertThat(ids.stream().map(id -> Long.parseLong(id.substring(2))).sorted().toList())
+        .isEqualTo(IntStream.rangeClosed(1, owing.size()).mapToObj(Long::valueOf).toList());
+  }
+
+  // ---- the event feed (issue 14) ----
+
+  private List<dev.caravel.billing.BillingListener.Event> allEvents() {
+    return repo.events(0, 100_000);
+  }
+
+  private List<dev.caravel.billing.BillingListener.Event.Type> eventTypes() {
+    return allEvents().stream().map(dev.caravel.billing.BillingListener.Event::type).toList();
+  }
+
+  @Test
+  void everyStateChangeAppendsOneEventWithGrowingIds() {
+    Invoice inv = invoice(alice, "inv-1", 1000, T0);
+    PaymentLease round = repo.acquireLease("inv-1", "a", seconds(1), TTL).orElseThrow();
+    repo.holdRound(round, new CollectionHold(CollectionHold.Reason.PAYMENT_PENDING, "pi_1"), T0);
+    repo.markPaid("inv-1", payment("pi_1", seconds(5)));
+    repo.markPaid("inv-1", payment("pi_1", seconds(6))); // the same charge seen again: nothing
+    var events = allEvents();
+    assertThat(events)
+        .extracting(dev.caravel.billing.BillingListener.Event::type)
+        .containsExactly(
+            dev.caravel.billing.BillingListener.Event.Type.INVOICE_CREATED,
+            dev.caravel.billing.BillingListener.Event.Type.PAYMENT_PENDING,
+            dev.caravel.billing.BillingListener.Event.Type.PAYMENT_SUCCEEDED);
+    assertThat(events).extracting(e -> e.id()).containsExactly(1L, 2L, 3L);
+    assertThat(events.get(0))
+        .isEqualTo(dev.caravel.billing.BillingListener.Event.invoiceCreated(inv).withId(1));
+    assertThat(events.get(2).reference()).contains("pi_1");
+    assertThat(repo.events(1, 1)).extracting(e -> e.id()).containsExactly(2L);
+    assertThat(repo.events(3, 10)).isEmpty();
+  }
+
+  @Test
+  void aSecondPaymentIsReportedOncePerReferenceAndTheSameChargeNever() {
+    invoice(alice, "inv-1", 1000, T0);
+    assertThat(repo.markPaid("inv-1", payment("pi_1", seconds(5)))).isTrue();
+    List<Boolean> again =
+        Race.all(
+            THREADS,
+            i -> repo.markPaid("inv-1", payment(i % 2 == 0 ? "pi_1" : "pi_2", seconds(6))));
+    assertThat(again).containsOnly(false);
+    assertThat(eventTypes())
+        .containsExactly(
+            dev.caravel.billing.BillingListener.Event.Type.INVOICE_CREATED,
+            dev.caravel.billing.BillingListener.Event.Type.PAYMENT_SUCCEEDED,
+            dev.caravel.billing.BillingListener.Event.Type.REFUND_NEEDED);
+    assertThat(allEvents().get(2).reference()).contains("pi_2");
+  }
+
+  @Test
+  @Timeout(120)
+  void aReaderResumingAfterItsLastIdMissesNoEventOfRacingWriters() throws Exception {
+    int writers = THREADS;
+    for (int i = 0; i < writers; i++) {
+      charged(pubkey(0x8000 + i), "r", T0, 100);
+    }
+    java.util.concurrent.atomic.AtomicBoolean done =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    List<Long> seen = new ArrayList<>();
+    Thread reader =
+        new Thread(
+            () -> {
+              long last = 0;
+              while (true) {
+                boolean finished = done.get();
+                var page = repo.events(last, 7);
+                for (var e : page) {
+                  seen.add(e.id());
+                  last = e.id();
+                }
+                if (finished && page.isEmpty()) {
+                  return;
+                }
+              }
+            });
+    reader.start();
+    Race.all(
+        writers,
+        i -> {
+          String t = pubkey(0x8000 + i);
+          for (int k = 0; k < 5; k++) {
+            repo.recordAdjustment(InvoiceItem.forAdjustment(t, 10 + k, "r", t + "-" + k, T0));
+          }
+          return claimNumbered(t);
+        });
+    done.set(true);
+    reader.join(60_000);
+    assertThat(reader.isAlive()).isFalse();
+    List<Long> all = allEvents().stream().map(e -> e.id()).toList();
+    assertThat(all).hasSize(writers * 6).isSorted().doesNotHaveDuplicates();
+    assertThat(seen).as("what the resuming reader saw").isEqualTo(all);
+  }
+
+  // ---- adjustments (issue 14) ----
+
+  @Test
+  void anAdjustmentIsAnUnclaimedItemRecordedOnce() {
+    repo.appendActivity(fx.create(alice, "r1", T0));
+    InvoiceItem credit = InvoiceItem.forAdjustment(alice, -300, "a month free", "k1", seconds(5));
+    assertThat(repo.recordAdjustment(credit)).isTrue();
+    assertThat(
+            repo.recordAdjustment(
+                InvoiceItem.forAdjustment(alice, -300, "a month free", "k1", seconds(9))))
+        .as("the same adjustment later is a retry")
+        .isFalse();
+    assertThat(repo.unclaimedItems(alice)).containsExactly(credit);
+    assertThatThrownBy(
+            () ->
+                repo.recordAdjustment(
+                    InvoiceItem.forAdjustment(alice, -301, "a month free", "k1", seconds(9))))
+        .isInstanceOf(dev.caravel.billing.Billing.ConflictingKeyException.class);
+    assertThatThrownBy(
+            () -> repo.recordAdjustment(InvoiceItem.forAdjustment(bob, 100, "x", "k2", T0)))
+        .as("unknown tenant")
+        .isInstanceOf(InvalidInputException.class);
+    assertThat(eventTypes())
+        .containsExactly(dev.caravel.billing.BillingListener.Event.Type.CREDITED);
+  }
+
+  @Test
+  void aCreditCarriesOverUntilItemsSumAboveZero() {
+    charged(alice, "r1", T0, 500);
+    repo.recordAdjustment(InvoiceItem.forAdjustment(alice, -800, "goodwill", "k1", seconds(1)));
+    assertThat(claimNumbered(alice)).isEmpty();
+    repo.recordAdjustment(InvoiceItem.forAdjustment(alice, 400, "setup fee", "k2", seconds(2)));
+    List<Invoice> made = claimNumbered(alice);
+    assertThat(made).singleElement().extracting(Invoice::total).isEqualTo(100L);
+    assertThat(repo.invoiceItems(made.get(0).id()))
+        .extracting(InvoiceItem::description)
+        .containsExactly("New relay created", "goodwill", "setup fee");
+  }
+
+  @Test
+  @Timeout(60)
+  void racingAdjustmentsWithOneKeyRecordOne() {
+    repo.appendActivity(fx.create(alice, "r1", T0));
+    List<Boolean> recorded =
+        Race.all(
+            THREADS,
+            i -> repo.recordAdjustment(InvoiceItem.forAdjustment(alice, 250, "fee", "k", T0)));
+    assertThat(recorded.stream().filter(b -> b).count()).isEqualTo(1);
+    assertThat(repo.unclaimedItems(alice)).hasSize(1);
+    assertThat(allEvents()).hasSize(1);
+  }
+
+  // ---- voids and write-offs (issue 14) ----
+
+  private Invoice.Closure voided(Instant at) {
+    return new Invoice.Closure(Invoice.Status.VOID, "issued by mistake", at);
+  }
+
+  @Test
+  void aClosedInvoiceIsNeverCollectedAndItsItemsNeverClaimedAgain() {
+    invoice(alice, "inv-1", 1000, T0);
+    assertThat(repo.closeInvoice("inv-1", voided(seconds(5)))).isTrue();
+    assertThat(repo.closeInvoice("inv-1", voided(seconds(6)))).isFalse();
+    Invoice closed = repo.findInvoice("inv-1").orElseThrow();
+    assertThat(closed.status()).isEqualTo(Invoice.Status.VOID);
+    assertThat(closed.closure()).contains(voided(seconds(5)));
+    assertThat(repo.acquireLease("inv-1", "a", days(30), TTL)).isEmpty();
+    assertThat(repo.dueInvoices(days(30), 10)).isEmpty();
+    assertThat(repo.scheduleNow("inv-1", days(30))).isFalse();
+    assertThat(claimNumbered(alice)).isEmpty();
+    assertThat(repo.invoiceItems("inv-1")).hasSize(1);
+    // a payment that arrives anyway is not taken: it needs a refund
+    assertThat(repo.markPaid("inv-1", payment("pi_late", days(1)))).isFalse();
+    assertThat(repo.findInvoice("inv-1").orElseThrow().isPaid()).isFalse();
+    assertThat(eventTypes())
+        .containsExactly(
+            dev.caravel.billing.BillingListener.Event.Type.INVOICE_CREATED,
+            dev.caravel.billing.BillingListener.Event.Type.INVOICE_VOIDED,
+            dev.caravel.billing.BillingListener.Event.Type.REFUND_NEEDED);
+  }
+
+  @Test
+  void noInvoiceIsClosedWhileMoneyMayBeMovingOrOncePaid() {
+    invoice(alice, "inv-1", 1000, T0);
+    PaymentLease round = repo.acquireLease("inv-1", "a", seconds(1), TTL).orElseThrow();
+    assertThat(repo.closeInvoice("inv-1", voided(seconds(2)))).as("leased").isFalse();
+    repo.releaseLease(round, seconds(3));
+    assertThat(repo.closeInvoice("inv-1", voided(days(1)))).as("round left open").isFalse();
+    round = repo.acquireLease("inv-1", "a", days(1), TTL).orElseThrow();
+    repo.holdRound(
+        round, new CollectionHold(CollectionHold.Reason.PAYMENT_PENDING, "pi_1"), days(1));
+    assertThat(repo.closeInvoice("inv-1", voided(days(2)))).as("held").isFalse();
+    repo.releaseHold(
+        "inv-1",
+        new CollectionHold(CollectionHold.Reason.PAYMENT_PENDING, "pi_1"),
+        Optional.of(days(3)));
+    assertThat(
+            repo.closeInvoice(
+                "inv-1", new Invoice.Closure(Invoice.Status.UNCOLLECTIBLE, "gone", days(2))))
+        .as("round closed, hold released")
+        .isTrue();
+    invoice(bob, "inv-2", 500, T0);
+    repo.markPaid("inv-2", payment("pi_2", seconds(5)));
+    assertThat(repo.closeInvoice("inv-2", voided(seconds(6)))).as("paid").isFalse();
+    assertThat(repo.closeInvoice("nope", voided(seconds(6)))).isFalse();
+  }
+
+  @Test
+  @Timeout(60)
+  void closingRacesLeasingAndPayingWithOneWinner() {
+    for (int round = 0; round < 5; round++) {
+      String id = "inv-" + round;
+      invoice(pubkey(0x9000 + round), id, 1000, T0);
+      List<String> won =
+          Race.all(
+              THREADS,
+              i ->
+                  switch (i % 3) {
+                    case 0 -> repo.closeInvoice(id, voided(seconds(1))) ? "closed" : "";
+                    case 1 ->
+                        repo.acquireLease(id, "n" + i, seconds(1), TTL).isPresent() ? "leased" : "";
+                    default -> repo.markPaid(id, payment("pi_" + id, seconds(1))) ? "paid" : "";
+                  });
+      List<String> winners = won.stream().filter(w -> !w.isEmpty()).toList();
+      Invoice after = repo.findInvoice(id).orElseThrow();
+      assertThat(after.isPaid() && after.isClosed()).isFalse();
+      if (after.isClosed()) {
+        assertThat(winners).containsExactly("closed");
+      } else {
+        assertThat(winners).doesNotContain("closed");
+      }
+    }
+  }
+
+  // ---- refunds (issue 14) ----
+
+  private Payment.Refund refund(
+      String key, String invoiceId, String tenant, long amount, Payment.Refund.Via via) {
+    return new Payment.Refund(
+        key,
+        invoiceId,
+        tenant,
+        amount,
+        "asked",
+        via,
+        switch (via) {
+          case CARD -> Payment.Refund.Status.PENDING;
+          case BY_HAND -> Payment.Refund.Status.OWED;
+          case CREDIT -> Payment.Refund.Status.DONE;
+        },
+        Optional.empty(),
+        seconds(50));
+  }
+
+  @Test
+  void refundsAreRecordedOnPaidInvoicesWithinTheirTotalOncePerKey() {
+    invoice(alice, "inv-1", 1000, T0);
+    Payment.Refund card = refund("r1", "inv-1", alice, 400, Payment.Refund.Via.CARD);
+    assertThatThrownBy(() -> repo.recordRefund(card))
+        .as("unpaid")
+        .isInstanceOf(InvalidInputException.class);
+    repo.markPaid("inv-1", payment("pi_1", seconds(5)));
+    assertThat(repo.recordRefund(card)).isEqualTo(card);
+    assertThat(repo.recordRefund(refund("r1", "inv-1", alice, 999, Payment.Refund.Via.CARD)))
+        .as("the key's refund, whatever was asked")
+        .isEqualTo(card);
+    assertThatThrownBy(
+            () -> repo.recordRefund(refund("r2", "inv-1", alice, 601, Payment.Refund.Via.BY_HAND)))
+        .isInstanceOf(InvalidInputException.class);
+    Payment.Refund credit = refund("r3", "inv-1", alice, 600, Payment.Refund.Via.CREDIT);
+    repo.recordRefund(credit);
+    assertThat(repo.unclaimedItems(alice)).containsExactly(InvoiceItem.forRefundCredit(credit));
+    assertThat(repo.completeRefund("r1", "re_1", seconds(60))).isTrue();
+    assertThat(repo.completeRefund("r1", "re_1", seconds(61))).isFalse();
+    assertThat(repo.findRefund("r1"))
+        .contains(card.withStatus(Payment.Refund.Status.DONE, Optional.of("re_1")));
+    assertThat(repo.refunds("inv-1")).extracting(Payment.Refund::key).containsExactly("r1", "r3");
+    assertThat(eventTypes())
+        .containsExactly(
+            dev.caravel.billing.BillingListener.Event.Type.INVOICE_CREATED,
+            dev.caravel.billing.BillingListener.Event.Type.PAYMENT_SUCCEEDED,
+            dev.caravel.billing.BillingListener.Event.Type.REFUNDED,
+            dev.caravel.billing.BillingListener.Event.Type.REFUNDED);
+  }
+
+  @Test
+  @Timeout(60)
+  void racingRefundsNeverExceedThePayment() {
+    invoice(alice, "inv-1", 1000, T0);
+    repo.markPaid("inv-1", payment("pi_1", seconds(5)));
+    List<Race.Outcome<Payment.Refund>> outcomes =
+        Race.run(
+            THREADS,
+            i ->
+                repo.recordRefund(
+                    refund("k" + (i % 8), "inv-1", alice, 300, Payment.Refund.Via.BY_HAND)));
+    assertThat(repo.refunds("inv-1")).hasSize(3);
+    assertThat(repo.refunds("inv-1").stream().mapToLong(Payment.Refund::amount).sum())
+        .isEqualTo(900);
+    assertThat(outcomes)
+        .allSatisfy(
+            o -> {
+              if (o.failed()) {
+                assertThat(o.error()).isInstanceOf(InvalidInputException.class);
+              }
+            });
+  }
+
+  // ---- standing (issue 14) ----
+
+  /** A rule for storage tests: PAST_DUE while any open invoice had a round; recheck a day on. */
+  private static final dev.caravel.billing.spi.StandingRule ANY_ROUND =
+      (open, now) ->
+          new dev.caravel.billing.spi.StandingRule.Verdict(
+              open.stream().anyMatch(s -> s.rounds() > 0)
+                  ? dev.caravel.billing.Billing.Standing.PAST_DUE
+                  : dev.caravel.billing.Billing.Standing.GOOD,
+              open.isEmpty() ? Optional.empty() : Optional.of(now.plus(Duration.ofDays(1))));
+
+  @Test
+  void theStoredStandingChangesOnlyWithAnEventAndSaysWhenToLookAgain() {
+    invoice(alice, "inv-1", 1000, T0);
+    assertThat(repo.refreshStanding(alice, seconds(1), ANY_ROUND)).isEmpty();
+    assertThat(repo.standingChecksDue(days(1).plusSeconds(1), 10)).containsExactly(alice);
+    assertThat(repo.standingChecksDue(days(1), 10)).isEmpty();
+    PaymentLease round = repo.acquireLease("inv-1", "a", seconds(2), TTL).orElseThrow();
+    repo.finishRound(round, Optional.of(days(1)));
+    var changed = repo.refreshStanding(alice, seconds(3), ANY_ROUND);
+    assertThat(changed).map(e -> e.detail()).contains("PAST_DUE");
+    assertThat(changed).flatMap(e -> e.reference()).contains("GOOD");
+    assertThat(repo.refreshStanding(alice, seconds(4), ANY_ROUND)).isEmpty();
+    repo.markPaid("inv-1", payment("pi_1", seconds(5)));
+    assertThat(repo.refreshStanding(alice, seconds(6), ANY_ROUND))
+        .map(e -> e.detail())
+        .contains("GOOD");
+    assertThat(repo.standingChecksDue(days(400), 10)).as("nothing open: no recheck").isEmpty();
+    assertThat(repo.refreshStanding(bob, seconds(6), ANY_ROUND)).isEmpty();
+    assertThat(
+            allEvents().stream()
+                .filter(
+                    e ->
+                        e.type()
+                            == dev.caravel.billing.BillingListener.Event.Type.STANDING_CHANGED))
+        .hasSize(2);
+  }
+
+  @Test
+  void aChangeThatMayMoveTheStandingMakesItsCheckDue() {
+    invoice(alice, "inv-1", 1000, T0);
+    repo.refreshStanding(alice, seconds(1), ANY_ROUND);
+    PaymentLease round = repo.acquireLease("inv-1", "a", seconds(2), TTL).orElseThrow();
+    repo.finishRound(round, Optional.of(days(1)));
+    assertThat(repo.standingChecksDue(round.until(), 10)).containsExactly(alice);
+    repo.refreshStanding(alice, seconds(3), ANY_ROUND);
+    assertThat(repo.standingChecksDue(seconds(5), 10)).isEmpty();
+    repo.markPaid("inv-1", payment("pi_1", seconds(5)));
+    assertThat(repo.standingChecksDue(seconds(5), 10)).containsExactly(alice);
+    invoice(bob, "inv-2", 1000, T0);
+    repo.closeInvoice("inv-2", voided(seconds(7)));
+    assertThat(repo.standingChecksDue(seconds(7), 10)).contains(bob);
+  }
+
+  @Test
+  @Timeout(60)
+  void racingRefreshesReportAChangeOnce() {
+    invoice(alice, "inv-1", 1000, T0);
+    PaymentLease round = repo.acquireLease("inv-1", "a", seconds(2), TTL).orElseThrow();
+    repo.finishRound(round, Optional.of(days(1)));
+    List<Boolean> changed =
+        Race.all(THREADS, i -> repo.refreshStanding(alice, seconds(3), ANY_ROUND).isPresent());
+    assertThat(changed.stream().filter(b -> b).count()).isEqualTo(1);
   }
 }

@@ -104,7 +104,6 @@ final class DemoCommand {
     private final List<Step> steps = new ArrayList<>();
     private final Set<String> activeToday = new HashSet<>();
     private final Set<String> invoicedToday = new HashSet<>();
-    private final SequentialInvoiceIds invoiceIds = new SequentialInvoiceIds("demo-%04d");
     private Billing billing;
     private Repository repository;
     private int activityCount;
@@ -136,7 +135,7 @@ final class DemoCommand {
                 .messenger(rails.messenger)
                 .appUrl("https://relays.example")
                 .instanceId("demo")
-                .invoiceIds(invoiceIds)
+                .invoiceNumbers(n -> String.format(java.util.Locale.ROOT, "demo-%04d", n))
                 // The demo tells what happens as a story, in order: one invoice at a time, each on
                 // the caller's thread (a host would keep the default and collect several at once).
                 .collectionConcurrency(1)

@@ -5,9 +5,11 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.caravel.billing.ActivityRejectedException;
 import dev.caravel.billing.Billing;
+import dev.caravel.billing.BillingListener;
 import dev.caravel.billing.InvalidInputException;
 import dev.caravel.billing.Invoice;
 import dev.caravel.billing.InvoiceItem;
+import dev.caravel.billing.PaymentMethod;
 import dev.caravel.billing.PlanCatalogue;
 import dev.caravel.billing.spi.Repository;
 import java.io.UncheckedIOException;
@@ -22,8 +24,11 @@ import java.util.Set;
  * Runs a checked log through the real engine on one repository and returns the JSON Lines it bills.
  * The clock is set to each line's {@code at} before the line is handled; an activity is recorded
  * (and so reconciled) at once; a {@code bill} line generates an invoice for every tenant seen so
- * far, in order of first appearance, without collecting payment. Invoice ids are {@code inv-1},
- * {@code inv-2}, ... so the output is the same on every run.
+ * far, in order of first appearance, then runs the poll: one payment round for every invoice due
+ * (the replay has no rail, so each round fails) and the standing checks due. Credits, charges,
+ * voids, payments by hand and refunds go through the engine as they come. Standing changes are
+ * printed as they happen. Invoice numbers are formatted {@code inv-1}, {@code inv-2}, ... so the
+ * output is the same on every run.
  */
 final class Replay {
   private Replay() {}
@@ -40,7 +45,6 @@ final class Replay {
       throws BadInputException {
     Instant start = entries.isEmpty() ? Instant.EPOCH : entries.get(0).at();
     DrivenClock clock = new DrivenClock(start);
-    SequentialInvoiceIds invoiceIds = new SequentialInvoiceIds("inv-%d");
     List<String> out = new ArrayList<>();
     Set<String> tenants = new LinkedHashSet<>();
     try (Billing billing =
@@ -50,7 +54,20 @@ final class Replay {
             .clock(clock)
             .appUrl("https://replay.invalid")
             .instanceId("replay")
-            .invoiceIds(invoiceIds)
+            .invoiceNumbers(n -> "inv-" + n)
+            .listener(
+                new BillingListener() {
+                  @Override
+                  public void standingChanged(
+                      String tenant, Billing.Standing from, Billing.Standing to) {
+                    ObjectNode line = ReplayInput.JSON.createObjectNode();
+                    line.put("at", clock.instant().toString());
+                    line.put("tenant", tenant);
+                    line.put("standing", to.name());
+                    line.put("was", from.name());
+                    out.add(write(line));
+                  }
+                })
             .build()) {
       for (ReplayInput.Entry entry : entries) {
         clock.set(entry.at());
@@ -77,7 +94,7 @@ final class Replay {
             throw new BadInputException(
                 eventsFile, p.line(), "the engine refused this price change: " + e.getMessage());
           }
-        } else {
+        } else if (entry instanceof ReplayInput.BillEntry) {
           for (String tenant : tenants) {
             billing
                 .generateInvoice(tenant)
@@ -85,6 +102,11 @@ final class Replay {
                     invoice ->
                         out.add(invoiceLine(invoice, repository.invoiceItems(invoice.id()))));
           }
+          // Nothing more to generate at this instant: the poll collects what is due and judges
+          // the standings due.
+          billing.runCycle();
+        } else {
+          operation(billing, entry, eventsFile, out);
         }
       }
     }
@@ -99,6 +121,61 @@ final class Replay {
       out.add(write(line));
     }
     return out;
+  }
+
+  /** A credit, charge, void, payment by hand or refund; a refusal is a bad line. */
+  private static void operation(
+      Billing billing, ReplayInput.Entry entry, String eventsFile, List<String> out)
+      throws BadInputException {
+    ObjectNode line = ReplayInput.JSON.createObjectNode();
+    line.put("at", entry.at().toString());
+    try {
+      if (entry instanceof ReplayInput.AdjustmentEntry a) {
+        if (a.charge()) {
+          billing.charge(a.tenant(), a.amount(), a.reason(), a.key());
+        } else {
+          billing.credit(a.tenant(), a.amount(), a.reason(), a.key());
+        }
+        return; // it shows as an item of the tenant's next invoice
+      }
+      if (entry instanceof ReplayInput.VoidEntry v) {
+        Billing.CloseResult result = billing.voidInvoice(v.invoice(), v.reason());
+        if (result instanceof Billing.CloseResult.Refused r) {
+          throw refused(eventsFile, entry, "void", r.reason().name() + " (" + v.invoice() + ")");
+        }
+        line.put("invoice", v.invoice());
+        line.put("voided", v.reason());
+      } else if (entry instanceof ReplayInput.PaidEntry p) {
+        if (!billing.settle(p.invoice(), PaymentMethod.MANUAL, p.reference())) {
+          throw refused(eventsFile, entry, "payment", "invoice " + p.invoice() + " is not open");
+        }
+        line.put("invoice", p.invoice());
+        line.put("paid", p.reference());
+      } else {
+        ReplayInput.RefundEntry r = (ReplayInput.RefundEntry) entry;
+        Billing.RefundResult result = billing.refund(r.invoice(), r.amount(), r.reason(), r.key());
+        if (!(result instanceof Billing.RefundResult.Recorded recorded)) {
+          throw refused(
+              eventsFile,
+              entry,
+              "refund",
+              result instanceof Billing.RefundResult.Refused no ? no.message() : result.toString());
+        }
+        line.put("invoice", r.invoice());
+        line.put("refund", r.key());
+        line.put("amount", r.amount());
+        line.put("status", recorded.refund().status().name());
+      }
+    } catch (InvalidInputException e) {
+      throw refused(eventsFile, entry, "line", e.getMessage());
+    }
+    out.add(write(line));
+  }
+
+  private static BadInputException refused(
+      String eventsFile, ReplayInput.Entry entry, String what, String why) {
+    return new BadInputException(
+        eventsFile, entry.line(), "the engine refused this " + what + ": " + why);
   }
 
   /**

@@ -50,8 +50,15 @@ final class ReplayInput {
   private static final Set<String> ACTIVITY_FIELDS =
       Set.of("at", "tenant", "type", "relay", "plan");
   private static final Set<String> BILL_FIELDS = Set.of("at", "type");
+  private static final Set<String> ADJUSTMENT_FIELDS =
+      Set.of("at", "tenant", "type", "amount", "reason", "key");
+  private static final Set<String> VOID_FIELDS = Set.of("at", "type", "invoice", "reason");
+  private static final Set<String> REFUND_FIELDS =
+      Set.of("at", "type", "invoice", "amount", "reason", "key");
+  private static final Set<String> PAID_FIELDS = Set.of("at", "type", "invoice", "reference");
   private static final String TYPES =
-      "create_relay, update_relay, activate_relay, deactivate_relay, price or bill";
+      "create_relay, update_relay, activate_relay, deactivate_relay, price, bill, credit, charge,"
+          + " void, paid or refund";
 
   static final ObjectMapper JSON =
       JsonMapper.builder()
@@ -81,6 +88,21 @@ final class ReplayInput {
 
   /** A price change made at {@code at}, effective from {@code effective} (S15). */
   record PriceEntry(int line, Instant at, String plan, long amount, Instant effective)
+      implements Entry {}
+
+  /** A hand credit ({@code charge} false) or charge of {@code amount} with its reason and key. */
+  record AdjustmentEntry(
+      int line, Instant at, String tenant, boolean charge, long amount, String reason, String key)
+      implements Entry {}
+
+  /** Voids an invoice, named by the id the replay printed for it. */
+  record VoidEntry(int line, Instant at, String invoice, String reason) implements Entry {}
+
+  /** The tenant paid an invoice by hand (a bank transfer, ...), with the payment's reference. */
+  record PaidEntry(int line, Instant at, String invoice, String reference) implements Entry {}
+
+  /** Refunds {@code amount} of a paid invoice. */
+  record RefundEntry(int line, Instant at, String invoice, long amount, String reason, String key)
       implements Entry {}
 
   private ReplayInput() {}
@@ -299,6 +321,55 @@ final class ReplayInput {
       onlyFields(node, BILL_FIELDS, file, line);
       return new BillEntry(line, at);
     }
+    switch (typeName) {
+      case "credit", "charge" -> {
+        onlyFields(node, ADJUSTMENT_FIELDS, file, line);
+        String tenant = tenant(node, file, line);
+        long amount = amount(node, file, line);
+        if (amount == 0) {
+          throw new BadInputException(file, line, "\"amount\" must be above zero");
+        }
+        return new AdjustmentEntry(
+            line,
+            at,
+            tenant,
+            typeName.equals("charge"),
+            amount,
+            string(node, "reason", true, file, line),
+            string(node, "key", true, file, line));
+      }
+      case "void" -> {
+        onlyFields(node, VOID_FIELDS, file, line);
+        return new VoidEntry(
+            line,
+            at,
+            string(node, "invoice", true, file, line),
+            string(node, "reason", true, file, line));
+      }
+      case "paid" -> {
+        onlyFields(node, PAID_FIELDS, file, line);
+        return new PaidEntry(
+            line,
+            at,
+            string(node, "invoice", true, file, line),
+            string(node, "reference", true, file, line));
+      }
+      case "refund" -> {
+        onlyFields(node, REFUND_FIELDS, file, line);
+        long amount = amount(node, file, line);
+        if (amount == 0) {
+          throw new BadInputException(file, line, "\"amount\" must be above zero");
+        }
+        return new RefundEntry(
+            line,
+            at,
+            string(node, "invoice", true, file, line),
+            amount,
+            string(node, "reason", true, file, line),
+            string(node, "key", true, file, line));
+      }
+      default -> {}
+    }
     if (typeName.equals("price")) {
       onlyFields(node, PRICE_FIELDS, file, line);
       return new PriceEntry(
@@ -316,15 +387,7 @@ final class ReplayInput {
           file, line, "unknown \"type\" \"" + typeName + "\"; expected " + TYPES);
     }
     onlyFields(node, ACTIVITY_FIELDS, file, line);
-    String tenant = string(node, "tenant", true, file, line);
-    if (!TENANT.matcher(tenant).matches()) {
-      throw new BadInputException(
-          file,
-          line,
-          "\"tenant\" must be a Nostr public key: 64 lowercase hex characters, got \""
-              + abbreviate(tenant)
-              + "\"");
-    }
+    String tenant = tenant(node, file, line);
     String relay = string(node, "relay", true, file, line);
     Optional<String> plan = Optional.ofNullable(string(node, "plan", false, file, line));
     if (type == ActivityType.CREATE_RELAY && plan.isEmpty()) {
@@ -365,9 +428,36 @@ final class ReplayInput {
                             : allowed == PRICE_FIELDS
                                 ? "; a price line has \"at\", \"type\", \"plan\", \"amount\""
                                     + " and \"effective\""
-                                : "; an activity has \"at\", \"tenant\", \"type\", \"relay\" and \"plan\""));
+                                : allowed == ADJUSTMENT_FIELDS
+                                    ? "; a credit or charge line has \"at\", \"tenant\","
+                                        + " \"type\", \"amount\", \"reason\" and \"key\""
+                                    : allowed == VOID_FIELDS
+                                        ? "; a void line has \"at\", \"type\", \"invoice\""
+                                            + " and \"reason\""
+                                        : allowed == PAID_FIELDS
+                                            ? "; a paid line has \"at\", \"type\","
+                                                + " \"invoice\" and \"reference\""
+                                            : allowed == REFUND_FIELDS
+                                                ? "; a refund line has \"at\", \"type\","
+                                                    + " \"invoice\", \"amount\", \"reason\""
+                                                    + " and \"key\""
+                                                : "; an activity has \"at\", \"tenant\","
+                                                    + " \"type\", \"relay\" and \"plan\""));
       }
     }
+  }
+
+  private static String tenant(JsonNode node, String file, int line) throws BadInputException {
+    String tenant = string(node, "tenant", true, file, line);
+    if (!TENANT.matcher(tenant).matches()) {
+      throw new BadInputException(
+          file,
+          line,
+          "\"tenant\" must be a Nostr public key: 64 lowercase hex characters, got \""
+              + abbreviate(tenant)
+              + "\"");
+    }
+    return tenant;
   }
 
   /** A string field; absent or null is an error when required, else null. */

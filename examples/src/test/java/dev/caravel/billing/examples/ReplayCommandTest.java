@@ -48,7 +48,7 @@ class ReplayCommandTest {
   @Test
   void theGoldenOutputIsWhatTheRulesSay() throws IOException {
     List<String> lines = Files.readAllLines(EXPECTED, StandardCharsets.UTF_8);
-    assertThat(lines).hasSize(7);
+    assertThat(lines).hasSize(18);
     // Anchor Jan 31: the first period ends Feb 28 (clamped), not Mar 3.
     assertThat(lines.get(0))
         .isEqualTo(
@@ -57,32 +57,50 @@ class ReplayCommandTest {
                 + "\",\"period_start\":\"2025-01-31T10:00:00Z\","
                 + "\"period_end\":\"2025-02-28T10:00:00Z\",\"total\":500,\"items\":[{\"relay\":\"r1\",\"amount\":500,"
                 + "\"description\":\"New relay created\"}]}");
-    // Upgrade on Feb 14 with 14 of 28 days left: 750 - 250 = 500; then the Feb 28 renewal at Pro.
-    assertThat(lines.get(2))
+    // Its first round failed at once (no rail in the replay): past due after the first round.
+    assertThat(lines.get(1))
+        .isEqualTo(
+            "{\"at\":\"2025-01-31T12:00:00Z\",\"tenant\":\""
+                + T1
+                + "\",\"standing\":\"PAST_DUE\",\"was\":\"GOOD\"}");
+    // Paid by hand: good again; then part of it refunded, owed (a manual payment).
+    assertThat(lines.get(4)).contains("\"standing\":\"GOOD\",\"was\":\"PAST_DUE\"");
+    assertThat(lines.get(5)).contains("\"invoice\":\"inv-1\",\"paid\":\"bank-0001\"");
+    assertThat(lines.get(6))
+        .contains("\"refund\":\"refund-inv-1\",\"amount\":100,\"status\":\"OWED\"");
+    // The outage credit, then the upgrade on Feb 14 with 14 of 28 days left: 750 - 250 = 500;
+    // then the Feb 28 renewal at Pro: -200 + 500 + 1500 = 1800.
+    assertThat(lines.get(7))
         .contains(
             "\"invoice\":\"inv-3\"",
-            "\"total\":2000",
+            "\"total\":1800",
+            "{\"relay\":\"adjustment\",\"amount\":-200,\"description\":\"Outage credit (Feb 11)\"}",
             "{\"relay\":\"r1\",\"amount\":500,\"description\":\"Plan changed from Basic to Pro\"}",
             "{\"relay\":\"r1\",\"amount\":1500,\"description\":\"Subscription renewal\"}");
+    // inv-2 unpaid 14 days after its first attempt (Feb 10): suspended at the Mar 1 run; voided.
+    assertThat(lines.get(8)).contains("\"tenant\":\"" + T2 + "\"", "\"standing\":\"SUSPENDED\"");
+    assertThat(lines.get(10)).contains("\"standing\":\"GOOD\",\"was\":\"SUSPENDED\"");
+    assertThat(lines.get(11)).contains("\"invoice\":\"inv-2\",\"voided\"");
     // No billing in March and April: both missed renewals, and r1b's 25 of 30 days (416.67 -> 417).
-    assertThat(lines.get(3))
+    assertThat(lines.get(12))
         .contains(
             "\"invoice\":\"inv-4\"",
             "\"period_start\":\"2025-04-30T10:00:00Z\"",
             "\"period_end\":\"2025-05-31T10:00:00Z\"",
             "\"total\":3917");
-    // The credit (14 of 28 days of Pro: -750) waited for the next positive invoice:
-    // -750 + 1016 (21 of 31 days) + 1500 (the Apr 10 renewal) = 1766.
-    assertThat(lines.get(4))
+    // The credit (14 of 28 days of Pro: -750) waited for the next positive invoice, with the
+    // setup charge: -750 + 300 + 1016 (21 of 31 days) + 1500 (the Apr 10 renewal) = 2066.
+    assertThat(lines.get(13))
         .contains(
             "\"invoice\":\"inv-5\"",
             "\"tenant\":\"" + T2 + "\"",
-            "\"total\":1766",
+            "\"total\":2066",
             "{\"relay\":\"r2\",\"amount\":-750,\"description\":\"Relay deactivated (prorated credit)\"}",
+            "{\"relay\":\"adjustment\",\"amount\":300,\"description\":\"Custom domain setup\"}",
             "{\"relay\":\"r2\",\"amount\":1016,\"description\":\"Relay reactivated\"}");
     // Outstanding, in order of first appearance; the May 5 credit (5 of 30 days) is unclaimed.
-    assertThat(lines.get(5)).isEqualTo("{\"tenant\":\"" + T1 + "\",\"outstanding\":0}");
-    assertThat(lines.get(6)).isEqualTo("{\"tenant\":\"" + T2 + "\",\"outstanding\":-250}");
+    assertThat(lines.get(16)).isEqualTo("{\"tenant\":\"" + T1 + "\",\"outstanding\":0}");
+    assertThat(lines.get(17)).isEqualTo("{\"tenant\":\"" + T2 + "\",\"outstanding\":-250}");
   }
 
   @Test
@@ -197,6 +215,10 @@ class ReplayCommandTest {
                 + "\",\"period_start\":\"2025-03-01T00:00:00Z\","
                 + "\"period_end\":\"2025-04-01T00:00:00Z\",\"total\":1500,\"items\":[{\"relay\":\"r\",\"amount\":1500,"
                 + "\"description\":\"New relay created\"}]}\n"
+                // the bill's poll runs the first round, which fails: no rail in the replay
+                + "{\"at\":\"2025-03-01T00:00:00Z\",\"tenant\":\""
+                + T2
+                + "\",\"standing\":\"PAST_DUE\",\"was\":\"GOOD\"}\n"
                 + "{\"tenant\":\""
                 + T2
                 + "\",\"outstanding\":-1016}\n");
@@ -218,6 +240,45 @@ class ReplayCommandTest {
             3,
             "not valid JSON"),
         Arguments.of("not an object", List.of(CREATE, "[1, 2]"), 2, "must be a JSON object"),
+        Arguments.of(
+            "a void of a paid invoice",
+            List.of(
+                CREATE,
+                BILL,
+                "{\"at\": \"2025-02-02T00:00:00Z\", \"type\": \"paid\", \"invoice\": \"inv-1\", \"reference\": \"b1\"}",
+                "{\"at\": \"2025-02-03T00:00:00Z\", \"type\": \"void\", \"invoice\": \"inv-1\", \"reason\": \"x\"}"),
+            4,
+            "the engine refused this void: PAID"),
+        Arguments.of(
+            "a refund above the payment",
+            List.of(
+                CREATE,
+                BILL,
+                "{\"at\": \"2025-02-02T00:00:00Z\", \"type\": \"paid\", \"invoice\": \"inv-1\", \"reference\": \"b1\"}",
+                "{\"at\": \"2025-02-03T00:00:00Z\", \"type\": \"refund\", \"invoice\": \"inv-1\", \"amount\": 99999, \"reason\": \"x\", \"key\": \"k\"}"),
+            4,
+            "left to refund"),
+        Arguments.of(
+            "a credit key reused for another amount",
+            List.of(
+                CREATE,
+                "{\"at\": \"2025-02-02T00:00:00Z\", \"tenant\": \""
+                    + T1
+                    + "\", \"type\": \"credit\", \"amount\": 100, \"reason\": \"r\", \"key\": \"k\"}",
+                "{\"at\": \"2025-02-03T00:00:00Z\", \"tenant\": \""
+                    + T1
+                    + "\", \"type\": \"credit\", \"amount\": 200, \"reason\": \"r\", \"key\": \"k\"}"),
+            3,
+            "was used already"),
+        Arguments.of(
+            "a credit with a misspelt field",
+            List.of(
+                CREATE,
+                "{\"at\": \"2025-02-02T00:00:00Z\", \"tenant\": \""
+                    + T1
+                    + "\", \"type\": \"credit\", \"amount\": 100, \"reasn\": \"r\", \"key\": \"k\"}"),
+            2,
+            "unknown field \"reasn\""),
         Arguments.of(
             "two values on a line", List.of(CREATE, BILL + " " + BILL), 2, "not valid JSON"),
         Arguments.of(

@@ -1,0 +1,51 @@
+package dev.caravel.billing;
+
+import dev.caravel.billing.spi.CollectionState;
+import dev.caravel.billing.spi.StandingRule;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * S13 as a pure function of the tenant's open invoices and the clock. Each open invoice is judged
+ * on its own and the tenant gets the worst (the oldest unpaid invoice is normally that one):
+ *
+ * <ul>
+ *   <li>{@code SUSPENDED} once {@code suspendAfter} has passed since its first payment attempt;
+ *   <li>{@code PAST_DUE} once {@code pastDueAfter} of its rounds have failed: a round counts as
+ *       failed once it is closed without payment, so a round still running, whose outcome is
+ *       unknown, or that is held for a pending charge does not count;
+ *   <li>{@code GOOD} otherwise, and whenever nothing is open (paid, voided, written off).
+ * </ul>
+ *
+ * The recheck instant is the earliest instant at which time alone would suspend the tenant; rounds
+ * change only when the engine runs one, and the engine judges again then.
+ */
+record StandingPolicy(int pastDueAfter, Duration suspendAfter) implements StandingRule {
+
+  @Override
+  public Verdict judge(List<CollectionState> openInvoices, Instant now) {
+    Billing.Standing worst = Billing.Standing.GOOD;
+    Instant recheck = null;
+    for (CollectionState s : openInvoices) {
+      Billing.Standing standing = Billing.Standing.GOOD;
+      int unsettled = s.roundOpen() || s.hold().isPresent() ? 1 : 0;
+      if (s.rounds() - unsettled >= pastDueAfter) {
+        standing = Billing.Standing.PAST_DUE;
+      }
+      if (s.firstAttemptAt().isPresent()) {
+        Instant suspendAt = s.firstAttemptAt().get().plus(suspendAfter);
+        if (!now.isBefore(suspendAt)) {
+          standing = Billing.Standing.SUSPENDED;
+        } else if (recheck == null || suspendAt.isBefore(recheck)) {
+          recheck = suspendAt;
+        }
+      }
+      if (standing.compareTo(worst) > 0) {
+        worst = standing;
+      }
+    }
+    return new Verdict(worst, Optional.ofNullable(recheck));
+  }
+}
