@@ -1243,9 +1243,18 @@ public final class Billing implements AutoCloseable {
     return new int[] {tenants[0], failures[0]};
   }
 
+  /** One round from the collector's workers; a round that ran may move the tenant's standing. */
   private PaymentResult collectSafely(String invoiceId, PaymentCascade.Known known) {
     try {
-      return cascade.collect(invoiceId, known);
+      PaymentResult result = cascade.collect(invoiceId, known);
+      if (!(result instanceof PaymentResult.Skipped)) {
+        if (known != null) {
+          refreshStanding(known.invoice().tenant());
+        } else {
+          refreshStandingOf(invoiceId);
+        }
+      }
+      return result;
     } catch (RuntimeException e) {
       LOG.log(Level.ERROR, "collecting invoice " + invoiceId + " failed; it is retried later", e);
       return new PaymentResult.Unknown(
