@@ -73,7 +73,17 @@ public final class Billing implements AutoCloseable {
    */
   private final AtomicReference<CachedCatalogue> cachedCatalogue = new AtomicReference<>();
 
-  private record CachedCatalogue(long version, PlanCatalogue catalogue, Ledger rules) {}
+  private record CachedCatalogue(long version, PlanCatalogue catalogue, Ledger rules) {
+    /** The version items priced by this catalogue are applied under; empty when not tracked. */
+    OptionalLong pricedWith() {
+      return version == Long.MIN_VALUE ? OptionalLong.empty() : OptionalLong.of(version);
+    }
+
+    boolean movedIn(Repository repository) {
+      OptionalLong now = repository.catalogueVersion();
+      return now.isPresent() && now.getAsLong() != version;
+    }
+  }
 
   private Billing(Settings settings) {
     this.settings = settings;
@@ -121,15 +131,6 @@ public final class Billing implements AutoCloseable {
       cachedCatalogue.set(fresh);
     }
     return fresh;
-  }
-
-  /**
-   * The rules priced by the stored catalogue, read now: call it after reading the ledgers it is
-   * for, so that any version an activity or renewal in them depends on is seen ({@link
-   * Repository#addPlanVersion} refuses versions dated at or before anything billed).
-   */
-  private Ledger rules() {
-    return cached().rules();
   }
 
   // ---- the catalogue's history (S15) ----
@@ -356,13 +357,22 @@ public final class Billing implements AutoCloseable {
   }
 
   private void reconcileLedgers(List<TenantLedger> ledgers) {
-    List<Reconciliation> work = new ArrayList<>();
-    Ledger rules = ledgers.isEmpty() ? null : rules();
-    for (TenantLedger l : ledgers) {
-      work.addAll(rules.reconcile(l));
+    if (ledgers.isEmpty()) {
+      return;
     }
-    if (!work.isEmpty()) {
-      repository.recordReconciliations(work);
+    // Priced by the catalogue read after the ledgers; the repository refuses the items if a price
+    // change committed since (S15), and they are priced again by the new one.
+    for (int attempt = 0; attempt < 3; attempt++) {
+      CachedCatalogue catalogue = cached();
+      List<Reconciliation> work = new ArrayList<>();
+      for (TenantLedger l : ledgers) {
+        work.addAll(catalogue.rules().reconcile(l));
+      }
+      if (work.isEmpty()
+          || repository.recordReconciliations(work, catalogue.pricedWith()) > 0
+          || !catalogue.movedIn(repository)) {
+        return;
+      }
     }
   }
 
@@ -416,14 +426,15 @@ public final class Billing implements AutoCloseable {
         reconcileLedgers(current);
       }
       List<Renewal> due = new ArrayList<>();
-      Ledger rules = rules();
+      CachedCatalogue catalogue = cached();
       for (TenantLedger l : current) {
-        due.addAll(rules.renewalsDue(l, now));
+        due.addAll(catalogue.rules().renewalsDue(l, now));
       }
       if (due.isEmpty()) {
         return;
       }
-      int applied = repository.applyRenewals(due);
+      // Refused whole if a price change committed since the catalogue was read: computed again.
+      int applied = repository.applyRenewals(due, catalogue.pricedWith());
       if (applied == due.size()) {
         return;
       }

@@ -61,13 +61,13 @@ class DelegatingRepository implements Repository {
   }
 
   @Override
-  public int recordReconciliations(List<Reconciliation> r) {
-    return d.recordReconciliations(r);
+  public int recordReconciliations(List<Reconciliation> r, java.util.OptionalLong pricedWith) {
+    return d.recordReconciliations(r, pricedWith);
   }
 
   @Override
-  public int applyRenewals(List<Renewal> renewals) {
-    return d.applyRenewals(renewals);
+  public int applyRenewals(List<Renewal> renewals, java.util.OptionalLong pricedWith) {
+    return d.applyRenewals(renewals, pricedWith);
   }
 
   @Override

@@ -336,8 +336,11 @@ public final class InMemoryRepository implements Repository {
   }
 
   @Override
-  public int recordReconciliations(List<Reconciliation> reconciliations) {
+  public int recordReconciliations(List<Reconciliation> reconciliations, OptionalLong pricedWith) {
     synchronized (lock) {
+      if (catalogueMoved(pricedWith)) {
+        return 0;
+      }
       // Check the whole batch first: a bad entry refuses all of it, as a rolled-back transaction
       // would.
       for (Reconciliation r : reconciliations) {
@@ -365,6 +368,11 @@ public final class InMemoryRepository implements Repository {
     }
   }
 
+  /** Under the lock: items priced by a catalogue older than the stored one are refused (S15). */
+  private boolean catalogueMoved(OptionalLong pricedWith) {
+    return pricedWith.isPresent() && pricedWith.getAsLong() != catalogueVersion;
+  }
+
   private void insertItem(TenantRow row, InvoiceItem item) {
     if (items.putIfAbsent(item.id(), item) == null) {
       row.itemIds.add(item.id());
@@ -372,8 +380,11 @@ public final class InMemoryRepository implements Repository {
   }
 
   @Override
-  public int applyRenewals(List<Renewal> renewals) {
+  public int applyRenewals(List<Renewal> renewals, OptionalLong pricedWith) {
     synchronized (lock) {
+      if (catalogueMoved(pricedWith)) {
+        return 0;
+      }
       int applied = 0;
       for (Renewal renewal : renewals) {
         TenantRow row = tenants.get(renewal.tenant());

@@ -95,7 +95,18 @@ public interface Repository {
    * billed together. An activity already billed is skipped, so an activity never yields two items.
    * Returns how many were applied.
    */
-  int recordReconciliations(List<Reconciliation> reconciliations);
+  default int recordReconciliations(List<Reconciliation> reconciliations) {
+    return recordReconciliations(reconciliations, OptionalLong.empty());
+  }
+
+  /**
+   * {@link #recordReconciliations(List)}, applied only if the stored catalogue is still at {@code
+   * pricedWith} (the {@link #catalogueVersion} the items were priced by; empty: unchecked), checked
+   * under a lock that every catalogue write conflicts with, so that a price change committing
+   * meanwhile never leaves an item priced by the catalogue before it (S15). When the version moved
+   * nothing is applied and 0 is returned; the engine prices again.
+   */
+  int recordReconciliations(List<Reconciliation> reconciliations, OptionalLong pricedWith);
 
   /**
    * Applies each renewal atomically, in list order, and only if the tenant's last renewed period is
@@ -104,7 +115,15 @@ public interface Repository {
    * stale log. A renewal's snapshot becomes the tenant's, in the same transaction, when every
    * activity of the tenant is billed then (see {@link Renewal}). Returns how many were applied.
    */
-  int applyRenewals(List<Renewal> renewals);
+  default int applyRenewals(List<Renewal> renewals) {
+    return applyRenewals(renewals, OptionalLong.empty());
+  }
+
+  /**
+   * {@link #applyRenewals(List)}, applied only if the stored catalogue is still at {@code
+   * pricedWith}, as {@link #recordReconciliations(List, OptionalLong)} says; 0 when it moved.
+   */
+  int applyRenewals(List<Renewal> renewals, OptionalLong pricedWith);
 
   /**
    * For each claim, atomically: locks the tenant's unclaimed items and, if their sum is above zero,

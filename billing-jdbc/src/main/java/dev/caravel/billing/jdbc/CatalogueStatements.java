@@ -11,6 +11,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * The catalogue's history (S15, schema V3). Every write first locks the one {@code
@@ -42,6 +43,26 @@ final class CatalogueStatements {
             return rs.next() ? rs.getLong(1) : 0L;
           }
         });
+  }
+
+  /**
+   * Whether the stored catalogue is still at {@code pricedWith} (empty: unchecked), read under a
+   * share lock of the catalogue row, held to the caller's commit. Every catalogue write takes that
+   * row for update, so either it commits first and this sees its version (the caller prices again),
+   * or it waits for the caller's commit and then sees the items and marks the caller wrote (its
+   * "already billed" check refuses a change that would reprice them). H2 has no share lock: there
+   * the row is taken for update, which serializes these writes with each other too.
+   */
+  static boolean stillAt(Connection c, Dialect d, OptionalLong pricedWith) throws SQLException {
+    if (pricedWith.isEmpty()) {
+      return true;
+    }
+    String lock = d == Dialect.POSTGRESQL ? " FOR SHARE" : " FOR UPDATE";
+    try (PreparedStatement ps =
+            c.prepareStatement("SELECT version FROM billing_catalogue WHERE id = 1" + lock);
+        ResultSet rs = ps.executeQuery()) {
+      return rs.next() && rs.getLong(1) == pricedWith.getAsLong();
+    }
   }
 
   /** Under the catalogue lock: caches keyed by the version read this write's result again. */

@@ -129,14 +129,18 @@ public final class JdbcRepository implements Repository {
   // ---- reconciliation, renewal, claim ----
 
   @Override
-  public int recordReconciliations(List<Reconciliation> reconciliations) {
+  public int recordReconciliations(List<Reconciliation> reconciliations, OptionalLong pricedWith) {
     Objects.requireNonNull(reconciliations, "reconciliations");
+    Objects.requireNonNull(pricedWith, "pricedWith");
     if (reconciliations.isEmpty()) {
       return 0;
     }
     return transactions.write(
         "recording reconciliations",
         (c, d) -> {
+          if (!CatalogueStatements.stillAt(c, d, pricedWith)) {
+            return 0;
+          }
           // Under the tenant locks no other write can bill these activities before this one
           // commits.
           lockTenants(
@@ -207,14 +211,18 @@ public final class JdbcRepository implements Repository {
   }
 
   @Override
-  public int applyRenewals(List<Renewal> renewals) {
+  public int applyRenewals(List<Renewal> renewals, OptionalLong pricedWith) {
     Objects.requireNonNull(renewals, "renewals");
+    Objects.requireNonNull(pricedWith, "pricedWith");
     if (renewals.isEmpty()) {
       return 0;
     }
     return transactions.write(
         "applying renewals",
         (c, d) -> {
+          if (!CatalogueStatements.stillAt(c, d, pricedWith)) {
+            return 0;
+          }
           // The lock and the marks come from one statement: FOR UPDATE returns the latest committed
           // row.
           // tenant -> {renewed_through, activity_count, unbilled_count}

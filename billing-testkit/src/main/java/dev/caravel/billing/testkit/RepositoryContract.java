@@ -1790,6 +1790,74 @@ public abstract class RepositoryContract {
   }
 
   @Test
+  void itemsPricedByAnOlderCatalogueAreRefusedWholeAndAppliedWhenPricedAgain() {
+    repo.seedCatalogue(SEED);
+    OptionalLong old = repo.catalogueVersion();
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        old.isPresent(), "this repository does not track a catalogue version");
+    Activity a = append(fx.create(alice, "r1", T0));
+    // A price change commits after the engine read the catalogue: what it priced is refused.
+    assertThat(repo.addPlanVersion(new Version("basic", "Basic", 700, days(40), false, true)))
+        .isTrue();
+    OptionalLong current = repo.catalogueVersion();
+    assertThat(repo.recordReconciliations(List.of(reconciled(a, 500)), old)).isZero();
+    assertThat(ledger(alice).billedActivityIds()).isEmpty();
+    assertThat(repo.items(alice)).isEmpty();
+    assertThat(repo.applyRenewals(List.of(renewal(alice, 1, days(31), 1, 500, "r1")), old))
+        .isZero();
+    assertThat(ledger(alice).renewedThrough()).isZero();
+    // Priced again by the stored catalogue, both apply.
+    assertThat(repo.recordReconciliations(List.of(reconciled(a, 500)), current)).isEqualTo(1);
+    assertThat(repo.applyRenewals(List.of(renewal(alice, 1, days(31), 1, 500, "r1")), current))
+        .isEqualTo(1);
+    assertThat(ledger(alice).renewedThrough()).isEqualTo(1);
+    assertThat(repo.items(alice)).hasSize(2);
+  }
+
+  @Test
+  void aPriceChangeRacingAppendsAndReconciliationsNeverLeavesAnItemPricedByTheOldCatalogue() {
+    repo.seedCatalogue(SEED);
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        repo.catalogueVersion().isPresent(), "this repository does not track a catalogue version");
+    // Activities recorded ahead of time, after the change's instant, while the price changes:
+    // each racer appends one, then reads the catalogue and prices it as an engine does. The change
+    // is refused if it sees an activity after its instant; if it is stored, no item may carry the
+    // old price.
+    Version change = new Version("basic", "Basic", 700, days(45), false, true);
+    List<Activity> activities = new ArrayList<>();
+    for (int i = 0; i < 16; i++) {
+      activities.add(fx.create(Fixture.pubkey(0x7000 + i), "r1", days(50)));
+    }
+    Race.run(
+        17,
+        i -> {
+          if (i == 16) {
+            try {
+              return repo.addPlanVersion(change);
+            } catch (PlanCatalogue.ChangeRejectedException e) {
+              return e.reason();
+            }
+          }
+          Activity a = activities.get(i);
+          repo.appendActivity(a);
+          while (true) {
+            OptionalLong read = repo.catalogueVersion();
+            long price =
+                repo.catalogue().orElseThrow().history("basic").contains(change) ? 700 : 500;
+            if (repo.recordReconciliations(List.of(reconciled(a, price)), read) == 1) {
+              return price;
+            }
+          }
+        });
+    boolean stored = repo.catalogue().orElseThrow().history("basic").contains(change);
+    for (Activity a : activities) {
+      assertThat(repo.items(a.tenant()))
+          .extracting(InvoiceItem::amount)
+          .containsExactly(stored ? 700L : 500L);
+    }
+  }
+
+  @Test
   void theCatalogueVersionMovesWithEveryCatalogueWrite() {
     OptionalLong before = repo.catalogueVersion();
     org.junit.jupiter.api.Assumptions.assumeTrue(
