@@ -28,13 +28,13 @@ class StaleRenewalTest {
     }
 
     @Override
-    public int applyRenewals(List<Renewal> renewals) {
+    public int applyRenewals(List<Renewal> renewals, java.util.OptionalLong pricedWith) {
       if (meanwhile != null) {
         Runnable r = meanwhile;
         meanwhile = null;
         r.run();
       }
-      return super.applyRenewals(renewals);
+      return super.applyRenewals(renewals, pricedWith);
     }
   }
 
