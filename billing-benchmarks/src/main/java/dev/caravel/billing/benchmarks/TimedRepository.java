@@ -8,10 +8,10 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Measures the ledger part of {@code Billing.runCycle()} from outside the engine: a cycle takes a
- * page of tenants ({@code tenantPage}), bills it (reads the ledgers, reconciles, renews) and ends
- * with {@code claim}; only then does it collect the page's invoices. So the ledger part is the sum,
- * over pages, of the time from asking for a page to its claim's return (plus the last, empty, page
- * request). A dynamic proxy, so it follows the Repository interface as it grows.
+ * page of the tenants due ({@code takeDueTenants}), bills it (reads the ledgers, reconciles,
+ * renews) and ends with {@code claim}; only then does it collect the page's invoices. So the ledger
+ * part is the sum, over pages, of the time from asking for a page to its claim's return (plus the
+ * last, empty, page request). A dynamic proxy, so it follows the Repository interface as it grows.
  */
 final class TimedRepository {
   private TimedRepository() {}
@@ -23,7 +23,8 @@ final class TimedRepository {
         (proxy, method, args) -> {
           long t0 = System.nanoTime();
           String name = method.getName();
-          if (name.equals("tenantPage")) {
+          boolean page = name.equals("takeDueTenants");
+          if (page) {
             pageStarted[0] = t0;
           }
           Object result;
@@ -33,8 +34,12 @@ final class TimedRepository {
             throw e.getCause();
           }
           if (name.equals("claim")) {
+            if (pageStarted[0] == 0) {
+              // The engine found its page some other way: the figure would be meaningless.
+              throw new IllegalStateException("a claim with no page of due tenants taken before");
+            }
             ledgerNanos.addAndGet(System.nanoTime() - pageStarted[0]);
-          } else if (name.equals("tenantPage") && ((java.util.List<?>) result).isEmpty()) {
+          } else if (page && ((java.util.List<?>) result).isEmpty()) {
             ledgerNanos.addAndGet(System.nanoTime() - t0);
           }
           return result;
