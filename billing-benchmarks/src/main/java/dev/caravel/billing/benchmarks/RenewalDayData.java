@@ -41,7 +41,7 @@ final class RenewalDayData {
       try (PreparedStatement tenant =
               c.prepareStatement(
                   "INSERT INTO billing_tenant (pubkey, stripe_customer_id, anchor, "
-                      + "last_activity_at, activity_count) VALUES (?, ?, ?, ?, ?)");
+                      + "last_activity_at, activity_count, due_at) VALUES (?, ?, ?, ?, ?, ?)");
           PreparedStatement relay =
               c.prepareStatement("INSERT INTO billing_relay (tenant, relay) VALUES (?, ?)");
           PreparedStatement activity =
@@ -55,6 +55,8 @@ final class RenewalDayData {
           tenant.setObject(3, utc(ANCHOR));
           tenant.setObject(4, utc(ANCHOR));
           tenant.setInt(5, RELAYS);
+          // Due tracking (V5): the tenant has work from its anchor on, as a real append leaves it.
+          tenant.setObject(6, utc(ANCHOR));
           tenant.addBatch();
           for (int r = 0; withLog && r < RELAYS; r++) {
             relay.setString(1, pubkey);

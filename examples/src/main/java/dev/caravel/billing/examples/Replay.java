@@ -46,6 +46,11 @@ final class Replay {
     Instant start = entries.isEmpty() ? Instant.EPOCH : entries.get(0).at();
     DrivenClock clock = new DrivenClock(start);
     List<String> out = new ArrayList<>();
+    // Standing changes, by tenant, of the entry being replayed: the engine may report them from
+    // its collection threads and in any order across tenants, so each entry's are printed after
+    // its own lines, sorted, and the output is the same on every run and every database.
+    java.util.SortedMap<String, List<String>> changes =
+        java.util.Collections.synchronizedSortedMap(new java.util.TreeMap<>());
     Set<String> tenants = new LinkedHashSet<>();
     try (Billing billing =
         Billing.builder()
@@ -65,7 +70,8 @@ final class Replay {
                     line.put("tenant", tenant);
                     line.put("standing", to.name());
                     line.put("was", from.name());
-                    out.add(write(line));
+                    String written = write(line);
+                    changes.computeIfAbsent(tenant, t -> new ArrayList<>()).add(written);
                   }
                 })
             .build()) {
@@ -107,6 +113,10 @@ final class Replay {
           billing.runCycle();
         } else {
           operation(billing, entry, eventsFile, out);
+        }
+        synchronized (changes) {
+          changes.values().forEach(out::addAll);
+          changes.clear();
         }
       }
     }
