@@ -23,7 +23,8 @@ import java.util.function.BiFunction;
  * <ol>
  *   <li><b>The workers</b>: a pool of {@code collectionConcurrency} daemon threads, started on
  *       demand and ended when idle. Each round runs on one of them under its invoice's lease, so
- *       the lease, not this class, keeps one round per invoice at a time and no double charge.
+ *       the lease, not this class, keeps one round per invoice at a time and no invoice charged
+ *       twice.
  *   <li><b>The dispatcher</b>: the thread that called {@link #collectAll}. It alone keeps the
  *       batch's books (what waits, what runs on which rail), so they need no lock; workers only
  *       hand back what they did through a queue.
