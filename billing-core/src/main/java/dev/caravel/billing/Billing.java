@@ -452,9 +452,21 @@ public final class Billing implements AutoCloseable {
    * skipped} with the reason. To retry early by hand, see {@link #retryNow}.
    */
   public PaymentResult collect(String invoiceId) {
-    PaymentResult result = cascade.collect(Checks.id(invoiceId, "invoice id"));
+    return round(Checks.id(invoiceId, "invoice id"), null);
+  }
+
+  /**
+   * One round, by hand or from the collector's workers; a round that ran may move the tenant's
+   * standing. {@code known}: the invoice and tenant read already (null: read them here).
+   */
+  private PaymentResult round(String invoiceId, PaymentCascade.Known known) {
+    PaymentResult result = cascade.collect(invoiceId, known);
     if (!(result instanceof PaymentResult.Skipped)) {
-      refreshStandingOf(invoiceId);
+      if (known != null) {
+        refreshStanding(known.invoice().tenant());
+      } else {
+        refreshStandingOf(invoiceId);
+      }
     }
     return result;
   }
@@ -1254,18 +1266,10 @@ public final class Billing implements AutoCloseable {
     return new int[] {tenants[0], failures[0]};
   }
 
-  /** One round from the collector's workers; a round that ran may move the tenant's standing. */
+  /** {@link #round} for the collector's workers: a failure is one invoice's, retried later. */
   private PaymentResult collectSafely(String invoiceId, PaymentCascade.Known known) {
     try {
-      PaymentResult result = cascade.collect(invoiceId, known);
-      if (!(result instanceof PaymentResult.Skipped)) {
-        if (known != null) {
-          refreshStanding(known.invoice().tenant());
-        } else {
-          refreshStandingOf(invoiceId);
-        }
-      }
-      return result;
+      return round(invoiceId, known);
     } catch (RuntimeException e) {
       LOG.log(Level.ERROR, "collecting invoice " + invoiceId + " failed; it is retried later", e);
       return new PaymentResult.Unknown(
