@@ -325,20 +325,8 @@ final class LedgerOperations {
           }
           Event changed = Event.standingChanged(tenant, before, verdict.standing(), now);
           EventFeed.append(c, changed);
-          // The id the feed gave it: the last one drawn, as this transaction holds the counter.
-          return Optional.of(changed.withId(lastEventId(c)));
+          return Optional.of(changed); // numbered when the feed is read
         });
-  }
-
-  private static long lastEventId(Connection c) throws SQLException {
-    try (PreparedStatement ps =
-        c.prepareStatement("SELECT drawn FROM billing_counter WHERE name = ?")) {
-      ps.setString(1, Counters.EVENT_ID);
-      try (ResultSet rs = ps.executeQuery()) {
-        rs.next();
-        return rs.getLong(1);
-      }
-    }
   }
 
   List<String> standingChecksDue(Instant now, int limit) {
