@@ -190,7 +190,9 @@ final class PaymentCascade {
   private RailResult payWithCard(
       Invoice invoice, String customer, PaymentLease lease, Instant now) {
     PaymentGateway gateway = settings.paymentGateway();
-    Optional<CardCharge> sent = repository.findCardCharge(invoice.id(), lease.round());
+    // A round just started has sent nothing yet; only a resumed one may have a charge out.
+    Optional<CardCharge> sent =
+        lease.resumed() ? repository.findCardCharge(invoice.id(), lease.round()) : Optional.empty();
     CardCharge charge;
     if (sent.isPresent()) {
       // This round's charge was sent before and its answer never recorded: look before resending.
@@ -429,8 +431,7 @@ final class PaymentCascade {
   private PaymentResult paid(
       PaymentLease lease, Invoice invoice, PaymentMethod method, String reference, Instant now) {
     Payment payment = new Payment(method, reference, now);
-    boolean mine = repository.markPaid(invoice.id(), payment);
-    repository.finishRound(lease, Optional.empty());
+    boolean mine = repository.markPaidFinishingRound(lease, payment);
     if (!mine) {
       Payment first =
           repository.findInvoice(invoice.id()).flatMap(Invoice::payment).orElse(payment);

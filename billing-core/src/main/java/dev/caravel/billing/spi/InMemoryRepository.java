@@ -747,7 +747,8 @@ public final class InMemoryRepository implements Repository {
       if (row == null || !row.dueAt(now)) {
         return Optional.empty();
       }
-      if (!row.roundOpen) {
+      boolean resumed = row.roundOpen;
+      if (!resumed) {
         row.rounds++;
         row.roundOpen = true;
       }
@@ -760,7 +761,7 @@ public final class InMemoryRepository implements Repository {
       row.nextAttemptAt = row.leaseUntil;
       return Optional.of(
           new PaymentLease(
-              invoiceId, row.leaseToken, row.rounds, row.firstAttemptAt, row.leaseUntil));
+              invoiceId, row.leaseToken, row.rounds, row.firstAttemptAt, row.leaseUntil, resumed));
     }
   }
 

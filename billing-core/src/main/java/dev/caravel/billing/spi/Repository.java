@@ -192,7 +192,8 @@ public interface Repository {
    * Under the tenant's lock: reads the collection state of its open invoices, judges them with
    * {@code rule} at {@code now}, stores the verdict's standing and recheck instant, and, if the
    * standing differs from the one stored (none stored counts as GOOD), appends a {@code
-   * STANDING_CHANGED} event, returned. Empty when the standing is unchanged or the tenant unknown.
+   * STANDING_CHANGED} event, returned (its id is the feed's to give, and may still be 0: a feed may
+   * number events when they are read). Empty when the standing is unchanged or the tenant unknown.
    */
   Optional<BillingListener.Event> refreshStanding(String tenant, Instant now, StandingRule rule);
 
@@ -291,6 +292,18 @@ public interface Repository {
    * records nothing.
    */
   boolean markPaid(String invoiceId, Payment payment);
+
+  /**
+   * A round's rail took the money: {@link #markPaid} and, if the lease still holds, {@link
+   * #finishRound} with no next round, as one step; returns {@code markPaid}'s answer. A repository
+   * may do both in one transaction; this default does one after the other, which is as safe (a paid
+   * invoice is never due again) but slower.
+   */
+  default boolean markPaidFinishingRound(PaymentLease lease, Payment payment) {
+    boolean mine = markPaid(lease.invoiceId(), payment);
+    finishRound(lease, Optional.empty());
+    return mine;
+  }
 
   /**
    * Notes the card a round is about to charge, unless one is noted for that round already: returns

@@ -61,6 +61,13 @@ final class CollectionStatements {
     }
     Objects.requireNonNull(now, "now");
     Objects.requireNonNull(ttl, "ttl");
+    String token = owner + "/" + UUID.randomUUID();
+    Instant until = now.plus(ttl);
+    if (transactions.dialect() == Dialect.POSTGRESQL) {
+      return transactions.statement(
+          "leasing invoice " + invoiceId,
+          c -> leaseInOneStatement(c, invoiceId, token, now, until));
+    }
     return transactions.write(
         "leasing invoice " + invoiceId,
         (c, d) -> {
@@ -78,9 +85,9 @@ final class CollectionStatements {
               if (!rs.next() || rs.getBoolean(1)) {
                 return Optional.<PaymentLease>empty();
               }
-              Instant until = instant(rs, 5);
+              Instant leased = instant(rs, 5);
               Instant next = instant(rs, 6);
-              if ((until != null && until.isAfter(now)) || next == null || next.isAfter(now)) {
+              if ((leased != null && leased.isAfter(now)) || next == null || next.isAfter(now)) {
                 return Optional.<PaymentLease>empty();
               }
               rounds = rs.getInt(2);
@@ -91,9 +98,7 @@ final class CollectionStatements {
           // A finished round starts the next; an open one (outcome unknown, holder gone) resumes.
           int round = open ? rounds : rounds + 1;
           Instant firstAttempt = first == null ? now : first;
-          PaymentLease lease =
-              new PaymentLease(
-                  invoiceId, owner + "/" + UUID.randomUUID(), round, firstAttempt, now.plus(ttl));
+          PaymentLease lease = new PaymentLease(invoiceId, token, round, firstAttempt, until, open);
           // Should the holder die, the open round is due again when its lease runs out.
           try (PreparedStatement ps =
               c.prepareStatement(
@@ -109,6 +114,43 @@ final class CollectionStatements {
           }
           return Optional.of(lease);
         });
+  }
+
+  /**
+   * The same lease as H2's two statements, in one on PostgreSQL: the CTE locks the row only if it
+   * is due (a row locked by another lease is checked again once that commits), and the update
+   * starts or resumes the round from what it locked. One round trip, no explicit transaction.
+   */
+  private static Optional<PaymentLease> leaseInOneStatement(
+      Connection c, String invoiceId, String token, Instant now, Instant until)
+      throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "WITH due AS (SELECT id, round_open FROM billing_invoice WHERE id = ? AND NOT paid "
+                + "AND (lease_until IS NULL OR lease_until <= ?) "
+                + "AND next_attempt_at IS NOT NULL AND next_attempt_at <= ? FOR UPDATE) "
+                + "UPDATE billing_invoice i SET "
+                + "rounds = CASE WHEN due.round_open THEN i.rounds ELSE i.rounds + 1 END, "
+                + "round_open = TRUE, first_attempt_at = COALESCE(i.first_attempt_at, ?), "
+                + "lease_token = ?, lease_until = ?, next_attempt_at = ? "
+                + "FROM due WHERE i.id = due.id "
+                + "RETURNING i.rounds, i.first_attempt_at, due.round_open")) {
+      ps.setString(1, invoiceId);
+      setInstant(ps, 2, now);
+      setInstant(ps, 3, now);
+      setInstant(ps, 4, now);
+      ps.setString(5, token);
+      setInstant(ps, 6, until);
+      setInstant(ps, 7, until);
+      try (ResultSet rs = ps.executeQuery()) {
+        if (!rs.next()) {
+          return Optional.empty();
+        }
+        return Optional.of(
+            new PaymentLease(
+                invoiceId, token, rs.getInt(1), instant(rs, 2), until, rs.getBoolean(3)));
+      }
+    }
   }
 
   boolean finishRound(PaymentLease lease, Optional<Instant> nextAttemptAt) {
@@ -205,27 +247,33 @@ final class CollectionStatements {
     return transactions.write(
         "ending lease on " + lease.invoiceId(),
         (c, d) -> {
-          try (PreparedStatement ps =
-              c.prepareStatement(
-                  "UPDATE billing_invoice SET "
-                      + (closeRound ? "round_open = FALSE, " : "")
-                      + "lease_token = NULL, lease_until = NULL, "
-                      + "next_attempt_at = CASE WHEN paid THEN NULL ELSE CAST(? AS "
-                      + d.timestampType
-                      + ") END "
-                      + "WHERE id = ? AND lease_token = ?")) {
-            setInstant(ps, 1, next);
-            ps.setString(2, lease.invoiceId());
-            ps.setString(3, lease.token());
-            if (ps.executeUpdate() != 1) {
-              return false;
-            }
+          if (!endLease(c, d, lease, next, closeRound)) {
+            return false;
           }
           if (closeRound) {
             checkStandingBy(c, lease.invoiceId(), lease.until());
           }
           return true;
         });
+  }
+
+  private static boolean endLease(
+      Connection c, Dialect d, PaymentLease lease, Instant next, boolean closeRound)
+      throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "UPDATE billing_invoice SET "
+                + (closeRound ? "round_open = FALSE, " : "")
+                + "lease_token = NULL, lease_until = NULL, "
+                + "next_attempt_at = CASE WHEN paid THEN NULL ELSE CAST(? AS "
+                + d.timestampType
+                + ") END "
+                + "WHERE id = ? AND lease_token = ?")) {
+      setInstant(ps, 1, next);
+      ps.setString(2, lease.invoiceId());
+      ps.setString(3, lease.token());
+      return ps.executeUpdate() == 1;
+    }
   }
 
   /**
@@ -249,43 +297,84 @@ final class CollectionStatements {
   boolean markPaid(String invoiceId, Payment payment) {
     Objects.requireNonNull(payment, "payment");
     return transactions.write(
-        "marking invoice " + invoiceId + " paid",
+        "marking invoice " + invoiceId + " paid", (c, d) -> markPaid(c, invoiceId, payment, null));
+  }
+
+  /**
+   * Marks the invoice paid in the caller's transaction; with {@code leaseToken}, also ends the
+   * round that lease holds (if it still does) in the same update.
+   */
+  private static boolean markPaid(
+      Connection c, String invoiceId, Payment payment, String leaseToken) throws SQLException {
+    // The invoice row lock orders racing payments: the second one finds it paid.
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT paid, closed_status FROM billing_invoice WHERE id = ? FOR UPDATE")) {
+      ps.setString(1, invoiceId);
+      try (ResultSet rs = ps.executeQuery()) {
+        if (!rs.next()) {
+          return false;
+        }
+        if (rs.getBoolean(1) || rs.getString(2) != null) {
+          secondPayment(c, invoiceId, payment);
+          return false;
+        }
+      }
+    }
+    String endRound =
+        leaseToken == null
+            ? ""
+            : ", round_open = CASE WHEN lease_token = ? THEN FALSE ELSE round_open END, "
+                + "lease_until = CASE WHEN lease_token = ? THEN NULL ELSE lease_until END, "
+                + "lease_token = CASE WHEN lease_token = ? THEN NULL ELSE lease_token END";
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "UPDATE billing_invoice SET paid = TRUE, next_attempt_at = NULL, hold_reason = NULL, "
+                + "hold_detail = NULL"
+                + endRound
+                + " WHERE id = ?")) {
+      int k = 1;
+      if (leaseToken != null) {
+        ps.setString(k++, leaseToken);
+        ps.setString(k++, leaseToken);
+        ps.setString(k++, leaseToken);
+      }
+      ps.setString(k, invoiceId);
+      ps.executeUpdate();
+    }
+    // The payment table's primary key admits one row: the transition happens once.
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "INSERT INTO billing_payment (invoice_id, method, reference, paid_at) VALUES (?, ?, ?, ?)")) {
+      ps.setString(1, invoiceId);
+      ps.setString(2, payment.method().wireName());
+      ps.setString(3, payment.reference());
+      setInstant(ps, 4, payment.paidAt());
+      ps.executeUpdate();
+    }
+    checkStandingBy(c, invoiceId, payment.paidAt());
+    EventFeed.append(c, Event.paid(invoice(c, invoiceId), payment));
+    return true;
+  }
+
+  /**
+   * {@link #markPaid} and the lease's {@link #finishRound} (no next round) in one transaction: the
+   * invoice row is locked once and written once.
+   */
+  boolean markPaidFinishingRound(PaymentLease lease, Payment payment) {
+    Objects.requireNonNull(lease, "lease");
+    Objects.requireNonNull(payment, "payment");
+    return transactions.write(
+        "marking invoice " + lease.invoiceId() + " paid",
         (c, d) -> {
-          // The invoice row lock orders racing payments: the second one finds it paid.
-          try (PreparedStatement ps =
-              c.prepareStatement(
-                  "SELECT paid, closed_status FROM billing_invoice WHERE id = ? FOR UPDATE")) {
-            ps.setString(1, invoiceId);
-            try (ResultSet rs = ps.executeQuery()) {
-              if (!rs.next()) {
-                return false;
-              }
-              if (rs.getBoolean(1) || rs.getString(2) != null) {
-                secondPayment(c, invoiceId, payment);
-                return false;
-              }
+          boolean mine = markPaid(c, lease.invoiceId(), payment, lease.token());
+          if (!mine) {
+            // Paid or closed already: the round still ends, as finishRound would end it.
+            if (endLease(c, d, lease, null, true)) {
+              checkStandingBy(c, lease.invoiceId(), lease.until());
             }
           }
-          try (PreparedStatement ps =
-              c.prepareStatement(
-                  "UPDATE billing_invoice SET paid = TRUE, next_attempt_at = NULL, hold_reason = NULL, hold_detail = NULL "
-                      + "WHERE id = ?")) {
-            ps.setString(1, invoiceId);
-            ps.executeUpdate();
-          }
-          // The payment table's primary key admits one row: the transition happens once.
-          try (PreparedStatement ps =
-              c.prepareStatement(
-                  "INSERT INTO billing_payment (invoice_id, method, reference, paid_at) VALUES (?, ?, ?, ?)")) {
-            ps.setString(1, invoiceId);
-            ps.setString(2, payment.method().wireName());
-            ps.setString(3, payment.reference());
-            setInstant(ps, 4, payment.paidAt());
-            ps.executeUpdate();
-          }
-          checkStandingBy(c, invoiceId, payment.paidAt());
-          EventFeed.append(c, Event.paid(invoice(c, invoiceId), payment));
-          return true;
+          return mine;
         });
   }
 
@@ -340,15 +429,10 @@ final class CollectionStatements {
 
   CardCharge noteCardCharge(CardCharge charge) {
     Objects.requireNonNull(charge, "charge");
-    return transactions.write(
+    return transactions.statement(
         "noting the card charge of " + charge.invoiceId(),
-        (c, d) -> {
-          // The invoice row lock serializes racing notes; the primary key backs it up.
-          lockInvoice(c, charge.invoiceId());
-          Optional<CardCharge> noted = cardCharge(c, charge.invoiceId(), charge.round());
-          if (noted.isPresent()) {
-            return noted.get();
-          }
+        c -> {
+          // The primary key admits one note per round: a racing note loses and reads the winner's.
           try (PreparedStatement ps =
               c.prepareStatement(
                   "INSERT INTO billing_card_charge "
@@ -358,8 +442,14 @@ final class CollectionStatements {
             ps.setString(3, charge.paymentMethodId());
             setInstant(ps, 4, charge.sentAt());
             ps.executeUpdate();
+            return charge;
+          } catch (SQLException e) {
+            Optional<CardCharge> noted = cardCharge(c, charge.invoiceId(), charge.round());
+            if (noted.isEmpty()) {
+              throw e; // not a taken key (no invoice, say): the refusal stands
+            }
+            return noted.get();
           }
-          return charge;
         });
   }
 

@@ -185,7 +185,8 @@ public final class JdbcRepository implements Repository {
     if (limit < 1) {
       throw new InvalidInputException("limit must be positive");
     }
-    return transactions.read("reading events", (c, d) -> EventFeed.read(c, afterId, limit));
+    // A write: reading numbers the events committed since the last read (see EventFeed).
+    return transactions.write("reading events", (c, d) -> EventFeed.read(c, afterId, limit));
   }
 
   // ---- reads, lock-free, in LedgerReads ----
@@ -272,6 +273,11 @@ public final class JdbcRepository implements Repository {
   @Override
   public boolean markPaid(String invoiceId, Payment payment) {
     return collection.markPaid(invoiceId, payment);
+  }
+
+  @Override
+  public boolean markPaidFinishingRound(PaymentLease lease, Payment payment) {
+    return collection.markPaidFinishingRound(lease, payment);
   }
 
   @Override

@@ -744,6 +744,78 @@ public abstract class RepositoryContract {
   }
 
   @Test
+  void aLeaseSaysWhetherItResumesAnOpenRound() {
+    invoice(alice, "inv-1", 1000, T0);
+    PaymentLease fresh = repo.acquireLease("inv-1", "node-a", seconds(10), TTL).orElseThrow();
+    assertThat(fresh.resumed()).as("round 1, just started").isFalse();
+
+    PaymentLease resumed = repo.acquireLease("inv-1", "node-b", fresh.until(), TTL).orElseThrow();
+    assertThat(resumed.round()).isEqualTo(1);
+    assertThat(resumed.resumed()).as("its holder vanished mid-round").isTrue();
+    assertThat(repo.releaseLease(resumed, resumed.until())).isTrue();
+    PaymentLease again = repo.acquireLease("inv-1", "node-a", resumed.until(), TTL).orElseThrow();
+    assertThat(again.resumed()).as("released, left open").isTrue();
+
+    assertThat(repo.finishRound(again, Optional.of(days(1)))).isTrue();
+    PaymentLease round2 = repo.acquireLease("inv-1", "node-a", days(1), TTL).orElseThrow();
+    assertThat(round2.round()).isEqualTo(2);
+    assertThat(round2.resumed()).as("the round after a finished one").isFalse();
+  }
+
+  @Test
+  void markingPaidFinishingTheRoundEndsTheLeaseAndTheCollection() {
+    invoice(alice, "inv-1", 1000, T0);
+    PaymentLease lease = repo.acquireLease("inv-1", "node-a", seconds(10), TTL).orElseThrow();
+
+    assertThat(repo.markPaidFinishingRound(lease, payment("pi_1", seconds(11)))).isTrue();
+
+    assertThat(repo.findInvoice("inv-1").flatMap(Invoice::payment))
+        .contains(payment("pi_1", seconds(11)));
+    assertThat(repo.collectionState("inv-1"))
+        .contains(
+            new CollectionState(
+                1,
+                false,
+                Optional.of(seconds(10)),
+                Optional.empty(),
+                Optional.empty(),
+                Optional.empty()));
+    assertThat(repo.finishRound(lease, Optional.of(days(1)))).as("the round has ended").isFalse();
+    assertThat(repo.dueInvoices(days(365), 10)).isEmpty();
+    assertThat(repo.acquireLease("inv-1", "node-b", days(1), TTL)).isEmpty();
+    assertThat(repo.standingChecksDue(seconds(11), 10)).containsExactly(alice);
+
+    // another charge reaching the paid invoice in a later round is a second payment, reported once
+    assertThat(repo.markPaidFinishingRound(lease, payment("pi_2", seconds(12)))).isFalse();
+    assertThat(eventTypes())
+        .containsExactly(
+            dev.caravel.billing.BillingListener.Event.Type.INVOICE_CREATED,
+            dev.caravel.billing.BillingListener.Event.Type.PAYMENT_SUCCEEDED,
+            dev.caravel.billing.BillingListener.Event.Type.REFUND_NEEDED);
+  }
+
+  @Test
+  void markingPaidWithALostLeaseLeavesTheNewHoldersRoundToIt() {
+    invoice(alice, "inv-1", 1000, T0);
+    PaymentLease lost = repo.acquireLease("inv-1", "node-a", seconds(10), TTL).orElseThrow();
+    PaymentLease holder = repo.acquireLease("inv-1", "node-b", lost.until(), TTL).orElseThrow();
+
+    // the first holder's charge went through after all: the money is the invoice's
+    assertThat(repo.markPaidFinishingRound(lost, payment("pi_1", lost.until()))).isTrue();
+
+    assertThat(repo.findInvoice("inv-1")).map(Invoice::isPaid).contains(true);
+    assertThat(repo.collectionState("inv-1"))
+        .map(CollectionState::leaseUntil)
+        .as("the new holder's lease stands")
+        .contains(Optional.of(holder.until()));
+    assertThat(repo.finishRound(holder, Optional.of(days(1)))).isTrue();
+    assertThat(repo.collectionState("inv-1"))
+        .map(CollectionState::nextAttemptAt)
+        .as("paid: no next attempt")
+        .contains(Optional.empty());
+  }
+
+  @Test
   void finishingARoundSchedulesTheNextAndTheNextLeaseStartsANewRound() {
     invoice(alice, "inv-1", 1000, T0);
     PaymentLease lease = repo.acquireLease("inv-1", "node-a", seconds(10), TTL).orElseThrow();
