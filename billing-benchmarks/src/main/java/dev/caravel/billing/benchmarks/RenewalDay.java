@@ -34,6 +34,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * double_charges=...}. Sizes: {@code -Dtenants} (100,000), {@code -Dconcurrency} (64 per instance).
  */
 public final class RenewalDay {
+  private static final boolean PROFILE = Boolean.getBoolean("profile");
+
   private RenewalDay() {}
 
   /** What one renewal day measured. */
@@ -116,10 +118,12 @@ public final class RenewalDay {
       }
       AtomicLong ledgerNanos = new AtomicLong();
       FakeCardRail rail = new FakeCardRail(latency);
+      StatementProfile profile = PROFILE ? new StatementProfile() : null;
       Heap.resetPeak();
       try (Billing engine =
           engine(
-              TimedRepository.wrap(new JdbcRepository(pool), ledgerNanos),
+              TimedRepository.wrap(
+                  new JdbcRepository(profile == null ? pool : profile.wrap(pool)), ledgerNanos),
               rail,
               concurrency,
               "one")) {
@@ -140,6 +144,9 @@ public final class RenewalDay {
               collect,
               paid / total,
               Heap.peak() >> 20);
+        }
+        if (profile != null && print) {
+          profile.print("one instance", paid);
         }
       }
       baseline = RenewalDayData.batchedInsert(basePool, tenants) / 1e9;

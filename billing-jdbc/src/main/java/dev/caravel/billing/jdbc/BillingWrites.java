@@ -270,16 +270,10 @@ final class BillingWrites {
             }
           }
           d.insertInvoicesClaimingItems(
-              c, created, created.stream().mapToInt(i -> unclaimedCount.get(i.tenant())).sum());
-          try (PreparedStatement ps =
-              c.prepareStatement("UPDATE billing_invoice SET invoice_number = ? WHERE id = ?")) {
-            for (int k = 0; k < created.size(); k++) {
-              ps.setLong(1, numbers.get(k));
-              ps.setString(2, created.get(k).id());
-              ps.addBatch();
-            }
-            ps.executeBatch();
-          }
+              c,
+              created,
+              numbers,
+              created.stream().mapToInt(i -> unclaimedCount.get(i.tenant())).sum());
           EventFeed.append(c, created.stream().map(Event::invoiceCreated).toList());
           return List.copyOf(created);
         });

@@ -45,10 +45,11 @@ enum Dialect {
             + "AS v(id, tenant, relay, plan, amount, description, at, activity_id, renewal_period, n) ORDER BY n";
     private static final String INSERT_INVOICES =
         "INSERT INTO billing_invoice "
-            + "(id, tenant, period_start, period_end, total, currency, created_at, next_attempt_at) "
-            + "SELECT id, tenant, to_timestamp(ps), to_timestamp(pe), total, currency, to_timestamp(ca), to_timestamp(ca) "
-            + "FROM unnest(?::varchar[], ?::varchar[], ?::int8[], ?::int8[], ?::int8[], ?::varchar[], ?::int8[]) "
-            + "WITH ORDINALITY AS v(id, tenant, ps, pe, total, currency, ca, n) ORDER BY n";
+            + "(id, tenant, period_start, period_end, total, currency, created_at, next_attempt_at, "
+            + "invoice_number) "
+            + "SELECT id, tenant, to_timestamp(ps), to_timestamp(pe), total, currency, to_timestamp(ca), to_timestamp(ca), num "
+            + "FROM unnest(?::varchar[], ?::varchar[], ?::int8[], ?::int8[], ?::int8[], ?::varchar[], ?::int8[], ?::int8[]) "
+            + "WITH ORDINALITY AS v(id, tenant, ps, pe, total, currency, ca, num, n) ORDER BY n";
     private static final String CLAIM_ITEMS =
         "UPDATE billing_item i SET invoice_id = v.invoice "
             + "FROM unnest(?::varchar[], ?::varchar[]) AS v(tenant, invoice) "
@@ -100,7 +101,8 @@ enum Dialect {
     }
 
     @Override
-    void insertInvoicesClaimingItems(Connection c, List<Invoice> created, int unclaimedItems)
+    void insertInvoicesClaimingItems(
+        Connection c, List<Invoice> created, List<Long> numbers, int unclaimedItems)
         throws SQLException {
       try (PreparedStatement ps = c.prepareStatement(INSERT_INVOICES)) {
         ps.setArray(1, c.createArrayOf("varchar", created.stream().map(Invoice::id).toArray()));
@@ -120,6 +122,7 @@ enum Dialect {
             7,
             c.createArrayOf(
                 "int8", created.stream().map(i -> i.createdAt().getEpochSecond()).toArray()));
+        ps.setArray(8, c.createArrayOf("int8", numbers.toArray()));
         ps.executeUpdate();
       }
       try (PreparedStatement ps = c.prepareStatement(CLAIM_ITEMS)) {
@@ -233,13 +236,15 @@ enum Dialect {
     }
 
     @Override
-    void insertInvoicesClaimingItems(Connection c, List<Invoice> created, int unclaimedItems)
+    void insertInvoicesClaimingItems(
+        Connection c, List<Invoice> created, List<Long> numbers, int unclaimedItems)
         throws SQLException {
       try (PreparedStatement ps =
           c.prepareStatement(
-              "INSERT INTO billing_invoice (id, tenant, period_start, "
-                  + "period_end, total, currency, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
-        for (Invoice invoice : created) {
+              "INSERT INTO billing_invoice (id, tenant, period_start, period_end, total, currency, "
+                  + "created_at, next_attempt_at, invoice_number) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+        for (int k = 0; k < created.size(); k++) {
+          Invoice invoice = created.get(k);
           ps.setString(1, invoice.id());
           ps.setString(2, invoice.tenant());
           setInstant(ps, 3, invoice.periodStart());
@@ -248,6 +253,7 @@ enum Dialect {
           ps.setString(6, invoice.currency());
           setInstant(ps, 7, invoice.createdAt());
           setInstant(ps, 8, invoice.createdAt());
+          ps.setLong(9, numbers.get(k));
           ps.addBatch();
         }
         ps.executeBatch();
@@ -384,11 +390,13 @@ enum Dialect {
   abstract void insertItems(Connection c, List<InvoiceItem> items) throws SQLException;
 
   /**
-   * Inserts the invoices just drawn, each due for collection at its creation, and moves each
-   * tenant's unclaimed items onto its invoice; {@code unclaimedItems} is how many items the caller
-   * counted under the tenant locks. Fails as a conflict if the items changed meanwhile.
+   * Inserts the invoices just drawn with their numbers ({@code numbers}, in the same order), each
+   * due for collection at its creation, and moves each tenant's unclaimed items onto its invoice;
+   * {@code unclaimedItems} is how many items the caller counted under the tenant locks. Fails as a
+   * conflict if the items changed meanwhile.
    */
-  abstract void insertInvoicesClaimingItems(Connection c, List<Invoice> created, int unclaimedItems)
+  abstract void insertInvoicesClaimingItems(
+      Connection c, List<Invoice> created, List<Long> numbers, int unclaimedItems)
       throws SQLException;
 
   /**
