@@ -1,5 +1,6 @@
 package dev.caravel.billing.micrometer;
 
+import dev.caravel.billing.Billing.CycleCounts;
 import dev.caravel.billing.Billing.CycleReport;
 import dev.caravel.billing.BillingListener;
 import dev.caravel.billing.Invoice;
@@ -19,13 +20,15 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Supplier;
+import java.util.function.ToIntFunction;
 
 /**
  * Caravel Billing's metrics in a Micrometer {@link MeterRegistry}. It is a {@link BillingListener}
  * (give it to {@code Billing.builder().listener(...)}) that counts invoices, amounts billed,
- * payments and DMs; it times cycles ({@link #timeCycle}) and rail calls (wrap the rails with {@link
- * #timed(PaymentGateway)}, {@link #timed(WalletConnector)}, {@link #timed(Messenger)}); and it
- * reports the backlog of due and overdue invoices through gauges fed by suppliers the host gives.
+ * payments and DMs; it times cycles ({@link #timeCountCycle}, {@link #timeCycle}) and rail calls
+ * (wrap the rails with {@link #timed(PaymentGateway)}, {@link #timed(WalletConnector)}, {@link
+ * #timed(Messenger)}); and it reports the backlog of due and overdue invoices through gauges fed by
+ * suppliers the host gives.
  *
  * <p>Tags are low-cardinality only: {@code rail}, {@code outcome} and (for amounts) {@code
  * currency}. No meter is ever tagged with a tenant or an invoice.
@@ -62,10 +65,13 @@ public final class BillingMetrics implements BillingListener {
   /** DMs asking for payment: {@code outcome} {@code sent} or {@code failed}. */
   public static final String DMS = "caravel.billing.dms";
 
-  /** Billing cycles timed through {@link #timeCycle}. */
+  /** Billing cycles timed through {@link #timeCountCycle} or {@link #timeCycle}. */
   public static final String CYCLES = "caravel.billing.cycles";
 
-  /** Pages or collection passes that failed inside cycles ({@link CycleReport#failures()}). */
+  /**
+   * Pages or collection passes that failed inside timed cycles ({@link CycleCounts#failures()},
+   * {@link CycleReport#failures()}).
+   */
   public static final String CYCLE_FAILURES = "caravel.billing.cycle.failures";
 
   /** A payment call on a rail: a card charge, a Lightning payment, a DM sent. */
@@ -185,23 +191,40 @@ public final class BillingMetrics implements BillingListener {
   // ---- cycles ----
 
   /**
-   * Runs one cycle (typically {@code billing::runCycle}) and times it: {@code outcome=ok}, {@code
-   * failures} when the report counts any (they are added to {@value #CYCLE_FAILURES}), or {@code
-   * error} when it threw (the exception is rethrown).
+   * Runs one cycle that keeps only counts (typically {@code billing::countCycle}, the cycle a
+   * scheduled poll should run: its memory does not grow with the day's invoices) and times it:
+   * {@code outcome=ok}, {@code failures} when {@link CycleCounts#failures()} counts any (they are
+   * added to {@value #CYCLE_FAILURES}), or {@code error} when it threw (the exception is rethrown).
+   */
+  public CycleCounts timeCountCycle(Supplier<CycleCounts> cycle) {
+    return time(cycle, CycleCounts::failures);
+  }
+
+  /**
+   * Runs one cycle that reports every invoice and payment ({@code billing::runCycle}) and times it
+   * as {@link #timeCountCycle} does, from {@link CycleReport#failures()}. For a scheduled poll
+   * prefer {@link #timeCountCycle}{@code (billing::countCycle)}: this report holds every invoice
+   * the cycle made.
    */
   public CycleReport timeCycle(Supplier<CycleReport> cycle) {
+    return time(cycle, CycleReport::failures);
+  }
+
+  /** Times {@code cycle}, its outcome and the failures counter read from what it returns. */
+  private <T> T time(Supplier<T> cycle, ToIntFunction<T> failuresOf) {
     Objects.requireNonNull(cycle, "cycle");
     Timer.Sample sample = Timer.start(registry);
     String outcome = "error";
     try {
-      CycleReport report = cycle.get();
-      if (report.failures() > 0) {
-        cycleFailures.increment(report.failures());
+      T result = Objects.requireNonNull(cycle.get(), "the cycle returned null");
+      int failures = failuresOf.applyAsInt(result);
+      if (failures > 0) {
+        cycleFailures.increment(failures);
         outcome = "failures";
       } else {
         outcome = "ok";
       }
-      return report;
+      return result;
     } finally {
       sample.stop(
           Timer.builder(CYCLES)

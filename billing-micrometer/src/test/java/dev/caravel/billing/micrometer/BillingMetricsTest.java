@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.caravel.billing.Activity;
 import dev.caravel.billing.Billing;
+import dev.caravel.billing.Billing.CycleCounts;
 import dev.caravel.billing.Billing.CycleReport;
 import dev.caravel.billing.Invoice;
 import dev.caravel.billing.PaymentMethod;
@@ -71,13 +72,14 @@ class BillingMetricsTest {
   }
 
   @Test
-  void aCycleIsCountedByRailAndOutcomeAndTimed() {
+  void aCountCycleIsCountedByRailAndOutcomeAndTimed() {
     threeTenants();
 
-    CycleReport report = metrics.timeCycle(billing::runCycle);
+    CycleCounts counts = metrics.timeCountCycle(billing::countCycle);
 
-    // What the engine did, read back from the ledger, not from the metrics.
-    assertThat(report.invoicesCreated()).hasSize(3);
+    // What the engine did, read back from the counts and the ledger, not from the metrics:
+    // three tenants, three invoices, three results of which Lightning's is paid, no failure.
+    assertThat(counts).isEqualTo(new CycleCounts(3, 3, 3, 1, 0));
     assertThat(billing.invoices(LIGHTNING).get(0).payment().orElseThrow().method())
         .isEqualTo(PaymentMethod.NWC);
     assertThat(billing.invoices(CARD).get(0).isPaid()).isFalse();
@@ -95,9 +97,12 @@ class BillingMetricsTest {
     assertThat(registry.get(BillingMetrics.DMS).tag("outcome", "failed").counter().count())
         .isEqualTo(1);
 
-    // Timers: one cycle, and each rail's payment call with its outcome.
+    // Timers: one cycle, ok, no failure counted; and each rail's payment call with its outcome.
     assertThat(registry.get(BillingMetrics.CYCLES).tag("outcome", "ok").timer().count())
         .isEqualTo(1);
+    assertThat(registry.find(BillingMetrics.CYCLES).tag("outcome", "failures").timer()).isNull();
+    assertThat(registry.find(BillingMetrics.CYCLES).tag("outcome", "error").timer()).isNull();
+    assertThat(registry.get(BillingMetrics.CYCLE_FAILURES).counter().count()).isZero();
     assertThat(railCalls("nwc", "paid")).isEqualTo(1);
     assertThat(railCalls("stripe", "declined")).isEqualTo(1);
     assertThat(railCalls("dm", "sent")).isEqualTo(1);
@@ -105,24 +110,42 @@ class BillingMetricsTest {
   }
 
   @Test
+  void theReportingCycleIsStillTimed() {
+    threeTenants();
+
+    CycleReport report = metrics.timeCycle(billing::runCycle);
+
+    assertThat(report.invoicesCreated()).hasSize(3);
+    assertThat(report.payments()).hasSize(3);
+    assertThat(registry.get(BillingMetrics.INVOICES_CREATED).counter().count()).isEqualTo(3);
+    assertThat(payments("nwc", "succeeded")).isEqualTo(1);
+    assertThat(registry.get(BillingMetrics.CYCLES).tag("outcome", "ok").timer().count())
+        .isEqualTo(1);
+    assertThat(registry.get(BillingMetrics.CYCLE_FAILURES).counter().count()).isZero();
+  }
+
+  @Test
   void theDueGaugeFollowsTheLedger() {
     threeTenants();
-    metrics.timeCycle(billing::runCycle);
+    metrics.timeCountCycle(billing::countCycle);
     assertThat(registry.get(BillingMetrics.DUE_INVOICES).gauge().value()).isZero();
 
     // A day later the card and the unreachable tenant's invoices are due for their second round.
     clock.advance(Duration.ofDays(1));
     assertThat(registry.get(BillingMetrics.DUE_INVOICES).gauge().value()).isEqualTo(2);
 
-    metrics.timeCycle(billing::runCycle);
+    CycleCounts second = metrics.timeCountCycle(billing::countCycle);
+    assertThat(second).isEqualTo(new CycleCounts(0, 0, 2, 0, 0));
     assertThat(registry.get(BillingMetrics.DUE_INVOICES).gauge().value()).isZero();
     assertThat(payments("stripe", "failed")).isEqualTo(2);
+    assertThat(registry.get(BillingMetrics.CYCLES).tag("outcome", "ok").timer().count())
+        .isEqualTo(2);
   }
 
   @Test
   void noMeterIsTaggedWithATenantOrAnInvoice() {
     threeTenants();
-    metrics.timeCycle(billing::runCycle);
+    metrics.timeCountCycle(billing::countCycle);
     List<String> ids =
         billing.invoices(LIGHTNING).stream()
             .map(Invoice::id)
@@ -143,24 +166,44 @@ class BillingMetricsTest {
     AtomicInteger calls = new AtomicInteger();
     assertThatThrownBy(
             () ->
-                metrics.timeCycle(
+                metrics.timeCountCycle(
                     () -> {
                       calls.incrementAndGet();
                       throw new IllegalStateException("database down");
                     }))
         .hasMessage("database down");
-    assertThat(calls).hasValue(1);
+    assertThatThrownBy(
+            () ->
+                metrics.timeCycle(
+                    () -> {
+                      calls.incrementAndGet();
+                      throw new IllegalStateException("still down");
+                    }))
+        .hasMessage("still down");
+    assertThat(calls).hasValue(2);
     assertThat(registry.get(BillingMetrics.CYCLES).tag("outcome", "error").timer().count())
-        .isEqualTo(1);
+        .isEqualTo(2);
+    assertThat(registry.get(BillingMetrics.CYCLE_FAILURES).counter().count()).isZero();
   }
 
   @Test
-  void failuresInsideACycleAreCounted() {
-    CycleReport report = metrics.timeCycle(() -> new CycleReport(10, List.of(), List.of(), 2));
-    assertThat(report.failures()).isEqualTo(2);
+  void failuresInsideACycleAreCountedFromItsCounts() {
+    CycleCounts counts = metrics.timeCountCycle(() -> new CycleCounts(10, 4, 4, 1, 3));
+    assertThat(counts).isEqualTo(new CycleCounts(10, 4, 4, 1, 3));
     assertThat(registry.get(BillingMetrics.CYCLES).tag("outcome", "failures").timer().count())
         .isEqualTo(1);
-    assertThat(registry.get(BillingMetrics.CYCLE_FAILURES).counter().count()).isEqualTo(2);
+    assertThat(registry.find(BillingMetrics.CYCLES).tag("outcome", "ok").timer()).isNull();
+    assertThat(registry.get(BillingMetrics.CYCLE_FAILURES).counter().count()).isEqualTo(3);
+
+    // A clean count cycle is ok and adds nothing; a report's failures add to the same counter.
+    metrics.timeCountCycle(() -> new CycleCounts(10, 4, 4, 4, 0));
+    CycleReport report = metrics.timeCycle(() -> new CycleReport(10, List.of(), List.of(), 2));
+    assertThat(report.failures()).isEqualTo(2);
+    assertThat(registry.get(BillingMetrics.CYCLES).tag("outcome", "ok").timer().count())
+        .isEqualTo(1);
+    assertThat(registry.get(BillingMetrics.CYCLES).tag("outcome", "failures").timer().count())
+        .isEqualTo(2);
+    assertThat(registry.get(BillingMetrics.CYCLE_FAILURES).counter().count()).isEqualTo(5);
   }
 
   @Test
@@ -187,6 +230,12 @@ class BillingMetricsTest {
     assertThatThrownBy(() -> metrics.timed((dev.caravel.billing.PaymentGateway) null))
         .isInstanceOf(NullPointerException.class);
     assertThatThrownBy(() -> metrics.timeCycle(null)).isInstanceOf(NullPointerException.class);
+    assertThatThrownBy(() -> metrics.timeCountCycle(null)).isInstanceOf(NullPointerException.class);
+    // A cycle that returns nothing is a programming mistake, timed as an error.
+    assertThatThrownBy(() -> metrics.timeCountCycle(() -> null))
+        .isInstanceOf(NullPointerException.class);
+    assertThat(registry.get(BillingMetrics.CYCLES).tag("outcome", "error").timer().count())
+        .isEqualTo(1);
   }
 
   private double payments(String rail, String outcome) {

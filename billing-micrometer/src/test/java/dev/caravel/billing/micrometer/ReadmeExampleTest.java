@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.caravel.billing.Activity;
 import dev.caravel.billing.Billing;
-import dev.caravel.billing.Billing.CycleReport;
+import dev.caravel.billing.Billing.CycleCounts;
 import dev.caravel.billing.Plan;
 import dev.caravel.billing.PlanCatalogue;
 import dev.caravel.billing.spi.InMemoryRepository;
@@ -44,12 +44,13 @@ class ReadmeExampleTest {
     billing.record(
         Activity.create(
             "evt-1", tenant, "relay-1", "basic", Instant.now().truncatedTo(ChronoUnit.SECONDS)));
-    CycleReport report = metrics.timeCycle(billing::runCycle); // instead of billing.runCycle()
+    CycleCounts counts = metrics.timeCountCycle(billing::countCycle); // not billing.countCycle()
 
     // caravel.billing.invoices.created = 1, caravel.billing.amount.billed{currency=usd} = 500,
     // caravel.billing.dms{outcome=sent} = 1, caravel.billing.cycles{outcome=ok} timed once
     // --- README ---
-    assertThat(report.invoicesCreated()).hasSize(1);
+    assertThat(counts.invoicesCreated()).isEqualTo(1);
+    assertThat(counts.failures()).isZero();
     assertThat(messages).hasSize(1);
     assertThat(registry.get(BillingMetrics.INVOICES_CREATED).counter().count()).isEqualTo(1);
     assertThat(registry.get(BillingMetrics.AMOUNT_BILLED).tag("currency", "usd").counter().count())

@@ -7,8 +7,9 @@ import org.springframework.boot.actuate.health.Health;
 /**
  * The poll's health: {@code DOWN} when the last cycle threw or reported failures, or the backlog
  * cannot be counted; {@code UNKNOWN} before the first cycle; {@code UP} otherwise. Details: the
- * last cycle's time, duration and failures, failures and cycles so far, the last error, and the due
- * and overdue invoices (counted on each call, up to {@code caravel.billing.health.backlog-limit}).
+ * last cycle's time, duration, failures and counts (tenants visited, invoices created, payment
+ * results, paid), failures and cycles so far, the last error, and the due and overdue invoices
+ * (counted on each call, up to {@code caravel.billing.health.backlog-limit}).
  */
 public class BillingHealthIndicator extends AbstractHealthIndicator {
   private final BillingStatus status;
@@ -36,6 +37,15 @@ public class BillingHealthIndicator extends AbstractHealthIndicator {
         .withDetail("cycles", status.cycles())
         .withDetail("dueInvoices", backlog.due())
         .withDetail("overdueInvoices", backlog.overdue());
+    status
+        .lastCycleCounts()
+        .ifPresent(
+            c ->
+                builder
+                    .withDetail("lastCycleTenants", c.tenantsVisited())
+                    .withDetail("lastCycleInvoices", c.invoicesCreated())
+                    .withDetail("lastCyclePayments", c.payments())
+                    .withDetail("lastCyclePaid", c.paid()));
     status.lastError().ifPresent(e -> builder.withDetail("lastError", e));
   }
 }

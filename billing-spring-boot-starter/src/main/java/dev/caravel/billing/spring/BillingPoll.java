@@ -1,7 +1,7 @@
 package dev.caravel.billing.spring;
 
 import dev.caravel.billing.Billing;
-import dev.caravel.billing.Billing.CycleReport;
+import dev.caravel.billing.Billing.CycleCounts;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -17,9 +17,11 @@ import org.springframework.context.SmartLifecycle;
  * The poll (S12) as part of the application's lifecycle: on start, a cycle at once and then one
  * every interval; on stop, the cycle under way finishes and {@link Billing#close()} is called.
  *
- * <p>It schedules {@link Billing#runCycle()} itself rather than calling {@link Billing#start()},
+ * <p>It schedules {@link Billing#countCycle()} itself rather than calling {@link Billing#start()},
  * because the engine's own poll tells no one when a cycle ends: running the cycles here lets the
- * health indicator and the metrics see each one.
+ * health indicator and the metrics see each one. It runs the counting cycle, as the engine's own
+ * poll does, not {@link Billing#runCycle()}: a cycle's {@link CycleCounts} stay the same size
+ * however many invoices a renewal day makes, where a report would hold every one of them.
  */
 public class BillingPoll implements SmartLifecycle {
   private static final System.Logger LOG = System.getLogger(BillingPoll.class.getName());
@@ -27,19 +29,20 @@ public class BillingPoll implements SmartLifecycle {
   private final Billing billing;
   private final Duration interval;
   private final BillingStatus status;
-  private final UnaryOperator<Supplier<CycleReport>> timing;
+  private final UnaryOperator<Supplier<CycleCounts>> timing;
   private final Clock clock;
   private final Object lock = new Object();
   private ScheduledExecutorService poller;
 
   /**
-   * @param timing wraps each cycle (the metrics time it); {@code c -> c} for none
+   * @param timing wraps each cycle, {@code billing::countCycle} (the metrics time it); {@code c ->
+   *     c} for none
    */
   public BillingPoll(
       Billing billing,
       Duration interval,
       BillingStatus status,
-      UnaryOperator<Supplier<CycleReport>> timing,
+      UnaryOperator<Supplier<CycleCounts>> timing,
       Clock clock) {
     this.billing = Objects.requireNonNull(billing, "billing");
     this.interval = Objects.requireNonNull(interval, "interval");
@@ -51,13 +54,33 @@ public class BillingPoll implements SmartLifecycle {
     this.clock = Objects.requireNonNull(clock, "clock");
   }
 
-  /** Runs one cycle now, on the caller's thread, and records it (the scheduled runs do this). */
+  /**
+   * Runs one cycle ({@link Billing#countCycle()}) now, on the caller's thread, and records its
+   * counts in the status (the scheduled runs do this).
+   */
   public void runCycle() {
     Instant started = clock.instant();
     long t0 = System.nanoTime();
     try {
-      CycleReport report = timing.apply(billing::runCycle).get();
-      status.cycleFinished(started, Duration.ofNanos(System.nanoTime() - t0), report);
+      CycleCounts counts = timing.apply(billing::countCycle).get();
+      Duration took = Duration.ofNanos(System.nanoTime() - t0);
+      status.cycleFinished(started, took, counts);
+      LOG.log(
+          System.Logger.Level.DEBUG,
+          () ->
+              "billing poll cycle: "
+                  + counts.tenantsVisited()
+                  + " tenants visited, "
+                  + counts.invoicesCreated()
+                  + " invoices created, "
+                  + counts.payments()
+                  + " payment results ("
+                  + counts.paid()
+                  + " paid), "
+                  + counts.failures()
+                  + " failures, "
+                  + took.toMillis()
+                  + " ms");
     } catch (RuntimeException e) {
       status.cycleFailed(started, Duration.ofNanos(System.nanoTime() - t0), e);
       LOG.log(System.Logger.Level.ERROR, "billing poll cycle failed", e);

@@ -1,6 +1,8 @@
 package dev.caravel.billing.spring;
 
+import dev.caravel.billing.Billing.CycleCounts;
 import dev.caravel.billing.Billing.CycleReport;
+import dev.caravel.billing.PaymentResult;
 import dev.caravel.billing.spi.CollectionState;
 import dev.caravel.billing.spi.Repository;
 import java.time.Clock;
@@ -12,9 +14,9 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * What the poll has done and what is waiting: the last cycle (when, how long, its failures or the
- * error it threw), failures so far, and the backlog of due and overdue invoices. Read by the health
- * indicator and the metrics' gauges; written by {@link BillingPoll}.
+ * What the poll has done and what is waiting: the last cycle (when, how long, its counts and
+ * failures or the error it threw), failures so far, and the backlog of due and overdue invoices.
+ * Read by the health indicator and the metrics' gauges; written by {@link BillingPoll}.
  */
 public class BillingStatus {
   private final Repository repository;
@@ -25,6 +27,7 @@ public class BillingStatus {
   private volatile Instant lastCycleAt;
   private volatile Duration lastCycleDuration;
   private volatile int lastCycleFailures;
+  private volatile CycleCounts lastCycleCounts;
   private volatile String lastError;
   private final AtomicLong cycles = new AtomicLong();
   private final AtomicLong failures = new AtomicLong();
@@ -47,14 +50,39 @@ public class BillingStatus {
     this.backlogLimit = backlogLimit;
   }
 
-  /** A cycle finished with {@code report}. */
-  public void cycleFinished(Instant startedAt, Duration took, CycleReport report) {
+  /** A cycle ({@code Billing.countCycle()}, what the poll runs) finished with {@code counts}. */
+  public void cycleFinished(Instant startedAt, Duration took, CycleCounts counts) {
+    Objects.requireNonNull(counts, "counts");
     lastCycleAt = startedAt;
     lastCycleDuration = took;
-    lastCycleFailures = report.failures();
+    lastCycleFailures = counts.failures();
+    lastCycleCounts = counts;
     lastError = null;
     cycles.incrementAndGet();
-    failures.addAndGet(report.failures());
+    failures.addAndGet(counts.failures());
+  }
+
+  /**
+   * A cycle a host ran with {@code Billing.runCycle()} finished with {@code report}: recorded as
+   * its counts, so the status keeps none of its invoices.
+   */
+  public void cycleFinished(Instant startedAt, Duration took, CycleReport report) {
+    Objects.requireNonNull(report, "report");
+    int paid = 0;
+    for (PaymentResult result : report.payments()) {
+      if (result instanceof PaymentResult.Paid) {
+        paid++;
+      }
+    }
+    cycleFinished(
+        startedAt,
+        took,
+        new CycleCounts(
+            report.tenantsVisited(),
+            report.invoicesCreated().size(),
+            report.payments().size(),
+            paid,
+            report.failures()));
   }
 
   /** A cycle threw. */
@@ -62,6 +90,7 @@ public class BillingStatus {
     lastCycleAt = startedAt;
     lastCycleDuration = took;
     lastCycleFailures = 1;
+    lastCycleCounts = null;
     String message = error.getMessage();
     lastError = error.getClass().getSimpleName() + (message == null ? "" : ": " + message);
     cycles.incrementAndGet();
@@ -102,6 +131,11 @@ public class BillingStatus {
   /** Failures in the last cycle: its report's count, or 1 when it threw. */
   public int lastCycleFailures() {
     return lastCycleFailures;
+  }
+
+  /** What the last cycle did; empty before the first cycle and when the last one threw. */
+  public Optional<CycleCounts> lastCycleCounts() {
+    return Optional.ofNullable(lastCycleCounts);
   }
 
   /** What the last cycle threw, if it threw. */

@@ -333,7 +333,8 @@ public class CaravelBillingAutoConfiguration {
 
     Messenger messenger(Messenger m);
 
-    Supplier<Billing.CycleReport> cycle(Supplier<Billing.CycleReport> c);
+    /** Wraps the poll's cycle, {@code billing::countCycle}. */
+    Supplier<Billing.CycleCounts> cycle(Supplier<Billing.CycleCounts> c);
 
     static BillingMetricsHolder none() {
       return new BillingMetricsHolder() {
@@ -353,7 +354,7 @@ public class CaravelBillingAutoConfiguration {
         }
 
         @Override
-        public Supplier<Billing.CycleReport> cycle(Supplier<Billing.CycleReport> c) {
+        public Supplier<Billing.CycleCounts> cycle(Supplier<Billing.CycleCounts> c) {
           return c;
         }
       };

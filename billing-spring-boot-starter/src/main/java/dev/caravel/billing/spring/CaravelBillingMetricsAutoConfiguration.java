@@ -59,8 +59,8 @@ public class CaravelBillingMetricsAutoConfiguration {
       }
 
       @Override
-      public Supplier<Billing.CycleReport> cycle(Supplier<Billing.CycleReport> c) {
-        return () -> metrics.timeCycle(c);
+      public Supplier<Billing.CycleCounts> cycle(Supplier<Billing.CycleCounts> c) {
+        return () -> metrics.timeCountCycle(c);
       }
     };
   }

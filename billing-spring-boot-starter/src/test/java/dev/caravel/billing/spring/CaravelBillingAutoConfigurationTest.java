@@ -29,6 +29,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Base64;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
@@ -285,21 +286,57 @@ class CaravelBillingAutoConfigurationTest {
             context -> {
               BillingPoll poll = context.getBean(BillingPoll.class);
               assertThat(poll.isRunning()).isTrue();
-              HealthIndicator health = context.getBean(BillingHealthIndicator.class);
-              // A cycle run by hand, so the test does not wait for the scheduled one.
+              BillingStatus status = context.getBean(BillingStatus.class);
+              // The first scheduled cycle runs at start, the next one an hour later: wait for the
+              // first, then run one by hand, alone.
+              assertThat(firstCycleRan(status)).as("the poll's first cycle ran").isTrue();
+              assertThat(status.lastCycleCounts()).contains(new Billing.CycleCounts(0, 0, 0, 0, 0));
+              Billing billing = context.getBean(Billing.class);
+              billing.record(
+                  Activity.create(
+                      "evt-1",
+                      TENANT,
+                      "relay-1",
+                      "basic",
+                      Instant.now().truncatedTo(ChronoUnit.SECONDS)));
+
               poll.runCycle();
+
+              // The engine's counting cycle: one tenant, one invoice, one unpaid result (no rail).
+              assertThat(status.lastCycleCounts()).contains(new Billing.CycleCounts(1, 1, 1, 0, 0));
+              assertThat(billing.invoices(TENANT)).hasSize(1);
+              HealthIndicator health = context.getBean(BillingHealthIndicator.class);
               var report = health.health();
               assertThat(report.getStatus()).isEqualTo(Status.UP);
               assertThat(report.getDetails())
                   .containsEntry("lastCycleFailures", 0)
-                  .containsEntry("dueInvoices", 0)
+                  .containsEntry("lastCycleTenants", 1)
+                  .containsEntry("lastCycleInvoices", 1)
+                  .containsEntry("lastCyclePayments", 1)
+                  .containsEntry("lastCyclePaid", 0)
+                  .containsEntry("cycles", 2L)
                   .containsKey("lastCycle");
               MeterRegistry registry = context.getBean(MeterRegistry.class);
+              // Both cycles timed through the metrics, as count cycles without failures.
               assertThat(registry.get(BillingMetrics.CYCLES).tag("outcome", "ok").timer().count())
-                  .isPositive();
+                  .isEqualTo(2);
+              assertThat(registry.get(BillingMetrics.CYCLE_FAILURES).counter().count()).isZero();
               context.close();
               assertThat(poll.isRunning()).isFalse();
             });
+  }
+
+  /** Whether the scheduled first cycle finished within a deadline (which only stops a hang). */
+  private static boolean firstCycleRan(BillingStatus status) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (System.nanoTime() < deadline) {
+      if (status.cycles() > 0) {
+        return true;
+      }
+      Thread.onSpinWait();
+      Thread.yield();
+    }
+    return false;
   }
 
   @Test
