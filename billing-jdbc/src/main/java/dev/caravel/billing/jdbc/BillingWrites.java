@@ -176,10 +176,10 @@ final class BillingWrites {
                 snapshots.add(r);
               }
             }
-            d.moveRenewalMarks(c, new ArrayList<>(last.values()), before, snapshots);
-          }
-          if (!items.isEmpty()) {
-            DueIndex.markDueKeepingTake(c, d, items.stream().map(InvoiceItem::tenant).toList());
+            // A tenant given items is due at once (keeping the visit's take), to be claimed.
+            Set<String> due = new HashSet<>();
+            items.forEach(item -> due.add(item.tenant()));
+            d.moveRenewalMarks(c, new ArrayList<>(last.values()), before, snapshots, due);
           }
           return applied;
         });

@@ -5,6 +5,7 @@ import static dev.caravel.billing.jdbc.Rows.setInstant;
 import dev.caravel.billing.Invoice;
 import dev.caravel.billing.InvoiceItem;
 import dev.caravel.billing.StorageException;
+import dev.caravel.billing.spi.Claim;
 import dev.caravel.billing.spi.RelaySnapshot;
 import dev.caravel.billing.spi.Renewal;
 import java.sql.Array;
@@ -14,9 +15,11 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Types;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The statements that differ between the databases we support; everything else is shared SQL.
@@ -54,10 +57,18 @@ enum Dialect {
         "UPDATE billing_item i SET invoice_id = v.invoice "
             + "FROM unnest(?::varchar[], ?::varchar[]) AS v(tenant, invoice) "
             + "WHERE i.tenant = v.tenant AND i.invoice_id IS NULL";
+
+    /**
+     * The renewal marks, the snapshot point where it moves, and "due now" where items were added.
+     */
     private static final String MOVE_RENEWAL_MARKS =
         "UPDATE billing_tenant t "
-            + "SET renewed_through = v.period, renewed_period_start = to_timestamp(v.start) "
-            + "FROM unnest(?::varchar[], ?::int4[], ?::int8[], ?::int4[]) AS v(pubkey, period, start, before) "
+            + "SET renewed_through = v.period, renewed_period_start = to_timestamp(v.start), "
+            + "snapshot_period = CASE WHEN v.snap THEN v.period ELSE t.snapshot_period END, "
+            + "snapshot_start = CASE WHEN v.snap THEN to_timestamp(v.start) ELSE t.snapshot_start END, "
+            + "due_at = CASE WHEN v.due THEN CAST('1970-01-01 00:00:00+00' AS TIMESTAMPTZ) ELSE t.due_at END "
+            + "FROM unnest(?::varchar[], ?::int4[], ?::int8[], ?::int4[], ?::bool[], ?::bool[]) "
+            + "AS v(pubkey, period, start, before, snap, due) "
             + "WHERE t.pubkey = v.pubkey AND t.renewed_through = v.before";
 
     @Override
@@ -134,10 +145,6 @@ enum Dialect {
       }
     }
 
-    private static final String MOVE_SNAPSHOTS =
-        "UPDATE billing_tenant t SET snapshot_period = v.period, snapshot_start = to_timestamp(v.start) "
-            + "FROM unnest(?::varchar[], ?::int4[], ?::int8[]) AS v(pubkey, period, start) "
-            + "WHERE t.pubkey = v.pubkey";
     private static final String WRITE_RELAY_SNAPSHOTS =
         "UPDATE billing_relay r SET snap_period = v.period, snap_active = v.active, "
             + "snap_plan = v.plan, snap_plan_since = to_timestamp(v.since) "
@@ -145,18 +152,8 @@ enum Dialect {
             + "AS v(tenant, relay, period, active, plan, since) "
             + "WHERE r.tenant = v.tenant AND r.relay = v.relay";
 
-    @Override
-    void writeSnapshots(Connection c, List<Renewal> renewals) throws SQLException {
-      try (PreparedStatement ps = c.prepareStatement(MOVE_SNAPSHOTS)) {
-        ps.setArray(
-            1, c.createArrayOf("varchar", renewals.stream().map(Renewal::tenant).toArray()));
-        ps.setArray(2, c.createArrayOf("int4", renewals.stream().map(Renewal::period).toArray()));
-        ps.setArray(
-            3,
-            c.createArrayOf(
-                "int8", renewals.stream().map(r -> r.periodStart().getEpochSecond()).toArray()));
-        ps.executeUpdate();
-      }
+    /** Each snapshot renewal's relay states, as arrays unnested server-side. */
+    private void writeRelaySnapshots(Connection c, List<Renewal> renewals) throws SQLException {
       List<Object[]> rows = relayRows(renewals);
       try (PreparedStatement ps = c.prepareStatement(WRITE_RELAY_SNAPSHOTS)) {
         for (int from = 0; from < rows.size(); from += ARRAY_CHUNK) {
@@ -173,8 +170,15 @@ enum Dialect {
     }
 
     @Override
-    void moveRenewalMarks(Connection c, List<Renewal> moved, Map<String, Integer> before)
+    void moveRenewalMarks(
+        Connection c,
+        List<Renewal> moved,
+        Map<String, Integer> before,
+        List<Renewal> snapshots,
+        Set<String> due)
         throws SQLException {
+      Set<String> snapped = new HashSet<>();
+      snapshots.forEach(r -> snapped.add(r.tenant()));
       try (PreparedStatement ps = c.prepareStatement(MOVE_RENEWAL_MARKS)) {
         ps.setArray(1, c.createArrayOf("varchar", moved.stream().map(Renewal::tenant).toArray()));
         ps.setArray(2, c.createArrayOf("int4", moved.stream().map(Renewal::period).toArray()));
@@ -184,8 +188,37 @@ enum Dialect {
                 "int8", moved.stream().map(r -> r.periodStart().getEpochSecond()).toArray()));
         ps.setArray(
             4, c.createArrayOf("int4", moved.stream().map(r -> before.get(r.tenant())).toArray()));
+        ps.setArray(
+            5,
+            c.createArrayOf(
+                "bool", moved.stream().map(r -> snapped.contains(r.tenant())).toArray()));
+        ps.setArray(
+            6,
+            c.createArrayOf("bool", moved.stream().map(r -> due.contains(r.tenant())).toArray()));
         if (ps.executeUpdate() != moved.size()) {
           throw new SQLException("a renewal mark moved under its lock", "40001");
+        }
+      }
+      if (!snapshots.isEmpty()) {
+        writeRelaySnapshots(c, snapshots);
+      }
+    }
+
+    @Override
+    void dueAfterClaims(Connection c, List<Claim> idle) throws SQLException {
+      try (PreparedStatement ps =
+          c.prepareStatement(
+              "UPDATE billing_tenant t SET due_at = CAST(v.at AS TIMESTAMPTZ), due_taken_until = NULL "
+                  + "FROM unnest(?::varchar[], ?::varchar[]) AS v(pubkey, at) WHERE t.pubkey = v.pubkey")) {
+        for (int from = 0; from < idle.size(); from += ARRAY_CHUNK) {
+          List<Claim> chunk = idle.subList(from, Math.min(idle.size(), from + ARRAY_CHUNK));
+          ps.setArray(1, c.createArrayOf("varchar", chunk.stream().map(Claim::tenant).toArray()));
+          // ISO-8601 text: exact to the microsecond, where to_timestamp(seconds) would round.
+          ps.setArray(
+              2,
+              c.createArrayOf(
+                  "varchar", chunk.stream().map(k -> k.periodEnd().toString()).toArray()));
+          ps.executeUpdate();
         }
       }
     }
@@ -276,8 +309,8 @@ enum Dialect {
       }
     }
 
-    @Override
-    void writeSnapshots(Connection c, List<Renewal> renewals) throws SQLException {
+    /** The snapshot point on the tenants and the relay states, as JDBC batches. */
+    private void writeSnapshots(Connection c, List<Renewal> renewals) throws SQLException {
       try (PreparedStatement ps =
           c.prepareStatement(
               "UPDATE billing_tenant SET snapshot_period = ?, snapshot_start = ? WHERE pubkey = ?")) {
@@ -314,7 +347,37 @@ enum Dialect {
     }
 
     @Override
-    void moveRenewalMarks(Connection c, List<Renewal> moved, Map<String, Integer> before)
+    void moveRenewalMarks(
+        Connection c,
+        List<Renewal> moved,
+        Map<String, Integer> before,
+        List<Renewal> snapshots,
+        Set<String> due)
+        throws SQLException {
+      moveMarks(c, moved, before);
+      if (!snapshots.isEmpty()) {
+        writeSnapshots(c, snapshots);
+      }
+      if (!due.isEmpty()) {
+        DueIndex.markDueKeepingTake(c, this, new ArrayList<>(due));
+      }
+    }
+
+    @Override
+    void dueAfterClaims(Connection c, List<Claim> idle) throws SQLException {
+      try (PreparedStatement ps =
+          c.prepareStatement(
+              "UPDATE billing_tenant SET due_at = ?, due_taken_until = NULL WHERE pubkey = ?")) {
+        for (Claim claim : idle) {
+          setInstant(ps, 1, claim.periodEnd());
+          ps.setString(2, claim.tenant());
+          ps.addBatch();
+        }
+        ps.executeBatch();
+      }
+    }
+
+    private void moveMarks(Connection c, List<Renewal> moved, Map<String, Integer> before)
         throws SQLException {
       try (PreparedStatement ps =
           c.prepareStatement(
@@ -405,20 +468,21 @@ enum Dialect {
    * makes each of {@code snapshots} (renewals with a snapshot, among {@code moved}) its tenant's
    * snapshot (S17).
    */
-  void moveRenewalMarks(
-      Connection c, List<Renewal> moved, Map<String, Integer> before, List<Renewal> snapshots)
-      throws SQLException {
-    moveRenewalMarks(c, moved, before);
-    if (!snapshots.isEmpty()) {
-      writeSnapshots(c, snapshots);
-    }
-  }
-
-  abstract void moveRenewalMarks(Connection c, List<Renewal> moved, Map<String, Integer> before)
+  /**
+   * Moves each renewed tenant's renewal mark (guarded by the mark {@code before} it), for the
+   * renewals in {@code snapshots} its snapshot point and relay states too, and makes the {@code
+   * due} tenants (those the renewals gave items) due at once, keeping their take.
+   */
+  abstract void moveRenewalMarks(
+      Connection c,
+      List<Renewal> moved,
+      Map<String, Integer> before,
+      List<Renewal> snapshots,
+      Set<String> due)
       throws SQLException;
 
-  /** Stores each renewal's snapshot as its tenant's: the point on the tenant, states on relays. */
-  abstract void writeSnapshots(Connection c, List<Renewal> renewals) throws SQLException;
+  /** Files each claim's period end as its tenant's next work, ending the take. */
+  abstract void dueAfterClaims(Connection c, List<Claim> idle) throws SQLException;
 
   /** {tenant, relay, period, active, plan, plan since (epoch seconds)} per snapshot relay. */
   static List<Object[]> relayRows(List<Renewal> renewals) {

@@ -108,16 +108,7 @@ final class DueIndex {
       }
     }
     if (!idle.isEmpty()) {
-      try (PreparedStatement ps =
-          c.prepareStatement(
-              "UPDATE billing_tenant SET due_at = ?, due_taken_until = NULL WHERE pubkey = ?")) {
-        for (Claim claim : idle) {
-          setInstant(ps, 1, claim.periodEnd());
-          ps.setString(2, claim.tenant());
-          ps.addBatch();
-        }
-        ps.executeBatch();
-      }
+      d.dueAfterClaims(c, idle);
     }
     if (!stillDue.isEmpty()) {
       markDueKeepingTake(c, d, stillDue);

@@ -29,7 +29,8 @@ final class Migrations {
           new Migration(3, "catalogue_history"),
           new Migration(4, "ledger_operations"),
           new Migration(5, "due_tracking"),
-          new Migration(6, "event_sequencing"));
+          new Migration(6, "event_sequencing"),
+          new Migration(7, "room_to_update"));
 
   /** Arbitrary but fixed: the PostgreSQL advisory lock that serializes concurrent migrations. */
   private static final long LOCK_KEY = 0x63617261_76656c31L;
