@@ -1240,11 +1240,7 @@ public final class Billing implements AutoCloseable {
       made.forEach(created);
       // Another instance may have collected these meanwhile: collect() starts a round only if
       // the repository, under the invoice's lock, still finds it due.
-      List<String> ids = new ArrayList<>(made.size());
-      for (Invoice invoice : made) {
-        ids.add(invoice.id());
-      }
-      collector.collectAll(ids).forEach(results);
+      collector.collectMade(made).forEach(results);
     }
     try {
       List<PaymentResult> due;

@@ -91,6 +91,23 @@ final class Collector implements AutoCloseable {
    * if interrupted).
    */
   List<PaymentResult> collectAll(List<String> invoiceIds) {
+    return collect(invoiceIds, null);
+  }
+
+  /**
+   * {@link #collectAll} for invoices just made, as the claim returned them: their lanes are found
+   * without reading them again (an invoice's amount and tenant never change).
+   */
+  List<PaymentResult> collectMade(List<Invoice> made) {
+    List<String> ids = new ArrayList<>(made.size());
+    for (Invoice invoice : made) {
+      ids.add(invoice.id());
+    }
+    return collect(ids, made);
+  }
+
+  /** {@code given}: the invoices themselves, in the order of {@code invoiceIds} (null: read). */
+  private List<PaymentResult> collect(List<String> invoiceIds, List<Invoice> given) {
     int n = invoiceIds.size();
     if (workers == null || n == 1) {
       List<PaymentResult> results = new ArrayList<>(n);
@@ -122,12 +139,12 @@ final class Collector implements AutoCloseable {
           int i = waiting.get(lane).poll();
           running.merge(lane, 1, Integer::sum);
           inFlight++;
-          submit(done, i, invoiceIds.get(i), lane, known[i]);
+          submit(done, i, invoiceIds.get(i), lane, known[i], null);
           known[i] = null;
         } else if (classified < n) {
           int i = classified++;
           inFlight++;
-          submit(done, i, invoiceIds.get(i), null, null);
+          submit(done, i, invoiceIds.get(i), null, null, given == null ? null : given.get(i));
         } else {
           break;
         }
@@ -184,10 +201,14 @@ final class Collector implements AutoCloseable {
     return allKnown ? overflow : null;
   }
 
-  /** The first rail the invoice's round will call, as the cascade decides it (S9). */
-  private Lane laneOf(String invoiceId) {
+  /**
+   * The first rail the invoice's round will call, as the cascade decides it (S9). {@code given}:
+   * the invoice, if the caller has it (null: read it).
+   */
+  private Lane laneOf(String invoiceId, Invoice given) {
     try {
-      Optional<Invoice> invoice = repository.findInvoice(invoiceId);
+      Optional<Invoice> invoice =
+          given != null ? Optional.of(given) : repository.findInvoice(invoiceId);
       Optional<Tenant> tenant = invoice.flatMap(i -> repository.findTenant(i.tenant()));
       if (tenant.isEmpty()) {
         return new Lane(Rail.DM, null);
@@ -209,18 +230,23 @@ final class Collector implements AutoCloseable {
   }
 
   /**
-   * Hands invoice {@code i} to a worker: to find its lane ({@code lane} null) or to run its round.
-   * The dispatcher hears back whatever happens, even an Error, so it never waits forever. Once
-   * closed, runs it here.
+   * Hands invoice {@code i} to a worker: to find its lane ({@code lane} null; {@code given}, the
+   * invoice if known) or to run its round. The dispatcher hears back whatever happens, even an
+   * Error, so it never waits forever. Once closed, runs it here.
    */
   private void submit(
-      BlockingQueue<Done> done, int i, String id, Rail lane, PaymentCascade.Known known) {
+      BlockingQueue<Done> done,
+      int i,
+      String id,
+      Rail lane,
+      PaymentCascade.Known known,
+      Invoice given) {
     Runnable task =
         () -> {
           Done answer = null;
           try {
             if (lane == null) {
-              Lane found = laneOf(id);
+              Lane found = laneOf(id, given);
               answer = new Done(i, found.rail(), found.known(), null);
             } else {
               answer = new Done(i, lane, null, round.apply(id, known));

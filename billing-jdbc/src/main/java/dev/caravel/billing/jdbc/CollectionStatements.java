@@ -307,9 +307,11 @@ final class CollectionStatements {
   private static boolean markPaid(
       Connection c, String invoiceId, Payment payment, String leaseToken) throws SQLException {
     // The invoice row lock orders racing payments: the second one finds it paid.
+    String tenant;
+    long total;
     try (PreparedStatement ps =
         c.prepareStatement(
-            "SELECT paid, closed_status FROM billing_invoice WHERE id = ? FOR UPDATE")) {
+            "SELECT paid, closed_status, tenant, total FROM billing_invoice WHERE id = ? FOR UPDATE")) {
       ps.setString(1, invoiceId);
       try (ResultSet rs = ps.executeQuery()) {
         if (!rs.next()) {
@@ -319,6 +321,8 @@ final class CollectionStatements {
           secondPayment(c, invoiceId, payment);
           return false;
         }
+        tenant = rs.getString(3);
+        total = rs.getLong(4);
       }
     }
     String endRound =
@@ -353,7 +357,19 @@ final class CollectionStatements {
       ps.executeUpdate();
     }
     checkStandingBy(c, invoiceId, payment.paidAt());
-    EventFeed.append(c, Event.paid(invoice(c, invoiceId), payment));
+    // Event.paid's event, from the columns it reads (the invoice's tenant, id and total), locked
+    // above: no second read of the invoice.
+    EventFeed.append(
+        c,
+        new Event(
+            0,
+            Event.Type.PAYMENT_SUCCEEDED,
+            tenant,
+            Optional.of(invoiceId),
+            total,
+            Optional.of(payment.reference()),
+            payment.method().wireName(),
+            payment.paidAt()));
     return true;
   }
 
