@@ -122,12 +122,22 @@ final class LedgerReads {
   private static Map<String, TenantLedger> read(Connection c, Dialect d, List<String> sorted)
       throws SQLException {
     Map<String, TenantLedger> out = new HashMap<>();
+    // On PostgreSQL a LATERAL join: each tenant's tail is then an index range scan from its own
+    // snapshot point, where a plain join may be planned as one scan of the tenants' whole logs
+    // (the snapshot point is a join condition the planner cannot bound the index with).
     String sql =
-        "SELECT t.pubkey, t.anchor, t.renewed_through, t.snapshot_period, t.activity_count, "
-            + "a.id, a.type, a.relay, a.plan, a.at, a.billed "
-            + "FROM billing_tenant t LEFT JOIN billing_activity a ON a.tenant = t.pubkey "
-            + "AND a.at >= COALESCE(t.snapshot_start, t.anchor) "
-            + "WHERE t.pubkey = ANY (?) ORDER BY t.pubkey, a.at, a.seq";
+        d == Dialect.POSTGRESQL
+            ? "SELECT t.pubkey, t.anchor, t.renewed_through, t.snapshot_period, t.activity_count, "
+                + "a.id, a.type, a.relay, a.plan, a.at, a.billed "
+                + "FROM billing_tenant t LEFT JOIN LATERAL (SELECT id, type, relay, plan, at, billed, seq "
+                + "FROM billing_activity WHERE tenant = t.pubkey "
+                + "AND at >= COALESCE(t.snapshot_start, t.anchor) ORDER BY at, seq) a ON TRUE "
+                + "WHERE t.pubkey = ANY (?) ORDER BY t.pubkey, a.at, a.seq"
+            : "SELECT t.pubkey, t.anchor, t.renewed_through, t.snapshot_period, t.activity_count, "
+                + "a.id, a.type, a.relay, a.plan, a.at, a.billed "
+                + "FROM billing_tenant t LEFT JOIN billing_activity a ON a.tenant = t.pubkey "
+                + "AND a.at >= COALESCE(t.snapshot_start, t.anchor) "
+                + "WHERE t.pubkey = ANY (?) ORDER BY t.pubkey, a.at, a.seq";
     for (List<String> chunk : Dialect.chunks(sorted)) {
       try (PreparedStatement ps = c.prepareStatement(sql)) {
         ps.setArray(1, d.textArray(c, chunk));

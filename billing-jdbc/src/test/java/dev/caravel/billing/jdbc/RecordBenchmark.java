@@ -26,7 +26,7 @@ import java.util.function.Supplier;
  *
  * <p>Not a test: {@code ./mvnw -B -pl billing-jdbc test-compile exec:exec
  * -Dbenchmark=RecordBenchmark}. Last line: {@code record: ratio=...}, the fastest size's throughput
- * over the slowest's, over every repository run (flat is 1.00).
+ * over the slowest's within one repository, the worse repository's (flat is 1.00).
  */
 public final class RecordBenchmark {
   private static final PlanCatalogue CATALOGUE =
@@ -44,11 +44,12 @@ public final class RecordBenchmark {
         java.util.Arrays.stream(System.getProperty("sizes", "10,100,1000,10000").split(","))
             .mapToInt(Integer::parseInt)
             .toArray();
-    double best = 0;
-    double worst = Double.MAX_VALUE;
+    double ratio = 1;
     List<String> kinds = which.equals("both") ? List.of("memory", "postgres") : List.of(which);
     for (String kind : kinds) {
       System.out.printf(Locale.ROOT, "record() on %s, %,d timed records per size%n", kind, records);
+      double best = 0;
+      double worst = Double.MAX_VALUE;
       // once untimed, so that class loading and the JIT are not charged to the first size
       for (int run = 0; run < 3; run++) {
         measure(kind, 1_000, records);
@@ -64,8 +65,10 @@ public final class RecordBenchmark {
         best = Math.max(best, perSecond);
         worst = Math.min(worst, perSecond);
       }
+      // per repository: one repository's sizes against each other, never memory against SQL
+      ratio = Math.max(ratio, best / worst);
     }
-    System.out.printf(Locale.ROOT, "record: ratio=%.2f%n", best / worst);
+    System.out.printf(Locale.ROOT, "record: ratio=%.2f%n", ratio);
     System.exit(0);
   }
 
