@@ -297,7 +297,8 @@ final class CollectionStatements {
   boolean markPaid(String invoiceId, Payment payment) {
     Objects.requireNonNull(payment, "payment");
     return transactions.write(
-        "marking invoice " + invoiceId + " paid", (c, d) -> markPaid(c, invoiceId, payment, null));
+        "marking invoice " + invoiceId + " paid",
+        (c, d) -> markPaid(c, d, invoiceId, payment, null));
   }
 
   /**
@@ -305,7 +306,8 @@ final class CollectionStatements {
    * round that lease holds (if it still does) in the same update.
    */
   private static boolean markPaid(
-      Connection c, String invoiceId, Payment payment, String leaseToken) throws SQLException {
+      Connection c, Dialect d, String invoiceId, Payment payment, String leaseToken)
+      throws SQLException {
     // The invoice row lock orders racing payments: the second one finds it paid.
     String tenant;
     long total;
@@ -331,6 +333,10 @@ final class CollectionStatements {
             : ", round_open = CASE WHEN lease_token = ? THEN FALSE ELSE round_open END, "
                 + "lease_until = CASE WHEN lease_token = ? THEN NULL ELSE lease_until END, "
                 + "lease_token = CASE WHEN lease_token = ? THEN NULL ELSE lease_token END";
+    if (d == Dialect.POSTGRESQL) {
+      markPaidInOneStatement(c, invoiceId, payment, leaseToken, endRound, tenant, total);
+      return true;
+    }
     try (PreparedStatement ps =
         c.prepareStatement(
             "UPDATE billing_invoice SET paid = TRUE, next_attempt_at = NULL, hold_reason = NULL, "
@@ -374,6 +380,61 @@ final class CollectionStatements {
   }
 
   /**
+   * The writes of a payment after its row lock, as one statement on PostgreSQL: the invoice's
+   * update, the payment row, the standing check and the event, in the order and with the values of
+   * the statement-per-write path above (data-modifying CTEs on three other tables, each written
+   * once). Four round trips become one.
+   */
+  private static void markPaidInOneStatement(
+      Connection c,
+      String invoiceId,
+      Payment payment,
+      String leaseToken,
+      String endRound,
+      String tenant,
+      long total)
+      throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "WITH paid AS (UPDATE billing_invoice SET paid = TRUE, next_attempt_at = NULL, "
+                + "hold_reason = NULL, hold_detail = NULL"
+                + endRound
+                + " WHERE id = ? RETURNING id), "
+                + "payment AS (INSERT INTO billing_payment (invoice_id, method, reference, paid_at) "
+                + "SELECT id, CAST(? AS VARCHAR), CAST(? AS VARCHAR), CAST(? AS TIMESTAMPTZ) FROM paid), "
+                + "standing AS (UPDATE billing_tenant SET standing_check_at = CAST(? AS TIMESTAMPTZ) "
+                + "WHERE pubkey = ? AND (standing_check_at IS NULL "
+                + "OR standing_check_at > CAST(? AS TIMESTAMPTZ))) "
+                + "INSERT INTO billing_event_pending (type, tenant, invoice_id, amount, reference, "
+                + "detail, at) SELECT CAST(? AS VARCHAR), CAST(? AS VARCHAR), id, CAST(? AS BIGINT), "
+                + "CAST(? AS VARCHAR), CAST(? AS VARCHAR), CAST(? AS TIMESTAMPTZ) FROM paid")) {
+      int k = 1;
+      if (leaseToken != null) {
+        ps.setString(k++, leaseToken);
+        ps.setString(k++, leaseToken);
+        ps.setString(k++, leaseToken);
+      }
+      ps.setString(k++, invoiceId);
+      ps.setString(k++, payment.method().wireName());
+      ps.setString(k++, payment.reference());
+      setInstant(ps, k++, payment.paidAt());
+      setInstant(ps, k++, payment.paidAt());
+      ps.setString(k++, tenant);
+      setInstant(ps, k++, payment.paidAt());
+      // Event.paid's event, from the columns it reads (the invoice's tenant, id and total).
+      ps.setString(k++, Event.Type.PAYMENT_SUCCEEDED.name());
+      ps.setString(k++, tenant);
+      ps.setLong(k++, total);
+      ps.setString(k++, payment.reference());
+      ps.setString(k++, payment.method().wireName());
+      setInstant(ps, k, payment.paidAt());
+      if (ps.executeUpdate() != 1) {
+        throw new SQLException("invoice " + invoiceId + " vanished under its lock", "40001");
+      }
+    }
+  }
+
+  /**
    * {@link #markPaid} and the lease's {@link #finishRound} (no next round) in one transaction: the
    * invoice row is locked once and written once.
    */
@@ -383,7 +444,7 @@ final class CollectionStatements {
     return transactions.write(
         "marking invoice " + lease.invoiceId() + " paid",
         (c, d) -> {
-          boolean mine = markPaid(c, lease.invoiceId(), payment, lease.token());
+          boolean mine = markPaid(c, d, lease.invoiceId(), payment, lease.token());
           if (!mine) {
             // Paid or closed already: the round still ends, as finishRound would end it.
             if (endLease(c, d, lease, null, true)) {
