@@ -334,7 +334,13 @@ final class CollectionStatements {
                 + "lease_until = CASE WHEN lease_token = ? THEN NULL ELSE lease_until END, "
                 + "lease_token = CASE WHEN lease_token = ? THEN NULL ELSE lease_token END";
     if (d == Dialect.POSTGRESQL) {
-      markPaidInOneStatement(c, invoiceId, payment, leaseToken, endRound, tenant, total);
+      markPaidInOneStatement(
+          c,
+          invoiceId,
+          payment,
+          leaseToken,
+          endRound,
+          paidEvent(invoiceId, tenant, total, payment));
       return true;
     }
     try (PreparedStatement ps =
@@ -363,20 +369,24 @@ final class CollectionStatements {
       ps.executeUpdate();
     }
     checkStandingBy(c, invoiceId, payment.paidAt());
-    // Event.paid's event, from the columns it reads (the invoice's tenant, id and total), locked
-    // above: no second read of the invoice.
-    EventFeed.append(
-        c,
-        new Event(
-            0,
-            Event.Type.PAYMENT_SUCCEEDED,
-            tenant,
-            Optional.of(invoiceId),
-            total,
-            Optional.of(payment.reference()),
-            payment.method().wireName(),
-            payment.paidAt()));
+    EventFeed.append(c, paidEvent(invoiceId, tenant, total, payment));
     return true;
+  }
+
+  /**
+   * {@link Event#paid}'s event, from the columns it reads (the invoice's id, tenant and total) as
+   * locked, so the invoice need not be read again.
+   */
+  private static Event paidEvent(String invoiceId, String tenant, long total, Payment payment) {
+    return new Event(
+        0,
+        Event.Type.PAYMENT_SUCCEEDED,
+        tenant,
+        Optional.of(invoiceId),
+        total,
+        Optional.of(payment.reference()),
+        payment.method().wireName(),
+        payment.paidAt());
   }
 
   /**
@@ -391,8 +401,7 @@ final class CollectionStatements {
       Payment payment,
       String leaseToken,
       String endRound,
-      String tenant,
-      long total)
+      Event paid)
       throws SQLException {
     try (PreparedStatement ps =
         c.prepareStatement(
@@ -419,15 +428,14 @@ final class CollectionStatements {
       ps.setString(k++, payment.reference());
       setInstant(ps, k++, payment.paidAt());
       setInstant(ps, k++, payment.paidAt());
-      ps.setString(k++, tenant);
+      ps.setString(k++, paid.tenant());
       setInstant(ps, k++, payment.paidAt());
-      // Event.paid's event, from the columns it reads (the invoice's tenant, id and total).
-      ps.setString(k++, Event.Type.PAYMENT_SUCCEEDED.name());
-      ps.setString(k++, tenant);
-      ps.setLong(k++, total);
-      ps.setString(k++, payment.reference());
-      ps.setString(k++, payment.method().wireName());
-      setInstant(ps, k, payment.paidAt());
+      ps.setString(k++, paid.type().name());
+      ps.setString(k++, paid.tenant());
+      ps.setLong(k++, paid.amount());
+      ps.setString(k++, paid.reference().orElse(null));
+      ps.setString(k++, paid.detail());
+      setInstant(ps, k, paid.at());
       if (ps.executeUpdate() != 1) {
         throw new SQLException("invoice " + invoiceId + " vanished under its lock", "40001");
       }
