@@ -11,11 +11,11 @@ import java.time.ZoneOffset;
 import javax.sql.DataSource;
 
 /**
- * A renewal day's data, as billing-jdbc's RenewalDayBenchmark lays it out: every tenant has three
- * relays on a paid plan, created (and billed) at its anchor, and its first period ended an hour
- * ago; each has a saved card. Loaded in bulk, straight into the tables (untimed), since appending
- * 300,000 activities one by one would take longer than the day itself. The loader follows the
- * schema: a migration adding a required column to these tables must update it.
+ * A renewal day's data: every tenant has three relays on a paid plan, created (and billed) at its
+ * anchor, and its first period ended an hour ago; each has a saved card. Loaded in bulk, straight
+ * into the tables (untimed), since appending 300,000 activities one by one would take longer than
+ * the day itself. The loader follows the schema: a migration adding a required column to these
+ * tables must update it.
  */
 final class RenewalDayData {
   static final int RELAYS = 3;
