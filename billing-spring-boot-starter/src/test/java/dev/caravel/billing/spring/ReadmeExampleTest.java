@@ -26,7 +26,6 @@ class ReadmeExampleTest {
         .withPropertyValues(
             // --- README properties ---
             "spring.datasource.url=jdbc:h2:mem:readme;DB_CLOSE_DELAY=-1",
-            "spring.flyway.locations=classpath:db/migration/{vendor}",
             "caravel.billing.app-url=https://relays.example",
             "caravel.billing.plans[0].id=basic",
             "caravel.billing.plans[0].name=Basic",
