@@ -19,6 +19,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
@@ -31,6 +32,8 @@ import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.autoconfigure.flyway.FlywayAutoConfiguration;
 import org.springframework.boot.autoconfigure.jdbc.DataSourceAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.core.io.Resource;
+import org.springframework.core.io.support.PathMatchingResourcePatternResolver;
 
 /**
  * A host application with Flyway of its own: its {@code V1__host_accounts.sql} in Spring's default
@@ -41,7 +44,12 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 class HostFlywayTest {
   private static final AtomicInteger DATABASES = new AtomicInteger();
   private static final String TENANT = "c".repeat(64);
-  private static final List<String> BILLING_VERSIONS = List.of("1", "2", "3", "4", "5", "6", "7");
+
+  /**
+   * Billing's versions, from the scripts in billing-jdbc's jar: a new script needs no edit here.
+   */
+  private static final List<String> BILLING_VERSIONS = billingVersions();
+
   private static EmbeddedPostgres postgres;
 
   /** The host: Spring Boot's DataSource and Flyway auto-configuration, and the starter. */
@@ -266,6 +274,23 @@ class HostFlywayTest {
         out.add(rs.getString(1));
       }
       return out;
+    }
+  }
+
+  private static List<String> billingVersions() {
+    try {
+      List<String> versions = new ArrayList<>();
+      for (Resource script :
+          new PathMatchingResourcePatternResolver()
+              .getResources("classpath:db/caravel-billing/h2/V*__*.sql")) {
+        String name = script.getFilename();
+        versions.add(name.substring(1, name.indexOf("__")));
+      }
+      versions.sort(Comparator.comparingInt(Integer::parseInt));
+      assertThat(versions).as("billing's scripts on the class path").startsWith("1", "2", "3");
+      return List.copyOf(versions);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 
