@@ -716,20 +716,6 @@ public final class Billing implements AutoCloseable {
   // ---- standing (S13) ----
 
   /**
-   * A tenant's standing, from its open invoices and their dunning rounds (S13). The library never
-   * suspends relays: the host does, on {@link BillingListener#standingChanged} or a {@code
-   * STANDING_CHANGED} event.
-   */
-  public enum Standing {
-    /** Nothing overdue. */
-    GOOD,
-    /** An open invoice has failed a payment round (by default: its first). */
-    PAST_DUE,
-    /** An open invoice is unpaid well after its first attempt (by default: 14 days). */
-    SUSPENDED
-  }
-
-  /**
    * The tenant's standing now: a pure function of its invoices, their payments and rounds, and the
    * clock. The stored standing, and with it the event, follows at the next payment round or poll.
    * GOOD for an unknown tenant.
@@ -797,16 +783,6 @@ public final class Billing implements AutoCloseable {
   // ---- adjustments (S14) ----
 
   /**
-   * A key given again with other content: what an idempotent operation (an adjustment, a refund)
-   * can't treat as a retry. Nothing was recorded.
-   */
-  public static final class ConflictingKeyException extends InvalidInputException {
-    public ConflictingKeyException(String message) {
-      super(message);
-    }
-  }
-
-  /**
    * Credits the tenant {@code amount} (positive, minor units) with a reason (support: "a month
    * free"), as a negative item on its next invoice with {@code reason} as its description. Like
    * every credit, it is claimed only with items that sum above zero: a credit bigger than what is
@@ -846,32 +822,6 @@ public final class Billing implements AutoCloseable {
   }
 
   // ---- voids and write-offs (S14) ----
-
-  /** What {@link #voidInvoice} or {@link #writeOff} did. */
-  public sealed interface CloseResult {
-    /** This call closed the invoice. */
-    record Closed(Invoice invoice) implements CloseResult {}
-
-    /** Closed the same way before: nothing changed. */
-    record AlreadyClosed(Invoice invoice) implements CloseResult {}
-
-    /** Not closed, because of {@code reason}. */
-    record Refused(String invoiceId, Reason reason) implements CloseResult {}
-
-    enum Reason {
-      NO_SUCH_INVOICE,
-      /** Paid: refund it instead. */
-      PAID,
-      /** Closed the other way (voided vs written off). */
-      CLOSED_OTHERWISE,
-      /**
-       * A payment round is running, its outcome is unknown, or a charge is pending: money may be
-       * moving. Wait for the round, the rail's answer ({@link Billing#chargeFailed}, {@link
-       * Billing#settle}) or {@link Billing#reopen}, then close it.
-       */
-      MONEY_MAY_BE_MOVING
-    }
-  }
 
   /**
    * Voids an unpaid invoice that should not have been issued: it is never collected again (no
@@ -922,32 +872,6 @@ public final class Billing implements AutoCloseable {
   }
 
   // ---- refunds (S14) ----
-
-  /** What {@link #refund} did. */
-  public sealed interface RefundResult {
-    /**
-     * Recorded: refunded by the rail or as a credit ({@code DONE}), or owed and to be paid by hand
-     * ({@code OWED}, see {@link Billing#refundPaid}).
-     */
-    record Recorded(Payment.Refund refund) implements RefundResult {}
-
-    /**
-     * Sent to the gateway without a definite answer (or the gateway says the charge has nothing
-     * left to refund): the amount is reserved; call again with the same key.
-     */
-    record Pending(Payment.Refund refund, String message) implements RefundResult {}
-
-    record Refused(String invoiceId, Reason reason, String message) implements RefundResult {}
-
-    enum Reason {
-      NO_SUCH_INVOICE,
-      NOT_PAID,
-      /** More than what the payment has left unrefunded. */
-      EXCEEDS_PAYMENT,
-      /** A card refund of a payment that was not made by card, or with no gateway to make it. */
-      NOT_A_CARD_PAYMENT
-    }
-  }
 
   /**
    * Refunds {@code amount} of a paid invoice: through the gateway for a card payment, otherwise as
@@ -1150,7 +1074,7 @@ public final class Billing implements AutoCloseable {
    *
    * @throws IllegalArgumentException afterId below 0, or limit not in 1..10000
    */
-  public List<BillingListener.Event> events(long afterId, int limit) {
+  public List<BillingEvent> events(long afterId, int limit) {
     if (afterId < 0) {
       throw new IllegalArgumentException("afterId must not be negative, got " + afterId);
     }
@@ -1197,10 +1121,6 @@ public final class Billing implements AutoCloseable {
             });
     return new CycleCounts(counts[0], made[0], results[0], paid[0], counts[1]);
   }
-
-  /** What one {@link #countCycle} did. */
-  public record CycleCounts(
-      int tenantsVisited, int invoicesCreated, int payments, int paid, int failures) {}
 
   /** A cycle, page by page, handing on what it makes; returns {tenants visited, failures}. */
   private int[] cycle(Consumer<Invoice> created, Consumer<PaymentResult> results) {
@@ -1341,18 +1261,6 @@ public final class Billing implements AutoCloseable {
   /** Whether collection worker threads are alive (they end when idle): for tests. */
   boolean collectionWorkersAlive() {
     return collector.workersAlive();
-  }
-
-  /** What one {@link #runCycle} did. */
-  public record CycleReport(
-      int tenantsVisited,
-      List<Invoice> invoicesCreated,
-      List<PaymentResult> payments,
-      int failures) {
-    public CycleReport {
-      invoicesCreated = List.copyOf(invoicesCreated);
-      payments = List.copyOf(payments);
-    }
   }
 
   /** The engine's wiring, read by its parts. */

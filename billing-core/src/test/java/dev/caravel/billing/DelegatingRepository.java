@@ -106,7 +106,7 @@ class DelegatingRepository implements Repository {
   }
 
   @Override
-  public Optional<BillingListener.Event> refreshStanding(
+  public Optional<BillingEvent> refreshStanding(
       String tenant, Instant now, dev.caravel.billing.spi.StandingRule rule) {
     return d.refreshStanding(tenant, now, rule);
   }
@@ -117,7 +117,7 @@ class DelegatingRepository implements Repository {
   }
 
   @Override
-  public List<BillingListener.Event> events(long afterId, int limit) {
+  public List<BillingEvent> events(long afterId, int limit) {
     return d.events(afterId, limit);
   }
 

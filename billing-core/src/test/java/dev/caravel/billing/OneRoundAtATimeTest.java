@@ -93,7 +93,7 @@ class OneRoundAtATimeTest {
     tenantWithCard(a);
     gateway.script.add(new ChargeOutcome.Pending("pi_processing"));
 
-    Billing.CycleReport report = a.runCycle();
+    CycleReport report = a.runCycle();
 
     assertThat(bSaw).singleElement().isInstanceOf(PaymentResult.Pending.class);
     String id = report.invoicesCreated().get(0).id();

@@ -1,7 +1,7 @@
 package dev.caravel.billing.spi;
 
 import dev.caravel.billing.Activity;
-import dev.caravel.billing.BillingListener;
+import dev.caravel.billing.BillingEvent;
 import dev.caravel.billing.Bolt11Request;
 import dev.caravel.billing.Invoice;
 import dev.caravel.billing.InvoiceItem;
@@ -149,7 +149,7 @@ public interface Repository {
    *
    * @throws dev.caravel.billing.InvalidInputException nothing recorded: the tenant is unknown, or
    *     the key was used for another adjustment ({@link
-   *     dev.caravel.billing.Billing.ConflictingKeyException})
+   *     dev.caravel.billing.ConflictingKeyException})
    */
   boolean recordAdjustment(InvoiceItem adjustment);
 
@@ -195,7 +195,7 @@ public interface Repository {
    * STANDING_CHANGED} event, returned (its id is the feed's to give, and may still be 0: a feed may
    * number events when they are read). Empty when the standing is unchanged or the tenant unknown.
    */
-  Optional<BillingListener.Event> refreshStanding(String tenant, Instant now, StandingRule rule);
+  Optional<BillingEvent> refreshStanding(String tenant, Instant now, StandingRule rule);
 
   /**
    * Up to {@code limit} tenants whose stored recheck instant is at or before {@code now}, so the
@@ -213,7 +213,7 @@ public interface Repository {
    * Up to {@code limit} events with ids above {@code afterId}, ascending. Ids are positive, grow
    * with commit order, and an id once read is never followed by a smaller one committing later.
    */
-  List<BillingListener.Event> events(long afterId, int limit);
+  List<BillingEvent> events(long afterId, int limit);
 
   // ---- reading the ledger ----
 

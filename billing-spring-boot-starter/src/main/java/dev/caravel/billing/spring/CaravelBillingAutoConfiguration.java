@@ -2,6 +2,7 @@ package dev.caravel.billing.spring;
 
 import dev.caravel.billing.Billing;
 import dev.caravel.billing.BillingListener;
+import dev.caravel.billing.CycleCounts;
 import dev.caravel.billing.ExchangeRates;
 import dev.caravel.billing.LightningWallet;
 import dev.caravel.billing.LightningWallet.WalletConnector;
@@ -334,7 +335,7 @@ public class CaravelBillingAutoConfiguration {
     Messenger messenger(Messenger m);
 
     /** Wraps the poll's cycle, {@code billing::countCycle}. */
-    Supplier<Billing.CycleCounts> cycle(Supplier<Billing.CycleCounts> c);
+    Supplier<CycleCounts> cycle(Supplier<CycleCounts> c);
 
     static BillingMetricsHolder none() {
       return new BillingMetricsHolder() {
@@ -354,7 +355,7 @@ public class CaravelBillingAutoConfiguration {
         }
 
         @Override
-        public Supplier<Billing.CycleCounts> cycle(Supplier<Billing.CycleCounts> c) {
+        public Supplier<CycleCounts> cycle(Supplier<CycleCounts> c) {
           return c;
         }
       };

@@ -789,9 +789,9 @@ public abstract class RepositoryContract {
     assertThat(repo.markPaidFinishingRound(lease, payment("pi_2", seconds(12)))).isFalse();
     assertThat(eventTypes())
         .containsExactly(
-            dev.caravel.billing.BillingListener.Event.Type.INVOICE_CREATED,
-            dev.caravel.billing.BillingListener.Event.Type.PAYMENT_SUCCEEDED,
-            dev.caravel.billing.BillingListener.Event.Type.REFUND_NEEDED);
+            dev.caravel.billing.BillingEvent.Type.INVOICE_CREATED,
+            dev.caravel.billing.BillingEvent.Type.PAYMENT_SUCCEEDED,
+            dev.caravel.billing.BillingEvent.Type.REFUND_NEEDED);
   }
 
   @Test
@@ -2009,12 +2009,12 @@ public abstract class RepositoryContract {
 
   // ---- the event feed (issue 14) ----
 
-  private List<dev.caravel.billing.BillingListener.Event> allEvents() {
+  private List<dev.caravel.billing.BillingEvent> allEvents() {
     return repo.events(0, 100_000);
   }
 
-  private List<dev.caravel.billing.BillingListener.Event.Type> eventTypes() {
-    return allEvents().stream().map(dev.caravel.billing.BillingListener.Event::type).toList();
+  private List<dev.caravel.billing.BillingEvent.Type> eventTypes() {
+    return allEvents().stream().map(dev.caravel.billing.BillingEvent::type).toList();
   }
 
   @Test
@@ -2026,14 +2026,14 @@ public abstract class RepositoryContract {
     repo.markPaid("inv-1", payment("pi_1", seconds(6))); // the same charge seen again: nothing
     var events = allEvents();
     assertThat(events)
-        .extracting(dev.caravel.billing.BillingListener.Event::type)
+        .extracting(dev.caravel.billing.BillingEvent::type)
         .containsExactly(
-            dev.caravel.billing.BillingListener.Event.Type.INVOICE_CREATED,
-            dev.caravel.billing.BillingListener.Event.Type.PAYMENT_PENDING,
-            dev.caravel.billing.BillingListener.Event.Type.PAYMENT_SUCCEEDED);
+            dev.caravel.billing.BillingEvent.Type.INVOICE_CREATED,
+            dev.caravel.billing.BillingEvent.Type.PAYMENT_PENDING,
+            dev.caravel.billing.BillingEvent.Type.PAYMENT_SUCCEEDED);
     assertThat(events).extracting(e -> e.id()).containsExactly(1L, 2L, 3L);
     assertThat(events.get(0))
-        .isEqualTo(dev.caravel.billing.BillingListener.Event.invoiceCreated(inv).withId(1));
+        .isEqualTo(dev.caravel.billing.BillingEvent.invoiceCreated(inv).withId(1));
     assertThat(events.get(2).reference()).contains("pi_1");
     assertThat(repo.events(1, 1)).extracting(e -> e.id()).containsExactly(2L);
     assertThat(repo.events(3, 10)).isEmpty();
@@ -2050,9 +2050,9 @@ public abstract class RepositoryContract {
     assertThat(again).containsOnly(false);
     assertThat(eventTypes())
         .containsExactly(
-            dev.caravel.billing.BillingListener.Event.Type.INVOICE_CREATED,
-            dev.caravel.billing.BillingListener.Event.Type.PAYMENT_SUCCEEDED,
-            dev.caravel.billing.BillingListener.Event.Type.REFUND_NEEDED);
+            dev.caravel.billing.BillingEvent.Type.INVOICE_CREATED,
+            dev.caravel.billing.BillingEvent.Type.PAYMENT_SUCCEEDED,
+            dev.caravel.billing.BillingEvent.Type.REFUND_NEEDED);
     assertThat(allEvents().get(2).reference()).contains("pi_2");
   }
 
@@ -2117,13 +2117,12 @@ public abstract class RepositoryContract {
             () ->
                 repo.recordAdjustment(
                     InvoiceItem.forAdjustment(alice, -301, "a month free", "k1", seconds(9))))
-        .isInstanceOf(dev.caravel.billing.Billing.ConflictingKeyException.class);
+        .isInstanceOf(dev.caravel.billing.ConflictingKeyException.class);
     assertThatThrownBy(
             () -> repo.recordAdjustment(InvoiceItem.forAdjustment(bob, 100, "x", "k2", T0)))
         .as("unknown tenant")
         .isInstanceOf(InvalidInputException.class);
-    assertThat(eventTypes())
-        .containsExactly(dev.caravel.billing.BillingListener.Event.Type.CREDITED);
+    assertThat(eventTypes()).containsExactly(dev.caravel.billing.BillingEvent.Type.CREDITED);
   }
 
   @Test
@@ -2176,9 +2175,9 @@ public abstract class RepositoryContract {
     assertThat(repo.findInvoice("inv-1").orElseThrow().isPaid()).isFalse();
     assertThat(eventTypes())
         .containsExactly(
-            dev.caravel.billing.BillingListener.Event.Type.INVOICE_CREATED,
-            dev.caravel.billing.BillingListener.Event.Type.INVOICE_VOIDED,
-            dev.caravel.billing.BillingListener.Event.Type.REFUND_NEEDED);
+            dev.caravel.billing.BillingEvent.Type.INVOICE_CREATED,
+            dev.caravel.billing.BillingEvent.Type.INVOICE_VOIDED,
+            dev.caravel.billing.BillingEvent.Type.REFUND_NEEDED);
   }
 
   @Test
@@ -2279,10 +2278,10 @@ public abstract class RepositoryContract {
     assertThat(repo.refunds("inv-1")).extracting(Payment.Refund::key).containsExactly("r1", "r3");
     assertThat(eventTypes())
         .containsExactly(
-            dev.caravel.billing.BillingListener.Event.Type.INVOICE_CREATED,
-            dev.caravel.billing.BillingListener.Event.Type.PAYMENT_SUCCEEDED,
-            dev.caravel.billing.BillingListener.Event.Type.REFUNDED,
-            dev.caravel.billing.BillingListener.Event.Type.REFUNDED);
+            dev.caravel.billing.BillingEvent.Type.INVOICE_CREATED,
+            dev.caravel.billing.BillingEvent.Type.PAYMENT_SUCCEEDED,
+            dev.caravel.billing.BillingEvent.Type.REFUNDED,
+            dev.caravel.billing.BillingEvent.Type.REFUNDED);
   }
 
   @Test
@@ -2315,8 +2314,8 @@ public abstract class RepositoryContract {
       (open, now) ->
           new dev.caravel.billing.spi.StandingRule.Verdict(
               open.stream().anyMatch(s -> s.rounds() > 0)
-                  ? dev.caravel.billing.Billing.Standing.PAST_DUE
-                  : dev.caravel.billing.Billing.Standing.GOOD,
+                  ? dev.caravel.billing.Standing.PAST_DUE
+                  : dev.caravel.billing.Standing.GOOD,
               open.isEmpty() ? Optional.empty() : Optional.of(now.plus(Duration.ofDays(1))));
 
   @Test
@@ -2339,10 +2338,7 @@ public abstract class RepositoryContract {
     assertThat(repo.refreshStanding(bob, seconds(6), ANY_ROUND)).isEmpty();
     assertThat(
             allEvents().stream()
-                .filter(
-                    e ->
-                        e.type()
-                            == dev.caravel.billing.BillingListener.Event.Type.STANDING_CHANGED))
+                .filter(e -> e.type() == dev.caravel.billing.BillingEvent.Type.STANDING_CHANGED))
         .hasSize(2);
   }
 
