@@ -2,31 +2,18 @@ package dev.caravel.billing;
 
 import dev.caravel.billing.LightningWallet.WalletConnector;
 import dev.caravel.billing.internal.Checks;
-import dev.caravel.billing.spi.Claim;
-import dev.caravel.billing.spi.CollectionHold;
-import dev.caravel.billing.spi.CollectionState;
-import dev.caravel.billing.spi.Reconciliation;
-import dev.caravel.billing.spi.Renewal;
 import dev.caravel.billing.spi.Repository;
-import dev.caravel.billing.spi.Tenant;
-import dev.caravel.billing.spi.TenantLedger;
 import java.lang.System.Logger.Level;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.UUID;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.LongFunction;
 
@@ -35,6 +22,12 @@ import java.util.function.LongFunction;
  * (S1–S8), makes invoices ({@link #generateInvoice}), collects them (S9–S11) and, once {@link
  * #start started}, polls every tenant on a schedule (S12). Several instances may run against one
  * {@link Repository} at once. Thread-safe.
+ *
+ * <p>This class is the engine's documented surface and holds no rule itself: each concern lives in
+ * a package-private part of its own ({@link CatalogueHistory}, {@link Bookkeeping}, {@link
+ * PaymentCollection} with {@link PaymentCascade}, {@link RailCallbacks}, {@link Standings}, {@link
+ * Adjustments}, {@link Closing}, {@link Refunds}, {@link Poll}), and every method here hands over
+ * to one of them.
  *
  * <pre>{@code
  * Billing billing = Billing.builder()
@@ -50,46 +43,31 @@ import java.util.function.LongFunction;
 public final class Billing implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(Billing.class.getName());
 
-  private final Settings settings;
   private final Repository repository;
-  private final PaymentCascade cascade;
-
-  /** Runs batches of rounds on worker threads (S17); see {@link Collector} for the threads. */
-  private final Collector collector;
-
-  /**
-   * Guards {@link #poller}: {@link #start} and {@link #close} may race from the host's threads, and
-   * must agree on at most one poller. Billing itself is not locked: the repository coordinates
-   * every write, across threads and instances alike.
-   */
-  private final Object pollLock = new Object();
-
-  /** The scheduled poll while started; null while stopped. Guarded by {@link #pollLock}. */
-  private ScheduledExecutorService poller;
-
-  /**
-   * The stored catalogue as last read, with the repository's catalogue version it was read at: read
-   * again only when that version moved, instead of once per page and per record().
-   */
-  private final AtomicReference<CachedCatalogue> cachedCatalogue = new AtomicReference<>();
-
-  private record CachedCatalogue(long version, PlanCatalogue catalogue, Ledger rules) {
-    /** The version items priced by this catalogue are applied under; empty when not tracked. */
-    OptionalLong pricedWith() {
-      return version == Long.MIN_VALUE ? OptionalLong.empty() : OptionalLong.of(version);
-    }
-
-    boolean movedIn(Repository repository) {
-      OptionalLong now = repository.catalogueVersion();
-      return now.isPresent() && now.getAsLong() != version;
-    }
-  }
+  private final CatalogueHistory catalogueHistory;
+  private final Bookkeeping bookkeeping;
+  private final Standings standings;
+  private final PaymentCollection collection;
+  private final RailCallbacks railCallbacks;
+  private final Adjustments adjustments;
+  private final Closing closing;
+  private final Refunds refunds;
+  private final EventFeed eventFeed;
+  private final Poll poll;
 
   private Billing(Settings settings) {
-    this.settings = settings;
     this.repository = settings.repository();
-    this.cascade = new PaymentCascade(settings);
-    this.collector = new Collector(settings, this::collectSafely);
+    PaymentCascade cascade = new PaymentCascade(settings);
+    this.catalogueHistory = new CatalogueHistory(settings);
+    this.bookkeeping = new Bookkeeping(settings, catalogueHistory);
+    this.standings = new Standings(settings);
+    this.collection = new PaymentCollection(settings, cascade, standings);
+    this.railCallbacks = new RailCallbacks(settings, cascade, standings);
+    this.adjustments = new Adjustments(settings);
+    this.closing = new Closing(settings, cascade, standings);
+    this.refunds = new Refunds(settings);
+    this.eventFeed = new EventFeed(settings);
+    this.poll = new Poll(settings, bookkeeping, collection, standings);
   }
 
   public static Builder builder() {
@@ -101,40 +79,10 @@ public final class Billing implements AutoCloseable {
    * plan's price history. The builder's catalogue only seeded it.
    */
   public PlanCatalogue catalogue() {
-    return storedCatalogue();
-  }
-
-  private PlanCatalogue storedCatalogue() {
-    return cached().catalogue();
-  }
-
-  /**
-   * The stored catalogue, from the cache while the repository's catalogue version has not moved.
-   * The version is read now, like the catalogue would be, so a caller reading it after the ledgers
-   * sees every version an activity or renewal in them depends on (S15). Should the catalogue change
-   * between the two reads, the cache holds a newer catalogue under an older version, and the next
-   * call reads it again: harmless.
-   */
-  private CachedCatalogue cached() {
-    OptionalLong version = repository.catalogueVersion();
-    CachedCatalogue current = cachedCatalogue.get();
-    if (version.isPresent() && current != null && current.version() == version.getAsLong()) {
-      return current;
-    }
-    PlanCatalogue read =
-        repository
-            .catalogue()
-            .orElseThrow(() -> new StorageException("the repository holds no catalogue"));
-    CachedCatalogue fresh =
-        new CachedCatalogue(version.orElse(Long.MIN_VALUE), read, new Ledger(read));
-    if (version.isPresent()) {
-      cachedCatalogue.set(fresh);
-    }
-    return fresh;
+    return catalogueHistory.storedCatalogue();
   }
 
   // ---- the catalogue's history (S15) ----
-
   /**
    * Changes a plan's price from {@code effective} on, for every instance sharing the repository.
    * Relays already on the plan keep their price if the builder's {@link
@@ -142,7 +90,7 @@ public final class Billing implements AutoCloseable {
    * boolean)}.
    */
   public boolean changePrice(String planId, long amount, Instant effective) {
-    return changePrice(planId, amount, effective, settings.grandfather());
+    return catalogueHistory.changePrice(planId, amount, effective);
   }
 
   /**
@@ -161,14 +109,7 @@ public final class Billing implements AutoCloseable {
    * @throws InvalidInputException a negative amount or an instant with a fraction of a second
    */
   public boolean changePrice(String planId, long amount, Instant effective, boolean grandfathered) {
-    Checks.id(planId, "plan id");
-    Checks.nonNegative(amount, "plan amount");
-    Checks.instant(effective, "effective instant");
-    PlanCatalogue.Version current = versionAt(planId, effective);
-    // A retired plan keeps billing its relays, so repricing them stays possible.
-    return addVersion(
-        new PlanCatalogue.Version(
-            planId, current.name(), amount, effective, current.retired(), grandfathered));
+    return catalogueHistory.changePrice(planId, amount, effective, grandfathered);
   }
 
   /**
@@ -177,57 +118,10 @@ public final class Billing implements AutoCloseable {
    * being billed at the price they have. Same rules and idempotence as {@link #changePrice}.
    */
   public boolean retirePlan(String planId, Instant effective) {
-    Checks.id(planId, "plan id");
-    Checks.instant(effective, "effective instant");
-    PlanCatalogue.Version current = versionAt(planId, effective);
-    if (current.retired() && !current.effective().equals(effective)) {
-      throw new PlanCatalogue.ChangeRejectedException(
-          PlanCatalogue.ChangeRejectedException.Reason.RETIRED,
-          "plan \"" + planId + "\" is retired since " + current.effective());
-    }
-    // Grandfathered, so the retirement reprices nobody.
-    return addVersion(
-        new PlanCatalogue.Version(planId, current.name(), current.amount(), effective, true, true));
-  }
-
-  /** The stored version in effect at {@code effective} (or the plan's first, if none is yet). */
-  private PlanCatalogue.Version versionAt(String planId, Instant effective) {
-    PlanCatalogue stored = storedCatalogue();
-    List<PlanCatalogue.Version> history = stored.history(planId);
-    if (history.isEmpty()) {
-      throw new PlanCatalogue.ChangeRejectedException(
-          PlanCatalogue.ChangeRejectedException.Reason.UNKNOWN_PLAN,
-          "plan \"" + planId + "\" is not in the catalogue");
-    }
-    return stored.versionAt(planId, effective).orElse(history.get(0));
-  }
-
-  /** Stores a version unless stored already; only the future may change (see changePrice). */
-  private boolean addVersion(PlanCatalogue.Version version) {
-    if (storedCatalogue().history(version.plan()).contains(version)) {
-      return false;
-    }
-    Instant now = settings.now();
-    if (!version.effective().isAfter(now)) {
-      throw new PlanCatalogue.ChangeRejectedException(
-          PlanCatalogue.ChangeRejectedException.Reason.NOT_IN_FUTURE,
-          "a catalogue change must take effect after now ("
-              + now
-              + "), got "
-              + version.effective()
-              + ": items before it may be billed already");
-    }
-    if (settings.paymentGateway() != null) {
-      // A price the card rail could never charge is refused now, not at the first renewal.
-      settings
-          .paymentGateway()
-          .checkCurrency(PlanCatalogue.withHistory(storedCatalogue().currency(), List.of(version)));
-    }
-    return repository.addPlanVersion(version);
+    return catalogueHistory.retirePlan(planId, effective);
   }
 
   // ---- reading the ledger ----
-
   /** The invoice, paid or not. */
   public Optional<Invoice> invoice(String invoiceId) {
     return repository.findInvoice(Checks.id(invoiceId, "invoice id"));
@@ -249,37 +143,19 @@ public final class Billing implements AutoCloseable {
    * call {@link #reconcile} first for a figure that includes activity just recorded.
    */
   public long unbilledBalance(String tenant) {
-    long sum = 0;
-    for (InvoiceItem item : repository.unclaimedItems(Checks.pubkey(tenant, "tenant"))) {
-      sum = Math.addExact(sum, item.amount());
-    }
-    return sum;
+    return bookkeeping.unbilledBalance(tenant);
   }
 
   // ---- tenants ----
-
   /**
    * Saves how a tenant pays: an NWC URI (sealed with the {@link SecretCipher} before it is stored;
    * null for none) and a Stripe customer id (null for none).
    */
   public void saveTenant(String pubkey, String nwcUri, String stripeCustomerId) {
-    Checks.pubkey(pubkey, "tenant pubkey");
-    String sealed = null;
-    if (nwcUri != null) {
-      if (settings.cipher() == null) {
-        throw new IllegalStateException("storing an NWC URI needs a SecretCipher on the builder");
-      }
-      if (settings.walletConnector() != null) {
-        settings.walletConnector().validate(nwcUri);
-      }
-      sealed = settings.cipher().seal(nwcUri);
-    }
-    repository.saveTenant(
-        new Tenant(pubkey, Optional.ofNullable(sealed), Optional.ofNullable(stripeCustomerId)));
+    bookkeeping.saveTenant(pubkey, nwcUri, stripeCustomerId);
   }
 
   // ---- activity and the ledger ----
-
   /**
    * Records one activity and reconciles its tenant at once. Idempotent on the activity's id:
    * recording the same activity again returns false and changes nothing.
@@ -288,92 +164,19 @@ public final class Billing implements AutoCloseable {
    *     create, out of order, inside a period already billed, a retired plan); nothing was recorded
    */
   public boolean record(Activity activity) {
-    Checks.notNull(activity, "activity");
-    activity.plan().ifPresent(plan -> checkChoosable(plan, activity.at()));
-    boolean appended = repository.appendActivity(activity);
-    try {
-      reconcile(activity.tenant());
-    } catch (StorageException e) {
-      // The activity is safely recorded; the next reconciliation or poll bills it.
-      LOG.log(
-          Level.WARNING,
-          "recorded activity {0} but could not reconcile yet: {1}",
-          activity.id(),
-          e.getMessage());
-    }
-    return appended;
-  }
-
-  /** A plan new activity may choose at {@code at}: priced then (S15) and not retired. */
-  private void checkChoosable(String plan, Instant at) {
-    PlanCatalogue stored = storedCatalogue();
-    Optional<PlanCatalogue.Version> version = stored.versionAt(plan, at);
-    if (version.isEmpty()) {
-      throw new ActivityRejectedException(
-          ActivityRejectedException.Reason.UNKNOWN_PLAN,
-          "plan \""
-              + plan
-              + "\" is not in the catalogue at "
-              + at
-              + " "
-              + stored.plans().stream().map(Plan::id).toList());
-    }
-    if (version.get().retired()) {
-      throw new ActivityRejectedException(
-          ActivityRejectedException.Reason.PLAN_RETIRED,
-          "plan \""
-              + plan
-              + "\" is retired since "
-              + retiredSince(stored, plan, at)
-              + ": it keeps billing the relays on it, but new activity can't choose it");
-    }
-  }
-
-  private static Instant retiredSince(PlanCatalogue catalogue, String plan, Instant at) {
-    Instant since = null;
-    for (PlanCatalogue.Version v : catalogue.history(plan)) {
-      if (v.effective().isAfter(at)) {
-        break;
-      }
-      since = v.retired() ? (since == null ? v.effective() : since) : null;
-    }
-    return since;
+    return bookkeeping.record(activity);
   }
 
   /** Turns the tenant's unbilled activity into items (S5). Safe to call any time, from anywhere. */
   public void reconcile(String tenant) {
-    reconcile(List.of(Checks.pubkey(tenant, "tenant")));
+    bookkeeping.reconcile(tenant);
   }
 
   /**
    * Reconciles every tenant, a page at a time: what the host calls when it may have missed events.
    */
   public void reconcileAll() {
-    forEachPage(this::reconcile);
-  }
-
-  private void reconcile(List<String> tenants) {
-    reconcileLedgers(repository.ledgers(tenants));
-  }
-
-  private void reconcileLedgers(List<TenantLedger> ledgers) {
-    if (ledgers.isEmpty()) {
-      return;
-    }
-    // Priced by the catalogue read after the ledgers; the repository refuses the items if a price
-    // change committed since (S15), and they are priced again by the new one.
-    for (int attempt = 0; attempt < 3; attempt++) {
-      CachedCatalogue catalogue = cached();
-      List<Reconciliation> work = new ArrayList<>();
-      for (TenantLedger l : ledgers) {
-        work.addAll(catalogue.rules().reconcile(l));
-      }
-      if (work.isEmpty()
-          || repository.recordReconciliations(work, catalogue.pricedWith()) > 0
-          || !catalogue.movedIn(repository)) {
-        return;
-      }
-    }
+    bookkeeping.reconcileAll();
   }
 
   /**
@@ -382,68 +185,10 @@ public final class Billing implements AutoCloseable {
    * No payment is attempted; see {@link #collect}.
    */
   public Optional<Invoice> generateInvoice(String tenant) {
-    List<Invoice> made = generate(List.of(Checks.pubkey(tenant, "tenant")), settings.now());
-    return made.isEmpty() ? Optional.empty() : Optional.of(made.get(0));
-  }
-
-  /**
-   * One read of the page's ledgers serves all three steps: renewals don't depend on what was
-   * reconciled, a renewal computed from a log that moved since is refused by the repository and
-   * read again, and anchors never move.
-   */
-  private List<Invoice> generate(List<String> tenants, Instant now) {
-    List<TenantLedger> ledgers = repository.ledgers(tenants);
-    reconcileLedgers(ledgers);
-    renew(ledgers, now);
-    List<Claim> claims = new ArrayList<>();
-    for (TenantLedger l : ledgers) {
-      if (l.anchor().isEmpty() || now.isBefore(l.anchor().get())) {
-        continue;
-      }
-      Period period = new BillingPeriods(l.anchor().get()).periodAt(now);
-      claims.add(
-          new Claim(
-              l.tenant(), period.start(), period.end(), settings.catalogue().currency(), now));
-    }
-    List<Invoice> created =
-        claims.isEmpty()
-            ? List.of()
-            : repository.claim(claims, (number, claim) -> settings.invoiceId(number));
-    created.forEach(invoice -> settings.notify(listener -> listener.invoiceCreated(invoice)));
-    return created;
-  }
-
-  /**
-   * S6 for a page of tenants. A renewal refused because the log moved under it (an activity
-   * appended meanwhile) is computed again from a fresh read, a bounded number of times.
-   */
-  private void renew(List<TenantLedger> ledgers, Instant now) {
-    List<TenantLedger> current = ledgers;
-    for (int attempt = 0; attempt < 5 && !current.isEmpty(); attempt++) {
-      if (attempt > 0) {
-        // The activity that moved the log is billed before renewing over it, so the renewal's
-        // snapshot (S17) can advance past it.
-        reconcileLedgers(current);
-      }
-      List<Renewal> due = new ArrayList<>();
-      CachedCatalogue catalogue = cached();
-      for (TenantLedger l : current) {
-        due.addAll(catalogue.rules().renewalsDue(l, now));
-      }
-      if (due.isEmpty()) {
-        return;
-      }
-      // Refused whole if a price change committed since the catalogue was read: computed again.
-      int applied = repository.applyRenewals(due, catalogue.pricedWith());
-      if (applied == due.size()) {
-        return;
-      }
-      current = repository.ledgers(due.stream().map(Renewal::tenant).distinct().toList());
-    }
+    return bookkeeping.generateInvoice(tenant);
   }
 
   // ---- payment ----
-
   /**
    * Runs the invoice's payment round if one is due (S9): Lightning via the tenant's NWC wallet,
    * then the saved card, then a DM with a payment link. Never pays an invoice twice, and never
@@ -452,23 +197,7 @@ public final class Billing implements AutoCloseable {
    * skipped} with the reason. To retry early by hand, see {@link #retryNow}.
    */
   public PaymentResult collect(String invoiceId) {
-    return round(Checks.id(invoiceId, "invoice id"), null);
-  }
-
-  /**
-   * One round, by hand or from the collector's workers; a round that ran may move the tenant's
-   * standing. {@code known}: the invoice and tenant read already (null: read them here).
-   */
-  private PaymentResult round(String invoiceId, PaymentCascade.Known known) {
-    PaymentResult result = cascade.collect(invoiceId, known);
-    if (!(result instanceof PaymentResult.Skipped)) {
-      if (known != null) {
-        refreshStanding(known.invoice().tenant());
-      } else {
-        refreshStandingOf(invoiceId);
-      }
-    }
-    return result;
+    return collection.collect(invoiceId);
   }
 
   /**
@@ -478,12 +207,7 @@ public final class Billing implements AutoCloseable {
    * then could take the money twice. Also skipped when paid or being collected.
    */
   public PaymentResult retryNow(String invoiceId) {
-    Checks.id(invoiceId, "invoice id");
-    Instant now = settings.now();
-    if (!repository.scheduleNow(invoiceId, now)) {
-      return new PaymentResult.Skipped(invoiceId, cascade.whyNot(invoiceId, now));
-    }
-    return collect(invoiceId);
+    return collection.retryNow(invoiceId);
   }
 
   /**
@@ -492,8 +216,7 @@ public final class Billing implements AutoCloseable {
    * the order the repository listed them.
    */
   public List<PaymentResult> collectDue() {
-    Instant now = settings.now();
-    return collector.collectAll(repository.dueInvoices(now, settings.pageSize()));
+    return collection.collectDue();
   }
 
   /**
@@ -502,23 +225,10 @@ public final class Billing implements AutoCloseable {
    * invoice is marked paid before it is returned.
    */
   public Bolt11Request bolt11(String invoiceId) {
-    Invoice invoice =
-        repository
-            .findInvoice(Checks.id(invoiceId, "invoice id"))
-            .orElseThrow(() -> new InvalidInputException("no invoice " + invoiceId));
-    if (invoice.isClosed()) {
-      throw new InvalidInputException(
-          "invoice " + invoiceId + " is " + invoice.status() + ": it is not to be paid");
-    }
-    Bolt11Request request = cascade.ensureBolt11(invoice, settings.now());
-    if (!invoice.isPaid() && cascade.settledOnServiceWallet(request)) {
-      cascade.paidOutOfBand(invoice, request);
-      refreshStanding(invoice.tenant());
-      return repository.findBolt11(invoiceId).orElse(request);
-    }
-    return request;
+    return collection.bolt11(invoiceId);
   }
 
+  // ---- what the rails tell the host ----
   /**
    * Records a payment the host learned of itself (a Stripe webhook for a pending charge, a payment
    * page, support). True if this call marked the invoice paid; false if it already was, or is
@@ -527,22 +237,7 @@ public final class Billing implements AutoCloseable {
    * to give it back. The same reference again is the same payment, and nothing is reported.
    */
   public boolean settle(String invoiceId, PaymentMethod method, String reference) {
-    Invoice invoice =
-        repository
-            .findInvoice(Checks.id(invoiceId, "invoice id"))
-            .orElseThrow(() -> new InvalidInputException("no invoice " + invoiceId));
-    Payment payment = new Payment(method, reference, settings.now());
-    boolean mine = repository.markPaid(invoiceId, payment);
-    if (mine) {
-      settings.notify(l -> l.paymentSucceeded(invoice, payment));
-      // Paid by another rail (or a webhook): a card charge left waiting for the customer must not
-      // take the money a second time.
-      cascade.cancelOpenCharges(invoice, reference, 0);
-      refreshStanding(invoice.tenant());
-    } else {
-      cascade.secondPayment(invoiceId, payment);
-    }
-    return mine;
+    return railCallbacks.settle(invoiceId, method, reference);
   }
 
   /**
@@ -555,29 +250,7 @@ public final class Billing implements AutoCloseable {
    * so a webhook delivered twice, or to two instances, acts once.
    */
   public boolean chargeFailed(String invoiceId, String reference, String message) {
-    Invoice invoice =
-        repository
-            .findInvoice(Checks.id(invoiceId, "invoice id"))
-            .orElseThrow(() -> new InvalidInputException("no invoice " + invoiceId));
-    Checks.text(reference, "reference");
-    Checks.text(message, "message");
-    Instant now = settings.now();
-    CollectionState state = repository.collectionState(invoiceId).orElseThrow();
-    if (state.firstAttemptAt().isEmpty()) {
-      return false;
-    }
-    Optional<Instant> next =
-        cascade
-            .nextRound(state.rounds(), state.firstAttemptAt().get())
-            .map(at -> at.isBefore(now) ? now : at);
-    if (!repository.releaseHold(
-        invoiceId, new CollectionHold(CollectionHold.Reason.PAYMENT_PENDING, reference), next)) {
-      return false;
-    }
-    settings.notify(l -> l.paymentFailed(invoice, Rail.STRIPE, message));
-    cascade.askToPay(invoice, new DirectMessages.Failure("stripe", message));
-    refreshStanding(invoice.tenant());
-    return true;
+    return railCallbacks.chargeFailed(invoiceId, reference, message);
   }
 
   /**
@@ -587,45 +260,7 @@ public final class Billing implements AutoCloseable {
    * moved (the invoice is then settled) or may still move; false too if not so held.
    */
   public boolean reopen(String invoiceId) {
-    Invoice invoice =
-        repository
-            .findInvoice(Checks.id(invoiceId, "invoice id"))
-            .orElseThrow(() -> new InvalidInputException("no invoice " + invoiceId));
-    CollectionState state = repository.collectionState(invoiceId).orElseThrow();
-    Optional<CollectionHold> hold =
-        state.hold().filter(h -> h.reason() == CollectionHold.Reason.OUTCOME_UNKNOWN);
-    if (hold.isEmpty() || invoice.isPaid()) {
-      return false;
-    }
-    Optional<String> customer =
-        repository.findTenant(invoice.tenant()).flatMap(Tenant::stripeCustomerId);
-    if (customer.isPresent() && settings.paymentGateway() != null) {
-      PaymentGateway.ChargeLookup found;
-      settings.collection().pace(Rail.STRIPE);
-      try {
-        found =
-            settings
-                .paymentGateway()
-                .findCharge(customer.get(), invoiceId, state.rounds(), Optional.empty());
-      } catch (RuntimeException e) {
-        found = new PaymentGateway.ChargeLookup.Unavailable(PaymentCascade.safeMessage(e));
-      }
-      if (found instanceof PaymentGateway.ChargeLookup.Found f) {
-        if (f.state() == PaymentGateway.ChargeState.SUCCEEDED) {
-          settle(invoiceId, PaymentMethod.STRIPE, f.reference());
-          return false;
-        }
-        if (f.state() == PaymentGateway.ChargeState.PROCESSING
-            || f.state() == PaymentGateway.ChargeState.REQUIRES_ACTION) {
-          return false;
-        }
-      }
-    }
-    boolean reopened = repository.releaseHold(invoiceId, hold.get(), Optional.of(settings.now()));
-    if (reopened) {
-      refreshStanding(invoice.tenant());
-    }
-    return reopened;
+    return railCallbacks.reopen(invoiceId);
   }
 
   /**
@@ -637,64 +272,7 @@ public final class Billing implements AutoCloseable {
    * records it once.
    */
   public void chargeRefunded(String invoiceId, String reference, long amountRefunded) {
-    Invoice invoice =
-        repository
-            .findInvoice(Checks.id(invoiceId, "invoice id"))
-            .orElseThrow(() -> new InvalidInputException("no invoice " + invoiceId));
-    Checks.text(reference, "reference");
-    if (amountRefunded < 0) {
-      throw new InvalidInputException(
-          "a refunded amount cannot be negative, got " + amountRefunded);
-    }
-    LOG.log(
-        Level.WARNING,
-        "invoice {0}: charge {1} refunded {2} so far",
-        invoiceId,
-        reference,
-        amountRefunded);
-    recordRailRefund(invoice, reference, amountRefunded);
-    settings.notify(l -> l.paymentRefunded(invoice, reference, amountRefunded));
-  }
-
-  private void recordRailRefund(Invoice invoice, String reference, long amountRefunded) {
-    if (!invoice.isPaid() || !invoice.payment().get().reference().equals(reference)) {
-      return;
-    }
-    long known = 0;
-    for (Payment.Refund r : repository.refunds(invoice.id())) {
-      if (r.via() == Payment.Refund.Via.CARD) {
-        known += r.amount();
-      }
-    }
-    long extra = Math.min(amountRefunded, invoice.total()) - known;
-    if (extra <= 0) {
-      return;
-    }
-    String key = "rail:" + reference + ":" + amountRefunded;
-    if (key.length() > Checks.MAX_ID_LENGTH) {
-      key = "rail:" + Integer.toHexString(key.hashCode()) + ":" + amountRefunded;
-    }
-    try {
-      Payment.Refund recorded =
-          repository.recordRefund(
-              new Payment.Refund(
-                  key,
-                  invoice.id(),
-                  invoice.tenant(),
-                  extra,
-                  "refunded on the rail",
-                  Payment.Refund.Via.CARD,
-                  Payment.Refund.Status.DONE,
-                  Optional.of(reference),
-                  settings.now()));
-      settings.notify(l -> l.refundRecorded(invoice, recorded));
-    } catch (InvalidInputException e) {
-      LOG.log(
-          Level.WARNING,
-          "invoice {0}: could not record the rail''s refund: {1}",
-          invoice.id(),
-          e.getMessage());
-    }
+    railCallbacks.chargeRefunded(invoiceId, reference, amountRefunded);
   }
 
   /**
@@ -704,84 +282,20 @@ public final class Billing implements AutoCloseable {
    */
   public void chargeDisputed(
       Optional<String> invoiceId, String reference, String disputeId, long amount, String reason) {
-    Checks.notNull(invoiceId, "invoiceId");
-    Checks.text(reference, "reference");
-    Checks.text(disputeId, "disputeId");
-    Optional<Invoice> invoice = invoiceId.flatMap(repository::findInvoice);
-    LOG.log(
-        Level.WARNING, "charge {0} disputed ({1}, {2}): {3}", reference, disputeId, reason, amount);
-    settings.notify(l -> l.paymentDisputed(invoice, reference, disputeId, amount, reason));
+    railCallbacks.chargeDisputed(invoiceId, reference, disputeId, amount, reason);
   }
 
   // ---- standing (S13) ----
-
   /**
    * The tenant's standing now: a pure function of its invoices, their payments and rounds, and the
    * clock. The stored standing, and with it the event, follows at the next payment round or poll.
    * GOOD for an unknown tenant.
    */
   public Standing standing(String tenant) {
-    Checks.pubkey(tenant, "tenant");
-    List<CollectionState> open = new ArrayList<>();
-    for (Invoice invoice : repository.invoices(tenant)) {
-      if (invoice.isOpen()) {
-        repository.collectionState(invoice.id()).ifPresent(open::add);
-      }
-    }
-    return settings.standingRule().judge(open, settings.now()).standing();
-  }
-
-  private void refreshStandingOf(String invoiceId) {
-    repository.findInvoice(invoiceId).ifPresent(i -> refreshStanding(i.tenant()));
-  }
-
-  /** Judges and stores the tenant's standing; a change is an event. Never fails the caller. */
-  private void refreshStanding(String tenant) {
-    try {
-      repository
-          .refreshStanding(tenant, settings.now(), settings.standingRule())
-          .ifPresent(
-              e ->
-                  settings.notify(
-                      l ->
-                          l.standingChanged(
-                              tenant,
-                              Standing.valueOf(e.reference().orElseThrow()),
-                              Standing.valueOf(e.detail()))));
-    } catch (RuntimeException e) {
-      // The tenant's recheck instant is unchanged, so the poll judges it again.
-      LOG.log(
-          Level.WARNING,
-          "could not refresh the standing of {0}: {1}",
-          tenant,
-          PaymentCascade.safeMessage(e));
-    }
-  }
-
-  /**
-   * Judges again every tenant whose standing may have changed by time alone (its stored recheck
-   * instant has come), a page at a time: the cost is the tenants due, not the ledger's size.
-   */
-  private int refreshDueStandings(Instant now) {
-    java.util.Set<String> seen = new java.util.HashSet<>();
-    while (true) {
-      List<String> due = repository.standingChecksDue(now, settings.pageSize());
-      boolean progress = false;
-      for (String tenant : due) {
-        if (seen.add(tenant)) {
-          refreshStanding(tenant);
-          progress = true;
-        }
-      }
-      // A tenant whose refresh failed keeps its instant and comes back: don't spin on it.
-      if (due.size() < settings.pageSize() || !progress) {
-        return seen.size();
-      }
-    }
+    return standings.standing(tenant);
   }
 
   // ---- adjustments (S14) ----
-
   /**
    * Credits the tenant {@code amount} (positive, minor units) with a reason (support: "a month
    * free"), as a negative item on its next invoice with {@code reason} as its description. Like
@@ -794,7 +308,7 @@ public final class Billing implements AutoCloseable {
    *     key
    */
   public boolean credit(String tenant, long amount, String reason, String key) {
-    return adjust(tenant, amount, reason, key, -1);
+    return adjustments.credit(tenant, amount, reason, key);
   }
 
   /**
@@ -802,27 +316,10 @@ public final class Billing implements AutoCloseable {
    * with {@code reason} as its description. Same rules as {@link #credit}.
    */
   public boolean charge(String tenant, long amount, String reason, String key) {
-    return adjust(tenant, amount, reason, key, 1);
-  }
-
-  private boolean adjust(String tenant, long amount, String reason, String key, int sign) {
-    Checks.pubkey(tenant, "tenant");
-    Checks.text(reason, "reason");
-    Checks.id(key, "key");
-    if (amount <= 0) {
-      throw new InvalidInputException("an adjustment amount must be positive, got " + amount);
-    }
-    InvoiceItem item =
-        InvoiceItem.forAdjustment(tenant, sign * amount, reason.strip(), key, settings.now());
-    boolean recorded = repository.recordAdjustment(item);
-    if (recorded) {
-      settings.notify(l -> l.adjustmentRecorded(item));
-    }
-    return recorded;
+    return adjustments.charge(tenant, amount, reason, key);
   }
 
   // ---- voids and write-offs (S14) ----
-
   /**
    * Voids an unpaid invoice that should not have been issued: it is never collected again (no
    * round, no lease, no BOLT11), keeps {@code reason}, and its items stay on it, so they are never
@@ -833,7 +330,7 @@ public final class Billing implements AutoCloseable {
    * refund.
    */
   public CloseResult voidInvoice(String invoiceId, String reason) {
-    return close(invoiceId, Invoice.Status.VOID, reason);
+    return closing.voidInvoice(invoiceId, reason);
   }
 
   /**
@@ -841,51 +338,17 @@ public final class Billing implements AutoCloseable {
    * #voidInvoice}.
    */
   public CloseResult writeOff(String invoiceId, String reason) {
-    return close(invoiceId, Invoice.Status.UNCOLLECTIBLE, reason);
-  }
-
-  private CloseResult close(String invoiceId, Invoice.Status status, String reason) {
-    Checks.id(invoiceId, "invoice id");
-    Checks.text(reason, "reason");
-    Invoice.Closure closure = new Invoice.Closure(status, reason.strip(), settings.now());
-    if (repository.closeInvoice(invoiceId, closure)) {
-      Invoice closed = repository.findInvoice(invoiceId).orElseThrow();
-      settings.notify(l -> l.invoiceClosed(closed));
-      cascade.cancelOpenCharges(closed, status.name().toLowerCase(java.util.Locale.ROOT), 0);
-      refreshStanding(closed.tenant());
-      return new CloseResult.Closed(closed);
-    }
-    Optional<Invoice> found = repository.findInvoice(invoiceId);
-    if (found.isEmpty()) {
-      return new CloseResult.Refused(invoiceId, CloseResult.Reason.NO_SUCH_INVOICE);
-    }
-    Invoice invoice = found.get();
-    if (invoice.isPaid()) {
-      return new CloseResult.Refused(invoiceId, CloseResult.Reason.PAID);
-    }
-    if (invoice.isClosed()) {
-      return invoice.status() == status
-          ? new CloseResult.AlreadyClosed(invoice)
-          : new CloseResult.Refused(invoiceId, CloseResult.Reason.CLOSED_OTHERWISE);
-    }
-    return new CloseResult.Refused(invoiceId, CloseResult.Reason.MONEY_MAY_BE_MOVING);
+    return closing.writeOff(invoiceId, reason);
   }
 
   // ---- refunds (S14) ----
-
   /**
    * Refunds {@code amount} of a paid invoice: through the gateway for a card payment, otherwise as
    * the builder's {@link Builder#nonCardRefunds} says (by default owed, paid by hand). See {@link
    * #refund(String, long, String, String, Payment.Refund.Via)}.
    */
   public RefundResult refund(String invoiceId, long amount, String reason, String key) {
-    Invoice invoice = repository.findInvoice(Checks.id(invoiceId, "invoice id")).orElse(null);
-    Payment.Refund.Via via =
-        invoice != null
-                && invoice.payment().map(p -> p.method() == PaymentMethod.STRIPE).orElse(false)
-            ? Payment.Refund.Via.CARD
-            : settings.nonCardRefunds();
-    return refund(invoiceId, amount, reason, key, via);
+    return refunds.refund(invoiceId, amount, reason, key);
   }
 
   /**
@@ -900,125 +363,7 @@ public final class Billing implements AutoCloseable {
    */
   public RefundResult refund(
       String invoiceId, long amount, String reason, String key, Payment.Refund.Via via) {
-    Checks.id(invoiceId, "invoice id");
-    Checks.text(reason, "reason");
-    Checks.id(key, "key");
-    Checks.notNull(via, "via");
-    if (amount <= 0) {
-      throw new InvalidInputException("a refund amount must be positive, got " + amount);
-    }
-    Optional<Invoice> found = repository.findInvoice(invoiceId);
-    if (found.isEmpty()) {
-      return new RefundResult.Refused(
-          invoiceId, RefundResult.Reason.NO_SUCH_INVOICE, "no invoice " + invoiceId);
-    }
-    Invoice invoice = found.get();
-    if (!invoice.isPaid()) {
-      return new RefundResult.Refused(
-          invoiceId, RefundResult.Reason.NOT_PAID, "invoice " + invoiceId + " is not paid");
-    }
-    Payment payment = invoice.payment().get();
-    Payment.Refund asked =
-        new Payment.Refund(
-            key,
-            invoiceId,
-            invoice.tenant(),
-            amount,
-            reason.strip(),
-            via,
-            switch (via) {
-              case CARD -> Payment.Refund.Status.PENDING;
-              case BY_HAND -> Payment.Refund.Status.OWED;
-              case CREDIT -> Payment.Refund.Status.DONE;
-            },
-            Optional.empty(),
-            settings.now());
-    Optional<Payment.Refund> existing = repository.findRefund(key);
-    if (existing.isEmpty()) {
-      if (via == Payment.Refund.Via.CARD
-          && (payment.method() != PaymentMethod.STRIPE || settings.paymentGateway() == null)) {
-        return new RefundResult.Refused(
-            invoiceId,
-            RefundResult.Reason.NOT_A_CARD_PAYMENT,
-            "invoice "
-                + invoiceId
-                + " was paid by "
-                + payment.method().wireName()
-                + (settings.paymentGateway() == null ? " and there is no gateway" : "")
-                + ": refund it BY_HAND or as a CREDIT");
-      }
-      long left = invoice.total();
-      for (Payment.Refund r : repository.refunds(invoiceId)) {
-        left -= r.amount();
-      }
-      if (amount > left) {
-        return new RefundResult.Refused(
-            invoiceId,
-            RefundResult.Reason.EXCEEDS_PAYMENT,
-            "invoice " + invoiceId + " has " + left + " left to refund, not " + amount);
-      }
-    }
-    Payment.Refund recorded;
-    if (existing.isPresent()) {
-      recorded = existing.get();
-    } else {
-      try {
-        recorded = repository.recordRefund(asked);
-      } catch (ConflictingKeyException e) {
-        throw e;
-      } catch (InvalidInputException e) {
-        // Another refund took what was left meanwhile: the repository's guard, under the lock.
-        return new RefundResult.Refused(
-            invoiceId, RefundResult.Reason.EXCEEDS_PAYMENT, e.getMessage());
-      }
-    }
-    if (!recorded.sameRequest(asked)) {
-      throw new ConflictingKeyException(
-          "refund key " + key + " was used already for another refund (" + recorded + ")");
-    }
-    if (existing.isEmpty() && recorded.status() != Payment.Refund.Status.PENDING) {
-      Payment.Refund made = recorded;
-      settings.notify(l -> l.refundRecorded(invoice, made));
-    }
-    if (recorded.status() != Payment.Refund.Status.PENDING) {
-      return new RefundResult.Recorded(recorded);
-    }
-    return sendCardRefund(invoice, payment, recorded);
-  }
-
-  /** Sends (or sends again, same key) a pending card refund; done once the gateway made it. */
-  private RefundResult sendCardRefund(Invoice invoice, Payment payment, Payment.Refund refund) {
-    PaymentGateway.RefundOutcome outcome;
-    try {
-      outcome =
-          settings
-              .paymentGateway()
-              .refund(
-                  payment.reference(),
-                  refund.amount(),
-                  invoice.currency(),
-                  "caravel-refund-" + refund.key());
-    } catch (RuntimeException e) {
-      outcome = new PaymentGateway.RefundOutcome.Unknown(PaymentCascade.safeMessage(e));
-    }
-    if (outcome instanceof PaymentGateway.RefundOutcome.Refunded r) {
-      Instant now = settings.now();
-      repository.completeRefund(refund.key(), r.refundId(), now);
-      Payment.Refund done = repository.findRefund(refund.key()).orElseThrow();
-      settings.notify(l -> l.refundRecorded(invoice, done));
-      return new RefundResult.Recorded(done);
-    }
-    String message =
-        outcome instanceof PaymentGateway.RefundOutcome.AlreadyRefunded a
-            ? "the gateway says charge " + a.reference() + " has nothing left to refund; check it"
-            : ((PaymentGateway.RefundOutcome.Unknown) outcome).message();
-    LOG.log(
-        Level.WARNING,
-        "refund {0} of invoice {1} pending: {2}",
-        refund.key(),
-        invoice.id(),
-        message);
-    return new RefundResult.Pending(refund, message);
+    return refunds.refund(invoiceId, amount, reason, key, via);
   }
 
   /**
@@ -1026,23 +371,12 @@ public final class Billing implements AutoCloseable {
    * reference}. True if this call did; false if unknown, not owed, or done already.
    */
   public boolean refundPaid(String key, String reference) {
-    Checks.id(key, "key");
-    Checks.text(reference, "reference");
-    Optional<Payment.Refund> owed =
-        repository.findRefund(key).filter(r -> r.status() == Payment.Refund.Status.OWED);
-    if (owed.isEmpty() || !repository.completeRefund(key, reference, settings.now())) {
-      return false;
-    }
-    Payment.Refund done = repository.findRefund(key).orElseThrow();
-    repository
-        .findInvoice(done.invoiceId())
-        .ifPresent(i -> settings.notify(l -> l.refundRecorded(i, done)));
-    return true;
+    return refunds.refundPaid(key, reference);
   }
 
   /** Every refund recorded against the invoice, in the order recorded. */
   public List<Payment.Refund> refunds(String invoiceId) {
-    return repository.refunds(Checks.id(invoiceId, "invoice id"));
+    return refunds.refunds(invoiceId);
   }
 
   /**
@@ -1052,20 +386,10 @@ public final class Billing implements AutoCloseable {
    * @throws InvalidInputException no such invoice
    */
   public Invoice.Balance balance(String invoiceId) {
-    Invoice invoice =
-        repository
-            .findInvoice(Checks.id(invoiceId, "invoice id"))
-            .orElseThrow(() -> new InvalidInputException("no invoice " + invoiceId));
-    long paid = invoice.isPaid() ? invoice.total() : 0;
-    long refunded = 0;
-    for (Payment.Refund r : repository.refunds(invoiceId)) {
-      refunded = Math.addExact(refunded, r.amount());
-    }
-    return new Invoice.Balance(invoiceId, invoice.total(), paid, refunded, paid - refunded);
+    return refunds.balance(invoiceId);
   }
 
   // ---- the durable event feed (S16) ----
-
   /**
    * Up to {@code limit} events of the durable feed after {@code afterId} (0: from the start),
    * oldest first. Every change the listener reports is written to the feed in the same transaction
@@ -1075,17 +399,10 @@ public final class Billing implements AutoCloseable {
    * @throws IllegalArgumentException afterId below 0, or limit not in 1..10000
    */
   public List<BillingEvent> events(long afterId, int limit) {
-    if (afterId < 0) {
-      throw new IllegalArgumentException("afterId must not be negative, got " + afterId);
-    }
-    if (limit < 1 || limit > 10_000) {
-      throw new IllegalArgumentException("limit must be 1 to 10000, got " + limit);
-    }
-    return repository.events(afterId, limit);
+    return eventFeed.events(afterId, limit);
   }
 
   // ---- the poll (S12) ----
-
   /**
    * One poll cycle, by hand: for every tenant with work due (unbilled activity, items to claim, a
    * period to renew), generate its invoice and, if one results, collect it; then collect every
@@ -1096,10 +413,7 @@ public final class Billing implements AutoCloseable {
    * bounded memory.
    */
   public CycleReport runCycle() {
-    List<Invoice> created = new ArrayList<>();
-    List<PaymentResult> results = new ArrayList<>();
-    int[] counts = cycle(created::add, results::add);
-    return new CycleReport(counts[0], created, results, counts[1]);
+    return poll.runCycle();
   }
 
   /**
@@ -1107,131 +421,12 @@ public final class Billing implements AutoCloseable {
    * their invoices, however many tenants there are. What the {@link #start started} poll runs.
    */
   public CycleCounts countCycle() {
-    int[] made = {0};
-    int[] paid = {0};
-    int[] results = {0};
-    int[] counts =
-        cycle(
-            invoice -> made[0]++,
-            result -> {
-              results[0]++;
-              if (result instanceof PaymentResult.Paid) {
-                paid[0]++;
-              }
-            });
-    return new CycleCounts(counts[0], made[0], results[0], paid[0], counts[1]);
-  }
-
-  /** A cycle, page by page, handing on what it makes; returns {tenants visited, failures}. */
-  private int[] cycle(Consumer<Invoice> created, Consumer<PaymentResult> results) {
-    Instant now = settings.now();
-    int[] tenants = {0};
-    int[] failures = {0};
-    // Only tenants with work due (S17), a page at a time, each page taken from the other
-    // instances for a lease's time; a tenant whose page fails stays due, and this instance's next
-    // cycle (a host runs it again after a failure) takes it again.
-    String cycle = UUID.randomUUID().toString();
-    while (true) {
-      List<String> page;
-      try {
-        page =
-            repository.takeDueTenants(
-                settings.instanceId(), cycle, now, settings.leaseTtl(), settings.pageSize());
-      } catch (RuntimeException e) {
-        failures[0]++;
-        LOG.log(Level.ERROR, "finding the tenants due failed; the next cycle retries", e);
-        break;
-      }
-      if (page.isEmpty()) {
-        break;
-      }
-      tenants[0] += page.size();
-      List<Invoice> made;
-      try {
-        made = generate(page, now);
-      } catch (RuntimeException e) {
-        failures[0]++;
-        LOG.log(
-            Level.ERROR,
-            "billing a page of " + page.size() + " tenants failed; the next cycle retries",
-            e);
-        continue;
-      }
-      made.forEach(created);
-      // Another instance may have collected these meanwhile: collect() starts a round only if
-      // the repository, under the invoice's lock, still finds it due.
-      collector.collectMade(made).forEach(results);
-    }
-    try {
-      List<PaymentResult> due;
-      do {
-        due = collectDue();
-        due.forEach(results);
-      } while (due.size() >= settings.pageSize());
-    } catch (RuntimeException e) {
-      failures[0]++;
-      LOG.log(Level.ERROR, "collecting due invoices failed; the next cycle retries", e);
-    }
-    try {
-      // Standing that changes by time alone (S13): only the tenants whose recheck has come.
-      refreshDueStandings(now);
-    } catch (RuntimeException e) {
-      failures[0]++;
-      LOG.log(Level.ERROR, "checking standings failed; the next cycle retries", e);
-    }
-    return new int[] {tenants[0], failures[0]};
-  }
-
-  /** {@link #round} for the collector's workers: a failure is one invoice's, retried later. */
-  private PaymentResult collectSafely(String invoiceId, PaymentCascade.Known known) {
-    try {
-      return round(invoiceId, known);
-    } catch (RuntimeException e) {
-      LOG.log(Level.ERROR, "collecting invoice " + invoiceId + " failed; it is retried later", e);
-      return new PaymentResult.Unknown(
-          invoiceId,
-          PaymentCascade.safeMessage(e),
-          settings.now().plus(settings.unknownRetryDelay()));
-    }
-  }
-
-  private void forEachPage(Consumer<List<String>> action) {
-    String after = null;
-    while (true) {
-      List<String> page = repository.tenantPage(after, settings.pageSize());
-      if (page.isEmpty()) {
-        return;
-      }
-      action.accept(page);
-      after = page.get(page.size() - 1);
-    }
+    return poll.countCycle();
   }
 
   /** Starts polling every {@code pollInterval} on a daemon thread (a cycle runs at once). */
   public void start() {
-    synchronized (pollLock) {
-      if (poller != null) {
-        return;
-      }
-      poller =
-          Executors.newSingleThreadScheduledExecutor(
-              r -> {
-                Thread t = new Thread(r, "caravel-billing-poll");
-                t.setDaemon(true);
-                return t;
-              });
-      poller.scheduleWithFixedDelay(
-          () -> {
-            try {
-              countCycle();
-            } catch (Throwable e) {
-              LOG.log(Level.ERROR, "billing poll cycle failed", e);
-            }
-          },
-          0,
-          settings.pollInterval().toMillis(),
-          TimeUnit.MILLISECONDS);
-    }
+    poll.start();
   }
 
   /**
@@ -1242,25 +437,12 @@ public final class Billing implements AutoCloseable {
    */
   @Override
   public void close() {
-    ScheduledExecutorService stopping;
-    synchronized (pollLock) {
-      stopping = poller;
-      poller = null;
-    }
-    if (stopping != null) {
-      stopping.shutdown();
-      try {
-        stopping.awaitTermination(30, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
-    collector.close();
+    poll.close();
   }
 
   /** Whether collection worker threads are alive (they end when idle): for tests. */
   boolean collectionWorkersAlive() {
-    return collector.workersAlive();
+    return collection.workersAlive();
   }
 
   /** The engine's wiring, read by its parts. */

@@ -1,0 +1,174 @@
+package dev.caravel.billing;
+
+import dev.caravel.billing.internal.Checks;
+import dev.caravel.billing.spi.Repository;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * The catalogue's history as stored with the ledger (S15): the cached read every part prices by,
+ * price changes and retirements, and whether new activity may choose a plan.
+ */
+final class CatalogueHistory {
+  private final Billing.Settings settings;
+  private final Repository repository;
+
+  /**
+   * The stored catalogue as last read, with the repository's catalogue version it was read at: read
+   * again only when that version moved, instead of once per page and per record().
+   */
+  private final AtomicReference<CachedCatalogue> cachedCatalogue = new AtomicReference<>();
+
+  record CachedCatalogue(long version, PlanCatalogue catalogue, Ledger rules) {
+    /** The version items priced by this catalogue are applied under; empty when not tracked. */
+    OptionalLong pricedWith() {
+      return version == Long.MIN_VALUE ? OptionalLong.empty() : OptionalLong.of(version);
+    }
+
+    boolean movedIn(Repository repository) {
+      OptionalLong now = repository.catalogueVersion();
+      return now.isPresent() && now.getAsLong() != version;
+    }
+  }
+
+  CatalogueHistory(Billing.Settings settings) {
+    this.settings = settings;
+    this.repository = settings.repository();
+  }
+
+  PlanCatalogue storedCatalogue() {
+    return cached().catalogue();
+  }
+
+  /**
+   * The stored catalogue, from the cache while the repository's catalogue version has not moved.
+   * The version is read now, like the catalogue would be, so a caller reading it after the ledgers
+   * sees every version an activity or renewal in them depends on (S15). Should the catalogue change
+   * between the two reads, the cache holds a newer catalogue under an older version, and the next
+   * call reads it again: harmless.
+   */
+  CachedCatalogue cached() {
+    OptionalLong version = repository.catalogueVersion();
+    CachedCatalogue current = cachedCatalogue.get();
+    if (version.isPresent() && current != null && current.version() == version.getAsLong()) {
+      return current;
+    }
+    PlanCatalogue read =
+        repository
+            .catalogue()
+            .orElseThrow(() -> new StorageException("the repository holds no catalogue"));
+    CachedCatalogue fresh =
+        new CachedCatalogue(version.orElse(Long.MIN_VALUE), read, new Ledger(read));
+    if (version.isPresent()) {
+      cachedCatalogue.set(fresh);
+    }
+    return fresh;
+  }
+
+  /** {@link Billing#changePrice(String, long, Instant)}: the builder's grandfathering default. */
+  boolean changePrice(String planId, long amount, Instant effective) {
+    return changePrice(planId, amount, effective, settings.grandfather());
+  }
+
+  /** {@link Billing#changePrice(String, long, Instant, boolean)}. */
+  boolean changePrice(String planId, long amount, Instant effective, boolean grandfathered) {
+    Checks.id(planId, "plan id");
+    Checks.nonNegative(amount, "plan amount");
+    Checks.instant(effective, "effective instant");
+    PlanCatalogue.Version current = versionAt(planId, effective);
+    // A retired plan keeps billing its relays, so repricing them stays possible.
+    return addVersion(
+        new PlanCatalogue.Version(
+            planId, current.name(), amount, effective, current.retired(), grandfathered));
+  }
+
+  /** {@link Billing#retirePlan}. */
+  boolean retirePlan(String planId, Instant effective) {
+    Checks.id(planId, "plan id");
+    Checks.instant(effective, "effective instant");
+    PlanCatalogue.Version current = versionAt(planId, effective);
+    if (current.retired() && !current.effective().equals(effective)) {
+      throw new PlanCatalogue.ChangeRejectedException(
+          PlanCatalogue.ChangeRejectedException.Reason.RETIRED,
+          "plan \"" + planId + "\" is retired since " + current.effective());
+    }
+    // Grandfathered, so the retirement reprices nobody.
+    return addVersion(
+        new PlanCatalogue.Version(planId, current.name(), current.amount(), effective, true, true));
+  }
+
+  /** The stored version in effect at {@code effective} (or the plan's first, if none is yet). */
+  private PlanCatalogue.Version versionAt(String planId, Instant effective) {
+    PlanCatalogue stored = storedCatalogue();
+    List<PlanCatalogue.Version> history = stored.history(planId);
+    if (history.isEmpty()) {
+      throw new PlanCatalogue.ChangeRejectedException(
+          PlanCatalogue.ChangeRejectedException.Reason.UNKNOWN_PLAN,
+          "plan \"" + planId + "\" is not in the catalogue");
+    }
+    return stored.versionAt(planId, effective).orElse(history.get(0));
+  }
+
+  /** Stores a version unless stored already; only the future may change (see changePrice). */
+  private boolean addVersion(PlanCatalogue.Version version) {
+    if (storedCatalogue().history(version.plan()).contains(version)) {
+      return false;
+    }
+    Instant now = settings.now();
+    if (!version.effective().isAfter(now)) {
+      throw new PlanCatalogue.ChangeRejectedException(
+          PlanCatalogue.ChangeRejectedException.Reason.NOT_IN_FUTURE,
+          "a catalogue change must take effect after now ("
+              + now
+              + "), got "
+              + version.effective()
+              + ": items before it may be billed already");
+    }
+    if (settings.paymentGateway() != null) {
+      // A price the card rail could never charge is refused now, not at the first renewal.
+      settings
+          .paymentGateway()
+          .checkCurrency(PlanCatalogue.withHistory(storedCatalogue().currency(), List.of(version)));
+    }
+    return repository.addPlanVersion(version);
+  }
+
+  /** A plan new activity may choose at {@code at}: priced then (S15) and not retired. */
+  void checkChoosable(String plan, Instant at) {
+    PlanCatalogue stored = storedCatalogue();
+    Optional<PlanCatalogue.Version> version = stored.versionAt(plan, at);
+    if (version.isEmpty()) {
+      throw new ActivityRejectedException(
+          ActivityRejectedException.Reason.UNKNOWN_PLAN,
+          "plan \""
+              + plan
+              + "\" is not in the catalogue at "
+              + at
+              + " "
+              + stored.plans().stream().map(Plan::id).toList());
+    }
+    if (version.get().retired()) {
+      throw new ActivityRejectedException(
+          ActivityRejectedException.Reason.PLAN_RETIRED,
+          "plan \""
+              + plan
+              + "\" is retired since "
+              + retiredSince(stored, plan, at)
+              + ": it keeps billing the relays on it, but new activity can't choose it");
+    }
+  }
+
+  private static Instant retiredSince(PlanCatalogue catalogue, String plan, Instant at) {
+    Instant since = null;
+    for (PlanCatalogue.Version v : catalogue.history(plan)) {
+      if (v.effective().isAfter(at)) {
+        break;
+      }
+      since = v.retired() ? (since == null ? v.effective() : since) : null;
+    }
+    return since;
+  }
+}
