@@ -321,7 +321,7 @@ class CollectionConcurrencyTest {
         passes.stream().flatMap(List::stream).filter(r -> r instanceof PaymentResult.Paid).count();
     assertThat(paid).isEqualTo(40);
     for (String id : ids) {
-      assertThat(gateway.charged.get(PaymentCascade.idempotencyKey(id, 1))).hasValue(1);
+      assertThat(gateway.charged.get(CardRail.idempotencyKey(id, 1))).hasValue(1);
       assertThat(one.invoice(id).orElseThrow().isPaid()).isTrue();
     }
     assertThat(gateway.charged).hasSize(40);

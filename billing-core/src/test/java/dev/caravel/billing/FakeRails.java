@@ -207,7 +207,7 @@ final class FakeRails {
     @Override
     public synchronized ChargeLookup findCharge(
         String customerId, String invoiceId, int round, Optional<String> reference) {
-      String key = PaymentCascade.idempotencyKey(invoiceId, round);
+      String key = CardRail.idempotencyKey(invoiceId, round);
       lookups.add(key);
       if (!canLook) {
         return new ChargeLookup.Unavailable("the gateway is unreachable");

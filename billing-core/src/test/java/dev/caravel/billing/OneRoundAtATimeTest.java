@@ -157,8 +157,7 @@ class OneRoundAtATimeTest {
     assertThat(a.collect(id)).isInstanceOf(PaymentResult.Paid.class);
     assertThat(gateway.requests)
         .extracting(ChargeRequest::idempotencyKey)
-        .containsExactly(
-            PaymentCascade.idempotencyKey(id, 1), PaymentCascade.idempotencyKey(id, 2));
+        .containsExactly(CardRail.idempotencyKey(id, 1), CardRail.idempotencyKey(id, 2));
   }
 
   @Test
@@ -197,7 +196,7 @@ class OneRoundAtATimeTest {
     assertThat(gateway.charges).hasValue(1);
     assertThat(gateway.requests)
         .extracting(ChargeRequest::idempotencyKey)
-        .containsOnly(PaymentCascade.idempotencyKey(id, 1));
+        .containsOnly(CardRail.idempotencyKey(id, 1));
   }
 
   @Test
