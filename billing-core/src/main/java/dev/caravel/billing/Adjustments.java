@@ -5,10 +5,10 @@ import dev.caravel.billing.spi.Repository;
 
 /** Hand adjustments (S14): a credit or a charge, once per key, on the tenant's next invoice. */
 final class Adjustments {
-  private final Billing.Settings settings;
+  private final EngineSettings settings;
   private final Repository repository;
 
-  Adjustments(Billing.Settings settings) {
+  Adjustments(EngineSettings settings) {
     this.settings = settings;
     this.repository = settings.repository();
   }

@@ -5,7 +5,7 @@ import java.util.Optional;
 /**
  * Observes what the engine does. Called after the ledger is written; an exception thrown here is
  * logged and ignored, never undoes billing. Collection runs several invoices at once ({@link
- * Billing.Builder#collectionConcurrency}), so the payment events come from the engine's worker
+ * BillingBuilder#collectionConcurrency}), so the payment events come from the engine's worker
  * threads, several at a time, and in no fixed order across invoices: an implementation must be
  * thread-safe. Events of one invoice's round come in order, from one thread.
  *

@@ -16,20 +16,35 @@ import java.util.function.Consumer;
 
 /**
  * The ledger's bookkeeping (S1–S8): tenants and their activity in, items by reconciliation and
- * renewal, and items claimed onto invoices.
+ * renewal, items claimed onto invoices, and reading them back.
  */
 final class Bookkeeping {
   /** The facade's logger: hosts configure logging by the engine's name. */
   private static final System.Logger LOG = System.getLogger(Billing.class.getName());
 
-  private final Billing.Settings settings;
+  private final EngineSettings settings;
   private final Repository repository;
   private final CatalogueHistory catalogue;
 
-  Bookkeeping(Billing.Settings settings, CatalogueHistory catalogue) {
+  Bookkeeping(EngineSettings settings, CatalogueHistory catalogue) {
     this.settings = settings;
     this.repository = settings.repository();
     this.catalogue = catalogue;
+  }
+
+  /** {@link Billing#invoice}. */
+  Optional<Invoice> invoice(String invoiceId) {
+    return repository.findInvoice(Checks.id(invoiceId, "invoice id"));
+  }
+
+  /** {@link Billing#invoices}. */
+  List<Invoice> invoices(String tenant) {
+    return repository.invoices(Checks.pubkey(tenant, "tenant"));
+  }
+
+  /** {@link Billing#invoiceItems}. */
+  List<InvoiceItem> invoiceItems(String invoiceId) {
+    return repository.invoiceItems(Checks.id(invoiceId, "invoice id"));
   }
 
   /** {@link Billing#unbilledBalance}. */

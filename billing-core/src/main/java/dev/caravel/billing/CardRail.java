@@ -31,11 +31,11 @@ final class CardRail {
    */
   static final Duration IDEMPOTENCY_WINDOW = Duration.ofHours(23);
 
-  private final Billing.Settings settings;
+  private final EngineSettings settings;
   private final Repository repository;
   private final PaymentCascade cascade;
 
-  CardRail(Billing.Settings settings, PaymentCascade cascade) {
+  CardRail(EngineSettings settings, PaymentCascade cascade) {
     this.settings = settings;
     this.repository = settings.repository();
     this.cascade = cascade;

@@ -9,11 +9,11 @@ import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * The catalogue's history as stored with the ledger (S15): the cached read every part prices by,
- * price changes and retirements, and whether new activity may choose a plan.
+ * The catalogue's history as stored with the ledger (S15): the seed it starts from, the cached read
+ * every part prices by, price changes and retirements, and whether new activity may choose a plan.
  */
 final class CatalogueHistory {
-  private final Billing.Settings settings;
+  private final EngineSettings settings;
   private final Repository repository;
 
   /**
@@ -34,7 +34,7 @@ final class CatalogueHistory {
     }
   }
 
-  CatalogueHistory(Billing.Settings settings) {
+  CatalogueHistory(EngineSettings settings) {
     this.settings = settings;
     this.repository = settings.repository();
   }
@@ -66,6 +66,46 @@ final class CatalogueHistory {
       cachedCatalogue.set(fresh);
     }
     return fresh;
+  }
+
+  /**
+   * Seeds the stored catalogue with the configured one (S15) and refuses to start on a seed that
+   * disagrees with what is stored: the stored history wins, so instances started with different
+   * catalogues never silently price the same ledger two ways. A seed agrees when it has the stored
+   * currency and each of its plans' versions begin the stored history of that plan (a stored
+   * history may go on with changes made by {@link Billing#changePrice}); plans stored but missing
+   * from the seed stay.
+   */
+  static PlanCatalogue seed(Repository repository, PlanCatalogue seed) {
+    PlanCatalogue stored = repository.seedCatalogue(seed);
+    require(
+        stored.currency().equals(seed.currency()),
+        "the stored catalogue is in "
+            + stored.currency()
+            + ", the configured one in "
+            + seed.currency()
+            + "; a catalogue has one currency");
+    for (Plan plan : seed.plans()) {
+      List<PlanCatalogue.Version> mine = seed.history(plan.id());
+      List<PlanCatalogue.Version> theirs = stored.history(plan.id());
+      require(
+          theirs.size() >= mine.size() && theirs.subList(0, mine.size()).equals(mine),
+          "the configured price history of plan \""
+              + plan.id()
+              + "\" "
+              + mine
+              + " disagrees with the stored one "
+              + theirs
+              + "; change prices with Billing.changePrice, not by editing the catalogue");
+    }
+    return stored;
+  }
+
+  /** A seed that disagrees is a setup mistake, so the builder's JDK exception. */
+  private static void require(boolean condition, String message) {
+    if (!condition) {
+      throw new IllegalStateException(message);
+    }
   }
 
   /** {@link Billing#changePrice(String, long, Instant)}: the builder's grandfathering default. */

@@ -6,12 +6,12 @@ import java.util.Optional;
 
 /** Voids and write-offs (S14): closing an unpaid invoice, never while money may be moving. */
 final class Closing {
-  private final Billing.Settings settings;
+  private final EngineSettings settings;
   private final Repository repository;
   private final PaymentCascade cascade;
   private final Standings standings;
 
-  Closing(Billing.Settings settings, PaymentCascade cascade, Standings standings) {
+  Closing(EngineSettings settings, PaymentCascade cascade, Standings standings) {
     this.settings = settings;
     this.repository = settings.repository();
     this.cascade = cascade;

@@ -7,7 +7,7 @@ import java.util.List;
 final class EventFeed {
   private final Repository repository;
 
-  EventFeed(Billing.Settings settings) {
+  EventFeed(EngineSettings settings) {
     this.repository = settings.repository();
   }
 

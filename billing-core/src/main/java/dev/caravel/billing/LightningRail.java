@@ -23,11 +23,11 @@ final class LightningRail {
   static final Duration BOLT11_EXPIRY = Duration.ofHours(1);
   static final String BOLT11_DESCRIPTION = "Relay subscription payment";
 
-  private final Billing.Settings settings;
+  private final EngineSettings settings;
   private final Repository repository;
   private final PaymentCascade cascade;
 
-  LightningRail(Billing.Settings settings, PaymentCascade cascade) {
+  LightningRail(EngineSettings settings, PaymentCascade cascade) {
     this.settings = settings;
     this.repository = settings.repository();
     this.cascade = cascade;

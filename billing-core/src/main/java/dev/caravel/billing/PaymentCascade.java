@@ -23,12 +23,12 @@ import java.util.Optional;
 final class PaymentCascade {
   private static final System.Logger LOG = System.getLogger(PaymentCascade.class.getName());
 
-  private final Billing.Settings settings;
+  private final EngineSettings settings;
   private final Repository repository;
   private final LightningRail lightning;
   private final CardRail card;
 
-  PaymentCascade(Billing.Settings settings) {
+  PaymentCascade(EngineSettings settings) {
     this.settings = settings;
     this.repository = settings.repository();
     // The rails call back only for paid(), never while being built.

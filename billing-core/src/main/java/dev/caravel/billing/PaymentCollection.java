@@ -14,7 +14,7 @@ final class PaymentCollection implements AutoCloseable {
   /** The facade's logger: hosts configure logging by the engine's name. */
   private static final System.Logger LOG = System.getLogger(Billing.class.getName());
 
-  private final Billing.Settings settings;
+  private final EngineSettings settings;
   private final Repository repository;
   private final PaymentCascade cascade;
   private final Standings standings;
@@ -22,7 +22,7 @@ final class PaymentCollection implements AutoCloseable {
   /** Runs batches of rounds on worker threads (S17); see {@link Collector} for the threads. */
   private final Collector collector;
 
-  PaymentCollection(Billing.Settings settings, PaymentCascade cascade, Standings standings) {
+  PaymentCollection(EngineSettings settings, PaymentCascade cascade, Standings standings) {
     this.settings = settings;
     this.repository = settings.repository();
     this.cascade = cascade;

@@ -20,7 +20,7 @@ final class Poll implements AutoCloseable {
   /** The facade's logger: hosts configure logging by the engine's name. */
   private static final System.Logger LOG = System.getLogger(Billing.class.getName());
 
-  private final Billing.Settings settings;
+  private final EngineSettings settings;
   private final Repository repository;
   private final Bookkeeping bookkeeping;
   private final PaymentCollection collection;
@@ -37,7 +37,7 @@ final class Poll implements AutoCloseable {
   private ScheduledExecutorService poller;
 
   Poll(
-      Billing.Settings settings,
+      EngineSettings settings,
       Bookkeeping bookkeeping,
       PaymentCollection collection,
       Standings standings) {

@@ -17,12 +17,12 @@ final class RailCallbacks {
   /** The facade's logger: hosts configure logging by the engine's name. */
   private static final System.Logger LOG = System.getLogger(Billing.class.getName());
 
-  private final Billing.Settings settings;
+  private final EngineSettings settings;
   private final Repository repository;
   private final PaymentCascade cascade;
   private final Standings standings;
 
-  RailCallbacks(Billing.Settings settings, PaymentCascade cascade, Standings standings) {
+  RailCallbacks(EngineSettings settings, PaymentCascade cascade, Standings standings) {
     this.settings = settings;
     this.repository = settings.repository();
     this.cascade = cascade;

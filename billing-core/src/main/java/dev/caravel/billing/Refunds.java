@@ -15,10 +15,10 @@ final class Refunds {
   /** The facade's logger: hosts configure logging by the engine's name. */
   private static final System.Logger LOG = System.getLogger(Billing.class.getName());
 
-  private final Billing.Settings settings;
+  private final EngineSettings settings;
   private final Repository repository;
 
-  Refunds(Billing.Settings settings) {
+  Refunds(EngineSettings settings) {
     this.settings = settings;
     this.repository = settings.repository();
   }

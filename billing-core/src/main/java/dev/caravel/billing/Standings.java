@@ -13,10 +13,10 @@ final class Standings {
   /** The facade's logger: hosts configure logging by the engine's name. */
   private static final System.Logger LOG = System.getLogger(Billing.class.getName());
 
-  private final Billing.Settings settings;
+  private final EngineSettings settings;
   private final Repository repository;
 
-  Standings(Billing.Settings settings) {
+  Standings(EngineSettings settings) {
     this.settings = settings;
     this.repository = settings.repository();
   }

@@ -24,7 +24,7 @@ class CatalogueExamplesTest {
   private final MutableClock clock = new MutableClock(at("2025-02-01T00:00:00Z"));
   private final Billing billing = engine(repository, clock).build();
 
-  private static Billing.Builder engine(Repository repository, MutableClock clock) {
+  private static BillingBuilder engine(Repository repository, MutableClock clock) {
     return Fixtures.engine(repository, clock).catalogue(SEED);
   }
 

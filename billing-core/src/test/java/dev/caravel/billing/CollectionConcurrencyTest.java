@@ -70,7 +70,7 @@ class CollectionConcurrencyTest {
     }
   }
 
-  private Billing.Builder engine(PaymentGateway gateway, int concurrency) {
+  private BillingBuilder engine(PaymentGateway gateway, int concurrency) {
     return Fixtures.engine(repository, clock)
         .paymentGateway(gateway)
         .collectionConcurrency(concurrency);
@@ -336,14 +336,14 @@ class CollectionConcurrencyTest {
     Billing billing = engine(gateway, 4).build();
     invoicesWithCards(billing, 1, 4);
     assertThat(billing.collectDue()).hasSize(4);
-    assertThat(billing.collectionWorkersAlive()).isTrue();
+    assertThat(billing.collection.workersAlive()).isTrue();
 
     billing.close();
 
-    assertThat(billing.collectionWorkersAlive()).isFalse();
+    assertThat(billing.collection.workersAlive()).isFalse();
     invoicesWithCards(billing, 5, 3);
     assertThat(billing.collectDue()).hasSize(3).allMatch(r -> r instanceof PaymentResult.Paid);
-    assertThat(billing.collectionWorkersAlive()).isFalse();
+    assertThat(billing.collection.workersAlive()).isFalse();
   }
 
   @Test
@@ -367,7 +367,7 @@ class CollectionConcurrencyTest {
 
   @Test
   void theBuilderChecksTheCollectionSettings() {
-    Billing.Builder builder = engine(new GatedGateway(), 16);
+    BillingBuilder builder = engine(new GatedGateway(), 16);
     assertThatThrownBy(() -> builder.collectionConcurrency(0))
         .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> builder.railConcurrency(null, 2))

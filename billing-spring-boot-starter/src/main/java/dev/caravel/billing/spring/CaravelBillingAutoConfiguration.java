@@ -1,6 +1,7 @@
 package dev.caravel.billing.spring;
 
 import dev.caravel.billing.Billing;
+import dev.caravel.billing.BillingBuilder;
 import dev.caravel.billing.BillingListener;
 import dev.caravel.billing.CycleCounts;
 import dev.caravel.billing.ExchangeRates;
@@ -236,7 +237,7 @@ public class CaravelBillingAutoConfiguration {
           "caravel.billing.app-url is required: payment DMs link to {app-url}/account?invoice={id}");
     }
     BillingMetricsHolder timing = metrics.getIfAvailable(BillingMetricsHolder::none);
-    Billing.Builder builder =
+    BillingBuilder builder =
         Billing.builder()
             .repository(ledger)
             .catalogue(catalogue)
