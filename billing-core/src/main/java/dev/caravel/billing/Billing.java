@@ -662,7 +662,7 @@ public final class Billing implements AutoCloseable {
     }
     long known = 0;
     for (Payment.Refund r : repository.refunds(invoice.id())) {
-      if (r.via() == Payment.Refund.Via.CARD) {
+      if (r.via() == Payment.Refund.Via.CARD && r.takesFromPayment()) {
         known += r.amount();
       }
     }
@@ -937,6 +937,13 @@ public final class Billing implements AutoCloseable {
      */
     record Pending(Payment.Refund refund, String message) implements RefundResult {}
 
+    /**
+     * The rail refused the card refund outright and nothing moved: the refund is {@code FAILED}
+     * ({@link Payment.Refund#failure()} says why) and its amount is free again. The same key
+     * returns this again; refund again under a new key.
+     */
+    record Failed(Payment.Refund refund) implements RefundResult {}
+
     record Refused(String invoiceId, Reason reason, String message) implements RefundResult {}
 
     enum Reason {
@@ -968,9 +975,10 @@ public final class Billing implements AutoCloseable {
    * Refunds {@code amount} (minor units, at most what the payment has left unrefunded) of a paid
    * invoice, idempotently on {@code key}: the same request again returns what the first did, and a
    * card refund left pending is sent again under the same gateway idempotency key, so it is never
-   * made twice. {@code via}: {@code CARD} through {@link PaymentGateway#refund} (card payments
-   * only); {@code BY_HAND} recorded as owed, the host pays it and calls {@link #refundPaid}; {@code
-   * CREDIT} as a credit item on the tenant's next invoice.
+   * made twice; one the gateway refused outright ends {@code FAILED} ({@link RefundResult.Failed}),
+   * its amount free for a refund under another key. {@code via}: {@code CARD} through {@link
+   * PaymentGateway#refund} (card payments only); {@code BY_HAND} recorded as owed, the host pays it
+   * and calls {@link #refundPaid}; {@code CREDIT} as a credit item on the tenant's next invoice.
    *
    * @throws ConflictingKeyException the key was used for another refund
    */
@@ -1023,10 +1031,7 @@ public final class Billing implements AutoCloseable {
                 + (settings.paymentGateway() == null ? " and there is no gateway" : "")
                 + ": refund it BY_HAND or as a CREDIT");
       }
-      long left = invoice.total();
-      for (Payment.Refund r : repository.refunds(invoiceId)) {
-        left -= r.amount();
-      }
+      long left = invoice.total() - Payment.Refund.takenFromPayment(repository.refunds(invoiceId));
       if (amount > left) {
         return new RefundResult.Refused(
             invoiceId,
@@ -1056,6 +1061,9 @@ public final class Billing implements AutoCloseable {
       Payment.Refund made = recorded;
       settings.notify(l -> l.refundRecorded(invoice, made));
     }
+    if (recorded.status() == Payment.Refund.Status.FAILED) {
+      return new RefundResult.Failed(recorded);
+    }
     if (recorded.status() != Payment.Refund.Status.PENDING) {
       return new RefundResult.Recorded(recorded);
     }
@@ -1084,6 +1092,9 @@ public final class Billing implements AutoCloseable {
       settings.notify(l -> l.refundRecorded(invoice, done));
       return new RefundResult.Recorded(done);
     }
+    if (outcome instanceof PaymentGateway.RefundOutcome.Refused no) {
+      return failCardRefund(invoice, refund, no.message());
+    }
     String message =
         outcome instanceof PaymentGateway.RefundOutcome.AlreadyRefunded a
             ? "the gateway says charge " + a.reference() + " has nothing left to refund; check it"
@@ -1095,6 +1106,30 @@ public final class Billing implements AutoCloseable {
         invoice.id(),
         message);
     return new RefundResult.Pending(refund, message);
+  }
+
+  /**
+   * The rail refused a pending card refund and nothing moved: it ends {@code FAILED}, its amount
+   * free again, told once (to the caller whose call moved it). A racing call that saw the refund
+   * made meanwhile answers what is recorded.
+   */
+  private RefundResult failCardRefund(Invoice invoice, Payment.Refund refund, String why) {
+    LOG.log(
+        Level.WARNING,
+        "refund {0} of invoice {1} refused by the gateway: {2}",
+        refund.key(),
+        invoice.id(),
+        why);
+    boolean moved = repository.failRefund(refund.key(), why, settings.now());
+    Payment.Refund now = repository.findRefund(refund.key()).orElseThrow();
+    if (moved) {
+      settings.notify(l -> l.refundRecorded(invoice, now));
+    }
+    return switch (now.status()) {
+      case FAILED -> new RefundResult.Failed(now);
+      case PENDING -> new RefundResult.Pending(now, why);
+      case OWED, DONE -> new RefundResult.Recorded(now);
+    };
   }
 
   /**
@@ -1123,7 +1158,7 @@ public final class Billing implements AutoCloseable {
 
   /**
    * What the invoice comes to: billed, paid, refunded (every refund recorded, money or credit,
-   * pending ones included) and net.
+   * pending ones included, failed ones not: their money never moved) and net.
    *
    * @throws InvalidInputException no such invoice
    */
@@ -1133,10 +1168,7 @@ public final class Billing implements AutoCloseable {
             .findInvoice(Checks.id(invoiceId, "invoice id"))
             .orElseThrow(() -> new InvalidInputException("no invoice " + invoiceId));
     long paid = invoice.isPaid() ? invoice.total() : 0;
-    long refunded = 0;
-    for (Payment.Refund r : repository.refunds(invoiceId)) {
-      refunded = Math.addExact(refunded, r.amount());
-    }
+    long refunded = Payment.Refund.takenFromPayment(repository.refunds(invoiceId));
     return new Invoice.Balance(invoiceId, invoice.total(), paid, refunded, paid - refunded);
   }
 

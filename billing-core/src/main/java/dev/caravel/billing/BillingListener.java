@@ -65,7 +65,10 @@ public interface BillingListener {
   /** The invoice was voided or written off: it is never collected. */
   default void invoiceClosed(Invoice invoice) {}
 
-  /** A refund was recorded (or its state moved on: sent, owed, done). */
+  /**
+   * A refund was recorded (or its state moved on: sent, owed, done, or failed: the rail refused it
+   * and nothing moved, {@link Payment.Refund#failure()} says why). Called once per change.
+   */
   default void refundRecorded(Invoice invoice, Payment.Refund refund) {}
 
   /**
@@ -114,6 +117,12 @@ public interface BillingListener {
       REFUND_OWED,
       /** A refund was made (by the rail, by hand, or as a credit). */
       REFUNDED,
+      /**
+       * The rail refused a card refund outright and nothing moved: its amount is free again. A type
+       * of its own, not REFUNDED with a detail, so that a reader summing REFUNDED amounts never
+       * counts money that did not move. {@code detail} holds the refund's reason and the rail's.
+       */
+      REFUND_FAILED,
       /** {@code detail} is the new standing, {@code reference} the previous one. */
       STANDING_CHANGED
     }
@@ -192,12 +201,19 @@ public interface BillingListener {
     public static Event refund(Payment.Refund r, Instant at) {
       return new Event(
           0,
-          r.status() == Payment.Refund.Status.OWED ? Type.REFUND_OWED : Type.REFUNDED,
+          switch (r.status()) {
+            case OWED -> Type.REFUND_OWED;
+            case FAILED -> Type.REFUND_FAILED;
+            case PENDING, DONE -> Type.REFUNDED;
+          },
           r.tenant(),
           Optional.of(r.invoiceId()),
           r.amount(),
           Optional.of(r.key()),
-          r.via().name() + ": " + r.reason(),
+          r.via().name()
+              + ": "
+              + r.reason()
+              + r.failure().map(why -> "; refused: " + why).orElse(""),
           at);
     }
 

@@ -169,7 +169,8 @@ public interface Repository {
 
   /**
    * Records a refund, under the invoice's row lock, if the invoice is paid and the refunds recorded
-   * against it plus this one stay within its total. Idempotent on the key: returns the refund
+   * against it that {@link Payment.Refund#takesFromPayment take from the payment} (all but {@code
+   * FAILED} ones) plus this one stay within its total. Idempotent on the key: returns the refund
    * recorded under the key afterwards (this one, or the one there already, whatever its content,
    * for the caller to compare). A {@code CREDIT} refund also inserts its credit item ({@code
    * refund:<key>}, unclaimed) in the same transaction. A refund recorded {@code OWED} or {@code
@@ -182,9 +183,20 @@ public interface Repository {
 
   /**
    * Moves a {@code PENDING} or {@code OWED} refund to {@code DONE} with its reference, appending
-   * its {@code REFUNDED} event. True only for the call that moved it.
+   * its {@code REFUNDED} event. True only for the call that moved it; a {@code FAILED} or {@code
+   * DONE} refund is never moved.
    */
   boolean completeRefund(String key, String reference, Instant at);
+
+  /**
+   * Moves a {@code PENDING} refund to {@code FAILED}, with {@code reason} as its reference ({@link
+   * Payment.Refund#failure()}), appending its {@code REFUND_FAILED} event ({@link
+   * BillingListener.Event#refund}) at {@code at}, atomically. True only for the call that moved it:
+   * false for an unknown key or a refund that is not pending (done, owed, failed already), which is
+   * left as it is. The engine decides that the rail refused; the storage only records it. A failed
+   * refund stays under its key and no longer takes from the payment ({@link #recordRefund}).
+   */
+  boolean failRefund(String key, String reason, Instant at);
 
   // ---- standing (S13) ----
 

@@ -1,0 +1,115 @@
+package dev.caravel.billing.jdbc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.zaxxer.hikari.HikariDataSource;
+import dev.caravel.billing.Activity;
+import dev.caravel.billing.Billing;
+import dev.caravel.billing.BillingListener;
+import dev.caravel.billing.Invoice;
+import dev.caravel.billing.Payment;
+import dev.caravel.billing.PaymentGateway;
+import dev.caravel.billing.PaymentMethod;
+import dev.caravel.billing.Plan;
+import dev.caravel.billing.PlanCatalogue;
+import dev.caravel.billing.testkit.Fixture;
+import dev.caravel.billing.testkit.MutableClock;
+import java.util.Optional;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * A V7 database holding refunds of every status upgrades in place (V8 lets a refund end FAILED):
+ * what was there reads as before, and a refund left pending can then fail and free its amount.
+ */
+class RefundUpgradeTest {
+  private static final String ALICE = Fixture.pubkey(0xa11ce);
+
+  @Test
+  @Timeout(120)
+  void aLedgerWithRefundsUpgradesInPlaceOnPostgres() {
+    String schema = Databases.newPostgresSchema();
+    try (HikariDataSource pool = Databases.postgresPool(schema, 2)) {
+      upgradesInPlace(pool);
+    } finally {
+      Databases.dropPostgresSchema(schema);
+    }
+  }
+
+  @Test
+  void aLedgerWithRefundsUpgradesInPlaceOnH2() {
+    DataSource h2 = Databases.newH2();
+    upgradesInPlace(h2);
+    Databases.shutdownH2(h2);
+  }
+
+  /** A card gateway that gives no answer to refunds until told to refuse them. */
+  private static final class Gateway implements PaymentGateway {
+    volatile boolean refuse;
+
+    @Override
+    public Optional<String> savedPaymentMethod(String customerId) {
+      return Optional.empty();
+    }
+
+    @Override
+    public ChargeOutcome charge(ChargeRequest request) {
+      return new ChargeOutcome.Unknown("not used");
+    }
+
+    @Override
+    public RefundOutcome refund(
+        String reference, long amount, String currency, String idempotencyKey) {
+      return refuse
+          ? new RefundOutcome.Refused("no such charge")
+          : new RefundOutcome.Unknown("read timed out");
+    }
+  }
+
+  private static void upgradesInPlace(DataSource db) {
+    Migrations.migrate(db, 7);
+    JdbcRepository repo = new JdbcRepository(db);
+    Gateway gateway = new Gateway();
+    Billing billing =
+        Billing.builder()
+            .repository(repo)
+            .catalogue(PlanCatalogue.of(new Plan("basic", "Basic", 500)))
+            .clock(MutableClock.at("2026-01-31T10:00:00Z"))
+            .paymentGateway(gateway)
+            .appUrl("https://relays.example")
+            .build();
+    billing.record(Activity.create("a-1", ALICE, "r1", "basic", Fixture.T0));
+    Invoice invoice = billing.generateInvoice(ALICE).orElseThrow();
+    billing.settle(invoice.id(), PaymentMethod.STRIPE, "pi_1");
+    // At V7: one refund of each status.
+    billing.refund(invoice.id(), 100, "goodwill", "owed-1", Payment.Refund.Via.BY_HAND);
+    billing.refund(invoice.id(), 50, "service credit", "credit-1", Payment.Refund.Via.CREDIT);
+    assertThat(billing.refund(invoice.id(), 200, "outage", "card-1"))
+        .isInstanceOf(Billing.RefundResult.Pending.class);
+    var before = repo.refunds(invoice.id());
+
+    Migrations.migrate(db);
+
+    assertThat(repo.refunds(invoice.id())).as("read as before").isEqualTo(before);
+    assertThat(before)
+        .extracting(Payment.Refund::status)
+        .containsExactly(
+            Payment.Refund.Status.OWED, Payment.Refund.Status.DONE, Payment.Refund.Status.PENDING);
+    gateway.refuse = true;
+    assertThat(billing.refund(invoice.id(), 200, "outage", "card-1"))
+        .isInstanceOf(Billing.RefundResult.Failed.class);
+    assertThat(billing.balance(invoice.id()))
+        .isEqualTo(new Invoice.Balance(invoice.id(), 500, 500, 150, 350));
+    assertThat(billing.refund(invoice.id(), 350, "the rest", "owed-2", Payment.Refund.Via.BY_HAND))
+        .as("the failed refund's amount is free")
+        .isInstanceOf(Billing.RefundResult.Recorded.class);
+    assertThat(billing.events(0, 100))
+        .extracting(BillingListener.Event::type)
+        .containsSubsequence(
+            BillingListener.Event.Type.REFUND_OWED,
+            BillingListener.Event.Type.REFUNDED,
+            BillingListener.Event.Type.REFUND_FAILED,
+            BillingListener.Event.Type.REFUND_OWED);
+  }
+}
