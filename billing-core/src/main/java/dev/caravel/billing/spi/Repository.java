@@ -144,8 +144,10 @@ public interface Repository {
 
   /**
    * Records a hand adjustment ({@link InvoiceItem#forAdjustment}) as an unclaimed item of its
-   * tenant, with a {@code CREDITED} or {@code CHARGED} event, atomically. Idempotent on the key:
-   * the same item again returns false and changes nothing.
+   * tenant, with a {@code CREDITED} or {@code CHARGED} event, atomically. Idempotent on the key,
+   * through the item's id ({@code adj:<key>}): the same item again returns false and changes
+   * nothing. Items are unique by id, never by {@code adjustmentKey}, which a refund's credit may
+   * share (see {@link InvoiceItem}).
    *
    * @throws dev.caravel.billing.InvalidInputException nothing recorded: the tenant is unknown, or
    *     the key was used for another adjustment ({@link
@@ -172,9 +174,10 @@ public interface Repository {
    * against it that {@link Payment.Refund#takesFromPayment take from the payment} (all but {@code
    * FAILED} ones) plus this one stay within its total. Idempotent on the key: returns the refund
    * recorded under the key afterwards (this one, or the one there already, whatever its content,
-   * for the caller to compare). A {@code CREDIT} refund also inserts its credit item ({@code
-   * refund:<key>}, unclaimed) in the same transaction. A refund recorded {@code OWED} or {@code
-   * DONE} appends its event.
+   * for the caller to compare). A {@code CREDIT} refund also inserts its credit item ({@link
+   * InvoiceItem#forRefundCredit}, id {@code refund:<key>}, unclaimed) in the same transaction,
+   * beside any adjustment, whatever its key. A refund recorded {@code OWED} or {@code DONE} appends
+   * its event.
    *
    * @throws dev.caravel.billing.InvalidInputException nothing recorded: no such invoice, it is not
    *     paid, or the amount is more than what is left to refund

@@ -20,8 +20,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * A V7 database holding refunds of every status upgrades in place (V8 lets a refund end FAILED):
- * what was there reads as before, and a refund left pending can then fail and free its amount.
+ * A V7 database holding refunds of every status and an adjustment keyed like a refund's credit
+ * upgrades in place: what was there reads as before; a refund left pending can then fail and free
+ * its amount (V8), and the refund whose credit shares the adjustment's key is recorded beside it
+ * (V9).
  */
 class RefundUpgradeTest {
   private static final String ALICE = Fixture.pubkey(0xa11ce);
@@ -87,11 +89,14 @@ class RefundUpgradeTest {
     billing.refund(invoice.id(), 50, "service credit", "credit-1", Payment.Refund.Via.CREDIT);
     assertThat(billing.refund(invoice.id(), 200, "outage", "card-1"))
         .isInstanceOf(Billing.RefundResult.Pending.class);
+    assertThat(billing.credit(ALICE, 30, "goodwill", "refund:late-1")).isTrue();
     var before = repo.refunds(invoice.id());
+    var unclaimed = repo.unclaimedItems(ALICE);
 
     Migrations.migrate(db);
 
     assertThat(repo.refunds(invoice.id())).as("read as before").isEqualTo(before);
+    assertThat(repo.unclaimedItems(ALICE)).as("read as before").isEqualTo(unclaimed);
     assertThat(before)
         .extracting(Payment.Refund::status)
         .containsExactly(
@@ -101,7 +106,11 @@ class RefundUpgradeTest {
         .isInstanceOf(Billing.RefundResult.Failed.class);
     assertThat(billing.balance(invoice.id()))
         .isEqualTo(new Invoice.Balance(invoice.id(), 500, 500, 150, 350));
-    assertThat(billing.refund(invoice.id(), 350, "the rest", "owed-2", Payment.Refund.Via.BY_HAND))
+    assertThat(billing.refund(invoice.id(), 30, "late", "late-1", Payment.Refund.Via.CREDIT))
+        .as("its credit shares the adjustment's key refund:late-1")
+        .isInstanceOf(Billing.RefundResult.Recorded.class);
+    assertThat(billing.unbilledBalance(ALICE)).isEqualTo(-50 - 30 - 30);
+    assertThat(billing.refund(invoice.id(), 320, "the rest", "owed-2", Payment.Refund.Via.BY_HAND))
         .as("the failed refund's amount is free")
         .isInstanceOf(Billing.RefundResult.Recorded.class);
     assertThat(billing.events(0, 100))
@@ -109,7 +118,9 @@ class RefundUpgradeTest {
         .containsSubsequence(
             BillingListener.Event.Type.REFUND_OWED,
             BillingListener.Event.Type.REFUNDED,
+            BillingListener.Event.Type.CREDITED,
             BillingListener.Event.Type.REFUND_FAILED,
+            BillingListener.Event.Type.REFUNDED,
             BillingListener.Event.Type.REFUND_OWED);
   }
 }

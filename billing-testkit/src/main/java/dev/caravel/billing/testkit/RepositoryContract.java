@@ -2309,6 +2309,50 @@ public abstract class RepositoryContract {
   }
 
   @Test
+  void anAdjustmentKeyedLikeARefundsCreditNeverCollidesWithIt() {
+    invoice(alice, "inv-1", 1000, T0);
+    repo.markPaid("inv-1", payment("pi_1", seconds(5)));
+    // the adjustment first, then the refund whose credit carries the same key
+    InvoiceItem goodwill =
+        InvoiceItem.forAdjustment(alice, -50, "goodwill", "refund:K", seconds(10));
+    assertThat(repo.recordAdjustment(goodwill)).isTrue();
+    Payment.Refund credit = refund("K", "inv-1", alice, 100, Payment.Refund.Via.CREDIT);
+    assertThat(repo.recordRefund(credit)).isEqualTo(credit);
+    // the refund first, then the adjustment
+    Payment.Refund credit2 = refund("K2", "inv-1", alice, 200, Payment.Refund.Via.CREDIT);
+    assertThat(repo.recordRefund(credit2)).isEqualTo(credit2);
+    InvoiceItem fee = InvoiceItem.forAdjustment(alice, 25, "fee", "refund:K2", seconds(11));
+    assertThat(repo.recordAdjustment(fee)).isTrue();
+
+    List<InvoiceItem> four =
+        List.of(
+            goodwill,
+            InvoiceItem.forRefundCredit(credit),
+            InvoiceItem.forRefundCredit(credit2),
+            fee);
+    assertThat(repo.unclaimedItems(alice)).containsExactlyInAnyOrderElementsOf(four);
+    // each stays idempotent on its own key
+    assertThat(repo.recordAdjustment(goodwill)).isFalse();
+    assertThat(repo.recordAdjustment(fee)).isFalse();
+    assertThat(repo.recordRefund(credit)).isEqualTo(credit);
+    assertThat(repo.recordRefund(credit2)).isEqualTo(credit2);
+    assertThatThrownBy(
+            () ->
+                repo.recordAdjustment(
+                    InvoiceItem.forAdjustment(alice, -51, "goodwill", "refund:K", seconds(12))))
+        .isInstanceOf(dev.caravel.billing.Billing.ConflictingKeyException.class);
+    assertThat(repo.unclaimedItems(alice)).containsExactlyInAnyOrderElementsOf(four);
+    assertThat(eventTypes())
+        .containsExactly(
+            dev.caravel.billing.BillingListener.Event.Type.INVOICE_CREATED,
+            dev.caravel.billing.BillingListener.Event.Type.PAYMENT_SUCCEEDED,
+            dev.caravel.billing.BillingListener.Event.Type.CREDITED,
+            dev.caravel.billing.BillingListener.Event.Type.REFUNDED,
+            dev.caravel.billing.BillingListener.Event.Type.REFUNDED,
+            dev.caravel.billing.BillingListener.Event.Type.CHARGED);
+  }
+
+  @Test
   void aFailedRefundIsFinalAndTakesNothingFromThePayment() {
     invoice(alice, "inv-1", 1000, T0);
     repo.markPaid("inv-1", payment("pi_1", seconds(5)));
