@@ -313,9 +313,10 @@ public final class Billing implements AutoCloseable {
    * Refunds {@code amount} (minor units, at most what the payment has left unrefunded) of a paid
    * invoice, idempotently on {@code key}: the same request again returns what the first did, and a
    * card refund left pending is sent again under the same gateway idempotency key, so it is never
-   * made twice. {@code via}: {@code CARD} through {@link PaymentGateway#refund} (card payments
-   * only); {@code BY_HAND} recorded as owed, the host pays it and calls {@link #refundPaid}; {@code
-   * CREDIT} as a credit item on the tenant's next invoice.
+   * made twice; one the gateway refused outright ends {@code FAILED} ({@link RefundResult.Failed}),
+   * its amount free for a refund under another key. {@code via}: {@code CARD} through {@link
+   * PaymentGateway#refund} (card payments only); {@code BY_HAND} recorded as owed, the host pays it
+   * and calls {@link #refundPaid}; {@code CREDIT} as a credit item on the tenant's next invoice.
    *
    * @throws ConflictingKeyException the key was used for another refund
    */

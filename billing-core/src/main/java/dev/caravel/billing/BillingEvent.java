@@ -42,6 +42,12 @@ public record BillingEvent(
     REFUND_OWED,
     /** A refund was made (by the rail, by hand, or as a credit). */
     REFUNDED,
+    /**
+     * The rail refused a card refund outright and nothing moved: its amount is free again. A type
+     * of its own, not REFUNDED with a detail, so that a reader summing REFUNDED amounts never
+     * counts money that did not move. {@code detail} holds the refund's reason and the rail's.
+     */
+    REFUND_FAILED,
     /** {@code detail} is the new standing, {@code reference} the previous one. */
     STANDING_CHANGED
   }
@@ -119,12 +125,19 @@ public record BillingEvent(
   public static BillingEvent refund(Payment.Refund r, Instant at) {
     return new BillingEvent(
         0,
-        r.status() == Payment.Refund.Status.OWED ? Type.REFUND_OWED : Type.REFUNDED,
+        switch (r.status()) {
+          case OWED -> Type.REFUND_OWED;
+          case FAILED -> Type.REFUND_FAILED;
+          case PENDING, DONE -> Type.REFUNDED;
+        },
         r.tenant(),
         Optional.of(r.invoiceId()),
         r.amount(),
         Optional.of(r.key()),
-        r.via().name() + ": " + r.reason(),
+        r.via().name()
+            + ": "
+            + r.reason()
+            + r.failure().map(why -> "; refused: " + why).orElse(""),
         at);
   }
 

@@ -63,7 +63,10 @@ public interface BillingListener {
   /** The invoice was voided or written off: it is never collected. */
   default void invoiceClosed(Invoice invoice) {}
 
-  /** A refund was recorded (or its state moved on: sent, owed, done). */
+  /**
+   * A refund was recorded (or its state moved on: sent, owed, done, or failed: the rail refused it
+   * and nothing moved, {@link Payment.Refund#failure()} says why). Called once per change.
+   */
   default void refundRecorded(Invoice invoice, Payment.Refund refund) {}
 
   /**

@@ -12,6 +12,12 @@ import java.util.OptionalInt;
  * Billing#charge}, whose reason is the description); exactly one is present. Its id is derived from
  * that source, so the same source can never yield two items. {@code invoiceId} is empty while
  * unclaimed.
+ *
+ * <p>Items are keyed by their id alone, on every storage. The id names the kind of source: {@code
+ * adj:<key>} for a hand adjustment, {@code refund:<refund key>} for a refund's credit ({@link
+ * #forRefundCredit}). Both carry an {@code adjustmentKey}, and the two may be equal (an adjustment
+ * keyed {@code refund:K} and the credit of refund {@code K}), but their ids never are: the two
+ * kinds of key never collide, whatever keys a host picks.
  */
 public record InvoiceItem(
     String id,

@@ -146,7 +146,7 @@ final class RailCallbacks {
     }
     long known = 0;
     for (Payment.Refund r : repository.refunds(invoice.id())) {
-      if (r.via() == Payment.Refund.Via.CARD) {
+      if (r.via() == Payment.Refund.Via.CARD && r.takesFromPayment()) {
         known += r.amount();
       }
     }

@@ -14,6 +14,13 @@ public sealed interface RefundResult {
    */
   record Pending(Payment.Refund refund, String message) implements RefundResult {}
 
+  /**
+   * The rail refused the card refund outright and nothing moved: the refund is {@code FAILED}
+   * ({@link Payment.Refund#failure()} says why) and its amount is free again. The same key returns
+   * this again; refund again under a new key.
+   */
+  record Failed(Payment.Refund refund) implements RefundResult {}
+
   record Refused(String invoiceId, Reason reason, String message) implements RefundResult {}
 
   enum Reason {

@@ -84,10 +84,7 @@ final class Refunds {
                 + (settings.paymentGateway() == null ? " and there is no gateway" : "")
                 + ": refund it BY_HAND or as a CREDIT");
       }
-      long left = invoice.total();
-      for (Payment.Refund r : repository.refunds(invoiceId)) {
-        left -= r.amount();
-      }
+      long left = invoice.total() - Payment.Refund.takenFromPayment(repository.refunds(invoiceId));
       if (amount > left) {
         return new RefundResult.Refused(
             invoiceId,
@@ -117,6 +114,9 @@ final class Refunds {
       Payment.Refund made = recorded;
       settings.notify(l -> l.refundRecorded(invoice, made));
     }
+    if (recorded.status() == Payment.Refund.Status.FAILED) {
+      return new RefundResult.Failed(recorded);
+    }
     if (recorded.status() != Payment.Refund.Status.PENDING) {
       return new RefundResult.Recorded(recorded);
     }
@@ -145,6 +145,9 @@ final class Refunds {
       settings.notify(l -> l.refundRecorded(invoice, done));
       return new RefundResult.Recorded(done);
     }
+    if (outcome instanceof PaymentGateway.RefundOutcome.Refused no) {
+      return failCardRefund(invoice, refund, no.message());
+    }
     String message =
         outcome instanceof PaymentGateway.RefundOutcome.AlreadyRefunded a
             ? "the gateway says charge " + a.reference() + " has nothing left to refund; check it"
@@ -156,6 +159,30 @@ final class Refunds {
         invoice.id(),
         message);
     return new RefundResult.Pending(refund, message);
+  }
+
+  /**
+   * The rail refused a pending card refund and nothing moved: it ends {@code FAILED}, its amount
+   * free again, told once (to the caller whose call moved it). A racing call that saw the refund
+   * made meanwhile answers what is recorded.
+   */
+  private RefundResult failCardRefund(Invoice invoice, Payment.Refund refund, String why) {
+    LOG.log(
+        Level.WARNING,
+        "refund {0} of invoice {1} refused by the gateway: {2}",
+        refund.key(),
+        invoice.id(),
+        why);
+    boolean moved = repository.failRefund(refund.key(), why, settings.now());
+    Payment.Refund now = repository.findRefund(refund.key()).orElseThrow();
+    if (moved) {
+      settings.notify(l -> l.refundRecorded(invoice, now));
+    }
+    return switch (now.status()) {
+      case FAILED -> new RefundResult.Failed(now);
+      case PENDING -> new RefundResult.Pending(now, why);
+      case OWED, DONE -> new RefundResult.Recorded(now);
+    };
   }
 
   /** {@link Billing#refundPaid}. */
@@ -186,10 +213,7 @@ final class Refunds {
             .findInvoice(Checks.id(invoiceId, "invoice id"))
             .orElseThrow(() -> new InvalidInputException("no invoice " + invoiceId));
     long paid = invoice.isPaid() ? invoice.total() : 0;
-    long refunded = 0;
-    for (Payment.Refund r : repository.refunds(invoiceId)) {
-      refunded = Math.addExact(refunded, r.amount());
-    }
+    long refunded = Payment.Refund.takenFromPayment(repository.refunds(invoiceId));
     return new Invoice.Balance(invoiceId, invoice.total(), paid, refunded, paid - refunded);
   }
 }

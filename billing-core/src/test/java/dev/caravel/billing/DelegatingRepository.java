@@ -106,6 +106,11 @@ class DelegatingRepository implements Repository {
   }
 
   @Override
+  public boolean failRefund(String key, String reason, Instant at) {
+    return d.failRefund(key, reason, at);
+  }
+
+  @Override
   public Optional<BillingEvent> refreshStanding(
       String tenant, Instant now, dev.caravel.billing.spi.StandingRule rule) {
     return d.refreshStanding(tenant, now, rule);

@@ -575,12 +575,11 @@ public final class InMemoryRepository implements Repository {
       if (!row.invoice.tenant().equals(refund.tenant())) {
         throw new InvalidInputException("invoice " + refund.invoiceId() + " is another tenant's");
       }
-      long refunded = 0;
-      for (Payment.Refund r : refunds.values()) {
-        if (r.invoiceId().equals(refund.invoiceId())) {
-          refunded += r.amount();
-        }
-      }
+      long refunded =
+          Payment.Refund.takenFromPayment(
+              refunds.values().stream()
+                  .filter(r -> r.invoiceId().equals(refund.invoiceId()))
+                  .toList());
       if (refunded + refund.amount() > row.invoice.total()) {
         throw new InvalidInputException(
             "invoice "
@@ -609,12 +608,30 @@ public final class InMemoryRepository implements Repository {
     Checks.notNull(at, "at");
     synchronized (lock) {
       Payment.Refund r = refunds.get(key);
-      if (r == null || r.status() == Payment.Refund.Status.DONE) {
+      if (r == null
+          || (r.status() != Payment.Refund.Status.PENDING
+              && r.status() != Payment.Refund.Status.OWED)) {
         return false;
       }
       Payment.Refund done = r.withStatus(Payment.Refund.Status.DONE, Optional.of(reference));
       refunds.put(key, done);
       append(BillingEvent.refund(done, at));
+      return true;
+    }
+  }
+
+  @Override
+  public boolean failRefund(String key, String reason, Instant at) {
+    Checks.text(reason, "refund failure");
+    Checks.notNull(at, "at");
+    synchronized (lock) {
+      Payment.Refund r = refunds.get(key);
+      if (r == null || r.status() != Payment.Refund.Status.PENDING) {
+        return false;
+      }
+      Payment.Refund failed = r.withStatus(Payment.Refund.Status.FAILED, Optional.of(reason));
+      refunds.put(key, failed);
+      append(BillingEvent.refund(failed, at));
       return true;
     }
   }

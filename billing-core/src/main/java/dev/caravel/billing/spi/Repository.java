@@ -144,8 +144,10 @@ public interface Repository {
 
   /**
    * Records a hand adjustment ({@link InvoiceItem#forAdjustment}) as an unclaimed item of its
-   * tenant, with a {@code CREDITED} or {@code CHARGED} event, atomically. Idempotent on the key:
-   * the same item again returns false and changes nothing.
+   * tenant, with a {@code CREDITED} or {@code CHARGED} event, atomically. Idempotent on the key,
+   * through the item's id ({@code adj:<key>}): the same item again returns false and changes
+   * nothing. Items are unique by id, never by {@code adjustmentKey}, which a refund's credit may
+   * share (see {@link InvoiceItem}).
    *
    * @throws dev.caravel.billing.InvalidInputException nothing recorded: the tenant is unknown, or
    *     the key was used for another adjustment ({@link
@@ -169,11 +171,13 @@ public interface Repository {
 
   /**
    * Records a refund, under the invoice's row lock, if the invoice is paid and the refunds recorded
-   * against it plus this one stay within its total. Idempotent on the key: returns the refund
+   * against it that {@link Payment.Refund#takesFromPayment take from the payment} (all but {@code
+   * FAILED} ones) plus this one stay within its total. Idempotent on the key: returns the refund
    * recorded under the key afterwards (this one, or the one there already, whatever its content,
-   * for the caller to compare). A {@code CREDIT} refund also inserts its credit item ({@code
-   * refund:<key>}, unclaimed) in the same transaction. A refund recorded {@code OWED} or {@code
-   * DONE} appends its event.
+   * for the caller to compare). A {@code CREDIT} refund also inserts its credit item ({@link
+   * InvoiceItem#forRefundCredit}, id {@code refund:<key>}, unclaimed) in the same transaction,
+   * beside any adjustment, whatever its key. A refund recorded {@code OWED} or {@code DONE} appends
+   * its event.
    *
    * @throws dev.caravel.billing.InvalidInputException nothing recorded: no such invoice, it is not
    *     paid, or the amount is more than what is left to refund
@@ -182,9 +186,20 @@ public interface Repository {
 
   /**
    * Moves a {@code PENDING} or {@code OWED} refund to {@code DONE} with its reference, appending
-   * its {@code REFUNDED} event. True only for the call that moved it.
+   * its {@code REFUNDED} event. True only for the call that moved it; a {@code FAILED} or {@code
+   * DONE} refund is never moved.
    */
   boolean completeRefund(String key, String reference, Instant at);
+
+  /**
+   * Moves a {@code PENDING} refund to {@code FAILED}, with {@code reason} as its reference ({@link
+   * Payment.Refund#failure()}), appending its {@code REFUND_FAILED} event ({@link
+   * BillingEvent#refund}) at {@code at}, atomically. True only for the call that moved it:
+   * false for an unknown key or a refund that is not pending (done, owed, failed already), which is
+   * left as it is. The engine decides that the rail refused; the storage only records it. A failed
+   * refund stays under its key and no longer takes from the payment ({@link #recordRefund}).
+   */
+  boolean failRefund(String key, String reason, Instant at);
 
   // ---- standing (S13) ----
 

@@ -171,6 +171,11 @@ public final class JdbcRepository implements Repository {
   }
 
   @Override
+  public boolean failRefund(String key, String reason, Instant at) {
+    return operations.failRefund(key, reason, at);
+  }
+
+  @Override
   public Optional<BillingEvent> refreshStanding(String tenant, Instant now, StandingRule rule) {
     return operations.refreshStanding(tenant, now, rule);
   }

@@ -211,7 +211,9 @@ final class LedgerOperations {
           long refunded;
           try (PreparedStatement ps =
               c.prepareStatement(
-                  "SELECT COALESCE(SUM(amount), 0) FROM billing_refund WHERE invoice_id = ?")) {
+                  // Failed refunds moved no money: they take nothing from the payment.
+                  "SELECT COALESCE(SUM(amount), 0) FROM billing_refund "
+                      + "WHERE invoice_id = ? AND status <> 'FAILED'")) {
             ps.setString(1, refund.invoiceId());
             try (ResultSet rs = ps.executeQuery()) {
               rs.next();
@@ -263,8 +265,31 @@ final class LedgerOperations {
           try (PreparedStatement ps =
               c.prepareStatement(
                   "UPDATE billing_refund SET status = 'DONE', reference = ? "
-                      + "WHERE refund_key = ? AND status <> 'DONE'")) {
+                      + "WHERE refund_key = ? AND status IN ('PENDING', 'OWED')")) {
             ps.setString(1, reference);
+            ps.setString(2, key);
+            if (ps.executeUpdate() != 1) {
+              return false;
+            }
+          }
+          EventFeed.append(c, BillingEvent.refund(refund(c, key).orElseThrow(), at));
+          return true;
+        });
+  }
+
+  boolean failRefund(String key, String reason, Instant at) {
+    Objects.requireNonNull(key, "key");
+    Objects.requireNonNull(reason, "reason");
+    Objects.requireNonNull(at, "at");
+    return transactions.write(
+        "failing refund " + key,
+        (c, d) -> {
+          // One guarded statement: of racing completes and fails, exactly one moves the refund.
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "UPDATE billing_refund SET status = 'FAILED', reference = ? "
+                      + "WHERE refund_key = ? AND status = 'PENDING'")) {
+            ps.setString(1, reason);
             ps.setString(2, key);
             if (ps.executeUpdate() != 1) {
               return false;

@@ -2307,6 +2307,132 @@ public abstract class RepositoryContract {
             });
   }
 
+  @Test
+  void anAdjustmentKeyedLikeARefundsCreditNeverCollidesWithIt() {
+    invoice(alice, "inv-1", 1000, T0);
+    repo.markPaid("inv-1", payment("pi_1", seconds(5)));
+    // the adjustment first, then the refund whose credit carries the same key
+    InvoiceItem goodwill =
+        InvoiceItem.forAdjustment(alice, -50, "goodwill", "refund:K", seconds(10));
+    assertThat(repo.recordAdjustment(goodwill)).isTrue();
+    Payment.Refund credit = refund("K", "inv-1", alice, 100, Payment.Refund.Via.CREDIT);
+    assertThat(repo.recordRefund(credit)).isEqualTo(credit);
+    // the refund first, then the adjustment
+    Payment.Refund credit2 = refund("K2", "inv-1", alice, 200, Payment.Refund.Via.CREDIT);
+    assertThat(repo.recordRefund(credit2)).isEqualTo(credit2);
+    InvoiceItem fee = InvoiceItem.forAdjustment(alice, 25, "fee", "refund:K2", seconds(11));
+    assertThat(repo.recordAdjustment(fee)).isTrue();
+
+    List<InvoiceItem> four =
+        List.of(
+            goodwill,
+            InvoiceItem.forRefundCredit(credit),
+            InvoiceItem.forRefundCredit(credit2),
+            fee);
+    assertThat(repo.unclaimedItems(alice)).containsExactlyInAnyOrderElementsOf(four);
+    // each stays idempotent on its own key
+    assertThat(repo.recordAdjustment(goodwill)).isFalse();
+    assertThat(repo.recordAdjustment(fee)).isFalse();
+    assertThat(repo.recordRefund(credit)).isEqualTo(credit);
+    assertThat(repo.recordRefund(credit2)).isEqualTo(credit2);
+    assertThatThrownBy(
+            () ->
+                repo.recordAdjustment(
+                    InvoiceItem.forAdjustment(alice, -51, "goodwill", "refund:K", seconds(12))))
+        .isInstanceOf(dev.caravel.billing.ConflictingKeyException.class);
+    assertThat(repo.unclaimedItems(alice)).containsExactlyInAnyOrderElementsOf(four);
+    assertThat(eventTypes())
+        .containsExactly(
+            dev.caravel.billing.BillingEvent.Type.INVOICE_CREATED,
+            dev.caravel.billing.BillingEvent.Type.PAYMENT_SUCCEEDED,
+            dev.caravel.billing.BillingEvent.Type.CREDITED,
+            dev.caravel.billing.BillingEvent.Type.REFUNDED,
+            dev.caravel.billing.BillingEvent.Type.REFUNDED,
+            dev.caravel.billing.BillingEvent.Type.CHARGED);
+  }
+
+  @Test
+  void aFailedRefundIsFinalAndTakesNothingFromThePayment() {
+    invoice(alice, "inv-1", 1000, T0);
+    repo.markPaid("inv-1", payment("pi_1", seconds(5)));
+    Payment.Refund card =
+        repo.recordRefund(refund("r1", "inv-1", alice, 600, Payment.Refund.Via.CARD));
+    assertThat(repo.failRefund("r1", "no such charge", seconds(60))).isTrue();
+    assertThat(repo.failRefund("r1", "no such charge", seconds(61))).as("failed once").isFalse();
+    Payment.Refund failed =
+        card.withStatus(Payment.Refund.Status.FAILED, Optional.of("no such charge"));
+    assertThat(repo.findRefund("r1")).contains(failed);
+    assertThat(failed.failure()).contains("no such charge");
+    assertThat(repo.completeRefund("r1", "re_late", seconds(62))).as("final").isFalse();
+    assertThat(repo.findRefund("r1")).contains(failed);
+    // its 600 are free again: the whole payment can still be refunded
+    Payment.Refund owed = refund("r2", "inv-1", alice, 1000, Payment.Refund.Via.BY_HAND);
+    assertThat(repo.recordRefund(owed)).isEqualTo(owed);
+    assertThatThrownBy(
+            () -> repo.recordRefund(refund("r3", "inv-1", alice, 1, Payment.Refund.Via.CREDIT)))
+        .isInstanceOf(InvalidInputException.class);
+    assertThat(repo.refunds("inv-1")).containsExactly(failed, owed);
+    assertThat(repo.recordRefund(refund("r1", "inv-1", alice, 600, Payment.Refund.Via.CARD)))
+        .as("the key keeps its failed refund")
+        .isEqualTo(failed);
+    // only a pending refund can fail
+    assertThat(repo.failRefund("r2", "x", seconds(63))).as("owed").isFalse();
+    assertThat(repo.failRefund("nope", "x", seconds(63))).as("unknown").isFalse();
+    assertThat(repo.findRefund("r2")).contains(owed);
+    var failedEvent =
+        allEvents().stream()
+            .filter(e -> e.type() == dev.caravel.billing.BillingEvent.Type.REFUND_FAILED)
+            .toList();
+    assertThat(failedEvent)
+        .singleElement()
+        .satisfies(
+            e -> {
+              assertThat(e.amount()).isEqualTo(600);
+              assertThat(e.reference()).contains("r1");
+              assertThat(e.invoiceId()).contains("inv-1");
+              assertThat(e.detail()).contains("no such charge");
+              assertThat(e.at()).isEqualTo(seconds(60));
+            });
+    assertThat(eventTypes())
+        .containsExactly(
+            dev.caravel.billing.BillingEvent.Type.INVOICE_CREATED,
+            dev.caravel.billing.BillingEvent.Type.PAYMENT_SUCCEEDED,
+            dev.caravel.billing.BillingEvent.Type.REFUND_FAILED,
+            dev.caravel.billing.BillingEvent.Type.REFUND_OWED);
+  }
+
+  @Test
+  @Timeout(60)
+  void racingFailsAndCompletesOfAPendingRefundHaveOneWinner() {
+    invoice(alice, "inv-1", 1000, T0);
+    repo.markPaid("inv-1", payment("pi_1", seconds(5)));
+    for (int k = 0; k < 4; k++) {
+      String key = "r" + k;
+      repo.recordRefund(refund(key, "inv-1", alice, 100, Payment.Refund.Via.CARD));
+      List<String> won =
+          Race.all(
+              THREADS,
+              i ->
+                  i % 2 == 0
+                      ? (repo.failRefund(key, "refused", seconds(60)) ? "failed" : "")
+                      : (repo.completeRefund(key, "re_" + i, seconds(60)) ? "done" : ""));
+      List<String> winners = won.stream().filter(w -> !w.isEmpty()).toList();
+      assertThat(winners).hasSize(1);
+      assertThat(repo.findRefund(key).orElseThrow().status())
+          .isEqualTo(
+              winners.get(0).equals("failed")
+                  ? Payment.Refund.Status.FAILED
+                  : Payment.Refund.Status.DONE);
+    }
+    assertThat(eventTypes())
+        .filteredOn(
+            t ->
+                t == dev.caravel.billing.BillingEvent.Type.REFUND_FAILED
+                    || t == dev.caravel.billing.BillingEvent.Type.REFUNDED)
+        .as("one event per refund")
+        .hasSize(4);
+  }
+
   // ---- standing (issue 14) ----
 
   /** A rule for storage tests: PAST_DUE while any open invoice had a round; recheck a day on. */
