@@ -158,11 +158,11 @@ public final class Billing implements AutoCloseable {
    *
    * @throws PlanCatalogue.ChangeRejectedException the change was refused ({@link
    *     PlanCatalogue.ChangeRejectedException#reason() reason()} says why); nothing was stored
-   * @throws InvalidInputException a negative amount or an instant with a fraction of a second
+   * @throws InvalidInputException an amount out of range or an instant with a fraction of a second
    */
   public boolean changePrice(String planId, long amount, Instant effective, boolean grandfathered) {
     Checks.id(planId, "plan id");
-    Checks.nonNegative(amount, "plan amount");
+    Checks.amount(amount, "plan amount");
     Checks.instant(effective, "effective instant");
     PlanCatalogue.Version current = versionAt(planId, effective);
     // A retired plan keeps billing its relays, so repricing them stays possible.
@@ -814,8 +814,8 @@ public final class Billing implements AutoCloseable {
    * credit was recorded already.
    *
    * @throws ConflictingKeyException the key was used for another adjustment
-   * @throws InvalidInputException an unknown tenant, an amount not above zero, a blank reason or
-   *     key
+   * @throws InvalidInputException an unknown tenant, an amount not from 1 to {@link
+   *     MoneyLimits#MAX_AMOUNT}, a blank reason or key
    */
   public boolean credit(String tenant, long amount, String reason, String key) {
     return adjust(tenant, amount, reason, key, -1);
@@ -833,9 +833,7 @@ public final class Billing implements AutoCloseable {
     Checks.pubkey(tenant, "tenant");
     Checks.text(reason, "reason");
     Checks.id(key, "key");
-    if (amount <= 0) {
-      throw new InvalidInputException("an adjustment amount must be positive, got " + amount);
-    }
+    Checks.positiveAmount(amount, "an adjustment amount");
     InvoiceItem item =
         InvoiceItem.forAdjustment(tenant, sign * amount, reason.strip(), key, settings.now());
     boolean recorded = repository.recordAdjustment(item);
@@ -973,6 +971,8 @@ public final class Billing implements AutoCloseable {
    * CREDIT} as a credit item on the tenant's next invoice.
    *
    * @throws ConflictingKeyException the key was used for another refund
+   * @throws InvalidInputException an amount not from 1 to {@link MoneyLimits#MAX_AMOUNT} (a larger
+   *     refund is made in parts), a blank reason or key
    */
   public RefundResult refund(
       String invoiceId, long amount, String reason, String key, Payment.Refund.Via via) {
@@ -980,9 +980,7 @@ public final class Billing implements AutoCloseable {
     Checks.text(reason, "reason");
     Checks.id(key, "key");
     Checks.notNull(via, "via");
-    if (amount <= 0) {
-      throw new InvalidInputException("a refund amount must be positive, got " + amount);
-    }
+    Checks.positiveAmount(amount, "a refund amount");
     Optional<Invoice> found = repository.findInvoice(invoiceId);
     if (found.isEmpty()) {
       return new RefundResult.Refused(

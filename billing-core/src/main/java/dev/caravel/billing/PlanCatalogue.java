@@ -47,7 +47,7 @@ public final class PlanCatalogue {
     public Version {
       Checks.id(plan, "plan id");
       Checks.text(name, "plan name");
-      Checks.nonNegative(amount, "plan amount");
+      Checks.amount(amount, "plan amount");
       Checks.instant(effective, "effective instant");
     }
 
