@@ -285,11 +285,12 @@ public final class Billing implements AutoCloseable {
    * recording the same activity again returns false and changes nothing.
    *
    * @throws ActivityRejectedException when the activity is refused (unknown plan or relay, a second
-   *     create, out of order, inside a period already billed, a retired plan); nothing was recorded
+   *     create, out of order, inside a period already billed, a retired plan, dated more than the
+   *     builder's {@link Builder#futureSkew} after now); nothing was recorded
    */
   public boolean record(Activity activity) {
     Checks.notNull(activity, "activity");
-    activity.plan().ifPresent(plan -> checkChoosable(plan, activity.at()));
+    ActivityAdmission.check(activity, this::storedCatalogue, settings.now(), settings.futureSkew());
     boolean appended = repository.appendActivity(activity);
     try {
       reconcile(activity.tenant());
@@ -302,42 +303,6 @@ public final class Billing implements AutoCloseable {
           e.getMessage());
     }
     return appended;
-  }
-
-  /** A plan new activity may choose at {@code at}: priced then (S15) and not retired. */
-  private void checkChoosable(String plan, Instant at) {
-    PlanCatalogue stored = storedCatalogue();
-    Optional<PlanCatalogue.Version> version = stored.versionAt(plan, at);
-    if (version.isEmpty()) {
-      throw new ActivityRejectedException(
-          ActivityRejectedException.Reason.UNKNOWN_PLAN,
-          "plan \""
-              + plan
-              + "\" is not in the catalogue at "
-              + at
-              + " "
-              + stored.plans().stream().map(Plan::id).toList());
-    }
-    if (version.get().retired()) {
-      throw new ActivityRejectedException(
-          ActivityRejectedException.Reason.PLAN_RETIRED,
-          "plan \""
-              + plan
-              + "\" is retired since "
-              + retiredSince(stored, plan, at)
-              + ": it keeps billing the relays on it, but new activity can't choose it");
-    }
-  }
-
-  private static Instant retiredSince(PlanCatalogue catalogue, String plan, Instant at) {
-    Instant since = null;
-    for (PlanCatalogue.Version v : catalogue.history(plan)) {
-      if (v.effective().isAfter(at)) {
-        break;
-      }
-      since = v.retired() ? (since == null ? v.effective() : since) : null;
-    }
-    return since;
   }
 
   /** Turns the tenant's unbilled activity into items (S5). Safe to call any time, from anywhere. */
@@ -1377,7 +1342,8 @@ public final class Billing implements AutoCloseable {
       StandingPolicy standingRule,
       Payment.Refund.Via nonCardRefunds,
       BillingListener listener,
-      CollectionSettings collection) {
+      CollectionSettings collection,
+      Duration futureSkew) {
 
     Instant now() {
       return clock.instant().truncatedTo(ChronoUnit.SECONDS);
@@ -1751,6 +1717,25 @@ public final class Billing implements AutoCloseable {
       return this;
     }
 
+    // ---- how far ahead an activity may be dated (issue 21, defect 5) ----
+
+    private Duration futureSkew = ActivityAdmission.DEFAULT_FUTURE_SKEW;
+
+    /**
+     * How far after now an activity may be dated (default 5 minutes), for clocks that differ a
+     * little between the host and this engine. {@link Billing#record} refuses an activity dated
+     * later ({@link ActivityRejectedException.Reason#IN_THE_FUTURE}): a far date is a clock or unit
+     * error, and a catalogue change must be dated after every recorded activity, so accepting it
+     * would block every price change and retirement dated before it.
+     *
+     * @throws NullPointerException if null
+     * @throws IllegalArgumentException if negative or longer than one day
+     */
+    public Builder futureSkew(Duration skew) {
+      this.futureSkew = ActivityAdmission.checkedSkew(skew);
+      return this;
+    }
+
     /** The time source of rate limits; tests drive it. */
     Builder pacer(RateLimiter.Pacer pacer) {
       this.pacer = Objects.requireNonNull(pacer, "pacer");
@@ -1809,7 +1794,8 @@ public final class Billing implements AutoCloseable {
               new StandingPolicy(pastDueAfterFailedRounds, suspendAfter),
               nonCardRefunds,
               listener,
-              collection));
+              collection,
+              futureSkew));
     }
 
     /**
