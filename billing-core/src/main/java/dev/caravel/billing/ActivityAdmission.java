@@ -3,7 +3,6 @@ package dev.caravel.billing;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
@@ -76,8 +75,7 @@ final class ActivityAdmission {
 
   /** A plan new activity may choose at {@code at}: priced then (S15) and not retired. */
   private static void choosable(PlanCatalogue catalogue, String plan, Instant at) {
-    Optional<PlanCatalogue.Version> version = catalogue.versionAt(plan, at);
-    if (version.isEmpty()) {
+    if (catalogue.versionAt(plan, at).isEmpty()) {
       throw new ActivityRejectedException(
           ActivityRejectedException.Reason.UNKNOWN_PLAN,
           "plan \""
@@ -87,25 +85,17 @@ final class ActivityAdmission {
               + " "
               + catalogue.plans().stream().map(Plan::id).toList());
     }
-    if (version.get().retired()) {
-      throw new ActivityRejectedException(
-          ActivityRejectedException.Reason.PLAN_RETIRED,
-          "plan \""
-              + plan
-              + "\" is retired since "
-              + retiredSince(catalogue, plan, at)
-              + ": it keeps billing the relays on it, but new activity can't choose it");
-    }
-  }
-
-  private static Instant retiredSince(PlanCatalogue catalogue, String plan, Instant at) {
-    Instant since = null;
-    for (PlanCatalogue.Version v : catalogue.history(plan)) {
-      if (v.effective().isAfter(at)) {
-        break;
-      }
-      since = v.retired() ? (since == null ? v.effective() : since) : null;
-    }
-    return since;
+    catalogue
+        .retiredSince(plan, at)
+        .ifPresent(
+            since -> {
+              throw new ActivityRejectedException(
+                  ActivityRejectedException.Reason.PLAN_RETIRED,
+                  "plan \""
+                      + plan
+                      + "\" is retired since "
+                      + since
+                      + ": it keeps billing the relays on it, but new activity can't choose it");
+            });
   }
 }

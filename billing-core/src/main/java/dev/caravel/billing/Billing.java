@@ -166,24 +166,33 @@ public final class Billing implements AutoCloseable {
     Checks.instant(effective, "effective instant");
     PlanCatalogue.Version current = versionAt(planId, effective);
     // A retired plan keeps billing its relays, so repricing them stays possible.
+    boolean retired = storedCatalogue().retiredSince(planId, effective).isPresent();
     return addVersion(
         new PlanCatalogue.Version(
-            planId, current.name(), amount, effective, current.retired(), grandfathered));
+            planId, current.name(), amount, effective, retired, grandfathered));
   }
 
   /**
    * Retires a plan from {@code effective} on: no activity at or after it may choose the plan
    * ({@link ActivityRejectedException.Reason#PLAN_RETIRED}), while the relays already on it keep
    * being billed at the price they have. Same rules and idempotence as {@link #changePrice}.
+   *
+   * <p><b>A retirement is final; it wins over later versions.</b> Price changes dated after {@code
+   * effective}, whether made before or after this call, never make the plan choosable again: they
+   * only reprice the relays still on it (so {@code changePrice(basic, 800, Jun 1)} then {@code
+   * retirePlan(basic, Mar 1)} leaves Basic closed to new relays from Mar 1 on, and its relays at
+   * 800 from their first period starting at or after Jun 1). A second retirement after the first is
+   * refused ({@code RETIRED}); the same one again is a no-op.
    */
   public boolean retirePlan(String planId, Instant effective) {
     Checks.id(planId, "plan id");
     Checks.instant(effective, "effective instant");
     PlanCatalogue.Version current = versionAt(planId, effective);
-    if (current.retired() && !current.effective().equals(effective)) {
+    Optional<Instant> retiredSince = storedCatalogue().retiredSince(planId, effective);
+    if (retiredSince.isPresent() && !retiredSince.get().equals(effective)) {
       throw new PlanCatalogue.ChangeRejectedException(
           PlanCatalogue.ChangeRejectedException.Reason.RETIRED,
-          "plan \"" + planId + "\" is retired since " + current.effective());
+          "plan \"" + planId + "\" is retired since " + retiredSince.get());
     }
     // Grandfathered, so the retirement reprices nobody.
     return addVersion(

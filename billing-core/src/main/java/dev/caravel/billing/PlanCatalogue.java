@@ -72,7 +72,7 @@ public final class PlanCatalogue {
       ALREADY_BILLED,
       /** The plan has a different version at that same instant. */
       CONFLICTING_CHANGE,
-      /** The plan is retired as of that instant already. */
+      /** The plan is retired as of that instant already (a retirement is final). */
       RETIRED
     }
 
@@ -193,6 +193,25 @@ public final class PlanCatalogue {
     List<Version> all = new ArrayList<>(versions());
     all.add(version);
     return withHistory(currency, all);
+  }
+
+  /**
+   * Since when {@code plan} is retired, as of {@code at}: the instant of its earliest retired
+   * version effective at or before {@code at}; empty while it is not retired (or is unknown). A
+   * retirement is final: versions after it, whether stored before or after it, never make the plan
+   * choosable again (they only reprice the relays still on it).
+   */
+  public Optional<Instant> retiredSince(String plan, Instant at) {
+    Checks.notNull(at, "instant");
+    for (Version v : history(plan)) {
+      if (v.effective().isAfter(at)) {
+        break;
+      }
+      if (v.retired()) {
+        return Optional.of(v.effective());
+      }
+    }
+    return Optional.empty();
   }
 
   Version require(String id, Instant at) {

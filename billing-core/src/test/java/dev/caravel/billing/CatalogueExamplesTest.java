@@ -167,6 +167,72 @@ class CatalogueExamplesTest {
         .hasMessageContaining("one currency");
   }
 
+  /**
+   * Defect 7 of issue 21: a price change dated after a retirement, made before it, used to make the
+   * plan choosable again from the change on. A retirement is final: it wins over later versions,
+   * which only reprice the relays still on the plan.
+   */
+  @Test
+  void defect7_aRetirementWinsOverAPriceChangeDatedAfterIt() {
+    recordAt(
+        "2025-02-01T00:00:00Z",
+        Activity.create("a1", T, "r1", "basic", at("2025-02-01T00:00:00Z")));
+    assertThat(billing.changePrice("basic", 800, at("2025-06-01T00:00:00Z"))).isTrue();
+    assertThat(billing.retirePlan("basic", at("2025-03-01T00:00:00Z"))).isTrue();
+    assertThat(billing.retirePlan("basic", at("2025-03-01T00:00:00Z"))).isFalse();
+    PlanCatalogue stored = billing.catalogue();
+    assertThat(stored.retiredSince("basic", at("2025-02-28T23:59:59Z"))).isEmpty();
+    for (String when :
+        List.of("2025-03-01T00:00:00Z", "2025-06-01T00:00:00Z", "2026-01-01T00:00:00Z")) {
+      assertThat(stored.retiredSince("basic", at(when))).contains(at("2025-03-01T00:00:00Z"));
+    }
+    // After the later version's instant, the plan still can't be chosen...
+    clock.set(at("2025-06-02T00:00:00Z"));
+    assertThatThrownBy(
+            () -> billing.record(Activity.create("a2", T, "r2", "basic", clock.instant())))
+        .isInstanceOfSatisfying(
+            ActivityRejectedException.class,
+            e -> {
+              assertThat(e.reason()).isEqualTo(ActivityRejectedException.Reason.PLAN_RETIRED);
+              assertThat(e.getMessage()).contains("retired since 2025-03-01T00:00:00Z");
+            });
+    // ...while the relay on it keeps being billed, and is repriced by that version.
+    billing.generateInvoice(T).orElseThrow();
+    assertThat(item("ren:" + T + ":1:r1")).isEqualTo(500);
+    assertThat(item("ren:" + T + ":3:r1")).isEqualTo(500);
+    assertThat(item("ren:" + T + ":4:r1")).isEqualTo(800); // Jun 1: the change reached it
+    // A second, later retirement is refused; a change dated after the retirement stays retired.
+    assertThatThrownBy(() -> billing.retirePlan("basic", at("2025-07-01T00:00:00Z")))
+        .isInstanceOfSatisfying(
+            ChangeRejectedException.class,
+            e -> assertThat(e.reason()).isEqualTo(ChangeRejectedException.Reason.RETIRED));
+    assertThat(billing.changePrice("basic", 900, at("2025-08-01T00:00:00Z"))).isTrue();
+    assertThat(billing.catalogue().versionAt("basic", at("2025-08-01T00:00:00Z")).orElseThrow())
+        .satisfies(v -> assertThat(v.retired()).isTrue());
+    clock.set(at("2025-08-02T00:00:00Z"));
+    assertThatThrownBy(
+            () -> billing.record(Activity.create("a3", T, "r3", "basic", clock.instant())))
+        .isInstanceOfSatisfying(
+            ActivityRejectedException.class,
+            e -> assertThat(e.reason()).isEqualTo(ActivityRejectedException.Reason.PLAN_RETIRED));
+  }
+
+  @Test
+  void aRelayThatLeftARetiredPlanCannotComeBackToIt() {
+    recordAt(
+        "2025-02-01T00:00:00Z",
+        Activity.create("a1", T, "r1", "basic", at("2025-02-01T00:00:00Z")));
+    assertThat(billing.retirePlan("basic", at("2025-02-10T00:00:00Z"))).isTrue();
+    recordAt(
+        "2025-02-12T00:00:00Z", Activity.update("a2", T, "r1", "pro", at("2025-02-12T00:00:00Z")));
+    clock.set(at("2025-02-14T00:00:00Z"));
+    assertThatThrownBy(
+            () -> billing.record(Activity.update("a3", T, "r1", "basic", clock.instant())))
+        .isInstanceOfSatisfying(
+            ActivityRejectedException.class,
+            e -> assertThat(e.reason()).isEqualTo(ActivityRejectedException.Reason.PLAN_RETIRED));
+  }
+
   @Test
   void aChangeThatWouldRepriceWhatIsBilledIsRefused() {
     billing.record(Activity.create("a1", T, "r1", "basic", clock.instant()));
