@@ -146,11 +146,14 @@ public final class Billing implements AutoCloseable {
   }
 
   /**
-   * Changes a plan's price from {@code effective} on: prorated items for activity at or after it,
-   * and renewals of periods starting at or after it, are priced {@code amount}. With {@code
-   * grandfathered}, only relays joining the plan from {@code effective} on pay the new price; a
-   * relay already on it keeps the price it had until its plan changes. Idempotent: the same change
-   * again returns false and changes nothing.
+   * Changes a plan's price to {@code amount} (0 to {@link MoneyLimits#MAX_AMOUNT}) from {@code
+   * effective} on, for each tenant from the start of its first period that begins at or after
+   * {@code effective} (S15): every item of that period and later ones, renewal, proration or
+   * credit, is priced {@code amount}, while a period already begun keeps its price to its end, so a
+   * credit returns exactly what was charged. With {@code grandfathered}, the relays already on the
+   * plan when the change reaches their tenant keep the price they had until their plan changes;
+   * relays choosing the plan in the tenant's later periods pay {@code amount}. Idempotent: the same
+   * change again returns false and changes nothing.
    *
    * <p>Only the future can be repriced, so that the items stay a function of the activity log, the
    * catalogue history and the instants billing ran (S8): {@code effective} must be strictly after

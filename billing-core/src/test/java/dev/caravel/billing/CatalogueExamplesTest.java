@@ -13,7 +13,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The versioned catalogue (S15), by example. Basic at 500, Pro at 2000; the anchor is Feb 1 2025,
- * so period 0 is Feb 1 → Mar 1 (28 days) and period 1 is Mar 1 → Apr 1.
+ * so period 0 is Feb 1 → Mar 1 (28 days) and period 1 is Mar 1 → Apr 1. A price change reaches the
+ * tenant at the start of its first period beginning at or after the change: every item of a period
+ * is priced as of the period's start.
  */
 class CatalogueExamplesTest {
   private static final PlanCatalogue SEED =
@@ -62,12 +64,13 @@ class CatalogueExamplesTest {
   }
 
   @Test
-  void aPriceChangeMidPeriodProratesByTheOldPriceBeforeItAndTheNewOneAfter() {
+  void aPriceChangeMidPeriodWaitsForTheTenantsNextPeriod() {
     twoRelaysThenAChange(false);
     assertThat(item("act:a1")).isEqualTo(500); // the whole period at the old price
     assertThat(item("act:a2")).isEqualTo(375); // 21 of 28 days at 500
-    assertThat(item("act:a3")).isEqualTo(175); // 7 of 28 days at 700
-    assertThat(item("act:a4")).isEqualTo(-175); // r1's remaining 7 days, valued at 700
+    // After the change's instant, but in a period that began before it: still 500.
+    assertThat(item("act:a3")).isEqualTo(125); // 7 of 28 days at 500
+    assertThat(item("act:a4")).isEqualTo(-125); // r1's remaining 7 days, as charged: at 500
   }
 
   @Test
@@ -77,27 +80,61 @@ class CatalogueExamplesTest {
     Invoice invoice = billing.generateInvoice(T).orElseThrow();
     assertThat(item("ren:" + T + ":1:r2")).isEqualTo(700);
     assertThat(item("ren:" + T + ":1:r3")).isEqualTo(700);
-    assertThat(invoice.total()).isEqualTo(500 + 375 + 175 - 175 + 700 + 700);
+    assertThat(invoice.total()).isEqualTo(500 + 375 + 125 - 125 + 700 + 700);
   }
 
   @Test
   void aGrandfatheredRelayKeepsItsPriceUntilItsPlanChanges() {
     twoRelaysThenAChange(true);
-    assertThat(item("act:a3")).isEqualTo(175); // joined after the change: the new price
+    assertThat(item("act:a3")).isEqualTo(125); // the change has not reached the tenant: 500
     assertThat(item("act:a4")).isEqualTo(-125); // r1 kept 500: 7 of 28 days at 500
     clock.set(at("2025-03-01T00:00:00Z"));
     billing.generateInvoice(T);
     assertThat(item("ren:" + T + ":1:r2")).isEqualTo(500); // grandfathered
-    assertThat(item("ren:" + T + ":1:r3")).isEqualTo(700);
-    // r2 moves to Pro and back: it rejoins Basic at today's price.
+    // r3 chose Basic on Feb 22, after the change's instant but in the period that began Feb 1,
+    // at 500: it was on the plan when the change reached its tenant on Mar 1, so it keeps 500.
+    assertThat(item("ren:" + T + ":1:r3")).isEqualTo(500);
+    // r2 moves to Pro and back: it rejoins Basic in a period the change has reached, at 700.
     recordAt(
         "2025-03-10T00:00:00Z", Activity.update("a5", T, "r2", "pro", at("2025-03-10T00:00:00Z")));
     recordAt(
         "2025-03-20T00:00:00Z",
         Activity.update("a6", T, "r2", "basic", at("2025-03-20T00:00:00Z")));
+    // 12 of 31 days left: 700 × 12 / 31 = 270.97 → 271, less Pro's 2000 × 12 / 31 = 774.19 → 774.
+    assertThat(item("act:a6")).isEqualTo(271 - 774);
     clock.set(at("2025-04-01T00:00:00Z"));
     billing.generateInvoice(T);
     assertThat(item("ren:" + T + ":2:r2")).isEqualTo(700);
+    assertThat(item("ren:" + T + ":2:r3")).isEqualTo(500);
+  }
+
+  /**
+   * Defect 12 of issue 21: the period was charged at the old price and, once an increase had taken
+   * effect mid-period, the deactivation credit was priced at the new one, so announcing an increase
+   * and deactivating earned money. The credit now returns exactly the unused part of the charge.
+   */
+  @Test
+  void defect12_aCreditAfterAnIncreaseAnnouncedMidPeriodReturnsExactlyTheUnusedPartOfTheCharge() {
+    recordAt(
+        "2025-02-01T00:00:00Z",
+        Activity.create("a1", T, "r1", "basic", at("2025-02-01T00:00:00Z")));
+    clock.set(at("2025-03-01T00:00:00Z"));
+    assertThat(billing.generateInvoice(T).orElseThrow().total()).isEqualTo(500 + 500);
+    // Mar 5: an increase to 800 is announced, effective Mar 10, inside the period Mar 1 → Apr 1.
+    clock.set(at("2025-03-05T00:00:00Z"));
+    assertThat(billing.changePrice("basic", 800, at("2025-03-10T00:00:00Z"))).isTrue();
+    recordAt(
+        "2025-03-20T00:00:00Z", Activity.deactivate("a2", T, "r1", at("2025-03-20T00:00:00Z")));
+    // 12 of 31 days unused, of the 500 charged: 500 × 12 / 31 = 193.55 → 194 (at 800 it was 310).
+    assertThat(item("ren:" + T + ":1:r1")).isEqualTo(500);
+    assertThat(item("act:a2")).isEqualTo(-194);
+    // Back on before the period ends: charged the same price again, so off and on nets to zero.
+    recordAt("2025-03-20T00:00:00Z", Activity.activate("a3", T, "r1", at("2025-03-20T00:00:00Z")));
+    assertThat(item("act:a3")).isEqualTo(194);
+    // The increase reaches the tenant with its next period.
+    clock.set(at("2025-04-01T00:00:00Z"));
+    billing.generateInvoice(T);
+    assertThat(item("ren:" + T + ":2:r1")).isEqualTo(800);
   }
 
   @Test
@@ -134,37 +171,6 @@ class CatalogueExamplesTest {
     billing.generateInvoice(T).orElseThrow();
     assertThat(item("ren:" + T + ":1:r1")).isEqualTo(500);
     assertThat(billing.catalogue().find("basic").orElseThrow().amount()).isEqualTo(500);
-  }
-
-  @Test
-  void twoInstancesAgreeAfterAPriceChange() {
-    Billing other = engine(repository, clock).instanceId("other").build();
-    billing.record(Activity.create("a1", T, "r1", "basic", clock.instant()));
-    billing.changePrice("basic", 700, at("2025-02-15T00:00:00Z"));
-    // The other instance, started before the change with the same seed, prices by it...
-    assertThat(other.catalogue()).isEqualTo(billing.catalogue());
-    clock.set(at("2025-03-01T00:00:00Z"));
-    assertThat(other.generateInvoice(T).orElseThrow().total()).isEqualTo(500 + 700);
-    // ...and an instance started later with the original seed agrees too.
-    Billing late = engine(repository, clock).instanceId("late").build();
-    assertThat(late.catalogue().history("basic")).hasSize(2);
-    // The same change made again, from any instance, is one change.
-    clock.set(at("2025-02-01T00:00:00Z"));
-    assertThat(other.changePrice("basic", 700, at("2025-02-15T00:00:00Z"))).isFalse();
-  }
-
-  @Test
-  void anInstanceStartedWithADisagreeingSeedRefusesToStart() {
-    PlanCatalogue edited =
-        PlanCatalogue.of(new Plan("basic", "Basic", 700), new Plan("pro", "Pro", 2000));
-    assertThatThrownBy(() -> engine(repository, clock).catalogue(edited).build())
-        .isInstanceOf(IllegalStateException.class)
-        .hasMessageContaining("basic")
-        .hasMessageContaining("changePrice");
-    PlanCatalogue euros = PlanCatalogue.of("eur", List.of(new Plan("basic", "Basic", 500)));
-    assertThatThrownBy(() -> engine(repository, clock).catalogue(euros).build())
-        .isInstanceOf(IllegalStateException.class)
-        .hasMessageContaining("one currency");
   }
 
   /**
@@ -231,6 +237,37 @@ class CatalogueExamplesTest {
         .isInstanceOfSatisfying(
             ActivityRejectedException.class,
             e -> assertThat(e.reason()).isEqualTo(ActivityRejectedException.Reason.PLAN_RETIRED));
+  }
+
+  @Test
+  void twoInstancesAgreeAfterAPriceChange() {
+    Billing other = engine(repository, clock).instanceId("other").build();
+    billing.record(Activity.create("a1", T, "r1", "basic", clock.instant()));
+    billing.changePrice("basic", 700, at("2025-02-15T00:00:00Z"));
+    // The other instance, started before the change with the same seed, prices by it...
+    assertThat(other.catalogue()).isEqualTo(billing.catalogue());
+    clock.set(at("2025-03-01T00:00:00Z"));
+    assertThat(other.generateInvoice(T).orElseThrow().total()).isEqualTo(500 + 700);
+    // ...and an instance started later with the original seed agrees too.
+    Billing late = engine(repository, clock).instanceId("late").build();
+    assertThat(late.catalogue().history("basic")).hasSize(2);
+    // The same change made again, from any instance, is one change.
+    clock.set(at("2025-02-01T00:00:00Z"));
+    assertThat(other.changePrice("basic", 700, at("2025-02-15T00:00:00Z"))).isFalse();
+  }
+
+  @Test
+  void anInstanceStartedWithADisagreeingSeedRefusesToStart() {
+    PlanCatalogue edited =
+        PlanCatalogue.of(new Plan("basic", "Basic", 700), new Plan("pro", "Pro", 2000));
+    assertThatThrownBy(() -> engine(repository, clock).catalogue(edited).build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("basic")
+        .hasMessageContaining("changePrice");
+    PlanCatalogue euros = PlanCatalogue.of("eur", List.of(new Plan("basic", "Basic", 500)));
+    assertThatThrownBy(() -> engine(repository, clock).catalogue(euros).build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("one currency");
   }
 
   @Test
