@@ -8,8 +8,8 @@ import java.util.function.Supplier;
 /**
  * What the engine asks of an activity before the repository stores it, beyond the checks of the
  * values themselves: a date at most the future skew after now (DESIGN "Security", bounded input),
- * and, for an activity that chooses a plan, a plan new activity may choose at that instant (S15:
- * priced then, and not retired).
+ * and, for an activity that chooses a plan, a plan new activity may choose at that instant (S15: in
+ * the catalogue then, and not retired).
  *
  * <p>Why a skew: hosts' clocks and event timestamps differ by seconds, so "not after now" would
  * refuse honest activity; but an activity dated far ahead (milliseconds read as seconds, a year
@@ -73,7 +73,10 @@ final class ActivityAdmission {
     }
   }
 
-  /** A plan new activity may choose at {@code at}: priced then (S15) and not retired. */
+  /**
+   * A plan new activity may choose at {@code at}: in the catalogue at that instant (S15) and not
+   * retired since. Choosing is read at the activity's own instant; pricing, at its period's start.
+   */
   private static void choosable(PlanCatalogue catalogue, String plan, Instant at) {
     if (catalogue.versionAt(plan, at).isEmpty()) {
       throw new ActivityRejectedException(

@@ -220,6 +220,9 @@ public final class Billing implements AutoCloseable {
       return false;
     }
     Instant now = settings.now();
+    // S15: a version at E prices the periods starting at or after E. A period start at or before
+    // now may be renewed by any instance at any moment, and the repository refuses E at or before
+    // any recorded activity or renewed start, so no item, written or due, is ever repriced.
     if (!version.effective().isAfter(now)) {
       throw new PlanCatalogue.ChangeRejectedException(
           PlanCatalogue.ChangeRejectedException.Reason.NOT_IN_FUTURE,
