@@ -27,9 +27,7 @@ final class Adjustments {
     Checks.pubkey(tenant, "tenant");
     Checks.text(reason, "reason");
     Checks.id(key, "key");
-    if (amount <= 0) {
-      throw new InvalidInputException("an adjustment amount must be positive, got " + amount);
-    }
+    Checks.positiveAmount(amount, "an adjustment amount");
     InvoiceItem item =
         InvoiceItem.forAdjustment(tenant, sign * amount, reason.strip(), key, settings.now());
     boolean recorded = repository.recordAdjustment(item);

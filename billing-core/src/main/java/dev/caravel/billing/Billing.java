@@ -50,22 +50,17 @@ public final class Billing implements AutoCloseable {
     return catalogueHistory.storedCatalogue();
   }
 
-  /**
-   * Changes a plan's price from {@code effective} on, for every instance sharing the repository.
-   * Relays already on the plan keep their price if the builder's {@link
-   * BillingBuilder#grandfatherByDefault} says so; see {@link #changePrice(String, long, Instant,
-   * boolean)}.
-   */
+  /** {@link #changePrice(String, long, Instant, boolean)}, grandfathering as the builder says. */
   public boolean changePrice(String planId, long amount, Instant effective) {
     return catalogueHistory.changePrice(planId, amount, effective);
   }
 
   /**
-   * Changes a plan's price from {@code effective} on: prorated items for activity at or after it,
-   * and renewals of periods starting at or after it, are priced {@code amount}. With {@code
-   * grandfathered}, only relays joining the plan from {@code effective} on pay the new price; a
-   * relay already on it keeps the price it had until its plan changes. Idempotent: the same change
-   * again returns false and changes nothing.
+   * Changes a plan's price to {@code amount} (0 to {@link MoneyLimits#MAX_AMOUNT}), for every
+   * instance, for each tenant from the start of its first period that begins at or after {@code
+   * effective} (S15): a period already begun keeps its price to its end, so a credit returns
+   * exactly what was charged. With {@code grandfathered}, relays already on the plan then keep
+   * their price until their plan changes. Idempotent: the same change again returns false.
    *
    * <p>Only the future can be repriced, so that the items stay a function of the activity log, the
    * catalogue history and the instants billing ran (S8): {@code effective} must be strictly after
@@ -73,7 +68,7 @@ public final class Billing implements AutoCloseable {
    *
    * @throws PlanCatalogue.ChangeRejectedException the change was refused ({@link
    *     PlanCatalogue.ChangeRejectedException#reason() reason()} says why); nothing was stored
-   * @throws InvalidInputException a negative amount or an instant with a fraction of a second
+   * @throws InvalidInputException an amount out of range or an instant with a fraction of a second
    */
   public boolean changePrice(String planId, long amount, Instant effective, boolean grandfathered) {
     return catalogueHistory.changePrice(planId, amount, effective, grandfathered);
@@ -82,7 +77,9 @@ public final class Billing implements AutoCloseable {
   /**
    * Retires a plan from {@code effective} on: no activity at or after it may choose the plan
    * ({@link ActivityRejectedException.Reason#PLAN_RETIRED}), while the relays already on it keep
-   * being billed at the price they have. Same rules and idempotence as {@link #changePrice}.
+   * being billed at the price they have. Same rules and idempotence as {@link #changePrice}. A
+   * retirement is final: price changes dated after it only reprice the relays still on the plan,
+   * never make it choosable again; a second, other retirement is refused ({@code RETIRED}).
    */
   public boolean retirePlan(String planId, Instant effective) {
     return catalogueHistory.retirePlan(planId, effective);
@@ -125,7 +122,8 @@ public final class Billing implements AutoCloseable {
    * recording the same activity again returns false and changes nothing.
    *
    * @throws ActivityRejectedException when the activity is refused (unknown plan or relay, a second
-   *     create, out of order, inside a period already billed, a retired plan); nothing was recorded
+   *     create, out of order, inside a period already billed, a retired plan, dated more than
+   *     {@link BillingBuilder#futureSkew} after now); nothing was recorded
    */
   public boolean record(Activity activity) {
     return bookkeeping.record(activity);
@@ -264,7 +262,8 @@ public final class Billing implements AutoCloseable {
    * credit was recorded already.
    *
    * @throws ConflictingKeyException the key was used for another adjustment
-   * @throws InvalidInputException an unknown tenant, an amount not above zero, a blank reason or
+   * @throws InvalidInputException an unknown tenant, an amount not 1 to {@link
+   *     MoneyLimits#MAX_AMOUNT}, a blank reason or
    *     key
    */
   public boolean credit(String tenant, long amount, String reason, String key) {
@@ -319,6 +318,8 @@ public final class Billing implements AutoCloseable {
    * and calls {@link #refundPaid}; {@code CREDIT} as a credit item on the tenant's next invoice.
    *
    * @throws ConflictingKeyException the key was used for another refund
+   * @throws InvalidInputException an amount not 1 to {@link MoneyLimits#MAX_AMOUNT} (refund more in
+   *     parts), a blank reason or key
    */
   public RefundResult refund(
       String invoiceId, long amount, String reason, String key, Payment.Refund.Via via) {

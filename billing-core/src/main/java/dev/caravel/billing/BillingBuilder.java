@@ -30,8 +30,6 @@ import java.util.function.LongFunction;
  * }</pre>
  */
 public final class BillingBuilder {
-  /** The most rail calls one round makes on one rail (a saved card: look it up, charge it). */
-  private static final int CALLS_PER_ROUND = 4;
 
   private Repository repository;
   private PlanCatalogue catalogue;
@@ -375,6 +373,25 @@ public final class BillingBuilder {
     return this;
   }
 
+  // ---- how far ahead an activity may be dated (issue 21, defect 5) ----
+
+  private Duration futureSkew = ActivityAdmission.DEFAULT_FUTURE_SKEW;
+
+  /**
+   * How far after now an activity may be dated (default 5 minutes), for clocks that differ a
+   * little between the host and this engine. {@link Billing#record} refuses an activity dated later
+   * ({@link ActivityRejectedException.Reason#IN_THE_FUTURE}): a far date is a clock or unit error,
+   * and a catalogue change must be dated after every recorded activity, so accepting it would block
+   * every price change and retirement dated before it.
+   *
+   * @throws NullPointerException if null
+   * @throws IllegalArgumentException if negative or longer than one day
+   */
+  public BillingBuilder futureSkew(Duration skew) {
+    this.futureSkew = ActivityAdmission.checkedSkew(skew);
+    return this;
+  }
+
   /** The time source of rate limits; tests drive it. */
   BillingBuilder pacer(RateLimiter.Pacer pacer) {
     this.pacer = Objects.requireNonNull(pacer, "pacer");
@@ -402,7 +419,8 @@ public final class BillingBuilder {
     require(
         walletConnector == null || cipher != null,
         "Lightning needs a cipher to open tenants' sealed NWC URIs");
-    CollectionSettings collection = collectionSettings();
+    CollectionSettings collection =
+        CollectionSettings.of(collectionConcurrency, laneCaps, rateLimits, leaseTtl, pacer);
     PlanCatalogue stored = CatalogueHistory.seed(repository, catalogue);
     if (paymentGateway != null) {
       // A currency or price the gateway can never charge is a setup error: fail at start, not per
@@ -433,40 +451,8 @@ public final class BillingBuilder {
             new StandingPolicy(pastDueAfterFailedRounds, suspendAfter),
             nonCardRefunds,
             listener,
-            collection));
-  }
-
-  /**
-   * A round waits for a rate limit under its lease: every round collected at once may queue on one
-   * limiter a few calls each, and all of that must fit well inside the lease, or another instance
-   * could start the same round meanwhile.
-   */
-  private CollectionSettings collectionSettings() {
-    Map<Rail, Integer> caps = new EnumMap<>(Rail.class);
-    Map<Rail, RateLimiter> limits = new EnumMap<>(Rail.class);
-    for (Rail rail : Rail.values()) {
-      int fallback = Math.max(1, collectionConcurrency - collectionConcurrency / 4);
-      caps.put(rail, Math.min(collectionConcurrency, laneCaps.getOrDefault(rail, fallback)));
-      Integer rate = rateLimits.get(rail);
-      if (rate != null) {
-        long worstWaitSeconds = ((long) collectionConcurrency * CALLS_PER_ROUND + rate - 1) / rate;
-        require(
-            leaseTtl.getSeconds() >= 2 * worstWaitSeconds,
-            "leaseTtl "
-                + leaseTtl
-                + " is too short for a rate limit of "
-                + rate
-                + "/s on "
-                + rail
-                + " with collectionConcurrency "
-                + collectionConcurrency
-                + ": rounds may wait up to "
-                + worstWaitSeconds
-                + " s for it under their lease; the lease must be at least twice that");
-        limits.put(rail, new RateLimiter(rate, pacer));
-      }
-    }
-    return new CollectionSettings(collectionConcurrency, caps, limits);
+            collection,
+            futureSkew));
   }
 
   private static void require(boolean condition, String message) {

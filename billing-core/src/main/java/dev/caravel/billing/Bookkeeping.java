@@ -76,7 +76,8 @@ final class Bookkeeping {
   /** {@link Billing#record}. */
   boolean record(Activity activity) {
     Checks.notNull(activity, "activity");
-    activity.plan().ifPresent(plan -> catalogue.checkChoosable(plan, activity.at()));
+    ActivityAdmission.check(
+        activity, catalogue::storedCatalogue, settings.now(), settings.futureSkew());
     boolean appended = repository.appendActivity(activity);
     try {
       reconcile(activity.tenant());

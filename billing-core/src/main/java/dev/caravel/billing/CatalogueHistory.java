@@ -116,13 +116,15 @@ final class CatalogueHistory {
   /** {@link Billing#changePrice(String, long, Instant, boolean)}. */
   boolean changePrice(String planId, long amount, Instant effective, boolean grandfathered) {
     Checks.id(planId, "plan id");
-    Checks.nonNegative(amount, "plan amount");
+    Checks.amount(amount, "plan amount");
     Checks.instant(effective, "effective instant");
     PlanCatalogue.Version current = versionAt(planId, effective);
-    // A retired plan keeps billing its relays, so repricing them stays possible.
+    // A retired plan keeps billing its relays, so repricing them stays possible; a retirement is
+    // final, so a version after it stays retired.
+    boolean retired = storedCatalogue().retiredSince(planId, effective).isPresent();
     return addVersion(
         new PlanCatalogue.Version(
-            planId, current.name(), amount, effective, current.retired(), grandfathered));
+            planId, current.name(), amount, effective, retired, grandfathered));
   }
 
   /** {@link Billing#retirePlan}. */
@@ -130,10 +132,11 @@ final class CatalogueHistory {
     Checks.id(planId, "plan id");
     Checks.instant(effective, "effective instant");
     PlanCatalogue.Version current = versionAt(planId, effective);
-    if (current.retired() && !current.effective().equals(effective)) {
+    Optional<Instant> retiredSince = storedCatalogue().retiredSince(planId, effective);
+    if (retiredSince.isPresent() && !retiredSince.get().equals(effective)) {
       throw new PlanCatalogue.ChangeRejectedException(
           PlanCatalogue.ChangeRejectedException.Reason.RETIRED,
-          "plan \"" + planId + "\" is retired since " + current.effective());
+          "plan \"" + planId + "\" is retired since " + retiredSince.get());
     }
     // Grandfathered, so the retirement reprices nobody.
     return addVersion(
@@ -158,6 +161,9 @@ final class CatalogueHistory {
       return false;
     }
     Instant now = settings.now();
+    // S15: a version at E prices the periods starting at or after E. A period start at or before
+    // now may be renewed by any instance at any moment, and the repository refuses E at or before
+    // any recorded activity or renewed start, so no item, written or due, is ever repriced.
     if (!version.effective().isAfter(now)) {
       throw new PlanCatalogue.ChangeRejectedException(
           PlanCatalogue.ChangeRejectedException.Reason.NOT_IN_FUTURE,
@@ -174,41 +180,5 @@ final class CatalogueHistory {
           .checkCurrency(PlanCatalogue.withHistory(storedCatalogue().currency(), List.of(version)));
     }
     return repository.addPlanVersion(version);
-  }
-
-  /** A plan new activity may choose at {@code at}: priced then (S15) and not retired. */
-  void checkChoosable(String plan, Instant at) {
-    PlanCatalogue stored = storedCatalogue();
-    Optional<PlanCatalogue.Version> version = stored.versionAt(plan, at);
-    if (version.isEmpty()) {
-      throw new ActivityRejectedException(
-          ActivityRejectedException.Reason.UNKNOWN_PLAN,
-          "plan \""
-              + plan
-              + "\" is not in the catalogue at "
-              + at
-              + " "
-              + stored.plans().stream().map(Plan::id).toList());
-    }
-    if (version.get().retired()) {
-      throw new ActivityRejectedException(
-          ActivityRejectedException.Reason.PLAN_RETIRED,
-          "plan \""
-              + plan
-              + "\" is retired since "
-              + retiredSince(stored, plan, at)
-              + ": it keeps billing the relays on it, but new activity can't choose it");
-    }
-  }
-
-  private static Instant retiredSince(PlanCatalogue catalogue, String plan, Instant at) {
-    Instant since = null;
-    for (PlanCatalogue.Version v : catalogue.history(plan)) {
-      if (v.effective().isAfter(at)) {
-        break;
-      }
-      since = v.retired() ? (since == null ? v.effective() : since) : null;
-    }
-    return since;
   }
 }

@@ -35,7 +35,8 @@ record EngineSettings(
     StandingPolicy standingRule,
     Payment.Refund.Via nonCardRefunds,
     BillingListener listener,
-    CollectionSettings collection) {
+    CollectionSettings collection,
+    Duration futureSkew) {
   /** The facade's logger: hosts configure logging by the engine's name. */
   private static final System.Logger LOG = System.getLogger(Billing.class.getName());
 

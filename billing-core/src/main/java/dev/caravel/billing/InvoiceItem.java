@@ -87,11 +87,14 @@ public record InvoiceItem(
 
   /**
    * A hand adjustment: a charge ({@code amount > 0}) or a credit ({@code amount < 0}) with its
-   * reason; its id is {@code adj:<key>}.
+   * reason, at most {@link MoneyLimits#MAX_AMOUNT} either way; its id is {@code adj:<key>}.
    */
   public static InvoiceItem forAdjustment(
       String tenant, long amount, String reason, String key, Instant at) {
     Checks.id(key, "adjustment key");
+    // Long.MIN_VALUE has no positive counterpart; it is out of range like any amount below -MAX.
+    Checks.amount(
+        amount == Long.MIN_VALUE ? Long.MAX_VALUE : Math.abs(amount), "an adjustment amount");
     return new InvoiceItem(
         "adj:" + key,
         tenant,

@@ -41,9 +41,7 @@ final class Refunds {
     Checks.text(reason, "reason");
     Checks.id(key, "key");
     Checks.notNull(via, "via");
-    if (amount <= 0) {
-      throw new InvalidInputException("a refund amount must be positive, got " + amount);
-    }
+    Checks.positiveAmount(amount, "a refund amount");
     Optional<Invoice> found = repository.findInvoice(invoiceId);
     if (found.isEmpty()) {
       return new RefundResult.Refused(

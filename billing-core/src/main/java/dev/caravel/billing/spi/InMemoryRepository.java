@@ -1028,6 +1028,9 @@ public final class InMemoryRepository implements Repository {
                   + version.effective());
         }
       }
+      // S15 prices an item of period [s, e) as of s, so a version at E can change only items of
+      // periods starting at or after E; every written item has s at or before an activity or a
+      // renewed start, so E after all of them leaves every item as written (Repository javadoc).
       for (TenantRow row : tenants.values()) {
         Instant latest = row.lastAt;
         if (row.renewedThroughStart != null

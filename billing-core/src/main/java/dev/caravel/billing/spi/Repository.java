@@ -384,7 +384,13 @@ public interface Repository {
    *     version of the plan is stored); {@code CONFLICTING_CHANGE} (another version of the plan at
    *     that instant); {@code ALREADY_BILLED} (some tenant has an activity at or after {@code
    *     effective}, or has renewed a period starting at or after it: items priced by the old
-   *     version may exist).
+   *     version may exist). Why that guard is enough (S15): a version effective at {@code E} prices
+   *     only the items of periods starting at or after {@code E}, and an item of a period {@code
+   *     [s, e)} exists only for a recorded activity at {@code t ≥ s} or a renewal at {@code s}; so
+   *     with {@code E} after every recorded activity and renewed start, {@code s ≤ t < E} for every
+   *     item written, and none can change. (It is stricter than needed, since {@code E} after the
+   *     start of each tenant's latest period would do; but it needs no period arithmetic, and with
+   *     activities at most a small skew after now it refuses little beyond "not in the future".)
    */
   boolean addPlanVersion(PlanCatalogue.Version version);
 }

@@ -1558,6 +1558,25 @@ public abstract class RepositoryContract {
     assertThat(repo.catalogue().orElseThrow().versionAt("basic", days(10))).contains(change);
   }
 
+  /**
+   * The engine's rule that a retirement is final (issue 21, defect 7) reads every version's flags
+   * in effective order, whatever order they were added in: a retirement added before an existing
+   * later version keeps both, each with its own flags.
+   */
+  @Test
+  void aRetirementAddedBeforeALaterVersionIsReadBackWithEveryFlag() {
+    repo.seedCatalogue(SEED);
+    Version later = price("basic", 800, days(100));
+    Version retirement = new Version("basic", "Basic", 500, days(50), true, true);
+    assertThat(repo.addPlanVersion(later)).isTrue();
+    assertThat(repo.addPlanVersion(retirement)).isTrue();
+    PlanCatalogue stored = repo.catalogue().orElseThrow();
+    assertThat(stored.history("basic"))
+        .containsExactly(SEED.history("basic").get(0), retirement, later);
+    assertThat(stored.retiredSince("basic", days(100))).contains(days(50));
+    assertThat(stored.retiredSince("basic", days(49))).isEmpty();
+  }
+
   @Test
   void aVersionForAnUnknownPlanIsRefused() {
     repo.seedCatalogue(SEED);
