@@ -263,8 +263,7 @@ public final class Billing implements AutoCloseable {
    *
    * @throws ConflictingKeyException the key was used for another adjustment
    * @throws InvalidInputException an unknown tenant, an amount not 1 to {@link
-   *     MoneyLimits#MAX_AMOUNT}, a blank reason or
-   *     key
+   *     MoneyLimits#MAX_AMOUNT}, a blank reason or key
    */
   public boolean credit(String tenant, long amount, String reason, String key) {
     return adjustments.credit(tenant, amount, reason, key);

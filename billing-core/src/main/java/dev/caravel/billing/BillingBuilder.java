@@ -378,8 +378,8 @@ public final class BillingBuilder {
   private Duration futureSkew = ActivityAdmission.DEFAULT_FUTURE_SKEW;
 
   /**
-   * How far after now an activity may be dated (default 5 minutes), for clocks that differ a
-   * little between the host and this engine. {@link Billing#record} refuses an activity dated later
+   * How far after now an activity may be dated (default 5 minutes), for clocks that differ a little
+   * between the host and this engine. {@link Billing#record} refuses an activity dated later
    * ({@link ActivityRejectedException.Reason#IN_THE_FUTURE}): a far date is a clock or unit error,
    * and a catalogue change must be dated after every recorded activity, so accepting it would block
    * every price change and retirement dated before it.

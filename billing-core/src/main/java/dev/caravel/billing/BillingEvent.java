@@ -134,10 +134,7 @@ public record BillingEvent(
         Optional.of(r.invoiceId()),
         r.amount(),
         Optional.of(r.key()),
-        r.via().name()
-            + ": "
-            + r.reason()
-            + r.failure().map(why -> "; refused: " + why).orElse(""),
+        r.via().name() + ": " + r.reason() + r.failure().map(why -> "; refused: " + why).orElse(""),
         at);
   }
 

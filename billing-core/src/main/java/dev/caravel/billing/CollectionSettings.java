@@ -20,9 +20,9 @@ record CollectionSettings(
   private static final int CALLS_PER_ROUND = 4;
 
   /**
-   * The builder's settings, checked together. A round waits for a rate limit under its lease:
-   * every round collected at once may queue on one limiter a few calls each, and all of that must
-   * fit well inside the lease, or another instance could start the same round meanwhile.
+   * The builder's settings, checked together. A round waits for a rate limit under its lease: every
+   * round collected at once may queue on one limiter a few calls each, and all of that must fit
+   * well inside the lease, or another instance could start the same round meanwhile.
    *
    * @throws IllegalStateException if the lease is too short for a rate limit
    */

@@ -3,7 +3,6 @@ package dev.caravel.billing;
 import static dev.caravel.billing.Fixtures.ALICE;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.caravel.billing.BillingEvent;
 import dev.caravel.billing.spi.InMemoryRepository;
 import dev.caravel.billing.testkit.MutableClock;
 import java.util.List;

@@ -194,9 +194,9 @@ public interface Repository {
   /**
    * Moves a {@code PENDING} refund to {@code FAILED}, with {@code reason} as its reference ({@link
    * Payment.Refund#failure()}), appending its {@code REFUND_FAILED} event ({@link
-   * BillingEvent#refund}) at {@code at}, atomically. True only for the call that moved it:
-   * false for an unknown key or a refund that is not pending (done, owed, failed already), which is
-   * left as it is. The engine decides that the rail refused; the storage only records it. A failed
+   * BillingEvent#refund}) at {@code at}, atomically. True only for the call that moved it: false
+   * for an unknown key or a refund that is not pending (done, owed, failed already), which is left
+   * as it is. The engine decides that the rail refused; the storage only records it. A failed
    * refund stays under its key and no longer takes from the payment ({@link #recordRefund}).
    */
   boolean failRefund(String key, String reason, Instant at);
