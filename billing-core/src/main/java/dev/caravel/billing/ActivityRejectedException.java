@@ -19,7 +19,13 @@ public final class ActivityRejectedException extends InvalidInputException {
     /** The activity is dated inside a period that has already been renewed. */
     PERIOD_ALREADY_BILLED,
     /** An activity with this id was recorded already, with different content. */
-    CONFLICTING_ID
+    CONFLICTING_ID,
+    /**
+     * The activity is dated more than the builder's {@code futureSkew} (default 5 minutes) after
+     * now: a clock or unit error (milliseconds read as seconds). Accepted, it would be billed in
+     * advance and would block every catalogue change dated before it.
+     */
+    IN_THE_FUTURE
   }
 
   private final Reason reason;

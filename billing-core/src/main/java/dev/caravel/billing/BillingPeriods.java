@@ -14,6 +14,16 @@ import java.time.Instant;
  * Gregorian calendar of {@code java.time}, H. Hinnant's civil-date algorithms), so a lookup costs a
  * few multiplications and no objects beyond the answer; it gives exactly what {@code
  * LocalDateTime.plusMonths} gives (a property test compares the two).
+ *
+ * <p><b>No overflow.</b> Nothing here can overflow a {@code long}, for any {@link Instant}: epoch
+ * seconds are within ±3.2 × 10<sup>16</sup>, epoch days within ±3.7 × 10<sup>11</sup>, month counts
+ * within ±1.3 × 10<sup>10</sup>, and the largest product (days × 86,400) is back within the epoch
+ * seconds' range. Where an answer would not exist, it is refused, never wrapped: a period index
+ * past {@code Integer.MAX_VALUE - 2} (about 179 million years from the anchor) is an {@link
+ * InvalidInputException}, a boundary past java.time's year ±999,999,999 a {@link
+ * DateTimeException}. The engine never gets there: every instant it hands in (an activity, a
+ * renewal start, now) is at most the builder's future skew after now, since {@code Billing.record}
+ * refuses later activity.
  */
 public final class BillingPeriods {
   private static final long SECONDS_PER_DAY = 86_400;

@@ -39,7 +39,7 @@ import java.util.function.BiFunction;
  * collected by the next pass. Once {@link #close closed}, rounds run in the caller's thread.
  */
 final class Collector implements AutoCloseable {
-  private final Billing.Settings settings;
+  private final EngineSettings settings;
   private final Repository repository;
   private final BiFunction<String, PaymentCascade.Known, PaymentResult> round;
   private final int concurrency;
@@ -49,7 +49,7 @@ final class Collector implements AutoCloseable {
   private final ThreadPoolExecutor workers;
 
   Collector(
-      Billing.Settings settings, BiFunction<String, PaymentCascade.Known, PaymentResult> round) {
+      EngineSettings settings, BiFunction<String, PaymentCascade.Known, PaymentResult> round) {
     this.settings = settings;
     this.repository = settings.repository();
     this.round = round;

@@ -12,6 +12,12 @@ import java.util.OptionalInt;
  * Billing#charge}, whose reason is the description); exactly one is present. Its id is derived from
  * that source, so the same source can never yield two items. {@code invoiceId} is empty while
  * unclaimed.
+ *
+ * <p>Items are keyed by their id alone, on every storage. The id names the kind of source: {@code
+ * adj:<key>} for a hand adjustment, {@code refund:<refund key>} for a refund's credit ({@link
+ * #forRefundCredit}). Both carry an {@code adjustmentKey}, and the two may be equal (an adjustment
+ * keyed {@code refund:K} and the credit of refund {@code K}), but their ids never are: the two
+ * kinds of key never collide, whatever keys a host picks.
  */
 public record InvoiceItem(
     String id,
@@ -81,11 +87,14 @@ public record InvoiceItem(
 
   /**
    * A hand adjustment: a charge ({@code amount > 0}) or a credit ({@code amount < 0}) with its
-   * reason; its id is {@code adj:<key>}.
+   * reason, at most {@link MoneyLimits#MAX_AMOUNT} either way; its id is {@code adj:<key>}.
    */
   public static InvoiceItem forAdjustment(
       String tenant, long amount, String reason, String key, Instant at) {
     Checks.id(key, "adjustment key");
+    // Long.MIN_VALUE has no positive counterpart; it is out of range like any amount below -MAX.
+    Checks.amount(
+        amount == Long.MIN_VALUE ? Long.MAX_VALUE : Math.abs(amount), "an adjustment amount");
     return new InvoiceItem(
         "adj:" + key,
         tenant,

@@ -14,9 +14,17 @@ import java.util.TreeMap;
 
 /**
  * The pure billing rules: which item an activity yields (S5) and which renewals a period owes (S6),
- * each priced by the catalogue's history (S15). Everything here is a function of the activity log
- * and the catalogue history, nothing else, which is what makes the ledger the same however and
- * whenever billing runs (S8).
+ * each priced by the catalogue's history (S15): an item for an instant in the tenant's period
+ * {@code [s, e)} is priced by the catalogue as of {@code s}, so the proration an activity charges,
+ * the renewal at {@code s} and the credit that undoes either all use one price. Everything here is
+ * a function of the activity log and the catalogue history, nothing else, which is what makes the
+ * ledger the same however and whenever billing runs (S8).
+ *
+ * <p>Money stays exact without checks on every step: a price is at most {@link
+ * MoneyLimits#MAX_AMOUNT}, a proration at most its price (so {@link Proration} never overflows),
+ * and an item is a proration, its negation, a price or the difference of two prorations, all within
+ * ±{@code MAX_AMOUNT}. The two operations that could leave that range on other inputs are still
+ * written with {@link Math#negateExact} and {@link Math#subtractExact}.
  */
 final class Ledger {
   private final PlanCatalogue catalogue;
@@ -25,11 +33,34 @@ final class Ledger {
     this.catalogue = catalogue;
   }
 
-  /** The plan a relay is on, as priced for it at {@code at}: the version's name, its own price. */
-  private Plan priced(RelayState state, Instant at) {
+  /**
+   * The plan a relay is on, as priced for the items of the tenant's period starting at {@code
+   * periodStart} (S15): the name and price the catalogue gives as of that start, the relay's own
+   * price if a grandfathered change left it one. Whether it was "already on the plan" is read at
+   * period starts too: it chose the plan in the period holding {@code planSince}.
+   */
+  private Plan priced(RelayState state, Instant periodStart, BillingPeriods periods) {
     String id = state.plan().orElseThrow();
-    PlanCatalogue.Version version = catalogue.require(id, at);
-    return new Plan(id, version.name(), catalogue.priceFor(id, state.planSince(), at));
+    PlanCatalogue.Version version = catalogue.versionForPeriod(id, periodStart);
+    long price =
+        catalogue.history(id).size() == 1
+            ? version.amount() // one version: nothing to grandfather, no join to look up
+            : catalogue.priceFor(id, joinedPeriodStart(state, periodStart, periods), periodStart);
+    return new Plan(id, version.name(), price);
+  }
+
+  /**
+   * The start of the tenant's period in which the relay chose its plan; the anchor for a choice
+   * before it. A state with no recorded choice (a snapshot written before plan choices were kept)
+   * counts as chosen in the period being priced: no grandfathering the log cannot show.
+   */
+  private static Instant joinedPeriodStart(
+      RelayState state, Instant periodStart, BillingPeriods periods) {
+    Instant since = state.planSince();
+    if (since == null) {
+      return periodStart;
+    }
+    return since.isBefore(periods.anchor()) ? periods.anchor() : periods.periodAt(since).start();
   }
 
   /**
@@ -56,28 +87,33 @@ final class Ledger {
     return out;
   }
 
-  /** S5: items come from state transitions, priced with the plan as of the activity. */
+  /**
+   * S5: items come from state transitions, with the plans as of the activity, each priced as of the
+   * start of the period holding the activity (S15).
+   */
   Optional<InvoiceItem> itemFor(
       Activity activity, RelayState before, RelayState after, BillingPeriods periods) {
     Period period = periods.periodAt(activity.at());
+    Instant start = period.start();
     if (!before.active() && after.active()) {
-      Plan plan = priced(after, activity.at());
+      Plan plan = priced(after, start, periods);
       long amount = Proration.prorate(plan.amount(), period, activity.at());
       String what =
           activity.type() == ActivityType.CREATE_RELAY ? "New relay created" : "Relay reactivated";
       return item(activity, plan, amount, what);
     }
     if (before.active() && !after.active()) {
-      Plan plan = priced(before, activity.at());
-      long amount = -Proration.prorate(plan.amount(), period, activity.at());
+      Plan plan = priced(before, start, periods);
+      long amount = Math.negateExact(Proration.prorate(plan.amount(), period, activity.at()));
       return item(activity, plan, amount, "Relay deactivated (prorated credit)");
     }
     if (before.active() && after.active() && !before.plan().equals(after.plan())) {
-      Plan from = priced(before, activity.at());
-      Plan to = priced(after, activity.at());
+      Plan from = priced(before, start, periods);
+      Plan to = priced(after, start, periods);
       long amount =
-          Proration.prorate(to.amount(), period, activity.at())
-              - Proration.prorate(from.amount(), period, activity.at());
+          Math.subtractExact(
+              Proration.prorate(to.amount(), period, activity.at()),
+              Proration.prorate(from.amount(), period, activity.at()));
       return item(activity, to, amount, "Plan changed from " + from.name() + " to " + to.name());
     }
     return Optional.empty();
@@ -93,7 +129,7 @@ final class Ledger {
   /**
    * S6: one renewal per period start {@code P_k ≤ now} after the last renewed one, each charging
    * every relay active as of {@code P_k} (activities strictly before it) on a paid plan its full
-   * price. Missed periods are caught up one by one.
+   * price as of {@code P_k} (S15). Missed periods are caught up one by one.
    */
   List<Renewal> renewalsDue(TenantLedger ledger, Instant now) {
     List<Renewal> out = new ArrayList<>();
@@ -118,7 +154,7 @@ final class Ledger {
         if (!state.active()) {
           continue;
         }
-        Plan plan = priced(state, start);
+        Plan plan = priced(state, start, periods);
         if (plan.amount() > 0) {
           items.add(
               InvoiceItem.forRenewal(

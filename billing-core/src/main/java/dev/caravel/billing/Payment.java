@@ -15,8 +15,8 @@ public record Payment(PaymentMethod method, String reference, Instant paidAt) {
   /**
    * A refund recorded against a paid invoice (S14), identified by the host's idempotency {@code
    * key}. {@code amount} in minor units, at most what the invoice's payment left unrefunded. {@code
-   * reference} is the rail's refund id once the gateway made it, or the host's note once paid by
-   * hand.
+   * reference} is the rail's refund id once the gateway made it, the host's note once paid by hand,
+   * or the rail's reason for refusing it once {@link Status#FAILED} (see {@link #failure()}).
    */
   public record Refund(
       String key,
@@ -45,7 +45,13 @@ public record Payment(PaymentMethod method, String reference, Instant paidAt) {
       /** Owed to the tenant; the host pays it by hand ({@link Billing#refundPaid}). */
       OWED,
       /** Done: refunded by the rail, paid by hand, or credited. */
-      DONE
+      DONE,
+      /**
+       * The rail refused it outright and nothing moved ({@link
+       * PaymentGateway.RefundOutcome.Refused}): final. Its amount counts as refunded nowhere and is
+       * free to refund again, under another key.
+       */
+      FAILED
     }
 
     public Refund {
@@ -69,6 +75,31 @@ public record Payment(PaymentMethod method, String reference, Instant paidAt) {
           && amount == other.amount
           && reason.equals(other.reason)
           && via == other.via;
+    }
+
+    /**
+     * Whether this refund takes from what the payment has to give back: every refund but a failed
+     * one (pending ones included, since their money may be moving). What {@code balance}, the bound
+     * on new refunds and a storage's last-line check all sum.
+     */
+    public boolean takesFromPayment() {
+      return status != Status.FAILED;
+    }
+
+    /** Why the rail refused this refund, once {@link Status#FAILED}; empty otherwise. */
+    public Optional<String> failure() {
+      return status == Status.FAILED ? reference : Optional.empty();
+    }
+
+    /** The sum of {@code refunds} that {@link #takesFromPayment take from the payment}, exactly. */
+    public static long takenFromPayment(Iterable<Refund> refunds) {
+      long sum = 0;
+      for (Refund r : refunds) {
+        if (r.takesFromPayment()) {
+          sum = Math.addExact(sum, r.amount);
+        }
+      }
+      return sum;
     }
 
     public Refund withStatus(Status status, Optional<String> reference) {

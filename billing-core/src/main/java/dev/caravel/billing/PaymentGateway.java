@@ -199,10 +199,27 @@ public interface PaymentGateway {
       }
     }
 
-    /** Nothing is left to refund on the charge. */
+    /**
+     * Nothing is left to refund on the charge: other refunds took it (the rail's dashboard, say),
+     * so money did move for the charge, though not by this request. Not a {@link Refused}: a person
+     * checks the charge, and the engine keeps the refund pending.
+     */
     record AlreadyRefunded(String reference) implements RefundOutcome {
       public AlreadyRefunded {
         Objects.requireNonNull(reference, "reference");
+      }
+    }
+
+    /**
+     * The rail refused this refund outright and nothing moved: no such charge, a charge that cannot
+     * be refunded, an amount above what the rail has left on it, an invalid request. Definite: the
+     * same idempotency key would be refused again. {@code message} is for the operator (it may
+     * carry the rail's codes and request id), never for the tenant. The engine ends the refund as
+     * {@link dev.caravel.billing.Payment.Refund.Status#FAILED} and frees its amount.
+     */
+    record Refused(String message) implements RefundOutcome {
+      public Refused {
+        Checks.text(message, "message");
       }
     }
 

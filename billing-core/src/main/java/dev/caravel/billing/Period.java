@@ -1,5 +1,6 @@
 package dev.caravel.billing;
 
+import dev.caravel.billing.internal.Checks;
 import java.time.Instant;
 
 /** Billing period {@code index} of a tenant: {@code [start, end)} (S2). */
@@ -21,10 +22,11 @@ public record Period(int index, Instant start, Instant end) {
    * S3: what is left of {@code price} for the rest of this period from {@code t}, exactly: {@code
    * round_half_up(price × (end − t) / (end − start))} in whole seconds.
    *
-   * @throws InvalidInputException when {@code t} is outside the period or the price is negative
+   * @throws InvalidInputException when {@code t} is outside the period or the price is negative or
+   *     above {@link MoneyLimits#MAX_AMOUNT}
    */
   public long prorate(long price, Instant t) {
-    return Proration.prorate(price, this, t);
+    return Proration.prorate(Checks.amount(price, "price"), this, t);
   }
 
   public long seconds() {

@@ -19,11 +19,24 @@ import java.util.regex.Pattern;
  * an instant on. {@link #of(Plan...)} makes a catalogue whose plans each have one version, in
  * effect since {@link #ORIGIN}.
  *
- * <p>An item is priced by the version in effect at the instant it is for (the activity for a
- * prorated item, the period start for a renewal), except that a relay keeps the price it had since
- * it joined its plan across a {@link Version#grandfathered() grandfathered} change, until its plan
- * changes. A {@link Version#retired() retired} plan can't be chosen by new activity but keeps
- * billing the relays on it.
+ * <p><b>Pricing (S15).</b> A price change reaches each tenant at the start of the tenant's first
+ * period that begins at or after the change's effective instant: an item for instant {@code t} in
+ * the tenant's period {@code [s, e)} is priced by the catalogue as of {@code s}. So a renewal at
+ * {@code s}, a proration at {@code t} and the credit that undoes it all use one price, and a credit
+ * returns exactly what was charged for the rest of the period. (A plan whose first version came
+ * later in the period is priced by that first version until the tenant's next period.)
+ *
+ * <p><b>Grandfathering</b> is read in the same tenant time. A {@link Version#grandfathered()
+ * grandfathered} change leaves the relays already on the plan when it reaches their tenant at the
+ * price they had, until their plan changes: a relay that chose the plan in a period that began
+ * before the change's instant is "already on it", even if it chose the plan after that instant,
+ * since it was charged the old price and the change had not reached its tenant yet. A relay that
+ * chooses the plan in a later period pays the new price.
+ *
+ * <p><b>Retirement</b> is final. A {@link Version#retired() retired} plan can't be chosen by new
+ * activity from the retirement's instant on (that instant itself, not the tenant's next period:
+ * choosing is not pricing), whatever versions of the plan follow it, but it keeps billing the
+ * relays on it, and a later price change still reprices them. See {@link #retiredSince}.
  */
 public final class PlanCatalogue {
   private static final Pattern CURRENCY = Pattern.compile("[a-z]{3}");
@@ -33,9 +46,12 @@ public final class PlanCatalogue {
 
   /**
    * One version of a plan: from {@code effective} on (until the plan's next version), the plan is
-   * named {@code name} and costs {@code amount} a period. {@code retired}: no new activity may
-   * choose the plan. {@code grandfathered}: relays on the plan before this version keep the price
-   * they had (the amount applies to relays joining the plan from {@code effective} on).
+   * named {@code name} and costs {@code amount} (0 to {@link MoneyLimits#MAX_AMOUNT}) a period, for
+   * each tenant from its first period starting at or after {@code effective} (S15). {@code
+   * retired}: from {@code effective} on, no new activity may choose the plan, and that stays so
+   * through every later version. {@code grandfathered}: relays already on the plan when the version
+   * reaches their tenant keep the price they had (the amount applies to relays choosing the plan in
+   * the tenant's periods from then on).
    */
   public record Version(
       String plan,
@@ -47,7 +63,7 @@ public final class PlanCatalogue {
     public Version {
       Checks.id(plan, "plan id");
       Checks.text(name, "plan name");
-      Checks.nonNegative(amount, "plan amount");
+      Checks.amount(amount, "plan amount");
       Checks.instant(effective, "effective instant");
     }
 
@@ -67,12 +83,12 @@ public final class PlanCatalogue {
       NOT_IN_FUTURE,
       /**
        * The change is dated at or before an activity already recorded, or the start of a period
-       * already renewed, of some tenant: items priced by the old version exist already.
+       * already renewed, of some tenant: items priced by the old version may exist already.
        */
       ALREADY_BILLED,
       /** The plan has a different version at that same instant. */
       CONFLICTING_CHANGE,
-      /** The plan is retired as of that instant already. */
+      /** The plan is retired as of that instant already (a retirement is final). */
       RETIRED
     }
 
@@ -195,29 +211,56 @@ public final class PlanCatalogue {
     return withHistory(currency, all);
   }
 
-  Version require(String id, Instant at) {
-    return versionAt(id, at)
-        .orElseThrow(
-            () ->
-                // An activity was validated against the catalogue when recorded; a plan with no
-                // price at this instant cannot be priced, and guessing would bill the wrong amount.
-                new BillingException(
-                    "plan \"" + id + "\" is used in the ledger but has no price at " + at));
-  }
-
   /**
-   * What a relay on {@code plan} since {@code joined} pays a period at {@code at} (S15): the amount
-   * of the version in effect when it joined, moved by every later version up to {@code at} that is
-   * not grandfathered.
+   * Since when {@code plan} is retired, as of {@code at}: the instant of its earliest retired
+   * version effective at or before {@code at}; empty while it is not retired (or is unknown). A
+   * retirement is final: versions after it, whether stored before or after it, never make the plan
+   * choosable again (they only reprice the relays still on it).
    */
-  long priceFor(String plan, Instant joined, Instant at) {
-    Version first = versionAt(plan, joined).orElseGet(() -> require(plan, at));
-    long price = first.amount();
+  public Optional<Instant> retiredSince(String plan, Instant at) {
+    Checks.notNull(at, "instant");
     for (Version v : history(plan)) {
       if (v.effective().isAfter(at)) {
         break;
       }
-      if (v.effective().isAfter(first.effective()) && !v.grandfathered()) {
+      if (v.retired()) {
+        return Optional.of(v.effective());
+      }
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * The version that prices {@code plan} for the items of a tenant's period starting at {@code
+   * periodStart} (S15): the one in effect at that start, or the plan's first version if the plan
+   * had none yet then (it was introduced later in that period).
+   */
+  Version versionForPeriod(String plan, Instant periodStart) {
+    List<Version> versions = history(plan);
+    if (versions.isEmpty()) {
+      // An activity was validated against the catalogue when recorded; a plan with no price cannot
+      // be priced, and guessing would bill the wrong amount.
+      throw new BillingException("plan \"" + plan + "\" is used in the ledger but has no price");
+    }
+    return versionAt(plan, periodStart).orElse(versions.get(0));
+  }
+
+  /**
+   * What a relay on {@code plan} pays a period, for the items of the tenant's period starting at
+   * {@code periodStart}, when it chose the plan in the tenant's period starting at {@code
+   * joinedPeriodStart} (S15): the amount of the version that priced the period it joined in, moved
+   * by every later version effective at or before {@code periodStart} that is not grandfathered.
+   * Both instants are period starts, never the activities' own instants: a change reaches a tenant
+   * at its period boundaries only.
+   */
+  long priceFor(String plan, Instant joinedPeriodStart, Instant periodStart) {
+    Version joined = versionForPeriod(plan, joinedPeriodStart);
+    long price = joined.amount();
+    for (Version v : history(plan)) {
+      if (v.effective().isAfter(periodStart)) {
+        break;
+      }
+      if (v.effective().isAfter(joined.effective()) && !v.grandfathered()) {
         price = v.amount();
       }
     }

@@ -5,9 +5,9 @@ import java.util.Optional;
 
 /**
  * A relay's billing state: whether it exists, is active, its plan (S4), and since when it has been
- * on that plan (the activity that chose it; what grandfathering prices by, S15). Folding a relay's
- * activities oldest-first: create → active on its plan; update with a plan → that plan, status
- * unchanged; activate → active; deactivate → inactive.
+ * on that plan (the activity that chose it; grandfathering reads the period holding it, S15).
+ * Folding a relay's activities oldest-first: create → active on its plan; update with a plan → that
+ * plan, status unchanged; activate → active; deactivate → inactive.
  */
 record RelayState(boolean exists, boolean active, Optional<String> plan, Instant planSince) {
   static final RelayState NONE = new RelayState(false, false, Optional.empty(), null);

@@ -26,18 +26,18 @@ record StandingPolicy(int pastDueAfter, Duration suspendAfter) implements Standi
 
   @Override
   public Verdict judge(List<CollectionState> openInvoices, Instant now) {
-    Billing.Standing worst = Billing.Standing.GOOD;
+    Standing worst = Standing.GOOD;
     Instant recheck = null;
     for (CollectionState s : openInvoices) {
-      Billing.Standing standing = Billing.Standing.GOOD;
+      Standing standing = Standing.GOOD;
       int unsettled = s.roundOpen() || s.hold().isPresent() ? 1 : 0;
       if (s.rounds() - unsettled >= pastDueAfter) {
-        standing = Billing.Standing.PAST_DUE;
+        standing = Standing.PAST_DUE;
       }
       if (s.firstAttemptAt().isPresent()) {
         Instant suspendAt = s.firstAttemptAt().get().plus(suspendAfter);
         if (!now.isBefore(suspendAt)) {
-          standing = Billing.Standing.SUSPENDED;
+          standing = Standing.SUSPENDED;
         } else if (recheck == null || suspendAt.isBefore(recheck)) {
           recheck = suspendAt;
         }

@@ -145,6 +145,60 @@ class BillingPeriodsTest {
                 boundary.minusSeconds(1).isBefore(anchor) ? anchor : boundary.minusSeconds(1)));
   }
 
+  /**
+   * Part of defect 4 of issue 21: an activity at Instant.MAX failed every poll page holding its
+   * tenant. Such activity is now refused (FutureActivityTest); and here, for any pair of instants
+   * of the whole Instant range, the period arithmetic answers a period that holds the instant and
+   * starts where the anchor's months say, or refuses with a typed exception: it never overflows
+   * into a wrong answer.
+   */
+  @Property(tries = 3000)
+  void noInstantArithmeticOverflowsAcrossTheWholeInstantRange(
+      @ForAll("anySecond") long anchorSecond, @ForAll("anySecond") long otherSecond) {
+    Instant anchor = Instant.ofEpochSecond(Math.min(anchorSecond, otherSecond));
+    Instant t = Instant.ofEpochSecond(Math.max(anchorSecond, otherSecond));
+    BillingPeriods periods;
+    try {
+      periods = new BillingPeriods(anchor);
+    } catch (java.time.DateTimeException beyondJavaTimesYears) {
+      assertThat(
+              LocalDateTime.MIN.toInstant(ZoneOffset.UTC).isAfter(anchor)
+                  || LocalDateTime.MAX.toInstant(ZoneOffset.UTC).isBefore(anchor))
+          .isTrue();
+      return;
+    }
+    Period p;
+    try {
+      p = periods.periodAt(t);
+    } catch (InvalidInputException | java.time.DateTimeException refused) {
+      return; // more than Integer.MAX_VALUE months out, or past java.time's years: refused
+    }
+    assertThat(p.contains(t)).isTrue();
+    assertThat(p.start()).isEqualTo(new LocalDateTimeModel(anchor).start(p.index()));
+    assertThat(p.end()).isEqualTo(periods.start(p.index() + 1));
+  }
+
+  /** What the engine hands in: anchors and instants up to a few centuries around now. */
+  @Property(tries = 1000)
+  void instantsTheEngineAcceptsAreNeverRefused(
+      @ForAll @LongRange(min = -200L * 366 * 86400, max = 200L * 366 * 86400) long fromNow,
+      @ForAll @LongRange(min = 0, max = 400L * 366 * 86400) long after) {
+    Instant anchor = Instant.parse("2025-06-01T00:00:00Z").plusSeconds(fromNow);
+    Period p = new BillingPeriods(anchor).periodAt(anchor.plusSeconds(after));
+    assertThat(p.contains(anchor.plusSeconds(after))).isTrue();
+  }
+
+  @Provide
+  Arbitrary<Long> anySecond() {
+    long min = Instant.MIN.getEpochSecond();
+    long max = Instant.MAX.getEpochSecond();
+    return Arbitraries.oneOf(
+        Arbitraries.longs().between(min, max),
+        Arbitraries.longs().between(min, min + 400L * 366 * 86400),
+        Arbitraries.longs().between(max - 400L * 366 * 86400, max),
+        Arbitraries.of(min, max, 0L, -1L, 1L));
+  }
+
   @Test
   void theIntegerCalendarRoundTripsEveryDayOfFourCenturiesAndMore() {
     // 1600-03-01 .. 2400-03-01 and the far past and future: both directions agree with java.time.

@@ -90,7 +90,7 @@ class CardReconciliationTest {
   }
 
   private String key(String id, int round) {
-    return PaymentCascade.idempotencyKey(id, round);
+    return CardRail.idempotencyKey(id, round);
   }
 
   private CollectionState state(String id) {

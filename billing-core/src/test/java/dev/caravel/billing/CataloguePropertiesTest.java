@@ -23,7 +23,9 @@ import net.jqwik.api.constraints.IntRange;
  * S15 against an independent model: with random price histories (some changes grandfathered), the
  * total billed for a single-relay history equals what the model in this class computes. The model
  * walks each period as slices of constant relay state, and values the relay at each slice boundary
- * by its own reading of the price history; it shares no code with the engine's pricing.
+ * by its own reading of the price history as of the period's start (a change reaches the tenant at
+ * its first period starting at or after the change; a relay counts as joined at the start of the
+ * period it chose its plan in); it shares no code with the engine's pricing.
  */
 class CataloguePropertiesTest {
   private static final String[] PLANS = {"free", "basic", "pro", "odd"};
@@ -102,14 +104,14 @@ class CataloguePropertiesTest {
         Instant stop = anchor.plusMonths(k + 1L).toInstant(ZoneOffset.UTC);
         boolean active = false;
         String plan = null;
-        Instant joined = null;
+        Instant joined = null; // the start of the period the relay chose its plan in
         int i = 0;
         for (; i < log.size() && log.get(i).at().isBefore(start); i++) {
           Activity a = log.get(i);
           active = activeAfter(a, active);
           if (a.plan().isPresent() && !a.plan().get().equals(plan)) {
             plan = a.plan().get();
-            joined = a.at();
+            joined = periodStartHolding(anchor, a.at());
           }
         }
         Instant sliceStart = start;
@@ -128,11 +130,20 @@ class CataloguePropertiesTest {
           active = activeAfter(a, active);
           if (a.plan().isPresent() && !a.plan().get().equals(plan)) {
             plan = a.plan().get();
-            joined = a.at();
+            joined = start;
           }
           sliceStart = sliceEnd;
         }
       }
+    }
+
+    /** The start of the period holding {@code t}, stepping month by month from the anchor. */
+    private static Instant periodStartHolding(LocalDateTime anchor, Instant t) {
+      int k = 0;
+      while (!anchor.plusMonths(k + 1L).toInstant(ZoneOffset.UTC).isAfter(t)) {
+        k++;
+      }
+      return anchor.plusMonths(k).toInstant(ZoneOffset.UTC);
     }
 
     private static boolean activeAfter(Activity a, boolean active) {
@@ -144,8 +155,9 @@ class CataloguePropertiesTest {
     }
 
     /**
-     * What the relay pays a period at {@code t}: the price it joined at, replaced by each later
-     * change up to {@code t} that does not grandfather it.
+     * What the relay pays a period starting at {@code t}, having joined in the period starting at
+     * {@code joined}: the price in effect at {@code joined}, replaced by each later change up to
+     * {@code t} that does not grandfather it.
      */
     static long price(Map<String, List<Change>> history, String plan, Instant joined, Instant t) {
       long price = -1;
@@ -170,7 +182,7 @@ class CataloguePropertiesTest {
       if (t.equals(stop)) {
         return 0;
       }
-      long p = price(history, plan, joined, t);
+      long p = price(history, plan, joined, start);
       BigDecimal left = BigDecimal.valueOf(p * (stop.getEpochSecond() - t.getEpochSecond()));
       return left.divide(
               BigDecimal.valueOf(stop.getEpochSecond() - start.getEpochSecond()),

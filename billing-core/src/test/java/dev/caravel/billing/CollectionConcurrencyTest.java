@@ -70,7 +70,7 @@ class CollectionConcurrencyTest {
     }
   }
 
-  private Billing.Builder engine(PaymentGateway gateway, int concurrency) {
+  private BillingBuilder engine(PaymentGateway gateway, int concurrency) {
     return Fixtures.engine(repository, clock)
         .paymentGateway(gateway)
         .collectionConcurrency(concurrency);
@@ -321,7 +321,7 @@ class CollectionConcurrencyTest {
         passes.stream().flatMap(List::stream).filter(r -> r instanceof PaymentResult.Paid).count();
     assertThat(paid).isEqualTo(40);
     for (String id : ids) {
-      assertThat(gateway.charged.get(PaymentCascade.idempotencyKey(id, 1))).hasValue(1);
+      assertThat(gateway.charged.get(CardRail.idempotencyKey(id, 1))).hasValue(1);
       assertThat(one.invoice(id).orElseThrow().isPaid()).isTrue();
     }
     assertThat(gateway.charged).hasSize(40);
@@ -336,14 +336,14 @@ class CollectionConcurrencyTest {
     Billing billing = engine(gateway, 4).build();
     invoicesWithCards(billing, 1, 4);
     assertThat(billing.collectDue()).hasSize(4);
-    assertThat(billing.collectionWorkersAlive()).isTrue();
+    assertThat(billing.collection.workersAlive()).isTrue();
 
     billing.close();
 
-    assertThat(billing.collectionWorkersAlive()).isFalse();
+    assertThat(billing.collection.workersAlive()).isFalse();
     invoicesWithCards(billing, 5, 3);
     assertThat(billing.collectDue()).hasSize(3).allMatch(r -> r instanceof PaymentResult.Paid);
-    assertThat(billing.collectionWorkersAlive()).isFalse();
+    assertThat(billing.collection.workersAlive()).isFalse();
   }
 
   @Test
@@ -358,16 +358,16 @@ class CollectionConcurrencyTest {
     }
     clock.advance(Duration.ofDays(31)); // everyone's first renewal
 
-    Billing.CycleCounts counts = billing.countCycle();
+    CycleCounts counts = billing.countCycle();
 
-    assertThat(counts).isEqualTo(new Billing.CycleCounts(6, 6, 6, 5, 0));
+    assertThat(counts).isEqualTo(new CycleCounts(6, 6, 6, 5, 0));
     assertThat(gateway.charged).hasSize(5);
     billing.close();
   }
 
   @Test
   void theBuilderChecksTheCollectionSettings() {
-    Billing.Builder builder = engine(new GatedGateway(), 16);
+    BillingBuilder builder = engine(new GatedGateway(), 16);
     assertThatThrownBy(() -> builder.collectionConcurrency(0))
         .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> builder.railConcurrency(null, 2))

@@ -106,7 +106,12 @@ class DelegatingRepository implements Repository {
   }
 
   @Override
-  public Optional<BillingListener.Event> refreshStanding(
+  public boolean failRefund(String key, String reason, Instant at) {
+    return d.failRefund(key, reason, at);
+  }
+
+  @Override
+  public Optional<BillingEvent> refreshStanding(
       String tenant, Instant now, dev.caravel.billing.spi.StandingRule rule) {
     return d.refreshStanding(tenant, now, rule);
   }
@@ -117,7 +122,7 @@ class DelegatingRepository implements Repository {
   }
 
   @Override
-  public List<BillingListener.Event> events(long afterId, int limit) {
+  public List<BillingEvent> events(long afterId, int limit) {
     return d.events(afterId, limit);
   }
 

@@ -62,7 +62,7 @@ class DuePollTest {
     // Idle: nothing recorded, no period started.
     repo.ledgerReads.set(0);
     clock.set(T0.plusSeconds(86_400 * 10));
-    Billing.CycleReport idle = billing.runCycle();
+    CycleReport idle = billing.runCycle();
     assertThat(idle.tenantsVisited()).isZero();
     assertThat(repo.ledgerReads.get()).isZero();
 
@@ -75,7 +75,7 @@ class DuePollTest {
     // The next period start (Feb 28, clamped) makes all of them due again; the deactivated one is
     // renewed at nothing, every other one at 500.
     clock.set(Instant.parse("2025-02-28T10:00:00Z"));
-    Billing.CycleReport renewal = billing.runCycle();
+    CycleReport renewal = billing.runCycle();
     assertThat(renewal.tenantsVisited()).isEqualTo(50);
     assertThat(renewal.invoicesCreated()).hasSize(49);
     assertThat(billing.runCycle().tenantsVisited()).isZero();
@@ -114,10 +114,9 @@ class DuePollTest {
     for (int i = 0; i < 8; i++) {
       instances.add(engine(shared, clock).instanceId("node-" + i).pageSize(7).build());
     }
-    List<Billing.CycleReport> reports = Race.all(8, i -> instances.get(i).runCycle());
+    List<CycleReport> reports = Race.all(8, i -> instances.get(i).runCycle());
     // Each due tenant was taken by exactly one instance.
-    assertThat(reports.stream().mapToInt(Billing.CycleReport::tenantsVisited).sum())
-        .isEqualTo(tenants);
+    assertThat(reports.stream().mapToInt(CycleReport::tenantsVisited).sum()).isEqualTo(tenants);
     for (int i = 1; i <= tenants; i++) {
       List<InvoiceItem> items = shared.items(tenant(i));
       assertThat(items).extracting(InvoiceItem::id).doesNotHaveDuplicates();

@@ -207,7 +207,7 @@ final class FakeRails {
     @Override
     public synchronized ChargeLookup findCharge(
         String customerId, String invoiceId, int round, Optional<String> reference) {
-      String key = PaymentCascade.idempotencyKey(invoiceId, round);
+      String key = CardRail.idempotencyKey(invoiceId, round);
       lookups.add(key);
       if (!canLook) {
         return new ChargeLookup.Unavailable("the gateway is unreachable");
@@ -282,9 +282,22 @@ final class FakeRails {
     long refunded;
     boolean refundTimesOutOnce;
 
+    /** When set, every refund not made yet is refused with this message, and nothing moves. */
+    String refuseRefunds;
+
+    int refundCalls;
+
     @Override
     public synchronized RefundOutcome refund(
         String reference, long amount, String currency, String idempotencyKey) {
+      refundCalls++;
+      if (refuseRefunds != null && !refunds.containsKey(idempotencyKey)) {
+        if (refundTimesOutOnce) {
+          refundTimesOutOnce = false;
+          return new RefundOutcome.Unknown("read timed out");
+        }
+        return new RefundOutcome.Refused(refuseRefunds);
+      }
       RefundOutcome done = refunds.get(idempotencyKey);
       if (done == null) {
         done = new RefundOutcome.Refunded("re_" + (refunds.size() + 1), amount, "succeeded");

@@ -26,7 +26,7 @@ final class Fixtures {
     return Instant.parse(iso);
   }
 
-  static Billing.Builder engine(Repository repository, MutableClock clock) {
+  static BillingBuilder engine(Repository repository, MutableClock clock) {
     return Billing.builder()
         .repository(repository)
         .catalogue(CATALOGUE)

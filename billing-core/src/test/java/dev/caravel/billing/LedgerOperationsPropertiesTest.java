@@ -2,7 +2,6 @@ package dev.caravel.billing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.caravel.billing.BillingListener.Event;
 import dev.caravel.billing.PaymentGateway.ChargeOutcome;
 import dev.caravel.billing.spi.CollectionState;
 import dev.caravel.billing.spi.InMemoryRepository;
@@ -196,17 +195,17 @@ class LedgerOperationsPropertiesTest {
   }
 
   /** The standing rule as S13 states it, written again from the spec. */
-  private static Billing.Standing oracle(List<CollectionState> open, Instant now) {
-    Billing.Standing worst = Billing.Standing.GOOD;
+  private static Standing oracle(List<CollectionState> open, Instant now) {
+    Standing worst = Standing.GOOD;
     for (CollectionState s : open) {
-      Billing.Standing it = Billing.Standing.GOOD;
+      Standing it = Standing.GOOD;
       boolean unsettled = s.roundOpen() || s.hold().isPresent();
       if (s.rounds() - (unsettled ? 1 : 0) >= 1) {
-        it = Billing.Standing.PAST_DUE;
+        it = Standing.PAST_DUE;
       }
       if (s.firstAttemptAt().isPresent()
           && !now.isBefore(s.firstAttemptAt().get().plus(Duration.ofDays(14)))) {
-        it = Billing.Standing.SUSPENDED;
+        it = Standing.SUSPENDED;
       }
       worst = it.compareTo(worst) > 0 ? it : worst;
     }
@@ -233,7 +232,7 @@ class LedgerOperationsPropertiesTest {
       for (int t = 0; t < TENANTS; t++) {
         String tenant = History.tenant(t);
         List<CollectionState> open = open(h.repository, tenant);
-        Billing.Standing standing = h.billing.standing(tenant);
+        Standing standing = h.billing.standing(tenant);
         assertThat(standing).isEqualTo(oracle(open, now));
         assertThat(h.otherInstance.standing(tenant)).as("no instance state").isEqualTo(standing);
         List<CollectionState> shuffled = new ArrayList<>(open);
@@ -245,8 +244,8 @@ class LedgerOperationsPropertiesTest {
     // every transition was told, by the change that caused it or by time through the poll.
     h.billing.runCycle();
     Map<String, String> told = new HashMap<>();
-    for (Event e : h.billing.events(0, 10_000)) {
-      if (e.type() == Event.Type.STANDING_CHANGED) {
+    for (BillingEvent e : h.billing.events(0, 10_000)) {
+      if (e.type() == BillingEvent.Type.STANDING_CHANGED) {
         assertThat(e.reference()).contains(told.getOrDefault(e.tenant(), "GOOD"));
         told.put(e.tenant(), e.detail());
       }

@@ -5,7 +5,6 @@ import static dev.caravel.billing.Fixtures.BOB;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.caravel.billing.BillingListener.Event;
 import dev.caravel.billing.PaymentGateway.ChargeOutcome;
 import dev.caravel.billing.spi.InMemoryRepository;
 import dev.caravel.billing.testkit.MutableClock;
@@ -24,7 +23,7 @@ class LedgerOperationsTest {
   private final BillingListener listener =
       new BillingListener() {
         @Override
-        public void standingChanged(String tenant, Billing.Standing from, Billing.Standing to) {
+        public void standingChanged(String tenant, Standing from, Standing to) {
           heard.add("standing " + from + "->" + to);
         }
 
@@ -57,8 +56,8 @@ class LedgerOperationsTest {
     return billing.generateInvoice(tenant).orElseThrow();
   }
 
-  private List<Event.Type> feed(Billing billing) {
-    return billing.events(0, 1000).stream().map(Event::type).toList();
+  private List<BillingEvent.Type> feed(Billing billing) {
+    return billing.events(0, 1000).stream().map(BillingEvent::type).toList();
   }
 
   @Test
@@ -72,28 +71,28 @@ class LedgerOperationsTest {
   void standingFollowsTheDunningAndIsToldOnceByThePoll() {
     Billing billing = engine();
     Invoice invoice = invoiceFor(billing, ALICE, "r1");
-    assertThat(billing.standing(ALICE)).isEqualTo(Billing.Standing.GOOD);
+    assertThat(billing.standing(ALICE)).isEqualTo(Standing.GOOD);
     billing.collect(invoice.id()); // no rail: a DM, the round failed
-    assertThat(billing.standing(ALICE)).isEqualTo(Billing.Standing.PAST_DUE);
+    assertThat(billing.standing(ALICE)).isEqualTo(Standing.PAST_DUE);
     assertThat(heard).containsExactly("standing GOOD->PAST_DUE");
 
     clock.advance(Duration.ofDays(13));
     billing.runCycle();
-    assertThat(billing.standing(ALICE)).isEqualTo(Billing.Standing.PAST_DUE);
+    assertThat(billing.standing(ALICE)).isEqualTo(Standing.PAST_DUE);
     clock.advance(Duration.ofDays(1));
-    assertThat(billing.standing(ALICE)).isEqualTo(Billing.Standing.SUSPENDED);
+    assertThat(billing.standing(ALICE)).isEqualTo(Standing.SUSPENDED);
     billing.runCycle(); // by time alone: the poll finds the tenant's check due
     billing.runCycle();
     assertThat(heard).containsExactly("standing GOOD->PAST_DUE", "standing PAST_DUE->SUSPENDED");
 
     assertThat(billing.settle(invoice.id(), PaymentMethod.MANUAL, "bank-1")).isTrue();
-    assertThat(billing.standing(ALICE)).isEqualTo(Billing.Standing.GOOD);
+    assertThat(billing.standing(ALICE)).isEqualTo(Standing.GOOD);
     assertThat(heard).last().isEqualTo("standing SUSPENDED->GOOD");
     assertThat(billing.events(0, 1000))
-        .filteredOn(e -> e.type() == Event.Type.STANDING_CHANGED)
-        .extracting(Event::detail)
+        .filteredOn(e -> e.type() == BillingEvent.Type.STANDING_CHANGED)
+        .extracting(BillingEvent::detail)
         .containsExactly("PAST_DUE", "SUSPENDED", "GOOD");
-    assertThat(billing.standing(BOB)).isEqualTo(Billing.Standing.GOOD);
+    assertThat(billing.standing(BOB)).isEqualTo(Standing.GOOD);
   }
 
   @Test
@@ -105,12 +104,12 @@ class LedgerOperationsTest {
             .build();
     Invoice invoice = invoiceFor(billing, ALICE, "r1");
     billing.collect(invoice.id());
-    assertThat(billing.standing(ALICE)).isEqualTo(Billing.Standing.GOOD);
+    assertThat(billing.standing(ALICE)).isEqualTo(Standing.GOOD);
     clock.advance(Duration.ofDays(1));
     billing.collect(invoice.id());
-    assertThat(billing.standing(ALICE)).isEqualTo(Billing.Standing.PAST_DUE);
+    assertThat(billing.standing(ALICE)).isEqualTo(Standing.PAST_DUE);
     clock.advance(Duration.ofDays(2));
-    assertThat(billing.standing(ALICE)).isEqualTo(Billing.Standing.SUSPENDED);
+    assertThat(billing.standing(ALICE)).isEqualTo(Standing.SUSPENDED);
     assertThatThrownBy(() -> Billing.builder().pastDueAfterFailedRounds(0))
         .isInstanceOf(IllegalArgumentException.class);
   }
@@ -122,7 +121,7 @@ class LedgerOperationsTest {
     assertThat(billing.credit(ALICE, 800, "A month free", "support-1")).isTrue();
     assertThat(billing.credit(ALICE, 800, "A month free", "support-1")).as("a retry").isFalse();
     assertThatThrownBy(() -> billing.credit(ALICE, 700, "A month free", "support-1"))
-        .isInstanceOf(Billing.ConflictingKeyException.class);
+        .isInstanceOf(ConflictingKeyException.class);
     assertThatThrownBy(() -> billing.charge(ALICE, 0, "nothing", "k0"))
         .isInstanceOf(InvalidInputException.class);
     assertThatThrownBy(() -> billing.charge(Fixtures.tenant(99), 10, "x", "k9"))
@@ -137,7 +136,10 @@ class LedgerOperationsTest {
         .extracting(InvoiceItem::description)
         .containsExactly("New relay created", "A month free", "Custom domain setup");
     assertThat(feed(billing))
-        .containsExactly(Event.Type.CREDITED, Event.Type.CHARGED, Event.Type.INVOICE_CREATED);
+        .containsExactly(
+            BillingEvent.Type.CREDITED,
+            BillingEvent.Type.CHARGED,
+            BillingEvent.Type.INVOICE_CREATED);
   }
 
   @Test
@@ -145,18 +147,16 @@ class LedgerOperationsTest {
     Billing billing = engine();
     Invoice invoice = invoiceFor(billing, ALICE, "r1");
     billing.collect(invoice.id());
-    Billing.CloseResult closed = billing.voidInvoice(invoice.id(), "Issued by mistake");
-    assertThat(closed).isInstanceOf(Billing.CloseResult.Closed.class);
+    CloseResult closed = billing.voidInvoice(invoice.id(), "Issued by mistake");
+    assertThat(closed).isInstanceOf(CloseResult.Closed.class);
     assertThat(billing.voidInvoice(invoice.id(), "again"))
-        .isInstanceOf(Billing.CloseResult.AlreadyClosed.class);
+        .isInstanceOf(CloseResult.AlreadyClosed.class);
     assertThat(billing.writeOff(invoice.id(), "x"))
-        .isEqualTo(
-            new Billing.CloseResult.Refused(
-                invoice.id(), Billing.CloseResult.Reason.CLOSED_OTHERWISE));
+        .isEqualTo(new CloseResult.Refused(invoice.id(), CloseResult.Reason.CLOSED_OTHERWISE));
     Invoice after = billing.invoice(invoice.id()).orElseThrow();
     assertThat(after.status()).isEqualTo(Invoice.Status.VOID);
     assertThat(after.closure().orElseThrow().reason()).isEqualTo("Issued by mistake");
-    assertThat(billing.standing(ALICE)).isEqualTo(Billing.Standing.GOOD);
+    assertThat(billing.standing(ALICE)).isEqualTo(Standing.GOOD);
     for (int day = 0; day < 10; day++) {
       clock.advance(Duration.ofDays(1));
       assertThat(billing.runCycle().payments()).isEmpty();
@@ -168,7 +168,8 @@ class LedgerOperationsTest {
     // paid anyway (a link kept from before): not taken, the host is told to give it back
     assertThat(billing.settle(invoice.id(), PaymentMethod.MANUAL, "bank-9")).isFalse();
     assertThat(heard).contains("closed VOID", "refund needed bank-9");
-    assertThat(feed(billing)).contains(Event.Type.INVOICE_VOIDED, Event.Type.REFUND_NEEDED);
+    assertThat(feed(billing))
+        .contains(BillingEvent.Type.INVOICE_VOIDED, BillingEvent.Type.REFUND_NEEDED);
   }
 
   @Test
@@ -180,15 +181,12 @@ class LedgerOperationsTest {
     Invoice invoice = invoiceFor(billing, ALICE, "r1");
     assertThat(billing.collect(invoice.id())).isInstanceOf(PaymentResult.Pending.class);
     assertThat(billing.voidInvoice(invoice.id(), "mistake"))
-        .isEqualTo(
-            new Billing.CloseResult.Refused(
-                invoice.id(), Billing.CloseResult.Reason.MONEY_MAY_BE_MOVING));
+        .isEqualTo(new CloseResult.Refused(invoice.id(), CloseResult.Reason.MONEY_MAY_BE_MOVING));
     billing.settle(invoice.id(), PaymentMethod.STRIPE, "pi_slow");
     assertThat(billing.writeOff(invoice.id(), "gone"))
-        .isEqualTo(new Billing.CloseResult.Refused(invoice.id(), Billing.CloseResult.Reason.PAID));
+        .isEqualTo(new CloseResult.Refused(invoice.id(), CloseResult.Reason.PAID));
     assertThat(billing.voidInvoice("nope", "x"))
-        .isEqualTo(
-            new Billing.CloseResult.Refused("nope", Billing.CloseResult.Reason.NO_SUCH_INVOICE));
+        .isEqualTo(new CloseResult.Refused("nope", CloseResult.Reason.NO_SUCH_INVOICE));
   }
 
   @Test
@@ -204,11 +202,11 @@ class LedgerOperationsTest {
     assertThat(a.settle(invoice.id(), PaymentMethod.STRIPE, reference)).isFalse();
     assertThat(b.settle(invoice.id(), PaymentMethod.STRIPE, reference)).isFalse();
     assertThat(heard).noneMatch(h -> h.startsWith("refund needed"));
-    assertThat(feed(a)).doesNotContain(Event.Type.REFUND_NEEDED);
+    assertThat(feed(a)).doesNotContain(BillingEvent.Type.REFUND_NEEDED);
     // the tenant also paid by hand
     assertThat(b.settle(invoice.id(), PaymentMethod.MANUAL, "bank-2")).isFalse();
     assertThat(a.settle(invoice.id(), PaymentMethod.MANUAL, "bank-2")).isFalse();
-    assertThat(feed(a)).filteredOn(t -> t == Event.Type.REFUND_NEEDED).hasSize(1);
+    assertThat(feed(a)).filteredOn(t -> t == BillingEvent.Type.REFUND_NEEDED).hasSize(1);
   }
 
   @Test
@@ -219,13 +217,13 @@ class LedgerOperationsTest {
     Invoice invoice = invoiceFor(billing, ALICE, "r1");
     billing.collect(invoice.id());
     gateway.refundTimesOutOnce = true;
-    Billing.RefundResult first = billing.refund(invoice.id(), 200, "Outage credit", "refund-1");
-    assertThat(first).isInstanceOf(Billing.RefundResult.Pending.class);
+    RefundResult first = billing.refund(invoice.id(), 200, "Outage credit", "refund-1");
+    assertThat(first).isInstanceOf(RefundResult.Pending.class);
     assertThat(billing.balance(invoice.id()).refunded()).as("reserved").isEqualTo(200);
-    Billing.RefundResult again = billing.refund(invoice.id(), 200, "Outage credit", "refund-1");
+    RefundResult again = billing.refund(invoice.id(), 200, "Outage credit", "refund-1");
     assertThat(again)
         .isInstanceOfSatisfying(
-            Billing.RefundResult.Recorded.class,
+            RefundResult.Recorded.class,
             r -> {
               assertThat(r.refund().status()).isEqualTo(Payment.Refund.Status.DONE);
               assertThat(r.refund().reference()).contains("re_1");
@@ -233,15 +231,15 @@ class LedgerOperationsTest {
     assertThat(billing.refund(invoice.id(), 200, "Outage credit", "refund-1")).isEqualTo(again);
     assertThat(gateway.refunded).as("money moved once").isEqualTo(200);
     assertThatThrownBy(() -> billing.refund(invoice.id(), 201, "Outage credit", "refund-1"))
-        .isInstanceOf(Billing.ConflictingKeyException.class);
+        .isInstanceOf(ConflictingKeyException.class);
     assertThat(billing.refund(invoice.id(), 301, "too much", "refund-2"))
         .isInstanceOfSatisfying(
-            Billing.RefundResult.Refused.class,
-            r -> assertThat(r.reason()).isEqualTo(Billing.RefundResult.Reason.EXCEEDS_PAYMENT));
+            RefundResult.Refused.class,
+            r -> assertThat(r.reason()).isEqualTo(RefundResult.Reason.EXCEEDS_PAYMENT));
     assertThat(billing.balance(invoice.id()))
         .isEqualTo(new Invoice.Balance(invoice.id(), 500, 500, 200, 300));
     assertThat(feed(billing))
-        .containsSubsequence(Event.Type.PAYMENT_SUCCEEDED, Event.Type.REFUNDED);
+        .containsSubsequence(BillingEvent.Type.PAYMENT_SUCCEEDED, BillingEvent.Type.REFUNDED);
   }
 
   @Test
@@ -251,27 +249,28 @@ class LedgerOperationsTest {
     billing.settle(invoice.id(), PaymentMethod.MANUAL, "bank-1");
     assertThat(billing.refund(invoice.id(), 100, "Goodwill", "r-hand"))
         .isInstanceOfSatisfying(
-            Billing.RefundResult.Recorded.class,
+            RefundResult.Recorded.class,
             r -> assertThat(r.refund().status()).isEqualTo(Payment.Refund.Status.OWED));
     assertThat(billing.refundPaid("r-hand", "bank-out-7")).isTrue();
     assertThat(billing.refundPaid("r-hand", "bank-out-7")).isFalse();
     assertThat(billing.refund(invoice.id(), 100, "x", "r-card", Payment.Refund.Via.CARD))
         .isInstanceOfSatisfying(
-            Billing.RefundResult.Refused.class,
-            r -> assertThat(r.reason()).isEqualTo(Billing.RefundResult.Reason.NOT_A_CARD_PAYMENT));
+            RefundResult.Refused.class,
+            r -> assertThat(r.reason()).isEqualTo(RefundResult.Reason.NOT_A_CARD_PAYMENT));
     assertThat(
             billing.refund(
                 invoice.id(), 150, "Service credit", "r-credit", Payment.Refund.Via.CREDIT))
-        .isInstanceOf(Billing.RefundResult.Recorded.class);
+        .isInstanceOf(RefundResult.Recorded.class);
     assertThat(billing.unbilledBalance(ALICE)).isEqualTo(-150);
     assertThat(billing.balance(invoice.id()))
         .isEqualTo(new Invoice.Balance(invoice.id(), 500, 500, 250, 250));
     assertThat(billing.refund("nope", 1, "x", "r-x"))
         .isInstanceOfSatisfying(
-            Billing.RefundResult.Refused.class,
-            r -> assertThat(r.reason()).isEqualTo(Billing.RefundResult.Reason.NO_SUCH_INVOICE));
+            RefundResult.Refused.class,
+            r -> assertThat(r.reason()).isEqualTo(RefundResult.Reason.NO_SUCH_INVOICE));
     assertThat(feed(billing))
-        .containsSubsequence(Event.Type.REFUND_OWED, Event.Type.REFUNDED, Event.Type.REFUNDED);
+        .containsSubsequence(
+            BillingEvent.Type.REFUND_OWED, BillingEvent.Type.REFUNDED, BillingEvent.Type.REFUNDED);
   }
 
   @Test
@@ -297,7 +296,7 @@ class LedgerOperationsTest {
         Fixtures.engine(
                 new DelegatingRepository(repository) {
                   @Override
-                  public Optional<Event> refreshStanding(
+                  public Optional<BillingEvent> refreshStanding(
                       String tenant,
                       java.time.Instant now,
                       dev.caravel.billing.spi.StandingRule rule) {
@@ -327,11 +326,11 @@ class LedgerOperationsTest {
           Activity.create("c" + i, Fixtures.tenant(10 + i), "r", "basic", clock.instant()));
     }
     billing.runCycle();
-    List<Event> all = billing.events(0, 1000);
-    assertThat(all).extracting(Event::id).isSorted().doesNotHaveDuplicates();
-    List<Event> paged = new ArrayList<>();
+    List<BillingEvent> all = billing.events(0, 1000);
+    assertThat(all).extracting(BillingEvent::id).isSorted().doesNotHaveDuplicates();
+    List<BillingEvent> paged = new ArrayList<>();
     long after = 0;
-    for (List<Event> page = billing.events(after, 2);
+    for (List<BillingEvent> page = billing.events(after, 2);
         !page.isEmpty();
         page = billing.events(after, 2)) {
       paged.addAll(page);
@@ -339,6 +338,6 @@ class LedgerOperationsTest {
     }
     assertThat(paged).isEqualTo(all);
     assertThatThrownBy(() -> billing.events(-1, 10)).isInstanceOf(IllegalArgumentException.class);
-    assertThat(Optional.of(all.get(0).type())).contains(Event.Type.INVOICE_CREATED);
+    assertThat(Optional.of(all.get(0).type())).contains(BillingEvent.Type.INVOICE_CREATED);
   }
 }

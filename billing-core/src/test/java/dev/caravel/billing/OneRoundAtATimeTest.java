@@ -93,7 +93,7 @@ class OneRoundAtATimeTest {
     tenantWithCard(a);
     gateway.script.add(new ChargeOutcome.Pending("pi_processing"));
 
-    Billing.CycleReport report = a.runCycle();
+    CycleReport report = a.runCycle();
 
     assertThat(bSaw).singleElement().isInstanceOf(PaymentResult.Pending.class);
     String id = report.invoicesCreated().get(0).id();
@@ -157,8 +157,7 @@ class OneRoundAtATimeTest {
     assertThat(a.collect(id)).isInstanceOf(PaymentResult.Paid.class);
     assertThat(gateway.requests)
         .extracting(ChargeRequest::idempotencyKey)
-        .containsExactly(
-            PaymentCascade.idempotencyKey(id, 1), PaymentCascade.idempotencyKey(id, 2));
+        .containsExactly(CardRail.idempotencyKey(id, 1), CardRail.idempotencyKey(id, 2));
   }
 
   @Test
@@ -197,7 +196,7 @@ class OneRoundAtATimeTest {
     assertThat(gateway.charges).hasValue(1);
     assertThat(gateway.requests)
         .extracting(ChargeRequest::idempotencyKey)
-        .containsOnly(PaymentCascade.idempotencyKey(id, 1));
+        .containsOnly(CardRail.idempotencyKey(id, 1));
   }
 
   @Test

@@ -57,7 +57,7 @@ class PollTest {
         Fixtures.engine(repository, clock).messenger(new FakeRails.Messages()).build();
     billing.record(Activity.create("a1", ALICE, "r1", "basic", clock.instant()));
     billing.record(Activity.create("b1", Fixtures.BOB, "r1", "free", clock.instant()));
-    Billing.CycleReport report = billing.runCycle();
+    CycleReport report = billing.runCycle();
     assertThat(report.tenantsVisited()).isEqualTo(2);
     assertThat(report.invoicesCreated()).extracting(Invoice::tenant).containsExactly(ALICE);
     assertThat(report.payments()).singleElement().isInstanceOf(PaymentResult.NotPaid.class);

@@ -23,7 +23,10 @@ class TransitionPropertiesTest {
     return repository.items(T).stream().mapToLong(InvoiceItem::amount).sum();
   }
 
-  /** The tenant's anchor set by a free relay, then {@code steps} recorded at {@code at}. */
+  /**
+   * The tenant's anchor set by a free relay, then {@code steps} recorded from {@code at} on, each
+   * as it happens (the clock at its instant: activity ahead of now is refused).
+   */
   private static InMemoryRepository run(Instant at, Activity... steps) {
     InMemoryRepository repository = new InMemoryRepository();
     MutableClock clock = new MutableClock(ANCHOR);
@@ -31,6 +34,7 @@ class TransitionPropertiesTest {
     billing.record(Activity.create("anchor", T, "r0", "free", ANCHOR));
     clock.set(at);
     for (Activity step : steps) {
+      clock.set(step.at().isAfter(at) ? step.at() : at);
       billing.record(step);
     }
     return repository;

@@ -2,6 +2,7 @@ package dev.caravel.billing.benchmarks;
 
 import com.zaxxer.hikari.HikariDataSource;
 import dev.caravel.billing.Billing;
+import dev.caravel.billing.CycleReport;
 import dev.caravel.billing.PaymentResult;
 import dev.caravel.billing.Plan;
 import dev.caravel.billing.PlanCatalogue;
@@ -128,7 +129,7 @@ public final class RenewalDay {
               concurrency,
               "one")) {
         long started = System.nanoTime();
-        Billing.CycleReport report = engine.runCycle();
+        CycleReport report = engine.runCycle();
         double total = (System.nanoTime() - started) / 1e9;
         paid = count(report.payments());
         check(tenants, report.invoicesCreated().size(), paid, report.failures());
@@ -184,12 +185,12 @@ public final class RenewalDay {
       }
       ExecutorService hosts = Executors.newFixedThreadPool(4);
       long started = System.nanoTime();
-      List<Future<Billing.CycleReport>> cycles = new ArrayList<>();
+      List<Future<CycleReport>> cycles = new ArrayList<>();
       for (Billing engine : engines) {
         cycles.add(hosts.submit(engine::runCycle));
       }
       int failures = 0;
-      for (Future<Billing.CycleReport> cycle : cycles) {
+      for (Future<CycleReport> cycle : cycles) {
         failures += cycle.get().failures();
       }
       four = (System.nanoTime() - started) / 1e9;

@@ -1,6 +1,7 @@
 package dev.caravel.billing.internal;
 
 import dev.caravel.billing.InvalidInputException;
+import dev.caravel.billing.MoneyLimits;
 import java.time.Instant;
 import java.util.regex.Pattern;
 
@@ -62,6 +63,35 @@ public final class Checks {
   public static long nonNegative(long value, String what) {
     if (value < 0) {
       throw new InvalidInputException(what + " must not be negative, got " + value);
+    }
+    return value;
+  }
+
+  /**
+   * A money value in minor units from 0 to {@link MoneyLimits#MAX_AMOUNT}: a price, or the size of
+   * an adjustment or a refund. The bound keeps every sum of the ledger exact (see MoneyLimits).
+   */
+  public static long amount(long value, String what) {
+    nonNegative(value, what);
+    return atMostMaxAmount(value, what);
+  }
+
+  /** A money value in minor units from 1 to {@link MoneyLimits#MAX_AMOUNT}. */
+  public static long positiveAmount(long value, String what) {
+    if (value <= 0) {
+      throw new InvalidInputException(what + " must be positive, got " + value);
+    }
+    return atMostMaxAmount(value, what);
+  }
+
+  private static long atMostMaxAmount(long value, String what) {
+    if (value > MoneyLimits.MAX_AMOUNT) {
+      throw new InvalidInputException(
+          what
+              + " must be at most "
+              + MoneyLimits.MAX_AMOUNT
+              + " minor units (MoneyLimits.MAX_AMOUNT), got "
+              + value);
     }
     return value;
   }

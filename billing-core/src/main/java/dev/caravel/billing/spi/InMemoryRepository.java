@@ -3,15 +3,16 @@ package dev.caravel.billing.spi;
 import dev.caravel.billing.Activity;
 import dev.caravel.billing.ActivityRejectedException;
 import dev.caravel.billing.ActivityType;
-import dev.caravel.billing.Billing;
-import dev.caravel.billing.BillingListener;
+import dev.caravel.billing.BillingEvent;
 import dev.caravel.billing.Bolt11Request;
+import dev.caravel.billing.ConflictingKeyException;
 import dev.caravel.billing.InvalidInputException;
 import dev.caravel.billing.Invoice;
 import dev.caravel.billing.InvoiceItem;
 import dev.caravel.billing.Payment;
 import dev.caravel.billing.PlanCatalogue;
 import dev.caravel.billing.PlanCatalogue.ChangeRejectedException;
+import dev.caravel.billing.Standing;
 import dev.caravel.billing.internal.Checks;
 import java.time.Duration;
 import java.time.Instant;
@@ -47,7 +48,7 @@ public final class InMemoryRepository implements Repository {
     final Set<String> relays = new HashSet<>();
     final List<String> itemIds = new ArrayList<>();
     final List<String> invoiceIds = new ArrayList<>();
-    Billing.Standing standing = Billing.Standing.GOOD;
+    Standing standing = Standing.GOOD;
     Instant standingCheckAt;
 
     /** The renewed period the snapshot is as of (0: none), and where the log's tail begins. */
@@ -107,7 +108,7 @@ public final class InMemoryRepository implements Repository {
   private final Set<String> extraPayments = new HashSet<>();
 
   /** The durable feed: ids are positions + 1, appended under the one lock, so in commit order. */
-  private final List<BillingListener.Event> events = new ArrayList<>();
+  private final List<BillingEvent> events = new ArrayList<>();
 
   /** The last invoice number drawn. */
   private long invoiceNumber;
@@ -469,7 +470,7 @@ public final class InMemoryRepository implements Repository {
         }
         invoices.put(invoice.id(), invoiceRow);
         tenants.get(invoice.tenant()).invoiceIds.add(invoice.id());
-        append(BillingListener.Event.invoiceCreated(invoice));
+        append(BillingEvent.invoiceCreated(invoice));
       }
       dueAfter.forEach(this::refreshDueAfterClaim);
       return created;
@@ -487,8 +488,8 @@ public final class InMemoryRepository implements Repository {
     }
   }
 
-  private BillingListener.Event append(BillingListener.Event event) {
-    BillingListener.Event stored = event.withId(events.size() + 1L);
+  private BillingEvent append(BillingEvent event) {
+    BillingEvent stored = event.withId(events.size() + 1L);
     events.add(stored);
     return stored;
   }
@@ -507,7 +508,7 @@ public final class InMemoryRepository implements Repository {
         if (existing.sameAdjustment(adjustment)) {
           return false;
         }
-        throw new Billing.ConflictingKeyException(
+        throw new ConflictingKeyException(
             "adjustment key "
                 + adjustment.adjustmentKey().get()
                 + " was used already for another adjustment");
@@ -518,7 +519,7 @@ public final class InMemoryRepository implements Repository {
       }
       insertItem(row, adjustment);
       markDue(row); // the next poll claims it (S17)
-      append(BillingListener.Event.adjusted(adjustment));
+      append(BillingEvent.adjusted(adjustment));
       return true;
     }
   }
@@ -540,7 +541,7 @@ public final class InMemoryRepository implements Repository {
       row.leaseToken = null;
       row.leaseUntil = null;
       checkStandingBy(row, closure.at());
-      append(BillingListener.Event.closed(row.invoice));
+      append(BillingEvent.closed(row.invoice));
       return true;
     }
   }
@@ -574,12 +575,11 @@ public final class InMemoryRepository implements Repository {
       if (!row.invoice.tenant().equals(refund.tenant())) {
         throw new InvalidInputException("invoice " + refund.invoiceId() + " is another tenant's");
       }
-      long refunded = 0;
-      for (Payment.Refund r : refunds.values()) {
-        if (r.invoiceId().equals(refund.invoiceId())) {
-          refunded += r.amount();
-        }
-      }
+      long refunded =
+          Payment.Refund.takenFromPayment(
+              refunds.values().stream()
+                  .filter(r -> r.invoiceId().equals(refund.invoiceId()))
+                  .toList());
       if (refunded + refund.amount() > row.invoice.total()) {
         throw new InvalidInputException(
             "invoice "
@@ -596,7 +596,7 @@ public final class InMemoryRepository implements Repository {
       }
       refunds.put(refund.key(), refund);
       if (refund.status() != Payment.Refund.Status.PENDING) {
-        append(BillingListener.Event.refund(refund, refund.at()));
+        append(BillingEvent.refund(refund, refund.at()));
       }
       return refund;
     }
@@ -608,12 +608,30 @@ public final class InMemoryRepository implements Repository {
     Checks.notNull(at, "at");
     synchronized (lock) {
       Payment.Refund r = refunds.get(key);
-      if (r == null || r.status() == Payment.Refund.Status.DONE) {
+      if (r == null
+          || (r.status() != Payment.Refund.Status.PENDING
+              && r.status() != Payment.Refund.Status.OWED)) {
         return false;
       }
       Payment.Refund done = r.withStatus(Payment.Refund.Status.DONE, Optional.of(reference));
       refunds.put(key, done);
-      append(BillingListener.Event.refund(done, at));
+      append(BillingEvent.refund(done, at));
+      return true;
+    }
+  }
+
+  @Override
+  public boolean failRefund(String key, String reason, Instant at) {
+    Checks.text(reason, "refund failure");
+    Checks.notNull(at, "at");
+    synchronized (lock) {
+      Payment.Refund r = refunds.get(key);
+      if (r == null || r.status() != Payment.Refund.Status.PENDING) {
+        return false;
+      }
+      Payment.Refund failed = r.withStatus(Payment.Refund.Status.FAILED, Optional.of(reason));
+      refunds.put(key, failed);
+      append(BillingEvent.refund(failed, at));
       return true;
     }
   }
@@ -621,8 +639,7 @@ public final class InMemoryRepository implements Repository {
   // ---- standing (S13) ----
 
   @Override
-  public Optional<BillingListener.Event> refreshStanding(
-      String tenant, Instant now, StandingRule rule) {
+  public Optional<BillingEvent> refreshStanding(String tenant, Instant now, StandingRule rule) {
     Checks.notNull(now, "now");
     Checks.notNull(rule, "rule");
     synchronized (lock) {
@@ -639,13 +656,13 @@ public final class InMemoryRepository implements Repository {
       }
       StandingRule.Verdict verdict = rule.judge(open, now);
       row.standingCheckAt = verdict.recheckAt().orElse(null);
-      Billing.Standing before = row.standing;
+      Standing before = row.standing;
       if (before == verdict.standing()) {
         return Optional.empty();
       }
       row.standing = verdict.standing();
       return Optional.of(
-          append(BillingListener.Event.standingChanged(tenant, before, verdict.standing(), now)));
+          append(BillingEvent.standingChanged(tenant, before, verdict.standing(), now)));
     }
   }
 
@@ -663,7 +680,7 @@ public final class InMemoryRepository implements Repository {
   // ---- the durable event feed (S16) ----
 
   @Override
-  public List<BillingListener.Event> events(long afterId, int limit) {
+  public List<BillingEvent> events(long afterId, int limit) {
     if (limit < 1) {
       throw new InvalidInputException("limit must be positive");
     }
@@ -798,7 +815,7 @@ public final class InMemoryRepository implements Repository {
       row.hold = row.invoice.isPaid() ? null : hold;
       checkStandingBy(row, now);
       if (row.hold != null) {
-        append(BillingListener.Event.held(row.invoice, hold, now));
+        append(BillingEvent.held(row.invoice, hold, now));
       }
       return true;
     }
@@ -871,7 +888,7 @@ public final class InMemoryRepository implements Repository {
         boolean sameCharge =
             row.invoice.payment().map(p -> p.reference().equals(payment.reference())).orElse(false);
         if (!sameCharge && extraPayments.add(invoiceId + "#" + payment.reference())) {
-          append(BillingListener.Event.refundNeeded(row.invoice, payment));
+          append(BillingEvent.refundNeeded(row.invoice, payment));
         }
         return false;
       }
@@ -879,7 +896,7 @@ public final class InMemoryRepository implements Repository {
       row.nextAttemptAt = null;
       row.hold = null;
       checkStandingBy(row, payment.paidAt());
-      append(BillingListener.Event.paid(row.invoice, payment));
+      append(BillingEvent.paid(row.invoice, payment));
       return true;
     }
   }
@@ -1011,6 +1028,9 @@ public final class InMemoryRepository implements Repository {
                   + version.effective());
         }
       }
+      // S15 prices an item of period [s, e) as of s, so a version at E can change only items of
+      // periods starting at or after E; every written item has s at or before an activity or a
+      // renewed start, so E after all of them leaves every item as written (Repository javadoc).
       for (TenantRow row : tenants.values()) {
         Instant latest = row.lastAt;
         if (row.renewedThroughStart != null

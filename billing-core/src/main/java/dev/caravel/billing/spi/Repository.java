@@ -1,7 +1,7 @@
 package dev.caravel.billing.spi;
 
 import dev.caravel.billing.Activity;
-import dev.caravel.billing.BillingListener;
+import dev.caravel.billing.BillingEvent;
 import dev.caravel.billing.Bolt11Request;
 import dev.caravel.billing.Invoice;
 import dev.caravel.billing.InvoiceItem;
@@ -144,12 +144,14 @@ public interface Repository {
 
   /**
    * Records a hand adjustment ({@link InvoiceItem#forAdjustment}) as an unclaimed item of its
-   * tenant, with a {@code CREDITED} or {@code CHARGED} event, atomically. Idempotent on the key:
-   * the same item again returns false and changes nothing.
+   * tenant, with a {@code CREDITED} or {@code CHARGED} event, atomically. Idempotent on the key,
+   * through the item's id ({@code adj:<key>}): the same item again returns false and changes
+   * nothing. Items are unique by id, never by {@code adjustmentKey}, which a refund's credit may
+   * share (see {@link InvoiceItem}).
    *
    * @throws dev.caravel.billing.InvalidInputException nothing recorded: the tenant is unknown, or
    *     the key was used for another adjustment ({@link
-   *     dev.caravel.billing.Billing.ConflictingKeyException})
+   *     dev.caravel.billing.ConflictingKeyException})
    */
   boolean recordAdjustment(InvoiceItem adjustment);
 
@@ -169,11 +171,13 @@ public interface Repository {
 
   /**
    * Records a refund, under the invoice's row lock, if the invoice is paid and the refunds recorded
-   * against it plus this one stay within its total. Idempotent on the key: returns the refund
+   * against it that {@link Payment.Refund#takesFromPayment take from the payment} (all but {@code
+   * FAILED} ones) plus this one stay within its total. Idempotent on the key: returns the refund
    * recorded under the key afterwards (this one, or the one there already, whatever its content,
-   * for the caller to compare). A {@code CREDIT} refund also inserts its credit item ({@code
-   * refund:<key>}, unclaimed) in the same transaction. A refund recorded {@code OWED} or {@code
-   * DONE} appends its event.
+   * for the caller to compare). A {@code CREDIT} refund also inserts its credit item ({@link
+   * InvoiceItem#forRefundCredit}, id {@code refund:<key>}, unclaimed) in the same transaction,
+   * beside any adjustment, whatever its key. A refund recorded {@code OWED} or {@code DONE} appends
+   * its event.
    *
    * @throws dev.caravel.billing.InvalidInputException nothing recorded: no such invoice, it is not
    *     paid, or the amount is more than what is left to refund
@@ -182,9 +186,20 @@ public interface Repository {
 
   /**
    * Moves a {@code PENDING} or {@code OWED} refund to {@code DONE} with its reference, appending
-   * its {@code REFUNDED} event. True only for the call that moved it.
+   * its {@code REFUNDED} event. True only for the call that moved it; a {@code FAILED} or {@code
+   * DONE} refund is never moved.
    */
   boolean completeRefund(String key, String reference, Instant at);
+
+  /**
+   * Moves a {@code PENDING} refund to {@code FAILED}, with {@code reason} as its reference ({@link
+   * Payment.Refund#failure()}), appending its {@code REFUND_FAILED} event ({@link
+   * BillingEvent#refund}) at {@code at}, atomically. True only for the call that moved it: false
+   * for an unknown key or a refund that is not pending (done, owed, failed already), which is left
+   * as it is. The engine decides that the rail refused; the storage only records it. A failed
+   * refund stays under its key and no longer takes from the payment ({@link #recordRefund}).
+   */
+  boolean failRefund(String key, String reason, Instant at);
 
   // ---- standing (S13) ----
 
@@ -195,7 +210,7 @@ public interface Repository {
    * STANDING_CHANGED} event, returned (its id is the feed's to give, and may still be 0: a feed may
    * number events when they are read). Empty when the standing is unchanged or the tenant unknown.
    */
-  Optional<BillingListener.Event> refreshStanding(String tenant, Instant now, StandingRule rule);
+  Optional<BillingEvent> refreshStanding(String tenant, Instant now, StandingRule rule);
 
   /**
    * Up to {@code limit} tenants whose stored recheck instant is at or before {@code now}, so the
@@ -213,7 +228,7 @@ public interface Repository {
    * Up to {@code limit} events with ids above {@code afterId}, ascending. Ids are positive, grow
    * with commit order, and an id once read is never followed by a smaller one committing later.
    */
-  List<BillingListener.Event> events(long afterId, int limit);
+  List<BillingEvent> events(long afterId, int limit);
 
   // ---- reading the ledger ----
 
@@ -369,7 +384,13 @@ public interface Repository {
    *     version of the plan is stored); {@code CONFLICTING_CHANGE} (another version of the plan at
    *     that instant); {@code ALREADY_BILLED} (some tenant has an activity at or after {@code
    *     effective}, or has renewed a period starting at or after it: items priced by the old
-   *     version may exist).
+   *     version may exist). Why that guard is enough (S15): a version effective at {@code E} prices
+   *     only the items of periods starting at or after {@code E}, and an item of a period {@code
+   *     [s, e)} exists only for a recorded activity at {@code t ≥ s} or a renewal at {@code s}; so
+   *     with {@code E} after every recorded activity and renewed start, {@code s ≤ t < E} for every
+   *     item written, and none can change. (It is stricter than needed, since {@code E} after the
+   *     start of each tenant's latest period would do; but it needs no period arithmetic, and with
+   *     activities at most a small skew after now it refuses little beyond "not in the future".)
    */
   boolean addPlanVersion(PlanCatalogue.Version version);
 }

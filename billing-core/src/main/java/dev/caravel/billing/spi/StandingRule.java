@@ -1,6 +1,6 @@
 package dev.caravel.billing.spi;
 
-import dev.caravel.billing.Billing;
+import dev.caravel.billing.Standing;
 import dev.caravel.billing.internal.Checks;
 import java.time.Instant;
 import java.util.List;
@@ -20,7 +20,7 @@ public interface StandingRule {
    */
   Verdict judge(List<CollectionState> openInvoices, Instant now);
 
-  record Verdict(Billing.Standing standing, Optional<Instant> recheckAt) {
+  record Verdict(Standing standing, Optional<Instant> recheckAt) {
     public Verdict {
       Checks.notNull(standing, "standing");
       Checks.notNull(recheckAt, "recheckAt");

@@ -2,7 +2,7 @@ package dev.caravel.billing.jdbc;
 
 import static dev.caravel.billing.jdbc.JdbcRepository.lockTenants;
 
-import dev.caravel.billing.BillingListener.Event;
+import dev.caravel.billing.BillingEvent;
 import dev.caravel.billing.InvalidInputException;
 import dev.caravel.billing.Invoice;
 import dev.caravel.billing.InvoiceItem;
@@ -274,7 +274,7 @@ final class BillingWrites {
               created,
               numbers,
               created.stream().mapToInt(i -> unclaimedCount.get(i.tenant())).sum());
-          EventFeed.append(c, created.stream().map(Event::invoiceCreated).toList());
+          EventFeed.append(c, created.stream().map(BillingEvent::invoiceCreated).toList());
           return List.copyOf(created);
         });
   }

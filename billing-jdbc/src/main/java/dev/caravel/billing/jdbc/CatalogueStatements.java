@@ -127,6 +127,9 @@ final class CatalogueStatements {
                       + version.effective());
             }
           }
+          // S15 prices an item of period [s, e) as of s, so a version at E can change only items
+          // of periods starting at or after E; every written item has s at or before an activity
+          // or a renewed start, so E after all of them leaves every item as written (Repository).
           Instant billedThrough = billedThrough(c);
           if (billedThrough != null && !billedThrough.isBefore(version.effective())) {
             throw new ChangeRejectedException(

@@ -5,7 +5,7 @@ import static dev.caravel.billing.jdbc.Rows.COLLECTION_STATE_COLUMNS;
 import static dev.caravel.billing.jdbc.Rows.instant;
 import static dev.caravel.billing.jdbc.Rows.setInstant;
 
-import dev.caravel.billing.BillingListener.Event;
+import dev.caravel.billing.BillingEvent;
 import dev.caravel.billing.Bolt11Request;
 import dev.caravel.billing.InvalidInputException;
 import dev.caravel.billing.Invoice;
@@ -184,7 +184,7 @@ final class CollectionStatements {
           Invoice invoice = invoice(c, lease.invoiceId());
           checkStandingBy(c, lease.invoiceId(), now);
           if (!invoice.isPaid()) {
-            EventFeed.append(c, Event.held(invoice, hold, now));
+            EventFeed.append(c, BillingEvent.held(invoice, hold, now));
           }
           return true;
         });
@@ -374,13 +374,14 @@ final class CollectionStatements {
   }
 
   /**
-   * {@link Event#paid}'s event, from the columns it reads (the invoice's id, tenant and total) as
-   * locked, so the invoice need not be read again.
+   * {@link BillingEvent#paid}'s event, from the columns it reads (the invoice's id, tenant and
+   * total) as locked, so the invoice need not be read again.
    */
-  private static Event paidEvent(String invoiceId, String tenant, long total, Payment payment) {
-    return new Event(
+  private static BillingEvent paidEvent(
+      String invoiceId, String tenant, long total, Payment payment) {
+    return new BillingEvent(
         0,
-        Event.Type.PAYMENT_SUCCEEDED,
+        BillingEvent.Type.PAYMENT_SUCCEEDED,
         tenant,
         Optional.of(invoiceId),
         total,
@@ -401,7 +402,7 @@ final class CollectionStatements {
       Payment payment,
       String leaseToken,
       String endRound,
-      Event paid)
+      BillingEvent paid)
       throws SQLException {
     try (PreparedStatement ps =
         c.prepareStatement(
@@ -494,7 +495,7 @@ final class CollectionStatements {
       setInstant(ps, 4, payment.paidAt());
       ps.executeUpdate();
     }
-    EventFeed.append(c, Event.refundNeeded(invoice, payment));
+    EventFeed.append(c, BillingEvent.refundNeeded(invoice, payment));
   }
 
   /** The invoice as this transaction sees it. */

@@ -3,7 +3,7 @@ package dev.caravel.billing.jdbc;
 import static dev.caravel.billing.jdbc.Rows.instant;
 import static dev.caravel.billing.jdbc.Rows.setInstant;
 
-import dev.caravel.billing.BillingListener.Event;
+import dev.caravel.billing.BillingEvent;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -41,14 +41,14 @@ final class EventFeed {
   private EventFeed() {}
 
   /** Writes {@code events} (ids ignored) in the caller's transaction, to be numbered when read. */
-  static void append(Connection c, List<Event> events) throws SQLException {
+  static void append(Connection c, List<BillingEvent> events) throws SQLException {
     if (events.isEmpty()) {
       return;
     }
     try (PreparedStatement ps =
         c.prepareStatement(
             "INSERT INTO billing_event_pending (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?)")) {
-      for (Event e : events) {
+      for (BillingEvent e : events) {
         ps.setString(1, e.type().name());
         ps.setString(2, e.tenant());
         ps.setString(3, e.invoiceId().orElse(null));
@@ -62,7 +62,7 @@ final class EventFeed {
     }
   }
 
-  static void append(Connection c, Event event) throws SQLException {
+  static void append(Connection c, BillingEvent event) throws SQLException {
     append(c, List.of(event));
   }
 
@@ -135,20 +135,20 @@ final class EventFeed {
   }
 
   /** Numbers what has committed (a batch at most), then reads the feed after {@code afterId}. */
-  static List<Event> read(Connection c, long afterId, int limit) throws SQLException {
+  static List<BillingEvent> read(Connection c, long afterId, int limit) throws SQLException {
     number(c, Math.max(limit, NUMBERING_BATCH));
     try (PreparedStatement ps =
         c.prepareStatement(
             "SELECT id, " + COLUMNS + " FROM billing_event WHERE id > ? ORDER BY id LIMIT ?")) {
       ps.setLong(1, afterId);
       ps.setInt(2, limit);
-      List<Event> out = new ArrayList<>();
+      List<BillingEvent> out = new ArrayList<>();
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           out.add(
-              new Event(
+              new BillingEvent(
                   rs.getLong(1),
-                  Event.Type.valueOf(rs.getString(2)),
+                  BillingEvent.Type.valueOf(rs.getString(2)),
                   rs.getString(3),
                   Optional.ofNullable(rs.getString(4)),
                   rs.getLong(5),

@@ -1,7 +1,7 @@
 package dev.caravel.billing.jdbc;
 
 import dev.caravel.billing.Activity;
-import dev.caravel.billing.BillingListener.Event;
+import dev.caravel.billing.BillingEvent;
 import dev.caravel.billing.Bolt11Request;
 import dev.caravel.billing.InvalidInputException;
 import dev.caravel.billing.Invoice;
@@ -214,7 +214,12 @@ public final class JdbcRepository implements Repository {
   }
 
   @Override
-  public Optional<Event> refreshStanding(String tenant, Instant now, StandingRule rule) {
+  public boolean failRefund(String key, String reason, Instant at) {
+    return operations.failRefund(key, reason, at);
+  }
+
+  @Override
+  public Optional<BillingEvent> refreshStanding(String tenant, Instant now, StandingRule rule) {
     return operations.refreshStanding(tenant, now, rule);
   }
 
@@ -224,7 +229,7 @@ public final class JdbcRepository implements Repository {
   }
 
   @Override
-  public List<Event> events(long afterId, int limit) {
+  public List<BillingEvent> events(long afterId, int limit) {
     if (limit < 1) {
       throw new InvalidInputException("limit must be positive");
     }

@@ -4,12 +4,13 @@ import static dev.caravel.billing.jdbc.Rows.COLLECTION_STATE_COLUMNS;
 import static dev.caravel.billing.jdbc.Rows.instant;
 import static dev.caravel.billing.jdbc.Rows.setInstant;
 
-import dev.caravel.billing.Billing;
-import dev.caravel.billing.BillingListener.Event;
+import dev.caravel.billing.BillingEvent;
+import dev.caravel.billing.ConflictingKeyException;
 import dev.caravel.billing.InvalidInputException;
 import dev.caravel.billing.Invoice;
 import dev.caravel.billing.InvoiceItem;
 import dev.caravel.billing.Payment;
+import dev.caravel.billing.Standing;
 import dev.caravel.billing.spi.CollectionState;
 import dev.caravel.billing.spi.StandingRule;
 import java.sql.Connection;
@@ -56,13 +57,13 @@ final class LedgerOperations {
             if (existing.get().sameAdjustment(item)) {
               return false;
             }
-            throw new Billing.ConflictingKeyException(
+            throw new ConflictingKeyException(
                 "adjustment key "
                     + item.adjustmentKey().get()
                     + " was used already for another adjustment");
           }
           insertAdjustment(c, d, item);
-          EventFeed.append(c, Event.adjusted(item));
+          EventFeed.append(c, BillingEvent.adjusted(item));
           return true;
         });
   }
@@ -123,7 +124,7 @@ final class LedgerOperations {
             }
           }
           CollectionStatements.checkStandingBy(c, invoiceId, closure.at());
-          EventFeed.append(c, Event.closed(CollectionStatements.invoice(c, invoiceId)));
+          EventFeed.append(c, BillingEvent.closed(CollectionStatements.invoice(c, invoiceId)));
           return true;
         });
   }
@@ -210,7 +211,9 @@ final class LedgerOperations {
           long refunded;
           try (PreparedStatement ps =
               c.prepareStatement(
-                  "SELECT COALESCE(SUM(amount), 0) FROM billing_refund WHERE invoice_id = ?")) {
+                  // Failed refunds moved no money: they take nothing from the payment.
+                  "SELECT COALESCE(SUM(amount), 0) FROM billing_refund "
+                      + "WHERE invoice_id = ? AND status <> 'FAILED'")) {
             ps.setString(1, refund.invoiceId());
             try (ResultSet rs = ps.executeQuery()) {
               rs.next();
@@ -246,7 +249,7 @@ final class LedgerOperations {
             insertAdjustment(c, d, InvoiceItem.forRefundCredit(refund));
           }
           if (refund.status() != Payment.Refund.Status.PENDING) {
-            EventFeed.append(c, Event.refund(refund, refund.at()));
+            EventFeed.append(c, BillingEvent.refund(refund, refund.at()));
           }
           return refund;
         });
@@ -262,21 +265,44 @@ final class LedgerOperations {
           try (PreparedStatement ps =
               c.prepareStatement(
                   "UPDATE billing_refund SET status = 'DONE', reference = ? "
-                      + "WHERE refund_key = ? AND status <> 'DONE'")) {
+                      + "WHERE refund_key = ? AND status IN ('PENDING', 'OWED')")) {
             ps.setString(1, reference);
             ps.setString(2, key);
             if (ps.executeUpdate() != 1) {
               return false;
             }
           }
-          EventFeed.append(c, Event.refund(refund(c, key).orElseThrow(), at));
+          EventFeed.append(c, BillingEvent.refund(refund(c, key).orElseThrow(), at));
+          return true;
+        });
+  }
+
+  boolean failRefund(String key, String reason, Instant at) {
+    Objects.requireNonNull(key, "key");
+    Objects.requireNonNull(reason, "reason");
+    Objects.requireNonNull(at, "at");
+    return transactions.write(
+        "failing refund " + key,
+        (c, d) -> {
+          // One guarded statement: of racing completes and fails, exactly one moves the refund.
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "UPDATE billing_refund SET status = 'FAILED', reference = ? "
+                      + "WHERE refund_key = ? AND status = 'PENDING'")) {
+            ps.setString(1, reason);
+            ps.setString(2, key);
+            if (ps.executeUpdate() != 1) {
+              return false;
+            }
+          }
+          EventFeed.append(c, BillingEvent.refund(refund(c, key).orElseThrow(), at));
           return true;
         });
   }
 
   // ---- standing ----
 
-  Optional<Event> refreshStanding(String tenant, Instant now, StandingRule rule) {
+  Optional<BillingEvent> refreshStanding(String tenant, Instant now, StandingRule rule) {
     Objects.requireNonNull(tenant, "tenant");
     Objects.requireNonNull(now, "now");
     Objects.requireNonNull(rule, "rule");
@@ -285,16 +311,16 @@ final class LedgerOperations {
         (c, d) -> {
           // Under the tenant lock, and reading after taking it: racing refreshes take turns, and
           // the later one judges what the earlier one saw or newer, so the last word is current.
-          Billing.Standing before;
+          Standing before;
           try (PreparedStatement ps =
               c.prepareStatement(
                   "SELECT standing FROM billing_tenant WHERE pubkey = ? FOR UPDATE")) {
             ps.setString(1, tenant);
             try (ResultSet rs = ps.executeQuery()) {
               if (!rs.next()) {
-                return Optional.<Event>empty();
+                return Optional.<BillingEvent>empty();
               }
-              before = Billing.Standing.valueOf(rs.getString(1));
+              before = Standing.valueOf(rs.getString(1));
             }
           }
           List<CollectionState> open = new ArrayList<>();
@@ -321,9 +347,10 @@ final class LedgerOperations {
             ps.executeUpdate();
           }
           if (verdict.standing() == before) {
-            return Optional.<Event>empty();
+            return Optional.<BillingEvent>empty();
           }
-          Event changed = Event.standingChanged(tenant, before, verdict.standing(), now);
+          BillingEvent changed =
+              BillingEvent.standingChanged(tenant, before, verdict.standing(), now);
           EventFeed.append(c, changed);
           return Optional.of(changed); // numbered when the feed is read
         });

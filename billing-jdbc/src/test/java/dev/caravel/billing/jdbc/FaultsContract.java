@@ -6,7 +6,7 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.caravel.billing.Activity;
 import dev.caravel.billing.Billing;
-import dev.caravel.billing.BillingListener;
+import dev.caravel.billing.BillingEvent;
 import dev.caravel.billing.Invoice;
 import dev.caravel.billing.PaymentMethod;
 import dev.caravel.billing.StorageException;
@@ -162,7 +162,7 @@ abstract class FaultsContract {
     }
   }
 
-  private static List<BillingListener.Event> feed(JdbcRepository repo) {
+  private static List<BillingEvent> feed(JdbcRepository repo) {
     return repo.events(0, 1_000_000);
   }
 
@@ -182,7 +182,7 @@ abstract class FaultsContract {
       }
     }
     return feed(repo).stream()
-        .filter(e -> e.type() != BillingListener.Event.Type.STANDING_CHANGED)
+        .filter(e -> e.type() != BillingEvent.Type.STANDING_CHANGED)
         .map(
             e ->
                 e.type()
@@ -206,14 +206,14 @@ abstract class FaultsContract {
    * ended).
    */
   private static void assertFeedMatchesLedger(JdbcRepository repo, Scenario scenario) {
-    List<BillingListener.Event> feed = feed(repo);
+    List<BillingEvent> feed = feed(repo);
     assertThat(feed)
-        .extracting(BillingListener.Event::id)
+        .extracting(BillingEvent::id)
         .isEqualTo(java.util.stream.LongStream.rangeClosed(1, feed.size()).boxed().toList());
     java.util.Map<String, Integer> created = new java.util.HashMap<>();
     java.util.Map<String, String> paid = new java.util.HashMap<>();
     java.util.Map<String, String> standing = new java.util.HashMap<>();
-    for (BillingListener.Event e : feed) {
+    for (BillingEvent e : feed) {
       switch (e.type()) {
         case INVOICE_CREATED -> created.merge(e.invoiceId().orElseThrow(), 1, Integer::sum);
         case PAYMENT_SUCCEEDED ->

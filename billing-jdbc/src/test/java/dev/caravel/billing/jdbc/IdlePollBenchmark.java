@@ -2,6 +2,7 @@ package dev.caravel.billing.jdbc;
 
 import com.zaxxer.hikari.HikariDataSource;
 import dev.caravel.billing.Billing;
+import dev.caravel.billing.CycleReport;
 import dev.caravel.billing.Plan;
 import dev.caravel.billing.PlanCatalogue;
 import dev.caravel.billing.testkit.MutableClock;
@@ -70,7 +71,7 @@ public final class IdlePollBenchmark {
               .appUrl("https://relays.example")
               .pageSize(500)
               .build();
-      Billing.CycleReport first = billing.runCycle();
+      CycleReport first = billing.runCycle();
       System.out.printf(
           Locale.ROOT,
           "  %,d x %d: setup (bulk load and a first cycle visiting %,d tenants, untimed) %.1f s%n",
@@ -82,7 +83,7 @@ public final class IdlePollBenchmark {
       double[] ms = new double[RUNS];
       for (int i = 0; i < RUNS; i++) {
         long started = System.nanoTime();
-        Billing.CycleReport idle = billing.runCycle();
+        CycleReport idle = billing.runCycle();
         ms[i] = (System.nanoTime() - started) / 1e6;
         if (idle.tenantsVisited() != 0 || !idle.invoicesCreated().isEmpty()) {
           throw new IllegalStateException("an idle poll visited " + idle.tenantsVisited());

@@ -5,12 +5,16 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.zaxxer.hikari.HikariDataSource;
 import dev.caravel.billing.Billing;
+import dev.caravel.billing.BillingEvent;
 import dev.caravel.billing.BillingListener;
+import dev.caravel.billing.CloseResult;
 import dev.caravel.billing.Invoice;
 import dev.caravel.billing.InvoiceItem;
 import dev.caravel.billing.Payment;
 import dev.caravel.billing.Plan;
 import dev.caravel.billing.PlanCatalogue;
+import dev.caravel.billing.RefundResult;
+import dev.caravel.billing.Standing;
 import dev.caravel.billing.StorageException;
 import dev.caravel.billing.testkit.Fixture;
 import dev.caravel.billing.testkit.MutableClock;
@@ -284,13 +288,12 @@ class MigrationsTest {
             .listener(
                 new BillingListener() {
                   @Override
-                  public void standingChanged(
-                      String tenant, Billing.Standing from, Billing.Standing to) {
+                  public void standingChanged(String tenant, Standing from, Standing to) {
                     changes.add(tenant.substring(60) + ":" + to);
                   }
                 })
             .build();
-    assertThat(billing.standing(BOB)).isEqualTo(Billing.Standing.PAST_DUE);
+    assertThat(billing.standing(BOB)).isEqualTo(Standing.PAST_DUE);
     billing.runCycle(); // bob's second round (no rail: a DM) and his standing
     assertThat(changes).containsExactly("0b0b:PAST_DUE");
     assertThat(repo.standingChecksDue(clock.instant(), 10)).isEmpty();
@@ -305,23 +308,23 @@ class MigrationsTest {
         .containsExactly("Setup fee", "Relay deactivated (prorated credit)");
 
     assertThat(billing.voidInvoice("old-unpaid", "issued by mistake"))
-        .isInstanceOf(Billing.CloseResult.Closed.class);
-    assertThat(billing.standing(BOB)).isEqualTo(Billing.Standing.GOOD);
+        .isInstanceOf(CloseResult.Closed.class);
+    assertThat(billing.standing(BOB)).isEqualTo(Standing.GOOD);
     assertThat(changes).containsExactly("0b0b:PAST_DUE", "0b0b:GOOD");
 
     assertThat(billing.refund("old-paid", 100, "goodwill", "ref-1", Payment.Refund.Via.BY_HAND))
-        .isInstanceOf(Billing.RefundResult.Recorded.class);
+        .isInstanceOf(RefundResult.Recorded.class);
     assertThat(billing.balance("old-paid"))
         .isEqualTo(new Invoice.Balance("old-paid", 500, 500, 100, 400));
     assertThat(billing.events(0, 100))
-        .extracting(BillingListener.Event::type)
+        .extracting(BillingEvent::type)
         .containsExactly(
-            BillingListener.Event.Type.STANDING_CHANGED,
-            BillingListener.Event.Type.CHARGED,
-            BillingListener.Event.Type.INVOICE_CREATED,
-            BillingListener.Event.Type.INVOICE_VOIDED,
-            BillingListener.Event.Type.STANDING_CHANGED,
-            BillingListener.Event.Type.REFUND_OWED);
+            BillingEvent.Type.STANDING_CHANGED,
+            BillingEvent.Type.CHARGED,
+            BillingEvent.Type.INVOICE_CREATED,
+            BillingEvent.Type.INVOICE_VOIDED,
+            BillingEvent.Type.STANDING_CHANGED,
+            BillingEvent.Type.REFUND_OWED);
   }
 
   /** The versions {@code caravel_billing_schema_history} records, in the order applied. */

@@ -1,8 +1,8 @@
 package dev.caravel.billing.micrometer;
 
-import dev.caravel.billing.Billing.CycleCounts;
-import dev.caravel.billing.Billing.CycleReport;
 import dev.caravel.billing.BillingListener;
+import dev.caravel.billing.CycleCounts;
+import dev.caravel.billing.CycleReport;
 import dev.caravel.billing.Invoice;
 import dev.caravel.billing.LightningWallet;
 import dev.caravel.billing.LightningWallet.PayOutcome;

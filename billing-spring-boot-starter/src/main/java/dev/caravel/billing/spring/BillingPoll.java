@@ -1,7 +1,7 @@
 package dev.caravel.billing.spring;
 
 import dev.caravel.billing.Billing;
-import dev.caravel.billing.Billing.CycleCounts;
+import dev.caravel.billing.CycleCounts;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

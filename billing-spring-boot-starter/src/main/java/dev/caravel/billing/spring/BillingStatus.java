@@ -1,7 +1,7 @@
 package dev.caravel.billing.spring;
 
-import dev.caravel.billing.Billing.CycleCounts;
-import dev.caravel.billing.Billing.CycleReport;
+import dev.caravel.billing.CycleCounts;
+import dev.caravel.billing.CycleReport;
 import dev.caravel.billing.PaymentResult;
 import dev.caravel.billing.spi.CollectionState;
 import dev.caravel.billing.spi.Repository;

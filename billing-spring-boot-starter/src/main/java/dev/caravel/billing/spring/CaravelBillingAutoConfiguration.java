@@ -1,7 +1,9 @@
 package dev.caravel.billing.spring;
 
 import dev.caravel.billing.Billing;
+import dev.caravel.billing.BillingBuilder;
 import dev.caravel.billing.BillingListener;
+import dev.caravel.billing.CycleCounts;
 import dev.caravel.billing.ExchangeRates;
 import dev.caravel.billing.LightningWallet;
 import dev.caravel.billing.LightningWallet.WalletConnector;
@@ -216,7 +218,7 @@ public class CaravelBillingAutoConfiguration {
           "caravel.billing.app-url is required: payment DMs link to {app-url}/account?invoice={id}");
     }
     BillingMetricsHolder timing = metrics.getIfAvailable(BillingMetricsHolder::none);
-    Billing.Builder builder =
+    BillingBuilder builder =
         Billing.builder()
             .repository(ledger)
             .catalogue(catalogue)
@@ -315,7 +317,7 @@ public class CaravelBillingAutoConfiguration {
     Messenger messenger(Messenger m);
 
     /** Wraps the poll's cycle, {@code billing::countCycle}. */
-    Supplier<Billing.CycleCounts> cycle(Supplier<Billing.CycleCounts> c);
+    Supplier<CycleCounts> cycle(Supplier<CycleCounts> c);
 
     static BillingMetricsHolder none() {
       return new BillingMetricsHolder() {
@@ -335,7 +337,7 @@ public class CaravelBillingAutoConfiguration {
         }
 
         @Override
-        public Supplier<Billing.CycleCounts> cycle(Supplier<Billing.CycleCounts> c) {
+        public Supplier<CycleCounts> cycle(Supplier<CycleCounts> c) {
           return c;
         }
       };

@@ -1,6 +1,6 @@
 package dev.caravel.billing.spring;
 
-import dev.caravel.billing.Billing;
+import dev.caravel.billing.CycleCounts;
 import dev.caravel.billing.LightningWallet.WalletConnector;
 import dev.caravel.billing.Messenger;
 import dev.caravel.billing.PaymentGateway;
@@ -59,7 +59,7 @@ public class CaravelBillingMetricsAutoConfiguration {
       }
 
       @Override
-      public Supplier<Billing.CycleCounts> cycle(Supplier<Billing.CycleCounts> c) {
+      public Supplier<CycleCounts> cycle(Supplier<CycleCounts> c) {
         return () -> metrics.timeCountCycle(c);
       }
     };

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.caravel.billing.Activity;
 import dev.caravel.billing.Billing;
-import dev.caravel.billing.Billing.CycleCounts;
+import dev.caravel.billing.CycleCounts;
 import dev.caravel.billing.PaymentGateway;
 import dev.caravel.billing.Plan;
 import dev.caravel.billing.PlanCatalogue;

@@ -564,9 +564,18 @@ public final class StripeGateway implements PaymentGateway {
    * PaymentIntent, under {@code idempotencyKey}: the same key never refunds twice, so derive it
    * from the ledger's refund (e.g. {@code caravel-refund-{invoice}-{n}}).
    *
-   * @throws StripeRequestException Stripe refused (more than is left, an intent that did not
-   *     succeed, ...)
-   * @throws StripeConfigurationException Stripe refused the API key or the permission
+   * <p>Stripe's answers: a refund object is {@link RefundOutcome.Refunded}; {@code
+   * charge_already_refunded} is {@link RefundOutcome.AlreadyRefunded} (other refunds took it all,
+   * so money did move for the charge); any other {@code invalid_request_error} (400/404: no such
+   * PaymentIntent, one with no successful charge, an amount above what is left on it, a disputed
+   * charge, a parameter refused) is {@link RefundOutcome.Refused}, since Stripe made no refund for
+   * the request; no answer, a 409, 429 or 5xx after the in-call retries, or a body that is not
+   * Stripe's is {@link RefundOutcome.Unknown}.
+   *
+   * @throws StripeConfigurationException Stripe refused the API key or the permission: nothing was
+   *     refunded, and the same key may be sent again once the setup is fixed
+   * @throws StripeIdempotencyException the key was first used with other parameters
+   * @throws StripeRequestException any other refusal (a 402, which a refund never gets)
    */
   @Override
   public RefundOutcome refund(
@@ -632,6 +641,11 @@ public final class StripeGateway implements PaymentGateway {
           e.type(),
           e.code().orElse(null),
           response.requestId().orElse(null));
+    }
+    if (kind == StripeErrorKind.INVALID_REQUEST) {
+      // Stripe looked at this refund and made none: definite, and the same key is refused again.
+      return new RefundOutcome.Refused(
+          requestError("Stripe refused the refund of " + intentId, response, e).getMessage());
     }
     throw requestError("Stripe refused the refund of " + intentId, response, e);
   }

@@ -9,6 +9,7 @@ import dev.caravel.billing.PaymentMethod;
 import dev.caravel.billing.PaymentResult;
 import dev.caravel.billing.Plan;
 import dev.caravel.billing.PlanCatalogue;
+import dev.caravel.billing.RefundResult;
 import dev.caravel.billing.spi.InMemoryRepository;
 import dev.caravel.billing.testkit.MutableClock;
 import java.net.http.HttpClient;
@@ -33,6 +34,7 @@ class StripeBillingEndToEndTest {
   final MutableClock clock = new MutableClock(T0);
   final InMemoryRepository repository = new InMemoryRepository();
   final List<String> dms = new CopyOnWriteArrayList<>();
+  StripeGateway gateway;
   Billing billing;
 
   @BeforeAll
@@ -54,7 +56,7 @@ class StripeBillingEndToEndTest {
   void setUp() {
     stripe.reset();
     stripe.customer("cus_Default", "pm_Default");
-    StripeGateway gateway =
+    gateway =
         StripeGateway.builder()
             .apiKey(FakeStripe.API_KEY)
             .baseUri(stripe.uri())
@@ -73,6 +75,33 @@ class StripeBillingEndToEndTest {
             .build();
     billing.saveTenant(TENANT, null, "cus_Default");
     billing.record(Activity.create("evt-1", TENANT, "relay-1", "basic", T0));
+  }
+
+  @Test
+  void aRefundStripeRefusesEndsFailedAndItsAmountIsFreeAgain() {
+    Invoice invoice = billing.generateInvoice(TENANT).orElseThrow();
+    String intent = ((PaymentResult.Paid) billing.collect(invoice.id())).payment().reference();
+    // Someone refunds 400 of the 500 on Stripe's dashboard; its webhook has not come yet.
+    gateway.refund(intent, 400, "usd", "dashboard-refund-1");
+
+    RefundResult refused = billing.refund(invoice.id(), 200, "Goodwill", "refund-1");
+
+    assertThat(refused)
+        .isInstanceOfSatisfying(
+            RefundResult.Failed.class,
+            f -> assertThat(f.refund().failure().orElseThrow()).contains("amount_too_large"));
+    assertThat(stripe.refunds()).as("only the dashboard's").hasSize(1);
+    assertThat(billing.balance(invoice.id()).refunded()).isZero();
+
+    billing.chargeRefunded(invoice.id(), intent, 400); // the dashboard refund's webhook
+    assertThat(billing.balance(invoice.id()).refunded()).isEqualTo(400);
+    assertThat(billing.refund(invoice.id(), 100, "Goodwill", "refund-2"))
+        .isInstanceOf(RefundResult.Recorded.class);
+    assertThat(billing.balance(invoice.id()))
+        .isEqualTo(new Invoice.Balance(invoice.id(), 500, 500, 500, 0));
+    assertThat(billing.refund(invoice.id(), 200, "Goodwill", "refund-1"))
+        .as("the refused key keeps its answer")
+        .isEqualTo(refused);
   }
 
   @Test

@@ -381,8 +381,39 @@ class StripeGatewayRulesTest {
           .isInstanceOf(RefundOutcome.Refunded.class);
       assertThat(gateway.refund(id, 1, "isk", "caravel-refund-inv_1-3"))
           .isEqualTo(new RefundOutcome.AlreadyRefunded(id));
-      assertThatThrownBy(() -> gateway.refund("pi_Missing", 100, "isk", "caravel-refund-x"))
-          .isInstanceOf(StripeRequestException.class);
+    }
+
+    @Test
+    void aRefundStripeRefusesOutrightIsRefusedAndMovesNothing() {
+      StripeGateway gateway = gateway();
+      String id =
+          ((ChargeOutcome.Paid) gateway.charge(charge(2_500, "usd", "inv_1", 1))).reference();
+      String unpaid = stripe.addIntent("cus_Default", 700, "usd", "requires_action", Map.of());
+
+      assertThat(gateway.refund(id, 2_501, "usd", "caravel-refund-inv_1-1"))
+          .as("more than the charge has left")
+          .isInstanceOfSatisfying(
+              RefundOutcome.Refused.class,
+              r -> assertThat(r.message()).contains(id).contains("amount_too_large"));
+      assertThat(gateway.refund(id, 2_501, "usd", "caravel-refund-inv_1-1"))
+          .as("the same key again")
+          .isInstanceOf(RefundOutcome.Refused.class);
+      assertThat(gateway.refund("pi_Missing", 100, "usd", "caravel-refund-x"))
+          .as("no such PaymentIntent")
+          .isInstanceOfSatisfying(
+              RefundOutcome.Refused.class,
+              r -> assertThat(r.message()).contains("resource_missing"));
+      assertThat(gateway.refund(unpaid, 700, "usd", "caravel-refund-y"))
+          .as("no successful charge to refund")
+          .isInstanceOf(RefundOutcome.Refused.class);
+      assertThat(stripe.refunds()).as("nothing moved").isEmpty();
+
+      assertThat(gateway.refund(id, 2_500, "usd", "caravel-refund-inv_1-2"))
+          .as("the whole charge is still there")
+          .isInstanceOf(RefundOutcome.Refunded.class);
+      assertThat(gateway.refund(id, 1, "usd", "caravel-refund-inv_1-3"))
+          .as("other refunds took it all: money moved, so not a refusal")
+          .isEqualTo(new RefundOutcome.AlreadyRefunded(id));
     }
 
     @Test

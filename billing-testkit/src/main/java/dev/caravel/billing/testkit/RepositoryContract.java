@@ -789,9 +789,9 @@ public abstract class RepositoryContract {
     assertThat(repo.markPaidFinishingRound(lease, payment("pi_2", seconds(12)))).isFalse();
     assertThat(eventTypes())
         .containsExactly(
-            dev.caravel.billing.BillingListener.Event.Type.INVOICE_CREATED,
-            dev.caravel.billing.BillingListener.Event.Type.PAYMENT_SUCCEEDED,
-            dev.caravel.billing.BillingListener.Event.Type.REFUND_NEEDED);
+            dev.caravel.billing.BillingEvent.Type.INVOICE_CREATED,
+            dev.caravel.billing.BillingEvent.Type.PAYMENT_SUCCEEDED,
+            dev.caravel.billing.BillingEvent.Type.REFUND_NEEDED);
   }
 
   @Test
@@ -1558,6 +1558,25 @@ public abstract class RepositoryContract {
     assertThat(repo.catalogue().orElseThrow().versionAt("basic", days(10))).contains(change);
   }
 
+  /**
+   * The engine's rule that a retirement is final (issue 21, defect 7) reads every version's flags
+   * in effective order, whatever order they were added in: a retirement added before an existing
+   * later version keeps both, each with its own flags.
+   */
+  @Test
+  void aRetirementAddedBeforeALaterVersionIsReadBackWithEveryFlag() {
+    repo.seedCatalogue(SEED);
+    Version later = price("basic", 800, days(100));
+    Version retirement = new Version("basic", "Basic", 500, days(50), true, true);
+    assertThat(repo.addPlanVersion(later)).isTrue();
+    assertThat(repo.addPlanVersion(retirement)).isTrue();
+    PlanCatalogue stored = repo.catalogue().orElseThrow();
+    assertThat(stored.history("basic"))
+        .containsExactly(SEED.history("basic").get(0), retirement, later);
+    assertThat(stored.retiredSince("basic", days(100))).contains(days(50));
+    assertThat(stored.retiredSince("basic", days(49))).isEmpty();
+  }
+
   @Test
   void aVersionForAnUnknownPlanIsRefused() {
     repo.seedCatalogue(SEED);
@@ -2009,12 +2028,12 @@ public abstract class RepositoryContract {
 
   // ---- the event feed (issue 14) ----
 
-  private List<dev.caravel.billing.BillingListener.Event> allEvents() {
+  private List<dev.caravel.billing.BillingEvent> allEvents() {
     return repo.events(0, 100_000);
   }
 
-  private List<dev.caravel.billing.BillingListener.Event.Type> eventTypes() {
-    return allEvents().stream().map(dev.caravel.billing.BillingListener.Event::type).toList();
+  private List<dev.caravel.billing.BillingEvent.Type> eventTypes() {
+    return allEvents().stream().map(dev.caravel.billing.BillingEvent::type).toList();
   }
 
   @Test
@@ -2026,14 +2045,14 @@ public abstract class RepositoryContract {
     repo.markPaid("inv-1", payment("pi_1", seconds(6))); // the same charge seen again: nothing
     var events = allEvents();
     assertThat(events)
-        .extracting(dev.caravel.billing.BillingListener.Event::type)
+        .extracting(dev.caravel.billing.BillingEvent::type)
         .containsExactly(
-            dev.caravel.billing.BillingListener.Event.Type.INVOICE_CREATED,
-            dev.caravel.billing.BillingListener.Event.Type.PAYMENT_PENDING,
-            dev.caravel.billing.BillingListener.Event.Type.PAYMENT_SUCCEEDED);
+            dev.caravel.billing.BillingEvent.Type.INVOICE_CREATED,
+            dev.caravel.billing.BillingEvent.Type.PAYMENT_PENDING,
+            dev.caravel.billing.BillingEvent.Type.PAYMENT_SUCCEEDED);
     assertThat(events).extracting(e -> e.id()).containsExactly(1L, 2L, 3L);
     assertThat(events.get(0))
-        .isEqualTo(dev.caravel.billing.BillingListener.Event.invoiceCreated(inv).withId(1));
+        .isEqualTo(dev.caravel.billing.BillingEvent.invoiceCreated(inv).withId(1));
     assertThat(events.get(2).reference()).contains("pi_1");
     assertThat(repo.events(1, 1)).extracting(e -> e.id()).containsExactly(2L);
     assertThat(repo.events(3, 10)).isEmpty();
@@ -2050,9 +2069,9 @@ public abstract class RepositoryContract {
     assertThat(again).containsOnly(false);
     assertThat(eventTypes())
         .containsExactly(
-            dev.caravel.billing.BillingListener.Event.Type.INVOICE_CREATED,
-            dev.caravel.billing.BillingListener.Event.Type.PAYMENT_SUCCEEDED,
-            dev.caravel.billing.BillingListener.Event.Type.REFUND_NEEDED);
+            dev.caravel.billing.BillingEvent.Type.INVOICE_CREATED,
+            dev.caravel.billing.BillingEvent.Type.PAYMENT_SUCCEEDED,
+            dev.caravel.billing.BillingEvent.Type.REFUND_NEEDED);
     assertThat(allEvents().get(2).reference()).contains("pi_2");
   }
 
@@ -2117,13 +2136,12 @@ public abstract class RepositoryContract {
             () ->
                 repo.recordAdjustment(
                     InvoiceItem.forAdjustment(alice, -301, "a month free", "k1", seconds(9))))
-        .isInstanceOf(dev.caravel.billing.Billing.ConflictingKeyException.class);
+        .isInstanceOf(dev.caravel.billing.ConflictingKeyException.class);
     assertThatThrownBy(
             () -> repo.recordAdjustment(InvoiceItem.forAdjustment(bob, 100, "x", "k2", T0)))
         .as("unknown tenant")
         .isInstanceOf(InvalidInputException.class);
-    assertThat(eventTypes())
-        .containsExactly(dev.caravel.billing.BillingListener.Event.Type.CREDITED);
+    assertThat(eventTypes()).containsExactly(dev.caravel.billing.BillingEvent.Type.CREDITED);
   }
 
   @Test
@@ -2176,9 +2194,9 @@ public abstract class RepositoryContract {
     assertThat(repo.findInvoice("inv-1").orElseThrow().isPaid()).isFalse();
     assertThat(eventTypes())
         .containsExactly(
-            dev.caravel.billing.BillingListener.Event.Type.INVOICE_CREATED,
-            dev.caravel.billing.BillingListener.Event.Type.INVOICE_VOIDED,
-            dev.caravel.billing.BillingListener.Event.Type.REFUND_NEEDED);
+            dev.caravel.billing.BillingEvent.Type.INVOICE_CREATED,
+            dev.caravel.billing.BillingEvent.Type.INVOICE_VOIDED,
+            dev.caravel.billing.BillingEvent.Type.REFUND_NEEDED);
   }
 
   @Test
@@ -2279,10 +2297,10 @@ public abstract class RepositoryContract {
     assertThat(repo.refunds("inv-1")).extracting(Payment.Refund::key).containsExactly("r1", "r3");
     assertThat(eventTypes())
         .containsExactly(
-            dev.caravel.billing.BillingListener.Event.Type.INVOICE_CREATED,
-            dev.caravel.billing.BillingListener.Event.Type.PAYMENT_SUCCEEDED,
-            dev.caravel.billing.BillingListener.Event.Type.REFUNDED,
-            dev.caravel.billing.BillingListener.Event.Type.REFUNDED);
+            dev.caravel.billing.BillingEvent.Type.INVOICE_CREATED,
+            dev.caravel.billing.BillingEvent.Type.PAYMENT_SUCCEEDED,
+            dev.caravel.billing.BillingEvent.Type.REFUNDED,
+            dev.caravel.billing.BillingEvent.Type.REFUNDED);
   }
 
   @Test
@@ -2308,6 +2326,132 @@ public abstract class RepositoryContract {
             });
   }
 
+  @Test
+  void anAdjustmentKeyedLikeARefundsCreditNeverCollidesWithIt() {
+    invoice(alice, "inv-1", 1000, T0);
+    repo.markPaid("inv-1", payment("pi_1", seconds(5)));
+    // the adjustment first, then the refund whose credit carries the same key
+    InvoiceItem goodwill =
+        InvoiceItem.forAdjustment(alice, -50, "goodwill", "refund:K", seconds(10));
+    assertThat(repo.recordAdjustment(goodwill)).isTrue();
+    Payment.Refund credit = refund("K", "inv-1", alice, 100, Payment.Refund.Via.CREDIT);
+    assertThat(repo.recordRefund(credit)).isEqualTo(credit);
+    // the refund first, then the adjustment
+    Payment.Refund credit2 = refund("K2", "inv-1", alice, 200, Payment.Refund.Via.CREDIT);
+    assertThat(repo.recordRefund(credit2)).isEqualTo(credit2);
+    InvoiceItem fee = InvoiceItem.forAdjustment(alice, 25, "fee", "refund:K2", seconds(11));
+    assertThat(repo.recordAdjustment(fee)).isTrue();
+
+    List<InvoiceItem> four =
+        List.of(
+            goodwill,
+            InvoiceItem.forRefundCredit(credit),
+            InvoiceItem.forRefundCredit(credit2),
+            fee);
+    assertThat(repo.unclaimedItems(alice)).containsExactlyInAnyOrderElementsOf(four);
+    // each stays idempotent on its own key
+    assertThat(repo.recordAdjustment(goodwill)).isFalse();
+    assertThat(repo.recordAdjustment(fee)).isFalse();
+    assertThat(repo.recordRefund(credit)).isEqualTo(credit);
+    assertThat(repo.recordRefund(credit2)).isEqualTo(credit2);
+    assertThatThrownBy(
+            () ->
+                repo.recordAdjustment(
+                    InvoiceItem.forAdjustment(alice, -51, "goodwill", "refund:K", seconds(12))))
+        .isInstanceOf(dev.caravel.billing.ConflictingKeyException.class);
+    assertThat(repo.unclaimedItems(alice)).containsExactlyInAnyOrderElementsOf(four);
+    assertThat(eventTypes())
+        .containsExactly(
+            dev.caravel.billing.BillingEvent.Type.INVOICE_CREATED,
+            dev.caravel.billing.BillingEvent.Type.PAYMENT_SUCCEEDED,
+            dev.caravel.billing.BillingEvent.Type.CREDITED,
+            dev.caravel.billing.BillingEvent.Type.REFUNDED,
+            dev.caravel.billing.BillingEvent.Type.REFUNDED,
+            dev.caravel.billing.BillingEvent.Type.CHARGED);
+  }
+
+  @Test
+  void aFailedRefundIsFinalAndTakesNothingFromThePayment() {
+    invoice(alice, "inv-1", 1000, T0);
+    repo.markPaid("inv-1", payment("pi_1", seconds(5)));
+    Payment.Refund card =
+        repo.recordRefund(refund("r1", "inv-1", alice, 600, Payment.Refund.Via.CARD));
+    assertThat(repo.failRefund("r1", "no such charge", seconds(60))).isTrue();
+    assertThat(repo.failRefund("r1", "no such charge", seconds(61))).as("failed once").isFalse();
+    Payment.Refund failed =
+        card.withStatus(Payment.Refund.Status.FAILED, Optional.of("no such charge"));
+    assertThat(repo.findRefund("r1")).contains(failed);
+    assertThat(failed.failure()).contains("no such charge");
+    assertThat(repo.completeRefund("r1", "re_late", seconds(62))).as("final").isFalse();
+    assertThat(repo.findRefund("r1")).contains(failed);
+    // its 600 are free again: the whole payment can still be refunded
+    Payment.Refund owed = refund("r2", "inv-1", alice, 1000, Payment.Refund.Via.BY_HAND);
+    assertThat(repo.recordRefund(owed)).isEqualTo(owed);
+    assertThatThrownBy(
+            () -> repo.recordRefund(refund("r3", "inv-1", alice, 1, Payment.Refund.Via.CREDIT)))
+        .isInstanceOf(InvalidInputException.class);
+    assertThat(repo.refunds("inv-1")).containsExactly(failed, owed);
+    assertThat(repo.recordRefund(refund("r1", "inv-1", alice, 600, Payment.Refund.Via.CARD)))
+        .as("the key keeps its failed refund")
+        .isEqualTo(failed);
+    // only a pending refund can fail
+    assertThat(repo.failRefund("r2", "x", seconds(63))).as("owed").isFalse();
+    assertThat(repo.failRefund("nope", "x", seconds(63))).as("unknown").isFalse();
+    assertThat(repo.findRefund("r2")).contains(owed);
+    var failedEvent =
+        allEvents().stream()
+            .filter(e -> e.type() == dev.caravel.billing.BillingEvent.Type.REFUND_FAILED)
+            .toList();
+    assertThat(failedEvent)
+        .singleElement()
+        .satisfies(
+            e -> {
+              assertThat(e.amount()).isEqualTo(600);
+              assertThat(e.reference()).contains("r1");
+              assertThat(e.invoiceId()).contains("inv-1");
+              assertThat(e.detail()).contains("no such charge");
+              assertThat(e.at()).isEqualTo(seconds(60));
+            });
+    assertThat(eventTypes())
+        .containsExactly(
+            dev.caravel.billing.BillingEvent.Type.INVOICE_CREATED,
+            dev.caravel.billing.BillingEvent.Type.PAYMENT_SUCCEEDED,
+            dev.caravel.billing.BillingEvent.Type.REFUND_FAILED,
+            dev.caravel.billing.BillingEvent.Type.REFUND_OWED);
+  }
+
+  @Test
+  @Timeout(60)
+  void racingFailsAndCompletesOfAPendingRefundHaveOneWinner() {
+    invoice(alice, "inv-1", 1000, T0);
+    repo.markPaid("inv-1", payment("pi_1", seconds(5)));
+    for (int k = 0; k < 4; k++) {
+      String key = "r" + k;
+      repo.recordRefund(refund(key, "inv-1", alice, 100, Payment.Refund.Via.CARD));
+      List<String> won =
+          Race.all(
+              THREADS,
+              i ->
+                  i % 2 == 0
+                      ? (repo.failRefund(key, "refused", seconds(60)) ? "failed" : "")
+                      : (repo.completeRefund(key, "re_" + i, seconds(60)) ? "done" : ""));
+      List<String> winners = won.stream().filter(w -> !w.isEmpty()).toList();
+      assertThat(winners).hasSize(1);
+      assertThat(repo.findRefund(key).orElseThrow().status())
+          .isEqualTo(
+              winners.get(0).equals("failed")
+                  ? Payment.Refund.Status.FAILED
+                  : Payment.Refund.Status.DONE);
+    }
+    assertThat(eventTypes())
+        .filteredOn(
+            t ->
+                t == dev.caravel.billing.BillingEvent.Type.REFUND_FAILED
+                    || t == dev.caravel.billing.BillingEvent.Type.REFUNDED)
+        .as("one event per refund")
+        .hasSize(4);
+  }
+
   // ---- standing (issue 14) ----
 
   /** A rule for storage tests: PAST_DUE while any open invoice had a round; recheck a day on. */
@@ -2315,8 +2459,8 @@ public abstract class RepositoryContract {
       (open, now) ->
           new dev.caravel.billing.spi.StandingRule.Verdict(
               open.stream().anyMatch(s -> s.rounds() > 0)
-                  ? dev.caravel.billing.Billing.Standing.PAST_DUE
-                  : dev.caravel.billing.Billing.Standing.GOOD,
+                  ? dev.caravel.billing.Standing.PAST_DUE
+                  : dev.caravel.billing.Standing.GOOD,
               open.isEmpty() ? Optional.empty() : Optional.of(now.plus(Duration.ofDays(1))));
 
   @Test
@@ -2339,10 +2483,7 @@ public abstract class RepositoryContract {
     assertThat(repo.refreshStanding(bob, seconds(6), ANY_ROUND)).isEmpty();
     assertThat(
             allEvents().stream()
-                .filter(
-                    e ->
-                        e.type()
-                            == dev.caravel.billing.BillingListener.Event.Type.STANDING_CHANGED))
+                .filter(e -> e.type() == dev.caravel.billing.BillingEvent.Type.STANDING_CHANGED))
         .hasSize(2);
   }
 

@@ -3,6 +3,7 @@ package dev.caravel.billing.examples;
 import dev.caravel.billing.Activity;
 import dev.caravel.billing.Billing;
 import dev.caravel.billing.BillingListener;
+import dev.caravel.billing.CycleReport;
 import dev.caravel.billing.Invoice;
 import dev.caravel.billing.InvoiceItem;
 import dev.caravel.billing.Payment;
@@ -303,7 +304,7 @@ final class DemoCommand {
     }
 
     private void poll() {
-      Billing.CycleReport report = billing.runCycle();
+      CycleReport report = billing.runCycle();
       for (PaymentResult result : report.payments()) {
         if (result instanceof PaymentResult.NotPaid notPaid) {
           narrator.say(

@@ -3,6 +3,7 @@ package dev.caravel.billing.examples;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.caravel.billing.Billing;
+import dev.caravel.billing.BillingBuilder;
 import dev.caravel.billing.BillingListener;
 import dev.caravel.billing.ExchangeRates;
 import dev.caravel.billing.InvalidInputException;
@@ -127,7 +128,7 @@ public final class ProductionWiring implements AutoCloseable {
   public static ProductionWiring from(Map<String, String> env) {
     Deque<AutoCloseable> resources = new ArrayDeque<>();
     try {
-      Billing.Builder builder =
+      BillingBuilder builder =
           Billing.builder()
               .appUrl(required(env, "BILLING_APP_URL"))
               .catalogue(plans(required(env, "BILLING_PLANS_FILE")))

@@ -6,11 +6,14 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.caravel.billing.ActivityRejectedException;
 import dev.caravel.billing.Billing;
 import dev.caravel.billing.BillingListener;
+import dev.caravel.billing.CloseResult;
 import dev.caravel.billing.InvalidInputException;
 import dev.caravel.billing.Invoice;
 import dev.caravel.billing.InvoiceItem;
 import dev.caravel.billing.PaymentMethod;
 import dev.caravel.billing.PlanCatalogue;
+import dev.caravel.billing.RefundResult;
+import dev.caravel.billing.Standing;
 import dev.caravel.billing.spi.Repository;
 import java.io.UncheckedIOException;
 import java.time.Instant;
@@ -63,8 +66,7 @@ final class Replay {
             .listener(
                 new BillingListener() {
                   @Override
-                  public void standingChanged(
-                      String tenant, Billing.Standing from, Billing.Standing to) {
+                  public void standingChanged(String tenant, Standing from, Standing to) {
                     ObjectNode line = ReplayInput.JSON.createObjectNode();
                     line.put("at", clock.instant().toString());
                     line.put("tenant", tenant);
@@ -149,8 +151,8 @@ final class Replay {
         return; // it shows as an item of the tenant's next invoice
       }
       if (entry instanceof ReplayInput.VoidEntry v) {
-        Billing.CloseResult result = billing.voidInvoice(v.invoice(), v.reason());
-        if (result instanceof Billing.CloseResult.Refused r) {
+        CloseResult result = billing.voidInvoice(v.invoice(), v.reason());
+        if (result instanceof CloseResult.Refused r) {
           throw refused(eventsFile, entry, "void", r.reason().name() + " (" + v.invoice() + ")");
         }
         line.put("invoice", v.invoice());
@@ -163,13 +165,13 @@ final class Replay {
         line.put("paid", p.reference());
       } else {
         ReplayInput.RefundEntry r = (ReplayInput.RefundEntry) entry;
-        Billing.RefundResult result = billing.refund(r.invoice(), r.amount(), r.reason(), r.key());
-        if (!(result instanceof Billing.RefundResult.Recorded recorded)) {
+        RefundResult result = billing.refund(r.invoice(), r.amount(), r.reason(), r.key());
+        if (!(result instanceof RefundResult.Recorded recorded)) {
           throw refused(
               eventsFile,
               entry,
               "refund",
-              result instanceof Billing.RefundResult.Refused no ? no.message() : result.toString());
+              result instanceof RefundResult.Refused no ? no.message() : result.toString());
         }
         line.put("invoice", r.invoice());
         line.put("refund", r.key());

@@ -1,0 +1,202 @@
+package dev.caravel.billing;
+
+import dev.caravel.billing.internal.Checks;
+import dev.caravel.billing.spi.Claim;
+import dev.caravel.billing.spi.Reconciliation;
+import dev.caravel.billing.spi.Renewal;
+import dev.caravel.billing.spi.Repository;
+import dev.caravel.billing.spi.Tenant;
+import dev.caravel.billing.spi.TenantLedger;
+import java.lang.System.Logger.Level;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * The ledger's bookkeeping (S1–S8): tenants and their activity in, items by reconciliation and
+ * renewal, items claimed onto invoices, and reading them back.
+ */
+final class Bookkeeping {
+  /** The facade's logger: hosts configure logging by the engine's name. */
+  private static final System.Logger LOG = System.getLogger(Billing.class.getName());
+
+  private final EngineSettings settings;
+  private final Repository repository;
+  private final CatalogueHistory catalogue;
+
+  Bookkeeping(EngineSettings settings, CatalogueHistory catalogue) {
+    this.settings = settings;
+    this.repository = settings.repository();
+    this.catalogue = catalogue;
+  }
+
+  /** {@link Billing#invoice}. */
+  Optional<Invoice> invoice(String invoiceId) {
+    return repository.findInvoice(Checks.id(invoiceId, "invoice id"));
+  }
+
+  /** {@link Billing#invoices}. */
+  List<Invoice> invoices(String tenant) {
+    return repository.invoices(Checks.pubkey(tenant, "tenant"));
+  }
+
+  /** {@link Billing#invoiceItems}. */
+  List<InvoiceItem> invoiceItems(String invoiceId) {
+    return repository.invoiceItems(Checks.id(invoiceId, "invoice id"));
+  }
+
+  /** {@link Billing#unbilledBalance}. */
+  long unbilledBalance(String tenant) {
+    long sum = 0;
+    for (InvoiceItem item : repository.unclaimedItems(Checks.pubkey(tenant, "tenant"))) {
+      sum = Math.addExact(sum, item.amount());
+    }
+    return sum;
+  }
+
+  /** {@link Billing#saveTenant}. */
+  void saveTenant(String pubkey, String nwcUri, String stripeCustomerId) {
+    Checks.pubkey(pubkey, "tenant pubkey");
+    String sealed = null;
+    if (nwcUri != null) {
+      if (settings.cipher() == null) {
+        throw new IllegalStateException("storing an NWC URI needs a SecretCipher on the builder");
+      }
+      if (settings.walletConnector() != null) {
+        settings.walletConnector().validate(nwcUri);
+      }
+      sealed = settings.cipher().seal(nwcUri);
+    }
+    repository.saveTenant(
+        new Tenant(pubkey, Optional.ofNullable(sealed), Optional.ofNullable(stripeCustomerId)));
+  }
+
+  /** {@link Billing#record}. */
+  boolean record(Activity activity) {
+    Checks.notNull(activity, "activity");
+    ActivityAdmission.check(
+        activity, catalogue::storedCatalogue, settings.now(), settings.futureSkew());
+    boolean appended = repository.appendActivity(activity);
+    try {
+      reconcile(activity.tenant());
+    } catch (StorageException e) {
+      // The activity is safely recorded; the next reconciliation or poll bills it.
+      LOG.log(
+          Level.WARNING,
+          "recorded activity {0} but could not reconcile yet: {1}",
+          activity.id(),
+          e.getMessage());
+    }
+    return appended;
+  }
+
+  /** {@link Billing#reconcile}. */
+  void reconcile(String tenant) {
+    reconcile(List.of(Checks.pubkey(tenant, "tenant")));
+  }
+
+  /** {@link Billing#reconcileAll}. */
+  void reconcileAll() {
+    forEachPage(this::reconcile);
+  }
+
+  private void reconcile(List<String> tenants) {
+    reconcileLedgers(repository.ledgers(tenants));
+  }
+
+  private void reconcileLedgers(List<TenantLedger> ledgers) {
+    if (ledgers.isEmpty()) {
+      return;
+    }
+    // Priced by the catalogue read after the ledgers; the repository refuses the items if a price
+    // change committed since (S15), and they are priced again by the new one.
+    for (int attempt = 0; attempt < 3; attempt++) {
+      CatalogueHistory.CachedCatalogue cached = catalogue.cached();
+      List<Reconciliation> work = new ArrayList<>();
+      for (TenantLedger l : ledgers) {
+        work.addAll(cached.rules().reconcile(l));
+      }
+      if (work.isEmpty()
+          || repository.recordReconciliations(work, cached.pricedWith()) > 0
+          || !cached.movedIn(repository)) {
+        return;
+      }
+    }
+  }
+
+  /** {@link Billing#generateInvoice}. */
+  Optional<Invoice> generateInvoice(String tenant) {
+    List<Invoice> made = generate(List.of(Checks.pubkey(tenant, "tenant")), settings.now());
+    return made.isEmpty() ? Optional.empty() : Optional.of(made.get(0));
+  }
+
+  /**
+   * One read of the page's ledgers serves all three steps: renewals don't depend on what was
+   * reconciled, a renewal computed from a log that moved since is refused by the repository and
+   * read again, and anchors never move.
+   */
+  List<Invoice> generate(List<String> tenants, Instant now) {
+    List<TenantLedger> ledgers = repository.ledgers(tenants);
+    reconcileLedgers(ledgers);
+    renew(ledgers, now);
+    List<Claim> claims = new ArrayList<>();
+    for (TenantLedger l : ledgers) {
+      if (l.anchor().isEmpty() || now.isBefore(l.anchor().get())) {
+        continue;
+      }
+      Period period = new BillingPeriods(l.anchor().get()).periodAt(now);
+      claims.add(
+          new Claim(
+              l.tenant(), period.start(), period.end(), settings.catalogue().currency(), now));
+    }
+    List<Invoice> created =
+        claims.isEmpty()
+            ? List.of()
+            : repository.claim(claims, (number, claim) -> settings.invoiceId(number));
+    created.forEach(invoice -> settings.notify(listener -> listener.invoiceCreated(invoice)));
+    return created;
+  }
+
+  /**
+   * S6 for a page of tenants. A renewal refused because the log moved under it (an activity
+   * appended meanwhile) is computed again from a fresh read, a bounded number of times.
+   */
+  private void renew(List<TenantLedger> ledgers, Instant now) {
+    List<TenantLedger> current = ledgers;
+    for (int attempt = 0; attempt < 5 && !current.isEmpty(); attempt++) {
+      if (attempt > 0) {
+        // The activity that moved the log is billed before renewing over it, so the renewal's
+        // snapshot (S17) can advance past it.
+        reconcileLedgers(current);
+      }
+      List<Renewal> due = new ArrayList<>();
+      CatalogueHistory.CachedCatalogue cached = catalogue.cached();
+      for (TenantLedger l : current) {
+        due.addAll(cached.rules().renewalsDue(l, now));
+      }
+      if (due.isEmpty()) {
+        return;
+      }
+      // Refused whole if a price change committed since the catalogue was read: computed again.
+      int applied = repository.applyRenewals(due, cached.pricedWith());
+      if (applied == due.size()) {
+        return;
+      }
+      current = repository.ledgers(due.stream().map(Renewal::tenant).distinct().toList());
+    }
+  }
+
+  private void forEachPage(Consumer<List<String>> action) {
+    String after = null;
+    while (true) {
+      List<String> page = repository.tenantPage(after, settings.pageSize());
+      if (page.isEmpty()) {
+        return;
+      }
+      action.accept(page);
+      after = page.get(page.size() - 1);
+    }
+  }
+}

@@ -1,0 +1,58 @@
+package dev.caravel.billing;
+
+import dev.caravel.billing.LightningWallet.WalletConnector;
+import dev.caravel.billing.spi.Repository;
+import java.lang.System.Logger.Level;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.function.Consumer;
+import java.util.function.LongFunction;
+
+/** The engine's wiring, read by its parts; made by {@link BillingBuilder#build}. */
+record EngineSettings(
+    Repository repository,
+    PlanCatalogue catalogue,
+    Clock clock,
+    PaymentGateway paymentGateway,
+    LightningWallet serviceWallet,
+    WalletConnector walletConnector,
+    Messenger messenger,
+    ExchangeRates exchangeRates,
+    SecretCipher cipher,
+    String appUrl,
+    List<Duration> retrySchedule,
+    Duration unknownRetryDelay,
+    Duration faultRetryDelay,
+    Duration leaseTtl,
+    Duration pollInterval,
+    int pageSize,
+    boolean grandfather,
+    String instanceId,
+    LongFunction<String> invoiceNumbers,
+    StandingPolicy standingRule,
+    Payment.Refund.Via nonCardRefunds,
+    BillingListener listener,
+    CollectionSettings collection,
+    Duration futureSkew) {
+  /** The facade's logger: hosts configure logging by the engine's name. */
+  private static final System.Logger LOG = System.getLogger(Billing.class.getName());
+
+  Instant now() {
+    return clock.instant().truncatedTo(ChronoUnit.SECONDS);
+  }
+
+  String invoiceId(long number) {
+    return invoiceNumbers.apply(number);
+  }
+
+  void notify(Consumer<BillingListener> event) {
+    try {
+      event.accept(listener);
+    } catch (RuntimeException e) {
+      LOG.log(Level.WARNING, "a BillingListener threw; ignored", e);
+    }
+  }
+}

@@ -1,0 +1,117 @@
+package dev.caravel.billing;
+
+import dev.caravel.billing.internal.Checks;
+import dev.caravel.billing.spi.Repository;
+import java.lang.System.Logger.Level;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * Collection (S9–S11, S17): one invoice's round by hand, the due invoices a batch at a time on the
+ * {@link Collector}'s workers, and the BOLT11 a tenant pays by hand.
+ */
+final class PaymentCollection implements AutoCloseable {
+  /** The facade's logger: hosts configure logging by the engine's name. */
+  private static final System.Logger LOG = System.getLogger(Billing.class.getName());
+
+  private final EngineSettings settings;
+  private final Repository repository;
+  private final PaymentCascade cascade;
+  private final Standings standings;
+
+  /** Runs batches of rounds on worker threads (S17); see {@link Collector} for the threads. */
+  private final Collector collector;
+
+  PaymentCollection(EngineSettings settings, PaymentCascade cascade, Standings standings) {
+    this.settings = settings;
+    this.repository = settings.repository();
+    this.cascade = cascade;
+    this.standings = standings;
+    this.collector = new Collector(settings, this::collectSafely);
+  }
+
+  /** {@link Billing#collect}. */
+  PaymentResult collect(String invoiceId) {
+    return round(Checks.id(invoiceId, "invoice id"), null);
+  }
+
+  /**
+   * One round, by hand or from the collector's workers; a round that ran may move the tenant's
+   * standing. {@code known}: the invoice and tenant read already (null: read them here).
+   */
+  private PaymentResult round(String invoiceId, PaymentCascade.Known known) {
+    PaymentResult result = cascade.collect(invoiceId, known);
+    if (!(result instanceof PaymentResult.Skipped)) {
+      if (known != null) {
+        standings.refreshStanding(known.invoice().tenant());
+      } else {
+        standings.refreshStandingOf(invoiceId);
+      }
+    }
+    return result;
+  }
+
+  /** {@link Billing#retryNow}. */
+  PaymentResult retryNow(String invoiceId) {
+    Checks.id(invoiceId, "invoice id");
+    Instant now = settings.now();
+    if (!repository.scheduleNow(invoiceId, now)) {
+      return new PaymentResult.Skipped(invoiceId, cascade.whyNot(invoiceId, now));
+    }
+    return collect(invoiceId);
+  }
+
+  /** {@link Billing#collectDue}. */
+  List<PaymentResult> collectDue() {
+    Instant now = settings.now();
+    return collector.collectAll(repository.dueInvoices(now, settings.pageSize()));
+  }
+
+  /** The rounds of invoices the poll just made, on the collector's workers. */
+  List<PaymentResult> collectMade(List<Invoice> made) {
+    return collector.collectMade(made);
+  }
+
+  /** {@link Billing#bolt11}. */
+  Bolt11Request bolt11(String invoiceId) {
+    Invoice invoice =
+        repository
+            .findInvoice(Checks.id(invoiceId, "invoice id"))
+            .orElseThrow(() -> new InvalidInputException("no invoice " + invoiceId));
+    if (invoice.isClosed()) {
+      throw new InvalidInputException(
+          "invoice " + invoiceId + " is " + invoice.status() + ": it is not to be paid");
+    }
+    Bolt11Request request = cascade.ensureBolt11(invoice, settings.now());
+    if (!invoice.isPaid() && cascade.settledOnServiceWallet(request)) {
+      cascade.paidOutOfBand(invoice, request);
+      standings.refreshStanding(invoice.tenant());
+      return repository.findBolt11(invoiceId).orElse(request);
+    }
+    return request;
+  }
+
+  /** {@link #round} for the collector's workers: a failure is one invoice's, retried later. */
+  private PaymentResult collectSafely(String invoiceId, PaymentCascade.Known known) {
+    try {
+      return round(invoiceId, known);
+    } catch (RuntimeException e) {
+      LOG.log(Level.ERROR, "collecting invoice " + invoiceId + " failed; it is retried later", e);
+      return new PaymentResult.Unknown(
+          invoiceId,
+          PaymentCascade.safeMessage(e),
+          settings.now().plus(settings.unknownRetryDelay()));
+    }
+  }
+
+  /** Whether collection worker threads are alive (they end when idle): for tests. */
+  boolean workersAlive() {
+    return collector.workersAlive();
+  }
+
+  /** Stops the collection workers, letting the rounds under way finish (see Billing#close). */
+  @Override
+  public void close() {
+    collector.close();
+  }
+}
