@@ -271,7 +271,8 @@ public final class Billing implements AutoCloseable {
 
   /**
    * Charges the tenant {@code amount} (positive, minor units) once, as an item on its next invoice
-   * with {@code reason} as its description. Same rules as {@link #credit}.
+   * with {@code reason} as its description. Same rules as {@link #credit}. On a tenant with no
+   * anchor yet, it sets the anchor (S1) to now: its first activity may not be dated before it.
    */
   public boolean charge(String tenant, long amount, String reason, String key) {
     return adjustments.charge(tenant, amount, reason, key);
