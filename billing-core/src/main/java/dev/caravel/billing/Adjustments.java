@@ -8,11 +8,11 @@ import dev.caravel.billing.spi.Repository;
  *
  * <p>A charge on a tenant that has no anchor yet (saved, no activity) anchors it at the charge's
  * instant (issue 21, defect 6): invoices are for periods, and periods start at the anchor, so
- * without one the charge would never be invoiced. S1 is otherwise unchanged: the anchor is set
- * once and never moved, so a first activity after the charge leaves it where the charge put it
- * (and one dated before it is refused as out of order). A credit never anchors: alone it owes
- * nothing, and it waits for the tenant's first activity or charge like any credit waits for items
- * that sum above zero.
+ * without one the charge would never be invoiced. S1 is otherwise unchanged: the anchor is set once
+ * and never moved, so a first activity after the charge leaves it where the charge put it (and one
+ * dated before it is refused as out of order). A credit never anchors: alone it owes nothing, and
+ * it waits for the tenant's first activity or charge like any credit waits for items that sum above
+ * zero.
  */
 final class Adjustments {
   private final EngineSettings settings;

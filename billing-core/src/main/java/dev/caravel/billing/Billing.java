@@ -365,10 +365,10 @@ public final class Billing implements AutoCloseable {
    * One poll cycle, by hand: for every tenant with work due (unbilled activity, items to claim, a
    * period to renew), generate its invoice and, if one results, collect it; then collect every
    * invoice due for a retry; then judge again the standing of the tenants whose standing may have
-   * changed by time alone (S13). A poll with nothing due reads no tenant's log (S17). A tenant whose
-   * billing fails is {@link BillingListener#billingFailed reported} and skipped, not its page nor
-   * counted in {@code failures}. The report holds every invoice made and every result, so its size
-   * grows with the day's invoices; {@link #countCycle} does the same in bounded memory.
+   * changed by time alone (S13). A poll with nothing due reads no tenant's log (S17). A tenant
+   * whose billing fails is {@link BillingListener#billingFailed reported} and skipped, not its page
+   * nor counted in {@code failures}. The report holds every invoice made and every result, so its
+   * size grows with the day's invoices; {@link #countCycle} does the same in bounded memory.
    */
   public CycleReport runCycle() {
     return poll.runCycle();

@@ -11,9 +11,9 @@ import java.util.Optional;
  * again after a crash (at least once) and should be idempotent on the id.
  *
  * <p>{@code invoiceId} is present for invoice events; {@code amount} is in minor units (the invoice
- * total, the adjustment's signed amount, the refund's amount; 0 for standing and billing failures); {@code reference}
- * is the rail's reference of a payment, the key of an adjustment or refund, or the previous
- * standing; {@code detail} is the reason, hold detail, payment method or new standing.
+ * total, the adjustment's signed amount, the refund's amount; 0 for standing and billing failures);
+ * {@code reference} is the rail's reference of a payment, the key of an adjustment or refund, or
+ * the previous standing; {@code detail} is the reason, hold detail, payment method or new standing.
  */
 public record BillingEvent(
     long id,

@@ -18,16 +18,16 @@ import java.util.List;
  *
  * <p>In that pass, a tenant whose billing throws is its own failure (its stored data overflows a
  * {@code long}, or holds an instant beyond the calendar: written before the entry checks, or by an
- * older version). It is reported once per attempt (a {@link BillingEvent.Type#TENANT_BILLING_FAILED}
- * event, {@link BillingListener#billingFailed}, a log line at ERROR), skipped, and due again {@link
- * #RETRY_AFTER_FAILURE} later. That spacing is the rate limit: a tenant that keeps failing costs one
- * report and one tenant-by-tenant pass of its page an hour, not one per cycle, and still comes back
- * by itself once fixed.
+ * older version). It is reported once per attempt (a {@link
+ * BillingEvent.Type#TENANT_BILLING_FAILED} event, {@link BillingListener#billingFailed}, a log line
+ * at ERROR), skipped, and due again {@link #RETRY_AFTER_FAILURE} later. That spacing is the rate
+ * limit: a tenant that keeps failing costs one report and one tenant-by-tenant pass of its page an
+ * hour, not one per cycle, and still comes back by itself once fixed.
  *
- * <p>A {@link StorageException} is not the tenant's failure: the storage is failing, and the
- * tenant stays due for the next cycle without a report, as a failed page did before. A second one
- * in a row (counting the batch's) means the storage is down, and the rest of the page is left for
- * the next cycle rather than tried tenant by tenant against it.
+ * <p>A {@link StorageException} is not the tenant's failure: the storage is failing, and the tenant
+ * stays due for the next cycle without a report, as a failed page did before. A second one in a row
+ * (counting the batch's) means the storage is down, and the rest of the page is left for the next
+ * cycle rather than tried tenant by tenant against it.
  */
 final class PageBilling {
   /** How long after a failed attempt the poll tries a tenant again. */
@@ -89,7 +89,9 @@ final class PageBilling {
           break;
         }
         LOG.log(
-            Level.ERROR, "billing tenant " + tenant + " failed in the storage; the next cycle retries", e);
+            Level.ERROR,
+            "billing tenant " + tenant + " failed in the storage; the next cycle retries",
+            e);
       } catch (RuntimeException e) {
         storageFailuresInARow = 0;
         report(tenant, e, now);
@@ -116,7 +118,8 @@ final class PageBilling {
   }
 
   private static String describe(RuntimeException e) {
-    String text = e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+    String text =
+        e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
     return text.length() <= REASON_LENGTH ? text : text.substring(0, REASON_LENGTH - 3) + "...";
   }
 }

@@ -35,12 +35,15 @@ class ChargeBeforeActivityTest {
     clock.set(CHARGED_AT.plusSeconds(3_600));
     CycleReport poll = billing.runCycle();
 
-    assertThat(poll.invoicesCreated()).singleElement().satisfies(invoice -> {
-      assertThat(invoice.tenant()).isEqualTo(ALICE);
-      assertThat(invoice.total()).isEqualTo(700);
-      assertThat(invoice.periodStart()).isEqualTo(CHARGED_AT);
-      assertThat(invoice.periodEnd()).isEqualTo(Instant.parse("2025-04-10T09:00:00Z"));
-    });
+    assertThat(poll.invoicesCreated())
+        .singleElement()
+        .satisfies(
+            invoice -> {
+              assertThat(invoice.tenant()).isEqualTo(ALICE);
+              assertThat(invoice.total()).isEqualTo(700);
+              assertThat(invoice.periodStart()).isEqualTo(CHARGED_AT);
+              assertThat(invoice.periodEnd()).isEqualTo(Instant.parse("2025-04-10T09:00:00Z"));
+            });
     assertThat(billing.invoiceItems(poll.invoicesCreated().get(0).id()))
         .extracting(InvoiceItem::description)
         .containsExactly("setup fee");

@@ -79,9 +79,9 @@ public interface Repository {
    * @throws dev.caravel.billing.ActivityRejectedException nothing recorded, because: {@code
    *     CONFLICTING_ID} (same id, other content or another tenant); {@code OUT_OF_ORDER} (earlier
    *     than the tenant's latest activity, or than its anchor: a charge may have set it, see {@link
-   *     #recordAdjustment(InvoiceItem, boolean)}); {@code PERIOD_ALREADY_BILLED} (earlier than the start
-   *     of the tenant's last renewed period); {@code RELAY_EXISTS} (create of a relay the tenant
-   *     has); {@code UNKNOWN_RELAY} (any other type for a relay the tenant never created).
+   *     #recordAdjustment(InvoiceItem, boolean)}); {@code PERIOD_ALREADY_BILLED} (earlier than the
+   *     start of the tenant's last renewed period); {@code RELAY_EXISTS} (create of a relay the
+   *     tenant has); {@code UNKNOWN_RELAY} (any other type for a relay the tenant never created).
    */
   boolean appendActivity(Activity activity);
 
@@ -144,8 +144,8 @@ public interface Repository {
    *
    * <p>Sums are exact: a tenant whose unclaimed items sum beyond a {@code long} (stored data beyond
    * {@link dev.caravel.billing.MoneyLimits}) is {@link dev.caravel.billing.InvalidInputException}
-   * naming the tenant, nothing claimed, never a total that wrapped around. The engine then bills the
-   * batch's tenants one by one, and that tenant alone fails.
+   * naming the tenant, nothing claimed, never a total that wrapped around. The engine then bills
+   * the batch's tenants one by one, and that tenant alone fails.
    */
   List<Invoice> claim(List<Claim> claims, InvoiceNumbering numbering);
 

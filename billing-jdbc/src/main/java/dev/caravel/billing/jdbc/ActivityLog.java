@@ -138,9 +138,7 @@ final class ActivityLog {
                 + "WHERE pubkey = ? FOR UPDATE")) {
       ps.setString(1, pubkey);
       try (ResultSet rs = ps.executeQuery()) {
-        return rs.next()
-            ? new TenantMarks(instant(rs, 1), instant(rs, 2), instant(rs, 3))
-            : null;
+        return rs.next() ? new TenantMarks(instant(rs, 1), instant(rs, 2), instant(rs, 3)) : null;
       }
     }
   }

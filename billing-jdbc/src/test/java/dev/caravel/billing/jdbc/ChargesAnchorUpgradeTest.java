@@ -25,8 +25,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * V10 (issue 21, defect 6) upgrades a V9 database in place: hand charges an older version stored
- * on tenants without activity, never invoiced, get the anchor today's engine would have given them
+ * V10 (issue 21, defect 6) upgrades a V9 database in place: hand charges an older version stored on
+ * tenants without activity, never invoiced, get the anchor today's engine would have given them
  * (the first charge's instant) and are invoiced by the next poll; a tenant with only a credit stays
  * without anchor and is no longer visited by every poll; a tenant with activity is untouched.
  */
@@ -39,8 +39,7 @@ class ChargesAnchorUpgradeTest {
 
   @Test
   @Timeout(120)
-  void chargesStoredOnTenantsWithoutActivityAreAnchoredAndInvoicedOnPostgres()
-      throws SQLException {
+  void chargesStoredOnTenantsWithoutActivityAreAnchoredAndInvoicedOnPostgres() throws SQLException {
     String schema = Databases.newPostgresSchema();
     try (HikariDataSource pool = Databases.postgresPool(schema, 2)) {
       upgradesInPlace(pool);
@@ -80,7 +79,9 @@ class ChargesAnchorUpgradeTest {
     Migrations.migrate(db);
 
     assertThat(anchorOf(repo, CHARGED)).contains(Fixture.seconds(10));
-    assertThat(anchorOf(repo, BOTH)).as("the first charge, not the credit").contains(Fixture.seconds(30));
+    assertThat(anchorOf(repo, BOTH))
+        .as("the first charge, not the credit")
+        .contains(Fixture.seconds(30));
     assertThat(anchorOf(repo, CREDITED)).isEmpty();
     assertThat(dueAt(db, CREDITED)).isNull();
     assertThat(anchorOf(repo, ACTIVE)).contains(T0);

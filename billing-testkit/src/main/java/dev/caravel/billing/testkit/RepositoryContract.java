@@ -2268,8 +2268,7 @@ public abstract class RepositoryContract {
         });
     TenantLedger ledger = ledger(alice);
     Instant anchor = ledger.anchor().orElseThrow();
-    assertThat(ledger.activities())
-        .allSatisfy(a -> assertThat(a.at()).isAfterOrEqualTo(anchor));
+    assertThat(ledger.activities()).allSatisfy(a -> assertThat(a.at()).isAfterOrEqualTo(anchor));
     assertThat(repo.unclaimedItems(alice)).hasSize(1);
   }
 
@@ -2289,8 +2288,7 @@ public abstract class RepositoryContract {
     // An append meanwhile makes it due at once, as ever.
     repo.recordBillingFailure(failure, days(5));
     append(fx.update(alice, "r1", "pro", days(2)));
-    assertThat(repo.takeDueTenants("node-a", "cycle-3", days(2), TTL, 100))
-        .containsExactly(alice);
+    assertThat(repo.takeDueTenants("node-a", "cycle-3", days(2), TTL, 100)).containsExactly(alice);
     // An unknown tenant: the event only.
     repo.recordBillingFailure(
         dev.caravel.billing.BillingEvent.billingFailed(bob, "x", seconds(2)), days(1));
@@ -2305,8 +2303,7 @@ public abstract class RepositoryContract {
     charged(alice, "r1", T0, 500);
     assertThat(repo.recordAdjustment(chargeOfLongMax(alice, "k1"))).isTrue();
     charged(bob, "r1", T0, 500);
-    assertThatThrownBy(
-            () -> claimAll(List.of(claim(bob, "inv-b", T0), claim(alice, "inv-a", T0))))
+    assertThatThrownBy(() -> claimAll(List.of(claim(bob, "inv-b", T0), claim(alice, "inv-a", T0))))
         .isInstanceOf(InvalidInputException.class)
         .hasMessageContaining(alice);
     assertThat(repo.invoices(bob)).as("refused whole").isEmpty();
