@@ -3,7 +3,17 @@ package dev.caravel.billing;
 import dev.caravel.billing.internal.Checks;
 import dev.caravel.billing.spi.Repository;
 
-/** Hand adjustments (S14): a credit or a charge, once per key, on the tenant's next invoice. */
+/**
+ * Hand adjustments (S14): a credit or a charge, once per key, on the tenant's next invoice.
+ *
+ * <p>A charge on a tenant that has no anchor yet (saved, no activity) anchors it at the charge's
+ * instant (issue 21, defect 6): invoices are for periods, and periods start at the anchor, so
+ * without one the charge would never be invoiced. S1 is otherwise unchanged: the anchor is set once
+ * and never moved, so a first activity after the charge leaves it where the charge put it (and one
+ * dated before it is refused as out of order). A credit never anchors: alone it owes nothing, and
+ * it waits for the tenant's first activity or charge like any credit waits for items that sum above
+ * zero.
+ */
 final class Adjustments {
   private final EngineSettings settings;
   private final Repository repository;
@@ -30,7 +40,9 @@ final class Adjustments {
     Checks.positiveAmount(amount, "an adjustment amount");
     InvoiceItem item =
         InvoiceItem.forAdjustment(tenant, sign * amount, reason.strip(), key, settings.now());
-    boolean recorded = repository.recordAdjustment(item);
+    // The storage sets the anchor only if unset, atomically with the item: a first activity racing
+    // this charge keeps the anchor it set.
+    boolean recorded = repository.recordAdjustment(item, item.amount() > 0);
     if (recorded) {
       settings.notify(l -> l.adjustmentRecorded(item));
     }

@@ -271,7 +271,8 @@ public final class Billing implements AutoCloseable {
 
   /**
    * Charges the tenant {@code amount} (positive, minor units) once, as an item on its next invoice
-   * with {@code reason} as its description. Same rules as {@link #credit}.
+   * with {@code reason} as its description. Same rules as {@link #credit}. On a tenant with no
+   * anchor yet, it sets the anchor (S1) to now: its first activity may not be dated before it.
    */
   public boolean charge(String tenant, long amount, String reason, String key) {
     return adjustments.charge(tenant, amount, reason, key);
@@ -364,10 +365,10 @@ public final class Billing implements AutoCloseable {
    * One poll cycle, by hand: for every tenant with work due (unbilled activity, items to claim, a
    * period to renew), generate its invoice and, if one results, collect it; then collect every
    * invoice due for a retry; then judge again the standing of the tenants whose standing may have
-   * changed by time alone (S13). A poll with nothing due reads no tenant's log (S17). A failure for
-   * one tenant is logged and does not stop the others. The report holds every invoice made and
-   * every result, so its size grows with the day's invoices; {@link #countCycle} does the same in
-   * bounded memory.
+   * changed by time alone (S13). A poll with nothing due reads no tenant's log (S17). A tenant
+   * whose billing fails is {@link BillingListener#billingFailed reported} and skipped, not its page
+   * nor counted in {@code failures}. The report holds every invoice made and every result, so its
+   * size grows with the day's invoices; {@link #countCycle} does the same in bounded memory.
    */
   public CycleReport runCycle() {
     return poll.runCycle();

@@ -11,9 +11,9 @@ import java.util.Optional;
  * again after a crash (at least once) and should be idempotent on the id.
  *
  * <p>{@code invoiceId} is present for invoice events; {@code amount} is in minor units (the invoice
- * total, the adjustment's signed amount, the refund's amount; 0 for standing); {@code reference} is
- * the rail's reference of a payment, the key of an adjustment or refund, or the previous standing;
- * {@code detail} is the reason, hold detail, payment method or new standing.
+ * total, the adjustment's signed amount, the refund's amount; 0 for standing and billing failures);
+ * {@code reference} is the rail's reference of a payment, the key of an adjustment or refund, or
+ * the previous standing; {@code detail} is the reason, hold detail, payment method or new standing.
  */
 public record BillingEvent(
     long id,
@@ -49,7 +49,14 @@ public record BillingEvent(
      */
     REFUND_FAILED,
     /** {@code detail} is the new standing, {@code reference} the previous one. */
-    STANDING_CHANGED
+    STANDING_CHANGED,
+    /**
+     * The poll could not bill the tenant (its stored data overflows, or breaks a rule the ledger
+     * relies on): it was skipped, the rest of its page was billed, and it is tried again later.
+     * {@code detail} is the reason, for the operator; nothing in the ledger changed. Reported once
+     * per failed attempt, and attempts are spaced (see {@link BillingListener#billingFailed}).
+     */
+    TENANT_BILLING_FAILED
   }
 
   public BillingEvent {
@@ -149,6 +156,12 @@ public record BillingEvent(
         Optional.of(from.name()),
         to.name(),
         at);
+  }
+
+  /** {@link Type#TENANT_BILLING_FAILED}: billing {@code tenant} failed at {@code at}. */
+  public static BillingEvent billingFailed(String tenant, String reason, Instant at) {
+    return new BillingEvent(
+        0, Type.TENANT_BILLING_FAILED, tenant, Optional.empty(), 0, Optional.empty(), reason, at);
   }
 
   private static BillingEvent of(

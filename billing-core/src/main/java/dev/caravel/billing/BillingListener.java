@@ -76,5 +76,18 @@ public interface BillingListener {
    */
   default void refundNeeded(Invoice invoice, Payment late) {}
 
+  /**
+   * The poll could not bill {@code tenant}: its stored data broke billing (a sum beyond a {@code
+   * long}, an instant beyond the calendar: data written before the entry checks, or by an older
+   * version), and {@code reason} says how, for the operator. The tenant was skipped and the rest of
+   * its page billed; nothing of the tenant's was written. Called once per failed attempt, with a
+   * {@link BillingEvent.Type#TENANT_BILLING_FAILED} event and a log line at ERROR. The poll tries
+   * the tenant again an hour later (or at once after its next activity or adjustment), so a tenant
+   * that keeps failing is reported about once an hour, not on every cycle; {@link
+   * Billing#generateInvoice} bills it at once after a fix. A failing storage is not a tenant's
+   * failure: the page is left for the next cycle, as before.
+   */
+  default void billingFailed(String tenant, String reason) {}
+
   BillingListener NONE = new BillingListener() {};
 }

@@ -97,9 +97,30 @@ final class Bookkeeping {
     reconcile(List.of(Checks.pubkey(tenant, "tenant")));
   }
 
-  /** {@link Billing#reconcileAll}. */
+  /**
+   * {@link Billing#reconcileAll}. A page that fails is reconciled again tenant by tenant, so that
+   * one tenant's bad data (see {@link PageBilling}) skips that tenant alone, logged; the poll
+   * reports it. A failing storage stops the walk, as before.
+   */
   void reconcileAll() {
-    forEachPage(this::reconcile);
+    forEachPage(
+        page -> {
+          try {
+            reconcile(page);
+          } catch (StorageException e) {
+            throw e;
+          } catch (RuntimeException pageFailure) {
+            for (String tenant : page) {
+              try {
+                reconcile(List.of(tenant));
+              } catch (StorageException e) {
+                throw e;
+              } catch (RuntimeException e) {
+                LOG.log(Level.ERROR, "reconciling tenant " + tenant + " failed; skipped", e);
+              }
+            }
+          }
+        });
   }
 
   private void reconcile(List<String> tenants) {

@@ -22,7 +22,7 @@ final class Poll implements AutoCloseable {
 
   private final EngineSettings settings;
   private final Repository repository;
-  private final Bookkeeping bookkeeping;
+  private final PageBilling pages;
   private final PaymentCollection collection;
   private final Standings standings;
 
@@ -43,7 +43,7 @@ final class Poll implements AutoCloseable {
       Standings standings) {
     this.settings = settings;
     this.repository = settings.repository();
-    this.bookkeeping = bookkeeping;
+    this.pages = new PageBilling(settings, bookkeeping);
     this.collection = collection;
     this.standings = standings;
   }
@@ -79,8 +79,8 @@ final class Poll implements AutoCloseable {
     int[] tenants = {0};
     int[] failures = {0};
     // Only tenants with work due (S17), a page at a time, each page taken from the other
-    // instances for a lease's time; a tenant whose page fails stays due, and this instance's next
-    // cycle (a host runs it again after a failure) takes it again.
+    // instances for a lease's time; a tenant the storage failed to bill stays due, and this
+    // instance's next cycle (a host runs it again after a failure) takes it again.
     String cycle = UUID.randomUUID().toString();
     while (true) {
       List<String> page;
@@ -97,17 +97,13 @@ final class Poll implements AutoCloseable {
         break;
       }
       tenants[0] += page.size();
-      List<Invoice> made;
-      try {
-        made = bookkeeping.generate(page, now);
-      } catch (RuntimeException e) {
+      // A tenant whose billing fails is reported and skipped, the rest of its page billed; only
+      // the storage's failures count as the cycle's.
+      PageBilling.Billed billed = pages.bill(page, now);
+      if (billed.storageFailed()) {
         failures[0]++;
-        LOG.log(
-            Level.ERROR,
-            "billing a page of " + page.size() + " tenants failed; the next cycle retries",
-            e);
-        continue;
       }
+      List<Invoice> made = billed.invoices();
       made.forEach(created);
       // Another instance may have collected these meanwhile: collect() starts a round only if
       // the repository, under the invoice's lock, still finds it due.

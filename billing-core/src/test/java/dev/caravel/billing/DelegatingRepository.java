@@ -76,8 +76,13 @@ class DelegatingRepository implements Repository {
   }
 
   @Override
-  public boolean recordAdjustment(InvoiceItem adjustment) {
-    return d.recordAdjustment(adjustment);
+  public boolean recordAdjustment(InvoiceItem adjustment, boolean anchorIfUnset) {
+    return d.recordAdjustment(adjustment, anchorIfUnset);
+  }
+
+  @Override
+  public void recordBillingFailure(BillingEvent failure, Instant retryAt) {
+    d.recordBillingFailure(failure, retryAt);
   }
 
   @Override

@@ -188,6 +188,18 @@ public final class InMemoryRepository implements Repository {
                   + " is before the tenant's latest activity at "
                   + row.lastAt);
         }
+        if (row.anchor != null && activity.at().isBefore(row.anchor)) {
+          // Only a charge sets an anchor before any activity (recordAdjustment): periods start
+          // there, and an activity before it would belong to none.
+          throw new ActivityRejectedException(
+              ActivityRejectedException.Reason.OUT_OF_ORDER,
+              "activity "
+                  + activity.id()
+                  + " at "
+                  + activity.at()
+                  + " is before the tenant's billing anchor at "
+                  + row.anchor);
+        }
         if (row.renewedThroughStart != null && activity.at().isBefore(row.renewedThroughStart)) {
           throw new ActivityRejectedException(
               ActivityRejectedException.Reason.PERIOD_ALREADY_BILLED,
@@ -438,8 +450,14 @@ public final class InMemoryRepository implements Repository {
         List<String> unclaimed =
             row.itemIds.stream().filter(id -> items.get(id).invoiceId().isEmpty()).toList();
         long total = 0;
-        for (String id : unclaimed) {
-          total = Math.addExact(total, items.get(id).amount());
+        try {
+          for (String id : unclaimed) {
+            total = Math.addExact(total, items.get(id).amount());
+          }
+        } catch (ArithmeticException e) {
+          // Refused whole, as billing-jdbc does: no invoice total is beyond a long.
+          throw new InvalidInputException(
+              "tenant " + claim.tenant() + " owes more than a long holds");
         }
         if (total <= 0) {
           continue;
@@ -497,7 +515,21 @@ public final class InMemoryRepository implements Repository {
   // ---- adjustments, closing, refunds (S14) ----
 
   @Override
-  public boolean recordAdjustment(InvoiceItem adjustment) {
+  public void recordBillingFailure(BillingEvent failure, Instant retryAt) {
+    Checks.notNull(failure, "failure");
+    Checks.notNull(retryAt, "retryAt");
+    synchronized (lock) {
+      TenantRow row = tenants.get(failure.tenant());
+      if (row != null) {
+        moveDue(row, retryAt);
+        row.takenUntil = null;
+      }
+      append(failure);
+    }
+  }
+
+  @Override
+  public boolean recordAdjustment(InvoiceItem adjustment, boolean anchorIfUnset) {
     Checks.notNull(adjustment, "adjustment");
     if (!adjustment.isAdjustment() || adjustment.invoiceId().isPresent()) {
       throw new InvalidInputException("not an unclaimed adjustment: " + adjustment.id());
@@ -518,7 +550,12 @@ public final class InMemoryRepository implements Repository {
         throw new InvalidInputException("no tenant " + adjustment.tenant());
       }
       insertItem(row, adjustment);
-      markDue(row); // the next poll claims it (S17)
+      if (anchorIfUnset && row.anchor == null) {
+        row.anchor = adjustment.at();
+      }
+      if (row.anchor != null) {
+        markDue(row); // the next poll claims it (S17); without an anchor there is no period yet
+      }
       append(BillingEvent.adjusted(adjustment));
       return true;
     }

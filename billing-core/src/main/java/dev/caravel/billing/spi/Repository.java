@@ -51,10 +51,13 @@ public interface Repository {
    * for {@code instance}'s poll cycle {@code cycle}, so that instances polling at once share the
    * work instead of each doing all of it. A tenant is due when it has unbilled activity or items
    * that may need claiming (every write that adds either makes it due at once; an append also ends
-   * any take of it), or when the start of the period after its last renewed one has come. A {@link
-   * #claim} of the tenant moves its next due instant to the claim's period end, if that is the
-   * start of the period after the last renewed one and no activity is unbilled; otherwise the
-   * tenant stays due.
+   * any take of it), or when the start of the period after its last renewed one has come. Only a
+   * tenant with an anchor has items that may need claiming: a claim is for a period, and periods
+   * start at the anchor, so an adjustment leaves a tenant without one as it is (the append or
+   * anchoring charge that gives it one makes it due). A {@link #claim} of the tenant moves its next
+   * due instant to the claim's period end, if that is the start of the period after the last
+   * renewed one and no activity is unbilled; otherwise the tenant stays due. {@link
+   * #recordBillingFailure} moves it to the instant it names.
    *
    * <p>A tenant under a live take of another instance, or of this same cycle, is not taken, so two
    * callers at once never both get it and a cycle ends; one under a live take of an earlier cycle
@@ -75,9 +78,10 @@ public interface Repository {
    *
    * @throws dev.caravel.billing.ActivityRejectedException nothing recorded, because: {@code
    *     CONFLICTING_ID} (same id, other content or another tenant); {@code OUT_OF_ORDER} (earlier
-   *     than the tenant's latest activity); {@code PERIOD_ALREADY_BILLED} (earlier than the start
-   *     of the tenant's last renewed period); {@code RELAY_EXISTS} (create of a relay the tenant
-   *     has); {@code UNKNOWN_RELAY} (any other type for a relay the tenant never created).
+   *     than the tenant's latest activity, or than its anchor: a charge may have set it, see {@link
+   *     #recordAdjustment(InvoiceItem, boolean)}); {@code PERIOD_ALREADY_BILLED} (earlier than the
+   *     start of the tenant's last renewed period); {@code RELAY_EXISTS} (create of a relay the
+   *     tenant has); {@code UNKNOWN_RELAY} (any other type for a relay the tenant never created).
    */
   boolean appendActivity(Activity activity);
 
@@ -137,8 +141,23 @@ public interface Repository {
    * storage: a transaction that rolls back gives its numbers back. {@code numbering} turns a number
    * into the invoice's id. An id that already names an invoice (a format that collides with ids of
    * an older version) is {@link dev.caravel.billing.InvalidInputException}, nothing claimed.
+   *
+   * <p>Sums are exact: a tenant whose unclaimed items sum beyond a {@code long} (stored data beyond
+   * {@link dev.caravel.billing.MoneyLimits}) is {@link dev.caravel.billing.InvalidInputException}
+   * naming the tenant, nothing claimed, never a total that wrapped around. The engine then bills
+   * the batch's tenants one by one, and that tenant alone fails.
    */
   List<Invoice> claim(List<Claim> claims, InvoiceNumbering numbering);
+
+  /**
+   * Records that the engine could not bill a tenant, atomically: appends {@code failure} (a {@code
+   * TENANT_BILLING_FAILED} event, {@link BillingEvent#billingFailed}) and, if the tenant exists,
+   * moves its next due instant to {@code retryAt} and ends any take of it, so the poll tries it
+   * again then and not before (an append or adjustment meanwhile makes it due at once, as ever).
+   * Nothing else of the tenant changes. The engine decides that it failed and when to retry; the
+   * storage only records it.
+   */
+  void recordBillingFailure(BillingEvent failure, Instant retryAt);
 
   // ---- adjustments, closing, refunds (S14) ----
 
@@ -149,11 +168,24 @@ public interface Repository {
    * nothing. Items are unique by id, never by {@code adjustmentKey}, which a refund's credit may
    * share (see {@link InvoiceItem}).
    *
+   * <p>With {@code anchorIfUnset}, a tenant with no anchor gets the adjustment's instant as its
+   * anchor, in the same transaction and under the lock {@link #appendActivity} takes, so that a
+   * first activity racing it either set the anchor first (and it stays) or finds this one (and
+   * stays at or after it: {@code OUT_OF_ORDER} otherwise). An anchor that is set is never moved.
+   * The engine decides when to ask (a charge on a tenant that has no activity yet, so that it is
+   * invoiced); the storage only records it. The tenant is made due (see {@link #takeDueTenants})
+   * when it has an anchor afterwards.
+   *
    * @throws dev.caravel.billing.InvalidInputException nothing recorded: the tenant is unknown, or
    *     the key was used for another adjustment ({@link
    *     dev.caravel.billing.ConflictingKeyException})
    */
-  boolean recordAdjustment(InvoiceItem adjustment);
+  boolean recordAdjustment(InvoiceItem adjustment, boolean anchorIfUnset);
+
+  /** {@link #recordAdjustment(InvoiceItem, boolean)} leaving the anchor as it is. */
+  default boolean recordAdjustment(InvoiceItem adjustment) {
+    return recordAdjustment(adjustment, false);
+  }
 
   /**
    * Closes an invoice (void or write-off), under its row lock, only if it is unpaid, not closed,

@@ -34,7 +34,7 @@ final class ActivityLog {
         ps.setString(1, activity.tenant());
         ps.executeUpdate();
       }
-      tenant = new TenantMarks(null, null);
+      tenant = new TenantMarks(null, null, null);
     }
     Optional<Activity> existing = findActivity(c, activity.id());
     if (existing.isPresent()) {
@@ -54,6 +54,18 @@ final class ActivityLog {
               + activity.at()
               + " is before the tenant's latest activity at "
               + tenant.lastAt);
+    }
+    if (tenant.anchor != null && activity.at().isBefore(tenant.anchor)) {
+      // Only a charge sets an anchor before any activity (LedgerOperations): periods start there,
+      // and an activity before it would belong to none.
+      throw new ActivityRejectedException(
+          Reason.OUT_OF_ORDER,
+          "activity "
+              + activity.id()
+              + " at "
+              + activity.at()
+              + " is before the tenant's billing anchor at "
+              + tenant.anchor);
     }
     if (tenant.renewedStart != null && activity.at().isBefore(tenant.renewedStart)) {
       throw new ActivityRejectedException(
@@ -117,15 +129,16 @@ final class ActivityLog {
     return true;
   }
 
-  private record TenantMarks(Instant lastAt, Instant renewedStart) {}
+  private record TenantMarks(Instant lastAt, Instant renewedStart, Instant anchor) {}
 
   private static TenantMarks lockTenant(Connection c, String pubkey) throws SQLException {
     try (PreparedStatement ps =
         c.prepareStatement(
-            "SELECT last_activity_at, renewed_period_start FROM billing_tenant WHERE pubkey = ? FOR UPDATE")) {
+            "SELECT last_activity_at, renewed_period_start, anchor FROM billing_tenant "
+                + "WHERE pubkey = ? FOR UPDATE")) {
       ps.setString(1, pubkey);
       try (ResultSet rs = ps.executeQuery()) {
-        return rs.next() ? new TenantMarks(instant(rs, 1), instant(rs, 2)) : null;
+        return rs.next() ? new TenantMarks(instant(rs, 1), instant(rs, 2), instant(rs, 3)) : null;
       }
     }
   }

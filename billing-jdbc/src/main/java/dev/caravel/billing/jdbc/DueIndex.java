@@ -70,6 +70,20 @@ final class DueIndex {
   }
 
   /**
+   * Moves the tenant's next work to {@code retryAt} and ends any take of it: a tenant whose billing
+   * failed is tried again then (Repository#recordBillingFailure). Nothing for an unknown tenant.
+   */
+  static void defer(Connection c, String tenant, Instant retryAt) throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "UPDATE billing_tenant SET due_at = ?, due_taken_until = NULL WHERE pubkey = ?")) {
+      setInstant(ps, 1, retryAt);
+      ps.setString(2, tenant);
+      ps.executeUpdate();
+    }
+  }
+
+  /**
    * After claiming, under the tenant locks: each tenant's next work is its claim's period end when
    * that follows its last renewed period (the claim's period is the one after the renewal mark's
    * start, or the anchor's) and nothing is unbilled. Otherwise it stays due, keeping its take so

@@ -164,6 +164,19 @@ public final class JdbcRepository implements Repository {
         "taking due tenants", (c, d) -> DueIndex.take(c, d, instance, cycle, now, ttl, limit));
   }
 
+  @Override
+  public void recordBillingFailure(BillingEvent failure, Instant retryAt) {
+    Objects.requireNonNull(failure, "failure");
+    Objects.requireNonNull(retryAt, "retryAt");
+    transactions.write(
+        "recording the billing failure of tenant " + failure.tenant(),
+        (c, d) -> {
+          DueIndex.defer(c, failure.tenant(), retryAt);
+          EventFeed.append(c, failure);
+          return null;
+        });
+  }
+
   // ---- reconciliation, renewal, claim: in BillingWrites ----
 
   @Override
@@ -184,8 +197,8 @@ public final class JdbcRepository implements Repository {
   // ---- adjustments, closing, refunds, standing, events: in LedgerOperations ----
 
   @Override
-  public boolean recordAdjustment(InvoiceItem adjustment) {
-    return operations.recordAdjustment(adjustment);
+  public boolean recordAdjustment(InvoiceItem adjustment, boolean anchorIfUnset) {
+    return operations.recordAdjustment(adjustment, anchorIfUnset);
   }
 
   @Override

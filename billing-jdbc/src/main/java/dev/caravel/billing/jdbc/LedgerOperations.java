@@ -40,7 +40,7 @@ final class LedgerOperations {
 
   // ---- adjustments ----
 
-  boolean recordAdjustment(InvoiceItem item) {
+  boolean recordAdjustment(InvoiceItem item, boolean anchorIfUnset) {
     Objects.requireNonNull(item, "adjustment");
     if (!item.isAdjustment() || item.invoiceId().isPresent()) {
       throw new InvalidInputException("not an unclaimed adjustment: " + item.id());
@@ -48,10 +48,10 @@ final class LedgerOperations {
     return transactions.write(
         "recording adjustment " + item.id(),
         (c, d) -> {
-          // The tenant lock orders racing adjustments of one key: the second finds the first.
-          if (!lockTenant(c, item.tenant())) {
-            throw new InvalidInputException("no tenant " + item.tenant());
-          }
+          // The tenant lock orders racing adjustments of one key (the second finds the first),
+          // and orders this one with a first activity (ActivityLog takes the same lock): whichever
+          // comes second sees the anchor the first set.
+          Optional<Instant> anchor = lockTenantReadingAnchor(c, item.tenant());
           Optional<InvoiceItem> existing = item(c, item.id());
           if (existing.isPresent()) {
             if (existing.get().sameAdjustment(item)) {
@@ -62,15 +62,51 @@ final class LedgerOperations {
                     + item.adjustmentKey().get()
                     + " was used already for another adjustment");
           }
-          insertAdjustment(c, d, item);
+          insertItem(c, item);
+          if (anchor.isPresent()) {
+            DueIndex.markDue(c, d, List.of(item.tenant()));
+          } else if (anchorIfUnset) {
+            // The anchor is unset under the lock: set it, and the tenant has a period to claim.
+            try (PreparedStatement ps =
+                c.prepareStatement(
+                    "UPDATE billing_tenant SET anchor = ?, "
+                        + DueIndex.MARK_DUE_COLUMNS
+                        + " WHERE pubkey = ? AND anchor IS NULL")) {
+              setInstant(ps, 1, item.at());
+              ps.setString(2, item.tenant());
+              ps.executeUpdate();
+            }
+          }
+          // A tenant left without an anchor is not due: no period to claim into (Repository).
           EventFeed.append(c, BillingEvent.adjusted(item));
           return true;
         });
   }
 
+  /** Locks the tenant's row and reads its anchor (empty: none yet). */
+  private static Optional<Instant> lockTenantReadingAnchor(Connection c, String tenant)
+      throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement("SELECT anchor FROM billing_tenant WHERE pubkey = ? FOR UPDATE")) {
+      ps.setString(1, tenant);
+      try (ResultSet rs = ps.executeQuery()) {
+        if (!rs.next()) {
+          throw new InvalidInputException("no tenant " + tenant);
+        }
+        return Optional.ofNullable(instant(rs, 1));
+      }
+    }
+  }
+
   /** Inserts the adjustment unclaimed and makes its tenant due, so the next poll claims it. */
   private static void insertAdjustment(Connection c, Dialect d, InvoiceItem item)
       throws SQLException {
+    insertItem(c, item);
+    DueIndex.markDue(c, d, List.of(item.tenant()));
+  }
+
+  /** Inserts an adjustment's item, unclaimed. */
+  private static void insertItem(Connection c, InvoiceItem item) throws SQLException {
     try (PreparedStatement ps =
         c.prepareStatement(
             "INSERT INTO billing_item (id, tenant, relay, plan, amount, description, at, "
@@ -85,7 +121,6 @@ final class LedgerOperations {
       ps.setString(8, item.adjustmentKey().orElseThrow());
       ps.executeUpdate();
     }
-    DueIndex.markDue(c, d, List.of(item.tenant()));
   }
 
   private static Optional<InvoiceItem> item(Connection c, String id) throws SQLException {
@@ -373,16 +408,5 @@ final class LedgerOperations {
             return Rows.firstColumn(ps);
           }
         });
-  }
-
-  /** Locks the tenant's row; false if there is none. */
-  private static boolean lockTenant(Connection c, String tenant) throws SQLException {
-    try (PreparedStatement ps =
-        c.prepareStatement("SELECT pubkey FROM billing_tenant WHERE pubkey = ? FOR UPDATE")) {
-      ps.setString(1, tenant);
-      try (ResultSet rs = ps.executeQuery()) {
-        return rs.next();
-      }
-    }
   }
 }

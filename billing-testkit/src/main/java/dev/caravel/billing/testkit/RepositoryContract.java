@@ -2170,6 +2170,150 @@ public abstract class RepositoryContract {
     assertThat(allEvents()).hasSize(1);
   }
 
+  // ---- a charge anchors a tenant without activity; billing failures; overflow (issue 21) ----
+
+  /** A charge as stored data may hold it: beyond the entry checks, which storages do not make. */
+  private static InvoiceItem chargeOfLongMax(String tenant, String key) {
+    return new InvoiceItem(
+        "adj:" + key,
+        tenant,
+        InvoiceItem.ADJUSTMENT,
+        InvoiceItem.ADJUSTMENT,
+        Long.MAX_VALUE,
+        "written before the entry checks",
+        T0,
+        Optional.empty(),
+        java.util.OptionalInt.empty(),
+        Optional.empty(),
+        Optional.of(key));
+  }
+
+  @Test
+  void anAnchoringChargeSetsAnUnsetAnchorOnceAndMakesTheTenantDue() {
+    repo.saveTenant(Tenant.of(alice));
+    InvoiceItem fee = InvoiceItem.forAdjustment(alice, 700, "setup fee", "k1", seconds(5));
+    assertThat(repo.recordAdjustment(fee, true)).isTrue();
+    assertThat(ledger(alice).anchor()).contains(seconds(5));
+    assertThat(takeDue(seconds(5))).containsExactly(alice);
+    // Set once, never moved: not by another anchoring charge, its retry, or a first activity.
+    assertThat(
+            repo.recordAdjustment(
+                InvoiceItem.forAdjustment(alice, 300, "another fee", "k2", seconds(9)), true))
+        .isTrue();
+    assertThat(repo.recordAdjustment(fee, true)).as("a retry").isFalse();
+    append(fx.create(alice, "r1", seconds(20)));
+    assertThat(ledger(alice).anchor()).contains(seconds(5));
+    // An anchor an activity set stays too.
+    append(fx.create(bob, "r1", T0));
+    assertThat(
+            repo.recordAdjustment(
+                InvoiceItem.forAdjustment(bob, 700, "setup fee", "k3", seconds(30)), true))
+        .isTrue();
+    assertThat(ledger(bob).anchor()).contains(T0);
+    assertThat(eventTypes())
+        .containsExactly(
+            dev.caravel.billing.BillingEvent.Type.CHARGED,
+            dev.caravel.billing.BillingEvent.Type.CHARGED,
+            dev.caravel.billing.BillingEvent.Type.CHARGED);
+  }
+
+  @Test
+  void anActivityBeforeTheAnchorAChargeSetIsOutOfOrder() {
+    repo.saveTenant(Tenant.of(alice));
+    repo.recordAdjustment(
+        InvoiceItem.forAdjustment(alice, 700, "setup fee", "k1", seconds(10)), true);
+    assertRejected(fx.create(alice, "r1", seconds(9)), Reason.OUT_OF_ORDER);
+    assertThat(ledger(alice).activities()).isEmpty();
+    append(fx.create(alice, "r1", seconds(10)));
+    assertThat(ledger(alice).activities()).hasSize(1);
+  }
+
+  @Test
+  void anAdjustmentLeavesATenantWithoutAnchorUnanchoredAndNotDue() {
+    repo.saveTenant(Tenant.of(alice));
+    assertThat(
+            repo.recordAdjustment(
+                InvoiceItem.forAdjustment(alice, -300, "welcome credit", "k1", seconds(5)), false))
+        .isTrue();
+    assertThat(repo.recordAdjustment(InvoiceItem.forAdjustment(alice, 200, "x", "k2", seconds(6))))
+        .as("the one-argument form does not anchor")
+        .isTrue();
+    assertThat(ledger(alice).anchor()).isEmpty();
+    assertThat(takeDue(days(400))).as("no period to claim into").isEmpty();
+    // Its first activity anchors it and makes it due; the items waited for it.
+    append(fx.create(alice, "r1", seconds(20)));
+    assertThat(ledger(alice).anchor()).contains(seconds(20));
+    assertThat(takeDue(seconds(20))).containsExactly(alice);
+    assertThat(repo.unclaimedItems(alice)).hasSize(2);
+  }
+
+  @Test
+  @Timeout(60)
+  void anAnchoringChargeRacingFirstActivitiesLeavesNoActivityBeforeTheAnchor() {
+    repo.saveTenant(Tenant.of(alice));
+    Race.all(
+        THREADS,
+        i -> {
+          if (i == THREADS / 2) {
+            return repo.recordAdjustment(
+                InvoiceItem.forAdjustment(alice, 700, "setup fee", "k1", seconds(THREADS / 2)),
+                true);
+          }
+          try {
+            return repo.appendActivity(fx.create(alice, "r" + i, seconds(i)));
+          } catch (ActivityRejectedException e) {
+            assertThat(e.reason()).isEqualTo(Reason.OUT_OF_ORDER);
+            return false;
+          }
+        });
+    TenantLedger ledger = ledger(alice);
+    Instant anchor = ledger.anchor().orElseThrow();
+    assertThat(ledger.activities()).allSatisfy(a -> assertThat(a.at()).isAfterOrEqualTo(anchor));
+    assertThat(repo.unclaimedItems(alice)).hasSize(1);
+  }
+
+  @Test
+  void aBillingFailureIsRecordedWithItsEventAndDefersTheTenant() {
+    append(fx.create(alice, "r1", T0));
+    assertThat(takeDue(T0)).containsExactly(alice);
+    dev.caravel.billing.BillingEvent failure =
+        dev.caravel.billing.BillingEvent.billingFailed(
+            alice, "InvalidInputException: owes more than a long holds", seconds(1));
+    repo.recordBillingFailure(failure, days(1));
+    assertThat(allEvents()).containsExactly(failure.withId(1));
+    assertThat(takeDue(days(1).minusSeconds(1))).as("deferred").isEmpty();
+    assertThat(repo.takeDueTenants("node-a", "cycle-2", days(1), TTL, 100))
+        .as("due again then")
+        .containsExactly(alice);
+    // An append meanwhile makes it due at once, as ever.
+    repo.recordBillingFailure(failure, days(5));
+    append(fx.update(alice, "r1", "pro", days(2)));
+    assertThat(repo.takeDueTenants("node-a", "cycle-3", days(2), TTL, 100)).containsExactly(alice);
+    // An unknown tenant: the event only.
+    repo.recordBillingFailure(
+        dev.caravel.billing.BillingEvent.billingFailed(bob, "x", seconds(2)), days(1));
+    assertThat(eventTypes())
+        .containsOnly(dev.caravel.billing.BillingEvent.Type.TENANT_BILLING_FAILED)
+        .hasSize(3);
+    assertThat(repo.ledgers(List.of(bob))).isEmpty();
+  }
+
+  @Test
+  void aClaimWhoseItemsSumBeyondALongIsRefusedWhole() {
+    charged(alice, "r1", T0, 500);
+    assertThat(repo.recordAdjustment(chargeOfLongMax(alice, "k1"))).isTrue();
+    charged(bob, "r1", T0, 500);
+    assertThatThrownBy(() -> claimAll(List.of(claim(bob, "inv-b", T0), claim(alice, "inv-a", T0))))
+        .isInstanceOf(InvalidInputException.class)
+        .hasMessageContaining(alice);
+    assertThat(repo.invoices(bob)).as("refused whole").isEmpty();
+    assertThat(repo.unclaimedItems(alice)).hasSize(2);
+    assertThat(claimAll(List.of(claim(bob, "inv-b", T0))))
+        .singleElement()
+        .extracting(Invoice::total)
+        .isEqualTo(500L);
+  }
+
   // ---- voids and write-offs (issue 14) ----
 
   private Invoice.Closure voided(Instant at) {
