@@ -3,6 +3,7 @@ package dev.caravel.billing;
 import dev.caravel.billing.internal.Checks;
 import dev.caravel.billing.spi.CollectionHold;
 import dev.caravel.billing.spi.CollectionState;
+import dev.caravel.billing.spi.PaymentRecord;
 import dev.caravel.billing.spi.Repository;
 import dev.caravel.billing.spi.Tenant;
 import java.lang.System.Logger.Level;
@@ -21,32 +22,26 @@ final class RailCallbacks {
   private final Repository repository;
   private final PaymentCascade cascade;
   private final Standings standings;
+  private final InvoiceStates states;
+  private final MoneyArrival arrivals;
 
   RailCallbacks(EngineSettings settings, PaymentCascade cascade, Standings standings) {
     this.settings = settings;
     this.repository = settings.repository();
     this.cascade = cascade;
     this.standings = standings;
+    this.states = new InvoiceStates(settings);
+    this.arrivals = new MoneyArrival(settings, states, cascade, standings);
   }
 
-  /** {@link Billing#settle}. */
+  /**
+   * {@link Billing#settle}: money arrived, and the machine says whether it is the payment or a
+   * second one to report ({@link MoneyArrival}). True only if this call made it the payment.
+   */
   boolean settle(String invoiceId, PaymentMethod method, String reference) {
-    Invoice invoice =
-        repository
-            .findInvoice(Checks.id(invoiceId, "invoice id"))
-            .orElseThrow(() -> new InvalidInputException("no invoice " + invoiceId));
+    Checks.id(invoiceId, "invoice id");
     Payment payment = new Payment(method, reference, settings.now());
-    boolean mine = repository.markPaid(invoiceId, payment);
-    if (mine) {
-      settings.notify(l -> l.paymentSucceeded(invoice, payment));
-      // Paid by another rail (or a webhook): a card charge left waiting for the customer must not
-      // take the money a second time.
-      cascade.cancelOpenCharges(invoice, reference, 0);
-      standings.refreshStanding(invoice.tenant());
-    } else {
-      cascade.secondPayment(invoiceId, payment);
-    }
-    return mine;
+    return arrivals.arrive(invoiceId, payment) == PaymentRecord.PAID;
   }
 
   /** {@link Billing#chargeFailed}. */

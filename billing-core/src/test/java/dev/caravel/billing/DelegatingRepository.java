@@ -5,6 +5,7 @@ import dev.caravel.billing.spi.Claim;
 import dev.caravel.billing.spi.CollectionHold;
 import dev.caravel.billing.spi.CollectionState;
 import dev.caravel.billing.spi.PaymentLease;
+import dev.caravel.billing.spi.PaymentRecord;
 import dev.caravel.billing.spi.Reconciliation;
 import dev.caravel.billing.spi.Renewal;
 import dev.caravel.billing.spi.Repository;
@@ -187,7 +188,7 @@ class DelegatingRepository implements Repository {
   }
 
   @Override
-  public boolean markPaid(String id, Payment payment) {
+  public PaymentRecord markPaid(String id, Payment payment) {
     return d.markPaid(id, payment);
   }
 

@@ -877,27 +877,28 @@ public final class InMemoryRepository implements Repository {
   }
 
   @Override
-  public boolean markPaid(String invoiceId, Payment payment) {
+  public PaymentRecord markPaid(String invoiceId, Payment payment) {
     Checks.notNull(payment, "payment");
     synchronized (lock) {
       InvoiceRow row = invoices.get(invoiceId);
       if (row == null) {
-        return false;
+        return PaymentRecord.NOTHING;
       }
       if (!row.invoice.isOpen()) {
         boolean sameCharge =
             row.invoice.payment().map(p -> p.reference().equals(payment.reference())).orElse(false);
         if (!sameCharge && extraPayments.add(invoiceId + "#" + payment.reference())) {
           append(BillingEvent.refundNeeded(row.invoice, payment));
+          return PaymentRecord.SECOND_PAYMENT;
         }
-        return false;
+        return PaymentRecord.NOTHING;
       }
       row.invoice = row.invoice.paidBy(payment);
       row.nextAttemptAt = null;
       row.hold = null;
       checkStandingBy(row, payment.paidAt());
       append(BillingEvent.paid(row.invoice, payment));
-      return true;
+      return PaymentRecord.PAID;
     }
   }
 
