@@ -223,6 +223,12 @@ class DelegatingRepository implements Repository {
   }
 
   @Override
+  public List<Bolt11Request> unsettledBolt11sOfEndedInvoices(
+      Instant expiringAfter, Optional<Bolt11Request> after, int limit) {
+    return d.unsettledBolt11sOfEndedInvoices(expiringAfter, after, limit);
+  }
+
+  @Override
   public Optional<PlanCatalogue> catalogue() {
     return d.catalogue();
   }

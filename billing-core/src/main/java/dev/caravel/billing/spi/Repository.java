@@ -353,6 +353,19 @@ public interface Repository {
   /** Marks the invoice's request {@code bolt11} settled at {@code at}, if it is not already. */
   void markBolt11Settled(String invoiceId, String bolt11, Instant at);
 
+  /**
+   * Up to {@code limit} current BOLT11 requests (each invoice's live one, as {@link #findBolt11}
+   * returns it) that are not marked settled, expire after {@code expiringAfter}, and belong to an
+   * invoice that is paid, voided or written off, ascending by (expiry, invoice id), strictly after
+   * {@code after} in that order (empty: from the first). A request made before its invoice ended
+   * can still be paid until it expires: the engine asks the service wallet about each, so that such
+   * a payment is reported as needing a refund (S18). Costs what it returns plus the unsettled
+   * requests expiring after {@code expiringAfter} (an index on the expiry of unsettled requests):
+   * requests live for an hour, so this is the recent ones, never the history.
+   */
+  List<Bolt11Request> unsettledBolt11sOfEndedInvoices(
+      Instant expiringAfter, Optional<Bolt11Request> after, int limit);
+
   // ---- the catalogue's history (S15) ----
 
   /**

@@ -649,6 +649,51 @@ final class CollectionStatements {
         });
   }
 
+  List<Bolt11Request> unsettledBolt11sOfEndedInvoices(
+      Instant expiringAfter, Optional<Bolt11Request> after, int limit) {
+    Objects.requireNonNull(expiringAfter, "expiringAfter");
+    Objects.requireNonNull(after, "after");
+    if (limit < 1) {
+      return List.of();
+    }
+    // V10's index on (expires_at, invoice_id) of unsettled requests bounds this by the requests
+    // that expire later, an hour's worth; the join only drops those of open invoices.
+    String page =
+        after.isPresent()
+            ? "AND (b.expires_at > ? OR (b.expires_at = ? AND b.invoice_id > ?)) "
+            : "";
+    return transactions.read(
+        "listing unsettled BOLT11s of ended invoices",
+        (c, d) -> {
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "SELECT b.invoice_id, b.bolt11, b.payment_hash, b.msats, b.created_at, "
+                      + "b.expires_at, b.settled_at FROM billing_bolt11 b "
+                      + "JOIN billing_invoice i ON i.id = b.invoice_id "
+                      + "WHERE b.settled_at IS NULL AND b.live_invoice_id IS NOT NULL "
+                      + "AND b.expires_at > ? "
+                      + page
+                      + "AND (i.paid OR i.closed_status IS NOT NULL) "
+                      + "ORDER BY b.expires_at, b.invoice_id LIMIT ?")) {
+            int k = 1;
+            setInstant(ps, k++, expiringAfter);
+            if (after.isPresent()) {
+              setInstant(ps, k++, after.get().expiresAt());
+              setInstant(ps, k++, after.get().expiresAt());
+              ps.setString(k++, after.get().invoiceId());
+            }
+            ps.setInt(k, limit);
+            List<Bolt11Request> found = new java.util.ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+              while (rs.next()) {
+                found.add(Rows.bolt11(rs));
+              }
+            }
+            return found;
+          }
+        });
+  }
+
   private static Optional<Bolt11Request> liveBolt11(Connection c, String invoiceId)
       throws SQLException {
     try (PreparedStatement ps =

@@ -317,6 +317,14 @@ public final class JdbcRepository implements Repository {
   }
 
   @Override
+  public List<Bolt11Request> unsettledBolt11sOfEndedInvoices(
+      Instant expiringAfter, Optional<Bolt11Request> after, int limit) {
+    return collection.unsettledBolt11sOfEndedInvoices(expiringAfter, after, limit);
+  }
+
+  // ---- the catalogue's history (S15) ----
+
+  @Override
   public Optional<PlanCatalogue> catalogue() {
     return catalogue.catalogue();
   }

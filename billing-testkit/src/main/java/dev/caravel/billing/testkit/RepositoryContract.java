@@ -1188,6 +1188,59 @@ public abstract class RepositoryContract {
         .isInstanceOf(InvalidInputException.class);
   }
 
+  // ---- BOLT11s still payable after their invoice ended (issue 21, S18) ----
+
+  @Test
+  void unsettledBolt11sOfEndedInvoicesAreListedByExpiryAndPaged() {
+    List<String> ids =
+        List.of("inv-paid", "inv-void", "inv-off", "inv-open", "inv-settled", "inv-old", "inv-re");
+    for (int i = 0; i < ids.size(); i++) {
+      invoice(pubkey(0x100 + i), ids.get(i), 1000, T0);
+    }
+    // Each request lives an hour from its creation (the fixture's): expiry = created + 3600 s.
+    Bolt11Request paid = install(bolt11("inv-paid", "lnbc1paid", seconds(30)));
+    Bolt11Request voided = install(bolt11("inv-void", "lnbc1void", seconds(10)));
+    Bolt11Request off = install(bolt11("inv-off", "lnbc1off", seconds(10)));
+    install(bolt11("inv-open", "lnbc1open", seconds(10)));
+    install(bolt11("inv-settled", "lnbc1settled", seconds(10)));
+    repo.markBolt11Settled("inv-settled", "lnbc1settled", seconds(11));
+    install(bolt11("inv-old", "lnbc1old", T0));
+    install(bolt11("inv-re", "lnbc1first", seconds(5)));
+    Bolt11Request live =
+        repo.replaceBolt11(bolt11("inv-re", "lnbc1live", seconds(20)), Optional.of("lnbc1first"));
+    for (String id : List.of("inv-paid", "inv-settled", "inv-old", "inv-re")) {
+      assertThat(repo.markPaid(id, payment("pi_" + id, seconds(40)))).isEqualTo(PaymentRecord.PAID);
+    }
+    assertThat(repo.closeInvoice("inv-void", voided(seconds(40)))).isTrue();
+    assertThat(
+            repo.closeInvoice(
+                "inv-off", new Invoice.Closure(Invoice.Status.UNCOLLECTIBLE, "gone", seconds(40))))
+        .isTrue();
+
+    Instant since = seconds(3600); // inv-old's request expired then: not after it
+    assertThat(repo.unsettledBolt11sOfEndedInvoices(since, Optional.empty(), 10))
+        .as("ended invoices' live, unsettled requests, by (expiry, invoice id)")
+        .containsExactly(off, voided, live, paid);
+    assertThat(repo.unsettledBolt11sOfEndedInvoices(since, Optional.empty(), 2))
+        .containsExactly(off, voided);
+    assertThat(repo.unsettledBolt11sOfEndedInvoices(since, Optional.of(voided), 2))
+        .as("the next page starts strictly after the last one read")
+        .containsExactly(live, paid);
+    assertThat(repo.unsettledBolt11sOfEndedInvoices(since, Optional.of(paid), 2)).isEmpty();
+
+    repo.markBolt11Settled("inv-void", "lnbc1void", seconds(50));
+    assertThat(repo.unsettledBolt11sOfEndedInvoices(since, Optional.empty(), 10))
+        .as("settled: no longer listed")
+        .containsExactly(off, live, paid);
+    assertThat(repo.unsettledBolt11sOfEndedInvoices(paid.expiresAt(), Optional.empty(), 10))
+        .as("all expired by then")
+        .isEmpty();
+  }
+
+  private Bolt11Request install(Bolt11Request request) {
+    return repo.replaceBolt11(request, Optional.empty());
+  }
+
   // ---- a late payment delivered again and again (issue 21) ----
 
   @Test
