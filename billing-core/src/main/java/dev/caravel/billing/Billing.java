@@ -183,7 +183,8 @@ public final class Billing implements AutoCloseable {
   /**
    * The invoice's BOLT11 request to present to the tenant (S10): made once, reused while settled or
    * unexpired, replaced once expired unpaid. If it has settled meanwhile (paid out of band), the
-   * invoice is marked paid before it is returned.
+   * invoice is marked paid before it is returned. Only for an open invoice (S18): otherwise {@link
+   * InvalidInputException}.
    */
   public Bolt11Request bolt11(String invoiceId) {
     return collection.bolt11(invoiceId);
@@ -214,10 +215,9 @@ public final class Billing implements AutoCloseable {
   }
 
   /**
-   * Ends a {@code OUTCOME_UNKNOWN} hold (needs attention, S18) once a person has checked the
-   * gateway and found that the held round's charge did not go through: the next round is due at
-   * once, under a new key. Looks at the gateway first and refuses (false) if it now says the money
-   * moved (the invoice is then settled) or may still move; false too if not so held.
+   * Ends a hold (S18) once a person has checked the gateway: the next round is due at once, under a
+   * new key. Asks the rails first and refuses (false) if the money moved (the invoice is then
+   * settled) or may still move (a charge processing); false too if not held.
    */
   public boolean reopen(String invoiceId) {
     return railCallbacks.reopen(invoiceId);
@@ -281,11 +281,11 @@ public final class Billing implements AutoCloseable {
   /**
    * Voids an unpaid invoice that should not have been issued: it is never collected again (no
    * round, no lease, no BOLT11), keeps {@code reason}, and its items stay on it, so they are never
-   * billed again. Refused, never forced, while money may be moving for it ({@link
-   * CloseResult.Reason#MONEY_MAY_BE_MOVING}): cancelling a round in flight could lose a charge that
-   * went through. Card charges of earlier rounds still waiting for the customer are canceled. A
-   * payment that arrives anyway (a BOLT11 paid late) is not taken: it is reported as needing a
-   * refund.
+   * billed again. The rails are asked first, never after: card charges still waiting for the
+   * customer are canceled; a charge that succeeded (or a settled BOLT11) is the invoice's payment,
+   * and the close is {@link CloseResult.Reason#PAID refused}; while money may be moving ({@link
+   * CloseResult.Reason#MONEY_MAY_BE_MOVING}: a round running, a charge processing) it is refused,
+   * never forced. A BOLT11 paid late is not taken: the poll reports it as needing a refund.
    */
   public CloseResult voidInvoice(String invoiceId, String reason) {
     return closing.voidInvoice(invoiceId, reason);

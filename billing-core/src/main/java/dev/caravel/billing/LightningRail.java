@@ -147,19 +147,32 @@ final class LightningRail {
     if (bolt11.isSettled()) {
       return true;
     }
+    if (askServiceWallet(bolt11)) {
+      repository.markBolt11Settled(bolt11.invoiceId(), bolt11.bolt11(), settings.now());
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * Whether the service wallet says {@code bolt11} settled, writing nothing: a caller that must
+   * record the payment before the request reads as settled (so that a crash between the two cannot
+   * hide it) marks it afterwards. A wallet that cannot say, or none: no.
+   */
+  boolean askServiceWallet(Bolt11Request bolt11) {
+    if (settings.serviceWallet() == null) {
+      return false;
+    }
     settings.collection().pace(Rail.NWC);
     try {
-      if (settings.serviceWallet().isSettled(bolt11.bolt11())) {
-        repository.markBolt11Settled(bolt11.invoiceId(), bolt11.bolt11(), settings.now());
-        return true;
-      }
+      return settings.serviceWallet().isSettled(bolt11.bolt11());
     } catch (RuntimeException e) {
       LOG.log(
           Level.WARNING,
           "could not look up the Lightning invoice of {0}: {1}",
           bolt11.invoiceId(),
           PaymentCascade.safeMessage(e));
+      return false;
     }
-    return false;
   }
 }

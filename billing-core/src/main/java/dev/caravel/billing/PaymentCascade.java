@@ -3,6 +3,7 @@ package dev.caravel.billing;
 import dev.caravel.billing.spi.CollectionHold;
 import dev.caravel.billing.spi.CollectionState;
 import dev.caravel.billing.spi.PaymentLease;
+import dev.caravel.billing.spi.PaymentRecord;
 import dev.caravel.billing.spi.Repository;
 import dev.caravel.billing.spi.Tenant;
 import java.lang.System.Logger.Level;
@@ -27,6 +28,7 @@ final class PaymentCascade {
   private final Repository repository;
   private final LightningRail lightning;
   private final CardRail card;
+  private final MoneyArrival arrivals;
 
   PaymentCascade(EngineSettings settings) {
     this.settings = settings;
@@ -34,6 +36,8 @@ final class PaymentCascade {
     // The rails call back only for paid(), never while being built.
     this.lightning = new LightningRail(settings, this);
     this.card = new CardRail(settings, this);
+    this.arrivals =
+        new MoneyArrival(settings, new InvoiceStates(settings), this, new Standings(settings));
   }
 
   PaymentResult collect(String invoiceId) {
@@ -191,11 +195,11 @@ final class PaymentCascade {
   PaymentResult paid(
       PaymentLease lease, Invoice invoice, PaymentMethod method, String reference, Instant now) {
     Payment payment = new Payment(method, reference, now);
-    boolean mine = repository.markPaidFinishingRound(lease, payment);
-    if (!mine) {
+    PaymentRecord recorded = repository.markPaidFinishingRound(lease, payment);
+    if (recorded != PaymentRecord.PAID) {
       Payment first =
           repository.findInvoice(invoice.id()).flatMap(Invoice::payment).orElse(payment);
-      secondPayment(invoice.id(), payment);
+      secondPayment(invoice.id(), payment, recorded);
       return new PaymentResult.Paid(invoice.id(), first);
     }
     if (method == PaymentMethod.OOB || method == PaymentMethod.NWC) {
@@ -212,32 +216,14 @@ final class PaymentCascade {
   }
 
   /**
-   * A payment that found its invoice paid (or closed) already. The same charge seen twice (one
-   * PaymentIntent replayed to two instances, one BOLT11 noticed twice) is one payment: same
+   * A round's payment that found its invoice paid (or closed) already. The same charge seen twice
+   * (one PaymentIntent replayed to two instances, one BOLT11 noticed twice) is one payment: same
    * reference, nothing to report. Only a different reference means the tenant paid twice and is
-   * owed a refund; the repository recorded it with a {@code REFUND_NEEDED} event in markPaid.
+   * owed a refund: the repository recorded it with a {@code REFUND_NEEDED} event in the round's own
+   * write, and said whether this call did ({@code recorded}), so the host is told once.
    */
-  void secondPayment(String invoiceId, Payment late) {
-    Optional<Invoice> invoice = repository.findInvoice(invoiceId);
-    if (invoice.isEmpty() || invoice.get().isOpen() || !isSecondPayment(invoice.get(), late)) {
-      return;
-    }
-    Invoice i = invoice.get();
-    LOG.log(
-        Level.WARNING,
-        "invoice {0} was already {1}; this {2} payment ({3}) needs a refund",
-        invoiceId,
-        i.payment()
-            .map(p -> "paid by " + p.method().wireName() + " (" + p.reference() + ")")
-            .orElse("closed (" + i.status() + ")"),
-        late.method().wireName(),
-        late.reference());
-    settings.notify(l -> l.refundNeeded(i, late));
-  }
-
-  /** Whether {@code late} is another payment than the one {@code invoice} was paid with. */
-  static boolean isSecondPayment(Invoice invoice, Payment late) {
-    return invoice.payment().map(p -> !p.reference().equals(late.reference())).orElse(true);
+  void secondPayment(String invoiceId, Payment late, PaymentRecord recorded) {
+    arrivals.afterRoundPayment(invoiceId, late, recorded);
   }
 
   /**
@@ -261,7 +247,7 @@ final class PaymentCascade {
   PaymentResult paidOutOfBand(Invoice invoice, Bolt11Request bolt11) {
     Instant now = settings.now();
     Payment payment = new Payment(PaymentMethod.OOB, bolt11.bolt11(), now);
-    if (repository.markPaid(invoice.id(), payment)) {
+    if (repository.markPaid(invoice.id(), payment) == PaymentRecord.PAID) {
       settings.notify(l -> l.paymentSucceeded(invoice, payment));
       card.cancelOpenCharges(invoice, payment.reference(), 0);
       return new PaymentResult.Paid(invoice.id(), payment);

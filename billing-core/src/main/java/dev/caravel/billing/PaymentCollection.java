@@ -22,12 +22,19 @@ final class PaymentCollection implements AutoCloseable {
   /** Runs batches of rounds on worker threads (S17); see {@link Collector} for the threads. */
   private final Collector collector;
 
+  /** For {@link #bolt11}: the invoice's state and what money reaching it does. */
+  private final InvoiceStates states;
+
+  private final MoneyArrival arrivals;
+
   PaymentCollection(EngineSettings settings, PaymentCascade cascade, Standings standings) {
     this.settings = settings;
     this.repository = settings.repository();
     this.cascade = cascade;
     this.standings = standings;
     this.collector = new Collector(settings, this::collectSafely);
+    this.states = new InvoiceStates(settings);
+    this.arrivals = new MoneyArrival(settings, states, cascade, standings);
   }
 
   /** {@link Billing#collect}. */
@@ -72,23 +79,39 @@ final class PaymentCollection implements AutoCloseable {
     return collector.collectMade(made);
   }
 
-  /** {@link Billing#bolt11}. */
+  /**
+   * {@link Billing#bolt11}, as the machine decides (S10, S18): a request is made or reused only for
+   * an unpaid invoice; one found settled is money arriving ({@link MoneyArrival}). A paid, voided
+   * or written-off invoice gets no request: {@link InvalidInputException}. A request made for an
+   * invoice that ended while it was being made is not shown either; the poll watches it until it
+   * expires ({@link LateBolt11Sweep}).
+   */
   Bolt11Request bolt11(String invoiceId) {
-    Invoice invoice =
-        repository
-            .findInvoice(Checks.id(invoiceId, "invoice id"))
-            .orElseThrow(() -> new InvalidInputException("no invoice " + invoiceId));
-    if (invoice.isClosed()) {
-      throw new InvalidInputException(
-          "invoice " + invoiceId + " is " + invoice.status() + ": it is not to be paid");
+    InvoiceStates.Found found = states.require(Checks.id(invoiceId, "invoice id"));
+    InvoiceLifecycle.Transition t = states.next(found.state(), new LifecycleEvent.Bolt11Wanted());
+    if (t.wasRefused()) {
+      throw notOpen(found.invoice());
     }
-    Bolt11Request request = cascade.ensureBolt11(invoice, settings.now());
-    if (!invoice.isPaid() && cascade.settledOnServiceWallet(request)) {
-      cascade.paidOutOfBand(invoice, request);
-      standings.refreshStanding(invoice.tenant());
+    Instant now = settings.now();
+    Bolt11Request request = cascade.ensureBolt11(found.invoice(), now);
+    if (cascade.settledOnServiceWallet(request)) {
+      arrivals.arrive(invoiceId, new Payment(PaymentMethod.OOB, request.bolt11(), now));
       return repository.findBolt11(invoiceId).orElse(request);
     }
+    Invoice after = repository.findInvoice(invoiceId).orElseThrow();
+    if (!after.isOpen()) {
+      throw notOpen(after);
+    }
     return request;
+  }
+
+  private static InvalidInputException notOpen(Invoice invoice) {
+    return new InvalidInputException(
+        "invoice "
+            + invoice.id()
+            + " is "
+            + invoice.status()
+            + ": a Lightning request is made only for an open invoice");
   }
 
   /** {@link #round} for the collector's workers: a failure is one invoice's, retried later. */

@@ -27,6 +27,11 @@ final class Poll implements AutoCloseable {
   private final Standings standings;
 
   /**
+   * Late Lightning payments of invoices no longer open (issue 21, S18): {@link LateBolt11Sweep}.
+   */
+  private final LateBolt11Sweep lateBolt11s;
+
+  /**
    * Guards {@link #poller}: {@link #start} and {@link #close} may race from the host's threads, and
    * must agree on at most one poller. Billing itself is not locked: the repository coordinates
    * every write, across threads and instances alike.
@@ -46,6 +51,7 @@ final class Poll implements AutoCloseable {
     this.pages = new PageBilling(settings, bookkeeping);
     this.collection = collection;
     this.standings = standings;
+    this.lateBolt11s = new LateBolt11Sweep(settings, standings);
   }
 
   /** {@link Billing#runCycle}. */
@@ -119,6 +125,10 @@ final class Poll implements AutoCloseable {
       failures[0]++;
       LOG.log(Level.ERROR, "collecting due invoices failed; the next cycle retries", e);
     }
+
+    // ---- late Lightning payments of ended invoices (issue 21): LateBolt11Sweep ----
+    failures[0] += lateBolt11s.sweep(now);
+
     try {
       // Standing that changes by time alone (S13): only the tenants whose recheck has come.
       standings.refreshDueStandings(now);

@@ -1,10 +1,16 @@
 package dev.caravel.billing;
 
+import dev.caravel.billing.InvoiceLifecycle.Transition;
+import dev.caravel.billing.InvoiceStates.Found;
+import dev.caravel.billing.LifecycleEffect.CheckRailsFirst;
+import dev.caravel.billing.LifecycleEffect.ReleaseHold;
+import dev.caravel.billing.LifecycleEvent.RailCheck;
+import dev.caravel.billing.LifecycleEvent.Reopen;
 import dev.caravel.billing.internal.Checks;
 import dev.caravel.billing.spi.CollectionHold;
 import dev.caravel.billing.spi.CollectionState;
+import dev.caravel.billing.spi.PaymentRecord;
 import dev.caravel.billing.spi.Repository;
-import dev.caravel.billing.spi.Tenant;
 import java.lang.System.Logger.Level;
 import java.time.Instant;
 import java.util.Optional;
@@ -21,32 +27,28 @@ final class RailCallbacks {
   private final Repository repository;
   private final PaymentCascade cascade;
   private final Standings standings;
+  private final InvoiceStates states;
+  private final MoneyArrival arrivals;
+  private final RailCheckup checkup;
 
   RailCallbacks(EngineSettings settings, PaymentCascade cascade, Standings standings) {
     this.settings = settings;
     this.repository = settings.repository();
     this.cascade = cascade;
     this.standings = standings;
+    this.states = new InvoiceStates(settings);
+    this.arrivals = new MoneyArrival(settings, states, cascade, standings);
+    this.checkup = new RailCheckup(settings, cascade);
   }
 
-  /** {@link Billing#settle}. */
+  /**
+   * {@link Billing#settle}: money arrived, and the machine says whether it is the payment or a
+   * second one to report ({@link MoneyArrival}). True only if this call made it the payment.
+   */
   boolean settle(String invoiceId, PaymentMethod method, String reference) {
-    Invoice invoice =
-        repository
-            .findInvoice(Checks.id(invoiceId, "invoice id"))
-            .orElseThrow(() -> new InvalidInputException("no invoice " + invoiceId));
+    Checks.id(invoiceId, "invoice id");
     Payment payment = new Payment(method, reference, settings.now());
-    boolean mine = repository.markPaid(invoiceId, payment);
-    if (mine) {
-      settings.notify(l -> l.paymentSucceeded(invoice, payment));
-      // Paid by another rail (or a webhook): a card charge left waiting for the customer must not
-      // take the money a second time.
-      cascade.cancelOpenCharges(invoice, reference, 0);
-      standings.refreshStanding(invoice.tenant());
-    } else {
-      cascade.secondPayment(invoiceId, payment);
-    }
-    return mine;
+    return arrivals.arrive(invoiceId, payment) == PaymentRecord.PAID;
   }
 
   /** {@link Billing#chargeFailed}. */
@@ -76,45 +78,35 @@ final class RailCallbacks {
     return true;
   }
 
-  /** {@link Billing#reopen}. */
+  /**
+   * {@link Billing#reopen}, as the machine decides: a hold or an attention flag ends only after the
+   * rails were asked ({@link RailCheckup}). A charge that went through is settled instead (false);
+   * money that may still move refuses (false); otherwise the next round is due now, under a new
+   * key.
+   */
   boolean reopen(String invoiceId) {
-    Invoice invoice =
-        repository
-            .findInvoice(Checks.id(invoiceId, "invoice id"))
-            .orElseThrow(() -> new InvalidInputException("no invoice " + invoiceId));
-    CollectionState state = repository.collectionState(invoiceId).orElseThrow();
-    Optional<CollectionHold> hold =
-        state.hold().filter(h -> h.reason() == CollectionHold.Reason.OUTCOME_UNKNOWN);
-    if (hold.isEmpty() || invoice.isPaid()) {
+    Found found = states.require(Checks.id(invoiceId, "invoice id"));
+    Instant now = settings.now();
+    Transition asked = states.next(found.state(), new Reopen(now, new RailCheck.NotAsked()));
+    Transition t =
+        asked.effects().contains(new CheckRailsFirst())
+            ? states.next(found.state(), new Reopen(now, checkup.ask(found)))
+            : asked;
+    arrivals.carryOut(found.invoice(), t.effects());
+    Optional<ReleaseHold> release =
+        t.effects().stream()
+            .filter(ReleaseHold.class::isInstance)
+            .map(ReleaseHold.class::cast)
+            .findFirst();
+    if (t.wasRefused() || release.isEmpty() || found.collection().hold().isEmpty()) {
       return false;
     }
-    Optional<String> customer =
-        repository.findTenant(invoice.tenant()).flatMap(Tenant::stripeCustomerId);
-    if (customer.isPresent() && settings.paymentGateway() != null) {
-      PaymentGateway.ChargeLookup found;
-      settings.collection().pace(Rail.STRIPE);
-      try {
-        found =
-            settings
-                .paymentGateway()
-                .findCharge(customer.get(), invoiceId, state.rounds(), Optional.empty());
-      } catch (RuntimeException e) {
-        found = new PaymentGateway.ChargeLookup.Unavailable(PaymentCascade.safeMessage(e));
-      }
-      if (found instanceof PaymentGateway.ChargeLookup.Found f) {
-        if (f.state() == PaymentGateway.ChargeState.SUCCEEDED) {
-          settle(invoiceId, PaymentMethod.STRIPE, f.reference());
-          return false;
-        }
-        if (f.state() == PaymentGateway.ChargeState.PROCESSING
-            || f.state() == PaymentGateway.ChargeState.REQUIRES_ACTION) {
-          return false;
-        }
-      }
-    }
-    boolean reopened = repository.releaseHold(invoiceId, hold.get(), Optional.of(settings.now()));
+    // Guarded by the very hold read: a webhook or another reopen that ended it first wins.
+    boolean reopened =
+        repository.releaseHold(
+            invoiceId, found.collection().hold().get(), release.get().nextRoundAt());
     if (reopened) {
-      standings.refreshStanding(invoice.tenant());
+      standings.refreshStanding(found.invoice().tenant());
     }
     return reopened;
   }

@@ -11,6 +11,7 @@ import dev.caravel.billing.spi.CollectionHold;
 import dev.caravel.billing.spi.CollectionState;
 import dev.caravel.billing.spi.InMemoryRepository;
 import dev.caravel.billing.spi.PaymentLease;
+import dev.caravel.billing.spi.PaymentRecord;
 import dev.caravel.billing.spi.Repository;
 import dev.caravel.billing.testkit.MutableClock;
 import java.time.Duration;
@@ -390,7 +391,7 @@ class CardReconciliationTest {
     Repository crashing =
         new DelegatingRepository(repository) {
           @Override
-          public boolean markPaid(String invoiceId, Payment payment) {
+          public PaymentRecord markPaid(String invoiceId, Payment payment) {
             throw new IllegalStateException("kill -9");
           }
 

@@ -5,6 +5,7 @@ import dev.caravel.billing.spi.Claim;
 import dev.caravel.billing.spi.CollectionHold;
 import dev.caravel.billing.spi.CollectionState;
 import dev.caravel.billing.spi.PaymentLease;
+import dev.caravel.billing.spi.PaymentRecord;
 import dev.caravel.billing.spi.Reconciliation;
 import dev.caravel.billing.spi.Renewal;
 import dev.caravel.billing.spi.Repository;
@@ -192,7 +193,7 @@ class DelegatingRepository implements Repository {
   }
 
   @Override
-  public boolean markPaid(String id, Payment payment) {
+  public PaymentRecord markPaid(String id, Payment payment) {
     return d.markPaid(id, payment);
   }
 
@@ -224,6 +225,12 @@ class DelegatingRepository implements Repository {
   @Override
   public void markBolt11Settled(String id, String bolt11, Instant at) {
     d.markBolt11Settled(id, bolt11, at);
+  }
+
+  @Override
+  public List<Bolt11Request> unsettledBolt11sOfEndedInvoices(
+      Instant expiringAfter, Optional<Bolt11Request> after, int limit) {
+    return d.unsettledBolt11sOfEndedInvoices(expiringAfter, after, limit);
   }
 
   @Override

@@ -33,6 +33,10 @@ final class FakeRails {
     final Set<String> settled = Collections.synchronizedSet(new HashSet<>());
     final List<String> made = Collections.synchronizedList(new ArrayList<>());
     final AtomicInteger counter = new AtomicInteger();
+
+    /** How many times {@link #isSettled} was asked. */
+    final AtomicInteger lookups = new AtomicInteger();
+
     volatile boolean failLookups;
 
     /** Like many real wallets: invoices in whole sats (rounded up) and caps the expiry. */
@@ -65,6 +69,7 @@ final class FakeRails {
 
     @Override
     public boolean isSettled(String bolt11) {
+      lookups.incrementAndGet();
       if (failLookups) {
         throw new RailException(Rail.NWC, "INTERNAL", "lookup failed");
       }

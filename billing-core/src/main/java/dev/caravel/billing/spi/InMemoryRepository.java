@@ -104,6 +104,21 @@ public final class InMemoryRepository implements Repository {
   private final Map<String, CardCharge> cardCharges = new HashMap<>();
   private final Map<String, Payment.Refund> refunds = new LinkedHashMap<>();
 
+  /** The live BOLT11 requests not settled, by expiry: what is still worth asking the wallet. */
+  private final TreeSet<Bolt11Key> unsettledBolt11s = new TreeSet<>();
+
+  private record Bolt11Key(Instant expiresAt, String invoiceId) implements Comparable<Bolt11Key> {
+    static Bolt11Key of(Bolt11Request request) {
+      return new Bolt11Key(request.expiresAt(), request.invoiceId());
+    }
+
+    @Override
+    public int compareTo(Bolt11Key o) {
+      int byTime = expiresAt.compareTo(o.expiresAt);
+      return byTime != 0 ? byTime : invoiceId.compareTo(o.invoiceId);
+    }
+  }
+
   /** Second payments recorded, as {@code invoice#reference}: each is reported once. */
   private final Set<String> extraPayments = new HashSet<>();
 
@@ -914,27 +929,28 @@ public final class InMemoryRepository implements Repository {
   }
 
   @Override
-  public boolean markPaid(String invoiceId, Payment payment) {
+  public PaymentRecord markPaid(String invoiceId, Payment payment) {
     Checks.notNull(payment, "payment");
     synchronized (lock) {
       InvoiceRow row = invoices.get(invoiceId);
       if (row == null) {
-        return false;
+        return PaymentRecord.NOTHING;
       }
       if (!row.invoice.isOpen()) {
         boolean sameCharge =
             row.invoice.payment().map(p -> p.reference().equals(payment.reference())).orElse(false);
         if (!sameCharge && extraPayments.add(invoiceId + "#" + payment.reference())) {
           append(BillingEvent.refundNeeded(row.invoice, payment));
+          return PaymentRecord.SECOND_PAYMENT;
         }
-        return false;
+        return PaymentRecord.NOTHING;
       }
       row.invoice = row.invoice.paidBy(payment);
       row.nextAttemptAt = null;
       row.hold = null;
       checkStandingBy(row, payment.paidAt());
       append(BillingEvent.paid(row.invoice, payment));
-      return true;
+      return PaymentRecord.PAID;
     }
   }
 
@@ -990,6 +1006,12 @@ public final class InMemoryRepository implements Repository {
         return current;
       }
       bolt11s.put(fresh.invoiceId(), fresh);
+      if (current != null) {
+        unsettledBolt11s.remove(Bolt11Key.of(current));
+      }
+      if (!fresh.isSettled()) {
+        unsettledBolt11s.add(Bolt11Key.of(fresh));
+      }
       return fresh;
     }
   }
@@ -1000,8 +1022,33 @@ public final class InMemoryRepository implements Repository {
       Bolt11Request current = bolt11s.get(invoiceId);
       if (current != null && current.bolt11().equals(bolt11) && !current.isSettled()) {
         bolt11s.put(invoiceId, current.settled(at));
+        unsettledBolt11s.remove(Bolt11Key.of(current));
       }
     }
+  }
+
+  @Override
+  public List<Bolt11Request> unsettledBolt11sOfEndedInvoices(
+      Instant expiringAfter, Optional<Bolt11Request> after, int limit) {
+    Checks.notNull(expiringAfter, "expiringAfter");
+    Checks.notNull(after, "after");
+    List<Bolt11Request> found = new ArrayList<>();
+    synchronized (lock) {
+      var from =
+          after.isPresent()
+              ? unsettledBolt11s.tailSet(Bolt11Key.of(after.get()), false)
+              : unsettledBolt11s.tailSet(new Bolt11Key(expiringAfter, ""), true);
+      for (Bolt11Key key : from) {
+        if (found.size() >= limit) {
+          break;
+        }
+        if (key.expiresAt().isAfter(expiringAfter)
+            && !invoices.get(key.invoiceId()).invoice.isOpen()) {
+          found.add(bolt11s.get(key.invoiceId()));
+        }
+      }
+    }
+    return found;
   }
 
   // ---- the catalogue's history (S15) ----

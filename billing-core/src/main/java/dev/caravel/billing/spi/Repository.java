@@ -328,17 +328,22 @@ public interface Repository {
   boolean scheduleNow(String invoiceId, Instant now);
 
   /**
-   * Marks the invoice paid, once: true only for the call that made the transition, which appends a
-   * {@code PAYMENT_SUCCEEDED} event. A paid invoice is never scheduled or leased again, and any
-   * hold on it ends. A closed invoice is never marked paid.
+   * Records a payment of the invoice, under its row lock, and answers what it recorded ({@link
+   * PaymentRecord}). An unpaid, unclosed invoice becomes paid by it, once: {@code PAID} only for
+   * the call that made the transition, which appends a {@code PAYMENT_SUCCEEDED} event. A paid
+   * invoice is never scheduled or leased again, and any hold on it ends. A closed invoice is never
+   * marked paid.
    *
-   * <p>A payment that finds the invoice paid or closed already returns false. If its reference is
-   * not the one the invoice was paid with, it is a second payment: it is recorded, once per
-   * reference, with a {@code REFUND_NEEDED} event. The same reference again (one charge seen twice:
-   * a PaymentIntent replayed to two instances, one BOLT11 noticed twice) is one payment, and
-   * records nothing.
+   * <p>A payment that finds the invoice paid or closed already is recorded once per (invoice,
+   * reference): if its reference is neither the invoice's payment nor a second payment recorded
+   * before, it is recorded as a second payment with a {@code REFUND_NEEDED} event, and the answer
+   * is {@code SECOND_PAYMENT}; otherwise nothing is written and the answer is {@code NOTHING} (one
+   * charge seen twice: a PaymentIntent replayed to two instances, one BOLT11 noticed twice, a
+   * webhook delivered again). Racing calls with one reference get {@code SECOND_PAYMENT} once. An
+   * unknown invoice is {@code NOTHING}. Whether money is the invoice's payment or needs a refund is
+   * the engine's to decide before it calls; this answer is what lets it tell the host once.
    */
-  boolean markPaid(String invoiceId, Payment payment);
+  PaymentRecord markPaid(String invoiceId, Payment payment);
 
   /**
    * A round's rail took the money: {@link #markPaid} and, if the lease still holds, {@link
@@ -346,10 +351,10 @@ public interface Repository {
    * may do both in one transaction; this default does one after the other, which is as safe (a paid
    * invoice is never due again) but slower.
    */
-  default boolean markPaidFinishingRound(PaymentLease lease, Payment payment) {
-    boolean mine = markPaid(lease.invoiceId(), payment);
+  default PaymentRecord markPaidFinishingRound(PaymentLease lease, Payment payment) {
+    PaymentRecord recorded = markPaid(lease.invoiceId(), payment);
     finishRound(lease, Optional.empty());
-    return mine;
+    return recorded;
   }
 
   /**
@@ -379,6 +384,19 @@ public interface Repository {
 
   /** Marks the invoice's request {@code bolt11} settled at {@code at}, if it is not already. */
   void markBolt11Settled(String invoiceId, String bolt11, Instant at);
+
+  /**
+   * Up to {@code limit} current BOLT11 requests (each invoice's live one, as {@link #findBolt11}
+   * returns it) that are not marked settled, expire after {@code expiringAfter}, and belong to an
+   * invoice that is paid, voided or written off, ascending by (expiry, invoice id), strictly after
+   * {@code after} in that order (empty: from the first). A request made before its invoice ended
+   * can still be paid until it expires: the engine asks the service wallet about each, so that such
+   * a payment is reported as needing a refund (S18). Costs what it returns plus the unsettled
+   * requests expiring after {@code expiringAfter} (an index on the expiry of unsettled requests):
+   * requests live for an hour, so this is the recent ones, never the history.
+   */
+  List<Bolt11Request> unsettledBolt11sOfEndedInvoices(
+      Instant expiringAfter, Optional<Bolt11Request> after, int limit);
 
   // ---- the catalogue's history (S15) ----
 

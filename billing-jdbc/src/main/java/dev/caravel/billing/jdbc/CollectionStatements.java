@@ -14,6 +14,7 @@ import dev.caravel.billing.spi.CardCharge;
 import dev.caravel.billing.spi.CollectionHold;
 import dev.caravel.billing.spi.CollectionState;
 import dev.caravel.billing.spi.PaymentLease;
+import dev.caravel.billing.spi.PaymentRecord;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -294,7 +295,7 @@ final class CollectionStatements {
     }
   }
 
-  boolean markPaid(String invoiceId, Payment payment) {
+  PaymentRecord markPaid(String invoiceId, Payment payment) {
     Objects.requireNonNull(payment, "payment");
     return transactions.write(
         "marking invoice " + invoiceId + " paid",
@@ -305,7 +306,7 @@ final class CollectionStatements {
    * Marks the invoice paid in the caller's transaction; with {@code leaseToken}, also ends the
    * round that lease holds (if it still does) in the same update.
    */
-  private static boolean markPaid(
+  private static PaymentRecord markPaid(
       Connection c, Dialect d, String invoiceId, Payment payment, String leaseToken)
       throws SQLException {
     // The invoice row lock orders racing payments: the second one finds it paid.
@@ -317,11 +318,12 @@ final class CollectionStatements {
       ps.setString(1, invoiceId);
       try (ResultSet rs = ps.executeQuery()) {
         if (!rs.next()) {
-          return false;
+          return PaymentRecord.NOTHING;
         }
         if (rs.getBoolean(1) || rs.getString(2) != null) {
-          secondPayment(c, invoiceId, payment);
-          return false;
+          return secondPayment(c, invoiceId, payment)
+              ? PaymentRecord.SECOND_PAYMENT
+              : PaymentRecord.NOTHING;
         }
         tenant = rs.getString(3);
         total = rs.getLong(4);
@@ -341,7 +343,7 @@ final class CollectionStatements {
           leaseToken,
           endRound,
           paidEvent(invoiceId, tenant, total, payment));
-      return true;
+      return PaymentRecord.PAID;
     }
     try (PreparedStatement ps =
         c.prepareStatement(
@@ -370,7 +372,7 @@ final class CollectionStatements {
     }
     checkStandingBy(c, invoiceId, payment.paidAt());
     EventFeed.append(c, paidEvent(invoiceId, tenant, total, payment));
-    return true;
+    return PaymentRecord.PAID;
   }
 
   /**
@@ -447,32 +449,33 @@ final class CollectionStatements {
    * {@link #markPaid} and the lease's {@link #finishRound} (no next round) in one transaction: the
    * invoice row is locked once and written once.
    */
-  boolean markPaidFinishingRound(PaymentLease lease, Payment payment) {
+  PaymentRecord markPaidFinishingRound(PaymentLease lease, Payment payment) {
     Objects.requireNonNull(lease, "lease");
     Objects.requireNonNull(payment, "payment");
     return transactions.write(
         "marking invoice " + lease.invoiceId() + " paid",
         (c, d) -> {
-          boolean mine = markPaid(c, d, lease.invoiceId(), payment, lease.token());
-          if (!mine) {
+          PaymentRecord recorded = markPaid(c, d, lease.invoiceId(), payment, lease.token());
+          if (recorded != PaymentRecord.PAID) {
             // Paid or closed already: the round still ends, as finishRound would end it.
             if (endLease(c, d, lease, null, true)) {
               checkStandingBy(c, lease.invoiceId(), lease.until());
             }
           }
-          return mine;
+          return recorded;
         });
   }
 
   /**
    * A payment that found the invoice paid or closed, under its lock: the same reference is the same
-   * charge seen again (nothing); another is recorded once, with its REFUND_NEEDED event.
+   * charge seen again (nothing); another is recorded once, with its REFUND_NEEDED event. True only
+   * when this call recorded it.
    */
-  private static void secondPayment(Connection c, String invoiceId, Payment payment)
+  private static boolean secondPayment(Connection c, String invoiceId, Payment payment)
       throws SQLException {
     Invoice invoice = invoice(c, invoiceId);
     if (invoice.payment().map(p -> p.reference().equals(payment.reference())).orElse(false)) {
-      return;
+      return false;
     }
     try (PreparedStatement ps =
         c.prepareStatement(
@@ -481,7 +484,7 @@ final class CollectionStatements {
       ps.setString(2, payment.reference());
       try (ResultSet rs = ps.executeQuery()) {
         if (rs.next()) {
-          return;
+          return false;
         }
       }
     }
@@ -496,6 +499,7 @@ final class CollectionStatements {
       ps.executeUpdate();
     }
     EventFeed.append(c, BillingEvent.refundNeeded(invoice, payment));
+    return true;
   }
 
   /** The invoice as this transaction sees it. */
@@ -642,6 +646,51 @@ final class CollectionStatements {
             ps.executeUpdate();
           }
           return null;
+        });
+  }
+
+  List<Bolt11Request> unsettledBolt11sOfEndedInvoices(
+      Instant expiringAfter, Optional<Bolt11Request> after, int limit) {
+    Objects.requireNonNull(expiringAfter, "expiringAfter");
+    Objects.requireNonNull(after, "after");
+    if (limit < 1) {
+      return List.of();
+    }
+    // V10's index on (expires_at, invoice_id) of unsettled requests bounds this by the requests
+    // that expire later, an hour's worth; the join only drops those of open invoices.
+    String page =
+        after.isPresent()
+            ? "AND (b.expires_at > ? OR (b.expires_at = ? AND b.invoice_id > ?)) "
+            : "";
+    return transactions.read(
+        "listing unsettled BOLT11s of ended invoices",
+        (c, d) -> {
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "SELECT b.invoice_id, b.bolt11, b.payment_hash, b.msats, b.created_at, "
+                      + "b.expires_at, b.settled_at FROM billing_bolt11 b "
+                      + "JOIN billing_invoice i ON i.id = b.invoice_id "
+                      + "WHERE b.settled_at IS NULL AND b.live_invoice_id IS NOT NULL "
+                      + "AND b.expires_at > ? "
+                      + page
+                      + "AND (i.paid OR i.closed_status IS NOT NULL) "
+                      + "ORDER BY b.expires_at, b.invoice_id LIMIT ?")) {
+            int k = 1;
+            setInstant(ps, k++, expiringAfter);
+            if (after.isPresent()) {
+              setInstant(ps, k++, after.get().expiresAt());
+              setInstant(ps, k++, after.get().expiresAt());
+              ps.setString(k++, after.get().invoiceId());
+            }
+            ps.setInt(k, limit);
+            List<Bolt11Request> found = new java.util.ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+              while (rs.next()) {
+                found.add(Rows.bolt11(rs));
+              }
+            }
+            return found;
+          }
         });
   }
 

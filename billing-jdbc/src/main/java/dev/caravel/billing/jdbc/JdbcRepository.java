@@ -15,6 +15,7 @@ import dev.caravel.billing.spi.CollectionHold;
 import dev.caravel.billing.spi.CollectionState;
 import dev.caravel.billing.spi.InvoiceNumbering;
 import dev.caravel.billing.spi.PaymentLease;
+import dev.caravel.billing.spi.PaymentRecord;
 import dev.caravel.billing.spi.Reconciliation;
 import dev.caravel.billing.spi.Renewal;
 import dev.caravel.billing.spi.Repository;
@@ -332,12 +333,12 @@ public final class JdbcRepository implements Repository {
   }
 
   @Override
-  public boolean markPaid(String invoiceId, Payment payment) {
+  public PaymentRecord markPaid(String invoiceId, Payment payment) {
     return collection.markPaid(invoiceId, payment);
   }
 
   @Override
-  public boolean markPaidFinishingRound(PaymentLease lease, Payment payment) {
+  public PaymentRecord markPaidFinishingRound(PaymentLease lease, Payment payment) {
     return collection.markPaidFinishingRound(lease, payment);
   }
 
@@ -369,6 +370,12 @@ public final class JdbcRepository implements Repository {
   @Override
   public void markBolt11Settled(String invoiceId, String bolt11, Instant at) {
     collection.markBolt11Settled(invoiceId, bolt11, at);
+  }
+
+  @Override
+  public List<Bolt11Request> unsettledBolt11sOfEndedInvoices(
+      Instant expiringAfter, Optional<Bolt11Request> after, int limit) {
+    return collection.unsettledBolt11sOfEndedInvoices(expiringAfter, after, limit);
   }
 
   // ---- the catalogue's history (S15) ----

@@ -27,6 +27,7 @@ import dev.caravel.billing.PlanCatalogue.Version;
 import dev.caravel.billing.spi.CollectionHold;
 import dev.caravel.billing.spi.CollectionState;
 import dev.caravel.billing.spi.PaymentLease;
+import dev.caravel.billing.spi.PaymentRecord;
 import dev.caravel.billing.spi.Reconciliation;
 import dev.caravel.billing.spi.RelaySnapshot;
 import dev.caravel.billing.spi.Renewal;
@@ -767,7 +768,8 @@ public abstract class RepositoryContract {
     invoice(alice, "inv-1", 1000, T0);
     PaymentLease lease = repo.acquireLease("inv-1", "node-a", seconds(10), TTL).orElseThrow();
 
-    assertThat(repo.markPaidFinishingRound(lease, payment("pi_1", seconds(11)))).isTrue();
+    assertThat(repo.markPaidFinishingRound(lease, payment("pi_1", seconds(11))))
+        .isEqualTo(PaymentRecord.PAID);
 
     assertThat(repo.findInvoice("inv-1").flatMap(Invoice::payment))
         .contains(payment("pi_1", seconds(11)));
@@ -786,7 +788,11 @@ public abstract class RepositoryContract {
     assertThat(repo.standingChecksDue(seconds(11), 10)).containsExactly(alice);
 
     // another charge reaching the paid invoice in a later round is a second payment, reported once
-    assertThat(repo.markPaidFinishingRound(lease, payment("pi_2", seconds(12)))).isFalse();
+    assertThat(repo.markPaidFinishingRound(lease, payment("pi_2", seconds(12))))
+        .isEqualTo(PaymentRecord.SECOND_PAYMENT);
+    assertThat(repo.markPaidFinishingRound(lease, payment("pi_2", seconds(13))))
+        .as("the same second payment again")
+        .isEqualTo(PaymentRecord.NOTHING);
     assertThat(eventTypes())
         .containsExactly(
             dev.caravel.billing.BillingEvent.Type.INVOICE_CREATED,
@@ -801,7 +807,8 @@ public abstract class RepositoryContract {
     PaymentLease holder = repo.acquireLease("inv-1", "node-b", lost.until(), TTL).orElseThrow();
 
     // the first holder's charge went through after all: the money is the invoice's
-    assertThat(repo.markPaidFinishingRound(lost, payment("pi_1", lost.until()))).isTrue();
+    assertThat(repo.markPaidFinishingRound(lost, payment("pi_1", lost.until())))
+        .isEqualTo(PaymentRecord.PAID);
 
     assertThat(repo.findInvoice("inv-1")).map(Invoice::isPaid).contains(true);
     assertThat(repo.collectionState("inv-1"))
@@ -876,7 +883,7 @@ public abstract class RepositoryContract {
   void noLeaseOnAnUnknownOrPaidInvoice() {
     assertThat(repo.acquireLease("nope", "node-a", T0, TTL)).isEmpty();
     invoice(alice, "inv-1", 1000, T0);
-    assertThat(repo.markPaid("inv-1", payment("ch_1", seconds(5)))).isTrue();
+    assertThat(repo.markPaid("inv-1", payment("ch_1", seconds(5)))).isEqualTo(PaymentRecord.PAID);
     assertThat(repo.acquireLease("inv-1", "node-a", seconds(6), TTL)).isEmpty();
   }
 
@@ -924,7 +931,7 @@ public abstract class RepositoryContract {
                 Optional.empty(),
                 Optional.of(pending)));
 
-    assertThat(repo.markPaid("inv-1", payment("pi_1", days(1)))).isTrue();
+    assertThat(repo.markPaid("inv-1", payment("pi_1", days(1)))).isEqualTo(PaymentRecord.PAID);
     assertThat(repo.collectionState("inv-1")).map(CollectionState::hold).contains(Optional.empty());
   }
 
@@ -1056,9 +1063,10 @@ public abstract class RepositoryContract {
     Invoice invoice = invoice(alice, "inv-1", 1000, T0);
     Payment first = payment("ch_1", seconds(5));
 
-    assertThat(repo.markPaid("inv-1", first)).isTrue();
-    assertThat(repo.markPaid("inv-1", payment("ch_2", seconds(6)))).isFalse();
-    assertThat(repo.markPaid("inv-1", first)).isFalse();
+    assertThat(repo.markPaid("inv-1", first)).isEqualTo(PaymentRecord.PAID);
+    assertThat(repo.markPaid("inv-1", payment("ch_2", seconds(6))))
+        .isEqualTo(PaymentRecord.SECOND_PAYMENT);
+    assertThat(repo.markPaid("inv-1", first)).isEqualTo(PaymentRecord.NOTHING);
 
     Invoice paid = repo.findInvoice("inv-1").orElseThrow();
     assertThat(paid.payment()).contains(first);
@@ -1069,7 +1077,7 @@ public abstract class RepositoryContract {
         .map(CollectionState::nextAttemptAt)
         .contains(Optional.empty());
     assertThat(repo.dueInvoices(days(365), 10)).isEmpty();
-    assertThat(repo.markPaid("nope", first)).isFalse();
+    assertThat(repo.markPaid("nope", first)).isEqualTo(PaymentRecord.NOTHING);
   }
 
   @Test
@@ -1178,6 +1186,83 @@ public abstract class RepositoryContract {
   void bolt11ForAnUnknownInvoiceIsRefused() {
     assertThatThrownBy(() -> repo.replaceBolt11(bolt11("nope", "lnbc1x", T0), Optional.empty()))
         .isInstanceOf(InvalidInputException.class);
+  }
+
+  // ---- BOLT11s still payable after their invoice ended (issue 21, S18) ----
+
+  @Test
+  void unsettledBolt11sOfEndedInvoicesAreListedByExpiryAndPaged() {
+    List<String> ids =
+        List.of("inv-paid", "inv-void", "inv-off", "inv-open", "inv-settled", "inv-old", "inv-re");
+    for (int i = 0; i < ids.size(); i++) {
+      invoice(pubkey(0x100 + i), ids.get(i), 1000, T0);
+    }
+    // Each request lives an hour from its creation (the fixture's): expiry = created + 3600 s.
+    Bolt11Request paid = install(bolt11("inv-paid", "lnbc1paid", seconds(30)));
+    Bolt11Request voided = install(bolt11("inv-void", "lnbc1void", seconds(10)));
+    Bolt11Request off = install(bolt11("inv-off", "lnbc1off", seconds(10)));
+    install(bolt11("inv-open", "lnbc1open", seconds(10)));
+    install(bolt11("inv-settled", "lnbc1settled", seconds(10)));
+    repo.markBolt11Settled("inv-settled", "lnbc1settled", seconds(11));
+    install(bolt11("inv-old", "lnbc1old", T0));
+    install(bolt11("inv-re", "lnbc1first", seconds(5)));
+    Bolt11Request live =
+        repo.replaceBolt11(bolt11("inv-re", "lnbc1live", seconds(20)), Optional.of("lnbc1first"));
+    for (String id : List.of("inv-paid", "inv-settled", "inv-old", "inv-re")) {
+      assertThat(repo.markPaid(id, payment("pi_" + id, seconds(40)))).isEqualTo(PaymentRecord.PAID);
+    }
+    assertThat(repo.closeInvoice("inv-void", voided(seconds(40)))).isTrue();
+    assertThat(
+            repo.closeInvoice(
+                "inv-off", new Invoice.Closure(Invoice.Status.UNCOLLECTIBLE, "gone", seconds(40))))
+        .isTrue();
+
+    Instant since = seconds(3600); // inv-old's request expired then: not after it
+    assertThat(repo.unsettledBolt11sOfEndedInvoices(since, Optional.empty(), 10))
+        .as("ended invoices' live, unsettled requests, by (expiry, invoice id)")
+        .containsExactly(off, voided, live, paid);
+    assertThat(repo.unsettledBolt11sOfEndedInvoices(since, Optional.empty(), 2))
+        .containsExactly(off, voided);
+    assertThat(repo.unsettledBolt11sOfEndedInvoices(since, Optional.of(voided), 2))
+        .as("the next page starts strictly after the last one read")
+        .containsExactly(live, paid);
+    assertThat(repo.unsettledBolt11sOfEndedInvoices(since, Optional.of(paid), 2)).isEmpty();
+
+    repo.markBolt11Settled("inv-void", "lnbc1void", seconds(50));
+    assertThat(repo.unsettledBolt11sOfEndedInvoices(since, Optional.empty(), 10))
+        .as("settled: no longer listed")
+        .containsExactly(off, live, paid);
+    assertThat(repo.unsettledBolt11sOfEndedInvoices(paid.expiresAt(), Optional.empty(), 10))
+        .as("all expired by then")
+        .isEmpty();
+  }
+
+  private Bolt11Request install(Bolt11Request request) {
+    return repo.replaceBolt11(request, Optional.empty());
+  }
+
+  // ---- a late payment delivered again and again (issue 21) ----
+
+  @Test
+  void theSameLatePaymentDeliveredThreeTimesIsRecordedOnceAndSaidOnce() {
+    invoice(alice, "inv-1", 1000, T0);
+    assertThat(repo.markPaid("inv-1", payment("pi_1", seconds(5)))).isEqualTo(PaymentRecord.PAID);
+    invoice(bob, "inv-2", 500, T0);
+    assertThat(repo.closeInvoice("inv-2", voided(seconds(5)))).isTrue();
+    for (String id : List.of("inv-1", "inv-2")) {
+      List<PaymentRecord> told = new ArrayList<>();
+      for (int delivery = 0; delivery < 3; delivery++) {
+        told.add(repo.markPaid(id, payment("lnbc1late", seconds(6 + delivery))));
+      }
+      assertThat(told)
+          .as(id + ": the first delivery records it and says so, the others record nothing")
+          .containsExactly(
+              PaymentRecord.SECOND_PAYMENT, PaymentRecord.NOTHING, PaymentRecord.NOTHING);
+    }
+    assertThat(allEvents())
+        .filteredOn(e -> e.type() == dev.caravel.billing.BillingEvent.Type.REFUND_NEEDED)
+        .extracting(e -> e.invoiceId().orElseThrow() + ":" + e.reference().orElseThrow())
+        .containsExactlyInAnyOrder("inv-1:lnbc1late", "inv-2:lnbc1late");
   }
 
   // ---- concurrency: many threads on one tenant, exactly-once outcomes ----
@@ -1386,10 +1471,14 @@ public abstract class RepositoryContract {
   @Timeout(180)
   void racingPaymentsMarkPaidOnce() {
     invoice(alice, "inv-1", 1000, T0);
-    List<Boolean> results =
+    List<PaymentRecord> results =
         Race.all(THREADS, i -> repo.markPaid("inv-1", payment("ch_" + i, seconds(10))));
-    assertThat(results.stream().filter(b -> b).count()).isEqualTo(1);
-    int winner = results.indexOf(true);
+    assertThat(results).filteredOn(r -> r == PaymentRecord.PAID).hasSize(1);
+    assertThat(results)
+        .as("every other reference is a second payment")
+        .filteredOn(r -> r == PaymentRecord.SECOND_PAYMENT)
+        .hasSize(THREADS - 1);
+    int winner = results.indexOf(PaymentRecord.PAID);
     assertThat(repo.findInvoice("inv-1").orElseThrow().payment())
         .contains(payment("ch_" + winner, seconds(10)));
   }
@@ -2061,12 +2150,16 @@ public abstract class RepositoryContract {
   @Test
   void aSecondPaymentIsReportedOncePerReferenceAndTheSameChargeNever() {
     invoice(alice, "inv-1", 1000, T0);
-    assertThat(repo.markPaid("inv-1", payment("pi_1", seconds(5)))).isTrue();
-    List<Boolean> again =
+    assertThat(repo.markPaid("inv-1", payment("pi_1", seconds(5)))).isEqualTo(PaymentRecord.PAID);
+    List<PaymentRecord> again =
         Race.all(
             THREADS,
             i -> repo.markPaid("inv-1", payment(i % 2 == 0 ? "pi_1" : "pi_2", seconds(6))));
-    assertThat(again).containsOnly(false);
+    assertThat(again)
+        .as("one call records pi_2, and says so; the others record nothing")
+        .filteredOn(r -> r == PaymentRecord.SECOND_PAYMENT)
+        .hasSize(1);
+    assertThat(again).doesNotContain(PaymentRecord.PAID);
     assertThat(eventTypes())
         .containsExactly(
             dev.caravel.billing.BillingEvent.Type.INVOICE_CREATED,
@@ -2334,7 +2427,8 @@ public abstract class RepositoryContract {
     assertThat(claimNumbered(alice)).isEmpty();
     assertThat(repo.invoiceItems("inv-1")).hasSize(1);
     // a payment that arrives anyway is not taken: it needs a refund
-    assertThat(repo.markPaid("inv-1", payment("pi_late", days(1)))).isFalse();
+    assertThat(repo.markPaid("inv-1", payment("pi_late", days(1))))
+        .isEqualTo(PaymentRecord.SECOND_PAYMENT);
     assertThat(repo.findInvoice("inv-1").orElseThrow().isPaid()).isFalse();
     assertThat(eventTypes())
         .containsExactly(
@@ -2383,7 +2477,10 @@ public abstract class RepositoryContract {
                     case 0 -> repo.closeInvoice(id, voided(seconds(1))) ? "closed" : "";
                     case 1 ->
                         repo.acquireLease(id, "n" + i, seconds(1), TTL).isPresent() ? "leased" : "";
-                    default -> repo.markPaid(id, payment("pi_" + id, seconds(1))) ? "paid" : "";
+                    default ->
+                        repo.markPaid(id, payment("pi_" + id, seconds(1))) == PaymentRecord.PAID
+                            ? "paid"
+                            : "";
                   });
       List<String> winners = won.stream().filter(w -> !w.isEmpty()).toList();
       Invoice after = repo.findInvoice(id).orElseThrow();

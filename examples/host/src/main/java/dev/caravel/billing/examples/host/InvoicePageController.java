@@ -113,11 +113,14 @@ class InvoicePageController {
     }
   }
 
-  /** The BOLT11 to show; none when the Lightning rail cannot make one now. */
+  /**
+   * The BOLT11 to show; none when the Lightning rail cannot make one now, or the invoice is no
+   * longer open (voided, written off, or paid since it was read): no payable request for it.
+   */
   private Optional<Bolt11Request> bolt11(Invoice invoice) {
     try {
       return Optional.of(billing.bolt11(invoice.id()));
-    } catch (RailException | IllegalStateException e) {
+    } catch (RailException | IllegalStateException | InvalidInputException e) {
       LOG.warn("no BOLT11 for {}: {}", invoice.id(), e.getMessage());
       return Optional.empty();
     }
