@@ -71,7 +71,7 @@ final class RailCallbacks {
       return false;
     }
     settings.notify(l -> l.paymentFailed(invoice, Rail.STRIPE, message));
-    cascade.askToPay(invoice, new DirectMessages.Failure("stripe", message));
+    cascade.askToPay(invoice, CustomerNotice.CARD_DECLINED);
     standings.refreshStanding(invoice.tenant());
     return true;
   }
@@ -82,6 +82,13 @@ final class RailCallbacks {
         repository
             .findInvoice(Checks.id(invoiceId, "invoice id"))
             .orElseThrow(() -> new InvalidInputException("no invoice " + invoiceId));
+    Optional<Boolean> flagged = cascade.reopenIfFlagged(invoiceId);
+    if (flagged.isPresent()) {
+      if (flagged.get()) {
+        standings.refreshStanding(invoice.tenant());
+      }
+      return flagged.get();
+    }
     CollectionState state = repository.collectionState(invoiceId).orElseThrow();
     Optional<CollectionHold> hold =
         state.hold().filter(h -> h.reason() == CollectionHold.Reason.OUTCOME_UNKNOWN);

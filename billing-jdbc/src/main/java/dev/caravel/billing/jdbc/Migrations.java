@@ -32,7 +32,8 @@ final class Migrations {
           new Migration(6, "event_sequencing"),
           new Migration(7, "room_to_update"),
           new Migration(8, "refund_failed"),
-          new Migration(9, "item_keys_by_kind"));
+          new Migration(9, "item_keys_by_kind"),
+          new Migration(10, "attention_holds"));
 
   /** Arbitrary but fixed: the PostgreSQL advisory lock that serializes concurrent migrations. */
   private static final long LOCK_KEY = 0x63617261_76656c31L;
