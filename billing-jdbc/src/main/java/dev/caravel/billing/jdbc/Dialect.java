@@ -399,7 +399,7 @@ enum Dialect {
     }
   };
 
-  /** Folder under {@code db/migration/} holding this dialect's versioned scripts. */
+  /** Folder under {@code db/caravel-billing/} holding this dialect's versioned scripts. */
   final String migrationFolder;
 
   /** Element type name for {@link Connection#createArrayOf}, bound to {@code = ANY(?)}. */

@@ -40,8 +40,9 @@ import javax.sql.DataSource;
  * every invariant up. Batch methods cost a handful of statements per page of tenants, whatever the
  * number of activities, relays or items in it.
  *
- * <p>The schema comes from the versioned scripts in {@code db/migration/postgresql} or {@code
- * db/migration/h2} (Flyway) or from {@link #migrate(DataSource)}. A failure surfaces as {@link
+ * <p>The schema comes from the versioned scripts in {@code db/caravel-billing/postgresql} or {@code
+ * db/caravel-billing/h2}, applied by Flyway ({@link #migrationLocation}, {@link
+ * #SCHEMA_HISTORY_TABLE}) or by {@link #migrate(DataSource)}. A failure surfaces as {@link
  * StorageException} after the transaction was rolled back; transactions the database aborted to
  * resolve a conflict (deadlock, serialization failure, lock timeout) are run again here.
  *
@@ -71,11 +72,53 @@ public final class JdbcRepository implements Repository {
   }
 
   /**
+   * The table that records which of billing's scripts the database holds, in Flyway's format,
+   * whoever applies them: Flyway configured with it as its {@code table}, or {@link #migrate}. It
+   * is not Flyway's default {@code flyway_schema_history}, so a host's own migrations never meet
+   * billing's.
+   */
+  public static final String SCHEMA_HISTORY_TABLE = SchemaHistory.TABLE;
+
+  /**
    * Creates or upgrades the billing schema for hosts that do not run Flyway. Idempotent, and safe
-   * when several instances start at once.
+   * when several instances start at once. It records each script in {@link #SCHEMA_HISTORY_TABLE}
+   * as Flyway would, so Flyway can take over later (and the other way round). A database migrated
+   * under the earlier layout is taken over in place first, as {@link #adoptEarlierHistory} does
+   * with Flyway's default table {@code flyway_schema_history}.
+   *
+   * @throws StorageException a script failed (on PostgreSQL nothing of this run is left), or the
+   *     billing tables exist with no record of their migrations anywhere
    */
   public static void migrate(DataSource dataSource) {
     Migrations.migrate(Objects.requireNonNull(dataSource, "dataSource"));
+  }
+
+  /**
+   * Where Flyway finds billing's scripts for this database: {@code
+   * classpath:db/caravel-billing/postgresql} or {@code classpath:db/caravel-billing/h2}. A folder
+   * of its own, outside Spring's default {@code classpath:db/migration}, so a host's scripts and
+   * billing's never meet; run it with {@link #SCHEMA_HISTORY_TABLE} as the history table.
+   */
+  public static String migrationLocation(DataSource dataSource) {
+    return Migrations.location(Objects.requireNonNull(dataSource, "dataSource"));
+  }
+
+  /**
+   * Takes over a database migrated under the earlier layout (scripts in {@code
+   * db/migration/{vendor}}), for a host that now runs billing's scripts with a Flyway of their own
+   * ({@link #migrate} does this by itself): when {@link #SCHEMA_HISTORY_TABLE} is not there yet,
+   * the versions recorded in {@code billing_schema_version} (by the earlier {@code migrate}) or in
+   * the Flyway table {@code flywayTable} (by a host's Flyway; billing's rows only, which are then
+   * deleted there, as its Flyway would report them missing) are written into it. Creates nothing
+   * when there is nothing to take over. Idempotent, under the same lock as {@link #migrate}.
+   *
+   * @param flywayTable the host's Flyway history table, in the connection's current schema
+   *     (Flyway's default is {@code flyway_schema_history})
+   * @throws IllegalArgumentException {@code flywayTable} is not a plain table name
+   * @throws StorageException the billing tables exist but nothing records their migrations
+   */
+  public static void adoptEarlierHistory(DataSource dataSource, String flywayTable) {
+    Migrations.adoptEarlierHistory(Objects.requireNonNull(dataSource, "dataSource"), flywayTable);
   }
 
   // ---- tenants ----

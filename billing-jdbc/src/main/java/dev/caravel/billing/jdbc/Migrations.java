@@ -6,21 +6,25 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import javax.sql.DataSource;
 
 /**
- * Applies the versioned scripts under {@code db/migration/<dialect>/} for hosts without Flyway,
- * recording each applied version in {@code billing_schema_version}. Flyway users point it at the
- * same folder instead and never call this.
+ * Applies the versioned scripts under {@code db/caravel-billing/<dialect>/} for hosts without
+ * Flyway, recording each in {@link SchemaHistory} ({@code caravel_billing_schema_history}) as
+ * Flyway would. The starter's Flyway, when there is one, runs the same folder into the same table
+ * instead. A database from the earlier layout ({@code db/migration/<dialect>}, recorded in {@code
+ * billing_schema_version} or in a Flyway table) is adopted first ({@link EarlierHistory}).
  */
 final class Migrations {
+  /** Where the scripts are, under the class path: a folder of billing's own, per dialect. */
+  static final String FOLDER = "db/caravel-billing";
+
   /** Every script, oldest first. A new script is a new file here and a new entry in this list. */
   static final List<Migration> ALL =
       List.of(
@@ -42,9 +46,35 @@ final class Migrations {
     String fileName() {
       return "V" + version + "__" + description + ".sql";
     }
+
+    /** The description Flyway reads from the file name: underscores as spaces. */
+    String flywayDescription() {
+      return description.replace('_', ' ');
+    }
   }
 
   private Migrations() {}
+
+  static Optional<Migration> byVersion(int version) {
+    return ALL.stream().filter(m -> m.version() == version).findFirst();
+  }
+
+  static Optional<Migration> byVersion(String version) {
+    try {
+      return byVersion(Integer.parseInt(version.strip()));
+    } catch (NumberFormatException e) {
+      return Optional.empty();
+    }
+  }
+
+  /** {@code classpath:db/caravel-billing/postgresql} or {@code .../h2}, as Flyway names it. */
+  static String location(DataSource dataSource) {
+    try (Connection c = dataSource.getConnection()) {
+      return "classpath:" + FOLDER + "/" + Dialect.of(c).migrationFolder;
+    } catch (SQLException e) {
+      throw new StorageException("cannot tell the database's kind: " + e.getMessage(), e);
+    }
+  }
 
   static void migrate(DataSource dataSource) {
     migrate(dataSource, Integer.MAX_VALUE);
@@ -55,20 +85,50 @@ final class Migrations {
    * schema this way, fills it, and migrates the rest.
    */
   static void migrate(DataSource dataSource, int upTo) {
+    locked(
+        dataSource,
+        "migrating the billing schema",
+        (c, dialect) -> {
+          EarlierHistory.adopt(c, dialect, EarlierHistory.FLYWAY_DEFAULT_TABLE);
+          if (!SchemaHistory.exists(c)) {
+            EarlierHistory.requireRecordedOrEmpty(c, EarlierHistory.FLYWAY_DEFAULT_TABLE);
+            SchemaHistory.create(c, dialect);
+          }
+          applyPending(c, dialect, upTo);
+        });
+  }
+
+  /** {@link EarlierHistory#adopt} alone, under the migration lock, for a host's own Flyway. */
+  static void adoptEarlierHistory(DataSource dataSource, String flywayTable) {
+    EarlierHistory.checkTableName(flywayTable);
+    locked(
+        dataSource,
+        "adopting the billing schema's earlier history",
+        (c, dialect) -> {
+          EarlierHistory.adopt(c, dialect, flywayTable);
+          EarlierHistory.requireRecordedOrEmpty(c, flywayTable);
+        });
+  }
+
+  private interface Step {
+    void run(Connection c, Dialect dialect) throws SQLException;
+  }
+
+  private static void locked(DataSource dataSource, String what, Step step) {
     try (Connection c = dataSource.getConnection()) {
       Dialect dialect = Dialect.of(c);
       if (dialect == Dialect.POSTGRESQL) {
-        migratePostgres(c, upTo);
+        inPostgresTransaction(c, step);
       } else {
-        migrateH2(c, upTo);
+        inH2(c, step);
       }
     } catch (SQLException e) {
-      throw new StorageException("migrating the billing schema failed: " + e.getMessage(), e);
+      throw new StorageException(what + " failed: " + e.getMessage(), e);
     }
   }
 
   /** PostgreSQL runs DDL in transactions: one transaction, behind an advisory lock, does it all. */
-  private static void migratePostgres(Connection c, int upTo) throws SQLException {
+  private static void inPostgresTransaction(Connection c, Step step) throws SQLException {
     boolean autoCommit = c.getAutoCommit();
     c.setAutoCommit(false);
     try {
@@ -76,12 +136,7 @@ final class Migrations {
         lock.setLong(1, LOCK_KEY);
         lock.executeQuery().close();
       }
-      try (Statement s = c.createStatement()) {
-        s.execute(
-            "CREATE TABLE IF NOT EXISTS billing_schema_version (version INTEGER PRIMARY KEY, "
-                + "description VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())");
-      }
-      applyPending(c, Dialect.POSTGRESQL, upTo);
+      step.run(c, Dialect.POSTGRESQL);
       c.commit();
     } catch (SQLException | RuntimeException e) {
       try {
@@ -99,49 +154,34 @@ final class Migrations {
    * H2 commits every DDL statement by itself, so there is no transaction to hide behind: its
    * scripts are idempotent (IF NOT EXISTS) and concurrent runs in one JVM are serialized here.
    */
-  private static void migrateH2(Connection c, int upTo) throws SQLException {
+  private static void inH2(Connection c, Step step) throws SQLException {
     synchronized (Migrations.class) {
       c.setAutoCommit(true);
-      try (Statement s = c.createStatement()) {
-        s.execute(
-            "CREATE TABLE IF NOT EXISTS billing_schema_version (version INTEGER PRIMARY KEY, "
-                + "description VARCHAR NOT NULL, applied_at TIMESTAMP WITH TIME ZONE DEFAULT CURRENT_TIMESTAMP NOT NULL)");
-      }
-      applyPending(c, Dialect.H2, upTo);
+      step.run(c, Dialect.H2);
     }
   }
 
   private static void applyPending(Connection c, Dialect dialect, int upTo) throws SQLException {
-    Set<Integer> applied = new HashSet<>();
-    try (Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery("SELECT version FROM billing_schema_version")) {
-      while (rs.next()) {
-        applied.add(rs.getInt(1));
-      }
-    }
-    String record =
-        dialect == Dialect.H2
-            ? "MERGE INTO billing_schema_version (version, description) KEY (version) VALUES (?, ?)"
-            : "INSERT INTO billing_schema_version (version, description) VALUES (?, ?)";
+    Set<Integer> applied = SchemaHistory.applied(c);
     for (Migration m : ALL) {
       if (applied.contains(m.version()) || m.version() > upTo) {
         continue;
       }
+      String script = script(dialect, m);
+      long started = System.nanoTime();
       try (Statement s = c.createStatement()) {
-        for (String sql : statements(script(dialect, m))) {
+        for (String sql : statements(script)) {
           s.execute(sql);
         }
       }
-      try (PreparedStatement ps = c.prepareStatement(record)) {
-        ps.setInt(1, m.version());
-        ps.setString(2, m.description());
-        ps.executeUpdate();
-      }
+      int millis = (int) Math.min(Integer.MAX_VALUE, (System.nanoTime() - started) / 1_000_000);
+      SchemaHistory.insert(
+          c, new SchemaHistory.Row(m, SchemaHistory.checksum(script), null, null, millis));
     }
   }
 
   static String script(Dialect dialect, Migration m) {
-    String path = "/db/migration/" + dialect.migrationFolder + "/" + m.fileName();
+    String path = "/" + FOLDER + "/" + dialect.migrationFolder + "/" + m.fileName();
     try (InputStream in = Migrations.class.getResourceAsStream(path)) {
       if (in == null) {
         throw new StorageException("migration script " + path + " is missing from the classpath");

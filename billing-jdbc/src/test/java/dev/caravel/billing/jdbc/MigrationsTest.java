@@ -1,6 +1,7 @@
 package dev.caravel.billing.jdbc;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.zaxxer.hikari.HikariDataSource;
 import dev.caravel.billing.Billing;
@@ -14,6 +15,7 @@ import dev.caravel.billing.Plan;
 import dev.caravel.billing.PlanCatalogue;
 import dev.caravel.billing.RefundResult;
 import dev.caravel.billing.Standing;
+import dev.caravel.billing.StorageException;
 import dev.caravel.billing.testkit.Fixture;
 import dev.caravel.billing.testkit.MutableClock;
 import dev.caravel.billing.testkit.Race;
@@ -79,6 +81,66 @@ class MigrationsTest {
         assertThat(Migrations.statements(Migrations.script(dialect, m))).isNotEmpty();
       }
     }
+  }
+
+  /**
+   * Billing tables with no record of their migrations anywhere are refused, not migrated again: on
+   * H2, whose scripts are idempotent, running them over a ledger would seem to work.
+   */
+  @Test
+  void billingTablesThatNothingRecordsAreRefused() throws SQLException {
+    DataSource h2 = Databases.newH2();
+    JdbcRepository.migrate(h2);
+    try (Connection c = h2.getConnection();
+        Statement s = c.createStatement()) {
+      s.execute("DROP TABLE \"caravel_billing_schema_history\"");
+    }
+    assertThatThrownBy(() -> JdbcRepository.migrate(h2))
+        .isInstanceOf(StorageException.class)
+        .hasMessageContaining("nor flyway_schema_history")
+        .hasMessageContaining("adoptEarlierHistory");
+    assertThatThrownBy(() -> JdbcRepository.adoptEarlierHistory(h2, "host_history"))
+        .isInstanceOf(StorageException.class)
+        .hasMessageContaining("nor host_history");
+    Databases.shutdownH2(h2);
+  }
+
+  /**
+   * On a database with nothing of billing's, taking over the earlier history creates nothing: the
+   * starter does it before a host's own Flyway, which needs its schema empty on its first run.
+   */
+  @Test
+  void adoptingOnAFreshDatabaseCreatesNothing() throws SQLException {
+    DataSource h2 = Databases.newH2();
+    JdbcRepository.adoptEarlierHistory(h2, "flyway_schema_history");
+    try (Connection c = h2.getConnection();
+        Statement s = c.createStatement();
+        ResultSet rs =
+            s.executeQuery(
+                "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = 'PUBLIC'")) {
+      rs.next();
+      assertThat(rs.getLong(1)).isZero();
+    }
+    assertThatThrownBy(() -> JdbcRepository.adoptEarlierHistory(h2, "x\"; DROP TABLE y; --"))
+        .isInstanceOf(IllegalArgumentException.class);
+    Databases.shutdownH2(h2);
+  }
+
+  /** A script recorded as failed stops the migrator, as it stops Flyway. */
+  @Test
+  void aFailedScriptInTheHistoryStopsTheMigrator() throws SQLException {
+    DataSource h2 = Databases.newH2();
+    Migrations.migrate(h2, 6);
+    try (Connection c = h2.getConnection();
+        Statement s = c.createStatement()) {
+      s.execute(
+          "INSERT INTO \"caravel_billing_schema_history\" VALUES (100, '7', 'room to update',"
+              + " 'SQL', 'V7__room_to_update.sql', 0, 'sa', CURRENT_TIMESTAMP, 0, FALSE)");
+    }
+    assertThatThrownBy(() -> JdbcRepository.migrate(h2))
+        .isInstanceOf(StorageException.class)
+        .hasMessageContaining("V7__room_to_update.sql failed earlier");
+    Databases.shutdownH2(h2);
   }
 
   /**
@@ -265,14 +327,17 @@ class MigrationsTest {
             BillingEvent.Type.REFUND_OWED);
   }
 
-  private static List<Integer> versions(DataSource db) throws SQLException {
+  /** The versions {@code caravel_billing_schema_history} records, in the order applied. */
+  static List<Integer> versions(DataSource db) throws SQLException {
     try (Connection c = db.getConnection();
         Statement s = c.createStatement();
         ResultSet rs =
-            s.executeQuery("SELECT version FROM billing_schema_version ORDER BY version")) {
+            s.executeQuery(
+                "SELECT \"version\" FROM \"caravel_billing_schema_history\""
+                    + " WHERE \"type\" = 'SQL' ORDER BY \"installed_rank\"")) {
       List<Integer> out = new ArrayList<>();
       while (rs.next()) {
-        out.add(rs.getInt(1));
+        out.add(Integer.valueOf(rs.getString(1)));
       }
       return out;
     }
@@ -281,14 +346,7 @@ class MigrationsTest {
   private static void assertMigrated(DataSource db) throws SQLException {
     try (Connection c = db.getConnection();
         Statement s = c.createStatement()) {
-      List<Integer> versions = new ArrayList<>();
-      try (ResultSet rs =
-          s.executeQuery("SELECT version FROM billing_schema_version ORDER BY version")) {
-        while (rs.next()) {
-          versions.add(rs.getInt(1));
-        }
-      }
-      assertThat(versions)
+      assertThat(versions(db))
           .containsExactlyElementsOf(
               Migrations.ALL.stream().map(Migrations.Migration::version).toList());
       for (String table :

@@ -19,7 +19,7 @@ class ReadmeExampleTest {
   void quickStart() {
     JdbcDataSource dataSource = new JdbcDataSource(); // any DataSource: HikariCP, PGSimpleDataSource, ...
     dataSource.setURL("jdbc:h2:mem:billing;DB_CLOSE_DELAY=-1");
-    JdbcRepository.migrate(dataSource); // or Flyway, from classpath:db/migration/h2
+    JdbcRepository.migrate(dataSource); // or Flyway, from classpath:db/caravel-billing/h2
 
     Billing billing = Billing.builder()
         .repository(new JdbcRepository(dataSource))

@@ -1,5 +1,6 @@
 package dev.caravel.billing.nostr;
 
+import dev.caravel.billing.nostr.protocol.Nip17;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;

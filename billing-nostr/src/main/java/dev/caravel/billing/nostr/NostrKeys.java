@@ -1,5 +1,10 @@
 package dev.caravel.billing.nostr;
 
+import dev.caravel.billing.nostr.internal.Bech32;
+import dev.caravel.billing.nostr.internal.Hex;
+import dev.caravel.billing.nostr.internal.KeyAgreement;
+import dev.caravel.billing.nostr.internal.Secp256k1;
+import dev.caravel.billing.nostr.protocol.Nip19;
 import java.math.BigInteger;
 import java.security.SecureRandom;
 import java.util.Arrays;
@@ -11,6 +16,12 @@ import java.util.Arrays;
  */
 public final class NostrKeys {
   private static final SecureRandom RANDOM = new SecureRandom();
+
+  static {
+    // NIP-04 and NIP-44 (in the module's protocol package) need ECDH with the secret; this keeps
+    // it off NostrKeys' public API.
+    KeyAgreement.install(NostrKeys::sharedX);
+  }
 
   private final BigInteger secret;
   // The secret with even-y public point, as BIP-340 signing uses it.
@@ -106,7 +117,7 @@ public final class NostrKeys {
   }
 
   /** x of secret·peer: the ECDH input shared by NIP-04 and NIP-44. */
-  byte[] sharedX(String peerPublicKeyHex) {
+  private byte[] sharedX(String peerPublicKeyHex) {
     return Secp256k1.sharedX(secret, Hex.decode(peerPublicKeyHex, 32, "public key"));
   }
 

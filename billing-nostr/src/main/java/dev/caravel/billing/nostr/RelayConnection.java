@@ -1,6 +1,7 @@
 package dev.caravel.billing.nostr;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.caravel.billing.nostr.internal.Json;
 import java.net.URI;
 import java.net.http.WebSocket;
 import java.time.Instant;

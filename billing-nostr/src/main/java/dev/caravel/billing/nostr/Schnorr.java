@@ -1,5 +1,6 @@
 package dev.caravel.billing.nostr;
 
+import dev.caravel.billing.nostr.internal.Secp256k1;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -8,7 +9,7 @@ import org.bouncycastle.math.ec.ECAlgorithms;
 import org.bouncycastle.math.ec.ECPoint;
 
 /** BIP-340 Schnorr signatures over secp256k1, for messages of any length. */
-public final class Schnorr {
+final class Schnorr {
   private static final TaggedHash AUX = new TaggedHash("BIP0340/aux");
   private static final TaggedHash NONCE = new TaggedHash("BIP0340/nonce");
   private static final TaggedHash CHALLENGE = new TaggedHash("BIP0340/challenge");
@@ -19,7 +20,7 @@ public final class Schnorr {
    * Verifies a 64-byte signature over {@code message} by the 32-byte x-only public key. Any
    * malformed input (bad lengths, a key off the curve, r or s out of range) is simply invalid.
    */
-  public static boolean verify(byte[] message, byte[] publicKey, byte[] signature) {
+  static boolean verify(byte[] message, byte[] publicKey, byte[] signature) {
     if (message == null || publicKey == null || signature == null) {
       return false;
     }

@@ -1,5 +1,6 @@
 package dev.caravel.billing.nostr;
 
+import dev.caravel.billing.nostr.internal.Json;
 import java.net.URI;
 import java.util.LinkedHashMap;
 import java.util.List;

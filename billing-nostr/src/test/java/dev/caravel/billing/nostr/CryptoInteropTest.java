@@ -4,6 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.caravel.billing.nostr.internal.EventFields;
+import dev.caravel.billing.nostr.internal.Hex;
+import dev.caravel.billing.nostr.internal.Json;
+import dev.caravel.billing.nostr.protocol.DirectMessage;
+import dev.caravel.billing.nostr.protocol.Nip04;
+import dev.caravel.billing.nostr.protocol.Nip17;
+import dev.caravel.billing.nostr.protocol.Nip19;
+import dev.caravel.billing.nostr.protocol.Nip44;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -89,14 +97,14 @@ class CryptoInteropTest {
               .put("kind", RandomText.nextInt(40000))
               .put("content", RandomText.any())
               .put("created_at", Instant.now().getEpochSecond());
-      request.set("tags", Event.tagsNode(randomTags()));
+      request.set("tags", EventFields.tagsNode(randomTags()));
       JsonNode signed = node.call("sign", request);
       Event event = Event.fromJsonVerified(Json.write(signed));
       assertThat(event.pubkey()).isEqualTo(pair.get("pubkey").asText());
       // Re-serializing gives back the same id: the canonical form matches JSON.stringify.
       assertThat(
               Hex.encode(
-                  Event.idBytes(
+                  EventFields.idBytes(
                       event.pubkey(),
                       event.createdAt(),
                       event.kind(),

@@ -1,6 +1,8 @@
 package dev.caravel.billing.nostr;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.caravel.billing.nostr.protocol.ConversationKey;
+import dev.caravel.billing.nostr.protocol.Nip44;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.caravel.billing.RailException;
+import dev.caravel.billing.nostr.internal.Json;
 import java.net.Socket;
 import java.net.URI;
 import java.time.Duration;

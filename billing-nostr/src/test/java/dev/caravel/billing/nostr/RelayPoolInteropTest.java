@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.caravel.billing.RailException;
+import dev.caravel.billing.nostr.protocol.Nip17;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;

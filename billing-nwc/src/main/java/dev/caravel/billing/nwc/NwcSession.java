@@ -1,15 +1,15 @@
 package dev.caravel.billing.nwc;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.caravel.billing.nostr.ConversationKey;
 import dev.caravel.billing.nostr.Event;
 import dev.caravel.billing.nostr.Filter;
-import dev.caravel.billing.nostr.Nip44;
 import dev.caravel.billing.nostr.NostrKeys;
 import dev.caravel.billing.nostr.PublishResult;
 import dev.caravel.billing.nostr.RelayClient;
 import dev.caravel.billing.nostr.Subscription;
 import dev.caravel.billing.nostr.SubscriptionListener;
+import dev.caravel.billing.nostr.protocol.ConversationKey;
+import dev.caravel.billing.nostr.protocol.Nip44;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;

@@ -90,7 +90,7 @@ public final class NwcUri {
       throw invalid("the wallet public key must be 64 hex characters");
     }
     try {
-      dev.caravel.billing.nostr.Nip19.publicKeyHex(pubkey);
+      dev.caravel.billing.nostr.protocol.Nip19.publicKeyHex(pubkey);
     } catch (RuntimeException e) {
       throw invalid("the wallet public key is not a point on secp256k1");
     }

@@ -3,10 +3,10 @@ package dev.caravel.billing.nwc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.caravel.billing.nostr.ConversationKey;
 import dev.caravel.billing.nostr.Event;
-import dev.caravel.billing.nostr.Nip44;
 import dev.caravel.billing.nostr.NostrKeys;
+import dev.caravel.billing.nostr.protocol.ConversationKey;
+import dev.caravel.billing.nostr.protocol.Nip44;
 import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;

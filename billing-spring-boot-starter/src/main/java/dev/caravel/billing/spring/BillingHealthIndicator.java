@@ -9,14 +9,26 @@ import org.springframework.boot.actuate.health.Health;
  * cannot be counted; {@code UNKNOWN} before the first cycle; {@code UP} otherwise. Details: the
  * last cycle's time, duration, failures and counts (tenants visited, invoices created, payment
  * results, paid), failures and cycles so far, the last error, and the due and overdue invoices
- * (counted on each call, up to {@code caravel.billing.health.backlog-limit}).
+ * (counted on each call, up to {@code caravel.billing.health.backlog-limit}). With the rails known,
+ * {@code rails} lists the wired ones, and {@code warning} says so when none is: the status is left
+ * to the cycles, as a host may bill without collecting, but the details tell the operator that no
+ * invoice reaches a tenant.
  */
 public class BillingHealthIndicator extends AbstractHealthIndicator {
   private final BillingStatus status;
+  private final BillingRails rails;
 
   public BillingHealthIndicator(BillingStatus status) {
+    this(status, null);
+  }
+
+  /**
+   * @param rails what the engine can reach tenants with; {@code null} when unknown (no detail)
+   */
+  public BillingHealthIndicator(BillingStatus status, BillingRails rails) {
     super("Caravel Billing health check failed");
     this.status = Objects.requireNonNull(status, "status");
+    this.rails = rails;
   }
 
   @Override
@@ -47,5 +59,11 @@ public class BillingHealthIndicator extends AbstractHealthIndicator {
                     .withDetail("lastCyclePayments", c.payments())
                     .withDetail("lastCyclePaid", c.paid()));
     status.lastError().ifPresent(e -> builder.withDetail("lastError", e));
+    if (rails != null) {
+      builder.withDetail("rails", rails.wired());
+      if (rails.none()) {
+        builder.withDetail("warning", BillingRails.NONE_WIRED);
+      }
+    }
   }
 }

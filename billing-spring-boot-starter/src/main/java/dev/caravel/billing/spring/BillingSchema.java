@@ -2,10 +2,12 @@ package dev.caravel.billing.spring;
 
 /**
  * How the ledger's schema was brought up to date before the repository was made; a host that
- * migrates some other way declares its own bean.
+ * migrates some other way declares its own bean. Billing's scripts come from {@code
+ * classpath:db/caravel-billing/{vendor}} and are recorded in {@code caravel_billing_schema_history}
+ * either way.
  */
 public record BillingSchema(String migratedBy) {
-  /** Flyway, from {@code classpath:db/migration/{vendor}}. */
+  /** The starter's own Flyway (Flyway on the class path), beside any Flyway of the host's. */
   public static final String FLYWAY = "flyway";
 
   /** {@code JdbcRepository.migrate}. */

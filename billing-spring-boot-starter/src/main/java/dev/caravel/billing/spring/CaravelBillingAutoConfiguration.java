@@ -12,7 +12,6 @@ import dev.caravel.billing.PaymentGateway;
 import dev.caravel.billing.Plan;
 import dev.caravel.billing.PlanCatalogue;
 import dev.caravel.billing.SecretCipher;
-import dev.caravel.billing.jdbc.JdbcRepository;
 import dev.caravel.billing.nostr.NostrKeys;
 import dev.caravel.billing.nostr.NostrMessenger;
 import dev.caravel.billing.nostr.RelayClient;
@@ -27,31 +26,28 @@ import dev.caravel.billing.stripe.StripeWebhooks;
 import java.time.Clock;
 import java.util.List;
 import java.util.function.Supplier;
-import javax.sql.DataSource;
-import org.flywaydb.core.Flyway;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.AnyNestedCondition;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnSingleCandidate;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.autoconfigure.flyway.FlywayAutoConfiguration;
 import org.springframework.boot.autoconfigure.jdbc.DataSourceAutoConfiguration;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
-import org.springframework.boot.sql.init.dependency.DependsOnDatabaseInitialization;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Import;
 import org.springframework.util.StringUtils;
 
 /**
- * Caravel Billing from {@code caravel.billing.*}: the ledger on the application's DataSource, the
- * rails whose keys are set, the engine, and its poll as part of the application's lifecycle. Every
- * bean is {@link ConditionalOnMissingBean}: declare your own to replace any piece.
+ * Caravel Billing from {@code caravel.billing.*}: the ledger on the application's DataSource
+ * ({@code BillingSchemaConfiguration}), the rails whose keys are set, the engine, and its poll as
+ * part of the application's lifecycle. Every bean is {@link ConditionalOnMissingBean}: declare your
+ * own to replace any piece.
  */
 @AutoConfiguration(after = {DataSourceAutoConfiguration.class, FlywayAutoConfiguration.class})
 @ConditionalOnClass(Billing.class)
@@ -61,9 +57,13 @@ import org.springframework.util.StringUtils;
     havingValue = "true",
     matchIfMissing = true)
 @EnableConfigurationProperties(CaravelBillingProperties.class)
+@Import(BillingSchemaConfiguration.class)
 public class CaravelBillingAutoConfiguration {
   /** The service wallet's bean name (a host's tenant wallets are not beans). */
   public static final String SERVICE_WALLET = "caravelServiceWallet";
+
+  private static final System.Logger LOG =
+      System.getLogger(CaravelBillingAutoConfiguration.class.getName());
 
   @Bean
   @ConditionalOnMissingBean(name = "caravelBillingClock")
@@ -90,48 +90,6 @@ public class CaravelBillingAutoConfiguration {
   @ConditionalOnProperty(prefix = "caravel.billing", name = "cipher-key")
   SecretCipher caravelBillingCipher(CaravelBillingProperties properties) {
     return SecretCipher.aesGcm(properties.getCipherKey().strip());
-  }
-
-  // ---- the ledger ----
-
-  /** The schema: Flyway's when Flyway is configured, else the built-in migrator. */
-  @Configuration(proxyBeanMethods = false)
-  @ConditionalOnSingleCandidate(DataSource.class)
-  static class Schema {
-    @Configuration(proxyBeanMethods = false)
-    @ConditionalOnClass(Flyway.class)
-    @ConditionalOnBean(Flyway.class)
-    @ConditionalOnProperty(
-        prefix = "caravel.billing.jdbc",
-        name = "migration",
-        havingValue = "auto",
-        matchIfMissing = true)
-    static class ByFlyway {
-      @Bean
-      @ConditionalOnMissingBean
-      BillingSchema caravelBillingSchema() {
-        // Flyway's own initializer runs classpath:db/migration/{vendor}; the repository below
-        // waits for it (@DependsOnDatabaseInitialization).
-        return new BillingSchema(BillingSchema.FLYWAY);
-      }
-    }
-
-    @Bean
-    @ConditionalOnMissingBean
-    BillingSchema caravelBillingSchema(DataSource dataSource, CaravelBillingProperties properties) {
-      if (properties.getJdbc().getMigration() == CaravelBillingProperties.Migration.NONE) {
-        return new BillingSchema(BillingSchema.NONE);
-      }
-      JdbcRepository.migrate(dataSource);
-      return new BillingSchema(BillingSchema.BUILT_IN);
-    }
-
-    @Bean
-    @ConditionalOnMissingBean
-    @DependsOnDatabaseInitialization
-    Repository caravelBillingRepository(DataSource dataSource, BillingSchema schema) {
-      return new JdbcRepository(dataSource);
-    }
   }
 
   // ---- the Nostr relay pool, shared by the DMs and every NWC session ----
@@ -212,6 +170,29 @@ public class CaravelBillingAutoConfiguration {
     PaymentGateway caravelPaymentGateway(CaravelBillingProperties properties) {
       return StripeGateway.builder().apiKey(properties.getStripe().getSecretKey().strip()).build();
     }
+  }
+
+  // ---- what can reach a tenant ----
+
+  /**
+   * The rails the engine gets from this context, and one WARN at start when there are none: a quiet
+   * ledger that asks nobody to pay is the costliest mistake to find late.
+   */
+  @Bean
+  @ConditionalOnMissingBean
+  BillingRails caravelBillingRails(
+      ObjectProvider<PaymentGateway> gateway,
+      @Qualifier(SERVICE_WALLET) ObjectProvider<LightningWallet> serviceWallet,
+      ObjectProvider<Messenger> messenger) {
+    BillingRails rails =
+        new BillingRails(
+            serviceWallet.getIfAvailable() != null,
+            gateway.getIfAvailable() != null,
+            messenger.getIfAvailable() != null);
+    if (rails.none()) {
+      LOG.log(System.Logger.Level.WARNING, "Caravel Billing: " + BillingRails.NONE_WIRED);
+    }
+    return rails;
   }
 
   // ---- the engine ----

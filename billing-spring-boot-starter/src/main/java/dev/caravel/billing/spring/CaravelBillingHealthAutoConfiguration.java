@@ -1,5 +1,6 @@
 package dev.caravel.billing.spring;
 
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.actuate.health.HealthIndicator;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -20,7 +21,8 @@ import org.springframework.context.annotation.Bean;
 public class CaravelBillingHealthAutoConfiguration {
   @Bean
   @ConditionalOnMissingBean(name = "caravelBillingHealthIndicator")
-  BillingHealthIndicator caravelBillingHealthIndicator(BillingStatus status) {
-    return new BillingHealthIndicator(status);
+  BillingHealthIndicator caravelBillingHealthIndicator(
+      BillingStatus status, ObjectProvider<BillingRails> rails) {
+    return new BillingHealthIndicator(status, rails.getIfAvailable());
   }
 }

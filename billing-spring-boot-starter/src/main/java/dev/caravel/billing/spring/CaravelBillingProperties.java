@@ -207,10 +207,11 @@ public class CaravelBillingProperties {
   /** The ledger's schema on the application's DataSource. */
   public static class Jdbc {
     /**
-     * How the schema is created or upgraded: {@code auto} (Flyway's when a Flyway bean exists,
-     * whose {@code spring.flyway.locations} must then include {@code
-     * classpath:db/migration/{vendor}}; else the built-in migrator), {@code built-in} or {@code
-     * none}.
+     * How billing's schema is created or upgraded, from {@code
+     * classpath:db/caravel-billing/{vendor}} into the history table {@code
+     * caravel_billing_schema_history}: {@code auto} (a Flyway of billing's own when Flyway is on
+     * the class path, beside and apart from the host's; else the built-in migrator), {@code
+     * built-in}, or {@code none} (the host migrates).
      */
     private Migration migration = Migration.AUTO;
 
@@ -225,7 +226,7 @@ public class CaravelBillingProperties {
 
   /** How the schema is migrated. */
   public enum Migration {
-    /** Flyway when a Flyway bean exists, otherwise the built-in migrator. */
+    /** A Flyway of billing's own when Flyway is on the class path, otherwise the built-in one. */
     AUTO,
     /** Always {@code JdbcRepository.migrate}. */
     BUILT_IN,

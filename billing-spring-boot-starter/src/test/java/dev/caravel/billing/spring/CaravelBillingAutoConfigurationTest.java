@@ -85,8 +85,10 @@ class CaravelBillingAutoConfigurationTest {
             context -> {
               assertThat(context).hasNotFailed();
               assertThat(context.getBean(Repository.class)).isInstanceOf(JdbcRepository.class);
+              // Flyway is on this class path: billing's own Flyway, though the host's is off.
               assertThat(context.getBean(BillingSchema.class).migratedBy())
-                  .isEqualTo(BillingSchema.BUILT_IN);
+                  .isEqualTo(BillingSchema.FLYWAY);
+              assertThat(context).doesNotHaveBean(Flyway.class);
               assertThat(context.getBean(PlanCatalogue.class).find("basic").orElseThrow().amount())
                   .isEqualTo(500);
               Billing billing = context.getBean(Billing.class);
@@ -108,10 +110,9 @@ class CaravelBillingAutoConfigurationTest {
   }
 
   @Test
-  void flywayConfiguredRunsTheVendorScriptsAndTheBuiltInMigratorStaysOut() {
+  void besideTheHostsFlywayBillingKeepsAHistoryOfItsOwnAndTheBuiltInMigratorStaysOut() {
     fresh()
-        .withPropertyValues(
-            "spring.flyway.enabled=true", "spring.flyway.locations=classpath:db/migration/{vendor}")
+        .withPropertyValues("spring.flyway.enabled=true")
         .run(
             context -> {
               assertThat(context).hasNotFailed().hasSingleBean(Flyway.class);
@@ -119,6 +120,8 @@ class CaravelBillingAutoConfigurationTest {
                   .isEqualTo(BillingSchema.FLYWAY);
               DataSource ds = context.getBean(DataSource.class);
               assertThat(tableExists(ds, "flyway_schema_history")).isTrue();
+              assertThat(tableExists(ds, "host_account")).isTrue();
+              assertThat(tableExists(ds, JdbcRepository.SCHEMA_HISTORY_TABLE)).isTrue();
               assertThat(tableExists(ds, "billing_invoice")).isTrue();
               assertThat(tableExists(ds, "billing_schema_version")).isFalse();
             });
@@ -135,7 +138,7 @@ class CaravelBillingAutoConfigurationTest {
               assertThat(context.getBean(BillingSchema.class).migratedBy())
                   .isEqualTo(BillingSchema.BUILT_IN);
               DataSource ds = context.getBean(DataSource.class);
-              assertThat(tableExists(ds, "billing_schema_version")).isTrue();
+              assertThat(tableExists(ds, JdbcRepository.SCHEMA_HISTORY_TABLE)).isTrue();
               assertThat(tableExists(ds, "billing_invoice")).isTrue();
             });
   }

@@ -32,14 +32,14 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
 /**
- * The starter in a real Spring Boot application on embedded PostgreSQL, migrated by Flyway: Stripe
- * posts a signed {@code payment_intent.succeeded} to the endpoint and the invoice is settled.
+ * The starter in a real Spring Boot application on embedded PostgreSQL, beside the host's own
+ * Flyway (its V1 in Spring's default location) and migrated by billing's own: Stripe posts a signed
+ * {@code payment_intent.succeeded} to the endpoint and the invoice is settled.
  */
 @SpringBootTest(
     webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
     properties = {
       "server.address=127.0.0.1",
-      "spring.flyway.locations=classpath:db/migration/{vendor}",
       "caravel.billing.app-url=https://relays.example",
       "caravel.billing.plans[0].id=basic",
       "caravel.billing.plans[0].name=Basic",

@@ -224,6 +224,7 @@ public final class StripeWebhookVerifier {
       }
       String timestamp = null;
       List<byte[]> signatures = new ArrayList<>();
+      int v1Items = 0;
       for (String item : header.split(",")) {
         int eq = item.indexOf('=');
         if (eq < 0) {
@@ -237,14 +238,25 @@ public final class StripeWebhookVerifier {
           }
           timestamp = value;
         } else if (name.equals("v1")) {
+          v1Items++;
           hex(value).ifPresent(signatures::add);
         }
       }
       if (timestamp == null || !timestamp.matches("[0-9]{1,12}")) {
         throw new StripeWebhookException("Stripe-Signature has no valid timestamp (t=)");
       }
-      if (signatures.isEmpty()) {
+      if (v1Items == 0) {
         throw new StripeWebhookException("Stripe-Signature has no v1 signature");
+      }
+      if (signatures.isEmpty()) {
+        // There is a v1, it just cannot be one of Stripe's: say so rather than "none".
+        throw new StripeWebhookException(
+            v1Items == 1
+                ? "Stripe-Signature's v1 signature is not 64 hex digits (an HMAC-SHA256),"
+                    + " so it cannot match"
+                : "none of Stripe-Signature's "
+                    + v1Items
+                    + " v1 signatures is 64 hex digits (an HMAC-SHA256), so none can match");
       }
       return new Header(timestamp, Long.parseLong(timestamp), signatures);
     }

@@ -212,6 +212,34 @@ class StripeWebhookVerifierTest {
     }
   }
 
+  /**
+   * Issue 26: {@code t=1,v1=deadbeef} has a v1, only not one Stripe could have made; the message
+   * says that, where it used to claim there was no v1 at all.
+   */
+  @Test
+  void aV1ThatIsNotAnHmacIsNamedAsSuchNotAsMissing() {
+    String payload = succeeded();
+
+    assertThatThrownBy(() -> verifier.verify(payload, "t=1,v1=deadbeef"))
+        .isInstanceOf(StripeWebhookException.class)
+        .hasMessage(
+            "Stripe-Signature's v1 signature is not 64 hex digits (an HMAC-SHA256),"
+                + " so it cannot match");
+    assertThatThrownBy(
+            () -> verifier.verify(payload, "t=" + NOW + ",v1=deadbeef,v1=" + "z".repeat(64)))
+        .isInstanceOf(StripeWebhookException.class)
+        .hasMessage(
+            "none of Stripe-Signature's 2 v1 signatures is 64 hex digits (an HMAC-SHA256),"
+                + " so none can match");
+    // No v1 at all is still said as before, and a well-formed v1 that does not match as well.
+    assertThatThrownBy(() -> verifier.verify(payload, "t=" + NOW + ",v0=" + "ab".repeat(32)))
+        .isInstanceOf(StripeWebhookException.class)
+        .hasMessage("Stripe-Signature has no v1 signature");
+    assertThatThrownBy(() -> verifier.verify(payload, "t=1,v1=" + "de".repeat(32)))
+        .isInstanceOf(StripeWebhookException.class)
+        .hasMessage("no v1 signature in Stripe-Signature matches the payload");
+  }
+
   @Test
   void readsEachPaymentIntentStatus() {
     String declined =

@@ -1,5 +1,6 @@
-package dev.caravel.billing.nostr;
+package dev.caravel.billing.nostr.protocol;
 
+import dev.caravel.billing.nostr.internal.EventFields;
 import java.time.Instant;
 import java.util.List;
 
@@ -18,6 +19,6 @@ public record DirectMessage(
     List<List<String>> tags,
     Instant createdAt) {
   public DirectMessage {
-    tags = Event.copyTags(tags);
+    tags = EventFields.copyTags(tags);
   }
 }

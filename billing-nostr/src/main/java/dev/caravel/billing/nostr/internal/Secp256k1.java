@@ -1,5 +1,6 @@
-package dev.caravel.billing.nostr;
+package dev.caravel.billing.nostr.internal;
 
+import dev.caravel.billing.nostr.NostrFormatException;
 import java.math.BigInteger;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -11,23 +12,23 @@ import org.bouncycastle.math.ec.FixedPointCombMultiplier;
 import org.bouncycastle.util.BigIntegers;
 
 /** secp256k1 on Bouncy Castle's arithmetic, with the x-only conventions of BIP-340. */
-final class Secp256k1 {
+public final class Secp256k1 {
   private static final X9ECParameters PARAMS = CustomNamedCurves.getByName("secp256k1");
-  static final ECCurve CURVE = PARAMS.getCurve();
-  static final ECPoint G = PARAMS.getG();
-  static final BigInteger N = PARAMS.getN();
-  static final BigInteger P = CURVE.getField().getCharacteristic();
+  public static final ECCurve CURVE = PARAMS.getCurve();
+  public static final ECPoint G = PARAMS.getG();
+  public static final BigInteger N = PARAMS.getN();
+  public static final BigInteger P = CURVE.getField().getCharacteristic();
   private static final FixedPointCombMultiplier G_MULTIPLIER = new FixedPointCombMultiplier();
 
   private Secp256k1() {}
 
   /** k·G, normalized. */
-  static ECPoint mulG(BigInteger k) {
+  public static ECPoint mulG(BigInteger k) {
     return G_MULTIPLIER.multiply(G, k).normalize();
   }
 
   /** A secret scalar from 32 bytes, or an error when it is 0 or not below n. */
-  static BigInteger secretScalar(byte[] secret) {
+  public static BigInteger secretScalar(byte[] secret) {
     if (secret.length != 32) {
       throw new NostrFormatException("secret key must be 32 bytes");
     }
@@ -39,7 +40,7 @@ final class Secp256k1 {
   }
 
   /** BIP-340 lift_x: the point with x-coordinate {@code x} and even y, or an error. */
-  static ECPoint liftX(byte[] x) {
+  public static ECPoint liftX(byte[] x) {
     if (x.length != 32) {
       throw new NostrFormatException("public key must be 32 bytes");
     }
@@ -56,20 +57,20 @@ final class Secp256k1 {
     }
   }
 
-  static byte[] bytes32(BigInteger v) {
+  public static byte[] bytes32(BigInteger v) {
     return BigIntegers.asUnsignedByteArray(32, v);
   }
 
-  static byte[] xBytes(ECPoint normalized) {
+  public static byte[] xBytes(ECPoint normalized) {
     return normalized.getAffineXCoord().getEncoded();
   }
 
-  static boolean hasEvenY(ECPoint normalized) {
+  public static boolean hasEvenY(ECPoint normalized) {
     return !normalized.getAffineYCoord().testBitZero();
   }
 
   /** The x-coordinate of d·lift_x(pub): the unhashed ECDH secret that NIP-04 and NIP-44 use. */
-  static byte[] sharedX(BigInteger d, byte[] peerX) {
+  public static byte[] sharedX(BigInteger d, byte[] peerX) {
     ECPoint shared = liftX(peerX).multiply(d).normalize();
     if (shared.isInfinity()) {
       throw new NostrFormatException("shared point is at infinity");
@@ -77,7 +78,7 @@ final class Secp256k1 {
     return xBytes(shared);
   }
 
-  static MessageDigest sha256() {
+  public static MessageDigest sha256() {
     try {
       return MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {
@@ -85,7 +86,7 @@ final class Secp256k1 {
     }
   }
 
-  static byte[] sha256(byte[] data) {
+  public static byte[] sha256(byte[] data) {
     return sha256().digest(data);
   }
 }

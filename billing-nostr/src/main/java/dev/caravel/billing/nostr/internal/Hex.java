@@ -1,17 +1,19 @@
-package dev.caravel.billing.nostr;
+package dev.caravel.billing.nostr.internal;
 
+import dev.caravel.billing.nostr.DecryptionException;
+import dev.caravel.billing.nostr.NostrFormatException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 
 /** Lower-case hex, strict on input (even length, [0-9a-fA-F] only), and strict UTF-8. */
-final class Hex {
+public final class Hex {
   private static final char[] DIGITS = "0123456789abcdef".toCharArray();
 
   private Hex() {}
 
-  static String encode(byte[] bytes) {
+  public static String encode(byte[] bytes) {
     char[] out = new char[bytes.length * 2];
     for (int i = 0; i < bytes.length; i++) {
       out[2 * i] = DIGITS[(bytes[i] >> 4) & 0xf];
@@ -21,7 +23,7 @@ final class Hex {
   }
 
   /** Decodes exactly {@code length} bytes; {@code what} names the value in the error. */
-  static byte[] decode(String hex, int length, String what) {
+  public static byte[] decode(String hex, int length, String what) {
     if (hex == null) {
       throw new NostrFormatException(what + " is missing");
     }
@@ -32,7 +34,7 @@ final class Hex {
     return decode(hex, what);
   }
 
-  static byte[] decode(String hex, String what) {
+  public static byte[] decode(String hex, String what) {
     if (hex == null || (hex.length() & 1) != 0) {
       throw new NostrFormatException(what + " is not hex of even length");
     }
@@ -50,7 +52,7 @@ final class Hex {
   }
 
   /** Strict UTF-8: malformed input is an error, not U+FFFD. */
-  static String utf8(byte[] bytes, int offset, int length) {
+  public static String utf8(byte[] bytes, int offset, int length) {
     try {
       return StandardCharsets.UTF_8
           .newDecoder()

@@ -1,5 +1,10 @@
-package dev.caravel.billing.nostr;
+package dev.caravel.billing.nostr.protocol;
 
+import dev.caravel.billing.nostr.DecryptionException;
+import dev.caravel.billing.nostr.NostrFormatException;
+import dev.caravel.billing.nostr.NostrKeys;
+import dev.caravel.billing.nostr.internal.Hex;
+import dev.caravel.billing.nostr.internal.KeyAgreement;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
@@ -26,7 +31,7 @@ public final class Nip04 {
     }
     byte[] iv = new byte[16];
     RANDOM.nextBytes(iv);
-    byte[] key = sender.sharedX(recipientPublicKeyHex);
+    byte[] key = KeyAgreement.sharedX(sender, recipientPublicKeyHex);
     try {
       byte[] ct =
           cipher(Cipher.ENCRYPT_MODE, key, iv).doFinal(plaintext.getBytes(StandardCharsets.UTF_8));
@@ -61,7 +66,7 @@ public final class Nip04 {
     if (ct.length == 0 || ct.length % 16 != 0) {
       throw new DecryptionException("ciphertext is not a whole number of blocks");
     }
-    byte[] key = recipient.sharedX(senderPublicKeyHex);
+    byte[] key = KeyAgreement.sharedX(recipient, senderPublicKeyHex);
     try {
       byte[] plain = cipher(Cipher.DECRYPT_MODE, key, iv).doFinal(ct);
       return Hex.utf8(plain, 0, plain.length);

@@ -1,8 +1,15 @@
-package dev.caravel.billing.nostr;
+package dev.caravel.billing.nostr.protocol;
 
+import dev.caravel.billing.nostr.NostrFormatException;
+import dev.caravel.billing.nostr.internal.Bech32;
+import dev.caravel.billing.nostr.internal.Hex;
+import dev.caravel.billing.nostr.internal.Secp256k1;
 import java.util.Locale;
 
-/** NIP-19 bech32 forms of public keys ({@code npub1...}). Secret keys live in {@link NostrKeys}. */
+/**
+ * NIP-19 bech32 forms of public keys ({@code npub1...}). Secret keys live in {@link
+ * dev.caravel.billing.nostr.NostrKeys}.
+ */
 public final class Nip19 {
   private Nip19() {}
 

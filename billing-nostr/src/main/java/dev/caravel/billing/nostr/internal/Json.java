@@ -1,19 +1,20 @@
-package dev.caravel.billing.nostr;
+package dev.caravel.billing.nostr.internal;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.caravel.billing.nostr.NostrFormatException;
 
 /** One shared, strict Jackson mapper. */
-final class Json {
-  static final ObjectMapper MAPPER =
+public final class Json {
+  public static final ObjectMapper MAPPER =
       JsonMapper.builder().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION).build();
 
   private Json() {}
 
-  static JsonNode parse(String text, String what) {
+  public static JsonNode parse(String text, String what) {
     if (text == null) {
       throw new NostrFormatException(what + " is missing");
     }
@@ -29,7 +30,7 @@ final class Json {
     }
   }
 
-  static String write(JsonNode node) {
+  public static String write(JsonNode node) {
     try {
       return MAPPER.writeValueAsString(node);
     } catch (JsonProcessingException e) {

@@ -1,5 +1,11 @@
-package dev.caravel.billing.nostr;
+package dev.caravel.billing.nostr.protocol;
 
+import dev.caravel.billing.nostr.DecryptionException;
+import dev.caravel.billing.nostr.NostrFormatException;
+import dev.caravel.billing.nostr.NostrKeys;
+import dev.caravel.billing.nostr.internal.Hex;
+import dev.caravel.billing.nostr.internal.KeyAgreement;
+import dev.caravel.billing.nostr.internal.Secp256k1;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
@@ -33,7 +39,7 @@ public final class Nip44 {
 
   /** The conversation key between {@code mine} and the peer's x-only public key (hex). */
   public static ConversationKey conversationKey(NostrKeys mine, String peerPublicKeyHex) {
-    return fromSharedX(mine.sharedX(peerPublicKeyHex));
+    return fromSharedX(KeyAgreement.sharedX(mine, peerPublicKeyHex));
   }
 
   static ConversationKey conversationKey(byte[] secret, byte[] peerX) {

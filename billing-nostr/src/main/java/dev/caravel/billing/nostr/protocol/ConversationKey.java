@@ -1,5 +1,6 @@
-package dev.caravel.billing.nostr;
+package dev.caravel.billing.nostr.protocol;
 
+import dev.caravel.billing.nostr.NostrFormatException;
 import java.security.MessageDigest;
 import java.util.Arrays;
 

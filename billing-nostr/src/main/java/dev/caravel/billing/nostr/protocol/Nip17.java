@@ -1,7 +1,14 @@
-package dev.caravel.billing.nostr;
+package dev.caravel.billing.nostr.protocol;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.caravel.billing.nostr.Event;
+import dev.caravel.billing.nostr.NostrFormatException;
+import dev.caravel.billing.nostr.NostrKeys;
+import dev.caravel.billing.nostr.RelayClient;
+import dev.caravel.billing.nostr.internal.EventFields;
+import dev.caravel.billing.nostr.internal.Hex;
+import dev.caravel.billing.nostr.internal.Json;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.List;
@@ -17,7 +24,10 @@ public final class Nip17 {
   public static final int KIND_SEAL = 13;
   public static final int KIND_GIFT_WRAP = 1059;
   public static final int KIND_DM_RELAYS = 10050;
-  static final long TWO_DAYS_SECONDS = 2L * 24 * 60 * 60;
+
+  /** How far back NIP-59 dates seals and wraps, at most, so their times say nothing. */
+  public static final long TWO_DAYS_SECONDS = 2L * 24 * 60 * 60;
+
   private static final SecureRandom RANDOM = new SecureRandom();
 
   /** The two wraps of one message: one for the recipient's inbox, one for the sender's own. */
@@ -62,21 +72,21 @@ public final class Nip17 {
     if (!rumor.isObject()) {
       throw new NostrFormatException("rumor is not a JSON object");
     }
-    String pubkey = Event.text(rumor, "pubkey");
+    String pubkey = EventFields.text(rumor, "pubkey");
     if (!pubkey.equals(seal.pubkey())) {
       throw new NostrFormatException("rumor author differs from seal signer");
     }
-    long createdAt = Event.integer(rumor, "created_at");
-    long kindValue = Event.integer(rumor, "kind");
+    long createdAt = EventFields.integer(rumor, "created_at");
+    long kindValue = EventFields.integer(rumor, "kind");
     if (kindValue < 0 || kindValue > 65535) {
       throw new NostrFormatException("rumor kind out of range");
     }
     int kind = (int) kindValue;
-    List<List<String>> tags = Event.tags(rumor);
-    String content = Event.text(rumor, "content");
-    Event.checkFields(createdAt, kind, content);
-    String id = Hex.encode(Event.idBytes(pubkey, createdAt, kind, tags, content));
-    if (!id.equals(Event.text(rumor, "id"))) {
+    List<List<String>> tags = EventFields.tags(rumor);
+    String content = EventFields.text(rumor, "content");
+    EventFields.checkFields(createdAt, kind, content);
+    String id = Hex.encode(EventFields.idBytes(pubkey, createdAt, kind, tags, content));
+    if (!id.equals(EventFields.text(rumor, "id"))) {
       throw new NostrFormatException("rumor id does not match its content");
     }
     return new DirectMessage(id, pubkey, kind, content, tags, Instant.ofEpochSecond(createdAt));
@@ -92,14 +102,14 @@ public final class Nip17 {
   static ObjectNode rumor(
       String pubkey, int kind, List<List<String>> tags, String content, Instant now) {
     long at = now.getEpochSecond();
-    Event.checkFields(at, kind, content);
-    List<List<String>> safeTags = Event.copyTags(tags);
+    EventFields.checkFields(at, kind, content);
+    List<List<String>> safeTags = EventFields.copyTags(tags);
     ObjectNode node = Json.MAPPER.createObjectNode();
-    node.put("id", Hex.encode(Event.idBytes(pubkey, at, kind, safeTags, content)));
+    node.put("id", Hex.encode(EventFields.idBytes(pubkey, at, kind, safeTags, content)));
     node.put("pubkey", pubkey);
     node.put("created_at", at);
     node.put("kind", kind);
-    node.set("tags", Event.tagsNode(safeTags));
+    node.set("tags", EventFields.tagsNode(safeTags));
     node.put("content", content);
     return node;
   }

@@ -1,20 +1,21 @@
-package dev.caravel.billing.nostr;
+package dev.caravel.billing.nostr.internal;
 
+import dev.caravel.billing.nostr.NostrFormatException;
 import java.io.ByteArrayOutputStream;
 import java.util.Locale;
 
 /** BIP-173 bech32 (not bech32m), as NIP-19 uses for npub/nsec. */
-final class Bech32 {
+public final class Bech32 {
   private static final String CHARSET = "qpzry9x8gf2tvdw0s3jn54khce6mua7l";
   private static final int[] GEN = {0x3b6a57b2, 0x26508e6d, 0x1ea119fa, 0x3d4233dd, 0x2a1462b3};
   // NIP-19 TLV entities can be longer than BIP-173's 90 characters; keys are 63.
   private static final int MAX_LENGTH = 5000;
 
-  record Decoded(String hrp, byte[] data) {}
+  public record Decoded(String hrp, byte[] data) {}
 
   private Bech32() {}
 
-  static String encode(String hrp, byte[] bytes) {
+  public static String encode(String hrp, byte[] bytes) {
     byte[] data = convertBits(bytes, 8, 5, true);
     byte[] checksum = checksum(hrp, data);
     StringBuilder sb = new StringBuilder(hrp.length() + 1 + data.length + 6);
@@ -28,7 +29,7 @@ final class Bech32 {
     return sb.toString();
   }
 
-  static Decoded decode(String s) {
+  public static Decoded decode(String s) {
     if (s == null || s.length() < 8 || s.length() > MAX_LENGTH) {
       throw new NostrFormatException("bech32 string has a bad length");
     }
