@@ -174,11 +174,15 @@ public final class BillingBuilder {
   }
 
   /**
-   * How soon a round is resumed after the card gateway refused our own request or key ({@link
-   * PaymentGateway.ChargeOutcome.Failed}): someone has to fix the setup. Default 1 hour.
+   * No longer used (issue 21): a round whose card charge the gateway refused as our fault ({@link
+   * PaymentGateway.ChargeOutcome.Failed}) now ends needing attention instead of being resumed after
+   * this delay; a person retries it ({@link Billing#retryNow}, {@link Billing#reopen}) once the
+   * setup is fixed. Still checked, so that a builder that sets it keeps building.
    *
    * @throws IllegalArgumentException if not positive
+   * @deprecated a fault of ours ends the round needing attention
    */
+  @Deprecated(since = "0.1.0")
   public BillingBuilder faultRetryDelay(Duration delay) {
     this.faultRetryDelay = positive(delay, "faultRetryDelay");
     return this;
@@ -421,6 +425,9 @@ public final class BillingBuilder {
         "Lightning needs a cipher to open tenants' sealed NWC URIs");
     CollectionSettings collection =
         CollectionSettings.of(collectionConcurrency, laneCaps, rateLimits, leaseTtl, pacer);
+    if (serviceWallet == null && paymentGateway == null && messenger == null) {
+      warnNothingWired();
+    }
     PlanCatalogue stored = CatalogueHistory.seed(repository, catalogue);
     if (paymentGateway != null) {
       // A currency or price the gateway can never charge is a setup error: fail at start, not per
@@ -453,6 +460,19 @@ public final class BillingBuilder {
             listener,
             collection,
             futureSkew));
+  }
+
+  /** The message of {@link #warnNothingWired}: tests and the starter's docs quote it. */
+  static final String NOTHING_WIRED_WARNING =
+      "billing has no payment rail and no messenger: no Lightning (serviceWallet,"
+          + " walletConnector, exchangeRates), no card (paymentGateway) and no messenger. Invoices"
+          + " are made but never reach tenants: no payment round runs, and no tenant falls past"
+          + " due, until one of them is wired";
+
+  /** Issue 26: an engine that can reach no tenant says so once, when it is built. */
+  private static void warnNothingWired() {
+    System.getLogger(Billing.class.getName())
+        .log(System.Logger.Level.WARNING, NOTHING_WIRED_WARNING);
   }
 
   private static void require(boolean condition, String message) {

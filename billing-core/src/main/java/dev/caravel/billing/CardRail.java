@@ -7,29 +7,23 @@ import dev.caravel.billing.PaymentGateway.ChargeOutcome;
 import dev.caravel.billing.PaymentGateway.ChargeRequest;
 import dev.caravel.billing.PaymentGateway.ChargeState;
 import dev.caravel.billing.spi.CardCharge;
-import dev.caravel.billing.spi.CollectionHold;
 import dev.caravel.billing.spi.CollectionState;
 import dev.caravel.billing.spi.PaymentLease;
 import dev.caravel.billing.spi.Repository;
 import dev.caravel.billing.spi.Tenant;
 import java.lang.System.Logger.Level;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 
 /**
- * The saved-card rail of a round (S9): the charge under the round's idempotency key, what its
- * outcome does to the round, looking a charge up before sending it again, and canceling charges
- * left waiting once the invoice is paid. The order of the rails is {@link PaymentCascade}'s.
+ * The saved-card rail of a round (S9): the charge under the round's idempotency key, its outcome as
+ * the state machine's event, looking a charge up before sending it again, and canceling charges
+ * left waiting once the invoice is paid. The order of the rails, and what an outcome does to the
+ * invoice, are {@link InvoiceLifecycle}'s, carried out by {@link PaymentCascade}.
  */
 final class CardRail {
   /** The cascade's logger: its warnings read as the round's, wherever the rail's code lives. */
   private static final System.Logger LOG = System.getLogger(PaymentCascade.class.getName());
-
-  /**
-   * How long a resumed round may resend a card charge: Stripe keeps idempotency keys for 24 hours.
-   */
-  static final Duration IDEMPOTENCY_WINDOW = Duration.ofHours(23);
 
   private final EngineSettings settings;
   private final Repository repository;
@@ -41,6 +35,12 @@ final class CardRail {
     this.cascade = cascade;
   }
 
+  /**
+   * The card's turn in a round: the round is paid, or the charge's outcome goes back to the round
+   * as the machine's event ({@link InvoiceLifecycle}), which decides what it does to the invoice.
+   * Only how the gateway is driven is decided here: the charge under the round's key, and looking a
+   * resumed round's charge up before sending it again.
+   */
   RailResult payWithCard(Invoice invoice, String customer, PaymentLease lease, Instant now) {
     PaymentGateway gateway = settings.paymentGateway();
     // A round just started has sent nothing yet; only a resumed one may have a charge out.
@@ -60,30 +60,17 @@ final class CardRail {
             lease.round(),
             f.reference(),
             f.state());
-        return afterCharge(invoice, lease, now, f.outcome());
+        return afterCharge(invoice, lease, now, charge, f.outcome());
       }
-      boolean pastWindow = !now.isBefore(charge.sentAt().plus(IDEMPOTENCY_WINDOW));
+      boolean pastWindow = !now.isBefore(charge.sentAt().plus(LifecycleRound.IDEMPOTENCY_WINDOW));
       if (pastWindow && !(found instanceof ChargeLookup.Absent)) {
         // The gateway forgets idempotency keys after a day and cannot tell us what happened:
-        // sending again could charge twice. A person must look (S18).
+        // sending again could charge twice. The machine holds it for a person (S18).
         String why =
             found instanceof ChargeLookup.Unavailable u
                 ? u.reason()
                 : ((ChargeLookup.Found) found).outcome().toString();
-        String error =
-            "the card charge sent at "
-                + charge.sentAt()
-                + " has had no definite outcome for a day and the "
-                + "gateway could not say what became of it ("
-                + why
-                + "); collection of this invoice is held until someone checks";
-        LOG.log(Level.ERROR, "invoice {0}: {1}", invoice.id(), error);
-        repository.holdRound(
-            lease, new CollectionHold(CollectionHold.Reason.OUTCOME_UNKNOWN, error), now);
-        settings.notify(l -> l.needsAttention(invoice, Rail.STRIPE, error));
-        return new RailResult(
-            new PaymentResult.NotPaid(invoice.id(), Optional.of(error), false, Optional.empty()),
-            null);
+        return RailResult.answered(new LifecycleEvent.ChargeUnknown(why, charge.sentAt(), now));
       }
       // Absent: the charge never executed, so the same request under the same key charges at most
       // once. Unavailable inside the window: the gateway still holds the key and replays its
@@ -94,10 +81,13 @@ final class CardRail {
       try {
         method = gateway.savedPaymentMethod(customer);
       } catch (RuntimeException e) {
-        return RailResult.failed("could not read the saved card: " + PaymentCascade.safeMessage(e));
+        // Nothing was sent: our key, our account or the gateway itself, never the tenant's card.
+        return RailResult.answered(
+            new LifecycleEvent.ConfigurationFault(
+                Rail.STRIPE, "could not read the saved card: " + PaymentCascade.safeMessage(e)));
       }
       if (method.isEmpty()) {
-        return new RailResult(null, null);
+        return RailResult.answered(new LifecycleEvent.NothingToCharge(Rail.STRIPE));
       }
       charge =
           repository.noteCardCharge(new CardCharge(invoice.id(), lease.round(), method.get(), now));
@@ -114,50 +104,57 @@ final class CardRail {
                   invoice.currency(),
                   invoice.id(),
                   idempotencyKey(invoice.id(), lease.round())));
+    } catch (InvalidInputException e) {
+      // Refused before anything was sent (below the card's minimum, a request the gateway cannot
+      // send as it is): nothing about it is unknown, and sending it again would be refused again.
+      return RailResult.answered(
+          new LifecycleEvent.RefusedBeforeSend(
+              Rail.STRIPE,
+              "the card charge was refused before it was sent: " + PaymentCascade.safeMessage(e)));
     } catch (RuntimeException e) {
       // A gateway that throws after sending leaves the charge's fate unknown: resume, same key.
       outcome = new ChargeOutcome.Unknown(PaymentCascade.safeMessage(e));
     }
-    return afterCharge(invoice, lease, now, outcome);
+    return afterCharge(invoice, lease, now, charge, outcome);
   }
 
   /**
-   * What a round does with a charge's outcome, whether the charge just answered or was looked up.
+   * A charge's outcome, whether the charge just answered or was looked up: paid ends the round;
+   * anything else is the machine's event. Details are the operator's, never the tenant's.
    */
   private RailResult afterCharge(
-      Invoice invoice, PaymentLease lease, Instant now, ChargeOutcome outcome) {
+      Invoice invoice, PaymentLease lease, Instant now, CardCharge charge, ChargeOutcome outcome) {
     if (outcome instanceof ChargeOutcome.Paid p) {
-      return new RailResult(
-          cascade.paid(lease, invoice, PaymentMethod.STRIPE, p.reference(), now), null);
+      return RailResult.done(
+          cascade.paid(lease, invoice, PaymentMethod.STRIPE, p.reference(), now));
     }
     if (outcome instanceof ChargeOutcome.Pending p) {
-      // Money is moving: only the rail's answer (a webhook) may end this hold, never a new round.
-      repository.holdRound(
-          lease, new CollectionHold(CollectionHold.Reason.PAYMENT_PENDING, p.reference()), now);
-      settings.notify(l -> l.paymentPending(invoice, p.reference()));
-      return new RailResult(new PaymentResult.Pending(invoice.id(), p.reference()), null);
+      return RailResult.answered(new LifecycleEvent.ChargePending(p.reference()));
     }
     if (outcome instanceof ChargeOutcome.Declined d) {
-      return RailResult.failed(d.message());
+      return RailResult.answered(new LifecycleEvent.CardDeclined(text(d.message(), d.code())));
     }
     if (outcome instanceof ChargeOutcome.NeedsCustomer n) {
-      return RailResult.failed(n.message());
+      return RailResult.answered(
+          new LifecycleEvent.NeedsCustomer(
+              text(n.reference(), "unknown"), text(n.message(), "authentication required")));
     }
     if (outcome instanceof ChargeOutcome.Failed f) {
-      // Our request, key or account: not the tenant's card. No DM, no dunning step; the operator
-      // is told and the open round is resumed later with the same key.
-      String error = "the card gateway refused our request (" + f.kind() + "): " + f.message();
-      LOG.log(Level.ERROR, "invoice {0}: {1}", invoice.id(), error);
-      Instant next = now.plus(settings.faultRetryDelay());
-      repository.releaseLease(lease, next);
-      settings.notify(l -> l.needsAttention(invoice, Rail.STRIPE, error));
-      return new RailResult(
-          new PaymentResult.Deferred(invoice.id(), Rail.STRIPE, error, next), null);
+      // Our request, key or account: not the tenant's card.
+      return RailResult.answered(
+          new LifecycleEvent.ConfigurationFault(
+              Rail.STRIPE,
+              "the card gateway refused our request (" + f.kind() + "): " + f.message()));
     }
     ChargeOutcome.Unknown u = (ChargeOutcome.Unknown) outcome;
-    Instant next = now.plus(settings.unknownRetryDelay());
-    repository.releaseLease(lease, next);
-    return new RailResult(new PaymentResult.Unknown(invoice.id(), u.message(), next), null);
+    return RailResult.answered(
+        new LifecycleEvent.ChargeUnknown(
+            text(u.message(), "no answer from the gateway"), charge.sentAt(), now));
+  }
+
+  /** A gateway's text, or {@code otherwise} when it gave none. */
+  private static String text(String given, String otherwise) {
+    return given == null || given.isBlank() ? String.valueOf(otherwise) : given;
   }
 
   /** The gateway's answer for a round's charge; a gateway that throws could not say. */

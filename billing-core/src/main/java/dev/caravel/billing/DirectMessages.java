@@ -1,10 +1,15 @@
 package dev.caravel.billing;
 
-/** The DM that asks a tenant to pay by hand (S9 step 3), in the seed's words. */
+/**
+ * The DM that asks a tenant to pay by hand (S9 step 3): fixed, customer-facing text only (DESIGN
+ * "Security"). It is the request to pay, the invoice's payment link and, when a rail failed, the
+ * {@link CustomerNotice} sentence for that kind of failure; never a rail's or developer's words
+ * (HTTP codes, request ids, SQL, relay addresses), which go to the operator through the listener,
+ * the event feed and the log.
+ */
 final class DirectMessages {
   static final String MANUAL_PAYMENT_DM =
       "Payment is due for your relay subscription. Open the link below to review the invoice and pay by Lightning or card:";
-  static final int ERROR_MAX_CHARS = 240;
 
   private DirectMessages() {}
 
@@ -12,36 +17,12 @@ final class DirectMessages {
     return appUrl + "/account?invoice=" + invoiceId;
   }
 
-  /** The message; {@code failure} names the rail that failed last and why, if one did. */
-  static String manualPayment(String appUrl, String invoiceId, Failure failure) {
-    String base = MANUAL_PAYMENT_DM + "\n\n" + paymentLink(appUrl, invoiceId);
-    if (failure == null) {
-      return base;
-    }
-    String summary = summarize(failure.error());
-    if (summary.isEmpty()) {
-      return base;
-    }
-    String prefix =
-        failure.rail().equals("nwc") ? "NWC auto-payment failed:" : "Card payment failed:";
-    return base + "\n\n" + prefix + " " + summary;
-  }
-
   /**
-   * Whitespace folded to single spaces, cut to 240 characters with "..." (code points, not chars).
+   * The DM for {@code notice}: the request to pay and the link, then the notice's sentence unless
+   * it is the plain request ({@link CustomerNotice#PAYMENT_DUE}).
    */
-  static String summarize(String error) {
-    if (error == null) {
-      return "";
-    }
-    String folded = String.join(" ", error.trim().split("\\s+"));
-    if (folded.isEmpty() || folded.codePointCount(0, folded.length()) <= ERROR_MAX_CHARS) {
-      return folded;
-    }
-    int end = folded.offsetByCodePoints(0, ERROR_MAX_CHARS - 3);
-    return folded.substring(0, end) + "...";
+  static String askToPay(String appUrl, String invoiceId, CustomerNotice notice) {
+    String base = MANUAL_PAYMENT_DM + "\n\n" + paymentLink(appUrl, invoiceId);
+    return notice == CustomerNotice.PAYMENT_DUE ? base : base + "\n\n" + notice.sentence();
   }
-
-  /** The last rail that failed ({@code nwc} or {@code stripe}) and its error. */
-  record Failure(String rail, String error) {}
 }

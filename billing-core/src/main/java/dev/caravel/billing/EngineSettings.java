@@ -44,6 +44,14 @@ record EngineSettings(
     return clock.instant().truncatedTo(ChronoUnit.SECONDS);
   }
 
+  /**
+   * Whether the engine can reach a tenant at all: charge a Lightning wallet or a saved card, or ask
+   * by DM (issue 26). Without any of them a round would do nothing, so none is run.
+   */
+  boolean reachesTenants() {
+    return serviceWallet != null || paymentGateway != null || messenger != null;
+  }
+
   String invoiceId(long number) {
     return invoiceNumbers.apply(number);
   }

@@ -104,6 +104,10 @@ import java.util.function.Supplier;
  * InRound(n)       WalletFailed, CardDeclined, NeedsCustomer, WalletSilent (BOLT11 waited on before):
  *                    rails left                InRound(rest)              NoteRailFailure, TryRail(next rail)
  *                    last rail                 Open(n, next)              NoteRailFailure, FinishRound(next), AskCustomer(the rail's notice)
+ *                  NothingToCharge (no saved card):
+ *                    rails left                InRound(rest)              TryRail(next rail)
+ *                    last rail                 Open(n, next)              FinishRound(next), AskCustomer(the earlier
+ *                                                                           rail's notice, else PAYMENT_DUE)
  *                  WalletSilent (new BOLT11)   Resuming(n, now+delay)     LeaveRoundOpen
  *                  ChargePending(ref)          Held(CHARGE_PENDING, ref)  HoldRound
  *                  ChargeUnknown, in window    Resuming(n, now+delay)     LeaveRoundOpen

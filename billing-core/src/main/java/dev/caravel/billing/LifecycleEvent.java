@@ -142,6 +142,16 @@ sealed interface LifecycleEvent {
   }
 
   /**
+   * The rail had nothing to charge for this tenant (a card customer with no saved card): nothing
+   * was sent and nothing failed, so the round goes on as though the rail were not set up.
+   */
+  record NothingToCharge(Rail rail) implements RoundOutcome {
+    public NothingToCharge {
+      Objects.requireNonNull(rail, "rail");
+    }
+  }
+
+  /**
    * The round's holder stops without an answer (a bug, a storage failure): whatever a rail may have
    * done is resumed with the same keys, never repeated with new ones. (A holder that dies says
    * nothing: its lease runs out and the stored state reads as {@link LifecycleState.Resuming}.)

@@ -16,6 +16,7 @@ import dev.caravel.billing.LifecycleEvent.ChargePending;
 import dev.caravel.billing.LifecycleEvent.ChargeUnknown;
 import dev.caravel.billing.LifecycleEvent.ConfigurationFault;
 import dev.caravel.billing.LifecycleEvent.NeedsCustomer;
+import dev.caravel.billing.LifecycleEvent.NothingToCharge;
 import dev.caravel.billing.LifecycleEvent.RefusedBeforeSend;
 import dev.caravel.billing.LifecycleEvent.RoundOutcome;
 import dev.caravel.billing.LifecycleEvent.WalletFailed;
@@ -112,6 +113,9 @@ final class LifecycleRound {
           ? resumeLater(round, unknown.now())
           : hold(round, HoldReason.OUTCOME_UNKNOWN, unknown.detail());
     }
+    if (outcome instanceof NothingToCharge) {
+      return nothingCharged(round);
+    }
     if (outcome instanceof ConfigurationFault fault) {
       return ourFault(round, AttentionReason.CONFIGURATION_FAULT, fault.detail());
     }
@@ -144,6 +148,26 @@ final class LifecycleRound {
         new NoteRailFailure(rail, detail),
         new FinishRound(next),
         new AskCustomer(notice));
+  }
+
+  /**
+   * The rail had nothing to charge: the next rail, or the DM that ends the round with what the
+   * tenant heard of an earlier rail, if any (S9 step 3). Nothing failed, so the operator hears
+   * nothing.
+   */
+  private Transition nothingCharged(InRound round) {
+    List<Rail> rest = round.ahead().subList(1, round.ahead().size());
+    if (!rest.isEmpty()) {
+      return Transition.to(
+          new InRound(
+              round.round(), round.firstAttemptAt(), round.resumed(), rest, round.lastFailure()),
+          new TryRail(rest.get(0)));
+    }
+    Optional<Instant> next = timing.nextRound(round.round(), round.firstAttemptAt());
+    return Transition.to(
+        new Open(round.round(), Optional.of(round.firstAttemptAt()), next),
+        new FinishRound(next),
+        new AskCustomer(round.lastFailure().orElse(CustomerNotice.PAYMENT_DUE)));
   }
 
   /**

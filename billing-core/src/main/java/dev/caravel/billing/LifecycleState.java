@@ -1,5 +1,6 @@
 package dev.caravel.billing;
 
+import dev.caravel.billing.spi.CollectionHold;
 import dev.caravel.billing.spi.CollectionState;
 import java.time.Instant;
 import java.util.List;
@@ -107,7 +108,14 @@ sealed interface LifecycleState {
      * A charge's outcome stayed unknown past the gateway's idempotency window: sending it again
      * could charge twice, and the gateway could not say what became of it.
      */
-    OUTCOME_UNKNOWN
+    OUTCOME_UNKNOWN;
+
+    /** The hold a storage records for it. */
+    CollectionHold.Reason stored() {
+      return this == CHARGE_PENDING
+          ? CollectionHold.Reason.PAYMENT_PENDING
+          : CollectionHold.Reason.OUTCOME_UNKNOWN;
+    }
   }
 
   /**
@@ -127,7 +135,10 @@ sealed interface LifecycleState {
     }
   }
 
-  /** Why an invoice {@link NeedsAttention needs attention}. */
+  /**
+   * Why an invoice {@link NeedsAttention needs attention}; stored as the {@link
+   * dev.caravel.billing.spi.CollectionHold.Reason} of the same name.
+   */
   enum AttentionReason {
     /**
      * The rail refused <b>our</b> request, key or account (Stripe's {@code resource_missing}, an
@@ -138,7 +149,14 @@ sealed interface LifecycleState {
      * The charge was refused before anything was sent (below the card minimum, a currency the
      * gateway cannot charge): nothing about it is unknown.
      */
-    REFUSED_BEFORE_SEND
+    REFUSED_BEFORE_SEND;
+
+    /** The hold a storage records for it. */
+    CollectionHold.Reason stored() {
+      return this == CONFIGURATION_FAULT
+          ? CollectionHold.Reason.CONFIGURATION_FAULT
+          : CollectionHold.Reason.REFUSED_BEFORE_SEND;
+    }
   }
 
   /** Paid by the payment whose rail reference is {@code reference}: the one payment. */
@@ -199,12 +217,24 @@ sealed interface LifecycleState {
     if (collection.hold().isPresent()) {
       var hold = collection.hold().get();
       // Exhaustive on purpose: a new stored hold reason does not compile until it is mapped here.
-      HoldReason reason =
-          switch (hold.reason()) {
-            case PAYMENT_PENDING -> HoldReason.CHARGE_PENDING;
-            case OUTCOME_UNKNOWN -> HoldReason.OUTCOME_UNKNOWN;
-          };
-      return new Held(reason, hold.detail(), rounds, first(invoice, collection));
+      return switch (hold.reason()) {
+        case PAYMENT_PENDING ->
+            new Held(HoldReason.CHARGE_PENDING, hold.detail(), rounds, first(invoice, collection));
+        case OUTCOME_UNKNOWN ->
+            new Held(HoldReason.OUTCOME_UNKNOWN, hold.detail(), rounds, first(invoice, collection));
+        case CONFIGURATION_FAULT ->
+            new NeedsAttention(
+                AttentionReason.CONFIGURATION_FAULT,
+                hold.detail(),
+                rounds,
+                first(invoice, collection));
+        case REFUSED_BEFORE_SEND ->
+            new NeedsAttention(
+                AttentionReason.REFUSED_BEFORE_SEND,
+                hold.detail(),
+                rounds,
+                first(invoice, collection));
+      };
     }
     if (collection.roundOpen()) {
       Instant at =

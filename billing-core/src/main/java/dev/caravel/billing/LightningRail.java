@@ -9,6 +9,7 @@ import dev.caravel.billing.spi.Tenant;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -38,8 +39,10 @@ final class LightningRail {
     try {
       bolt11 = ensureBolt11(invoice, now);
     } catch (RuntimeException e) {
-      return RailResult.failed(
-          "could not make a Lightning invoice: " + PaymentCascade.safeMessage(e));
+      // The service wallet or the exchange rates: our side, never the tenant's wallet.
+      return RailResult.answered(
+          new LifecycleEvent.ConfigurationFault(
+              Rail.NWC, "could not make a Lightning invoice: " + PaymentCascade.safeMessage(e)));
     }
     boolean freshThisRound = !bolt11.createdAt().isBefore(now);
     PayOutcome outcome;
@@ -71,11 +74,13 @@ final class LightningRail {
               invoice.id(), "wallet did not answer: " + unknown.message(), next),
           null);
     }
-    String error =
+    // The wallet's NIP-47 code, never its message, picks what the tenant is told (CustomerNotice).
+    return RailResult.answered(
         outcome instanceof PayOutcome.Failed f
-            ? f.message()
-            : ((PayOutcome.Unknown) outcome).message();
-    return RailResult.failed(error);
+            ? new LifecycleEvent.WalletFailed(
+                Objects.requireNonNullElse(f.code(), "OTHER"), String.valueOf(f.message()))
+            : new LifecycleEvent.WalletSilent(
+                String.valueOf(((PayOutcome.Unknown) outcome).message()), false, now));
   }
 
   /**

@@ -1,6 +1,5 @@
 package dev.caravel.billing;
 
-import dev.caravel.billing.spi.CollectionHold;
 import dev.caravel.billing.spi.CollectionState;
 import dev.caravel.billing.spi.PaymentLease;
 import dev.caravel.billing.spi.PaymentRecord;
@@ -9,8 +8,10 @@ import dev.caravel.billing.spi.Tenant;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * One payment round of one invoice (S9), run under the invoice's lease: Lightning through the
@@ -18,17 +19,24 @@ import java.util.Optional;
  * it safe: two instances never run one invoice at once, and a round whose outcome is unknown is
  * resumed with the same card idempotency key.
  *
- * <p>The order of the rails, and what ends a round (paid, a second payment, the DM), live here;
- * each rail's own calls live in {@link LightningRail} and {@link CardRail}.
+ * <p>What each rail's answer does to the invoice (the next rail, the DM that ends the round, a
+ * hold, waiting, needing attention) is {@link InvoiceLifecycle}'s to decide; {@link
+ * RoundInProgress} carries it out. Each rail's own calls live in {@link LightningRail} and {@link
+ * CardRail}. Manual retries and the refusals a caller hears go through the machine too.
  */
 final class PaymentCascade {
   private static final System.Logger LOG = System.getLogger(PaymentCascade.class.getName());
+
+  /** What {@link Billing#collect} answers when the engine has no way to reach any tenant. */
+  static final String NOTHING_WIRED =
+      "no payment rail (Lightning, card) and no messenger are wired: no round was run";
 
   private final EngineSettings settings;
   private final Repository repository;
   private final LightningRail lightning;
   private final CardRail card;
   private final MoneyArrival arrivals;
+  private final InvoiceLifecycle lifecycle;
 
   PaymentCascade(EngineSettings settings) {
     this.settings = settings;
@@ -38,6 +46,10 @@ final class PaymentCascade {
     this.card = new CardRail(settings, this);
     this.arrivals =
         new MoneyArrival(settings, new InvoiceStates(settings), this, new Standings(settings));
+    this.lifecycle =
+        new InvoiceLifecycle(
+            new InvoiceLifecycle.RetryTiming(
+                settings.retrySchedule(), settings.unknownRetryDelay()));
   }
 
   PaymentResult collect(String invoiceId) {
@@ -54,6 +66,9 @@ final class PaymentCascade {
   /** A round, with the invoice and tenant already read ({@code known}; null: read them here). */
   PaymentResult collect(String invoiceId, Known known) {
     Instant now = settings.now();
+    if (!settings.reachesTenants()) {
+      return nothingWired(invoiceId, now);
+    }
     Optional<PaymentLease> acquired =
         repository.acquireLease(invoiceId, settings.instanceId(), now, settings.leaseTtl());
     if (acquired.isEmpty()) {
@@ -65,33 +80,113 @@ final class PaymentCascade {
     } catch (RuntimeException e) {
       // A bug or a storage failure mid-round: leave the round open, so whatever a rail may
       // have done is resumed with the same keys rather than repeated with new ones.
-      repository.releaseLease(lease, now.plus(settings.unknownRetryDelay()));
+      giveUp(lease, now, e);
       throw e;
     }
   }
 
+  /**
+   * Issue 26: with no rail and no messenger wired, a round could neither charge nor ask anyone, so
+   * none is run: the invoice stays due, no round is counted against the tenant's standing (S13),
+   * and the first round runs once a rail or a messenger is wired.
+   */
+  private PaymentResult nothingWired(String invoiceId, Instant now) {
+    Optional<PaymentResult.Skipped.Reason> refused = refusedStart(invoiceId, now);
+    if (refused.isPresent()) {
+      return new PaymentResult.Skipped(invoiceId, refused.get());
+    }
+    return new PaymentResult.NotPaid(
+        invoiceId,
+        Optional.of(NOTHING_WIRED),
+        false,
+        repository.collectionState(invoiceId).flatMap(CollectionState::nextAttemptAt));
+  }
+
   /** Why no round could start at {@code now}: read after the refusal, so only for the answer. */
   PaymentResult.Skipped.Reason whyNot(String invoiceId, Instant now) {
+    // Due after all: another instance took the round and let it go meanwhile.
+    return refusedStart(invoiceId, now).orElse(PaymentResult.Skipped.Reason.IN_PROGRESS);
+  }
+
+  /** What the machine says of a round starting now, from the stored state: a refusal, if any. */
+  private Optional<PaymentResult.Skipped.Reason> refusedStart(String invoiceId, Instant now) {
+    Optional<LifecycleState> state = stateOf(invoiceId, now);
+    if (state.isEmpty()) {
+      return Optional.of(PaymentResult.Skipped.Reason.NO_SUCH_INVOICE);
+    }
+    return refusal(lifecycle.next(state.get(), new LifecycleEvent.StartRound(now, Set.of())))
+        .map(PaymentCascade::skipped);
+  }
+
+  /**
+   * {@link Billing#retryNow}'s first half, through the machine: makes the invoice due now (an
+   * attention flag ends: nothing was moving), or says why not.
+   */
+  Optional<PaymentResult.Skipped.Reason> makeDueNow(String invoiceId, Instant now) {
     Optional<Invoice> invoice = repository.findInvoice(invoiceId);
     if (invoice.isEmpty()) {
-      return PaymentResult.Skipped.Reason.NO_SUCH_INVOICE;
+      return Optional.of(PaymentResult.Skipped.Reason.NO_SUCH_INVOICE);
     }
-    if (invoice.get().isPaid()) {
-      return PaymentResult.Skipped.Reason.ALREADY_PAID;
+    CollectionState stored = repository.collectionState(invoiceId).orElseThrow();
+    InvoiceLifecycle.Transition t =
+        lifecycle.next(
+            LifecycleState.derive(invoice.get(), stored, Set.of(), now),
+            new LifecycleEvent.RetryNow(now));
+    Optional<LifecycleEffect.Refusal> refused = refusal(t);
+    if (refused.isPresent()) {
+      return refused.map(PaymentCascade::skipped);
     }
-    CollectionState state = repository.collectionState(invoiceId).orElseThrow();
-    if (state.leasedAt(now)) {
-      return PaymentResult.Skipped.Reason.IN_PROGRESS;
+    boolean done = true;
+    for (LifecycleEffect effect : t.effects()) {
+      if (effect instanceof LifecycleEffect.ScheduleRound scheduled) {
+        done &= repository.scheduleNow(invoiceId, scheduled.at());
+      } else if (effect instanceof LifecycleEffect.ReleaseHold released) {
+        done &=
+            repository.releaseHold(invoiceId, stored.hold().orElseThrow(), released.nextRoundAt());
+      } else {
+        throw new IllegalStateException("a retry cannot carry out " + effect);
+      }
     }
-    if (state.hold().isPresent()) {
-      return state.hold().get().reason() == CollectionHold.Reason.PAYMENT_PENDING
-          ? PaymentResult.Skipped.Reason.PAYMENT_PENDING
-          : PaymentResult.Skipped.Reason.OUTCOME_UNKNOWN;
+    // The storage moved meanwhile (a round, a payment, a close): say what it is now.
+    return done ? Optional.empty() : Optional.of(whyNot(invoiceId, now));
+  }
+
+  /** The invoice's state as stored (no late payments needed: only unpaid states are asked). */
+  private Optional<LifecycleState> stateOf(String invoiceId, Instant now) {
+    Optional<Invoice> invoice = repository.findInvoice(invoiceId);
+    if (invoice.isEmpty()) {
+      return Optional.empty();
     }
-    if (state.roundOpen()) {
-      return PaymentResult.Skipped.Reason.OUTCOME_UNKNOWN;
-    }
-    return PaymentResult.Skipped.Reason.NOT_DUE;
+    CollectionState stored = repository.collectionState(invoiceId).orElseThrow();
+    return Optional.of(LifecycleState.derive(invoice.get(), stored, Set.of(), now));
+  }
+
+  private static Optional<LifecycleEffect.Refusal> refusal(InvoiceLifecycle.Transition t) {
+    return t.effects().stream()
+        .filter(LifecycleEffect.Refuse.class::isInstance)
+        .map(e -> ((LifecycleEffect.Refuse) e).reason())
+        .findFirst();
+  }
+
+  /** The machine's refusal as the caller hears it. */
+  static PaymentResult.Skipped.Reason skipped(LifecycleEffect.Refusal refusal) {
+    return switch (refusal) {
+      case IN_PROGRESS, MONEY_MAY_BE_MOVING -> PaymentResult.Skipped.Reason.IN_PROGRESS;
+      case PAYMENT_PENDING -> PaymentResult.Skipped.Reason.PAYMENT_PENDING;
+      case OUTCOME_UNKNOWN -> PaymentResult.Skipped.Reason.OUTCOME_UNKNOWN;
+      case NEEDS_ATTENTION -> PaymentResult.Skipped.Reason.NEEDS_ATTENTION;
+      case ALREADY_PAID -> PaymentResult.Skipped.Reason.ALREADY_PAID;
+        // Closed invoices, and refusals no round start meets, are simply not due.
+      case NOT_DUE,
+              CLOSED,
+              ALREADY_CLOSED,
+              CLOSED_OTHERWISE,
+              NOT_HELD,
+              NOT_HELD_FOR_THIS_CHARGE,
+              NOT_PAID,
+              NO_ROUND ->
+          PaymentResult.Skipped.Reason.NOT_DUE;
+    };
   }
 
   private PaymentResult runRound(PaymentLease lease, Instant now, Known known) {
@@ -108,55 +203,80 @@ final class PaymentCascade {
       return paid(lease, invoice, PaymentMethod.OOB, existing.get().bolt11(), now);
     }
 
-    DirectMessages.Failure failure = null;
+    // The state the lease found, as the machine knows it: the lease took it under the row lock.
+    LifecycleState leased =
+        lease.resumed()
+            ? new LifecycleState.Resuming(lease.round(), lease.firstAttemptAt(), now)
+            : new LifecycleState.Open(
+                lease.round() - 1, Optional.of(lease.firstAttemptAt()), Optional.of(now));
+    RoundInProgress round = new RoundInProgress(settings, this, lease, invoice, now);
+    InvoiceLifecycle.Transition t =
+        lifecycle.next(leased, new LifecycleEvent.StartRound(now, railsOf(tenant)));
+    while (true) {
+      Optional<Rail> rail = round.carryOut(t);
+      if (rail.isEmpty()) {
+        return round.result();
+      }
+      RailResult answer =
+          rail.get() == Rail.NWC
+              ? lightning.payWithNwc(invoice, tenant, lease, now)
+              : card.payWithCard(invoice, tenant.stripeCustomerId().orElseThrow(), lease, now);
+      if (answer.result() != null) {
+        return answer.result();
+      }
+      round.heard(answer.outcome());
+      t = lifecycle.next(t.state(), answer.outcome());
+    }
+  }
+
+  /** The rails a round can try for {@code tenant}: set up by the tenant and wired here. */
+  private Set<Rail> railsOf(Tenant tenant) {
+    Set<Rail> rails = EnumSet.noneOf(Rail.class);
     if (tenant.sealedNwcUri().isPresent()
         && settings.walletConnector() != null
         && settings.serviceWallet() != null) {
-      RailResult nwc = lightning.payWithNwc(invoice, tenant, lease, now);
-      if (nwc.result != null) {
-        return nwc.result;
-      }
-      failure = new DirectMessages.Failure("nwc", nwc.error);
-      settings.notify(l -> l.paymentFailed(invoice, Rail.NWC, nwc.error));
+      rails.add(Rail.NWC);
     }
     if (tenant.stripeCustomerId().isPresent() && settings.paymentGateway() != null) {
-      RailResult charged = card.payWithCard(invoice, tenant.stripeCustomerId().get(), lease, now);
-      if (charged.result != null) {
-        return charged.result;
-      }
-      if (charged.error != null) {
-        failure = new DirectMessages.Failure("stripe", charged.error);
-        settings.notify(l -> l.paymentFailed(invoice, Rail.STRIPE, charged.error));
+      rails.add(Rail.STRIPE);
+    }
+    return rails;
+  }
+
+  /** The holder stops without an answer: the machine leaves the round open, to resume. */
+  private void giveUp(PaymentLease lease, Instant now, RuntimeException why) {
+    LifecycleState running =
+        new LifecycleState.InRound(
+            lease.round(), lease.firstAttemptAt(), lease.resumed(), List.of(), Optional.empty());
+    InvoiceLifecycle.Transition t =
+        lifecycle.next(running, new LifecycleEvent.GiveUpRound(safeMessage(why), now));
+    for (LifecycleEffect effect : t.effects()) {
+      if (effect instanceof LifecycleEffect.LeaveRoundOpen open) {
+        repository.releaseLease(lease, open.at());
       }
     }
-    return askByMessage(invoice, failure, lease, now);
   }
 
   /**
-   * A rail either ends the round ({@code result}) or fails with {@code error} and the cascade goes
-   * on.
+   * A rail's turn: either it ended the round itself ({@code result}: paid, or left open to wait on
+   * a wallet), or it answered {@code outcome}, which the machine turns into what comes next.
    */
-  record RailResult(PaymentResult result, String error) {
-    static RailResult failed(String error) {
-      return new RailResult(null, error);
+  record RailResult(PaymentResult result, LifecycleEvent.RoundOutcome outcome) {
+    static RailResult done(PaymentResult result) {
+      return new RailResult(java.util.Objects.requireNonNull(result, "result"), null);
+    }
+
+    static RailResult answered(LifecycleEvent.RoundOutcome outcome) {
+      return new RailResult(null, java.util.Objects.requireNonNull(outcome, "outcome"));
     }
   }
 
-  private PaymentResult askByMessage(
-      Invoice invoice, DirectMessages.Failure failure, PaymentLease lease, Instant now) {
-    boolean messaged = askToPay(invoice, failure);
-    Optional<Instant> next = nextRound(lease);
-    repository.finishRound(lease, next);
-    return new PaymentResult.NotPaid(
-        invoice.id(),
-        Optional.ofNullable(failure).map(DirectMessages.Failure::error),
-        messaged,
-        next);
-  }
-
-  /** DMs the tenant the link to pay by hand, with the last error; true if it was delivered. */
-  boolean askToPay(Invoice invoice, DirectMessages.Failure failure) {
-    String text = DirectMessages.manualPayment(settings.appUrl(), invoice.id(), failure);
+  /**
+   * DMs the tenant the link to pay by hand with {@code notice}'s fixed sentence, nothing else
+   * (DESIGN "Security"); true if it was delivered.
+   */
+  boolean askToPay(Invoice invoice, CustomerNotice notice) {
+    String text = DirectMessages.askToPay(settings.appUrl(), invoice.id(), notice);
     boolean messaged = false;
     if (settings.messenger() != null) {
       settings.collection().pace(Rail.DM);
@@ -181,10 +301,6 @@ final class PaymentCascade {
    * S11: round r (1-based) is followed by the first attempt plus the r-th delay, while there is
    * one.
    */
-  private Optional<Instant> nextRound(PaymentLease lease) {
-    return nextRound(lease.round(), lease.firstAttemptAt());
-  }
-
   Optional<Instant> nextRound(int round, Instant firstAttemptAt) {
     List<Duration> schedule = settings.retrySchedule();
     return round <= schedule.size()

@@ -5,6 +5,7 @@ import dev.caravel.billing.spi.Repository;
 import java.lang.System.Logger.Level;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Collection (S9–S11, S17): one invoice's round by hand, the due invoices a batch at a time on the
@@ -61,15 +62,20 @@ final class PaymentCollection implements AutoCloseable {
   /** {@link Billing#retryNow}. */
   PaymentResult retryNow(String invoiceId) {
     Checks.id(invoiceId, "invoice id");
-    Instant now = settings.now();
-    if (!repository.scheduleNow(invoiceId, now)) {
-      return new PaymentResult.Skipped(invoiceId, cascade.whyNot(invoiceId, now));
+    Optional<PaymentResult.Skipped.Reason> refused = cascade.makeDueNow(invoiceId, settings.now());
+    if (refused.isPresent()) {
+      return new PaymentResult.Skipped(invoiceId, refused.get());
     }
     return collect(invoiceId);
   }
 
   /** {@link Billing#collectDue}. */
   List<PaymentResult> collectDue() {
+    if (!settings.reachesTenants()) {
+      // No round is run (see PaymentCascade#collect): reading the due ones would only find them
+      // due again, page after page.
+      return List.of();
+    }
     Instant now = settings.now();
     return collector.collectAll(repository.dueInvoices(now, settings.pageSize()));
   }

@@ -10,7 +10,9 @@ import java.util.Optional;
  * <p>{@link #charge} must honour {@link ChargeRequest#idempotencyKey()}: the same key sent twice
  * charges at most once, and the second call answers what the first did. A charge whose fate is
  * unknown returns {@link ChargeOutcome.Unknown}, never throws; a charge refused because of our own
- * request or setup returns {@link ChargeOutcome.Failed}. Exceptions are for bugs.
+ * request or setup returns {@link ChargeOutcome.Failed}. A request that cannot be sent as it is
+ * (below the gateway's minimum charge, a currency rule) throws {@link InvalidInputException} before
+ * anything is sent; any other exception is taken as "sent, fate unknown".
  *
  * <p>Reconciliation ({@link #findCharge}, {@link #cancelCharge}, {@link #refund}) lets the engine
  * look before it resends a round whose outcome is unknown, and close intents left open. The
@@ -22,6 +24,13 @@ public interface PaymentGateway {
   /** The customer's saved payment method to charge off-session, if they have one. */
   Optional<String> savedPaymentMethod(String customerId);
 
+  /**
+   * Charges off-session under the request's idempotency key.
+   *
+   * @throws InvalidInputException the request was refused before anything was sent (below the
+   *     minimum charge, an amount or currency the gateway cannot charge): the engine ends the round
+   *     once, needing attention ({@code REFUSED_BEFORE_SEND}), and never sends it again by itself
+   */
   ChargeOutcome charge(ChargeRequest request);
 
   /**
@@ -102,9 +111,11 @@ public interface PaymentGateway {
 
     /**
      * Refused because of <b>our</b> request, key or account (an invalid request, a rejected or
-     * restricted API key): nothing was charged. Never shown to the tenant and never a dunning step;
-     * the operator is told and the round is retried later with the same key. {@code kind} names the
-     * fault (e.g. {@code INVALID_REQUEST}, {@code AUTHENTICATION}, {@code PERMISSION}).
+     * restricted API key): nothing was charged. On the round's last rail it ends the round once,
+     * needing attention ({@code CONFIGURATION_FAULT}): the operator is told {@code message}, the
+     * tenant only a fixed sentence, and a person retries, reopens (a new round, a new key), voids
+     * or writes the invoice off. {@code kind} names the fault (e.g. {@code INVALID_REQUEST}, {@code
+     * AUTHENTICATION}, {@code PERMISSION}).
      */
     record Failed(String kind, String message) implements ChargeOutcome {
       public Failed {

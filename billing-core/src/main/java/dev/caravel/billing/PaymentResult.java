@@ -13,7 +13,12 @@ public sealed interface PaymentResult {
 
   /**
    * Every rail failed or none was set up: the tenant was sent a DM asking to pay by hand ({@code
-   * messaged} false if even that failed). {@code nextAttempt} is the next round (S11).
+   * messaged} false if even that failed, or no messenger is wired). {@code nextAttempt} is the next
+   * round (S11); empty when dunning is over, or when the round ended needing attention (our fault:
+   * {@code lastError} says what, {@link BillingListener#needsAttention} was told, and only a person
+   * moves the invoice on: {@link Billing#retryNow}, {@link Billing#reopen}, a void or a write-off).
+   * {@code lastError} is the operator's text, never sent to the tenant. With no rail and no
+   * messenger wired at all, no round is run: {@code lastError} says so and the invoice stays due.
    */
   record NotPaid(
       String invoiceId, Optional<String> lastError, boolean messaged, Optional<Instant> nextAttempt)
@@ -34,11 +39,14 @@ public sealed interface PaymentResult {
   record Unknown(String invoiceId, String message, Instant nextAttempt) implements PaymentResult {}
 
   /**
-   * The fault is <b>ours</b> (the gateway refused our request, key or account): nothing was
-   * charged, the tenant was not messaged and no dunning step was used. The operator was told
-   * ({@link BillingListener#needsAttention}); the round stays open and is resumed at {@code
-   * nextAttempt} with the same idempotency key.
+   * No longer answered by the engine (issue 21): a fault of ours (the gateway refused our request,
+   * key or account) now ends the round needing attention, a {@link NotPaid} with no next attempt,
+   * instead of resuming it every {@code faultRetryDelay}. Kept so that code handling it still
+   * compiles.
+   *
+   * @deprecated a fault of ours is a {@link NotPaid} whose invoice needs attention
    */
+  @Deprecated(since = "0.1.0")
   record Deferred(String invoiceId, Rail rail, String error, Instant nextAttempt)
       implements PaymentResult {}
 
@@ -59,7 +67,13 @@ public sealed interface PaymentResult {
        * A rail may have taken the money and has not said: the open round is resumed, never
        * repeated.
        */
-      OUTCOME_UNKNOWN
+      OUTCOME_UNKNOWN,
+      /**
+       * The last round ended on a fault of ours (the gateway refused our request, a charge refused
+       * before it was sent): nothing can move, and only a person moves it on ({@link
+       * Billing#retryNow}, {@link Billing#reopen}, a void or a write-off).
+       */
+      NEEDS_ATTENTION
     }
   }
 }

@@ -73,7 +73,7 @@ final class RailCallbacks {
       return false;
     }
     settings.notify(l -> l.paymentFailed(invoice, Rail.STRIPE, message));
-    cascade.askToPay(invoice, new DirectMessages.Failure("stripe", message));
+    cascade.askToPay(invoice, CustomerNotice.CARD_DECLINED);
     standings.refreshStanding(invoice.tenant());
     return true;
   }

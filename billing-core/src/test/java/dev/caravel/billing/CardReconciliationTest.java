@@ -173,7 +173,11 @@ class CardReconciliationTest {
             });
     assertThat(messages.sent)
         .singleElement()
-        .satisfies(m -> assertThat(m.text()).contains("insufficient funds"));
+        .satisfies(
+            m ->
+                assertThat(m.text())
+                    .endsWith(CustomerNotice.CARD_DECLINED.sentence())
+                    .doesNotContain("insufficient funds"));
     assertThat(gateway.requests).hasSize(1);
     assertThat(billing.collectDue()).singleElement().isInstanceOf(PaymentResult.Paid.class);
     assertThat(gateway.requests)
@@ -257,7 +261,11 @@ class CardReconciliationTest {
         .as("one DM for the round")
         .singleElement()
         .satisfies(
-            m -> assertThat(m.text()).contains("insufficient funds").contains("invoice=" + id));
+            m ->
+                assertThat(m.text())
+                    .endsWith(CustomerNotice.CARD_DECLINED.sentence())
+                    .contains("invoice=" + id)
+                    .doesNotContain("insufficient funds"));
     assertThat(state(id).hold()).isEmpty();
     assertThat(state(id).nextAttemptAt()).contains(Instant.parse("2025-01-02T00:00:00Z"));
     assertThat(billing.collect(id))
@@ -283,34 +291,7 @@ class CardReconciliationTest {
     assertThat(billing.collectDue()).singleElement().isInstanceOf(PaymentResult.Paid.class);
   }
 
-  // ---- our faults ----
-
-  @Test
-  void aConfigurationErrorIsNeverDmedAndUsesNoDunningStep() {
-    String id = invoice(null);
-    gateway.script.add(
-        new ChargeOutcome.Failed("AUTHENTICATION", "Stripe refused the API key (HTTP 401)"));
-    assertThat(billing.collect(id))
-        .isInstanceOfSatisfying(
-            PaymentResult.Deferred.class,
-            d -> {
-              assertThat(d.rail()).isEqualTo(Rail.STRIPE);
-              assertThat(d.nextAttempt()).isEqualTo(clock.instant().plus(Duration.ofHours(1)));
-            });
-    assertThat(messages.sent).isEmpty();
-    assertThat(events).as("not a tenant-facing failure").isEmpty();
-    assertThat(attention).singleElement().asString().contains("AUTHENTICATION").contains("API key");
-
-    clock.advance(Duration.ofMinutes(59));
-    assertThat(billing.collect(id)).isInstanceOf(PaymentResult.Skipped.class);
-    clock.advance(Duration.ofMinutes(1)); // the operator fixed the key
-    assertThat(billing.collect(id)).isInstanceOf(PaymentResult.Paid.class);
-    assertThat(state(id).rounds()).as("still the first dunning round").isEqualTo(1);
-    assertThat(gateway.requests)
-        .extracting(ChargeRequest::idempotencyKey)
-        .containsExactly(key(id, 1), key(id, 1));
-    assertThat(messages.sent).isEmpty();
-  }
+  // Our faults (a Failed outcome, a charge refused before it is sent): OurFaultsEndTheRoundTest.
 
   // ---- open intents ----
 

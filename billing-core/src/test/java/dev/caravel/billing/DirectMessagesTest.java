@@ -3,29 +3,33 @@ package dev.caravel.billing;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
+/** DESIGN "Security": a tenant's DM is fixed text, the link and, for a failure, one sentence. */
 class DirectMessagesTest {
   @Test
-  void summariesFoldWhitespaceAndCutAt240() {
-    assertThat(DirectMessages.summarize("  a\n\tb   c ")).isEqualTo("a b c");
-    assertThat(DirectMessages.summarize(" \n ")).isEmpty();
-    assertThat(DirectMessages.summarize("x".repeat(240))).hasSize(240).doesNotEndWith("...");
-    assertThat(DirectMessages.summarize("x".repeat(241))).isEqualTo("x".repeat(237) + "...");
-  }
-
-  @Test
-  void cuttingNeverSplitsACharacter() {
-    String emoji = "\uD83D\uDE00"; // one code point, two chars
-    String cut = DirectMessages.summarize(emoji.repeat(300));
-    assertThat(cut.codePointCount(0, cut.length())).isEqualTo(240);
-    assertThat(cut).isEqualTo(emoji.repeat(237) + "...");
-  }
-
-  @Test
-  void aBlankErrorAddsNoLine() {
-    String text =
-        DirectMessages.manualPayment("https://x", "inv", new DirectMessages.Failure("nwc", "  "));
-    assertThat(text)
+  void thePlainRequestIsTheRequestAndTheLink() {
+    assertThat(DirectMessages.askToPay("https://x", "inv", CustomerNotice.PAYMENT_DUE))
         .isEqualTo(DirectMessages.MANUAL_PAYMENT_DM + "\n\nhttps://x/account?invoice=inv");
+  }
+
+  @ParameterizedTest
+  @EnumSource(value = CustomerNotice.class, names = "PAYMENT_DUE", mode = EnumSource.Mode.EXCLUDE)
+  void aFailureAddsItsFixedSentenceAfterTheLinkAndNothingElse(CustomerNotice notice) {
+    assertThat(DirectMessages.askToPay("https://x", "inv", notice))
+        .isEqualTo(
+            DirectMessages.MANUAL_PAYMENT_DM
+                + "\n\nhttps://x/account?invoice=inv\n\n"
+                + notice.sentence());
+  }
+
+  @Test
+  void aWalletsCodeNotItsMessagePicksTheSentence() {
+    assertThat(CustomerNotice.forWalletCode("INSUFFICIENT_BALANCE"))
+        .isEqualTo(CustomerNotice.WALLET_NO_BALANCE);
+    assertThat(CustomerNotice.forWalletCode("OTHER")).isEqualTo(CustomerNotice.WALLET_FAILED);
+    assertThat(CustomerNotice.forWalletCode("PAYMENT_FAILED"))
+        .isEqualTo(CustomerNotice.WALLET_FAILED);
   }
 }

@@ -15,6 +15,12 @@ final class Fixtures {
   static final String ALICE = tenant(1);
   static final String BOB = tenant(2);
 
+  /**
+   * A messenger whose DMs go nowhere: a round with no rail still asks the tenant, so it counts as a
+   * failed round (S13). With no rail and no messenger at all, no round runs (issue 26).
+   */
+  static final Messenger UNREAD = (to, text) -> {};
+
   private Fixtures() {}
 
   /** A valid pubkey for tenant number {@code n}. */

@@ -98,6 +98,7 @@ class InvoiceLifecycleTableTest {
             UNKNOWN_IN_WINDOW,
             CARD_FAULT,
             BELOW_MINIMUM,
+            NO_SAVED_CARD,
             GIVE_UP)
         .map(e -> refused(name + ": " + e + " finds no round", given, e, Refusal.NO_ROUND));
   }
@@ -304,6 +305,26 @@ class InvoiceLifecycleTableTest {
             new NeedsAttention(AttentionReason.REFUSED_BEFORE_SEND, BELOW_MINIMUM.detail(), 2, T0),
             new FlagForAttention(AttentionReason.REFUSED_BEFORE_SEND, BELOW_MINIMUM.detail()),
             new AskCustomer(CustomerNotice.COULD_NOT_CHARGE)),
+        row(
+            "a rail with nothing to charge passes the round on to the next, unreported",
+            ROUND_BOTH,
+            new LifecycleEvent.NothingToCharge(Rail.NWC),
+            new InRound(2, T0, false, List.of(Rail.STRIPE), Optional.empty()),
+            new TryRail(Rail.STRIPE)),
+        row(
+            "no saved card after a wallet failure: the DM carries the wallet's notice",
+            ROUND_CARD,
+            NO_SAVED_CARD,
+            endedRound2,
+            new FinishRound(after(2)),
+            new AskCustomer(CustomerNotice.WALLET_NO_BALANCE)),
+        row(
+            "no saved card and nothing failed: the plain request to pay",
+            LAST_ROUND_CARD,
+            NO_SAVED_CARD,
+            new Open(4, Optional.of(T0), Optional.empty()),
+            new FinishRound(Optional.empty()),
+            new AskCustomer(CustomerNotice.PAYMENT_DUE)),
         bug("a card answer while the wallet runs is a bug", ROUND_BOTH, DECLINED),
         bug("a rail answer to a round seen from outside is a bug", ROUND_SEEN, CHARGE_PENDING),
         row(
@@ -596,6 +617,7 @@ class InvoiceLifecycleTableTest {
         refused("an unknown charge after payment", PAID, UNKNOWN_IN_WINDOW, Refusal.NO_ROUND),
         refused("a fault after payment", PAID, CARD_FAULT, Refusal.NO_ROUND),
         refused("a refusal after payment", PAID, BELOW_MINIMUM, Refusal.NO_ROUND),
+        refused("no saved card after payment", PAID, NO_SAVED_CARD, Refusal.NO_ROUND),
         refused("giving up after payment", PAID, GIVE_UP, Refusal.NO_ROUND),
         row("the same payment seen again is nothing", PAID, ARRIVED_CARD, PAID),
         row(
@@ -662,6 +684,7 @@ class InvoiceLifecycleTableTest {
               refused(name + ": an unknown charge", ended, UNKNOWN_PAST_WINDOW, Refusal.NO_ROUND),
               refused(name + ": a fault", ended, WALLET_FAULT, Refusal.NO_ROUND),
               refused(name + ": a refusal", ended, BELOW_MINIMUM, Refusal.NO_ROUND),
+              refused(name + ": no saved card", ended, NO_SAVED_CARD, Refusal.NO_ROUND),
               refused(name + ": giving up", ended, GIVE_UP, Refusal.NO_ROUND),
               row(
                   name + ": a BOLT11 paid late is reported as needing a refund",

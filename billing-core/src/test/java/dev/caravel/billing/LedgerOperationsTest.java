@@ -41,8 +41,9 @@ class LedgerOperationsTest {
   /** The fake card gateway, refunding too: idempotent on the key, and able to time out once. */
   static final class RefundingGateway extends FakeRails.GatewayWithRefunds {}
 
+  /** No rail, but a messenger: a round asks the tenant by DM, and fails (S13). */
   private Billing engine() {
-    return Fixtures.engine(repository, clock).listener(listener).build();
+    return Fixtures.engine(repository, clock).listener(listener).messenger(Fixtures.UNREAD).build();
   }
 
   private Billing engineWithCard() {
@@ -101,6 +102,7 @@ class LedgerOperationsTest {
         Fixtures.engine(repository, clock)
             .pastDueAfterFailedRounds(2)
             .suspendAfter(Duration.ofDays(3))
+            .messenger(Fixtures.UNREAD)
             .build();
     Invoice invoice = invoiceFor(billing, ALICE, "r1");
     billing.collect(invoice.id());
@@ -309,6 +311,7 @@ class LedgerOperationsTest {
                 },
                 clock)
             .listener(listener)
+            .messenger(Fixtures.UNREAD)
             .build();
     Invoice invoice = invoiceFor(billing, ALICE, "r1");
     billing.collect(invoice.id()); // the round fails, and so does the refresh after it

@@ -15,6 +15,7 @@ import dev.caravel.billing.LifecycleEvent.Closing;
 import dev.caravel.billing.LifecycleEvent.ConfigurationFault;
 import dev.caravel.billing.LifecycleEvent.GiveUpRound;
 import dev.caravel.billing.LifecycleEvent.NeedsCustomer;
+import dev.caravel.billing.LifecycleEvent.NothingToCharge;
 import dev.caravel.billing.LifecycleEvent.PaymentArrived;
 import dev.caravel.billing.LifecycleEvent.RailCheck;
 import dev.caravel.billing.LifecycleEvent.Refund;
@@ -147,6 +148,7 @@ final class LifecycleSamples {
       new ConfigurationFault(Rail.NWC, "the exchange rates are unavailable");
   static final RefusedBeforeSend BELOW_MINIMUM =
       new RefusedBeforeSend(Rail.STRIPE, "0.30 usd is below the card minimum of 0.50 usd");
+  static final NothingToCharge NO_SAVED_CARD = new NothingToCharge(Rail.STRIPE);
   static final GiveUpRound GIVE_UP = new GiveUpRound("storage failed mid-round", NOW);
 
   static final PaymentArrived ARRIVED_CARD = new PaymentArrived(CARD);
@@ -199,6 +201,7 @@ final class LifecycleSamples {
           CARD_FAULT,
           WALLET_FAULT,
           BELOW_MINIMUM,
+          NO_SAVED_CARD,
           GIVE_UP,
           CHARGE_FAILED,
           OTHER_CHARGE_FAILED,

@@ -117,7 +117,7 @@ class PaymentCascadeTest {
   }
 
   @Test
-  void cardDeclinedThenADmWithTheSummarizedError() {
+  void cardDeclinedThenADmWithTheFixedDeclineSentenceNotTheBanksText() {
     String id = invoiceFor(null, "cus_1");
     gateway.savedMethods.put("cus_1", "pm_1");
     gateway.script.add(
@@ -130,31 +130,27 @@ class PaymentCascadeTest {
             r -> {
               assertThat(r.messaged()).isTrue();
               assertThat(r.nextAttempt()).contains(Instant.parse("2025-01-02T00:00:00Z"));
+              assertThat(r.lastError().orElseThrow()).as("the operator's text").contains("xxx");
             });
     assertThat(messages.sent).hasSize(1);
-    String text = messages.sent.get(0).text();
     assertThat(messages.sent.get(0).to()).isEqualTo(ALICE);
-    assertThat(text)
-        .startsWith(
+    assertThat(messages.sent.get(0).text())
+        .isEqualTo(
             DirectMessages.MANUAL_PAYMENT_DM
                 + "\n\nhttps://relays.example/account?invoice="
                 + id
-                + "\n\n");
-    String summary =
-        text.substring(text.indexOf("Card payment failed: ") + "Card payment failed: ".length());
-    assertThat(summary)
-        .startsWith("Your card has insufficient funds. xxx")
-        .endsWith("...")
-        .hasSize(240);
+                + "\n\n"
+                + CustomerNotice.CARD_DECLINED.sentence());
     assertThat(repository.findInvoice(id).orElseThrow().isPaid()).isFalse();
   }
 
   @Test
-  void nwcErrorIsSummarizedWhenNoCardIsSaved() {
+  void aWalletWithoutFundsIsToldByItsCodeWhenNoCardIsSaved() {
     String id = invoiceFor(connector.uri("alice", TenantWalletBehaviour.FAILS), null);
     billing.collect(id);
     assertThat(messages.sent.get(0).text())
-        .endsWith("\n\nNWC auto-payment failed: insufficient balance: need 12,000 sats");
+        .endsWith("\n\n" + CustomerNotice.WALLET_NO_BALANCE.sentence())
+        .doesNotContain("12,000 sats");
   }
 
   @Test

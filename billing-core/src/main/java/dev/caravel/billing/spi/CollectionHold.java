@@ -5,7 +5,9 @@ import dev.caravel.billing.internal.Checks;
 /**
  * Why an unpaid invoice has no next round scheduled although its dunning is not over: money may be
  * moving, so neither the poll nor a manual retry may start another round until the rail says what
- * happened. A hold ends when the invoice is paid, or when the rail's answer reopens collection.
+ * happened; or the round ended on a fault of ours, and a person must look (S18). A hold ends when
+ * the invoice is paid, when the rail's answer or a person releases it, or when the invoice is
+ * closed (only a hold on which {@linkplain Reason#moneyMayMove no money can move}).
  */
 public record CollectionHold(Reason reason, String detail) {
   public enum Reason {
@@ -13,12 +15,39 @@ public record CollectionHold(Reason reason, String detail) {
      * The charge was accepted but is not final (Stripe's {@code processing}); {@code detail} is its
      * reference.
      */
-    PAYMENT_PENDING,
+    PAYMENT_PENDING(true),
     /**
      * A charge's outcome stayed unknown past the gateway's idempotency window; {@code detail} says
      * what was sent.
      */
-    OUTCOME_UNKNOWN
+    OUTCOME_UNKNOWN(true),
+    /**
+     * The rail refused <b>our</b> request, key or account (a card charge answered {@code Failed},
+     * such as Stripe's {@code resource_missing}; the service wallet or the exchange rates failing
+     * on the round's last rail): nothing was charged. {@code detail} is for the operator.
+     */
+    CONFIGURATION_FAULT(false),
+    /**
+     * The charge was refused before anything was sent (below the card's minimum charge, a request
+     * the gateway cannot send as it is): nothing about it is unknown. {@code detail} says why.
+     */
+    REFUSED_BEFORE_SEND(false);
+
+    private final boolean moneyMayMove;
+
+    Reason(boolean moneyMayMove) {
+      this.moneyMayMove = moneyMayMove;
+    }
+
+    /**
+     * Whether money may still move for an invoice held for this reason. This is core's rule, in one
+     * place: a storage applies it, never decides it. While it is true the invoice is neither closed
+     * nor scheduled ({@link Repository#closeInvoice}, {@link Repository#scheduleNow}); a hold on
+     * which no money can move (our faults, a charge never sent) is ended by either.
+     */
+    public boolean moneyMayMove() {
+      return moneyMayMove;
+    }
   }
 
   public CollectionHold {

@@ -585,10 +585,11 @@ public final class InMemoryRepository implements Repository {
           || !row.invoice.isOpen()
           || row.leasedAt(closure.at())
           || row.roundOpen
-          || row.hold != null) {
+          || moneyMayMove(row.hold)) {
         return false;
       }
       row.invoice = row.invoice.closedBy(closure);
+      row.hold = null;
       row.nextAttemptAt = null;
       row.leaseToken = null;
       row.leaseUntil = null;
@@ -882,12 +883,18 @@ public final class InMemoryRepository implements Repository {
           || !row.invoice.isOpen()
           || row.leasedAt(now)
           || row.roundOpen
-          || row.hold != null) {
+          || moneyMayMove(row.hold)) {
         return false;
       }
+      row.hold = null;
       row.nextAttemptAt = now;
       return true;
     }
+  }
+
+  /** Core's rule, applied: a hold on which money may move blocks a close or a retry. */
+  private static boolean moneyMayMove(CollectionHold hold) {
+    return hold != null && hold.reason().moneyMayMove();
   }
 
   @Override

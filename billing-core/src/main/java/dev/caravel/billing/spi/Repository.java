@@ -189,10 +189,11 @@ public interface Repository {
 
   /**
    * Closes an invoice (void or write-off), under its row lock, only if it is unpaid, not closed,
-   * not leased at {@code closure.at()}, its last round closed and no hold on it: nothing may be
-   * moving money for it. Its next attempt is cleared, so it is never leased again, and its items
-   * stay on it, so they are never claimed again. Appends the closure's event. True only for the
-   * call that closed it.
+   * not leased at {@code closure.at()}, its last round closed and no hold on it on which money may
+   * move ({@link CollectionHold.Reason#moneyMayMove}): nothing may be moving money for it. A hold
+   * on which no money can move (our fault, a charge never sent) ends with the closure. Its next
+   * attempt is cleared, so it is never leased again, and its items stay on it, so they are never
+   * claimed again. Appends the closure's event. True only for the call that closed it.
    */
   boolean closeInvoice(String invoiceId, Invoice.Closure closure);
 
@@ -299,10 +300,10 @@ public interface Repository {
   boolean finishRound(PaymentLease lease, Optional<Instant> nextAttemptAt);
 
   /**
-   * Closes the lease's round with no next attempt, holding the invoice for the rail's answer
-   * ({@link CollectionHold}): no round starts, by poll or by hand, until the hold is released or
-   * the invoice is paid. Appends a {@code PAYMENT_PENDING} or {@code NEEDS_ATTENTION} event at
-   * {@code now}. False if the lease was lost.
+   * Closes the lease's round with no next attempt, holding the invoice for the rail's answer or a
+   * person ({@link CollectionHold}, any reason): no round starts, by poll or by hand, until the
+   * hold is released or the invoice is paid or closed. Appends a {@code PAYMENT_PENDING} or {@code
+   * NEEDS_ATTENTION} event at {@code now}. False if the lease was lost.
    */
   boolean holdRound(PaymentLease lease, CollectionHold hold, Instant now);
 
@@ -322,8 +323,9 @@ public interface Repository {
 
   /**
    * A manual retry ("the tenant fixed their card, try now"): makes the invoice due at {@code now},
-   * under its row lock, only if it is unpaid, unleased, its last round closed and no hold on it.
-   * Never while money may be moving. True if it is due now.
+   * under its row lock, only if it is unpaid, not closed, unleased, its last round closed and no
+   * hold on it on which money may move ({@link CollectionHold.Reason#moneyMayMove}); a hold on
+   * which no money can move ends. Never while money may be moving. True if it is due now.
    */
   boolean scheduleNow(String invoiceId, Instant now);
 

@@ -200,9 +200,12 @@ final class CollectionStatements {
           // One guarded statement: the row lock it takes orders it against acquireLease.
           try (PreparedStatement ps =
               c.prepareStatement(
-                  "UPDATE billing_invoice SET next_attempt_at = ? "
+                  "UPDATE billing_invoice SET next_attempt_at = ?, hold_reason = NULL, "
+                      + "hold_detail = NULL "
                       + "WHERE id = ? AND NOT paid AND closed_status IS NULL AND NOT round_open "
-                      + "AND hold_reason IS NULL AND (lease_until IS NULL OR lease_until <= ?)")) {
+                      + "AND "
+                      + Rows.NO_HOLD_MOVING_MONEY
+                      + " AND (lease_until IS NULL OR lease_until <= ?)")) {
             setInstant(ps, 1, now);
             ps.setString(2, invoiceId);
             setInstant(ps, 3, now);

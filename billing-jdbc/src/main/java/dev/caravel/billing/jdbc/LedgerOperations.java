@@ -146,9 +146,12 @@ final class LedgerOperations {
           try (PreparedStatement ps =
               c.prepareStatement(
                   "UPDATE billing_invoice SET closed_status = ?, closed_reason = ?, closed_at = ?, "
-                      + "next_attempt_at = NULL, lease_token = NULL, lease_until = NULL "
+                      + "next_attempt_at = NULL, lease_token = NULL, lease_until = NULL, "
+                      + "hold_reason = NULL, hold_detail = NULL "
                       + "WHERE id = ? AND NOT paid AND closed_status IS NULL AND NOT round_open "
-                      + "AND hold_reason IS NULL AND (lease_until IS NULL OR lease_until <= ?)")) {
+                      + "AND "
+                      + Rows.NO_HOLD_MOVING_MONEY
+                      + " AND (lease_until IS NULL OR lease_until <= ?)")) {
             ps.setString(1, closure.status().name());
             ps.setString(2, closure.reason());
             setInstant(ps, 3, closure.at());

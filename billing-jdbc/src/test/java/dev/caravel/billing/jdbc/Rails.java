@@ -88,7 +88,9 @@ final class Rails implements PaymentGateway, Messenger, BillingListener {
     if (customer.startsWith("lost_") && answeredOnce.add(key)) {
       return new ChargeOutcome.Unknown("connect timed out");
     }
-    if (customer.startsWith("bad_") && answeredOnce.add(key)) {
+    // Our fault, once per invoice: the round ends needing attention, and once the operator fixed
+    // the setup and reopened it, the next round (a new key) goes through.
+    if (customer.startsWith("bad_") && answeredOnce.add("fault:" + request.invoiceId())) {
       return new ChargeOutcome.Failed(
           "INVALID_REQUEST", "No such parameter: automatic_payment_methods");
     }

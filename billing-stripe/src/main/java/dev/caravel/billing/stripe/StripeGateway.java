@@ -184,11 +184,12 @@ public final class StripeGateway implements PaymentGateway {
    * when retries are used up is the answer {@link ChargeOutcome.Unknown}, and resuming with the
    * same request is safe. See the README's outcome table.
    *
-   * @throws InvalidInputException the request cannot be sent to Stripe as it is (a currency rule, a
-   *     malformed id or key); nothing was sent
+   * @throws InvalidInputException the request cannot be sent to Stripe as it is (a currency rule,
+   *     below Stripe's minimum charge, a malformed id or key); nothing was sent, and the engine
+   *     ends the round needing attention
    *     <p>Our own faults are {@link ChargeOutcome.Failed} (kind {@code INVALID_REQUEST}, {@code
    *     AUTHENTICATION} or {@code PERMISSION}), never a decline: Stripe ran and saved nothing, and
-   *     the engine tells the operator, not the tenant.
+   *     the engine tells the operator, and the tenant only a fixed sentence.
    * @throws StripeIdempotencyException the key was used before with other parameters; the first
    *     request under it may have charged
    */

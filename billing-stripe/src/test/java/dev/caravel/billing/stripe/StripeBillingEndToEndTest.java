@@ -198,7 +198,8 @@ class StripeBillingEndToEndTest {
     assertThat(dms)
         .singleElement()
         .asString()
-        .contains("insufficient funds")
+        .endsWith("Your card was declined.")
+        .doesNotContain("insufficient funds")
         .contains(invoice.id());
 
     clock.advance(Duration.ofDays(1));
@@ -244,28 +245,122 @@ class StripeBillingEndToEndTest {
   }
 
   @Test
-  void ourFaultsNeverReachTheTenantsDmAndSpendNoDunningStep() {
+  void ourFaultEndsTheRoundNeedingAttentionAndTheTenantHearsOnlyAFixedSentence() {
     Invoice invoice = billing.generateInvoice(TENANT).orElseThrow();
     stripe.nextCharges(new FakeStripe.Forbidden());
-    assertThat(billing.collect(invoice.id())).isInstanceOf(PaymentResult.Deferred.class);
+    assertThat(billing.collect(invoice.id()))
+        .isInstanceOfSatisfying(
+            PaymentResult.NotPaid.class,
+            r -> {
+              assertThat(r.nextAttempt()).as("a person moves it on").isEmpty();
+              assertThat(r.lastError().orElseThrow()).contains("403");
+            });
+    clock.advance(Duration.ofDays(8));
+    billing.runCycle();
+    assertThat(stripe.chargeRequests()).as("the poll never sends it again").hasSize(1);
 
-    clock.advance(Duration.ofHours(1));
+    // The operator fixes the permission and retries: a new round, a new key; our next mistake
+    // ends that round the same way.
     stripe.nextCharges(
         new FakeStripe.Fails(
             400,
             "invalid_request_error",
             "parameter_unknown",
             "Received unknown parameter: payment_method_configuration (see https://stripe.com/docs/api/payment_intents/create)"));
-    assertThat(billing.collectDue()).singleElement().isInstanceOf(PaymentResult.Deferred.class);
+    assertThat(billing.retryNow(invoice.id())).isInstanceOf(PaymentResult.NotPaid.class);
 
-    assertThat(dms).as("no Declined, so no DM blaming the card").isEmpty();
-    // Fixed on our side, the same round (same key) goes through.
-    clock.advance(Duration.ofHours(1));
+    assertThat(dms)
+        .hasSize(2)
+        .allSatisfy(
+            dm ->
+                assertThat(dm)
+                    .endsWith("We could not charge you automatically; we are looking into it.")
+                    .contains(invoice.id())
+                    .doesNotContain("403")
+                    .doesNotContain("permission")
+                    .doesNotContain("payment_method_configuration")
+                    .doesNotContain("stripe.com")
+                    .doesNotContain("req_"));
+    assertThat(billing.reopen(invoice.id())).isTrue();
     assertThat(billing.collectDue()).singleElement().isInstanceOf(PaymentResult.Paid.class);
     assertThat(stripe.chargeRequests())
         .extracting(r -> r.header("Idempotency-Key"))
-        .containsOnly("caravel-" + invoice.id() + "-round-1");
+        .containsExactly(
+            "caravel-" + invoice.id() + "-round-1",
+            "caravel-" + invoice.id() + "-round-2",
+            "caravel-" + invoice.id() + "-round-3");
     assertThat(stripe.charges()).isEqualTo(1);
+  }
+
+  @Test
+  void aChargeBelowStripesMinimumIsRefusedBeforeSendingAndEndsTheRoundOnce() {
+    billing.credit(TENANT, 470, "Goodwill", "support-1");
+    Invoice invoice = billing.generateInvoice(TENANT).orElseThrow();
+    assertThat(invoice.total()).isEqualTo(30);
+
+    assertThat(billing.collect(invoice.id()))
+        .isInstanceOfSatisfying(
+            PaymentResult.NotPaid.class,
+            r -> {
+              assertThat(r.nextAttempt()).isEmpty();
+              assertThat(r.lastError().orElseThrow()).contains("minimum");
+            });
+    for (int hour = 0; hour < 48; hour++) {
+      clock.advance(Duration.ofHours(1));
+      billing.runCycle();
+    }
+    assertThat(stripe.chargeRequests()).as("nothing was ever sent").isEmpty();
+    assertThat(repository.collectionState(invoice.id()).orElseThrow().rounds()).isEqualTo(1);
+    assertThat(dms)
+        .singleElement()
+        .asString()
+        .endsWith("We could not charge you automatically; we are looking into it.")
+        .doesNotContain("minimum");
+  }
+
+  @Test
+  void aDmAfterStripeRefusedOurApiKeyNamesNoStatusKeyOrRequest() {
+    StripeGateway wrongKey =
+        StripeGateway.builder()
+            .apiKey("sk_test_" + "x".repeat(24) + "WXYZ")
+            .baseUri(stripe.uri())
+            .httpClient(client)
+            .requestTimeout(Duration.ofMillis(300))
+            .sleeper(d -> {})
+            .build();
+    List<String> attention = new CopyOnWriteArrayList<>();
+    Billing billing =
+        Billing.builder()
+            .repository(new InMemoryRepository())
+            .catalogue(PlanCatalogue.of(new Plan("basic", "Basic", 500)))
+            .clock(clock)
+            .paymentGateway(wrongKey)
+            .messenger((pubkey, text) -> dms.add(text))
+            .listener(
+                new dev.caravel.billing.BillingListener() {
+                  @Override
+                  public void needsAttention(
+                      Invoice invoice, dev.caravel.billing.Rail rail, String reason) {
+                    attention.add(reason);
+                  }
+                })
+            .appUrl("https://relays.example")
+            .build();
+    billing.saveTenant(TENANT, null, "cus_Default");
+    billing.record(Activity.create("evt-1", TENANT, "relay-1", "basic", T0));
+    Invoice invoice = billing.generateInvoice(TENANT).orElseThrow();
+
+    billing.collect(invoice.id());
+
+    assertThat(attention).singleElement().asString().contains("401");
+    assertThat(dms)
+        .singleElement()
+        .asString()
+        .endsWith("We could not charge you automatically; we are looking into it.")
+        .doesNotContain("401")
+        .doesNotContain("API key")
+        .doesNotContain("WXYZ")
+        .doesNotContain("req_");
   }
 
   @Test

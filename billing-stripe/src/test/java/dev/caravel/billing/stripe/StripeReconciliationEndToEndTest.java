@@ -12,6 +12,7 @@ import dev.caravel.billing.PaymentResult;
 import dev.caravel.billing.Plan;
 import dev.caravel.billing.PlanCatalogue;
 import dev.caravel.billing.Rail;
+import dev.caravel.billing.spi.CollectionHold;
 import dev.caravel.billing.spi.InMemoryRepository;
 import dev.caravel.billing.spi.Repository;
 import dev.caravel.billing.testkit.MutableClock;
@@ -162,7 +163,8 @@ class StripeReconciliationEndToEndTest {
         .satisfies(
             dm ->
                 assertThat(dm)
-                    .contains("Your card has insufficient funds.")
+                    .endsWith("Your card was declined.")
+                    .doesNotContain("insufficient funds")
                     .doesNotContain("Developer text")
                     .doesNotContain("pm_Default"));
     assertThat(billing.collect(id))
@@ -208,19 +210,31 @@ class StripeReconciliationEndToEndTest {
   }
 
   @Test
-  void aConfigurationErrorIsNeverInADmAndUsesNoDunningStep() {
+  void aConfigurationErrorEndsTheRoundNeedingAttentionWithoutItsTextInTheDm() {
     Billing billing = engine(repository, "a");
     String id = invoice(billing, "basic");
     stripe.nextCharges(new FakeStripe.Forbidden());
-    assertThat(billing.collect(id)).isInstanceOf(PaymentResult.Deferred.class);
-    assertThat(dms).isEmpty();
+    assertThat(billing.collect(id))
+        .isInstanceOfSatisfying(
+            PaymentResult.NotPaid.class, r -> assertThat(r.nextAttempt()).isEmpty());
     assertThat(attention).singleElement().asString().contains("PERMISSION").contains("403");
+    assertThat(dms)
+        .singleElement()
+        .asString()
+        .endsWith("We could not charge you automatically; we are looking into it.")
+        .doesNotContain("403");
+    assertThat(repository.collectionState(id).orElseThrow().hold())
+        .map(CollectionHold::reason)
+        .contains(CollectionHold.Reason.CONFIGURATION_FAULT);
 
-    clock.advance(Duration.ofHours(1)); // the operator granted the permission
+    clock.advance(Duration.ofHours(1));
+    assertThat(billing.collectDue()).as("nothing resent by itself").isEmpty();
+    // the operator granted the permission and reopens it: nothing was charged, so a new round
+    assertThat(billing.reopen(id)).isTrue();
     assertThat(billing.collectDue()).singleElement().isInstanceOf(PaymentResult.Paid.class);
-    assertThat(repository.collectionState(id).orElseThrow().rounds()).isEqualTo(1);
+    assertThat(repository.collectionState(id).orElseThrow().rounds()).isEqualTo(2);
     assertThat(stripe.charges()).isEqualTo(1);
-    assertThat(dms).isEmpty();
+    assertThat(dms).hasSize(1);
   }
 
   @Test

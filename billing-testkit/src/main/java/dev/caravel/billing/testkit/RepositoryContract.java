@@ -1056,6 +1056,124 @@ public abstract class RepositoryContract {
     assertThat(leases).allSatisfy(l -> assertThat(l).isEmpty());
   }
 
+  // ---- holds on which no money can move (issue 21, defects 2 and 13) ----
+
+  @Test
+  void everyHoldReasonIsRecordedAndReadBack() {
+    CollectionHold.Reason[] reasons = CollectionHold.Reason.values();
+    for (int i = 0; i < reasons.length; i++) {
+      String id = "inv-" + i;
+      invoice(pubkey(0x7000 + i), id, 1000, T0);
+      PaymentLease round = repo.acquireLease(id, "node-a", seconds(10), TTL).orElseThrow();
+      CollectionHold hold = new CollectionHold(reasons[i], "why " + reasons[i]);
+      assertThat(repo.holdRound(round, hold, seconds(11))).isTrue();
+      assertThat(repo.collectionState(id))
+          .contains(
+              new CollectionState(
+                  1,
+                  false,
+                  Optional.of(seconds(10)),
+                  Optional.empty(),
+                  Optional.empty(),
+                  Optional.of(hold)));
+      assertThat(repo.acquireLease(id, "node-b", days(365), TTL))
+          .as("no round by itself")
+          .isEmpty();
+    }
+    assertThat(repo.dueInvoices(days(365), 10)).isEmpty();
+    assertThat(eventTypes())
+        .filteredOn(t -> t == dev.caravel.billing.BillingEvent.Type.NEEDS_ATTENTION)
+        .as("every hold but a pending charge needs attention")
+        .hasSize(reasons.length - 1);
+  }
+
+  @Test
+  void aHoldOnWhichNoMoneyCanMoveEndsWithACloseAndOneThatMayMoveDoesNot() {
+    CollectionHold.Reason[] reasons = CollectionHold.Reason.values();
+    for (int i = 0; i < reasons.length; i++) {
+      String id = "inv-" + i;
+      invoice(pubkey(0x7100 + i), id, 1000, T0);
+      PaymentLease round = repo.acquireLease(id, "node-a", seconds(10), TTL).orElseThrow();
+      CollectionHold hold = new CollectionHold(reasons[i], "why " + reasons[i]);
+      repo.holdRound(round, hold, seconds(11));
+
+      boolean closed = repo.closeInvoice(id, voided(seconds(20)));
+
+      assertThat(closed).as(reasons[i].name()).isEqualTo(!reasons[i].moneyMayMove());
+      Invoice after = repo.findInvoice(id).orElseThrow();
+      if (closed) {
+        assertThat(after.status()).isEqualTo(Invoice.Status.VOID);
+        assertThat(repo.collectionState(id).orElseThrow().hold()).as("ends with it").isEmpty();
+        assertThat(repo.scheduleNow(id, days(1))).isFalse();
+      } else {
+        assertThat(after.isOpen()).isTrue();
+        assertThat(repo.collectionState(id).orElseThrow().hold()).contains(hold);
+      }
+    }
+  }
+
+  @Test
+  void aHoldOnWhichNoMoneyCanMoveEndsWithAManualRetryAndTheNextRoundIsNew() {
+    CollectionHold.Reason[] reasons = CollectionHold.Reason.values();
+    for (int i = 0; i < reasons.length; i++) {
+      String id = "inv-" + i;
+      invoice(pubkey(0x7200 + i), id, 1000, T0);
+      PaymentLease round = repo.acquireLease(id, "node-a", seconds(10), TTL).orElseThrow();
+      CollectionHold hold = new CollectionHold(reasons[i], "why " + reasons[i]);
+      repo.holdRound(round, hold, seconds(11));
+
+      boolean scheduled = repo.scheduleNow(id, seconds(30));
+
+      assertThat(scheduled).as(reasons[i].name()).isEqualTo(!reasons[i].moneyMayMove());
+      if (scheduled) {
+        assertThat(repo.collectionState(id))
+            .contains(
+                new CollectionState(
+                    1,
+                    false,
+                    Optional.of(seconds(10)),
+                    Optional.of(seconds(30)),
+                    Optional.empty(),
+                    Optional.empty()));
+        assertThat(repo.acquireLease(id, "node-b", seconds(30), TTL))
+            .as("a new round: nothing was charged")
+            .hasValueSatisfying(
+                l -> {
+                  assertThat(l.round()).isEqualTo(2);
+                  assertThat(l.resumed()).isFalse();
+                });
+      } else {
+        assertThat(repo.collectionState(id).orElseThrow().hold()).contains(hold);
+      }
+    }
+  }
+
+  @Test
+  void aHoldOnWhichNoMoneyCanMoveIsReleasedOnceAndNotWhilePaid() {
+    invoice(alice, "inv-1", 1000, T0);
+    PaymentLease round = repo.acquireLease("inv-1", "node-a", seconds(10), TTL).orElseThrow();
+    CollectionHold fault =
+        new CollectionHold(CollectionHold.Reason.CONFIGURATION_FAULT, "resource_missing");
+    repo.holdRound(round, fault, seconds(11));
+    List<Boolean> released =
+        Race.all(4, i -> repo.releaseHold("inv-1", fault, Optional.of(seconds(20))));
+    assertThat(released).containsOnlyOnce(true);
+    assertThat(repo.acquireLease("inv-1", "node-b", seconds(20), TTL))
+        .map(PaymentLease::round)
+        .contains(2);
+
+    invoice(bob, "inv-2", 1000, T0);
+    PaymentLease other = repo.acquireLease("inv-2", "node-a", seconds(10), TTL).orElseThrow();
+    CollectionHold refused =
+        new CollectionHold(CollectionHold.Reason.REFUSED_BEFORE_SEND, "below the minimum");
+    repo.holdRound(other, refused, seconds(11));
+    assertThat(repo.markPaid("inv-2", payment("lnbc_by_hand", seconds(12))))
+        .isEqualTo(PaymentRecord.PAID);
+    assertThat(repo.collectionState("inv-2").orElseThrow().hold()).isEmpty();
+    assertThat(repo.releaseHold("inv-2", refused, Optional.of(seconds(20)))).isFalse();
+    assertThat(repo.scheduleNow("inv-2", seconds(20))).isFalse();
+  }
+
   // ---- payment ----
 
   @Test

@@ -109,7 +109,8 @@ class DemoCommandTest {
         .contains("demo wallet (carol): cannot pay lnbcdemo2: INSUFFICIENT_BALANCE")
         .contains("demo DM to carol (printed, not sent):")
         .contains("| https://relays.example/account?invoice=demo-0003")
-        .contains("| NWC auto-payment failed: demo wallet balance 0 msats is below 5,000,000 msats")
+        .contains("| Your wallet did not have enough balance to pay it.")
+        .doesNotContain("| demo wallet balance 0 msats")
         .contains("=> demo-0003 is unpaid; next attempt 2024-02-15 12:00")
         .contains("=> demo-0003 is unpaid; next attempt 2024-02-17 12:00");
     // Paid on the third round, after the top-up; the expired BOLT11 was replaced each time.
@@ -124,7 +125,8 @@ class DemoCommandTest {
         .contains(
             "demo card (cus_demo_bob, visa ending 4242): charge of $30.00 for demo-0009 DECLINED (insufficient_funds)")
         .contains("demo DM to bob (printed, not sent):")
-        .contains("| Card payment failed: Your card has insufficient funds. (demo decline)")
+        .contains("| Your card was declined.")
+        .doesNotContain("| Your card has insufficient funds.")
         .contains("=> demo-0009 is unpaid; next attempt 2024-05-11 12:00")
         .contains(
             "demo card (cus_demo_bob, visa ending 4242): charged $30.00 for demo-0009, pi_demo_3");
