@@ -62,6 +62,10 @@ final class PageBilling {
     } catch (RuntimeException e) {
       batchFailure = e;
     }
+    if (page.size() == 1) {
+      // Its own failure already: billing it again alone would fail the same way.
+      return new Billed(List.of(), failedAlone(page.get(0), batchFailure, now));
+    }
     LOG.log(
         Level.WARNING,
         "billing a page of {0} tenants at once failed ({1}); billing them one by one",
@@ -88,16 +92,26 @@ final class PageBilling {
               e);
           break;
         }
-        LOG.log(
-            Level.ERROR,
-            "billing tenant " + tenant + " failed in the storage; the next cycle retries",
-            e);
+        failedAlone(tenant, e, now);
       } catch (RuntimeException e) {
         storageFailuresInARow = 0;
-        report(tenant, e, now);
+        failedAlone(tenant, e, now);
       }
     }
     return new Billed(made, storageFailed);
+  }
+
+  /** A tenant billed alone failed: true if in the storage, else reported. */
+  private boolean failedAlone(String tenant, RuntimeException failure, Instant now) {
+    if (failure instanceof StorageException) {
+      LOG.log(
+          Level.ERROR,
+          "billing tenant " + tenant + " failed in the storage; the next cycle retries",
+          failure);
+      return true;
+    }
+    report(tenant, failure, now);
+    return false;
   }
 
   /** Reports a tenant's failure (event, listener, log) and defers its next try. */
