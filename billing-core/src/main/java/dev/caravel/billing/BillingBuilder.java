@@ -471,7 +471,8 @@ public final class BillingBuilder {
 
   /** Issue 26: an engine that can reach no tenant says so once, when it is built. */
   private static void warnNothingWired() {
-    System.getLogger(Billing.class.getName()).log(System.Logger.Level.WARNING, NOTHING_WIRED_WARNING);
+    System.getLogger(Billing.class.getName())
+        .log(System.Logger.Level.WARNING, NOTHING_WIRED_WARNING);
   }
 
   private static void require(boolean condition, String message) {

@@ -37,8 +37,8 @@ public interface BillingListener {
    * own words in {@code reason}: a rail that refused our own request, key or account, or a charge
    * refused before it was sent (below the card minimum); on the round's last rail the invoice then
    * needs attention (no round by itself; the tenant heard only a fixed sentence) until {@link
-   * Billing#retryNow}, {@link Billing#reopen}, a void or a write-off. Also an invoice held because a
-   * charge's outcome could not be learned ({@code OUTCOME_UNKNOWN}).
+   * Billing#retryNow}, {@link Billing#reopen}, a void or a write-off. Also an invoice held because
+   * a charge's outcome could not be learned ({@code OUTCOME_UNKNOWN}).
    */
   default void needsAttention(Invoice invoice, Rail rail, String reason) {}
 

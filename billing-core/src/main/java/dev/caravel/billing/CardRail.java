@@ -62,8 +62,7 @@ final class CardRail {
             f.state());
         return afterCharge(invoice, lease, now, charge, f.outcome());
       }
-      boolean pastWindow =
-          !now.isBefore(charge.sentAt().plus(LifecycleRound.IDEMPOTENCY_WINDOW));
+      boolean pastWindow = !now.isBefore(charge.sentAt().plus(LifecycleRound.IDEMPOTENCY_WINDOW));
       if (pastWindow && !(found instanceof ChargeLookup.Absent)) {
         // The gateway forgets idempotency keys after a day and cannot tell us what happened:
         // sending again could charge twice. The machine holds it for a person (S18).
@@ -111,8 +110,7 @@ final class CardRail {
       return RailResult.answered(
           new LifecycleEvent.RefusedBeforeSend(
               Rail.STRIPE,
-              "the card charge was refused before it was sent: "
-                  + PaymentCascade.safeMessage(e)));
+              "the card charge was refused before it was sent: " + PaymentCascade.safeMessage(e)));
     } catch (RuntimeException e) {
       // A gateway that throws after sending leaves the charge's fate unknown: resume, same key.
       outcome = new ChargeOutcome.Unknown(PaymentCascade.safeMessage(e));
@@ -127,7 +125,8 @@ final class CardRail {
   private RailResult afterCharge(
       Invoice invoice, PaymentLease lease, Instant now, CardCharge charge, ChargeOutcome outcome) {
     if (outcome instanceof ChargeOutcome.Paid p) {
-      return RailResult.done(cascade.paid(lease, invoice, PaymentMethod.STRIPE, p.reference(), now));
+      return RailResult.done(
+          cascade.paid(lease, invoice, PaymentMethod.STRIPE, p.reference(), now));
     }
     if (outcome instanceof ChargeOutcome.Pending p) {
       return RailResult.answered(new LifecycleEvent.ChargePending(p.reference()));

@@ -219,11 +219,9 @@ sealed interface LifecycleState {
       // Exhaustive on purpose: a new stored hold reason does not compile until it is mapped here.
       return switch (hold.reason()) {
         case PAYMENT_PENDING ->
-            new Held(
-                HoldReason.CHARGE_PENDING, hold.detail(), rounds, first(invoice, collection));
+            new Held(HoldReason.CHARGE_PENDING, hold.detail(), rounds, first(invoice, collection));
         case OUTCOME_UNKNOWN ->
-            new Held(
-                HoldReason.OUTCOME_UNKNOWN, hold.detail(), rounds, first(invoice, collection));
+            new Held(HoldReason.OUTCOME_UNKNOWN, hold.detail(), rounds, first(invoice, collection));
         case CONFIGURATION_FAULT ->
             new NeedsAttention(
                 AttentionReason.CONFIGURATION_FAULT,

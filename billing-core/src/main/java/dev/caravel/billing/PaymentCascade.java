@@ -138,7 +138,8 @@ final class PaymentCascade {
       if (effect instanceof LifecycleEffect.ScheduleRound scheduled) {
         done &= repository.scheduleNow(invoiceId, scheduled.at());
       } else if (effect instanceof LifecycleEffect.ReleaseHold released) {
-        done &= repository.releaseHold(invoiceId, stored.hold().orElseThrow(), released.nextRoundAt());
+        done &=
+            repository.releaseHold(invoiceId, stored.hold().orElseThrow(), released.nextRoundAt());
       } else {
         throw new IllegalStateException("a retry cannot carry out " + effect);
       }
@@ -165,8 +166,8 @@ final class PaymentCascade {
     boolean done = !t.wasRefused();
     for (LifecycleEffect effect : t.effects()) {
       if (effect instanceof LifecycleEffect.ReleaseHold released) {
-        CollectionHold hold = repository.collectionState(invoiceId).flatMap(CollectionState::hold)
-            .orElse(null);
+        CollectionHold hold =
+            repository.collectionState(invoiceId).flatMap(CollectionState::hold).orElse(null);
         done &= hold != null && repository.releaseHold(invoiceId, hold, released.nextRoundAt());
       } else if (!(effect instanceof LifecycleEffect.Refuse)) {
         throw new IllegalStateException("a reopen cannot carry out " + effect);
@@ -202,13 +203,14 @@ final class PaymentCascade {
       case ALREADY_PAID -> PaymentResult.Skipped.Reason.ALREADY_PAID;
         // Closed invoices, and refusals no round start meets, are simply not due.
       case NOT_DUE,
-          CLOSED,
-          ALREADY_CLOSED,
-          CLOSED_OTHERWISE,
-          NOT_HELD,
-          NOT_HELD_FOR_THIS_CHARGE,
-          NOT_PAID,
-          NO_ROUND -> PaymentResult.Skipped.Reason.NOT_DUE;
+              CLOSED,
+              ALREADY_CLOSED,
+              CLOSED_OTHERWISE,
+              NOT_HELD,
+              NOT_HELD_FOR_THIS_CHARGE,
+              NOT_PAID,
+              NO_ROUND ->
+          PaymentResult.Skipped.Reason.NOT_DUE;
     };
   }
 

@@ -11,8 +11,8 @@ import java.util.Optional;
  * charges at most once, and the second call answers what the first did. A charge whose fate is
  * unknown returns {@link ChargeOutcome.Unknown}, never throws; a charge refused because of our own
  * request or setup returns {@link ChargeOutcome.Failed}. A request that cannot be sent as it is
- * (below the gateway's minimum charge, a currency rule) throws {@link InvalidInputException}
- * before anything is sent; any other exception is taken as "sent, fate unknown".
+ * (below the gateway's minimum charge, a currency rule) throws {@link InvalidInputException} before
+ * anything is sent; any other exception is taken as "sent, fate unknown".
  *
  * <p>Reconciliation ({@link #findCharge}, {@link #cancelCharge}, {@link #refund}) lets the engine
  * look before it resends a round whose outcome is unknown, and close intents left open. The
@@ -113,8 +113,8 @@ public interface PaymentGateway {
      * Refused because of <b>our</b> request, key or account (an invalid request, a rejected or
      * restricted API key): nothing was charged. On the round's last rail it ends the round once,
      * needing attention ({@code CONFIGURATION_FAULT}): the operator is told {@code message}, the
-     * tenant only a fixed sentence, and a person retries, reopens (a new round, a new key), voids or
-     * writes the invoice off. {@code kind} names the fault (e.g. {@code INVALID_REQUEST}, {@code
+     * tenant only a fixed sentence, and a person retries, reopens (a new round, a new key), voids
+     * or writes the invoice off. {@code kind} names the fault (e.g. {@code INVALID_REQUEST}, {@code
      * AUTHENTICATION}, {@code PERMISSION}).
      */
     record Failed(String kind, String message) implements ChargeOutcome {

@@ -123,7 +123,8 @@ final class RoundInProgress {
     if (hold.reason() == HoldReason.CHARGE_PENDING) {
       pendingCharge = hold.detail();
       recorded =
-          repository.holdRound(lease, new CollectionHold(hold.reason().stored(), hold.detail()), now);
+          repository.holdRound(
+              lease, new CollectionHold(hold.reason().stored(), hold.detail()), now);
       settings.notify(l -> l.paymentPending(invoice, hold.detail()));
       return;
     }

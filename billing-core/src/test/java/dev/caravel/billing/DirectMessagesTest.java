@@ -15,10 +15,7 @@ class DirectMessagesTest {
   }
 
   @ParameterizedTest
-  @EnumSource(
-      value = CustomerNotice.class,
-      names = "PAYMENT_DUE",
-      mode = EnumSource.Mode.EXCLUDE)
+  @EnumSource(value = CustomerNotice.class, names = "PAYMENT_DUE", mode = EnumSource.Mode.EXCLUDE)
   void aFailureAddsItsFixedSentenceAfterTheLinkAndNothingElse(CustomerNotice notice) {
     assertThat(DirectMessages.askToPay("https://x", "inv", notice))
         .isEqualTo(

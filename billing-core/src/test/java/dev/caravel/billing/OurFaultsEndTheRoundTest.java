@@ -164,8 +164,7 @@ class OurFaultsEndTheRoundTest {
   @Test
   void aFailedChargeCanBeWrittenOff() {
     String id = failedInvoice();
-    assertThat(billing.writeOff(id, "the customer is gone"))
-        .isInstanceOf(CloseResult.Closed.class);
+    assertThat(billing.writeOff(id, "the customer is gone")).isInstanceOf(CloseResult.Closed.class);
     assertThat(repository.findInvoice(id).orElseThrow().status())
         .isEqualTo(Invoice.Status.UNCOLLECTIBLE);
   }
@@ -223,7 +222,9 @@ class OurFaultsEndTheRoundTest {
       clock.advance(Duration.ofHours(1));
       billing.runCycle();
     }
-    assertThat(gateway.refusedBeforeSending).as("one round, not one every few minutes").isEqualTo(1);
+    assertThat(gateway.refusedBeforeSending)
+        .as("one round, not one every few minutes")
+        .isEqualTo(1);
     assertThat(state(id).rounds()).isEqualTo(1);
     assertThat(messages.sent)
         .singleElement()

@@ -23,8 +23,8 @@ public record CollectionHold(Reason reason, String detail) {
     OUTCOME_UNKNOWN(true),
     /**
      * The rail refused <b>our</b> request, key or account (a card charge answered {@code Failed},
-     * such as Stripe's {@code resource_missing}; the service wallet or the exchange rates failing on
-     * the round's last rail): nothing was charged. {@code detail} is for the operator.
+     * such as Stripe's {@code resource_missing}; the service wallet or the exchange rates failing
+     * on the round's last rail): nothing was charged. {@code detail} is for the operator.
      */
     CONFIGURATION_FAULT(false),
     /**

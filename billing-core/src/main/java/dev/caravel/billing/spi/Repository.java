@@ -158,8 +158,8 @@ public interface Repository {
   /**
    * Closes an invoice (void or write-off), under its row lock, only if it is unpaid, not closed,
    * not leased at {@code closure.at()}, its last round closed and no hold on it on which money may
-   * move ({@link CollectionHold.Reason#moneyMayMove}): nothing may be moving money for it. A hold on
-   * which no money can move (our fault, a charge never sent) ends with the closure. Its next
+   * move ({@link CollectionHold.Reason#moneyMayMove}): nothing may be moving money for it. A hold
+   * on which no money can move (our fault, a charge never sent) ends with the closure. Its next
    * attempt is cleared, so it is never leased again, and its items stay on it, so they are never
    * claimed again. Appends the closure's event. True only for the call that closed it.
    */

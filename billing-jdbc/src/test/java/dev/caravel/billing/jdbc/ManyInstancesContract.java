@@ -266,11 +266,7 @@ abstract class ManyInstancesContract {
   }
 
   private static void audit(
-      DataSource db,
-      Repository repo,
-      Scenario scenario,
-      Rails rails,
-      LedgerSnapshot ledger)
+      DataSource db, Repository repo, Scenario scenario, Rails rails, LedgerSnapshot ledger)
       throws SQLException {
     // Straight from the tables, not through the repository that wrote them.
     assertThat(
@@ -370,8 +366,7 @@ abstract class ManyInstancesContract {
         assertThat(roundStarts.get(0)).isAfterOrEqualTo(invoice.createdAt());
         for (int r = 2; r <= roundStarts.size(); r++) {
           // after our fault, the next round is the operator's, at once, not the schedule's
-          Instant notBefore =
-              ourFault ? roundStarts.get(r - 2) : first.plus(SCHEDULE.get(r - 2));
+          Instant notBefore = ourFault ? roundStarts.get(r - 2) : first.plus(SCHEDULE.get(r - 2));
           assertThat(roundStarts.get(r - 1))
               .as("round %d of invoice %s", r, invoice.id())
               .isAfterOrEqualTo(notBefore);

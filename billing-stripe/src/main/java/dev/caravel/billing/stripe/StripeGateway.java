@@ -185,8 +185,8 @@ public final class StripeGateway implements PaymentGateway {
    * same request is safe. See the README's outcome table.
    *
    * @throws InvalidInputException the request cannot be sent to Stripe as it is (a currency rule,
-   *     below Stripe's minimum charge, a malformed id or key); nothing was sent, and the engine ends
-   *     the round needing attention
+   *     below Stripe's minimum charge, a malformed id or key); nothing was sent, and the engine
+   *     ends the round needing attention
    *     <p>Our own faults are {@link ChargeOutcome.Failed} (kind {@code INVALID_REQUEST}, {@code
    *     AUTHENTICATION} or {@code PERMISSION}), never a decline: Stripe ran and saved nothing, and
    *     the engine tells the operator, and the tenant only a fixed sentence.

@@ -1069,7 +1069,9 @@ public abstract class RepositoryContract {
                   Optional.empty(),
                   Optional.empty(),
                   Optional.of(hold)));
-      assertThat(repo.acquireLease(id, "node-b", days(365), TTL)).as("no round by itself").isEmpty();
+      assertThat(repo.acquireLease(id, "node-b", days(365), TTL))
+          .as("no round by itself")
+          .isEmpty();
     }
     assertThat(repo.dueInvoices(days(365), 10)).isEmpty();
     assertThat(eventTypes())
