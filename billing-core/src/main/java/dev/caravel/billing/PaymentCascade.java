@@ -157,18 +157,18 @@ final class PaymentCascade {
   Optional<Boolean> reopenIfFlagged(String invoiceId) {
     Instant now = settings.now();
     Optional<LifecycleState> state = stateOf(invoiceId, now);
-    if (state.isEmpty() || !(state.get() instanceof LifecycleState.NeedsAttention)) {
+    if (state.isEmpty() || !(state.get() instanceof LifecycleState.NeedsAttention flagged)) {
       return Optional.empty();
     }
     InvoiceLifecycle.Transition t =
         lifecycle.next(
-            state.get(), new LifecycleEvent.Reopen(now, new LifecycleEvent.RailCheck.NotAsked()));
+            flagged, new LifecycleEvent.Reopen(now, new LifecycleEvent.RailCheck.NotAsked()));
     boolean done = !t.wasRefused();
     for (LifecycleEffect effect : t.effects()) {
       if (effect instanceof LifecycleEffect.ReleaseHold released) {
-        CollectionHold hold =
-            repository.collectionState(invoiceId).flatMap(CollectionState::hold).orElse(null);
-        done &= hold != null && repository.releaseHold(invoiceId, hold, released.nextRoundAt());
+        // The hold it was read with: released only if it is still exactly that one.
+        CollectionHold hold = new CollectionHold(flagged.reason().stored(), flagged.detail());
+        done &= repository.releaseHold(invoiceId, hold, released.nextRoundAt());
       } else if (!(effect instanceof LifecycleEffect.Refuse)) {
         throw new IllegalStateException("a reopen cannot carry out " + effect);
       }
