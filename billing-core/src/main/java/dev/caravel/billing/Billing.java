@@ -152,20 +152,20 @@ public final class Billing implements AutoCloseable {
 
   /**
    * Runs the invoice's payment round if one is due (S9): Lightning via the tenant's NWC wallet,
-   * then the saved card, then a DM with a payment link. Never pays an invoice twice, and never
-   * starts a round early: an invoice that is not due ({@code NOT_DUE}), held for a pending charge
-   * ({@code PAYMENT_PENDING}), being collected elsewhere, or paid is {@link PaymentResult.Skipped
-   * skipped} with the reason. To retry early by hand, see {@link #retryNow}.
+   * then the saved card, then a DM with a payment link. Never pays twice, never starts a round
+   * early: an invoice not due, held ({@code PAYMENT_PENDING}), needing attention, collected
+   * elsewhere or paid is {@link PaymentResult.Skipped skipped} with the reason. With no rail and no
+   * messenger wired, no round runs. To retry by hand: {@link #retryNow}.
    */
   public PaymentResult collect(String invoiceId) {
     return collection.collect(invoiceId);
   }
 
   /**
-   * A manual retry ("the tenant fixed their card, try now"): makes the invoice due at once and runs
-   * a round. Refused, as a {@link PaymentResult.Skipped} with its reason, while a charge is pending
-   * ({@code PAYMENT_PENDING}) or a rail's outcome is unknown ({@code OUTCOME_UNKNOWN}): a new round
-   * then could take the money twice. Also skipped when paid or being collected.
+   * A manual retry ("the tenant fixed their card", "our setup is fixed"): makes the invoice due at
+   * once, ending a needs-attention flag, and runs a new round. Skipped with its reason while a
+   * charge is pending ({@code PAYMENT_PENDING}) or its outcome unknown ({@code OUTCOME_UNKNOWN}),
+   * since a new round could then charge twice; also when paid or being collected.
    */
   public PaymentResult retryNow(String invoiceId) {
     return collection.retryNow(invoiceId);
@@ -204,9 +204,9 @@ public final class Billing implements AutoCloseable {
   /**
    * The rail's late "no" for a pending charge (Stripe's {@code payment_intent.payment_failed} or
    * {@code payment_intent.canceled}): ends the {@code PAYMENT_PENDING} hold for charge {@code
-   * reference}, and the round ends as a decline would have: one DM with {@code message} (a short
-   * customer-facing text) and the payment link, and the next round per the retry schedule (now, if
-   * its time has passed; none once the schedule is used up). True if this call ended the hold;
+   * reference}, and the round ends as a decline would have: one DM ("Your card was declined." and
+   * the link; {@code message} goes to the listener only), and the next round per the schedule (now,
+   * if its time has passed; none once the schedule is used up). True if this call ended the hold;
    * false (nothing done) if the invoice is paid, unknown to the hold, or held for another charge,
    * so a webhook delivered twice, or to two instances, acts once.
    */
@@ -215,9 +215,9 @@ public final class Billing implements AutoCloseable {
   }
 
   /**
-   * Ends a hold (S18) once a person has checked the gateway: the next round is due at once, under a
-   * new key. Asks the rails first and refuses (false) if the money moved (the invoice is then
-   * settled) or may still move (a charge processing); false too if not held.
+   * Ends a hold or a needs-attention state (S18) once a person has checked: asks the rails first
+   * and refuses (false) if the money moved (the invoice is then settled) or may still move;
+   * otherwise the next round is due at once, under a new key. False if neither held nor flagged.
    */
   public boolean reopen(String invoiceId) {
     return railCallbacks.reopen(invoiceId);

@@ -19,7 +19,9 @@ public interface BillingListener {
   default void paymentSucceeded(Invoice invoice, Payment payment) {}
 
   /**
-   * A rail failed; the cascade goes on. {@code rail} is {@link Rail#NWC} or {@link Rail#STRIPE}.
+   * A rail failed; the cascade goes on. {@code rail} is {@link Rail#NWC} or {@link Rail#STRIPE};
+   * {@code error} is the rail's own text, for the operator (the tenant's DM carries a fixed
+   * sentence instead).
    */
   default void paymentFailed(Invoice invoice, Rail rail, String error) {}
 
@@ -31,9 +33,12 @@ public interface BillingListener {
   default void directMessageFailed(Invoice invoice, String error) {}
 
   /**
-   * Something only the operator can fix, or a state a person must look at (S18): a gateway that
-   * refused our own request or key (the round is retried later, the tenant is not told), or an
-   * invoice held because a charge's outcome could not be learned ({@code OUTCOME_UNKNOWN}).
+   * Something only the operator can fix, or a state a person must look at (S18), with the rail's
+   * own words in {@code reason}: a rail that refused our own request, key or account, or a charge
+   * refused before it was sent (below the card minimum); on the round's last rail the invoice then
+   * needs attention (no round by itself; the tenant heard only a fixed sentence) until {@link
+   * Billing#retryNow}, {@link Billing#reopen}, a void or a write-off. Also an invoice held because
+   * a charge's outcome could not be learned ({@code OUTCOME_UNKNOWN}).
    */
   default void needsAttention(Invoice invoice, Rail rail, String reason) {}
 

@@ -15,7 +15,9 @@ import java.util.Optional;
  *   <li>{@code SUSPENDED} once {@code suspendAfter} has passed since its first payment attempt;
  *   <li>{@code PAST_DUE} once {@code pastDueAfter} of its rounds have failed: a round counts as
  *       failed once it is closed without payment, so a round still running, whose outcome is
- *       unknown, or that is held for a pending charge does not count;
+ *       unknown, or that is held (a pending charge, or needing attention for a fault of ours) does
+ *       not count. An engine with no rail and no messenger runs no round at all (issue 26), so no
+ *       tenant falls past due because the host wired nothing;
  *   <li>{@code GOOD} otherwise, and whenever nothing is open (paid, voided, written off).
  * </ul>
  *

@@ -12,6 +12,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import dev.caravel.billing.Activity;
 import dev.caravel.billing.InvoiceItem;
 import dev.caravel.billing.StorageException;
+import dev.caravel.billing.spi.CollectionHold;
 import dev.caravel.billing.spi.Renewal;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -182,6 +183,40 @@ class SchemaConstraintsTest {
                   + ")";
           execute(db, String.format(bolt11, "lnbc1a"));
           refused(db, "a second live BOLT11 for one invoice", String.format(bolt11, "lnbc1b"));
+        });
+  }
+
+  /** V10: the stored hold reasons are exactly core's, and a held invoice is never closed. */
+  @ParameterizedTest
+  @MethodSource("databases")
+  void theHoldReasonCheckAllowsCoresReasonsAndNoOther(String database) {
+    onDatabase(
+        database,
+        db -> {
+          JdbcRepository repo = new JdbcRepository(db);
+          Activity created = Activity.create("evt-1", ALICE, "r1", "basic", T0);
+          repo.appendActivity(created);
+          repo.recordReconciliations(List.of(reconciled(created, 500)));
+          repo.claim(List.of(claim(ALICE, "inv-1", T0).claim()), (n, c) -> "inv-1");
+          execute(
+              db,
+              "UPDATE billing_invoice SET next_attempt_at = NULL, rounds = 1 WHERE id = 'inv-1'");
+          for (CollectionHold.Reason reason : CollectionHold.Reason.values()) {
+            execute(
+                db,
+                "UPDATE billing_invoice SET hold_reason = '"
+                    + reason.name()
+                    + "', hold_detail = 'd' WHERE id = 'inv-1'");
+          }
+          refused(
+              db,
+              "a hold reason core does not know",
+              "UPDATE billing_invoice SET hold_reason = 'SOMETHING_ELSE' WHERE id = 'inv-1'");
+          refused(
+              db,
+              "a closed invoice still held",
+              "UPDATE billing_invoice SET closed_status = 'VOID', closed_reason = 'x', closed_at = "
+                  + "TIMESTAMP WITH TIME ZONE '2026-02-01 00:00:00+00' WHERE id = 'inv-1'");
         });
   }
 
