@@ -152,6 +152,14 @@ abstract class FaultsContract {
               return true;
             });
       }
+      // The operator, told of our faults, fixed the setup and reopens what they left needing
+      // attention: the next round (a new key) goes through.
+      untilDone(
+          () -> {
+            ManyInstancesContract.needingAttention(repository, scenario).forEach(engine::reopen);
+            engine.collectDue();
+            return true;
+          });
       // Stripe's success webhooks for charges still processing, once the rounds are over
       untilDone(
           () -> {

@@ -250,7 +250,7 @@ abstract class ManyInstancesContract {
   }
 
   /** The invoices our faults left needing attention, as an operator finds them. */
-  private static List<String> needingAttention(Repository repo, Scenario scenario) {
+  static List<String> needingAttention(Repository repo, Scenario scenario) {
     List<String> flagged = new ArrayList<>();
     for (String tenant : scenario.tenants) {
       for (Invoice invoice : repo.invoices(tenant)) {

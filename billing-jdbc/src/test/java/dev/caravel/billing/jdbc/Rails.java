@@ -88,9 +88,11 @@ final class Rails implements PaymentGateway, Messenger, BillingListener {
     if (customer.startsWith("lost_") && answeredOnce.add(key)) {
       return new ChargeOutcome.Unknown("connect timed out");
     }
-    // Our fault, once per invoice: the round ends needing attention, and once the operator fixed
-    // the setup and reopened it, the next round (a new key) goes through.
-    if (customer.startsWith("bad_") && answeredOnce.add("fault:" + request.invoiceId())) {
+    // Our fault, for the invoice's first round (its key, however often it is sent: a round a
+    // storage fault cut short is resumed with the same key and must meet the same answer): the
+    // round ends needing attention, and once the operator fixed the setup and reopened it, the
+    // next round (a new key) goes through.
+    if (customer.startsWith("bad_") && key.endsWith("-round-1")) {
       return new ChargeOutcome.Failed(
           "INVALID_REQUEST", "No such parameter: automatic_payment_methods");
     }
