@@ -253,13 +253,20 @@ abstract class ManyInstancesContract {
   static List<String> needingAttention(Repository repo, Scenario scenario) {
     List<String> flagged = new ArrayList<>();
     for (String tenant : scenario.tenants) {
-      for (Invoice invoice : repo.invoices(tenant)) {
-        if (repo.collectionState(invoice.id())
-            .flatMap(CollectionState::hold)
-            .filter(h -> h.reason() == CollectionHold.Reason.CONFIGURATION_FAULT)
-            .isPresent()) {
-          flagged.add(invoice.id());
-        }
+      flagged.addAll(needingAttention(repo, tenant));
+    }
+    return flagged;
+  }
+
+  /** The invoices of one tenant that our faults left needing attention. */
+  static List<String> needingAttention(Repository repo, String tenant) {
+    List<String> flagged = new ArrayList<>();
+    for (Invoice invoice : repo.invoices(tenant)) {
+      if (repo.collectionState(invoice.id())
+          .flatMap(CollectionState::hold)
+          .filter(h -> h.reason() == CollectionHold.Reason.CONFIGURATION_FAULT)
+          .isPresent()) {
+        flagged.add(invoice.id());
       }
     }
     return flagged;
