@@ -1,4 +1,4 @@
-package dev.caravel.billing.spi;
+package dev.caravel.billing.memory;
 
 import dev.caravel.billing.Activity;
 import dev.caravel.billing.ActivityRejectedException;
@@ -14,6 +14,20 @@ import dev.caravel.billing.PlanCatalogue;
 import dev.caravel.billing.PlanCatalogue.ChangeRejectedException;
 import dev.caravel.billing.Standing;
 import dev.caravel.billing.internal.Checks;
+import dev.caravel.billing.spi.CardCharge;
+import dev.caravel.billing.spi.Claim;
+import dev.caravel.billing.spi.CollectionHold;
+import dev.caravel.billing.spi.CollectionState;
+import dev.caravel.billing.spi.InvoiceNumbering;
+import dev.caravel.billing.spi.PaymentLease;
+import dev.caravel.billing.spi.PaymentRecord;
+import dev.caravel.billing.spi.Reconciliation;
+import dev.caravel.billing.spi.RelaySnapshot;
+import dev.caravel.billing.spi.Renewal;
+import dev.caravel.billing.spi.Repository;
+import dev.caravel.billing.spi.StandingRule;
+import dev.caravel.billing.spi.Tenant;
+import dev.caravel.billing.spi.TenantLedger;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
