@@ -2,7 +2,7 @@ package dev.caravel.billing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.caravel.billing.spi.InMemoryRepository;
+import dev.caravel.billing.memory.InMemoryRepository;
 import dev.caravel.billing.testkit.MutableClock;
 import java.math.BigDecimal;
 import java.math.RoundingMode;

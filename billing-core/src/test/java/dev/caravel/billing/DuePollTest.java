@@ -4,7 +4,7 @@ import static dev.caravel.billing.Fixtures.engine;
 import static dev.caravel.billing.Fixtures.tenant;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.caravel.billing.spi.InMemoryRepository;
+import dev.caravel.billing.memory.InMemoryRepository;
 import dev.caravel.billing.spi.TenantLedger;
 import dev.caravel.billing.testkit.MutableClock;
 import dev.caravel.billing.testkit.Race;

@@ -3,8 +3,8 @@ package dev.caravel.billing;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.caravel.billing.PaymentGateway.ChargeOutcome;
+import dev.caravel.billing.memory.InMemoryRepository;
 import dev.caravel.billing.spi.CollectionState;
-import dev.caravel.billing.spi.InMemoryRepository;
 import dev.caravel.billing.testkit.MutableClock;
 import java.time.Duration;
 import java.time.Instant;

@@ -2,7 +2,7 @@ package dev.caravel.billing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.caravel.billing.spi.InMemoryRepository;
+import dev.caravel.billing.memory.InMemoryRepository;
 import dev.caravel.billing.spi.Repository;
 import dev.caravel.billing.spi.TenantLedger;
 import dev.caravel.billing.testkit.MutableClock;

@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.caravel.billing.PaymentGateway.ChargeOutcome;
 import dev.caravel.billing.PaymentGateway.ChargeRequest;
+import dev.caravel.billing.memory.InMemoryRepository;
 import dev.caravel.billing.spi.Claim;
-import dev.caravel.billing.spi.InMemoryRepository;
 import dev.caravel.billing.spi.Repository;
 import dev.caravel.billing.testkit.MutableClock;
 import java.time.Duration;

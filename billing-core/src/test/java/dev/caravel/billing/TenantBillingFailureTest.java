@@ -3,8 +3,8 @@ package dev.caravel.billing;
 import static dev.caravel.billing.Fixtures.tenant;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.caravel.billing.memory.InMemoryRepository;
 import dev.caravel.billing.spi.Claim;
-import dev.caravel.billing.spi.InMemoryRepository;
 import dev.caravel.billing.spi.InvoiceNumbering;
 import dev.caravel.billing.testkit.MutableClock;
 import java.time.Duration;

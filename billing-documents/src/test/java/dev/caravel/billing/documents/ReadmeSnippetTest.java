@@ -9,7 +9,7 @@ import dev.caravel.billing.Messenger;
 import dev.caravel.billing.PaymentMethod;
 import dev.caravel.billing.Plan;
 import dev.caravel.billing.PlanCatalogue;
-import dev.caravel.billing.spi.InMemoryRepository;
+import dev.caravel.billing.memory.InMemoryRepository;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -5,7 +5,7 @@ import dev.caravel.billing.Activity;
 import dev.caravel.billing.Billing;
 import dev.caravel.billing.Plan;
 import dev.caravel.billing.PlanCatalogue;
-import dev.caravel.billing.spi.InMemoryRepository;
+import dev.caravel.billing.memory.InMemoryRepository;
 import dev.caravel.billing.spi.Repository;
 import dev.caravel.billing.testkit.MutableClock;
 import java.time.Duration;

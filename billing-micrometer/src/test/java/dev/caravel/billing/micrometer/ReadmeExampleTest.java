@@ -7,7 +7,7 @@ import dev.caravel.billing.Billing;
 import dev.caravel.billing.CycleCounts;
 import dev.caravel.billing.Plan;
 import dev.caravel.billing.PlanCatalogue;
-import dev.caravel.billing.spi.InMemoryRepository;
+import dev.caravel.billing.memory.InMemoryRepository;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Instant;

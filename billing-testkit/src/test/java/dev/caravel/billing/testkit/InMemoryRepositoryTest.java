@@ -1,6 +1,6 @@
 package dev.caravel.billing.testkit;
 
-import dev.caravel.billing.spi.InMemoryRepository;
+import dev.caravel.billing.memory.InMemoryRepository;
 import dev.caravel.billing.spi.Repository;
 
 /** The README's snippet: the contract kit on the reference repository. */

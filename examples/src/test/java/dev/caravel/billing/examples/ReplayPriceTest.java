@@ -3,7 +3,7 @@ package dev.caravel.billing.examples;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.caravel.billing.PlanCatalogue;
-import dev.caravel.billing.spi.InMemoryRepository;
+import dev.caravel.billing.memory.InMemoryRepository;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

@@ -1,0 +1,260 @@
+package dev.caravel.billing.memory;
+
+import dev.caravel.billing.BillingEvent;
+import dev.caravel.billing.Bolt11Request;
+import dev.caravel.billing.InvalidInputException;
+import dev.caravel.billing.Payment;
+import dev.caravel.billing.internal.Checks;
+import dev.caravel.billing.spi.CardCharge;
+import dev.caravel.billing.spi.CollectionHold;
+import dev.caravel.billing.spi.PaymentLease;
+import dev.caravel.billing.spi.PaymentRecord;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * Collection: leases, rounds, holds, payments, card charges and BOLT11 requests. Part of {@link
+ * InMemoryRepository}: it keeps nothing of its own and takes the one {@link MemoryState#lock}
+ * around every read and write.
+ */
+final class MemoryCollection {
+  private final MemoryState state;
+
+  MemoryCollection(MemoryState state) {
+    this.state = state;
+  }
+
+  Optional<PaymentLease> acquireLease(String invoiceId, String owner, Instant now, Duration ttl) {
+    Checks.text(owner, "lease owner");
+    synchronized (state.lock) {
+      InvoiceRow row = state.invoices.get(invoiceId);
+      if (row == null || !row.dueAt(now)) {
+        return Optional.empty();
+      }
+      boolean resumed = row.roundOpen;
+      if (!resumed) {
+        row.rounds++;
+        row.roundOpen = true;
+      }
+      if (row.firstAttemptAt == null) {
+        row.firstAttemptAt = now;
+      }
+      row.leaseToken = owner + "/" + UUID.randomUUID();
+      row.leaseUntil = now.plus(ttl);
+      // Should the holder die, the open round is due again when its lease runs out.
+      row.nextAttemptAt = row.leaseUntil;
+      return Optional.of(
+          new PaymentLease(
+              invoiceId, row.leaseToken, row.rounds, row.firstAttemptAt, row.leaseUntil, resumed));
+    }
+  }
+
+  boolean finishRound(PaymentLease lease, Optional<Instant> nextAttemptAt) {
+    Checks.notNull(nextAttemptAt, "nextAttemptAt");
+    synchronized (state.lock) {
+      InvoiceRow row = heldBy(lease);
+      if (row == null) {
+        return false;
+      }
+      row.roundOpen = false;
+      row.leaseToken = null;
+      row.leaseUntil = null;
+      row.nextAttemptAt = row.invoice.isPaid() ? null : nextAttemptAt.orElse(null);
+      state.checkStandingBy(row, lease.until());
+      return true;
+    }
+  }
+
+  boolean holdRound(PaymentLease lease, CollectionHold hold, Instant now) {
+    Checks.notNull(hold, "hold");
+    Checks.notNull(now, "now");
+    synchronized (state.lock) {
+      InvoiceRow row = heldBy(lease);
+      if (row == null) {
+        return false;
+      }
+      row.roundOpen = false;
+      row.leaseToken = null;
+      row.leaseUntil = null;
+      row.nextAttemptAt = null;
+      row.hold = row.invoice.isPaid() ? null : hold;
+      state.checkStandingBy(row, now);
+      if (row.hold != null) {
+        state.append(BillingEvent.held(row.invoice, hold, now));
+      }
+      return true;
+    }
+  }
+
+  boolean scheduleNow(String invoiceId, Instant now) {
+    Checks.notNull(now, "now");
+    synchronized (state.lock) {
+      InvoiceRow row = state.invoices.get(invoiceId);
+      if (row == null
+          || !row.invoice.isOpen()
+          || row.leasedAt(now)
+          || row.roundOpen
+          || MemoryState.moneyMayMove(row.hold)) {
+        return false;
+      }
+      row.hold = null;
+      row.nextAttemptAt = now;
+      return true;
+    }
+  }
+
+  boolean releaseHold(String invoiceId, CollectionHold hold, Optional<Instant> nextAttemptAt) {
+    Checks.notNull(hold, "hold");
+    Checks.notNull(nextAttemptAt, "nextAttemptAt");
+    synchronized (state.lock) {
+      InvoiceRow row = state.invoices.get(invoiceId);
+      if (row == null
+          || !row.invoice.isOpen()
+          || row.leaseToken != null
+          || !hold.equals(row.hold)) {
+        return false;
+      }
+      row.hold = null;
+      row.nextAttemptAt = nextAttemptAt.orElse(null);
+      return true;
+    }
+  }
+
+  boolean releaseLease(PaymentLease lease, Instant nextAttemptAt) {
+    synchronized (state.lock) {
+      InvoiceRow row = heldBy(lease);
+      if (row == null) {
+        return false;
+      }
+      row.leaseToken = null;
+      row.leaseUntil = null;
+      row.nextAttemptAt = row.invoice.isPaid() ? null : nextAttemptAt;
+      return true;
+    }
+  }
+
+  private InvoiceRow heldBy(PaymentLease lease) {
+    InvoiceRow row = state.invoices.get(lease.invoiceId());
+    return row != null && lease.token().equals(row.leaseToken) ? row : null;
+  }
+
+  PaymentRecord markPaid(String invoiceId, Payment payment) {
+    Checks.notNull(payment, "payment");
+    synchronized (state.lock) {
+      InvoiceRow row = state.invoices.get(invoiceId);
+      if (row == null) {
+        return PaymentRecord.NOTHING;
+      }
+      if (!row.invoice.isOpen()) {
+        boolean sameCharge =
+            row.invoice.payment().map(p -> p.reference().equals(payment.reference())).orElse(false);
+        if (!sameCharge && state.extraPayments.add(invoiceId + "#" + payment.reference())) {
+          state.append(BillingEvent.refundNeeded(row.invoice, payment));
+          return PaymentRecord.SECOND_PAYMENT;
+        }
+        return PaymentRecord.NOTHING;
+      }
+      row.invoice = row.invoice.paidBy(payment);
+      row.nextAttemptAt = null;
+      row.hold = null;
+      state.checkStandingBy(row, payment.paidAt());
+      state.append(BillingEvent.paid(row.invoice, payment));
+      return PaymentRecord.PAID;
+    }
+  }
+
+  CardCharge noteCardCharge(CardCharge charge) {
+    Checks.notNull(charge, "card charge");
+    synchronized (state.lock) {
+      if (!state.invoices.containsKey(charge.invoiceId())) {
+        throw new InvalidInputException("no invoice " + charge.invoiceId());
+      }
+      return state.cardCharges.computeIfAbsent(
+          charge.invoiceId() + "#" + charge.round(), k -> charge);
+    }
+  }
+
+  Optional<CardCharge> findCardCharge(String invoiceId, int round) {
+    synchronized (state.lock) {
+      return Optional.ofNullable(state.cardCharges.get(invoiceId + "#" + round));
+    }
+  }
+
+  List<String> dueInvoices(Instant now, int limit) {
+    synchronized (state.lock) {
+      return state.invoices.values().stream()
+          .filter(r -> r.dueAt(now))
+          .sorted(
+              java.util.Comparator.comparing((InvoiceRow r) -> r.nextAttemptAt)
+                  .thenComparing(r -> r.invoice.id()))
+          .limit(limit)
+          .map(r -> r.invoice.id())
+          .toList();
+    }
+  }
+
+  Optional<Bolt11Request> findBolt11(String invoiceId) {
+    synchronized (state.lock) {
+      return Optional.ofNullable(state.bolt11s.get(invoiceId));
+    }
+  }
+
+  Bolt11Request replaceBolt11(Bolt11Request fresh, Optional<String> expectedCurrent) {
+    Checks.notNull(fresh, "bolt11 request");
+    synchronized (state.lock) {
+      if (!state.invoices.containsKey(fresh.invoiceId())) {
+        throw new InvalidInputException("no invoice " + fresh.invoiceId());
+      }
+      Bolt11Request current = state.bolt11s.get(fresh.invoiceId());
+      Optional<String> actual = Optional.ofNullable(current).map(Bolt11Request::bolt11);
+      if (current != null && !actual.equals(expectedCurrent)) {
+        return current;
+      }
+      state.bolt11s.put(fresh.invoiceId(), fresh);
+      if (current != null) {
+        state.unsettledBolt11s.remove(Bolt11Key.of(current));
+      }
+      if (!fresh.isSettled()) {
+        state.unsettledBolt11s.add(Bolt11Key.of(fresh));
+      }
+      return fresh;
+    }
+  }
+
+  void markBolt11Settled(String invoiceId, String bolt11, Instant at) {
+    synchronized (state.lock) {
+      Bolt11Request current = state.bolt11s.get(invoiceId);
+      if (current != null && current.bolt11().equals(bolt11) && !current.isSettled()) {
+        state.bolt11s.put(invoiceId, current.settled(at));
+        state.unsettledBolt11s.remove(Bolt11Key.of(current));
+      }
+    }
+  }
+
+  List<Bolt11Request> unsettledBolt11sOfEndedInvoices(
+      Instant expiringAfter, Optional<Bolt11Request> after, int limit) {
+    Checks.notNull(expiringAfter, "expiringAfter");
+    Checks.notNull(after, "after");
+    List<Bolt11Request> found = new ArrayList<>();
+    synchronized (state.lock) {
+      var from =
+          after.isPresent()
+              ? state.unsettledBolt11s.tailSet(Bolt11Key.of(after.get()), false)
+              : state.unsettledBolt11s.tailSet(new Bolt11Key(expiringAfter, ""), true);
+      for (Bolt11Key key : from) {
+        if (found.size() >= limit) {
+          break;
+        }
+        if (key.expiresAt().isAfter(expiringAfter)
+            && !state.invoices.get(key.invoiceId()).invoice.isOpen()) {
+          found.add(state.bolt11s.get(key.invoiceId()));
+        }
+      }
+    }
+    return found;
+  }
+}

@@ -1,0 +1,186 @@
+package dev.caravel.billing.memory;
+
+import dev.caravel.billing.BillingEvent;
+import dev.caravel.billing.InvalidInputException;
+import dev.caravel.billing.Invoice;
+import dev.caravel.billing.internal.Checks;
+import dev.caravel.billing.spi.Claim;
+import dev.caravel.billing.spi.InvoiceNumbering;
+import dev.caravel.billing.spi.Reconciliation;
+import dev.caravel.billing.spi.Renewal;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+
+/**
+ * Ledger writes from a poll's visit: reconciliations, renewals and claims into invoices. Part of
+ * {@link InMemoryRepository}: it keeps nothing of its own and takes the one {@link
+ * MemoryState#lock} around every read and write.
+ */
+final class MemoryLedger {
+  private final MemoryState state;
+
+  MemoryLedger(MemoryState state) {
+    this.state = state;
+  }
+
+  /**
+   * After a claim of the tenant: its next work is the claim's period end if that follows its last
+   * renewed period and nothing is left unbilled; otherwise it stays due (keeping its take, so that
+   * the poll that took it does not spin on it).
+   */
+  private void refreshDueAfterClaim(TenantRow row, Claim claim) {
+    Instant markStart = row.renewedThrough > 0 ? row.renewedThroughStart : row.anchor;
+    boolean allBilled = row.billed.size() == row.activities.size();
+    if (allBilled && claim.periodStart().equals(markStart)) {
+      state.moveDue(row, claim.periodEnd());
+      row.takenUntil = null;
+    } else {
+      state.moveDue(row, MemoryState.DUE_NOW);
+    }
+  }
+
+  int recordReconciliations(List<Reconciliation> reconciliations, OptionalLong pricedWith) {
+    synchronized (state.lock) {
+      if (catalogueMoved(pricedWith)) {
+        return 0;
+      }
+      // Check the whole batch first: a bad entry refuses all of it, as a rolled-back transaction
+      // would.
+      for (Reconciliation r : reconciliations) {
+        TenantRow row = state.tenants.get(r.tenant());
+        if (row == null || !row.activitiesById.containsKey(r.activityId())) {
+          throw new InvalidInputException(
+              "no activity " + r.activityId() + " for tenant " + r.tenant());
+        }
+      }
+      int applied = 0;
+      for (Reconciliation r : reconciliations) {
+        TenantRow row = state.tenants.get(r.tenant());
+        if (!row.billed.add(r.activityId())) {
+          continue;
+        }
+        r.item()
+            .ifPresent(
+                item -> {
+                  state.insertItem(row, item);
+                  state.markDueKeepingTake(row);
+                });
+        applied++;
+      }
+      return applied;
+    }
+  }
+
+  /** Under the lock: items priced by a catalogue older than the stored one are refused (S15). */
+  private boolean catalogueMoved(OptionalLong pricedWith) {
+    return pricedWith.isPresent() && pricedWith.getAsLong() != state.catalogueVersion;
+  }
+
+  int applyRenewals(List<Renewal> renewals, OptionalLong pricedWith) {
+    synchronized (state.lock) {
+      if (catalogueMoved(pricedWith)) {
+        return 0;
+      }
+      int applied = 0;
+      for (Renewal renewal : renewals) {
+        TenantRow row = state.tenants.get(renewal.tenant());
+        if (row == null
+            || row.renewedThrough != renewal.period() - 1
+            || row.activities.size() != renewal.logSize()) {
+          continue;
+        }
+        renewal.items().forEach(item -> state.insertItem(row, item));
+        if (!renewal.items().isEmpty()) {
+          state.markDueKeepingTake(row);
+        }
+        row.renewedThrough = renewal.period();
+        row.renewedThroughStart = renewal.periodStart();
+        // The snapshot advances only over a fully billed log: an activity before its point would
+        // otherwise never be reconciled.
+        if (renewal.snapshot().isPresent() && row.billed.size() == row.activities.size()) {
+          int index = row.snapshotIndex;
+          while (index < row.activities.size()
+              && row.activities.get(index).at().isBefore(renewal.periodStart())) {
+            index++;
+          }
+          row.snapshotIndex = index;
+          row.snapshotPeriod = renewal.period();
+          row.snapshot = renewal.snapshot().get();
+        }
+        applied++;
+      }
+      return applied;
+    }
+  }
+
+  List<Invoice> claim(List<Claim> claims, InvoiceNumbering numbering) {
+    Checks.notNull(numbering, "numbering");
+    synchronized (state.lock) {
+      // Plan the whole batch first, so a bad id refuses all of it (and gives its numbers back), as
+      // a rolled-back transaction would.
+      Map<String, List<String>> claimedItems = new LinkedHashMap<>();
+      List<Invoice> created = new ArrayList<>();
+      Set<String> tenantsClaimed = new HashSet<>();
+      Map<TenantRow, Claim> dueAfter = new LinkedHashMap<>();
+      long number = state.invoiceNumber;
+      for (Claim claim : claims) {
+        TenantRow row = state.tenants.get(claim.tenant());
+        if (row == null || !tenantsClaimed.add(claim.tenant())) {
+          continue;
+        }
+        dueAfter.put(row, claim);
+        List<String> unclaimed =
+            row.itemIds.stream().filter(id -> state.items.get(id).invoiceId().isEmpty()).toList();
+        long total = 0;
+        try {
+          for (String id : unclaimed) {
+            total = Math.addExact(total, state.items.get(id).amount());
+          }
+        } catch (ArithmeticException e) {
+          // Refused whole, as billing-jdbc does: no invoice total is beyond a long.
+          throw new InvalidInputException(
+              "tenant " + claim.tenant() + " owes more than a long holds");
+        }
+        if (total <= 0) {
+          continue;
+        }
+        String invoiceId = Checks.id(numbering.id(++number, claim), "invoice id");
+        if (state.invoices.containsKey(invoiceId) || claimedItems.containsKey(invoiceId)) {
+          throw new InvalidInputException("invoice id " + invoiceId + " is taken");
+        }
+        claimedItems.put(invoiceId, unclaimed);
+        created.add(
+            new Invoice(
+                invoiceId,
+                claim.tenant(),
+                claim.periodStart(),
+                claim.periodEnd(),
+                total,
+                claim.currency(),
+                claim.createdAt(),
+                Optional.empty()));
+      }
+      state.invoiceNumber = number;
+      for (Invoice invoice : created) {
+        InvoiceRow invoiceRow = new InvoiceRow(invoice);
+        invoiceRow.nextAttemptAt = invoice.createdAt();
+        for (String id : claimedItems.get(invoice.id())) {
+          state.items.put(id, state.items.get(id).onInvoice(invoice.id()));
+          invoiceRow.itemIds.add(id);
+        }
+        state.invoices.put(invoice.id(), invoiceRow);
+        state.tenants.get(invoice.tenant()).invoiceIds.add(invoice.id());
+        state.append(BillingEvent.invoiceCreated(invoice));
+      }
+      dueAfter.forEach(this::refreshDueAfterClaim);
+      return created;
+    }
+  }
+}
