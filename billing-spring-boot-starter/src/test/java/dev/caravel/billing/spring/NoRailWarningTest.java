@@ -18,8 +18,9 @@ import org.springframework.boot.autoconfigure.jdbc.DataSourceAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
 /**
- * A host that wires no payment rail and no messenger is told so (issue 26): one WARN at start
- * naming what to set, and the health details. A host with any way to reach tenants is not.
+ * A host that wires no payment rail and no messenger is told so (issue 26): one WARN at start, the
+ * engine's, with the starter's properties that fix it at INFO, and the health details. A host with
+ * any way to reach tenants is not.
  */
 class NoRailWarningTest {
   private static final AtomicInteger DATABASES = new AtomicInteger();
@@ -38,8 +39,14 @@ class NoRailWarningTest {
               "caravel.billing.plans[0].price=500",
               "caravel.billing.poll.enabled=false");
 
-  /** The starter logs through System.Logger, which is java.util.logging here; held strongly. */
-  private final Logger log = Logger.getLogger(CaravelBillingAutoConfiguration.class.getName());
+  /**
+   * The starter and the engine log through System.Logger, which is java.util.logging here; both
+   * loggers held strongly.
+   */
+  private final List<Logger> logs =
+      List.of(
+          Logger.getLogger(CaravelBillingAutoConfiguration.class.getName()),
+          Logger.getLogger(dev.caravel.billing.Billing.class.getName()));
 
   private final List<LogRecord> records = new CopyOnWriteArrayList<>();
   private final Handler capture =
@@ -58,12 +65,12 @@ class NoRailWarningTest {
 
   @BeforeEach
   void listen() {
-    log.addHandler(capture);
+    logs.forEach(l -> l.addHandler(capture));
   }
 
   @AfterEach
   void stopListening() {
-    log.removeHandler(capture);
+    logs.forEach(l -> l.removeHandler(capture));
   }
 
   private ApplicationContextRunner fresh() {
@@ -74,15 +81,23 @@ class NoRailWarningTest {
   }
 
   @Test
-  void aHostWithNoRailAndNoMessengerLogsOneWarningNamingWhatToSetAndHealthShowsIt() {
+  void aHostWithNoRailAndNoMessengerGetsOneWarningAndThePropertiesThatFixItAndHealthShowsIt() {
     fresh()
         .run(
             context -> {
               assertThat(context).hasNotFailed();
               assertThat(context.getBean(BillingRails.class).none()).isTrue();
               List<LogRecord> warnings = warnings();
-              assertThat(warnings).hasSize(1);
+              assertThat(warnings).as("one warning, the engine's").hasSize(1);
               assertThat(warnings.get(0).getMessage())
+                  .contains("billing has no payment rail and no messenger");
+              List<LogRecord> fix =
+                  records.stream()
+                      .filter(r -> r.getLevel() == Level.INFO)
+                      .filter(r -> r.getMessage().contains("no payment rail"))
+                      .toList();
+              assertThat(fix).hasSize(1);
+              assertThat(fix.get(0).getMessage())
                   .contains("no payment rail (no Lightning, no card) and no messenger")
                   .contains("caravel.billing.nwc.service-uri")
                   .contains("caravel.billing.stripe.secret-key")

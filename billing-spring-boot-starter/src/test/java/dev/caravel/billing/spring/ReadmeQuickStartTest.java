@@ -109,8 +109,11 @@ class ReadmeQuickStartTest {
           .isEqualTo(BillingSchema.BUILT_IN);
       int port = port(context);
 
-      // At start, one WARN naming what to set.
-      assertThat(countOf(output.getAll(), "WARN", "no payment rail (no Lightning, no card)"))
+      // At start, one WARN (the engine's), and the properties that fix it at INFO.
+      assertThat(countOf(output.getAll(), "WARN", "no payment rail")).isEqualTo(1);
+      assertThat(countOf(output.getAll(), "WARN", "billing has no payment rail and no messenger"))
+          .isEqualTo(1);
+      assertThat(countOf(output.getAll(), "INFO", "no payment rail (no Lightning, no card)"))
           .isEqualTo(1);
       // Health: the caravelBilling component, its rails and the warning.
       JsonNode health = json.readTree(get(port, "/actuator/health").body());
