@@ -28,10 +28,12 @@ import java.util.Set;
  * The clock is set to each line's {@code at} before the line is handled; an activity is recorded
  * (and so reconciled) at once; a {@code bill} line generates an invoice for every tenant seen so
  * far, in order of first appearance, then runs the poll: one payment round for every invoice due
- * (the replay has no rail, so each round fails) and the standing checks due. Credits, charges,
- * voids, payments by hand and refunds go through the engine as they come. Standing changes are
- * printed as they happen. Invoice numbers are formatted {@code inv-1}, {@code inv-2}, ... so the
- * output is the same on every run.
+ * and the standing checks due. The replay has no payment rail, so no round is paid; it has a
+ * messenger that delivers nowhere, so each round asks the tenant to pay (a DM) and the tenant is
+ * dunned as a real one who never pays would be (an engine with no rail and no messenger at all runs
+ * no round and lets nobody fall past due: issue 26). Credits, charges, voids, payments by hand and
+ * refunds go through the engine as they come. Standing changes are printed as they happen. Invoice
+ * numbers are formatted {@code inv-1}, {@code inv-2}, ... so the output is the same on every run.
  */
 final class Replay {
   private Replay() {}
@@ -63,6 +65,8 @@ final class Replay {
             .appUrl("https://replay.invalid")
             .instanceId("replay")
             .invoiceNumbers(n -> "inv-" + n)
+            // The tenants are asked to pay and never do; the messages go nowhere.
+            .messenger((recipient, text) -> {})
             .listener(
                 new BillingListener() {
                   @Override
