@@ -1,6 +1,7 @@
 package dev.caravel.billing;
 
 import dev.caravel.billing.internal.Checks;
+import dev.caravel.billing.spi.AdjustmentWrite;
 import dev.caravel.billing.spi.Repository;
 
 /**
@@ -42,10 +43,19 @@ final class Adjustments {
         InvoiceItem.forAdjustment(tenant, sign * amount, reason.strip(), key, settings.now());
     // The storage sets the anchor only if unset, atomically with the item: a first activity racing
     // this charge keeps the anchor it set.
-    boolean recorded = repository.recordAdjustment(item, item.amount() > 0);
-    if (recorded) {
-      settings.notify(l -> l.adjustmentRecorded(item));
+    AdjustmentWrite write =
+        repository.recordAdjustment(item, BillingEvent.adjusted(item), item.amount() > 0);
+    if (write instanceof AdjustmentWrite.KeyTaken taken) {
+      // The storage stores once per key; whether the stored one is this request is ours to judge.
+      if (taken.stored().sameAdjustment(item)) {
+        return false;
+      }
+      throw new ConflictingKeyException(
+          "adjustment key "
+              + item.adjustmentKey().orElseThrow()
+              + " was used already for another adjustment");
     }
-    return recorded;
+    settings.notify(l -> l.adjustmentRecorded(item));
+    return true;
   }
 }

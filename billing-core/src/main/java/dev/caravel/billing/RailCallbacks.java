@@ -10,9 +10,11 @@ import dev.caravel.billing.internal.Checks;
 import dev.caravel.billing.spi.CollectionHold;
 import dev.caravel.billing.spi.CollectionState;
 import dev.caravel.billing.spi.PaymentRecord;
+import dev.caravel.billing.spi.RefundWrite;
 import dev.caravel.billing.spi.Repository;
 import java.lang.System.Logger.Level;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -132,45 +134,67 @@ final class RailCallbacks {
     settings.notify(l -> l.paymentRefunded(invoice, reference, amountRefunded));
   }
 
+  /**
+   * Records what the rail refunded beyond the card refunds known, as a done card refund: decided on
+   * a read of the invoice's refunds, recorded only if none got in since, decided again otherwise (a
+   * refund made meanwhile may be the very one the rail tells of).
+   */
   private void recordRailRefund(Invoice invoice, String reference, long amountRefunded) {
     if (!invoice.isPaid() || !invoice.payment().get().reference().equals(reference)) {
       return;
     }
-    long known = 0;
-    for (Payment.Refund r : repository.refunds(invoice.id())) {
-      if (r.via() == Payment.Refund.Via.CARD && r.takesFromPayment()) {
-        known += r.amount();
+    for (int attempt = 0; attempt < RefundRecords.MAX_ATTEMPTS; attempt++) {
+      List<Payment.Refund> read = repository.refunds(invoice.id());
+      long known = 0;
+      for (Payment.Refund r : read) {
+        if (r.via() == Payment.Refund.Via.CARD && r.takesFromPayment()) {
+          known += r.amount();
+        }
+      }
+      long extra = Math.min(amountRefunded, invoice.total()) - known;
+      if (extra <= 0) {
+        return;
+      }
+      long left = RefundRecords.left(invoice, read);
+      if (extra > left) {
+        LOG.log(
+            Level.WARNING,
+            "invoice {0}: could not record the rail''s refund: {1}",
+            invoice.id(),
+            RefundRecords.exceeds(invoice, left, extra));
+        return;
+      }
+      Payment.Refund refund = railRefund(invoice, reference, amountRefunded, extra);
+      RefundWrite write = RefundRecords.record(repository, refund, read);
+      if (write instanceof RefundWrite.Recorded) {
+        settings.notify(l -> l.refundRecorded(invoice, refund));
+        return;
+      }
+      if (write instanceof RefundWrite.KeyTaken) {
+        return; // this very refund, recorded by a delivery of the same news
       }
     }
-    long extra = Math.min(amountRefunded, invoice.total()) - known;
-    if (extra <= 0) {
-      return;
-    }
+    throw new IllegalStateException(
+        "the storage found the refunds of invoice " + invoice.id() + " moved on every attempt");
+  }
+
+  /** The done card refund that stands for {@code extra} the rail refunded on its own. */
+  private Payment.Refund railRefund(
+      Invoice invoice, String reference, long amountRefunded, long extra) {
     String key = "rail:" + reference + ":" + amountRefunded;
     if (key.length() > Checks.MAX_ID_LENGTH) {
       key = "rail:" + Integer.toHexString(key.hashCode()) + ":" + amountRefunded;
     }
-    try {
-      Payment.Refund recorded =
-          repository.recordRefund(
-              new Payment.Refund(
-                  key,
-                  invoice.id(),
-                  invoice.tenant(),
-                  extra,
-                  "refunded on the rail",
-                  Payment.Refund.Via.CARD,
-                  Payment.Refund.Status.DONE,
-                  Optional.of(reference),
-                  settings.now()));
-      settings.notify(l -> l.refundRecorded(invoice, recorded));
-    } catch (InvalidInputException e) {
-      LOG.log(
-          Level.WARNING,
-          "invoice {0}: could not record the rail''s refund: {1}",
-          invoice.id(),
-          e.getMessage());
-    }
+    return new Payment.Refund(
+        key,
+        invoice.id(),
+        invoice.tenant(),
+        extra,
+        "refunded on the rail",
+        Payment.Refund.Via.CARD,
+        Payment.Refund.Status.DONE,
+        Optional.of(reference),
+        settings.now());
   }
 
   /** {@link Billing#chargeDisputed}. */

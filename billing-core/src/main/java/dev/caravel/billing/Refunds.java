@@ -1,9 +1,9 @@
 package dev.caravel.billing;
 
 import dev.caravel.billing.internal.Checks;
+import dev.caravel.billing.spi.RefundWrite;
 import dev.caravel.billing.spi.Repository;
 import java.lang.System.Logger.Level;
-import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
@@ -69,46 +69,56 @@ final class Refunds {
             Optional.empty(),
             settings.now());
     Optional<Payment.Refund> existing = repository.findRefund(key);
-    if (existing.isEmpty()) {
-      if (via == Payment.Refund.Via.CARD
-          && (payment.method() != PaymentMethod.STRIPE || settings.paymentGateway() == null)) {
-        return new RefundResult.Refused(
-            invoiceId,
-            RefundResult.Reason.NOT_A_CARD_PAYMENT,
-            "invoice "
-                + invoiceId
-                + " was paid by "
-                + payment.method().wireName()
-                + (settings.paymentGateway() == null ? " and there is no gateway" : "")
-                + ": refund it BY_HAND or as a CREDIT");
+    if (existing.isEmpty()
+        && via == Payment.Refund.Via.CARD
+        && (payment.method() != PaymentMethod.STRIPE || settings.paymentGateway() == null)) {
+      return new RefundResult.Refused(
+          invoiceId,
+          RefundResult.Reason.NOT_A_CARD_PAYMENT,
+          "invoice "
+              + invoiceId
+              + " was paid by "
+              + payment.method().wireName()
+              + (settings.paymentGateway() == null ? " and there is no gateway" : "")
+              + ": refund it BY_HAND or as a CREDIT");
+    }
+    Payment.Refund recorded = existing.orElse(null);
+    boolean recordedNow = false;
+    for (int attempt = 0; recorded == null; attempt++) {
+      if (attempt == RefundRecords.MAX_ATTEMPTS) {
+        throw new IllegalStateException(
+            "the storage found the refunds of invoice " + invoiceId + " moved on every attempt");
       }
-      long left = invoice.total() - Payment.Refund.takenFromPayment(repository.refunds(invoiceId));
+      if (attempt > 0) {
+        // Another refund got in since the last read: it may be this very request, on another
+        // instance, which answers this one as a retry would.
+        recorded = repository.findRefund(key).orElse(null);
+        if (recorded != null) {
+          break;
+        }
+      }
+      // Decided on this read; recorded only if no other refund got in since (else: read again).
+      List<Payment.Refund> read = repository.refunds(invoiceId);
+      long left = RefundRecords.left(invoice, read);
       if (amount > left) {
         return new RefundResult.Refused(
             invoiceId,
             RefundResult.Reason.EXCEEDS_PAYMENT,
-            "invoice " + invoiceId + " has " + left + " left to refund, not " + amount);
+            RefundRecords.exceeds(invoice, left, amount));
       }
-    }
-    Payment.Refund recorded;
-    if (existing.isPresent()) {
-      recorded = existing.get();
-    } else {
-      try {
-        recorded = repository.recordRefund(asked);
-      } catch (ConflictingKeyException e) {
-        throw e;
-      } catch (InvalidInputException e) {
-        // Another refund took what was left meanwhile: the repository's guard, under the lock.
-        return new RefundResult.Refused(
-            invoiceId, RefundResult.Reason.EXCEEDS_PAYMENT, e.getMessage());
+      RefundWrite write = RefundRecords.record(repository, asked, read);
+      if (write instanceof RefundWrite.Recorded) {
+        recorded = asked;
+        recordedNow = true;
+      } else if (write instanceof RefundWrite.KeyTaken taken) {
+        recorded = taken.stored();
       }
     }
     if (!recorded.sameRequest(asked)) {
       throw new ConflictingKeyException(
           "refund key " + key + " was used already for another refund (" + recorded + ")");
     }
-    if (existing.isEmpty() && recorded.status() != Payment.Refund.Status.PENDING) {
+    if (recordedNow && recorded.status() != Payment.Refund.Status.PENDING) {
       Payment.Refund made = recorded;
       settings.notify(l -> l.refundRecorded(invoice, made));
     }
@@ -137,11 +147,11 @@ final class Refunds {
       outcome = new PaymentGateway.RefundOutcome.Unknown(PaymentCascade.safeMessage(e));
     }
     if (outcome instanceof PaymentGateway.RefundOutcome.Refunded r) {
-      Instant now = settings.now();
-      repository.completeRefund(refund.key(), r.refundId(), now);
-      Payment.Refund done = repository.findRefund(refund.key()).orElseThrow();
-      settings.notify(l -> l.refundRecorded(invoice, done));
-      return new RefundResult.Recorded(done);
+      Optional<Payment.Refund> done =
+          RefundRecords.move(
+              repository, refund.key(), Payment.Refund.Status.DONE, r.refundId(), settings.now());
+      done.ifPresent(d -> settings.notify(l -> l.refundRecorded(invoice, d)));
+      return answer(repository.findRefund(refund.key()).orElseThrow(), "");
     }
     if (outcome instanceof PaymentGateway.RefundOutcome.Refused no) {
       return failCardRefund(invoice, refund, no.message());
@@ -171,11 +181,15 @@ final class Refunds {
         refund.key(),
         invoice.id(),
         why);
-    boolean moved = repository.failRefund(refund.key(), why, settings.now());
-    Payment.Refund now = repository.findRefund(refund.key()).orElseThrow();
-    if (moved) {
-      settings.notify(l -> l.refundRecorded(invoice, now));
-    }
+    Optional<Payment.Refund> failed =
+        RefundRecords.move(
+            repository, refund.key(), Payment.Refund.Status.FAILED, why, settings.now());
+    failed.ifPresent(f -> settings.notify(l -> l.refundRecorded(invoice, f)));
+    return answer(repository.findRefund(refund.key()).orElseThrow(), why);
+  }
+
+  /** What the caller hears of the refund as stored now ({@code why}: if it is still pending). */
+  private static RefundResult answer(Payment.Refund now, String why) {
     return switch (now.status()) {
       case FAILED -> new RefundResult.Failed(now);
       case PENDING -> new RefundResult.Pending(now, why);
@@ -187,12 +201,19 @@ final class Refunds {
   boolean refundPaid(String key, String reference) {
     Checks.id(key, "key");
     Checks.text(reference, "reference");
+    // Only an owed refund is paid by hand; a refund's via is fixed, so one owed once is never
+    // pending, and the move below (decided again on its own read) can only take it to done.
     Optional<Payment.Refund> owed =
         repository.findRefund(key).filter(r -> r.status() == Payment.Refund.Status.OWED);
-    if (owed.isEmpty() || !repository.completeRefund(key, reference, settings.now())) {
+    Optional<Payment.Refund> moved =
+        owed.isEmpty()
+            ? Optional.empty()
+            : RefundRecords.move(
+                repository, key, Payment.Refund.Status.DONE, reference, settings.now());
+    if (moved.isEmpty()) {
       return false;
     }
-    Payment.Refund done = repository.findRefund(key).orElseThrow();
+    Payment.Refund done = moved.get();
     repository
         .findInvoice(done.invoiceId())
         .ifPresent(i -> settings.notify(l -> l.refundRecorded(i, done)));

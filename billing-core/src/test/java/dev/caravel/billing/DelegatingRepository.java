@@ -1,5 +1,6 @@
 package dev.caravel.billing;
 
+import dev.caravel.billing.spi.AdjustmentWrite;
 import dev.caravel.billing.spi.CardCharge;
 import dev.caravel.billing.spi.Claim;
 import dev.caravel.billing.spi.CollectionHold;
@@ -7,6 +8,7 @@ import dev.caravel.billing.spi.CollectionState;
 import dev.caravel.billing.spi.PaymentLease;
 import dev.caravel.billing.spi.PaymentRecord;
 import dev.caravel.billing.spi.Reconciliation;
+import dev.caravel.billing.spi.RefundWrite;
 import dev.caravel.billing.spi.Renewal;
 import dev.caravel.billing.spi.Repository;
 import dev.caravel.billing.spi.Tenant;
@@ -77,8 +79,9 @@ class DelegatingRepository implements Repository {
   }
 
   @Override
-  public boolean recordAdjustment(InvoiceItem adjustment, boolean anchorIfUnset) {
-    return d.recordAdjustment(adjustment, anchorIfUnset);
+  public AdjustmentWrite recordAdjustment(
+      InvoiceItem adjustment, BillingEvent event, boolean anchorIfUnset) {
+    return d.recordAdjustment(adjustment, event, anchorIfUnset);
   }
 
   @Override
@@ -102,18 +105,17 @@ class DelegatingRepository implements Repository {
   }
 
   @Override
-  public Payment.Refund recordRefund(Payment.Refund refund) {
-    return d.recordRefund(refund);
+  public RefundWrite recordRefund(
+      Payment.Refund refund,
+      int refundsRead,
+      Optional<InvoiceItem> credit,
+      Optional<BillingEvent> event) {
+    return d.recordRefund(refund, refundsRead, credit, event);
   }
 
   @Override
-  public boolean completeRefund(String key, String reference, Instant at) {
-    return d.completeRefund(key, reference, at);
-  }
-
-  @Override
-  public boolean failRefund(String key, String reason, Instant at) {
-    return d.failRefund(key, reason, at);
+  public boolean moveRefund(Payment.Refund read, Payment.Refund moved, BillingEvent event) {
+    return d.moveRefund(read, moved, event);
   }
 
   @Override

@@ -105,7 +105,9 @@ class TenantBillingFailureTest {
     }
     // Straight through the repository: it records, it does not check money limits or skew.
     billing.record(Activity.create("o1", OVERFLOWING, "r1", "basic", T0));
-    assertThat(repository.recordAdjustment(chargeOfLongMax(OVERFLOWING, "huge"))).isTrue();
+    InvoiceItem huge = chargeOfLongMax(OVERFLOWING, "huge");
+    assertThat(repository.recordAdjustment(huge, BillingEvent.adjusted(huge), false))
+        .isEqualTo(new dev.caravel.billing.spi.AdjustmentWrite.Recorded());
     Instant endOfTime = Instant.ofEpochSecond(Instant.MAX.getEpochSecond());
     assertThat(
             repository.appendActivity(
@@ -185,7 +187,8 @@ class TenantBillingFailureTest {
       billing.record(Activity.create("c" + i, tenant(i), "r1", "basic", T0));
     }
     billing.record(Activity.create("o1", OVERFLOWING, "r1", "basic", T0));
-    repository.recordAdjustment(chargeOfLongMax(OVERFLOWING, "huge"));
+    InvoiceItem huge = chargeOfLongMax(OVERFLOWING, "huge");
+    repository.recordAdjustment(huge, BillingEvent.adjusted(huge), false);
     assertThat(billing.runCycle().invoicesCreated()).hasSize(3);
     assertThat(billing.unbilledBalance(tenant(1))).isZero();
     assertThat(reported).singleElement().asString().startsWith(OVERFLOWING);

@@ -7,6 +7,7 @@ import dev.caravel.billing.Invoice;
 import dev.caravel.billing.InvoiceItem;
 import dev.caravel.billing.Payment;
 import dev.caravel.billing.PlanCatalogue;
+import dev.caravel.billing.spi.AdjustmentWrite;
 import dev.caravel.billing.spi.CardCharge;
 import dev.caravel.billing.spi.Claim;
 import dev.caravel.billing.spi.CollectionHold;
@@ -15,6 +16,7 @@ import dev.caravel.billing.spi.InvoiceNumbering;
 import dev.caravel.billing.spi.PaymentLease;
 import dev.caravel.billing.spi.PaymentRecord;
 import dev.caravel.billing.spi.Reconciliation;
+import dev.caravel.billing.spi.RefundWrite;
 import dev.caravel.billing.spi.Renewal;
 import dev.caravel.billing.spi.Repository;
 import dev.caravel.billing.spi.StandingRule;
@@ -100,8 +102,9 @@ public final class InMemoryRepository implements Repository {
   }
 
   @Override
-  public boolean recordAdjustment(InvoiceItem adjustment, boolean anchorIfUnset) {
-    return operations.recordAdjustment(adjustment, anchorIfUnset);
+  public AdjustmentWrite recordAdjustment(
+      InvoiceItem adjustment, BillingEvent event, boolean anchorIfUnset) {
+    return operations.recordAdjustment(adjustment, event, anchorIfUnset);
   }
 
   @Override
@@ -120,18 +123,17 @@ public final class InMemoryRepository implements Repository {
   }
 
   @Override
-  public Payment.Refund recordRefund(Payment.Refund refund) {
-    return operations.recordRefund(refund);
+  public RefundWrite recordRefund(
+      Payment.Refund refund,
+      int refundsRead,
+      Optional<InvoiceItem> credit,
+      Optional<BillingEvent> event) {
+    return operations.recordRefund(refund, refundsRead, credit, event);
   }
 
   @Override
-  public boolean completeRefund(String key, String reference, Instant at) {
-    return operations.completeRefund(key, reference, at);
-  }
-
-  @Override
-  public boolean failRefund(String key, String reason, Instant at) {
-    return operations.failRefund(key, reason, at);
+  public boolean moveRefund(Payment.Refund read, Payment.Refund moved, BillingEvent event) {
+    return operations.moveRefund(read, moved, event);
   }
 
   // ---- standing (S13) ----

@@ -1,14 +1,15 @@
 package dev.caravel.billing.memory;
 
 import dev.caravel.billing.BillingEvent;
-import dev.caravel.billing.ConflictingKeyException;
 import dev.caravel.billing.InvalidInputException;
 import dev.caravel.billing.Invoice;
 import dev.caravel.billing.InvoiceItem;
 import dev.caravel.billing.Payment;
 import dev.caravel.billing.Standing;
 import dev.caravel.billing.internal.Checks;
+import dev.caravel.billing.spi.AdjustmentWrite;
 import dev.caravel.billing.spi.CollectionState;
+import dev.caravel.billing.spi.RefundWrite;
 import dev.caravel.billing.spi.StandingRule;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -40,21 +41,17 @@ final class MemoryOperations {
     }
   }
 
-  boolean recordAdjustment(InvoiceItem adjustment, boolean anchorIfUnset) {
+  AdjustmentWrite recordAdjustment(
+      InvoiceItem adjustment, BillingEvent event, boolean anchorIfUnset) {
     Checks.notNull(adjustment, "adjustment");
+    Checks.notNull(event, "event");
     if (!adjustment.isAdjustment() || adjustment.invoiceId().isPresent()) {
       throw new InvalidInputException("not an unclaimed adjustment: " + adjustment.id());
     }
     synchronized (state.lock) {
       InvoiceItem existing = state.items.get(adjustment.id());
       if (existing != null) {
-        if (existing.sameAdjustment(adjustment)) {
-          return false;
-        }
-        throw new ConflictingKeyException(
-            "adjustment key "
-                + adjustment.adjustmentKey().get()
-                + " was used already for another adjustment");
+        return new AdjustmentWrite.KeyTaken(existing);
       }
       TenantRow row = state.tenants.get(adjustment.tenant());
       if (row == null) {
@@ -68,8 +65,8 @@ final class MemoryOperations {
         state.markDue(
             row); // the next poll claims it (S17); without an anchor there is no period yet
       }
-      state.append(BillingEvent.adjusted(adjustment));
-      return true;
+      state.append(event);
+      return new AdjustmentWrite.Recorded();
     }
   }
 
@@ -107,76 +104,58 @@ final class MemoryOperations {
     }
   }
 
-  Payment.Refund recordRefund(Payment.Refund refund) {
+  RefundWrite recordRefund(
+      Payment.Refund refund,
+      int refundsRead,
+      Optional<InvoiceItem> credit,
+      Optional<BillingEvent> event) {
     Checks.notNull(refund, "refund");
+    Checks.notNull(credit, "credit");
+    Checks.notNull(event, "event");
     synchronized (state.lock) {
       Payment.Refund existing = state.refunds.get(refund.key());
       if (existing != null) {
-        return existing;
+        return new RefundWrite.KeyTaken(existing);
       }
-      InvoiceRow row = state.invoices.get(refund.invoiceId());
-      if (row == null || !row.invoice.isPaid()) {
-        throw new InvalidInputException("invoice " + refund.invoiceId() + " is not paid");
+      if (!state.invoices.containsKey(refund.invoiceId())) {
+        throw new InvalidInputException("no invoice " + refund.invoiceId());
       }
-      if (!row.invoice.tenant().equals(refund.tenant())) {
-        throw new InvalidInputException("invoice " + refund.invoiceId() + " is another tenant's");
+      // Refunds are never removed: the same count is the same refunds the engine decided from.
+      if (refunds(refund.invoiceId()).size() != refundsRead) {
+        return new RefundWrite.RefundsMoved();
       }
-      long refunded =
-          Payment.Refund.takenFromPayment(
-              state.refunds.values().stream()
-                  .filter(r -> r.invoiceId().equals(refund.invoiceId()))
-                  .toList());
-      if (refunded + refund.amount() > row.invoice.total()) {
-        throw new InvalidInputException(
-            "invoice "
-                + refund.invoiceId()
-                + " has "
-                + (row.invoice.total() - refunded)
-                + " left to refund, not "
-                + refund.amount());
-      }
-      if (refund.via() == Payment.Refund.Via.CREDIT) {
-        TenantRow credited = state.tenants.get(refund.tenant());
-        state.insertItem(credited, InvoiceItem.forRefundCredit(refund));
+      if (credit.isPresent()) {
+        TenantRow credited = state.tenants.get(credit.get().tenant());
+        state.insertItem(credited, credit.get());
         state.markDue(credited); // the next poll claims it (S17)
       }
       state.refunds.put(refund.key(), refund);
-      if (refund.status() != Payment.Refund.Status.PENDING) {
-        state.append(BillingEvent.refund(refund, refund.at()));
-      }
-      return refund;
+      event.ifPresent(state::append);
+      return new RefundWrite.Recorded();
     }
   }
 
-  boolean completeRefund(String key, String reference, Instant at) {
-    Checks.text(reference, "refund reference");
-    Checks.notNull(at, "at");
+  boolean moveRefund(Payment.Refund read, Payment.Refund moved, BillingEvent event) {
+    Checks.notNull(event, "event");
+    requireSameRefund(read, moved);
     synchronized (state.lock) {
-      Payment.Refund r = state.refunds.get(key);
-      if (r == null
-          || (r.status() != Payment.Refund.Status.PENDING
-              && r.status() != Payment.Refund.Status.OWED)) {
+      Payment.Refund stored = state.refunds.get(read.key());
+      if (stored == null || stored.status() != read.status()) {
         return false;
       }
-      Payment.Refund done = r.withStatus(Payment.Refund.Status.DONE, Optional.of(reference));
-      state.refunds.put(key, done);
-      state.append(BillingEvent.refund(done, at));
+      state.refunds.put(read.key(), stored.withStatus(moved.status(), moved.reference()));
+      state.append(event);
       return true;
     }
   }
 
-  boolean failRefund(String key, String reason, Instant at) {
-    Checks.text(reason, "refund failure");
-    Checks.notNull(at, "at");
-    synchronized (state.lock) {
-      Payment.Refund r = state.refunds.get(key);
-      if (r == null || r.status() != Payment.Refund.Status.PENDING) {
-        return false;
-      }
-      Payment.Refund failed = r.withStatus(Payment.Refund.Status.FAILED, Optional.of(reason));
-      state.refunds.put(key, failed);
-      state.append(BillingEvent.refund(failed, at));
-      return true;
+  /** {@code moved} must be {@code read} with only its status and reference changed. */
+  static void requireSameRefund(Payment.Refund read, Payment.Refund moved) {
+    Checks.notNull(read, "read");
+    Checks.notNull(moved, "moved");
+    if (!read.withStatus(moved.status(), moved.reference()).equals(moved)) {
+      throw new IllegalArgumentException(
+          "a move changes a refund's status and reference only: " + read + " to " + moved);
     }
   }
 

@@ -79,9 +79,9 @@ public interface Repository {
    * @throws dev.caravel.billing.ActivityRejectedException nothing recorded, because: {@code
    *     CONFLICTING_ID} (same id, other content or another tenant); {@code OUT_OF_ORDER} (earlier
    *     than the tenant's latest activity, or than its anchor: a charge may have set it, see {@link
-   *     #recordAdjustment(InvoiceItem, boolean)}); {@code PERIOD_ALREADY_BILLED} (earlier than the
-   *     start of the tenant's last renewed period); {@code RELAY_EXISTS} (create of a relay the
-   *     tenant has); {@code UNKNOWN_RELAY} (any other type for a relay the tenant never created).
+   *     #recordAdjustment}); {@code PERIOD_ALREADY_BILLED} (earlier than the start of the tenant's
+   *     last renewed period); {@code RELAY_EXISTS} (create of a relay the tenant has); {@code
+   *     UNKNOWN_RELAY} (any other type for a relay the tenant never created).
    */
   boolean appendActivity(Activity activity);
 
@@ -162,11 +162,13 @@ public interface Repository {
   // ---- adjustments, closing, refunds (S14) ----
 
   /**
-   * Records a hand adjustment ({@link InvoiceItem#forAdjustment}) as an unclaimed item of its
-   * tenant, with a {@code CREDITED} or {@code CHARGED} event, atomically. Idempotent on the key,
-   * through the item's id ({@code adj:<key>}): the same item again returns false and changes
-   * nothing. Items are unique by id, never by {@code adjustmentKey}, which a refund's credit may
-   * share (see {@link InvoiceItem}).
+   * Inserts a hand adjustment ({@link InvoiceItem#forAdjustment}) as an unclaimed item of its
+   * tenant, with {@code event} (the {@code CREDITED} or {@code CHARGED} event the engine built),
+   * atomically, if no item is stored under its id ({@code adj:<key>}) yet: insert-if-absent. When
+   * one is, nothing is written and the stored item is returned ({@link AdjustmentWrite.KeyTaken}),
+   * whatever its content: the engine judges whether it is the same adjustment (a retry) or a
+   * conflicting one. Racing calls with one id insert exactly one item. Items are unique by id,
+   * never by {@code adjustmentKey}, which a refund's credit may share (see {@link InvoiceItem}).
    *
    * <p>With {@code anchorIfUnset}, a tenant with no anchor gets the adjustment's instant as its
    * anchor, in the same transaction and under the lock {@link #appendActivity} takes, so that a
@@ -176,16 +178,10 @@ public interface Repository {
    * invoiced); the storage only records it. The tenant is made due (see {@link #takeDueTenants})
    * when it has an anchor afterwards.
    *
-   * @throws dev.caravel.billing.InvalidInputException nothing recorded: the tenant is unknown, or
-   *     the key was used for another adjustment ({@link
-   *     dev.caravel.billing.ConflictingKeyException})
+   * @throws dev.caravel.billing.InvalidInputException nothing recorded: the tenant is unknown
    */
-  boolean recordAdjustment(InvoiceItem adjustment, boolean anchorIfUnset);
-
-  /** {@link #recordAdjustment(InvoiceItem, boolean)} leaving the anchor as it is. */
-  default boolean recordAdjustment(InvoiceItem adjustment) {
-    return recordAdjustment(adjustment, false);
-  }
+  AdjustmentWrite recordAdjustment(
+      InvoiceItem adjustment, BillingEvent event, boolean anchorIfUnset);
 
   /**
    * Closes an invoice (void or write-off), under its row lock, only if it is unpaid, not closed,
@@ -203,36 +199,43 @@ public interface Repository {
   Optional<Payment.Refund> findRefund(String key);
 
   /**
-   * Records a refund, under the invoice's row lock, if the invoice is paid and the refunds recorded
-   * against it that {@link Payment.Refund#takesFromPayment take from the payment} (all but {@code
-   * FAILED} ones) plus this one stay within its total. Idempotent on the key: returns the refund
-   * recorded under the key afterwards (this one, or the one there already, whatever its content,
-   * for the caller to compare). A {@code CREDIT} refund also inserts its credit item ({@link
-   * InvoiceItem#forRefundCredit}, id {@code refund:<key>}, unclaimed) in the same transaction,
-   * beside any adjustment, whatever its key. A refund recorded {@code OWED} or {@code DONE} appends
-   * its event.
+   * Records a refund the engine decided on, atomically, only if the refunds recorded against its
+   * invoice are still the {@code refundsRead} ones it decided from: a compare-and-set on their
+   * count, under the invoice's row lock (refunds are never deleted, so an unchanged count is an
+   * unchanged set; a refund that moved to {@code FAILED} meanwhile only frees room, so the decision
+   * stays safe). In order: a refund stored under the key already is returned ({@link
+   * RefundWrite.KeyTaken}, whatever its content, for the engine to compare) and nothing is written;
+   * a count that moved writes nothing ({@link RefundWrite.RefundsMoved}: the engine reads and
+   * decides again); otherwise the refund is inserted with {@code credit} (its {@link
+   * InvoiceItem#forRefundCredit credit item}, id {@code refund:<key>}, unclaimed, beside any
+   * adjustment whatever its key; its tenant made due) and {@code event}, if present ({@link
+   * RefundWrite.Recorded}). The key is unique across all invoices, the last line of defence.
    *
-   * @throws dev.caravel.billing.InvalidInputException nothing recorded: no such invoice, it is not
-   *     paid, or the amount is more than what is left to refund
+   * <p>The engine decides everything else, before it calls: that the invoice is paid and its
+   * tenant's, and that the refunds that {@link Payment.Refund#takesFromPayment take from the
+   * payment} plus this one stay within its total.
+   *
+   * @throws dev.caravel.billing.InvalidInputException nothing recorded: no such invoice
    */
-  Payment.Refund recordRefund(Payment.Refund refund);
+  RefundWrite recordRefund(
+      Payment.Refund refund,
+      int refundsRead,
+      Optional<InvoiceItem> credit,
+      Optional<BillingEvent> event);
 
   /**
-   * Moves a {@code PENDING} or {@code OWED} refund to {@code DONE} with its reference, appending
-   * its {@code REFUNDED} event. True only for the call that moved it; a {@code FAILED} or {@code
-   * DONE} refund is never moved.
+   * Stores {@code moved} (the same refund with a new status and reference) with {@code event},
+   * atomically, only if the refund stored under its key still has the status of {@code read}: a
+   * compare-and-set on the status the engine decided from. True only for the call that moved it; of
+   * racing moves of one refund exactly one wins. False for an unknown key. The engine decides which
+   * moves are allowed ({@code PENDING} or {@code OWED} to {@code DONE}, {@code PENDING} to {@code
+   * FAILED}) and builds the event; the storage only records it. Statuses never return to an earlier
+   * one, so a status that is still the one read means nothing moved the refund meanwhile.
+   *
+   * @throws IllegalArgumentException {@code moved} is not {@code read} with another status and
+   *     reference (another key, invoice, amount...)
    */
-  boolean completeRefund(String key, String reference, Instant at);
-
-  /**
-   * Moves a {@code PENDING} refund to {@code FAILED}, with {@code reason} as its reference ({@link
-   * Payment.Refund#failure()}), appending its {@code REFUND_FAILED} event ({@link
-   * BillingEvent#refund}) at {@code at}, atomically. True only for the call that moved it: false
-   * for an unknown key or a refund that is not pending (done, owed, failed already), which is left
-   * as it is. The engine decides that the rail refused; the storage only records it. A failed
-   * refund stays under its key and no longer takes from the payment ({@link #recordRefund}).
-   */
-  boolean failRefund(String key, String reason, Instant at);
+  boolean moveRefund(Payment.Refund read, Payment.Refund moved, BillingEvent event);
 
   // ---- standing (S13) ----
 

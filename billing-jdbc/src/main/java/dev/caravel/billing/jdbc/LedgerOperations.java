@@ -5,13 +5,14 @@ import static dev.caravel.billing.jdbc.Rows.instant;
 import static dev.caravel.billing.jdbc.Rows.setInstant;
 
 import dev.caravel.billing.BillingEvent;
-import dev.caravel.billing.ConflictingKeyException;
 import dev.caravel.billing.InvalidInputException;
 import dev.caravel.billing.Invoice;
 import dev.caravel.billing.InvoiceItem;
 import dev.caravel.billing.Payment;
 import dev.caravel.billing.Standing;
+import dev.caravel.billing.spi.AdjustmentWrite;
 import dev.caravel.billing.spi.CollectionState;
+import dev.caravel.billing.spi.RefundWrite;
 import dev.caravel.billing.spi.StandingRule;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -40,8 +41,9 @@ final class LedgerOperations {
 
   // ---- adjustments ----
 
-  boolean recordAdjustment(InvoiceItem item, boolean anchorIfUnset) {
+  AdjustmentWrite recordAdjustment(InvoiceItem item, BillingEvent event, boolean anchorIfUnset) {
     Objects.requireNonNull(item, "adjustment");
+    Objects.requireNonNull(event, "event");
     if (!item.isAdjustment() || item.invoiceId().isPresent()) {
       throw new InvalidInputException("not an unclaimed adjustment: " + item.id());
     }
@@ -50,17 +52,11 @@ final class LedgerOperations {
         (c, d) -> {
           // The tenant lock orders racing adjustments of one key (the second finds the first),
           // and orders this one with a first activity (ActivityLog takes the same lock): whichever
-          // comes second sees the anchor the first set.
+          // comes second sees the anchor the first set. The item's primary key is the last line.
           Optional<Instant> anchor = lockTenantReadingAnchor(c, item.tenant());
           Optional<InvoiceItem> existing = item(c, item.id());
           if (existing.isPresent()) {
-            if (existing.get().sameAdjustment(item)) {
-              return false;
-            }
-            throw new ConflictingKeyException(
-                "adjustment key "
-                    + item.adjustmentKey().get()
-                    + " was used already for another adjustment");
+            return new AdjustmentWrite.KeyTaken(existing.get()); // the engine judges it
           }
           insertItem(c, item);
           if (anchor.isPresent()) {
@@ -78,8 +74,8 @@ final class LedgerOperations {
             }
           }
           // A tenant left without an anchor is not due: no period to claim into (Repository).
-          EventFeed.append(c, BillingEvent.adjusted(item));
-          return true;
+          EventFeed.append(c, event);
+          return new AdjustmentWrite.Recorded();
         });
   }
 
@@ -218,13 +214,19 @@ final class LedgerOperations {
     return out;
   }
 
-  Payment.Refund recordRefund(Payment.Refund refund) {
+  RefundWrite recordRefund(
+      Payment.Refund refund,
+      int refundsRead,
+      Optional<InvoiceItem> credit,
+      Optional<BillingEvent> event) {
     Objects.requireNonNull(refund, "refund");
+    Objects.requireNonNull(credit, "credit");
+    Objects.requireNonNull(event, "event");
     return transactions.write(
         "recording refund " + refund.key(),
         (c, d) -> {
-          // The invoice row lock serializes the refunds of one invoice: the bound holds.
-          Invoice invoice;
+          // The invoice row lock serializes the refunds of one invoice: the count read under it
+          // is the count the insert follows (a compare-and-set on what the engine read).
           try (PreparedStatement ps =
               c.prepareStatement("SELECT id FROM billing_invoice WHERE id = ? FOR UPDATE")) {
             ps.setString(1, refund.invoiceId());
@@ -236,36 +238,18 @@ final class LedgerOperations {
           }
           Optional<Payment.Refund> existing = refund(c, refund.key());
           if (existing.isPresent()) {
-            return existing.get();
+            return new RefundWrite.KeyTaken(existing.get()); // the engine compares
           }
-          invoice = CollectionStatements.invoice(c, refund.invoiceId());
-          if (!invoice.isPaid()) {
-            throw new InvalidInputException("invoice " + refund.invoiceId() + " is not paid");
-          }
-          if (!invoice.tenant().equals(refund.tenant())) {
-            throw new InvalidInputException(
-                "invoice " + refund.invoiceId() + " is another tenant's");
-          }
-          long refunded;
           try (PreparedStatement ps =
-              c.prepareStatement(
-                  // Failed refunds moved no money: they take nothing from the payment.
-                  "SELECT COALESCE(SUM(amount), 0) FROM billing_refund "
-                      + "WHERE invoice_id = ? AND status <> 'FAILED'")) {
+              c.prepareStatement("SELECT COUNT(*) FROM billing_refund WHERE invoice_id = ?")) {
             ps.setString(1, refund.invoiceId());
             try (ResultSet rs = ps.executeQuery()) {
               rs.next();
-              refunded = rs.getLong(1);
+              // Refunds are never deleted: the same count is the same refunds.
+              if (rs.getLong(1) != refundsRead) {
+                return new RefundWrite.RefundsMoved();
+              }
             }
-          }
-          if (refunded + refund.amount() > invoice.total()) {
-            throw new InvalidInputException(
-                "invoice "
-                    + refund.invoiceId()
-                    + " has "
-                    + (invoice.total() - refunded)
-                    + " left to refund, not "
-                    + refund.amount());
           }
           try (PreparedStatement ps =
               c.prepareStatement(
@@ -283,57 +267,42 @@ final class LedgerOperations {
             setInstant(ps, 9, refund.at());
             ps.executeUpdate();
           }
-          if (refund.via() == Payment.Refund.Via.CREDIT) {
-            insertAdjustment(c, d, InvoiceItem.forRefundCredit(refund));
+          if (credit.isPresent()) {
+            insertAdjustment(c, d, credit.get());
           }
-          if (refund.status() != Payment.Refund.Status.PENDING) {
-            EventFeed.append(c, BillingEvent.refund(refund, refund.at()));
+          if (event.isPresent()) {
+            EventFeed.append(c, event.get());
           }
-          return refund;
+          return new RefundWrite.Recorded();
         });
   }
 
-  boolean completeRefund(String key, String reference, Instant at) {
-    Objects.requireNonNull(key, "key");
-    Objects.requireNonNull(reference, "reference");
-    Objects.requireNonNull(at, "at");
+  boolean moveRefund(Payment.Refund read, Payment.Refund moved, BillingEvent event) {
+    Objects.requireNonNull(read, "read");
+    Objects.requireNonNull(moved, "moved");
+    Objects.requireNonNull(event, "event");
+    if (!read.withStatus(moved.status(), moved.reference()).equals(moved)) {
+      throw new IllegalArgumentException(
+          "a move changes a refund's status and reference only: " + read + " to " + moved);
+    }
     return transactions.write(
-        "completing refund " + key,
+        "moving refund " + read.key(),
         (c, d) -> {
+          // One guarded statement, a compare-and-set on the status read: of racing moves of one
+          // refund, exactly one wins.
           try (PreparedStatement ps =
               c.prepareStatement(
-                  "UPDATE billing_refund SET status = 'DONE', reference = ? "
-                      + "WHERE refund_key = ? AND status IN ('PENDING', 'OWED')")) {
-            ps.setString(1, reference);
-            ps.setString(2, key);
+                  "UPDATE billing_refund SET status = ?, reference = ? "
+                      + "WHERE refund_key = ? AND status = ?")) {
+            ps.setString(1, moved.status().name());
+            ps.setString(2, moved.reference().orElse(null));
+            ps.setString(3, read.key());
+            ps.setString(4, read.status().name());
             if (ps.executeUpdate() != 1) {
               return false;
             }
           }
-          EventFeed.append(c, BillingEvent.refund(refund(c, key).orElseThrow(), at));
-          return true;
-        });
-  }
-
-  boolean failRefund(String key, String reason, Instant at) {
-    Objects.requireNonNull(key, "key");
-    Objects.requireNonNull(reason, "reason");
-    Objects.requireNonNull(at, "at");
-    return transactions.write(
-        "failing refund " + key,
-        (c, d) -> {
-          // One guarded statement: of racing completes and fails, exactly one moves the refund.
-          try (PreparedStatement ps =
-              c.prepareStatement(
-                  "UPDATE billing_refund SET status = 'FAILED', reference = ? "
-                      + "WHERE refund_key = ? AND status = 'PENDING'")) {
-            ps.setString(1, reason);
-            ps.setString(2, key);
-            if (ps.executeUpdate() != 1) {
-              return false;
-            }
-          }
-          EventFeed.append(c, BillingEvent.refund(refund(c, key).orElseThrow(), at));
+          EventFeed.append(c, event);
           return true;
         });
   }

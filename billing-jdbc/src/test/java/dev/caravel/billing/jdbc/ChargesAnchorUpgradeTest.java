@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.caravel.billing.Activity;
 import dev.caravel.billing.Billing;
+import dev.caravel.billing.BillingEvent;
 import dev.caravel.billing.CycleReport;
 import dev.caravel.billing.Invoice;
 import dev.caravel.billing.InvoiceItem;
@@ -102,7 +103,8 @@ class ChargesAnchorUpgradeTest {
       DataSource db, JdbcRepository repo, String tenant, long amount, String key, Instant at)
       throws SQLException {
     repo.saveTenant(Tenant.of(tenant));
-    repo.recordAdjustment(InvoiceItem.forAdjustment(tenant, amount, key, key, at), false);
+    InvoiceItem adjustment = InvoiceItem.forAdjustment(tenant, amount, key, key, at);
+    repo.recordAdjustment(adjustment, BillingEvent.adjusted(adjustment), false);
     try (Connection c = db.getConnection();
         PreparedStatement ps =
             c.prepareStatement(

@@ -82,7 +82,7 @@ class TenantBillingFailureJdbcTest {
     billing.record(Activity.create("o1", OVERFLOWING, "r1", "basic", T0));
     // Written straight through the repository, as an older version could have: it records what it
     // is given, and only the engine's entry checks bound amounts.
-    repository.recordAdjustment(
+    InvoiceItem huge =
         new InvoiceItem(
             "adj:huge",
             OVERFLOWING,
@@ -94,7 +94,8 @@ class TenantBillingFailureJdbcTest {
             Optional.empty(),
             OptionalInt.empty(),
             Optional.empty(),
-            Optional.of("huge")));
+            Optional.of("huge"));
+    repository.recordAdjustment(huge, BillingEvent.adjusted(huge), false);
 
     Logger engineLog = Logger.getLogger(Billing.class.getName());
     boolean console = engineLog.getUseParentHandlers();

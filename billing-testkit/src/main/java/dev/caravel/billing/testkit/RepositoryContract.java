@@ -2318,7 +2318,7 @@ public abstract class RepositoryContract {
         i -> {
           String t = pubkey(0x8000 + i);
           for (int k = 0; k < 5; k++) {
-            repo.recordAdjustment(InvoiceItem.forAdjustment(t, 10 + k, "r", t + "-" + k, T0));
+            adjust(InvoiceItem.forAdjustment(t, 10 + k, "r", t + "-" + k, T0));
           }
           return claimNumbered(t);
         });
@@ -2332,35 +2332,44 @@ public abstract class RepositoryContract {
 
   // ---- adjustments (issue 14) ----
 
+  /**
+   * Records an adjustment as the engine does, with the event it builds; true if this call inserted
+   * it (the storage judges nothing: a taken id answers what is stored).
+   */
+  private boolean adjust(InvoiceItem adjustment, boolean anchorIfUnset) {
+    return repo.recordAdjustment(
+            adjustment, dev.caravel.billing.BillingEvent.adjusted(adjustment), anchorIfUnset)
+        instanceof dev.caravel.billing.spi.AdjustmentWrite.Recorded;
+  }
+
+  private boolean adjust(InvoiceItem adjustment) {
+    return adjust(adjustment, false);
+  }
+
   @Test
-  void anAdjustmentIsAnUnclaimedItemRecordedOnce() {
+  void anAdjustmentIsInsertedIfAbsentAndATakenIdAnswersTheStoredItem() {
     repo.appendActivity(fx.create(alice, "r1", T0));
     InvoiceItem credit = InvoiceItem.forAdjustment(alice, -300, "a month free", "k1", seconds(5));
-    assertThat(repo.recordAdjustment(credit)).isTrue();
-    assertThat(
-            repo.recordAdjustment(
-                InvoiceItem.forAdjustment(alice, -300, "a month free", "k1", seconds(9))))
-        .as("the same adjustment later is a retry")
-        .isFalse();
+    dev.caravel.billing.BillingEvent event = dev.caravel.billing.BillingEvent.adjusted(credit);
+    assertThat(repo.recordAdjustment(credit, event, false))
+        .isEqualTo(new dev.caravel.billing.spi.AdjustmentWrite.Recorded());
+    // Same id, other content: the storage does not judge, it answers what it holds.
+    InvoiceItem other = InvoiceItem.forAdjustment(alice, 999, "other", "k1", seconds(9));
+    assertThat(repo.recordAdjustment(other, dev.caravel.billing.BillingEvent.adjusted(other), true))
+        .isEqualTo(new dev.caravel.billing.spi.AdjustmentWrite.KeyTaken(credit));
     assertThat(repo.unclaimedItems(alice)).containsExactly(credit);
-    assertThatThrownBy(
-            () ->
-                repo.recordAdjustment(
-                    InvoiceItem.forAdjustment(alice, -301, "a month free", "k1", seconds(9))))
-        .isInstanceOf(dev.caravel.billing.ConflictingKeyException.class);
-    assertThatThrownBy(
-            () -> repo.recordAdjustment(InvoiceItem.forAdjustment(bob, 100, "x", "k2", T0)))
+    assertThatThrownBy(() -> adjust(InvoiceItem.forAdjustment(bob, 100, "x", "k2", T0)))
         .as("unknown tenant")
         .isInstanceOf(InvalidInputException.class);
-    assertThat(eventTypes()).containsExactly(dev.caravel.billing.BillingEvent.Type.CREDITED);
+    assertThat(allEvents()).containsExactly(event.withId(1));
   }
 
   @Test
   void aCreditCarriesOverUntilItemsSumAboveZero() {
     charged(alice, "r1", T0, 500);
-    repo.recordAdjustment(InvoiceItem.forAdjustment(alice, -800, "goodwill", "k1", seconds(1)));
+    adjust(InvoiceItem.forAdjustment(alice, -800, "goodwill", "k1", seconds(1)));
     assertThat(claimNumbered(alice)).isEmpty();
-    repo.recordAdjustment(InvoiceItem.forAdjustment(alice, 400, "setup fee", "k2", seconds(2)));
+    adjust(InvoiceItem.forAdjustment(alice, 400, "setup fee", "k2", seconds(2)));
     List<Invoice> made = claimNumbered(alice);
     assertThat(made).singleElement().extracting(Invoice::total).isEqualTo(100L);
     assertThat(repo.invoiceItems(made.get(0).id()))
@@ -2373,9 +2382,7 @@ public abstract class RepositoryContract {
   void racingAdjustmentsWithOneKeyRecordOne() {
     repo.appendActivity(fx.create(alice, "r1", T0));
     List<Boolean> recorded =
-        Race.all(
-            THREADS,
-            i -> repo.recordAdjustment(InvoiceItem.forAdjustment(alice, 250, "fee", "k", T0)));
+        Race.all(THREADS, i -> adjust(InvoiceItem.forAdjustment(alice, 250, "fee", "k", T0)));
     assertThat(recorded.stream().filter(b -> b).count()).isEqualTo(1);
     assertThat(repo.unclaimedItems(alice)).hasSize(1);
     assertThat(allEvents()).hasSize(1);
@@ -2403,22 +2410,18 @@ public abstract class RepositoryContract {
   void anAnchoringChargeSetsAnUnsetAnchorOnceAndMakesTheTenantDue() {
     repo.saveTenant(Tenant.of(alice));
     InvoiceItem fee = InvoiceItem.forAdjustment(alice, 700, "setup fee", "k1", seconds(5));
-    assertThat(repo.recordAdjustment(fee, true)).isTrue();
+    assertThat(adjust(fee, true)).isTrue();
     assertThat(ledger(alice).anchor()).contains(seconds(5));
     assertThat(takeDue(seconds(5))).containsExactly(alice);
     // Set once, never moved: not by another anchoring charge, its retry, or a first activity.
-    assertThat(
-            repo.recordAdjustment(
-                InvoiceItem.forAdjustment(alice, 300, "another fee", "k2", seconds(9)), true))
+    assertThat(adjust(InvoiceItem.forAdjustment(alice, 300, "another fee", "k2", seconds(9)), true))
         .isTrue();
-    assertThat(repo.recordAdjustment(fee, true)).as("a retry").isFalse();
+    assertThat(adjust(fee, true)).as("a retry").isFalse();
     append(fx.create(alice, "r1", seconds(20)));
     assertThat(ledger(alice).anchor()).contains(seconds(5));
     // An anchor an activity set stays too.
     append(fx.create(bob, "r1", T0));
-    assertThat(
-            repo.recordAdjustment(
-                InvoiceItem.forAdjustment(bob, 700, "setup fee", "k3", seconds(30)), true))
+    assertThat(adjust(InvoiceItem.forAdjustment(bob, 700, "setup fee", "k3", seconds(30)), true))
         .isTrue();
     assertThat(ledger(bob).anchor()).contains(T0);
     assertThat(eventTypes())
@@ -2431,8 +2434,7 @@ public abstract class RepositoryContract {
   @Test
   void anActivityBeforeTheAnchorAChargeSetIsOutOfOrder() {
     repo.saveTenant(Tenant.of(alice));
-    repo.recordAdjustment(
-        InvoiceItem.forAdjustment(alice, 700, "setup fee", "k1", seconds(10)), true);
+    adjust(InvoiceItem.forAdjustment(alice, 700, "setup fee", "k1", seconds(10)), true);
     assertRejected(fx.create(alice, "r1", seconds(9)), Reason.OUT_OF_ORDER);
     assertThat(ledger(alice).activities()).isEmpty();
     append(fx.create(alice, "r1", seconds(10)));
@@ -2443,10 +2445,10 @@ public abstract class RepositoryContract {
   void anAdjustmentLeavesATenantWithoutAnchorUnanchoredAndNotDue() {
     repo.saveTenant(Tenant.of(alice));
     assertThat(
-            repo.recordAdjustment(
+            adjust(
                 InvoiceItem.forAdjustment(alice, -300, "welcome credit", "k1", seconds(5)), false))
         .isTrue();
-    assertThat(repo.recordAdjustment(InvoiceItem.forAdjustment(alice, 200, "x", "k2", seconds(6))))
+    assertThat(adjust(InvoiceItem.forAdjustment(alice, 200, "x", "k2", seconds(6))))
         .as("the one-argument form does not anchor")
         .isTrue();
     assertThat(ledger(alice).anchor()).isEmpty();
@@ -2466,7 +2468,7 @@ public abstract class RepositoryContract {
         THREADS,
         i -> {
           if (i == THREADS / 2) {
-            return repo.recordAdjustment(
+            return adjust(
                 InvoiceItem.forAdjustment(alice, 700, "setup fee", "k1", seconds(THREADS / 2)),
                 true);
           }
@@ -2512,7 +2514,7 @@ public abstract class RepositoryContract {
   @Test
   void aClaimWhoseItemsSumBeyondALongIsRefusedWhole() {
     charged(alice, "r1", T0, 500);
-    assertThat(repo.recordAdjustment(chargeOfLongMax(alice, "k1"))).isTrue();
+    assertThat(adjust(chargeOfLongMax(alice, "k1"))).isTrue();
     charged(bob, "r1", T0, 500);
     assertThatThrownBy(() -> claimAll(List.of(claim(bob, "inv-b", T0), claim(alice, "inv-a", T0))))
         .isInstanceOf(InvalidInputException.class)
@@ -2611,7 +2613,7 @@ public abstract class RepositoryContract {
     }
   }
 
-  // ---- refunds (issue 14) ----
+  // ---- refunds (issue 14; issue 21: the engine decides, the storage records) ----
 
   private Payment.Refund refund(
       String key, String invoiceId, String tenant, long amount, Payment.Refund.Via via) {
@@ -2631,75 +2633,157 @@ public abstract class RepositoryContract {
         seconds(50));
   }
 
+  /**
+   * Asks to record {@code refund} as the engine would after reading the invoice's refunds now: with
+   * its credit item if it is a credit, and its event unless it is pending.
+   */
+  private dev.caravel.billing.spi.RefundWrite recordRefund(Payment.Refund refund) {
+    return recordRefund(refund, repo.refunds(refund.invoiceId()).size());
+  }
+
+  private dev.caravel.billing.spi.RefundWrite recordRefund(Payment.Refund refund, int refundsRead) {
+    return repo.recordRefund(
+        refund,
+        refundsRead,
+        refund.via() == Payment.Refund.Via.CREDIT
+            ? Optional.of(InvoiceItem.forRefundCredit(refund))
+            : Optional.empty(),
+        refund.status() == Payment.Refund.Status.PENDING
+            ? Optional.empty()
+            : Optional.of(dev.caravel.billing.BillingEvent.refund(refund, refund.at())));
+  }
+
+  private static final dev.caravel.billing.spi.RefundWrite RECORDED =
+      new dev.caravel.billing.spi.RefundWrite.Recorded();
+
+  private static final dev.caravel.billing.spi.RefundWrite MOVED =
+      new dev.caravel.billing.spi.RefundWrite.RefundsMoved();
+
+  private static dev.caravel.billing.spi.RefundWrite taken(Payment.Refund stored) {
+    return new dev.caravel.billing.spi.RefundWrite.KeyTaken(stored);
+  }
+
+  /** Moves the stored refund under {@code key} to {@code status}, decided on a read made now. */
+  private boolean move(String key, Payment.Refund.Status status, String reference, Instant at) {
+    Payment.Refund read = repo.findRefund(key).orElseThrow();
+    Payment.Refund moved = read.withStatus(status, Optional.of(reference));
+    return repo.moveRefund(read, moved, dev.caravel.billing.BillingEvent.refund(moved, at));
+  }
+
+  private void paidInvoice(String tenant, String id, long total) {
+    invoice(tenant, id, total, T0);
+    repo.markPaid(id, payment("pi_" + id, seconds(5)));
+  }
+
   @Test
-  void refundsAreRecordedOnPaidInvoicesWithinTheirTotalOncePerKey() {
-    invoice(alice, "inv-1", 1000, T0);
+  void aRefundIsRecordedOncePerKeyWithItsCreditAndTheEventGiven() {
+    paidInvoice(alice, "inv-1", 1000);
     Payment.Refund card = refund("r1", "inv-1", alice, 400, Payment.Refund.Via.CARD);
-    assertThatThrownBy(() -> repo.recordRefund(card))
-        .as("unpaid")
-        .isInstanceOf(InvalidInputException.class);
-    repo.markPaid("inv-1", payment("pi_1", seconds(5)));
-    assertThat(repo.recordRefund(card)).isEqualTo(card);
-    assertThat(repo.recordRefund(refund("r1", "inv-1", alice, 999, Payment.Refund.Via.CARD)))
-        .as("the key's refund, whatever was asked")
-        .isEqualTo(card);
-    assertThatThrownBy(
-            () -> repo.recordRefund(refund("r2", "inv-1", alice, 601, Payment.Refund.Via.BY_HAND)))
-        .isInstanceOf(InvalidInputException.class);
+    assertThat(recordRefund(card)).isEqualTo(RECORDED);
+    assertThat(recordRefund(refund("r1", "inv-1", alice, 999, Payment.Refund.Via.BY_HAND)))
+        .as("the key's refund, whatever was asked: the engine compares")
+        .isEqualTo(taken(card));
     Payment.Refund credit = refund("r3", "inv-1", alice, 600, Payment.Refund.Via.CREDIT);
-    repo.recordRefund(credit);
+    assertThat(recordRefund(credit)).isEqualTo(RECORDED);
     assertThat(repo.unclaimedItems(alice)).containsExactly(InvoiceItem.forRefundCredit(credit));
-    assertThat(repo.completeRefund("r1", "re_1", seconds(60))).isTrue();
-    assertThat(repo.completeRefund("r1", "re_1", seconds(61))).isFalse();
-    assertThat(repo.findRefund("r1"))
-        .contains(card.withStatus(Payment.Refund.Status.DONE, Optional.of("re_1")));
-    assertThat(repo.refunds("inv-1")).extracting(Payment.Refund::key).containsExactly("r1", "r3");
+    assertThat(repo.refunds("inv-1")).containsExactly(card, credit);
+    assertThat(repo.findRefund("r1")).contains(card);
+    assertThat(repo.findRefund("nope")).isEmpty();
+    assertThatThrownBy(
+            () -> recordRefund(refund("r4", "nope", alice, 1, Payment.Refund.Via.CREDIT), 0))
+        .as("no such invoice")
+        .isInstanceOf(InvalidInputException.class);
+    assertThat(allEvents().get(allEvents().size() - 1))
+        .as("the event given, as given")
+        .isEqualTo(dev.caravel.billing.BillingEvent.refund(credit, credit.at()).withId(3));
     assertThat(eventTypes())
         .containsExactly(
             dev.caravel.billing.BillingEvent.Type.INVOICE_CREATED,
             dev.caravel.billing.BillingEvent.Type.PAYMENT_SUCCEEDED,
-            dev.caravel.billing.BillingEvent.Type.REFUNDED,
             dev.caravel.billing.BillingEvent.Type.REFUNDED);
   }
 
   @Test
+  void aRefundWriteLosesWhenAnotherRefundWasRecordedSinceTheRead() {
+    paidInvoice(alice, "inv-1", 1000);
+    int read = repo.refunds("inv-1").size();
+    assertThat(recordRefund(refund("r1", "inv-1", alice, 100, Payment.Refund.Via.BY_HAND), read))
+        .isEqualTo(RECORDED);
+    Payment.Refund late = refund("r2", "inv-1", alice, 100, Payment.Refund.Via.CREDIT);
+    assertThat(recordRefund(late, read)).as("decided on the same read").isEqualTo(MOVED);
+    assertThat(repo.findRefund("r2")).as("nothing written").isEmpty();
+    assertThat(repo.unclaimedItems(alice)).as("not even its credit").isEmpty();
+    // Another invoice's refunds are not this one's.
+    paidInvoice(bob, "inv-2", 1000);
+    assertThat(recordRefund(refund("r3", "inv-2", bob, 100, Payment.Refund.Via.BY_HAND), 0))
+        .isEqualTo(RECORDED);
+    // Read again, the same write goes through.
+    assertThat(recordRefund(late, 1)).isEqualTo(RECORDED);
+    // A refund that moved (failed) is still one of the invoice's refunds: the count is the set.
+    Payment.Refund card = refund("r4", "inv-1", alice, 100, Payment.Refund.Via.CARD);
+    assertThat(recordRefund(card, 2)).isEqualTo(RECORDED);
+    assertThat(move("r4", Payment.Refund.Status.FAILED, "refused", seconds(60))).isTrue();
+    assertThat(recordRefund(refund("r5", "inv-1", alice, 1, Payment.Refund.Via.BY_HAND), 2))
+        .isEqualTo(MOVED);
+    assertThat(recordRefund(refund("r5", "inv-1", alice, 1, Payment.Refund.Via.BY_HAND), 3))
+        .isEqualTo(RECORDED);
+    // A taken key answers what is stored before any count is compared.
+    assertThat(recordRefund(late, 0)).isEqualTo(taken(late));
+    assertThat(eventTypes())
+        .filteredOn(t -> t.name().startsWith("REFUND"))
+        .containsExactly(
+            dev.caravel.billing.BillingEvent.Type.REFUND_OWED,
+            dev.caravel.billing.BillingEvent.Type.REFUND_OWED,
+            dev.caravel.billing.BillingEvent.Type.REFUNDED,
+            dev.caravel.billing.BillingEvent.Type.REFUND_FAILED,
+            dev.caravel.billing.BillingEvent.Type.REFUND_OWED);
+  }
+
+  @Test
   @Timeout(60)
-  void racingRefundsNeverExceedThePayment() {
-    invoice(alice, "inv-1", 1000, T0);
-    repo.markPaid("inv-1", payment("pi_1", seconds(5)));
-    List<Race.Outcome<Payment.Refund>> outcomes =
-        Race.run(
-            THREADS,
-            i ->
-                repo.recordRefund(
-                    refund("k" + (i % 8), "inv-1", alice, 300, Payment.Refund.Via.BY_HAND)));
-    assertThat(repo.refunds("inv-1")).hasSize(3);
-    assertThat(repo.refunds("inv-1").stream().mapToLong(Payment.Refund::amount).sum())
-        .isEqualTo(900);
-    assertThat(outcomes)
-        .allSatisfy(
-            o -> {
-              if (o.failed()) {
-                assertThat(o.error()).isInstanceOf(InvalidInputException.class);
-              }
-            });
+  void racingRefundWritesDecidedOnOneReadRecordExactlyOne() {
+    paidInvoice(alice, "inv-1", 1000);
+    for (int round = 0; round < 4; round++) {
+      int read = repo.refunds("inv-1").size();
+      int r = round;
+      List<dev.caravel.billing.spi.RefundWrite> writes =
+          Race.all(
+              THREADS,
+              i ->
+                  recordRefund(
+                      refund(
+                          "k" + r + "-" + (i % 4), "inv-1", alice, 10, Payment.Refund.Via.BY_HAND),
+                      read));
+      assertThat(writes.stream().filter(RECORDED::equals)).hasSize(1);
+      assertThat(writes)
+          .allSatisfy(
+              w ->
+                  assertThat(w)
+                      .isInstanceOfAny(
+                          dev.caravel.billing.spi.RefundWrite.Recorded.class,
+                          dev.caravel.billing.spi.RefundWrite.RefundsMoved.class,
+                          dev.caravel.billing.spi.RefundWrite.KeyTaken.class));
+      assertThat(repo.refunds("inv-1")).hasSize(read + 1);
+    }
+    assertThat(eventTypes())
+        .filteredOn(t -> t == dev.caravel.billing.BillingEvent.Type.REFUND_OWED)
+        .hasSize(4);
   }
 
   @Test
   void anAdjustmentKeyedLikeARefundsCreditNeverCollidesWithIt() {
-    invoice(alice, "inv-1", 1000, T0);
-    repo.markPaid("inv-1", payment("pi_1", seconds(5)));
+    paidInvoice(alice, "inv-1", 1000);
     // the adjustment first, then the refund whose credit carries the same key
     InvoiceItem goodwill =
         InvoiceItem.forAdjustment(alice, -50, "goodwill", "refund:K", seconds(10));
-    assertThat(repo.recordAdjustment(goodwill)).isTrue();
+    assertThat(adjust(goodwill)).isTrue();
     Payment.Refund credit = refund("K", "inv-1", alice, 100, Payment.Refund.Via.CREDIT);
-    assertThat(repo.recordRefund(credit)).isEqualTo(credit);
+    assertThat(recordRefund(credit)).isEqualTo(RECORDED);
     // the refund first, then the adjustment
     Payment.Refund credit2 = refund("K2", "inv-1", alice, 200, Payment.Refund.Via.CREDIT);
-    assertThat(repo.recordRefund(credit2)).isEqualTo(credit2);
+    assertThat(recordRefund(credit2)).isEqualTo(RECORDED);
     InvoiceItem fee = InvoiceItem.forAdjustment(alice, 25, "fee", "refund:K2", seconds(11));
-    assertThat(repo.recordAdjustment(fee)).isTrue();
+    assertThat(adjust(fee)).isTrue();
 
     List<InvoiceItem> four =
         List.of(
@@ -2708,16 +2792,14 @@ public abstract class RepositoryContract {
             InvoiceItem.forRefundCredit(credit2),
             fee);
     assertThat(repo.unclaimedItems(alice)).containsExactlyInAnyOrderElementsOf(four);
-    // each stays idempotent on its own key
-    assertThat(repo.recordAdjustment(goodwill)).isFalse();
-    assertThat(repo.recordAdjustment(fee)).isFalse();
-    assertThat(repo.recordRefund(credit)).isEqualTo(credit);
-    assertThat(repo.recordRefund(credit2)).isEqualTo(credit2);
-    assertThatThrownBy(
-            () ->
-                repo.recordAdjustment(
-                    InvoiceItem.forAdjustment(alice, -51, "goodwill", "refund:K", seconds(12))))
-        .isInstanceOf(dev.caravel.billing.ConflictingKeyException.class);
+    // each stays once on its own key
+    assertThat(
+            repo.recordAdjustment(
+                goodwill, dev.caravel.billing.BillingEvent.adjusted(goodwill), false))
+        .isEqualTo(new dev.caravel.billing.spi.AdjustmentWrite.KeyTaken(goodwill));
+    assertThat(adjust(fee)).isFalse();
+    assertThat(recordRefund(credit)).isEqualTo(taken(credit));
+    assertThat(recordRefund(credit2)).isEqualTo(taken(credit2));
     assertThat(repo.unclaimedItems(alice)).containsExactlyInAnyOrderElementsOf(four);
     assertThat(eventTypes())
         .containsExactly(
@@ -2730,77 +2812,73 @@ public abstract class RepositoryContract {
   }
 
   @Test
-  void aFailedRefundIsFinalAndTakesNothingFromThePayment() {
-    invoice(alice, "inv-1", 1000, T0);
-    repo.markPaid("inv-1", payment("pi_1", seconds(5)));
-    Payment.Refund card =
-        repo.recordRefund(refund("r1", "inv-1", alice, 600, Payment.Refund.Via.CARD));
-    assertThat(repo.failRefund("r1", "no such charge", seconds(60))).isTrue();
-    assertThat(repo.failRefund("r1", "no such charge", seconds(61))).as("failed once").isFalse();
+  void aRefundMovesOnlyFromTheStatusReadWithTheEventGiven() {
+    paidInvoice(alice, "inv-1", 1000);
+    Payment.Refund card = refund("r1", "inv-1", alice, 600, Payment.Refund.Via.CARD);
+    recordRefund(card);
     Payment.Refund failed =
         card.withStatus(Payment.Refund.Status.FAILED, Optional.of("no such charge"));
+    dev.caravel.billing.BillingEvent event =
+        dev.caravel.billing.BillingEvent.refund(failed, seconds(60));
+    assertThat(repo.moveRefund(card, failed, event)).isTrue();
     assertThat(repo.findRefund("r1")).contains(failed);
-    assertThat(failed.failure()).contains("no such charge");
-    assertThat(repo.completeRefund("r1", "re_late", seconds(62))).as("final").isFalse();
+    // decided on the same (now stale) read: loses, whatever it asks
+    Payment.Refund done = card.withStatus(Payment.Refund.Status.DONE, Optional.of("re_late"));
+    assertThat(
+            repo.moveRefund(card, done, dev.caravel.billing.BillingEvent.refund(done, seconds(61))))
+        .isFalse();
+    assertThat(repo.moveRefund(card, failed, event)).as("moved once").isFalse();
     assertThat(repo.findRefund("r1")).contains(failed);
-    // its 600 are free again: the whole payment can still be refunded
-    Payment.Refund owed = refund("r2", "inv-1", alice, 1000, Payment.Refund.Via.BY_HAND);
-    assertThat(repo.recordRefund(owed)).isEqualTo(owed);
+    assertThat(repo.refunds("inv-1")).containsExactly(failed);
+    // an unknown key moves nothing; a move that changes more than status and reference is misuse
+    Payment.Refund unknown = refund("nope", "inv-1", alice, 1, Payment.Refund.Via.CARD);
+    Payment.Refund unknownDone = unknown.withStatus(Payment.Refund.Status.DONE, Optional.of("x"));
+    assertThat(
+            repo.moveRefund(
+                unknown,
+                unknownDone,
+                dev.caravel.billing.BillingEvent.refund(unknownDone, seconds(62))))
+        .isFalse();
+    Payment.Refund other = refund("r1", "inv-1", alice, 1, Payment.Refund.Via.CARD);
     assertThatThrownBy(
-            () -> repo.recordRefund(refund("r3", "inv-1", alice, 1, Payment.Refund.Via.CREDIT)))
-        .isInstanceOf(InvalidInputException.class);
-    assertThat(repo.refunds("inv-1")).containsExactly(failed, owed);
-    assertThat(repo.recordRefund(refund("r1", "inv-1", alice, 600, Payment.Refund.Via.CARD)))
-        .as("the key keeps its failed refund")
-        .isEqualTo(failed);
-    // only a pending refund can fail
-    assertThat(repo.failRefund("r2", "x", seconds(63))).as("owed").isFalse();
-    assertThat(repo.failRefund("nope", "x", seconds(63))).as("unknown").isFalse();
-    assertThat(repo.findRefund("r2")).contains(owed);
-    var failedEvent =
-        allEvents().stream()
-            .filter(e -> e.type() == dev.caravel.billing.BillingEvent.Type.REFUND_FAILED)
-            .toList();
-    assertThat(failedEvent)
-        .singleElement()
-        .satisfies(
-            e -> {
-              assertThat(e.amount()).isEqualTo(600);
-              assertThat(e.reference()).contains("r1");
-              assertThat(e.invoiceId()).contains("inv-1");
-              assertThat(e.detail()).contains("no such charge");
-              assertThat(e.at()).isEqualTo(seconds(60));
-            });
+            () ->
+                repo.moveRefund(
+                    failed, other, dev.caravel.billing.BillingEvent.refund(other, seconds(63))))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThat(allEvents())
+        .filteredOn(e -> e.type() == dev.caravel.billing.BillingEvent.Type.REFUND_FAILED)
+        .containsExactly(event.withId(3));
     assertThat(eventTypes())
         .containsExactly(
             dev.caravel.billing.BillingEvent.Type.INVOICE_CREATED,
             dev.caravel.billing.BillingEvent.Type.PAYMENT_SUCCEEDED,
-            dev.caravel.billing.BillingEvent.Type.REFUND_FAILED,
-            dev.caravel.billing.BillingEvent.Type.REFUND_OWED);
+            dev.caravel.billing.BillingEvent.Type.REFUND_FAILED);
   }
 
   @Test
   @Timeout(60)
-  void racingFailsAndCompletesOfAPendingRefundHaveOneWinner() {
-    invoice(alice, "inv-1", 1000, T0);
-    repo.markPaid("inv-1", payment("pi_1", seconds(5)));
+  void racingMovesOfARefundFromOneReadHaveOneWinner() {
+    paidInvoice(alice, "inv-1", 1000);
     for (int k = 0; k < 4; k++) {
       String key = "r" + k;
-      repo.recordRefund(refund(key, "inv-1", alice, 100, Payment.Refund.Via.CARD));
+      Payment.Refund pending = refund(key, "inv-1", alice, 100, Payment.Refund.Via.CARD);
+      recordRefund(pending);
       List<String> won =
           Race.all(
               THREADS,
-              i ->
-                  i % 2 == 0
-                      ? (repo.failRefund(key, "refused", seconds(60)) ? "failed" : "")
-                      : (repo.completeRefund(key, "re_" + i, seconds(60)) ? "done" : ""));
+              i -> {
+                Payment.Refund moved =
+                    i % 2 == 0
+                        ? pending.withStatus(Payment.Refund.Status.FAILED, Optional.of("refused"))
+                        : pending.withStatus(Payment.Refund.Status.DONE, Optional.of("re_" + i));
+                return repo.moveRefund(
+                        pending, moved, dev.caravel.billing.BillingEvent.refund(moved, seconds(60)))
+                    ? moved.status().name()
+                    : "";
+              });
       List<String> winners = won.stream().filter(w -> !w.isEmpty()).toList();
       assertThat(winners).hasSize(1);
-      assertThat(repo.findRefund(key).orElseThrow().status())
-          .isEqualTo(
-              winners.get(0).equals("failed")
-                  ? Payment.Refund.Status.FAILED
-                  : Payment.Refund.Status.DONE);
+      assertThat(repo.findRefund(key).orElseThrow().status().name()).isEqualTo(winners.get(0));
     }
     assertThat(eventTypes())
         .filteredOn(
