@@ -1,7 +1,6 @@
 package dev.caravel.billing;
 
 import dev.caravel.billing.spi.CollectionState;
-import dev.caravel.billing.spi.StandingRule;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -24,10 +23,16 @@ import java.util.Optional;
  * The recheck instant is the earliest instant at which time alone would suspend the tenant; rounds
  * change only when the engine runs one, and the engine judges again then.
  */
-record StandingPolicy(int pastDueAfter, Duration suspendAfter) implements StandingRule {
+record StandingPolicy(int pastDueAfter, Duration suspendAfter) {
 
-  @Override
-  public Verdict judge(List<CollectionState> openInvoices, Instant now) {
+  /** The standing, and the next instant at which time alone would change it (empty: none). */
+  record Verdict(Standing standing, Optional<Instant> recheckAt) {}
+
+  /**
+   * The standing from the collection state of each of the tenant's open (unpaid, not closed)
+   * invoices at {@code now}. Pure: the same open invoices and instant give the same verdict.
+   */
+  Verdict judge(List<CollectionState> openInvoices, Instant now) {
     Standing worst = Standing.GOOD;
     Instant recheck = null;
     for (CollectionState s : openInvoices) {

@@ -119,9 +119,13 @@ class DelegatingRepository implements Repository {
   }
 
   @Override
-  public Optional<BillingEvent> refreshStanding(
-      String tenant, Instant now, dev.caravel.billing.spi.StandingRule rule) {
-    return d.refreshStanding(tenant, now, rule);
+  public Optional<dev.caravel.billing.spi.StandingRead> readStanding(String tenant) {
+    return d.readStanding(tenant);
+  }
+
+  @Override
+  public boolean recordStanding(dev.caravel.billing.spi.StandingVerdict verdict) {
+    return d.recordStanding(verdict);
   }
 
   @Override

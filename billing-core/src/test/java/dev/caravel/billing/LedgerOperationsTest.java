@@ -298,15 +298,12 @@ class LedgerOperationsTest {
         Fixtures.engine(
                 new DelegatingRepository(repository) {
                   @Override
-                  public Optional<BillingEvent> refreshStanding(
-                      String tenant,
-                      java.time.Instant now,
-                      dev.caravel.billing.spi.StandingRule rule) {
+                  public boolean recordStanding(dev.caravel.billing.spi.StandingVerdict verdict) {
                     if (failOnce[0]) {
                       failOnce[0] = false;
                       throw new StorageException("the database went away");
                     }
-                    return super.refreshStanding(tenant, now, rule);
+                    return super.recordStanding(verdict);
                   }
                 },
                 clock)

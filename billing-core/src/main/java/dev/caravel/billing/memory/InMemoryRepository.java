@@ -19,7 +19,8 @@ import dev.caravel.billing.spi.Reconciliation;
 import dev.caravel.billing.spi.RefundWrite;
 import dev.caravel.billing.spi.Renewal;
 import dev.caravel.billing.spi.Repository;
-import dev.caravel.billing.spi.StandingRule;
+import dev.caravel.billing.spi.StandingRead;
+import dev.caravel.billing.spi.StandingVerdict;
 import dev.caravel.billing.spi.Tenant;
 import dev.caravel.billing.spi.TenantLedger;
 import java.time.Duration;
@@ -139,8 +140,13 @@ public final class InMemoryRepository implements Repository {
   // ---- standing (S13) ----
 
   @Override
-  public Optional<BillingEvent> refreshStanding(String tenant, Instant now, StandingRule rule) {
-    return operations.refreshStanding(tenant, now, rule);
+  public Optional<StandingRead> readStanding(String tenant) {
+    return operations.readStanding(tenant);
+  }
+
+  @Override
+  public boolean recordStanding(StandingVerdict verdict) {
+    return operations.recordStanding(verdict);
   }
 
   @Override

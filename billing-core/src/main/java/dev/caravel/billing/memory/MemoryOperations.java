@@ -5,12 +5,12 @@ import dev.caravel.billing.InvalidInputException;
 import dev.caravel.billing.Invoice;
 import dev.caravel.billing.InvoiceItem;
 import dev.caravel.billing.Payment;
-import dev.caravel.billing.Standing;
 import dev.caravel.billing.internal.Checks;
 import dev.caravel.billing.spi.AdjustmentWrite;
 import dev.caravel.billing.spi.CollectionState;
 import dev.caravel.billing.spi.RefundWrite;
-import dev.caravel.billing.spi.StandingRule;
+import dev.caravel.billing.spi.StandingRead;
+import dev.caravel.billing.spi.StandingVerdict;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -159,9 +159,7 @@ final class MemoryOperations {
     }
   }
 
-  Optional<BillingEvent> refreshStanding(String tenant, Instant now, StandingRule rule) {
-    Checks.notNull(now, "now");
-    Checks.notNull(rule, "rule");
+  Optional<StandingRead> readStanding(String tenant) {
     synchronized (state.lock) {
       TenantRow row = state.tenants.get(tenant);
       if (row == null) {
@@ -174,15 +172,22 @@ final class MemoryOperations {
           open.add(MemoryState.stateOf(invoice));
         }
       }
-      StandingRule.Verdict verdict = rule.judge(open, now);
-      row.standingCheckAt = verdict.recheckAt().orElse(null);
-      Standing before = row.standing;
-      if (before == verdict.standing()) {
-        return Optional.empty();
+      return Optional.of(new StandingRead(row.standing, row.standingRevision, open));
+    }
+  }
+
+  boolean recordStanding(StandingVerdict verdict) {
+    Checks.notNull(verdict, "verdict");
+    synchronized (state.lock) {
+      TenantRow row = state.tenants.get(verdict.tenant());
+      if (row == null || row.standingRevision != verdict.readRevision()) {
+        return false;
       }
       row.standing = verdict.standing();
-      return Optional.of(
-          state.append(BillingEvent.standingChanged(tenant, before, verdict.standing(), now)));
+      row.standingCheckAt = verdict.recheckAt().orElse(null);
+      row.standingRevision++;
+      verdict.changed().ifPresent(state::append);
+      return true;
     }
   }
 

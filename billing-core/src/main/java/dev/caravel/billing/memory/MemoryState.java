@@ -105,10 +105,12 @@ final class MemoryState {
 
   /**
    * A change that may move the tenant's standing makes its check due by {@code at}: if the engine's
-   * refresh right after the change fails, the poll judges the tenant.
+   * refresh right after the change fails, the poll judges the tenant. It bumps the standing
+   * revision too, so a verdict judged before the change is not recorded.
    */
   void checkStandingBy(InvoiceRow row, Instant at) {
     TenantRow tenant = tenants.get(row.invoice.tenant());
+    tenant.standingRevision++;
     if (tenant.standingCheckAt == null || tenant.standingCheckAt.isAfter(at)) {
       tenant.standingCheckAt = at;
     }

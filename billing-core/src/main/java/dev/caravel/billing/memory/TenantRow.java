@@ -28,6 +28,9 @@ final class TenantRow {
   Standing standing = Standing.GOOD;
   Instant standingCheckAt;
 
+  /** Bumped by every write that may move the standing and by every recorded verdict. */
+  long standingRevision;
+
   /** The renewed period the snapshot is as of (0: none), and where the log's tail begins. */
   int snapshotPeriod;
 

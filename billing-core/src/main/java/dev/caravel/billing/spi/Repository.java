@@ -239,22 +239,46 @@ public interface Repository {
 
   // ---- standing (S13) ----
 
-  /**
-   * Under the tenant's lock: reads the collection state of its open invoices, judges them with
-   * {@code rule} at {@code now}, stores the verdict's standing and recheck instant, and, if the
-   * standing differs from the one stored (none stored counts as GOOD), appends a {@code
-   * STANDING_CHANGED} event, returned (its id is the feed's to give, and may still be 0: a feed may
-   * number events when they are read). Empty when the standing is unchanged or the tenant unknown.
+  /*
+   * The engine judges a tenant's standing; the storage only records it. The engine reads what the
+   * standing depends on (readStanding), judges, and asks for its verdict to be recorded
+   * (recordStanding) only if nothing that may move the standing was written in between. A
+   * compare-and-set on the stored standing alone would not do: with GOOD stored, engine A reads an
+   * invoice whose round failed and judges PAST_DUE; meanwhile the invoice is paid, and the payer's
+   * own refresh judges GOOD, as stored, and records no change; A's GOOD -> PAST_DUE must then
+   * lose, though the stored standing is still the one A read. So each tenant has a standing
+   * revision, bumped by every write that may move its standing (see standingChecksDue) and by
+   * every recorded verdict, and the verdict names the revision it was judged from.
    */
-  Optional<BillingEvent> refreshStanding(String tenant, Instant now, StandingRule rule);
+
+  /**
+   * What the engine judges the tenant's standing from, read at one moment (one statement, or one
+   * snapshot): the standing stored, the tenant's standing revision, and the collection state of
+   * each of its open (unpaid, not closed) invoices, in invoice order. Empty for an unknown tenant.
+   * The revision must be read no later than the invoices: a write committed between the two reads
+   * must show in the invoices, never in the revision alone.
+   */
+  Optional<StandingRead> readStanding(String tenant);
+
+  /**
+   * Records the engine's verdict if, and only if, the tenant's standing revision is still {@code
+   * verdict.readRevision()}, atomically: stores its standing and recheck instant (empty: none, the
+   * tenant's check is no longer due), bumps the revision, and appends its {@code STANDING_CHANGED}
+   * event when it carries one. True when recorded; false, with nothing written, when the revision
+   * moved (a write that may move the standing, or another verdict, came first: the caller reads
+   * again and judges again) or the tenant is unknown. Of two verdicts judged from one revision, one
+   * at most is recorded, so a change is told once.
+   */
+  boolean recordStanding(StandingVerdict verdict);
 
   /**
    * Up to {@code limit} tenants whose stored recheck instant is at or before {@code now}, so the
    * poll visits only tenants whose standing may have changed. Besides the verdict's recheck
    * instant, every write that may move a tenant's standing (a round finished or held, a payment, a
    * closure) makes its check due by that write's instant ({@code lease.until()} for a finished
-   * round), in the same transaction: if the engine's refresh right after it fails, the poll still
-   * judges the tenant.
+   * round), and bumps its standing revision, in the same transaction: if the engine's refresh right
+   * after it fails, the poll still judges the tenant, and a verdict judged before it is not
+   * recorded ({@link #recordStanding}).
    */
   List<String> standingChecksDue(Instant now, int limit);
 

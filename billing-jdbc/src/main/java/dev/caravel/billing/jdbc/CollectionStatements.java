@@ -283,20 +283,31 @@ final class CollectionStatements {
   /**
    * A change that may move the standing of the invoice's tenant makes its standing check due by
    * {@code at}, in the change's own transaction: the engine judges the tenant right after the
-   * change, and if that fails (a crash, a fault), the poll does, so no transition is missed.
+   * change, and if that fails (a crash, a fault), the poll does, so no transition is missed. It
+   * bumps the tenant's standing revision too, so a verdict judged before the change is not recorded
+   * ({@link StandingStatements}).
    */
   static void checkStandingBy(Connection c, String invoiceId, Instant at) throws SQLException {
     try (PreparedStatement ps =
         c.prepareStatement(
-            "UPDATE billing_tenant SET standing_check_at = ? "
-                + "WHERE pubkey = (SELECT tenant FROM billing_invoice WHERE id = ?) "
-                + "AND (standing_check_at IS NULL OR standing_check_at > ?)")) {
+            "UPDATE billing_tenant SET standing_revision = standing_revision + 1, "
+                + STANDING_CHECK_BY
+                + " WHERE pubkey = (SELECT tenant FROM billing_invoice WHERE id = ?)")) {
       setInstant(ps, 1, at);
-      ps.setString(2, invoiceId);
-      setInstant(ps, 3, at);
+      setInstant(ps, 2, at);
+      ps.setString(3, invoiceId);
       ps.executeUpdate();
     }
   }
+
+  /**
+   * Moves the standing check to the bound instant (twice) if that is earlier; SQL both dialects
+   * read.
+   */
+  private static final String STANDING_CHECK_BY =
+      "standing_check_at = CASE WHEN standing_check_at IS NULL "
+          + "OR standing_check_at > CAST(? AS TIMESTAMP WITH TIME ZONE) "
+          + "THEN CAST(? AS TIMESTAMP WITH TIME ZONE) ELSE standing_check_at END";
 
   PaymentRecord markPaid(String invoiceId, Payment payment) {
     Objects.requireNonNull(payment, "payment");
@@ -417,9 +428,9 @@ final class CollectionStatements {
                 + " WHERE id = ? RETURNING id), "
                 + "payment AS (INSERT INTO billing_payment (invoice_id, method, reference, paid_at) "
                 + "SELECT id, CAST(? AS VARCHAR), CAST(? AS VARCHAR), CAST(? AS TIMESTAMPTZ) FROM paid), "
-                + "standing AS (UPDATE billing_tenant SET standing_check_at = CAST(? AS TIMESTAMPTZ) "
-                + "WHERE pubkey = ? AND (standing_check_at IS NULL "
-                + "OR standing_check_at > CAST(? AS TIMESTAMPTZ))) "
+                + "standing AS (UPDATE billing_tenant SET standing_revision = standing_revision + 1, "
+                + STANDING_CHECK_BY
+                + " WHERE pubkey = ?) "
                 + "INSERT INTO billing_event_pending (type, tenant, invoice_id, amount, reference, "
                 + "detail, at) SELECT CAST(? AS VARCHAR), CAST(? AS VARCHAR), id, CAST(? AS BIGINT), "
                 + "CAST(? AS VARCHAR), CAST(? AS VARCHAR), CAST(? AS TIMESTAMPTZ) FROM paid")) {
@@ -434,8 +445,8 @@ final class CollectionStatements {
       ps.setString(k++, payment.reference());
       setInstant(ps, k++, payment.paidAt());
       setInstant(ps, k++, payment.paidAt());
-      ps.setString(k++, paid.tenant());
       setInstant(ps, k++, payment.paidAt());
+      ps.setString(k++, paid.tenant());
       ps.setString(k++, paid.type().name());
       ps.setString(k++, paid.tenant());
       ps.setLong(k++, paid.amount());

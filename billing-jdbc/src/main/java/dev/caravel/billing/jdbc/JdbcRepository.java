@@ -21,7 +21,8 @@ import dev.caravel.billing.spi.Reconciliation;
 import dev.caravel.billing.spi.RefundWrite;
 import dev.caravel.billing.spi.Renewal;
 import dev.caravel.billing.spi.Repository;
-import dev.caravel.billing.spi.StandingRule;
+import dev.caravel.billing.spi.StandingRead;
+import dev.caravel.billing.spi.StandingVerdict;
 import dev.caravel.billing.spi.Tenant;
 import dev.caravel.billing.spi.TenantLedger;
 import java.sql.Connection;
@@ -53,8 +54,8 @@ import javax.sql.DataSource;
  * CollectionStatements} the invoice-locked writes (leases, payment, BOLT11), {@link
  * CatalogueStatements} the catalogue's history, {@link BillingWrites} the page-sized writes of a
  * poll (reconciliations, renewals, claims), {@link LedgerOperations} the host's own operations,
- * {@link Transactions} runs them all, {@link Dialect} holds the SQL that differs per database,
- * {@link Rows} maps rows.
+ * {@link StandingStatements} standing as the engine judged it, {@link Transactions} runs them all,
+ * {@link Dialect} holds the SQL that differs per database, {@link Rows} maps rows.
  */
 public final class JdbcRepository implements Repository {
   private final Transactions transactions;
@@ -62,6 +63,7 @@ public final class JdbcRepository implements Repository {
   private final CollectionStatements collection;
   private final CatalogueStatements catalogue;
   private final LedgerOperations operations;
+  private final StandingStatements standing;
   private final BillingWrites writes;
 
   /** A repository on {@code dataSource}, whose schema must be migrated already. */
@@ -71,6 +73,7 @@ public final class JdbcRepository implements Repository {
     this.collection = new CollectionStatements(transactions);
     this.catalogue = new CatalogueStatements(transactions);
     this.operations = new LedgerOperations(transactions);
+    this.standing = new StandingStatements(transactions);
     this.writes = new BillingWrites(transactions);
   }
 
@@ -197,7 +200,8 @@ public final class JdbcRepository implements Repository {
     return writes.claim(claims, numbering);
   }
 
-  // ---- adjustments, closing, refunds, standing, events: in LedgerOperations ----
+  // ---- adjustments, closing, refunds, events: in LedgerOperations; standing: StandingStatements
+  // ----
 
   @Override
   public AdjustmentWrite recordAdjustment(
@@ -235,13 +239,18 @@ public final class JdbcRepository implements Repository {
   }
 
   @Override
-  public Optional<BillingEvent> refreshStanding(String tenant, Instant now, StandingRule rule) {
-    return operations.refreshStanding(tenant, now, rule);
+  public Optional<StandingRead> readStanding(String tenant) {
+    return standing.readStanding(tenant);
+  }
+
+  @Override
+  public boolean recordStanding(StandingVerdict verdict) {
+    return standing.recordStanding(verdict);
   }
 
   @Override
   public List<String> standingChecksDue(Instant now, int limit) {
-    return operations.standingChecksDue(now, limit);
+    return standing.standingChecksDue(now, limit);
   }
 
   @Override

@@ -1,6 +1,5 @@
 package dev.caravel.billing.jdbc;
 
-import static dev.caravel.billing.jdbc.Rows.COLLECTION_STATE_COLUMNS;
 import static dev.caravel.billing.jdbc.Rows.instant;
 import static dev.caravel.billing.jdbc.Rows.setInstant;
 
@@ -9,11 +8,8 @@ import dev.caravel.billing.InvalidInputException;
 import dev.caravel.billing.Invoice;
 import dev.caravel.billing.InvoiceItem;
 import dev.caravel.billing.Payment;
-import dev.caravel.billing.Standing;
 import dev.caravel.billing.spi.AdjustmentWrite;
-import dev.caravel.billing.spi.CollectionState;
 import dev.caravel.billing.spi.RefundWrite;
-import dev.caravel.billing.spi.StandingRule;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -26,8 +22,9 @@ import java.util.Optional;
 
 /**
  * The Repository methods of running a business on the ledger (issue 14): adjustments (under the
- * tenant's lock), voids and write-offs and refunds (under the invoice's lock), standing (under the
- * tenant's lock). Each appends its event last, in its own transaction (see {@link EventFeed}).
+ * tenant's lock), voids and write-offs and refunds (under the invoice's lock); standing is in
+ * {@link StandingStatements}. Each appends its event last, in its own transaction (see {@link
+ * EventFeed}).
  */
 final class LedgerOperations {
   private static final String REFUND_COLUMNS =
@@ -304,81 +301,6 @@ final class LedgerOperations {
           }
           EventFeed.append(c, event);
           return true;
-        });
-  }
-
-  // ---- standing ----
-
-  Optional<BillingEvent> refreshStanding(String tenant, Instant now, StandingRule rule) {
-    Objects.requireNonNull(tenant, "tenant");
-    Objects.requireNonNull(now, "now");
-    Objects.requireNonNull(rule, "rule");
-    return transactions.write(
-        "refreshing the standing of " + tenant,
-        (c, d) -> {
-          // Under the tenant lock, and reading after taking it: racing refreshes take turns, and
-          // the later one judges what the earlier one saw or newer, so the last word is current.
-          Standing before;
-          try (PreparedStatement ps =
-              c.prepareStatement(
-                  "SELECT standing FROM billing_tenant WHERE pubkey = ? FOR UPDATE")) {
-            ps.setString(1, tenant);
-            try (ResultSet rs = ps.executeQuery()) {
-              if (!rs.next()) {
-                return Optional.<BillingEvent>empty();
-              }
-              before = Standing.valueOf(rs.getString(1));
-            }
-          }
-          List<CollectionState> open = new ArrayList<>();
-          try (PreparedStatement ps =
-              c.prepareStatement(
-                  "SELECT "
-                      + COLLECTION_STATE_COLUMNS
-                      + " FROM billing_invoice WHERE tenant = ? AND NOT paid "
-                      + "AND closed_status IS NULL ORDER BY seq")) {
-            ps.setString(1, tenant);
-            try (ResultSet rs = ps.executeQuery()) {
-              while (rs.next()) {
-                open.add(Rows.collectionState(rs));
-              }
-            }
-          }
-          StandingRule.Verdict verdict = rule.judge(open, now);
-          try (PreparedStatement ps =
-              c.prepareStatement(
-                  "UPDATE billing_tenant SET standing = ?, standing_check_at = ? WHERE pubkey = ?")) {
-            ps.setString(1, verdict.standing().name());
-            setInstant(ps, 2, verdict.recheckAt().orElse(null));
-            ps.setString(3, tenant);
-            ps.executeUpdate();
-          }
-          if (verdict.standing() == before) {
-            return Optional.<BillingEvent>empty();
-          }
-          BillingEvent changed =
-              BillingEvent.standingChanged(tenant, before, verdict.standing(), now);
-          EventFeed.append(c, changed);
-          return Optional.of(changed); // numbered when the feed is read
-        });
-  }
-
-  List<String> standingChecksDue(Instant now, int limit) {
-    Objects.requireNonNull(now, "now");
-    if (limit < 1) {
-      return List.of();
-    }
-    return transactions.read(
-        "listing standing checks due",
-        (c, d) -> {
-          try (PreparedStatement ps =
-              c.prepareStatement(
-                  "SELECT pubkey FROM billing_tenant WHERE standing_check_at <= ? "
-                      + "ORDER BY standing_check_at, pubkey LIMIT ?")) {
-            setInstant(ps, 1, now);
-            ps.setInt(2, limit);
-            return Rows.firstColumn(ps);
-          }
         });
   }
 }

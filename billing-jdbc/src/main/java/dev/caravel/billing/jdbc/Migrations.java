@@ -39,7 +39,8 @@ final class Migrations {
           new Migration(9, "item_keys_by_kind"),
           new Migration(10, "charges_anchor"),
           new Migration(11, "bolt11_watch"),
-          new Migration(12, "attention_holds"));
+          new Migration(12, "attention_holds"),
+          new Migration(13, "standing_revision"));
 
   /** Arbitrary but fixed: the PostgreSQL advisory lock that serializes concurrent migrations. */
   private static final long LOCK_KEY = 0x63617261_76656c31L;

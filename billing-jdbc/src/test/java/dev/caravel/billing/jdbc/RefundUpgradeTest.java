@@ -15,6 +15,10 @@ import dev.caravel.billing.PlanCatalogue;
 import dev.caravel.billing.RefundResult;
 import dev.caravel.billing.testkit.Fixture;
 import dev.caravel.billing.testkit.MutableClock;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.time.Instant;
 import java.util.Optional;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
@@ -70,6 +74,32 @@ class RefundUpgradeTest {
     }
   }
 
+  /**
+   * The invoice paid as a V7 storage recorded it. Not through the engine: today's payment also
+   * writes the tenant's standing revision, a column from V13 that a V7 schema does not have.
+   */
+  private static void paidAsAV7StorageRecordedIt(
+      DataSource db, String invoiceId, String reference, Instant at) {
+    try (Connection c = db.getConnection();
+        PreparedStatement paid =
+            c.prepareStatement(
+                "UPDATE billing_invoice SET paid = TRUE, next_attempt_at = NULL WHERE id = ?");
+        PreparedStatement payment =
+            c.prepareStatement(
+                "INSERT INTO billing_payment (invoice_id, method, reference, paid_at) "
+                    + "VALUES (?, ?, ?, ?)")) {
+      paid.setString(1, invoiceId);
+      assertThat(paid.executeUpdate()).isEqualTo(1);
+      payment.setString(1, invoiceId);
+      payment.setString(2, PaymentMethod.STRIPE.wireName());
+      payment.setString(3, reference);
+      Rows.setInstant(payment, 4, at);
+      payment.executeUpdate();
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   private static void upgradesInPlace(DataSource db) {
     Migrations.migrate(db, 7);
     JdbcRepository repo = new JdbcRepository(db);
@@ -84,7 +114,7 @@ class RefundUpgradeTest {
             .build();
     billing.record(Activity.create("a-1", ALICE, "r1", "basic", Fixture.T0));
     Invoice invoice = billing.generateInvoice(ALICE).orElseThrow();
-    billing.settle(invoice.id(), PaymentMethod.STRIPE, "pi_1");
+    paidAsAV7StorageRecordedIt(db, invoice.id(), "pi_1", Instant.parse("2026-01-31T10:00:00Z"));
     // At V7: one refund of each status.
     billing.refund(invoice.id(), 100, "goodwill", "owed-1", Payment.Refund.Via.BY_HAND);
     billing.refund(invoice.id(), 50, "service credit", "credit-1", Payment.Refund.Via.CREDIT);

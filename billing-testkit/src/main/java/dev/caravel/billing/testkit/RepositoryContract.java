@@ -24,6 +24,7 @@ import dev.caravel.billing.Plan;
 import dev.caravel.billing.PlanCatalogue;
 import dev.caravel.billing.PlanCatalogue.ChangeRejectedException;
 import dev.caravel.billing.PlanCatalogue.Version;
+import dev.caravel.billing.Standing;
 import dev.caravel.billing.spi.CollectionHold;
 import dev.caravel.billing.spi.CollectionState;
 import dev.caravel.billing.spi.PaymentLease;
@@ -32,6 +33,8 @@ import dev.caravel.billing.spi.Reconciliation;
 import dev.caravel.billing.spi.RelaySnapshot;
 import dev.caravel.billing.spi.Renewal;
 import dev.caravel.billing.spi.Repository;
+import dev.caravel.billing.spi.StandingRead;
+import dev.caravel.billing.spi.StandingVerdict;
 import dev.caravel.billing.spi.Tenant;
 import dev.caravel.billing.spi.TenantLedger;
 import java.time.Duration;
@@ -2889,49 +2892,150 @@ public abstract class RepositoryContract {
         .hasSize(4);
   }
 
-  // ---- standing (issue 14) ----
+  // ---- standing (issue 14; recorded as the engine judged it, issue 21) ----
 
-  /** A rule for storage tests: PAST_DUE while any open invoice had a round; recheck a day on. */
-  private static final dev.caravel.billing.spi.StandingRule ANY_ROUND =
-      (open, now) ->
-          new dev.caravel.billing.spi.StandingRule.Verdict(
-              open.stream().anyMatch(s -> s.rounds() > 0)
-                  ? dev.caravel.billing.Standing.PAST_DUE
-                  : dev.caravel.billing.Standing.GOOD,
-              open.isEmpty() ? Optional.empty() : Optional.of(now.plus(Duration.ofDays(1))));
+  private StandingRead standingOf(String tenant) {
+    return repo.readStanding(tenant).orElseThrow();
+  }
+
+  /** The engine's verdict {@code to} on what {@code read} says, with its event if it changed. */
+  private static StandingVerdict verdict(
+      String tenant, StandingRead read, Standing to, Optional<Instant> recheckAt, Instant at) {
+    return new StandingVerdict(
+        tenant,
+        read.revision(),
+        to,
+        recheckAt,
+        to == read.stored()
+            ? Optional.empty()
+            : Optional.of(
+                dev.caravel.billing.BillingEvent.standingChanged(tenant, read.stored(), to, at)));
+  }
+
+  private List<dev.caravel.billing.BillingEvent> standingEvents() {
+    return allEvents().stream()
+        .filter(e -> e.type() == dev.caravel.billing.BillingEvent.Type.STANDING_CHANGED)
+        .toList();
+  }
 
   @Test
-  void theStoredStandingChangesOnlyWithAnEventAndSaysWhenToLookAgain() {
+  void aStandingReadIsTheStoredStandingAndTheStateOfEachOpenInvoice() {
+    assertThat(repo.readStanding(alice)).as("unknown tenant").isEmpty();
     invoice(alice, "inv-1", 1000, T0);
-    assertThat(repo.refreshStanding(alice, seconds(1), ANY_ROUND)).isEmpty();
-    assertThat(repo.standingChecksDue(days(1).plusSeconds(1), 10)).containsExactly(alice);
-    assertThat(repo.standingChecksDue(days(1), 10)).isEmpty();
+    invoice(alice, "inv-2", 500, T0);
+    StandingRead read = standingOf(alice);
+    assertThat(read.stored()).as("none recorded yet").isEqualTo(Standing.GOOD);
+    assertThat(read.openInvoices()).hasSize(2);
     PaymentLease round = repo.acquireLease("inv-1", "a", seconds(2), TTL).orElseThrow();
     repo.finishRound(round, Optional.of(days(1)));
-    var changed = repo.refreshStanding(alice, seconds(3), ANY_ROUND);
-    assertThat(changed).map(e -> e.detail()).contains("PAST_DUE");
-    assertThat(changed).flatMap(e -> e.reference()).contains("GOOD");
-    assertThat(repo.refreshStanding(alice, seconds(4), ANY_ROUND)).isEmpty();
-    repo.markPaid("inv-1", payment("pi_1", seconds(5)));
-    assertThat(repo.refreshStanding(alice, seconds(6), ANY_ROUND))
-        .map(e -> e.detail())
-        .contains("GOOD");
-    assertThat(repo.standingChecksDue(days(400), 10)).as("nothing open: no recheck").isEmpty();
-    assertThat(repo.refreshStanding(bob, seconds(6), ANY_ROUND)).isEmpty();
+    repo.closeInvoice("inv-2", voided(seconds(3)));
+    assertThat(standingOf(alice).openInvoices())
+        .as("the closed invoice is no longer open; the other's round shows")
+        .containsExactly(
+            new CollectionState(
+                1,
+                false,
+                Optional.of(seconds(2)),
+                Optional.of(days(1)),
+                Optional.empty(),
+                Optional.empty()));
+    repo.markPaid("inv-1", payment("pi_1", seconds(4)));
+    assertThat(standingOf(alice).openInvoices()).isEmpty();
+  }
+
+  @Test
+  void aRecordedVerdictIsStoredWithItsEventAndSaysWhenToLookAgain() {
+    invoice(alice, "inv-1", 1000, T0);
+    StandingRead read = standingOf(alice);
     assertThat(
-            allEvents().stream()
-                .filter(e -> e.type() == dev.caravel.billing.BillingEvent.Type.STANDING_CHANGED))
-        .hasSize(2);
+            repo.recordStanding(
+                verdict(alice, read, Standing.PAST_DUE, Optional.of(days(1)), seconds(1))))
+        .isTrue();
+    StandingRead after = standingOf(alice);
+    assertThat(after.stored()).isEqualTo(Standing.PAST_DUE);
+    assertThat(after.revision())
+        .as("a recorded verdict moves the revision")
+        .isNotEqualTo(read.revision());
+    assertThat(repo.standingChecksDue(days(1), 10)).containsExactly(alice);
+    assertThat(repo.standingChecksDue(days(1).minusSeconds(1), 10)).isEmpty();
+    assertThat(standingEvents())
+        .singleElement()
+        .satisfies(
+            e -> {
+              assertThat(e.tenant()).isEqualTo(alice);
+              assertThat(e.reference()).contains("GOOD");
+              assertThat(e.detail()).isEqualTo("PAST_DUE");
+              assertThat(e.at()).isEqualTo(seconds(1));
+            });
+
+    // unchanged, and nothing for time alone to change: no event, and no check due any more
+    assertThat(
+            repo.recordStanding(
+                verdict(alice, after, Standing.PAST_DUE, Optional.empty(), seconds(2))))
+        .isTrue();
+    assertThat(repo.standingChecksDue(days(400), 10)).isEmpty();
+    assertThat(standingEvents()).hasSize(1);
+    assertThat(
+            repo.recordStanding(
+                new StandingVerdict(bob, 0, Standing.GOOD, Optional.empty(), Optional.empty())))
+        .as("unknown tenant")
+        .isFalse();
+  }
+
+  @Test
+  void aVerdictLosesAfterAWriteThatMayMoveTheStanding() {
+    for (int i = 1; i <= 5; i++) {
+      invoice(alice, "inv-" + i, 1000, T0);
+    }
+    PaymentLease finished = repo.acquireLease("inv-1", "a", seconds(1), TTL).orElseThrow();
+    PaymentLease held = repo.acquireLease("inv-2", "a", seconds(1), TTL).orElseThrow();
+    PaymentLease paidInRound = repo.acquireLease("inv-5", "a", seconds(1), TTL).orElseThrow();
+    java.util.Map<String, Runnable> writes = new java.util.LinkedHashMap<>();
+    writes.put("a round finished", () -> repo.finishRound(finished, Optional.of(days(1))));
+    writes.put(
+        "a round held",
+        () ->
+            repo.holdRound(
+                held,
+                new CollectionHold(CollectionHold.Reason.PAYMENT_PENDING, "pi_2"),
+                seconds(3)));
+    writes.put("a payment", () -> repo.markPaid("inv-3", payment("pi_3", seconds(4))));
+    writes.put("a closure", () -> repo.closeInvoice("inv-4", voided(seconds(5))));
+    writes.put(
+        "a payment ending its round",
+        () -> repo.markPaidFinishingRound(paidInRound, payment("pi_5", seconds(6))));
+    for (var write : writes.entrySet()) {
+      StandingRead stale = standingOf(alice);
+      write.getValue().run();
+      assertThat(
+              repo.recordStanding(
+                  verdict(alice, stale, Standing.PAST_DUE, Optional.empty(), seconds(7))))
+          .as("a verdict judged before " + write.getKey())
+          .isFalse();
+      assertThat(standingOf(alice).stored()).isEqualTo(Standing.GOOD);
+    }
+    assertThat(standingEvents()).as("nothing recorded, nothing told").isEmpty();
+    assertThat(repo.standingChecksDue(seconds(7), 10))
+        .as("the lost verdicts left the check those writes made due")
+        .containsExactly(alice);
+
+    StandingRead fresh = standingOf(alice);
+    assertThat(
+            repo.recordStanding(
+                verdict(alice, fresh, Standing.PAST_DUE, Optional.empty(), seconds(8))))
+        .as("judged again from a fresh read")
+        .isTrue();
+    assertThat(standingEvents()).hasSize(1);
   }
 
   @Test
   void aChangeThatMayMoveTheStandingMakesItsCheckDue() {
     invoice(alice, "inv-1", 1000, T0);
-    repo.refreshStanding(alice, seconds(1), ANY_ROUND);
+    recordAsRead(alice, Optional.of(days(1)));
     PaymentLease round = repo.acquireLease("inv-1", "a", seconds(2), TTL).orElseThrow();
     repo.finishRound(round, Optional.of(days(1)));
     assertThat(repo.standingChecksDue(round.until(), 10)).containsExactly(alice);
-    repo.refreshStanding(alice, seconds(3), ANY_ROUND);
+    recordAsRead(alice, Optional.of(days(2)));
     assertThat(repo.standingChecksDue(seconds(5), 10)).isEmpty();
     repo.markPaid("inv-1", payment("pi_1", seconds(5)));
     assertThat(repo.standingChecksDue(seconds(5), 10)).containsExactly(alice);
@@ -2940,14 +3044,28 @@ public abstract class RepositoryContract {
     assertThat(repo.standingChecksDue(seconds(7), 10)).contains(bob);
   }
 
+  /** Records the standing read again, with {@code recheckAt}, as an engine finding no change. */
+  private void recordAsRead(String tenant, Optional<Instant> recheckAt) {
+    StandingRead read = standingOf(tenant);
+    assertThat(
+            repo.recordStanding(
+                new StandingVerdict(
+                    tenant, read.revision(), read.stored(), recheckAt, Optional.empty())))
+        .isTrue();
+  }
+
   @Test
   @Timeout(60)
-  void racingRefreshesReportAChangeOnce() {
+  void racingVerdictsJudgedFromOneReadAreRecordedOnce() {
     invoice(alice, "inv-1", 1000, T0);
-    PaymentLease round = repo.acquireLease("inv-1", "a", seconds(2), TTL).orElseThrow();
-    repo.finishRound(round, Optional.of(days(1)));
-    List<Boolean> changed =
-        Race.all(THREADS, i -> repo.refreshStanding(alice, seconds(3), ANY_ROUND).isPresent());
-    assertThat(changed.stream().filter(b -> b).count()).isEqualTo(1);
+    StandingRead read = standingOf(alice);
+    List<Boolean> recorded =
+        Race.all(
+            THREADS,
+            i ->
+                repo.recordStanding(
+                    verdict(alice, read, Standing.PAST_DUE, Optional.empty(), seconds(3))));
+    assertThat(recorded.stream().filter(b -> b).count()).isEqualTo(1);
+    assertThat(standingEvents()).hasSize(1);
   }
 }
