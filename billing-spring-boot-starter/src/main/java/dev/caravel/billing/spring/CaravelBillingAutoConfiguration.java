@@ -175,10 +175,10 @@ public class CaravelBillingAutoConfiguration {
   // ---- what can reach a tenant ----
 
   /**
-   * The rails the engine gets from this context. When there are none, the engine itself logs the one
-   * WARN as it is built (a quiet ledger that asks nobody to pay is the costliest mistake to find
-   * late); this adds, at INFO, the properties that wire one here, so a Spring host reads one warning
-   * and its fix in its own terms rather than two warnings.
+   * The rails the engine gets from this context. When there are none, the engine itself logs the
+   * one WARN as it is built (a quiet ledger that asks nobody to pay is the costliest mistake to
+   * find late); this adds, at INFO, the properties that wire one here, so a Spring host reads one
+   * warning and its fix in its own terms rather than two warnings.
    */
   @Bean
   @ConditionalOnMissingBean
