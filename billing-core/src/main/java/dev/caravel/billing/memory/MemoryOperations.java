@@ -3,7 +3,6 @@ package dev.caravel.billing.memory;
 import dev.caravel.billing.BillingEvent;
 import dev.caravel.billing.ConflictingKeyException;
 import dev.caravel.billing.InvalidInputException;
-import dev.caravel.billing.Invoice;
 import dev.caravel.billing.InvoiceItem;
 import dev.caravel.billing.Payment;
 import dev.caravel.billing.Standing;
@@ -69,28 +68,6 @@ final class MemoryOperations {
             row); // the next poll claims it (S17); without an anchor there is no period yet
       }
       state.append(BillingEvent.adjusted(adjustment));
-      return true;
-    }
-  }
-
-  boolean closeInvoice(String invoiceId, Invoice.Closure closure) {
-    Checks.notNull(closure, "closure");
-    synchronized (state.lock) {
-      InvoiceRow row = state.invoices.get(invoiceId);
-      if (row == null
-          || !row.invoice.isOpen()
-          || row.leasedAt(closure.at())
-          || row.roundOpen
-          || MemoryState.moneyMayMove(row.hold)) {
-        return false;
-      }
-      row.invoice = row.invoice.closedBy(closure);
-      row.hold = null;
-      row.nextAttemptAt = null;
-      row.leaseToken = null;
-      row.leaseUntil = null;
-      state.checkStandingBy(row, closure.at());
-      state.append(BillingEvent.closed(row.invoice));
       return true;
     }
   }

@@ -41,9 +41,10 @@ public record CollectionHold(Reason reason, String detail) {
 
     /**
      * Whether money may still move for an invoice held for this reason. This is core's rule, in one
-     * place: a storage applies it, never decides it. While it is true the invoice is neither closed
-     * nor scheduled ({@link Repository#closeInvoice}, {@link Repository#scheduleNow}); a hold on
-     * which no money can move (our faults, a charge never sent) is ended by either.
+     * place: the engine's state machine reads a hold on which it may as held (the rail is asked
+     * before the hold ends or the invoice closes), and one on which it cannot as needing a person's
+     * attention. A storage never applies it ({@link Repository#changeCollection} records what the
+     * engine decided).
      */
     public boolean moneyMayMove() {
       return moneyMayMove;
