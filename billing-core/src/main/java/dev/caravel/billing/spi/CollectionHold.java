@@ -7,7 +7,8 @@ import dev.caravel.billing.internal.Checks;
  * moving, so neither the poll nor a manual retry may start another round until the rail says what
  * happened; or the round ended on a fault of ours, and a person must look (S18). A hold ends when
  * the invoice is paid, when the rail's answer or a person releases it, or when the invoice is
- * closed (only a hold on which {@linkplain Reason#moneyMayMove no money can move}).
+ * closed: the engine decides when (asking the rail first where {@linkplain Reason#moneyMayMove
+ * money may move}), and a storage records it ({@link Repository#changeCollection}).
  */
 public record CollectionHold(Reason reason, String detail) {
   public enum Reason {
