@@ -10,6 +10,7 @@ import dev.caravel.billing.LifecycleEffect.Refuse;
 import dev.caravel.billing.LifecycleEvent.Close;
 import dev.caravel.billing.LifecycleEvent.RailCheck;
 import dev.caravel.billing.internal.Checks;
+import dev.caravel.billing.spi.CollectionChange;
 import dev.caravel.billing.spi.PaymentRecord;
 import dev.caravel.billing.spi.Repository;
 import java.time.Instant;
@@ -19,10 +20,19 @@ import java.util.Optional;
  * Voids and write-offs (S14): closing an unpaid invoice, as {@link InvoiceLifecycle} decides. The
  * rail is asked before, never after ({@link RailCheckup}): a card charge that succeeded is the
  * invoice's payment, and the close is refused as paid; money that may still move refuses it; else
- * it is closed. The storage's guard stays the last line of defence: it never closes an invoice that
- * is leased, held or has its round open, so such a close is refused as money that may be moving.
+ * it is closed. The machine is the only judge: the storage records its closure only if the
+ * invoice's collection state is still the one the machine decided on ({@link
+ * Repository#changeCollection}), so a close decided on a stale read (a round leased the invoice, a
+ * payment or another close landed) is never recorded; the close is then decided again from what is
+ * stored.
  */
 final class Closing {
+  /**
+   * How many times a close is decided before it gives up to an invoice that keeps moving: each loss
+   * means a lease, a round's end, a payment or another close landed since the read.
+   */
+  private static final int ATTEMPTS = 3;
+
   private final EngineSettings settings;
   private final Repository repository;
   private final Standings standings;
@@ -52,10 +62,26 @@ final class Closing {
   private CloseResult close(String invoiceId, LifecycleEvent.Closing kind, String reason) {
     Checks.id(invoiceId, "invoice id");
     String why = Checks.text(reason, "reason").strip();
+    for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
+      Optional<CloseResult> answered = tryClose(invoiceId, kind, why);
+      if (answered.isPresent()) {
+        return answered.get();
+      }
+    }
+    // Every decision was overtaken by a change: something keeps collecting it right now.
+    return new CloseResult.Refused(invoiceId, CloseResult.Reason.MONEY_MAY_BE_MOVING);
+  }
+
+  /**
+   * One read, the machine's decision on it, and the conditional write of a closure. Empty when the
+   * invoice moved between the read and the write (the write lost): decide again.
+   */
+  private Optional<CloseResult> tryClose(
+      String invoiceId, LifecycleEvent.Closing kind, String why) {
     Instant now = settings.now();
     Optional<Found> read = states.find(invoiceId, now);
     if (read.isEmpty()) {
-      return new CloseResult.Refused(invoiceId, CloseResult.Reason.NO_SUCH_INVOICE);
+      return Optional.of(new CloseResult.Refused(invoiceId, CloseResult.Reason.NO_SUCH_INVOICE));
     }
     Found found = read.get();
     Transition asked =
@@ -67,45 +93,28 @@ final class Closing {
     // Money the rail found is the payment first (or, if the invoice ended meanwhile, reported).
     boolean paying = t.effects().stream().anyMatch(RecordPayment.class::isInstance);
     if (arrivals.carryOut(found.invoice(), t.effects()) != PaymentRecord.PAID && paying) {
-      return answerAsStored(invoiceId, kind, why, now);
+      return Optional.empty(); // paid or closed meanwhile: answer from what is stored
     }
     Optional<Refusal> refused = refusal(t);
     if (refused.isPresent()) {
-      return answer(found.invoice(), refused.get());
+      return Optional.of(answer(found.invoice(), refused.get()));
     }
-    RecordClosure closure =
+    RecordClosure decided =
         t.effects().stream()
             .filter(RecordClosure.class::isInstance)
             .map(RecordClosure.class::cast)
             .findFirst()
             .orElseThrow(() -> new IllegalStateException("a close that " + t + " neither made"));
-    if (repository.closeInvoice(
-        invoiceId, new Invoice.Closure(closure.kind().status(), closure.reason(), closure.at()))) {
-      Invoice closed = repository.findInvoice(invoiceId).orElseThrow();
-      settings.notify(l -> l.invoiceClosed(closed));
-      standings.refreshStanding(closed.tenant());
-      return new CloseResult.Closed(closed);
+    Invoice.Closure closure =
+        new Invoice.Closure(decided.kind().status(), decided.reason(), decided.at());
+    BillingEvent event = BillingEvent.closed(found.invoice().closedBy(closure));
+    if (!states.record(found, new CollectionChange.Close(closure, event))) {
+      return Optional.empty();
     }
-    return answerAsStored(invoiceId, kind, why, now);
-  }
-
-  /**
-   * The storage did not do what the machine said: it moved since it was read (a round leased the
-   * invoice, a payment or another close landed), or it records a hold or an open round, which it
-   * never closes. The answer is the machine's for the state stored now; one that would still close
-   * is refused: something may be moving money, and the storage knows it.
-   */
-  private CloseResult answerAsStored(
-      String invoiceId, LifecycleEvent.Closing kind, String why, Instant now) {
-    Optional<Found> again = states.find(invoiceId, now);
-    if (again.isEmpty()) {
-      return new CloseResult.Refused(invoiceId, CloseResult.Reason.NO_SUCH_INVOICE);
-    }
-    Transition t =
-        states.next(again.get().state(), new Close(kind, why, now, new RailCheck.NotAsked()));
-    return refusal(t)
-        .map(r -> answer(again.get().invoice(), r))
-        .orElse(new CloseResult.Refused(invoiceId, CloseResult.Reason.MONEY_MAY_BE_MOVING));
+    Invoice closed = repository.findInvoice(invoiceId).orElseThrow();
+    settings.notify(l -> l.invoiceClosed(closed));
+    standings.refreshStanding(closed.tenant());
+    return Optional.of(new CloseResult.Closed(closed));
   }
 
   private static Optional<Refusal> refusal(Transition t) {

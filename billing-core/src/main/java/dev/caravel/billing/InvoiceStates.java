@@ -2,6 +2,7 @@ package dev.caravel.billing;
 
 import dev.caravel.billing.InvoiceLifecycle.RetryTiming;
 import dev.caravel.billing.InvoiceLifecycle.Transition;
+import dev.caravel.billing.spi.CollectionChange;
 import dev.caravel.billing.spi.CollectionState;
 import dev.caravel.billing.spi.Repository;
 import java.time.Instant;
@@ -56,6 +57,15 @@ final class InvoiceStates {
   Found require(String invoiceId) {
     return find(invoiceId, settings.now())
         .orElseThrow(() -> new InvalidInputException("no invoice " + invoiceId));
+  }
+
+  /**
+   * Records what the machine decided for {@code found}'s invoice outside a round, only if its
+   * collection state is still the one read ({@link Repository#changeCollection}). False: it moved
+   * since the read, nothing was written, and the decision must be made again on a new read.
+   */
+  boolean record(Found found, CollectionChange change) {
+    return repository.changeCollection(found.invoice().id(), found.collection(), change);
   }
 
   /** The machine's answer: the next state and the effects to carry out, in order. */

@@ -1,5 +1,6 @@
 package dev.caravel.billing;
 
+import dev.caravel.billing.spi.CollectionChange;
 import dev.caravel.billing.spi.CollectionState;
 import dev.caravel.billing.spi.PaymentLease;
 import dev.caravel.billing.spi.PaymentRecord;
@@ -30,6 +31,12 @@ final class PaymentCascade {
   /** What {@link Billing#collect} answers when the engine has no way to reach any tenant. */
   static final String NOTHING_WIRED =
       "no payment rail (Lightning, card) and no messenger are wired: no round was run";
+
+  /**
+   * How many times a manual retry is decided before it gives up to an invoice that keeps moving:
+   * each loss means a round, a payment or a close landed since the read.
+   */
+  private static final int RETRY_ATTEMPTS = 3;
 
   private final EngineSettings settings;
   private final Repository repository;
@@ -120,35 +127,46 @@ final class PaymentCascade {
 
   /**
    * {@link Billing#retryNow}'s first half, through the machine: makes the invoice due now (an
-   * attention flag ends: nothing was moving), or says why not.
+   * attention flag ends: nothing was moving), or says why not. The storage records it only if the
+   * invoice is still as read ({@link Repository#changeCollection}); when it moved meanwhile (a
+   * round, a payment, a close), the retry is decided again on what is stored.
    */
   Optional<PaymentResult.Skipped.Reason> makeDueNow(String invoiceId, Instant now) {
-    Optional<Invoice> invoice = repository.findInvoice(invoiceId);
-    if (invoice.isEmpty()) {
-      return Optional.of(PaymentResult.Skipped.Reason.NO_SUCH_INVOICE);
-    }
-    CollectionState stored = repository.collectionState(invoiceId).orElseThrow();
-    InvoiceLifecycle.Transition t =
-        lifecycle.next(
-            LifecycleState.derive(invoice.get(), stored, Set.of(), now),
-            new LifecycleEvent.RetryNow(now));
-    Optional<LifecycleEffect.Refusal> refused = refusal(t);
-    if (refused.isPresent()) {
-      return refused.map(PaymentCascade::skipped);
-    }
-    boolean done = true;
-    for (LifecycleEffect effect : t.effects()) {
-      if (effect instanceof LifecycleEffect.ScheduleRound scheduled) {
-        done &= repository.scheduleNow(invoiceId, scheduled.at());
-      } else if (effect instanceof LifecycleEffect.ReleaseHold released) {
-        done &=
-            repository.releaseHold(invoiceId, stored.hold().orElseThrow(), released.nextRoundAt());
-      } else {
-        throw new IllegalStateException("a retry cannot carry out " + effect);
+    for (int attempt = 1; attempt <= RETRY_ATTEMPTS; attempt++) {
+      Optional<Invoice> invoice = repository.findInvoice(invoiceId);
+      if (invoice.isEmpty()) {
+        return Optional.of(PaymentResult.Skipped.Reason.NO_SUCH_INVOICE);
+      }
+      CollectionState stored = repository.collectionState(invoiceId).orElseThrow();
+      InvoiceLifecycle.Transition t =
+          lifecycle.next(
+              LifecycleState.derive(invoice.get(), stored, Set.of(), now),
+              new LifecycleEvent.RetryNow(now));
+      Optional<LifecycleEffect.Refusal> refused = refusal(t);
+      if (refused.isPresent()) {
+        return refused.map(PaymentCascade::skipped);
+      }
+      if (repository.changeCollection(invoiceId, stored, dueAgain(t, now))) {
+        return Optional.empty();
       }
     }
-    // The storage moved meanwhile (a round, a payment, a close): say what it is now.
-    return done ? Optional.empty() : Optional.of(whyNot(invoiceId, now));
+    // Overtaken on every read: another instance is collecting it right now.
+    return Optional.of(PaymentResult.Skipped.Reason.IN_PROGRESS);
+  }
+
+  /** What a retry the machine allowed writes: the next round due, any flag ended. */
+  private static CollectionChange dueAgain(InvoiceLifecycle.Transition t, Instant now) {
+    if (t.effects().size() != 1) {
+      throw new IllegalStateException("a retry cannot carry out " + t.effects());
+    }
+    LifecycleEffect effect = t.effects().get(0);
+    if (effect instanceof LifecycleEffect.ScheduleRound scheduled) {
+      return new CollectionChange.Reschedule(Optional.of(scheduled.at()), now);
+    }
+    if (effect instanceof LifecycleEffect.ReleaseHold released) {
+      return new CollectionChange.Reschedule(released.nextRoundAt(), now);
+    }
+    throw new IllegalStateException("a retry cannot carry out " + effect);
   }
 
   /** The invoice's state as stored (no late payments needed: only unpaid states are asked). */

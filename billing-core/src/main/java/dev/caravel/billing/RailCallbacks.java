@@ -2,13 +2,15 @@ package dev.caravel.billing;
 
 import dev.caravel.billing.InvoiceLifecycle.Transition;
 import dev.caravel.billing.InvoiceStates.Found;
+import dev.caravel.billing.LifecycleEffect.AskCustomer;
 import dev.caravel.billing.LifecycleEffect.CheckRailsFirst;
+import dev.caravel.billing.LifecycleEffect.NoteRailFailure;
 import dev.caravel.billing.LifecycleEffect.ReleaseHold;
+import dev.caravel.billing.LifecycleEvent.ChargeFailed;
 import dev.caravel.billing.LifecycleEvent.RailCheck;
 import dev.caravel.billing.LifecycleEvent.Reopen;
 import dev.caravel.billing.internal.Checks;
-import dev.caravel.billing.spi.CollectionHold;
-import dev.caravel.billing.spi.CollectionState;
+import dev.caravel.billing.spi.CollectionChange;
 import dev.caravel.billing.spi.PaymentRecord;
 import dev.caravel.billing.spi.RefundWrite;
 import dev.caravel.billing.spi.Repository;
@@ -53,30 +55,42 @@ final class RailCallbacks {
     return arrivals.arrive(invoiceId, payment) == PaymentRecord.PAID;
   }
 
-  /** {@link Billing#chargeFailed}. */
+  /**
+   * {@link Billing#chargeFailed}, as the machine decides: the rail's late "no" for the pending
+   * charge the invoice is held for ends the hold, and the round ends as a decline would have (the
+   * next round scheduled, the operator told, the tenant asked to pay). Any other charge, or an
+   * invoice not held for it, changes nothing (false). True only for the call that ended the hold: a
+   * webhook delivered twice, or to two instances, acts once.
+   */
   boolean chargeFailed(String invoiceId, String reference, String message) {
-    Invoice invoice =
-        repository
-            .findInvoice(Checks.id(invoiceId, "invoice id"))
+    Checks.id(invoiceId, "invoice id");
+    Instant now = settings.now();
+    Found found =
+        states
+            .find(invoiceId, now)
             .orElseThrow(() -> new InvalidInputException("no invoice " + invoiceId));
     Checks.text(reference, "reference");
     Checks.text(message, "message");
-    Instant now = settings.now();
-    CollectionState state = repository.collectionState(invoiceId).orElseThrow();
-    if (state.firstAttemptAt().isEmpty()) {
+    Transition t = states.next(found.state(), new ChargeFailed(reference, message, now));
+    if (t.wasRefused()) {
       return false;
     }
-    Optional<Instant> next =
-        cascade
-            .nextRound(state.rounds(), state.firstAttemptAt().get())
-            .map(at -> at.isBefore(now) ? now : at);
-    if (!repository.releaseHold(
-        invoiceId, new CollectionHold(CollectionHold.Reason.PAYMENT_PENDING, reference), next)) {
-      return false;
+    for (LifecycleEffect effect : t.effects()) {
+      if (effect instanceof ReleaseHold release) {
+        // Only a release, a payment or a close moves a held invoice (no round starts while held),
+        // so a lost write means one of them landed first: decided again, the answer is no.
+        if (!states.record(found, new CollectionChange.Reschedule(release.nextRoundAt(), now))) {
+          return false;
+        }
+      } else if (effect instanceof NoteRailFailure failed) {
+        settings.notify(l -> l.paymentFailed(found.invoice(), failed.rail(), failed.detail()));
+      } else if (effect instanceof AskCustomer ask) {
+        cascade.askToPay(found.invoice(), ask.notice());
+      } else {
+        throw new IllegalStateException("a charge's failure cannot carry out " + effect);
+      }
     }
-    settings.notify(l -> l.paymentFailed(invoice, Rail.STRIPE, message));
-    cascade.askToPay(invoice, CustomerNotice.CARD_DECLINED);
-    standings.refreshStanding(invoice.tenant());
+    standings.refreshStanding(found.invoice().tenant());
     return true;
   }
 
@@ -100,13 +114,13 @@ final class RailCallbacks {
             .filter(ReleaseHold.class::isInstance)
             .map(ReleaseHold.class::cast)
             .findFirst();
-    if (t.wasRefused() || release.isEmpty() || found.collection().hold().isEmpty()) {
+    if (t.wasRefused() || release.isEmpty()) {
       return false;
     }
-    // Guarded by the very hold read: a webhook or another reopen that ended it first wins.
+    // Guarded by the very state read: a webhook or another reopen that ended the hold first wins,
+    // and decided again on what it left (no hold), this reopen would be refused.
     boolean reopened =
-        repository.releaseHold(
-            invoiceId, found.collection().hold().get(), release.get().nextRoundAt());
+        states.record(found, new CollectionChange.Reschedule(release.get().nextRoundAt(), now));
     if (reopened) {
       standings.refreshStanding(found.invoice().tenant());
     }

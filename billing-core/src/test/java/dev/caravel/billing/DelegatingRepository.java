@@ -3,6 +3,7 @@ package dev.caravel.billing;
 import dev.caravel.billing.spi.AdjustmentWrite;
 import dev.caravel.billing.spi.CardCharge;
 import dev.caravel.billing.spi.Claim;
+import dev.caravel.billing.spi.CollectionChange;
 import dev.caravel.billing.spi.CollectionHold;
 import dev.caravel.billing.spi.CollectionState;
 import dev.caravel.billing.spi.PaymentLease;
@@ -90,8 +91,9 @@ class DelegatingRepository implements Repository {
   }
 
   @Override
-  public boolean closeInvoice(String invoiceId, Invoice.Closure closure) {
-    return d.closeInvoice(invoiceId, closure);
+  public boolean changeCollection(
+      String invoiceId, CollectionState expected, CollectionChange change) {
+    return d.changeCollection(invoiceId, expected, change);
   }
 
   @Override
@@ -186,16 +188,6 @@ class DelegatingRepository implements Repository {
   @Override
   public boolean releaseLease(PaymentLease lease, Instant next) {
     return d.releaseLease(lease, next);
-  }
-
-  @Override
-  public boolean releaseHold(String id, CollectionHold hold, Optional<Instant> next) {
-    return d.releaseHold(id, hold, next);
-  }
-
-  @Override
-  public boolean scheduleNow(String id, Instant now) {
-    return d.scheduleNow(id, now);
   }
 
   @Override

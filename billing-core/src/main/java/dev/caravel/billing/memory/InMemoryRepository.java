@@ -10,6 +10,7 @@ import dev.caravel.billing.PlanCatalogue;
 import dev.caravel.billing.spi.AdjustmentWrite;
 import dev.caravel.billing.spi.CardCharge;
 import dev.caravel.billing.spi.Claim;
+import dev.caravel.billing.spi.CollectionChange;
 import dev.caravel.billing.spi.CollectionHold;
 import dev.caravel.billing.spi.CollectionState;
 import dev.caravel.billing.spi.InvoiceNumbering;
@@ -109,8 +110,9 @@ public final class InMemoryRepository implements Repository {
   }
 
   @Override
-  public boolean closeInvoice(String invoiceId, Invoice.Closure closure) {
-    return operations.closeInvoice(invoiceId, closure);
+  public boolean changeCollection(
+      String invoiceId, CollectionState expected, CollectionChange change) {
+    return collection.changeCollection(invoiceId, expected, change);
   }
 
   @Override
@@ -205,17 +207,6 @@ public final class InMemoryRepository implements Repository {
   @Override
   public boolean holdRound(PaymentLease lease, CollectionHold hold, Instant now) {
     return collection.holdRound(lease, hold, now);
-  }
-
-  @Override
-  public boolean scheduleNow(String invoiceId, Instant now) {
-    return collection.scheduleNow(invoiceId, now);
-  }
-
-  @Override
-  public boolean releaseHold(
-      String invoiceId, CollectionHold hold, Optional<Instant> nextAttemptAt) {
-    return collection.releaseHold(invoiceId, hold, nextAttemptAt);
   }
 
   @Override

@@ -6,7 +6,9 @@ import dev.caravel.billing.InvalidInputException;
 import dev.caravel.billing.Payment;
 import dev.caravel.billing.internal.Checks;
 import dev.caravel.billing.spi.CardCharge;
+import dev.caravel.billing.spi.CollectionChange;
 import dev.caravel.billing.spi.CollectionHold;
+import dev.caravel.billing.spi.CollectionState;
 import dev.caravel.billing.spi.PaymentLease;
 import dev.caravel.billing.spi.PaymentRecord;
 import java.time.Duration;
@@ -90,36 +92,29 @@ final class MemoryCollection {
     }
   }
 
-  boolean scheduleNow(String invoiceId, Instant now) {
-    Checks.notNull(now, "now");
+  boolean changeCollection(String invoiceId, CollectionState expected, CollectionChange change) {
+    Checks.notNull(expected, "expected");
+    Checks.notNull(change, "change");
     synchronized (state.lock) {
       InvoiceRow row = state.invoices.get(invoiceId);
-      if (row == null
-          || !row.invoice.isOpen()
-          || row.leasedAt(now)
-          || row.roundOpen
-          || MemoryState.moneyMayMove(row.hold)) {
+      // A compare-and-set on what the engine read: whether the change is allowed was its to decide.
+      if (row == null || !row.invoice.isOpen() || !MemoryState.stateOf(row).equals(expected)) {
         return false;
       }
       row.hold = null;
-      row.nextAttemptAt = now;
-      return true;
-    }
-  }
-
-  boolean releaseHold(String invoiceId, CollectionHold hold, Optional<Instant> nextAttemptAt) {
-    Checks.notNull(hold, "hold");
-    Checks.notNull(nextAttemptAt, "nextAttemptAt");
-    synchronized (state.lock) {
-      InvoiceRow row = state.invoices.get(invoiceId);
-      if (row == null
-          || !row.invoice.isOpen()
-          || row.leaseToken != null
-          || !hold.equals(row.hold)) {
-        return false;
+      if (change instanceof CollectionChange.Reschedule reschedule) {
+        row.nextAttemptAt = reschedule.nextAttemptAt().orElse(null);
+        state.checkStandingBy(row, reschedule.at());
+        return true;
       }
-      row.hold = null;
-      row.nextAttemptAt = nextAttemptAt.orElse(null);
+      CollectionChange.Close close = (CollectionChange.Close) change;
+      row.invoice = row.invoice.closedBy(close.closure());
+      row.nextAttemptAt = null;
+      row.roundOpen = false;
+      row.leaseToken = null;
+      row.leaseUntil = null;
+      state.checkStandingBy(row, close.closure().at());
+      state.append(close.event());
       return true;
     }
   }

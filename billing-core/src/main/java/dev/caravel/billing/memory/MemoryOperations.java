@@ -2,7 +2,6 @@ package dev.caravel.billing.memory;
 
 import dev.caravel.billing.BillingEvent;
 import dev.caravel.billing.InvalidInputException;
-import dev.caravel.billing.Invoice;
 import dev.caravel.billing.InvoiceItem;
 import dev.caravel.billing.Payment;
 import dev.caravel.billing.internal.Checks;
@@ -67,28 +66,6 @@ final class MemoryOperations {
       }
       state.append(event);
       return new AdjustmentWrite.Recorded();
-    }
-  }
-
-  boolean closeInvoice(String invoiceId, Invoice.Closure closure) {
-    Checks.notNull(closure, "closure");
-    synchronized (state.lock) {
-      InvoiceRow row = state.invoices.get(invoiceId);
-      if (row == null
-          || !row.invoice.isOpen()
-          || row.leasedAt(closure.at())
-          || row.roundOpen
-          || MemoryState.moneyMayMove(row.hold)) {
-        return false;
-      }
-      row.invoice = row.invoice.closedBy(closure);
-      row.hold = null;
-      row.nextAttemptAt = null;
-      row.leaseToken = null;
-      row.leaseUntil = null;
-      state.checkStandingBy(row, closure.at());
-      state.append(BillingEvent.closed(row.invoice));
-      return true;
     }
   }
 

@@ -7,7 +7,6 @@ import dev.caravel.billing.InvoiceItem;
 import dev.caravel.billing.Payment;
 import dev.caravel.billing.PlanCatalogue;
 import dev.caravel.billing.spi.CardCharge;
-import dev.caravel.billing.spi.CollectionHold;
 import dev.caravel.billing.spi.CollectionState;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -130,10 +129,5 @@ final class MemoryState {
         Optional.ofNullable(row.nextAttemptAt),
         Optional.ofNullable(row.leaseUntil),
         Optional.ofNullable(row.hold));
-  }
-
-  /** Core's rule, applied: a hold on which money may move blocks a close or a retry. */
-  static boolean moneyMayMove(CollectionHold hold) {
-    return hold != null && hold.reason().moneyMayMove();
   }
 }

@@ -7,7 +7,8 @@ import dev.caravel.billing.internal.Checks;
  * moving, so neither the poll nor a manual retry may start another round until the rail says what
  * happened; or the round ended on a fault of ours, and a person must look (S18). A hold ends when
  * the invoice is paid, when the rail's answer or a person releases it, or when the invoice is
- * closed (only a hold on which {@linkplain Reason#moneyMayMove no money can move}).
+ * closed: the engine decides when (asking the rail first where {@linkplain Reason#moneyMayMove
+ * money may move}), and a storage records it ({@link Repository#changeCollection}).
  */
 public record CollectionHold(Reason reason, String detail) {
   public enum Reason {
@@ -41,9 +42,10 @@ public record CollectionHold(Reason reason, String detail) {
 
     /**
      * Whether money may still move for an invoice held for this reason. This is core's rule, in one
-     * place: a storage applies it, never decides it. While it is true the invoice is neither closed
-     * nor scheduled ({@link Repository#closeInvoice}, {@link Repository#scheduleNow}); a hold on
-     * which no money can move (our faults, a charge never sent) is ended by either.
+     * place: the engine's state machine reads a hold on which it may as held (the rail is asked
+     * before the hold ends or the invoice closes), and one on which it cannot as needing a person's
+     * attention. A storage never applies it ({@link Repository#changeCollection} records what the
+     * engine decided).
      */
     public boolean moneyMayMove() {
       return moneyMayMove;

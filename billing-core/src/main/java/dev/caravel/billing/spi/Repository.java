@@ -184,14 +184,31 @@ public interface Repository {
       InvoiceItem adjustment, BillingEvent event, boolean anchorIfUnset);
 
   /**
-   * Closes an invoice (void or write-off), under its row lock, only if it is unpaid, not closed,
-   * not leased at {@code closure.at()}, its last round closed and no hold on it on which money may
-   * move ({@link CollectionHold.Reason#moneyMayMove}): nothing may be moving money for it. A hold
-   * on which no money can move (our fault, a charge never sent) ends with the closure. Its next
-   * attempt is cleared, so it is never leased again, and its items stay on it, so they are never
-   * claimed again. Appends the closure's event. True only for the call that closed it.
+   * Records the engine's decision for an open invoice outside a round, as a compare-and-set:
+   * applies {@code change} atomically, under the invoice's row lock (or in one guarded statement),
+   * only if the invoice is still unpaid and not closed and its collection state is still exactly
+   * {@code expected}, field by field (rounds, round open, first and next attempt, lease end, hold),
+   * as {@link #collectionState} read it before the engine decided. A decision made on a stale read
+   * is therefore never recorded: a lease taken, a round finished, left open or held, a hold
+   * released, a payment or a closure landing meanwhile each changes what was read, and the write
+   * loses. Returns true only for the call that applied it; false, writing nothing, for an unknown
+   * invoice or one that moved (the engine reads again and decides again). So a webhook delivered
+   * twice acts once, two people closing at once close once, and a close racing a lease never closes
+   * a leased invoice.
+   *
+   * <ul>
+   *   <li>{@link CollectionChange.Reschedule}: the hold, if any, ends and the next attempt becomes
+   *       the one given; nothing else of the collection state changes.
+   *   <li>{@link CollectionChange.Close}: the closure is recorded, the next attempt, lease and hold
+   *       are cleared and no round is open, so it is never leased again; its items stay on it, so
+   *       they are never claimed again. Its event is appended as given, and the tenant's standing
+   *       check is due by the closure's instant (see {@link #standingChecksDue}).
+   * </ul>
+   *
+   * <p>Whether the change is allowed (no money moving, the hold named, the round closed) is the
+   * engine's to decide ({@code InvoiceLifecycle}); the storage only compares and records.
    */
-  boolean closeInvoice(String invoiceId, Invoice.Closure closure);
+  boolean changeCollection(String invoiceId, CollectionState expected, CollectionChange change);
 
   /** Every refund recorded against the invoice, in the order recorded. */
   List<Payment.Refund> refunds(String invoiceId);
@@ -274,11 +291,11 @@ public interface Repository {
   /**
    * Up to {@code limit} tenants whose stored recheck instant is at or before {@code now}, so the
    * poll visits only tenants whose standing may have changed. Besides the verdict's recheck
-   * instant, every write that may move a tenant's standing (a round finished or held, a payment, a
-   * closure) makes its check due by that write's instant ({@code lease.until()} for a finished
-   * round), and bumps its standing revision, in the same transaction: if the engine's refresh right
-   * after it fails, the poll still judges the tenant, and a verdict judged before it is not
-   * recorded ({@link #recordStanding}).
+   * instant, every write that may move a tenant's standing (a round finished or held, a hold ended,
+   * a payment, a closure) makes its check due by that write's instant ({@code lease.until()} for a
+   * finished round), and bumps its standing revision, in the same transaction: if the engine's
+   * refresh right after it fails, the poll still judges the tenant, and a verdict judged before it
+   * is not recorded ({@link #recordStanding}).
    */
   List<String> standingChecksDue(Instant now, int limit);
 
@@ -329,32 +346,15 @@ public interface Repository {
   /**
    * Closes the lease's round with no next attempt, holding the invoice for the rail's answer or a
    * person ({@link CollectionHold}, any reason): no round starts, by poll or by hand, until the
-   * hold is released or the invoice is paid or closed. Appends a {@code PAYMENT_PENDING} or {@code
-   * NEEDS_ATTENTION} event at {@code now}. False if the lease was lost.
+   * hold is released or the invoice is paid or closed ({@link #changeCollection}). Appends a {@code
+   * PAYMENT_PENDING} or {@code NEEDS_ATTENTION} event at {@code now}. False if the lease was lost.
    */
   boolean holdRound(PaymentLease lease, CollectionHold hold, Instant now);
-
-  /**
-   * Ends the invoice's hold, under its row lock, only if the invoice is unpaid, unleased and held
-   * by exactly {@code hold} (same reason and detail), and schedules its next round at {@code
-   * nextAttemptAt} (empty: none, its dunning is over). The rail's late answer (a failure webhook
-   * for the pending charge), or an operator who checked the gateway, ends a hold this way. True
-   * only for the call that ended it, so a webhook delivered twice acts once.
-   */
-  boolean releaseHold(String invoiceId, CollectionHold hold, Optional<Instant> nextAttemptAt);
 
   /**
    * Gives the lease up leaving its round open, due again at {@code nextAttemptAt}. False if lost.
    */
   boolean releaseLease(PaymentLease lease, Instant nextAttemptAt);
-
-  /**
-   * A manual retry ("the tenant fixed their card, try now"): makes the invoice due at {@code now},
-   * under its row lock, only if it is unpaid, not closed, unleased, its last round closed and no
-   * hold on it on which money may move ({@link CollectionHold.Reason#moneyMayMove}); a hold on
-   * which no money can move ends. Never while money may be moving. True if it is due now.
-   */
-  boolean scheduleNow(String invoiceId, Instant now);
 
   /**
    * Records a payment of the invoice, under its row lock, and answers what it recorded ({@link

@@ -191,55 +191,6 @@ final class CollectionStatements {
         });
   }
 
-  boolean scheduleNow(String invoiceId, Instant now) {
-    Objects.requireNonNull(invoiceId, "invoiceId");
-    Objects.requireNonNull(now, "now");
-    return transactions.write(
-        "scheduling invoice " + invoiceId,
-        (c, d) -> {
-          // One guarded statement: the row lock it takes orders it against acquireLease.
-          try (PreparedStatement ps =
-              c.prepareStatement(
-                  "UPDATE billing_invoice SET next_attempt_at = ?, hold_reason = NULL, "
-                      + "hold_detail = NULL "
-                      + "WHERE id = ? AND NOT paid AND closed_status IS NULL AND NOT round_open "
-                      + "AND "
-                      + Rows.NO_HOLD_MOVING_MONEY
-                      + " AND (lease_until IS NULL OR lease_until <= ?)")) {
-            setInstant(ps, 1, now);
-            ps.setString(2, invoiceId);
-            setInstant(ps, 3, now);
-            return ps.executeUpdate() == 1;
-          }
-        });
-  }
-
-  boolean releaseHold(String invoiceId, CollectionHold hold, Optional<Instant> nextAttemptAt) {
-    Objects.requireNonNull(invoiceId, "invoiceId");
-    Objects.requireNonNull(hold, "hold");
-    Objects.requireNonNull(nextAttemptAt, "nextAttemptAt");
-    return transactions.write(
-        "releasing the hold on invoice " + invoiceId,
-        (c, d) -> {
-          // One guarded statement: its row lock orders it against acquireLease and markPaid, and
-          // only the hold named ends, once.
-          try (PreparedStatement ps =
-              c.prepareStatement(
-                  "UPDATE billing_invoice SET hold_reason = NULL, "
-                      + "hold_detail = NULL, next_attempt_at = CAST(? AS "
-                      + d.timestampType
-                      + ") "
-                      + "WHERE id = ? AND NOT paid AND closed_status IS NULL AND lease_token IS NULL "
-                      + "AND hold_reason = ? AND hold_detail = ?")) {
-            setInstant(ps, 1, nextAttemptAt.orElse(null));
-            ps.setString(2, invoiceId);
-            ps.setString(3, hold.reason().name());
-            ps.setString(4, hold.detail());
-            return ps.executeUpdate() == 1;
-          }
-        });
-  }
-
   boolean releaseLease(PaymentLease lease, Instant nextAttemptAt) {
     Objects.requireNonNull(lease, "lease");
     Objects.requireNonNull(nextAttemptAt, "nextAttemptAt");

@@ -12,6 +12,7 @@ import dev.caravel.billing.StorageException;
 import dev.caravel.billing.spi.AdjustmentWrite;
 import dev.caravel.billing.spi.CardCharge;
 import dev.caravel.billing.spi.Claim;
+import dev.caravel.billing.spi.CollectionChange;
 import dev.caravel.billing.spi.CollectionHold;
 import dev.caravel.billing.spi.CollectionState;
 import dev.caravel.billing.spi.InvoiceNumbering;
@@ -52,15 +53,17 @@ import javax.sql.DataSource;
  *
  * <p>This class holds the tenant-locked writes; {@link LedgerReads} the lock-free reads, {@link
  * CollectionStatements} the invoice-locked writes (leases, payment, BOLT11), {@link
- * CatalogueStatements} the catalogue's history, {@link BillingWrites} the page-sized writes of a
- * poll (reconciliations, renewals, claims), {@link LedgerOperations} the host's own operations,
- * {@link StandingStatements} standing as the engine judged it, {@link Transactions} runs them all,
- * {@link Dialect} holds the SQL that differs per database, {@link Rows} maps rows.
+ * CollectionChanges} the engine's decisions outside a round (a close, a retry, a hold's end),
+ * {@link CatalogueStatements} the catalogue's history, {@link BillingWrites} the page-sized writes
+ * of a poll (reconciliations, renewals, claims), {@link LedgerOperations} the host's own
+ * operations, {@link StandingStatements} standing as the engine judged it, {@link Transactions}
+ * runs them all, {@link Dialect} holds the SQL that differs per database, {@link Rows} maps rows.
  */
 public final class JdbcRepository implements Repository {
   private final Transactions transactions;
   private final LedgerReads reads;
   private final CollectionStatements collection;
+  private final CollectionChanges changes;
   private final CatalogueStatements catalogue;
   private final LedgerOperations operations;
   private final StandingStatements standing;
@@ -71,6 +74,7 @@ public final class JdbcRepository implements Repository {
     this.transactions = new Transactions(Objects.requireNonNull(dataSource, "dataSource"));
     this.reads = new LedgerReads(transactions);
     this.collection = new CollectionStatements(transactions);
+    this.changes = new CollectionChanges(transactions);
     this.catalogue = new CatalogueStatements(transactions);
     this.operations = new LedgerOperations(transactions);
     this.standing = new StandingStatements(transactions);
@@ -210,8 +214,9 @@ public final class JdbcRepository implements Repository {
   }
 
   @Override
-  public boolean closeInvoice(String invoiceId, Invoice.Closure closure) {
-    return operations.closeInvoice(invoiceId, closure);
+  public boolean changeCollection(
+      String invoiceId, CollectionState expected, CollectionChange change) {
+    return changes.changeCollection(invoiceId, expected, change);
   }
 
   @Override
@@ -325,17 +330,6 @@ public final class JdbcRepository implements Repository {
   @Override
   public boolean holdRound(PaymentLease lease, CollectionHold hold, Instant now) {
     return collection.holdRound(lease, hold, now);
-  }
-
-  @Override
-  public boolean scheduleNow(String invoiceId, Instant now) {
-    return collection.scheduleNow(invoiceId, now);
-  }
-
-  @Override
-  public boolean releaseHold(
-      String invoiceId, CollectionHold hold, Optional<Instant> nextAttemptAt) {
-    return collection.releaseHold(invoiceId, hold, nextAttemptAt);
   }
 
   @Override

@@ -5,7 +5,6 @@ import static dev.caravel.billing.jdbc.Rows.setInstant;
 
 import dev.caravel.billing.BillingEvent;
 import dev.caravel.billing.InvalidInputException;
-import dev.caravel.billing.Invoice;
 import dev.caravel.billing.InvoiceItem;
 import dev.caravel.billing.Payment;
 import dev.caravel.billing.spi.AdjustmentWrite;
@@ -22,9 +21,9 @@ import java.util.Optional;
 
 /**
  * The Repository methods of running a business on the ledger (issue 14): adjustments (under the
- * tenant's lock), voids and write-offs and refunds (under the invoice's lock); standing is in
- * {@link StandingStatements}. Each appends its event last, in its own transaction (see {@link
- * EventFeed}).
+ * tenant's lock) and refunds (under the invoice's lock); standing is in {@link StandingStatements},
+ * voids and write-offs in {@link CollectionChanges}. Each appends its event last, in its own
+ * transaction (see {@link EventFeed}).
  */
 final class LedgerOperations {
   private static final String REFUND_COLUMNS =
@@ -124,40 +123,6 @@ final class LedgerOperations {
         return rs.next() ? Optional.of(Rows.item(rs)) : Optional.<InvoiceItem>empty();
       }
     }
-  }
-
-  // ---- voids and write-offs ----
-
-  boolean closeInvoice(String invoiceId, Invoice.Closure closure) {
-    Objects.requireNonNull(invoiceId, "invoiceId");
-    Objects.requireNonNull(closure, "closure");
-    return transactions.write(
-        "closing invoice " + invoiceId,
-        (c, d) -> {
-          // One guarded statement under the row lock: it orders against acquireLease and markPaid,
-          // and closes only an invoice no round, lease or hold may be moving money for.
-          try (PreparedStatement ps =
-              c.prepareStatement(
-                  "UPDATE billing_invoice SET closed_status = ?, closed_reason = ?, closed_at = ?, "
-                      + "next_attempt_at = NULL, lease_token = NULL, lease_until = NULL, "
-                      + "hold_reason = NULL, hold_detail = NULL "
-                      + "WHERE id = ? AND NOT paid AND closed_status IS NULL AND NOT round_open "
-                      + "AND "
-                      + Rows.NO_HOLD_MOVING_MONEY
-                      + " AND (lease_until IS NULL OR lease_until <= ?)")) {
-            ps.setString(1, closure.status().name());
-            ps.setString(2, closure.reason());
-            setInstant(ps, 3, closure.at());
-            ps.setString(4, invoiceId);
-            setInstant(ps, 5, closure.at());
-            if (ps.executeUpdate() != 1) {
-              return false;
-            }
-          }
-          CollectionStatements.checkStandingBy(c, invoiceId, closure.at());
-          EventFeed.append(c, BillingEvent.closed(CollectionStatements.invoice(c, invoiceId)));
-          return true;
-        });
   }
 
   // ---- refunds ----

@@ -20,14 +20,12 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
-import java.util.stream.Collectors;
 
 /**
  * Rows to the core's records, and instants to and from timestamp columns. Each mapper reads the
@@ -54,19 +52,6 @@ final class Rows {
       "invoice_id, bolt11, payment_hash, msats, created_at, expires_at, settled_at";
   static final String COLLECTION_STATE_COLUMNS =
       "rounds, round_open, first_attempt_at, next_attempt_at, lease_until, hold_reason, hold_detail";
-
-  /**
-   * A guard for closing or retrying an invoice: no hold on it, or one on which no money can move.
-   * Which reasons those are is core's rule ({@link CollectionHold.Reason#moneyMayMove}), written
-   * out here from it, never decided here.
-   */
-  static final String NO_HOLD_MOVING_MONEY =
-      "(hold_reason IS NULL OR hold_reason IN ("
-          + Arrays.stream(CollectionHold.Reason.values())
-              .filter(r -> !r.moneyMayMove())
-              .map(r -> "'" + r.name() + "'")
-              .collect(Collectors.joining(", "))
-          + "))";
 
   static Invoice invoice(ResultSet rs) throws SQLException {
     String method = rs.getString(8);

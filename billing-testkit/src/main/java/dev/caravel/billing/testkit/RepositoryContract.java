@@ -25,6 +25,7 @@ import dev.caravel.billing.PlanCatalogue;
 import dev.caravel.billing.PlanCatalogue.ChangeRejectedException;
 import dev.caravel.billing.PlanCatalogue.Version;
 import dev.caravel.billing.Standing;
+import dev.caravel.billing.spi.CollectionChange;
 import dev.caravel.billing.spi.CollectionHold;
 import dev.caravel.billing.spi.CollectionState;
 import dev.caravel.billing.spi.PaymentLease;
@@ -921,9 +922,6 @@ public abstract class RepositoryContract {
     assertThat(repo.acquireLease("inv-1", "node-b", seconds(10), TTL)).isEmpty();
     assertThat(repo.acquireLease("inv-1", "node-b", days(365), TTL)).isEmpty();
     assertThat(repo.dueInvoices(days(365), 10)).isEmpty();
-    assertThat(repo.scheduleNow("inv-1", days(2)))
-        .as("no manual retry while money may be moving")
-        .isFalse();
     assertThat(repo.collectionState("inv-1"))
         .contains(
             new CollectionState(
@@ -939,31 +937,34 @@ public abstract class RepositoryContract {
   }
 
   @Test
-  void onlyTheHoldItNamesIsReleasedAndOnlyOnce() {
+  void aHoldIsReleasedOnlyFromTheStateReadAndOnlyOnce() {
     invoice(alice, "inv-1", 1000, T0);
     PaymentLease round1 = repo.acquireLease("inv-1", "node-a", seconds(10), TTL).orElseThrow();
     CollectionHold pending = new CollectionHold(CollectionHold.Reason.PAYMENT_PENDING, "pi_1");
     repo.holdRound(round1, pending, T0);
+    CollectionState read = repo.collectionState("inv-1").orElseThrow();
+    CollectionChange dueTomorrow =
+        new CollectionChange.Reschedule(Optional.of(days(1)), seconds(11));
 
     assertThat(
-            repo.releaseHold(
+            repo.changeCollection(
                 "inv-1",
-                new CollectionHold(CollectionHold.Reason.PAYMENT_PENDING, "pi_other"),
-                Optional.of(days(1))))
-        .as("another intent's failure")
+                withHold(read, new CollectionHold(CollectionHold.Reason.PAYMENT_PENDING, "pi_x")),
+                dueTomorrow))
+        .as("read another intent's hold")
         .isFalse();
     assertThat(
-            repo.releaseHold(
+            repo.changeCollection(
                 "inv-1",
-                new CollectionHold(CollectionHold.Reason.OUTCOME_UNKNOWN, "pi_1"),
-                Optional.of(days(1))))
-        .as("another reason")
+                withHold(read, new CollectionHold(CollectionHold.Reason.OUTCOME_UNKNOWN, "pi_1")),
+                dueTomorrow))
+        .as("read another reason")
         .isFalse();
-    assertThat(repo.releaseHold("nope", pending, Optional.of(days(1)))).isFalse();
+    assertThat(repo.changeCollection("nope", read, dueTomorrow)).isFalse();
+    assertThat(repo.collectionState("inv-1")).contains(read);
 
     // the failure webhook, delivered to two instances at once, reopens collection once
-    List<Boolean> released =
-        Race.all(4, i -> repo.releaseHold("inv-1", pending, Optional.of(days(1))));
+    List<Boolean> released = Race.all(4, i -> repo.changeCollection("inv-1", read, dueTomorrow));
     assertThat(released).containsOnlyOnce(true);
     assertThat(repo.collectionState("inv-1"))
         .contains(
@@ -981,13 +982,13 @@ public abstract class RepositoryContract {
   }
 
   @Test
-  void aReleasedHoldMayEndDunningAndAPaidInvoiceKeepsNone() {
+  void aReleasedHoldMayEndDunningAndAPaidInvoiceIsNeverChanged() {
     invoice(alice, "inv-1", 1000, T0);
     PaymentLease round1 = repo.acquireLease("inv-1", "node-a", seconds(10), TTL).orElseThrow();
     CollectionHold unknown =
         new CollectionHold(CollectionHold.Reason.OUTCOME_UNKNOWN, "sent at T0");
     repo.holdRound(round1, unknown, T0);
-    assertThat(repo.releaseHold("inv-1", unknown, Optional.empty())).isTrue();
+    assertThat(rescheduleAsRead("inv-1", Optional.empty())).isTrue();
     assertThat(repo.collectionState("inv-1"))
         .map(CollectionState::nextAttemptAt)
         .contains(Optional.empty());
@@ -997,9 +998,15 @@ public abstract class RepositoryContract {
     PaymentLease other = repo.acquireLease("inv-2", "node-a", seconds(10), TTL).orElseThrow();
     CollectionHold pending = new CollectionHold(CollectionHold.Reason.PAYMENT_PENDING, "pi_2");
     repo.holdRound(other, pending, T0);
+    CollectionState beforePayment = repo.collectionState("inv-2").orElseThrow();
     repo.markPaid("inv-2", payment("pi_2", seconds(20)));
-    assertThat(repo.releaseHold("inv-2", pending, Optional.of(days(1))))
-        .as("paid: nothing held, nothing scheduled")
+    CollectionChange dueTomorrow =
+        new CollectionChange.Reschedule(Optional.of(days(1)), seconds(11));
+    assertThat(repo.changeCollection("inv-2", beforePayment, dueTomorrow))
+        .as("read before the payment")
+        .isFalse();
+    assertThat(rescheduleAsRead("inv-2", Optional.of(days(1))))
+        .as("paid: its collection state, read afresh, changes no more")
         .isFalse();
     assertThat(repo.collectionState("inv-2"))
         .map(CollectionState::nextAttemptAt)
@@ -1023,18 +1030,22 @@ public abstract class RepositoryContract {
   }
 
   @Test
-  void aManualRetryNeedsAClosedRoundAndNoHold() {
+  void aRetryDecidedOnAStaleReadIsNeverRecorded() {
     invoice(alice, "inv-1", 1000, T0);
+    CollectionState fresh = repo.collectionState("inv-1").orElseThrow();
+    CollectionChange dueNow =
+        new CollectionChange.Reschedule(Optional.of(seconds(11)), seconds(11));
     PaymentLease round1 = repo.acquireLease("inv-1", "node-a", seconds(10), TTL).orElseThrow();
-    assertThat(repo.scheduleNow("inv-1", seconds(11))).as("while leased").isFalse();
+    assertThat(repo.changeCollection("inv-1", fresh, dueNow)).as("leased since").isFalse();
+    CollectionState leased = repo.collectionState("inv-1").orElseThrow();
     repo.releaseLease(round1, seconds(600));
-    assertThat(repo.scheduleNow("inv-1", seconds(12)))
-        .as("while its round is open, outcome unknown")
+    assertThat(repo.changeCollection("inv-1", leased, dueNow))
+        .as("its round left open since")
         .isFalse();
 
     PaymentLease resumed = repo.acquireLease("inv-1", "node-a", seconds(600), TTL).orElseThrow();
     repo.finishRound(resumed, Optional.of(days(1)));
-    assertThat(repo.scheduleNow("inv-1", seconds(700))).isTrue();
+    assertThat(rescheduleAsRead("inv-1", Optional.of(seconds(700)))).isTrue();
     assertThat(repo.collectionState("inv-1"))
         .map(CollectionState::nextAttemptAt)
         .contains(Optional.of(seconds(700)));
@@ -1042,11 +1053,78 @@ public abstract class RepositoryContract {
         .map(PaymentLease::round)
         .contains(2);
 
-    assertThat(repo.scheduleNow("nope", seconds(700))).isFalse();
     invoice(bob, "inv-2", 1000, T0);
     repo.markPaid("inv-2", payment("ch_2", seconds(5)));
-    assertThat(repo.scheduleNow("inv-2", seconds(700))).isFalse();
+    assertThat(rescheduleAsRead("inv-2", Optional.of(seconds(700)))).as("paid").isFalse();
     assertThat(repo.dueInvoices(days(365), 10)).doesNotContain("inv-2");
+  }
+
+  @Test
+  void theConditionalWriteLosesWhenAnyFieldOfTheCollectionStateChangedSinceTheRead() {
+    invoice(alice, "inv-1", 1000, T0);
+    PaymentLease round1 = repo.acquireLease("inv-1", "node-a", seconds(10), TTL).orElseThrow();
+    CollectionHold fault = new CollectionHold(CollectionHold.Reason.CONFIGURATION_FAULT, "key");
+    repo.holdRound(round1, fault, seconds(11));
+    CollectionState read = repo.collectionState("inv-1").orElseThrow();
+    List<CollectionState> stale =
+        List.of(
+            new CollectionState(
+                read.rounds() + 1,
+                read.roundOpen(),
+                read.firstAttemptAt(),
+                read.nextAttemptAt(),
+                read.leaseUntil(),
+                read.hold()),
+            new CollectionState(
+                read.rounds(),
+                !read.roundOpen(),
+                read.firstAttemptAt(),
+                read.nextAttemptAt(),
+                read.leaseUntil(),
+                read.hold()),
+            new CollectionState(
+                read.rounds(),
+                read.roundOpen(),
+                Optional.of(seconds(9)),
+                read.nextAttemptAt(),
+                read.leaseUntil(),
+                read.hold()),
+            new CollectionState(
+                read.rounds(),
+                read.roundOpen(),
+                read.firstAttemptAt(),
+                Optional.of(seconds(12)),
+                read.leaseUntil(),
+                read.hold()),
+            new CollectionState(
+                read.rounds(),
+                read.roundOpen(),
+                read.firstAttemptAt(),
+                read.nextAttemptAt(),
+                Optional.of(seconds(11)),
+                read.hold()),
+            withHold(read, null),
+            withHold(read, new CollectionHold(CollectionHold.Reason.CONFIGURATION_FAULT, "other")));
+    Invoice.Closure closure = voided(seconds(20));
+    for (CollectionState expected : stale) {
+      assertThat(repo.changeCollection("inv-1", expected, closeBy("inv-1", closure)))
+          .as("a close from " + expected)
+          .isFalse();
+      assertThat(
+              repo.changeCollection(
+                  "inv-1",
+                  expected,
+                  new CollectionChange.Reschedule(Optional.of(seconds(20)), seconds(11))))
+          .as("a reschedule from " + expected)
+          .isFalse();
+    }
+    assertThat(repo.collectionState("inv-1")).as("nothing written").contains(read);
+    assertThat(repo.findInvoice("inv-1").orElseThrow().isOpen()).isTrue();
+    assertThat(eventTypes()).doesNotContain(dev.caravel.billing.BillingEvent.Type.INVOICE_VOIDED);
+
+    assertThat(repo.changeCollection("inv-1", read, closeBy("inv-1", closure)))
+        .as("the state read, unchanged")
+        .isTrue();
   }
 
   @Test
@@ -1091,7 +1169,7 @@ public abstract class RepositoryContract {
   }
 
   @Test
-  void aHoldOnWhichNoMoneyCanMoveEndsWithACloseAndOneThatMayMoveDoesNot() {
+  void everyHoldEndsWithACloseRecordedFromItsRead() {
     CollectionHold.Reason[] reasons = CollectionHold.Reason.values();
     for (int i = 0; i < reasons.length; i++) {
       String id = "inv-" + i;
@@ -1100,23 +1178,17 @@ public abstract class RepositoryContract {
       CollectionHold hold = new CollectionHold(reasons[i], "why " + reasons[i]);
       repo.holdRound(round, hold, seconds(11));
 
-      boolean closed = repo.closeInvoice(id, voided(seconds(20)));
+      assertThat(closeAsRead(id, voided(seconds(20)))).as(reasons[i].name()).isTrue();
 
-      assertThat(closed).as(reasons[i].name()).isEqualTo(!reasons[i].moneyMayMove());
-      Invoice after = repo.findInvoice(id).orElseThrow();
-      if (closed) {
-        assertThat(after.status()).isEqualTo(Invoice.Status.VOID);
-        assertThat(repo.collectionState(id).orElseThrow().hold()).as("ends with it").isEmpty();
-        assertThat(repo.scheduleNow(id, days(1))).isFalse();
-      } else {
-        assertThat(after.isOpen()).isTrue();
-        assertThat(repo.collectionState(id).orElseThrow().hold()).contains(hold);
-      }
+      assertThat(repo.findInvoice(id).orElseThrow().status()).isEqualTo(Invoice.Status.VOID);
+      assertThat(repo.collectionState(id).orElseThrow().hold()).as("ends with it").isEmpty();
+      assertThat(rescheduleAsRead(id, Optional.of(days(1)))).as("closed").isFalse();
+      assertThat(repo.acquireLease(id, "node-b", days(365), TTL)).isEmpty();
     }
   }
 
   @Test
-  void aHoldOnWhichNoMoneyCanMoveEndsWithAManualRetryAndTheNextRoundIsNew() {
+  void everyHoldEndsWithARescheduleFromItsReadAndTheNextRoundIsNew() {
     CollectionHold.Reason[] reasons = CollectionHold.Reason.values();
     for (int i = 0; i < reasons.length; i++) {
       String id = "inv-" + i;
@@ -1125,41 +1197,43 @@ public abstract class RepositoryContract {
       CollectionHold hold = new CollectionHold(reasons[i], "why " + reasons[i]);
       repo.holdRound(round, hold, seconds(11));
 
-      boolean scheduled = repo.scheduleNow(id, seconds(30));
+      assertThat(rescheduleAsRead(id, Optional.of(seconds(30)))).as(reasons[i].name()).isTrue();
 
-      assertThat(scheduled).as(reasons[i].name()).isEqualTo(!reasons[i].moneyMayMove());
-      if (scheduled) {
-        assertThat(repo.collectionState(id))
-            .contains(
-                new CollectionState(
-                    1,
-                    false,
-                    Optional.of(seconds(10)),
-                    Optional.of(seconds(30)),
-                    Optional.empty(),
-                    Optional.empty()));
-        assertThat(repo.acquireLease(id, "node-b", seconds(30), TTL))
-            .as("a new round: nothing was charged")
-            .hasValueSatisfying(
-                l -> {
-                  assertThat(l.round()).isEqualTo(2);
-                  assertThat(l.resumed()).isFalse();
-                });
-      } else {
-        assertThat(repo.collectionState(id).orElseThrow().hold()).contains(hold);
-      }
+      assertThat(repo.collectionState(id))
+          .contains(
+              new CollectionState(
+                  1,
+                  false,
+                  Optional.of(seconds(10)),
+                  Optional.of(seconds(30)),
+                  Optional.empty(),
+                  Optional.empty()));
+      assertThat(repo.acquireLease(id, "node-b", seconds(30), TTL))
+          .as("a new round: the last one was finished")
+          .hasValueSatisfying(
+              l -> {
+                assertThat(l.round()).isEqualTo(2);
+                assertThat(l.resumed()).isFalse();
+              });
     }
   }
 
   @Test
-  void aHoldOnWhichNoMoneyCanMoveIsReleasedOnceAndNotWhilePaid() {
+  void aHoldIsReleasedOnceByRacingCallsAndNotOncePaid() {
     invoice(alice, "inv-1", 1000, T0);
     PaymentLease round = repo.acquireLease("inv-1", "node-a", seconds(10), TTL).orElseThrow();
     CollectionHold fault =
         new CollectionHold(CollectionHold.Reason.CONFIGURATION_FAULT, "resource_missing");
     repo.holdRound(round, fault, seconds(11));
+    CollectionState read = repo.collectionState("inv-1").orElseThrow();
     List<Boolean> released =
-        Race.all(4, i -> repo.releaseHold("inv-1", fault, Optional.of(seconds(20))));
+        Race.all(
+            4,
+            i ->
+                repo.changeCollection(
+                    "inv-1",
+                    read,
+                    new CollectionChange.Reschedule(Optional.of(seconds(20)), seconds(11))));
     assertThat(released).containsOnlyOnce(true);
     assertThat(repo.acquireLease("inv-1", "node-b", seconds(20), TTL))
         .map(PaymentLease::round)
@@ -1170,11 +1244,49 @@ public abstract class RepositoryContract {
     CollectionHold refused =
         new CollectionHold(CollectionHold.Reason.REFUSED_BEFORE_SEND, "below the minimum");
     repo.holdRound(other, refused, seconds(11));
+    CollectionState held = repo.collectionState("inv-2").orElseThrow();
     assertThat(repo.markPaid("inv-2", payment("lnbc_by_hand", seconds(12))))
         .isEqualTo(PaymentRecord.PAID);
     assertThat(repo.collectionState("inv-2").orElseThrow().hold()).isEmpty();
-    assertThat(repo.releaseHold("inv-2", refused, Optional.of(seconds(20)))).isFalse();
-    assertThat(repo.scheduleNow("inv-2", seconds(20))).isFalse();
+    assertThat(
+            repo.changeCollection(
+                "inv-2",
+                held,
+                new CollectionChange.Reschedule(Optional.of(seconds(20)), seconds(11))))
+        .isFalse();
+    assertThat(rescheduleAsRead("inv-2", Optional.of(seconds(20)))).isFalse();
+  }
+
+  /** {@code read} with its hold replaced ({@code null}: none). */
+  private static CollectionState withHold(CollectionState read, CollectionHold hold) {
+    return new CollectionState(
+        read.rounds(),
+        read.roundOpen(),
+        read.firstAttemptAt(),
+        read.nextAttemptAt(),
+        read.leaseUntil(),
+        Optional.ofNullable(hold));
+  }
+
+  /** A reschedule the way the engine asks for one: from the collection state it just read. */
+  private boolean rescheduleAsRead(String invoiceId, Optional<Instant> next) {
+    return repo.changeCollection(
+        invoiceId,
+        repo.collectionState(invoiceId).orElseThrow(),
+        new CollectionChange.Reschedule(next, seconds(11)));
+  }
+
+  /** A close the way the engine asks for one: from the collection state it just read. */
+  private boolean closeAsRead(String invoiceId, Invoice.Closure closure) {
+    return repo.changeCollection(
+        invoiceId, repo.collectionState(invoiceId).orElseThrow(), closeBy(invoiceId, closure));
+  }
+
+  /** The closure with the event the engine builds for it. */
+  private CollectionChange.Close closeBy(String invoiceId, Invoice.Closure closure) {
+    Invoice invoice = repo.findInvoice(invoiceId).orElseThrow();
+    return new CollectionChange.Close(
+        closure, dev.caravel.billing.BillingEvent.closed(invoice.closedBy(closure)));
   }
 
   // ---- payment ----
@@ -1332,9 +1444,9 @@ public abstract class RepositoryContract {
     for (String id : List.of("inv-paid", "inv-settled", "inv-old", "inv-re")) {
       assertThat(repo.markPaid(id, payment("pi_" + id, seconds(40)))).isEqualTo(PaymentRecord.PAID);
     }
-    assertThat(repo.closeInvoice("inv-void", voided(seconds(40)))).isTrue();
+    assertThat(closeAsRead("inv-void", voided(seconds(40)))).isTrue();
     assertThat(
-            repo.closeInvoice(
+            closeAsRead(
                 "inv-off", new Invoice.Closure(Invoice.Status.UNCOLLECTIBLE, "gone", seconds(40))))
         .isTrue();
 
@@ -1369,7 +1481,7 @@ public abstract class RepositoryContract {
     invoice(alice, "inv-1", 1000, T0);
     assertThat(repo.markPaid("inv-1", payment("pi_1", seconds(5)))).isEqualTo(PaymentRecord.PAID);
     invoice(bob, "inv-2", 500, T0);
-    assertThat(repo.closeInvoice("inv-2", voided(seconds(5)))).isTrue();
+    assertThat(closeAsRead("inv-2", voided(seconds(5)))).isTrue();
     for (String id : List.of("inv-1", "inv-2")) {
       List<PaymentRecord> told = new ArrayList<>();
       for (int delivery = 0; delivery < 3; delivery++) {
@@ -2539,14 +2651,18 @@ public abstract class RepositoryContract {
   @Test
   void aClosedInvoiceIsNeverCollectedAndItsItemsNeverClaimedAgain() {
     invoice(alice, "inv-1", 1000, T0);
-    assertThat(repo.closeInvoice("inv-1", voided(seconds(5)))).isTrue();
-    assertThat(repo.closeInvoice("inv-1", voided(seconds(6)))).isFalse();
+    CollectionState open = repo.collectionState("inv-1").orElseThrow();
+    assertThat(closeAsRead("inv-1", voided(seconds(5)))).isTrue();
+    assertThat(repo.changeCollection("inv-1", open, closeBy("inv-1", voided(seconds(6)))))
+        .as("closed since the read")
+        .isFalse();
+    assertThat(closeAsRead("inv-1", voided(seconds(6)))).as("closed").isFalse();
     Invoice closed = repo.findInvoice("inv-1").orElseThrow();
     assertThat(closed.status()).isEqualTo(Invoice.Status.VOID);
     assertThat(closed.closure()).contains(voided(seconds(5)));
     assertThat(repo.acquireLease("inv-1", "a", days(30), TTL)).isEmpty();
     assertThat(repo.dueInvoices(days(30), 10)).isEmpty();
-    assertThat(repo.scheduleNow("inv-1", days(30))).isFalse();
+    assertThat(rescheduleAsRead("inv-1", Optional.of(days(30)))).isFalse();
     assertThat(claimNumbered(alice)).isEmpty();
     assertThat(repo.invoiceItems("inv-1")).hasSize(1);
     // a payment that arrives anyway is not taken: it needs a refund
@@ -2561,29 +2677,75 @@ public abstract class RepositoryContract {
   }
 
   @Test
-  void noInvoiceIsClosedWhileMoneyMayBeMovingOrOncePaid() {
+  void aCloseDecidedOnAStaleReadIsNeverRecorded() {
     invoice(alice, "inv-1", 1000, T0);
+    CollectionState fresh = repo.collectionState("inv-1").orElseThrow();
     PaymentLease round = repo.acquireLease("inv-1", "a", seconds(1), TTL).orElseThrow();
-    assertThat(repo.closeInvoice("inv-1", voided(seconds(2)))).as("leased").isFalse();
+    assertThat(repo.changeCollection("inv-1", fresh, closeBy("inv-1", voided(seconds(2)))))
+        .as("leased since the read")
+        .isFalse();
+    CollectionState leased = repo.collectionState("inv-1").orElseThrow();
     repo.releaseLease(round, seconds(3));
-    assertThat(repo.closeInvoice("inv-1", voided(days(1)))).as("round left open").isFalse();
+    assertThat(repo.changeCollection("inv-1", leased, closeBy("inv-1", voided(days(1)))))
+        .as("its round left open since the read")
+        .isFalse();
     round = repo.acquireLease("inv-1", "a", days(1), TTL).orElseThrow();
-    repo.holdRound(
-        round, new CollectionHold(CollectionHold.Reason.PAYMENT_PENDING, "pi_1"), days(1));
-    assertThat(repo.closeInvoice("inv-1", voided(days(2)))).as("held").isFalse();
-    repo.releaseHold(
-        "inv-1",
-        new CollectionHold(CollectionHold.Reason.PAYMENT_PENDING, "pi_1"),
-        Optional.of(days(3)));
+    CollectionState resumed = repo.collectionState("inv-1").orElseThrow();
+    CollectionHold pending = new CollectionHold(CollectionHold.Reason.PAYMENT_PENDING, "pi_1");
+    repo.holdRound(round, pending, days(1));
+    assertThat(repo.changeCollection("inv-1", resumed, closeBy("inv-1", voided(days(2)))))
+        .as("held since the read")
+        .isFalse();
+    CollectionState held = repo.collectionState("inv-1").orElseThrow();
+    assertThat(rescheduleAsRead("inv-1", Optional.of(days(3)))).isTrue();
+    assertThat(repo.changeCollection("inv-1", held, closeBy("inv-1", voided(days(2)))))
+        .as("released since the read")
+        .isFalse();
+    assertThat(repo.findInvoice("inv-1").orElseThrow().isOpen()).isTrue();
     assertThat(
-            repo.closeInvoice(
+            closeAsRead(
                 "inv-1", new Invoice.Closure(Invoice.Status.UNCOLLECTIBLE, "gone", days(2))))
-        .as("round closed, hold released")
+        .as("from the state read now")
         .isTrue();
+    assertThat(repo.collectionState("inv-1"))
+        .as("never collected again")
+        .contains(
+            new CollectionState(
+                1,
+                false,
+                Optional.of(seconds(1)),
+                Optional.empty(),
+                Optional.empty(),
+                Optional.empty()));
+
     invoice(bob, "inv-2", 500, T0);
+    CollectionState unpaid = repo.collectionState("inv-2").orElseThrow();
     repo.markPaid("inv-2", payment("pi_2", seconds(5)));
-    assertThat(repo.closeInvoice("inv-2", voided(seconds(6)))).as("paid").isFalse();
-    assertThat(repo.closeInvoice("nope", voided(seconds(6)))).isFalse();
+    assertThat(repo.changeCollection("inv-2", unpaid, closeBy("inv-2", voided(seconds(6)))))
+        .as("paid since the read")
+        .isFalse();
+    assertThat(closeAsRead("inv-2", voided(seconds(6)))).as("paid").isFalse();
+    assertThat(repo.changeCollection("nope", unpaid, closeBy("inv-2", voided(seconds(6)))))
+        .isFalse();
+    assertThat(repo.findInvoice("inv-2").orElseThrow().isPaid()).isTrue();
+  }
+
+  @Test
+  void aCloseAppendsTheEventTheEngineBuilt() {
+    invoice(alice, "inv-1", 1000, T0);
+    Invoice.Closure closure = voided(seconds(5));
+    Invoice invoice = repo.findInvoice("inv-1").orElseThrow();
+    dev.caravel.billing.BillingEvent built =
+        dev.caravel.billing.BillingEvent.closed(invoice.closedBy(closure));
+    assertThat(
+            repo.changeCollection(
+                "inv-1",
+                repo.collectionState("inv-1").orElseThrow(),
+                new CollectionChange.Close(closure, built)))
+        .isTrue();
+    List<dev.caravel.billing.BillingEvent> events = allEvents();
+    dev.caravel.billing.BillingEvent appended = events.get(events.size() - 1);
+    assertThat(appended).isEqualTo(built.withId(appended.id()));
   }
 
   @Test
@@ -2592,12 +2754,14 @@ public abstract class RepositoryContract {
     for (int round = 0; round < 5; round++) {
       String id = "inv-" + round;
       invoice(pubkey(0x9000 + round), id, 1000, T0);
+      CollectionState read = repo.collectionState(id).orElseThrow();
+      CollectionChange.Close close = closeBy(id, voided(seconds(1)));
       List<String> won =
           Race.all(
               THREADS,
               i ->
                   switch (i % 3) {
-                    case 0 -> repo.closeInvoice(id, voided(seconds(1))) ? "closed" : "";
+                    case 0 -> repo.changeCollection(id, read, close) ? "closed" : "";
                     case 1 ->
                         repo.acquireLease(id, "n" + i, seconds(1), TTL).isPresent() ? "leased" : "";
                     default ->
@@ -2928,7 +3092,7 @@ public abstract class RepositoryContract {
     assertThat(read.openInvoices()).hasSize(2);
     PaymentLease round = repo.acquireLease("inv-1", "a", seconds(2), TTL).orElseThrow();
     repo.finishRound(round, Optional.of(days(1)));
-    repo.closeInvoice("inv-2", voided(seconds(3)));
+    closeAsRead("inv-2", voided(seconds(3)));
     assertThat(standingOf(alice).openInvoices())
         .as("the closed invoice is no longer open; the other's round shows")
         .containsExactly(
@@ -2999,8 +3163,15 @@ public abstract class RepositoryContract {
                 held,
                 new CollectionHold(CollectionHold.Reason.PAYMENT_PENDING, "pi_2"),
                 seconds(3)));
+    writes.put(
+        "a hold's end",
+        () ->
+            repo.changeCollection(
+                "inv-2",
+                repo.collectionState("inv-2").orElseThrow(),
+                new CollectionChange.Reschedule(Optional.of(days(1)), seconds(3))));
     writes.put("a payment", () -> repo.markPaid("inv-3", payment("pi_3", seconds(4))));
-    writes.put("a closure", () -> repo.closeInvoice("inv-4", voided(seconds(5))));
+    writes.put("a closure", () -> closeAsRead("inv-4", voided(seconds(5))));
     writes.put(
         "a payment ending its round",
         () -> repo.markPaidFinishingRound(paidInRound, payment("pi_5", seconds(6))));
@@ -3040,7 +3211,7 @@ public abstract class RepositoryContract {
     repo.markPaid("inv-1", payment("pi_1", seconds(5)));
     assertThat(repo.standingChecksDue(seconds(5), 10)).containsExactly(alice);
     invoice(bob, "inv-2", 1000, T0);
-    repo.closeInvoice("inv-2", voided(seconds(7)));
+    closeAsRead("inv-2", voided(seconds(7)));
     assertThat(repo.standingChecksDue(seconds(7), 10)).contains(bob);
   }
 
