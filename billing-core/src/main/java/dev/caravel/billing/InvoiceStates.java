@@ -33,8 +33,8 @@ final class InvoiceStates {
 
   /**
    * The invoice and its state at {@code now}; empty for an unknown invoice. The late payments
-   * already reported are not read back: the storage records each once per reference and says so
-   * ({@link Repository#markPaid}), which is what keeps the reports to one.
+   * already reported are not read back: the storage inserts each (invoice, reference) once and says
+   * whether this write did ({@link Repository#markPaid}), which is what keeps the reports to one.
    */
   Optional<Found> find(String invoiceId, Instant now) {
     Optional<Invoice> invoice = repository.findInvoice(invoiceId);

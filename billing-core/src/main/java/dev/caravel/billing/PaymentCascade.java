@@ -329,11 +329,12 @@ final class PaymentCascade {
   PaymentResult paid(
       PaymentLease lease, Invoice invoice, PaymentMethod method, String reference, Instant now) {
     Payment payment = new Payment(method, reference, now);
-    PaymentRecord recorded = repository.markPaidFinishingRound(lease, payment);
+    PaymentRecord recorded =
+        repository.markPaidFinishingRound(lease, payment, MoneyArrival.eventsFor(invoice, payment));
     if (recorded != PaymentRecord.PAID) {
       Payment first =
           repository.findInvoice(invoice.id()).flatMap(Invoice::payment).orElse(payment);
-      secondPayment(invoice.id(), payment, recorded);
+      secondPayment(invoice, payment, recorded);
       return new PaymentResult.Paid(invoice.id(), first);
     }
     if (method == PaymentMethod.OOB || method == PaymentMethod.NWC) {
@@ -350,14 +351,15 @@ final class PaymentCascade {
   }
 
   /**
-   * A round's payment that found its invoice paid (or closed) already. The same charge seen twice
-   * (one PaymentIntent replayed to two instances, one BOLT11 noticed twice) is one payment: same
-   * reference, nothing to report. Only a different reference means the tenant paid twice and is
-   * owed a refund: the repository recorded it with a {@code REFUND_NEEDED} event in the round's own
-   * write, and said whether this call did ({@code recorded}), so the host is told once.
+   * A round's payment that found its invoice paid (or closed) already at the write. The same charge
+   * seen twice (one PaymentIntent replayed to two instances, one BOLT11 noticed twice) is one
+   * payment: same reference, nothing written, nothing to report. Only a different reference means
+   * the tenant paid twice and is owed a refund: the round's own write inserted it as a second
+   * payment with the {@code REFUND_NEEDED} event the engine gave, and said whether this call did
+   * ({@code recorded}), so the host is told once.
    */
-  void secondPayment(String invoiceId, Payment late, PaymentRecord recorded) {
-    arrivals.afterRoundPayment(invoiceId, late, recorded);
+  void secondPayment(Invoice invoice, Payment late, PaymentRecord recorded) {
+    arrivals.afterRoundPayment(invoice, late, recorded);
   }
 
   /**
@@ -381,7 +383,8 @@ final class PaymentCascade {
   PaymentResult paidOutOfBand(Invoice invoice, Bolt11Request bolt11) {
     Instant now = settings.now();
     Payment payment = new Payment(PaymentMethod.OOB, bolt11.bolt11(), now);
-    if (repository.markPaid(invoice.id(), payment) == PaymentRecord.PAID) {
+    if (repository.markPaid(invoice.id(), payment, MoneyArrival.eventsFor(invoice, payment))
+        == PaymentRecord.PAID) {
       settings.notify(l -> l.paymentSucceeded(invoice, payment));
       card.cancelOpenCharges(invoice, payment.reference(), 0);
       return new PaymentResult.Paid(invoice.id(), payment);

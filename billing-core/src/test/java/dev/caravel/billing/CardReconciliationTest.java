@@ -10,6 +10,7 @@ import dev.caravel.billing.PaymentGateway.ChargeRequest;
 import dev.caravel.billing.memory.InMemoryRepository;
 import dev.caravel.billing.spi.CollectionHold;
 import dev.caravel.billing.spi.CollectionState;
+import dev.caravel.billing.spi.PaymentEvents;
 import dev.caravel.billing.spi.PaymentLease;
 import dev.caravel.billing.spi.PaymentRecord;
 import dev.caravel.billing.spi.Repository;
@@ -372,7 +373,7 @@ class CardReconciliationTest {
     Repository crashing =
         new DelegatingRepository(repository) {
           @Override
-          public PaymentRecord markPaid(String invoiceId, Payment payment) {
+          public PaymentRecord markPaid(String invoiceId, Payment payment, PaymentEvents events) {
             throw new IllegalStateException("kill -9");
           }
 

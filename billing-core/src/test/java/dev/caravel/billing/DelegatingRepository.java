@@ -6,6 +6,7 @@ import dev.caravel.billing.spi.Claim;
 import dev.caravel.billing.spi.CollectionChange;
 import dev.caravel.billing.spi.CollectionHold;
 import dev.caravel.billing.spi.CollectionState;
+import dev.caravel.billing.spi.PaymentEvents;
 import dev.caravel.billing.spi.PaymentLease;
 import dev.caravel.billing.spi.PaymentRecord;
 import dev.caravel.billing.spi.Reconciliation;
@@ -191,8 +192,8 @@ class DelegatingRepository implements Repository {
   }
 
   @Override
-  public PaymentRecord markPaid(String id, Payment payment) {
-    return d.markPaid(id, payment);
+  public PaymentRecord markPaid(String id, Payment payment, PaymentEvents events) {
+    return d.markPaid(id, payment, events);
   }
 
   @Override

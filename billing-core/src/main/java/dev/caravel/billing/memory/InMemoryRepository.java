@@ -14,6 +14,7 @@ import dev.caravel.billing.spi.CollectionChange;
 import dev.caravel.billing.spi.CollectionHold;
 import dev.caravel.billing.spi.CollectionState;
 import dev.caravel.billing.spi.InvoiceNumbering;
+import dev.caravel.billing.spi.PaymentEvents;
 import dev.caravel.billing.spi.PaymentLease;
 import dev.caravel.billing.spi.PaymentRecord;
 import dev.caravel.billing.spi.Reconciliation;
@@ -215,8 +216,8 @@ public final class InMemoryRepository implements Repository {
   }
 
   @Override
-  public PaymentRecord markPaid(String invoiceId, Payment payment) {
-    return collection.markPaid(invoiceId, payment);
+  public PaymentRecord markPaid(String invoiceId, Payment payment, PaymentEvents events) {
+    return collection.markPaid(invoiceId, payment, events);
   }
 
   @Override

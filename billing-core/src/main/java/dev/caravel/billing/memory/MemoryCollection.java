@@ -9,6 +9,7 @@ import dev.caravel.billing.spi.CardCharge;
 import dev.caravel.billing.spi.CollectionChange;
 import dev.caravel.billing.spi.CollectionHold;
 import dev.caravel.billing.spi.CollectionState;
+import dev.caravel.billing.spi.PaymentEvents;
 import dev.caravel.billing.spi.PaymentLease;
 import dev.caravel.billing.spi.PaymentRecord;
 import java.time.Duration;
@@ -137,28 +138,30 @@ final class MemoryCollection {
     return row != null && lease.token().equals(row.leaseToken) ? row : null;
   }
 
-  PaymentRecord markPaid(String invoiceId, Payment payment) {
+  PaymentRecord markPaid(String invoiceId, Payment payment, PaymentEvents events) {
     Checks.notNull(payment, "payment");
+    Checks.notNull(events, "events");
     synchronized (state.lock) {
       InvoiceRow row = state.invoices.get(invoiceId);
       if (row == null) {
         return PaymentRecord.NOTHING;
       }
-      if (!row.invoice.isOpen()) {
-        boolean sameCharge =
-            row.invoice.payment().map(p -> p.reference().equals(payment.reference())).orElse(false);
-        if (!sameCharge && state.extraPayments.add(invoiceId + "#" + payment.reference())) {
-          state.append(BillingEvent.refundNeeded(row.invoice, payment));
-          return PaymentRecord.SECOND_PAYMENT;
-        }
+      if (row.invoice.isOpen()) {
+        // Compare-and-set on "open", under the one lock: the first payment to get here sets it.
+        row.invoice = row.invoice.paidBy(payment);
+        row.nextAttemptAt = null;
+        row.hold = null;
+        state.checkStandingBy(row, payment.paidAt());
+        state.append(events.asPayment());
+        return PaymentRecord.PAID;
+      }
+      boolean itsPayment =
+          row.invoice.payment().map(p -> p.reference().equals(payment.reference())).orElse(false);
+      if (itsPayment || !state.extraPayments.add(invoiceId + "#" + payment.reference())) {
         return PaymentRecord.NOTHING;
       }
-      row.invoice = row.invoice.paidBy(payment);
-      row.nextAttemptAt = null;
-      row.hold = null;
-      state.checkStandingBy(row, payment.paidAt());
-      state.append(BillingEvent.paid(row.invoice, payment));
-      return PaymentRecord.PAID;
+      state.append(events.asSecondPayment());
+      return PaymentRecord.SECOND_PAYMENT;
     }
   }
 

@@ -1,22 +1,27 @@
 package dev.caravel.billing.spi;
 
 /**
- * What {@link Repository#markPaid} recorded for one payment. The engine tells the host about a
- * payment (a listener call) only when the write says it recorded something, so a payment delivered
- * again (a webhook redelivered, a BOLT11 noticed twice, two instances) is told once, exactly as its
- * event is written once.
+ * Which write {@link Repository#markPaid} made for one payment, described from the write's side:
+ * what each means for the money (the payment, or one to refund) is the engine's to say. The engine
+ * tells the host about a payment (a listener call) only when the write says it wrote something, so
+ * a payment delivered again (a webhook redelivered, a BOLT11 noticed twice, two instances) is told
+ * once, exactly as its event is written once.
  */
 public enum PaymentRecord {
-  /** This call made it the invoice's one payment and appended its {@code PAYMENT_SUCCEEDED}. */
+  /**
+   * The invoice was open (unpaid, not closed) at the write: this call set its payment (the
+   * compare-and-set won) and appended the {@link PaymentEvents#asPayment} event given.
+   */
   PAID,
   /**
-   * The invoice was paid with another reference, voided or written off: this call recorded the
-   * payment as a second payment of the invoice, with its {@code REFUND_NEEDED} event.
+   * The invoice was not open (paid, or closed) at the write, and held the reference neither as its
+   * payment nor as a second payment: this call inserted the (invoice, reference) second payment and
+   * appended the {@link PaymentEvents#asSecondPayment} event given.
    */
   SECOND_PAYMENT,
   /**
-   * Nothing recorded: the invoice holds this reference already (as its payment, or as a second
-   * payment recorded by an earlier call), or there is no such invoice.
+   * Nothing written: the invoice was not open and held this reference already (as its payment, or
+   * as a second payment an earlier call inserted), or there is no such invoice.
    */
   NOTHING
 }

@@ -357,22 +357,31 @@ public interface Repository {
   boolean releaseLease(PaymentLease lease, Instant nextAttemptAt);
 
   /**
-   * Records a payment of the invoice, under its row lock, and answers what it recorded ({@link
-   * PaymentRecord}). An unpaid, unclosed invoice becomes paid by it, once: {@code PAID} only for
-   * the call that made the transition, which appends a {@code PAYMENT_SUCCEEDED} event. A paid
-   * invoice is never scheduled or leased again, and any hold on it ends. A closed invoice is never
-   * marked paid.
+   * Records money that reached the invoice, as one conditional write, atomically (under the
+   * invoice's row lock, or in one guarded statement), and answers which write it made ({@link
+   * PaymentRecord}):
    *
-   * <p>A payment that finds the invoice paid or closed already is recorded once per (invoice,
-   * reference): if its reference is neither the invoice's payment nor a second payment recorded
-   * before, it is recorded as a second payment with a {@code REFUND_NEEDED} event, and the answer
-   * is {@code SECOND_PAYMENT}; otherwise nothing is written and the answer is {@code NOTHING} (one
-   * charge seen twice: a PaymentIntent replayed to two instances, one BOLT11 noticed twice, a
-   * webhook delivered again). Racing calls with one reference get {@code SECOND_PAYMENT} once. An
-   * unknown invoice is {@code NOTHING}. Whether money is the invoice's payment or needs a refund is
-   * the engine's to decide before it calls; this answer is what lets it tell the host once.
+   * <ul>
+   *   <li>if the invoice is open (unpaid, not closed), it sets {@code payment} as the invoice's
+   *       payment (a compare-and-set on "open"), ends any hold, clears the next attempt so that it
+   *       is never scheduled or leased again, makes the tenant's standing check due by {@code
+   *       payment.paidAt()} (see {@link #standingChecksDue}), and appends {@code
+   *       events.asPayment()}: {@code PAID};
+   *   <li>otherwise, if the invoice holds the reference neither as its payment nor as a second
+   *       payment, it inserts the (invoice, reference) second payment and appends {@code
+   *       events.asSecondPayment()}: {@code SECOND_PAYMENT};
+   *   <li>otherwise (and for an unknown invoice) it writes nothing: {@code NOTHING}.
+   * </ul>
+   *
+   * <p>Which write happens is decided by what is stored at the write, never by what the engine read
+   * before: of two payments of one open invoice racing (a card round and a manual settle, two
+   * instances), exactly one sets the payment and the other is inserted as a second payment; racing
+   * calls with one reference insert it once. The events are appended as given: the engine built
+   * both, and says what each outcome means (the payment, or money to refund, S9, S18); the storage
+   * only compares and records. A payment never changes once set, and a closed invoice never becomes
+   * paid.
    */
-  PaymentRecord markPaid(String invoiceId, Payment payment);
+  PaymentRecord markPaid(String invoiceId, Payment payment, PaymentEvents events);
 
   /**
    * A round's rail took the money: {@link #markPaid} and, if the lease still holds, {@link
@@ -380,8 +389,9 @@ public interface Repository {
    * may do both in one transaction; this default does one after the other, which is as safe (a paid
    * invoice is never due again) but slower.
    */
-  default PaymentRecord markPaidFinishingRound(PaymentLease lease, Payment payment) {
-    PaymentRecord recorded = markPaid(lease.invoiceId(), payment);
+  default PaymentRecord markPaidFinishingRound(
+      PaymentLease lease, Payment payment, PaymentEvents events) {
+    PaymentRecord recorded = markPaid(lease.invoiceId(), payment, events);
     finishRound(lease, Optional.empty());
     return recorded;
   }

@@ -9,12 +9,10 @@ import dev.caravel.billing.BillingEvent;
 import dev.caravel.billing.Bolt11Request;
 import dev.caravel.billing.InvalidInputException;
 import dev.caravel.billing.Invoice;
-import dev.caravel.billing.Payment;
 import dev.caravel.billing.spi.CardCharge;
 import dev.caravel.billing.spi.CollectionHold;
 import dev.caravel.billing.spi.CollectionState;
 import dev.caravel.billing.spi.PaymentLease;
-import dev.caravel.billing.spi.PaymentRecord;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -27,10 +25,10 @@ import java.util.Optional;
 import java.util.UUID;
 
 /**
- * The Repository methods that collect one invoice's payment: leases and rounds, holds, the paid
- * transition, card charges and BOLT11 requests. Each write is one transaction that locks the
- * invoice row (or updates it in one guarded statement), so instances racing on one invoice take
- * turns. None of them locks a tenant row.
+ * The Repository methods that collect one invoice's payment: leases and rounds, holds, card charges
+ * and BOLT11 requests (the payment's own write is {@link PaymentStatements}). Each write is one
+ * transaction that locks the invoice row (or updates it in one guarded statement), so instances
+ * racing on one invoice take turns. None of them locks a tenant row.
  */
 final class CollectionStatements {
   private final Transactions transactions;
@@ -212,7 +210,7 @@ final class CollectionStatements {
         });
   }
 
-  private static boolean endLease(
+  static boolean endLease(
       Connection c, Dialect d, PaymentLease lease, Instant next, boolean closeRound)
       throws SQLException {
     try (PreparedStatement ps =
@@ -255,217 +253,10 @@ final class CollectionStatements {
    * Moves the standing check to the bound instant (twice) if that is earlier; SQL both dialects
    * read.
    */
-  private static final String STANDING_CHECK_BY =
+  static final String STANDING_CHECK_BY =
       "standing_check_at = CASE WHEN standing_check_at IS NULL "
           + "OR standing_check_at > CAST(? AS TIMESTAMP WITH TIME ZONE) "
           + "THEN CAST(? AS TIMESTAMP WITH TIME ZONE) ELSE standing_check_at END";
-
-  PaymentRecord markPaid(String invoiceId, Payment payment) {
-    Objects.requireNonNull(payment, "payment");
-    return transactions.write(
-        "marking invoice " + invoiceId + " paid",
-        (c, d) -> markPaid(c, d, invoiceId, payment, null));
-  }
-
-  /**
-   * Marks the invoice paid in the caller's transaction; with {@code leaseToken}, also ends the
-   * round that lease holds (if it still does) in the same update.
-   */
-  private static PaymentRecord markPaid(
-      Connection c, Dialect d, String invoiceId, Payment payment, String leaseToken)
-      throws SQLException {
-    // The invoice row lock orders racing payments: the second one finds it paid.
-    String tenant;
-    long total;
-    try (PreparedStatement ps =
-        c.prepareStatement(
-            "SELECT paid, closed_status, tenant, total FROM billing_invoice WHERE id = ? FOR UPDATE")) {
-      ps.setString(1, invoiceId);
-      try (ResultSet rs = ps.executeQuery()) {
-        if (!rs.next()) {
-          return PaymentRecord.NOTHING;
-        }
-        if (rs.getBoolean(1) || rs.getString(2) != null) {
-          return secondPayment(c, invoiceId, payment)
-              ? PaymentRecord.SECOND_PAYMENT
-              : PaymentRecord.NOTHING;
-        }
-        tenant = rs.getString(3);
-        total = rs.getLong(4);
-      }
-    }
-    String endRound =
-        leaseToken == null
-            ? ""
-            : ", round_open = CASE WHEN lease_token = ? THEN FALSE ELSE round_open END, "
-                + "lease_until = CASE WHEN lease_token = ? THEN NULL ELSE lease_until END, "
-                + "lease_token = CASE WHEN lease_token = ? THEN NULL ELSE lease_token END";
-    if (d == Dialect.POSTGRESQL) {
-      markPaidInOneStatement(
-          c,
-          invoiceId,
-          payment,
-          leaseToken,
-          endRound,
-          paidEvent(invoiceId, tenant, total, payment));
-      return PaymentRecord.PAID;
-    }
-    try (PreparedStatement ps =
-        c.prepareStatement(
-            "UPDATE billing_invoice SET paid = TRUE, next_attempt_at = NULL, hold_reason = NULL, "
-                + "hold_detail = NULL"
-                + endRound
-                + " WHERE id = ?")) {
-      int k = 1;
-      if (leaseToken != null) {
-        ps.setString(k++, leaseToken);
-        ps.setString(k++, leaseToken);
-        ps.setString(k++, leaseToken);
-      }
-      ps.setString(k, invoiceId);
-      ps.executeUpdate();
-    }
-    // The payment table's primary key admits one row: the transition happens once.
-    try (PreparedStatement ps =
-        c.prepareStatement(
-            "INSERT INTO billing_payment (invoice_id, method, reference, paid_at) VALUES (?, ?, ?, ?)")) {
-      ps.setString(1, invoiceId);
-      ps.setString(2, payment.method().wireName());
-      ps.setString(3, payment.reference());
-      setInstant(ps, 4, payment.paidAt());
-      ps.executeUpdate();
-    }
-    checkStandingBy(c, invoiceId, payment.paidAt());
-    EventFeed.append(c, paidEvent(invoiceId, tenant, total, payment));
-    return PaymentRecord.PAID;
-  }
-
-  /**
-   * {@link BillingEvent#paid}'s event, from the columns it reads (the invoice's id, tenant and
-   * total) as locked, so the invoice need not be read again.
-   */
-  private static BillingEvent paidEvent(
-      String invoiceId, String tenant, long total, Payment payment) {
-    return new BillingEvent(
-        0,
-        BillingEvent.Type.PAYMENT_SUCCEEDED,
-        tenant,
-        Optional.of(invoiceId),
-        total,
-        Optional.of(payment.reference()),
-        payment.method().wireName(),
-        payment.paidAt());
-  }
-
-  /**
-   * The writes of a payment after its row lock, as one statement on PostgreSQL: the invoice's
-   * update, the payment row, the standing check and the event, in the order and with the values of
-   * the statement-per-write path above (data-modifying CTEs on three other tables, each written
-   * once). Four round trips become one.
-   */
-  private static void markPaidInOneStatement(
-      Connection c,
-      String invoiceId,
-      Payment payment,
-      String leaseToken,
-      String endRound,
-      BillingEvent paid)
-      throws SQLException {
-    try (PreparedStatement ps =
-        c.prepareStatement(
-            "WITH paid AS (UPDATE billing_invoice SET paid = TRUE, next_attempt_at = NULL, "
-                + "hold_reason = NULL, hold_detail = NULL"
-                + endRound
-                + " WHERE id = ? RETURNING id), "
-                + "payment AS (INSERT INTO billing_payment (invoice_id, method, reference, paid_at) "
-                + "SELECT id, CAST(? AS VARCHAR), CAST(? AS VARCHAR), CAST(? AS TIMESTAMPTZ) FROM paid), "
-                + "standing AS (UPDATE billing_tenant SET standing_revision = standing_revision + 1, "
-                + STANDING_CHECK_BY
-                + " WHERE pubkey = ?) "
-                + "INSERT INTO billing_event_pending (type, tenant, invoice_id, amount, reference, "
-                + "detail, at) SELECT CAST(? AS VARCHAR), CAST(? AS VARCHAR), id, CAST(? AS BIGINT), "
-                + "CAST(? AS VARCHAR), CAST(? AS VARCHAR), CAST(? AS TIMESTAMPTZ) FROM paid")) {
-      int k = 1;
-      if (leaseToken != null) {
-        ps.setString(k++, leaseToken);
-        ps.setString(k++, leaseToken);
-        ps.setString(k++, leaseToken);
-      }
-      ps.setString(k++, invoiceId);
-      ps.setString(k++, payment.method().wireName());
-      ps.setString(k++, payment.reference());
-      setInstant(ps, k++, payment.paidAt());
-      setInstant(ps, k++, payment.paidAt());
-      setInstant(ps, k++, payment.paidAt());
-      ps.setString(k++, paid.tenant());
-      ps.setString(k++, paid.type().name());
-      ps.setString(k++, paid.tenant());
-      ps.setLong(k++, paid.amount());
-      ps.setString(k++, paid.reference().orElse(null));
-      ps.setString(k++, paid.detail());
-      setInstant(ps, k, paid.at());
-      if (ps.executeUpdate() != 1) {
-        throw new SQLException("invoice " + invoiceId + " vanished under its lock", "40001");
-      }
-    }
-  }
-
-  /**
-   * {@link #markPaid} and the lease's {@link #finishRound} (no next round) in one transaction: the
-   * invoice row is locked once and written once.
-   */
-  PaymentRecord markPaidFinishingRound(PaymentLease lease, Payment payment) {
-    Objects.requireNonNull(lease, "lease");
-    Objects.requireNonNull(payment, "payment");
-    return transactions.write(
-        "marking invoice " + lease.invoiceId() + " paid",
-        (c, d) -> {
-          PaymentRecord recorded = markPaid(c, d, lease.invoiceId(), payment, lease.token());
-          if (recorded != PaymentRecord.PAID) {
-            // Paid or closed already: the round still ends, as finishRound would end it.
-            if (endLease(c, d, lease, null, true)) {
-              checkStandingBy(c, lease.invoiceId(), lease.until());
-            }
-          }
-          return recorded;
-        });
-  }
-
-  /**
-   * A payment that found the invoice paid or closed, under its lock: the same reference is the same
-   * charge seen again (nothing); another is recorded once, with its REFUND_NEEDED event. True only
-   * when this call recorded it.
-   */
-  private static boolean secondPayment(Connection c, String invoiceId, Payment payment)
-      throws SQLException {
-    Invoice invoice = invoice(c, invoiceId);
-    if (invoice.payment().map(p -> p.reference().equals(payment.reference())).orElse(false)) {
-      return false;
-    }
-    try (PreparedStatement ps =
-        c.prepareStatement(
-            "SELECT 1 FROM billing_extra_payment WHERE invoice_id = ? AND reference = ?")) {
-      ps.setString(1, invoiceId);
-      ps.setString(2, payment.reference());
-      try (ResultSet rs = ps.executeQuery()) {
-        if (rs.next()) {
-          return false;
-        }
-      }
-    }
-    try (PreparedStatement ps =
-        c.prepareStatement(
-            "INSERT INTO billing_extra_payment (invoice_id, reference, method, paid_at) "
-                + "VALUES (?, ?, ?, ?)")) {
-      ps.setString(1, invoiceId);
-      ps.setString(2, payment.reference());
-      ps.setString(3, payment.method().wireName());
-      setInstant(ps, 4, payment.paidAt());
-      ps.executeUpdate();
-    }
-    EventFeed.append(c, BillingEvent.refundNeeded(invoice, payment));
-    return true;
-  }
 
   /** The invoice as this transaction sees it. */
   static Invoice invoice(Connection c, String invoiceId) throws SQLException {

@@ -16,6 +16,7 @@ import dev.caravel.billing.spi.CollectionChange;
 import dev.caravel.billing.spi.CollectionHold;
 import dev.caravel.billing.spi.CollectionState;
 import dev.caravel.billing.spi.InvoiceNumbering;
+import dev.caravel.billing.spi.PaymentEvents;
 import dev.caravel.billing.spi.PaymentLease;
 import dev.caravel.billing.spi.PaymentRecord;
 import dev.caravel.billing.spi.Reconciliation;
@@ -52,18 +53,20 @@ import javax.sql.DataSource;
  * resolve a conflict (deadlock, serialization failure, lock timeout) are run again here.
  *
  * <p>This class holds the tenant-locked writes; {@link LedgerReads} the lock-free reads, {@link
- * CollectionStatements} the invoice-locked writes (leases, payment, BOLT11), {@link
- * CollectionChanges} the engine's decisions outside a round (a close, a retry, a hold's end),
- * {@link CatalogueStatements} the catalogue's history, {@link BillingWrites} the page-sized writes
- * of a poll (reconciliations, renewals, claims), {@link LedgerOperations} the host's own
- * operations, {@link StandingStatements} standing as the engine judged it, {@link Transactions}
- * runs them all, {@link Dialect} holds the SQL that differs per database, {@link Rows} maps rows.
+ * CollectionStatements} the invoice-locked writes (leases, BOLT11), {@link PaymentStatements} the
+ * payment's conditional write, {@link CollectionChanges} the engine's decisions outside a round (a
+ * close, a retry, a hold's end), {@link CatalogueStatements} the catalogue's history, {@link
+ * BillingWrites} the page-sized writes of a poll (reconciliations, renewals, claims), {@link
+ * LedgerOperations} the host's own operations, {@link StandingStatements} standing as the engine
+ * judged it, {@link Transactions} runs them all, {@link Dialect} holds the SQL that differs per
+ * database, {@link Rows} maps rows.
  */
 public final class JdbcRepository implements Repository {
   private final Transactions transactions;
   private final LedgerReads reads;
   private final CollectionStatements collection;
   private final CollectionChanges changes;
+  private final PaymentStatements payments;
   private final CatalogueStatements catalogue;
   private final LedgerOperations operations;
   private final StandingStatements standing;
@@ -75,6 +78,7 @@ public final class JdbcRepository implements Repository {
     this.reads = new LedgerReads(transactions);
     this.collection = new CollectionStatements(transactions);
     this.changes = new CollectionChanges(transactions);
+    this.payments = new PaymentStatements(transactions);
     this.catalogue = new CatalogueStatements(transactions);
     this.operations = new LedgerOperations(transactions);
     this.standing = new StandingStatements(transactions);
@@ -338,13 +342,14 @@ public final class JdbcRepository implements Repository {
   }
 
   @Override
-  public PaymentRecord markPaid(String invoiceId, Payment payment) {
-    return collection.markPaid(invoiceId, payment);
+  public PaymentRecord markPaid(String invoiceId, Payment payment, PaymentEvents events) {
+    return payments.markPaid(invoiceId, payment, events);
   }
 
   @Override
-  public PaymentRecord markPaidFinishingRound(PaymentLease lease, Payment payment) {
-    return collection.markPaidFinishingRound(lease, payment);
+  public PaymentRecord markPaidFinishingRound(
+      PaymentLease lease, Payment payment, PaymentEvents events) {
+    return payments.markPaidFinishingRound(lease, payment, events);
   }
 
   @Override

@@ -28,6 +28,7 @@ import dev.caravel.billing.Standing;
 import dev.caravel.billing.spi.CollectionChange;
 import dev.caravel.billing.spi.CollectionHold;
 import dev.caravel.billing.spi.CollectionState;
+import dev.caravel.billing.spi.PaymentEvents;
 import dev.caravel.billing.spi.PaymentLease;
 import dev.caravel.billing.spi.PaymentRecord;
 import dev.caravel.billing.spi.Reconciliation;
@@ -772,7 +773,7 @@ public abstract class RepositoryContract {
     invoice(alice, "inv-1", 1000, T0);
     PaymentLease lease = repo.acquireLease("inv-1", "node-a", seconds(10), TTL).orElseThrow();
 
-    assertThat(repo.markPaidFinishingRound(lease, payment("pi_1", seconds(11))))
+    assertThat(markPaidFinishingRound(lease, payment("pi_1", seconds(11))))
         .isEqualTo(PaymentRecord.PAID);
 
     assertThat(repo.findInvoice("inv-1").flatMap(Invoice::payment))
@@ -792,9 +793,9 @@ public abstract class RepositoryContract {
     assertThat(repo.standingChecksDue(seconds(11), 10)).containsExactly(alice);
 
     // another charge reaching the paid invoice in a later round is a second payment, reported once
-    assertThat(repo.markPaidFinishingRound(lease, payment("pi_2", seconds(12))))
+    assertThat(markPaidFinishingRound(lease, payment("pi_2", seconds(12))))
         .isEqualTo(PaymentRecord.SECOND_PAYMENT);
-    assertThat(repo.markPaidFinishingRound(lease, payment("pi_2", seconds(13))))
+    assertThat(markPaidFinishingRound(lease, payment("pi_2", seconds(13))))
         .as("the same second payment again")
         .isEqualTo(PaymentRecord.NOTHING);
     assertThat(eventTypes())
@@ -811,7 +812,7 @@ public abstract class RepositoryContract {
     PaymentLease holder = repo.acquireLease("inv-1", "node-b", lost.until(), TTL).orElseThrow();
 
     // the first holder's charge went through after all: the money is the invoice's
-    assertThat(repo.markPaidFinishingRound(lost, payment("pi_1", lost.until())))
+    assertThat(markPaidFinishingRound(lost, payment("pi_1", lost.until())))
         .isEqualTo(PaymentRecord.PAID);
 
     assertThat(repo.findInvoice("inv-1")).map(Invoice::isPaid).contains(true);
@@ -887,7 +888,7 @@ public abstract class RepositoryContract {
   void noLeaseOnAnUnknownOrPaidInvoice() {
     assertThat(repo.acquireLease("nope", "node-a", T0, TTL)).isEmpty();
     invoice(alice, "inv-1", 1000, T0);
-    assertThat(repo.markPaid("inv-1", payment("ch_1", seconds(5)))).isEqualTo(PaymentRecord.PAID);
+    assertThat(markPaid("inv-1", payment("ch_1", seconds(5)))).isEqualTo(PaymentRecord.PAID);
     assertThat(repo.acquireLease("inv-1", "node-a", seconds(6), TTL)).isEmpty();
   }
 
@@ -932,7 +933,7 @@ public abstract class RepositoryContract {
                 Optional.empty(),
                 Optional.of(pending)));
 
-    assertThat(repo.markPaid("inv-1", payment("pi_1", days(1)))).isEqualTo(PaymentRecord.PAID);
+    assertThat(markPaid("inv-1", payment("pi_1", days(1)))).isEqualTo(PaymentRecord.PAID);
     assertThat(repo.collectionState("inv-1")).map(CollectionState::hold).contains(Optional.empty());
   }
 
@@ -999,7 +1000,7 @@ public abstract class RepositoryContract {
     CollectionHold pending = new CollectionHold(CollectionHold.Reason.PAYMENT_PENDING, "pi_2");
     repo.holdRound(other, pending, T0);
     CollectionState beforePayment = repo.collectionState("inv-2").orElseThrow();
-    repo.markPaid("inv-2", payment("pi_2", seconds(20)));
+    markPaid("inv-2", payment("pi_2", seconds(20)));
     CollectionChange dueTomorrow =
         new CollectionChange.Reschedule(Optional.of(days(1)), seconds(11));
     assertThat(repo.changeCollection("inv-2", beforePayment, dueTomorrow))
@@ -1054,7 +1055,7 @@ public abstract class RepositoryContract {
         .contains(2);
 
     invoice(bob, "inv-2", 1000, T0);
-    repo.markPaid("inv-2", payment("ch_2", seconds(5)));
+    markPaid("inv-2", payment("ch_2", seconds(5)));
     assertThat(rescheduleAsRead("inv-2", Optional.of(seconds(700)))).as("paid").isFalse();
     assertThat(repo.dueInvoices(days(365), 10)).doesNotContain("inv-2");
   }
@@ -1245,7 +1246,7 @@ public abstract class RepositoryContract {
         new CollectionHold(CollectionHold.Reason.REFUSED_BEFORE_SEND, "below the minimum");
     repo.holdRound(other, refused, seconds(11));
     CollectionState held = repo.collectionState("inv-2").orElseThrow();
-    assertThat(repo.markPaid("inv-2", payment("lnbc_by_hand", seconds(12))))
+    assertThat(markPaid("inv-2", payment("lnbc_by_hand", seconds(12))))
         .isEqualTo(PaymentRecord.PAID);
     assertThat(repo.collectionState("inv-2").orElseThrow().hold()).isEmpty();
     assertThat(
@@ -1291,15 +1292,48 @@ public abstract class RepositoryContract {
 
   // ---- payment ----
 
+  /**
+   * {@link Repository#markPaid} with the events the engine builds for it, from the invoice as
+   * stored (an unknown invoice gets events naming it, which nothing appends).
+   */
+  private PaymentRecord markPaid(String invoiceId, Payment payment) {
+    return repo.markPaid(invoiceId, payment, eventsFor(invoiceId, payment));
+  }
+
+  /** {@link Repository#markPaidFinishingRound} with the events the engine builds for it. */
+  private PaymentRecord markPaidFinishingRound(PaymentLease lease, Payment payment) {
+    return repo.markPaidFinishingRound(lease, payment, eventsFor(lease.invoiceId(), payment));
+  }
+
+  private PaymentEvents eventsFor(String invoiceId, Payment payment) {
+    Optional<Invoice> invoice = repo.findInvoice(invoiceId);
+    if (invoice.isEmpty()) {
+      dev.caravel.billing.BillingEvent none =
+          new dev.caravel.billing.BillingEvent(
+              0,
+              dev.caravel.billing.BillingEvent.Type.PAYMENT_SUCCEEDED,
+              alice,
+              Optional.of(invoiceId),
+              0,
+              Optional.of(payment.reference()),
+              payment.method().wireName(),
+              payment.paidAt());
+      return new PaymentEvents(none, none);
+    }
+    return new PaymentEvents(
+        dev.caravel.billing.BillingEvent.paid(invoice.get(), payment),
+        dev.caravel.billing.BillingEvent.refundNeeded(invoice.get(), payment));
+  }
+
   @Test
   void anInvoiceIsPaidOnce() {
     Invoice invoice = invoice(alice, "inv-1", 1000, T0);
     Payment first = payment("ch_1", seconds(5));
 
-    assertThat(repo.markPaid("inv-1", first)).isEqualTo(PaymentRecord.PAID);
-    assertThat(repo.markPaid("inv-1", payment("ch_2", seconds(6))))
+    assertThat(markPaid("inv-1", first)).isEqualTo(PaymentRecord.PAID);
+    assertThat(markPaid("inv-1", payment("ch_2", seconds(6))))
         .isEqualTo(PaymentRecord.SECOND_PAYMENT);
-    assertThat(repo.markPaid("inv-1", first)).isEqualTo(PaymentRecord.NOTHING);
+    assertThat(markPaid("inv-1", first)).isEqualTo(PaymentRecord.NOTHING);
 
     Invoice paid = repo.findInvoice("inv-1").orElseThrow();
     assertThat(paid.payment()).contains(first);
@@ -1310,7 +1344,71 @@ public abstract class RepositoryContract {
         .map(CollectionState::nextAttemptAt)
         .contains(Optional.empty());
     assertThat(repo.dueInvoices(days(365), 10)).isEmpty();
-    assertThat(repo.markPaid("nope", first)).isEqualTo(PaymentRecord.NOTHING);
+    assertThat(markPaid("nope", first)).isEqualTo(PaymentRecord.NOTHING);
+  }
+
+  @Test
+  void aPaymentWriteAppendsTheEventGivenForTheWriteItMadeAndBuildsNone() {
+    invoice(alice, "inv-1", 1000, T0);
+    // Events no storage could build itself: whatever the engine gives is appended as given.
+    dev.caravel.billing.BillingEvent asPayment = given("set", "pi_1", seconds(5));
+    dev.caravel.billing.BillingEvent asSecond = given("second", "pi_2", seconds(6));
+
+    assertThat(
+            repo.markPaid(
+                "inv-1",
+                payment("pi_1", seconds(5)),
+                new PaymentEvents(asPayment, given("unused", "pi_1", seconds(5)))))
+        .isEqualTo(PaymentRecord.PAID);
+    assertThat(
+            repo.markPaid(
+                "inv-1",
+                payment("pi_2", seconds(6)),
+                new PaymentEvents(given("unused", "pi_2", seconds(6)), asSecond)))
+        .isEqualTo(PaymentRecord.SECOND_PAYMENT);
+    PaymentEvents neither =
+        new PaymentEvents(given("unused", "pi_1", seconds(7)), given("unused", "pi_1", seconds(7)));
+    assertThat(repo.markPaid("inv-1", payment("pi_1", seconds(7)), neither))
+        .as("the invoice's own payment: nothing written")
+        .isEqualTo(PaymentRecord.NOTHING);
+
+    assertThat(allEvents())
+        .filteredOn(e -> e.type() != dev.caravel.billing.BillingEvent.Type.INVOICE_CREATED)
+        .extracting(e -> e.withId(0))
+        .containsExactly(asPayment, asSecond);
+    assertThat(repo.findInvoice("inv-1").flatMap(Invoice::payment))
+        .contains(payment("pi_1", seconds(5)));
+  }
+
+  /** An event told apart by its detail, naming inv-1 of alice. */
+  private dev.caravel.billing.BillingEvent given(String detail, String reference, Instant at) {
+    return new dev.caravel.billing.BillingEvent(
+        0,
+        detail.equals("second")
+            ? dev.caravel.billing.BillingEvent.Type.REFUND_NEEDED
+            : dev.caravel.billing.BillingEvent.Type.PAYMENT_SUCCEEDED,
+        alice,
+        Optional.of("inv-1"),
+        4242,
+        Optional.of(reference),
+        "as given: " + detail,
+        at);
+  }
+
+  @Test
+  void aPaymentDecidedOnAnOpenInvoiceThatWasClosedMeanwhileIsInsertedAsASecondPayment() {
+    invoice(alice, "inv-1", 1000, T0);
+    PaymentEvents decidedWhileOpen = eventsFor("inv-1", payment("pi_1", seconds(6)));
+    assertThat(closeAsRead("inv-1", voided(seconds(5)))).isTrue();
+
+    assertThat(repo.markPaid("inv-1", payment("pi_1", seconds(6)), decidedWhileOpen))
+        .isEqualTo(PaymentRecord.SECOND_PAYMENT);
+    assertThat(repo.findInvoice("inv-1").orElseThrow().isPaid())
+        .as("a closed invoice never becomes paid")
+        .isFalse();
+    assertThat(allEvents())
+        .extracting(e -> e.withId(0))
+        .endsWith(decidedWhileOpen.asSecondPayment());
   }
 
   @Test
@@ -1319,8 +1417,8 @@ public abstract class RepositoryContract {
     invoice(bob, "inv-2", 1000, T0);
     PaymentLease l1 = repo.acquireLease("inv-1", "node-a", seconds(10), TTL).orElseThrow();
     PaymentLease l2 = repo.acquireLease("inv-2", "node-a", seconds(10), TTL).orElseThrow();
-    repo.markPaid("inv-1", payment("ch_1", seconds(11)));
-    repo.markPaid("inv-2", payment("ch_2", seconds(11)));
+    markPaid("inv-1", payment("ch_1", seconds(11)));
+    markPaid("inv-2", payment("ch_2", seconds(11)));
 
     // the holders end their rounds as usual; whatever they ask, nothing is due again
     repo.finishRound(l1, Optional.of(days(1)));
@@ -1361,7 +1459,7 @@ public abstract class RepositoryContract {
     assertThat(repo.dueInvoices(seconds(3), 10)).containsExactly("inv-b", "inv-c", "inv-a");
     PaymentLease c = repo.acquireLease("inv-c", "node-a", seconds(10), TTL).orElseThrow();
     repo.finishRound(c, Optional.of(days(3)));
-    repo.markPaid("inv-a", payment("ch", seconds(11)));
+    markPaid("inv-a", payment("ch", seconds(11)));
     assertThat(repo.dueInvoices(days(2), 10)).containsExactly("inv-b");
     assertThat(repo.dueInvoices(days(3), 10)).containsExactly("inv-b", "inv-c");
   }
@@ -1442,7 +1540,7 @@ public abstract class RepositoryContract {
     Bolt11Request live =
         repo.replaceBolt11(bolt11("inv-re", "lnbc1live", seconds(20)), Optional.of("lnbc1first"));
     for (String id : List.of("inv-paid", "inv-settled", "inv-old", "inv-re")) {
-      assertThat(repo.markPaid(id, payment("pi_" + id, seconds(40)))).isEqualTo(PaymentRecord.PAID);
+      assertThat(markPaid(id, payment("pi_" + id, seconds(40)))).isEqualTo(PaymentRecord.PAID);
     }
     assertThat(closeAsRead("inv-void", voided(seconds(40)))).isTrue();
     assertThat(
@@ -1479,13 +1577,13 @@ public abstract class RepositoryContract {
   @Test
   void theSameLatePaymentDeliveredThreeTimesIsRecordedOnceAndSaidOnce() {
     invoice(alice, "inv-1", 1000, T0);
-    assertThat(repo.markPaid("inv-1", payment("pi_1", seconds(5)))).isEqualTo(PaymentRecord.PAID);
+    assertThat(markPaid("inv-1", payment("pi_1", seconds(5)))).isEqualTo(PaymentRecord.PAID);
     invoice(bob, "inv-2", 500, T0);
     assertThat(closeAsRead("inv-2", voided(seconds(5)))).isTrue();
     for (String id : List.of("inv-1", "inv-2")) {
       List<PaymentRecord> told = new ArrayList<>();
       for (int delivery = 0; delivery < 3; delivery++) {
-        told.add(repo.markPaid(id, payment("lnbc1late", seconds(6 + delivery))));
+        told.add(markPaid(id, payment("lnbc1late", seconds(6 + delivery))));
       }
       assertThat(told)
           .as(id + ": the first delivery records it and says so, the others record nothing")
@@ -1705,7 +1803,7 @@ public abstract class RepositoryContract {
   void racingPaymentsMarkPaidOnce() {
     invoice(alice, "inv-1", 1000, T0);
     List<PaymentRecord> results =
-        Race.all(THREADS, i -> repo.markPaid("inv-1", payment("ch_" + i, seconds(10))));
+        Race.all(THREADS, i -> markPaid("inv-1", payment("ch_" + i, seconds(10))));
     assertThat(results).filteredOn(r -> r == PaymentRecord.PAID).hasSize(1);
     assertThat(results)
         .as("every other reference is a second payment")
@@ -1757,7 +1855,7 @@ public abstract class RepositoryContract {
             repo.acquireLease(invoice.id(), "node-" + i, days(28), TTL)
                 .ifPresent(
                     lease -> {
-                      repo.markPaid(invoice.id(), payment("ch-" + i, days(28)));
+                      markPaid(invoice.id(), payment("ch-" + i, days(28)));
                       repo.finishRound(lease, Optional.empty());
                     });
           }
@@ -2363,8 +2461,8 @@ public abstract class RepositoryContract {
     Invoice inv = invoice(alice, "inv-1", 1000, T0);
     PaymentLease round = repo.acquireLease("inv-1", "a", seconds(1), TTL).orElseThrow();
     repo.holdRound(round, new CollectionHold(CollectionHold.Reason.PAYMENT_PENDING, "pi_1"), T0);
-    repo.markPaid("inv-1", payment("pi_1", seconds(5)));
-    repo.markPaid("inv-1", payment("pi_1", seconds(6))); // the same charge seen again: nothing
+    markPaid("inv-1", payment("pi_1", seconds(5)));
+    markPaid("inv-1", payment("pi_1", seconds(6))); // the same charge seen again: nothing
     var events = allEvents();
     assertThat(events)
         .extracting(dev.caravel.billing.BillingEvent::type)
@@ -2383,11 +2481,10 @@ public abstract class RepositoryContract {
   @Test
   void aSecondPaymentIsReportedOncePerReferenceAndTheSameChargeNever() {
     invoice(alice, "inv-1", 1000, T0);
-    assertThat(repo.markPaid("inv-1", payment("pi_1", seconds(5)))).isEqualTo(PaymentRecord.PAID);
+    assertThat(markPaid("inv-1", payment("pi_1", seconds(5)))).isEqualTo(PaymentRecord.PAID);
     List<PaymentRecord> again =
         Race.all(
-            THREADS,
-            i -> repo.markPaid("inv-1", payment(i % 2 == 0 ? "pi_1" : "pi_2", seconds(6))));
+            THREADS, i -> markPaid("inv-1", payment(i % 2 == 0 ? "pi_1" : "pi_2", seconds(6))));
     assertThat(again)
         .as("one call records pi_2, and says so; the others record nothing")
         .filteredOn(r -> r == PaymentRecord.SECOND_PAYMENT)
@@ -2666,7 +2763,7 @@ public abstract class RepositoryContract {
     assertThat(claimNumbered(alice)).isEmpty();
     assertThat(repo.invoiceItems("inv-1")).hasSize(1);
     // a payment that arrives anyway is not taken: it needs a refund
-    assertThat(repo.markPaid("inv-1", payment("pi_late", days(1))))
+    assertThat(markPaid("inv-1", payment("pi_late", days(1))))
         .isEqualTo(PaymentRecord.SECOND_PAYMENT);
     assertThat(repo.findInvoice("inv-1").orElseThrow().isPaid()).isFalse();
     assertThat(eventTypes())
@@ -2720,7 +2817,7 @@ public abstract class RepositoryContract {
 
     invoice(bob, "inv-2", 500, T0);
     CollectionState unpaid = repo.collectionState("inv-2").orElseThrow();
-    repo.markPaid("inv-2", payment("pi_2", seconds(5)));
+    markPaid("inv-2", payment("pi_2", seconds(5)));
     assertThat(repo.changeCollection("inv-2", unpaid, closeBy("inv-2", voided(seconds(6)))))
         .as("paid since the read")
         .isFalse();
@@ -2765,7 +2862,7 @@ public abstract class RepositoryContract {
                     case 1 ->
                         repo.acquireLease(id, "n" + i, seconds(1), TTL).isPresent() ? "leased" : "";
                     default ->
-                        repo.markPaid(id, payment("pi_" + id, seconds(1))) == PaymentRecord.PAID
+                        markPaid(id, payment("pi_" + id, seconds(1))) == PaymentRecord.PAID
                             ? "paid"
                             : "";
                   });
@@ -2839,7 +2936,7 @@ public abstract class RepositoryContract {
 
   private void paidInvoice(String tenant, String id, long total) {
     invoice(tenant, id, total, T0);
-    repo.markPaid(id, payment("pi_" + id, seconds(5)));
+    markPaid(id, payment("pi_" + id, seconds(5)));
   }
 
   @Test
@@ -3103,7 +3200,7 @@ public abstract class RepositoryContract {
                 Optional.of(days(1)),
                 Optional.empty(),
                 Optional.empty()));
-    repo.markPaid("inv-1", payment("pi_1", seconds(4)));
+    markPaid("inv-1", payment("pi_1", seconds(4)));
     assertThat(standingOf(alice).openInvoices()).isEmpty();
   }
 
@@ -3170,11 +3267,11 @@ public abstract class RepositoryContract {
                 "inv-2",
                 repo.collectionState("inv-2").orElseThrow(),
                 new CollectionChange.Reschedule(Optional.of(days(1)), seconds(3))));
-    writes.put("a payment", () -> repo.markPaid("inv-3", payment("pi_3", seconds(4))));
+    writes.put("a payment", () -> markPaid("inv-3", payment("pi_3", seconds(4))));
     writes.put("a closure", () -> closeAsRead("inv-4", voided(seconds(5))));
     writes.put(
         "a payment ending its round",
-        () -> repo.markPaidFinishingRound(paidInRound, payment("pi_5", seconds(6))));
+        () -> markPaidFinishingRound(paidInRound, payment("pi_5", seconds(6))));
     for (var write : writes.entrySet()) {
       StandingRead stale = standingOf(alice);
       write.getValue().run();
@@ -3208,7 +3305,7 @@ public abstract class RepositoryContract {
     assertThat(repo.standingChecksDue(round.until(), 10)).containsExactly(alice);
     recordAsRead(alice, Optional.of(days(2)));
     assertThat(repo.standingChecksDue(seconds(5), 10)).isEmpty();
-    repo.markPaid("inv-1", payment("pi_1", seconds(5)));
+    markPaid("inv-1", payment("pi_1", seconds(5)));
     assertThat(repo.standingChecksDue(seconds(5), 10)).containsExactly(alice);
     invoice(bob, "inv-2", 1000, T0);
     closeAsRead("inv-2", voided(seconds(7)));
