@@ -122,9 +122,7 @@ final class RoundInProgress {
   private void hold(HoldRound hold) {
     if (hold.reason() == HoldReason.CHARGE_PENDING) {
       pendingCharge = hold.detail();
-      recorded =
-          repository.holdRound(
-              lease, new CollectionHold(hold.reason().stored(), hold.detail()), now);
+      recorded = holdWith(new CollectionHold(hold.reason().stored(), hold.detail()));
       settings.notify(l -> l.paymentPending(invoice, hold.detail()));
       return;
     }
@@ -135,7 +133,7 @@ final class RoundInProgress {
             + "); collection of this invoice is held until someone checks";
     LOG.log(Level.ERROR, "invoice {0}: {1}", invoice.id(), error);
     lastError = error;
-    recorded = repository.holdRound(lease, new CollectionHold(hold.reason().stored(), error), now);
+    recorded = holdWith(new CollectionHold(hold.reason().stored(), error));
     settings.notify(l -> l.needsAttention(invoice, Rail.STRIPE, error));
   }
 
@@ -152,9 +150,15 @@ final class RoundInProgress {
         flag.reason(),
         flag.detail());
     lastError = flag.detail();
-    recorded =
-        repository.holdRound(lease, new CollectionHold(flag.reason().stored(), flag.detail()), now);
+    recorded = holdWith(new CollectionHold(flag.reason().stored(), flag.detail()));
     settings.notify(l -> l.needsAttention(invoice, rail, flag.detail()));
+  }
+
+  /**
+   * Ends the round held, with the event the engine built for the hold (the storage builds none).
+   */
+  private boolean holdWith(CollectionHold hold) {
+    return repository.holdRound(lease, hold, BillingEvent.held(invoice, hold, now));
   }
 
   /** What the round came to, once the machine asks for no other rail. */

@@ -182,8 +182,8 @@ class DelegatingRepository implements Repository {
   }
 
   @Override
-  public boolean holdRound(PaymentLease lease, CollectionHold hold, Instant now) {
-    return d.holdRound(lease, hold, now);
+  public boolean holdRound(PaymentLease lease, CollectionHold hold, BillingEvent event) {
+    return d.holdRound(lease, hold, event);
   }
 
   @Override

@@ -206,8 +206,8 @@ public final class InMemoryRepository implements Repository {
   }
 
   @Override
-  public boolean holdRound(PaymentLease lease, CollectionHold hold, Instant now) {
-    return collection.holdRound(lease, hold, now);
+  public boolean holdRound(PaymentLease lease, CollectionHold hold, BillingEvent event) {
+    return collection.holdRound(lease, hold, event);
   }
 
   @Override

@@ -72,9 +72,9 @@ final class MemoryCollection {
     }
   }
 
-  boolean holdRound(PaymentLease lease, CollectionHold hold, Instant now) {
+  boolean holdRound(PaymentLease lease, CollectionHold hold, BillingEvent event) {
     Checks.notNull(hold, "hold");
-    Checks.notNull(now, "now");
+    Checks.notNull(event, "event");
     synchronized (state.lock) {
       InvoiceRow row = heldBy(lease);
       if (row == null) {
@@ -85,9 +85,9 @@ final class MemoryCollection {
       row.leaseUntil = null;
       row.nextAttemptAt = null;
       row.hold = row.invoice.isPaid() ? null : hold;
-      state.checkStandingBy(row, now);
+      state.checkStandingBy(row, event.at());
       if (row.hold != null) {
-        state.append(BillingEvent.held(row.invoice, hold, now));
+        state.append(event);
       }
       return true;
     }

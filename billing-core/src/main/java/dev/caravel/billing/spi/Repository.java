@@ -346,10 +346,13 @@ public interface Repository {
   /**
    * Closes the lease's round with no next attempt, holding the invoice for the rail's answer or a
    * person ({@link CollectionHold}, any reason): no round starts, by poll or by hand, until the
-   * hold is released or the invoice is paid or closed ({@link #changeCollection}). Appends a {@code
-   * PAYMENT_PENDING} or {@code NEEDS_ATTENTION} event at {@code now}. False if the lease was lost.
+   * hold is released or the invoice is paid or closed ({@link #changeCollection}). Appends {@code
+   * event} as given (the engine's {@code PAYMENT_PENDING} or {@code NEEDS_ATTENTION}, {@link
+   * BillingEvent#held}) and makes the tenant's standing check due by its instant. An invoice paid
+   * meanwhile keeps no hold and gets no event: a paid invoice carries no hold. False if the lease
+   * was lost.
    */
-  boolean holdRound(PaymentLease lease, CollectionHold hold, Instant now);
+  boolean holdRound(PaymentLease lease, CollectionHold hold, BillingEvent event);
 
   /**
    * Gives the lease up leaving its round open, due again at {@code nextAttemptAt}. False if lost.

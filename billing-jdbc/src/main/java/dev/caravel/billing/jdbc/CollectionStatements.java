@@ -158,10 +158,10 @@ final class CollectionStatements {
     return endLease(lease, nextAttemptAt.orElse(null), true);
   }
 
-  boolean holdRound(PaymentLease lease, CollectionHold hold, Instant now) {
+  boolean holdRound(PaymentLease lease, CollectionHold hold, BillingEvent event) {
     Objects.requireNonNull(lease, "lease");
     Objects.requireNonNull(hold, "hold");
-    Objects.requireNonNull(now, "now");
+    Objects.requireNonNull(event, "event");
     return transactions.write(
         "holding invoice " + lease.invoiceId(),
         (c, d) -> {
@@ -181,9 +181,9 @@ final class CollectionStatements {
             }
           }
           Invoice invoice = invoice(c, lease.invoiceId());
-          checkStandingBy(c, lease.invoiceId(), now);
+          checkStandingBy(c, lease.invoiceId(), event.at());
           if (!invoice.isPaid()) {
-            EventFeed.append(c, BillingEvent.held(invoice, hold, now));
+            EventFeed.append(c, event);
           }
           return true;
         });

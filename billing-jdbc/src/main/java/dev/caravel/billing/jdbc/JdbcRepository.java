@@ -332,8 +332,8 @@ public final class JdbcRepository implements Repository {
   }
 
   @Override
-  public boolean holdRound(PaymentLease lease, CollectionHold hold, Instant now) {
-    return collection.holdRound(lease, hold, now);
+  public boolean holdRound(PaymentLease lease, CollectionHold hold, BillingEvent event) {
+    return collection.holdRound(lease, hold, event);
   }
 
   @Override

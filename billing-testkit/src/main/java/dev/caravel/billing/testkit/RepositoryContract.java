@@ -917,8 +917,8 @@ public abstract class RepositoryContract {
     PaymentLease round1 = repo.acquireLease("inv-1", "node-a", seconds(10), TTL).orElseThrow();
     CollectionHold pending = new CollectionHold(CollectionHold.Reason.PAYMENT_PENDING, "pi_1");
 
-    assertThat(repo.holdRound(round1, pending, T0)).isTrue();
-    assertThat(repo.holdRound(round1, pending, T0)).as("a lost lease holds nothing").isFalse();
+    assertThat(holdRound(round1, pending, T0)).isTrue();
+    assertThat(holdRound(round1, pending, T0)).as("a lost lease holds nothing").isFalse();
 
     assertThat(repo.acquireLease("inv-1", "node-b", seconds(10), TTL)).isEmpty();
     assertThat(repo.acquireLease("inv-1", "node-b", days(365), TTL)).isEmpty();
@@ -942,7 +942,7 @@ public abstract class RepositoryContract {
     invoice(alice, "inv-1", 1000, T0);
     PaymentLease round1 = repo.acquireLease("inv-1", "node-a", seconds(10), TTL).orElseThrow();
     CollectionHold pending = new CollectionHold(CollectionHold.Reason.PAYMENT_PENDING, "pi_1");
-    repo.holdRound(round1, pending, T0);
+    holdRound(round1, pending, T0);
     CollectionState read = repo.collectionState("inv-1").orElseThrow();
     CollectionChange dueTomorrow =
         new CollectionChange.Reschedule(Optional.of(days(1)), seconds(11));
@@ -988,7 +988,7 @@ public abstract class RepositoryContract {
     PaymentLease round1 = repo.acquireLease("inv-1", "node-a", seconds(10), TTL).orElseThrow();
     CollectionHold unknown =
         new CollectionHold(CollectionHold.Reason.OUTCOME_UNKNOWN, "sent at T0");
-    repo.holdRound(round1, unknown, T0);
+    holdRound(round1, unknown, T0);
     assertThat(rescheduleAsRead("inv-1", Optional.empty())).isTrue();
     assertThat(repo.collectionState("inv-1"))
         .map(CollectionState::nextAttemptAt)
@@ -998,7 +998,7 @@ public abstract class RepositoryContract {
     invoice(bob, "inv-2", 1000, T0);
     PaymentLease other = repo.acquireLease("inv-2", "node-a", seconds(10), TTL).orElseThrow();
     CollectionHold pending = new CollectionHold(CollectionHold.Reason.PAYMENT_PENDING, "pi_2");
-    repo.holdRound(other, pending, T0);
+    holdRound(other, pending, T0);
     CollectionState beforePayment = repo.collectionState("inv-2").orElseThrow();
     markPaid("inv-2", payment("pi_2", seconds(20)));
     CollectionChange dueTomorrow =
@@ -1065,7 +1065,7 @@ public abstract class RepositoryContract {
     invoice(alice, "inv-1", 1000, T0);
     PaymentLease round1 = repo.acquireLease("inv-1", "node-a", seconds(10), TTL).orElseThrow();
     CollectionHold fault = new CollectionHold(CollectionHold.Reason.CONFIGURATION_FAULT, "key");
-    repo.holdRound(round1, fault, seconds(11));
+    holdRound(round1, fault, seconds(11));
     CollectionState read = repo.collectionState("inv-1").orElseThrow();
     List<CollectionState> stale =
         List.of(
@@ -1132,7 +1132,7 @@ public abstract class RepositoryContract {
   void racingInstancesStartOneRoundAfterAPendingOne() throws Exception {
     invoice(alice, "inv-1", 1000, T0);
     PaymentLease round1 = repo.acquireLease("inv-1", "node-a", seconds(10), TTL).orElseThrow();
-    repo.holdRound(round1, new CollectionHold(CollectionHold.Reason.PAYMENT_PENDING, "pi_1"), T0);
+    holdRound(round1, new CollectionHold(CollectionHold.Reason.PAYMENT_PENDING, "pi_1"), T0);
     List<Optional<PaymentLease>> leases =
         Race.all(8, i -> repo.acquireLease("inv-1", "node-" + i, seconds(10), TTL));
     assertThat(leases).allSatisfy(l -> assertThat(l).isEmpty());
@@ -1148,7 +1148,7 @@ public abstract class RepositoryContract {
       invoice(pubkey(0x7000 + i), id, 1000, T0);
       PaymentLease round = repo.acquireLease(id, "node-a", seconds(10), TTL).orElseThrow();
       CollectionHold hold = new CollectionHold(reasons[i], "why " + reasons[i]);
-      assertThat(repo.holdRound(round, hold, seconds(11))).isTrue();
+      assertThat(holdRound(round, hold, seconds(11))).isTrue();
       assertThat(repo.collectionState(id))
           .contains(
               new CollectionState(
@@ -1177,7 +1177,7 @@ public abstract class RepositoryContract {
       invoice(pubkey(0x7100 + i), id, 1000, T0);
       PaymentLease round = repo.acquireLease(id, "node-a", seconds(10), TTL).orElseThrow();
       CollectionHold hold = new CollectionHold(reasons[i], "why " + reasons[i]);
-      repo.holdRound(round, hold, seconds(11));
+      holdRound(round, hold, seconds(11));
 
       assertThat(closeAsRead(id, voided(seconds(20)))).as(reasons[i].name()).isTrue();
 
@@ -1196,7 +1196,7 @@ public abstract class RepositoryContract {
       invoice(pubkey(0x7200 + i), id, 1000, T0);
       PaymentLease round = repo.acquireLease(id, "node-a", seconds(10), TTL).orElseThrow();
       CollectionHold hold = new CollectionHold(reasons[i], "why " + reasons[i]);
-      repo.holdRound(round, hold, seconds(11));
+      holdRound(round, hold, seconds(11));
 
       assertThat(rescheduleAsRead(id, Optional.of(seconds(30)))).as(reasons[i].name()).isTrue();
 
@@ -1225,7 +1225,7 @@ public abstract class RepositoryContract {
     PaymentLease round = repo.acquireLease("inv-1", "node-a", seconds(10), TTL).orElseThrow();
     CollectionHold fault =
         new CollectionHold(CollectionHold.Reason.CONFIGURATION_FAULT, "resource_missing");
-    repo.holdRound(round, fault, seconds(11));
+    holdRound(round, fault, seconds(11));
     CollectionState read = repo.collectionState("inv-1").orElseThrow();
     List<Boolean> released =
         Race.all(
@@ -1244,7 +1244,7 @@ public abstract class RepositoryContract {
     PaymentLease other = repo.acquireLease("inv-2", "node-a", seconds(10), TTL).orElseThrow();
     CollectionHold refused =
         new CollectionHold(CollectionHold.Reason.REFUSED_BEFORE_SEND, "below the minimum");
-    repo.holdRound(other, refused, seconds(11));
+    holdRound(other, refused, seconds(11));
     CollectionState held = repo.collectionState("inv-2").orElseThrow();
     assertThat(markPaid("inv-2", payment("lnbc_by_hand", seconds(12))))
         .isEqualTo(PaymentRecord.PAID);
@@ -1278,6 +1278,12 @@ public abstract class RepositoryContract {
   }
 
   /** A close the way the engine asks for one: from the collection state it just read. */
+  /** Ends the lease's round held, with the event the engine builds for the hold. */
+  private boolean holdRound(PaymentLease lease, CollectionHold hold, Instant at) {
+    Invoice invoice = repo.findInvoice(lease.invoiceId()).orElseThrow();
+    return repo.holdRound(lease, hold, dev.caravel.billing.BillingEvent.held(invoice, hold, at));
+  }
+
   private boolean closeAsRead(String invoiceId, Invoice.Closure closure) {
     return repo.changeCollection(
         invoiceId, repo.collectionState(invoiceId).orElseThrow(), closeBy(invoiceId, closure));
@@ -2460,7 +2466,7 @@ public abstract class RepositoryContract {
   void everyStateChangeAppendsOneEventWithGrowingIds() {
     Invoice inv = invoice(alice, "inv-1", 1000, T0);
     PaymentLease round = repo.acquireLease("inv-1", "a", seconds(1), TTL).orElseThrow();
-    repo.holdRound(round, new CollectionHold(CollectionHold.Reason.PAYMENT_PENDING, "pi_1"), T0);
+    holdRound(round, new CollectionHold(CollectionHold.Reason.PAYMENT_PENDING, "pi_1"), T0);
     markPaid("inv-1", payment("pi_1", seconds(5)));
     markPaid("inv-1", payment("pi_1", seconds(6))); // the same charge seen again: nothing
     var events = allEvents();
@@ -2789,7 +2795,7 @@ public abstract class RepositoryContract {
     round = repo.acquireLease("inv-1", "a", days(1), TTL).orElseThrow();
     CollectionState resumed = repo.collectionState("inv-1").orElseThrow();
     CollectionHold pending = new CollectionHold(CollectionHold.Reason.PAYMENT_PENDING, "pi_1");
-    repo.holdRound(round, pending, days(1));
+    holdRound(round, pending, days(1));
     assertThat(repo.changeCollection("inv-1", resumed, closeBy("inv-1", voided(days(2)))))
         .as("held since the read")
         .isFalse();
@@ -3256,7 +3262,7 @@ public abstract class RepositoryContract {
     writes.put(
         "a round held",
         () ->
-            repo.holdRound(
+            holdRound(
                 held,
                 new CollectionHold(CollectionHold.Reason.PAYMENT_PENDING, "pi_2"),
                 seconds(3)));
