@@ -7,8 +7,9 @@ import dev.caravel.billing.internal.Checks;
  * moving, so neither the poll nor a manual retry may start another round until the rail says what
  * happened; or the round ended on a fault of ours, and a person must look (S18). A hold ends when
  * the invoice is paid, when the rail's answer or a person releases it, or when the invoice is
- * closed: the engine decides when (asking the rail first where {@linkplain Reason#moneyMayMove
- * money may move}), and a storage records it ({@link Repository#changeCollection}).
+ * closed: the engine decides when (asking the rail first where money may move: which reasons those
+ * are is the engine's state machine's to say, not this type's), and a storage records it ({@link
+ * Repository#changeCollection}). A storage stores the reason and its detail, nothing more.
  */
 public record CollectionHold(Reason reason, String detail) {
   public enum Reason {
@@ -16,40 +17,23 @@ public record CollectionHold(Reason reason, String detail) {
      * The charge was accepted but is not final (Stripe's {@code processing}); {@code detail} is its
      * reference.
      */
-    PAYMENT_PENDING(true),
+    PAYMENT_PENDING,
     /**
      * A charge's outcome stayed unknown past the gateway's idempotency window; {@code detail} says
      * what was sent.
      */
-    OUTCOME_UNKNOWN(true),
+    OUTCOME_UNKNOWN,
     /**
      * The rail refused <b>our</b> request, key or account (a card charge answered {@code Failed},
      * such as Stripe's {@code resource_missing}; the service wallet or the exchange rates failing
      * on the round's last rail): nothing was charged. {@code detail} is for the operator.
      */
-    CONFIGURATION_FAULT(false),
+    CONFIGURATION_FAULT,
     /**
      * The charge was refused before anything was sent (below the card's minimum charge, a request
      * the gateway cannot send as it is): nothing about it is unknown. {@code detail} says why.
      */
-    REFUSED_BEFORE_SEND(false);
-
-    private final boolean moneyMayMove;
-
-    Reason(boolean moneyMayMove) {
-      this.moneyMayMove = moneyMayMove;
-    }
-
-    /**
-     * Whether money may still move for an invoice held for this reason. This is core's rule, in one
-     * place: the engine's state machine reads a hold on which it may as held (the rail is asked
-     * before the hold ends or the invoice closes), and one on which it cannot as needing a person's
-     * attention. A storage never applies it ({@link Repository#changeCollection} records what the
-     * engine decided).
-     */
-    public boolean moneyMayMove() {
-      return moneyMayMove;
-    }
+    REFUSED_BEFORE_SEND
   }
 
   public CollectionHold {
