@@ -22,7 +22,7 @@ package dev.caravel.billing;
  *       month for a century makes 1,200. Sums are still taken with {@link Math#addExact} (claims,
  *       balances), so a ledger beyond that fails loudly for that tenant; it never wraps around.
  *   <li><b>Proration needs no big integers.</b> {@code price × seconds left} is at most 10<sup>12
- *       </sup> × 2,678,400 (a 31-day month) ≈ 2.7 × 10<sup>18</sup>, and its double plus the
+ *       </sup> × 2,678,400 (a 31-day month) ≈ 2.7 × 10<sup>18</sup>, and twice that plus the
  *       period's length for rounding half up stays below 5.4 × 10<sup>18</sup> &lt; 2<sup>63</sup>.
  * </ul>
  */
