@@ -63,9 +63,7 @@ final class MemoryCollection {
       if (row == null) {
         return false;
       }
-      row.roundOpen = false;
-      row.leaseToken = null;
-      row.leaseUntil = null;
+      endRound(row);
       row.nextAttemptAt = row.invoice.isPaid() ? null : nextAttemptAt.orElse(null);
       state.checkStandingBy(row, lease.until());
       return true;
@@ -80,9 +78,7 @@ final class MemoryCollection {
       if (row == null) {
         return false;
       }
-      row.roundOpen = false;
-      row.leaseToken = null;
-      row.leaseUntil = null;
+      endRound(row);
       row.nextAttemptAt = null;
       row.hold = row.invoice.isPaid() ? null : hold;
       state.checkStandingBy(row, event.at());
@@ -111,9 +107,7 @@ final class MemoryCollection {
       CollectionChange.Close close = (CollectionChange.Close) change;
       row.invoice = row.invoice.closedBy(close.closure());
       row.nextAttemptAt = null;
-      row.roundOpen = false;
-      row.leaseToken = null;
-      row.leaseUntil = null;
+      endRound(row);
       state.checkStandingBy(row, close.closure().at());
       state.append(close.event());
       return true;
@@ -131,6 +125,15 @@ final class MemoryCollection {
       row.nextAttemptAt = row.invoice.isPaid() ? null : nextAttemptAt;
       return true;
     }
+  }
+
+  /**
+   * The invoice's round is over and no lease holds it: what a finished, held or closed round share.
+   */
+  private static void endRound(InvoiceRow row) {
+    row.roundOpen = false;
+    row.leaseToken = null;
+    row.leaseUntil = null;
   }
 
   private InvoiceRow heldBy(PaymentLease lease) {
