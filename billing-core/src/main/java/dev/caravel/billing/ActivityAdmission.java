@@ -1,15 +1,21 @@
 package dev.caravel.billing;
 
+import dev.caravel.billing.spi.RelaySnapshot;
+import dev.caravel.billing.spi.TenantLedger;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
  * What the engine asks of an activity before the repository stores it, beyond the checks of the
- * values themselves: a date at most the future skew after now (DESIGN "Security", bounded input),
- * and, for an activity that chooses a plan, a plan new activity may choose at that instant (S15: in
- * the catalogue then, and not retired).
+ * values themselves: a date at most the future skew after now (DESIGN "Security", bounded input);
+ * for an activity that chooses a plan, a plan new activity may choose at that instant (S15: in the
+ * catalogue then, and not retired); and a place in its tenant's log ({@link #againstLog}: in order,
+ * in no renewed period, for a relay the tenant has). The repository only records what passes,
+ * guarded by the log the judgement read ({@link
+ * dev.caravel.billing.spi.Repository#appendActivity}).
  *
  * <p>Why a skew: hosts' clocks and event timestamps differ by seconds, so "not after now" would
  * refuse honest activity; but an activity dated far ahead (milliseconds read as seconds, a year
@@ -100,5 +106,103 @@ final class ActivityAdmission {
                       + since
                       + ": it keeps billing the relays on it, but new activity can't choose it");
             });
+  }
+
+  /**
+   * Why the tenant's log, as {@code read} (empty: no such tenant yet), refuses {@code activity};
+   * empty when it admits it (S1, S2, S4, S8). Checked in this order, each naming what it compares:
+   *
+   * <ul>
+   *   <li>{@code OUT_OF_ORDER}: before the tenant's latest activity, or before its anchor (only a
+   *       charge sets an anchor before any activity, and an activity before it would belong to no
+   *       period);
+   *   <li>{@code PERIOD_ALREADY_BILLED}: before the start of the tenant's last renewed period,
+   *       whose items are written: the activity would change a bill already made;
+   *   <li>{@code RELAY_EXISTS}: a create of a relay the tenant created before;
+   *   <li>{@code UNKNOWN_RELAY}: any other type for a relay the tenant never created.
+   * </ul>
+   *
+   * <p>The caller checks first whether this very activity is recorded already (a retry is answered
+   * as recorded, whatever the log says now), so that the refusal is only for new ones.
+   */
+  static Optional<ActivityRejectedException> againstLog(
+      Activity activity, Optional<TenantLedger> read) {
+    if (read.isEmpty()) {
+      return activity.type() == ActivityType.CREATE_RELAY
+          ? Optional.empty()
+          : Optional.of(unknownRelay(activity));
+    }
+    TenantLedger log = read.get();
+    Instant at = activity.at();
+    if (log.lastActivityAt().isPresent() && at.isBefore(log.lastActivityAt().get())) {
+      return refused(
+          ActivityRejectedException.Reason.OUT_OF_ORDER,
+          activity,
+          "is before the tenant's latest activity at " + log.lastActivityAt().get());
+    }
+    if (log.anchor().isPresent() && at.isBefore(log.anchor().get())) {
+      return refused(
+          ActivityRejectedException.Reason.OUT_OF_ORDER,
+          activity,
+          "is before the tenant's billing anchor at " + log.anchor().get());
+    }
+    if (log.renewedThrough() > 0) {
+      Instant renewedStart =
+          new BillingPeriods(log.anchor().orElseThrow()).start(log.renewedThrough());
+      if (at.isBefore(renewedStart)) {
+        return refused(
+            ActivityRejectedException.Reason.PERIOD_ALREADY_BILLED,
+            activity,
+            "falls before " + renewedStart + ", the start of a period already renewed");
+      }
+    }
+    boolean created = hasCreated(log, activity.relay());
+    if (activity.type() == ActivityType.CREATE_RELAY && created) {
+      return Optional.of(
+          new ActivityRejectedException(
+              ActivityRejectedException.Reason.RELAY_EXISTS,
+              "relay " + activity.relay() + " already exists"));
+    }
+    return activity.type() != ActivityType.CREATE_RELAY && !created
+        ? Optional.of(unknownRelay(activity))
+        : Optional.empty();
+  }
+
+  /** The activity's id names another activity: a conflict, never an overwrite. */
+  static ActivityRejectedException conflictingId(Activity activity) {
+    return new ActivityRejectedException(
+        ActivityRejectedException.Reason.CONFLICTING_ID,
+        "activity " + activity.id() + " was recorded already with different content");
+  }
+
+  /**
+   * Relays created before the snapshot point are in the snapshot (every one, active or not); the
+   * rest were created in the tail.
+   */
+  private static boolean hasCreated(TenantLedger log, String relay) {
+    for (RelaySnapshot snapshot : log.snapshot()) {
+      if (snapshot.relay().equals(relay)) {
+        return true;
+      }
+    }
+    for (Activity a : log.activities()) {
+      if (a.type() == ActivityType.CREATE_RELAY && a.relay().equals(relay)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static ActivityRejectedException unknownRelay(Activity activity) {
+    return new ActivityRejectedException(
+        ActivityRejectedException.Reason.UNKNOWN_RELAY,
+        "relay " + activity.relay() + " was never created");
+  }
+
+  private static Optional<ActivityRejectedException> refused(
+      ActivityRejectedException.Reason reason, Activity activity, String why) {
+    return Optional.of(
+        new ActivityRejectedException(
+            reason, "activity " + activity.id() + " at " + activity.at() + " " + why));
   }
 }

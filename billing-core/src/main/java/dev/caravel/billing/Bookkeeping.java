@@ -1,17 +1,22 @@
 package dev.caravel.billing;
 
 import dev.caravel.billing.internal.Checks;
+import dev.caravel.billing.spi.ActivityWrite;
 import dev.caravel.billing.spi.Claim;
 import dev.caravel.billing.spi.Reconciliation;
 import dev.caravel.billing.spi.Renewal;
 import dev.caravel.billing.spi.Repository;
 import dev.caravel.billing.spi.Tenant;
 import dev.caravel.billing.spi.TenantLedger;
+import dev.caravel.billing.spi.UnclaimedTotal;
 import java.lang.System.Logger.Level;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Consumer;
 
 /**
@@ -21,6 +26,9 @@ import java.util.function.Consumer;
 final class Bookkeeping {
   /** The facade's logger: hosts configure logging by the engine's name. */
   private static final System.Logger LOG = System.getLogger(Billing.class.getName());
+
+  /** Appends of one activity whose read the log moved past, before the storage is blamed. */
+  static final int APPEND_ATTEMPTS = 100;
 
   private final EngineSettings settings;
   private final Repository repository;
@@ -73,14 +81,58 @@ final class Bookkeeping {
         new Tenant(pubkey, Optional.ofNullable(sealed), Optional.ofNullable(stripeCustomerId)));
   }
 
-  /** {@link Billing#record}. */
+  /**
+   * {@link Billing#record}: judged against the tenant's log as read ({@link
+   * ActivityAdmission#againstLog}), appended only if that log has not moved since, and billed from
+   * the same read. A log that moved (another activity, a renewal, a charge that set the anchor) is
+   * read and judged again: each lost race is another write's progress, so this ends; a storage that
+   * answers "moved" without end is broken, and is told so after {@link #APPEND_ATTEMPTS}.
+   */
   boolean record(Activity activity) {
     Checks.notNull(activity, "activity");
     ActivityAdmission.check(
         activity, catalogue::storedCatalogue, settings.now(), settings.futureSkew());
-    boolean appended = repository.appendActivity(activity);
+    for (int attempt = 0; attempt < APPEND_ATTEMPTS; attempt++) {
+      Optional<TenantLedger> read =
+          repository.ledgers(List.of(activity.tenant())).stream().findFirst();
+      Optional<ActivityRejectedException> refusal = ActivityAdmission.againstLog(activity, read);
+      if (refusal.isPresent()) {
+        // A retry of an activity recorded before is answered as recorded, whatever the log says
+        // now.
+        Activity stored = repository.findActivity(activity.id()).orElseThrow(refusal::get);
+        return recordedBefore(activity, stored);
+      }
+      ActivityWrite written = repository.appendActivity(activity, read);
+      if (written instanceof ActivityWrite.IdTaken taken) {
+        return recordedBefore(activity, taken.stored());
+      }
+      if (written instanceof ActivityWrite.Appended) {
+        reconcileRecorded(() -> reconcileLedgers(List.of(appended(read, activity))), activity);
+        return true;
+      }
+    }
+    throw new StorageException(
+        "the log of tenant "
+            + activity.tenant()
+            + " moved under each of "
+            + APPEND_ATTEMPTS
+            + " appends of activity "
+            + activity.id()
+            + "; nothing recorded");
+  }
+
+  /** False for this very activity recorded before (billed as ever); a conflict for another. */
+  private boolean recordedBefore(Activity activity, Activity stored) {
+    if (!stored.equals(activity)) {
+      throw ActivityAdmission.conflictingId(activity);
+    }
+    reconcileRecorded(() -> reconcile(List.of(activity.tenant())), activity);
+    return false;
+  }
+
+  private void reconcileRecorded(Runnable reconciliation, Activity activity) {
     try {
-      reconcile(activity.tenant());
+      reconciliation.run();
     } catch (StorageException e) {
       // The activity is safely recorded; the next reconciliation or poll bills it.
       LOG.log(
@@ -89,7 +141,30 @@ final class Bookkeeping {
           activity.id(),
           e.getMessage());
     }
-    return appended;
+  }
+
+  /**
+   * The log {@code read} with {@code activity} appended, exactly as the repository now holds it
+   * (the append was a compare-and-set on {@code read}): reconciling it needs no second read.
+   */
+  private static TenantLedger appended(Optional<TenantLedger> read, Activity activity) {
+    if (read.isEmpty()) {
+      return new TenantLedger(
+          activity.tenant(), Optional.of(activity.at()), 0, List.of(activity), Set.of());
+    }
+    TenantLedger log = read.get();
+    List<Activity> tail = new ArrayList<>(log.activities());
+    tail.add(activity);
+    return new TenantLedger(
+        log.tenant(),
+        log.anchor().or(() -> Optional.of(activity.at())),
+        log.renewedThrough(),
+        log.snapshotPeriod(),
+        log.snapshot(),
+        log.activityCount() + 1,
+        tail,
+        log.billedActivityIds(),
+        Optional.of(activity.at()));
   }
 
   /** {@link Billing#reconcile}. */
@@ -162,15 +237,28 @@ final class Bookkeeping {
     List<TenantLedger> ledgers = repository.ledgers(tenants);
     reconcileLedgers(ledgers);
     renew(ledgers, now);
-    List<Claim> claims = new ArrayList<>();
+    List<String> anchored = new ArrayList<>();
+    Map<String, Period> periods = new HashMap<>();
     for (TenantLedger l : ledgers) {
-      if (l.anchor().isEmpty() || now.isBefore(l.anchor().get())) {
-        continue;
+      if (l.anchor().isPresent() && !now.isBefore(l.anchor().get())) {
+        anchored.add(l.tenant());
+        periods.put(l.tenant(), new BillingPeriods(l.anchor().get()).periodAt(now));
       }
-      Period period = new BillingPeriods(l.anchor().get()).periodAt(now);
-      claims.add(
-          new Claim(
-              l.tenant(), period.start(), period.end(), settings.catalogue().currency(), now));
+    }
+    List<Claim> claims = new ArrayList<>();
+    if (!anchored.isEmpty()) {
+      for (UnclaimedTotal unclaimed : repository.unclaimedTotals(anchored)) {
+        Period period = periods.get(unclaimed.tenant());
+        claims.add(
+            new Claim(
+                unclaimed.tenant(),
+                period.start(),
+                period.end(),
+                settings.catalogue().currency(),
+                now,
+                unclaimed,
+                makesAnInvoice(unclaimed)));
+      }
     }
     List<Invoice> created =
         claims.isEmpty()
@@ -178,6 +266,20 @@ final class Bookkeeping {
             : repository.claim(claims, (number, claim) -> settings.invoiceId(number));
     created.forEach(invoice -> settings.notify(listener -> listener.invoiceCreated(invoice)));
     return created;
+  }
+
+  /**
+   * S7: a tenant's unclaimed items make an invoice when they sum above zero; a net credit (or
+   * nothing) stays unclaimed and carries to the next. A sum beyond a {@code long} (stored data
+   * beyond the money limit) is that tenant's failure, never a total that wrapped around: the page
+   * is then billed tenant by tenant, and this tenant alone fails ({@link PageBilling}).
+   */
+  private static boolean makesAnInvoice(UnclaimedTotal unclaimed) {
+    if (unclaimed.total().bitLength() >= Long.SIZE) {
+      throw new InvalidInputException(
+          "tenant " + unclaimed.tenant() + " owes more than a long holds: " + unclaimed.total());
+    }
+    return unclaimed.total().signum() > 0;
   }
 
   /**

@@ -13,6 +13,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * every part prices by, price changes and retirements, and whether new activity may choose a plan.
  */
 final class CatalogueHistory {
+  /** Writes of one change whose read the catalogue moved past, before the storage is blamed. */
+  private static final int WRITE_ATTEMPTS = 100;
+
   private final EngineSettings settings;
   private final Repository repository;
 
@@ -155,30 +158,87 @@ final class CatalogueHistory {
     return stored.versionAt(planId, effective).orElse(history.get(0));
   }
 
-  /** Stores a version unless stored already; only the future may change (see changePrice). */
+  /**
+   * Stores a version unless stored already; only the future may change (S15). Judged from the
+   * stored catalogue and {@link Repository#billedThrough} as read, and stored only if neither moved
+   * since ({@link Repository#addPlanVersion}); a read the storage moved past is judged again.
+   */
   private boolean addVersion(PlanCatalogue.Version version) {
-    if (storedCatalogue().history(version.plan()).contains(version)) {
-      return false;
+    for (int attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
+      CachedCatalogue read = cached();
+      if (read.pricedWith().isEmpty()) {
+        throw new UnsupportedOperationException(
+            "this repository does not track its catalogue version: it cannot change prices");
+      }
+      List<PlanCatalogue.Version> history = read.catalogue().history(version.plan());
+      if (history.contains(version)) {
+        return false;
+      }
+      Instant now = settings.now();
+      if (!version.effective().isAfter(now)) {
+        // A period start at or before now may be renewed by any instance at any moment.
+        throw rejected(
+            PlanCatalogue.ChangeRejectedException.Reason.NOT_IN_FUTURE,
+            "a catalogue change must take effect after now ("
+                + now
+                + "), got "
+                + version.effective()
+                + ": items before it may be billed already");
+      }
+      checkPlace(version, history);
+      Optional<Instant> billedThrough = repository.billedThrough();
+      if (billedThrough.isPresent() && !billedThrough.get().isBefore(version.effective())) {
+        // Every written item is of a period starting at or before billedThrough, so a version
+        // effective after it reprices none of them (S15).
+        throw rejected(
+            PlanCatalogue.ChangeRejectedException.Reason.ALREADY_BILLED,
+            "a change effective at "
+                + version.effective()
+                + " would reprice the ledger as billed through "
+                + billedThrough.get()
+                + "; date it later");
+      }
+      if (settings.paymentGateway() != null) {
+        // A price the card rail could never charge is refused now, not at the first renewal.
+        settings
+            .paymentGateway()
+            .checkCurrency(
+                PlanCatalogue.withHistory(read.catalogue().currency(), List.of(version)));
+      }
+      if (repository.addPlanVersion(version, read.version(), billedThrough)) {
+        return true;
+      }
     }
-    Instant now = settings.now();
-    // S15: a version at E prices the periods starting at or after E. A period start at or before
-    // now may be renewed by any instance at any moment, and the repository refuses E at or before
-    // any recorded activity or renewed start, so no item, written or due, is ever repriced.
-    if (!version.effective().isAfter(now)) {
-      throw new PlanCatalogue.ChangeRejectedException(
-          PlanCatalogue.ChangeRejectedException.Reason.NOT_IN_FUTURE,
-          "a catalogue change must take effect after now ("
-              + now
-              + "), got "
-              + version.effective()
-              + ": items before it may be billed already");
+    throw new StorageException(
+        "the catalogue moved under each of "
+            + WRITE_ATTEMPTS
+            + " attempts to add a version of plan "
+            + version.plan()
+            + "; nothing stored");
+  }
+
+  /** The plan is stored, and no other version of it takes effect at the same instant. */
+  private static void checkPlace(
+      PlanCatalogue.Version version, List<PlanCatalogue.Version> history) {
+    if (history.isEmpty()) {
+      throw rejected(
+          PlanCatalogue.ChangeRejectedException.Reason.UNKNOWN_PLAN,
+          "plan \"" + version.plan() + "\" is not in the stored catalogue");
     }
-    if (settings.paymentGateway() != null) {
-      // A price the card rail could never charge is refused now, not at the first renewal.
-      settings
-          .paymentGateway()
-          .checkCurrency(PlanCatalogue.withHistory(storedCatalogue().currency(), List.of(version)));
+    for (PlanCatalogue.Version v : history) {
+      if (v.effective().equals(version.effective())) {
+        throw rejected(
+            PlanCatalogue.ChangeRejectedException.Reason.CONFLICTING_CHANGE,
+            "plan \""
+                + version.plan()
+                + "\" has another version effective at "
+                + version.effective());
+      }
     }
-    return repository.addPlanVersion(version);
+  }
+
+  private static PlanCatalogue.ChangeRejectedException rejected(
+      PlanCatalogue.ChangeRejectedException.Reason reason, String message) {
+    return new PlanCatalogue.ChangeRejectedException(reason, message);
   }
 }

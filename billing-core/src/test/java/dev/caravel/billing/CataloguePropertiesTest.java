@@ -84,7 +84,7 @@ class CataloguePropertiesTest {
     InMemoryRepository repository = new InMemoryRepository();
     Billing billing =
         Fixtures.engine(repository, new MutableClock(end)).catalogue(catalogue(history)).build();
-    log.forEach(repository::appendActivity);
+    log.forEach(a -> Fixtures.appendJudged(repository, a));
     billing.runCycle();
     long billed =
         repository.items(Fixtures.tenant(1)).stream().mapToLong(InvoiceItem::amount).sum();

@@ -56,8 +56,14 @@ class DelegatingRepository implements Repository {
   }
 
   @Override
-  public boolean appendActivity(Activity activity) {
-    return d.appendActivity(activity);
+  public dev.caravel.billing.spi.ActivityWrite appendActivity(
+      Activity activity, Optional<dev.caravel.billing.spi.TenantLedger> read) {
+    return d.appendActivity(activity, read);
+  }
+
+  @Override
+  public Optional<Activity> findActivity(String id) {
+    return d.findActivity(id);
   }
 
   @Override
@@ -73,6 +79,11 @@ class DelegatingRepository implements Repository {
   @Override
   public int applyRenewals(List<Renewal> renewals, java.util.OptionalLong pricedWith) {
     return d.applyRenewals(renewals, pricedWith);
+  }
+
+  @Override
+  public List<dev.caravel.billing.spi.UnclaimedTotal> unclaimedTotals(List<String> tenants) {
+    return d.unclaimedTotals(tenants);
   }
 
   @Override
@@ -243,7 +254,15 @@ class DelegatingRepository implements Repository {
   }
 
   @Override
-  public boolean addPlanVersion(PlanCatalogue.Version version) {
-    return d.addPlanVersion(version);
+  public Optional<java.time.Instant> billedThrough() {
+    return d.billedThrough();
+  }
+
+  @Override
+  public boolean addPlanVersion(
+      PlanCatalogue.Version version,
+      long catalogueRead,
+      Optional<java.time.Instant> billedThroughRead) {
+    return d.addPlanVersion(version, catalogueRead, billedThroughRead);
   }
 }

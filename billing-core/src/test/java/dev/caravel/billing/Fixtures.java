@@ -40,4 +40,25 @@ final class Fixtures {
         .appUrl("https://relays.example")
         .instanceId("test");
   }
+
+  /**
+   * Appends {@code activity} straight to the repository, judged as {@link Billing#record} judges it
+   * against the log ({@link ActivityAdmission#againstLog}) but without billing it: a missed event
+   * for the poll to find, or a race with engines. A refusal is thrown; a taken id is false.
+   */
+  static boolean appendJudged(Repository repository, Activity activity) {
+    while (true) {
+      java.util.Optional<dev.caravel.billing.spi.TenantLedger> read =
+          repository.ledgers(java.util.List.of(activity.tenant())).stream().findFirst();
+      java.util.Optional<ActivityRejectedException> refusal =
+          ActivityAdmission.againstLog(activity, read);
+      if (refusal.isPresent()) {
+        throw refusal.get();
+      }
+      dev.caravel.billing.spi.ActivityWrite written = repository.appendActivity(activity, read);
+      if (!(written instanceof dev.caravel.billing.spi.ActivityWrite.LogMoved)) {
+        return written instanceof dev.caravel.billing.spi.ActivityWrite.Appended;
+      }
+    }
+  }
 }

@@ -79,7 +79,7 @@ class LedgerPropertiesTest {
   private static Map<Line, Long> onceAtTheEnd(List<Activity> log, Instant end) {
     InMemoryRepository repository = new InMemoryRepository();
     MutableClock clock = new MutableClock(end);
-    log.forEach(repository::appendActivity);
+    log.forEach(a -> Fixtures.appendJudged(repository, a));
     Fixtures.engine(repository, clock).build().runCycle();
     checkInvariants(repository, log);
     return ledger(repository, log);
@@ -107,7 +107,7 @@ class LedgerPropertiesTest {
       if (random.nextBoolean()) {
         billing.record(a);
       } else {
-        repository.appendActivity(a);
+        Fixtures.appendJudged(repository, a);
       }
     }
     clock.set(end);
@@ -247,7 +247,7 @@ class LedgerPropertiesTest {
     Instant end = end(log, tail);
     InMemoryRepository repository = new InMemoryRepository();
     Billing billing = Fixtures.engine(repository, new MutableClock(end)).build();
-    log.forEach(repository::appendActivity);
+    log.forEach(a -> Fixtures.appendJudged(repository, a));
     billing.runCycle();
     long billed =
         repository.items(Fixtures.tenant(1)).stream().mapToLong(InvoiceItem::amount).sum();
@@ -266,7 +266,7 @@ class LedgerPropertiesTest {
     Instant now = RandomLogs.between(random, target.start(), target.end().minusSeconds(1));
     InMemoryRepository repository = new InMemoryRepository();
     Billing billing = Fixtures.engine(repository, new MutableClock(now)).build();
-    repository.appendActivity(create);
+    Fixtures.appendJudged(repository, create);
     billing.runCycle();
     long renewals =
         repository.items(create.tenant()).stream()
@@ -362,7 +362,7 @@ class LedgerPropertiesTest {
           clock.set(reported);
         }
         try {
-          repository.appendActivity(a);
+          Fixtures.appendJudged(repository, a);
           accepted.add(a);
         } catch (ActivityRejectedException e) {
           assertThat(e.reason())

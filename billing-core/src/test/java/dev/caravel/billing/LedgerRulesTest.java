@@ -96,8 +96,8 @@ class LedgerRulesTest {
     Instant created = Instant.parse("2025-01-01T00:00:00Z");
     Instant upgraded = Instant.parse("2025-01-16T12:00:00Z");
     // Appended straight to the repository: nothing reconciles until both are in the log.
-    repository.appendActivity(Activity.create("c", ALICE, "r1", "basic", created));
-    repository.appendActivity(Activity.update("u", ALICE, "r1", "pro", upgraded));
+    Fixtures.appendJudged(repository, Activity.create("c", ALICE, "r1", "basic", created));
+    Fixtures.appendJudged(repository, Activity.update("u", ALICE, "r1", "pro", upgraded));
     clock.set("2025-01-20T00:00:00Z");
     billing.reconcile(ALICE);
     assertThat(items())
@@ -181,9 +181,11 @@ class LedgerRulesTest {
   /** S12: activity recorded while billing missed the events is reconciled by reconcileAll. */
   @Test
   void missedEventsAreReconciledForEveryTenant() {
-    repository.appendActivity(
+    Fixtures.appendJudged(
+        repository,
         Activity.create("m1", ALICE, "r1", "basic", Instant.parse("2025-01-01T00:00:00Z")));
-    repository.appendActivity(
+    Fixtures.appendJudged(
+        repository,
         Activity.create("m2", Fixtures.BOB, "r1", "pro", Instant.parse("2025-01-01T00:00:00Z")));
     assertThat(repository.items(ALICE)).isEmpty();
     billing.reconcileAll();

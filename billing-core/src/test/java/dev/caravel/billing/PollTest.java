@@ -31,7 +31,8 @@ class PollTest {
                   }
                 })
             .build();
-    repository.appendActivity(
+    Fixtures.appendJudged(
+        repository,
         Activity.create("a1", ALICE, "r1", "basic", Instant.parse("2025-01-01T00:00:00Z")));
     billing.start();
     billing.start(); // idempotent

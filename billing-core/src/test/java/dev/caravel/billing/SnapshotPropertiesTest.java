@@ -73,7 +73,8 @@ class SnapshotPropertiesTest {
             snapshot == 0 ? List.of() : Ledger.snapshotOf(states),
             log.size(),
             snapshot == 0 ? log : tailLog,
-            snapshot == 0 ? billed : tailBilled);
+            snapshot == 0 ? billed : tailBilled,
+            whole.lastActivityAt());
 
     List<Reconciliation> expected = rules.reconcile(whole);
     assertThat(rules.reconcile(fromSnapshot)).isEqualTo(expected);

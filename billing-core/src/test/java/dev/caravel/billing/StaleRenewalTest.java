@@ -41,13 +41,14 @@ class StaleRenewalTest {
   @Test
   void aRenewalFromAStaleLogIsComputedAgain() {
     InMemoryRepository store = new InMemoryRepository();
-    store.appendActivity(
-        Activity.create("c", ALICE, "r1", "basic", Instant.parse("2025-01-01T00:00:00Z")));
+    Fixtures.appendJudged(
+        store, Activity.create("c", ALICE, "r1", "basic", Instant.parse("2025-01-01T00:00:00Z")));
     Repository racing =
         new Interleaving(
             store,
             () ->
-                store.appendActivity(
+                Fixtures.appendJudged(
+                    store,
                     Activity.deactivate("d", ALICE, "r1", Instant.parse("2025-01-31T00:00:00Z"))));
     Billing billing = Fixtures.engine(racing, MutableClock.at("2025-02-02T00:00:00Z")).build();
 

@@ -110,8 +110,8 @@ class TenantBillingFailureTest {
         .isEqualTo(new dev.caravel.billing.spi.AdjustmentWrite.Recorded());
     Instant endOfTime = Instant.ofEpochSecond(Instant.MAX.getEpochSecond());
     assertThat(
-            repository.appendActivity(
-                Activity.create("e1", AT_THE_END_OF_TIME, "r1", "basic", endOfTime)))
+            Fixtures.appendJudged(
+                repository, Activity.create("e1", AT_THE_END_OF_TIME, "r1", "basic", endOfTime)))
         .isTrue();
     return healthy;
   }
@@ -198,10 +198,11 @@ class TenantBillingFailureTest {
   void reconcilingEveryTenantSkipsOnlyTheTenantWhoseDataBreaksIt() {
     Billing billing = engine(repository);
     Instant endOfTime = Instant.ofEpochSecond(Instant.MAX.getEpochSecond());
-    repository.appendActivity(Activity.create("e1", AT_THE_END_OF_TIME, "r1", "basic", endOfTime));
+    Fixtures.appendJudged(
+        repository, Activity.create("e1", AT_THE_END_OF_TIME, "r1", "basic", endOfTime));
     // Recorded past the engine (a missed event): only reconcileAll bills them.
     for (int i = 1; i <= 3; i++) {
-      repository.appendActivity(Activity.create("c" + i, tenant(i), "r1", "basic", T0));
+      Fixtures.appendJudged(repository, Activity.create("c" + i, tenant(i), "r1", "basic", T0));
     }
 
     billing.reconcileAll();

@@ -7,6 +7,7 @@ import dev.caravel.billing.Invoice;
 import dev.caravel.billing.InvoiceItem;
 import dev.caravel.billing.Payment;
 import dev.caravel.billing.PlanCatalogue;
+import dev.caravel.billing.spi.ActivityWrite;
 import dev.caravel.billing.spi.AdjustmentWrite;
 import dev.caravel.billing.spi.CardCharge;
 import dev.caravel.billing.spi.Claim;
@@ -25,6 +26,7 @@ import dev.caravel.billing.spi.StandingRead;
 import dev.caravel.billing.spi.StandingVerdict;
 import dev.caravel.billing.spi.Tenant;
 import dev.caravel.billing.spi.TenantLedger;
+import dev.caravel.billing.spi.UnclaimedTotal;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -65,8 +67,13 @@ public final class InMemoryRepository implements Repository {
   }
 
   @Override
-  public boolean appendActivity(Activity activity) {
-    return tenantLog.appendActivity(activity);
+  public ActivityWrite appendActivity(Activity activity, Optional<TenantLedger> read) {
+    return tenantLog.appendActivity(activity, read);
+  }
+
+  @Override
+  public Optional<Activity> findActivity(String id) {
+    return tenantLog.findActivity(id);
   }
 
   // ---- due tracking (S17) ----
@@ -90,6 +97,11 @@ public final class InMemoryRepository implements Repository {
   @Override
   public int applyRenewals(List<Renewal> renewals, OptionalLong pricedWith) {
     return ledger.applyRenewals(renewals, pricedWith);
+  }
+
+  @Override
+  public List<UnclaimedTotal> unclaimedTotals(List<String> tenants) {
+    return ledger.unclaimedTotals(tenants);
   }
 
   @Override
@@ -274,7 +286,13 @@ public final class InMemoryRepository implements Repository {
   }
 
   @Override
-  public boolean addPlanVersion(PlanCatalogue.Version version) {
-    return catalogueHistory.addPlanVersion(version);
+  public Optional<Instant> billedThrough() {
+    return catalogueHistory.billedThrough();
+  }
+
+  @Override
+  public boolean addPlanVersion(
+      PlanCatalogue.Version version, long catalogueRead, Optional<Instant> billedThroughRead) {
+    return catalogueHistory.addPlanVersion(version, catalogueRead, billedThroughRead);
   }
 }

@@ -1,7 +1,6 @@
 package dev.caravel.billing.memory;
 
 import dev.caravel.billing.PlanCatalogue;
-import dev.caravel.billing.PlanCatalogue.ChangeRejectedException;
 import dev.caravel.billing.internal.Checks;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -52,47 +51,25 @@ final class MemoryCatalogue {
     }
   }
 
-  boolean addPlanVersion(PlanCatalogue.Version version) {
-    Checks.notNull(version, "version");
+  Optional<Instant> billedThrough() {
     synchronized (state.lock) {
-      List<PlanCatalogue.Version> history =
-          state.catalogue == null ? List.of() : state.catalogue.history(version.plan());
-      if (history.isEmpty()) {
-        throw new ChangeRejectedException(
-            ChangeRejectedException.Reason.UNKNOWN_PLAN,
-            "plan \"" + version.plan() + "\" is not in the stored catalogue");
-      }
-      for (PlanCatalogue.Version v : history) {
-        if (v.effective().equals(version.effective())) {
-          if (v.equals(version)) {
-            return false;
-          }
-          throw new ChangeRejectedException(
-              ChangeRejectedException.Reason.CONFLICTING_CHANGE,
-              "plan \""
-                  + version.plan()
-                  + "\" has another version effective at "
-                  + version.effective());
-        }
-      }
-      // S15 prices an item of period [s, e) as of s, so a version at E can change only items of
-      // periods starting at or after E; every written item has s at or before an activity or a
-      // renewed start, so E after all of them leaves every item as written (Repository javadoc).
+      Instant latest = null;
       for (TenantRow row : state.tenants.values()) {
-        Instant latest = row.lastAt;
-        if (row.renewedThroughStart != null
-            && (latest == null || row.renewedThroughStart.isAfter(latest))) {
-          latest = row.renewedThroughStart;
-        }
-        if (latest != null && !latest.isBefore(version.effective())) {
-          throw new ChangeRejectedException(
-              ChangeRejectedException.Reason.ALREADY_BILLED,
-              "a change effective at "
-                  + version.effective()
-                  + " would reprice the ledger as billed through "
-                  + latest
-                  + "; date it later");
-        }
+        latest = later(later(latest, row.lastAt), row.renewedThroughStart);
+      }
+      return Optional.ofNullable(latest);
+    }
+  }
+
+  boolean addPlanVersion(
+      PlanCatalogue.Version version, long catalogueRead, Optional<Instant> billedThroughRead) {
+    Checks.notNull(version, "version");
+    Checks.notNull(billedThroughRead, "billedThroughRead");
+    synchronized (state.lock) {
+      if (state.catalogue == null
+          || state.catalogueVersion != catalogueRead
+          || !billedThrough().equals(billedThroughRead)) {
+        return false;
       }
       List<PlanCatalogue.Version> all = new ArrayList<>(state.catalogue.versions());
       all.add(version);
@@ -100,5 +77,9 @@ final class MemoryCatalogue {
       state.catalogueVersion++;
       return true;
     }
+  }
+
+  private static Instant later(Instant a, Instant b) {
+    return a == null || (b != null && b.isAfter(a)) ? b : a;
   }
 }

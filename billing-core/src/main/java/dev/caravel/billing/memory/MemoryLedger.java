@@ -3,11 +3,14 @@ package dev.caravel.billing.memory;
 import dev.caravel.billing.BillingEvent;
 import dev.caravel.billing.InvalidInputException;
 import dev.caravel.billing.Invoice;
+import dev.caravel.billing.InvoiceItem;
 import dev.caravel.billing.internal.Checks;
 import dev.caravel.billing.spi.Claim;
 import dev.caravel.billing.spi.InvoiceNumbering;
 import dev.caravel.billing.spi.Reconciliation;
 import dev.caravel.billing.spi.Renewal;
+import dev.caravel.billing.spi.UnclaimedTotal;
+import java.math.BigInteger;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -120,66 +123,89 @@ final class MemoryLedger {
     }
   }
 
+  List<UnclaimedTotal> unclaimedTotals(List<String> tenants) {
+    synchronized (state.lock) {
+      List<UnclaimedTotal> out = new ArrayList<>();
+      for (String tenant : tenants) {
+        TenantRow row = state.tenants.get(tenant);
+        if (row != null) {
+          out.add(unclaimed(row));
+        }
+      }
+      return out;
+    }
+  }
+
+  private UnclaimedTotal unclaimed(TenantRow row) {
+    BigInteger total = BigInteger.ZERO;
+    int count = 0;
+    for (String id : row.itemIds) {
+      InvoiceItem item = state.items.get(id);
+      if (item.invoiceId().isEmpty()) {
+        total = total.add(BigInteger.valueOf(item.amount()));
+        count++;
+      }
+    }
+    return new UnclaimedTotal(row.profile.pubkey(), total, count);
+  }
+
   List<Invoice> claim(List<Claim> claims, InvoiceNumbering numbering) {
     Checks.notNull(numbering, "numbering");
     synchronized (state.lock) {
       // Plan the whole batch first, so a bad id refuses all of it (and gives its numbers back), as
       // a rolled-back transaction would.
-      Map<String, List<String>> claimedItems = new LinkedHashMap<>();
       List<Invoice> created = new ArrayList<>();
       Set<String> tenantsClaimed = new HashSet<>();
-      Map<TenantRow, Claim> dueAfter = new LinkedHashMap<>();
+      Map<TenantRow, Claim> visited = new LinkedHashMap<>();
+      List<TenantRow> moved = new ArrayList<>();
       long number = state.invoiceNumber;
       for (Claim claim : claims) {
         TenantRow row = state.tenants.get(claim.tenant());
         if (row == null || !tenantsClaimed.add(claim.tenant())) {
           continue;
         }
-        dueAfter.put(row, claim);
-        List<String> unclaimed =
-            row.itemIds.stream().filter(id -> state.items.get(id).invoiceId().isEmpty()).toList();
-        long total = 0;
-        try {
-          for (String id : unclaimed) {
-            total = Math.addExact(total, state.items.get(id).amount());
-          }
-        } catch (ArithmeticException e) {
-          // Refused whole, as billing-jdbc does: no invoice total is beyond a long.
-          throw new InvalidInputException(
-              "tenant " + claim.tenant() + " owes more than a long holds");
+        if (!unclaimed(row).equals(claim.read())) {
+          moved.add(row);
+          continue;
         }
-        if (total <= 0) {
+        visited.put(row, claim);
+        if (!claim.invoice()) {
           continue;
         }
         String invoiceId = Checks.id(numbering.id(++number, claim), "invoice id");
-        if (state.invoices.containsKey(invoiceId) || claimedItems.containsKey(invoiceId)) {
+        if (state.invoices.containsKey(invoiceId)
+            || created.stream().anyMatch(i -> i.id().equals(invoiceId))) {
           throw new InvalidInputException("invoice id " + invoiceId + " is taken");
         }
-        claimedItems.put(invoiceId, unclaimed);
         created.add(
             new Invoice(
                 invoiceId,
                 claim.tenant(),
                 claim.periodStart(),
                 claim.periodEnd(),
-                total,
+                claim.total(),
                 claim.currency(),
                 claim.createdAt(),
                 Optional.empty()));
       }
       state.invoiceNumber = number;
       for (Invoice invoice : created) {
+        TenantRow tenant = state.tenants.get(invoice.tenant());
         InvoiceRow invoiceRow = new InvoiceRow(invoice);
         invoiceRow.nextAttemptAt = invoice.createdAt();
-        for (String id : claimedItems.get(invoice.id())) {
-          state.items.put(id, state.items.get(id).onInvoice(invoice.id()));
-          invoiceRow.itemIds.add(id);
+        for (String id : tenant.itemIds) {
+          InvoiceItem item = state.items.get(id);
+          if (item.invoiceId().isEmpty()) {
+            state.items.put(id, item.onInvoice(invoice.id()));
+            invoiceRow.itemIds.add(id);
+          }
         }
         state.invoices.put(invoice.id(), invoiceRow);
-        state.tenants.get(invoice.tenant()).invoiceIds.add(invoice.id());
+        tenant.invoiceIds.add(invoice.id());
         state.append(BillingEvent.invoiceCreated(invoice));
       }
-      dueAfter.forEach(this::refreshDueAfterClaim);
+      visited.forEach(this::refreshDueAfterClaim);
+      moved.forEach(state::markDueKeepingTake);
       return created;
     }
   }

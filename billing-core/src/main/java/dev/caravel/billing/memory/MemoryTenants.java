@@ -1,10 +1,9 @@
 package dev.caravel.billing.memory;
 
 import dev.caravel.billing.Activity;
-import dev.caravel.billing.ActivityRejectedException;
-import dev.caravel.billing.ActivityType;
 import dev.caravel.billing.InvalidInputException;
 import dev.caravel.billing.internal.Checks;
+import dev.caravel.billing.spi.ActivityWrite;
 import dev.caravel.billing.spi.Tenant;
 import dev.caravel.billing.spi.TenantLedger;
 import java.time.Duration;
@@ -13,6 +12,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 
@@ -53,64 +53,17 @@ final class MemoryTenants {
     }
   }
 
-  boolean appendActivity(Activity activity) {
+  ActivityWrite appendActivity(Activity activity, Optional<TenantLedger> read) {
     Checks.notNull(activity, "activity");
+    Checks.notNull(read, "read");
     synchronized (state.lock) {
       Activity existing = state.activitiesById.get(activity.id());
       if (existing != null) {
-        if (existing.equals(activity)) {
-          return false;
-        }
-        throw new ActivityRejectedException(
-            ActivityRejectedException.Reason.CONFLICTING_ID,
-            "activity " + activity.id() + " was recorded already with different content");
+        return new ActivityWrite.IdTaken(existing);
       }
       TenantRow row = state.tenants.get(activity.tenant());
-      if (row != null) {
-        if (row.lastAt != null && activity.at().isBefore(row.lastAt)) {
-          throw new ActivityRejectedException(
-              ActivityRejectedException.Reason.OUT_OF_ORDER,
-              "activity "
-                  + activity.id()
-                  + " at "
-                  + activity.at()
-                  + " is before the tenant's latest activity at "
-                  + row.lastAt);
-        }
-        if (row.anchor != null && activity.at().isBefore(row.anchor)) {
-          // Only a charge sets an anchor before any activity (recordAdjustment): periods start
-          // there, and an activity before it would belong to none.
-          throw new ActivityRejectedException(
-              ActivityRejectedException.Reason.OUT_OF_ORDER,
-              "activity "
-                  + activity.id()
-                  + " at "
-                  + activity.at()
-                  + " is before the tenant's billing anchor at "
-                  + row.anchor);
-        }
-        if (row.renewedThroughStart != null && activity.at().isBefore(row.renewedThroughStart)) {
-          throw new ActivityRejectedException(
-              ActivityRejectedException.Reason.PERIOD_ALREADY_BILLED,
-              "activity "
-                  + activity.id()
-                  + " at "
-                  + activity.at()
-                  + " falls before "
-                  + row.renewedThroughStart
-                  + ", the start of a period already renewed");
-        }
-      }
-      boolean relayExists = row != null && row.relays.contains(activity.relay());
-      if (activity.type() == ActivityType.CREATE_RELAY && relayExists) {
-        throw new ActivityRejectedException(
-            ActivityRejectedException.Reason.RELAY_EXISTS,
-            "relay " + activity.relay() + " already exists");
-      }
-      if (activity.type() != ActivityType.CREATE_RELAY && !relayExists) {
-        throw new ActivityRejectedException(
-            ActivityRejectedException.Reason.UNKNOWN_RELAY,
-            "relay " + activity.relay() + " was never created");
+      if (!sameLog(row, read)) {
+        return new ActivityWrite.LogMoved();
       }
       if (row == null) {
         row = new TenantRow(activity.tenant());
@@ -123,10 +76,26 @@ final class MemoryTenants {
       row.activities.add(activity);
       row.activitiesById.put(activity.id(), activity);
       state.activitiesById.put(activity.id(), activity);
-      row.relays.add(activity.relay());
       state.markDue(row);
-      return true;
+      return new ActivityWrite.Appended();
     }
+  }
+
+  Optional<Activity> findActivity(String id) {
+    synchronized (state.lock) {
+      return Optional.ofNullable(state.activitiesById.get(id));
+    }
+  }
+
+  /** The compare of {@link #appendActivity}: what the engine read is what is stored. */
+  private static boolean sameLog(TenantRow row, Optional<TenantLedger> read) {
+    if (row == null || read.isEmpty()) {
+      return row == null && read.isEmpty();
+    }
+    TenantLedger log = read.get();
+    return row.activities.size() == log.activityCount()
+        && Objects.equals(row.anchor, log.anchor().orElse(null))
+        && row.renewedThrough == log.renewedThrough();
   }
 
   List<String> takeDueTenants(String instance, String cycle, Instant now, Duration ttl, int limit) {
@@ -181,7 +150,8 @@ final class MemoryTenants {
                   row.snapshot,
                   row.activities.size(),
                   tail,
-                  billed));
+                  billed,
+                  Optional.ofNullable(row.lastAt)));
         }
       }
       return out;

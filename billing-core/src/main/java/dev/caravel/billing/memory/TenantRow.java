@@ -22,7 +22,6 @@ final class TenantRow {
   final List<Activity> activities = new ArrayList<>();
   final Map<String, Activity> activitiesById = new HashMap<>();
   final Set<String> billed = new HashSet<>();
-  final Set<String> relays = new HashSet<>();
   final List<String> itemIds = new ArrayList<>();
   final List<String> invoiceIds = new ArrayList<>();
   Standing standing = Standing.GOOD;

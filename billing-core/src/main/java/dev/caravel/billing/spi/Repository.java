@@ -71,24 +71,38 @@ public interface Repository {
   // ---- activity ----
 
   /**
-   * Appends one activity, atomically with respect to every other write for its tenant: creates the
-   * tenant if unknown, sets its anchor if unset (S1), and records the relay it creates. Returns
-   * {@code false} (and changes nothing) when an identical activity with this id exists. Activity
-   * ids are unique across all tenants (items are keyed by them).
+   * Appends one activity the engine admitted, atomically with respect to every other write for its
+   * tenant, as a compare-and-set on the tenant's log as the engine read it ({@code read}, one of
+   * {@link #ledgers}' answers; empty: the tenant did not exist). In order:
    *
-   * @throws dev.caravel.billing.ActivityRejectedException nothing recorded, because: {@code
-   *     CONFLICTING_ID} (same id, other content or another tenant); {@code OUT_OF_ORDER} (earlier
-   *     than the tenant's latest activity, or than its anchor: a charge may have set it, see {@link
-   *     #recordAdjustment}); {@code PERIOD_ALREADY_BILLED} (earlier than the start of the tenant's
-   *     last renewed period); {@code RELAY_EXISTS} (create of a relay the tenant has); {@code
-   *     UNKNOWN_RELAY} (any other type for a relay the tenant never created).
+   * <ol>
+   *   <li>an activity stored under the id already, of any tenant, is returned ({@link
+   *       ActivityWrite.IdTaken}) and nothing is written: ids are unique across all tenants (items
+   *       are keyed by them), and the engine judges whether it is this one (a retry) or not;
+   *   <li>if the log moved since {@code read} (its activity count, anchor or last renewed period
+   *       differ, or the tenant exists now while {@code read} is empty), nothing is written ({@link
+   *       ActivityWrite.LogMoved}): the engine reads again and judges again;
+   *   <li>otherwise it creates the tenant if it is unknown, sets its anchor if unset (S1), records
+   *       the relay a {@code CREATE_RELAY} creates, appends the activity at the end of the log (its
+   *       count, its latest instant) and makes the tenant due (see {@link #takeDueTenants}): {@link
+   *       ActivityWrite.Appended}.
+   * </ol>
+   *
+   * <p>Of racing appends from one read, one at most is appended. Whether the log admits the
+   * activity (its order, the periods renewed, its relay) is the engine's to judge, from {@code
+   * read}; the storage only compares and records. Unique constraints (one activity per id, one
+   * relay per tenant and name) are its last line of defence.
    */
-  boolean appendActivity(Activity activity);
+  ActivityWrite appendActivity(Activity activity, Optional<TenantLedger> read);
+
+  /** The activity stored under {@code id}, of any tenant. */
+  Optional<Activity> findActivity(String id);
 
   /**
    * One ledger per tenant asked for that exists, in the order asked; unknown tenants are skipped.
-   * Each is read from one consistent view: the tenant's snapshot and the activities at or after its
-   * point (never the whole history once a period with a snapshot was renewed).
+   * Each is read from one consistent view: the tenant's snapshot, the activities at or after its
+   * point (never the whole history once a period with a snapshot was renewed), and its latest
+   * activity's instant.
    */
   List<TenantLedger> ledgers(List<String> tenants);
 
@@ -130,10 +144,29 @@ public interface Repository {
   int applyRenewals(List<Renewal> renewals, OptionalLong pricedWith);
 
   /**
-   * For each claim, atomically: locks the tenant's unclaimed items and, if their sum is above zero,
-   * creates the invoice (due for its first payment round at {@code createdAt}) and puts every one
-   * of them on it. An item is never on two invoices. Returns the invoices created, and appends an
-   * {@code INVOICE_CREATED} event for each in the same transaction.
+   * For each tenant asked for that exists, in the order asked, its items on no invoice yet: their
+   * exact sum and count ({@link UnclaimedTotal#none} when it has none), each read at one moment.
+   * What the engine decides a {@link Claim} from.
+   */
+  List<UnclaimedTotal> unclaimedTotals(List<String> tenants);
+
+  /**
+   * Records the engine's claims, each atomically and only if the tenant's unclaimed items are still
+   * the ones it decided from: under the tenant's lock, their sum and count are compared with {@code
+   * claim.read()}. For a claim that matches:
+   *
+   * <ul>
+   *   <li>if {@code claim.invoice()}, it creates the invoice (total {@code claim.total()}, due for
+   *       its first payment round at {@code createdAt}) and puts every one of those items on it, so
+   *       an item is never on two invoices, and appends {@link BillingEvent#invoiceCreated} of it;
+   *   <li>either way the tenant's next due instant moves to the claim's period end, if that period
+   *       is the one after its last renewed period (or its anchor's) and no activity of it is
+   *       unbilled; otherwise it stays due, keeping the poll's take (see {@link #takeDueTenants}).
+   * </ul>
+   *
+   * <p>A claim whose tenant's items moved since the read (an item added or claimed meanwhile)
+   * writes nothing but leaves the tenant due, keeping the take: the write that moved them made it
+   * due, and the next visit decides again. Returns the invoices created, in claim order.
    *
    * <p>Invoice numbers: the repository draws one number per invoice made from its own counter, in
    * the claim's transaction, in the order of the claims, and never for a claim that makes none; the
@@ -142,10 +175,8 @@ public interface Repository {
    * into the invoice's id. An id that already names an invoice (a format that collides with ids of
    * an older version) is {@link dev.caravel.billing.InvalidInputException}, nothing claimed.
    *
-   * <p>Sums are exact: a tenant whose unclaimed items sum beyond a {@code long} (stored data beyond
-   * {@link dev.caravel.billing.MoneyLimits}) is {@link dev.caravel.billing.InvalidInputException}
-   * naming the tenant, nothing claimed, never a total that wrapped around. The engine then bills
-   * the batch's tenants one by one, and that tenant alone fails.
+   * <p>Whether the items make an invoice (their sum above zero and within a {@code long}) is the
+   * engine's decision; the storage compares and records.
    */
   List<Invoice> claim(List<Claim> claims, InvoiceNumbering numbering);
 
@@ -172,9 +203,9 @@ public interface Repository {
    *
    * <p>With {@code anchorIfUnset}, a tenant with no anchor gets the adjustment's instant as its
    * anchor, in the same transaction and under the lock {@link #appendActivity} takes, so that a
-   * first activity racing it either set the anchor first (and it stays) or finds this one (and
-   * stays at or after it: {@code OUT_OF_ORDER} otherwise). An anchor that is set is never moved.
-   * The engine decides when to ask (a charge on a tenant that has no activity yet, so that it is
+   * first activity racing it either set the anchor first (and it stays) or finds the log moved (and
+   * the engine judges it again against this anchor). An anchor that is set is never moved. The
+   * engine decides when to ask (a charge on a tenant that has no activity yet, so that it is
    * invoiced); the storage only records it. The tenant is made due (see {@link #takeDueTenants})
    * when it has an anchor afterwards.
    *
@@ -468,21 +499,29 @@ public interface Repository {
   PlanCatalogue seedCatalogue(PlanCatalogue seed);
 
   /**
-   * Adds one version to a stored plan's history, atomically with the checks, serialized with every
-   * other catalogue write. Returns {@code false} (nothing changed) when the very same version is
-   * stored already, so a change made twice, or by two instances, is one change.
-   *
-   * @throws PlanCatalogue.ChangeRejectedException nothing stored, because: {@code UNKNOWN_PLAN} (no
-   *     version of the plan is stored); {@code CONFLICTING_CHANGE} (another version of the plan at
-   *     that instant); {@code ALREADY_BILLED} (some tenant has an activity at or after {@code
-   *     effective}, or has renewed a period starting at or after it: items priced by the old
-   *     version may exist). Why that guard is enough (S15): a version effective at {@code E} prices
-   *     only the items of periods starting at or after {@code E}, and an item of a period {@code
-   *     [s, e)} exists only for a recorded activity at {@code t ≥ s} or a renewal at {@code s}; so
-   *     with {@code E} after every recorded activity and renewed start, {@code s ≤ t < E} for every
-   *     item written, and none can change. (It is stricter than needed, since {@code E} after the
-   *     start of each tenant's latest period would do; but it needs no period arithmetic, and with
-   *     activities at most a small skew after now it refuses little beyond "not in the future".)
+   * The latest instant the ledger is billed through: the latest activity, or the latest renewed
+   * period's start, of any tenant; empty when there is neither. Every written item is of a period
+   * starting at or before it (an item comes from a recorded activity, or a renewal at its period's
+   * start), which is what the engine's catalogue guard reads (S15).
    */
-  boolean addPlanVersion(PlanCatalogue.Version version);
+  Optional<Instant> billedThrough();
+
+  /**
+   * Adds one version to a stored plan's history, atomically, as a compare-and-set on what the
+   * engine judged it from: only if the stored catalogue is still at {@code catalogueRead} (its
+   * {@link #catalogueVersion}) and {@link #billedThrough} is still {@code billedThroughRead},
+   * compared under the lock that every catalogue write, and every item write checked against a
+   * catalogue version ({@link #recordReconciliations(List, OptionalLong)}, {@link
+   * #applyRenewals(List, OptionalLong)}), conflicts with; the catalogue version moves with it. True
+   * when added; false, nothing written, when either moved (the engine reads again and judges
+   * again). A storage that offers this tracks its catalogue version ({@link #catalogueVersion} is
+   * never empty).
+   *
+   * <p>The engine decides everything else: that the plan is stored, that no other version of it
+   * takes effect at that instant, and that the change reprices nothing written, since an item of
+   * period {@code [s, e)} is priced as of {@code s} and the version takes effect after {@code
+   * billedThroughRead} (S15). Racing changes from one read add one version at most.
+   */
+  boolean addPlanVersion(
+      PlanCatalogue.Version version, long catalogueRead, Optional<Instant> billedThroughRead);
 }

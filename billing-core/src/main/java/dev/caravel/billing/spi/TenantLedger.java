@@ -13,8 +13,8 @@ import java.util.Set;
  * renewed ({@code 0} when none; period 0 is never a renewal), a snapshot of its relays' states as
  * of the start of period {@code snapshotPeriod} ({@code 0}: none, the log read whole), the
  * activities at or after that start oldest-first (by time, then by the order recorded: the log's
- * tail), which of them are billed, and how many activities the whole log holds (what a {@link
- * Renewal} is guarded by).
+ * tail), which of them are billed, how many activities the whole log holds (what a {@link Renewal}
+ * is guarded by), and the instant of its latest activity (in the tail or before it).
  *
  * <p>Snapshot plus tail fold to exactly the states the whole log folds to (S8): every activity
  * before the snapshot point is billed, and none can be appended there (it would fall inside a
@@ -28,9 +28,11 @@ public record TenantLedger(
     List<RelaySnapshot> snapshot,
     int activityCount,
     List<Activity> activities,
-    Set<String> billedActivityIds) {
+    Set<String> billedActivityIds,
+    Optional<Instant> lastActivityAt) {
 
   public TenantLedger {
+    Checks.notNull(lastActivityAt, "lastActivityAt");
     Checks.pubkey(tenant, "tenant");
     Checks.notNull(anchor, "anchor");
     snapshot = List.copyOf(snapshot);
@@ -70,6 +72,9 @@ public record TenantLedger(
         List.of(),
         activities.size(),
         activities,
-        billedActivityIds);
+        billedActivityIds,
+        activities.isEmpty()
+            ? Optional.empty()
+            : Optional.of(activities.get(activities.size() - 1).at()));
   }
 }

@@ -10,7 +10,7 @@ import dev.caravel.billing.spi.Claim;
 import dev.caravel.billing.spi.InvoiceNumbering;
 import dev.caravel.billing.spi.Reconciliation;
 import dev.caravel.billing.spi.Renewal;
-import java.math.BigDecimal;
+import dev.caravel.billing.spi.UnclaimedTotal;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -185,6 +186,54 @@ final class BillingWrites {
         });
   }
 
+  /** {@link dev.caravel.billing.spi.Repository#unclaimedTotals}, a statement per chunk. */
+  List<UnclaimedTotal> unclaimedTotals(List<String> tenants) {
+    Objects.requireNonNull(tenants, "tenants");
+    if (tenants.isEmpty()) {
+      return List.of();
+    }
+    return transactions.read(
+        "reading unclaimed totals",
+        (c, d) -> {
+          Map<String, UnclaimedTotal> read = unclaimed(c, d, distinctTenants(tenants));
+          List<UnclaimedTotal> out = new ArrayList<>();
+          for (String tenant : new LinkedHashSet<>(tenants)) {
+            UnclaimedTotal total = read.get(tenant);
+            if (total != null) {
+              out.add(total);
+            }
+          }
+          return out;
+        });
+  }
+
+  /**
+   * Each existing tenant's unclaimed items, summed exactly and counted ({@link UnclaimedTotal#none}
+   * when it has none).
+   */
+  private static Map<String, UnclaimedTotal> unclaimed(
+      Connection c, Dialect d, List<String> tenants) throws SQLException {
+    Map<String, UnclaimedTotal> out = new HashMap<>();
+    for (List<String> chunk : Dialect.chunks(tenants)) {
+      try (PreparedStatement ps =
+          c.prepareStatement(
+              "SELECT t.pubkey, COALESCE(SUM(i.amount), 0), COUNT(i.id) FROM billing_tenant t "
+                  + "LEFT JOIN billing_item i ON i.tenant = t.pubkey AND i.invoice_id IS NULL "
+                  + "WHERE t.pubkey = ANY (?) GROUP BY t.pubkey")) {
+        ps.setArray(1, d.textArray(c, chunk));
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            out.put(
+                rs.getString(1),
+                new UnclaimedTotal(
+                    rs.getString(1), rs.getBigDecimal(2).toBigIntegerExact(), rs.getInt(3)));
+          }
+        }
+      }
+    }
+    return out;
+  }
+
   List<Invoice> claim(List<Claim> claims, InvoiceNumbering numbering) {
     Objects.requireNonNull(claims, "claims");
     Objects.requireNonNull(numbering, "numbering");
@@ -197,39 +246,28 @@ final class BillingWrites {
           List<String> tenants = distinctTenants(claims.stream().map(Claim::tenant).toList());
           // Under the tenant locks no item is added or claimed for them until this one commits.
           lockTenants(c, d, tenants);
-          DueIndex.afterClaim(c, d, claims);
-          Map<String, BigDecimal> unclaimed = new HashMap<>();
-          Map<String, Integer> unclaimedCount = new HashMap<>();
-          for (List<String> chunk : Dialect.chunks(tenants)) {
-            try (PreparedStatement ps =
-                c.prepareStatement(
-                    "SELECT tenant, SUM(amount), COUNT(*) FROM billing_item "
-                        + "WHERE tenant = ANY (?) AND invoice_id IS NULL GROUP BY tenant")) {
-              ps.setArray(1, d.textArray(c, chunk));
-              try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                  unclaimed.put(rs.getString(1), rs.getBigDecimal(2));
-                  unclaimedCount.put(rs.getString(1), rs.getInt(3));
-                }
-              }
-            }
-          }
-          // Numbers are drawn only for the invoices made, in claim order (Repository#claim).
-          List<Claim> making = new ArrayList<>();
-          List<Long> totals = new ArrayList<>();
+          Map<String, UnclaimedTotal> unclaimed = unclaimed(c, d, tenants);
+          // The engine decided from what it read: a claim whose items moved since records nothing.
+          List<Claim> matching = new ArrayList<>();
+          List<String> moved = new ArrayList<>();
+          Set<String> seen = new HashSet<>();
           for (Claim claim : claims) {
-            BigDecimal sum = unclaimed.remove(claim.tenant());
-            if (sum == null || sum.signum() <= 0) {
+            UnclaimedTotal now = unclaimed.get(claim.tenant());
+            if (now == null || !seen.add(claim.tenant())) {
               continue;
             }
-            try {
-              totals.add(sum.longValueExact());
-            } catch (ArithmeticException e) {
-              throw new InvalidInputException(
-                  "tenant " + claim.tenant() + " owes more than a long holds");
+            if (now.equals(claim.read())) {
+              matching.add(claim);
+            } else {
+              moved.add(claim.tenant());
             }
-            making.add(claim);
           }
+          DueIndex.afterClaim(c, d, matching);
+          if (!moved.isEmpty()) {
+            DueIndex.markDueKeepingTake(c, d, moved);
+          }
+          // Numbers are drawn only for the invoices made, in claim order (Repository#claim).
+          List<Claim> making = matching.stream().filter(Claim::invoice).toList();
           if (making.isEmpty()) {
             return List.<Invoice>of();
           }
@@ -239,22 +277,23 @@ final class BillingWrites {
           List<Invoice> created = new ArrayList<>();
           List<Long> numbers = new ArrayList<>();
           Set<String> drawn = new HashSet<>();
+          int items = 0;
           for (int k = 0; k < making.size(); k++) {
             Claim claim = making.get(k);
-            long total = totals.get(k);
             numbers.add(first + k);
             String invoiceId = numbering.id(first + k, claim);
             if (invoiceId == null || invoiceId.isBlank() || !drawn.add(invoiceId)) {
               throw new InvalidInputException(
                   "invoice id " + invoiceId + " is blank or given twice");
             }
+            items += claim.read().count();
             created.add(
                 new Invoice(
                     invoiceId,
                     claim.tenant(),
                     claim.periodStart(),
                     claim.periodEnd(),
-                    total,
+                    claim.total(),
                     claim.currency(),
                     claim.createdAt(),
                     Optional.empty()));
@@ -269,11 +308,7 @@ final class BillingWrites {
               }
             }
           }
-          d.insertInvoicesClaimingItems(
-              c,
-              created,
-              numbers,
-              created.stream().mapToInt(i -> unclaimedCount.get(i.tenant())).sum());
+          d.insertInvoicesClaimingItems(c, created, numbers, items);
           EventFeed.append(c, created.stream().map(BillingEvent::invoiceCreated).toList());
           return List.copyOf(created);
         });

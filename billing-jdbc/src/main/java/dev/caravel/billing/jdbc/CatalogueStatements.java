@@ -1,7 +1,6 @@
 package dev.caravel.billing.jdbc;
 
 import dev.caravel.billing.PlanCatalogue;
-import dev.caravel.billing.PlanCatalogue.ChangeRejectedException;
 import dev.caravel.billing.PlanCatalogue.Version;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -103,47 +102,28 @@ final class CatalogueStatements {
         });
   }
 
-  boolean add(Version version) {
+  /**
+   * {@link dev.caravel.billing.spi.Repository#addPlanVersion}: compares, under the catalogue row's
+   * lock, the version and the billed-through instant the engine read, and records.
+   */
+  boolean add(Version version, long catalogueRead, Optional<Instant> billedThroughRead) {
     return transactions.write(
         "adding a version of plan " + version.plan(),
         (c, d) -> {
-          lock(c);
-          List<Version> history = read(c).map(s -> s.history(version.plan())).orElse(List.of());
-          if (history.isEmpty()) {
-            throw new ChangeRejectedException(
-                ChangeRejectedException.Reason.UNKNOWN_PLAN,
-                "plan \"" + version.plan() + "\" is not in the stored catalogue");
-          }
-          for (Version v : history) {
-            if (v.effective().equals(version.effective())) {
-              if (v.equals(version)) {
-                return false;
-              }
-              throw new ChangeRejectedException(
-                  ChangeRejectedException.Reason.CONFLICTING_CHANGE,
-                  "plan \""
-                      + version.plan()
-                      + "\" has another version effective at "
-                      + version.effective());
-            }
-          }
-          // S15 prices an item of period [s, e) as of s, so a version at E can change only items
-          // of periods starting at or after E; every written item has s at or before an activity
-          // or a renewed start, so E after all of them leaves every item as written (Repository).
-          Instant billedThrough = billedThrough(c);
-          if (billedThrough != null && !billedThrough.isBefore(version.effective())) {
-            throw new ChangeRejectedException(
-                ChangeRejectedException.Reason.ALREADY_BILLED,
-                "a change effective at "
-                    + version.effective()
-                    + " would reprice the ledger as billed through "
-                    + billedThrough
-                    + "; date it later");
+          if (lockedVersion(c) != catalogueRead
+              || !Optional.ofNullable(billedThrough(c)).equals(billedThroughRead)) {
+            return false;
           }
           insert(c, version);
           bump(c);
           return true;
         });
+  }
+
+  Optional<Instant> billedThrough() {
+    return transactions.read(
+        "reading what the ledger is billed through",
+        (c, d) -> Optional.ofNullable(billedThrough(c)));
   }
 
   /** The latest activity or renewed period start of any tenant; null when there is none. */
@@ -159,6 +139,18 @@ final class CatalogueStatements {
         return renewed;
       }
       return renewed == null || activity.isAfter(renewed) ? activity : renewed;
+    }
+  }
+
+  /** Locks the catalogue row; its version. */
+  private static long lockedVersion(Connection c) throws SQLException {
+    try (PreparedStatement ps =
+            c.prepareStatement("SELECT version FROM billing_catalogue WHERE id = 1 FOR UPDATE");
+        ResultSet rs = ps.executeQuery()) {
+      if (!rs.next()) {
+        throw new SQLException("billing_catalogue has no row: is the schema at V3?");
+      }
+      return rs.getLong(1);
     }
   }
 

@@ -9,6 +9,7 @@ import dev.caravel.billing.InvoiceItem;
 import dev.caravel.billing.Payment;
 import dev.caravel.billing.PlanCatalogue;
 import dev.caravel.billing.StorageException;
+import dev.caravel.billing.spi.ActivityWrite;
 import dev.caravel.billing.spi.AdjustmentWrite;
 import dev.caravel.billing.spi.CardCharge;
 import dev.caravel.billing.spi.Claim;
@@ -27,6 +28,7 @@ import dev.caravel.billing.spi.StandingRead;
 import dev.caravel.billing.spi.StandingVerdict;
 import dev.caravel.billing.spi.Tenant;
 import dev.caravel.billing.spi.TenantLedger;
+import dev.caravel.billing.spi.UnclaimedTotal;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -156,10 +158,17 @@ public final class JdbcRepository implements Repository {
   // ---- activity ----
 
   @Override
-  public boolean appendActivity(Activity activity) {
+  public ActivityWrite appendActivity(Activity activity, Optional<TenantLedger> read) {
     Objects.requireNonNull(activity, "activity");
+    Objects.requireNonNull(read, "read");
     return transactions.write(
-        "appending activity " + activity.id(), (c, d) -> ActivityLog.append(c, activity));
+        "appending activity " + activity.id(), (c, d) -> ActivityLog.append(c, activity, read));
+  }
+
+  @Override
+  public Optional<Activity> findActivity(String id) {
+    Objects.requireNonNull(id, "id");
+    return transactions.read("reading activity " + id, (c, d) -> ActivityLog.find(c, id));
   }
 
   // ---- due tracking (S17), in DueIndex ----
@@ -201,6 +210,11 @@ public final class JdbcRepository implements Repository {
   @Override
   public int applyRenewals(List<Renewal> renewals, OptionalLong pricedWith) {
     return writes.applyRenewals(renewals, pricedWith);
+  }
+
+  @Override
+  public List<UnclaimedTotal> unclaimedTotals(List<String> tenants) {
+    return writes.unclaimedTotals(tenants);
   }
 
   @Override
@@ -406,8 +420,16 @@ public final class JdbcRepository implements Repository {
   }
 
   @Override
-  public boolean addPlanVersion(PlanCatalogue.Version version) {
-    return catalogue.add(Objects.requireNonNull(version, "version"));
+  public Optional<Instant> billedThrough() {
+    return catalogue.billedThrough();
+  }
+
+  @Override
+  public boolean addPlanVersion(
+      PlanCatalogue.Version version, long catalogueRead, Optional<Instant> billedThroughRead) {
+    Objects.requireNonNull(version, "version");
+    Objects.requireNonNull(billedThroughRead, "billedThroughRead");
+    return catalogue.add(version, catalogueRead, billedThroughRead);
   }
 
   /** Locks the tenants' rows in ascending key order, so that two batches never deadlock. */

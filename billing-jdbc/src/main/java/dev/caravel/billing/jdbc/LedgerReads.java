@@ -128,13 +128,13 @@ final class LedgerReads {
     String sql =
         d == Dialect.POSTGRESQL
             ? "SELECT t.pubkey, t.anchor, t.renewed_through, t.snapshot_period, t.activity_count, "
-                + "a.id, a.type, a.relay, a.plan, a.at, a.billed "
+                + "a.id, a.type, a.relay, a.plan, a.at, a.billed, t.last_activity_at "
                 + "FROM billing_tenant t LEFT JOIN LATERAL (SELECT id, type, relay, plan, at, billed, seq "
                 + "FROM billing_activity WHERE tenant = t.pubkey "
                 + "AND at >= COALESCE(t.snapshot_start, t.anchor) ORDER BY at, seq) a ON TRUE "
                 + "WHERE t.pubkey = ANY (?) ORDER BY t.pubkey, a.at, a.seq"
             : "SELECT t.pubkey, t.anchor, t.renewed_through, t.snapshot_period, t.activity_count, "
-                + "a.id, a.type, a.relay, a.plan, a.at, a.billed "
+                + "a.id, a.type, a.relay, a.plan, a.at, a.billed, t.last_activity_at "
                 + "FROM billing_tenant t LEFT JOIN billing_activity a ON a.tenant = t.pubkey "
                 + "AND a.at >= COALESCE(t.snapshot_start, t.anchor) "
                 + "WHERE t.pubkey = ANY (?) ORDER BY t.pubkey, a.at, a.seq";
@@ -208,7 +208,8 @@ final class LedgerReads {
               e.getValue(),
               l.activityCount(),
               l.activities(),
-              l.billedActivityIds()));
+              l.billedActivityIds(),
+              l.lastActivityAt()));
     }
     for (String tenant : moved) {
       out.put(tenant, MOVED);

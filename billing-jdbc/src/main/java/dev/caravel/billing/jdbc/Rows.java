@@ -148,9 +148,9 @@ final class Rows {
 
   /**
    * Folds rows of {@code pubkey, anchor, renewed_through, snapshot_period, activity_count, id,
-   * type, relay, plan, at, billed}, ordered by tenant and then log order, into one ledger per
-   * tenant, its snapshot's relays not yet filled in; a tenant without activity in its tail comes as
-   * one row whose activity columns are null.
+   * type, relay, plan, at, billed, last_activity_at}, ordered by tenant and then log order, into
+   * one ledger per tenant, its snapshot's relays not yet filled in; a tenant without activity in
+   * its tail comes as one row whose activity columns are null.
    */
   static void ledgers(ResultSet rs, Map<String, TenantLedger> into) throws SQLException {
     String current = null;
@@ -158,6 +158,7 @@ final class Rows {
     int renewed = 0;
     int snapshotPeriod = 0;
     int count = 0;
+    Instant lastAt = null;
     List<Activity> activities = new ArrayList<>();
     Set<String> billed = new HashSet<>();
     while (rs.next()) {
@@ -174,13 +175,15 @@ final class Rows {
                   List.of(),
                   count,
                   activities,
-                  billed));
+                  billed,
+                  Optional.ofNullable(lastAt)));
         }
         current = pubkey;
         anchor = instant(rs, 2);
         renewed = rs.getInt(3);
         snapshotPeriod = rs.getInt(4);
         count = rs.getInt(5);
+        lastAt = instant(rs, 12);
         activities = new ArrayList<>();
         billed = new HashSet<>();
       }
@@ -203,7 +206,8 @@ final class Rows {
               List.of(),
               count,
               activities,
-              billed));
+              billed,
+              Optional.ofNullable(lastAt)));
     }
   }
 

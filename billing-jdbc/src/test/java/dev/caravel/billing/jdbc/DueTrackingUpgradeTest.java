@@ -82,7 +82,7 @@ class DueTrackingUpgradeTest {
     String late = logs.keySet().iterator().next();
     Activity pending = fx.update(late, logs.get(late).get(0).relay(), "pro", Fixture.days(91));
     clock.set(Fixture.days(91));
-    assertThat(reference.appendActivity(pending)).isTrue();
+    assertThat(Fixture.appendAsRead(reference, pending)).isTrue();
     logs.get(late).add(pending);
 
     OldLedger.schemaAt(db, dialect, 3);

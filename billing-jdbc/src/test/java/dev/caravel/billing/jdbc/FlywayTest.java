@@ -99,7 +99,7 @@ class FlywayTest {
   private static void use(DataSource db) {
     JdbcRepository repo = new JdbcRepository(db);
     Activity created = Activity.create("evt-1", Fixture.pubkey(1), "relay-1", "basic", Fixture.T0);
-    assertThat(repo.appendActivity(created)).isTrue();
+    assertThat(Fixture.appendAsRead(repo, created)).isTrue();
     assertThat(repo.ledgers(List.of(Fixture.pubkey(1))).get(0).activities())
         .containsExactly(created);
   }

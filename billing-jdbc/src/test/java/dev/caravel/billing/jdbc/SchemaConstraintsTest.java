@@ -1,7 +1,6 @@
 package dev.caravel.billing.jdbc;
 
 import static dev.caravel.billing.testkit.Fixture.T0;
-import static dev.caravel.billing.testkit.Fixture.claim;
 import static dev.caravel.billing.testkit.Fixture.days;
 import static dev.caravel.billing.testkit.Fixture.pubkey;
 import static dev.caravel.billing.testkit.Fixture.reconciled;
@@ -14,6 +13,7 @@ import dev.caravel.billing.InvoiceItem;
 import dev.caravel.billing.StorageException;
 import dev.caravel.billing.spi.CollectionHold;
 import dev.caravel.billing.spi.Renewal;
+import dev.caravel.billing.testkit.Fixture;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -63,7 +63,7 @@ class SchemaConstraintsTest {
         database,
         db -> {
           JdbcRepository repo = new JdbcRepository(db);
-          repo.appendActivity(Activity.create("evt-1", ALICE, "r1", "basic", T0));
+          Fixture.appendAsRead(repo, Activity.create("evt-1", ALICE, "r1", "basic", T0));
           InvoiceItem item = InvoiceItem.forRenewal(ALICE, "r1", "basic", 500, 1, days(31));
           // the same relay twice in one renewal: the second item breaks the primary key
           Renewal broken = new Renewal(ALICE, 1, days(31), 1, List.of(item, item));
@@ -86,9 +86,9 @@ class SchemaConstraintsTest {
         db -> {
           JdbcRepository repo = new JdbcRepository(db);
           Activity created = Activity.create("evt-1", ALICE, "r1", "basic", T0);
-          repo.appendActivity(created);
+          Fixture.appendAsRead(repo, created);
           repo.recordReconciliations(List.of(reconciled(created, 500)));
-          repo.claim(List.of(claim(ALICE, "inv-1", T0).claim()), (n, c) -> "inv-1");
+          repo.claim(List.of(Fixture.claim(repo, ALICE, "inv-1", T0).claim()), (n, c) -> "inv-1");
           String now = "TIMESTAMP WITH TIME ZONE '2026-02-01 00:00:00+00'";
           execute(
               db,
@@ -195,9 +195,9 @@ class SchemaConstraintsTest {
         db -> {
           JdbcRepository repo = new JdbcRepository(db);
           Activity created = Activity.create("evt-1", ALICE, "r1", "basic", T0);
-          repo.appendActivity(created);
+          Fixture.appendAsRead(repo, created);
           repo.recordReconciliations(List.of(reconciled(created, 500)));
-          repo.claim(List.of(claim(ALICE, "inv-1", T0).claim()), (n, c) -> "inv-1");
+          repo.claim(List.of(Fixture.claim(repo, ALICE, "inv-1", T0).claim()), (n, c) -> "inv-1");
           execute(
               db,
               "UPDATE billing_invoice SET next_attempt_at = NULL, rounds = 1 WHERE id = 'inv-1'");
@@ -231,9 +231,9 @@ class SchemaConstraintsTest {
           for (String invoice : List.of("inv-1", "inv-2")) {
             Activity created =
                 Activity.create("evt-" + invoice, ALICE, "relay-" + invoice, "basic", T0);
-            repo.appendActivity(created);
+            Fixture.appendAsRead(repo, created);
             repo.recordReconciliations(List.of(reconciled(created, 500)));
-            repo.claim(List.of(claim(ALICE, invoice, T0).claim()), (n, c) -> invoice);
+            repo.claim(List.of(Fixture.claim(repo, ALICE, invoice, T0).claim()), (n, c) -> invoice);
           }
           try (Connection other = db.getConnection();
               Statement s = other.createStatement()) {

@@ -5,9 +5,13 @@ import dev.caravel.billing.Bolt11Request;
 import dev.caravel.billing.InvoiceItem;
 import dev.caravel.billing.Payment;
 import dev.caravel.billing.PaymentMethod;
+import dev.caravel.billing.spi.ActivityWrite;
 import dev.caravel.billing.spi.Claim;
 import dev.caravel.billing.spi.Reconciliation;
 import dev.caravel.billing.spi.Renewal;
+import dev.caravel.billing.spi.Repository;
+import dev.caravel.billing.spi.TenantLedger;
+import dev.caravel.billing.spi.UnclaimedTotal;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -49,6 +53,22 @@ public final class Fixture {
 
   public static Instant days(long d) {
     return T0.plus(Duration.ofDays(d));
+  }
+
+  /**
+   * Appends {@code activity} as the engine does once it has admitted it: from the tenant's log as
+   * read now, so the compare-and-set holds. True when appended, false when the id is taken (by this
+   * very activity or another: the caller compares); it judges nothing, so a test can write what the
+   * engine would refuse (a storage test of what it records, or bad data).
+   */
+  public static boolean appendAsRead(Repository repository, Activity activity) {
+    Optional<TenantLedger> read =
+        repository.ledgers(List.of(activity.tenant())).stream().findFirst();
+    ActivityWrite written = repository.appendActivity(activity, read);
+    if (written instanceof ActivityWrite.LogMoved) {
+      throw new IllegalStateException("the log of " + activity.tenant() + " moved meanwhile");
+    }
+    return written instanceof ActivityWrite.Appended;
   }
 
   public String nextId() {
@@ -101,9 +121,27 @@ public final class Fixture {
   /** A claim, and the id its invoice should get if one is made. */
   public record Claiming(Claim claim, String invoiceId) {}
 
-  public static Claiming claim(String tenant, String invoiceId, Instant now) {
+  /**
+   * The claim the engine makes of {@code tenant} at {@code now} (S7), from its unclaimed items as
+   * {@code repository} reads them now: an invoice for a 30-day period when they sum above zero.
+   * Named {@code invoiceId} if one is made.
+   */
+  public static Claiming claim(
+      Repository repository, String tenant, String invoiceId, Instant now) {
+    UnclaimedTotal read =
+        repository.unclaimedTotals(List.of(tenant)).stream()
+            .findFirst()
+            .orElse(UnclaimedTotal.none(tenant));
     return new Claiming(
-        new Claim(tenant, now, now.plus(Duration.ofDays(30)), "usd", now), invoiceId);
+        new Claim(
+            tenant,
+            now,
+            now.plus(Duration.ofDays(30)),
+            "usd",
+            now,
+            read,
+            read.total().signum() > 0),
+        invoiceId);
   }
 
   public static Bolt11Request bolt11(String invoiceId, String bolt11, Instant createdAt) {
