@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -32,10 +31,15 @@ import org.slf4j.LoggerFactory;
  * <p>It is meant to be <b>the one pool</b> of a host: the messenger and every NWC session share it,
  * so there is one connection per relay URL. A connection with nothing to do (no subscription, no
  * publish awaiting OK) is closed after {@link Builder#idleTimeout}; at most {@link
- * Builder#maxConnections} are open at once. Relays the host did not configure (or list with {@link
- * Builder#trustedRelay}) — those from tenants' relay lists and NWC URIs — are not dialled when they
- * resolve to loopback, link-local or private addresses, unless allowed with {@link
- * Builder#allowLoopback} / {@link Builder#allowPrivateAddresses}.
+ * Builder#maxConnections} are open at once.
+ *
+ * <p>Relays the host did not configure (or list with {@link Builder#trustedRelay}), such as
+ * tenants' relay lists and NWC URIs, are untrusted: {@code wss://} only (unless {@link
+ * Builder#allowUnencryptedRelays}); at every connect the name is resolved once, every address is
+ * checked against the IANA special-purpose registries (loopback and private ones only when {@link
+ * Builder#allowLoopback} / {@link Builder#allowPrivateAddresses}), and a checked address is dialled
+ * with the name kept for TLS and the HTTP {@code Host}. A refusal fails the relay's waiting
+ * publishes and closes its subscriptions with the reason. Their NIP-11 documents come the same way.
  *
  * <p>NIP-42: publishes and subscriptions made with an auth key authenticate as that key when the
  * relay asks ({@code AUTH} challenge, or an {@code auth-required:} answer, after which the event or
@@ -45,30 +49,15 @@ import org.slf4j.LoggerFactory;
 public final class RelayClient implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(RelayClient.class);
 
-  record Settings(
-      Duration publishTimeout,
-      Duration connectTimeout,
-      int maxMessageChars,
-      int maxQueuedMessages,
-      Duration backoffInitial,
-      Duration backoffMax,
-      Duration pingInterval,
-      BiConsumer<URI, String> noticeHandler,
-      HttpClient httpClient,
-      Duration idleTimeout,
-      int maxConnections,
-      AddressPolicy addresses,
-      Set<URI> trusted) {}
-
   private final List<URI> relays;
-  private final Settings settings;
+  private final RelayPoolSettings settings;
   private final ScheduledExecutorService scheduler;
   private final ConcurrentHashMap<URI, RelayConnection> connections = new ConcurrentHashMap<>();
-  private final ConcurrentHashMap<URI, CachedInfo> infos = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<URI, RelayInfo.Cached> infos = new ConcurrentHashMap<>();
   private final AtomicLong subscriptionCounter = new AtomicLong();
   private volatile boolean closed;
 
-  private RelayClient(List<URI> relays, Settings settings) {
+  private RelayClient(List<URI> relays, RelayPoolSettings settings) {
     this.relays = List.copyOf(relays);
     this.settings = settings;
     ScheduledThreadPoolExecutor executor =
@@ -87,10 +76,6 @@ public final class RelayClient implements AutoCloseable {
         this::closeIdle, every, every, java.util.concurrent.TimeUnit.MILLISECONDS);
   }
 
-  private record CachedInfo(RelayInfo info, long fetchedNanos) {}
-
-  private static final long INFO_TTL_NANOS = Duration.ofHours(1).toNanos();
-
   public static Builder builder() {
     return new Builder();
   }
@@ -107,7 +92,7 @@ public final class RelayClient implements AutoCloseable {
 
   /** True while the WebSocket to {@code relay} is open. */
   public boolean isConnected(URI relay) {
-    RelayConnection c = connections.get(normalize(relay));
+    RelayConnection c = connections.get(RelayUrls.normalize(relay));
     return c != null && c.isOpen();
   }
 
@@ -208,7 +193,7 @@ public final class RelayClient implements AutoCloseable {
     scheduler.shutdownNow();
   }
 
-  Settings settings() {
+  RelayPoolSettings settings() {
     return settings;
   }
 
@@ -218,16 +203,17 @@ public final class RelayClient implements AutoCloseable {
   }
 
   /**
-   * Null when {@code uri} may be used now, else why not: an untrusted relay on a refused address,
-   * or the connection cap reached with no idle connection to close for it.
+   * Null when {@code uri} may be used now, else why not: an untrusted relay whose scheme is
+   * refused, or the connection cap reached with no idle connection to close for it. Its addresses
+   * are checked when it is dialled, at every (re)connect.
    */
   String admit(URI uri) {
     if (closed) {
       throw new IllegalStateException("relay client is closed");
     }
-    URI key = normalize(uri);
-    if (!relays.contains(key) && !settings.trusted().contains(key)) {
-      String refusal = settings.addresses().refusal(key);
+    URI key = RelayUrls.normalize(uri);
+    if (!isHostConfigured(key)) {
+      String refusal = settings.untrustedDialer().policy().schemeRefusal(key);
       if (refusal != null) {
         return refusal;
       }
@@ -260,16 +246,18 @@ public final class RelayClient implements AutoCloseable {
 
   /** The relay's NIP-11 size limits (cached for an hour; 64 KiB when it states none). */
   RelayInfo info(URI relay) {
-    URI key = normalize(relay);
-    CachedInfo cached = infos.get(key);
-    if (cached != null && System.nanoTime() - cached.fetchedNanos() < INFO_TTL_NANOS) {
+    URI key = RelayUrls.normalize(relay);
+    RelayInfo.Cached cached = infos.get(key);
+    if (cached != null && cached.fresh()) {
       return cached.info();
     }
     RelayInfo info =
-        admit(key) == null
-            ? RelayInfo.fetch(settings.httpClient(), key, settings.connectTimeout())
-            : RelayInfo.UNKNOWN;
-    infos.put(key, new CachedInfo(info, System.nanoTime()));
+        admit(key) != null
+            ? RelayInfo.UNKNOWN
+            : isHostConfigured(key)
+                ? RelayInfo.fetch(settings.httpClient(), key, settings.connectTimeout())
+                : RelayInfo.fetchPinned(settings.untrustedDialer(), key);
+    infos.put(key, new RelayInfo.Cached(info, System.nanoTime()));
     return info;
   }
 
@@ -299,8 +287,13 @@ public final class RelayClient implements AutoCloseable {
     if (closed) {
       throw new IllegalStateException("relay client is closed");
     }
-    URI key = normalize(uri);
-    return connections.computeIfAbsent(key, u -> new RelayConnection(u, this));
+    URI key = RelayUrls.normalize(uri);
+    return connections.computeIfAbsent(key, u -> new RelayConnection(u, this, isHostConfigured(u)));
+  }
+
+  /** A relay the host configured or trusts: dialled as it is, without the address rules. */
+  private boolean isHostConfigured(URI key) {
+    return relays.contains(key) || settings.trusted().contains(key);
   }
 
   private static List<URI> distinct(Collection<URI> targets) {
@@ -308,37 +301,13 @@ public final class RelayClient implements AutoCloseable {
       throw new NostrFormatException("no relays to talk to");
     }
     LinkedHashSet<URI> set = new LinkedHashSet<>();
-    targets.forEach(u -> set.add(normalize(u)));
+    targets.forEach(u -> set.add(RelayUrls.normalize(u)));
     return List.copyOf(set);
-  }
-
-  /** A ws:// or wss:// URI with a lower-case scheme and host and no trailing slash. */
-  static URI normalize(URI uri) {
-    Objects.requireNonNull(uri, "relay");
-    String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-    if (!scheme.equals("ws") && !scheme.equals("wss")) {
-      throw new NostrFormatException("relay URL must be ws:// or wss://: " + uri);
-    }
-    if (uri.getHost() == null) {
-      throw new NostrFormatException("relay URL has no host: " + uri);
-    }
-    String path = uri.getRawPath() == null ? "" : uri.getRawPath();
-    if (path.endsWith("/")) {
-      path = path.substring(0, path.length() - 1);
-    }
-    String port = uri.getPort() < 0 ? "" : ":" + uri.getPort();
-    String query = uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery();
-    return URI.create(
-        scheme + "://" + uri.getHost().toLowerCase(Locale.ROOT) + port + path + query);
   }
 
   /** Parses a relay URL, e.g. from a kind 10050 list; an error when it is not ws/wss. */
   public static URI relayUri(String url) {
-    try {
-      return normalize(new URI(url));
-    } catch (java.net.URISyntaxException | NullPointerException e) {
-      throw new NostrFormatException("not a relay URL");
-    }
+    return RelayUrls.parse(url);
   }
 
   /** Configures a {@link RelayClient}. */
@@ -357,13 +326,17 @@ public final class RelayClient implements AutoCloseable {
     private int maxConnections = 256;
     private boolean allowLoopback;
     private boolean allowPrivate;
+    private boolean allowUnencrypted;
+    private AddressPolicy.HostResolver resolver = AddressPolicy.SYSTEM_RESOLVER;
+    private PinnedDialer.SocketOpener socketOpener = PinnedDialer.DIRECT;
     private final Set<URI> trusted = new java.util.HashSet<>();
 
     private Builder() {}
 
     /**
      * A relay the host trusts without making it a default target (e.g. the service wallet's NWC
-     * relay on a private network): the address rules do not apply to it.
+     * relay on a private network): the address and scheme rules do not apply to it, and it is
+     * dialled by the HTTP client like a configured relay.
      */
     public Builder trustedRelay(String url) {
       trusted.add(relayUri(url));
@@ -391,9 +364,30 @@ public final class RelayClient implements AutoCloseable {
       return this;
     }
 
-    /** Dial untrusted relays on link-local or private addresses. Default false. */
+    /**
+     * Dial untrusted relays on private (RFC 1918, fc00::/7) and carrier-grade NAT (100.64.0.0/10)
+     * addresses. Link-local, and every other special-purpose address, stay refused. Default false.
+     */
     public Builder allowPrivateAddresses(boolean value) {
       allowPrivate = value;
+      return this;
+    }
+
+    /** Dial untrusted relays over {@code ws://}, without TLS (tests). Default false: wss only. */
+    public Builder allowUnencryptedRelays(boolean value) {
+      allowUnencrypted = value;
+      return this;
+    }
+
+    /** Tests: how untrusted relay names resolve (a stub can answer differently each time). */
+    Builder resolver(AddressPolicy.HostResolver value) {
+      resolver = Objects.requireNonNull(value, "resolver");
+      return this;
+    }
+
+    /** Tests: how a TCP connection to a checked address is opened. */
+    Builder socketOpener(PinnedDialer.SocketOpener value) {
+      socketOpener = Objects.requireNonNull(value, "socketOpener");
       return this;
     }
 
@@ -473,7 +467,7 @@ public final class RelayClient implements AutoCloseable {
               : HttpClient.newBuilder().connectTimeout(connectTimeout).build();
       return new RelayClient(
           relays,
-          new Settings(
+          new RelayPoolSettings(
               publishTimeout,
               connectTimeout,
               maxMessageChars,
@@ -485,7 +479,11 @@ public final class RelayClient implements AutoCloseable {
               http,
               idleTimeout,
               maxConnections,
-              new AddressPolicy(allowLoopback, allowPrivate),
+              new PinnedDialer(
+                  new AddressPolicy(allowLoopback, allowPrivate, allowUnencrypted, resolver),
+                  socketOpener,
+                  http.sslContext(),
+                  connectTimeout),
               Set.copyOf(trusted)));
     }
 

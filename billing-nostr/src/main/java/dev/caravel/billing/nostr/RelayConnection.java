@@ -31,6 +31,11 @@ import org.slf4j.LoggerFactory;
  * authenticated when the relay sends {@code ["AUTH", challenge]} (and again after each new
  * challenge). An {@code auth-required:} answer to an event ({@code OK}) or a subscription ({@code
  * CLOSED}) is answered by authenticating that key, then sending once more.
+ *
+ * <p>A relay the host configured is dialled by the JDK's WebSocket; any other by {@link
+ * PinnedWebSocket}, which resolves and checks its addresses afresh at every (re)connect. When the
+ * policy refuses the relay, what waits on it ends at once with the reason: publishes fail,
+ * subscriptions are closed, and no reconnect is scheduled.
  */
 final class RelayConnection implements WebSocket.Listener {
   private static final Logger log = LoggerFactory.getLogger(RelayConnection.class);
@@ -50,7 +55,11 @@ final class RelayConnection implements WebSocket.Listener {
 
   private final URI uri;
   private final RelayClient client;
-  private final RelayClient.Settings settings;
+
+  /** Configured or trusted by the host: no address rules, the JDK's WebSocket. */
+  private final boolean hostConfigured;
+
+  private final RelayPoolSettings settings;
 
   // Everything from here to the listener-only fields is guarded by `this`.
   /**
@@ -99,9 +108,10 @@ final class RelayConnection implements WebSocket.Listener {
   private final StringBuilder incoming = new StringBuilder();
   private boolean oversized;
 
-  RelayConnection(URI uri, RelayClient client) {
+  RelayConnection(URI uri, RelayClient client, boolean hostConfigured) {
     this.uri = uri;
     this.client = client;
+    this.hostConfigured = hostConfigured;
     this.settings = client.settings();
   }
 
@@ -163,11 +173,13 @@ final class RelayConnection implements WebSocket.Listener {
     hasReconnectScheduled = false;
     log.debug("connecting to {}", uri);
     try {
-      settings
-          .httpClient()
-          .newWebSocketBuilder()
-          .connectTimeout(settings.connectTimeout())
-          .buildAsync(uri, this)
+      (hostConfigured
+              ? settings
+                  .httpClient()
+                  .newWebSocketBuilder()
+                  .connectTimeout(settings.connectTimeout())
+                  .buildAsync(uri, this)
+              : PinnedWebSocket.open(uri, settings.untrustedDialer(), this))
           .whenComplete(
               (ws, error) -> {
                 if (error != null) {
@@ -179,18 +191,36 @@ final class RelayConnection implements WebSocket.Listener {
     }
   }
 
-  private synchronized void connectFailed(Throwable error) {
-    if (state != State.CONNECTING) {
-      return;
-    }
+  private void connectFailed(Throwable error) {
     Throwable cause = error.getCause() != null ? error.getCause() : error;
-    lastError =
-        "connect failed: "
-            + cause.getClass().getSimpleName()
-            + (cause.getMessage() == null ? "" : " " + cause.getMessage());
-    log.debug("{}: {}", uri, lastError);
-    state = State.IDLE;
-    scheduleReconnect();
+    List<Pending> failed;
+    List<Subscription> closedSubs;
+    synchronized (this) {
+      if (state != State.CONNECTING) {
+        return;
+      }
+      state = State.IDLE;
+      if (!(cause instanceof PinnedDialer.AddressRefusedException)) {
+        lastError =
+            "connect failed: "
+                + cause.getClass().getSimpleName()
+                + (cause.getMessage() == null ? "" : " " + cause.getMessage());
+        log.debug("{}: {}", uri, lastError);
+        scheduleReconnect();
+        return;
+      }
+      // Refused now, even if it was allowed before (a name that rebinds to a private address):
+      // nothing waits for a reconnect that must not happen.
+      lastError = cause.getMessage();
+      log.info("not dialling {}: {}", uri, lastError);
+      failed = new ArrayList<>(pending.values());
+      pending.clear();
+      closedSubs = new ArrayList<>(subscriptions.values());
+      subscriptions.clear();
+    }
+    String reason = cause.getMessage();
+    failed.forEach(p -> p.result().complete(new PublishResult.Failed(uri, reason)));
+    closedSubs.forEach(s -> s.closedByRelay(uri, reason));
   }
 
   private void scheduleReconnect() {

@@ -21,14 +21,25 @@ record RelayInfo(int maxMessageLength, int maxContentLength) {
   static final int DEFAULT_MAX_MESSAGE = 64 * 1024;
 
   static final RelayInfo UNKNOWN = new RelayInfo(DEFAULT_MAX_MESSAGE, 0);
+
+  /** How long a fetched document is believed. */
+  private static final long TTL_NANOS = Duration.ofHours(1).toNanos();
+
+  /** A fetched document and when ({@code System.nanoTime()}). */
+  record Cached(RelayInfo info, long fetchedNanos) {
+    boolean fresh() {
+      return System.nanoTime() - fetchedNanos < TTL_NANOS;
+    }
+  }
+
   private static final int MAX_DOCUMENT_BYTES = 64 * 1024;
 
-  /** Fetches {@code relay}'s NIP-11 document over http(s); {@link #UNKNOWN} when it has none. */
+  /**
+   * Fetches a host-configured {@code relay}'s NIP-11 document over http(s) with the host's client;
+   * {@link #UNKNOWN} when it has none.
+   */
   static RelayInfo fetch(HttpClient http, URI relay, Duration timeout) {
-    URI document =
-        URI.create(
-            (relay.getScheme().equals("wss") ? "https" : "http")
-                + relay.toString().substring(relay.getScheme().length()));
+    URI document = documentOf(relay);
     try {
       HttpResponse<InputStream> response =
           http.send(
@@ -58,6 +69,31 @@ record RelayInfo(int maxMessageLength, int maxContentLength) {
       Thread.currentThread().interrupt();
       return UNKNOWN;
     }
+  }
+
+  /**
+   * Fetches the NIP-11 document of a relay the host did not configure from an address the policy
+   * checked (see {@link PinnedDialer}); {@link #UNKNOWN} when it has none, or when the relay is
+   * refused or unreachable.
+   */
+  static RelayInfo fetchPinned(PinnedDialer dialer, URI relay) {
+    try {
+      byte[] body =
+          PinnedHttpGet.get(
+              dialer, relay, documentOf(relay), "application/nostr+json", MAX_DOCUMENT_BYTES);
+      return body == null
+          ? UNKNOWN
+          : parse(Json.parse(new String(body, java.nio.charset.StandardCharsets.UTF_8), "NIP-11"));
+    } catch (java.io.IOException | RuntimeException e) {
+      return UNKNOWN;
+    }
+  }
+
+  /** The http(s) URL of a ws(s) relay's NIP-11 document. */
+  private static URI documentOf(URI relay) {
+    return URI.create(
+        (relay.getScheme().equals("wss") ? "https" : "http")
+            + relay.toString().substring(relay.getScheme().length()));
   }
 
   static RelayInfo parse(JsonNode doc) {

@@ -33,11 +33,25 @@ final class FakeRelay implements AutoCloseable {
   /** One entry per accepted TCP connection. */
   final BlockingQueue<Socket> connections = new LinkedBlockingQueue<>();
 
+  /** The head of each handshake request, as sent. */
+  final BlockingQueue<String> requests = new LinkedBlockingQueue<>();
+
+  /** Over TLS: the SNI server name each client asked for ("" for none). */
+  final BlockingQueue<String> serverNames = new LinkedBlockingQueue<>();
+
+  /** The payload of each pong a client sent. */
+  final BlockingQueue<String> pongs = new LinkedBlockingQueue<>();
+
   /** When false, pings go unanswered, like a relay that vanished without closing TCP. */
   volatile boolean answerPings = true;
 
   FakeRelay(boolean handshake, Function<String, List<String>> script) throws IOException {
-    this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+    this(new ServerSocket(0, 50, InetAddress.getLoopbackAddress()), handshake, script);
+  }
+
+  /** On {@code server}, e.g. a TLS server socket on 127.0.0.1. */
+  FakeRelay(ServerSocket server, boolean handshake, Function<String, List<String>> script) {
+    this.server = server;
     this.handshake = handshake;
     this.script = script;
     Thread acceptor = new Thread(this::acceptLoop, "fake-relay");
@@ -51,6 +65,28 @@ final class FakeRelay implements AutoCloseable {
 
   String url() {
     return "ws://127.0.0.1:" + server.getLocalPort();
+  }
+
+  int port() {
+    return server.getLocalPort();
+  }
+
+  /** Pushes raw bytes (frames built by the test) to every connected client. */
+  void pushRaw(byte[] bytes) throws IOException {
+    for (OutputStream out : outputs) {
+      synchronized (out) {
+        out.write(bytes);
+        out.flush();
+      }
+    }
+  }
+
+  /** Closes every client connection without a close frame; the server keeps listening. */
+  void dropConnections() throws IOException {
+    outputs.clear();
+    for (Socket s : clients) {
+      s.close();
+    }
   }
 
   /** Pushes a raw text frame to every connected client. */
@@ -77,9 +113,17 @@ final class FakeRelay implements AutoCloseable {
 
   private void serve(Socket s) {
     try (s) {
+      if (s instanceof javax.net.ssl.SSLSocket ssl) {
+        ssl.startHandshake();
+        List<javax.net.ssl.SNIServerName> names =
+            ((javax.net.ssl.ExtendedSSLSession) ssl.getSession()).getRequestedServerNames();
+        serverNames.add(
+            names.isEmpty() ? "" : ((javax.net.ssl.SNIHostName) names.get(0)).getAsciiName());
+      }
       InputStream in = s.getInputStream();
       OutputStream out = s.getOutputStream();
       String request = readHeaders(in);
+      requests.add(request);
       if (!handshake) {
         in.transferTo(OutputStream.nullOutputStream()); // hold the line open, say nothing
         return;
@@ -163,6 +207,10 @@ final class FakeRelay implements AutoCloseable {
         if (answerPings) {
           writeFrame(out, 0xA, payload);
         }
+        continue;
+      }
+      if (opcode == 0xA) {
+        pongs.add(new String(payload, StandardCharsets.UTF_8));
         continue;
       }
       message.write(payload);

@@ -118,7 +118,12 @@ class RelayClientTest {
   void aFullPoolRefusesANewRelayUntilAConnectionIsIdle() throws Exception {
     try (FakeRelay busy = new FakeRelay(true, m -> List.of());
         FakeRelay other = new FakeRelay(true, m -> okFor(m, true, ""));
-        RelayClient client = client(busy).maxConnections(1).allowLoopback(true).build()) {
+        RelayClient client =
+            client(busy)
+                .maxConnections(1)
+                .allowLoopback(true)
+                .allowUnencryptedRelays(true)
+                .build()) {
       // The busy relay never answers: its publish keeps the only connection busy.
       CompletableFuture<List<PublishResult>> waiting =
           client.publish(Event.sign(NostrKeys.generate(), 1, List.of(), "a", Instant.now()));

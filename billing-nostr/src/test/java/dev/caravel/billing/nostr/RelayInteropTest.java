@@ -58,7 +58,9 @@ class RelayInteropTest {
         .publishTimeout(Duration.ofSeconds(10))
         .connectTimeout(Duration.ofSeconds(2))
         .reconnectBackoff(Duration.ofMillis(100), Duration.ofSeconds(1))
-        .allowLoopback(true); // the tenants' inbox relays here are on 127.0.0.1 too
+        // The tenants' inbox relays here are on ws://127.0.0.1 too: a test's explicit allowance.
+        .allowLoopback(true)
+        .allowUnencryptedRelays(true);
   }
 
   /** Collects what a subscription receives. */

@@ -92,7 +92,8 @@ class RelayPoolInteropTest {
   void aRelayDemandingAuthForReadsAndWritesCarriesTheDm() throws Exception {
     try (NodeSupport.Relay configured = new NodeSupport.Relay("--auth");
         NodeSupport.Relay inbox = new NodeSupport.Relay("--auth");
-        RelayClient client = pool(configured.url()).allowLoopback(true).build()) {
+        RelayClient client =
+            pool(configured.url()).allowLoopback(true).allowUnencryptedRelays(true).build()) {
       NostrKeys tenant = recipient();
       // Without authenticating, the gate refuses: reads are CLOSED, writes rejected.
       Inbox anonymous = new Inbox();
@@ -144,7 +145,8 @@ class RelayPoolInteropTest {
         NodeSupport.Relay outbox = new NodeSupport.Relay();
         NodeSupport.Relay readOnly = new NodeSupport.Relay();
         NodeSupport.Relay inbox = new NodeSupport.Relay();
-        RelayClient client = pool(configured.url()).allowLoopback(true).build()) {
+        RelayClient client =
+            pool(configured.url()).allowLoopback(true).allowUnencryptedRelays(true).build()) {
       NostrKeys tenant = recipient();
       // kind 10002 on the configured relay: one write relay (holding the 10050), one read relay.
       Event nip65 =
@@ -182,7 +184,8 @@ class RelayPoolInteropTest {
     try (NodeSupport.Relay configured = new NodeSupport.Relay();
         NodeSupport.Relay tenantRelay = new NodeSupport.Relay();
         RelayClient strict = pool(configured.url()).build();
-        RelayClient loopbackOnly = pool(configured.url()).allowLoopback(true).build()) {
+        RelayClient loopbackOnly =
+            pool(configured.url()).allowLoopback(true).allowUnencryptedRelays(true).build()) {
       NostrKeys tenant = recipient();
       publish(
           strict,
@@ -200,13 +203,21 @@ class RelayPoolInteropTest {
           .hasMessageContaining("192.168.1.1 resolves to a private address")
           .hasMessageContaining("resolves to a private address (fd00:0:0:0:0:0:0:1)");
 
-      // Loopback is refused too unless the host allows it; the tenant's relay is never dialled.
+      // Loopback is refused too unless the host allows it, and ws:// unless the host allows it;
+      // the tenant's relay is never dialled.
       NostrKeys other = recipient();
-      publish(strict, dmList(other, tenantRelay.url()), configured.url(), null);
+      String overTls = tenantRelay.url().replace("ws://", "wss://");
+      publish(strict, dmList(other, overTls), configured.url(), null);
       assertThatThrownBy(
               () -> NostrMessenger.builder(service, strict).build().send(other.publicKeyHex(), "x"))
           .isInstanceOf(RailException.class)
           .hasMessageContaining("127.0.0.1 resolves to a loopback address");
+      NostrKeys third = recipient();
+      publish(strict, dmList(third, tenantRelay.url()), configured.url(), null);
+      assertThatThrownBy(
+              () -> NostrMessenger.builder(service, strict).build().send(third.publicKeyHex(), "x"))
+          .isInstanceOf(RailException.class)
+          .hasMessageContaining("is ws:// (no TLS)");
       assertThat(tenantRelay.lines(l -> "connections".equals(l.path("event").asText()))).isEmpty();
     }
   }
@@ -218,6 +229,7 @@ class RelayPoolInteropTest {
         RelayClient client =
             pool(configured.url())
                 .allowLoopback(true)
+                .allowUnencryptedRelays(true)
                 .idleTimeout(Duration.ofMillis(400))
                 .build()) {
       NostrKeys tenant = recipient();
@@ -254,7 +266,8 @@ class RelayPoolInteropTest {
         NodeSupport.Relay small =
             new NodeSupport.Relay("--nip11", "{\"limitation\":{\"max_message_length\":8000}}");
         NodeSupport.Relay unstated = new NodeSupport.Relay();
-        RelayClient client = pool(configured.url()).allowLoopback(true).build()) {
+        RelayClient client =
+            pool(configured.url()).allowLoopback(true).allowUnencryptedRelays(true).build()) {
       NostrKeys tenant = recipient();
       NostrKeys other = recipient();
       publish(client, dmList(tenant, small.url()), configured.url(), null);

@@ -71,11 +71,6 @@ final class NwcSession implements AutoCloseable {
   private volatile Nip47.WalletInfo info;
   private volatile boolean closed;
 
-  /** A session on its own pool, dialling the URI's relays as configured (trusted) ones. */
-  NwcSession(NwcUri uri, NwcWallet.Options options) {
-    this(uri, options, ownPool(uri, options), true, hash -> {});
-  }
-
   /** A session on {@code pool}; {@code ownsPool}: close it with the session. */
   NwcSession(
       NwcUri uri,
@@ -93,18 +88,18 @@ final class NwcSession implements AutoCloseable {
     this.onPaymentReceived = onPaymentReceived;
   }
 
-  static RelayClient ownPool(NwcUri uri, NwcWallet.Options options) {
-    RelayClient pool =
-        RelayClient.builder()
-            .relays(uri.relays().stream().map(URI::toString).toList())
-            .publishTimeout(options.replyTimeout())
-            .connectTimeout(options.connectTimeout())
-            .reconnectBackoff(
-                min(Duration.ofMillis(100), options.reconnectBackoffMax()),
-                options.reconnectBackoffMax())
-            .build();
-    pool.connect();
-    return pool;
+  /**
+   * The pool of a wallet that has none from the host: the options' timeouts, and no relay
+   * configured, so the URI's relays are a tenant's — {@code wss://} only, every address checked at
+   * every connect. Connections open on the first request.
+   */
+  static RelayClient.Builder ownPool(NwcWallet.Options options) {
+    return RelayClient.builder()
+        .publishTimeout(options.replyTimeout())
+        .connectTimeout(options.connectTimeout())
+        .reconnectBackoff(
+            min(Duration.ofMillis(100), options.reconnectBackoffMax()),
+            options.reconnectBackoffMax());
   }
 
   String walletPubkey() {

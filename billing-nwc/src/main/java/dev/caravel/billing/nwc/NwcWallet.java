@@ -168,7 +168,11 @@ public final class NwcWallet implements LightningWallet {
     this.sessions = sessions;
   }
 
-  /** Opens a wallet with the defaults, on its own connection; {@link #close()} closes it. */
+  /**
+   * Opens a wallet with the defaults, on its own connection; {@link #close()} closes it. The URI's
+   * relays are dialled as a tenant's: {@code wss://} only, on public addresses only (see {@link
+   * Builder#relayPool} for a relay the host configured).
+   */
   public static NwcWallet connect(NwcUri uri) {
     return builder(uri).build();
   }
@@ -178,11 +182,13 @@ public final class NwcWallet implements LightningWallet {
     return new Builder(uri);
   }
 
-  /** Opens a wallet on its own connection; {@link #close()} closes it. */
-  static NwcWallet connect(NwcUri uri, Options options) {
+  /** Opens a wallet on {@code ownPool}, which {@link #close()} closes with it. */
+  static NwcWallet connect(
+      NwcUri uri, Options options, dev.caravel.billing.nostr.RelayClient ownPool) {
     Objects.requireNonNull(uri, "uri");
     Objects.requireNonNull(options, "options");
-    return of(new NwcSession(uri, options));
+    Objects.requireNonNull(ownPool, "ownPool");
+    return of(new NwcSession(uri, options, ownPool, true, hash -> {}));
   }
 
   private static NwcWallet of(NwcSession session) {
@@ -504,8 +510,10 @@ public final class NwcWallet implements LightningWallet {
 
     /**
      * The host's shared relay pool; the wallet neither closes it nor treats the URI's relays as
-     * configured ones (the pool's address rules apply unless its builder trusts them). Without one,
-     * the wallet has its own pool on the URI's relays, closed with the wallet.
+     * configured ones: the pool's address rules apply to them unless its builder configured or
+     * trusts them ({@code relay(url)}, {@code trustedRelay(url)}), which is how the service's own
+     * wallet may use a relay on a private network. Without one, the wallet has its own pool, closed
+     * with the wallet, whose rules apply to every relay of the URI.
      */
     public Builder relayPool(dev.caravel.billing.nostr.RelayClient value) {
       pool = Objects.requireNonNull(value, "pool");
@@ -522,7 +530,7 @@ public final class NwcWallet implements LightningWallet {
       return pool == null
           ? of(
               new NwcSession(
-                  uri, options, NwcSession.ownPool(uri, options), true, onPaymentReceived))
+                  uri, options, NwcSession.ownPool(options).build(), true, onPaymentReceived))
           : of(new NwcSession(uri, options, pool, false, onPaymentReceived));
     }
   }

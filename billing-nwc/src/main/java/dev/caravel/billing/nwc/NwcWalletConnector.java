@@ -21,8 +21,9 @@ import org.slf4j.LoggerFactory;
  * opened on first use, shared by every caller, and closed once it has been idle (no request in
  * flight) for the idle timeout; the next request opens it again. Every session runs on one relay
  * pool ({@link Builder#relayPool}, or the connector's own), so tenants whose wallets share a relay
- * share one connection, and a tenant's relay on a loopback or private address is refused unless the
- * pool allows it. {@link #close()} closes every session (and the connector's own pool).
+ * share one connection. The URIs' relays are tenants': {@code wss://} only, and their addresses are
+ * checked at every connect (loopback and private ones refused unless the pool allows them; see
+ * {@code RelayClient}). {@link #close()} closes every session (and the connector's own pool).
  * Thread-safe.
  */
 public final class NwcWalletConnector implements WalletConnector, AutoCloseable {
@@ -56,16 +57,7 @@ public final class NwcWalletConnector implements WalletConnector, AutoCloseable 
       boolean reap) {
     this.options = Objects.requireNonNull(options, "options");
     this.ownsPool = pool == null;
-    this.pool =
-        pool != null
-            ? pool
-            : RelayClient.builder()
-                .publishTimeout(options.replyTimeout())
-                .connectTimeout(options.connectTimeout())
-                .reconnectBackoff(
-                    Duration.ofMillis(Math.min(100, options.reconnectBackoffMax().toMillis())),
-                    options.reconnectBackoffMax())
-                .build();
+    this.pool = pool != null ? pool : NwcSession.ownPool(options).build();
     if (idleTimeout == null || idleTimeout.isNegative() || idleTimeout.isZero()) {
       throw new InvalidInputException("idleTimeout must be positive");
     }

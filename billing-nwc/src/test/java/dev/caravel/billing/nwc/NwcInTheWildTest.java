@@ -239,7 +239,7 @@ class NwcInTheWildTest {
     String onPrivate =
         "nostr+walletconnect://"
             + wallet.walletPubkey("tenant")
-            + "?relay=ws://10.11.12.13:7777&secret="
+            + "?relay=wss://10.11.12.13:7777&secret="
             + secret;
     try (RelayClient strict = RelayClient.builder().build();
         NwcWalletConnector tenants =
@@ -255,7 +255,9 @@ class NwcInTheWildTest {
               e -> assertThat(e.error()).isEqualTo(NwcException.Code.NOT_DELIVERED))
           .hasMessageContaining("10.11.12.13 resolves to a private address")
           .hasMessageNotContaining(secret);
-      PayOutcome pay = tenants.connect(wallet.uri("tenant")).payInvoice(Bolt11Test.COFFEE);
+      // The test relay on 127.0.0.1: refused as loopback over wss://, and ws:// refused first.
+      String overTls = wallet.uri("tenant").replace("relay=ws", "relay=wss");
+      PayOutcome pay = tenants.connect(overTls).payInvoice(Bolt11Test.COFFEE);
       assertThat(pay)
           .isInstanceOfSatisfying(
               PayOutcome.Failed.class,
@@ -263,6 +265,11 @@ class NwcInTheWildTest {
                   assertThat(f.message())
                       .contains("127.0.0.1 resolves to a loopback address")
                       .doesNotContain(secret));
+      PayOutcome plain = tenants.connect(wallet.uri("tenant")).payInvoice(Bolt11Test.COFFEE);
+      assertThat(plain)
+          .isInstanceOfSatisfying(
+              PayOutcome.Failed.class,
+              f -> assertThat(f.message()).contains("is ws:// (no TLS)").doesNotContain(secret));
       assertThat(strict.isConnected(URI.create(relay.url()))).isFalse();
     }
   }

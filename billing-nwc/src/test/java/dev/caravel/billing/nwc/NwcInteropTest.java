@@ -40,14 +40,29 @@ class NwcInteropTest {
           .withReconnectBackoffMax(Duration.ofMillis(500));
   static final NwcWallet.Options SHORT = OPTIONS.withReplyTimeout(Duration.ofMillis(1500));
 
-  /** A relay pool that may dial the test relays on 127.0.0.1 (tenant relays are checked). */
+  /**
+   * A relay pool that may dial the test relays on ws://127.0.0.1 (tenant relays are checked): the
+   * tests' explicit allowance, loopback and ws:// only.
+   */
   static RelayClient loopbackPool() {
     return RelayClient.builder()
         .allowLoopback(true)
+        .allowUnencryptedRelays(true)
         .publishTimeout(Duration.ofSeconds(10))
         .connectTimeout(Duration.ofSeconds(5))
         .reconnectBackoff(Duration.ofMillis(100), Duration.ofMillis(500))
         .build();
+  }
+
+  /**
+   * A wallet on its own pool (closed with it), allowed to dial the test relays on ws://127.0.0.1:
+   * the tests' explicit allowance, loopback and ws:// only.
+   */
+  static NwcWallet ownWallet(String uri, NwcWallet.Options options) {
+    return NwcWallet.connect(
+        NwcUri.parse(uri),
+        options,
+        NwcSession.ownPool(options).allowLoopback(true).allowUnencryptedRelays(true).build());
   }
 
   private TestRelay relay;
@@ -63,8 +78,8 @@ class NwcInteropTest {
     }
     relay = TestRelay.start();
     wallet = TestWalletService.start(relay);
-    service = NwcWallet.connect(NwcUri.parse(wallet.uri("service")), OPTIONS);
-    tenant = NwcWallet.connect(NwcUri.parse(wallet.uri("tenant")), OPTIONS);
+    service = ownWallet(wallet.uri("service"), OPTIONS);
+    tenant = ownWallet(wallet.uri("tenant"), OPTIONS);
   }
 
   @AfterAll
@@ -234,8 +249,8 @@ class NwcInteropTest {
 
   @Test
   void aWalletThatNeverAnswersTimesOut() {
-    try (NwcWallet impatient = NwcWallet.connect(NwcUri.parse(wallet.uri("service")), SHORT);
-        NwcWallet impatientTenant = NwcWallet.connect(NwcUri.parse(wallet.uri("tenant")), SHORT)) {
+    try (NwcWallet impatient = ownWallet(wallet.uri("service"), SHORT);
+        NwcWallet impatientTenant = ownWallet(wallet.uri("tenant"), SHORT)) {
       String unpaid = wallet.invoice("service", 7_000).path("bolt11").asText();
       impatient.getInfo(); // reads the info event while the wallet still answers
       impatientTenant.getInfo();
@@ -277,7 +292,7 @@ class NwcInteropTest {
 
   @Test
   void aNip04OnlyWalletIsSpokenToInNip04() {
-    try (NwcWallet legacy = NwcWallet.connect(NwcUri.parse(wallet.uri("legacy")), OPTIONS)) {
+    try (NwcWallet legacy = ownWallet(wallet.uri("legacy"), OPTIONS)) {
       int mark = wallet.peer().mark();
       NwcWallet.Info info = legacy.getInfo();
       assertThat(info.encryption()).isEqualTo("nip04");
@@ -356,7 +371,7 @@ class NwcInteropTest {
             .uri("service")
             .replace("?relay=", "?relay=ws%3A%2F%2F127.0.0.1%3A" + deadPort + "&relay=");
     assertThat(NwcUri.parse(uri).relays()).hasSize(2);
-    try (NwcWallet twoRelays = NwcWallet.connect(NwcUri.parse(uri), OPTIONS)) {
+    try (NwcWallet twoRelays = ownWallet(uri, OPTIONS)) {
       long start = System.nanoTime();
       LightningInvoice invoice = twoRelays.makeInvoice(1_234, "two relays", Duration.ofMinutes(5));
       assertThat(twoRelays.isSettled(invoice.bolt11())).isFalse();

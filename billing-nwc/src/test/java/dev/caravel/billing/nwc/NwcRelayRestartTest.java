@@ -28,8 +28,8 @@ class NwcRelayRestartTest {
     relay = TestRelay.start();
     wallet = TestWalletService.start(relay);
     NwcWallet.Options options = NwcInteropTest.OPTIONS.withReplyTimeout(Duration.ofSeconds(8));
-    service = NwcWallet.connect(NwcUri.parse(wallet.uri("service")), options);
-    tenant = NwcWallet.connect(NwcUri.parse(wallet.uri("tenant")), options);
+    service = NwcInteropTest.ownWallet(wallet.uri("service"), options);
+    tenant = NwcInteropTest.ownWallet(wallet.uri("tenant"), options);
     // Read both info events before anything breaks.
     service.getInfo();
     tenant.getInfo();
@@ -104,9 +104,8 @@ class NwcRelayRestartTest {
   @Test
   void aPaymentWhoseReplyIsLostIsUnknownAndSettlementTellsTheTruth() throws Exception {
     NwcWallet impatient =
-        NwcWallet.connect(
-            NwcUri.parse(wallet.uri("tenant")),
-            NwcInteropTest.OPTIONS.withReplyTimeout(Duration.ofSeconds(2)));
+        NwcInteropTest.ownWallet(
+            wallet.uri("tenant"), NwcInteropTest.OPTIONS.withReplyTimeout(Duration.ofSeconds(2)));
     try (impatient) {
       impatient.getInfo();
       String bolt11 = wallet.invoice("service", 7_000).path("bolt11").asText();
