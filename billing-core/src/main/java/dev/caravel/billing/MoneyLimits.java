@@ -9,7 +9,8 @@ package dev.caravel.billing;
  * 9.22 × 10<sup>18</sup>). Every money value that enters through the public API is checked against
  * it ({@link InvalidInputException} otherwise): a {@link Plan}'s and a {@link
  * PlanCatalogue.Version}'s amount, {@link Billing#changePrice}, {@link Billing#credit}, {@link
- * Billing#charge}, {@link Billing#refund}, and the price {@link Period#prorate} is asked about.
+ * Billing#charge}, {@link Billing#refund}, and the price {@link Invoice.Period#prorate} is asked
+ * about.
  *
  * <p>Why that keeps the ledger's arithmetic exact:
  *

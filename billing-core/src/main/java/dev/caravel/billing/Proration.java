@@ -1,5 +1,6 @@
 package dev.caravel.billing;
 
+import dev.caravel.billing.Invoice.Period;
 import dev.caravel.billing.internal.Checks;
 import java.math.BigInteger;
 import java.time.Instant;

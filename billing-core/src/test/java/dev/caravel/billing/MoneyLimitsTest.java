@@ -6,6 +6,8 @@ import static dev.caravel.billing.MoneyLimits.MAX_AMOUNT;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.caravel.billing.Invoice.Period;
+import dev.caravel.billing.internal.BillingPeriods;
 import dev.caravel.billing.memory.InMemoryRepository;
 import dev.caravel.billing.testkit.MutableClock;
 import java.math.BigInteger;
