@@ -378,7 +378,7 @@ public final class Billing implements AutoCloseable {
    * The same cycle as {@link #runCycle}, keeping only counts: its memory is a page of tenants and
    * their invoices, however many tenants there are. What the {@link #start started} poll runs.
    */
-  public CycleCounts countCycle() {
+  public CycleReport.Counts countCycle() {
     return poll.countCycle();
   }
 

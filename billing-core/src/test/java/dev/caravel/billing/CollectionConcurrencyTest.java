@@ -358,9 +358,9 @@ class CollectionConcurrencyTest {
     }
     clock.advance(Duration.ofDays(31)); // everyone's first renewal
 
-    CycleCounts counts = billing.countCycle();
+    CycleReport.Counts counts = billing.countCycle();
 
-    assertThat(counts).isEqualTo(new CycleCounts(6, 6, 6, 5, 0));
+    assertThat(counts).isEqualTo(new CycleReport.Counts(6, 6, 6, 5, 0));
     assertThat(gateway.charged).hasSize(5);
     billing.close();
   }
