@@ -101,7 +101,7 @@ public record Invoice(
      * round_half_up(price × (end − t) / (end − start))} in whole seconds.
      *
      * @throws InvalidInputException when {@code t} is outside the period or the price is negative
-     *     or above {@link MoneyLimits#MAX_AMOUNT}
+     *     or above {@link Billing#MAX_AMOUNT}
      */
     public long prorate(long price, Instant t) {
       return Proration.prorate(Checks.amount(price, "price"), this, t);

@@ -46,7 +46,7 @@ public final class PlanCatalogue {
 
   /**
    * One version of a plan: from {@code effective} on (until the plan's next version), the plan is
-   * named {@code name} and costs {@code amount} (0 to {@link MoneyLimits#MAX_AMOUNT}) a period, for
+   * named {@code name} and costs {@code amount} (0 to {@link Billing#MAX_AMOUNT}) a period, for
    * each tenant from its first period starting at or after {@code effective} (S15). {@code
    * retired}: from {@code effective} on, no new activity may choose the plan, and that stays so
    * through every later version. {@code grandfathered}: relays already on the plan when the version

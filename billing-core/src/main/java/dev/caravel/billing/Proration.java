@@ -8,8 +8,8 @@ import java.time.Instant;
 /**
  * Exact proration (S3): {@code round_half_up(price × (end − t) / (end − start))}, in whole seconds.
  * Exact for every non-negative {@code long} price: the ledger's prices (at most {@link
- * MoneyLimits#MAX_AMOUNT}) always take the {@code long} paths, larger ones fall back to big
- * integers rather than overflow.
+ * Billing#MAX_AMOUNT}) always take the {@code long} paths, larger ones fall back to big integers
+ * rather than overflow.
  */
 final class Proration {
   private Proration() {}

@@ -143,9 +143,9 @@ public interface Repository {
    * an older version) is {@link dev.caravel.billing.InvalidInputException}, nothing claimed.
    *
    * <p>Sums are exact: a tenant whose unclaimed items sum beyond a {@code long} (stored data beyond
-   * {@link dev.caravel.billing.MoneyLimits}) is {@link dev.caravel.billing.InvalidInputException}
-   * naming the tenant, nothing claimed, never a total that wrapped around. The engine then bills
-   * the batch's tenants one by one, and that tenant alone fails.
+   * {@code Billing.MAX_AMOUNT}) is {@link dev.caravel.billing.InvalidInputException} naming the
+   * tenant, nothing claimed, never a total that wrapped around. The engine then bills the batch's
+   * tenants one by one, and that tenant alone fails.
    */
   List<Invoice> claim(List<Claim> claims, InvoiceNumbering numbering);
 
