@@ -187,7 +187,7 @@ public final class Billing implements AutoCloseable {
    * invoice is marked paid before it is returned. Only for an open invoice (S18): otherwise {@link
    * InvalidInputException}.
    */
-  public Bolt11Request bolt11(String invoiceId) {
+  public Invoice.Bolt11Request bolt11(String invoiceId) {
     return collection.bolt11(invoiceId);
   }
 

@@ -57,6 +57,48 @@ public record Invoice(
   public record Balance(String invoiceId, long billed, long paid, long refunded, long net) {}
 
   /**
+   * The Lightning payment request made on the service wallet for one invoice (S10), which {@link
+   * Billing#bolt11} hands the host to present: made once for the invoice's total, reused while
+   * settled or unexpired, replaced when it expires unpaid. A storage keeps it with the invoice.
+   */
+  public record Bolt11Request(
+      String invoiceId,
+      String bolt11,
+      String paymentHash,
+      long msats,
+      Instant createdAt,
+      Instant expiresAt,
+      Optional<Instant> settledAt) {
+
+    public Bolt11Request {
+      Checks.id(invoiceId, "invoice id");
+      Checks.text(bolt11, "bolt11");
+      Checks.text(paymentHash, "payment hash");
+      Checks.instant(createdAt, "created at");
+      Checks.instant(expiresAt, "expires at");
+      Checks.notNull(settledAt, "settledAt");
+      if (msats <= 0) {
+        throw new InvalidInputException(
+            "a BOLT11 request must be for a positive amount, got " + msats + " msats");
+      }
+    }
+
+    public boolean isSettled() {
+      return settledAt.isPresent();
+    }
+
+    /** Usable at {@code now}: settled, or not yet expired (S10; the seed got this wrong). */
+    public boolean isUsableAt(Instant now) {
+      return isSettled() || now.isBefore(expiresAt);
+    }
+
+    public Bolt11Request settled(Instant at) {
+      return new Bolt11Request(
+          invoiceId, bolt11, paymentHash, msats, createdAt, expiresAt, Optional.of(at));
+    }
+  }
+
+  /**
    * Billing period {@code index} of a tenant: {@code [start, end)} (S2). Period {@code k} of a
    * tenant anchored at {@code A} (its first activity, S1) is {@code [A + k months, A + (k+1)
    * months)}, the day clamped to the month's end; {@link #of} and {@link #at} find it. An invoice's

@@ -1,5 +1,6 @@
 package dev.caravel.billing;
 
+import dev.caravel.billing.Invoice.Bolt11Request;
 import dev.caravel.billing.InvoiceStates.Found;
 import dev.caravel.billing.LifecycleEvent.RailCheck;
 import dev.caravel.billing.LifecycleState.Held;

@@ -4,6 +4,7 @@ import static dev.caravel.billing.Fixtures.ALICE;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.caravel.billing.FakeRails.TenantWalletBehaviour;
+import dev.caravel.billing.Invoice.Bolt11Request;
 import dev.caravel.billing.PaymentGateway.ChargeOutcome;
 import dev.caravel.billing.PaymentGateway.ChargeRequest;
 import dev.caravel.billing.memory.InMemoryRepository;

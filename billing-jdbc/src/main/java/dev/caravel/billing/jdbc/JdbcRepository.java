@@ -2,9 +2,9 @@ package dev.caravel.billing.jdbc;
 
 import dev.caravel.billing.Activity;
 import dev.caravel.billing.BillingEvent;
-import dev.caravel.billing.Bolt11Request;
 import dev.caravel.billing.InvalidInputException;
 import dev.caravel.billing.Invoice;
+import dev.caravel.billing.Invoice.Bolt11Request;
 import dev.caravel.billing.InvoiceItem;
 import dev.caravel.billing.Payment;
 import dev.caravel.billing.PlanCatalogue;
