@@ -2,6 +2,7 @@ package dev.caravel.billing;
 
 import dev.caravel.billing.spi.CollectionHold;
 import dev.caravel.billing.spi.CollectionState;
+import dev.caravel.billing.spi.StorageException;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;

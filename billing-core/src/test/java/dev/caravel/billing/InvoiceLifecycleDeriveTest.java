@@ -15,6 +15,7 @@ import dev.caravel.billing.LifecycleState.Voided;
 import dev.caravel.billing.LifecycleState.WrittenOff;
 import dev.caravel.billing.spi.CollectionHold;
 import dev.caravel.billing.spi.CollectionState;
+import dev.caravel.billing.spi.StorageException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;

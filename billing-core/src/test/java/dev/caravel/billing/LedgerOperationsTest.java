@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.caravel.billing.PaymentGateway.ChargeOutcome;
 import dev.caravel.billing.memory.InMemoryRepository;
+import dev.caravel.billing.spi.StorageException;
 import dev.caravel.billing.testkit.MutableClock;
 import java.time.Duration;
 import java.util.ArrayList;
