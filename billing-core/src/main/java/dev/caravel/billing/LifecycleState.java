@@ -1,5 +1,6 @@
 package dev.caravel.billing;
 
+import dev.caravel.billing.RailException.Rail;
 import dev.caravel.billing.spi.CollectionHold;
 import dev.caravel.billing.spi.CollectionState;
 import dev.caravel.billing.spi.StorageException;

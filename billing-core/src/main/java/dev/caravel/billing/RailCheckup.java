@@ -9,6 +9,7 @@ import dev.caravel.billing.LifecycleState.Resuming;
 import dev.caravel.billing.PaymentGateway.CancelOutcome;
 import dev.caravel.billing.PaymentGateway.ChargeLookup;
 import dev.caravel.billing.PaymentGateway.ChargeState;
+import dev.caravel.billing.RailException.Rail;
 import dev.caravel.billing.spi.Repository;
 import dev.caravel.billing.spi.Tenant;
 import java.lang.System.Logger.Level;

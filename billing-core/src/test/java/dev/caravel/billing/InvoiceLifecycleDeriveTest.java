@@ -13,6 +13,7 @@ import dev.caravel.billing.LifecycleState.Paid;
 import dev.caravel.billing.LifecycleState.Resuming;
 import dev.caravel.billing.LifecycleState.Voided;
 import dev.caravel.billing.LifecycleState.WrittenOff;
+import dev.caravel.billing.RailException.Rail;
 import dev.caravel.billing.spi.CollectionHold;
 import dev.caravel.billing.spi.CollectionState;
 import dev.caravel.billing.spi.StorageException;

@@ -8,6 +8,7 @@ import dev.caravel.billing.Invoice.Bolt11Request;
 import dev.caravel.billing.LightningWallet.LightningInvoice;
 import dev.caravel.billing.LightningWallet.PayOutcome;
 import dev.caravel.billing.PaymentGateway.ChargeOutcome;
+import dev.caravel.billing.RailException.Rail;
 import dev.caravel.billing.memory.InMemoryRepository;
 import dev.caravel.billing.spi.Repository;
 import dev.caravel.billing.spi.StorageException;

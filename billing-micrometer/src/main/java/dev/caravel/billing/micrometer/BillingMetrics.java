@@ -10,7 +10,7 @@ import dev.caravel.billing.Messenger;
 import dev.caravel.billing.Payment;
 import dev.caravel.billing.PaymentGateway;
 import dev.caravel.billing.PaymentGateway.ChargeOutcome;
-import dev.caravel.billing.Rail;
+import dev.caravel.billing.RailException.Rail;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
