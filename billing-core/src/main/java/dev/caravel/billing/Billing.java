@@ -261,7 +261,7 @@ public final class Billing implements AutoCloseable {
    * owed carries over (S7). Idempotent on {@code key}: true if recorded now, false if this very
    * credit was recorded already.
    *
-   * @throws ConflictingKeyException the key was used for another adjustment
+   * @throws InvalidInputException.ConflictingKeyException the key was used for another adjustment
    * @throws InvalidInputException an unknown tenant, an amount not 1 to {@link #MAX_AMOUNT}, a
    *     blank reason or key
    */
@@ -317,7 +317,7 @@ public final class Billing implements AutoCloseable {
    * PaymentGateway#refund} (card payments only); {@code BY_HAND} recorded as owed, the host pays it
    * and calls {@link #refundPaid}; {@code CREDIT} as a credit item on the tenant's next invoice.
    *
-   * @throws ConflictingKeyException the key was used for another refund
+   * @throws InvalidInputException.ConflictingKeyException the key was used for another refund
    * @throws InvalidInputException an amount not 1 to {@link #MAX_AMOUNT} (refund more in parts), a
    *     blank reason or key
    */

@@ -9,4 +9,16 @@ public class InvalidInputException extends BillingException {
   public InvalidInputException(String message, Throwable cause) {
     super(message, cause);
   }
+
+  /**
+   * A key given again with other content: what an idempotent operation ({@link Billing#credit},
+   * {@link Billing#charge}, {@link Billing#refund}) can't treat as a retry. Nothing was recorded.
+   * An activity id given again with other content is its kin, an {@link ActivityRejectedException}
+   * with reason {@code CONFLICTING_ID}.
+   */
+  public static final class ConflictingKeyException extends InvalidInputException {
+    public ConflictingKeyException(String message) {
+      super(message);
+    }
+  }
 }

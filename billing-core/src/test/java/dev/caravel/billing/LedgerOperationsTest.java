@@ -5,6 +5,7 @@ import static dev.caravel.billing.Fixtures.BOB;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.caravel.billing.InvalidInputException.ConflictingKeyException;
 import dev.caravel.billing.PaymentGateway.ChargeOutcome;
 import dev.caravel.billing.memory.InMemoryRepository;
 import dev.caravel.billing.spi.StorageException;
