@@ -1,7 +1,11 @@
 package dev.caravel.billing;
 
-/** A value handed to the library is malformed: a bad key, a negative price, a blank id. */
-public class InvalidInputException extends BillingException {
+/**
+ * Bad data: a value handed to the library is malformed (a bad key, a negative price, a blank id) or
+ * refused ({@link ActivityRejectedException}, {@link ConflictingKeyException}), or data read back
+ * from the storage breaks a rule billing relies on. Nothing was recorded.
+ */
+public class InvalidInputException extends RuntimeException {
   public InvalidInputException(String message) {
     super(message);
   }

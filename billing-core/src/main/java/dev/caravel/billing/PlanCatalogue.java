@@ -239,8 +239,10 @@ public final class PlanCatalogue {
     List<Version> versions = history(plan);
     if (versions.isEmpty()) {
       // An activity was validated against the catalogue when recorded; a plan with no price cannot
-      // be priced, and guessing would bill the wrong amount.
-      throw new BillingException("plan \"" + plan + "\" is used in the ledger but has no price");
+      // be priced, and guessing would bill the wrong amount. Stored data that breaks billing is
+      // the tenant's failure (reported and skipped by the poll), as a stored sum past a long is.
+      throw new InvalidInputException(
+          "plan \"" + plan + "\" is used in the ledger but has no price");
     }
     return versionAt(plan, periodStart).orElse(versions.get(0));
   }

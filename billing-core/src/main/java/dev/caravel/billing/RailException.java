@@ -7,7 +7,7 @@ package dev.caravel.billing;
  * code {@code UNDELIVERED}). Expected outcomes of a payment (a decline, silence) are values, not
  * this exception.
  */
-public class RailException extends BillingException {
+public class RailException extends RuntimeException {
   /**
    * The ways the engine reaches the world when it collects, as failures name them: a {@code
    * RailException}'s {@link #rail()}, {@link BillingListener#paymentFailed} and {@link

@@ -1,13 +1,11 @@
 package dev.caravel.billing.spi;
 
-import dev.caravel.billing.BillingException;
-
 /**
  * The ledger's storage failed (a lost connection, a failed commit). The operation that threw
  * changed nothing, so it is safe to run again. A {@link Repository} throws it, and it reaches the
  * host through any of {@code Billing}'s methods that read or write the ledger.
  */
-public class StorageException extends BillingException {
+public class StorageException extends RuntimeException {
   public StorageException(String message, Throwable cause) {
     super(message, cause);
   }
