@@ -1,5 +1,7 @@
 package dev.caravel.billing;
 
+import dev.caravel.billing.Invoice.Period;
+import dev.caravel.billing.internal.BillingPeriods;
 import java.time.Instant;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;

@@ -1,5 +1,6 @@
 package dev.caravel.billing;
 
+import dev.caravel.billing.internal.BillingPeriods;
 import dev.caravel.billing.spi.RelaySnapshot;
 import dev.caravel.billing.spi.TenantLedger;
 import java.time.Duration;
@@ -22,7 +23,7 @@ import java.util.function.Supplier;
  * typed wrong) would be billed in advance, and, since a catalogue change must be dated after every
  * recorded activity, it would block every price change and retirement for every tenant until that
  * date. Refusing it also bounds every instant the period arithmetic sees (see {@link
- * BillingPeriods}).
+ * dev.caravel.billing.internal.BillingPeriods}).
  */
 final class ActivityAdmission {
   /** How far after now an activity may be dated unless the builder says otherwise. */

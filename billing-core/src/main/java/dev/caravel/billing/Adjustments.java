@@ -1,5 +1,6 @@
 package dev.caravel.billing;
 
+import dev.caravel.billing.InvalidInputException.ConflictingKeyException;
 import dev.caravel.billing.internal.Checks;
 import dev.caravel.billing.spi.AdjustmentWrite;
 import dev.caravel.billing.spi.Repository;

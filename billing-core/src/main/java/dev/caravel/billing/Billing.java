@@ -12,6 +12,9 @@ import java.util.Optional;
  * {@link Repository} at once. Thread-safe. A thin facade: each concern is a package-private part.
  */
 public final class Billing implements AutoCloseable {
+  /** The largest price, adjustment or refund, in minor units: 10^12 (README, "Bounded input"). */
+  public static final long MAX_AMOUNT = 1_000_000_000_000L;
+
   private final CatalogueHistory catalogueHistory;
   private final Bookkeeping bookkeeping;
   private final Standings standings;
@@ -56,11 +59,11 @@ public final class Billing implements AutoCloseable {
   }
 
   /**
-   * Changes a plan's price to {@code amount} (0 to {@link MoneyLimits#MAX_AMOUNT}), for every
-   * instance, for each tenant from the start of its first period that begins at or after {@code
-   * effective} (S15): a period already begun keeps its price to its end, so a credit returns
-   * exactly what was charged. With {@code grandfathered}, relays already on the plan then keep
-   * their price until their plan changes. Idempotent: the same change again returns false.
+   * Changes a plan's price to {@code amount} (0 to {@link #MAX_AMOUNT}), for every instance, for
+   * each tenant from the start of its first period that begins at or after {@code effective} (S15):
+   * a period already begun keeps its price to its end, so a credit returns exactly what was
+   * charged. With {@code grandfathered}, relays already on the plan then keep their price until
+   * their plan changes. Idempotent: the same change again returns false.
    *
    * <p>Only the future can be repriced, so that the items stay a function of the activity log, the
    * catalogue history and the instants billing ran (S8): {@code effective} must be strictly after
@@ -134,9 +137,7 @@ public final class Billing implements AutoCloseable {
     bookkeeping.reconcile(tenant);
   }
 
-  /**
-   * Reconciles every tenant, a page at a time: what the host calls when it may have missed events.
-   */
+  /** Reconciles every tenant, a page at a time: for a host that may have missed events. */
   public void reconcileAll() {
     bookkeeping.reconcileAll();
   }
@@ -186,7 +187,7 @@ public final class Billing implements AutoCloseable {
    * invoice is marked paid before it is returned. Only for an open invoice (S18): otherwise {@link
    * InvalidInputException}.
    */
-  public Bolt11Request bolt11(String invoiceId) {
+  public Invoice.Bolt11Request bolt11(String invoiceId) {
     return collection.bolt11(invoiceId);
   }
 
@@ -246,9 +247,8 @@ public final class Billing implements AutoCloseable {
   }
 
   /**
-   * The tenant's standing now: a pure function of its invoices, their payments and rounds, and the
-   * clock. The stored standing, and with it the event, follows at the next payment round or poll.
-   * GOOD for an unknown tenant.
+   * The tenant's standing now, a pure function of its invoices, payments, rounds and the clock
+   * (GOOD for an unknown tenant); the stored one and its event follow at the next round or poll.
    */
   public Standing standing(String tenant) {
     return standings.standing(tenant);
@@ -261,9 +261,9 @@ public final class Billing implements AutoCloseable {
    * owed carries over (S7). Idempotent on {@code key}: true if recorded now, false if this very
    * credit was recorded already.
    *
-   * @throws ConflictingKeyException the key was used for another adjustment
-   * @throws InvalidInputException an unknown tenant, an amount not 1 to {@link
-   *     MoneyLimits#MAX_AMOUNT}, a blank reason or key
+   * @throws InvalidInputException.ConflictingKeyException the key was used for another adjustment
+   * @throws InvalidInputException an unknown tenant, an amount not 1 to {@link #MAX_AMOUNT}, a
+   *     blank reason or key
    */
   public boolean credit(String tenant, long amount, String reason, String key) {
     return adjustments.credit(tenant, amount, reason, key);
@@ -317,9 +317,9 @@ public final class Billing implements AutoCloseable {
    * PaymentGateway#refund} (card payments only); {@code BY_HAND} recorded as owed, the host pays it
    * and calls {@link #refundPaid}; {@code CREDIT} as a credit item on the tenant's next invoice.
    *
-   * @throws ConflictingKeyException the key was used for another refund
-   * @throws InvalidInputException an amount not 1 to {@link MoneyLimits#MAX_AMOUNT} (refund more in
-   *     parts), a blank reason or key
+   * @throws InvalidInputException.ConflictingKeyException the key was used for another refund
+   * @throws InvalidInputException an amount not 1 to {@link #MAX_AMOUNT} (refund more in parts), a
+   *     blank reason or key
    */
   public RefundResult refund(
       String invoiceId, long amount, String reason, String key, Payment.Refund.Via via) {
@@ -378,7 +378,7 @@ public final class Billing implements AutoCloseable {
    * The same cycle as {@link #runCycle}, keeping only counts: its memory is a page of tenants and
    * their invoices, however many tenants there are. What the {@link #start started} poll runs.
    */
-  public CycleCounts countCycle() {
+  public CycleReport.Counts countCycle() {
     return poll.countCycle();
   }
 

@@ -1,6 +1,7 @@
 package dev.caravel.billing;
 
 import dev.caravel.billing.LightningWallet.WalletConnector;
+import dev.caravel.billing.RailException.Rail;
 import dev.caravel.billing.spi.Repository;
 import java.time.Clock;
 import java.time.Duration;

@@ -1,11 +1,14 @@
 package dev.caravel.billing;
 
+import dev.caravel.billing.Invoice.Period;
+import dev.caravel.billing.internal.BillingPeriods;
 import dev.caravel.billing.internal.Checks;
 import dev.caravel.billing.spi.ActivityWrite;
 import dev.caravel.billing.spi.Claim;
 import dev.caravel.billing.spi.Reconciliation;
 import dev.caravel.billing.spi.Renewal;
 import dev.caravel.billing.spi.Repository;
+import dev.caravel.billing.spi.StorageException;
 import dev.caravel.billing.spi.Tenant;
 import dev.caravel.billing.spi.TenantLedger;
 import dev.caravel.billing.spi.UnclaimedTotal;

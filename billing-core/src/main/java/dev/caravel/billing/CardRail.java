@@ -6,6 +6,7 @@ import dev.caravel.billing.PaymentGateway.ChargeLookup;
 import dev.caravel.billing.PaymentGateway.ChargeOutcome;
 import dev.caravel.billing.PaymentGateway.ChargeRequest;
 import dev.caravel.billing.PaymentGateway.ChargeState;
+import dev.caravel.billing.RailException.Rail;
 import dev.caravel.billing.spi.CardCharge;
 import dev.caravel.billing.spi.CollectionState;
 import dev.caravel.billing.spi.PaymentLease;

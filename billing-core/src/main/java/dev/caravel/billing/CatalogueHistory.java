@@ -2,6 +2,7 @@ package dev.caravel.billing;
 
 import dev.caravel.billing.internal.Checks;
 import dev.caravel.billing.spi.Repository;
+import dev.caravel.billing.spi.StorageException;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;

@@ -1,5 +1,6 @@
 package dev.caravel.billing;
 
+import dev.caravel.billing.RailException.Rail;
 import dev.caravel.billing.spi.Repository;
 import dev.caravel.billing.spi.Tenant;
 import java.util.ArrayDeque;

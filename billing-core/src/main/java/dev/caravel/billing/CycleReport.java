@@ -9,4 +9,12 @@ public record CycleReport(
     invoicesCreated = List.copyOf(invoicesCreated);
     payments = List.copyOf(payments);
   }
+
+  /**
+   * What one {@link Billing#countCycle} did: the same cycle as a report's, counted, so its size
+   * does not grow with the day's invoices. {@code payments} counts the payment results, {@code
+   * paid} those that paid.
+   */
+  public record Counts(
+      int tenantsVisited, int invoicesCreated, int payments, int paid, int failures) {}
 }

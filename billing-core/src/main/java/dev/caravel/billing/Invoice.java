@@ -1,5 +1,6 @@
 package dev.caravel.billing;
 
+import dev.caravel.billing.internal.BillingPeriods;
 import dev.caravel.billing.internal.Checks;
 import java.time.Instant;
 import java.util.Optional;
@@ -54,6 +55,104 @@ public record Invoice(
    * {@code net} = paid − refunded.
    */
   public record Balance(String invoiceId, long billed, long paid, long refunded, long net) {}
+
+  /**
+   * The Lightning payment request made on the service wallet for one invoice (S10), which {@link
+   * Billing#bolt11} hands the host to present: made once for the invoice's total, reused while
+   * settled or unexpired, replaced when it expires unpaid. A storage keeps it with the invoice.
+   */
+  public record Bolt11Request(
+      String invoiceId,
+      String bolt11,
+      String paymentHash,
+      long msats,
+      Instant createdAt,
+      Instant expiresAt,
+      Optional<Instant> settledAt) {
+
+    public Bolt11Request {
+      Checks.id(invoiceId, "invoice id");
+      Checks.text(bolt11, "bolt11");
+      Checks.text(paymentHash, "payment hash");
+      Checks.instant(createdAt, "created at");
+      Checks.instant(expiresAt, "expires at");
+      Checks.notNull(settledAt, "settledAt");
+      if (msats <= 0) {
+        throw new InvalidInputException(
+            "a BOLT11 request must be for a positive amount, got " + msats + " msats");
+      }
+    }
+
+    public boolean isSettled() {
+      return settledAt.isPresent();
+    }
+
+    /** Usable at {@code now}: settled, or not yet expired (S10; the seed got this wrong). */
+    public boolean isUsableAt(Instant now) {
+      return isSettled() || now.isBefore(expiresAt);
+    }
+
+    public Bolt11Request settled(Instant at) {
+      return new Bolt11Request(
+          invoiceId, bolt11, paymentHash, msats, createdAt, expiresAt, Optional.of(at));
+    }
+  }
+
+  /**
+   * Billing period {@code index} of a tenant: {@code [start, end)} (S2). Period {@code k} of a
+   * tenant anchored at {@code A} (its first activity, S1) is {@code [A + k months, A + (k+1)
+   * months)}, the day clamped to the month's end; {@link #of} and {@link #at} find it. An invoice's
+   * {@code periodStart} and {@code periodEnd} are those of the period holding the moment it was
+   * made.
+   */
+  public record Period(int index, Instant start, Instant end) {
+    public Period {
+      if (index < 0) {
+        throw new InvalidInputException("period index must not be negative");
+      }
+      if (!start.isBefore(end)) {
+        throw new InvalidInputException("a period must end after it starts");
+      }
+    }
+
+    /**
+     * Period {@code index} of a tenant anchored at {@code anchor}.
+     *
+     * @throws InvalidInputException a negative index, or an anchor with a fraction of a second
+     */
+    public static Period of(Instant anchor, int index) {
+      return new BillingPeriods(anchor).period(index);
+    }
+
+    /**
+     * The period holding {@code t} of a tenant anchored at {@code anchor}.
+     *
+     * @throws InvalidInputException {@code t} before the anchor, or an instant with a fraction of a
+     *     second
+     */
+    public static Period at(Instant anchor, Instant t) {
+      return new BillingPeriods(anchor).periodAt(t);
+    }
+
+    public boolean contains(Instant t) {
+      return !t.isBefore(start) && t.isBefore(end);
+    }
+
+    /**
+     * S3: what is left of {@code price} for the rest of this period from {@code t}, exactly: {@code
+     * round_half_up(price × (end − t) / (end − start))} in whole seconds.
+     *
+     * @throws InvalidInputException when {@code t} is outside the period or the price is negative
+     *     or above {@link Billing#MAX_AMOUNT}
+     */
+    public long prorate(long price, Instant t) {
+      return Proration.prorate(Checks.amount(price, "price"), this, t);
+    }
+
+    public long seconds() {
+      return end.getEpochSecond() - start.getEpochSecond();
+    }
+  }
 
   public Invoice {
     Checks.id(id, "invoice id");

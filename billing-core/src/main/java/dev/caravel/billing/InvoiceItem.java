@@ -87,7 +87,7 @@ public record InvoiceItem(
 
   /**
    * A hand adjustment: a charge ({@code amount > 0}) or a credit ({@code amount < 0}) with its
-   * reason, at most {@link MoneyLimits#MAX_AMOUNT} either way; its id is {@code adj:<key>}.
+   * reason, at most {@link Billing#MAX_AMOUNT} either way; its id is {@code adj:<key>}.
    */
   public static InvoiceItem forAdjustment(
       String tenant, long amount, String reason, String key, Instant at) {

@@ -35,6 +35,7 @@ import dev.caravel.billing.LifecycleState.Paid;
 import dev.caravel.billing.LifecycleState.Resuming;
 import dev.caravel.billing.LifecycleState.Voided;
 import dev.caravel.billing.LifecycleState.WrittenOff;
+import dev.caravel.billing.RailException.Rail;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -5,6 +5,7 @@ import dev.caravel.billing.InvoiceLifecycle.Transition;
 import dev.caravel.billing.spi.CollectionChange;
 import dev.caravel.billing.spi.CollectionState;
 import dev.caravel.billing.spi.Repository;
+import dev.caravel.billing.spi.StorageException;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.Set;

@@ -1,5 +1,7 @@
 package dev.caravel.billing;
 
+import dev.caravel.billing.Invoice.Period;
+import dev.caravel.billing.internal.BillingPeriods;
 import dev.caravel.billing.spi.Reconciliation;
 import dev.caravel.billing.spi.RelaySnapshot;
 import dev.caravel.billing.spi.Renewal;
@@ -20,11 +22,11 @@ import java.util.TreeMap;
  * a function of the activity log and the catalogue history, nothing else, which is what makes the
  * ledger the same however and whenever billing runs (S8).
  *
- * <p>Money stays exact without checks on every step: a price is at most {@link
- * MoneyLimits#MAX_AMOUNT}, a proration at most its price (so {@link Proration} never overflows),
- * and an item is a proration, its negation, a price or the difference of two prorations, all within
- * ±{@code MAX_AMOUNT}. The two operations that could leave that range on other inputs are still
- * written with {@link Math#negateExact} and {@link Math#subtractExact}.
+ * <p>Money stays exact without checks on every step: a price is at most {@link Billing#MAX_AMOUNT},
+ * a proration at most its price (so {@link Proration} never overflows), and an item is a proration,
+ * its negation, a price or the difference of two prorations, all within ±{@code MAX_AMOUNT}. The
+ * two operations that could leave that range on other inputs are still written with {@link
+ * Math#negateExact} and {@link Math#subtractExact}.
  */
 final class Ledger {
   private final PlanCatalogue catalogue;

@@ -28,6 +28,7 @@ import dev.caravel.billing.LifecycleState.InRound;
 import dev.caravel.billing.LifecycleState.NeedsAttention;
 import dev.caravel.billing.LifecycleState.Open;
 import dev.caravel.billing.LifecycleState.Resuming;
+import dev.caravel.billing.RailException.Rail;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;

@@ -1,7 +1,9 @@
 package dev.caravel.billing;
 
+import dev.caravel.billing.RailException.Rail;
 import dev.caravel.billing.spi.CollectionHold;
 import dev.caravel.billing.spi.CollectionState;
+import dev.caravel.billing.spi.StorageException;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;

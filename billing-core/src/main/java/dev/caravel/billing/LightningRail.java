@@ -1,8 +1,10 @@
 package dev.caravel.billing;
 
+import dev.caravel.billing.Invoice.Bolt11Request;
 import dev.caravel.billing.LightningWallet.LightningInvoice;
 import dev.caravel.billing.LightningWallet.PayOutcome;
 import dev.caravel.billing.PaymentCascade.RailResult;
+import dev.caravel.billing.RailException.Rail;
 import dev.caravel.billing.spi.PaymentLease;
 import dev.caravel.billing.spi.Repository;
 import dev.caravel.billing.spi.Tenant;

@@ -1,6 +1,7 @@
 package dev.caravel.billing;
 
 import dev.caravel.billing.spi.Repository;
+import dev.caravel.billing.spi.StorageException;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.time.Instant;

@@ -1,5 +1,7 @@
 package dev.caravel.billing;
 
+import dev.caravel.billing.Invoice.Bolt11Request;
+import dev.caravel.billing.RailException.Rail;
 import dev.caravel.billing.spi.CollectionChange;
 import dev.caravel.billing.spi.CollectionState;
 import dev.caravel.billing.spi.PaymentLease;

@@ -1,5 +1,6 @@
 package dev.caravel.billing;
 
+import dev.caravel.billing.Invoice.Bolt11Request;
 import dev.caravel.billing.internal.Checks;
 import dev.caravel.billing.spi.Repository;
 import java.lang.System.Logger.Level;

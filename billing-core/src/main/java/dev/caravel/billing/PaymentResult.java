@@ -1,5 +1,6 @@
 package dev.caravel.billing;
 
+import dev.caravel.billing.RailException.Rail;
 import java.time.Instant;
 import java.util.Optional;
 

@@ -46,7 +46,7 @@ public final class PlanCatalogue {
 
   /**
    * One version of a plan: from {@code effective} on (until the plan's next version), the plan is
-   * named {@code name} and costs {@code amount} (0 to {@link MoneyLimits#MAX_AMOUNT}) a period, for
+   * named {@code name} and costs {@code amount} (0 to {@link Billing#MAX_AMOUNT}) a period, for
    * each tenant from its first period starting at or after {@code effective} (S15). {@code
    * retired}: from {@code effective} on, no new activity may choose the plan, and that stays so
    * through every later version. {@code grandfathered}: relays already on the plan when the version
@@ -239,8 +239,10 @@ public final class PlanCatalogue {
     List<Version> versions = history(plan);
     if (versions.isEmpty()) {
       // An activity was validated against the catalogue when recorded; a plan with no price cannot
-      // be priced, and guessing would bill the wrong amount.
-      throw new BillingException("plan \"" + plan + "\" is used in the ledger but has no price");
+      // be priced, and guessing would bill the wrong amount. Stored data that breaks billing is
+      // the tenant's failure (reported and skipped by the poll), as a stored sum past a long is.
+      throw new InvalidInputException(
+          "plan \"" + plan + "\" is used in the ledger but has no price");
     }
     return versionAt(plan, periodStart).orElse(versions.get(0));
   }

@@ -63,7 +63,7 @@ final class Poll implements AutoCloseable {
   }
 
   /** {@link Billing#countCycle}. */
-  CycleCounts countCycle() {
+  CycleReport.Counts countCycle() {
     int[] made = {0};
     int[] paid = {0};
     int[] results = {0};
@@ -76,7 +76,7 @@ final class Poll implements AutoCloseable {
                 paid[0]++;
               }
             });
-    return new CycleCounts(counts[0], made[0], results[0], paid[0], counts[1]);
+    return new CycleReport.Counts(counts[0], made[0], results[0], paid[0], counts[1]);
   }
 
   /** A cycle, page by page, handing on what it makes; returns {tenants visited, failures}. */

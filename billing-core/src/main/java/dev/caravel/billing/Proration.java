@@ -1,5 +1,6 @@
 package dev.caravel.billing;
 
+import dev.caravel.billing.Invoice.Period;
 import dev.caravel.billing.internal.Checks;
 import java.math.BigInteger;
 import java.time.Instant;
@@ -7,8 +8,8 @@ import java.time.Instant;
 /**
  * Exact proration (S3): {@code round_half_up(price × (end − t) / (end − start))}, in whole seconds.
  * Exact for every non-negative {@code long} price: the ledger's prices (at most {@link
- * MoneyLimits#MAX_AMOUNT}) always take the {@code long} paths, larger ones fall back to big
- * integers rather than overflow.
+ * Billing#MAX_AMOUNT}) always take the {@code long} paths, larger ones fall back to big integers
+ * rather than overflow.
  */
 final class Proration {
   private Proration() {}

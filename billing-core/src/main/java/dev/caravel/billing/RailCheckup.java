@@ -1,5 +1,6 @@
 package dev.caravel.billing;
 
+import dev.caravel.billing.Invoice.Bolt11Request;
 import dev.caravel.billing.InvoiceStates.Found;
 import dev.caravel.billing.LifecycleEvent.RailCheck;
 import dev.caravel.billing.LifecycleState.Held;
@@ -8,6 +9,7 @@ import dev.caravel.billing.LifecycleState.Resuming;
 import dev.caravel.billing.PaymentGateway.CancelOutcome;
 import dev.caravel.billing.PaymentGateway.ChargeLookup;
 import dev.caravel.billing.PaymentGateway.ChargeState;
+import dev.caravel.billing.RailException.Rail;
 import dev.caravel.billing.spi.Repository;
 import dev.caravel.billing.spi.Tenant;
 import java.lang.System.Logger.Level;

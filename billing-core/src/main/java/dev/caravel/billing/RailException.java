@@ -7,7 +7,34 @@ package dev.caravel.billing;
  * code {@code UNDELIVERED}). Expected outcomes of a payment (a decline, silence) are values, not
  * this exception.
  */
-public class RailException extends BillingException {
+public class RailException extends RuntimeException {
+  /**
+   * The ways the engine reaches the world when it collects, as failures name them: a {@code
+   * RailException}'s {@link #rail()}, {@link BillingListener#paymentFailed} and {@link
+   * BillingListener#needsAttention}; the builder's lanes and rate limits are per rail too ({@link
+   * BillingBuilder#railConcurrency}, {@link BillingBuilder#rateLimit}). Not {@link PaymentMethod},
+   * which says how an invoice was paid.
+   */
+  public enum Rail {
+    /**
+     * Lightning through Nostr Wallet Connect: the tenant's wallet, the service wallet, exchange
+     * rates.
+     */
+    NWC,
+    /** The saved card, through the payment gateway. */
+    STRIPE,
+    /** The Nostr direct message asking the tenant to pay by hand. */
+    DM;
+
+    /**
+     * The rail's lower-case name, as logs and the examples print it ({@code nwc}, {@code stripe},
+     * {@code dm}).
+     */
+    public String wireName() {
+      return name().toLowerCase(java.util.Locale.ROOT);
+    }
+  }
+
   /** The code of an exchange-rate failure. */
   public static final String EXCHANGE_RATE = "EXCHANGE_RATE";
 

@@ -12,6 +12,7 @@ import dev.caravel.billing.LifecycleEffect.TellOperator;
 import dev.caravel.billing.LifecycleEffect.TryRail;
 import dev.caravel.billing.LifecycleEvent.RoundOutcome;
 import dev.caravel.billing.LifecycleState.HoldReason;
+import dev.caravel.billing.RailException.Rail;
 import dev.caravel.billing.spi.CollectionHold;
 import dev.caravel.billing.spi.PaymentLease;
 import dev.caravel.billing.spi.Repository;

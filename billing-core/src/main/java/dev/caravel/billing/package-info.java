@@ -49,6 +49,17 @@
  *   <dd>Every hour: generate and collect for every tenant, and retry what is due.
  * </dl>
  *
+ * <h2>Errors</h2>
+ *
+ * <p>A programming mistake (a null, a builder set wrong) is the JDK's {@code NullPointerException},
+ * {@code IllegalArgumentException} or {@code IllegalStateException}. The library's own exceptions
+ * are few: {@link dev.caravel.billing.InvalidInputException} for bad data (with its kinds {@link
+ * dev.caravel.billing.ActivityRejectedException} and {@link
+ * dev.caravel.billing.InvalidInputException.ConflictingKeyException}), {@link
+ * dev.caravel.billing.RailException} when a rail could not do what was asked, and {@link
+ * dev.caravel.billing.spi.StorageException} when the storage failed (safe to run again). Expected
+ * outcomes (a declined card, an unpaid invoice, a race lost) are values, never exceptions.
+ *
  * <p>The storage SPI is {@link dev.caravel.billing.spi}.
  */
 package dev.caravel.billing;

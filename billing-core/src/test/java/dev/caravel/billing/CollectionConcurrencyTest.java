@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.caravel.billing.PaymentGateway.ChargeOutcome;
 import dev.caravel.billing.PaymentGateway.ChargeRequest;
+import dev.caravel.billing.RailException.Rail;
 import dev.caravel.billing.memory.InMemoryRepository;
 import dev.caravel.billing.testkit.MutableClock;
 import dev.caravel.billing.testkit.Race;
@@ -358,9 +359,9 @@ class CollectionConcurrencyTest {
     }
     clock.advance(Duration.ofDays(31)); // everyone's first renewal
 
-    CycleCounts counts = billing.countCycle();
+    CycleReport.Counts counts = billing.countCycle();
 
-    assertThat(counts).isEqualTo(new CycleCounts(6, 6, 6, 5, 0));
+    assertThat(counts).isEqualTo(new CycleReport.Counts(6, 6, 6, 5, 0));
     assertThat(gateway.charged).hasSize(5);
     billing.close();
   }

@@ -1,5 +1,6 @@
 package dev.caravel.billing;
 
+import dev.caravel.billing.Invoice.Bolt11Request;
 import dev.caravel.billing.spi.AdjustmentWrite;
 import dev.caravel.billing.spi.CardCharge;
 import dev.caravel.billing.spi.Claim;

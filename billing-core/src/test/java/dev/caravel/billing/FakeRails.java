@@ -9,6 +9,7 @@ import dev.caravel.billing.PaymentGateway.ChargeOutcome;
 import dev.caravel.billing.PaymentGateway.ChargeRequest;
 import dev.caravel.billing.PaymentGateway.ChargeState;
 import dev.caravel.billing.PaymentGateway.RefundOutcome;
+import dev.caravel.billing.RailException.Rail;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;

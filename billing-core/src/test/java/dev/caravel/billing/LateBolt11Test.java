@@ -4,6 +4,7 @@ import static dev.caravel.billing.Fixtures.ALICE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.caravel.billing.Invoice.Bolt11Request;
 import dev.caravel.billing.memory.InMemoryRepository;
 import dev.caravel.billing.testkit.MutableClock;
 import java.time.Duration;

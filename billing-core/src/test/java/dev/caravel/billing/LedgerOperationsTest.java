@@ -5,8 +5,10 @@ import static dev.caravel.billing.Fixtures.BOB;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.caravel.billing.InvalidInputException.ConflictingKeyException;
 import dev.caravel.billing.PaymentGateway.ChargeOutcome;
 import dev.caravel.billing.memory.InMemoryRepository;
+import dev.caravel.billing.spi.StorageException;
 import dev.caravel.billing.testkit.MutableClock;
 import java.time.Duration;
 import java.util.ArrayList;

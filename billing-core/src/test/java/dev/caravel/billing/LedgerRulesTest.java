@@ -4,6 +4,8 @@ import static dev.caravel.billing.Fixtures.ALICE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
+import dev.caravel.billing.Invoice.Period;
+import dev.caravel.billing.internal.BillingPeriods;
 import dev.caravel.billing.memory.InMemoryRepository;
 import dev.caravel.billing.testkit.MutableClock;
 import java.time.Instant;

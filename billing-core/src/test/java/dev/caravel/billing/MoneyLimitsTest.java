@@ -1,11 +1,13 @@
 package dev.caravel.billing;
 
+import static dev.caravel.billing.Billing.MAX_AMOUNT;
 import static dev.caravel.billing.Fixtures.ALICE;
 import static dev.caravel.billing.Fixtures.BOB;
-import static dev.caravel.billing.MoneyLimits.MAX_AMOUNT;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.caravel.billing.Invoice.Period;
+import dev.caravel.billing.internal.BillingPeriods;
 import dev.caravel.billing.memory.InMemoryRepository;
 import dev.caravel.billing.testkit.MutableClock;
 import java.math.BigInteger;
@@ -20,7 +22,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Part of defect 4 of issue 21: a charge of {@code Long.MAX_VALUE} made one tenant's balance
- * overflow. Money values now have a maximum ({@link MoneyLimits#MAX_AMOUNT}, 10^12 minor units),
+ * overflow. Money values now have a maximum ({@link Billing#MAX_AMOUNT}, 10^12 minor units),
  * enforced at every public entry, which keeps every sum the ledger makes exact in a long.
  */
 class MoneyLimitsTest {

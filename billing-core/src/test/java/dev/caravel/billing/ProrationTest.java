@@ -2,6 +2,8 @@ package dev.caravel.billing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.caravel.billing.Invoice.Period;
+import dev.caravel.billing.internal.BillingPeriods;
 import java.time.Instant;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;

@@ -2,6 +2,7 @@ package dev.caravel.billing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.caravel.billing.internal.BillingPeriods;
 import dev.caravel.billing.spi.Reconciliation;
 import dev.caravel.billing.spi.Renewal;
 import dev.caravel.billing.spi.TenantLedger;

@@ -4,6 +4,7 @@ import static dev.caravel.billing.Fixtures.ALICE;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.caravel.billing.PaymentGateway.ChargeOutcome;
+import dev.caravel.billing.RailException.Rail;
 import dev.caravel.billing.memory.InMemoryRepository;
 import dev.caravel.billing.spi.CollectionChange;
 import dev.caravel.billing.spi.CollectionState;

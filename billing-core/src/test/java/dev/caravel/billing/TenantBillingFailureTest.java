@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.caravel.billing.memory.InMemoryRepository;
 import dev.caravel.billing.spi.Claim;
 import dev.caravel.billing.spi.InvoiceNumbering;
+import dev.caravel.billing.spi.StorageException;
 import dev.caravel.billing.testkit.MutableClock;
 import java.time.Duration;
 import java.time.Instant;

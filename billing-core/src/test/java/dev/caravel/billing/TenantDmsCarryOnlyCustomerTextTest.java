@@ -4,11 +4,14 @@ import static dev.caravel.billing.Fixtures.ALICE;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.caravel.billing.FakeRails.TenantWalletBehaviour;
+import dev.caravel.billing.Invoice.Bolt11Request;
 import dev.caravel.billing.LightningWallet.LightningInvoice;
 import dev.caravel.billing.LightningWallet.PayOutcome;
 import dev.caravel.billing.PaymentGateway.ChargeOutcome;
+import dev.caravel.billing.RailException.Rail;
 import dev.caravel.billing.memory.InMemoryRepository;
 import dev.caravel.billing.spi.Repository;
+import dev.caravel.billing.spi.StorageException;
 import dev.caravel.billing.testkit.MutableClock;
 import java.time.Duration;
 import java.util.ArrayList;

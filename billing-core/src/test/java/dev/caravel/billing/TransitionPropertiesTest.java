@@ -2,6 +2,8 @@ package dev.caravel.billing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.caravel.billing.Invoice.Period;
+import dev.caravel.billing.internal.BillingPeriods;
 import dev.caravel.billing.memory.InMemoryRepository;
 import dev.caravel.billing.spi.Repository;
 import dev.caravel.billing.testkit.MutableClock;

@@ -3,6 +3,7 @@ package dev.caravel.billing;
 import static dev.caravel.billing.Fixtures.ALICE;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.caravel.billing.Invoice.Bolt11Request;
 import dev.caravel.billing.PaymentGateway.ChargeOutcome;
 import dev.caravel.billing.PaymentGateway.ChargeRequest;
 import dev.caravel.billing.memory.InMemoryRepository;

@@ -2,7 +2,7 @@ package dev.caravel.billing.benchmarks;
 
 import com.zaxxer.hikari.HikariDataSource;
 import dev.caravel.billing.Billing;
-import dev.caravel.billing.CycleCounts;
+import dev.caravel.billing.CycleReport;
 import dev.caravel.billing.jdbc.JdbcRepository;
 import java.util.Locale;
 
@@ -63,7 +63,7 @@ public final class LargeRenewalDay {
       FakeCardRail rail = new FakeCardRail(latency);
       Heap.resetPeak();
       long started = System.nanoTime();
-      CycleCounts counts;
+      CycleReport.Counts counts;
       try (Billing engine =
           RenewalDay.engine(new JdbcRepository(pool), rail, concurrency, "large")) {
         counts = engine.countCycle();

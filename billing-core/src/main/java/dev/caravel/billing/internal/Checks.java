@@ -1,7 +1,7 @@
 package dev.caravel.billing.internal;
 
+import dev.caravel.billing.Billing;
 import dev.caravel.billing.InvalidInputException;
-import dev.caravel.billing.MoneyLimits;
 import java.time.Instant;
 import java.util.regex.Pattern;
 
@@ -68,15 +68,36 @@ public final class Checks {
   }
 
   /**
-   * A money value in minor units from 0 to {@link MoneyLimits#MAX_AMOUNT}: a price, or the size of
-   * an adjustment or a refund. The bound keeps every sum of the ledger exact (see MoneyLimits).
+   * A money value in minor units from 0 to {@link Billing#MAX_AMOUNT}: a price, or the size of an
+   * adjustment or a refund. Every money value that enters through the public API is checked here or
+   * by {@link #positiveAmount}: a {@code Plan}'s and a {@code PlanCatalogue.Version}'s amount,
+   * {@code changePrice}, {@code credit}, {@code charge}, {@code refund}, and the price {@code
+   * Invoice.Period.prorate} is asked about (DESIGN "Security", bounded input).
+   *
+   * <p>Why 10<sup>12</sup> (ten billion dollars in cents: far above any plan price or hand
+   * adjustment a relay host makes, far below {@code Long.MAX_VALUE}, about 9.22 × 10<sup>18</sup>)
+   * keeps the ledger's arithmetic exact:
+   *
+   * <ul>
+   *   <li><b>Every item is within ±{@code MAX_AMOUNT}.</b> A renewal is a price; a proration is at
+   *       most its price; a plan change is the difference of two prorations, each in {@code [0,
+   *       MAX_AMOUNT]}; a hand adjustment and a refund credit are bounded where they enter.
+   *   <li><b>A tenant's sums are exact up to about 9.2 million items</b> ({@code Long.MAX_VALUE /
+   *       MAX_AMOUNT} = 9,223,372 items at the maximum, in either direction): a relay renewed every
+   *       month for a century makes 1,200. Sums are still taken with {@link Math#addExact} (claims,
+   *       balances), so a ledger beyond that fails loudly for that tenant; it never wraps around.
+   *   <li><b>Proration needs no big integers.</b> {@code price × seconds left} is at most
+   *       10<sup>12</sup> × 2,678,400 (a 31-day month) ≈ 2.7 × 10<sup>18</sup>, and twice that plus
+   *       the period's length for rounding half up stays below 5.4 × 10<sup>18</sup> &lt;
+   *       2<sup>63</sup>.
+   * </ul>
    */
   public static long amount(long value, String what) {
     nonNegative(value, what);
     return atMostMaxAmount(value, what);
   }
 
-  /** A money value in minor units from 1 to {@link MoneyLimits#MAX_AMOUNT}. */
+  /** A money value in minor units from 1 to {@link Billing#MAX_AMOUNT}. */
   public static long positiveAmount(long value, String what) {
     if (value <= 0) {
       throw new InvalidInputException(what + " must be positive, got " + value);
@@ -85,12 +106,12 @@ public final class Checks {
   }
 
   private static long atMostMaxAmount(long value, String what) {
-    if (value > MoneyLimits.MAX_AMOUNT) {
+    if (value > Billing.MAX_AMOUNT) {
       throw new InvalidInputException(
           what
               + " must be at most "
-              + MoneyLimits.MAX_AMOUNT
-              + " minor units (MoneyLimits.MAX_AMOUNT), got "
+              + Billing.MAX_AMOUNT
+              + " minor units (Billing.MAX_AMOUNT), got "
               + value);
     }
     return value;

@@ -1,6 +1,6 @@
 package dev.caravel.billing.memory;
 
-import dev.caravel.billing.Bolt11Request;
+import dev.caravel.billing.Invoice.Bolt11Request;
 import java.time.Instant;
 
 /** Orders the unsettled BOLT11 requests by expiry, then invoice. */

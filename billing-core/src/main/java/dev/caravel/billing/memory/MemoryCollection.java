@@ -1,8 +1,8 @@
 package dev.caravel.billing.memory;
 
 import dev.caravel.billing.BillingEvent;
-import dev.caravel.billing.Bolt11Request;
 import dev.caravel.billing.InvalidInputException;
+import dev.caravel.billing.Invoice.Bolt11Request;
 import dev.caravel.billing.Payment;
 import dev.caravel.billing.internal.Checks;
 import dev.caravel.billing.spi.CardCharge;

@@ -2,8 +2,8 @@ package dev.caravel.billing.spi;
 
 import dev.caravel.billing.Activity;
 import dev.caravel.billing.BillingEvent;
-import dev.caravel.billing.Bolt11Request;
 import dev.caravel.billing.Invoice;
+import dev.caravel.billing.Invoice.Bolt11Request;
 import dev.caravel.billing.InvoiceItem;
 import dev.caravel.billing.Payment;
 import dev.caravel.billing.PlanCatalogue;
@@ -18,8 +18,7 @@ import java.util.OptionalLong;
  * that changes state is <b>atomic</b> (all of it happens or none of it does) and <b>idempotent or
  * guarded</b> as its javadoc says: running it twice, or on two instances at the same moment, never
  * yields a second item, a second renewal, a second invoice for the same items, or a second payment.
- * A storage failure throws {@link dev.caravel.billing.StorageException} and leaves nothing
- * half-written.
+ * A storage failure throws {@link StorageException} and leaves nothing half-written.
  *
  * <p>Batch methods exist so an implementation can do a page of tenants in a few statements; each
  * entry of a batch is still all-or-nothing on its own.

@@ -1,7 +1,7 @@
 package dev.caravel.billing.documents;
 
-import dev.caravel.billing.Bolt11Request;
 import dev.caravel.billing.Invoice;
+import dev.caravel.billing.Invoice.Bolt11Request;
 import dev.caravel.billing.InvoiceItem;
 import dev.caravel.billing.Payment;
 import dev.caravel.billing.PaymentMethod;

@@ -6,9 +6,9 @@ import static dev.caravel.billing.jdbc.Rows.instant;
 import static dev.caravel.billing.jdbc.Rows.setInstant;
 
 import dev.caravel.billing.BillingEvent;
-import dev.caravel.billing.Bolt11Request;
 import dev.caravel.billing.InvalidInputException;
 import dev.caravel.billing.Invoice;
+import dev.caravel.billing.Invoice.Bolt11Request;
 import dev.caravel.billing.spi.CardCharge;
 import dev.caravel.billing.spi.CollectionHold;
 import dev.caravel.billing.spi.CollectionState;

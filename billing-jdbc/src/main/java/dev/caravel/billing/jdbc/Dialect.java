@@ -4,10 +4,10 @@ import static dev.caravel.billing.jdbc.Rows.setInstant;
 
 import dev.caravel.billing.Invoice;
 import dev.caravel.billing.InvoiceItem;
-import dev.caravel.billing.StorageException;
 import dev.caravel.billing.spi.Claim;
 import dev.caravel.billing.spi.RelaySnapshot;
 import dev.caravel.billing.spi.Renewal;
+import dev.caravel.billing.spi.StorageException;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;

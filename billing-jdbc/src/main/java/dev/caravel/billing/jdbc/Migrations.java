@@ -1,6 +1,6 @@
 package dev.caravel.billing.jdbc;
 
-import dev.caravel.billing.StorageException;
+import dev.caravel.billing.spi.StorageException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;

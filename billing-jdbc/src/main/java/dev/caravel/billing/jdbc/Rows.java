@@ -2,8 +2,8 @@ package dev.caravel.billing.jdbc;
 
 import dev.caravel.billing.Activity;
 import dev.caravel.billing.ActivityType;
-import dev.caravel.billing.Bolt11Request;
 import dev.caravel.billing.Invoice;
+import dev.caravel.billing.Invoice.Bolt11Request;
 import dev.caravel.billing.InvoiceItem;
 import dev.caravel.billing.Payment;
 import dev.caravel.billing.PaymentMethod;

@@ -1,6 +1,6 @@
 package dev.caravel.billing.jdbc;
 
-import dev.caravel.billing.StorageException;
+import dev.caravel.billing.spi.StorageException;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.Objects;

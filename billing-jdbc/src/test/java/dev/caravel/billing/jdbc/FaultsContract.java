@@ -9,7 +9,7 @@ import dev.caravel.billing.Billing;
 import dev.caravel.billing.BillingEvent;
 import dev.caravel.billing.Invoice;
 import dev.caravel.billing.PaymentMethod;
-import dev.caravel.billing.StorageException;
+import dev.caravel.billing.spi.StorageException;
 import dev.caravel.billing.testkit.MutableClock;
 import java.time.Duration;
 import java.time.Instant;

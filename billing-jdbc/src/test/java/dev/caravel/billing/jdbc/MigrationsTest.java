@@ -15,7 +15,7 @@ import dev.caravel.billing.Plan;
 import dev.caravel.billing.PlanCatalogue;
 import dev.caravel.billing.RefundResult;
 import dev.caravel.billing.Standing;
-import dev.caravel.billing.StorageException;
+import dev.caravel.billing.spi.StorageException;
 import dev.caravel.billing.testkit.Fixture;
 import dev.caravel.billing.testkit.MutableClock;
 import dev.caravel.billing.testkit.Race;

@@ -4,8 +4,8 @@ import static dev.caravel.billing.jdbc.Rows.setInstant;
 
 import dev.caravel.billing.Activity;
 import dev.caravel.billing.ActivityType;
-import dev.caravel.billing.BillingPeriods;
 import dev.caravel.billing.Invoice;
+import dev.caravel.billing.Invoice.Period;
 import dev.caravel.billing.InvoiceItem;
 import dev.caravel.billing.spi.CollectionState;
 import dev.caravel.billing.spi.Repository;
@@ -72,7 +72,7 @@ final class OldLedger {
       setInstant(ps, 3, log.get(log.size() - 1).at());
       ps.setInt(4, log.size());
       ps.setInt(5, renewed);
-      setInstant(ps, 6, renewed == 0 ? null : new BillingPeriods(anchor).start(renewed));
+      setInstant(ps, 6, renewed == 0 ? null : Period.of(anchor, renewed).start());
       ps.executeUpdate();
     }
     Set<String> relays = new LinkedHashSet<>();

@@ -7,7 +7,7 @@ import dev.caravel.billing.Activity;
 import dev.caravel.billing.Billing;
 import dev.caravel.billing.BillingEvent;
 import dev.caravel.billing.BillingListener;
-import dev.caravel.billing.ConflictingKeyException;
+import dev.caravel.billing.InvalidInputException.ConflictingKeyException;
 import dev.caravel.billing.Invoice;
 import dev.caravel.billing.InvoiceItem;
 import dev.caravel.billing.Payment;

@@ -1,7 +1,6 @@
 package dev.caravel.billing.micrometer;
 
 import dev.caravel.billing.BillingListener;
-import dev.caravel.billing.CycleCounts;
 import dev.caravel.billing.CycleReport;
 import dev.caravel.billing.Invoice;
 import dev.caravel.billing.LightningWallet;
@@ -11,7 +10,7 @@ import dev.caravel.billing.Messenger;
 import dev.caravel.billing.Payment;
 import dev.caravel.billing.PaymentGateway;
 import dev.caravel.billing.PaymentGateway.ChargeOutcome;
-import dev.caravel.billing.Rail;
+import dev.caravel.billing.RailException.Rail;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -69,8 +68,8 @@ public final class BillingMetrics implements BillingListener {
   public static final String CYCLES = "caravel.billing.cycles";
 
   /**
-   * Pages or collection passes that failed inside timed cycles ({@link CycleCounts#failures()},
-   * {@link CycleReport#failures()}).
+   * Pages or collection passes that failed inside timed cycles ({@link
+   * CycleReport.Counts#failures()}, {@link CycleReport#failures()}).
    */
   public static final String CYCLE_FAILURES = "caravel.billing.cycle.failures";
 
@@ -193,11 +192,12 @@ public final class BillingMetrics implements BillingListener {
   /**
    * Runs one cycle that keeps only counts (typically {@code billing::countCycle}, the cycle a
    * scheduled poll should run: its memory does not grow with the day's invoices) and times it:
-   * {@code outcome=ok}, {@code failures} when {@link CycleCounts#failures()} counts any (they are
-   * added to {@value #CYCLE_FAILURES}), or {@code error} when it threw (the exception is rethrown).
+   * {@code outcome=ok}, {@code failures} when {@link CycleReport.Counts#failures()} counts any
+   * (they are added to {@value #CYCLE_FAILURES}), or {@code error} when it threw (the exception is
+   * rethrown).
    */
-  public CycleCounts timeCountCycle(Supplier<CycleCounts> cycle) {
-    return time(cycle, CycleCounts::failures);
+  public CycleReport.Counts timeCountCycle(Supplier<CycleReport.Counts> cycle) {
+    return time(cycle, CycleReport.Counts::failures);
   }
 
   /**

@@ -4,7 +4,7 @@ import dev.caravel.billing.LightningWallet;
 import dev.caravel.billing.Messenger;
 import dev.caravel.billing.PaymentGateway;
 import dev.caravel.billing.PlanCatalogue;
-import dev.caravel.billing.Rail;
+import dev.caravel.billing.RailException.Rail;
 import java.time.Duration;
 import java.util.Optional;
 

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.caravel.billing.Activity;
 import dev.caravel.billing.Billing;
-import dev.caravel.billing.CycleCounts;
 import dev.caravel.billing.CycleReport;
 import dev.caravel.billing.Invoice;
 import dev.caravel.billing.PaymentMethod;
@@ -75,11 +74,11 @@ class BillingMetricsTest {
   void aCountCycleIsCountedByRailAndOutcomeAndTimed() {
     threeTenants();
 
-    CycleCounts counts = metrics.timeCountCycle(billing::countCycle);
+    CycleReport.Counts counts = metrics.timeCountCycle(billing::countCycle);
 
     // What the engine did, read back from the counts and the ledger, not from the metrics:
     // three tenants, three invoices, three results of which Lightning's is paid, no failure.
-    assertThat(counts).isEqualTo(new CycleCounts(3, 3, 3, 1, 0));
+    assertThat(counts).isEqualTo(new CycleReport.Counts(3, 3, 3, 1, 0));
     assertThat(billing.invoices(LIGHTNING).get(0).payment().orElseThrow().method())
         .isEqualTo(PaymentMethod.NWC);
     assertThat(billing.invoices(CARD).get(0).isPaid()).isFalse();
@@ -134,8 +133,8 @@ class BillingMetricsTest {
     clock.advance(Duration.ofDays(1));
     assertThat(registry.get(BillingMetrics.DUE_INVOICES).gauge().value()).isEqualTo(2);
 
-    CycleCounts second = metrics.timeCountCycle(billing::countCycle);
-    assertThat(second).isEqualTo(new CycleCounts(0, 0, 2, 0, 0));
+    CycleReport.Counts second = metrics.timeCountCycle(billing::countCycle);
+    assertThat(second).isEqualTo(new CycleReport.Counts(0, 0, 2, 0, 0));
     assertThat(registry.get(BillingMetrics.DUE_INVOICES).gauge().value()).isZero();
     assertThat(payments("stripe", "failed")).isEqualTo(2);
     assertThat(registry.get(BillingMetrics.CYCLES).tag("outcome", "ok").timer().count())
@@ -188,15 +187,16 @@ class BillingMetricsTest {
 
   @Test
   void failuresInsideACycleAreCountedFromItsCounts() {
-    CycleCounts counts = metrics.timeCountCycle(() -> new CycleCounts(10, 4, 4, 1, 3));
-    assertThat(counts).isEqualTo(new CycleCounts(10, 4, 4, 1, 3));
+    CycleReport.Counts counts =
+        metrics.timeCountCycle(() -> new CycleReport.Counts(10, 4, 4, 1, 3));
+    assertThat(counts).isEqualTo(new CycleReport.Counts(10, 4, 4, 1, 3));
     assertThat(registry.get(BillingMetrics.CYCLES).tag("outcome", "failures").timer().count())
         .isEqualTo(1);
     assertThat(registry.find(BillingMetrics.CYCLES).tag("outcome", "ok").timer()).isNull();
     assertThat(registry.get(BillingMetrics.CYCLE_FAILURES).counter().count()).isEqualTo(3);
 
     // A clean count cycle is ok and adds nothing; a report's failures add to the same counter.
-    metrics.timeCountCycle(() -> new CycleCounts(10, 4, 4, 4, 0));
+    metrics.timeCountCycle(() -> new CycleReport.Counts(10, 4, 4, 4, 0));
     CycleReport report = metrics.timeCycle(() -> new CycleReport(10, List.of(), List.of(), 2));
     assertThat(report.failures()).isEqualTo(2);
     assertThat(registry.get(BillingMetrics.CYCLES).tag("outcome", "ok").timer().count())

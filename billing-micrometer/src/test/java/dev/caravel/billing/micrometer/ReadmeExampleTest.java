@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.caravel.billing.Activity;
 import dev.caravel.billing.Billing;
-import dev.caravel.billing.CycleCounts;
+import dev.caravel.billing.CycleReport;
 import dev.caravel.billing.Plan;
 import dev.caravel.billing.PlanCatalogue;
 import dev.caravel.billing.memory.InMemoryRepository;
@@ -44,7 +44,8 @@ class ReadmeExampleTest {
     billing.record(
         Activity.create(
             "evt-1", tenant, "relay-1", "basic", Instant.now().truncatedTo(ChronoUnit.SECONDS)));
-    CycleCounts counts = metrics.timeCountCycle(billing::countCycle); // not billing.countCycle()
+    CycleReport.Counts counts =
+        metrics.timeCountCycle(billing::countCycle); // not billing.countCycle()
 
     // caravel.billing.invoices.created = 1, caravel.billing.amount.billed{currency=usd} = 500,
     // caravel.billing.dms{outcome=sent} = 1, caravel.billing.cycles{outcome=ok} timed once

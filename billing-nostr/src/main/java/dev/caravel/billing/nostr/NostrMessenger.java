@@ -2,8 +2,8 @@ package dev.caravel.billing.nostr;
 
 import dev.caravel.billing.InvalidInputException;
 import dev.caravel.billing.Messenger;
-import dev.caravel.billing.Rail;
 import dev.caravel.billing.RailException;
+import dev.caravel.billing.RailException.Rail;
 import dev.caravel.billing.nostr.protocol.Nip04;
 import dev.caravel.billing.nostr.protocol.Nip17;
 import dev.caravel.billing.nostr.protocol.Nip19;

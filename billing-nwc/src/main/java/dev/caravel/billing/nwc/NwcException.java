@@ -1,7 +1,7 @@
 package dev.caravel.billing.nwc;
 
-import dev.caravel.billing.Rail;
 import dev.caravel.billing.RailException;
+import dev.caravel.billing.RailException.Rail;
 import java.util.Locale;
 
 /**

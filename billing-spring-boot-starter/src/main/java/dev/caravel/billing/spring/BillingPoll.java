@@ -1,7 +1,7 @@
 package dev.caravel.billing.spring;
 
 import dev.caravel.billing.Billing;
-import dev.caravel.billing.CycleCounts;
+import dev.caravel.billing.CycleReport;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -20,8 +20,8 @@ import org.springframework.context.SmartLifecycle;
  * <p>It schedules {@link Billing#countCycle()} itself rather than calling {@link Billing#start()},
  * because the engine's own poll tells no one when a cycle ends: running the cycles here lets the
  * health indicator and the metrics see each one. It runs the counting cycle, as the engine's own
- * poll does, not {@link Billing#runCycle()}: a cycle's {@link CycleCounts} stay the same size
- * however many invoices a renewal day makes, where a report would hold every one of them.
+ * poll does, not {@link Billing#runCycle()}: a cycle's {@link CycleReport.Counts} stay the same
+ * size however many invoices a renewal day makes, where a report would hold every one of them.
  */
 public class BillingPoll implements SmartLifecycle {
   private static final System.Logger LOG = System.getLogger(BillingPoll.class.getName());
@@ -29,7 +29,7 @@ public class BillingPoll implements SmartLifecycle {
   private final Billing billing;
   private final Duration interval;
   private final BillingStatus status;
-  private final UnaryOperator<Supplier<CycleCounts>> timing;
+  private final UnaryOperator<Supplier<CycleReport.Counts>> timing;
   private final Clock clock;
   private final Object lock = new Object();
   private ScheduledExecutorService poller;
@@ -42,7 +42,7 @@ public class BillingPoll implements SmartLifecycle {
       Billing billing,
       Duration interval,
       BillingStatus status,
-      UnaryOperator<Supplier<CycleCounts>> timing,
+      UnaryOperator<Supplier<CycleReport.Counts>> timing,
       Clock clock) {
     this.billing = Objects.requireNonNull(billing, "billing");
     this.interval = Objects.requireNonNull(interval, "interval");
@@ -62,7 +62,7 @@ public class BillingPoll implements SmartLifecycle {
     Instant started = clock.instant();
     long t0 = System.nanoTime();
     try {
-      CycleCounts counts = timing.apply(billing::countCycle).get();
+      CycleReport.Counts counts = timing.apply(billing::countCycle).get();
       Duration took = Duration.ofNanos(System.nanoTime() - t0);
       status.cycleFinished(started, took, counts);
       LOG.log(

@@ -1,6 +1,5 @@
 package dev.caravel.billing.spring;
 
-import dev.caravel.billing.CycleCounts;
 import dev.caravel.billing.CycleReport;
 import dev.caravel.billing.PaymentResult;
 import dev.caravel.billing.spi.CollectionState;
@@ -27,7 +26,7 @@ public class BillingStatus {
   private volatile Instant lastCycleAt;
   private volatile Duration lastCycleDuration;
   private volatile int lastCycleFailures;
-  private volatile CycleCounts lastCycleCounts;
+  private volatile CycleReport.Counts lastCycleCounts;
   private volatile String lastError;
   private final AtomicLong cycles = new AtomicLong();
   private final AtomicLong failures = new AtomicLong();
@@ -51,7 +50,7 @@ public class BillingStatus {
   }
 
   /** A cycle ({@code Billing.countCycle()}, what the poll runs) finished with {@code counts}. */
-  public void cycleFinished(Instant startedAt, Duration took, CycleCounts counts) {
+  public void cycleFinished(Instant startedAt, Duration took, CycleReport.Counts counts) {
     Objects.requireNonNull(counts, "counts");
     lastCycleAt = startedAt;
     lastCycleDuration = took;
@@ -77,7 +76,7 @@ public class BillingStatus {
     cycleFinished(
         startedAt,
         took,
-        new CycleCounts(
+        new CycleReport.Counts(
             report.tenantsVisited(),
             report.invoicesCreated().size(),
             report.payments().size(),
@@ -134,7 +133,7 @@ public class BillingStatus {
   }
 
   /** What the last cycle did; empty before the first cycle and when the last one threw. */
-  public Optional<CycleCounts> lastCycleCounts() {
+  public Optional<CycleReport.Counts> lastCycleCounts() {
     return Optional.ofNullable(lastCycleCounts);
   }
 

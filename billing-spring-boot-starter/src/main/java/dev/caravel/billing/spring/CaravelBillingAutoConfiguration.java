@@ -3,7 +3,7 @@ package dev.caravel.billing.spring;
 import dev.caravel.billing.Billing;
 import dev.caravel.billing.BillingBuilder;
 import dev.caravel.billing.BillingListener;
-import dev.caravel.billing.CycleCounts;
+import dev.caravel.billing.CycleReport;
 import dev.caravel.billing.ExchangeRates;
 import dev.caravel.billing.LightningWallet;
 import dev.caravel.billing.LightningWallet.WalletConnector;
@@ -319,7 +319,7 @@ public class CaravelBillingAutoConfiguration {
     Messenger messenger(Messenger m);
 
     /** Wraps the poll's cycle, {@code billing::countCycle}. */
-    Supplier<CycleCounts> cycle(Supplier<CycleCounts> c);
+    Supplier<CycleReport.Counts> cycle(Supplier<CycleReport.Counts> c);
 
     static BillingMetricsHolder none() {
       return new BillingMetricsHolder() {
@@ -339,7 +339,7 @@ public class CaravelBillingAutoConfiguration {
         }
 
         @Override
-        public Supplier<CycleCounts> cycle(Supplier<CycleCounts> c) {
+        public Supplier<CycleReport.Counts> cycle(Supplier<CycleReport.Counts> c) {
           return c;
         }
       };

@@ -1,6 +1,6 @@
 package dev.caravel.billing.spring;
 
-import dev.caravel.billing.CycleCounts;
+import dev.caravel.billing.CycleReport;
 import dev.caravel.billing.LightningWallet.WalletConnector;
 import dev.caravel.billing.Messenger;
 import dev.caravel.billing.PaymentGateway;
@@ -59,7 +59,7 @@ public class CaravelBillingMetricsAutoConfiguration {
       }
 
       @Override
-      public Supplier<CycleCounts> cycle(Supplier<CycleCounts> c) {
+      public Supplier<CycleReport.Counts> cycle(Supplier<CycleReport.Counts> c) {
         return () -> metrics.timeCountCycle(c);
       }
     };

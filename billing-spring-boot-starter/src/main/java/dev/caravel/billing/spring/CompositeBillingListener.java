@@ -3,7 +3,7 @@ package dev.caravel.billing.spring;
 import dev.caravel.billing.BillingListener;
 import dev.caravel.billing.Invoice;
 import dev.caravel.billing.Payment;
-import dev.caravel.billing.Rail;
+import dev.caravel.billing.RailException.Rail;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;

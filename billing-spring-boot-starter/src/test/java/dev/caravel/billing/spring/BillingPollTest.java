@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.caravel.billing.Activity;
 import dev.caravel.billing.Billing;
-import dev.caravel.billing.CycleCounts;
+import dev.caravel.billing.CycleReport;
 import dev.caravel.billing.PaymentGateway;
 import dev.caravel.billing.Plan;
 import dev.caravel.billing.PlanCatalogue;
@@ -45,7 +45,7 @@ class BillingPollTest {
   private final BillingStatus status =
       new BillingStatus(repository, clock, Duration.ofDays(7), 100);
   private final BillingHealthIndicator health = new BillingHealthIndicator(status);
-  private final List<CycleCounts> timed = new ArrayList<>();
+  private final List<CycleReport.Counts> timed = new ArrayList<>();
 
   private final Billing billing =
       Billing.builder()
@@ -65,7 +65,7 @@ class BillingPollTest {
           status,
           cycle ->
               () -> {
-                CycleCounts counts = metrics.timeCountCycle(cycle);
+                CycleReport.Counts counts = metrics.timeCountCycle(cycle);
                 timed.add(counts);
                 return counts;
               },
@@ -84,7 +84,7 @@ class BillingPollTest {
     poll.runCycle();
 
     // Two tenants billed, two results, the card's paid; read back from the ledger too.
-    CycleCounts first = new CycleCounts(2, 2, 2, 1, 0);
+    CycleReport.Counts first = new CycleReport.Counts(2, 2, 2, 1, 0);
     assertThat(ledger.invoices(CARD))
         .singleElement()
         .satisfies(i -> assertThat(i.isPaid()).isTrue());
@@ -112,7 +112,7 @@ class BillingPollTest {
     // Nothing is due any more: the next cycle's counts are its own, not a running total.
     poll.runCycle();
 
-    CycleCounts idle = new CycleCounts(0, 0, 0, 0, 0);
+    CycleReport.Counts idle = new CycleReport.Counts(0, 0, 0, 0, 0);
     assertThat(timed).containsExactly(first, idle);
     assertThat(status.lastCycleCounts()).contains(idle);
     assertThat(status.cycles()).isEqualTo(2);
@@ -133,7 +133,7 @@ class BillingPollTest {
     poll.runCycle();
 
     // Finding the tenants due failed: the cycle counts it and visits no one.
-    assertThat(status.lastCycleCounts()).contains(new CycleCounts(0, 0, 0, 0, 1));
+    assertThat(status.lastCycleCounts()).contains(new CycleReport.Counts(0, 0, 0, 0, 1));
     assertThat(status.lastCycleFailures()).isEqualTo(1);
     assertThat(status.failures()).isEqualTo(1);
     assertThat(status.lastError()).isEmpty();
@@ -146,7 +146,7 @@ class BillingPollTest {
     storageDown.set(false);
     poll.runCycle();
 
-    assertThat(status.lastCycleCounts()).contains(new CycleCounts(2, 2, 2, 1, 0));
+    assertThat(status.lastCycleCounts()).contains(new CycleReport.Counts(2, 2, 2, 1, 0));
     assertThat(status.lastCycleFailures()).isZero();
     assertThat(status.failures()).isEqualTo(1);
     assertThat(health.health().getStatus()).isEqualTo(Status.UP);
@@ -190,7 +190,7 @@ class BillingPollTest {
 
     status.cycleFinished(NOW, Duration.ofMillis(5), billing.runCycle());
 
-    assertThat(status.lastCycleCounts()).contains(new CycleCounts(2, 2, 2, 1, 0));
+    assertThat(status.lastCycleCounts()).contains(new CycleReport.Counts(2, 2, 2, 1, 0));
     assertThat(status.lastCycleDuration()).contains(Duration.ofMillis(5));
     assertThat(status.cycles()).isEqualTo(1);
   }

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.caravel.billing.Activity;
 import dev.caravel.billing.Billing;
-import dev.caravel.billing.CycleCounts;
+import dev.caravel.billing.CycleReport;
 import dev.caravel.billing.ExchangeRates;
 import dev.caravel.billing.LightningWallet.WalletConnector;
 import dev.caravel.billing.Messenger;
@@ -294,7 +294,7 @@ class CaravelBillingAutoConfigurationTest {
               // The first scheduled cycle runs at start, the next one an hour later: wait for the
               // first, then run one by hand, alone.
               assertThat(firstCycleRan(status)).as("the poll's first cycle ran").isTrue();
-              assertThat(status.lastCycleCounts()).contains(new CycleCounts(0, 0, 0, 0, 0));
+              assertThat(status.lastCycleCounts()).contains(new CycleReport.Counts(0, 0, 0, 0, 0));
               Billing billing = context.getBean(Billing.class);
               billing.record(
                   Activity.create(
@@ -307,7 +307,7 @@ class CaravelBillingAutoConfigurationTest {
               poll.runCycle();
 
               // The engine's counting cycle: one tenant, one invoice, one unpaid result (no rail).
-              assertThat(status.lastCycleCounts()).contains(new CycleCounts(1, 1, 1, 0, 0));
+              assertThat(status.lastCycleCounts()).contains(new CycleReport.Counts(1, 1, 1, 0, 0));
               assertThat(billing.invoices(TENANT)).hasSize(1);
               HealthIndicator health = context.getBean(BillingHealthIndicator.class);
               var report = health.health();

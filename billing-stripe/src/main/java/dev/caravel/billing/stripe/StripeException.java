@@ -1,6 +1,5 @@
 package dev.caravel.billing.stripe;
 
-import dev.caravel.billing.BillingException;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
@@ -11,7 +10,7 @@ import java.util.regex.Pattern;
  * Stripe's error {@code type} and {@code code} and the {@code Request-Id} for support; never the
  * API key.
  */
-public class StripeException extends BillingException {
+public class StripeException extends RuntimeException {
   private static final Pattern SECRETISH =
       Pattern.compile("\\b(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9*]+|\\*{4,}[A-Za-z0-9]*");
 

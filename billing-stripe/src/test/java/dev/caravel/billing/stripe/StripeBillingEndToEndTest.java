@@ -340,7 +340,7 @@ class StripeBillingEndToEndTest {
                 new dev.caravel.billing.BillingListener() {
                   @Override
                   public void needsAttention(
-                      Invoice invoice, dev.caravel.billing.Rail rail, String reason) {
+                      Invoice invoice, dev.caravel.billing.RailException.Rail rail, String reason) {
                     attention.add(reason);
                   }
                 })

@@ -11,7 +11,7 @@ import dev.caravel.billing.PaymentMethod;
 import dev.caravel.billing.PaymentResult;
 import dev.caravel.billing.Plan;
 import dev.caravel.billing.PlanCatalogue;
-import dev.caravel.billing.Rail;
+import dev.caravel.billing.RailException.Rail;
 import dev.caravel.billing.memory.InMemoryRepository;
 import dev.caravel.billing.spi.CollectionHold;
 import dev.caravel.billing.spi.Repository;

@@ -1,7 +1,7 @@
 package dev.caravel.billing.testkit;
 
 import dev.caravel.billing.Activity;
-import dev.caravel.billing.Bolt11Request;
+import dev.caravel.billing.Invoice.Bolt11Request;
 import dev.caravel.billing.InvoiceItem;
 import dev.caravel.billing.Payment;
 import dev.caravel.billing.PaymentMethod;

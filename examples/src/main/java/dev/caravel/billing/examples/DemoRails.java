@@ -262,7 +262,7 @@ final class DemoRails {
     public long toMsats(long minorUnits, String currency) {
       if (!currency.equals("usd")) {
         throw new dev.caravel.billing.RailException(
-            dev.caravel.billing.Rail.NWC,
+            dev.caravel.billing.RailException.Rail.NWC,
             dev.caravel.billing.RailException.EXCHANGE_RATE,
             "the demo rate knows only usd");
       }

@@ -10,7 +10,7 @@ import dev.caravel.billing.InvalidInputException;
 import dev.caravel.billing.Invoice;
 import dev.caravel.billing.Payment;
 import dev.caravel.billing.PlanCatalogue;
-import dev.caravel.billing.Rail;
+import dev.caravel.billing.RailException.Rail;
 import dev.caravel.billing.SecretCipher;
 import dev.caravel.billing.jdbc.JdbcRepository;
 import dev.caravel.billing.nostr.NostrKeys;

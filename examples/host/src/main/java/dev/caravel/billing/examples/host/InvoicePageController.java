@@ -1,9 +1,9 @@
 package dev.caravel.billing.examples.host;
 
 import dev.caravel.billing.Billing;
-import dev.caravel.billing.Bolt11Request;
 import dev.caravel.billing.InvalidInputException;
 import dev.caravel.billing.Invoice;
+import dev.caravel.billing.Invoice.Bolt11Request;
 import dev.caravel.billing.PaymentResult;
 import dev.caravel.billing.RailException;
 import dev.caravel.billing.documents.InvoiceDocument;

@@ -1,8 +1,10 @@
-package dev.caravel.billing;
+package dev.caravel.billing.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.caravel.billing.InvalidInputException;
+import dev.caravel.billing.Invoice.Period;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
@@ -38,7 +40,7 @@ class BillingPeriodsTest {
     // a real amount, not zero.
     Instant inOldGap = Instant.parse("2025-03-29T00:00:00Z");
     assertThat(periods.periodAt(inOldGap)).isEqualTo(february);
-    assertThat(Proration.prorate(3100, february, inOldGap)).isEqualTo(200);
+    assertThat(february.prorate(3100, inOldGap)).isEqualTo(200);
   }
 
   /** Seed bug 8: the period lookup looped over months; now it is direct even centuries out. */

@@ -1,6 +1,7 @@
-package dev.caravel.billing;
+package dev.caravel.billing.internal;
 
-import dev.caravel.billing.internal.Checks;
+import dev.caravel.billing.InvalidInputException;
+import dev.caravel.billing.Invoice.Period;
 import java.time.DateTimeException;
 import java.time.Instant;
 
@@ -24,6 +25,8 @@ import java.time.Instant;
  * DateTimeException}. The engine never gets there: every instant it hands in (an activity, a
  * renewal start, now) is at most the builder's future skew after now, since {@code Billing.record}
  * refuses later activity.
+ *
+ * <p>Not API: a host finds a period with {@link Period#of} and {@link Period#at}, which ask this.
  */
 public final class BillingPeriods {
   private static final long SECONDS_PER_DAY = 86_400;
