@@ -37,10 +37,12 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplicat
 import org.springframework.boot.autoconfigure.flyway.FlywayAutoConfiguration;
 import org.springframework.boot.autoconfigure.jdbc.DataSourceAutoConfiguration;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
+import org.springframework.core.Ordered;
 import org.springframework.util.StringUtils;
 
 /**
@@ -302,6 +304,31 @@ public class CaravelBillingAutoConfiguration {
       @ConditionalOnMissingBean
       StripeWebhookController caravelStripeWebhookController(StripeWebhooks webhooks) {
         return new StripeWebhookController(webhooks);
+      }
+
+      /**
+       * The body cap on the webhook's path, ahead of every other filter: nothing reads more of a
+       * request than the cap, whichever controller serves the path.
+       */
+      @Bean
+      FilterRegistrationBean<WebhookBodyLimitFilter> caravelStripeWebhookBodyLimit(
+          CaravelBillingProperties properties) {
+        CaravelBillingProperties.Stripe stripe = properties.getStripe();
+        long maxBytes = stripe.getWebhookMaxBody().toBytes();
+        if (maxBytes < 1 || maxBytes > WebhookBodyLimitFilter.LARGEST_CAP) {
+          throw new IllegalStateException(
+              "caravel.billing.stripe.webhook-max-body must be 1B to "
+                  + WebhookBodyLimitFilter.LARGEST_CAP
+                  + "B, not "
+                  + stripe.getWebhookMaxBody());
+        }
+        FilterRegistrationBean<WebhookBodyLimitFilter> registration =
+            new FilterRegistrationBean<>(new WebhookBodyLimitFilter(maxBytes));
+        String path = stripe.getWebhookPath();
+        // Spring MVC reads "hooks/stripe" as "/hooks/stripe"; a servlet URL pattern needs the '/'.
+        registration.addUrlPatterns(path.startsWith("/") ? path : "/" + path);
+        registration.setOrder(Ordered.HIGHEST_PRECEDENCE);
+        return registration;
       }
     }
   }

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.util.unit.DataSize;
 
 /**
  * Caravel Billing's settings, under {@code caravel.billing}. Every rail is off until its key is
@@ -248,6 +249,13 @@ public class CaravelBillingProperties {
     /** How old (or how far ahead) a signature's timestamp may be. */
     private Duration webhookTolerance = Duration.ofMinutes(5);
 
+    /**
+     * The largest webhook body accepted (Stripe's events are a few kilobytes). A larger declared
+     * Content-Length is refused with 413 before a byte is read; a chunked body is refused with 413
+     * as soon as it passes this size.
+     */
+    private DataSize webhookMaxBody = DataSize.ofMegabytes(1);
+
     public String getSecretKey() {
       return secretKey;
     }
@@ -278,6 +286,14 @@ public class CaravelBillingProperties {
 
     public void setWebhookTolerance(Duration webhookTolerance) {
       this.webhookTolerance = webhookTolerance;
+    }
+
+    public DataSize getWebhookMaxBody() {
+      return webhookMaxBody;
+    }
+
+    public void setWebhookMaxBody(DataSize webhookMaxBody) {
+      this.webhookMaxBody = webhookMaxBody;
     }
   }
 

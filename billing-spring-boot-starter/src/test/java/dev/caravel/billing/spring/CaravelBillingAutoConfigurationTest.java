@@ -41,9 +41,13 @@ import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.autoconfigure.flyway.FlywayAutoConfiguration;
 import org.springframework.boot.autoconfigure.jdbc.DataSourceAutoConfiguration;
 import org.springframework.boot.test.context.FilteredClassLoader;
+import org.springframework.boot.test.context.assertj.AssertableWebApplicationContext;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.Ordered;
 
 class CaravelBillingAutoConfigurationTest {
   private static final AtomicInteger DATABASES = new AtomicInteger();
@@ -155,6 +159,54 @@ class CaravelBillingAutoConfigurationTest {
               assertThat(context.getBean(PaymentGateway.class)).isInstanceOf(StripeGateway.class);
               assertThat(context).hasSingleBean(StripeWebhooks.class);
             });
+  }
+
+  @Test
+  void theWebhookBodyCapCoversTheWebhookPathAndIsConfigurable() {
+    WebApplicationContextRunner web =
+        new WebApplicationContextRunner()
+            .withConfiguration(
+                AutoConfigurations.of(
+                    DataSourceAutoConfiguration.class, CaravelBillingAutoConfiguration.class))
+            .withPropertyValues(
+                "spring.datasource.url=jdbc:h2:mem:starter"
+                    + DATABASES.incrementAndGet()
+                    + ";DB_CLOSE_DELAY=-1",
+                "caravel.billing.app-url=https://relays.example",
+                "caravel.billing.plans[0].id=basic",
+                "caravel.billing.plans[0].name=Basic",
+                "caravel.billing.plans[0].price=500",
+                "caravel.billing.poll.enabled=false",
+                "caravel.billing.stripe.webhook-secret=whsec_test");
+    web.run(
+        context -> {
+          FilterRegistrationBean<?> cap = bodyCap(context);
+          assertThat(((WebhookBodyLimitFilter) cap.getFilter()).maxBytes()).isEqualTo(1024 * 1024);
+          assertThat(cap.getUrlPatterns()).containsExactly("/caravel/stripe/webhook");
+          assertThat(cap.getOrder()).isEqualTo(Ordered.HIGHEST_PRECEDENCE);
+        });
+    web.withPropertyValues(
+            "caravel.billing.stripe.webhook-max-body=64KB",
+            "caravel.billing.stripe.webhook-path=hooks/stripe")
+        .run(
+            context -> {
+              FilterRegistrationBean<?> cap = bodyCap(context);
+              assertThat(((WebhookBodyLimitFilter) cap.getFilter()).maxBytes())
+                  .isEqualTo(64 * 1024);
+              assertThat(cap.getUrlPatterns()).containsExactly("/hooks/stripe");
+            });
+    web.withPropertyValues("caravel.billing.stripe.webhook-max-body=0B")
+        .run(
+            context ->
+                assertThat(context)
+                    .getFailure()
+                    .rootCause()
+                    .hasMessageContaining("caravel.billing.stripe.webhook-max-body"));
+  }
+
+  private static FilterRegistrationBean<?> bodyCap(AssertableWebApplicationContext context) {
+    assertThat(context).hasNotFailed();
+    return context.getBean("caravelStripeWebhookBodyLimit", FilterRegistrationBean.class);
   }
 
   @Test
@@ -372,6 +424,7 @@ class CaravelBillingAutoConfigurationTest {
       assertThat(json)
           .contains(
               "\"caravel.billing.stripe.webhook-path\"",
+              "\"caravel.billing.stripe.webhook-max-body\"",
               "\"caravel.billing.nwc.service-uri\"",
               "\"caravel.billing.nostr.relays\"",
               "\"caravel.billing.plans\"",
