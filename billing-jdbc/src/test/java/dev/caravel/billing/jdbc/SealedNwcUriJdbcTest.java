@@ -155,6 +155,7 @@ class SealedNwcUriJdbcTest {
       assertThat(put.executeUpdate()).isEqualTo(1);
     }
     Invoice invoice = engine.invoiceFor(ALICE);
+    assertThat(sealedBy(db)).containsExactly(Map.entry("v1 (0.1/0.2)", 1));
 
     assertThat(engine.billing.collect(invoice.id())).isInstanceOf(PaymentResult.Paid.class);
     assertThat(engine.connected).containsExactly(URI_OF_0_2);
@@ -163,9 +164,29 @@ class SealedNwcUriJdbcTest {
     engine.billing.saveTenant(ALICE, URI_OF_0_2, null);
     String migrated = sealedIn(db, ALICE);
     assertThat(migrated).startsWith("v2:" + cipher.currentKeyId() + ":");
+    assertThat(sealedBy(db)).containsExactly(Map.entry(cipher.currentKeyId(), 1));
     AesGcmSecretCipher strict =
         AesGcmSecretCipher.builder().currentKey(KEY_OF_0_2).refuseLegacyValues().build();
     assertThat(strict.open(ALICE, migrated)).isEqualTo(URI_OF_0_2);
+  }
+
+  /** The README's query: how many stored values each key id sealed, and 0.1/0.2's. */
+  private static Map<String, Integer> sealedBy(DataSource db) throws SQLException {
+    Map<String, Integer> counts = new java.util.TreeMap<>();
+    try (Connection c = db.getConnection();
+        PreparedStatement query =
+            c.prepareStatement(
+                "SELECT sealed_by, count(*) FROM ("
+                    + " SELECT CASE WHEN sealed_nwc_uri LIKE 'v1:%' THEN 'v1 (0.1/0.2)'"
+                    + " ELSE substring(sealed_nwc_uri FROM 4 FOR 8) END AS sealed_by"
+                    + " FROM billing_tenant WHERE sealed_nwc_uri IS NOT NULL) AS sealed"
+                    + " GROUP BY sealed_by");
+        ResultSet rs = query.executeQuery()) {
+      while (rs.next()) {
+        counts.put(rs.getString(1), rs.getInt(2));
+      }
+    }
+    return counts;
   }
 
   private static String sealedIn(DataSource db, String tenant) throws SQLException {
