@@ -1,5 +1,6 @@
 package dev.caravel.billing.spring;
 
+import dev.caravel.billing.AesGcmSecretCipher;
 import dev.caravel.billing.Billing;
 import dev.caravel.billing.BillingBuilder;
 import dev.caravel.billing.BillingListener;
@@ -91,7 +92,17 @@ public class CaravelBillingAutoConfiguration {
   @ConditionalOnMissingBean
   @ConditionalOnProperty(prefix = "caravel.billing", name = "cipher-key")
   SecretCipher caravelBillingCipher(CaravelBillingProperties properties) {
-    return SecretCipher.aesGcm(properties.getCipherKey().strip());
+    AesGcmSecretCipher.Builder ring =
+        AesGcmSecretCipher.builder().currentKey(properties.getCipherKey().strip());
+    properties.getCipherOldKeys().forEach(old -> ring.oldKey(old.strip()));
+    if (properties.isCipherRefuseLegacyValues()) {
+      ring.refuseLegacyValues();
+    }
+    AesGcmSecretCipher cipher = ring.build();
+    // Key ids are not secret: they tell an operator which key seals, and which stored values
+    // still name an old one.
+    LOG.log(System.Logger.Level.INFO, "Caravel Billing: tenants'' secrets sealed by {0}", cipher);
+    return cipher;
   }
 
   // ---- the Nostr relay pool, shared by the DMs and every NWC session ----

@@ -1,16 +1,20 @@
 package dev.caravel.billing.spring;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.caravel.billing.Activity;
+import dev.caravel.billing.AesGcmSecretCipher;
 import dev.caravel.billing.Billing;
 import dev.caravel.billing.CycleCounts;
 import dev.caravel.billing.ExchangeRates;
+import dev.caravel.billing.InvalidInputException;
 import dev.caravel.billing.LightningWallet.WalletConnector;
 import dev.caravel.billing.Messenger;
 import dev.caravel.billing.PaymentGateway;
 import dev.caravel.billing.Plan;
 import dev.caravel.billing.PlanCatalogue;
+import dev.caravel.billing.SecretCipher;
 import dev.caravel.billing.jdbc.JdbcRepository;
 import dev.caravel.billing.memory.InMemoryRepository;
 import dev.caravel.billing.micrometer.BillingMetrics;
@@ -207,6 +211,41 @@ class CaravelBillingAutoConfigurationTest {
   private static FilterRegistrationBean<?> bodyCap(AssertableWebApplicationContext context) {
     assertThat(context).hasNotFailed();
     return context.getBean("caravelStripeWebhookBodyLimit", FilterRegistrationBean.class);
+  }
+
+  @Test
+  void theCipherIsARingOfTheCurrentKeyAndTheOldOnes() {
+    byte[] oldKey = new byte[32];
+    oldKey[0] = 1;
+    String uri = "nostr+walletconnect://" + "1".repeat(64) + "?secret=" + "2".repeat(64);
+    String sealedUnderTheOldKey = SecretCipher.aesGcm(oldKey).seal(TENANT, uri);
+    String currentId = ((AesGcmSecretCipher) SecretCipher.aesGcm(CIPHER_KEY)).currentKeyId();
+    fresh()
+        .withPropertyValues(
+            "caravel.billing.cipher-key=" + CIPHER_KEY,
+            "caravel.billing.cipher-old-keys=" + Base64.getEncoder().encodeToString(oldKey))
+        .run(
+            context -> {
+              assertThat(context).hasNotFailed();
+              SecretCipher cipher = context.getBean(SecretCipher.class);
+              assertThat(cipher.open(TENANT, sealedUnderTheOldKey)).isEqualTo(uri);
+              assertThat(cipher.seal(TENANT, uri)).startsWith("v2:" + currentId + ":");
+              assertThat(cipher.toString()).contains("and 0.1/0.2 values");
+            });
+    fresh()
+        .withPropertyValues(
+            "caravel.billing.cipher-key=" + CIPHER_KEY,
+            "caravel.billing.cipher-refuse-legacy-values=true")
+        .run(
+            context -> {
+              assertThat(context).hasNotFailed();
+              assertThat(context.getBean(SecretCipher.class).toString())
+                  .contains("refuses 0.1/0.2 values");
+              assertThatThrownBy(
+                      () -> context.getBean(SecretCipher.class).open(TENANT, sealedUnderTheOldKey))
+                  .isInstanceOf(InvalidInputException.class)
+                  .hasMessageContaining("not in this cipher's ring");
+            });
   }
 
   @Test
