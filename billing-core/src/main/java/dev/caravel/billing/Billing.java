@@ -113,8 +113,10 @@ public final class Billing implements AutoCloseable {
   }
 
   /**
-   * Saves how a tenant pays: an NWC URI (sealed with the {@link SecretCipher} before it is stored;
-   * null for none) and a Stripe customer id (null for none).
+   * Saves how a tenant pays: an NWC URI (sealed with the {@link SecretCipher} before it is stored,
+   * bound to this tenant and under the cipher's current key; null for none) and a Stripe customer
+   * id (null for none). Saving again re-seals the URI: that is how a value sealed under an old key,
+   * or by 0.1/0.2, moves to the current key.
    */
   public void saveTenant(String pubkey, String nwcUri, String stripeCustomerId) {
     bookkeeping.saveTenant(pubkey, nwcUri, stripeCustomerId);

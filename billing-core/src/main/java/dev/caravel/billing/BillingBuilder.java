@@ -121,7 +121,8 @@ public final class BillingBuilder {
   }
 
   /**
-   * Seals tenants' NWC URIs at rest; required to store one. @throws NullPointerException if null
+   * Seals tenants' NWC URIs at rest, each bound to its tenant; required to store one. To rotate
+   * keys, give a ring ({@link SecretCipher#keyring()}). @throws NullPointerException if null
    */
   public BillingBuilder cipher(SecretCipher cipher) {
     this.cipher = Objects.requireNonNull(cipher, "cipher");

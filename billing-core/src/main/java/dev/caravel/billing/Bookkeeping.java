@@ -78,7 +78,9 @@ final class Bookkeeping {
       if (settings.walletConnector() != null) {
         settings.walletConnector().validate(nwcUri);
       }
-      sealed = settings.cipher().seal(nwcUri);
+      // Bound to this tenant, under the cipher's current key: saving a tenant again is also how
+      // a value sealed under an old key, or by 0.1/0.2, moves to the current key and format.
+      sealed = settings.cipher().seal(pubkey, nwcUri);
     }
     repository.saveTenant(
         new Tenant(pubkey, Optional.ofNullable(sealed), Optional.ofNullable(stripeCustomerId)));

@@ -47,10 +47,21 @@ final class LightningRail {
               Rail.NWC, "could not make a Lightning invoice: " + PaymentCascade.safeMessage(e)));
     }
     boolean freshThisRound = !bolt11.createdAt().isBefore(now);
+    String nwcUri;
+    try {
+      nwcUri = settings.cipher().open(tenant.pubkey(), tenant.sealedNwcUri().get());
+    } catch (InvalidInputException e) {
+      // Not the tenant's wallet failing, and no wallet is asked anything: the stored value was
+      // sealed for another tenant (copied from another row), under a key the cipher no longer
+      // holds, or was tampered with. The operator is told; the tenant hears "could not charge".
+      return RailResult.answered(
+          new LifecycleEvent.ConfigurationFault(
+              Rail.NWC,
+              "the tenant's sealed NWC URI does not open: " + PaymentCascade.safeMessage(e)));
+    }
     PayOutcome outcome;
     settings.collection().pace(Rail.NWC);
-    try (LightningWallet wallet =
-        settings.walletConnector().connect(settings.cipher().open(tenant.sealedNwcUri().get()))) {
+    try (LightningWallet wallet = settings.walletConnector().connect(nwcUri)) {
       outcome = wallet.payInvoice(bolt11.bolt11());
     } catch (RuntimeException e) {
       outcome = new PayOutcome.Failed("OTHER", PaymentCascade.safeMessage(e));

@@ -353,8 +353,8 @@ class PaymentCascadeTest {
     String uri = connector.uri("alice", TenantWalletBehaviour.PAYS);
     billing.saveTenant(ALICE, uri, null);
     Tenant stored = repository.findTenant(ALICE).orElseThrow();
-    assertThat(stored.sealedNwcUri().orElseThrow()).doesNotContain("s3cr3t").startsWith("v1:");
-    assertThat(cipher.open(stored.sealedNwcUri().orElseThrow())).isEqualTo(uri);
+    assertThat(stored.sealedNwcUri().orElseThrow()).doesNotContain("s3cr3t").startsWith("v2:");
+    assertThat(cipher.open(ALICE, stored.sealedNwcUri().orElseThrow())).isEqualTo(uri);
     assertThat(stored.toString()).doesNotContain(stored.sealedNwcUri().get());
     org.assertj.core.api.Assertions.assertThatThrownBy(
             () -> billing.saveTenant(ALICE, "nostr+walletconnect://bad?secret=hush", null))

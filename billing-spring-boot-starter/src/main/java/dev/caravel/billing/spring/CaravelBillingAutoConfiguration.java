@@ -37,10 +37,12 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplicat
 import org.springframework.boot.autoconfigure.flyway.FlywayAutoConfiguration;
 import org.springframework.boot.autoconfigure.jdbc.DataSourceAutoConfiguration;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
+import org.springframework.core.Ordered;
 import org.springframework.util.StringUtils;
 
 /**
@@ -89,7 +91,17 @@ public class CaravelBillingAutoConfiguration {
   @ConditionalOnMissingBean
   @ConditionalOnProperty(prefix = "caravel.billing", name = "cipher-key")
   SecretCipher caravelBillingCipher(CaravelBillingProperties properties) {
-    return SecretCipher.aesGcm(properties.getCipherKey().strip());
+    SecretCipher.Keyring ring =
+        SecretCipher.keyring().currentKey(properties.getCipherKey().strip());
+    properties.getCipherOldKeys().forEach(old -> ring.oldKey(old.strip()));
+    if (properties.isCipherRefuseLegacyValues()) {
+      ring.refuseLegacyValues();
+    }
+    SecretCipher cipher = ring.build();
+    // Key ids are not secret: they tell an operator which key seals, and which stored values
+    // still name an old one.
+    LOG.log(System.Logger.Level.INFO, "Caravel Billing: tenants'' secrets sealed by {0}", cipher);
+    return cipher;
   }
 
   // ---- the Nostr relay pool, shared by the DMs and every NWC session ----
@@ -98,7 +110,15 @@ public class CaravelBillingAutoConfiguration {
   @ConditionalOnMissingBean
   @Conditional(RelayPoolNeeded.class)
   RelayClient caravelRelayPool(CaravelBillingProperties properties) {
-    return RelayClient.builder().relays(properties.getNostr().getRelays()).build();
+    RelayClient.Builder pool = RelayClient.builder().relays(properties.getNostr().getRelays());
+    // The service wallet's relays are the host's own configuration, not a tenant's: they are
+    // trusted (a dev setup may run one on ws://localhost), where tenants' relays are held to the
+    // address rules.
+    String serviceUri = properties.getNwc().getServiceUri();
+    if (serviceUri != null && !serviceUri.isBlank()) {
+      NwcUri.parse(serviceUri.strip()).relays().forEach(r -> pool.trustedRelay(r.toString()));
+    }
+    return pool.build();
   }
 
   /** DMs or Lightning: either needs the relay pool. */
@@ -302,6 +322,31 @@ public class CaravelBillingAutoConfiguration {
       @ConditionalOnMissingBean
       StripeWebhookController caravelStripeWebhookController(StripeWebhooks webhooks) {
         return new StripeWebhookController(webhooks);
+      }
+
+      /**
+       * The body cap on the webhook's path, ahead of every other filter: nothing reads more of a
+       * request than the cap, whichever controller serves the path.
+       */
+      @Bean
+      FilterRegistrationBean<WebhookBodyLimitFilter> caravelStripeWebhookBodyLimit(
+          CaravelBillingProperties properties) {
+        CaravelBillingProperties.Stripe stripe = properties.getStripe();
+        long maxBytes = stripe.getWebhookMaxBody().toBytes();
+        if (maxBytes < 1 || maxBytes > WebhookBodyLimitFilter.LARGEST_CAP) {
+          throw new IllegalStateException(
+              "caravel.billing.stripe.webhook-max-body must be 1B to "
+                  + WebhookBodyLimitFilter.LARGEST_CAP
+                  + "B, not "
+                  + stripe.getWebhookMaxBody());
+        }
+        FilterRegistrationBean<WebhookBodyLimitFilter> registration =
+            new FilterRegistrationBean<>(new WebhookBodyLimitFilter(maxBytes));
+        String path = stripe.getWebhookPath();
+        // Spring MVC reads "hooks/stripe" as "/hooks/stripe"; a servlet URL pattern needs the '/'.
+        registration.addUrlPatterns(path.startsWith("/") ? path : "/" + path);
+        registration.setOrder(Ordered.HIGHEST_PRECEDENCE);
+        return registration;
       }
     }
   }

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.util.unit.DataSize;
 
 /**
  * Caravel Billing's settings, under {@code caravel.billing}. Every rail is off until its key is
@@ -25,10 +26,24 @@ public class CaravelBillingProperties {
   private List<PlanProperties> plans = new ArrayList<>();
 
   /**
-   * Base64 of 32 random bytes ({@code openssl rand -base64 32}) sealing tenants' NWC URIs at rest.
-   * Required with Lightning. Keep it stable: a new key cannot open URIs sealed with the old one.
+   * Base64 of 32 random bytes ({@code openssl rand -base64 32}) sealing tenants' NWC URIs at rest,
+   * each bound to its tenant. Required with Lightning. To rotate, make a new key this one and move
+   * the old one to {@code cipher-old-keys}.
    */
   private String cipherKey;
+
+  /**
+   * Earlier cipher keys (base64), which open what they sealed and seal nothing. A tenant's URI
+   * moves to {@code cipher-key} when the tenant is saved again; drop a key once no stored value
+   * names its id.
+   */
+  private List<String> cipherOldKeys = new ArrayList<>();
+
+  /**
+   * Refuse URIs sealed by 0.1/0.2 ({@code v1:}), which are bound to no tenant: once every tenant
+   * has been saved again since 0.3.
+   */
+  private boolean cipherRefuseLegacyValues = false;
 
   /** Names this instance in payment leases; random when unset. */
   private String instanceId;
@@ -89,6 +104,22 @@ public class CaravelBillingProperties {
 
   public void setCipherKey(String cipherKey) {
     this.cipherKey = cipherKey;
+  }
+
+  public List<String> getCipherOldKeys() {
+    return cipherOldKeys;
+  }
+
+  public void setCipherOldKeys(List<String> cipherOldKeys) {
+    this.cipherOldKeys = cipherOldKeys;
+  }
+
+  public boolean isCipherRefuseLegacyValues() {
+    return cipherRefuseLegacyValues;
+  }
+
+  public void setCipherRefuseLegacyValues(boolean cipherRefuseLegacyValues) {
+    this.cipherRefuseLegacyValues = cipherRefuseLegacyValues;
   }
 
   public String getInstanceId() {
@@ -248,6 +279,13 @@ public class CaravelBillingProperties {
     /** How old (or how far ahead) a signature's timestamp may be. */
     private Duration webhookTolerance = Duration.ofMinutes(5);
 
+    /**
+     * The largest webhook body accepted (Stripe's events are a few kilobytes). A larger declared
+     * Content-Length is refused with 413 before a byte is read; a chunked body is refused with 413
+     * as soon as it passes this size.
+     */
+    private DataSize webhookMaxBody = DataSize.ofMegabytes(1);
+
     public String getSecretKey() {
       return secretKey;
     }
@@ -278,6 +316,14 @@ public class CaravelBillingProperties {
 
     public void setWebhookTolerance(Duration webhookTolerance) {
       this.webhookTolerance = webhookTolerance;
+    }
+
+    public DataSize getWebhookMaxBody() {
+      return webhookMaxBody;
+    }
+
+    public void setWebhookMaxBody(DataSize webhookMaxBody) {
+      this.webhookMaxBody = webhookMaxBody;
     }
   }
 

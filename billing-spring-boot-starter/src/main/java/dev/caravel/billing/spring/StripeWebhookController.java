@@ -14,7 +14,9 @@ import org.springframework.web.bind.annotation.RestController;
  * /caravel/stripe/webhook}). It hands the raw body and the {@code Stripe-Signature} header to
  * {@link StripeWebhooks}, which verifies the signature and drives the engine: 200 with {@code
  * APPLIED}, {@code DUPLICATE} or {@code IGNORED}; 400 for a bad signature, a stale timestamp, a
- * body that is not an event, or another API version (Stripe redelivers once fixed).
+ * body that is not an event, or another API version (Stripe redelivers once fixed). The body has
+ * been read by {@link WebhookBodyLimitFilter}, within {@code
+ * caravel.billing.stripe.webhook-max-body} (a larger one is refused with 413 before it gets here).
  */
 @RestController
 public class StripeWebhookController {

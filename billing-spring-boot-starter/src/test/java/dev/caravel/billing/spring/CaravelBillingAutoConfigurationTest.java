@@ -1,16 +1,19 @@
 package dev.caravel.billing.spring;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.caravel.billing.Activity;
 import dev.caravel.billing.Billing;
 import dev.caravel.billing.CycleReport;
 import dev.caravel.billing.ExchangeRates;
+import dev.caravel.billing.InvalidInputException;
 import dev.caravel.billing.LightningWallet.WalletConnector;
 import dev.caravel.billing.Messenger;
 import dev.caravel.billing.PaymentGateway;
 import dev.caravel.billing.Plan;
 import dev.caravel.billing.PlanCatalogue;
+import dev.caravel.billing.SecretCipher;
 import dev.caravel.billing.jdbc.JdbcRepository;
 import dev.caravel.billing.memory.InMemoryRepository;
 import dev.caravel.billing.micrometer.BillingMetrics;
@@ -41,9 +44,13 @@ import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.autoconfigure.flyway.FlywayAutoConfiguration;
 import org.springframework.boot.autoconfigure.jdbc.DataSourceAutoConfiguration;
 import org.springframework.boot.test.context.FilteredClassLoader;
+import org.springframework.boot.test.context.assertj.AssertableWebApplicationContext;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.Ordered;
 
 class CaravelBillingAutoConfigurationTest {
   private static final AtomicInteger DATABASES = new AtomicInteger();
@@ -154,6 +161,89 @@ class CaravelBillingAutoConfigurationTest {
               assertThat(context).hasNotFailed();
               assertThat(context.getBean(PaymentGateway.class)).isInstanceOf(StripeGateway.class);
               assertThat(context).hasSingleBean(StripeWebhooks.class);
+            });
+  }
+
+  @Test
+  void theWebhookBodyCapCoversTheWebhookPathAndIsConfigurable() {
+    WebApplicationContextRunner web =
+        new WebApplicationContextRunner()
+            .withConfiguration(
+                AutoConfigurations.of(
+                    DataSourceAutoConfiguration.class, CaravelBillingAutoConfiguration.class))
+            .withPropertyValues(
+                "spring.datasource.url=jdbc:h2:mem:starter"
+                    + DATABASES.incrementAndGet()
+                    + ";DB_CLOSE_DELAY=-1",
+                "caravel.billing.app-url=https://relays.example",
+                "caravel.billing.plans[0].id=basic",
+                "caravel.billing.plans[0].name=Basic",
+                "caravel.billing.plans[0].price=500",
+                "caravel.billing.poll.enabled=false",
+                "caravel.billing.stripe.webhook-secret=whsec_test");
+    web.run(
+        context -> {
+          FilterRegistrationBean<?> cap = bodyCap(context);
+          assertThat(((WebhookBodyLimitFilter) cap.getFilter()).maxBytes()).isEqualTo(1024 * 1024);
+          assertThat(cap.getUrlPatterns()).containsExactly("/caravel/stripe/webhook");
+          assertThat(cap.getOrder()).isEqualTo(Ordered.HIGHEST_PRECEDENCE);
+        });
+    web.withPropertyValues(
+            "caravel.billing.stripe.webhook-max-body=64KB",
+            "caravel.billing.stripe.webhook-path=hooks/stripe")
+        .run(
+            context -> {
+              FilterRegistrationBean<?> cap = bodyCap(context);
+              assertThat(((WebhookBodyLimitFilter) cap.getFilter()).maxBytes())
+                  .isEqualTo(64 * 1024);
+              assertThat(cap.getUrlPatterns()).containsExactly("/hooks/stripe");
+            });
+    web.withPropertyValues("caravel.billing.stripe.webhook-max-body=0B")
+        .run(
+            context ->
+                assertThat(context)
+                    .getFailure()
+                    .rootCause()
+                    .hasMessageContaining("caravel.billing.stripe.webhook-max-body"));
+  }
+
+  private static FilterRegistrationBean<?> bodyCap(AssertableWebApplicationContext context) {
+    assertThat(context).hasNotFailed();
+    return context.getBean("caravelStripeWebhookBodyLimit", FilterRegistrationBean.class);
+  }
+
+  @Test
+  void theCipherIsARingOfTheCurrentKeyAndTheOldOnes() {
+    byte[] oldKey = new byte[32];
+    oldKey[0] = 1;
+    String uri = "nostr+walletconnect://" + "1".repeat(64) + "?secret=" + "2".repeat(64);
+    String sealedUnderTheOldKey = SecretCipher.aesGcm(oldKey).seal(TENANT, uri);
+    String currentId = SecretCipher.aesGcm(CIPHER_KEY).sealingKeyId().orElseThrow();
+    fresh()
+        .withPropertyValues(
+            "caravel.billing.cipher-key=" + CIPHER_KEY,
+            "caravel.billing.cipher-old-keys=" + Base64.getEncoder().encodeToString(oldKey))
+        .run(
+            context -> {
+              assertThat(context).hasNotFailed();
+              SecretCipher cipher = context.getBean(SecretCipher.class);
+              assertThat(cipher.open(TENANT, sealedUnderTheOldKey)).isEqualTo(uri);
+              assertThat(cipher.seal(TENANT, uri)).startsWith("v2:" + currentId + ":");
+              assertThat(cipher.toString()).contains("and 0.1/0.2 values");
+            });
+    fresh()
+        .withPropertyValues(
+            "caravel.billing.cipher-key=" + CIPHER_KEY,
+            "caravel.billing.cipher-refuse-legacy-values=true")
+        .run(
+            context -> {
+              assertThat(context).hasNotFailed();
+              assertThat(context.getBean(SecretCipher.class).toString())
+                  .contains("refuses 0.1/0.2 values");
+              assertThatThrownBy(
+                      () -> context.getBean(SecretCipher.class).open(TENANT, sealedUnderTheOldKey))
+                  .isInstanceOf(InvalidInputException.class)
+                  .hasMessageContaining("not in this cipher's ring");
             });
   }
 
@@ -372,6 +462,7 @@ class CaravelBillingAutoConfigurationTest {
       assertThat(json)
           .contains(
               "\"caravel.billing.stripe.webhook-path\"",
+              "\"caravel.billing.stripe.webhook-max-body\"",
               "\"caravel.billing.nwc.service-uri\"",
               "\"caravel.billing.nostr.relays\"",
               "\"caravel.billing.plans\"",

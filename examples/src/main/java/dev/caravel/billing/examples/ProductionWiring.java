@@ -63,8 +63,11 @@ import java.util.concurrent.CountDownLatch;
  *   <tr><td>{@code BILLING_INSTANCE_ID}</td><td>no</td>
  *       <td>names this instance in payment leases, default random</td></tr>
  *   <tr><td>{@code BILLING_CIPHER_KEY}</td><td>with Lightning</td>
- *       <td>base64 of 32 random bytes ({@code openssl rand -base64 32}): seals tenants' NWC URIs at rest.
- *       Keep it stable: a new key cannot open URIs sealed with the old one</td></tr>
+ *       <td>base64 of 32 random bytes ({@code openssl rand -base64 32}): seals tenants' NWC URIs at rest,
+ *       each bound to its tenant. To rotate, move the old key to {@code BILLING_CIPHER_OLD_KEYS}</td></tr>
+ *   <tr><td>{@code BILLING_CIPHER_OLD_KEYS}</td><td>no</td>
+ *       <td>earlier keys, comma-separated: they open what they sealed and seal nothing; a tenant's
+ *       URI moves to the current key when the tenant is saved again</td></tr>
  *   <tr><td>{@code BILLING_SERVICE_NWC_URI}</td><td>no</td>
  *       <td>the service wallet's {@code nostr+walletconnect://} URI (needs make_invoice and
  *       lookup_invoice); turns the Lightning rail on</td></tr>
@@ -163,18 +166,31 @@ public final class ProductionWiring implements AutoCloseable {
       JdbcRepository.migrate(dataSource);
       builder.repository(new JdbcRepository(dataSource));
 
-      // Seals tenants' NWC URIs at rest.
+      // Seals tenants' NWC URIs at rest: a keyring, the current key sealing, the old ones opening.
       SecretCipher cipher = null;
       String key = env.get("BILLING_CIPHER_KEY");
       if (key != null && !key.isBlank()) {
+        SecretCipher.Keyring ring;
         try {
-          cipher = SecretCipher.aesGcm(key);
+          ring = SecretCipher.keyring().currentKey(key);
         } catch (InvalidInputException e) {
           throw new ConfigurationException(
               "BILLING_CIPHER_KEY must be the base64 of 32 random bytes "
                   + "(openssl rand -base64 32)",
               e);
         }
+        String oldKeys = env.getOrDefault("BILLING_CIPHER_OLD_KEYS", "");
+        for (String old : oldKeys.split(",")) {
+          if (!old.isBlank()) {
+            try {
+              ring.oldKey(old.strip());
+            } catch (InvalidInputException e) {
+              throw new ConfigurationException(
+                  "BILLING_CIPHER_OLD_KEYS must be base64 keys of 32 bytes, comma-separated", e);
+            }
+          }
+        }
+        cipher = ring.build();
         builder.cipher(cipher);
       }
 
@@ -189,7 +205,19 @@ public final class ProductionWiring implements AutoCloseable {
                   .toList();
       RelayClient relayPool;
       try {
-        relayPool = RelayClient.builder().relays(relays).build();
+        RelayClient.Builder relayPoolBuilder = RelayClient.builder().relays(relays);
+        // The service wallet's relays are the operator's own, not a tenant's: trusted.
+        String service = env.get("BILLING_SERVICE_NWC_URI");
+        if (service != null && !service.isBlank()) {
+          try {
+            NwcUri.parse(service)
+                .relays()
+                .forEach(r -> relayPoolBuilder.trustedRelay(r.toString()));
+          } catch (InvalidInputException e) {
+            // Told below, with the service URI's own message.
+          }
+        }
+        relayPool = relayPoolBuilder.build();
       } catch (InvalidInputException | IllegalArgumentException e) {
         throw new ConfigurationException(
             "NOSTR_RELAYS must be comma-separated ws:// or wss:// URLs: " + e.getMessage(), e);

@@ -40,6 +40,7 @@ class ProductionWiringTest {
     env.put("BILLING_POLL_INTERVAL", "PT15M");
     env.put("BILLING_INSTANCE_ID", "test-1");
     env.put("BILLING_CIPHER_KEY", "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=");
+    env.put("BILLING_CIPHER_OLD_KEYS", " AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA= ,");
     env.put("STRIPE_SECRET_KEY", "sk_test_not_a_real_key");
     try (ProductionWiring wiring = ProductionWiring.from(env)) {
       Billing billing = wiring.billing();
@@ -91,6 +92,13 @@ class ProductionWiringTest {
     assertThatThrownBy(() -> ProductionWiring.from(key))
         .hasMessageStartingWith("BILLING_CIPHER_KEY")
         .hasMessageNotContaining("not base64 at all!");
+
+    Map<String, String> oldKeys = minimal();
+    oldKeys.put("BILLING_CIPHER_KEY", "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=");
+    oldKeys.put("BILLING_CIPHER_OLD_KEYS", "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=, short");
+    assertThatThrownBy(() -> ProductionWiring.from(oldKeys))
+        .hasMessageStartingWith("BILLING_CIPHER_OLD_KEYS")
+        .hasMessageNotContaining("AAECAwQF");
 
     Map<String, String> nwc = minimal();
     nwc.put(

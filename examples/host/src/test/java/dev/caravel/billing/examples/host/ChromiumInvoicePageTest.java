@@ -35,6 +35,7 @@ import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.ActiveProfiles;
 
 /**
  * The seeded tenant's invoice page in a real browser: the app on a random port of 127.0.0.1,
@@ -47,6 +48,7 @@ import org.springframework.boot.test.web.server.LocalServerPort;
  * install chromium}); without them it skips, saying why, and with CI=true it fails. Screenshots are
  * left in target/browser.
  */
+@ActiveProfiles(DemoCipherKeyGuard.DEMO_PROFILE) // the demo key
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 class ChromiumInvoicePageTest {
   private static final ObjectMapper JSON = new ObjectMapper();

@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.autoconfigure.web.servlet.AutoConfigureMockMvc;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.test.context.ActiveProfiles;
 import org.springframework.test.web.servlet.MockMvc;
 
 /**
@@ -27,6 +28,7 @@ import org.springframework.test.web.servlet.MockMvc;
  * paying settles the invoice by card once and redirects back, and a page shows one tenant only.
  * Each test bills a tenant of its own, so the tests don't depend on one another's order.
  */
+@ActiveProfiles(DemoCipherKeyGuard.DEMO_PROFILE) // the demo key
 @SpringBootTest
 @AutoConfigureMockMvc
 class InvoicePageHttpTest {
