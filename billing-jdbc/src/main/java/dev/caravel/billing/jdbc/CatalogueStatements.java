@@ -76,7 +76,7 @@ final class CatalogueStatements {
     return transactions.write(
         "seeding the catalogue",
         (c, d) -> {
-          String currency = lock(c);
+          String currency = lock(c).currency();
           boolean changed = currency == null;
           if (currency == null) {
             try (PreparedStatement ps =
@@ -110,7 +110,7 @@ final class CatalogueStatements {
     return transactions.write(
         "adding a version of plan " + version.plan(),
         (c, d) -> {
-          if (lockedVersion(c) != catalogueRead
+          if (lock(c).version() != catalogueRead
               || !Optional.ofNullable(billedThrough(c)).equals(billedThroughRead)) {
             return false;
           }
@@ -142,27 +142,19 @@ final class CatalogueStatements {
     }
   }
 
-  /** Locks the catalogue row; its version. */
-  private static long lockedVersion(Connection c) throws SQLException {
-    try (PreparedStatement ps =
-            c.prepareStatement("SELECT version FROM billing_catalogue WHERE id = 1 FOR UPDATE");
-        ResultSet rs = ps.executeQuery()) {
-      if (!rs.next()) {
-        throw new SQLException("billing_catalogue has no row: is the schema at V3?");
-      }
-      return rs.getLong(1);
-    }
-  }
+  /** The catalogue row, as read under its lock. */
+  private record LockedRow(String currency, long version) {}
 
-  /** Locks the catalogue row; its currency, null before seeding. */
-  private static String lock(Connection c) throws SQLException {
+  /** Locks the catalogue row; its currency (null before seeding) and version. */
+  private static LockedRow lock(Connection c) throws SQLException {
     try (PreparedStatement ps =
-            c.prepareStatement("SELECT currency FROM billing_catalogue WHERE id = 1 FOR UPDATE");
+            c.prepareStatement(
+                "SELECT currency, version FROM billing_catalogue WHERE id = 1 FOR UPDATE");
         ResultSet rs = ps.executeQuery()) {
       if (!rs.next()) {
         throw new SQLException("billing_catalogue has no row: is the schema at V3?");
       }
-      return rs.getString(1);
+      return new LockedRow(rs.getString(1), rs.getLong(2));
     }
   }
 

@@ -113,6 +113,18 @@ record PinnedDialer(AddressPolicy policy, SocketOpener opener, SSLContext tls, D
     return ssl;
   }
 
+  /**
+   * The start of an HTTP/1.1 GET of {@code target}'s path on a pinned connection to {@code relay}:
+   * the request line and the relay's {@code Host} header, each ended by CRLF; the caller adds its
+   * own headers and the blank line.
+   */
+  static String getRequestHead(URI target, URI relay) {
+    String path =
+        target.getRawPath() == null || target.getRawPath().isEmpty() ? "/" : target.getRawPath();
+    String query = target.getRawQuery() == null ? "" : "?" + target.getRawQuery();
+    return "GET " + path + query + " HTTP/1.1\r\nHost: " + hostHeader(relay) + "\r\n";
+  }
+
   /** The HTTP {@code Host} of {@code relay}: its name, and its port when the URL gives one. */
   static String hostHeader(URI relay) {
     return relay.getHost() + (relay.getPort() >= 0 ? ":" + relay.getPort() : "");

@@ -31,18 +31,9 @@ final class PinnedHttpGet {
   static byte[] get(PinnedDialer dialer, URI relay, URI document, String accept, int maxBytes)
       throws IOException {
     try (Socket socket = dialer.dial(relay)) {
-      String path =
-          document.getRawPath() == null || document.getRawPath().isEmpty()
-              ? "/"
-              : document.getRawPath();
-      String query = document.getRawQuery() == null ? "" : "?" + document.getRawQuery();
       String request =
-          "GET "
-              + path
-              + query
-              + " HTTP/1.1\r\nHost: "
-              + PinnedDialer.hostHeader(relay)
-              + "\r\nAccept: "
+          PinnedDialer.getRequestHead(document, relay)
+              + "Accept: "
               + accept
               + "\r\nConnection: close\r\n\r\n";
       OutputStream out = socket.getOutputStream();

@@ -127,15 +127,9 @@ final class PinnedWebSocket implements WebSocket {
   private static PinnedWebSocket handshake(URI uri, Socket socket, Listener listener)
       throws IOException {
     String key = WebSocketFrames.newKey();
-    String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
-    String query = uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery();
     String request =
-        "GET "
-            + path
-            + query
-            + " HTTP/1.1\r\nHost: "
-            + PinnedDialer.hostHeader(uri)
-            + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: "
+        PinnedDialer.getRequestHead(uri, uri)
+            + "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: "
             + key
             + "\r\nSec-WebSocket-Version: 13\r\n\r\n";
     OutputStream out = socket.getOutputStream();
