@@ -172,15 +172,18 @@ class InvoicePageController {
   }
 
   /**
-   * A browser names the page's origin on every POST; it must be ours (the request's own scheme and
-   * Host). A request without Origin (not a browser's form) still needs the CSRF token.
+   * A browser names the page's origin on every POST; it must be ours (the request's own scheme,
+   * host and port). A request without Origin (not a browser's form) still needs the CSRF token.
    */
   static boolean sameOrigin(String origin, HttpServletRequest request) {
     if (origin == null) {
       return true;
     }
-    String host = request.getHeader(HttpHeaders.HOST);
-    return host != null && origin.equals(request.getScheme() + "://" + host);
+    String scheme = request.getScheme();
+    int port = request.getServerPort();
+    boolean defaultPort = port == ("https".equals(scheme) ? 443 : 80);
+    String ours = scheme + "://" + request.getServerName() + (defaultPort ? "" : ":" + port);
+    return origin.equals(ours);
   }
 
   static boolean csrfMatches(String field, String cookie) {
@@ -269,14 +272,17 @@ class InvoicePageController {
     return ResponseEntity.status(status).headers(securityHeaders()).body(body);
   }
 
-  /** Every page's headers; the link's token must not leak to another site through Referer. */
+  /**
+   * Every page's headers; the link's token must not leak to another site through Referer (and
+   * "no-referrer" would make Chromium send "Origin: null" on the pay form).
+   */
   private static HttpHeaders securityHeaders() {
     HttpHeaders headers = new HttpHeaders();
     headers.setContentType(HTML);
     headers.set("Content-Security-Policy", CSP);
     headers.setCacheControl("no-store");
     headers.set("X-Content-Type-Options", "nosniff");
-    headers.set("Referrer-Policy", "no-referrer");
+    headers.set("Referrer-Policy", "same-origin");
     return headers;
   }
 }
