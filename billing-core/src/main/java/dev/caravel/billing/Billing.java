@@ -25,6 +25,7 @@ public final class Billing implements AutoCloseable {
   private final Refunds refunds;
   private final EventFeed eventFeed;
   private final Poll poll;
+  private final InvoiceLinks links;
 
   Billing(EngineSettings settings) {
     PaymentCascade cascade = new PaymentCascade(settings);
@@ -38,6 +39,7 @@ public final class Billing implements AutoCloseable {
     this.refunds = new Refunds(settings);
     this.eventFeed = new EventFeed(settings);
     this.poll = new Poll(settings, bookkeeping, collection, standings);
+    this.links = settings.links();
   }
 
   /** A builder of the engine; {@link BillingBuilder} says what it needs, with an example. */
@@ -45,10 +47,7 @@ public final class Billing implements AutoCloseable {
     return new BillingBuilder();
   }
 
-  /**
-   * The catalogue as stored with the ledger (S15): the one every instance prices by, with every
-   * plan's price history. The builder's catalogue only seeded it.
-   */
+  /** The catalogue stored with the ledger (S15), with every plan's price history. */
   public PlanCatalogue catalogue() {
     return catalogueHistory.storedCatalogue();
   }
@@ -65,9 +64,8 @@ public final class Billing implements AutoCloseable {
    * charged. With {@code grandfathered}, relays already on the plan then keep their price until
    * their plan changes. Idempotent: the same change again returns false.
    *
-   * <p>Only the future can be repriced, so that the items stay a function of the activity log, the
-   * catalogue history and the instants billing ran (S8): {@code effective} must be strictly after
-   * now, and strictly after every activity recorded and every period start renewed, of any tenant.
+   * <p>Only the future can be repriced (S8): {@code effective} must be strictly after now, and
+   * after every activity recorded and every period start renewed, of any tenant.
    *
    * @throws PlanCatalogue.ChangeRejectedException the change was refused ({@link
    *     PlanCatalogue.ChangeRejectedException#reason() reason()} says why); nothing was stored
@@ -91,6 +89,23 @@ public final class Billing implements AutoCloseable {
   /** The invoice, paid or not. */
   public Optional<Invoice> invoice(String invoiceId) {
     return bookkeeping.invoice(invoiceId);
+  }
+
+  /**
+   * The invoice's page link, as its DM carries it: {@code {appUrl}/account?invoice={id}&token=
+   * {token}} ({@link BillingBuilder#linkSecret}). @throws IllegalStateException with no secret
+   */
+  public String invoiceLink(String invoiceId) {
+    return links.link(invoiceId);
+  }
+
+  /**
+   * The invoice a page link opens. Empty alike for an unknown id and a wrong or missing token (the
+   * token is checked first, in constant time), so a page answers both with the same 404. No token
+   * opens only in the {@link BillingBuilder#acceptUntokenizedLinksUntil transition}.
+   */
+  public Optional<Invoice> invoiceByLink(String invoiceId, String token) {
+    return links.open(invoiceId, token, bookkeeping);
   }
 
   /** The tenant's invoices, oldest first. */
@@ -227,12 +242,9 @@ public final class Billing implements AutoCloseable {
   }
 
   /**
-   * The rail refunded (part of) a payment of this invoice (Stripe's {@code charge.refunded}): tells
-   * the listener ({@link BillingListener#paymentRefunded}). {@code amountRefunded} is the total
-   * refunded so far, in ledger minor units. A refund made on the rail itself (the gateway's
-   * dashboard), beyond the card refunds the ledger holds for the invoice, is recorded as a done
-   * card refund keyed {@code rail:<reference>:<amountRefunded>}, so a webhook delivered twice
-   * records it once.
+   * The rail refunded (part of) a payment (Stripe's {@code charge.refunded}; {@code amountRefunded}
+   * is the total so far, minor units): tells the listener. A refund made on the rail itself, beyond
+   * the ledger's, is recorded done, keyed {@code rail:<reference>:<amountRefunded>}, so once.
    */
   public void chargeRefunded(String invoiceId, String reference, long amountRefunded) {
     railCallbacks.chargeRefunded(invoiceId, reference, amountRefunded);
@@ -240,18 +252,14 @@ public final class Billing implements AutoCloseable {
 
   /**
    * The cardholder disputed charge {@code reference} (Stripe's {@code charge.dispute.created}):
-   * logged and told to the listener ({@link BillingListener#paymentDisputed}), with the invoice if
-   * known. The ledger is unchanged: the invoice stays paid until the dispute is decided.
+   * logged and told to the listener. The invoice stays paid until the dispute is decided.
    */
   public void chargeDisputed(
       Optional<String> invoiceId, String reference, String disputeId, long amount, String reason) {
     railCallbacks.chargeDisputed(invoiceId, reference, disputeId, amount, reason);
   }
 
-  /**
-   * The tenant's standing now, a pure function of its invoices, payments, rounds and the clock
-   * (GOOD for an unknown tenant); the stored one and its event follow at the next round or poll.
-   */
+  /** The tenant's standing now (GOOD for an unknown tenant), as the next round or poll stores. */
   public Standing standing(String tenant) {
     return standings.standing(tenant);
   }
@@ -293,18 +301,14 @@ public final class Billing implements AutoCloseable {
     return closing.voidInvoice(invoiceId, reason);
   }
 
-  /**
-   * Writes an unpaid invoice off as uncollectible: owed, but given up on. Same rules as {@link
-   * #voidInvoice}.
-   */
+  /** Writes an unpaid invoice off as uncollectible (owed, given up on); as {@link #voidInvoice}. */
   public CloseResult writeOff(String invoiceId, String reason) {
     return closing.writeOff(invoiceId, reason);
   }
 
   /**
-   * Refunds {@code amount} of a paid invoice: through the gateway for a card payment, otherwise as
-   * the builder's {@link BillingBuilder#nonCardRefunds} says (by default owed, paid by hand). See
-   * {@link #refund(String, long, String, String, Payment.Refund.Via)}.
+   * {@link #refund(String, long, String, String, Payment.Refund.Via)} by card for a card payment,
+   * otherwise as {@link BillingBuilder#nonCardRefunds} says.
    */
   public RefundResult refund(String invoiceId, long amount, String reason, String key) {
     return refunds.refund(invoiceId, amount, reason, key);
@@ -328,10 +332,7 @@ public final class Billing implements AutoCloseable {
     return refunds.refund(invoiceId, amount, reason, key, via);
   }
 
-  /**
-   * The host paid an owed ({@code BY_HAND}) refund: records it done with the host's {@code
-   * reference}. True if this call did; false if unknown, not owed, or done already.
-   */
+  /** The host paid an owed ({@code BY_HAND}) refund: true if this call recorded it done. */
   public boolean refundPaid(String key, String reference) {
     return refunds.refundPaid(key, reference);
   }
@@ -376,10 +377,7 @@ public final class Billing implements AutoCloseable {
     return poll.runCycle();
   }
 
-  /**
-   * The same cycle as {@link #runCycle}, keeping only counts: its memory is a page of tenants and
-   * their invoices, however many tenants there are. What the {@link #start started} poll runs.
-   */
+  /** {@link #runCycle}, keeping only counts (a page of memory): what the poll runs. */
   public CycleReport.Counts countCycle() {
     return poll.countCycle();
   }

@@ -5,6 +5,8 @@ import dev.caravel.billing.RailException.Rail;
 import dev.caravel.billing.spi.Repository;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -13,11 +15,11 @@ import java.util.UUID;
 import java.util.function.LongFunction;
 
 /**
- * Builds a {@link Billing}. Only the repository, the catalogue and the app URL are required. Each
- * setter checks its argument when called ({@link NullPointerException} for a null, {@link
- * IllegalArgumentException} for a value out of range); {@link #build} checks how the settings fit
- * together ({@link IllegalStateException}). These are programming mistakes, so they are the JDK's
- * exceptions, not the library's.
+ * Builds a {@link Billing}. The repository, the catalogue and the app URL are required, and a link
+ * secret once a messenger is. Each setter checks its argument when called ({@link
+ * NullPointerException} for a null, {@link IllegalArgumentException} for a value out of range);
+ * {@link #build} checks how the settings fit together ({@link IllegalStateException}). These are
+ * programming mistakes, so they are the JDK's exceptions, not the library's.
  *
  * <pre>{@code
  * Billing billing = Billing.builder()
@@ -25,6 +27,7 @@ import java.util.function.LongFunction;
  *     .catalogue(PlanCatalogue.of(new Plan("basic", "Basic", 500)))
  *     .messenger((pubkey, text) -> System.out.println(text))
  *     .appUrl("https://relays.example")
+ *     .linkSecret(System.getenv("BILLING_LINK_SECRET")) // openssl rand -base64 32
  *     .build();
  * billing.record(Activity.create("evt-1", tenant, "relay-1", "basic", Instant.parse("2025-01-31T10:00:00Z")));
  * billing.generateInvoice(tenant).ifPresent(invoice -> billing.collect(invoice.id()));
@@ -77,8 +80,6 @@ public final class BillingBuilder {
 
   /**
    * Every "now" comes from this clock, truncated to whole seconds. Default: the system UTC clock.
-   *
-   * @throws NullPointerException if null
    */
   public BillingBuilder clock(Clock clock) {
     this.clock = Objects.requireNonNull(clock, "clock");
@@ -94,8 +95,6 @@ public final class BillingBuilder {
   /**
    * The service's own wallet: it makes the invoices tenants pay and says when they settle.
    * Lightning needs it with {@link #walletConnector}, {@link #exchangeRates} and {@link #cipher}.
-   *
-   * @throws NullPointerException if null
    */
   public BillingBuilder serviceWallet(LightningWallet wallet) {
     this.serviceWallet = Objects.requireNonNull(wallet, "serviceWallet");
@@ -130,9 +129,9 @@ public final class BillingBuilder {
   }
 
   /**
-   * The host's base URL; the DM links to {@code {appUrl}/account?invoice={id}}. Required.
+   * The host's base URL; the DM links to {@code {appUrl}/account?invoice={id}&token={token}}
+   * ({@link #linkSecret}). Required.
    *
-   * @throws NullPointerException if null
    * @throws IllegalArgumentException if blank or not an absolute http(s) URL
    */
   public BillingBuilder appUrl(String appUrl) {
@@ -176,13 +175,9 @@ public final class BillingBuilder {
   }
 
   /**
-   * No longer used (issue 21): a round whose card charge the gateway refused as our fault ({@link
-   * PaymentGateway.ChargeOutcome.Failed}) now ends needing attention instead of being resumed after
-   * this delay; a person retries it ({@link Billing#retryNow}, {@link Billing#reopen}) once the
-   * setup is fixed. Still checked, so that a builder that sets it keeps building.
-   *
-   * @throws IllegalArgumentException if not positive
-   * @deprecated a fault of ours ends the round needing attention
+   * No longer used (issue 21): a card charge refused as our fault now ends the round needing
+   * attention. Still checked, so that a builder that sets it keeps building. @throws
+   * IllegalArgumentException if not positive @deprecated our fault ends the round needing attention
    */
   @Deprecated(since = "0.1.0")
   public BillingBuilder faultRetryDelay(Duration delay) {
@@ -236,7 +231,6 @@ public final class BillingBuilder {
   /**
    * Names this instance in payment leases (default: random).
    *
-   * @throws NullPointerException if null
    * @throws IllegalArgumentException if blank
    */
   public BillingBuilder instanceId(String instanceId) {
@@ -253,8 +247,6 @@ public final class BillingBuilder {
    * least six digits). The numbers are drawn by the repository in the claim's transaction: 1, 2, 3,
    * ... with no gap and no repeat across every instance. All instances must use the same format;
    * invoices made before numbering (0.2 and earlier) keep their ids.
-   *
-   * @throws NullPointerException if null
    */
   public BillingBuilder invoiceNumbers(LongFunction<String> format) {
     this.invoiceNumbers = Objects.requireNonNull(format, "invoiceNumbers");
@@ -296,7 +288,6 @@ public final class BillingBuilder {
    * (Lightning, manual): {@code BY_HAND} (default: owed, the host pays it) or {@code CREDIT} (a
    * credit on the next invoice).
    *
-   * @throws NullPointerException if null
    * @throws IllegalArgumentException if {@code CARD}
    */
   public BillingBuilder nonCardRefunds(Payment.Refund.Via via) {
@@ -312,8 +303,6 @@ public final class BillingBuilder {
    * Observes what the engine does (default: nothing). Collection runs several rounds at once
    * ({@link #collectionConcurrency}), so the listener may be called from the engine's worker
    * threads, several at a time: it must be thread-safe, and quick, since a round waits for it.
-   *
-   * @throws NullPointerException if null
    */
   public BillingBuilder listener(BillingListener listener) {
     this.listener = Objects.requireNonNull(listener, "listener");
@@ -380,7 +369,6 @@ public final class BillingBuilder {
   }
 
   // ---- how far ahead an activity may be dated (issue 21, defect 5) ----
-
   private Duration futureSkew = ActivityAdmission.DEFAULT_FUTURE_SKEW;
 
   /**
@@ -390,11 +378,40 @@ public final class BillingBuilder {
    * and a catalogue change must be dated after every recorded activity, so accepting it would block
    * every price change and retirement dated before it.
    *
-   * @throws NullPointerException if null
    * @throws IllegalArgumentException if negative or longer than one day
    */
   public BillingBuilder futureSkew(Duration skew) {
     this.futureSkew = ActivityAdmission.checkedSkew(skew);
+    return this;
+  }
+
+  // ---- invoice links are capabilities (issue 22, part 2) ----
+  private byte[] linkSecret;
+  private Instant untokenizedLinksUntil;
+
+  /**
+   * The host's secret for invoice links, from configuration, the same on every instance, at least
+   * 32 bytes ({@code openssl rand -base64 32}). A link's token is an HMAC of the invoice id under
+   * it ({@link Billing#invoiceLink}, {@link Billing#invoiceByLink}), so the sequential ids can't be
+   * guessed into pages. Required with a messenger; a new secret revokes every link sent.
+   */
+  public BillingBuilder linkSecret(byte[] secret) {
+    this.linkSecret = InvoiceLinks.checkedSecret(Objects.requireNonNull(secret, "linkSecret"));
+    return this;
+  }
+
+  /** {@link #linkSecret(byte[])} in base64. @throws IllegalArgumentException if not base64 */
+  public BillingBuilder linkSecret(String base64) {
+    return linkSecret(Base64.getDecoder().decode(base64.strip()));
+  }
+
+  /**
+   * A transition for links sent before tokens (the id alone): until {@code end}, {@link
+   * Billing#invoiceByLink} opens an invoice without a token, so by a guessed id too. Default:
+   * never.
+   */
+  public BillingBuilder acceptUntokenizedLinksUntil(Instant end) {
+    this.untokenizedLinksUntil = Objects.requireNonNull(end, "untokenizedLinksUntil");
     return this;
   }
 
@@ -407,14 +424,17 @@ public final class BillingBuilder {
   /**
    * The engine.
    *
-   * @throws IllegalStateException if the repository, the catalogue or the app URL is missing, or
-   *     Lightning is set up only in part (it needs serviceWallet, walletConnector, exchangeRates
-   *     and cipher together)
+   * @throws IllegalStateException if the repository, the catalogue or the app URL is missing, a
+   *     messenger is wired without a link secret, or Lightning is set up only in part (it needs
+   *     serviceWallet, walletConnector, exchangeRates and cipher together)
    */
   public Billing build() {
     require(repository != null, "a repository is required");
     require(catalogue != null, "a catalogue is required");
     require(appUrl != null, "an appUrl is required");
+    require(
+        messenger == null || linkSecret != null,
+        "a messenger needs a linkSecret: the DM's invoice link carries a token made with it");
     boolean anyLightning =
         serviceWallet != null || walletConnector != null || exchangeRates != null;
     boolean allLightning =
@@ -428,7 +448,7 @@ public final class BillingBuilder {
     CollectionSettings collection =
         CollectionSettings.of(collectionConcurrency, laneCaps, rateLimits, leaseTtl, pacer);
     if (serviceWallet == null && paymentGateway == null && messenger == null) {
-      warnNothingWired();
+      EngineSettings.warnNothingWired();
     }
     PlanCatalogue stored = CatalogueHistory.seed(repository, catalogue);
     if (paymentGateway != null) {
@@ -447,7 +467,7 @@ public final class BillingBuilder {
             messenger,
             exchangeRates,
             cipher,
-            appUrl,
+            new InvoiceLinks(appUrl, linkSecret, untokenizedLinksUntil, clock::instant),
             retrySchedule,
             unknownRetryDelay,
             faultRetryDelay,
@@ -462,19 +482,6 @@ public final class BillingBuilder {
             listener,
             collection,
             futureSkew));
-  }
-
-  /** The message of {@link #warnNothingWired}: tests and the starter's docs quote it. */
-  static final String NOTHING_WIRED_WARNING =
-      "billing has no payment rail and no messenger: no Lightning (serviceWallet,"
-          + " walletConnector, exchangeRates), no card (paymentGateway) and no messenger. Invoices"
-          + " are made but never reach tenants: no payment round runs, and no tenant falls past"
-          + " due, until one of them is wired";
-
-  /** Issue 26: an engine that can reach no tenant says so once, when it is built. */
-  private static void warnNothingWired() {
-    System.getLogger(Billing.class.getName())
-        .log(System.Logger.Level.WARNING, NOTHING_WIRED_WARNING);
   }
 
   private static void require(boolean condition, String message) {

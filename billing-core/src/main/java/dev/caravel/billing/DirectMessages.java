@@ -13,16 +13,13 @@ final class DirectMessages {
 
   private DirectMessages() {}
 
-  static String paymentLink(String appUrl, String invoiceId) {
-    return appUrl + "/account?invoice=" + invoiceId;
-  }
-
   /**
-   * The DM for {@code notice}: the request to pay and the link, then the notice's sentence unless
-   * it is the plain request ({@link CustomerNotice#PAYMENT_DUE}).
+   * The DM for {@code notice}: the request to pay and the invoice's {@link InvoiceLinks#link
+   * capability link} (with its token), then the notice's sentence unless it is the plain request
+   * ({@link CustomerNotice#PAYMENT_DUE}).
    */
-  static String askToPay(String appUrl, String invoiceId, CustomerNotice notice) {
-    String base = MANUAL_PAYMENT_DM + "\n\n" + paymentLink(appUrl, invoiceId);
+  static String askToPay(String link, CustomerNotice notice) {
+    String base = MANUAL_PAYMENT_DM + "\n\n" + link;
     return notice == CustomerNotice.PAYMENT_DUE ? base : base + "\n\n" + notice.sentence();
   }
 }

@@ -22,7 +22,7 @@ record EngineSettings(
     Messenger messenger,
     ExchangeRates exchangeRates,
     SecretCipher cipher,
-    String appUrl,
+    InvoiceLinks links,
     List<Duration> retrySchedule,
     Duration unknownRetryDelay,
     Duration faultRetryDelay,
@@ -62,5 +62,17 @@ record EngineSettings(
     } catch (RuntimeException e) {
       LOG.log(Level.WARNING, "a BillingListener threw; ignored", e);
     }
+  }
+
+  /** The message of {@link #warnNothingWired}: tests and the starter's docs quote it. */
+  static final String NOTHING_WIRED_WARNING =
+      "billing has no payment rail and no messenger: no Lightning (serviceWallet,"
+          + " walletConnector, exchangeRates), no card (paymentGateway) and no messenger. Invoices"
+          + " are made but never reach tenants: no payment round runs, and no tenant falls past"
+          + " due, until one of them is wired";
+
+  /** Issue 26: an engine that can reach no tenant says so once, when it is built. */
+  static void warnNothingWired() {
+    LOG.log(Level.WARNING, NOTHING_WIRED_WARNING);
   }
 }

@@ -296,7 +296,7 @@ final class PaymentCascade {
    * (DESIGN "Security"); true if it was delivered.
    */
   boolean askToPay(Invoice invoice, CustomerNotice notice) {
-    String text = DirectMessages.askToPay(settings.appUrl(), invoice.id(), notice);
+    String text = DirectMessages.askToPay(settings.links().link(invoice.id()), notice);
     boolean messaged = false;
     if (settings.messenger() != null) {
       settings.collection().pace(Rail.DM);

@@ -344,6 +344,7 @@ class CardReconciliationTest {
                 Billing.builder()
                     .repository(new InMemoryRepository())
                     .appUrl("https://x.example")
+                    .linkSecret("dGVzdC1vbmx5IGludm9pY2UgbGluayBzZWNyZXQsIDMyKyBieXRlcw==")
                     .catalogue(PlanCatalogue.of("xau", List.of(Fixtures.BASIC)))
                     .paymentGateway(gateway)
                     .build())

@@ -10,17 +10,19 @@ import org.junit.jupiter.params.provider.EnumSource;
 class DirectMessagesTest {
   @Test
   void thePlainRequestIsTheRequestAndTheLink() {
-    assertThat(DirectMessages.askToPay("https://x", "inv", CustomerNotice.PAYMENT_DUE))
-        .isEqualTo(DirectMessages.MANUAL_PAYMENT_DM + "\n\nhttps://x/account?invoice=inv");
+    assertThat(
+            DirectMessages.askToPay(
+                "https://x/account?invoice=inv&token=t", CustomerNotice.PAYMENT_DUE))
+        .isEqualTo(DirectMessages.MANUAL_PAYMENT_DM + "\n\nhttps://x/account?invoice=inv&token=t");
   }
 
   @ParameterizedTest
   @EnumSource(value = CustomerNotice.class, names = "PAYMENT_DUE", mode = EnumSource.Mode.EXCLUDE)
   void aFailureAddsItsFixedSentenceAfterTheLinkAndNothingElse(CustomerNotice notice) {
-    assertThat(DirectMessages.askToPay("https://x", "inv", notice))
+    assertThat(DirectMessages.askToPay("https://x/account?invoice=inv&token=t", notice))
         .isEqualTo(
             DirectMessages.MANUAL_PAYMENT_DM
-                + "\n\nhttps://x/account?invoice=inv\n\n"
+                + "\n\nhttps://x/account?invoice=inv&token=t\n\n"
                 + notice.sentence());
   }
 

@@ -38,6 +38,7 @@ final class Fixtures {
         .catalogue(CATALOGUE)
         .clock(clock)
         .appUrl("https://relays.example")
+        .linkSecret("dGVzdC1vbmx5IGludm9pY2UgbGluayBzZWNyZXQsIDMyKyBieXRlcw==")
         .instanceId("test");
   }
 

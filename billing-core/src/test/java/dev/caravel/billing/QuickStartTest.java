@@ -22,6 +22,7 @@ class QuickStartTest {
         .clock(clock)
         .messenger((pubkey, text) -> messages.add(text))
         .appUrl("https://relays.example")
+        .linkSecret("dGVzdC1vbmx5IGludm9pY2UgbGluayBzZWNyZXQsIDMyKyBieXRlcw==")
         .build();
 
     String tenant = "a".repeat(64);
@@ -33,7 +34,7 @@ class QuickStartTest {
 
     PaymentResult result = billing.collect(invoice.id());
     assertThat(result).isInstanceOf(PaymentResult.NotPaid.class);
-    assertThat(messages.get(0)).contains("https://relays.example/account?invoice=" + invoice.id());
+    assertThat(messages.get(0)).contains("https://relays.example/account?invoice=" + invoice.id() + "&token=");
   }
 }
 // spotless:on

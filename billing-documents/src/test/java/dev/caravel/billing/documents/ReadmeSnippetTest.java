@@ -43,6 +43,7 @@ class ReadmeSnippetTest {
         .clock(clock)
         .messenger(messenger)
         .appUrl("https://relays.example")
+        .linkSecret("dGVzdC1vbmx5IGludm9pY2UgbGluayBzZWNyZXQsIDMyKyBieXRlcw==")
         .build();
     String tenant = "a".repeat(64);
     billing.record(Activity.create("evt-1", tenant, "relay-1", "basic", Instant.parse("2025-01-31T10:00:00Z")));

@@ -124,6 +124,7 @@ final class Scenario {
         .messenger(rails)
         .listener(rails)
         .appUrl("https://relays.example")
+        .linkSecret("dGVzdC1vbmx5IGludm9pY2UgbGluayBzZWNyZXQsIDMyKyBieXRlcw==")
         .instanceId(instanceId)
         .pageSize(250)
         .build();

@@ -49,6 +49,7 @@ class BillingMetricsTest {
             .catalogue(PlanCatalogue.of(new Plan("basic", "Basic", 500)))
             .clock(clock)
             .appUrl("https://relays.example")
+            .linkSecret("dGVzdC1vbmx5IGludm9pY2UgbGluayBzZWNyZXQsIDMyKyBieXRlcw==")
             .cipher(SecretCipher.aesGcm(Base64.getEncoder().encodeToString(new byte[32])))
             .serviceWallet(new Rails.ServiceWallet(clock))
             .walletConnector(metrics.timed(new Rails.Connector()))

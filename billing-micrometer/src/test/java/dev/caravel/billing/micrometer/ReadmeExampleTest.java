@@ -35,6 +35,7 @@ class ReadmeExampleTest {
             .repository(repository)
             .catalogue(PlanCatalogue.of(new Plan("basic", "Basic", 500)))
             .appUrl("https://relays.example")
+            .linkSecret("dGVzdC1vbmx5IGludm9pY2UgbGluayBzZWNyZXQsIDMyKyBieXRlcw==")
             .messenger(metrics.timed((pubkey, text) -> messages.add(text))) // times each DM
             // .paymentGateway(metrics.timed(stripe)), .walletConnector(metrics.timed(connector))
             .listener(metrics) // counts invoices, amounts, payments, DMs

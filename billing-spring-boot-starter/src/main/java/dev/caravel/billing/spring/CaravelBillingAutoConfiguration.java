@@ -237,7 +237,7 @@ public class CaravelBillingAutoConfiguration {
     Repository ledger = repository.getIfAvailable(CaravelBillingAutoConfiguration::noRepository);
     if (!StringUtils.hasText(properties.getAppUrl())) {
       throw new IllegalStateException(
-          "caravel.billing.app-url is required: payment DMs link to {app-url}/account?invoice={id}");
+          "caravel.billing.app-url is required: payment DMs link to {app-url}/account?invoice={id}&token=...");
     }
     BillingMetricsHolder timing = metrics.getIfAvailable(BillingMetricsHolder::none);
     BillingBuilder builder =
@@ -258,6 +258,16 @@ public class CaravelBillingAutoConfiguration {
     connector.ifAvailable(c -> builder.walletConnector(timing.connector(c)));
     rates.ifAvailable(builder::exchangeRates);
     messenger.ifAvailable(m -> builder.messenger(timing.messenger(m)));
+    if (StringUtils.hasText(properties.getLinkSecret())) {
+      builder.linkSecret(properties.getLinkSecret());
+    } else if (messenger.getIfAvailable() != null) {
+      throw new IllegalStateException(
+          "caravel.billing.link-secret is required with a messenger: the DM's invoice link carries"
+              + " a token made with it (openssl rand -base64 32)");
+    }
+    if (properties.getUntokenizedLinksUntil() != null) {
+      builder.acceptUntokenizedLinksUntil(properties.getUntokenizedLinksUntil());
+    }
     cipher.ifAvailable(builder::cipher);
     return builder.build();
   }

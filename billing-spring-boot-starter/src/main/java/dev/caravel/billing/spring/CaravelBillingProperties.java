@@ -16,8 +16,24 @@ public class CaravelBillingProperties {
   /** Whether to configure Caravel Billing at all. */
   private boolean enabled = true;
 
-  /** The host's base URL; payment DMs link to {@code {app-url}/account?invoice={id}}. Required. */
+  /**
+   * The host's base URL; payment DMs link to {@code {app-url}/account?invoice={id}&token={token}}.
+   * Required.
+   */
   private String appUrl;
+
+  /**
+   * Base64 of at least 32 random bytes ({@code openssl rand -base64 32}), the same on every
+   * instance: invoice links carry an HMAC of the invoice id under it, so a page opens only for its
+   * link. Required with a messenger; a new secret revokes every link sent.
+   */
+  private String linkSecret;
+
+  /**
+   * Until this instant, links sent before tokens ({@code ?invoice={id}} alone) still open their
+   * invoice, and so do guessed ids. Unset (the default): such links are refused.
+   */
+  private java.time.Instant untokenizedLinksUntil;
 
   /** The catalogue's one currency (ISO 4217, lower case). */
   private String currency = "usd";
@@ -96,6 +112,22 @@ public class CaravelBillingProperties {
 
   public void setPlans(List<PlanProperties> plans) {
     this.plans = plans;
+  }
+
+  public String getLinkSecret() {
+    return linkSecret;
+  }
+
+  public void setLinkSecret(String linkSecret) {
+    this.linkSecret = linkSecret;
+  }
+
+  public java.time.Instant getUntokenizedLinksUntil() {
+    return untokenizedLinksUntil;
+  }
+
+  public void setUntokenizedLinksUntil(java.time.Instant untokenizedLinksUntil) {
+    this.untokenizedLinksUntil = untokenizedLinksUntil;
   }
 
   public String getCipherKey() {

@@ -53,6 +53,8 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
 
 class CaravelBillingAutoConfigurationTest {
+  static final String LINK_SECRET = "dGVzdC1vbmx5IGludm9pY2UgbGluayBzZWNyZXQsIDMyKyBieXRlcw==";
+
   private static final AtomicInteger DATABASES = new AtomicInteger();
   private static final String CIPHER_KEY = Base64.getEncoder().encodeToString(new byte[32]);
   private static final String TENANT = "a".repeat(64);
@@ -72,6 +74,7 @@ class CaravelBillingAutoConfigurationTest {
                   + ";DB_CLOSE_DELAY=-1",
               "spring.flyway.enabled=false",
               "caravel.billing.app-url=https://relays.example",
+              "caravel.billing.link-secret=" + LINK_SECRET,
               "caravel.billing.plans[0].id=basic",
               "caravel.billing.plans[0].name=Basic",
               "caravel.billing.plans[0].price=500",
@@ -176,6 +179,7 @@ class CaravelBillingAutoConfigurationTest {
                     + DATABASES.incrementAndGet()
                     + ";DB_CLOSE_DELAY=-1",
                 "caravel.billing.app-url=https://relays.example",
+                "caravel.billing.link-secret=" + LINK_SECRET,
                 "caravel.billing.plans[0].id=basic",
                 "caravel.billing.plans[0].name=Basic",
                 "caravel.billing.plans[0].price=500",
@@ -303,6 +307,63 @@ class CaravelBillingAutoConfigurationTest {
               assertThat(context.getBean(Messenger.class)).isInstanceOf(NostrMessenger.class);
               assertThat(context).hasSingleBean(RelayClient.class);
               assertThat(context).doesNotHaveBean(WalletConnector.class);
+            });
+  }
+
+  /** Issue 22: a DM's link is a capability only with a secret, so a messenger needs one. */
+  @Test
+  void dmsWithoutALinkSecretFailAtStartNamingTheProperty() {
+    fresh()
+        .withPropertyValues(
+            "caravel.billing.link-secret=",
+            "caravel.billing.nostr.secret-key=" + "0".repeat(63) + "1",
+            "caravel.billing.nostr.relays=ws://127.0.0.1:9")
+        .run(
+            context ->
+                assertThat(context)
+                    .hasFailed()
+                    .getFailure()
+                    .rootCause()
+                    .hasMessageContaining("caravel.billing.link-secret"));
+  }
+
+  @Test
+  void theLinkSecretMakesTheLinksAndOldLinksOpenOnlyInTheConfiguredTransition() {
+    fresh()
+        .withPropertyValues("caravel.billing.untokenized-links-until=2999-01-01T00:00:00Z")
+        .run(
+            context -> {
+              Billing billing = context.getBean(Billing.class);
+              String tenant = "b".repeat(64);
+              billing.record(
+                  Activity.create(
+                      "l1",
+                      tenant,
+                      "r1",
+                      "basic",
+                      java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS)));
+              String id = billing.generateInvoice(tenant).orElseThrow().id();
+              String link = billing.invoiceLink(id);
+              assertThat(link)
+                  .startsWith("https://relays.example/account?invoice=" + id + "&token=");
+              String token = link.substring(link.indexOf("&token=") + 7);
+              assertThat(billing.invoiceByLink(id, token)).isPresent();
+              assertThat(billing.invoiceByLink(id, null)).as("inside the transition").isPresent();
+            });
+    fresh()
+        .run(
+            context -> {
+              Billing billing = context.getBean(Billing.class);
+              String tenant = "c".repeat(64);
+              billing.record(
+                  Activity.create(
+                      "l2",
+                      tenant,
+                      "r1",
+                      "basic",
+                      java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS)));
+              String id = billing.generateInvoice(tenant).orElseThrow().id();
+              assertThat(billing.invoiceByLink(id, null)).as("no transition by default").isEmpty();
             });
   }
 

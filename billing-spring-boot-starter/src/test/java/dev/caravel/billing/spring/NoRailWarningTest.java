@@ -23,6 +23,8 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
  * any way to reach tenants is not.
  */
 class NoRailWarningTest {
+  static final String LINK_SECRET = "dGVzdC1vbmx5IGludm9pY2UgbGluayBzZWNyZXQsIDMyKyBieXRlcw==";
+
   private static final AtomicInteger DATABASES = new AtomicInteger();
 
   private final ApplicationContextRunner runner =
@@ -34,6 +36,7 @@ class NoRailWarningTest {
                   CaravelBillingHealthAutoConfiguration.class))
           .withPropertyValues(
               "caravel.billing.app-url=https://relays.example",
+              "caravel.billing.link-secret=" + LINK_SECRET,
               "caravel.billing.plans[0].id=basic",
               "caravel.billing.plans[0].name=Basic",
               "caravel.billing.plans[0].price=500",

@@ -72,6 +72,7 @@ class StripeBillingEndToEndTest {
             .paymentGateway(gateway)
             .messenger((pubkey, text) -> dms.add(text))
             .appUrl("https://relays.example")
+            .linkSecret("dGVzdC1vbmx5IGludm9pY2UgbGluayBzZWNyZXQsIDMyKyBieXRlcw==")
             .build();
     billing.saveTenant(TENANT, null, "cus_Default");
     billing.record(Activity.create("evt-1", TENANT, "relay-1", "basic", T0));
@@ -345,6 +346,7 @@ class StripeBillingEndToEndTest {
                   }
                 })
             .appUrl("https://relays.example")
+            .linkSecret("dGVzdC1vbmx5IGludm9pY2UgbGluayBzZWNyZXQsIDMyKyBieXRlcw==")
             .build();
     billing.saveTenant(TENANT, null, "cus_Default");
     billing.record(Activity.create("evt-1", TENANT, "relay-1", "basic", T0));

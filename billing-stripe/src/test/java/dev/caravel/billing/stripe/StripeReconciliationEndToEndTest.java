@@ -81,6 +81,7 @@ class StripeReconciliationEndToEndTest {
         .paymentGateway(gateway)
         .messenger((pubkey, text) -> dms.add(text))
         .appUrl("https://relays.example")
+        .linkSecret("dGVzdC1vbmx5IGludm9pY2UgbGluayBzZWNyZXQsIDMyKyBieXRlcw==")
         // Each ledger numbers its invoices from 1; two ledgers on one Stripe account need
         // distinct formats, or their charges' idempotency keys would collide.
         .invoiceNumbers(

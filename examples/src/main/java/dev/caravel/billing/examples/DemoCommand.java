@@ -135,6 +135,7 @@ final class DemoCommand {
                 .paymentGateway(rails.card)
                 .messenger(rails.messenger)
                 .appUrl("https://relays.example")
+                .linkSecret("ZGVtbyBsaW5rIHNlY3JldDogcHVibGljLCBmb3IgdGhlIGRlbW8gb25seQ==")
                 .instanceId("demo")
                 .invoiceNumbers(n -> String.format(java.util.Locale.ROOT, "demo-%04d", n))
                 // The demo tells what happens as a story, in order: one invoice at a time, each on

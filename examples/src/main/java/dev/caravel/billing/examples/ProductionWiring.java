@@ -56,7 +56,9 @@ import java.util.concurrent.CountDownLatch;
  *       <td>its credentials (or put them in the URL)</td></tr>
  *   <tr><td>{@code BILLING_DATABASE_POOL_SIZE}</td><td>no</td><td>pool size per instance, default 10</td></tr>
  *   <tr><td>{@code BILLING_APP_URL}</td><td>yes</td>
- *       <td>the host's base URL; DMs link to {@code {url}/account?invoice={id}}</td></tr>
+ *       <td>the host's base URL; DMs link to {@code {url}/account?invoice={id}&token={token}}</td></tr>
+ *   <tr><td>{@code BILLING_LINK_SECRET}</td><td>yes</td>
+ *       <td>base64 of 32+ random bytes; invoice links' tokens are HMACs under it</td></tr>
  *   <tr><td>{@code BILLING_PLANS_FILE}</td><td>yes</td>
  *       <td>the plan catalogue, a JSON array as for {@code billing replay --plans}</td></tr>
  *   <tr><td>{@code BILLING_POLL_INTERVAL}</td><td>no</td><td>ISO-8601 duration, default {@code PT1H}</td></tr>
@@ -134,6 +136,7 @@ public final class ProductionWiring implements AutoCloseable {
       BillingBuilder builder =
           Billing.builder()
               .appUrl(required(env, "BILLING_APP_URL"))
+              .linkSecret(required(env, "BILLING_LINK_SECRET"))
               .catalogue(plans(required(env, "BILLING_PLANS_FILE")))
               .pollInterval(duration(env, "BILLING_POLL_INTERVAL", Duration.ofHours(1)))
               .listener(new LoggingListener());

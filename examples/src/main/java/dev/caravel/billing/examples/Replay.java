@@ -63,6 +63,7 @@ final class Replay {
             .catalogue(catalogue)
             .clock(clock)
             .appUrl("https://replay.invalid")
+            .linkSecret("cmVwbGF5IGxpbmsgc2VjcmV0OiBkZXRlcm1pbmlzdGljLCBub3Qgc2VjcmV0")
             .instanceId("replay")
             .invoiceNumbers(n -> "inv-" + n)
             // The tenants are asked to pay and never do; the messages go nowhere.

@@ -82,6 +82,7 @@ class PostgresTest {
     env.put("BILLING_DATABASE_URL", freshSchema("wiring"));
     env.put("BILLING_DATABASE_POOL_SIZE", "2");
     env.put("BILLING_APP_URL", "https://relays.example");
+    env.put("BILLING_LINK_SECRET", "dGVzdC1vbmx5IGludm9pY2UgbGluayBzZWNyZXQsIDMyKyBieXRlcw==");
     env.put("BILLING_PLANS_FILE", ReplayCommandTest.PLANS.toString());
     try (ProductionWiring wiring = ProductionWiring.from(env)) {
       Billing billing = wiring.billing();

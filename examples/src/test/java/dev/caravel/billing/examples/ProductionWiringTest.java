@@ -29,6 +29,7 @@ class ProductionWiringTest {
     env.put(
         "BILLING_DATABASE_URL", "jdbc:h2:mem:wiring-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1");
     env.put("BILLING_APP_URL", "https://relays.example");
+    env.put("BILLING_LINK_SECRET", "dGVzdC1vbmx5IGludm9pY2UgbGluayBzZWNyZXQsIDMyKyBieXRlcw==");
     env.put("BILLING_PLANS_FILE", "replay/plans.json");
     return env;
   }

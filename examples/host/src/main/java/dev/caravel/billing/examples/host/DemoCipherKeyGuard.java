@@ -28,6 +28,9 @@ class DemoCipherKeyGuard {
   private static final byte[] DEMO_KEY_BYTES =
       "demo key for the example host!!!".getBytes(StandardCharsets.US_ASCII);
 
+  /** application-demo.properties' link secret, as public as the key. */
+  static final String DEMO_LINK_SECRET = "ZGVtbyBsaW5rIHNlY3JldCBmb3IgdGhlIGV4YW1wbGUgaG9zdCEh";
+
   DemoCipherKeyGuard(Environment environment) {
     check(environment);
   }
@@ -35,6 +38,13 @@ class DemoCipherKeyGuard {
   static void check(Environment environment) {
     if (environment.acceptsProfiles(Profiles.of(DEMO_PROFILE))) {
       return;
+    }
+    String linkSecret = environment.getProperty("caravel.billing.link-secret", "");
+    if (linkSecret.strip().equals(DEMO_LINK_SECRET)) {
+      throw new IllegalStateException(
+          "caravel.billing.link-secret is the example host's public demo secret, and the demo"
+              + " profile is off: anyone could make the link to any invoice. Set a secret of your"
+              + " own (openssl rand -base64 32)");
     }
     String current = environment.getProperty("caravel.billing.cipher-key");
     List<String> old =

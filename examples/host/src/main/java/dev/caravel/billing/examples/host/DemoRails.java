@@ -44,6 +44,7 @@ final class DemoRails {
   static final class ServiceWallet implements LightningWallet {
     private final Clock clock;
     private final AtomicInteger counter = new AtomicInteger();
+    private final AtomicInteger calls = new AtomicInteger();
 
     ServiceWallet(Clock clock) {
       this.clock = clock;
@@ -51,6 +52,7 @@ final class DemoRails {
 
     @Override
     public LightningInvoice makeInvoice(long msats, String description, Duration expiry) {
+      calls.incrementAndGet();
       int n = counter.incrementAndGet();
       String hash = sha256Hex("demo-bolt11:" + n + ":" + msats);
       // amount in nano-bitcoin: 1 n = 100 msats
@@ -75,7 +77,13 @@ final class DemoRails {
 
     @Override
     public boolean isSettled(String bolt11) {
+      calls.incrementAndGet();
       return false;
+    }
+
+    /** How often the wallet was asked anything: what a real wallet's rate limit counts. */
+    int calls() {
+      return calls.get();
     }
   }
 

@@ -48,11 +48,13 @@ class DemoSeed implements ApplicationRunner {
             .orElseThrow(() -> new IllegalStateException("the demo tenant owes nothing"));
     invoiceId = invoice.id();
     String port = environment.getProperty("local.server.port", "8080");
+    java.net.URI link = java.net.URI.create(billing.invoiceLink(invoice.id()));
     LOG.info(
-        "demo tenant {} has an unpaid invoice; its page: http://127.0.0.1:{}/account?invoice={}",
+        "demo tenant {} has an unpaid invoice; its page: http://127.0.0.1:{}{}?{}",
         TENANT,
         port,
-        invoice.id());
+        link.getRawPath(),
+        link.getRawQuery());
   }
 
   /** The seeded invoice's id, once the application has started. */

@@ -8,30 +8,43 @@ import dev.caravel.billing.PaymentResult;
 import dev.caravel.billing.RailException;
 import dev.caravel.billing.documents.InvoiceDocument;
 import dev.caravel.billing.documents.InvoiceRenderer;
+import jakarta.servlet.http.HttpServletRequest;
 import java.net.URI;
-import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.Base64;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
+import org.springframework.http.ResponseCookie;
 import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.CookieValue;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.util.HtmlUtils;
 
 /**
- * The page a payment DM links to, {@code {appUrl}/account?invoice={id}}: billing-documents' invoice
- * (items, total, the BOLT11 as a QR code while unpaid) and, while unpaid, a "Pay by card" form that
- * charges the tenant's card through the engine.
+ * The page a payment DM links to, {@code {appUrl}/account?invoice={id}&token={token}}:
+ * billing-documents' invoice (items, total, the BOLT11 as a QR code while unpaid) and, while
+ * unpaid, a "Pay by card" form that charges the tenant's card through the engine.
  *
- * <p>The page shows one invoice, found by its id, and only what that invoice holds: its own items
- * and its own tenant. A demo has no login; a real host would check that the signed-in tenant owns
- * the invoice (and add CSRF protection to the form) before either handler runs.
+ * <p>The link is the capability (issue 22): the engine's {@link Billing#invoiceByLink} opens an
+ * invoice only with its token, and an unknown id and a wrong or missing token get the very same
+ * 404. The pay action runs only on POST, with the link's token and a CSRF token (a double-submit
+ * cookie, {@code SameSite=Strict}), and only from this origin: a cross-site POST is a 403 and
+ * charges nothing. Views are limited per invoice ({@link PageViewLimiter}) before the engine asks
+ * the service wallet about the BOLT11. A demo has no login; a real host may also check that the
+ * signed-in tenant owns the invoice.
  */
 @RestController
 class InvoicePageController {
@@ -44,21 +57,42 @@ class InvoicePageController {
 
   private static final MediaType HTML = new MediaType("text", "html", StandardCharsets.UTF_8);
 
+  /** The CSRF cookie: the form's hidden field must repeat it (double submit). */
+  static final String CSRF_COOKIE = "invoice_csrf";
+
+  private static final SecureRandom RANDOM = new SecureRandom();
+
   private final Billing billing;
   private final InvoiceRenderer renderer;
+  private final PageViewLimiter views;
 
-  InvoicePageController(Billing billing, InvoiceRenderer renderer) {
+  InvoicePageController(
+      Billing billing,
+      InvoiceRenderer renderer,
+      @Qualifier("caravelBillingClock") Clock clock,
+      @Value("${host.page-views-per-minute:20}") int viewsPerMinute) {
     this.billing = billing;
     this.renderer = renderer;
+    this.views = new PageViewLimiter(viewsPerMinute, clock);
   }
 
   @GetMapping("/account")
-  ResponseEntity<String> page(@RequestParam(name = "invoice", required = false) String id) {
-    Optional<Invoice> found = find(id);
+  ResponseEntity<String> page(
+      @RequestParam(name = "invoice", required = false) String id,
+      @RequestParam(name = "token", required = false) String token,
+      @CookieValue(name = CSRF_COOKIE, required = false) String csrfCookie) {
+    Optional<Invoice> found = find(id, token);
     if (found.isEmpty()) {
       return notFound();
     }
     Invoice invoice = found.get();
+    if (token == null || token.isEmpty()) {
+      // an old link, opened during the host's transition: on to the link with its token
+      return ResponseEntity.status(HttpStatus.SEE_OTHER).location(pageOf(invoice.id())).build();
+    }
+    if (!views.tryView(invoice.id())) {
+      return tooManyViews();
+    }
     InvoiceDocument document =
         invoice.isPaid()
             ? InvoiceDocument.of(invoice, billing.invoiceItems(invoice.id()))
@@ -66,15 +100,38 @@ class InvoicePageController {
                 .map(b -> InvoiceDocument.of(invoice, billing.invoiceItems(invoice.id()), b))
                 .orElseGet(() -> InvoiceDocument.of(invoice, billing.invoiceItems(invoice.id())));
     String html = renderer.html(document);
+    String csrf = isCsrfToken(csrfCookie) ? csrfCookie : newCsrfToken();
     if (!invoice.isPaid()) {
-      html = withPayButton(html, invoice.id());
+      html = withPayButton(html, invoice.id(), token, csrf);
     }
-    return html(HttpStatus.OK, html);
+    ResponseCookie cookie =
+        ResponseCookie.from(CSRF_COOKIE, csrf)
+            .path("/account")
+            .httpOnly(true)
+            .sameSite("Strict")
+            .build();
+    return ResponseEntity.status(HttpStatus.OK)
+        .header(HttpHeaders.SET_COOKIE, cookie.toString())
+        .headers(securityHeaders())
+        .body(html);
   }
 
   @PostMapping("/account/pay")
-  ResponseEntity<String> pay(@RequestParam(name = "invoice", required = false) String id) {
-    Optional<Invoice> found = find(id);
+  ResponseEntity<String> pay(
+      @RequestParam(name = "invoice", required = false) String id,
+      @RequestParam(name = "token", required = false) String token,
+      @RequestParam(name = "csrf", required = false) String csrf,
+      @CookieValue(name = CSRF_COOKIE, required = false) String csrfCookie,
+      @RequestHeader(name = HttpHeaders.ORIGIN, required = false) String origin,
+      HttpServletRequest request) {
+    // A cross-site form post carries the victim's cookies but neither our origin nor the token
+    // that only our page knows: refuse it before anything else, whatever the invoice.
+    if (!sameOrigin(origin, request) || !csrfMatches(csrf, csrfCookie)) {
+      return html(
+          HttpStatus.FORBIDDEN,
+          message("Forbidden", "This request did not come from the invoice page."));
+    }
+    Optional<Invoice> found = token == null || token.isEmpty() ? Optional.empty() : find(id, token);
     if (found.isEmpty()) {
       return notFound();
     }
@@ -97,20 +154,53 @@ class InvoicePageController {
       }
     }
     // Post/Redirect/Get: back to the invoice, which now shows paid.
-    return ResponseEntity.status(HttpStatus.SEE_OTHER)
-        .location(URI.create("/account?invoice=" + encode(invoice.id())))
-        .build();
+    return ResponseEntity.status(HttpStatus.SEE_OTHER).location(pageOf(invoice.id())).build();
   }
 
-  private Optional<Invoice> find(String id) {
+  /** The invoice the link opens; the engine answers an unknown id and a wrong token alike. */
+  private Optional<Invoice> find(String id, String token) {
     if (id == null || id.isBlank()) {
       return Optional.empty();
     }
-    try {
-      return billing.invoice(id);
-    } catch (InvalidInputException e) { // not an id at all
-      return Optional.empty();
+    return billing.invoiceByLink(id, token);
+  }
+
+  /** The page's path and query, from the engine's link: relative, so the host's own origin. */
+  private URI pageOf(String invoiceId) {
+    URI link = URI.create(billing.invoiceLink(invoiceId));
+    return URI.create(link.getRawPath() + "?" + link.getRawQuery());
+  }
+
+  /**
+   * A browser names the page's origin on every POST; it must be ours (the request's own scheme,
+   * host and port). A request without Origin (not a browser's form) still needs the CSRF token.
+   */
+  static boolean sameOrigin(String origin, HttpServletRequest request) {
+    if (origin == null) {
+      return true;
     }
+    String scheme = request.getScheme();
+    int port = request.getServerPort();
+    boolean defaultPort = port == ("https".equals(scheme) ? 443 : 80);
+    String ours = scheme + "://" + request.getServerName() + (defaultPort ? "" : ":" + port);
+    return origin.equals(ours);
+  }
+
+  static boolean csrfMatches(String field, String cookie) {
+    return isCsrfToken(field)
+        && isCsrfToken(cookie)
+        && MessageDigest.isEqual(
+            field.getBytes(StandardCharsets.US_ASCII), cookie.getBytes(StandardCharsets.US_ASCII));
+  }
+
+  private static boolean isCsrfToken(String value) {
+    return value != null && value.matches("[A-Za-z0-9_-]{43}");
+  }
+
+  private static String newCsrfToken() {
+    byte[] bytes = new byte[32];
+    RANDOM.nextBytes(bytes);
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
   }
 
   /**
@@ -127,11 +217,13 @@ class InvoicePageController {
   }
 
   /** The form goes above the document's footer; the seller's name there is escaped text. */
-  static String withPayButton(String html, String invoiceId) {
+  static String withPayButton(String html, String invoiceId, String token, String csrf) {
     String form =
-        "<form id=\"pay-form\" method=\"post\" action=\"/account/pay?invoice="
-            + HtmlUtils.htmlEscape(encode(invoiceId))
-            + "\" style=\"margin:1.5em 0\"><button id=\"pay-by-card\" type=\"submit\""
+        "<form id=\"pay-form\" method=\"post\" action=\"/account/pay\" style=\"margin:1.5em 0\">"
+            + hidden("invoice", invoiceId)
+            + hidden("token", token)
+            + hidden("csrf", csrf)
+            + "<button id=\"pay-by-card\" type=\"submit\""
             + " style=\"font-size:1.1em;padding:.5em 1.2em\">Pay by card</button>"
             + " <span class=\"detail\">charges the saved card (demo Visa ending 4242)</span>"
             + "</form>\n";
@@ -140,6 +232,24 @@ class InvoicePageController {
       throw new IllegalStateException("the invoice document has no footer");
     }
     return html.substring(0, at) + form + html.substring(at);
+  }
+
+  private static String hidden(String name, String value) {
+    return "<input type=\"hidden\" name=\""
+        + name
+        + "\" value=\""
+        + HtmlUtils.htmlEscape(value)
+        + "\">";
+  }
+
+  private ResponseEntity<String> tooManyViews() {
+    return ResponseEntity.status(HttpStatus.TOO_MANY_REQUESTS)
+        .header(HttpHeaders.RETRY_AFTER, "60")
+        .headers(securityHeaders())
+        .body(
+            message(
+                "Too many requests",
+                "This invoice was opened too often in the last minute. Try again in a minute."));
   }
 
   private static ResponseEntity<String> notFound() {
@@ -159,15 +269,20 @@ class InvoicePageController {
   }
 
   private static ResponseEntity<String> html(HttpStatus status, String body) {
-    return ResponseEntity.status(status)
-        .contentType(HTML)
-        .header("Content-Security-Policy", CSP)
-        .header(HttpHeaders.CACHE_CONTROL, "no-store")
-        .header("X-Content-Type-Options", "nosniff")
-        .body(body);
+    return ResponseEntity.status(status).headers(securityHeaders()).body(body);
   }
 
-  private static String encode(String id) {
-    return URLEncoder.encode(id, StandardCharsets.UTF_8);
+  /**
+   * Every page's headers; the link's token must not leak to another site through Referer (and
+   * "no-referrer" would make Chromium send "Origin: null" on the pay form).
+   */
+  private static HttpHeaders securityHeaders() {
+    HttpHeaders headers = new HttpHeaders();
+    headers.setContentType(HTML);
+    headers.set("Content-Security-Policy", CSP);
+    headers.setCacheControl("no-store");
+    headers.set("X-Content-Type-Options", "nosniff");
+    headers.set("Referrer-Policy", "same-origin");
+    return headers;
   }
 }

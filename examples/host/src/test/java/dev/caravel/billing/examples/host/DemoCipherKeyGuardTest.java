@@ -105,7 +105,10 @@ class DemoCipherKeyGuardTest {
       assertThat(cipher.toString()).contains("seals with key id " + demoKeyId);
     }
     try (ConfigurableApplicationContext own =
-        host().run("--caravel.billing.cipher-key=" + OWN_KEY)) {
+        host()
+            .run(
+                "--caravel.billing.cipher-key=" + OWN_KEY,
+                "--caravel.billing.link-secret=" + OWN_KEY)) {
       assertThat(own.getBean(SecretCipher.class).toString()).doesNotContain(OWN_KEY);
     }
   }
