@@ -21,6 +21,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * Renders an {@link InvoiceDocument} as a self-contained HTML page, as plain text, and, once the
@@ -42,7 +43,7 @@ public final class InvoiceRenderer {
   static final int TEXT_WIDTH = 72;
 
   private final String sellerName;
-  private final String appUrl;
+  private final Function<String, String> links;
   private final Locale locale;
   private final ZoneId zone;
   private final Clock clock;
@@ -52,7 +53,7 @@ public final class InvoiceRenderer {
 
   private InvoiceRenderer(Builder b) {
     this.sellerName = b.sellerName;
-    this.appUrl = b.appUrl;
+    this.links = b.links;
     this.locale = b.locale;
     this.zone = b.zone;
     this.clock = b.clock;
@@ -69,12 +70,13 @@ public final class InvoiceRenderer {
   }
 
   /**
-   * {@code {appUrl}/account?invoice={id}}, the id URL-encoded (ids of letters, digits, {@code -_.}
-   * stay as they are).
+   * The invoice's page: the engine's capability link ({@link Builder#paymentLinks}), or, built from
+   * {@link Builder#appUrl} alone, {@code {appUrl}/account?invoice={id}} with the id URL-encoded
+   * (which a page opens only while the engine accepts untokenized links).
    */
   public String paymentLink(String invoiceId) {
     Objects.requireNonNull(invoiceId, "invoiceId");
-    return appUrl + "/account?invoice=" + URLEncoder.encode(invoiceId, StandardCharsets.UTF_8);
+    return links.apply(invoiceId);
   }
 
   /** The money format this renderer uses for {@code currency}. */
@@ -424,11 +426,12 @@ public final class InvoiceRenderer {
   }
 
   /**
-   * Options for an {@link InvoiceRenderer}; {@link #sellerName} and {@link #appUrl} are required.
+   * Options for an {@link InvoiceRenderer}; {@link #sellerName} is required, and one of {@link
+   * #paymentLinks} (preferred) or {@link #appUrl}.
    */
   public static final class Builder {
     private String sellerName;
-    private String appUrl;
+    private Function<String, String> links;
     private Locale locale = Locale.US;
     private ZoneId zone = ZoneOffset.UTC;
     private Clock clock = Clock.systemUTC();
@@ -453,7 +456,9 @@ public final class InvoiceRenderer {
 
     /**
      * The host's base URL, as given to {@code Billing.builder().appUrl}: the payment link is {@code
-     * {appUrl}/account?invoice={id}}. A trailing {@code /} is dropped.
+     * {appUrl}/account?invoice={id}}, without the capability token, which pages open only while the
+     * engine accepts untokenized links; prefer {@link #paymentLinks}. A trailing {@code /} is
+     * dropped. Replaces {@link #paymentLinks}.
      *
      * @throws NullPointerException if null
      * @throws IllegalArgumentException unless an absolute http or https URL with a host, and no
@@ -476,7 +481,8 @@ public final class InvoiceRenderer {
         throw new IllegalArgumentException(
             "appUrl must have no query or fragment, got \"" + appUrl + "\"");
       }
-      this.appUrl = appUrl.endsWith("/") ? appUrl.substring(0, appUrl.length() - 1) : appUrl;
+      String base = appUrl.endsWith("/") ? appUrl.substring(0, appUrl.length() - 1) : appUrl;
+      this.links = id -> base + "/account?invoice=" + URLEncoder.encode(id, StandardCharsets.UTF_8);
       return this;
     }
 
@@ -508,14 +514,26 @@ public final class InvoiceRenderer {
     }
 
     /**
-     * @throws IllegalStateException if the seller name or the app URL is missing
+     * The invoice's link, as the engine makes it: {@code billing::invoiceLink}, the capability link
+     * its DMs carry (issue 22), so the document links where the DM does. Replaces {@link #appUrl}.
+     *
+     * @throws NullPointerException if null
+     */
+    public Builder paymentLinks(Function<String, String> invoiceLink) {
+      this.links = Objects.requireNonNull(invoiceLink, "invoiceLink");
+      return this;
+    }
+
+    /**
+     * @throws IllegalStateException if the seller name or the links (paymentLinks or appUrl) are
+     *     missing
      */
     public InvoiceRenderer build() {
       if (sellerName == null) {
         throw new IllegalStateException("sellerName is required");
       }
-      if (appUrl == null) {
-        throw new IllegalStateException("appUrl is required");
+      if (links == null) {
+        throw new IllegalStateException("paymentLinks (or appUrl) is required");
       }
       return new InvoiceRenderer(this);
     }

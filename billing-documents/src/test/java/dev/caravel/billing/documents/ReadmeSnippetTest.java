@@ -51,7 +51,7 @@ class ReadmeSnippetTest {
 
     InvoiceRenderer renderer = InvoiceRenderer.builder()
         .sellerName("Caravel Relays")
-        .appUrl("https://relays.example") // the engine's appUrl: the link is {appUrl}/account?invoice={id}
+        .paymentLinks(billing::invoiceLink) // the capability link the engine's DMs carry
         .clock(clock)                     // decides whether a BOLT11 has expired
         .build();
     // With Lightning set up, pass billing.bolt11(invoice.id()) as a third argument: the QR code.
@@ -73,8 +73,7 @@ class ReadmeSnippetTest {
     assertThat(messages.get(0))
         .endsWith(
             "paid on 2025-02-28 by manual payment. Thank you!\n"
-                + "https://relays.example/account?invoice="
-                + invoice.id());
+                + billing.invoiceLink(invoice.id()));
     Files.delete(page);
   }
 

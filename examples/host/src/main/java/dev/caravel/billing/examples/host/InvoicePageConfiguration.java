@@ -1,7 +1,7 @@
 package dev.caravel.billing.examples.host;
 
+import dev.caravel.billing.Billing;
 import dev.caravel.billing.documents.InvoiceRenderer;
-import dev.caravel.billing.spring.CaravelBillingProperties;
 import java.time.Clock;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.beans.factory.annotation.Value;
@@ -13,12 +13,12 @@ import org.springframework.context.annotation.Configuration;
 class InvoicePageConfiguration {
   @Bean
   InvoiceRenderer invoiceRenderer(
-      CaravelBillingProperties properties,
+      Billing billing,
       @Qualifier("caravelBillingClock") Clock clock,
       @Value("${host.seller-name:Caravel Relays (demo)}") String sellerName) {
     return InvoiceRenderer.builder()
         .sellerName(sellerName)
-        .appUrl(properties.getAppUrl().strip())
+        .paymentLinks(billing::invoiceLink) // the capability link the DMs carry
         .clock(clock)
         .build();
   }
