@@ -15,6 +15,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -126,11 +127,9 @@ final class MemoryLedger {
   List<UnclaimedTotal> unclaimedTotals(List<String> tenants) {
     synchronized (state.lock) {
       List<UnclaimedTotal> out = new ArrayList<>();
-      for (String tenant : tenants) {
+      for (String tenant : new LinkedHashSet<>(tenants)) {
         TenantRow row = state.tenants.get(tenant);
-        if (row != null) {
-          out.add(unclaimed(row));
-        }
+        out.add(row == null ? UnclaimedTotal.none(tenant) : unclaimed(row));
       }
       return out;
     }

@@ -143,9 +143,9 @@ public interface Repository {
   int applyRenewals(List<Renewal> renewals, OptionalLong pricedWith);
 
   /**
-   * For each tenant asked for that exists, in the order asked, its items on no invoice yet: their
-   * exact sum and count ({@link UnclaimedTotal#none} when it has none), each read at one moment.
-   * What the engine decides a {@link Claim} from.
+   * For each tenant asked for, in the order asked (once each), its items on no invoice yet: their
+   * exact sum and count ({@link UnclaimedTotal#none} when it has none, or is unknown), each read at
+   * one moment. What the engine decides a {@link Claim} from.
    */
   List<UnclaimedTotal> unclaimedTotals(List<String> tenants);
 

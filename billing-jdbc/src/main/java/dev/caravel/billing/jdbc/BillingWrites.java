@@ -198,18 +198,15 @@ final class BillingWrites {
           Map<String, UnclaimedTotal> read = unclaimed(c, d, distinctTenants(tenants));
           List<UnclaimedTotal> out = new ArrayList<>();
           for (String tenant : new LinkedHashSet<>(tenants)) {
-            UnclaimedTotal total = read.get(tenant);
-            if (total != null) {
-              out.add(total);
-            }
+            out.add(read.getOrDefault(tenant, UnclaimedTotal.none(tenant)));
           }
           return out;
         });
   }
 
   /**
-   * Each existing tenant's unclaimed items, summed exactly and counted ({@link UnclaimedTotal#none}
-   * when it has none).
+   * The unclaimed items of each tenant that has any, summed exactly and counted: the partial index
+   * on unclaimed items, never the tenants' claimed history.
    */
   private static Map<String, UnclaimedTotal> unclaimed(
       Connection c, Dialect d, List<String> tenants) throws SQLException {
@@ -217,9 +214,8 @@ final class BillingWrites {
     for (List<String> chunk : Dialect.chunks(tenants)) {
       try (PreparedStatement ps =
           c.prepareStatement(
-              "SELECT t.pubkey, COALESCE(SUM(i.amount), 0), COUNT(i.id) FROM billing_tenant t "
-                  + "LEFT JOIN billing_item i ON i.tenant = t.pubkey AND i.invoice_id IS NULL "
-                  + "WHERE t.pubkey = ANY (?) GROUP BY t.pubkey")) {
+              "SELECT tenant, SUM(amount), COUNT(*) FROM billing_item "
+                  + "WHERE tenant = ANY (?) AND invoice_id IS NULL GROUP BY tenant")) {
         ps.setArray(1, d.textArray(c, chunk));
         try (ResultSet rs = ps.executeQuery()) {
           while (rs.next()) {
@@ -245,17 +241,18 @@ final class BillingWrites {
         (c, d) -> {
           List<String> tenants = distinctTenants(claims.stream().map(Claim::tenant).toList());
           // Under the tenant locks no item is added or claimed for them until this one commits.
-          lockTenants(c, d, tenants);
+          Set<String> known = lockTenants(c, d, tenants);
           Map<String, UnclaimedTotal> unclaimed = unclaimed(c, d, tenants);
           // The engine decided from what it read: a claim whose items moved since records nothing.
           List<Claim> matching = new ArrayList<>();
           List<String> moved = new ArrayList<>();
           Set<String> seen = new HashSet<>();
           for (Claim claim : claims) {
-            UnclaimedTotal now = unclaimed.get(claim.tenant());
-            if (now == null || !seen.add(claim.tenant())) {
+            if (!known.contains(claim.tenant()) || !seen.add(claim.tenant())) {
               continue;
             }
+            UnclaimedTotal now =
+                unclaimed.getOrDefault(claim.tenant(), UnclaimedTotal.none(claim.tenant()));
             if (now.equals(claim.read())) {
               matching.add(claim);
             } else {

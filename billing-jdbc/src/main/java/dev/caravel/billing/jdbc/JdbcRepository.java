@@ -34,10 +34,12 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
 import javax.sql.DataSource;
 
 /**
@@ -433,14 +435,17 @@ public final class JdbcRepository implements Repository {
   }
 
   /** Locks the tenants' rows in ascending key order, so that two batches never deadlock. */
-  static void lockTenants(Connection c, Dialect d, List<String> sortedTenants) throws SQLException {
+  static Set<String> lockTenants(Connection c, Dialect d, List<String> sortedTenants)
+      throws SQLException {
+    Set<String> locked = new HashSet<>();
     for (List<String> chunk : Dialect.chunks(sortedTenants)) {
       try (PreparedStatement ps =
           c.prepareStatement(
               "SELECT pubkey FROM billing_tenant WHERE pubkey = ANY (?) ORDER BY pubkey FOR UPDATE")) {
         ps.setArray(1, d.textArray(c, chunk));
-        ps.executeQuery().close();
+        locked.addAll(Rows.firstColumn(ps));
       }
     }
+    return locked;
   }
 }

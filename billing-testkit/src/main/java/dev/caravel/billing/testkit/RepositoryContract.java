@@ -842,15 +842,16 @@ public abstract class RepositoryContract {
   }
 
   @Test
-  void unclaimedTotalsAreExactCountedAndInTheOrderAsked() {
+  void unclaimedTotalsAreExactCountedAndOnePerTenantInTheOrderAsked() {
     Activity a = append(fx.create(alice, "r1", T0));
     Activity b = append(fx.create(alice, "r2", T0));
     long huge = 5_000_000_000_000_000_000L;
     repo.recordReconciliations(List.of(reconciled(a, huge), reconciled(b, huge)));
     repo.saveTenant(Tenant.of(bob));
-    assertThat(repo.unclaimedTotals(List.of(bob, pubkey(0xdead), alice)))
+    assertThat(repo.unclaimedTotals(List.of(bob, pubkey(0xdead), alice, bob)))
         .containsExactly(
             dev.caravel.billing.spi.UnclaimedTotal.none(bob),
+            dev.caravel.billing.spi.UnclaimedTotal.none(pubkey(0xdead)),
             new dev.caravel.billing.spi.UnclaimedTotal(
                 alice, java.math.BigInteger.valueOf(huge).shiftLeft(1), 2));
   }
