@@ -131,8 +131,7 @@ class OurFaultsEndTheRoundTest {
             m ->
                 assertThat(m.text())
                     .endsWith(
-                        "/account?invoice="
-                            + id
+                        billing.invoiceLink(id)
                             + "\n\n"
                             + CustomerNotice.COULD_NOT_CHARGE.sentence())
                     .doesNotContain("No such customer"));

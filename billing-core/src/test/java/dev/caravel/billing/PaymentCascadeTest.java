@@ -139,8 +139,8 @@ class PaymentCascadeTest {
     assertThat(messages.sent.get(0).text())
         .isEqualTo(
             DirectMessages.MANUAL_PAYMENT_DM
-                + "\n\nhttps://relays.example/account?invoice="
-                + id
+                + "\n\n"
+                + billing.invoiceLink(id)
                 + "\n\n"
                 + CustomerNotice.CARD_DECLINED.sentence());
     assertThat(repository.findInvoice(id).orElseThrow().isPaid()).isFalse();
@@ -161,8 +161,9 @@ class PaymentCascadeTest {
     assertThat(billing.collect(id)).isInstanceOf(PaymentResult.NotPaid.class);
     assertThat(messages.sent)
         .extracting(FakeRails.Messages.Sent::text)
-        .containsExactly(
-            DirectMessages.MANUAL_PAYMENT_DM + "\n\nhttps://relays.example/account?invoice=" + id);
+        .containsExactly(DirectMessages.MANUAL_PAYMENT_DM + "\n\n" + billing.invoiceLink(id));
+    assertThat(billing.invoiceLink(id))
+        .startsWith("https://relays.example/account?invoice=" + id + "&token=");
   }
 
   @Test
