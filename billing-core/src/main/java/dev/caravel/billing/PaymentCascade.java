@@ -296,9 +296,10 @@ final class PaymentCascade {
    * (DESIGN "Security"); true if it was delivered.
    */
   boolean askToPay(Invoice invoice, CustomerNotice notice) {
-    String text = DirectMessages.askToPay(settings.links().link(invoice.id()), notice);
     boolean messaged = false;
     if (settings.messenger() != null) {
+      // Only a wired messenger needs the link, and only it makes the link secret required.
+      String text = DirectMessages.askToPay(settings.links().link(invoice.id()), notice);
       settings.collection().pace(Rail.DM);
       try {
         settings.messenger().send(invoice.tenant(), text);

@@ -55,6 +55,28 @@ class InvoiceLinksAreCapabilitiesTest {
   }
 
   @Test
+  void anEngineWithoutAMessengerNeedsNoLinkSecretEvenWhenARoundFails() {
+    FakeRails.Gateway gateway = new FakeRails.Gateway();
+    gateway.savedMethods.put("cus_1", "pm_1");
+    gateway.script.add(
+        new PaymentGateway.ChargeOutcome.Declined("card_declined", "Your card was declined."));
+    Billing billing =
+        Billing.builder()
+            .repository(new InMemoryRepository())
+            .catalogue(Fixtures.CATALOGUE)
+            .clock(clock)
+            .appUrl("https://relays.example")
+            .paymentGateway(gateway)
+            .build();
+    billing.saveTenant(ALICE, null, "cus_1");
+    Invoice invoice = invoiceOf(billing, ALICE);
+    // The round ends where the DM would be sent: with no messenger there is no link to make.
+    assertThat(billing.collect(invoice.id())).isInstanceOf(PaymentResult.NotPaid.class);
+    assertThatThrownBy(() -> billing.invoiceLink(invoice.id()))
+        .isInstanceOf(IllegalStateException.class);
+  }
+
+  @Test
   void enumeratingIdsFindsNothingAndAWrongTokenLooksLikeAnUnknownId() {
     Billing billing = engine(Fixtures.engine(new InMemoryRepository(), clock));
     Invoice alices = invoiceOf(billing, ALICE);
