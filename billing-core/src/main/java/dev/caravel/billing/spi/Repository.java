@@ -23,8 +23,9 @@ import java.util.OptionalLong;
  * <p>Batch methods exist so an implementation can do a page of tenants in a few statements; each
  * entry of a batch is still all-or-nothing on its own.
  *
- * <p>Every implementation must pass the contract kit in billing-core's test-jar ({@code
- * dev.caravel.billing.testkit.RepositoryContract}).
+ * <p>Every implementation must pass billing-testkit's contract kit ({@code
+ * dev.caravel.billing.testkit.RepositoryContract}); billing-core's README, "Writing a storage",
+ * says how.
  */
 public interface Repository {
 
@@ -88,9 +89,8 @@ public interface Repository {
    * </ol>
    *
    * <p>Of racing appends from one read, one at most is appended. Whether the log admits the
-   * activity (its order, the periods renewed, its relay) is the engine's to judge, from {@code
-   * read}; the storage only compares and records. Unique constraints (one activity per id, one
-   * relay per tenant and name) are its last line of defence.
+   * activity is the engine's to judge; unique constraints (one activity per id, one relay per
+   * tenant and name) are the storage's last line of defence.
    */
   ActivityWrite appendActivity(Activity activity, Optional<TenantLedger> read);
 
@@ -163,9 +163,8 @@ public interface Repository {
    *       unbilled; otherwise it stays due, keeping the poll's take (see {@link #takeDueTenants}).
    * </ul>
    *
-   * <p>A claim whose tenant's items moved since the read (an item added or claimed meanwhile)
-   * writes nothing but leaves the tenant due, keeping the take: the write that moved them made it
-   * due, and the next visit decides again. Returns the invoices created, in claim order.
+   * <p>A claim whose tenant's items moved since the read writes nothing and leaves the tenant due,
+   * keeping the take: the next visit decides again. Returns the invoices created, in claim order.
    *
    * <p>Invoice numbers: the repository draws one number per invoice made from its own counter, in
    * the claim's transaction, in the order of the claims, and never for a claim that makes none; the
@@ -174,8 +173,8 @@ public interface Repository {
    * into the invoice's id. An id that already names an invoice (a format that collides with ids of
    * an older version) is {@link dev.caravel.billing.InvalidInputException}, nothing claimed.
    *
-   * <p>Whether the items make an invoice (their sum above zero and within a {@code long}) is the
-   * engine's decision; the storage compares and records.
+   * <p>Whether the items make an invoice is the engine's decision; the storage compares and
+   * records.
    */
   List<Invoice> claim(List<Claim> claims, InvoiceNumbering numbering);
 
@@ -218,13 +217,9 @@ public interface Repository {
    * applies {@code change} atomically, under the invoice's row lock (or in one guarded statement),
    * only if the invoice is still unpaid and not closed and its collection state is still exactly
    * {@code expected}, field by field (rounds, round open, first and next attempt, lease end, hold),
-   * as {@link #collectionState} read it before the engine decided. A decision made on a stale read
-   * is therefore never recorded: a lease taken, a round finished, left open or held, a hold
-   * released, a payment or a closure landing meanwhile each changes what was read, and the write
-   * loses. Returns true only for the call that applied it; false, writing nothing, for an unknown
-   * invoice or one that moved (the engine reads again and decides again). So a webhook delivered
-   * twice acts once, two people closing at once close once, and a close racing a lease never closes
-   * a leased invoice.
+   * as {@link #collectionState} read it before the engine decided, so a decision made on a stale
+   * read is never recorded. True only for the call that applied it; false, writing nothing, for an
+   * unknown invoice or one that moved (the engine reads again and decides again).
    *
    * <ul>
    *   <li>{@link CollectionChange.Reschedule}: the hold, if any, ends and the next attempt becomes
@@ -286,18 +281,6 @@ public interface Repository {
 
   // ---- standing (S13) ----
 
-  /*
-   * The engine judges a tenant's standing; the storage only records it. The engine reads what the
-   * standing depends on (readStanding), judges, and asks for its verdict to be recorded
-   * (recordStanding) only if nothing that may move the standing was written in between. A
-   * compare-and-set on the stored standing alone would not do: with GOOD stored, engine A reads an
-   * invoice whose round failed and judges PAST_DUE; meanwhile the invoice is paid, and the payer's
-   * own refresh judges GOOD, as stored, and records no change; A's GOOD -> PAST_DUE must then
-   * lose, though the stored standing is still the one A read. So each tenant has a standing
-   * revision, bumped by every write that may move its standing (see standingChecksDue) and by
-   * every recorded verdict, and the verdict names the revision it was judged from.
-   */
-
   /**
    * What the engine judges the tenant's standing from, read at one moment (one statement, or one
    * snapshot): the standing stored, the tenant's standing revision, and the collection state of
@@ -343,9 +326,7 @@ public interface Repository {
 
   List<Invoice> invoices(String tenant);
 
-  /**
-   * Every item of the tenant, claimed or not, oldest first (by time, then in the order written).
-   */
+  /** Every item of the tenant, claimed or not, oldest first (by time, then order written). */
   List<InvoiceItem> items(String tenant);
 
   /** The invoice's items, oldest first (by time, then in the order written). */
@@ -406,13 +387,10 @@ public interface Repository {
    *   <li>otherwise (and for an unknown invoice) it writes nothing: {@code NOTHING}.
    * </ul>
    *
-   * <p>Which write happens is decided by what is stored at the write, never by what the engine read
-   * before: of two payments of one open invoice racing (a card round and a manual settle, two
-   * instances), exactly one sets the payment and the other is inserted as a second payment; racing
-   * calls with one reference insert it once. The events are appended as given: the engine built
-   * both, and says what each outcome means (the payment, or money to refund, S9, S18); the storage
-   * only compares and records. A payment never changes once set, and a closed invoice never becomes
-   * paid.
+   * <p>Which write happens is decided by what is stored at the write: of two payments of one open
+   * invoice racing, exactly one sets the payment and the other is a second payment; racing calls
+   * with one reference insert it once. The events are appended as the engine built them. A payment
+   * never changes once set, and a closed invoice never becomes paid.
    */
   PaymentRecord markPaid(String invoiceId, Payment payment, PaymentEvents events);
 
@@ -498,10 +476,8 @@ public interface Repository {
   PlanCatalogue seedCatalogue(PlanCatalogue seed);
 
   /**
-   * The latest instant the ledger is billed through: the latest activity, or the latest renewed
-   * period's start, of any tenant; empty when there is neither. Every written item is of a period
-   * starting at or before it (an item comes from a recorded activity, or a renewal at its period's
-   * start), which is what the engine's catalogue guard reads (S15).
+   * The latest activity, or latest renewed period start, of any tenant (empty: neither): every
+   * written item is of a period starting at or before it, what the catalogue guard reads (S15).
    */
   Optional<Instant> billedThrough();
 
@@ -516,10 +492,8 @@ public interface Repository {
    * again). A storage that offers this tracks its catalogue version ({@link #catalogueVersion} is
    * never empty).
    *
-   * <p>The engine decides everything else: that the plan is stored, that no other version of it
-   * takes effect at that instant, and that the change reprices nothing written, since an item of
-   * period {@code [s, e)} is priced as of {@code s} and the version takes effect after {@code
-   * billedThroughRead} (S15). Racing changes from one read add one version at most.
+   * <p>The engine decides the rest (the plan is stored, no other version at that instant, nothing
+   * written is repriced: S15). Racing changes from one read add one version at most.
    */
   boolean addPlanVersion(
       PlanCatalogue.Version version, long catalogueRead, Optional<Instant> billedThroughRead);

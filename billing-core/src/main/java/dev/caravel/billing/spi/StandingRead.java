@@ -10,6 +10,14 @@ import java.util.List;
  * revision, and the collection state of each of its open (unpaid, not closed) invoices. The
  * revision is what {@link Repository#recordStanding} compares, so a verdict made from this read is
  * recorded only if nothing that may move the standing was written since.
+ *
+ * <p>Why a revision and not the stored standing: a compare-and-set on the stored standing alone
+ * would not do. With GOOD stored, engine A reads an invoice whose round failed and judges PAST_DUE;
+ * meanwhile the invoice is paid, and the payer's own refresh judges GOOD, as stored, and records no
+ * change; A's GOOD -> PAST_DUE must then lose, though the stored standing is still the one A read.
+ * So each tenant has a standing revision, bumped by every write that may move its standing (see
+ * {@link Repository#standingChecksDue}) and by every recorded verdict, and the verdict names the
+ * revision it was judged from.
  */
 public record StandingRead(Standing stored, long revision, List<CollectionState> openInvoices) {
   public StandingRead {
