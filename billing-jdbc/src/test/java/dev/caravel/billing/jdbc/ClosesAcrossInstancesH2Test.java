@@ -1,7 +1,5 @@
 package dev.caravel.billing.jdbc;
 
-import com.zaxxer.hikari.HikariConfig;
-import com.zaxxer.hikari.HikariDataSource;
 import javax.sql.DataSource;
 import org.h2.jdbcx.JdbcDataSource;
 
@@ -15,11 +13,7 @@ class ClosesAcrossInstancesH2Test extends ClosesAcrossInstancesContract {
 
   @Override
   DataSource newPool(int size) {
-    HikariConfig config = new HikariConfig();
-    config.setDataSource(database);
-    config.setMaximumPoolSize(size);
-    config.setMinimumIdle(0);
-    return new HikariDataSource(config);
+    return Databases.pool(database, size);
   }
 
   @Override

@@ -98,6 +98,17 @@ final class Databases {
     return ds;
   }
 
+  /**
+   * A pool of {@code size} connections to {@code database}, as each engine instance has its own.
+   */
+  static HikariDataSource pool(DataSource database, int size) {
+    HikariConfig config = new HikariConfig();
+    config.setDataSource(database);
+    config.setMaximumPoolSize(size);
+    config.setMinimumIdle(0);
+    return new HikariDataSource(config);
+  }
+
   static void shutdownH2(DataSource ds) {
     try (Connection c = ds.getConnection();
         Statement s = c.createStatement()) {

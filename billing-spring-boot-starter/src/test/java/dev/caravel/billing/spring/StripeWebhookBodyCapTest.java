@@ -13,7 +13,9 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.HexFormat;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import org.apache.catalina.connector.Request;
@@ -71,7 +73,12 @@ class StripeWebhookBodyCapTest {
   @SpringBootConfiguration
   @EnableAutoConfiguration
   static class Host {
-    static final Map<String, Long> BYTES_READ = new ConcurrentHashMap<>();
+    /** Each probe's count, completed by the valve once Tomcat is done with the request. */
+    static final Map<String, CompletableFuture<Long>> BYTES_READ = new ConcurrentHashMap<>();
+
+    static CompletableFuture<Long> bytesRead(String probe) {
+      return BYTES_READ.computeIfAbsent(probe, p -> new CompletableFuture<>());
+    }
 
     @Bean
     WebServerFactoryCustomizer<TomcatServletWebServerFactory> countBodyBytesRead() {
@@ -84,8 +91,10 @@ class StripeWebhookBodyCapTest {
                   try {
                     getNext().invoke(request, response);
                   } finally {
-                    BYTES_READ.put(
-                        request.getHeader("X-Probe"), request.getCoyoteRequest().getBytesRead());
+                    String probe = request.getHeader("X-Probe");
+                    if (probe != null) {
+                      bytesRead(probe).complete(request.getCoyoteRequest().getBytesRead());
+                    }
                   }
                 }
               });
@@ -142,11 +151,8 @@ class StripeWebhookBodyCapTest {
   }
 
   /** What the application read of the probe's body; the valve records it once Tomcat is done. */
-  private static Long bytesRead(String probe) throws InterruptedException {
-    for (int i = 0; i < 200 && !Host.BYTES_READ.containsKey(probe); i++) {
-      Thread.sleep(50);
-    }
-    return Host.BYTES_READ.get(probe);
+  private static Long bytesRead(String probe) throws Exception {
+    return Host.bytesRead(probe).get(10, TimeUnit.SECONDS);
   }
 
   private Answer post(String probe, PaddedBody body, boolean chunked) throws Exception {
