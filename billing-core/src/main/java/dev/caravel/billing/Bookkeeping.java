@@ -154,6 +154,7 @@ final class Bookkeeping {
    */
   private static TenantLedger appended(Optional<TenantLedger> read, Activity activity) {
     if (read.isEmpty()) {
+      // Nothing unclaimed: the tenant did not exist before this append.
       return new TenantLedger(
           activity.tenant(), Optional.of(activity.at()), 0, List.of(activity), Set.of());
     }
@@ -169,7 +170,8 @@ final class Bookkeeping {
         log.activityCount() + 1,
         tail,
         log.billedActivityIds(),
-        Optional.of(activity.at()));
+        Optional.of(activity.at()),
+        log.unclaimed());
   }
 
   /** {@link Billing#reconcile}. */
@@ -208,6 +210,11 @@ final class Bookkeeping {
   }
 
   private void reconcileLedgers(List<TenantLedger> ledgers) {
+    reconcileLedgers(ledgers, new UnclaimedTally(ledgers));
+  }
+
+  /** Reconciles, telling {@code tally} what it wrote (or which tenants it is unsure of). */
+  private void reconcileLedgers(List<TenantLedger> ledgers, UnclaimedTally tally) {
     if (ledgers.isEmpty()) {
       return;
     }
@@ -219,12 +226,21 @@ final class Bookkeeping {
       for (TenantLedger l : ledgers) {
         work.addAll(cached.rules().reconcile(l));
       }
-      if (work.isEmpty()
-          || repository.recordReconciliations(work, cached.pricedWith()) > 0
-          || !cached.movedIn(repository)) {
+      if (work.isEmpty()) {
+        return;
+      }
+      int applied = repository.recordReconciliations(work, cached.pricedWith());
+      if (applied == work.size()) {
+        work.forEach(r -> r.item().ifPresent(item -> tally.add(List.of(item))));
+        return;
+      }
+      if (applied > 0 || !cached.movedIn(repository)) {
+        // Part of it was billed by another visit first: what is unclaimed now is read again.
+        tally.unsure(work.stream().map(Reconciliation::tenant).toList());
         return;
       }
     }
+    tally.unsure(ledgers.stream().map(TenantLedger::tenant).toList());
   }
 
   /** {@link Billing#generateInvoice}. */
@@ -240,8 +256,9 @@ final class Bookkeeping {
    */
   List<Invoice> generate(List<String> tenants, Instant now) {
     List<TenantLedger> ledgers = repository.ledgers(tenants);
-    reconcileLedgers(ledgers);
-    renew(ledgers, now);
+    UnclaimedTally tally = new UnclaimedTally(ledgers);
+    reconcileLedgers(ledgers, tally);
+    renew(ledgers, now, tally);
     List<String> anchored = new ArrayList<>();
     Map<String, Period> periods = new HashMap<>();
     for (TenantLedger l : ledgers) {
@@ -252,7 +269,7 @@ final class Bookkeeping {
     }
     List<Claim> claims = new ArrayList<>();
     if (!anchored.isEmpty()) {
-      for (UnclaimedTotal unclaimed : repository.unclaimedTotals(anchored)) {
+      for (UnclaimedTotal unclaimed : tally.totals(anchored, repository)) {
         Period period = periods.get(unclaimed.tenant());
         claims.add(
             new Claim(
@@ -291,13 +308,13 @@ final class Bookkeeping {
    * S6 for a page of tenants. A renewal refused because the log moved under it (an activity
    * appended meanwhile) is computed again from a fresh read, a bounded number of times.
    */
-  private void renew(List<TenantLedger> ledgers, Instant now) {
+  private void renew(List<TenantLedger> ledgers, Instant now, UnclaimedTally tally) {
     List<TenantLedger> current = ledgers;
     for (int attempt = 0; attempt < 5 && !current.isEmpty(); attempt++) {
       if (attempt > 0) {
         // The activity that moved the log is billed before renewing over it, so the renewal's
         // snapshot (S17) can advance past it.
-        reconcileLedgers(current);
+        reconcileLedgers(current, tally);
       }
       List<Renewal> due = new ArrayList<>();
       CatalogueHistory.CachedCatalogue cached = catalogue.cached();
@@ -310,8 +327,10 @@ final class Bookkeeping {
       // Refused whole if a price change committed since the catalogue was read: computed again.
       int applied = repository.applyRenewals(due, cached.pricedWith());
       if (applied == due.size()) {
+        due.forEach(r -> tally.add(r.items()));
         return;
       }
+      tally.unsure(due.stream().map(Renewal::tenant).toList());
       current = repository.ledgers(due.stream().map(Renewal::tenant).distinct().toList());
     }
   }

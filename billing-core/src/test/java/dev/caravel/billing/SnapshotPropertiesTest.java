@@ -75,7 +75,8 @@ class SnapshotPropertiesTest {
             log.size(),
             snapshot == 0 ? log : tailLog,
             snapshot == 0 ? billed : tailBilled,
-            whole.lastActivityAt());
+            whole.lastActivityAt(),
+            whole.unclaimed());
 
     List<Reconciliation> expected = rules.reconcile(whole);
     assertThat(rules.reconcile(fromSnapshot)).isEqualTo(expected);

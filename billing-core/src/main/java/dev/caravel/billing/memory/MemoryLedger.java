@@ -3,7 +3,6 @@ package dev.caravel.billing.memory;
 import dev.caravel.billing.BillingEvent;
 import dev.caravel.billing.InvalidInputException;
 import dev.caravel.billing.Invoice;
-import dev.caravel.billing.InvoiceItem;
 import dev.caravel.billing.internal.Checks;
 import dev.caravel.billing.spi.Claim;
 import dev.caravel.billing.spi.InvoiceNumbering;
@@ -129,21 +128,19 @@ final class MemoryLedger {
       List<UnclaimedTotal> out = new ArrayList<>();
       for (String tenant : new LinkedHashSet<>(tenants)) {
         TenantRow row = state.tenants.get(tenant);
-        out.add(row == null ? UnclaimedTotal.none(tenant) : unclaimed(row));
+        out.add(row == null ? UnclaimedTotal.none(tenant) : unclaimed(state, row));
       }
       return out;
     }
   }
 
-  private UnclaimedTotal unclaimed(TenantRow row) {
+  /** A tenant's unclaimed items summed and counted; the caller holds the state's lock. */
+  static UnclaimedTotal unclaimed(MemoryState state, TenantRow row) {
     BigInteger total = BigInteger.ZERO;
     int count = 0;
-    for (String id : row.itemIds) {
-      InvoiceItem item = state.items.get(id);
-      if (item.invoiceId().isEmpty()) {
-        total = total.add(BigInteger.valueOf(item.amount()));
-        count++;
-      }
+    for (String id : row.unclaimedItemIds) {
+      total = total.add(BigInteger.valueOf(state.items.get(id).amount()));
+      count++;
     }
     return new UnclaimedTotal(row.profile.pubkey(), total, count);
   }
@@ -163,7 +160,7 @@ final class MemoryLedger {
         if (row == null || !tenantsClaimed.add(claim.tenant())) {
           continue;
         }
-        if (!unclaimed(row).equals(claim.read())) {
+        if (!unclaimed(state, row).equals(claim.read())) {
           moved.add(row);
           continue;
         }
@@ -192,13 +189,11 @@ final class MemoryLedger {
         TenantRow tenant = state.tenants.get(invoice.tenant());
         InvoiceRow invoiceRow = new InvoiceRow(invoice);
         invoiceRow.nextAttemptAt = invoice.createdAt();
-        for (String id : tenant.itemIds) {
-          InvoiceItem item = state.items.get(id);
-          if (item.invoiceId().isEmpty()) {
-            state.items.put(id, item.onInvoice(invoice.id()));
-            invoiceRow.itemIds.add(id);
-          }
+        for (String id : tenant.unclaimedItemIds) {
+          state.items.put(id, state.items.get(id).onInvoice(invoice.id()));
+          invoiceRow.itemIds.add(id);
         }
+        tenant.unclaimedItemIds.clear();
         state.invoices.put(invoice.id(), invoiceRow);
         tenant.invoiceIds.add(invoice.id());
         state.append(BillingEvent.invoiceCreated(invoice));

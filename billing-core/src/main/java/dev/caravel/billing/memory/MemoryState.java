@@ -99,6 +99,9 @@ final class MemoryState {
   void insertItem(TenantRow row, InvoiceItem item) {
     if (items.putIfAbsent(item.id(), item) == null) {
       row.itemIds.add(item.id());
+      if (item.invoiceId().isEmpty()) {
+        row.unclaimedItemIds.add(item.id());
+      }
     }
   }
 

@@ -151,7 +151,8 @@ final class MemoryTenants {
                   row.activities.size(),
                   tail,
                   billed,
-                  Optional.ofNullable(row.lastAt)));
+                  Optional.ofNullable(row.lastAt),
+                  MemoryLedger.unclaimed(state, row)));
         }
       }
       return out;

@@ -8,6 +8,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -23,6 +24,10 @@ final class TenantRow {
   final Map<String, Activity> activitiesById = new HashMap<>();
   final Set<String> billed = new HashSet<>();
   final List<String> itemIds = new ArrayList<>();
+
+  /** The ids of {@link #itemIds} on no invoice yet, in the order written. */
+  final Set<String> unclaimedItemIds = new LinkedHashSet<>();
+
   final List<String> invoiceIds = new ArrayList<>();
   Standing standing = Standing.GOOD;
   Instant standingCheckAt;

@@ -100,8 +100,8 @@ public interface Repository {
   /**
    * One ledger per tenant asked for that exists, in the order asked; unknown tenants are skipped.
    * Each is read from one consistent view: the tenant's snapshot, the activities at or after its
-   * point (never the whole history once a period with a snapshot was renewed), and its latest
-   * activity's instant.
+   * point (never the whole history once a period with a snapshot was renewed), its latest
+   * activity's instant, and its unclaimed total as {@link #unclaimedTotals} would answer it.
    */
   List<TenantLedger> ledgers(List<String> tenants);
 

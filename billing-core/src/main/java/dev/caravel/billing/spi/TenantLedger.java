@@ -14,7 +14,9 @@ import java.util.Set;
  * of the start of period {@code snapshotPeriod} ({@code 0}: none, the log read whole), the
  * activities at or after that start oldest-first (by time, then by the order recorded: the log's
  * tail), which of them are billed, how many activities the whole log holds (what a {@link Renewal}
- * is guarded by), and the instant of its latest activity (in the tail or before it).
+ * is guarded by), the instant of its latest activity (in the tail or before it), and its items on
+ * no invoice yet as read with the rest ({@link Repository#unclaimedTotals}' answer for it): the
+ * engine adds what it writes after the read, and claims from that without reading them again.
  *
  * <p>Snapshot plus tail fold to exactly the states the whole log folds to (S8): every activity
  * before the snapshot point is billed, and none can be appended there (it would fall inside a
@@ -29,11 +31,16 @@ public record TenantLedger(
     int activityCount,
     List<Activity> activities,
     Set<String> billedActivityIds,
-    Optional<Instant> lastActivityAt) {
+    Optional<Instant> lastActivityAt,
+    UnclaimedTotal unclaimed) {
 
   public TenantLedger {
     Checks.notNull(lastActivityAt, "lastActivityAt");
     Checks.pubkey(tenant, "tenant");
+    Checks.notNull(unclaimed, "unclaimed");
+    if (!unclaimed.tenant().equals(tenant)) {
+      throw new InvalidInputException("the ledger of " + tenant + " with the items of another");
+    }
     Checks.notNull(anchor, "anchor");
     snapshot = List.copyOf(snapshot);
     activities = List.copyOf(activities);
@@ -57,7 +64,7 @@ public record TenantLedger(
     }
   }
 
-  /** A ledger read whole: no snapshot, every activity. */
+  /** A ledger read whole: no snapshot, every activity, nothing unclaimed. */
   public TenantLedger(
       String tenant,
       Optional<Instant> anchor,
@@ -75,6 +82,7 @@ public record TenantLedger(
         billedActivityIds,
         activities.isEmpty()
             ? Optional.empty()
-            : Optional.of(activities.get(activities.size() - 1).at()));
+            : Optional.of(activities.get(activities.size() - 1).at()),
+        UnclaimedTotal.none(tenant));
   }
 }

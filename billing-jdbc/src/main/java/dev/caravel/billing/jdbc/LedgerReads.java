@@ -109,6 +109,15 @@ final class LedgerReads {
     return ordered;
   }
 
+  /**
+   * Each tenant's unclaimed items summed and counted in the statement that reads its log, so that a
+   * poll page claims without another read (the partial index on unclaimed items, as {@link
+   * BillingWrites#unclaimedTotals} reads them; its tenants are the statement's second parameter).
+   */
+  private static final String UNCLAIMED_JOIN =
+      "LEFT JOIN (SELECT tenant, SUM(amount) AS total, COUNT(*) AS n FROM billing_item "
+          + "WHERE tenant = ANY (?) AND invoice_id IS NULL GROUP BY tenant) u ON u.tenant = t.pubkey ";
+
   /** Marks a tenant whose snapshot moved between the two statements of a read: read it again. */
   private static final TenantLedger MOVED =
       new TenantLedger("0".repeat(64), Optional.empty(), 0, List.of(), java.util.Set.of());
@@ -128,19 +137,22 @@ final class LedgerReads {
     String sql =
         d == Dialect.POSTGRESQL
             ? "SELECT t.pubkey, t.anchor, t.renewed_through, t.snapshot_period, t.activity_count, "
-                + "a.id, a.type, a.relay, a.plan, a.at, a.billed, t.last_activity_at "
+                + "a.id, a.type, a.relay, a.plan, a.at, a.billed, t.last_activity_at, u.total, u.n "
                 + "FROM billing_tenant t LEFT JOIN LATERAL (SELECT id, type, relay, plan, at, billed, seq "
                 + "FROM billing_activity WHERE tenant = t.pubkey "
                 + "AND at >= COALESCE(t.snapshot_start, t.anchor) ORDER BY at, seq) a ON TRUE "
+                + UNCLAIMED_JOIN
                 + "WHERE t.pubkey = ANY (?) ORDER BY t.pubkey, a.at, a.seq"
             : "SELECT t.pubkey, t.anchor, t.renewed_through, t.snapshot_period, t.activity_count, "
-                + "a.id, a.type, a.relay, a.plan, a.at, a.billed, t.last_activity_at "
+                + "a.id, a.type, a.relay, a.plan, a.at, a.billed, t.last_activity_at, u.total, u.n "
                 + "FROM billing_tenant t LEFT JOIN billing_activity a ON a.tenant = t.pubkey "
                 + "AND a.at >= COALESCE(t.snapshot_start, t.anchor) "
+                + UNCLAIMED_JOIN
                 + "WHERE t.pubkey = ANY (?) ORDER BY t.pubkey, a.at, a.seq";
     for (List<String> chunk : Dialect.chunks(sorted)) {
       try (PreparedStatement ps = c.prepareStatement(sql)) {
         ps.setArray(1, d.textArray(c, chunk));
+        ps.setArray(2, d.textArray(c, chunk));
         try (ResultSet rs = ps.executeQuery()) {
           Rows.ledgers(rs, out);
         }
@@ -209,7 +221,8 @@ final class LedgerReads {
               l.activityCount(),
               l.activities(),
               l.billedActivityIds(),
-              l.lastActivityAt()));
+              l.lastActivityAt(),
+              l.unclaimed()));
     }
     for (String tenant : moved) {
       out.put(tenant, MOVED);

@@ -12,6 +12,8 @@ import dev.caravel.billing.spi.CollectionHold;
 import dev.caravel.billing.spi.CollectionState;
 import dev.caravel.billing.spi.Tenant;
 import dev.caravel.billing.spi.TenantLedger;
+import dev.caravel.billing.spi.UnclaimedTotal;
+import java.math.BigDecimal;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -148,9 +150,9 @@ final class Rows {
 
   /**
    * Folds rows of {@code pubkey, anchor, renewed_through, snapshot_period, activity_count, id,
-   * type, relay, plan, at, billed, last_activity_at}, ordered by tenant and then log order, into
-   * one ledger per tenant, its snapshot's relays not yet filled in; a tenant without activity in
-   * its tail comes as one row whose activity columns are null.
+   * type, relay, plan, at, billed, last_activity_at, unclaimed total, unclaimed count}, ordered by
+   * tenant and then log order, into one ledger per tenant, its snapshot's relays not yet filled in;
+   * a tenant without activity in its tail comes as one row whose activity columns are null.
    */
   static void ledgers(ResultSet rs, Map<String, TenantLedger> into) throws SQLException {
     String current = null;
@@ -159,6 +161,7 @@ final class Rows {
     int snapshotPeriod = 0;
     int count = 0;
     Instant lastAt = null;
+    UnclaimedTotal unclaimed = null;
     List<Activity> activities = new ArrayList<>();
     Set<String> billed = new HashSet<>();
     while (rs.next()) {
@@ -176,7 +179,8 @@ final class Rows {
                   count,
                   activities,
                   billed,
-                  Optional.ofNullable(lastAt)));
+                  Optional.ofNullable(lastAt),
+                  unclaimed));
         }
         current = pubkey;
         anchor = instant(rs, 2);
@@ -184,6 +188,11 @@ final class Rows {
         snapshotPeriod = rs.getInt(4);
         count = rs.getInt(5);
         lastAt = instant(rs, 12);
+        BigDecimal total = rs.getBigDecimal(13);
+        unclaimed =
+            total == null
+                ? UnclaimedTotal.none(pubkey)
+                : new UnclaimedTotal(pubkey, total.toBigIntegerExact(), rs.getInt(14));
         activities = new ArrayList<>();
         billed = new HashSet<>();
       }
@@ -207,7 +216,8 @@ final class Rows {
               count,
               activities,
               billed,
-              Optional.ofNullable(lastAt)));
+              Optional.ofNullable(lastAt),
+              unclaimed));
     }
   }
 

@@ -857,6 +857,24 @@ public abstract class RepositoryContract {
   }
 
   @Test
+  void ledgersCarryTheUnclaimedTotalsAndClaimsEmptyThem() {
+    Activity a = append(fx.create(alice, "r1", T0));
+    Activity b = append(fx.create(alice, "r2", T0));
+    repo.recordReconciliations(List.of(reconciled(a, 700), reconciled(b, -200)));
+    repo.saveTenant(Tenant.of(bob));
+    assertThat(repo.ledgers(List.of(alice, bob)))
+        .extracting(dev.caravel.billing.spi.TenantLedger::unclaimed)
+        .as("the ledger read answers what unclaimedTotals answers")
+        .containsExactlyElementsOf(repo.unclaimedTotals(List.of(alice, bob)))
+        .containsExactly(
+            new dev.caravel.billing.spi.UnclaimedTotal(alice, java.math.BigInteger.valueOf(500), 2),
+            dev.caravel.billing.spi.UnclaimedTotal.none(bob));
+    claimAll(List.of(claim(alice, "inv-1", seconds(1))));
+    assertThat(repo.ledgers(List.of(alice)).get(0).unclaimed())
+        .isEqualTo(dev.caravel.billing.spi.UnclaimedTotal.none(alice));
+  }
+
+  @Test
   void renewalItemsAreClaimedLikeAnyOther() {
     charged(alice, "r1", T0, 1000);
     claimAll(List.of(claim(alice, "inv-1", seconds(1))));
