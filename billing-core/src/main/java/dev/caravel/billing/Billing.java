@@ -1,5 +1,6 @@
 package dev.caravel.billing;
 
+import dev.caravel.billing.internal.Checks;
 import dev.caravel.billing.spi.Repository;
 import java.time.Instant;
 import java.util.List;
@@ -108,6 +109,19 @@ public final class Billing implements AutoCloseable {
     return links.open(invoiceId, token, bookkeeping);
   }
 
+  /**
+   * The tenant's own page link ({@code {appUrl}/account?tenant={pubkey}&token={token}}), a token of
+   * its own. @throws IllegalStateException with no {@link BillingBuilder#linkSecret}
+   */
+  public String accountLink(String tenant) {
+    return links.accountLink(Checks.pubkey(tenant, "tenant"));
+  }
+
+  /** The tenant an account link opens; empty alike for a wrong token and an unknown tenant. */
+  public Optional<String> accountByLink(String tenant, String token) {
+    return links.openAccount(tenant, token, bookkeeping);
+  }
+
   /** The tenant's invoices, oldest first. */
   public List<Invoice> invoices(String tenant) {
     return bookkeeping.invoices(tenant);
@@ -119,9 +133,8 @@ public final class Billing implements AutoCloseable {
   }
 
   /**
-   * The sum of the tenant's items on no invoice yet, in minor units: what the next invoice starts
-   * from. Negative when credits carry over (S7). Items are written by reconciliation and renewal;
-   * call {@link #reconcile} first for a figure that includes activity just recorded.
+   * The sum of the tenant's items on no invoice yet (minor units; negative when credits carry over,
+   * S7). {@link #reconcile} first to include activity just recorded.
    */
   public long unbilledBalance(String tenant) {
     return bookkeeping.unbilledBalance(tenant);
@@ -138,8 +151,8 @@ public final class Billing implements AutoCloseable {
   }
 
   /**
-   * Records one activity and reconciles its tenant at once. Idempotent on the activity's id:
-   * recording the same activity again returns false and changes nothing.
+   * Records one activity and reconciles its tenant at once. Idempotent on the activity's id: the
+   * same activity again returns false and changes nothing.
    *
    * @throws ActivityRejectedException when the activity is refused (unknown plan or relay, a second
    *     create, out of order, inside a period already billed, a retired plan, dated more than
@@ -149,7 +162,7 @@ public final class Billing implements AutoCloseable {
     return bookkeeping.record(activity);
   }
 
-  /** Turns the tenant's unbilled activity into items (S5). Safe to call any time, from anywhere. */
+  /** Turns the tenant's unbilled activity into items (S5); safe any time, from anywhere. */
   public void reconcile(String tenant) {
     bookkeeping.reconcile(tenant);
   }
@@ -160,30 +173,27 @@ public final class Billing implements AutoCloseable {
   }
 
   /**
-   * S7: reconciles, renews every period due (catching up missed ones), then claims all of the
-   * tenant's unclaimed items onto one invoice if they sum above zero. Empty when nothing is owed.
-   * No payment is attempted; see {@link #collect}.
+   * S7: reconciles, renews every period due (catching up), then claims all unclaimed items onto one
+   * invoice if they sum above zero; empty when nothing is owed. Collect with {@link #collect}.
    */
   public Optional<Invoice> generateInvoice(String tenant) {
     return bookkeeping.generateInvoice(tenant);
   }
 
   /**
-   * Runs the invoice's payment round if one is due (S9): Lightning via the tenant's NWC wallet,
-   * then the saved card, then a DM with a payment link. Never pays twice, never starts a round
-   * early: an invoice not due, held ({@code PAYMENT_PENDING}), needing attention, collected
-   * elsewhere or paid is {@link PaymentResult.Skipped skipped} with the reason. With no rail and no
-   * messenger wired, no round runs. To retry by hand: {@link #retryNow}.
+   * Runs the invoice's payment round if due (S9): the tenant's NWC wallet, the saved card, then a
+   * DM with the link. Never pays twice or early: an invoice not due, held, needing attention,
+   * collected elsewhere or paid is {@link PaymentResult.Skipped skipped} with the reason. No rail
+   * and no messenger wired: no round. By hand: {@link #retryNow}.
    */
   public PaymentResult collect(String invoiceId) {
     return collection.collect(invoiceId);
   }
 
   /**
-   * A manual retry ("the tenant fixed their card", "our setup is fixed"): makes the invoice due at
-   * once, ending a needs-attention flag, and runs a new round. Skipped with its reason while a
-   * charge is pending ({@code PAYMENT_PENDING}) or its outcome unknown ({@code OUTCOME_UNKNOWN}),
-   * since a new round could then charge twice; also when paid or being collected.
+   * A manual retry ("card fixed"): due at once, a needs-attention flag ended, a new round run.
+   * Skipped with its reason while a charge is pending or its outcome unknown (it could charge
+   * twice), and when paid or being collected.
    */
   public PaymentResult retryNow(String invoiceId) {
     return collection.retryNow(invoiceId);
@@ -233,33 +243,28 @@ public final class Billing implements AutoCloseable {
   }
 
   /**
-   * Ends a hold or a needs-attention state (S18) once a person has checked: asks the rails first
-   * and refuses (false) if the money moved (the invoice is then settled) or may still move;
-   * otherwise the next round is due at once, under a new key. False if neither held nor flagged.
+   * Ends a hold or a needs-attention state (S18) once a person checked: false if neither, or if the
+   * rails say money moved (then settled) or may move; else the next round is due now, new key.
    */
   public boolean reopen(String invoiceId) {
     return railCallbacks.reopen(invoiceId);
   }
 
   /**
-   * The rail refunded (part of) a payment (Stripe's {@code charge.refunded}; {@code amountRefunded}
-   * is the total so far, minor units): tells the listener. A refund made on the rail itself, beyond
-   * the ledger's, is recorded done, keyed {@code rail:<reference>:<amountRefunded>}, so once.
+   * The rail refunded (part of) a payment ({@code charge.refunded}; {@code amountRefunded}: total
+   * so far): told; a refund beyond the ledger's is recorded done once, {@code rail:<ref>:<amount>}.
    */
   public void chargeRefunded(String invoiceId, String reference, long amountRefunded) {
     railCallbacks.chargeRefunded(invoiceId, reference, amountRefunded);
   }
 
-  /**
-   * The cardholder disputed charge {@code reference} (Stripe's {@code charge.dispute.created}):
-   * logged and told to the listener. The invoice stays paid until the dispute is decided.
-   */
+  /** Charge {@code reference} disputed ({@code charge.dispute.created}): told; stays paid. */
   public void chargeDisputed(
       Optional<String> invoiceId, String reference, String disputeId, long amount, String reason) {
     railCallbacks.chargeDisputed(invoiceId, reference, disputeId, amount, reason);
   }
 
-  /** The tenant's standing now (GOOD for an unknown tenant), as the next round or poll stores. */
+  /** The tenant's standing now (GOOD if unknown), as the next round or poll stores it. */
   public Standing standing(String tenant) {
     return standings.standing(tenant);
   }
@@ -307,8 +312,8 @@ public final class Billing implements AutoCloseable {
   }
 
   /**
-   * {@link #refund(String, long, String, String, Payment.Refund.Via)} by card for a card payment,
-   * otherwise as {@link BillingBuilder#nonCardRefunds} says.
+   * {@link #refund(String, long, String, String, Payment.Refund.Via)}: by card for a card payment,
+   * else as {@link BillingBuilder#nonCardRefunds} says.
    */
   public RefundResult refund(String invoiceId, long amount, String reason, String key) {
     return refunds.refund(invoiceId, amount, reason, key);
@@ -343,8 +348,8 @@ public final class Billing implements AutoCloseable {
   }
 
   /**
-   * What the invoice comes to: billed, paid, refunded (every refund recorded, money or credit,
-   * pending ones included) and net.
+   * What the invoice comes to: billed, paid, refunded (every refund, money or credit, pending
+   * included) and net.
    *
    * @throws InvalidInputException no such invoice
    */
@@ -354,9 +359,8 @@ public final class Billing implements AutoCloseable {
 
   /**
    * Up to {@code limit} events of the durable feed after {@code afterId} (0: from the start),
-   * oldest first. Every change the listener reports is written to the feed in the same transaction
-   * as the change: a host that stores the last id it handled, and resumes after it, sees every
-   * event at least once, across crashes and instances.
+   * oldest first, each written in the transaction of its change: a host resuming after the last id
+   * it handled sees every event at least once, across crashes and instances.
    *
    * @throws IllegalArgumentException afterId below 0, or limit not in 1..10000
    */
@@ -365,19 +369,16 @@ public final class Billing implements AutoCloseable {
   }
 
   /**
-   * One poll cycle, by hand: for every tenant with work due (unbilled activity, items to claim, a
-   * period to renew), generate its invoice and, if one results, collect it; then collect every
-   * invoice due for a retry; then judge again the standing of the tenants whose standing may have
-   * changed by time alone (S13). A poll with nothing due reads no tenant's log (S17). A tenant
-   * whose billing fails is {@link BillingListener#billingFailed reported} and skipped, not its page
-   * nor counted in {@code failures}. The report holds every invoice made and every result, so its
-   * size grows with the day's invoices; {@link #countCycle} does the same in bounded memory.
+   * One poll cycle by hand: generate and collect for every tenant with work due, collect every
+   * retry due, judge again standings that time alone may change (S13). Nothing due: no log read
+   * (S17). A tenant whose billing fails is {@link BillingListener#billingFailed reported} and
+   * skipped. The report grows with the day's invoices; {@link #countCycle} keeps only counts.
    */
   public CycleReport runCycle() {
     return poll.runCycle();
   }
 
-  /** {@link #runCycle}, keeping only counts (a page of memory): what the poll runs. */
+  /** {@link #runCycle} in bounded memory: what the poll runs. */
   public CycleReport.Counts countCycle() {
     return poll.countCycle();
   }
@@ -388,10 +389,9 @@ public final class Billing implements AutoCloseable {
   }
 
   /**
-   * Stops polling, letting a cycle under way finish (up to 30 seconds), then stops the collection
-   * workers, letting the rounds under way finish (up to 30 seconds more; a round still waiting for
-   * a rate limit then gives up before its rail call and is resumed later). No thread of the engine
-   * is left running. The engine stays usable: collecting afterwards runs in the caller's thread.
+   * Stops polling and the collection workers, letting a cycle and the rounds under way finish (up
+   * to 30 seconds each; a round still waiting for a rate limit resumes later). No thread is left;
+   * the engine stays usable, collecting in the caller's thread.
    */
   @Override
   public void close() {

@@ -48,6 +48,11 @@ final class Bookkeeping {
     return repository.findInvoice(Checks.id(invoiceId, "invoice id"));
   }
 
+  /** The tenant as stored, if it exists. */
+  Optional<Tenant> tenant(String pubkey) {
+    return repository.findTenant(pubkey);
+  }
+
   /** {@link Billing#invoices}. */
   List<Invoice> invoices(String tenant) {
     return repository.invoices(Checks.pubkey(tenant, "tenant"));

@@ -13,6 +13,13 @@ enum CustomerNotice {
   PAYMENT_DUE("Payment is due for your relay subscription."),
   /** The tenant's wallet said it had not enough balance. */
   WALLET_NO_BALANCE("Your wallet did not have enough balance to pay it."),
+  /**
+   * The tenant's wallet refused: the budget it granted us for the month is spent (NIP-47 {@code
+   * QUOTA_EXCEEDED}). The DM adds the account page's link, where the budget is raised.
+   */
+  WALLET_BUDGET_SPENT(
+      "Your wallet's monthly budget for these payments is used up. You can raise it, or save a"
+          + " card, on your account page:"),
   /** The tenant's wallet refused or failed for another reason. */
   WALLET_FAILED("Your wallet could not pay it."),
   /** The tenant's wallet did not answer, again. */
@@ -27,6 +34,9 @@ enum CustomerNotice {
   /** The NWC error code for a wallet without the funds (NIP-47). */
   static final String INSUFFICIENT_BALANCE = "INSUFFICIENT_BALANCE";
 
+  /** The NWC error code for a connection whose budget is spent (NIP-47). */
+  static final String QUOTA_EXCEEDED = "QUOTA_EXCEEDED";
+
   private final String sentence;
 
   CustomerNotice(String sentence) {
@@ -40,6 +50,14 @@ enum CustomerNotice {
 
   /** The notice for a wallet's refusal: its NIP-47 {@code code} picks it, never its message. */
   static CustomerNotice forWalletCode(String code) {
+    if (QUOTA_EXCEEDED.equals(code)) {
+      return WALLET_BUDGET_SPENT;
+    }
     return INSUFFICIENT_BALANCE.equals(code) ? WALLET_NO_BALANCE : WALLET_FAILED;
+  }
+
+  /** Whether the tenant acts on this notice on its account page, so the DM links to it. */
+  boolean pointsToAccount() {
+    return this == WALLET_BUDGET_SPENT;
   }
 }

@@ -22,4 +22,13 @@ final class DirectMessages {
     String base = MANUAL_PAYMENT_DM + "\n\n" + link;
     return notice == CustomerNotice.PAYMENT_DUE ? base : base + "\n\n" + notice.sentence();
   }
+
+  /**
+   * {@link #askToPay(String, CustomerNotice)}, then the tenant's account page link, for a notice
+   * that the tenant acts on there ({@link CustomerNotice#pointsToAccount}: raise a wallet's
+   * budget).
+   */
+  static String askToPay(String link, CustomerNotice notice, String accountLink) {
+    return askToPay(link, notice) + "\n" + accountLink;
+  }
 }

@@ -1,5 +1,7 @@
 package dev.caravel.billing;
 
+import dev.caravel.billing.internal.Checks;
+import dev.caravel.billing.spi.Tenant;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
@@ -25,6 +27,13 @@ final class InvoiceLinks {
   /** Binds the MAC to this use, so the secret's MACs for any other purpose never pass as tokens. */
   private static final byte[] LABEL =
       "caravel-billing/invoice-link/v1\0".getBytes(StandardCharsets.US_ASCII);
+
+  /**
+   * A tenant's account page (issue 24) is another capability: an invoice's token never opens an
+   * account, nor the other way round, even for an invoice id spelled like a pubkey.
+   */
+  private static final byte[] ACCOUNT_LABEL =
+      "caravel-billing/account-link/v1\0".getBytes(StandardCharsets.US_ASCII);
 
   /** 128 bits, 22 base64url characters. */
   private static final int TOKEN_BYTES = 16;
@@ -70,7 +79,35 @@ final class InvoiceLinks {
   }
 
   String token(String invoiceId) {
-    return Base64.getUrlEncoder().withoutPadding().encodeToString(mac(invoiceId));
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(mac(LABEL, invoiceId));
+  }
+
+  /**
+   * {@code {appUrl}/account?tenant={pubkey}&token={token}}: the tenant's own page (invoices,
+   * payment methods), where a wallet's budget is raised or a card saved. No transition period: no
+   * account link was ever sent without a token.
+   */
+  String accountLink(String tenant) {
+    return appUrl
+        + "/account?tenant="
+        + tenant
+        + "&token="
+        + Base64.getUrlEncoder().withoutPadding().encodeToString(mac(ACCOUNT_LABEL, tenant));
+  }
+
+  /**
+   * The tenant whose account page {@code token} opens, if it exists; the same empty answer for a
+   * wrong token, a malformed or an unknown tenant. The token is checked first, in constant time.
+   */
+  Optional<String> openAccount(String tenant, String token, Bookkeeping bookkeeping) {
+    if (tenant == null || token == null || !matches(mac(ACCOUNT_LABEL, tenant), token)) {
+      return Optional.empty();
+    }
+    try {
+      return bookkeeping.tenant(Checks.pubkey(tenant, "tenant")).map(Tenant::pubkey);
+    } catch (InvalidInputException notAPubkey) {
+      return Optional.empty();
+    }
   }
 
   /**
@@ -84,13 +121,17 @@ final class InvoiceLinks {
     if (token == null || token.isEmpty()) {
       return legacyUntil != null && now.get().isBefore(legacyUntil);
     }
+    return matches(mac(LABEL, invoiceId), token);
+  }
+
+  private static boolean matches(byte[] expected, String token) {
     byte[] given;
     try {
       given = Base64.getUrlDecoder().decode(token);
     } catch (IllegalArgumentException notBase64url) {
       return false;
     }
-    return MessageDigest.isEqual(mac(invoiceId), given);
+    return MessageDigest.isEqual(expected, given);
   }
 
   /** The invoice {@code token} opens, if any; the same empty answer for a wrong token or id. */
@@ -105,7 +146,7 @@ final class InvoiceLinks {
     }
   }
 
-  private byte[] mac(String invoiceId) {
+  private byte[] mac(byte[] label, String value) {
     if (key == null) {
       throw new IllegalStateException(
           "no linkSecret configured: invoice links need BillingBuilder.linkSecret");
@@ -113,8 +154,8 @@ final class InvoiceLinks {
     try {
       Mac mac = Mac.getInstance("HmacSHA256");
       mac.init(key);
-      mac.update(LABEL);
-      return Arrays.copyOf(mac.doFinal(invoiceId.getBytes(StandardCharsets.UTF_8)), TOKEN_BYTES);
+      mac.update(label);
+      return Arrays.copyOf(mac.doFinal(value.getBytes(StandardCharsets.UTF_8)), TOKEN_BYTES);
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("HmacSHA256 is part of every JDK", e);
     }

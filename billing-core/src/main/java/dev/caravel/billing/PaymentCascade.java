@@ -299,7 +299,13 @@ final class PaymentCascade {
     boolean messaged = false;
     if (settings.messenger() != null) {
       // Only a wired messenger needs the link, and only it makes the link secret required.
-      String text = DirectMessages.askToPay(settings.links().link(invoice.id()), notice);
+      String text =
+          notice.pointsToAccount()
+              ? DirectMessages.askToPay(
+                  settings.links().link(invoice.id()),
+                  notice,
+                  settings.links().accountLink(invoice.tenant()))
+              : DirectMessages.askToPay(settings.links().link(invoice.id()), notice);
       settings.collection().pace(Rail.DM);
       try {
         settings.messenger().send(invoice.tenant(), text);

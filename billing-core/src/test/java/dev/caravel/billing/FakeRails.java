@@ -82,6 +82,8 @@ final class FakeRails {
   enum TenantWalletBehaviour {
     PAYS,
     FAILS,
+    /** Refuses as a wallet whose budget for this connection is spent (NIP-47 QUOTA_EXCEEDED). */
+    BUDGET_SPENT,
     FAILS_BUT_PAID,
     SILENT,
     SILENT_BUT_PAID
@@ -125,6 +127,9 @@ final class FakeRails {
             case FAILS:
               return new PayOutcome.Failed(
                   "INSUFFICIENT_BALANCE", "insufficient balance:\n  need 12,000 sats");
+            case BUDGET_SPENT:
+              return new PayOutcome.Failed(
+                  "QUOTA_EXCEEDED", "budget of 20000 sats per month exceeded (relay wss://x)");
             case FAILS_BUT_PAID:
               service.settled.add(bolt11);
               return new PayOutcome.Failed("INTERNAL", "connection reset");
