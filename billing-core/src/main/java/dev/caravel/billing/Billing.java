@@ -77,11 +77,9 @@ public final class Billing implements AutoCloseable {
   }
 
   /**
-   * Retires a plan from {@code effective} on: no activity at or after it may choose the plan
-   * ({@link ActivityRejectedException.Reason#PLAN_RETIRED}), while the relays already on it keep
-   * being billed at the price they have. Same rules and idempotence as {@link #changePrice}. A
-   * retirement is final: price changes dated after it only reprice the relays still on the plan,
-   * never make it choosable again; a second, other retirement is refused ({@code RETIRED}).
+   * Retires a plan from {@code effective} on: no activity then may choose it ({@code
+   * PLAN_RETIRED}); relays on it keep being billed. Rules as {@link #changePrice}. Final: later
+   * price changes only reprice relays still on it; another retirement is refused ({@code RETIRED}).
    */
   public boolean retirePlan(String planId, Instant effective) {
     return catalogueHistory.retirePlan(planId, effective);
@@ -141,13 +139,22 @@ public final class Billing implements AutoCloseable {
   }
 
   /**
-   * Saves how a tenant pays: an NWC URI (sealed with the {@link SecretCipher} before it is stored,
-   * bound to this tenant and under the cipher's current key; null for none) and a Stripe customer
-   * id (null for none). Saving again re-seals the URI: that is how a value sealed under an old key,
-   * or by 0.1/0.2, moves to the current key.
+   * Saves how a tenant pays, replacing what was on file: an NWC URI (checked, then sealed for this
+   * tenant under the cipher's current key; null: none, a stored one is erased) and a Stripe
+   * customer id (null: none). Saving again re-seals: how old values move to the current key.
    */
   public void saveTenant(String pubkey, String nwcUri, String stripeCustomerId) {
     bookkeeping.saveTenant(pubkey, nwcUri, stripeCustomerId);
+  }
+
+  /** Whether the tenant has an NWC wallet connection on file (never the URI itself). */
+  public boolean walletConnected(String tenant) {
+    return bookkeeping.profile(tenant).flatMap(t -> t.sealedNwcUri()).isPresent();
+  }
+
+  /** The tenant's Stripe customer id on file, if any: where its card is saved. */
+  public Optional<String> stripeCustomer(String tenant) {
+    return bookkeeping.profile(tenant).flatMap(t -> t.stripeCustomerId());
   }
 
   /**
@@ -230,13 +237,11 @@ public final class Billing implements AutoCloseable {
   }
 
   /**
-   * The rail's late "no" for a pending charge (Stripe's {@code payment_intent.payment_failed} or
-   * {@code payment_intent.canceled}): ends the {@code PAYMENT_PENDING} hold for charge {@code
-   * reference}, and the round ends as a decline would have: one DM ("Your card was declined." and
-   * the link; {@code message} goes to the listener only), and the next round per the schedule (now,
-   * if its time has passed; none once the schedule is used up). True if this call ended the hold;
-   * false (nothing done) if the invoice is paid, unknown to the hold, or held for another charge,
-   * so a webhook delivered twice, or to two instances, acts once.
+   * The rail's late "no" for pending charge {@code reference} ({@code
+   * payment_intent.payment_failed} or {@code .canceled}): the hold ends as a decline would (one DM;
+   * {@code message} to the listener only; the next round per the schedule). True if this call ended
+   * the hold; false if paid, or held for another charge: a webhook delivered twice, or to two
+   * instances, acts once.
    */
   public boolean chargeFailed(String invoiceId, String reference, String message) {
     return railCallbacks.chargeFailed(invoiceId, reference, message);
@@ -270,11 +275,9 @@ public final class Billing implements AutoCloseable {
   }
 
   /**
-   * Credits the tenant {@code amount} (positive, minor units) with a reason (support: "a month
-   * free"), as a negative item on its next invoice with {@code reason} as its description. Like
-   * every credit, it is claimed only with items that sum above zero: a credit bigger than what is
-   * owed carries over (S7). Idempotent on {@code key}: true if recorded now, false if this very
-   * credit was recorded already.
+   * Credits the tenant {@code amount} (positive, minor units; support: "a month free"), a negative
+   * item described by {@code reason} on its next invoice; more than is owed carries over (S7).
+   * Idempotent on {@code key}: true if recorded now, false if this very credit was already.
    *
    * @throws InvalidInputException.ConflictingKeyException the key was used for another adjustment
    * @throws InvalidInputException an unknown tenant, an amount not 1 to {@link #MAX_AMOUNT}, a
@@ -294,13 +297,10 @@ public final class Billing implements AutoCloseable {
   }
 
   /**
-   * Voids an unpaid invoice that should not have been issued: it is never collected again (no
-   * round, no lease, no BOLT11), keeps {@code reason}, and its items stay on it, so they are never
-   * billed again. The rails are asked first, never after: card charges still waiting for the
-   * customer are canceled; a charge that succeeded (or a settled BOLT11) is the invoice's payment,
-   * and the close is {@link CloseResult.Reason#PAID refused}; while money may be moving ({@link
-   * CloseResult.Reason#MONEY_MAY_BE_MOVING}: a round running, a charge processing) it is refused,
-   * never forced. A BOLT11 paid late is not taken: the poll reports it as needing a refund.
+   * Voids an unpaid invoice: never collected again, its items never billed again. The rails are
+   * asked first: waiting card charges are canceled; a charge that succeeded (or a settled BOLT11)
+   * is its payment ({@link CloseResult.Reason#PAID refused}); money that may be moving refuses it
+   * ({@link CloseResult.Reason#MONEY_MAY_BE_MOVING}). A BOLT11 paid later is reported for refund.
    */
   public CloseResult voidInvoice(String invoiceId, String reason) {
     return closing.voidInvoice(invoiceId, reason);

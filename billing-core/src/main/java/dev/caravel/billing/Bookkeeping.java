@@ -48,9 +48,9 @@ final class Bookkeeping {
     return repository.findInvoice(Checks.id(invoiceId, "invoice id"));
   }
 
-  /** The tenant as stored, if it exists. */
-  Optional<Tenant> tenant(String pubkey) {
-    return repository.findTenant(pubkey);
+  /** The tenant as stored, if it exists. @throws InvalidInputException not a pubkey */
+  Optional<Tenant> profile(String pubkey) {
+    return repository.findTenant(Checks.pubkey(pubkey, "tenant"));
   }
 
   /** {@link Billing#invoices}. */

@@ -1,6 +1,5 @@
 package dev.caravel.billing;
 
-import dev.caravel.billing.internal.Checks;
 import dev.caravel.billing.spi.Tenant;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -104,7 +103,7 @@ final class InvoiceLinks {
       return Optional.empty();
     }
     try {
-      return bookkeeping.tenant(Checks.pubkey(tenant, "tenant")).map(Tenant::pubkey);
+      return bookkeeping.profile(tenant).map(Tenant::pubkey);
     } catch (InvalidInputException notAPubkey) {
       return Optional.empty();
     }

@@ -107,6 +107,24 @@ class WalletBudgetAndAccountLinkTest {
         .isInstanceOf(InvalidInputException.class);
   }
 
+  @Test
+  void whatIsOnFileIsReadWithoutTheUriAndSavingWithoutAWalletErasesIt() {
+    String uri = connector.uri("alice", TenantWalletBehaviour.PAYS);
+    billing.saveTenant(ALICE, uri, "cus_1");
+    assertThat(billing.walletConnected(ALICE)).isTrue();
+    assertThat(billing.stripeCustomer(ALICE)).contains("cus_1");
+
+    // Disconnecting keeps the card: the page saves the customer it read back.
+    billing.saveTenant(ALICE, null, billing.stripeCustomer(ALICE).orElse(null));
+
+    assertThat(billing.walletConnected(ALICE)).isFalse();
+    assertThat(billing.stripeCustomer(ALICE)).contains("cus_1");
+    assertThat(billing.walletConnected(BOB)).as("an unknown tenant has nothing on file").isFalse();
+    assertThat(billing.stripeCustomer(BOB)).isEmpty();
+    assertThatThrownBy(() -> billing.walletConnected("nope"))
+        .isInstanceOf(InvalidInputException.class);
+  }
+
   private static String tokenOf(String link) {
     String query = URI.create(link).getRawQuery();
     return query.substring(query.indexOf("token=") + 6);
