@@ -79,6 +79,16 @@ public final class InvoiceRenderer {
     return links.apply(invoiceId);
   }
 
+  /** The seller's name, as the documents show it. */
+  String sellerName() {
+    return sellerName;
+  }
+
+  /** Dates as the documents print them, {@code uuuu-MM-dd} in the renderer's zone. */
+  String date(Instant at) {
+    return date.format(at);
+  }
+
   /** The money format this renderer uses for {@code currency}. */
   public MoneyFormat moneyFormat(String currency) {
     MoneyFormat custom = formats.get(currency.toUpperCase(Locale.ROOT));
