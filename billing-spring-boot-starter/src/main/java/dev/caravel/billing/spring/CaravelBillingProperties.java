@@ -81,6 +81,7 @@ public class CaravelBillingProperties {
   private final ExchangeRates exchangeRates = new ExchangeRates();
   private final Nostr nostr = new Nostr();
   private final Health health = new Health();
+  private final AccountPage accountPage = new AccountPage();
 
   public boolean isEnabled() {
     return enabled;
@@ -200,6 +201,41 @@ public class CaravelBillingProperties {
 
   public Nostr getNostr() {
     return nostr;
+  }
+
+  public AccountPage getAccountPage() {
+    return accountPage;
+  }
+
+  /**
+   * The tenant's own page at {@code {app-url}/account?tenant={pubkey}&token={token}} (issue 24),
+   * served when the application is a servlet web application and {@code link-secret} is set.
+   */
+  public static class AccountPage {
+    /** Whether to serve the page. */
+    private boolean enabled = true;
+
+    /**
+     * The name the page shows as the seller (a host with its own InvoiceRenderer bean sets it
+     * there).
+     */
+    private String sellerName = "Relay hosting";
+
+    public boolean isEnabled() {
+      return enabled;
+    }
+
+    public void setEnabled(boolean enabled) {
+      this.enabled = enabled;
+    }
+
+    public String getSellerName() {
+      return sellerName;
+    }
+
+    public void setSellerName(String sellerName) {
+      this.sellerName = sellerName;
+    }
   }
 
   public Health getHealth() {

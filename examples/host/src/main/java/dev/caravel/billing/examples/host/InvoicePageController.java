@@ -8,13 +8,11 @@ import dev.caravel.billing.PaymentResult;
 import dev.caravel.billing.RailException;
 import dev.caravel.billing.documents.InvoiceDocument;
 import dev.caravel.billing.documents.InvoiceRenderer;
+import dev.caravel.billing.spring.FormGuard;
 import jakarta.servlet.http.HttpServletRequest;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.SecureRandom;
 import java.time.Clock;
-import java.util.Base64;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,10 +39,10 @@ import org.springframework.web.util.HtmlUtils;
  * <p>The link is the capability (issue 22): the engine's {@link Billing#invoiceByLink} opens an
  * invoice only with its token, and an unknown id and a wrong or missing token get the very same
  * 404. The pay action runs only on POST, with the link's token and a CSRF token (a double-submit
- * cookie, {@code SameSite=Strict}), and only from this origin: a cross-site POST is a 403 and
- * charges nothing. Views are limited per invoice ({@link PageViewLimiter}) before the engine asks
- * the service wallet about the BOLT11. A demo has no login; a real host may also check that the
- * signed-in tenant owns the invoice.
+ * cookie, {@code SameSite=Strict}), and only from this origin ({@link FormGuard}): a cross-site
+ * POST is a 403 and charges nothing. Views are limited per invoice ({@link PageViewLimiter}) before
+ * the engine asks the service wallet about the BOLT11. A demo has no login; a real host may also
+ * check that the signed-in tenant owns the invoice.
  */
 @RestController
 class InvoicePageController {
@@ -59,8 +57,6 @@ class InvoicePageController {
 
   /** The CSRF cookie: the form's hidden field must repeat it (double submit). */
   static final String CSRF_COOKIE = "invoice_csrf";
-
-  private static final SecureRandom RANDOM = new SecureRandom();
 
   private final Billing billing;
   private final InvoiceRenderer renderer;
@@ -100,10 +96,11 @@ class InvoicePageController {
                 .map(b -> InvoiceDocument.of(invoice, billing.invoiceItems(invoice.id()), b))
                 .orElseGet(() -> InvoiceDocument.of(invoice, billing.invoiceItems(invoice.id())));
     String html = renderer.html(document);
-    String csrf = isCsrfToken(csrfCookie) ? csrfCookie : newCsrfToken();
+    String csrf = FormGuard.isCsrfToken(csrfCookie) ? csrfCookie : FormGuard.newCsrfToken();
     if (!invoice.isPaid()) {
       html = withPayButton(html, invoice.id(), token, csrf);
     }
+    html = withAccountLink(html, relative(billing.accountLink(invoice.tenant())));
     ResponseCookie cookie =
         ResponseCookie.from(CSRF_COOKIE, csrf)
             .path("/account")
@@ -126,7 +123,7 @@ class InvoicePageController {
       HttpServletRequest request) {
     // A cross-site form post carries the victim's cookies but neither our origin nor the token
     // that only our page knows: refuse it before anything else, whatever the invoice.
-    if (!sameOrigin(origin, request) || !csrfMatches(csrf, csrfCookie)) {
+    if (!FormGuard.sameOrigin(origin, request) || !FormGuard.csrfMatches(csrf, csrfCookie)) {
       return html(
           HttpStatus.FORBIDDEN,
           message("Forbidden", "This request did not come from the invoice page."));
@@ -167,40 +164,7 @@ class InvoicePageController {
 
   /** The page's path and query, from the engine's link: relative, so the host's own origin. */
   private URI pageOf(String invoiceId) {
-    URI link = URI.create(billing.invoiceLink(invoiceId));
-    return URI.create(link.getRawPath() + "?" + link.getRawQuery());
-  }
-
-  /**
-   * A browser names the page's origin on every POST; it must be ours (the request's own scheme,
-   * host and port). A request without Origin (not a browser's form) still needs the CSRF token.
-   */
-  static boolean sameOrigin(String origin, HttpServletRequest request) {
-    if (origin == null) {
-      return true;
-    }
-    String scheme = request.getScheme();
-    int port = request.getServerPort();
-    boolean defaultPort = port == ("https".equals(scheme) ? 443 : 80);
-    String ours = scheme + "://" + request.getServerName() + (defaultPort ? "" : ":" + port);
-    return origin.equals(ours);
-  }
-
-  static boolean csrfMatches(String field, String cookie) {
-    return isCsrfToken(field)
-        && isCsrfToken(cookie)
-        && MessageDigest.isEqual(
-            field.getBytes(StandardCharsets.US_ASCII), cookie.getBytes(StandardCharsets.US_ASCII));
-  }
-
-  private static boolean isCsrfToken(String value) {
-    return value != null && value.matches("[A-Za-z0-9_-]{43}");
-  }
-
-  private static String newCsrfToken() {
-    byte[] bytes = new byte[32];
-    RANDOM.nextBytes(bytes);
-    return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+    return relative(billing.invoiceLink(invoiceId));
   }
 
   /**
@@ -232,6 +196,25 @@ class InvoicePageController {
       throw new IllegalStateException("the invoice document has no footer");
     }
     return html.substring(0, at) + form + html.substring(at);
+  }
+
+  /** A link to the tenant's own page (its invoices and payment methods), above the footer. */
+  static String withAccountLink(String html, URI accountPage) {
+    String link =
+        "<p><a id=\"account-link\" href=\""
+            + HtmlUtils.htmlEscape(accountPage.toString())
+            + "\">Your account: all your invoices, your wallet and your card</a></p>\n";
+    int at = html.lastIndexOf("<footer>");
+    if (at < 0) {
+      throw new IllegalStateException("the invoice document has no footer");
+    }
+    return html.substring(0, at) + link + html.substring(at);
+  }
+
+  /** A link's path and query: relative, so the host's own origin. */
+  private static URI relative(String link) {
+    URI uri = URI.create(link);
+    return URI.create(uri.getRawPath() + "?" + uri.getRawQuery());
   }
 
   private static String hidden(String name, String value) {

@@ -1,0 +1,69 @@
+package dev.caravel.billing.spring;
+
+import dev.caravel.billing.Billing;
+import dev.caravel.billing.LightningWallet.WalletConnector;
+import dev.caravel.billing.PaymentGateway;
+import dev.caravel.billing.SecretCipher;
+import dev.caravel.billing.documents.AccountPage;
+import dev.caravel.billing.documents.InvoiceRenderer;
+import java.time.Clock;
+import java.util.Optional;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
+import org.springframework.context.annotation.Bean;
+
+/**
+ * Serves the tenant's own page ({@link AccountPageController}) in a servlet web application once
+ * {@code caravel.billing.link-secret} is set (its links are capabilities made with it), unless
+ * {@code caravel.billing.account-page.enabled=false}. The page renders money, dates and invoice
+ * links with the host's {@link InvoiceRenderer} bean, or one of its own.
+ */
+@AutoConfiguration(after = CaravelBillingAutoConfiguration.class)
+@ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
+@ConditionalOnClass(name = "org.springframework.web.bind.annotation.RestController")
+@ConditionalOnBean(Billing.class)
+@ConditionalOnProperty(prefix = "caravel.billing", name = "link-secret")
+public class CaravelBillingAccountPageAutoConfiguration {
+
+  @Bean
+  @ConditionalOnMissingBean
+  InvoiceRenderer caravelInvoiceRenderer(
+      CaravelBillingProperties properties,
+      Billing billing,
+      @Qualifier("caravelBillingClock") Clock clock) {
+    return InvoiceRenderer.builder()
+        .sellerName(properties.getAccountPage().getSellerName())
+        .appUrl(properties.getAppUrl().strip())
+        .paymentLinks(billing::invoiceLink)
+        .clock(clock)
+        .build();
+  }
+
+  @Bean
+  @ConditionalOnMissingBean
+  @ConditionalOnProperty(
+      prefix = "caravel.billing.account-page",
+      name = "enabled",
+      matchIfMissing = true)
+  AccountPageController caravelAccountPageController(
+      Billing billing,
+      InvoiceRenderer renderer,
+      ObjectProvider<WalletConnector> connector,
+      ObjectProvider<SecretCipher> cipher,
+      ObjectProvider<PaymentGateway> gateway) {
+    // A wallet can be connected here only if the engine can check and seal it.
+    boolean wallets = connector.getIfAvailable() != null && cipher.getIfAvailable() != null;
+    return new AccountPageController(
+        billing,
+        AccountPage.of(renderer),
+        billing.catalogue().currency(),
+        wallets,
+        Optional.ofNullable(gateway.getIfAvailable()));
+  }
+}
