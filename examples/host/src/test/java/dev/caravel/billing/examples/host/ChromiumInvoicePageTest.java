@@ -1,7 +1,6 @@
 package dev.caravel.billing.examples.host;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -21,15 +20,12 @@ import dev.caravel.billing.PaymentMethod;
 import dev.caravel.billing.documents.MoneyFormat;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import javax.imageio.ImageIO;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -51,13 +47,8 @@ import org.springframework.test.context.ActiveProfiles;
 @ActiveProfiles(DemoCipherKeyGuard.DEMO_PROFILE) // the demo key
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 class ChromiumInvoicePageTest {
-  private static final ObjectMapper JSON = new ObjectMapper();
-  private static final Path NODE_DIR =
-      Path.of(System.getProperty("host.node.dir", "src/test/node")).toAbsolutePath();
-  private static final Path CHROMIUM =
-      Path.of(System.getProperty("host.chromium", "/usr/bin/chromium"));
-  private static final Path OUT =
-      Path.of(System.getProperty("host.out.dir", "target/browser")).toAbsolutePath();
+  private static final ObjectMapper JSON = NodeBrowser.JSON;
+  private static final Path OUT = NodeBrowser.OUT;
 
   @LocalServerPort int port;
   @Autowired Billing billing;
@@ -66,24 +57,7 @@ class ChromiumInvoicePageTest {
 
   @BeforeEach
   void browserAvailable() {
-    String missing = null;
-    if (!Files.isRegularFile(NODE_DIR.resolve("node_modules/playwright-core/package.json"))) {
-      missing =
-          "playwright-core is not installed in "
-              + NODE_DIR
-              + " (node/npm missing, or npm ci not run)";
-    } else if (!Files.isExecutable(CHROMIUM)) {
-      missing = CHROMIUM + " not found (apt-get install chromium)";
-    }
-    if (missing == null) {
-      return;
-    }
-    if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-      fail("the browser test cannot run on CI: " + missing);
-    }
-    String message = "browser test skipped: " + missing + " (with CI=true it fails instead)";
-    System.err.println("[examples-host] " + message);
-    Assumptions.abort(message);
+    NodeBrowser.assumeAvailable();
   }
 
   @Test
@@ -151,29 +125,12 @@ class ChromiumInvoicePageTest {
   private static JsonNode drive(String url, Path qr) throws IOException, InterruptedException {
     Files.createDirectories(OUT);
     Files.deleteIfExists(qr);
-    Path log = OUT.resolve("host-node.log");
-    Process p =
-        new ProcessBuilder(
-                "node",
-                NODE_DIR.resolve("host.mjs").toString(),
-                url,
-                qr.toString(),
-                OUT.resolve("host-due.png").toString(),
-                OUT.resolve("host-paid.png").toString(),
-                CHROMIUM.toString())
-            .directory(NODE_DIR.toFile())
-            .redirectError(log.toFile())
-            .start();
-    p.getOutputStream().close();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    if (!p.waitFor(120, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      fail("chromium did not finish with " + url + " in 120 s; see " + log);
-    }
-    if (p.exitValue() != 0) {
-      fail("host.mjs exited " + p.exitValue() + ": " + Files.readString(log) + out);
-    }
-    return JSON.readTree(out);
+    return NodeBrowser.run(
+        "host.mjs",
+        url,
+        qr.toString(),
+        OUT.resolve("host-due.png").toString(),
+        OUT.resolve("host-paid.png").toString());
   }
 
   private static String decodeQr(Path png) throws IOException {
