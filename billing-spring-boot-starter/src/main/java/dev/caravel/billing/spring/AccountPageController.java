@@ -1,5 +1,9 @@
 package dev.caravel.billing.spring;
 
+import static dev.caravel.billing.spring.PageResponses.html;
+import static dev.caravel.billing.spring.PageResponses.message;
+import static dev.caravel.billing.spring.PageResponses.securityHeaders;
+
 import dev.caravel.billing.Billing;
 import dev.caravel.billing.InvalidInputException;
 import dev.caravel.billing.PaymentGateway;
@@ -8,15 +12,14 @@ import dev.caravel.billing.documents.AccountView;
 import dev.caravel.billing.documents.AccountView.Action;
 import jakarta.servlet.http.HttpServletRequest;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.util.EnumSet;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
-import org.springframework.http.MediaType;
 import org.springframework.http.ResponseCookie;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.CookieValue;
@@ -25,7 +28,6 @@ import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
-import org.springframework.web.util.HtmlUtils;
 
 /**
  * A tenant's own page (issue 24), at the engine's account link {@code
@@ -44,13 +46,6 @@ public class AccountPageController {
 
   /** The page's CSRF cookie; its forms repeat it. */
   public static final String CSRF_COOKIE = "account_csrf";
-
-  /** The page's policy: nothing from the network, no script, forms post only back here. */
-  static final String CSP =
-      "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self';"
-          + " frame-ancestors 'none'; base-uri 'none'";
-
-  private static final MediaType HTML = new MediaType("text", "html", StandardCharsets.UTF_8);
 
   private final Billing billing;
   private final AccountPage page;
@@ -107,17 +102,18 @@ public class AccountPageController {
       @CookieValue(name = CSRF_COOKIE, required = false) String csrfCookie,
       @RequestHeader(name = HttpHeaders.ORIGIN, required = false) String origin,
       HttpServletRequest request) {
-    Optional<ResponseEntity<String>> refused = refused(origin, request, csrf, csrfCookie);
-    if (refused.isPresent()) {
-      return refused.get();
-    }
-    Optional<String> opened = billing.accountByLink(tenant, token);
-    if (opened.isEmpty()) {
-      return notFound();
-    }
-    // Erases the sealed URI, keeping the card: the customer read back is saved again.
-    billing.saveTenant(opened.get(), null, billing.stripeCustomer(opened.get()).orElse(null));
-    return backToPage(opened.get());
+    return act(
+        origin,
+        request,
+        csrf,
+        csrfCookie,
+        tenant,
+        token,
+        opened -> {
+          // Erases the sealed URI, keeping the card: the customer read back is saved again.
+          billing.saveTenant(opened, null, billing.stripeCustomer(opened).orElse(null));
+          return backToPage(opened);
+        });
   }
 
   @PostMapping("/account/wallet/connect")
@@ -129,32 +125,36 @@ public class AccountPageController {
       @CookieValue(name = CSRF_COOKIE, required = false) String csrfCookie,
       @RequestHeader(name = HttpHeaders.ORIGIN, required = false) String origin,
       HttpServletRequest request) {
-    Optional<ResponseEntity<String>> refused = refused(origin, request, csrf, csrfCookie);
-    if (refused.isPresent()) {
-      return refused.get();
-    }
-    Optional<String> opened = billing.accountByLink(tenant, token);
-    if (opened.isEmpty() || !walletsAccepted) {
+    if (!walletsAccepted) {
       return notFound();
     }
-    String uri = nwcUri == null ? "" : nwcUri.strip();
-    try {
-      billing.saveTenant(opened.get(), uri, billing.stripeCustomer(opened.get()).orElse(null));
-    } catch (InvalidInputException | IllegalArgumentException e) {
-      // The reason may quote the URI's parts: the log only, never the page.
-      LOG.log(
-          System.Logger.Level.INFO,
-          "tenant {0}: a pasted wallet connection was refused: {1}",
-          opened.get(),
-          e.getClass().getSimpleName());
-      return html(
-          HttpStatus.BAD_REQUEST,
-          message(
-              "Not connected",
-              "That connection could not be used. Copy it again from your wallet and paste it"
-                  + " whole; it starts with nostr+walletconnect://."));
-    }
-    return backToPage(opened.get());
+    return act(
+        origin,
+        request,
+        csrf,
+        csrfCookie,
+        tenant,
+        token,
+        opened -> {
+          String uri = nwcUri == null ? "" : nwcUri.strip();
+          try {
+            billing.saveTenant(opened, uri, billing.stripeCustomer(opened).orElse(null));
+          } catch (InvalidInputException | IllegalArgumentException e) {
+            // The reason may quote the URI's parts: the log only, never the page.
+            LOG.log(
+                System.Logger.Level.INFO,
+                "tenant {0}: a pasted wallet connection was refused: {1}",
+                opened,
+                e.getClass().getSimpleName());
+            return html(
+                HttpStatus.BAD_REQUEST,
+                message(
+                    "Not connected",
+                    "That connection could not be used. Copy it again from your wallet and paste"
+                        + " it whole; it starts with nostr+walletconnect://."));
+          }
+          return backToPage(opened);
+        });
   }
 
   private AccountView view(String tenant, String token, String csrf) {
@@ -198,15 +198,26 @@ public class AccountPageController {
     }
   }
 
-  private static Optional<ResponseEntity<String>> refused(
-      String origin, HttpServletRequest request, String csrf, String csrfCookie) {
+  /**
+   * Runs {@code action} on the tenant the link opens, once the form proved it came from our page
+   * (this origin, the page's CSRF token): 403 otherwise, and 404 for a link that opens nothing,
+   * before anything is read or written.
+   */
+  private ResponseEntity<String> act(
+      String origin,
+      HttpServletRequest request,
+      String csrf,
+      String csrfCookie,
+      String tenant,
+      String token,
+      Function<String, ResponseEntity<String>> action) {
     if (!FormGuard.sameOrigin(origin, request) || !FormGuard.csrfMatches(csrf, csrfCookie)) {
-      return Optional.of(
-          html(
-              HttpStatus.FORBIDDEN,
-              message("Forbidden", "This request did not come from your account page.")));
+      return PageResponses.forbidden("your account page");
     }
-    return Optional.empty();
+    return billing
+        .accountByLink(tenant, token)
+        .map(action)
+        .orElseGet(AccountPageController::notFound);
   }
 
   /** Post/Redirect/Get, to the page's path and query: relative, so the host's own origin. */
@@ -221,31 +232,5 @@ public class AccountPageController {
     return html(
         HttpStatus.NOT_FOUND,
         message("Page not found", "There is no such page. Check the link in your message."));
-  }
-
-  private static String message(String title, String text) {
-    return "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-        + "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>"
-        + HtmlUtils.htmlEscape(title)
-        + "</title>\n</head>\n<body>\n<main id=\"message\"><h1>"
-        + HtmlUtils.htmlEscape(title)
-        + "</h1>\n<p>"
-        + HtmlUtils.htmlEscape(text)
-        + "</p></main>\n</body>\n</html>\n";
-  }
-
-  private static ResponseEntity<String> html(HttpStatus status, String body) {
-    return ResponseEntity.status(status).headers(securityHeaders()).body(body);
-  }
-
-  /** The link's token must not leak to another site through Referer; nothing is cached. */
-  private static HttpHeaders securityHeaders() {
-    HttpHeaders headers = new HttpHeaders();
-    headers.setContentType(HTML);
-    headers.set("Content-Security-Policy", CSP);
-    headers.setCacheControl("no-store");
-    headers.set("X-Content-Type-Options", "nosniff");
-    headers.set("Referrer-Policy", "same-origin");
-    return headers;
   }
 }

@@ -133,7 +133,7 @@ class AccountPageTest {
 
     mvc.perform(get("/account").param("tenant", tenant).param("token", token))
         .andExpect(status().isOk())
-        .andExpect(header().string("Content-Security-Policy", AccountPageController.CSP))
+        .andExpect(header().string("Content-Security-Policy", PageResponses.CSP))
         .andExpect(header().string("Cache-Control", "no-store"))
         .andExpect(header().string("Referrer-Policy", "same-origin"))
         .andExpect(content().string(containsString(">" + invoice + "</a>")))

@@ -1,5 +1,9 @@
 package dev.caravel.billing.examples.host;
 
+import static dev.caravel.billing.spring.PageResponses.html;
+import static dev.caravel.billing.spring.PageResponses.message;
+import static dev.caravel.billing.spring.PageResponses.securityHeaders;
+
 import dev.caravel.billing.Billing;
 import dev.caravel.billing.InvalidInputException;
 import dev.caravel.billing.Invoice;
@@ -9,9 +13,9 @@ import dev.caravel.billing.RailException;
 import dev.caravel.billing.documents.InvoiceDocument;
 import dev.caravel.billing.documents.InvoiceRenderer;
 import dev.caravel.billing.spring.FormGuard;
+import dev.caravel.billing.spring.PageResponses;
 import jakarta.servlet.http.HttpServletRequest;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -20,7 +24,6 @@ import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
-import org.springframework.http.MediaType;
 import org.springframework.http.ResponseCookie;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.CookieValue;
@@ -47,13 +50,6 @@ import org.springframework.web.util.HtmlUtils;
 @RestController
 class InvoicePageController {
   private static final Logger LOG = LoggerFactory.getLogger(InvoicePageController.class);
-
-  /** The document's own policy, plus: the form may post only back here. */
-  static final String CSP =
-      "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self';"
-          + " frame-ancestors 'none'; base-uri 'none'";
-
-  private static final MediaType HTML = new MediaType("text", "html", StandardCharsets.UTF_8);
 
   /** The CSRF cookie: the form's hidden field must repeat it (double submit). */
   static final String CSRF_COOKIE = "invoice_csrf";
@@ -124,9 +120,7 @@ class InvoicePageController {
     // A cross-site form post carries the victim's cookies but neither our origin nor the token
     // that only our page knows: refuse it before anything else, whatever the invoice.
     if (!FormGuard.sameOrigin(origin, request) || !FormGuard.csrfMatches(csrf, csrfCookie)) {
-      return html(
-          HttpStatus.FORBIDDEN,
-          message("Forbidden", "This request did not come from the invoice page."));
+      return PageResponses.forbidden("the invoice page");
     }
     Optional<Invoice> found = token == null || token.isEmpty() ? Optional.empty() : find(id, token);
     if (found.isEmpty()) {
@@ -239,33 +233,5 @@ class InvoicePageController {
     return html(
         HttpStatus.NOT_FOUND,
         message("Invoice not found", "There is no such invoice. Check the link in your message."));
-  }
-
-  private static String message(String title, String text) {
-    return "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>"
-        + HtmlUtils.htmlEscape(title)
-        + "</title>\n</head>\n<body>\n<main id=\"message\"><h1>"
-        + HtmlUtils.htmlEscape(title)
-        + "</h1>\n<p>"
-        + HtmlUtils.htmlEscape(text)
-        + "</p></main>\n</body>\n</html>\n";
-  }
-
-  private static ResponseEntity<String> html(HttpStatus status, String body) {
-    return ResponseEntity.status(status).headers(securityHeaders()).body(body);
-  }
-
-  /**
-   * Every page's headers; the link's token must not leak to another site through Referer (and
-   * "no-referrer" would make Chromium send "Origin: null" on the pay form).
-   */
-  private static HttpHeaders securityHeaders() {
-    HttpHeaders headers = new HttpHeaders();
-    headers.setContentType(HTML);
-    headers.set("Content-Security-Policy", CSP);
-    headers.setCacheControl("no-store");
-    headers.set("X-Content-Type-Options", "nosniff");
-    headers.set("Referrer-Policy", "same-origin");
-    return headers;
   }
 }

@@ -178,7 +178,9 @@ class InvoicePageHttpTest {
     Invoice invoice = newInvoice(newTenant());
     mvc.perform(get("/account").param("invoice", invoice.id()).param("token", tokenOf(invoice)))
         .andExpect(status().isOk())
-        .andExpect(header().string("Content-Security-Policy", InvoicePageController.CSP))
+        .andExpect(
+            header()
+                .string("Content-Security-Policy", dev.caravel.billing.spring.PageResponses.CSP))
         .andExpect(header().string("Referrer-Policy", "same-origin"))
         .andExpect(header().string("Set-Cookie", containsString("SameSite=Strict")))
         .andExpect(content().string(containsString("id=\"status\" class=\"status due\">Due")))

@@ -1,0 +1,60 @@
+package dev.caravel.billing.spring;
+
+import java.nio.charset.StandardCharsets;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.util.HtmlUtils;
+
+/**
+ * What the library's pages answer with (the account page here, the example host's invoice page):
+ * their security headers, and the short message pages for refusals, in words for the tenant.
+ */
+public final class PageResponses {
+  /** The pages' policy: nothing from the network, no script, forms post only back here. */
+  public static final String CSP =
+      "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self';"
+          + " frame-ancestors 'none'; base-uri 'none'";
+
+  private static final MediaType HTML = new MediaType("text", "html", StandardCharsets.UTF_8);
+
+  private PageResponses() {}
+
+  /**
+   * Every page's headers. The link's token must not leak to another site through Referer ("no-
+   * referrer" would make Chromium send "Origin: null" on the forms); nothing is cached.
+   */
+  public static HttpHeaders securityHeaders() {
+    HttpHeaders headers = new HttpHeaders();
+    headers.setContentType(HTML);
+    headers.set("Content-Security-Policy", CSP);
+    headers.setCacheControl("no-store");
+    headers.set("X-Content-Type-Options", "nosniff");
+    headers.set("Referrer-Policy", "same-origin");
+    return headers;
+  }
+
+  /** {@code body} with {@code status} and the pages' headers. */
+  public static ResponseEntity<String> html(HttpStatus status, String body) {
+    return ResponseEntity.status(status).headers(securityHeaders()).body(body);
+  }
+
+  /** A page that says one thing: a title and a sentence, escaped. */
+  public static String message(String title, String text) {
+    return "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+        + "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>"
+        + HtmlUtils.htmlEscape(title)
+        + "</title>\n</head>\n<body>\n<main id=\"message\"><h1>"
+        + HtmlUtils.htmlEscape(title)
+        + "</h1>\n<p>"
+        + HtmlUtils.htmlEscape(text)
+        + "</p></main>\n</body>\n</html>\n";
+  }
+
+  /** The refusal of a form that did not come from our page ({@link FormGuard}). */
+  public static ResponseEntity<String> forbidden(String page) {
+    return html(
+        HttpStatus.FORBIDDEN, message("Forbidden", "This request did not come from " + page + "."));
+  }
+}
