@@ -15,6 +15,7 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -413,6 +414,19 @@ public final class NwcWallet implements LightningWallet {
       throw bad("get_balance", "the wallet's balance is not a non-negative whole number of msats");
     }
     return balance.longValue();
+  }
+
+  /**
+   * The connection's budget ({@code get_budget}): empty when the wallet says the connection has
+   * none (an empty result).
+   *
+   * @throws NwcException {@code NOT_IMPLEMENTED} when the connection does not offer {@code
+   *     get_budget}; {@code BAD_RESPONSE} when the amounts are not whole msats
+   */
+  public Optional<NwcBudget> getBudget() {
+    JsonNode result =
+        resultOf(call("get_budget", Nip47.JSON.createObjectNode(), true), "get_budget");
+    return NwcBudget.ofResult(result);
   }
 
   /** The wallet service's public key (not secret). */
