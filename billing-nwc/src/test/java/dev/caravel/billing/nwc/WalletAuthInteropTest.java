@@ -1,0 +1,245 @@
+package dev.caravel.billing.nwc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.caravel.billing.LightningWallet.LightningInvoice;
+import dev.caravel.billing.LightningWallet.PayOutcome;
+import dev.caravel.billing.nostr.RelayClient;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * The walletauth flow against real peers on 127.0.0.1: our URI read by @getalby/sdk 7.0.0's own
+ * {@code NWAClient.parseWalletAuthUrl} (nwa-parse.mjs), and a wallet built on that SDK and
+ * nostr-tools (nwa-wallet.mjs, inside wallet.mjs) that accepts it, publishes its kind 13194
+ * confirmation on relay.mjs, then pays over the new connection within the budget asked.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class WalletAuthInteropTest {
+  private TestRelay relay;
+  private TestWalletService wallet;
+  private RelayClient pool;
+  private NwcWallet service;
+  private final List<NwcWallet> opened = new ArrayList<>();
+
+  @BeforeAll
+  void startPeers() {
+    if (NodePeer.whyUnavailable() != null) {
+      return; // each test then skips (or fails on CI) with the reason
+    }
+    relay = TestRelay.start();
+    wallet = TestWalletService.start(relay);
+    pool = NwcInteropTest.loopbackPool();
+    service = NwcInteropTest.ownWallet(wallet.uri("service"), NwcInteropTest.OPTIONS);
+  }
+
+  @AfterAll
+  void stopPeers() {
+    opened.forEach(NwcWallet::close);
+    if (service != null) {
+      service.close();
+      pool.close();
+      wallet.close();
+      relay.close();
+    }
+  }
+
+  @BeforeEach
+  void peersRun() {
+    NodePeer.assumeAvailable();
+  }
+
+  WalletAuthRequest request(long maxAmountMsats) {
+    return WalletAuthRequest.builder()
+        .relay(relay.url())
+        .name("Caravel Relays & Co")
+        .icon("https://relays.example/icon.png")
+        .maxAmountMsats(maxAmountMsats)
+        .build();
+  }
+
+  WalletAuthWaiter waiter() {
+    return WalletAuthWaiter.builder().relayPool(pool).budgetTimeout(Duration.ofSeconds(5)).build();
+  }
+
+  /** The wallet scans the request and accepts it; {@code options} as nwa-wallet.mjs reads them. */
+  JsonNode accept(WalletAuthRequest request, ObjectNode options) {
+    ObjectNode cmd = NodePeer.cmd("nwa-accept");
+    cmd.setAll(options);
+    cmd.put("uri", request.uri());
+    JsonNode ack = wallet.peer().command(cmd);
+    assertThat(ack.path("error").isMissingNode()).as("accepted: %s", ack).isTrue();
+    return ack;
+  }
+
+  JsonNode accept(WalletAuthRequest request) {
+    return accept(request, NodePeer.JSON.createObjectNode());
+  }
+
+  @Test
+  void albysOwnParserReadsEveryFieldAsIntended() {
+    WalletAuthRequest request = request(42_000_000);
+    JsonNode parsed;
+    try (NodePeer parser = NodePeer.start("nwa-parse.mjs", request.uri())) {
+      parsed = parser.await(l -> l.has("event"), Duration.ofSeconds(30), "a parse result");
+    }
+    assertThat(parsed.path("event").asText()).as("%s", parsed).isEqualTo("parsed");
+    JsonNode options = parsed.path("options");
+    assertThat(options.path("appPubkey").asText()).isEqualTo(request.clientPubkey());
+    assertThat(options.path("relayUrls").get(0).asText()).isEqualTo(relay.url());
+    assertThat(options.path("relayUrls").size()).isEqualTo(1);
+    assertThat(texts(options.path("requestMethods"))).containsExactly("pay_invoice", "get_budget");
+    assertThat(texts(options.path("notificationTypes"))).containsExactly("payment_sent");
+    assertThat(options.path("maxAmount").asLong()).isEqualTo(42_000_000);
+    assertThat(options.path("budgetRenewal").asText()).isEqualTo("monthly");
+    assertThat(options.path("name").asText()).isEqualTo("Caravel Relays & Co");
+    assertThat(options.path("icon").asText()).isEqualTo("https://relays.example/icon.png");
+    assertThat(options.path("isolated").asBoolean()).isFalse();
+    assertThat(options.has("expiresAt")).isFalse();
+    // What SDK 7.0.0 does not read itself, read by the same URL class: NWC-08's names.
+    assertThat(parsed.path("query").path("state").asText()).isEqualTo(request.state());
+    assertThat(parsed.path("query").path("renewal_period").asText()).isEqualTo("monthly");
+  }
+
+  @Test
+  void theWalletsConfirmationMakesAConnectionThatPaysWithinItsBudget() throws Exception {
+    WalletAuthRequest request = request(30_000);
+    // Waiting starts before the tenant scans, as on the page.
+    CompletableFuture<WalletAuthResult> waiting =
+        CompletableFuture.supplyAsync(() -> waiter().await(request, Duration.ofSeconds(30)));
+    JsonNode accepted = accept(request);
+
+    WalletAuthResult result = waiting.get(40, TimeUnit.SECONDS);
+    assertThat(result).isInstanceOf(WalletAuthResult.Connected.class);
+    WalletAuthResult.Connected connected = (WalletAuthResult.Connected) result;
+    assertThat(connected.uri().walletPubkey()).isEqualTo(accepted.path("walletPubkey").asText());
+    assertThat(connected.uri().relays()).containsExactly(URI.create(relay.url()));
+    assertThat(connected.methods()).contains("pay_invoice", "get_budget");
+    assertThat(connected.canPay()).isTrue();
+    NwcBudget told = connected.budget().orElseThrow();
+    assertThat(told.totalMsats()).isEqualTo(30_000);
+    assertThat(told.usedMsats()).isZero();
+    assertThat(told.renewal()).contains(BudgetRenewal.MONTHLY);
+    assertThat(connected.toString()).doesNotContain(request.clientSecretHex());
+    assertThat(connected.connectionUri()).contains("secret=" + request.clientSecretHex());
+
+    NwcWallet tenant = NwcInteropTest.ownWallet(connected.connectionUri(), NwcInteropTest.OPTIONS);
+    opened.add(tenant);
+    LightningInvoice first = service.makeInvoice(21_000, "Caravel invoice 1", Duration.ofHours(1));
+    assertThat(tenant.payInvoice(first.bolt11())).isInstanceOf(PayOutcome.Paid.class);
+    assertThat(service.isSettled(first.bolt11())).isTrue();
+
+    // 21,000 more would pass the 30,000-msat budget: the wallet refuses, for certain.
+    LightningInvoice second = service.makeInvoice(21_000, "Caravel invoice 2", Duration.ofHours(1));
+    assertThat(tenant.payInvoice(second.bolt11()))
+        .isInstanceOfSatisfying(
+            PayOutcome.Failed.class, f -> assertThat(f.code()).isEqualTo("QUOTA_EXCEEDED"));
+    assertThat(service.isSettled(second.bolt11())).isFalse();
+    NwcBudget after = tenant.getBudget().orElseThrow();
+    assertThat(after.usedMsats()).isEqualTo(21_000);
+    assertThat(after.remainingMsats()).isEqualTo(9_000);
+    assertThat(after.allows(second.msats())).isFalse();
+  }
+
+  @Test
+  void confirmationsWithAnotherStateOrNoneAreIgnoredAndTheRealOneWins() throws Exception {
+    WalletAuthRequest request = request(50_000);
+    CompletableFuture<WalletAuthResult> waiting =
+        CompletableFuture.supplyAsync(() -> waiter().await(request, Duration.ofSeconds(30)));
+    ObjectNode wrongState = NodePeer.JSON.createObjectNode().put("state", "00".repeat(16));
+    JsonNode forged = accept(request, wrongState);
+    JsonNode stateless = accept(request, NodePeer.JSON.createObjectNode().put("omitState", true));
+    Thread.sleep(500);
+    assertThat(waiting).as("no confirmation yet").isNotDone();
+
+    JsonNode real = accept(request);
+    WalletAuthResult result = waiting.get(40, TimeUnit.SECONDS);
+
+    assertThat(result)
+        .isInstanceOfSatisfying(
+            WalletAuthResult.Connected.class,
+            c ->
+                assertThat(c.uri().walletPubkey())
+                    .isEqualTo(real.path("walletPubkey").asText())
+                    .isNotEqualTo(forged.path("walletPubkey").asText())
+                    .isNotEqualTo(stateless.path("walletPubkey").asText()));
+  }
+
+  @Test
+  void noConfirmationBeforeTheDeadlineIsATimeout() {
+    WalletAuthRequest request = request(50_000);
+    // Only a wallet that echoes another state answers.
+    accept(request, NodePeer.JSON.createObjectNode().put("state", "ab".repeat(16)));
+    long start = System.nanoTime();
+    WalletAuthResult result = waiter().await(request, Duration.ofMillis(1500));
+    long tookMillis = (System.nanoTime() - start) / 1_000_000;
+
+    assertThat(result).isEqualTo(new WalletAuthResult.TimedOut(Duration.ofMillis(1500)));
+    assertThat(tookMillis).isBetween(1400L, 10_000L);
+  }
+
+  @Test
+  void aPastedUriIsCheckedAsNwcCheckDoesUnderTheTenantAddressRules() {
+    NwcConnectionCheck onLoopback =
+        NwcConnectionCheck.builder().relayPool(pool).timeout(Duration.ofSeconds(10)).build();
+
+    NwcConnectionCheck.Result tenant =
+        onLoopback.check(wallet.uri("tenant"), NwcConnectionCheck.Use.TENANT_WALLET);
+    assertThat(tenant)
+        .isInstanceOfSatisfying(
+            NwcConnectionCheck.Usable.class,
+            u -> {
+              assertThat(u.info().methods()).contains("pay_invoice");
+              assertThat(u.uri().walletPubkey()).isEqualTo(wallet.walletPubkey("tenant"));
+            });
+    assertThat(onLoopback.check(wallet.uri("service"), NwcConnectionCheck.Use.SERVICE_WALLET))
+        .isInstanceOf(NwcConnectionCheck.Usable.class);
+    assertThat(onLoopback.check(wallet.uri("restricted"), NwcConnectionCheck.Use.TENANT_WALLET))
+        .isEqualTo(
+            new NwcConnectionCheck.Unusable(
+                NwcConnectionCheck.Step.SERVES,
+                "NOT_IMPLEMENTED",
+                "the connection does not offer pay_invoice"));
+    NwcConnectionCheck.Result malformed =
+        onLoopback.check("nostr+walletconnect://nope", NwcConnectionCheck.Use.TENANT_WALLET);
+    assertThat(malformed)
+        .isInstanceOfSatisfying(
+            NwcConnectionCheck.Unusable.class,
+            u -> {
+              assertThat(u.step()).isEqualTo(NwcConnectionCheck.Step.URI);
+              assertThat(u.code()).isEqualTo("INVALID_INPUT");
+            });
+
+    // Without the host's pool, the default rules hold: ws://127.0.0.1 is never dialled.
+    NwcConnectionCheck.Result refused =
+        NwcConnectionCheck.builder()
+            .timeout(Duration.ofSeconds(3))
+            .build()
+            .check(wallet.uri("tenant"), NwcConnectionCheck.Use.TENANT_WALLET);
+    assertThat(refused)
+        .isInstanceOfSatisfying(
+            NwcConnectionCheck.Unusable.class,
+            u -> {
+              assertThat(u.step()).isEqualTo(NwcConnectionCheck.Step.INFO);
+              assertThat(u.code()).isEqualTo("NOT_DELIVERED");
+              assertThat(u.message()).doesNotContain(wallet.secret("tenant"));
+            });
+  }
+
+  private static List<String> texts(JsonNode array) {
+    List<String> out = new ArrayList<>();
+    array.forEach(n -> out.add(n.asText()));
+    return out;
+  }
+}
