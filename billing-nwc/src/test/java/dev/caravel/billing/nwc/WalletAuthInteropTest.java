@@ -4,13 +4,25 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.caravel.billing.Activity;
+import dev.caravel.billing.Billing;
 import dev.caravel.billing.LightningWallet.LightningInvoice;
 import dev.caravel.billing.LightningWallet.PayOutcome;
+import dev.caravel.billing.PaymentGateway;
+import dev.caravel.billing.PaymentMethod;
+import dev.caravel.billing.PaymentResult;
+import dev.caravel.billing.Plan;
+import dev.caravel.billing.PlanCatalogue;
+import dev.caravel.billing.SecretCipher;
+import dev.caravel.billing.memory.InMemoryRepository;
 import dev.caravel.billing.nostr.RelayClient;
 import java.net.URI;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -150,6 +162,72 @@ class WalletAuthInteropTest {
     assertThat(after.usedMsats()).isEqualTo(21_000);
     assertThat(after.remainingMsats()).isEqualTo(9_000);
     assertThat(after.allows(second.msats())).isFalse();
+  }
+
+  /**
+   * The engine (billing-core, as it stands) with this connection: an invoice past the budget is
+   * refused QUOTA_EXCEEDED by the wallet, and the round moves on to the saved card.
+   */
+  @Test
+  void anExhaustedBudgetMovesTheEnginesRoundOnToTheCard() throws Exception {
+    WalletAuthRequest request = request(10_000); // 10 sats: less than the invoice below
+    accept(request);
+    WalletAuthResult.Connected connected =
+        (WalletAuthResult.Connected) waiter().await(request, Duration.ofSeconds(20));
+    List<PaymentGateway.ChargeRequest> charged = new ArrayList<>();
+    PaymentGateway card =
+        new PaymentGateway() {
+          @Override
+          public Optional<String> savedPaymentMethod(String customerId) {
+            return Optional.of("pm_card_visa");
+          }
+
+          @Override
+          public ChargeOutcome charge(ChargeRequest charge) {
+            charged.add(charge);
+            return new ChargeOutcome.Paid("ch_" + charged.size());
+          }
+        };
+    try (NwcWalletConnector tenants = NwcWalletConnector.builder().relayPool(pool).build()) {
+      Billing billing =
+          Billing.builder()
+              .repository(new InMemoryRepository())
+              .catalogue(PlanCatalogue.of(new Plan("basic", "Basic", 500)))
+              .serviceWallet(service)
+              .walletConnector(tenants)
+              .paymentGateway(card)
+              .exchangeRates((cents, currency) -> cents * 43 + 7) // $5.00: 21,507 msats
+              .cipher(SecretCipher.aesGcm(new byte[32]))
+              .appUrl("https://relays.example")
+              .build();
+      String tenant = "c".repeat(64);
+      billing.saveTenant(tenant, connected.connectionUri(), "cus_1");
+      billing.record(
+          Activity.create(
+              "e1",
+              tenant,
+              "r1",
+              "basic",
+              Instant.now().truncatedTo(ChronoUnit.SECONDS).minusSeconds(5)));
+      String invoiceId = billing.generateInvoice(tenant).orElseThrow().id();
+      int mark = wallet.peer().mark();
+
+      assertThat(billing.collect(invoiceId)).isInstanceOf(PaymentResult.Paid.class);
+
+      wallet
+          .peer()
+          .await(
+              mark,
+              l ->
+                  "pay_invoice".equals(l.path("method").asText())
+                      && "QUOTA_EXCEEDED".equals(l.path("error").asText()),
+              Duration.ofSeconds(5),
+              "the wallet's QUOTA_EXCEEDED");
+      assertThat(billing.invoice(invoiceId).orElseThrow().payment().orElseThrow().method())
+          .isEqualTo(PaymentMethod.STRIPE);
+      assertThat(charged).hasSize(1);
+      assertThat(charged.get(0).amount()).isEqualTo(500);
+    }
   }
 
   @Test
