@@ -44,6 +44,7 @@ class WalletAuthInteropTest {
   private RelayClient pool;
   private NwcWallet service;
   private final List<NwcWallet> opened = new ArrayList<>();
+  private final List<String> secrets = new ArrayList<>();
 
   @BeforeAll
   void startPeers() {
@@ -57,8 +58,14 @@ class WalletAuthInteropTest {
   }
 
   @AfterAll
-  void stopPeers() {
+  void stopPeers() throws java.io.IOException {
     opened.forEach(NwcWallet::close);
+    // No client secret of a request reached a log line.
+    java.nio.file.Path log = java.nio.file.Path.of("target/nwc-test.log");
+    String logged = java.nio.file.Files.exists(log) ? java.nio.file.Files.readString(log) : "";
+    for (String secret : secrets) {
+      assertThat(logged).doesNotContain(secret);
+    }
     if (service != null) {
       service.close();
       pool.close();
@@ -73,12 +80,15 @@ class WalletAuthInteropTest {
   }
 
   WalletAuthRequest request(long maxAmountMsats) {
-    return WalletAuthRequest.builder()
-        .relay(relay.url())
-        .name("Caravel Relays & Co")
-        .icon("https://relays.example/icon.png")
-        .maxAmountMsats(maxAmountMsats)
-        .build();
+    WalletAuthRequest request =
+        WalletAuthRequest.builder()
+            .relay(relay.url())
+            .name("Caravel Relays & Co")
+            .icon("https://relays.example/icon.png")
+            .maxAmountMsats(maxAmountMsats)
+            .build();
+    secrets.add(request.clientSecretHex());
+    return request;
   }
 
   WalletAuthWaiter waiter() {
