@@ -162,16 +162,68 @@ class WalletAuthInteropTest {
     assertThat(tenant.payInvoice(first.bolt11())).isInstanceOf(PayOutcome.Paid.class);
     assertThat(service.isSettled(first.bolt11())).isTrue();
 
-    // 21,000 more would pass the 30,000-msat budget: the wallet refuses, for certain.
+    // 21,000 more would pass the 30,000-msat budget: get_budget says so, and the payment is
+    // refused here, for certain, without a pay_invoice sent.
     LightningInvoice second = service.makeInvoice(21_000, "Caravel invoice 2", Duration.ofHours(1));
+    int mark = wallet.peer().mark();
     assertThat(tenant.payInvoice(second.bolt11()))
         .isInstanceOfSatisfying(
-            PayOutcome.Failed.class, f -> assertThat(f.code()).isEqualTo("QUOTA_EXCEEDED"));
+            PayOutcome.Failed.class,
+            f -> {
+              assertThat(f.code()).isEqualTo("QUOTA_EXCEEDED");
+              assertThat(f.message()).contains("9000 of 30000 msats left");
+            });
     assertThat(service.isSettled(second.bolt11())).isFalse();
+    assertThat(methodsAsked(mark, accepted)).containsExactly("get_budget");
     NwcBudget after = tenant.getBudget().orElseThrow();
     assertThat(after.usedMsats()).isEqualTo(21_000);
     assertThat(after.remainingMsats()).isEqualTo(9_000);
     assertThat(after.allows(second.msats())).isFalse();
+  }
+
+  /** Without get_budget granted, nothing is checked here: the wallet enforces its budget. */
+  @Test
+  void aConnectionWithoutGetBudgetIsRefusedByTheWalletItself() throws Exception {
+    WalletAuthRequest request =
+        WalletAuthRequest.builder()
+            .relay(relay.url())
+            .name("Caravel Relays")
+            .requestMethods("pay_invoice")
+            .maxAmountMsats(30_000)
+            .build();
+    secrets.add(request.clientSecretHex());
+    JsonNode accepted = accept(request);
+    WalletAuthResult.Connected connected =
+        (WalletAuthResult.Connected) waiter().await(request, Duration.ofSeconds(20));
+    assertThat(connected.methods()).doesNotContain("get_budget");
+    assertThat(connected.budget()).isEmpty();
+    NwcWallet tenant = NwcInteropTest.ownWallet(connected.connectionUri(), NwcInteropTest.OPTIONS);
+    opened.add(tenant);
+    LightningInvoice first = service.makeInvoice(21_000, "Caravel invoice 3", Duration.ofHours(1));
+    assertThat(tenant.payInvoice(first.bolt11())).isInstanceOf(PayOutcome.Paid.class);
+
+    LightningInvoice second = service.makeInvoice(21_000, "Caravel invoice 4", Duration.ofHours(1));
+    int mark = wallet.peer().mark();
+    assertThat(tenant.payInvoice(second.bolt11()))
+        .isInstanceOfSatisfying(
+            PayOutcome.Failed.class,
+            f -> {
+              assertThat(f.code()).isEqualTo("QUOTA_EXCEEDED");
+              assertThat(f.message()).contains("budget of 30000 msats is spent");
+            });
+    assertThat(methodsAsked(mark, accepted)).containsExactly("pay_invoice");
+  }
+
+  /** The methods the walletauth connection {@code accepted} was asked since {@code mark}. */
+  private List<String> methodsAsked(int mark, JsonNode accepted) throws InterruptedException {
+    // The wallet logs each request as it answers it; a short wait lets a late line arrive.
+    Thread.sleep(300);
+    String conn = accepted.path("conn").asText();
+    return wallet.peer().linesSince(mark).stream()
+        .filter(l -> "request".equals(l.path("event").asText()))
+        .filter(l -> conn.equals(l.path("conn").asText()))
+        .map(l -> l.path("method").asText())
+        .toList();
   }
 
   /**
@@ -181,7 +233,7 @@ class WalletAuthInteropTest {
   @Test
   void anExhaustedBudgetMovesTheEnginesRoundOnToTheCard() throws Exception {
     WalletAuthRequest request = request(10_000); // 10 sats: less than the invoice below
-    accept(request);
+    JsonNode accepted = accept(request);
     WalletAuthResult.Connected connected =
         (WalletAuthResult.Connected) waiter().await(request, Duration.ofSeconds(20));
     List<PaymentGateway.ChargeRequest> charged = new ArrayList<>();
@@ -224,15 +276,8 @@ class WalletAuthInteropTest {
 
       assertThat(billing.collect(invoiceId)).isInstanceOf(PaymentResult.Paid.class);
 
-      wallet
-          .peer()
-          .await(
-              mark,
-              l ->
-                  "pay_invoice".equals(l.path("method").asText())
-                      && "QUOTA_EXCEEDED".equals(l.path("error").asText()),
-              Duration.ofSeconds(5),
-              "the wallet's QUOTA_EXCEEDED");
+      // get_budget said 10,000 msats: the 22,000-msat BOLT11 was never sent to the wallet.
+      assertThat(methodsAsked(mark, accepted)).containsExactly("get_budget");
       assertThat(billing.invoice(invoiceId).orElseThrow().payment().orElseThrow().method())
           .isEqualTo(PaymentMethod.STRIPE);
       assertThat(charged).hasSize(1);
