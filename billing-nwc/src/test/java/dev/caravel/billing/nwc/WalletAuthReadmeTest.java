@@ -61,6 +61,7 @@ class WalletAuthReadmeTest {
               .cipher(cipher)
               .messenger((pubkey, text) -> {}) // a host has one; this test sends no DM
               .appUrl("https://relays.example")
+              .linkSecret("dGVzdC1vbmx5IGludm9pY2UgbGluayBzZWNyZXQsIDMyKyBieXRlcw==")
               .build();
 
       // spotless:off (the README shows these lines as they are here)
