@@ -12,9 +12,11 @@ import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -64,6 +66,9 @@ public final class WalletAuthWaiter {
    * Builder#budgetTimeout}; no answer leaves it empty).
    *
    * @throws IllegalArgumentException when {@code timeout} is not positive
+   * @throws NwcException {@code NOT_DELIVERED} at once when every relay of the request refused the
+   *     subscription (the pool's address rules, or the relay itself): the host's configuration, not
+   *     the tenant, is at fault, and waiting could not end otherwise
    */
   public WalletAuthResult await(WalletAuthRequest request, Duration timeout) {
     Objects.requireNonNull(request, "request");
@@ -89,6 +94,7 @@ public final class WalletAuthWaiter {
   private Optional<Confirmation> confirmation(
       WalletAuthRequest request, RelayClient relays, Duration timeout) {
     CompletableFuture<Confirmation> found = new CompletableFuture<>();
+    Map<URI, String> closed = new ConcurrentHashMap<>();
     long since = request.createdAt().minus(CLOCK_SKEW).getEpochSecond();
     Filter filter =
         Filter.builder()
@@ -116,6 +122,14 @@ public final class WalletAuthWaiter {
           @Override
           public void onClosed(URI relay, String reason) {
             log.info("relay {} closed the walletauth subscription: {}", relay, Nip47.safe(reason));
+            closed.put(relay, Nip47.safe(reason));
+            if (closed.size() >= request.request().relays().size()) {
+              found.completeExceptionally(
+                  new NwcException(
+                      NwcException.Code.NOT_DELIVERED,
+                      "no relay of the walletauth request would carry the wallet's confirmation: "
+                          + closed));
+            }
           }
         };
     long deadline = System.nanoTime() + timeout.toNanos();
@@ -131,6 +145,9 @@ public final class WalletAuthWaiter {
         } catch (TimeoutException e) {
           // keep waiting until the deadline
         } catch (ExecutionException e) {
+          if (e.getCause() instanceof NwcException refused) {
+            throw refused;
+          }
           throw new IllegalStateException("the walletauth listener failed", e.getCause());
         }
       }

@@ -323,6 +323,25 @@ class WalletAuthInteropTest {
   }
 
   @Test
+  void aRelayThePoolRefusesEndsTheWaitAtOnceAndIsNeverDialled() {
+    WalletAuthRequest request = request(50_000);
+    int mark = relay.peer().mark();
+    long start = System.nanoTime();
+    // The waiter's own pool keeps the default rules: no ws://, no loopback.
+    NwcException refused =
+        org.assertj.core.api.Assertions.catchThrowableOfType(
+            NwcException.class,
+            () -> WalletAuthWaiter.builder().build().await(request, Duration.ofSeconds(60)));
+    long tookMillis = (System.nanoTime() - start) / 1_000_000;
+
+    assertThat(refused.error()).isEqualTo(NwcException.Code.NOT_DELIVERED);
+    assertThat(refused.getMessage()).doesNotContain(request.clientSecretHex());
+    assertThat(tookMillis).isLessThan(10_000);
+    assertThat(relay.peer().linesSince(mark))
+        .noneMatch(l -> "req".equals(l.path("event").asText()));
+  }
+
+  @Test
   void aPastedUriIsCheckedAsNwcCheckDoesUnderTheTenantAddressRules() {
     NwcConnectionCheck onLoopback =
         NwcConnectionCheck.builder().relayPool(pool).timeout(Duration.ofSeconds(10)).build();
