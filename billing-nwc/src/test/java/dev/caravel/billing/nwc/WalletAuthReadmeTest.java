@@ -52,6 +52,7 @@ class WalletAuthReadmeTest {
       String relayUrl = relay.url();
       String pastedUri = peers.uri("tenant");
       String tenant = "d".repeat(64);
+      String stripeCustomerId = "cus_123"; // the tenant's saved card, if any (null for none)
       ExchangeRates rates =
           (cents, currency) -> HttpExchangeRates.msats(cents, 2, new BigDecimal("97000.50"));
       Billing billing =
@@ -78,7 +79,7 @@ class WalletAuthReadmeTest {
     WalletAuthWaiter waiter = WalletAuthWaiter.builder().relayPool(pool).build();
     WalletAuthResult result = waiter.await(request, Duration.ofMinutes(5));
     if (result instanceof WalletAuthResult.Connected connected && connected.canPay()) {
-      billing.saveTenant(tenant, connected.connectionUri(), null); // sealed by the engine's cipher
+      billing.saveTenant(tenant, connected.connectionUri(), stripeCustomerId); // the URI is sealed; the card stays
       connected.budget().ifPresent(b -> print("budget left: " + b.remainingMsats() + " msats"));
     } else {
       print("no wallet confirmed in time"); // the tenant declined, or has not scanned yet
@@ -87,7 +88,7 @@ class WalletAuthReadmeTest {
     // A pasted nostr+walletconnect:// URI is checked first, as `billing nwc-check` checks one.
     NwcConnectionCheck check = NwcConnectionCheck.builder().relayPool(pool).build();
     if (check.check(pastedUri, NwcConnectionCheck.Use.TENANT_WALLET) instanceof NwcConnectionCheck.Usable) {
-      billing.saveTenant(tenant, pastedUri, null);
+      billing.saveTenant(tenant, pastedUri, stripeCustomerId);
     }
       // README-END
       // spotless:on
@@ -100,6 +101,8 @@ class WalletAuthReadmeTest {
       String sealed = repository.findTenant(tenant).orElseThrow().sealedNwcUri().orElseThrow();
       assertThat(cipher.open(tenant, sealed)).isEqualTo(pastedUri);
       assertThat(sealed).doesNotContain(request.clientSecretHex());
+      assertThat(repository.findTenant(tenant).orElseThrow().stripeCustomerId())
+          .contains("cus_123");
     }
   }
 
