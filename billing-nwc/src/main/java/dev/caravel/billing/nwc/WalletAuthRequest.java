@@ -37,7 +37,11 @@ public final class WalletAuthRequest {
   /** What a tenant wallet must grant: paying invoices, and reading the budget left. */
   public static final List<String> DEFAULT_REQUEST_METHODS = List.of("pay_invoice", "get_budget");
 
-  /** The wallet may say when a payment went out: what settles an unclear payment early. */
+  /**
+   * Asked so that the wallet may say when a payment of this connection went out, which could settle
+   * an unclear payment early. This library does not listen for it yet ({@link NwcWallet} subscribes
+   * to {@code payment_received} only); {@code notificationTypes()} asks for none.
+   */
   public static final List<String> DEFAULT_NOTIFICATION_TYPES = List.of("payment_sent");
 
   /** 128 bits, NWC-08's minimum for the state. */
