@@ -7,10 +7,19 @@
 // On a parse error: {"event":"error","message":".."} and exit code 1.
 //
 //   node nwa-parse.mjs 'nostr+walletauth://...'
+//
+// With --make '<NWAClient options as JSON>' it goes the other way: prints the URI the SDK itself
+// writes, {"event":"made","uri":"nostr+walletauth://...","appPubkey":".."}, for our parser to read.
 import './polyfill.mjs';
 import { NWAClient } from '@getalby/sdk/nwc';
 
 const say = (obj) => process.stdout.write(JSON.stringify(obj) + '\n');
+if (process.argv[2] === '--make') {
+  const client = new NWAClient(JSON.parse(process.argv[3]));
+  say({ event: 'made', uri: client.getConnectionUri(), appPubkey: client.options.appPubkey });
+  client.pool.close(client.options.relayUrls);
+  process.exit(0);
+}
 const uri = process.argv[2];
 try {
   const options = NWAClient.parseWalletAuthUrl(uri);

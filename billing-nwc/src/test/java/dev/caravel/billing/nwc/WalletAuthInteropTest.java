@@ -135,6 +135,34 @@ class WalletAuthInteropTest {
   }
 
   @Test
+  void ourParserReadsTheUriAlbysOwnClientWrites() {
+    String options =
+        "{\"relayUrls\":[\"wss://relay.example.com/v1\",\"wss://two.example.org\"],"
+            + "\"requestMethods\":[\"pay_invoice\",\"get_budget\"],\"name\":\"Some App\","
+            + "\"icon\":\"https://app.example/i.png\",\"notificationTypes\":[\"payment_sent\"],"
+            + "\"maxAmount\":21000,\"budgetRenewal\":\"weekly\",\"expiresAt\":1900000000}";
+    JsonNode made;
+    try (NodePeer maker = NodePeer.start("nwa-parse.mjs", "--make", options)) {
+      made = maker.await(l -> l.has("event"), Duration.ofSeconds(30), "a made URI");
+    }
+    assertThat(made.path("event").asText()).as("%s", made).isEqualTo("made");
+
+    WalletAuthUri read = WalletAuthUri.parse(made.path("uri").asText());
+    assertThat(read.clientPubkey()).isEqualTo(made.path("appPubkey").asText());
+    assertThat(read.relays())
+        .containsExactly(
+            URI.create("wss://relay.example.com/v1"), URI.create("wss://two.example.org"));
+    assertThat(read.requestMethods()).containsExactly("pay_invoice", "get_budget");
+    assertThat(read.notificationTypes()).containsExactly("payment_sent");
+    assertThat(read.name()).contains("Some App");
+    assertThat(read.icon()).contains("https://app.example/i.png");
+    assertThat(read.maxAmountMsats()).hasValue(21_000);
+    assertThat(read.budgetRenewal()).contains(BudgetRenewal.WEEKLY);
+    assertThat(read.expiresAt()).contains(Instant.ofEpochSecond(1_900_000_000L));
+    assertThat(read.state()).isEmpty(); // SDK 7.0.0 writes none
+  }
+
+  @Test
   void theWalletsConfirmationMakesAConnectionThatPaysWithinItsBudget() throws Exception {
     WalletAuthRequest request = request(30_000);
     // Waiting starts before the tenant scans, as on the page.
