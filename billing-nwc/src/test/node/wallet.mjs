@@ -44,6 +44,12 @@
 //                                 ("store":false: a valid BOLT11 the ledger does not know)
 //   {"cmd":"settle","payment_hash":"..."}  mark an invoice paid out of band
 //   {"cmd":"tx","payment_hash":"..."}      the ledger entry and the balances
+//   {"cmd":"nwa-accept","uri":"nostr+walletauth://..."}  accept a client-initiated connection
+//                                 (nwa-wallet.mjs): a new connection on this ledger with
+//                                 50,000,000 msats, enforcing the request's budget; answers
+//                                 {"conn":..,"walletPubkey":..,"methods":[..],"request":{..}}.
+//                                 Options: "omitState", "state" (another), "relays" (relay tags
+//                                 to recommend), "grant" (methods), "createdAt" (info event date)
 // Exits when stdin closes or on SIGTERM.
 import './polyfill.mjs';
 import { createInterface } from 'node:readline';
@@ -52,6 +58,7 @@ import { NWCClient, NWCWalletService, NWCWalletServiceKeyPair } from '@getalby/s
 import { finalizeEvent, generateSecretKey, getPublicKey, nip04, nip44, Relay } from 'nostr-tools';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils';
 import { makeBolt11, sha256 } from './bolt11.mjs';
+import { acceptWalletAuth } from './nwa-wallet.mjs';
 
 function arg(name, fallback) {
   const i = process.argv.indexOf(name);
@@ -423,7 +430,35 @@ function run(command) {
   }
 }
 
+// ---- client-initiated connections (NWC-08) -------------------------------------------------
+
+const nwaConnections = [];
+const nwaLedger = {
+  entryOf: (invoice) => findEntry({ invoice }),
+  pay(conn, invoice) {
+    const entry = findEntry({ invoice });
+    balances[conn] ??= 50_000_000;
+    if (!entry) return { error: { code: 'PAYMENT_FAILED', message: 'no route to the destination' } };
+    if (entry.state === 'settled') return { error: { code: 'PAYMENT_FAILED', message: 'invoice is already paid' } };
+    if (entry.expires_at < now()) return { error: { code: 'PAYMENT_FAILED', message: 'invoice expired' } };
+    if (balances[conn] < entry.amount) return { error: { code: 'INSUFFICIENT_BALANCE', message: 'not enough funds' } };
+    balances[conn] -= entry.amount;
+    settle(entry);
+    return { preimage: entry.preimage };
+  },
+};
+
+async function acceptNwa(command) {
+  const accepted = await acceptWalletAuth(command.uri, nwaLedger, { ...command, say });
+  nwaConnections.push(accepted);
+  const { close, ...shown } = accepted;
+  return shown;
+}
+
 function shutdown() {
+  for (const nwa of nwaConnections) {
+    try { nwa.close(); } catch {}
+  }
   for (const service of Object.values(services)) {
     try { service.close(); } catch {}
   }
@@ -438,6 +473,12 @@ createInterface({ input: process.stdin })
       command = JSON.parse(line);
     } catch (error) {
       say({ event: 'error', message: String(error) });
+      return;
+    }
+    if (command.cmd === 'nwa-accept') {
+      acceptNwa(command)
+        .then((accepted) => say({ event: 'ack', seq: command.seq, cmd: command.cmd, ...accepted }))
+        .catch((error) => say({ event: 'ack', seq: command.seq, cmd: command.cmd, error: String(error?.message ?? error) }));
       return;
     }
     say({ event: 'ack', seq: command.seq, cmd: command.cmd, ...run(command) });

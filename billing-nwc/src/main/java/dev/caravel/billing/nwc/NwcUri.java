@@ -3,7 +3,6 @@ package dev.caravel.billing.nwc;
 import dev.caravel.billing.InvalidInputException;
 import java.math.BigInteger;
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -162,6 +161,23 @@ public final class NwcUri {
     return secret;
   }
 
+  /**
+   * The URI written out, secret included ({@code nostr+walletconnect://<wallet>?relay=...&secret=
+   * ...}): what a host seals and stores for a tenant. Package-private: only a value that hands it
+   * to the host on purpose ({@link WalletAuthResult.Connected#connectionUri()}) calls it.
+   */
+  String uriWithSecret() {
+    StringBuilder b = new StringBuilder("nostr+walletconnect://").append(walletPubkey).append('?');
+    for (URI relay : relays) {
+      b.append("relay=").append(UriText.encode(relay.toString())).append('&');
+    }
+    b.append("secret=").append(secret);
+    if (lud16 != null) {
+      b.append("&lud16=").append(UriText.encode(lud16));
+    }
+    return b.toString();
+  }
+
   @Override
   public boolean equals(Object o) {
     return o instanceof NwcUri other
@@ -193,34 +209,11 @@ public final class NwcUri {
   // --- parsing helpers: no message may contain any part of the input ---
 
   private static URI relay(String value) {
-    URI uri;
     try {
-      uri = new URI(value);
-    } catch (URISyntaxException e) {
-      throw invalid("a relay is not a valid URL");
+      return RelayUrl.check(value);
+    } catch (RelayUrl.Malformed e) {
+      throw invalid(e.getMessage());
     }
-    String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-    if (!scheme.equals("ws") && !scheme.equals("wss")) {
-      throw invalid("a relay must be a ws:// or wss:// URL");
-    }
-    if (uri.getHost() == null || uri.getHost().isBlank()) {
-      throw invalid("a relay URL has no host");
-    }
-    if (uri.getRawUserInfo() != null) {
-      throw invalid("a relay URL must not carry user info");
-    }
-    if (HEX64.matcher(value).find()) {
-      // A 64-hex run inside a relay URL is almost surely a pasted secret or key.
-      throw invalid("a relay URL contains a 64-hex-character run (a misplaced key?)");
-    }
-    String path = uri.getRawPath() == null ? "" : uri.getRawPath();
-    if (path.endsWith("/")) {
-      path = path.substring(0, path.length() - 1);
-    }
-    String port = uri.getPort() < 0 ? "" : ":" + uri.getPort();
-    String query = uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery();
-    return URI.create(
-        scheme + "://" + uri.getHost().toLowerCase(Locale.ROOT) + port + path + query);
   }
 
   private static String secret(String value) {

@@ -15,6 +15,7 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -39,12 +40,13 @@ import org.slf4j.LoggerFactory;
  *       at least the msats asked and at most that rounded amount, whose payment hash is the one the
  *       wallet reports; the returned {@link LightningInvoice} carries the BOLT11's own msats and
  *       expiry.
- *   <li>{@link #payInvoice}: {@code Paid} only with a preimage whose sha256 is the invoice's
- *       payment hash; {@code Failed} for an error the wallet is sure of (PAYMENT_FAILED,
- *       INSUFFICIENT_BALANCE, QUOTA_EXCEEDED, RESTRICTED, UNAUTHORIZED, RATE_LIMITED,
- *       NOT_IMPLEMENTED, ...) or a request that never left; {@code Unknown} for silence, a timeout,
- *       an INTERNAL/OTHER/unknown error, a missing or wrong preimage, or an unreadable reply: the
- *       payment may have gone through. A payment request is never sent twice.
+ *   <li>{@link #payInvoice}: on a connection offering {@code get_budget}, a payment the budget left
+ *       cannot cover is not sent: {@code Failed(QUOTA_EXCEEDED)}. {@code Paid} only with a preimage
+ *       whose sha256 is the invoice's payment hash; {@code Failed} for an error the wallet is sure
+ *       of (PAYMENT_FAILED, INSUFFICIENT_BALANCE, QUOTA_EXCEEDED, RESTRICTED, UNAUTHORIZED,
+ *       RATE_LIMITED, NOT_IMPLEMENTED, ...) or a request that never left; {@code Unknown} for
+ *       silence, a timeout, an INTERNAL/OTHER/unknown error, a missing or wrong preimage, or an
+ *       unreadable reply: the payment may have gone through. A payment request is never sent twice.
  *   <li>{@link #isSettled}: settled when {@code state} is {@code settled} or {@code settled_at} is
  *       set; a preimage, when present, must hash to the payment hash; a missing preimage does not
  *       mean unpaid. A {@code payment_received} notification (kinds 23196/23197, used when the
@@ -283,6 +285,11 @@ public final class NwcWallet implements LightningWallet {
       throw new InvalidInputException(
           "the invoice has no amount; this wallet pays only invoices with one");
     }
+    long msats = decoded.msats().get();
+    Optional<PayOutcome> overBudget = sessions.use(session -> BudgetGate.refusal(session, msats));
+    if (overBudget.isPresent()) {
+      return overBudget.get();
+    }
     ObjectNode params = Nip47.JSON.createObjectNode();
     params.put("invoice", Bolt11.normalize(bolt11));
     Reply reply;
@@ -413,6 +420,19 @@ public final class NwcWallet implements LightningWallet {
       throw bad("get_balance", "the wallet's balance is not a non-negative whole number of msats");
     }
     return balance.longValue();
+  }
+
+  /**
+   * The connection's budget ({@code get_budget}): empty when the wallet says the connection has
+   * none (an empty result).
+   *
+   * @throws NwcException {@code NOT_IMPLEMENTED} when the connection does not offer {@code
+   *     get_budget}; {@code BAD_RESPONSE} when the amounts are not whole msats
+   */
+  public Optional<NwcBudget> getBudget() {
+    JsonNode result =
+        resultOf(call("get_budget", Nip47.JSON.createObjectNode(), true), "get_budget");
+    return NwcBudget.ofResult(result);
   }
 
   /** The wallet service's public key (not secret). */

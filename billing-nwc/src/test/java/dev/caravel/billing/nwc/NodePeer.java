@@ -196,6 +196,11 @@ final class NodePeer implements AutoCloseable {
     return lines.stream().filter(match).toList();
   }
 
+  /** The lines that arrived at or after {@code mark}. */
+  synchronized List<JsonNode> linesSince(int mark) {
+    return List.copyOf(lines.subList(Math.min(mark, lines.size()), lines.size()));
+  }
+
   /** Sends a command and waits for its ack. */
   JsonNode command(ObjectNode command) {
     int n = seq.incrementAndGet();
