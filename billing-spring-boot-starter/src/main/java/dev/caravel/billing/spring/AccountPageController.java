@@ -10,6 +10,7 @@ import dev.caravel.billing.PaymentGateway;
 import dev.caravel.billing.documents.AccountPage;
 import dev.caravel.billing.documents.AccountView;
 import dev.caravel.billing.documents.AccountView.Action;
+import dev.caravel.billing.nwc.NwcConnectionCheck;
 import jakarta.servlet.http.HttpServletRequest;
 import java.net.URI;
 import java.util.EnumSet;
@@ -41,7 +42,7 @@ import org.springframework.web.bind.annotation.RestController;
  * for the tenant; what went wrong in detail goes to the log.
  */
 @RestController
-public class AccountPageController {
+public class AccountPageController implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(AccountPageController.class.getName());
 
   /** The page's CSRF cookie; its forms repeat it. */
@@ -51,23 +52,31 @@ public class AccountPageController {
   private final AccountPage page;
   private final String currency;
   private final boolean walletsAccepted;
+  private final Optional<NwcConnectionCheck> check;
+  private final Optional<WalletAuthorizations> authorizations;
   private final Optional<PaymentGateway> gateway;
 
   /**
    * @param walletsAccepted whether tenants may connect a wallet here (a wallet connector and a
    *     cipher are wired)
+   * @param check checks a pasted connection against its wallet before it is stored, if wired
+   * @param authorizations connects a wallet by scanning a code, if relays are configured for it
    * @param gateway the card gateway, to tell whether the tenant's customer has a card saved
    */
-  public AccountPageController(
+  AccountPageController(
       Billing billing,
       AccountPage page,
       String currency,
       boolean walletsAccepted,
+      Optional<NwcConnectionCheck> check,
+      Optional<WalletAuthorizations> authorizations,
       Optional<PaymentGateway> gateway) {
     this.billing = Objects.requireNonNull(billing, "billing");
     this.page = Objects.requireNonNull(page, "page");
     this.currency = Objects.requireNonNull(currency, "currency");
     this.walletsAccepted = walletsAccepted;
+    this.check = Objects.requireNonNull(check, "check");
+    this.authorizations = Objects.requireNonNull(authorizations, "authorizations");
     this.gateway = Objects.requireNonNull(gateway, "gateway");
   }
 
@@ -138,6 +147,17 @@ public class AccountPageController {
         opened -> {
           String uri = nwcUri == null ? "" : nwcUri.strip();
           try {
+            if (check.isPresent()
+                && check.get().check(uri, NwcConnectionCheck.Use.TENANT_WALLET)
+                    instanceof NwcConnectionCheck.Unusable unusable) {
+              // Its step and code say why; its message may quote the wallet: the log only.
+              throw new IllegalArgumentException(
+                  "the connection check failed at "
+                      + unusable.step()
+                      + " ("
+                      + unusable.code()
+                      + ")");
+            }
             billing.saveTenant(opened, uri, billing.stripeCustomer(opened).orElse(null));
           } catch (InvalidInputException | IllegalArgumentException e) {
             // The reason may quote the URI's parts: the log only, never the page.
@@ -145,13 +165,44 @@ public class AccountPageController {
                 System.Logger.Level.INFO,
                 "tenant {0}: a pasted wallet connection was refused: {1}",
                 opened,
-                e.getClass().getSimpleName());
+                e instanceof InvalidInputException ? "malformed" : e.getMessage());
             return html(
                 HttpStatus.BAD_REQUEST,
                 message(
                     "Not connected",
                     "That connection could not be used. Copy it again from your wallet and paste"
                         + " it whole; it starts with nostr+walletconnect://."));
+          }
+          return backToPage(opened);
+        });
+  }
+
+  @PostMapping("/account/wallet/authorize")
+  public ResponseEntity<String> authorizeWallet(
+      @RequestParam(name = "tenant", required = false) String tenant,
+      @RequestParam(name = "token", required = false) String token,
+      @RequestParam(name = "csrf", required = false) String csrf,
+      @CookieValue(name = CSRF_COOKIE, required = false) String csrfCookie,
+      @RequestHeader(name = HttpHeaders.ORIGIN, required = false) String origin,
+      HttpServletRequest request) {
+    if (authorizations.isEmpty() || !walletsAccepted) {
+      return notFound();
+    }
+    return act(
+        origin,
+        request,
+        csrf,
+        csrfCookie,
+        tenant,
+        token,
+        opened -> {
+          if (authorizations.get().start(opened).isEmpty()) {
+            return html(
+                HttpStatus.SERVICE_UNAVAILABLE,
+                message(
+                    "Try again in a minute",
+                    "We could not start a wallet connection just now. Go back and try again in a"
+                        + " minute."));
           }
           return backToPage(opened);
         });
@@ -166,7 +217,19 @@ public class AccountPageController {
     }
     if (walletsAccepted) {
       actions.add(Action.PASTE_WALLET);
+      if (authorizations.isPresent()) {
+        actions.add(Action.CONNECT_WALLET);
+      }
     }
+    Optional<AccountView.WalletRequest> waiting =
+        wallet
+            ? Optional.empty()
+            : authorizations
+                .flatMap(a -> a.pending(tenant))
+                .map(
+                    p ->
+                        new AccountView.WalletRequest(
+                            p.request().uri(), sats(p.maxAmountMsats()) + " a month"));
     return new AccountView(
         tenant,
         billing.standing(tenant),
@@ -176,9 +239,20 @@ public class AccountPageController {
         wallet,
         customer.flatMap(this::savedCard),
         actions,
-        Optional.empty(),
+        waiting,
         Map.of("tenant", tenant, "token", token, "csrf", csrf),
         "/account");
+  }
+
+  /** Stops the wallet connection requests still waiting (Spring calls it at shutdown). */
+  @Override
+  public void close() {
+    authorizations.ifPresent(WalletAuthorizations::close);
+  }
+
+  /** A budget as the tenant reads it: whole sats, grouped ("20,000 sats"). */
+  static String sats(long msats) {
+    return String.format(java.util.Locale.US, "%,d sats", msats / 1000);
   }
 
   /** "A saved card" when the customer has one; unknown (none shown) when the gateway fails. */

@@ -1,12 +1,17 @@
 package dev.caravel.billing.spring;
 
 import dev.caravel.billing.Billing;
+import dev.caravel.billing.ExchangeRates;
 import dev.caravel.billing.LightningWallet.WalletConnector;
 import dev.caravel.billing.PaymentGateway;
 import dev.caravel.billing.SecretCipher;
 import dev.caravel.billing.documents.AccountPage;
 import dev.caravel.billing.documents.InvoiceRenderer;
+import dev.caravel.billing.nostr.RelayClient;
+import dev.caravel.billing.nwc.NwcConnectionCheck;
+import dev.caravel.billing.nwc.WalletAuthWaiter;
 import java.time.Clock;
+import java.util.List;
 import java.util.Optional;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Qualifier;
@@ -52,18 +57,45 @@ public class CaravelBillingAccountPageAutoConfiguration {
       name = "enabled",
       matchIfMissing = true)
   AccountPageController caravelAccountPageController(
+      CaravelBillingProperties properties,
       Billing billing,
       InvoiceRenderer renderer,
+      @Qualifier("caravelBillingClock") Clock clock,
       ObjectProvider<WalletConnector> connector,
       ObjectProvider<SecretCipher> cipher,
+      ObjectProvider<RelayClient> relayPool,
+      ObjectProvider<ExchangeRates> rates,
       ObjectProvider<PaymentGateway> gateway) {
     // A wallet can be connected here only if the engine can check and seal it.
     boolean wallets = connector.getIfAvailable() != null && cipher.getIfAvailable() != null;
+    RelayClient pool = relayPool.getIfAvailable();
+    // The host's pool, so a tenant's relays stay under its address rules.
+    Optional<NwcConnectionCheck> check =
+        Optional.ofNullable(pool).map(p -> NwcConnectionCheck.builder().relayPool(p).build());
+    List<String> relays = properties.getAccountPage().getWalletRelays();
+    if (relays.isEmpty()) {
+      relays = properties.getNostr().getRelays();
+    }
+    Optional<WalletAuthorizations> authorizations = Optional.empty();
+    if (wallets && pool != null && rates.getIfAvailable() != null && !relays.isEmpty()) {
+      authorizations =
+          Optional.of(
+              new WalletAuthorizations(
+                  billing,
+                  WalletAuthWaiter.builder().relayPool(pool).build(),
+                  relays,
+                  properties.getAccountPage().getSellerName(),
+                  rates.getIfAvailable(),
+                  properties.getAccountPage().getWalletAuthTimeout(),
+                  clock));
+    }
     return new AccountPageController(
         billing,
         AccountPage.of(renderer),
         billing.catalogue().currency(),
         wallets,
+        check,
+        authorizations,
         Optional.ofNullable(gateway.getIfAvailable()));
   }
 }

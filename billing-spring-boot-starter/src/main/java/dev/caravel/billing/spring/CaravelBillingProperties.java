@@ -221,6 +221,32 @@ public class CaravelBillingProperties {
      */
     private String sellerName = "Relay hosting";
 
+    /**
+     * Relays (wss://) where a tenant's wallet answers a connection request made by scanning a code
+     * (NWC-08 walletauth); empty: {@code caravel.billing.nostr.relays}. With none, and without the
+     * relay pool Lightning or DMs bring, the page offers only pasting a connection.
+     */
+    private List<String> walletRelays = new ArrayList<>();
+
+    /** How long a connection request waits for the tenant's wallet. */
+    private Duration walletAuthTimeout = Duration.ofMinutes(10);
+
+    public List<String> getWalletRelays() {
+      return walletRelays;
+    }
+
+    public void setWalletRelays(List<String> walletRelays) {
+      this.walletRelays = walletRelays;
+    }
+
+    public Duration getWalletAuthTimeout() {
+      return walletAuthTimeout;
+    }
+
+    public void setWalletAuthTimeout(Duration walletAuthTimeout) {
+      this.walletAuthTimeout = walletAuthTimeout;
+    }
+
     public boolean isEnabled() {
       return enabled;
     }
