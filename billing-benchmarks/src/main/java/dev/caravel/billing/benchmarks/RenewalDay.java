@@ -31,8 +31,14 @@ import java.util.concurrent.atomic.AtomicLong;
  *       per second for the whole day, and double charges counted at the fake gateway.
  * </ol>
  *
- * Last line: {@code renewal-day: ledger_ratio=... collect_per_s=... four_instances_per_s=...
- * double_charges=...}. Sizes: {@code -Dtenants} (100,000), {@code -Dconcurrency} (64 per instance).
+ * Between them, the database's own limit for collection ({@link CollectionLimit}): the plain JDBC
+ * loop of its minimum writes, on a fresh schema of the same server with a pool of the same size.
+ *
+ * <p>Last line: {@code renewal-day: ledger_ratio=... collect_per_s=... collect_limit_per_s=...
+ * collect_limit_ratio=... four_instances_per_s=... four_over_one=... double_charges=...}, where
+ * {@code four_over_one} compares whole-day rates (invoices charged over the wall time from the
+ * first poll to the last payment). Sizes: {@code -Dtenants} (100,000), {@code -Dconcurrency} (64
+ * per instance).
  */
 public final class RenewalDay {
   private static final boolean PROFILE = Boolean.getBoolean("profile");
@@ -46,6 +52,8 @@ public final class RenewalDay {
       double baselineSeconds,
       double collectSeconds,
       int paid,
+      double oneDaySeconds,
+      double collectLimitPerSecond,
       double fourSeconds,
       int fourPaid,
       long doubleCharges) {
@@ -61,14 +69,28 @@ public final class RenewalDay {
       return fourPaid / fourSeconds;
     }
 
+    /** Collection against the plain loop of its minimum writes ({@link CollectionLimit}). */
+    public double collectLimitRatio() {
+      return collectPerSecond() / collectLimitPerSecond;
+    }
+
+    /** Four instances' whole-day rate over one instance's whole-day rate. */
+    public double fourOverOne() {
+      return fourInstancesPerSecond() / (paid / oneDaySeconds);
+    }
+
     public String line() {
       return String.format(
           Locale.ROOT,
-          "renewal-day: ledger_ratio=%.2f collect_per_s=%.0f four_instances_per_s=%.0f"
+          "renewal-day: ledger_ratio=%.2f collect_per_s=%.0f collect_limit_per_s=%.0f"
+              + " collect_limit_ratio=%.2f four_instances_per_s=%.0f four_over_one=%.2f"
               + " double_charges=%d",
           ledgerRatio(),
           collectPerSecond(),
+          collectLimitPerSecond,
+          collectLimitRatio(),
           fourInstancesPerSecond(),
+          fourOverOne(),
           doubleCharges);
     }
   }
@@ -104,8 +126,10 @@ public final class RenewalDay {
     String base = pg.newSchema();
     double ledger;
     double collect;
+    double oneDay;
     int paid;
     double baseline;
+    double limit;
     try (HikariDataSource pool = pg.pool(one, concurrency + 2);
         HikariDataSource basePool = pg.pool(base, 1)) {
       JdbcRepository.migrate(pool);
@@ -131,6 +155,7 @@ public final class RenewalDay {
         long started = System.nanoTime();
         CycleReport report = engine.runCycle();
         double total = (System.nanoTime() - started) / 1e9;
+        oneDay = total;
         paid = count(report.payments());
         check(tenants, report.invoicesCreated().size(), paid, report.failures());
         ledger = ledgerNanos.get() / 1e9;
@@ -167,6 +192,24 @@ public final class RenewalDay {
       pg.dropSchema(one);
       pg.dropSchema(base);
     }
+    // 1b. the database's limit for collection: the plain loop, same pool size, same server
+    String plain = pg.newSchema();
+    try (HikariDataSource pool = pg.pool(plain, concurrency + 2)) {
+      limit = CollectionLimit.perSecond(pool, tenants, concurrency, latency);
+      if (print) {
+        System.out.printf(
+            Locale.ROOT,
+            "collection's limit: the plain JDBC loop of its minimum writes (lease, rail %d ms,"
+                + " payment + round + event) collects %,.0f invoices/s; the engine's collection"
+                + " %,.0f/s, %.2fx of it%n",
+            latency,
+            limit,
+            paid / collect,
+            (paid / collect) / limit);
+      }
+    } finally {
+      pg.dropSchema(plain);
+    }
 
     // 2. four instances, one database
     String shared = pg.newSchema();
@@ -199,11 +242,12 @@ public final class RenewalDay {
       if (print) {
         System.out.printf(
             Locale.ROOT,
-            "four instances: day %.2f s, %,d invoices charged, %,.0f invoices/s, %d double"
-                + " charges%n",
+            "four instances: day %.2f s, %,d invoices charged, %,.0f invoices/s (one instance's"
+                + " whole day: %,.0f/s), %d double charges%n",
             four,
             rail.invoicesCharged(),
             rail.invoicesCharged() / four,
+            paid / oneDay,
             rail.doubleCharges());
       }
     } finally {
@@ -217,6 +261,8 @@ public final class RenewalDay {
         baseline,
         collect,
         paid,
+        oneDay,
+        limit,
         four,
         rail.invoicesCharged(),
         rail.doubleCharges());
