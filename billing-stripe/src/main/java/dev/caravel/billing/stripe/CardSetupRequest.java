@@ -9,13 +9,13 @@ import java.util.Objects;
  * What a tenant's page asks for when the tenant wants to save a card: the Stripe customer to save
  * it on, where Stripe's hosted page sends the tenant back, and a key for this attempt.
  *
- * <p>{@code successUrl} and {@code cancelUrl} are absolute http(s) URLs of at most 5,000
- * characters (Stripe's limit). The success URL may hold Stripe's template {@code
- * {CHECKOUT_SESSION_ID}}, which Stripe replaces with the session's id.
+ * <p>{@code successUrl} and {@code cancelUrl} are absolute http(s) URLs of at most 5,000 characters
+ * (Stripe's limit). The success URL may hold Stripe's template {@code {CHECKOUT_SESSION_ID}}, which
+ * Stripe replaces with the session's id.
  *
  * <p>{@code attemptKey} names this attempt (for instance the id of the form the tenant submitted):
- * the same key sent again answers the same session, so a double submit opens one session, and a
- * new attempt needs a new key. 1 to 200 visible ASCII characters.
+ * the same key sent again answers the same session, so a double submit opens one session, and a new
+ * attempt needs a new key. 1 to 200 visible ASCII characters.
  *
  * @throws InvalidInputException a field Stripe would refuse
  */

@@ -12,7 +12,8 @@ import java.util.Optional;
  * (the Sources API), which {@link StripeGateway#savedPaymentMethod} would still charge; this
  * library does not delete sources, so the host must (or tell the tenant the card is still there).
  */
-public record CardsRemoved(String customerId, List<String> detached, Optional<String> legacySource) {
+public record CardsRemoved(
+    String customerId, List<String> detached, Optional<String> legacySource) {
   public CardsRemoved {
     Objects.requireNonNull(customerId, "customerId");
     detached = List.copyOf(detached);

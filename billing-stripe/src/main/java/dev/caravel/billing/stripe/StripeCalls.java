@@ -31,10 +31,8 @@ final class StripeCalls {
     return http;
   }
 
-
   /** A POST whose transport failure or transient answer is an exception (operator calls). */
-  StripeHttp.Response write(
-      String path, Map<String, String> form, String key, String what) {
+  StripeHttp.Response write(String path, Map<String, String> form, String key, String what) {
     StripeHttp.Response response;
     try {
       response = http.post(path, form, key);

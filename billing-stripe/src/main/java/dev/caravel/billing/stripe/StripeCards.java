@@ -24,8 +24,8 @@ import org.slf4j.LoggerFactory;
  *       StripeWebhooks.Builder#cards}) makes the saved card the customer's {@code
  *       invoice_settings.default_payment_method}, which {@link StripeGateway#savedPaymentMethod}
  *       picks first, so the next round charges it. A card it replaces is detached.
- *   <li>{@link #removeCards}: the page's "remove card" POST detaches the customer's cards and clears
- *       the default, so no round charges a card.
+ *   <li>{@link #removeCards}: the page's "remove card" POST detaches the customer's cards and
+ *       clears the default, so no round charges a card.
  * </ol>
  *
  * <pre>{@code
@@ -88,11 +88,11 @@ public final class StripeCards {
 
   /**
    * Applies a completed card setup: reads its SetupIntent (with its PaymentMethod), and makes that
-   * card the customer's default for off-session charges, then detaches the card it replaces.
-   * Safe to call again for the same event, or late: a card that was removed since, or that a
-   * newer card replaced since (by the PaymentMethods' creation times), never becomes the default
-   * again ({@link CardSetupOutcome.Superseded}). Sessions of another mode, or not opened by {@link
-   * #startSetup}, are {@link CardSetupOutcome.Ignored}.
+   * card the customer's default for off-session charges, then detaches the card it replaces. Safe
+   * to call again for the same event, or late: a card that was removed since, or that a newer card
+   * replaced since (by the PaymentMethods' creation times), never becomes the default again ({@link
+   * CardSetupOutcome.Superseded}). Sessions of another mode, or not opened by {@link #startSetup},
+   * are {@link CardSetupOutcome.Ignored}.
    *
    * @throws StripeException Stripe could not be read or written (the webhook answers an error, and
    *     Stripe delivers the event again)
@@ -151,7 +151,8 @@ public final class StripeCards {
       return new CardSetupOutcome.DefaultSet(customer, pm, Optional.empty(), true);
     }
     JsonNode currentMethod = settings.path("default_payment_method");
-    boolean currentAttached = Json.id(currentMethod, "customer").filter(customer::equals).isPresent();
+    boolean currentAttached =
+        Json.id(currentMethod, "customer").filter(customer::equals).isPresent();
     if (currentAttached
         && currentMethod.path("created").asLong(0) > method.path("created").asLong(0)) {
       return superseded(customer, pm, "a newer card (" + current.get() + ") was saved since");

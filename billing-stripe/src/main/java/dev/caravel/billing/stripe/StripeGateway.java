@@ -160,7 +160,8 @@ public final class StripeGateway implements PaymentGateway {
   @Override
   public Optional<String> savedPaymentMethod(String customerId) {
     StripeCalls.stripeId(customerId, "customer id");
-    Optional<JsonNode> customer = calls.read("/v1/customers/" + customerId, "customer " + customerId);
+    Optional<JsonNode> customer =
+        calls.read("/v1/customers/" + customerId, "customer " + customerId);
     if (customer.isEmpty() || customer.get().path("deleted").asBoolean(false)) {
       return Optional.empty();
     }
@@ -415,7 +416,8 @@ public final class StripeGateway implements PaymentGateway {
               + LIST_LIMIT
               + (startingAfter == null ? "" : "&starting_after=" + startingAfter);
       JsonNode list =
-          calls.read(query, "PaymentIntents of " + customerId)
+          calls
+              .read(query, "PaymentIntents of " + customerId)
               .orElseThrow(
                   () ->
                       new StripeException(
@@ -555,18 +557,22 @@ public final class StripeGateway implements PaymentGateway {
       Optional<String> status = e.paymentIntent().flatMap(pi -> Json.text(pi, "status"));
       if (status.isEmpty()) {
         status =
-            calls.read("/v1/payment_intents/" + intentId, "PaymentIntent " + intentId)
+            calls
+                .read("/v1/payment_intents/" + intentId, "PaymentIntent " + intentId)
                 .flatMap(pi -> Json.text(pi, "status"));
       }
       ChargeState state =
           stateOf(
               status.orElseThrow(
-                  () -> StripeCalls.requestError("cannot cancel PaymentIntent " + intentId, response, e)));
+                  () ->
+                      StripeCalls.requestError(
+                          "cannot cancel PaymentIntent " + intentId, response, e)));
       return state == ChargeState.CANCELED
           ? new CancelOutcome.Canceled(intentId, true)
           : new CancelOutcome.NotCancelable(intentId, state);
     }
-    throw StripeCalls.requestError("Stripe refused to cancel PaymentIntent " + intentId, response, e);
+    throw StripeCalls.requestError(
+        "Stripe refused to cancel PaymentIntent " + intentId, response, e);
   }
 
   /**
@@ -646,7 +652,8 @@ public final class StripeGateway implements PaymentGateway {
     }
     if (kind == StripeErrorKind.IDEMPOTENCY) {
       throw new StripeIdempotencyException(
-          "Stripe refused refund key reuse with different parameters" + StripeCalls.requestIdNote(response),
+          "Stripe refused refund key reuse with different parameters"
+              + StripeCalls.requestIdNote(response),
           response.status(),
           e.type(),
           e.code().orElse(null),
@@ -655,7 +662,8 @@ public final class StripeGateway implements PaymentGateway {
     if (kind == StripeErrorKind.INVALID_REQUEST) {
       // Stripe looked at this refund and made none: definite, and the same key is refused again.
       return new RefundOutcome.Refused(
-          StripeCalls.requestError("Stripe refused the refund of " + intentId, response, e).getMessage());
+          StripeCalls.requestError("Stripe refused the refund of " + intentId, response, e)
+              .getMessage());
     }
     throw StripeCalls.requestError("Stripe refused the refund of " + intentId, response, e);
   }
