@@ -35,11 +35,11 @@ import javax.crypto.spec.SecretKeySpec;
  * Stripe's hosted Checkout page for a setup session.
  *
  * <p>The page ({@code GET /c/pay/{session}} on the fake's 127.0.0.1 port, no JavaScript) shows one
- * form with a "Save card" button. Submitting it completes the session as Stripe does: a
- * SetupIntent that succeeded and a new card PaymentMethod attached to the session's customer; it
- * then sends the signed {@code checkout.session.completed} event to the configured webhook
- * endpoint (before answering, so a test sees its effect at once) and answers 303 to the session's
- * {@code success_url}, its {@code {CHECKOUT_SESSION_ID}} replaced.
+ * form with a "Save card" button. Submitting it completes the session as Stripe does: a SetupIntent
+ * that succeeded and a new card PaymentMethod attached to the session's customer; it then sends the
+ * signed {@code checkout.session.completed} event to the configured webhook endpoint (before
+ * answering, so a test sees its effect at once) and answers 303 to the session's {@code
+ * success_url}, its {@code {CHECKOUT_SESSION_ID}} replaced.
  *
  * <p>What the fake holds about Stripe's rules: a setup session needs {@code payment_method_types}
  * or {@code currency} (API 2024-06-20) and takes no {@code line_items}; its customer must exist; a
@@ -404,8 +404,8 @@ final class FakeCheckout {
   }
 
   /**
-   * Completes an open session (a SetupIntent that succeeded, a new card attached to the
-   * customer) and answers its event's id; empty if it was complete already (a second submit).
+   * Completes an open session (a SetupIntent that succeeded, a new card attached to the customer)
+   * and answers its event's id; empty if it was complete already (a second submit).
    */
   private Optional<String> complete(String id) {
     synchronized (stripe) {
@@ -510,8 +510,11 @@ final class FakeCheckout {
       return page(
           "Card saved",
           "<p>This card setup is complete.</p><p><a href=\""
-              + escape(session.path("success_url").asText().replace(
-                  CardSetupRequest.SESSION_ID_TEMPLATE, session.path("id").asText()))
+              + escape(
+                  session
+                      .path("success_url")
+                      .asText()
+                      .replace(CardSetupRequest.SESSION_ID_TEMPLATE, session.path("id").asText()))
               + "\">Return to the merchant</a></p>");
     }
     return page(

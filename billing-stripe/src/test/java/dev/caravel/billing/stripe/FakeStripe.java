@@ -148,7 +148,8 @@ final class FakeStripe implements AutoCloseable {
     }
 
     Customer withCards(List<String> newestFirst) {
-      return new Customer(id, defaultPaymentMethod, defaultSource, List.copyOf(newestFirst), deleted);
+      return new Customer(
+          id, defaultPaymentMethod, defaultSource, List.copyOf(newestFirst), deleted);
     }
 
     /** Attached as far as a charge is concerned: a card, the default, or the legacy source. */
@@ -179,8 +180,7 @@ final class FakeStripe implements AutoCloseable {
   private static final Pattern CUSTOMER_PATH = Pattern.compile("/v1/customers/([^/]+)");
   private static final Pattern SESSION_PATH = Pattern.compile("/v1/checkout/sessions/([^/]+)");
   private static final Pattern SETUP_INTENT_PATH = Pattern.compile("/v1/setup_intents/([^/]+)");
-  private static final Pattern DETACH_PATH =
-      Pattern.compile("/v1/payment_methods/([^/]+)/detach");
+  private static final Pattern DETACH_PATH = Pattern.compile("/v1/payment_methods/([^/]+)/detach");
   private static final Pattern PAYMENT_METHODS_PATH =
       Pattern.compile("/v1/customers/([^/]+)/payment_methods");
   private static final Set<String> CANCELABLE =
