@@ -23,7 +23,9 @@ import org.slf4j.LoggerFactory;
  *   <li>{@link #completeSetup}: Stripe's {@code checkout.session.completed} webhook (wire {@link
  *       StripeWebhooks.Builder#cards}) makes the saved card the customer's {@code
  *       invoice_settings.default_payment_method}, which {@link StripeGateway#savedPaymentMethod}
- *       picks first, so the next round charges it. A card it replaces is detached.
+ *       picks first, so the next round charges it. A card it replaces is detached. The page the
+ *       tenant comes back to may apply the same session at once with {@link #completeSetup(String,
+ *       String)}, rather than wait for the webhook; whichever comes second changes nothing.
  *   <li>{@link #removeCards}: the page's "remove card" POST detaches the customer's cards and
  *       clears the default, so no round charges a card.
  * </ol>
@@ -111,11 +113,48 @@ public final class StripeCards {
     if (event.customerId().isEmpty() || event.setupIntentId().isEmpty()) {
       return new CardSetupOutcome.Ignored("the session names no customer or no SetupIntent");
     }
-    String customer = event.customerId().get();
-    String setupIntent = event.setupIntentId().get();
+    return makeDefault(event.customerId().get(), event.setupIntentId().get());
+  }
+
+  /**
+   * {@link #completeSetup(StripeEvent.CheckoutSessionCompleted)} for the page the tenant comes back
+   * to ({@code success_url} with {@code {CHECKOUT_SESSION_ID}}), so the page need not wait for the
+   * webhook: reads the session from Stripe and applies it. The session id comes from the browser,
+   * so it is applied only if it is this library's card setup for {@code customerId}, the tenant's
+   * own customer; otherwise {@link CardSetupOutcome.Ignored}. Applying a session both here and by
+   * its webhook is safe: the second finds the card already the default.
+   *
+   * @throws InvalidInputException an id is not a Stripe id
+   * @throws StripeException Stripe could not be read or written: call again
+   */
+  public CardSetupOutcome completeSetup(String sessionId, String customerId) {
+    StripeCalls.stripeId(sessionId, "Checkout Session id");
+    StripeCalls.stripeId(customerId, "customer id");
+    Optional<JsonNode> found =
+        calls.read("/v1/checkout/sessions/" + sessionId, "Checkout Session " + sessionId);
+    if (found.isEmpty()) {
+      return new CardSetupOutcome.Ignored("Stripe does not know session " + sessionId);
+    }
+    JsonNode session = found.get();
+    if (!Json.id(session, "customer").filter(customerId::equals).isPresent()) {
+      return new CardSetupOutcome.Ignored("session " + sessionId + " is not this customer's");
+    }
+    return completeSetup(
+        new StripeEvent.CheckoutSessionCompleted(
+            "(read " + sessionId + ")",
+            Optional.empty(),
+            sessionId,
+            Json.text(session, "mode").orElse(""),
+            Json.text(session, "status").orElse(""),
+            Json.id(session, "customer"),
+            Json.id(session, "setup_intent"),
+            Json.text(session.path("metadata"), PURPOSE_KEY),
+            session.path("livemode").asBoolean(false)));
+  }
+
+  private CardSetupOutcome makeDefault(String customer, String setupIntent) {
     StripeCalls.stripeId(customer, "customer id");
     StripeCalls.stripeId(setupIntent, "SetupIntent id");
-
     JsonNode intent =
         calls
             .read(

@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -401,6 +402,41 @@ class SaveACardEndToEndTest {
 
     assertThat(endpoint.handled()).containsExactly(StripeWebhooks.Handled.IGNORED);
     assertThat(defaultCard()).isEqualTo(OLD_CARD);
+  }
+
+  @Test
+  void thePageTheTenantComesBackToAppliesTheSetupBeforeTheWebhookArrives() throws Exception {
+    endpoint.serve(null); // the webhook is late
+    CardSetupSession session = startSetup("form-1");
+    URI back = saveCardOnHostedPage(session);
+    String card = newestCard();
+    String sessionId = back.getQuery().replaceAll(".*session=", "");
+
+    CardSetupOutcome applied = gateway.cards().completeSetup(sessionId, CUSTOMER);
+
+    assertThat(applied)
+        .isEqualTo(new CardSetupOutcome.DefaultSet(CUSTOMER, card, Optional.of(OLD_CARD), false));
+    assertThat(defaultCard()).isEqualTo(card);
+    long updates = customerUpdates();
+    endpoint.serve(webhooks);
+    assertThat(stripe.checkout().redeliver(stripe.checkout().events().get(0))).isEqualTo(200);
+    assertThat(endpoint.handled()).containsExactly(StripeWebhooks.Handled.APPLIED);
+    assertThat(customerUpdates()).as("the webhook found it done").isEqualTo(updates);
+  }
+
+  @Test
+  void aSessionIdOfAnotherCustomerIsNotAppliedForThisOne() throws Exception {
+    endpoint.serve(null);
+    stripe.customer("cus_Other", null);
+    CardSetupSession other =
+        gateway.cards().startSetup(new CardSetupRequest("cus_Other", PAGE, PAGE, "other-form"));
+    saveCardOnHostedPage(other);
+
+    CardSetupOutcome outcome = gateway.cards().completeSetup(other.sessionId(), CUSTOMER);
+
+    assertThat(outcome).isInstanceOf(CardSetupOutcome.Ignored.class);
+    assertThat(defaultCard()).isEqualTo(OLD_CARD);
+    assertThat(stripe.findCustomer("cus_Other").orElseThrow().defaultPaymentMethod()).isNull();
   }
 
   @Test
