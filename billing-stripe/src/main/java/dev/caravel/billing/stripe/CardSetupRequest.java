@@ -17,7 +17,8 @@ import java.util.Objects;
  * the same key sent again answers the same session, so a double submit opens one session, and a new
  * attempt needs a new key. 1 to 200 visible ASCII characters.
  *
- * @throws InvalidInputException a field Stripe would refuse
+ * <p>A field Stripe would refuse throws {@link InvalidInputException} here, before anything is
+ * sent.
  */
 public record CardSetupRequest(
     String customerId, String successUrl, String cancelUrl, String attemptKey) {
