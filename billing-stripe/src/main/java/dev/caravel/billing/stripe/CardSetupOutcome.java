@@ -9,8 +9,9 @@ public sealed interface CardSetupOutcome {
   /**
    * The new card is the customer's default for off-session charges ({@code
    * invoice_settings.default_payment_method}), so the next round charges it. {@code replaced} is
-   * the card it took over from, which was detached from the customer. {@code already}: the card was
-   * the default before (a redelivery), and nothing changed.
+   * the card it took over from, now detached from the customer (empty when the default was none, a
+   * card detached already, or not a card). {@code already}: the card was the default before (a
+   * redelivery), and nothing changed.
    */
   record DefaultSet(
       String customerId, String paymentMethodId, Optional<String> replaced, boolean already)

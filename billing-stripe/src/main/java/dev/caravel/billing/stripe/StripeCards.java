@@ -206,7 +206,11 @@ public final class StripeCards {
       throw refusal(response, what);
     }
     // The replaced card goes, so removing "the card" later leaves none for the fallback to find.
-    Optional<String> replaced = current.filter(id -> currentAttached || !currentMethod.isObject());
+    // Only a card still attached: a detached one is gone already, and another kind of payment
+    // method (a bank debit the host set up) is not this page's to remove.
+    Optional<String> replaced =
+        current.filter(
+            id -> currentAttached && "card".equals(Json.text(currentMethod, "type").orElse("")));
     replaced.ifPresent(this::detach);
     log.info(
         "card {} is now the default of customer {}{}",
