@@ -192,9 +192,20 @@ public final class StripeCards {
     JsonNode currentMethod = settings.path("default_payment_method");
     boolean currentAttached =
         Json.id(currentMethod, "customer").filter(customer::equals).isPresent();
-    if (currentAttached
-        && currentMethod.path("created").asLong(0) > method.path("created").asLong(0)) {
+    long created = method.path("created").asLong(0);
+    if (currentAttached && currentMethod.path("created").asLong(0) > created) {
       return superseded(customer, pm, "a newer card (" + current.get() + ") was saved since");
+    }
+    // Also a newer card whose own setup is not applied yet, so two setups applied at once (two
+    // instances, two webhooks) agree on the newest. What is left is a newer setup completed and
+    // applied wholly between this check and the write below.
+    Optional<String> newer =
+        cards(customer).stream()
+            .filter(c -> c.path("created").asLong(0) > created)
+            .map(c -> c.path("id").asText())
+            .findFirst();
+    if (newer.isPresent()) {
+      return superseded(customer, pm, "a newer card (" + newer.get() + ") was saved since");
     }
 
     Map<String, String> form = new LinkedHashMap<>();
@@ -237,7 +248,7 @@ public final class StripeCards {
       return new CardsRemoved(customerId, List.of(), Optional.empty());
     }
     List<String> detached = new ArrayList<>();
-    for (String card : cards(customerId)) {
+    for (String card : cards(customerId).stream().map(c -> c.path("id").asText()).toList()) {
       if (detach(card)) {
         detached.add(card);
       }
@@ -266,9 +277,9 @@ public final class StripeCards {
     return new CardsRemoved(customerId, detached, legacy);
   }
 
-  /** The ids of the customer's card PaymentMethods, every page. */
-  private List<String> cards(String customerId) {
-    List<String> ids = new ArrayList<>();
+  /** The customer's card PaymentMethods, newest first, every page. */
+  private List<JsonNode> cards(String customerId) {
+    List<JsonNode> cards = new ArrayList<>();
     String startingAfter = null;
     for (int page = 0; page < MAX_LIST_PAGES; page++) {
       JsonNode list =
@@ -283,15 +294,17 @@ public final class StripeCards {
               .orElse(null);
       JsonNode data = list == null ? null : list.path("data");
       if (data == null || !data.isArray() || data.size() == 0) {
-        return ids;
+        return cards;
       }
       for (JsonNode card : data) {
-        Json.text(card, "id").ifPresent(ids::add);
+        if (Json.text(card, "id").isPresent()) {
+          cards.add(card);
+        }
       }
       if (!list.path("has_more").asBoolean(false)) {
-        return ids;
+        return cards;
       }
-      startingAfter = ids.get(ids.size() - 1);
+      startingAfter = Json.text(cards.get(cards.size() - 1), "id").orElseThrow();
       StripeCalls.stripeId(startingAfter, "PaymentMethod id");
     }
     throw new StripeException(

@@ -359,6 +359,24 @@ class SaveACardEndToEndTest {
   }
 
   @Test
+  void anOlderSetupAppliedBeforeANewerOnesWebhookLeavesTheDefaultToTheNewer() throws Exception {
+    endpoint.serve(null);
+    saveCardOnHostedPage(startSetup("tab-1"));
+    saveCardOnHostedPage(startSetup("tab-2"));
+    String newer = newestCard();
+    List<String> events = stripe.checkout().events();
+    endpoint.serve(webhooks);
+
+    assertThat(stripe.checkout().redeliver(events.get(0))).isEqualTo(200);
+    assertThat(defaultCard()).as("the older card never becomes the default").isEqualTo(OLD_CARD);
+    assertThat(stripe.checkout().redeliver(events.get(1))).isEqualTo(200);
+
+    assertThat(endpoint.handled())
+        .containsExactly(StripeWebhooks.Handled.IGNORED, StripeWebhooks.Handled.APPLIED);
+    assertThat(defaultCard()).isEqualTo(newer);
+  }
+
+  @Test
   void aLateDeliveryNeverBringsBackACardThatWasRemoved() throws Exception {
     saveCardOnHostedPage(startSetup("form-1"));
     String event = stripe.checkout().events().get(0);
