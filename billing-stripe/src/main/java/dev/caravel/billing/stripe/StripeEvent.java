@@ -141,6 +141,40 @@ public sealed interface StripeEvent {
     }
   }
 
+  /**
+   * {@code checkout.session.completed}: a tenant finished Stripe's hosted Checkout page. For a card
+   * setup ({@code mode} {@code setup}) {@code setupIntentId} names the SetupIntent that saved the
+   * card; {@code purpose} is the session's {@code metadata[caravel_purpose]}, which {@link
+   * StripeCards} sets to {@code save_card} on the sessions it opens.
+   */
+  record CheckoutSessionCompleted(
+      String eventId,
+      Optional<String> apiVersion,
+      String sessionId,
+      String mode,
+      String status,
+      Optional<String> customerId,
+      Optional<String> setupIntentId,
+      Optional<String> purpose,
+      boolean livemode)
+      implements StripeEvent {
+    public CheckoutSessionCompleted {
+      Objects.requireNonNull(eventId, "eventId");
+      Objects.requireNonNull(apiVersion, "apiVersion");
+      Objects.requireNonNull(sessionId, "sessionId");
+      Objects.requireNonNull(mode, "mode");
+      Objects.requireNonNull(status, "status");
+      Objects.requireNonNull(customerId, "customerId");
+      Objects.requireNonNull(setupIntentId, "setupIntentId");
+      Objects.requireNonNull(purpose, "purpose");
+    }
+
+    @Override
+    public String type() {
+      return "checkout.session.completed";
+    }
+  }
+
   /** Any other event: verified, but nothing the billing engine acts on. */
   record Other(String eventId, String type, Optional<String> apiVersion) implements StripeEvent {
     public Other {

@@ -47,9 +47,6 @@ public final class StripeGateway implements PaymentGateway {
   static final int LIST_LIMIT = 100;
   static final int MAX_LIST_PAGES = 20;
   private static final Pattern ROUND_KEY = Pattern.compile("-round-([1-9][0-9]{0,8})$");
-  // Stripe ids (cus_..., pm_..., card_...) are word characters; the check also keeps ids from
-  // changing the request path.
-  private static final Pattern STRIPE_ID = Pattern.compile("[A-Za-z0-9_]{1,255}");
   private static final Pattern VISIBLE_ASCII = Pattern.compile("[\\x21-\\x7e]+");
 
   static final Duration NETWORK_BACKOFF_MIN = Duration.ofMillis(500);
@@ -64,15 +61,27 @@ public final class StripeGateway implements PaymentGateway {
   }
 
   private final StripeHttp http;
+  private final StripeCalls calls;
+  private final StripeCards cards;
   private final URI baseUri;
 
   private StripeGateway(StripeHttp http, URI baseUri) {
     this.http = http;
+    this.calls = new StripeCalls(http);
+    this.cards = new StripeCards(calls);
     this.baseUri = baseUri;
   }
 
   public static Builder builder() {
     return new Builder();
+  }
+
+  /**
+   * Saving a card through Stripe Checkout for this gateway's account: start a setup, apply its
+   * webhook, remove the cards. Shares this gateway's connection and retries.
+   */
+  public StripeCards cards() {
+    return cards;
   }
 
   // ---- catalogue and currency rules ----
@@ -150,8 +159,9 @@ public final class StripeGateway implements PaymentGateway {
    */
   @Override
   public Optional<String> savedPaymentMethod(String customerId) {
-    stripeId(customerId, "customer id");
-    Optional<JsonNode> customer = read("/v1/customers/" + customerId, "customer " + customerId);
+    StripeCalls.stripeId(customerId, "customer id");
+    Optional<JsonNode> customer =
+        calls.read("/v1/customers/" + customerId, "customer " + customerId);
     if (customer.isEmpty() || customer.get().path("deleted").asBoolean(false)) {
       return Optional.empty();
     }
@@ -167,7 +177,7 @@ public final class StripeGateway implements PaymentGateway {
       return source;
     }
     Optional<JsonNode> cards =
-        read(
+        calls.read(
             "/v1/customers/" + customerId + "/payment_methods?type=card&limit=1",
             "payment methods of " + customerId);
     return cards
@@ -197,7 +207,7 @@ public final class StripeGateway implements PaymentGateway {
   public ChargeOutcome charge(ChargeRequest request) {
     Objects.requireNonNull(request, "request");
     Map<String, String> form = chargeForm(request);
-    String key = idempotencyKey(request.idempotencyKey());
+    String key = StripeCalls.idempotencyKey(request.idempotencyKey());
     String invoice = request.invoiceId();
     StripeHttp.Response response;
     try {
@@ -236,10 +246,10 @@ public final class StripeGateway implements PaymentGateway {
   }
 
   private static Map<String, String> chargeForm(ChargeRequest request) {
-    stripeId(request.customerId(), "customer id");
-    stripeId(request.paymentMethodId(), "payment method id");
+    StripeCalls.stripeId(request.customerId(), "customer id");
+    StripeCalls.stripeId(request.paymentMethodId(), "payment method id");
     long amount = StripeCurrency.toStripe(request.amount(), request.currency());
-    metadataValue(request.invoiceId(), "invoice id");
+    StripeCalls.metadataValue(request.invoiceId(), "invoice id");
     // Insertion order fixes the body's bytes: a retry sends exactly the same parameters.
     Map<String, String> form = new LinkedHashMap<>();
     form.put("amount", Long.toString(amount));
@@ -260,7 +270,7 @@ public final class StripeGateway implements PaymentGateway {
   }
 
   private ChargeOutcome chargeOutcome(StripeHttp.Response response, String invoice) {
-    String rid = requestIdNote(response);
+    String rid = StripeCalls.requestIdNote(response);
     if (response.ok()) {
       return Json.parse(response.body())
           .map(Outcomes::fromIntent)
@@ -283,7 +293,7 @@ public final class StripeGateway implements PaymentGateway {
               + response.status()
               + error.map(e -> " " + e.label()).orElse("")
               + " after "
-              + attempts(response)
+              + StripeCalls.attempts(response)
               + rid
               + "; the charge may have gone through");
     }
@@ -292,7 +302,7 @@ public final class StripeGateway implements PaymentGateway {
       case AUTHENTICATION:
       case PERMISSION:
         {
-          StripeConfigurationException config = configurationError(response);
+          StripeConfigurationException config = StripeCalls.configurationError(response);
           log.error("Stripe refused the charge for invoice {}: {}", invoice, config.getMessage());
           return new ChargeOutcome.Failed(kind.name(), config.getMessage());
         }
@@ -320,7 +330,7 @@ public final class StripeGateway implements PaymentGateway {
             rid);
         return new ChargeOutcome.Failed(
             kind.name(),
-            requestError(
+            StripeCalls.requestError(
                     "Stripe refused the charge for invoice " + invoice + " as invalid", response, e)
                 .getMessage());
     }
@@ -355,16 +365,16 @@ public final class StripeGateway implements PaymentGateway {
 
   private ChargeLookup lookUp(
       String customerId, String invoiceId, int round, Optional<String> intentId) {
-    stripeId(customerId, "customer id");
-    metadataValue(invoiceId, "invoice id");
+    StripeCalls.stripeId(customerId, "customer id");
+    StripeCalls.metadataValue(invoiceId, "invoice id");
     if (round < 1) {
       throw new InvalidInputException("rounds start at 1, got " + round);
     }
     Objects.requireNonNull(intentId, "intentId");
     if (intentId.isPresent()) {
-      stripeId(intentId.get(), "PaymentIntent id");
+      StripeCalls.stripeId(intentId.get(), "PaymentIntent id");
       Optional<JsonNode> intent =
-          read("/v1/payment_intents/" + intentId.get(), "PaymentIntent " + intentId.get());
+          calls.read("/v1/payment_intents/" + intentId.get(), "PaymentIntent " + intentId.get());
       if (intent.isEmpty()) {
         return new ChargeLookup.Absent();
       }
@@ -406,7 +416,8 @@ public final class StripeGateway implements PaymentGateway {
               + LIST_LIMIT
               + (startingAfter == null ? "" : "&starting_after=" + startingAfter);
       JsonNode list =
-          read(query, "PaymentIntents of " + customerId)
+          calls
+              .read(query, "PaymentIntents of " + customerId)
               .orElseThrow(
                   () ->
                       new StripeException(
@@ -446,7 +457,7 @@ public final class StripeGateway implements PaymentGateway {
                           null,
                           null,
                           null));
-      stripeId(startingAfter, "PaymentIntent id");
+      StripeCalls.stripeId(startingAfter, "PaymentIntent id");
     }
     return best == null ? new ChargeLookup.Absent() : found(best);
   }
@@ -505,7 +516,7 @@ public final class StripeGateway implements PaymentGateway {
    */
   @Override
   public CancelOutcome cancelCharge(String intentId) {
-    stripeId(intentId, "PaymentIntent id");
+    StripeCalls.stripeId(intentId, "PaymentIntent id");
     try {
       return cancel(intentId);
     } catch (StripeException e) {
@@ -518,7 +529,7 @@ public final class StripeGateway implements PaymentGateway {
     Map<String, String> form = new LinkedHashMap<>();
     form.put("cancellation_reason", "duplicate");
     StripeHttp.Response response =
-        write(
+        calls.write(
             "/v1/payment_intents/" + intentId + "/cancel",
             form,
             "caravel-cancel-" + intentId,
@@ -541,23 +552,27 @@ public final class StripeGateway implements PaymentGateway {
           ? new CancelOutcome.Canceled(intentId, false)
           : new CancelOutcome.NotCancelable(intentId, state);
     }
-    StripeError e = failure(response, "cancel PaymentIntent " + intentId);
+    StripeError e = StripeCalls.failure(response, "cancel PaymentIntent " + intentId);
     if (e.code().filter("payment_intent_unexpected_state"::equals).isPresent()) {
       Optional<String> status = e.paymentIntent().flatMap(pi -> Json.text(pi, "status"));
       if (status.isEmpty()) {
         status =
-            read("/v1/payment_intents/" + intentId, "PaymentIntent " + intentId)
+            calls
+                .read("/v1/payment_intents/" + intentId, "PaymentIntent " + intentId)
                 .flatMap(pi -> Json.text(pi, "status"));
       }
       ChargeState state =
           stateOf(
               status.orElseThrow(
-                  () -> requestError("cannot cancel PaymentIntent " + intentId, response, e)));
+                  () ->
+                      StripeCalls.requestError(
+                          "cannot cancel PaymentIntent " + intentId, response, e)));
       return state == ChargeState.CANCELED
           ? new CancelOutcome.Canceled(intentId, true)
           : new CancelOutcome.NotCancelable(intentId, state);
     }
-    throw requestError("Stripe refused to cancel PaymentIntent " + intentId, response, e);
+    throw StripeCalls.requestError(
+        "Stripe refused to cancel PaymentIntent " + intentId, response, e);
   }
 
   /**
@@ -581,8 +596,8 @@ public final class StripeGateway implements PaymentGateway {
   @Override
   public RefundOutcome refund(
       String intentId, long amount, String currency, String idempotencyKey) {
-    stripeId(intentId, "PaymentIntent id");
-    String key = idempotencyKey(idempotencyKey);
+    StripeCalls.stripeId(intentId, "PaymentIntent id");
+    String key = StripeCalls.idempotencyKey(idempotencyKey);
     Map<String, String> form = new LinkedHashMap<>();
     form.put("payment_intent", intentId);
     form.put("amount", Long.toString(StripeCurrency.toStripe(amount, currency, false)));
@@ -605,7 +620,7 @@ public final class StripeGateway implements PaymentGateway {
             "Stripe answered the refund of "
                 + intentId
                 + " with an unreadable body"
-                + requestIdNote(response));
+                + StripeCalls.requestIdNote(response));
       }
       long refunded = refund.path("amount").asLong(0);
       String cur = Json.text(refund, "currency").orElse(currency);
@@ -625,19 +640,20 @@ public final class StripeGateway implements PaymentGateway {
               + " to the refund of "
               + intentId
               + " after "
-              + attempts(response)
-              + requestIdNote(response));
+              + StripeCalls.attempts(response)
+              + StripeCalls.requestIdNote(response));
     }
     StripeError e = error.get();
     if (e.code().filter("charge_already_refunded"::equals).isPresent()) {
       return new RefundOutcome.AlreadyRefunded(intentId);
     }
     if (kind == StripeErrorKind.AUTHENTICATION || kind == StripeErrorKind.PERMISSION) {
-      throw configurationError(response);
+      throw StripeCalls.configurationError(response);
     }
     if (kind == StripeErrorKind.IDEMPOTENCY) {
       throw new StripeIdempotencyException(
-          "Stripe refused refund key reuse with different parameters" + requestIdNote(response),
+          "Stripe refused refund key reuse with different parameters"
+              + StripeCalls.requestIdNote(response),
           response.status(),
           e.type(),
           e.code().orElse(null),
@@ -646,177 +662,10 @@ public final class StripeGateway implements PaymentGateway {
     if (kind == StripeErrorKind.INVALID_REQUEST) {
       // Stripe looked at this refund and made none: definite, and the same key is refused again.
       return new RefundOutcome.Refused(
-          requestError("Stripe refused the refund of " + intentId, response, e).getMessage());
+          StripeCalls.requestError("Stripe refused the refund of " + intentId, response, e)
+              .getMessage());
     }
-    throw requestError("Stripe refused the refund of " + intentId, response, e);
-  }
-
-  // ---- HTTP helpers ----
-
-  /** A POST whose transport failure or transient answer is an exception (operator calls). */
-  private StripeHttp.Response write(
-      String path, Map<String, String> form, String key, String what) {
-    StripeHttp.Response response;
-    try {
-      response = http.post(path, form, key);
-    } catch (StripeHttp.TransportException e) {
-      throw new StripeException(
-          "could not " + what + " (" + e.getMessage() + "); call again later", e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new StripeException("interrupted while trying to " + what, e);
-    }
-    if (response.status() == 401 || response.status() == 403) {
-      throw configurationError(response);
-    }
-    return response;
-  }
-
-  /**
-   * The error of a failed write; throws for answers that are not a Stripe error or are transient.
-   */
-  private static StripeError failure(StripeHttp.Response response, String what) {
-    Optional<StripeError> error = StripeError.parse(response.body());
-    StripeErrorKind kind =
-        StripeErrorKind.classify(response.status(), error.map(StripeError::type).orElse(null));
-    if (error.isEmpty() || kind.isTransient()) {
-      throw new StripeException(
-          "could not "
-              + what
-              + ": HTTP "
-              + response.status()
-              + error.map(e -> " " + e.label()).orElse("")
-              + " after "
-              + attempts(response)
-              + requestIdNote(response)
-              + "; call again later",
-          response.status(),
-          error.map(StripeError::type).orElse(null),
-          error.flatMap(StripeError::code).orElse(null),
-          response.requestId().orElse(null));
-    }
-    return error.get();
-  }
-
-  private static StripeRequestException requestError(
-      String what, StripeHttp.Response response, StripeError e) {
-    String developer = e.message().map(StripeException::scrub).map(m -> ": " + m).orElse("");
-    return new StripeRequestException(
-        what
-            + " (HTTP "
-            + response.status()
-            + " "
-            + e.label()
-            + e.param().map(p -> ", param " + p).orElse("")
-            + ")"
-            + developer
-            + requestIdNote(response),
-        response.status(),
-        e.type(),
-        e.code().orElse(null),
-        e.param().orElse(null),
-        response.requestId().orElse(null));
-  }
-
-  private static String attempts(StripeHttp.Response response) {
-    return response.attempts() + (response.attempts() == 1 ? " attempt" : " attempts");
-  }
-
-  private static String requestIdNote(StripeHttp.Response response) {
-    return response.requestId().map(id -> " (request " + id + ")").orElse("");
-  }
-
-  /** A GET that must succeed: the JSON object, or empty on 404 (Stripe does not know it). */
-  private Optional<JsonNode> read(String pathAndQuery, String what) {
-    StripeHttp.Response response;
-    try {
-      response = http.get(pathAndQuery);
-    } catch (StripeHttp.TransportException e) {
-      throw new StripeException(
-          "could not read " + what + " from Stripe (" + e.getMessage() + ")", e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new StripeException("interrupted while reading " + what + " from Stripe", e);
-    }
-    String rid = requestIdNote(response);
-    if (response.status() == 401 || response.status() == 403) {
-      throw configurationError(response);
-    }
-    Optional<StripeError> error =
-        response.ok() ? Optional.empty() : StripeError.parse(response.body());
-    if (response.status() == 404 && error.isPresent()) {
-      log.warn("Stripe does not know {}{}", what, rid);
-      return Optional.empty();
-    }
-    if (!response.ok()) {
-      throw new StripeException(
-          "could not read "
-              + what
-              + ": HTTP "
-              + response.status()
-              + error
-                  .map(
-                      e ->
-                          " "
-                              + e.label()
-                              + e.message().map(m -> ": " + StripeException.scrub(m)).orElse(""))
-                  .orElse("")
-              + rid,
-          response.status(),
-          error.map(StripeError::type).orElse(null),
-          error.flatMap(StripeError::code).orElse(null),
-          response.requestId().orElse(null));
-    }
-    Optional<JsonNode> body = Json.parse(response.body());
-    if (body.isEmpty()) {
-      throw new StripeException(
-          "Stripe answered " + what + " with a body that is not a JSON object" + rid,
-          response.status(),
-          null,
-          null,
-          response.requestId().orElse(null));
-    }
-    return body;
-  }
-
-  // Stripe's own 401 message echoes a masked key; keep none of it.
-  private static StripeConfigurationException configurationError(StripeHttp.Response response) {
-    Optional<StripeError> error = StripeError.parse(response.body());
-    String why =
-        response.status() == 401
-            ? "Stripe refused the API key (HTTP 401): check that it is a valid secret key for this account"
-            : "the API key lacks a permission this call needs (HTTP 403): use a secret key or grant the restricted key access";
-    return new StripeConfigurationException(
-        why + requestIdNote(response),
-        response.status(),
-        error.map(StripeError::type).orElse(null),
-        error.flatMap(StripeError::code).orElse(null),
-        response.requestId().orElse(null));
-  }
-
-  private static String idempotencyKey(String key) {
-    if (key == null || !VISIBLE_ASCII.matcher(key).matches() || key.length() > 255) {
-      throw new InvalidInputException("idempotency key must be 1 to 255 visible ASCII characters");
-    }
-    return key;
-  }
-
-  private static void metadataValue(String value, String what) {
-    if (value == null || value.isEmpty() || value.length() > 500) {
-      throw new InvalidInputException(
-          what + " must be 1 to 500 characters (a Stripe metadata value)");
-    }
-  }
-
-  private static void stripeId(String value, String what) {
-    if (value == null || !STRIPE_ID.matcher(value).matches()) {
-      throw new InvalidInputException(
-          what
-              + " must be a Stripe id (letters, digits, underscores), got "
-              + (value == null
-                  ? "null"
-                  : "\"" + (value.length() > 40 ? value.substring(0, 40) + "..." : value) + "\""));
-    }
+    throw StripeCalls.requestError("Stripe refused the refund of " + intentId, response, e);
   }
 
   @Override

@@ -162,6 +162,18 @@ public final class StripeWebhookVerifier {
           Json.text(object, "reason").orElse("general"),
           livemode);
     }
+    if (type.equals("checkout.session.completed")) {
+      return new StripeEvent.CheckoutSessionCompleted(
+          id,
+          apiVersion,
+          objectId(object, "checkout.session", id, type),
+          Json.text(object, "mode").orElse(""),
+          Json.text(object, "status").orElse(""),
+          Json.id(object, "customer"),
+          Json.id(object, "setup_intent"),
+          Json.text(object.path("metadata"), StripeCards.PURPOSE_KEY),
+          livemode);
+    }
     Optional<StripeEvent.IntentStatus> status = StripeEvent.IntentStatus.ofEventType(type);
     if (status.isEmpty()) {
       return new StripeEvent.Other(id, type, apiVersion);

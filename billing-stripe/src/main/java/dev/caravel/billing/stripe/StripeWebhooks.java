@@ -16,12 +16,15 @@ import org.slf4j.LoggerFactory;
  * ways: {@code payment_intent.succeeded} settles; {@code payment_intent.payment_failed} and {@code
  * .canceled} end the invoice's pending hold and schedule its next round ({@link
  * Billing#chargeFailed}); {@code charge.refunded} and {@code charge.dispute.created} are reported
- * ({@link Billing#chargeRefunded}, {@link Billing#chargeDisputed}). Thread-safe.
+ * ({@link Billing#chargeRefunded}, {@link Billing#chargeDisputed}). With {@link Builder#cards}, a
+ * {@code checkout.session.completed} of a card setup that {@link StripeCards#startSetup} opened
+ * makes the saved card the customer's default ({@link StripeCards#completeSetup}). Thread-safe.
  *
  * <p>Idempotent on the event id within this instance (a bounded in-memory set). Across instances
  * and restarts, redelivery is still safe because every engine call it makes is idempotent: {@code
  * settle} pays once, {@code chargeFailed} ends a hold once; only the listener's refund and dispute
- * reports may repeat for an event delivered to two instances.
+ * reports may repeat for an event delivered to two instances. A card setup delivered twice sets the
+ * same default once, and one delivered late never brings back a card removed or replaced since.
  *
  * <pre>{@code
  * StripeWebhooks webhooks = StripeWebhooks.builder().billing(billing)
@@ -46,12 +49,14 @@ public final class StripeWebhooks {
   }
 
   private final Billing billing;
+  private final StripeCards cards;
   private final StripeWebhookVerifier verifier;
   private final String apiVersion;
   private final Map<String, Boolean> seen;
 
   private StripeWebhooks(Builder b) {
     this.billing = b.billing;
+    this.cards = b.cards;
     this.verifier = b.verifier;
     this.apiVersion = b.apiVersion;
     int capacity = b.remember;
@@ -110,6 +115,9 @@ public final class StripeWebhooks {
   }
 
   private Handled dispatch(StripeEvent event) {
+    if (event instanceof StripeEvent.CheckoutSessionCompleted session) {
+      return completeCardSetup(session);
+    }
     if (event instanceof StripeEvent.PaymentIntentEvent pi) {
       if (pi.invoiceId().isEmpty() || billing.invoice(pi.invoiceId().get()).isEmpty()) {
         return Handled.IGNORED;
@@ -149,6 +157,24 @@ public final class StripeWebhooks {
     return Handled.IGNORED;
   }
 
+  private Handled completeCardSetup(StripeEvent.CheckoutSessionCompleted session) {
+    if (!"setup".equals(session.mode())) {
+      return Handled.IGNORED;
+    }
+    if (cards == null) {
+      log.warn(
+          "Stripe event {}: Checkout setup session {} completed, but no StripeCards is wired"
+              + " (StripeWebhooks.Builder#cards): its card is not made the default",
+          session.eventId(),
+          session.sessionId());
+      return Handled.IGNORED;
+    }
+    CardSetupOutcome outcome = cards.completeSetup(session);
+    log.info("Stripe event {}: card setup {}: {}", session.eventId(), session.sessionId(), outcome);
+    // Superseded and ignored setups changed nothing on purpose.
+    return outcome instanceof CardSetupOutcome.DefaultSet ? Handled.APPLIED : Handled.IGNORED;
+  }
+
   /** The short text the tenant may see: never Stripe's developer message. */
   private static String customerText(ChargeOutcome outcome) {
     if (outcome instanceof ChargeOutcome.Declined d) {
@@ -163,6 +189,7 @@ public final class StripeWebhooks {
   /** Builds {@link StripeWebhooks}: the engine and the verifier are required. */
   public static final class Builder {
     private Billing billing;
+    private StripeCards cards;
     private StripeWebhookVerifier verifier;
     private String apiVersion = StripeGateway.API_VERSION;
     private int remember = 10_000;
@@ -171,6 +198,15 @@ public final class StripeWebhooks {
 
     public Builder billing(Billing billing) {
       this.billing = billing;
+      return this;
+    }
+
+    /**
+     * Where a completed card setup goes: {@link StripeGateway#cards()} of the gateway that opened
+     * it. Without it, card setups are ignored (with a warning).
+     */
+    public Builder cards(StripeCards cards) {
+      this.cards = Objects.requireNonNull(cards, "cards");
       return this;
     }
 

@@ -137,16 +137,33 @@ final class FakeStripe implements AutoCloseable {
   }
 
   /** {@code cards} newest first, as Stripe lists them. */
-  private record Customer(
+  record Customer(
       String id,
       String defaultPaymentMethod,
       String defaultSource,
       List<String> cards,
-      boolean deleted) {}
+      boolean deleted) {
+    Customer withDefault(String paymentMethod) {
+      return new Customer(id, paymentMethod, defaultSource, cards, deleted);
+    }
+
+    Customer withCards(List<String> newestFirst) {
+      return new Customer(
+          id, defaultPaymentMethod, defaultSource, List.copyOf(newestFirst), deleted);
+    }
+
+    /** Attached as far as a charge is concerned: a card, the default, or the legacy source. */
+    boolean holds(String paymentMethod) {
+      return paymentMethod != null
+          && (paymentMethod.equals(defaultPaymentMethod)
+              || paymentMethod.equals(defaultSource)
+              || cards.contains(paymentMethod));
+    }
+  }
 
   private record Saved(String endpoint, Map<String, String> params, Reply reply) {}
 
-  private record Reply(int status, String body, boolean replayed, Map<String, String> headers) {
+  record Reply(int status, String body, boolean replayed, Map<String, String> headers) {
     static Reply of(int status, String body) {
       return new Reply(status, body, false, Map.of());
     }
@@ -156,11 +173,14 @@ final class FakeStripe implements AutoCloseable {
     }
   }
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  static final ObjectMapper JSON = new ObjectMapper();
   private static final Pattern INTENT_PATH = Pattern.compile("/v1/payment_intents/([A-Za-z0-9_]+)");
   private static final Pattern CANCEL_PATH =
       Pattern.compile("/v1/payment_intents/([A-Za-z0-9_]+)/cancel");
   private static final Pattern CUSTOMER_PATH = Pattern.compile("/v1/customers/([^/]+)");
+  private static final Pattern SESSION_PATH = Pattern.compile("/v1/checkout/sessions/([^/]+)");
+  private static final Pattern SETUP_INTENT_PATH = Pattern.compile("/v1/setup_intents/([^/]+)");
+  private static final Pattern DETACH_PATH = Pattern.compile("/v1/payment_methods/([^/]+)/detach");
   private static final Pattern PAYMENT_METHODS_PATH =
       Pattern.compile("/v1/customers/([^/]+)/payment_methods");
   private static final Set<String> CANCELABLE =
@@ -178,6 +198,7 @@ final class FakeStripe implements AutoCloseable {
   private final HttpServer server;
   private final ExecutorService executor;
   private final AtomicInteger sequence = new AtomicInteger();
+  private final FakeCheckout checkout = new FakeCheckout(this);
 
   // Guarded by "this".
   private final Map<String, Customer> customers = new HashMap<>();
@@ -204,6 +225,8 @@ final class FakeStripe implements AutoCloseable {
             });
     server.setExecutor(executor);
     server.createContext("/", this::handle);
+    // Stripe's hosted Checkout page: the tenant's browser, not the API, so no API key.
+    server.createContext(FakeCheckout.PAGE_PATH, checkout::servePage);
     server.start();
   }
 
@@ -220,6 +243,7 @@ final class FakeStripe implements AutoCloseable {
   }
 
   synchronized void reset() {
+    checkout.reset();
     customers.clear();
     idempotency.clear();
     inFlight.clear();
@@ -249,6 +273,29 @@ final class FakeStripe implements AutoCloseable {
   synchronized FakeStripe deletedCustomer(String id) {
     customers.put(id, new Customer(id, null, null, List.of(), true));
     return this;
+  }
+
+  /** Checkout Sessions, SetupIntents, the hosted page and the webhooks it sends. */
+  FakeCheckout checkout() {
+    return checkout;
+  }
+
+  synchronized Optional<Customer> findCustomer(String id) {
+    return Optional.ofNullable(customers.get(id));
+  }
+
+  /** The customer a seeded card belongs to (the cards given to {@link #customer}). */
+  synchronized Optional<Customer> holderOf(String paymentMethod) {
+    return customers.values().stream().filter(c -> c.holds(paymentMethod)).findFirst();
+  }
+
+  synchronized void putCustomer(Customer customer) {
+    customers.put(customer.id(), customer);
+  }
+
+  /** A fresh number for ids and creation times: later objects get larger ones. */
+  int nextNumber() {
+    return sequence.incrementAndGet();
   }
 
   /** Scripts for the next {@code POST /v1/payment_intents}. */
@@ -419,6 +466,15 @@ final class FakeStripe implements AutoCloseable {
       if (path.equals("/v1/refunds")) {
         return Optional.of("POST /v1/refunds");
       }
+      if (path.equals("/v1/checkout/sessions")) {
+        return Optional.of("POST /v1/checkout/sessions");
+      }
+      if (DETACH_PATH.matcher(path).matches()) {
+        return Optional.of("POST /v1/payment_methods/{payment_method}/detach");
+      }
+      if (CUSTOMER_PATH.matcher(path).matches()) {
+        return Optional.of("POST /v1/customers/{customer}");
+      }
     } else if (method.equals("GET")) {
       if (path.equals("/v1/payment_intents")) {
         return Optional.of("GET /v1/payment_intents");
@@ -431,6 +487,12 @@ final class FakeStripe implements AutoCloseable {
       }
       if (CUSTOMER_PATH.matcher(path).matches()) {
         return Optional.of("GET /v1/customers/{customer}");
+      }
+      if (SESSION_PATH.matcher(path).matches()) {
+        return Optional.of("GET /v1/checkout/sessions/{session}");
+      }
+      if (SETUP_INTENT_PATH.matcher(path).matches()) {
+        return Optional.of("GET /v1/setup_intents/{intent}");
       }
     }
     return Optional.empty();
@@ -592,7 +654,7 @@ final class FakeStripe implements AutoCloseable {
         {
           Matcher m = CUSTOMER_PATH.matcher(path);
           m.matches();
-          return readCustomer(m.group(1));
+          return readCustomer(m.group(1), params);
         }
       case "GET /v1/customers/{customer}/payment_methods":
         {
@@ -619,12 +681,30 @@ final class FakeStripe implements AutoCloseable {
         }
       case "GET /v1/payment_intents":
         return listIntents(params);
+      case "GET /v1/checkout/sessions/{session}":
+        {
+          Matcher m = SESSION_PATH.matcher(path);
+          m.matches();
+          return checkout.retrieveSession(m.group(1));
+        }
+      case "GET /v1/setup_intents/{intent}":
+        {
+          Matcher m = SETUP_INTENT_PATH.matcher(path);
+          m.matches();
+          return checkout.retrieveSetupIntent(m.group(1), expands(params, "payment_method"));
+        }
       default:
         throw new IllegalStateException(endpoint);
     }
   }
 
-  private Reply readCustomer(String id) {
+  /** Whether a GET's {@code expand[]} (or {@code expand[0]}) names {@code field}. */
+  private static boolean expands(Map<String, String> params, String field) {
+    return params.entrySet().stream()
+        .anyMatch(e -> e.getKey().startsWith("expand[") && e.getValue().equals(field));
+  }
+
+  Reply readCustomer(String id, Map<String, String> params) {
     Customer c = customers.get(id);
     if (c == null) {
       return Reply.of(
@@ -645,11 +725,16 @@ final class FakeStripe implements AutoCloseable {
         .put("email", "tenant@example.com")
         .put("livemode", false)
         .put("default_source", c.defaultSource());
-    customer
-        .putObject("invoice_settings")
-        .put("custom_fields", (String) null)
-        .put("default_payment_method", c.defaultPaymentMethod())
-        .put("footer", (String) null);
+    ObjectNode settings =
+        customer
+            .putObject("invoice_settings")
+            .put("custom_fields", (String) null)
+            .put("default_payment_method", c.defaultPaymentMethod())
+            .put("footer", (String) null);
+    if (c.defaultPaymentMethod() != null
+        && expands(params, "invoice_settings.default_payment_method")) {
+      settings.set("default_payment_method", paymentMethod(c.defaultPaymentMethod()));
+    }
     customer.putObject("metadata");
     return Reply.of(200, customer.toString());
   }
@@ -673,10 +758,24 @@ final class FakeStripe implements AutoCloseable {
             .put("url", "/v1/customers/" + c.id() + "/payment_methods");
     ArrayNode data = list.putArray("data");
     boolean cards = params.get("type") == null || "card".equals(params.get("type"));
-    if (cards) {
-      c.cards().stream().limit(limit).forEach(pm -> data.add(paymentMethod(pm, c.id())));
+    int from = 0;
+    if (params.containsKey("starting_after")) {
+      from = c.cards().indexOf(params.get("starting_after")) + 1;
+      if (from == 0) {
+        return Reply.of(
+            404,
+            error(
+                "invalid_request_error",
+                "resource_missing",
+                null,
+                "No such PaymentMethod: '" + params.get("starting_after") + "'",
+                "starting_after"));
+      }
     }
-    list.put("has_more", cards && c.cards().size() > limit);
+    if (cards) {
+      c.cards().stream().skip(from).limit(limit).forEach(pm -> data.add(paymentMethod(pm)));
+    }
+    list.put("has_more", cards && c.cards().size() > from + limit);
     return Reply.of(200, list.toString());
   }
 
@@ -730,13 +829,21 @@ final class FakeStripe implements AutoCloseable {
     return Reply.of(200, list.toString());
   }
 
-  private ObjectNode paymentMethod(String id, String customer) {
+  /** A card as Stripe shows it, attached to its customer or (once detached) to none. */
+  ObjectNode paymentMethod(String id) {
+    return checkout.paymentMethod(id);
+  }
+
+  /** Card details for a PaymentMethod the fake holds. */
+  static ObjectNode cardObject(String id, String customer, long created) {
     ObjectNode pm =
         JSON.createObjectNode()
             .put("id", id)
             .put("object", "payment_method")
             .put("type", "card")
-            .put("customer", customer);
+            .put("created", created)
+            .put("customer", customer)
+            .put("livemode", false);
     pm.putObject("card")
         .put("brand", "visa")
         .put("last4", "4242")
@@ -759,6 +866,20 @@ final class FakeStripe implements AutoCloseable {
         }
       case "POST /v1/refunds":
         return createRefund(params, script);
+      case "POST /v1/checkout/sessions":
+        return checkout.createSession(params);
+      case "POST /v1/customers/{customer}":
+        {
+          Matcher m = CUSTOMER_PATH.matcher(path);
+          m.matches();
+          return checkout.updateCustomer(m.group(1), params);
+        }
+      case "POST /v1/payment_methods/{payment_method}/detach":
+        {
+          Matcher m = DETACH_PATH.matcher(path);
+          m.matches();
+          return checkout.detach(m.group(1));
+        }
       default:
         throw new IllegalStateException(endpoint);
     }
@@ -942,10 +1063,19 @@ final class FakeStripe implements AutoCloseable {
               "customer"));
     }
     String pm = params.get("payment_method");
-    if (pm == null
-        || !(pm.equals(c.defaultPaymentMethod())
-            || pm.equals(c.defaultSource())
-            || c.cards().contains(pm))) {
+    if (checkout.wasDetached(pm)) {
+      return Reply.of(
+          400,
+          error(
+              "invalid_request_error",
+              null,
+              null,
+              "The provided PaymentMethod was previously used with a PaymentIntent without Customer attachment, shared with a "
+                  + "connected account without Customer attachment, or was detached from a Customer. It may not be used again. "
+                  + "To use a PaymentMethod multiple times, you must attach it to a Customer first.",
+              "payment_method"));
+    }
+    if (!c.holds(pm)) {
       return Reply.of(
           400,
           error(
