@@ -11,6 +11,10 @@ import dev.caravel.billing.documents.AccountPage;
 import dev.caravel.billing.documents.AccountView;
 import dev.caravel.billing.documents.AccountView.Action;
 import dev.caravel.billing.nwc.NwcConnectionCheck;
+import dev.caravel.billing.stripe.CardSetupOutcome;
+import dev.caravel.billing.stripe.CardSetupRequest;
+import dev.caravel.billing.stripe.CardSetupSession;
+import dev.caravel.billing.stripe.StripeCards;
 import jakarta.servlet.http.HttpServletRequest;
 import java.net.URI;
 import java.util.EnumSet;
@@ -55,6 +59,7 @@ public class AccountPageController implements AutoCloseable {
   private final Optional<NwcConnectionCheck> check;
   private final Optional<WalletAuthorizations> authorizations;
   private final Optional<PaymentGateway> gateway;
+  private final Optional<StripeCards> cards;
 
   /**
    * @param walletsAccepted whether tenants may connect a wallet here (a wallet connector and a
@@ -62,6 +67,7 @@ public class AccountPageController implements AutoCloseable {
    * @param check checks a pasted connection against its wallet before it is stored, if wired
    * @param authorizations connects a wallet by scanning a code, if relays are configured for it
    * @param gateway the card gateway, to tell whether the tenant's customer has a card saved
+   * @param cards saves and removes cards through Stripe Checkout, when the gateway is Stripe's
    */
   AccountPageController(
       Billing billing,
@@ -70,7 +76,8 @@ public class AccountPageController implements AutoCloseable {
       boolean walletsAccepted,
       Optional<NwcConnectionCheck> check,
       Optional<WalletAuthorizations> authorizations,
-      Optional<PaymentGateway> gateway) {
+      Optional<PaymentGateway> gateway,
+      Optional<StripeCards> cards) {
     this.billing = Objects.requireNonNull(billing, "billing");
     this.page = Objects.requireNonNull(page, "page");
     this.currency = Objects.requireNonNull(currency, "currency");
@@ -78,16 +85,21 @@ public class AccountPageController implements AutoCloseable {
     this.check = Objects.requireNonNull(check, "check");
     this.authorizations = Objects.requireNonNull(authorizations, "authorizations");
     this.gateway = Objects.requireNonNull(gateway, "gateway");
+    this.cards = Objects.requireNonNull(cards, "cards");
   }
 
   @GetMapping(path = "/account", params = "tenant")
   public ResponseEntity<String> page(
       @RequestParam(name = "tenant") String tenant,
       @RequestParam(name = "token", required = false) String token,
+      @RequestParam(name = "session", required = false) String session,
       @CookieValue(name = CSRF_COOKIE, required = false) String csrfCookie) {
     Optional<String> opened = billing.accountByLink(tenant, token);
     if (opened.isEmpty()) {
       return notFound();
+    }
+    if (session != null) {
+      completeSetup(opened.get(), session);
     }
     String csrf = FormGuard.isCsrfToken(csrfCookie) ? csrfCookie : FormGuard.newCsrfToken();
     String html = page.html(view(opened.get(), token, csrf));
@@ -208,6 +220,128 @@ public class AccountPageController implements AutoCloseable {
         });
   }
 
+  @PostMapping("/account/card/setup")
+  public ResponseEntity<String> saveCard(
+      @RequestParam(name = "tenant", required = false) String tenant,
+      @RequestParam(name = "token", required = false) String token,
+      @RequestParam(name = "attempt", required = false) String attempt,
+      @RequestParam(name = "csrf", required = false) String csrf,
+      @CookieValue(name = CSRF_COOKIE, required = false) String csrfCookie,
+      @RequestHeader(name = HttpHeaders.ORIGIN, required = false) String origin,
+      HttpServletRequest request) {
+    if (cards.isEmpty()) {
+      return notFound();
+    }
+    return act(
+        origin,
+        request,
+        csrf,
+        csrfCookie,
+        tenant,
+        token,
+        opened -> {
+          Optional<String> customer = billing.stripeCustomer(opened);
+          if (customer.isEmpty() || !FormGuard.isCsrfToken(attempt)) {
+            return notFound();
+          }
+          String page = billing.accountLink(opened);
+          try {
+            // One session per form shown: a double submit opens the same one.
+            CardSetupSession setup =
+                cards
+                    .get()
+                    .startSetup(
+                        new CardSetupRequest(
+                            customer.get(),
+                            page
+                                + "&session={CHECKOUT_SESSION_ID}", // Stripe fills in the session's
+                            // id
+                            page,
+                            "page-" + attempt));
+            return ResponseEntity.status(HttpStatus.SEE_OTHER).location(setup.url()).build();
+          } catch (RuntimeException e) {
+            LOG.log(
+                System.Logger.Level.WARNING,
+                "tenant {0}: no card setup: {1}",
+                opened,
+                e.getMessage());
+            return html(
+                HttpStatus.SERVICE_UNAVAILABLE,
+                message(
+                    "Try again in a minute",
+                    "We could not open the card form just now. Go back and try again in a"
+                        + " minute."));
+          }
+        });
+  }
+
+  @PostMapping("/account/card/remove")
+  public ResponseEntity<String> removeCard(
+      @RequestParam(name = "tenant", required = false) String tenant,
+      @RequestParam(name = "token", required = false) String token,
+      @RequestParam(name = "csrf", required = false) String csrf,
+      @CookieValue(name = CSRF_COOKIE, required = false) String csrfCookie,
+      @RequestHeader(name = HttpHeaders.ORIGIN, required = false) String origin,
+      HttpServletRequest request) {
+    if (cards.isEmpty()) {
+      return notFound();
+    }
+    return act(
+        origin,
+        request,
+        csrf,
+        csrfCookie,
+        tenant,
+        token,
+        opened -> {
+          Optional<String> customer = billing.stripeCustomer(opened);
+          if (customer.isEmpty()) {
+            return notFound();
+          }
+          try {
+            cards.get().removeCards(customer.get());
+          } catch (RuntimeException e) {
+            LOG.log(
+                System.Logger.Level.WARNING,
+                "tenant {0}: card not removed: {1}",
+                opened,
+                e.getMessage());
+            return html(
+                HttpStatus.SERVICE_UNAVAILABLE,
+                message(
+                    "Try again in a minute",
+                    "We could not remove your card just now. Go back and try again in a minute."));
+          }
+          return backToPage(opened);
+        });
+  }
+
+  /**
+   * Stripe sent the tenant back from its card form: the setup is applied now, checked to be this
+   * tenant's own (the id comes from the browser); the webhook may come before or after, either is
+   * safe. A failure leaves it to the webhook.
+   */
+  private void completeSetup(String tenant, String session) {
+    Optional<String> customer = billing.stripeCustomer(tenant);
+    if (cards.isEmpty() || customer.isEmpty() || !session.matches("cs_[A-Za-z0-9_]{1,200}")) {
+      return;
+    }
+    try {
+      CardSetupOutcome outcome = cards.get().completeSetup(session, customer.get());
+      LOG.log(
+          System.Logger.Level.INFO,
+          "tenant {0}: card setup {1}",
+          tenant,
+          outcome.getClass().getSimpleName());
+    } catch (RuntimeException e) {
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "tenant {0}: card setup left to the webhook: {1}",
+          tenant,
+          e.getMessage());
+    }
+  }
+
   private AccountView view(String tenant, String token, String csrf) {
     boolean wallet = billing.walletConnected(tenant);
     Optional<String> customer = billing.stripeCustomer(tenant);
@@ -219,6 +353,13 @@ public class AccountPageController implements AutoCloseable {
       actions.add(Action.PASTE_WALLET);
       if (authorizations.isPresent()) {
         actions.add(Action.CONNECT_WALLET);
+      }
+    }
+    Optional<String> card = customer.flatMap(this::savedCard);
+    if (cards.isPresent() && customer.isPresent()) {
+      actions.add(Action.SAVE_CARD);
+      if (card.isPresent()) {
+        actions.add(Action.REMOVE_CARD);
       }
     }
     Optional<AccountView.WalletRequest> waiting =
@@ -237,10 +378,10 @@ public class AccountPageController implements AutoCloseable {
         billing.unbilledBalance(tenant),
         billing.invoices(tenant),
         wallet,
-        customer.flatMap(this::savedCard),
+        card,
         actions,
         waiting,
-        Map.of("tenant", tenant, "token", token, "csrf", csrf),
+        Map.of("tenant", tenant, "token", token, "csrf", csrf, "attempt", FormGuard.newCsrfToken()),
         "/account");
   }
 

@@ -10,6 +10,7 @@ import dev.caravel.billing.documents.InvoiceRenderer;
 import dev.caravel.billing.nostr.RelayClient;
 import dev.caravel.billing.nwc.NwcConnectionCheck;
 import dev.caravel.billing.nwc.WalletAuthWaiter;
+import dev.caravel.billing.stripe.StripeGateway;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
@@ -96,6 +97,9 @@ public class CaravelBillingAccountPageAutoConfiguration {
         wallets,
         check,
         authorizations,
-        Optional.ofNullable(gateway.getIfAvailable()));
+        Optional.ofNullable(gateway.getIfAvailable()),
+        gateway.getIfAvailable() instanceof StripeGateway stripe
+            ? Optional.of(stripe.cards())
+            : Optional.empty());
   }
 }

@@ -313,9 +313,14 @@ public class CaravelBillingAutoConfiguration {
     StripeWebhooks caravelStripeWebhooks(
         CaravelBillingProperties properties,
         Billing billing,
-        @Qualifier("caravelBillingClock") Clock clock) {
-      return StripeWebhooks.builder()
-          .billing(billing)
+        @Qualifier("caravelBillingClock") Clock clock,
+        ObjectProvider<PaymentGateway> gateway) {
+      StripeWebhooks.Builder webhooks = StripeWebhooks.builder().billing(billing);
+      // A card saved from the tenant's page lands by checkout.session.completed.
+      if (gateway.getIfAvailable() instanceof StripeGateway stripe) {
+        webhooks.cards(stripe.cards());
+      }
+      return webhooks
           .verifier(
               StripeWebhookVerifier.of(
                   properties.getStripe().getWebhookSecret().strip(),
