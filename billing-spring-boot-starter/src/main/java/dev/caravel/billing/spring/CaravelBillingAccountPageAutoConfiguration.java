@@ -90,16 +90,22 @@ public class CaravelBillingAccountPageAutoConfiguration {
                   properties.getAccountPage().getWalletAuthTimeout(),
                   clock));
     }
+    Optional<NwcConnectionCheck> checks = check;
+    Optional<WalletAuthorizations> scans = authorizations;
+    Optional<PaymentGateway> cardGateway = Optional.ofNullable(gateway.getIfAvailable());
     return new AccountPageController(
         billing,
         AccountPage.of(renderer),
         billing.catalogue().currency(),
         wallets,
-        check,
-        authorizations,
-        Optional.ofNullable(gateway.getIfAvailable()),
-        gateway.getIfAvailable() instanceof StripeGateway stripe
-            ? Optional.of(stripe.cards())
-            : Optional.empty());
+        backToPage -> new AccountWallets(billing, checks, scans, backToPage),
+        backToPage ->
+            new AccountCards(
+                billing,
+                cardGateway,
+                cardGateway.orElse(null) instanceof StripeGateway stripe
+                    ? Optional.of(stripe.cards())
+                    : Optional.empty(),
+                backToPage));
   }
 }

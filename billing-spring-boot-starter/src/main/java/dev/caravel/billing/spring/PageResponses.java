@@ -52,6 +52,13 @@ public final class PageResponses {
         + "</p></main>\n</body>\n</html>\n";
   }
 
+  /** A refusal for now: {@code what} went wrong on our side; the tenant may try again. */
+  public static ResponseEntity<String> tryAgain(String what) {
+    return html(
+        HttpStatus.SERVICE_UNAVAILABLE,
+        message("Try again in a minute", what + " Go back and try again in a minute."));
+  }
+
   /** The refusal of a form that did not come from our page ({@link FormGuard}). */
   public static ResponseEntity<String> forbidden(String page) {
     return html(

@@ -11,8 +11,6 @@ import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.
 
 import dev.caravel.billing.Activity;
 import dev.caravel.billing.Billing;
-import dev.caravel.billing.LightningWallet;
-import dev.caravel.billing.nwc.NwcUri;
 import jakarta.servlet.http.Cookie;
 import java.net.URI;
 import java.time.Duration;
@@ -55,54 +53,15 @@ class AccountPageTest {
           + "?relay=wss%3A%2F%2Frelay.example&secret=71a8c14c1407c113601079c4302dab36460f0ccd0ad5"
           + "06f1f2dc73b5100e4f3c";
 
-  /** The host: a wallet connector that checks URIs as billing-nwc does, and a cipher. */
+  /** The host: Lightning as the page tests wire it, 1 cent = 1,000 msats. */
   @SpringBootConfiguration
   @EnableAutoConfiguration
+  @org.springframework.context.annotation.Import(PageTestLightning.class)
   static class Host {
-    @Bean
-    LightningWallet.WalletConnector walletConnector() {
-      return new LightningWallet.WalletConnector() {
-        @Override
-        public LightningWallet connect(String uri) {
-          throw new UnsupportedOperationException("no payment in this test");
-        }
-
-        @Override
-        public void validate(String uri) {
-          NwcUri.parse(uri);
-        }
-      };
-    }
-
-    /** Lightning is wired as a whole; no payment runs in this test. */
-    @Bean(name = CaravelBillingAutoConfiguration.SERVICE_WALLET)
-    LightningWallet serviceWallet() {
-      return new LightningWallet() {
-        @Override
-        public LightningInvoice makeInvoice(long msats, String description, Duration expiry) {
-          throw new UnsupportedOperationException("no payment in this test");
-        }
-
-        @Override
-        public PayOutcome payInvoice(String bolt11) {
-          throw new UnsupportedOperationException("no payment in this test");
-        }
-
-        @Override
-        public boolean isSettled(String bolt11) {
-          throw new UnsupportedOperationException("no payment in this test");
-        }
-      };
-    }
 
     @Bean
     dev.caravel.billing.ExchangeRates rates() {
       return (minor, currency) -> minor * 1000;
-    }
-
-    @Bean
-    dev.caravel.billing.SecretCipher cipher() {
-      return dev.caravel.billing.SecretCipher.aesGcm(new byte[32]);
     }
   }
 
@@ -169,6 +128,10 @@ class AccountPageTest {
     assertThat(billing.walletConnected(tenant)).isTrue();
 
     mvc.perform(
+            action("https://evil.example", "/account/wallet/disconnect", tenant, token, csrf, csrf))
+        .andExpect(status().isForbidden());
+    // Two origins: nobody's browser.
+    mvc.perform(
             action("/account/wallet/disconnect", tenant, token, csrf, csrf)
                 .header("Origin", "https://evil.example"))
         .andExpect(status().isForbidden());
@@ -229,9 +192,19 @@ class AccountPageTest {
 
   private static MockHttpServletRequestBuilder action(
       String path, String tenant, String token, String csrfField, String csrfCookie) {
+    return action(ORIGIN, path, tenant, token, csrfField, csrfCookie);
+  }
+
+  private static MockHttpServletRequestBuilder action(
+      String origin,
+      String path,
+      String tenant,
+      String token,
+      String csrfField,
+      String csrfCookie) {
     MockHttpServletRequestBuilder post =
         post(path)
-            .header("Origin", ORIGIN)
+            .header("Origin", origin)
             .param("tenant", tenant)
             .param("token", token)
             .cookie(new Cookie(AccountPageController.CSRF_COOKIE, csrfCookie));

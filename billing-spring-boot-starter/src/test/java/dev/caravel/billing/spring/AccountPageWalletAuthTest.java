@@ -8,11 +8,8 @@ import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.
 import dev.caravel.billing.Activity;
 import dev.caravel.billing.Billing;
 import dev.caravel.billing.ExchangeRates;
-import dev.caravel.billing.LightningWallet;
-import dev.caravel.billing.SecretCipher;
 import dev.caravel.billing.nostr.RelayClient;
 import dev.caravel.billing.nwc.BudgetRenewal;
-import dev.caravel.billing.nwc.NwcUri;
 import dev.caravel.billing.nwc.WalletAuthBudget;
 import dev.caravel.billing.nwc.WalletAuthUri;
 import jakarta.servlet.http.Cookie;
@@ -58,56 +55,17 @@ class AccountPageWalletAuthTest {
 
   @SpringBootConfiguration
   @EnableAutoConfiguration
+  @org.springframework.context.annotation.Import(PageTestLightning.class)
   static class Host {
     @Bean
     RelayClient relayPool() {
       return RelayClient.builder().trustedRelay(RELAY).build();
     }
 
-    @Bean
-    LightningWallet.WalletConnector walletConnector() {
-      return new LightningWallet.WalletConnector() {
-        @Override
-        public LightningWallet connect(String uri) {
-          throw new UnsupportedOperationException("no payment in this test");
-        }
-
-        @Override
-        public void validate(String uri) {
-          NwcUri.parse(uri);
-        }
-      };
-    }
-
-    @Bean(name = CaravelBillingAutoConfiguration.SERVICE_WALLET)
-    LightningWallet serviceWallet() {
-      return new LightningWallet() {
-        @Override
-        public LightningInvoice makeInvoice(long msats, String description, Duration expiry) {
-          throw new UnsupportedOperationException("no payment in this test");
-        }
-
-        @Override
-        public PayOutcome payInvoice(String bolt11) {
-          throw new UnsupportedOperationException("no payment in this test");
-        }
-
-        @Override
-        public boolean isSettled(String bolt11) {
-          throw new UnsupportedOperationException("no payment in this test");
-        }
-      };
-    }
-
     /** 1 cent = 1,000,000 msats, so a $5.00 month asks 2 x 500,000 sats. */
     @Bean
     ExchangeRates rates() {
       return (minor, currency) -> minor * 1_000_000;
-    }
-
-    @Bean
-    SecretCipher cipher() {
-      return SecretCipher.aesGcm(new byte[32]);
     }
   }
 
