@@ -102,7 +102,7 @@ public final class FakeStripe implements AutoCloseable {
    */
   public record SavedServerError() implements Script {}
 
-  /** A 429 before execution; {@code retryAfterSeconds} < 0 sends no Retry-After. */
+  /** A 429 before execution; {@code retryAfterSeconds < 0} sends no Retry-After. */
   public record RateLimited(int retryAfterSeconds) implements Script {}
 
   /**
@@ -1249,7 +1249,7 @@ public final class FakeStripe implements AutoCloseable {
     byte[] bytes = reply.body().getBytes(StandardCharsets.UTF_8);
     exchange.getResponseHeaders().set("Content-Type", "application/json");
     exchange.getResponseHeaders().set("Request-Id", "req_Fake" + sequence.incrementAndGet());
-    exchange.getResponseHeaders().set("Stripe-Version", "2024-06-20");
+    exchange.getResponseHeaders().set("Stripe-Version", API_VERSION);
     if (reply.replayed()) {
       exchange.getResponseHeaders().set("Idempotent-Replayed", "true");
     }
