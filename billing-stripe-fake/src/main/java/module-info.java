@@ -5,7 +5,7 @@
  */
 module dev.caravel.billing.stripe.fake {
   requires transitive com.fasterxml.jackson.databind;
-  requires transitive java.net.http;
+  requires java.net.http; // only to send webhooks: no java.net.http type in its API
   requires jdk.httpserver;
 
   exports dev.caravel.billing.stripe.fake;
