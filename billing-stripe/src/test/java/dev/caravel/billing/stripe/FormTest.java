@@ -2,6 +2,7 @@ package dev.caravel.billing.stripe;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.caravel.billing.stripe.fake.FakeStripe;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import net.jqwik.api.ForAll;

@@ -6,6 +6,7 @@ import dev.caravel.billing.Billing;
 import dev.caravel.billing.Plan;
 import dev.caravel.billing.PlanCatalogue;
 import dev.caravel.billing.memory.InMemoryRepository;
+import dev.caravel.billing.stripe.fake.FakeStripe;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;

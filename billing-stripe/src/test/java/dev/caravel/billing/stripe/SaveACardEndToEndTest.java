@@ -9,6 +9,7 @@ import dev.caravel.billing.PaymentResult;
 import dev.caravel.billing.Plan;
 import dev.caravel.billing.PlanCatalogue;
 import dev.caravel.billing.memory.InMemoryRepository;
+import dev.caravel.billing.stripe.fake.FakeStripe;
 import dev.caravel.billing.testkit.MutableClock;
 import java.io.IOException;
 import java.net.URI;

@@ -11,6 +11,7 @@ import dev.caravel.billing.Plan;
 import dev.caravel.billing.PlanCatalogue;
 import dev.caravel.billing.RefundResult;
 import dev.caravel.billing.memory.InMemoryRepository;
+import dev.caravel.billing.stripe.fake.FakeStripe;
 import dev.caravel.billing.testkit.MutableClock;
 import java.net.http.HttpClient;
 import java.time.Duration;

@@ -8,6 +8,7 @@ import dev.caravel.billing.InvalidInputException;
 import dev.caravel.billing.Plan;
 import dev.caravel.billing.PlanCatalogue;
 import dev.caravel.billing.memory.InMemoryRepository;
+import dev.caravel.billing.stripe.fake.FakeStripe;
 import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.Optional;

@@ -12,6 +12,7 @@ import dev.caravel.billing.PaymentGateway.ChargeState;
 import dev.caravel.billing.PaymentGateway.RefundOutcome;
 import dev.caravel.billing.Plan;
 import dev.caravel.billing.PlanCatalogue;
+import dev.caravel.billing.stripe.fake.FakeStripe;
 import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.List;

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.caravel.billing.InvalidInputException;
 import dev.caravel.billing.PaymentGateway.ChargeOutcome;
 import dev.caravel.billing.PaymentGateway.ChargeRequest;
+import dev.caravel.billing.stripe.fake.FakeStripe;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;

@@ -15,6 +15,7 @@ import dev.caravel.billing.RailException.Rail;
 import dev.caravel.billing.memory.InMemoryRepository;
 import dev.caravel.billing.spi.CollectionHold;
 import dev.caravel.billing.spi.Repository;
+import dev.caravel.billing.stripe.fake.FakeStripe;
 import dev.caravel.billing.testkit.MutableClock;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;

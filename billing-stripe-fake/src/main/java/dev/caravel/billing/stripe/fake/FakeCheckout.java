@@ -1,12 +1,12 @@
-package dev.caravel.billing.stripe;
+package dev.caravel.billing.stripe.fake;
 
-import static dev.caravel.billing.stripe.FakeStripe.JSON;
-import static dev.caravel.billing.stripe.FakeStripe.error;
+import static dev.caravel.billing.stripe.fake.FakeStripe.JSON;
+import static dev.caravel.billing.stripe.fake.FakeStripe.error;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
-import dev.caravel.billing.stripe.FakeStripe.Customer;
-import dev.caravel.billing.stripe.FakeStripe.Reply;
+import dev.caravel.billing.stripe.fake.FakeStripe.Customer;
+import dev.caravel.billing.stripe.fake.FakeStripe.Reply;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.URI;
@@ -47,8 +47,15 @@ import javax.crypto.spec.SecretKeySpec;
  * invoice_settings.default_payment_method} pointing at the detached card, as Stripe does, and a
  * detached card can never be charged or attached again.
  */
-final class FakeCheckout {
+public final class FakeCheckout {
   static final String PAGE_PATH = "/c/pay/";
+
+  /**
+   * Stripe's own placeholder in a {@code success_url}, replaced by the session's id on the way back
+   * from the hosted page. Spelled out here rather than taken from billing-stripe, which the fake
+   * must not depend on (billing-stripe's tests depend on the fake).
+   */
+  static final String SESSION_ID_TEMPLATE = "{CHECKOUT_SESSION_ID}";
 
   /** One webhook delivery and what the endpoint answered (-1: no answer). */
   record Delivery(String eventId, String type, int status) {}
@@ -93,7 +100,7 @@ final class FakeCheckout {
   }
 
   /** Where completed sessions' events go, signed with {@code secret} as Stripe signs them. */
-  FakeCheckout webhooks(URI endpoint, String secret) {
+  public FakeCheckout webhooks(URI endpoint, String secret) {
     synchronized (stripe) {
       this.webhookEndpoint = endpoint;
       this.webhookSecret = secret;
@@ -109,14 +116,14 @@ final class FakeCheckout {
   }
 
   /** Ids of the events sent, oldest first. */
-  List<String> events() {
+  public List<String> events() {
     synchronized (stripe) {
       return List.copyOf(events.keySet());
     }
   }
 
   /** Sends an event again, as Stripe redelivers one it had no 2xx for (or just twice). */
-  int redeliver(String eventId) {
+  public int redeliver(String eventId) {
     String secret;
     synchronized (stripe) {
       secret = webhookSecret;
@@ -125,7 +132,7 @@ final class FakeCheckout {
   }
 
   /** Sends an event signed with another secret: what a forger without the secret can do. */
-  int deliver(String eventId, String secret) {
+  public int deliver(String eventId, String secret) {
     String payload;
     URI endpoint;
     synchronized (stripe) {
@@ -139,20 +146,29 @@ final class FakeCheckout {
   }
 
   /** The session as the API shows it. */
-  Optional<ObjectNode> session(String id) {
+  public Optional<ObjectNode> session(String id) {
     synchronized (stripe) {
       return Optional.ofNullable(sessions.get(id)).map(ObjectNode::deepCopy);
     }
   }
 
   /** Ids of the sessions created, oldest first. */
-  List<String> sessions() {
+  /**
+   * The hosted Checkout page of a session, as its {@code url} names it: a plain HTML form (no
+   * JavaScript) whose POST saves a card, sends {@code checkout.session.completed} to the webhook
+   * endpoint and answers 303 to the session's {@code success_url}.
+   */
+  public URI hostedPage(String sessionId) {
+    return URI.create(stripe.uri() + PAGE_PATH + sessionId);
+  }
+
+  public List<String> sessions() {
     synchronized (stripe) {
       return List.copyOf(sessions.keySet());
     }
   }
 
-  boolean wasDetached(String paymentMethod) {
+  public boolean wasDetached(String paymentMethod) {
     synchronized (stripe) {
       return detached.contains(paymentMethod);
     }
@@ -227,7 +243,7 @@ final class FakeCheckout {
               .put("created", now)
               .put("expires_at", now + 24 * 3600)
               .put("livemode", false)
-              .put("url", stripe.uri() + PAGE_PATH + id);
+              .put("url", hostedPage(id).toString());
       if (params.containsKey("currency")) {
         session.put("currency", params.get("currency"));
       } else {
@@ -387,11 +403,7 @@ final class FakeCheckout {
           Optional<String> event = complete(id);
           event.ifPresent(this::sendNew);
           String success =
-              session
-                  .get()
-                  .path("success_url")
-                  .asText()
-                  .replace(CardSetupRequest.SESSION_ID_TEMPLATE, id);
+              session.get().path("success_url").asText().replace(SESSION_ID_TEMPLATE, id);
           exchange.getResponseHeaders().set("Location", success);
           exchange.sendResponseHeaders(303, -1);
         }
@@ -441,7 +453,7 @@ final class FakeCheckout {
           JSON.createObjectNode()
               .put("id", eventId)
               .put("object", "event")
-              .put("api_version", StripeGateway.API_VERSION)
+              .put("api_version", FakeStripe.API_VERSION)
               .put("created", Instant.now().getEpochSecond())
               .put("livemode", false)
               .put("pending_webhooks", 1)
@@ -514,7 +526,7 @@ final class FakeCheckout {
                   session
                       .path("success_url")
                       .asText()
-                      .replace(CardSetupRequest.SESSION_ID_TEMPLATE, session.path("id").asText()))
+                      .replace(SESSION_ID_TEMPLATE, session.path("id").asText()))
               + "\">Return to the merchant</a></p>");
     }
     return page(

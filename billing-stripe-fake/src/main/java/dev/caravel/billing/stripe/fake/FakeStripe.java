@@ -1,4 +1,4 @@
-package dev.caravel.billing.stripe;
+package dev.caravel.billing.stripe.fake;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -55,33 +55,42 @@ import java.util.regex.Pattern;
  * Tests script what the next calls do. One instance serves a whole test class; {@link #reset()}
  * between tests.
  */
-final class FakeStripe implements AutoCloseable {
-  static final String API_KEY = "sk_test_51FakeKeyDoNotLeak0123456789abcdef";
+public final class FakeStripe implements AutoCloseable {
+  public static final String API_KEY = "sk_test_51FakeKeyDoNotLeak0123456789abcdef";
+
+  /**
+   * The Stripe API version the fake speaks: the {@code api_version} of the events it sends, and the
+   * version whose rules it holds (for example a setup session's {@code currency}). billing-stripe's
+   * tests check that it is the version {@code StripeGateway} pins; the fake does not depend on
+   * billing-stripe, so it states the version itself.
+   */
+  public static final String API_VERSION = "2024-06-20";
+
   static final StripeSchema SCHEMA = StripeSchema.load();
 
   /** What the next call does instead of the plain happy path. */
-  sealed interface Script {}
+  public sealed interface Script {}
 
   /**
    * The issuer declines: 402 card_error card_declined with this decline code. Executed and saved.
    */
-  record Decline(String declineCode, String message) implements Script {}
+  public record Decline(String declineCode, String message) implements Script {}
 
   /** Off-session charge of a card that needs 3-D Secure. Executed and saved. */
-  record AuthenticationRequired() implements Script {}
+  public record AuthenticationRequired() implements Script {}
 
   /** The intent is left {@code requires_action} (a 2xx). Executed and saved. */
-  record RequiresAction() implements Script {}
+  public record RequiresAction() implements Script {}
 
   /** The intent is created but settles later (status processing). */
-  record Processing() implements Script {}
+  public record Processing() implements Script {}
 
   /**
    * A 500 api_error raised before the endpoint ran: nothing executed, nothing saved. {@code
    * shouldRetry} is the {@code Stripe-Should-Retry} header (null: none).
    */
-  record ServerError(Boolean shouldRetry) implements Script {
-    ServerError() {
+  public record ServerError(Boolean shouldRetry) implements Script {
+    public ServerError() {
       this(null);
     }
   }
@@ -91,53 +100,53 @@ final class FakeStripe implements AutoCloseable {
    * saved under the key: every retry with the key replays the 500, with {@code Stripe-Should-Retry:
    * false}.
    */
-  record SavedServerError() implements Script {}
+  public record SavedServerError() implements Script {}
 
-  /** A 429 before execution; {@code retryAfterSeconds} < 0 sends no Retry-After. */
-  record RateLimited(int retryAfterSeconds) implements Script {}
+  /** A 429 before execution; {@code retryAfterSeconds < 0} sends no Retry-After. */
+  public record RateLimited(int retryAfterSeconds) implements Script {}
 
   /**
    * A 429 {@code lock_timeout} (another request holds the object) with {@code Stripe-Should-Retry:
    * true}.
    */
-  record LockTimeout() implements Script {}
+  public record LockTimeout() implements Script {}
 
   /** 409: another request with the same key is still executing. Nothing executed or saved. */
-  record KeyInUse(Boolean shouldRetry) implements Script {
-    KeyInUse() {
+  public record KeyInUse(Boolean shouldRetry) implements Script {
+    public KeyInUse() {
       this(null);
     }
   }
 
   /** 403 for a restricted key without the permission. */
-  record Forbidden() implements Script {}
+  public record Forbidden() implements Script {}
 
   /** Any error Stripe raises before execution, e.g. 400 invalid_request_error. */
-  record Fails(int status, String type, String code, String message) implements Script {}
+  public record Fails(int status, String type, String code, String message) implements Script {}
 
   /** Executes and saves, then holds the response until {@code release} (a client timeout). */
-  record HoldAfterCharge(CountDownLatch release) implements Script {}
+  public record HoldAfterCharge(CountDownLatch release) implements Script {}
 
   /** Executes and saves the real answer, but the wire carries a broken body. */
-  record BadJson() implements Script {}
+  public record BadJson() implements Script {}
 
   /** Executes and saves, then drops the connection without answering. */
-  record DropConnection() implements Script {}
+  public record DropConnection() implements Script {}
 
   /** A request as the fake saw it. */
-  record Seen(
+  public record Seen(
       String method,
       String path,
       String query,
       Map<String, String> params,
       Map<String, String> headers) {
-    String header(String name) {
+    public String header(String name) {
       return headers.get(name.toLowerCase());
     }
   }
 
   /** {@code cards} newest first, as Stripe lists them. */
-  record Customer(
+  public record Customer(
       String id,
       String defaultPaymentMethod,
       String defaultSource,
@@ -230,7 +239,7 @@ final class FakeStripe implements AutoCloseable {
     server.start();
   }
 
-  static FakeStripe start() {
+  public static FakeStripe start() {
     try {
       return new FakeStripe();
     } catch (IOException e) {
@@ -238,11 +247,11 @@ final class FakeStripe implements AutoCloseable {
     }
   }
 
-  URI uri() {
+  public URI uri() {
     return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
   }
 
-  synchronized void reset() {
+  public synchronized void reset() {
     checkout.reset();
     customers.clear();
     idempotency.clear();
@@ -258,29 +267,29 @@ final class FakeStripe implements AutoCloseable {
   }
 
   /** A customer with an invoice default payment method (or null) and cards, newest first. */
-  synchronized FakeStripe customer(String id, String defaultPaymentMethod, String... cards) {
+  public synchronized FakeStripe customer(String id, String defaultPaymentMethod, String... cards) {
     customers.put(id, new Customer(id, defaultPaymentMethod, null, List.of(cards), false));
     return this;
   }
 
   /** A customer with a legacy {@code default_source} (a card_ id) besides their cards. */
-  synchronized FakeStripe customerWithSource(
+  public synchronized FakeStripe customerWithSource(
       String id, String defaultPaymentMethod, String defaultSource, String... cards) {
     customers.put(id, new Customer(id, defaultPaymentMethod, defaultSource, List.of(cards), false));
     return this;
   }
 
-  synchronized FakeStripe deletedCustomer(String id) {
+  public synchronized FakeStripe deletedCustomer(String id) {
     customers.put(id, new Customer(id, null, null, List.of(), true));
     return this;
   }
 
   /** Checkout Sessions, SetupIntents, the hosted page and the webhooks it sends. */
-  FakeCheckout checkout() {
+  public FakeCheckout checkout() {
     return checkout;
   }
 
-  synchronized Optional<Customer> findCustomer(String id) {
+  public synchronized Optional<Customer> findCustomer(String id) {
     return Optional.ofNullable(customers.get(id));
   }
 
@@ -299,51 +308,51 @@ final class FakeStripe implements AutoCloseable {
   }
 
   /** Scripts for the next {@code POST /v1/payment_intents}. */
-  synchronized FakeStripe nextCharges(Script... scripts) {
+  public synchronized FakeStripe nextCharges(Script... scripts) {
     chargeScript.addAll(Arrays.asList(scripts));
     return this;
   }
 
   /** Scripts for the next other POSTs (cancel, refund). */
-  synchronized FakeStripe nextWrites(Script... scripts) {
+  public synchronized FakeStripe nextWrites(Script... scripts) {
     writeScript.addAll(Arrays.asList(scripts));
     return this;
   }
 
   /** Scripts for the next GETs. */
-  synchronized FakeStripe nextReads(Script... scripts) {
+  public synchronized FakeStripe nextReads(Script... scripts) {
     readScript.addAll(Arrays.asList(scripts));
     return this;
   }
 
   /** Charges that moved money (intents that reached succeeded). */
-  synchronized int charges() {
+  public synchronized int charges() {
     return (int)
         intents.stream().filter(pi -> "succeeded".equals(pi.path("status").asText())).count();
   }
 
   /** PaymentIntents the fake created, whatever became of them. */
-  synchronized int intentsCreated() {
+  public synchronized int intentsCreated() {
     return intents.size();
   }
 
   /** Ids of the PaymentIntents created, oldest first. */
-  synchronized List<String> intents() {
+  public synchronized List<String> intents() {
     return intents.stream().map(pi -> pi.path("id").asText()).toList();
   }
 
   /** Refunds made, oldest first. */
-  synchronized List<ObjectNode> refunds() {
+  public synchronized List<ObjectNode> refunds() {
     return List.copyOf(refunds);
   }
 
   /** What happens to an intent later (a processing charge that fails, say). */
-  synchronized void setIntentStatus(String id, String status) {
+  public synchronized void setIntentStatus(String id, String status) {
     intent(id).orElseThrow().put("status", status);
   }
 
   /** An intent made elsewhere (the dashboard, an older version of the gateway). */
-  synchronized String addIntent(
+  public synchronized String addIntent(
       String customer, long amount, String currency, String status, Map<String, String> metadata) {
     String id = "pi_3Fake" + sequence.incrementAndGet();
     ObjectNode pi =
@@ -363,15 +372,15 @@ final class FakeStripe implements AutoCloseable {
   }
 
   /** Responses served from the idempotency store. */
-  synchronized int replays() {
+  public synchronized int replays() {
     return replays;
   }
 
-  synchronized List<Seen> requests() {
+  public synchronized List<Seen> requests() {
     return List.copyOf(seen);
   }
 
-  synchronized List<Seen> chargeRequests() {
+  public synchronized List<Seen> chargeRequests() {
     return seen.stream()
         .filter(s -> s.method().equals("POST") && s.path().equals("/v1/payment_intents"))
         .toList();
@@ -1240,7 +1249,7 @@ final class FakeStripe implements AutoCloseable {
     byte[] bytes = reply.body().getBytes(StandardCharsets.UTF_8);
     exchange.getResponseHeaders().set("Content-Type", "application/json");
     exchange.getResponseHeaders().set("Request-Id", "req_Fake" + sequence.incrementAndGet());
-    exchange.getResponseHeaders().set("Stripe-Version", "2024-06-20");
+    exchange.getResponseHeaders().set("Stripe-Version", API_VERSION);
     if (reply.replayed()) {
       exchange.getResponseHeaders().set("Idempotent-Replayed", "true");
     }
@@ -1293,7 +1302,7 @@ final class FakeStripe implements AutoCloseable {
    * Form and query decoding, brackets and all: {@code metadata%5Binvoice_id%5D=x} and {@code
    * metadata[invoice_id]=x}.
    */
-  static Map<String, String> parseForm(String encoded) {
+  public static Map<String, String> parseForm(String encoded) {
     Map<String, String> out = new LinkedHashMap<>();
     if (encoded == null || encoded.isEmpty()) {
       return out;
@@ -1313,7 +1322,7 @@ final class FakeStripe implements AutoCloseable {
     return new String(in.readAllBytes(), StandardCharsets.UTF_8);
   }
 
-  Optional<ObjectNode> intent(String id) {
+  public Optional<ObjectNode> intent(String id) {
     synchronized (this) {
       return intents.stream().filter(pi -> pi.path("id").asText().equals(id)).findFirst();
     }

@@ -1,10 +1,8 @@
-package dev.caravel.billing.stripe;
+package dev.caravel.billing.stripe.fake;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.caravel.billing.PaymentGateway.ChargeOutcome;
-import dev.caravel.billing.PaymentGateway.ChargeRequest;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -61,10 +59,10 @@ class FakeCheckoutTest {
         HttpRequest.newBuilder(stripe.uri().resolve(path))
             .header("Authorization", "Bearer " + FakeStripe.API_KEY)
             .header("Content-Type", "application/x-www-form-urlencoded")
-            .POST(HttpRequest.BodyPublishers.ofString(Form.encode(form)))
+            .POST(HttpRequest.BodyPublishers.ofString(Wire.form(form)))
             .build();
     HttpResponse<String> r = client.send(request, HttpResponse.BodyHandlers.ofString());
-    return new Answer(r.statusCode(), Json.parse(r.body()).orElseThrow());
+    return new Answer(r.statusCode(), Wire.object(r.body()));
   }
 
   static Map<String, String> setupSession() {
@@ -172,18 +170,19 @@ class FakeCheckoutTest {
     // As on Stripe: the invoice default still names the detached card until it is cleared.
     assertThat(stripe.findCustomer("cus_Tenant").orElseThrow().defaultPaymentMethod())
         .isEqualTo("pm_Default");
-    StripeGateway gateway =
-        StripeGateway.builder()
-            .apiKey(FakeStripe.API_KEY)
-            .baseUri(stripe.uri())
-            .httpClient(client)
-            .sleeper(d -> {})
-            .build();
-    assertThat(
-            gateway.charge(
-                new ChargeRequest("cus_Tenant", "pm_Default", 500, "usd", "inv_1", "key-1")))
-        .isInstanceOfSatisfying(
-            ChargeOutcome.Failed.class, f -> assertThat(f.message()).contains("detached"));
+    Map<String, String> charge = new LinkedHashMap<>();
+    charge.put("amount", "500");
+    charge.put("currency", "usd");
+    charge.put("customer", "cus_Tenant");
+    charge.put("payment_method", "pm_Default");
+    charge.put("off_session", "true");
+    charge.put("confirm", "true");
+    charge.put("automatic_payment_methods[enabled]", "true");
+    charge.put("automatic_payment_methods[allow_redirects]", "never");
+    Answer refused = post("/v1/payment_intents", charge);
+    assertThat(refused.status()).isEqualTo(400);
+    assertThat(refused.errorParam()).isEqualTo("payment_method");
+    assertThat(refused.errorMessage()).contains("detached");
   }
 
   @Test

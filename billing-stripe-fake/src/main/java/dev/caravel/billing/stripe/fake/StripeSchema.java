@@ -1,4 +1,4 @@
-package dev.caravel.billing.stripe;
+package dev.caravel.billing.stripe.fake;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -16,9 +16,9 @@ import java.util.regex.Pattern;
 
 /**
  * Validates form-encoded Stripe parameters against the request schemas in {@code
- * stripe/openapi-excerpt.json} (cut from Stripe's published OpenAPI spec), the way Stripe's API
- * does before it runs an endpoint: unknown parameters, missing required ones, and values of the
- * wrong type are refused with Stripe's error codes.
+ * openapi-excerpt.json} beside this class (cut from Stripe's published OpenAPI spec), the way
+ * Stripe's API does before it runs an endpoint: unknown parameters, missing required ones, and
+ * values of the wrong type are refused with Stripe's error codes.
  */
 final class StripeSchema {
   /**
@@ -37,11 +37,14 @@ final class StripeSchema {
     this.specVersion = root.get("specVersion").asText();
   }
 
+  private static final String EXCERPT = "openapi-excerpt.json";
+
   static StripeSchema load() {
-    try (InputStream in = StripeSchema.class.getResourceAsStream("/stripe/openapi-excerpt.json")) {
+    // Beside this class in the jar (same package), so the module reads it without opening it.
+    try (InputStream in = StripeSchema.class.getResourceAsStream(EXCERPT)) {
       if (in == null) {
         throw new IllegalStateException(
-            "stripe/openapi-excerpt.json is missing from the test resources");
+            EXCERPT + " is missing from billing-stripe-fake's resources");
       }
       return new StripeSchema(new ObjectMapper().readTree(in));
     } catch (IOException e) {
