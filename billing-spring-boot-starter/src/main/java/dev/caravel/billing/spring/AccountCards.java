@@ -27,16 +27,33 @@ final class AccountCards {
   private final Optional<PaymentGateway> gateway;
   private final Optional<StripeCards> cards;
   private final Function<String, ResponseEntity<String>> backToPage;
+  private final String checkoutOrigin;
 
+  /**
+   * @param checkoutOrigin the origin of Stripe's hosted card page ({@code
+   *     https://checkout.stripe.com}): the page's policy lets its card form land there
+   */
   AccountCards(
       Billing billing,
       Optional<PaymentGateway> gateway,
       Optional<StripeCards> cards,
+      String checkoutOrigin,
       Function<String, ResponseEntity<String>> backToPage) {
     this.billing = Objects.requireNonNull(billing, "billing");
     this.gateway = Objects.requireNonNull(gateway, "gateway");
     this.cards = Objects.requireNonNull(cards, "cards");
+    this.checkoutOrigin = Objects.requireNonNull(checkoutOrigin, "checkoutOrigin");
+    if (!checkoutOrigin.matches("https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?")) {
+      throw new IllegalArgumentException(
+          "caravel.billing.account-page.checkout-origin is an origin (scheme://host[:port]), not "
+              + checkoutOrigin);
+    }
     this.backToPage = Objects.requireNonNull(backToPage, "backToPage");
+  }
+
+  /** The page's policy: its forms may land on Stripe's page only when cards are saved here. */
+  String pagePolicy() {
+    return saving() ? PageResponses.cspWithFormsTo(checkoutOrigin) : PageResponses.CSP;
   }
 
   /** Whether cards can be saved here (the gateway is Stripe's). */

@@ -94,7 +94,7 @@ public class AccountPageController implements AutoCloseable {
             .build();
     return ResponseEntity.ok()
         .header(HttpHeaders.SET_COOKIE, cookie.toString())
-        .headers(securityHeaders())
+        .headers(securityHeaders(cards.pagePolicy()))
         .body(html);
   }
 

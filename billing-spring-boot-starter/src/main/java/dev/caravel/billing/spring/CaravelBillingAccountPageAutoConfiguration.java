@@ -106,6 +106,7 @@ public class CaravelBillingAccountPageAutoConfiguration {
                 cardGateway.orElse(null) instanceof StripeGateway stripe
                     ? Optional.of(stripe.cards())
                     : Optional.empty(),
+                properties.getAccountPage().getCheckoutOrigin(),
                 backToPage));
   }
 }

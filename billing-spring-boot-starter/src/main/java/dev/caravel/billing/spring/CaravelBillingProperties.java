@@ -231,6 +231,20 @@ public class CaravelBillingProperties {
     /** How long a connection request waits for the tenant's wallet. */
     private Duration walletAuthTimeout = Duration.ofMinutes(10);
 
+    /**
+     * The origin of Stripe's hosted card page. The page's Content-Security-Policy lets its "Save a
+     * card" form land there (browsers apply {@code form-action} to the redirect too).
+     */
+    private String checkoutOrigin = "https://checkout.stripe.com";
+
+    public String getCheckoutOrigin() {
+      return checkoutOrigin;
+    }
+
+    public void setCheckoutOrigin(String checkoutOrigin) {
+      this.checkoutOrigin = checkoutOrigin;
+    }
+
     public List<String> getWalletRelays() {
       return walletRelays;
     }

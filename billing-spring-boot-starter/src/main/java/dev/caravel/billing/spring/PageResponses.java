@@ -26,9 +26,22 @@ public final class PageResponses {
    * referrer" would make Chromium send "Origin: null" on the forms); nothing is cached.
    */
   public static HttpHeaders securityHeaders() {
+    return securityHeaders(CSP);
+  }
+
+  /**
+   * The pages' policy, its forms also allowed to land on {@code origin} (a card processor's hosted
+   * page the form's answer redirects to: browsers apply {@code form-action} to redirects too).
+   */
+  public static String cspWithFormsTo(String origin) {
+    return CSP.replace("form-action 'self';", "form-action 'self' " + origin + ";");
+  }
+
+  /** Every page's headers, with {@code csp} as its policy. */
+  public static HttpHeaders securityHeaders(String csp) {
     HttpHeaders headers = new HttpHeaders();
     headers.setContentType(HTML);
-    headers.set("Content-Security-Policy", CSP);
+    headers.set("Content-Security-Policy", csp);
     headers.setCacheControl("no-store");
     headers.set("X-Content-Type-Options", "nosniff");
     headers.set("Referrer-Policy", "same-origin");

@@ -63,6 +63,9 @@ class AccountPageCardTest {
   static void port(DynamicPropertyRegistry registry) {
     registry.add("server.port", () -> PORT);
     registry.add("caravel.billing.app-url", () -> "http://127.0.0.1:" + PORT);
+    registry.add(
+        "caravel.billing.account-page.checkout-origin",
+        () -> "http://127.0.0.1:" + STRIPE.uri().getPort());
   }
 
   private static int freePort() {
@@ -115,6 +118,9 @@ class AccountPageCardTest {
     HttpResponse<String> page = get(link, null);
     String csrf = cookie(page);
     assertThat(page.body()).contains("No card is saved.").contains("id=\"save-card-button\"");
+    // Browsers apply form-action to the form's redirect: Stripe's page must be allowed, alone.
+    assertThat(page.headers().firstValue("Content-Security-Policy").orElseThrow())
+        .contains("form-action 'self' http://127.0.0.1:" + STRIPE.uri().getPort() + ";");
 
     // Its form opens Stripe's page (the fake's), a setup-mode session for this customer.
     HttpResponse<String> toStripe = post("/account/card/setup", fields(page.body()), csrf);
