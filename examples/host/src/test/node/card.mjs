@@ -7,6 +7,7 @@
 //
 // Only the page's origin and the fake's may be reached: anything else is aborted and reported.
 import { chromium } from 'playwright-core';
+import { withoutItsToken } from './tamper.mjs';
 
 const [pageUrl, stripeUrl, outDir, executablePath] = process.argv.slice(2);
 if (!executablePath) {
@@ -38,6 +39,7 @@ try {
   page.on('response', (r) => responses.push(r.request().method() + ' ' + r.status() + ' ' + new URL(r.url()).origin + new URL(r.url()).pathname));
   const cardStatus = async () => (await page.locator('#card-status').innerText()).trim();
 
+  const refused = [await withoutItsToken(page, pageUrl, 'save-card')];
   await page.goto(pageUrl, { waitUntil: 'load' });
   const before = await cardStatus();
 
@@ -51,11 +53,13 @@ try {
   const saved = await cardStatus();
   await page.screenshot({ path: `${outDir}/account-card.png`, fullPage: true });
 
+  refused.push(await withoutItsToken(page, pageUrl, 'remove-card'));
+  const stillSaved = (await page.goto(pageUrl, { waitUntil: 'load' }), await cardStatus());
   await Promise.all([page.waitForNavigation(), page.click('#remove-card-button')]);
   await page.waitForLoadState('load');
   const removed = await cardStatus();
 
-  process.stdout.write(JSON.stringify({ before, checkoutOrigin, afterUrl, saved, removed, responses, blocked, errors }) + '\n');
+  process.stdout.write(JSON.stringify({ refused, stillSaved, before, checkoutOrigin, afterUrl, saved, removed, responses, blocked, errors }) + '\n');
 } finally {
   await browser.close();
 }

@@ -7,6 +7,7 @@
 //
 // Nothing may leave the machine: every request to another origin than the page's is aborted.
 import { chromium } from 'playwright-core';
+import { withoutItsToken } from './tamper.mjs';
 
 const [mode, pageUrl, outDir, executablePath] = process.argv.slice(2);
 if (!executablePath) {
@@ -35,12 +36,16 @@ try {
   await page.goto(pageUrl, { waitUntil: 'load' });
   const out = { blocked, errors };
   if (mode === 'start') {
+    out.refused = [await withoutItsToken(page, pageUrl, 'connect-wallet')];
+    out.requestAfterRefusal = (await page.goto(pageUrl, { waitUntil: 'load' }), await page.locator('#wallet-request').count());
     await Promise.all([page.waitForNavigation(), page.click('#connect-wallet-button')]);
     await page.waitForLoadState('load');
     out.request = await page.locator('#wallet-request-link').getAttribute('href');
     out.qrVisible = await page.locator('#wallet-request svg').isVisible();
     await page.screenshot({ path: `${outDir}/account-wallet-request.png`, fullPage: true });
   } else {
+    out.refused = [await withoutItsToken(page, pageUrl, 'disconnect-wallet')];
+    await page.goto(pageUrl, { waitUntil: 'load' });
     out.wallet = (await page.locator('#wallet-status').innerText()).trim();
     out.disconnectOffered = (await page.locator('#disconnect-wallet-button').count()) > 0;
     await page.screenshot({ path: `${outDir}/account-wallet.png`, fullPage: true });

@@ -86,6 +86,13 @@ class ChromiumSaveCardTest {
             "card.mjs", link.toString(), STRIPE.uri().toString(), NodeBrowser.OUT.toString());
 
     assertThat(r.get("before").asText()).isEqualTo("No card is saved.");
+    // Each card form posted without its link token is the page's 404 and changes nothing.
+    for (JsonNode refused : r.get("refused")) {
+      assertThat(refused.get("status").asInt()).as("%s", refused).isEqualTo(404);
+      assertThat(refused.get("heading").asText()).isEqualTo("Page not found");
+    }
+    assertThat(r.get("refused")).hasSize(2);
+    assertThat(r.get("stillSaved").asText()).startsWith("A card is saved");
     assertThat(r.get("checkoutOrigin").asText())
         .as("the tenant was on Stripe's page")
         .isEqualTo("http://127.0.0.1:" + STRIPE.uri().getPort());

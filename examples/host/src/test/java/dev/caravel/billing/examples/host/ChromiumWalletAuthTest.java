@@ -123,6 +123,10 @@ class ChromiumWalletAuthTest {
 
     // 1. The tenant presses "Connect a wallet": the page shows the request as a code and a link.
     JsonNode started = NodeBrowser.run("connect.mjs", "start", page, NodeBrowser.OUT.toString());
+    assertThat(started.get("refused").get(0).get("status").asInt())
+        .as("Connect a wallet without its link token")
+        .isEqualTo(404);
+    assertThat(started.get("requestAfterRefusal").asInt()).as("no request started").isZero();
     assertThat(started.get("qrVisible").asBoolean()).isTrue();
     String request = started.get("request").asText();
     WalletAuthUri asked = WalletAuthUri.parse(request);
@@ -139,6 +143,9 @@ class ChromiumWalletAuthTest {
     }
     assertThat(billing.walletConnected(tenant)).as("the confirmation stored the wallet").isTrue();
     JsonNode checked = NodeBrowser.run("connect.mjs", "check", page, NodeBrowser.OUT.toString());
+    assertThat(checked.get("refused").get(0).get("status").asInt())
+        .as("Disconnect wallet without its link token")
+        .isEqualTo(404);
     assertThat(checked.get("wallet").asText()).startsWith("A wallet is connected");
     assertThat(checked.get("disconnectOffered").asBoolean()).isTrue();
 
