@@ -84,6 +84,11 @@ public final class AccountPage {
             : next < 0
                 ? "A credit of " + money.format(-next) + " goes to your next invoice."
                 : "Nothing is waiting for your next invoice yet.";
+    // The renewal's amount is the plan's, known once previews land (issue 23); its date is known.
+    text +=
+        view.nextPeriodStart()
+            .map(at -> " Your next period starts on " + renderer.date(at) + ".")
+            .orElse("");
     h.append("<section aria-labelledby=\"next-title\"><h2 id=\"next-title\">Next invoice</h2>")
         .append("<p id=\"next-charge\">")
         .append(Html.escape(text))

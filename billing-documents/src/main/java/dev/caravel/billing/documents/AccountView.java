@@ -2,6 +2,7 @@ package dev.caravel.billing.documents;
 
 import dev.caravel.billing.Invoice;
 import dev.caravel.billing.Standing;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -17,6 +18,7 @@ import java.util.Set;
  * @param standing from {@code Billing.standing}
  * @param currency the catalogue's currency, for {@code nextCharge}
  * @param nextCharge what the next invoice starts from (minor units; negative: a credit carries)
+ * @param nextPeriodStart when the tenant's next period starts (its renewal), if known
  * @param invoices the tenant's invoices, oldest first, as {@code Billing.invoices} answers
  * @param walletConnected whether an NWC wallet is on file ({@code Billing.walletConnected})
  * @param card the saved card as the gateway describes it ("Visa ending 4242"), if one is saved
@@ -31,6 +33,7 @@ public record AccountView(
     Standing standing,
     String currency,
     long nextCharge,
+    Optional<Instant> nextPeriodStart,
     List<Invoice> invoices,
     boolean walletConnected,
     Optional<String> card,
@@ -79,6 +82,7 @@ public record AccountView(
     Objects.requireNonNull(tenant, "tenant");
     Objects.requireNonNull(standing, "standing");
     Objects.requireNonNull(currency, "currency");
+    Objects.requireNonNull(nextPeriodStart, "nextPeriodStart");
     invoices = List.copyOf(invoices);
     Objects.requireNonNull(card, "card");
     actions = Set.copyOf(actions);

@@ -48,6 +48,7 @@ class AccountPageTest {
         Standing.PAST_DUE,
         "usd",
         700,
+        Optional.of(MAR),
         List.of(PAID, DUE),
         wallet,
         card,
@@ -69,7 +70,7 @@ class AccountPageTest {
         .contains("$12.50")
         .contains("2025-02-01 – 2025-03-01")
         .contains("A payment is overdue.")
-        .contains("Your next invoice starts from $7.00.")
+        .contains("Your next invoice starts from $7.00. Your next period starts on 2025-03-01.")
         .contains("No wallet is connected.")
         .contains("No card is saved.");
   }
@@ -171,6 +172,7 @@ class AccountPageTest {
             Standing.GOOD,
             "usd",
             -300,
+            Optional.empty(),
             List.of(),
             false,
             Optional.empty(),
@@ -195,6 +197,7 @@ class AccountPageTest {
                     Standing.GOOD,
                     "usd",
                     0,
+                    Optional.empty(),
                     List.of(),
                     false,
                     Optional.empty(),

@@ -5,13 +5,17 @@ import static dev.caravel.billing.spring.PageResponses.message;
 import static dev.caravel.billing.spring.PageResponses.securityHeaders;
 
 import dev.caravel.billing.Billing;
+import dev.caravel.billing.Invoice;
 import dev.caravel.billing.documents.AccountPage;
 import dev.caravel.billing.documents.AccountView;
 import dev.caravel.billing.documents.AccountView.Action;
 import jakarta.servlet.http.Cookie;
 import jakarta.servlet.http.HttpServletRequest;
 import java.net.URI;
+import java.time.Clock;
+import java.time.Instant;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -48,6 +52,7 @@ public class AccountPageController implements AutoCloseable {
   private final Billing billing;
   private final AccountPage page;
   private final String currency;
+  private final Clock clock;
   private final boolean walletsAccepted;
   private final AccountWallets wallets;
   private final AccountCards cards;
@@ -60,12 +65,14 @@ public class AccountPageController implements AutoCloseable {
       Billing billing,
       AccountPage page,
       String currency,
+      Clock clock,
       boolean walletsAccepted,
       Function<Function<String, ResponseEntity<String>>, AccountWallets> wallets,
       Function<Function<String, ResponseEntity<String>>, AccountCards> cards) {
     this.billing = Objects.requireNonNull(billing, "billing");
     this.page = Objects.requireNonNull(page, "page");
     this.currency = Objects.requireNonNull(currency, "currency");
+    this.clock = Objects.requireNonNull(clock, "clock");
     this.walletsAccepted = walletsAccepted;
     this.wallets = wallets.apply(this::backToPage);
     this.cards = cards.apply(this::backToPage);
@@ -139,7 +146,19 @@ public class AccountPageController implements AutoCloseable {
         request, form, tenant -> cards.remove(tenant).orElseGet(AccountPageController::notFound));
   }
 
+  /**
+   * When the next period starts: the latest invoice's period is the one that held its claim, so its
+   * end is the next renewal, once that is still ahead. Unknown before the first invoice.
+   */
+  private Optional<Instant> nextPeriodStart(List<Invoice> invoices) {
+    return invoices.isEmpty()
+        ? Optional.empty()
+        : Optional.of(invoices.get(invoices.size() - 1).periodEnd())
+            .filter(end -> end.isAfter(clock.instant()));
+  }
+
   private AccountView view(String tenant, String token, String csrf) {
+    List<Invoice> invoices = billing.invoices(tenant);
     boolean wallet = billing.walletConnected(tenant);
     Optional<String> customer = billing.stripeCustomer(tenant);
     Optional<String> card = customer.flatMap(cards::saved);
@@ -174,7 +193,8 @@ public class AccountPageController implements AutoCloseable {
         billing.standing(tenant),
         currency,
         billing.unbilledBalance(tenant),
-        billing.invoices(tenant),
+        nextPeriodStart(invoices),
+        invoices,
         wallet,
         card,
         actions,

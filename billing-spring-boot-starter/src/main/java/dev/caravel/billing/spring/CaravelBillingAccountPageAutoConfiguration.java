@@ -97,6 +97,7 @@ public class CaravelBillingAccountPageAutoConfiguration {
         billing,
         AccountPage.of(renderer),
         billing.catalogue().currency(),
+        clock,
         wallets,
         backToPage -> new AccountWallets(billing, checks, scans, backToPage),
         backToPage ->

@@ -98,6 +98,18 @@ class AccountPageTest {
         .andExpect(content().string(containsString(">" + invoice + "</a>")))
         .andExpect(content().string(containsString("$5.00")))
         .andExpect(content().string(containsString("Caravel Relays")))
+        .andExpect(
+            content()
+                .string(
+                    containsString(
+                        "Your next period starts on "
+                            + billing
+                                .invoices(tenant)
+                                .get(0)
+                                .periodEnd()
+                                .toString()
+                                .substring(0, 10)
+                            + ".")))
         .andExpect(content().string(not(containsString(other))));
 
     String notFound =
