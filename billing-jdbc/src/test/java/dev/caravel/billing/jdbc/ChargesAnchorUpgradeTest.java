@@ -67,15 +67,20 @@ class ChargesAnchorUpgradeTest {
             .clock(clock)
             .appUrl("https://relays.example")
             .build();
-    billing.record(Activity.create("a1", ACTIVE, "r1", "basic", T0));
-    billing.runCycle();
+    // Written by today's repository, which also touches columns later than V9 (LaterColumns).
+    LaterColumns.whileWriting(
+        db,
+        () -> {
+          billing.record(Activity.create("a1", ACTIVE, "r1", "basic", T0));
+          billing.runCycle();
+          // As V9's engine stored them: adjustments that set no anchor and made the tenant due.
+          storedByAnOlderVersion(db, repo, CHARGED, 700, "setup", Fixture.seconds(10));
+          storedByAnOlderVersion(db, repo, CHARGED, 300, "extra", Fixture.seconds(20));
+          storedByAnOlderVersion(db, repo, CREDITED, -200, "welcome", Fixture.seconds(10));
+          storedByAnOlderVersion(db, repo, BOTH, -200, "welcome-2", Fixture.seconds(5));
+          storedByAnOlderVersion(db, repo, BOTH, 900, "setup-2", Fixture.seconds(30));
+        });
     Instant activeDue = dueAt(db, ACTIVE);
-    // As V9's engine stored them: adjustments that set no anchor and made the tenant due.
-    storedByAnOlderVersion(db, repo, CHARGED, 700, "setup", Fixture.seconds(10));
-    storedByAnOlderVersion(db, repo, CHARGED, 300, "extra", Fixture.seconds(20));
-    storedByAnOlderVersion(db, repo, CREDITED, -200, "welcome", Fixture.seconds(10));
-    storedByAnOlderVersion(db, repo, BOTH, -200, "welcome-2", Fixture.seconds(5));
-    storedByAnOlderVersion(db, repo, BOTH, 900, "setup-2", Fixture.seconds(30));
 
     Migrations.migrate(db);
 

@@ -33,7 +33,8 @@ import java.util.Set;
  * dunned as a real one who never pays would be (an engine with no rail and no messenger at all runs
  * no round and lets nobody fall past due: issue 26). Credits, charges, voids, payments by hand and
  * refunds go through the engine as they come. Standing changes are printed as they happen. Invoice
- * numbers are formatted {@code inv-1}, {@code inv-2}, ... so the output is the same on every run.
+ * numbers are formatted {@code inv-1}, {@code inv-2}, ... so the output is the same on every run. A
+ * tenant line sets the tenant's tax (S24) for the invoices claimed after it.
  */
 final class Replay {
   private Replay() {}
@@ -107,6 +108,14 @@ final class Replay {
             throw new BadInputException(
                 eventsFile, p.line(), "the engine refused this price change: " + e.getMessage());
           }
+        } else if (entry instanceof ReplayInput.TenantEntry t) {
+          // The tenant's tax from now on (S24): invoices claimed after this line are taxed by it.
+          if (t.tax().isPresent()) {
+            billing.setTax(t.tenant(), t.tax().get());
+          } else {
+            billing.clearTax(t.tenant());
+          }
+          tenants.add(t.tenant());
         } else if (entry instanceof ReplayInput.BillEntry) {
           for (String tenant : tenants) {
             billing
@@ -196,8 +205,10 @@ final class Replay {
   }
 
   /**
-   * {@code {"invoice", "tenant", "period_start", "period_end", "total", "items": [{"relay",
-   * "amount", "description"}]}}.
+   * {@code {"invoice", "tenant", "period_start", "period_end", "total", "tax", "tax_included",
+   * "items": [{"relay", "amount", "description"}]}}: {@code total} is the sum of the items plus
+   * {@code tax}, the tax the invoice adds (exclusive, S24; 0 otherwise); {@code tax_included} is
+   * the tax an inclusive invoice states its total holds (0 otherwise).
    */
   static String invoiceLine(Invoice invoice, List<InvoiceItem> items) {
     ObjectNode line = ReplayInput.JSON.createObjectNode();
@@ -206,6 +217,8 @@ final class Replay {
     line.put("period_start", invoice.periodStart().toString());
     line.put("period_end", invoice.periodEnd().toString());
     line.put("total", invoice.total());
+    line.put("tax", invoice.tax().map(Invoice.Tax::added).orElse(0L));
+    line.put("tax_included", invoice.tax().map(Invoice.Tax::included).orElse(0L));
     ArrayNode array = line.putArray("items");
     for (InvoiceItem item : items) {
       ObjectNode i = array.addObject();

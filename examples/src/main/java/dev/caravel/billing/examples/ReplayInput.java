@@ -13,6 +13,7 @@ import dev.caravel.billing.ActivityType;
 import dev.caravel.billing.InvalidInputException;
 import dev.caravel.billing.Plan;
 import dev.caravel.billing.PlanCatalogue;
+import dev.caravel.billing.TaxSetting;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -58,7 +59,7 @@ final class ReplayInput {
   private static final Set<String> PAID_FIELDS = Set.of("at", "type", "invoice", "reference");
   private static final String TYPES =
       "create_relay, update_relay, activate_relay, deactivate_relay, price, bill, credit, charge,"
-          + " void, paid or refund";
+          + " void, paid, refund or tenant";
 
   static final ObjectMapper JSON =
       JsonMapper.builder()
@@ -100,6 +101,10 @@ final class ReplayInput {
 
   /** The tenant paid an invoice by hand (a bank transfer, ...), with the payment's reference. */
   record PaidEntry(int line, Instant at, String invoice, String reference) implements Entry {}
+
+  /** A tenant's settings (S24): its tax, or none; see {@link ReplayTenantLine}. */
+  record TenantEntry(int line, Instant at, String tenant, Optional<TaxSetting> tax)
+      implements Entry {}
 
   /** Refunds {@code amount} of a paid invoice. */
   record RefundEntry(int line, Instant at, String invoice, long amount, String reason, String key)
@@ -370,6 +375,9 @@ final class ReplayInput {
       }
       default -> {}
     }
+    if (typeName.equals("tenant")) {
+      return ReplayTenantLine.parse(node, at, file, line);
+    }
     if (typeName.equals("price")) {
       onlyFields(node, PRICE_FIELDS, file, line);
       return new PriceEntry(
@@ -407,7 +415,7 @@ final class ReplayInput {
 
   // ---- fields ----
 
-  private static void onlyFields(JsonNode node, Set<String> allowed, String file, int line)
+  static void onlyFields(JsonNode node, Set<String> allowed, String file, int line)
       throws BadInputException {
     for (Iterator<String> names = node.fieldNames(); names.hasNext(); ) {
       String name = names.next();
@@ -441,13 +449,17 @@ final class ReplayInput {
                                                 ? "; a refund line has \"at\", \"type\","
                                                     + " \"invoice\", \"amount\", \"reason\""
                                                     + " and \"key\""
-                                                : "; an activity has \"at\", \"tenant\","
-                                                    + " \"type\", \"relay\" and \"plan\""));
+                                                : allowed == ReplayTenantLine.FIELDS
+                                                    ? "; a tenant line has \"at\", \"type\","
+                                                        + " \"tenant\", \"tax_bps\","
+                                                        + " \"tax_mode\" and \"tax_label\""
+                                                    : "; an activity has \"at\", \"tenant\","
+                                                        + " \"type\", \"relay\" and \"plan\""));
       }
     }
   }
 
-  private static String tenant(JsonNode node, String file, int line) throws BadInputException {
+  static String tenant(JsonNode node, String file, int line) throws BadInputException {
     String tenant = string(node, "tenant", true, file, line);
     if (!TENANT.matcher(tenant).matches()) {
       throw new BadInputException(
@@ -461,7 +473,7 @@ final class ReplayInput {
   }
 
   /** A string field; absent or null is an error when required, else null. */
-  private static String string(JsonNode node, String field, boolean required, String file, int line)
+  static String string(JsonNode node, String field, boolean required, String file, int line)
       throws BadInputException {
     JsonNode value = node.get(field);
     if (value == null || value.isNull()) {
@@ -559,7 +571,7 @@ final class ReplayInput {
     return newline < 0 ? message : message.substring(0, newline);
   }
 
-  private static String abbreviate(String s) {
+  static String abbreviate(String s) {
     return s.length() > 80 ? s.substring(0, 80) + "..." : s;
   }
 
