@@ -18,6 +18,7 @@ public final class Billing implements AutoCloseable {
 
   private final CatalogueHistory catalogueHistory;
   private final Bookkeeping bookkeeping;
+  private final Previews previews;
   private final Standings standings;
   final PaymentCollection collection; // package-private: tests look at its worker threads
   private final RailCallbacks railCallbacks;
@@ -32,6 +33,7 @@ public final class Billing implements AutoCloseable {
     PaymentCascade cascade = new PaymentCascade(settings);
     this.catalogueHistory = new CatalogueHistory(settings);
     this.bookkeeping = new Bookkeeping(settings, catalogueHistory);
+    this.previews = new Previews(settings, catalogueHistory, bookkeeping);
     this.standings = new Standings(settings);
     this.collection = new PaymentCollection(settings, cascade, standings);
     this.railCallbacks = new RailCallbacks(settings, cascade, standings);
@@ -192,6 +194,16 @@ public final class Billing implements AutoCloseable {
    */
   public Optional<Invoice> generateInvoice(String tenant) {
     return bookkeeping.generateInvoice(tenant);
+  }
+
+  /** S23: the invoice {@link #generateInvoice} would make now (empty: none), writing nothing. */
+  public Optional<Invoice.Preview> preview(String tenant) {
+    return previews.preview(tenant);
+  }
+
+  /** S23: the invoice the next period's start makes if nothing happens before, writing nothing. */
+  public Optional<Invoice.Preview> upcoming(String tenant) {
+    return previews.upcoming(tenant);
   }
 
   /**

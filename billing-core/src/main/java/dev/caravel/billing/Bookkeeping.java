@@ -290,7 +290,7 @@ final class Bookkeeping {
     if (!anchored.isEmpty()) {
       for (UnclaimedTotal unclaimed : tally.totals(anchored, repository)) {
         Period period = periods.get(unclaimed.tenant());
-        boolean invoice = makesAnInvoice(unclaimed);
+        boolean invoice = ClaimRule.makesAnInvoice(unclaimed.tenant(), unclaimed.total());
         claims.add(
             new Claim(
                 unclaimed.tenant(),
@@ -312,28 +312,16 @@ final class Bookkeeping {
   }
 
   /**
-   * S7: a tenant's unclaimed items make an invoice when they sum above zero; a net credit (or
-   * nothing) stays unclaimed and carries to the next. A sum beyond a {@code long} (stored data
-   * beyond the money limit) is that tenant's failure, never a total that wrapped around: the page
-   * is then billed tenant by tenant, and this tenant alone fails ({@link PageBilling}).
-   */
-  private static boolean makesAnInvoice(UnclaimedTotal unclaimed) {
-    if (unclaimed.total().bitLength() >= Long.SIZE) {
-      throw new InvalidInputException(
-          "tenant " + unclaimed.tenant() + " owes more than a long holds: " + unclaimed.total());
-    }
-    return unclaimed.total().signum() > 0;
-  }
-
-  /**
    * S24: the tax line of an invoice of this net, by the tenant's setting as read now; one read per
    * invoice made (S17: the work due, not the tenants visited).
    */
   private Optional<Invoice.Tax> taxOn(UnclaimedTotal net) {
-    return repository
-        .findTenant(net.tenant())
-        .flatMap(Tenant::tax)
-        .map(tax -> tax.on(net.total().longValueExact()));
+    return ClaimRule.taxOn(taxSetting(net.tenant()), net.total().longValueExact());
+  }
+
+  /** The tenant's tax setting as stored now (S24). */
+  Optional<TaxSetting> taxSetting(String tenant) {
+    return repository.findTenant(tenant).flatMap(Tenant::tax);
   }
 
   /**

@@ -3,6 +3,7 @@ package dev.caravel.billing;
 import dev.caravel.billing.internal.BillingPeriods;
 import dev.caravel.billing.internal.Checks;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -47,6 +48,41 @@ public record Invoice(
     /** The tax the invoice's net already includes: the amount when inclusive, else 0. */
     public long included() {
       return setting.mode() == TaxSetting.Mode.INCLUSIVE ? amount : 0;
+    }
+  }
+
+  /**
+   * What an invoice generated at {@code at} would be (S23), as {@link Billing#preview} and {@link
+   * Billing#upcoming} answer it, written nowhere: the items it would claim (those already
+   * unclaimed, the ones reconciling pending activity would add, and the renewals due by then),
+   * their sum {@code net}, the tax line by the tenant's setting (S24) and {@code total}, what the
+   * rails would be asked for. The items carry no invoice id yet.
+   */
+  public record Preview(
+      String tenant,
+      Instant at,
+      Instant periodStart,
+      Instant periodEnd,
+      String currency,
+      List<InvoiceItem> items,
+      long net,
+      Optional<Tax> tax,
+      long total) {
+    public Preview {
+      Checks.pubkey(tenant, "tenant");
+      Checks.instant(at, "at");
+      Checks.instant(periodStart, "period start");
+      Checks.instant(periodEnd, "period end");
+      Checks.text(currency, "currency");
+      items = List.copyOf(Checks.notNull(items, "items"));
+      Checks.notNull(tax, "tax");
+      if (net <= 0 || total != net + tax.map(Tax::added).orElse(0L)) {
+        throw new InvalidInputException(
+            "a preview's net must be positive and its total the net plus the tax it adds, got net "
+                + net
+                + " and total "
+                + total);
+      }
     }
   }
 

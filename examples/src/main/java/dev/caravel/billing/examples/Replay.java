@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -108,6 +109,8 @@ final class Replay {
             throw new BadInputException(
                 eventsFile, p.line(), "the engine refused this price change: " + e.getMessage());
           }
+        } else if (entry instanceof ReplayInput.PreviewEntry p) {
+          out.add(previewLine(p, billing.preview(p.tenant())));
         } else if (entry instanceof ReplayInput.TenantEntry t) {
           // The tenant's tax from now on (S24): invoices claimed after this line are taxed by it.
           if (t.tax().isPresent()) {
@@ -226,6 +229,28 @@ final class Replay {
       i.put("amount", item.amount());
       i.put("description", item.description());
     }
+    return write(line);
+  }
+
+  /**
+   * {@code {"preview", "at", "items": [{"relay", "amount", "description"}], "tax", "total"}}: the
+   * invoice generating now would make (S23), written nowhere; no items and a total of 0 when it
+   * would make none.
+   */
+  static String previewLine(ReplayInput.PreviewEntry entry, Optional<Invoice.Preview> preview) {
+    ObjectNode line = ReplayInput.JSON.createObjectNode();
+    line.put("preview", entry.tenant());
+    line.put("at", entry.at().toString());
+    ArrayNode array = line.putArray("items");
+    List<InvoiceItem> items = preview.map(Invoice.Preview::items).orElse(List.of());
+    for (InvoiceItem item : items) {
+      ObjectNode i = array.addObject();
+      i.put("relay", item.relay());
+      i.put("amount", item.amount());
+      i.put("description", item.description());
+    }
+    line.put("tax", preview.flatMap(Invoice.Preview::tax).map(Invoice.Tax::added).orElse(0L));
+    line.put("total", preview.map(Invoice.Preview::total).orElse(0L));
     return write(line);
   }
 

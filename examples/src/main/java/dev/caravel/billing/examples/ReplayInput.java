@@ -51,6 +51,7 @@ final class ReplayInput {
   private static final Set<String> ACTIVITY_FIELDS =
       Set.of("at", "tenant", "type", "relay", "plan");
   private static final Set<String> BILL_FIELDS = Set.of("at", "type");
+  private static final Set<String> PREVIEW_FIELDS = Set.of("at", "type", "tenant");
   private static final Set<String> ADJUSTMENT_FIELDS =
       Set.of("at", "tenant", "type", "amount", "reason", "key");
   private static final Set<String> VOID_FIELDS = Set.of("at", "type", "invoice", "reason");
@@ -59,7 +60,7 @@ final class ReplayInput {
   private static final Set<String> PAID_FIELDS = Set.of("at", "type", "invoice", "reference");
   private static final String TYPES =
       "create_relay, update_relay, activate_relay, deactivate_relay, price, bill, credit, charge,"
-          + " void, paid, refund or tenant";
+          + " void, paid, refund, tenant or preview";
 
   static final ObjectMapper JSON =
       JsonMapper.builder()
@@ -101,6 +102,9 @@ final class ReplayInput {
 
   /** The tenant paid an invoice by hand (a bank transfer, ...), with the payment's reference. */
   record PaidEntry(int line, Instant at, String invoice, String reference) implements Entry {}
+
+  /** What generating the tenant's invoice now would make (S23), printed, writing nothing. */
+  record PreviewEntry(int line, Instant at, String tenant) implements Entry {}
 
   /** A tenant's settings (S24): its tax, or none; see {@link ReplayTenantLine}. */
   record TenantEntry(int line, Instant at, String tenant, Optional<TaxSetting> tax)
@@ -375,6 +379,10 @@ final class ReplayInput {
       }
       default -> {}
     }
+    if (typeName.equals("preview")) {
+      onlyFields(node, PREVIEW_FIELDS, file, line);
+      return new PreviewEntry(line, at, tenant(node, file, line));
+    }
     if (typeName.equals("tenant")) {
       return ReplayTenantLine.parse(node, at, file, line);
     }
@@ -449,12 +457,15 @@ final class ReplayInput {
                                                 ? "; a refund line has \"at\", \"type\","
                                                     + " \"invoice\", \"amount\", \"reason\""
                                                     + " and \"key\""
-                                                : allowed == ReplayTenantLine.FIELDS
-                                                    ? "; a tenant line has \"at\", \"type\","
-                                                        + " \"tenant\", \"tax_bps\","
-                                                        + " \"tax_mode\" and \"tax_label\""
-                                                    : "; an activity has \"at\", \"tenant\","
-                                                        + " \"type\", \"relay\" and \"plan\""));
+                                                : allowed == PREVIEW_FIELDS
+                                                    ? "; a preview line has \"at\", \"type\""
+                                                        + " and \"tenant\""
+                                                    : allowed == ReplayTenantLine.FIELDS
+                                                        ? "; a tenant line has \"at\", \"type\","
+                                                            + " \"tenant\", \"tax_bps\","
+                                                            + " \"tax_mode\" and \"tax_label\""
+                                                        : "; an activity has \"at\", \"tenant\","
+                                                            + " \"type\", \"relay\" and \"plan\""));
       }
     }
   }
