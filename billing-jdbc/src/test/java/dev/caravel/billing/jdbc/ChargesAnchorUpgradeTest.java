@@ -58,6 +58,8 @@ class ChargesAnchorUpgradeTest {
 
   private static void upgradesInPlace(DataSource db) throws SQLException {
     Migrations.migrate(db, 9);
+    // Written by today's repository, which also touches later columns (LaterColumns).
+    LaterColumns.addAfter(db, 9);
     JdbcRepository repo = new JdbcRepository(db);
     MutableClock clock = new MutableClock(T0);
     Billing billing =
@@ -67,21 +69,17 @@ class ChargesAnchorUpgradeTest {
             .clock(clock)
             .appUrl("https://relays.example")
             .build();
-    // Written by today's repository, which also touches columns later than V9 (LaterColumns).
-    LaterColumns.whileWriting(
-        db,
-        () -> {
-          billing.record(Activity.create("a1", ACTIVE, "r1", "basic", T0));
-          billing.runCycle();
-          // As V9's engine stored them: adjustments that set no anchor and made the tenant due.
-          storedByAnOlderVersion(db, repo, CHARGED, 700, "setup", Fixture.seconds(10));
-          storedByAnOlderVersion(db, repo, CHARGED, 300, "extra", Fixture.seconds(20));
-          storedByAnOlderVersion(db, repo, CREDITED, -200, "welcome", Fixture.seconds(10));
-          storedByAnOlderVersion(db, repo, BOTH, -200, "welcome-2", Fixture.seconds(5));
-          storedByAnOlderVersion(db, repo, BOTH, 900, "setup-2", Fixture.seconds(30));
-        });
+    billing.record(Activity.create("a1", ACTIVE, "r1", "basic", T0));
+    billing.runCycle();
+    // As V9's engine stored them: adjustments that set no anchor and made the tenant due.
+    storedByAnOlderVersion(db, repo, CHARGED, 700, "setup", Fixture.seconds(10));
+    storedByAnOlderVersion(db, repo, CHARGED, 300, "extra", Fixture.seconds(20));
+    storedByAnOlderVersion(db, repo, CREDITED, -200, "welcome", Fixture.seconds(10));
+    storedByAnOlderVersion(db, repo, BOTH, -200, "welcome-2", Fixture.seconds(5));
+    storedByAnOlderVersion(db, repo, BOTH, 900, "setup-2", Fixture.seconds(30));
     Instant activeDue = dueAt(db, ACTIVE);
 
+    LaterColumns.dropAfter(db, 9);
     Migrations.migrate(db);
 
     assertThat(anchorOf(repo, CHARGED)).contains(Fixture.seconds(10));

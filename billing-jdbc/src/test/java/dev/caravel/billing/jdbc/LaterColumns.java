@@ -8,44 +8,51 @@ import javax.sql.DataSource;
 
 /**
  * For upgrade tests that write an older schema's data through today's repository: today's code
- * reads and writes columns later migrations add (V14's tax columns), so they are added, bare (no
- * check, every value NULL as an older version would have left it), while the data is written, and
- * dropped again before the upgrade runs, which then meets the older schema exactly. A later
- * migration whose columns today's code reads adds them here.
+ * reads and writes columns later migrations add (V14's tax columns, V15's plan intervals), so those
+ * after the schema's version are added, bare (no check; NULL, or the default an older version's
+ * rows get), while the data is written, and dropped again before the upgrade runs, which then meets
+ * the older schema exactly. A later migration whose columns today's code reads adds them here.
  */
 final class LaterColumns {
   private LaterColumns() {}
 
-  /** Table, column, type: every column added after V13 that today's repository touches. */
-  private static final List<String[]> COLUMNS =
+  /** A column migration {@code version} adds. */
+  private record Column(int version, String table, String name, String type) {}
+
+  /** Every column added after V13 that today's repository touches. */
+  private static final List<Column> COLUMNS =
       List.of(
-          new String[] {"billing_tenant", "tax_bps", "INTEGER"},
-          new String[] {"billing_tenant", "tax_label", "VARCHAR(128)"},
-          new String[] {"billing_tenant", "tax_mode", "VARCHAR(16)"},
-          new String[] {"billing_invoice", "tax_amount", "BIGINT"},
-          new String[] {"billing_invoice", "tax_bps", "INTEGER"},
-          new String[] {"billing_invoice", "tax_label", "VARCHAR(128)"},
-          new String[] {"billing_invoice", "tax_mode", "VARCHAR(16)"});
+          new Column(14, "billing_tenant", "tax_bps", "INTEGER"),
+          new Column(14, "billing_tenant", "tax_label", "VARCHAR(128)"),
+          new Column(14, "billing_tenant", "tax_mode", "VARCHAR(16)"),
+          new Column(14, "billing_invoice", "tax_amount", "BIGINT"),
+          new Column(14, "billing_invoice", "tax_bps", "INTEGER"),
+          new Column(14, "billing_invoice", "tax_label", "VARCHAR(128)"),
+          new Column(14, "billing_invoice", "tax_mode", "VARCHAR(16)"),
+          new Column(15, "billing_plan_version", "interval_months", "INTEGER DEFAULT 1 NOT NULL"));
 
-  interface Writes {
-    void run() throws SQLException;
+  /** Adds the columns of the migrations after {@code schemaVersion}, before today's code writes. */
+  static void addAfter(DataSource db, int schemaVersion) throws SQLException {
+    execute(db, schemaVersion, true);
   }
 
-  /** Runs {@code writes} with the later columns present, then drops them. */
-  static void whileWriting(DataSource db, Writes writes) throws SQLException {
-    execute(db, "ADD COLUMN %s %s");
-    try {
-      writes.run();
-    } finally {
-      execute(db, "DROP COLUMN %s");
-    }
+  /** Drops them again, before the upgrade under test runs. */
+  static void dropAfter(DataSource db, int schemaVersion) throws SQLException {
+    execute(db, schemaVersion, false);
   }
 
-  private static void execute(DataSource db, String clause) throws SQLException {
+  private static void execute(DataSource db, int schemaVersion, boolean add) throws SQLException {
     try (Connection c = db.getConnection();
         Statement s = c.createStatement()) {
-      for (String[] column : COLUMNS) {
-        s.execute("ALTER TABLE " + column[0] + " " + String.format(clause, column[1], column[2]));
+      for (Column column : COLUMNS) {
+        if (column.version() > schemaVersion) {
+          s.execute(
+              "ALTER TABLE "
+                  + column.table()
+                  + (add
+                      ? " ADD COLUMN " + column.name() + " " + column.type()
+                      : " DROP COLUMN " + column.name()));
+        }
       }
     }
   }

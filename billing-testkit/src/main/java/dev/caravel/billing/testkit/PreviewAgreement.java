@@ -29,15 +29,17 @@ import java.util.Set;
  * random points along it.
  */
 public final class PreviewAgreement {
-  private static final String[] PLANS = {"free", "basic", "pro", "odd"};
+  private static final String[] PLANS = {"free", "basic", "pro", "odd", "quarterly", "yearly"};
 
-  /** Plans with odd prices, so that proration and tax round. */
+  /** Plans with odd prices, so that proration and tax round, and terms of 3 and 12 months (S19). */
   public static final PlanCatalogue CATALOGUE =
       PlanCatalogue.of(
           new Plan("free", "Free", 0),
           new Plan("basic", "Basic", 500),
           new Plan("pro", "Pro", 2000),
-          new Plan("odd", "Odd", 999));
+          new Plan("odd", "Odd", 999),
+          new Plan("quarterly", "Quarterly", 1_399, 3),
+          new Plan("yearly", "Yearly", 4_999, 12));
 
   private final Repository repository;
   private final Billing billing;

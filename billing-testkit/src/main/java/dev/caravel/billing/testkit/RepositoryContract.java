@@ -2202,6 +2202,23 @@ public abstract class RepositoryContract {
     assertThat(stored.history("team")).containsExactlyElementsOf(other.history("team"));
   }
 
+  /** S19: a plan's interval is stored with each of its versions and read back as seeded. */
+  @Test
+  void aPlansIntervalIsStoredWithItsVersions() {
+    PlanCatalogue seed =
+        PlanCatalogue.withHistory(
+            "usd",
+            List.of(
+                new Version("yearly", "Yearly", 5000, T0, false, false, 12),
+                new Version("yearly", "Yearly", 6000, days(40), false, true, 12),
+                new Version("quarterly", "Quarterly", 1400, T0, false, false, 3)));
+    assertThat(repo.seedCatalogue(seed)).isEqualTo(seed);
+    PlanCatalogue stored = repo.catalogue().orElseThrow();
+    assertThat(stored).isEqualTo(seed);
+    assertThat(stored.find("yearly").orElseThrow().intervalMonths()).isEqualTo(12);
+    assertThat(stored.find("quarterly").orElseThrow().intervalMonths()).isEqualTo(3);
+  }
+
   @Test
   void aSeedInAnotherCurrencyStoresNothing() {
     repo.seedCatalogue(SEED);

@@ -44,7 +44,7 @@ final class ReplayInput {
   private static final Pattern TENANT = Pattern.compile("[0-9a-f]{64}");
   private static final Pattern CURRENCY = Pattern.compile("[A-Za-z]{3}");
   private static final Set<String> PLAN_FIELDS =
-      Set.of("id", "name", "amount", "currency", "history");
+      Set.of("id", "name", "amount", "currency", "history", "interval_months");
   private static final Set<String> HISTORY_FIELDS = Set.of("effective", "amount");
   private static final Set<String> PRICE_FIELDS =
       Set.of("at", "type", "plan", "amount", "effective");
@@ -193,9 +193,11 @@ final class ReplayInput {
               shownAs, line, "plan id \"" + id + "\" is already defined on line " + previous);
         }
         try {
-          plans.add(new Plan(id, name, amount));
+          int interval = intervalMonths(node, shownAs, line);
+          plans.add(new Plan(id, name, amount, interval));
           versions.add(
-              new PlanCatalogue.Version(id, name, amount, PlanCatalogue.ORIGIN, false, false));
+              new PlanCatalogue.Version(
+                  id, name, amount, PlanCatalogue.ORIGIN, false, false, interval));
           JsonNode history = node.get("history");
           if (history != null && !history.isArray()) {
             throw new BadInputException(
@@ -216,7 +218,8 @@ final class ReplayInput {
                     amount(change, shownAs, line),
                     instant(change, "effective", shownAs, line),
                     false,
-                    false));
+                    false,
+                    interval));
           }
         } catch (InvalidInputException e) {
           throw new BadInputException(shownAs, line, e.getMessage());
@@ -437,8 +440,8 @@ final class ReplayInput {
                 + (allowed == BILL_FIELDS
                     ? "; a bill line has only \"at\" and \"type\""
                     : allowed == PLAN_FIELDS
-                        ? "; a plan has \"id\", \"name\", \"amount\" and optionally \"currency\""
-                            + " and \"history\""
+                        ? "; a plan has \"id\", \"name\", \"amount\" and optionally \"currency\","
+                            + " \"history\" and \"interval_months\""
                         : allowed == HISTORY_FIELDS
                             ? "; a history entry has \"effective\" and \"amount\""
                             : allowed == PRICE_FIELDS
@@ -553,6 +556,22 @@ final class ReplayInput {
       throw new BadInputException(file, line, "\"amount\" must not be negative, got " + amount);
     }
     return amount;
+  }
+
+  /** S19: a plan's optional {@code interval_months}, 1, 3, 6 or 12; 1 when absent. */
+  private static int intervalMonths(JsonNode node, String file, int line) throws BadInputException {
+    JsonNode value = node.get("interval_months");
+    if (value == null) {
+      return 1;
+    }
+    int months = value.isIntegralNumber() && value.canConvertToInt() ? value.intValue() : 0;
+    if (months != 1 && months != 3 && months != 6 && months != 12) {
+      throw new BadInputException(
+          file,
+          line,
+          "\"interval_months\" must be 1, 3, 6 or 12, got " + abbreviate(value.toString()));
+    }
+    return months;
   }
 
   private static int line(JsonParser parser) {
