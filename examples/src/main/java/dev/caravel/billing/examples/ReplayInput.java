@@ -6,12 +6,10 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.caravel.billing.Activity;
 import dev.caravel.billing.ActivityType;
 import dev.caravel.billing.InvalidInputException;
-import dev.caravel.billing.Plan;
 import dev.caravel.billing.PlanCatalogue;
 import dev.caravel.billing.TaxSetting;
 import java.io.IOException;
@@ -26,10 +24,8 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -42,10 +38,6 @@ import java.util.regex.Pattern;
 final class ReplayInput {
   static final String DEFAULT_CURRENCY = "usd";
   private static final Pattern TENANT = Pattern.compile("[0-9a-f]{64}");
-  private static final Pattern CURRENCY = Pattern.compile("[A-Za-z]{3}");
-  private static final Set<String> PLAN_FIELDS =
-      Set.of("id", "name", "amount", "currency", "history", "interval_months");
-  private static final Set<String> HISTORY_FIELDS = Set.of("effective", "amount");
   private static final Set<String> PRICE_FIELDS =
       Set.of("at", "type", "plan", "amount", "effective");
   private static final Set<String> ACTIVITY_FIELDS =
@@ -67,10 +59,6 @@ final class ReplayInput {
           .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
           .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
           .build();
-
-  /** Reads one value in the middle of a stream (the plans array), so no trailing-token check. */
-  private static final ObjectReader ELEMENT =
-      JSON.reader().without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
   /** One line of the events file. */
   sealed interface Entry {
@@ -118,131 +106,9 @@ final class ReplayInput {
 
   // ---- plans ----
 
-  /** The plans file: a JSON array of {@code {"id", "name", "amount"[, "currency"]}}. */
+  /** The plans file; see {@link ReplayPlans#read}. */
   static PlanCatalogue readPlans(Path path, String shownAs) throws BadInputException {
-    List<Plan> plans = new ArrayList<>();
-    List<PlanCatalogue.Version> versions = new ArrayList<>();
-    Map<String, Integer> lineOfPlan = new LinkedHashMap<>();
-    String currency = null;
-    int currencyLine = 0;
-    byte[] bytes;
-    try {
-      bytes = Files.readAllBytes(path);
-    } catch (IOException e) {
-      throw new BadInputException(shownAs, 0, "cannot read: " + ioMessage(e));
-    }
-    // From bytes, so Jackson itself reports text that is not UTF-8, with its line.
-    try (JsonParser parser = JSON.createParser(bytes)) {
-      JsonToken token = parser.nextToken();
-      if (token == null) {
-        throw new BadInputException(
-            shownAs, 1, "the file is empty; expected a JSON array of plans");
-      }
-      if (token != JsonToken.START_ARRAY) {
-        throw new BadInputException(
-            shownAs,
-            line(parser),
-            "expected a JSON array of plans, like "
-                + "[{\"id\": \"basic\", \"name\": \"Basic\", \"amount\": 500}]");
-      }
-      while ((token = parser.nextToken()) != JsonToken.END_ARRAY) {
-        int line = line(parser);
-        if (token == null) {
-          throw new BadInputException(shownAs, line, "the array of plans is not closed");
-        }
-        if (token != JsonToken.START_OBJECT) {
-          throw new BadInputException(
-              shownAs, line, "each plan must be a JSON object, found " + describe(token));
-        }
-        JsonNode node = ELEMENT.readTree(parser);
-        onlyFields(node, PLAN_FIELDS, shownAs, line);
-        String id = string(node, "id", true, shownAs, line);
-        String name = string(node, "name", true, shownAs, line);
-        long amount = amount(node, shownAs, line);
-        String planCurrency = DEFAULT_CURRENCY;
-        if (node.has("currency")) {
-          String c = string(node, "currency", true, shownAs, line);
-          if (!CURRENCY.matcher(c).matches()) {
-            throw new BadInputException(
-                shownAs,
-                line,
-                "\"currency\" must be a three-letter ISO 4217 code like usd, got \"" + c + "\"");
-          }
-          planCurrency = c.toLowerCase(Locale.ROOT);
-        }
-        if (currency == null) {
-          currency = planCurrency;
-          currencyLine = line;
-        } else if (!currency.equals(planCurrency)) {
-          throw new BadInputException(
-              shownAs,
-              line,
-              "plan \""
-                  + id
-                  + "\" is priced in "
-                  + planCurrency
-                  + " but the plan on line "
-                  + currencyLine
-                  + " in "
-                  + currency
-                  + "; one catalogue has one currency");
-        }
-        Integer previous = lineOfPlan.putIfAbsent(id, line);
-        if (previous != null) {
-          throw new BadInputException(
-              shownAs, line, "plan id \"" + id + "\" is already defined on line " + previous);
-        }
-        try {
-          int interval = intervalMonths(node, shownAs, line);
-          plans.add(new Plan(id, name, amount, interval));
-          versions.add(
-              new PlanCatalogue.Version(
-                  id, name, amount, PlanCatalogue.ORIGIN, false, false, interval));
-          JsonNode history = node.get("history");
-          if (history != null && !history.isArray()) {
-            throw new BadInputException(
-                shownAs,
-                line,
-                "\"history\" must be an array like [{\"effective\": \"2025-02-15T00:00:00Z\","
-                    + " \"amount\": 700}]");
-          }
-          for (JsonNode change : history == null ? List.<JsonNode>of() : history) {
-            if (!change.isObject()) {
-              throw new BadInputException(shownAs, line, "each \"history\" entry is an object");
-            }
-            onlyFields(change, HISTORY_FIELDS, shownAs, line);
-            versions.add(
-                new PlanCatalogue.Version(
-                    id,
-                    name,
-                    amount(change, shownAs, line),
-                    instant(change, "effective", shownAs, line),
-                    false,
-                    false,
-                    interval));
-          }
-        } catch (InvalidInputException e) {
-          throw new BadInputException(shownAs, line, e.getMessage());
-        }
-      }
-      if (parser.nextToken() != null) {
-        throw new BadInputException(
-            shownAs, line(parser), "unexpected content after the array of plans");
-      }
-    } catch (JsonProcessingException e) {
-      int line = e.getLocation() == null ? 0 : e.getLocation().getLineNr();
-      throw new BadInputException(shownAs, line, "not valid JSON: " + jacksonMessage(e));
-    } catch (IOException e) {
-      throw new BadInputException(shownAs, 0, "cannot read: " + ioMessage(e));
-    }
-    if (plans.isEmpty()) {
-      throw new BadInputException(shownAs, 1, "the file lists no plans");
-    }
-    try {
-      return PlanCatalogue.withHistory(currency, versions);
-    } catch (InvalidInputException e) {
-      throw new BadInputException(shownAs, 1, e.getMessage());
-    }
+    return ReplayPlans.read(path, shownAs);
   }
 
   // ---- events ----
@@ -439,10 +305,10 @@ final class ReplayInput {
                 + "\""
                 + (allowed == BILL_FIELDS
                     ? "; a bill line has only \"at\" and \"type\""
-                    : allowed == PLAN_FIELDS
+                    : allowed == ReplayPlans.PLAN_FIELDS
                         ? "; a plan has \"id\", \"name\", \"amount\" and optionally \"currency\","
                             + " \"history\" and \"interval_months\""
-                        : allowed == HISTORY_FIELDS
+                        : allowed == ReplayPlans.HISTORY_FIELDS
                             ? "; a history entry has \"effective\" and \"amount\""
                             : allowed == PRICE_FIELDS
                                 ? "; a price line has \"at\", \"type\", \"plan\", \"amount\""
@@ -516,7 +382,7 @@ final class ReplayInput {
     return instant(node, "at", file, line);
   }
 
-  private static Instant instant(JsonNode node, String field, String file, int line)
+  static Instant instant(JsonNode node, String field, String file, int line)
       throws BadInputException {
     String text = string(node, field, true, file, line);
     Instant at;
@@ -539,7 +405,7 @@ final class ReplayInput {
     return at;
   }
 
-  private static long amount(JsonNode node, String file, int line) throws BadInputException {
+  static long amount(JsonNode node, String file, int line) throws BadInputException {
     JsonNode value = node.get("amount");
     if (value == null || value.isNull()) {
       throw new BadInputException(file, line, "missing \"amount\"");
@@ -558,27 +424,11 @@ final class ReplayInput {
     return amount;
   }
 
-  /** S19: a plan's optional {@code interval_months}, 1, 3, 6 or 12; 1 when absent. */
-  private static int intervalMonths(JsonNode node, String file, int line) throws BadInputException {
-    JsonNode value = node.get("interval_months");
-    if (value == null) {
-      return 1;
-    }
-    int months = value.isIntegralNumber() && value.canConvertToInt() ? value.intValue() : 0;
-    if (months != 1 && months != 3 && months != 6 && months != 12) {
-      throw new BadInputException(
-          file,
-          line,
-          "\"interval_months\" must be 1, 3, 6 or 12, got " + abbreviate(value.toString()));
-    }
-    return months;
-  }
-
-  private static int line(JsonParser parser) {
+  static int line(JsonParser parser) {
     return parser.currentTokenLocation().getLineNr();
   }
 
-  private static String describe(JsonToken token) {
+  static String describe(JsonToken token) {
     return switch (token) {
       case START_ARRAY -> "an array";
       case VALUE_STRING -> "a string";
@@ -590,7 +440,7 @@ final class ReplayInput {
   }
 
   /** Jackson's own words, without its pointers into a source it does not show. */
-  private static String jacksonMessage(JsonProcessingException e) {
+  static String jacksonMessage(JsonProcessingException e) {
     if (e instanceof com.fasterxml.jackson.core.io.JsonEOFException) {
       return "the text ends in the middle of a value (is a bracket or brace not closed?)";
     }
@@ -605,7 +455,7 @@ final class ReplayInput {
     return s.length() > 80 ? s.substring(0, 80) + "..." : s;
   }
 
-  private static String ioMessage(IOException e) {
+  static String ioMessage(IOException e) {
     if (e instanceof java.nio.file.NoSuchFileException) {
       return "no such file";
     }
