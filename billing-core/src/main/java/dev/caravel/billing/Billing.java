@@ -9,8 +9,8 @@ import java.util.Optional;
 /**
  * The billing engine. Record what tenants do with {@link #record}; the engine keeps the ledger
  * (S1–S8), makes invoices ({@link #generateInvoice}), collects them (S9–S11) and, once {@link
- * #start started}, polls every tenant on a schedule (S12). Several instances may run against one
- * {@link Repository} at once. Thread-safe. A thin facade: each concern is a package-private part.
+ * #start started}, polls every tenant (S12). Several instances may share one {@link Repository}.
+ * Thread-safe. A thin facade: each concern is a package-private part.
  */
 public final class Billing implements AutoCloseable {
   /** The largest price, adjustment or refund, in minor units: 10^12 (README, "Bounded input"). */
@@ -18,6 +18,7 @@ public final class Billing implements AutoCloseable {
 
   private final CatalogueHistory catalogueHistory;
   private final Bookkeeping bookkeeping;
+  private final Previews previews;
   private final Standings standings;
   final PaymentCollection collection; // package-private: tests look at its worker threads
   private final RailCallbacks railCallbacks;
@@ -32,6 +33,7 @@ public final class Billing implements AutoCloseable {
     PaymentCascade cascade = new PaymentCascade(settings);
     this.catalogueHistory = new CatalogueHistory(settings);
     this.bookkeeping = new Bookkeeping(settings, catalogueHistory);
+    this.previews = new Previews(settings, catalogueHistory, bookkeeping);
     this.standings = new Standings(settings);
     this.collection = new PaymentCollection(settings, cascade, standings);
     this.railCallbacks = new RailCallbacks(settings, cascade, standings);
@@ -59,14 +61,11 @@ public final class Billing implements AutoCloseable {
   }
 
   /**
-   * Changes a plan's price to {@code amount} (0 to {@link #MAX_AMOUNT}), for every instance, for
-   * each tenant from the start of its first period that begins at or after {@code effective} (S15):
-   * a period already begun keeps its price to its end, so a credit returns exactly what was
-   * charged. With {@code grandfathered}, relays already on the plan then keep their price until
-   * their plan changes. Idempotent: the same change again returns false.
-   *
-   * <p>Only the future can be repriced (S8): {@code effective} must be strictly after now, and
-   * after every activity recorded and every period start renewed, of any tenant.
+   * Changes a plan's price to {@code amount} (0 to {@link #MAX_AMOUNT}) for each tenant from its
+   * first period (term, S19) beginning at or after {@code effective} (S15), so a credit returns
+   * what was charged. With {@code grandfathered}, relays on the plan keep their price until their
+   * plan changes. Idempotent. Only the future can be repriced (S8): {@code effective} must be after
+   * now, every activity recorded and every period start renewed, of any tenant.
    *
    * @throws PlanCatalogue.ChangeRejectedException the change was refused ({@link
    *     PlanCatalogue.ChangeRejectedException#reason() reason()} says why); nothing was stored
@@ -139,12 +138,22 @@ public final class Billing implements AutoCloseable {
   }
 
   /**
-   * Saves how a tenant pays, replacing what was on file: an NWC URI (checked, then sealed for this
-   * tenant under the cipher's current key; null: none, a stored one is erased) and a Stripe
-   * customer id (null: none). Saving again re-seals: how old values move to the current key.
+   * Saves how a tenant pays, replacing what was on file (its tax is kept): an NWC URI (checked,
+   * then sealed for this tenant under the cipher's current key; null: none, a stored one is erased)
+   * and a Stripe customer id (null: none). Saving again re-seals: how old values move on.
    */
   public void saveTenant(String pubkey, String nwcUri, String stripeCustomerId) {
     bookkeeping.saveTenant(pubkey, nwcUri, stripeCustomerId);
+  }
+
+  /** S24: the tenant's tax for the invoices claimed from now on ({@link #saveTenant} keeps it). */
+  public void setTax(String tenant, TaxSetting tax) {
+    bookkeeping.setTax(tenant, Optional.of(tax)); // null: NullPointerException
+  }
+
+  /** S24: no tax on the invoices claimed from now on. */
+  public void clearTax(String tenant) {
+    bookkeeping.setTax(tenant, Optional.empty());
   }
 
   /** Whether the tenant has an NWC wallet connection on file (never the URI itself). */
@@ -187,6 +196,16 @@ public final class Billing implements AutoCloseable {
     return bookkeeping.generateInvoice(tenant);
   }
 
+  /** S23: the invoice {@link #generateInvoice} would make now (empty: none), writing nothing. */
+  public Optional<Invoice.Preview> preview(String tenant) {
+    return previews.preview(tenant);
+  }
+
+  /** S23: the invoice the next period's start makes if nothing happens before, writing nothing. */
+  public Optional<Invoice.Preview> upcoming(String tenant) {
+    return previews.upcoming(tenant);
+  }
+
   /**
    * Runs the invoice's payment round if due (S9): the tenant's NWC wallet, the saved card, then a
    * DM with the link. Never pays twice or early: an invoice not due, held, needing attention,
@@ -207,19 +226,17 @@ public final class Billing implements AutoCloseable {
   }
 
   /**
-   * Collects every invoice whose next round is due (S11), up to a page at a time, several at once
-   * ({@link BillingBuilder#collectionConcurrency}); returns when all of them are done, their
-   * results in the order the repository listed them.
+   * Collects every invoice whose next round is due (S11), a page at a time, several at once ({@link
+   * BillingBuilder#collectionConcurrency}); returns when all are done, in the repository's order.
    */
   public List<PaymentResult> collectDue() {
     return collection.collectDue();
   }
 
   /**
-   * The invoice's BOLT11 request to present to the tenant (S10): made once, reused while settled or
-   * unexpired, replaced once expired unpaid. If it has settled meanwhile (paid out of band), the
-   * invoice is marked paid before it is returned. Only for an open invoice (S18): otherwise {@link
-   * InvalidInputException}.
+   * The invoice's BOLT11 request to present (S10), for its total: made once, reused while settled
+   * or unexpired, replaced once expired unpaid; settled meanwhile, the invoice is marked paid
+   * first. Only for an open invoice (S18), else {@link InvalidInputException}.
    */
   public Invoice.Bolt11Request bolt11(String invoiceId) {
     return collection.bolt11(invoiceId);
@@ -288,9 +305,8 @@ public final class Billing implements AutoCloseable {
   }
 
   /**
-   * Charges the tenant {@code amount} (positive, minor units) once, as an item on its next invoice
-   * with {@code reason} as its description. Same rules as {@link #credit}. On a tenant with no
-   * anchor yet, it sets the anchor (S1) to now: its first activity may not be dated before it.
+   * Charges the tenant {@code amount} once, as an item on its next invoice; same rules as {@link
+   * #credit}. On a tenant with no anchor yet, it sets the anchor (S1) to now.
    */
   public boolean charge(String tenant, long amount, String reason, String key) {
     return adjustments.charge(tenant, amount, reason, key);
@@ -320,13 +336,11 @@ public final class Billing implements AutoCloseable {
   }
 
   /**
-   * Refunds {@code amount} (minor units, at most what the payment has left unrefunded) of a paid
-   * invoice, idempotently on {@code key}: the same request again returns what the first did, and a
-   * card refund left pending is sent again under the same gateway idempotency key, so it is never
-   * made twice; one the gateway refused outright ends {@code FAILED} ({@link RefundResult.Failed}),
-   * its amount free for a refund under another key. {@code via}: {@code CARD} through {@link
-   * PaymentGateway#refund} (card payments only); {@code BY_HAND} recorded as owed, the host pays it
-   * and calls {@link #refundPaid}; {@code CREDIT} as a credit item on the tenant's next invoice.
+   * Refunds {@code amount} (at most what the payment has left) of a paid invoice, idempotently on
+   * {@code key}: the same request returns what the first did; a pending card refund is resent under
+   * the same gateway key, one refused outright ends {@link RefundResult.Failed}, its amount free.
+   * {@code via}: {@code CARD} through {@link PaymentGateway#refund}; {@code BY_HAND} owed until
+   * {@link #refundPaid}; {@code CREDIT} as a credit item on the tenant's next invoice.
    *
    * @throws InvalidInputException.ConflictingKeyException the key was used for another refund
    * @throws InvalidInputException an amount not 1 to {@link #MAX_AMOUNT} (refund more in parts), a
@@ -348,10 +362,8 @@ public final class Billing implements AutoCloseable {
   }
 
   /**
-   * What the invoice comes to: billed, paid, refunded (every refund, money or credit, pending
-   * included) and net.
-   *
-   * @throws InvalidInputException no such invoice
+   * What the invoice comes to: billed (its total, tax included), paid, refunded (every refund,
+   * money or credit, pending included) and net; {@link InvalidInputException} for no such invoice.
    */
   public Invoice.Balance balance(String invoiceId) {
     return refunds.balance(invoiceId);

@@ -87,8 +87,22 @@ final class Bookkeeping {
       // a value sealed under an old key, or by 0.1/0.2, moves to the current key and format.
       sealed = settings.cipher().seal(pubkey, nwcUri);
     }
+    // The tax is set apart (setTax): saving how a tenant pays keeps it.
+    Optional<TaxSetting> tax = repository.findTenant(pubkey).flatMap(Tenant::tax);
     repository.saveTenant(
-        new Tenant(pubkey, Optional.ofNullable(sealed), Optional.ofNullable(stripeCustomerId)));
+        new Tenant(
+            pubkey, Optional.ofNullable(sealed), Optional.ofNullable(stripeCustomerId), tax));
+  }
+
+  /**
+   * {@link Billing#setTax}: recorded with the tenant, keeping how it pays; the invoices claimed
+   * from now on are taxed by it (S24), those claimed before keep theirs.
+   */
+  void setTax(String pubkey, Optional<TaxSetting> tax) {
+    Checks.pubkey(pubkey, "tenant pubkey");
+    Checks.notNull(tax, "tax");
+    Tenant tenant = repository.findTenant(pubkey).orElseGet(() -> Tenant.of(pubkey));
+    repository.saveTenant(tenant.withTax(tax));
   }
 
   /**
@@ -276,6 +290,7 @@ final class Bookkeeping {
     if (!anchored.isEmpty()) {
       for (UnclaimedTotal unclaimed : tally.totals(anchored, repository)) {
         Period period = periods.get(unclaimed.tenant());
+        boolean invoice = ClaimRule.makesAnInvoice(unclaimed.tenant(), unclaimed.total());
         claims.add(
             new Claim(
                 unclaimed.tenant(),
@@ -284,7 +299,8 @@ final class Bookkeeping {
                 settings.catalogue().currency(),
                 now,
                 unclaimed,
-                makesAnInvoice(unclaimed)));
+                invoice,
+                invoice ? taxOn(unclaimed) : Optional.empty()));
       }
     }
     List<Invoice> created =
@@ -296,17 +312,16 @@ final class Bookkeeping {
   }
 
   /**
-   * S7: a tenant's unclaimed items make an invoice when they sum above zero; a net credit (or
-   * nothing) stays unclaimed and carries to the next. A sum beyond a {@code long} (stored data
-   * beyond the money limit) is that tenant's failure, never a total that wrapped around: the page
-   * is then billed tenant by tenant, and this tenant alone fails ({@link PageBilling}).
+   * S24: the tax line of an invoice of this net, by the tenant's setting as read now; one read per
+   * invoice made (S17: the work due, not the tenants visited).
    */
-  private static boolean makesAnInvoice(UnclaimedTotal unclaimed) {
-    if (unclaimed.total().bitLength() >= Long.SIZE) {
-      throw new InvalidInputException(
-          "tenant " + unclaimed.tenant() + " owes more than a long holds: " + unclaimed.total());
-    }
-    return unclaimed.total().signum() > 0;
+  private Optional<Invoice.Tax> taxOn(UnclaimedTotal net) {
+    return ClaimRule.taxOn(taxSetting(net.tenant()), net.total().longValueExact());
+  }
+
+  /** The tenant's tax setting as stored now (S24). */
+  Optional<TaxSetting> taxSetting(String tenant) {
+    return repository.findTenant(tenant).flatMap(Tenant::tax);
   }
 
   /**

@@ -128,7 +128,13 @@ final class CatalogueHistory {
     boolean retired = storedCatalogue().retiredSince(planId, effective).isPresent();
     return addVersion(
         new PlanCatalogue.Version(
-            planId, current.name(), amount, effective, retired, grandfathered));
+            planId,
+            current.name(),
+            amount,
+            effective,
+            retired,
+            grandfathered,
+            current.intervalMonths()));
   }
 
   /** {@link Billing#retirePlan}. */
@@ -144,7 +150,14 @@ final class CatalogueHistory {
     }
     // Grandfathered, so the retirement reprices nobody.
     return addVersion(
-        new PlanCatalogue.Version(planId, current.name(), current.amount(), effective, true, true));
+        new PlanCatalogue.Version(
+            planId,
+            current.name(),
+            current.amount(),
+            effective,
+            true,
+            true,
+            current.intervalMonths()));
   }
 
   /** The stored version in effect at {@code effective} (or the plan's first, if none is yet). */

@@ -3,6 +3,7 @@ package dev.caravel.billing;
 import dev.caravel.billing.internal.BillingPeriods;
 import dev.caravel.billing.internal.Checks;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -10,7 +11,9 @@ import java.util.Optional;
  * period is the billing period holding the moment the invoice was made. {@code payment} is present
  * once paid; an invoice is paid at most once. {@code closure} is present once it was voided or
  * written off (S14): then it is never collected, and its items are never billed again. An invoice
- * is paid or closed, never both.
+ * is paid or closed, never both. {@code tax} is present when the tenant had a {@link TaxSetting}
+ * when the invoice was claimed (S24): {@code total} is what the rails charge, {@link #net} the sum
+ * of the items.
  *
  * <p>Invoice ids are numbers drawn by the repository in the claim's transaction (gapless across
  * instances), formatted as the builder says ({@code INV-000123} by default).
@@ -24,7 +27,64 @@ public record Invoice(
     String currency,
     Instant createdAt,
     Optional<Payment> payment,
-    Optional<Closure> closure) {
+    Optional<Closure> closure,
+    Optional<Tax> tax) {
+
+  /**
+   * An invoice's tax line (S24): the setting it was taxed with and the amount, added to the net
+   * ({@link TaxSetting.Mode#EXCLUSIVE}) or included in it ({@link TaxSetting.Mode#INCLUSIVE}).
+   */
+  public record Tax(TaxSetting setting, long amount) {
+    public Tax {
+      Checks.notNull(setting, "tax setting");
+      Checks.nonNegative(amount, "tax amount");
+    }
+
+    /** The tax the invoice adds to its net: the amount when exclusive, else 0. */
+    public long added() {
+      return setting.mode() == TaxSetting.Mode.EXCLUSIVE ? amount : 0;
+    }
+
+    /** The tax the invoice's net already includes: the amount when inclusive, else 0. */
+    public long included() {
+      return setting.mode() == TaxSetting.Mode.INCLUSIVE ? amount : 0;
+    }
+  }
+
+  /**
+   * What an invoice generated at {@code at} would be (S23), as {@link Billing#preview} and {@link
+   * Billing#upcoming} answer it, written nowhere: the items it would claim (those already
+   * unclaimed, the ones reconciling pending activity would add, and the renewals due by then),
+   * their sum {@code net}, the tax line by the tenant's setting (S24) and {@code total}, what the
+   * rails would be asked for. The items carry no invoice id yet.
+   */
+  public record Preview(
+      String tenant,
+      Instant at,
+      Instant periodStart,
+      Instant periodEnd,
+      String currency,
+      List<InvoiceItem> items,
+      long net,
+      Optional<Tax> tax,
+      long total) {
+    public Preview {
+      Checks.pubkey(tenant, "tenant");
+      Checks.instant(at, "at");
+      Checks.instant(periodStart, "period start");
+      Checks.instant(periodEnd, "period end");
+      Checks.text(currency, "currency");
+      items = List.copyOf(Checks.notNull(items, "items"));
+      Checks.notNull(tax, "tax");
+      if (net <= 0 || total != net + tax.map(Tax::added).orElse(0L)) {
+        throw new InvalidInputException(
+            "a preview's net must be positive and its total the net plus the tax it adds, got net "
+                + net
+                + " and total "
+                + total);
+      }
+    }
+  }
 
   /** Where an invoice stands: open (to collect), paid, voided or written off. */
   public enum Status {
@@ -163,6 +223,7 @@ public record Invoice(
     Checks.text(currency, "currency");
     Checks.notNull(payment, "payment");
     Checks.notNull(closure, "closure");
+    Checks.notNull(tax, "tax");
     if (!periodStart.isBefore(periodEnd)) {
       throw new InvalidInputException("period start must be before period end");
     }
@@ -172,9 +233,36 @@ public record Invoice(
     if (payment.isPresent() && closure.isPresent()) {
       throw new InvalidInputException("an invoice is paid or closed, never both");
     }
+    if (tax.isPresent() && total - tax.get().added() <= 0) {
+      throw new InvalidInputException("an invoice's net must be positive, got a total of " + total);
+    }
   }
 
-  /** An invoice not closed. */
+  /** An invoice without tax. */
+  public Invoice(
+      String id,
+      String tenant,
+      Instant periodStart,
+      Instant periodEnd,
+      long total,
+      String currency,
+      Instant createdAt,
+      Optional<Payment> payment,
+      Optional<Closure> closure) {
+    this(
+        id,
+        tenant,
+        periodStart,
+        periodEnd,
+        total,
+        currency,
+        createdAt,
+        payment,
+        closure,
+        Optional.empty());
+  }
+
+  /** An invoice not closed, without tax. */
   public Invoice(
       String id,
       String tenant,
@@ -185,6 +273,11 @@ public record Invoice(
       Instant createdAt,
       Optional<Payment> payment) {
     this(id, tenant, periodStart, periodEnd, total, currency, createdAt, payment, Optional.empty());
+  }
+
+  /** The sum of the invoice's items (S24): the total less any tax it adds. */
+  public long net() {
+    return total - tax.map(Tax::added).orElse(0L);
   }
 
   public boolean isPaid() {
@@ -208,7 +301,16 @@ public record Invoice(
   /** This invoice, paid by {@code payment}. */
   public Invoice paidBy(Payment payment) {
     return new Invoice(
-        id, tenant, periodStart, periodEnd, total, currency, createdAt, Optional.of(payment));
+        id,
+        tenant,
+        periodStart,
+        periodEnd,
+        total,
+        currency,
+        createdAt,
+        Optional.of(payment),
+        Optional.empty(),
+        tax);
   }
 
   /** This invoice, closed by {@code closure}. */
@@ -222,6 +324,7 @@ public record Invoice(
         currency,
         createdAt,
         Optional.empty(),
-        Optional.of(closure));
+        Optional.of(closure),
+        tax);
   }
 }

@@ -36,33 +36,51 @@ final class Ledger {
   }
 
   /**
-   * The plan a relay is on, as priced for the items of the tenant's period starting at {@code
-   * periodStart} (S15): the name and price the catalogue gives as of that start, the relay's own
-   * price if a grandfathered change left it one. Whether it was "already on the plan" is read at
-   * period starts too: it chose the plan in the period holding {@code planSince}.
+   * The plan a relay is on, as priced for the items of its term starting at {@code termStart} (S15,
+   * S19; for a monthly plan, the tenant's period): the name and price the catalogue gives as of
+   * that start, the relay's own price if a grandfathered change left it one. Whether it was
+   * "already on the plan" is read at term starts too: it chose the plan in the term holding {@code
+   * planSince}.
    */
-  private Plan priced(RelayState state, Instant periodStart, BillingPeriods periods) {
+  private Plan priced(RelayState state, Instant termStart, BillingPeriods periods) {
     String id = state.plan().orElseThrow();
-    PlanCatalogue.Version version = catalogue.versionForPeriod(id, periodStart);
+    PlanCatalogue.Version version = catalogue.versionForPeriod(id, termStart);
     long price =
         catalogue.history(id).size() == 1
             ? version.amount() // one version: nothing to grandfather, no join to look up
-            : catalogue.priceFor(id, joinedPeriodStart(state, periodStart, periods), periodStart);
-    return new Plan(id, version.name(), price);
+            : catalogue.priceFor(
+                id,
+                joinedTermStart(state, termStart, periods, version.intervalMonths()),
+                termStart);
+    return new Plan(id, version.name(), price, version.intervalMonths());
   }
 
   /**
-   * The start of the tenant's period in which the relay chose its plan; the anchor for a choice
-   * before it. A state with no recorded choice (a snapshot written before plan choices were kept)
-   * counts as chosen in the period being priced: no grandfathering the log cannot show.
+   * The start of the plan's term in which the relay chose it; the anchor for a choice before it. A
+   * state with no recorded choice (a snapshot written before plan choices were kept) counts as
+   * chosen in the term being priced: no grandfathering the log cannot show.
    */
-  private static Instant joinedPeriodStart(
-      RelayState state, Instant periodStart, BillingPeriods periods) {
+  private static Instant joinedTermStart(
+      RelayState state, Instant termStart, BillingPeriods periods, int months) {
     Instant since = state.planSince();
     if (since == null) {
-      return periodStart;
+      return termStart;
     }
-    return since.isBefore(periods.anchor()) ? periods.anchor() : periods.periodAt(since).start();
+    return since.isBefore(periods.anchor())
+        ? periods.anchor()
+        : periods.termAt(since, months).start();
+  }
+
+  /** S19: the months of the plan a relay is on; every version of a plan has the same. */
+  private int intervalOf(RelayState state, BillingPeriods periods) {
+    return catalogue
+        .versionForPeriod(state.plan().orElseThrow(), periods.anchor())
+        .intervalMonths();
+  }
+
+  /** The term of the relay's plan holding {@code t} (S19). */
+  private Period termAt(RelayState state, Instant t, BillingPeriods periods) {
+    return periods.termAt(t, intervalOf(state, periods));
   }
 
   /**
@@ -95,27 +113,32 @@ final class Ledger {
    */
   Optional<InvoiceItem> itemFor(
       Activity activity, RelayState before, RelayState after, BillingPeriods periods) {
-    Period period = periods.periodAt(activity.at());
-    Instant start = period.start();
+    Instant at = activity.at();
     if (!before.active() && after.active()) {
-      Plan plan = priced(after, start, periods);
-      long amount = Proration.prorate(plan.amount(), period, activity.at());
+      Period term = termAt(after, at, periods);
+      Plan plan = priced(after, term.start(), periods);
+      long amount = Proration.prorate(plan.amount(), term, at);
       String what =
           activity.type() == ActivityType.CREATE_RELAY ? "New relay created" : "Relay reactivated";
       return item(activity, plan, amount, what);
     }
     if (before.active() && !after.active()) {
-      Plan plan = priced(before, start, periods);
-      long amount = Math.negateExact(Proration.prorate(plan.amount(), period, activity.at()));
+      Period term = termAt(before, at, periods);
+      Plan plan = priced(before, term.start(), periods);
+      long amount = Math.negateExact(Proration.prorate(plan.amount(), term, at));
       return item(activity, plan, amount, "Relay deactivated (prorated credit)");
     }
     if (before.active() && after.active() && !before.plan().equals(after.plan())) {
-      Plan from = priced(before, start, periods);
-      Plan to = priced(after, start, periods);
+      // S19: the rest of the old plan's term is credited, the rest of the new plan's charged; for
+      // plans of one interval both are the same term.
+      Period fromTerm = termAt(before, at, periods);
+      Period toTerm = termAt(after, at, periods);
+      Plan from = priced(before, fromTerm.start(), periods);
+      Plan to = priced(after, toTerm.start(), periods);
       long amount =
           Math.subtractExact(
-              Proration.prorate(to.amount(), period, activity.at()),
-              Proration.prorate(from.amount(), period, activity.at()));
+              Proration.prorate(to.amount(), toTerm, at),
+              Proration.prorate(from.amount(), fromTerm, at));
       return item(activity, to, amount, "Plan changed from " + from.name() + " to " + to.name());
     }
     return Optional.empty();
@@ -130,8 +153,9 @@ final class Ledger {
 
   /**
    * S6: one renewal per period start {@code P_k ≤ now} after the last renewed one, each charging
-   * every relay active as of {@code P_k} (activities strictly before it) on a paid plan its full
-   * price as of {@code P_k} (S15). Missed periods are caught up one by one.
+   * every relay active as of {@code P_k} (activities strictly before it) on a paid plan whose term
+   * starts at {@code P_k} (S19: every period for a monthly plan, every N-th for an N-month one) its
+   * full price as of {@code P_k} (S15). Missed periods are caught up one by one.
    */
   List<Renewal> renewalsDue(TenantLedger ledger, Instant now) {
     List<Renewal> out = new ArrayList<>();
@@ -153,7 +177,8 @@ final class Ledger {
       List<InvoiceItem> items = new ArrayList<>();
       for (Map.Entry<String, RelayState> e : states.entrySet()) {
         RelayState state = e.getValue();
-        if (!state.active()) {
+        // S19: a plan of N months renews at its term starts, the periods k with k % N == 0.
+        if (!state.active() || k % intervalOf(state, periods) != 0) {
           continue;
         }
         Plan plan = priced(state, start, periods);

@@ -59,17 +59,30 @@ public final class PlanCatalogue {
       long amount,
       Instant effective,
       boolean retired,
-      boolean grandfathered) {
+      boolean grandfathered,
+      int intervalMonths) {
     public Version {
       Checks.id(plan, "plan id");
       Checks.text(name, "plan name");
       Checks.amount(amount, "plan amount");
       Checks.instant(effective, "effective instant");
+      Checks.intervalMonths(intervalMonths, "plan " + plan + "'s interval");
+    }
+
+    /** A version of a monthly plan. */
+    public Version(
+        String plan,
+        String name,
+        long amount,
+        Instant effective,
+        boolean retired,
+        boolean grandfathered) {
+      this(plan, name, amount, effective, retired, grandfathered, 1);
     }
 
     /** The plan as this version prices it. */
     public Plan asPlan() {
-      return new Plan(plan, name, amount);
+      return new Plan(plan, name, amount, intervalMonths);
     }
   }
 
@@ -131,7 +144,9 @@ public final class PlanCatalogue {
         throw new InvalidInputException(
             "plan id \"" + plan.id() + "\" appears twice in the catalogue");
       }
-      versions.add(new Version(plan.id(), plan.name(), plan.amount(), ORIGIN, false, false));
+      versions.add(
+          new Version(
+              plan.id(), plan.name(), plan.amount(), ORIGIN, false, false, plan.intervalMonths()));
     }
     return withHistory(currency, versions);
   }
@@ -152,6 +167,16 @@ public final class PlanCatalogue {
       List<Version> list = new ArrayList<>(e.getValue());
       list.sort(Comparator.comparing(Version::effective));
       for (int i = 1; i < list.size(); i++) {
+        // S19: a plan's terms are its own for good; a new interval is a new plan.
+        if (list.get(i).intervalMonths() != list.get(0).intervalMonths()) {
+          throw new InvalidInputException(
+              "plan \""
+                  + e.getKey()
+                  + "\" bills every "
+                  + list.get(0).intervalMonths()
+                  + " months; a later version cannot make it "
+                  + list.get(i).intervalMonths());
+        }
         if (list.get(i).effective().equals(list.get(i - 1).effective())) {
           throw new InvalidInputException(
               "plan \""

@@ -12,16 +12,18 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * Issue 11's rule: what a host sees in {@code dev.caravel.billing} stays small, at most 25 public
+ * Issue 11's rule: what a host sees in {@code dev.caravel.billing} stays small, at most 26 public
  * top-level types (vocabulary of one type nests in it; what no host needs goes to {@code
- * internal}). Read from the compiled package, so a new public type anywhere in it counts.
+ * internal}). Read from the compiled package, so a new public type anywhere in it counts. Issue 23
+ * raised the bound from 25 to 26 for {@link TaxSetting}, a value hosts build to set a tenant's tax
+ * (S24); an invoice's own tax line nests in {@link Invoice}.
  */
 class HostPackageSurfaceTest {
-  private static final int MAX_PUBLIC_TOP_LEVEL_TYPES = 25;
+  private static final int MAX_PUBLIC_TOP_LEVEL_TYPES = 26;
   private static final String PACKAGE = Billing.class.getPackageName();
 
   @Test
-  void theHostPackageHasAtMost25PublicTopLevelTypes() throws Exception {
+  void theHostPackageHasAtMost26PublicTopLevelTypes() throws Exception {
     List<String> types = publicTopLevelTypes();
     assertThat(types)
         .as(
@@ -61,7 +63,8 @@ class HostPackageSurfaceTest {
             "PaymentGateway",
             "Messenger",
             "ExchangeRates",
-            "SecretCipher");
+            "SecretCipher",
+            "TaxSetting");
   }
 
   /** The simple names of the package's public top-level classes, from its compiled classes. */

@@ -119,6 +119,28 @@ public final class BillingPeriods {
   }
 
   /**
+   * Term {@code j} of a plan billing every {@code months} months (S19): {@code [A + j·months, A +
+   * (j+1)·months)}, each boundary a period start computed from the anchor, so terms tile the
+   * timeline as periods do. For {@code months} = 1 a term is the period.
+   */
+  public Period term(int j, int months) {
+    long first = (long) j * months;
+    if (first + months > Integer.MAX_VALUE - 1) {
+      throw new InvalidInputException("term " + j + " of " + months + " months is too far");
+    }
+    return new Period(j, start((int) first), start((int) first + months));
+  }
+
+  /**
+   * The term of a {@code months}-month plan holding {@code t} (S19), in O(1) like {@link
+   * #periodAt}.
+   */
+  public Period termAt(Instant t, int months) {
+    Period period = periodAt(t);
+    return months == 1 ? period : term(period.index() / months, months);
+  }
+
+  /**
    * The index of the period holding {@code t}, in O(1): t's distance from the anchor in mean months
    * is k or a neighbour, and a comparison with the starts around it settles which.
    */

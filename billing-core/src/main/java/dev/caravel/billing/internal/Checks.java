@@ -42,6 +42,14 @@ public final class Checks {
     return value;
   }
 
+  /** S19: a plan bills every 1, 3, 6 or 12 months. */
+  public static int intervalMonths(int value, String what) {
+    if (value != 1 && value != 3 && value != 6 && value != 12) {
+      throw new InvalidInputException(what + " must be 1, 3, 6 or 12 months, got " + value);
+    }
+    return value;
+  }
+
   public static <T> T notNull(T value, String what) {
     if (value == null) {
       throw new InvalidInputException(what + " must not be null");

@@ -182,7 +182,9 @@ final class MemoryLedger {
                 claim.total(),
                 claim.currency(),
                 claim.createdAt(),
-                Optional.empty()));
+                Optional.empty(),
+                Optional.empty(),
+                claim.tax()));
       }
       state.invoiceNumber = number;
       for (Invoice invoice : created) {

@@ -1,9 +1,11 @@
 package dev.caravel.billing.spi;
 
 import dev.caravel.billing.InvalidInputException;
+import dev.caravel.billing.Invoice;
 import dev.caravel.billing.internal.Checks;
 import java.math.BigInteger;
 import java.time.Instant;
+import java.util.Optional;
 
 /**
  * The engine's decision for one tenant visited in a poll (S7), from its unclaimed items as read:
@@ -11,7 +13,9 @@ import java.time.Instant;
  * invoice}), or leave them unclaimed (they sum to zero or less: a credit waits for the next
  * invoice). Either way the visit is recorded, so the tenant's next due instant moves; see {@link
  * Repository#claim}, which records it only if the tenant's unclaimed items are still {@code read}.
- * The invoice's id is drawn only if one is made.
+ * The invoice's id is drawn only if one is made. {@code tax} is the invoice's tax line, computed by
+ * the engine from the tenant's setting (S24): the storage records it with the invoice, whose total
+ * is {@link #total()}.
  */
 public record Claim(
     String tenant,
@@ -20,7 +24,8 @@ public record Claim(
     String currency,
     Instant createdAt,
     UnclaimedTotal read,
-    boolean invoice) {
+    boolean invoice,
+    Optional<Invoice.Tax> tax) {
   private static final BigInteger LONG_MAX = BigInteger.valueOf(Long.MAX_VALUE);
 
   public Claim {
@@ -38,10 +43,44 @@ public record Claim(
       throw new InvalidInputException(
           "an invoice's total must be above zero and fit a long, got " + read.total());
     }
+    Checks.notNull(tax, "tax");
+    if (tax.isPresent() && !invoice) {
+      throw new InvalidInputException("a claim that makes no invoice has no tax line");
+    }
+    if (invoice) {
+      total(read, tax); // the net plus the tax it adds must fit a long too
+    }
   }
 
-  /** The invoice's total, when {@link #invoice}. */
-  public long total() {
+  /** A claim without tax. */
+  public Claim(
+      String tenant,
+      Instant periodStart,
+      Instant periodEnd,
+      String currency,
+      Instant createdAt,
+      UnclaimedTotal read,
+      boolean invoice) {
+    this(tenant, periodStart, periodEnd, currency, createdAt, read, invoice, Optional.empty());
+  }
+
+  /** The invoice's net: the sum of the items it claims, when {@link #invoice}. */
+  public long net() {
     return read.total().longValueExact();
+  }
+
+  /** The invoice's total, when {@link #invoice}: its net plus the tax it adds (S24). */
+  public long total() {
+    return total(read, tax);
+  }
+
+  private static long total(UnclaimedTotal read, Optional<Invoice.Tax> tax) {
+    long net = read.total().longValueExact();
+    long added = tax.map(Invoice.Tax::added).orElse(0L);
+    if (net > Long.MAX_VALUE - added) {
+      throw new InvalidInputException(
+          "tenant " + read.tenant() + " owes more than a long holds with tax: " + net);
+    }
+    return net + added;
   }
 }

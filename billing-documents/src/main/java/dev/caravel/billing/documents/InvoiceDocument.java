@@ -13,9 +13,9 @@ import java.util.Optional;
  * the BOLT11 request made for it (S10), if any.
  *
  * <p>It refuses a document whose lines would not add up: the items must be the tenant's, on this
- * invoice (or not yet marked with any), and sum exactly to the invoice's total; the BOLT11 must be
- * for this invoice. Items are kept oldest first (then by id), so a document reads the same whatever
- * order the repository returned them in.
+ * invoice (or not yet marked with any), and sum exactly to the invoice's net (its total less any
+ * tax it adds, S24); the BOLT11 must be for this invoice. Items are kept oldest first (then by id),
+ * so a document reads the same whatever order the repository returned them in.
  *
  * @param invoice the invoice
  * @param items its items: charges (positive) and credits (negative)
@@ -30,7 +30,7 @@ public record InvoiceDocument(
   /**
    * @throws NullPointerException if an argument or an item is null
    * @throws IllegalArgumentException if the items or the BOLT11 do not belong to the invoice, or
-   *     the items do not sum to its total
+   *     the items do not sum to its net
    */
   public InvoiceDocument {
     Objects.requireNonNull(invoice, "invoice");
@@ -51,14 +51,14 @@ public record InvoiceDocument(
       }
       sum = Math.addExact(sum, item.amount());
     }
-    if (sum != invoice.total()) {
+    if (sum != invoice.net()) {
       throw new IllegalArgumentException(
           "the items of invoice "
               + invoice.id()
               + " sum to "
               + sum
-              + ", not to its total "
-              + invoice.total());
+              + ", not to its net "
+              + invoice.net());
     }
     bolt11.ifPresent(
         b -> {

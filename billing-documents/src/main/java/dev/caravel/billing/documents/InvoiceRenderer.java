@@ -30,10 +30,11 @@ import java.util.function.Function;
  * <p>The HTML page needs nothing from the network: its CSS is inline, the QR code is an inline SVG,
  * and its Content-Security-Policy forbids scripts and every fetch. Both versions show the invoice
  * id, the period, every item with its date and description (credits marked as such), the charges,
- * credits and total, whether it is paid (when, how) or due, the payment link {@code
- * {appUrl}/account?invoice={id}}, and, while it is unpaid and the request is still payable, the
- * BOLT11 (as a QR code in the HTML). Every piece of ledger text is escaped in the HTML and folded
- * to one line in the text, so a description cannot inject markup or forge a line.
+ * credits, the net and the tax under its label when the invoice was taxed (S24), and the total,
+ * whether it is paid (when, how) or due, the payment link {@code {appUrl}/account?invoice={id}},
+ * and, while it is unpaid and the request is still payable, the BOLT11 (as a QR code in the HTML).
+ * Every piece of ledger text is escaped in the HTML and folded to one line in the text, so a
+ * description cannot inject markup or forge a line.
  *
  * <p>Labels are English; the locale gives the currency symbol and number separators (see {@link
  * MoneyFormat}), the zone the dates. Instances are immutable and thread-safe.
@@ -115,7 +116,7 @@ public final class InvoiceRenderer {
         .append(seller)
         .append("</title>\n")
         .append("<style>")
-        .append(CSS)
+        .append(InvoiceStyle.CSS)
         .append("</style>\n</head>\n<body>\n")
         .append("<main class=\"invoice\" id=\"invoice\">\n")
         .append("<header><h1>Invoice <span id=\"invoice-id\">")
@@ -171,6 +172,13 @@ public final class InvoiceRenderer {
     if (doc.credits() != 0) {
       h.append("<tr class=\"credit\"><th colspan=\"2\">Credits</th><td class=\"amount\">")
           .append(Html.escape(money.format(doc.credits())))
+          .append("</td></tr>\n");
+    }
+    for (TaxRows.Row row : TaxRows.of(inv)) {
+      h.append("<tr class=\"tax\"><th colspan=\"2\">")
+          .append(Html.escape(row.label()))
+          .append("</th><td class=\"amount\">")
+          .append(Html.escape(money.format(row.amount())))
           .append("</td></tr>\n");
     }
     h.append("<tr class=\"total\"><th colspan=\"2\">Total</th><td class=\"amount\" id=\"total\">")
@@ -233,31 +241,6 @@ public final class InvoiceRenderer {
     return h.toString();
   }
 
-  private static final String CSS =
-      String.join(
-          "",
-          "*{box-sizing:border-box}",
-          "body{margin:0;padding:24px;background:#f4f4f5;color:#18181b;font:15px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif}",
-          ".invoice{max-width:760px;margin:0 auto;background:#fff;padding:32px;border-radius:8px;box-shadow:0 1px 3px rgba(0,0,0,.12)}",
-          "header{display:flex;justify-content:space-between;align-items:baseline;flex-wrap:wrap;gap:8px}",
-          "h1{margin:0;font-size:24px}.seller{margin:0;font-weight:600}",
-          ".meta{display:grid;grid-template-columns:max-content 1fr;gap:4px 16px;margin:20px 0}",
-          ".meta dt{color:#52525b}.meta dd{margin:0;overflow-wrap:anywhere}",
-          ".mono,code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:13px}",
-          ".status.paid{color:#15803d;font-weight:600}.status.due{color:#b45309;font-weight:600}",
-          "table{width:100%;border-collapse:collapse;margin:8px 0 20px}",
-          "th,td{padding:8px 6px;text-align:left;vertical-align:top;border-bottom:1px solid #e4e4e7}",
-          "td.date{white-space:nowrap}.amount{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}",
-          ".description{overflow-wrap:anywhere}.detail{color:#71717a;font-size:13px}",
-          ".credit .amount{color:#15803d}.tag{font-size:12px;padding:1px 6px;border-radius:4px;background:#dcfce7;color:#166534}",
-          "tfoot th{text-align:right;font-weight:500}tfoot .total th,tfoot .total td{font-size:18px;font-weight:700;border-bottom:0}",
-          ".payment{padding:16px;border-radius:6px}.payment.due{background:#fffbeb}.payment.paid{background:#f0fdf4}",
-          ".payment p{margin:4px 0}a{color:#1d4ed8;overflow-wrap:anywhere}",
-          ".bolt11{margin:16px 0 0}.qr{display:inline-block;background:#fff;line-height:0}",
-          ".qr svg{display:block}figcaption{margin-top:8px}",
-          "figcaption code{display:block;margin-top:6px;padding:8px;background:#fff;border:1px solid #e4e4e7;word-break:break-all}",
-          "footer{margin-top:24px;color:#71717a;font-size:13px}");
-
   // ---------------------------------------------------------------- text
 
   /**
@@ -286,6 +269,10 @@ public final class InvoiceRenderer {
     }
     for (long a : new long[] {doc.charges(), doc.credits(), inv.total()}) {
       amountWidth = Math.max(amountWidth, Texts.width(money.format(a)));
+    }
+    List<TaxRows.Row> taxRows = TaxRows.of(inv);
+    for (TaxRows.Row row : taxRows) {
+      amountWidth = Math.max(amountWidth, Texts.width(money.format(row.amount())));
     }
     int descWidth = TEXT_WIDTH - 10 - 2 - 2 - amountWidth;
     String rule = "-".repeat(10) + "  " + "-".repeat(descWidth) + "  " + "-".repeat(amountWidth);
@@ -323,6 +310,12 @@ public final class InvoiceRenderer {
           Texts.padLeft("Credits", labelWidth)
               + "  "
               + Texts.padLeft(money.format(doc.credits()), amountWidth));
+    }
+    for (TaxRows.Row row : taxRows) {
+      out.add(
+          Texts.padLeft(Texts.clean(row.label()), labelWidth)
+              + "  "
+              + Texts.padLeft(money.format(row.amount()), amountWidth));
     }
     out.add(
         Texts.padLeft("Total", labelWidth)

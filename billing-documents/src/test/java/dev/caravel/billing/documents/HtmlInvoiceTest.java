@@ -253,7 +253,7 @@ class HtmlInvoiceTest {
     Invoice invoice = Fixtures.invoice(Optional.empty());
     assertThatThrownBy(() -> InvoiceDocument.of(invoice, Fixtures.items().subList(0, 2)))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("sum to 1000, not to its total 1500");
+        .hasMessageContaining("sum to 1000, not to its net 1500");
     InvoiceItem elsewhere = Fixtures.items().get(1).onInvoice("inv-other");
     assertThatThrownBy(() -> InvoiceDocument.of(invoice, List.of(elsewhere)))
         .isInstanceOf(IllegalArgumentException.class)

@@ -293,7 +293,9 @@ final class BillingWrites {
                     claim.total(),
                     claim.currency(),
                     claim.createdAt(),
-                    Optional.empty()));
+                    Optional.empty(),
+                    Optional.empty(),
+                    claim.tax()));
           }
           for (List<String> chunk : Dialect.chunks(List.copyOf(drawn))) {
             try (PreparedStatement ps =
@@ -306,9 +308,33 @@ final class BillingWrites {
             }
           }
           d.insertInvoicesClaimingItems(c, created, numbers, items);
+          recordTaxLines(c, created);
           EventFeed.append(c, created.stream().map(BillingEvent::invoiceCreated).toList());
           return List.copyOf(created);
         });
+  }
+
+  /**
+   * Each taxed invoice's tax line (S24), as the engine computed it, on the row just inserted:
+   * shared SQL for both dialects, and no statement at all while no tenant is taxed.
+   */
+  private static void recordTaxLines(Connection c, List<Invoice> created) throws SQLException {
+    List<Invoice> taxed = created.stream().filter(i -> i.tax().isPresent()).toList();
+    if (taxed.isEmpty()) {
+      return;
+    }
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "UPDATE billing_invoice SET tax_amount = ?, tax_bps = ?, tax_label = ?, tax_mode = ? "
+                + "WHERE id = ?")) {
+      for (Invoice invoice : taxed) {
+        ps.setLong(1, invoice.tax().get().amount());
+        Rows.setTax(ps, 2, invoice.tax().map(Invoice.Tax::setting));
+        ps.setString(5, invoice.id());
+        ps.addBatch();
+      }
+      ps.executeBatch();
+    }
   }
 
   private static void insertItems(Connection c, Dialect d, List<InvoiceItem> items)

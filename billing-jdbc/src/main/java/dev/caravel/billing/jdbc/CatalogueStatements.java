@@ -13,13 +13,14 @@ import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
- * The catalogue's history (S15, schema V3). Every write first locks the one {@code
- * billing_catalogue} row, so catalogue writes are serialized across instances; reads take no lock.
+ * The catalogue's history (S15, schema V3; each plan's interval, S19, V15). Every write first locks
+ * the one {@code billing_catalogue} row, so catalogue writes are serialized across instances; reads
+ * take no lock.
  */
 final class CatalogueStatements {
   private static final String VERSIONS =
-      "SELECT plan, name, amount, effective_at, retired, grandfathered FROM billing_plan_version"
-          + " ORDER BY plan, effective_at";
+      "SELECT plan, name, amount, effective_at, retired, grandfathered, interval_months"
+          + " FROM billing_plan_version ORDER BY plan, effective_at";
 
   private final Transactions transactions;
 
@@ -162,13 +163,14 @@ final class CatalogueStatements {
     try (PreparedStatement ps =
         c.prepareStatement(
             "INSERT INTO billing_plan_version (plan, name, amount, effective_at, retired,"
-                + " grandfathered) VALUES (?, ?, ?, ?, ?, ?)")) {
+                + " grandfathered, interval_months) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
       ps.setString(1, v.plan());
       ps.setString(2, v.name());
       ps.setLong(3, v.amount());
       Rows.setInstant(ps, 4, v.effective());
       ps.setBoolean(5, v.retired());
       ps.setBoolean(6, v.grandfathered());
+      ps.setInt(7, v.intervalMonths());
       ps.executeUpdate();
     }
   }
@@ -194,7 +196,8 @@ final class CatalogueStatements {
                 rs.getLong(3),
                 Rows.instant(rs, 4),
                 rs.getBoolean(5),
-                rs.getBoolean(6)));
+                rs.getBoolean(6),
+                rs.getInt(7)));
       }
     }
     return Optional.of(PlanCatalogue.withHistory(currency, versions));

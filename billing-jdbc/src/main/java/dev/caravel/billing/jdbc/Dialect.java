@@ -32,9 +32,11 @@ enum Dialect {
       "postgresql",
       "varchar",
       "TIMESTAMPTZ",
-      "INSERT INTO billing_tenant (pubkey, sealed_nwc_uri, stripe_customer_id) VALUES (?, ?, ?) "
+      "INSERT INTO billing_tenant (pubkey, sealed_nwc_uri, stripe_customer_id, tax_bps, "
+          + "tax_label, tax_mode) VALUES (?, ?, ?, ?, ?, ?) "
           + "ON CONFLICT (pubkey) DO UPDATE SET sealed_nwc_uri = EXCLUDED.sealed_nwc_uri, "
-          + "stripe_customer_id = EXCLUDED.stripe_customer_id") {
+          + "stripe_customer_id = EXCLUDED.stripe_customer_id, tax_bps = EXCLUDED.tax_bps, "
+          + "tax_label = EXCLUDED.tax_label, tax_mode = EXCLUDED.tax_mode") {
 
     /** Rows per statement when PostgreSQL takes a whole batch as arrays. */
     private static final int ARRAY_CHUNK = 5000;
@@ -228,7 +230,8 @@ enum Dialect {
       "h2",
       "VARCHAR",
       "TIMESTAMP WITH TIME ZONE",
-      "MERGE INTO billing_tenant (pubkey, sealed_nwc_uri, stripe_customer_id) KEY (pubkey) VALUES (?, ?, ?)") {
+      "MERGE INTO billing_tenant (pubkey, sealed_nwc_uri, stripe_customer_id, tax_bps, tax_label, "
+          + "tax_mode) KEY (pubkey) VALUES (?, ?, ?, ?, ?, ?)") {
 
     /** Rows sent per executeBatch. */
     private static final int BATCH = 1000;

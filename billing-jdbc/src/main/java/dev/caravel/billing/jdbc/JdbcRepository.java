@@ -151,6 +151,7 @@ public final class JdbcRepository implements Repository {
             ps.setString(1, tenant.pubkey());
             ps.setString(2, tenant.sealedNwcUri().orElse(null));
             ps.setString(3, tenant.stripeCustomerId().orElse(null));
+            Rows.setTax(ps, 4, tenant.tax());
             ps.executeUpdate();
           }
           return null;

@@ -40,7 +40,8 @@ final class LedgerReads {
         (c, d) -> {
           try (PreparedStatement ps =
               c.prepareStatement(
-                  "SELECT sealed_nwc_uri, stripe_customer_id FROM billing_tenant WHERE pubkey = ?")) {
+                  "SELECT sealed_nwc_uri, stripe_customer_id, tax_bps, tax_label, tax_mode "
+                      + "FROM billing_tenant WHERE pubkey = ?")) {
             ps.setString(1, pubkey);
             try (ResultSet rs = ps.executeQuery()) {
               return rs.next() ? Optional.of(Rows.tenant(rs, pubkey)) : Optional.<Tenant>empty();

@@ -7,6 +7,7 @@ import dev.caravel.billing.Invoice.Bolt11Request;
 import dev.caravel.billing.InvoiceItem;
 import dev.caravel.billing.Payment;
 import dev.caravel.billing.PaymentMethod;
+import dev.caravel.billing.TaxSetting;
 import dev.caravel.billing.spi.CardCharge;
 import dev.caravel.billing.spi.CollectionHold;
 import dev.caravel.billing.spi.CollectionState;
@@ -24,6 +25,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -42,7 +44,7 @@ final class Rows {
   static final String INVOICE_COLUMNS =
       "i.id, i.tenant, i.period_start, i.period_end, i.total, i.currency, "
           + "i.created_at, p.method, p.reference, p.paid_at, i.closed_status, i.closed_reason, "
-          + "i.closed_at";
+          + "i.closed_at, i.tax_amount, i.tax_bps, i.tax_label, i.tax_mode";
 
   /**
    * From the invoice and its payment, if any: the table names {@link #INVOICE_COLUMNS} refers to.
@@ -78,7 +80,35 @@ final class Rows {
         rs.getString(6),
         instant(rs, 7),
         payment,
-        closure);
+        closure,
+        rs.getString(17) == null
+            ? Optional.empty()
+            : Optional.of(new Invoice.Tax(taxSetting(rs, 15), rs.getLong(14))));
+  }
+
+  /** The setting in the three columns {@code tax_bps, tax_label, tax_mode} from {@code first}. */
+  private static TaxSetting taxSetting(ResultSet rs, int first) throws SQLException {
+    return new TaxSetting(
+        rs.getInt(first),
+        rs.getString(first + 1),
+        TaxSetting.Mode.valueOf(rs.getString(first + 2).toUpperCase(Locale.ROOT)));
+  }
+
+  /**
+   * Binds {@code tax} to the three parameters {@code tax_bps, tax_label, tax_mode} from {@code
+   * first}.
+   */
+  static void setTax(PreparedStatement ps, int first, Optional<TaxSetting> tax)
+      throws SQLException {
+    if (tax.isPresent()) {
+      ps.setInt(first, tax.get().rateBps());
+      ps.setString(first + 1, tax.get().label());
+      ps.setString(first + 2, tax.get().mode().wireName());
+    } else {
+      ps.setNull(first, Types.INTEGER);
+      ps.setNull(first + 1, Types.VARCHAR);
+      ps.setNull(first + 2, Types.VARCHAR);
+    }
   }
 
   static InvoiceItem item(ResultSet rs) throws SQLException {
@@ -112,10 +142,16 @@ final class Rows {
         instant(rs, typeColumn + 3));
   }
 
-  /** The tenant from its columns {@code sealed_nwc_uri, stripe_customer_id}. */
+  /**
+   * The tenant from its columns {@code sealed_nwc_uri, stripe_customer_id, tax_bps, tax_label,
+   * tax_mode}.
+   */
   static Tenant tenant(ResultSet rs, String pubkey) throws SQLException {
     return new Tenant(
-        pubkey, Optional.ofNullable(rs.getString(1)), Optional.ofNullable(rs.getString(2)));
+        pubkey,
+        Optional.ofNullable(rs.getString(1)),
+        Optional.ofNullable(rs.getString(2)),
+        rs.getString(5) == null ? Optional.empty() : Optional.of(taxSetting(rs, 3)));
   }
 
   static Bolt11Request bolt11(ResultSet rs) throws SQLException {

@@ -25,6 +25,7 @@ import dev.caravel.billing.PlanCatalogue;
 import dev.caravel.billing.PlanCatalogue.ChangeRejectedException;
 import dev.caravel.billing.PlanCatalogue.Version;
 import dev.caravel.billing.Standing;
+import dev.caravel.billing.TaxSetting;
 import dev.caravel.billing.spi.ActivityWrite;
 import dev.caravel.billing.spi.CollectionChange;
 import dev.caravel.billing.spi.CollectionHold;
@@ -222,6 +223,66 @@ public abstract class RepositoryContract {
     assertThat(before.anchor()).contains(T0);
     assertThat(before.renewedThrough()).isEqualTo(1);
     assertThat(before.activities()).containsExactly(a);
+  }
+
+  @Test
+  void aTenantsTaxIsSavedWithItAndCleared() {
+    TaxSetting vat = new TaxSetting(2_000, "VAT", TaxSetting.Mode.EXCLUSIVE);
+    Tenant taxed = Tenant.of(alice).withStripeCustomer("cus_1").withTax(Optional.of(vat));
+    repo.saveTenant(taxed);
+    assertThat(repo.findTenant(alice)).contains(taxed);
+    Tenant included =
+        taxed.withTax(Optional.of(new TaxSetting(0, "GST", TaxSetting.Mode.INCLUSIVE)));
+    repo.saveTenant(included);
+    assertThat(repo.findTenant(alice)).contains(included);
+    repo.saveTenant(taxed.withTax(Optional.empty()));
+    assertThat(repo.findTenant(alice).orElseThrow().tax()).isEmpty();
+  }
+
+  /**
+   * S24: the storage records the tax line the engine computed with the invoice, total included, and
+   * reads it back unchanged, paid or closed; it never computes one.
+   */
+  @Test
+  void aClaimsTaxLineIsRecordedWithItsInvoiceAndKeptWhenPaidOrClosed() {
+    TaxSetting vat = new TaxSetting(2_000, "VAT", TaxSetting.Mode.EXCLUSIVE);
+    TaxSetting gst = new TaxSetting(1_000, "GST", TaxSetting.Mode.INCLUSIVE);
+    charged(alice, "r1", T0, 999);
+    charged(bob, "r2", T0, 1_100);
+    List<Invoice> created =
+        claimAll(
+            List.of(taxed(claim(alice, "inv-a", T0), vat), taxed(claim(bob, "inv-b", T0), gst)));
+    Invoice a = created.get(0);
+    Invoice b = created.get(1);
+    assertThat(a.total()).isEqualTo(1_199);
+    assertThat(a.net()).isEqualTo(999);
+    assertThat(a.tax()).contains(new Invoice.Tax(vat, 200));
+    assertThat(b.total()).isEqualTo(1_100);
+    assertThat(b.tax()).contains(new Invoice.Tax(gst, 100));
+    assertThat(repo.findInvoice("inv-a")).contains(a);
+    assertThat(repo.invoices(bob)).containsExactly(b);
+    assertThat(sum(repo.invoiceItems("inv-a"))).as("the items sum to the net").isEqualTo(999);
+
+    assertThat(markPaid("inv-a", payment("pi_a", seconds(5)))).isEqualTo(PaymentRecord.PAID);
+    assertThat(closeAsRead("inv-b", voided(seconds(5)))).isTrue();
+    assertThat(repo.findInvoice("inv-a").orElseThrow().tax()).contains(new Invoice.Tax(vat, 200));
+    assertThat(repo.findInvoice("inv-b").orElseThrow().tax()).contains(new Invoice.Tax(gst, 100));
+  }
+
+  /** The claim the engine makes when the tenant is taxed by {@code tax}. */
+  private static Fixture.Claiming taxed(Fixture.Claiming claiming, TaxSetting tax) {
+    dev.caravel.billing.spi.Claim c = claiming.claim();
+    return new Fixture.Claiming(
+        new dev.caravel.billing.spi.Claim(
+            c.tenant(),
+            c.periodStart(),
+            c.periodEnd(),
+            c.currency(),
+            c.createdAt(),
+            c.read(),
+            c.invoice(),
+            Optional.of(tax.on(c.net()))),
+        claiming.invoiceId());
   }
 
   @Test
@@ -2139,6 +2200,23 @@ public abstract class RepositoryContract {
     assertThat(stored.history("basic")).containsExactlyElementsOf(SEED.history("basic"));
     assertThat(stored.history("pro")).containsExactlyElementsOf(SEED.history("pro"));
     assertThat(stored.history("team")).containsExactlyElementsOf(other.history("team"));
+  }
+
+  /** S19: a plan's interval is stored with each of its versions and read back as seeded. */
+  @Test
+  void aPlansIntervalIsStoredWithItsVersions() {
+    PlanCatalogue seed =
+        PlanCatalogue.withHistory(
+            "usd",
+            List.of(
+                new Version("yearly", "Yearly", 5000, T0, false, false, 12),
+                new Version("yearly", "Yearly", 6000, days(40), false, true, 12),
+                new Version("quarterly", "Quarterly", 1400, T0, false, false, 3)));
+    assertThat(repo.seedCatalogue(seed)).isEqualTo(seed);
+    PlanCatalogue stored = repo.catalogue().orElseThrow();
+    assertThat(stored).isEqualTo(seed);
+    assertThat(stored.find("yearly").orElseThrow().intervalMonths()).isEqualTo(12);
+    assertThat(stored.find("quarterly").orElseThrow().intervalMonths()).isEqualTo(3);
   }
 
   @Test

@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -33,7 +34,8 @@ import java.util.Set;
  * dunned as a real one who never pays would be (an engine with no rail and no messenger at all runs
  * no round and lets nobody fall past due: issue 26). Credits, charges, voids, payments by hand and
  * refunds go through the engine as they come. Standing changes are printed as they happen. Invoice
- * numbers are formatted {@code inv-1}, {@code inv-2}, ... so the output is the same on every run.
+ * numbers are formatted {@code inv-1}, {@code inv-2}, ... so the output is the same on every run. A
+ * tenant line sets the tenant's tax (S24) for the invoices claimed after it.
  */
 final class Replay {
   private Replay() {}
@@ -107,6 +109,16 @@ final class Replay {
             throw new BadInputException(
                 eventsFile, p.line(), "the engine refused this price change: " + e.getMessage());
           }
+        } else if (entry instanceof ReplayInput.PreviewEntry p) {
+          out.add(previewLine(p, billing.preview(p.tenant())));
+        } else if (entry instanceof ReplayInput.TenantEntry t) {
+          // The tenant's tax from now on (S24): invoices claimed after this line are taxed by it.
+          if (t.tax().isPresent()) {
+            billing.setTax(t.tenant(), t.tax().get());
+          } else {
+            billing.clearTax(t.tenant());
+          }
+          tenants.add(t.tenant());
         } else if (entry instanceof ReplayInput.BillEntry) {
           for (String tenant : tenants) {
             billing
@@ -196,8 +208,10 @@ final class Replay {
   }
 
   /**
-   * {@code {"invoice", "tenant", "period_start", "period_end", "total", "items": [{"relay",
-   * "amount", "description"}]}}.
+   * {@code {"invoice", "tenant", "period_start", "period_end", "total", "tax", "tax_included",
+   * "items": [{"relay", "amount", "description"}]}}: {@code total} is the sum of the items plus
+   * {@code tax}, the tax the invoice adds (exclusive, S24; 0 otherwise); {@code tax_included} is
+   * the tax an inclusive invoice states its total holds (0 otherwise).
    */
   static String invoiceLine(Invoice invoice, List<InvoiceItem> items) {
     ObjectNode line = ReplayInput.JSON.createObjectNode();
@@ -206,6 +220,8 @@ final class Replay {
     line.put("period_start", invoice.periodStart().toString());
     line.put("period_end", invoice.periodEnd().toString());
     line.put("total", invoice.total());
+    line.put("tax", invoice.tax().map(Invoice.Tax::added).orElse(0L));
+    line.put("tax_included", invoice.tax().map(Invoice.Tax::included).orElse(0L));
     ArrayNode array = line.putArray("items");
     for (InvoiceItem item : items) {
       ObjectNode i = array.addObject();
@@ -213,6 +229,28 @@ final class Replay {
       i.put("amount", item.amount());
       i.put("description", item.description());
     }
+    return write(line);
+  }
+
+  /**
+   * {@code {"preview", "at", "items": [{"relay", "amount", "description"}], "tax", "total"}}: the
+   * invoice generating now would make (S23), written nowhere; no items and a total of 0 when it
+   * would make none.
+   */
+  static String previewLine(ReplayInput.PreviewEntry entry, Optional<Invoice.Preview> preview) {
+    ObjectNode line = ReplayInput.JSON.createObjectNode();
+    line.put("preview", entry.tenant());
+    line.put("at", entry.at().toString());
+    ArrayNode array = line.putArray("items");
+    List<InvoiceItem> items = preview.map(Invoice.Preview::items).orElse(List.of());
+    for (InvoiceItem item : items) {
+      ObjectNode i = array.addObject();
+      i.put("relay", item.relay());
+      i.put("amount", item.amount());
+      i.put("description", item.description());
+    }
+    line.put("tax", preview.flatMap(Invoice.Preview::tax).map(Invoice.Tax::added).orElse(0L));
+    line.put("total", preview.map(Invoice.Preview::total).orElse(0L));
     return write(line);
   }
 

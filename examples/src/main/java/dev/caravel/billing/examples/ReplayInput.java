@@ -6,13 +6,12 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.caravel.billing.Activity;
 import dev.caravel.billing.ActivityType;
 import dev.caravel.billing.InvalidInputException;
-import dev.caravel.billing.Plan;
 import dev.caravel.billing.PlanCatalogue;
+import dev.caravel.billing.TaxSetting;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -25,10 +24,8 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -41,15 +38,12 @@ import java.util.regex.Pattern;
 final class ReplayInput {
   static final String DEFAULT_CURRENCY = "usd";
   private static final Pattern TENANT = Pattern.compile("[0-9a-f]{64}");
-  private static final Pattern CURRENCY = Pattern.compile("[A-Za-z]{3}");
-  private static final Set<String> PLAN_FIELDS =
-      Set.of("id", "name", "amount", "currency", "history");
-  private static final Set<String> HISTORY_FIELDS = Set.of("effective", "amount");
   private static final Set<String> PRICE_FIELDS =
       Set.of("at", "type", "plan", "amount", "effective");
   private static final Set<String> ACTIVITY_FIELDS =
       Set.of("at", "tenant", "type", "relay", "plan");
   private static final Set<String> BILL_FIELDS = Set.of("at", "type");
+  private static final Set<String> PREVIEW_FIELDS = Set.of("at", "type", "tenant");
   private static final Set<String> ADJUSTMENT_FIELDS =
       Set.of("at", "tenant", "type", "amount", "reason", "key");
   private static final Set<String> VOID_FIELDS = Set.of("at", "type", "invoice", "reason");
@@ -58,17 +52,13 @@ final class ReplayInput {
   private static final Set<String> PAID_FIELDS = Set.of("at", "type", "invoice", "reference");
   private static final String TYPES =
       "create_relay, update_relay, activate_relay, deactivate_relay, price, bill, credit, charge,"
-          + " void, paid or refund";
+          + " void, paid, refund, tenant or preview";
 
   static final ObjectMapper JSON =
       JsonMapper.builder()
           .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
           .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
           .build();
-
-  /** Reads one value in the middle of a stream (the plans array), so no trailing-token check. */
-  private static final ObjectReader ELEMENT =
-      JSON.reader().without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
   /** One line of the events file. */
   sealed interface Entry {
@@ -101,6 +91,13 @@ final class ReplayInput {
   /** The tenant paid an invoice by hand (a bank transfer, ...), with the payment's reference. */
   record PaidEntry(int line, Instant at, String invoice, String reference) implements Entry {}
 
+  /** What generating the tenant's invoice now would make (S23), printed, writing nothing. */
+  record PreviewEntry(int line, Instant at, String tenant) implements Entry {}
+
+  /** A tenant's settings (S24): its tax, or none; see {@link ReplayTenantLine}. */
+  record TenantEntry(int line, Instant at, String tenant, Optional<TaxSetting> tax)
+      implements Entry {}
+
   /** Refunds {@code amount} of a paid invoice. */
   record RefundEntry(int line, Instant at, String invoice, long amount, String reason, String key)
       implements Entry {}
@@ -109,128 +106,9 @@ final class ReplayInput {
 
   // ---- plans ----
 
-  /** The plans file: a JSON array of {@code {"id", "name", "amount"[, "currency"]}}. */
+  /** The plans file; see {@link ReplayPlans#read}. */
   static PlanCatalogue readPlans(Path path, String shownAs) throws BadInputException {
-    List<Plan> plans = new ArrayList<>();
-    List<PlanCatalogue.Version> versions = new ArrayList<>();
-    Map<String, Integer> lineOfPlan = new LinkedHashMap<>();
-    String currency = null;
-    int currencyLine = 0;
-    byte[] bytes;
-    try {
-      bytes = Files.readAllBytes(path);
-    } catch (IOException e) {
-      throw new BadInputException(shownAs, 0, "cannot read: " + ioMessage(e));
-    }
-    // From bytes, so Jackson itself reports text that is not UTF-8, with its line.
-    try (JsonParser parser = JSON.createParser(bytes)) {
-      JsonToken token = parser.nextToken();
-      if (token == null) {
-        throw new BadInputException(
-            shownAs, 1, "the file is empty; expected a JSON array of plans");
-      }
-      if (token != JsonToken.START_ARRAY) {
-        throw new BadInputException(
-            shownAs,
-            line(parser),
-            "expected a JSON array of plans, like "
-                + "[{\"id\": \"basic\", \"name\": \"Basic\", \"amount\": 500}]");
-      }
-      while ((token = parser.nextToken()) != JsonToken.END_ARRAY) {
-        int line = line(parser);
-        if (token == null) {
-          throw new BadInputException(shownAs, line, "the array of plans is not closed");
-        }
-        if (token != JsonToken.START_OBJECT) {
-          throw new BadInputException(
-              shownAs, line, "each plan must be a JSON object, found " + describe(token));
-        }
-        JsonNode node = ELEMENT.readTree(parser);
-        onlyFields(node, PLAN_FIELDS, shownAs, line);
-        String id = string(node, "id", true, shownAs, line);
-        String name = string(node, "name", true, shownAs, line);
-        long amount = amount(node, shownAs, line);
-        String planCurrency = DEFAULT_CURRENCY;
-        if (node.has("currency")) {
-          String c = string(node, "currency", true, shownAs, line);
-          if (!CURRENCY.matcher(c).matches()) {
-            throw new BadInputException(
-                shownAs,
-                line,
-                "\"currency\" must be a three-letter ISO 4217 code like usd, got \"" + c + "\"");
-          }
-          planCurrency = c.toLowerCase(Locale.ROOT);
-        }
-        if (currency == null) {
-          currency = planCurrency;
-          currencyLine = line;
-        } else if (!currency.equals(planCurrency)) {
-          throw new BadInputException(
-              shownAs,
-              line,
-              "plan \""
-                  + id
-                  + "\" is priced in "
-                  + planCurrency
-                  + " but the plan on line "
-                  + currencyLine
-                  + " in "
-                  + currency
-                  + "; one catalogue has one currency");
-        }
-        Integer previous = lineOfPlan.putIfAbsent(id, line);
-        if (previous != null) {
-          throw new BadInputException(
-              shownAs, line, "plan id \"" + id + "\" is already defined on line " + previous);
-        }
-        try {
-          plans.add(new Plan(id, name, amount));
-          versions.add(
-              new PlanCatalogue.Version(id, name, amount, PlanCatalogue.ORIGIN, false, false));
-          JsonNode history = node.get("history");
-          if (history != null && !history.isArray()) {
-            throw new BadInputException(
-                shownAs,
-                line,
-                "\"history\" must be an array like [{\"effective\": \"2025-02-15T00:00:00Z\","
-                    + " \"amount\": 700}]");
-          }
-          for (JsonNode change : history == null ? List.<JsonNode>of() : history) {
-            if (!change.isObject()) {
-              throw new BadInputException(shownAs, line, "each \"history\" entry is an object");
-            }
-            onlyFields(change, HISTORY_FIELDS, shownAs, line);
-            versions.add(
-                new PlanCatalogue.Version(
-                    id,
-                    name,
-                    amount(change, shownAs, line),
-                    instant(change, "effective", shownAs, line),
-                    false,
-                    false));
-          }
-        } catch (InvalidInputException e) {
-          throw new BadInputException(shownAs, line, e.getMessage());
-        }
-      }
-      if (parser.nextToken() != null) {
-        throw new BadInputException(
-            shownAs, line(parser), "unexpected content after the array of plans");
-      }
-    } catch (JsonProcessingException e) {
-      int line = e.getLocation() == null ? 0 : e.getLocation().getLineNr();
-      throw new BadInputException(shownAs, line, "not valid JSON: " + jacksonMessage(e));
-    } catch (IOException e) {
-      throw new BadInputException(shownAs, 0, "cannot read: " + ioMessage(e));
-    }
-    if (plans.isEmpty()) {
-      throw new BadInputException(shownAs, 1, "the file lists no plans");
-    }
-    try {
-      return PlanCatalogue.withHistory(currency, versions);
-    } catch (InvalidInputException e) {
-      throw new BadInputException(shownAs, 1, e.getMessage());
-    }
+    return ReplayPlans.read(path, shownAs);
   }
 
   // ---- events ----
@@ -370,6 +248,13 @@ final class ReplayInput {
       }
       default -> {}
     }
+    if (typeName.equals("preview")) {
+      onlyFields(node, PREVIEW_FIELDS, file, line);
+      return new PreviewEntry(line, at, tenant(node, file, line));
+    }
+    if (typeName.equals("tenant")) {
+      return ReplayTenantLine.parse(node, at, file, line);
+    }
     if (typeName.equals("price")) {
       onlyFields(node, PRICE_FIELDS, file, line);
       return new PriceEntry(
@@ -407,7 +292,7 @@ final class ReplayInput {
 
   // ---- fields ----
 
-  private static void onlyFields(JsonNode node, Set<String> allowed, String file, int line)
+  static void onlyFields(JsonNode node, Set<String> allowed, String file, int line)
       throws BadInputException {
     for (Iterator<String> names = node.fieldNames(); names.hasNext(); ) {
       String name = names.next();
@@ -420,10 +305,10 @@ final class ReplayInput {
                 + "\""
                 + (allowed == BILL_FIELDS
                     ? "; a bill line has only \"at\" and \"type\""
-                    : allowed == PLAN_FIELDS
-                        ? "; a plan has \"id\", \"name\", \"amount\" and optionally \"currency\""
-                            + " and \"history\""
-                        : allowed == HISTORY_FIELDS
+                    : allowed == ReplayPlans.PLAN_FIELDS
+                        ? "; a plan has \"id\", \"name\", \"amount\" and optionally \"currency\","
+                            + " \"history\" and \"interval_months\""
+                        : allowed == ReplayPlans.HISTORY_FIELDS
                             ? "; a history entry has \"effective\" and \"amount\""
                             : allowed == PRICE_FIELDS
                                 ? "; a price line has \"at\", \"type\", \"plan\", \"amount\""
@@ -441,13 +326,20 @@ final class ReplayInput {
                                                 ? "; a refund line has \"at\", \"type\","
                                                     + " \"invoice\", \"amount\", \"reason\""
                                                     + " and \"key\""
-                                                : "; an activity has \"at\", \"tenant\","
-                                                    + " \"type\", \"relay\" and \"plan\""));
+                                                : allowed == PREVIEW_FIELDS
+                                                    ? "; a preview line has \"at\", \"type\""
+                                                        + " and \"tenant\""
+                                                    : allowed == ReplayTenantLine.FIELDS
+                                                        ? "; a tenant line has \"at\", \"type\","
+                                                            + " \"tenant\", \"tax_bps\","
+                                                            + " \"tax_mode\" and \"tax_label\""
+                                                        : "; an activity has \"at\", \"tenant\","
+                                                            + " \"type\", \"relay\" and \"plan\""));
       }
     }
   }
 
-  private static String tenant(JsonNode node, String file, int line) throws BadInputException {
+  static String tenant(JsonNode node, String file, int line) throws BadInputException {
     String tenant = string(node, "tenant", true, file, line);
     if (!TENANT.matcher(tenant).matches()) {
       throw new BadInputException(
@@ -461,7 +353,7 @@ final class ReplayInput {
   }
 
   /** A string field; absent or null is an error when required, else null. */
-  private static String string(JsonNode node, String field, boolean required, String file, int line)
+  static String string(JsonNode node, String field, boolean required, String file, int line)
       throws BadInputException {
     JsonNode value = node.get(field);
     if (value == null || value.isNull()) {
@@ -490,7 +382,7 @@ final class ReplayInput {
     return instant(node, "at", file, line);
   }
 
-  private static Instant instant(JsonNode node, String field, String file, int line)
+  static Instant instant(JsonNode node, String field, String file, int line)
       throws BadInputException {
     String text = string(node, field, true, file, line);
     Instant at;
@@ -513,7 +405,7 @@ final class ReplayInput {
     return at;
   }
 
-  private static long amount(JsonNode node, String file, int line) throws BadInputException {
+  static long amount(JsonNode node, String file, int line) throws BadInputException {
     JsonNode value = node.get("amount");
     if (value == null || value.isNull()) {
       throw new BadInputException(file, line, "missing \"amount\"");
@@ -532,11 +424,11 @@ final class ReplayInput {
     return amount;
   }
 
-  private static int line(JsonParser parser) {
+  static int line(JsonParser parser) {
     return parser.currentTokenLocation().getLineNr();
   }
 
-  private static String describe(JsonToken token) {
+  static String describe(JsonToken token) {
     return switch (token) {
       case START_ARRAY -> "an array";
       case VALUE_STRING -> "a string";
@@ -548,7 +440,7 @@ final class ReplayInput {
   }
 
   /** Jackson's own words, without its pointers into a source it does not show. */
-  private static String jacksonMessage(JsonProcessingException e) {
+  static String jacksonMessage(JsonProcessingException e) {
     if (e instanceof com.fasterxml.jackson.core.io.JsonEOFException) {
       return "the text ends in the middle of a value (is a bracket or brace not closed?)";
     }
@@ -559,11 +451,11 @@ final class ReplayInput {
     return newline < 0 ? message : message.substring(0, newline);
   }
 
-  private static String abbreviate(String s) {
+  static String abbreviate(String s) {
     return s.length() > 80 ? s.substring(0, 80) + "..." : s;
   }
 
-  private static String ioMessage(IOException e) {
+  static String ioMessage(IOException e) {
     if (e instanceof java.nio.file.NoSuchFileException) {
       return "no such file";
     }

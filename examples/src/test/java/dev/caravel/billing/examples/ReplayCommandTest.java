@@ -55,7 +55,7 @@ class ReplayCommandTest {
             "{\"invoice\":\"inv-1\",\"tenant\":\""
                 + T1
                 + "\",\"period_start\":\"2025-01-31T10:00:00Z\","
-                + "\"period_end\":\"2025-02-28T10:00:00Z\",\"total\":500,\"items\":[{\"relay\":\"r1\",\"amount\":500,"
+                + "\"period_end\":\"2025-02-28T10:00:00Z\",\"total\":500,\"tax\":0,\"tax_included\":0,\"items\":[{\"relay\":\"r1\",\"amount\":500,"
                 + "\"description\":\"New relay created\"}]}");
     // Its first round failed at once (no rail in the replay): past due after the first round.
     assertThat(lines.get(1))
@@ -214,7 +214,7 @@ class ReplayCommandTest {
             "{\"invoice\":\"inv-1\",\"tenant\":\""
                 + T2
                 + "\",\"period_start\":\"2025-03-01T00:00:00Z\","
-                + "\"period_end\":\"2025-04-01T00:00:00Z\",\"total\":1500,\"items\":[{\"relay\":\"r\",\"amount\":1500,"
+                + "\"period_end\":\"2025-04-01T00:00:00Z\",\"total\":1500,\"tax\":0,\"tax_included\":0,\"items\":[{\"relay\":\"r\",\"amount\":1500,"
                 + "\"description\":\"New relay created\"}]}\n"
                 // the bill's poll runs the first round, which fails: no rail in the replay
                 + "{\"at\":\"2025-03-01T00:00:00Z\",\"tenant\":\""
