@@ -1,6 +1,5 @@
 package dev.caravel.billing;
 
-import dev.caravel.billing.internal.Checks;
 import dev.caravel.billing.spi.Repository;
 import java.time.Instant;
 import java.util.List;
@@ -63,13 +62,9 @@ public final class Billing implements AutoCloseable {
   /**
    * Changes a plan's price to {@code amount} (0 to {@link #MAX_AMOUNT}) for each tenant from its
    * first period (term, S19) beginning at or after {@code effective} (S15), so a credit returns
-   * what was charged. With {@code grandfathered}, relays on the plan keep their price until their
-   * plan changes. Idempotent. Only the future can be repriced (S8): {@code effective} must be after
-   * now, every activity recorded and every period start renewed, of any tenant.
-   *
-   * @throws PlanCatalogue.ChangeRejectedException the change was refused ({@link
-   *     PlanCatalogue.ChangeRejectedException#reason() reason()} says why); nothing was stored
-   * @throws InvalidInputException an amount out of range or an instant with a fraction of a second
+   * what was charged; {@code grandfathered} relays keep their price until their plan changes.
+   * Idempotent. Only the future: {@code effective} after now and all activity and renewals (S8).
+   * Refused with {@link PlanCatalogue.ChangeRejectedException} and its reason, nothing stored.
    */
   public boolean changePrice(String planId, long amount, Instant effective, boolean grandfathered) {
     return catalogueHistory.changePrice(planId, amount, effective, grandfathered);
@@ -111,7 +106,7 @@ public final class Billing implements AutoCloseable {
    * its own. @throws IllegalStateException with no {@link BillingBuilder#linkSecret}
    */
   public String accountLink(String tenant) {
-    return links.accountLink(Checks.pubkey(tenant, "tenant"));
+    return links.accountLink(tenant);
   }
 
   /** The tenant an account link opens; empty alike for a wrong token and an unknown tenant. */
@@ -167,12 +162,10 @@ public final class Billing implements AutoCloseable {
   }
 
   /**
-   * Records one activity and reconciles its tenant at once. Idempotent on the activity's id: the
-   * same activity again returns false and changes nothing.
-   *
-   * @throws ActivityRejectedException when the activity is refused (unknown plan or relay, a second
-   *     create, out of order, inside a period already billed, a retired plan, dated more than
-   *     {@link BillingBuilder#futureSkew} after now); nothing was recorded
+   * Records one activity and reconciles its tenant at once; the same activity again returns false.
+   * Refused, nothing recorded, with {@link ActivityRejectedException} saying why (unknown plan or
+   * relay, out of order, in a billed period, a retired plan, past {@link
+   * BillingBuilder#futureSkew}).
    */
   public boolean record(Activity activity) {
     return bookkeeping.record(activity);
@@ -292,13 +285,10 @@ public final class Billing implements AutoCloseable {
   }
 
   /**
-   * Credits the tenant {@code amount} (positive, minor units; support: "a month free"), a negative
-   * item described by {@code reason} on its next invoice; more than is owed carries over (S7).
-   * Idempotent on {@code key}: true if recorded now, false if this very credit was already.
-   *
-   * @throws InvalidInputException.ConflictingKeyException the key was used for another adjustment
-   * @throws InvalidInputException an unknown tenant, an amount not 1 to {@link #MAX_AMOUNT}, a
-   *     blank reason or key
+   * Credits the tenant {@code amount} (1 to {@link #MAX_AMOUNT}; "a month free"), a negative item
+   * described by {@code reason} on its next invoice; more than is owed carries over (S7). True if
+   * recorded now, false if this very credit was already; a key used for another adjustment is
+   * {@link InvalidInputException.ConflictingKeyException}.
    */
   public boolean credit(String tenant, long amount, String reason, String key) {
     return adjustments.credit(tenant, amount, reason, key);
@@ -340,11 +330,9 @@ public final class Billing implements AutoCloseable {
    * {@code key}: the same request returns what the first did; a pending card refund is resent under
    * the same gateway key, one refused outright ends {@link RefundResult.Failed}, its amount free.
    * {@code via}: {@code CARD} through {@link PaymentGateway#refund}; {@code BY_HAND} owed until
-   * {@link #refundPaid}; {@code CREDIT} as a credit item on the tenant's next invoice.
-   *
-   * @throws InvalidInputException.ConflictingKeyException the key was used for another refund
-   * @throws InvalidInputException an amount not 1 to {@link #MAX_AMOUNT} (refund more in parts), a
-   *     blank reason or key
+   * {@link #refundPaid}; {@code CREDIT} as a credit item on the tenant's next invoice. A key used
+   * for another refund: {@link InvalidInputException.ConflictingKeyException}; amounts 1 to {@link
+   * #MAX_AMOUNT} (refund more in parts).
    */
   public RefundResult refund(
       String invoiceId, long amount, String reason, String key, Payment.Refund.Via via) {

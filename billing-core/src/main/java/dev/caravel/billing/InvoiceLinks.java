@@ -1,5 +1,6 @@
 package dev.caravel.billing;
 
+import dev.caravel.billing.internal.Checks;
 import dev.caravel.billing.spi.Tenant;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -87,6 +88,7 @@ final class InvoiceLinks {
    * account link was ever sent without a token.
    */
   String accountLink(String tenant) {
+    Checks.pubkey(tenant, "tenant");
     return appUrl
         + "/account?tenant="
         + tenant

@@ -84,10 +84,16 @@ public final class AccountPage {
             : next < 0
                 ? "A credit of " + money.format(-next) + " goes to your next invoice."
                 : "Nothing is waiting for your next invoice yet.";
-    // The renewal's amount is the plan's, known once previews land (issue 23); its date is known.
+    // What the next period's start will bill, if nothing changes before (S23).
     text +=
-        view.nextPeriodStart()
-            .map(at -> " Your next period starts on " + renderer.date(at) + ".")
+        view.upcoming()
+            .map(
+                up ->
+                    " On "
+                        + renderer.date(up.at())
+                        + ", when your next period starts, it comes to "
+                        + renderer.moneyFormat(up.currency()).format(up.total())
+                        + ".")
             .orElse("");
     h.append("<section aria-labelledby=\"next-title\"><h2 id=\"next-title\">Next invoice</h2>")
         .append("<p id=\"next-charge\">")

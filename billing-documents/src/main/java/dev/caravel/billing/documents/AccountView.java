@@ -2,7 +2,6 @@ package dev.caravel.billing.documents;
 
 import dev.caravel.billing.Invoice;
 import dev.caravel.billing.Standing;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -18,7 +17,8 @@ import java.util.Set;
  * @param standing from {@code Billing.standing}
  * @param currency the catalogue's currency, for {@code nextCharge}
  * @param nextCharge what the next invoice starts from (minor units; negative: a credit carries)
- * @param nextPeriodStart when the tenant's next period starts (its renewal), if known
+ * @param upcoming the invoice the next period's start makes if nothing happens before ({@code
+ *     Billing.upcoming}), if any
  * @param invoices the tenant's invoices, oldest first, as {@code Billing.invoices} answers
  * @param walletConnected whether an NWC wallet is on file ({@code Billing.walletConnected})
  * @param card the saved card as the gateway describes it ("Visa ending 4242"), if one is saved
@@ -33,7 +33,7 @@ public record AccountView(
     Standing standing,
     String currency,
     long nextCharge,
-    Optional<Instant> nextPeriodStart,
+    Optional<Invoice.Preview> upcoming,
     List<Invoice> invoices,
     boolean walletConnected,
     Optional<String> card,
@@ -82,7 +82,7 @@ public record AccountView(
     Objects.requireNonNull(tenant, "tenant");
     Objects.requireNonNull(standing, "standing");
     Objects.requireNonNull(currency, "currency");
-    Objects.requireNonNull(nextPeriodStart, "nextPeriodStart");
+    Objects.requireNonNull(upcoming, "upcoming");
     invoices = List.copyOf(invoices);
     Objects.requireNonNull(card, "card");
     actions = Set.copyOf(actions);

@@ -48,7 +48,17 @@ class AccountPageTest {
         Standing.PAST_DUE,
         "usd",
         700,
-        Optional.of(MAR),
+        Optional.of(
+            new Invoice.Preview(
+                TENANT,
+                MAR,
+                MAR,
+                Instant.parse("2025-04-01T00:00:00Z"),
+                "usd",
+                List.of(),
+                1200,
+                Optional.empty(),
+                1200)),
         List.of(PAID, DUE),
         wallet,
         card,
@@ -70,7 +80,9 @@ class AccountPageTest {
         .contains("$12.50")
         .contains("2025-02-01 – 2025-03-01")
         .contains("A payment is overdue.")
-        .contains("Your next invoice starts from $7.00. Your next period starts on 2025-03-01.")
+        .contains(
+            "Your next invoice starts from $7.00. On 2025-03-01, when your next period starts, it"
+                + " comes to $12.00.")
         .contains("No wallet is connected.")
         .contains("No card is saved.");
   }

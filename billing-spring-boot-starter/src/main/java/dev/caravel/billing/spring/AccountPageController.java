@@ -13,7 +13,6 @@ import jakarta.servlet.http.Cookie;
 import jakarta.servlet.http.HttpServletRequest;
 import java.net.URI;
 import java.time.Clock;
-import java.time.Instant;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
@@ -146,17 +145,6 @@ public class AccountPageController implements AutoCloseable {
         request, form, tenant -> cards.remove(tenant).orElseGet(AccountPageController::notFound));
   }
 
-  /**
-   * When the next period starts: the latest invoice's period is the one that held its claim, so its
-   * end is the next renewal, once that is still ahead. Unknown before the first invoice.
-   */
-  private Optional<Instant> nextPeriodStart(List<Invoice> invoices) {
-    return invoices.isEmpty()
-        ? Optional.empty()
-        : Optional.of(invoices.get(invoices.size() - 1).periodEnd())
-            .filter(end -> end.isAfter(clock.instant()));
-  }
-
   private AccountView view(String tenant, String token, String csrf) {
     List<Invoice> invoices = billing.invoices(tenant);
     boolean wallet = billing.walletConnected(tenant);
@@ -193,7 +181,7 @@ public class AccountPageController implements AutoCloseable {
         billing.standing(tenant),
         currency,
         billing.unbilledBalance(tenant),
-        nextPeriodStart(invoices),
+        billing.upcoming(tenant),
         invoices,
         wallet,
         card,

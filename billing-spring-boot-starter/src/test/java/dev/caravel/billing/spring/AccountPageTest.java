@@ -78,6 +78,12 @@ class AccountPageTest {
     return tenant;
   }
 
+  /** What the page says of the next period's invoice: on its start date, the plan's $5.00. */
+  private String upcoming(String tenant) {
+    String date = billing.invoices(tenant).get(0).periodEnd().toString().substring(0, 10);
+    return "On " + date + ", when your next period starts, it comes to $5.00.";
+  }
+
   private static String tokenOf(String link) {
     String query = URI.create(link).getRawQuery();
     return query.substring(query.indexOf("token=") + 6);
@@ -98,18 +104,7 @@ class AccountPageTest {
         .andExpect(content().string(containsString(">" + invoice + "</a>")))
         .andExpect(content().string(containsString("$5.00")))
         .andExpect(content().string(containsString("Caravel Relays")))
-        .andExpect(
-            content()
-                .string(
-                    containsString(
-                        "Your next period starts on "
-                            + billing
-                                .invoices(tenant)
-                                .get(0)
-                                .periodEnd()
-                                .toString()
-                                .substring(0, 10)
-                            + ".")))
+        .andExpect(content().string(containsString(upcoming(tenant))))
         .andExpect(content().string(not(containsString(other))));
 
     String notFound =
