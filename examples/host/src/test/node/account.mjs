@@ -6,7 +6,7 @@
 //
 // Nothing may leave the machine: every request to another origin than the page's is aborted and
 // reported, and chromium runs with --disable-background-networking.
-import { chromium } from 'playwright-core';
+import { openPage } from './browser.mjs';
 
 const [pageUrl, walletUri, outDir, executablePath] = process.argv.slice(2);
 if (!executablePath) {
@@ -14,24 +14,8 @@ if (!executablePath) {
   process.exit(2);
 }
 const origin = new URL(pageUrl).origin;
-const browser = await chromium.launch({
-  executablePath,
-  headless: true,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-});
+const { browser, page, blocked, errors } = await openPage(executablePath, [origin], { width: 320, height: 900 });
 try {
-  const context = await browser.newContext({ viewport: { width: 320, height: 900 }, deviceScaleFactor: 1 });
-  context.setDefaultTimeout(30_000);
-  const blocked = [];
-  await context.route('**/*', (route) => {
-    const url = route.request().url();
-    if (new URL(url).origin === origin) return route.continue();
-    blocked.push(url);
-    return route.abort();
-  });
-  const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
   const responses = [];
   page.on('response', (r) => responses.push(r.request().method() + ' ' + r.status() + ' ' + new URL(r.url()).pathname));
 

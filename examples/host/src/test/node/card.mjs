@@ -6,7 +6,7 @@
 //   node card.mjs <account page url> <stripe fake url> <out dir> <chromium executable>
 //
 // Only the page's origin and the fake's may be reached: anything else is aborted and reported.
-import { chromium } from 'playwright-core';
+import { openPage } from './browser.mjs';
 import { withoutItsToken } from './tamper.mjs';
 
 const [pageUrl, stripeUrl, outDir, executablePath] = process.argv.slice(2);
@@ -15,24 +15,8 @@ if (!executablePath) {
   process.exit(2);
 }
 const allowed = new Set([new URL(pageUrl).origin, new URL(stripeUrl).origin]);
-const browser = await chromium.launch({
-  executablePath,
-  headless: true,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-});
+const { browser, page, blocked, errors } = await openPage(executablePath, [...allowed], { width: 900, height: 1100 });
 try {
-  const context = await browser.newContext({ viewport: { width: 900, height: 1100 }, deviceScaleFactor: 1 });
-  context.setDefaultTimeout(30_000);
-  const blocked = [];
-  await context.route('**/*', (route) => {
-    const url = route.request().url();
-    if (allowed.has(new URL(url).origin)) return route.continue();
-    blocked.push(url);
-    return route.abort();
-  });
-  const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
   page.on('requestfailed', (r) => console.error('failed: ' + r.method() + ' ' + r.url() + ' ' + (r.failure() && r.failure().errorText)));
   page.on('console', (m) => console.error('console: ' + m.text()));
   const responses = [];

@@ -6,7 +6,7 @@
 //   node connect.mjs <start|check> <account page url> <out dir> <chromium executable>
 //
 // Nothing may leave the machine: every request to another origin than the page's is aborted.
-import { chromium } from 'playwright-core';
+import { openPage } from './browser.mjs';
 import { withoutItsToken } from './tamper.mjs';
 
 const [mode, pageUrl, outDir, executablePath] = process.argv.slice(2);
@@ -15,24 +15,8 @@ if (!executablePath) {
   process.exit(2);
 }
 const origin = new URL(pageUrl).origin;
-const browser = await chromium.launch({
-  executablePath,
-  headless: true,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-});
+const { browser, page, blocked, errors } = await openPage(executablePath, [origin], { width: 900, height: 1300 });
 try {
-  const context = await browser.newContext({ viewport: { width: 900, height: 1300 }, deviceScaleFactor: 1 });
-  context.setDefaultTimeout(30_000);
-  const blocked = [];
-  await context.route('**/*', (route) => {
-    const url = route.request().url();
-    if (new URL(url).origin === origin) return route.continue();
-    blocked.push(url);
-    return route.abort();
-  });
-  const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
   await page.goto(pageUrl, { waitUntil: 'load' });
   const out = { blocked, errors };
   if (mode === 'start') {
