@@ -1,5 +1,6 @@
 package dev.caravel.billing;
 
+import dev.caravel.billing.Invoice.TaxSetting;
 import dev.caravel.billing.spi.Repository;
 import java.time.Instant;
 import java.util.List;

@@ -1,6 +1,7 @@
 package dev.caravel.billing;
 
 import dev.caravel.billing.Invoice.Period;
+import dev.caravel.billing.Invoice.TaxSetting;
 import dev.caravel.billing.internal.BillingPeriods;
 import dev.caravel.billing.internal.Checks;
 import dev.caravel.billing.spi.ActivityWrite;

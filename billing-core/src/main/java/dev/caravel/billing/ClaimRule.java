@@ -1,5 +1,6 @@
 package dev.caravel.billing;
 
+import dev.caravel.billing.Invoice.TaxSetting;
 import java.math.BigInteger;
 import java.util.Optional;
 

@@ -4,6 +4,7 @@ import static dev.caravel.billing.Fixtures.ALICE;
 import static dev.caravel.billing.Fixtures.BOB;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.caravel.billing.Invoice.TaxSetting;
 import dev.caravel.billing.memory.InMemoryRepository;
 import dev.caravel.billing.testkit.MutableClock;
 import java.time.Instant;

@@ -3,6 +3,7 @@ package dev.caravel.billing;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.caravel.billing.Invoice.TaxSetting;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import net.jqwik.api.Arbitraries;

@@ -5,6 +5,7 @@ import static dev.caravel.billing.Fixtures.BOB;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.caravel.billing.Invoice.TaxSetting;
 import dev.caravel.billing.PaymentGateway.ChargeRequest;
 import dev.caravel.billing.memory.InMemoryRepository;
 import dev.caravel.billing.spi.Claim;

@@ -1,6 +1,6 @@
 package dev.caravel.billing.spi;
 
-import dev.caravel.billing.TaxSetting;
+import dev.caravel.billing.Invoice.TaxSetting;
 import dev.caravel.billing.internal.Checks;
 import java.util.Optional;
 

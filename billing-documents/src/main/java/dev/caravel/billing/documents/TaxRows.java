@@ -1,7 +1,7 @@
 package dev.caravel.billing.documents;
 
 import dev.caravel.billing.Invoice;
-import dev.caravel.billing.TaxSetting;
+import dev.caravel.billing.Invoice.TaxSetting;
 import java.math.BigDecimal;
 import java.util.List;
 

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.caravel.billing.Invoice;
-import dev.caravel.billing.TaxSetting;
+import dev.caravel.billing.Invoice.TaxSetting;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 

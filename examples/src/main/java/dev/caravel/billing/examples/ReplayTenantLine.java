@@ -2,7 +2,7 @@ package dev.caravel.billing.examples;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.caravel.billing.InvalidInputException;
-import dev.caravel.billing.TaxSetting;
+import dev.caravel.billing.Invoice.TaxSetting;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.Set;

@@ -15,6 +15,7 @@ import dev.caravel.billing.stripe.fake.FakeStripe;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
@@ -138,10 +139,10 @@ class ChromiumWalletAuthTest {
         NodeBrowser.JSON.createObjectNode().put("cmd", "nwa-accept").put("uri", request);
     JsonNode ack = wallet.command(accept, Duration.ofSeconds(60));
     assertThat(ack.has("error")).as("the wallet accepted: %s", ack).isFalse();
-    for (int i = 0; i < 300 && !billing.walletConnected(tenant); i++) {
-      Thread.sleep(100);
-    }
-    assertThat(billing.walletConnected(tenant)).as("the confirmation stored the wallet").isTrue();
+    // The confirmation reaches the engine on the request's own thread: awaited, with a deadline.
+    Awaitility.await("the confirmation stored the wallet")
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> billing.walletConnected(tenant));
     JsonNode checked = NodeBrowser.run("connect.mjs", "check", page, NodeBrowser.OUT.toString());
     assertThat(checked.get("refused").get(0).get("status").asInt())
         .as("Disconnect wallet without its link token")
