@@ -1,6 +1,5 @@
 package dev.caravel.billing;
 
-import dev.caravel.billing.Invoice.TaxSetting;
 import dev.caravel.billing.spi.Repository;
 import java.time.Instant;
 import java.util.List;
@@ -143,7 +142,7 @@ public final class Billing implements AutoCloseable {
   }
 
   /** S24: the tenant's tax for the invoices claimed from now on ({@link #saveTenant} keeps it). */
-  public void setTax(String tenant, TaxSetting tax) {
+  public void setTax(String tenant, Invoice.TaxSetting tax) {
     bookkeeping.setTax(tenant, Optional.of(tax)); // null: NullPointerException
   }
 
