@@ -191,7 +191,8 @@ final class Bookkeeping {
         tail,
         log.billedActivityIds(),
         Optional.of(activity.at()),
-        log.unclaimed());
+        log.unclaimed(),
+        log.tax());
   }
 
   /** {@link Billing#reconcile}. */
@@ -281,9 +282,12 @@ final class Bookkeeping {
     renew(ledgers, now, tally);
     List<String> anchored = new ArrayList<>();
     Map<String, Period> periods = new HashMap<>();
+    // S24: each invoice is taxed by the setting its page read with the ledger (one read a page).
+    Map<String, Optional<TaxSetting>> taxes = new HashMap<>();
     for (TenantLedger l : ledgers) {
       if (l.anchor().isPresent() && !now.isBefore(l.anchor().get())) {
         anchored.add(l.tenant());
+        taxes.put(l.tenant(), l.tax());
         periods.put(l.tenant(), new BillingPeriods(l.anchor().get()).periodAt(now));
       }
     }
@@ -301,7 +305,10 @@ final class Bookkeeping {
                 now,
                 unclaimed,
                 invoice,
-                invoice ? taxOn(unclaimed) : Optional.empty()));
+                invoice
+                    ? ClaimRule.taxOn(
+                        taxes.get(unclaimed.tenant()), unclaimed.total().longValueExact())
+                    : Optional.empty()));
       }
     }
     List<Invoice> created =
@@ -310,14 +317,6 @@ final class Bookkeeping {
             : repository.claim(claims, (number, claim) -> settings.invoiceId(number));
     created.forEach(invoice -> settings.notify(listener -> listener.invoiceCreated(invoice)));
     return created;
-  }
-
-  /**
-   * S24: the tax line of an invoice of this net, by the tenant's setting as read now; one read per
-   * invoice made (S17: the work due, not the tenants visited).
-   */
-  private Optional<Invoice.Tax> taxOn(UnclaimedTotal net) {
-    return ClaimRule.taxOn(taxSetting(net.tenant()), net.total().longValueExact());
   }
 
   /** The tenant's tax setting as stored now (S24). */

@@ -17,14 +17,16 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A poll page claims from the unclaimed totals its ledger read carried, plus the items it wrote
- * since: no second read of them (the renewal day's cost). Where another instance billed part of the
- * page first, the totals are read again, and the claim is still exact.
+ * since, and taxes its invoices by the setting read with the ledger: no second read of either (the
+ * renewal day's cost). Where another instance billed part of the page first, the totals are read
+ * again, and the claim is still exact.
  */
 class ClaimFromTheTotalsReadTest {
 
   /** Counts {@link Repository#unclaimedTotals} reads, and runs {@code meanwhile} once if set. */
   static final class Counting extends DelegatingRepository {
     final AtomicInteger totalsRead = new AtomicInteger();
+    final AtomicInteger tenantsRead = new AtomicInteger();
     Runnable meanwhile;
 
     Counting(Repository delegate) {
@@ -35,6 +37,12 @@ class ClaimFromTheTotalsReadTest {
     public List<UnclaimedTotal> unclaimedTotals(List<String> tenants) {
       totalsRead.incrementAndGet();
       return super.unclaimedTotals(tenants);
+    }
+
+    @Override
+    public java.util.Optional<dev.caravel.billing.spi.Tenant> findTenant(String pubkey) {
+      tenantsRead.incrementAndGet();
+      return super.findTenant(pubkey);
     }
 
     @Override
@@ -62,10 +70,16 @@ class ClaimFromTheTotalsReadTest {
     Fixtures.appendJudged(
         store, Activity.create("a2", ALICE, "r2", "basic", Instant.parse("2025-02-01T06:00:00Z")));
     counting.totalsRead.set(0);
+    counting.tenantsRead.set(0);
 
     billing.runCycle();
 
     assertThat(counting.totalsRead).as("no second read of the page's totals").hasValue(0);
+    // Collecting reads each invoice's tenant (how it pays); claiming reads none: its invoices are
+    // taxed by the setting read with the ledger.
+    assertThat(counting.tenantsRead)
+        .as("one tenant read per invoice collected, none for claiming")
+        .hasValue(2);
     assertThat(billing.invoices(ALICE)).hasSize(2);
     assertThat(billing.invoices(ALICE).get(1).total())
         .as("Alice's renewal and her new relay, as the items say")

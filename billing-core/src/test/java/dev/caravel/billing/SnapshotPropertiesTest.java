@@ -76,7 +76,8 @@ class SnapshotPropertiesTest {
             snapshot == 0 ? log : tailLog,
             snapshot == 0 ? billed : tailBilled,
             whole.lastActivityAt(),
-            whole.unclaimed());
+            whole.unclaimed(),
+            whole.tax());
 
     List<Reconciliation> expected = rules.reconcile(whole);
     assertThat(rules.reconcile(fromSnapshot)).isEqualTo(expected);

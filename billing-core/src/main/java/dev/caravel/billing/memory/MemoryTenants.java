@@ -152,7 +152,8 @@ final class MemoryTenants {
                   tail,
                   billed,
                   Optional.ofNullable(row.lastAt),
-                  MemoryLedger.unclaimed(state, row)));
+                  MemoryLedger.unclaimed(state, row),
+                  row.profile.tax()));
         }
       }
       return out;

@@ -2,6 +2,7 @@ package dev.caravel.billing.spi;
 
 import dev.caravel.billing.Activity;
 import dev.caravel.billing.InvalidInputException;
+import dev.caravel.billing.Invoice;
 import dev.caravel.billing.internal.Checks;
 import java.time.Instant;
 import java.util.List;
@@ -16,7 +17,8 @@ import java.util.Set;
  * tail), which of them are billed, how many activities the whole log holds (what a {@link Renewal}
  * is guarded by), the instant of its latest activity (in the tail or before it), and its items on
  * no invoice yet as read with the rest ({@link Repository#unclaimedTotals}' answer for it): the
- * engine adds what it writes after the read, and claims from that without reading them again.
+ * engine adds what it writes after the read, and claims from that without reading them again; and
+ * its tax setting (S24), which the invoices it claims from this read are taxed by.
  *
  * <p>Snapshot plus tail fold to exactly the states the whole log folds to (S8): every activity
  * before the snapshot point is billed, and none can be appended there (it would fall inside a
@@ -32,12 +34,14 @@ public record TenantLedger(
     List<Activity> activities,
     Set<String> billedActivityIds,
     Optional<Instant> lastActivityAt,
-    UnclaimedTotal unclaimed) {
+    UnclaimedTotal unclaimed,
+    Optional<Invoice.TaxSetting> tax) {
 
   public TenantLedger {
     Checks.notNull(lastActivityAt, "lastActivityAt");
     Checks.pubkey(tenant, "tenant");
     Checks.notNull(unclaimed, "unclaimed");
+    Checks.notNull(tax, "tax");
     if (!unclaimed.tenant().equals(tenant)) {
       throw new InvalidInputException("the ledger of " + tenant + " with the items of another");
     }
@@ -83,6 +87,7 @@ public record TenantLedger(
         activities.isEmpty()
             ? Optional.empty()
             : Optional.of(activities.get(activities.size() - 1).at()),
-        UnclaimedTotal.none(tenant));
+        UnclaimedTotal.none(tenant),
+        Optional.empty());
   }
 }

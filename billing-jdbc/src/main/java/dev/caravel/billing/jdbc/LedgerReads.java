@@ -138,14 +138,16 @@ final class LedgerReads {
     String sql =
         d == Dialect.POSTGRESQL
             ? "SELECT t.pubkey, t.anchor, t.renewed_through, t.snapshot_period, t.activity_count, "
-                + "a.id, a.type, a.relay, a.plan, a.at, a.billed, t.last_activity_at, u.total, u.n "
+                + "a.id, a.type, a.relay, a.plan, a.at, a.billed, t.last_activity_at, u.total, u.n, "
+                + "t.tax_bps, t.tax_label, t.tax_mode "
                 + "FROM billing_tenant t LEFT JOIN LATERAL (SELECT id, type, relay, plan, at, billed, seq "
                 + "FROM billing_activity WHERE tenant = t.pubkey "
                 + "AND at >= COALESCE(t.snapshot_start, t.anchor) ORDER BY at, seq) a ON TRUE "
                 + UNCLAIMED_JOIN
                 + "WHERE t.pubkey = ANY (?) ORDER BY t.pubkey, a.at, a.seq"
             : "SELECT t.pubkey, t.anchor, t.renewed_through, t.snapshot_period, t.activity_count, "
-                + "a.id, a.type, a.relay, a.plan, a.at, a.billed, t.last_activity_at, u.total, u.n "
+                + "a.id, a.type, a.relay, a.plan, a.at, a.billed, t.last_activity_at, u.total, u.n, "
+                + "t.tax_bps, t.tax_label, t.tax_mode "
                 + "FROM billing_tenant t LEFT JOIN billing_activity a ON a.tenant = t.pubkey "
                 + "AND a.at >= COALESCE(t.snapshot_start, t.anchor) "
                 + UNCLAIMED_JOIN
@@ -223,7 +225,8 @@ final class LedgerReads {
               l.activities(),
               l.billedActivityIds(),
               l.lastActivityAt(),
-              l.unclaimed()));
+              l.unclaimed(),
+              l.tax()));
     }
     for (String tenant : moved) {
       out.put(tenant, MOVED);

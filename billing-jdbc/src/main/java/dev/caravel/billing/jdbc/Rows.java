@@ -186,9 +186,10 @@ final class Rows {
 
   /**
    * Folds rows of {@code pubkey, anchor, renewed_through, snapshot_period, activity_count, id,
-   * type, relay, plan, at, billed, last_activity_at, unclaimed total, unclaimed count}, ordered by
-   * tenant and then log order, into one ledger per tenant, its snapshot's relays not yet filled in;
-   * a tenant without activity in its tail comes as one row whose activity columns are null.
+   * type, relay, plan, at, billed, last_activity_at, unclaimed total, unclaimed count, tax_bps,
+   * tax_label, tax_mode}, ordered by tenant and then log order, into one ledger per tenant, its
+   * snapshot's relays not yet filled in; a tenant without activity in its tail comes as one row
+   * whose activity columns are null.
    */
   static void ledgers(ResultSet rs, Map<String, TenantLedger> into) throws SQLException {
     String current = null;
@@ -198,6 +199,7 @@ final class Rows {
     int count = 0;
     Instant lastAt = null;
     UnclaimedTotal unclaimed = null;
+    Optional<TaxSetting> tax = Optional.empty();
     List<Activity> activities = new ArrayList<>();
     Set<String> billed = new HashSet<>();
     while (rs.next()) {
@@ -216,7 +218,8 @@ final class Rows {
                   activities,
                   billed,
                   Optional.ofNullable(lastAt),
-                  unclaimed));
+                  unclaimed,
+                  tax));
         }
         current = pubkey;
         anchor = instant(rs, 2);
@@ -229,6 +232,7 @@ final class Rows {
             total == null
                 ? UnclaimedTotal.none(pubkey)
                 : new UnclaimedTotal(pubkey, total.toBigIntegerExact(), rs.getInt(14));
+        tax = rs.getString(16) == null ? Optional.empty() : Optional.of(taxSetting(rs, 15));
         activities = new ArrayList<>();
         billed = new HashSet<>();
       }
@@ -253,7 +257,8 @@ final class Rows {
               activities,
               billed,
               Optional.ofNullable(lastAt),
-              unclaimed));
+              unclaimed,
+              tax));
     }
   }
 

@@ -936,6 +936,20 @@ public abstract class RepositoryContract {
   }
 
   @Test
+  void ledgersCarryTheTenantsTaxSettingAsStored() {
+    append(fx.create(alice, "r1", T0));
+    dev.caravel.billing.Invoice.TaxSetting vat =
+        new dev.caravel.billing.Invoice.TaxSetting(
+            2_000, "VAT", dev.caravel.billing.Invoice.TaxSetting.Mode.EXCLUSIVE);
+    repo.saveTenant(repo.findTenant(alice).orElseThrow().withTax(Optional.of(vat)));
+    repo.saveTenant(Tenant.of(bob));
+    assertThat(repo.ledgers(List.of(alice, bob)))
+        .extracting(dev.caravel.billing.spi.TenantLedger::tax)
+        .as("the claim taxes by the setting read with the ledger, not by a read per invoice")
+        .containsExactly(Optional.of(vat), Optional.empty());
+  }
+
+  @Test
   void renewalItemsAreClaimedLikeAnyOther() {
     charged(alice, "r1", T0, 1000);
     claimAll(List.of(claim(alice, "inv-1", seconds(1))));
