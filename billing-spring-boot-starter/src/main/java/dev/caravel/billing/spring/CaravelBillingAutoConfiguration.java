@@ -84,7 +84,9 @@ public class CaravelBillingAutoConfiguration {
     }
     return PlanCatalogue.of(
         properties.getCurrency(),
-        plans.stream().map(p -> new Plan(p.getId(), p.getName(), p.getPrice())).toList());
+        plans.stream()
+            .map(p -> new Plan(p.getId(), p.getName(), p.getPrice(), p.getIntervalMonths()))
+            .toList());
   }
 
   @Bean

@@ -290,8 +290,19 @@ public class CaravelBillingProperties {
     /** The plan's display name, as invoices show it. */
     private String name;
 
-    /** The monthly price in the currency's minor units (cents). */
+    /** The price of one term in the currency's minor units (cents). */
     private long price;
+
+    /** How many months a term lasts (S19): 1, 3, 6 or 12. */
+    private int intervalMonths = 1;
+
+    public int getIntervalMonths() {
+      return intervalMonths;
+    }
+
+    public void setIntervalMonths(int intervalMonths) {
+      this.intervalMonths = intervalMonths;
+    }
 
     public String getId() {
       return id;

@@ -89,6 +89,32 @@ class CaravelBillingAutoConfigurationTest {
   }
 
   @Test
+  void aPlanMayBillEveryFewMonthsAndAnIntervalItCannotHaveStopsTheStart() {
+    fresh()
+        .withPropertyValues(
+            "caravel.billing.plans[1].id=yearly",
+            "caravel.billing.plans[1].name=Yearly",
+            "caravel.billing.plans[1].price=5000",
+            "caravel.billing.plans[1].interval-months=12")
+        .run(
+            context -> {
+              PlanCatalogue catalogue = context.getBean(PlanCatalogue.class);
+              assertThat(catalogue.find("yearly").orElseThrow().intervalMonths()).isEqualTo(12);
+              assertThat(catalogue.find("basic").orElseThrow().intervalMonths())
+                  .as("monthly unless said")
+                  .isEqualTo(1);
+            });
+    fresh()
+        .withPropertyValues("caravel.billing.plans[0].interval-months=5")
+        .run(
+            context ->
+                assertThat(context)
+                    .getFailure()
+                    .rootCause()
+                    .hasMessageContaining("plan basic's interval"));
+  }
+
+  @Test
   void theDataSourceBecomesAMigratedJdbcLedgerAndTheEngineBillsOnIt() {
     fresh()
         .run(
