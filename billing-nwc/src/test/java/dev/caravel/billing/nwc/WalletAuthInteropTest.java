@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -243,9 +244,23 @@ class WalletAuthInteropTest {
   }
 
   /** The methods the walletauth connection {@code accepted} was asked since {@code mark}. */
-  private List<String> methodsAsked(int mark, JsonNode accepted) throws InterruptedException {
-    // The wallet logs each request as it answers it; a short wait lets a late line arrive.
-    Thread.sleep(300);
+  private List<String> methodsAsked(int mark, JsonNode accepted) {
+    // The wallet logs each request as it answers it: the list is read once it has stayed the same
+    // for 300 ms, so a late line is not missed (a deadline, not a blind sleep).
+    java.util.concurrent.atomic.AtomicReference<List<String>> last =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    Awaitility.await("the wallet's request lines settle")
+        .during(Duration.ofMillis(300))
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () -> {
+              List<String> now = methodsLogged(mark, accepted);
+              return now.equals(last.getAndSet(now));
+            });
+    return last.get();
+  }
+
+  private List<String> methodsLogged(int mark, JsonNode accepted) {
     String conn = accepted.path("conn").asText();
     return wallet.peer().linesSince(mark).stream()
         .filter(l -> "request".equals(l.path("event").asText()))
@@ -321,7 +336,11 @@ class WalletAuthInteropTest {
     ObjectNode wrongState = NodePeer.JSON.createObjectNode().put("state", "00".repeat(16));
     JsonNode forged = accept(request, wrongState);
     JsonNode stateless = accept(request, NodePeer.JSON.createObjectNode().put("omitState", true));
-    Thread.sleep(500);
+    // No confirmation yet: the wait stays open for half a second after both were published.
+    Awaitility.await("no confirmation yet")
+        .during(Duration.ofMillis(500))
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> !waiting.isDone());
     assertThat(waiting).as("no confirmation yet").isNotDone();
 
     JsonNode real = accept(request);
