@@ -60,20 +60,17 @@ public final class Billing implements AutoCloseable {
   }
 
   /**
-   * Changes a plan's price to {@code amount} (0 to {@link #MAX_AMOUNT}) for each tenant from its
-   * first period (term, S19) beginning at or after {@code effective} (S15), so a credit returns
-   * what was charged; {@code grandfathered} relays keep their price until their plan changes.
-   * Idempotent. Only the future: {@code effective} after now and all activity and renewals (S8).
-   * Refused with {@link PlanCatalogue.ChangeRejectedException} and its reason, nothing stored.
+   * S15: a plan's price is {@code amount} (0 to {@link #MAX_AMOUNT}) from each tenant's first term
+   * starting at or after {@code effective} (after now and all activity); {@code grandfathered}
+   * relays keep theirs. Idempotent; refused with {@link PlanCatalogue.ChangeRejectedException}.
    */
   public boolean changePrice(String planId, long amount, Instant effective, boolean grandfathered) {
     return catalogueHistory.changePrice(planId, amount, effective, grandfathered);
   }
 
   /**
-   * Retires a plan from {@code effective} on: no activity then may choose it ({@code
-   * PLAN_RETIRED}); relays on it keep being billed. Rules as {@link #changePrice}. Final: later
-   * price changes only reprice relays still on it; another retirement is refused ({@code RETIRED}).
+   * Retires a plan from {@code effective}: no activity then may choose it ({@code PLAN_RETIRED});
+   * relays on it keep being billed. Rules as {@link #changePrice}; final ({@code RETIRED}).
    */
   public boolean retirePlan(String planId, Instant effective) {
     return catalogueHistory.retirePlan(planId, effective);
@@ -84,27 +81,20 @@ public final class Billing implements AutoCloseable {
     return bookkeeping.invoice(invoiceId);
   }
 
-  /**
-   * The invoice's page link, as its DM carries it: {@code {appUrl}/account?invoice={id}&token=
-   * {token}} ({@link BillingBuilder#linkSecret}). @throws IllegalStateException with no secret
-   */
+  /** The invoice's page link ({@link BillingBuilder#linkSecret}); its DM carries it. */
   public String invoiceLink(String invoiceId) {
     return links.link(invoiceId);
   }
 
   /**
-   * The invoice a page link opens. Empty alike for an unknown id and a wrong or missing token (the
-   * token is checked first, in constant time), so a page answers both with the same 404. No token
-   * opens only in the {@link BillingBuilder#acceptUntokenizedLinksUntil transition}.
+   * The invoice a page link opens; empty alike for an unknown id and a wrong or missing token
+   * (checked first, in constant time), so both get one 404.
    */
   public Optional<Invoice> invoiceByLink(String invoiceId, String token) {
     return links.open(invoiceId, token, bookkeeping);
   }
 
-  /**
-   * The tenant's own page link ({@code {appUrl}/account?tenant={pubkey}&token={token}}), a token of
-   * its own. @throws IllegalStateException with no {@link BillingBuilder#linkSecret}
-   */
+  /** The tenant's own page link, a token of its own ({@link BillingBuilder#linkSecret}). */
   public String accountLink(String tenant) {
     return links.accountLink(tenant);
   }
@@ -124,18 +114,14 @@ public final class Billing implements AutoCloseable {
     return bookkeeping.invoiceItems(invoiceId);
   }
 
-  /**
-   * The sum of the tenant's items on no invoice yet (minor units; negative when credits carry over,
-   * S7). {@link #reconcile} first to include activity just recorded.
-   */
+  /** The sum of the tenant's items on no invoice yet (negative: a credit carried over, S7). */
   public long unbilledBalance(String tenant) {
     return bookkeeping.unbilledBalance(tenant);
   }
 
   /**
-   * Saves how a tenant pays, replacing what was on file (its tax is kept): an NWC URI (checked,
-   * then sealed for this tenant under the cipher's current key; null: none, a stored one is erased)
-   * and a Stripe customer id (null: none). Saving again re-seals: how old values move on.
+   * Saves how a tenant pays (its tax kept): an NWC URI, checked and sealed for this tenant under
+   * the cipher's current key (saving again re-seals), and a Stripe customer id; null: none.
    */
   public void saveTenant(String pubkey, String nwcUri, String stripeCustomerId) {
     bookkeeping.saveTenant(pubkey, nwcUri, stripeCustomerId);
@@ -162,10 +148,8 @@ public final class Billing implements AutoCloseable {
   }
 
   /**
-   * Records one activity and reconciles its tenant at once; the same activity again returns false.
-   * Refused, nothing recorded, with {@link ActivityRejectedException} saying why (unknown plan or
-   * relay, out of order, in a billed period, a retired plan, past {@link
-   * BillingBuilder#futureSkew}).
+   * Records one activity and reconciles its tenant; the same activity again returns false. Refused,
+   * nothing recorded, with {@link ActivityRejectedException} saying why.
    */
   public boolean record(Activity activity) {
     return bookkeeping.record(activity);
@@ -200,19 +184,16 @@ public final class Billing implements AutoCloseable {
   }
 
   /**
-   * Runs the invoice's payment round if due (S9): the tenant's NWC wallet, the saved card, then a
-   * DM with the link. Never pays twice or early: an invoice not due, held, needing attention,
-   * collected elsewhere or paid is {@link PaymentResult.Skipped skipped} with the reason. No rail
-   * and no messenger wired: no round. By hand: {@link #retryNow}.
+   * Runs the invoice's payment round if due (S9): NWC wallet, saved card, then a DM with the link.
+   * Never pays twice or early: otherwise {@link PaymentResult.Skipped skipped} with the reason.
    */
   public PaymentResult collect(String invoiceId) {
     return collection.collect(invoiceId);
   }
 
   /**
-   * A manual retry ("card fixed"): due at once, a needs-attention flag ended, a new round run.
-   * Skipped with its reason while a charge is pending or its outcome unknown (it could charge
-   * twice), and when paid or being collected.
+   * A manual retry ("card fixed"): a new round now. Skipped while a charge is pending or unknown
+   * (it could charge twice), and when paid or being collected.
    */
   public PaymentResult retryNow(String invoiceId) {
     return collection.retryNow(invoiceId);
@@ -227,40 +208,31 @@ public final class Billing implements AutoCloseable {
   }
 
   /**
-   * The invoice's BOLT11 request to present (S10), for its total: made once, reused while settled
-   * or unexpired, replaced once expired unpaid; settled meanwhile, the invoice is marked paid
-   * first. Only for an open invoice (S18), else {@link InvalidInputException}.
+   * The invoice's BOLT11 request (S10): made once, reused until expired unpaid, then replaced; only
+   * for an open invoice (S18), else {@link InvalidInputException}.
    */
   public Invoice.Bolt11Request bolt11(String invoiceId) {
     return collection.bolt11(invoiceId);
   }
 
   /**
-   * Records a payment the host learned of itself (a Stripe webhook for a pending charge, a payment
-   * page, support). True if this call marked the invoice paid; false if it already was, or is
-   * closed. A payment with another reference than the invoice's own is a second payment: the
-   * listener's {@link BillingListener#refundNeeded} and a {@code REFUND_NEEDED} event tell the host
-   * to give it back. The same reference again is the same payment, and nothing is reported.
+   * A payment the host learned of itself (webhook, page, support): true if this call marked the
+   * invoice paid. Another reference than the invoice's own is a second payment, reported for refund
+   * ({@link BillingListener#refundNeeded}); the same reference again is the same payment.
    */
   public boolean settle(String invoiceId, PaymentMethod method, String reference) {
     return railCallbacks.settle(invoiceId, method, reference);
   }
 
   /**
-   * The rail's late "no" for pending charge {@code reference} ({@code
-   * payment_intent.payment_failed} or {@code .canceled}): the hold ends as a decline would (one DM;
-   * {@code message} to the listener only; the next round per the schedule). True if this call ended
-   * the hold; false if paid, or held for another charge: a webhook delivered twice, or to two
-   * instances, acts once.
+   * The rail's late "no" for pending charge {@code reference}: the hold ends as a decline would
+   * ({@code message} to the listener only). True if this call ended it: a webhook acts once.
    */
   public boolean chargeFailed(String invoiceId, String reference, String message) {
     return railCallbacks.chargeFailed(invoiceId, reference, message);
   }
 
-  /**
-   * Ends a hold or a needs-attention state (S18) once a person checked: false if neither, or if the
-   * rails say money moved (then settled) or may move; else the next round is due now, new key.
-   */
+  /** Ends a hold or needs-attention (S18) unless the rails say money moved or may move. */
   public boolean reopen(String invoiceId) {
     return railCallbacks.reopen(invoiceId);
   }
@@ -317,10 +289,7 @@ public final class Billing implements AutoCloseable {
     return closing.writeOff(invoiceId, reason);
   }
 
-  /**
-   * {@link #refund(String, long, String, String, Payment.Refund.Via)}: by card for a card payment,
-   * else as {@link BillingBuilder#nonCardRefunds} says.
-   */
+  /** {@link #refund(String, long, String, String, Payment.Refund.Via)}, the default way. */
   public RefundResult refund(String invoiceId, long amount, String reason, String key) {
     return refunds.refund(invoiceId, amount, reason, key);
   }
@@ -358,11 +327,8 @@ public final class Billing implements AutoCloseable {
   }
 
   /**
-   * Up to {@code limit} events of the durable feed after {@code afterId} (0: from the start),
-   * oldest first, each written in the transaction of its change: a host resuming after the last id
-   * it handled sees every event at least once, across crashes and instances.
-   *
-   * @throws IllegalArgumentException afterId below 0, or limit not in 1..10000
+   * Up to {@code limit} (1 to 10,000) events of the durable feed after {@code afterId} (0: from the
+   * start), oldest first: resuming after the last id handled sees every event at least once.
    */
   public List<BillingEvent> events(long afterId, int limit) {
     return eventFeed.events(afterId, limit);
@@ -389,9 +355,8 @@ public final class Billing implements AutoCloseable {
   }
 
   /**
-   * Stops polling and the collection workers, letting a cycle and the rounds under way finish (up
-   * to 30 seconds each; a round still waiting for a rate limit resumes later). No thread is left;
-   * the engine stays usable, collecting in the caller's thread.
+   * Stops polling and the collection workers, letting the work under way finish (up to 30 seconds
+   * each); the engine stays usable in the caller's thread.
    */
   @Override
   public void close() {
