@@ -137,6 +137,11 @@ public final class Billing implements AutoCloseable {
     bookkeeping.setTax(tenant, Optional.empty());
   }
 
+  /** S20: before its first activity, the tenant gets 1 to 365 days free; billing starts then. */
+  public void startTrial(String tenant, int days) {
+    bookkeeping.startTrial(tenant, days);
+  }
+
   /** Whether the tenant has an NWC wallet connection on file (never the URI itself). */
   public boolean walletConnected(String tenant) {
     return bookkeeping.profile(tenant).flatMap(t -> t.sealedNwcUri()).isPresent();
