@@ -3670,4 +3670,107 @@ public abstract class RepositoryContract {
     assertThat(recorded.stream().filter(b -> b).count()).isEqualTo(1);
     assertThat(standingEvents()).hasSize(1);
   }
+
+  // ---- trials (S20) ----
+
+  /** Alice, given a 14-day trial, with her first activity at T0: anchored at day 14, mark -2. */
+  private Activity trialStarted() {
+    repo.saveTenant(Tenant.of(alice).withTrial(java.util.OptionalInt.of(14)));
+    Activity first = fx.create(alice, "r1", T0);
+    Optional<TenantLedger> read = repo.ledgers(List.of(alice)).stream().findFirst();
+    assertThat(
+            repo.appendActivity(
+                first, read, dev.caravel.billing.spi.Anchoring.trial(T0, days(14))))
+        .isInstanceOf(ActivityWrite.Appended.class);
+    return first;
+  }
+
+  private Renewal trialStep(int period, Instant start, List<InvoiceItem> items) {
+    dev.caravel.billing.BillingEvent event =
+        period < 0
+            ? dev.caravel.billing.BillingEvent.trialEnding(alice, days(14), start)
+            : dev.caravel.billing.BillingEvent.trialEnded(alice, days(14), 500);
+    return new Renewal(alice, period, start, 1, items, Optional.empty(), Optional.of(event));
+  }
+
+  private long eventsOf(dev.caravel.billing.BillingEvent.Type type) {
+    return repo.events(0, 100_000).stream().filter(e -> e.type() == type).count();
+  }
+
+  @Test
+  void aTrialIsSavedWithTheTenantAndReadWithItsLedger() {
+    Tenant trial = Tenant.of(alice).withStripeCustomer("cus_1").withTrial(java.util.OptionalInt.of(14));
+    repo.saveTenant(trial);
+    assertThat(repo.findTenant(alice)).contains(trial);
+    append(fx.create(bob, "r1", T0));
+    assertThat(repo.ledgers(List.of(alice, bob)))
+        .extracting(TenantLedger::trialDays)
+        .containsExactly(java.util.OptionalInt.of(14), java.util.OptionalInt.empty());
+  }
+
+  @Test
+  void aFirstAppendRecordsTheAnchorAndMarkTheEngineDecidedAndLaterOnesKeepThem() {
+    Activity first = trialStarted();
+    Activity second = append(fx.create(alice, "r2", seconds(10)));
+    TenantLedger ledger = repo.ledgers(List.of(alice)).get(0);
+    assertThat(ledger.anchor()).contains(days(14));
+    assertThat(ledger.renewedThrough()).isEqualTo(TenantLedger.TRIAL_RUNNING);
+    assertThat(ledger.activities())
+        .as("the trial's activity, before the anchor, is read")
+        .containsExactly(first, second);
+  }
+
+  @Test
+  void anAppendFromAReadBeforeTheTrialWasGivenIsNotRecorded() {
+    repo.saveTenant(Tenant.of(alice));
+    Optional<TenantLedger> read = repo.ledgers(List.of(alice)).stream().findFirst();
+    repo.saveTenant(Tenant.of(alice).withTrial(java.util.OptionalInt.of(7)));
+    assertThat(repo.appendActivity(fx.create(alice, "r1", T0), read))
+        .isInstanceOf(ActivityWrite.LogMoved.class);
+    assertThat(repo.ledgers(List.of(alice)).get(0).anchor()).isEmpty();
+  }
+
+  @Test
+  void aTrialsEndingAndPeriodZeroAreRenewedOnceInOrderWithTheirEvents() {
+    trialStarted();
+    Renewal ending = trialStep(TenantLedger.TRIAL_ENDING_TOLD, days(11), List.of());
+    InvoiceItem firstTerm = InvoiceItem.forFirstTerm(alice, "r1", Fixture.PLAN, 500, days(14));
+    Renewal ended = trialStep(0, days(14), List.of(firstTerm));
+    assertThat(repo.applyRenewals(List.of(ended))).as("period 0 waits for the notice").isZero();
+    assertThat(repo.applyRenewals(List.of(ending))).isEqualTo(1);
+    assertThat(repo.applyRenewals(List.of(ending))).as("once").isZero();
+    assertThat(repo.ledgers(List.of(alice)).get(0).renewedThrough())
+        .isEqualTo(TenantLedger.TRIAL_ENDING_TOLD);
+    assertThat(repo.applyRenewals(List.of(ended, ended))).isEqualTo(1);
+    assertThat(repo.ledgers(List.of(alice)).get(0).renewedThrough()).isZero();
+    assertThat(repo.unclaimedItems(alice)).containsExactly(firstTerm);
+    assertThat(eventsOf(dev.caravel.billing.BillingEvent.Type.TRIAL_ENDING)).isEqualTo(1);
+    assertThat(eventsOf(dev.caravel.billing.BillingEvent.Type.TRIAL_ENDED)).isEqualTo(1);
+  }
+
+  @Test
+  void aVisitDuringTheTrialFilesTheTenantDueAtItsWindowsEnd() {
+    Activity first = trialStarted();
+    repo.recordReconciliations(List.of(reconciled(first, 0)));
+    assertThat(takeDue(T0)).containsExactly(alice);
+    dev.caravel.billing.spi.UnclaimedTotal read = repo.unclaimedTotals(List.of(alice)).get(0);
+    assertThat(
+            repo.claim(
+                List.of(
+                    new dev.caravel.billing.spi.Claim(
+                        alice, T0, days(11), "usd", T0, read, false)),
+                (n, c) -> "inv-" + n))
+        .isEmpty();
+    assertThat(takeDue(days(11).minusSeconds(1))).as("nothing due in the trial").isEmpty();
+    assertThat(takeDue(days(11))).as("the notice is due").containsExactly(alice);
+    repo.applyRenewals(List.of(trialStep(TenantLedger.TRIAL_ENDING_TOLD, days(11), List.of())));
+    repo.claim(
+        List.of(new dev.caravel.billing.spi.Claim(alice, days(11), days(14), "usd", days(11), read, false)),
+        (n, c) -> "inv-" + n);
+    assertThat(repo.takeDueTenants("node-a", "cycle-2", days(14).minusSeconds(1), TTL, 10))
+        .isEmpty();
+    assertThat(repo.takeDueTenants("node-a", "cycle-2", days(14), TTL, 10))
+        .as("the anchor is due")
+        .containsExactly(alice);
+  }
 }
