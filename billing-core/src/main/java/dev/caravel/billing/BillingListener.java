@@ -96,7 +96,9 @@ public interface BillingListener {
    */
   default void billingFailed(String tenant, String reason) {}
 
-  /** S20: the tenant's trial ends at {@code anchor}, in 3 days or less (written to the feed once). */
+  /**
+   * S20: the tenant's trial ends at {@code anchor}, in 3 days or less (written to the feed once).
+   */
   default void trialEnding(String tenant, Instant anchor) {}
 
   /** S20: the tenant's trial ended at {@code anchor}; its first term is charged. */

@@ -90,7 +90,8 @@ final class Bookkeeping {
       // a value sealed under an old key, or by 0.1/0.2, moves to the current key and format.
       sealed = settings.cipher().seal(pubkey, nwcUri);
     }
-    // The tax and the trial are set apart (setTax, startTrial): saving how a tenant pays keeps them.
+    // The tax and the trial are set apart (setTax, startTrial): saving how a tenant pays keeps
+    // them.
     Optional<Tenant> stored = repository.findTenant(pubkey);
     repository.saveTenant(
         new Tenant(
@@ -113,9 +114,9 @@ final class Bookkeeping {
   }
 
   /**
-   * {@link Billing#startTrial}: recorded with the tenant, keeping how it pays, only before its first
-   * activity (S20): the first activity then anchors it at the trial's end ({@link Trials}). A trial
-   * given again before then replaces the first.
+   * {@link Billing#startTrial}: recorded with the tenant, keeping how it pays, only before its
+   * first activity (S20): the first activity then anchors it at the trial's end ({@link Trials}). A
+   * trial given again before then replaces the first.
    */
   void startTrial(String pubkey, int days) {
     Checks.pubkey(pubkey, "tenant pubkey");
@@ -162,7 +163,8 @@ final class Bookkeeping {
         return recordedBefore(activity, taken.stored());
       }
       if (written instanceof ActivityWrite.Appended) {
-        reconcileRecorded(() -> reconcileLedgers(List.of(appended(read, activity, anchoring))), activity);
+        reconcileRecorded(
+            () -> reconcileLedgers(List.of(appended(read, activity, anchoring))), activity);
         return true;
       }
     }

@@ -214,12 +214,7 @@ final class Ledger {
       List<InvoiceItem> items,
       Map<String, RelayState> states) {
     return new Renewal(
-        ledger.tenant(),
-        k,
-        start,
-        ledger.activityCount(),
-        items,
-        Optional.of(snapshotOf(states)));
+        ledger.tenant(), k, start, ledger.activityCount(), items, Optional.of(snapshotOf(states)));
   }
 
   /** S20: period 0 of a trial's tenant, its first terms, with the trial-ended event. */

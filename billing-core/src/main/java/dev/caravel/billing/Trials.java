@@ -42,10 +42,7 @@ final class Trials {
 
   /** The trial's first instant: its first activity's. */
   private static Instant start(TenantLedger ledger) {
-    return ledger
-        .anchor()
-        .orElseThrow()
-        .minus(Duration.ofDays(ledger.trialDays().orElseThrow()));
+    return ledger.anchor().orElseThrow().minus(Duration.ofDays(ledger.trialDays().orElseThrow()));
   }
 
   /** When the trial-ending event is due: 3 days before the anchor, or at once if shorter. */

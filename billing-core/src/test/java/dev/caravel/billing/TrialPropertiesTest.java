@@ -21,9 +21,9 @@ import net.jqwik.api.constraints.IntRange;
 
 /**
  * S20's property, against a reference written here: for any trial length and any activity during
- * the trial, billed at any moments, nothing is billed before the anchor, and the first invoice holds
- * exactly one "First period after trial" item per relay active at the anchor on a paid plan, of
- * its plan's full price, and nothing else.
+ * the trial, billed at any moments, nothing is billed before the anchor, and the first invoice
+ * holds exactly one "First period after trial" item per relay active at the anchor on a paid plan,
+ * of its plan's full price, and nothing else.
  */
 class TrialPropertiesTest {
   private static final List<Plan> PLANS =
@@ -43,7 +43,8 @@ class TrialPropertiesTest {
       @ForAll @IntRange(min = 0, max = 20) int steps) {
     Random random = new Random(seed);
     Instant first =
-        LocalDateTime.of(2024 + random.nextInt(3), 1 + random.nextInt(12), 1 + random.nextInt(28), 0, 0)
+        LocalDateTime.of(
+                2024 + random.nextInt(3), 1 + random.nextInt(12), 1 + random.nextInt(28), 0, 0)
             .toInstant(ZoneOffset.UTC)
             .plusSeconds(random.nextInt(86_400));
     Instant anchor = first.plus(Duration.ofDays(days));

@@ -111,7 +111,10 @@ class TrialTest {
 
     clock.set(ANCHOR);
     CycleReport atAnchor = billing.runCycle();
-    assertThat(atAnchor.invoicesCreated()).singleElement().extracting(Invoice::total).isEqualTo(500L);
+    assertThat(atAnchor.invoicesCreated())
+        .singleElement()
+        .extracting(Invoice::total)
+        .isEqualTo(500L);
     BillingEvent ended =
         billing.events(0, 100).stream()
             .filter(e -> e.type() == BillingEvent.Type.TRIAL_ENDED)
@@ -144,8 +147,7 @@ class TrialTest {
 
     billing.saveTenant(BOB, null, null);
     billing.charge(BOB, 300, "setup", "k1");
-    assertThatThrownBy(() -> billing.startTrial(BOB, 14))
-        .isInstanceOf(InvalidInputException.class);
+    assertThatThrownBy(() -> billing.startTrial(BOB, 14)).isInstanceOf(InvalidInputException.class);
     assertThat(repository.findTenant(BOB).orElseThrow().trialDays()).isEmpty();
   }
 

@@ -82,12 +82,10 @@ public interface Repository {
    *   <li>if the log moved since {@code read} (its activity count, anchor, last renewed period or
    *       trial differ, or the tenant exists now while {@code read} is empty), nothing is written
    *       ({@link ActivityWrite.LogMoved}): the engine reads again and judges again;
-   *   <li>otherwise it creates the tenant if it is unknown, sets its anchor, renewal mark and the
-   *       mark's start to {@code anchoring}'s if its anchor is unset (S1, S20: the engine decides
-   *       them; an anchor once set is never moved), records
-   *       the relay a {@code CREATE_RELAY} creates, appends the activity at the end of the log (its
-   *       count, its latest instant) and makes the tenant due (see {@link #takeDueTenants}): {@link
-   *       ActivityWrite.Appended}.
+   *   <li>otherwise it creates the tenant if it is unknown, records {@code anchoring} if it has no
+   *       anchor (S1, S20), records the relay a {@code CREATE_RELAY} creates, appends the activity
+   *       at the end of the log (its count, its latest instant) and makes the tenant due (see
+   *       {@link #takeDueTenants}): {@link ActivityWrite.Appended}.
    * </ol>
    *
    * <p>Of racing appends from one read, one at most is appended. Whether the log admits the
@@ -95,11 +93,6 @@ public interface Repository {
    * tenant and name) are the storage's last line of defence.
    */
   ActivityWrite appendActivity(Activity activity, Optional<TenantLedger> read, Anchoring anchoring);
-
-  /** {@link #appendActivity(Activity, Optional, Anchoring)} anchoring at the activity (no trial). */
-  default ActivityWrite appendActivity(Activity activity, Optional<TenantLedger> read) {
-    return appendActivity(activity, read, Anchoring.at(activity.at()));
-  }
 
   /** The activity stored under {@code id}, of any tenant. */
   Optional<Activity> findActivity(String id);
@@ -135,10 +128,9 @@ public interface Repository {
   /**
    * Applies each renewal atomically, in list order, and only if the tenant's last renewed period is
    * then {@code period - 1} and its activity count is still {@code logSize}: its items inserted and
-   * the mark moved to {@code period}, with its start, and its event appended if it has one (S20's
-   * trial ending and trial ended, periods -1 and 0). A period is therefore renewed at most once,
-   * and never from a stale log. A renewal's snapshot becomes the tenant's, in the same transaction, when every
-   * activity of the tenant is billed then (see {@link Renewal}). Returns how many were applied.
+   * the mark moved to {@code period}, its event appended: a period is renewed at most once, never
+   * from a stale log. A renewal's snapshot becomes the tenant's, in the same transaction, when
+   * every activity of the tenant is billed then (see {@link Renewal}). Returns how many applied.
    */
   default int applyRenewals(List<Renewal> renewals) {
     return applyRenewals(renewals, OptionalLong.empty());
@@ -167,9 +159,8 @@ public interface Repository {
    *       its first payment round at {@code createdAt}) and puts every one of those items on it, so
    *       an item is never on two invoices, and appends {@link BillingEvent#invoiceCreated} of it;
    *   <li>either way the tenant's next due instant moves to the claim's period end, if that period
-   *       starts at its renewal mark's start (the anchor when the mark has none; during a trial
-   *       the engine's claims span from the mark's start to its next step) and no activity of it
-   *       is unbilled; otherwise it stays due, keeping the poll's take (see {@link #takeDueTenants}).
+   *       starts at its renewal mark's start (the anchor's when none) and no activity of it is
+   *       unbilled; otherwise it stays due, keeping the poll's take (see {@link #takeDueTenants}).
    * </ul>
    *
    * <p>A claim whose tenant's items moved since the read writes nothing and leaves the tenant due,

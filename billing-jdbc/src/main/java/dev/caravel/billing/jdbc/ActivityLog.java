@@ -20,10 +20,9 @@ import java.util.OptionalInt;
 /**
  * Appending to a tenant's activity log, inside the caller's transaction: a compare-and-set on the
  * log the engine read (its activity count, anchor, last renewed period and trial, on the tenant's
- * row) and
- * an insert-if-absent on the activity's id. The engine judged the activity against that read; this
- * only compares and records. The tenant's row lock, taken before the compare, serializes appends to
- * one tenant.
+ * row) and an insert-if-absent on the activity's id. The engine judged the activity against that
+ * read; this only compares and records. The tenant's row lock, taken before the compare, serializes
+ * appends to one tenant.
  */
 final class ActivityLog {
   private ActivityLog() {}
@@ -109,8 +108,7 @@ final class ActivityLog {
       ps.setString(1, pubkey);
       try (ResultSet rs = ps.executeQuery()) {
         return rs.next()
-            ? new TenantMarks(
-                rs.getInt(1), instant(rs, 2), rs.getInt(3), Rows.optionalInt(rs, 4))
+            ? new TenantMarks(rs.getInt(1), instant(rs, 2), rs.getInt(3), Rows.optionalInt(rs, 4))
             : null;
       }
     }

@@ -194,9 +194,9 @@ final class Rows {
   /**
    * Folds rows of {@code pubkey, anchor, renewed_through, snapshot_period, activity_count, id,
    * type, relay, plan, at, billed, last_activity_at, unclaimed total, unclaimed count, tax_bps,
-   * tax_label, tax_mode, trial_days}, ordered by tenant and then log order, into one ledger per tenant, its
-   * snapshot's relays not yet filled in; a tenant without activity in its tail comes as one row
-   * whose activity columns are null.
+   * tax_label, tax_mode, trial_days}, ordered by tenant and then log order, into one ledger per
+   * tenant, its snapshot's relays not yet filled in; a tenant without activity in its tail comes as
+   * one row whose activity columns are null.
    */
   static void ledgers(ResultSet rs, Map<String, TenantLedger> into) throws SQLException {
     String current = null;

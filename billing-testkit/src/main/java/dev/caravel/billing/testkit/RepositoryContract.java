@@ -27,6 +27,7 @@ import dev.caravel.billing.PlanCatalogue.ChangeRejectedException;
 import dev.caravel.billing.PlanCatalogue.Version;
 import dev.caravel.billing.Standing;
 import dev.caravel.billing.spi.ActivityWrite;
+import dev.caravel.billing.spi.Anchoring;
 import dev.caravel.billing.spi.CollectionChange;
 import dev.caravel.billing.spi.CollectionHold;
 import dev.caravel.billing.spi.CollectionState;
@@ -90,6 +91,11 @@ public abstract class RepositoryContract {
   }
 
   // ---- helpers ----
+
+  /** The append of a tenant without a trial, from {@code read}: anchored at the activity. */
+  private ActivityWrite appendFrom(Activity activity, Optional<TenantLedger> read) {
+    return repo.appendActivity(activity, read, Anchoring.at(activity.at()));
+  }
 
   private Activity append(Activity activity) {
     assertThat(Fixture.appendAsRead(repo, activity)).as("append " + activity.id()).isTrue();
@@ -487,12 +493,12 @@ public abstract class RepositoryContract {
   void anAppendFromAReadTheLogMovedPastIsNotRecorded() {
     Optional<TenantLedger> none = read(alice);
     Activity first = append(fx.create(alice, "r1", T0));
-    assertThat(repo.appendActivity(fx.create(alice, "r2", seconds(1)), none))
+    assertThat(appendFrom(fx.create(alice, "r2", seconds(1)), none))
         .as("the tenant was created after the read")
         .isInstanceOf(ActivityWrite.LogMoved.class);
     Optional<TenantLedger> one = read(alice);
     append(fx.create(alice, "r2", seconds(2)));
-    assertThat(repo.appendActivity(fx.create(alice, "r3", seconds(3)), one))
+    assertThat(appendFrom(fx.create(alice, "r3", seconds(3)), one))
         .as("an activity was appended after the read")
         .isInstanceOf(ActivityWrite.LogMoved.class);
     assertThat(ledger(alice).activities()).hasSize(2).startsWith(first);
@@ -505,7 +511,7 @@ public abstract class RepositoryContract {
     assertThat(unanchored).hasValueSatisfying(l -> assertThat(l.anchor()).isEmpty());
     assertThat(adjust(InvoiceItem.forAdjustment(alice, 700, "setup", "k1", seconds(50)), true))
         .isTrue();
-    assertThat(repo.appendActivity(fx.create(alice, "r1", seconds(10)), unanchored))
+    assertThat(appendFrom(fx.create(alice, "r1", seconds(10)), unanchored))
         .isInstanceOf(ActivityWrite.LogMoved.class);
     assertThat(ledger(alice).activities()).isEmpty();
     assertThat(ledger(alice).anchor()).contains(seconds(50));
@@ -517,7 +523,7 @@ public abstract class RepositoryContract {
     Optional<TenantLedger> beforeRenewal = read(alice);
     Instant p1 = Instant.parse("2026-02-28T10:00:00Z");
     assertThat(repo.applyRenewals(List.of(renewal(alice, 1, p1, 1, 500, "r1")))).isEqualTo(1);
-    assertThat(repo.appendActivity(fx.deactivate(alice, "r1", p1.minusSeconds(1)), beforeRenewal))
+    assertThat(appendFrom(fx.deactivate(alice, "r1", p1.minusSeconds(1)), beforeRenewal))
         .isInstanceOf(ActivityWrite.LogMoved.class);
     assertThat(ledger(alice).activities()).hasSize(1);
   }
@@ -526,7 +532,7 @@ public abstract class RepositoryContract {
   void aTakenIdIsAnsweredWithTheStoredActivityWhateverItsTenant() {
     Activity a = append(fx.create(alice, "r1", T0));
     Activity other = Activity.create(a.id(), bob, "r9", "pro", seconds(5));
-    assertThat(repo.appendActivity(other, read(bob))).isEqualTo(new ActivityWrite.IdTaken(a));
+    assertThat(appendFrom(other, read(bob))).isEqualTo(new ActivityWrite.IdTaken(a));
     assertThat(repo.findActivity(a.id())).contains(a);
     assertThat(repo.findActivity("never")).isEmpty();
     assertThat(repo.findTenant(bob)).isEmpty();
@@ -552,8 +558,7 @@ public abstract class RepositoryContract {
     Optional<TenantLedger> shared = read(alice);
     List<Activity> activities =
         IntStream.range(0, THREADS).mapToObj(i -> fx.create(alice, "r" + (i + 1), T0)).toList();
-    List<ActivityWrite> writes =
-        Race.all(THREADS, i -> repo.appendActivity(activities.get(i), shared));
+    List<ActivityWrite> writes = Race.all(THREADS, i -> appendFrom(activities.get(i), shared));
     assertThat(writes).filteredOn(w -> w instanceof ActivityWrite.Appended).hasSize(1);
     assertThat(writes)
         .filteredOn(w -> !(w instanceof ActivityWrite.Appended))
@@ -3678,9 +3683,7 @@ public abstract class RepositoryContract {
     repo.saveTenant(Tenant.of(alice).withTrial(java.util.OptionalInt.of(14)));
     Activity first = fx.create(alice, "r1", T0);
     Optional<TenantLedger> read = repo.ledgers(List.of(alice)).stream().findFirst();
-    assertThat(
-            repo.appendActivity(
-                first, read, dev.caravel.billing.spi.Anchoring.trial(T0, days(14))))
+    assertThat(repo.appendActivity(first, read, Anchoring.trial(T0, days(14))))
         .isInstanceOf(ActivityWrite.Appended.class);
     return first;
   }
@@ -3699,7 +3702,8 @@ public abstract class RepositoryContract {
 
   @Test
   void aTrialIsSavedWithTheTenantAndReadWithItsLedger() {
-    Tenant trial = Tenant.of(alice).withStripeCustomer("cus_1").withTrial(java.util.OptionalInt.of(14));
+    Tenant trial =
+        Tenant.of(alice).withStripeCustomer("cus_1").withTrial(java.util.OptionalInt.of(14));
     repo.saveTenant(trial);
     assertThat(repo.findTenant(alice)).contains(trial);
     append(fx.create(bob, "r1", T0));
@@ -3725,7 +3729,7 @@ public abstract class RepositoryContract {
     repo.saveTenant(Tenant.of(alice));
     Optional<TenantLedger> read = repo.ledgers(List.of(alice)).stream().findFirst();
     repo.saveTenant(Tenant.of(alice).withTrial(java.util.OptionalInt.of(7)));
-    assertThat(repo.appendActivity(fx.create(alice, "r1", T0), read))
+    assertThat(appendFrom(fx.create(alice, "r1", T0), read))
         .isInstanceOf(ActivityWrite.LogMoved.class);
     assertThat(repo.ledgers(List.of(alice)).get(0).anchor()).isEmpty();
   }
@@ -3757,15 +3761,16 @@ public abstract class RepositoryContract {
     assertThat(
             repo.claim(
                 List.of(
-                    new dev.caravel.billing.spi.Claim(
-                        alice, T0, days(11), "usd", T0, read, false)),
+                    new dev.caravel.billing.spi.Claim(alice, T0, days(11), "usd", T0, read, false)),
                 (n, c) -> "inv-" + n))
         .isEmpty();
     assertThat(takeDue(days(11).minusSeconds(1))).as("nothing due in the trial").isEmpty();
     assertThat(takeDue(days(11))).as("the notice is due").containsExactly(alice);
     repo.applyRenewals(List.of(trialStep(TenantLedger.TRIAL_ENDING_TOLD, days(11), List.of())));
     repo.claim(
-        List.of(new dev.caravel.billing.spi.Claim(alice, days(11), days(14), "usd", days(11), read, false)),
+        List.of(
+            new dev.caravel.billing.spi.Claim(
+                alice, days(11), days(14), "usd", days(11), read, false)),
         (n, c) -> "inv-" + n);
     assertThat(repo.takeDueTenants("node-a", "cycle-2", days(14).minusSeconds(1), TTL, 10))
         .isEmpty();

@@ -14,9 +14,9 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The replay's {@code trial_days} (S20, issue 23): a 14-day trial on a monthly plan, a relay created
- * and deleted during it billing nothing, and the first term charged at the anchor; a trial given
- * after the tenant's first activity is refused by file and line, nothing billed.
+ * The replay's {@code trial_days} (S20, issue 23): a 14-day trial on a monthly plan, a relay
+ * created and deleted during it billing nothing, and the first term charged at the anchor; a trial
+ * given after the tenant's first activity is refused by file and line, nothing billed.
  */
 class ReplayTrialTest {
   private static final String T = "a".repeat(64);
@@ -106,8 +106,7 @@ class ReplayTrialTest {
   @MethodSource("badTrials")
   void aMalformedTrialIsNamedByFileAndLine(String fields, String problem) throws Exception {
     Path events = events(line("2025-02-01T00:00:00Z", "tenant", fields));
-    Cli.Result r =
-        Cli.run("replay", "--plans", plans().toString(), "--events", events.toString());
+    Cli.Result r = Cli.run("replay", "--plans", plans().toString(), "--events", events.toString());
     assertThat(r.exit()).isEqualTo(2);
     assertThat(r.out()).isEmpty();
     assertThat(r.err()).startsWith("billing replay: " + events + ":1: ").contains(problem);
@@ -118,11 +117,11 @@ class ReplayTrialTest {
       throws Exception {
     Path events =
         events(
-            line("2025-02-01T09:00:00Z", "create_relay", ", \"relay\": \"r1\", \"plan\": \"basic\""),
+            line(
+                "2025-02-01T09:00:00Z", "create_relay", ", \"relay\": \"r1\", \"plan\": \"basic\""),
             bill("2025-02-01T09:00:00Z"),
             line("2025-02-02T00:00:00Z", "tenant", ", \"trial_days\": 14"));
-    Cli.Result r =
-        Cli.run("replay", "--plans", plans().toString(), "--events", events.toString());
+    Cli.Result r = Cli.run("replay", "--plans", plans().toString(), "--events", events.toString());
     assertThat(r.exit()).isEqualTo(2);
     assertThat(r.out()).isEmpty();
     assertThat(r.err())
