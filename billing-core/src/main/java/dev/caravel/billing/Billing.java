@@ -137,7 +137,7 @@ public final class Billing implements AutoCloseable {
     bookkeeping.setTax(tenant, Optional.empty());
   }
 
-  /** S20: before its first activity, the tenant gets 1 to 365 days free; billing starts then. */
+  /** S20: a trial of 1 to 365 days from the tenant's first activity, given before it comes. */
   public void startTrial(String tenant, int days) {
     bookkeeping.startTrial(tenant, days);
   }

@@ -239,7 +239,8 @@ final class LedgerReads {
               l.billedActivityIds(),
               l.lastActivityAt(),
               l.unclaimed(),
-              l.tax()));
+              l.tax(),
+              l.trialDays()));
     }
     for (String tenant : moved) {
       out.put(tenant, MOVED);

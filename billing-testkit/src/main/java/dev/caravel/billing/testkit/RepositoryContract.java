@@ -3778,4 +3778,25 @@ public abstract class RepositoryContract {
         .as("the anchor is due")
         .containsExactly(alice);
   }
+
+  @Test
+  void aTrialsLedgerReadFromASnapshotKeepsItsTrialAndTakesAppends() {
+    Activity first = trialStarted();
+    repo.recordReconciliations(List.of(reconciled(first, 0)));
+    InvoiceItem firstTerm = InvoiceItem.forFirstTerm(alice, "r1", Fixture.PLAN, 500, days(14));
+    Renewal afterTrial =
+        withSnapshot(renewal(alice, 1, days(45), 1, 500, "r1"), List.of(activeOnPlan("r1", T0)));
+    assertThat(
+            repo.applyRenewals(
+                List.of(
+                    trialStep(TenantLedger.TRIAL_ENDING_TOLD, days(11), List.of()),
+                    trialStep(0, days(14), List.of(firstTerm)),
+                    afterTrial)))
+        .isEqualTo(3);
+    TenantLedger read = repo.ledgers(List.of(alice)).get(0);
+    assertThat(read.snapshotPeriod()).isEqualTo(1);
+    assertThat(read.trialDays()).hasValue(14);
+    assertThat(appendFrom(fx.update(alice, "r1", "pro", days(46)), Optional.of(read)))
+        .isInstanceOf(ActivityWrite.Appended.class);
+  }
 }
