@@ -116,7 +116,7 @@ final class ActivityAdmission {
    * <ul>
    *   <li>{@code OUT_OF_ORDER}: before the tenant's latest activity, or before its anchor (only a
    *       charge sets an anchor before any activity, and an activity before it would belong to no
-   *       period);
+   *       period) unless a trial still runs up to it (S20);
    *   <li>{@code PERIOD_ALREADY_BILLED}: before the start of the tenant's last renewed period,
    *       whose items are written: the activity would change a bill already made;
    *   <li>{@code RELAY_EXISTS}: a create of a relay the tenant created before;
@@ -141,7 +141,8 @@ final class ActivityAdmission {
           activity,
           "is before the tenant's latest activity at " + log.lastActivityAt().get());
     }
-    if (log.anchor().isPresent() && at.isBefore(log.anchor().get())) {
+    // S20: a trial's activity comes before its anchor, the trial's end, until period 0 is renewed.
+    if (log.anchor().isPresent() && log.renewedThrough() >= 0 && at.isBefore(log.anchor().get())) {
       return refused(
           ActivityRejectedException.Reason.OUT_OF_ORDER,
           activity,

@@ -43,9 +43,12 @@ final class Adjustments {
     InvoiceItem item =
         InvoiceItem.forAdjustment(tenant, sign * amount, reason.strip(), key, settings.now());
     // The storage sets the anchor only if unset, atomically with the item: a first activity racing
-    // this charge keeps the anchor it set.
-    AdjustmentWrite write =
-        repository.recordAdjustment(item, BillingEvent.adjusted(item), item.amount() > 0);
+    // this charge keeps the anchor it set. A tenant given a trial is anchored by its first
+    // activity alone, at the trial's end (S20): the charge waits for its first invoice.
+    boolean anchors =
+        item.amount() > 0
+            && repository.findTenant(tenant).map(t -> t.trialDays().isEmpty()).orElse(true);
+    AdjustmentWrite write = repository.recordAdjustment(item, BillingEvent.adjusted(item), anchors);
     if (write instanceof AdjustmentWrite.KeyTaken taken) {
       // The storage stores once per key; whether the stored one is this request is ours to judge.
       if (taken.stored().sameAdjustment(item)) {

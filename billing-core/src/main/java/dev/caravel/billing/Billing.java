@@ -137,6 +137,11 @@ public final class Billing implements AutoCloseable {
     bookkeeping.setTax(tenant, Optional.empty());
   }
 
+  /** S20: a trial of 1 to 365 days from the tenant's first activity, given before it comes. */
+  public void startTrial(String tenant, int days) {
+    bookkeeping.startTrial(tenant, days);
+  }
+
   /** Whether the tenant has an NWC wallet connection on file (never the URI itself). */
   public boolean walletConnected(String tenant) {
     return bookkeeping.profile(tenant).flatMap(t -> t.sealedNwcUri()).isPresent();

@@ -56,7 +56,17 @@ public record BillingEvent(
      * {@code detail} is the reason, for the operator; nothing in the ledger changed. Reported once
      * per failed attempt, and attempts are spaced (see {@link BillingListener#billingFailed}).
      */
-    TENANT_BILLING_FAILED
+    TENANT_BILLING_FAILED,
+    /**
+     * S20: the tenant's trial ends in 3 days (or less, for a shorter trial), at the instant in
+     * {@code detail}; written once, by the poll that finds it due.
+     */
+    TRIAL_ENDING,
+    /**
+     * S20: the tenant's trial ended at {@code at}, its anchor; {@code amount} is what the first
+     * term's charges sum to, claimed on its first invoice.
+     */
+    TRIAL_ENDED
   }
 
   public BillingEvent {
@@ -162,6 +172,25 @@ public record BillingEvent(
   public static BillingEvent billingFailed(String tenant, String reason, Instant at) {
     return new BillingEvent(
         0, Type.TENANT_BILLING_FAILED, tenant, Optional.empty(), 0, Optional.empty(), reason, at);
+  }
+
+  /** {@link Type#TRIAL_ENDING}: told at {@code at} that the trial ends at {@code anchor}. */
+  public static BillingEvent trialEnding(String tenant, Instant anchor, Instant at) {
+    return new BillingEvent(
+        0, Type.TRIAL_ENDING, tenant, Optional.empty(), 0, Optional.empty(), anchor.toString(), at);
+  }
+
+  /** {@link Type#TRIAL_ENDED}: the trial ended at {@code anchor}, the first term charged. */
+  public static BillingEvent trialEnded(String tenant, Instant anchor, long firstTermCharged) {
+    return new BillingEvent(
+        0,
+        Type.TRIAL_ENDED,
+        tenant,
+        Optional.empty(),
+        firstTermCharged,
+        Optional.empty(),
+        anchor.toString(),
+        anchor);
   }
 
   private static BillingEvent of(

@@ -1,6 +1,7 @@
 package dev.caravel.billing;
 
 import dev.caravel.billing.RailException.Rail;
+import java.time.Instant;
 import java.util.Optional;
 
 /**
@@ -94,6 +95,14 @@ public interface BillingListener {
    * failure: the page is left for the next cycle, as before.
    */
   default void billingFailed(String tenant, String reason) {}
+
+  /**
+   * S20: the tenant's trial ends at {@code anchor}, in 3 days or less (written to the feed once).
+   */
+  default void trialEnding(String tenant, Instant anchor) {}
+
+  /** S20: the tenant's trial ended at {@code anchor}; its first term is charged. */
+  default void trialEnded(String tenant, Instant anchor) {}
 
   BillingListener NONE = new BillingListener() {};
 }

@@ -5,6 +5,7 @@ import dev.caravel.billing.Invoice.TaxSetting;
 import dev.caravel.billing.internal.BillingPeriods;
 import dev.caravel.billing.internal.Checks;
 import dev.caravel.billing.spi.ActivityWrite;
+import dev.caravel.billing.spi.Anchoring;
 import dev.caravel.billing.spi.Claim;
 import dev.caravel.billing.spi.Reconciliation;
 import dev.caravel.billing.spi.Renewal;
@@ -20,6 +21,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.function.Consumer;
 
@@ -88,11 +90,16 @@ final class Bookkeeping {
       // a value sealed under an old key, or by 0.1/0.2, moves to the current key and format.
       sealed = settings.cipher().seal(pubkey, nwcUri);
     }
-    // The tax is set apart (setTax): saving how a tenant pays keeps it.
-    Optional<TaxSetting> tax = repository.findTenant(pubkey).flatMap(Tenant::tax);
+    // The tax and the trial are set apart (setTax, startTrial): saving how a tenant pays keeps
+    // them.
+    Optional<Tenant> stored = repository.findTenant(pubkey);
     repository.saveTenant(
         new Tenant(
-            pubkey, Optional.ofNullable(sealed), Optional.ofNullable(stripeCustomerId), tax));
+            pubkey,
+            Optional.ofNullable(sealed),
+            Optional.ofNullable(stripeCustomerId),
+            stored.flatMap(Tenant::tax),
+            stored.map(Tenant::trialDays).orElse(OptionalInt.empty())));
   }
 
   /**
@@ -104,6 +111,29 @@ final class Bookkeeping {
     Checks.notNull(tax, "tax");
     Tenant tenant = repository.findTenant(pubkey).orElseGet(() -> Tenant.of(pubkey));
     repository.saveTenant(tenant.withTax(tax));
+  }
+
+  /**
+   * {@link Billing#startTrial}: recorded with the tenant, keeping how it pays, only before its
+   * first activity (S20): the first activity then anchors it at the trial's end ({@link Trials}). A
+   * trial given again before then replaces the first.
+   */
+  void startTrial(String pubkey, int days) {
+    Checks.pubkey(pubkey, "tenant pubkey");
+    if (days < 1 || days > Tenant.MAX_TRIAL_DAYS) {
+      throw new InvalidInputException(
+          "a trial is 1 to " + Tenant.MAX_TRIAL_DAYS + " days, got " + days);
+    }
+    Optional<TenantLedger> log = repository.ledgers(List.of(pubkey)).stream().findFirst();
+    if (log.isPresent() && (log.get().anchor().isPresent() || log.get().activityCount() > 0)) {
+      throw new InvalidInputException(
+          "tenant "
+              + pubkey
+              + " has activity or a billing anchor already: a trial is given before its first"
+              + " activity");
+    }
+    Tenant tenant = repository.findTenant(pubkey).orElseGet(() -> Tenant.of(pubkey));
+    repository.saveTenant(tenant.withTrial(OptionalInt.of(days)));
   }
 
   /**
@@ -127,12 +157,14 @@ final class Bookkeeping {
         Activity stored = repository.findActivity(activity.id()).orElseThrow(refusal::get);
         return recordedBefore(activity, stored);
       }
-      ActivityWrite written = repository.appendActivity(activity, read);
+      Anchoring anchoring = Trials.anchoring(activity, read);
+      ActivityWrite written = repository.appendActivity(activity, read, anchoring);
       if (written instanceof ActivityWrite.IdTaken taken) {
         return recordedBefore(activity, taken.stored());
       }
       if (written instanceof ActivityWrite.Appended) {
-        reconcileRecorded(() -> reconcileLedgers(List.of(appended(read, activity))), activity);
+        reconcileRecorded(
+            () -> reconcileLedgers(List.of(appended(read, activity, anchoring))), activity);
         return true;
       }
     }
@@ -172,7 +204,8 @@ final class Bookkeeping {
    * The log {@code read} with {@code activity} appended, exactly as the repository now holds it
    * (the append was a compare-and-set on {@code read}): reconciling it needs no second read.
    */
-  private static TenantLedger appended(Optional<TenantLedger> read, Activity activity) {
+  private static TenantLedger appended(
+      Optional<TenantLedger> read, Activity activity, Anchoring anchoring) {
     if (read.isEmpty()) {
       // Nothing unclaimed: the tenant did not exist before this append.
       return new TenantLedger(
@@ -181,10 +214,11 @@ final class Bookkeeping {
     TenantLedger log = read.get();
     List<Activity> tail = new ArrayList<>(log.activities());
     tail.add(activity);
+    boolean anchors = log.anchor().isEmpty();
     return new TenantLedger(
         log.tenant(),
-        log.anchor().or(() -> Optional.of(activity.at())),
-        log.renewedThrough(),
+        anchors ? Optional.of(anchoring.anchor()) : log.anchor(),
+        anchors ? anchoring.renewedThrough() : log.renewedThrough(),
         log.snapshotPeriod(),
         log.snapshot(),
         log.activityCount() + 1,
@@ -192,7 +226,8 @@ final class Bookkeeping {
         log.billedActivityIds(),
         Optional.of(activity.at()),
         log.unclaimed(),
-        log.tax());
+        log.tax(),
+        log.trialDays());
   }
 
   /** {@link Billing#reconcile}. */
@@ -284,16 +319,35 @@ final class Bookkeeping {
     Map<String, Period> periods = new HashMap<>();
     // S24: each invoice is taxed by the setting its page read with the ledger (one read a page).
     Map<String, Optional<TaxSetting>> taxes = new HashMap<>();
+    // S20: a tenant in trial is claimed nothing before its anchor; its visit is recorded over the
+    // trial's window, so that it is due again at the window's end (the notice, then the anchor).
+    Map<String, Trials.Window> trials = new HashMap<>();
     for (TenantLedger l : ledgers) {
       if (l.anchor().isPresent() && !now.isBefore(l.anchor().get())) {
         anchored.add(l.tenant());
         taxes.put(l.tenant(), l.tax());
         periods.put(l.tenant(), new BillingPeriods(l.anchor().get()).periodAt(now));
+      } else if (l.anchor().isPresent() && Trials.running(l)) {
+        anchored.add(l.tenant());
+        trials.put(l.tenant(), Trials.window(l, now));
       }
     }
     List<Claim> claims = new ArrayList<>();
     if (!anchored.isEmpty()) {
       for (UnclaimedTotal unclaimed : tally.totals(anchored, repository)) {
+        Trials.Window trial = trials.get(unclaimed.tenant());
+        if (trial != null) {
+          claims.add(
+              new Claim(
+                  unclaimed.tenant(),
+                  trial.start(),
+                  trial.end(),
+                  settings.catalogue().currency(),
+                  now,
+                  unclaimed,
+                  false));
+          continue;
+        }
         Period period = periods.get(unclaimed.tenant());
         boolean invoice = ClaimRule.makesAnInvoice(unclaimed.tenant(), unclaimed.total());
         claims.add(
@@ -348,11 +402,27 @@ final class Bookkeeping {
       int applied = repository.applyRenewals(due, cached.pricedWith());
       if (applied == due.size()) {
         due.forEach(r -> tally.add(r.items()));
+        due.forEach(this::tellTrial);
         return;
       }
       tally.unsure(due.stream().map(Renewal::tenant).toList());
       current = repository.ledgers(due.stream().map(Renewal::tenant).distinct().toList());
     }
+  }
+
+  /** S20: the listener hears of a trial's notice or end that a renewal wrote to the feed. */
+  private void tellTrial(Renewal renewal) {
+    renewal
+        .event()
+        .ifPresent(
+            event -> {
+              if (event.type() == BillingEvent.Type.TRIAL_ENDING) {
+                Instant anchor = Instant.parse(event.detail());
+                settings.notify(l -> l.trialEnding(event.tenant(), anchor));
+              } else if (event.type() == BillingEvent.Type.TRIAL_ENDED) {
+                settings.notify(l -> l.trialEnded(event.tenant(), event.at()));
+              }
+            });
   }
 
   private void forEachPage(Consumer<List<String>> action) {

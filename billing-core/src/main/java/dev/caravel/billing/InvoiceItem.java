@@ -176,6 +176,25 @@ public record InvoiceItem(
         Optional.empty());
   }
 
+  /**
+   * S20: the first term of one relay active when its tenant's trial ended, charged at the anchor as
+   * the renewal of period 0; its id is {@code ren:<tenant>:0:<relay>}.
+   */
+  public static InvoiceItem forFirstTerm(
+      String tenant, String relay, String plan, long amount, Instant anchor) {
+    return new InvoiceItem(
+        "ren:" + tenant + ":0:" + relay,
+        tenant,
+        relay,
+        plan,
+        amount,
+        "First period after trial",
+        anchor,
+        Optional.empty(),
+        OptionalInt.of(0),
+        Optional.empty());
+  }
+
   public InvoiceItem onInvoice(String invoice) {
     return new InvoiceItem(
         id,

@@ -114,6 +114,9 @@ final class Ledger {
   Optional<InvoiceItem> itemFor(
       Activity activity, RelayState before, RelayState after, BillingPeriods periods) {
     Instant at = activity.at();
+    if (at.isBefore(periods.anchor())) {
+      return Optional.empty(); // S20: activity during a trial bills nothing; the anchor charges
+    }
     if (!before.active() && after.active()) {
       Period term = termAt(after, at, periods);
       Plan plan = priced(after, term.start(), periods);
@@ -156,10 +159,18 @@ final class Ledger {
    * every relay active as of {@code P_k} (activities strictly before it) on a paid plan whose term
    * starts at {@code P_k} (S19: every period for a monthly plan, every N-th for an N-month one) its
    * full price as of {@code P_k} (S15). Missed periods are caught up one by one.
+   *
+   * <p>S20: a tenant in trial first gets its trial-ending notice ({@link Trials#endingNoticeDue}),
+   * then period 0 at the anchor: every relay active then on a paid plan is charged its first term's
+   * full price, with the trial-ended event.
    */
   List<Renewal> renewalsDue(TenantLedger ledger, Instant now) {
     List<Renewal> out = new ArrayList<>();
-    if (ledger.anchor().isEmpty() || now.isBefore(ledger.anchor().get())) {
+    if (ledger.anchor().isEmpty()) {
+      return out;
+    }
+    Trials.endingNoticeDue(ledger, now).ifPresent(out::add);
+    if (now.isBefore(ledger.anchor().get())) {
       return out;
     }
     BillingPeriods periods = new BillingPeriods(ledger.anchor().get());
@@ -168,7 +179,7 @@ final class Ledger {
     // Sorted by relay id so the items of a renewal come out in a stable order.
     Map<String, RelayState> states = new TreeMap<>(snapshotStates(ledger));
     int next = 0;
-    for (int k = ledger.renewedThrough() + 1; k <= current; k++) {
+    for (int k = Math.max(0, ledger.renewedThrough() + 1); k <= current; k++) {
       Instant start = periods.start(k);
       while (next < log.size() && log.get(next).at().isBefore(start)) {
         Activity a = log.get(next++);
@@ -184,20 +195,42 @@ final class Ledger {
         Plan plan = priced(state, start, periods);
         if (plan.amount() > 0) {
           items.add(
-              InvoiceItem.forRenewal(
-                  ledger.tenant(), e.getKey(), plan.id(), plan.amount(), k, start));
+              k == 0
+                  ? InvoiceItem.forFirstTerm(
+                      ledger.tenant(), e.getKey(), plan.id(), plan.amount(), start)
+                  : InvoiceItem.forRenewal(
+                      ledger.tenant(), e.getKey(), plan.id(), plan.amount(), k, start));
         }
       }
-      out.add(
-          new Renewal(
-              ledger.tenant(),
-              k,
-              start,
-              ledger.activityCount(),
-              items,
-              Optional.of(snapshotOf(states))));
+      out.add(k == 0 ? trialEnded(ledger, start, items) : renewal(ledger, k, start, items, states));
     }
     return out;
+  }
+
+  private static Renewal renewal(
+      TenantLedger ledger,
+      int k,
+      Instant start,
+      List<InvoiceItem> items,
+      Map<String, RelayState> states) {
+    return new Renewal(
+        ledger.tenant(), k, start, ledger.activityCount(), items, Optional.of(snapshotOf(states)));
+  }
+
+  /** S20: period 0 of a trial's tenant, its first terms, with the trial-ended event. */
+  private static Renewal trialEnded(TenantLedger ledger, Instant anchor, List<InvoiceItem> items) {
+    long charged = 0;
+    for (InvoiceItem item : items) {
+      charged = Math.addExact(charged, item.amount());
+    }
+    return new Renewal(
+        ledger.tenant(),
+        0,
+        anchor,
+        ledger.activityCount(),
+        items,
+        Optional.empty(),
+        Optional.of(BillingEvent.trialEnded(ledger.tenant(), anchor, charged)));
   }
 
   /** The relay states the ledger's snapshot holds (S17): the fold of the log before its point. */

@@ -58,8 +58,10 @@ class DelegatingRepository implements Repository {
 
   @Override
   public dev.caravel.billing.spi.ActivityWrite appendActivity(
-      Activity activity, Optional<dev.caravel.billing.spi.TenantLedger> read) {
-    return d.appendActivity(activity, read);
+      Activity activity,
+      Optional<dev.caravel.billing.spi.TenantLedger> read,
+      dev.caravel.billing.spi.Anchoring anchoring) {
+    return d.appendActivity(activity, read, anchoring);
   }
 
   @Override

@@ -56,7 +56,8 @@ final class Fixtures {
       if (refusal.isPresent()) {
         throw refusal.get();
       }
-      dev.caravel.billing.spi.ActivityWrite written = repository.appendActivity(activity, read);
+      dev.caravel.billing.spi.ActivityWrite written =
+          repository.appendActivity(activity, read, Trials.anchoring(activity, read));
       if (!(written instanceof dev.caravel.billing.spi.ActivityWrite.LogMoved)) {
         return written instanceof dev.caravel.billing.spi.ActivityWrite.Appended;
       }

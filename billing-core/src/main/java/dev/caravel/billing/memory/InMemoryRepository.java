@@ -9,6 +9,7 @@ import dev.caravel.billing.Payment;
 import dev.caravel.billing.PlanCatalogue;
 import dev.caravel.billing.spi.ActivityWrite;
 import dev.caravel.billing.spi.AdjustmentWrite;
+import dev.caravel.billing.spi.Anchoring;
 import dev.caravel.billing.spi.CardCharge;
 import dev.caravel.billing.spi.Claim;
 import dev.caravel.billing.spi.CollectionChange;
@@ -67,8 +68,9 @@ public final class InMemoryRepository implements Repository {
   }
 
   @Override
-  public ActivityWrite appendActivity(Activity activity, Optional<TenantLedger> read) {
-    return tenantLog.appendActivity(activity, read);
+  public ActivityWrite appendActivity(
+      Activity activity, Optional<TenantLedger> read, Anchoring anchoring) {
+    return tenantLog.appendActivity(activity, read, anchoring);
   }
 
   @Override

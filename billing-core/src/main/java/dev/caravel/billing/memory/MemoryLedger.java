@@ -39,7 +39,8 @@ final class MemoryLedger {
    * the poll that took it does not spin on it).
    */
   private void refreshDueAfterClaim(TenantRow row, Claim claim) {
-    Instant markStart = row.renewedThrough > 0 ? row.renewedThroughStart : row.anchor;
+    // The mark's start (a trial's marks have one too, S20), the anchor's when nothing is renewed.
+    Instant markStart = row.renewedThroughStart != null ? row.renewedThroughStart : row.anchor;
     boolean allBilled = row.billed.size() == row.activities.size();
     if (allBilled && claim.periodStart().equals(markStart)) {
       state.moveDue(row, claim.periodEnd());
@@ -105,6 +106,7 @@ final class MemoryLedger {
         }
         row.renewedThrough = renewal.period();
         row.renewedThroughStart = renewal.periodStart();
+        renewal.event().ifPresent(state::append);
         // The snapshot advances only over a fully billed log: an activity before its point would
         // otherwise never be reconciled.
         if (renewal.snapshot().isPresent() && row.billed.size() == row.activities.size()) {

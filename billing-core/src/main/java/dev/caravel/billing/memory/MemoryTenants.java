@@ -4,6 +4,7 @@ import dev.caravel.billing.Activity;
 import dev.caravel.billing.InvalidInputException;
 import dev.caravel.billing.internal.Checks;
 import dev.caravel.billing.spi.ActivityWrite;
+import dev.caravel.billing.spi.Anchoring;
 import dev.caravel.billing.spi.Tenant;
 import dev.caravel.billing.spi.TenantLedger;
 import java.time.Duration;
@@ -53,9 +54,11 @@ final class MemoryTenants {
     }
   }
 
-  ActivityWrite appendActivity(Activity activity, Optional<TenantLedger> read) {
+  ActivityWrite appendActivity(
+      Activity activity, Optional<TenantLedger> read, Anchoring anchoring) {
     Checks.notNull(activity, "activity");
     Checks.notNull(read, "read");
+    Checks.notNull(anchoring, "anchoring");
     synchronized (state.lock) {
       Activity existing = state.activitiesById.get(activity.id());
       if (existing != null) {
@@ -70,7 +73,9 @@ final class MemoryTenants {
         state.tenants.put(activity.tenant(), row);
       }
       if (row.anchor == null) {
-        row.anchor = activity.at();
+        row.anchor = anchoring.anchor();
+        row.renewedThrough = anchoring.renewedThrough();
+        row.renewedThroughStart = anchoring.markStart().orElse(null);
       }
       row.lastAt = activity.at();
       row.activities.add(activity);
@@ -95,7 +100,8 @@ final class MemoryTenants {
     TenantLedger log = read.get();
     return row.activities.size() == log.activityCount()
         && Objects.equals(row.anchor, log.anchor().orElse(null))
-        && row.renewedThrough == log.renewedThrough();
+        && row.renewedThrough == log.renewedThrough()
+        && row.profile.trialDays().equals(log.trialDays());
   }
 
   List<String> takeDueTenants(String instance, String cycle, Instant now, Duration ttl, int limit) {
@@ -153,7 +159,8 @@ final class MemoryTenants {
                   billed,
                   Optional.ofNullable(row.lastAt),
                   MemoryLedger.unclaimed(state, row),
-                  row.profile.tax()));
+                  row.profile.tax(),
+                  row.profile.trialDays()));
         }
       }
       return out;

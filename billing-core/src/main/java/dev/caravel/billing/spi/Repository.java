@@ -79,20 +79,20 @@ public interface Repository {
    *   <li>an activity stored under the id already, of any tenant, is returned ({@link
    *       ActivityWrite.IdTaken}) and nothing is written: ids are unique across all tenants (items
    *       are keyed by them), and the engine judges whether it is this one (a retry) or not;
-   *   <li>if the log moved since {@code read} (its activity count, anchor or last renewed period
-   *       differ, or the tenant exists now while {@code read} is empty), nothing is written ({@link
-   *       ActivityWrite.LogMoved}): the engine reads again and judges again;
-   *   <li>otherwise it creates the tenant if it is unknown, sets its anchor if unset (S1), records
-   *       the relay a {@code CREATE_RELAY} creates, appends the activity at the end of the log (its
-   *       count, its latest instant) and makes the tenant due (see {@link #takeDueTenants}): {@link
-   *       ActivityWrite.Appended}.
+   *   <li>if the log moved since {@code read} (its activity count, anchor, last renewed period or
+   *       trial differ, or the tenant exists now while {@code read} is empty), nothing is written
+   *       ({@link ActivityWrite.LogMoved}): the engine reads again and judges again;
+   *   <li>otherwise it creates the tenant if it is unknown, records {@code anchoring} if it has no
+   *       anchor (S1, S20), records the relay a {@code CREATE_RELAY} creates, appends the activity
+   *       at the end of the log (its count, its latest instant) and makes the tenant due (see
+   *       {@link #takeDueTenants}): {@link ActivityWrite.Appended}.
    * </ol>
    *
    * <p>Of racing appends from one read, one at most is appended. Whether the log admits the
    * activity is the engine's to judge; unique constraints (one activity per id, one relay per
    * tenant and name) are the storage's last line of defence.
    */
-  ActivityWrite appendActivity(Activity activity, Optional<TenantLedger> read);
+  ActivityWrite appendActivity(Activity activity, Optional<TenantLedger> read, Anchoring anchoring);
 
   /** The activity stored under {@code id}, of any tenant. */
   Optional<Activity> findActivity(String id);
@@ -128,9 +128,9 @@ public interface Repository {
   /**
    * Applies each renewal atomically, in list order, and only if the tenant's last renewed period is
    * then {@code period - 1} and its activity count is still {@code logSize}: its items inserted and
-   * the mark moved to {@code period}. A period is therefore renewed at most once, and never from a
-   * stale log. A renewal's snapshot becomes the tenant's, in the same transaction, when every
-   * activity of the tenant is billed then (see {@link Renewal}). Returns how many were applied.
+   * the mark moved to {@code period}, its event appended: a period is renewed at most once, never
+   * from a stale log. A renewal's snapshot becomes the tenant's, in the same transaction, when
+   * every activity of the tenant is billed then (see {@link Renewal}). Returns how many applied.
    */
   default int applyRenewals(List<Renewal> renewals) {
     return applyRenewals(renewals, OptionalLong.empty());
@@ -159,7 +159,7 @@ public interface Repository {
    *       its first payment round at {@code createdAt}) and puts every one of those items on it, so
    *       an item is never on two invoices, and appends {@link BillingEvent#invoiceCreated} of it;
    *   <li>either way the tenant's next due instant moves to the claim's period end, if that period
-   *       is the one after its last renewed period (or its anchor's) and no activity of it is
+   *       starts at its renewal mark's start (the anchor's when none) and no activity of it is
    *       unbilled; otherwise it stays due, keeping the poll's take (see {@link #takeDueTenants}).
    * </ul>
    *

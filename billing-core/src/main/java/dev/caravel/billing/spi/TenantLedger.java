@@ -7,6 +7,7 @@ import dev.caravel.billing.internal.Checks;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 
 /**
@@ -18,7 +19,13 @@ import java.util.Set;
  * is guarded by), the instant of its latest activity (in the tail or before it), and its items on
  * no invoice yet as read with the rest ({@link Repository#unclaimedTotals}' answer for it): the
  * engine adds what it writes after the read, and claims from that without reading them again; and
- * its tax setting (S24), which the invoices it claims from this read are taxed by.
+ * its tax setting (S24), which the invoices it claims from this read are taxed by; and its trial in
+ * days (S20), read with the rest so that the first append is judged against it ({@link
+ * Repository#appendActivity}).
+ *
+ * <p>A tenant anchored at a trial's end has a negative mark while the trial runs ({@link
+ * #TRIAL_RUNNING}, then {@link #TRIAL_ENDING_TOLD} once the trial-ending event is written): period
+ * 0 is then renewed once, at the anchor, with the first term's charges, guarded like every renewal.
  *
  * <p>Snapshot plus tail fold to exactly the states the whole log folds to (S8): every activity
  * before the snapshot point is billed, and none can be appended there (it would fall inside a
@@ -35,7 +42,14 @@ public record TenantLedger(
     Set<String> billedActivityIds,
     Optional<Instant> lastActivityAt,
     UnclaimedTotal unclaimed,
-    Optional<Invoice.TaxSetting> tax) {
+    Optional<Invoice.TaxSetting> tax,
+    OptionalInt trialDays) {
+
+  /** The mark of a tenant in trial whose trial-ending event is not written yet (S20). */
+  public static final int TRIAL_RUNNING = -2;
+
+  /** The mark of a tenant in trial whose trial-ending event is written: period 0 comes next. */
+  public static final int TRIAL_ENDING_TOLD = -1;
 
   public TenantLedger {
     Checks.notNull(lastActivityAt, "lastActivityAt");
@@ -49,10 +63,15 @@ public record TenantLedger(
     snapshot = List.copyOf(snapshot);
     activities = List.copyOf(activities);
     billedActivityIds = Set.copyOf(billedActivityIds);
-    if (renewedThrough < 0) {
-      throw new InvalidInputException("renewedThrough must not be negative");
+    Checks.notNull(trialDays, "trialDays");
+    if (renewedThrough < TRIAL_RUNNING) {
+      throw new InvalidInputException(
+          "renewedThrough must be " + TRIAL_RUNNING + " or more, got " + renewedThrough);
     }
-    if (snapshotPeriod < 0 || snapshotPeriod > renewedThrough) {
+    if (renewedThrough < 0 && (anchor.isEmpty() || trialDays.isEmpty())) {
+      throw new InvalidInputException("a trial's mark without an anchor or a trial");
+    }
+    if (snapshotPeriod < 0 || snapshotPeriod > Math.max(0, renewedThrough)) {
       throw new InvalidInputException(
           "the snapshot is of a renewed period, got "
               + snapshotPeriod
@@ -66,6 +85,34 @@ public record TenantLedger(
     if (activityCount < activities.size()) {
       throw new InvalidInputException("the log is shorter than its tail");
     }
+  }
+
+  /** A ledger without a trial, as read before trials (S20) were kept. */
+  public TenantLedger(
+      String tenant,
+      Optional<Instant> anchor,
+      int renewedThrough,
+      int snapshotPeriod,
+      List<RelaySnapshot> snapshot,
+      int activityCount,
+      List<Activity> activities,
+      Set<String> billedActivityIds,
+      Optional<Instant> lastActivityAt,
+      UnclaimedTotal unclaimed,
+      Optional<Invoice.TaxSetting> tax) {
+    this(
+        tenant,
+        anchor,
+        renewedThrough,
+        snapshotPeriod,
+        snapshot,
+        activityCount,
+        activities,
+        billedActivityIds,
+        lastActivityAt,
+        unclaimed,
+        tax,
+        OptionalInt.empty());
   }
 
   /** A ledger read whole: no snapshot, every activity, nothing unclaimed. */

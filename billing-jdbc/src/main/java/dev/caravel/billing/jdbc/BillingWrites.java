@@ -155,6 +155,7 @@ final class BillingWrites {
           Map<String, Integer> before = new HashMap<>();
           Map<String, Renewal> last = new LinkedHashMap<>();
           List<InvoiceItem> items = new ArrayList<>();
+          List<BillingEvent> events = new ArrayList<>();
           int applied = 0;
           for (Renewal r : renewals) {
             int[] mark = marks.get(r.tenant());
@@ -165,9 +166,13 @@ final class BillingWrites {
             mark[0] = r.period();
             last.put(r.tenant(), r);
             items.addAll(r.items());
+            r.event().ifPresent(events::add); // S20's trial ending and ended
             applied++;
           }
           insertItems(c, d, items);
+          if (!events.isEmpty()) {
+            EventFeed.append(c, events);
+          }
           if (!last.isEmpty()) {
             // The snapshot advances only over a fully billed log (an activity before its point
             // would never be reconciled), to the last renewal applied.

@@ -33,10 +33,11 @@ enum Dialect {
       "varchar",
       "TIMESTAMPTZ",
       "INSERT INTO billing_tenant (pubkey, sealed_nwc_uri, stripe_customer_id, tax_bps, "
-          + "tax_label, tax_mode) VALUES (?, ?, ?, ?, ?, ?) "
+          + "tax_label, tax_mode, trial_days) VALUES (?, ?, ?, ?, ?, ?, ?) "
           + "ON CONFLICT (pubkey) DO UPDATE SET sealed_nwc_uri = EXCLUDED.sealed_nwc_uri, "
           + "stripe_customer_id = EXCLUDED.stripe_customer_id, tax_bps = EXCLUDED.tax_bps, "
-          + "tax_label = EXCLUDED.tax_label, tax_mode = EXCLUDED.tax_mode") {
+          + "tax_label = EXCLUDED.tax_label, tax_mode = EXCLUDED.tax_mode, "
+          + "trial_days = EXCLUDED.trial_days") {
 
     /** Rows per statement when PostgreSQL takes a whole batch as arrays. */
     private static final int ARRAY_CHUNK = 5000;
@@ -231,7 +232,7 @@ enum Dialect {
       "VARCHAR",
       "TIMESTAMP WITH TIME ZONE",
       "MERGE INTO billing_tenant (pubkey, sealed_nwc_uri, stripe_customer_id, tax_bps, tax_label, "
-          + "tax_mode) KEY (pubkey) VALUES (?, ?, ?, ?, ?, ?)") {
+          + "tax_mode, trial_days) KEY (pubkey) VALUES (?, ?, ?, ?, ?, ?, ?)") {
 
     /** Rows sent per executeBatch. */
     private static final int BATCH = 1000;

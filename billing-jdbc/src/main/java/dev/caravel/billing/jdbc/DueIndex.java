@@ -103,7 +103,8 @@ final class DueIndex {
         ps.setArray(1, d.textArray(c, chunk));
         try (ResultSet rs = ps.executeQuery()) {
           while (rs.next()) {
-            Instant start = rs.getInt(3) > 0 ? instant(rs, 4) : instant(rs, 2);
+            // The mark's start (a trial's marks have one too, S20); the anchor's when none.
+            Instant start = instant(rs, 4) != null ? instant(rs, 4) : instant(rs, 2);
             if (rs.getInt(5) == 0 && start != null) {
               markStart.put(rs.getString(1), start);
             }

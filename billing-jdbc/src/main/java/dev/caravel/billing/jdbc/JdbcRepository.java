@@ -10,6 +10,7 @@ import dev.caravel.billing.Payment;
 import dev.caravel.billing.PlanCatalogue;
 import dev.caravel.billing.spi.ActivityWrite;
 import dev.caravel.billing.spi.AdjustmentWrite;
+import dev.caravel.billing.spi.Anchoring;
 import dev.caravel.billing.spi.CardCharge;
 import dev.caravel.billing.spi.Claim;
 import dev.caravel.billing.spi.CollectionChange;
@@ -152,6 +153,11 @@ public final class JdbcRepository implements Repository {
             ps.setString(2, tenant.sealedNwcUri().orElse(null));
             ps.setString(3, tenant.stripeCustomerId().orElse(null));
             Rows.setTax(ps, 4, tenant.tax());
+            if (tenant.trialDays().isPresent()) {
+              ps.setInt(7, tenant.trialDays().getAsInt());
+            } else {
+              ps.setNull(7, java.sql.Types.INTEGER);
+            }
             ps.executeUpdate();
           }
           return null;
@@ -161,11 +167,14 @@ public final class JdbcRepository implements Repository {
   // ---- activity ----
 
   @Override
-  public ActivityWrite appendActivity(Activity activity, Optional<TenantLedger> read) {
+  public ActivityWrite appendActivity(
+      Activity activity, Optional<TenantLedger> read, Anchoring anchoring) {
     Objects.requireNonNull(activity, "activity");
     Objects.requireNonNull(read, "read");
+    Objects.requireNonNull(anchoring, "anchoring");
     return transactions.write(
-        "appending activity " + activity.id(), (c, d) -> ActivityLog.append(c, activity, read));
+        "appending activity " + activity.id(),
+        (c, d) -> ActivityLog.append(c, activity, read, anchoring));
   }
 
   @Override

@@ -40,8 +40,8 @@ final class LedgerReads {
         (c, d) -> {
           try (PreparedStatement ps =
               c.prepareStatement(
-                  "SELECT sealed_nwc_uri, stripe_customer_id, tax_bps, tax_label, tax_mode "
-                      + "FROM billing_tenant WHERE pubkey = ?")) {
+                  "SELECT sealed_nwc_uri, stripe_customer_id, tax_bps, tax_label, tax_mode, "
+                      + "trial_days FROM billing_tenant WHERE pubkey = ?")) {
             ps.setString(1, pubkey);
             try (ResultSet rs = ps.executeQuery()) {
               return rs.next() ? Optional.of(Rows.tenant(rs, pubkey)) : Optional.<Tenant>empty();
@@ -115,6 +115,15 @@ final class LedgerReads {
    * poll page claims without another read (the partial index on unclaimed items, as {@link
    * BillingWrites#unclaimedTotals} reads them; its tenants are the statement's second parameter).
    */
+  /**
+   * How far before its anchor a tenant's log may begin: a trial's length at most (S20: a trial's
+   * activity precedes its anchor, the trial's end), in hours so that no time zone's day length
+   * moves it, with a day to spare. Without a snapshot the whole log is read, from there; the bound
+   * keeps the read an index range scan.
+   */
+  private static final String TRIAL_MARGIN =
+      "INTERVAL '" + (dev.caravel.billing.spi.Tenant.MAX_TRIAL_DAYS + 1) * 24 + "' HOUR";
+
   private static final String UNCLAIMED_JOIN =
       "LEFT JOIN (SELECT tenant, SUM(amount) AS total, COUNT(*) AS n FROM billing_item "
           + "WHERE tenant = ANY (?) AND invoice_id IS NULL GROUP BY tenant) u ON u.tenant = t.pubkey ";
@@ -139,17 +148,21 @@ final class LedgerReads {
         d == Dialect.POSTGRESQL
             ? "SELECT t.pubkey, t.anchor, t.renewed_through, t.snapshot_period, t.activity_count, "
                 + "a.id, a.type, a.relay, a.plan, a.at, a.billed, t.last_activity_at, u.total, u.n, "
-                + "t.tax_bps, t.tax_label, t.tax_mode "
+                + "t.tax_bps, t.tax_label, t.tax_mode, t.trial_days "
                 + "FROM billing_tenant t LEFT JOIN LATERAL (SELECT id, type, relay, plan, at, billed, seq "
                 + "FROM billing_activity WHERE tenant = t.pubkey "
-                + "AND at >= COALESCE(t.snapshot_start, t.anchor) ORDER BY at, seq) a ON TRUE "
+                + "AND at >= COALESCE(t.snapshot_start, t.anchor - "
+                + TRIAL_MARGIN
+                + ") ORDER BY at, seq) a ON TRUE "
                 + UNCLAIMED_JOIN
                 + "WHERE t.pubkey = ANY (?) ORDER BY t.pubkey, a.at, a.seq"
             : "SELECT t.pubkey, t.anchor, t.renewed_through, t.snapshot_period, t.activity_count, "
                 + "a.id, a.type, a.relay, a.plan, a.at, a.billed, t.last_activity_at, u.total, u.n, "
-                + "t.tax_bps, t.tax_label, t.tax_mode "
+                + "t.tax_bps, t.tax_label, t.tax_mode, t.trial_days "
                 + "FROM billing_tenant t LEFT JOIN billing_activity a ON a.tenant = t.pubkey "
-                + "AND a.at >= COALESCE(t.snapshot_start, t.anchor) "
+                + "AND a.at >= COALESCE(t.snapshot_start, t.anchor - "
+                + TRIAL_MARGIN
+                + ") "
                 + UNCLAIMED_JOIN
                 + "WHERE t.pubkey = ANY (?) ORDER BY t.pubkey, a.at, a.seq";
     for (List<String> chunk : Dialect.chunks(sorted)) {
@@ -226,7 +239,8 @@ final class LedgerReads {
               l.billedActivityIds(),
               l.lastActivityAt(),
               l.unclaimed(),
-              l.tax()));
+              l.tax(),
+              l.trialDays()));
     }
     for (String tenant : moved) {
       out.put(tenant, MOVED);

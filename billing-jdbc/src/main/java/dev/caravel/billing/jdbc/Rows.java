@@ -144,14 +144,21 @@ final class Rows {
 
   /**
    * The tenant from its columns {@code sealed_nwc_uri, stripe_customer_id, tax_bps, tax_label,
-   * tax_mode}.
+   * tax_mode, trial_days}.
    */
   static Tenant tenant(ResultSet rs, String pubkey) throws SQLException {
     return new Tenant(
         pubkey,
         Optional.ofNullable(rs.getString(1)),
         Optional.ofNullable(rs.getString(2)),
-        rs.getString(5) == null ? Optional.empty() : Optional.of(taxSetting(rs, 3)));
+        rs.getString(5) == null ? Optional.empty() : Optional.of(taxSetting(rs, 3)),
+        optionalInt(rs, 6));
+  }
+
+  /** The integer in a nullable column, empty for SQL NULL. */
+  static OptionalInt optionalInt(ResultSet rs, int column) throws SQLException {
+    int value = rs.getInt(column);
+    return rs.wasNull() ? OptionalInt.empty() : OptionalInt.of(value);
   }
 
   static Bolt11Request bolt11(ResultSet rs) throws SQLException {
@@ -187,9 +194,9 @@ final class Rows {
   /**
    * Folds rows of {@code pubkey, anchor, renewed_through, snapshot_period, activity_count, id,
    * type, relay, plan, at, billed, last_activity_at, unclaimed total, unclaimed count, tax_bps,
-   * tax_label, tax_mode}, ordered by tenant and then log order, into one ledger per tenant, its
-   * snapshot's relays not yet filled in; a tenant without activity in its tail comes as one row
-   * whose activity columns are null.
+   * tax_label, tax_mode, trial_days}, ordered by tenant and then log order, into one ledger per
+   * tenant, its snapshot's relays not yet filled in; a tenant without activity in its tail comes as
+   * one row whose activity columns are null.
    */
   static void ledgers(ResultSet rs, Map<String, TenantLedger> into) throws SQLException {
     String current = null;
@@ -200,6 +207,7 @@ final class Rows {
     Instant lastAt = null;
     UnclaimedTotal unclaimed = null;
     Optional<TaxSetting> tax = Optional.empty();
+    OptionalInt trialDays = OptionalInt.empty();
     List<Activity> activities = new ArrayList<>();
     Set<String> billed = new HashSet<>();
     while (rs.next()) {
@@ -219,7 +227,8 @@ final class Rows {
                   billed,
                   Optional.ofNullable(lastAt),
                   unclaimed,
-                  tax));
+                  tax,
+                  trialDays));
         }
         current = pubkey;
         anchor = instant(rs, 2);
@@ -233,6 +242,7 @@ final class Rows {
                 ? UnclaimedTotal.none(pubkey)
                 : new UnclaimedTotal(pubkey, total.toBigIntegerExact(), rs.getInt(14));
         tax = rs.getString(16) == null ? Optional.empty() : Optional.of(taxSetting(rs, 15));
+        trialDays = optionalInt(rs, 18);
         activities = new ArrayList<>();
         billed = new HashSet<>();
       }
@@ -258,7 +268,8 @@ final class Rows {
               billed,
               Optional.ofNullable(lastAt),
               unclaimed,
-              tax));
+              tax,
+              trialDays));
     }
   }
 

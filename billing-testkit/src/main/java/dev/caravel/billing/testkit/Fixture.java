@@ -6,6 +6,7 @@ import dev.caravel.billing.InvoiceItem;
 import dev.caravel.billing.Payment;
 import dev.caravel.billing.PaymentMethod;
 import dev.caravel.billing.spi.ActivityWrite;
+import dev.caravel.billing.spi.Anchoring;
 import dev.caravel.billing.spi.Claim;
 import dev.caravel.billing.spi.Reconciliation;
 import dev.caravel.billing.spi.Renewal;
@@ -64,7 +65,8 @@ public final class Fixture {
   public static boolean appendAsRead(Repository repository, Activity activity) {
     Optional<TenantLedger> read =
         repository.ledgers(List.of(activity.tenant())).stream().findFirst();
-    ActivityWrite written = repository.appendActivity(activity, read);
+    // A tenant without a trial: anchored at its first activity (S1).
+    ActivityWrite written = repository.appendActivity(activity, read, Anchoring.at(activity.at()));
     if (written instanceof ActivityWrite.LogMoved) {
       throw new IllegalStateException("the log of " + activity.tenant() + " moved meanwhile");
     }

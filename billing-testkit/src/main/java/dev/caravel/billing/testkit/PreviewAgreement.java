@@ -25,8 +25,9 @@ import java.util.Set;
  * Billing#generateInvoice} makes right after it, and {@link Billing#upcoming} the one it makes at
  * the start of the next period, when nothing happens in between. Each run drives one random history
  * through the engine (activity of every kind, hand credits and charges, price changes, taxes of
- * both modes set and cleared, billing at random moments, months without billing) and checks both at
- * random points along it.
+ * both modes set and cleared, trials of random lengths (S20: the upcoming invoice of a tenant in
+ * trial is its first-term invoice at the anchor), billing at random moments, months without
+ * billing) and checks both at random points along it.
  */
 public final class PreviewAgreement {
   private static final String[] PLANS = {"free", "basic", "pro", "odd", "quarterly", "yearly"};
@@ -87,6 +88,10 @@ public final class PreviewAgreement {
       Instant now = clock.instant();
       if (!tenants.contains(tenant)) {
         tenants.add(tenant);
+        if (random.nextBoolean()) {
+          // S20: mostly trials that end within the history, now and then a long one.
+          billing.startTrial(tenant, 1 + random.nextInt(random.nextInt(4) == 0 ? 365 : 40));
+        }
         activity("a" + i, tenant, relay, now);
         continue;
       }
@@ -161,7 +166,11 @@ public final class PreviewAgreement {
     Instant next =
         upcoming
             .map(Invoice.Preview::at)
-            .orElseGet(() -> Invoice.Period.at(anchor, clock.instant()).end());
+            .orElseGet(
+                () ->
+                    clock.instant().isBefore(anchor)
+                        ? anchor // a trial's end (S20)
+                        : Invoice.Period.at(anchor, clock.instant()).end());
     if (next.isAfter(clock.instant())) {
       clock.set(next);
     }

@@ -27,6 +27,7 @@ import dev.caravel.billing.PlanCatalogue.ChangeRejectedException;
 import dev.caravel.billing.PlanCatalogue.Version;
 import dev.caravel.billing.Standing;
 import dev.caravel.billing.spi.ActivityWrite;
+import dev.caravel.billing.spi.Anchoring;
 import dev.caravel.billing.spi.CollectionChange;
 import dev.caravel.billing.spi.CollectionHold;
 import dev.caravel.billing.spi.CollectionState;
@@ -90,6 +91,11 @@ public abstract class RepositoryContract {
   }
 
   // ---- helpers ----
+
+  /** The append of a tenant without a trial, from {@code read}: anchored at the activity. */
+  private ActivityWrite appendFrom(Activity activity, Optional<TenantLedger> read) {
+    return repo.appendActivity(activity, read, Anchoring.at(activity.at()));
+  }
 
   private Activity append(Activity activity) {
     assertThat(Fixture.appendAsRead(repo, activity)).as("append " + activity.id()).isTrue();
@@ -487,12 +493,12 @@ public abstract class RepositoryContract {
   void anAppendFromAReadTheLogMovedPastIsNotRecorded() {
     Optional<TenantLedger> none = read(alice);
     Activity first = append(fx.create(alice, "r1", T0));
-    assertThat(repo.appendActivity(fx.create(alice, "r2", seconds(1)), none))
+    assertThat(appendFrom(fx.create(alice, "r2", seconds(1)), none))
         .as("the tenant was created after the read")
         .isInstanceOf(ActivityWrite.LogMoved.class);
     Optional<TenantLedger> one = read(alice);
     append(fx.create(alice, "r2", seconds(2)));
-    assertThat(repo.appendActivity(fx.create(alice, "r3", seconds(3)), one))
+    assertThat(appendFrom(fx.create(alice, "r3", seconds(3)), one))
         .as("an activity was appended after the read")
         .isInstanceOf(ActivityWrite.LogMoved.class);
     assertThat(ledger(alice).activities()).hasSize(2).startsWith(first);
@@ -505,7 +511,7 @@ public abstract class RepositoryContract {
     assertThat(unanchored).hasValueSatisfying(l -> assertThat(l.anchor()).isEmpty());
     assertThat(adjust(InvoiceItem.forAdjustment(alice, 700, "setup", "k1", seconds(50)), true))
         .isTrue();
-    assertThat(repo.appendActivity(fx.create(alice, "r1", seconds(10)), unanchored))
+    assertThat(appendFrom(fx.create(alice, "r1", seconds(10)), unanchored))
         .isInstanceOf(ActivityWrite.LogMoved.class);
     assertThat(ledger(alice).activities()).isEmpty();
     assertThat(ledger(alice).anchor()).contains(seconds(50));
@@ -517,7 +523,7 @@ public abstract class RepositoryContract {
     Optional<TenantLedger> beforeRenewal = read(alice);
     Instant p1 = Instant.parse("2026-02-28T10:00:00Z");
     assertThat(repo.applyRenewals(List.of(renewal(alice, 1, p1, 1, 500, "r1")))).isEqualTo(1);
-    assertThat(repo.appendActivity(fx.deactivate(alice, "r1", p1.minusSeconds(1)), beforeRenewal))
+    assertThat(appendFrom(fx.deactivate(alice, "r1", p1.minusSeconds(1)), beforeRenewal))
         .isInstanceOf(ActivityWrite.LogMoved.class);
     assertThat(ledger(alice).activities()).hasSize(1);
   }
@@ -526,7 +532,7 @@ public abstract class RepositoryContract {
   void aTakenIdIsAnsweredWithTheStoredActivityWhateverItsTenant() {
     Activity a = append(fx.create(alice, "r1", T0));
     Activity other = Activity.create(a.id(), bob, "r9", "pro", seconds(5));
-    assertThat(repo.appendActivity(other, read(bob))).isEqualTo(new ActivityWrite.IdTaken(a));
+    assertThat(appendFrom(other, read(bob))).isEqualTo(new ActivityWrite.IdTaken(a));
     assertThat(repo.findActivity(a.id())).contains(a);
     assertThat(repo.findActivity("never")).isEmpty();
     assertThat(repo.findTenant(bob)).isEmpty();
@@ -552,8 +558,7 @@ public abstract class RepositoryContract {
     Optional<TenantLedger> shared = read(alice);
     List<Activity> activities =
         IntStream.range(0, THREADS).mapToObj(i -> fx.create(alice, "r" + (i + 1), T0)).toList();
-    List<ActivityWrite> writes =
-        Race.all(THREADS, i -> repo.appendActivity(activities.get(i), shared));
+    List<ActivityWrite> writes = Race.all(THREADS, i -> appendFrom(activities.get(i), shared));
     assertThat(writes).filteredOn(w -> w instanceof ActivityWrite.Appended).hasSize(1);
     assertThat(writes)
         .filteredOn(w -> !(w instanceof ActivityWrite.Appended))
@@ -3669,5 +3674,129 @@ public abstract class RepositoryContract {
                     verdict(alice, read, Standing.PAST_DUE, Optional.empty(), seconds(3))));
     assertThat(recorded.stream().filter(b -> b).count()).isEqualTo(1);
     assertThat(standingEvents()).hasSize(1);
+  }
+
+  // ---- trials (S20) ----
+
+  /** Alice, given a 14-day trial, with her first activity at T0: anchored at day 14, mark -2. */
+  private Activity trialStarted() {
+    repo.saveTenant(Tenant.of(alice).withTrial(java.util.OptionalInt.of(14)));
+    Activity first = fx.create(alice, "r1", T0);
+    Optional<TenantLedger> read = repo.ledgers(List.of(alice)).stream().findFirst();
+    assertThat(repo.appendActivity(first, read, Anchoring.trial(T0, days(14))))
+        .isInstanceOf(ActivityWrite.Appended.class);
+    return first;
+  }
+
+  private Renewal trialStep(int period, Instant start, List<InvoiceItem> items) {
+    dev.caravel.billing.BillingEvent event =
+        period < 0
+            ? dev.caravel.billing.BillingEvent.trialEnding(alice, days(14), start)
+            : dev.caravel.billing.BillingEvent.trialEnded(alice, days(14), 500);
+    return new Renewal(alice, period, start, 1, items, Optional.empty(), Optional.of(event));
+  }
+
+  private long eventsOf(dev.caravel.billing.BillingEvent.Type type) {
+    return repo.events(0, 100_000).stream().filter(e -> e.type() == type).count();
+  }
+
+  @Test
+  void aTrialIsSavedWithTheTenantAndReadWithItsLedger() {
+    Tenant trial =
+        Tenant.of(alice).withStripeCustomer("cus_1").withTrial(java.util.OptionalInt.of(14));
+    repo.saveTenant(trial);
+    assertThat(repo.findTenant(alice)).contains(trial);
+    append(fx.create(bob, "r1", T0));
+    assertThat(repo.ledgers(List.of(alice, bob)))
+        .extracting(TenantLedger::trialDays)
+        .containsExactly(java.util.OptionalInt.of(14), java.util.OptionalInt.empty());
+  }
+
+  @Test
+  void aFirstAppendRecordsTheAnchorAndMarkTheEngineDecidedAndLaterOnesKeepThem() {
+    Activity first = trialStarted();
+    Activity second = append(fx.create(alice, "r2", seconds(10)));
+    TenantLedger ledger = repo.ledgers(List.of(alice)).get(0);
+    assertThat(ledger.anchor()).contains(days(14));
+    assertThat(ledger.renewedThrough()).isEqualTo(TenantLedger.TRIAL_RUNNING);
+    assertThat(ledger.activities())
+        .as("the trial's activity, before the anchor, is read")
+        .containsExactly(first, second);
+  }
+
+  @Test
+  void anAppendFromAReadBeforeTheTrialWasGivenIsNotRecorded() {
+    repo.saveTenant(Tenant.of(alice));
+    Optional<TenantLedger> read = repo.ledgers(List.of(alice)).stream().findFirst();
+    repo.saveTenant(Tenant.of(alice).withTrial(java.util.OptionalInt.of(7)));
+    assertThat(appendFrom(fx.create(alice, "r1", T0), read))
+        .isInstanceOf(ActivityWrite.LogMoved.class);
+    assertThat(repo.ledgers(List.of(alice)).get(0).anchor()).isEmpty();
+  }
+
+  @Test
+  void aTrialsEndingAndPeriodZeroAreRenewedOnceInOrderWithTheirEvents() {
+    trialStarted();
+    Renewal ending = trialStep(TenantLedger.TRIAL_ENDING_TOLD, days(11), List.of());
+    InvoiceItem firstTerm = InvoiceItem.forFirstTerm(alice, "r1", Fixture.PLAN, 500, days(14));
+    Renewal ended = trialStep(0, days(14), List.of(firstTerm));
+    assertThat(repo.applyRenewals(List.of(ended))).as("period 0 waits for the notice").isZero();
+    assertThat(repo.applyRenewals(List.of(ending))).isEqualTo(1);
+    assertThat(repo.applyRenewals(List.of(ending))).as("once").isZero();
+    assertThat(repo.ledgers(List.of(alice)).get(0).renewedThrough())
+        .isEqualTo(TenantLedger.TRIAL_ENDING_TOLD);
+    assertThat(repo.applyRenewals(List.of(ended, ended))).isEqualTo(1);
+    assertThat(repo.ledgers(List.of(alice)).get(0).renewedThrough()).isZero();
+    assertThat(repo.unclaimedItems(alice)).containsExactly(firstTerm);
+    assertThat(eventsOf(dev.caravel.billing.BillingEvent.Type.TRIAL_ENDING)).isEqualTo(1);
+    assertThat(eventsOf(dev.caravel.billing.BillingEvent.Type.TRIAL_ENDED)).isEqualTo(1);
+  }
+
+  @Test
+  void aVisitDuringTheTrialFilesTheTenantDueAtItsWindowsEnd() {
+    Activity first = trialStarted();
+    repo.recordReconciliations(List.of(reconciled(first, 0)));
+    assertThat(takeDue(T0)).containsExactly(alice);
+    dev.caravel.billing.spi.UnclaimedTotal read = repo.unclaimedTotals(List.of(alice)).get(0);
+    assertThat(
+            repo.claim(
+                List.of(
+                    new dev.caravel.billing.spi.Claim(alice, T0, days(11), "usd", T0, read, false)),
+                (n, c) -> "inv-" + n))
+        .isEmpty();
+    assertThat(takeDue(days(11).minusSeconds(1))).as("nothing due in the trial").isEmpty();
+    assertThat(takeDue(days(11))).as("the notice is due").containsExactly(alice);
+    repo.applyRenewals(List.of(trialStep(TenantLedger.TRIAL_ENDING_TOLD, days(11), List.of())));
+    repo.claim(
+        List.of(
+            new dev.caravel.billing.spi.Claim(
+                alice, days(11), days(14), "usd", days(11), read, false)),
+        (n, c) -> "inv-" + n);
+    assertThat(repo.takeDueTenants("node-a", "cycle-2", days(14).minusSeconds(1), TTL, 10))
+        .isEmpty();
+    assertThat(repo.takeDueTenants("node-a", "cycle-2", days(14), TTL, 10))
+        .as("the anchor is due")
+        .containsExactly(alice);
+  }
+
+  @Test
+  void aTrialsLedgerReadFromASnapshotKeepsItsTrialAndTakesAppends() {
+    Activity first = trialStarted();
+    repo.recordReconciliations(List.of(reconciled(first, 0)));
+    InvoiceItem firstTerm = InvoiceItem.forFirstTerm(alice, "r1", Fixture.PLAN, 500, days(14));
+    Renewal afterTrial =
+        withSnapshot(renewal(alice, 1, days(45), 1, 500, "r1"), List.of(activeOnPlan("r1", T0)));
+    assertThat(
+            repo.applyRenewals(
+                List.of(
+                    trialStep(TenantLedger.TRIAL_ENDING_TOLD, days(11), List.of()),
+                    trialStep(0, days(14), List.of(firstTerm)),
+                    afterTrial)))
+        .isEqualTo(3);
+    TenantLedger read = repo.ledgers(List.of(alice)).get(0);
+    assertThat(read.snapshotPeriod()).isEqualTo(1);
+    assertThat(read.trialDays()).hasValue(14);
+    assertThat(appendFrom(fx.update(alice, "r1", "pro", days(46)), Optional.of(read)))
+        .isInstanceOf(ActivityWrite.Appended.class);
   }
 }

@@ -112,6 +112,15 @@ final class Replay {
         } else if (entry instanceof ReplayInput.PreviewEntry p) {
           out.add(previewLine(p, billing.preview(p.tenant())));
         } else if (entry instanceof ReplayInput.TenantEntry t) {
+          if (t.trialDays().isPresent()) {
+            // S20: the engine refuses a trial once the tenant has activity; nothing is billed.
+            try {
+              billing.startTrial(t.tenant(), t.trialDays().getAsInt());
+            } catch (InvalidInputException e) {
+              throw new BadInputException(
+                  eventsFile, t.line(), "the engine refused this trial: " + e.getMessage());
+            }
+          }
           // The tenant's tax from now on (S24): invoices claimed after this line are taxed by it.
           if (t.tax().isPresent()) {
             billing.setTax(t.tenant(), t.tax().get());

@@ -27,6 +27,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -94,9 +95,18 @@ final class ReplayInput {
   /** What generating the tenant's invoice now would make (S23), printed, writing nothing. */
   record PreviewEntry(int line, Instant at, String tenant) implements Entry {}
 
-  /** A tenant's settings (S24): its tax, or none; see {@link ReplayTenantLine}. */
-  record TenantEntry(int line, Instant at, String tenant, Optional<TaxSetting> tax)
-      implements Entry {}
+  /**
+   * A tenant's settings: its tax, or none (S24), and a trial of some days (S20, empty: the line
+   * gives none); see {@link ReplayTenantLine}.
+   */
+  record TenantEntry(
+      int line, Instant at, String tenant, Optional<TaxSetting> tax, OptionalInt trialDays)
+      implements Entry {
+    /** A line without a trial. */
+    TenantEntry(int line, Instant at, String tenant, Optional<TaxSetting> tax) {
+      this(line, at, tenant, tax, OptionalInt.empty());
+    }
+  }
 
   /** Refunds {@code amount} of a paid invoice. */
   record RefundEntry(int line, Instant at, String invoice, long amount, String reason, String key)
