@@ -215,13 +215,17 @@ final class Ledger {
       List<InvoiceItem> items = new ArrayList<>();
       for (Map.Entry<String, RelayState> e : states.entrySet()) {
         RelayState before = e.getValue();
-        // S22: a change scheduled for this boundary takes effect here, and so does the snapshot.
+        // S22: a change scheduled for this boundary takes effect here, and so does the snapshot. A
+        // read renewing from a later period may find one whose boundary passed: it took effect
+        // there, not here.
+        boolean switchesHere =
+            before.scheduled().map(change -> change.at().equals(start)).orElse(false);
         RelayState state = before.asOf(start);
         e.setValue(state);
         if (!state.active()) {
           continue;
         }
-        renewalItem(ledger.tenant(), e.getKey(), state, state != before, k, start, periods)
+        renewalItem(ledger.tenant(), e.getKey(), state, switchesHere, k, start, periods)
             .ifPresent(items::add);
       }
       out.add(
