@@ -6,8 +6,9 @@ import java.util.Optional;
 
 /**
  * One thing a tenant did to one of its relays, at {@code at}. {@code plan} is required for {@code
- * create_relay} and {@code schedule_change}, optional for {@code update_relay} (an update may change
- * other things) and absent otherwise. The id is the host's (its event id), so recording is idempotent.
+ * create_relay} and {@code schedule_change}, optional for {@code update_relay} (an update may
+ * change other things) and absent otherwise. The id is the host's (its event id), so recording is
+ * idempotent.
  */
 public record Activity(
     String id, String tenant, ActivityType type, String relay, Optional<String> plan, Instant at) {

@@ -125,13 +125,7 @@ final class Bookkeeping {
     Activity activity =
         Activity.scheduleChange(freshId("schedule"), tenant, relay, plan, settings.now());
     TenantLedger log = append(activity).orElseThrow(); // a fresh id was never recorded before
-    return catalogue
-        .cached()
-        .rules()
-        .stateAfterLog(log, relay)
-        .scheduled()
-        .orElseThrow()
-        .at();
+    return catalogue.cached().rules().stateAfterLog(log, relay).scheduled().orElseThrow().at();
   }
 
   /** {@link Billing#cancelScheduledChange}: a {@code cancel_change} of now under a fresh id. */

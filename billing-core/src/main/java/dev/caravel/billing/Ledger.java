@@ -244,8 +244,8 @@ final class Ledger {
    * The item relay {@code relay} owes at period start {@code k} (S6, S19, S22). A plan of N months
    * renews at its term starts, the periods k with k % N == 0, at its full price. A change scheduled
    * to take effect here ({@code switched}) enters the new plan's term here: at its full price when
-   * the boundary starts one of its terms (always so for a plan of a shorter or equal interval: 1, 3,
-   * 6 and 12 divide one another), else the rest of the term holding the boundary, as a change
+   * the boundary starts one of its terms (always so for a plan of a shorter or equal interval: 1,
+   * 3, 6 and 12 divide one another), else the rest of the term holding the boundary, as a change
    * between intervals charges it (S19); the old plan's term ended here, so nothing is credited.
    */
   private Optional<InvoiceItem> renewalItem(
@@ -260,8 +260,7 @@ final class Ledger {
     if (k % months == 0) {
       Plan plan = priced(state, start, periods);
       return plan.amount() > 0
-          ? Optional.of(
-              InvoiceItem.forRenewal(tenant, relay, plan.id(), plan.amount(), k, start))
+          ? Optional.of(InvoiceItem.forRenewal(tenant, relay, plan.id(), plan.amount(), k, start))
           : Optional.empty();
     }
     if (!switched) {

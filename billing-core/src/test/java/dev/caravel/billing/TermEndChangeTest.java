@@ -163,7 +163,8 @@ class TermEndChangeTest {
         .as("pro is the plan it is on now")
         .isInstanceOfSatisfying(
             ActivityRejectedException.class,
-            e -> assertThat(e.reason()).isEqualTo(ActivityRejectedException.Reason.NOT_SCHEDULABLE));
+            e ->
+                assertThat(e.reason()).isEqualTo(ActivityRejectedException.Reason.NOT_SCHEDULABLE));
   }
 
   @Test
@@ -223,7 +224,8 @@ class TermEndChangeTest {
     assertThat(billing.invoiceItems(invoice.id()))
         .singleElement()
         .satisfies(
-            item -> assertThat(item.description()).isEqualTo("Subscription renewal (rest of term)"));
+            item ->
+                assertThat(item.description()).isEqualTo("Subscription renewal (rest of term)"));
     billMonthly("2025-03-31", "2025-12-31");
     assertThat(billedAt("2026-01-31T10:00:00Z")).isEqualTo(5_000);
   }

@@ -53,6 +53,7 @@ class TermEndPropertiesTest {
     boolean active = true;
     String scheduledPlan;
     Instant scheduledAt;
+
     /** Whether the last {@link #asOf} moved it onto its scheduled plan. */
     boolean switched;
 
@@ -369,7 +370,6 @@ class TermEndPropertiesTest {
       byTerm.merge(item.relay() + " " + item.plan() + " " + term, item.amount(), Long::sum);
     }
     byTerm.forEach(
-        (term, sum) ->
-            assertThat(sum).as(term).isBetween(0L, price(term.split(" ")[1])));
+        (term, sum) -> assertThat(sum).as(term).isBetween(0L, price(term.split(" ")[1])));
   }
 }

@@ -8,11 +8,11 @@ import javax.sql.DataSource;
 
 /**
  * For upgrade tests that write an older schema's data through today's repository: today's code
- * reads and writes columns later migrations add (V14's tax columns, V15's plan intervals, V18's scheduled
- * changes), so those
- * after the schema's version are added, bare (no check; NULL, or the default an older version's
- * rows get), while the data is written, and dropped again before the upgrade runs, which then meets
- * the older schema exactly. A later migration whose columns today's code reads adds them here.
+ * reads and writes columns later migrations add (V14's tax columns, V15's plan intervals, V18's
+ * scheduled changes), so those after the schema's version are added, bare (no check; NULL, or the
+ * default an older version's rows get), while the data is written, and dropped again before the
+ * upgrade runs, which then meets the older schema exactly. A later migration whose columns today's
+ * code reads adds them here.
  */
 final class LaterColumns {
   private LaterColumns() {}

@@ -83,7 +83,10 @@ class TermEndChangesUpgradeTest {
     assertThat(repo.ledgers(List.of(ALICE)).get(0).snapshot())
         .containsExactly(
             new RelaySnapshot(
-                "r1", true, Optional.of("pro"), Optional.of(Instant.parse("2026-01-31T10:00:00Z"))));
+                "r1",
+                true,
+                Optional.of("pro"),
+                Optional.of(Instant.parse("2026-01-31T10:00:00Z"))));
 
     clock.set(Instant.parse("2026-03-10T00:00:00Z"));
     assertThat(billing.scheduleChange(ALICE, "r1", "basic"))
@@ -99,7 +102,9 @@ class TermEndChangesUpgradeTest {
     assertThatThrownBy(() -> execute(db, "UPDATE billing_activity SET type = 'delete_relay'"))
         .isInstanceOf(SQLException.class);
     assertThatThrownBy(
-            () -> execute(db, "UPDATE billing_relay SET snap_change_plan = 'pro', snap_change_at = NULL"))
+            () ->
+                execute(
+                    db, "UPDATE billing_relay SET snap_change_plan = 'pro', snap_change_at = NULL"))
         .isInstanceOf(SQLException.class);
   }
 

@@ -162,8 +162,7 @@ public final class PreviewAgreement {
               Activity.update(id, tenant, relay, random.nextInt(5) == 0 ? null : plan(), at));
       case 1 -> billing.record(Activity.activate(id, tenant, relay, at));
       case 2 ->
-          scheduling(
-              () -> billing.record(Activity.scheduleChange(id, tenant, relay, plan(), at)));
+          scheduling(() -> billing.record(Activity.scheduleChange(id, tenant, relay, plan(), at)));
       case 3 -> scheduling(() -> billing.record(Activity.cancelChange(id, tenant, relay, at)));
       default -> billing.record(Activity.deactivate(id, tenant, relay, at));
     }

@@ -2571,8 +2571,7 @@ public abstract class RepositoryContract {
     assertThat(repo.findActivity(cancelled.id())).contains(cancelled);
     assertThat(ledger(alice).activities()).endsWith(scheduled, cancelled);
     assertThat(
-            repo.recordReconciliations(
-                List.of(reconciled(scheduled, 0), reconciled(cancelled, 0))))
+            repo.recordReconciliations(List.of(reconciled(scheduled, 0), reconciled(cancelled, 0))))
         .isEqualTo(2);
     RelaySnapshot.ScheduledChange toPro = new RelaySnapshot.ScheduledChange("pro", days(59));
     RelaySnapshot r1 =
@@ -2582,7 +2581,8 @@ public abstract class RepositoryContract {
     assertThat(
             repo.applyRenewals(
                 List.of(
-                    withSnapshot(renewal(alice, 1, days(28), 4, 500, "r1", "r2"), List.of(r1, r2)))))
+                    withSnapshot(
+                        renewal(alice, 1, days(28), 4, 500, "r1", "r2"), List.of(r1, r2)))))
         .isEqualTo(1);
     TenantLedger ledger = ledger(alice);
     assertThat(ledger.snapshot()).containsExactly(r1, r2);
@@ -2592,7 +2592,8 @@ public abstract class RepositoryContract {
         new RelaySnapshot("r1", true, Optional.of("pro"), Optional.of(days(59)), Optional.empty());
     assertThat(
             repo.applyRenewals(
-                List.of(withSnapshot(renewal(alice, 2, days(59), 4, 500, "r2"), List.of(onPro, r2)))))
+                List.of(
+                    withSnapshot(renewal(alice, 2, days(59), 4, 500, "r2"), List.of(onPro, r2)))))
         .isEqualTo(1);
     assertThat(ledger(alice).snapshot()).containsExactly(onPro, r2);
   }

@@ -146,7 +146,9 @@ class ReplayTermEndTest {
                 atTermEnd("2025-02-05T00:00:00Z", "pro"),
                 activity("2025-02-06T00:00:00Z", "cancel_change", ""),
                 activity(
-                    "2025-02-14T10:00:00Z", "update_relay", ", \"plan\": \"plus\", \"when\": \"now\""),
+                    "2025-02-14T10:00:00Z",
+                    "update_relay",
+                    ", \"plan\": \"plus\", \"when\": \"now\""),
                 bill("2025-02-28T10:00:00Z")))
         .containsExactly(
             "2025-01-31T10:00:00Z total 500 | 500 New relay created",
@@ -157,7 +159,8 @@ class ReplayTermEndTest {
   static Stream<Arguments> badLines() {
     return Stream.of(
         Arguments.of(
-            activity("2025-02-05T00:00:00Z", "update_relay", ", \"plan\": \"pro\", \"when\": \"later\""),
+            activity(
+                "2025-02-05T00:00:00Z", "update_relay", ", \"plan\": \"pro\", \"when\": \"later\""),
             "\"when\" must be \"now\" or \"term_end\", got \"later\""),
         Arguments.of(
             activity("2025-02-05T00:00:00Z", "update_relay", ", \"when\": \"term_end\""),
