@@ -6,8 +6,9 @@ import java.util.Optional;
 
 /**
  * One thing a tenant did to one of its relays, at {@code at}. {@code plan} is required for {@code
- * create_relay}, optional for {@code update_relay} (an update may change other things) and absent
- * otherwise. The id is the host's (its event id), so recording is idempotent.
+ * create_relay} and {@code schedule_change}, optional for {@code update_relay} (an update may
+ * change other things) and absent otherwise. The id is the host's (its event id), so recording is
+ * idempotent.
  */
 public record Activity(
     String id, String tenant, ActivityType type, String relay, Optional<String> plan, Instant at) {
@@ -22,7 +23,12 @@ public record Activity(
     if (type == ActivityType.CREATE_RELAY && plan.isEmpty()) {
       throw new InvalidInputException("create_relay needs a plan");
     }
-    if ((type == ActivityType.ACTIVATE_RELAY || type == ActivityType.DEACTIVATE_RELAY)
+    if (type == ActivityType.SCHEDULE_CHANGE && plan.isEmpty()) {
+      throw new InvalidInputException("schedule_change needs a plan");
+    }
+    if ((type == ActivityType.ACTIVATE_RELAY
+            || type == ActivityType.DEACTIVATE_RELAY
+            || type == ActivityType.CANCEL_CHANGE)
         && plan.isPresent()) {
       throw new InvalidInputException(type.wireName() + " takes no plan");
     }
@@ -45,5 +51,21 @@ public record Activity(
 
   public static Activity deactivate(String id, String tenant, String relay, Instant at) {
     return new Activity(id, tenant, ActivityType.DEACTIVATE_RELAY, relay, Optional.empty(), at);
+  }
+
+  /**
+   * S22: from the end of the relay's current term, the relay is on {@code plan}; until then nothing
+   * changes and nothing bills. A newer schedule replaces it; a plan change now, a deactivation or
+   * {@link #cancelChange} before the boundary drops it.
+   */
+  public static Activity scheduleChange(
+      String id, String tenant, String relay, String plan, Instant at) {
+    return new Activity(
+        id, tenant, ActivityType.SCHEDULE_CHANGE, relay, Optional.ofNullable(plan), at);
+  }
+
+  /** S22: drops the relay's scheduled change, if the boundary has not come yet. */
+  public static Activity cancelChange(String id, String tenant, String relay, Instant at) {
+    return new Activity(id, tenant, ActivityType.CANCEL_CHANGE, relay, Optional.empty(), at);
   }
 }

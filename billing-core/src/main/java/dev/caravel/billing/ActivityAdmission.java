@@ -170,6 +170,54 @@ final class ActivityAdmission {
         : Optional.empty();
   }
 
+  /**
+   * S22: why the relay's state as of the activity ({@code rules} fold {@code log}, a log {@link
+   * #againstLog} admitted it to) refuses a scheduled change or its cancel; empty when it admits it
+   * or the activity is of another type. A change is scheduled for an active relay, to a plan other
+   * than its own ({@code NOT_SCHEDULABLE}); a cancel needs a change still to come ({@code
+   * NOTHING_SCHEDULED}): one that took effect is the plan now, and changing back is a new schedule.
+   */
+  static Optional<ActivityRejectedException> againstRelay(
+      Activity activity, TenantLedger log, Ledger rules) {
+    if (activity.type() != ActivityType.SCHEDULE_CHANGE
+        && activity.type() != ActivityType.CANCEL_CHANGE) {
+      return Optional.empty();
+    }
+    RelayState state = rules.stateAfterLog(log, activity.relay()).asOf(activity.at());
+    if (activity.type() == ActivityType.CANCEL_CHANGE) {
+      return state.scheduled().isPresent()
+          ? Optional.empty()
+          : refused(
+              ActivityRejectedException.Reason.NOTHING_SCHEDULED,
+              activity,
+              "cancels no change: relay " + activity.relay() + " has none still to come");
+    }
+    if (!state.active()) {
+      return refused(
+          ActivityRejectedException.Reason.NOT_SCHEDULABLE,
+          activity,
+          "schedules a change for relay "
+              + activity.relay()
+              + ", which is inactive: an inactive relay is billed nothing to change");
+    }
+    if (activity.plan().equals(state.plan())) {
+      return refused(
+          ActivityRejectedException.Reason.NOT_SCHEDULABLE,
+          activity,
+          "schedules relay "
+              + activity.relay()
+              + " onto plan \""
+              + activity.plan().orElseThrow()
+              + "\", the plan it is on"
+              + (state.scheduled().isPresent()
+                  ? " (cancel_change drops the change scheduled to \""
+                      + state.scheduled().get().plan()
+                      + "\")"
+                  : ""));
+    }
+    return Optional.empty();
+  }
+
   /** The activity's id names another activity: a conflict, never an overwrite. */
   static ActivityRejectedException conflictingId(Activity activity) {
     return new ActivityRejectedException(

@@ -25,7 +25,14 @@ public final class ActivityRejectedException extends InvalidInputException {
      * now: a clock or unit error (milliseconds read as seconds). Accepted, it would be billed in
      * advance and would block every catalogue change dated before it.
      */
-    IN_THE_FUTURE
+    IN_THE_FUTURE,
+    /**
+     * S22: a plan change can't be scheduled for this relay now: it is inactive, or already on the
+     * plan (a change scheduled before is replaced only by a change to another plan).
+     */
+    NOT_SCHEDULABLE,
+    /** S22: a cancel for a relay with no change still to come (none, or it took effect). */
+    NOTHING_SCHEDULED
   }
 
   private final Reason reason;

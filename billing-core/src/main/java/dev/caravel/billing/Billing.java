@@ -160,6 +160,16 @@ public final class Billing implements AutoCloseable {
     return bookkeeping.record(activity);
   }
 
+  /** S22: {@code plan} from the relay's term end, the instant answered; as a new activity now. */
+  public Instant scheduleChange(String tenant, String relay, String plan) {
+    return bookkeeping.scheduleChange(tenant, relay, plan);
+  }
+
+  /** S22: drops the relay's change scheduled for its term end, as a new activity now. */
+  public void cancelScheduledChange(String tenant, String relay) {
+    bookkeeping.cancelScheduledChange(tenant, relay);
+  }
+
   /** Turns the tenant's unbilled activity into items (S5); safe any time, from anywhere. */
   public void reconcile(String tenant) {
     bookkeeping.reconcile(tenant);

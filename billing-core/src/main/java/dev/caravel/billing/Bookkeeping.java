@@ -144,28 +144,62 @@ final class Bookkeeping {
    * answers "moved" without end is broken, and is told so after {@link #APPEND_ATTEMPTS}.
    */
   boolean record(Activity activity) {
+    return append(activity).isPresent();
+  }
+
+  /**
+   * {@link Billing#scheduleChange}: recorded as a {@code schedule_change} of now under a fresh id;
+   * the instant it takes effect is read from the log it was appended to (S22).
+   */
+  Instant scheduleChange(String tenant, String relay, String plan) {
+    Activity activity =
+        Activity.scheduleChange(freshId("schedule"), tenant, relay, plan, settings.now());
+    TenantLedger log = append(activity).orElseThrow(); // a fresh id was never recorded before
+    return catalogue.cached().rules().stateAfterLog(log, relay).scheduled().orElseThrow().at();
+  }
+
+  /** {@link Billing#cancelScheduledChange}: a {@code cancel_change} of now under a fresh id. */
+  void cancelScheduledChange(String tenant, String relay) {
+    append(Activity.cancelChange(freshId("cancel"), tenant, relay, settings.now()));
+  }
+
+  private static String freshId(String what) {
+    return what + ":" + java.util.UUID.randomUUID();
+  }
+
+  /** The log with {@code activity} appended, as billed; empty if it was recorded before. */
+  private Optional<TenantLedger> append(Activity activity) {
     Checks.notNull(activity, "activity");
     ActivityAdmission.check(
         activity, catalogue::storedCatalogue, settings.now(), settings.futureSkew());
     for (int attempt = 0; attempt < APPEND_ATTEMPTS; attempt++) {
       Optional<TenantLedger> read =
           repository.ledgers(List.of(activity.tenant())).stream().findFirst();
-      Optional<ActivityRejectedException> refusal = ActivityAdmission.againstLog(activity, read);
+      Optional<ActivityRejectedException> refusal =
+          ActivityAdmission.againstLog(activity, read)
+              .or(
+                  () ->
+                      read.flatMap(
+                          log ->
+                              ActivityAdmission.againstRelay(
+                                  activity, log, catalogue.cached().rules())));
       if (refusal.isPresent()) {
         // A retry of an activity recorded before is answered as recorded, whatever the log says
         // now.
         Activity stored = repository.findActivity(activity.id()).orElseThrow(refusal::get);
-        return recordedBefore(activity, stored);
+        recordedBefore(activity, stored);
+        return Optional.empty();
       }
       Anchoring anchoring = Trials.anchoring(activity, read);
       ActivityWrite written = repository.appendActivity(activity, read, anchoring);
       if (written instanceof ActivityWrite.IdTaken taken) {
-        return recordedBefore(activity, taken.stored());
+        recordedBefore(activity, taken.stored());
+        return Optional.empty();
       }
       if (written instanceof ActivityWrite.Appended) {
-        reconcileRecorded(
-            () -> reconcileLedgers(List.of(appended(read, activity, anchoring))), activity);
-        return true;
+        TenantLedger log = appended(read, activity, anchoring);
+        reconcileRecorded(() -> reconcileLedgers(List.of(log)), activity);
+        return Optional.of(log);
       }
     }
     throw new StorageException(

@@ -163,13 +163,25 @@ public record InvoiceItem(
   /** The renewal of one relay for period {@code k}; its id is {@code ren:<tenant>:<k>:<relay>}. */
   public static InvoiceItem forRenewal(
       String tenant, String relay, String plan, long amount, int period, Instant start) {
+    return forRenewal(tenant, relay, plan, amount, period, start, "Subscription renewal");
+  }
+
+  /** {@link #forRenewal(String, String, String, long, int, Instant)} described otherwise. */
+  public static InvoiceItem forRenewal(
+      String tenant,
+      String relay,
+      String plan,
+      long amount,
+      int period,
+      Instant start,
+      String description) {
     return new InvoiceItem(
         "ren:" + tenant + ":" + period + ":" + relay,
         tenant,
         relay,
         plan,
         amount,
-        "Subscription renewal",
+        description,
         start,
         Optional.empty(),
         OptionalInt.of(period),

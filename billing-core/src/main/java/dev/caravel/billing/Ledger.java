@@ -73,9 +73,43 @@ final class Ledger {
 
   /** S19: the months of the plan a relay is on; every version of a plan has the same. */
   private int intervalOf(RelayState state, BillingPeriods periods) {
-    return catalogue
-        .versionForPeriod(state.plan().orElseThrow(), periods.anchor())
-        .intervalMonths();
+    return intervalOf(state.plan().orElseThrow(), periods);
+  }
+
+  private int intervalOf(String plan, BillingPeriods periods) {
+    return catalogue.versionForPeriod(plan, periods.anchor()).intervalMonths();
+  }
+
+  /**
+   * S22: a change scheduled at {@code at} takes effect at the end of the term of the relay's plan
+   * holding {@code at}, always a period start. Before the anchor (a relay in a trial, S20) there is
+   * no term yet: the change takes effect at the anchor, where the first term starts.
+   */
+  RelayState.TermEnds termEnds(BillingPeriods periods) {
+    return (plan, at) ->
+        at.isBefore(periods.anchor())
+            ? periods.anchor()
+            : periods.termAt(at, intervalOf(plan, periods)).end();
+  }
+
+  /**
+   * The relay's state after every activity of the ledger (its snapshot and tail), a change it
+   * schedules still to come: what an activity appended next sees (as of its own instant), and where
+   * {@link Billing#scheduleChange} reads the boundary of the change it just recorded. {@link
+   * RelayState#NONE} for a relay the ledger does not have.
+   */
+  RelayState stateAfterLog(TenantLedger ledger, String relay) {
+    if (ledger.anchor().isEmpty()) {
+      return RelayState.NONE;
+    }
+    RelayState.TermEnds ends = termEnds(new BillingPeriods(ledger.anchor().orElseThrow()));
+    RelayState state = snapshotStates(ledger).getOrDefault(relay, RelayState.NONE);
+    for (Activity a : ledger.activities()) {
+      if (a.relay().equals(relay)) {
+        state = state.apply(a, ends);
+      }
+    }
+    return state;
   }
 
   /** The term of the relay's plan holding {@code t} (S19). */
@@ -93,10 +127,13 @@ final class Ledger {
       return out;
     }
     BillingPeriods periods = new BillingPeriods(ledger.anchor().get());
+    RelayState.TermEnds ends = termEnds(periods);
     Map<String, RelayState> states = new HashMap<>(snapshotStates(ledger));
     for (Activity activity : ledger.activities()) {
-      RelayState before = states.getOrDefault(activity.relay(), RelayState.NONE);
-      RelayState after = before.apply(activity);
+      // As of the activity: a change scheduled for a boundary it reached is the plan (S22).
+      RelayState before =
+          states.getOrDefault(activity.relay(), RelayState.NONE).asOf(activity.at());
+      RelayState after = before.apply(activity, ends);
       states.put(activity.relay(), after);
       if (!ledger.billedActivityIds().contains(activity.id())) {
         out.add(
@@ -174,6 +211,7 @@ final class Ledger {
       return out;
     }
     BillingPeriods periods = new BillingPeriods(ledger.anchor().get());
+    RelayState.TermEnds ends = termEnds(periods);
     int current = periods.indexAt(now);
     List<Activity> log = ledger.activities();
     // Sorted by relay id so the items of a renewal come out in a stable order.
@@ -183,24 +221,23 @@ final class Ledger {
       Instant start = periods.start(k);
       while (next < log.size() && log.get(next).at().isBefore(start)) {
         Activity a = log.get(next++);
-        states.put(a.relay(), states.getOrDefault(a.relay(), RelayState.NONE).apply(a));
+        states.put(a.relay(), states.getOrDefault(a.relay(), RelayState.NONE).apply(a, ends));
       }
       List<InvoiceItem> items = new ArrayList<>();
       for (Map.Entry<String, RelayState> e : states.entrySet()) {
-        RelayState state = e.getValue();
-        // S19: a plan of N months renews at its term starts, the periods k with k % N == 0.
-        if (!state.active() || k % intervalOf(state, periods) != 0) {
+        RelayState before = e.getValue();
+        // S22: a change scheduled for this boundary takes effect here, and so does the snapshot. A
+        // read renewing from a later period may find one whose boundary passed: it took effect
+        // there, not here.
+        boolean switchesHere =
+            before.scheduled().map(change -> change.at().equals(start)).orElse(false);
+        RelayState state = before.asOf(start);
+        e.setValue(state);
+        if (!state.active()) {
           continue;
         }
-        Plan plan = priced(state, start, periods);
-        if (plan.amount() > 0) {
-          items.add(
-              k == 0
-                  ? InvoiceItem.forFirstTerm(
-                      ledger.tenant(), e.getKey(), plan.id(), plan.amount(), start)
-                  : InvoiceItem.forRenewal(
-                      ledger.tenant(), e.getKey(), plan.id(), plan.amount(), k, start));
-        }
+        renewalItem(ledger.tenant(), e.getKey(), state, switchesHere, k, start, periods)
+            .ifPresent(items::add);
       }
       out.add(k == 0 ? trialEnded(ledger, start, items) : renewal(ledger, k, start, items, states));
     }
@@ -233,11 +270,53 @@ final class Ledger {
         Optional.of(BillingEvent.trialEnded(ledger.tenant(), anchor, charged)));
   }
 
+  /**
+   * The item relay {@code relay} owes at period start {@code k} (S6, S19, S22). A plan of N months
+   * renews at its term starts, the periods k with k % N == 0, at its full price. A change scheduled
+   * to take effect here ({@code switched}) enters the new plan's term here: at its full price when
+   * the boundary starts one of its terms (always so for a plan of a shorter or equal interval: 1,
+   * 3, 6 and 12 divide one another), else the rest of the term holding the boundary, as a change
+   * between intervals charges it (S19); the old plan's term ended here, so nothing is credited.
+   */
+  private Optional<InvoiceItem> renewalItem(
+      String tenant,
+      String relay,
+      RelayState state,
+      boolean switched,
+      int k,
+      Instant start,
+      BillingPeriods periods) {
+    int months = intervalOf(state, periods);
+    if (k % months == 0) {
+      Plan plan = priced(state, start, periods);
+      if (plan.amount() == 0) {
+        return Optional.empty();
+      }
+      return Optional.of(
+          k == 0 // S20: period 0 renews only at a trial's end, each relay's first term
+              ? InvoiceItem.forFirstTerm(tenant, relay, plan.id(), plan.amount(), start)
+              : InvoiceItem.forRenewal(tenant, relay, plan.id(), plan.amount(), k, start));
+    }
+    if (!switched) {
+      return Optional.empty();
+    }
+    Period term = periods.termAt(start, months);
+    Plan plan = priced(state, term.start(), periods);
+    long amount = Proration.prorate(plan.amount(), term, start);
+    return amount > 0
+        ? Optional.of(
+            InvoiceItem.forRenewal(
+                tenant, relay, plan.id(), amount, k, start, "Subscription renewal (rest of term)"))
+        : Optional.empty();
+  }
+
   /** The relay states the ledger's snapshot holds (S17): the fold of the log before its point. */
   static Map<String, RelayState> snapshotStates(TenantLedger ledger) {
     Map<String, RelayState> states = new HashMap<>();
     for (RelaySnapshot r : ledger.snapshot()) {
-      states.put(r.relay(), new RelayState(true, r.active(), r.plan(), r.planSince().orElse(null)));
+      states.put(
+          r.relay(),
+          new RelayState(true, r.active(), r.plan(), r.planSince().orElse(null), r.scheduled()));
     }
     return states;
   }
@@ -250,7 +329,11 @@ final class Ledger {
       if (s.exists()) {
         out.add(
             new RelaySnapshot(
-                e.getKey(), s.active(), s.plan(), Optional.ofNullable(s.planSince())));
+                e.getKey(),
+                s.active(),
+                s.plan(),
+                Optional.ofNullable(s.planSince()),
+                s.scheduled()));
       }
     }
     return out;

@@ -150,9 +150,11 @@ enum Dialect {
 
     private static final String WRITE_RELAY_SNAPSHOTS =
         "UPDATE billing_relay r SET snap_period = v.period, snap_active = v.active, "
-            + "snap_plan = v.plan, snap_plan_since = to_timestamp(v.since) "
-            + "FROM unnest(?::varchar[], ?::varchar[], ?::int4[], ?::bool[], ?::varchar[], ?::int8[]) "
-            + "AS v(tenant, relay, period, active, plan, since) "
+            + "snap_plan = v.plan, snap_plan_since = to_timestamp(v.since), "
+            + "snap_change_plan = v.change_plan, snap_change_at = to_timestamp(v.change_at) "
+            + "FROM unnest(?::varchar[], ?::varchar[], ?::int4[], ?::bool[], ?::varchar[], ?::int8[], "
+            + "?::varchar[], ?::int8[]) "
+            + "AS v(tenant, relay, period, active, plan, since, change_plan, change_at) "
             + "WHERE r.tenant = v.tenant AND r.relay = v.relay";
 
     /** Each snapshot renewal's relay states, as arrays unnested server-side. */
@@ -161,7 +163,9 @@ enum Dialect {
       try (PreparedStatement ps = c.prepareStatement(WRITE_RELAY_SNAPSHOTS)) {
         for (int from = 0; from < rows.size(); from += ARRAY_CHUNK) {
           List<Object[]> chunk = rows.subList(from, Math.min(rows.size(), from + ARRAY_CHUNK));
-          String[] types = {"varchar", "varchar", "int4", "bool", "varchar", "int8"};
+          String[] types = {
+            "varchar", "varchar", "int4", "bool", "varchar", "int8", "varchar", "int8"
+          };
           for (int col = 0; col < types.length; col++) {
             int k = col;
             ps.setArray(
@@ -329,15 +333,18 @@ enum Dialect {
       try (PreparedStatement ps =
           c.prepareStatement(
               "UPDATE billing_relay SET snap_period = ?, snap_active = ?, snap_plan = ?, "
-                  + "snap_plan_since = ? WHERE tenant = ? AND relay = ?")) {
+                  + "snap_plan_since = ?, snap_change_plan = ?, snap_change_at = ? "
+                  + "WHERE tenant = ? AND relay = ?")) {
         int pending = 0;
         for (Object[] row : relayRows(renewals)) {
           ps.setInt(1, (Integer) row[2]);
           ps.setBoolean(2, (Boolean) row[3]);
           ps.setString(3, (String) row[4]);
           setInstant(ps, 4, row[5] == null ? null : java.time.Instant.ofEpochSecond((Long) row[5]));
-          ps.setString(5, (String) row[0]);
-          ps.setString(6, (String) row[1]);
+          ps.setString(5, (String) row[6]);
+          setInstant(ps, 6, row[7] == null ? null : java.time.Instant.ofEpochSecond((Long) row[7]));
+          ps.setString(7, (String) row[0]);
+          ps.setString(8, (String) row[1]);
           ps.addBatch();
           if (++pending == BATCH) {
             ps.executeBatch();
@@ -488,7 +495,10 @@ enum Dialect {
   /** Files each claim's period end as its tenant's next work, ending the take. */
   abstract void dueAfterClaims(Connection c, List<Claim> idle) throws SQLException;
 
-  /** {tenant, relay, period, active, plan, plan since (epoch seconds)} per snapshot relay. */
+  /**
+   * {tenant, relay, period, active, plan, plan since, scheduled plan, its instant} per snapshot
+   * relay, instants in epoch seconds (S17, S22).
+   */
   static List<Object[]> relayRows(List<Renewal> renewals) {
     List<Object[]> rows = new ArrayList<>();
     for (Renewal r : renewals) {
@@ -500,7 +510,9 @@ enum Dialect {
               r.period(),
               relay.active(),
               relay.plan().orElse(null),
-              relay.planSince().map(java.time.Instant::getEpochSecond).orElse(null)
+              relay.planSince().map(java.time.Instant::getEpochSecond).orElse(null),
+              relay.scheduled().map(RelaySnapshot.ScheduledChange::plan).orElse(null),
+              relay.scheduled().map(change -> change.at().getEpochSecond()).orElse(null)
             });
       }
     }

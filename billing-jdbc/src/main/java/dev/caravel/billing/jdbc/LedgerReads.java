@@ -185,7 +185,8 @@ final class LedgerReads {
     for (List<String> chunk : Dialect.chunks(withSnapshot)) {
       try (PreparedStatement ps =
           c.prepareStatement(
-              "SELECT tenant, relay, snap_period, snap_active, snap_plan, snap_plan_since "
+              "SELECT tenant, relay, snap_period, snap_active, snap_plan, snap_plan_since, "
+                  + "snap_change_plan, snap_change_at "
                   + "FROM billing_relay WHERE tenant = ANY (?) AND snap_period IS NOT NULL "
                   + "ORDER BY tenant, relay")) {
         ps.setArray(1, d.textArray(c, chunk));
@@ -202,7 +203,12 @@ final class LedgerReads {
                         rs.getString(2),
                         rs.getBoolean(4),
                         Optional.ofNullable(rs.getString(5)),
-                        Optional.ofNullable(Rows.instant(rs, 6))));
+                        Optional.ofNullable(Rows.instant(rs, 6)),
+                        rs.getString(7) == null
+                            ? Optional.empty()
+                            : Optional.of(
+                                new RelaySnapshot.ScheduledChange(
+                                    rs.getString(7), Rows.instant(rs, 8)))));
           }
         }
       }

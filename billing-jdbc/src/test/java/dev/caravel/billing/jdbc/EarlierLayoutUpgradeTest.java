@@ -68,7 +68,9 @@ class EarlierLayoutUpgradeTest {
   /** {@code JdbcRepository.migrate} of the earlier layout, then the upgrade by today's. */
   private static void builtInLayoutUpgrades(DataSource db, Dialect dialect, String schema)
       throws SQLException {
-    OldLedger.schemaAt(db, dialect, Migrations.ALL.size()); // as the earlier migrate left it
+    // As the earlier migrate left it: every script. The last one's version, not their count:
+    // numbers taken by work merged later leave gaps meanwhile (V18 before V16 and V17).
+    OldLedger.schemaAt(db, dialect, Migrations.ALL.get(Migrations.ALL.size() - 1).version());
     Ledger before = fill(db);
 
     JdbcRepository.migrate(db);

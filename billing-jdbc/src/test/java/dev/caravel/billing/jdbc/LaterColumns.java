@@ -9,10 +9,10 @@ import javax.sql.DataSource;
 /**
  * For upgrade tests that write an older schema's data through today's repository: today's code
  * reads and writes columns later migrations add (V14's tax columns, V15's plan intervals, V16's
- * trials), so those after the schema's version are added, bare (no check; NULL, or the default an
- * older version's rows get), while the data is written, and dropped again before the upgrade runs,
- * which then meets the older schema exactly. A later migration whose columns today's code reads
- * adds them here.
+ * trials, V18's scheduled changes), so those after the schema's version are added, bare (no check;
+ * NULL, or the default an older version's rows get), while the data is written, and dropped again
+ * before the upgrade runs, which then meets the older schema exactly. A later migration whose
+ * columns today's code reads adds them here.
  */
 final class LaterColumns {
   private LaterColumns() {}
@@ -31,7 +31,9 @@ final class LaterColumns {
           new Column(14, "billing_invoice", "tax_label", "VARCHAR(128)"),
           new Column(14, "billing_invoice", "tax_mode", "VARCHAR(16)"),
           new Column(15, "billing_plan_version", "interval_months", "INTEGER DEFAULT 1 NOT NULL"),
-          new Column(16, "billing_tenant", "trial_days", "INTEGER"));
+          new Column(16, "billing_tenant", "trial_days", "INTEGER"),
+          new Column(18, "billing_relay", "snap_change_plan", "VARCHAR(128)"),
+          new Column(18, "billing_relay", "snap_change_at", "TIMESTAMP WITH TIME ZONE"));
 
   /** Adds the columns of the migrations after {@code schemaVersion}, before today's code writes. */
   static void addAfter(DataSource db, int schemaVersion) throws SQLException {

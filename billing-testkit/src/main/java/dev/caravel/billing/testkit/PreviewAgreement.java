@@ -3,6 +3,7 @@ package dev.caravel.billing.testkit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.caravel.billing.Activity;
+import dev.caravel.billing.ActivityRejectedException;
 import dev.caravel.billing.Billing;
 import dev.caravel.billing.Invoice;
 import dev.caravel.billing.Invoice.TaxSetting;
@@ -24,10 +25,11 @@ import java.util.Set;
  * S23's property on any storage: {@link Billing#preview} is the invoice {@link
  * Billing#generateInvoice} makes right after it, and {@link Billing#upcoming} the one it makes at
  * the start of the next period, when nothing happens in between. Each run drives one random history
- * through the engine (activity of every kind, hand credits and charges, price changes, taxes of
- * both modes set and cleared, trials of random lengths (S20: the upcoming invoice of a tenant in
- * trial is its first-term invoice at the anchor), billing at random moments, months without
- * billing) and checks both at random points along it.
+ * through the engine (activity of every kind, plan changes scheduled for the term end and
+ * cancelled, hand credits and charges, price changes, taxes of both modes set and cleared, trials
+ * of random lengths (S20: the upcoming invoice of a tenant in trial is its first-term invoice at
+ * the anchor), billing at random moments, months without billing) and checks both at random points
+ * along it.
  */
 public final class PreviewAgreement {
   private static final String[] PLANS = {"free", "basic", "pro", "odd", "quarterly", "yearly"};
@@ -121,22 +123,53 @@ public final class PreviewAgreement {
     for (String tenant : tenants) {
       previewThenGenerate(tenant);
     }
+    // S22: a change scheduled now takes effect at a term end; for a monthly plan that is the next
+    // period's start, where upcoming must already show the new plan.
     for (String tenant : tenants) {
+      String relay = tenant.substring(60) + "-r" + random.nextInt(2);
+      if (relays.contains(relay)) {
+        scheduling(
+            () ->
+                billing.record(
+                    Activity.scheduleChange(
+                        "end-" + tenant, tenant, relay, plan(), clock.instant())));
+      }
       upcomingThenGenerate(tenant);
     }
   }
 
-  /** An activity of every kind: a relay's first is its creation. */
+  /**
+   * S22: a random schedule or cancel the relay's state refuses (inactive, its own plan, nothing to
+   * cancel) records nothing, and the history goes on.
+   */
+  private void scheduling(Runnable record) {
+    try {
+      record.run();
+    } catch (ActivityRejectedException e) {
+      assertThat(e.reason())
+          .isIn(
+              ActivityRejectedException.Reason.NOT_SCHEDULABLE,
+              ActivityRejectedException.Reason.NOTHING_SCHEDULED);
+    }
+  }
+
+  /**
+   * An activity of every kind: a relay's first is its creation; changes scheduled for the term end
+   * and their cancels (S22) among the rest.
+   */
   private void activity(String id, String tenant, String relay, Instant at) {
     if (relays.add(relay)) {
       billing.record(Activity.create(id, tenant, relay, plan(), at));
       return;
     }
-    switch (random.nextInt(4)) {
+    switch (random.nextInt(6)) {
       case 0 ->
           billing.record(
               Activity.update(id, tenant, relay, random.nextInt(5) == 0 ? null : plan(), at));
       case 1 -> billing.record(Activity.activate(id, tenant, relay, at));
+      case 2 ->
+          scheduling(() -> billing.record(Activity.scheduleChange(id, tenant, relay, plan(), at)));
+      case 3 -> scheduling(() -> billing.record(Activity.cancelChange(id, tenant, relay, at)));
       default -> billing.record(Activity.deactivate(id, tenant, relay, at));
     }
   }

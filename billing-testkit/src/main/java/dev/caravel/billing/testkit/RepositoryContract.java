@@ -2566,6 +2566,44 @@ public abstract class RepositoryContract {
   }
 
   @Test
+  void aSnapshotKeepsTheChangeScheduledForTheRelaysTermEndAndAnotherSnapshotReplacesIt() {
+    charged(alice, "r1", T0, 500);
+    charged(alice, "r2", T0, 500);
+    // S22: the two activity types are recorded and read back like the others.
+    Activity scheduled = append(Activity.scheduleChange(fx.nextId(), alice, "r1", "pro", days(20)));
+    Activity cancelled = append(Activity.cancelChange(fx.nextId(), alice, "r2", days(21)));
+    assertThat(repo.findActivity(scheduled.id())).contains(scheduled);
+    assertThat(repo.findActivity(cancelled.id())).contains(cancelled);
+    assertThat(ledger(alice).activities()).endsWith(scheduled, cancelled);
+    assertThat(
+            repo.recordReconciliations(List.of(reconciled(scheduled, 0), reconciled(cancelled, 0))))
+        .isEqualTo(2);
+    RelaySnapshot.ScheduledChange toPro = new RelaySnapshot.ScheduledChange("pro", days(59));
+    RelaySnapshot r1 =
+        new RelaySnapshot(
+            "r1", true, Optional.of(Fixture.PLAN), Optional.of(T0), Optional.of(toPro));
+    RelaySnapshot r2 = activeOnPlan("r2", T0);
+    assertThat(
+            repo.applyRenewals(
+                List.of(
+                    withSnapshot(
+                        renewal(alice, 1, days(28), 4, 500, "r1", "r2"), List.of(r1, r2)))))
+        .isEqualTo(1);
+    TenantLedger ledger = ledger(alice);
+    assertThat(ledger.snapshot()).containsExactly(r1, r2);
+    assertThat(ledger.activities()).isEmpty();
+    // The change took effect at the next snapshot point: the new snapshot holds none.
+    RelaySnapshot onPro =
+        new RelaySnapshot("r1", true, Optional.of("pro"), Optional.of(days(59)), Optional.empty());
+    assertThat(
+            repo.applyRenewals(
+                List.of(
+                    withSnapshot(renewal(alice, 2, days(59), 4, 500, "r2"), List.of(onPro, r2)))))
+        .isEqualTo(1);
+    assertThat(ledger(alice).snapshot()).containsExactly(onPro, r2);
+  }
+
+  @Test
   void aSnapshotNeverAdvancesOverUnbilledActivity() {
     Activity created = append(fx.create(alice, "r1", T0));
     assertThat(

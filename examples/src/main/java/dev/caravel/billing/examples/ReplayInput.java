@@ -52,8 +52,8 @@ final class ReplayInput {
       Set.of("at", "type", "invoice", "amount", "reason", "key");
   private static final Set<String> PAID_FIELDS = Set.of("at", "type", "invoice", "reference");
   private static final String TYPES =
-      "create_relay, update_relay, activate_relay, deactivate_relay, price, bill, credit, charge,"
-          + " void, paid, refund, tenant or preview";
+      "create_relay, update_relay, activate_relay, deactivate_relay, cancel_change, price, bill,"
+          + " credit, charge, void, paid, refund, tenant or preview";
 
   static final ObjectMapper JSON =
       JsonMapper.builder()
@@ -274,6 +274,9 @@ final class ReplayInput {
           amount(node, file, line),
           instant(node, "effective", file, line));
     }
+    if (ReplayChangeLine.handles(typeName, node)) {
+      return ReplayChangeLine.parse(typeName, node, at, file, line);
+    }
     ActivityType type;
     try {
       type = ActivityType.fromWireName(typeName);
@@ -343,8 +346,15 @@ final class ReplayInput {
                                                         ? "; a tenant line has \"at\", \"type\","
                                                             + " \"tenant\", \"tax_bps\","
                                                             + " \"tax_mode\" and \"tax_label\""
-                                                        : "; an activity has \"at\", \"tenant\","
-                                                            + " \"type\", \"relay\" and \"plan\""));
+                                                        : allowed == ReplayChangeLine.CANCEL_FIELDS
+                                                            ? "; a cancel_change line has \"at\","
+                                                                + " \"tenant\", \"type\" and"
+                                                                + " \"relay\""
+                                                            : "; an activity has \"at\","
+                                                                + " \"tenant\", \"type\","
+                                                                + " \"relay\" and \"plan\""
+                                                                + " (update_relay also"
+                                                                + " \"when\")"));
       }
     }
   }
