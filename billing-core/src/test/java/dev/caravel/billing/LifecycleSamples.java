@@ -33,6 +33,7 @@ import dev.caravel.billing.LifecycleState.NeedsAttention;
 import dev.caravel.billing.LifecycleState.Open;
 import dev.caravel.billing.LifecycleState.Paid;
 import dev.caravel.billing.LifecycleState.Resuming;
+import dev.caravel.billing.LifecycleState.Carried;
 import dev.caravel.billing.LifecycleState.Voided;
 import dev.caravel.billing.LifecycleState.WrittenOff;
 import dev.caravel.billing.RailException.Rail;
@@ -102,6 +103,7 @@ final class LifecycleSamples {
   static final Paid PAID = new Paid("pi_paid", Set.of());
   static final Voided VOIDED = new Voided(Set.of());
   static final WrittenOff WRITTEN_OFF = new WrittenOff(Set.of());
+  static final Carried CARRIED = new Carried(Set.of());
 
   static final List<LifecycleState> STATES =
       List.of(
@@ -122,7 +124,8 @@ final class LifecycleSamples {
           REFUSED,
           PAID,
           VOIDED,
-          WRITTEN_OFF);
+          WRITTEN_OFF,
+          CARRIED);
 
   // ---- events ----
 
