@@ -52,7 +52,7 @@ final class ReplayInput {
   private static final Set<String> PAID_FIELDS = Set.of("at", "type", "invoice", "reference");
   private static final String TYPES =
       "create_relay, update_relay, activate_relay, deactivate_relay, price, bill, credit, charge,"
-          + " void, paid, refund, tenant or preview";
+          + " void, paid, refund, tenant, preview or card_minimum";
 
   static final ObjectMapper JSON =
       JsonMapper.builder()
@@ -94,9 +94,19 @@ final class ReplayInput {
   /** What generating the tenant's invoice now would make (S23), printed, writing nothing. */
   record PreviewEntry(int line, Instant at, String tenant) implements Entry {}
 
-  /** A tenant's settings (S24): its tax, or none; see {@link ReplayTenantLine}. */
-  record TenantEntry(int line, Instant at, String tenant, Optional<TaxSetting> tax)
-      implements Entry {}
+  /**
+   * A tenant's settings: its tax, or none (S24), and whether it pays by card only (S25); see
+   * {@link ReplayTenantLine}.
+   */
+  record TenantEntry(int line, Instant at, String tenant, Optional<TaxSetting> tax, boolean card)
+      implements Entry {
+    TenantEntry(int line, Instant at, String tenant, Optional<TaxSetting> tax) {
+      this(line, at, tenant, tax, false);
+    }
+  }
+
+  /** The card rail's minimum charge in {@code currency} from now on (S25). */
+  record CardMinimumEntry(int line, Instant at, String currency, long amount) implements Entry {}
 
   /** Refunds {@code amount} of a paid invoice. */
   record RefundEntry(int line, Instant at, String invoice, long amount, String reason, String key)
@@ -255,6 +265,9 @@ final class ReplayInput {
     if (typeName.equals("tenant")) {
       return ReplayTenantLine.parse(node, at, file, line);
     }
+    if (typeName.equals("card_minimum")) {
+      return ReplayCardMinimumLine.parse(node, at, file, line);
+    }
     if (typeName.equals("price")) {
       onlyFields(node, PRICE_FIELDS, file, line);
       return new PriceEntry(
@@ -332,7 +345,8 @@ final class ReplayInput {
                                                     : allowed == ReplayTenantLine.FIELDS
                                                         ? "; a tenant line has \"at\", \"type\","
                                                             + " \"tenant\", \"tax_bps\","
-                                                            + " \"tax_mode\" and \"tax_label\""
+                                                            + " \"tax_mode\", \"tax_label\""
+                                                            + " and \"card\""
                                                         : "; an activity has \"at\", \"tenant\","
                                                             + " \"type\", \"relay\" and \"plan\""));
       }
