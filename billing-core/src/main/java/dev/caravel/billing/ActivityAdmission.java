@@ -52,8 +52,8 @@ final class ActivityAdmission {
   }
 
   /**
-   * The builder's check of a skew ({@link BillingBuilder#futureSkew}). Why an activity dated past it
-   * is refused: a far date is a clock or unit error, and a catalogue change must be dated after
+   * The builder's check of a skew ({@link BillingBuilder#futureSkew}). Why an activity dated past
+   * it is refused: a far date is a clock or unit error, and a catalogue change must be dated after
    * every recorded activity, so accepting it would block every price change and retirement dated
    * before it.
    */

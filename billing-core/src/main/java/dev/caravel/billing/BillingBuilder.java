@@ -330,8 +330,8 @@ public final class BillingBuilder {
    * Back-pressure: at most {@code max} of the invoices collected at once may be ones whose round
    * starts on {@code rail} (NWC for a tenant with a wallet, else STRIPE for one with a card, else
    * DM), so a slow rail holds only its share of the {@link #collectionConcurrency} slots and the
-   * others go on; the rest wait, unleased (a lane exceeds its cap only when no other invoice waits).
-   * Default: three quarters of the concurrency (at least 1), which caps any value above it.
+   * others go on; the rest wait, unleased (a lane exceeds its cap only when no other invoice
+   * waits). Default: three quarters of the concurrency (at least 1), which caps any value above it.
    *
    * @throws NullPointerException if the rail is null
    * @throws IllegalArgumentException if {@code max} is below 1
@@ -369,9 +369,8 @@ public final class BillingBuilder {
   private Duration futureSkew = ActivityAdmission.DEFAULT_FUTURE_SKEW;
 
   /**
-   * How far after now an activity may be dated (default 5 minutes, for clocks that differ a little);
-   * {@link Billing#record} refuses one dated later ({@link
-   * ActivityRejectedException.Reason#IN_THE_FUTURE}, why: {@link ActivityAdmission#checkedSkew}).
+   * How far after now an activity may be dated (default 5 minutes); {@link Billing#record} refuses
+   * one dated later ({@code IN_THE_FUTURE}; why: {@link ActivityAdmission#checkedSkew}).
    *
    * @throws IllegalArgumentException if negative or longer than one day
    */
@@ -400,7 +399,7 @@ public final class BillingBuilder {
     return linkSecret(Base64.getDecoder().decode(base64.strip()));
   }
 
-  /** Until {@code end}, links without a token (sent before tokens) open invoices. Default: never. */
+  /** Until {@code end}, links sent before tokens (no token) open invoices. Default: never. */
   public BillingBuilder acceptUntokenizedLinksUntil(Instant end) {
     this.untokenizedLinksUntil = Objects.requireNonNull(end, "untokenizedLinksUntil");
     return this;

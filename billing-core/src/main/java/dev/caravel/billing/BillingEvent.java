@@ -41,8 +41,8 @@ public record BillingEvent(
     /**
      * S25: an invoice below the card minimum of a card-only tenant was closed as carried when it
      * was claimed (instead of INVOICE_CREATED: it is never collected). {@code amount} is its net,
-     * now one unclaimed item of the tenant ({@code reference} is the item's id), {@code detail}
-     * the reason.
+     * now one unclaimed item of the tenant ({@code reference} is the item's id), {@code detail} the
+     * reason.
      */
     INVOICE_CARRIED,
     /** A refund to pay by hand was recorded. */

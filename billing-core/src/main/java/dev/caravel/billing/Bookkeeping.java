@@ -329,7 +329,8 @@ final class Bookkeeping {
   private void notifyClaimed(Invoice invoice) {
     if (invoice.isCarried()) {
       InvoiceItem carried =
-          InvoiceItem.forCarried(invoice.id(), invoice.tenant(), invoice.net(), invoice.createdAt());
+          InvoiceItem.forCarried(
+              invoice.id(), invoice.tenant(), invoice.net(), invoice.createdAt());
       settings.notify(listener -> listener.invoiceCarried(invoice, carried));
     } else {
       settings.notify(listener -> listener.invoiceCreated(invoice));

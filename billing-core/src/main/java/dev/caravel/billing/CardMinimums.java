@@ -7,10 +7,9 @@ import java.util.OptionalLong;
 
 /**
  * S25: the card rail's minimum charge per currency. A minimum set on the builder ({@link
- * BillingBuilder#cardMinimum}) wins over the gateway's own ({@link
- * PaymentGateway#minimumCharge}): the replay has no rail and sets it by hand, and a host may know
- * its account's settlement minimum better than the gateway's table. Without either, there is no
- * minimum and nothing is carried.
+ * BillingBuilder#cardMinimum}) wins over the gateway's own ({@link PaymentGateway#minimumCharge}):
+ * the replay has no rail and sets it by hand, and a host may know its account's settlement minimum
+ * better than the gateway's table. Without either, there is no minimum and nothing is carried.
  */
 final class CardMinimums {
   private final Map<String, Long> overrides;

@@ -10,9 +10,10 @@ import java.util.function.Supplier;
 
 /**
  * S7, S24 and S25's decision for one tenant, pure: whether its claimable items make an invoice, the
- * invoice's tax line, and whether it is carried (below the card minimum). {@link Bookkeeping#generate} decides from the unclaimed items the storage
- * sums, {@link Previews} from the items generating would claim; one rule, so a preview is the
- * invoice generating then makes (S23).
+ * invoice's tax line, and whether it is carried (below the card minimum). {@link
+ * Bookkeeping#generate} decides from the unclaimed items the storage sums, {@link Previews} from
+ * the items generating would claim; one rule, so a preview is the invoice generating then makes
+ * (S23).
  */
 final class ClaimRule {
   private ClaimRule() {}
@@ -47,11 +48,11 @@ final class ClaimRule {
 
   /**
    * S7, S24 and S25 for the claimable items summing to {@code net}. Below {@code minimum} (the
-   * total, tax added, is compared: it is what the card would be charged), a tenant that can only pay
-   * by card ({@link #cardOnly}) has its invoice closed as carried; its net goes to the next invoice.
-   * Items that are all carried amounts and still below the minimum make no invoice: they wait,
-   * unclaimed, for the next invoice with something new on it, rather than being carried again and
-   * again, an invoice a period. The tenant and its items are read only for an invoice below the
+   * total, tax added, is compared: it is what the card would be charged), a tenant that can only
+   * pay by card ({@link #cardOnly}) has its invoice closed as carried; its net goes to the next
+   * invoice. Items that are all carried amounts and still below the minimum make no invoice: they
+   * wait, unclaimed, for the next invoice with something new on it, rather than being carried again
+   * and again, an invoice a period. The tenant and its items are read only for an invoice below the
    * minimum.
    */
   static Decision decide(

@@ -59,8 +59,7 @@ public record Invoice(
    * their sum {@code net}, the tax line by the tenant's setting (S24) and {@code total}, what the
    * rails would be asked for. The items carry no invoice id yet. {@code carriedBelow} is present
    * when the invoice would be closed as carried (S25: its total below that card minimum, for a
-   * card-only tenant): nothing would be charged, and its net would be one item of the next
-   * invoice.
+   * card-only tenant): nothing would be charged, and its net would be one item of the next invoice.
    */
   public record Preview(
       String tenant,

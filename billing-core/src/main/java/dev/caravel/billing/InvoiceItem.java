@@ -149,10 +149,10 @@ public record InvoiceItem(
   public static final String CARRIED = "carried";
 
   /**
-   * S25: the net of invoice {@code invoiceId}, closed as carried, owed on the tenant's next invoice:
-   * one unclaimed item "Carried from INV-…", id and key {@code carried:<invoice id>}, so an invoice
-   * is carried once. It is neither discounted nor taxed by itself: the next invoice's tax is on its
-   * net, which includes it.
+   * S25: the net of invoice {@code invoiceId}, closed as carried, owed on the tenant's next
+   * invoice: one unclaimed item "Carried from INV-…", id and key {@code carried:<invoice id>}, so
+   * an invoice is carried once. It is neither discounted nor taxed by itself: the next invoice's
+   * tax is on its net, which includes it.
    */
   public static InvoiceItem forCarried(String invoiceId, String tenant, long net, Instant at) {
     if (net <= 0) {

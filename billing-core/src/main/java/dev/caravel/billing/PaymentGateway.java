@@ -67,9 +67,9 @@ public interface PaymentGateway {
   default void checkCurrency(PlanCatalogue catalogue) {}
 
   /**
-   * S25: the smallest amount (ledger minor units) this rail charges in {@code currency} (a code
-   * as the catalogue spells it), if it has a minimum. An invoice below it, for a tenant that can
-   * only pay by card, is closed as carried when claimed and its net billed on the next invoice. The
+   * S25: the smallest amount (ledger minor units) this rail charges in {@code currency} (a code as
+   * the catalogue spells it), if it has a minimum. An invoice below it, for a tenant that can only
+   * pay by card, is closed as carried when claimed and its net billed on the next invoice. The
    * default has none; {@code BillingBuilder.cardMinimum} overrides the rail's answer.
    */
   default OptionalLong minimumCharge(String currency) {

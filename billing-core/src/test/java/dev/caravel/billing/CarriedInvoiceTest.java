@@ -67,7 +67,9 @@ class CarriedInvoiceTest {
 
     assertThat(carried.status()).isEqualTo(Invoice.Status.CARRIED);
     assertThat(carried.total()).isEqualTo(30);
-    assertThat(billing.unbilledBalance(ALICE)).as("its net waits for the next invoice").isEqualTo(30);
+    assertThat(billing.unbilledBalance(ALICE))
+        .as("its net waits for the next invoice")
+        .isEqualTo(30);
     assertThat(repository.unclaimedItems(ALICE))
         .singleElement()
         .satisfies(
@@ -128,8 +130,7 @@ class CarriedInvoiceTest {
         .isEqualTo(Invoice.Status.OPEN);
 
     String bob = Fixtures.BOB;
-    billing.saveTenant(
-        bob, connector.uri("bob", FakeRails.TenantWalletBehaviour.PAYS), "cus_bob");
+    billing.saveTenant(bob, connector.uri("bob", FakeRails.TenantWalletBehaviour.PAYS), "cus_bob");
     billing.record(Activity.create("b1", bob, "r1", "tiny", JAN));
     assertThat(billing.generateInvoice(bob).orElseThrow().status())
         .as("a wallet: Lightning has no minimum")

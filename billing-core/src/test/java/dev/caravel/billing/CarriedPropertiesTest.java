@@ -149,7 +149,9 @@ class CarriedPropertiesTest {
         .as("seed %d: paid by hand, whatever is owed at the end was invoiced", seed)
         .isFalse();
     long issued = invoices.stream().mapToLong(Invoice::net).sum();
-    assertThat(issued).as("seed %d: the invoices' nets are the items claimed", seed).isEqualTo(claimed);
+    assertThat(issued)
+        .as("seed %d: the invoices' nets are the items claimed", seed)
+        .isEqualTo(claimed);
     long owed = invoices.stream().filter(i -> !i.isCarried()).mapToLong(Invoice::net).sum();
     assertThat(owed + unclaimed)
         .as("seed %d: every charge asked for once, carried or not", seed)

@@ -2,7 +2,6 @@ package dev.caravel.billing.jdbc;
 
 import static dev.caravel.billing.jdbc.JdbcRepository.lockTenants;
 
-import dev.caravel.billing.BillingEvent;
 import dev.caravel.billing.InvalidInputException;
 import dev.caravel.billing.Invoice;
 import dev.caravel.billing.InvoiceItem;

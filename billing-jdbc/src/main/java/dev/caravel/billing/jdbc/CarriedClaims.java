@@ -11,10 +11,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * S25 in the claim's transaction: the invoices the engine closed as carried (below the card
- * minimum of a card-only tenant) are recorded closed and never due, and each one's net is inserted
- * as the unclaimed item {@link Claim#carriedItem} built, after the claim took the tenant's items, so
- * it waits for the tenant's next invoice. The engine decided all of it; this records.
+ * S25 in the claim's transaction: the invoices the engine closed as carried (below the card minimum
+ * of a card-only tenant) are recorded closed and never due, and each one's net is inserted as the
+ * unclaimed item {@link Claim#carriedItem} built, after the claim took the tenant's items, so it
+ * waits for the tenant's next invoice. The engine decided all of it; this records.
  */
 final class CarriedClaims {
   private CarriedClaims() {}
@@ -24,8 +24,8 @@ final class CarriedClaims {
    * returns the events of all of them, in order: INVOICE_CARRIED for a carried one, else
    * INVOICE_CREATED.
    */
-  static List<BillingEvent> record(
-      Connection c, List<Claim> making, List<Invoice> created) throws SQLException {
+  static List<BillingEvent> record(Connection c, List<Claim> making, List<Invoice> created)
+      throws SQLException {
     List<BillingEvent> events = new ArrayList<>();
     List<InvoiceItem> carriedItems = new ArrayList<>();
     try (PreparedStatement ps =

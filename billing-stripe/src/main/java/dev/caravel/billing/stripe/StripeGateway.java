@@ -137,9 +137,9 @@ public final class StripeGateway implements PaymentGateway {
    * StripeCurrency#MINIMUMS}). Empty for a currency that table lists no minimum for: no minimum is
    * known, so nothing is carried, and should Stripe still refuse a small charge ({@code
    * amount_too_small}: it applies the minimum in the account's settlement currency) the round ends
-   * needing attention, as any charge refused before it moves money; a host that knows its
-   * account's minimum sets {@code BillingBuilder.cardMinimum}. Empty for a code Stripe cannot
-   * charge at all, which {@link #checkCurrency} refuses when the engine is built.
+   * needing attention, as any charge refused before it moves money; a host that knows its account's
+   * minimum sets {@code BillingBuilder.cardMinimum}. Empty for a code Stripe cannot charge at all,
+   * which {@link #checkCurrency} refuses when the engine is built.
    */
   @Override
   public OptionalLong minimumCharge(String currency) {

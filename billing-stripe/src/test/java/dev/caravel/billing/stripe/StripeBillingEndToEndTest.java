@@ -299,7 +299,9 @@ class StripeBillingEndToEndTest {
     billing.credit(TENANT, 470, "Goodwill", "support-1");
     Invoice carried = billing.generateInvoice(TENANT).orElseThrow();
     assertThat(carried.total()).isEqualTo(30);
-    assertThat(carried.status()).as("S25: below Stripe's 50 cents").isEqualTo(Invoice.Status.CARRIED);
+    assertThat(carried.status())
+        .as("S25: below Stripe's 50 cents")
+        .isEqualTo(Invoice.Status.CARRIED);
     billing.runCycle();
     assertThat(stripe.chargeRequests()).as("nothing sent for it").isEmpty();
 

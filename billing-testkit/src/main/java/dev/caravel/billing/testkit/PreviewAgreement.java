@@ -25,9 +25,9 @@ import java.util.Set;
  * Billing#generateInvoice} makes right after it, and {@link Billing#upcoming} the one it makes at
  * the start of the next period, when nothing happens in between. Each run drives one random history
  * through the engine (activity of every kind, hand credits and charges, price changes, taxes of
- * both modes set and cleared, tenants paying by card only, by wallet or by hand under a card minimum
- * that carries the small invoices of card-only tenants (S25), billing at random moments, months
- * without billing) and checks both at random points along it.
+ * both modes set and cleared, tenants paying by card only, by wallet or by hand under a card
+ * minimum that carries the small invoices of card-only tenants (S25), billing at random moments,
+ * months without billing) and checks both at random points along it.
  */
 public final class PreviewAgreement {
   private static final String[] PLANS = {"free", "basic", "pro", "odd", "quarterly", "yearly"};

@@ -95,8 +95,8 @@ final class ReplayInput {
   record PreviewEntry(int line, Instant at, String tenant) implements Entry {}
 
   /**
-   * A tenant's settings: its tax, or none (S24), and whether it pays by card only (S25); see
-   * {@link ReplayTenantLine}.
+   * A tenant's settings: its tax, or none (S24), and whether it pays by card only (S25); see {@link
+   * ReplayTenantLine}.
    */
   record TenantEntry(int line, Instant at, String tenant, Optional<TaxSetting> tax, boolean card)
       implements Entry {

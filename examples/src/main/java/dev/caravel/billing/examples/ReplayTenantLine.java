@@ -32,9 +32,7 @@ final class ReplayTenantLine {
     for (String later : new String[] {"trial_days"}) {
       if (node.has(later)) {
         throw new BadInputException(
-            file,
-            line,
-            "\"" + later + "\" is not supported yet: this engine has no trials (S20)");
+            file, line, "\"" + later + "\" is not supported yet: this engine has no trials (S20)");
       }
     }
     ReplayInput.onlyFields(node, FIELDS, file, line);

@@ -51,8 +51,7 @@ class ReplayCarriedTest {
 
   private Cli.Result replay(String... lines) throws Exception {
     Path plans = Files.writeString(dir.resolve("plans.json"), PLANS);
-    Path events =
-        Files.writeString(dir.resolve("events.jsonl"), String.join("\n", lines) + "\n");
+    Path events = Files.writeString(dir.resolve("events.jsonl"), String.join("\n", lines) + "\n");
     return Cli.run("replay", "--plans", plans.toString(), "--events", events.toString());
   }
 
