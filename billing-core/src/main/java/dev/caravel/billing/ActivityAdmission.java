@@ -51,7 +51,12 @@ final class ActivityAdmission {
     activity.plan().ifPresent(plan -> choosable(catalogue.get(), plan, activity.at()));
   }
 
-  /** The builder's check of a skew. */
+  /**
+   * The builder's check of a skew ({@link BillingBuilder#futureSkew}). Why an activity dated past
+   * it is refused: a far date is a clock or unit error, and a catalogue change must be dated after
+   * every recorded activity, so accepting it would block every price change and retirement dated
+   * before it.
+   */
   static Duration checkedSkew(Duration skew) {
     Objects.requireNonNull(skew, "futureSkew");
     if (skew.isNegative() || skew.compareTo(MAX_FUTURE_SKEW) > 0) {

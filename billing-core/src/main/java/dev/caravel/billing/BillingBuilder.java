@@ -330,10 +330,8 @@ public final class BillingBuilder {
    * Back-pressure: at most {@code max} of the invoices collected at once may be ones whose round
    * starts on {@code rail} (NWC for a tenant with a wallet, else STRIPE for one with a card, else
    * DM), so a slow rail holds only its share of the {@link #collectionConcurrency} slots and the
-   * others go on. The rest of that rail's invoices wait, unleased, for a slot of their lane; a lane
-   * goes over its cap only when no other invoice of the pass waits for a slot. Default: three
-   * quarters of the concurrency (at least 1); a value above the concurrency acts as the
-   * concurrency.
+   * others go on; the rest wait, unleased (a lane exceeds its cap only when no other invoice
+   * waits). Default: three quarters of the concurrency (at least 1), which caps any value above it.
    *
    * @throws NullPointerException if the rail is null
    * @throws IllegalArgumentException if {@code max} is below 1
@@ -351,9 +349,8 @@ public final class BillingBuilder {
   /**
    * At most {@code permitsPerSecond} calls a second to {@code rail} from this engine, across all
    * the invoices it collects at once (Stripe's limit is per account): every gateway call for
-   * STRIPE, every wallet call for NWC, every message for DM. Calls are spaced evenly; a round waits
-   * for its turn under its lease. Default: no limit. Several instances sharing an account should
-   * split its limit between them.
+   * STRIPE, every wallet call for NWC, every message for DM, spaced evenly. Default: no limit.
+   * Instances sharing an account should split its limit between them.
    *
    * @throws NullPointerException if the rail is null
    * @throws IllegalArgumentException if {@code permitsPerSecond} is below 1
@@ -372,11 +369,8 @@ public final class BillingBuilder {
   private Duration futureSkew = ActivityAdmission.DEFAULT_FUTURE_SKEW;
 
   /**
-   * How far after now an activity may be dated (default 5 minutes), for clocks that differ a little
-   * between the host and this engine. {@link Billing#record} refuses an activity dated later
-   * ({@link ActivityRejectedException.Reason#IN_THE_FUTURE}): a far date is a clock or unit error,
-   * and a catalogue change must be dated after every recorded activity, so accepting it would block
-   * every price change and retirement dated before it.
+   * How far after now an activity may be dated (default 5 minutes); {@link Billing#record} refuses
+   * one dated later ({@code IN_THE_FUTURE}; why: {@link ActivityAdmission#checkedSkew}).
    *
    * @throws IllegalArgumentException if negative or longer than one day
    */
@@ -392,8 +386,8 @@ public final class BillingBuilder {
   /**
    * The host's secret for invoice links, from configuration, the same on every instance, at least
    * 32 bytes ({@code openssl rand -base64 32}). A link's token is an HMAC of the invoice id under
-   * it ({@link Billing#invoiceLink}, {@link Billing#invoiceByLink}), so the sequential ids can't be
-   * guessed into pages. Required with a messenger; a new secret revokes every link sent.
+   * it ({@link Billing#invoiceLink}), so ids can't be guessed into pages. Required with a
+   * messenger; a new secret revokes every link sent.
    */
   public BillingBuilder linkSecret(byte[] secret) {
     this.linkSecret = InvoiceLinks.checkedSecret(Objects.requireNonNull(secret, "linkSecret"));
@@ -405,11 +399,7 @@ public final class BillingBuilder {
     return linkSecret(Base64.getDecoder().decode(base64.strip()));
   }
 
-  /**
-   * A transition for links sent before tokens (the id alone): until {@code end}, {@link
-   * Billing#invoiceByLink} opens an invoice without a token, so by a guessed id too. Default:
-   * never.
-   */
+  /** Until {@code end}, links sent before tokens (no token) open invoices. Default: never. */
   public BillingBuilder acceptUntokenizedLinksUntil(Instant end) {
     this.untokenizedLinksUntil = Objects.requireNonNull(end, "untokenizedLinksUntil");
     return this;
@@ -418,6 +408,14 @@ public final class BillingBuilder {
   /** The time source of rate limits; tests drive it. */
   BillingBuilder pacer(RateLimiter.Pacer pacer) {
     this.pacer = Objects.requireNonNull(pacer, "pacer");
+    return this;
+  }
+
+  private final Map<String, Long> cardMinimums = new java.util.HashMap<>();
+
+  /** S25: the card minimum in {@code currency}, over {@link PaymentGateway#minimumCharge}. */
+  public BillingBuilder cardMinimum(String currency, long amount) {
+    CardMinimums.put(cardMinimums, currency, amount);
     return this;
   }
 
@@ -481,7 +479,8 @@ public final class BillingBuilder {
             nonCardRefunds,
             listener,
             collection,
-            futureSkew));
+            futureSkew,
+            new CardMinimums(cardMinimums, paymentGateway)));
   }
 
   private static void require(boolean condition, String message) {

@@ -38,6 +38,13 @@ public record BillingEvent(
     CHARGED,
     INVOICE_VOIDED,
     INVOICE_WRITTEN_OFF,
+    /**
+     * S25: an invoice below the card minimum of a card-only tenant was closed as carried when it
+     * was claimed (instead of INVOICE_CREATED: it is never collected). {@code amount} is its net,
+     * now one unclaimed item of the tenant ({@code reference} is the item's id), {@code detail} the
+     * reason.
+     */
+    INVOICE_CARRIED,
     /** A refund to pay by hand was recorded. */
     REFUND_OWED,
     /** A refund was made (by the rail, by hand, or as a credit). */
@@ -137,6 +144,17 @@ public record BillingEvent(
         null,
         c.reason(),
         c.at());
+  }
+
+  /** {@link Type#INVOICE_CARRIED} of {@code i}, whose net is now the item {@code carried}. */
+  public static BillingEvent carried(Invoice i, InvoiceItem carried) {
+    return of(
+        Type.INVOICE_CARRIED,
+        i,
+        carried.amount(),
+        carried.id(),
+        i.closure().orElseThrow().reason(),
+        i.createdAt());
   }
 
   public static BillingEvent refund(Payment.Refund r, Instant at) {

@@ -71,6 +71,13 @@ public interface BillingListener {
   default void invoiceClosed(Invoice invoice) {}
 
   /**
+   * S25: the invoice was below the card minimum of a card-only tenant and was closed as carried
+   * when claimed (called instead of {@link #invoiceCreated}); its net is now {@code carried}, an
+   * unclaimed item for the tenant's next invoice.
+   */
+  default void invoiceCarried(Invoice invoice, InvoiceItem carried) {}
+
+  /**
    * A refund was recorded (or its state moved on: sent, owed, done, or failed: the rail refused it
    * and nothing moved, {@link Payment.Refund#failure()} says why). Called once per change.
    */

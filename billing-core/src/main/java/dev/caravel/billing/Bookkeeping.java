@@ -383,28 +383,46 @@ final class Bookkeeping {
           continue;
         }
         Period period = periods.get(unclaimed.tenant());
-        boolean invoice = ClaimRule.makesAnInvoice(unclaimed.tenant(), unclaimed.total());
+        String currency = settings.catalogue().currency();
+        ClaimRule.Decision decision =
+            ClaimRule.decide(
+                unclaimed.tenant(),
+                unclaimed.total(),
+                taxes.get(unclaimed.tenant()),
+                settings.cardMinimums().in(currency),
+                () -> repository.findTenant(unclaimed.tenant()),
+                () -> repository.unclaimedItems(unclaimed.tenant()));
         claims.add(
             new Claim(
                 unclaimed.tenant(),
                 period.start(),
                 period.end(),
-                settings.catalogue().currency(),
+                currency,
                 now,
                 unclaimed,
-                invoice,
-                invoice
-                    ? ClaimRule.taxOn(
-                        taxes.get(unclaimed.tenant()), unclaimed.total().longValueExact())
-                    : Optional.empty()));
+                decision.invoice(),
+                decision.tax(),
+                decision.carriedBelow()));
       }
     }
     List<Invoice> created =
         claims.isEmpty()
             ? List.of()
             : repository.claim(claims, (number, claim) -> settings.invoiceId(number));
-    created.forEach(invoice -> settings.notify(listener -> listener.invoiceCreated(invoice)));
+    created.forEach(this::notifyClaimed);
     return created;
+  }
+
+  /** The host hears of each invoice claimed: created, or carried (S25) instead. */
+  private void notifyClaimed(Invoice invoice) {
+    if (invoice.isCarried()) {
+      InvoiceItem carried =
+          InvoiceItem.forCarried(
+              invoice.id(), invoice.tenant(), invoice.net(), invoice.createdAt());
+      settings.notify(listener -> listener.invoiceCarried(invoice, carried));
+    } else {
+      settings.notify(listener -> listener.invoiceCreated(invoice));
+    }
   }
 
   /** The tenant's tax setting as stored now (S24). */

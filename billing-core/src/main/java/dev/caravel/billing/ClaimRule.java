@@ -1,14 +1,19 @@
 package dev.caravel.billing;
 
 import dev.caravel.billing.Invoice.TaxSetting;
+import dev.caravel.billing.spi.Tenant;
 import java.math.BigInteger;
+import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.function.Supplier;
 
 /**
- * S7 and S24's decision for one tenant, pure: whether its claimable items make an invoice, and the
- * invoice's tax line. {@link Bookkeeping#generate} decides from the unclaimed items the storage
- * sums, {@link Previews} from the items generating would claim; one rule, so a preview is the
- * invoice generating then makes (S23).
+ * S7, S24 and S25's decision for one tenant, pure: whether its claimable items make an invoice, the
+ * invoice's tax line, and whether it is carried (below the card minimum). {@link
+ * Bookkeeping#generate} decides from the unclaimed items the storage sums, {@link Previews} from
+ * the items generating would claim; one rule, so a preview is the invoice generating then makes
+ * (S23).
  */
 final class ClaimRule {
   private ClaimRule() {}
@@ -31,5 +36,58 @@ final class ClaimRule {
    */
   static Optional<Invoice.Tax> taxOn(Optional<TaxSetting> setting, long net) {
     return setting.map(tax -> tax.on(net));
+  }
+
+  /**
+   * What claiming a tenant's items makes: an invoice or not, its tax line, and the card minimum it
+   * is carried below (S25), if it is.
+   */
+  record Decision(boolean invoice, Optional<Invoice.Tax> tax, OptionalLong carriedBelow) {
+    static final Decision NONE = new Decision(false, Optional.empty(), OptionalLong.empty());
+  }
+
+  /**
+   * S7, S24 and S25 for the claimable items summing to {@code net}. Below {@code minimum} (the
+   * total, tax added, is compared: it is what the card would be charged), a tenant that can only
+   * pay by card ({@link #cardOnly}) has its invoice closed as carried; its net goes to the next
+   * invoice. Items that are all carried amounts and still below the minimum make no invoice: they
+   * wait, unclaimed, for the next invoice with something new on it, rather than being carried again
+   * and again, an invoice a period. The tenant and its items are read only for an invoice below the
+   * minimum.
+   */
+  static Decision decide(
+      String tenant,
+      BigInteger net,
+      Optional<TaxSetting> taxSetting,
+      OptionalLong minimum,
+      Supplier<Optional<Tenant>> profile,
+      Supplier<List<InvoiceItem>> items) {
+    if (!makesAnInvoice(tenant, net)) {
+      return Decision.NONE;
+    }
+    long amount = net.longValueExact();
+    Optional<Invoice.Tax> tax = taxOn(taxSetting, amount);
+    long added = tax.map(Invoice.Tax::added).orElse(0L);
+    if (amount > Long.MAX_VALUE - added) {
+      throw new InvalidInputException(
+          "tenant " + tenant + " owes more than a long holds with tax: " + net);
+    }
+    if (minimum.isEmpty() || amount + added >= minimum.getAsLong() || !cardOnly(profile.get())) {
+      return new Decision(true, tax, OptionalLong.empty());
+    }
+    if (items.get().stream().allMatch(InvoiceItem::isCarried)) {
+      return Decision.NONE;
+    }
+    return new Decision(true, tax, minimum);
+  }
+
+  /**
+   * S25: a tenant that can pay only by card: a Stripe customer on file and no NWC wallet. Lightning
+   * and a payment by hand (a tenant with neither) have no minimum.
+   */
+  static boolean cardOnly(Optional<Tenant> tenant) {
+    return tenant.isPresent()
+        && tenant.get().stripeCustomerId().isPresent()
+        && tenant.get().sealedNwcUri().isEmpty();
   }
 }

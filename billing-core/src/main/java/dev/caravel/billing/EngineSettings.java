@@ -36,7 +36,8 @@ record EngineSettings(
     Payment.Refund.Via nonCardRefunds,
     BillingListener listener,
     CollectionSettings collection,
-    Duration futureSkew) {
+    Duration futureSkew,
+    CardMinimums cardMinimums) {
   /** The facade's logger: hosts configure logging by the engine's name. */
   private static final System.Logger LOG = System.getLogger(Billing.class.getName());
 

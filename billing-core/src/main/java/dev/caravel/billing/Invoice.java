@@ -57,7 +57,9 @@ public record Invoice(
    * Billing#upcoming} answer it, written nowhere: the items it would claim (those already
    * unclaimed, the ones reconciling pending activity would add, and the renewals due by then),
    * their sum {@code net}, the tax line by the tenant's setting (S24) and {@code total}, what the
-   * rails would be asked for. The items carry no invoice id yet.
+   * rails would be asked for. The items carry no invoice id yet. {@code carriedBelow} is present
+   * when the invoice would be closed as carried (S25: its total below that card minimum, for a
+   * card-only tenant): nothing would be charged, and its net would be one item of the next invoice.
    */
   public record Preview(
       String tenant,
@@ -68,7 +70,8 @@ public record Invoice(
       List<InvoiceItem> items,
       long net,
       Optional<Tax> tax,
-      long total) {
+      long total,
+      java.util.OptionalLong carriedBelow) {
     public Preview {
       Checks.pubkey(tenant, "tenant");
       Checks.instant(at, "at");
@@ -84,26 +87,65 @@ public record Invoice(
                 + " and total "
                 + total);
       }
+      Checks.notNull(carriedBelow, "carriedBelow");
+    }
+
+    /** A preview of an invoice that would not be carried. */
+    public Preview(
+        String tenant,
+        Instant at,
+        Instant periodStart,
+        Instant periodEnd,
+        String currency,
+        List<InvoiceItem> items,
+        long net,
+        Optional<Tax> tax,
+        long total) {
+      this(
+          tenant,
+          at,
+          periodStart,
+          periodEnd,
+          currency,
+          items,
+          net,
+          tax,
+          total,
+          java.util.OptionalLong.empty());
+    }
+
+    /** Whether the invoice would be closed as carried when claimed (S25). */
+    public boolean carried() {
+      return carriedBelow.isPresent();
     }
   }
 
-  /** Where an invoice stands: open (to collect), paid, voided or written off. */
+  /**
+   * Where an invoice stands: open (to collect), paid, voided, written off, or carried (S25: below
+   * the card minimum for a card-only tenant, its net moved to the tenant's next invoice).
+   */
   public enum Status {
     OPEN,
     PAID,
     VOID,
-    UNCOLLECTIBLE
+    UNCOLLECTIBLE,
+    /**
+     * S25: closed when claimed, never collected nor dunned; its net is one unclaimed item "Carried
+     * from" it ({@link InvoiceItem#forCarried}), billed once on the tenant's next invoice.
+     */
+    CARRIED
   }
 
   /**
    * Why an unpaid invoice will never be collected: voided ({@link Status#VOID}: it should not have
-   * been issued) or written off ({@link Status#UNCOLLECTIBLE}: it was owed but won't be paid).
+   * been issued), written off ({@link Status#UNCOLLECTIBLE}: it was owed but won't be paid) or
+   * carried ({@link Status#CARRIED}, S25: too small for the card, owed on the next invoice).
    */
   public record Closure(Status status, String reason, Instant at) {
     public Closure {
       Checks.notNull(status, "closure status");
-      if (status != Status.VOID && status != Status.UNCOLLECTIBLE) {
-        throw new InvalidInputException("an invoice is closed as VOID or UNCOLLECTIBLE");
+      if (status == Status.OPEN || status == Status.PAID) {
+        throw new InvalidInputException("an invoice is closed as VOID, UNCOLLECTIBLE or CARRIED");
       }
       Checks.text(reason, "closure reason");
       Checks.instant(at, "closed at");
@@ -285,7 +327,12 @@ public record Invoice(
     return payment.isPresent();
   }
 
-  /** Voided or written off: never collected again. */
+  /** S25: closed as carried, its net owed on the tenant's next invoice. */
+  public boolean isCarried() {
+    return closure.isPresent() && closure.get().status() == Status.CARRIED;
+  }
+
+  /** Voided, written off or carried (S25): never collected again. */
   public boolean isClosed() {
     return closure.isPresent();
   }

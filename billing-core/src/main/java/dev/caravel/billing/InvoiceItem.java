@@ -17,7 +17,8 @@ import java.util.OptionalInt;
  * adj:<key>} for a hand adjustment, {@code refund:<refund key>} for a refund's credit ({@link
  * #forRefundCredit}). Both carry an {@code adjustmentKey}, and the two may be equal (an adjustment
  * keyed {@code refund:K} and the credit of refund {@code K}), but their ids never are: the two
- * kinds of key never collide, whatever keys a host picks.
+ * kinds of key never collide, whatever keys a host picks. A carried amount (S25, {@link
+ * #forCarried}) is keyed {@code carried:<invoice id>} the same way.
  */
 public record InvoiceItem(
     String id,
@@ -142,6 +143,39 @@ public record InvoiceItem(
 
   public boolean isAdjustment() {
     return adjustmentKey.isPresent();
+  }
+
+  /** The relay and plan a carried amount (S25) is booked under: it belongs to no relay. */
+  public static final String CARRIED = "carried";
+
+  /**
+   * S25: the net of invoice {@code invoiceId}, closed as carried, owed on the tenant's next
+   * invoice: one unclaimed item "Carried from INV-…", id and key {@code carried:<invoice id>}, so
+   * an invoice is carried once. It is neither discounted nor taxed by itself: the next invoice's
+   * tax is on its net, which includes it.
+   */
+  public static InvoiceItem forCarried(String invoiceId, String tenant, long net, Instant at) {
+    if (net <= 0) {
+      throw new InvalidInputException("only a positive net is carried, got " + net);
+    }
+    String key = CARRIED + ":" + Checks.id(invoiceId, "invoice id");
+    return new InvoiceItem(
+        key,
+        tenant,
+        CARRIED,
+        CARRIED,
+        net,
+        "Carried from " + invoiceId,
+        at,
+        Optional.empty(),
+        OptionalInt.empty(),
+        Optional.empty(),
+        Optional.of(key));
+  }
+
+  /** S25: the item an invoice closed as carried left for the tenant's next invoice. */
+  public boolean isCarried() {
+    return CARRIED.equals(relay) && id.startsWith(CARRIED + ":");
   }
 
   /** The item for one activity; its id is {@code act:<activity id>}. */

@@ -26,6 +26,7 @@ import dev.caravel.billing.LifecycleEvent.Reopen;
 import dev.caravel.billing.LifecycleEvent.RetryNow;
 import dev.caravel.billing.LifecycleEvent.RoundOutcome;
 import dev.caravel.billing.LifecycleEvent.StartRound;
+import dev.caravel.billing.LifecycleState.Carried;
 import dev.caravel.billing.LifecycleState.Held;
 import dev.caravel.billing.LifecycleState.HoldReason;
 import dev.caravel.billing.LifecycleState.InRound;
@@ -143,7 +144,8 @@ import java.util.function.Supplier;
  *                  anything else               -                          refuse ALREADY_PAID (outcomes: NO_ROUND;
  *                                                                           ChargeFailed: NOT_HELD_FOR_THIS_CHARGE)
  * Voided,          PaymentArrived(p)           (+p reported)              ReportRefundNeeded(p), once
- * WrittenOff       Close, same way / other way -                          refuse ALREADY_CLOSED / CLOSED_OTHERWISE
+ * WrittenOff,      Close, same way / other way -                          refuse ALREADY_CLOSED / CLOSED_OTHERWISE
+ * Carried (S25)      (Carried: any Close is the other way)
  *                  NeedsCustomer / ChargePending  -                       CancelOpenCharges(keep none)
  *                  anything else               -                          refuse CLOSED (Refund: NOT_PAID; outcomes:
  *                                                                           NO_ROUND; ChargeFailed: NOT_HELD_FOR_THIS_CHARGE)
@@ -268,7 +270,9 @@ final class InvoiceLifecycle {
     LifecycleState after =
         state instanceof Paid paid
             ? new Paid(paid.reference(), more)
-            : state instanceof Voided ? new Voided(more) : new WrittenOff(more);
+            : state instanceof Voided
+                ? new Voided(more)
+                : state instanceof Carried ? new Carried(more) : new WrittenOff(more);
     return Transition.to(after, new ReportRefundNeeded(payment));
   }
 
@@ -286,6 +290,9 @@ final class InvoiceLifecycle {
     }
     if (ended instanceof Voided voided) {
       return voided.refundsReported();
+    }
+    if (ended instanceof Carried carried) {
+      return carried.refundsReported();
     }
     return ((WrittenOff) ended).refundsReported();
   }
@@ -470,7 +477,9 @@ final class InvoiceLifecycle {
       return Transition.refused(ended, Refusal.NOT_PAID);
     }
     if (event instanceof Close close) {
-      boolean sameWay = (close.kind() == LifecycleEvent.Closing.VOID) == (ended instanceof Voided);
+      boolean sameWay =
+          !(ended instanceof Carried)
+              && (close.kind() == LifecycleEvent.Closing.VOID) == (ended instanceof Voided);
       return Transition.refused(ended, sameWay ? Refusal.ALREADY_CLOSED : Refusal.CLOSED_OTHERWISE);
     }
     return Transition.refused(ended, Refusal.CLOSED);

@@ -18,9 +18,12 @@ import java.util.Set;
  */
 sealed interface LifecycleState {
 
-  /** Paid, voided or written off: no round ever starts again (S14, S18). */
+  /** Paid, voided, written off or carried: no round ever starts again (S14, S18, S25). */
   default boolean isEnded() {
-    return this instanceof Paid || this instanceof Voided || this instanceof WrittenOff;
+    return this instanceof Paid
+        || this instanceof Voided
+        || this instanceof WrittenOff
+        || this instanceof Carried;
   }
 
   /**
@@ -190,6 +193,17 @@ sealed interface LifecycleState {
   }
 
   /**
+   * Carried (S25): closed when claimed, below the card minimum of a card-only tenant, its net owed
+   * on the next invoice. Never collected; money that reaches it anyway (none should: no BOLT11 is
+   * made for it, no card charged) is reported, once, as needing a refund.
+   */
+  record Carried(Set<String> refundsReported) implements LifecycleState {
+    public Carried {
+      refundsReported = Set.copyOf(refundsReported);
+    }
+  }
+
+  /**
    * The state of {@code invoice} as the storage holds it at {@code now}: its payment or closure,
    * else its collection state (a live lease, a hold, a round left open, the next round). {@code
    * refundsReported}: the references of the late payments already recorded for it. A round read
@@ -208,9 +222,11 @@ sealed interface LifecycleState {
       return new Paid(invoice.payment().get().reference(), refundsReported);
     }
     if (invoice.closure().isPresent()) {
-      return invoice.closure().get().status() == Invoice.Status.VOID
-          ? new Voided(refundsReported)
-          : new WrittenOff(refundsReported);
+      return switch (invoice.closure().get().status()) {
+        case VOID -> new Voided(refundsReported);
+        case CARRIED -> new Carried(refundsReported);
+        default -> new WrittenOff(refundsReported);
+      };
     }
     int rounds = collection.rounds();
     if (collection.leasedAt(now)) {

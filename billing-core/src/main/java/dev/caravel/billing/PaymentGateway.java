@@ -3,6 +3,7 @@ package dev.caravel.billing;
 import dev.caravel.billing.internal.Checks;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * The saved-card rail. Implementations must be thread-safe.
@@ -64,6 +65,16 @@ public interface PaymentGateway {
    * prices. The default accepts everything.
    */
   default void checkCurrency(PlanCatalogue catalogue) {}
+
+  /**
+   * S25: the smallest amount (ledger minor units) this rail charges in {@code currency} (a code as
+   * the catalogue spells it), if it has a minimum. An invoice below it, for a tenant that can only
+   * pay by card, is closed as carried when claimed and its net billed on the next invoice. The
+   * default has none; {@code BillingBuilder.cardMinimum} overrides the rail's answer.
+   */
+  default OptionalLong minimumCharge(String currency) {
+    return OptionalLong.empty();
+  }
 
   /**
    * An off-session card charge. The {@code idempotencyKey} is derived from the invoice and the

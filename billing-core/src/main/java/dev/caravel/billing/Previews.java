@@ -87,16 +87,21 @@ final class Previews {
     for (InvoiceItem item : items) {
       sum = sum.add(BigInteger.valueOf(item.amount()));
     }
-    if (!ClaimRule.makesAnInvoice(tenant, sum)) {
+    String currency = settings.catalogue().currency();
+    ClaimRule.Decision decision =
+        ClaimRule.decide(
+            tenant,
+            sum,
+            bookkeeping.taxSetting(tenant),
+            settings.cardMinimums().in(currency),
+            () -> bookkeeping.profile(tenant),
+            () -> items);
+    if (!decision.invoice()) {
       return Optional.empty();
     }
     long net = sum.longValueExact();
-    Optional<Invoice.Tax> tax = ClaimRule.taxOn(bookkeeping.taxSetting(tenant), net);
+    Optional<Invoice.Tax> tax = decision.tax();
     long added = tax.map(Invoice.Tax::added).orElse(0L);
-    if (net > Long.MAX_VALUE - added) {
-      throw new InvalidInputException(
-          "tenant " + tenant + " owes more than a long holds with tax: " + net);
-    }
     Period period = new BillingPeriods(anchor).periodAt(at);
     return Optional.of(
         new Invoice.Preview(
@@ -104,10 +109,11 @@ final class Previews {
             at,
             period.start(),
             period.end(),
-            settings.catalogue().currency(),
+            currency,
             items,
             net,
             tax,
-            net + added));
+            net + added,
+            decision.carriedBelow()));
   }
 }

@@ -291,7 +291,11 @@ class CatalogueExamplesTest {
     assertThat(billing.catalogue()).isEqualTo(SEED);
   }
 
-  /** A card rail that cannot charge less than 50: Stripe's minimum in USD. */
+  /**
+   * A card rail that refuses any price below 50 when it meets the catalogue: the hook lets a
+   * gateway refuse prices it can never charge. (Stripe's no longer refuses prices below its
+   * minimum: S25 carries those invoices.)
+   */
   private static final PaymentGateway MINIMUM_50 =
       new PaymentGateway() {
         @Override

@@ -182,6 +182,14 @@ final class FakeRails {
     final List<String> cancels = Collections.synchronizedList(new ArrayList<>());
     final List<PlanCatalogue> checked = Collections.synchronizedList(new ArrayList<>());
 
+    /** S25: what {@link #minimumCharge} answers, in every currency; none by default. */
+    volatile java.util.OptionalLong minimum = java.util.OptionalLong.empty();
+
+    @Override
+    public java.util.OptionalLong minimumCharge(String currency) {
+      return minimum;
+    }
+
     @Override
     public Optional<String> savedPaymentMethod(String customerId) {
       return Optional.ofNullable(savedMethods.get(customerId));

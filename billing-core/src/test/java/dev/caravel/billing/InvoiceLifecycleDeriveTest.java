@@ -123,6 +123,10 @@ class InvoiceLifecycleDeriveTest {
     assertThat(LifecycleState.derive(voided, leased, late, NOW)).isEqualTo(new Voided(late));
     assertThat(LifecycleState.derive(writtenOff, leased, late, NOW))
         .isEqualTo(new WrittenOff(late));
+    Invoice carried =
+        OPEN_INVOICE.closedBy(new Invoice.Closure(Invoice.Status.CARRIED, "below 50", NOW));
+    assertThat(LifecycleState.derive(carried, leased, late, NOW))
+        .isEqualTo(new LifecycleState.Carried(late));
   }
 
   @Test

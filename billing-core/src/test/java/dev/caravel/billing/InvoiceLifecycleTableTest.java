@@ -28,6 +28,7 @@ import dev.caravel.billing.LifecycleEffect.TryRail;
 import dev.caravel.billing.LifecycleEvent.Closing;
 import dev.caravel.billing.LifecycleEvent.RoundOutcome;
 import dev.caravel.billing.LifecycleState.AttentionReason;
+import dev.caravel.billing.LifecycleState.Carried;
 import dev.caravel.billing.LifecycleState.Held;
 import dev.caravel.billing.LifecycleState.HoldReason;
 import dev.caravel.billing.LifecycleState.InRound;
@@ -650,20 +651,16 @@ class InvoiceLifecycleTableTest {
 
   static Stream<Row> closed() {
     List<Row> rows = new ArrayList<>();
-    for (LifecycleState ended : List.of(VOIDED, WRITTEN_OFF)) {
-      String name = ended instanceof Voided ? "voided" : "written off";
-      LifecycleState lateReported =
-          ended instanceof Voided
-              ? new Voided(Set.of("lnbc_late"))
-              : new WrittenOff(Set.of("lnbc_late"));
-      LifecycleState cardReported =
-          ended instanceof Voided
-              ? new Voided(Set.of("pi_paid"))
-              : new WrittenOff(Set.of("pi_paid"));
+    // S25: a carried invoice ends like a voided or written-off one; any close is the other way.
+    for (LifecycleState ended : List.of(VOIDED, WRITTEN_OFF, CARRIED)) {
+      String name =
+          ended instanceof Voided ? "voided" : ended instanceof Carried ? "carried" : "written off";
+      LifecycleState lateReported = withReported(ended, "lnbc_late");
+      LifecycleState cardReported = withReported(ended, "pi_paid");
       Refusal voidAnswer =
           ended instanceof Voided ? Refusal.ALREADY_CLOSED : Refusal.CLOSED_OTHERWISE;
       Refusal writeOffAnswer =
-          ended instanceof Voided ? Refusal.CLOSED_OTHERWISE : Refusal.ALREADY_CLOSED;
+          ended instanceof WrittenOff ? Refusal.ALREADY_CLOSED : Refusal.CLOSED_OTHERWISE;
       rows.addAll(
           List.of(
               refused(name + ": no round", ended, START_ALL, Refusal.CLOSED),
@@ -724,6 +721,14 @@ class InvoiceLifecycleTableTest {
               refused(name + ": nothing to refund", ended, REFUND, Refusal.NOT_PAID)));
     }
     return rows.stream();
+  }
+
+  private static LifecycleState withReported(LifecycleState ended, String reference) {
+    Set<String> reported = Set.of(reference);
+    if (ended instanceof Voided) {
+      return new Voided(reported);
+    }
+    return ended instanceof Carried ? new Carried(reported) : new WrittenOff(reported);
   }
 
   @ParameterizedTest(name = "{0}")

@@ -26,6 +26,7 @@ import dev.caravel.billing.LifecycleEvent.StartRound;
 import dev.caravel.billing.LifecycleEvent.WalletFailed;
 import dev.caravel.billing.LifecycleEvent.WalletSilent;
 import dev.caravel.billing.LifecycleState.AttentionReason;
+import dev.caravel.billing.LifecycleState.Carried;
 import dev.caravel.billing.LifecycleState.Held;
 import dev.caravel.billing.LifecycleState.HoldReason;
 import dev.caravel.billing.LifecycleState.InRound;
@@ -102,6 +103,7 @@ final class LifecycleSamples {
   static final Paid PAID = new Paid("pi_paid", Set.of());
   static final Voided VOIDED = new Voided(Set.of());
   static final WrittenOff WRITTEN_OFF = new WrittenOff(Set.of());
+  static final Carried CARRIED = new Carried(Set.of());
 
   static final List<LifecycleState> STATES =
       List.of(
@@ -122,7 +124,8 @@ final class LifecycleSamples {
           REFUSED,
           PAID,
           VOIDED,
-          WRITTEN_OFF);
+          WRITTEN_OFF,
+          CARRIED);
 
   // ---- events ----
 

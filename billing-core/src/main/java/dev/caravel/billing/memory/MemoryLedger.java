@@ -3,6 +3,7 @@ package dev.caravel.billing.memory;
 import dev.caravel.billing.BillingEvent;
 import dev.caravel.billing.InvalidInputException;
 import dev.caravel.billing.Invoice;
+import dev.caravel.billing.InvoiceItem;
 import dev.caravel.billing.internal.Checks;
 import dev.caravel.billing.spi.Claim;
 import dev.caravel.billing.spi.InvoiceNumbering;
@@ -12,6 +13,7 @@ import dev.caravel.billing.spi.UnclaimedTotal;
 import java.math.BigInteger;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -155,6 +157,7 @@ final class MemoryLedger {
       List<Invoice> created = new ArrayList<>();
       Set<String> tenantsClaimed = new HashSet<>();
       Map<TenantRow, Claim> visited = new LinkedHashMap<>();
+      Map<String, Claim> claimOf = new HashMap<>();
       List<TenantRow> moved = new ArrayList<>();
       long number = state.invoiceNumber;
       for (Claim claim : claims) {
@@ -175,6 +178,7 @@ final class MemoryLedger {
             || created.stream().anyMatch(i -> i.id().equals(invoiceId))) {
           throw new InvalidInputException("invoice id " + invoiceId + " is taken");
         }
+        claimOf.put(invoiceId, claim);
         created.add(
             new Invoice(
                 invoiceId,
@@ -185,14 +189,15 @@ final class MemoryLedger {
                 claim.currency(),
                 claim.createdAt(),
                 Optional.empty(),
-                Optional.empty(),
+                claim.closure(),
                 claim.tax()));
       }
       state.invoiceNumber = number;
       for (Invoice invoice : created) {
         TenantRow tenant = state.tenants.get(invoice.tenant());
         InvoiceRow invoiceRow = new InvoiceRow(invoice);
-        invoiceRow.nextAttemptAt = invoice.createdAt();
+        // A carried invoice (S25) is closed: never due, never collected.
+        invoiceRow.nextAttemptAt = invoice.isCarried() ? null : invoice.createdAt();
         for (String id : tenant.unclaimedItemIds) {
           state.items.put(id, state.items.get(id).onInvoice(invoice.id()));
           invoiceRow.itemIds.add(id);
@@ -200,7 +205,13 @@ final class MemoryLedger {
         tenant.unclaimedItemIds.clear();
         state.invoices.put(invoice.id(), invoiceRow);
         tenant.invoiceIds.add(invoice.id());
-        state.append(BillingEvent.invoiceCreated(invoice));
+        Optional<InvoiceItem> carried = claimOf.get(invoice.id()).carriedItem(invoice.id());
+        if (carried.isPresent()) {
+          state.insertItem(tenant, carried.get());
+          state.append(BillingEvent.carried(invoice, carried.get()));
+        } else {
+          state.append(BillingEvent.invoiceCreated(invoice));
+        }
       }
       visited.forEach(this::refreshDueAfterClaim);
       moved.forEach(state::markDueKeepingTake);

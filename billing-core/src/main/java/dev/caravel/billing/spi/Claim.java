@@ -2,10 +2,12 @@ package dev.caravel.billing.spi;
 
 import dev.caravel.billing.InvalidInputException;
 import dev.caravel.billing.Invoice;
+import dev.caravel.billing.InvoiceItem;
 import dev.caravel.billing.internal.Checks;
 import java.math.BigInteger;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * The engine's decision for one tenant visited in a poll (S7), from its unclaimed items as read:
@@ -15,7 +17,10 @@ import java.util.Optional;
  * Repository#claim}, which records it only if the tenant's unclaimed items are still {@code read}.
  * The invoice's id is drawn only if one is made. {@code tax} is the invoice's tax line, computed by
  * the engine from the tenant's setting (S24): the storage records it with the invoice, whose total
- * is {@link #total()}.
+ * is {@link #total()}. {@code carriedBelow} is the card minimum the invoice's total fell below when
+ * the engine closes it as carried (S25): the storage records the invoice closed ({@link
+ * #closure()}), uncollected, and inserts {@link #carriedItem} unclaimed, in the claim's
+ * transaction.
  */
 public record Claim(
     String tenant,
@@ -25,7 +30,8 @@ public record Claim(
     Instant createdAt,
     UnclaimedTotal read,
     boolean invoice,
-    Optional<Invoice.Tax> tax) {
+    Optional<Invoice.Tax> tax,
+    OptionalLong carriedBelow) {
   private static final BigInteger LONG_MAX = BigInteger.valueOf(Long.MAX_VALUE);
 
   public Claim {
@@ -50,6 +56,64 @@ public record Claim(
     if (invoice) {
       total(read, tax); // the net plus the tax it adds must fit a long too
     }
+    Checks.notNull(carriedBelow, "carriedBelow");
+    if (carriedBelow.isPresent() && (!invoice || total(read, tax) >= carriedBelow.getAsLong())) {
+      throw new InvalidInputException(
+          "only an invoice below the card minimum is carried, got " + read.total());
+    }
+  }
+
+  /** A claim that carries nothing (S25). */
+  public Claim(
+      String tenant,
+      Instant periodStart,
+      Instant periodEnd,
+      String currency,
+      Instant createdAt,
+      UnclaimedTotal read,
+      boolean invoice,
+      Optional<Invoice.Tax> tax) {
+    this(
+        tenant,
+        periodStart,
+        periodEnd,
+        currency,
+        createdAt,
+        read,
+        invoice,
+        tax,
+        OptionalLong.empty());
+  }
+
+  /** Whether the invoice is closed as carried when claimed (S25). */
+  public boolean carried() {
+    return carriedBelow.isPresent();
+  }
+
+  /** The closure a carried invoice is recorded with (S25); empty for any other claim. */
+  public Optional<Invoice.Closure> closure() {
+    return carriedBelow.stream()
+        .mapToObj(
+            minimum ->
+                new Invoice.Closure(
+                    Invoice.Status.CARRIED,
+                    "below the card minimum of "
+                        + minimum
+                        + " "
+                        + currency
+                        + ": carried to the next invoice",
+                    createdAt))
+        .findFirst();
+  }
+
+  /**
+   * The unclaimed item a carried invoice {@code invoiceId} leaves (S25, {@link
+   * InvoiceItem#forCarried}): its net, for the tenant's next invoice. Empty when not carried.
+   */
+  public Optional<InvoiceItem> carriedItem(String invoiceId) {
+    return carried()
+        ? Optional.of(InvoiceItem.forCarried(invoiceId, tenant, net(), createdAt))
+        : Optional.empty();
   }
 
   /** A claim without tax. */

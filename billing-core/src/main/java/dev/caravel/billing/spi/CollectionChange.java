@@ -39,6 +39,10 @@ public sealed interface CollectionChange {
     public Close {
       Checks.notNull(closure, "closure");
       Checks.notNull(event, "event");
+      if (closure.status() == Invoice.Status.CARRIED) {
+        // S25: carrying is decided when the invoice is claimed (Claim), never later.
+        throw new IllegalArgumentException("an invoice is carried only when it is claimed");
+      }
       BillingEvent.Type expected =
           closure.status() == Invoice.Status.VOID
               ? BillingEvent.Type.INVOICE_VOIDED

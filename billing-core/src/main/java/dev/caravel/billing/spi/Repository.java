@@ -158,6 +158,9 @@ public interface Repository {
    *   <li>if {@code claim.invoice()}, it creates the invoice (total {@code claim.total()}, due for
    *       its first payment round at {@code createdAt}) and puts every one of those items on it, so
    *       an item is never on two invoices, and appends {@link BillingEvent#invoiceCreated} of it;
+   *       if {@code claim.carried()} (S25), closed by {@code claim.closure()} and never due, with
+   *       {@code claim.carriedItem(id)} inserted unclaimed and {@link BillingEvent#carried}
+   *       instead;
    *   <li>either way the tenant's next due instant moves to the claim's period end, if that period
    *       starts at its renewal mark's start (the anchor's when none) and no activity of it is
    *       unbilled; otherwise it stays due, keeping the poll's take (see {@link #takeDueTenants}).
@@ -170,11 +173,9 @@ public interface Repository {
    * the claim's transaction, in the order of the claims, and never for a claim that makes none; the
    * first number is 1. Numbers are gapless and never repeat across every instance sharing the
    * storage: a transaction that rolls back gives its numbers back. {@code numbering} turns a number
-   * into the invoice's id. An id that already names an invoice (a format that collides with ids of
-   * an older version) is {@link dev.caravel.billing.InvalidInputException}, nothing claimed.
+   * into the invoice's id; an id already taken is an InvalidInputException, nothing claimed.
    *
-   * <p>Whether the items make an invoice is the engine's decision; the storage compares and
-   * records.
+   * <p>Whether the items make an invoice, and whether it is carried, is the engine's decision.
    */
   List<Invoice> claim(List<Claim> claims, InvoiceNumbering numbering);
 

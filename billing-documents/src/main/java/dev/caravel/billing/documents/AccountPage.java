@@ -214,6 +214,7 @@ public final class AccountPage {
       case PAID -> "Paid";
       case VOID -> "Cancelled";
       case UNCOLLECTIBLE -> "Closed";
+      case CARRIED -> "Carried to the next invoice";
     };
   }
 

@@ -139,7 +139,7 @@ public final class InvoiceRenderer {
         .append(date.format(inv.createdAt()))
         .append("</dd>\n")
         .append("<dt>Status</dt><dd id=\"status\" class=\"status ")
-        .append(inv.isPaid() ? "paid\">Paid" : "due\">Due")
+        .append(CarriedNote.htmlStatus(inv))
         .append("</dd>\n</dl>\n");
 
     h.append("<table class=\"items\" id=\"items\">\n<thead><tr><th>Date</th><th>Description</th>")
@@ -200,6 +200,8 @@ public final class InvoiceRenderer {
           .append("\">")
           .append(link)
           .append("</a></p>\n</section>\n");
+    } else if (inv.isCarried()) {
+      h.append(CarriedNote.htmlSection());
     } else {
       h.append(
               "<section class=\"payment due\" id=\"payment\">\n<p>Amount due: <strong id=\"amount-due\">")
@@ -260,7 +262,7 @@ public final class InvoiceRenderer {
     out.add(inv.tenant());
     out.add("Period:     " + period(inv));
     out.add("Issued:     " + date.format(inv.createdAt()));
-    out.add("Status:     " + (inv.isPaid() ? "PAID" : "DUE"));
+    out.add("Status:     " + CarriedNote.textStatus(inv));
     out.add("");
 
     int amountWidth = "Amount".length();
@@ -336,6 +338,8 @@ public final class InvoiceRenderer {
       out.add("Reference: " + Texts.clean(p.reference()));
       out.add("View it in your account:");
       out.add(paymentLink(inv.id()));
+    } else if (inv.isCarried()) {
+      out.addAll(CarriedNote.TEXT_LINES);
     } else {
       out.add("Amount due: " + money.format(inv.total()));
       out.add("Pay online:");

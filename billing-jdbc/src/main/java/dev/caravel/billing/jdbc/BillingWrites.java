@@ -299,7 +299,7 @@ final class BillingWrites {
                     claim.currency(),
                     claim.createdAt(),
                     Optional.empty(),
-                    Optional.empty(),
+                    claim.closure(), // S25: closed as carried, if the engine decided so
                     claim.tax()));
           }
           for (List<String> chunk : Dialect.chunks(List.copyOf(drawn))) {
@@ -314,7 +314,7 @@ final class BillingWrites {
           }
           d.insertInvoicesClaimingItems(c, created, numbers, items);
           recordTaxLines(c, created);
-          EventFeed.append(c, created.stream().map(BillingEvent::invoiceCreated).toList());
+          EventFeed.append(c, CarriedClaims.record(c, making, created));
           return List.copyOf(created);
         });
   }

@@ -97,8 +97,11 @@ final class LedgerOperations {
     DueIndex.markDue(c, d, List.of(item.tenant()));
   }
 
-  /** Inserts an adjustment's item, unclaimed. */
-  private static void insertItem(Connection c, InvoiceItem item) throws SQLException {
+  /**
+   * Inserts an item keyed by its adjustment key, unclaimed: an adjustment, a refund's credit, or a
+   * carried amount (S25, {@link CarriedClaims}).
+   */
+  static void insertItem(Connection c, InvoiceItem item) throws SQLException {
     try (PreparedStatement ps =
         c.prepareStatement(
             "INSERT INTO billing_item (id, tenant, relay, plan, amount, description, at, "

@@ -44,7 +44,8 @@ final class Migrations {
           new Migration(14, "tax"),
           new Migration(15, "plan_intervals"),
           new Migration(16, "trials"),
-          new Migration(18, "term_end_changes"));
+          new Migration(18, "term_end_changes"),
+          new Migration(19, "carried"));
 
   /** Arbitrary but fixed: the PostgreSQL advisory lock that serializes concurrent migrations. */
   private static final long LOCK_KEY = 0x63617261_76656c31L;

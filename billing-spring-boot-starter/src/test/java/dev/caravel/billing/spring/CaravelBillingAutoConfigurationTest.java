@@ -193,6 +193,31 @@ class CaravelBillingAutoConfigurationTest {
             });
   }
 
+  /**
+   * S25 (issue 23): a plan below Stripe's 50-cent minimum no longer stops the start; a card-only
+   * tenant's invoice of it is carried to the next one instead of being charged (nothing is sent).
+   */
+  @Test
+  void aPlanBelowStripesMinimumStartsAndItsCardOnlyInvoiceIsCarried() {
+    fresh()
+        .withPropertyValues(
+            "caravel.billing.stripe.secret-key=sk_test_123",
+            "caravel.billing.plans[1].id=tiny",
+            "caravel.billing.plans[1].name=Tiny",
+            "caravel.billing.plans[1].price=10")
+        .run(
+            context -> {
+              assertThat(context).hasNotFailed();
+              Billing billing = context.getBean(Billing.class);
+              billing.saveTenant(TENANT, null, "cus_test");
+              Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+              billing.record(Activity.create("tiny-1", TENANT, "r1", "tiny", now));
+              assertThat(billing.generateInvoice(TENANT).orElseThrow().status())
+                  .isEqualTo(dev.caravel.billing.Invoice.Status.CARRIED);
+              assertThat(billing.unbilledBalance(TENANT)).isEqualTo(10);
+            });
+  }
+
   @Test
   void theWebhookBodyCapCoversTheWebhookPathAndIsConfigurable() {
     WebApplicationContextRunner web =

@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -103,7 +104,8 @@ public final class StripeGateway implements PaymentGateway {
    * plan's history against the per-amount rules (a price Stripe could never charge on its own is a
    * setup error). Prorated amounts are checked at charge time: in a three-decimal currency a
    * proration can end in a digit other than 0, which Stripe refuses; the charge then throws rather
-   * than round.
+   * than round. A price below Stripe's minimum charge is allowed (S25, issue 23): the engine
+   * carries an invoice below it to the tenant's next one ({@link #minimumCharge}).
    *
    * @throws InvalidInputException naming the plan and the rule it breaks
    */
@@ -115,7 +117,7 @@ public final class StripeGateway implements PaymentGateway {
     for (PlanCatalogue.Version version : catalogue.versions()) {
       if (version.amount() > 0) {
         try {
-          StripeCurrency.toStripe(version.amount(), code);
+          StripeCurrency.toStripe(version.amount(), code, false); // no minimum: S25 carries
         } catch (InvalidInputException e) {
           throw new InvalidInputException(
               "plan "
@@ -126,6 +128,27 @@ public final class StripeGateway implements PaymentGateway {
                   + e.getMessage());
         }
       }
+    }
+  }
+
+  /**
+   * S25: Stripe's published minimum charge for {@code currency} (docs.stripe.com/currencies), in
+   * the ledger's minor units: USD, EUR and most others 50, GBP 30, and so on ({@link
+   * StripeCurrency#MINIMUMS}). Empty for a currency that table lists no minimum for: no minimum is
+   * known, so nothing is carried, and should Stripe still refuse a small charge ({@code
+   * amount_too_small}: it applies the minimum in the account's settlement currency) the round ends
+   * needing attention, as any charge refused before it moves money; a host that knows its account's
+   * minimum sets {@code BillingBuilder.cardMinimum}. Empty for a code Stripe cannot charge at all,
+   * which {@link #checkCurrency} refuses when the engine is built.
+   */
+  @Override
+  public OptionalLong minimumCharge(String currency) {
+    try {
+      return StripeCurrency.minimumLedgerAmount(StripeCurrency.code(currency))
+          .map(OptionalLong::of)
+          .orElseGet(OptionalLong::empty);
+    } catch (InvalidInputException notChargeable) {
+      return OptionalLong.empty();
     }
   }
 

@@ -295,7 +295,40 @@ class StripeBillingEndToEndTest {
   }
 
   @Test
+  void aCardOnlyInvoiceBelowStripesMinimumIsCarriedAndChargedOnceWithTheNext() {
+    billing.credit(TENANT, 470, "Goodwill", "support-1");
+    Invoice carried = billing.generateInvoice(TENANT).orElseThrow();
+    assertThat(carried.total()).isEqualTo(30);
+    assertThat(carried.status())
+        .as("S25: below Stripe's 50 cents")
+        .isEqualTo(Invoice.Status.CARRIED);
+    billing.runCycle();
+    assertThat(stripe.chargeRequests()).as("nothing sent for it").isEmpty();
+
+    clock.set(Instant.parse("2026-02-28T10:00:00Z"));
+    Invoice next = billing.generateInvoice(TENANT).orElseThrow();
+    assertThat(next.total()).as("the renewal and the carried 30").isEqualTo(530);
+    assertThat(billing.collect(next.id())).isInstanceOf(PaymentResult.Paid.class);
+    assertThat(stripe.chargeRequests())
+        .singleElement()
+        .satisfies(r -> assertThat(r.params()).containsEntry("amount", "530"));
+  }
+
+  @Test
   void aChargeBelowStripesMinimumIsRefusedBeforeSendingAndEndsTheRoundOnce() {
+    // The engine told of a lower minimum than Stripe's (a host's override, say for another
+    // settlement currency) does not carry it: the gateway still refuses it before sending.
+    Billing billing =
+        Billing.builder()
+            .repository(repository)
+            .catalogue(PlanCatalogue.of(new Plan("basic", "Basic", 500)))
+            .clock(clock)
+            .paymentGateway(gateway)
+            .cardMinimum("usd", 1)
+            .messenger((pubkey, text) -> dms.add(text))
+            .appUrl("https://relays.example")
+            .linkSecret("dGVzdC1vbmx5IGludm9pY2UgbGluayBzZWNyZXQsIDMyKyBieXRlcw==")
+            .build();
     billing.credit(TENANT, 470, "Goodwill", "support-1");
     Invoice invoice = billing.generateInvoice(TENANT).orElseThrow();
     assertThat(invoice.total()).isEqualTo(30);

@@ -223,30 +223,47 @@ class StripeGatewayRulesTest {
           .isInstanceOf(InvalidInputException.class)
           .hasMessageContaining("plan odd")
           .hasMessageContaining("end in 0");
-      assertThatThrownBy(
-              () ->
-                  StripeGateway.checkCatalogue(
-                      PlanCatalogue.of("usd", List.of(new Plan("tiny", "Tiny", 10)))))
-          .hasMessageContaining("plan tiny")
-          .hasMessageContaining("minimum");
       // An older price still bills the periods before a change, and grandfathered relays.
       PlanCatalogue history =
           PlanCatalogue.withHistory(
-              "usd",
+              "kwd",
               List.of(
                   new PlanCatalogue.Version(
-                      "basic", "Basic", 10, PlanCatalogue.ORIGIN, false, false),
+                      "basic", "Basic", 5_005, PlanCatalogue.ORIGIN, false, false),
                   new PlanCatalogue.Version(
                       "basic",
                       "Basic",
-                      500,
+                      5_000,
                       java.time.Instant.parse("2025-03-01T00:00:00Z"),
                       false,
                       true)));
       assertThatThrownBy(() -> StripeGateway.checkCatalogue(history))
           .isInstanceOf(InvalidInputException.class)
           .hasMessageContaining("plan basic (price effective 1970-01-01T00:00:00Z)")
-          .hasMessageContaining("minimum");
+          .hasMessageContaining("end in 0");
+    }
+
+    @Test
+    void aPlanBelowStripesMinimumIsAllowedItsInvoicesAreCarried() {
+      // S25 (issue 23): a 10-cent plan starts; the engine carries its invoices below the minimum.
+      StripeGateway.checkCatalogue(PlanCatalogue.of("usd", List.of(new Plan("tiny", "Tiny", 10))));
+      gateway().checkCurrency(PlanCatalogue.of("gbp", List.of(new Plan("tiny", "Tiny", 1))));
+    }
+
+    @Test
+    void theMinimumChargeIsStripesPublishedOneInLedgerUnits() {
+      StripeGateway gateway = gateway();
+      assertThat(gateway.minimumCharge("usd")).hasValue(50);
+      assertThat(gateway.minimumCharge("EUR")).hasValue(50);
+      assertThat(gateway.minimumCharge("gbp")).hasValue(30);
+      assertThat(gateway.minimumCharge("jpy")).as("zero-decimal: 50 yen").hasValue(50);
+      assertThat(gateway.minimumCharge("hkd")).hasValue(400);
+      assertThat(gateway.minimumCharge("mxn")).hasValue(1000);
+      assertThat(gateway.minimumCharge("kwd"))
+          .as("a currency Stripe lists no minimum for: none known, nothing carried")
+          .isEmpty();
+      assertThat(gateway.minimumCharge("XYZ")).as("not chargeable at all").isEmpty();
+      assertThat(stripe.requests()).as("answered from the table, no call").isEmpty();
     }
   }
 

@@ -28,8 +28,9 @@ import java.util.Set;
  * through the engine (activity of every kind, plan changes scheduled for the term end and
  * cancelled, hand credits and charges, price changes, taxes of both modes set and cleared, trials
  * of random lengths (S20: the upcoming invoice of a tenant in trial is its first-term invoice at
- * the anchor), billing at random moments, months without billing) and checks both at random points
- * along it.
+ * the anchor), tenants paying by card only, by wallet or by hand under a card minimum that carries
+ * the small invoices of card-only tenants (S25), billing at random moments, months without billing)
+ * and checks both at random points along it.
  */
 public final class PreviewAgreement {
   private static final String[] PLANS = {"free", "basic", "pro", "odd", "quarterly", "yearly"};
@@ -44,6 +45,9 @@ public final class PreviewAgreement {
           new Plan("quarterly", "Quarterly", 1_399, 3),
           new Plan("yearly", "Yearly", 4_999, 12));
 
+  /** The card minimum the engine carries card-only tenants' invoices below (S25). */
+  public static final long CARD_MINIMUM = 700;
+
   private final Repository repository;
   private final Billing billing;
   private final MutableClock clock;
@@ -51,6 +55,7 @@ public final class PreviewAgreement {
   private final List<String> tenants = new ArrayList<>();
   private final Set<String> relays = new HashSet<>();
   private int checks;
+  private int carried;
 
   private PreviewAgreement(Repository repository, long seed) {
     this.repository = repository;
@@ -63,6 +68,9 @@ public final class PreviewAgreement {
             .clock(clock)
             .appUrl("https://relays.example")
             .linkSecret("cHJldmlldyBhZ3JlZW1lbnQ6IGEgdGVzdCBzZWNyZXQsIG5vdCBzZWNyZXQ=")
+            // S25: high enough that prorations, credits and odd prices fall below it now and then.
+            .cardMinimum("usd", CARD_MINIMUM)
+            .cipher(dev.caravel.billing.SecretCipher.aesGcm(new byte[32]))
             // Nothing is collected here; a messenger only keeps the startup warning quiet.
             .messenger((to, text) -> {})
             .build();
@@ -74,9 +82,17 @@ public final class PreviewAgreement {
    * none is compared too, and not counted).
    */
   public static int check(Repository repository, long seed, int steps) {
+    return compare(repository, seed, steps).invoices();
+  }
+
+  /** How many invoices a run compared with their preview, and how many of them were carried. */
+  public record Compared(int invoices, int carried) {}
+
+  /** {@link #check}, counting the carried invoices (S25) among those compared too. */
+  public static Compared compare(Repository repository, long seed, int steps) {
     PreviewAgreement run = new PreviewAgreement(repository, seed);
     run.history(steps);
-    return run.checks;
+    return new Compared(run.checks, run.carried);
   }
 
   private void history(int steps) {
@@ -108,6 +124,7 @@ public final class PreviewAgreement {
             billing.clearTax(tenant);
           }
         }
+        case 6 -> pays(tenant);
         case 5 -> {
           try {
             billing.changePrice(
@@ -174,6 +191,15 @@ public final class PreviewAgreement {
     }
   }
 
+  /** How {@code tenant} pays from now: by card only (carried below the minimum), wallet or hand. */
+  private void pays(String tenant) {
+    switch (random.nextInt(4)) {
+      case 0, 3 -> billing.saveTenant(tenant, null, "cus_" + tenant.substring(56));
+      case 1 -> billing.saveTenant(tenant, "nostr+walletconnect://w?secret=s", "cus_x");
+      default -> billing.saveTenant(tenant, null, null);
+    }
+  }
+
   private String plan() {
     return PLANS[random.nextInt(PLANS.length)];
   }
@@ -227,6 +253,8 @@ public final class PreviewAgreement {
     assertThat(p.net()).isEqualTo(invoice.net());
     assertThat(p.tax()).isEqualTo(invoice.tax());
     assertThat(p.total()).isEqualTo(invoice.total());
+    assertThat(p.carried()).as("carried (S25)").isEqualTo(invoice.isCarried());
+    carried += invoice.isCarried() ? 1 : 0;
     Comparator<InvoiceItem> byId = Comparator.comparing(InvoiceItem::id);
     assertThat(p.items().stream().map(i -> i.onInvoice(invoice.id())).sorted(byId).toList())
         .as("the items of %s", invoice.id())

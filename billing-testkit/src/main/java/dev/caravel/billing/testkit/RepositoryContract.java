@@ -291,6 +291,60 @@ public abstract class RepositoryContract {
         claiming.invoiceId());
   }
 
+  /**
+   * S25: a claim the engine carries is recorded whole in its transaction: the invoice closed as
+   * carried and never due, the carried item unclaimed for the next claim (never on the invoice it
+   * comes from), and INVOICE_CARRIED in place of INVOICE_CREATED. The next claim takes the carried
+   * item with the new ones, once.
+   */
+  @Test
+  void aCarriedClaimClosesItsInvoiceAndLeavesOneUnclaimedItemForTheNext() {
+    charged(alice, "r1", T0, 30);
+    charged(bob, "r2", T0, 700);
+    List<Invoice> created =
+        claimAll(List.of(carried(claim(alice, "inv-a", T0), 50), claim(bob, "inv-b", T0)));
+    Invoice a = created.get(0);
+    assertThat(a.status()).isEqualTo(Invoice.Status.CARRIED);
+    assertThat(a.total()).isEqualTo(30);
+    assertThat(a.closure().orElseThrow().at()).isEqualTo(T0);
+    assertThat(repo.findInvoice("inv-a")).contains(a);
+    assertThat(created.get(1).isOpen()).isTrue();
+    assertThat(sum(repo.invoiceItems("inv-a"))).isEqualTo(30);
+    InvoiceItem carriedItem = InvoiceItem.forCarried("inv-a", alice, 30, T0);
+    assertThat(repo.unclaimedItems(alice)).containsExactly(carriedItem);
+    assertThat(eventTypes())
+        .containsExactly(
+            dev.caravel.billing.BillingEvent.Type.INVOICE_CARRIED,
+            dev.caravel.billing.BillingEvent.Type.INVOICE_CREATED);
+    assertThat(allEvents().get(0).amount()).isEqualTo(30);
+    assertThat(repo.dueInvoices(days(60), 10))
+        .as("a carried invoice is never collected")
+        .containsExactly("inv-b");
+
+    charged(alice, "r3", days(31), 500);
+    Invoice next = claimAll(List.of(claim(alice, "inv-a2", days(31)))).get(0);
+    assertThat(next.total()).as("the carried 30 and the new 500").isEqualTo(530);
+    assertThat(repo.invoiceItems("inv-a2")).contains(carriedItem.onInvoice("inv-a2"));
+    assertThat(repo.unclaimedItems(alice)).isEmpty();
+  }
+
+  /** The claim the engine makes when the invoice falls below the card minimum {@code minimum}. */
+  private static Fixture.Claiming carried(Fixture.Claiming claiming, long minimum) {
+    dev.caravel.billing.spi.Claim c = claiming.claim();
+    return new Fixture.Claiming(
+        new dev.caravel.billing.spi.Claim(
+            c.tenant(),
+            c.periodStart(),
+            c.periodEnd(),
+            c.currency(),
+            c.createdAt(),
+            c.read(),
+            c.invoice(),
+            c.tax(),
+            java.util.OptionalLong.of(minimum)),
+        claiming.invoiceId());
+  }
+
   @Test
   void appendingForAnUnknownTenantCreatesIt() {
     append(fx.create(alice, "r1", T0));

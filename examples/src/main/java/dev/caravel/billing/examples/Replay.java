@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.caravel.billing.ActivityRejectedException;
 import dev.caravel.billing.Billing;
+import dev.caravel.billing.BillingBuilder;
 import dev.caravel.billing.BillingListener;
 import dev.caravel.billing.CloseResult;
 import dev.caravel.billing.InvalidInputException;
@@ -35,7 +36,9 @@ import java.util.Set;
  * no round and lets nobody fall past due: issue 26). Credits, charges, voids, payments by hand and
  * refunds go through the engine as they come. Standing changes are printed as they happen. Invoice
  * numbers are formatted {@code inv-1}, {@code inv-2}, ... so the output is the same on every run. A
- * tenant line sets the tenant's tax (S24) for the invoices claimed after it.
+ * tenant line sets the tenant's tax (S24) and whether it pays by card only (S25) for the invoices
+ * claimed after it; a card_minimum line sets the card rail's minimum, below which a card-only
+ * tenant's invoice is carried to its next one and printed as a carried line.
  */
 final class Replay {
   private Replay() {}
@@ -59,34 +62,41 @@ final class Replay {
     java.util.SortedMap<String, List<String>> changes =
         java.util.Collections.synchronizedSortedMap(new java.util.TreeMap<>());
     Set<String> tenants = new LinkedHashSet<>();
-    try (Billing billing =
-        Billing.builder()
-            .repository(repository)
-            .catalogue(catalogue)
-            .clock(clock)
-            .appUrl("https://replay.invalid")
-            .linkSecret("cmVwbGF5IGxpbmsgc2VjcmV0OiBkZXRlcm1pbmlzdGljLCBub3Qgc2VjcmV0")
-            .instanceId("replay")
-            .invoiceNumbers(n -> "inv-" + n)
-            // The tenants are asked to pay and never do; the messages go nowhere.
-            .messenger((recipient, text) -> {})
-            .listener(
-                new BillingListener() {
-                  @Override
-                  public void standingChanged(String tenant, Standing from, Standing to) {
-                    ObjectNode line = ReplayInput.JSON.createObjectNode();
-                    line.put("at", clock.instant().toString());
-                    line.put("tenant", tenant);
-                    line.put("standing", to.name());
-                    line.put("was", from.name());
-                    String written = write(line);
-                    changes.computeIfAbsent(tenant, t -> new ArrayList<>()).add(written);
-                  }
-                })
-            .build()) {
+    BillingListener listener =
+        new BillingListener() {
+          @Override
+          public void standingChanged(String tenant, Standing from, Standing to) {
+            ObjectNode line = ReplayInput.JSON.createObjectNode();
+            line.put("at", clock.instant().toString());
+            line.put("tenant", tenant);
+            line.put("standing", to.name());
+            line.put("was", from.name());
+            String written = write(line);
+            changes.computeIfAbsent(tenant, t -> new ArrayList<>()).add(written);
+          }
+        };
+    // S25: the card minimum is a setting of the engine, so a card_minimum line builds the engine
+    // again on the same repository and clock with it; everything else is in the repository.
+    java.util.Map<String, Long> cardMinimums = new java.util.HashMap<>();
+    Billing billing = engine(repository, catalogue, clock, listener, cardMinimums);
+    try {
       for (ReplayInput.Entry entry : entries) {
         clock.set(entry.at());
-        if (entry instanceof ReplayInput.ActivityEntry a) {
+        if (entry instanceof ReplayInput.CardMinimumEntry m) {
+          if (!m.currency().equals(catalogue.currency())) {
+            throw new BadInputException(
+                eventsFile,
+                m.line(),
+                "the plans are in "
+                    + catalogue.currency()
+                    + "; a card minimum in "
+                    + m.currency()
+                    + " would never apply");
+          }
+          cardMinimums.put(m.currency(), m.amount());
+          billing.close();
+          billing = engine(repository, catalogue, clock, listener, cardMinimums);
+        } else if (entry instanceof ReplayInput.ActivityEntry a) {
           try {
             billing.record(a.activity());
           } catch (ActivityRejectedException e) {
@@ -112,6 +122,9 @@ final class Replay {
         } else if (entry instanceof ReplayInput.PreviewEntry p) {
           out.add(previewLine(p, billing.preview(p.tenant())));
         } else if (entry instanceof ReplayInput.TenantEntry t) {
+          // How the tenant pays from now on (S25): card only (a Stripe customer, no wallet; no
+          // rail is wired, so nothing is charged) or by hand. Saving it keeps its tax.
+          billing.saveTenant(t.tenant(), null, t.card() ? "cus_replay_" + t.line() : null);
           if (t.trialDays().isPresent()) {
             // S20: the engine refuses a trial once the tenant has activity; nothing is billed.
             try {
@@ -134,7 +147,10 @@ final class Replay {
                 .generateInvoice(tenant)
                 .ifPresent(
                     invoice ->
-                        out.add(invoiceLine(invoice, repository.invoiceItems(invoice.id()))));
+                        out.add(
+                            invoice.isCarried()
+                                ? carriedLine(invoice)
+                                : invoiceLine(invoice, repository.invoiceItems(invoice.id()))));
           }
           // Nothing more to generate at this instant: the poll collects what is due and judges
           // the standings due.
@@ -147,6 +163,8 @@ final class Replay {
           changes.clear();
         }
       }
+    } finally {
+      billing.close();
     }
     for (String tenant : tenants) {
       long outstanding = 0;
@@ -159,6 +177,42 @@ final class Replay {
       out.add(write(line));
     }
     return out;
+  }
+
+  /** The replay's engine: no rail, a messenger that delivers nowhere, the card minimums set. */
+  private static Billing engine(
+      Repository repository,
+      PlanCatalogue catalogue,
+      DrivenClock clock,
+      BillingListener listener,
+      java.util.Map<String, Long> cardMinimums) {
+    BillingBuilder builder =
+        Billing.builder()
+            .repository(repository)
+            .catalogue(catalogue)
+            .clock(clock)
+            .appUrl("https://replay.invalid")
+            .linkSecret("cmVwbGF5IGxpbmsgc2VjcmV0OiBkZXRlcm1pbmlzdGljLCBub3Qgc2VjcmV0")
+            .instanceId("replay")
+            .invoiceNumbers(n -> "inv-" + n)
+            // The tenants are asked to pay and never do; the messages go nowhere.
+            .messenger((recipient, text) -> {})
+            .listener(listener);
+    cardMinimums.forEach(builder::cardMinimum);
+    return builder.build();
+  }
+
+  /**
+   * {@code {"at", "invoice", "carried"}}, printed instead of the invoice line of an invoice closed
+   * as carried (S25): {@code carried} is its net, now one item ({@code "relay": "carried"}) of the
+   * tenant's next invoice.
+   */
+  static String carriedLine(Invoice invoice) {
+    ObjectNode line = ReplayInput.JSON.createObjectNode();
+    line.put("at", invoice.createdAt().toString());
+    line.put("invoice", invoice.id());
+    line.put("carried", invoice.net());
+    return write(line);
   }
 
   /** A credit, charge, void, payment by hand or refund; a refusal is a bad line. */
@@ -244,7 +298,7 @@ final class Replay {
   /**
    * {@code {"preview", "at", "items": [{"relay", "amount", "description"}], "tax", "total"}}: the
    * invoice generating now would make (S23), written nowhere; no items and a total of 0 when it
-   * would make none.
+   * would make none; with {@code "carried"} (its net) last when that invoice would be carried.
    */
   static String previewLine(ReplayInput.PreviewEntry entry, Optional<Invoice.Preview> preview) {
     ObjectNode line = ReplayInput.JSON.createObjectNode();
@@ -260,6 +314,10 @@ final class Replay {
     }
     line.put("tax", preview.flatMap(Invoice.Preview::tax).map(Invoice.Tax::added).orElse(0L));
     line.put("total", preview.map(Invoice.Preview::total).orElse(0L));
+    // S25: an invoice generating would close as carried adds what it would carry, its net.
+    if (preview.isPresent() && preview.get().carried()) {
+      line.put("carried", preview.get().net());
+    }
     return write(line);
   }
 

@@ -53,7 +53,7 @@ final class ReplayInput {
   private static final Set<String> PAID_FIELDS = Set.of("at", "type", "invoice", "reference");
   private static final String TYPES =
       "create_relay, update_relay, activate_relay, deactivate_relay, cancel_change, price, bill,"
-          + " credit, charge, void, paid, refund, tenant or preview";
+          + " credit, charge, void, paid, refund, tenant, preview or card_minimum";
 
   static final ObjectMapper JSON =
       JsonMapper.builder()
@@ -96,17 +96,25 @@ final class ReplayInput {
   record PreviewEntry(int line, Instant at, String tenant) implements Entry {}
 
   /**
-   * A tenant's settings: its tax, or none (S24), and a trial of some days (S20, empty: the line
-   * gives none); see {@link ReplayTenantLine}.
+   * A tenant's settings: its tax, or none (S24), a trial of some days (S20, empty: the line gives
+   * none) and whether it pays by card only (S25); see {@link ReplayTenantLine}.
    */
   record TenantEntry(
-      int line, Instant at, String tenant, Optional<TaxSetting> tax, OptionalInt trialDays)
+      int line,
+      Instant at,
+      String tenant,
+      Optional<TaxSetting> tax,
+      OptionalInt trialDays,
+      boolean card)
       implements Entry {
-    /** A line without a trial. */
+    /** A line without a trial, not by card. */
     TenantEntry(int line, Instant at, String tenant, Optional<TaxSetting> tax) {
-      this(line, at, tenant, tax, OptionalInt.empty());
+      this(line, at, tenant, tax, OptionalInt.empty(), false);
     }
   }
+
+  /** The card rail's minimum charge in {@code currency} from now on (S25). */
+  record CardMinimumEntry(int line, Instant at, String currency, long amount) implements Entry {}
 
   /** Refunds {@code amount} of a paid invoice. */
   record RefundEntry(int line, Instant at, String invoice, long amount, String reason, String key)
@@ -265,6 +273,9 @@ final class ReplayInput {
     if (typeName.equals("tenant")) {
       return ReplayTenantLine.parse(node, at, file, line);
     }
+    if (typeName.equals("card_minimum")) {
+      return ReplayCardMinimumLine.parse(node, at, file, line);
+    }
     if (typeName.equals("price")) {
       onlyFields(node, PRICE_FIELDS, file, line);
       return new PriceEntry(
@@ -344,8 +355,9 @@ final class ReplayInput {
                                                         + " and \"tenant\""
                                                     : allowed == ReplayTenantLine.FIELDS
                                                         ? "; a tenant line has \"at\", \"type\","
-                                                            + " \"tenant\", \"tax_bps\","
-                                                            + " \"tax_mode\" and \"tax_label\""
+                                                            + " \"tenant\", \"trial_days\", \"tax_bps\","
+                                                            + " \"tax_mode\", \"tax_label\""
+                                                            + " and \"card\""
                                                         : allowed == ReplayChangeLine.CANCEL_FIELDS
                                                             ? "; a cancel_change line has \"at\","
                                                                 + " \"tenant\", \"type\" and"

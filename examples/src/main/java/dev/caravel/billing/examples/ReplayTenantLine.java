@@ -11,17 +11,18 @@ import java.util.Set;
 
 /**
  * The replay's tenant line (issue 23): {@code {"at", "type": "tenant", "tenant", "trial_days",
- * "tax_bps", "tax_mode", "tax_label"}}, every field after {@code tenant} optional. {@code
+ * "tax_bps", "tax_mode", "tax_label", "card"}}, every field after {@code tenant} optional. {@code
  * trial_days} (1 to 365) gives the tenant a trial (S20), which the engine refuses once the tenant
  * has activity. The line states the tenant's tax from then on: with {@code tax_bps} (0 to 10,000),
  * that rate, {@code tax_mode} ({@code exclusive}, the default, or {@code inclusive}) and {@code
- * tax_label} (default {@code Tax}); without it, none. Issue 23's {@code card} (S25) is refused by
- * name until the engine has the card minimum, so a log written for it is not billed as if it were
- * not there.
+ * tax_label} (default {@code Tax}); without it, none. It states how the tenant pays the same way:
+ * {@code "card": true}, by card only (saved with a Stripe customer and no wallet, so its invoices
+ * below the card minimum are carried, S25; the replay still charges nothing); {@code false} or
+ * absent, not by card (by hand: no minimum).
  */
 final class ReplayTenantLine {
   static final Set<String> FIELDS =
-      Set.of("at", "type", "tenant", "trial_days", "tax_bps", "tax_mode", "tax_label");
+      Set.of("at", "type", "tenant", "trial_days", "tax_bps", "tax_mode", "tax_label", "card");
 
   /** What an invoice line says when {@code tax_label} is not given. */
   static final String DEFAULT_LABEL = "Tax";
@@ -30,17 +31,10 @@ final class ReplayTenantLine {
 
   static ReplayInput.TenantEntry parse(JsonNode node, Instant at, String file, int line)
       throws BadInputException {
-    for (String later : new String[] {"card"}) {
-      if (node.has(later)) {
-        throw new BadInputException(
-            file,
-            line,
-            "\"" + later + "\" is not supported yet: this engine has no card minimum (S25)");
-      }
-    }
     ReplayInput.onlyFields(node, FIELDS, file, line);
     String tenant = ReplayInput.tenant(node, file, line);
     OptionalInt trialDays = trialDays(node, file, line);
+    boolean card = card(node, file, line);
     String modeName = ReplayInput.string(node, "tax_mode", false, file, line);
     String label = ReplayInput.string(node, "tax_label", false, file, line);
     JsonNode bps = node.get("tax_bps");
@@ -49,7 +43,7 @@ final class ReplayTenantLine {
         throw new BadInputException(
             file, line, "\"tax_mode\" and \"tax_label\" need a \"tax_bps\" to apply to");
       }
-      return new ReplayInput.TenantEntry(line, at, tenant, Optional.empty(), trialDays);
+      return new ReplayInput.TenantEntry(line, at, tenant, Optional.empty(), trialDays, card);
     }
     if (!bps.isIntegralNumber()
         || !bps.canConvertToInt()
@@ -76,7 +70,7 @@ final class ReplayTenantLine {
     }
     try {
       TaxSetting tax = new TaxSetting(bps.intValue(), label == null ? DEFAULT_LABEL : label, mode);
-      return new ReplayInput.TenantEntry(line, at, tenant, Optional.of(tax), trialDays);
+      return new ReplayInput.TenantEntry(line, at, tenant, Optional.of(tax), trialDays, card);
     } catch (InvalidInputException e) {
       throw new BadInputException(file, line, e.getMessage());
     }
@@ -102,5 +96,20 @@ final class ReplayTenantLine {
               + ReplayInput.abbreviate(days.toString()));
     }
     return OptionalInt.of(days.intValue());
+  }
+
+  /** S25: {@code "card"}, a JSON boolean if present; absent is false. */
+  private static boolean card(JsonNode node, String file, int line) throws BadInputException {
+    JsonNode card = node.get("card");
+    if (card == null) {
+      return false;
+    }
+    if (!card.isBoolean()) {
+      throw new BadInputException(
+          file,
+          line,
+          "\"card\" must be true or false, got " + ReplayInput.abbreviate(card.toString()));
+    }
+    return card.booleanValue();
   }
 }

@@ -126,7 +126,7 @@ class ReplayTaxTest {
         Arguments.of(", \"tax_bps\": 2000, \"tax_label\": \" \"", "must not be blank"),
         Arguments.of(", \"tax_label\": \"VAT\"", "need a \"tax_bps\""),
         Arguments.of(", \"trial_days\": 14", "the engine refused this trial"),
-        Arguments.of(", \"card\": true", "\"card\" is not supported yet"),
+        Arguments.of(", \"card\": \"yes\"", "\"card\" must be true or false"),
         Arguments.of(", \"tax\": 2000", "unknown field \"tax\"; a tenant line has"));
   }
 
