@@ -14,6 +14,7 @@ import dev.caravel.billing.spi.Tenant;
 import dev.caravel.billing.spi.TenantLedger;
 import dev.caravel.billing.spi.UnclaimedTotal;
 import java.lang.System.Logger.Level;
+import java.math.BigInteger;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -192,7 +193,8 @@ final class Bookkeeping {
         log.billedActivityIds(),
         Optional.of(activity.at()),
         log.unclaimed(),
-        log.tax());
+        log.tax(),
+        log.coupon());
   }
 
   /** {@link Billing#reconcile}. */
@@ -281,34 +283,17 @@ final class Bookkeeping {
     reconcileLedgers(ledgers, tally);
     renew(ledgers, now, tally);
     List<String> anchored = new ArrayList<>();
-    Map<String, Period> periods = new HashMap<>();
-    // S24: each invoice is taxed by the setting its page read with the ledger (one read a page).
-    Map<String, Optional<TaxSetting>> taxes = new HashMap<>();
+    Map<String, TenantLedger> read = new HashMap<>();
     for (TenantLedger l : ledgers) {
       if (l.anchor().isPresent() && !now.isBefore(l.anchor().get())) {
         anchored.add(l.tenant());
-        taxes.put(l.tenant(), l.tax());
-        periods.put(l.tenant(), new BillingPeriods(l.anchor().get()).periodAt(now));
+        read.put(l.tenant(), l);
       }
     }
     List<Claim> claims = new ArrayList<>();
     if (!anchored.isEmpty()) {
       for (UnclaimedTotal unclaimed : tally.totals(anchored, repository)) {
-        Period period = periods.get(unclaimed.tenant());
-        boolean invoice = ClaimRule.makesAnInvoice(unclaimed.tenant(), unclaimed.total());
-        claims.add(
-            new Claim(
-                unclaimed.tenant(),
-                period.start(),
-                period.end(),
-                settings.catalogue().currency(),
-                now,
-                unclaimed,
-                invoice,
-                invoice
-                    ? ClaimRule.taxOn(
-                        taxes.get(unclaimed.tenant()), unclaimed.total().longValueExact())
-                    : Optional.empty()));
+        claims.add(claim(read.get(unclaimed.tenant()), unclaimed, now));
       }
     }
     List<Invoice> created =
@@ -316,7 +301,52 @@ final class Bookkeeping {
             ? List.of()
             : repository.claim(claims, (number, claim) -> settings.invoiceId(number));
     created.forEach(invoice -> settings.notify(listener -> listener.invoiceCreated(invoice)));
+    // S21: an invoice a discount left nothing to pay was created paid (it ends, S18).
+    created.stream()
+        .filter(Invoice::isPaid)
+        .forEach(i -> settings.notify(l -> l.paymentSucceeded(i, i.payment().orElseThrow())));
     return created;
+  }
+
+  /**
+   * The claim of one anchored tenant at {@code now}, decided by {@link ClaimRule} from its
+   * unclaimed items as summed ({@code unclaimed}), taxed by the setting its page read with the
+   * ledger (one read a page, S24). A tenant with a coupon (S21) has its unclaimed items read, since
+   * its discount depends on which they are, and is claimed from that read; the others are never
+   * read item by item, so the renewal day stays one sum a page.
+   */
+  private Claim claim(TenantLedger ledger, UnclaimedTotal unclaimed, Instant now) {
+    String tenant = ledger.tenant();
+    Instant anchor = ledger.anchor().orElseThrow();
+    List<InvoiceItem> items = List.of();
+    if (ledger.coupon().isPresent()) {
+      items = repository.unclaimedItems(tenant);
+      BigInteger pre = BigInteger.ZERO;
+      for (InvoiceItem item : items) {
+        pre = pre.add(BigInteger.valueOf(item.amount()));
+      }
+      unclaimed = new UnclaimedTotal(tenant, pre, items.size());
+    }
+    Period period = new BillingPeriods(anchor).periodAt(now);
+    boolean invoice = ClaimRule.makesAnInvoice(tenant, unclaimed.total());
+    Optional<Claim.Discount> discount =
+        invoice
+            ? ClaimRule.discountOn(ledger.coupon(), anchor, now, items, unclaimed.total())
+            : Optional.empty();
+    long net =
+        invoice
+            ? unclaimed.total().longValueExact() - discount.map(Claim.Discount::amount).orElse(0L)
+            : 0;
+    return new Claim(
+        tenant,
+        period.start(),
+        period.end(),
+        settings.catalogue().currency(),
+        now,
+        unclaimed,
+        invoice,
+        invoice ? ClaimRule.taxOn(ledger.tax(), net) : Optional.empty(),
+        discount);
   }
 
   /** The tenant's tax setting as stored now (S24). */

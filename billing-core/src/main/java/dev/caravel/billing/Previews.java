@@ -3,6 +3,7 @@ package dev.caravel.billing;
 import dev.caravel.billing.Invoice.Period;
 import dev.caravel.billing.internal.BillingPeriods;
 import dev.caravel.billing.internal.Checks;
+import dev.caravel.billing.spi.Claim;
 import dev.caravel.billing.spi.Reconciliation;
 import dev.caravel.billing.spi.Renewal;
 import dev.caravel.billing.spi.Repository;
@@ -16,8 +17,8 @@ import java.util.Optional;
 
 /**
  * S23, Kill Bill's dry run: the invoice generating would make, computed by the very rules {@link
- * Bookkeeping#generate} runs (the ledger's reconciliation and renewals, {@link ClaimRule}'s claim
- * and tax), over one read of the tenant's ledger and unclaimed items, writing nothing.
+ * Bookkeeping#generate} runs (the ledger's reconciliation and renewals, {@link ClaimRule}'s claim,
+ * discount and tax), over one read of the tenant's ledger and unclaimed items, writing nothing.
  */
 final class Previews {
   private final EngineSettings settings;
@@ -90,7 +91,11 @@ final class Previews {
     if (!ClaimRule.makesAnInvoice(tenant, sum)) {
       return Optional.empty();
     }
-    long net = sum.longValueExact();
+    // S21: the discount generating would give, its item last (it is dated at the claim).
+    Optional<Claim.Discount> discount =
+        ClaimRule.discountOn(ledger.coupon(), anchor, at, items, sum);
+    discount.ifPresent(d -> items.add(d.item(tenant, at)));
+    long net = sum.longValueExact() - discount.map(Claim.Discount::amount).orElse(0L);
     Optional<Invoice.Tax> tax = ClaimRule.taxOn(bookkeeping.taxSetting(tenant), net);
     long added = tax.map(Invoice.Tax::added).orElse(0L);
     if (net > Long.MAX_VALUE - added) {

@@ -153,7 +153,8 @@ final class MemoryTenants {
                   billed,
                   Optional.ofNullable(row.lastAt),
                   MemoryLedger.unclaimed(state, row),
-                  row.profile.tax()));
+                  row.profile.tax(),
+                  state.latestRedemption(pubkey)));
         }
       }
       return out;

@@ -20,14 +20,12 @@ import java.util.OptionalLong;
  * yields a second item, a second renewal, a second invoice for the same items, or a second payment.
  * A storage failure throws {@link StorageException} and leaves nothing half-written.
  *
- * <p>Batch methods exist so an implementation can do a page of tenants in a few statements; each
- * entry of a batch is still all-or-nothing on its own.
- *
- * <p>Every implementation must pass billing-testkit's contract kit ({@code
- * dev.caravel.billing.testkit.RepositoryContract}); billing-core's README, "Writing a storage",
- * says how.
+ * <p>Batch methods let a page of tenants take a few statements; each entry stays all-or-nothing.
+ * Coupons are kept by the {@link CouponStorage} part. Every implementation must pass
+ * billing-testkit's contract kit ({@code dev.caravel.billing.testkit.RepositoryContract});
+ * billing-core's README, "Writing a storage", says how.
  */
-public interface Repository {
+public interface Repository extends CouponStorage {
 
   // ---- tenants ----
 
@@ -158,6 +156,10 @@ public interface Repository {
    *   <li>if {@code claim.invoice()}, it creates the invoice (total {@code claim.total()}, due for
    *       its first payment round at {@code createdAt}) and puts every one of those items on it, so
    *       an item is never on two invoices, and appends {@link BillingEvent#invoiceCreated} of it;
+   *   <li>with a {@link Claim#discount}, only if the tenant's latest redemption is still the one
+   *       named with the uses read (else as moved): its item ({@link Claim#discountItem}) is put on
+   *       the invoice and the redemption's uses grow by one; an invoice {@link Claim#settledAtOnce}
+   *       is created paid by it, appending {@link BillingEvent#paid} too;
    *   <li>either way the tenant's next due instant moves to the claim's period end, if that period
    *       is the one after its last renewed period (or its anchor's) and no activity of it is
    *       unbilled; otherwise it stays due, keeping the poll's take (see {@link #takeDueTenants}).
@@ -171,10 +173,8 @@ public interface Repository {
    * first number is 1. Numbers are gapless and never repeat across every instance sharing the
    * storage: a transaction that rolls back gives its numbers back. {@code numbering} turns a number
    * into the invoice's id. An id that already names an invoice (a format that collides with ids of
-   * an older version) is {@link dev.caravel.billing.InvalidInputException}, nothing claimed.
-   *
-   * <p>Whether the items make an invoice is the engine's decision; the storage compares and
-   * records.
+   * an older version) is {@link dev.caravel.billing.InvalidInputException}, nothing claimed. What
+   * the items make is the engine's decision; the storage compares and records.
    */
   List<Invoice> claim(List<Claim> claims, InvoiceNumbering numbering);
 

@@ -18,7 +18,9 @@ import java.util.Set;
  * is guarded by), the instant of its latest activity (in the tail or before it), and its items on
  * no invoice yet as read with the rest ({@link Repository#unclaimedTotals}' answer for it): the
  * engine adds what it writes after the read, and claims from that without reading them again; and
- * its tax setting (S24), which the invoices it claims from this read are taxed by.
+ * its tax setting (S24), which the invoices it claims from this read are taxed by; and its latest
+ * coupon redemption (S21, {@link CouponStorage#redeemCoupon}), active or not: the engine reads the
+ * unclaimed items themselves only for a tenant with one.
  *
  * <p>Snapshot plus tail fold to exactly the states the whole log folds to (S8): every activity
  * before the snapshot point is billed, and none can be appended there (it would fall inside a
@@ -35,13 +37,18 @@ public record TenantLedger(
     Set<String> billedActivityIds,
     Optional<Instant> lastActivityAt,
     UnclaimedTotal unclaimed,
-    Optional<Invoice.TaxSetting> tax) {
+    Optional<Invoice.TaxSetting> tax,
+    Optional<CouponRedemption> coupon) {
 
   public TenantLedger {
     Checks.notNull(lastActivityAt, "lastActivityAt");
     Checks.pubkey(tenant, "tenant");
     Checks.notNull(unclaimed, "unclaimed");
     Checks.notNull(tax, "tax");
+    Checks.notNull(coupon, "coupon");
+    if (coupon.isPresent() && !coupon.get().tenant().equals(tenant)) {
+      throw new InvalidInputException("the ledger of " + tenant + " with another's coupon");
+    }
     if (!unclaimed.tenant().equals(tenant)) {
       throw new InvalidInputException("the ledger of " + tenant + " with the items of another");
     }
@@ -66,6 +73,34 @@ public record TenantLedger(
     if (activityCount < activities.size()) {
       throw new InvalidInputException("the log is shorter than its tail");
     }
+  }
+
+  /** A ledger without a coupon. */
+  public TenantLedger(
+      String tenant,
+      Optional<Instant> anchor,
+      int renewedThrough,
+      int snapshotPeriod,
+      List<RelaySnapshot> snapshot,
+      int activityCount,
+      List<Activity> activities,
+      Set<String> billedActivityIds,
+      Optional<Instant> lastActivityAt,
+      UnclaimedTotal unclaimed,
+      Optional<Invoice.TaxSetting> tax) {
+    this(
+        tenant,
+        anchor,
+        renewedThrough,
+        snapshotPeriod,
+        snapshot,
+        activityCount,
+        activities,
+        billedActivityIds,
+        lastActivityAt,
+        unclaimed,
+        tax,
+        Optional.empty());
   }
 
   /** A ledger read whole: no snapshot, every activity, nothing unclaimed. */
