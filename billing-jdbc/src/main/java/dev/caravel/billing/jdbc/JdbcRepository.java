@@ -15,6 +15,7 @@ import dev.caravel.billing.spi.Claim;
 import dev.caravel.billing.spi.CollectionChange;
 import dev.caravel.billing.spi.CollectionHold;
 import dev.caravel.billing.spi.CollectionState;
+import dev.caravel.billing.spi.CouponRedemption;
 import dev.caravel.billing.spi.InvoiceNumbering;
 import dev.caravel.billing.spi.PaymentEvents;
 import dev.caravel.billing.spi.PaymentLease;
@@ -75,6 +76,7 @@ public final class JdbcRepository implements Repository {
   private final LedgerOperations operations;
   private final StandingStatements standing;
   private final BillingWrites writes;
+  private final CouponStatements coupons;
 
   /** A repository on {@code dataSource}, whose schema must be migrated already. */
   public JdbcRepository(DataSource dataSource) {
@@ -87,6 +89,7 @@ public final class JdbcRepository implements Repository {
     this.operations = new LedgerOperations(transactions);
     this.standing = new StandingStatements(transactions);
     this.writes = new BillingWrites(transactions);
+    this.coupons = new CouponStatements(transactions);
   }
 
   /**
@@ -448,5 +451,22 @@ public final class JdbcRepository implements Repository {
       }
     }
     return locked;
+  }
+
+  // ---- coupons (S21): in CouponStatements ----
+
+  @Override
+  public Optional<PlanCatalogue.Coupon> defineCoupon(PlanCatalogue.Coupon coupon) {
+    return coupons.define(coupon);
+  }
+
+  @Override
+  public Optional<PlanCatalogue.Coupon> findCoupon(String code) {
+    return coupons.find(code);
+  }
+
+  @Override
+  public Optional<CouponRedemption> redeemCoupon(CouponRedemption redemption) {
+    return coupons.redeem(redemption);
   }
 }

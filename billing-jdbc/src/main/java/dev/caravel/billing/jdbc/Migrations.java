@@ -42,7 +42,8 @@ final class Migrations {
           new Migration(12, "attention_holds"),
           new Migration(13, "standing_revision"),
           new Migration(14, "tax"),
-          new Migration(15, "plan_intervals"));
+          new Migration(15, "plan_intervals"),
+          new Migration(17, "coupons"));
 
   /** Arbitrary but fixed: the PostgreSQL advisory lock that serializes concurrent migrations. */
   private static final long LOCK_KEY = 0x63617261_76656c31L;
