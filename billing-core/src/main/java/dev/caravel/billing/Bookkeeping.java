@@ -6,6 +6,7 @@ import dev.caravel.billing.internal.BillingPeriods;
 import dev.caravel.billing.internal.Checks;
 import dev.caravel.billing.spi.ActivityWrite;
 import dev.caravel.billing.spi.Claim;
+import dev.caravel.billing.spi.CouponRedemption;
 import dev.caravel.billing.spi.Reconciliation;
 import dev.caravel.billing.spi.Renewal;
 import dev.caravel.billing.spi.Repository;
@@ -311,15 +312,19 @@ final class Bookkeeping {
   /**
    * The claim of one anchored tenant at {@code now}, decided by {@link ClaimRule} from its
    * unclaimed items as summed ({@code unclaimed}), taxed by the setting its page read with the
-   * ledger (one read a page, S24). A tenant with a coupon (S21) has its unclaimed items read, since
-   * its discount depends on which they are, and is claimed from that read; the others are never
-   * read item by item, so the renewal day stays one sum a page.
+   * ledger (one read a page, S24). A tenant whose coupon covers an invoice now (S21) has its
+   * unclaimed items read, since its discount depends on which they are, and is claimed from that
+   * read; the others are never read item by item, so the renewal day stays one sum a page.
    */
   private Claim claim(TenantLedger ledger, UnclaimedTotal unclaimed, Instant now) {
     String tenant = ledger.tenant();
     Instant anchor = ledger.anchor().orElseThrow();
     List<InvoiceItem> items = List.of();
-    if (ledger.coupon().isPresent()) {
+    // Only a coupon that still covers an invoice now needs the items; one used up or run out
+    // leaves the tenant claimed from the sum, as every other.
+    Optional<CouponRedemption> coupon =
+        ledger.coupon().filter(r -> CouponRule.covers(r, anchor, now));
+    if (coupon.isPresent()) {
       items = repository.unclaimedItems(tenant);
       BigInteger pre = BigInteger.ZERO;
       for (InvoiceItem item : items) {
@@ -331,7 +336,7 @@ final class Bookkeeping {
     boolean invoice = ClaimRule.makesAnInvoice(tenant, unclaimed.total());
     Optional<Claim.Discount> discount =
         invoice
-            ? ClaimRule.discountOn(ledger.coupon(), anchor, now, items, unclaimed.total())
+            ? ClaimRule.discountOn(coupon, anchor, now, items, unclaimed.total())
             : Optional.empty();
     long net =
         invoice
