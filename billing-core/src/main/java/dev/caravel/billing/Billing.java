@@ -22,6 +22,7 @@ public final class Billing implements AutoCloseable {
   final PaymentCollection collection; // package-private: tests look at its worker threads
   private final RailCallbacks railCallbacks;
   private final Adjustments adjustments;
+  private final Coupons coupons;
   private final Closing closing;
   private final Refunds refunds;
   private final EventFeed eventFeed;
@@ -37,6 +38,7 @@ public final class Billing implements AutoCloseable {
     this.collection = new PaymentCollection(settings, cascade, standings);
     this.railCallbacks = new RailCallbacks(settings, cascade, standings);
     this.adjustments = new Adjustments(settings);
+    this.coupons = new Coupons(settings);
     this.closing = new Closing(settings, cascade, standings);
     this.refunds = new Refunds(settings);
     this.eventFeed = new EventFeed(settings);
@@ -287,6 +289,16 @@ public final class Billing implements AutoCloseable {
    */
   public boolean charge(String tenant, long amount, String reason, String key) {
     return adjustments.charge(tenant, amount, reason, key);
+  }
+
+  /** Defines a coupon (S21); false if defined so already; another under its code: a conflict. */
+  public boolean defineCoupon(PlanCatalogue.Coupon coupon) {
+    return coupons.define(coupon);
+  }
+
+  /** Redeems a coupon for the tenant, replacing its coupon (S21); keyed like {@link #credit}. */
+  public boolean redeemCoupon(String tenant, String code, String key) {
+    return coupons.redeem(tenant, code, key);
   }
 
   /**

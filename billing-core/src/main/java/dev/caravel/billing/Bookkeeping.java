@@ -1,8 +1,6 @@
 package dev.caravel.billing;
 
-import dev.caravel.billing.Invoice.Period;
 import dev.caravel.billing.Invoice.TaxSetting;
-import dev.caravel.billing.internal.BillingPeriods;
 import dev.caravel.billing.internal.Checks;
 import dev.caravel.billing.spi.ActivityWrite;
 import dev.caravel.billing.spi.Anchoring;
@@ -261,7 +259,8 @@ final class Bookkeeping {
         Optional.of(activity.at()),
         log.unclaimed(),
         log.tax(),
-        log.trialDays());
+        log.trialDays(),
+        log.coupon());
   }
 
   /** {@link Billing#reconcile}. */
@@ -350,59 +349,20 @@ final class Bookkeeping {
     reconcileLedgers(ledgers, tally);
     renew(ledgers, now, tally);
     List<String> anchored = new ArrayList<>();
-    Map<String, Period> periods = new HashMap<>();
-    // S24: each invoice is taxed by the setting its page read with the ledger (one read a page).
-    Map<String, Optional<TaxSetting>> taxes = new HashMap<>();
-    // S20: a tenant in trial is claimed nothing before its anchor; its visit is recorded over the
-    // trial's window, so that it is due again at the window's end (the notice, then the anchor).
-    Map<String, Trials.Window> trials = new HashMap<>();
+    // The ledgers as the page read them: each tenant is claimed from its own (S20, S21, S24).
+    Map<String, TenantLedger> read = new HashMap<>();
     for (TenantLedger l : ledgers) {
-      if (l.anchor().isPresent() && !now.isBefore(l.anchor().get())) {
+      boolean due = l.anchor().isPresent() && !now.isBefore(l.anchor().get());
+      if (due || (l.anchor().isPresent() && Trials.running(l))) {
         anchored.add(l.tenant());
-        taxes.put(l.tenant(), l.tax());
-        periods.put(l.tenant(), new BillingPeriods(l.anchor().get()).periodAt(now));
-      } else if (l.anchor().isPresent() && Trials.running(l)) {
-        anchored.add(l.tenant());
-        trials.put(l.tenant(), Trials.window(l, now));
+        read.put(l.tenant(), l);
       }
     }
     List<Claim> claims = new ArrayList<>();
     if (!anchored.isEmpty()) {
       for (UnclaimedTotal unclaimed : tally.totals(anchored, repository)) {
-        Trials.Window trial = trials.get(unclaimed.tenant());
-        if (trial != null) {
-          claims.add(
-              new Claim(
-                  unclaimed.tenant(),
-                  trial.start(),
-                  trial.end(),
-                  settings.catalogue().currency(),
-                  now,
-                  unclaimed,
-                  false));
-          continue;
-        }
-        Period period = periods.get(unclaimed.tenant());
-        String currency = settings.catalogue().currency();
-        ClaimRule.Decision decision =
-            ClaimRule.decide(
-                unclaimed.tenant(),
-                unclaimed.total(),
-                taxes.get(unclaimed.tenant()),
-                settings.cardMinimums().in(currency),
-                () -> repository.findTenant(unclaimed.tenant()),
-                () -> repository.unclaimedItems(unclaimed.tenant()));
         claims.add(
-            new Claim(
-                unclaimed.tenant(),
-                period.start(),
-                period.end(),
-                currency,
-                now,
-                unclaimed,
-                decision.invoice(),
-                decision.tax(),
-                decision.carriedBelow()));
+            TenantClaim.of(read.get(unclaimed.tenant()), unclaimed, now, settings, repository));
       }
     }
     List<Invoice> created =
@@ -410,6 +370,10 @@ final class Bookkeeping {
             ? List.of()
             : repository.claim(claims, (number, claim) -> settings.invoiceId(number));
     created.forEach(this::notifyClaimed);
+    // S21: an invoice a discount left nothing to pay was created paid (it ends, S18).
+    created.stream()
+        .filter(Invoice::isPaid)
+        .forEach(i -> settings.notify(l -> l.paymentSucceeded(i, i.payment().orElseThrow())));
     return created;
   }
 

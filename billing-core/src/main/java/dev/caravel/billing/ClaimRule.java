@@ -1,19 +1,22 @@
 package dev.caravel.billing;
 
 import dev.caravel.billing.Invoice.TaxSetting;
+import dev.caravel.billing.spi.Claim;
+import dev.caravel.billing.spi.CouponRedemption;
 import dev.caravel.billing.spi.Tenant;
 import java.math.BigInteger;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.function.Supplier;
 
 /**
- * S7, S24 and S25's decision for one tenant, pure: whether its claimable items make an invoice, the
- * invoice's tax line, and whether it is carried (below the card minimum). {@link
- * Bookkeeping#generate} decides from the unclaimed items the storage sums, {@link Previews} from
- * the items generating would claim; one rule, so a preview is the invoice generating then makes
- * (S23).
+ * S7, S21, S24 and S25's decision for one tenant, pure: whether its claimable items make an
+ * invoice, its coupon's discount, the invoice's tax line, and whether it is carried (below the card
+ * minimum). {@link Bookkeeping#generate} decides from the unclaimed items the storage sums, {@link
+ * Previews} from the items generating would claim; one rule, so a preview is the invoice generating
+ * then makes (S23).
  */
 final class ClaimRule {
   private ClaimRule() {}
@@ -32,32 +35,54 @@ final class ClaimRule {
   }
 
   /**
-   * S24: the tax line of an invoice of {@code net} (positive) under the tenant's setting, if any.
+   * S21: the discount of an invoice claiming {@code items} (summing to {@code pre}) at {@code now}
+   * under the tenant's latest coupon redemption, if any ({@link CouponRule}).
+   */
+  static Optional<Claim.Discount> discountOn(
+      Optional<CouponRedemption> coupon,
+      Instant anchor,
+      Instant now,
+      List<InvoiceItem> items,
+      BigInteger pre) {
+    return CouponRule.discount(coupon, anchor, now, items, pre);
+  }
+
+  /**
+   * S24: the tax line of an invoice of {@code net} (the items less any discount: zero or more)
+   * under the tenant's setting, if any.
    */
   static Optional<Invoice.Tax> taxOn(Optional<TaxSetting> setting, long net) {
     return setting.map(tax -> tax.on(net));
   }
 
   /**
-   * What claiming a tenant's items makes: an invoice or not, its tax line, and the card minimum it
-   * is carried below (S25), if it is.
+   * What claiming a tenant's items makes: an invoice or not, its discount (S21), its tax line, and
+   * the card minimum it is carried below (S25), if it is.
    */
-  record Decision(boolean invoice, Optional<Invoice.Tax> tax, OptionalLong carriedBelow) {
-    static final Decision NONE = new Decision(false, Optional.empty(), OptionalLong.empty());
+  record Decision(
+      boolean invoice,
+      Optional<Claim.Discount> discount,
+      Optional<Invoice.Tax> tax,
+      OptionalLong carriedBelow) {
+    static final Decision NONE =
+        new Decision(false, Optional.empty(), Optional.empty(), OptionalLong.empty());
   }
 
   /**
-   * S7, S24 and S25 for the claimable items summing to {@code net}. Below {@code minimum} (the
-   * total, tax added, is compared: it is what the card would be charged), a tenant that can only
-   * pay by card ({@link #cardOnly}) has its invoice closed as carried; its net goes to the next
-   * invoice. Items that are all carried amounts and still below the minimum make no invoice: they
-   * wait, unclaimed, for the next invoice with something new on it, rather than being carried again
-   * and again, an invoice a period. The tenant and its items are read only for an invoice below the
-   * minimum.
+   * S7, S21, S24 and S25 for the claimable items summing to {@code net}: an invoice takes the
+   * {@code discount} its coupon gives (asked only for an invoice), is taxed on what is left, and an
+   * invoice with nothing left to pay is never carried (it is settled at once). Below {@code
+   * minimum} (the total, tax added, is compared: it is what the card would be charged), a tenant
+   * that can only pay by card ({@link #cardOnly}) has its invoice closed as carried; its net goes
+   * to the next invoice. Items that are all carried amounts and still below the minimum make no
+   * invoice: they wait, unclaimed, for the next invoice with something new on it, rather than being
+   * carried again and again, an invoice a period. The tenant and its items are read only for an
+   * invoice below the minimum.
    */
   static Decision decide(
       String tenant,
       BigInteger net,
+      Supplier<Optional<Claim.Discount>> discount,
       Optional<TaxSetting> taxSetting,
       OptionalLong minimum,
       Supplier<Optional<Tenant>> profile,
@@ -65,20 +90,24 @@ final class ClaimRule {
     if (!makesAnInvoice(tenant, net)) {
       return Decision.NONE;
     }
-    long amount = net.longValueExact();
+    Optional<Claim.Discount> off = discount.get();
+    long amount = net.longValueExact() - off.map(Claim.Discount::amount).orElse(0L);
     Optional<Invoice.Tax> tax = taxOn(taxSetting, amount);
     long added = tax.map(Invoice.Tax::added).orElse(0L);
     if (amount > Long.MAX_VALUE - added) {
       throw new InvalidInputException(
           "tenant " + tenant + " owes more than a long holds with tax: " + net);
     }
-    if (minimum.isEmpty() || amount + added >= minimum.getAsLong() || !cardOnly(profile.get())) {
-      return new Decision(true, tax, OptionalLong.empty());
+    if (minimum.isEmpty()
+        || amount + added == 0
+        || amount + added >= minimum.getAsLong()
+        || !cardOnly(profile.get())) {
+      return new Decision(true, off, tax, OptionalLong.empty());
     }
     if (items.get().stream().allMatch(InvoiceItem::isCarried)) {
       return Decision.NONE;
     }
-    return new Decision(true, tax, minimum);
+    return new Decision(true, off, tax, minimum);
   }
 
   /**

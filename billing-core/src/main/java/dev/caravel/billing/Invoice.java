@@ -8,13 +8,13 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * A claim on a tenant's unclaimed items (S7): its total is their sum and always positive. The
- * period is the billing period holding the moment the invoice was made. {@code payment} is present
- * once paid; an invoice is paid at most once. {@code closure} is present once it was voided or
- * written off (S14): then it is never collected, and its items are never billed again. An invoice
- * is paid or closed, never both. {@code tax} is present when the tenant had a {@link TaxSetting}
- * when the invoice was claimed (S24): {@code total} is what the rails charge, {@link #net} the sum
- * of the items.
+ * A claim on a tenant's unclaimed items (S7): its total is their sum (less a coupon's discount,
+ * S21; zero only when that leaves nothing to pay, and then paid as it is made). The period is the
+ * billing period holding the moment the invoice was made. {@code payment} is present once paid; an
+ * invoice is paid at most once. {@code closure} is present once it was voided or written off (S14):
+ * then it is never collected, and its items are never billed again. An invoice is paid or closed,
+ * never both. {@code tax} is present when the tenant had a {@link TaxSetting} when the invoice was
+ * claimed (S24): {@code total} is what the rails charge, {@link #net} the sum of the items.
  *
  * <p>Invoice ids are numbers drawn by the repository in the claim's transaction (gapless across
  * instances), formatted as the builder says ({@code INV-000123} by default).
@@ -80,9 +80,9 @@ public record Invoice(
       Checks.text(currency, "currency");
       items = List.copyOf(Checks.notNull(items, "items"));
       Checks.notNull(tax, "tax");
-      if (net <= 0 || total != net + tax.map(Tax::added).orElse(0L)) {
+      if (net < 0 || total != net + tax.map(Tax::added).orElse(0L)) {
         throw new InvalidInputException(
-            "a preview's net must be positive and its total the net plus the tax it adds, got net "
+            "a preview's net must not be negative and its total the net plus its tax, got net "
                 + net
                 + " and total "
                 + total);
@@ -270,14 +270,15 @@ public record Invoice(
     if (!periodStart.isBefore(periodEnd)) {
       throw new InvalidInputException("period start must be before period end");
     }
-    if (total <= 0) {
-      throw new InvalidInputException("an invoice total must be positive, got " + total);
+    if (total < 0) {
+      // Zero only when a discount leaves nothing to pay (S21): then it is paid as it is made.
+      throw new InvalidInputException("an invoice total must not be negative, got " + total);
     }
     if (payment.isPresent() && closure.isPresent()) {
       throw new InvalidInputException("an invoice is paid or closed, never both");
     }
-    if (tax.isPresent() && total - tax.get().added() <= 0) {
-      throw new InvalidInputException("an invoice's net must be positive, got a total of " + total);
+    if (tax.isPresent() && total - tax.get().added() < 0) {
+      throw new InvalidInputException("an invoice's net must not be negative, got " + total);
     }
   }
 
@@ -424,8 +425,8 @@ public record Invoice(
      *     invoice of it)
      */
     public Invoice.Tax on(long net) {
-      if (net <= 0) {
-        throw new InvalidInputException("only a positive net is taxed, got " + net);
+      if (net < 0) {
+        throw new InvalidInputException("only a net of zero or more is taxed, got " + net);
       }
       BigInteger rate = BigInteger.valueOf(rateBps);
       BigInteger divisor = mode == Mode.EXCLUSIVE ? BPS : BPS.add(rate);

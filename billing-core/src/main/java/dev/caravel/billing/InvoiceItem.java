@@ -36,6 +36,9 @@ public record InvoiceItem(
   /** The relay and plan an adjustment is booked under: it belongs to no relay. */
   public static final String ADJUSTMENT = "adjustment";
 
+  /** The relay and plan a coupon's discount (S21) is booked under. */
+  public static final String DISCOUNT = "discount";
+
   public InvoiceItem {
     Checks.text(id, "item id");
     Checks.pubkey(tenant, "tenant");
@@ -127,6 +130,32 @@ public record InvoiceItem(
         OptionalInt.empty(),
         Optional.empty(),
         Optional.of("refund:" + refund.key()));
+  }
+
+  /**
+   * A coupon's discount (S21): {@code -amount}, described "Discount CODE", dated at the claim that
+   * makes it, unclaimed until put on that claim's invoice. Its id and key are {@code
+   * discount:<redemption key>:<uses before it>}: each use of a redemption is one invoice's one
+   * discount, known before the invoice is (a preview shows the same item).
+   */
+  public static InvoiceItem forDiscount(
+      String tenant, String code, String redemptionKey, int uses, long amount, Instant at) {
+    if (amount <= 0) {
+      throw new InvalidInputException("a discount takes a positive amount off, got " + amount);
+    }
+    String key = "discount:" + redemptionKey + ":" + uses;
+    return new InvoiceItem(
+        key,
+        tenant,
+        DISCOUNT,
+        DISCOUNT,
+        -amount,
+        "Discount " + code,
+        at,
+        Optional.empty(),
+        OptionalInt.empty(),
+        Optional.empty(),
+        Optional.of(key));
   }
 
   /**

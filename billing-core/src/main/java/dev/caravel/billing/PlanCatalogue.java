@@ -11,6 +11,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -114,6 +115,80 @@ public final class PlanCatalogue {
 
     public Reason reason() {
       return reason;
+    }
+  }
+
+  /**
+   * A coupon (S21): {@code code}, either {@code percentOff} (1 to 100) or {@code amountOff} (1 to
+   * {@link Billing#MAX_AMOUNT}; the other is 0), how long a redemption lasts, and the plans it
+   * discounts ({@code plans}; empty: every plan). {@code periods} is N for {@link Duration#PERIODS}
+   * (at least 1) and 0 otherwise. {@link Billing#redeemCoupon} gives it to a tenant; {@code
+   * CouponRule} says what each invoice's discount is.
+   */
+  public record Coupon(
+      String code,
+      int percentOff,
+      long amountOff,
+      Duration duration,
+      int periods,
+      Set<String> plans) {
+
+    /** How long a redemption lasts (S21). */
+    public enum Duration {
+      /** The first invoice that gets a discount uses it up. */
+      ONCE,
+      /** Invoices of the redemption's period and the {@code periods - 1} after it. */
+      PERIODS,
+      /** Every invoice. */
+      FOREVER
+    }
+
+    public Coupon {
+      Checks.id(code, "coupon code");
+      if ((percentOff == 0) == (amountOff == 0)) {
+        throw new InvalidInputException(
+            "coupon " + code + " takes either a percentage or an amount off, not both or neither");
+      }
+      if (percentOff != 0 && (percentOff < 1 || percentOff > 100)) {
+        throw new InvalidInputException(
+            "coupon " + code + "'s percentage must be 1 to 100, got " + percentOff);
+      }
+      if (amountOff != 0) {
+        Checks.positiveAmount(amountOff, "coupon " + code + "'s amount off");
+      }
+      Checks.notNull(duration, "coupon duration");
+      if (duration == Duration.PERIODS ? periods < 1 : periods != 0) {
+        throw new InvalidInputException(
+            "coupon "
+                + code
+                + ": periods must be at least 1 for PERIODS and 0 otherwise, got "
+                + periods);
+      }
+      plans = Set.copyOf(Checks.notNull(plans, "coupon plans"));
+      plans.forEach(plan -> Checks.id(plan, "coupon plan id"));
+    }
+
+    /** A coupon taking {@code percent} (1 to 100) off. */
+    public static Coupon percentOff(
+        String code, int percent, Duration duration, int periods, Set<String> plans) {
+      if (percent == 0) {
+        throw new InvalidInputException("coupon " + code + "'s percentage must be 1 to 100");
+      }
+      return new Coupon(code, percent, 0, duration, periods, plans);
+    }
+
+    /** A coupon taking {@code amount} (1 to {@link Billing#MAX_AMOUNT}) off. */
+    public static Coupon amountOff(
+        String code, long amount, Duration duration, int periods, Set<String> plans) {
+      if (amount == 0) {
+        throw new InvalidInputException("coupon " + code + "'s amount off must be positive");
+      }
+      return new Coupon(code, 0, amount, duration, periods, plans);
+    }
+
+    /** Whether it discounts charges of {@code plan}. */
+    public boolean appliesTo(String plan) {
+      return plans.isEmpty() || plans.contains(plan);
     }
   }
 

@@ -3,6 +3,7 @@ package dev.caravel.billing;
 import dev.caravel.billing.Invoice.Period;
 import dev.caravel.billing.internal.BillingPeriods;
 import dev.caravel.billing.internal.Checks;
+import dev.caravel.billing.spi.Claim;
 import dev.caravel.billing.spi.Reconciliation;
 import dev.caravel.billing.spi.Renewal;
 import dev.caravel.billing.spi.Repository;
@@ -16,8 +17,8 @@ import java.util.Optional;
 
 /**
  * S23, Kill Bill's dry run: the invoice generating would make, computed by the very rules {@link
- * Bookkeeping#generate} runs (the ledger's reconciliation and renewals, {@link ClaimRule}'s claim
- * and tax), over one read of the tenant's ledger and unclaimed items, writing nothing.
+ * Bookkeeping#generate} runs (the ledger's reconciliation and renewals, {@link ClaimRule}'s claim,
+ * discount and tax), over one read of the tenant's ledger and unclaimed items, writing nothing.
  */
 final class Previews {
   private final EngineSettings settings;
@@ -88,18 +89,24 @@ final class Previews {
       sum = sum.add(BigInteger.valueOf(item.amount()));
     }
     String currency = settings.catalogue().currency();
+    List<InvoiceItem> claimable = List.copyOf(items);
+    BigInteger total = sum;
     ClaimRule.Decision decision =
         ClaimRule.decide(
             tenant,
             sum,
+            () -> ClaimRule.discountOn(ledger.coupon(), anchor, at, claimable, total),
             bookkeeping.taxSetting(tenant),
             settings.cardMinimums().in(currency),
             () -> bookkeeping.profile(tenant),
-            () -> items);
+            () -> claimable);
     if (!decision.invoice()) {
       return Optional.empty();
     }
-    long net = sum.longValueExact();
+    // S21: the discount generating would give, its item last (it is dated at the claim).
+    Optional<Claim.Discount> discount = decision.discount();
+    discount.ifPresent(d -> items.add(d.item(tenant, at)));
+    long net = sum.longValueExact() - discount.map(Claim.Discount::amount).orElse(0L);
     Optional<Invoice.Tax> tax = decision.tax();
     long added = tax.map(Invoice.Tax::added).orElse(0L);
     Period period = new BillingPeriods(anchor).periodAt(at);

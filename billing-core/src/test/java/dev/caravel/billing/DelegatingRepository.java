@@ -268,4 +268,20 @@ class DelegatingRepository implements Repository {
       Optional<java.time.Instant> billedThroughRead) {
     return d.addPlanVersion(version, catalogueRead, billedThroughRead);
   }
+
+  @Override
+  public Optional<PlanCatalogue.Coupon> defineCoupon(PlanCatalogue.Coupon coupon) {
+    return d.defineCoupon(coupon);
+  }
+
+  @Override
+  public Optional<PlanCatalogue.Coupon> findCoupon(String code) {
+    return d.findCoupon(code);
+  }
+
+  @Override
+  public Optional<dev.caravel.billing.spi.CouponRedemption> redeemCoupon(
+      dev.caravel.billing.spi.CouponRedemption redemption) {
+    return d.redeemCoupon(redemption);
+  }
 }

@@ -87,7 +87,9 @@ class TaxPropertiesTest {
         .hasMessageContaining("tax label");
     assertThatThrownBy(() -> new TaxSetting(2_000, "VAT", null))
         .isInstanceOf(InvalidInputException.class);
-    assertThatThrownBy(() -> new TaxSetting(2_000, "VAT", TaxSetting.Mode.EXCLUSIVE).on(0))
+    assertThatThrownBy(() -> new TaxSetting(2_000, "VAT", TaxSetting.Mode.EXCLUSIVE).on(-1))
         .isInstanceOf(InvalidInputException.class);
+    // A net of 0 (a discount left nothing to pay, S21) is taxed 0.
+    assertThat(new TaxSetting(2_000, "VAT", TaxSetting.Mode.EXCLUSIVE).on(0).amount()).isZero();
   }
 }

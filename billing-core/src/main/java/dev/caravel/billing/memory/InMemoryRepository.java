@@ -15,6 +15,7 @@ import dev.caravel.billing.spi.Claim;
 import dev.caravel.billing.spi.CollectionChange;
 import dev.caravel.billing.spi.CollectionHold;
 import dev.caravel.billing.spi.CollectionState;
+import dev.caravel.billing.spi.CouponRedemption;
 import dev.caravel.billing.spi.InvoiceNumbering;
 import dev.caravel.billing.spi.PaymentEvents;
 import dev.caravel.billing.spi.PaymentLease;
@@ -51,6 +52,7 @@ public final class InMemoryRepository implements Repository {
   private final MemoryReads reads = new MemoryReads(state);
   private final MemoryCollection collection = new MemoryCollection(state);
   private final MemoryCatalogue catalogueHistory = new MemoryCatalogue(state);
+  private final MemoryCoupons coupons = new MemoryCoupons(state);
 
   @Override
   public void saveTenant(Tenant tenant) {
@@ -296,5 +298,22 @@ public final class InMemoryRepository implements Repository {
   public boolean addPlanVersion(
       PlanCatalogue.Version version, long catalogueRead, Optional<Instant> billedThroughRead) {
     return catalogueHistory.addPlanVersion(version, catalogueRead, billedThroughRead);
+  }
+
+  // ---- coupons (S21) ----
+
+  @Override
+  public Optional<PlanCatalogue.Coupon> defineCoupon(PlanCatalogue.Coupon coupon) {
+    return coupons.define(coupon);
+  }
+
+  @Override
+  public Optional<PlanCatalogue.Coupon> findCoupon(String code) {
+    return coupons.find(code);
+  }
+
+  @Override
+  public Optional<CouponRedemption> redeemCoupon(CouponRedemption redemption) {
+    return coupons.redeem(redemption);
   }
 }

@@ -4,8 +4,10 @@ import dev.caravel.billing.BillingEvent;
 import dev.caravel.billing.InvalidInputException;
 import dev.caravel.billing.Invoice;
 import dev.caravel.billing.InvoiceItem;
+import dev.caravel.billing.Payment;
 import dev.caravel.billing.internal.Checks;
 import dev.caravel.billing.spi.Claim;
+import dev.caravel.billing.spi.CouponRedemption;
 import dev.caravel.billing.spi.InvoiceNumbering;
 import dev.caravel.billing.spi.Reconciliation;
 import dev.caravel.billing.spi.Renewal;
@@ -13,7 +15,6 @@ import dev.caravel.billing.spi.UnclaimedTotal;
 import java.math.BigInteger;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -157,15 +158,15 @@ final class MemoryLedger {
       List<Invoice> created = new ArrayList<>();
       Set<String> tenantsClaimed = new HashSet<>();
       Map<TenantRow, Claim> visited = new LinkedHashMap<>();
-      Map<String, Claim> claimOf = new HashMap<>();
       List<TenantRow> moved = new ArrayList<>();
+      List<Claim> making = new ArrayList<>();
       long number = state.invoiceNumber;
       for (Claim claim : claims) {
         TenantRow row = state.tenants.get(claim.tenant());
         if (row == null || !tenantsClaimed.add(claim.tenant())) {
           continue;
         }
-        if (!unclaimed(state, row).equals(claim.read())) {
+        if (!unclaimed(state, row).equals(claim.read()) || !sameRedemption(claim)) {
           moved.add(row);
           continue;
         }
@@ -178,7 +179,6 @@ final class MemoryLedger {
             || created.stream().anyMatch(i -> i.id().equals(invoiceId))) {
           throw new InvalidInputException("invoice id " + invoiceId + " is taken");
         }
-        claimOf.put(invoiceId, claim);
         created.add(
             new Invoice(
                 invoiceId,
@@ -191,9 +191,12 @@ final class MemoryLedger {
                 Optional.empty(),
                 claim.closure(),
                 claim.tax()));
+        making.add(claim);
       }
       state.invoiceNumber = number;
-      for (Invoice invoice : created) {
+      for (int k = 0; k < created.size(); k++) {
+        Invoice invoice = created.get(k);
+        Claim claim = making.get(k);
         TenantRow tenant = state.tenants.get(invoice.tenant());
         InvoiceRow invoiceRow = new InvoiceRow(invoice);
         // A carried invoice (S25) is closed: never due, never collected.
@@ -203,19 +206,58 @@ final class MemoryLedger {
           invoiceRow.itemIds.add(id);
         }
         tenant.unclaimedItemIds.clear();
+        claim
+            .discountItem(invoice.id())
+            .ifPresent(item -> useCoupon(claim, tenant, invoiceRow, item));
         state.invoices.put(invoice.id(), invoiceRow);
         tenant.invoiceIds.add(invoice.id());
-        Optional<InvoiceItem> carried = claimOf.get(invoice.id()).carriedItem(invoice.id());
+        Optional<InvoiceItem> carried = claim.carriedItem(invoice.id());
         if (carried.isPresent()) {
           state.insertItem(tenant, carried.get());
           state.append(BillingEvent.carried(invoice, carried.get()));
         } else {
           state.append(BillingEvent.invoiceCreated(invoice));
         }
+        claim.settledAtOnce().ifPresent(payment -> settle(invoiceRow, payment));
+        created.set(k, invoiceRow.invoice);
       }
       visited.forEach(this::refreshDueAfterClaim);
       moved.forEach(state::markDueKeepingTake);
       return created;
     }
+  }
+
+  /**
+   * Whether the tenant's latest redemption is still the one the claim's discount was decided from
+   * (S21), uses and all; a claim without a discount checks nothing. Under the lock.
+   */
+  private boolean sameRedemption(Claim claim) {
+    return claim
+        .discount()
+        .map(
+            d ->
+                state
+                    .latestRedemption(claim.tenant())
+                    .map(r -> r.key().equals(d.redemptionKey()) && r.uses() == d.usesRead())
+                    .orElse(false))
+        .orElse(true);
+  }
+
+  /** The discount's item on the invoice, and one more use of the redemption. Under the lock. */
+  private void useCoupon(Claim claim, TenantRow tenant, InvoiceRow invoiceRow, InvoiceItem item) {
+    state.insertItem(tenant, item);
+    invoiceRow.itemIds.add(item.id());
+    CouponRedemption used = state.redemptions.get(claim.discount().orElseThrow().redemptionKey());
+    state.redemptions.put(
+        used.key(),
+        new CouponRedemption(
+            used.key(), used.tenant(), used.coupon(), used.redeemedAt(), used.uses() + 1));
+  }
+
+  /** An invoice a discount left nothing to pay is paid as it is made: never due. Under the lock. */
+  private void settle(InvoiceRow invoiceRow, Payment payment) {
+    invoiceRow.invoice = invoiceRow.invoice.paidBy(payment);
+    invoiceRow.nextAttemptAt = null;
+    state.append(BillingEvent.paid(invoiceRow.invoice, payment));
   }
 }

@@ -8,6 +8,7 @@ import dev.caravel.billing.Payment;
 import dev.caravel.billing.PlanCatalogue;
 import dev.caravel.billing.spi.CardCharge;
 import dev.caravel.billing.spi.CollectionState;
+import dev.caravel.billing.spi.CouponRedemption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -65,6 +66,17 @@ final class MemoryState {
 
   /** Activity ids are unique across tenants: an item's id is derived from its activity's alone. */
   final Map<String, Activity> activitiesById = new HashMap<>();
+
+  /** Coupons by code, and their redemptions by key (S21), with each tenant's latest one's key. */
+  final Map<String, PlanCatalogue.Coupon> coupons = new HashMap<>();
+
+  final Map<String, CouponRedemption> redemptions = new HashMap<>();
+  final Map<String, String> latestRedemption = new HashMap<>();
+
+  /** The tenant's latest redemption, its coupon as stored and its uses. */
+  Optional<CouponRedemption> latestRedemption(String tenant) {
+    return Optional.ofNullable(latestRedemption.get(tenant)).map(redemptions::get);
+  }
 
   // ---- due tracking (S17) ----
 

@@ -160,7 +160,8 @@ final class MemoryTenants {
                   Optional.ofNullable(row.lastAt),
                   MemoryLedger.unclaimed(state, row),
                   row.profile.tax(),
-                  row.profile.trialDays()));
+                  row.profile.trialDays(),
+                  state.latestRedemption(pubkey)));
         }
       }
       return out;

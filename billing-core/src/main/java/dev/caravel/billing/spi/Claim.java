@@ -3,6 +3,8 @@ package dev.caravel.billing.spi;
 import dev.caravel.billing.InvalidInputException;
 import dev.caravel.billing.Invoice;
 import dev.caravel.billing.InvoiceItem;
+import dev.caravel.billing.Payment;
+import dev.caravel.billing.PaymentMethod;
 import dev.caravel.billing.internal.Checks;
 import java.math.BigInteger;
 import java.time.Instant;
@@ -17,10 +19,12 @@ import java.util.OptionalLong;
  * Repository#claim}, which records it only if the tenant's unclaimed items are still {@code read}.
  * The invoice's id is drawn only if one is made. {@code tax} is the invoice's tax line, computed by
  * the engine from the tenant's setting (S24): the storage records it with the invoice, whose total
- * is {@link #total()}. {@code carriedBelow} is the card minimum the invoice's total fell below when
- * the engine closes it as carried (S25): the storage records the invoice closed ({@link
- * #closure()}), uncollected, and inserts {@link #carriedItem} unclaimed, in the claim's
- * transaction.
+ * is {@link #total()}. {@code discount} is the invoice's coupon discount (S21), decided by the
+ * engine: the storage puts its item on the invoice ({@link #discountItem}) and counts the use, and
+ * creates an invoice with nothing left to pay paid at once ({@link #settledAtOnce}). {@code
+ * carriedBelow} is the card minimum the invoice's total fell below when the engine closes it as
+ * carried (S25): the storage records the invoice closed ({@link #closure()}), uncollected, and
+ * inserts {@link #carriedItem} unclaimed, in the claim's transaction.
  */
 public record Claim(
     String tenant,
@@ -31,8 +35,33 @@ public record Claim(
     UnclaimedTotal read,
     boolean invoice,
     Optional<Invoice.Tax> tax,
+    Optional<Claim.Discount> discount,
     OptionalLong carriedBelow) {
   private static final BigInteger LONG_MAX = BigInteger.valueOf(Long.MAX_VALUE);
+
+  /** The reference of the payment an invoice with nothing left to pay is settled by (S21). */
+  public static final String NOTHING_TO_PAY = "nothing to pay";
+
+  /**
+   * A coupon's discount on the invoice (S21): {@code amount} off (positive), by the tenant's
+   * redemption {@code redemptionKey} of coupon {@code code}, decided from the redemption with
+   * {@code usesRead} uses.
+   */
+  public record Discount(String redemptionKey, int usesRead, String code, long amount) {
+    public Discount {
+      Checks.id(redemptionKey, "redemption key");
+      Checks.id(code, "coupon code");
+      if (usesRead < 0 || amount <= 0) {
+        throw new InvalidInputException(
+            "a discount takes a positive amount off, got " + amount + " after " + usesRead);
+      }
+    }
+
+    /** Its item ({@link InvoiceItem#forDiscount}), on no invoice yet, dated {@code at}. */
+    public InvoiceItem item(String tenant, Instant at) {
+      return InvoiceItem.forDiscount(tenant, code, redemptionKey, usesRead, amount, at);
+    }
+  }
 
   public Claim {
     Checks.pubkey(tenant, "tenant");
@@ -53,13 +82,23 @@ public record Claim(
     if (tax.isPresent() && !invoice) {
       throw new InvalidInputException("a claim that makes no invoice has no tax line");
     }
+    Checks.notNull(discount, "discount");
+    if (discount.isPresent()
+        && (!invoice || BigInteger.valueOf(discount.get().amount()).compareTo(read.total()) > 0)) {
+      throw new InvalidInputException(
+          "a discount is on an invoice, and takes at most its items' sum " + read.total());
+    }
     if (invoice) {
-      total(read, tax); // the net plus the tax it adds must fit a long too
+      total(read, tax, discount); // the net plus the tax it adds must fit a long too
     }
     Checks.notNull(carriedBelow, "carriedBelow");
-    if (carriedBelow.isPresent() && (!invoice || total(read, tax) >= carriedBelow.getAsLong())) {
+    if (carriedBelow.isPresent()
+        && (!invoice
+            || total(read, tax, discount) <= 0
+            || total(read, tax, discount) >= carriedBelow.getAsLong())) {
       throw new InvalidInputException(
-          "only an invoice below the card minimum is carried, got " + read.total());
+          "only an invoice below the card minimum, with something to pay, is carried, got "
+              + read.total());
     }
   }
 
@@ -72,7 +111,8 @@ public record Claim(
       Instant createdAt,
       UnclaimedTotal read,
       boolean invoice,
-      Optional<Invoice.Tax> tax) {
+      Optional<Invoice.Tax> tax,
+      Optional<Claim.Discount> discount) {
     this(
         tenant,
         periodStart,
@@ -82,7 +122,57 @@ public record Claim(
         read,
         invoice,
         tax,
+        discount,
         OptionalLong.empty());
+  }
+
+  /** A claim without a discount (S21). */
+  public Claim(
+      String tenant,
+      Instant periodStart,
+      Instant periodEnd,
+      String currency,
+      Instant createdAt,
+      UnclaimedTotal read,
+      boolean invoice,
+      Optional<Invoice.Tax> tax,
+      OptionalLong carriedBelow) {
+    this(
+        tenant,
+        periodStart,
+        periodEnd,
+        currency,
+        createdAt,
+        read,
+        invoice,
+        tax,
+        Optional.empty(),
+        carriedBelow);
+  }
+
+  /** A claim with neither a discount nor a carry. */
+  public Claim(
+      String tenant,
+      Instant periodStart,
+      Instant periodEnd,
+      String currency,
+      Instant createdAt,
+      UnclaimedTotal read,
+      boolean invoice,
+      Optional<Invoice.Tax> tax) {
+    this(tenant, periodStart, periodEnd, currency, createdAt, read, invoice, tax, Optional.empty());
+  }
+
+  /** A claim without tax. */
+  public Claim(
+      String tenant,
+      Instant periodStart,
+      Instant periodEnd,
+      String currency,
+      Instant createdAt,
+      UnclaimedTotal read,
+      boolean invoice) {
+    this(tenant, periodStart, periodEnd, currency, createdAt, read, invoice, Optional.empty());
   }
 
   /** Whether the invoice is closed as carried when claimed (S25). */
@@ -108,7 +198,8 @@ public record Claim(
 
   /**
    * The unclaimed item a carried invoice {@code invoiceId} leaves (S25, {@link
-   * InvoiceItem#forCarried}): its net, for the tenant's next invoice. Empty when not carried.
+   * InvoiceItem#forCarried}): its net (after any discount, before tax), for the tenant's next
+   * invoice. Empty when not carried.
    */
   public Optional<InvoiceItem> carriedItem(String invoiceId) {
     return carried()
@@ -116,30 +207,38 @@ public record Claim(
         : Optional.empty();
   }
 
-  /** A claim without tax. */
-  public Claim(
-      String tenant,
-      Instant periodStart,
-      Instant periodEnd,
-      String currency,
-      Instant createdAt,
-      UnclaimedTotal read,
-      boolean invoice) {
-    this(tenant, periodStart, periodEnd, currency, createdAt, read, invoice, Optional.empty());
-  }
-
-  /** The invoice's net: the sum of the items it claims, when {@link #invoice}. */
+  /** The invoice's net: the sum of the items it claims less its discount, when {@link #invoice}. */
   public long net() {
-    return read.total().longValueExact();
+    return net(read, discount);
   }
 
   /** The invoice's total, when {@link #invoice}: its net plus the tax it adds (S24). */
   public long total() {
-    return total(read, tax);
+    return total(read, tax, discount);
   }
 
-  private static long total(UnclaimedTotal read, Optional<Invoice.Tax> tax) {
-    long net = read.total().longValueExact();
+  /** The discount's item, on invoice {@code invoiceId}, dated at the claim. */
+  public Optional<InvoiceItem> discountItem(String invoiceId) {
+    return discount.map(d -> d.item(tenant, createdAt).onInvoice(invoiceId));
+  }
+
+  /**
+   * The payment an invoice whose discount leaves nothing to pay is settled by as it is created, so
+   * that it ends (S18); empty for an invoice with something to pay.
+   */
+  public Optional<Payment> settledAtOnce() {
+    return invoice && total() == 0
+        ? Optional.of(new Payment(PaymentMethod.MANUAL, NOTHING_TO_PAY, createdAt))
+        : Optional.empty();
+  }
+
+  private static long net(UnclaimedTotal read, Optional<Discount> discount) {
+    return read.total().longValueExact() - discount.map(Discount::amount).orElse(0L);
+  }
+
+  private static long total(
+      UnclaimedTotal read, Optional<Invoice.Tax> tax, Optional<Discount> discount) {
+    long net = net(read, discount);
     long added = tax.map(Invoice.Tax::added).orElse(0L);
     if (net > Long.MAX_VALUE - added) {
       throw new InvalidInputException(

@@ -20,28 +20,21 @@ import java.util.OptionalLong;
  * yields a second item, a second renewal, a second invoice for the same items, or a second payment.
  * A storage failure throws {@link StorageException} and leaves nothing half-written.
  *
- * <p>Batch methods exist so an implementation can do a page of tenants in a few statements; each
- * entry of a batch is still all-or-nothing on its own.
- *
- * <p>Every implementation must pass billing-testkit's contract kit ({@code
- * dev.caravel.billing.testkit.RepositoryContract}); billing-core's README, "Writing a storage",
- * says how.
+ * <p>Batch methods let a page of tenants take a few statements; each entry stays all-or-nothing.
+ * Coupons are kept by the {@link CouponStorage} part. Every implementation must pass
+ * billing-testkit's contract kit ({@code dev.caravel.billing.testkit.RepositoryContract});
+ * billing-core's README, "Writing a storage", says how.
  */
-public interface Repository {
+public interface Repository extends CouponStorage {
 
   // ---- tenants ----
 
-  /**
-   * Creates or replaces the tenant's payment details. Billing state (anchor, marks) is untouched.
-   */
+  /** Creates or replaces the tenant's details; billing state (anchor, marks) is untouched. */
   void saveTenant(Tenant tenant);
 
   Optional<Tenant> findTenant(String pubkey);
 
-  /**
-   * Up to {@code limit} tenant pubkeys greater than {@code after} (null: from the start),
-   * ascending.
-   */
+  /** Up to {@code limit} tenant pubkeys above {@code after} (null: from the start), ascending. */
   List<String> tenantPage(String after, int limit);
 
   // ---- due tracking (S17) ----
@@ -161,6 +154,10 @@ public interface Repository {
    *       if {@code claim.carried()} (S25), closed by {@code claim.closure()} and never due, with
    *       {@code claim.carriedItem(id)} inserted unclaimed and {@link BillingEvent#carried}
    *       instead;
+   *   <li>with a {@link Claim#discount}, only if the tenant's latest redemption is still the one
+   *       named with the uses read (else as moved): its item ({@link Claim#discountItem}) is put on
+   *       the invoice and the redemption's uses grow by one; an invoice {@link Claim#settledAtOnce}
+   *       is created paid by it, appending {@link BillingEvent#paid} too;
    *   <li>either way the tenant's next due instant moves to the claim's period end, if that period
    *       starts at its renewal mark's start (the anchor's when none) and no activity of it is
    *       unbilled; otherwise it stays due, keeping the poll's take (see {@link #takeDueTenants}).
@@ -175,7 +172,8 @@ public interface Repository {
    * storage: a transaction that rolls back gives its numbers back. {@code numbering} turns a number
    * into the invoice's id; an id already taken is an InvalidInputException, nothing claimed.
    *
-   * <p>Whether the items make an invoice, and whether it is carried, is the engine's decision.
+   * <p>What the items make (an invoice, its discount, whether it is carried) is the engine's
+   * decision; the storage compares and records.
    */
   List<Invoice> claim(List<Claim> claims, InvoiceNumbering numbering);
 

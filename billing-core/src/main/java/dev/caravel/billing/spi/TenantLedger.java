@@ -21,7 +21,9 @@ import java.util.Set;
  * engine adds what it writes after the read, and claims from that without reading them again; and
  * its tax setting (S24), which the invoices it claims from this read are taxed by; and its trial in
  * days (S20), read with the rest so that the first append is judged against it ({@link
- * Repository#appendActivity}).
+ * Repository#appendActivity}); and its latest coupon redemption (S21, {@link
+ * CouponStorage#redeemCoupon}), active or not: the engine reads the unclaimed items themselves only
+ * for a tenant with one.
  *
  * <p>A tenant anchored at a trial's end has a negative mark while the trial runs ({@link
  * #TRIAL_RUNNING}, then {@link #TRIAL_ENDING_TOLD} once the trial-ending event is written): period
@@ -43,7 +45,8 @@ public record TenantLedger(
     Optional<Instant> lastActivityAt,
     UnclaimedTotal unclaimed,
     Optional<Invoice.TaxSetting> tax,
-    OptionalInt trialDays) {
+    OptionalInt trialDays,
+    Optional<CouponRedemption> coupon) {
 
   /** The mark of a tenant in trial whose trial-ending event is not written yet (S20). */
   public static final int TRIAL_RUNNING = -2;
@@ -56,6 +59,10 @@ public record TenantLedger(
     Checks.pubkey(tenant, "tenant");
     Checks.notNull(unclaimed, "unclaimed");
     Checks.notNull(tax, "tax");
+    Checks.notNull(coupon, "coupon");
+    if (coupon.isPresent() && !coupon.get().tenant().equals(tenant)) {
+      throw new InvalidInputException("the ledger of " + tenant + " with another's coupon");
+    }
     if (!unclaimed.tenant().equals(tenant)) {
       throw new InvalidInputException("the ledger of " + tenant + " with the items of another");
     }
@@ -87,7 +94,7 @@ public record TenantLedger(
     }
   }
 
-  /** A ledger without a trial, as read before trials (S20) were kept. */
+  /** A ledger without a trial (S20) or a coupon (S21), as read before they were kept. */
   public TenantLedger(
       String tenant,
       Optional<Instant> anchor,
@@ -112,7 +119,38 @@ public record TenantLedger(
         lastActivityAt,
         unclaimed,
         tax,
-        OptionalInt.empty());
+        OptionalInt.empty(),
+        Optional.empty());
+  }
+
+  /** A ledger without a coupon (S21). */
+  public TenantLedger(
+      String tenant,
+      Optional<Instant> anchor,
+      int renewedThrough,
+      int snapshotPeriod,
+      List<RelaySnapshot> snapshot,
+      int activityCount,
+      List<Activity> activities,
+      Set<String> billedActivityIds,
+      Optional<Instant> lastActivityAt,
+      UnclaimedTotal unclaimed,
+      Optional<Invoice.TaxSetting> tax,
+      OptionalInt trialDays) {
+    this(
+        tenant,
+        anchor,
+        renewedThrough,
+        snapshotPeriod,
+        snapshot,
+        activityCount,
+        activities,
+        billedActivityIds,
+        lastActivityAt,
+        unclaimed,
+        tax,
+        trialDays,
+        Optional.empty());
   }
 
   /** A ledger read whole: no snapshot, every activity, nothing unclaimed. */

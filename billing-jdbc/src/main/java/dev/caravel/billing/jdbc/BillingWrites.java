@@ -248,6 +248,8 @@ final class BillingWrites {
           // Under the tenant locks no item is added or claimed for them until this one commits.
           Set<String> known = lockTenants(c, d, tenants);
           Map<String, UnclaimedTotal> unclaimed = unclaimed(c, d, tenants);
+          // A discount was decided from the tenant's latest redemption as read (S21).
+          Set<String> redemptionMoved = CouponStatements.redemptionMoved(c, d, claims);
           // The engine decided from what it read: a claim whose items moved since records nothing.
           List<Claim> matching = new ArrayList<>();
           List<String> moved = new ArrayList<>();
@@ -258,7 +260,7 @@ final class BillingWrites {
             }
             UnclaimedTotal now =
                 unclaimed.getOrDefault(claim.tenant(), UnclaimedTotal.none(claim.tenant()));
-            if (now.equals(claim.read())) {
+            if (now.equals(claim.read()) && !redemptionMoved.contains(claim.tenant())) {
               matching.add(claim);
             } else {
               moved.add(claim.tenant());
@@ -315,7 +317,7 @@ final class BillingWrites {
           d.insertInvoicesClaimingItems(c, created, numbers, items);
           recordTaxLines(c, created);
           EventFeed.append(c, CarriedClaims.record(c, making, created));
-          return List.copyOf(created);
+          return List.copyOf(CouponStatements.recordDiscounts(c, making, created));
         });
   }
 

@@ -16,6 +16,7 @@ import dev.caravel.billing.spi.Claim;
 import dev.caravel.billing.spi.CollectionChange;
 import dev.caravel.billing.spi.CollectionHold;
 import dev.caravel.billing.spi.CollectionState;
+import dev.caravel.billing.spi.CouponRedemption;
 import dev.caravel.billing.spi.InvoiceNumbering;
 import dev.caravel.billing.spi.PaymentEvents;
 import dev.caravel.billing.spi.PaymentLease;
@@ -76,6 +77,7 @@ public final class JdbcRepository implements Repository {
   private final LedgerOperations operations;
   private final StandingStatements standing;
   private final BillingWrites writes;
+  private final CouponStatements coupons;
 
   /** A repository on {@code dataSource}, whose schema must be migrated already. */
   public JdbcRepository(DataSource dataSource) {
@@ -88,6 +90,7 @@ public final class JdbcRepository implements Repository {
     this.operations = new LedgerOperations(transactions);
     this.standing = new StandingStatements(transactions);
     this.writes = new BillingWrites(transactions);
+    this.coupons = new CouponStatements(transactions);
   }
 
   /**
@@ -457,5 +460,22 @@ public final class JdbcRepository implements Repository {
       }
     }
     return locked;
+  }
+
+  // ---- coupons (S21): in CouponStatements ----
+
+  @Override
+  public Optional<PlanCatalogue.Coupon> defineCoupon(PlanCatalogue.Coupon coupon) {
+    return coupons.define(coupon);
+  }
+
+  @Override
+  public Optional<PlanCatalogue.Coupon> findCoupon(String code) {
+    return coupons.find(code);
+  }
+
+  @Override
+  public Optional<CouponRedemption> redeemCoupon(CouponRedemption redemption) {
+    return coupons.redeem(redemption);
   }
 }

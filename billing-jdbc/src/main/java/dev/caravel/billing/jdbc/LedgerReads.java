@@ -7,6 +7,7 @@ import static dev.caravel.billing.jdbc.Rows.ITEM_COLUMNS;
 import dev.caravel.billing.InvalidInputException;
 import dev.caravel.billing.Invoice;
 import dev.caravel.billing.InvoiceItem;
+import dev.caravel.billing.spi.CouponRedemption;
 import dev.caravel.billing.spi.RelaySnapshot;
 import dev.caravel.billing.spi.StorageException;
 import dev.caravel.billing.spi.Tenant;
@@ -230,23 +231,31 @@ final class LedgerReads {
         moved.addAll(Rows.firstColumn(ps));
       }
     }
-    for (Map.Entry<String, List<RelaySnapshot>> e : relays.entrySet()) {
-      TenantLedger l = out.get(e.getKey());
-      out.put(
-          e.getKey(),
+    // S21: each tenant's latest redemption, one statement a chunk (an index range per tenant).
+    Map<String, CouponRedemption> coupons =
+        CouponStatements.latest(c, d, out.keySet().stream().sorted().toList());
+    for (Map.Entry<String, TenantLedger> e : out.entrySet()) {
+      TenantLedger l = e.getValue();
+      List<RelaySnapshot> snapshot = relays.get(e.getKey());
+      CouponRedemption coupon = coupons.get(e.getKey());
+      if (snapshot == null && coupon == null) {
+        continue;
+      }
+      e.setValue(
           new TenantLedger(
               l.tenant(),
               l.anchor(),
               l.renewedThrough(),
               l.snapshotPeriod(),
-              e.getValue(),
+              snapshot == null ? l.snapshot() : snapshot,
               l.activityCount(),
               l.activities(),
               l.billedActivityIds(),
               l.lastActivityAt(),
               l.unclaimed(),
               l.tax(),
-              l.trialDays()));
+              l.trialDays(),
+              Optional.ofNullable(coupon)));
     }
     for (String tenant : moved) {
       out.put(tenant, MOVED);

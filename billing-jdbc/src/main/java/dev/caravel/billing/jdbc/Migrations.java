@@ -44,6 +44,7 @@ final class Migrations {
           new Migration(14, "tax"),
           new Migration(15, "plan_intervals"),
           new Migration(16, "trials"),
+          new Migration(17, "coupons"),
           new Migration(18, "term_end_changes"),
           new Migration(19, "carried"));
 

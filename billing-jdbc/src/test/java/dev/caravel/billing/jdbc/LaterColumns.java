@@ -12,7 +12,7 @@ import javax.sql.DataSource;
  * trials, V18's scheduled changes), so those after the schema's version are added, bare (no check;
  * NULL, or the default an older version's rows get), while the data is written, and dropped again
  * before the upgrade runs, which then meets the older schema exactly. A later migration whose
- * columns today's code reads adds them here.
+ * columns (or tables: V17's coupons) today's code reads adds them here.
  */
 final class LaterColumns {
   private LaterColumns() {}
@@ -34,6 +34,25 @@ final class LaterColumns {
           new Column(16, "billing_tenant", "trial_days", "INTEGER"),
           new Column(18, "billing_relay", "snap_change_plan", "VARCHAR(128)"),
           new Column(18, "billing_relay", "snap_change_at", "TIMESTAMP WITH TIME ZONE"));
+
+  /** A table migration {@code version} creates, bare: what today's code reads of it. */
+  private record Table(int version, String name, String columns) {}
+
+  /** Every table created after V13 that today's repository reads, in creation order. */
+  private static final List<Table> TABLES =
+      List.of(
+          new Table(
+              17,
+              "billing_coupon",
+              "code VARCHAR(128) PRIMARY KEY, percent_off INTEGER NOT NULL, amount_off BIGINT NOT"
+                  + " NULL, duration VARCHAR(16) NOT NULL, periods INTEGER NOT NULL"),
+          new Table(17, "billing_coupon_plan", "code VARCHAR(128), plan VARCHAR(128)"),
+          new Table(
+              17,
+              "billing_coupon_redemption",
+              "redemption_key VARCHAR(128) PRIMARY KEY, seq BIGINT GENERATED ALWAYS AS IDENTITY,"
+                  + " tenant VARCHAR(64), code VARCHAR(128), redeemed_at TIMESTAMP WITH TIME ZONE,"
+                  + " uses INTEGER DEFAULT 0 NOT NULL"));
 
   /** Adds the columns of the migrations after {@code schemaVersion}, before today's code writes. */
   static void addAfter(DataSource db, int schemaVersion) throws SQLException {
@@ -57,6 +76,14 @@ final class LaterColumns {
                       ? " ADD COLUMN " + column.name() + " " + column.type()
                       : " DROP COLUMN " + column.name()));
         }
+      }
+      List<Table> tables = TABLES.stream().filter(t -> t.version() > schemaVersion).toList();
+      for (int k = 0; k < tables.size(); k++) {
+        Table table = add ? tables.get(k) : tables.get(tables.size() - 1 - k);
+        s.execute(
+            add
+                ? "CREATE TABLE " + table.name() + " (" + table.columns() + ")"
+                : "DROP TABLE " + table.name());
       }
     }
   }

@@ -148,7 +148,7 @@ class SchemaConstraintsTest {
                   + ", 3)");
           refused(
               db,
-              "an invoice of total zero",
+              "an invoice of a negative total (0 is one a discount left nothing to pay, S21)",
               "INSERT INTO billing_invoice (id, tenant, period_start, period_end, total, currency, created_at) VALUES "
                   + "('inv-0', '"
                   + ALICE
@@ -156,7 +156,7 @@ class SchemaConstraintsTest {
                   + now
                   + ", "
                   + now.replace("02-01", "03-01")
-                  + ", 0, 'usd', "
+                  + ", -1, 'usd', "
                   + now
                   + ")");
           refused(

@@ -26,11 +26,11 @@ import java.util.Set;
  * Billing#generateInvoice} makes right after it, and {@link Billing#upcoming} the one it makes at
  * the start of the next period, when nothing happens in between. Each run drives one random history
  * through the engine (activity of every kind, plan changes scheduled for the term end and
- * cancelled, hand credits and charges, price changes, taxes of both modes set and cleared, trials
- * of random lengths (S20: the upcoming invoice of a tenant in trial is its first-term invoice at
- * the anchor), tenants paying by card only, by wallet or by hand under a card minimum that carries
- * the small invoices of card-only tenants (S25), billing at random moments, months without billing)
- * and checks both at random points along it.
+ * cancelled, hand credits and charges, price changes, taxes of both modes set and cleared, coupons
+ * of every kind redeemed, trials of random lengths (S20: the upcoming invoice of a tenant in trial
+ * is its first-term invoice at the anchor), tenants paying by card only, by wallet or by hand under
+ * a card minimum that carries the small invoices of card-only tenants (S25), billing at random
+ * moments, months without billing) and checks both at random points along it.
  */
 public final class PreviewAgreement {
   private static final String[] PLANS = {"free", "basic", "pro", "odd", "quarterly", "yearly"};
@@ -113,8 +113,14 @@ public final class PreviewAgreement {
         activity("a" + i, tenant, relay, now);
         continue;
       }
-      switch (random.nextInt(12)) {
+      switch (random.nextInt(13)) {
         case 0, 1 -> previewThenGenerate(tenant);
+        case 12 -> {
+          // S21: a coupon of any kind, redeemed for the tenant (replacing its coupon).
+          PlanCatalogue.Coupon coupon = coupon("C" + i);
+          billing.defineCoupon(coupon);
+          billing.redeemCoupon(tenant, coupon.code(), "k" + i);
+        }
         case 2 -> billing.credit(tenant, 1 + random.nextInt(1500), "credit " + i, "c" + i);
         case 3 -> billing.charge(tenant, 1 + random.nextInt(900), "charge " + i, "h" + i);
         case 4 -> {
@@ -202,6 +208,16 @@ public final class PreviewAgreement {
 
   private String plan() {
     return PLANS[random.nextInt(PLANS.length)];
+  }
+
+  private PlanCatalogue.Coupon coupon(String code) {
+    PlanCatalogue.Coupon.Duration duration =
+        PlanCatalogue.Coupon.Duration.values()[random.nextInt(3)];
+    int periods = duration == PlanCatalogue.Coupon.Duration.PERIODS ? 1 + random.nextInt(4) : 0;
+    Set<String> plans = random.nextBoolean() ? Set.of(plan()) : Set.of();
+    return random.nextBoolean()
+        ? PlanCatalogue.Coupon.percentOff(code, 1 + random.nextInt(100), duration, periods, plans)
+        : PlanCatalogue.Coupon.amountOff(code, 1 + random.nextInt(3000), duration, periods, plans);
   }
 
   private TaxSetting tax() {

@@ -63,9 +63,9 @@ import org.junit.jupiter.api.Timeout;
  * What every {@link Repository} must do, as tests. An implementation's test extends this class and
  * says how to make a fresh, empty repository; every duty in {@link Repository}'s javadoc is pinned
  * down here, including the concurrent ones: {@value #THREADS} threads racing on one tenant must see
- * exactly-once outcomes.
+ * exactly-once outcomes. The coupon cases (S21) are {@link CouponContract}'s.
  */
-public abstract class RepositoryContract {
+public abstract class RepositoryContract implements CouponContract {
   protected static final int THREADS = 16;
   private static final Duration TTL = Duration.ofMinutes(5);
 
@@ -76,6 +76,12 @@ public abstract class RepositoryContract {
 
   /** A fresh, empty repository; called before every test. */
   protected abstract Repository newRepository();
+
+  /** The repository of the running test, for the coupon cases ({@link CouponContract}). */
+  @Override
+  public Repository couponRepository() {
+    return repo;
+  }
 
   /** Releases what {@link #newRepository()} made (a pool, a database); called after every test. */
   protected void closeRepository(Repository repository) {}

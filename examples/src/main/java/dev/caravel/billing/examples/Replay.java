@@ -141,6 +141,17 @@ final class Replay {
             billing.clearTax(t.tenant());
           }
           tenants.add(t.tenant());
+        } else if (entry instanceof ReplayInput.CouponEntry c) {
+          for (String plan : c.coupon().plans()) {
+            if (billing.catalogue().find(plan).isEmpty()) {
+              throw refused(eventsFile, c, "coupon", "no plan " + plan + " in the plans file");
+            }
+          }
+          billing.defineCoupon(c.coupon()); // the same definition again is a no-op
+        } else if (entry instanceof ReplayInput.RedeemEntry r) {
+          // Keyed by its line: the same redemption on every replay. It replaces the tenant's
+          // coupon.
+          billing.redeemCoupon(r.tenant(), r.coupon(), "line-" + r.line());
         } else if (entry instanceof ReplayInput.BillEntry) {
           for (String tenant : tenants) {
             billing

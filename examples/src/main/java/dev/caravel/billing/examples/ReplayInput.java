@@ -23,9 +23,11 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
@@ -53,7 +55,7 @@ final class ReplayInput {
   private static final Set<String> PAID_FIELDS = Set.of("at", "type", "invoice", "reference");
   private static final String TYPES =
       "create_relay, update_relay, activate_relay, deactivate_relay, cancel_change, price, bill,"
-          + " credit, charge, void, paid, refund, tenant, preview or card_minimum";
+          + " credit, charge, void, paid, refund, tenant, coupon, redeem, preview or card_minimum";
 
   static final ObjectMapper JSON =
       JsonMapper.builder()
@@ -116,6 +118,12 @@ final class ReplayInput {
   /** The card rail's minimum charge in {@code currency} from now on (S25). */
   record CardMinimumEntry(int line, Instant at, String currency, long amount) implements Entry {}
 
+  /** Defines a coupon (S21); see {@link ReplayCouponLine}. */
+  record CouponEntry(int line, Instant at, PlanCatalogue.Coupon coupon) implements Entry {}
+
+  /** Redeems a coupon for a tenant, keyed by the line (S21). */
+  record RedeemEntry(int line, Instant at, String tenant, String coupon) implements Entry {}
+
   /** Refunds {@code amount} of a paid invoice. */
   record RefundEntry(int line, Instant at, String invoice, long amount, String reason, String key)
       implements Entry {}
@@ -137,6 +145,7 @@ final class ReplayInput {
    */
   static List<Entry> readEvents(Path path, String shownAs) throws BadInputException {
     List<Entry> entries = new ArrayList<>();
+    Map<String, PlanCatalogue.Coupon> coupons = new HashMap<>();
     Instant previous = null;
     int previousLine = 0;
     int number = 0;
@@ -176,6 +185,7 @@ final class ReplayInput {
         continue;
       }
       Entry entry = parseLine(text, shownAs, number);
+      ReplayCouponLine.checkAgainst(entry, coupons, shownAs);
       if (previous != null && entry.at().isBefore(previous)) {
         throw new BadInputException(
             shownAs,
@@ -275,6 +285,11 @@ final class ReplayInput {
     }
     if (typeName.equals("card_minimum")) {
       return ReplayCardMinimumLine.parse(node, at, file, line);
+    }
+    if (typeName.equals("coupon") || typeName.equals("redeem")) {
+      return typeName.equals("coupon")
+          ? ReplayCouponLine.coupon(node, at, file, line)
+          : ReplayCouponLine.redeem(node, at, file, line);
     }
     if (typeName.equals("price")) {
       onlyFields(node, PRICE_FIELDS, file, line);
