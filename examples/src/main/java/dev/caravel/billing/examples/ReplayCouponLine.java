@@ -5,6 +5,7 @@ import dev.caravel.billing.Billing;
 import dev.caravel.billing.InvalidInputException;
 import dev.caravel.billing.PlanCatalogue.Coupon;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
@@ -23,6 +24,12 @@ final class ReplayCouponLine {
   static final Set<String> REDEEM_FIELDS = Set.of("at", "type", "tenant", "coupon");
 
   private ReplayCouponLine() {}
+
+  /** A {@code coupon} or {@code redeem} line. */
+  static ReplayInput.Entry parse(String type, JsonNode node, Instant at, String file, int line)
+      throws BadInputException {
+    return type.equals("coupon") ? coupon(node, at, file, line) : redeem(node, at, file, line);
+  }
 
   static ReplayInput.CouponEntry coupon(JsonNode node, Instant at, String file, int line)
       throws BadInputException {
@@ -110,26 +117,30 @@ final class ReplayCouponLine {
         ReplayInput.string(node, "coupon", true, file, line));
   }
 
-  /**
-   * Checks a line against the coupons defined on the lines before it ({@code defined}, which a
-   * coupon line adds to): a redemption of a coupon not defined yet, or a second definition of a
-   * code that differs from the first, is refused.
-   */
-  static void checkAgainst(ReplayInput.Entry entry, Map<String, Coupon> defined, String file)
-      throws BadInputException {
-    if (entry instanceof ReplayInput.CouponEntry c) {
-      Coupon before = defined.putIfAbsent(c.coupon().code(), c.coupon());
-      if (before != null && !before.equals(c.coupon())) {
+  /** The coupons the lines read so far defined, by code. */
+  static final class Defined {
+    private final Map<String, Coupon> byCode = new HashMap<>();
+
+    /**
+     * Checks a line against the coupons defined on the lines before it, which a coupon line adds
+     * to: a redemption of a coupon not defined yet, or a second definition of a code that differs
+     * from the first, is refused.
+     */
+    void check(ReplayInput.Entry entry, String file) throws BadInputException {
+      if (entry instanceof ReplayInput.CouponEntry c) {
+        Coupon before = byCode.putIfAbsent(c.coupon().code(), c.coupon());
+        if (before != null && !before.equals(c.coupon())) {
+          throw new BadInputException(
+              file,
+              c.line(),
+              "coupon " + c.coupon().code() + " is defined otherwise on an earlier line");
+        }
+      } else if (entry instanceof ReplayInput.RedeemEntry r && !byCode.containsKey(r.coupon())) {
         throw new BadInputException(
             file,
-            c.line(),
-            "coupon " + c.coupon().code() + " is defined otherwise on an earlier line");
+            r.line(),
+            "unknown coupon \"" + ReplayInput.abbreviate(r.coupon()) + "\"; define it first");
       }
-    } else if (entry instanceof ReplayInput.RedeemEntry r && !defined.containsKey(r.coupon())) {
-      throw new BadInputException(
-          file,
-          r.line(),
-          "unknown coupon \"" + ReplayInput.abbreviate(r.coupon()) + "\"; define it first");
     }
   }
 

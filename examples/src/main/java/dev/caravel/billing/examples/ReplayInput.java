@@ -23,11 +23,9 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
@@ -145,7 +143,7 @@ final class ReplayInput {
    */
   static List<Entry> readEvents(Path path, String shownAs) throws BadInputException {
     List<Entry> entries = new ArrayList<>();
-    Map<String, PlanCatalogue.Coupon> coupons = new HashMap<>();
+    ReplayCouponLine.Defined coupons = new ReplayCouponLine.Defined();
     Instant previous = null;
     int previousLine = 0;
     int number = 0;
@@ -185,7 +183,7 @@ final class ReplayInput {
         continue;
       }
       Entry entry = parseLine(text, shownAs, number);
-      ReplayCouponLine.checkAgainst(entry, coupons, shownAs);
+      coupons.check(entry, shownAs);
       if (previous != null && entry.at().isBefore(previous)) {
         throw new BadInputException(
             shownAs,
@@ -274,6 +272,9 @@ final class ReplayInput {
             string(node, "reason", true, file, line),
             string(node, "key", true, file, line));
       }
+      case "coupon", "redeem" -> {
+        return ReplayCouponLine.parse(typeName, node, at, file, line);
+      }
       default -> {}
     }
     if (typeName.equals("preview")) {
@@ -285,11 +286,6 @@ final class ReplayInput {
     }
     if (typeName.equals("card_minimum")) {
       return ReplayCardMinimumLine.parse(node, at, file, line);
-    }
-    if (typeName.equals("coupon") || typeName.equals("redeem")) {
-      return typeName.equals("coupon")
-          ? ReplayCouponLine.coupon(node, at, file, line)
-          : ReplayCouponLine.redeem(node, at, file, line);
     }
     if (typeName.equals("price")) {
       onlyFields(node, PRICE_FIELDS, file, line);
