@@ -309,7 +309,8 @@ final class Replay {
   /**
    * {@code {"preview", "at", "items": [{"relay", "amount", "description"}], "tax", "total"}}: the
    * invoice generating now would make (S23), written nowhere; no items and a total of 0 when it
-   * would make none; with {@code "carried"} (its net) last when that invoice would be carried.
+   * would make none. An invoice that would be carried (S25) previews the same way: the line keeps
+   * issue 23's format, and the billing run says it with its carried line.
    */
   static String previewLine(ReplayInput.PreviewEntry entry, Optional<Invoice.Preview> preview) {
     ObjectNode line = ReplayInput.JSON.createObjectNode();
@@ -325,10 +326,6 @@ final class Replay {
     }
     line.put("tax", preview.flatMap(Invoice.Preview::tax).map(Invoice.Tax::added).orElse(0L));
     line.put("total", preview.map(Invoice.Preview::total).orElse(0L));
-    // S25: an invoice generating would close as carried adds what it would carry, its net.
-    if (preview.isPresent() && preview.get().carried()) {
-      line.put("carried", preview.get().net());
-    }
     return write(line);
   }
 
