@@ -33,26 +33,37 @@ final class ReplayCommand {
 
       Plans file:
         [{"id": "basic", "name": "Basic", "amount": 500},
-         {"id": "pro", "name": "Pro", "amount": 1500, "currency": "usd"}]
-        amount: minor units (cents), a whole number >= 0; currency: optional, default usd, the
-        same for every plan.
+         {"id": "pro", "name": "Pro", "amount": 1500, "currency": "usd"},
+         {"id": "yearly", "name": "Yearly", "amount": 5000, "interval_months": 12}]
+        amount: minor units (cents), a whole number >= 0, the price of one term;
+        interval_months: 1 (default), 3, 6 or 12; currency: optional, default usd, the same
+        for every plan; history: optional price changes [{"effective": ..., "amount": N}].
 
       Events file, one JSON object a line (blank lines are skipped):
         {"at": "2025-01-31T10:00:00Z", "tenant": "<64 hex>", "type": "create_relay", "relay": "r1", "plan": "basic"}
         {"at": "2025-02-10T08:30:00Z", "tenant": "<64 hex>", "type": "update_relay", "relay": "r1", "plan": "pro"}
         {"at": "2025-02-20T00:00:00Z", "tenant": "<64 hex>", "type": "deactivate_relay", "relay": "r1"}
         {"at": "2025-03-01T00:00:00Z", "type": "bill"}
-        type: create_relay (plan required), update_relay (plan optional), activate_relay,
-        deactivate_relay (no plan), or bill: generate an invoice for every tenant seen so far,
-        in order of first appearance, without attempting payment. The clock is set to each
-        line's "at" (a UTC instant, whole seconds) before the line is handled; activities are
-        reconciled as they arrive. Unknown fields are errors.
+        type: create_relay (plan required), update_relay (plan optional; "when": "now" or
+        "term_end"), activate_relay, deactivate_relay, cancel_change (no plan), or bill:
+        generate an invoice for every tenant seen so far, in order of first appearance, then
+        run the poll (the replay has no rail: rounds fail, standings move). Also: price,
+        credit, charge, void, paid, refund, preview, tenant (trial_days, tax_bps, tax_mode,
+        tax_label, card), coupon, redeem and card_minimum lines; examples/README.md gives
+        each one's fields. The clock is set to each line's "at" (a UTC instant, whole seconds)
+        before the line is handled; activities are reconciled as they arrive. Unknown fields
+        are errors.
 
       Output, one JSON object a line:
         {"invoice": "inv-1", "tenant": "<64 hex>", "period_start": "2025-01-31T10:00:00Z",
-         "period_end": "2025-02-28T10:00:00Z", "total": 500,
+         "period_end": "2025-02-28T10:00:00Z", "total": 500, "tax": 0, "tax_included": 0,
          "items": [{"relay": "r1", "amount": 500, "description": "New relay created"}]}
-        ... and after the last line, per tenant in order of first appearance:
+        total = the items (discounts: relay "discount"; carried amounts: relay "carried")
+        plus tax. An invoice below the card minimum of a card-only tenant prints
+        {"at": ..., "invoice": "inv-2", "carried": 30} instead. Also preview lines
+        {"preview": "<64 hex>", "at": ..., "items": [...], "tax": 0, "total": 0}, standing
+        changes, voids, payments and refunds; after the last line, per tenant in order of
+        first appearance:
         {"tenant": "<64 hex>", "outstanding": 0}
         (outstanding: the sum of its items on no invoice yet; zero or negative allowed).
         Invoice ids are inv-1, inv-2, ... in order of creation.

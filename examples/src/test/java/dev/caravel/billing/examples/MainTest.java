@@ -65,6 +65,8 @@ class MainTest {
         .contains("{\"id\": \"basic\", \"name\": \"Basic\", \"amount\": 500}")
         .contains("\"type\": \"bill\"")
         .contains("{\"tenant\": \"<64 hex>\", \"outstanding\": 0}")
+        .contains("\"interval_months\": 12", "\"term_end\"", "trial_days", "card_minimum")
+        .contains("\"tax\": 0, \"tax_included\": 0", "\"carried\": 30", "{\"preview\":")
         .contains("exits 2");
   }
 
