@@ -1,9 +1,9 @@
 package dev.caravel.billing.jdbc;
 
+import static dev.caravel.billing.jdbc.UpgradeRun.execute;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.zaxxer.hikari.HikariDataSource;
 import dev.caravel.billing.Activity;
 import dev.caravel.billing.Billing;
 import dev.caravel.billing.BillingEvent;
@@ -14,9 +14,7 @@ import dev.caravel.billing.Plan;
 import dev.caravel.billing.PlanCatalogue;
 import dev.caravel.billing.testkit.Fixture;
 import dev.caravel.billing.testkit.MutableClock;
-import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.Statement;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -35,56 +33,33 @@ class CarriedUpgradeTest {
 
   @Test
   @Timeout(120)
-  void aLedgerUpgradesToCarriedInvoicesInPlaceOnPostgres() throws SQLException {
-    String schema = Databases.newPostgresSchema();
-    try (HikariDataSource pool = Databases.postgresPool(schema, 2)) {
-      upgradesInPlace(pool);
-    } finally {
-      Databases.dropPostgresSchema(schema);
-    }
+  void aLedgerUpgradesToCarriedInvoicesInPlaceOnPostgres() throws Exception {
+    UpgradeRun.onPostgres(CarriedUpgradeTest::upgradesInPlace);
   }
 
   @Test
-  void aLedgerUpgradesToCarriedInvoicesInPlaceOnH2() throws SQLException {
-    DataSource h2 = Databases.newH2();
-    upgradesInPlace(h2);
-    Databases.shutdownH2(h2);
+  void aLedgerUpgradesToCarriedInvoicesInPlaceOnH2() throws Exception {
+    UpgradeRun.onH2(CarriedUpgradeTest::upgradesInPlace);
   }
 
   private static void upgradesInPlace(DataSource db) throws SQLException {
-    Migrations.migrate(db, BEFORE);
-    LaterColumns.addAfter(db, BEFORE);
+    UpgradeRun.startAt(db, BEFORE);
     JdbcRepository repo = new JdbcRepository(db);
     MutableClock clock = MutableClock.at("2026-01-31T10:00:00Z");
     PlanCatalogue catalogue =
         PlanCatalogue.of(new Plan("basic", "Basic", 500), new Plan("tiny", "Tiny", 30));
-    Billing before =
-        Billing.builder()
-            .repository(repo)
-            .catalogue(catalogue)
-            .clock(clock)
-            .appUrl("https://relays.example")
-            .build();
+    Billing before = UpgradeRun.engine(repo, catalogue, clock).build();
     before.record(Activity.create("a-1", ALICE, "r1", "basic", clock.instant()));
     before.record(Activity.create("b-1", BOB, "r1", "basic", clock.instant()));
     Invoice open = before.generateInvoice(ALICE).orElseThrow();
     Invoice toVoid = before.generateInvoice(BOB).orElseThrow();
     assertThat(before.voidInvoice(toVoid.id(), "test")).isInstanceOf(CloseResult.Closed.class);
     Invoice voided = repo.findInvoice(toVoid.id()).orElseThrow();
-    LaterColumns.dropAfter(db, BEFORE);
-
-    Migrations.migrate(db);
+    UpgradeRun.upgradeFrom(db, BEFORE);
 
     assertThat(repo.findInvoice(open.id())).contains(open);
     assertThat(repo.findInvoice(voided.id())).contains(voided);
-    Billing after =
-        Billing.builder()
-            .repository(repo)
-            .catalogue(catalogue)
-            .clock(clock)
-            .cardMinimum("usd", 50)
-            .appUrl("https://relays.example")
-            .build();
+    Billing after = UpgradeRun.engine(repo, catalogue, clock).cardMinimum("usd", 50).build();
     String carol = Fixture.pubkey(0xca401);
     after.saveTenant(carol, null, "cus_carol");
     after.record(Activity.create("c-1", carol, "r1", "tiny", clock.instant()));
@@ -105,12 +80,5 @@ class CarriedUpgradeTest {
                         + voided.id()
                         + "'"))
         .isInstanceOf(SQLException.class);
-  }
-
-  private static void execute(DataSource db, String sql) throws SQLException {
-    try (Connection c = db.getConnection();
-        Statement s = c.createStatement()) {
-      s.execute(sql);
-    }
   }
 }

@@ -2,7 +2,6 @@ package dev.caravel.billing.jdbc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.zaxxer.hikari.HikariDataSource;
 import dev.caravel.billing.Activity;
 import dev.caravel.billing.Billing;
 import dev.caravel.billing.BillingEvent;
@@ -40,35 +39,22 @@ class ChargesAnchorUpgradeTest {
 
   @Test
   @Timeout(120)
-  void chargesStoredOnTenantsWithoutActivityAreAnchoredAndInvoicedOnPostgres() throws SQLException {
-    String schema = Databases.newPostgresSchema();
-    try (HikariDataSource pool = Databases.postgresPool(schema, 2)) {
-      upgradesInPlace(pool);
-    } finally {
-      Databases.dropPostgresSchema(schema);
-    }
+  void chargesStoredOnTenantsWithoutActivityAreAnchoredAndInvoicedOnPostgres() throws Exception {
+    UpgradeRun.onPostgres(ChargesAnchorUpgradeTest::upgradesInPlace);
   }
 
   @Test
-  void chargesStoredOnTenantsWithoutActivityAreAnchoredAndInvoicedOnH2() throws SQLException {
-    DataSource h2 = Databases.newH2();
-    upgradesInPlace(h2);
-    Databases.shutdownH2(h2);
+  void chargesStoredOnTenantsWithoutActivityAreAnchoredAndInvoicedOnH2() throws Exception {
+    UpgradeRun.onH2(ChargesAnchorUpgradeTest::upgradesInPlace);
   }
 
   private static void upgradesInPlace(DataSource db) throws SQLException {
-    Migrations.migrate(db, 9);
     // Written by today's repository, which also touches later columns (LaterColumns).
-    LaterColumns.addAfter(db, 9);
+    UpgradeRun.startAt(db, 9);
     JdbcRepository repo = new JdbcRepository(db);
     MutableClock clock = new MutableClock(T0);
     Billing billing =
-        Billing.builder()
-            .repository(repo)
-            .catalogue(PlanCatalogue.of(new Plan("basic", "Basic", 500)))
-            .clock(clock)
-            .appUrl("https://relays.example")
-            .build();
+        UpgradeRun.engine(repo, PlanCatalogue.of(new Plan("basic", "Basic", 500)), clock).build();
     billing.record(Activity.create("a1", ACTIVE, "r1", "basic", T0));
     billing.runCycle();
     // As V9's engine stored them: adjustments that set no anchor and made the tenant due.
@@ -79,8 +65,7 @@ class ChargesAnchorUpgradeTest {
     storedByAnOlderVersion(db, repo, BOTH, 900, "setup-2", Fixture.seconds(30));
     Instant activeDue = dueAt(db, ACTIVE);
 
-    LaterColumns.dropAfter(db, 9);
-    Migrations.migrate(db);
+    UpgradeRun.upgradeFrom(db, 9);
 
     assertThat(anchorOf(repo, CHARGED)).contains(Fixture.seconds(10));
     assertThat(anchorOf(repo, BOTH))

@@ -1,9 +1,9 @@
 package dev.caravel.billing.jdbc;
 
+import static dev.caravel.billing.jdbc.UpgradeRun.execute;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.zaxxer.hikari.HikariDataSource;
 import dev.caravel.billing.Activity;
 import dev.caravel.billing.Billing;
 import dev.caravel.billing.Invoice;
@@ -13,9 +13,7 @@ import dev.caravel.billing.PlanCatalogue;
 import dev.caravel.billing.PlanCatalogue.Coupon;
 import dev.caravel.billing.testkit.Fixture;
 import dev.caravel.billing.testkit.MutableClock;
-import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Instant;
 import java.util.Set;
 import javax.sql.DataSource;
@@ -33,40 +31,25 @@ class CouponsUpgradeTest {
 
   @Test
   @Timeout(120)
-  void aLedgerUpgradesToCouponsInPlaceOnPostgres() throws SQLException {
-    String schema = Databases.newPostgresSchema();
-    try (HikariDataSource pool = Databases.postgresPool(schema, 2)) {
-      upgradesInPlace(pool);
-    } finally {
-      Databases.dropPostgresSchema(schema);
-    }
+  void aLedgerUpgradesToCouponsInPlaceOnPostgres() throws Exception {
+    UpgradeRun.onPostgres(CouponsUpgradeTest::upgradesInPlace);
   }
 
   @Test
-  void aLedgerUpgradesToCouponsInPlaceOnH2() throws SQLException {
-    DataSource h2 = Databases.newH2();
-    upgradesInPlace(h2);
-    Databases.shutdownH2(h2);
+  void aLedgerUpgradesToCouponsInPlaceOnH2() throws Exception {
+    UpgradeRun.onH2(CouponsUpgradeTest::upgradesInPlace);
   }
 
   private static void upgradesInPlace(DataSource db) throws SQLException {
     // The schema before V17 (V16 where it exists), with a ledger written by today's code.
-    Migrations.migrate(db, 16);
-    LaterColumns.addAfter(db, 16);
+    UpgradeRun.startAt(db, 16);
     JdbcRepository repo = new JdbcRepository(db);
     MutableClock clock = MutableClock.at("2026-01-31T10:00:00Z");
     Billing billing =
-        Billing.builder()
-            .repository(repo)
-            .catalogue(PlanCatalogue.of(new Plan("basic", "Basic", 500)))
-            .clock(clock)
-            .appUrl("https://relays.example")
-            .build();
+        UpgradeRun.engine(repo, PlanCatalogue.of(new Plan("basic", "Basic", 500)), clock).build();
     billing.record(Activity.create("a-1", ALICE, "r1", "basic", clock.instant()));
     Invoice first = billing.generateInvoice(ALICE).orElseThrow();
-    LaterColumns.dropAfter(db, 16);
-
-    Migrations.migrate(db);
+    UpgradeRun.upgradeFrom(db, 16);
 
     assertThat(repo.findInvoice(first.id())).contains(first);
     assertThat(repo.invoices(ALICE)).containsExactly(first);
@@ -92,12 +75,5 @@ class CouponsUpgradeTest {
                     "INSERT INTO billing_coupon (code, percent_off, amount_off, duration, periods) "
                         + "VALUES ('BOTH', 10, 500, 'ONCE', 0)"))
         .isInstanceOf(SQLException.class);
-  }
-
-  private static void execute(DataSource db, String sql) throws SQLException {
-    try (Connection c = db.getConnection();
-        Statement s = c.createStatement()) {
-      s.execute(sql);
-    }
   }
 }

@@ -2,7 +2,6 @@ package dev.caravel.billing.jdbc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.zaxxer.hikari.HikariDataSource;
 import dev.caravel.billing.Activity;
 import dev.caravel.billing.Billing;
 import dev.caravel.billing.Invoice;
@@ -43,20 +42,13 @@ class DueTrackingUpgradeTest {
 
   @Test
   @Timeout(180)
-  void aVersionThreeLedgerUpgradesAndBillsOnIdenticallyOnPostgres() throws SQLException {
-    String schema = Databases.newPostgresSchema();
-    try (HikariDataSource pool = Databases.postgresPool(schema, 2)) {
-      upgradesAndBillsOn(pool, Dialect.POSTGRESQL);
-    } finally {
-      Databases.dropPostgresSchema(schema);
-    }
+  void aVersionThreeLedgerUpgradesAndBillsOnIdenticallyOnPostgres() throws Exception {
+    UpgradeRun.onPostgres(db -> upgradesAndBillsOn(db, Dialect.POSTGRESQL));
   }
 
   @Test
-  void aVersionThreeLedgerUpgradesAndBillsOnIdenticallyOnH2() throws SQLException {
-    DataSource h2 = Databases.newH2();
-    upgradesAndBillsOn(h2, Dialect.H2);
-    Databases.shutdownH2(h2);
+  void aVersionThreeLedgerUpgradesAndBillsOnIdenticallyOnH2() throws Exception {
+    UpgradeRun.onH2(db -> upgradesAndBillsOn(db, Dialect.H2));
   }
 
   private static void upgradesAndBillsOn(DataSource db, Dialect dialect) throws SQLException {
@@ -141,11 +133,7 @@ class DueTrackingUpgradeTest {
   }
 
   private static Billing engine(Repository repository, MutableClock clock, String ids) {
-    return Billing.builder()
-        .repository(repository)
-        .catalogue(CATALOGUE)
-        .clock(clock)
-        .appUrl("https://relays.example")
+    return UpgradeRun.engine(repository, CATALOGUE, clock)
         .invoiceNumbers(n -> ids + "-" + n)
         .build();
   }

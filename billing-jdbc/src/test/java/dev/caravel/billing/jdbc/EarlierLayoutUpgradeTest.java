@@ -2,7 +2,6 @@ package dev.caravel.billing.jdbc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.zaxxer.hikari.HikariDataSource;
 import dev.caravel.billing.Activity;
 import dev.caravel.billing.Billing;
 import dev.caravel.billing.PaymentMethod;
@@ -35,34 +34,35 @@ class EarlierLayoutUpgradeTest {
   @Test
   @Timeout(120)
   void aLedgerRecordedByTheEarlierBuiltInMigratorUpgradesInPlaceOnPostgres() throws Exception {
-    onPostgres((db, schema) -> builtInLayoutUpgrades(db, Dialect.POSTGRESQL, schema));
+    UpgradeRun.onPostgresSchema(
+        (db, schema) -> builtInLayoutUpgrades(db, Dialect.POSTGRESQL, schema));
   }
 
   @Test
   void aLedgerRecordedByTheEarlierBuiltInMigratorUpgradesInPlaceOnH2() throws Exception {
-    onH2(db -> builtInLayoutUpgrades(db, Dialect.H2, "PUBLIC"));
+    UpgradeRun.onH2(db -> builtInLayoutUpgrades(db, Dialect.H2, "PUBLIC"));
   }
 
   @Test
   @Timeout(120)
   void aLedgerInTheHostsFlywayHistoryUpgradesInPlaceOnPostgres() throws Exception {
-    onPostgres((db, schema) -> flywayLayoutUpgrades(db, schema, false));
+    UpgradeRun.onPostgresSchema((db, schema) -> flywayLayoutUpgrades(db, schema, false));
   }
 
   @Test
   void aLedgerInTheHostsFlywayHistoryUpgradesInPlaceOnH2() throws Exception {
-    onH2(db -> flywayLayoutUpgrades(db, "PUBLIC", false));
+    UpgradeRun.onH2(db -> flywayLayoutUpgrades(db, "PUBLIC", false));
   }
 
   @Test
   @Timeout(120)
   void aLedgerInTheHostsFlywayHistoryIsTakenOverByAFlywayOfItsOwnOnPostgres() throws Exception {
-    onPostgres((db, schema) -> flywayLayoutUpgrades(db, schema, true));
+    UpgradeRun.onPostgresSchema((db, schema) -> flywayLayoutUpgrades(db, schema, true));
   }
 
   @Test
   void aLedgerInTheHostsFlywayHistoryIsTakenOverByAFlywayOfItsOwnOnH2() throws Exception {
-    onH2(db -> flywayLayoutUpgrades(db, "PUBLIC", true));
+    UpgradeRun.onH2(db -> flywayLayoutUpgrades(db, "PUBLIC", true));
   }
 
   /** {@code JdbcRepository.migrate} of the earlier layout, then the upgrade by today's. */
@@ -257,31 +257,5 @@ class EarlierLayoutUpgradeTest {
     try (Connection c = db.getConnection()) {
       return Dialect.of(c);
     }
-  }
-
-  private interface OnDatabase {
-    void run(DataSource db, String schema) throws Exception;
-  }
-
-  private static void onPostgres(OnDatabase test) throws Exception {
-    String schema = Databases.newPostgresSchema();
-    try (HikariDataSource pool = Databases.postgresPool(schema, 2)) {
-      test.run(pool, schema);
-    } finally {
-      Databases.dropPostgresSchema(schema);
-    }
-  }
-
-  private static void onH2(ThrowingConsumer test) throws Exception {
-    DataSource h2 = Databases.newH2();
-    try {
-      test.accept(h2);
-    } finally {
-      Databases.shutdownH2(h2);
-    }
-  }
-
-  private interface ThrowingConsumer {
-    void accept(DataSource db) throws Exception;
   }
 }

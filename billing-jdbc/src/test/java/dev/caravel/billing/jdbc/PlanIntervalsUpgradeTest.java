@@ -1,9 +1,9 @@
 package dev.caravel.billing.jdbc;
 
+import static dev.caravel.billing.jdbc.UpgradeRun.execute;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.zaxxer.hikari.HikariDataSource;
 import dev.caravel.billing.Activity;
 import dev.caravel.billing.Billing;
 import dev.caravel.billing.Invoice;
@@ -11,9 +11,7 @@ import dev.caravel.billing.Plan;
 import dev.caravel.billing.PlanCatalogue;
 import dev.caravel.billing.testkit.Fixture;
 import dev.caravel.billing.testkit.MutableClock;
-import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Instant;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
@@ -28,40 +26,24 @@ class PlanIntervalsUpgradeTest {
 
   @Test
   @Timeout(120)
-  void aLedgerUpgradesToPlanIntervalsInPlaceOnPostgres() throws SQLException {
-    String schema = Databases.newPostgresSchema();
-    try (HikariDataSource pool = Databases.postgresPool(schema, 2)) {
-      upgradesInPlace(pool);
-    } finally {
-      Databases.dropPostgresSchema(schema);
-    }
+  void aLedgerUpgradesToPlanIntervalsInPlaceOnPostgres() throws Exception {
+    UpgradeRun.onPostgres(PlanIntervalsUpgradeTest::upgradesInPlace);
   }
 
   @Test
-  void aLedgerUpgradesToPlanIntervalsInPlaceOnH2() throws SQLException {
-    DataSource h2 = Databases.newH2();
-    upgradesInPlace(h2);
-    Databases.shutdownH2(h2);
+  void aLedgerUpgradesToPlanIntervalsInPlaceOnH2() throws Exception {
+    UpgradeRun.onH2(PlanIntervalsUpgradeTest::upgradesInPlace);
   }
 
   private static void upgradesInPlace(DataSource db) throws SQLException {
-    Migrations.migrate(db, 14);
-    LaterColumns.addAfter(db, 14);
+    UpgradeRun.startAt(db, 14);
     JdbcRepository repo = new JdbcRepository(db);
     MutableClock clock = MutableClock.at("2026-01-31T10:00:00Z");
     PlanCatalogue catalogue = PlanCatalogue.of(new Plan("basic", "Basic", 500));
-    Billing billing =
-        Billing.builder()
-            .repository(repo)
-            .catalogue(catalogue)
-            .clock(clock)
-            .appUrl("https://relays.example")
-            .build();
+    Billing billing = UpgradeRun.engine(repo, catalogue, clock).build();
     billing.record(Activity.create("a-1", ALICE, "r1", "basic", clock.instant()));
     Invoice first = billing.generateInvoice(ALICE).orElseThrow();
-    LaterColumns.dropAfter(db, 14);
-
-    Migrations.migrate(db);
+    UpgradeRun.upgradeFrom(db, 14);
 
     assertThat(repo.catalogue()).contains(catalogue);
     assertThat(repo.catalogue().orElseThrow().find("basic").orElseThrow().intervalMonths())
@@ -73,12 +55,5 @@ class PlanIntervalsUpgradeTest {
         .isEqualTo(500);
     assertThatThrownBy(() -> execute(db, "UPDATE billing_plan_version SET interval_months = 2"))
         .isInstanceOf(SQLException.class);
-  }
-
-  private static void execute(DataSource db, String sql) throws SQLException {
-    try (Connection c = db.getConnection();
-        Statement s = c.createStatement()) {
-      s.execute(sql);
-    }
   }
 }

@@ -2,7 +2,6 @@ package dev.caravel.billing.jdbc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.zaxxer.hikari.HikariDataSource;
 import dev.caravel.billing.Activity;
 import dev.caravel.billing.Billing;
 import dev.caravel.billing.BillingEvent;
@@ -35,20 +34,13 @@ class RefundUpgradeTest {
 
   @Test
   @Timeout(120)
-  void aLedgerWithRefundsUpgradesInPlaceOnPostgres() throws SQLException {
-    String schema = Databases.newPostgresSchema();
-    try (HikariDataSource pool = Databases.postgresPool(schema, 2)) {
-      upgradesInPlace(pool);
-    } finally {
-      Databases.dropPostgresSchema(schema);
-    }
+  void aLedgerWithRefundsUpgradesInPlaceOnPostgres() throws Exception {
+    UpgradeRun.onPostgres(RefundUpgradeTest::upgradesInPlace);
   }
 
   @Test
-  void aLedgerWithRefundsUpgradesInPlaceOnH2() throws SQLException {
-    DataSource h2 = Databases.newH2();
-    upgradesInPlace(h2);
-    Databases.shutdownH2(h2);
+  void aLedgerWithRefundsUpgradesInPlaceOnH2() throws Exception {
+    UpgradeRun.onH2(RefundUpgradeTest::upgradesInPlace);
   }
 
   /** A card gateway that gives no answer to refunds until told to refuse them. */
@@ -101,18 +93,16 @@ class RefundUpgradeTest {
   }
 
   private static void upgradesInPlace(DataSource db) throws SQLException {
-    Migrations.migrate(db, 7);
     // Written by today's repository, which also touches later columns (LaterColumns).
-    LaterColumns.addAfter(db, 7);
+    UpgradeRun.startAt(db, 7);
     JdbcRepository repo = new JdbcRepository(db);
     Gateway gateway = new Gateway();
     Billing billing =
-        Billing.builder()
-            .repository(repo)
-            .catalogue(PlanCatalogue.of(new Plan("basic", "Basic", 500)))
-            .clock(MutableClock.at("2026-01-31T10:00:00Z"))
+        UpgradeRun.engine(
+                repo,
+                PlanCatalogue.of(new Plan("basic", "Basic", 500)),
+                MutableClock.at("2026-01-31T10:00:00Z"))
             .paymentGateway(gateway)
-            .appUrl("https://relays.example")
             .build();
     billing.record(Activity.create("a-1", ALICE, "r1", "basic", Fixture.T0));
     Invoice invoice = billing.generateInvoice(ALICE).orElseThrow();
@@ -126,8 +116,7 @@ class RefundUpgradeTest {
     var before = repo.refunds(invoice.id());
     var unclaimed = repo.unclaimedItems(ALICE);
 
-    LaterColumns.dropAfter(db, 7);
-    Migrations.migrate(db);
+    UpgradeRun.upgradeFrom(db, 7);
 
     assertThat(repo.refunds(invoice.id())).as("read as before").isEqualTo(before);
     assertThat(repo.unclaimedItems(ALICE)).as("read as before").isEqualTo(unclaimed);

@@ -1,9 +1,9 @@
 package dev.caravel.billing.jdbc;
 
+import static dev.caravel.billing.jdbc.UpgradeRun.execute;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.zaxxer.hikari.HikariDataSource;
 import dev.caravel.billing.Activity;
 import dev.caravel.billing.Billing;
 import dev.caravel.billing.Invoice;
@@ -13,9 +13,7 @@ import dev.caravel.billing.Plan;
 import dev.caravel.billing.PlanCatalogue;
 import dev.caravel.billing.testkit.Fixture;
 import dev.caravel.billing.testkit.MutableClock;
-import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,35 +34,22 @@ class TaxUpgradeTest {
 
   @Test
   @Timeout(120)
-  void aLedgerUpgradesToTaxInPlaceOnPostgres() throws SQLException {
-    String schema = Databases.newPostgresSchema();
-    try (HikariDataSource pool = Databases.postgresPool(schema, 2)) {
-      upgradesInPlace(pool);
-    } finally {
-      Databases.dropPostgresSchema(schema);
-    }
+  void aLedgerUpgradesToTaxInPlaceOnPostgres() throws Exception {
+    UpgradeRun.onPostgres(TaxUpgradeTest::upgradesInPlace);
   }
 
   @Test
-  void aLedgerUpgradesToTaxInPlaceOnH2() throws SQLException {
-    DataSource h2 = Databases.newH2();
-    upgradesInPlace(h2);
-    Databases.shutdownH2(h2);
+  void aLedgerUpgradesToTaxInPlaceOnH2() throws Exception {
+    UpgradeRun.onH2(TaxUpgradeTest::upgradesInPlace);
   }
 
   private static void upgradesInPlace(DataSource db) throws SQLException {
-    Migrations.migrate(db, 13);
     // Written by today's repository, which also touches later columns (LaterColumns).
-    LaterColumns.addAfter(db, 13);
+    UpgradeRun.startAt(db, 13);
     JdbcRepository repo = new JdbcRepository(db);
     MutableClock clock = MutableClock.at("2026-01-31T10:00:00Z");
     Billing billing =
-        Billing.builder()
-            .repository(repo)
-            .catalogue(PlanCatalogue.of(new Plan("odd", "Odd", 999)))
-            .clock(clock)
-            .appUrl("https://relays.example")
-            .build();
+        UpgradeRun.engine(repo, PlanCatalogue.of(new Plan("odd", "Odd", 999)), clock).build();
     List<Invoice> before = new ArrayList<>(); // alice's first, bob's first
     // A V13 ledger: alice's invoice paid by hand, bob's open and a credit of his unclaimed.
     billing.saveTenant(ALICE, null, "cus_1");
@@ -75,8 +60,7 @@ class TaxUpgradeTest {
     billing.settle(before.get(0).id(), PaymentMethod.MANUAL, "bank-1");
     billing.credit(BOB, 100, "goodwill", "g-1");
 
-    LaterColumns.dropAfter(db, 13);
-    Migrations.migrate(db);
+    UpgradeRun.upgradeFrom(db, 13);
 
     Invoice alicesFirst = repo.findInvoice(before.get(0).id()).orElseThrow();
     assertThat(alicesFirst.tax()).isEmpty();
@@ -113,12 +97,5 @@ class TaxUpgradeTest {
     assertThat(repo.findTenant(ALICE).orElseThrow().tax()).contains(VAT);
     assertThat(repo.findInvoice(alicesNext.id()).orElseThrow().tax())
         .isEqualTo(Optional.of(new Invoice.Tax(VAT, 200)));
-  }
-
-  private static void execute(DataSource db, String sql) throws SQLException {
-    try (Connection c = db.getConnection();
-        Statement s = c.createStatement()) {
-      s.execute(sql);
-    }
   }
 }

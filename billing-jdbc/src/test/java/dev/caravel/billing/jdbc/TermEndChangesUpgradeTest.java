@@ -1,9 +1,9 @@
 package dev.caravel.billing.jdbc;
 
+import static dev.caravel.billing.jdbc.UpgradeRun.execute;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.zaxxer.hikari.HikariDataSource;
 import dev.caravel.billing.Activity;
 import dev.caravel.billing.Billing;
 import dev.caravel.billing.Invoice;
@@ -12,9 +12,7 @@ import dev.caravel.billing.PlanCatalogue;
 import dev.caravel.billing.spi.RelaySnapshot;
 import dev.caravel.billing.testkit.Fixture;
 import dev.caravel.billing.testkit.MutableClock;
-import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -36,36 +34,22 @@ class TermEndChangesUpgradeTest {
 
   @Test
   @Timeout(120)
-  void aLedgerUpgradesToTermEndChangesInPlaceOnPostgres() throws SQLException {
-    String schema = Databases.newPostgresSchema();
-    try (HikariDataSource pool = Databases.postgresPool(schema, 2)) {
-      upgradesInPlace(pool);
-    } finally {
-      Databases.dropPostgresSchema(schema);
-    }
+  void aLedgerUpgradesToTermEndChangesInPlaceOnPostgres() throws Exception {
+    UpgradeRun.onPostgres(TermEndChangesUpgradeTest::upgradesInPlace);
   }
 
   @Test
-  void aLedgerUpgradesToTermEndChangesInPlaceOnH2() throws SQLException {
-    DataSource h2 = Databases.newH2();
-    upgradesInPlace(h2);
-    Databases.shutdownH2(h2);
+  void aLedgerUpgradesToTermEndChangesInPlaceOnH2() throws Exception {
+    UpgradeRun.onH2(TermEndChangesUpgradeTest::upgradesInPlace);
   }
 
   private static void upgradesInPlace(DataSource db) throws SQLException {
-    Migrations.migrate(db, BEFORE);
-    LaterColumns.addAfter(db, BEFORE);
+    UpgradeRun.startAt(db, BEFORE);
     JdbcRepository repo = new JdbcRepository(db);
     MutableClock clock = MutableClock.at("2026-01-31T10:00:00Z");
     PlanCatalogue catalogue =
         PlanCatalogue.of(new Plan("basic", "Basic", 500), new Plan("pro", "Pro", 2_000));
-    Billing billing =
-        Billing.builder()
-            .repository(repo)
-            .catalogue(catalogue)
-            .clock(clock)
-            .appUrl("https://relays.example")
-            .build();
+    Billing billing = UpgradeRun.engine(repo, catalogue, clock).build();
     billing.record(Activity.create("a-1", ALICE, "r1", "basic", clock.instant()));
     billing.record(Activity.update("a-2", ALICE, "r1", "pro", clock.instant()));
     billing.record(Activity.deactivate("a-3", ALICE, "r1", clock.instant()));
@@ -73,9 +57,7 @@ class TermEndChangesUpgradeTest {
     Invoice first = billing.generateInvoice(ALICE).orElseThrow();
     clock.set(Instant.parse("2026-02-28T10:00:00Z"));
     billing.generateInvoice(ALICE).orElseThrow();
-    LaterColumns.dropAfter(db, BEFORE);
-
-    Migrations.migrate(db);
+    UpgradeRun.upgradeFrom(db, BEFORE);
 
     assertThat(repo.findInvoice(first.id())).contains(first);
     assertThat(repo.findActivity("a-3").orElseThrow().type().wireName())
@@ -106,12 +88,5 @@ class TermEndChangesUpgradeTest {
                 execute(
                     db, "UPDATE billing_relay SET snap_change_plan = 'pro', snap_change_at = NULL"))
         .isInstanceOf(SQLException.class);
-  }
-
-  private static void execute(DataSource db, String sql) throws SQLException {
-    try (Connection c = db.getConnection();
-        Statement s = c.createStatement()) {
-      s.execute(sql);
-    }
   }
 }

@@ -1,9 +1,9 @@
 package dev.caravel.billing.jdbc;
 
+import static dev.caravel.billing.jdbc.UpgradeRun.execute;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.zaxxer.hikari.HikariDataSource;
 import dev.caravel.billing.Activity;
 import dev.caravel.billing.Billing;
 import dev.caravel.billing.BillingEvent;
@@ -13,9 +13,7 @@ import dev.caravel.billing.Plan;
 import dev.caravel.billing.PlanCatalogue;
 import dev.caravel.billing.testkit.Fixture;
 import dev.caravel.billing.testkit.MutableClock;
-import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Instant;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
@@ -33,40 +31,25 @@ class TrialsUpgradeTest {
 
   @Test
   @Timeout(120)
-  void aLedgerUpgradesToTrialsInPlaceOnPostgres() throws SQLException {
-    String schema = Databases.newPostgresSchema();
-    try (HikariDataSource pool = Databases.postgresPool(schema, 2)) {
-      upgradesInPlace(pool);
-    } finally {
-      Databases.dropPostgresSchema(schema);
-    }
+  void aLedgerUpgradesToTrialsInPlaceOnPostgres() throws Exception {
+    UpgradeRun.onPostgres(TrialsUpgradeTest::upgradesInPlace);
   }
 
   @Test
-  void aLedgerUpgradesToTrialsInPlaceOnH2() throws SQLException {
-    DataSource h2 = Databases.newH2();
-    upgradesInPlace(h2);
-    Databases.shutdownH2(h2);
+  void aLedgerUpgradesToTrialsInPlaceOnH2() throws Exception {
+    UpgradeRun.onH2(TrialsUpgradeTest::upgradesInPlace);
   }
 
   private static void upgradesInPlace(DataSource db) throws SQLException {
-    Migrations.migrate(db, 15);
-    LaterColumns.addAfter(db, 15);
+    UpgradeRun.startAt(db, 15);
     JdbcRepository repo = new JdbcRepository(db);
     MutableClock clock = MutableClock.at("2026-01-31T10:00:00Z");
     Billing billing =
-        Billing.builder()
-            .repository(repo)
-            .catalogue(PlanCatalogue.of(new Plan("basic", "Basic", 500)))
-            .clock(clock)
-            .appUrl("https://relays.example")
-            .build();
+        UpgradeRun.engine(repo, PlanCatalogue.of(new Plan("basic", "Basic", 500)), clock).build();
     billing.record(Activity.create("a-1", ALICE, "r1", "basic", clock.instant()));
     Invoice first = billing.generateInvoice(ALICE).orElseThrow();
     billing.saveTenant(BOB, null, "cus_bob");
-    LaterColumns.dropAfter(db, 15);
-
-    Migrations.migrate(db);
+    UpgradeRun.upgradeFrom(db, 15);
 
     assertThat(repo.findInvoice(first.id())).contains(first);
     assertThat(repo.findTenant(ALICE).orElseThrow().trialDays()).isEmpty();
@@ -102,12 +85,5 @@ class TrialsUpgradeTest {
                         + "WHERE renewed_through = 0"))
         .as("a trial's mark needs a trial")
         .isInstanceOf(SQLException.class);
-  }
-
-  private static void execute(DataSource db, String sql) throws SQLException {
-    try (Connection c = db.getConnection();
-        Statement s = c.createStatement()) {
-      s.execute(sql);
-    }
   }
 }
