@@ -60,17 +60,22 @@ public final class Fixture {
    * Appends {@code activity} as the engine does once it has admitted it: from the tenant's log as
    * read now, so the compare-and-set holds. True when appended, false when the id is taken (by this
    * very activity or another: the caller compares); it judges nothing, so a test can write what the
-   * engine would refuse (a storage test of what it records, or bad data).
+   * engine would refuse (a storage test of what it records, or bad data). A log that moved between
+   * the read and the append (another writer won a race) is read again, as the engine does; one that
+   * moves under every one of 100 reads is a broken storage.
    */
   public static boolean appendAsRead(Repository repository, Activity activity) {
-    Optional<TenantLedger> read =
-        repository.ledgers(List.of(activity.tenant())).stream().findFirst();
-    // A tenant without a trial: anchored at its first activity (S1).
-    ActivityWrite written = repository.appendActivity(activity, read, Anchoring.at(activity.at()));
-    if (written instanceof ActivityWrite.LogMoved) {
-      throw new IllegalStateException("the log of " + activity.tenant() + " moved meanwhile");
+    for (int attempt = 0; attempt < 100; attempt++) {
+      Optional<TenantLedger> read =
+          repository.ledgers(List.of(activity.tenant())).stream().findFirst();
+      // A tenant without a trial: anchored at its first activity (S1).
+      ActivityWrite written =
+          repository.appendActivity(activity, read, Anchoring.at(activity.at()));
+      if (!(written instanceof ActivityWrite.LogMoved)) {
+        return written instanceof ActivityWrite.Appended;
+      }
     }
-    return written instanceof ActivityWrite.Appended;
+    throw new IllegalStateException("the log of " + activity.tenant() + " moved under every read");
   }
 
   public String nextId() {
