@@ -90,30 +90,6 @@ public record Invoice(
       Checks.notNull(carriedBelow, "carriedBelow");
     }
 
-    /** A preview of an invoice that would not be carried. */
-    public Preview(
-        String tenant,
-        Instant at,
-        Instant periodStart,
-        Instant periodEnd,
-        String currency,
-        List<InvoiceItem> items,
-        long net,
-        Optional<Tax> tax,
-        long total) {
-      this(
-          tenant,
-          at,
-          periodStart,
-          periodEnd,
-          currency,
-          items,
-          net,
-          tax,
-          total,
-          java.util.OptionalLong.empty());
-    }
-
     /** Whether the invoice would be closed as carried when claimed (S25). */
     public boolean carried() {
       return carriedBelow.isPresent();

@@ -157,7 +157,9 @@ class TaxTest {
                     now,
                     huge,
                     true,
-                    Optional.of(VAT_20.on(Long.MAX_VALUE))))
+                    Optional.of(VAT_20.on(Long.MAX_VALUE)),
+                    Optional.empty(),
+                    java.util.OptionalLong.empty()))
         .isInstanceOf(InvalidInputException.class)
         .hasMessageContaining("with tax");
   }

@@ -102,68 +102,7 @@ public record Claim(
     }
   }
 
-  /** A claim that carries nothing (S25). */
-  public Claim(
-      String tenant,
-      Instant periodStart,
-      Instant periodEnd,
-      String currency,
-      Instant createdAt,
-      UnclaimedTotal read,
-      boolean invoice,
-      Optional<Invoice.Tax> tax,
-      Optional<Claim.Discount> discount) {
-    this(
-        tenant,
-        periodStart,
-        periodEnd,
-        currency,
-        createdAt,
-        read,
-        invoice,
-        tax,
-        discount,
-        OptionalLong.empty());
-  }
-
-  /** A claim without a discount (S21). */
-  public Claim(
-      String tenant,
-      Instant periodStart,
-      Instant periodEnd,
-      String currency,
-      Instant createdAt,
-      UnclaimedTotal read,
-      boolean invoice,
-      Optional<Invoice.Tax> tax,
-      OptionalLong carriedBelow) {
-    this(
-        tenant,
-        periodStart,
-        periodEnd,
-        currency,
-        createdAt,
-        read,
-        invoice,
-        tax,
-        Optional.empty(),
-        carriedBelow);
-  }
-
-  /** A claim with neither a discount nor a carry. */
-  public Claim(
-      String tenant,
-      Instant periodStart,
-      Instant periodEnd,
-      String currency,
-      Instant createdAt,
-      UnclaimedTotal read,
-      boolean invoice,
-      Optional<Invoice.Tax> tax) {
-    this(tenant, periodStart, periodEnd, currency, createdAt, read, invoice, tax, Optional.empty());
-  }
-
-  /** A claim without tax. */
+  /** A claim without tax, discount or carry: the engine's decision when none applies. */
   public Claim(
       String tenant,
       Instant periodStart,
@@ -172,7 +111,17 @@ public record Claim(
       Instant createdAt,
       UnclaimedTotal read,
       boolean invoice) {
-    this(tenant, periodStart, periodEnd, currency, createdAt, read, invoice, Optional.empty());
+    this(
+        tenant,
+        periodStart,
+        periodEnd,
+        currency,
+        createdAt,
+        read,
+        invoice,
+        Optional.empty(),
+        Optional.empty(),
+        OptionalLong.empty());
   }
 
   /** Whether the invoice is closed as carried when claimed (S25). */

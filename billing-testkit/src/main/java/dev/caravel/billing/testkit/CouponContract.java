@@ -194,7 +194,8 @@ public interface CouponContract {
         plain.read(),
         true,
         Optional.empty(),
-        Optional.of(new Claim.Discount(key, usesRead, code, amount)));
+        Optional.of(new Claim.Discount(key, usesRead, code, amount)),
+        java.util.OptionalLong.empty());
   }
 
   private static Optional<Invoice> claimOne(Repository repo, Claim claim, String invoiceId) {

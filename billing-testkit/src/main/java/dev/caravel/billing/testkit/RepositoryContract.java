@@ -293,7 +293,9 @@ public abstract class RepositoryContract implements CouponContract {
             c.createdAt(),
             c.read(),
             c.invoice(),
-            Optional.of(tax.on(c.net()))),
+            Optional.of(tax.on(c.net())),
+            c.discount(),
+            c.carriedBelow()),
         claiming.invoiceId());
   }
 
@@ -347,6 +349,7 @@ public abstract class RepositoryContract implements CouponContract {
             c.read(),
             c.invoice(),
             c.tax(),
+            c.discount(),
             java.util.OptionalLong.of(minimum)),
         claiming.invoiceId());
   }
