@@ -284,6 +284,13 @@ public abstract class RepositoryContract implements CouponContract {
   /** The claim the engine makes when the tenant is taxed by {@code tax}. */
   private static Fixture.Claiming taxed(Fixture.Claiming claiming, TaxSetting tax) {
     dev.caravel.billing.spi.Claim c = claiming.claim();
+    return decided(claiming, Optional.of(tax.on(c.net())), c.carriedBelow());
+  }
+
+  /** {@code claiming} with the engine's tax line and carry decided otherwise (S24, S25). */
+  private static Fixture.Claiming decided(
+      Fixture.Claiming claiming, Optional<Invoice.Tax> tax, java.util.OptionalLong carriedBelow) {
+    dev.caravel.billing.spi.Claim c = claiming.claim();
     return new Fixture.Claiming(
         new dev.caravel.billing.spi.Claim(
             c.tenant(),
@@ -293,9 +300,9 @@ public abstract class RepositoryContract implements CouponContract {
             c.createdAt(),
             c.read(),
             c.invoice(),
-            Optional.of(tax.on(c.net())),
+            tax,
             c.discount(),
-            c.carriedBelow()),
+            carriedBelow),
         claiming.invoiceId());
   }
 
@@ -338,20 +345,7 @@ public abstract class RepositoryContract implements CouponContract {
 
   /** The claim the engine makes when the invoice falls below the card minimum {@code minimum}. */
   private static Fixture.Claiming carried(Fixture.Claiming claiming, long minimum) {
-    dev.caravel.billing.spi.Claim c = claiming.claim();
-    return new Fixture.Claiming(
-        new dev.caravel.billing.spi.Claim(
-            c.tenant(),
-            c.periodStart(),
-            c.periodEnd(),
-            c.currency(),
-            c.createdAt(),
-            c.read(),
-            c.invoice(),
-            c.tax(),
-            c.discount(),
-            java.util.OptionalLong.of(minimum)),
-        claiming.invoiceId());
+    return decided(claiming, claiming.claim().tax(), java.util.OptionalLong.of(minimum));
   }
 
   @Test
