@@ -258,8 +258,7 @@ final class Bookkeeping {
         log.billedActivityIds(),
         Optional.of(activity.at()),
         log.unclaimed(),
-        log.tax(),
-        log.trialDays(),
+        log.profile(),
         log.coupon());
   }
 
@@ -334,8 +333,9 @@ final class Bookkeeping {
 
   /** {@link Billing#generateInvoice}. */
   Optional<Invoice> generateInvoice(String tenant) {
-    List<Invoice> made = generate(List.of(Checks.pubkey(tenant, "tenant")), settings.now());
-    return made.isEmpty() ? Optional.empty() : Optional.of(made.get(0));
+    List<PaymentCascade.Known> made =
+        generate(List.of(Checks.pubkey(tenant, "tenant")), settings.now());
+    return made.isEmpty() ? Optional.empty() : Optional.of(made.get(0).invoice());
   }
 
   /**
@@ -343,7 +343,7 @@ final class Bookkeeping {
    * reconciled, a renewal computed from a log that moved since is refused by the repository and
    * read again, and anchors never move.
    */
-  List<Invoice> generate(List<String> tenants, Instant now) {
+  List<PaymentCascade.Known> generate(List<String> tenants, Instant now) {
     List<TenantLedger> ledgers = repository.ledgers(tenants);
     UnclaimedTally tally = new UnclaimedTally(ledgers);
     reconcileLedgers(ledgers, tally);
@@ -374,7 +374,12 @@ final class Bookkeeping {
     created.stream()
         .filter(Invoice::isPaid)
         .forEach(i -> settings.notify(l -> l.paymentSucceeded(i, i.payment().orElseThrow())));
-    return created;
+    // Each with how its tenant pays, as the page read it: collecting them reads no tenant again.
+    List<PaymentCascade.Known> made = new ArrayList<>(created.size());
+    for (Invoice invoice : created) {
+      made.add(new PaymentCascade.Known(invoice, read.get(invoice.tenant()).profile()));
+    }
+    return made;
   }
 
   /** The host hears of each invoice claimed: created, or carried (S25) instead. */

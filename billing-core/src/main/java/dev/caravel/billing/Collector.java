@@ -42,18 +42,18 @@ import java.util.function.BiFunction;
 final class Collector implements AutoCloseable {
   private final EngineSettings settings;
   private final Repository repository;
-  private final BiFunction<String, PaymentCascade.Known, PaymentResult> round;
   private final int concurrency;
   private final Map<Rail, Integer> laneCaps;
 
   /** Null when collecting one invoice at a time: rounds then run in the caller's thread. */
   private final ThreadPoolExecutor workers;
 
-  Collector(
-      EngineSettings settings, BiFunction<String, PaymentCascade.Known, PaymentResult> round) {
+  /** A round of one invoice; the {@code Known} is what was read of it already (null: nothing). */
+  interface Round extends BiFunction<String, PaymentCascade.Known, PaymentResult> {}
+
+  Collector(EngineSettings settings) {
     this.settings = settings;
     this.repository = settings.repository();
-    this.round = round;
     this.concurrency = settings.collection().concurrency();
     this.laneCaps = settings.collection().laneCaps();
     if (concurrency == 1) {
@@ -91,32 +91,34 @@ final class Collector implements AutoCloseable {
    * lane's cap on one lane; returns the results in the order of {@code invoiceIds} (those started,
    * if interrupted).
    */
-  List<PaymentResult> collectAll(List<String> invoiceIds) {
-    return collect(invoiceIds, null);
+  List<PaymentResult> collectAll(List<String> invoiceIds, Round round) {
+    return collect(invoiceIds, null, round);
   }
 
   /**
-   * {@link #collectAll} for invoices just made, as the claim returned them: their lanes are found
-   * without reading them again (an invoice's amount and tenant never change).
+   * {@link #collectAll} for invoices just made, as the claim returned them with how their tenants
+   * pay: their lanes are found and their rounds run without reading them again (an invoice's amount
+   * and tenant never change).
    */
-  List<PaymentResult> collectMade(List<Invoice> made) {
+  List<PaymentResult> collectMade(List<PaymentCascade.Known> made, Round round) {
     List<String> ids = new ArrayList<>(made.size());
-    for (Invoice invoice : made) {
-      ids.add(invoice.id());
+    for (PaymentCascade.Known known : made) {
+      ids.add(known.invoice().id());
     }
-    return collect(ids, made);
+    return collect(ids, made, round);
   }
 
-  /** {@code given}: the invoices themselves, in the order of {@code invoiceIds} (null: read). */
-  private List<PaymentResult> collect(List<String> invoiceIds, List<Invoice> given) {
+  /** {@code given}: what is known of each, in the order of {@code invoiceIds} (null: read). */
+  private List<PaymentResult> collect(
+      List<String> invoiceIds, List<PaymentCascade.Known> given, Round round) {
     int n = invoiceIds.size();
     if (workers == null || n == 1) {
       List<PaymentResult> results = new ArrayList<>(n);
-      for (String id : invoiceIds) {
+      for (int i = 0; i < n; i++) {
         if (Thread.currentThread().isInterrupted()) {
           break;
         }
-        results.add(round.apply(id, null));
+        results.add(round.apply(invoiceIds.get(i), given == null ? null : given.get(i)));
       }
       return results;
     }
@@ -140,12 +142,13 @@ final class Collector implements AutoCloseable {
           int i = waiting.get(lane).poll();
           running.merge(lane, 1, Integer::sum);
           inFlight++;
-          submit(done, i, invoiceIds.get(i), lane, known[i], null);
+          submit(done, i, invoiceIds.get(i), lane, known[i], null, round);
           known[i] = null;
         } else if (classified < n) {
           int i = classified++;
           inFlight++;
-          submit(done, i, invoiceIds.get(i), null, null, given == null ? null : given.get(i));
+          submit(
+              done, i, invoiceIds.get(i), null, null, given == null ? null : given.get(i), round);
         } else {
           break;
         }
@@ -204,23 +207,26 @@ final class Collector implements AutoCloseable {
 
   /**
    * The first rail the invoice's round will call, as the cascade decides it (S9). {@code given}:
-   * the invoice, if the caller has it (null: read it).
+   * the invoice and its tenant, if the caller has them (null: read them).
    */
-  private Lane laneOf(String invoiceId, Invoice given) {
+  private Lane laneOf(String invoiceId, PaymentCascade.Known given) {
     try {
-      Optional<Invoice> invoice =
-          given != null ? Optional.of(given) : repository.findInvoice(invoiceId);
-      Optional<Tenant> tenant = invoice.flatMap(i -> repository.findTenant(i.tenant()));
-      if (tenant.isEmpty()) {
-        return new Lane(Rail.DM, null);
+      PaymentCascade.Known known = given;
+      if (known == null) {
+        Optional<Invoice> invoice = repository.findInvoice(invoiceId);
+        Optional<Tenant> tenant = invoice.flatMap(i -> repository.findTenant(i.tenant()));
+        if (tenant.isEmpty()) {
+          return new Lane(Rail.DM, null);
+        }
+        known = new PaymentCascade.Known(invoice.get(), tenant.get());
       }
-      PaymentCascade.Known known = new PaymentCascade.Known(invoice.get(), tenant.get());
-      if (tenant.get().sealedNwcUri().isPresent()
+      Tenant payer = known.tenant();
+      if (payer.sealedNwcUri().isPresent()
           && settings.walletConnector() != null
           && settings.serviceWallet() != null) {
         return new Lane(Rail.NWC, known);
       }
-      if (tenant.get().stripeCustomerId().isPresent() && settings.paymentGateway() != null) {
+      if (payer.stripeCustomerId().isPresent() && settings.paymentGateway() != null) {
         return new Lane(Rail.STRIPE, known);
       }
       return new Lane(Rail.DM, known);
@@ -231,9 +237,9 @@ final class Collector implements AutoCloseable {
   }
 
   /**
-   * Hands invoice {@code i} to a worker: to find its lane ({@code lane} null; {@code given}, the
-   * invoice if known) or to run its round. The dispatcher hears back whatever happens, even an
-   * Error, so it never waits forever. Once closed, runs it here.
+   * Hands invoice {@code i} to a worker: to find its lane ({@code lane} null; {@code given}, what
+   * is known of it) or to run its round. The dispatcher hears back whatever happens, even an Error,
+   * so it never waits forever. Once closed, runs it here.
    */
   private void submit(
       BlockingQueue<Done> done,
@@ -241,7 +247,8 @@ final class Collector implements AutoCloseable {
       String id,
       Rail lane,
       PaymentCascade.Known known,
-      Invoice given) {
+      PaymentCascade.Known given,
+      Round round) {
     Runnable task =
         () -> {
           Done answer = null;

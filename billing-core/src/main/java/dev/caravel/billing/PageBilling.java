@@ -45,10 +45,10 @@ final class PageBilling {
   private final Bookkeeping bookkeeping;
 
   /**
-   * What billing a page made, and whether the storage failed part of it: the tenants it left are
-   * still due, for the next cycle.
+   * What billing a page made (each invoice with how its tenant pays, as the page read it), and
+   * whether the storage failed part of it: the tenants it left are still due, for the next cycle.
    */
-  record Billed(List<Invoice> invoices, boolean storageFailed) {}
+  record Billed(List<PaymentCascade.Known> made, boolean storageFailed) {}
 
   PageBilling(EngineSettings settings, Bookkeeping bookkeeping) {
     this.settings = settings;
@@ -72,7 +72,7 @@ final class PageBilling {
         "billing a page of {0} tenants at once failed ({1}); billing them one by one",
         page.size(),
         describe(batchFailure));
-    List<Invoice> made = new ArrayList<>();
+    List<PaymentCascade.Known> made = new ArrayList<>();
     boolean storageFailed = false;
     int storageFailuresInARow = batchFailure instanceof StorageException ? 1 : 0;
     for (int i = 0; i < page.size(); i++) {

@@ -7,6 +7,8 @@ import java.lang.System.Logger.Level;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Collection (S9–S11, S17): one invoice's round by hand, the due invoices a batch at a time on the
@@ -34,28 +36,21 @@ final class PaymentCollection implements AutoCloseable {
     this.repository = settings.repository();
     this.cascade = cascade;
     this.standings = standings;
-    this.collector = new Collector(settings, this::collectSafely);
+    this.collector = new Collector(settings);
     this.states = new InvoiceStates(settings);
     this.arrivals = new MoneyArrival(settings, states, cascade, standings);
   }
 
   /** {@link Billing#collect}. */
   PaymentResult collect(String invoiceId) {
-    return round(Checks.id(invoiceId, "invoice id"), null);
+    return round(Checks.id(invoiceId, "invoice id"));
   }
 
-  /**
-   * One round, by hand or from the collector's workers; a round that ran may move the tenant's
-   * standing. {@code known}: the invoice and tenant read already (null: read them here).
-   */
-  private PaymentResult round(String invoiceId, PaymentCascade.Known known) {
-    PaymentResult result = cascade.collect(invoiceId, known);
+  /** One round by hand; a round that ran may move the tenant's standing, judged at once. */
+  private PaymentResult round(String invoiceId) {
+    PaymentResult result = cascade.collect(invoiceId, null);
     if (!(result instanceof PaymentResult.Skipped)) {
-      if (known != null) {
-        standings.refreshStanding(known.invoice().tenant());
-      } else {
-        standings.refreshStandingOf(invoiceId);
-      }
+      standings.refreshStandingOf(invoiceId);
     }
     return result;
   }
@@ -78,12 +73,48 @@ final class PaymentCollection implements AutoCloseable {
       return List.of();
     }
     Instant now = settings.now();
-    return collector.collectAll(repository.dueInvoices(now, settings.pageSize()));
+    List<String> due = repository.dueInvoices(now, settings.pageSize());
+    return inOneBatch(round -> collector.collectAll(due, round));
   }
 
   /** The rounds of invoices the poll just made, on the collector's workers. */
-  List<PaymentResult> collectMade(List<Invoice> made) {
-    return collector.collectMade(made);
+  List<PaymentResult> collectMade(List<PaymentCascade.Known> made) {
+    return inOneBatch(round -> collector.collectMade(made, round));
+  }
+
+  /**
+   * Runs a batch of rounds on the collector's workers, then judges the standing of every tenant
+   * whose round ran at once: a page of standings is one read and one write, not two per round. Each
+   * round's write made its tenant's check due (see {@link Repository#standingChecksDue}), so a
+   * refresh that does not happen (a crash meanwhile) is the poll's to do.
+   */
+  private List<PaymentResult> inOneBatch(
+      java.util.function.Function<Collector.Round, List<PaymentResult>> run) {
+    Set<String> ran = ConcurrentHashMap.newKeySet();
+    List<PaymentResult> results =
+        run.apply(
+            (invoiceId, known) -> {
+              PaymentResult result = collectSafely(invoiceId, known);
+              if (!(result instanceof PaymentResult.Skipped)) {
+                tenantOf(invoiceId, known).ifPresent(ran::add);
+              }
+              return result;
+            });
+    standings.refreshStandings(ran);
+    return results;
+  }
+
+  /** The invoice's tenant, from what is known or read; empty if it cannot be read now. */
+  private Optional<String> tenantOf(String invoiceId, PaymentCascade.Known known) {
+    if (known != null) {
+      return Optional.of(known.invoice().tenant());
+    }
+    try {
+      return repository.findInvoice(invoiceId).map(Invoice::tenant);
+    } catch (RuntimeException e) {
+      // The round's write made the tenant's check due: the poll judges it.
+      return Optional.empty();
+    }
   }
 
   /**
@@ -121,10 +152,13 @@ final class PaymentCollection implements AutoCloseable {
             + ": a Lightning request is made only for an open invoice");
   }
 
-  /** {@link #round} for the collector's workers: a failure is one invoice's, retried later. */
+  /**
+   * A round for the collector's workers, its standing left to the batch ({@link #inOneBatch}): a
+   * failure is one invoice's, retried later.
+   */
   private PaymentResult collectSafely(String invoiceId, PaymentCascade.Known known) {
     try {
-      return round(invoiceId, known);
+      return cascade.collect(invoiceId, known);
     } catch (RuntimeException e) {
       LOG.log(Level.ERROR, "collecting invoice " + invoiceId + " failed; it is retried later", e);
       return new PaymentResult.Unknown(

@@ -109,12 +109,14 @@ final class Poll implements AutoCloseable {
       if (billed.storageFailed()) {
         failures[0]++;
       }
-      List<Invoice> made = billed.invoices();
-      made.forEach(created);
+      List<PaymentCascade.Known> made = billed.made();
+      made.forEach(m -> created.accept(m.invoice()));
       // Another instance may have collected these meanwhile: collect() starts a round only if
       // the repository, under the invoice's lock, still finds it due. One a discount left at 0
       // was paid as it was made (S21): nothing to collect.
-      collection.collectMade(made.stream().filter(Invoice::isOpen).toList()).forEach(results);
+      collection
+          .collectMade(made.stream().filter(m -> m.invoice().isOpen()).toList())
+          .forEach(results);
     }
     try {
       List<PaymentResult> due;

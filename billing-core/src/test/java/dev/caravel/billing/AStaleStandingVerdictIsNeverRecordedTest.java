@@ -10,7 +10,6 @@ import dev.caravel.billing.testkit.MutableClock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -47,9 +46,9 @@ class AStaleStandingVerdictIsNeverRecordedTest {
       engine(
           new DelegatingRepository(shared) {
             @Override
-            public Optional<StandingRead> readStanding(String tenant) {
-              Optional<StandingRead> read = super.readStanding(tenant);
-              read.ifPresent(r -> seenByA.add("read " + r.openInvoices().size() + " open"));
+            public List<StandingRead> readStandings(List<String> tenants) {
+              List<StandingRead> read = super.readStandings(tenants);
+              read.forEach(r -> seenByA.add("read " + r.openInvoices().size() + " open"));
               Runnable interleaved = afterNextRead;
               afterNextRead = null;
               if (interleaved != null) {
@@ -59,9 +58,12 @@ class AStaleStandingVerdictIsNeverRecordedTest {
             }
 
             @Override
-            public boolean recordStanding(StandingVerdict verdict) {
-              boolean recorded = super.recordStanding(verdict);
-              seenByA.add((recorded ? "recorded " : "lost ") + verdict.standing());
+            public List<StandingVerdict> recordStandings(List<StandingVerdict> verdicts) {
+              List<StandingVerdict> recorded = super.recordStandings(verdicts);
+              for (StandingVerdict verdict : verdicts) {
+                seenByA.add(
+                    (recorded.contains(verdict) ? "recorded " : "lost ") + verdict.standing());
+              }
               return recorded;
             }
           });

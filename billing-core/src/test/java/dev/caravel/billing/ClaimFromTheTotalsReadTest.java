@@ -75,11 +75,11 @@ class ClaimFromTheTotalsReadTest {
     billing.runCycle();
 
     assertThat(counting.totalsRead).as("no second read of the page's totals").hasValue(0);
-    // Collecting reads each invoice's tenant (how it pays); claiming reads none: its invoices are
-    // taxed by the setting read with the ledger.
+    // Neither claiming nor collecting reads a tenant: its tax and how it pays are read with the
+    // ledger, and the invoices made are collected from that read.
     assertThat(counting.tenantsRead)
-        .as("one tenant read per invoice collected, none for claiming")
-        .hasValue(2);
+        .as("no tenant read for claiming or collecting what the page made")
+        .hasValue(0);
     assertThat(billing.invoices(ALICE)).hasSize(2);
     assertThat(billing.invoices(ALICE).get(1).total())
         .as("Alice's renewal and her new relay, as the items say")

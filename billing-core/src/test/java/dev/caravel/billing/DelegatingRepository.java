@@ -136,13 +136,14 @@ class DelegatingRepository implements Repository {
   }
 
   @Override
-  public Optional<dev.caravel.billing.spi.StandingRead> readStanding(String tenant) {
-    return d.readStanding(tenant);
+  public List<dev.caravel.billing.spi.StandingRead> readStandings(List<String> tenants) {
+    return d.readStandings(tenants);
   }
 
   @Override
-  public boolean recordStanding(dev.caravel.billing.spi.StandingVerdict verdict) {
-    return d.recordStanding(verdict);
+  public List<dev.caravel.billing.spi.StandingVerdict> recordStandings(
+      List<dev.caravel.billing.spi.StandingVerdict> verdicts) {
+    return d.recordStandings(verdicts);
   }
 
   @Override

@@ -300,12 +300,13 @@ class LedgerOperationsTest {
         Fixtures.engine(
                 new DelegatingRepository(repository) {
                   @Override
-                  public boolean recordStanding(dev.caravel.billing.spi.StandingVerdict verdict) {
+                  public List<dev.caravel.billing.spi.StandingVerdict> recordStandings(
+                      List<dev.caravel.billing.spi.StandingVerdict> verdicts) {
                     if (failOnce[0]) {
                       failOnce[0] = false;
                       throw new StorageException("the database went away");
                     }
-                    return super.recordStanding(verdict);
+                    return super.recordStandings(verdicts);
                   }
                 },
                 clock)

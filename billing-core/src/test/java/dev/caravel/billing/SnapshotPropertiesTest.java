@@ -77,7 +77,8 @@ class SnapshotPropertiesTest {
             snapshot == 0 ? billed : tailBilled,
             whole.lastActivityAt(),
             whole.unclaimed(),
-            whole.tax());
+            whole.profile(),
+            java.util.Optional.empty());
 
     List<Reconciliation> expected = rules.reconcile(whole);
     assertThat(rules.reconcile(fromSnapshot)).isEqualTo(expected);

@@ -277,7 +277,8 @@ class TermEndPropertiesTest {
             tailBilled,
             all.lastActivityAt(),
             all.unclaimed(),
-            all.tax());
+            all.profile(),
+            Optional.empty());
     assertThat(rules.reconcile(fromSnapshot)).isEqualTo(rules.reconcile(all));
     assertThat(rules.renewalsDue(fromSnapshot, now)).isEqualTo(rules.renewalsDue(all, now));
     // As of any instant from the snapshot point on: a change whose boundary passed is the plan in

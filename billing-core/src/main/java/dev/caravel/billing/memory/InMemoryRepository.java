@@ -159,13 +159,13 @@ public final class InMemoryRepository implements Repository {
   // ---- standing (S13) ----
 
   @Override
-  public Optional<StandingRead> readStanding(String tenant) {
-    return operations.readStanding(tenant);
+  public List<StandingRead> readStandings(List<String> tenants) {
+    return operations.readStandings(tenants);
   }
 
   @Override
-  public boolean recordStanding(StandingVerdict verdict) {
-    return operations.recordStanding(verdict);
+  public List<StandingVerdict> recordStandings(List<StandingVerdict> verdicts) {
+    return operations.recordStandings(verdicts);
   }
 
   @Override

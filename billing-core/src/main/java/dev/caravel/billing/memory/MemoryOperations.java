@@ -136,35 +136,45 @@ final class MemoryOperations {
     }
   }
 
-  Optional<StandingRead> readStanding(String tenant) {
+  List<StandingRead> readStandings(List<String> tenants) {
+    Checks.notNull(tenants, "tenants");
     synchronized (state.lock) {
-      TenantRow row = state.tenants.get(tenant);
-      if (row == null) {
-        return Optional.empty();
-      }
-      List<CollectionState> open = new ArrayList<>();
-      for (String id : row.invoiceIds) {
-        InvoiceRow invoice = state.invoices.get(id);
-        if (invoice.invoice.isOpen()) {
-          open.add(MemoryState.stateOf(invoice));
+      List<StandingRead> reads = new ArrayList<>();
+      for (String tenant : new java.util.LinkedHashSet<>(tenants)) {
+        TenantRow row = state.tenants.get(tenant);
+        if (row == null) {
+          continue;
         }
+        List<CollectionState> open = new ArrayList<>();
+        for (String id : row.invoiceIds) {
+          InvoiceRow invoice = state.invoices.get(id);
+          if (invoice.invoice.isOpen()) {
+            open.add(MemoryState.stateOf(invoice));
+          }
+        }
+        reads.add(new StandingRead(tenant, row.standing, row.standingRevision, open));
       }
-      return Optional.of(new StandingRead(row.standing, row.standingRevision, open));
+      return reads;
     }
   }
 
-  boolean recordStanding(StandingVerdict verdict) {
-    Checks.notNull(verdict, "verdict");
+  List<StandingVerdict> recordStandings(List<StandingVerdict> verdicts) {
+    Checks.notNull(verdicts, "verdicts");
+    StandingVerdict.requireOnePerTenant(verdicts);
     synchronized (state.lock) {
-      TenantRow row = state.tenants.get(verdict.tenant());
-      if (row == null || row.standingRevision != verdict.readRevision()) {
-        return false;
+      List<StandingVerdict> recorded = new ArrayList<>();
+      for (StandingVerdict verdict : verdicts) {
+        TenantRow row = state.tenants.get(verdict.tenant());
+        if (row == null || row.standingRevision != verdict.readRevision()) {
+          continue;
+        }
+        row.standing = verdict.standing();
+        row.standingCheckAt = verdict.recheckAt().orElse(null);
+        row.standingRevision++;
+        verdict.changed().ifPresent(state::append);
+        recorded.add(verdict);
       }
-      row.standing = verdict.standing();
-      row.standingCheckAt = verdict.recheckAt().orElse(null);
-      row.standingRevision++;
-      verdict.changed().ifPresent(state::append);
-      return true;
+      return recorded;
     }
   }
 

@@ -159,8 +159,7 @@ final class MemoryTenants {
                   billed,
                   Optional.ofNullable(row.lastAt),
                   MemoryLedger.unclaimed(state, row),
-                  row.profile.tax(),
-                  row.profile.trialDays(),
+                  row.profile,
                   state.latestRedemption(pubkey)));
         }
       }

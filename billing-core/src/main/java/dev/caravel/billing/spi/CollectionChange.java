@@ -21,7 +21,7 @@ public sealed interface CollectionChange {
    * they are. A hold's end may move the tenant's standing (a round held for the rail becomes a
    * failed one), so, like every such write, it makes the tenant's standing check due by {@code at},
    * the instant the engine decided it, and bumps the tenant's standing revision ({@link
-   * Repository#recordStanding}).
+   * Repository#recordStandings}).
    */
   record Reschedule(Optional<Instant> nextAttemptAt, Instant at) implements CollectionChange {
     public Reschedule {

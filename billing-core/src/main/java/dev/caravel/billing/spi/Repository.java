@@ -281,24 +281,28 @@ public interface Repository extends CouponStorage {
   // ---- standing (S13) ----
 
   /**
-   * What the engine judges the tenant's standing from, read at one moment (one statement, or one
-   * snapshot): the standing stored, the tenant's standing revision, and the collection state of
-   * each of its open (unpaid, not closed) invoices, in invoice order. Empty for an unknown tenant.
-   * The revision must be read no later than the invoices: a write committed between the two reads
-   * must show in the invoices, never in the revision alone.
+   * What the engine judges each tenant's standing from: for each tenant asked for that exists, in
+   * the order asked (unknown ones skipped, each once), the standing stored, the tenant's standing
+   * revision, and the collection state of each of its open (unpaid, not closed) invoices, in
+   * invoice order. A tenant's read is taken at one moment (one statement, or one snapshot), and its
+   * revision no later than its invoices: a write committed between the two reads must show in the
+   * invoices, never in the revision alone. A page of tenants costs one read, not one per tenant.
    */
-  Optional<StandingRead> readStanding(String tenant);
+  List<StandingRead> readStandings(List<String> tenants);
 
   /**
-   * Records the engine's verdict if, and only if, the tenant's standing revision is still {@code
-   * verdict.readRevision()}, atomically: stores its standing and recheck instant (empty: none, the
-   * tenant's check is no longer due), bumps the revision, and appends its {@code STANDING_CHANGED}
-   * event when it carries one. True when recorded; false, with nothing written, when the revision
-   * moved (a write that may move the standing, or another verdict, came first: the caller reads
-   * again and judges again) or the tenant is unknown. Of two verdicts judged from one revision, one
-   * at most is recorded, so a change is told once.
+   * Records each of the engine's verdicts if, and only if, its tenant's standing revision is still
+   * {@code verdict.readRevision()}, each atomically: stores its standing and recheck instant
+   * (empty: none, the tenant's check is no longer due), bumps the revision, and appends its {@code
+   * STANDING_CHANGED} event when it carries one. Returns the verdicts recorded, in the order given;
+   * one left out wrote nothing: its revision moved (a write that may move the standing, or another
+   * verdict, came first: the caller reads again and judges again) or its tenant is unknown. Of two
+   * verdicts judged from one revision, one at most is recorded, so a change is told once. A page of
+   * verdicts costs one write, not one per tenant.
+   *
+   * @throws IllegalArgumentException two verdicts of one tenant in the list
    */
-  boolean recordStanding(StandingVerdict verdict);
+  List<StandingVerdict> recordStandings(List<StandingVerdict> verdicts);
 
   /**
    * Up to {@code limit} tenants whose stored recheck instant is at or before {@code now}, so the
@@ -307,7 +311,7 @@ public interface Repository extends CouponStorage {
    * a payment, a closure) makes its check due by that write's instant ({@code lease.until()} for a
    * finished round), and bumps its standing revision, in the same transaction: if the engine's
    * refresh right after it fails, the poll still judges the tenant, and a verdict judged before it
-   * is not recorded ({@link #recordStanding}).
+   * is not recorded ({@link #recordStandings}).
    */
   List<String> standingChecksDue(Instant now, int limit);
 

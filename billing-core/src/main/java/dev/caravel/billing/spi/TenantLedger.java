@@ -19,11 +19,12 @@ import java.util.Set;
  * is guarded by), the instant of its latest activity (in the tail or before it), and its items on
  * no invoice yet as read with the rest ({@link Repository#unclaimedTotals}' answer for it): the
  * engine adds what it writes after the read, and claims from that without reading them again; and
- * its tax setting (S24), which the invoices it claims from this read are taxed by; and its trial in
- * days (S20), read with the rest so that the first append is judged against it ({@link
- * Repository#appendActivity}); and its latest coupon redemption (S21, {@link
- * CouponStorage#redeemCoupon}), active or not: the engine reads the unclaimed items themselves only
- * for a tenant with one.
+ * its stored details ({@link Tenant}): its tax setting (S24), which the invoices it claims from
+ * this read are taxed by, its trial in days (S20), read with the rest so that the first append is
+ * judged against it ({@link Repository#appendActivity}), and how it pays, so that the invoices
+ * claimed from this read are collected without reading the tenant again; and its latest coupon
+ * redemption (S21, {@link CouponStorage#redeemCoupon}), active or not: the engine reads the
+ * unclaimed items themselves only for a tenant with one.
  *
  * <p>A tenant anchored at a trial's end has a negative mark while the trial runs ({@link
  * #TRIAL_RUNNING}, then {@link #TRIAL_ENDING_TOLD} once the trial-ending event is written): period
@@ -44,8 +45,7 @@ public record TenantLedger(
     Set<String> billedActivityIds,
     Optional<Instant> lastActivityAt,
     UnclaimedTotal unclaimed,
-    Optional<Invoice.TaxSetting> tax,
-    OptionalInt trialDays,
+    Tenant profile,
     Optional<CouponRedemption> coupon) {
 
   /** The mark of a tenant in trial whose trial-ending event is not written yet (S20). */
@@ -58,7 +58,10 @@ public record TenantLedger(
     Checks.notNull(lastActivityAt, "lastActivityAt");
     Checks.pubkey(tenant, "tenant");
     Checks.notNull(unclaimed, "unclaimed");
-    Checks.notNull(tax, "tax");
+    Checks.notNull(profile, "profile");
+    if (!profile.pubkey().equals(tenant)) {
+      throw new InvalidInputException("the ledger of " + tenant + " with another's details");
+    }
     Checks.notNull(coupon, "coupon");
     if (coupon.isPresent() && !coupon.get().tenant().equals(tenant)) {
       throw new InvalidInputException("the ledger of " + tenant + " with another's coupon");
@@ -70,12 +73,11 @@ public record TenantLedger(
     snapshot = List.copyOf(snapshot);
     activities = List.copyOf(activities);
     billedActivityIds = Set.copyOf(billedActivityIds);
-    Checks.notNull(trialDays, "trialDays");
     if (renewedThrough < TRIAL_RUNNING) {
       throw new InvalidInputException(
           "renewedThrough must be " + TRIAL_RUNNING + " or more, got " + renewedThrough);
     }
-    if (renewedThrough < 0 && (anchor.isEmpty() || trialDays.isEmpty())) {
+    if (renewedThrough < 0 && (anchor.isEmpty() || profile.trialDays().isEmpty())) {
       throw new InvalidInputException("a trial's mark without an anchor or a trial");
     }
     if (snapshotPeriod < 0 || snapshotPeriod > Math.max(0, renewedThrough)) {
@@ -94,66 +96,20 @@ public record TenantLedger(
     }
   }
 
-  /** A ledger without a trial (S20) or a coupon (S21), as read before they were kept. */
-  public TenantLedger(
-      String tenant,
-      Optional<Instant> anchor,
-      int renewedThrough,
-      int snapshotPeriod,
-      List<RelaySnapshot> snapshot,
-      int activityCount,
-      List<Activity> activities,
-      Set<String> billedActivityIds,
-      Optional<Instant> lastActivityAt,
-      UnclaimedTotal unclaimed,
-      Optional<Invoice.TaxSetting> tax) {
-    this(
-        tenant,
-        anchor,
-        renewedThrough,
-        snapshotPeriod,
-        snapshot,
-        activityCount,
-        activities,
-        billedActivityIds,
-        lastActivityAt,
-        unclaimed,
-        tax,
-        OptionalInt.empty(),
-        Optional.empty());
+  /** The tenant's tax setting (S24), which the invoices claimed from this read are taxed by. */
+  public Optional<Invoice.TaxSetting> tax() {
+    return profile.tax();
   }
 
-  /** A ledger without a coupon (S21). */
-  public TenantLedger(
-      String tenant,
-      Optional<Instant> anchor,
-      int renewedThrough,
-      int snapshotPeriod,
-      List<RelaySnapshot> snapshot,
-      int activityCount,
-      List<Activity> activities,
-      Set<String> billedActivityIds,
-      Optional<Instant> lastActivityAt,
-      UnclaimedTotal unclaimed,
-      Optional<Invoice.TaxSetting> tax,
-      OptionalInt trialDays) {
-    this(
-        tenant,
-        anchor,
-        renewedThrough,
-        snapshotPeriod,
-        snapshot,
-        activityCount,
-        activities,
-        billedActivityIds,
-        lastActivityAt,
-        unclaimed,
-        tax,
-        trialDays,
-        Optional.empty());
+  /** The tenant's trial in days (S20), which its first append is judged against. */
+  public OptionalInt trialDays() {
+    return profile.trialDays();
   }
 
-  /** A ledger read whole: no snapshot, every activity, nothing unclaimed. */
+  /**
+   * A ledger read whole: no snapshot, every activity, nothing unclaimed, a tenant with no details
+   * (no way to pay, no tax, no trial) and no coupon.
+   */
   public TenantLedger(
       String tenant,
       Optional<Instant> anchor,
@@ -173,6 +129,7 @@ public record TenantLedger(
             ? Optional.empty()
             : Optional.of(activities.get(activities.size() - 1).at()),
         UnclaimedTotal.none(tenant),
+        Tenant.of(tenant),
         Optional.empty());
   }
 }

@@ -277,13 +277,13 @@ public final class JdbcRepository implements Repository {
   }
 
   @Override
-  public Optional<StandingRead> readStanding(String tenant) {
-    return standing.readStanding(tenant);
+  public List<StandingRead> readStandings(List<String> tenants) {
+    return standing.readStandings(tenants);
   }
 
   @Override
-  public boolean recordStanding(StandingVerdict verdict) {
-    return standing.recordStanding(verdict);
+  public List<StandingVerdict> recordStandings(List<StandingVerdict> verdicts) {
+    return standing.recordStandings(verdicts);
   }
 
   @Override

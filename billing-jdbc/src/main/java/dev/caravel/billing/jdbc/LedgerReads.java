@@ -129,6 +129,14 @@ final class LedgerReads {
       "LEFT JOIN (SELECT tenant, SUM(amount) AS total, COUNT(*) AS n FROM billing_item "
           + "WHERE tenant = ANY (?) AND invoice_id IS NULL GROUP BY tenant) u ON u.tenant = t.pubkey ";
 
+  /**
+   * A tenant's column on its first row only (the one {@link Rows#ledgers} reads it from), null on
+   * the rest: how the tenant pays is read with its ledger, so the invoices claimed from the read
+   * are collected without reading the tenant again, but a sealed NWC URI is not sent once per
+   * activity of a long tail. PostgreSQL only; H2, used for tests, repeats it on every row.
+   */
+  private static final String FIRST_ROW_ONLY = "CASE WHEN a.rn IS NULL OR a.rn = 1 THEN %s END";
+
   /** Marks a tenant whose snapshot moved between the two statements of a read: read it again. */
   private static final TenantLedger MOVED =
       new TenantLedger("0".repeat(64), Optional.empty(), 0, List.of(), java.util.Set.of());
@@ -149,8 +157,12 @@ final class LedgerReads {
         d == Dialect.POSTGRESQL
             ? "SELECT t.pubkey, t.anchor, t.renewed_through, t.snapshot_period, t.activity_count, "
                 + "a.id, a.type, a.relay, a.plan, a.at, a.billed, t.last_activity_at, u.total, u.n, "
-                + "t.tax_bps, t.tax_label, t.tax_mode, t.trial_days "
-                + "FROM billing_tenant t LEFT JOIN LATERAL (SELECT id, type, relay, plan, at, billed, seq "
+                + "t.tax_bps, t.tax_label, t.tax_mode, t.trial_days, "
+                + FIRST_ROW_ONLY.formatted("t.sealed_nwc_uri")
+                + ", "
+                + FIRST_ROW_ONLY.formatted("t.stripe_customer_id")
+                + " FROM billing_tenant t LEFT JOIN LATERAL (SELECT id, type, relay, plan, at, billed, "
+                + "seq, row_number() OVER (ORDER BY at, seq) AS rn "
                 + "FROM billing_activity WHERE tenant = t.pubkey "
                 + "AND at >= COALESCE(t.snapshot_start, t.anchor - "
                 + TRIAL_MARGIN
@@ -159,7 +171,7 @@ final class LedgerReads {
                 + "WHERE t.pubkey = ANY (?) ORDER BY t.pubkey, a.at, a.seq"
             : "SELECT t.pubkey, t.anchor, t.renewed_through, t.snapshot_period, t.activity_count, "
                 + "a.id, a.type, a.relay, a.plan, a.at, a.billed, t.last_activity_at, u.total, u.n, "
-                + "t.tax_bps, t.tax_label, t.tax_mode, t.trial_days "
+                + "t.tax_bps, t.tax_label, t.tax_mode, t.trial_days, t.sealed_nwc_uri, t.stripe_customer_id "
                 + "FROM billing_tenant t LEFT JOIN billing_activity a ON a.tenant = t.pubkey "
                 + "AND a.at >= COALESCE(t.snapshot_start, t.anchor - "
                 + TRIAL_MARGIN
@@ -253,8 +265,7 @@ final class LedgerReads {
               l.billedActivityIds(),
               l.lastActivityAt(),
               l.unclaimed(),
-              l.tax(),
-              l.trialDays(),
+              l.profile(),
               Optional.ofNullable(coupon)));
     }
     for (String tenant : moved) {

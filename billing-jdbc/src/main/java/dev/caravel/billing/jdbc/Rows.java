@@ -194,9 +194,9 @@ final class Rows {
   /**
    * Folds rows of {@code pubkey, anchor, renewed_through, snapshot_period, activity_count, id,
    * type, relay, plan, at, billed, last_activity_at, unclaimed total, unclaimed count, tax_bps,
-   * tax_label, tax_mode, trial_days}, ordered by tenant and then log order, into one ledger per
-   * tenant, its snapshot's relays not yet filled in; a tenant without activity in its tail comes as
-   * one row whose activity columns are null.
+   * tax_label, tax_mode, trial_days, sealed_nwc_uri, stripe_customer_id}, ordered by tenant and
+   * then log order, into one ledger per tenant, its snapshot's relays not yet filled in; a tenant
+   * without activity in its tail comes as one row whose activity columns are null.
    */
   static void ledgers(ResultSet rs, Map<String, TenantLedger> into) throws SQLException {
     String current = null;
@@ -206,8 +206,7 @@ final class Rows {
     int count = 0;
     Instant lastAt = null;
     UnclaimedTotal unclaimed = null;
-    Optional<TaxSetting> tax = Optional.empty();
-    OptionalInt trialDays = OptionalInt.empty();
+    Tenant profile = null;
     List<Activity> activities = new ArrayList<>();
     Set<String> billed = new HashSet<>();
     while (rs.next()) {
@@ -227,8 +226,8 @@ final class Rows {
                   billed,
                   Optional.ofNullable(lastAt),
                   unclaimed,
-                  tax,
-                  trialDays));
+                  profile,
+                  Optional.empty()));
         }
         current = pubkey;
         anchor = instant(rs, 2);
@@ -241,8 +240,13 @@ final class Rows {
             total == null
                 ? UnclaimedTotal.none(pubkey)
                 : new UnclaimedTotal(pubkey, total.toBigIntegerExact(), rs.getInt(14));
-        tax = rs.getString(16) == null ? Optional.empty() : Optional.of(taxSetting(rs, 15));
-        trialDays = optionalInt(rs, 18);
+        profile =
+            new Tenant(
+                pubkey,
+                Optional.ofNullable(rs.getString(19)),
+                Optional.ofNullable(rs.getString(20)),
+                rs.getString(16) == null ? Optional.empty() : Optional.of(taxSetting(rs, 15)),
+                optionalInt(rs, 18));
         activities = new ArrayList<>();
         billed = new HashSet<>();
       }
@@ -268,8 +272,8 @@ final class Rows {
               billed,
               Optional.ofNullable(lastAt),
               unclaimed,
-              tax,
-              trialDays));
+              profile,
+              Optional.empty()));
     }
   }
 

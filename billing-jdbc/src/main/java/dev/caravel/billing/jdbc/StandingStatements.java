@@ -2,6 +2,7 @@ package dev.caravel.billing.jdbc;
 
 import static dev.caravel.billing.jdbc.Rows.setInstant;
 
+import dev.caravel.billing.BillingEvent;
 import dev.caravel.billing.Standing;
 import dev.caravel.billing.spi.CollectionState;
 import dev.caravel.billing.spi.StandingRead;
@@ -13,29 +14,37 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
+import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * The Repository methods of standing (S13): the engine judges, this records. A read is one
- * statement (one snapshot: the tenant's standing and revision with its open invoices), a verdict
- * one guarded update of the tenant's row, compared on {@code standing_revision} (V13), with its
- * event in the same transaction when it carries one. Every write that may move the standing bumps
- * the revision in its own transaction ({@link CollectionStatements#checkStandingBy}), so a verdict
- * judged before it loses.
+ * The Repository methods of standing (S13): the engine judges, this records. A page of reads is one
+ * statement (one snapshot: each tenant's standing and revision with its open invoices), a page of
+ * verdicts one batch of guarded updates of the tenants' rows, compared on {@code standing_revision}
+ * (V13), with its event in the same transaction when it carries one. Every write that may move the
+ * standing bumps the revision in its own transaction ({@link
+ * CollectionStatements#checkStandingBy}), so a verdict judged before it loses.
  */
 final class StandingStatements {
-  /** The open invoices' collection state, qualified, first: {@link Rows#collectionState} order. */
+  /**
+   * The open invoices' collection state, qualified, first ({@link Rows#collectionState} order); one
+   * row per open invoice, or one with a null invoice id for a tenant with none.
+   */
   private static final String READ =
       "SELECT "
           + Arrays.stream(Rows.COLLECTION_STATE_COLUMNS.split(",\\s*"))
               .map(column -> "i." + column)
               .collect(Collectors.joining(", "))
-          + ", t.standing, t.standing_revision, i.id FROM billing_tenant t "
+          + ", t.standing, t.standing_revision, i.id, t.pubkey FROM billing_tenant t "
           + "LEFT JOIN billing_invoice i ON i.tenant = t.pubkey AND NOT i.paid "
-          + "AND i.closed_status IS NULL WHERE t.pubkey = ? ORDER BY i.seq";
+          + "AND i.closed_status IS NULL WHERE t.pubkey = ANY (?) ORDER BY t.pubkey, i.seq";
 
   private static final String RECORD =
       "UPDATE billing_tenant SET standing = ?, standing_check_at = ?, "
@@ -47,57 +56,109 @@ final class StandingStatements {
     this.transactions = transactions;
   }
 
-  Optional<StandingRead> readStanding(String tenant) {
-    Objects.requireNonNull(tenant, "tenant");
+  /** Each chunk of tenants is one statement: each tenant's rows are read at one moment. */
+  List<StandingRead> readStandings(List<String> tenants) {
+    Objects.requireNonNull(tenants, "tenants");
+    List<String> asked = List.copyOf(new LinkedHashSet<>(tenants));
+    if (asked.isEmpty()) {
+      return List.of();
+    }
     return transactions.read(
-        "reading the standing of " + tenant,
+        "reading the standing of " + (asked.size() == 1 ? asked.get(0) : asked.size() + " tenants"),
         (c, d) -> {
-          try (PreparedStatement ps = c.prepareStatement(READ)) {
-            ps.setString(1, tenant);
-            try (ResultSet rs = ps.executeQuery()) {
-              if (!rs.next()) {
-                return Optional.<StandingRead>empty();
+          Map<String, StandingRead> read = new HashMap<>();
+          for (List<String> chunk : Dialect.chunks(asked)) {
+            try (PreparedStatement ps = c.prepareStatement(READ)) {
+              ps.setArray(1, d.textArray(c, chunk));
+              try (ResultSet rs = ps.executeQuery()) {
+                readRows(rs, read);
               }
-              Standing stored = Standing.valueOf(rs.getString(8));
-              long revision = rs.getLong(9);
-              List<CollectionState> open = new ArrayList<>();
-              do {
-                if (rs.getString(10) != null) { // null: the tenant has no open invoice
-                  open.add(Rows.collectionState(rs));
-                }
-              } while (rs.next());
-              return Optional.of(new StandingRead(stored, revision, open));
             }
           }
-        });
-  }
-
-  boolean recordStanding(StandingVerdict verdict) {
-    Objects.requireNonNull(verdict, "verdict");
-    String what = "recording the standing of " + verdict.tenant();
-    if (verdict.changed().isEmpty()) {
-      // The poll's usual case, nothing changed: one statement, committed by itself.
-      return transactions.statement(what, c -> record(c, verdict));
-    }
-    return transactions.write(
-        what,
-        (c, d) -> {
-          if (!record(c, verdict)) {
-            return false;
+          List<StandingRead> inOrder = new ArrayList<>();
+          for (String tenant : asked) {
+            StandingRead one = read.get(tenant);
+            if (one != null) {
+              inOrder.add(one);
+            }
           }
-          EventFeed.append(c, verdict.changed().get());
-          return true;
+          return inOrder;
         });
   }
 
-  private static boolean record(Connection c, StandingVerdict verdict) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement(RECORD)) {
-      ps.setString(1, verdict.standing().name());
-      setInstant(ps, 2, verdict.recheckAt().orElse(null));
-      ps.setString(3, verdict.tenant());
-      ps.setLong(4, verdict.readRevision());
-      return ps.executeUpdate() == 1;
+  /** Folds rows ordered by tenant, then invoice, into one read per tenant. */
+  private static void readRows(ResultSet rs, Map<String, StandingRead> into) throws SQLException {
+    String tenant = null;
+    Standing stored = null;
+    long revision = 0;
+    List<CollectionState> open = new ArrayList<>();
+    while (rs.next()) {
+      String pubkey = rs.getString(11);
+      if (!pubkey.equals(tenant)) {
+        if (tenant != null) {
+          into.put(tenant, new StandingRead(tenant, stored, revision, open));
+        }
+        tenant = pubkey;
+        stored = Standing.valueOf(rs.getString(8));
+        revision = rs.getLong(9);
+        open = new ArrayList<>();
+      }
+      if (rs.getString(10) != null) { // null: the tenant has no open invoice
+        open.add(Rows.collectionState(rs));
+      }
     }
+    if (tenant != null) {
+      into.put(tenant, new StandingRead(tenant, stored, revision, open));
+    }
+  }
+
+  List<StandingVerdict> recordStandings(List<StandingVerdict> verdicts) {
+    Objects.requireNonNull(verdicts, "verdicts");
+    StandingVerdict.requireOnePerTenant(verdicts);
+    if (verdicts.isEmpty()) {
+      return List.of();
+    }
+    String what =
+        "recording the standing of "
+            + (verdicts.size() == 1 ? verdicts.get(0).tenant() : verdicts.size() + " tenants");
+    if (verdicts.size() == 1 && verdicts.get(0).changed().isEmpty()) {
+      // A refresh after one round, nothing changed: one statement, committed by itself.
+      return transactions.statement(what, c -> record(c, verdicts));
+    }
+    return transactions.write(what, (c, d) -> record(c, verdicts));
+  }
+
+  /**
+   * The guarded updates as one batch, in tenant order (so that two instances recording pages that
+   * share tenants lock them in one order), with the events of those recorded.
+   */
+  private static List<StandingVerdict> record(Connection c, List<StandingVerdict> verdicts)
+      throws SQLException {
+    List<StandingVerdict> sorted =
+        verdicts.stream().sorted(Comparator.comparing(StandingVerdict::tenant)).toList();
+    int[] counts;
+    try (PreparedStatement ps = c.prepareStatement(RECORD)) {
+      for (StandingVerdict verdict : sorted) {
+        ps.setString(1, verdict.standing().name());
+        setInstant(ps, 2, verdict.recheckAt().orElse(null));
+        ps.setString(3, verdict.tenant());
+        ps.setLong(4, verdict.readRevision());
+        ps.addBatch();
+      }
+      counts = ps.executeBatch();
+    }
+    Set<String> recorded = new HashSet<>();
+    List<BillingEvent> events = new ArrayList<>();
+    for (int k = 0; k < sorted.size(); k++) {
+      if (counts[k] == 1) {
+        recorded.add(sorted.get(k).tenant());
+        sorted.get(k).changed().ifPresent(events::add);
+      }
+    }
+    if (!events.isEmpty()) {
+      EventFeed.append(c, events);
+    }
+    return verdicts.stream().filter(v -> recorded.contains(v.tenant())).toList();
   }
 
   List<String> standingChecksDue(Instant now, int limit) {

@@ -224,6 +224,21 @@ public abstract class RepositoryContract implements CouponContract {
   }
 
   @Test
+  void aLedgerReadCarriesHowItsTenantPaysWhateverTheLengthOfItsTail() {
+    Tenant alicesDetails =
+        Tenant.of(alice).withSealedNwcUri("sealed:alice").withStripeCustomer("cus_alice");
+    repo.saveTenant(alicesDetails);
+    append(fx.create(alice, "r1", T0));
+    append(fx.create(alice, "r2", seconds(10)));
+    append(fx.create(alice, "r3", seconds(20)));
+    Tenant bobsDetails = Tenant.of(bob).withStripeCustomer("cus_bob");
+    repo.saveTenant(bobsDetails); // no activity: a ledger without a tail
+    assertThat(repo.ledgers(List.of(bob, alice)))
+        .extracting(TenantLedger::profile)
+        .containsExactly(bobsDetails, alicesDetails);
+  }
+
+  @Test
   void savingATenantLeavesItsBillingStateAlone() {
     Activity a = append(fx.create(alice, "r1", T0));
     repo.applyRenewals(List.of(renewal(alice, 1, days(31), 1, 500, "r1")));
@@ -231,7 +246,15 @@ public abstract class RepositoryContract implements CouponContract {
 
     repo.saveTenant(Tenant.of(alice).withSealedNwcUri("sealed:xyz"));
 
-    assertThat(ledger(alice)).isEqualTo(before);
+    TenantLedger after = ledger(alice);
+    assertThat(after.profile())
+        .as("the ledger carries the details as saved: how the tenant pays is read with it")
+        .isEqualTo(Tenant.of(alice).withSealedNwcUri("sealed:xyz"));
+    assertThat(after)
+        .as("the billing state is untouched")
+        .usingRecursiveComparison()
+        .ignoringFields("profile")
+        .isEqualTo(before);
     assertThat(before.anchor()).contains(T0);
     assertThat(before.renewedThrough()).isEqualTo(1);
     assertThat(before.activities()).containsExactly(a);
@@ -3590,7 +3613,14 @@ public abstract class RepositoryContract implements CouponContract {
   // ---- standing (issue 14; recorded as the engine judged it, issue 21) ----
 
   private StandingRead standingOf(String tenant) {
-    return repo.readStanding(tenant).orElseThrow();
+    return repo.readStandings(List.of(tenant)).stream().findFirst().orElseThrow();
+  }
+
+  /** Records one verdict as a page of one: true if it was recorded. */
+  private boolean recordStanding(StandingVerdict verdict) {
+    List<StandingVerdict> recorded = repo.recordStandings(List.of(verdict));
+    assertThat(recorded).as("only the verdict given, if any").isSubsetOf(verdict);
+    return !recorded.isEmpty();
   }
 
   /** The engine's verdict {@code to} on what {@code read} says, with its event if it changed. */
@@ -3615,7 +3645,7 @@ public abstract class RepositoryContract implements CouponContract {
 
   @Test
   void aStandingReadIsTheStoredStandingAndTheStateOfEachOpenInvoice() {
-    assertThat(repo.readStanding(alice)).as("unknown tenant").isEmpty();
+    assertThat(repo.readStandings(List.of(alice))).as("unknown tenant").isEmpty();
     invoice(alice, "inv-1", 1000, T0);
     invoice(alice, "inv-2", 500, T0);
     StandingRead read = standingOf(alice);
@@ -3643,7 +3673,7 @@ public abstract class RepositoryContract implements CouponContract {
     invoice(alice, "inv-1", 1000, T0);
     StandingRead read = standingOf(alice);
     assertThat(
-            repo.recordStanding(
+            recordStanding(
                 verdict(alice, read, Standing.PAST_DUE, Optional.of(days(1)), seconds(1))))
         .isTrue();
     StandingRead after = standingOf(alice);
@@ -3665,13 +3695,12 @@ public abstract class RepositoryContract implements CouponContract {
 
     // unchanged, and nothing for time alone to change: no event, and no check due any more
     assertThat(
-            repo.recordStanding(
-                verdict(alice, after, Standing.PAST_DUE, Optional.empty(), seconds(2))))
+            recordStanding(verdict(alice, after, Standing.PAST_DUE, Optional.empty(), seconds(2))))
         .isTrue();
     assertThat(repo.standingChecksDue(days(400), 10)).isEmpty();
     assertThat(standingEvents()).hasSize(1);
     assertThat(
-            repo.recordStanding(
+            recordStanding(
                 new StandingVerdict(bob, 0, Standing.GOOD, Optional.empty(), Optional.empty())))
         .as("unknown tenant")
         .isFalse();
@@ -3710,7 +3739,7 @@ public abstract class RepositoryContract implements CouponContract {
       StandingRead stale = standingOf(alice);
       write.getValue().run();
       assertThat(
-              repo.recordStanding(
+              recordStanding(
                   verdict(alice, stale, Standing.PAST_DUE, Optional.empty(), seconds(7))))
           .as("a verdict judged before " + write.getKey())
           .isFalse();
@@ -3723,8 +3752,7 @@ public abstract class RepositoryContract implements CouponContract {
 
     StandingRead fresh = standingOf(alice);
     assertThat(
-            repo.recordStanding(
-                verdict(alice, fresh, Standing.PAST_DUE, Optional.empty(), seconds(8))))
+            recordStanding(verdict(alice, fresh, Standing.PAST_DUE, Optional.empty(), seconds(8))))
         .as("judged again from a fresh read")
         .isTrue();
     assertThat(standingEvents()).hasSize(1);
@@ -3750,7 +3778,7 @@ public abstract class RepositoryContract implements CouponContract {
   private void recordAsRead(String tenant, Optional<Instant> recheckAt) {
     StandingRead read = standingOf(tenant);
     assertThat(
-            repo.recordStanding(
+            recordStanding(
                 new StandingVerdict(
                     tenant, read.revision(), read.stored(), recheckAt, Optional.empty())))
         .isTrue();
@@ -3765,10 +3793,59 @@ public abstract class RepositoryContract implements CouponContract {
         Race.all(
             THREADS,
             i ->
-                repo.recordStanding(
+                recordStanding(
                     verdict(alice, read, Standing.PAST_DUE, Optional.empty(), seconds(3))));
     assertThat(recorded.stream().filter(b -> b).count()).isEqualTo(1);
     assertThat(standingEvents()).hasSize(1);
+  }
+
+  @Test
+  void aPageOfStandingsIsReadInTheOrderAskedSkippingUnknownTenants() {
+    invoice(alice, "inv-1", 1000, T0);
+    invoice(bob, "inv-2", 500, T0);
+    invoice(bob, "inv-3", 700, T0);
+    String unknown = "c".repeat(64);
+    List<StandingRead> reads = repo.readStandings(List.of(bob, unknown, alice, bob));
+    assertThat(reads).extracting(StandingRead::tenant).containsExactly(bob, alice);
+    assertThat(reads.get(0).openInvoices()).as("bob's two open invoices").hasSize(2);
+    assertThat(reads.get(1).openInvoices()).as("alice's one").hasSize(1);
+    assertThat(reads.get(1)).isEqualTo(standingOf(alice));
+    assertThat(repo.readStandings(List.of())).isEmpty();
+  }
+
+  @Test
+  void aPageOfVerdictsRecordsEachWhoseRevisionHeldAndNoOther() {
+    invoice(alice, "inv-1", 1000, T0);
+    invoice(bob, "inv-2", 1000, T0);
+    StandingRead aliceRead = standingOf(alice);
+    StandingRead bobRead = standingOf(bob);
+    markPaid("inv-2", payment("pi_2", seconds(2))); // bob's revision moves: his verdict is stale
+    StandingVerdict aliceVerdict =
+        verdict(alice, aliceRead, Standing.PAST_DUE, Optional.empty(), seconds(3));
+    StandingVerdict bobVerdict =
+        verdict(bob, bobRead, Standing.PAST_DUE, Optional.empty(), seconds(3));
+    StandingVerdict unknownVerdict =
+        new StandingVerdict("c".repeat(64), 0, Standing.GOOD, Optional.empty(), Optional.empty());
+    assertThat(repo.recordStandings(List.of(bobVerdict, unknownVerdict, aliceVerdict)))
+        .as("the stale and the unknown write nothing; the other is recorded")
+        .containsExactly(aliceVerdict);
+    assertThat(standingOf(alice).stored()).isEqualTo(Standing.PAST_DUE);
+    assertThat(standingOf(bob).stored()).isEqualTo(Standing.GOOD);
+    assertThat(standingEvents())
+        .singleElement()
+        .satisfies(e -> assertThat(e.tenant()).isEqualTo(alice));
+    assertThat(repo.recordStandings(List.of())).isEmpty();
+  }
+
+  @Test
+  void twoVerdictsOfOneTenantInOnePageAreRefusedWritingNothing() {
+    invoice(alice, "inv-1", 1000, T0);
+    StandingRead read = standingOf(alice);
+    StandingVerdict one = verdict(alice, read, Standing.PAST_DUE, Optional.empty(), seconds(3));
+    StandingVerdict two = verdict(alice, read, Standing.GOOD, Optional.empty(), seconds(3));
+    assertThatThrownBy(() -> repo.recordStandings(List.of(one, two)))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThat(standingOf(alice)).as("nothing written").isEqualTo(read);
   }
 
   // ---- trials (S20) ----
