@@ -104,17 +104,12 @@ public interface Repository extends CouponStorage {
    * Records each reconciliation atomically: its item (if any) inserted and its activity marked
    * billed together. An activity already billed is skipped, so an activity never yields two items.
    * Returns how many were applied.
-   */
-  default int recordReconciliations(List<Reconciliation> reconciliations) {
-    return recordReconciliations(reconciliations, OptionalLong.empty());
-  }
-
-  /**
-   * {@link #recordReconciliations(List)}, applied only if the stored catalogue is still at {@code
-   * pricedWith} (the {@link #catalogueVersion} the items were priced by; empty: unchecked), checked
-   * under a lock that every catalogue write conflicts with, so that a price change committing
-   * meanwhile never leaves an item priced by the catalogue before it (S15). When the version moved
-   * nothing is applied and 0 is returned; the engine prices again.
+   *
+   * <p>With {@code pricedWith} present (the {@link #catalogueVersion} the items were priced by),
+   * the batch is applied only if the stored catalogue is still at that version, checked under a
+   * lock that every catalogue write conflicts with, so that a price change committing meanwhile
+   * never leaves an item priced by the catalogue before it (S15): when the version moved nothing is
+   * applied and 0 is returned, and the engine prices again. Empty: unchecked.
    */
   int recordReconciliations(List<Reconciliation> reconciliations, OptionalLong pricedWith);
 
@@ -124,14 +119,9 @@ public interface Repository extends CouponStorage {
    * the mark moved to {@code period}, its event appended: a period is renewed at most once, never
    * from a stale log. A renewal's snapshot becomes the tenant's, in the same transaction, when
    * every activity of the tenant is billed then (see {@link Renewal}). Returns how many applied.
-   */
-  default int applyRenewals(List<Renewal> renewals) {
-    return applyRenewals(renewals, OptionalLong.empty());
-  }
-
-  /**
-   * {@link #applyRenewals(List)}, applied only if the stored catalogue is still at {@code
-   * pricedWith}, as {@link #recordReconciliations(List, OptionalLong)} says; 0 when it moved.
+   *
+   * <p>With {@code pricedWith} present, applied only if the stored catalogue is still at that
+   * version, as {@link #recordReconciliations} says; 0 when it moved. Empty: unchecked.
    */
   int applyRenewals(List<Renewal> renewals, OptionalLong pricedWith);
 
@@ -485,11 +475,10 @@ public interface Repository extends CouponStorage {
    * engine judged it from: only if the stored catalogue is still at {@code catalogueRead} (its
    * {@link #catalogueVersion}) and {@link #billedThrough} is still {@code billedThroughRead},
    * compared under the lock that every catalogue write, and every item write checked against a
-   * catalogue version ({@link #recordReconciliations(List, OptionalLong)}, {@link
-   * #applyRenewals(List, OptionalLong)}), conflicts with; the catalogue version moves with it. True
-   * when added; false, nothing written, when either moved (the engine reads again and judges
-   * again). A storage that offers this tracks its catalogue version ({@link #catalogueVersion} is
-   * never empty).
+   * catalogue version ({@link #recordReconciliations}, {@link #applyRenewals}), conflicts with; the
+   * catalogue version moves with it. True when added; false, nothing written, when either moved
+   * (the engine reads again and judges again). A storage that offers this tracks its catalogue
+   * version ({@link #catalogueVersion} is never empty).
    *
    * <p>The engine decides the rest (the plan is stored, no other version at that instant, nothing
    * written is repriced: S15). Racing changes from one read add one version at most.

@@ -167,7 +167,8 @@ public abstract class RepositoryContract implements CouponContract {
   /** A relay created at {@code at} and reconciled into a charge of {@code amount}. */
   private Activity charged(String tenant, String relay, Instant at, long amount) {
     Activity a = append(fx.create(tenant, relay, at));
-    assertThat(repo.recordReconciliations(List.of(reconciled(a, amount)))).isEqualTo(1);
+    assertThat(repo.recordReconciliations(List.of(reconciled(a, amount)), OptionalLong.empty()))
+        .isEqualTo(1);
     return a;
   }
 
@@ -226,7 +227,7 @@ public abstract class RepositoryContract implements CouponContract {
   @Test
   void savingATenantLeavesItsBillingStateAlone() {
     Activity a = append(fx.create(alice, "r1", T0));
-    repo.applyRenewals(List.of(renewal(alice, 1, days(31), 1, 500, "r1")));
+    repo.applyRenewals(List.of(renewal(alice, 1, days(31), 1, 500, "r1")), OptionalLong.empty());
     TenantLedger before = ledger(alice);
 
     repo.saveTenant(Tenant.of(alice).withSealedNwcUri("sealed:xyz"));
@@ -466,7 +467,9 @@ public abstract class RepositoryContract implements CouponContract {
   void activityInsideARenewedPeriodIsRejected() {
     Activity a = append(fx.create(alice, "r1", T0));
     Instant p1 = Instant.parse("2026-02-28T10:00:00Z");
-    assertThat(repo.applyRenewals(List.of(renewal(alice, 1, p1, 1, 500, "r1")))).isEqualTo(1);
+    assertThat(
+            repo.applyRenewals(List.of(renewal(alice, 1, p1, 1, 500, "r1")), OptionalLong.empty()))
+        .isEqualTo(1);
     TenantLedger before = ledger(alice);
 
     assertRejected(fx.deactivate(alice, "r1", p1.minusSeconds(1)), Reason.PERIOD_ALREADY_BILLED);
@@ -579,7 +582,9 @@ public abstract class RepositoryContract implements CouponContract {
     append(fx.create(alice, "r1", T0));
     Optional<TenantLedger> beforeRenewal = read(alice);
     Instant p1 = Instant.parse("2026-02-28T10:00:00Z");
-    assertThat(repo.applyRenewals(List.of(renewal(alice, 1, p1, 1, 500, "r1")))).isEqualTo(1);
+    assertThat(
+            repo.applyRenewals(List.of(renewal(alice, 1, p1, 1, 500, "r1")), OptionalLong.empty()))
+        .isEqualTo(1);
     assertThat(appendFrom(fx.deactivate(alice, "r1", p1.minusSeconds(1)), beforeRenewal))
         .isInstanceOf(ActivityWrite.LogMoved.class);
     assertThat(ledger(alice).activities()).hasSize(1);
@@ -629,7 +634,7 @@ public abstract class RepositoryContract implements CouponContract {
     assertThat(ledger(alice).anchor()).contains(seconds(30));
     append(fx.create(alice, "r2", days(5)));
     append(fx.deactivate(alice, "r1", days(40)));
-    repo.applyRenewals(List.of(renewal(alice, 1, days(31), 3, 100, "r2")));
+    repo.applyRenewals(List.of(renewal(alice, 1, days(31), 3, 100, "r2")), OptionalLong.empty());
     assertThat(ledger(alice).anchor()).contains(seconds(30));
 
     repo.saveTenant(Tenant.of(bob));
@@ -674,7 +679,9 @@ public abstract class RepositoryContract implements CouponContract {
     Activity a = append(fx.create(alice, "r1", T0));
     Activity b = append(fx.update(alice, "r1", null, seconds(1)));
 
-    assertThat(repo.recordReconciliations(List.of(reconciled(a, 1000), reconciled(b, 0))))
+    assertThat(
+            repo.recordReconciliations(
+                List.of(reconciled(a, 1000), reconciled(b, 0)), OptionalLong.empty()))
         .isEqualTo(2);
 
     assertThat(ledger(alice).billedActivityIds()).containsExactlyInAnyOrder(a.id(), b.id());
@@ -688,12 +695,15 @@ public abstract class RepositoryContract implements CouponContract {
     Activity a = append(fx.create(alice, "r1", T0));
     Activity b = append(fx.deactivate(alice, "r1", seconds(10)));
 
-    assertThat(repo.recordReconciliations(List.of(reconciled(a, 1000)))).isEqualTo(1);
-    assertThat(repo.recordReconciliations(List.of(reconciled(a, 1000)))).isZero();
+    assertThat(repo.recordReconciliations(List.of(reconciled(a, 1000)), OptionalLong.empty()))
+        .isEqualTo(1);
+    assertThat(repo.recordReconciliations(List.of(reconciled(a, 1000)), OptionalLong.empty()))
+        .isZero();
     // a second reconciliation that disagrees changes nothing either
     assertThat(
             repo.recordReconciliations(
-                List.of(reconciled(a, 7), reconciled(b, -400), reconciled(b, -400))))
+                List.of(reconciled(a, 7), reconciled(b, -400), reconciled(b, -400)),
+                OptionalLong.empty()))
         .isEqualTo(1);
 
     assertThat(repo.items(alice)).extracting(InvoiceItem::amount).containsExactly(1000L, -400L);
@@ -702,8 +712,10 @@ public abstract class RepositoryContract implements CouponContract {
   @Test
   void aBilledActivityWithoutAnItemStaysBilled() {
     Activity a = append(fx.create(alice, "r1", T0));
-    assertThat(repo.recordReconciliations(List.of(reconciled(a, 0)))).isEqualTo(1);
-    assertThat(repo.recordReconciliations(List.of(reconciled(a, 500)))).isZero();
+    assertThat(repo.recordReconciliations(List.of(reconciled(a, 0)), OptionalLong.empty()))
+        .isEqualTo(1);
+    assertThat(repo.recordReconciliations(List.of(reconciled(a, 500)), OptionalLong.empty()))
+        .isZero();
     assertThat(repo.items(alice)).isEmpty();
   }
 
@@ -712,7 +724,7 @@ public abstract class RepositoryContract implements CouponContract {
     Activity a = append(fx.create(alice, "r1", T0));
     append(fx.create(bob, "r1", T0));
     Reconciliation wrong = new Reconciliation(bob, a.id(), Optional.empty());
-    assertThatThrownBy(() -> repo.recordReconciliations(List.of(wrong)))
+    assertThatThrownBy(() -> repo.recordReconciliations(List.of(wrong), OptionalLong.empty()))
         .isInstanceOf(InvalidInputException.class);
     assertThat(ledger(alice).billedActivityIds()).isEmpty();
     assertThat(ledger(bob).billedActivityIds()).isEmpty();
@@ -728,7 +740,7 @@ public abstract class RepositoryContract implements CouponContract {
       }
     }
     Collections.shuffle(batch, new Random(7));
-    assertThat(repo.recordReconciliations(batch)).isEqualTo(120);
+    assertThat(repo.recordReconciliations(batch, OptionalLong.empty())).isEqualTo(120);
     for (int t = 0; t < 30; t++) {
       assertThat(sum(repo.items(pubkey(5000 + t)))).isEqualTo(406);
     }
@@ -742,7 +754,7 @@ public abstract class RepositoryContract implements CouponContract {
     append(fx.create(alice, "r2", T0));
     Renewal r1 = renewal(alice, 1, days(28), 2, 500, "r1", "r2");
 
-    assertThat(repo.applyRenewals(List.of(r1))).isEqualTo(1);
+    assertThat(repo.applyRenewals(List.of(r1), OptionalLong.empty())).isEqualTo(1);
 
     assertThat(ledger(alice).renewedThrough()).isEqualTo(1);
     assertThat(repo.items(alice)).containsExactlyElementsOf(r1.items());
@@ -755,9 +767,12 @@ public abstract class RepositoryContract implements CouponContract {
   void aPeriodIsRenewedOnce() {
     append(fx.create(alice, "r1", T0));
     Renewal r1 = renewal(alice, 1, days(28), 1, 500, "r1");
-    assertThat(repo.applyRenewals(List.of(r1))).isEqualTo(1);
-    assertThat(repo.applyRenewals(List.of(r1))).isZero();
-    assertThat(repo.applyRenewals(List.of(renewal(alice, 1, days(28), 1, 999, "r1")))).isZero();
+    assertThat(repo.applyRenewals(List.of(r1), OptionalLong.empty())).isEqualTo(1);
+    assertThat(repo.applyRenewals(List.of(r1), OptionalLong.empty())).isZero();
+    assertThat(
+            repo.applyRenewals(
+                List.of(renewal(alice, 1, days(28), 1, 999, "r1")), OptionalLong.empty()))
+        .isZero();
     assertThat(repo.items(alice)).extracting(InvoiceItem::amount).containsExactly(500L);
     assertThat(ledger(alice).renewedThrough()).isEqualTo(1);
   }
@@ -769,12 +784,12 @@ public abstract class RepositoryContract implements CouponContract {
     Renewal r2 = renewal(alice, 2, days(59), 1, 500, "r1");
     Renewal r3 = renewal(alice, 3, days(89), 1, 500, "r1");
 
-    assertThat(repo.applyRenewals(List.of(r2))).isZero();
+    assertThat(repo.applyRenewals(List.of(r2), OptionalLong.empty())).isZero();
     assertThat(ledger(alice).renewedThrough()).isZero();
     // list order counts: r2 before r1 is skipped, r1 then applies, r3 then does not
-    assertThat(repo.applyRenewals(List.of(r2, r1, r3))).isEqualTo(1);
+    assertThat(repo.applyRenewals(List.of(r2, r1, r3), OptionalLong.empty())).isEqualTo(1);
     assertThat(ledger(alice).renewedThrough()).isEqualTo(1);
-    assertThat(repo.applyRenewals(List.of(r2, r3))).isEqualTo(2);
+    assertThat(repo.applyRenewals(List.of(r2, r3), OptionalLong.empty())).isEqualTo(2);
     assertThat(ledger(alice).renewedThrough()).isEqualTo(3);
     assertThat(repo.items(alice))
         .extracting(i -> i.renewalPeriod().getAsInt())
@@ -787,15 +802,19 @@ public abstract class RepositoryContract implements CouponContract {
     Renewal stale = renewal(alice, 1, days(28), 1, 500, "r1");
     append(fx.deactivate(alice, "r1", days(3)));
 
-    assertThat(repo.applyRenewals(List.of(stale))).isZero();
+    assertThat(repo.applyRenewals(List.of(stale), OptionalLong.empty())).isZero();
     assertThat(ledger(alice).renewedThrough()).isZero();
-    assertThat(repo.applyRenewals(List.of(renewal(alice, 1, days(28), 2, 500)))).isEqualTo(1);
+    assertThat(
+            repo.applyRenewals(List.of(renewal(alice, 1, days(28), 2, 500)), OptionalLong.empty()))
+        .isEqualTo(1);
   }
 
   @Test
   void aRenewalWithoutItemsStillMovesTheMark() {
     append(fx.create(alice, "r1", T0));
-    assertThat(repo.applyRenewals(List.of(renewal(alice, 1, days(28), 1, 500)))).isEqualTo(1);
+    assertThat(
+            repo.applyRenewals(List.of(renewal(alice, 1, days(28), 1, 500)), OptionalLong.empty()))
+        .isEqualTo(1);
     assertThat(ledger(alice).renewedThrough()).isEqualTo(1);
     assertThat(repo.items(alice)).isEmpty();
     assertRejected(fx.deactivate(alice, "r1", days(27)), Reason.PERIOD_ALREADY_BILLED);
@@ -808,7 +827,8 @@ public abstract class RepositoryContract implements CouponContract {
             repo.applyRenewals(
                 List.of(
                     renewal(bob, 1, days(28), 0, 500, "r1"),
-                    renewal(alice, 1, days(28), 1, 500, "r1"))))
+                    renewal(alice, 1, days(28), 1, 500, "r1")),
+                OptionalLong.empty()))
         .isEqualTo(1);
     assertThat(repo.findTenant(bob)).isEmpty();
   }
@@ -828,7 +848,7 @@ public abstract class RepositoryContract implements CouponContract {
   void aClaimPutsEveryUnclaimedItemOnOneInvoice() {
     Activity a = charged(alice, "r1", T0, 1000);
     Activity b = append(fx.create(alice, "r2", seconds(60)));
-    repo.recordReconciliations(List.of(reconciled(b, 250)));
+    repo.recordReconciliations(List.of(reconciled(b, 250)), OptionalLong.empty());
     Instant now = seconds(120);
 
     List<Invoice> created = claimAll(List.of(claim(alice, "inv-1", now)));
@@ -871,7 +891,8 @@ public abstract class RepositoryContract implements CouponContract {
   void aNetCreditStaysUnclaimedAndCarriesToTheNextInvoice() {
     Activity a = append(fx.create(alice, "r1", T0));
     Activity b = append(fx.deactivate(alice, "r1", seconds(10)));
-    repo.recordReconciliations(List.of(reconciled(a, 0), reconciled(b, -300)));
+    repo.recordReconciliations(
+        List.of(reconciled(a, 0), reconciled(b, -300)), OptionalLong.empty());
     assertThat(claimAll(List.of(claim(alice, "inv-1", seconds(20))))).isEmpty();
     assertThat(repo.unclaimedItems(alice)).extracting(InvoiceItem::amount).containsExactly(-300L);
 
@@ -887,7 +908,8 @@ public abstract class RepositoryContract implements CouponContract {
   void aZeroSumMakesNoInvoice() {
     Activity a = append(fx.create(alice, "r1", T0));
     Activity b = append(fx.deactivate(alice, "r1", seconds(10)));
-    repo.recordReconciliations(List.of(reconciled(a, 500), reconciled(b, -500)));
+    repo.recordReconciliations(
+        List.of(reconciled(a, 500), reconciled(b, -500)), OptionalLong.empty());
     assertThat(claimAll(List.of(claim(alice, "inv-1", seconds(20))))).isEmpty();
     assertThat(repo.unclaimedItems(alice)).hasSize(2);
   }
@@ -969,7 +991,8 @@ public abstract class RepositoryContract implements CouponContract {
     Activity a = append(fx.create(alice, "r1", T0));
     Activity b = append(fx.create(alice, "r2", T0));
     long huge = 5_000_000_000_000_000_000L;
-    repo.recordReconciliations(List.of(reconciled(a, huge), reconciled(b, huge)));
+    repo.recordReconciliations(
+        List.of(reconciled(a, huge), reconciled(b, huge)), OptionalLong.empty());
     repo.saveTenant(Tenant.of(bob));
     assertThat(repo.unclaimedTotals(List.of(bob, pubkey(0xdead), alice, bob)))
         .containsExactly(
@@ -983,7 +1006,8 @@ public abstract class RepositoryContract implements CouponContract {
   void ledgersCarryTheUnclaimedTotalsAndClaimsEmptyThem() {
     Activity a = append(fx.create(alice, "r1", T0));
     Activity b = append(fx.create(alice, "r2", T0));
-    repo.recordReconciliations(List.of(reconciled(a, 700), reconciled(b, -200)));
+    repo.recordReconciliations(
+        List.of(reconciled(a, 700), reconciled(b, -200)), OptionalLong.empty());
     repo.saveTenant(Tenant.of(bob));
     assertThat(repo.ledgers(List.of(alice, bob)))
         .extracting(dev.caravel.billing.spi.TenantLedger::unclaimed)
@@ -1015,7 +1039,7 @@ public abstract class RepositoryContract implements CouponContract {
   void renewalItemsAreClaimedLikeAnyOther() {
     charged(alice, "r1", T0, 1000);
     claimAll(List.of(claim(alice, "inv-1", seconds(1))));
-    repo.applyRenewals(List.of(renewal(alice, 1, days(28), 1, 1500, "r1")));
+    repo.applyRenewals(List.of(renewal(alice, 1, days(28), 1, 1500, "r1")), OptionalLong.empty());
     assertThat(claimAll(List.of(claim(alice, "inv-2", days(28)))))
         .extracting(Invoice::total)
         .containsExactly(1500L);
@@ -1992,9 +2016,9 @@ public abstract class RepositoryContract implements CouponContract {
             i -> {
               List<Reconciliation> mine = new ArrayList<>(all);
               Collections.shuffle(mine, new Random(i));
-              return repo.recordReconciliations(mine.subList(0, 10 + i % 11));
+              return repo.recordReconciliations(mine.subList(0, 10 + i % 11), OptionalLong.empty());
             });
-    int rest = repo.recordReconciliations(all);
+    int rest = repo.recordReconciliations(all, OptionalLong.empty());
 
     assertThat(applied.stream().mapToInt(Integer::intValue).sum() + rest).isEqualTo(20);
     assertThat(repo.items(alice)).hasSize(20);
@@ -2018,12 +2042,12 @@ public abstract class RepositoryContract implements CouponContract {
             THREADS,
             i ->
                 i % 2 == 0
-                    ? repo.applyRenewals(periods)
-                    : repo.applyRenewals(List.of(periods.get(i % 3))));
+                    ? repo.applyRenewals(periods, OptionalLong.empty())
+                    : repo.applyRenewals(List.of(periods.get(i % 3)), OptionalLong.empty()));
 
     // every even contender applies whatever is missing, in order: each period exactly once overall
     assertThat(applied.stream().mapToInt(Integer::intValue).sum()).isEqualTo(3);
-    assertThat(repo.applyRenewals(periods)).isZero();
+    assertThat(repo.applyRenewals(periods, OptionalLong.empty())).isZero();
     assertThat(ledger(alice).renewedThrough()).isEqualTo(3);
     assertThat(repo.items(alice)).hasSize(6);
     assertThat(repo.items(alice).stream().map(InvoiceItem::id).distinct()).hasSize(6);
@@ -2034,7 +2058,8 @@ public abstract class RepositoryContract implements CouponContract {
   void racingRenewalsOfOnePeriodApplyOnce() {
     append(fx.create(alice, "r1", T0));
     Renewal r1 = renewal(alice, 1, days(28), 1, 500, "r1");
-    List<Integer> applied = Race.all(THREADS, i -> repo.applyRenewals(List.of(r1)));
+    List<Integer> applied =
+        Race.all(THREADS, i -> repo.applyRenewals(List.of(r1), OptionalLong.empty()));
     assertThat(applied.stream().mapToInt(Integer::intValue).sum()).isEqualTo(1);
     assertThat(repo.items(alice)).hasSize(1);
   }
@@ -2089,7 +2114,8 @@ public abstract class RepositoryContract implements CouponContract {
         i -> {
           if (i % 2 == 0) {
             for (int k = i / 2; k < activities.size(); k += THREADS / 2) {
-              repo.recordReconciliations(List.of(reconciled(activities.get(k), 10 + k)));
+              repo.recordReconciliations(
+                  List.of(reconciled(activities.get(k), 10 + k)), OptionalLong.empty());
             }
           } else {
             for (int k = 0; k < 5; k++) {
@@ -2174,8 +2200,10 @@ public abstract class RepositoryContract implements CouponContract {
         i -> {
           Fixture.appendAsRead(repo, created);
           Fixture.appendAsRead(repo, changed);
-          repo.recordReconciliations(List.of(reconciled(created, 1000), reconciled(changed, 250)));
-          repo.applyRenewals(List.of(renewal(alice, 1, days(28), 2, 1500, "r1")));
+          repo.recordReconciliations(
+              List.of(reconciled(created, 1000), reconciled(changed, 250)), OptionalLong.empty());
+          repo.applyRenewals(
+              List.of(renewal(alice, 1, days(28), 2, 1500, "r1")), OptionalLong.empty());
           claimAll(List.of(claim(alice, "inv-" + i, days(28))));
           for (Invoice invoice : repo.invoices(alice)) {
             repo.acquireLease(invoice.id(), "node-" + i, days(28), TTL)
@@ -2383,7 +2411,9 @@ public abstract class RepositoryContract implements CouponContract {
     repo.seedCatalogue(SEED);
     Activity a = append(fx.create(alice, "r1", T0));
     Instant p1 = Instant.parse("2026-02-28T10:00:00Z");
-    assertThat(repo.applyRenewals(List.of(renewal(alice, 1, p1, 1, 500, "r1")))).isEqualTo(1);
+    assertThat(
+            repo.applyRenewals(List.of(renewal(alice, 1, p1, 1, 500, "r1")), OptionalLong.empty()))
+        .isEqualTo(1);
     assertThatThrownBy(() -> changer().changePrice("pro", 2500, p1))
         .isInstanceOfSatisfying(
             ChangeRejectedException.class,
@@ -2419,7 +2449,9 @@ public abstract class RepositoryContract implements CouponContract {
     append(fx.create(bob, "r1", days(3)));
     assertThat(repo.billedThrough()).contains(days(3));
     Instant p1 = Instant.parse("2026-02-28T10:00:00Z");
-    assertThat(repo.applyRenewals(List.of(renewal(alice, 1, p1, 1, 500, "r1")))).isEqualTo(1);
+    assertThat(
+            repo.applyRenewals(List.of(renewal(alice, 1, p1, 1, 500, "r1")), OptionalLong.empty()))
+        .isEqualTo(1);
     assertThat(repo.billedThrough()).contains(p1);
   }
 
@@ -2536,7 +2568,7 @@ public abstract class RepositoryContract implements CouponContract {
   @Test
   void aClaimWithNothingOwedStillFilesTheNextDueInstant() {
     Activity a = append(fx.create(alice, "r1", T0));
-    repo.recordReconciliations(List.of(reconciled(a, 0)));
+    repo.recordReconciliations(List.of(reconciled(a, 0)), OptionalLong.empty());
     assertThat(claimAll(List.of(claim(alice, "inv-1", T0)))).isEmpty();
     assertThat(takeDue(days(29))).isEmpty();
     assertThat(takeDue(days(30))).containsExactly(alice);
@@ -2563,7 +2595,10 @@ public abstract class RepositoryContract implements CouponContract {
     charged(alice, "r1", T0, 500);
     claimAll(List.of(claim(alice, "inv-1", T0)));
     assertThat(takeDue(days(28))).isEmpty();
-    assertThat(repo.applyRenewals(List.of(renewal(alice, 1, days(28), 1, 500, "r1")))).isEqualTo(1);
+    assertThat(
+            repo.applyRenewals(
+                List.of(renewal(alice, 1, days(28), 1, 500, "r1")), OptionalLong.empty()))
+        .isEqualTo(1);
     assertThat(takeDue(days(28))).containsExactly(alice);
   }
 
@@ -2600,7 +2635,8 @@ public abstract class RepositoryContract implements CouponContract {
     RelaySnapshot r1 = activeOnPlan("r1", T0);
     assertThat(
             repo.applyRenewals(
-                List.of(withSnapshot(renewal(alice, 1, days(28), 1, 500, "r1"), List.of(r1)))))
+                List.of(withSnapshot(renewal(alice, 1, days(28), 1, 500, "r1"), List.of(r1))),
+                OptionalLong.empty()))
         .isEqualTo(1);
     TenantLedger ledger = ledger(alice);
     assertThat(ledger.renewedThrough()).isEqualTo(1);
@@ -2617,8 +2653,14 @@ public abstract class RepositoryContract implements CouponContract {
     assertThat(ledger.activityCount()).isEqualTo(3);
     assertThat(ledger.snapshot()).containsExactly(r1);
     // A renewal guarded by the whole log's size, not the tail's.
-    assertThat(repo.applyRenewals(List.of(renewal(alice, 2, days(59), 2, 500, "r1")))).isZero();
-    assertThat(repo.applyRenewals(List.of(renewal(alice, 2, days(59), 3, 500, "r1")))).isEqualTo(1);
+    assertThat(
+            repo.applyRenewals(
+                List.of(renewal(alice, 2, days(59), 2, 500, "r1")), OptionalLong.empty()))
+        .isZero();
+    assertThat(
+            repo.applyRenewals(
+                List.of(renewal(alice, 2, days(59), 3, 500, "r1")), OptionalLong.empty()))
+        .isEqualTo(1);
     assertThat(ledger(alice).snapshotPeriod()).as("no snapshot given: it stays").isEqualTo(1);
   }
 
@@ -2633,7 +2675,8 @@ public abstract class RepositoryContract implements CouponContract {
     assertThat(repo.findActivity(cancelled.id())).contains(cancelled);
     assertThat(ledger(alice).activities()).endsWith(scheduled, cancelled);
     assertThat(
-            repo.recordReconciliations(List.of(reconciled(scheduled, 0), reconciled(cancelled, 0))))
+            repo.recordReconciliations(
+                List.of(reconciled(scheduled, 0), reconciled(cancelled, 0)), OptionalLong.empty()))
         .isEqualTo(2);
     RelaySnapshot.ScheduledChange toPro = new RelaySnapshot.ScheduledChange("pro", days(59));
     RelaySnapshot r1 =
@@ -2643,8 +2686,8 @@ public abstract class RepositoryContract implements CouponContract {
     assertThat(
             repo.applyRenewals(
                 List.of(
-                    withSnapshot(
-                        renewal(alice, 1, days(28), 4, 500, "r1", "r2"), List.of(r1, r2)))))
+                    withSnapshot(renewal(alice, 1, days(28), 4, 500, "r1", "r2"), List.of(r1, r2))),
+                OptionalLong.empty()))
         .isEqualTo(1);
     TenantLedger ledger = ledger(alice);
     assertThat(ledger.snapshot()).containsExactly(r1, r2);
@@ -2655,7 +2698,8 @@ public abstract class RepositoryContract implements CouponContract {
     assertThat(
             repo.applyRenewals(
                 List.of(
-                    withSnapshot(renewal(alice, 2, days(59), 4, 500, "r2"), List.of(onPro, r2)))))
+                    withSnapshot(renewal(alice, 2, days(59), 4, 500, "r2"), List.of(onPro, r2))),
+                OptionalLong.empty()))
         .isEqualTo(1);
     assertThat(ledger(alice).snapshot()).containsExactly(onPro, r2);
   }
@@ -2668,7 +2712,8 @@ public abstract class RepositoryContract implements CouponContract {
                 List.of(
                     withSnapshot(
                         renewal(alice, 1, days(28), 1, 500, "r1"),
-                        List.of(activeOnPlan("r1", T0))))))
+                        List.of(activeOnPlan("r1", T0)))),
+                OptionalLong.empty()))
         .isEqualTo(1);
     TenantLedger ledger = ledger(alice);
     assertThat(ledger.renewedThrough()).isEqualTo(1);
@@ -2680,14 +2725,15 @@ public abstract class RepositoryContract implements CouponContract {
   void catchingUpSeveralPeriodsKeepsTheLastSnapshot() {
     charged(alice, "r1", T0, 500);
     Activity off = append(fx.deactivate(alice, "r1", days(10)));
-    repo.recordReconciliations(List.of(reconciled(off, -300)));
+    repo.recordReconciliations(List.of(reconciled(off, -300)), OptionalLong.empty());
     RelaySnapshot inactive =
         new RelaySnapshot("r1", false, Optional.of(Fixture.PLAN), Optional.of(T0));
     assertThat(
             repo.applyRenewals(
                 List.of(
                     withSnapshot(renewal(alice, 1, days(28), 2, 0), List.of(inactive)),
-                    withSnapshot(renewal(alice, 2, days(59), 2, 0), List.of(inactive)))))
+                    withSnapshot(renewal(alice, 2, days(59), 2, 0), List.of(inactive))),
+                OptionalLong.empty()))
         .isEqualTo(2);
     TenantLedger ledger = ledger(alice);
     assertThat(ledger.snapshotPeriod()).isEqualTo(2);
@@ -2709,7 +2755,7 @@ public abstract class RepositoryContract implements CouponContract {
             THREADS,
             i -> {
               if (i == 0) {
-                repo.applyRenewals(List.of(renewal));
+                repo.applyRenewals(List.of(renewal), OptionalLong.empty());
                 return true;
               }
               boolean ok = true;
@@ -3835,12 +3881,14 @@ public abstract class RepositoryContract implements CouponContract {
     Renewal ending = trialStep(TenantLedger.TRIAL_ENDING_TOLD, days(11), List.of());
     InvoiceItem firstTerm = InvoiceItem.forFirstTerm(alice, "r1", Fixture.PLAN, 500, days(14));
     Renewal ended = trialStep(0, days(14), List.of(firstTerm));
-    assertThat(repo.applyRenewals(List.of(ended))).as("period 0 waits for the notice").isZero();
-    assertThat(repo.applyRenewals(List.of(ending))).isEqualTo(1);
-    assertThat(repo.applyRenewals(List.of(ending))).as("once").isZero();
+    assertThat(repo.applyRenewals(List.of(ended), OptionalLong.empty()))
+        .as("period 0 waits for the notice")
+        .isZero();
+    assertThat(repo.applyRenewals(List.of(ending), OptionalLong.empty())).isEqualTo(1);
+    assertThat(repo.applyRenewals(List.of(ending), OptionalLong.empty())).as("once").isZero();
     assertThat(repo.ledgers(List.of(alice)).get(0).renewedThrough())
         .isEqualTo(TenantLedger.TRIAL_ENDING_TOLD);
-    assertThat(repo.applyRenewals(List.of(ended, ended))).isEqualTo(1);
+    assertThat(repo.applyRenewals(List.of(ended, ended), OptionalLong.empty())).isEqualTo(1);
     assertThat(repo.ledgers(List.of(alice)).get(0).renewedThrough()).isZero();
     assertThat(repo.unclaimedItems(alice)).containsExactly(firstTerm);
     assertThat(eventsOf(dev.caravel.billing.BillingEvent.Type.TRIAL_ENDING)).isEqualTo(1);
@@ -3850,7 +3898,7 @@ public abstract class RepositoryContract implements CouponContract {
   @Test
   void aVisitDuringTheTrialFilesTheTenantDueAtItsWindowsEnd() {
     Activity first = trialStarted();
-    repo.recordReconciliations(List.of(reconciled(first, 0)));
+    repo.recordReconciliations(List.of(reconciled(first, 0)), OptionalLong.empty());
     assertThat(takeDue(T0)).containsExactly(alice);
     dev.caravel.billing.spi.UnclaimedTotal read = repo.unclaimedTotals(List.of(alice)).get(0);
     assertThat(
@@ -3861,7 +3909,9 @@ public abstract class RepositoryContract implements CouponContract {
         .isEmpty();
     assertThat(takeDue(days(11).minusSeconds(1))).as("nothing due in the trial").isEmpty();
     assertThat(takeDue(days(11))).as("the notice is due").containsExactly(alice);
-    repo.applyRenewals(List.of(trialStep(TenantLedger.TRIAL_ENDING_TOLD, days(11), List.of())));
+    repo.applyRenewals(
+        List.of(trialStep(TenantLedger.TRIAL_ENDING_TOLD, days(11), List.of())),
+        OptionalLong.empty());
     repo.claim(
         List.of(
             new dev.caravel.billing.spi.Claim(
@@ -3877,7 +3927,7 @@ public abstract class RepositoryContract implements CouponContract {
   @Test
   void aTrialsLedgerReadFromASnapshotKeepsItsTrialAndTakesAppends() {
     Activity first = trialStarted();
-    repo.recordReconciliations(List.of(reconciled(first, 0)));
+    repo.recordReconciliations(List.of(reconciled(first, 0)), OptionalLong.empty());
     InvoiceItem firstTerm = InvoiceItem.forFirstTerm(alice, "r1", Fixture.PLAN, 500, days(14));
     Renewal afterTrial =
         withSnapshot(renewal(alice, 1, days(45), 1, 500, "r1"), List.of(activeOnPlan("r1", T0)));
@@ -3886,7 +3936,8 @@ public abstract class RepositoryContract implements CouponContract {
                 List.of(
                     trialStep(TenantLedger.TRIAL_ENDING_TOLD, days(11), List.of()),
                     trialStep(0, days(14), List.of(firstTerm)),
-                    afterTrial)))
+                    afterTrial),
+                OptionalLong.empty()))
         .isEqualTo(3);
     TenantLedger read = repo.ledgers(List.of(alice)).get(0);
     assertThat(read.snapshotPeriod()).isEqualTo(1);
