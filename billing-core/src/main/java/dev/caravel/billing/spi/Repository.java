@@ -340,24 +340,40 @@ public interface Repository extends CouponStorage {
    */
   Optional<PaymentLease> acquireLease(String invoiceId, String owner, Instant now, Duration ttl);
 
-  /** Closes the lease's round and schedules the next (empty: none). False if the lease was lost. */
-  boolean finishRound(PaymentLease lease, Optional<Instant> nextAttemptAt);
-
   /**
-   * Closes the lease's round with no next attempt, holding the invoice for the rail's answer or a
-   * person ({@link CollectionHold}, any reason): no round starts, by poll or by hand, until the
-   * hold is released or the invoice is paid or closed ({@link #changeCollection}). Appends {@code
-   * event} as given (the engine's {@code PAYMENT_PENDING} or {@code NEEDS_ATTENTION}, {@link
-   * BillingEvent#held}) and makes the tenant's standing check due by its instant. An invoice paid
-   * meanwhile keeps no hold and gets no event: a paid invoice carries no hold. False if the lease
-   * was lost.
+   * Ends the round {@code lease} holds as the engine decided ({@link RoundEnd}), atomically (under
+   * the invoice's row lock, or in one guarded statement), only if the lease still holds: its token
+   * is still the invoice's, so a holder whose lease ran out and was taken over, or whose round was
+   * ended already, ends nothing and gets {@link RoundEnded.LeaseLost}. An end written clears the
+   * lease; none gives a paid invoice a next attempt or a hold. By case:
+   *
+   * <ul>
+   *   <li>{@link RoundEnd.Finished}: closes the round (the next lease starts round {@code rounds +
+   *       1}) and schedules the next attempt at {@code nextAttemptAt} (empty: none), and makes the
+   *       tenant's standing check due by {@code lease.until()} (see {@link #standingChecksDue}).
+   *   <li>{@link RoundEnd.Held}: closes the round with no next attempt, holding the invoice for the
+   *       rail's answer or a person ({@link CollectionHold}, any reason): no round starts, by poll
+   *       or by hand, until the hold is released or the invoice is paid or closed ({@link
+   *       #changeCollection}). Appends its event as given (the engine's {@code PAYMENT_PENDING} or
+   *       {@code NEEDS_ATTENTION}, {@link BillingEvent#held}) and makes the tenant's standing check
+   *       due by the event's instant. An invoice paid meanwhile keeps no hold and gets no event: a
+   *       paid invoice carries no hold.
+   *   <li>{@link RoundEnd.LeftOpen}: gives the lease up leaving its round open, due again at {@code
+   *       nextAttemptAt}, so the next lease resumes the same round ({@link PaymentLease#resumed}).
+   *   <li>{@link RoundEnd.Paid}: a round's rail took the money: {@link #markPaid}'s write, made
+   *       whether or not the lease still holds (money is recorded whatever became of the round),
+   *       and, if the lease still holds, the round finished with no next round, as {@code Finished}
+   *       with none, as one step (one transaction); answers {@link RoundEnded.PaymentRecorded} with
+   *       {@code markPaid}'s answer, never {@code LeaseLost}. A paid invoice is never due again, so
+   *       a round that another holder took over meanwhile is left to it.
+   * </ul>
+   *
+   * <p>Answers {@link RoundEnded.Recorded} when the lease held and the end was written, and {@link
+   * RoundEnded.LeaseLost}, writing nothing, when it did not (for every end but {@code Paid}). Which
+   * end, and when, is the engine's to decide ({@code InvoiceLifecycle}); the storage only checks
+   * the lease and records.
    */
-  boolean holdRound(PaymentLease lease, CollectionHold hold, BillingEvent event);
-
-  /**
-   * Gives the lease up leaving its round open, due again at {@code nextAttemptAt}. False if lost.
-   */
-  boolean releaseLease(PaymentLease lease, Instant nextAttemptAt);
+  RoundEnded endRound(PaymentLease lease, RoundEnd end);
 
   /**
    * Records money that reached the invoice, as one conditional write, atomically (under the
@@ -382,19 +398,6 @@ public interface Repository extends CouponStorage {
    * never changes once set, and a closed invoice never becomes paid.
    */
   PaymentRecord markPaid(String invoiceId, Payment payment, PaymentEvents events);
-
-  /**
-   * A round's rail took the money: {@link #markPaid} and, if the lease still holds, {@link
-   * #finishRound} with no next round, as one step; returns {@code markPaid}'s answer. A repository
-   * may do both in one transaction; this default does one after the other, which is as safe (a paid
-   * invoice is never due again) but slower.
-   */
-  default PaymentRecord markPaidFinishingRound(
-      PaymentLease lease, Payment payment, PaymentEvents events) {
-    PaymentRecord recorded = markPaid(lease.invoiceId(), payment, events);
-    finishRound(lease, Optional.empty());
-    return recorded;
-  }
 
   /**
    * Notes the card a round is about to charge, unless one is noted for that round already: returns

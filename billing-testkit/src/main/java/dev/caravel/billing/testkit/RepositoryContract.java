@@ -38,6 +38,8 @@ import dev.caravel.billing.spi.Reconciliation;
 import dev.caravel.billing.spi.RelaySnapshot;
 import dev.caravel.billing.spi.Renewal;
 import dev.caravel.billing.spi.Repository;
+import dev.caravel.billing.spi.RoundEnd;
+import dev.caravel.billing.spi.RoundEnded;
 import dev.caravel.billing.spi.StandingRead;
 import dev.caravel.billing.spi.StandingVerdict;
 import dev.caravel.billing.spi.Tenant;
@@ -1088,10 +1090,10 @@ public abstract class RepositoryContract implements CouponContract {
     assertThat(second.token()).isNotEqualTo(first.token());
 
     // the lost lease can no longer end anything
-    assertThat(repo.finishRound(first, Optional.of(days(1)))).isFalse();
-    assertThat(repo.releaseLease(first, days(1))).isFalse();
+    assertThat(endFinished(first, Optional.of(days(1)))).isFalse();
+    assertThat(endLeftOpen(first, days(1))).isFalse();
     assertThat(repo.collectionState("inv-1")).map(CollectionState::roundOpen).contains(true);
-    assertThat(repo.finishRound(second, Optional.of(days(1)))).isTrue();
+    assertThat(endFinished(second, Optional.of(days(1)))).isTrue();
   }
 
   @Test
@@ -1103,23 +1105,22 @@ public abstract class RepositoryContract implements CouponContract {
     PaymentLease resumed = repo.acquireLease("inv-1", "node-b", fresh.until(), TTL).orElseThrow();
     assertThat(resumed.round()).isEqualTo(1);
     assertThat(resumed.resumed()).as("its holder vanished mid-round").isTrue();
-    assertThat(repo.releaseLease(resumed, resumed.until())).isTrue();
+    assertThat(endLeftOpen(resumed, resumed.until())).isTrue();
     PaymentLease again = repo.acquireLease("inv-1", "node-a", resumed.until(), TTL).orElseThrow();
     assertThat(again.resumed()).as("released, left open").isTrue();
 
-    assertThat(repo.finishRound(again, Optional.of(days(1)))).isTrue();
+    assertThat(endFinished(again, Optional.of(days(1)))).isTrue();
     PaymentLease round2 = repo.acquireLease("inv-1", "node-a", days(1), TTL).orElseThrow();
     assertThat(round2.round()).isEqualTo(2);
     assertThat(round2.resumed()).as("the round after a finished one").isFalse();
   }
 
   @Test
-  void markingPaidFinishingTheRoundEndsTheLeaseAndTheCollection() {
+  void aRoundEndedPaidEndsTheLeaseAndTheCollection() {
     invoice(alice, "inv-1", 1000, T0);
     PaymentLease lease = repo.acquireLease("inv-1", "node-a", seconds(10), TTL).orElseThrow();
 
-    assertThat(markPaidFinishingRound(lease, payment("pi_1", seconds(11))))
-        .isEqualTo(PaymentRecord.PAID);
+    assertThat(endPaid(lease, payment("pi_1", seconds(11)))).isEqualTo(PaymentRecord.PAID);
 
     assertThat(repo.findInvoice("inv-1").flatMap(Invoice::payment))
         .contains(payment("pi_1", seconds(11)));
@@ -1132,15 +1133,15 @@ public abstract class RepositoryContract implements CouponContract {
                 Optional.empty(),
                 Optional.empty(),
                 Optional.empty()));
-    assertThat(repo.finishRound(lease, Optional.of(days(1)))).as("the round has ended").isFalse();
+    assertThat(endFinished(lease, Optional.of(days(1)))).as("the round has ended").isFalse();
     assertThat(repo.dueInvoices(days(365), 10)).isEmpty();
     assertThat(repo.acquireLease("inv-1", "node-b", days(1), TTL)).isEmpty();
     assertThat(repo.standingChecksDue(seconds(11), 10)).containsExactly(alice);
 
     // another charge reaching the paid invoice in a later round is a second payment, reported once
-    assertThat(markPaidFinishingRound(lease, payment("pi_2", seconds(12))))
+    assertThat(endPaid(lease, payment("pi_2", seconds(12))))
         .isEqualTo(PaymentRecord.SECOND_PAYMENT);
-    assertThat(markPaidFinishingRound(lease, payment("pi_2", seconds(13))))
+    assertThat(endPaid(lease, payment("pi_2", seconds(13))))
         .as("the same second payment again")
         .isEqualTo(PaymentRecord.NOTHING);
     assertThat(eventTypes())
@@ -1151,21 +1152,20 @@ public abstract class RepositoryContract implements CouponContract {
   }
 
   @Test
-  void markingPaidWithALostLeaseLeavesTheNewHoldersRoundToIt() {
+  void aRoundEndedPaidUnderALostLeaseRecordsTheMoneyAndLeavesTheNewHoldersRoundToIt() {
     invoice(alice, "inv-1", 1000, T0);
     PaymentLease lost = repo.acquireLease("inv-1", "node-a", seconds(10), TTL).orElseThrow();
     PaymentLease holder = repo.acquireLease("inv-1", "node-b", lost.until(), TTL).orElseThrow();
 
     // the first holder's charge went through after all: the money is the invoice's
-    assertThat(markPaidFinishingRound(lost, payment("pi_1", lost.until())))
-        .isEqualTo(PaymentRecord.PAID);
+    assertThat(endPaid(lost, payment("pi_1", lost.until()))).isEqualTo(PaymentRecord.PAID);
 
     assertThat(repo.findInvoice("inv-1")).map(Invoice::isPaid).contains(true);
     assertThat(repo.collectionState("inv-1"))
         .map(CollectionState::leaseUntil)
         .as("the new holder's lease stands")
         .contains(Optional.of(holder.until()));
-    assertThat(repo.finishRound(holder, Optional.of(days(1)))).isTrue();
+    assertThat(endFinished(holder, Optional.of(days(1)))).isTrue();
     assertThat(repo.collectionState("inv-1"))
         .map(CollectionState::nextAttemptAt)
         .as("paid: no next attempt")
@@ -1173,12 +1173,37 @@ public abstract class RepositoryContract implements CouponContract {
   }
 
   @Test
+  void aRoundEndedPaidOnAnInvoicePaidMeanwhileIsASecondPaymentAndStillEndsTheRound() {
+    invoice(alice, "inv-1", 1000, T0);
+    PaymentLease lease = repo.acquireLease("inv-1", "node-a", seconds(10), TTL).orElseThrow();
+    // a manual settle lands while the round's card charge is on its way
+    assertThat(markPaid("inv-1", payment("ch_1", seconds(11)))).isEqualTo(PaymentRecord.PAID);
+
+    assertThat(endPaid(lease, payment("pi_1", seconds(12))))
+        .isEqualTo(PaymentRecord.SECOND_PAYMENT);
+
+    assertThat(repo.findInvoice("inv-1").flatMap(Invoice::payment))
+        .contains(payment("ch_1", seconds(11)));
+    assertThat(repo.collectionState("inv-1"))
+        .as("the lease still held: its round ended, as a finished one with no next round")
+        .contains(
+            new CollectionState(
+                1,
+                false,
+                Optional.of(seconds(10)),
+                Optional.empty(),
+                Optional.empty(),
+                Optional.empty()));
+    assertThat(endLeftOpen(lease, days(1))).as("the lease is gone").isFalse();
+  }
+
+  @Test
   void finishingARoundSchedulesTheNextAndTheNextLeaseStartsANewRound() {
     invoice(alice, "inv-1", 1000, T0);
     PaymentLease lease = repo.acquireLease("inv-1", "node-a", seconds(10), TTL).orElseThrow();
 
-    assertThat(repo.finishRound(lease, Optional.of(days(1)))).isTrue();
-    assertThat(repo.finishRound(lease, Optional.of(days(2)))).isFalse();
+    assertThat(endFinished(lease, Optional.of(days(1)))).isTrue();
+    assertThat(endFinished(lease, Optional.of(days(2)))).isFalse();
     assertThat(repo.collectionState("inv-1"))
         .contains(
             new CollectionState(
@@ -1192,7 +1217,7 @@ public abstract class RepositoryContract implements CouponContract {
     PaymentLease round2 = repo.acquireLease("inv-1", "node-b", days(1), TTL).orElseThrow();
     assertThat(round2.round()).isEqualTo(2);
     assertThat(round2.firstAttemptAt()).isEqualTo(seconds(10));
-    assertThat(repo.finishRound(round2, Optional.empty())).isTrue();
+    assertThat(endFinished(round2, Optional.empty())).isTrue();
     assertThat(repo.collectionState("inv-1"))
         .contains(
             new CollectionState(
@@ -1210,8 +1235,8 @@ public abstract class RepositoryContract implements CouponContract {
     invoice(alice, "inv-1", 1000, T0);
     PaymentLease lease = repo.acquireLease("inv-1", "node-a", seconds(10), TTL).orElseThrow();
 
-    assertThat(repo.releaseLease(lease, seconds(600))).isTrue();
-    assertThat(repo.releaseLease(lease, seconds(900))).isFalse();
+    assertThat(endLeftOpen(lease, seconds(600))).isTrue();
+    assertThat(endLeftOpen(lease, seconds(900))).isFalse();
     assertThat(repo.collectionState("inv-1"))
         .contains(
             new CollectionState(
@@ -1246,7 +1271,7 @@ public abstract class RepositoryContract implements CouponContract {
         .as("before it was due")
         .isEmpty();
     PaymentLease round1 = repo.acquireLease("inv-1", "node-a", seconds(10), TTL).orElseThrow();
-    assertThat(repo.finishRound(round1, Optional.of(days(1)))).isTrue();
+    assertThat(endFinished(round1, Optional.of(days(1)))).isTrue();
 
     // the instance that made the invoice reaches it in its list at the same instant: nothing
     assertThat(repo.acquireLease("inv-1", "node-b", seconds(10), TTL)).isEmpty();
@@ -1262,8 +1287,8 @@ public abstract class RepositoryContract implements CouponContract {
     PaymentLease round1 = repo.acquireLease("inv-1", "node-a", seconds(10), TTL).orElseThrow();
     CollectionHold pending = new CollectionHold(CollectionHold.Reason.PAYMENT_PENDING, "pi_1");
 
-    assertThat(holdRound(round1, pending, T0)).isTrue();
-    assertThat(holdRound(round1, pending, T0)).as("a lost lease holds nothing").isFalse();
+    assertThat(endHeld(round1, pending, T0)).isTrue();
+    assertThat(endHeld(round1, pending, T0)).as("a lost lease holds nothing").isFalse();
 
     assertThat(repo.acquireLease("inv-1", "node-b", seconds(10), TTL)).isEmpty();
     assertThat(repo.acquireLease("inv-1", "node-b", days(365), TTL)).isEmpty();
@@ -1287,7 +1312,7 @@ public abstract class RepositoryContract implements CouponContract {
     invoice(alice, "inv-1", 1000, T0);
     PaymentLease round1 = repo.acquireLease("inv-1", "node-a", seconds(10), TTL).orElseThrow();
     CollectionHold pending = new CollectionHold(CollectionHold.Reason.PAYMENT_PENDING, "pi_1");
-    holdRound(round1, pending, T0);
+    endHeld(round1, pending, T0);
     CollectionState read = repo.collectionState("inv-1").orElseThrow();
     CollectionChange dueTomorrow =
         new CollectionChange.Reschedule(Optional.of(days(1)), seconds(11));
@@ -1333,7 +1358,7 @@ public abstract class RepositoryContract implements CouponContract {
     PaymentLease round1 = repo.acquireLease("inv-1", "node-a", seconds(10), TTL).orElseThrow();
     CollectionHold unknown =
         new CollectionHold(CollectionHold.Reason.OUTCOME_UNKNOWN, "sent at T0");
-    holdRound(round1, unknown, T0);
+    endHeld(round1, unknown, T0);
     assertThat(rescheduleAsRead("inv-1", Optional.empty())).isTrue();
     assertThat(repo.collectionState("inv-1"))
         .map(CollectionState::nextAttemptAt)
@@ -1343,7 +1368,7 @@ public abstract class RepositoryContract implements CouponContract {
     invoice(bob, "inv-2", 1000, T0);
     PaymentLease other = repo.acquireLease("inv-2", "node-a", seconds(10), TTL).orElseThrow();
     CollectionHold pending = new CollectionHold(CollectionHold.Reason.PAYMENT_PENDING, "pi_2");
-    holdRound(other, pending, T0);
+    endHeld(other, pending, T0);
     CollectionState beforePayment = repo.collectionState("inv-2").orElseThrow();
     markPaid("inv-2", payment("pi_2", seconds(20)));
     CollectionChange dueTomorrow =
@@ -1384,13 +1409,13 @@ public abstract class RepositoryContract implements CouponContract {
     PaymentLease round1 = repo.acquireLease("inv-1", "node-a", seconds(10), TTL).orElseThrow();
     assertThat(repo.changeCollection("inv-1", fresh, dueNow)).as("leased since").isFalse();
     CollectionState leased = repo.collectionState("inv-1").orElseThrow();
-    repo.releaseLease(round1, seconds(600));
+    endLeftOpen(round1, seconds(600));
     assertThat(repo.changeCollection("inv-1", leased, dueNow))
         .as("its round left open since")
         .isFalse();
 
     PaymentLease resumed = repo.acquireLease("inv-1", "node-a", seconds(600), TTL).orElseThrow();
-    repo.finishRound(resumed, Optional.of(days(1)));
+    endFinished(resumed, Optional.of(days(1)));
     assertThat(rescheduleAsRead("inv-1", Optional.of(seconds(700)))).isTrue();
     assertThat(repo.collectionState("inv-1"))
         .map(CollectionState::nextAttemptAt)
@@ -1410,7 +1435,7 @@ public abstract class RepositoryContract implements CouponContract {
     invoice(alice, "inv-1", 1000, T0);
     PaymentLease round1 = repo.acquireLease("inv-1", "node-a", seconds(10), TTL).orElseThrow();
     CollectionHold fault = new CollectionHold(CollectionHold.Reason.CONFIGURATION_FAULT, "key");
-    holdRound(round1, fault, seconds(11));
+    endHeld(round1, fault, seconds(11));
     CollectionState read = repo.collectionState("inv-1").orElseThrow();
     List<CollectionState> stale =
         List.of(
@@ -1477,7 +1502,7 @@ public abstract class RepositoryContract implements CouponContract {
   void racingInstancesStartOneRoundAfterAPendingOne() throws Exception {
     invoice(alice, "inv-1", 1000, T0);
     PaymentLease round1 = repo.acquireLease("inv-1", "node-a", seconds(10), TTL).orElseThrow();
-    holdRound(round1, new CollectionHold(CollectionHold.Reason.PAYMENT_PENDING, "pi_1"), T0);
+    endHeld(round1, new CollectionHold(CollectionHold.Reason.PAYMENT_PENDING, "pi_1"), T0);
     List<Optional<PaymentLease>> leases =
         Race.all(8, i -> repo.acquireLease("inv-1", "node-" + i, seconds(10), TTL));
     assertThat(leases).allSatisfy(l -> assertThat(l).isEmpty());
@@ -1493,7 +1518,7 @@ public abstract class RepositoryContract implements CouponContract {
       invoice(pubkey(0x7000 + i), id, 1000, T0);
       PaymentLease round = repo.acquireLease(id, "node-a", seconds(10), TTL).orElseThrow();
       CollectionHold hold = new CollectionHold(reasons[i], "why " + reasons[i]);
-      assertThat(holdRound(round, hold, seconds(11))).isTrue();
+      assertThat(endHeld(round, hold, seconds(11))).isTrue();
       assertThat(repo.collectionState(id))
           .contains(
               new CollectionState(
@@ -1522,7 +1547,7 @@ public abstract class RepositoryContract implements CouponContract {
       invoice(pubkey(0x7100 + i), id, 1000, T0);
       PaymentLease round = repo.acquireLease(id, "node-a", seconds(10), TTL).orElseThrow();
       CollectionHold hold = new CollectionHold(reasons[i], "why " + reasons[i]);
-      holdRound(round, hold, seconds(11));
+      endHeld(round, hold, seconds(11));
 
       assertThat(closeAsRead(id, voided(seconds(20)))).as(reasons[i].name()).isTrue();
 
@@ -1541,7 +1566,7 @@ public abstract class RepositoryContract implements CouponContract {
       invoice(pubkey(0x7200 + i), id, 1000, T0);
       PaymentLease round = repo.acquireLease(id, "node-a", seconds(10), TTL).orElseThrow();
       CollectionHold hold = new CollectionHold(reasons[i], "why " + reasons[i]);
-      holdRound(round, hold, seconds(11));
+      endHeld(round, hold, seconds(11));
 
       assertThat(rescheduleAsRead(id, Optional.of(seconds(30)))).as(reasons[i].name()).isTrue();
 
@@ -1570,7 +1595,7 @@ public abstract class RepositoryContract implements CouponContract {
     PaymentLease round = repo.acquireLease("inv-1", "node-a", seconds(10), TTL).orElseThrow();
     CollectionHold fault =
         new CollectionHold(CollectionHold.Reason.CONFIGURATION_FAULT, "resource_missing");
-    holdRound(round, fault, seconds(11));
+    endHeld(round, fault, seconds(11));
     CollectionState read = repo.collectionState("inv-1").orElseThrow();
     List<Boolean> released =
         Race.all(
@@ -1589,7 +1614,7 @@ public abstract class RepositoryContract implements CouponContract {
     PaymentLease other = repo.acquireLease("inv-2", "node-a", seconds(10), TTL).orElseThrow();
     CollectionHold refused =
         new CollectionHold(CollectionHold.Reason.REFUSED_BEFORE_SEND, "below the minimum");
-    holdRound(other, refused, seconds(11));
+    endHeld(other, refused, seconds(11));
     CollectionState held = repo.collectionState("inv-2").orElseThrow();
     assertThat(markPaid("inv-2", payment("lnbc_by_hand", seconds(12))))
         .isEqualTo(PaymentRecord.PAID);
@@ -1622,13 +1647,40 @@ public abstract class RepositoryContract implements CouponContract {
         new CollectionChange.Reschedule(next, seconds(11)));
   }
 
-  /** A close the way the engine asks for one: from the collection state it just read. */
-  /** Ends the lease's round held, with the event the engine builds for the hold. */
-  private boolean holdRound(PaymentLease lease, CollectionHold hold, Instant at) {
+  /**
+   * {@link Repository#endRound} with {@link RoundEnd.Held}, with the event the engine builds for
+   * the hold; true if the lease still held.
+   */
+  private boolean endHeld(PaymentLease lease, CollectionHold hold, Instant at) {
     Invoice invoice = repo.findInvoice(lease.invoiceId()).orElseThrow();
-    return repo.holdRound(lease, hold, dev.caravel.billing.BillingEvent.held(invoice, hold, at));
+    return leaseHeld(
+        repo.endRound(
+            lease,
+            new RoundEnd.Held(hold, dev.caravel.billing.BillingEvent.held(invoice, hold, at))));
   }
 
+  /** {@link Repository#endRound} with {@link RoundEnd.Finished}; true if the lease still held. */
+  private boolean endFinished(PaymentLease lease, Optional<Instant> nextAttemptAt) {
+    return leaseHeld(repo.endRound(lease, new RoundEnd.Finished(nextAttemptAt)));
+  }
+
+  /** {@link Repository#endRound} with {@link RoundEnd.LeftOpen}; true if the lease still held. */
+  private boolean endLeftOpen(PaymentLease lease, Instant nextAttemptAt) {
+    return leaseHeld(repo.endRound(lease, new RoundEnd.LeftOpen(nextAttemptAt)));
+  }
+
+  /**
+   * What every end but a payment answers: {@link RoundEnded.Recorded} when the lease held, {@link
+   * RoundEnded.LeaseLost} when it did not, never a payment's answer.
+   */
+  private static boolean leaseHeld(RoundEnded ended) {
+    assertThat(ended)
+        .as("a round ended without a payment answers whether its lease held")
+        .isInstanceOfAny(RoundEnded.Recorded.class, RoundEnded.LeaseLost.class);
+    return ended instanceof RoundEnded.Recorded;
+  }
+
+  /** A close the way the engine asks for one: from the collection state it just read. */
   private boolean closeAsRead(String invoiceId, Invoice.Closure closure) {
     return repo.changeCollection(
         invoiceId, repo.collectionState(invoiceId).orElseThrow(), closeBy(invoiceId, closure));
@@ -1651,9 +1703,17 @@ public abstract class RepositoryContract implements CouponContract {
     return repo.markPaid(invoiceId, payment, eventsFor(invoiceId, payment));
   }
 
-  /** {@link Repository#markPaidFinishingRound} with the events the engine builds for it. */
-  private PaymentRecord markPaidFinishingRound(PaymentLease lease, Payment payment) {
-    return repo.markPaidFinishingRound(lease, payment, eventsFor(lease.invoiceId(), payment));
+  /**
+   * {@link Repository#endRound} with {@link RoundEnd.Paid}, with the events the engine builds for
+   * it: the payment write it made, which is what a paid round's end always answers, lease or not.
+   */
+  private PaymentRecord endPaid(PaymentLease lease, Payment payment) {
+    RoundEnded ended =
+        repo.endRound(lease, new RoundEnd.Paid(payment, eventsFor(lease.invoiceId(), payment)));
+    assertThat(ended)
+        .as("a paid round's end answers the payment write")
+        .isInstanceOf(RoundEnded.PaymentRecorded.class);
+    return ((RoundEnded.PaymentRecorded) ended).recorded();
   }
 
   private PaymentEvents eventsFor(String invoiceId, Payment payment) {
@@ -1772,8 +1832,8 @@ public abstract class RepositoryContract implements CouponContract {
     markPaid("inv-2", payment("ch_2", seconds(11)));
 
     // the holders end their rounds as usual; whatever they ask, nothing is due again
-    repo.finishRound(l1, Optional.of(days(1)));
-    repo.releaseLease(l2, days(1));
+    endFinished(l1, Optional.of(days(1)));
+    endLeftOpen(l2, days(1));
 
     assertThat(repo.dueInvoices(days(365), 10)).isEmpty();
     assertThat(repo.collectionState("inv-1"))
@@ -1783,6 +1843,32 @@ public abstract class RepositoryContract implements CouponContract {
         .map(CollectionState::nextAttemptAt)
         .contains(Optional.empty());
     assertThat(repo.acquireLease("inv-2", "node-b", days(2), TTL)).isEmpty();
+  }
+
+  @Test
+  void aRoundHeldAfterItsInvoiceWasPaidEndsWithNoHoldAndNoEvent() {
+    invoice(alice, "inv-1", 1000, T0);
+    PaymentLease round = repo.acquireLease("inv-1", "node-a", seconds(10), TTL).orElseThrow();
+    markPaid("inv-1", payment("ch_1", seconds(11)));
+
+    // the holder heard "pending" before the payment landed: the round ends, the hold is dropped
+    CollectionHold pending = new CollectionHold(CollectionHold.Reason.PAYMENT_PENDING, "pi_1");
+    assertThat(endHeld(round, pending, seconds(12))).as("the lease still held").isTrue();
+
+    assertThat(repo.collectionState("inv-1"))
+        .contains(
+            new CollectionState(
+                1,
+                false,
+                Optional.of(seconds(10)),
+                Optional.empty(),
+                Optional.empty(),
+                Optional.empty()));
+    assertThat(eventTypes())
+        .as("a paid invoice carries no hold, so no PAYMENT_PENDING is told")
+        .containsExactly(
+            dev.caravel.billing.BillingEvent.Type.INVOICE_CREATED,
+            dev.caravel.billing.BillingEvent.Type.PAYMENT_SUCCEEDED);
   }
 
   // ---- due invoices ----
@@ -1806,10 +1892,10 @@ public abstract class RepositoryContract implements CouponContract {
     assertThat(repo.dueInvoices(seconds(69), 10)).containsExactly("inv-c", "inv-a");
     assertThat(repo.dueInvoices(seconds(70), 10)).containsExactly("inv-c", "inv-a", "inv-b");
 
-    repo.releaseLease(lease, seconds(0));
+    endLeftOpen(lease, seconds(0));
     assertThat(repo.dueInvoices(seconds(3), 10)).containsExactly("inv-b", "inv-c", "inv-a");
     PaymentLease c = repo.acquireLease("inv-c", "node-a", seconds(10), TTL).orElseThrow();
-    repo.finishRound(c, Optional.of(days(3)));
+    endFinished(c, Optional.of(days(3)));
     markPaid("inv-a", payment("ch", seconds(11)));
     assertThat(repo.dueInvoices(days(2), 10)).containsExactly("inv-b");
     assertThat(repo.dueInvoices(days(3), 10)).containsExactly("inv-b", "inv-c");
@@ -2210,7 +2296,7 @@ public abstract class RepositoryContract implements CouponContract {
                 .ifPresent(
                     lease -> {
                       markPaid(invoice.id(), payment("ch-" + i, days(28)));
-                      repo.finishRound(lease, Optional.empty());
+                      endFinished(lease, Optional.empty());
                     });
           }
           return null;
@@ -2930,7 +3016,7 @@ public abstract class RepositoryContract implements CouponContract {
   void everyStateChangeAppendsOneEventWithGrowingIds() {
     Invoice inv = invoice(alice, "inv-1", 1000, T0);
     PaymentLease round = repo.acquireLease("inv-1", "a", seconds(1), TTL).orElseThrow();
-    holdRound(round, new CollectionHold(CollectionHold.Reason.PAYMENT_PENDING, "pi_1"), T0);
+    endHeld(round, new CollectionHold(CollectionHold.Reason.PAYMENT_PENDING, "pi_1"), T0);
     markPaid("inv-1", payment("pi_1", seconds(5)));
     markPaid("inv-1", payment("pi_1", seconds(6))); // the same charge seen again: nothing
     var events = allEvents();
@@ -3262,14 +3348,14 @@ public abstract class RepositoryContract implements CouponContract {
         .as("leased since the read")
         .isFalse();
     CollectionState leased = repo.collectionState("inv-1").orElseThrow();
-    repo.releaseLease(round, seconds(3));
+    endLeftOpen(round, seconds(3));
     assertThat(repo.changeCollection("inv-1", leased, closeBy("inv-1", voided(days(1)))))
         .as("its round left open since the read")
         .isFalse();
     round = repo.acquireLease("inv-1", "a", days(1), TTL).orElseThrow();
     CollectionState resumed = repo.collectionState("inv-1").orElseThrow();
     CollectionHold pending = new CollectionHold(CollectionHold.Reason.PAYMENT_PENDING, "pi_1");
-    holdRound(round, pending, days(1));
+    endHeld(round, pending, days(1));
     assertThat(repo.changeCollection("inv-1", resumed, closeBy("inv-1", voided(days(2)))))
         .as("held since the read")
         .isFalse();
@@ -3668,7 +3754,7 @@ public abstract class RepositoryContract implements CouponContract {
     assertThat(read.stored()).as("none recorded yet").isEqualTo(Standing.GOOD);
     assertThat(read.openInvoices()).hasSize(2);
     PaymentLease round = repo.acquireLease("inv-1", "a", seconds(2), TTL).orElseThrow();
-    repo.finishRound(round, Optional.of(days(1)));
+    endFinished(round, Optional.of(days(1)));
     closeAsRead("inv-2", voided(seconds(3)));
     assertThat(standingOf(alice).openInvoices())
         .as("the closed invoice is no longer open; the other's round shows")
@@ -3732,11 +3818,11 @@ public abstract class RepositoryContract implements CouponContract {
     PaymentLease held = repo.acquireLease("inv-2", "a", seconds(1), TTL).orElseThrow();
     PaymentLease paidInRound = repo.acquireLease("inv-5", "a", seconds(1), TTL).orElseThrow();
     java.util.Map<String, Runnable> writes = new java.util.LinkedHashMap<>();
-    writes.put("a round finished", () -> repo.finishRound(finished, Optional.of(days(1))));
+    writes.put("a round finished", () -> endFinished(finished, Optional.of(days(1))));
     writes.put(
         "a round held",
         () ->
-            holdRound(
+            endHeld(
                 held,
                 new CollectionHold(CollectionHold.Reason.PAYMENT_PENDING, "pi_2"),
                 seconds(3)));
@@ -3750,8 +3836,7 @@ public abstract class RepositoryContract implements CouponContract {
     writes.put("a payment", () -> markPaid("inv-3", payment("pi_3", seconds(4))));
     writes.put("a closure", () -> closeAsRead("inv-4", voided(seconds(5))));
     writes.put(
-        "a payment ending its round",
-        () -> markPaidFinishingRound(paidInRound, payment("pi_5", seconds(6))));
+        "a payment ending its round", () -> endPaid(paidInRound, payment("pi_5", seconds(6))));
     for (var write : writes.entrySet()) {
       StandingRead stale = standingOf(alice);
       write.getValue().run();
@@ -3781,7 +3866,7 @@ public abstract class RepositoryContract implements CouponContract {
     invoice(alice, "inv-1", 1000, T0);
     recordAsRead(alice, Optional.of(days(1)));
     PaymentLease round = repo.acquireLease("inv-1", "a", seconds(2), TTL).orElseThrow();
-    repo.finishRound(round, Optional.of(days(1)));
+    endFinished(round, Optional.of(days(1)));
     assertThat(repo.standingChecksDue(round.until(), 10)).containsExactly(alice);
     recordAsRead(alice, Optional.of(days(2)));
     assertThat(repo.standingChecksDue(seconds(5), 10)).isEmpty();
