@@ -21,6 +21,9 @@ import java.util.OptionalLong;
  * A storage failure throws {@link StorageException} and leaves nothing half-written.
  *
  * <p>Batch methods let a page of tenants take a few statements; each entry stays all-or-nothing.
+ * Where the engine chooses among writes of one kind, one method records them all and a sealed value
+ * names the choice: {@link CollectionChange} for an open invoice outside a round ({@link
+ * #changeCollection}), {@link RoundEnd} for the end of a round under its lease ({@link #endRound}).
  * Coupons are kept by the {@link CouponStorage} part. Every implementation must pass
  * billing-testkit's contract kit ({@code dev.caravel.billing.testkit.RepositoryContract});
  * billing-core's README, "Writing a storage", says how.
