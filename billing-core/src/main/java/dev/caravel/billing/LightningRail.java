@@ -7,6 +7,7 @@ import dev.caravel.billing.PaymentCascade.RailResult;
 import dev.caravel.billing.RailException.Rail;
 import dev.caravel.billing.spi.PaymentLease;
 import dev.caravel.billing.spi.Repository;
+import dev.caravel.billing.spi.RoundEnd;
 import dev.caravel.billing.spi.Tenant;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
@@ -81,7 +82,7 @@ final class LightningRail {
       // Wait and look again; a later round finds the BOLT11 settled, or (reused, still silent)
       // counts it as failed, so this waits at most once per BOLT11.
       Instant next = now.plus(settings.unknownRetryDelay());
-      repository.releaseLease(lease, next);
+      repository.endRound(lease, new RoundEnd.LeftOpen(next));
       return new RailResult(
           new PaymentResult.Unknown(
               invoice.id(), "wallet did not answer: " + unknown.message(), next),

@@ -97,9 +97,10 @@ final class MoneyArrival {
   }
 
   /**
-   * A round's payment was written with its lease ({@link Repository#markPaidFinishingRound}, one
-   * write with the round's end, so a crash cannot lose it) and did not become the payment: what the
-   * write made of it is carried out here as for any other money.
+   * A round's payment was written with its lease ({@link Repository#endRound} with {@link
+   * dev.caravel.billing.spi.RoundEnd.Paid}, one write with the round's end, so a crash cannot lose
+   * it) and did not become the payment: what the write made of it is carried out here as for any
+   * other money.
    */
   void afterRoundPayment(Invoice invoice, Payment late, PaymentRecord recorded) {
     heard(invoice, late, recorded);

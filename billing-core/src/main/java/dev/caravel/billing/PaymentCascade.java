@@ -7,6 +7,8 @@ import dev.caravel.billing.spi.CollectionState;
 import dev.caravel.billing.spi.PaymentLease;
 import dev.caravel.billing.spi.PaymentRecord;
 import dev.caravel.billing.spi.Repository;
+import dev.caravel.billing.spi.RoundEnd;
+import dev.caravel.billing.spi.RoundEnded;
 import dev.caravel.billing.spi.Tenant;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
@@ -272,7 +274,7 @@ final class PaymentCascade {
         lifecycle.next(running, new LifecycleEvent.GiveUpRound(safeMessage(why), now));
     for (LifecycleEffect effect : t.effects()) {
       if (effect instanceof LifecycleEffect.LeaveRoundOpen open) {
-        repository.releaseLease(lease, open.at());
+        repository.endRound(lease, new RoundEnd.LeftOpen(open.at()));
       }
     }
   }
@@ -338,8 +340,7 @@ final class PaymentCascade {
   PaymentResult paid(
       PaymentLease lease, Invoice invoice, PaymentMethod method, String reference, Instant now) {
     Payment payment = new Payment(method, reference, now);
-    PaymentRecord recorded =
-        repository.markPaidFinishingRound(lease, payment, MoneyArrival.eventsFor(invoice, payment));
+    PaymentRecord recorded = endPaid(lease, invoice, payment);
     if (recorded != PaymentRecord.PAID) {
       Payment first =
           repository.findInvoice(invoice.id()).flatMap(Invoice::payment).orElse(payment);
@@ -357,6 +358,19 @@ final class PaymentCascade {
           invoice, reference, method == PaymentMethod.STRIPE ? lease.round() : 0);
     }
     return new PaymentResult.Paid(invoice.id(), payment);
+  }
+
+  /**
+   * Writes the round's payment and ends the round, as one step ({@link RoundEnd.Paid}), and answers
+   * which payment write the storage made.
+   */
+  private PaymentRecord endPaid(PaymentLease lease, Invoice invoice, Payment payment) {
+    RoundEnd paid = new RoundEnd.Paid(payment, MoneyArrival.eventsFor(invoice, payment));
+    RoundEnded ended = repository.endRound(lease, paid);
+    if (ended instanceof RoundEnded.PaymentRecorded written) {
+      return written.recorded();
+    }
+    throw new IllegalStateException("the storage answered a paid round's end with " + ended);
   }
 
   /**

@@ -16,6 +16,8 @@ import dev.caravel.billing.RailException.Rail;
 import dev.caravel.billing.spi.CollectionHold;
 import dev.caravel.billing.spi.PaymentLease;
 import dev.caravel.billing.spi.Repository;
+import dev.caravel.billing.spi.RoundEnd;
+import dev.caravel.billing.spi.RoundEnded;
 import java.lang.System.Logger.Level;
 import java.time.Instant;
 import java.util.Optional;
@@ -100,14 +102,14 @@ final class RoundInProgress {
         settings.notify(l -> l.needsAttention(invoice, told.rail(), told.detail()));
       } else if (effect instanceof FinishRound finished) {
         nextRound = finished.nextRoundAt();
-        recorded = repository.finishRound(lease, nextRound);
+        recorded = ended(new RoundEnd.Finished(nextRound));
       } else if (effect instanceof AskCustomer ask) {
         if (recorded) {
           messaged = cascade.askToPay(invoice, ask.notice());
         }
       } else if (effect instanceof LeaveRoundOpen open) {
         resumesAt = open.at();
-        recorded = repository.releaseLease(lease, open.at());
+        recorded = ended(new RoundEnd.LeftOpen(open.at()));
       } else if (effect instanceof HoldRound hold) {
         hold(hold);
       } else if (effect instanceof FlagForAttention flag) {
@@ -159,7 +161,12 @@ final class RoundInProgress {
    * Ends the round held, with the event the engine built for the hold (the storage builds none).
    */
   private boolean holdWith(CollectionHold hold) {
-    return repository.holdRound(lease, hold, BillingEvent.held(invoice, hold, now));
+    return ended(new RoundEnd.Held(hold, BillingEvent.held(invoice, hold, now)));
+  }
+
+  /** Ends the round as {@code end} says; true if the lease still held, so the end was written. */
+  private boolean ended(RoundEnd end) {
+    return repository.endRound(lease, end) instanceof RoundEnded.Recorded;
   }
 
   /** What the round came to, once the machine asks for no other rail. */

@@ -9,6 +9,8 @@ import dev.caravel.billing.spi.PaymentEvents;
 import dev.caravel.billing.spi.PaymentLease;
 import dev.caravel.billing.spi.PaymentRecord;
 import dev.caravel.billing.spi.Repository;
+import dev.caravel.billing.spi.RoundEnd;
+import dev.caravel.billing.spi.RoundEnded;
 import dev.caravel.billing.testkit.MutableClock;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -48,10 +50,11 @@ class APaymentDecidedOnAStaleReadIsNeverRecordedAsThePaymentTest {
       }
 
       @Override
-      public PaymentRecord markPaidFinishingRound(
-          PaymentLease lease, Payment payment, PaymentEvents events) {
-        meanwhile();
-        return delegate.markPaidFinishingRound(lease, payment, events);
+      public RoundEnded endRound(PaymentLease lease, RoundEnd end) {
+        if (end instanceof RoundEnd.Paid) {
+          meanwhile();
+        }
+        return super.endRound(lease, end);
       }
     };
   }

@@ -15,6 +15,8 @@ import dev.caravel.billing.spi.PaymentEvents;
 import dev.caravel.billing.spi.PaymentLease;
 import dev.caravel.billing.spi.PaymentRecord;
 import dev.caravel.billing.spi.Repository;
+import dev.caravel.billing.spi.RoundEnd;
+import dev.caravel.billing.spi.RoundEnded;
 import dev.caravel.billing.testkit.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
@@ -380,8 +382,12 @@ class CardReconciliationTest {
           }
 
           @Override
-          public boolean releaseLease(PaymentLease lease, Instant next) {
-            throw new IllegalStateException("kill -9"); // a dead process releases nothing
+          public RoundEnded endRound(PaymentLease lease, RoundEnd end) {
+            if (end instanceof RoundEnd.Paid || end instanceof RoundEnd.LeftOpen) {
+              // a dead process writes neither its payment nor the lease's release
+              throw new IllegalStateException("kill -9");
+            }
+            return super.endRound(lease, end);
           }
         };
     Billing dying = engine(crashing, "a");

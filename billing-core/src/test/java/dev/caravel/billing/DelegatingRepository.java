@@ -5,7 +5,6 @@ import dev.caravel.billing.spi.AdjustmentWrite;
 import dev.caravel.billing.spi.CardCharge;
 import dev.caravel.billing.spi.Claim;
 import dev.caravel.billing.spi.CollectionChange;
-import dev.caravel.billing.spi.CollectionHold;
 import dev.caravel.billing.spi.CollectionState;
 import dev.caravel.billing.spi.PaymentEvents;
 import dev.caravel.billing.spi.PaymentLease;
@@ -14,6 +13,8 @@ import dev.caravel.billing.spi.Reconciliation;
 import dev.caravel.billing.spi.RefundWrite;
 import dev.caravel.billing.spi.Renewal;
 import dev.caravel.billing.spi.Repository;
+import dev.caravel.billing.spi.RoundEnd;
+import dev.caravel.billing.spi.RoundEnded;
 import dev.caravel.billing.spi.Tenant;
 import dev.caravel.billing.spi.TenantLedger;
 import java.time.Duration;
@@ -192,18 +193,8 @@ class DelegatingRepository implements Repository {
   }
 
   @Override
-  public boolean finishRound(PaymentLease lease, Optional<Instant> next) {
-    return d.finishRound(lease, next);
-  }
-
-  @Override
-  public boolean holdRound(PaymentLease lease, CollectionHold hold, BillingEvent event) {
-    return d.holdRound(lease, hold, event);
-  }
-
-  @Override
-  public boolean releaseLease(PaymentLease lease, Instant next) {
-    return d.releaseLease(lease, next);
+  public RoundEnded endRound(PaymentLease lease, RoundEnd end) {
+    return d.endRound(lease, end);
   }
 
   @Override

@@ -12,6 +12,8 @@ import dev.caravel.billing.memory.InMemoryRepository;
 import dev.caravel.billing.spi.CollectionState;
 import dev.caravel.billing.spi.PaymentLease;
 import dev.caravel.billing.spi.Repository;
+import dev.caravel.billing.spi.RoundEnd;
+import dev.caravel.billing.spi.RoundEnded;
 import dev.caravel.billing.spi.Tenant;
 import dev.caravel.billing.testkit.MutableClock;
 import java.time.Duration;
@@ -377,7 +379,8 @@ class PaymentCascadeTest {
     assertThat(billing.collect(id)).isInstanceOf(PaymentResult.Paid.class);
     assertThat(gateway.requests.get(0).idempotencyKey())
         .isEqualTo("caravel-" + id + "-round-" + crashed.round());
-    assertThat(repository.finishRound(crashed, Optional.empty())).isFalse();
+    assertThat(repository.endRound(crashed, new RoundEnd.Finished(Optional.empty())))
+        .isInstanceOf(RoundEnded.LeaseLost.class);
   }
 
   /** Found by the Stripe adapter's tests: a card changed between a timeout and its resume. */

@@ -10,6 +10,8 @@ import dev.caravel.billing.spi.CollectionChange;
 import dev.caravel.billing.spi.CollectionState;
 import dev.caravel.billing.spi.PaymentLease;
 import dev.caravel.billing.spi.Repository;
+import dev.caravel.billing.spi.RoundEnd;
+import dev.caravel.billing.spi.RoundEnded;
 import dev.caravel.billing.testkit.MutableClock;
 import dev.caravel.billing.testkit.Race;
 import java.time.Duration;
@@ -174,8 +176,10 @@ class StaleDecisionsAreNeverRecordedTest {
           PaymentLease round =
               shared.acquireLease(id, "two", clock.instant(), Duration.ofMinutes(5)).orElseThrow();
           assertThat(
-                  shared.finishRound(round, Optional.of(clock.instant().plus(Duration.ofDays(2)))))
-              .isTrue();
+                  shared.endRound(
+                      round,
+                      new RoundEnd.Finished(Optional.of(clock.instant().plus(Duration.ofDays(2))))))
+              .isInstanceOf(RoundEnded.Recorded.class);
         };
 
     assertThat(billing.voidInvoice(id, "issued by mistake")).isInstanceOf(CloseResult.Closed.class);

@@ -23,7 +23,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>take the lease: one conditional {@code UPDATE} (autocommit), as {@code acquireLease};
  *   <li>wait for the card rail, {@code latency} ms, as the engine's fake rail does;
  *   <li>record the payment, finish the round and write the event: one transaction, an {@code
- *       UPDATE} and an {@code INSERT}, as {@code markPaidFinishingRound}.
+ *       UPDATE} and an {@code INSERT}, as {@code endRound} with a payment.
  * </ol>
  *
  * Its tables are its own ({@code limit_invoice}, {@code limit_event}), so the loop pays for no

@@ -13,7 +13,6 @@ import dev.caravel.billing.spi.Anchoring;
 import dev.caravel.billing.spi.CardCharge;
 import dev.caravel.billing.spi.Claim;
 import dev.caravel.billing.spi.CollectionChange;
-import dev.caravel.billing.spi.CollectionHold;
 import dev.caravel.billing.spi.CollectionState;
 import dev.caravel.billing.spi.CouponRedemption;
 import dev.caravel.billing.spi.InvoiceNumbering;
@@ -24,6 +23,8 @@ import dev.caravel.billing.spi.Reconciliation;
 import dev.caravel.billing.spi.RefundWrite;
 import dev.caravel.billing.spi.Renewal;
 import dev.caravel.billing.spi.Repository;
+import dev.caravel.billing.spi.RoundEnd;
+import dev.caravel.billing.spi.RoundEnded;
 import dev.caravel.billing.spi.StandingRead;
 import dev.caravel.billing.spi.StandingVerdict;
 import dev.caravel.billing.spi.Tenant;
@@ -217,18 +218,8 @@ public final class InMemoryRepository implements Repository {
   }
 
   @Override
-  public boolean finishRound(PaymentLease lease, Optional<Instant> nextAttemptAt) {
-    return collection.finishRound(lease, nextAttemptAt);
-  }
-
-  @Override
-  public boolean holdRound(PaymentLease lease, CollectionHold hold, BillingEvent event) {
-    return collection.holdRound(lease, hold, event);
-  }
-
-  @Override
-  public boolean releaseLease(PaymentLease lease, Instant nextAttemptAt) {
-    return collection.releaseLease(lease, nextAttemptAt);
+  public RoundEnded endRound(PaymentLease lease, RoundEnd end) {
+    return collection.endRound(lease, end);
   }
 
   @Override

@@ -12,6 +12,8 @@ import dev.caravel.billing.spi.CollectionState;
 import dev.caravel.billing.spi.PaymentEvents;
 import dev.caravel.billing.spi.PaymentLease;
 import dev.caravel.billing.spi.PaymentRecord;
+import dev.caravel.billing.spi.RoundEnd;
+import dev.caravel.billing.spi.RoundEnded;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -56,37 +58,64 @@ final class MemoryCollection {
     }
   }
 
-  boolean finishRound(PaymentLease lease, Optional<Instant> nextAttemptAt) {
-    Checks.notNull(nextAttemptAt, "nextAttemptAt");
+  RoundEnded endRound(PaymentLease lease, RoundEnd end) {
+    Checks.notNull(lease, "lease");
+    Checks.notNull(end, "end");
     synchronized (state.lock) {
-      InvoiceRow row = heldBy(lease);
-      if (row == null) {
-        return false;
+      if (end instanceof RoundEnd.Paid paid) {
+        // The money first, whatever the lease; then the round, if the lease still holds. One lock
+        // around both, so no other write comes between them.
+        PaymentRecord recorded = markPaid(lease.invoiceId(), paid.payment(), paid.events());
+        finish(lease, Optional.empty());
+        return new RoundEnded.PaymentRecorded(recorded);
       }
-      endRound(row);
-      row.nextAttemptAt = row.invoice.isPaid() ? null : nextAttemptAt.orElse(null);
-      state.checkStandingBy(row, lease.until());
-      return true;
+      boolean held;
+      if (end instanceof RoundEnd.Finished finished) {
+        held = finish(lease, finished.nextAttemptAt());
+      } else if (end instanceof RoundEnd.Held hold) {
+        held = hold(lease, hold.hold(), hold.event());
+      } else {
+        held = leaveOpen(lease, ((RoundEnd.LeftOpen) end).nextAttemptAt());
+      }
+      return held ? new RoundEnded.Recorded() : new RoundEnded.LeaseLost();
     }
   }
 
-  boolean holdRound(PaymentLease lease, CollectionHold hold, BillingEvent event) {
-    Checks.notNull(hold, "hold");
-    Checks.notNull(event, "event");
-    synchronized (state.lock) {
-      InvoiceRow row = heldBy(lease);
-      if (row == null) {
-        return false;
-      }
-      endRound(row);
-      row.nextAttemptAt = null;
-      row.hold = row.invoice.isPaid() ? null : hold;
-      state.checkStandingBy(row, event.at());
-      if (row.hold != null) {
-        state.append(event);
-      }
-      return true;
+  private boolean finish(PaymentLease lease, Optional<Instant> nextAttemptAt) {
+    InvoiceRow row = heldBy(lease);
+    if (row == null) {
+      return false;
     }
+    endRound(row);
+    row.nextAttemptAt = row.invoice.isPaid() ? null : nextAttemptAt.orElse(null);
+    state.checkStandingBy(row, lease.until());
+    return true;
+  }
+
+  private boolean hold(PaymentLease lease, CollectionHold hold, BillingEvent event) {
+    InvoiceRow row = heldBy(lease);
+    if (row == null) {
+      return false;
+    }
+    endRound(row);
+    row.nextAttemptAt = null;
+    row.hold = row.invoice.isPaid() ? null : hold;
+    state.checkStandingBy(row, event.at());
+    if (row.hold != null) {
+      state.append(event);
+    }
+    return true;
+  }
+
+  private boolean leaveOpen(PaymentLease lease, Instant nextAttemptAt) {
+    InvoiceRow row = heldBy(lease);
+    if (row == null) {
+      return false;
+    }
+    row.leaseToken = null;
+    row.leaseUntil = null;
+    row.nextAttemptAt = row.invoice.isPaid() ? null : nextAttemptAt;
+    return true;
   }
 
   boolean changeCollection(String invoiceId, CollectionState expected, CollectionChange change) {
@@ -110,19 +139,6 @@ final class MemoryCollection {
       endRound(row);
       state.checkStandingBy(row, close.closure().at());
       state.append(close.event());
-      return true;
-    }
-  }
-
-  boolean releaseLease(PaymentLease lease, Instant nextAttemptAt) {
-    synchronized (state.lock) {
-      InvoiceRow row = heldBy(lease);
-      if (row == null) {
-        return false;
-      }
-      row.leaseToken = null;
-      row.leaseUntil = null;
-      row.nextAttemptAt = row.invoice.isPaid() ? null : nextAttemptAt;
       return true;
     }
   }

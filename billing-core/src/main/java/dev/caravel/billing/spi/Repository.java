@@ -21,6 +21,9 @@ import java.util.OptionalLong;
  * A storage failure throws {@link StorageException} and leaves nothing half-written.
  *
  * <p>Batch methods let a page of tenants take a few statements; each entry stays all-or-nothing.
+ * Where the engine chooses among writes of one kind, one method records them all and a sealed value
+ * names the choice: {@link CollectionChange} for an open invoice outside a round ({@link
+ * #changeCollection}), {@link RoundEnd} for the end of a round under its lease ({@link #endRound}).
  * Coupons are kept by the {@link CouponStorage} part. Every implementation must pass
  * billing-testkit's contract kit ({@code dev.caravel.billing.testkit.RepositoryContract});
  * billing-core's README, "Writing a storage", says how.
@@ -104,17 +107,12 @@ public interface Repository extends CouponStorage {
    * Records each reconciliation atomically: its item (if any) inserted and its activity marked
    * billed together. An activity already billed is skipped, so an activity never yields two items.
    * Returns how many were applied.
-   */
-  default int recordReconciliations(List<Reconciliation> reconciliations) {
-    return recordReconciliations(reconciliations, OptionalLong.empty());
-  }
-
-  /**
-   * {@link #recordReconciliations(List)}, applied only if the stored catalogue is still at {@code
-   * pricedWith} (the {@link #catalogueVersion} the items were priced by; empty: unchecked), checked
-   * under a lock that every catalogue write conflicts with, so that a price change committing
-   * meanwhile never leaves an item priced by the catalogue before it (S15). When the version moved
-   * nothing is applied and 0 is returned; the engine prices again.
+   *
+   * <p>With {@code pricedWith} present (the {@link #catalogueVersion} the items were priced by),
+   * the batch is applied only if the stored catalogue is still at that version, checked under a
+   * lock that every catalogue write conflicts with, so that a price change committing meanwhile
+   * never leaves an item priced by the catalogue before it (S15): when the version moved nothing is
+   * applied and 0 is returned, and the engine prices again. Empty: unchecked.
    */
   int recordReconciliations(List<Reconciliation> reconciliations, OptionalLong pricedWith);
 
@@ -124,14 +122,9 @@ public interface Repository extends CouponStorage {
    * the mark moved to {@code period}, its event appended: a period is renewed at most once, never
    * from a stale log. A renewal's snapshot becomes the tenant's, in the same transaction, when
    * every activity of the tenant is billed then (see {@link Renewal}). Returns how many applied.
-   */
-  default int applyRenewals(List<Renewal> renewals) {
-    return applyRenewals(renewals, OptionalLong.empty());
-  }
-
-  /**
-   * {@link #applyRenewals(List)}, applied only if the stored catalogue is still at {@code
-   * pricedWith}, as {@link #recordReconciliations(List, OptionalLong)} says; 0 when it moved.
+   *
+   * <p>With {@code pricedWith} present, applied only if the stored catalogue is still at that
+   * version, as {@link #recordReconciliations} says; 0 when it moved. Empty: unchecked.
    */
   int applyRenewals(List<Renewal> renewals, OptionalLong pricedWith);
 
@@ -354,24 +347,40 @@ public interface Repository extends CouponStorage {
    */
   Optional<PaymentLease> acquireLease(String invoiceId, String owner, Instant now, Duration ttl);
 
-  /** Closes the lease's round and schedules the next (empty: none). False if the lease was lost. */
-  boolean finishRound(PaymentLease lease, Optional<Instant> nextAttemptAt);
-
   /**
-   * Closes the lease's round with no next attempt, holding the invoice for the rail's answer or a
-   * person ({@link CollectionHold}, any reason): no round starts, by poll or by hand, until the
-   * hold is released or the invoice is paid or closed ({@link #changeCollection}). Appends {@code
-   * event} as given (the engine's {@code PAYMENT_PENDING} or {@code NEEDS_ATTENTION}, {@link
-   * BillingEvent#held}) and makes the tenant's standing check due by its instant. An invoice paid
-   * meanwhile keeps no hold and gets no event: a paid invoice carries no hold. False if the lease
-   * was lost.
+   * Ends the round {@code lease} holds as the engine decided ({@link RoundEnd}), atomically (under
+   * the invoice's row lock, or in one guarded statement), only if the lease still holds: its token
+   * is still the invoice's, so a holder whose lease ran out and was taken over, or whose round was
+   * ended already, ends nothing and gets {@link RoundEnded.LeaseLost}. An end written clears the
+   * lease; none gives a paid invoice a next attempt or a hold. By case:
+   *
+   * <ul>
+   *   <li>{@link RoundEnd.Finished}: closes the round (the next lease starts round {@code rounds +
+   *       1}) and schedules the next attempt at {@code nextAttemptAt} (empty: none), and makes the
+   *       tenant's standing check due by {@code lease.until()} (see {@link #standingChecksDue}).
+   *   <li>{@link RoundEnd.Held}: closes the round with no next attempt, holding the invoice for the
+   *       rail's answer or a person ({@link CollectionHold}, any reason): no round starts, by poll
+   *       or by hand, until the hold is released or the invoice is paid or closed ({@link
+   *       #changeCollection}). Appends its event as given (the engine's {@code PAYMENT_PENDING} or
+   *       {@code NEEDS_ATTENTION}, {@link BillingEvent#held}) and makes the tenant's standing check
+   *       due by the event's instant. An invoice paid meanwhile keeps no hold and gets no event: a
+   *       paid invoice carries no hold.
+   *   <li>{@link RoundEnd.LeftOpen}: gives the lease up leaving its round open, due again at {@code
+   *       nextAttemptAt}, so the next lease resumes the same round ({@link PaymentLease#resumed}).
+   *   <li>{@link RoundEnd.Paid}: a round's rail took the money: {@link #markPaid}'s write, made
+   *       whether or not the lease still holds (money is recorded whatever became of the round),
+   *       and, if the lease still holds, the round finished with no next round, as {@code Finished}
+   *       with none, as one step (one transaction); answers {@link RoundEnded.PaymentRecorded} with
+   *       {@code markPaid}'s answer, never {@code LeaseLost}. A paid invoice is never due again, so
+   *       a round that another holder took over meanwhile is left to it.
+   * </ul>
+   *
+   * <p>Answers {@link RoundEnded.Recorded} when the lease held and the end was written, and {@link
+   * RoundEnded.LeaseLost}, writing nothing, when it did not (for every end but {@code Paid}). Which
+   * end, and when, is the engine's to decide ({@code InvoiceLifecycle}); the storage only checks
+   * the lease and records.
    */
-  boolean holdRound(PaymentLease lease, CollectionHold hold, BillingEvent event);
-
-  /**
-   * Gives the lease up leaving its round open, due again at {@code nextAttemptAt}. False if lost.
-   */
-  boolean releaseLease(PaymentLease lease, Instant nextAttemptAt);
+  RoundEnded endRound(PaymentLease lease, RoundEnd end);
 
   /**
    * Records money that reached the invoice, as one conditional write, atomically (under the
@@ -396,19 +405,6 @@ public interface Repository extends CouponStorage {
    * never changes once set, and a closed invoice never becomes paid.
    */
   PaymentRecord markPaid(String invoiceId, Payment payment, PaymentEvents events);
-
-  /**
-   * A round's rail took the money: {@link #markPaid} and, if the lease still holds, {@link
-   * #finishRound} with no next round, as one step; returns {@code markPaid}'s answer. A repository
-   * may do both in one transaction; this default does one after the other, which is as safe (a paid
-   * invoice is never due again) but slower.
-   */
-  default PaymentRecord markPaidFinishingRound(
-      PaymentLease lease, Payment payment, PaymentEvents events) {
-    PaymentRecord recorded = markPaid(lease.invoiceId(), payment, events);
-    finishRound(lease, Optional.empty());
-    return recorded;
-  }
 
   /**
    * Notes the card a round is about to charge, unless one is noted for that round already: returns
@@ -489,11 +485,10 @@ public interface Repository extends CouponStorage {
    * engine judged it from: only if the stored catalogue is still at {@code catalogueRead} (its
    * {@link #catalogueVersion}) and {@link #billedThrough} is still {@code billedThroughRead},
    * compared under the lock that every catalogue write, and every item write checked against a
-   * catalogue version ({@link #recordReconciliations(List, OptionalLong)}, {@link
-   * #applyRenewals(List, OptionalLong)}), conflicts with; the catalogue version moves with it. True
-   * when added; false, nothing written, when either moved (the engine reads again and judges
-   * again). A storage that offers this tracks its catalogue version ({@link #catalogueVersion} is
-   * never empty).
+   * catalogue version ({@link #recordReconciliations}, {@link #applyRenewals}), conflicts with; the
+   * catalogue version moves with it. True when added; false, nothing written, when either moved
+   * (the engine reads again and judges again). A storage that offers this tracks its catalogue
+   * version ({@link #catalogueVersion} is never empty).
    *
    * <p>The engine decides the rest (the plan is stored, no other version at that instant, nothing
    * written is repriced: S15). Racing changes from one read add one version at most.

@@ -13,6 +13,7 @@ import dev.caravel.billing.spi.CardCharge;
 import dev.caravel.billing.spi.CollectionHold;
 import dev.caravel.billing.spi.CollectionState;
 import dev.caravel.billing.spi.PaymentLease;
+import dev.caravel.billing.spi.RoundEnd;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -152,16 +153,26 @@ final class CollectionStatements {
     }
   }
 
-  boolean finishRound(PaymentLease lease, Optional<Instant> nextAttemptAt) {
+  /**
+   * {@link dev.caravel.billing.spi.Repository#endRound} for every end but a payment (which is
+   * {@link PaymentStatements#markPaidFinishingRound}'s): one transaction, guarded by the lease
+   * token. True if the lease still held, so the end was written.
+   */
+  boolean endRound(PaymentLease lease, RoundEnd end) {
     Objects.requireNonNull(lease, "lease");
-    Objects.requireNonNull(nextAttemptAt, "nextAttemptAt");
-    return endLease(lease, nextAttemptAt.orElse(null), true);
+    if (end instanceof RoundEnd.Finished finished) {
+      return endLease(lease, finished.nextAttemptAt().orElse(null), true);
+    }
+    if (end instanceof RoundEnd.Held held) {
+      return holdRound(lease, held.hold(), held.event());
+    }
+    if (end instanceof RoundEnd.LeftOpen open) {
+      return endLease(lease, open.nextAttemptAt(), false);
+    }
+    throw new IllegalArgumentException("not a round's end without a payment: " + end);
   }
 
-  boolean holdRound(PaymentLease lease, CollectionHold hold, BillingEvent event) {
-    Objects.requireNonNull(lease, "lease");
-    Objects.requireNonNull(hold, "hold");
-    Objects.requireNonNull(event, "event");
+  private boolean holdRound(PaymentLease lease, CollectionHold hold, BillingEvent event) {
     return transactions.write(
         "holding invoice " + lease.invoiceId(),
         (c, d) -> {
@@ -187,12 +198,6 @@ final class CollectionStatements {
           }
           return true;
         });
-  }
-
-  boolean releaseLease(PaymentLease lease, Instant nextAttemptAt) {
-    Objects.requireNonNull(lease, "lease");
-    Objects.requireNonNull(nextAttemptAt, "nextAttemptAt");
-    return endLease(lease, nextAttemptAt, false);
   }
 
   /** Clears the lease if the token still holds it; a paid invoice gets no next attempt. */

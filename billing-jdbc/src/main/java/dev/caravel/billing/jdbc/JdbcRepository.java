@@ -14,7 +14,6 @@ import dev.caravel.billing.spi.Anchoring;
 import dev.caravel.billing.spi.CardCharge;
 import dev.caravel.billing.spi.Claim;
 import dev.caravel.billing.spi.CollectionChange;
-import dev.caravel.billing.spi.CollectionHold;
 import dev.caravel.billing.spi.CollectionState;
 import dev.caravel.billing.spi.CouponRedemption;
 import dev.caravel.billing.spi.InvoiceNumbering;
@@ -25,6 +24,8 @@ import dev.caravel.billing.spi.Reconciliation;
 import dev.caravel.billing.spi.RefundWrite;
 import dev.caravel.billing.spi.Renewal;
 import dev.caravel.billing.spi.Repository;
+import dev.caravel.billing.spi.RoundEnd;
+import dev.caravel.billing.spi.RoundEnded;
 import dev.caravel.billing.spi.StandingRead;
 import dev.caravel.billing.spi.StandingVerdict;
 import dev.caravel.billing.spi.StorageException;
@@ -356,29 +357,18 @@ public final class JdbcRepository implements Repository {
   }
 
   @Override
-  public boolean finishRound(PaymentLease lease, Optional<Instant> nextAttemptAt) {
-    return collection.finishRound(lease, nextAttemptAt);
-  }
-
-  @Override
-  public boolean holdRound(PaymentLease lease, CollectionHold hold, BillingEvent event) {
-    return collection.holdRound(lease, hold, event);
-  }
-
-  @Override
-  public boolean releaseLease(PaymentLease lease, Instant nextAttemptAt) {
-    return collection.releaseLease(lease, nextAttemptAt);
+  public RoundEnded endRound(PaymentLease lease, RoundEnd end) {
+    Objects.requireNonNull(end, "end");
+    if (end instanceof RoundEnd.Paid paid) {
+      return new RoundEnded.PaymentRecorded(
+          payments.markPaidFinishingRound(lease, paid.payment(), paid.events()));
+    }
+    return collection.endRound(lease, end) ? new RoundEnded.Recorded() : new RoundEnded.LeaseLost();
   }
 
   @Override
   public PaymentRecord markPaid(String invoiceId, Payment payment, PaymentEvents events) {
     return payments.markPaid(invoiceId, payment, events);
-  }
-
-  @Override
-  public PaymentRecord markPaidFinishingRound(
-      PaymentLease lease, Payment payment, PaymentEvents events) {
-    return payments.markPaidFinishingRound(lease, payment, events);
   }
 
   @Override

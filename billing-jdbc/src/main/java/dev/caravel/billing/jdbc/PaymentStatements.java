@@ -42,9 +42,11 @@ final class PaymentStatements {
   }
 
   /**
-   * {@link #markPaid} and the lease's round ended (no next round) in one transaction: the payment's
-   * compare-and-set ends the round in the same update, and a payment that is not the invoice's
-   * still ends it, as finishRound would.
+   * {@link dev.caravel.billing.spi.Repository#endRound} with a payment ({@link
+   * dev.caravel.billing.spi.RoundEnd.Paid}): {@link #markPaid} and the lease's round ended (no next
+   * round) in one transaction. The payment's compare-and-set ends the round in the same update (one
+   * statement on PostgreSQL), and a payment that is not the invoice's still ends it, as a finished
+   * round would.
    */
   PaymentRecord markPaidFinishingRound(PaymentLease lease, Payment payment, PaymentEvents events) {
     Objects.requireNonNull(lease, "lease");

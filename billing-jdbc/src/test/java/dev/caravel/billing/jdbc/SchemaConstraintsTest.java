@@ -18,6 +18,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import javax.sql.DataSource;
@@ -68,12 +69,15 @@ class SchemaConstraintsTest {
           // the same relay twice in one renewal: the second item breaks the primary key
           Renewal broken = new Renewal(ALICE, 1, days(31), 1, List.of(item, item));
 
-          assertThatThrownBy(() -> repo.applyRenewals(List.of(broken)))
+          assertThatThrownBy(() -> repo.applyRenewals(List.of(broken), OptionalLong.empty()))
               .isInstanceOf(StorageException.class);
 
           assertThat(repo.ledgers(List.of(ALICE)).get(0).renewedThrough()).isZero();
           assertThat(repo.items(ALICE)).isEmpty();
-          assertThat(repo.applyRenewals(List.of(new Renewal(ALICE, 1, days(31), 1, List.of(item)))))
+          assertThat(
+                  repo.applyRenewals(
+                      List.of(new Renewal(ALICE, 1, days(31), 1, List.of(item))),
+                      OptionalLong.empty()))
               .isEqualTo(1);
         });
   }
@@ -87,7 +91,7 @@ class SchemaConstraintsTest {
           JdbcRepository repo = new JdbcRepository(db);
           Activity created = Activity.create("evt-1", ALICE, "r1", "basic", T0);
           Fixture.appendAsRead(repo, created);
-          repo.recordReconciliations(List.of(reconciled(created, 500)));
+          repo.recordReconciliations(List.of(reconciled(created, 500)), OptionalLong.empty());
           repo.claim(List.of(Fixture.claim(repo, ALICE, "inv-1", T0).claim()), (n, c) -> "inv-1");
           String now = "TIMESTAMP WITH TIME ZONE '2026-02-01 00:00:00+00'";
           execute(
@@ -196,7 +200,7 @@ class SchemaConstraintsTest {
           JdbcRepository repo = new JdbcRepository(db);
           Activity created = Activity.create("evt-1", ALICE, "r1", "basic", T0);
           Fixture.appendAsRead(repo, created);
-          repo.recordReconciliations(List.of(reconciled(created, 500)));
+          repo.recordReconciliations(List.of(reconciled(created, 500)), OptionalLong.empty());
           repo.claim(List.of(Fixture.claim(repo, ALICE, "inv-1", T0).claim()), (n, c) -> "inv-1");
           execute(
               db,
@@ -232,7 +236,7 @@ class SchemaConstraintsTest {
             Activity created =
                 Activity.create("evt-" + invoice, ALICE, "relay-" + invoice, "basic", T0);
             Fixture.appendAsRead(repo, created);
-            repo.recordReconciliations(List.of(reconciled(created, 500)));
+            repo.recordReconciliations(List.of(reconciled(created, 500)), OptionalLong.empty());
             repo.claim(List.of(Fixture.claim(repo, ALICE, invoice, T0).claim()), (n, c) -> invoice);
           }
           try (Connection other = db.getConnection();

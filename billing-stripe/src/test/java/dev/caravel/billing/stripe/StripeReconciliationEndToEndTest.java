@@ -15,6 +15,7 @@ import dev.caravel.billing.RailException.Rail;
 import dev.caravel.billing.memory.InMemoryRepository;
 import dev.caravel.billing.spi.CollectionHold;
 import dev.caravel.billing.spi.Repository;
+import dev.caravel.billing.spi.RoundEnd;
 import dev.caravel.billing.stripe.fake.FakeStripe;
 import dev.caravel.billing.testkit.MutableClock;
 import java.lang.reflect.InvocationTargetException;
@@ -302,8 +303,10 @@ class StripeReconciliationEndToEndTest {
                 Repository.class.getClassLoader(),
                 new Class<?>[] {Repository.class},
                 (proxy, method, args) -> {
-                  if (method.getName().startsWith("markPaid")
-                      || method.getName().equals("releaseLease")) {
+                  if (method.getName().equals("markPaid")
+                      || (method.getName().equals("endRound")
+                          && (args[1] instanceof RoundEnd.Paid
+                              || args[1] instanceof RoundEnd.LeftOpen))) {
                     throw new IllegalStateException(
                         "kill -9"); // the process dies before the ledger's write
                   }

@@ -18,6 +18,7 @@ import dev.caravel.billing.spi.Repository;
 import dev.caravel.billing.spi.TenantLedger;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -178,7 +179,10 @@ public interface CouponContract {
   private static void charge(Repository repo, String tenant, long amount) {
     Activity a = Activity.create("c-" + tenant.substring(0, 8), tenant, "r1", "basic", T0);
     Fixture.appendAsRead(repo, a);
-    assertThat(repo.recordReconciliations(List.of(Fixture.reconciled(a, amount)))).isEqualTo(1);
+    assertThat(
+            repo.recordReconciliations(
+                List.of(Fixture.reconciled(a, amount)), OptionalLong.empty()))
+        .isEqualTo(1);
   }
 
   /** The claim of the tenant's unclaimed items as read now, less a discount as named. */

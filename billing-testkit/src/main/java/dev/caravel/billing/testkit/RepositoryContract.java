@@ -38,6 +38,8 @@ import dev.caravel.billing.spi.Reconciliation;
 import dev.caravel.billing.spi.RelaySnapshot;
 import dev.caravel.billing.spi.Renewal;
 import dev.caravel.billing.spi.Repository;
+import dev.caravel.billing.spi.RoundEnd;
+import dev.caravel.billing.spi.RoundEnded;
 import dev.caravel.billing.spi.StandingRead;
 import dev.caravel.billing.spi.StandingVerdict;
 import dev.caravel.billing.spi.Tenant;
@@ -167,7 +169,8 @@ public abstract class RepositoryContract implements CouponContract {
   /** A relay created at {@code at} and reconciled into a charge of {@code amount}. */
   private Activity charged(String tenant, String relay, Instant at, long amount) {
     Activity a = append(fx.create(tenant, relay, at));
-    assertThat(repo.recordReconciliations(List.of(reconciled(a, amount)))).isEqualTo(1);
+    assertThat(repo.recordReconciliations(List.of(reconciled(a, amount)), OptionalLong.empty()))
+        .isEqualTo(1);
     return a;
   }
 
@@ -241,7 +244,7 @@ public abstract class RepositoryContract implements CouponContract {
   @Test
   void savingATenantLeavesItsBillingStateAlone() {
     Activity a = append(fx.create(alice, "r1", T0));
-    repo.applyRenewals(List.of(renewal(alice, 1, days(31), 1, 500, "r1")));
+    repo.applyRenewals(List.of(renewal(alice, 1, days(31), 1, 500, "r1")), OptionalLong.empty());
     TenantLedger before = ledger(alice);
 
     repo.saveTenant(Tenant.of(alice).withSealedNwcUri("sealed:xyz"));
@@ -489,7 +492,9 @@ public abstract class RepositoryContract implements CouponContract {
   void activityInsideARenewedPeriodIsRejected() {
     Activity a = append(fx.create(alice, "r1", T0));
     Instant p1 = Instant.parse("2026-02-28T10:00:00Z");
-    assertThat(repo.applyRenewals(List.of(renewal(alice, 1, p1, 1, 500, "r1")))).isEqualTo(1);
+    assertThat(
+            repo.applyRenewals(List.of(renewal(alice, 1, p1, 1, 500, "r1")), OptionalLong.empty()))
+        .isEqualTo(1);
     TenantLedger before = ledger(alice);
 
     assertRejected(fx.deactivate(alice, "r1", p1.minusSeconds(1)), Reason.PERIOD_ALREADY_BILLED);
@@ -602,7 +607,9 @@ public abstract class RepositoryContract implements CouponContract {
     append(fx.create(alice, "r1", T0));
     Optional<TenantLedger> beforeRenewal = read(alice);
     Instant p1 = Instant.parse("2026-02-28T10:00:00Z");
-    assertThat(repo.applyRenewals(List.of(renewal(alice, 1, p1, 1, 500, "r1")))).isEqualTo(1);
+    assertThat(
+            repo.applyRenewals(List.of(renewal(alice, 1, p1, 1, 500, "r1")), OptionalLong.empty()))
+        .isEqualTo(1);
     assertThat(appendFrom(fx.deactivate(alice, "r1", p1.minusSeconds(1)), beforeRenewal))
         .isInstanceOf(ActivityWrite.LogMoved.class);
     assertThat(ledger(alice).activities()).hasSize(1);
@@ -652,7 +659,7 @@ public abstract class RepositoryContract implements CouponContract {
     assertThat(ledger(alice).anchor()).contains(seconds(30));
     append(fx.create(alice, "r2", days(5)));
     append(fx.deactivate(alice, "r1", days(40)));
-    repo.applyRenewals(List.of(renewal(alice, 1, days(31), 3, 100, "r2")));
+    repo.applyRenewals(List.of(renewal(alice, 1, days(31), 3, 100, "r2")), OptionalLong.empty());
     assertThat(ledger(alice).anchor()).contains(seconds(30));
 
     repo.saveTenant(Tenant.of(bob));
@@ -697,7 +704,9 @@ public abstract class RepositoryContract implements CouponContract {
     Activity a = append(fx.create(alice, "r1", T0));
     Activity b = append(fx.update(alice, "r1", null, seconds(1)));
 
-    assertThat(repo.recordReconciliations(List.of(reconciled(a, 1000), reconciled(b, 0))))
+    assertThat(
+            repo.recordReconciliations(
+                List.of(reconciled(a, 1000), reconciled(b, 0)), OptionalLong.empty()))
         .isEqualTo(2);
 
     assertThat(ledger(alice).billedActivityIds()).containsExactlyInAnyOrder(a.id(), b.id());
@@ -711,12 +720,15 @@ public abstract class RepositoryContract implements CouponContract {
     Activity a = append(fx.create(alice, "r1", T0));
     Activity b = append(fx.deactivate(alice, "r1", seconds(10)));
 
-    assertThat(repo.recordReconciliations(List.of(reconciled(a, 1000)))).isEqualTo(1);
-    assertThat(repo.recordReconciliations(List.of(reconciled(a, 1000)))).isZero();
+    assertThat(repo.recordReconciliations(List.of(reconciled(a, 1000)), OptionalLong.empty()))
+        .isEqualTo(1);
+    assertThat(repo.recordReconciliations(List.of(reconciled(a, 1000)), OptionalLong.empty()))
+        .isZero();
     // a second reconciliation that disagrees changes nothing either
     assertThat(
             repo.recordReconciliations(
-                List.of(reconciled(a, 7), reconciled(b, -400), reconciled(b, -400))))
+                List.of(reconciled(a, 7), reconciled(b, -400), reconciled(b, -400)),
+                OptionalLong.empty()))
         .isEqualTo(1);
 
     assertThat(repo.items(alice)).extracting(InvoiceItem::amount).containsExactly(1000L, -400L);
@@ -725,8 +737,10 @@ public abstract class RepositoryContract implements CouponContract {
   @Test
   void aBilledActivityWithoutAnItemStaysBilled() {
     Activity a = append(fx.create(alice, "r1", T0));
-    assertThat(repo.recordReconciliations(List.of(reconciled(a, 0)))).isEqualTo(1);
-    assertThat(repo.recordReconciliations(List.of(reconciled(a, 500)))).isZero();
+    assertThat(repo.recordReconciliations(List.of(reconciled(a, 0)), OptionalLong.empty()))
+        .isEqualTo(1);
+    assertThat(repo.recordReconciliations(List.of(reconciled(a, 500)), OptionalLong.empty()))
+        .isZero();
     assertThat(repo.items(alice)).isEmpty();
   }
 
@@ -735,7 +749,7 @@ public abstract class RepositoryContract implements CouponContract {
     Activity a = append(fx.create(alice, "r1", T0));
     append(fx.create(bob, "r1", T0));
     Reconciliation wrong = new Reconciliation(bob, a.id(), Optional.empty());
-    assertThatThrownBy(() -> repo.recordReconciliations(List.of(wrong)))
+    assertThatThrownBy(() -> repo.recordReconciliations(List.of(wrong), OptionalLong.empty()))
         .isInstanceOf(InvalidInputException.class);
     assertThat(ledger(alice).billedActivityIds()).isEmpty();
     assertThat(ledger(bob).billedActivityIds()).isEmpty();
@@ -751,7 +765,7 @@ public abstract class RepositoryContract implements CouponContract {
       }
     }
     Collections.shuffle(batch, new Random(7));
-    assertThat(repo.recordReconciliations(batch)).isEqualTo(120);
+    assertThat(repo.recordReconciliations(batch, OptionalLong.empty())).isEqualTo(120);
     for (int t = 0; t < 30; t++) {
       assertThat(sum(repo.items(pubkey(5000 + t)))).isEqualTo(406);
     }
@@ -765,7 +779,7 @@ public abstract class RepositoryContract implements CouponContract {
     append(fx.create(alice, "r2", T0));
     Renewal r1 = renewal(alice, 1, days(28), 2, 500, "r1", "r2");
 
-    assertThat(repo.applyRenewals(List.of(r1))).isEqualTo(1);
+    assertThat(repo.applyRenewals(List.of(r1), OptionalLong.empty())).isEqualTo(1);
 
     assertThat(ledger(alice).renewedThrough()).isEqualTo(1);
     assertThat(repo.items(alice)).containsExactlyElementsOf(r1.items());
@@ -778,9 +792,12 @@ public abstract class RepositoryContract implements CouponContract {
   void aPeriodIsRenewedOnce() {
     append(fx.create(alice, "r1", T0));
     Renewal r1 = renewal(alice, 1, days(28), 1, 500, "r1");
-    assertThat(repo.applyRenewals(List.of(r1))).isEqualTo(1);
-    assertThat(repo.applyRenewals(List.of(r1))).isZero();
-    assertThat(repo.applyRenewals(List.of(renewal(alice, 1, days(28), 1, 999, "r1")))).isZero();
+    assertThat(repo.applyRenewals(List.of(r1), OptionalLong.empty())).isEqualTo(1);
+    assertThat(repo.applyRenewals(List.of(r1), OptionalLong.empty())).isZero();
+    assertThat(
+            repo.applyRenewals(
+                List.of(renewal(alice, 1, days(28), 1, 999, "r1")), OptionalLong.empty()))
+        .isZero();
     assertThat(repo.items(alice)).extracting(InvoiceItem::amount).containsExactly(500L);
     assertThat(ledger(alice).renewedThrough()).isEqualTo(1);
   }
@@ -792,12 +809,12 @@ public abstract class RepositoryContract implements CouponContract {
     Renewal r2 = renewal(alice, 2, days(59), 1, 500, "r1");
     Renewal r3 = renewal(alice, 3, days(89), 1, 500, "r1");
 
-    assertThat(repo.applyRenewals(List.of(r2))).isZero();
+    assertThat(repo.applyRenewals(List.of(r2), OptionalLong.empty())).isZero();
     assertThat(ledger(alice).renewedThrough()).isZero();
     // list order counts: r2 before r1 is skipped, r1 then applies, r3 then does not
-    assertThat(repo.applyRenewals(List.of(r2, r1, r3))).isEqualTo(1);
+    assertThat(repo.applyRenewals(List.of(r2, r1, r3), OptionalLong.empty())).isEqualTo(1);
     assertThat(ledger(alice).renewedThrough()).isEqualTo(1);
-    assertThat(repo.applyRenewals(List.of(r2, r3))).isEqualTo(2);
+    assertThat(repo.applyRenewals(List.of(r2, r3), OptionalLong.empty())).isEqualTo(2);
     assertThat(ledger(alice).renewedThrough()).isEqualTo(3);
     assertThat(repo.items(alice))
         .extracting(i -> i.renewalPeriod().getAsInt())
@@ -810,15 +827,19 @@ public abstract class RepositoryContract implements CouponContract {
     Renewal stale = renewal(alice, 1, days(28), 1, 500, "r1");
     append(fx.deactivate(alice, "r1", days(3)));
 
-    assertThat(repo.applyRenewals(List.of(stale))).isZero();
+    assertThat(repo.applyRenewals(List.of(stale), OptionalLong.empty())).isZero();
     assertThat(ledger(alice).renewedThrough()).isZero();
-    assertThat(repo.applyRenewals(List.of(renewal(alice, 1, days(28), 2, 500)))).isEqualTo(1);
+    assertThat(
+            repo.applyRenewals(List.of(renewal(alice, 1, days(28), 2, 500)), OptionalLong.empty()))
+        .isEqualTo(1);
   }
 
   @Test
   void aRenewalWithoutItemsStillMovesTheMark() {
     append(fx.create(alice, "r1", T0));
-    assertThat(repo.applyRenewals(List.of(renewal(alice, 1, days(28), 1, 500)))).isEqualTo(1);
+    assertThat(
+            repo.applyRenewals(List.of(renewal(alice, 1, days(28), 1, 500)), OptionalLong.empty()))
+        .isEqualTo(1);
     assertThat(ledger(alice).renewedThrough()).isEqualTo(1);
     assertThat(repo.items(alice)).isEmpty();
     assertRejected(fx.deactivate(alice, "r1", days(27)), Reason.PERIOD_ALREADY_BILLED);
@@ -831,7 +852,8 @@ public abstract class RepositoryContract implements CouponContract {
             repo.applyRenewals(
                 List.of(
                     renewal(bob, 1, days(28), 0, 500, "r1"),
-                    renewal(alice, 1, days(28), 1, 500, "r1"))))
+                    renewal(alice, 1, days(28), 1, 500, "r1")),
+                OptionalLong.empty()))
         .isEqualTo(1);
     assertThat(repo.findTenant(bob)).isEmpty();
   }
@@ -851,7 +873,7 @@ public abstract class RepositoryContract implements CouponContract {
   void aClaimPutsEveryUnclaimedItemOnOneInvoice() {
     Activity a = charged(alice, "r1", T0, 1000);
     Activity b = append(fx.create(alice, "r2", seconds(60)));
-    repo.recordReconciliations(List.of(reconciled(b, 250)));
+    repo.recordReconciliations(List.of(reconciled(b, 250)), OptionalLong.empty());
     Instant now = seconds(120);
 
     List<Invoice> created = claimAll(List.of(claim(alice, "inv-1", now)));
@@ -894,7 +916,8 @@ public abstract class RepositoryContract implements CouponContract {
   void aNetCreditStaysUnclaimedAndCarriesToTheNextInvoice() {
     Activity a = append(fx.create(alice, "r1", T0));
     Activity b = append(fx.deactivate(alice, "r1", seconds(10)));
-    repo.recordReconciliations(List.of(reconciled(a, 0), reconciled(b, -300)));
+    repo.recordReconciliations(
+        List.of(reconciled(a, 0), reconciled(b, -300)), OptionalLong.empty());
     assertThat(claimAll(List.of(claim(alice, "inv-1", seconds(20))))).isEmpty();
     assertThat(repo.unclaimedItems(alice)).extracting(InvoiceItem::amount).containsExactly(-300L);
 
@@ -910,7 +933,8 @@ public abstract class RepositoryContract implements CouponContract {
   void aZeroSumMakesNoInvoice() {
     Activity a = append(fx.create(alice, "r1", T0));
     Activity b = append(fx.deactivate(alice, "r1", seconds(10)));
-    repo.recordReconciliations(List.of(reconciled(a, 500), reconciled(b, -500)));
+    repo.recordReconciliations(
+        List.of(reconciled(a, 500), reconciled(b, -500)), OptionalLong.empty());
     assertThat(claimAll(List.of(claim(alice, "inv-1", seconds(20))))).isEmpty();
     assertThat(repo.unclaimedItems(alice)).hasSize(2);
   }
@@ -992,7 +1016,8 @@ public abstract class RepositoryContract implements CouponContract {
     Activity a = append(fx.create(alice, "r1", T0));
     Activity b = append(fx.create(alice, "r2", T0));
     long huge = 5_000_000_000_000_000_000L;
-    repo.recordReconciliations(List.of(reconciled(a, huge), reconciled(b, huge)));
+    repo.recordReconciliations(
+        List.of(reconciled(a, huge), reconciled(b, huge)), OptionalLong.empty());
     repo.saveTenant(Tenant.of(bob));
     assertThat(repo.unclaimedTotals(List.of(bob, pubkey(0xdead), alice, bob)))
         .containsExactly(
@@ -1006,7 +1031,8 @@ public abstract class RepositoryContract implements CouponContract {
   void ledgersCarryTheUnclaimedTotalsAndClaimsEmptyThem() {
     Activity a = append(fx.create(alice, "r1", T0));
     Activity b = append(fx.create(alice, "r2", T0));
-    repo.recordReconciliations(List.of(reconciled(a, 700), reconciled(b, -200)));
+    repo.recordReconciliations(
+        List.of(reconciled(a, 700), reconciled(b, -200)), OptionalLong.empty());
     repo.saveTenant(Tenant.of(bob));
     assertThat(repo.ledgers(List.of(alice, bob)))
         .extracting(dev.caravel.billing.spi.TenantLedger::unclaimed)
@@ -1038,7 +1064,7 @@ public abstract class RepositoryContract implements CouponContract {
   void renewalItemsAreClaimedLikeAnyOther() {
     charged(alice, "r1", T0, 1000);
     claimAll(List.of(claim(alice, "inv-1", seconds(1))));
-    repo.applyRenewals(List.of(renewal(alice, 1, days(28), 1, 1500, "r1")));
+    repo.applyRenewals(List.of(renewal(alice, 1, days(28), 1, 1500, "r1")), OptionalLong.empty());
     assertThat(claimAll(List.of(claim(alice, "inv-2", days(28)))))
         .extracting(Invoice::total)
         .containsExactly(1500L);
@@ -1087,10 +1113,10 @@ public abstract class RepositoryContract implements CouponContract {
     assertThat(second.token()).isNotEqualTo(first.token());
 
     // the lost lease can no longer end anything
-    assertThat(repo.finishRound(first, Optional.of(days(1)))).isFalse();
-    assertThat(repo.releaseLease(first, days(1))).isFalse();
+    assertThat(endFinished(first, Optional.of(days(1)))).isFalse();
+    assertThat(endLeftOpen(first, days(1))).isFalse();
     assertThat(repo.collectionState("inv-1")).map(CollectionState::roundOpen).contains(true);
-    assertThat(repo.finishRound(second, Optional.of(days(1)))).isTrue();
+    assertThat(endFinished(second, Optional.of(days(1)))).isTrue();
   }
 
   @Test
@@ -1102,23 +1128,22 @@ public abstract class RepositoryContract implements CouponContract {
     PaymentLease resumed = repo.acquireLease("inv-1", "node-b", fresh.until(), TTL).orElseThrow();
     assertThat(resumed.round()).isEqualTo(1);
     assertThat(resumed.resumed()).as("its holder vanished mid-round").isTrue();
-    assertThat(repo.releaseLease(resumed, resumed.until())).isTrue();
+    assertThat(endLeftOpen(resumed, resumed.until())).isTrue();
     PaymentLease again = repo.acquireLease("inv-1", "node-a", resumed.until(), TTL).orElseThrow();
     assertThat(again.resumed()).as("released, left open").isTrue();
 
-    assertThat(repo.finishRound(again, Optional.of(days(1)))).isTrue();
+    assertThat(endFinished(again, Optional.of(days(1)))).isTrue();
     PaymentLease round2 = repo.acquireLease("inv-1", "node-a", days(1), TTL).orElseThrow();
     assertThat(round2.round()).isEqualTo(2);
     assertThat(round2.resumed()).as("the round after a finished one").isFalse();
   }
 
   @Test
-  void markingPaidFinishingTheRoundEndsTheLeaseAndTheCollection() {
+  void aRoundEndedPaidEndsTheLeaseAndTheCollection() {
     invoice(alice, "inv-1", 1000, T0);
     PaymentLease lease = repo.acquireLease("inv-1", "node-a", seconds(10), TTL).orElseThrow();
 
-    assertThat(markPaidFinishingRound(lease, payment("pi_1", seconds(11))))
-        .isEqualTo(PaymentRecord.PAID);
+    assertThat(endPaid(lease, payment("pi_1", seconds(11)))).isEqualTo(PaymentRecord.PAID);
 
     assertThat(repo.findInvoice("inv-1").flatMap(Invoice::payment))
         .contains(payment("pi_1", seconds(11)));
@@ -1131,15 +1156,15 @@ public abstract class RepositoryContract implements CouponContract {
                 Optional.empty(),
                 Optional.empty(),
                 Optional.empty()));
-    assertThat(repo.finishRound(lease, Optional.of(days(1)))).as("the round has ended").isFalse();
+    assertThat(endFinished(lease, Optional.of(days(1)))).as("the round has ended").isFalse();
     assertThat(repo.dueInvoices(days(365), 10)).isEmpty();
     assertThat(repo.acquireLease("inv-1", "node-b", days(1), TTL)).isEmpty();
     assertThat(repo.standingChecksDue(seconds(11), 10)).containsExactly(alice);
 
     // another charge reaching the paid invoice in a later round is a second payment, reported once
-    assertThat(markPaidFinishingRound(lease, payment("pi_2", seconds(12))))
+    assertThat(endPaid(lease, payment("pi_2", seconds(12))))
         .isEqualTo(PaymentRecord.SECOND_PAYMENT);
-    assertThat(markPaidFinishingRound(lease, payment("pi_2", seconds(13))))
+    assertThat(endPaid(lease, payment("pi_2", seconds(13))))
         .as("the same second payment again")
         .isEqualTo(PaymentRecord.NOTHING);
     assertThat(eventTypes())
@@ -1150,21 +1175,20 @@ public abstract class RepositoryContract implements CouponContract {
   }
 
   @Test
-  void markingPaidWithALostLeaseLeavesTheNewHoldersRoundToIt() {
+  void aRoundEndedPaidUnderALostLeaseRecordsTheMoneyAndLeavesTheNewHoldersRoundToIt() {
     invoice(alice, "inv-1", 1000, T0);
     PaymentLease lost = repo.acquireLease("inv-1", "node-a", seconds(10), TTL).orElseThrow();
     PaymentLease holder = repo.acquireLease("inv-1", "node-b", lost.until(), TTL).orElseThrow();
 
     // the first holder's charge went through after all: the money is the invoice's
-    assertThat(markPaidFinishingRound(lost, payment("pi_1", lost.until())))
-        .isEqualTo(PaymentRecord.PAID);
+    assertThat(endPaid(lost, payment("pi_1", lost.until()))).isEqualTo(PaymentRecord.PAID);
 
     assertThat(repo.findInvoice("inv-1")).map(Invoice::isPaid).contains(true);
     assertThat(repo.collectionState("inv-1"))
         .map(CollectionState::leaseUntil)
         .as("the new holder's lease stands")
         .contains(Optional.of(holder.until()));
-    assertThat(repo.finishRound(holder, Optional.of(days(1)))).isTrue();
+    assertThat(endFinished(holder, Optional.of(days(1)))).isTrue();
     assertThat(repo.collectionState("inv-1"))
         .map(CollectionState::nextAttemptAt)
         .as("paid: no next attempt")
@@ -1172,12 +1196,37 @@ public abstract class RepositoryContract implements CouponContract {
   }
 
   @Test
+  void aRoundEndedPaidOnAnInvoicePaidMeanwhileIsASecondPaymentAndStillEndsTheRound() {
+    invoice(alice, "inv-1", 1000, T0);
+    PaymentLease lease = repo.acquireLease("inv-1", "node-a", seconds(10), TTL).orElseThrow();
+    // a manual settle lands while the round's card charge is on its way
+    assertThat(markPaid("inv-1", payment("ch_1", seconds(11)))).isEqualTo(PaymentRecord.PAID);
+
+    assertThat(endPaid(lease, payment("pi_1", seconds(12))))
+        .isEqualTo(PaymentRecord.SECOND_PAYMENT);
+
+    assertThat(repo.findInvoice("inv-1").flatMap(Invoice::payment))
+        .contains(payment("ch_1", seconds(11)));
+    assertThat(repo.collectionState("inv-1"))
+        .as("the lease still held: its round ended, as a finished one with no next round")
+        .contains(
+            new CollectionState(
+                1,
+                false,
+                Optional.of(seconds(10)),
+                Optional.empty(),
+                Optional.empty(),
+                Optional.empty()));
+    assertThat(endLeftOpen(lease, days(1))).as("the lease is gone").isFalse();
+  }
+
+  @Test
   void finishingARoundSchedulesTheNextAndTheNextLeaseStartsANewRound() {
     invoice(alice, "inv-1", 1000, T0);
     PaymentLease lease = repo.acquireLease("inv-1", "node-a", seconds(10), TTL).orElseThrow();
 
-    assertThat(repo.finishRound(lease, Optional.of(days(1)))).isTrue();
-    assertThat(repo.finishRound(lease, Optional.of(days(2)))).isFalse();
+    assertThat(endFinished(lease, Optional.of(days(1)))).isTrue();
+    assertThat(endFinished(lease, Optional.of(days(2)))).isFalse();
     assertThat(repo.collectionState("inv-1"))
         .contains(
             new CollectionState(
@@ -1191,7 +1240,7 @@ public abstract class RepositoryContract implements CouponContract {
     PaymentLease round2 = repo.acquireLease("inv-1", "node-b", days(1), TTL).orElseThrow();
     assertThat(round2.round()).isEqualTo(2);
     assertThat(round2.firstAttemptAt()).isEqualTo(seconds(10));
-    assertThat(repo.finishRound(round2, Optional.empty())).isTrue();
+    assertThat(endFinished(round2, Optional.empty())).isTrue();
     assertThat(repo.collectionState("inv-1"))
         .contains(
             new CollectionState(
@@ -1209,8 +1258,8 @@ public abstract class RepositoryContract implements CouponContract {
     invoice(alice, "inv-1", 1000, T0);
     PaymentLease lease = repo.acquireLease("inv-1", "node-a", seconds(10), TTL).orElseThrow();
 
-    assertThat(repo.releaseLease(lease, seconds(600))).isTrue();
-    assertThat(repo.releaseLease(lease, seconds(900))).isFalse();
+    assertThat(endLeftOpen(lease, seconds(600))).isTrue();
+    assertThat(endLeftOpen(lease, seconds(900))).isFalse();
     assertThat(repo.collectionState("inv-1"))
         .contains(
             new CollectionState(
@@ -1245,7 +1294,7 @@ public abstract class RepositoryContract implements CouponContract {
         .as("before it was due")
         .isEmpty();
     PaymentLease round1 = repo.acquireLease("inv-1", "node-a", seconds(10), TTL).orElseThrow();
-    assertThat(repo.finishRound(round1, Optional.of(days(1)))).isTrue();
+    assertThat(endFinished(round1, Optional.of(days(1)))).isTrue();
 
     // the instance that made the invoice reaches it in its list at the same instant: nothing
     assertThat(repo.acquireLease("inv-1", "node-b", seconds(10), TTL)).isEmpty();
@@ -1261,8 +1310,8 @@ public abstract class RepositoryContract implements CouponContract {
     PaymentLease round1 = repo.acquireLease("inv-1", "node-a", seconds(10), TTL).orElseThrow();
     CollectionHold pending = new CollectionHold(CollectionHold.Reason.PAYMENT_PENDING, "pi_1");
 
-    assertThat(holdRound(round1, pending, T0)).isTrue();
-    assertThat(holdRound(round1, pending, T0)).as("a lost lease holds nothing").isFalse();
+    assertThat(endHeld(round1, pending, T0)).isTrue();
+    assertThat(endHeld(round1, pending, T0)).as("a lost lease holds nothing").isFalse();
 
     assertThat(repo.acquireLease("inv-1", "node-b", seconds(10), TTL)).isEmpty();
     assertThat(repo.acquireLease("inv-1", "node-b", days(365), TTL)).isEmpty();
@@ -1286,7 +1335,7 @@ public abstract class RepositoryContract implements CouponContract {
     invoice(alice, "inv-1", 1000, T0);
     PaymentLease round1 = repo.acquireLease("inv-1", "node-a", seconds(10), TTL).orElseThrow();
     CollectionHold pending = new CollectionHold(CollectionHold.Reason.PAYMENT_PENDING, "pi_1");
-    holdRound(round1, pending, T0);
+    endHeld(round1, pending, T0);
     CollectionState read = repo.collectionState("inv-1").orElseThrow();
     CollectionChange dueTomorrow =
         new CollectionChange.Reschedule(Optional.of(days(1)), seconds(11));
@@ -1332,7 +1381,7 @@ public abstract class RepositoryContract implements CouponContract {
     PaymentLease round1 = repo.acquireLease("inv-1", "node-a", seconds(10), TTL).orElseThrow();
     CollectionHold unknown =
         new CollectionHold(CollectionHold.Reason.OUTCOME_UNKNOWN, "sent at T0");
-    holdRound(round1, unknown, T0);
+    endHeld(round1, unknown, T0);
     assertThat(rescheduleAsRead("inv-1", Optional.empty())).isTrue();
     assertThat(repo.collectionState("inv-1"))
         .map(CollectionState::nextAttemptAt)
@@ -1342,7 +1391,7 @@ public abstract class RepositoryContract implements CouponContract {
     invoice(bob, "inv-2", 1000, T0);
     PaymentLease other = repo.acquireLease("inv-2", "node-a", seconds(10), TTL).orElseThrow();
     CollectionHold pending = new CollectionHold(CollectionHold.Reason.PAYMENT_PENDING, "pi_2");
-    holdRound(other, pending, T0);
+    endHeld(other, pending, T0);
     CollectionState beforePayment = repo.collectionState("inv-2").orElseThrow();
     markPaid("inv-2", payment("pi_2", seconds(20)));
     CollectionChange dueTomorrow =
@@ -1383,13 +1432,13 @@ public abstract class RepositoryContract implements CouponContract {
     PaymentLease round1 = repo.acquireLease("inv-1", "node-a", seconds(10), TTL).orElseThrow();
     assertThat(repo.changeCollection("inv-1", fresh, dueNow)).as("leased since").isFalse();
     CollectionState leased = repo.collectionState("inv-1").orElseThrow();
-    repo.releaseLease(round1, seconds(600));
+    endLeftOpen(round1, seconds(600));
     assertThat(repo.changeCollection("inv-1", leased, dueNow))
         .as("its round left open since")
         .isFalse();
 
     PaymentLease resumed = repo.acquireLease("inv-1", "node-a", seconds(600), TTL).orElseThrow();
-    repo.finishRound(resumed, Optional.of(days(1)));
+    endFinished(resumed, Optional.of(days(1)));
     assertThat(rescheduleAsRead("inv-1", Optional.of(seconds(700)))).isTrue();
     assertThat(repo.collectionState("inv-1"))
         .map(CollectionState::nextAttemptAt)
@@ -1409,7 +1458,7 @@ public abstract class RepositoryContract implements CouponContract {
     invoice(alice, "inv-1", 1000, T0);
     PaymentLease round1 = repo.acquireLease("inv-1", "node-a", seconds(10), TTL).orElseThrow();
     CollectionHold fault = new CollectionHold(CollectionHold.Reason.CONFIGURATION_FAULT, "key");
-    holdRound(round1, fault, seconds(11));
+    endHeld(round1, fault, seconds(11));
     CollectionState read = repo.collectionState("inv-1").orElseThrow();
     List<CollectionState> stale =
         List.of(
@@ -1476,7 +1525,7 @@ public abstract class RepositoryContract implements CouponContract {
   void racingInstancesStartOneRoundAfterAPendingOne() throws Exception {
     invoice(alice, "inv-1", 1000, T0);
     PaymentLease round1 = repo.acquireLease("inv-1", "node-a", seconds(10), TTL).orElseThrow();
-    holdRound(round1, new CollectionHold(CollectionHold.Reason.PAYMENT_PENDING, "pi_1"), T0);
+    endHeld(round1, new CollectionHold(CollectionHold.Reason.PAYMENT_PENDING, "pi_1"), T0);
     List<Optional<PaymentLease>> leases =
         Race.all(8, i -> repo.acquireLease("inv-1", "node-" + i, seconds(10), TTL));
     assertThat(leases).allSatisfy(l -> assertThat(l).isEmpty());
@@ -1492,7 +1541,7 @@ public abstract class RepositoryContract implements CouponContract {
       invoice(pubkey(0x7000 + i), id, 1000, T0);
       PaymentLease round = repo.acquireLease(id, "node-a", seconds(10), TTL).orElseThrow();
       CollectionHold hold = new CollectionHold(reasons[i], "why " + reasons[i]);
-      assertThat(holdRound(round, hold, seconds(11))).isTrue();
+      assertThat(endHeld(round, hold, seconds(11))).isTrue();
       assertThat(repo.collectionState(id))
           .contains(
               new CollectionState(
@@ -1521,7 +1570,7 @@ public abstract class RepositoryContract implements CouponContract {
       invoice(pubkey(0x7100 + i), id, 1000, T0);
       PaymentLease round = repo.acquireLease(id, "node-a", seconds(10), TTL).orElseThrow();
       CollectionHold hold = new CollectionHold(reasons[i], "why " + reasons[i]);
-      holdRound(round, hold, seconds(11));
+      endHeld(round, hold, seconds(11));
 
       assertThat(closeAsRead(id, voided(seconds(20)))).as(reasons[i].name()).isTrue();
 
@@ -1540,7 +1589,7 @@ public abstract class RepositoryContract implements CouponContract {
       invoice(pubkey(0x7200 + i), id, 1000, T0);
       PaymentLease round = repo.acquireLease(id, "node-a", seconds(10), TTL).orElseThrow();
       CollectionHold hold = new CollectionHold(reasons[i], "why " + reasons[i]);
-      holdRound(round, hold, seconds(11));
+      endHeld(round, hold, seconds(11));
 
       assertThat(rescheduleAsRead(id, Optional.of(seconds(30)))).as(reasons[i].name()).isTrue();
 
@@ -1569,7 +1618,7 @@ public abstract class RepositoryContract implements CouponContract {
     PaymentLease round = repo.acquireLease("inv-1", "node-a", seconds(10), TTL).orElseThrow();
     CollectionHold fault =
         new CollectionHold(CollectionHold.Reason.CONFIGURATION_FAULT, "resource_missing");
-    holdRound(round, fault, seconds(11));
+    endHeld(round, fault, seconds(11));
     CollectionState read = repo.collectionState("inv-1").orElseThrow();
     List<Boolean> released =
         Race.all(
@@ -1588,7 +1637,7 @@ public abstract class RepositoryContract implements CouponContract {
     PaymentLease other = repo.acquireLease("inv-2", "node-a", seconds(10), TTL).orElseThrow();
     CollectionHold refused =
         new CollectionHold(CollectionHold.Reason.REFUSED_BEFORE_SEND, "below the minimum");
-    holdRound(other, refused, seconds(11));
+    endHeld(other, refused, seconds(11));
     CollectionState held = repo.collectionState("inv-2").orElseThrow();
     assertThat(markPaid("inv-2", payment("lnbc_by_hand", seconds(12))))
         .isEqualTo(PaymentRecord.PAID);
@@ -1621,13 +1670,40 @@ public abstract class RepositoryContract implements CouponContract {
         new CollectionChange.Reschedule(next, seconds(11)));
   }
 
-  /** A close the way the engine asks for one: from the collection state it just read. */
-  /** Ends the lease's round held, with the event the engine builds for the hold. */
-  private boolean holdRound(PaymentLease lease, CollectionHold hold, Instant at) {
+  /**
+   * {@link Repository#endRound} with {@link RoundEnd.Held}, with the event the engine builds for
+   * the hold; true if the lease still held.
+   */
+  private boolean endHeld(PaymentLease lease, CollectionHold hold, Instant at) {
     Invoice invoice = repo.findInvoice(lease.invoiceId()).orElseThrow();
-    return repo.holdRound(lease, hold, dev.caravel.billing.BillingEvent.held(invoice, hold, at));
+    return leaseHeld(
+        repo.endRound(
+            lease,
+            new RoundEnd.Held(hold, dev.caravel.billing.BillingEvent.held(invoice, hold, at))));
   }
 
+  /** {@link Repository#endRound} with {@link RoundEnd.Finished}; true if the lease still held. */
+  private boolean endFinished(PaymentLease lease, Optional<Instant> nextAttemptAt) {
+    return leaseHeld(repo.endRound(lease, new RoundEnd.Finished(nextAttemptAt)));
+  }
+
+  /** {@link Repository#endRound} with {@link RoundEnd.LeftOpen}; true if the lease still held. */
+  private boolean endLeftOpen(PaymentLease lease, Instant nextAttemptAt) {
+    return leaseHeld(repo.endRound(lease, new RoundEnd.LeftOpen(nextAttemptAt)));
+  }
+
+  /**
+   * What every end but a payment answers: {@link RoundEnded.Recorded} when the lease held, {@link
+   * RoundEnded.LeaseLost} when it did not, never a payment's answer.
+   */
+  private static boolean leaseHeld(RoundEnded ended) {
+    assertThat(ended)
+        .as("a round ended without a payment answers whether its lease held")
+        .isInstanceOfAny(RoundEnded.Recorded.class, RoundEnded.LeaseLost.class);
+    return ended instanceof RoundEnded.Recorded;
+  }
+
+  /** A close the way the engine asks for one: from the collection state it just read. */
   private boolean closeAsRead(String invoiceId, Invoice.Closure closure) {
     return repo.changeCollection(
         invoiceId, repo.collectionState(invoiceId).orElseThrow(), closeBy(invoiceId, closure));
@@ -1650,9 +1726,17 @@ public abstract class RepositoryContract implements CouponContract {
     return repo.markPaid(invoiceId, payment, eventsFor(invoiceId, payment));
   }
 
-  /** {@link Repository#markPaidFinishingRound} with the events the engine builds for it. */
-  private PaymentRecord markPaidFinishingRound(PaymentLease lease, Payment payment) {
-    return repo.markPaidFinishingRound(lease, payment, eventsFor(lease.invoiceId(), payment));
+  /**
+   * {@link Repository#endRound} with {@link RoundEnd.Paid}, with the events the engine builds for
+   * it: the payment write it made, which is what a paid round's end always answers, lease or not.
+   */
+  private PaymentRecord endPaid(PaymentLease lease, Payment payment) {
+    RoundEnded ended =
+        repo.endRound(lease, new RoundEnd.Paid(payment, eventsFor(lease.invoiceId(), payment)));
+    assertThat(ended)
+        .as("a paid round's end answers the payment write")
+        .isInstanceOf(RoundEnded.PaymentRecorded.class);
+    return ((RoundEnded.PaymentRecorded) ended).recorded();
   }
 
   private PaymentEvents eventsFor(String invoiceId, Payment payment) {
@@ -1771,8 +1855,8 @@ public abstract class RepositoryContract implements CouponContract {
     markPaid("inv-2", payment("ch_2", seconds(11)));
 
     // the holders end their rounds as usual; whatever they ask, nothing is due again
-    repo.finishRound(l1, Optional.of(days(1)));
-    repo.releaseLease(l2, days(1));
+    endFinished(l1, Optional.of(days(1)));
+    endLeftOpen(l2, days(1));
 
     assertThat(repo.dueInvoices(days(365), 10)).isEmpty();
     assertThat(repo.collectionState("inv-1"))
@@ -1782,6 +1866,32 @@ public abstract class RepositoryContract implements CouponContract {
         .map(CollectionState::nextAttemptAt)
         .contains(Optional.empty());
     assertThat(repo.acquireLease("inv-2", "node-b", days(2), TTL)).isEmpty();
+  }
+
+  @Test
+  void aRoundHeldAfterItsInvoiceWasPaidEndsWithNoHoldAndNoEvent() {
+    invoice(alice, "inv-1", 1000, T0);
+    PaymentLease round = repo.acquireLease("inv-1", "node-a", seconds(10), TTL).orElseThrow();
+    markPaid("inv-1", payment("ch_1", seconds(11)));
+
+    // the holder heard "pending" before the payment landed: the round ends, the hold is dropped
+    CollectionHold pending = new CollectionHold(CollectionHold.Reason.PAYMENT_PENDING, "pi_1");
+    assertThat(endHeld(round, pending, seconds(12))).as("the lease still held").isTrue();
+
+    assertThat(repo.collectionState("inv-1"))
+        .contains(
+            new CollectionState(
+                1,
+                false,
+                Optional.of(seconds(10)),
+                Optional.empty(),
+                Optional.empty(),
+                Optional.empty()));
+    assertThat(eventTypes())
+        .as("a paid invoice carries no hold, so no PAYMENT_PENDING is told")
+        .containsExactly(
+            dev.caravel.billing.BillingEvent.Type.INVOICE_CREATED,
+            dev.caravel.billing.BillingEvent.Type.PAYMENT_SUCCEEDED);
   }
 
   // ---- due invoices ----
@@ -1805,10 +1915,10 @@ public abstract class RepositoryContract implements CouponContract {
     assertThat(repo.dueInvoices(seconds(69), 10)).containsExactly("inv-c", "inv-a");
     assertThat(repo.dueInvoices(seconds(70), 10)).containsExactly("inv-c", "inv-a", "inv-b");
 
-    repo.releaseLease(lease, seconds(0));
+    endLeftOpen(lease, seconds(0));
     assertThat(repo.dueInvoices(seconds(3), 10)).containsExactly("inv-b", "inv-c", "inv-a");
     PaymentLease c = repo.acquireLease("inv-c", "node-a", seconds(10), TTL).orElseThrow();
-    repo.finishRound(c, Optional.of(days(3)));
+    endFinished(c, Optional.of(days(3)));
     markPaid("inv-a", payment("ch", seconds(11)));
     assertThat(repo.dueInvoices(days(2), 10)).containsExactly("inv-b");
     assertThat(repo.dueInvoices(days(3), 10)).containsExactly("inv-b", "inv-c");
@@ -2015,9 +2125,9 @@ public abstract class RepositoryContract implements CouponContract {
             i -> {
               List<Reconciliation> mine = new ArrayList<>(all);
               Collections.shuffle(mine, new Random(i));
-              return repo.recordReconciliations(mine.subList(0, 10 + i % 11));
+              return repo.recordReconciliations(mine.subList(0, 10 + i % 11), OptionalLong.empty());
             });
-    int rest = repo.recordReconciliations(all);
+    int rest = repo.recordReconciliations(all, OptionalLong.empty());
 
     assertThat(applied.stream().mapToInt(Integer::intValue).sum() + rest).isEqualTo(20);
     assertThat(repo.items(alice)).hasSize(20);
@@ -2041,12 +2151,12 @@ public abstract class RepositoryContract implements CouponContract {
             THREADS,
             i ->
                 i % 2 == 0
-                    ? repo.applyRenewals(periods)
-                    : repo.applyRenewals(List.of(periods.get(i % 3))));
+                    ? repo.applyRenewals(periods, OptionalLong.empty())
+                    : repo.applyRenewals(List.of(periods.get(i % 3)), OptionalLong.empty()));
 
     // every even contender applies whatever is missing, in order: each period exactly once overall
     assertThat(applied.stream().mapToInt(Integer::intValue).sum()).isEqualTo(3);
-    assertThat(repo.applyRenewals(periods)).isZero();
+    assertThat(repo.applyRenewals(periods, OptionalLong.empty())).isZero();
     assertThat(ledger(alice).renewedThrough()).isEqualTo(3);
     assertThat(repo.items(alice)).hasSize(6);
     assertThat(repo.items(alice).stream().map(InvoiceItem::id).distinct()).hasSize(6);
@@ -2057,7 +2167,8 @@ public abstract class RepositoryContract implements CouponContract {
   void racingRenewalsOfOnePeriodApplyOnce() {
     append(fx.create(alice, "r1", T0));
     Renewal r1 = renewal(alice, 1, days(28), 1, 500, "r1");
-    List<Integer> applied = Race.all(THREADS, i -> repo.applyRenewals(List.of(r1)));
+    List<Integer> applied =
+        Race.all(THREADS, i -> repo.applyRenewals(List.of(r1), OptionalLong.empty()));
     assertThat(applied.stream().mapToInt(Integer::intValue).sum()).isEqualTo(1);
     assertThat(repo.items(alice)).hasSize(1);
   }
@@ -2112,7 +2223,8 @@ public abstract class RepositoryContract implements CouponContract {
         i -> {
           if (i % 2 == 0) {
             for (int k = i / 2; k < activities.size(); k += THREADS / 2) {
-              repo.recordReconciliations(List.of(reconciled(activities.get(k), 10 + k)));
+              repo.recordReconciliations(
+                  List.of(reconciled(activities.get(k), 10 + k)), OptionalLong.empty());
             }
           } else {
             for (int k = 0; k < 5; k++) {
@@ -2197,15 +2309,17 @@ public abstract class RepositoryContract implements CouponContract {
         i -> {
           Fixture.appendAsRead(repo, created);
           Fixture.appendAsRead(repo, changed);
-          repo.recordReconciliations(List.of(reconciled(created, 1000), reconciled(changed, 250)));
-          repo.applyRenewals(List.of(renewal(alice, 1, days(28), 2, 1500, "r1")));
+          repo.recordReconciliations(
+              List.of(reconciled(created, 1000), reconciled(changed, 250)), OptionalLong.empty());
+          repo.applyRenewals(
+              List.of(renewal(alice, 1, days(28), 2, 1500, "r1")), OptionalLong.empty());
           claimAll(List.of(claim(alice, "inv-" + i, days(28))));
           for (Invoice invoice : repo.invoices(alice)) {
             repo.acquireLease(invoice.id(), "node-" + i, days(28), TTL)
                 .ifPresent(
                     lease -> {
                       markPaid(invoice.id(), payment("ch-" + i, days(28)));
-                      repo.finishRound(lease, Optional.empty());
+                      endFinished(lease, Optional.empty());
                     });
           }
           return null;
@@ -2406,7 +2520,9 @@ public abstract class RepositoryContract implements CouponContract {
     repo.seedCatalogue(SEED);
     Activity a = append(fx.create(alice, "r1", T0));
     Instant p1 = Instant.parse("2026-02-28T10:00:00Z");
-    assertThat(repo.applyRenewals(List.of(renewal(alice, 1, p1, 1, 500, "r1")))).isEqualTo(1);
+    assertThat(
+            repo.applyRenewals(List.of(renewal(alice, 1, p1, 1, 500, "r1")), OptionalLong.empty()))
+        .isEqualTo(1);
     assertThatThrownBy(() -> changer().changePrice("pro", 2500, p1))
         .isInstanceOfSatisfying(
             ChangeRejectedException.class,
@@ -2442,7 +2558,9 @@ public abstract class RepositoryContract implements CouponContract {
     append(fx.create(bob, "r1", days(3)));
     assertThat(repo.billedThrough()).contains(days(3));
     Instant p1 = Instant.parse("2026-02-28T10:00:00Z");
-    assertThat(repo.applyRenewals(List.of(renewal(alice, 1, p1, 1, 500, "r1")))).isEqualTo(1);
+    assertThat(
+            repo.applyRenewals(List.of(renewal(alice, 1, p1, 1, 500, "r1")), OptionalLong.empty()))
+        .isEqualTo(1);
     assertThat(repo.billedThrough()).contains(p1);
   }
 
@@ -2559,7 +2677,7 @@ public abstract class RepositoryContract implements CouponContract {
   @Test
   void aClaimWithNothingOwedStillFilesTheNextDueInstant() {
     Activity a = append(fx.create(alice, "r1", T0));
-    repo.recordReconciliations(List.of(reconciled(a, 0)));
+    repo.recordReconciliations(List.of(reconciled(a, 0)), OptionalLong.empty());
     assertThat(claimAll(List.of(claim(alice, "inv-1", T0)))).isEmpty();
     assertThat(takeDue(days(29))).isEmpty();
     assertThat(takeDue(days(30))).containsExactly(alice);
@@ -2586,7 +2704,10 @@ public abstract class RepositoryContract implements CouponContract {
     charged(alice, "r1", T0, 500);
     claimAll(List.of(claim(alice, "inv-1", T0)));
     assertThat(takeDue(days(28))).isEmpty();
-    assertThat(repo.applyRenewals(List.of(renewal(alice, 1, days(28), 1, 500, "r1")))).isEqualTo(1);
+    assertThat(
+            repo.applyRenewals(
+                List.of(renewal(alice, 1, days(28), 1, 500, "r1")), OptionalLong.empty()))
+        .isEqualTo(1);
     assertThat(takeDue(days(28))).containsExactly(alice);
   }
 
@@ -2623,7 +2744,8 @@ public abstract class RepositoryContract implements CouponContract {
     RelaySnapshot r1 = activeOnPlan("r1", T0);
     assertThat(
             repo.applyRenewals(
-                List.of(withSnapshot(renewal(alice, 1, days(28), 1, 500, "r1"), List.of(r1)))))
+                List.of(withSnapshot(renewal(alice, 1, days(28), 1, 500, "r1"), List.of(r1))),
+                OptionalLong.empty()))
         .isEqualTo(1);
     TenantLedger ledger = ledger(alice);
     assertThat(ledger.renewedThrough()).isEqualTo(1);
@@ -2640,8 +2762,14 @@ public abstract class RepositoryContract implements CouponContract {
     assertThat(ledger.activityCount()).isEqualTo(3);
     assertThat(ledger.snapshot()).containsExactly(r1);
     // A renewal guarded by the whole log's size, not the tail's.
-    assertThat(repo.applyRenewals(List.of(renewal(alice, 2, days(59), 2, 500, "r1")))).isZero();
-    assertThat(repo.applyRenewals(List.of(renewal(alice, 2, days(59), 3, 500, "r1")))).isEqualTo(1);
+    assertThat(
+            repo.applyRenewals(
+                List.of(renewal(alice, 2, days(59), 2, 500, "r1")), OptionalLong.empty()))
+        .isZero();
+    assertThat(
+            repo.applyRenewals(
+                List.of(renewal(alice, 2, days(59), 3, 500, "r1")), OptionalLong.empty()))
+        .isEqualTo(1);
     assertThat(ledger(alice).snapshotPeriod()).as("no snapshot given: it stays").isEqualTo(1);
   }
 
@@ -2656,7 +2784,8 @@ public abstract class RepositoryContract implements CouponContract {
     assertThat(repo.findActivity(cancelled.id())).contains(cancelled);
     assertThat(ledger(alice).activities()).endsWith(scheduled, cancelled);
     assertThat(
-            repo.recordReconciliations(List.of(reconciled(scheduled, 0), reconciled(cancelled, 0))))
+            repo.recordReconciliations(
+                List.of(reconciled(scheduled, 0), reconciled(cancelled, 0)), OptionalLong.empty()))
         .isEqualTo(2);
     RelaySnapshot.ScheduledChange toPro = new RelaySnapshot.ScheduledChange("pro", days(59));
     RelaySnapshot r1 =
@@ -2666,8 +2795,8 @@ public abstract class RepositoryContract implements CouponContract {
     assertThat(
             repo.applyRenewals(
                 List.of(
-                    withSnapshot(
-                        renewal(alice, 1, days(28), 4, 500, "r1", "r2"), List.of(r1, r2)))))
+                    withSnapshot(renewal(alice, 1, days(28), 4, 500, "r1", "r2"), List.of(r1, r2))),
+                OptionalLong.empty()))
         .isEqualTo(1);
     TenantLedger ledger = ledger(alice);
     assertThat(ledger.snapshot()).containsExactly(r1, r2);
@@ -2678,7 +2807,8 @@ public abstract class RepositoryContract implements CouponContract {
     assertThat(
             repo.applyRenewals(
                 List.of(
-                    withSnapshot(renewal(alice, 2, days(59), 4, 500, "r2"), List.of(onPro, r2)))))
+                    withSnapshot(renewal(alice, 2, days(59), 4, 500, "r2"), List.of(onPro, r2))),
+                OptionalLong.empty()))
         .isEqualTo(1);
     assertThat(ledger(alice).snapshot()).containsExactly(onPro, r2);
   }
@@ -2691,7 +2821,8 @@ public abstract class RepositoryContract implements CouponContract {
                 List.of(
                     withSnapshot(
                         renewal(alice, 1, days(28), 1, 500, "r1"),
-                        List.of(activeOnPlan("r1", T0))))))
+                        List.of(activeOnPlan("r1", T0)))),
+                OptionalLong.empty()))
         .isEqualTo(1);
     TenantLedger ledger = ledger(alice);
     assertThat(ledger.renewedThrough()).isEqualTo(1);
@@ -2703,14 +2834,15 @@ public abstract class RepositoryContract implements CouponContract {
   void catchingUpSeveralPeriodsKeepsTheLastSnapshot() {
     charged(alice, "r1", T0, 500);
     Activity off = append(fx.deactivate(alice, "r1", days(10)));
-    repo.recordReconciliations(List.of(reconciled(off, -300)));
+    repo.recordReconciliations(List.of(reconciled(off, -300)), OptionalLong.empty());
     RelaySnapshot inactive =
         new RelaySnapshot("r1", false, Optional.of(Fixture.PLAN), Optional.of(T0));
     assertThat(
             repo.applyRenewals(
                 List.of(
                     withSnapshot(renewal(alice, 1, days(28), 2, 0), List.of(inactive)),
-                    withSnapshot(renewal(alice, 2, days(59), 2, 0), List.of(inactive)))))
+                    withSnapshot(renewal(alice, 2, days(59), 2, 0), List.of(inactive))),
+                OptionalLong.empty()))
         .isEqualTo(2);
     TenantLedger ledger = ledger(alice);
     assertThat(ledger.snapshotPeriod()).isEqualTo(2);
@@ -2732,7 +2864,7 @@ public abstract class RepositoryContract implements CouponContract {
             THREADS,
             i -> {
               if (i == 0) {
-                repo.applyRenewals(List.of(renewal));
+                repo.applyRenewals(List.of(renewal), OptionalLong.empty());
                 return true;
               }
               boolean ok = true;
@@ -2907,7 +3039,7 @@ public abstract class RepositoryContract implements CouponContract {
   void everyStateChangeAppendsOneEventWithGrowingIds() {
     Invoice inv = invoice(alice, "inv-1", 1000, T0);
     PaymentLease round = repo.acquireLease("inv-1", "a", seconds(1), TTL).orElseThrow();
-    holdRound(round, new CollectionHold(CollectionHold.Reason.PAYMENT_PENDING, "pi_1"), T0);
+    endHeld(round, new CollectionHold(CollectionHold.Reason.PAYMENT_PENDING, "pi_1"), T0);
     markPaid("inv-1", payment("pi_1", seconds(5)));
     markPaid("inv-1", payment("pi_1", seconds(6))); // the same charge seen again: nothing
     var events = allEvents();
@@ -3239,14 +3371,14 @@ public abstract class RepositoryContract implements CouponContract {
         .as("leased since the read")
         .isFalse();
     CollectionState leased = repo.collectionState("inv-1").orElseThrow();
-    repo.releaseLease(round, seconds(3));
+    endLeftOpen(round, seconds(3));
     assertThat(repo.changeCollection("inv-1", leased, closeBy("inv-1", voided(days(1)))))
         .as("its round left open since the read")
         .isFalse();
     round = repo.acquireLease("inv-1", "a", days(1), TTL).orElseThrow();
     CollectionState resumed = repo.collectionState("inv-1").orElseThrow();
     CollectionHold pending = new CollectionHold(CollectionHold.Reason.PAYMENT_PENDING, "pi_1");
-    holdRound(round, pending, days(1));
+    endHeld(round, pending, days(1));
     assertThat(repo.changeCollection("inv-1", resumed, closeBy("inv-1", voided(days(2)))))
         .as("held since the read")
         .isFalse();
@@ -3652,7 +3784,7 @@ public abstract class RepositoryContract implements CouponContract {
     assertThat(read.stored()).as("none recorded yet").isEqualTo(Standing.GOOD);
     assertThat(read.openInvoices()).hasSize(2);
     PaymentLease round = repo.acquireLease("inv-1", "a", seconds(2), TTL).orElseThrow();
-    repo.finishRound(round, Optional.of(days(1)));
+    endFinished(round, Optional.of(days(1)));
     closeAsRead("inv-2", voided(seconds(3)));
     assertThat(standingOf(alice).openInvoices())
         .as("the closed invoice is no longer open; the other's round shows")
@@ -3715,11 +3847,11 @@ public abstract class RepositoryContract implements CouponContract {
     PaymentLease held = repo.acquireLease("inv-2", "a", seconds(1), TTL).orElseThrow();
     PaymentLease paidInRound = repo.acquireLease("inv-5", "a", seconds(1), TTL).orElseThrow();
     java.util.Map<String, Runnable> writes = new java.util.LinkedHashMap<>();
-    writes.put("a round finished", () -> repo.finishRound(finished, Optional.of(days(1))));
+    writes.put("a round finished", () -> endFinished(finished, Optional.of(days(1))));
     writes.put(
         "a round held",
         () ->
-            holdRound(
+            endHeld(
                 held,
                 new CollectionHold(CollectionHold.Reason.PAYMENT_PENDING, "pi_2"),
                 seconds(3)));
@@ -3733,8 +3865,7 @@ public abstract class RepositoryContract implements CouponContract {
     writes.put("a payment", () -> markPaid("inv-3", payment("pi_3", seconds(4))));
     writes.put("a closure", () -> closeAsRead("inv-4", voided(seconds(5))));
     writes.put(
-        "a payment ending its round",
-        () -> markPaidFinishingRound(paidInRound, payment("pi_5", seconds(6))));
+        "a payment ending its round", () -> endPaid(paidInRound, payment("pi_5", seconds(6))));
     for (var write : writes.entrySet()) {
       StandingRead stale = standingOf(alice);
       write.getValue().run();
@@ -3763,7 +3894,7 @@ public abstract class RepositoryContract implements CouponContract {
     invoice(alice, "inv-1", 1000, T0);
     recordAsRead(alice, Optional.of(days(1)));
     PaymentLease round = repo.acquireLease("inv-1", "a", seconds(2), TTL).orElseThrow();
-    repo.finishRound(round, Optional.of(days(1)));
+    endFinished(round, Optional.of(days(1)));
     assertThat(repo.standingChecksDue(round.until(), 10)).containsExactly(alice);
     recordAsRead(alice, Optional.of(days(2)));
     assertThat(repo.standingChecksDue(seconds(5), 10)).isEmpty();
@@ -3912,12 +4043,14 @@ public abstract class RepositoryContract implements CouponContract {
     Renewal ending = trialStep(TenantLedger.TRIAL_ENDING_TOLD, days(11), List.of());
     InvoiceItem firstTerm = InvoiceItem.forFirstTerm(alice, "r1", Fixture.PLAN, 500, days(14));
     Renewal ended = trialStep(0, days(14), List.of(firstTerm));
-    assertThat(repo.applyRenewals(List.of(ended))).as("period 0 waits for the notice").isZero();
-    assertThat(repo.applyRenewals(List.of(ending))).isEqualTo(1);
-    assertThat(repo.applyRenewals(List.of(ending))).as("once").isZero();
+    assertThat(repo.applyRenewals(List.of(ended), OptionalLong.empty()))
+        .as("period 0 waits for the notice")
+        .isZero();
+    assertThat(repo.applyRenewals(List.of(ending), OptionalLong.empty())).isEqualTo(1);
+    assertThat(repo.applyRenewals(List.of(ending), OptionalLong.empty())).as("once").isZero();
     assertThat(repo.ledgers(List.of(alice)).get(0).renewedThrough())
         .isEqualTo(TenantLedger.TRIAL_ENDING_TOLD);
-    assertThat(repo.applyRenewals(List.of(ended, ended))).isEqualTo(1);
+    assertThat(repo.applyRenewals(List.of(ended, ended), OptionalLong.empty())).isEqualTo(1);
     assertThat(repo.ledgers(List.of(alice)).get(0).renewedThrough()).isZero();
     assertThat(repo.unclaimedItems(alice)).containsExactly(firstTerm);
     assertThat(eventsOf(dev.caravel.billing.BillingEvent.Type.TRIAL_ENDING)).isEqualTo(1);
@@ -3927,7 +4060,7 @@ public abstract class RepositoryContract implements CouponContract {
   @Test
   void aVisitDuringTheTrialFilesTheTenantDueAtItsWindowsEnd() {
     Activity first = trialStarted();
-    repo.recordReconciliations(List.of(reconciled(first, 0)));
+    repo.recordReconciliations(List.of(reconciled(first, 0)), OptionalLong.empty());
     assertThat(takeDue(T0)).containsExactly(alice);
     dev.caravel.billing.spi.UnclaimedTotal read = repo.unclaimedTotals(List.of(alice)).get(0);
     assertThat(
@@ -3938,7 +4071,9 @@ public abstract class RepositoryContract implements CouponContract {
         .isEmpty();
     assertThat(takeDue(days(11).minusSeconds(1))).as("nothing due in the trial").isEmpty();
     assertThat(takeDue(days(11))).as("the notice is due").containsExactly(alice);
-    repo.applyRenewals(List.of(trialStep(TenantLedger.TRIAL_ENDING_TOLD, days(11), List.of())));
+    repo.applyRenewals(
+        List.of(trialStep(TenantLedger.TRIAL_ENDING_TOLD, days(11), List.of())),
+        OptionalLong.empty());
     repo.claim(
         List.of(
             new dev.caravel.billing.spi.Claim(
@@ -3954,7 +4089,7 @@ public abstract class RepositoryContract implements CouponContract {
   @Test
   void aTrialsLedgerReadFromASnapshotKeepsItsTrialAndTakesAppends() {
     Activity first = trialStarted();
-    repo.recordReconciliations(List.of(reconciled(first, 0)));
+    repo.recordReconciliations(List.of(reconciled(first, 0)), OptionalLong.empty());
     InvoiceItem firstTerm = InvoiceItem.forFirstTerm(alice, "r1", Fixture.PLAN, 500, days(14));
     Renewal afterTrial =
         withSnapshot(renewal(alice, 1, days(45), 1, 500, "r1"), List.of(activeOnPlan("r1", T0)));
@@ -3963,7 +4098,8 @@ public abstract class RepositoryContract implements CouponContract {
                 List.of(
                     trialStep(TenantLedger.TRIAL_ENDING_TOLD, days(11), List.of()),
                     trialStep(0, days(14), List.of(firstTerm)),
-                    afterTrial)))
+                    afterTrial),
+                OptionalLong.empty()))
         .isEqualTo(3);
     TenantLedger read = repo.ledgers(List.of(alice)).get(0);
     assertThat(read.snapshotPeriod()).isEqualTo(1);
