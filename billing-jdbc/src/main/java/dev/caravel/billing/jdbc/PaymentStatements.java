@@ -36,6 +36,9 @@ final class PaymentStatements {
   PaymentRecord markPaid(String invoiceId, Payment payment, PaymentEvents events) {
     Objects.requireNonNull(payment, "payment");
     Objects.requireNonNull(events, "events");
+    if (setAlone(invoiceId, payment, events, null)) {
+      return PaymentRecord.PAID;
+    }
     return transactions.write(
         "marking invoice " + invoiceId + " paid",
         (c, d) -> record(c, d, invoiceId, payment, events, null));
@@ -52,6 +55,9 @@ final class PaymentStatements {
     Objects.requireNonNull(lease, "lease");
     Objects.requireNonNull(payment, "payment");
     Objects.requireNonNull(events, "events");
+    if (setAlone(lease.invoiceId(), payment, events, lease.token())) {
+      return PaymentRecord.PAID; // the same update ended the lease's round
+    }
     return transactions.write(
         "marking invoice " + lease.invoiceId() + " paid",
         (c, d) -> {
@@ -61,6 +67,24 @@ final class PaymentStatements {
           }
           return recorded;
         });
+  }
+
+  /**
+   * On PostgreSQL, the usual case first: the payment set on an open invoice by {@link
+   * #setInOneStatement}, committed by itself (autocommit: one round trip, no COMMIT after it). That
+   * statement is the whole write when it wins; when it finds the invoice not open it writes
+   * nothing, and the caller's transaction then does the rest (a second payment, the round's end),
+   * whose compare-and-set finds it not open again. False on H2, which writes statement by
+   * statement.
+   */
+  private boolean setAlone(
+      String invoiceId, Payment payment, PaymentEvents events, String leaseToken) {
+    if (transactions.dialect() != Dialect.POSTGRESQL) {
+      return false;
+    }
+    return transactions.statement(
+        "marking invoice " + invoiceId + " paid",
+        c -> setInOneStatement(c, invoiceId, payment, events.asPayment(), leaseToken));
   }
 
   /**
