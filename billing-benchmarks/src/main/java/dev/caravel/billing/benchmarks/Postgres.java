@@ -19,17 +19,31 @@ public final class Postgres implements AutoCloseable {
   private final EmbeddedPostgres server;
 
   public Postgres() {
+    this(false);
+  }
+
+  /**
+   * {@code statementStatistics}: load {@code pg_stat_statements} too ({@link WalByStatement}), for
+   * {@code -Dprofile=true} only, since it costs every statement a little.
+   */
+  public Postgres(boolean statementStatistics) {
     try {
-      server =
+      EmbeddedPostgres.Builder builder =
           EmbeddedPostgres.builder()
               .setServerConfig("fsync", "off")
               .setServerConfig("synchronous_commit", "off")
               .setServerConfig("full_page_writes", "off")
               .setServerConfig("max_connections", "400")
-              .setServerConfig("shared_buffers", "256MB")
-              .start();
+              .setServerConfig("shared_buffers", "256MB");
+      if (statementStatistics) {
+        builder.setServerConfig("shared_preload_libraries", "pg_stat_statements");
+      }
+      server = builder.start();
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start embedded PostgreSQL", e);
+    }
+    if (statementStatistics) {
+      execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
     }
   }
 
