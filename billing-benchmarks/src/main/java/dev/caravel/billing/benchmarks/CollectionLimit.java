@@ -54,6 +54,9 @@ final class CollectionLimit {
               + " generate_series(0, "
               + (invoices - 1)
               + ") g");
+      if (Postgres.FULL_PAGE_WRITES) {
+        s.execute("CHECKPOINT"); // as RenewalDay does before the engine's day
+      }
     }
     AtomicInteger next = new AtomicInteger();
     ExecutorService workers = Executors.newFixedThreadPool(concurrency);

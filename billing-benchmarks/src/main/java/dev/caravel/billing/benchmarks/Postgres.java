@@ -16,6 +16,15 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class Postgres implements AutoCloseable {
   private static final AtomicInteger NAMES = new AtomicInteger();
+
+  /**
+   * {@code -DfullPageWrites=true}: full-page images on, as a production server writes them (off by
+   * default, as in the tests), to measure the WAL a day really writes; {@link RenewalDay} then
+   * checkpoints before the one-instance day, so every page the day changes logs its image once, as
+   * in a day that fits in one checkpoint interval.
+   */
+  static final boolean FULL_PAGE_WRITES = Boolean.getBoolean("fullPageWrites");
+
   private final EmbeddedPostgres server;
 
   public Postgres() {
@@ -32,7 +41,7 @@ public final class Postgres implements AutoCloseable {
           EmbeddedPostgres.builder()
               .setServerConfig("fsync", "off")
               .setServerConfig("synchronous_commit", "off")
-              .setServerConfig("full_page_writes", "off")
+              .setServerConfig("full_page_writes", FULL_PAGE_WRITES ? "on" : "off")
               .setServerConfig("max_connections", "400")
               .setServerConfig("shared_buffers", "256MB");
       if (statementStatistics) {
@@ -45,6 +54,11 @@ public final class Postgres implements AutoCloseable {
     if (statementStatistics) {
       execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
     }
+  }
+
+  /** A checkpoint now: the next change to each page writes its full image (if they are on). */
+  void checkpoint() {
+    execute("CHECKPOINT");
   }
 
   String newSchema() {

@@ -179,6 +179,9 @@ public final class RenewalDay {
         if (profile != null) {
           WalByStatement.reset(walPool);
         }
+        if (Postgres.FULL_PAGE_WRITES) {
+          pg.checkpoint();
+        }
         long walBefore = wal.getAsLong();
         long started = System.nanoTime();
         CycleReport report = engine.runCycle();
@@ -204,10 +207,11 @@ public final class RenewalDay {
           System.out.printf(
               Locale.ROOT,
               "wal_bytes_per_invoice: one instance's day %,.0f = ledger part %,.0f + collection"
-                  + " part %,.0f (full_page_writes off)%n",
+                  + " part %,.0f (full_page_writes %s)%n",
               dayWal / (double) paid,
               ledgerWal / (double) paid,
-              collectWal / (double) paid);
+              collectWal / (double) paid,
+              Postgres.FULL_PAGE_WRITES ? "on, from a checkpoint" : "off");
         }
         if (profile != null && print) {
           profile.print("one instance", paid);
