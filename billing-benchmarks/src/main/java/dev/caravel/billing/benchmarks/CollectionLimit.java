@@ -32,8 +32,13 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class CollectionLimit {
   private CollectionLimit() {}
 
-  /** Invoices collected per second by the plain loop. */
-  static double perSecond(HikariDataSource pool, int invoices, int concurrency, long latencyMillis)
+  /**
+   * What the plain loop did: invoices collected per second, and the WAL it wrote per invoice (from
+   * its first lease to its last commit; the tables' creation and filling are not counted).
+   */
+  record Limit(double perSecond, double walBytesPerInvoice) {}
+
+  static Limit run(HikariDataSource pool, int invoices, int concurrency, long latencyMillis)
       throws Exception {
     try (Connection c = pool.getConnection();
         Statement s = c.createStatement()) {
@@ -49,9 +54,13 @@ final class CollectionLimit {
               + " generate_series(0, "
               + (invoices - 1)
               + ") g");
+      if (Postgres.FULL_PAGE_WRITES) {
+        s.execute("CHECKPOINT"); // as RenewalDay does before the engine's day
+      }
     }
     AtomicInteger next = new AtomicInteger();
     ExecutorService workers = Executors.newFixedThreadPool(concurrency);
+    long walBefore = WalPosition.now(pool);
     long started = System.nanoTime();
     List<Future<Integer>> done = new ArrayList<>();
     for (int w = 0; w < concurrency; w++) {
@@ -73,12 +82,13 @@ final class CollectionLimit {
       collected += f.get();
     }
     double seconds = (System.nanoTime() - started) / 1e9;
+    long wal = WalPosition.now(pool) - walBefore;
     workers.shutdown();
     if (collected != invoices) {
       throw new IllegalStateException(
           "the limit loop collected " + collected + " of " + invoices + " invoices");
     }
-    return invoices / seconds;
+    return new Limit(invoices / seconds, wal / (double) invoices);
   }
 
   private static boolean collect(HikariDataSource pool, String id, String owner, long latency)

@@ -16,21 +16,49 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class Postgres implements AutoCloseable {
   private static final AtomicInteger NAMES = new AtomicInteger();
+
+  /**
+   * {@code -DfullPageWrites=true}: full-page images on, as a production server writes them (off by
+   * default, as in the tests), to measure the WAL a day really writes; {@link RenewalDay} then
+   * checkpoints before the one-instance day, so every page the day changes logs its image once, as
+   * in a day that fits in one checkpoint interval.
+   */
+  static final boolean FULL_PAGE_WRITES = Boolean.getBoolean("fullPageWrites");
+
   private final EmbeddedPostgres server;
 
   public Postgres() {
+    this(false);
+  }
+
+  /**
+   * {@code statementStatistics}: load {@code pg_stat_statements} too ({@link WalByStatement}), for
+   * {@code -Dprofile=true} only, since it costs every statement a little.
+   */
+  public Postgres(boolean statementStatistics) {
     try {
-      server =
+      EmbeddedPostgres.Builder builder =
           EmbeddedPostgres.builder()
               .setServerConfig("fsync", "off")
               .setServerConfig("synchronous_commit", "off")
-              .setServerConfig("full_page_writes", "off")
+              .setServerConfig("full_page_writes", FULL_PAGE_WRITES ? "on" : "off")
               .setServerConfig("max_connections", "400")
-              .setServerConfig("shared_buffers", "256MB")
-              .start();
+              .setServerConfig("shared_buffers", "256MB");
+      if (statementStatistics) {
+        builder.setServerConfig("shared_preload_libraries", "pg_stat_statements");
+      }
+      server = builder.start();
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start embedded PostgreSQL", e);
     }
+    if (statementStatistics) {
+      execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+    }
+  }
+
+  /** A checkpoint now: the next change to each page writes its full image (if they are on). */
+  void checkpoint() {
+    execute("CHECKPOINT");
   }
 
   String newSchema() {

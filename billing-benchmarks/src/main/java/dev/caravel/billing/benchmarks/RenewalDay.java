@@ -17,6 +17,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 
 /**
  * A renewal day through {@link Billing#runCycle()} on embedded PostgreSQL (issue 16): every tenant
@@ -35,10 +36,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * loop of its minimum writes, on a fresh schema of the same server with a pool of the same size.
  *
  * <p>Last line: {@code renewal-day: ledger_ratio=... collect_per_s=... collect_limit_per_s=...
- * collect_limit_ratio=... four_instances_per_s=... four_over_one=... double_charges=...}, where
- * {@code four_over_one} compares whole-day rates (invoices charged over the wall time from the
- * first poll to the last payment). Sizes: {@code -Dtenants} (100,000), {@code -Dconcurrency} (64
- * per instance).
+ * collect_limit_ratio=... four_instances_per_s=... four_over_one=... double_charges=...
+ * collect_wal_per_invoice=... limit_wal_per_invoice=...}, where {@code four_over_one} compares
+ * whole-day rates (invoices charged over the wall time from the first poll to the last payment),
+ * and the last two are the WAL bytes per invoice of one instance's collection part and of the plain
+ * loop ({@link WalPosition}). Sizes: {@code -Dtenants} (100,000), {@code -Dconcurrency} (64 per
+ * instance).
  */
 public final class RenewalDay {
   private static final boolean PROFILE = Boolean.getBoolean("profile");
@@ -56,7 +59,10 @@ public final class RenewalDay {
       double collectLimitPerSecond,
       double fourSeconds,
       int fourPaid,
-      long doubleCharges) {
+      long doubleCharges,
+      long ledgerWalBytes,
+      long collectWalBytes,
+      double limitWalPerInvoice) {
     public double ledgerRatio() {
       return ledgerSeconds / baselineSeconds;
     }
@@ -74,6 +80,14 @@ public final class RenewalDay {
       return collectPerSecond() / collectLimitPerSecond;
     }
 
+    /**
+     * WAL bytes per invoice of one instance's collection part (all but the pages' ledger parts:
+     * leases, card notes, payments, rounds, standings, events), for issue 25's model.
+     */
+    public double collectWalPerInvoice() {
+      return collectWalBytes / (double) paid;
+    }
+
     /** Four instances' whole-day rate over one instance's whole-day rate. */
     public double fourOverOne() {
       return fourInstancesPerSecond() / (paid / oneDaySeconds);
@@ -84,14 +98,16 @@ public final class RenewalDay {
           Locale.ROOT,
           "renewal-day: ledger_ratio=%.2f collect_per_s=%.0f collect_limit_per_s=%.0f"
               + " collect_limit_ratio=%.2f four_instances_per_s=%.0f four_over_one=%.2f"
-              + " double_charges=%d",
+              + " double_charges=%d collect_wal_per_invoice=%.0f limit_wal_per_invoice=%.0f",
           ledgerRatio(),
           collectPerSecond(),
           collectLimitPerSecond,
           collectLimitRatio(),
           fourInstancesPerSecond(),
           fourOverOne(),
-          doubleCharges);
+          doubleCharges,
+          collectWalPerInvoice(),
+          limitWalPerInvoice);
     }
   }
 
@@ -100,7 +116,7 @@ public final class RenewalDay {
     int concurrency = Integer.getInteger("concurrency", 64);
     long latency = Long.getLong("latency", 50);
     Figures figures;
-    try (Postgres pg = new Postgres()) {
+    try (Postgres pg = new Postgres(PROFILE)) {
       System.out.println("warming up on 2,000 tenants (untimed)");
       run(pg, 2_000, concurrency, latency, false);
       figures = run(pg, tenants, concurrency, latency, true);
@@ -129,9 +145,12 @@ public final class RenewalDay {
     double oneDay;
     int paid;
     double baseline;
-    double limit;
+    long ledgerWal;
+    long collectWal;
+    CollectionLimit.Limit limit;
     try (HikariDataSource pool = pg.pool(one, concurrency + 2);
-        HikariDataSource basePool = pg.pool(base, 1)) {
+        HikariDataSource basePool = pg.pool(base, 1);
+        HikariDataSource walPool = pg.pool(one, 1)) {
       JdbcRepository.migrate(pool);
       JdbcRepository.migrate(basePool);
       long t = System.nanoTime();
@@ -142,24 +161,39 @@ public final class RenewalDay {
             Locale.ROOT, "setup (bulk load, untimed): %.1f s%n", (System.nanoTime() - t) / 1e9);
       }
       AtomicLong ledgerNanos = new AtomicLong();
+      AtomicLong ledgerWalBytes = new AtomicLong();
+      LongSupplier wal = () -> WalPosition.now(walPool);
       FakeCardRail rail = new FakeCardRail(latency);
       StatementProfile profile = PROFILE ? new StatementProfile() : null;
       Heap.resetPeak();
       try (Billing engine =
           engine(
               TimedRepository.wrap(
-                  new JdbcRepository(profile == null ? pool : profile.wrap(pool)), ledgerNanos),
+                  new JdbcRepository(profile == null ? pool : profile.wrap(pool)),
+                  ledgerNanos,
+                  wal,
+                  ledgerWalBytes),
               rail,
               concurrency,
               "one")) {
+        if (profile != null) {
+          WalByStatement.reset(walPool);
+        }
+        if (Postgres.FULL_PAGE_WRITES) {
+          pg.checkpoint();
+        }
+        long walBefore = wal.getAsLong();
         long started = System.nanoTime();
         CycleReport report = engine.runCycle();
         double total = (System.nanoTime() - started) / 1e9;
+        long dayWal = wal.getAsLong() - walBefore;
         oneDay = total;
         paid = count(report.payments());
         check(tenants, report.invoicesCreated().size(), paid, report.failures());
         ledger = ledgerNanos.get() / 1e9;
         collect = total - ledger;
+        ledgerWal = ledgerWalBytes.get();
+        collectWal = dayWal - ledgerWal;
         if (print) {
           System.out.printf(
               Locale.ROOT,
@@ -170,9 +204,18 @@ public final class RenewalDay {
               collect,
               paid / total,
               Heap.peak() >> 20);
+          System.out.printf(
+              Locale.ROOT,
+              "wal_bytes_per_invoice: one instance's day %,.0f = ledger part %,.0f + collection"
+                  + " part %,.0f (full_page_writes %s)%n",
+              dayWal / (double) paid,
+              ledgerWal / (double) paid,
+              collectWal / (double) paid,
+              Postgres.FULL_PAGE_WRITES ? "on, from a checkpoint" : "off");
         }
         if (profile != null && print) {
           profile.print("one instance", paid);
+          WalByStatement.print(walPool, "one instance", paid);
         }
       }
       baseline = RenewalDayData.batchedInsert(basePool, tenants) / 1e9;
@@ -195,7 +238,7 @@ public final class RenewalDay {
     // 1b. the database's limit for collection: the plain loop, same pool size, same server
     String plain = pg.newSchema();
     try (HikariDataSource pool = pg.pool(plain, concurrency + 2)) {
-      limit = CollectionLimit.perSecond(pool, tenants, concurrency, latency);
+      limit = CollectionLimit.run(pool, tenants, concurrency, latency);
       if (print) {
         System.out.printf(
             Locale.ROOT,
@@ -203,9 +246,13 @@ public final class RenewalDay {
                 + " payment + round + event) collects %,.0f invoices/s; the engine's collection"
                 + " %,.0f/s, %.2fx of it%n",
             latency,
-            limit,
+            limit.perSecond(),
             paid / collect,
-            (paid / collect) / limit);
+            (paid / collect) / limit.perSecond());
+        System.out.printf(
+            Locale.ROOT,
+            "wal_bytes_per_invoice: the limit loop %,.0f%n",
+            limit.walBytesPerInvoice());
       }
     } finally {
       pg.dropSchema(plain);
@@ -227,6 +274,7 @@ public final class RenewalDay {
         engines.add(engine(new JdbcRepository(pools.get(e)), rail, concurrency, "four-" + e));
       }
       ExecutorService hosts = Executors.newFixedThreadPool(4);
+      long walBefore = WalPosition.now(pools.get(0));
       long started = System.nanoTime();
       List<Future<CycleReport>> cycles = new ArrayList<>();
       for (Billing engine : engines) {
@@ -237,6 +285,7 @@ public final class RenewalDay {
         failures += cycle.get().failures();
       }
       four = (System.nanoTime() - started) / 1e9;
+      long fourWal = WalPosition.now(pools.get(0)) - walBefore;
       hosts.shutdown();
       check(tenants, tenants, rail.invoicesCharged(), failures);
       if (print) {
@@ -249,6 +298,10 @@ public final class RenewalDay {
             rail.invoicesCharged() / four,
             paid / oneDay,
             rail.doubleCharges());
+        System.out.printf(
+            Locale.ROOT,
+            "wal_bytes_per_invoice: four instances' day %,.0f (ledger and collection)%n",
+            fourWal / (double) rail.invoicesCharged());
       }
     } finally {
       engines.forEach(Billing::close);
@@ -262,10 +315,13 @@ public final class RenewalDay {
         collect,
         paid,
         oneDay,
-        limit,
+        limit.perSecond(),
         four,
         rail.invoicesCharged(),
-        rail.doubleCharges());
+        rail.doubleCharges(),
+        ledgerWal,
+        collectWal,
+        limit.walBytesPerInvoice());
   }
 
   static Billing engine(

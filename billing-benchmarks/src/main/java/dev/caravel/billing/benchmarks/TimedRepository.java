@@ -5,6 +5,7 @@ import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 
 /**
  * Measures the ledger part of {@code Billing.runCycle()} from outside the engine: a cycle takes a
@@ -18,14 +19,30 @@ final class TimedRepository {
 
   /** {@code repository}, timed; {@code ledgerNanos} accumulates the ledger part. */
   static Repository wrap(Repository repository, AtomicLong ledgerNanos) {
+    return wrap(repository, ledgerNanos, null, null);
+  }
+
+  /**
+   * {@code repository}, timed, and the WAL the ledger part writes summed into {@code ledgerWal}
+   * ({@code wal} reads the server's position; see {@link WalPosition}). The pages' ledger parts and
+   * their collections follow one another, never overlap, on one instance, so the rest of the day's
+   * WAL is the collection's (including the day's end: due invoices, Lightning sweep, standings).
+   * The position is read outside the ledger part's timed spans, so its two reads a page (a
+   * millisecond or so) count in the collection part's time.
+   */
+  static Repository wrap(
+      Repository repository, AtomicLong ledgerNanos, LongSupplier wal, AtomicLong ledgerWal) {
     long[] pageStarted = {0};
+    long[] pageWal = {0};
     InvocationHandler handler =
         (proxy, method, args) -> {
-          long t0 = System.nanoTime();
           String name = method.getName();
           boolean page = name.equals("takeDueTenants");
+          long walAtStart = page && wal != null ? wal.getAsLong() : 0;
+          long t0 = System.nanoTime();
           if (page) {
             pageStarted[0] = t0;
+            pageWal[0] = walAtStart;
           }
           Object result;
           try {
@@ -39,8 +56,14 @@ final class TimedRepository {
               throw new IllegalStateException("a claim with no page of due tenants taken before");
             }
             ledgerNanos.addAndGet(System.nanoTime() - pageStarted[0]);
+            if (wal != null) {
+              ledgerWal.addAndGet(wal.getAsLong() - pageWal[0]);
+            }
           } else if (page && ((java.util.List<?>) result).isEmpty()) {
             ledgerNanos.addAndGet(System.nanoTime() - t0);
+            if (wal != null) {
+              ledgerWal.addAndGet(wal.getAsLong() - walAtStart);
+            }
           }
           return result;
         };

@@ -32,10 +32,13 @@ class BenchmarksSmokeTest {
     assertThat(day.ledgerRatio()).isPositive().isFinite();
     assertThat(day.collectPerSecond()).isPositive().isFinite();
     assertThat(day.fourInstancesPerSecond()).isPositive().isFinite();
+    // Collecting writes WAL (leases, payments, events), and so does the plain loop.
+    assertThat(day.collectWalPerInvoice()).isPositive().isFinite();
+    assertThat(day.limitWalPerInvoice()).isPositive().isFinite();
     assertThat(day.line())
         .startsWith("renewal-day: ledger_ratio=")
-        .contains(" collect_per_s=", " four_instances_per_s=")
-        .endsWith(" double_charges=0");
+        .contains(" collect_per_s=", " four_instances_per_s=", " double_charges=0 ")
+        .matches(".* collect_wal_per_invoice=\\d+ limit_wal_per_invoice=\\d+");
   }
 
   @Test

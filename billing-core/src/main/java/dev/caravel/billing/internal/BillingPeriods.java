@@ -44,20 +44,21 @@ public final class BillingPeriods {
   private static final long MEAN_MONTH_SECONDS = 146_097L * SECONDS_PER_DAY / 4_800;
 
   /**
-   * Months 1600-01 to 2399-12, each's first day (epoch days) and length: the usual starts cost two
-   * array reads instead of the calendar's divisions. Computed by the same arithmetic as the rest.
+   * Months 1600-01 to 2399-12, each's first second (epoch seconds of its first day's midnight) and
+   * length: the usual starts cost two array reads and no division. Computed by the same arithmetic
+   * as the rest.
    */
   private static final long TABLE_FIRST_MONTH = 1600L * 12;
 
   private static final int TABLE_MONTHS = 800 * 12;
-  private static final int[] MONTH_FIRST_DAY = new int[TABLE_MONTHS];
+  private static final long[] MONTH_FIRST_SECOND = new long[TABLE_MONTHS];
   private static final byte[] MONTH_LENGTH = new byte[TABLE_MONTHS];
 
   static {
     for (int i = 0; i < TABLE_MONTHS; i++) {
       long year = (TABLE_FIRST_MONTH + i) / 12;
       int month = (int) ((TABLE_FIRST_MONTH + i) % 12) + 1;
-      MONTH_FIRST_DAY[i] = (int) daysFromCivil(year, month, 1);
+      MONTH_FIRST_SECOND[i] = daysFromCivil(year, month, 1) * SECONDS_PER_DAY;
       MONTH_LENGTH[i] = (byte) lengthOfMonth(year, month);
     }
   }
@@ -65,22 +66,30 @@ public final class BillingPeriods {
   private final Instant anchor;
   private final long anchorSecond;
 
-  /** The anchor's month as a count of months from year 0 ({@code year * 12 + month - 1}). */
-  private final long anchorMonth;
+  /**
+   * The anchor's month as a row of the month table: months from 1600-01, so it lies outside the
+   * table for anchors before 1600 or after 2399 (the calendar's arithmetic answers those).
+   */
+  private final long anchorRow;
 
   private final int anchorDay;
-  private final long anchorSecondOfDay;
+
+  /**
+   * The anchor's time of day less one day: a start is {@code monthFirstSecond + clampedDay × 86,400
+   * + this}, so the day's {@code - 1} is folded in once per anchor, not once per lookup.
+   */
+  private final long anchorTimeLessADay;
 
   public BillingPeriods(Instant anchor) {
     this.anchor = Checks.instant(anchor, "anchor");
     long seconds = anchor.getEpochSecond();
     this.anchorSecond = seconds;
     long day = Math.floorDiv(seconds, SECONDS_PER_DAY);
-    this.anchorSecondOfDay = seconds - day * SECONDS_PER_DAY;
     long civil = civilFromDays(day);
     checkYear(civil >> 9);
-    this.anchorMonth = monthsOf(civil);
+    this.anchorRow = monthsOf(civil) - TABLE_FIRST_MONTH;
     this.anchorDay = (int) (civil & 31);
+    this.anchorTimeLessADay = seconds - day * SECONDS_PER_DAY - SECONDS_PER_DAY;
   }
 
   public Instant anchor() {
@@ -100,18 +109,18 @@ public final class BillingPeriods {
 
   /** {@link #start} as epoch seconds. */
   long startSecond(int k) {
-    long month = anchorMonth + k;
-    long row = month - TABLE_FIRST_MONTH;
+    long row = anchorRow + k;
     if (row >= 0 && row < TABLE_MONTHS) {
-      int length = MONTH_LENGTH[(int) row];
-      int day = Math.min(anchorDay, length);
-      return (MONTH_FIRST_DAY[(int) row] + (long) (day - 1)) * SECONDS_PER_DAY + anchorSecondOfDay;
+      int day = Math.min(anchorDay, MONTH_LENGTH[(int) row]);
+      return MONTH_FIRST_SECOND[(int) row] + day * SECONDS_PER_DAY + anchorTimeLessADay;
     }
+    // Outside the table (anchors and periods before 1600 or after 2399): the calendar itself.
+    long month = TABLE_FIRST_MONTH + row;
     long year = Math.floorDiv(month, 12);
     int monthOfYear = (int) (month - year * 12) + 1;
     checkYear(year);
     int day = anchorDay <= 28 ? anchorDay : Math.min(anchorDay, lengthOfMonth(year, monthOfYear));
-    return daysFromCivil(year, monthOfYear, day) * SECONDS_PER_DAY + anchorSecondOfDay;
+    return (daysFromCivil(year, monthOfYear, day) + 1) * SECONDS_PER_DAY + anchorTimeLessADay;
   }
 
   public Period period(int k) {
@@ -148,20 +157,40 @@ public final class BillingPeriods {
     return periodAt(t).index();
   }
 
-  /** The period holding {@code t}: its start and end are the comparisons that found it. */
+  /**
+   * The period holding {@code t}: its start and end are the comparisons that found it. The hot path
+   * reads only this object's fields, t's seconds and two rows of the month table: no object but the
+   * answer, one division by a constant, and the anchor compared as seconds, not as an Instant (one
+   * object fewer to load).
+   */
   public Period periodAt(Instant t) {
     Checks.notNull(t, "instant");
-    if (t.isBefore(anchor)) {
+    // Starts are whole seconds, so comparing seconds is comparing instants: t is before the anchor
+    // exactly when its whole seconds are (a fraction of a second only moves it later).
+    long seconds = t.getEpochSecond();
+    if (seconds < anchorSecond) {
       throw new InvalidInputException("instant " + t + " is before the billing anchor " + anchor);
     }
-    // Starts are whole seconds, so comparing seconds is comparing instants.
-    long seconds = t.getEpochSecond();
     long estimate = (seconds - anchorSecond) / MEAN_MONTH_SECONDS;
     if (estimate > Integer.MAX_VALUE - 2) {
       throw new InvalidInputException("instant " + t + " is too far from the anchor");
     }
     int k = (int) estimate;
     long start = startSecond(k);
+    if (start <= seconds) {
+      long end = startSecond(k + 1);
+      if (end > seconds) {
+        return new Period(k, Instant.ofEpochSecond(start), Instant.ofEpochSecond(end));
+      }
+    }
+    // The estimate was a neighbour, a few lookups in a hundred. (The end is computed only once the
+    // start is known to be at or before t, as the loops below do, so a lookup near java.time's last
+    // year is refused exactly when it was before.)
+    return neighbourHolding(t, seconds, k, start);
+  }
+
+  /** {@link #periodAt} when period {@code k} (starting at {@code start}) does not hold t. */
+  private Period neighbourHolding(Instant t, long seconds, int k, long start) {
     while (start > seconds) { // stops at k = 0 at the latest: period 0 starts at the anchor
       k--;
       start = startSecond(k);
