@@ -17,10 +17,14 @@ import javax.sql.DataSource;
  * period and takes the snapshot (S17), so the renewal marks, the relays' snapshot and the renewal
  * items are the engine's own. Its activities' items are not loaded (the log reads as if each change
  * had been reconciled without an item). The loader follows the schema: a migration adding a
- * required column to billing_tenant, billing_relay or billing_activity must update it.
+ * required column to billing_tenant, billing_relay, billing_activity, billing_invoice or
+ * billing_item must update it.
  */
 final class LargeTenantTable {
   static final String RELAY = "r1";
+
+  /** Each loaded change's item: the history's amounts are not what is measured. */
+  private static final long ITEM_AMOUNT = 10;
 
   private LargeTenantTable() {}
 
@@ -53,24 +57,53 @@ final class LargeTenantTable {
         ps.setString(2, RELAY);
         ps.executeUpdate();
       }
-      try (PreparedStatement ps =
-          c.prepareStatement(
-              "INSERT INTO billing_activity (id, tenant, type, relay, plan, at, billed) "
-                  + "VALUES (?, ?, ?, ?, ?, ?, TRUE)")) {
-        add(ps, "L-0", tenant, "create_relay", "basic", anchor);
+      try (PreparedStatement activity =
+              c.prepareStatement(
+                  "INSERT INTO billing_activity (id, tenant, type, relay, plan, at, billed) "
+                      + "VALUES (?, ?, ?, ?, ?, ?, TRUE)");
+          PreparedStatement invoice =
+              c.prepareStatement(
+                  "INSERT INTO billing_invoice (id, tenant, period_start, period_end, total, "
+                      + "currency, created_at, paid) VALUES (?, ?, ?, ?, ?, 'usd', ?, TRUE)");
+          PreparedStatement item =
+              c.prepareStatement(
+                  "INSERT INTO billing_item (id, tenant, relay, plan, amount, description, at, "
+                      + "activity_id, invoice_id) VALUES (?, ?, ?, ?, ?, 'plan change', ?, ?, ?)")) {
+        add(activity, "L-0", tenant, "create_relay", "basic", anchor);
         int n = 1;
         for (int k = 0; k < periods; k++) {
           Instant start = start(anchor, k);
+          // each period's changes were claimed, and paid, on the invoice made at its end
+          String invoiceId = "L-inv-" + k;
+          invoice.setString(1, invoiceId);
+          invoice.setString(2, tenant);
+          invoice.setObject(3, utc(start));
+          invoice.setObject(4, utc(start(anchor, k + 1)));
+          invoice.setLong(5, ITEM_AMOUNT * perPeriod);
+          invoice.setObject(6, utc(start(anchor, k + 1)));
+          invoice.executeUpdate();
           for (int i = 0; i < perPeriod; i++, n++) {
             // a minute apart from the period's start: 1,000 changes fill under a day
             last = start.plusSeconds(60L * (i + 1));
-            add(ps, "L-" + n, tenant, "update_relay", n % 2 == 1 ? "pro" : "basic", last);
+            String plan = n % 2 == 1 ? "pro" : "basic";
+            add(activity, "L-" + n, tenant, "update_relay", plan, last);
+            item.setString(1, "act:L-" + n);
+            item.setString(2, tenant);
+            item.setString(3, RELAY);
+            item.setString(4, plan);
+            item.setLong(5, ITEM_AMOUNT);
+            item.setObject(6, utc(last));
+            item.setString(7, "L-" + n);
+            item.setString(8, invoiceId);
+            item.addBatch();
             if (n % 5_000 == 0) {
-              ps.executeBatch();
+              activity.executeBatch();
+              item.executeBatch();
             }
           }
         }
-        ps.executeBatch();
+        activity.executeBatch();
+        item.executeBatch();
       }
       try (PreparedStatement ps =
           c.prepareStatement("UPDATE billing_tenant SET last_activity_at = ? WHERE pubkey = ?")) {
