@@ -112,11 +112,6 @@ final class LedgerReads {
   }
 
   /**
-   * Each tenant's unclaimed items summed and counted in the statement that reads its log, so that a
-   * poll page claims without another read (the partial index on unclaimed items, as {@link
-   * BillingWrites#unclaimedTotals} reads them; its tenants are the statement's second parameter).
-   */
-  /**
    * How far before its anchor a tenant's log may begin: a trial's length at most (S20: a trial's
    * activity precedes its anchor, the trial's end), in hours so that no time zone's day length
    * moves it, with a day to spare. Without a snapshot the whole log is read, from there; the bound
@@ -125,9 +120,25 @@ final class LedgerReads {
   private static final String TRIAL_MARGIN =
       "INTERVAL '" + (dev.caravel.billing.spi.Tenant.MAX_TRIAL_DAYS + 1) * 24 + "' HOUR";
 
+  /**
+   * Each tenant's unclaimed items summed and counted in the statement that reads its log, so that a
+   * poll page claims without another read (the index on unclaimed items, as {@link
+   * BillingWrites#unclaimedTotals} reads them; its tenants are the statement's second parameter).
+   * H2 only: PostgreSQL reads them as {@link #UNCLAIMED_OF_T}.
+   */
   private static final String UNCLAIMED_JOIN =
       "LEFT JOIN (SELECT tenant, SUM(amount) AS total, COUNT(*) AS n FROM billing_item "
           + "WHERE tenant = ANY (?) AND invoice_id IS NULL GROUP BY tenant) u ON u.tenant = t.pubkey ";
+
+  /**
+   * PostgreSQL: a tenant's unclaimed items summed ({@code %s} is SUM(amount) or COUNT(*)), as a
+   * subquery of its first row only ({@link #FIRST_ROW_ONLY}), so it runs once per tenant. Joined as
+   * {@link #UNCLAIMED_JOIN}, the planner may put the aggregate inside the loop over the tail (it
+   * estimates one row for both sides) and run it once per tail row: a record late in a busy period
+   * then cost the square of its period's activities.
+   */
+  private static final String UNCLAIMED_OF_T =
+      "(SELECT %s FROM billing_item WHERE tenant = t.pubkey AND invoice_id IS NULL)";
 
   /**
    * A tenant's column on its first row only (the one {@link Rows#ledgers} reads it from), null on
@@ -156,8 +167,11 @@ final class LedgerReads {
     String sql =
         d == Dialect.POSTGRESQL
             ? "SELECT t.pubkey, t.anchor, t.renewed_through, t.snapshot_period, t.activity_count, "
-                + "a.id, a.type, a.relay, a.plan, a.at, a.billed, t.last_activity_at, u.total, u.n, "
-                + "t.tax_bps, t.tax_label, t.tax_mode, t.trial_days, "
+                + "a.id, a.type, a.relay, a.plan, a.at, a.billed, t.last_activity_at, "
+                + FIRST_ROW_ONLY.formatted(UNCLAIMED_OF_T.formatted("SUM(amount)"))
+                + ", "
+                + FIRST_ROW_ONLY.formatted(UNCLAIMED_OF_T.formatted("COUNT(*)"))
+                + ", t.tax_bps, t.tax_label, t.tax_mode, t.trial_days, "
                 + FIRST_ROW_ONLY.formatted("t.sealed_nwc_uri")
                 + ", "
                 + FIRST_ROW_ONLY.formatted("t.stripe_customer_id")
@@ -167,7 +181,6 @@ final class LedgerReads {
                 + "AND at >= COALESCE(t.snapshot_start, t.anchor - "
                 + TRIAL_MARGIN
                 + ") ORDER BY at, seq) a ON TRUE "
-                + UNCLAIMED_JOIN
                 + "WHERE t.pubkey = ANY (?) ORDER BY t.pubkey, a.at, a.seq"
             : "SELECT t.pubkey, t.anchor, t.renewed_through, t.snapshot_period, t.activity_count, "
                 + "a.id, a.type, a.relay, a.plan, a.at, a.billed, t.last_activity_at, u.total, u.n, "
@@ -181,7 +194,9 @@ final class LedgerReads {
     for (List<String> chunk : Dialect.chunks(sorted)) {
       try (PreparedStatement ps = c.prepareStatement(sql)) {
         ps.setArray(1, d.textArray(c, chunk));
-        ps.setArray(2, d.textArray(c, chunk));
+        if (d != Dialect.POSTGRESQL) {
+          ps.setArray(2, d.textArray(c, chunk));
+        }
         try (ResultSet rs = ps.executeQuery()) {
           Rows.ledgers(rs, out);
         }

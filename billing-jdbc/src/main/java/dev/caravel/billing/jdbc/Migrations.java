@@ -46,7 +46,8 @@ final class Migrations {
           new Migration(16, "trials"),
           new Migration(17, "coupons"),
           new Migration(18, "term_end_changes"),
-          new Migration(19, "carried"));
+          new Migration(19, "carried"),
+          new Migration(20, "unclaimed_items"));
 
   /** Arbitrary but fixed: the PostgreSQL advisory lock that serializes concurrent migrations. */
   private static final long LOCK_KEY = 0x63617261_76656c31L;
