@@ -1,12 +1,11 @@
 package dev.caravel.billing.stripe.fake;
 
 import static dev.caravel.billing.stripe.fake.FakeStripe.JSON;
-import static dev.caravel.billing.stripe.fake.FakeStripe.error;
+import static dev.caravel.billing.stripe.fake.StripeErrors.missing;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import dev.caravel.billing.stripe.fake.FakeStripe.Customer;
-import dev.caravel.billing.stripe.fake.FakeStripe.Reply;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.URI;
@@ -71,6 +70,7 @@ public final class FakeCheckout {
           .build();
 
   private final FakeStripe stripe;
+  private final FakeCustomers customers;
 
   // Guarded by the FakeStripe instance, like the rest of the fake's state.
   private final Map<String, ObjectNode> sessions = new LinkedHashMap<>();
@@ -82,8 +82,9 @@ public final class FakeCheckout {
   private URI webhookEndpoint;
   private String webhookSecret;
 
-  FakeCheckout(FakeStripe stripe) {
+  FakeCheckout(FakeStripe stripe, FakeCustomers customers) {
     this.stripe = stripe;
+    this.customers = customers;
   }
 
   void reset() {
@@ -180,52 +181,30 @@ public final class FakeCheckout {
     synchronized (stripe) {
       String mode = params.get("mode");
       if (mode == null) {
-        return Reply.of(
-            400,
-            error(
-                "invalid_request_error",
-                "parameter_missing",
-                null,
-                "Missing required param: mode.",
-                "mode"));
+        return StripeErrors.invalidRequest(
+            "parameter_missing", "Missing required param: mode.", "mode");
       }
       if (!mode.equals("setup")) {
         throw new IllegalStateException("the fake models setup-mode sessions only, got " + mode);
       }
       if (params.keySet().stream().anyMatch(k -> k.startsWith("line_items"))) {
-        return Reply.of(
-            400,
-            error(
-                "invalid_request_error",
-                null,
-                null,
-                "You can not pass `line_items` in `setup` mode.",
-                "line_items"));
+        return StripeErrors.invalidRequest(
+            null, "You can not pass `line_items` in `setup` mode.", "line_items");
       }
       if (!params.containsKey("payment_method_types[0]") && !params.containsKey("currency")) {
-        return Reply.of(
-            400,
-            error(
-                "invalid_request_error",
-                "parameter_missing",
-                null,
-                "Missing required param: currency. `currency` is required in `setup` mode when"
-                    + " `payment_method_types` is not set.",
-                "currency"));
+        return StripeErrors.invalidRequest(
+            "parameter_missing",
+            "Missing required param: currency. `currency` is required in `setup` mode when"
+                + " `payment_method_types` is not set.",
+            "currency");
       }
       String customer = params.get("customer");
       if (customer == null) {
         throw new IllegalStateException("the fake models sessions for an existing customer only");
       }
-      if (stripe.findCustomer(customer).filter(c -> !c.deleted()).isEmpty()) {
-        return Reply.of(
-            400,
-            error(
-                "invalid_request_error",
-                "resource_missing",
-                null,
-                "No such customer: '" + customer + "'",
-                "customer"));
+      if (customers.find(customer).filter(c -> !c.deleted()).isEmpty()) {
+        return StripeErrors.invalidRequest(
+            "resource_missing", "No such customer: '" + customer + "'", "customer");
       }
       String id = "cs_test_Fake" + stripe.nextNumber();
       long now = Instant.now().getEpochSecond();
@@ -250,13 +229,7 @@ public final class FakeCheckout {
         session.putNull("currency");
       }
       session.putArray("payment_method_types").add("card");
-      ObjectNode metadata = session.putObject("metadata");
-      params.forEach(
-          (k, v) -> {
-            if (k.startsWith("metadata[") && k.endsWith("]")) {
-              metadata.put(k.substring("metadata[".length(), k.length() - 1), v);
-            }
-          });
+      FormParams.putMetadata(session, params);
       sessions.put(id, session);
       return Reply.of(200, session.toString());
     }
@@ -287,7 +260,7 @@ public final class FakeCheckout {
 
   Reply updateCustomer(String id, Map<String, String> params) {
     synchronized (stripe) {
-      Optional<Customer> found = stripe.findCustomer(id).filter(c -> !c.deleted());
+      Optional<Customer> found = customers.find(id).filter(c -> !c.deleted());
       if (found.isEmpty()) {
         return missing("customer", id, "id");
       }
@@ -302,36 +275,28 @@ public final class FakeCheckout {
         customer = customer.withDefault(null);
       } else if (pm != null) {
         if (!customer.cards().contains(pm) || detached.contains(pm)) {
-          return Reply.of(
-              400,
-              error(
-                  "invalid_request_error",
-                  "resource_missing",
-                  null,
-                  "The customer does not have a payment method with the ID "
-                      + pm
-                      + ". The payment method must be attached to the customer.",
-                  "invoice_settings[default_payment_method]"));
+          return StripeErrors.invalidRequest(
+              "resource_missing",
+              "The customer does not have a payment method with the ID "
+                  + pm
+                  + ". The payment method must be attached to the customer.",
+              "invoice_settings[default_payment_method]");
         }
         customer = customer.withDefault(pm);
       }
-      stripe.putCustomer(customer);
-      return stripe.readCustomer(id, Map.of());
+      customers.put(customer);
+      return customers.read(id, Map.of());
     }
   }
 
   Reply detach(String paymentMethod) {
     synchronized (stripe) {
       if (detached.contains(paymentMethod)) {
-        return Reply.of(
-            400,
-            error(
-                "invalid_request_error",
-                null,
-                null,
-                "The payment method you provided is not attached to a customer so detachment is"
-                    + " impossible.",
-                null));
+        return StripeErrors.invalidRequest(
+            null,
+            "The payment method you provided is not attached to a customer so detachment is"
+                + " impossible.",
+            null);
       }
       Optional<Customer> holder = holder(paymentMethod);
       if (holder.isEmpty()) {
@@ -343,7 +308,7 @@ public final class FakeCheckout {
       left.remove(paymentMethod);
       // Stripe leaves invoice_settings.default_payment_method as it was: clearing it is the
       // caller's job.
-      stripe.putCustomer(customer.withCards(left));
+      customers.put(customer.withCards(left));
       detached.add(paymentMethod);
       Card card = cards.get(paymentMethod);
       long created = card == null ? SEEDED_CARDS_CREATED : card.created();
@@ -357,10 +322,10 @@ public final class FakeCheckout {
     synchronized (stripe) {
       Card card = cards.get(id);
       if (card != null) {
-        return FakeStripe.cardObject(id, card.customer(), card.created());
+        return cardObject(id, card.customer(), card.created());
       }
       String customer = holder(id).map(Customer::id).orElse(null);
-      return FakeStripe.cardObject(id, customer, SEEDED_CARDS_CREATED);
+      return cardObject(id, customer, SEEDED_CARDS_CREATED);
     }
   }
 
@@ -370,20 +335,27 @@ public final class FakeCheckout {
     }
     Card card = cards.get(paymentMethod);
     if (card != null) {
-      return stripe.findCustomer(card.customer());
+      return customers.find(card.customer());
     }
-    return stripe.holderOf(paymentMethod);
+    return customers.holderOf(paymentMethod);
   }
 
-  private static Reply missing(String object, String id, String param) {
-    return Reply.of(
-        404,
-        error(
-            "invalid_request_error",
-            "resource_missing",
-            null,
-            "No such " + object + ": '" + id + "'",
-            param));
+  /** Card details for a PaymentMethod the fake holds. */
+  private static ObjectNode cardObject(String id, String customer, long created) {
+    ObjectNode pm =
+        JSON.createObjectNode()
+            .put("id", id)
+            .put("object", "payment_method")
+            .put("type", "card")
+            .put("created", created)
+            .put("customer", customer)
+            .put("livemode", false);
+    pm.putObject("card")
+        .put("brand", "visa")
+        .put("last4", "4242")
+        .put("exp_month", 12)
+        .put("exp_year", 2030);
+    return pm;
   }
 
   // ---- the hosted page ----
@@ -426,14 +398,14 @@ public final class FakeCheckout {
         return Optional.empty();
       }
       String customerId = session.path("customer").asText();
-      Customer customer = stripe.findCustomer(customerId).orElseThrow();
+      Customer customer = customers.find(customerId).orElseThrow();
       int n = stripe.nextNumber();
       String pm = "pm_Fake" + n;
       cards.put(pm, new Card(pm, customerId, 1_700_000_000L + n));
       List<String> newestFirst = new ArrayList<>();
       newestFirst.add(pm);
       newestFirst.addAll(customer.cards());
-      stripe.putCustomer(customer.withCards(newestFirst));
+      customers.put(customer.withCards(newestFirst));
       String seti = "seti_Fake" + n;
       ObjectNode intent =
           JSON.createObjectNode()
