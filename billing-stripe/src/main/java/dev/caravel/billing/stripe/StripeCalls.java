@@ -95,6 +95,22 @@ final class StripeCalls {
         response.requestId().orElse(null));
   }
 
+  /**
+   * What the charge and the refund say of an answer that settles nothing (a transient one after the
+   * in-call retries, or a body that is not Stripe's): {@code Stripe answered HTTP 503
+   * api_error{about} after 3 attempts (request req_...)}.
+   */
+  static String inconclusiveAnswer(
+      StripeHttp.Response response, Optional<StripeError> error, String about) {
+    return "Stripe answered HTTP "
+        + response.status()
+        + error.map(e -> " " + e.label()).orElse("")
+        + about
+        + " after "
+        + attempts(response)
+        + requestIdNote(response);
+  }
+
   static String attempts(StripeHttp.Response response) {
     return response.attempts() + (response.attempts() == 1 ? " attempt" : " attempts");
   }

@@ -1,29 +1,22 @@
 package dev.caravel.billing.stripe;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.caravel.billing.InvalidInputException;
 import dev.caravel.billing.PaymentGateway;
 import dev.caravel.billing.PaymentGateway.CancelOutcome;
 import dev.caravel.billing.PaymentGateway.ChargeLookup;
 import dev.caravel.billing.PaymentGateway.ChargeOutcome;
 import dev.caravel.billing.PaymentGateway.ChargeRequest;
-import dev.caravel.billing.PaymentGateway.ChargeState;
 import dev.caravel.billing.PaymentGateway.RefundOutcome;
 import dev.caravel.billing.PlanCatalogue;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.time.Duration;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The saved-card rail over Stripe's REST API: finds a customer's saved payment method and charges
@@ -45,15 +38,10 @@ public final class StripeGateway implements PaymentGateway {
 
   // Stripe's largest amount for most currencies is eight digits of minor units.
   static final long MAX_AMOUNT = StripeCurrency.MAX_AMOUNT;
-  static final int LIST_LIMIT = 100;
-  static final int MAX_LIST_PAGES = 20;
-  private static final Pattern ROUND_KEY = Pattern.compile("-round-([1-9][0-9]{0,8})$");
   private static final Pattern VISIBLE_ASCII = Pattern.compile("[\\x21-\\x7e]+");
 
   static final Duration NETWORK_BACKOFF_MIN = Duration.ofMillis(500);
   static final Duration NETWORK_BACKOFF_MAX = Duration.ofSeconds(5);
-
-  private static final Logger log = LoggerFactory.getLogger(StripeGateway.class);
 
   /** Waits between retries; tests pass one that records instead of sleeping. */
   @FunctionalInterface
@@ -61,15 +49,22 @@ public final class StripeGateway implements PaymentGateway {
     void sleep(Duration duration) throws InterruptedException;
   }
 
-  private final StripeHttp http;
-  private final StripeCalls calls;
   private final StripeCards cards;
+  private final StripeSavedCard savedCard;
+  private final StripeCharge charge;
+  private final StripeChargeLookup lookup;
+  private final StripeChargeCancel cancel;
+  private final StripeRefund refund;
   private final URI baseUri;
 
   private StripeGateway(StripeHttp http, URI baseUri) {
-    this.http = http;
-    this.calls = new StripeCalls(http);
+    StripeCalls calls = new StripeCalls(http);
     this.cards = new StripeCards(calls);
+    this.savedCard = new StripeSavedCard(calls);
+    this.charge = new StripeCharge(calls);
+    this.lookup = new StripeChargeLookup(calls);
+    this.cancel = new StripeChargeCancel(calls);
+    this.refund = new StripeRefund(calls);
     this.baseUri = baseUri;
   }
 
@@ -182,31 +177,7 @@ public final class StripeGateway implements PaymentGateway {
    */
   @Override
   public Optional<String> savedPaymentMethod(String customerId) {
-    StripeCalls.stripeId(customerId, "customer id");
-    Optional<JsonNode> customer =
-        calls.read("/v1/customers/" + customerId, "customer " + customerId);
-    if (customer.isEmpty() || customer.get().path("deleted").asBoolean(false)) {
-      return Optional.empty();
-    }
-    Optional<String> preferred =
-        Json.id(customer.get().path("invoice_settings"), "default_payment_method");
-    if (preferred.isPresent()) {
-      return preferred;
-    }
-    Optional<String> source =
-        Json.id(customer.get(), "default_source")
-            .filter(id -> id.startsWith("card_") || id.startsWith("src_"));
-    if (source.isPresent()) {
-      return source;
-    }
-    Optional<JsonNode> cards =
-        calls.read(
-            "/v1/customers/" + customerId + "/payment_methods?type=card&limit=1",
-            "payment methods of " + customerId);
-    return cards
-        .map(list -> list.path("data"))
-        .filter(JsonNode::isArray)
-        .flatMap(data -> data.size() == 0 ? Optional.empty() : Json.text(data.get(0), "id"));
+    return savedCard.of(customerId);
   }
 
   // ---- charge ----
@@ -228,135 +199,7 @@ public final class StripeGateway implements PaymentGateway {
    */
   @Override
   public ChargeOutcome charge(ChargeRequest request) {
-    Objects.requireNonNull(request, "request");
-    Map<String, String> form = chargeForm(request);
-    String key = StripeCalls.idempotencyKey(request.idempotencyKey());
-    String invoice = request.invoiceId();
-    StripeHttp.Response response;
-    try {
-      response = http.post("/v1/payment_intents", form, key);
-    } catch (StripeHttp.TransportException e) {
-      log.warn(
-          "charge for invoice {} got no answer ({}); outcome unknown", invoice, e.getMessage());
-      return new ChargeOutcome.Unknown(
-          e.timedOut()
-              ? "no answer from Stripe in time ("
-                  + e.getMessage()
-                  + "); the charge may have gone through"
-              : "connection to Stripe failed ("
-                  + e.getMessage()
-                  + "); the charge may have gone through");
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return new ChargeOutcome.Unknown(
-          "interrupted while charging; the charge may have gone through");
-    }
-    ChargeOutcome outcome = chargeOutcome(response, invoice);
-    log.info(
-        "charge for invoice {}: {}{}",
-        invoice,
-        outcome.getClass().getSimpleName(),
-        response.replayed() ? " (replayed)" : "");
-    return outcome;
-  }
-
-  /**
-   * The round number in the engine's key {@code caravel-{invoice}-round-{n}}, if it has that shape.
-   */
-  static Optional<Integer> roundOf(String idempotencyKey) {
-    Matcher m = ROUND_KEY.matcher(idempotencyKey);
-    return m.find() ? Optional.of(Integer.parseInt(m.group(1))) : Optional.empty();
-  }
-
-  private static Map<String, String> chargeForm(ChargeRequest request) {
-    StripeCalls.stripeId(request.customerId(), "customer id");
-    StripeCalls.stripeId(request.paymentMethodId(), "payment method id");
-    long amount = StripeCurrency.toStripe(request.amount(), request.currency());
-    StripeCalls.metadataValue(request.invoiceId(), "invoice id");
-    // Insertion order fixes the body's bytes: a retry sends exactly the same parameters.
-    Map<String, String> form = new LinkedHashMap<>();
-    form.put("amount", Long.toString(amount));
-    form.put("currency", StripeCurrency.code(request.currency()));
-    form.put("customer", request.customerId());
-    form.put("payment_method", request.paymentMethodId());
-    form.put("off_session", "true");
-    form.put("confirm", "true");
-    // Since API 2023-08-16 automatic payment methods are the default, and confirming one that
-    // allows redirects needs a return_url: an off-session charge has none, so no redirects.
-    form.put("automatic_payment_methods[enabled]", "true");
-    form.put("automatic_payment_methods[allow_redirects]", "never");
-    form.put("metadata[invoice_id]", request.invoiceId());
-    // The round lets findCharge tell this round's intent from another's.
-    roundOf(request.idempotencyKey())
-        .ifPresent(round -> form.put("metadata[round]", Integer.toString(round)));
-    return form;
-  }
-
-  private ChargeOutcome chargeOutcome(StripeHttp.Response response, String invoice) {
-    String rid = StripeCalls.requestIdNote(response);
-    if (response.ok()) {
-      return Json.parse(response.body())
-          .map(Outcomes::fromIntent)
-          .orElseGet(
-              () ->
-                  new ChargeOutcome.Unknown(
-                      "Stripe answered HTTP "
-                          + response.status()
-                          + " with an unreadable body"
-                          + rid
-                          + "; the charge may have gone through"));
-    }
-    Optional<StripeError> error = StripeError.parse(response.body());
-    StripeErrorKind kind =
-        StripeErrorKind.classify(response.status(), error.map(StripeError::type).orElse(null));
-    if (error.isEmpty() || kind.isTransient()) {
-      // 5xx, 409, 429 after the in-call retries, or a body that is not Stripe's: we cannot know.
-      return new ChargeOutcome.Unknown(
-          "Stripe answered HTTP "
-              + response.status()
-              + error.map(e -> " " + e.label()).orElse("")
-              + " after "
-              + StripeCalls.attempts(response)
-              + rid
-              + "; the charge may have gone through");
-    }
-    StripeError e = error.get();
-    switch (kind) {
-      case AUTHENTICATION:
-      case PERMISSION:
-        {
-          StripeConfigurationException config = StripeCalls.configurationError(response);
-          log.error("Stripe refused the charge for invoice {}: {}", invoice, config.getMessage());
-          return new ChargeOutcome.Failed(kind.name(), config.getMessage());
-        }
-      case CARD:
-        return Outcomes.fromCardError(e);
-      case IDEMPOTENCY:
-        // Not a decline: the first request under this key may have charged. Throwing keeps the
-        // engine's round open (it treats a throw as Unknown), so no new key can charge again.
-        throw new StripeIdempotencyException(
-            "Stripe refused the idempotency key: it was first used with other parameters, and a key works only with the same parameters"
-                + rid,
-            response.status(),
-            e.type(),
-            e.code().orElse(null),
-            response.requestId().orElse(null));
-      default:
-        // invalid_request_error: our request, data or account, never the tenant's card. Stripe
-        // ran nothing and saved nothing for the key. Not a Declined: see StripeRequestException.
-        log.error(
-            "Stripe refused the charge for invoice {} as invalid: HTTP {} {}{}{}",
-            invoice,
-            response.status(),
-            e.label(),
-            e.param().map(p -> " (param " + p + ")").orElse(""),
-            rid);
-        return new ChargeOutcome.Failed(
-            kind.name(),
-            StripeCalls.requestError(
-                    "Stripe refused the charge for invoice " + invoice + " as invalid", response, e)
-                .getMessage());
-    }
+    return charge.charge(request);
   }
 
   // ---- reconciliation ----
@@ -377,155 +220,7 @@ public final class StripeGateway implements PaymentGateway {
   @Override
   public ChargeLookup findCharge(
       String customerId, String invoiceId, int round, Optional<String> intentId) {
-    try {
-      return lookUp(customerId, invoiceId, round, intentId);
-    } catch (StripeException e) {
-      // Unreachable, a refused key, or an answer we cannot trust: the engine must not guess.
-      log.warn("could not look up round {} of invoice {}: {}", round, invoiceId, e.getMessage());
-      return new ChargeLookup.Unavailable(e.getMessage());
-    }
-  }
-
-  private ChargeLookup lookUp(
-      String customerId, String invoiceId, int round, Optional<String> intentId) {
-    StripeCalls.stripeId(customerId, "customer id");
-    StripeCalls.metadataValue(invoiceId, "invoice id");
-    if (round < 1) {
-      throw new InvalidInputException("rounds start at 1, got " + round);
-    }
-    Objects.requireNonNull(intentId, "intentId");
-    if (intentId.isPresent()) {
-      StripeCalls.stripeId(intentId.get(), "PaymentIntent id");
-      Optional<JsonNode> intent =
-          calls.read("/v1/payment_intents/" + intentId.get(), "PaymentIntent " + intentId.get());
-      if (intent.isEmpty()) {
-        return new ChargeLookup.Absent();
-      }
-      Optional<String> owner = Json.text(intent.get().path("metadata"), "invoice_id");
-      if (owner.isPresent() && !owner.get().equals(invoiceId)) {
-        throw new StripeException(
-            "PaymentIntent "
-                + intentId.get()
-                + " belongs to invoice "
-                + owner.get()
-                + ", not "
-                + invoiceId,
-            200,
-            null,
-            null,
-            null);
-      }
-      return found(intent.get());
-    }
-    JsonNode best = null;
-    String startingAfter = null;
-    for (int page = 0; ; page++) {
-      if (page >= MAX_LIST_PAGES) {
-        throw new StripeException(
-            "customer "
-                + customerId
-                + " has more than "
-                + (MAX_LIST_PAGES * LIST_LIMIT)
-                + " PaymentIntents; look the round up by its PaymentIntent id",
-            200,
-            null,
-            null,
-            null);
-      }
-      String query =
-          "/v1/payment_intents?customer="
-              + customerId
-              + "&limit="
-              + LIST_LIMIT
-              + (startingAfter == null ? "" : "&starting_after=" + startingAfter);
-      JsonNode list =
-          calls
-              .read(query, "PaymentIntents of " + customerId)
-              .orElseThrow(
-                  () ->
-                      new StripeException(
-                          "Stripe does not know customer " + customerId,
-                          404,
-                          "invalid_request_error",
-                          "resource_missing",
-                          null));
-      JsonNode data = list.path("data");
-      if (!data.isArray()) {
-        throw new StripeException(
-            "Stripe's PaymentIntent list has no data array", 200, null, null, null);
-      }
-      for (JsonNode intent : data) {
-        JsonNode metadata = intent.path("metadata");
-        if (!Json.text(metadata, "invoice_id").filter(invoiceId::equals).isPresent()) {
-          continue;
-        }
-        Optional<String> itsRound = Json.text(metadata, "round");
-        if (itsRound.isPresent() && !itsRound.get().equals(Integer.toString(round))) {
-          continue;
-        }
-        if (best == null || rank(intent) < rank(best)) {
-          best = intent;
-        }
-      }
-      if (!list.path("has_more").asBoolean(false) || data.size() == 0) {
-        break;
-      }
-      startingAfter =
-          Json.text(data.get(data.size() - 1), "id")
-              .orElseThrow(
-                  () ->
-                      new StripeException(
-                          "Stripe's PaymentIntent list holds an intent without an id",
-                          200,
-                          null,
-                          null,
-                          null));
-      StripeCalls.stripeId(startingAfter, "PaymentIntent id");
-    }
-    return best == null ? new ChargeLookup.Absent() : found(best);
-  }
-
-  /** Where a PaymentIntent in {@code status} stands. */
-  static ChargeState stateOf(String status) {
-    switch (status) {
-      case "succeeded":
-        return ChargeState.SUCCEEDED;
-      case "processing":
-      case "requires_capture":
-        return ChargeState.PROCESSING;
-      case "requires_action":
-        return ChargeState.REQUIRES_ACTION;
-      case "canceled":
-        return ChargeState.CANCELED;
-      case "requires_payment_method":
-      case "requires_confirmation":
-        return ChargeState.FAILED;
-      default:
-        throw new StripeException(
-            "unexpected PaymentIntent status \"" + status + "\"", 200, null, null, null);
-    }
-  }
-
-  private static int rank(JsonNode intent) {
-    return stateOf(Json.text(intent, "status").orElse("requires_payment_method")).ordinal();
-  }
-
-  private static ChargeLookup.Found found(JsonNode intent) {
-    String id =
-        Json.text(intent, "id")
-            .orElseThrow(
-                () -> new StripeException("a PaymentIntent without an id", 200, null, null, null));
-    String status =
-        Json.text(intent, "status")
-            .orElseThrow(
-                () ->
-                    new StripeException(
-                        "PaymentIntent " + id + " has no status", 200, null, null, null));
-    String currency = Json.text(intent, "currency").orElse("");
-    long amount = intent.path("amount").asLong(0);
-    long ledgerAmount = currency.isEmpty() ? amount : StripeCurrency.toLedger(amount, currency);
-    return new ChargeLookup.Found(
-        id, stateOf(status), ledgerAmount, currency, Outcomes.fromIntent(intent));
+    return lookup.find(customerId, invoiceId, round, intentId);
   }
 
   /**
@@ -539,63 +234,7 @@ public final class StripeGateway implements PaymentGateway {
    */
   @Override
   public CancelOutcome cancelCharge(String intentId) {
-    StripeCalls.stripeId(intentId, "PaymentIntent id");
-    try {
-      return cancel(intentId);
-    } catch (StripeException e) {
-      log.warn("could not cancel PaymentIntent {}: {}", intentId, e.getMessage());
-      return new CancelOutcome.Unavailable(e.getMessage());
-    }
-  }
-
-  private CancelOutcome cancel(String intentId) {
-    Map<String, String> form = new LinkedHashMap<>();
-    form.put("cancellation_reason", "duplicate");
-    StripeHttp.Response response =
-        calls.write(
-            "/v1/payment_intents/" + intentId + "/cancel",
-            form,
-            "caravel-cancel-" + intentId,
-            "cancel PaymentIntent " + intentId);
-    if (response.ok()) {
-      JsonNode intent =
-          Json.parse(response.body())
-              .orElseThrow(
-                  () ->
-                      new StripeException(
-                          "Stripe answered the cancel of "
-                              + intentId
-                              + " with a body that is not JSON",
-                          response.status(),
-                          null,
-                          null,
-                          response.requestId().orElse(null)));
-      ChargeState state = stateOf(Json.text(intent, "status").orElse("canceled"));
-      return state == ChargeState.CANCELED
-          ? new CancelOutcome.Canceled(intentId, false)
-          : new CancelOutcome.NotCancelable(intentId, state);
-    }
-    StripeError e = StripeCalls.failure(response, "cancel PaymentIntent " + intentId);
-    if (e.code().filter("payment_intent_unexpected_state"::equals).isPresent()) {
-      Optional<String> status = e.paymentIntent().flatMap(pi -> Json.text(pi, "status"));
-      if (status.isEmpty()) {
-        status =
-            calls
-                .read("/v1/payment_intents/" + intentId, "PaymentIntent " + intentId)
-                .flatMap(pi -> Json.text(pi, "status"));
-      }
-      ChargeState state =
-          stateOf(
-              status.orElseThrow(
-                  () ->
-                      StripeCalls.requestError(
-                          "cannot cancel PaymentIntent " + intentId, response, e)));
-      return state == ChargeState.CANCELED
-          ? new CancelOutcome.Canceled(intentId, true)
-          : new CancelOutcome.NotCancelable(intentId, state);
-    }
-    throw StripeCalls.requestError(
-        "Stripe refused to cancel PaymentIntent " + intentId, response, e);
+    return cancel.cancelCharge(intentId);
   }
 
   /**
@@ -619,76 +258,7 @@ public final class StripeGateway implements PaymentGateway {
   @Override
   public RefundOutcome refund(
       String intentId, long amount, String currency, String idempotencyKey) {
-    StripeCalls.stripeId(intentId, "PaymentIntent id");
-    String key = StripeCalls.idempotencyKey(idempotencyKey);
-    Map<String, String> form = new LinkedHashMap<>();
-    form.put("payment_intent", intentId);
-    form.put("amount", Long.toString(StripeCurrency.toStripe(amount, currency, false)));
-    form.put("reason", "requested_by_customer");
-    StripeHttp.Response response;
-    try {
-      response = http.post("/v1/refunds", form, key);
-    } catch (StripeHttp.TransportException e) {
-      return new RefundOutcome.Unknown(
-          "no answer from Stripe for the refund of " + intentId + " (" + e.getMessage() + ")");
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return new RefundOutcome.Unknown("interrupted while refunding " + intentId);
-    }
-    if (response.ok()) {
-      JsonNode refund = Json.parse(response.body()).orElse(null);
-      Optional<String> id = Json.text(refund, "id");
-      if (id.isEmpty()) {
-        return new RefundOutcome.Unknown(
-            "Stripe answered the refund of "
-                + intentId
-                + " with an unreadable body"
-                + StripeCalls.requestIdNote(response));
-      }
-      long refunded = refund.path("amount").asLong(0);
-      String cur = Json.text(refund, "currency").orElse(currency);
-      return new RefundOutcome.Refunded(
-          id.get(),
-          StripeCurrency.toLedger(refunded, cur),
-          Json.text(refund, "status").orElse("pending"));
-    }
-    Optional<StripeError> error = StripeError.parse(response.body());
-    StripeErrorKind kind =
-        StripeErrorKind.classify(response.status(), error.map(StripeError::type).orElse(null));
-    if (error.isEmpty() || kind.isTransient()) {
-      return new RefundOutcome.Unknown(
-          "Stripe answered HTTP "
-              + response.status()
-              + error.map(e -> " " + e.label()).orElse("")
-              + " to the refund of "
-              + intentId
-              + " after "
-              + StripeCalls.attempts(response)
-              + StripeCalls.requestIdNote(response));
-    }
-    StripeError e = error.get();
-    if (e.code().filter("charge_already_refunded"::equals).isPresent()) {
-      return new RefundOutcome.AlreadyRefunded(intentId);
-    }
-    if (kind == StripeErrorKind.AUTHENTICATION || kind == StripeErrorKind.PERMISSION) {
-      throw StripeCalls.configurationError(response);
-    }
-    if (kind == StripeErrorKind.IDEMPOTENCY) {
-      throw new StripeIdempotencyException(
-          "Stripe refused refund key reuse with different parameters"
-              + StripeCalls.requestIdNote(response),
-          response.status(),
-          e.type(),
-          e.code().orElse(null),
-          response.requestId().orElse(null));
-    }
-    if (kind == StripeErrorKind.INVALID_REQUEST) {
-      // Stripe looked at this refund and made none: definite, and the same key is refused again.
-      return new RefundOutcome.Refused(
-          StripeCalls.requestError("Stripe refused the refund of " + intentId, response, e)
-              .getMessage());
-    }
-    throw StripeCalls.requestError("Stripe refused the refund of " + intentId, response, e);
+    return refund.refund(intentId, amount, currency, idempotencyKey);
   }
 
   @Override

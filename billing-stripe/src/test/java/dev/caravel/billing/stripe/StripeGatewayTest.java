@@ -485,8 +485,8 @@ class StripeGatewayTest {
           .containsEntry("metadata[round]", "3")
           .containsEntry("metadata[invoice_id]", "inv_42")
           .containsEntry("automatic_payment_methods[allow_redirects]", "never");
-      assertThat(StripeGateway.roundOf("caravel-inv-7-round-12")).contains(12);
-      assertThat(StripeGateway.roundOf("k1")).isEmpty();
+      assertThat(StripeCharge.roundOf("caravel-inv-7-round-12")).contains(12);
+      assertThat(StripeCharge.roundOf("k1")).isEmpty();
     }
 
     @Test
