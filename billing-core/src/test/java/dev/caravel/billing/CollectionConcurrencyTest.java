@@ -139,92 +139,148 @@ class CollectionConcurrencyTest {
     billing.close();
   }
 
+  /**
+   * Tenants' wallets whose payments wait until the test lets them through (settling on {@code
+   * service}), counting who waits.
+   */
+  static final class GatedWallets implements LightningWallet.WalletConnector {
+    final Semaphore arrived = new Semaphore(0);
+    final Semaphore pass = new Semaphore(0);
+    final AtomicInteger inside = new AtomicInteger();
+    final AtomicInteger mostInside = new AtomicInteger();
+    private final FakeRails.ServiceWallet service;
+
+    GatedWallets(FakeRails.ServiceWallet service) {
+      this.service = service;
+    }
+
+    @Override
+    public LightningWallet connect(String uri) {
+      return new LightningWallet() {
+        @Override
+        public LightningInvoice makeInvoice(long msats, String d, Duration expiry) {
+          throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public PayOutcome payInvoice(String bolt11) {
+          mostInside.accumulateAndGet(inside.incrementAndGet(), Math::max);
+          arrived.release();
+          try {
+            if (!pass.tryAcquire(DEADLINE_SECONDS, TimeUnit.SECONDS)) {
+              return new PayOutcome.Failed("TIMEOUT", "never let through");
+            }
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          } finally {
+            inside.decrementAndGet();
+          }
+          service.settled.add(bolt11);
+          return new PayOutcome.Paid("preimage");
+        }
+
+        @Override
+        public boolean isSettled(String bolt11) {
+          throw new UnsupportedOperationException();
+        }
+      };
+    }
+
+    @Override
+    public void validate(String uri) {}
+  }
+
+  /** Four slots, two a lane, gated wallets and cards: a slow wallet's lane holds its cap only. */
+  private Billing withTwoLanesOfTwo(GatedGateway cards, GatedWallets wallets) {
+    return engine(cards, 4)
+        .railConcurrency(Rail.NWC, 2)
+        .railConcurrency(Rail.STRIPE, 2)
+        .serviceWallet(wallets.service)
+        .walletConnector(wallets)
+        .exchangeRates(FakeRails.RATES)
+        .cipher(SecretCipher.aesGcm(new byte[32]))
+        .build();
+  }
+
+  /** Tenants 1 to 6 pay by wallet, 7 to 11 by card; each has recorded a relay of Basic. */
+  private void sixWalletsAndFiveCards(Billing billing) {
+    for (int t = 1; t <= 11; t++) {
+      String tenant = Fixtures.tenant(t);
+      if (t <= 6) {
+        billing.saveTenant(tenant, "nostr+walletconnect://w" + t + "?secret=s", null);
+      } else {
+        billing.saveTenant(tenant, null, "cus_" + t);
+      }
+      billing.record(Activity.create("evt-" + t, tenant, "relay", "basic", clock.instant()));
+    }
+  }
+
   @Test
   void aSlowWalletDoesNotHoldTheCardPayments() throws Exception {
-    FakeRails.ServiceWallet service = new FakeRails.ServiceWallet(clock);
-    Semaphore walletArrived = new Semaphore(0);
-    Semaphore walletPass = new Semaphore(0);
-    AtomicInteger walletsInside = new AtomicInteger();
-    AtomicInteger mostWalletsInside = new AtomicInteger();
-    LightningWallet.WalletConnector slowWallets =
-        new LightningWallet.WalletConnector() {
-          @Override
-          public LightningWallet connect(String uri) {
-            return new LightningWallet() {
-              @Override
-              public LightningInvoice makeInvoice(long msats, String d, Duration expiry) {
-                throw new UnsupportedOperationException();
-              }
-
-              @Override
-              public PayOutcome payInvoice(String bolt11) {
-                mostWalletsInside.accumulateAndGet(walletsInside.incrementAndGet(), Math::max);
-                walletArrived.release();
-                try {
-                  if (!walletPass.tryAcquire(DEADLINE_SECONDS, TimeUnit.SECONDS)) {
-                    return new PayOutcome.Failed("TIMEOUT", "never let through");
-                  }
-                } catch (InterruptedException e) {
-                  Thread.currentThread().interrupt();
-                } finally {
-                  walletsInside.decrementAndGet();
-                }
-                service.settled.add(bolt11);
-                return new PayOutcome.Paid("preimage");
-              }
-
-              @Override
-              public boolean isSettled(String bolt11) {
-                throw new UnsupportedOperationException();
-              }
-            };
-          }
-
-          @Override
-          public void validate(String uri) {}
-        };
+    GatedWallets wallets = new GatedWallets(new FakeRails.ServiceWallet(clock));
     GatedGateway cards = new GatedGateway();
-    Billing billing =
-        engine(cards, 4)
-            .railConcurrency(Rail.NWC, 2)
-            .railConcurrency(Rail.STRIPE, 2)
-            .serviceWallet(service)
-            .walletConnector(slowWallets)
-            .exchangeRates(FakeRails.RATES)
-            .cipher(SecretCipher.aesGcm(new byte[32]))
-            .build();
-    List<String> lightning = new ArrayList<>();
-    for (int t = 1; t <= 6; t++) {
-      String tenant = Fixtures.tenant(t);
-      billing.saveTenant(tenant, "nostr+walletconnect://w" + t + "?secret=s", null);
-      billing.record(Activity.create("evt-" + t, tenant, "relay", "basic", clock.instant()));
-      lightning.add(billing.generateInvoice(tenant).orElseThrow().id());
+    Billing billing = withTwoLanesOfTwo(cards, wallets);
+    sixWalletsAndFiveCards(billing);
+    for (int t = 1; t <= 11; t++) {
+      billing.generateInvoice(Fixtures.tenant(t)).orElseThrow();
     }
-    List<String> card = invoicesWithCards(billing, 7, 5);
 
     CompletableFuture<List<PaymentResult>> pass =
         CompletableFuture.supplyAsync(billing::collectDue);
     // Every slot taken: two hanging wallets and two card charges, though four more wallet
     // invoices wait: the wallets' lane holds its cap, no more.
-    await(walletArrived, 2);
+    slowWalletsLetEveryCardThrough(billing, wallets, cards);
+    List<PaymentResult> results = pass.get(DEADLINE_SECONDS, TimeUnit.SECONDS);
+    assertThat(results).hasSize(11).allMatch(r -> r instanceof PaymentResult.Paid);
+    assertThat(wallets.mostInside.get()).as("wallet calls at once").isBetween(2, 4);
+    billing.close();
+  }
+
+  @Test
+  void theInvoicesAPollMakesKeepToTheirLanes() throws Exception {
+    GatedWallets wallets = new GatedWallets(new FakeRails.ServiceWallet(clock));
+    GatedGateway cards = new GatedGateway();
+    Billing billing = withTwoLanesOfTwo(cards, wallets);
+    sixWalletsAndFiveCards(billing);
+    clock.advance(Duration.ofDays(31)); // everyone's first renewal: the poll makes the invoices
+
+    // The poll collects what it made with the lanes it already knows, without reading them again.
+    CompletableFuture<CycleReport> cycle = CompletableFuture.supplyAsync(billing::runCycle);
+    slowWalletsLetEveryCardThrough(billing, wallets, cards);
+    CycleReport report = cycle.get(DEADLINE_SECONDS, TimeUnit.SECONDS);
+    assertThat(report.invoicesCreated()).hasSize(11);
+    assertThat(report.payments()).hasSize(11).allMatch(r -> r instanceof PaymentResult.Paid);
+    assertThat(wallets.mostInside.get()).as("wallet calls at once").isBetween(2, 4);
+    billing.close();
+  }
+
+  /**
+   * Of {@link #sixWalletsAndFiveCards}' invoices, two wallet payments hang in their lane and two
+   * card charges wait in theirs; then every card invoice is paid while the wallets still hang; then
+   * the wallets are let through.
+   */
+  private void slowWalletsLetEveryCardThrough(
+      Billing billing, GatedWallets wallets, GatedGateway cards) throws InterruptedException {
+    await(wallets.arrived, 2);
     await(cards.arrived, 2);
-    assertThat(walletsInside).hasValue(2);
+    List<String> lightning = new ArrayList<>();
+    List<String> card = new ArrayList<>();
+    for (int t = 1; t <= 11; t++) {
+      (t <= 6 ? lightning : card).add(billing.invoices(Fixtures.tenant(t)).get(0).id());
+    }
+    assertThat(wallets.inside).hasValue(2);
     assertThat(cards.inside).hasValue(2);
     // The wallets still hang, and every card invoice gets through.
-    cards.pass.release(5);
-    await(cards.arrived, 3);
+    cards.pass.release(card.size());
+    await(cards.arrived, card.size() - 2);
     for (String id : card) {
       assertThat(pollPaid(billing, id)).as("card invoice %s paid while wallets hang", id).isTrue();
     }
-    assertThat(walletPass.availablePermits()).isZero();
+    assertThat(wallets.pass.availablePermits()).isZero();
     assertThat(lightning.stream().filter(id -> billing.invoice(id).orElseThrow().isPaid()))
         .isEmpty();
     // Nothing else waits now, so the wallets may use every slot.
-    walletPass.release(6);
-    List<PaymentResult> results = pass.get(DEADLINE_SECONDS, TimeUnit.SECONDS);
-    assertThat(results).hasSize(11).allMatch(r -> r instanceof PaymentResult.Paid);
-    assertThat(mostWalletsInside.get()).as("wallet calls at once").isBetween(2, 4);
-    billing.close();
+    wallets.pass.release(lightning.size());
   }
 
   /** A card invoice's round marks it paid just after the charge answers: wait for that step. */
