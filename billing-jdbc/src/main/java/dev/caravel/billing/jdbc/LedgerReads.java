@@ -121,6 +121,19 @@ final class LedgerReads {
       "INTERVAL '" + (dev.caravel.billing.spi.Tenant.MAX_TRIAL_DAYS + 1) * 24 + "' HOUR";
 
   /**
+   * PostgreSQL: the tail's upper bound, true of every activity (GREATEST ignores a null, and no
+   * instant is after infinity), so it filters nothing. It is there for the planner: the snapshot
+   * point alone is a bound it cannot evaluate, estimated to keep a third of the tenant's rows, and
+   * where one tenant holds most of the table (a single large tenant, a small deployment) a third of
+   * the table costs more by the index than a scan of the whole table and a sort, so each record
+   * read the tenant's whole history (issue 25: 10,000 rows scanned for a tail of 250). A pair of
+   * bounds it cannot evaluate is estimated at half a percent, and the index range is chosen
+   * whatever the statistics.
+   */
+  private static final String UNBOUNDED_ABOVE =
+      "at <= GREATEST(t.last_activity_at, TIMESTAMPTZ 'infinity')";
+
+  /**
    * Each tenant's unclaimed items summed and counted in the statement that reads its log, so that a
    * poll page claims without another read (the index on unclaimed items, as {@link
    * BillingWrites#unclaimedTotals} reads them; its tenants are the statement's second parameter).
@@ -161,36 +174,7 @@ final class LedgerReads {
   private static Map<String, TenantLedger> read(Connection c, Dialect d, List<String> sorted)
       throws SQLException {
     Map<String, TenantLedger> out = new HashMap<>();
-    // On PostgreSQL a LATERAL join: each tenant's tail is then an index range scan from its own
-    // snapshot point, where a plain join may be planned as one scan of the tenants' whole logs
-    // (the snapshot point is a join condition the planner cannot bound the index with).
-    String sql =
-        d == Dialect.POSTGRESQL
-            ? "SELECT t.pubkey, t.anchor, t.renewed_through, t.snapshot_period, t.activity_count, "
-                + "a.id, a.type, a.relay, a.plan, a.at, a.billed, t.last_activity_at, "
-                + FIRST_ROW_ONLY.formatted(UNCLAIMED_OF_T.formatted("SUM(amount)"))
-                + ", "
-                + FIRST_ROW_ONLY.formatted(UNCLAIMED_OF_T.formatted("COUNT(*)"))
-                + ", t.tax_bps, t.tax_label, t.tax_mode, t.trial_days, "
-                + FIRST_ROW_ONLY.formatted("t.sealed_nwc_uri")
-                + ", "
-                + FIRST_ROW_ONLY.formatted("t.stripe_customer_id")
-                + " FROM billing_tenant t LEFT JOIN LATERAL (SELECT id, type, relay, plan, at, billed, "
-                + "seq, row_number() OVER (ORDER BY at, seq) AS rn "
-                + "FROM billing_activity WHERE tenant = t.pubkey "
-                + "AND at >= COALESCE(t.snapshot_start, t.anchor - "
-                + TRIAL_MARGIN
-                + ") ORDER BY at, seq) a ON TRUE "
-                + "WHERE t.pubkey = ANY (?) ORDER BY t.pubkey, a.at, a.seq"
-            : "SELECT t.pubkey, t.anchor, t.renewed_through, t.snapshot_period, t.activity_count, "
-                + "a.id, a.type, a.relay, a.plan, a.at, a.billed, t.last_activity_at, u.total, u.n, "
-                + "t.tax_bps, t.tax_label, t.tax_mode, t.trial_days, t.sealed_nwc_uri, t.stripe_customer_id "
-                + "FROM billing_tenant t LEFT JOIN billing_activity a ON a.tenant = t.pubkey "
-                + "AND a.at >= COALESCE(t.snapshot_start, t.anchor - "
-                + TRIAL_MARGIN
-                + ") "
-                + UNCLAIMED_JOIN
-                + "WHERE t.pubkey = ANY (?) ORDER BY t.pubkey, a.at, a.seq";
+    String sql = ledgerSql(d);
     for (List<String> chunk : Dialect.chunks(sorted)) {
       try (PreparedStatement ps = c.prepareStatement(sql)) {
         ps.setArray(1, d.textArray(c, chunk));
@@ -287,6 +271,45 @@ final class LedgerReads {
       out.put(tenant, MOVED);
     }
     return out;
+  }
+
+  /**
+   * The first statement of a read: each tenant of the array parameter (its second too on H2) with
+   * its log's tail, ordered by tenant and log order.
+   */
+  static String ledgerSql(Dialect d) {
+    // On PostgreSQL a LATERAL join: each tenant's tail is then an index range scan from its own
+    // snapshot point, where a plain join may be planned as one scan of the tenants' whole logs
+    // (the snapshot point is a join condition the planner cannot bound the index with; see also
+    // UNBOUNDED_ABOVE).
+    return d == Dialect.POSTGRESQL
+        ? "SELECT t.pubkey, t.anchor, t.renewed_through, t.snapshot_period, t.activity_count, "
+            + "a.id, a.type, a.relay, a.plan, a.at, a.billed, t.last_activity_at, "
+            + FIRST_ROW_ONLY.formatted(UNCLAIMED_OF_T.formatted("SUM(amount)"))
+            + ", "
+            + FIRST_ROW_ONLY.formatted(UNCLAIMED_OF_T.formatted("COUNT(*)"))
+            + ", t.tax_bps, t.tax_label, t.tax_mode, t.trial_days, "
+            + FIRST_ROW_ONLY.formatted("t.sealed_nwc_uri")
+            + ", "
+            + FIRST_ROW_ONLY.formatted("t.stripe_customer_id")
+            + " FROM billing_tenant t LEFT JOIN LATERAL (SELECT id, type, relay, plan, at, billed, "
+            + "seq, row_number() OVER (ORDER BY at, seq) AS rn "
+            + "FROM billing_activity WHERE tenant = t.pubkey "
+            + "AND at >= COALESCE(t.snapshot_start, t.anchor - "
+            + TRIAL_MARGIN
+            + ") AND "
+            + UNBOUNDED_ABOVE
+            + " ORDER BY at, seq) a ON TRUE "
+            + "WHERE t.pubkey = ANY (?) ORDER BY t.pubkey, a.at, a.seq"
+        : "SELECT t.pubkey, t.anchor, t.renewed_through, t.snapshot_period, t.activity_count, "
+            + "a.id, a.type, a.relay, a.plan, a.at, a.billed, t.last_activity_at, u.total, u.n, "
+            + "t.tax_bps, t.tax_label, t.tax_mode, t.trial_days, t.sealed_nwc_uri, t.stripe_customer_id "
+            + "FROM billing_tenant t LEFT JOIN billing_activity a ON a.tenant = t.pubkey "
+            + "AND a.at >= COALESCE(t.snapshot_start, t.anchor - "
+            + TRIAL_MARGIN
+            + ") "
+            + UNCLAIMED_JOIN
+            + "WHERE t.pubkey = ANY (?) ORDER BY t.pubkey, a.at, a.seq";
   }
 
   Optional<Invoice> findInvoice(String invoiceId) {
