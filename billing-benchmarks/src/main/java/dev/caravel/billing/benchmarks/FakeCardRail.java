@@ -6,8 +6,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A card rail that answers after a fixed latency (a real gateway's round trip), keeps Stripe's
- * idempotency promise (a key's first request decides) and counts the money it takes per invoice, so
- * that a double charge, one invoice charged under two keys, shows. Shared by every instance.
+ * idempotency promise (a key's first request decides) and remembers which invoices it has charged,
+ * so that a double charge, one invoice charged under two keys, is counted. Shared by every
+ * instance.
  *
  * <p>It lives in the benchmark's JVM, whose heap large-day measures, so what it remembers is kept
  * small: a key's answer follows from the key alone ({@code pi_<key>}), so the rail keeps only which
